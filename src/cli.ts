@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * The command line: parses argv, runs one command, and turns errors into exit codes.
+ * The only place in hookswitch that exits the process.
+ */
+import { Command, CommanderError } from "commander";
+import { dlqCommand } from "./commands/dlq.js";
+import { emitCommand } from "./commands/emit.js";
+import { renderCommand } from "./commands/render.js";
+import { runCommand } from "./commands/run.js";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
+import { ExitError, UsageError } from "./errors.js";
+import { VERSION } from "./version.js";
+
+const program = new Command("hookswitch")
+  .description("Config-as-code webhook dispatcher for PBX user events on NATS JetStream")
+  .version(VERSION)
+  .exitOverride()
+  .showHelpAfterError()
+  .addCommand(runCommand())
+  .addCommand(validateCommand())
+  .addCommand(renderCommand())
+  .addCommand(emitCommand())
+  .addCommand(dlqCommand())
+  .addCommand(schemaCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = exitCodeOf(err);
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof ExitError) return err.code;
+  if (err instanceof CommanderError) {
+    // --help and --version end through here with exit code 0.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`hookswitch: ${err.message}\n`);
+    return 2;
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`hookswitch: ${error.message}\n`);
+  if (process.env.LOG_LEVEL === "debug" && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}

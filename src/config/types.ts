@@ -1,0 +1,106 @@
+/**
+ * The in-memory form of an integration file, after schema validation, defaults and
+ * secret resolution. This is what matching, rendering and delivery consume.
+ */
+
+export const EVENT_TYPES = ["user.created", "user.deleted", "user.modified"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Field names of SPEC section 3, in the order of the table. */
+export const FIELD_NAMES = [
+  "extensionNumber",
+  "name",
+  "outboundPhoneNumber",
+  "hasVoicemail",
+  "enabledCalls",
+  "dateTime",
+  "serviceUuid",
+  "serviceName",
+  "serviceFriendlyName",
+  "serviceType",
+  "account",
+  "event",
+  "eventId",
+  "eventTime",
+] as const;
+export type FieldName = (typeof FIELD_NAMES)[number];
+
+/** One entry of `webhook.fields`: a field of the event, a constant, or a `{field}` template. */
+export type FieldSpec =
+  | { kind: "field"; field: FieldName }
+  | { kind: "value"; value: string | number | boolean | null }
+  | { kind: "template"; template: string };
+
+export type Scope = { account: string } | { service: string };
+
+export type Auth =
+  | { type: "none" }
+  | { type: "basic"; username: string; password: string }
+  | { type: "token"; token: string };
+
+export interface RetryPolicy {
+  /** Total attempts including the first; 1 means no retry. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface Webhook {
+  url: string;
+  method: "POST" | "GET";
+  format: "json" | "query" | "form";
+  pathArguments: string[];
+  auth: Auth;
+  headers: Record<string, string>;
+  /** Undefined when the file omits `fields`: every field is sent under its own name. */
+  fields: Record<string, FieldSpec> | undefined;
+  /** Signing secrets (`whsec_…`), several during rotation; empty when not signing. */
+  signingSecrets: string[];
+  timeoutMs: number;
+  retry: RetryPolicy;
+  maxInFlight: number;
+  /** PEM text of a private CA to trust, read from `webhook.tls.ca`. */
+  tlsCa: string | undefined;
+}
+
+export interface SourceLocation {
+  /** Path as given by discovery (relative to the working directory when possible). */
+  file: string;
+  /** 1-based line and column of the YAML document that holds the integration. */
+  line: number;
+  column: number;
+}
+
+export interface Integration {
+  name: string;
+  description: string | undefined;
+  enabled: boolean;
+  type: "webhook";
+  scope: Scope;
+  trigger: { serviceType: string; events: EventType[] };
+  webhook: Webhook;
+  source: SourceLocation;
+  /**
+   * Every secret value this integration holds (resolved `${env:}`/`${file:}` references,
+   * auth token/password, signing secrets). Output paths mask these as `****`.
+   */
+  secretValues: string[];
+}
+
+/** One problem found while loading, printed as `file:line:col: message`. */
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** The integration's name when the problem belongs to one that could be named. */
+  integration?: string;
+}
+
+export const DEFAULTS = {
+  timeoutMs: 10_000,
+  maxTimeoutMs: 60_000,
+  retry: { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 3_600_000 },
+  maxInFlight: 16,
+  maxFileBytes: 1024 * 1024,
+} as const;

@@ -1,0 +1,60 @@
+/**
+ * The records hookswitch keeps in JetStream: a delivery waiting for its next attempt,
+ * and a dead letter. Both are JSON; `v` versions the shape.
+ */
+import type { AttemptRecord, WebhookRequest } from "./types.js";
+
+/** Streams and subjects owned by hookswitch (beside the operator's event stream). */
+export const DELIVERY_STREAM = "HOOKSWITCH_DELIVERIES";
+export const DELIVERY_SUBJECT_PREFIX = "hookswitch.deliveries";
+export const DEAD_LETTER_STREAM = "HOOKSWITCH_DLQ";
+export const DEAD_LETTER_SUBJECT_PREFIX = "hookswitch.dlq";
+/** Dead letters of messages that were not valid events (no integration to name). */
+export const INVALID_EVENT_SUBJECT_TOKEN = "_invalid";
+
+export const deliverySubject = (integration: string) => `${DELIVERY_SUBJECT_PREFIX}.${integration}`;
+export const deadLetterSubject = (integration: string | null) =>
+  `${DEAD_LETTER_SUBJECT_PREFIX}.${integration ?? INVALID_EVENT_SUBJECT_TOKEN}`;
+
+/**
+ * A delivery handed to the delivery stream: its first attempt could not run at once
+ * (integration busy) or it failed and waits for a retry. Attempts carry the history.
+ */
+export interface DeliveryRecord {
+  v: 1;
+  webhookId: string;
+  integration: string;
+  /** The event exactly as received (parsed JSON). */
+  event: unknown;
+  attempts: AttemptRecord[];
+  /** ISO time before which the next attempt must not start. */
+  notBefore?: string;
+}
+
+export interface DeadLetterRecord {
+  v: 1;
+  /** Null for messages that were not valid events. */
+  integration: string | null;
+  webhookId: string | null;
+  eventId: string | null;
+  reason: string;
+  /** The event (parsed JSON), or the raw message text when it was not JSON. */
+  event: unknown;
+  /** NATS subject the event arrived on. */
+  subject?: string;
+  attempts: AttemptRecord[];
+  lastStatus: number | null;
+  lastError: string | null;
+  /** The start of the last response body (at most 1 KiB). */
+  lastResponseBody: string | null;
+  firstAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  /** The last request with secrets masked, when there was one. */
+  request?: WebhookRequest;
+  deadAt: string;
+}
+
+/** A dead letter as listed: the record plus its id (the DLQ stream sequence). */
+export interface ListedDeadLetter extends DeadLetterRecord {
+  id: number;
+}

@@ -1,0 +1,51 @@
+/**
+ * Typed errors. Each sets `name`, keeps `cause`, and says what to do next.
+ * Only `src/cli.ts` turns them into exit codes.
+ */
+
+/** Bad command-line usage: exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The error was already reported to the user; exit with `code` and print nothing more. */
+export class ExitError extends Error {
+  override name = "ExitError";
+  constructor(
+    readonly code: number,
+    message = `exit ${code}`,
+  ) {
+    super(message);
+  }
+}
+
+/** A configuration problem that makes a command unable to go on (e.g. `--strict` with invalid files). */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** A `${env:…}` or `${file:…}` reference that could not be resolved. Never carries the value. */
+export class SecretError extends Error {
+  override name = "SecretError";
+}
+
+/** An event that is not valid JSON or does not match the PBX event schema. */
+export class EventError extends Error {
+  override name = "EventError";
+}
+
+/** A request refused by the egress policy before any byte was sent. */
+export class EgressDeniedError extends Error {
+  override name = "EgressDeniedError";
+  readonly code = "EGRESS_DENIED";
+}
+
+/** NATS could not be reached or refused an operation hookswitch needs. */
+export class NatsSetupError extends Error {
+  override name = "NatsSetupError";
+}
+
+/** Normalises anything thrown into an Error. */
+export function coerceError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

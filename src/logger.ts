@@ -1,0 +1,58 @@
+/**
+ * Structured logs with pino. JSON by default (one line per event, for log pipelines);
+ * `pretty` for people at a terminal. Secrets are redacted by key wherever they appear.
+ */
+import { pino, type Logger } from "pino";
+
+export type LogFormat = "json" | "pretty";
+
+export interface LoggerOptions {
+  level?: string;
+  format?: LogFormat;
+  /** Where JSON lines go; defaults to stdout. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Keys whose values never reach a log line, at any depth the paths cover. */
+const REDACT_PATHS = [
+  "password",
+  "token",
+  "secret",
+  "authorization",
+  "*.password",
+  "*.token",
+  "*.secret",
+  "*.authorization",
+  "*.Authorization",
+  "headers.authorization",
+  "headers.Authorization",
+  "*.headers.authorization",
+  "*.headers.Authorization",
+  "signingSecrets",
+  "*.signingSecrets",
+];
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? "info";
+  const base = {
+    level,
+    base: { service: "hookswitch" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+    redact: { paths: REDACT_PATHS, censor: "****" },
+  };
+  if (options.format === "pretty") {
+    return pino({
+      ...base,
+      transport: {
+        target: "pino-pretty",
+        options: { translateTime: "SYS:standard", ignore: "pid,hostname,service", destination: 2 },
+      },
+    });
+  }
+  return options.destination
+    ? pino(base, options.destination as pino.DestinationStream)
+    : pino(base, pino.destination({ dest: 2, sync: true }));
+}
+
+export type { Logger };

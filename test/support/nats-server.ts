@@ -1,0 +1,78 @@
+/**
+ * Starts a real nats-server (JetStream, temp store, free port) for one test file.
+ * `restart()` keeps the port and the store, so tests can kill NATS mid-stream.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, waitFor } from "./wait.js";
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  /** SIGINT (clean) and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+  /** Start again on the same port and store. */
+  start(): Promise<void>;
+  /** Stop and remove the store. */
+  dispose(): Promise<void>;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function exited(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => proc.once("exit", () => resolve()));
+}
+
+export async function startNatsServer(): Promise<NatsServer> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), "hookswitch-nats-"));
+  let proc: ChildProcess | undefined;
+
+  const start = async () => {
+    proc = spawn(
+      process.env.NATS_SERVER_BIN ?? "nats-server",
+      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
+      { stdio: "ignore" },
+    );
+    await waitFor(() => portOpen(port), { timeoutMs: 10_000, what: `nats-server on ${port}` });
+  };
+  const stopWith = async (signal: NodeJS.Signals) => {
+    const running = proc;
+    if (!running) return;
+    proc = undefined;
+    running.kill(signal);
+    const timer = setTimeout(() => running.kill("SIGKILL"), 5_000);
+    await exited(running);
+    clearTimeout(timer);
+  };
+
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    stop: () => stopWith("SIGINT"),
+    kill: () => stopWith("SIGKILL"),
+    start,
+    async dispose() {
+      await stopWith("SIGINT");
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
