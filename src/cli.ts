@@ -29,7 +29,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = exitCodeOf(err);
+  if (err instanceof ExitError && err.immediate) process.exit(err.code);
 }
+// Everything is closed by now; a handle left open must not keep the process alive.
+setTimeout(() => process.exit(), 2_000).unref();
 
 function exitCodeOf(err: unknown): number {
   if (err instanceof ExitError) return err.code;

@@ -8,14 +8,20 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** The error was already reported to the user; exit with `code` and print nothing more. */
+/**
+ * The error was already reported to the user; exit with `code` and print nothing more.
+ * `immediate` asks the CLI to exit without waiting for open handles (a forced stop).
+ */
 export class ExitError extends Error {
   override name = "ExitError";
+  readonly immediate: boolean;
   constructor(
     readonly code: number,
     message = `exit ${code}`,
+    options: { immediate?: boolean } = {},
   ) {
     super(message);
+    this.immediate = options.immediate ?? false;
   }
 }
 

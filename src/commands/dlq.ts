@@ -1,8 +1,220 @@
-import { Command } from "commander";
+/**
+ * `hookswitch dlq list|replay|purge`: the dead-letter queue, reached with the same NATS
+ * flags as `run`. Replay hands a dead letter back to the delivery stream with the same
+ * webhook-id and fresh attempts, and removes it only once the server has the delivery.
+ */
+import { Command, Option } from "commander";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { createDeadLetterStore, type DeadLetterStore } from "../delivery/dead-letters.js";
+import {
+  deliverySubject,
+  type DeliveryRecord,
+  type ListedDeadLetter,
+} from "../delivery/records.js";
+import { ExitError, UsageError } from "../errors.js";
+import { connectNats } from "../nats/connection.js";
+import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { ensureHookswitchStreams } from "../nats/streams.js";
 
-/** Placeholder: replaced by the real `dlq` command. */
+type Opts = Record<string, unknown>;
+
 export function dlqCommand(): Command {
-  return new Command("dlq").description("not implemented yet").action(() => {
-    throw new Error("dlq is not implemented yet");
+  return new Command("dlq")
+    .description("list, replay or purge dead letters")
+    .addCommand(listCommand())
+    .addCommand(replayCommand())
+    .addCommand(purgeCommand());
+}
+
+function listCommand(): Command {
+  const cmd = new Command("list")
+    .description("list dead letters")
+    .addOption(integrationOption("only this integration's dead letters"))
+    .addOption(new Option("--json", "print a JSON array of records"));
+  addNatsOptions(cmd, { jetstream: false });
+  return cmd.action(async (opts: Opts) => {
+    await withDeadLetters(opts, async ({ store }) => {
+      const integration = typeof opts.integration === "string" ? opts.integration : undefined;
+      const records = await store.list(integration === undefined ? {} : { integration });
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatDeadLetterTable(records),
+      );
+    });
   });
+}
+
+function replayCommand(): Command {
+  const cmd = new Command("replay")
+    .description("send dead letters again: same webhook-id, fresh attempts")
+    .argument("[ids...]", "dead-letter ids (see `dlq list`)")
+    .addOption(integrationOption("replay every dead letter of this integration"))
+    .addOption(new Option("--all", "replay every dead letter"));
+  addNatsOptions(cmd, { jetstream: false });
+  return cmd.action(async (ids: string[], opts: Opts) => {
+    const selection = parseSelection("replay", ids, opts);
+    await withDeadLetters(opts, async ({ store, js }) => {
+      const { records, missing } = await selectRecords(store, selection);
+      let failed = missing.length > 0;
+      let replayed = 0;
+      for (const record of records) {
+        if (await replayOne(js, store, record)) replayed++;
+        else failed ||= selection.kind === "ids";
+      }
+      process.stdout.write(`replayed ${plural(replayed, "dead letter")}\n`);
+      if (failed) throw new ExitError(1);
+    });
+  });
+}
+
+function purgeCommand(): Command {
+  const cmd = new Command("purge")
+    .description("remove dead letters for good")
+    .argument("[ids...]", "dead-letter ids (see `dlq list`)")
+    .addOption(integrationOption("remove every dead letter of this integration"))
+    .addOption(new Option("--all", "remove every dead letter"));
+  addNatsOptions(cmd, { jetstream: false });
+  return cmd.action(async (ids: string[], opts: Opts) => {
+    const selection = parseSelection("purge", ids, opts);
+    await withDeadLetters(opts, async ({ store }) => {
+      if (selection.kind !== "ids") {
+        const removed = await store.purge(
+          selection.kind === "all" ? { all: true } : { integration: selection.integration },
+        );
+        process.stdout.write(`removed ${plural(removed, "dead letter")}\n`);
+        return;
+      }
+      const removed = await store.remove(selection.ids);
+      reportMissing(selection.ids.filter((id) => !removed.includes(id)));
+      process.stdout.write(`removed ${plural(removed.length, "dead letter")}\n`);
+      if (removed.length < selection.ids.length) throw new ExitError(1);
+    });
+  });
+}
+
+/** Selectors read no environment variable: a stray variable must never widen a purge. */
+function integrationOption(description: string): Option {
+  return new Option("--integration <name>", description);
+}
+
+export type Selection =
+  { kind: "ids"; ids: number[] } | { kind: "integration"; integration: string } | { kind: "all" };
+
+/** Exactly one of: ids, `--integration`, `--all`. */
+export function parseSelection(verb: string, ids: string[], opts: Opts): Selection {
+  const integration = typeof opts.integration === "string" ? opts.integration : undefined;
+  const given = [ids.length > 0, integration !== undefined, opts.all === true].filter(Boolean);
+  if (given.length !== 1) {
+    throw new UsageError(`dlq ${verb} needs exactly one of: ids, --integration NAME, or --all`);
+  }
+  if (opts.all === true) return { kind: "all" };
+  if (integration !== undefined) return { kind: "integration", integration };
+  return { kind: "ids", ids: ids.map(parseId) };
+}
+
+function parseId(text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new UsageError(`"${text}" is not a dead-letter id (a whole number, see \`dlq list\`)`);
+  }
+  return id;
+}
+
+async function selectRecords(store: DeadLetterStore, selection: Selection) {
+  if (selection.kind === "all") return { records: await store.list(), missing: [] };
+  if (selection.kind === "integration") {
+    return { records: await store.list({ integration: selection.integration }), missing: [] };
+  }
+  const records = await store.get(selection.ids);
+  const missing = selection.ids.filter((id) => !records.some((r) => r.id === id));
+  reportMissing(missing);
+  return { records, missing };
+}
+
+/** Publishes the delivery, then removes the dead letter; false when it cannot be replayed. */
+async function replayOne(
+  js: JetStreamClient,
+  store: DeadLetterStore,
+  record: ListedDeadLetter,
+): Promise<boolean> {
+  if (record.integration === null || record.webhookId === null) {
+    process.stderr.write(
+      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
+        `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    );
+    return false;
+  }
+  const delivery: DeliveryRecord = {
+    v: 1,
+    webhookId: record.webhookId,
+    integration: record.integration,
+    event: record.event,
+    attempts: [],
+  };
+  // The msg id makes a replay run twice within the duplicate window publish once.
+  await js.publish(deliverySubject(record.integration), JSON.stringify(delivery), {
+    msgID: `replay:${record.webhookId}:${record.id}`,
+  });
+  await store.remove([record.id]);
+  process.stderr.write(`dead letter ${record.id} replayed to ${record.integration}\n`);
+  return true;
+}
+
+function reportMissing(ids: number[]): void {
+  for (const id of ids) process.stderr.write(`dead letter ${id} not found\n`);
+}
+
+async function withDeadLetters(
+  opts: Opts,
+  work: (ctx: { store: DeadLetterStore; js: JetStreamClient; nc: NatsConnection }) => Promise<void>,
+): Promise<void> {
+  const settings = parseNatsSettings(opts);
+  const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureHookswitchStreams(jsm);
+    const js = jetstream(nc);
+    await work({ store: createDeadLetterStore(js, jsm), js, nc });
+  } finally {
+    await nc.close();
+  }
+}
+
+const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", "TIME"] as const;
+
+/** A plain-text table, one dead letter per line, widths fitted to the content. */
+export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
+  if (records.length === 0) return "no dead letters\n";
+  const rows = records.map((r) => [
+    String(r.id),
+    r.integration ?? "(invalid event)",
+    r.eventId ?? "-",
+    clip(r.reason, 60),
+    String(r.attempts.length),
+    clip(lastOutcome(r), 40),
+    r.lastAttemptAt ?? r.deadAt,
+  ]);
+  const table = [[...COLUMNS], ...rows];
+  const widths = COLUMNS.map((_, col) => Math.max(...table.map((row) => (row[col] ?? "").length)));
+  const lines = table.map((row) =>
+    row
+      .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  return `${lines.join("\n")}\n${plural(records.length, "dead letter")}\n`;
+}
+
+function lastOutcome(record: ListedDeadLetter): string {
+  if (record.lastStatus !== null) return `HTTP ${record.lastStatus}`;
+  return record.lastError ?? "-";
+}
+
+function clip(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, " ");
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

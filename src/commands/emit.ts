@@ -1,8 +1,235 @@
-import { Command } from "commander";
+/**
+ * `hookswitch emit TYPE`: publishes sample PBX events to JetStream, for trying an
+ * integration end to end or for load. Prints each event id once the server has it.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { EVENT_TYPES } from "../config/types.js";
+import { NatsSetupError, UsageError, coerceError } from "../errors.js";
+import {
+  SAMPLE_ACCOUNT,
+  SAMPLE_SERVICE_TYPE,
+  SAMPLE_SERVICE_UUID,
+  buildSampleEvent,
+  isEventType,
+  parseBooleanFlag,
+  parseCallList,
+  subjectOfUnknownEvent,
+  withFreshId,
+} from "../events/sample.js";
+import { connectNats } from "../nats/connection.js";
+import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 
-/** Placeholder: replaced by the real `emit` command. */
+interface EmitOptions {
+  account: string;
+  service: string;
+  serviceType: string;
+  extension?: string;
+  name?: string;
+  outboundNumber?: string;
+  voicemail?: string;
+  calls?: string;
+  file?: string;
+  count: string;
+  rate?: string;
+}
+
+/** One event ready to publish. */
+interface Outgoing {
+  id: string | undefined;
+  subject: string;
+  body: string;
+}
+
+/** Acks awaited at once: fast for large counts, bounded in memory. */
+const PUBLISH_WINDOW = 256;
+
 export function emitCommand(): Command {
-  return new Command("emit").description("not implemented yet").action(() => {
-    throw new Error("emit is not implemented yet");
-  });
+  const cmd = new Command("emit")
+    .description("publish sample PBX user events to NATS JetStream; prints each event id")
+    .argument("[TYPE]", `event type: ${EVENT_TYPES.join(" | ")} (from the file with --file)`)
+    .addOption(flag("--account <name>", "account", "ACCOUNT").default(SAMPLE_ACCOUNT))
+    .addOption(flag("--service <uuid>", "service UUID", "SERVICE").default(SAMPLE_SERVICE_UUID))
+    .addOption(
+      flag("--service-type <type>", "service type", "SERVICE_TYPE").default(SAMPLE_SERVICE_TYPE),
+    )
+    .addOption(flag("--extension <number>", "user's extension number", "EXTENSION"))
+    .addOption(flag("--name <name>", "user's name", "NAME"))
+    .addOption(flag("--outbound-number <number>", "user's outbound number", "OUTBOUND_NUMBER"))
+    .addOption(flag("--voicemail <bool>", "user has voicemail: true | false", "VOICEMAIL"))
+    .addOption(flag("--calls <list>", "enabled call types, comma-separated", "CALLS"))
+    .addOption(flag("--file <path>", "publish this event JSON as is (- for stdin)", "FILE"))
+    .addOption(flag("--count <n>", "how many events to publish", "COUNT").default("1"))
+    .addOption(
+      flag("--rate <per-second>", "events per second (default: as fast as acked)", "RATE"),
+    );
+  addNatsOptions(cmd, { jetstream: false });
+  return cmd.action(
+    async (type: string | undefined, opts: EmitOptions & Record<string, unknown>) => {
+      const plan = planEvents(type, opts);
+      await publishEvents(parseNatsSettings(opts), plan);
+    },
+  );
+}
+
+function flag(flags: string, description: string, envSuffix: string): Option {
+  return new Option(flags, description).env(`HOOKSWITCH_EMIT_${envSuffix}`);
+}
+
+interface EmitPlan {
+  count: number;
+  rate: number | undefined;
+  /** The i-th event to publish (0-based). */
+  make(index: number): Outgoing;
+}
+
+function planEvents(type: string | undefined, opts: EmitOptions): EmitPlan {
+  const count = positiveInteger("--count", opts.count);
+  const rate = opts.rate === undefined ? undefined : positiveNumber("--rate", opts.rate);
+  if (opts.file !== undefined) {
+    if (type !== undefined)
+      throw new UsageError("give TYPE or --file, not both: the file has its type");
+    return { count, rate, make: fileEventMaker(opts.file, count) };
+  }
+  if (type === undefined)
+    throw new UsageError(`emit needs TYPE (${EVENT_TYPES.join(", ")}) or --file`);
+  if (!isEventType(type))
+    throw new UsageError(`unknown event type "${type}": use ${EVENT_TYPES.join(", ")}`);
+  const fields = {
+    type,
+    account: opts.account,
+    serviceUuid: opts.service,
+    serviceType: opts.serviceType,
+    extension: opts.extension,
+    name: opts.name,
+    outboundNumber: opts.outboundNumber,
+    hasVoicemail: opts.voicemail === undefined ? undefined : voicemailFlag(opts.voicemail),
+    enabledCalls: opts.calls === undefined ? undefined : parseCallList(opts.calls),
+  };
+  const found = subjectOfUnknownEvent(buildSampleEvent(fields, { id: "", time: "" }));
+  if ("problem" in found) {
+    throw new UsageError(`${found.problem}: check --account, --service and --service-type`);
+  }
+  const subject = found.subject;
+  return {
+    count,
+    rate,
+    make() {
+      const event = buildSampleEvent(fields, { id: randomUUID(), time: new Date().toISOString() });
+      return { id: event.id, subject, body: JSON.stringify(event) };
+    },
+  };
+}
+
+function fileEventMaker(path: string, count: number): (index: number) => Outgoing {
+  const event = readEventFile(path);
+  const found = subjectOfUnknownEvent(event);
+  if ("problem" in found) throw new UsageError(`${path}: ${found.problem}`);
+  if (count === 1) {
+    const id = (event as { id?: unknown }).id;
+    return () => ({
+      id: typeof id === "string" ? id : undefined,
+      subject: found.subject,
+      body: JSON.stringify(event),
+    });
+  }
+  return () => {
+    const id = randomUUID();
+    return { id, subject: found.subject, body: JSON.stringify(withFreshId(event, id)) };
+  };
+}
+
+function readEventFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path === "-" ? 0 : path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${coerceError(err).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`${path} is not valid JSON: ${coerceError(err).message}`);
+  }
+}
+
+async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, plan: EmitPlan) {
+  const nc = await connectNats(settings, { name: "hookswitch-emit", waitOnFirstConnect: false });
+  try {
+    const first = plan.make(0);
+    await requireStreamFor(nc, first.subject);
+    await publishPlan(jetstream(nc), plan, first);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function requireStreamFor(nc: Parameters<typeof jetstreamManager>[0], subject: string) {
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.find(subject);
+  } catch (err) {
+    throw new NatsSetupError(
+      `no stream listens on ${subject} — start \`hookswitch run\` once or create the stream`,
+      { cause: err },
+    );
+  }
+}
+
+type Settled = { id: string | undefined; error?: Error };
+
+async function publishPlan(js: JetStreamClient, plan: EmitPlan, first: Outgoing): Promise<void> {
+  const window: Promise<Settled>[] = [];
+  const started = Date.now();
+  for (let i = 0; i < plan.count; i++) {
+    if (plan.rate !== undefined) await waitUntil(started + (i * 1000) / plan.rate);
+    window.push(publishOne(js, i === 0 ? first : plan.make(i)));
+    if (window.length >= PUBLISH_WINDOW) report(await window.shift()!);
+  }
+  for (const pending of window) report(await pending);
+}
+
+/** Never rejects, so a failure waiting in the window is not an unhandled rejection. */
+function publishOne(js: JetStreamClient, out: Outgoing): Promise<Settled> {
+  const options = out.id === undefined ? {} : { msgID: out.id };
+  return js.publish(out.subject, out.body, options).then(
+    () => ({ id: out.id }),
+    (err: unknown) => ({ id: out.id, error: coerceError(err) }),
+  );
+}
+
+function report(settled: Settled): void {
+  if (settled.error) {
+    throw new NatsSetupError(
+      `publishing event ${settled.id ?? "(no id)"} failed: ${settled.error.message}`,
+      { cause: settled.error },
+    );
+  }
+  process.stdout.write(`${settled.id ?? "(no id)"}\n`);
+}
+
+async function waitUntil(at: number): Promise<void> {
+  const delay = at - Date.now();
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+}
+
+function voicemailFlag(value: string): boolean {
+  const parsed = parseBooleanFlag(value);
+  if (parsed === undefined)
+    throw new UsageError(`--voicemail must be true or false, not "${value}"`);
+  return parsed;
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number ≥ 1`);
+  return n;
+}
+
+function positiveNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number > 0`);
+  return n;
 }

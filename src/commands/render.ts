@@ -1,8 +1,172 @@
-import { Command } from "commander";
+/**
+ * `hookswitch render NAME|FILE --event EVENT.json|-`: prints the exact request an
+ * integration would send for an event, without sending anything.
+ *
+ * Exit codes: 0 rendered; 1 the event is unreadable or invalid, the integration is
+ * unknown, cannot be loaded, or does not match the event (disabled included: a
+ * disabled integration sends nothing); 2 usage (e.g. no --event).
+ */
+import { readFile, stat } from "node:fs/promises";
+import { Command, Option } from "commander";
+import { isFileValid, loadFile, loadIntegrations } from "../config/load.js";
+import type { Integration, Problem } from "../config/types.js";
+import { maskRequest } from "../delivery/mask.js";
+import { renderRequest } from "../delivery/render.js";
+import type { WebhookRequest } from "../delivery/types.js";
+import { ExitError } from "../errors.js";
+import { explainMismatch } from "../events/match.js";
+import { parseEvent } from "../events/parse.js";
+import type { PbxEvent } from "../events/types.js";
 
-/** Placeholder: replaced by the real `render` command. */
+interface RenderOptions {
+  event: string;
+  dir: string;
+  json?: boolean;
+  showSecrets?: boolean;
+}
+
 export function renderCommand(): Command {
-  return new Command("render").description("not implemented yet").action(() => {
-    throw new Error("render is not implemented yet");
-  });
+  return (
+    new Command("render")
+      .description(
+        "print the exact request an integration would send for an event, without sending it",
+      )
+      // Usage errors must reach cli.ts (exit 2); addCommand does not inherit the override.
+      .exitOverride()
+      .argument("<integration>", "integration name (looked up in --dir) or an integration file")
+      .addOption(
+        new Option("--event <file>", "the event as a JSON file, or - for standard input")
+          .env("HOOKSWITCH_EVENT")
+          .makeOptionMandatory(),
+      )
+      .addOption(
+        new Option("--dir <dir>", "folder of integration files")
+          .env("HOOKSWITCH_DIR")
+          .default("./integrations.d"),
+      )
+      .addOption(
+        new Option("--json", 'print {"method","url","headers","body"} as JSON').env(
+          "HOOKSWITCH_RENDER_JSON",
+        ),
+      )
+      .addOption(
+        new Option("--show-secrets", "print secrets instead of ****").env(
+          "HOOKSWITCH_SHOW_SECRETS",
+        ),
+      )
+      .action(async (target: string, options: RenderOptions) => {
+        const event = await readEvent(options.event);
+        const integration = await findIntegration(target, options.dir);
+        const mismatch = explainMismatch(integration, event);
+        if (mismatch) fail(`the event does not match: ${mismatch}`);
+        const request = renderRequest(integration, event, new Date());
+        const shown = options.showSecrets
+          ? request
+          : maskRequest(request, integration.secretValues);
+        process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
+      })
+  );
+}
+
+function fail(message: string): never {
+  process.stderr.write(`hookswitch render: ${message}\n`);
+  throw new ExitError(1);
+}
+
+async function readEvent(source: string): Promise<PbxEvent> {
+  const label = source === "-" ? "standard input" : source;
+  let bytes: Uint8Array;
+  try {
+    bytes = source === "-" ? await readStdin() : await readFile(source);
+  } catch (err) {
+    fail(`cannot read the event from ${label}: ${(err as Error).message}`);
+  }
+  const parsed = parseEvent(bytes);
+  if (!parsed.ok) fail(`${label} is not a valid event: ${parsed.reason}`);
+  return parsed.event;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** An existing path is an integration file; anything else is a name in `dir`. */
+async function findIntegration(target: string, dir: string): Promise<Integration> {
+  const isPath = await stat(target).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  return isPath ? fromFile(target) : byName(target, dir);
+}
+
+async function fromFile(file: string): Promise<Integration> {
+  const result = await loadFile(file, { secrets: "resolve" });
+  if (!isFileValid(result)) {
+    reportProblems(result.problems);
+    fail(`${file} cannot be loaded: fix the problems above`);
+  }
+  const [only, ...others] = result.integrations;
+  if (!only) fail(`${file} holds no integration`);
+  if (others.length > 0) {
+    const names = result.integrations.map((i) => i.name).join(", ");
+    fail(`${file} holds several integrations (${names}); render one by name with --dir`);
+  }
+  return only;
+}
+
+async function byName(name: string, dir: string): Promise<Integration> {
+  const { files, integrations, problems } = await loadIntegrations([dir], { secrets: "resolve" });
+  const found = integrations.find((i) => i.name === name);
+  if (found) return found;
+  // A file is valid or not as a whole: show every problem of the file that defines the name.
+  const homes = files.filter(
+    (f) =>
+      f.integrations.some((i) => i.name === name) || f.problems.some((p) => p.integration === name),
+  );
+  if (homes.length > 0) {
+    reportProblems(homes.flatMap((f) => f.problems));
+    fail(`integration ${name} cannot be loaded: fix the problems above`);
+  }
+  reportProblems(problems.filter((p) => p.integration === name));
+  const available = integrations.map((i) => i.name).sort();
+  fail(
+    `no integration named ${name} in ${dir} (and no such file); ` +
+      (available.length > 0
+        ? `available: ${available.join(", ")}`
+        : "it holds no valid integration"),
+  );
+}
+
+function reportProblems(problems: readonly Problem[]): void {
+  for (const p of problems) {
+    process.stderr.write(`${p.file}:${p.line}:${p.column}: ${p.message}\n`);
+  }
+}
+
+/**
+ * Header values are byte strings (non-ASCII text as UTF-8 bytes, one character each);
+ * written back as text, they print exactly the bytes that go on the wire.
+ */
+function displayHeaders(headers: Record<string, string>): [string, string][] {
+  return Object.entries(headers).map(([name, value]) => [
+    name,
+    /[^\t\x20-\x7e]/.test(value) ? Buffer.from(value, "latin1").toString("utf8") : value,
+  ]);
+}
+
+/** Like an HTTP request: request line, headers, blank line, body. */
+function formatText(request: WebhookRequest): string {
+  const lines = [`${request.method} ${request.url}`];
+  for (const [name, value] of displayHeaders(request.headers)) lines.push(`${name}: ${value}`);
+  lines.push("");
+  if (request.body !== null) lines.push(request.body);
+  return `${lines.join("\n")}\n`;
+}
+
+function formatJson(request: WebhookRequest): string {
+  const { method, url, body } = request;
+  const headers = Object.fromEntries(displayHeaders(request.headers));
+  return `${JSON.stringify({ method, url, headers, body }, null, 2)}\n`;
 }

@@ -1,8 +1,135 @@
-import { Command } from "commander";
+/**
+ * `hookswitch run`: the daemon. Parses flags (each also read from an environment
+ * variable), starts the daemon and walks the signal ladder until it stops.
+ */
+import { Command, Option } from "commander";
+import { parseDuration } from "../config/durations.js";
+import { createDaemon, type DaemonSettings } from "../daemon.js";
+import { parseCidrList } from "../delivery/egress.js";
+import { ExitError, UsageError } from "../errors.js";
+import { installSignalLadder } from "../lifecycle.js";
+import { createLogger, type LogFormat } from "../logger.js";
+import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 
-/** Placeholder: replaced by the real `run` command. */
+interface RunFlags {
+  dir: string;
+  httpAddr: string;
+  logLevel: string;
+  logFormat: LogFormat;
+  strict?: boolean;
+  denyCidr?: string;
+  allowCidr?: string;
+  maxInFlight: string;
+  gracePeriod: string;
+  ackWait: string;
+  resyncInterval: string;
+  [nats: string]: unknown;
+}
+
 export function runCommand(): Command {
-  return new Command("run").description("not implemented yet").action(() => {
-    throw new Error("run is not implemented yet");
+  const command = new Command("run")
+    .description("run the daemon: watch integrations, consume PBX events, deliver webhooks")
+    .addOption(
+      new Option("--dir <path>", "integrations folder").env("HOOKSWITCH_DIR").default("./integrations.d"),
+    )
+    .addOption(
+      new Option("--http-addr <host:port>", "address of /healthz, /readyz, /metrics and the status page")
+        .env("HOOKSWITCH_HTTP_ADDR")
+        .default("127.0.0.1:9464"),
+    )
+    .addOption(new Option("--log-level <level>", "log level").env("LOG_LEVEL").default("info"))
+    .addOption(
+      new Option("--log-format <format>", "log format")
+        .choices(["json", "pretty"])
+        .env("HOOKSWITCH_LOG_FORMAT")
+        .default("json"),
+    )
+    .addOption(new Option("--strict", "exit 1 when any integration file is invalid").env("HOOKSWITCH_STRICT"))
+    .addOption(
+      new Option("--deny-cidr <list>", "also refuse these networks (comma-separated CIDRs)").env(
+        "HOOKSWITCH_DENY_CIDRS",
+      ),
+    )
+    .addOption(
+      new Option("--allow-cidr <list>", "allow these networks even inside a denied range").env(
+        "HOOKSWITCH_ALLOW_CIDRS",
+      ),
+    )
+    .addOption(
+      new Option("--max-in-flight <n>", "global cap on concurrent webhook requests")
+        .env("HOOKSWITCH_MAX_IN_FLIGHT")
+        .default("256"),
+    )
+    .addOption(
+      new Option("--grace-period <duration>", "on SIGTERM, how long in-flight deliveries may finish")
+        .env("HOOKSWITCH_GRACE_PERIOD")
+        .default("20s"),
+    )
+    .addOption(
+      new Option("--ack-wait <duration>", "how soon a crashed replica's unfinished work is redelivered")
+        .env("HOOKSWITCH_ACK_WAIT")
+        .default("30s"),
+    )
+    .addOption(
+      new Option("--resync-interval <duration>", "periodic full rescan of the integrations folder")
+        .env("HOOKSWITCH_RESYNC_INTERVAL")
+        .default("60s"),
+    );
+  addNatsOptions(command, { jetstream: true });
+  return command.action(async (flags: RunFlags) => {
+    const settings = toSettings(flags);
+    const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
+    const daemon = createDaemon(settings, log);
+    const ladder = installSignalLadder(log, () => void daemon.resync());
+    try {
+      // A stop may come while start still waits for NATS: then start is abandoned.
+      await Promise.race([daemon.start(), ladder.stopRequested]);
+      await ladder.stopRequested;
+      const forced = await Promise.race([
+        daemon.stop().then(() => false),
+        ladder.forceRequested.then(() => true),
+      ]);
+      if (forced) throw new ExitError(130, "forced stop", { immediate: true });
+    } catch (err) {
+      if (!(err instanceof ExitError)) log.fatal({ err }, "hookswitch stopped on an error");
+      await daemon.stop().catch(() => undefined);
+      throw err instanceof ExitError ? err : new ExitError(1);
+    } finally {
+      ladder.dispose();
+      log.flush();
+    }
   });
+}
+
+function duration(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${flag} "${text}" is not a duration like 250ms, 10s, 5m or 1h`);
+  return ms;
+}
+
+function cidrs(flag: string, text: string | undefined) {
+  if (!text) return [];
+  const { cidrs: list, problems } = parseCidrList(text);
+  if (problems.length > 0) throw new UsageError(`${flag}: ${problems.join("; ")}`);
+  return list;
+}
+
+function toSettings(flags: RunFlags): DaemonSettings {
+  const nats = parseNatsSettings(flags);
+  if (!nats.jetstream) throw new UsageError("internal: run needs the JetStream flags");
+  const maxInFlight = Number(flags.maxInFlight);
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new UsageError(`--max-in-flight must be a whole number ≥ 1, not "${flags.maxInFlight}"`);
+  }
+  return {
+    dir: flags.dir,
+    strict: flags.strict === true,
+    httpAddr: flags.httpAddr,
+    nats: { ...nats, jetstream: nats.jetstream },
+    egress: { deny: cidrs("--deny-cidr", flags.denyCidr), allow: cidrs("--allow-cidr", flags.allowCidr) },
+    maxInFlight,
+    graceMs: duration("--grace-period", flags.gracePeriod),
+    ackWaitMs: duration("--ack-wait", flags.ackWait),
+    resyncIntervalMs: duration("--resync-interval", flags.resyncInterval),
+  };
 }

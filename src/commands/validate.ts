@@ -1,8 +1,100 @@
-import { Command } from "commander";
+/**
+ * `hookswitch validate [PATH…]`: loads files exactly as `run` does and reports every
+ * problem as `file:line:col: message`. Exit 0 valid, 1 invalid, 2 usage error.
+ */
+import { existsSync } from "node:fs";
+import { Command, Option } from "commander";
+import { loadIntegrations, type LoadResult } from "../config/load.js";
+import { plural } from "../config/text.js";
+import type { Problem } from "../config/types.js";
+import { ExitError, UsageError } from "../errors.js";
 
-/** Placeholder: replaced by the real `validate` command. */
+const FORMATS = ["text", "json", "github"] as const;
+type Format = (typeof FORMATS)[number];
+
+interface ValidateFlags {
+  format: string;
+  resolveSecrets?: boolean;
+}
+
 export function validateCommand(): Command {
-  return new Command("validate").description("not implemented yet").action(() => {
-    throw new Error("validate is not implemented yet");
-  });
+  return new Command("validate")
+    .description("check integration files or folders exactly as `run` would load them")
+    .argument("[paths...]", "files or folders (default: $HOOKSWITCH_DIR or ./integrations.d)")
+    .addOption(
+      new Option("--format <format>", "output: text, json or github (annotations)")
+        .env("HOOKSWITCH_VALIDATE_FORMAT")
+        .default("text"),
+    )
+    .addOption(
+      new Option(
+        "--resolve-secrets",
+        "also check that every ${env:…}/${file:…} reference resolves",
+      ).env("HOOKSWITCH_RESOLVE_SECRETS"),
+    )
+    .action(async (paths: string[], flags: ValidateFlags) => {
+      const format = parseFormat(flags.format);
+      const targets = paths.length > 0 ? paths : [process.env.HOOKSWITCH_DIR || "./integrations.d"];
+      const missing = targets.filter((p) => !existsSync(p));
+      if (missing.length > 0) throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
+      const result = await loadIntegrations(targets, {
+        secrets: flags.resolveSecrets ? "resolve" : "keep",
+      });
+      process.stdout.write(render(result, format));
+      if (result.problems.length > 0) throw new ExitError(1);
+    });
+}
+
+function parseFormat(value: string): Format {
+  if ((FORMATS as readonly string[]).includes(value)) return value as Format;
+  throw new UsageError(`--format must be text, json or github (got "${value}")`);
+}
+
+function render(result: LoadResult, format: Format): string {
+  if (format === "json") return `${JSON.stringify(toJson(result), null, 2)}\n`;
+  const lines = result.problems.map(format === "github" ? githubLine : textLine);
+  return [...lines, summary(result)].join("\n") + "\n";
+}
+
+export function textLine(p: Problem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.message}`;
+}
+
+function githubLine(p: Problem): string {
+  const property = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+  return `::error file=${property(p.file)},line=${p.line},col=${p.column}::${escapeData(p.message)}`;
+}
+
+function escapeData(s: string): string {
+  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+function summary(result: LoadResult): string {
+  const counts = `${plural(result.files.length, "file")}, ${plural(result.integrations.length, "integration")}`;
+  return result.problems.length === 0
+    ? `${counts}: all valid`
+    : `${counts}: ${plural(result.problems.length, "problem")}`;
+}
+
+/** Never the integrations themselves: they hold resolved secrets. */
+function toJson(result: LoadResult) {
+  return {
+    valid: result.problems.length === 0,
+    files: result.files.map((f) => ({
+      file: f.file,
+      hash: f.hash,
+      valid: f.problems.length === 0,
+      integrations: f.integrations.map((i) => i.name),
+    })),
+    integrations: result.integrations.map((i) => ({
+      name: i.name,
+      file: i.source.file,
+      line: i.source.line,
+      column: i.source.column,
+      enabled: i.enabled,
+      scope: i.scope,
+      trigger: i.trigger,
+    })),
+    problems: result.problems,
+  };
 }

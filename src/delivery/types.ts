@@ -10,7 +10,13 @@ export interface WebhookRequest {
 
 /** What one attempt to send came to. */
 export type AttemptOutcome =
-  | { kind: "response"; status: number; retryAfterMs: number | undefined; bodyStart: string; durationMs: number }
+  | {
+      kind: "response";
+      status: number;
+      retryAfterMs: number | undefined;
+      bodyStart: string;
+      durationMs: number;
+    }
   | { kind: "error"; code: string; message: string; durationMs: number };
 
 /** One attempt as kept in delivery records and dead letters. */

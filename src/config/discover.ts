@@ -1,0 +1,104 @@
+/**
+ * Finds integration files: every `*.yaml`/`*.yml` below each folder, following symbolic
+ * links, skipping hidden names (Kubernetes `..data`, editor swap files) and backups.
+ * Loops and unreadable entries become problems; discovery never throws or hangs.
+ */
+import { readdir, realpath, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Problem } from "./types.js";
+
+export interface Discovery {
+  files: string[];
+  problems: Problem[];
+}
+
+const MAX_DEPTH = 64;
+
+/** Names that are never integration files or folders: hidden entries and backups. */
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith(".") || name.endsWith("~") || (name.startsWith("#") && name.endsWith("#"));
+}
+
+export function isYamlName(name: string): boolean {
+  return name.endsWith(".yaml") || name.endsWith(".yml");
+}
+
+export async function discoverFiles(paths: string[]): Promise<Discovery> {
+  const files = new Set<string>();
+  const problems: Problem[] = [];
+  const visited = new Set<string>();
+  const problem = (file: string, message: string) =>
+    problems.push({ file, line: 1, column: 1, message });
+
+  const walk = async (dir: string, ancestors: string[]): Promise<void> => {
+    const real = await realpath(dir);
+    if (ancestors.includes(real))
+      return void problem(dir, "symbolic link loop: this folder contains itself; skipped");
+    if (visited.has(real)) return; // reached through another link: its files are already listed
+    if (ancestors.length >= MAX_DEPTH)
+      return void problem(dir, `folders nested deeper than ${MAX_DEPTH} levels; skipped`);
+    visited.add(real);
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
+      if (isIgnoredName(entry.name)) continue;
+      const path = join(dir, entry.name);
+      const kind = entry.isSymbolicLink() ? await kindBehindLink(path, problem) : kindOf(entry);
+      if (kind === "dir") await walkSafely(path, [...ancestors, real]);
+      else if (kind === "file" && isYamlName(entry.name)) files.add(path);
+    }
+  };
+  const walkSafely = async (dir: string, ancestors: string[]) => {
+    try {
+      await walk(dir, ancestors);
+    } catch (err) {
+      problem(dir, `folder cannot be read (${errorCode(err)})`);
+    }
+  };
+
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) await walkSafely(path, []);
+      else files.add(path);
+    } catch (err) {
+      problem(path, describeMissing(err));
+    }
+  }
+  return { files: [...files].sort(compareText), problems };
+}
+
+type Kind = "file" | "dir" | "other";
+
+function kindOf(entry: { isFile(): boolean; isDirectory(): boolean }): Kind {
+  return entry.isDirectory() ? "dir" : entry.isFile() ? "file" : "other";
+}
+
+async function kindBehindLink(
+  path: string,
+  problem: (file: string, message: string) => void,
+): Promise<Kind> {
+  try {
+    return kindOf(await stat(path));
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === "ELOOP") problem(path, "symbolic link loop; skipped");
+    else if (code === "ENOENT")
+      problem(path, "broken symbolic link: its target does not exist; skipped");
+    else problem(path, `symbolic link cannot be followed (${code}); skipped`);
+    return "other";
+  }
+}
+
+function describeMissing(err: unknown): string {
+  const code = errorCode(err);
+  return code === "ENOENT" ? "no such file or folder" : `cannot be read (${code})`;
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** Byte-order comparison: the same order on every machine and locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

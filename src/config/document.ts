@@ -1,0 +1,109 @@
+/**
+ * One YAML document -> one Integration or its problems: schema, secret references,
+ * semantic rules, then defaults. The only IO is through the given `SecretSources`
+ * and `readCa` (both supplied by the loader).
+ */
+import type { ParsedDocument } from "./parse.js";
+import type { RawIntegration } from "./raw.js";
+import { applyReferences, type SecretMode } from "./references.js";
+import { checkRules, type RuleProblem } from "./rules.js";
+import { describeSchemaErrors } from "./schema-errors.js";
+import { schemaErrors } from "./schema.js";
+import type { SecretSources } from "./secrets.js";
+import type { Integration, Problem } from "./types.js";
+import { toIntegration } from "./normalize.js";
+
+export interface DocumentContext {
+  file: string;
+  mode: SecretMode;
+  sources: SecretSources;
+  /** Reads `webhook.tls.ca` (resolve mode only); throws with a message for the user. */
+  readCa: (path: string) => string;
+}
+
+export interface DocumentResult {
+  integration: Integration | undefined;
+  problems: Problem[];
+  /** The document's `name` when it has one, valid or not. */
+  name: string | undefined;
+}
+
+export function loadDocument(doc: ParsedDocument, context: DocumentContext): DocumentResult {
+  const name = nameOf(doc.data);
+  const problem = (line: number, column: number, message: string): Problem => ({
+    file: context.file,
+    line,
+    column,
+    message,
+    ...(name !== undefined ? { integration: name } : {}),
+  });
+  const fromRules = (list: RuleProblem[]) =>
+    list.map((p) => {
+      const at = doc.locate(p.path, p.onKey);
+      return problem(at.line, at.column, p.message);
+    });
+  if (doc.problems.length > 0) {
+    return {
+      integration: undefined,
+      name,
+      problems: doc.problems.map((p) => problem(p.line, p.column, p.message)),
+    };
+  }
+  const issues = describeSchemaErrors(schemaErrors(doc.data), doc.data);
+  if (issues.length > 0) return { integration: undefined, name, problems: fromRules(issues) };
+
+  const raw = doc.data as RawIntegration;
+  const references = applyReferences(raw, context.mode, context.sources);
+  const value = references.value as RawIntegration;
+  const ruleProblems = checkRules({ raw, value, resolved: context.mode === "resolve" });
+  const tls = readTlsCa(value, context);
+  const problems = [...references.problems, ...ruleProblems, ...tls.problems];
+  if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };
+
+  const source = { file: context.file, line: doc.start.line, column: doc.start.column };
+  const integration = toIntegration({
+    value,
+    source,
+    referencedSecrets: references.secrets,
+    tlsCa: tls.ca,
+  });
+  return { integration, name, problems: [] };
+}
+
+function nameOf(data: unknown): string | undefined {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
+  const name = (data as { name?: unknown }).name;
+  return typeof name === "string" ? name : undefined;
+}
+
+function readTlsCa(
+  value: RawIntegration,
+  context: DocumentContext,
+): { ca: string | undefined; problems: RuleProblem[] } {
+  const path = value.webhook.tls?.ca;
+  if (path === undefined || context.mode === "keep") return { ca: undefined, problems: [] };
+  try {
+    const ca = context.readCa(path);
+    if (ca.includes("-----BEGIN CERTIFICATE-----")) return { ca, problems: [] };
+    return {
+      ca: undefined,
+      problems: [
+        {
+          path: ["webhook", "tls", "ca"],
+          message: `webhook.tls.ca: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+        },
+      ],
+    };
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return {
+      ca: undefined,
+      problems: [
+        {
+          path: ["webhook", "tls", "ca"],
+          message: `webhook.tls.ca: ${path} cannot be read (${reason})`,
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * YAML text -> one data value per document, with a way back from a path in the data to
+ * a line and column in the file. Pure: takes bytes or text, returns data and problems.
+ */
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type YAMLError,
+} from "yaml";
+import type { PathSegment } from "./text.js";
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface Located extends Position {
+  message: string;
+}
+
+export interface ParsedDocument {
+  /** 0-based index of the document in the file. */
+  index: number;
+  /** Where the document's content starts (the integration's source location). */
+  start: Position;
+  /** The document as plain data; undefined when it has problems. */
+  data: unknown;
+  problems: Located[];
+  /** Line and column of the node at `path` (of its key with `onKey`), or the nearest parent found. */
+  locate(path: readonly PathSegment[], onKey?: boolean): Position;
+}
+
+/** More aliases than this in one document is treated as a resource exhaustion attack. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Rejects content that is not UTF-8 text before the YAML parser sees it. */
+export function decodeText(
+  bytes: Uint8Array,
+): { ok: true; text: string } | { ok: false; message: string } {
+  const nul = bytes.indexOf(0);
+  if (nul !== -1)
+    return {
+      ok: false,
+      message: `not a text file (NUL byte at offset ${nul}); integration files are UTF-8 YAML`,
+    };
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false, message: "not valid UTF-8 text; integration files are UTF-8 YAML" };
+  }
+}
+
+/** Parses every document of a file. File-level failures come back as `problems`. */
+export function parseYamlDocuments(text: string): {
+  documents: ParsedDocument[];
+  problems: Located[];
+} {
+  const lineCounter = new LineCounter();
+  try {
+    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
+    const list = Array.isArray(docs) ? docs : [];
+    const documents = list
+      .map((doc, index) => toParsedDocument(doc, index, text, lineCounter))
+      .filter((d): d is ParsedDocument => d !== undefined);
+    return { documents, problems: [] };
+  } catch (err) {
+    return { documents: [], problems: [{ line: 1, column: 1, message: fatalMessage(err) }] };
+  }
+}
+
+function fatalMessage(err: unknown): string {
+  if (err instanceof RangeError) return "YAML is nested too deeply to be an integration file";
+  return `YAML cannot be read: ${firstLine(err instanceof Error ? err.message : String(err))}`;
+}
+
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function toParsedDocument(
+  doc: Document.Parsed,
+  index: number,
+  text: string,
+  lineCounter: LineCounter,
+): ParsedDocument | undefined {
+  const position = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const locate = (path: readonly PathSegment[], onKey = false) =>
+    position(offsetOf(doc, path, onKey));
+  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => yamlProblem(e, text, position));
+  // A document of comments only (or a trailing `---`) holds no integration.
+  if (doc.contents === null && yamlProblems.length === 0) return undefined;
+  const start = position(doc.contents?.range[0] ?? doc.range[0]);
+  const base = { index, start, locate };
+  if (yamlProblems.length > 0) return { ...base, data: undefined, problems: yamlProblems };
+  try {
+    return { ...base, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown, problems: [] };
+  } catch (err) {
+    const where = firstAliasOffset(doc) ?? doc.range[0];
+    const message =
+      err instanceof ReferenceError && /alias/i.test(err.message)
+        ? `too many YAML alias references (more than ${MAX_ALIAS_COUNT} expanded): this looks like a YAML bomb`
+        : fatalMessage(err);
+    return { ...base, data: undefined, problems: [{ ...position(where), message }] };
+  }
+}
+
+function yamlProblem(error: YAMLError, text: string, position: (o: number) => Position): Located {
+  const at = position(error.pos[0]);
+  if (error.code === "DUPLICATE_KEY") {
+    const key = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0].trim() ?? "";
+    return {
+      ...at,
+      message: `duplicate key ${JSON.stringify(key)}: each key may appear only once in a mapping`,
+    };
+  }
+  return { ...at, message: `YAML: ${firstLine(error.message)}` };
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+type Ranged = { range?: [number, number, number] | null };
+
+function offsetOf(doc: Document, path: readonly PathSegment[], onKey: boolean): number {
+  let node: unknown = doc.contents;
+  let keyNode: unknown;
+  let found = node as Ranged | undefined;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(segment),
+      );
+      if (!pair) break;
+      [keyNode, node] = [pair.key, pair.value];
+    } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
+      [keyNode, node] = [undefined, node.items[segment]];
+    } else break;
+    found = ((onKey && keyNode) || node || keyNode) as Ranged | undefined;
+  }
+  if (path.length === 0 || !found?.range) return (doc.contents as Ranged | null)?.range?.[0] ?? 0;
+  return found.range[0];
+}

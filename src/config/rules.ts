@@ -1,0 +1,205 @@
+/**
+ * Rules the JSON Schema cannot express. Each rule is a pure function of one integration
+ * (as written, and after secret handling) returning problems; none throws.
+ */
+import { parseDuration } from "./durations.js";
+import { isFieldName, placeholderNames } from "./placeholders.js";
+import type { RawIntegration } from "./raw.js";
+import { literalText, parseReferences } from "./secrets.js";
+import { closest, displayPath, type PathSegment } from "./text.js";
+import { DEFAULTS, FIELD_NAMES } from "./types.js";
+
+export interface RuleInput {
+  /** The document as written (references not resolved). */
+  raw: RawIntegration;
+  /** After secret handling: resolved values, or the same text when references are kept. */
+  value: RawIntegration;
+  /** True when references were resolved, so `value` holds the final strings. */
+  resolved: boolean;
+}
+
+export interface RuleProblem {
+  path: PathSegment[];
+  onKey?: boolean;
+  message: string;
+}
+
+export type Rule = (input: RuleInput) => RuleProblem[];
+
+/** Whether a string's final value is known (no reference left in it). */
+function isConcrete(text: string, input: RuleInput): boolean {
+  return input.resolved || !text.includes("${");
+}
+
+/** Each string that may hold `{field}` placeholders, with its path. */
+function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
+  const webhook = raw.webhook;
+  const texts: Array<[PathSegment[], string]> = [];
+  (webhook.pathArguments ?? []).forEach((text, i) =>
+    texts.push([["webhook", "pathArguments", i], text]),
+  );
+  for (const [name, text] of Object.entries(webhook.headers ?? {})) {
+    texts.push([["webhook", "headers", name], text]);
+  }
+  for (const [key, spec] of Object.entries(webhook.fields ?? {})) {
+    if (typeof spec === "object" && "template" in spec) {
+      texts.push([["webhook", "fields", key, "template"], spec.template]);
+    }
+  }
+  return texts;
+}
+
+export const unknownPlaceholders: Rule = ({ raw }) =>
+  placeholderTexts(raw).flatMap(([path, text]) => {
+    const parsed = parseReferences(text);
+    if (!parsed.ok) return []; // reported as a malformed reference
+    const names = literalText(parsed.segments).flatMap(placeholderNames);
+    return names
+      .filter((name) => !isFieldName(name))
+      .map((name) => {
+        const guess = closest(name, FIELD_NAMES);
+        const hint = guess ? ` (did you mean {${guess}}?)` : "";
+        return {
+          path,
+          message: `unknown placeholder {${name}} in ${displayPath(path)}${hint}; fields are: ${FIELD_NAMES.join(", ")}`,
+        };
+      });
+  });
+
+const ALWAYS_RESERVED = [
+  "host",
+  "content-length",
+  "content-type",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+];
+
+export const reservedHeaders: Rule = ({ raw }) => {
+  const authType = raw.webhook.auth?.type ?? "none";
+  const reserved = authType === "none" ? ALWAYS_RESERVED : [...ALWAYS_RESERVED, "authorization"];
+  return Object.keys(raw.webhook.headers ?? {})
+    .filter((name) => reserved.includes(name.toLowerCase()))
+    .map((name) => ({
+      path: ["webhook", "headers", name],
+      onKey: true,
+      message:
+        name.toLowerCase() === "authorization"
+          ? `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`
+          : `header ${name} is set by hookswitch and cannot be set in webhook.headers`,
+    }));
+};
+
+export const duplicateHeaders: Rule = ({ raw }) => {
+  const seen = new Map<string, string>();
+  const problems: RuleProblem[] = [];
+  for (const name of Object.keys(raw.webhook.headers ?? {})) {
+    const first = seen.get(name.toLowerCase());
+    if (first === undefined) seen.set(name.toLowerCase(), name);
+    else {
+      problems.push({
+        path: ["webhook", "headers", name],
+        onKey: true,
+        message: `header ${name} is already set as ${first} (header names ignore case)`,
+      });
+    }
+  }
+  return problems;
+};
+
+/** Literal CR/LF is caught by the schema; this catches it in resolved secret values. */
+export const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
+  resolved
+    ? Object.entries(value.webhook.headers ?? {})
+        .filter(
+          ([name, text]) =>
+            /[\r\n]/.test(text) && !/[\r\n]/.test(raw.webhook.headers?.[name] ?? ""),
+        )
+        .map(([name]) => ({
+          path: ["webhook", "headers", name],
+          message: `header ${name}: its value contains a line break (CR or LF) once secrets are resolved`,
+        }))
+    : [];
+
+export const httpUrl: Rule = (input) => {
+  const url = input.value.webhook.url;
+  if (!isConcrete(url, input)) return [];
+  const at = (message: string) => [{ path: ["webhook", "url"], message }];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return at("webhook.url is not a valid absolute URL");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return at(`webhook.url must use http or https (got ${parsed.protocol.slice(0, -1)})`);
+  }
+  if (parsed.username || parsed.password) {
+    return at("webhook.url must not carry user:password@; use webhook.auth type basic");
+  }
+  return [];
+};
+
+const SIGNING_SECRET =
+  /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
+
+export const signingSecretShape: Rule = (input) => {
+  const secret = input.value.webhook.signing?.secret;
+  if (secret === undefined) return [];
+  const list = typeof secret === "string" ? [secret] : secret;
+  return list.flatMap((text, i) => {
+    if (!isConcrete(text, input) || SIGNING_SECRET.test(text)) return [];
+    const path: PathSegment[] =
+      typeof secret === "string"
+        ? ["webhook", "signing", "secret"]
+        : ["webhook", "signing", "secret", i];
+    return [
+      {
+        path,
+        message: `${displayPath(path)} must look like whsec_<base64> (a Standard Webhooks secret)`,
+      },
+    ];
+  });
+};
+
+export const durationLimits: Rule = ({ raw }) => {
+  const webhook = raw.webhook;
+  const problems: RuleProblem[] = [];
+  const timeoutMs = parseDuration(webhook.timeout ?? "") ?? DEFAULTS.timeoutMs;
+  if (timeoutMs > DEFAULTS.maxTimeoutMs || timeoutMs === 0) {
+    problems.push({
+      path: ["webhook", "timeout"],
+      message: `webhook.timeout must be more than 0 and at most 60s (got ${webhook.timeout})`,
+    });
+  }
+  const initial = parseDuration(webhook.retry?.initialDelay ?? "") ?? DEFAULTS.retry.initialDelayMs;
+  const max = parseDuration(webhook.retry?.maxDelay ?? "") ?? DEFAULTS.retry.maxDelayMs;
+  if (initial > max) {
+    const path = webhook.retry?.initialDelay
+      ? ["webhook", "retry", "initialDelay"]
+      : ["webhook", "retry", "maxDelay"];
+    problems.push({
+      path,
+      message: `webhook.retry.initialDelay (${webhook.retry?.initialDelay ?? "1s"}) must not be longer than webhook.retry.maxDelay (${webhook.retry?.maxDelay ?? "1h"})`,
+    });
+  }
+  return problems;
+};
+
+export const RULES: readonly Rule[] = [
+  unknownPlaceholders,
+  reservedHeaders,
+  duplicateHeaders,
+  headerValueLineBreaks,
+  httpUrl,
+  signingSecretShape,
+  durationLimits,
+];
+
+export function checkRules(input: RuleInput, rules: readonly Rule[] = RULES): RuleProblem[] {
+  return rules.flatMap((rule) => rule(input));
+}

@@ -1,0 +1,248 @@
+/**
+ * Turns ajv's errors into one human message per mistake. `oneOf` and `if`/`then`
+ * produce an error per branch; those are collapsed to the branch the author meant,
+ * or to one message that names the allowed forms.
+ */
+import type { ErrorObject } from "ajv";
+import { FIELD_NAMES } from "./types.js";
+import {
+  closest,
+  describeType,
+  displayPath,
+  listOr,
+  pointerSegments,
+  quote,
+  typeWords,
+  type PathSegment,
+} from "./text.js";
+
+/** A schema mistake at a place in the document; `onKey` points at the key rather than the value. */
+export interface SchemaIssue {
+  path: PathSegment[];
+  onKey: boolean;
+  message: string;
+}
+
+type AjvError = ErrorObject & { propertyName?: string };
+
+/** `data` is the validated document, used to name what a value was when ajv does not say. */
+export function describeSchemaErrors(errors: readonly AjvError[], data: unknown): SchemaIssue[] {
+  const kept = collapseOneOf(errors).filter(
+    (e) => e.keyword !== "if" && e.keyword !== "propertyNames",
+  );
+  const issues: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of kept) {
+    const issue = describe(error, data);
+    const key = `${JSON.stringify(issue.path)}|${issue.onKey}|${issue.onKey ? issue.message : ""}`;
+    if (seen.has(key)) continue; // one message per value: the first (most basic) error wins
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+function collapseOneOf(errors: readonly AjvError[]): AjvError[] {
+  let result = [...errors];
+  for (const oneOf of errors.filter((e) => e.keyword === "oneOf")) {
+    if (!result.includes(oneOf)) continue;
+    const prefix = `${oneOf.schemaPath}/`;
+    const branchErrors = result.filter(
+      (e) => e.schemaPath.startsWith(prefix) && isAtOrBelow(e.instancePath, oneOf.instancePath),
+    );
+    result = result.filter((e) => e !== oneOf && !branchErrors.includes(e));
+    // An error on the object itself or on its `type` already says what is wrong.
+    const at = oneOf.instancePath;
+    const explained = result.some((e) => e.instancePath === at || e.instancePath === `${at}/type`);
+    if (explained) continue;
+    const best = Array.isArray(oneOf.params.passingSchemas)
+      ? undefined
+      : bestBranch(oneOf, branchErrors);
+    result.push(...(best ?? [oneOf]));
+  }
+  return result;
+}
+
+function isAtOrBelow(path: string, parent: string): boolean {
+  return path === parent || path.startsWith(`${parent}/`);
+}
+
+/** The only branch whose shape matches the data (its errors are not about type or kind). */
+function bestBranch(oneOf: AjvError, branchErrors: AjvError[]): AjvError[] | undefined {
+  const byBranch = new Map<string, AjvError[]>();
+  for (const error of branchErrors) {
+    const branch = error.schemaPath.slice(oneOf.schemaPath.length + 1).split("/")[0] ?? "";
+    byBranch.set(branch, [...(byBranch.get(branch) ?? []), error]);
+  }
+  const candidates = [...byBranch.values()]
+    .filter((errs) => !errs.some((e) => isDiscriminating(e, oneOf.instancePath)))
+    .sort((a, b) => a.length - b.length);
+  const [first, second] = candidates;
+  if (!first || (second && second.length === first.length)) return undefined;
+  return first;
+}
+
+/** An error that says the data is of another kind than this branch describes. */
+function isDiscriminating(error: AjvError, at: string): boolean {
+  const kindKeyword = ["type", "enum", "const"].includes(error.keyword);
+  if (error.instancePath === at) return kindKeyword && error.propertyName === undefined;
+  return error.keyword === "const" && error.instancePath === `${at}/type`;
+}
+
+function describe(error: AjvError, document: unknown): SchemaIssue {
+  const path = pointerSegments(error.instancePath);
+  const where = displayPath(path);
+  const at = (message: string, onKey = false, target = path): SchemaIssue => ({
+    path: target,
+    onKey,
+    message,
+  });
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return at(`missing required key "${String(params.missingProperty)}"${inWhere(where)}`, true);
+    case "additionalProperties":
+      return unknownKey(error, path, String(params.additionalProperty));
+    case "type":
+      if (isDurationPath(path)) {
+        return at(`${where} must be ${DURATION_HINT} (got ${describeType(error.data)})`);
+      }
+      return at(
+        `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})`,
+      );
+    case "enum":
+      if (error.propertyName !== undefined) {
+        return keyNotAllowed(error, path, valueAt(document, path));
+      }
+      return at(
+        `${where} must be ${listOr(params.allowedValues as unknown[])} (got ${quote(error.data)})`,
+      );
+    case "const":
+      return at(constMessage(error, where));
+    case "pattern":
+      if (error.propertyName !== undefined) {
+        return at(headerNameMessage(error.propertyName), true, [...path, error.propertyName]);
+      }
+      return at(patternMessage(path, where, error.data));
+    case "uniqueItems": {
+      const index = Math.max(Number(params.i), Number(params.j));
+      const item = (error.data as unknown[])[index];
+      return at(`${where} lists ${quote(item)} more than once`, false, [...path, index]);
+    }
+    case "minItems":
+    case "maxItems":
+      return at(itemsMessage(where, error));
+    case "minLength":
+      if (error.propertyName !== undefined) return at(`empty key in ${where}`, true, path);
+      return at(`${where} must not be empty`);
+    case "minimum":
+      return at(`${where} must be at least ${String(params.limit)} (got ${String(error.data)})`);
+    case "oneOf":
+      return at(noFormMessage(path, where, error.data), true);
+    default:
+      return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
+  }
+}
+
+function inWhere(where: string): string {
+  return where ? ` in ${where}` : "";
+}
+
+function unknownKey(error: AjvError, path: PathSegment[], key: string): SchemaIssue {
+  const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
+  const guess = closest(key, known);
+  const hint = guess ? ` (did you mean "${guess}"?)` : "";
+  return {
+    path: [...path, key],
+    onKey: true,
+    message: `unknown key "${key}"${inWhere(displayPath(path))}${hint}`,
+  };
+}
+
+/** A key an auth branch does not take, e.g. `token` with `type: basic`. */
+function keyNotAllowed(error: AjvError, path: PathSegment[], object: unknown): SchemaIssue {
+  const key = error.propertyName ?? "";
+  const written = (object as { type?: unknown } | undefined)?.type;
+  const type = typeof written === "string" ? written : "none";
+  const message = `key "${key}" does not go with ${displayPath(path)}.type ${type}`;
+  return { path: [...path, key], onKey: true, message };
+}
+
+function constMessage(error: AjvError, where: string): string {
+  const allowed = String((error.params as { allowedValue: unknown }).allowedValue);
+  if (error.schemaPath.includes("/then/")) {
+    return `${where} must be ${allowed} when method is GET (got ${quote(error.data)})`;
+  }
+  return `${where} must be ${allowed} (got ${quote(error.data)})`;
+}
+
+const DURATION_HINT = "a duration like 250ms, 10s, 5m or 1h";
+
+function patternMessage(path: PathSegment[], where: string, data: unknown): string {
+  const parent = path.slice(0, -1).join(".");
+  if (where === "name") {
+    return `name must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit (got ${quote(data)})`;
+  }
+  if (where === "scope.service") {
+    return `scope.service must be a service UUID like 3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11 (got ${quote(data)})`;
+  }
+  if (isDurationPath(path)) {
+    return `${where} must be ${DURATION_HINT} (got ${quote(data)})`;
+  }
+  if (where === "webhook.url") {
+    return "webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference)";
+  }
+  if (parent === "webhook.headers") return `${where} must not contain a line break (CR or LF)`;
+  return `${where} has an invalid format`;
+}
+
+function headerNameMessage(name: string): string {
+  return `header name ${JSON.stringify(name)} is not an HTTP token: use letters, digits and !#$%&'*+-.^_\`|~`;
+}
+
+function itemsMessage(where: string, error: AjvError): string {
+  if (where === "trigger.events") {
+    return `trigger.events must list 1 to 3 event types (got ${(error.data as unknown[]).length})`;
+  }
+  const limit = Number((error.params as { limit: number }).limit);
+  return error.keyword === "minItems"
+    ? `${where} must have at least ${limit} item${limit === 1 ? "" : "s"}`
+    : `${where} must have at most ${limit} items`;
+}
+
+/** A value that matches none (or several) of the allowed forms of a `oneOf`. */
+function noFormMessage(path: PathSegment[], where: string, data: unknown): string {
+  if (where === "scope") {
+    const both =
+      typeof data === "object" && data !== null && "account" in data && "service" in data;
+    return both
+      ? "scope must have only one of account or service, not both"
+      : "scope needs account (an account integration) or service (a service integration)";
+  }
+  if (path[0] === "webhook" && path[1] === "fields" && path.length === 3) {
+    if (typeof data === "string") {
+      return `unknown field ${quote(data)} in ${where}: use one of ${FIELD_NAMES.join(", ")}, or {value: …} or {template: …}`;
+    }
+    return `${where} must be a field name, {value: …} or {template: "…"} (got ${quote(data)})`;
+  }
+  if (where === "webhook.signing.secret") {
+    return `webhook.signing.secret must be a string or a list of strings (got ${quote(data)})`;
+  }
+  if (where === "webhook.auth") {
+    return "webhook.auth must be {type: none}, {type: basic, username, password} or {type: token, token}";
+  }
+  return `${where} does not match any allowed form`;
+}
+
+function valueAt(document: unknown, path: readonly PathSegment[]): unknown {
+  let value = document;
+  for (const segment of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[String(segment)];
+  }
+  return value;
+}
+
+function isDurationPath(path: readonly PathSegment[]): boolean {
+  return path[0] === "webhook" && ["timeout", "initialDelay", "maxDelay"].includes(String(path.at(-1)));
+}

@@ -1,0 +1,128 @@
+/**
+ * Secret references inside string values: `${env:NAME}`, `${file:/path}` and the `$${`
+ * escape for a literal `${`. Parsing is pure; resolution takes the environment and a
+ * file reader as arguments so callers decide where secrets come from.
+ * Nothing here ever puts a secret value into a message.
+ */
+
+export type Segment =
+  { kind: "text"; text: string } | { kind: "env"; name: string } | { kind: "file"; path: string };
+
+export type ParsedReferences = { ok: true; segments: Segment[] } | { ok: false; message: string };
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const USAGE = "write ${env:NAME} or ${file:/path}, or $${ for a literal ${";
+
+/** True when the text holds a `$` and may therefore carry a reference or an escape. */
+export function mayHoldReferences(text: string): boolean {
+  return text.includes("${");
+}
+
+/** Splits a string into literal text and references; malformed references are reported. */
+export function parseReferences(text: string): ParsedReferences {
+  const segments: Segment[] = [];
+  let literal = "";
+  let index = 0;
+  while (index < text.length) {
+    const start = text.indexOf("${", index);
+    if (start === -1) break;
+    if (start > 0 && text[start - 1] === "$") {
+      // `$${` is the escape: keep one `$` and the brace as literal text.
+      literal += text.slice(index, start - 1) + "${";
+      index = start + 2;
+      continue;
+    }
+    const end = text.indexOf("}", start);
+    if (end === -1)
+      return {
+        ok: false,
+        message: `unterminated reference "${clip(text.slice(start))}": ${USAGE}`,
+      };
+    const reference = parseReference(text.slice(start + 2, end));
+    if (!reference)
+      return {
+        ok: false,
+        message: `malformed reference "${clip(text.slice(start, end + 1))}": ${USAGE}`,
+      };
+    literal += text.slice(index, start);
+    if (literal) segments.push({ kind: "text", text: literal });
+    literal = "";
+    segments.push(reference);
+    index = end + 1;
+  }
+  literal += text.slice(index);
+  if (literal) segments.push({ kind: "text", text: literal });
+  return { ok: true, segments };
+}
+
+function parseReference(body: string): Segment | undefined {
+  if (body.startsWith("env:")) {
+    const name = body.slice(4);
+    return ENV_NAME.test(name) ? { kind: "env", name } : undefined;
+  }
+  if (body.startsWith("file:")) {
+    const path = body.slice(5);
+    return path.trim() === path && path.length > 0 ? { kind: "file", path } : undefined;
+  }
+  return undefined;
+}
+
+/** Keeps messages short; the text shown is the reference syntax, never a resolved value. */
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+export interface SecretSources {
+  env: NodeJS.ProcessEnv;
+  /** Returns a file's text or throws; `path` is as written in the reference. */
+  readFile: (path: string) => string;
+}
+
+export type Resolution =
+  { ok: true; value: string; secrets: string[] } | { ok: false; message: string };
+
+/** Joins segments into the final string, reading each referenced secret. */
+export function resolveSegments(segments: Segment[], sources: SecretSources): Resolution {
+  let value = "";
+  const secrets: string[] = [];
+  for (const segment of segments) {
+    if (segment.kind === "text") {
+      value += segment.text;
+      continue;
+    }
+    const resolved = resolveOne(segment, sources);
+    if (!resolved.ok) return resolved;
+    value += resolved.value;
+    if (resolved.value) secrets.push(resolved.value);
+  }
+  return { ok: true, value, secrets };
+}
+
+function resolveOne(
+  segment: Exclude<Segment, { kind: "text" }>,
+  sources: SecretSources,
+): { ok: true; value: string } | { ok: false; message: string } {
+  if (segment.kind === "env") {
+    const value = sources.env[segment.name];
+    if (value === undefined) {
+      return { ok: false, message: `environment variable ${segment.name} is not set` };
+    }
+    return { ok: true, value };
+  }
+  try {
+    return { ok: true, value: trimTrailingNewlines(sources.readFile(segment.path)) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return { ok: false, message: `secret file ${segment.path} cannot be read (${code})` };
+  }
+}
+
+/** Kubernetes secret files and `echo`-written files end with a newline that is not part of the secret. */
+export function trimTrailingNewlines(text: string): string {
+  return text.replace(/[\r\n]+$/, "");
+}
+
+/** The literal text of segments with references removed (for placeholder checks). */
+export function literalText(segments: Segment[]): string[] {
+  return segments.flatMap((s) => (s.kind === "text" ? [s.text] : []));
+}

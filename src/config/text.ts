@@ -1,0 +1,92 @@
+/** Small helpers that turn data and paths into words for problem messages. */
+
+export type PathSegment = string | number;
+
+/** `webhook.headers.X-Source`, `trigger.events[1]`, `webhook.headers["a b"]`; "" for the top level. */
+export function displayPath(path: readonly PathSegment[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (/^[A-Za-z0-9_$-]+$/.test(segment)) text += text ? `.${segment}` : segment;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
+/** Splits an ajv instancePath (JSON pointer) into segments; array indices become numbers. */
+export function pointerSegments(pointer: string): PathSegment[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+/** "a", "a or b", "a, b or c". */
+export function listOr(items: readonly unknown[]): string {
+  const words = items.map(String);
+  if (words.length <= 1) return words.join("");
+  return `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
+
+/** A short, quoted rendering of a value written in a file (for "(got …)"). */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : describeType(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
+}
+
+/** The YAML-ish name of a value's type; never the value itself (it may be a secret). */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "boolean") return "true/false";
+  if (typeof value === "number") return Number.isInteger(value) ? "a whole number" : "a number";
+  return typeof value;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true/false",
+  object: "a mapping",
+  array: "a list",
+  null: "null",
+};
+
+/** "a string", "a string, a number, true or false or null". */
+export function typeWords(type: string | string[]): string {
+  return listOr((Array.isArray(type) ? type : [type]).map((t) => TYPE_WORDS[t] ?? t));
+}
+
+/** The candidate closest to `word` (case-insensitive, at most two edits away), if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 3;
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,256 @@
+/**
+ * `hookswitch run` as an object: live configuration, the NATS consumers, the delivery
+ * engine and the operations endpoints, started in order and stopped as one ladder.
+ * No side effects on import; tests and the CLI create it with settings.
+ */
+import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
+import type { ConfigState } from "./config/generation.js";
+import { ConfigError } from "./errors.js";
+import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
+import { Dispatcher, type DurableQueue } from "./delivery/dispatcher.js";
+import type { Cidr } from "./delivery/egress.js";
+import { createEgressPolicy } from "./delivery/egress.js";
+import { handleDeliveryMessage, handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
+import { createLimiter } from "./delivery/limiter.js";
+import { deliverySubject } from "./delivery/records.js";
+import { createSender, type Sender } from "./delivery/send.js";
+import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
+import { DeliveryStats } from "./delivery/stats.js";
+import { createMetrics, type Metrics } from "./http/metrics.js";
+import { startHttpServer, type HttpServer } from "./http/server.js";
+import { buildStatusView } from "./http/status.js";
+import { withDeadline } from "./lifecycle.js";
+import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
+import { startConsumerLoop, type ConsumerLoop, type Slots } from "./nats/consumer-loop.js";
+import type { NatsSettings } from "./nats/settings.js";
+import {
+  DELIVERY_CONSUMER_DEFAULTS,
+  EVENT_CONSUMER_DEFAULTS,
+  deliveryConsumerConfig,
+  deliveryConsumerName,
+  ensureEventStream,
+  ensureHookswitchStreams,
+  ensurePullConsumer,
+  eventConsumerConfig,
+} from "./nats/streams.js";
+import { DELIVERY_STREAM } from "./delivery/records.js";
+
+export interface DaemonSettings {
+  dir: string;
+  strict: boolean;
+  httpAddr: string;
+  nats: NatsSettings & { jetstream: NonNullable<NatsSettings["jetstream"]> };
+  egress: { deny: Cidr[]; allow: Cidr[] };
+  /** Global cap on concurrent HTTP attempts. */
+  maxInFlight: number;
+  /** How long a stop waits for in-flight deliveries before handing them back. */
+  graceMs: number;
+  /** NATS ack wait: how soon a crashed replica's unfinished messages are redelivered. */
+  ackWaitMs: number;
+  resyncIntervalMs: number;
+}
+
+export interface Daemon {
+  /** Loads the configuration, serves HTTP, connects to NATS (waiting while it is down) and consumes. */
+  start(): Promise<void>;
+  /** The shutdown ladder. Safe to call more than once. */
+  stop(): Promise<void>;
+  resync(): Promise<void>;
+  httpAddress(): string | undefined;
+}
+
+const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
+
+export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
+  const metrics = createMetrics();
+  const stats = new DeliveryStats();
+  const abort = new AbortController();
+  const sender: Sender = createSender({ egress: createEgressPolicy(settings.egress) });
+  const limiter = createLimiter(settings.maxInFlight);
+  let config: ConfigState | undefined;
+  let snapshot: ConfigSnapshot = buildSnapshot([]);
+  let watcher: ConfigWatcher | undefined;
+  let http: HttpServer | undefined;
+  let nc: NatsConnection | undefined;
+  let connection: ConnectionWatch | undefined;
+  let deadLetters: DeadLetterStore | undefined;
+  let deadLetterCount: number | null = null;
+  let deadLetterTimer: NodeJS.Timeout | undefined;
+  const loops: ConsumerLoop[] = [];
+  let consuming = false;
+  let stopping: Promise<void> | undefined;
+
+  const applyConfig = (state: ConfigState) => {
+    config = state;
+    snapshot = buildSnapshot(state.integrations);
+    updateConfigMetrics(metrics, state);
+  };
+
+  const notReadyReason = () => {
+    if (stopping) return "stopping";
+    if (!config) return "configuration not loaded yet";
+    if (!connection?.isConnected()) return "not connected to NATS";
+    if (!consuming) return "consumers not started yet";
+    return undefined;
+  };
+
+  const refreshDeadLetterCount = async () => {
+    if (!deadLetters) return;
+    try {
+      deadLetterCount = await deadLetters.count();
+      metrics.deadLetters.set(deadLetterCount);
+    } catch {
+      // NATS unavailable: keep the last known count.
+    }
+  };
+
+  return {
+    httpAddress: () => http?.address,
+    resync: async () => watcher?.resync(),
+
+    async start() {
+      watcher = createConfigWatcher({
+        dir: settings.dir,
+        load: { secrets: "resolve" },
+        resyncIntervalMs: settings.resyncIntervalMs,
+        log,
+        onGeneration: (state) => applyConfig(state),
+      });
+      applyConfig(await watcher.start());
+      if (settings.strict && config && config.problems.length > 0) {
+        await watcher.close();
+        throw new ConfigError(
+          `${config.problems.length} problem(s) in ${settings.dir} and --strict is set: fix them or drop --strict`,
+        );
+      }
+      http = await startHttpServer(
+        {
+          registry: metrics.registry,
+          notReadyReason,
+          status: () =>
+            buildStatusView({
+              generation: config?.generation ?? 0,
+              integrations: config?.integrations ?? [],
+              problems: config?.problems ?? [],
+              stats,
+              deadLetters: deadLetterCount,
+              ready: notReadyReason() === undefined,
+            }),
+        },
+        settings.httpAddr,
+      );
+      log.info({ address: http.address }, "http endpoints listening");
+
+      nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
+      if (stopping) return;
+      connection = watchConnection(nc, log);
+      metrics.natsConnected.set(1);
+      const js = jetstream(nc);
+      const jsm = await jetstreamManager(nc);
+      deadLetters = createDeadLetterStore(js, jsm);
+      await startConsumers(js, jsm);
+      if (stopping) return;
+      consuming = true;
+      await refreshDeadLetterCount();
+      deadLetterTimer = setInterval(() => void refreshDeadLetterCount(), DEAD_LETTER_COUNT_INTERVAL_MS);
+      deadLetterTimer.unref();
+      log.info({ integrations: snapshot.byName.size }, "hookswitch is running");
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        consuming = false;
+        clearInterval(deadLetterTimer);
+        const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
+        await Promise.all(loops.map((loop) => loop.stop()));
+        clearTimeout(graceTimer);
+        await watcher?.close();
+        connection?.stop();
+        if (nc && !nc.isClosed()) await withDeadline(nc.drain(), 10_000);
+        await sender.close();
+        await http?.close();
+        log.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+
+  async function startConsumers(js: JetStreamClient, jsm: Awaited<ReturnType<typeof jetstreamManager>>) {
+    const names = settings.nats.jetstream;
+    const stream = await ensureEventStream(jsm, {
+      name: names.stream,
+      subjects: names.subjects,
+      create: names.createStream,
+    });
+    await ensureHookswitchStreams(jsm);
+    await ensurePullConsumer(
+      jsm,
+      names.stream,
+      eventConsumerConfig(stream.info, {
+        durable: names.consumer,
+        deliver: names.deliver,
+        subjects: names.subjects,
+        ...EVENT_CONSUMER_DEFAULTS,
+        ackWaitMs: settings.ackWaitMs,
+      }) as Parameters<typeof ensurePullConsumer>[2],
+    );
+    await ensurePullConsumer(
+      jsm,
+      DELIVERY_STREAM,
+      deliveryConsumerConfig({
+        consumer: names.consumer,
+        ...DELIVERY_CONSUMER_DEFAULTS,
+        ackWaitMs: settings.ackWaitMs,
+      }) as Parameters<typeof ensurePullConsumer>[2],
+    );
+
+    const queue: DurableQueue = {
+      enqueue: async (record, msgID) => {
+        await js.publish(deliverySubject(record.integration), JSON.stringify(record), { msgID });
+      },
+      deadLetter: async (record) => {
+        await deadLetters!.add(record);
+        deadLetterCount = deadLetterCount === null ? null : deadLetterCount + 1;
+        if (deadLetterCount !== null) metrics.deadLetters.set(deadLetterCount);
+      },
+    };
+    const dispatcher = new Dispatcher({ sender, queue, stats, metrics, log, signal: abort.signal });
+    const deps: HandlerDeps = { snapshot: () => snapshot, dispatcher, limiter, queue, stats, metrics, log };
+    const slots: Slots = { acquire: () => limiter.acquireGlobal(), release: () => limiter.releaseGlobal() };
+    const batch = Math.min(256, settings.maxInFlight);
+    loops.push(
+      await startConsumerLoop({
+        name: names.consumer,
+        consumer: await js.consumers.get(names.stream, names.consumer),
+        handle: (msg: JsMsg) => handleEventMessage(deps, msg.data, msg.subject),
+        slots,
+        ackWaitMs: settings.ackWaitMs,
+        batch,
+        log,
+      }),
+      await startConsumerLoop({
+        name: deliveryConsumerName(names.consumer),
+        consumer: await js.consumers.get(DELIVERY_STREAM, deliveryConsumerName(names.consumer)),
+        handle: (msg: JsMsg) => handleDeliveryMessage(deps, msg.data, msg.info.deliveryCount),
+        slots,
+        ackWaitMs: settings.ackWaitMs,
+        batch,
+        log,
+      }),
+    );
+  }
+}
+
+function updateConfigMetrics(metrics: Metrics, state: ConfigState) {
+  const enabled = state.integrations.filter((i) => i.enabled).length;
+  const invalidFiles = new Set(state.problems.map((p) => p.file)).size;
+  metrics.configGeneration.set(state.generation);
+  metrics.configReloadSuccessful.set(state.problems.length === 0 ? 1 : 0);
+  if (state.problems.length === 0) metrics.configReloadSuccessTime.set(Date.now() / 1000);
+  metrics.integrations.set({ state: "enabled" }, enabled);
+  metrics.integrations.set({ state: "disabled" }, state.integrations.length - enabled);
+  metrics.integrations.set({ state: "invalid" }, invalidFiles);
+}

@@ -1,0 +1,167 @@
+/**
+ * The dead-letter queue: one JSON record per message in HOOKSWITCH_DLQ, on the subject
+ * of its integration. A record's id is its stream sequence. Nothing removes records but
+ * `remove` and `purge`, which only `dlq replay` and `dlq purge` call.
+ */
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import {
+  DEAD_LETTER_STREAM,
+  DEAD_LETTER_SUBJECT_PREFIX,
+  deadLetterSubject,
+  type DeadLetterRecord,
+  type ListedDeadLetter,
+} from "./records.js";
+
+export interface DeadLetterStore {
+  /** Stores a record durably; resolves with its id once the server has it. */
+  add(record: DeadLetterRecord, options?: { msgId?: string }): Promise<number>;
+  list(filter?: { integration?: string }): Promise<ListedDeadLetter[]>;
+  /** The records with these ids; ids that do not exist are left out. */
+  get(ids: number[]): Promise<ListedDeadLetter[]>;
+  /** Removes these records; resolves with the ids that were there and are now gone. */
+  remove(ids: number[]): Promise<number[]>;
+  /** Removes the records of one integration, or all of them; resolves with how many. */
+  purge(scope: { integration?: string; all?: boolean }): Promise<number>;
+  count(): Promise<number>;
+}
+
+/** A `list` never waits longer than this for the records it knows are there. */
+const LIST_TIMEOUT_MS = 30_000;
+const FETCH_BATCH = 500;
+const GET_CONCURRENCY = 64;
+const MESSAGE_NOT_FOUND = 10037;
+const NO_MESSAGE_FOUND = 10057;
+
+export function createDeadLetterStore(js: JetStreamClient, jsm: JetStreamManager): DeadLetterStore {
+  return {
+    async add(record, options = {}) {
+      const ack = await js.publish(deadLetterSubject(record.integration), JSON.stringify(record), {
+        msgID: options.msgId ?? defaultMsgId(record),
+      });
+      return ack.seq;
+    },
+    list: (filter = {}) => listRecords(js, filter.integration),
+    async get(ids) {
+      const found: ListedDeadLetter[] = [];
+      for (const batch of chunks(unique(ids), GET_CONCURRENCY)) {
+        const records = await Promise.all(batch.map((id) => getRecord(jsm, id)));
+        for (const record of records) if (record) found.push(record);
+      }
+      return found;
+    },
+    async remove(ids) {
+      const removed: number[] = [];
+      for (const id of unique(ids)) {
+        if (await deleteRecord(jsm, id)) removed.push(id);
+      }
+      return removed;
+    },
+    async purge(scope) {
+      if (scope.all) return (await jsm.streams.purge(DEAD_LETTER_STREAM)).purged;
+      if (scope.integration === undefined) throw new Error("purge needs an integration or all");
+      const filter = deadLetterSubject(scope.integration);
+      return (await jsm.streams.purge(DEAD_LETTER_STREAM, { filter })).purged;
+    },
+    async count() {
+      return (await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages;
+    },
+  };
+}
+
+/**
+ * Dedups a republish of the same dead-lettering (a crash between storing the record
+ * and acking its source), but never a later dead-lettering of a replayed delivery,
+ * which carries fresh attempts.
+ */
+function defaultMsgId(record: DeadLetterRecord): string | undefined {
+  if (record.webhookId === null) return undefined;
+  return `dlq:${record.webhookId}:${record.attempts.length}:${record.lastAttemptAt ?? record.deadAt}`;
+}
+
+/** Reads every matching record with a short-lived ordered consumer, bounded by what was pending. */
+async function listRecords(js: JetStreamClient, integration?: string): Promise<ListedDeadLetter[]> {
+  const subject =
+    integration === undefined ? `${DEAD_LETTER_SUBJECT_PREFIX}.>` : deadLetterSubject(integration);
+  const consumer = await js.consumers.get(DEAD_LETTER_STREAM, { filter_subjects: subject });
+  try {
+    let remaining = (await consumer.info(true)).num_pending;
+    const records: ListedDeadLetter[] = [];
+    const deadline = Date.now() + LIST_TIMEOUT_MS;
+    while (remaining > 0 && Date.now() < deadline) {
+      const batch = await consumer.fetch({
+        max_messages: Math.min(remaining, FETCH_BATCH),
+        expires: 2_000,
+      });
+      for await (const m of batch) {
+        records.push(toListed(m));
+        remaining = m.info.pending;
+        if (remaining === 0) break;
+      }
+    }
+    return records;
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
+}
+
+function toListed(m: JsMsg): ListedDeadLetter {
+  return { ...parseRecord(m.string(), m.subject), id: m.seq };
+}
+
+async function getRecord(jsm: JetStreamManager, id: number): Promise<ListedDeadLetter | null> {
+  const stored = await jsm.streams.getMessage(DEAD_LETTER_STREAM, { seq: id });
+  if (stored === null) return null;
+  return { ...parseRecord(stored.string(), stored.subject), id };
+}
+
+async function deleteRecord(jsm: JetStreamManager, id: number): Promise<boolean> {
+  try {
+    return await jsm.streams.deleteMessage(DEAD_LETTER_STREAM, id);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === NO_MESSAGE_FOUND || code === MESSAGE_NOT_FOUND) return false;
+    throw err;
+  }
+}
+
+/** A record someone else put there may not be ours: show it rather than fail the listing. */
+function parseRecord(text: string, subject: string): DeadLetterRecord {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed === "object" && parsed !== null && (parsed as { v?: unknown }).v === 1) {
+      return parsed as DeadLetterRecord;
+    }
+  } catch {
+    // fall through to the placeholder below
+  }
+  return {
+    v: 1,
+    integration: integrationOfSubject(subject),
+    webhookId: null,
+    eventId: null,
+    reason: "unreadable dead-letter record",
+    event: text,
+    attempts: [],
+    lastStatus: null,
+    lastError: null,
+    lastResponseBody: null,
+    firstAttemptAt: null,
+    lastAttemptAt: null,
+    deadAt: new Date(0).toISOString(),
+  };
+}
+
+function integrationOfSubject(subject: string): string | null {
+  const token = subject.slice(DEAD_LETTER_SUBJECT_PREFIX.length + 1);
+  return token === "" || token === deadLetterSubject(null).split(".").pop() ? null : token;
+}
+
+function unique(ids: number[]): number[] {
+  return [...new Set(ids)];
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,200 @@
+/**
+ * One delivery attempt and what follows from it: render, send, decide, and record the
+ * outcome durably (delivered, handed to the delivery stream for a retry, or dead-lettered).
+ * The only module that knows how an attempt turns into a record.
+ */
+import type { Logger } from "pino";
+import type { Metrics } from "../http/metrics.js";
+import type { PbxEvent } from "../events/types.js";
+import { maskRequest } from "./mask.js";
+import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
+import { decideNext } from "./retry-policy.js";
+import type { Sender } from "./send.js";
+import type { ActiveIntegration } from "./snapshot.js";
+import type { DeliveryStats } from "./stats.js";
+import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
+
+/** Where deliveries go when they cannot finish now. Both resolve once JetStream stored them. */
+export interface DurableQueue {
+  enqueue(record: DeliveryRecord, msgId: string): Promise<void>;
+  deadLetter(record: DeadLetterRecord): Promise<void>;
+}
+
+export interface Job {
+  active: ActiveIntegration;
+  event: PbxEvent;
+  /** The event as received (parsed JSON), kept verbatim in records. */
+  raw: unknown;
+  webhookId: string;
+  attempts: AttemptRecord[];
+}
+
+export type JobResult = "delivered" | "queued" | "retrying" | "dead-lettered";
+
+/** Thrown when shutdown aborted an attempt: the caller hands the message back to NATS. */
+export class AttemptAbortedError extends Error {
+  override name = "AttemptAbortedError";
+}
+
+export interface DispatcherDeps {
+  sender: Sender;
+  queue: DurableQueue;
+  stats: DeliveryStats;
+  metrics: Metrics;
+  log: Logger;
+  /** Aborted when shutdown's grace period ends. */
+  signal: AbortSignal;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #now: () => Date;
+  readonly #random: () => number;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+    this.#random = deps.random ?? Math.random;
+  }
+
+  /** Hands a delivery to the delivery stream without attempting it now. */
+  async handOff(job: Job): Promise<JobResult> {
+    const record = toRecord(job, job.attempts, undefined);
+    await this.#deps.queue.enqueue(record, `${job.webhookId}:${job.attempts.length}`);
+    return "queued";
+  }
+
+  /** Makes one attempt. The caller holds the integration's concurrency slot. */
+  async attempt(job: Job): Promise<JobResult> {
+    const { integration } = job.active;
+    const { sender, metrics, signal } = this.#deps;
+    const startedAt = this.#now();
+    const request = job.active.render(job.event, startedAt);
+    metrics.inFlight.inc();
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await sender.send(request, {
+        timeoutMs: integration.webhook.timeoutMs,
+        tlsCa: integration.webhook.tlsCa,
+        signal,
+      });
+    } finally {
+      metrics.inFlight.dec();
+    }
+    if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
+    metrics.attemptDuration.observe({ integration: integration.name }, outcome.durationMs / 1000);
+    const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
+    this.#logAttempt(job, attempts.length, outcome);
+
+    const decision = decideNext(outcome, attempts.length, integration.webhook.retry, this.#random);
+    if (decision.action === "delivered") {
+      this.#count(job, "delivered", outcome, startedAt);
+      return "delivered";
+    }
+    if (decision.action === "retry") {
+      const notBefore = new Date(this.#now().getTime() + decision.delayMs);
+      await this.#deps.queue.enqueue(
+        toRecord(job, attempts, notBefore),
+        `${job.webhookId}:${attempts.length}`,
+      );
+      this.#count(job, "retried", outcome, startedAt);
+      return "retrying";
+    }
+    const masked = maskRequest(request, integration.secretValues);
+    await this.#deps.queue.deadLetter(
+      deadLetterOf(job, attempts, outcome, decision.reason, masked),
+    );
+    this.#count(job, "dead-lettered", outcome, startedAt);
+    this.#deps.log.info(
+      {
+        integration: integration.name,
+        webhookId: job.webhookId,
+        eventId: job.event.id,
+        reason: decision.reason,
+      },
+      "delivery dead-lettered",
+    );
+    return "dead-lettered";
+  }
+
+  #count(
+    job: Job,
+    outcome: "delivered" | "retried" | "dead-lettered",
+    result: AttemptOutcome,
+    at: Date,
+  ) {
+    const name = job.active.integration.name;
+    this.#deps.metrics.deliveries.inc({ integration: name, outcome });
+    this.#deps.stats.record(name, {
+      at: at.toISOString(),
+      outcome,
+      status: result.kind === "response" ? result.status : null,
+      error: result.kind === "error" ? result.message : null,
+    });
+  }
+
+  #logAttempt(job: Job, attempt: number, outcome: AttemptOutcome) {
+    const { log } = this.#deps;
+    if (!log.isLevelEnabled("debug")) return;
+    log.debug(
+      {
+        integration: job.active.integration.name,
+        webhookId: job.webhookId,
+        attempt,
+        status: outcome.kind === "response" ? outcome.status : undefined,
+        error: outcome.kind === "error" ? outcome.message : undefined,
+        durationMs: Math.round(outcome.durationMs),
+      },
+      "webhook attempt",
+    );
+  }
+}
+
+function attemptRecordOf(at: Date, outcome: AttemptOutcome): AttemptRecord {
+  return outcome.kind === "response"
+    ? { at: at.toISOString(), status: outcome.status }
+    : { at: at.toISOString(), error: outcome.message };
+}
+
+function toRecord(
+  job: Job,
+  attempts: AttemptRecord[],
+  notBefore: Date | undefined,
+): DeliveryRecord {
+  const record: DeliveryRecord = {
+    v: 1,
+    webhookId: job.webhookId,
+    integration: job.active.integration.name,
+    event: job.raw,
+    attempts,
+  };
+  if (notBefore) record.notBefore = notBefore.toISOString();
+  return record;
+}
+
+function deadLetterOf(
+  job: Job,
+  attempts: AttemptRecord[],
+  last: AttemptOutcome,
+  reason: string,
+  request: WebhookRequest,
+): DeadLetterRecord {
+  return {
+    v: 1,
+    integration: job.active.integration.name,
+    webhookId: job.webhookId,
+    eventId: job.event.id,
+    reason,
+    event: job.raw,
+    attempts,
+    lastStatus: last.kind === "response" ? last.status : null,
+    lastError: last.kind === "error" ? last.message : null,
+    lastResponseBody: last.kind === "response" ? last.bodyStart : null,
+    firstAttemptAt: attempts[0]?.at ?? null,
+    lastAttemptAt: attempts.at(-1)?.at ?? null,
+    request,
+    deadAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Field values of SPEC section 3: what each field name means for one event, in JSON and
+ * as text (query, form, templates, headers, path arguments), and `{field}` templates.
+ */
+import { FIELD_NAMES, type FieldName } from "../config/types.js";
+import type { PbxEvent } from "../events/types.js";
+
+/** A field's value in a JSON body: missing values are null. */
+export type JsonFieldValue = string | boolean | null;
+
+type Extractor = (event: PbxEvent, now: Date) => string | boolean | undefined;
+
+const EXTRACTORS: Record<FieldName, Extractor> = {
+  extensionNumber: (e) => e.data.user.extension,
+  name: (e) => e.data.user.name,
+  outboundPhoneNumber: (e) => e.data.user.outboundNumber,
+  hasVoicemail: (e) => e.data.user.hasVoicemail,
+  enabledCalls: (e) => e.data.user.enabledCalls?.join(","),
+  dateTime: (_e, now) => now.toISOString(),
+  serviceUuid: (e) => e.data.service.uuid,
+  serviceName: (e) => e.data.service.name,
+  serviceFriendlyName: (e) => e.data.service.friendlyName,
+  serviceType: (e) => e.data.service.type,
+  account: (e) => e.data.account,
+  event: (e) => e.type,
+  eventId: (e) => e.id,
+  eventTime: (e) => e.time,
+};
+
+const FIELD_SET: ReadonlySet<string> = new Set(FIELD_NAMES);
+
+export function isFieldName(name: string): name is FieldName {
+  return FIELD_SET.has(name);
+}
+
+/** The field's value in a JSON body (`hasVoicemail` a boolean, a missing value null). */
+export function jsonFieldValue(field: FieldName, event: PbxEvent, now: Date): JsonFieldValue {
+  return EXTRACTORS[field](event, now) ?? null;
+}
+
+/**
+ * The field's value as text (`hasVoicemail` "true"/"false"), or undefined when the event
+ * lacks it: a query or form leaves it out, a template puts nothing.
+ */
+export function textFieldValue(field: FieldName, event: PbxEvent, now: Date): string | undefined {
+  const value = EXTRACTORS[field](event, now);
+  return value === undefined ? undefined : String(value);
+}
+
+/** `{fieldName}`; a name that is not a field stays literal text (the loader rejects it). */
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The `{placeholder}` names a template uses, known fields or not (for validation). */
+export function templatePlaceholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? "");
+}
+
+export type CompiledTemplate = (event: PbxEvent, now: Date) => string;
+
+type TemplatePart = string | { field: FieldName };
+
+/** Splits a template into literal and field parts. */
+function templateParts(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let literal = "";
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const name = match[1] ?? "";
+    literal += template.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (isFieldName(name)) {
+      if (literal) parts.push(literal);
+      parts.push({ field: name });
+      literal = "";
+    } else {
+      literal += match[0];
+    }
+  }
+  literal += template.slice(last);
+  if (literal) parts.push(literal);
+  return parts;
+}
+
+/** Splits a template once; rendering then only concatenates. */
+export function compileTemplate(template: string): CompiledTemplate {
+  const parts = templateParts(template);
+  if (parts.every((part) => typeof part === "string")) {
+    const constant = parts.join("");
+    return () => constant;
+  }
+  return (event, now) => {
+    let out = "";
+    for (const part of parts) {
+      out += typeof part === "string" ? part : (textFieldValue(part.field, event, now) ?? "");
+    }
+    return out;
+  };
+}

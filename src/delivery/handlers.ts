@@ -1,0 +1,189 @@
+/**
+ * What happens to each message: an event from the PBX stream, or a delivery waiting in
+ * hookswitch's delivery stream. Handlers return how to settle the message; the consumer
+ * loop acks or naks. A handler that throws (NATS could not store a record) gets the
+ * message handed back for a later try: at least once, never lost.
+ */
+import type { Logger } from "pino";
+import type { Metrics } from "../http/metrics.js";
+import { matchEvent } from "../events/match.js";
+import { parseEvent } from "../events/parse.js";
+import type { Dispatcher, DurableQueue, Job, JobResult } from "./dispatcher.js";
+import type { Limiter } from "./limiter.js";
+import type { DeliveryRecord } from "./records.js";
+import type { ActiveIntegration, ConfigSnapshot } from "./snapshot.js";
+import type { DeliveryStats } from "./stats.js";
+import { webhookId } from "./webhook-id.js";
+
+export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
+const ACK: Settle = { action: "ack" };
+
+export interface HandlerDeps {
+  snapshot: () => ConfigSnapshot;
+  dispatcher: Dispatcher;
+  limiter: Limiter;
+  queue: DurableQueue;
+  stats: DeliveryStats;
+  metrics: Metrics;
+  log: Logger;
+  now?: () => number;
+}
+
+/** An event from the PBX stream: validate, match, and start one delivery per match. */
+export async function handleEventMessage(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  subject: string,
+): Promise<Settle> {
+  deps.metrics.eventsReceived.inc();
+  const parsed = parseEvent(data);
+  if (!parsed.ok) {
+    deps.metrics.eventsInvalid.inc();
+    deps.log.warn({ subject, reason: parsed.reason }, "invalid event dead-lettered");
+    await deps.queue.deadLetter({
+      v: 1,
+      integration: null,
+      webhookId: null,
+      eventId: eventIdOf(parsed.raw),
+      reason: `invalid event: ${parsed.reason}`,
+      event:
+        parsed.raw ??
+        Buffer.from(data)
+          .toString("utf8")
+          .slice(0, 64 * 1024),
+      subject,
+      attempts: [],
+      lastStatus: null,
+      lastError: null,
+      lastResponseBody: null,
+      firstAttemptAt: null,
+      lastAttemptAt: null,
+      deadAt: new Date().toISOString(),
+    });
+    return ACK;
+  }
+  const matches = matchEvent(deps.snapshot().index, parsed.event);
+  if (matches.length === 0) return ACK;
+  const byName = deps.snapshot().byName;
+  const starts: Promise<JobResult>[] = [];
+  for (const integration of matches) {
+    const active = byName.get(integration.name);
+    if (!active) continue;
+    const job: Job = {
+      active,
+      event: parsed.event,
+      raw: parsed.raw,
+      webhookId: webhookId(integration.name, parsed.event.id),
+      attempts: [],
+    };
+    starts.push(startNew(deps, job));
+  }
+  await Promise.all(starts);
+  return ACK;
+}
+
+/** A new delivery runs at once when its integration has room; otherwise it waits in the stream. */
+async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
+  const { name, webhook } = job.active.integration;
+  if (!deps.limiter.tryAcquire(name, webhook.maxInFlight)) return deps.dispatcher.handOff(job);
+  try {
+    return await deps.dispatcher.attempt(job);
+  } finally {
+    deps.limiter.release(name);
+  }
+}
+
+/** A delivery from hookswitch's delivery stream: a retry, a hand-off, or a replay. */
+export async function handleDeliveryMessage(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  deliveryCount: number,
+): Promise<Settle> {
+  const record = parseRecord(data);
+  if (!record) {
+    deps.log.error("unreadable delivery record dropped; it was not written by this version");
+    return ACK;
+  }
+  const active = deps.snapshot().byName.get(record.integration);
+  if (!active?.integration.enabled) return skip(deps, record, active);
+
+  const now = deps.now?.() ?? Date.now();
+  const waitMs = record.notBefore ? Date.parse(record.notBefore) - now : 0;
+  if (waitMs > 0) return { action: "nak", delayMs: waitMs };
+
+  const { name, webhook } = active.integration;
+  if (!deps.limiter.tryAcquire(name, webhook.maxInFlight)) {
+    return { action: "nak", delayMs: busyDelay(deliveryCount) };
+  }
+  try {
+    const parsed = parseEvent(JSON.stringify(record.event));
+    if (!parsed.ok) {
+      deps.log.error(
+        { integration: name, webhookId: record.webhookId },
+        "stored event no longer valid",
+      );
+      return ACK;
+    }
+    const job: Job = {
+      active,
+      event: parsed.event,
+      raw: record.event,
+      webhookId: record.webhookId,
+      attempts: record.attempts,
+    };
+    await deps.dispatcher.attempt(job);
+    return ACK;
+  } finally {
+    deps.limiter.release(name);
+  }
+}
+
+function skip(
+  deps: HandlerDeps,
+  record: DeliveryRecord,
+  active: ActiveIntegration | undefined,
+): Settle {
+  const why = active ? "disabled" : "removed";
+  deps.metrics.deliveries.inc({ integration: record.integration, outcome: "skipped" });
+  deps.stats.record(record.integration, {
+    at: new Date().toISOString(),
+    outcome: "skipped",
+    status: null,
+    error: `integration ${why}`,
+  });
+  deps.log.info(
+    { integration: record.integration, webhookId: record.webhookId },
+    `delivery skipped: integration ${why}`,
+  );
+  return ACK;
+}
+
+/** Waiting for a busy integration backs off gently and stays under a few seconds. */
+function busyDelay(deliveryCount: number): number {
+  const base = Math.min(5_000, 100 * 2 ** Math.min(deliveryCount, 6));
+  return Math.round(base * (0.5 + Math.random() / 2));
+}
+
+function parseRecord(data: Uint8Array): DeliveryRecord | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(data).toString("utf8")) as Partial<DeliveryRecord>;
+    if (
+      value?.v !== 1 ||
+      typeof value.integration !== "string" ||
+      typeof value.webhookId !== "string"
+    ) {
+      return undefined;
+    }
+    return {
+      ...value,
+      attempts: Array.isArray(value.attempts) ? value.attempts : [],
+    } as DeliveryRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function eventIdOf(raw: unknown): string | null {
+  if (raw && typeof raw === "object" && "id" in raw && typeof raw.id === "string") return raw.id;
+  return null;
+}

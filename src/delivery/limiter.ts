@@ -1,0 +1,110 @@
+/**
+ * Concurrency caps for deliveries (SPEC section 4, isolation): a global cap that pushes back on
+ * intake, and a per-integration cap (`maxInFlight`) that never blocks.
+ *
+ * The two are deliberately different shapes. A busy integration must not hold up the others, so
+ * `tryAcquire` answers at once and the caller parks that delivery elsewhere (the delivery stream)
+ * instead of waiting in line. The global slot is awaitable: when everything is busy, intake
+ * should simply stop pulling messages until a slot frees up.
+ *
+ * Hot path: counters in a Map and no allocation; only a caller that has to wait for a global
+ * slot gets a Promise.
+ */
+import { coerceError } from "../errors.js";
+
+/** A release without a matching acquire: a bug in the caller that would break the caps. */
+export class LimiterError extends Error {
+  override name = "LimiterError";
+}
+
+export interface Limiter {
+  /** Takes a slot for `key` if fewer than `keyMax` are in flight; never waits. */
+  tryAcquire(key: string, keyMax: number): boolean;
+  /** Gives back a slot taken by `tryAcquire(key, …)`. */
+  release(key: string): void;
+  /**
+   * Takes a global slot: undefined when one was free (taken already), otherwise a Promise that
+   * resolves once a slot is handed over (first come, first served). An aborted `signal` rejects
+   * the wait with its reason and takes no slot.
+   */
+  acquireGlobal(signal?: AbortSignal): Promise<void> | undefined;
+  /** Gives back a global slot, handing it straight to the oldest waiter if there is one. */
+  releaseGlobal(): void;
+  /** In-flight count for `key`, or global slots taken when `key` is omitted. */
+  inFlight(key?: string): number;
+  /** Callers waiting for a global slot. */
+  waiting(): number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export function createLimiter(globalMax: number): Limiter {
+  if (!Number.isInteger(globalMax) || globalMax < 1) {
+    throw new LimiterError(`global concurrency cap must be a whole number ≥ 1, got ${globalMax}`);
+  }
+  const perKey = new Map<string, number>();
+  const waiters: Waiter[] = [];
+  let globalInFlight = 0;
+
+  const removeWaiter = (waiter: Waiter) => {
+    const index = waiters.indexOf(waiter);
+    if (index >= 0) waiters.splice(index, 1);
+  };
+
+  const waitForSlot = (signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          removeWaiter(waiter);
+          reject(coerceError(signal.reason));
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      waiters.push(waiter);
+    });
+
+  return {
+    tryAcquire(key, keyMax) {
+      const current = perKey.get(key) ?? 0;
+      if (current >= keyMax) return false;
+      perKey.set(key, current + 1);
+      return true;
+    },
+    release(key) {
+      const current = perKey.get(key) ?? 0;
+      if (current <= 0) throw new LimiterError(`release("${key}") without a matching tryAcquire`);
+      perKey.set(key, current - 1);
+    },
+    acquireGlobal(signal) {
+      if (signal?.aborted) return Promise.reject(coerceError(signal.reason));
+      if (globalInFlight < globalMax) {
+        globalInFlight++;
+        return undefined;
+      }
+      return waitForSlot(signal);
+    },
+    releaseGlobal() {
+      if (globalInFlight <= 0) throw new LimiterError("releaseGlobal() without a matching acquire");
+      const next = waiters.shift();
+      if (!next) {
+        globalInFlight--;
+        return;
+      }
+      // The slot passes to the waiter as is: the count stays the same.
+      if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
+      next.resolve();
+    },
+    inFlight(key) {
+      return key === undefined ? globalInFlight : (perKey.get(key) ?? 0);
+    },
+    waiting() {
+      return waiters.length;
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The exact HTTP request an integration sends for one event (SPEC sections 3 and 4).
+ * Everything that depends only on the integration is prepared once by `compileRenderer`;
+ * per event only field values are read, encoded and concatenated.
+ */
+import { FIELD_NAMES, type FieldSpec, type Integration, type Webhook } from "../config/types.js";
+import type { PbxEvent } from "../events/types.js";
+import { USER_AGENT } from "../version.js";
+import { compileTemplate, jsonFieldValue, textFieldValue, type JsonFieldValue } from "./fields.js";
+import { signingKeys, signWithKeys } from "./sign.js";
+import type { WebhookRequest } from "./types.js";
+import { webhookId } from "./webhook-id.js";
+
+export type Renderer = (event: PbxEvent, now: Date) => WebhookRequest;
+type Rendered<T> = (event: PbxEvent, now: Date) => T;
+
+const CONTENT_TYPES = { json: "application/json", form: "application/x-www-form-urlencoded" };
+
+/** Prepares the integration's request once; the returned function renders one event. */
+export function compileRenderer(integration: Integration): Renderer {
+  const { webhook } = integration;
+  const url = compileUrl(webhook);
+  const headers = compileHeaders(integration);
+  const keys = signingKeys(webhook.signingSecrets);
+  const format = webhook.format;
+  const payload = format === "json" ? compileJsonBody(webhook) : compileFormPairs(webhook);
+  return (event, now) => {
+    const encoded = payload(event, now);
+    const body = format === "query" ? null : encoded;
+    const id = webhookId(integration.name, event.id);
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const sent = headers(event, now);
+    sent["webhook-id"] = id;
+    sent["webhook-timestamp"] = String(timestamp);
+    if (keys.length > 0) sent["webhook-signature"] = signWithKeys(keys, id, timestamp, body ?? "");
+    return {
+      method: webhook.method,
+      url: url(event, now, format === "query" ? encoded : ""),
+      headers: sent,
+      body,
+    };
+  };
+}
+
+/** Renders one request without keeping the compiled form (tools, tests, `render`). */
+export function renderRequest(
+  integration: Integration,
+  event: PbxEvent,
+  now: Date,
+): WebhookRequest {
+  return compileRenderer(integration)(event, now);
+}
+
+// ---- URL ----------------------------------------------------------------------------
+
+/** Base URL plus path arguments; the query payload goes after the URL's own query. */
+function compileUrl(webhook: Webhook) {
+  const parsed = new URL(webhook.url);
+  const ownQuery = parsed.search.slice(1);
+  parsed.search = "";
+  parsed.hash = ""; // never sent on the wire
+  const segments = webhook.pathArguments.map(compileTemplate);
+  const base = segments.length > 0 ? parsed.href.replace(/\/+$/, "") : parsed.href;
+  return (event: PbxEvent, now: Date, query: string): string => {
+    let url = base;
+    for (const segment of segments) url += `/${encodePathSegment(segment(event, now))}`;
+    const fullQuery = ownQuery && query ? `${ownQuery}&${query}` : ownQuery || query;
+    return fullQuery ? `${url}?${fullQuery}` : url;
+  };
+}
+
+/**
+ * One URL-encoded path segment. "." and ".." would be removed by URL normalisation and
+ * move the request up the receiver's path, and their percent-encoded forms are
+ * normalised too; so their dots are encoded twice ("%252E"), which survives as text.
+ */
+export function encodePathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%252E") : encoded;
+}
+
+// ---- payload ------------------------------------------------------------------------
+
+function payloadSpecs(webhook: Webhook): [string, FieldSpec][] {
+  if (webhook.fields) return Object.entries(webhook.fields);
+  return FIELD_NAMES.map((field) => [field, { kind: "field", field }]);
+}
+
+function compileJsonBody(webhook: Webhook): Rendered<string> {
+  // Keys are serialised once; building the text directly also keeps a "__proto__" key.
+  const entries = payloadSpecs(webhook).map(([key, spec]) => ({
+    prefix: `${JSON.stringify(key)}:`,
+    value: jsonValueOf(spec),
+  }));
+  return (event, now) => {
+    const members = entries.map((e) => e.prefix + JSON.stringify(e.value(event, now)));
+    return `{${members.join(",")}}`;
+  };
+}
+
+function jsonValueOf(spec: FieldSpec): Rendered<JsonFieldValue | number> {
+  if (spec.kind === "field") return (event, now) => jsonFieldValue(spec.field, event, now);
+  if (spec.kind === "value") return () => spec.value;
+  return compileTemplate(spec.template);
+}
+
+/** `key=value&…` in application/x-www-form-urlencoded form; missing values are left out. */
+function compileFormPairs(webhook: Webhook): Rendered<string> {
+  const entries = payloadSpecs(webhook).map(([key, spec]) => ({ key, value: textValueOf(spec) }));
+  return (event, now) => {
+    const params = new URLSearchParams();
+    for (const { key, value } of entries) {
+      const text = value(event, now);
+      if (text !== undefined) params.append(key, text);
+    }
+    return params.toString();
+  };
+}
+
+function textValueOf(spec: FieldSpec): Rendered<string | undefined> {
+  if (spec.kind === "field") return (event, now) => textFieldValue(spec.field, event, now);
+  if (spec.kind === "value") {
+    const text = spec.value === null ? undefined : String(spec.value);
+    return () => text;
+  }
+  return compileTemplate(spec.template);
+}
+
+// ---- headers ------------------------------------------------------------------------
+
+/** Headers hookswitch sets itself; a custom header of the same name is not sent. */
+const OWN_HEADERS = new Set([
+  "host",
+  "content-length",
+  "content-type",
+  "user-agent",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+]);
+
+function compileHeaders(integration: Integration): Rendered<Record<string, string>> {
+  const { webhook } = integration;
+  const fixed: Record<string, string> = { "User-Agent": USER_AGENT };
+  if (webhook.format !== "query") fixed["Content-Type"] = CONTENT_TYPES[webhook.format];
+  const authorization = authorizationOf(webhook);
+  if (authorization !== undefined) fixed.Authorization = authorization;
+  const custom = Object.entries(webhook.headers)
+    .filter(([name]) => !isOwnHeader(name.toLowerCase(), authorization !== undefined))
+    .map(([name, template]) => ({ name, value: compileTemplate(template) }));
+  return (event, now) => {
+    // No prototype: a header named "__proto__" stays a header.
+    const headers = Object.assign(Object.create(null) as Record<string, string>, fixed);
+    for (const { name, value } of custom) headers[name] = headerValue(value(event, now));
+    return headers;
+  };
+}
+
+function isOwnHeader(lowerName: string, hasAuth: boolean): boolean {
+  return OWN_HEADERS.has(lowerName) || (hasAuth && lowerName === "authorization");
+}
+
+function authorizationOf(webhook: Webhook): string | undefined {
+  const { auth } = webhook;
+  if (auth.type === "basic") {
+    const credentials = Buffer.from(`${auth.username}:${auth.password}`, "utf8");
+    return `Basic ${credentials.toString("base64")}`;
+  }
+  if (auth.type === "token") return headerValue(`Bearer ${auth.token}`);
+  return undefined;
+}
+
+// Control characters are what this pattern is for.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f]+/g;
+const NON_ASCII = /[^\t\x20-\x7e]/;
+
+/**
+ * A value that is safe on the wire: control characters (CR and LF above all — header
+ * injection) become a space, and non-ASCII text is sent as its UTF-8 bytes (a header
+ * value is a byte string, one character per byte).
+ */
+export function headerValue(text: string): string {
+  const clean = text.replace(CONTROL_CHARS, " ");
+  return NON_ASCII.test(clean) ? Buffer.from(clean, "utf8").toString("latin1") : clean;
+}

@@ -1,0 +1,112 @@
+/**
+ * Pure retry decisions (SPEC section 4). No clock, no randomness of its own: callers pass
+ * `now` and `random`, so every schedule is reproducible in tests.
+ */
+import type { RetryPolicy } from "../config/types.js";
+import type { AttemptOutcome } from "./types.js";
+
+export type OutcomeClass = "success" | "retryable" | "permanent";
+
+export type NextStep =
+  | { action: "delivered" }
+  | { action: "retry"; delayMs: number }
+  | { action: "dead-letter"; reason: string };
+
+/** Status codes that say "not now, try later": timeouts, too early, too many requests. */
+const RETRYABLE_4XX = new Set([408, 425, 429]);
+
+/** Error codes that no retry can fix: the request itself is refused or malformed. */
+const PERMANENT_ERROR_CODES = new Set(["EGRESS_DENIED", "INVALID_REQUEST"]);
+
+/**
+ * 2xx is success; 408, 425, 429, 5xx and network errors are retried; everything else is
+ * permanent: other 4xx (410 included), 3xx (redirects are not followed), and 1xx or
+ * out-of-range codes, which no well-behaved receiver sends as a final answer.
+ */
+export function classifyOutcome(outcome: AttemptOutcome): OutcomeClass {
+  if (outcome.kind === "error") {
+    return PERMANENT_ERROR_CODES.has(outcome.code) ? "permanent" : "retryable";
+  }
+  const { status } = outcome;
+  if (status >= 200 && status <= 299) return "success";
+  if (RETRYABLE_4XX.has(status) || (status >= 500 && status <= 599)) return "retryable";
+  return "permanent";
+}
+
+/** A short description of an outcome for dead-letter reasons and logs. */
+export function describeOutcome(outcome: AttemptOutcome): string {
+  return outcome.kind === "response"
+    ? `HTTP ${outcome.status}`
+    : `${outcome.code}: ${outcome.message}`;
+}
+
+/**
+ * The nominal exponential delay before retry number `retryNumber` (1-based):
+ * initialDelay, 2×, 4×, … capped at maxDelay.
+ */
+export function nominalDelayMs(retryNumber: number, policy: RetryPolicy): number {
+  // Past 2^40 the product overflows any sane cap; clamping the exponent keeps it finite.
+  const exponent = Math.min(Math.max(retryNumber - 1, 0), 40);
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** exponent);
+}
+
+/**
+ * "Equal jitter": half the nominal delay is fixed, the other half random. Full jitter
+ * (uniform in [0, nominal]) spreads load best when many clients compete for one resource, but
+ * it can draw a delay near zero and collapse the schedule; a receiver that is down needs the
+ * pause, and operators need `maxAttempts` to span a predictable time before a dead letter.
+ * Equal jitter keeps every wait at least half the nominal delay and still de-synchronises
+ * deliveries that failed together.
+ */
+export function backoffDelayMs(
+  retryNumber: number,
+  policy: RetryPolicy,
+  random: () => number,
+): number {
+  const nominal = nominalDelayMs(retryNumber, policy);
+  const half = nominal / 2;
+  return Math.round(half + clampUnit(random()) * half);
+}
+
+function clampUnit(value: number): number {
+  return Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0;
+}
+
+/**
+ * What to do after attempt number `attemptNumber` (1-based) came to `outcome`.
+ * A `Retry-After` is honoured as a lower bound — a receiver asking for a pause expects no
+ * request before it — and, like every delay, capped at maxDelay.
+ */
+export function decideNext(
+  outcome: AttemptOutcome,
+  attemptNumber: number,
+  policy: RetryPolicy,
+  random: () => number,
+): NextStep {
+  const verdict = classifyOutcome(outcome);
+  if (verdict === "success") return { action: "delivered" };
+  const what = describeOutcome(outcome);
+  if (verdict === "permanent") return { action: "dead-letter", reason: `${what} is not retried` };
+  if (attemptNumber >= policy.maxAttempts) {
+    const attempts = attemptNumber === 1 ? "1 attempt" : `${attemptNumber} attempts`;
+    return { action: "dead-letter", reason: `gave up after ${attempts}: ${what}` };
+  }
+  const backoff = backoffDelayMs(attemptNumber, policy, random);
+  const retryAfter = outcome.kind === "response" ? (outcome.retryAfterMs ?? 0) : 0;
+  return { action: "retry", delayMs: Math.min(policy.maxDelayMs, Math.max(backoff, retryAfter)) };
+}
+
+/**
+ * Parses a `Retry-After` header: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
+ * Returns milliseconds from `nowMs` (never negative), or undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Every HTTP-date form starts with a day name; Date.parse alone would accept far looser text.
+  if (!/^(mon|tue|wed|thu|fri|sat|sun)/i.test(text)) return undefined;
+  // The asctime form carries no zone but is GMT by definition.
+  const at = Date.parse(/GMT$/i.test(text) ? text : `${text} GMT`);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}

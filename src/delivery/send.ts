@@ -1,0 +1,325 @@
+/**
+ * The HTTP edge of delivery: one attempt in, one AttemptOutcome out; never throws for a
+ * network failure (SPEC section 4).
+ *
+ * - undici `request` on pooled keep-alive Agents: one for the system trust store, one per
+ *   private CA (`webhook.tls.ca`), created on first use. Certificates are always verified.
+ * - Redirects are not followed: a 3xx is just an answer.
+ * - The egress policy is applied when a connection is made: a literal IP is judged before any
+ *   packet leaves, a hostname right after DNS resolution, and the connected socket's peer
+ *   address once more, so neither a hostname nor a literal can reach a refused network.
+ * - One deadline (`timeoutMs`) covers connect, headers and body.
+ * - Once the status line and headers are in, the receiver has answered: the outcome is that
+ *   response even if the body then stalls or breaks. Only the first `maxResponseBytes` of the
+ *   body are kept; a little more is drained so the connection can be reused, and anything
+ *   longer is cut off by closing the connection — a receiver streaming gigabytes costs nothing.
+ */
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { rootCertificates } from "node:tls";
+import type { LookupFunction } from "node:net";
+import { StringDecoder } from "node:string_decoder";
+import { Agent, buildConnector, request, type Dispatcher } from "undici";
+import { EgressDeniedError } from "../errors.js";
+import type { EgressPolicy } from "./egress.js";
+import { normalizeIp } from "./egress.js";
+import { parseRetryAfter } from "./retry-policy.js";
+import type { AttemptOutcome, WebhookRequest } from "./types.js";
+
+export interface SenderOptions {
+  egress: EgressPolicy;
+  /** Keep-alive connections per origin (default 32). */
+  connections?: number;
+  /** How much of a response body is kept as `bodyStart` (default 1 KiB). */
+  maxResponseBytes?: number;
+}
+
+export interface SendOptions {
+  /** Deadline for the whole attempt: connect, headers and body. */
+  timeoutMs: number;
+  /** PEM text of a private CA to trust besides the system's. */
+  tlsCa?: string;
+  /** Aborts the attempt (shutdown); the outcome is then an `ABORTED` error. */
+  signal?: AbortSignal;
+}
+
+export interface Sender {
+  send(request: WebhookRequest, options: SendOptions): Promise<AttemptOutcome>;
+  /** Closes every pooled connection once in-flight requests are done. */
+  close(): Promise<void>;
+}
+
+/** Body bytes read past `bodyStart` to keep a connection reusable; beyond this, close it. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+/** Upper bound on connection set-up alone; the attempt's deadline usually ends it sooner. */
+const CONNECT_TIMEOUT_MS = 60_000;
+
+function refusal(host: string, ip: string, reason: string): EgressDeniedError {
+  const literal = normalizeIp(host) !== undefined;
+  const target = host === ip ? ip : literal ? `${host} is ${ip}` : `${host} resolves to ${ip}`;
+  return new EgressDeniedError(`refused by egress policy: ${target} (${reason})`);
+}
+
+/** DNS lookup that refuses the whole answer if any address is refused: no partial smuggling. */
+function guardedLookup(egress: EgressPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, "", 4);
+      for (const { address } of addresses) {
+        const verdict = egress.check(address);
+        if (!verdict.allowed) return callback(refusal(hostname, address, verdict.reason), "", 4);
+      }
+      const first = addresses[0];
+      if (!first) return callback(new Error(`${hostname} has no address`), "", 4);
+      // With autoSelectFamily (Node 20's default) net asks for every address.
+      if ((options as { all?: boolean }).all) {
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      }
+      return callback(null, first.address, first.family);
+    });
+  };
+}
+
+function guardedConnector(
+  egress: EgressPolicy,
+  tlsCa: string | undefined,
+): buildConnector.connector {
+  const connector = buildConnector({
+    timeout: CONNECT_TIMEOUT_MS,
+    lookup: guardedLookup(egress),
+    ...(tlsCa === undefined ? {} : { ca: [...rootCertificates, tlsCa] }),
+  });
+  return (options, callback) => {
+    const literal = normalizeIp(options.hostname);
+    if (literal !== undefined) {
+      const verdict = egress.check(literal);
+      if (!verdict.allowed)
+        return callback(refusal(options.hostname, literal, verdict.reason), null);
+    }
+    connector(options, (error, socket) => {
+      if (error) return callback(error, null);
+      const peer = socket.remoteAddress ?? "";
+      const verdict = egress.check(peer);
+      if (verdict.allowed) return callback(null, socket);
+      socket.destroy();
+      return callback(refusal(options.hostname, peer, verdict.reason), null);
+    });
+  };
+}
+
+/** Node and undici error codes passed on as they are: stable, and known to operators. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
+const INVALID_CODES = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_URL", "UND_ERR_NOT_SUPPORTED"]);
+
+interface FailureContext {
+  url: string;
+  timeoutMs: number;
+  timedOut: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  // autoSelectFamily reports failures on every address as one AggregateError.
+  const inner = error instanceof AggregateError ? (error.errors[0] as unknown) : undefined;
+  return inner === undefined ? "" : codeOf(inner);
+}
+
+function classifyFailure(error: unknown, code: string, context: FailureContext): string {
+  if (context.signal?.aborted) return "ABORTED";
+  if (context.timedOut || TIMEOUT_CODES.has(code)) return "TIMEOUT";
+  if ((error as { name?: unknown }).name === "TimeoutError") return "TIMEOUT";
+  if (code === "EGRESS_DENIED" || NETWORK_CODES.has(code)) return code;
+  // undici's "other side closed": the receiver dropped the connection.
+  if (code === "UND_ERR_SOCKET") return "ECONNRESET";
+  if (INVALID_CODES.has(code)) return "INVALID_REQUEST";
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return "TLS";
+  return "NETWORK_ERROR";
+}
+
+/** The origin alone: user-info, path and query may carry secrets and never reach a message. */
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** Replaces anything of the URL beyond its origin that an underlying message might quote. */
+function scrub(message: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return message.split(url).join("(invalid URL)");
+  }
+  const whole = [url, parsed.href].filter((text) => text !== parsed.origin);
+  const parts = [parsed.search, parsed.username, parsed.password].filter((text) => text.length > 1);
+  const withOrigin = whole.reduce((text, full) => text.split(full).join(parsed.origin), message);
+  return parts.reduce((text, part) => text.split(part).join("****"), withOrigin);
+}
+
+function failureMessage(error: unknown, code: string, context: FailureContext): string {
+  const origin = safeOrigin(context.url);
+  if (code === "TIMEOUT") return `no complete answer from ${origin} within ${context.timeoutMs} ms`;
+  if (code === "ABORTED") return `attempt to ${origin} aborted (shutting down)`;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === "EGRESS_DENIED") return scrub(detail, context.url);
+  return scrub(`${origin}: ${detail || codeOf(error) || "request failed"}`, context.url);
+}
+
+function errorOutcome(
+  error: unknown,
+  context: FailureContext,
+): Omit<AttemptOutcome & { kind: "error" }, "durationMs"> {
+  const code = classifyFailure(error, codeOf(error), context);
+  return { kind: "error", code, message: failureMessage(error, code, context) };
+}
+
+/**
+ * One signal for the attempt: the deadline or the caller's abort. Hand-made rather than
+ * AbortSignal.timeout/any so that the timer is cleared and nothing stays registered on the
+ * caller's long-lived signal once the attempt is over.
+ */
+function attemptSignal(timeoutMs: number, outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+type Body = Dispatcher.ResponseData["body"];
+
+/** Reads the first `maxBytes` of a body as UTF-8 (never splitting a character), then stops. */
+function readStart(body: Body, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const decoder = new StringDecoder("utf8");
+    let text = "";
+    let taken = 0;
+    const stop = () => {
+      body.off("data", onData).off("end", onEnd).off("error", onError);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(text);
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(Object.assign(error, { partial: text }));
+    };
+    const onData = (chunk: Buffer) => {
+      const part = chunk.subarray(0, maxBytes - taken);
+      taken += part.length;
+      text += decoder.write(part);
+      if (taken >= maxBytes) onEnd();
+    };
+    body.on("data", onData).once("end", onEnd).once("error", onError);
+  });
+}
+
+async function readBodyStart(body: Body, maxBytes: number, signal: AbortSignal): Promise<string> {
+  let start: string;
+  try {
+    start = await readStart(body, maxBytes);
+  } catch (error) {
+    body.destroy();
+    return (error as { partial?: string }).partial ?? "";
+  }
+  // dump() closes the connection instead of reading past the limit.
+  await body.dump({ limit: DRAIN_LIMIT_BYTES, signal }).catch(() => body.destroy());
+  return start;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createSender(options: SenderOptions): Sender {
+  const maxResponseBytes = options.maxResponseBytes ?? 1024;
+  const agents = new Map<string, Agent>();
+
+  const agentFor = (tlsCa: string | undefined): Agent => {
+    const key = tlsCa ?? "";
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = new Agent({
+        connections: options.connections ?? 32,
+        pipelining: 1,
+        connect: guardedConnector(options.egress, tlsCa),
+      });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+
+  const send = async (
+    webhook: WebhookRequest,
+    sendOptions: SendOptions,
+  ): Promise<AttemptOutcome> => {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const attempt = attemptSignal(sendOptions.timeoutMs, sendOptions.signal);
+    try {
+      const response = await request(webhook.url, {
+        dispatcher: agentFor(sendOptions.tlsCa),
+        method: webhook.method,
+        headers: webhook.headers,
+        body: webhook.body,
+        signal: attempt.signal,
+        headersTimeout: sendOptions.timeoutMs,
+        bodyTimeout: sendOptions.timeoutMs,
+      });
+      const bodyStart = await readBodyStart(response.body, maxResponseBytes, attempt.signal);
+      const retryAfter = headerValue(response.headers["retry-after"]);
+      return {
+        kind: "response",
+        status: response.statusCode,
+        retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
+        bodyStart,
+        durationMs: elapsed(),
+      };
+    } catch (error) {
+      const context = { ...sendOptions, url: webhook.url, timedOut: attempt.timedOut() };
+      return { ...errorOutcome(error, context), durationMs: elapsed() };
+    } finally {
+      attempt.dispose();
+    }
+  };
+
+  return {
+    send,
+    async close() {
+      const closing = [...agents.values()].map((agent) => agent.close());
+      agents.clear();
+      await Promise.all(closing);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Bytes from NATS (or a file) to a validated PBX event. Never throws: a message that is
+ * not an event is a reason to dead-letter it, not a crash.
+ */
+import type { PbxEvent } from "./types.js";
+import { describeSchemaErrors, validatePbxEvent } from "./schema.js";
+
+/** Events larger than this are refused before parsing. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+export type ParseResult =
+  { ok: true; event: PbxEvent; raw: unknown } | { ok: false; reason: string; raw: unknown };
+
+const RAW_PREFIX = 1024;
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Parses and validates one event. `raw` is the parsed JSON when there was some, else the
+ * text (for the dead-letter queue); it is the same object as `event` when valid.
+ */
+export function parseEvent(input: Uint8Array | string): ParseResult {
+  try {
+    const text = toText(input);
+    if (typeof text !== "string") return text;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      return { ok: false, reason: `not valid JSON: ${(err as Error).message}`, raw: text };
+    }
+    if (validatePbxEvent(raw)) return { ok: true, event: raw as PbxEvent, raw };
+    return { ok: false, reason: describeSchemaErrors(validatePbxEvent.errors), raw };
+  } catch (err) {
+    // Defensive: nothing above should throw, but a bad message must never crash the reader.
+    return { ok: false, reason: `could not read the event: ${String(err)}`, raw: null };
+  }
+}
+
+function toText(input: Uint8Array | string): string | { ok: false; reason: string; raw: unknown } {
+  if (typeof input === "string") {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: count bytes only when it could matter.
+    const tooBig =
+      input.length > MAX_EVENT_BYTES ||
+      (input.length * 3 > MAX_EVENT_BYTES && Buffer.byteLength(input, "utf8") > MAX_EVENT_BYTES);
+    return tooBig ? oversized(Buffer.byteLength(input, "utf8"), input.slice(0, RAW_PREFIX)) : input;
+  }
+  if (input.byteLength > MAX_EVENT_BYTES) {
+    return oversized(input.byteLength, Buffer.from(input.subarray(0, RAW_PREFIX)).toString("utf8"));
+  }
+  try {
+    return decoder.decode(input);
+  } catch {
+    return { ok: false, reason: "not valid JSON: the message is not UTF-8 text", raw: null };
+  }
+}
+
+/** An oversized message keeps only its start, enough to recognise it in the dead-letter queue. */
+function oversized(bytes: number, start: string) {
+  return {
+    ok: false as const,
+    reason: `event too large: ${bytes} bytes, the limit is ${MAX_EVENT_BYTES} bytes`,
+    raw: start,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The PBX event JSON Schema (`schemas/pbx-event.schema.json`) and its compiled validator.
+ * Compiled once at module load: validation is on the hot path.
+ */
+import { createRequire } from "node:module";
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import addFormatsPlugin from "ajv-formats";
+
+const require = createRequire(import.meta.url);
+
+/** The schema document, as printed by `hookswitch schema event`. */
+export const PBX_EVENT_SCHEMA = require("../../schemas/pbx-event.schema.json") as Record<
+  string,
+  unknown
+>;
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormatsPlugin.default(ajv, ["date-time", "uuid"]);
+
+/** Validates a parsed JSON value against the PBX event schema; errors on `.errors`. */
+export const validatePbxEvent = ajv.compile(PBX_EVENT_SCHEMA);
+
+/** Turns ajv errors into short sentences a person understands, e.g. "data.service.uuid must be a UUID". */
+export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string {
+  if (!errors || errors.length === 0) return "not a valid event";
+  const sentences = [...new Set(errors.map(describeSchemaError))];
+  const shown = sentences.slice(0, 5);
+  if (sentences.length > shown.length) shown.push(`and ${sentences.length - shown.length} more`);
+  return shown.join("; ");
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const where = pathOf(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required": {
+      const missing = String(params.missingProperty);
+      return `${where ? `${where}.` : ""}${missing} is missing`;
+    }
+    case "type":
+      return `${where || "the event"} must be ${article(String(params.type))}`;
+    case "const":
+      return `${where} must be ${JSON.stringify(params.allowedValue)}`;
+    case "enum":
+      return `${where} must be one of ${(params.allowedValues as unknown[]).map(String).join(", ")}`;
+    case "minLength":
+      return `${where} must not be empty`;
+    case "format":
+      return `${where} must be ${formatName(String(params.format))}`;
+    default:
+      return `${where || "the event"} ${error.message ?? "is invalid"}`;
+  }
+}
+
+/** "/data/service/uuid" -> "data.service.uuid"; "/data/user/enabledCalls/0" -> "data.user.enabledCalls[0]". */
+function pathOf(instancePath: string): string {
+  return instancePath
+    .split("/")
+    .slice(1)
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce(
+      (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part),
+      "",
+    );
+}
+
+function article(type: string): string {
+  if (type === "object") return "a JSON object";
+  if (type === "array") return "an array";
+  return `a ${type}`;
+}
+
+function formatName(format: string): string {
+  if (format === "uuid") return "a UUID";
+  if (format === "date-time") return "an ISO 8601 date-time (e.g. 2026-11-28T17:00:00.000Z)";
+  return `a valid ${format}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * Prometheus metrics. One Registry per daemon (never the global one), `hookswitch_` prefix,
+ * label values limited to integration names and fixed enums.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type DeliveryOutcome = "delivered" | "retried" | "dead-lettered" | "skipped";
+
+export interface Metrics {
+  registry: Registry;
+  eventsReceived: Counter;
+  eventsInvalid: Counter;
+  deliveries: Counter<"integration" | "outcome">;
+  attemptDuration: Histogram<"integration">;
+  inFlight: Gauge;
+  deadLetters: Gauge;
+  configGeneration: Gauge;
+  configReloadSuccessful: Gauge;
+  configReloadSuccessTime: Gauge;
+  integrations: Gauge<"state">;
+  natsConnected: Gauge;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "hookswitch_" });
+  const registers = [registry];
+  return {
+    registry,
+    eventsReceived: new Counter({
+      name: "hookswitch_events_received_total",
+      help: "PBX events read from NATS, valid or not",
+      registers,
+    }),
+    eventsInvalid: new Counter({
+      name: "hookswitch_events_invalid_total",
+      help: "Messages that were not valid JSON or not a valid PBX event (dead-lettered)",
+      registers,
+    }),
+    deliveries: new Counter({
+      name: "hookswitch_deliveries_total",
+      help: "Delivery outcomes by integration: delivered, retried, dead-lettered, skipped",
+      labelNames: ["integration", "outcome"] as const,
+      registers,
+    }),
+    attemptDuration: new Histogram({
+      name: "hookswitch_attempt_duration_seconds",
+      help: "Duration of each HTTP attempt, from request start to response headers and body start",
+      labelNames: ["integration"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: "hookswitch_deliveries_in_flight",
+      help: "HTTP attempts in progress",
+      registers,
+    }),
+    deadLetters: new Gauge({
+      name: "hookswitch_dead_letters",
+      help: "Records in the dead-letter queue (refreshed periodically)",
+      registers,
+    }),
+    configGeneration: new Gauge({
+      name: "hookswitch_config_generation",
+      help: "Number of the configuration generation in force",
+      registers,
+    }),
+    configReloadSuccessful: new Gauge({
+      name: "hookswitch_config_last_reload_successful",
+      help: "1 when every integration file is valid, 0 while any file is invalid",
+      registers,
+    }),
+    configReloadSuccessTime: new Gauge({
+      name: "hookswitch_config_last_reload_success_timestamp_seconds",
+      help: "Unix time of the last reload in which every file was valid",
+      registers,
+    }),
+    integrations: new Gauge({
+      name: "hookswitch_integrations",
+      help: "Integrations by state: enabled, disabled, invalid (files with problems)",
+      labelNames: ["state"] as const,
+      registers,
+    }),
+    natsConnected: new Gauge({
+      name: "hookswitch_nats_connected",
+      help: "1 while connected to NATS",
+      registers,
+    }),
+  };
+}

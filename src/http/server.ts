@@ -1,0 +1,97 @@
+/**
+ * The operations endpoints: /healthz, /readyz, /metrics, / (status page) and
+ * /api/integrations. Read-only: only GET and HEAD, no request bodies accepted.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+import { VERSION } from "../version.js";
+import { renderStatusPage } from "./page.js";
+import type { StatusView } from "./status.js";
+
+export interface HttpDeps {
+  registry: Registry;
+  /** Undefined when ready; otherwise why not (for /readyz). */
+  notReadyReason: () => string | undefined;
+  status: () => StatusView;
+}
+
+export interface HttpServer {
+  address: string;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, head: boolean) {
+  res.writeHead(status, {
+    "Content-Type": type,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+  });
+  res.end(head ? undefined : body);
+}
+
+async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) {
+  const head = req.method === "HEAD";
+  if (req.method !== "GET" && !head) {
+    res.setHeader("Allow", "GET, HEAD");
+    return send(res, 405, "text/plain; charset=utf-8", "method not allowed: read-only\n", false);
+  }
+  const path = (req.url ?? "/").split("?")[0];
+  switch (path) {
+    case "/healthz":
+      return send(res, 200, "text/plain; charset=utf-8", "ok\n", head);
+    case "/readyz": {
+      const reason = deps.notReadyReason();
+      return reason
+        ? send(res, 503, "text/plain; charset=utf-8", `not ready: ${reason}\n`, head)
+        : send(res, 200, "text/plain; charset=utf-8", "ready\n", head);
+    }
+    case "/metrics":
+      return send(res, 200, deps.registry.contentType, await deps.registry.metrics(), head);
+    case "/api/integrations":
+      return send(res, 200, "application/json", `${JSON.stringify(deps.status(), null, 2)}\n`, head);
+    case "/":
+      return send(res, 200, "text/html; charset=utf-8", renderStatusPage(deps.status(), VERSION), head);
+    default:
+      return send(res, 404, "text/plain; charset=utf-8", "not found\n", head);
+  }
+}
+
+/** Parses "host:port" (IPv6 as "[::1]:9464"). */
+export function parseHttpAddr(addr: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new Error(`invalid --http-addr "${addr}": expected host:port, e.g. 0.0.0.0:9464`);
+  }
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+
+export async function startHttpServer(deps: HttpDeps, addr: string): Promise<HttpServer> {
+  const { host, port } = parseHttpAddr(addr);
+  const server: Server = createServer((req, res) => {
+    route(deps, req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", false);
+      else res.destroy();
+    });
+  });
+  // Bound what a client can make us hold: small headers, short timeouts.
+  server.maxHeadersCount = 50;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    address: `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

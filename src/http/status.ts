@@ -1,0 +1,74 @@
+/**
+ * The read-only view behind `/` and `/api/integrations`: every integration as the
+ * portal's "Integrations" screen shows it, invalid files with their problems, and the
+ * dead-letter count. Pure: built from the config state and delivery figures.
+ */
+import type { Integration, Problem } from "../config/types.js";
+import type { DeliveryStats, IntegrationStats } from "../delivery/stats.js";
+
+export interface IntegrationView {
+  name: string;
+  description: string | null;
+  type: string;
+  serviceType: string;
+  events: string[];
+  scope: { account: string } | { service: string };
+  enabled: boolean;
+  file: string;
+  lastDelivery: IntegrationStats["last"] | null;
+  counts: IntegrationStats["counts"];
+}
+
+export interface StatusView {
+  generation: number;
+  lastReloadSuccessful: boolean;
+  ready: boolean;
+  integrations: IntegrationView[];
+  invalidFiles: { file: string; problems: Problem[] }[];
+  deadLetters: number | null;
+}
+
+export interface StatusInput {
+  generation: number;
+  integrations: readonly Integration[];
+  problems: readonly Problem[];
+  stats: DeliveryStats;
+  deadLetters: number | null;
+  ready: boolean;
+}
+
+const NO_COUNTS = { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 };
+
+export function buildStatusView(input: StatusInput): StatusView {
+  const integrations = [...input.integrations]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((integration): IntegrationView => {
+      const stats = input.stats.get(integration.name);
+      return {
+        name: integration.name,
+        description: integration.description ?? null,
+        type: integration.type,
+        serviceType: integration.trigger.serviceType,
+        events: integration.trigger.events,
+        scope: integration.scope,
+        enabled: integration.enabled,
+        file: integration.source.file,
+        lastDelivery: stats?.last ?? null,
+        counts: stats?.counts ?? { ...NO_COUNTS },
+      };
+    });
+  const byFile = new Map<string, Problem[]>();
+  for (const problem of input.problems) {
+    const list = byFile.get(problem.file) ?? [];
+    list.push(problem);
+    byFile.set(problem.file, list);
+  }
+  return {
+    generation: input.generation,
+    lastReloadSuccessful: input.problems.length === 0,
+    ready: input.ready,
+    integrations,
+    invalidFiles: [...byFile].map(([file, problems]) => ({ file, problems })),
+    deadLetters: input.deadLetters,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Connecting to NATS: credentials from settings, endless reconnects, and a status
+ * watcher the daemon reads for `/readyz`. No URL user-info or credential ever reaches a log.
+ */
+import { readFileSync } from "node:fs";
+import {
+  connect,
+  credsAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+  type Status,
+} from "@nats-io/transport-node";
+import { NatsSetupError, coerceError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { redactServer, type NatsAuth, type NatsSettings } from "./settings.js";
+
+export interface ConnectOptions {
+  /** Client name shown by the server (e.g. `hookswitch-run`). */
+  name: string;
+  log?: Logger;
+  /** The daemon waits (retrying) while NATS is down; CLI commands fail fast. */
+  waitOnFirstConnect: boolean;
+  /** How long a CLI command tries before giving up; default 5 s. */
+  timeoutMs?: number;
+}
+
+const RECONNECT_WAIT_MS = 1_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+export async function connectNats(
+  settings: NatsSettings,
+  options: ConnectOptions,
+): Promise<NatsConnection> {
+  const where = settings.servers.map(redactServer).join(",");
+  const connectionOptions: ConnectionOptions = {
+    servers: settings.servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: RECONNECT_WAIT_MS,
+    waitOnFirstConnect: options.waitOnFirstConnect,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...authOptions(settings.auth),
+  };
+  try {
+    const nc = await connect(connectionOptions);
+    options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
+    return nc;
+  } catch (err) {
+    const error = coerceError(err);
+    throw new NatsSetupError(
+      `cannot reach NATS at ${where}: ${describeConnectError(error)} — start nats-server or set NATS_URL`,
+      { cause: error },
+    );
+  }
+}
+
+function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
+  switch (auth.kind) {
+    case "none":
+      return {};
+    case "userPassword":
+      return { user: auth.user, pass: auth.password };
+    case "token":
+      return { token: auth.token };
+    case "creds":
+      return { authenticator: credsAuthenticator(readCreds(auth.file)) };
+  }
+}
+
+function readCreds(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new NatsSetupError(
+      `cannot read the NATS credentials file named by NATS_CREDS (${file}): ${coerceError(err).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** The client's messages are terse ("CONNECTION_REFUSED"); keep them, minus any URL user-info. */
+function describeConnectError(error: Error): string {
+  const message = error.message || error.name;
+  return redactServer(message.toLowerCase().replace(/_/g, " "));
+}
+
+export interface ConnectionWatch {
+  isConnected(): boolean;
+  stop(): void;
+}
+
+/** Status changes that are noise at info level. */
+const QUIET_STATUS = new Set(["ping", "reconnecting", "slowConsumer"]);
+
+/**
+ * Logs every connection change and tracks whether the connection is up.
+ * The connection is assumed up when the watch starts (`connectNats` resolved).
+ */
+export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatch {
+  let connected = !nc.isClosed();
+  let stopped = false;
+  const statuses = nc.status();
+  const iterator = statuses[Symbol.asyncIterator]();
+  const loop = async () => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || stopped) return;
+      connected = connectedAfter(next.value, connected);
+      logStatus(log, next.value);
+    }
+  };
+  loop().catch((err: unknown) => log.warn({ err: coerceError(err) }, "NATS status watch ended"));
+  nc.closed()
+    .then(() => {
+      connected = false;
+    })
+    .catch(() => undefined);
+  return {
+    isConnected: () => connected && !nc.isClosed(),
+    stop() {
+      stopped = true;
+      void iterator.return?.();
+    },
+  };
+}
+
+function connectedAfter(status: Status, current: boolean): boolean {
+  switch (status.type) {
+    case "disconnect":
+    case "close":
+      return false;
+    case "reconnect":
+      return true;
+    default:
+      return current;
+  }
+}
+
+function logStatus(log: Logger, status: Status): void {
+  const fields: Record<string, unknown> = { type: status.type };
+  if ("server" in status) fields.server = redactServer(status.server);
+  if (status.type === "error") fields.err = status.error;
+  if (QUIET_STATUS.has(status.type)) log.debug(fields, "NATS connection status");
+  else log.info(fields, `NATS connection: ${status.type}`);
+}

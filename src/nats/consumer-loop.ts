@@ -1,0 +1,112 @@
+/**
+ * Pulls messages from a durable JetStream consumer and runs a handler for each, in
+ * parallel up to the shared concurrency cap. Keeps long handlers' messages alive with
+ * `working()` so a slow webhook is never redelivered (and sent twice) by an ack timeout,
+ * and hands messages back (`nak`) when stopping or when a handler fails.
+ */
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import type { Settle } from "../delivery/handlers.js";
+
+/** A counting semaphore shared by every loop: the global in-flight cap. */
+export interface Slots {
+  acquire(): Promise<void> | undefined;
+  release(): void;
+}
+
+export interface ConsumerLoopOptions {
+  name: string;
+  consumer: Consumer;
+  handle: (msg: JsMsg) => Promise<Settle>;
+  slots: Slots;
+  /** The consumer's ack_wait; heartbeats go out at a third of it. */
+  ackWaitMs: number;
+  /** Messages pulled per request. */
+  batch: number;
+  log: Logger;
+}
+
+export interface ConsumerLoop {
+  /** Stops pulling, then waits for the handlers in progress (which the caller may abort). */
+  stop(): Promise<void>;
+  /** Resolves when no handler is running. */
+  idle(): Promise<void>;
+  inFlight(): number;
+}
+
+/** Delay before a message whose handler failed (e.g. NATS could not store a record) comes back. */
+function failureDelay(msg: JsMsg): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6));
+}
+
+export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<ConsumerLoop> {
+  const { consumer, handle, slots, log } = options;
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: options.batch });
+  const inFlight = new Set<JsMsg>();
+  let stopping = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const heartbeat = setInterval(
+    () => {
+      for (const msg of inFlight) msg.working();
+    },
+    Math.max(250, Math.floor(options.ackWaitMs / 3)),
+  );
+  heartbeat.unref();
+
+  const settle = (msg: JsMsg, result: Settle) => {
+    if (result.action === "ack") msg.ack();
+    else if (result.delayMs > 0) msg.nak(result.delayMs);
+    else msg.nak();
+  };
+
+  const run = async (msg: JsMsg) => {
+    try {
+      settle(msg, await handle(msg));
+    } catch (err) {
+      if (!stopping)
+        log.error({ err, consumer: options.name, seq: msg.seq }, "message handed back");
+      msg.nak(stopping ? 0 : failureDelay(msg));
+    } finally {
+      inFlight.delete(msg);
+      slots.release();
+      if (inFlight.size === 0) {
+        for (const resolve of idleWaiters) resolve();
+        idleWaiters = [];
+      }
+    }
+  };
+
+  const pump = (async () => {
+    for await (const msg of messages) {
+      if (stopping) {
+        msg.nak(); // pulled but not started: hand it straight back
+        continue;
+      }
+      const waiting = slots.acquire();
+      if (waiting) await waiting;
+      if (stopping) {
+        slots.release();
+        msg.nak();
+        continue;
+      }
+      inFlight.add(msg);
+      void run(msg);
+    }
+  })().catch((err: unknown) => log.error({ err, consumer: options.name }, "consumer loop ended"));
+
+  const idle = () =>
+    inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
+
+  return {
+    inFlight: () => inFlight.size,
+    idle,
+    async stop() {
+      stopping = true;
+      await messages.close();
+      await pump;
+      await idle();
+      clearInterval(heartbeat);
+    },
+  };
+}

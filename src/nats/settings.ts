@@ -1,0 +1,148 @@
+/**
+ * The NATS flags shared by `run`, `emit` and `dlq`, and their parsing into typed settings.
+ * Credentials come from the environment only: a password on the command line would
+ * show in process listings and shell history.
+ */
+import { Option, type Command } from "commander";
+import { UsageError } from "../errors.js";
+
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+export const DEFAULT_STREAM = "PBX_EVENTS";
+export const DEFAULT_SUBJECTS = "pbx.>";
+export const DEFAULT_CONSUMER = "hookswitch";
+
+export type DeliverFrom = "new" | "all";
+
+/** How to authenticate; at most one kind, never logged. */
+export type NatsAuth =
+  | { kind: "none" }
+  | { kind: "userPassword"; user: string; password: string }
+  | { kind: "token"; token: string }
+  | { kind: "creds"; file: string };
+
+export interface JetStreamNames {
+  stream: string;
+  subjects: string[];
+  consumer: string;
+  deliver: DeliverFrom;
+  createStream: boolean;
+}
+
+export interface NatsSettings {
+  /** One or more server URLs (comma-separated in `--nats`). May carry user-info: never log it raw. */
+  servers: string[];
+  auth: NatsAuth;
+  /** Present when the command was given the JetStream flags (`run`). */
+  jetstream?: JetStreamNames;
+}
+
+/** Adds `--nats` and, with `jetstream`, the stream and consumer flags to `cmd`. */
+export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean }): Command {
+  cmd.addOption(
+    new Option("--nats <url>", "NATS server URL (comma-separated for several)")
+      .env("NATS_URL")
+      .default(DEFAULT_NATS_URL),
+  );
+  if (!jetstream) return cmd;
+  return cmd
+    .addOption(
+      new Option("--stream <name>", "JetStream stream holding PBX events")
+        .env("HOOKSWITCH_STREAM")
+        .default(DEFAULT_STREAM),
+    )
+    .addOption(
+      new Option("--subjects <list>", "subjects of the event stream, comma-separated")
+        .env("HOOKSWITCH_SUBJECTS")
+        .default(DEFAULT_SUBJECTS),
+    )
+    .addOption(
+      new Option("--consumer <name>", "durable consumer shared by all replicas")
+        .env("HOOKSWITCH_CONSUMER")
+        .default(DEFAULT_CONSUMER),
+    )
+    .addOption(
+      new Option("--deliver <from>", "where a NEW consumer starts: new events only, or all")
+        .choices(["new", "all"])
+        .env("HOOKSWITCH_DELIVER")
+        .default("new"),
+    )
+    .addOption(
+      new Option("--no-create-stream", "use an existing event stream as it is; never create it"),
+    );
+}
+
+/** The environment variables that carry NATS credentials (NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS). */
+export type NatsEnv = Record<string, string | undefined>;
+
+/** Turns commander's option values (and the credential variables) into `NatsSettings`. */
+export function parseNatsSettings(
+  opts: Record<string, unknown>,
+  env: NatsEnv = process.env,
+): NatsSettings {
+  const servers = splitList(stringOption(opts.nats, DEFAULT_NATS_URL));
+  if (servers.length === 0) throw new UsageError("--nats needs at least one server URL");
+  const settings: NatsSettings = { servers, auth: parseAuth(env) };
+  if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
+  return settings;
+}
+
+function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
+  const subjects = splitList(stringOption(opts.subjects, DEFAULT_SUBJECTS));
+  if (subjects.length === 0) throw new UsageError("--subjects needs at least one subject");
+  const deliver = stringOption(opts.deliver, "new");
+  if (deliver !== "new" && deliver !== "all") {
+    throw new UsageError(`--deliver must be "new" or "all", not "${deliver}"`);
+  }
+  return {
+    stream: requireName("--stream", stringOption(opts.stream, DEFAULT_STREAM)),
+    subjects,
+    consumer: requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER)),
+    deliver,
+    createStream: opts.createStream !== false,
+  };
+}
+
+function parseAuth(env: NatsEnv): NatsAuth {
+  const creds = nonEmpty(env.NATS_CREDS);
+  const token = nonEmpty(env.NATS_TOKEN);
+  const user = nonEmpty(env.NATS_USER);
+  const given = [creds, token, user].filter((v) => v !== undefined).length;
+  if (given > 1) {
+    throw new UsageError("set only one of NATS_CREDS, NATS_TOKEN or NATS_USER/NATS_PASSWORD");
+  }
+  if (creds) return { kind: "creds", file: creds };
+  if (token) return { kind: "token", token };
+  if (user) return { kind: "userPassword", user, password: env.NATS_PASSWORD ?? "" };
+  if (nonEmpty(env.NATS_PASSWORD)) throw new UsageError("NATS_PASSWORD is set without NATS_USER");
+  return { kind: "none" };
+}
+
+/** Stream and consumer names may not hold spaces, dots or wildcards. */
+function requireName(flag: string, value: string): string {
+  if (!/^[^\s.*>]+$/.test(value)) {
+    throw new UsageError(`${flag} "${value}" is not a valid name (no spaces, dots, * or >)`);
+  }
+  return value;
+}
+
+function stringOption(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+export function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+/** A server URL fit for logs and messages: any user-info is replaced by `****`. */
+export function redactServer(server: string): string {
+  return server.replace(/^([a-z]+:\/\/)?[^@/]*@/i, (_m, scheme: string | undefined) => {
+    return `${scheme ?? ""}****@`;
+  });
+}

@@ -1,0 +1,236 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { formatDeadLetterTable, parseSelection } from "../../src/commands/dlq.js";
+import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import {
+  DEAD_LETTER_STREAM,
+  DELIVERY_STREAM,
+  deliverySubject,
+  type DeadLetterRecord,
+  type DeliveryRecord,
+} from "../../src/delivery/records.js";
+import { UsageError } from "../../src/errors.js";
+import { connectNats } from "../../src/nats/connection.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { runCli } from "../support/cli.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+
+let serial = 0;
+
+function deadLetter(
+  integration: string | null,
+  overrides: Partial<DeadLetterRecord> = {},
+): DeadLetterRecord {
+  serial++;
+  const failed = integration !== null;
+  return {
+    v: 1,
+    integration,
+    webhookId: failed ? `msg_${serial}` : null,
+    eventId: `event-${serial}`,
+    reason: failed ? "HTTP 410 Gone is not retried" : "not valid JSON",
+    event: failed ? { id: `event-${serial}`, type: "user.created" } : "{oops",
+    attempts: failed
+      ? [
+          { at: "2026-11-28T17:00:00.000Z", error: "ECONNREFUSED" },
+          { at: "2026-11-28T17:00:02.000Z", status: 410 },
+        ]
+      : [],
+    lastStatus: failed ? 410 : null,
+    lastError: null,
+    lastResponseBody: failed ? "gone" : null,
+    firstAttemptAt: failed ? "2026-11-28T17:00:00.000Z" : null,
+    lastAttemptAt: failed ? "2026-11-28T17:00:02.000Z" : null,
+    deadAt: "2026-11-28T17:00:02.100Z",
+    ...overrides,
+  };
+}
+
+describe("dead-letter selection", () => {
+  it.each([
+    [["3", "5"], {}, { kind: "ids", ids: [3, 5] }],
+    [[], { integration: "crm" }, { kind: "integration", integration: "crm" }],
+    [[], { all: true }, { kind: "all" }],
+  ])("ids %j with %j select %j", (ids, opts, selection) => {
+    expect(parseSelection("purge", ids, opts)).toEqual(selection);
+  });
+
+  it.each([
+    [[], {}],
+    [["1"], { all: true }],
+    [[], { all: true, integration: "crm" }],
+    [["abc"], {}],
+    [["0"], {}],
+  ])("ids %j with %j are a usage error", (ids, opts) => {
+    expect(() => parseSelection("purge", ids, opts)).toThrow(UsageError);
+  });
+});
+
+describe("the dead-letter table", () => {
+  it("shows one line per record under a header, and a count", () => {
+    const text = formatDeadLetterTable([
+      { ...deadLetter("crm"), id: 7 },
+      { ...deadLetter(null), id: 12 },
+    ]);
+    const lines = text.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+INTEGRATION\s+EVENT ID\s+REASON\s+ATTEMPTS\s+LAST\s+TIME$/);
+    expect(lines[1]).toMatch(
+      /^7\s+crm\s+event-\d+\s+HTTP 410 Gone is not retried\s+2\s+HTTP 410\s+2026-11-28T17:00:02.000Z$/,
+    );
+    expect(lines[2]).toMatch(
+      /^12\s+\(invalid event\)\s+event-\d+\s+not valid JSON\s+0\s+-\s+2026-11-28T17:00:02.100Z$/,
+    );
+    expect(lines[3]).toBe("2 dead letters");
+  });
+
+  it("says so when there is nothing", () => {
+    expect(formatDeadLetterTable([])).toBe("no dead letters\n");
+  });
+});
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let store: DeadLetterStore;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(
+    { servers: [server.url], auth: { kind: "none" } },
+    { name: "dlq-cli-test", waitOnFirstConnect: false },
+  );
+  jsm = await jetstreamManager(nc);
+  await ensureHookswitchStreams(jsm);
+  store = createDeadLetterStore(jetstream(nc), jsm);
+});
+
+beforeEach(async () => {
+  await jsm.streams.purge(DEAD_LETTER_STREAM);
+  await jsm.streams.purge(DELIVERY_STREAM);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+const dlq = (args: string[]) => runCli(["dlq", ...args], { env: { NATS_URL: server.url } });
+const ids = async () => (await store.list()).map((r) => r.id);
+
+describe("hookswitch dlq list", () => {
+  it("prints a readable table", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const result = await dlq(["list"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^${id}\\s+crm\\s+event-\\d+\\s+HTTP 410 Gone`, "m"));
+    expect(result.stdout).toContain("1 dead letter\n");
+  });
+
+  it("prints JSON records with the documented fields, filtered by integration", async () => {
+    const crm = deadLetter("crm");
+    const id = await store.add(crm);
+    await store.add(deadLetter("billing"));
+    const result = await dlq(["list", "--json", "--integration", "crm"]);
+    expect(result.code).toBe(0);
+    const records = JSON.parse(result.stdout) as Record<string, unknown>[];
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      id,
+      integration: "crm",
+      eventId: crm.eventId,
+      webhookId: crm.webhookId,
+      reason: crm.reason,
+      attempts: crm.attempts,
+      lastStatus: 410,
+      lastError: null,
+      firstAttemptAt: crm.firstAttemptAt,
+      lastAttemptAt: crm.lastAttemptAt,
+    });
+  });
+});
+
+describe("hookswitch dlq replay", () => {
+  it("hands the delivery back with the same webhook-id and fresh attempts, then removes the dead letter", async () => {
+    const crm = deadLetter("crm");
+    const id = await store.add(crm);
+    const other = await store.add(deadLetter("billing"));
+    const result = await dlq(["replay", String(id)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("replayed 1 dead letter\n");
+    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
+      last_by_subj: deliverySubject("crm"),
+    });
+    expect(stored?.json<DeliveryRecord>()).toEqual({
+      v: 1,
+      webhookId: crm.webhookId,
+      integration: "crm",
+      event: crm.event,
+      attempts: [],
+    });
+    expect(await ids()).toEqual([other]);
+  });
+
+  it("replays a whole integration, or everything", async () => {
+    await store.add(deadLetter("crm"));
+    await store.add(deadLetter("crm"));
+    const billing = await store.add(deadLetter("billing"));
+    expect((await dlq(["replay", "--integration", "crm"])).stdout).toBe(
+      "replayed 2 dead letters\n",
+    );
+    expect(await ids()).toEqual([billing]);
+    expect((await dlq(["replay", "--all"])).stdout).toBe("replayed 1 dead letter\n");
+    expect(await ids()).toEqual([]);
+    expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(3);
+  });
+
+  it("leaves a message that was not a valid event, says why, and exits 1 when it was asked for", async () => {
+    const invalid = await store.add(deadLetter(null));
+    const result = await dlq(["replay", String(invalid)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `dead letter ${invalid} is a message that was not a valid event`,
+    );
+    expect(await ids()).toEqual([invalid]);
+    expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it("reports an id that is not there and exits 1", async () => {
+    const result = await dlq(["replay", "424242"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("dead letter 424242 not found");
+  });
+});
+
+describe("hookswitch dlq purge", () => {
+  it("removes by id, by integration, or all, and says how many", async () => {
+    const a = await store.add(deadLetter("crm"));
+    const b = await store.add(deadLetter("crm"));
+    const c = await store.add(deadLetter("billing"));
+    await store.add(deadLetter(null));
+    const byId = await dlq(["purge", String(a)]);
+    expect(byId).toMatchObject({ code: 0, stdout: "removed 1 dead letter\n" });
+    expect(await ids()).not.toContain(a);
+    const byIntegration = await dlq(["purge", "--integration", "billing"]);
+    expect(byIntegration).toMatchObject({ code: 0, stdout: "removed 1 dead letter\n" });
+    expect(await ids()).not.toContain(c);
+    expect(await ids()).toContain(b);
+    const all = await dlq(["purge", "--all"]);
+    expect(all).toMatchObject({ code: 0, stdout: "removed 2 dead letters\n" });
+    expect(await store.count()).toBe(0);
+  });
+
+  it.each([
+    [["purge"]],
+    [["replay"]],
+    [["purge", "1", "--all"]],
+    [["replay", "--all", "--integration", "crm"]],
+    [["purge", "abc"]],
+  ])("exits 2 on %j", async (args) => {
+    const id = await store.add(deadLetter("crm"));
+    const result = await dlq(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/needs exactly one of|not a dead-letter id/);
+    expect(await ids()).toEqual([id]);
+  });
+});

@@ -1,0 +1,292 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstream, jetstreamManager, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  buildSampleEvent,
+  eventSubject,
+  parseBooleanFlag,
+  parseCallList,
+  subjectOfUnknownEvent,
+  withFreshId,
+} from "../../src/events/sample.js";
+import { connectNats } from "../../src/nats/connection.js";
+import { ensureEventStream } from "../../src/nats/streams.js";
+import { runCli } from "../support/cli.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { freePort } from "../support/wait.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const SERVICE = "7d9e3a52-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+
+describe("sample events", () => {
+  const stamp = { id: "id-1", time: "2026-11-28T17:00:00.000Z" };
+
+  it("are CloudEvents 1.0 with the user fields given, and only those", () => {
+    const event = buildSampleEvent(
+      {
+        type: "user.created",
+        account: "acme",
+        serviceUuid: SERVICE,
+        serviceType: "mycloudpbx",
+        extension: "201",
+        hasVoicemail: false,
+        enabledCalls: [],
+      },
+      stamp,
+    );
+    expect(event).toEqual({
+      specversion: "1.0",
+      id: "id-1",
+      source: `/accounts/acme/services/${SERVICE}`,
+      type: "user.created",
+      time: stamp.time,
+      datacontenttype: "application/json",
+      data: {
+        account: "acme",
+        service: { type: "mycloudpbx", uuid: SERVICE },
+        user: { extension: "201", hasVoicemail: false, enabledCalls: [] },
+      },
+    });
+    expect(eventSubject(event)).toBe(`pbx.acme.mycloudpbx.${SERVICE}.user.created`);
+  });
+
+  it.each([
+    [
+      { type: "user.deleted", data: { account: "a", service: { type: "t", uuid: "u" } } },
+      { subject: "pbx.a.t.u.user.deleted" },
+    ],
+    [
+      { type: "user.deleted", data: { account: "a.b", service: { type: "t", uuid: "u" } } },
+      { problem: "data.account is missing or cannot be part of a NATS subject" },
+    ],
+    [
+      { type: "user.deleted", data: { account: "a", service: { type: "t" } } },
+      { problem: "data.service.uuid is missing or cannot be part of a NATS subject" },
+    ],
+    [
+      { data: { account: "a", service: { type: "t", uuid: "u" } } },
+      { problem: "type is missing or cannot be part of a NATS subject" },
+    ],
+    ["just a string", { problem: "data.account is missing or cannot be part of a NATS subject" }],
+  ])("from a file: %j gives %j", (event, expected) => {
+    expect(subjectOfUnknownEvent(event)).toEqual(expected);
+  });
+
+  it.each([
+    ["true", true],
+    ["YES", true],
+    ["1", true],
+    ["false", false],
+    ["no", false],
+    ["0", false],
+    ["maybe", undefined],
+  ])("--voicemail %s is %s", (text, value) => {
+    expect(parseBooleanFlag(text)).toBe(value);
+  });
+
+  it.each([
+    ["Local,National, Mobile", ["Local", "National", "Mobile"]],
+    ["International Other", ["International Other"]],
+    ["", []],
+  ])("--calls %j is %j", (text, calls) => {
+    expect(parseCallList(text)).toEqual(calls);
+  });
+
+  it("copies a file's event with a fresh id and leaves the original alone", () => {
+    const original = { id: "old", type: "user.created" };
+    expect(withFreshId(original, "new")).toEqual({ id: "new", type: "user.created" });
+    expect(original.id).toBe("old");
+  });
+});
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(
+    { servers: [server.url], auth: { kind: "none" } },
+    { name: "emit-test", waitOnFirstConnect: false },
+  );
+  jsm = await jetstreamManager(nc);
+  await ensureEventStream(jsm, { name: "PBX_EVENTS", subjects: ["pbx.>"], create: true });
+  dir = mkdtempSync(join(tmpdir(), "hookswitch-emit-"));
+});
+
+beforeEach(async () => {
+  await jsm.streams.purge("PBX_EVENTS");
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every message now in PBX_EVENTS, oldest first (bounded by what is pending). */
+async function storedEvents(): Promise<JsMsg[]> {
+  const consumer = await jetstream(nc).consumers.get("PBX_EVENTS");
+  const pending = (await consumer.info(true)).num_pending;
+  if (pending === 0) return [];
+  const out: JsMsg[] = [];
+  for await (const m of await consumer.fetch({ max_messages: pending, expires: 2_000 })) {
+    out.push(m);
+    if (m.info.pending === 0) break;
+  }
+  return out;
+}
+
+const emit = (args: string[], env: Record<string, string> = {}) =>
+  runCli(["emit", ...args], { env: { NATS_URL: server.url, ...env } });
+
+describe("hookswitch emit", () => {
+  it("publishes N events with the given fields on the right subject and prints their ids", async () => {
+    const result = await emit([
+      "user.modified",
+      "--count",
+      "3",
+      "--account",
+      "globex",
+      "--service",
+      SERVICE,
+      "--extension",
+      "201",
+      "--name",
+      "Alice Example",
+      "--outbound-number",
+      "+61290000000",
+      "--voicemail",
+      "true",
+      "--calls",
+      "Local,National",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const ids = result.stdout.trim().split("\n");
+    expect(ids).toHaveLength(3);
+    for (const id of ids) expect(id).toMatch(UUID);
+    expect(new Set(ids).size).toBe(3);
+
+    const stored = await storedEvents();
+    expect(stored.map((m) => m.subject)).toEqual(
+      Array(3).fill(`pbx.globex.mycloudpbx.${SERVICE}.user.modified`),
+    );
+    expect(stored.map((m) => m.headers?.get("Nats-Msg-Id"))).toEqual(ids);
+    const event = stored[0]!.json<Record<string, unknown>>();
+    expect(event).toMatchObject({
+      specversion: "1.0",
+      id: ids[0],
+      type: "user.modified",
+      source: `/accounts/globex/services/${SERVICE}`,
+      data: {
+        account: "globex",
+        service: { type: "mycloudpbx", uuid: SERVICE },
+        user: {
+          extension: "201",
+          name: "Alice Example",
+          outboundNumber: "+61290000000",
+          hasVoicemail: true,
+          enabledCalls: ["Local", "National"],
+        },
+      },
+    });
+    expect(Date.now() - Date.parse(event.time as string)).toBeLessThan(60_000);
+  });
+
+  it("publishes a file's event as is, and copies of it each with a fresh id", async () => {
+    const file = join(dir, "event.json");
+    const event = {
+      specversion: "1.0",
+      id: "from-file",
+      source: "/accounts/acme/services/x",
+      type: "user.deleted",
+      time: "2026-11-28T17:00:00.000Z",
+      data: {
+        account: "acme",
+        service: { type: "mycloudpbx", uuid: SERVICE },
+        user: { extension: "300" },
+        extra: "kept",
+      },
+    };
+    writeFileSync(file, JSON.stringify(event));
+    const once = await emit(["--file", file]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toBe("from-file\n");
+    const copies = await emit(["--file", file, "--count", "2"]);
+    const copyIds = copies.stdout.trim().split("\n");
+    expect(copyIds).toHaveLength(2);
+    expect(copyIds).not.toContain("from-file");
+
+    const stored = (await storedEvents()).map((m) => m.json<Record<string, unknown>>());
+    expect(stored).toEqual([event, { ...event, id: copyIds[0] }, { ...event, id: copyIds[1] }]);
+  });
+
+  it("keeps to the rate it is given", async () => {
+    const started = Date.now();
+    const result = await emit(["user.created", "--count", "5", "--rate", "10"]);
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(await storedEvents()).toHaveLength(5);
+  });
+
+  it("publishes a large count quickly", async () => {
+    const started = Date.now();
+    const result = await emit(["user.created", "--count", "2000"]);
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.stdout.trim().split("\n")).toHaveLength(2000);
+    expect((await jsm.streams.info("PBX_EVENTS")).state.messages).toBe(2000);
+  });
+
+  it("fails fast with a clear message when NATS is down", async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const result = await emit(["user.created"], { NATS_URL: `nats://127.0.0.1:${port}` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `cannot reach NATS at nats://127.0.0.1:${port}: connection refused — start nats-server or set NATS_URL`,
+    );
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it("says no stream listens when none does", async () => {
+    const file = join(dir, "odd.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: "user.created",
+        data: { account: "a", service: { type: "t", uuid: "u" } },
+      }),
+    );
+    await jsm.streams.update("PBX_EVENTS", { subjects: ["pbx.acme.>"] });
+    try {
+      const refused = await emit(["--file", file]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        "no stream listens on pbx.a.t.u.user.created — start `hookswitch run` once or create the stream",
+      );
+    } finally {
+      await jsm.streams.update("PBX_EVENTS", { subjects: ["pbx.>"] });
+    }
+  });
+
+  it.each([
+    [["user.exploded"], /unknown event type "user.exploded"/],
+    [[], /emit needs TYPE/],
+    [["user.created", "--count", "0"], /--count must be/],
+    [["user.created", "--rate", "-1"], /--rate must be/],
+    [["user.created", "--voicemail", "maybe"], /--voicemail must be true or false/],
+    [["user.created", "--account", "a.b"], /check --account/],
+    [["user.created", "--file", "x.json"], /TYPE or --file, not both/],
+    [["--file", "/nonexistent/event.json"], /cannot read/],
+  ])("exits 2 on %j", async (args, message) => {
+    const result = await emit(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});

@@ -1,0 +1,184 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookId } from "../../src/delivery/webhook-id.js";
+import { USER_AGENT } from "../../src/version.js";
+import { runCli } from "../support/cli.js";
+
+const EVENT_FILE = new URL("../fixtures/events/user-created.json", import.meta.url);
+const SECRET = "tok-7f3a9c1e55";
+const SIGNING = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
+
+const crmYaml = `apiVersion: hookswitch/v1
+name: crm
+scope:
+  account: acme
+trigger:
+  serviceType: mycloudpbx
+  events: [user.created]
+webhook:
+  url: https://crm.example.com/api/callbacks?src=pbx
+  pathArguments: ["ext-{extensionNumber}"]
+  auth:
+    type: token
+    token: \${env:RENDER_TEST_TOKEN}
+  headers:
+    X-User: "{name}"
+  fields:
+    ext: extensionNumber
+    vm: hasVoicemail
+  signing:
+    secret: \${env:RENDER_TEST_SIGNING}
+`;
+const billingYaml = `apiVersion: hookswitch/v1
+name: billing
+enabled: false
+scope:
+  account: acme
+trigger:
+  serviceType: mycloudpbx
+  events: [user.created]
+webhook:
+  url: https://billing.example.com/hook
+  method: GET
+---
+apiVersion: hookswitch/v1
+name: deletions
+scope:
+  account: acme
+trigger:
+  serviceType: mycloudpbx
+  events: [user.deleted]
+webhook:
+  url: https://billing.example.com/deleted
+`;
+
+let dir: string;
+let eventText: string;
+const env = { RENDER_TEST_TOKEN: SECRET, RENDER_TEST_SIGNING: SIGNING, HOOKSWITCH_DIR: undefined };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-render-"));
+  await mkdir(join(dir, "integrations.d"));
+  await writeFile(join(dir, "integrations.d", "crm.yaml"), crmYaml);
+  await writeFile(join(dir, "integrations.d", "billing.yaml"), billingYaml);
+  eventText = await readFile(EVENT_FILE, "utf8");
+  await writeFile(join(dir, "event.json"), eventText);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const render = (
+  args: string[],
+  options: { env?: Record<string, string | undefined>; input?: string } = {},
+) =>
+  runCli(["render", ...args], { cwd: dir, env: { ...env, ...options.env }, input: options.input });
+
+describe("hookswitch render", () => {
+  it("prints the request for a name found in ./integrations.d, secrets masked", async () => {
+    const { code, stdout, stderr } = await render(["crm", "--event", "event.json"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const [head, body] = stdout.split("\n\n");
+    const lines = head!.split("\n");
+    expect(lines[0]).toBe("POST https://crm.example.com/api/callbacks/ext-201?src=pbx");
+    expect(lines).toContain(`User-Agent: ${USER_AGENT}`);
+    expect(lines).toContain("Content-Type: application/json");
+    expect(lines).toContain("Authorization: Bearer ****");
+    expect(lines).toContain("X-User: Alice Example");
+    expect(lines).toContain(
+      `webhook-id: ${webhookId("crm", "9b2f4c1e-5a77-4e0f-8d1b-2f8f2a0c6d10")}`,
+    );
+    expect(lines).toContain("webhook-signature: v1,****");
+    expect(lines.some((l) => /^webhook-timestamp: \d{10}$/.test(l))).toBe(true);
+    expect(body).toBe('{"ext":"201","vm":true}\n');
+    expect(stdout).not.toContain(SECRET);
+  });
+
+  it("prints JSON with the event read from standard input, secrets shown on request", async () => {
+    const { code, stdout } = await render(["crm", "--event", "-", "--json", "--show-secrets"], {
+      input: eventText,
+    });
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as {
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body: string | null;
+    };
+    expect(printed.method).toBe("POST");
+    expect(printed.headers.Authorization).toBe(`Bearer ${SECRET}`);
+    expect(printed.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(printed.body).toBe('{"ext":"201","vm":true}');
+  });
+
+  it("reads an existing path as an integration file and --dir from HOOKSWITCH_DIR", async () => {
+    const byFile = await render([
+      join(dir, "integrations.d", "crm.yaml"),
+      "--event",
+      "event.json",
+      "--json",
+    ]);
+    expect(byFile.code).toBe(0);
+    expect((JSON.parse(byFile.stdout) as { url: string }).url).toContain("/ext-201");
+
+    const byEnv = await render(["crm", "--event", "event.json"], {
+      env: { HOOKSWITCH_DIR: join(dir, "integrations.d") },
+    });
+    expect(byEnv.code).toBe(0);
+  });
+
+  it("says why and exits 1 when the integration is disabled", async () => {
+    const { code, stdout, stderr } = await render(["billing", "--event", "event.json"]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/billing is disabled/);
+  });
+
+  it("says why and exits 1 when the event type is not a trigger", async () => {
+    const { code, stderr } = await render(["deletions", "--event", "event.json"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/triggered by user\.deleted, the event is user\.created/);
+  });
+
+  it("names the available integrations and exits 1 for an unknown name", async () => {
+    const { code, stderr } = await render(["nope", "--event", "event.json"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no integration named nope.*available: billing, crm, deletions/);
+  });
+
+  it("prints the problems and exits 1 when a secret does not resolve", async () => {
+    const { code, stdout, stderr } = await render(["crm", "--event", "event.json"], {
+      env: { RENDER_TEST_TOKEN: undefined },
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/crm\.yaml:\d+:\d+: .*RENDER_TEST_TOKEN/);
+  });
+
+  it("gives the reason and exits 1 for an invalid event", async () => {
+    const bad = eventText.replace(
+      '3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11",\n      "name',
+      'nope",\n      "name',
+    );
+    const { code, stderr } = await render(["crm", "--event", "-"], { input: bad });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /standard input is not a valid event: data\.service\.uuid must be a UUID/,
+    );
+  });
+
+  it("exits 1 when the event file cannot be read", async () => {
+    const { code, stderr } = await render(["crm", "--event", "missing.json"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot read the event from missing\.json/);
+  });
+
+  it("exits 2 without --event", async () => {
+    const { code, stderr } = await render(["crm"], { env: { HOOKSWITCH_EVENT: undefined } });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--event/);
+  });
+});

@@ -1,0 +1,464 @@
+import { describe, expect, it } from "vitest";
+import {
+  lastReloadSuccessful,
+  nextGeneration,
+  type ConfigState,
+  type GenerationSummary,
+  type LoadedFile,
+} from "../../src/config/generation.js";
+import { DEFAULTS, type Integration, type Problem } from "../../src/config/types.js";
+
+const AT = new Date("2026-01-01T00:00:00Z");
+
+function integration(name: string, file: string, version: number, line = 1): Integration {
+  return {
+    name,
+    description: undefined,
+    enabled: true,
+    type: "webhook",
+    scope: { account: "acme" },
+    trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
+    webhook: {
+      url: `http://127.0.0.1:9/hook/v${version}`,
+      method: "POST",
+      format: "json",
+      pathArguments: [],
+      auth: { type: "none" },
+      headers: {},
+      fields: undefined,
+      signingSecrets: [],
+      timeoutMs: DEFAULTS.timeoutMs,
+      retry: { ...DEFAULTS.retry },
+      maxInFlight: DEFAULTS.maxInFlight,
+      tlsCa: undefined,
+    },
+    source: { file, line, column: 1 },
+    secretValues: [],
+  };
+}
+
+/**
+ * A file in a scan: `"x,y"` serves x and y (version 1), `"x@2"` is version 2 of x,
+ * `"!"` is a file the loader found invalid. `"#x"` is x behind a comment-only edit.
+ */
+function loaded(file: string, spec: string): LoadedFile {
+  if (spec === "!") {
+    const problem: Problem = { file, line: 1, column: 1, message: "broken" };
+    return { file, hash: `${file}:!`, integrations: [], problems: [problem] };
+  }
+  const names = spec.replace(/^#/, "").split(",").filter(Boolean);
+  const integrations = names.map((entry, index) => {
+    const [name = "", version = "1"] = entry.split("@");
+    return integration(name, file, Number(version), index * 10 + 1);
+  });
+  return { file, hash: `${file}:${spec}`, integrations, problems: [] };
+}
+
+interface Step {
+  files: Record<string, string>;
+  discovery?: Problem[];
+  /** Expected summary, except `generation` which `gen` gives. */
+  counts: Omit<GenerationSummary, "generation">;
+  gen: number;
+  changed: boolean;
+  /** Every served name and the file it comes from. */
+  serving: Record<string, string>;
+  /** Files with problems. */
+  invalid?: string[];
+}
+
+interface Case {
+  title: string;
+  steps: Step[];
+}
+
+const c = (
+  added: number,
+  changed: number,
+  removed: number,
+  invalid: number,
+  unchanged: number,
+) => ({
+  added,
+  changed,
+  removed,
+  invalid,
+  unchanged,
+});
+
+const cases: Case[] = [
+  {
+    title: "a file added to the folder adds its integrations",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x", "b.yaml": "y,z" },
+        gen: 2,
+        changed: true,
+        counts: c(2, 0, 0, 0, 1),
+        serving: { x: "a.yaml", y: "b.yaml", z: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a changed file changes its integration",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x@2" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a comment-only edit makes a generation with nothing changed",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "#x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a broken file keeps its last valid version and reports its problem until fixed",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "a.yaml": "!" },
+        gen: 2,
+        changed: false,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "a.yaml": "x@3" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 1, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a file that never was valid contributes nothing",
+    steps: [
+      {
+        files: { "a.yaml": "!", "b.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 1, 0),
+        serving: { y: "b.yaml" },
+        invalid: ["a.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a deleted file removes its integrations, even while broken",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "b.yaml" },
+      },
+      {
+        files: { "a.yaml": "x", "b.yaml": "!" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 2),
+        serving: { x: "a.yaml", y: "b.yaml" },
+        invalid: ["b.yaml"],
+      },
+      {
+        files: { "a.yaml": "x" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 0, 1, 0, 1),
+        serving: { x: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a renamed file moves its integrations to the new path",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "b.yaml": "x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 0, 0, 0),
+        serving: { x: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a newcomer that reuses a name is refused and the holder keeps the name",
+    steps: [
+      {
+        files: { "b.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "b.yaml" },
+      },
+      {
+        files: { "a.yaml": "x,y", "b.yaml": "x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "b.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "a.yaml": "x,y", "b.yaml": "z" },
+        gen: 3,
+        changed: true,
+        counts: c(2, 1, 0, 0, 0),
+        serving: { x: "a.yaml", y: "a.yaml", z: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "two new files with one name: the first by path wins",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 1, 0),
+        serving: { x: "a.yaml" },
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a refused newcomer frees the other names it claimed",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x", "b.yaml": "x,y", "c.yaml": "y" },
+        gen: 2,
+        changed: true,
+        counts: c(1, 0, 0, 1, 1),
+        serving: { x: "a.yaml", y: "c.yaml" },
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "an edit that clashes with another file keeps the edited file's last valid version",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "b.yaml" },
+      },
+      {
+        files: { "a.yaml": "x", "b.yaml": "x,y@2" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 2),
+        serving: { x: "a.yaml", y: "b.yaml" },
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a refused file falling back takes back a name it had dropped from a newcomer",
+    steps: [
+      {
+        files: { "c.yaml": "x,q" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "c.yaml", q: "c.yaml" },
+      },
+      {
+        files: { "a.yaml": "w", "b.yaml": "q", "c.yaml": "x,w" },
+        gen: 2,
+        changed: true,
+        counts: c(1, 0, 0, 2, 2),
+        serving: { w: "a.yaml", x: "c.yaml", q: "c.yaml" },
+        invalid: ["b.yaml", "c.yaml"],
+      },
+    ],
+  },
+  {
+    title: "one file naming two integrations alike is refused",
+    steps: [
+      {
+        files: { "a.yaml": "x,x" },
+        gen: 1,
+        changed: true,
+        counts: c(0, 0, 0, 1, 0),
+        serving: {},
+        invalid: ["a.yaml"],
+      },
+    ],
+  },
+  {
+    title: "an unchanged rescan makes no new generation",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: false,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "discovery problems count as invalid and a repeated one makes no new generation",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        discovery: [{ file: "sub", line: 0, column: 0, message: "cannot read folder" }],
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 1, 0),
+        serving: { x: "a.yaml" },
+        invalid: ["sub"],
+      },
+      {
+        files: { "a.yaml": "x" },
+        discovery: [{ file: "sub", line: 0, column: 0, message: "cannot read folder" }],
+        gen: 1,
+        changed: false,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["sub"],
+      },
+      {
+        files: { "a.yaml": "x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+      },
+    ],
+  },
+];
+
+const serving = (state: ConfigState) =>
+  Object.fromEntries(state.integrations.map((i) => [i.name, i.source.file]));
+
+describe("nextGeneration", () => {
+  it.each(cases)("$title", ({ steps }) => {
+    let state: ConfigState | undefined;
+    for (const step of steps) {
+      const files = Object.entries(step.files).map(([file, spec]) => loaded(file, spec));
+      const result = nextGeneration(state, { files, problems: step.discovery ?? [] }, AT);
+      if (!result.changed) expect(result.state).toBe(state);
+      state = result.state;
+      expect(result.changed).toBe(step.changed);
+      expect(result.summary).toEqual({ generation: step.gen, ...step.counts });
+      expect(serving(state)).toEqual(step.serving);
+      const invalid = [...new Set(state.problems.map((p) => p.file))].sort();
+      expect(invalid).toEqual(step.invalid ?? []);
+      expect(lastReloadSuccessful(state)).toBe(invalid.length === 0);
+    }
+  });
+
+  it("applies a burst of 200 new files as one generation", () => {
+    const first = nextGeneration(undefined, { files: [loaded("a.yaml", "x")], problems: [] }, AT);
+    const burst = Array.from({ length: 200 }, (_, n) => loaded(`f${n}.yaml`, `i${n}`));
+    const next = nextGeneration(
+      first.state,
+      { files: [loaded("a.yaml", "x"), ...burst], problems: [] },
+      AT,
+    );
+    expect(next.summary).toEqual({ generation: 2, ...c(200, 0, 0, 0, 1) });
+    expect(next.state.integrations).toHaveLength(201);
+  });
+
+  it("names the other file and the newcomer's position in a duplicate-name problem", () => {
+    const files = [loaded("a.yaml", "x"), loaded("b.yaml", "y,x")];
+    const { state } = nextGeneration(undefined, { files, problems: [] }, AT);
+    expect(state.problems).toEqual([
+      {
+        file: "b.yaml",
+        line: 11,
+        column: 1,
+        integration: "x",
+        message:
+          'duplicate name "x": already defined in a.yaml:1:1; names must be unique across b.yaml and a.yaml',
+      },
+    ]);
+  });
+
+  it("keeps the last valid version's hash on a broken file so a stale version can be shown", () => {
+    const first = nextGeneration(undefined, { files: [loaded("a.yaml", "x")], problems: [] }, AT);
+    const broken = nextGeneration(
+      first.state,
+      { files: [loaded("a.yaml", "!")], problems: [] },
+      AT,
+    );
+    const file = broken.state.files.get("a.yaml");
+    expect(file?.hash).toBe("a.yaml:!");
+    expect(file?.lastValidHash).toBe("a.yaml:x");
+    expect(file?.lastValid.map((i) => i.name)).toEqual(["x"]);
+  });
+});

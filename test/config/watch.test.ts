@@ -1,0 +1,286 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
+import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
+import { createLogger } from "../../src/logger.js";
+import {
+  configMapLayout,
+  gitSyncLayout,
+  integrationYaml,
+  integrationsYaml,
+  plainLayout,
+} from "../support/config-dir.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+interface Seen {
+  state: ConfigState;
+  summary: GenerationSummary;
+  at: number;
+}
+
+interface Watching {
+  watcher: ConfigWatcher;
+  seen: Seen[];
+  logs: Array<{ level: string; msg: string }>;
+  /** Waits for generation `n` and returns it. */
+  generation(n: number, timeoutMs?: number): Promise<Seen>;
+}
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function later<T extends { cleanup(): void }>(layout: T): T {
+  cleanups.push(() => layout.cleanup());
+  return layout;
+}
+
+async function startWatching(dir: string, debounceMs?: number): Promise<Watching> {
+  const seen: Seen[] = [];
+  const logs: Watching["logs"] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+        logs.push(JSON.parse(line) as { level: string; msg: string });
+      }
+      done();
+    },
+  });
+  const watcher = createConfigWatcher({
+    dir,
+    load: { secrets: "keep" },
+    debounceMs,
+    log: createLogger({ level: "debug", destination }),
+    onGeneration: (state, summary) => seen.push({ state, summary, at: Date.now() }),
+  });
+  cleanups.push(() => watcher.close());
+  await watcher.start();
+  const generation = (n: number, timeoutMs = 3_000) =>
+    waitFor(() => seen.find((s) => s.state.generation === n), {
+      timeoutMs,
+      what: `config generation ${n}`,
+    });
+  return { watcher, seen, logs, generation };
+}
+
+/** Served integrations: name -> "file.yaml url". */
+const serving = (state: ConfigState) =>
+  Object.fromEntries(
+    state.integrations.map((i) => [i.name, `${path.basename(i.source.file)} ${i.webhook.url}`]),
+  );
+
+const counts = ({ added, changed, removed, invalid }: GenerationSummary) => ({
+  added,
+  changed,
+  removed,
+  invalid,
+});
+
+const v = (n: number) => ({ webhook: { url: `http://127.0.0.1:9/v${n}` } });
+const URL_1 = "http://127.0.0.1:9/hook";
+const url = (n: number) => `http://127.0.0.1:9/v${n}`;
+
+/** Lets late events arrive, so a test can assert that nothing more happened. */
+const settle = () => sleep(700);
+
+describe("createConfigWatcher on a plain folder", () => {
+  it("loads every file as generation 1 and reports it once", async () => {
+    const layout = later(
+      plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),
+    );
+    const w = await startWatching(layout.dir);
+    expect(w.seen.map((s) => s.summary)).toEqual([
+      { generation: 1, added: 2, changed: 0, removed: 0, invalid: 0, unchanged: 0 },
+    ]);
+    expect(w.watcher.current()).toBe(w.seen[0]?.state);
+    expect(w.logs.filter((l) => l.level === "info").map((l) => l.msg)).toEqual([
+      "config generation 1: 2 added, 0 changed, 0 removed, 0 invalid",
+    ]);
+  });
+
+  it("applies a new file within a second or so", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    const wroteAt = Date.now();
+    layout.write({ "b.yaml": integrationYaml("y") });
+    const next = await w.generation(2);
+    expect(next.at - wroteAt).toBeLessThan(3_000);
+    expect(counts(next.summary)).toEqual({ added: 1, changed: 0, removed: 0, invalid: 0 });
+    expect(serving(next.state)).toEqual({ x: `a.yaml ${URL_1}`, y: `b.yaml ${URL_1}` });
+  });
+
+  it("applies an edit in place and an editor's write-then-rename", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "a.yaml": integrationYaml("x", v(2)) });
+    expect(serving((await w.generation(2)).state)).toEqual({ x: `a.yaml ${url(2)}` });
+    layout.writeAtomic("a.yaml", integrationYaml("x", v(3)));
+    const third = await w.generation(3);
+    expect(counts(third.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
+    expect(serving(third.state)).toEqual({ x: `a.yaml ${url(3)}` });
+  });
+
+  it("keeps a broken file's last valid version, reports the problem, and applies the fix", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "a.yaml": integrationYaml("x", { webhook: { method: "DELETE" } }) });
+    const broken = await w.generation(2);
+    expect(serving(broken.state)).toEqual({ x: `a.yaml ${URL_1}` });
+    expect(counts(broken.summary)).toEqual({ added: 0, changed: 0, removed: 0, invalid: 1 });
+    expect(broken.state.problems.map((p) => path.basename(p.file))).toContain("a.yaml");
+    const warnings = w.logs.filter((l) => l.level === "warn").map((l) => l.msg);
+    expect(warnings.some((m) => /a\.yaml:\d+:\d+: /.test(m))).toBe(true);
+    layout.write({ "a.yaml": integrationYaml("x", v(2)) });
+    const fixed = await w.generation(3);
+    expect(counts(fixed.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
+    expect(serving(fixed.state)).toEqual({ x: `a.yaml ${url(2)}` });
+    expect(fixed.state.problems).toEqual([]);
+  });
+
+  it("removes a deleted file's integrations and moves a renamed file's", async () => {
+    const layout = later(
+      plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),
+    );
+    const w = await startWatching(layout.dir);
+    layout.remove("b.yaml");
+    const removed = await w.generation(2);
+    expect(counts(removed.summary)).toEqual({ added: 0, changed: 0, removed: 1, invalid: 0 });
+    layout.rename("a.yaml", "c.yaml");
+    const renamed = await w.generation(3);
+    expect(serving(renamed.state)).toEqual({ x: `c.yaml ${URL_1}` });
+    expect([...renamed.state.files.keys()].map((f) => path.basename(f))).toEqual(["c.yaml"]);
+  });
+
+  it("picks up files in a new subfolder", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "team/deep/n.yaml": integrationYaml("n") });
+    const next = await w.generation(2);
+    expect(serving(next.state)).toMatchObject({ n: `n.yaml ${URL_1}` });
+  });
+
+  it("applies a burst of 200 files as one generation", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    const burst = Object.fromEntries(
+      Array.from({ length: 200 }, (_, n) => [`burst/f${n}.yaml`, integrationYaml(`f${n}`)]),
+    );
+    layout.write(burst);
+    const next = await w.generation(2);
+    expect(counts(next.summary)).toEqual({ added: 200, changed: 0, removed: 0, invalid: 0 });
+    await settle();
+    expect(w.seen).toHaveLength(2);
+  });
+
+  it("makes no generation when a file is rewritten with the same content", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "a.yaml": integrationYaml("x"), "notes.txt": "not an integration" });
+    await settle();
+    await w.watcher.resync();
+    expect(w.seen).toHaveLength(1);
+  });
+
+  it("resync() applies a change the events did not announce", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x", v(1)) }));
+    const w = await startWatching(layout.dir, 60_000);
+    const file = path.join(layout.dir, "a.yaml");
+    const { atime, mtime, size } = fs.statSync(file);
+    layout.write({ "a.yaml": integrationYaml("x", v(2)) });
+    fs.utimesSync(file, atime, mtime);
+    expect(fs.statSync(file).size).toBe(size);
+    await settle();
+    expect(w.seen).toHaveLength(1);
+    await w.watcher.resync();
+    expect(w.seen).toHaveLength(2);
+    expect(serving(w.watcher.current())).toEqual({ x: `a.yaml ${url(2)}` });
+  });
+
+  it("serialises concurrent resyncs and stops after close()", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "b.yaml": integrationYaml("y") });
+    await Promise.all([w.watcher.resync(), w.watcher.resync(), w.watcher.resync()]);
+    expect(w.seen.map((s) => s.state.generation)).toEqual([1, 2]);
+    await w.watcher.close();
+    layout.write({ "c.yaml": integrationYaml("z") });
+    await settle();
+    expect(w.seen).toHaveLength(2);
+  });
+});
+
+describe("createConfigWatcher on a ConfigMap volume", () => {
+  const files = (a: number, extra: Record<string, string> = {}) => ({
+    "a.yaml": integrationYaml("a", v(a)),
+    "b.yaml": integrationYaml("b"),
+    ...extra,
+  });
+
+  it("applies changed, added and removed keys, one generation per swap", async () => {
+    const layout = later(configMapLayout(files(1)));
+    const w = await startWatching(layout.dir);
+    layout.swap(files(2));
+    const changed = await w.generation(2);
+    expect(changed.summary).toMatchObject({ added: 0, changed: 1, removed: 0, unchanged: 1 });
+    expect(serving(changed.state).a).toBe(`a.yaml ${url(2)}`);
+    layout.swap(files(2, { "c.yaml": integrationYaml("c") }));
+    expect((await w.generation(3)).summary).toMatchObject({ added: 1, changed: 0, removed: 0 });
+    layout.swap({ "a.yaml": integrationYaml("a", v(2)), "c.yaml": integrationYaml("c") });
+    const removed = await w.generation(4);
+    expect(removed.summary).toMatchObject({ added: 0, changed: 0, removed: 1 });
+    expect(Object.keys(serving(removed.state)).sort()).toEqual(["a", "c"]);
+    await settle();
+    expect(w.seen).toHaveLength(4);
+  });
+
+  it("applies a swap that leaves the old timestamped folder in place", async () => {
+    const layout = later(configMapLayout(files(1)));
+    const w = await startWatching(layout.dir);
+    layout.swap(files(6), { keepOld: true });
+    const next = await w.generation(2);
+    expect(counts(next.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
+    expect(serving(next.state).a).toBe(`a.yaml ${url(6)}`);
+  });
+});
+
+describe("createConfigWatcher on a git-sync checkout", () => {
+  it("applies a new commit that changes and adds files", async () => {
+    const layout = later(
+      gitSyncLayout({ "a.yaml": integrationYaml("a"), "b.yaml": integrationYaml("b") }),
+    );
+    const w = await startWatching(layout.dir);
+    layout.commit({
+      "a.yaml": integrationYaml("a", v(2)),
+      "b.yaml": integrationYaml("b"),
+      "c.yaml": integrationYaml("c"),
+    });
+    const second = await w.generation(2);
+    expect(second.summary).toMatchObject({ added: 1, changed: 1, removed: 0, unchanged: 1 });
+    // The folder was re-aimed at the new worktree: later commits are seen as well.
+    layout.commit({ "a.yaml": integrationYaml("a", v(3)), "c.yaml": integrationsYaml(["c", "d"]) });
+    const third = await w.generation(3);
+    expect(third.summary).toMatchObject({ added: 1, changed: 1, removed: 1 });
+    expect(Object.keys(serving(third.state)).sort()).toEqual(["a", "c", "d"]);
+  });
+
+  it("applies a commit that leaves the old worktree in place", async () => {
+    const layout = later(gitSyncLayout({ "a.yaml": integrationYaml("a") }));
+    const w = await startWatching(layout.dir);
+    layout.commit({ "a.yaml": integrationYaml("a", v(2)) }, { keepOld: true });
+    expect(serving((await w.generation(2)).state).a).toBe(`a.yaml ${url(2)}`);
+    layout.commit({ "a.yaml": integrationYaml("a", v(3)) }, { keepOld: true });
+    expect(serving((await w.generation(3)).state).a).toBe(`a.yaml ${url(3)}`);
+  });
+
+  it("follows swaps when the folder is the swapped link itself", async () => {
+    const layout = later(gitSyncLayout({ "a.yaml": integrationYaml("a") }));
+    const w = await startWatching(layout.link);
+    layout.commit({ "a.yaml": integrationYaml("a", v(2)) });
+    expect(serving((await w.generation(2)).state).a).toBe(`a.yaml ${url(2)}`);
+    layout.commit({ "a.yaml": integrationYaml("a", v(2)), "b.yaml": integrationYaml("b") });
+    expect((await w.generation(3)).summary).toMatchObject({ added: 1 });
+  });
+});

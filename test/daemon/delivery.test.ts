@@ -1,0 +1,212 @@
+import { createHmac } from "node:crypto";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { runCli } from "../support/cli.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type Publisher,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+const SERVICE = "5d7a1c2e-0b1f-4c3d-8e9f-0a1b2c3d4e5f";
+const SECRET = "whsec_" + Buffer.from("a-test-signing-secret-0123456789").toString("base64");
+
+describe("hookswitch run delivers webhooks", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let publisher: Publisher;
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon | undefined;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    publisher = await connectPublisher(nats.url);
+  });
+  afterAll(async () => {
+    await publisher.close();
+    await receiver.close();
+    await nats.dispose();
+  });
+  beforeEach(() => {
+    dir = tempDir();
+    receiver.requests.length = 0;
+    receiver.respond(() => undefined);
+  });
+  afterEach(async () => {
+    if (daemon) expect(await daemon.stop()).toBe(0);
+    daemon = undefined;
+    dir.cleanup();
+  });
+
+  it("sends the exact request for an account and a service integration", async () => {
+    writeIntegration(
+      dir.path,
+      "crm",
+      {
+        url: `${receiver.url}/api/callbacks?source=pbx`,
+        pathArguments: ["{serviceUuid}", "ext-{extensionNumber}"],
+        auth: { type: "token", token: "${env:TEST_CRM_TOKEN}" },
+        headers: { "X-Source": "myecn-{account}" },
+        fields: { ext: "extensionNumber", fullName: "name", label: { template: "{name} ({extensionNumber})" } },
+        signing: { secret: "${env:TEST_SIGNING}" },
+      },
+      { trigger: { serviceType: "mycloudpbx", events: ["user.created"] } },
+    );
+    writeIntegration(
+      dir.path,
+      "billing",
+      { url: `${receiver.url}/billing`, method: "GET", auth: { type: "basic", username: "bill", password: "pw" }, fields: { ext: "extensionNumber", vm: "hasVoicemail" } },
+      { scope: { service: SERVICE } },
+    );
+    daemon = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      env: { TEST_CRM_TOKEN: "tok-123", TEST_SIGNING: SECRET },
+    });
+    const event = makeEvent({ serviceUuid: SERVICE, extension: "201", name: "Alice Example" });
+    await publisher.publish(event);
+    await waitFor(() => receiver.requests.length >= 2, { what: "two webhooks" });
+    await sleep(200);
+    expect(receiver.requests).toHaveLength(2);
+
+    const crm = receiver.requests.find((r) => r.url.startsWith("/api"))!;
+    expect(crm.method).toBe("POST");
+    expect(crm.url).toBe(`/api/callbacks/${SERVICE}/ext-201?source=pbx`);
+    expect(crm.headers["authorization"]).toBe("Bearer tok-123");
+    expect(crm.headers["x-source"]).toBe("myecn-acme");
+    expect(crm.headers["content-type"]).toBe("application/json");
+    expect(crm.headers["user-agent"]).toMatch(/^hookswitch\/\d+\.\d+\.\d+/);
+    expect(JSON.parse(crm.body)).toEqual({ ext: "201", fullName: "Alice Example", label: "Alice Example (201)" });
+    const id = String(crm.headers["webhook-id"]);
+    const ts = String(crm.headers["webhook-timestamp"]);
+    const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
+    const expected = createHmac("sha256", key).update(`${id}.${ts}.${crm.body}`).digest("base64");
+    expect(crm.headers["webhook-signature"]).toBe(`v1,${expected}`);
+
+    const billing = receiver.requests.find((r) => r.url.startsWith("/billing"))!;
+    expect(billing.method).toBe("GET");
+    expect(billing.url).toBe("/billing?ext=201&vm=true");
+    expect(billing.body).toBe("");
+    expect(billing.headers["authorization"]).toBe(`Basic ${Buffer.from("bill:pw").toString("base64")}`);
+    expect(billing.headers["webhook-id"]).not.toBe(id);
+  });
+
+  it("sends nothing for events that match no enabled integration", async () => {
+    writeIntegration(dir.path, "off", { url: `${receiver.url}/off` }, { enabled: false });
+    writeIntegration(dir.path, "other-account", { url: `${receiver.url}/other` }, { scope: { account: "globex" } });
+    writeIntegration(
+      dir.path,
+      "deleted-only",
+      { url: `${receiver.url}/deleted` },
+      { trigger: { serviceType: "mycloudpbx", events: ["user.deleted"] } },
+    );
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    await publisher.publish(makeEvent({ type: "user.created" }));
+    await publisher.publish(makeEvent({ type: "user.deleted" }));
+    await waitFor(() => receiver.requests.length >= 1, { what: "the deleted-only webhook" });
+    await sleep(500);
+    expect(receiver.requests.map((r) => r.url)).toEqual(["/deleted"]);
+  });
+
+  it("retries 503, 503 then 200 with the same webhook-id", async () => {
+    receiver.respond((_req, i) => (i < 2 ? { status: 503 } : { status: 200 }));
+    writeIntegration(dir.path, "flaky", { url: `${receiver.url}/flaky` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 3, { what: "three attempts" });
+    await sleep(500);
+    expect(receiver.requests).toHaveLength(3);
+    const ids = new Set(receiver.requests.map((r) => r.headers["webhook-id"]));
+    expect(ids.size).toBe(1);
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="flaky",outcome="retried"\} 2/);
+    expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="flaky",outcome="delivered"\} 1/);
+  });
+
+  it("waits as long as Retry-After asks (capped at maxDelay)", async () => {
+    receiver.respond((_req, i) => (i === 0 ? { status: 429, headers: { "Retry-After": "2" } } : { status: 200 }));
+    writeIntegration(dir.path, "limited", {
+      url: `${receiver.url}/limited`,
+      retry: { maxAttempts: 3, initialDelay: "100ms", maxDelay: "5s" },
+    });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 2, { timeoutMs: 10_000, what: "the retry" });
+    const gap = receiver.requests[1]!.at - receiver.requests[0]!.at;
+    expect(gap).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it("dead-letters a 400 at once, and replay delivers it with the same webhook-id", async () => {
+    receiver.respond(() => ({ status: 400, body: "unknown extension" }));
+    writeIntegration(dir.path, "strict-crm", { url: `${receiver.url}/strict` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent();
+    await publisher.publish(event);
+    const env = { NATS_URL: nats.url };
+    const listed = await waitFor(
+      async () => {
+        const out = await runCli(["dlq", "list", "--json"], { env });
+        const records = JSON.parse(out.stdout) as { id: number; eventId: string; lastStatus: number; reason: string }[];
+        return records.find((r) => r.eventId === event.id);
+      },
+      { what: "the dead letter" },
+    );
+    expect(receiver.requests).toHaveLength(1);
+    expect(listed.lastStatus).toBe(400);
+    expect(listed.reason).toMatch(/400/);
+
+    receiver.respond(() => ({ status: 204 }));
+    const replay = await runCli(["dlq", "replay", String(listed.id)], { env });
+    expect(replay.code).toBe(0);
+    await waitFor(() => receiver.requests.length >= 2, { what: "the replayed delivery" });
+    expect(receiver.requests[1]!.headers["webhook-id"]).toBe(receiver.requests[0]!.headers["webhook-id"]);
+    const after = JSON.parse((await runCli(["dlq", "list", "--json"], { env })).stdout) as { id: number }[];
+    expect(after.find((r) => r.id === listed.id)).toBeUndefined();
+  });
+
+  it("dead-letters malformed messages and keeps consuming", async () => {
+    writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const subject = "pbx.acme.mycloudpbx.x.user.created";
+    await publisher.publishRaw(subject, "{ not json");
+    await publisher.publishRaw(subject, JSON.stringify({ specversion: "1.0", id: "x", type: "user.exploded" }));
+    await publisher.publishRaw(subject, "\u0000\u0001binary");
+    const good = makeEvent();
+    await publisher.publish(good);
+    await waitFor(() => receiver.requests.length >= 1, { what: "the valid event's webhook" });
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/hookswitch_events_invalid_total 3/);
+    const out = await runCli(["dlq", "list", "--json"], { env: { NATS_URL: nats.url } });
+    const reasons = (JSON.parse(out.stdout) as { integration: string | null; reason: string }[])
+      .filter((r) => r.integration === null)
+      .map((r) => r.reason);
+    expect(reasons.filter((r) => r.startsWith("invalid event")).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("refuses a link-local target as a permanent failure", async () => {
+    writeIntegration(dir.path, "metadata", { url: "http://169.254.169.254/latest/meta-data" });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent();
+    await publisher.publish(event);
+    const record = await waitFor(
+      async () => {
+        const out = await runCli(["dlq", "list", "--json", "--integration", "metadata"], {
+          env: { NATS_URL: nats.url },
+        });
+        return (JSON.parse(out.stdout) as { eventId: string; lastError: string; attempts: unknown[] }[]).find(
+          (r) => r.eventId === event.id,
+        );
+      },
+      { what: "the refused delivery in the dead-letter queue" },
+    );
+    expect(record.attempts).toHaveLength(1);
+    expect(record.lastError).toMatch(/egress/i);
+  });
+});

@@ -1,0 +1,141 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
+import { connectNats } from "../../src/nats/connection.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let store: DeadLetterStore;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(
+    { servers: [server.url], auth: { kind: "none" } },
+    { name: "dlq-test", waitOnFirstConnect: false },
+  );
+  jsm = await jetstreamManager(nc);
+  await ensureHookswitchStreams(jsm);
+  store = createDeadLetterStore(jetstream(nc), jsm);
+});
+
+beforeEach(async () => {
+  await jsm.streams.purge(DEAD_LETTER_STREAM);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+let serial = 0;
+
+function deadLetter(
+  integration: string | null,
+  overrides: Partial<DeadLetterRecord> = {},
+): DeadLetterRecord {
+  serial++;
+  return {
+    v: 1,
+    integration,
+    webhookId: integration === null ? null : `msg_${serial}`,
+    eventId: `event-${serial}`,
+    reason: integration === null ? "not valid JSON" : "HTTP 410 is not retried",
+    event: { id: `event-${serial}` },
+    attempts: integration === null ? [] : [{ at: "2026-11-28T17:00:00.000Z", status: 410 }],
+    lastStatus: integration === null ? null : 410,
+    lastError: null,
+    lastResponseBody: integration === null ? null : "gone",
+    firstAttemptAt: integration === null ? null : "2026-11-28T17:00:00.000Z",
+    lastAttemptAt: integration === null ? null : "2026-11-28T17:00:00.000Z",
+    deadAt: "2026-11-28T17:00:01.000Z",
+    ...overrides,
+  };
+}
+
+describe("the dead-letter store", () => {
+  it("keeps what it is given and lists it with ids, oldest first", async () => {
+    const crm = deadLetter("crm");
+    const invalid = deadLetter(null);
+    const first = await store.add(crm);
+    const second = await store.add(invalid);
+    expect(second).toBeGreaterThan(first);
+    expect(await store.list()).toEqual([
+      { ...crm, id: first },
+      { ...invalid, id: second },
+    ]);
+    expect(await store.count()).toBe(2);
+  });
+
+  it("lists one integration's dead letters", async () => {
+    await store.add(deadLetter("crm"));
+    const billing = await store.add(deadLetter("billing"));
+    await store.add(deadLetter("crm-two"));
+    const listed = await store.list({ integration: "billing" });
+    expect(listed.map((r) => [r.id, r.integration])).toEqual([[billing, "billing"]]);
+    expect(await store.list({ integration: "nobody" })).toEqual([]);
+  });
+
+  it("stores a republish of the same dead-lettering once, but a later one again", async () => {
+    const record = deadLetter("crm");
+    const id = await store.add(record);
+    expect(await store.add(record)).toBe(id);
+    const afterReplay = { ...record, lastAttemptAt: "2026-11-28T18:00:00.000Z" };
+    expect(await store.add(afterReplay)).toBeGreaterThan(id);
+    expect(await store.count()).toBe(2);
+  });
+
+  it("gets records by id, leaving out ids that are not there", async () => {
+    const a = await store.add(deadLetter("crm"));
+    const b = await store.add(deadLetter("crm"));
+    const got = await store.get([b, 9_999, a, a]);
+    expect(got.map((r) => r.id).sort()).toEqual([a, b].sort());
+  });
+
+  it("removes records by id and reports which ones were there", async () => {
+    const a = await store.add(deadLetter("crm"));
+    const b = await store.add(deadLetter("crm"));
+    expect(await store.remove([a, 9_999])).toEqual([a]);
+    expect((await store.list()).map((r) => r.id)).toEqual([b]);
+    expect(await store.remove([a])).toEqual([]);
+  });
+
+  it("purges one integration or everything, and says how many", async () => {
+    await store.add(deadLetter("crm"));
+    await store.add(deadLetter("crm"));
+    await store.add(deadLetter("billing"));
+    await store.add(deadLetter(null));
+    expect(await store.purge({ integration: "crm" })).toBe(2);
+    expect((await store.list()).map((r) => r.integration)).toEqual(["billing", null]);
+    expect(await store.purge({ all: true })).toBe(2);
+    expect(await store.count()).toBe(0);
+  });
+
+  it("lists ten thousand records within seconds", async () => {
+    const pending: Promise<number>[] = [];
+    for (let i = 0; i < 10_000; i++)
+      pending.push(store.add(deadLetter(i % 10 === 0 ? "rare" : "crm")));
+    await Promise.all(pending);
+    const started = Date.now();
+    const all = await store.list();
+    const rare = await store.list({ integration: "rare" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(all).toHaveLength(10_000);
+    expect(new Set(all.map((r) => r.id)).size).toBe(10_000);
+    expect(rare).toHaveLength(1_000);
+  }, 60_000);
+
+  it("shows a record it cannot read instead of failing the listing", async () => {
+    await jetstream(nc).publish("hookswitch.dlq.crm", "not json");
+    const [listed] = await store.list();
+    expect(listed).toMatchObject({
+      integration: "crm",
+      reason: "unreadable dead-letter record",
+      event: "not json",
+    });
+  });
+});

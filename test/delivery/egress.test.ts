@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { createEgressPolicy, normalizeIp, parseCidrList } from "../../src/delivery/egress.js";
+
+const cidrs = (text: string) => {
+  const parsed = parseCidrList(text);
+  expect(parsed.problems).toEqual([]);
+  return parsed.cidrs;
+};
+
+describe("parseCidrList", () => {
+  it.each([
+    ["10.0.0.0/8", ["10.0.0.0/8"]],
+    [" 10.0.0.0/8 , 192.168.0.0/16 ", ["10.0.0.0/8", "192.168.0.0/16"]],
+    ["10.1.2.3", ["10.1.2.3/32"]],
+    ["fc00::/7", ["fc00::/7"]],
+    ["FC00::1", ["fc00::1/128"]],
+    ["::ffff:10.0.0.0/104", ["10.0.0.0/8"]],
+    ["", []],
+    [",,", []],
+  ])("reads %j as %j", (text, expected) => {
+    expect(cidrs(text).map((cidr) => cidr.text)).toEqual(expected);
+  });
+
+  it.each([
+    ["10.0.0.0/33", /prefix length: use a number from 0 to 32/],
+    ["fc00::/129", /prefix length: use a number from 0 to 128/],
+    ["10.0.0.0/x", /bad prefix length/],
+    ["example.com/8", /not an IP address/],
+    ["10.0.0.0/8/8", /not a CIDR/],
+    ["300.0.0.1", /not an IP address/],
+  ])("reports %j as a problem", (text, message) => {
+    const parsed = parseCidrList(`192.168.0.0/16,${text}`);
+    expect(parsed.cidrs.map((cidr) => cidr.text)).toEqual(["192.168.0.0/16"]);
+    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.problems[0]).toMatch(message);
+  });
+});
+
+describe("normalizeIp", () => {
+  it.each([
+    ["169.254.169.254", "169.254.169.254"],
+    ["::ffff:169.254.169.254", "169.254.169.254"],
+    ["::ffff:a9fe:a9fe", "169.254.169.254"],
+    ["0:0:0:0:0:FFFF:A9FE:A9FE", "169.254.169.254"],
+    ["[::1]", "::1"],
+    ["fe80::1%eth0", "fe80::1"],
+    ["example.com", undefined],
+  ])("turns %j into %j", (raw, expected) => {
+    expect(normalizeIp(raw)).toBe(expected);
+  });
+});
+
+describe("the default egress policy", () => {
+  const policy = createEgressPolicy({ deny: [], allow: [] });
+
+  it.each([
+    ["169.254.169.254", "link-local"],
+    ["::ffff:169.254.169.254", "link-local"],
+    ["::ffff:a9fe:a9fe", "link-local"],
+    ["fe80::1", "link-local"],
+    ["fd00:ec2::254", "cloud metadata"],
+    ["0.0.0.0", "unspecified address"],
+    ["::", "unspecified address"],
+  ])("refuses %s as %s", (ip, reason) => {
+    expect(policy.check(ip)).toEqual({ allowed: false, reason });
+  });
+
+  it.each(["127.0.0.1", "::1", "10.1.2.3", "192.168.1.1", "8.8.8.8", "2001:db8::1", "169.255.0.1"])(
+    "allows %s",
+    (ip) => {
+      expect(policy.check(ip)).toEqual({ allowed: true });
+    },
+  );
+
+  it("refuses something that is not an IP address", () => {
+    expect(policy.check("example.com")).toMatchObject({ allowed: false });
+  });
+});
+
+describe("an egress policy with operator CIDRs", () => {
+  const policy = createEgressPolicy({
+    deny: cidrs("10.0.0.0/8,127.0.0.0/8,fc00::/7"),
+    allow: cidrs("10.1.2.3,169.254.10.0/24"),
+  });
+
+  it.each([
+    ["10.9.9.9", { allowed: false, reason: "denied by 10.0.0.0/8" }],
+    ["::ffff:10.9.9.9", { allowed: false, reason: "denied by 10.0.0.0/8" }],
+    ["127.0.0.1", { allowed: false, reason: "denied by 127.0.0.0/8" }],
+    ["fd12::1", { allowed: false, reason: "denied by fc00::/7" }],
+    ["169.254.169.254", { allowed: false, reason: "link-local" }],
+    ["10.1.2.3", { allowed: true }],
+    ["::ffff:10.1.2.3", { allowed: true }],
+    ["10.1.2.4", { allowed: false, reason: "denied by 10.0.0.0/8" }],
+    ["169.254.10.20", { allowed: true }],
+    ["8.8.8.8", { allowed: true }],
+  ])("judges %s as %j (allow wins over deny)", (ip, verdict) => {
+    expect(policy.check(ip)).toEqual(verdict);
+  });
+});

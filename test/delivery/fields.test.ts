@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { FIELD_NAMES, type FieldName } from "../../src/config/types.js";
+import {
+  compileTemplate,
+  jsonFieldValue,
+  templatePlaceholders,
+  textFieldValue,
+} from "../../src/delivery/fields.js";
+import { makeEvent, SERVICE_UUID } from "../support/integration.js";
+
+const now = new Date("2026-11-28T17:00:05.123Z");
+const full = makeEvent();
+const bare = makeEvent({
+  user: {},
+  data: { service: { type: "mycloudpbx", uuid: SERVICE_UUID } },
+});
+
+describe("field values", () => {
+  it.each<[FieldName, string | boolean, string]>([
+    ["extensionNumber", "201", "201"],
+    ["name", "Alice Example", "Alice Example"],
+    ["outboundPhoneNumber", "+61290000000", "+61290000000"],
+    ["hasVoicemail", true, "true"],
+    ["enabledCalls", "Local,National,Mobile", "Local,National,Mobile"],
+    ["dateTime", "2026-11-28T17:00:05.123Z", "2026-11-28T17:00:05.123Z"],
+    ["serviceUuid", SERVICE_UUID, SERVICE_UUID],
+    ["serviceName", "pbx-01", "pbx-01"],
+    ["serviceFriendlyName", "Head office", "Head office"],
+    ["serviceType", "mycloudpbx", "mycloudpbx"],
+    ["account", "acme", "acme"],
+    ["event", "user.created", "user.created"],
+    ["eventId", "9b2f4c1e-5a77-4e0f-8d1b-2f8f2a0c6d10", "9b2f4c1e-5a77-4e0f-8d1b-2f8f2a0c6d10"],
+    ["eventTime", "2026-11-28T17:00:00.000Z", "2026-11-28T17:00:00.000Z"],
+  ])("%s is %j in JSON and %j as text", (field, json, text) => {
+    expect(jsonFieldValue(field, full, now)).toEqual(json);
+    expect(textFieldValue(field, full, now)).toBe(text);
+  });
+
+  it("covers every field of the table", () => {
+    for (const field of FIELD_NAMES) expect(jsonFieldValue(field, full, now)).not.toBeNull();
+  });
+
+  it.each<FieldName>([
+    "extensionNumber",
+    "name",
+    "outboundPhoneNumber",
+    "hasVoicemail",
+    "enabledCalls",
+    "serviceName",
+    "serviceFriendlyName",
+  ])("%s the event lacks is null in JSON and absent as text", (field) => {
+    expect(jsonFieldValue(field, bare, now)).toBeNull();
+    expect(textFieldValue(field, bare, now)).toBeUndefined();
+  });
+
+  it("sends hasVoicemail false as false, not as missing", () => {
+    const event = makeEvent({ user: { hasVoicemail: false } });
+    expect(jsonFieldValue("hasVoicemail", event, now)).toBe(false);
+    expect(textFieldValue("hasVoicemail", event, now)).toBe("false");
+  });
+
+  it("sends no call types as an empty string, not as missing", () => {
+    const event = makeEvent({ user: { enabledCalls: [] } });
+    expect(jsonFieldValue("enabledCalls", event, now)).toBe("");
+  });
+
+  it("takes dateTime from the attempt time, not from the event", () => {
+    const later = new Date("2027-01-01T00:00:00Z");
+    expect(textFieldValue("dateTime", full, later)).toBe("2027-01-01T00:00:00.000Z");
+  });
+});
+
+describe("templates", () => {
+  it.each<[string, string]>([
+    ["{name} ({extensionNumber})", "Alice Example (201)"],
+    ["no placeholders", "no placeholders"],
+    ["{hasVoicemail}/{enabledCalls}", "true/Local,National,Mobile"],
+    ["{unknown} and {name}", "{unknown} and Alice Example"],
+    ["{{name}}", "{Alice Example}"],
+    ["", ""],
+  ])("%j renders as %j", (template, expected) => {
+    expect(compileTemplate(template)(full, now)).toBe(expected);
+  });
+
+  it("renders a missing value as nothing", () => {
+    expect(compileTemplate("ext-{extensionNumber}-{name}")(bare, now)).toBe("ext--");
+  });
+
+  it("lists the placeholders a template uses, known or not", () => {
+    expect(templatePlaceholders("{name} {nope} {name}")).toEqual(["name", "nope", "name"]);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { createLimiter, LimiterError } from "../../src/delivery/limiter.js";
+
+describe("per-integration slots", () => {
+  it("grants up to keyMax slots per key and then refuses without waiting", () => {
+    const limiter = createLimiter(100);
+    expect([1, 2, 3].map(() => limiter.tryAcquire("slow", 2))).toEqual([true, true, false]);
+    expect(limiter.inFlight("slow")).toBe(2);
+  });
+
+  it("keeps integrations apart: a full one does not stop another", () => {
+    const limiter = createLimiter(100);
+    limiter.tryAcquire("slow", 1);
+    expect(limiter.tryAcquire("slow", 1)).toBe(false);
+    expect(limiter.tryAcquire("fast", 1)).toBe(true);
+    expect(limiter.inFlight("fast")).toBe(1);
+    expect(limiter.inFlight("unknown")).toBe(0);
+  });
+
+  it("frees a slot on release", () => {
+    const limiter = createLimiter(100);
+    limiter.tryAcquire("a", 1);
+    limiter.release("a");
+    expect(limiter.inFlight("a")).toBe(0);
+    expect(limiter.tryAcquire("a", 1)).toBe(true);
+  });
+
+  it("honours a lowered cap at once (config reload shrinking maxInFlight)", () => {
+    const limiter = createLimiter(100);
+    limiter.tryAcquire("a", 4);
+    limiter.tryAcquire("a", 4);
+    expect(limiter.tryAcquire("a", 2)).toBe(false);
+    limiter.release("a");
+    expect(limiter.tryAcquire("a", 2)).toBe(true);
+  });
+
+  it("rejects a release without an acquire instead of silently raising the cap", () => {
+    const limiter = createLimiter(100);
+    expect(() => limiter.release("a")).toThrow(LimiterError);
+  });
+});
+
+describe("global slots", () => {
+  it("rejects a cap below 1", () => {
+    expect(() => createLimiter(0)).toThrow(LimiterError);
+    expect(() => createLimiter(1.5)).toThrow(LimiterError);
+  });
+
+  it("takes a free slot synchronously, with no promise", () => {
+    const limiter = createLimiter(2);
+    expect(limiter.acquireGlobal()).toBeUndefined();
+    expect(limiter.acquireGlobal()).toBeUndefined();
+    expect(limiter.inFlight()).toBe(2);
+  });
+
+  it("makes the next caller wait and hands over slots first come, first served", async () => {
+    const limiter = createLimiter(1);
+    expect(limiter.acquireGlobal()).toBeUndefined();
+    const order: string[] = [];
+    const first = limiter.acquireGlobal()?.then(() => order.push("first"));
+    const second = limiter.acquireGlobal()?.then(() => order.push("second"));
+    expect(first).toBeInstanceOf(Promise);
+    expect(limiter.waiting()).toBe(2);
+    await Promise.resolve();
+    expect(order).toEqual([]);
+
+    limiter.releaseGlobal();
+    await first;
+    expect(order).toEqual(["first"]);
+    expect(limiter.inFlight()).toBe(1);
+
+    limiter.releaseGlobal();
+    await second;
+    expect(order).toEqual(["first", "second"]);
+    limiter.releaseGlobal();
+    expect(limiter.inFlight()).toBe(0);
+    expect(limiter.waiting()).toBe(0);
+  });
+
+  it("drops an aborted waiter without taking a slot", async () => {
+    const limiter = createLimiter(1);
+    expect(limiter.acquireGlobal()).toBeUndefined();
+    const controller = new AbortController();
+    const waiting = limiter.acquireGlobal(controller.signal);
+    controller.abort(new Error("shutting down"));
+    await expect(waiting).rejects.toThrow("shutting down");
+    expect(limiter.waiting()).toBe(0);
+    limiter.releaseGlobal();
+    expect(limiter.inFlight()).toBe(0);
+  });
+
+  it("refuses at once when the signal is already aborted", async () => {
+    const limiter = createLimiter(1);
+    await expect(limiter.acquireGlobal(AbortSignal.abort(new Error("stop")))).rejects.toThrow(
+      "stop",
+    );
+    expect(limiter.inFlight()).toBe(0);
+  });
+
+  it("rejects a global release without an acquire", () => {
+    expect(() => createLimiter(1).releaseGlobal()).toThrow(LimiterError);
+  });
+});

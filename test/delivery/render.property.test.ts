@@ -1,0 +1,67 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { renderRequest } from "../../src/delivery/render.js";
+import { makeEvent, makeIntegration, SERVICE_UUID } from "../support/integration.js";
+
+const now = new Date("2026-11-28T17:00:05Z");
+// Any text, including control characters, separators and astral unicode.
+const text = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.constantFrom(".", "..", "/", "?", "#", "\r\n", "%2e%2e", "a/../b", "%0d%0a"),
+);
+
+const integration = makeIntegration({
+  webhook: {
+    url: "https://h.example/base/?q=1",
+    method: "GET",
+    format: "query",
+    pathArguments: ["{name}", "ext-{extensionNumber}", "{outboundPhoneNumber}"],
+    headers: { "X-User": "{name} {extensionNumber}", "X-Calls": "{enabledCalls}" },
+    auth: { type: "none" },
+  },
+});
+const eventWith = (name: string, extension: string, outboundNumber: string, calls: string[]) =>
+  makeEvent({ user: { name, extension, outboundNumber, enabledCalls: calls } });
+
+describe("renderRequest with any event content", () => {
+  it("never puts CR, LF or a character a header cannot carry in a header value", () => {
+    fc.assert(
+      fc.property(text, text, text, fc.array(text, { maxLength: 3 }), (name, ext, num, calls) => {
+        const req = renderRequest(integration, eventWith(name, ext, num, calls), now);
+        for (const value of Object.values(req.headers)) {
+          expect(value).not.toMatch(/[\r\n]/);
+          expect(value).toMatch(/^[\t\x20-\x7e\x80-\xff]*$/);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("never puts an unencoded / ? or # in a path segment, nor lets one move the path", () => {
+    fc.assert(
+      fc.property(text, text, text, (name, ext, num) => {
+        const req = renderRequest(integration, eventWith(name, ext, num, []), now);
+        const [path, query] = req.url.slice("https://h.example".length).split("?");
+        expect(query?.startsWith("q=1")).toBe(true);
+        const segments = path!.split("/").slice(2);
+        expect(segments).toHaveLength(3);
+        for (const segment of segments) expect(segment).not.toMatch(/[/?#]/);
+        // What a client sends after URL normalisation keeps every segment.
+        const parsed = new URL(req.url);
+        expect(parsed.host).toBe("h.example");
+        expect(parsed.pathname).toBe(path);
+        expect(decodeURIComponent(segments[1]!)).toBe(`ext-${ext}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("keeps the service UUID segment readable", () => {
+    const req = renderRequest(
+      makeIntegration({ webhook: { pathArguments: ["{serviceUuid}"] } }),
+      makeEvent(),
+      now,
+    );
+    expect(req.url.endsWith(`/${SERVICE_UUID}`)).toBe(true);
+  });
+});

@@ -1,0 +1,281 @@
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { FieldName, FieldSpec } from "../../src/config/types.js";
+import { renderRequest } from "../../src/delivery/render.js";
+import { webhookId } from "../../src/delivery/webhook-id.js";
+import { USER_AGENT } from "../../src/version.js";
+import {
+  makeEvent,
+  makeIntegration,
+  SERVICE_UUID,
+  type IntegrationOverrides,
+} from "../support/integration.js";
+
+const now = new Date("2026-11-28T17:00:05.900Z");
+const NOW_SECONDS = "1795885205";
+const event = makeEvent();
+const render = (overrides: IntegrationOverrides, e = event) =>
+  renderRequest(makeIntegration(overrides), e, now);
+const field = (name: FieldName): FieldSpec => ({
+  kind: "field",
+  field: name,
+});
+
+describe("renderRequest: formats", () => {
+  it("sends every field under its own name as JSON when fields is omitted", () => {
+    const req = render({});
+    expect(req.method).toBe("POST");
+    expect(req.url).toBe("https://crm.example.com/api/callbacks");
+    expect(req.headers["Content-Type"]).toBe("application/json");
+    expect(JSON.parse(req.body!)).toEqual({
+      extensionNumber: "201",
+      name: "Alice Example",
+      outboundPhoneNumber: "+61290000000",
+      hasVoicemail: true,
+      enabledCalls: "Local,National,Mobile",
+      dateTime: "2026-11-28T17:00:05.900Z",
+      serviceUuid: SERVICE_UUID,
+      serviceName: "pbx-01",
+      serviceFriendlyName: "Head office",
+      serviceType: "mycloudpbx",
+      account: "acme",
+      event: "user.created",
+      eventId: event.id,
+      eventTime: "2026-11-28T17:00:00.000Z",
+    });
+  });
+
+  const fields: Record<string, FieldSpec> = {
+    ext: field("extensionNumber"),
+    vm: field("hasVoicemail"),
+    did: field("outboundPhoneNumber"),
+    source: { kind: "value", value: "myecn" },
+    n: { kind: "value", value: 3 },
+    nothing: { kind: "value", value: null },
+    label: { kind: "template", template: "{name} ({extensionNumber})" },
+  };
+  const bare = makeEvent({ user: { hasVoicemail: false } });
+
+  it("maps fields, constants and templates in JSON, with null for missing values", () => {
+    const req = render({ webhook: { fields } }, bare);
+    expect(req.body).toBe(
+      '{"ext":null,"vm":false,"did":null,"source":"myecn","n":3,"nothing":null,"label":" ()"}',
+    );
+  });
+
+  it("sends a query payload after the URL's own query, with no body and no Content-Type", () => {
+    const req = render(
+      {
+        webhook: { method: "GET", format: "query", fields, url: "https://h.example/cb?key=1&a=b" },
+      },
+      bare,
+    );
+    expect(req.method).toBe("GET");
+    expect(req.url).toBe("https://h.example/cb?key=1&a=b&vm=false&source=myecn&n=3&label=+%28%29");
+    expect(req.body).toBeNull();
+    expect(req.headers).not.toHaveProperty("Content-Type");
+  });
+
+  it("sends a query payload on a URL without a query", () => {
+    const req = render({
+      webhook: { method: "GET", format: "query", fields: { e: field("name") } },
+    });
+    expect(req.url).toBe("https://crm.example.com/api/callbacks?e=Alice+Example");
+  });
+
+  it("keeps the URL as is when a query payload is empty", () => {
+    const req = render({
+      webhook: { format: "query", fields: {}, url: "https://h.example/cb?x=1" },
+    });
+    expect(req.url).toBe("https://h.example/cb?x=1");
+  });
+
+  it("sends a form body, leaving out missing values", () => {
+    const req = render({ webhook: { format: "form", fields } }, bare);
+    expect(req.headers["Content-Type"]).toBe("application/x-www-form-urlencoded");
+    expect(req.body).toBe("vm=false&source=myecn&n=3&label=+%28%29");
+    expect(Object.fromEntries(new URLSearchParams(req.body!))).toEqual({
+      vm: "false",
+      source: "myecn",
+      n: "3",
+      label: " ()",
+    });
+  });
+
+  it("encodes call types, spaces and unicode in a form body", () => {
+    const e = makeEvent({
+      user: { name: "Zoë & Li 李", enabledCalls: ["Local", "International Other"] },
+    });
+    const req = render(
+      { webhook: { format: "form", fields: { n: field("name"), c: field("enabledCalls") } } },
+      e,
+    );
+    expect(new URLSearchParams(req.body!).get("n")).toBe("Zoë & Li 李");
+    expect(new URLSearchParams(req.body!).get("c")).toBe("Local,International Other");
+  });
+
+  it("keeps a payload key named __proto__", () => {
+    const req = render({
+      webhook: { fields: Object.fromEntries([["__proto__", field("name")]]) },
+    });
+    expect(req.body).toBe('{"__proto__":"Alice Example"}');
+  });
+});
+
+describe("renderRequest: URL and path arguments", () => {
+  it.each([
+    [
+      "https://h.example/api",
+      ["{serviceUuid}", "ext-{extensionNumber}"],
+      `https://h.example/api/${SERVICE_UUID}/ext-201`,
+    ],
+    ["https://h.example/api/", ["x"], "https://h.example/api/x"],
+    ["https://h.example", ["x"], "https://h.example/x"],
+    ["https://h.example/api?k=v", ["x"], "https://h.example/api/x?k=v"],
+    ["https://h.example/api/?k=v#frag", ["x"], "https://h.example/api/x?k=v"],
+    ["https://h.example/api/", [], "https://h.example/api/"],
+    ["https://h.example/api", ["{name}"], "https://h.example/api/Alice%20Example"],
+  ])("%s with %j is %s", (url, pathArguments, expected) => {
+    expect(render({ webhook: { url, pathArguments } }).url).toBe(expected);
+  });
+
+  it.each([
+    ["a slash", "a/b", "a%2Fb"],
+    ["a question mark and hash", "a?b#c", "a%3Fb%23c"],
+    ["unicode", "Zoë 李", "Zo%C3%AB%20%E6%9D%8E"],
+    ["a percent sign", "100%", "100%25"],
+    ["a dot segment", "..", "%252E%252E"],
+    ["a single dot", ".", "%252E"],
+    ["dots among text", "a..b", "a..b"],
+  ])("encodes %s in a path argument", (_what, name, segment) => {
+    const req = render(
+      { webhook: { url: "https://h.example/api", pathArguments: ["{name}"] } },
+      makeEvent({ user: { name } }),
+    );
+    expect(req.url).toBe(`https://h.example/api/${segment}`);
+    expect(new URL(req.url).pathname).toBe(`/api/${segment}`);
+  });
+
+  it("puts the path arguments before the query payload", () => {
+    const req = render({
+      webhook: {
+        method: "GET",
+        format: "query",
+        url: "https://h.example/a?x=1",
+        pathArguments: ["{account}"],
+        fields: { e: field("extensionNumber") },
+      },
+    });
+    expect(req.url).toBe("https://h.example/a/acme?x=1&e=201");
+  });
+});
+
+describe("renderRequest: headers", () => {
+  it("sends User-Agent, webhook-id and webhook-timestamp on every request, without a signature when not signing", () => {
+    const req = render({ name: "crm" });
+    expect(req.headers["User-Agent"]).toBe(USER_AGENT);
+    expect(req.headers["webhook-id"]).toBe(webhookId("crm", event.id));
+    expect(req.headers["webhook-timestamp"]).toBe(NOW_SECONDS);
+    expect(req.headers).not.toHaveProperty("webhook-signature");
+    expect(req.headers).not.toHaveProperty("Authorization");
+  });
+
+  it.each([
+    [
+      "basic",
+      { type: "basic", username: "hooks", password: "pä:ss" } as const,
+      `Basic ${Buffer.from("hooks:pä:ss").toString("base64")}`,
+    ],
+    [
+      "basic without credentials",
+      { type: "basic", username: "", password: "" } as const,
+      `Basic ${Buffer.from(":").toString("base64")}`,
+    ],
+    ["token", { type: "token", token: "tok_123" } as const, "Bearer tok_123"],
+  ])("sends %s auth as an Authorization header", (_what, auth, expected) => {
+    expect(render({ webhook: { auth } }).headers.Authorization).toBe(expected);
+  });
+
+  it("fills placeholders in custom headers", () => {
+    const headers = { "X-Source": "myecn", "X-User": "{name} <{extensionNumber}>" };
+    const req = render({ webhook: { headers } });
+    expect(req.headers["X-Source"]).toBe("myecn");
+    expect(req.headers["X-User"]).toBe("Alice Example <201>");
+  });
+
+  it("never lets event content put CR or LF in a header", () => {
+    const e = makeEvent({ user: { name: "x\r\nX-Injected: 1\nY\rZ\u0000" } });
+    const value = render({ webhook: { headers: { "X-User": "{name}" } } }, e).headers["X-User"]!;
+    expect(value).not.toMatch(/[\r\n\0]/);
+    expect(value).toBe("x X-Injected: 1 Y Z ");
+  });
+
+  it("sends non-ASCII header text as UTF-8 bytes", () => {
+    const e = makeEvent({ user: { name: "李" } });
+    const value = render({ webhook: { headers: { "X-User": "{name}" } } }, e).headers["X-User"]!;
+    expect(Buffer.from(value, "latin1").toString("utf8")).toBe("李");
+  });
+
+  it("does not let custom headers replace the ones hookswitch sets", () => {
+    const headers = {
+      "user-agent": "evil",
+      "Webhook-Id": "x",
+      Authorization: "Bearer custom",
+      "X-Ok": "1",
+    };
+    const withAuth = render({ webhook: { headers, auth: { type: "token", token: "t" } } });
+    expect(withAuth.headers).toMatchObject({
+      "User-Agent": USER_AGENT,
+      Authorization: "Bearer t",
+      "X-Ok": "1",
+    });
+    expect(
+      Object.keys(withAuth.headers)
+        .map((h) => h.toLowerCase())
+        .sort(),
+    ).toEqual([
+      "authorization",
+      "content-type",
+      "user-agent",
+      "webhook-id",
+      "webhook-timestamp",
+      "x-ok",
+    ]);
+    expect(render({ webhook: { headers } }).headers.Authorization).toBe("Bearer custom");
+  });
+});
+
+describe("renderRequest: signing and ids", () => {
+  const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
+  const hmac = (content: string) =>
+    `v1,${createHmac("sha256", "0123456789abcdef0123456789abcdef").update(content).digest("base64")}`;
+
+  it("signs id.timestamp.body of the exact body sent", () => {
+    const req = render({ webhook: { signingSecrets: [secret] } });
+    const id = req.headers["webhook-id"]!;
+    expect(req.headers["webhook-signature"]).toBe(hmac(`${id}.${NOW_SECONDS}.${req.body}`));
+  });
+
+  it("signs an empty body for the query format", () => {
+    const req = render({
+      webhook: { format: "query", method: "GET", signingSecrets: [secret, secret] },
+    });
+    const id = req.headers["webhook-id"]!;
+    const one = hmac(`${id}.${NOW_SECONDS}.`);
+    expect(req.headers["webhook-signature"]).toBe(`${one} ${one}`);
+  });
+
+  it("keeps webhook-id across attempts and changes webhook-timestamp", () => {
+    const integration = makeIntegration({});
+    const first = renderRequest(integration, event, now);
+    const later = renderRequest(integration, event, new Date(now.getTime() + 60_000));
+    expect(later.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
+    expect(Number(later.headers["webhook-timestamp"])).toBe(Number(NOW_SECONDS) + 60);
+  });
+
+  it("gives two integrations different webhook-ids for the same event", () => {
+    expect(render({ name: "a" }).headers["webhook-id"]).not.toBe(
+      render({ name: "b" }).headers["webhook-id"],
+    );
+  });
+});

@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import type { RetryPolicy } from "../../src/config/types.js";
+import type { AttemptOutcome } from "../../src/delivery/types.js";
+import {
+  backoffDelayMs,
+  classifyOutcome,
+  decideNext,
+  nominalDelayMs,
+  parseRetryAfter,
+} from "../../src/delivery/retry-policy.js";
+
+const response = (status: number, retryAfterMs?: number): AttemptOutcome => ({
+  kind: "response",
+  status,
+  retryAfterMs,
+  bodyStart: "",
+  durationMs: 5,
+});
+const failure = (code: string, message = "boom"): AttemptOutcome => ({
+  kind: "error",
+  code,
+  message,
+  durationMs: 5,
+});
+
+const policy: RetryPolicy = { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 60_000 };
+const low = () => 0;
+const high = () => 1;
+const middle = () => 0.5;
+
+describe("classifyOutcome", () => {
+  it.each([
+    [200, "success"],
+    [201, "success"],
+    [204, "success"],
+    [299, "success"],
+    [100, "permanent"],
+    [101, "permanent"],
+    [301, "permanent"],
+    [302, "permanent"],
+    [304, "permanent"],
+    [307, "permanent"],
+    [400, "permanent"],
+    [401, "permanent"],
+    [403, "permanent"],
+    [404, "permanent"],
+    [409, "permanent"],
+    [410, "permanent"],
+    [413, "permanent"],
+    [422, "permanent"],
+    [408, "retryable"],
+    [425, "retryable"],
+    [429, "retryable"],
+    [500, "retryable"],
+    [502, "retryable"],
+    [503, "retryable"],
+    [504, "retryable"],
+    [599, "retryable"],
+    [600, "permanent"],
+  ])("calls HTTP %i %s", (status, expected) => {
+    expect(classifyOutcome(response(status))).toBe(expected);
+  });
+
+  it.each([
+    ["ECONNREFUSED", "retryable"],
+    ["ECONNRESET", "retryable"],
+    ["TIMEOUT", "retryable"],
+    ["ENOTFOUND", "retryable"],
+    ["TLS", "retryable"],
+    ["NETWORK_ERROR", "retryable"],
+    ["EGRESS_DENIED", "permanent"],
+    ["INVALID_REQUEST", "permanent"],
+  ])("calls the error %s %s", (code, expected) => {
+    expect(classifyOutcome(failure(code))).toBe(expected);
+  });
+});
+
+describe("the backoff schedule", () => {
+  it.each([
+    [1, 1_000],
+    [2, 2_000],
+    [3, 4_000],
+    [4, 8_000],
+    [6, 32_000],
+    [7, 60_000],
+    [12, 60_000],
+    [500, 60_000],
+  ])("has a nominal delay before retry %i of %i ms", (retry, expected) => {
+    expect(nominalDelayMs(retry, policy)).toBe(expected);
+  });
+
+  it.each([
+    [1, low, 500],
+    [1, middle, 750],
+    [1, high, 1_000],
+    [3, low, 2_000],
+    [3, high, 4_000],
+    [9, low, 30_000],
+    [9, high, 60_000],
+  ])("waits before retry %i with random %o for %i ms (equal jitter)", (retry, random, ms) => {
+    expect(backoffDelayMs(retry, policy, random)).toBe(ms);
+  });
+
+  it("never leaves [nominal/2, nominal] even when random misbehaves", () => {
+    for (const value of [-1, 2, Number.NaN, Infinity]) {
+      const delay = backoffDelayMs(3, policy, () => value);
+      expect(delay).toBeGreaterThanOrEqual(2_000);
+      expect(delay).toBeLessThanOrEqual(4_000);
+    }
+  });
+});
+
+describe("decideNext", () => {
+  it.each([
+    [response(200), 1, { action: "delivered" }],
+    [response(204), 12, { action: "delivered" }],
+    [response(503), 1, { action: "retry", delayMs: 1_000 }],
+    [response(503), 3, { action: "retry", delayMs: 4_000 }],
+    [failure("ECONNREFUSED"), 2, { action: "retry", delayMs: 2_000 }],
+    [failure("TIMEOUT"), 11, { action: "retry", delayMs: 60_000 }],
+    [response(503), 12, { action: "dead-letter", reason: "gave up after 12 attempts: HTTP 503" }],
+    [
+      failure("TIMEOUT", "no answer within 10000 ms"),
+      12,
+      {
+        action: "dead-letter",
+        reason: "gave up after 12 attempts: TIMEOUT: no answer within 10000 ms",
+      },
+    ],
+    [response(400), 1, { action: "dead-letter", reason: "HTTP 400 is not retried" }],
+    [response(410), 1, { action: "dead-letter", reason: "HTTP 410 is not retried" }],
+    [response(302), 1, { action: "dead-letter", reason: "HTTP 302 is not retried" }],
+    [
+      failure(
+        "EGRESS_DENIED",
+        "refused by egress policy: x resolves to 169.254.169.254 (link-local)",
+      ),
+      1,
+      {
+        action: "dead-letter",
+        reason:
+          "EGRESS_DENIED: refused by egress policy: x resolves to 169.254.169.254 (link-local) is not retried",
+      },
+    ],
+  ])("turns %j after attempt %i into %j", (outcome, attempt, expected) => {
+    expect(decideNext(outcome, attempt, policy, high)).toEqual(expected);
+  });
+
+  it("gives up at once when maxAttempts is 1", () => {
+    const once = { ...policy, maxAttempts: 1 };
+    expect(decideNext(response(500), 1, once, high)).toEqual({
+      action: "dead-letter",
+      reason: "gave up after 1 attempt: HTTP 500",
+    });
+  });
+
+  it.each([
+    ["a Retry-After longer than the backoff is waited for", 30_000, 30_000],
+    ["a Retry-After shorter than the backoff does not speed retries up", 100, 1_000],
+    ["a Retry-After past maxDelay is capped at maxDelay", 7_200_000, 60_000],
+    ["a Retry-After of 0 keeps the backoff", 0, 1_000],
+  ])("honours Retry-After: %s", (_title, retryAfterMs, delayMs) => {
+    expect(decideNext(response(429, retryAfterMs), 1, policy, high)).toEqual({
+      action: "retry",
+      delayMs,
+    });
+  });
+});
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2026-11-28T17:00:00.000Z");
+  it.each([
+    [undefined, undefined],
+    ["", undefined],
+    ["0", 0],
+    ["120", 120_000],
+    [" 5 ", 5_000],
+    ["-5", undefined],
+    ["1.5", undefined],
+    ["soon", undefined],
+    ["2026-11-28T17:01:00Z", undefined],
+    ["Sat, 28 Nov 2026 17:01:00 GMT", 60_000],
+    ["Saturday, 28-Nov-26 17:00:30 GMT", 30_000],
+    ["Sat Nov 28 17:00:10 2026", 10_000],
+    ["Sat, 28 Nov 2026 16:00:00 GMT", 0],
+    ["Sat, 99 Nov 2026 16:00:00 GMT", undefined],
+  ])("reads %j as %j ms", (value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+});

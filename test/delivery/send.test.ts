@@ -1,0 +1,423 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setImmediate as tick } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createEgressPolicy, parseCidrList } from "../../src/delivery/egress.js";
+import { createSender, type Sender } from "../../src/delivery/send.js";
+import type { AttemptOutcome, WebhookRequest } from "../../src/delivery/types.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { freePort } from "../support/wait.js";
+
+const post = (url: string, body = '{"a":1}'): WebhookRequest => ({
+  method: "POST",
+  url,
+  headers: { "Content-Type": "application/json", "User-Agent": "hookswitch/test" },
+  body,
+});
+
+const policy = (deny = "", allow = "") =>
+  createEgressPolicy({ deny: parseCidrList(deny).cidrs, allow: parseCidrList(allow).cidrs });
+
+/** A server and a count of the TCP connections it accepted. */
+interface Counted {
+  url: string;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server | HttpServer, scheme = "http"): Promise<Counted> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${scheme}://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A raw TCP server that does `onRequest` with the socket once request bytes arrive. */
+const rawServer = (onRequest: (socket: Socket) => void) =>
+  listen(createNetServer((socket) => socket.once("data", () => onRequest(socket))));
+
+let sender: Sender;
+const cleanups: Array<() => Promise<void>> = [];
+const track = <T extends { close(): Promise<void> }>(thing: T): T => {
+  cleanups.push(() => thing.close());
+  return thing;
+};
+
+beforeAll(() => {
+  sender = createSender({ egress: policy() });
+});
+afterAll(() => sender.close());
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+const expectResponse = (outcome: AttemptOutcome) => {
+  if (outcome.kind !== "response")
+    throw new Error(`expected a response, got ${JSON.stringify(outcome)}`);
+  return outcome;
+};
+const expectError = (outcome: AttemptOutcome) => {
+  if (outcome.kind !== "error")
+    throw new Error(`expected an error, got ${JSON.stringify(outcome)}`);
+  return outcome;
+};
+
+describe("answers from a receiver", () => {
+  it("sends the request as given and reports a 200 with the start of its body", async () => {
+    const receiver: Receiver = track(await startReceiver(() => ({ status: 200, body: "thanks" })));
+    const outcome = expectResponse(
+      await sender.send(post(`${receiver.url}/hook?x=1`), { timeoutMs: 2000 }),
+    );
+    expect(outcome).toMatchObject({ status: 200, bodyStart: "thanks", retryAfterMs: undefined });
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]).toMatchObject({
+      method: "POST",
+      url: "/hook?x=1",
+      body: '{"a":1}',
+    });
+    expect(receiver.requests[0]?.headers["user-agent"]).toBe("hookswitch/test");
+  });
+
+  it("reads a 503's Retry-After in seconds", async () => {
+    const receiver = track(
+      await startReceiver(() => ({ status: 503, headers: { "Retry-After": "120" } })),
+    );
+    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2000 }));
+    expect(outcome).toMatchObject({ status: 503, retryAfterMs: 120_000 });
+  });
+
+  it("does not follow a redirect: the 302 is the answer", async () => {
+    const receiver = track(
+      await startReceiver((req) =>
+        req.url === "/" ? { status: 302, headers: { Location: "/moved" } } : {},
+      ),
+    );
+    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2000 }));
+    expect(outcome.status).toBe(302);
+    expect(receiver.requests.map((req) => req.url)).toEqual(["/"]);
+  });
+
+  it("delivers an answer that takes 0.9 s within a 1 s timeout", async () => {
+    const receiver = track(await startReceiver(() => ({ status: 200, delayMs: 900 })));
+    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 1000 }));
+    expect(outcome.status).toBe(200);
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(850);
+  });
+
+  it("keeps only the first bytes of the body, never splitting a character", async () => {
+    const small = createSender({ egress: policy(), maxResponseBytes: 5 });
+    cleanups.push(() => small.close());
+    const receiver = track(await startReceiver(() => ({ status: 400, body: "abcdé-and-more" })));
+    const outcome = expectResponse(await small.send(post(receiver.url), { timeoutMs: 2000 }));
+    expect(outcome).toMatchObject({ status: 400, bodyStart: "abcd" });
+  });
+
+  it("reuses one keep-alive connection for several sends", async () => {
+    const server = track(await listen(createHttpServer((_req, res) => res.end("ok"))));
+    for (let i = 0; i < 5; i++) {
+      expectResponse(await sender.send(post(server.url), { timeoutMs: 2000 }));
+      // undici hands the connection back to its pool on the next turn of the event loop.
+      await tick();
+    }
+    expect(server.connections()).toBe(1);
+  });
+});
+
+describe("receivers that misbehave", () => {
+  it("reports a closed port as ECONNREFUSED without the URL's secrets", async () => {
+    const port = await freePort();
+    const url = `http://user:hunter2@127.0.0.1:${port}/path?token=s3cret`;
+    const outcome = expectError(await sender.send(post(url), { timeoutMs: 2000 }));
+    expect(outcome.code).toBe("ECONNREFUSED");
+    expect(outcome.message).toContain(`http://127.0.0.1:${port}`);
+    expect(outcome.message).not.toMatch(/hunter2|s3cret|token|user/);
+  });
+
+  it("reports a connection dropped before any answer as ECONNRESET", async () => {
+    const server = track(await rawServer((socket) => socket.destroy()));
+    const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 2000 }));
+    expect(outcome.code).toBe("ECONNRESET");
+  });
+
+  it("keeps the status of an answer whose body breaks off", async () => {
+    const server = track(
+      await rawServer((socket) => {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+        setTimeout(() => socket.destroy(), 50);
+      }),
+    );
+    const outcome = expectResponse(await sender.send(post(server.url), { timeoutMs: 2000 }));
+    expect(outcome).toMatchObject({ status: 200, bodyStart: "partial" });
+  });
+
+  it("gives up on a receiver that never answers at the timeout", async () => {
+    const server = track(await rawServer(() => undefined));
+    const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 300 }));
+    expect(outcome.code).toBe("TIMEOUT");
+    expect(outcome.message).toBe(`no complete answer from ${server.url} within 300 ms`);
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(280);
+    expect(outcome.durationMs).toBeLessThan(1500);
+  });
+
+  it("cuts off a receiver trickling its headers a byte at a time", async () => {
+    const server = track(
+      await rawServer((socket) => trickle(socket, "HTTP/1.1 200 OK\r\nX-Slow: " + "a".repeat(50))),
+    );
+    const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 500 }));
+    expect(outcome.code).toBe("TIMEOUT");
+    expect(outcome.durationMs).toBeLessThan(1500);
+  });
+
+  it("cuts off a receiver trickling its body a byte at a time, keeping what came", async () => {
+    const server = track(
+      await rawServer((socket) => {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        trickle(socket, "z".repeat(100));
+      }),
+    );
+    const outcome = expectResponse(await sender.send(post(server.url), { timeoutMs: 500 }));
+    expect(outcome.status).toBe(200);
+    expect(outcome.bodyStart).toMatch(/^z+$/);
+    expect(outcome.durationMs).toBeLessThan(1500);
+  });
+
+  it("stops reading a body streamed without end, and the next send still works", async () => {
+    let written = 0;
+    const peerPorts: Record<string, number | undefined> = {};
+    const server = track(
+      await listen(
+        createHttpServer((req, res) => {
+          peerPorts[req.url ?? ""] = req.socket.remotePort;
+          if (req.url === "/small") return res.end("ok");
+          res.writeHead(200, { "Content-Type": "application/octet-stream" });
+          void stream(res, (bytes) => (written += bytes));
+        }),
+      ),
+    );
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = Date.now();
+    const outcome = expectResponse(
+      await sender.send(post(`${server.url}/big`), { timeoutMs: 5000 }),
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(outcome.status).toBe(200);
+    expect(Buffer.byteLength(outcome.bodyStart)).toBeLessThanOrEqual(1024);
+    expect(outcome.bodyStart.length).toBeGreaterThan(0);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+
+    const next = expectResponse(
+      await sender.send(post(`${server.url}/small`), { timeoutMs: 2000 }),
+    );
+    expect(next).toMatchObject({ status: 200, bodyStart: "ok" });
+    // The connection with the unread body was closed, not handed to the next request.
+    expect(peerPorts["/small"]).not.toBe(peerPorts["/big"]);
+    expect(written).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it("reports an attempt aborted by its caller as ABORTED", async () => {
+    const server = track(await rawServer(() => undefined));
+    const outcome = expectError(
+      await sender.send(post(server.url), { timeoutMs: 5000, signal: AbortSignal.timeout(100) }),
+    );
+    expect(outcome.code).toBe("ABORTED");
+  });
+
+  it("reports a URL it cannot send to as INVALID_REQUEST", async () => {
+    const outcome = expectError(
+      await sender.send(post("ftp://example.invalid/x"), { timeoutMs: 500 }),
+    );
+    expect(outcome.code).toBe("INVALID_REQUEST");
+  });
+});
+
+/** Writes `text` one byte every 100 ms until done or the peer goes away (bounded by its length). */
+function trickle(socket: Socket, text: string) {
+  let index = 0;
+  const timer = setInterval(() => {
+    if (index >= text.length || socket.destroyed) return clearInterval(timer);
+    socket.write(text[index++] ?? "");
+  }, 100);
+  socket.on("close", () => clearInterval(timer));
+}
+
+/** Streams 64 KiB chunks, honouring back-pressure, for at most 3 s or 1 GiB. */
+async function stream(res: import("node:http").ServerResponse, count: (bytes: number) => void) {
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  const until = Date.now() + 3000;
+  let total = 0;
+  while (!res.destroyed && Date.now() < until && total < 1024 ** 3) {
+    total += chunk.length;
+    count(chunk.length);
+    if (!res.write(chunk)) {
+      await new Promise((resolve) => {
+        res.once("drain", resolve);
+        res.once("close", resolve);
+      });
+    }
+  }
+  res.end();
+}
+
+describe("the egress policy at connect time", () => {
+  it("refuses the cloud metadata address without a connection attempt", async () => {
+    const outcome = expectError(
+      await sender.send(post("http://169.254.169.254/latest/meta-data"), { timeoutMs: 5000 }),
+    );
+    expect(outcome).toMatchObject({
+      code: "EGRESS_DENIED",
+      message: "refused by egress policy: 169.254.169.254 (link-local)",
+    });
+    expect(outcome.durationMs).toBeLessThan(200);
+  });
+
+  it("refuses an IPv4-mapped IPv6 literal as its IPv4 address", async () => {
+    const outcome = expectError(
+      await sender.send(post("http://[::ffff:a9fe:a9fe]/"), { timeoutMs: 5000 }),
+    );
+    expect(outcome.code).toBe("EGRESS_DENIED");
+    expect(outcome.message).toContain("169.254.169.254 (link-local)");
+  });
+
+  it("refuses a denied literal IP before opening any connection", async () => {
+    const strict = track(createSender({ egress: policy("127.0.0.0/8") }));
+    const server = track(await listen(createHttpServer((_req, res) => res.end("ok"))));
+    const port = new URL(server.url).port;
+    for (const url of [server.url, `http://[::ffff:127.0.0.1]:${port}`]) {
+      const outcome = expectError(await strict.send(post(url), { timeoutMs: 2000 }));
+      expect(outcome.code).toBe("EGRESS_DENIED");
+    }
+    expect(server.connections()).toBe(0);
+  });
+
+  it("refuses a hostname that resolves into a denied range (checked after DNS)", async () => {
+    const strict = track(createSender({ egress: policy("127.0.0.0/8,::1") }));
+    const server = track(await listen(createHttpServer((_req, res) => res.end("ok"))));
+    const port = new URL(server.url).port;
+    const outcome = expectError(
+      await strict.send(post(`http://localhost:${port}/`), { timeoutMs: 2000 }),
+    );
+    expect(outcome.code).toBe("EGRESS_DENIED");
+    expect(outcome.message).toMatch(
+      /^refused by egress policy: localhost resolves to (127\.0\.0\.1 \(denied by 127\.0\.0\.0\/8\)|::1 \(denied by ::1\/128\))$/,
+    );
+    expect(server.connections()).toBe(0);
+  });
+
+  it("lets an allowed address through a denied range", async () => {
+    const carved = track(createSender({ egress: policy("127.0.0.0/8", "127.0.0.1") }));
+    const receiver = track(await startReceiver());
+    expectResponse(await carved.send(post(receiver.url), { timeoutMs: 2000 }));
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasOpenssl)("TLS", () => {
+  let dir: string;
+  let ca: string;
+  let server: Counted;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hookswitch-tls-"));
+    makeCertificates(dir);
+    ca = readFileSync(join(dir, "ca.pem"), "utf8");
+    const options = {
+      key: readFileSync(join(dir, "server.key")),
+      cert: readFileSync(join(dir, "server.pem")),
+    };
+    server = await listen(
+      createHttpsServer(options, (_req, res) => res.end("secure")),
+      "https",
+    );
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a certificate from an unknown CA", async () => {
+    const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 2000 }));
+    expect(outcome.code).toBe("TLS");
+    expect(outcome.message).toContain(server.url);
+  });
+
+  it("trusts a private CA given as tlsCa", async () => {
+    const outcome = expectResponse(
+      await sender.send(post(server.url), { timeoutMs: 2000, tlsCa: ca }),
+    );
+    expect(outcome).toMatchObject({ status: 200, bodyStart: "secure" });
+  });
+});
+
+function makeCertificates(dir: string) {
+  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  run(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=hookswitch test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
+  run("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+  writeFileSync(join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+  run(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "ext.cnf",
+  );
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { webhookId } from "../../src/delivery/webhook-id.js";
+
+describe("webhookId", () => {
+  it("is the same for every attempt of one event to one integration", () => {
+    expect(webhookId("crm", "event-1")).toBe(webhookId("crm", "event-1"));
+  });
+
+  it("has the msg_ prefix and 32 hex digits", () => {
+    expect(webhookId("crm", "event-1")).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
+
+  it.each([
+    ["another integration", "billing", "event-1"],
+    ["another event", "crm", "event-2"],
+    ["a name and id that would concatenate alike", "crme", "vent-1"],
+  ])("differs for %s", (_what, name, eventId) => {
+    expect(webhookId(name, eventId)).not.toBe(webhookId("crm", "event-1"));
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import type { Integration } from "../../src/config/types.js";
+import { buildMatchIndex, explainMismatch, matchEvent } from "../../src/events/match.js";
+import { makeEvent, makeIntegration, SERVICE_UUID } from "../support/integration.js";
+
+const OTHER_UUID = "11111111-2222-4333-8444-555555555555";
+const event = makeEvent();
+const names = (list: Integration[]) => list.map((i) => i.name);
+
+describe("matchEvent", () => {
+  it.each<[string, boolean, Integration]>([
+    ["an account integration of the event's account", true, makeIntegration()],
+    [
+      "a service integration of the event's service",
+      true,
+      makeIntegration({ scope: { service: SERVICE_UUID } }),
+    ],
+    [
+      "a service integration written in upper case",
+      true,
+      makeIntegration({ scope: { service: SERVICE_UUID.toUpperCase() } }),
+    ],
+    ["a disabled integration", false, makeIntegration({ enabled: false })],
+    ["another account", false, makeIntegration({ scope: { account: "globex" } })],
+    ["another service", false, makeIntegration({ scope: { service: OTHER_UUID } })],
+    [
+      "another service type",
+      false,
+      makeIntegration({ trigger: { serviceType: "othercloud", events: ["user.created"] } }),
+    ],
+    [
+      "other event types",
+      false,
+      makeIntegration({
+        trigger: { serviceType: "mycloudpbx", events: ["user.deleted", "user.modified"] },
+      }),
+    ],
+    [
+      "one of several event types",
+      true,
+      makeIntegration({
+        trigger: { serviceType: "mycloudpbx", events: ["user.deleted", "user.created"] },
+      }),
+    ],
+  ])("%s: matches is %s", (_what, matches, integration) => {
+    const index = buildMatchIndex([integration]);
+    expect(matchEvent(index, event)).toEqual(matches ? [integration] : []);
+    expect(explainMismatch(integration, event) === undefined).toBe(matches);
+  });
+
+  it("gives every matching integration, account-scoped first, each once", () => {
+    const byService = makeIntegration({ name: "by-service", scope: { service: SERVICE_UUID } });
+    const byAccount = makeIntegration({ name: "by-account" });
+    const both = makeIntegration({
+      name: "all-events",
+      trigger: { serviceType: "mycloudpbx", events: ["user.created", "user.modified"] },
+    });
+    const index = buildMatchIndex([byService, byAccount, both]);
+    expect(names(matchEvent(index, event))).toEqual(["by-account", "all-events", "by-service"]);
+    expect(names(matchEvent(index, makeEvent({ type: "user.modified" })))).toEqual(["all-events"]);
+    expect(matchEvent(index, makeEvent({ type: "user.deleted" }))).toEqual([]);
+  });
+
+  it("answers correctly among 10,000 integrations", () => {
+    const integrations = Array.from({ length: 10_000 }, (_, i) =>
+      makeIntegration({
+        name: `i-${i}`,
+        scope: i % 2 === 0 ? { account: `acct-${i}` } : { service: uuidOf(i) },
+        enabled: i % 1000 !== 7,
+      }),
+    );
+    const index = buildMatchIndex(integrations);
+    const forAccount = (account: string) => makeEvent({ data: { account } });
+    const forService = (uuid: string) =>
+      makeEvent({ data: { account: "nobody", service: { type: "mycloudpbx", uuid } } });
+    expect(names(matchEvent(index, forAccount("acct-4242")))).toEqual(["i-4242"]);
+    expect(names(matchEvent(index, forService(uuidOf(9999))))).toEqual(["i-9999"]);
+    expect(matchEvent(index, forService(uuidOf(1007)))).toEqual([]); // disabled
+    expect(matchEvent(index, forAccount("acct-10000"))).toEqual([]);
+
+    const started = performance.now();
+    for (let i = 0; i < 10_000; i++) matchEvent(index, forAccount(`acct-${i}`));
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("explainMismatch", () => {
+  it.each<[string, Integration, RegExp]>([
+    ["disabled", makeIntegration({ enabled: false }), /crm is disabled/],
+    [
+      "another service type",
+      makeIntegration({ trigger: { serviceType: "othercloud", events: ["user.created"] } }),
+      /service type othercloud, the event is from mycloudpbx/,
+    ],
+    [
+      "other event types",
+      makeIntegration({ trigger: { serviceType: "mycloudpbx", events: ["user.deleted"] } }),
+      /triggered by user.deleted, the event is user.created/,
+    ],
+    [
+      "another account",
+      makeIntegration({ scope: { account: "globex" } }),
+      /account globex, the event is for account acme/,
+    ],
+    [
+      "another service",
+      makeIntegration({ scope: { service: OTHER_UUID } }),
+      new RegExp(`service ${OTHER_UUID}, the event is for service ${SERVICE_UUID}`),
+    ],
+  ])("says the integration is %s", (_what, integration, reason) => {
+    expect(explainMismatch(integration, event)).toMatch(reason);
+  });
+});
+
+function uuidOf(i: number): string {
+  return `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+}

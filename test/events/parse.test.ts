@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { MAX_EVENT_BYTES, parseEvent } from "../../src/events/parse.js";
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), "utf8");
+type Json = { [key: string]: unknown };
+const DELETE = Symbol("delete");
+
+/** The SPEC example with values set (or deleted) at dotted paths, as JSON text. */
+function edited(...edits: [path: string, value: unknown][]): string {
+  const event = JSON.parse(fixture("user-created.json")) as Json;
+  for (const [path, value] of edits) {
+    const keys = path.split(".");
+    const last = keys.pop()!;
+    const parent = keys.reduce((object, key) => object[key] as Json, event);
+    if (value === DELETE) delete parent[last];
+    else parent[last] = value;
+  }
+  return JSON.stringify(event);
+}
+
+function reasonOf(input: string | Uint8Array): string {
+  const result = parseEvent(input);
+  return result.ok ? "(accepted)" : result.reason;
+}
+
+describe("parseEvent", () => {
+  it("accepts the SPEC example as text and as bytes", () => {
+    const text = fixture("user-created.json");
+    for (const input of [text, new TextEncoder().encode(text)]) {
+      const result = parseEvent(input);
+      expect(result.ok).toBe(true);
+      if (result.ok) {
+        expect(result.event.data.user.enabledCalls).toEqual(["Local", "National", "Mobile"]);
+        expect(result.raw).toBe(result.event);
+      }
+    }
+  });
+
+  it("accepts an event whose user has no fields and whose service has no names", () => {
+    expect(parseEvent(fixture("user-deleted-minimal.json")).ok).toBe(true);
+  });
+
+  it("accepts CloudEvents extension attributes and unknown user properties", () => {
+    const input = edited(["traceparent", "00-abc"], ["data.user.department", "Sales"]);
+    expect(parseEvent(input).ok).toBe(true);
+  });
+
+  it.each([
+    ["", /^not valid JSON: /],
+    ["{", /^not valid JSON: /],
+    ["null", /^the event must be a JSON object$/],
+    ["[]", /^the event must be a JSON object$/],
+    ['"text"', /^the event must be a JSON object$/],
+  ])("refuses %j with a reason", (input, reason) => {
+    expect(reasonOf(input)).toMatch(reason);
+  });
+
+  it.each<[string, string, unknown, string]>([
+    ["a bad service UUID", "data.service.uuid", "nope", "data.service.uuid must be a UUID"],
+    ["a missing id", "id", DELETE, "id is missing"],
+    ["an empty id", "id", "", "id must not be empty"],
+    ["a numeric id", "id", 7, "id must be a string"],
+    ["another spec version", "specversion", "0.3", 'specversion must be "1.0"'],
+    ["an unknown type", "type", "user.renamed", "type must be one of user.created"],
+    ["a bad time", "time", "yesterday", "time must be an ISO 8601 date-time"],
+    ["a missing account", "data.account", DELETE, "data.account is missing"],
+    ["a missing service type", "data.service.type", DELETE, "data.service.type is missing"],
+    ["a missing user", "data.user", DELETE, "data.user is missing"],
+    [
+      "hasVoicemail as text",
+      "data.user.hasVoicemail",
+      "yes",
+      "data.user.hasVoicemail must be a boolean",
+    ],
+    [
+      "a numeric call type",
+      "data.user.enabledCalls",
+      ["Local", 3],
+      "data.user.enabledCalls[1] must be a string",
+    ],
+    ["data as an array", "data", [], "data must be a JSON object"],
+  ])("refuses %s", (_what, path, value, reason) => {
+    const result = parseEvent(edited([path, value]));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason).toContain(reason);
+      expect(result.raw).toBeTypeOf("object");
+    }
+  });
+
+  it("names several problems at once", () => {
+    const reason = reasonOf(edited(["id", ""], ["data.service.uuid", "x"]));
+    expect(reason).toContain("id must not be empty");
+    expect(reason).toContain("data.service.uuid must be a UUID");
+  });
+
+  it("refuses an oversized event before parsing it, as text and as bytes", () => {
+    const big = `{"pad":"${"x".repeat(MAX_EVENT_BYTES)}"}`;
+    for (const input of [big, Buffer.from(big)]) {
+      const result = parseEvent(input);
+      expect(result.ok ? "" : result.reason).toMatch(/^event too large/);
+      expect(String(result.raw).length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it("counts multi-byte characters towards the size limit", () => {
+    const big = `{"pad":"${"é".repeat(MAX_EVENT_BYTES / 2)}"}`; // fewer characters than bytes
+    expect(big.length).toBeLessThan(MAX_EVENT_BYTES);
+    expect(reasonOf(big)).toMatch(/too large/);
+  });
+
+  it("refuses bytes that are not UTF-8", () => {
+    expect(reasonOf(new Uint8Array([0x7b, 0xff, 0x7d]))).toMatch(/not UTF-8/);
+  });
+
+  it("does not let __proto__ or constructor keys pollute prototypes", () => {
+    const input = fixture("user-created.json")
+      .replace('"specversion"', '"__proto__": {"polluted": true, "isAdmin": true}, "specversion"')
+      .replace(
+        '"extension": "201",',
+        '"__proto__": {"name": "Mallory"}, "constructor": {"prototype": {"polluted": true}},',
+      );
+    const result = parseEvent(input);
+    expect(result.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("polluted");
+    if (result.ok) {
+      expect(result.event.data.user.name).toBe("Alice Example");
+      expect(Object.getPrototypeOf(result.event)).toBe(Object.prototype);
+      expect(result.event.data.user.extension).toBeUndefined();
+    }
+  });
+
+  it("never throws, whatever the input", async () => {
+    const fc = await import("fast-check");
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.uint8Array({ maxLength: 200 })), (input) => {
+        const result = parseEvent(input);
+        expect(typeof result.ok).toBe("boolean");
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

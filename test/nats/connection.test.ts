@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NatsSetupError } from "../../src/errors.js";
+import { createLogger } from "../../src/logger.js";
+import { connectNats, watchConnection } from "../../src/nats/connection.js";
+import type { NatsSettings } from "../../src/nats/settings.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { freePort, waitFor } from "../support/wait.js";
+import { Writable } from "node:stream";
+
+let server: NatsServer;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+
+afterAll(async () => {
+  await server?.dispose();
+});
+
+const settingsFor = (url: string): NatsSettings => ({ servers: [url], auth: { kind: "none" } });
+
+/** A logger whose JSON lines land in `lines`. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n").filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { log: createLogger({ level: "info", destination }), lines };
+}
+
+describe("connecting to NATS", () => {
+  it("fails fast with a message that names the server and says what to do", async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const attempt = connectNats(settingsFor(`nats://127.0.0.1:${port}`), {
+      name: "test",
+      waitOnFirstConnect: false,
+    });
+    await expect(attempt).rejects.toThrow(NatsSetupError);
+    await expect(attempt).rejects.toThrow(
+      `cannot reach NATS at nats://127.0.0.1:${port}: connection refused — start nats-server or set NATS_URL`,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("never shows a URL's user-info in its error", async () => {
+    const port = await freePort();
+    const attempt = connectNats(settingsFor(`nats://hooks:s3cret@127.0.0.1:${port}`), {
+      name: "test",
+      waitOnFirstConnect: false,
+    });
+    const error = await attempt.then(
+      () => new Error("connected, but the port was free"),
+      (err: unknown) => err as Error,
+    );
+    expect(error.message).toContain("nats://****@127.0.0.1");
+    expect(error.message).not.toContain("s3cret");
+  });
+
+  it("says so when the credentials file cannot be read", async () => {
+    const settings: NatsSettings = {
+      servers: [server.url],
+      auth: { kind: "creds", file: "/nonexistent/hookswitch-test.creds" },
+    };
+    await expect(connectNats(settings, { name: "t", waitOnFirstConnect: false })).rejects.toThrow(
+      /NATS_CREDS/,
+    );
+  });
+});
+
+describe("watching the connection", () => {
+  it("tracks and logs a disconnect and a reconnect", async () => {
+    const { log, lines } = capturingLogger();
+    const nc = await connectNats(settingsFor(server.url), {
+      name: "watch-test",
+      log,
+      waitOnFirstConnect: true,
+    });
+    const watch = watchConnection(nc, log);
+    try {
+      expect(watch.isConnected()).toBe(true);
+      await server.stop();
+      await waitFor(() => !watch.isConnected(), { timeoutMs: 5_000, what: "disconnected" });
+      await server.start();
+      await waitFor(() => watch.isConnected(), { timeoutMs: 10_000, what: "reconnected" });
+      const types = lines.map((line) => line.type).filter(Boolean);
+      expect(types).toEqual(expect.arrayContaining(["disconnect", "reconnect"]));
+      expect(lines.every((line) => line.level !== "error")).toBe(true);
+    } finally {
+      watch.stop();
+      await nc.close();
+    }
+    expect(watch.isConnected()).toBe(false);
+  });
+});

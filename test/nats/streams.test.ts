@@ -1,0 +1,195 @@
+import {
+  AckPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { NatsSetupError } from "../../src/errors.js";
+import { connectNats } from "../../src/nats/connection.js";
+import {
+  DELIVERY_CONSUMER_DEFAULTS,
+  EVENT_CONSUMER_DEFAULTS,
+  deliveryConsumerConfig,
+  ensureEventStream,
+  ensureHookswitchStreams,
+  ensurePullConsumer,
+  eventConsumerConfig,
+  subjectFilter,
+} from "../../src/nats/streams.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(
+    { servers: [server.url], auth: { kind: "none" } },
+    { name: "streams-test", waitOnFirstConnect: false },
+  );
+  jsm = await jetstreamManager(nc);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+describe("the event stream", () => {
+  it("is created with file storage when missing, and ensuring it twice changes nothing", async () => {
+    const first = await ensureEventStream(jsm, { name: "EV1", subjects: ["ev1.>"], create: true });
+    expect(first.created).toBe(true);
+    expect(first.info.config.storage).toBe(StorageType.File);
+    const second = await ensureEventStream(jsm, { name: "EV1", subjects: ["ev1.>"], create: true });
+    expect(second).toMatchObject({ created: false, addedSubjects: [] });
+    expect(second.info.config.subjects).toEqual(["ev1.>"]);
+  });
+
+  it("gets missing subjects added but keeps an operator's limits", async () => {
+    await jsm.streams.add({ name: "EV2", subjects: ["ev2.a.>"], max_msgs: 1000 });
+    const ensured = await ensureEventStream(jsm, {
+      name: "EV2",
+      subjects: ["ev2.a.>", "ev2.b.>"],
+      create: true,
+    });
+    expect(ensured.addedSubjects).toEqual(["ev2.b.>"]);
+    const info = await jsm.streams.info("EV2");
+    expect(info.config.subjects).toEqual(["ev2.a.>", "ev2.b.>"]);
+    expect(info.config.max_msgs).toBe(1000);
+  });
+
+  it("is used as it is when it exists and creation is off", async () => {
+    await jsm.streams.add({ name: "EV3", subjects: ["ev3.other.>"] });
+    const ensured = await ensureEventStream(jsm, {
+      name: "EV3",
+      subjects: ["ev3.>"],
+      create: false,
+    });
+    expect(ensured.created).toBe(false);
+    expect((await jsm.streams.info("EV3")).config.subjects).toEqual(["ev3.other.>"]);
+  });
+
+  it("fails with a message saying what to do when it is missing and creation is off", async () => {
+    const attempt = ensureEventStream(jsm, { name: "NOPE", subjects: ["nope.>"], create: false });
+    await expect(attempt).rejects.toThrow(NatsSetupError);
+    await expect(attempt).rejects.toThrow(/stream NOPE does not exist .*--no-create-stream/);
+    await expect(jsm.streams.info("NOPE")).rejects.toThrow(/not found/);
+  });
+});
+
+describe("hookswitch's own streams", () => {
+  it("are a work queue of deliveries and a dead-letter stream without limits, ensured idempotently", async () => {
+    await ensureHookswitchStreams(jsm);
+    await ensureHookswitchStreams(jsm);
+    const deliveries = await jsm.streams.info(DELIVERY_STREAM);
+    expect(deliveries.config).toMatchObject({
+      subjects: ["hookswitch.deliveries.>"],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(120_000),
+    });
+    const dlq = await jsm.streams.info(DEAD_LETTER_STREAM);
+    expect(dlq.config).toMatchObject({
+      subjects: ["hookswitch.dlq.>"],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: 0,
+      max_msgs: -1,
+    });
+  });
+});
+
+describe("pull consumers", () => {
+  it("are created once, left alone when unchanged, and updated when a changeable field changes", async () => {
+    const { info: stream } = await ensureEventStream(jsm, {
+      name: "EV4",
+      subjects: ["ev4.>"],
+      create: true,
+    });
+    const settings = {
+      durable: "hs",
+      deliver: "all" as const,
+      subjects: ["ev4.>"],
+      ...EVENT_CONSUMER_DEFAULTS,
+    };
+    const created = await ensurePullConsumer(jsm, "EV4", eventConsumerConfig(stream, settings));
+    expect(created.config).toMatchObject({
+      durable_name: "hs",
+      ack_policy: "explicit",
+      deliver_policy: "all",
+      max_deliver: EVENT_CONSUMER_DEFAULTS.maxDeliver,
+      max_ack_pending: EVENT_CONSUMER_DEFAULTS.maxAckPending,
+      ack_wait: nanos(EVENT_CONSUMER_DEFAULTS.ackWaitMs),
+    });
+    expect(created.config.filter_subject ?? "").toBe("");
+
+    const again = await ensurePullConsumer(jsm, "EV4", eventConsumerConfig(stream, settings));
+    expect(again.created).toEqual(created.created);
+
+    const tuned = { ...settings, deliver: "new" as const, maxDeliver: 7, ackWaitMs: 12_000 };
+    const updated = await ensurePullConsumer(jsm, "EV4", eventConsumerConfig(stream, tuned));
+    expect(updated.config.max_deliver).toBe(7);
+    expect(updated.config.ack_wait).toBe(nanos(12_000));
+    // Where an existing consumer starts cannot change; it keeps its position.
+    expect(updated.config.deliver_policy).toBe("all");
+    expect((await jsm.consumers.info("EV4", "hs")).config.max_deliver).toBe(7);
+  });
+
+  it("filter on our subject when the stream carries more", async () => {
+    await jsm.streams.add({ name: "EV5", subjects: ["ev5.pbx.>", "ev5.other.>"] });
+    const stream = await jsm.streams.info("EV5");
+    const config = eventConsumerConfig(stream, {
+      durable: "hs",
+      deliver: "new",
+      subjects: ["ev5.pbx.>"],
+      ...EVENT_CONSUMER_DEFAULTS,
+    });
+    const info = await ensurePullConsumer(jsm, "EV5", config);
+    expect(info.config.filter_subject).toBe("ev5.pbx.>");
+  });
+
+  it("refuses a push consumer of the same name with a clear message", async () => {
+    await jsm.streams.add({ name: "EV6", subjects: ["ev6.>"] });
+    await jsm.consumers.add("EV6", {
+      durable_name: "hs",
+      deliver_subject: "push.here",
+      ack_policy: AckPolicy.Explicit,
+    });
+    const stream = await jsm.streams.info("EV6");
+    const config = eventConsumerConfig(stream, {
+      durable: "hs",
+      deliver: "new",
+      subjects: ["ev6.>"],
+      ...EVENT_CONSUMER_DEFAULTS,
+    });
+    await expect(ensurePullConsumer(jsm, "EV6", config)).rejects.toThrow(/push consumer/);
+  });
+
+  it("for deliveries is named after the event consumer and never drops a pending delivery", async () => {
+    await ensureHookswitchStreams(jsm);
+    const config = deliveryConsumerConfig({ consumer: "hs", ...DELIVERY_CONSUMER_DEFAULTS });
+    const info = await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
+    expect(info.name).toBe("hs-deliveries");
+    expect(info.config).toMatchObject({
+      ack_policy: "explicit",
+      deliver_policy: "all",
+      max_deliver: -1,
+    });
+  });
+});
+
+describe("subject filters", () => {
+  it.each([
+    [["pbx.>"], ["pbx.>"], {}],
+    [["pbx.>", "other.>"], ["pbx.>"], { filter_subject: "pbx.>" }],
+    [["a.>", "b.>", "c.>"], ["a.>", "b.>"], { filter_subjects: ["a.>", "b.>"] }],
+    [["a.>"], ["a.>", "b.>"], {}],
+  ])("stream %j with our subjects %j gives %j", (stream, ours, filter) => {
+    expect(subjectFilter(stream, ours)).toEqual(filter);
+  });
+});

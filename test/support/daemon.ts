@@ -1,0 +1,151 @@
+/**
+ * Drives the real daemon (`hookswitch run` from dist/) against a real nats-server,
+ * with integration folders built in temp dirs and events published over JetStream.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstream } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { buildSampleEvent, eventSubject, SAMPLE_SERVICE_UUID } from "../../src/events/sample.js";
+import type { PbxEvent } from "../../src/events/types.js";
+import type { EventType } from "../../src/config/types.js";
+import { spawnCli, type Daemon } from "./cli.js";
+import { freePort, waitFor } from "./wait.js";
+
+export interface RunningDaemon extends Daemon {
+  http: string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface DaemonOptions {
+  natsUrl: string;
+  dir: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Wait for /readyz (default true). */
+  waitReady?: boolean;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const port = await freePort();
+  const daemon = spawnCli(
+    [
+      "run",
+      "--dir",
+      options.dir,
+      "--nats",
+      options.natsUrl,
+      "--http-addr",
+      `127.0.0.1:${port}`,
+      "--ack-wait",
+      "3s",
+      ...(options.args ?? []),
+    ],
+    { env: { LOG_LEVEL: "debug", ...options.env } },
+  );
+  const http = `http://127.0.0.1:${port}`;
+  const running: RunningDaemon = {
+    ...daemon,
+    http,
+    async stop() {
+      if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.signal("SIGTERM");
+      return daemon.exited;
+    },
+  };
+  if (options.waitReady ?? true) {
+    await waitFor(
+      async () => {
+        if (daemon.child.exitCode !== null) {
+          throw new Error(`daemon exited early (${daemon.child.exitCode}):\n${daemon.output()}`);
+        }
+        return fetch(`${http}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      { timeoutMs: 20_000, what: "daemon readiness" },
+    );
+  }
+  return running;
+}
+
+export function tempDir(prefix = "hookswitch-test-"): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes an integration file; `webhook` and the rest override a minimal valid one. */
+export function writeIntegration(
+  dir: string,
+  name: string,
+  body: { url: string } & Record<string, unknown>,
+  top: Record<string, unknown> = {},
+): string {
+  const { url, ...webhook } = body;
+  const doc = {
+    apiVersion: "hookswitch/v1",
+    name,
+    scope: { account: "acme" },
+    trigger: { serviceType: "mycloudpbx", events: ["user.created", "user.deleted", "user.modified"] },
+    ...top,
+    webhook: { url, retry: { maxAttempts: 3, initialDelay: "100ms", maxDelay: "1s" }, ...webhook },
+  };
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify(doc, null, 2)); // JSON is YAML
+  return file;
+}
+
+export interface EventOptions {
+  type?: EventType;
+  account?: string;
+  serviceUuid?: string;
+  extension?: string;
+  name?: string;
+}
+
+export function makeEvent(options: EventOptions = {}): PbxEvent {
+  return buildSampleEvent(
+    {
+      type: options.type ?? "user.created",
+      account: options.account ?? "acme",
+      serviceType: "mycloudpbx",
+      serviceUuid: options.serviceUuid ?? SAMPLE_SERVICE_UUID,
+      extension: options.extension ?? "201",
+      name: options.name ?? "Alice Example",
+      outboundNumber: "+61290000000",
+      hasVoicemail: true,
+      enabledCalls: ["Local", "National"],
+    },
+    { id: randomUUID(), time: new Date().toISOString() },
+  );
+}
+
+export interface Publisher {
+  nc: NatsConnection;
+  publish(event: PbxEvent): Promise<void>;
+  publishRaw(subject: string, data: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectPublisher(natsUrl: string): Promise<Publisher> {
+  const nc = await connect({ servers: natsUrl });
+  const js = jetstream(nc);
+  return {
+    nc,
+    async publish(event) {
+      await js.publish(eventSubject(event), JSON.stringify(event), { msgID: event.id });
+    },
+    async publishRaw(subject, data) {
+      await js.publish(subject, data);
+    },
+    close: () => nc.close(),
+  };
+}
+
+/** Unique webhook ids seen by a receiver. */
+export function webhookIds(requests: { headers: Record<string, unknown> }[]): Set<string> {
+  return new Set(requests.map((r) => String(r.headers["webhook-id"])));
+}
