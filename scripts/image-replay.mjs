@@ -87,8 +87,9 @@ export function parseDockerfile(text) {
 function applyInstruction(stage, keyword, args, rest) {
   switch (keyword) {
     case "WORKDIR":
-    case "RUN":
-      return stage.steps.push({ keyword, value: keyword === "RUN" ? execForm(args) : args });
+      return stage.steps.push({ keyword, value: args });
+    case "RUN": // flags such as --mount=type=cache only speed up a real build
+      return stage.steps.push({ keyword, value: execForm(args.replace(/^(--\S+\s+)+/, "")) });
     case "COPY": {
       const from = rest.find((r) => r.startsWith("--from="))?.slice("--from=".length);
       const paths = rest.filter((r) => !r.startsWith("--"));

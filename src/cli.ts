@@ -24,6 +24,8 @@ const program = new Command("hookswitch")
   .addCommand(emitCommand())
   .addCommand(dlqCommand())
   .addCommand(schemaCommand());
+// Subcommands do not inherit exitOverride: without it commander exits 1 on a usage error.
+for (const command of program.commands) command.exitOverride();
 
 try {
   await program.parseAsync(process.argv);

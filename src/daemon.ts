@@ -195,7 +195,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         subjects: names.subjects,
         ...EVENT_CONSUMER_DEFAULTS,
         ackWaitMs: settings.ackWaitMs,
-      }) as Parameters<typeof ensurePullConsumer>[2],
+      }),
     );
     await ensurePullConsumer(
       jsm,
@@ -204,12 +204,14 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         consumer: names.consumer,
         ...DELIVERY_CONSUMER_DEFAULTS,
         ackWaitMs: settings.ackWaitMs,
-      }) as Parameters<typeof ensurePullConsumer>[2],
+      }),
     );
 
     const queue: DurableQueue = {
       enqueue: async (record, msgID) => {
-        await js.publish(deliverySubject(record.integration), JSON.stringify(record), { msgID });
+        await js.publish(deliverySubject(names.consumer, record.integration), JSON.stringify(record), {
+          msgID,
+        });
       },
       deadLetter: async (record) => {
         await deadLetters!.add(record);

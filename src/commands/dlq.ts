@@ -14,7 +14,7 @@ import {
 } from "../delivery/records.js";
 import { ExitError, UsageError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
-import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
 import { ensureHookswitchStreams } from "../nats/streams.js";
 
 type Opts = Record<string, unknown>;
@@ -49,7 +49,12 @@ function replayCommand(): Command {
     .description("send dead letters again: same webhook-id, fresh attempts")
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("replay every dead letter of this integration"))
-    .addOption(new Option("--all", "replay every dead letter"));
+    .addOption(new Option("--all", "replay every dead letter"))
+    .addOption(
+      new Option("--consumer <name>", "the daemon's --consumer, whose deliveries take the replay")
+        .env("HOOKSWITCH_CONSUMER")
+        .default(DEFAULT_CONSUMER),
+    );
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const selection = parseSelection("replay", ids, opts);
@@ -58,7 +63,7 @@ function replayCommand(): Command {
       let failed = missing.length > 0;
       let replayed = 0;
       for (const record of records) {
-        if (await replayOne(js, store, record)) replayed++;
+        if (await replayOne(js, store, record, String(opts.consumer))) replayed++;
         else failed ||= selection.kind === "ids";
       }
       process.stdout.write(`replayed ${plural(replayed, "dead letter")}\n`);
@@ -136,6 +141,7 @@ async function replayOne(
   js: JetStreamClient,
   store: DeadLetterStore,
   record: ListedDeadLetter,
+  consumer: string,
 ): Promise<boolean> {
   if (record.integration === null || record.webhookId === null) {
     process.stderr.write(
@@ -152,7 +158,7 @@ async function replayOne(
     attempts: [],
   };
   // The msg id makes a replay run twice within the duplicate window publish once.
-  await js.publish(deliverySubject(record.integration), JSON.stringify(delivery), {
+  await js.publish(deliverySubject(consumer, record.integration), JSON.stringify(delivery), {
     msgID: `replay:${record.webhookId}:${record.id}`,
   });
   await store.remove([record.id]);

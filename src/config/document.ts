@@ -55,7 +55,9 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const raw = doc.data as RawIntegration;
   const references = applyReferences(raw, context.mode, context.sources);
   const value = references.value as RawIntegration;
-  const ruleProblems = checkRules({ raw, value, resolved: context.mode === "resolve" });
+  // Unresolved references keep their text: rules must then not judge those values.
+  const resolved = context.mode === "resolve" && references.problems.length === 0;
+  const ruleProblems = checkRules({ raw, value, resolved });
   const tls = readTlsCa(value, context);
   const problems = [...references.problems, ...ruleProblems, ...tls.problems];
   if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };

@@ -253,7 +253,10 @@ function diffIntegrations(before: Integration[], after: Integration[]) {
   const added = [...now.keys()].filter((n) => !old.has(n));
   const removed = [...old.keys()].filter((n) => !now.has(n));
   const kept = [...now.keys()].filter((n) => old.has(n));
-  const changed = kept.filter((n) => fingerprint(old.get(n)) !== fingerprint(now.get(n)));
+  const changed = kept.filter((n) => {
+    const [was, is] = [old.get(n), now.get(n)];
+    return was !== is && fingerprint(was) !== fingerprint(is);
+  });
   return { added, changed, removed, unchanged: kept.length - changed.length };
 }
 

@@ -49,7 +49,12 @@ export function isFileValid(result: FileResult): boolean {
   return result.problems.length === 0;
 }
 
-export async function loadFile(file: string, options: LoadOptions): Promise<FileResult> {
+/** Loads one file. The work is synchronous (small files); the promise keeps callers free to change that. */
+export function loadFile(file: string, options: LoadOptions): Promise<FileResult> {
+  return Promise.resolve(loadFileNow(file, options));
+}
+
+function loadFileNow(file: string, options: LoadOptions): FileResult {
   const content = readBounded(file);
   if (!content.ok)
     return { file, hash: content.hash, integrations: [], problems: [at(file, content.message)] };

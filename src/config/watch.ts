@@ -154,13 +154,17 @@ function createReader(dir: string, load: LoadOptions) {
 }
 
 /**
- * What identifies a file's content without reading it. The real path changes when a
- * symlink is swapped (ConfigMap, git-sync) even if the target's times look old; the
- * change time moves even when a writer restores the modification time.
+ * What identifies a file's content without reading it. A swapped symlink (ConfigMap,
+ * git-sync) leads to another inode with other times; the change time moves even when a
+ * writer restores the modification time. Only links pay for a real-path lookup.
  */
 async function signatureOf(file: string): Promise<string | undefined> {
   try {
-    const [st, real] = await Promise.all([stat(file, { bigint: true }), realpath(file)]);
+    const own = await lstat(file, { bigint: true });
+    const link = own.isSymbolicLink();
+    const [st, real] = link
+      ? await Promise.all([stat(file, { bigint: true }), realpath(file)])
+      : [own, file];
     return `${real}|${st.dev}|${st.ino}|${st.size}|${st.mtimeNs}|${st.ctimeNs}`;
   } catch {
     return undefined; // gone or unreadable: the loader reports it
@@ -233,7 +237,7 @@ function createDebouncer(quietMs: number, maxWaitMs: number, fire: () => void) {
   let timer: NodeJS.Timeout | undefined;
   let firstAt: number | undefined;
   return {
-    poke() {
+    poke: () => {
       const now = Date.now();
       firstAt ??= now;
       clearTimeout(timer);
@@ -244,7 +248,7 @@ function createDebouncer(quietMs: number, maxWaitMs: number, fire: () => void) {
         fire();
       }, wait);
     },
-    cancel() {
+    cancel: () => {
       clearTimeout(timer);
       timer = undefined;
     },

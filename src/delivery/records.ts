@@ -12,7 +12,13 @@ export const DEAD_LETTER_SUBJECT_PREFIX = "hookswitch.dlq";
 /** Dead letters of messages that were not valid events (no integration to name). */
 export const INVALID_EVENT_SUBJECT_TOKEN = "_invalid";
 
-export const deliverySubject = (integration: string) => `${DELIVERY_SUBJECT_PREFIX}.${integration}`;
+/**
+ * Deliveries are namespaced by the event consumer's name, so that two deployments
+ * (different `--consumer`) on one NATS never take each other's retries.
+ */
+export const deliverySubject = (consumer: string, integration: string) =>
+  `${DELIVERY_SUBJECT_PREFIX}.${consumer}.${integration}`;
+export const deliveryFilter = (consumer: string) => `${DELIVERY_SUBJECT_PREFIX}.${consumer}.>`;
 export const deadLetterSubject = (integration: string | null) =>
   `${DEAD_LETTER_SUBJECT_PREFIX}.${integration ?? INVALID_EVENT_SUBJECT_TOKEN}`;
 

@@ -34,6 +34,7 @@ import {
   DEAD_LETTER_SUBJECT_PREFIX,
   DELIVERY_STREAM,
   DELIVERY_SUBJECT_PREFIX,
+  deliveryFilter,
 } from "../delivery/records.js";
 import type { DeliverFrom } from "./settings.js";
 
@@ -192,7 +193,8 @@ export interface DeliveryConsumerSettings {
 export const DELIVERY_CONSUMER_DEFAULTS = {
   ackWaitMs: 90_000,
   maxDeliver: -1,
-  maxAckPending: 4_096,
+  // Retries waiting out a delayed nak still count as pending: leave room for a long outage.
+  maxAckPending: 50_000,
 } as const;
 
 export const deliveryConsumerName = (consumer: string) => `${consumer}-deliveries`;
@@ -203,6 +205,7 @@ export function deliveryConsumerConfig(settings: DeliveryConsumerSettings): Dura
     description: "hookswitch: deliveries waiting for their next attempt",
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
+    filter_subject: deliveryFilter(settings.consumer),
     ack_wait: nanos(settings.ackWaitMs),
     max_deliver: settings.maxDeliver,
     max_ack_pending: settings.maxAckPending,

@@ -159,7 +159,7 @@ describe("hookswitch dlq replay", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("replayed 1 dead letter\n");
     const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
-      last_by_subj: deliverySubject("crm"),
+      last_by_subj: deliverySubject("hookswitch", "crm"),
     });
     expect(stored?.json<DeliveryRecord>()).toEqual({
       v: 1,

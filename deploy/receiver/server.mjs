@@ -1,0 +1,44 @@
+/**
+ * A sample webhook receiver for the compose example: logs every request it gets as one
+ * JSON line (method, path, query, the webhook-* headers, body) and answers 204.
+ * GET /healthz answers 200. Listens on PORT (default 8080).
+ */
+import { createServer } from "node:http";
+
+const port = Number(process.env.PORT ?? 8080);
+const MAX_BODY_BYTES = 64 * 1024;
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://receiver");
+  if (req.method === "GET" && url.pathname === "/healthz") {
+    res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    return;
+  }
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk) => {
+    if (body.length < MAX_BODY_BYTES) body += chunk;
+  });
+  req.on("end", () => {
+    const line = {
+      at: new Date().toISOString(),
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      webhookId: req.headers["webhook-id"],
+      webhookTimestamp: req.headers["webhook-timestamp"],
+      signed: req.headers["webhook-signature"] !== undefined,
+      userAgent: req.headers["user-agent"],
+      body,
+    };
+    console.log(JSON.stringify(line));
+    res.writeHead(204).end();
+  });
+});
+
+server.listen(port, "0.0.0.0", () => console.log(`receiver listening on :${port}`));
+
+// PID 1 in a container: stop on SIGTERM/SIGINT ourselves.
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}

@@ -1,0 +1,215 @@
+/**
+ * One invalid integration file per rule of SPEC section 1, with the exact
+ * `line:col: message` validate must print for it. Lines 1-9 are a valid base document.
+ */
+
+const BASE = [
+  "apiVersion: hookswitch/v1",
+  "name: NAME",
+  "scope:",
+  "  account: acme",
+  "trigger:",
+  "  serviceType: mycloudpbx",
+  "  events: [user.created]",
+  "webhook:",
+  "  url: http://127.0.0.1:8787/x",
+];
+
+/** The base document named `name`, lines replaced (1-based) and webhook lines appended. */
+export function integrationYaml(
+  name: string,
+  replace: Record<number, string> = {},
+  extra: string[] = [],
+) {
+  const lines = BASE.map((line, i) => replace[i + 1] ?? line.replace("NAME", name));
+  return [...lines, ...extra].join("\n") + "\n";
+}
+
+export interface InvalidCase {
+  rule: string;
+  yaml: string;
+  /** `line:col: message` expected after the file name. */
+  expected: string;
+}
+
+const c = (rule: string, yaml: string, expected: string): InvalidCase => ({ rule, yaml, expected });
+const n = (rule: string) => rule.replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+
+export const INVALID_CASES: InvalidCase[] = [
+  c(
+    "unknown top-level key",
+    integrationYaml("a", {}, ["colour: red"]),
+    '10:1: unknown key "colour"',
+  ),
+  c(
+    "unknown key in webhook",
+    integrationYaml("b", {}, ["  mehtod: POST"]),
+    '10:3: unknown key "mehtod" in webhook (did you mean "method"?)',
+  ),
+  c(
+    "missing required key",
+    integrationYaml("c", { 9: "  method: POST" }),
+    '8:1: missing required key "url" in webhook',
+  ),
+  c(
+    "wrong type",
+    integrationYaml("d", {}, ["  maxInFlight: many"]),
+    "10:16: webhook.maxInFlight must be a whole number (got a string)",
+  ),
+  c(
+    "bad enum",
+    integrationYaml("e", {}, ["  method: PUT"]),
+    'webhook.method must be POST or GET (got "PUT")',
+  ),
+  c(
+    "bad apiVersion",
+    integrationYaml("f", { 1: "apiVersion: v2" }),
+    '1:13: apiVersion must be hookswitch/v1 (got "v2")',
+  ),
+  c(
+    "name not a DNS label",
+    integrationYaml("g", { 2: "name: Bad_Name" }),
+    "2:7: name must be a DNS label",
+  ),
+  c(
+    "GET with json",
+    integrationYaml("h", {}, ["  method: GET", "  format: json"]),
+    '11:11: webhook.format must be query when method is GET (got "json")',
+  ),
+  c(
+    "GET with form",
+    integrationYaml("i", {}, ["  method: GET", "  format: form"]),
+    '11:11: webhook.format must be query when method is GET (got "form")',
+  ),
+  c(
+    "both scopes",
+    integrationYaml("j", { 4: "  account: acme\n  service: 3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11" }),
+    "3:1: scope must have only one of account or service, not both",
+  ),
+  c(
+    "neither scope",
+    integrationYaml("k", { 4: "  {}" }).replace("scope:\n  {}", "scope: {}"),
+    "3:1: scope needs account (an account integration) or service (a service integration)",
+  ),
+  c(
+    "malformed UUID",
+    integrationYaml("l", { 4: "  service: 3f0c6f8e-nope" }),
+    '4:12: scope.service must be a service UUID like 3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11 (got "3f0c6f8e-nope")',
+  ),
+  c(
+    "duplicate events",
+    integrationYaml("m", { 7: "  events: [user.created, user.created]" }),
+    '7:26: trigger.events lists "user.created" more than once',
+  ),
+  c(
+    "unknown event",
+    integrationYaml("n", { 7: "  events: [user.updated]" }),
+    '7:12: trigger.events[0] must be user.created, user.deleted or user.modified (got "user.updated")',
+  ),
+  c(
+    "too many events",
+    integrationYaml("o", {
+      7: "  events: [user.created, user.deleted, user.modified, user.created]",
+    }),
+    "7:11: trigger.events must list 1 to 3 event types (got 4)",
+  ),
+  c(
+    "unknown placeholder",
+    integrationYaml("p", {}, ['  pathArguments: ["ext-{extension}"]']),
+    "10:19: unknown placeholder {extension} in webhook.pathArguments[0] (did you mean {extensionNumber}?)",
+  ),
+  c(
+    "unknown field name",
+    integrationYaml("q", {}, ["  fields:", "    ext: extension"]),
+    '11:10: unknown field "extension" in webhook.fields.ext',
+  ),
+  c(
+    "bad header name",
+    integrationYaml("r", {}, ["  headers:", "    Bad Name: x"]),
+    '11:5: header name "Bad Name" is not an HTTP token',
+  ),
+  c(
+    "header value with CR/LF",
+    integrationYaml("s", {}, ["  headers:", '    X-A: "a\\r\\nX-Injected: 1"']),
+    "11:10: webhook.headers.X-A must not contain a line break (CR or LF)",
+  ),
+  c(
+    "reserved header Host",
+    integrationYaml("t", {}, ["  headers:", "    host: example.com"]),
+    "11:5: header host is set by hookswitch and cannot be set in webhook.headers",
+  ),
+  c(
+    "reserved header Content-Type",
+    integrationYaml("u", {}, ["  headers:", "    Content-Type: text/plain"]),
+    "11:5: header Content-Type is set by hookswitch",
+  ),
+  c(
+    "reserved header Content-Length",
+    integrationYaml("v", {}, ["  headers:", '    Content-Length: "3"']),
+    "11:5: header Content-Length is set by hookswitch",
+  ),
+  c(
+    "Authorization with token auth",
+    integrationYaml("w", {}, [
+      '  auth: { type: token, token: "${env:T}" }',
+      "  headers:",
+      "    Authorization: x",
+    ]),
+    "12:5: header Authorization is set by webhook.auth (type token); remove it from webhook.headers",
+  ),
+  c(
+    "malformed reference",
+    integrationYaml("x", {}, ['  auth: { type: token, token: "${TOKEN}" }']),
+    '10:32: webhook.auth.token: malformed reference "${TOKEN}"',
+  ),
+  c(
+    "unterminated reference",
+    integrationYaml("y", {}, ["  headers:", '    X-Key: "${env:KEY"']),
+    'webhook.headers.X-Key: unterminated reference "${env:KEY"',
+  ),
+  c(
+    "token auth without token",
+    integrationYaml("z", {}, ["  auth:", "    type: token"]),
+    '10:3: missing required key "token" in webhook.auth',
+  ),
+  c(
+    "timeout over 60s",
+    integrationYaml("aa", {}, ["  timeout: 2m"]),
+    "10:12: webhook.timeout must be more than 0 and at most 60s (got 2m)",
+  ),
+  c(
+    "bad duration",
+    integrationYaml("ab", {}, ["  timeout: 10"]),
+    "10:12: webhook.timeout must be a duration like 250ms, 10s, 5m or 1h (got a whole number)",
+  ),
+  c(
+    "initialDelay over maxDelay",
+    integrationYaml("ac", {}, ["  retry: { initialDelay: 10m, maxDelay: 1m }"]),
+    "10:27: webhook.retry.initialDelay (10m) must not be longer than webhook.retry.maxDelay (1m)",
+  ),
+  c(
+    "relative url",
+    integrationYaml("ad", { 9: "  url: /relative/path" }),
+    "9:8: webhook.url must be an absolute URL starting with http:// or https://",
+  ),
+  c(
+    "literal bad signing secret",
+    integrationYaml("ae", {}, ["  signing: { secret: not-a-secret }"]),
+    "10:23: webhook.signing.secret must look like whsec_<base64>",
+  ),
+  c(
+    "duplicate YAML key",
+    integrationYaml("af", {}, ["  url: http://127.0.0.1:8787/y"]),
+    '10:3: duplicate key "url"',
+  ),
+  c(
+    "too many aliases",
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+    "2:8: too many YAML alias references",
+  ),
+  c(
+    "document that is not a mapping",
+    "- a\n- b\n",
+    "1:1: the document must be a mapping (got a list)",
+  ),
+].map((x) => ({ ...x, rule: n(x.rule) }));

@@ -1,0 +1,156 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO, runCli } from "../support/cli.js";
+import { INVALID_CASES, integrationYaml } from "./validate-cases.js";
+
+interface JsonReport {
+  valid: boolean;
+  files: Array<{ file: string; valid: boolean; integrations: string[] }>;
+  integrations: Array<{ name: string; file: string }>;
+  problems: Array<{ file: string; line: number; column: number; message: string }>;
+}
+
+let dir: string;
+let invalidDir: string;
+let validDir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-validate-"));
+  invalidDir = join(dir, "invalid");
+  validDir = join(dir, "valid");
+  await Promise.all([mkdirp(invalidDir), mkdirp(validDir)]);
+  await Promise.all(
+    INVALID_CASES.map((c) => writeFile(join(invalidDir, `${c.rule}.yaml`), c.yaml)),
+  );
+  await writeFile(join(invalidDir, "dup-a.yaml"), integrationYaml("same-name"));
+  await writeFile(join(invalidDir, "dup-b.yaml"), integrationYaml("same-name"));
+  await writeFile(join(invalidDir, "huge.yaml"), "#".repeat(1024 * 1024 + 1));
+  await writeFile(join(validDir, "one.yaml"), integrationYaml("one"));
+  await writeFile(
+    join(validDir, "two.yml"),
+    `${integrationYaml("two")}---\n${integrationYaml("three")}`,
+  );
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function mkdirp(path: string) {
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(path, { recursive: true });
+}
+
+describe("hookswitch validate on a folder with one mistake per file", () => {
+  let stdout = "";
+  let code: number | null = null;
+  beforeAll(async () => {
+    ({ stdout, code } = await runCli(["validate", invalidDir]));
+  });
+
+  it("exits 1", () => {
+    expect(code).toBe(1);
+  });
+
+  it.each(INVALID_CASES.map((c) => [c.rule, c.expected] as const))(
+    "reports %s at its line and column",
+    (rule, expected) => {
+      const lines = stdout
+        .split("\n")
+        .filter((l) => l.startsWith(`${join(invalidDir, rule)}.yaml:`));
+      expect(lines).toHaveLength(1);
+      const [, position, message] = /^.*?\.yaml:(\d+:\d+): (.*)$/.exec(lines[0] ?? "") ?? [];
+      const text = `${position}: ${message}`;
+      if (/^\d+:\d+: /.test(expected)) expect(text.startsWith(expected)).toBe(true);
+      else expect(message?.startsWith(expected)).toBe(true);
+    },
+  );
+
+  it("names both files of a duplicate name", () => {
+    const b = join(invalidDir, "dup-b.yaml");
+    const a = join(invalidDir, "dup-a.yaml");
+    expect(stdout).toContain(`${b}:1:1: duplicate name "same-name": already defined in ${a}:1:1`);
+  });
+
+  it("refuses a file over 1 MiB without parsing it", () => {
+    expect(stdout).toContain(`${join(invalidDir, "huge.yaml")}:1:1: file is larger than 1 MiB`);
+  });
+
+  it("ends with a summary line", () => {
+    const files = INVALID_CASES.length + 3;
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe(
+      `${files} files, 1 integration: ${files - 1} problems`,
+    );
+  });
+});
+
+describe("hookswitch validate output formats", () => {
+  it("prints a parseable JSON report with --format json", async () => {
+    const result = await runCli(["validate", "--format", "json", invalidDir]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    expect(report.valid).toBe(false);
+    expect(report.files).toHaveLength(INVALID_CASES.length + 3);
+    expect(report.integrations.map((i) => i.name)).toEqual(["same-name"]);
+    expect(report.problems.length).toBe(INVALID_CASES.length + 2);
+  });
+
+  it("prints GitHub annotations with --format github", async () => {
+    const result = await runCli(["validate", "--format=github", invalidDir]);
+    const annotations = result.stdout.split("\n").filter((l) => l.startsWith("::error "));
+    expect(annotations).toHaveLength(INVALID_CASES.length + 2);
+    for (const line of annotations) {
+      expect(line).toMatch(/^::error file=[^,]+,line=\d+,col=\d+::\S/);
+    }
+  });
+
+  it("exits 0 and says all valid for valid files, .yml and multi-document included", async () => {
+    const result = await runCli(["validate", validDir]);
+    expect(result).toMatchObject({ code: 0, stdout: "2 files, 3 integrations: all valid\n" });
+  });
+});
+
+describe("hookswitch validate usage errors", () => {
+  it.each([
+    [["validate", "--no-such-flag"]],
+    [["validate", "--format", "xml"]],
+    [["validate", "/no/such/folder"]],
+  ])("exits 2 for %j", async (args) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toBe("");
+  });
+});
+
+describe("the example integrations", () => {
+  const env = {
+    CRM_TOKEN: "example-token",
+    CRM_SIGNING_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    BILLING_PASSWORD: "example-password",
+  };
+
+  it("are valid as committed", async () => {
+    const result = await runCli(["validate", "integrations.d"], { cwd: REPO });
+    expect(result.code, result.stdout).toBe(0);
+  });
+
+  it("are valid with secrets resolved from the environment", async () => {
+    const result = await runCli(["validate", "--resolve-secrets", "integrations.d"], {
+      cwd: REPO,
+      env,
+    });
+    expect(result.code, result.stdout).toBe(0);
+  });
+
+  it("name the missing variable, never a value, when secrets are not set", async () => {
+    const result = await runCli(["validate", "--resolve-secrets", "integrations.d"], {
+      cwd: REPO,
+      env: { ...env, CRM_TOKEN: undefined },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("environment variable CRM_TOKEN is not set");
+    expect(result.stdout).not.toContain(env.BILLING_PASSWORD);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import {
+  parseReferences,
+  resolveSegments,
+  trimTrailingNewlines,
+  type Segment,
+} from "../../src/config/secrets.js";
+
+describe("parseReferences", () => {
+  it.each<[string, Segment[]]>([
+    ["plain", [{ kind: "text", text: "plain" }]],
+    ["${env:CRM_TOKEN}", [{ kind: "env", name: "CRM_TOKEN" }]],
+    ["${file:/run/secrets/x}", [{ kind: "file", path: "/run/secrets/x" }]],
+    ["${file:secrets/x}", [{ kind: "file", path: "secrets/x" }]],
+    [
+      "Bearer ${env:T} end",
+      [
+        { kind: "text", text: "Bearer " },
+        { kind: "env", name: "T" },
+        { kind: "text", text: " end" },
+      ],
+    ],
+    ["$${env:X}", [{ kind: "text", text: "${env:X}" }]],
+    ["a$${b}c", [{ kind: "text", text: "a${b}c" }]],
+    ["cost $5 {name}", [{ kind: "text", text: "cost $5 {name}" }]],
+    ["", []],
+  ])("splits %j into segments", (text, segments) => {
+    expect(parseReferences(text)).toEqual({ ok: true, segments });
+  });
+
+  it.each([
+    ["${foo}", /malformed reference "\$\{foo\}"/],
+    ["${env:}", /malformed reference/],
+    ["${env:1ABC}", /malformed reference/],
+    ["${file:}", /malformed reference/],
+    ["${vault:x}", /malformed reference/],
+    ["x ${env:TOKEN", /unterminated reference/],
+  ])("reports %j as a problem", (text, message) => {
+    const parsed = parseReferences(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(message);
+  });
+});
+
+describe("resolveSegments", () => {
+  const files: Record<string, string> = { "/s/token": "file-secret\n", "/s/crlf": "x\r\n" };
+  const sources = {
+    env: { TOKEN: "env-secret", EMPTY: "" },
+    readFile: (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error("nope"), { code: "ENOENT" });
+      return text;
+    },
+  };
+  const resolve = (text: string) => {
+    const parsed = parseReferences(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return resolveSegments(parsed.segments, sources);
+  };
+
+  it.each([
+    ["Bearer ${env:TOKEN}", "Bearer env-secret", ["env-secret"]],
+    ["${file:/s/token}", "file-secret", ["file-secret"]],
+    ["${file:/s/crlf}", "x", ["x"]],
+    ["$${env:TOKEN}", "${env:TOKEN}", []],
+    ["[${env:EMPTY}]", "[]", []],
+  ])("resolves %j", (text, value, secrets) => {
+    expect(resolve(text)).toEqual({ ok: true, value, secrets });
+  });
+
+  it("names a missing variable without any value", () => {
+    expect(resolve("${env:MISSING}")).toEqual({
+      ok: false,
+      message: "environment variable MISSING is not set",
+    });
+  });
+
+  it("names an unreadable file and its error code", () => {
+    expect(resolve("${file:/s/none}")).toEqual({
+      ok: false,
+      message: "secret file /s/none cannot be read (ENOENT)",
+    });
+  });
+
+  it.each([
+    ["a\n", "a"],
+    ["a\r\n\n", "a"],
+    ["a\nb", "a\nb"],
+  ])("trims trailing newlines of %j", (text, trimmed) => {
+    expect(trimTrailingNewlines(text)).toBe(trimmed);
+  });
+});

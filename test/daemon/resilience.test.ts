@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  webhookIds,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+/** Publishes `count` events and returns their ids. */
+async function publishBacklog(natsUrl: string, count: number): Promise<string[]> {
+  const publisher = await connectPublisher(natsUrl);
+  const ids: string[] = [];
+  try {
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, () => makeEvent());
+      await Promise.all(batch.map((e) => publisher.publish(e)));
+      ids.push(...batch.map((e) => e.id));
+    }
+  } finally {
+    await publisher.close();
+  }
+  return ids;
+}
+
+describe("hookswitch run loses nothing", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let dir: ReturnType<typeof tempDir>;
+  const daemons: RunningDaemon[] = [];
+
+  beforeEach(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    dir = tempDir();
+    writeIntegration(dir.path, "ledger", { url: `${receiver.url}/ledger`, maxInFlight: 64 });
+  });
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) {
+      if (d.child.exitCode === null) d.child.kill("SIGKILL");
+      await d.exited;
+    }
+    await receiver.close();
+    await nats.dispose();
+    dir.cleanup();
+  });
+
+  const start = async (args: string[] = []) => {
+    const d = await startDaemon({ natsUrl: nats.url, dir: dir.path, args, env: { LOG_LEVEL: "info" } });
+    daemons.push(d);
+    return d;
+  };
+
+  it("delivers every event of a backlog after kill -9 and restart", async () => {
+    const first = await start();
+    expect(await first.stop()).toBe(0);
+    const count = 2_000;
+    await publishBacklog(nats.url, count);
+    for (let round = 0; round < 2; round++) {
+      const victim = await start();
+      const before = receiver.requests.length;
+      await waitFor(() => receiver.requests.length > before + 100, { what: "deliveries to start" });
+      victim.child.kill("SIGKILL");
+      await victim.exited;
+    }
+    await start();
+    await waitFor(() => webhookIds(receiver.requests).size >= count, {
+      timeoutMs: 60_000,
+      what: `${count} unique deliveries`,
+    });
+    expect(webhookIds(receiver.requests).size).toBe(count);
+  }, 120_000);
+
+  it("keeps delivering when nats-server restarts mid-stream", async () => {
+    await start();
+    const firstHalf = await publishBacklog(nats.url, 300);
+    await nats.stop();
+    await sleep(1_500);
+    await nats.start();
+    const secondHalf = await publishBacklog(nats.url, 300);
+    const expected = firstHalf.length + secondHalf.length;
+    await waitFor(() => webhookIds(receiver.requests).size >= expected, {
+      timeoutMs: 45_000,
+      what: `${expected} unique deliveries`,
+    });
+    expect(webhookIds(receiver.requests).size).toBe(expected);
+  }, 90_000);
+
+  it("exits 0 on SIGTERM and the next run delivers what was left", async () => {
+    receiver.respond(() => ({ status: 200, delayMs: 100 }));
+    const first = await start(["--grace-period", "1s"]);
+    await publishBacklog(nats.url, 300);
+    await waitFor(() => receiver.requests.length > 10, { what: "first deliveries" });
+    expect(await first.stop()).toBe(0);
+    expect(first.output()).toMatch(/"msg":"stopped"/);
+    await start();
+    await waitFor(() => webhookIds(receiver.requests).size >= 300, {
+      timeoutMs: 45_000,
+      what: "300 unique deliveries",
+    });
+    expect(webhookIds(receiver.requests).size).toBe(300);
+  }, 90_000);
+
+  it("shares the work between two daemons on one consumer, without duplicates", async () => {
+    await Promise.all([start(), start()]);
+    const count = 1_000;
+    await publishBacklog(nats.url, count);
+    await waitFor(() => receiver.requests.length >= count, { timeoutMs: 45_000, what: "deliveries" });
+    await sleep(1_000);
+    expect(webhookIds(receiver.requests).size).toBe(count);
+    expect(receiver.requests).toHaveLength(count);
+    const served = await Promise.all(
+      daemons.map(async (d) => {
+        const text = await (await fetch(`${d.http}/metrics`)).text();
+        return Number(/hookswitch_deliveries_total\{integration="ledger",outcome="delivered"\} (\d+)/.exec(text)?.[1] ?? 0);
+      }),
+    );
+    expect(served.every((n) => n > 0)).toBe(true);
+  }, 90_000);
+
+  it("does not let a 5 s receiver delay another integration", async () => {
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 5_000 }));
+    try {
+      writeIntegration(dir.path, "slow-crm", { url: `${slow.url}/slow`, maxInFlight: 2 });
+      await start();
+      const publisher = await connectPublisher(nats.url);
+      const started = Date.now();
+      for (let i = 0; i < 10; i++) await publisher.publish(makeEvent());
+      await publisher.close();
+      await waitFor(() => receiver.requests.length >= 10, { timeoutMs: 10_000, what: "fast deliveries" });
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(slow.requests.length).toBeLessThanOrEqual(2);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+});
