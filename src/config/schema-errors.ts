@@ -138,7 +138,8 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
     case "minimum":
       return at(`${where} must be at least ${String(params.limit)} (got ${String(error.data)})`);
     case "oneOf":
-      return at(noFormMessage(path, where, error.data), true);
+      // A mapping that fits no form is pointed at by its key; a scalar at itself.
+      return at(noFormMessage(path, where, error.data), isMapping(error.data));
     default:
       return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
   }
@@ -245,4 +246,8 @@ function valueAt(document: unknown, path: readonly PathSegment[]): unknown {
 
 function isDurationPath(path: readonly PathSegment[]): boolean {
   return path[0] === "webhook" && ["timeout", "initialDelay", "maxDelay"].includes(String(path.at(-1)));
+}
+
+function isMapping(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

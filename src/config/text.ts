@@ -62,8 +62,11 @@ export function typeWords(type: string | string[]): string {
   return listOr((Array.isArray(type) ? type : [type]).map((t) => TYPE_WORDS[t] ?? t));
 }
 
-/** The candidate closest to `word` (case-insensitive, at most two edits away), if any. */
+/** The candidate `word` abbreviates, or the closest one at most two edits away (case-insensitive). */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const extended = candidates.filter((c) => c.toLowerCase().startsWith(lower));
+  if (word.length >= 3 && extended.length === 1) return extended[0];
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {

@@ -1,0 +1,153 @@
+import { writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { configMapLayout, gitSyncLayout, integrationYaml } from "../support/config-dir.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  type Publisher,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+interface Status {
+  generation: number;
+  lastReloadSuccessful: boolean;
+  integrations: { name: string; enabled: boolean }[];
+  invalidFiles: { file: string; problems: { line: number; message: string }[] }[];
+}
+
+describe("hookswitch run applies configuration changes live", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let publisher: Publisher;
+  let daemon: RunningDaemon | undefined;
+  const cleanups: (() => void)[] = [];
+
+  const hook = (name: string, path = name, overrides: Record<string, unknown> = {}) =>
+    integrationYaml(name, { webhook: { url: `${receiver.url}/${path}` }, ...overrides });
+  const status = async (): Promise<Status> =>
+    (await (await fetch(`${daemon!.http}/api/integrations`)).json()) as Status;
+  /** Publishes an event and returns the paths that received it. */
+  const deliveredPaths = async (settleMs = 700): Promise<string[]> => {
+    const event = makeEvent();
+    await publisher.publish(event);
+    await sleep(settleMs);
+    return receiver.requests
+      .filter((r) => JSON.parse(r.body || "{}").eventId === event.id)
+      .map((r) => r.url)
+      .sort();
+  };
+  const waitGeneration = (n: number) =>
+    waitFor(async () => (await status()).generation >= n, { timeoutMs: 5_000, what: `generation ${n}` });
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    publisher = await connectPublisher(nats.url);
+  });
+  afterAll(async () => {
+    await publisher.close();
+    await receiver.close();
+    await nats.dispose();
+  });
+  beforeEach(() => {
+    receiver.requests.length = 0;
+  });
+  afterEach(async () => {
+    if (daemon) expect(await daemon.stop()).toBe(0);
+    daemon = undefined;
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  it("adds, enables, changes, keeps the last valid version of a broken file, and deletes", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const file = (name: string) => join(dir.path, `${name}.yaml`);
+    writeFileSync(file("crm"), hook("crm", "crm-v1"));
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    expect(await deliveredPaths()).toEqual(["/crm-v1"]);
+
+    writeFileSync(file("billing"), hook("billing", "billing", { enabled: false }));
+    await waitGeneration(2);
+    expect(await deliveredPaths()).toEqual(["/crm-v1"]);
+
+    writeFileSync(file("billing"), hook("billing", "billing", { enabled: true }));
+    await waitGeneration(3);
+    expect(await deliveredPaths()).toEqual(["/billing", "/crm-v1"]);
+
+    writeFileSync(file("crm"), hook("crm", "crm-v2"));
+    await waitGeneration(4);
+    expect(await deliveredPaths()).toEqual(["/billing", "/crm-v2"]);
+
+    writeFileSync(file("crm"), hook("crm", "crm-v3").replace("hookswitch/v1", "hookswitch/v9"));
+    await waitGeneration(5);
+    const broken = await status();
+    expect(broken.lastReloadSuccessful).toBe(false);
+    expect(broken.invalidFiles[0]?.file).toMatch(/crm\.yaml$/);
+    expect(await deliveredPaths()).toEqual(["/billing", "/crm-v2"]);
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/hookswitch_config_last_reload_successful 0/);
+
+    writeFileSync(file("crm"), hook("crm", "crm-v4"));
+    await waitGeneration(6);
+    expect((await status()).lastReloadSuccessful).toBe(true);
+    expect(await deliveredPaths()).toEqual(["/billing", "/crm-v4"]);
+
+    rmSync(file("billing"));
+    await waitGeneration(7);
+    expect(await deliveredPaths()).toEqual(["/crm-v4"]);
+  }, 60_000);
+
+  it("follows a Kubernetes ConfigMap volume's ..data swaps", async () => {
+    const layout = configMapLayout({ "crm.yaml": hook("crm", "cm-v1") });
+    cleanups.push(layout.cleanup);
+    daemon = await startDaemon({ natsUrl: nats.url, dir: layout.dir });
+    expect(await deliveredPaths()).toEqual(["/cm-v1"]);
+    layout.swap({ "crm.yaml": hook("crm", "cm-v2"), "tickets.yaml": hook("tickets", "tickets") });
+    await waitGeneration(2);
+    expect(await deliveredPaths()).toEqual(["/cm-v2", "/tickets"]);
+    layout.swap({ "tickets.yaml": hook("tickets", "tickets-v2") }, { keepOld: true });
+    await waitGeneration(3);
+    expect(await deliveredPaths()).toEqual(["/tickets-v2"]);
+  }, 60_000);
+
+  it("follows a git-sync checkout's symlink swaps", async () => {
+    const layout = gitSyncLayout({ "crm.yaml": hook("crm", "git-v1") });
+    cleanups.push(layout.cleanup);
+    daemon = await startDaemon({ natsUrl: nats.url, dir: layout.dir });
+    expect(await deliveredPaths()).toEqual(["/git-v1"]);
+    layout.commit({ "crm.yaml": hook("crm", "git-v2"), "billing.yaml": hook("billing", "billing") });
+    await waitGeneration(2);
+    expect(await deliveredPaths()).toEqual(["/billing", "/git-v2"]);
+  }, 60_000);
+
+  it("skips waiting retries of an integration that gets disabled", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const flaky = await startReceiver(() => ({ status: 503 }));
+    try {
+      const yaml = (enabled: boolean) =>
+        integrationYaml("flaky", {
+          enabled,
+          webhook: { url: `${flaky.url}/x`, retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" } },
+        });
+      writeFileSync(join(dir.path, "flaky.yaml"), yaml(true));
+      daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+      await publisher.publish(makeEvent());
+      await waitFor(() => flaky.requests.length >= 1, { what: "the first attempt" });
+      writeFileSync(join(dir.path, "flaky.yaml"), yaml(false));
+      await waitGeneration(2);
+      await sleep(3_000);
+      expect(flaky.requests).toHaveLength(1);
+      const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+      expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="flaky",outcome="skipped"\} 1/);
+    } finally {
+      await flaky.close();
+    }
+  }, 60_000);
+});
