@@ -43,7 +43,7 @@ const portOpen = (port) =>
   });
 
 async function waitUntil(check, what, ms = 15_000) {
-  for (const until = Date.now() + ms; Date.now() < until; ) {
+  for (const until = Date.now() + ms; Date.now() < until;) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -86,8 +86,17 @@ const receiver = createServer((req, res) => {
     received += 1;
     const h = req.headers;
     say(`\x1b[32mwebhook #${received}\x1b[0m ${req.method} ${req.url}`);
-    for (const name of ["user-agent", "content-type", "authorization", "webhook-id", "webhook-timestamp", "webhook-signature", "x-source"]) {
-      if (h[name]) say(`    ${name}: ${name === "authorization" ? h[name].split(" ")[0] + " ****" : h[name]}`);
+    for (const name of [
+      "user-agent",
+      "content-type",
+      "authorization",
+      "webhook-id",
+      "webhook-timestamp",
+      "webhook-signature",
+      "x-source",
+    ]) {
+      if (h[name])
+        say(`    ${name}: ${name === "authorization" ? h[name].split(" ")[0] + " ****" : h[name]}`);
     }
     if (body) say(`    ${body}`);
     res.writeHead(200, { "content-type": "text/plain" }).end("ok");
@@ -100,7 +109,9 @@ try {
     receiver.listen(RECEIVER_PORT, "127.0.0.1", resolve);
   });
 } catch (err) {
-  say(`cannot listen on 127.0.0.1:${RECEIVER_PORT} (${err.code}): the examples send there. Free the port and retry.`);
+  say(
+    `cannot listen on 127.0.0.1:${RECEIVER_PORT} (${err.code}): the examples send there. Free the port and retry.`,
+  );
   process.exit(1);
 }
 cleanups.push(() => receiver.close());
@@ -109,9 +120,14 @@ say(`receiver listening on http://127.0.0.1:${RECEIVER_PORT}`);
 const natsPort = await freePort();
 const store = mkdtempSync(join(tmpdir(), "hookswitch-demo-"));
 cleanups.push(() => rmSync(store, { recursive: true, force: true }));
-start("nats-server", "nats-server", ["-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", store], {
-  stdio: "ignore",
-});
+start(
+  "nats-server",
+  "nats-server",
+  ["-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", store],
+  {
+    stdio: "ignore",
+  },
+);
 await waitUntil(() => portOpen(natsPort), "nats-server");
 const natsUrl = `nats://127.0.0.1:${natsPort}`;
 say(`nats-server (JetStream) on ${natsUrl}, store in a temp folder`);
@@ -128,24 +144,63 @@ const env = {
   BILLING_PASSWORD: "demo-billing-password",
   TICKETS_TOKEN: "demo-tickets-token",
 };
-start("hookswitch", process.execPath, [cli, "run", "--dir", join(repo, "integrations.d"), "--log-format", "pretty"], {
-  env,
-  cwd: repo,
-});
-await waitUntil(async () => {
-  try {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
-    return res.ok;
-  } catch {
-    return false;
-  }
-}, "hookswitch to be ready", 30_000);
-say(`hookswitch is ready — status page: http://127.0.0.1:${httpPort}/  metrics: http://127.0.0.1:${httpPort}/metrics`);
+start(
+  "hookswitch",
+  process.execPath,
+  [cli, "run", "--dir", join(repo, "integrations.d"), "--log-format", "pretty"],
+  {
+    env,
+    cwd: repo,
+  },
+);
+await waitUntil(
+  async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      return res.ok;
+    } catch {
+      return false;
+    }
+  },
+  "hookswitch to be ready",
+  30_000,
+);
+say(
+  `hookswitch is ready — status page: http://127.0.0.1:${httpPort}/  metrics: http://127.0.0.1:${httpPort}/metrics`,
+);
 
-const emit = (args) => spawnSync(process.execPath, [cli, "emit", ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+const emit = (args) =>
+  spawnSync(process.execPath, [cli, "emit", ...args], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
 const samples = [
-  ["user.created", "--account", "acme", "--extension", "201", "--name", "Alice Example", "--outbound-number", "+61290000000", "--voicemail", "true", "--calls", "Local,National,Mobile"],
-  ["user.modified", "--account", "acme", "--service", "3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11", "--extension", "202", "--name", "Bob Example"],
+  [
+    "user.created",
+    "--account",
+    "acme",
+    "--extension",
+    "201",
+    "--name",
+    "Alice Example",
+    "--outbound-number",
+    "+61290000000",
+    "--voicemail",
+    "true",
+    "--calls",
+    "Local,National,Mobile",
+  ],
+  [
+    "user.modified",
+    "--account",
+    "acme",
+    "--service",
+    "3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11",
+    "--extension",
+    "202",
+    "--name",
+    "Bob Example",
+  ],
   ["user.deleted", "--account", "acme", "--extension", "203", "--name", "Carol Example"],
 ];
 for (const args of samples) {
@@ -159,6 +214,10 @@ if (once) {
   say(`${received} webhooks received`);
   await stopAll(received > 0 ? 0 : 1);
 } else {
-  say("emit more with: NATS_URL=" + natsUrl + " npx hookswitch emit user.created --name 'Dan Example'");
+  say(
+    "emit more with: NATS_URL=" +
+      natsUrl +
+      " npx hookswitch emit user.created --name 'Dan Example'",
+  );
   say("press Ctrl-C to stop");
 }

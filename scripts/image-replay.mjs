@@ -9,6 +9,7 @@
  *   node scripts/image-replay.mjs          run the replay
  *   node scripts/image-replay.mjs --plan   print the parsed Dockerfile as JSON and exit
  *   node scripts/image-replay.mjs --keep   keep the temp folders for inspection
+ *   --dockerfile PATH                      another Dockerfile (the build context stays the repo)
  *
  * The base image is not replicated: commands run with the node that runs this script.
  * NATS_SERVER_BIN names the nats-server binary (default: nats-server on PATH).
@@ -353,11 +354,17 @@ function startNats(port, tempRoot) {
   return child;
 }
 
+function option(name) {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
 async function main() {
-  const plan = parseDockerfile(readFileSync(join(REPO, "Dockerfile"), "utf8"));
-  if (process.argv.includes("--plan")) return console.log(JSON.stringify(plan, null, 2));
   const tempRoot = mkdtempSync(join(tmpdir(), "hookswitch-image-replay-"));
   try {
+    const dockerfile = resolve(option("--dockerfile") ?? join(REPO, "Dockerfile"));
+    const plan = parseDockerfile(readFileSync(dockerfile, "utf8"));
+    if (process.argv.includes("--plan")) return console.log(JSON.stringify(plan, null, 2));
     log(`base image ${plan.image.image} stands in as node ${process.version}`);
     await runImage(buildStages(plan, tempRoot), tempRoot);
     log("PASS");

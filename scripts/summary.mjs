@@ -16,5 +16,7 @@ const failedSuites = (report.testResults ?? []).filter(
   (s) => s.status === "failed" && (s.assertionResults ?? []).length === 0,
 ).length;
 const failed = report.numFailedTests + failedSuites;
-console.log(`${report.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+console.log(
+  `${report.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""),
+);
 process.exit(report.success && failed === 0 ? 0 : 1);

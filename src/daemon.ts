@@ -13,7 +13,11 @@ import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-let
 import { Dispatcher, type DurableQueue } from "./delivery/dispatcher.js";
 import type { Cidr } from "./delivery/egress.js";
 import { createEgressPolicy } from "./delivery/egress.js";
-import { handleDeliveryMessage, handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
+import {
+  handleDeliveryMessage,
+  handleEventMessage,
+  type HandlerDeps,
+} from "./delivery/handlers.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { deliverySubject } from "./delivery/records.js";
 import { createSender, type Sender } from "./delivery/send.js";
@@ -155,7 +159,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       if (stopping) return;
       consuming = true;
       await refreshDeadLetterCount();
-      deadLetterTimer = setInterval(() => void refreshDeadLetterCount(), DEAD_LETTER_COUNT_INTERVAL_MS);
+      deadLetterTimer = setInterval(
+        () => void refreshDeadLetterCount(),
+        DEAD_LETTER_COUNT_INTERVAL_MS,
+      );
       deadLetterTimer.unref();
       log.info({ integrations: snapshot.byName.size }, "hookswitch is running");
     },
@@ -178,7 +185,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     },
   };
 
-  async function startConsumers(js: JetStreamClient, jsm: Awaited<ReturnType<typeof jetstreamManager>>) {
+  async function startConsumers(
+    js: JetStreamClient,
+    jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  ) {
     const names = settings.nats.jetstream;
     const stream = await ensureEventStream(jsm, {
       name: names.stream,
@@ -209,9 +219,13 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
 
     const queue: DurableQueue = {
       enqueue: async (record, msgID) => {
-        await js.publish(deliverySubject(names.consumer, record.integration), JSON.stringify(record), {
-          msgID,
-        });
+        await js.publish(
+          deliverySubject(names.consumer, record.integration),
+          JSON.stringify(record),
+          {
+            msgID,
+          },
+        );
       },
       deadLetter: async (record) => {
         await deadLetters!.add(record);
@@ -220,8 +234,19 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       },
     };
     const dispatcher = new Dispatcher({ sender, queue, stats, metrics, log, signal: abort.signal });
-    const deps: HandlerDeps = { snapshot: () => snapshot, dispatcher, limiter, queue, stats, metrics, log };
-    const slots: Slots = { acquire: () => limiter.acquireGlobal(), release: () => limiter.releaseGlobal() };
+    const deps: HandlerDeps = {
+      snapshot: () => snapshot,
+      dispatcher,
+      limiter,
+      queue,
+      stats,
+      metrics,
+      log,
+    };
+    const slots: Slots = {
+      acquire: () => limiter.acquireGlobal(),
+      release: () => limiter.releaseGlobal(),
+    };
     const batch = Math.min(256, settings.maxInFlight);
     loops.push(
       await startConsumerLoop({

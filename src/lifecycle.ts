@@ -27,10 +27,16 @@ export function installSignalLadder(log: Logger, onHangup: () => void): SignalLa
   const onStop = (signal: NodeJS.Signals) => {
     if (!stopping) {
       stopping = true;
-      log.info({ signal }, "stopping: finishing in-flight deliveries (send the signal again to stop at once)");
+      log.info(
+        { signal },
+        "stopping: finishing in-flight deliveries (send the signal again to stop at once)",
+      );
       resolveStop({ signal });
     } else {
-      log.warn({ signal }, "second signal: stopping at once; unfinished deliveries will be redelivered");
+      log.warn(
+        { signal },
+        "second signal: stopping at once; unfinished deliveries will be redelivered",
+      );
       resolveForce({ signal });
     }
   };

@@ -30,10 +30,15 @@ export function runCommand(): Command {
   const command = new Command("run")
     .description("run the daemon: watch integrations, consume PBX events, deliver webhooks")
     .addOption(
-      new Option("--dir <path>", "integrations folder").env("HOOKSWITCH_DIR").default("./integrations.d"),
+      new Option("--dir <path>", "integrations folder")
+        .env("HOOKSWITCH_DIR")
+        .default("./integrations.d"),
     )
     .addOption(
-      new Option("--http-addr <host:port>", "address of /healthz, /readyz, /metrics and the status page")
+      new Option(
+        "--http-addr <host:port>",
+        "address of /healthz, /readyz, /metrics and the status page",
+      )
         .env("HOOKSWITCH_HTTP_ADDR")
         .default("127.0.0.1:9464"),
     )
@@ -44,7 +49,11 @@ export function runCommand(): Command {
         .env("HOOKSWITCH_LOG_FORMAT")
         .default("json"),
     )
-    .addOption(new Option("--strict", "exit 1 when any integration file is invalid").env("HOOKSWITCH_STRICT"))
+    .addOption(
+      new Option("--strict", "exit 1 when any integration file is invalid").env(
+        "HOOKSWITCH_STRICT",
+      ),
+    )
     .addOption(
       new Option("--deny-cidr <list>", "also refuse these networks (comma-separated CIDRs)").env(
         "HOOKSWITCH_DENY_CIDRS",
@@ -61,12 +70,18 @@ export function runCommand(): Command {
         .default("256"),
     )
     .addOption(
-      new Option("--grace-period <duration>", "on SIGTERM, how long in-flight deliveries may finish")
+      new Option(
+        "--grace-period <duration>",
+        "on SIGTERM, how long in-flight deliveries may finish",
+      )
         .env("HOOKSWITCH_GRACE_PERIOD")
         .default("20s"),
     )
     .addOption(
-      new Option("--ack-wait <duration>", "how soon a crashed replica's unfinished work is redelivered")
+      new Option(
+        "--ack-wait <duration>",
+        "how soon a crashed replica's unfinished work is redelivered",
+      )
         .env("HOOKSWITCH_ACK_WAIT")
         .default("30s"),
     )
@@ -103,7 +118,8 @@ export function runCommand(): Command {
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`${flag} "${text}" is not a duration like 250ms, 10s, 5m or 1h`);
+  if (ms === undefined)
+    throw new UsageError(`${flag} "${text}" is not a duration like 250ms, 10s, 5m or 1h`);
   return ms;
 }
 
@@ -126,7 +142,10 @@ function toSettings(flags: RunFlags): DaemonSettings {
     strict: flags.strict === true,
     httpAddr: flags.httpAddr,
     nats: { ...nats, jetstream: nats.jetstream },
-    egress: { deny: cidrs("--deny-cidr", flags.denyCidr), allow: cidrs("--allow-cidr", flags.allowCidr) },
+    egress: {
+      deny: cidrs("--deny-cidr", flags.denyCidr),
+      allow: cidrs("--allow-cidr", flags.allowCidr),
+    },
     maxInFlight,
     graceMs: duration("--grace-period", flags.gracePeriod),
     ackWaitMs: duration("--ack-wait", flags.ackWait),

@@ -61,6 +61,8 @@ export function parseYamlDocuments(text: string): {
   documents: ParsedDocument[];
   problems: Located[];
 } {
+  const tooDeep = flowNestingBeyondLimit(text);
+  if (tooDeep) return { documents: [], problems: [tooDeep] };
   const lineCounter = new LineCounter();
   try {
     const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
@@ -95,9 +97,14 @@ function toParsedDocument(
   };
   const locate = (path: readonly PathSegment[], onKey = false) =>
     position(offsetOf(doc, path, onKey));
-  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => yamlProblem(e, text, position));
+  // Only the first syntax error: the following ones mostly repeat it (an unclosed bracket
+  // in deeply nested input yields one per level).
+  const yamlProblems = [...doc.errors, ...doc.warnings]
+    .slice(0, 1)
+    .map((e) => yamlProblem(e, text, position));
   // A document of comments only (or a trailing `---`) holds no integration.
-  if (doc.contents === null && yamlProblems.length === 0) return undefined;
+  const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  if (empty && yamlProblems.length === 0) return undefined;
   const start = position(doc.contents?.range[0] ?? doc.range[0]);
   const base = { index, start, locate };
   if (yamlProblems.length > 0) return { ...base, data: undefined, problems: yamlProblems };
@@ -157,4 +164,43 @@ function offsetOf(doc: Document, path: readonly PathSegment[], onKey: boolean): 
   }
   if (path.length === 0 || !found?.range) return (doc.contents as Ranged | null)?.range?.[0] ?? 0;
   return found.range[0];
+}
+
+/** Deeper `[`/`{` nesting than any integration needs. */
+export const MAX_FLOW_DEPTH = 64;
+
+/**
+ * A cheap scan for flow brackets nested beyond `MAX_FLOW_DEPTH`, before the parser spends
+ * seconds on them. Quotes and comments are skipped roughly; it only needs to be right for
+ * input far from a real integration file.
+ */
+function flowNestingBeyondLimit(text: string): Located | undefined {
+  let depth = 0;
+  let quote = "";
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "\n") {
+      [line, lineStart, quote] = [line + 1, i + 1, ""];
+      // A top-level key starts afresh: a stray quote above cannot add up to a false alarm.
+      if (/[A-Za-z-]/.test(text[i + 1] ?? "")) depth = 0;
+      continue;
+    }
+    if (quote) {
+      if (ch === quote) quote = "";
+      continue;
+    }
+    if (ch === '"' || ch === "'" || (ch === "#" && /\s/.test(text[i - 1] ?? " "))) quote = ch;
+    else if (ch === "[" || ch === "{") {
+      if (++depth > MAX_FLOW_DEPTH) {
+        return {
+          line,
+          column: i - lineStart + 1,
+          message: `YAML is nested more than ${MAX_FLOW_DEPTH} levels deep; an integration needs far fewer`,
+        };
+      }
+    } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
+  }
+  return undefined;
 }

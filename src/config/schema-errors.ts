@@ -245,7 +245,9 @@ function valueAt(document: unknown, path: readonly PathSegment[]): unknown {
 }
 
 function isDurationPath(path: readonly PathSegment[]): boolean {
-  return path[0] === "webhook" && ["timeout", "initialDelay", "maxDelay"].includes(String(path.at(-1)));
+  return (
+    path[0] === "webhook" && ["timeout", "initialDelay", "maxDelay"].includes(String(path.at(-1)))
+  );
 }
 
 function isMapping(value: unknown): boolean {

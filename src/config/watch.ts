@@ -277,7 +277,10 @@ function createWatches(dir: string, poke: () => void, onError: (e: Error) => voi
     });
     watcher
       .on("all", poke)
-      .on("raw", poke)
+      // Ignored names never reach "all"; a swap of ConfigMap's `..data` still counts.
+      .on("raw", (_event, name) => {
+        if (typeof name === "string" && path.basename(name).startsWith("..")) poke();
+      })
       .on("error", (e) => onError(coerceError(e)));
     tree = { real, watcher };
     await new Promise<void>((resolve) => watcher.once("ready", resolve));

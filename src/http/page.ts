@@ -54,7 +54,9 @@ function row(view: IntegrationView): string {
     ),
     cell(
       "Status",
-      view.enabled ? `<span class="pill on">enabled</span>` : `<span class="pill off">disabled</span>`,
+      view.enabled
+        ? `<span class="pill on">enabled</span>`
+        : `<span class="pill off">disabled</span>`,
     ),
     cell("Type", escapeHtml(view.type)),
     cell("Trigger", `${escapeHtml(view.serviceType)}<br>${view.events.map(escapeHtml).join(", ")}`),

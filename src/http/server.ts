@@ -50,9 +50,21 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
     case "/metrics":
       return send(res, 200, deps.registry.contentType, await deps.registry.metrics(), head);
     case "/api/integrations":
-      return send(res, 200, "application/json", `${JSON.stringify(deps.status(), null, 2)}\n`, head);
+      return send(
+        res,
+        200,
+        "application/json",
+        `${JSON.stringify(deps.status(), null, 2)}\n`,
+        head,
+      );
     case "/":
-      return send(res, 200, "text/html; charset=utf-8", renderStatusPage(deps.status(), VERSION), head);
+      return send(
+        res,
+        200,
+        "text/html; charset=utf-8",
+        renderStatusPage(deps.status(), VERSION),
+        head,
+      );
     default:
       return send(res, 404, "text/plain; charset=utf-8", "not found\n", head);
   }

@@ -199,6 +199,18 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(serving(w.watcher.current())).toEqual({ x: `a.yaml ${url(2)}` });
   });
 
+  it("reports a missing folder and loads it once it appears", async () => {
+    const layout = later(plainLayout());
+    const dir = path.join(layout.dir, "later");
+    const w = await startWatching(dir);
+    expect(w.seen[0]?.summary).toMatchObject({ generation: 1, added: 0, invalid: 1 });
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
+    const next = await w.generation(2);
+    expect(serving(next.state)).toEqual({ x: `a.yaml ${URL_1}` });
+    expect(next.state.problems).toEqual([]);
+  });
+
   it("serialises concurrent resyncs and stops after close()", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     const w = await startWatching(layout.dir);

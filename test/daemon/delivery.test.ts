@@ -54,7 +54,11 @@ describe("hookswitch run delivers webhooks", () => {
         pathArguments: ["{serviceUuid}", "ext-{extensionNumber}"],
         auth: { type: "token", token: "${env:TEST_CRM_TOKEN}" },
         headers: { "X-Source": "myecn-{account}" },
-        fields: { ext: "extensionNumber", fullName: "name", label: { template: "{name} ({extensionNumber})" } },
+        fields: {
+          ext: "extensionNumber",
+          fullName: "name",
+          label: { template: "{name} ({extensionNumber})" },
+        },
         signing: { secret: "${env:TEST_SIGNING}" },
       },
       { trigger: { serviceType: "mycloudpbx", events: ["user.created"] } },
@@ -62,7 +66,12 @@ describe("hookswitch run delivers webhooks", () => {
     writeIntegration(
       dir.path,
       "billing",
-      { url: `${receiver.url}/billing`, method: "GET", auth: { type: "basic", username: "bill", password: "pw" }, fields: { ext: "extensionNumber", vm: "hasVoicemail" } },
+      {
+        url: `${receiver.url}/billing`,
+        method: "GET",
+        auth: { type: "basic", username: "bill", password: "pw" },
+        fields: { ext: "extensionNumber", vm: "hasVoicemail" },
+      },
       { scope: { service: SERVICE } },
     );
     daemon = await startDaemon({
@@ -83,7 +92,11 @@ describe("hookswitch run delivers webhooks", () => {
     expect(crm.headers["x-source"]).toBe("myecn-acme");
     expect(crm.headers["content-type"]).toBe("application/json");
     expect(crm.headers["user-agent"]).toMatch(/^hookswitch\/\d+\.\d+\.\d+/);
-    expect(JSON.parse(crm.body)).toEqual({ ext: "201", fullName: "Alice Example", label: "Alice Example (201)" });
+    expect(JSON.parse(crm.body)).toEqual({
+      ext: "201",
+      fullName: "Alice Example",
+      label: "Alice Example (201)",
+    });
     const id = String(crm.headers["webhook-id"]);
     const ts = String(crm.headers["webhook-timestamp"]);
     const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
@@ -94,13 +107,20 @@ describe("hookswitch run delivers webhooks", () => {
     expect(billing.method).toBe("GET");
     expect(billing.url).toBe("/billing?ext=201&vm=true");
     expect(billing.body).toBe("");
-    expect(billing.headers["authorization"]).toBe(`Basic ${Buffer.from("bill:pw").toString("base64")}`);
+    expect(billing.headers["authorization"]).toBe(
+      `Basic ${Buffer.from("bill:pw").toString("base64")}`,
+    );
     expect(billing.headers["webhook-id"]).not.toBe(id);
   });
 
   it("sends nothing for events that match no enabled integration", async () => {
     writeIntegration(dir.path, "off", { url: `${receiver.url}/off` }, { enabled: false });
-    writeIntegration(dir.path, "other-account", { url: `${receiver.url}/other` }, { scope: { account: "globex" } });
+    writeIntegration(
+      dir.path,
+      "other-account",
+      { url: `${receiver.url}/other` },
+      { scope: { account: "globex" } },
+    );
     writeIntegration(
       dir.path,
       "deleted-only",
@@ -126,12 +146,18 @@ describe("hookswitch run delivers webhooks", () => {
     const ids = new Set(receiver.requests.map((r) => r.headers["webhook-id"]));
     expect(ids.size).toBe(1);
     const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-    expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="flaky",outcome="retried"\} 2/);
-    expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="flaky",outcome="delivered"\} 1/);
+    expect(metrics).toMatch(
+      /hookswitch_deliveries_total\{integration="flaky",outcome="retried"\} 2/,
+    );
+    expect(metrics).toMatch(
+      /hookswitch_deliveries_total\{integration="flaky",outcome="delivered"\} 1/,
+    );
   });
 
   it("waits as long as Retry-After asks (capped at maxDelay)", async () => {
-    receiver.respond((_req, i) => (i === 0 ? { status: 429, headers: { "Retry-After": "2" } } : { status: 200 }));
+    receiver.respond((_req, i) =>
+      i === 0 ? { status: 429, headers: { "Retry-After": "2" } } : { status: 200 },
+    );
     writeIntegration(dir.path, "limited", {
       url: `${receiver.url}/limited`,
       retry: { maxAttempts: 3, initialDelay: "100ms", maxDelay: "5s" },
@@ -153,7 +179,12 @@ describe("hookswitch run delivers webhooks", () => {
     const listed = await waitFor(
       async () => {
         const out = await runCli(["dlq", "list", "--json"], { env });
-        const records = JSON.parse(out.stdout) as { id: number; eventId: string; lastStatus: number; reason: string }[];
+        const records = JSON.parse(out.stdout) as {
+          id: number;
+          eventId: string;
+          lastStatus: number;
+          reason: string;
+        }[];
         return records.find((r) => r.eventId === event.id);
       },
       { what: "the dead letter" },
@@ -166,8 +197,12 @@ describe("hookswitch run delivers webhooks", () => {
     const replay = await runCli(["dlq", "replay", String(listed.id)], { env });
     expect(replay.code).toBe(0);
     await waitFor(() => receiver.requests.length >= 2, { what: "the replayed delivery" });
-    expect(receiver.requests[1]!.headers["webhook-id"]).toBe(receiver.requests[0]!.headers["webhook-id"]);
-    const after = JSON.parse((await runCli(["dlq", "list", "--json"], { env })).stdout) as { id: number }[];
+    expect(receiver.requests[1]!.headers["webhook-id"]).toBe(
+      receiver.requests[0]!.headers["webhook-id"],
+    );
+    const after = JSON.parse((await runCli(["dlq", "list", "--json"], { env })).stdout) as {
+      id: number;
+    }[];
     expect(after.find((r) => r.id === listed.id)).toBeUndefined();
   });
 
@@ -176,7 +211,10 @@ describe("hookswitch run delivers webhooks", () => {
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
     const subject = "pbx.acme.mycloudpbx.x.user.created";
     await publisher.publishRaw(subject, "{ not json");
-    await publisher.publishRaw(subject, JSON.stringify({ specversion: "1.0", id: "x", type: "user.exploded" }));
+    await publisher.publishRaw(
+      subject,
+      JSON.stringify({ specversion: "1.0", id: "x", type: "user.exploded" }),
+    );
     await publisher.publishRaw(subject, "\u0000\u0001binary");
     const good = makeEvent();
     await publisher.publish(good);
@@ -200,9 +238,9 @@ describe("hookswitch run delivers webhooks", () => {
         const out = await runCli(["dlq", "list", "--json", "--integration", "metadata"], {
           env: { NATS_URL: nats.url },
         });
-        return (JSON.parse(out.stdout) as { eventId: string; lastError: string; attempts: unknown[] }[]).find(
-          (r) => r.eventId === event.id,
-        );
+        return (
+          JSON.parse(out.stdout) as { eventId: string; lastError: string; attempts: unknown[] }[]
+        ).find((r) => r.eventId === event.id);
       },
       { what: "the refused delivery in the dead-letter queue" },
     );

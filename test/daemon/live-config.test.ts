@@ -38,12 +38,15 @@ describe("hookswitch run applies configuration changes live", () => {
     await publisher.publish(event);
     await sleep(settleMs);
     return receiver.requests
-      .filter((r) => JSON.parse(r.body || "{}").eventId === event.id)
+      .filter((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId === event.id)
       .map((r) => r.url)
       .sort();
   };
   const waitGeneration = (n: number) =>
-    waitFor(async () => (await status()).generation >= n, { timeoutMs: 5_000, what: `generation ${n}` });
+    waitFor(async () => (await status()).generation >= n, {
+      timeoutMs: 5_000,
+      what: `generation ${n}`,
+    });
 
   beforeAll(async () => {
     nats = await startNatsServer();
@@ -66,7 +69,7 @@ describe("hookswitch run applies configuration changes live", () => {
 
   it("adds, enables, changes, keeps the last valid version of a broken file, and deletes", async () => {
     const dir = tempDir();
-    cleanups.push(dir.cleanup);
+    cleanups.push(() => dir.cleanup());
     const file = (name: string) => join(dir.path, `${name}.yaml`);
     writeFileSync(file("crm"), hook("crm", "crm-v1"));
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
@@ -105,7 +108,7 @@ describe("hookswitch run applies configuration changes live", () => {
 
   it("follows a Kubernetes ConfigMap volume's ..data swaps", async () => {
     const layout = configMapLayout({ "crm.yaml": hook("crm", "cm-v1") });
-    cleanups.push(layout.cleanup);
+    cleanups.push(() => layout.cleanup());
     daemon = await startDaemon({ natsUrl: nats.url, dir: layout.dir });
     expect(await deliveredPaths()).toEqual(["/cm-v1"]);
     layout.swap({ "crm.yaml": hook("crm", "cm-v2"), "tickets.yaml": hook("tickets", "tickets") });
@@ -118,23 +121,29 @@ describe("hookswitch run applies configuration changes live", () => {
 
   it("follows a git-sync checkout's symlink swaps", async () => {
     const layout = gitSyncLayout({ "crm.yaml": hook("crm", "git-v1") });
-    cleanups.push(layout.cleanup);
+    cleanups.push(() => layout.cleanup());
     daemon = await startDaemon({ natsUrl: nats.url, dir: layout.dir });
     expect(await deliveredPaths()).toEqual(["/git-v1"]);
-    layout.commit({ "crm.yaml": hook("crm", "git-v2"), "billing.yaml": hook("billing", "billing") });
+    layout.commit({
+      "crm.yaml": hook("crm", "git-v2"),
+      "billing.yaml": hook("billing", "billing"),
+    });
     await waitGeneration(2);
     expect(await deliveredPaths()).toEqual(["/billing", "/git-v2"]);
   }, 60_000);
 
   it("skips waiting retries of an integration that gets disabled", async () => {
     const dir = tempDir();
-    cleanups.push(dir.cleanup);
+    cleanups.push(() => dir.cleanup());
     const flaky = await startReceiver(() => ({ status: 503 }));
     try {
       const yaml = (enabled: boolean) =>
         integrationYaml("flaky", {
           enabled,
-          webhook: { url: `${flaky.url}/x`, retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" } },
+          webhook: {
+            url: `${flaky.url}/x`,
+            retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" },
+          },
         });
       writeFileSync(join(dir.path, "flaky.yaml"), yaml(true));
       daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
@@ -145,7 +154,9 @@ describe("hookswitch run applies configuration changes live", () => {
       await sleep(3_000);
       expect(flaky.requests).toHaveLength(1);
       const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-      expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="flaky",outcome="skipped"\} 1/);
+      expect(metrics).toMatch(
+        /hookswitch_deliveries_total\{integration="flaky",outcome="skipped"\} 1/,
+      );
     } finally {
       await flaky.close();
     }

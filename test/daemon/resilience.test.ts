@@ -51,7 +51,12 @@ describe("hookswitch run loses nothing", () => {
   });
 
   const start = async (args: string[] = []) => {
-    const d = await startDaemon({ natsUrl: nats.url, dir: dir.path, args, env: { LOG_LEVEL: "info" } });
+    const d = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      args,
+      env: { LOG_LEVEL: "info" },
+    });
     daemons.push(d);
     return d;
   };
@@ -110,14 +115,21 @@ describe("hookswitch run loses nothing", () => {
     await Promise.all([start(), start()]);
     const count = 1_000;
     await publishBacklog(nats.url, count);
-    await waitFor(() => receiver.requests.length >= count, { timeoutMs: 45_000, what: "deliveries" });
+    await waitFor(() => receiver.requests.length >= count, {
+      timeoutMs: 45_000,
+      what: "deliveries",
+    });
     await sleep(1_000);
     expect(webhookIds(receiver.requests).size).toBe(count);
     expect(receiver.requests).toHaveLength(count);
     const served = await Promise.all(
       daemons.map(async (d) => {
         const text = await (await fetch(`${d.http}/metrics`)).text();
-        return Number(/hookswitch_deliveries_total\{integration="ledger",outcome="delivered"\} (\d+)/.exec(text)?.[1] ?? 0);
+        return Number(
+          /hookswitch_deliveries_total\{integration="ledger",outcome="delivered"\} (\d+)/.exec(
+            text,
+          )?.[1] ?? 0,
+        );
       }),
     );
     expect(served.every((n) => n > 0)).toBe(true);
@@ -132,7 +144,10 @@ describe("hookswitch run loses nothing", () => {
       const started = Date.now();
       for (let i = 0; i < 10; i++) await publisher.publish(makeEvent());
       await publisher.close();
-      await waitFor(() => receiver.requests.length >= 10, { timeoutMs: 10_000, what: "fast deliveries" });
+      await waitFor(() => receiver.requests.length >= 10, {
+        timeoutMs: 10_000,
+        what: "fast deliveries",
+      });
       expect(Date.now() - started).toBeLessThan(4_000);
       expect(slow.requests.length).toBeLessThanOrEqual(2);
     } finally {

@@ -34,7 +34,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`hookswitch ${args.join(" ")} did not finish in ${options.timeoutMs ?? 20_000} ms`));
+      reject(
+        new Error(
+          `hookswitch ${args.join(" ")} did not finish in ${options.timeoutMs ?? 20_000} ms`,
+        ),
+      );
     }, options.timeoutMs ?? 20_000);
     child.on("error", reject);
     child.on("close", (code) => {
@@ -62,8 +66,10 @@ export function spawnCli(args: string[], options: CliOptions = {}): Daemon {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => resolve(code)),
+  );
   return { child, output: () => output, exited, signal: (sig) => child.kill(sig) };
 }

@@ -51,7 +51,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ...daemon,
     http,
     async stop() {
-      if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.signal("SIGTERM");
+      if (daemon.child.exitCode === null && daemon.child.signalCode === null)
+        daemon.signal("SIGTERM");
       return daemon.exited;
     },
   };
@@ -89,7 +90,10 @@ export function writeIntegration(
     apiVersion: "hookswitch/v1",
     name,
     scope: { account: "acme" },
-    trigger: { serviceType: "mycloudpbx", events: ["user.created", "user.deleted", "user.modified"] },
+    trigger: {
+      serviceType: "mycloudpbx",
+      events: ["user.created", "user.deleted", "user.modified"],
+    },
     ...top,
     webhook: { url, retry: { maxAttempts: 3, initialDelay: "100ms", maxDelay: "1s" }, ...webhook },
   };

@@ -1,0 +1,63 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverFiles, isIgnoredName } from "../../src/config/discover.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-discover-"));
+  await mkdir(join(dir, "..2026_11_28_18_00_00.1"), { recursive: true });
+  await mkdir(join(dir, "team", "deep"), { recursive: true });
+  for (const name of [
+    "b.yaml",
+    "a.yml",
+    "notes.txt",
+    ".hidden.yaml",
+    "c.yaml~",
+    "#d.yaml#",
+    "team/deep/e.yaml",
+  ]) {
+    await writeFile(join(dir, name), "x: 1\n");
+  }
+  await writeFile(join(dir, "..2026_11_28_18_00_00.1", "k.yaml"), "x: 1\n");
+  await symlink("..2026_11_28_18_00_00.1", join(dir, "..data"));
+  await symlink("..data/k.yaml", join(dir, "k.yaml"));
+  await symlink("missing.yaml", join(dir, "dangling.yaml"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("discoverFiles", () => {
+  it("lists YAML files recursively, sorted, following links and skipping hidden and backup names", async () => {
+    const { files } = await discoverFiles([dir]);
+    expect(files).toEqual(
+      ["a.yml", "b.yaml", "k.yaml", "team/deep/e.yaml"].map((f) => join(dir, f)),
+    );
+  });
+
+  it("reports a broken link and a missing path as problems", async () => {
+    const { problems } = await discoverFiles([dir, join(dir, "nope")]);
+    expect(problems.map((p) => p.message)).toEqual([
+      "broken symbolic link: its target does not exist; skipped",
+      "no such file or folder",
+    ]);
+  });
+
+  it("takes a file given directly as is", async () => {
+    const file = join(dir, "notes.txt");
+    expect((await discoverFiles([file])).files).toEqual([file]);
+  });
+
+  it.each([
+    [".swp", true],
+    ["..data", true],
+    ["x.yaml~", true],
+    ["#x.yaml#", true],
+    ["x.yaml", false],
+    ["#x.yaml", false],
+  ])("ignores %j: %s", (name, ignored) => {
+    expect(isIgnoredName(name)).toBe(ignored);
+  });
+});

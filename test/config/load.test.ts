@@ -1,0 +1,176 @@
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  applyCrossFileRules,
+  isFileValid,
+  loadFile,
+  loadIntegrations,
+} from "../../src/config/load.js";
+import { integrationYaml } from "../commands/validate-cases.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-load-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function fileWith(name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+const keep = { secrets: "keep" } as const;
+
+describe("loadFile on hostile input", () => {
+  const aliasBomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    .concat(
+      "bcdefghi"
+        .split("")
+        .map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`),
+    )
+    .join("\n");
+
+  it.each([
+    ["a 10 MB file", "huge.yaml", Buffer.alloc(10 * 1024 * 1024, "a"), /larger than 1 MiB/],
+    ["an alias bomb", "bomb.yaml", aliasBomb, /too many YAML alias references/],
+    ["deeply nested YAML", "deep.yaml", "[".repeat(200_000), /nested too deeply|YAML/],
+    [
+      "binary garbage",
+      "garbage.yaml",
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 0xff]),
+      /not a text file/,
+    ],
+    [
+      "invalid UTF-8",
+      "latin1.yaml",
+      Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0xe9]),
+      /not valid UTF-8/,
+    ],
+  ])("reports %s as one clear problem, quickly", async (_, name, content, message) => {
+    const file = await fileWith(name, content);
+    const started = Date.now();
+    const result = await loadFile(file, keep);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(result.integrations).toEqual([]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.message).toMatch(message);
+    expect(isFileValid(result)).toBe(false);
+  });
+
+  it("reports an unreadable file (skipped when running as root, who can read it)", async () => {
+    const file = await fileWith("locked.yaml", integrationYaml("locked"));
+    await chmod(file, 0o000);
+    const result = await loadFile(file, keep);
+    if (process.getuid?.() === 0) return expect(result.problems).toEqual([]);
+    expect(result.problems[0]?.message).toMatch(/cannot be read \(EACCES\)/);
+  });
+});
+
+describe("loadFile building integrations", () => {
+  it("fills in every default", async () => {
+    const file = await fileWith("defaults.yaml", integrationYaml("defaults"));
+    const [integration] = (await loadFile(file, keep)).integrations;
+    expect(integration).toMatchObject({
+      name: "defaults",
+      enabled: true,
+      type: "webhook",
+      scope: { account: "acme" },
+      source: { file, line: 1, column: 1 },
+      webhook: {
+        method: "POST",
+        format: "json",
+        pathArguments: [],
+        auth: { type: "none" },
+        headers: {},
+        fields: undefined,
+        signingSecrets: [],
+        timeoutMs: 10_000,
+        retry: { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 3_600_000 },
+        maxInFlight: 16,
+        tlsCa: undefined,
+      },
+    });
+  });
+
+  it("defaults GET to query", async () => {
+    const file = await fileWith("get.yaml", integrationYaml("get", {}, ["  method: GET"]));
+    expect((await loadFile(file, keep)).integrations[0]?.webhook.format).toBe("query");
+  });
+
+  it("resolves secrets, records their values, and trims a secret file's newline", async () => {
+    const secretFile = await fileWith("signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    const file = await fileWith(
+      "secrets.yaml",
+      integrationYaml("secrets", { 9: "  url: http://127.0.0.1:8787/${env:PATH_PART}?k=$${x}" }, [
+        '  auth: { type: token, token: "${env:TOKEN}" }',
+        '  signing: { secret: "${file:signing-secret}" }',
+      ]),
+    );
+    const env = { TOKEN: "s3cret", PATH_PART: "p" };
+    const result = await loadFile(file, { secrets: "resolve", env });
+    expect(result.problems).toEqual([]);
+    const webhook = result.integrations[0]?.webhook;
+    expect(webhook?.url).toBe("http://127.0.0.1:8787/p?k=${x}");
+    expect(webhook?.auth).toEqual({ type: "token", token: "s3cret" });
+    expect(webhook?.signingSecrets).toEqual([`whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw`]);
+    expect(result.integrations[0]?.secretValues).toEqual(
+      expect.arrayContaining(["s3cret", "p", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]),
+    );
+    const kept = await loadFile(file, keep);
+    expect(kept.integrations[0]?.webhook.auth).toEqual({ type: "token", token: "${env:TOKEN}" });
+  });
+
+  it("keeps the valid documents of a file with a bad one, but calls the file invalid", async () => {
+    const file = await fileWith(
+      "mixed.yaml",
+      `${integrationYaml("good")}---\n${integrationYaml("bad", {}, ["  method: PUT"])}`,
+    );
+    const result = await loadFile(file, keep);
+    expect(result.integrations.map((i) => i.name)).toEqual(["good"]);
+    expect(result.problems).toMatchObject([{ line: 20, integration: "bad" }]);
+    expect(isFileValid(result)).toBe(false);
+    expect(applyCrossFileRules([result]).integrations).toEqual([]);
+  });
+
+  it("reports a name used twice in one file", async () => {
+    const file = await fileWith(
+      "twice.yaml",
+      `${integrationYaml("x")}---\n${integrationYaml("x")}`,
+    );
+    const result = await loadFile(file, keep);
+    expect(result.problems).toMatchObject([
+      { line: 11, message: 'duplicate name "x": already defined at line 1 of this file' },
+    ]);
+  });
+
+  it("gives the same hash for the same content", async () => {
+    const a = await fileWith("hash-a.yaml", integrationYaml("h"));
+    const b = await fileWith("hash-b.yaml", integrationYaml("h"));
+    expect((await loadFile(a, keep)).hash).toBe((await loadFile(b, keep)).hash);
+    expect((await loadFile(a, keep)).hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("loadIntegrations", () => {
+  it("survives a symbolic link loop and keeps the first of two equal names", async () => {
+    const root = join(dir, "tree");
+    await mkdir(join(root, "sub"), { recursive: true });
+    await writeFile(join(root, "a.yaml"), integrationYaml("shared"));
+    await writeFile(join(root, "sub", "b.yaml"), integrationYaml("shared"));
+    await symlink("..", join(root, "sub", "loop"));
+    await symlink("self.yaml", join(root, "self.yaml"));
+    const result = await loadIntegrations([root], keep);
+    expect(result.integrations.map((i) => i.source.file)).toEqual([join(root, "a.yaml")]);
+    expect(result.problems.map((p) => p.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^duplicate name "shared": already defined in .*a\.yaml:1:1/),
+        expect.stringMatching(/symbolic link loop/),
+      ]),
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { parseYamlDocuments } from "../../src/config/parse.js";
+import type { PathSegment } from "../../src/config/text.js";
+
+const YAML = [
+  "# comment",
+  "apiVersion: hookswitch/v1",
+  "trigger:",
+  "  events: [user.created, user.deleted]",
+  "webhook:",
+  "  headers:",
+  "    X-A: one",
+  "  pathArguments:",
+  "    - a",
+  "    - b",
+].join("\n");
+
+describe("locate maps a path in the data to the file", () => {
+  const [doc] = parseYamlDocuments(YAML).documents;
+
+  it.each<[PathSegment[], boolean, string]>([
+    [[], false, "2:1"],
+    [["apiVersion"], false, "2:13"],
+    [["apiVersion"], true, "2:1"],
+    [["trigger", "events", 1], false, "4:26"],
+    [["webhook", "headers", "X-A"], false, "7:10"],
+    [["webhook", "headers", "X-A"], true, "7:5"],
+    [["webhook", "pathArguments", 1], false, "10:7"],
+    [["webhook", "missing"], false, "6:3"],
+    [["webhook", "pathArguments", 9], false, "9:5"],
+  ])("%j (on key: %s) is at %s", (path, onKey, expected) => {
+    const at = doc?.locate(path, onKey);
+    expect(`${at?.line}:${at?.column}`).toBe(expected);
+  });
+});
+
+describe("parseYamlDocuments", () => {
+  it("gives one document per integration and skips empty ones", () => {
+    const { documents } = parseYamlDocuments("a: 1\n---\n# nothing\n---\nb: 2\n---\n");
+    expect(documents.map((d) => [d.start.line, d.data])).toEqual([
+      [1, { a: 1 }],
+      [5, { b: 2 }],
+    ]);
+  });
+
+  it.each([
+    ["a: 1\na: 2\n", "2:1", 'duplicate key "a"'],
+    ["a: [1, 2\n", "2:1", "YAML:"],
+    ["a: !custom x\n", "1:4", "YAML:"],
+  ])("reports %j at %s", (text, position, message) => {
+    const [doc] = parseYamlDocuments(text).documents;
+    const [problem] = doc?.problems ?? [];
+    expect(`${problem?.line}:${problem?.column}`).toBe(position);
+    expect(problem?.message).toContain(message);
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
+import { checkRules } from "../../src/config/rules.js";
+
+function input(webhook: Partial<RawWebhook>, value: Partial<RawWebhook> = {}, resolved = false) {
+  const base = (w: Partial<RawWebhook>): RawIntegration => ({
+    apiVersion: "hookswitch/v1",
+    name: "r",
+    scope: { account: "acme" },
+    trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
+    webhook: { url: "https://example.com/x", ...w },
+  });
+  return { raw: base(webhook), value: base({ ...webhook, ...value }), resolved };
+}
+
+describe("checkRules", () => {
+  it.each<[string, ReturnType<typeof input>, string[]]>([
+    [
+      "a valid integration",
+      input({ pathArguments: ["{serviceUuid}"], headers: { "X-A": "{name}" } }),
+      [],
+    ],
+    [
+      "an unknown placeholder in a header",
+      input({ headers: { "X-A": "{nme}" } }),
+      ["unknown placeholder {nme} in webhook.headers.X-A (did you mean {name}?)"],
+    ],
+    [
+      "an unknown placeholder in a template",
+      input({ fields: { a: { template: "{bogus}" } } }),
+      ["unknown placeholder {bogus} in webhook.fields.a.template"],
+    ],
+    ["JSON braces, which are not placeholders", input({ headers: { "X-A": '{"a": 1}' } }), []],
+    ["a placeholder inside a secret reference", input({ headers: { "X-A": "${env:X}" } }), []],
+    ["Host in any case", input({ headers: { hOsT: "x" } }), ["header hOsT is set by hookswitch"]],
+    ["Authorization without auth", input({ headers: { Authorization: "x" } }), []],
+    [
+      "Authorization with basic auth",
+      input({ auth: { type: "basic" }, headers: { authorization: "x" } }),
+      ["header authorization is set by webhook.auth (type basic)"],
+    ],
+    [
+      "the same header twice",
+      input({ headers: { "X-A": "1", "x-a": "2" } }),
+      ["header x-a is already set as X-A"],
+    ],
+    [
+      "a resolved header value with a line break",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\nb" } }, true),
+      ["header X-A: its value contains a line break"],
+    ],
+    [
+      "an ftp URL after resolution",
+      input({ url: "${env:U}" }, { url: "ftp://x/y" }, true),
+      ["webhook.url must use http or https (got ftp)"],
+    ],
+    [
+      "credentials in the URL",
+      input({ url: "https://u:p@example.com/" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    ["an unresolved URL reference", input({ url: "${env:U}" }), []],
+    [
+      "a bad secret in a rotation list",
+      input({ signing: { secret: ["whsec_MfKQ9r8GKYqrTwjU", "nope"] } }),
+      ["webhook.signing.secret[1] must look like whsec_<base64>"],
+    ],
+    [
+      "a timeout of 0",
+      input({ timeout: "0s" }),
+      ["webhook.timeout must be more than 0 and at most 60s (got 0s)"],
+    ],
+    ["a timeout of 60s", input({ timeout: "60s" }), []],
+    [
+      "initialDelay above the default maxDelay",
+      input({ retry: { initialDelay: "2h" } }),
+      ["webhook.retry.initialDelay (2h) must not be longer than webhook.retry.maxDelay (1h)"],
+    ],
+  ])("judges %s", (_, given, expected) => {
+    const messages = checkRules(given).map((p) => p.message);
+    expect(messages).toHaveLength(expected.length);
+    expected.forEach((start, i) => expect(messages[i]).toContain(start));
+  });
+
+  it("never puts a secret value into a message", () => {
+    const secret = "whsec_!!not-base64-TOP-SECRET";
+    const messages = checkRules(input({ signing: { secret } })).map((p) => p.message);
+    expect(messages).toHaveLength(1);
+    expect(messages.join()).not.toContain("TOP-SECRET");
+  });
+});

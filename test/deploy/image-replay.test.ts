@@ -1,0 +1,140 @@
+/**
+ * The container image's recipe, checked without a container engine: the Dockerfile says
+ * what SPEC section 8 asks for, and scripts/image-replay.mjs replays it end to end
+ * (build stage, production install, the daemon with the image's environment, health
+ * check, SIGTERM).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO } from "../support/cli.js";
+
+const SCRIPT = join(REPO, "scripts/image-replay.mjs");
+const REPLAY_TIMEOUT_MS = 300_000;
+
+interface Stage {
+  name: string;
+  image: string;
+  steps: { keyword: string; value?: string | string[]; from?: string; sources?: string[] }[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  expose: string[];
+  user?: string;
+  stopsignal?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  healthcheck?: { command: string[] };
+}
+interface Plan {
+  stages: Stage[];
+  image: Stage;
+}
+
+function plan(dockerfile?: string) {
+  const args = [SCRIPT, "--plan", ...(dockerfile ? ["--dockerfile", dockerfile] : [])];
+  return spawnSync(process.execPath, args, { encoding: "utf8", timeout: 20_000 });
+}
+
+const dockerfileText = readFileSync(join(REPO, "Dockerfile"), "utf8");
+const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+  version: string;
+  bin: Record<string, string>;
+};
+const parsed = plan();
+const { stages, image } = JSON.parse(parsed.stdout) as Plan;
+const runs = (stage: Stage | undefined) =>
+  (stage?.steps ?? []).filter((s) => s.keyword === "RUN").map((s) => (s.value as string[]).at(-1));
+
+describe("the Dockerfile", () => {
+  it("is read by the replay script as many stages as it has FROM lines", () => {
+    expect(parsed.status).toBe(0);
+    expect(stages).toHaveLength(dockerfileText.match(/^FROM /gm)?.length ?? 0);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("builds every stage from one slim Node LTS image pinned by tag", () => {
+    for (const stage of stages) expect(stage.image).toBe(image.image);
+    const major = Number(/^node:(\d+)[\w.-]*-slim\b/.exec(image.image)?.[1]);
+    expect(major % 2).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(20);
+  });
+
+  it("compiles in the build stage and installs only production dependencies at run time", () => {
+    expect(runs(stages[0])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^npm ci\b/), "npm run build"]),
+    );
+    expect(runs(image)).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
+    const copies = image.steps.filter((s) => s.keyword === "COPY");
+    expect(copies).toContainEqual(expect.objectContaining({ from: stages[0]!.name }));
+    const copied = copies.flatMap((s) => s.sources ?? []);
+    expect(copied).toEqual(expect.arrayContaining(["schemas", "integrations.d"]));
+  });
+
+  it("runs hookswitch run as a non-root user with the documented environment", () => {
+    expect(image.user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    expect(image.entrypoint).toEqual(["node", `/app/${pkg.bin.hookswitch}`]);
+    expect(image.steps).toContainEqual({ keyword: "WORKDIR", value: "/app" });
+    expect(image.cmd).toEqual(["run"]);
+    expect(image.stopsignal).toBe("SIGTERM");
+    expect(image.env).toEqual({
+      NODE_ENV: "production",
+      HOOKSWITCH_DIR: "/etc/hookswitch/integrations.d",
+      HOOKSWITCH_HTTP_ADDR: `0.0.0.0:${image.expose[0]}`,
+    });
+    expect(image.expose).toEqual(["9464"]);
+  });
+
+  it("checks health with node itself on /healthz", () => {
+    const [program, flag, code] = image.healthcheck?.command ?? [];
+    expect([program, flag]).toEqual(["node", "-e"]);
+    expect(code).toContain("/healthz");
+    expect(code).toContain("HOOKSWITCH_HTTP_ADDR");
+  });
+
+  it("labels the image with the package's version", () => {
+    expect(image.labels["org.opencontainers.image.version"]).toBe(pkg.version);
+    expect(image.labels["org.opencontainers.image.title"]).toBe("hookswitch");
+  });
+});
+
+describe("the replay script", () => {
+  const temp = mkdtempSync(join(tmpdir(), "hookswitch-dockerfile-"));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+  it("refuses a Dockerfile instruction it cannot replay, rather than skipping it", () => {
+    const dockerfile = join(temp, "Dockerfile");
+    writeFileSync(dockerfile, "FROM node:24-bookworm-slim\nADD https://example.com/x /x\n");
+    const result = plan(dockerfile);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/FAIL: .*instruction ADD/);
+  });
+
+  it(
+    "builds the image's file system, runs the daemon, passes the health check and stops cleanly",
+    async () => {
+      const child = spawn(process.execPath, [SCRIPT], {
+        cwd: REPO,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill("SIGKILL"), REPLAY_TIMEOUT_MS - 10_000);
+        child.on("close", (exit) => {
+          clearTimeout(timer);
+          resolve(exit);
+        });
+      });
+      expect(output).toContain("PASS /healthz answers 200 while NATS is unreachable");
+      expect(output).toContain("PASS the HEALTHCHECK command exits 0");
+      expect(output).toContain("PASS /readyz answers 200 once NATS is reachable");
+      expect(output).toContain("PASS SIGTERM stops the daemon with exit code 0");
+      expect(output).toMatch(/^image-replay: PASS$/m);
+      expect(code).toBe(0);
+    },
+    REPLAY_TIMEOUT_MS,
+  );
+});
