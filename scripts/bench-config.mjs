@@ -52,12 +52,21 @@ try {
   }
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
-  const result = await loadIntegrations([dir], { secrets: "resolve", env: { BENCH_TOKEN: "t0ken" } });
+  const result = await loadIntegrations([dir], {
+    secrets: "resolve",
+    env: { BENCH_TOKEN: "t0ken" },
+  });
   const elapsed = performance.now() - started;
   const rssMb = process.memoryUsage().rss / 1024 / 1024;
-  console.log(`files: ${result.files.length}, integrations: ${result.integrations.length}, problems: ${result.problems.length}`);
-  console.log(`load time: ${elapsed.toFixed(0)} ms (target < ${TARGET_MS} ms, ratio ${(elapsed / TARGET_MS).toFixed(2)})`);
-  console.log(`RSS after load: ${rssMb.toFixed(0)} MB (before: ${(rssBefore / 1024 / 1024).toFixed(0)} MB; target < ${TARGET_RSS_MB} MB, ratio ${(rssMb / TARGET_RSS_MB).toFixed(2)})`);
+  console.log(
+    `files: ${result.files.length}, integrations: ${result.integrations.length}, problems: ${result.problems.length}`,
+  );
+  console.log(
+    `load time: ${elapsed.toFixed(0)} ms (target < ${TARGET_MS} ms, ratio ${(elapsed / TARGET_MS).toFixed(2)})`,
+  );
+  console.log(
+    `RSS after load: ${rssMb.toFixed(0)} MB (before: ${(rssBefore / 1024 / 1024).toFixed(0)} MB; target < ${TARGET_RSS_MB} MB, ratio ${(rssMb / TARGET_RSS_MB).toFixed(2)})`,
+  );
   if (result.problems.length > 0) console.log("first problem:", result.problems[0]);
 } finally {
   await rm(dir, { recursive: true, force: true });

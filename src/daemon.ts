@@ -5,6 +5,7 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
@@ -69,7 +70,7 @@ export interface Daemon {
 const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
-  const metrics = createMetrics();
+  const metrics = createMetrics({ isNatsConnected: () => connection?.isConnected() ?? false });
   const stats = new DeliveryStats();
   const abort = new AbortController();
   const sender: Sender = createSender({ egress: createEgressPolicy(settings.egress) });
@@ -151,11 +152,18 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
       if (stopping) return;
       connection = watchConnection(nc, log);
-      metrics.natsConnected.set(1);
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
       deadLetters = createDeadLetterStore(js, jsm);
-      await startConsumers(js, jsm);
+      // Right after NATS (re)starts, JetStream may not answer yet: retry the set-up briefly.
+      await pRetry(() => startConsumers(js, jsm), {
+        retries: 8,
+        minTimeout: 500,
+        maxTimeout: 10_000,
+        shouldRetry: () => !stopping,
+        onFailedAttempt: ({ error, retriesLeft }) =>
+          log.warn({ err: error, retriesLeft }, "JetStream set-up failed; retrying"),
+      });
       if (stopping) return;
       consuming = true;
       await refreshDeadLetterCount();

@@ -61,7 +61,7 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   let timers: NodeJS.Timeout[] = [];
 
   async function runScan(full: boolean): Promise<void> {
-    await watches.follow();
+    await watches.follow().catch((error) => onWatchError(coerceError(error)));
     const step = nextGeneration(state, await reader.scan(full), new Date());
     if (!step.changed) {
       log.debug({ full }, "integrations folder rescanned: nothing changed");
@@ -90,19 +90,21 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     repeat(FALLBACK_POLL_MS);
   }
 
+  const current = (): ConfigState => {
+    if (!state) throw new Error("the configuration is not loaded yet: call start() first");
+    return state;
+  };
+
   return {
+    current,
     async start() {
       const error = await queue.request(true);
       if (error) throw error;
       repeat(options.resyncIntervalMs ?? DEFAULT_RESYNC_MS);
-      return this.current();
+      return current();
     },
     async resync() {
       await queue.request(true);
-    },
-    current() {
-      if (!state) throw new Error("the configuration is not loaded yet: call start() first");
-      return state;
     },
     async close() {
       for (const t of timers) clearInterval(t);

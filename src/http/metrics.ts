@@ -21,7 +21,12 @@ export interface Metrics {
   natsConnected: Gauge;
 }
 
-export function createMetrics(): Metrics {
+export interface MetricsSources {
+  /** Read at scrape time. */
+  isNatsConnected: () => boolean;
+}
+
+export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hookswitch_" });
   const registers = [registry];
@@ -85,6 +90,9 @@ export function createMetrics(): Metrics {
       name: "hookswitch_nats_connected",
       help: "1 while connected to NATS",
       registers,
+      collect() {
+        this.set(sources.isNatsConnected() ? 1 : 0);
+      },
     }),
   };
 }

@@ -103,7 +103,7 @@ describe("loadFile building integrations", () => {
   });
 
   it("resolves secrets, records their values, and trims a secret file's newline", async () => {
-    const secretFile = await fileWith("signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    await fileWith("signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
     const file = await fileWith(
       "secrets.yaml",
       integrationYaml("secrets", { 9: "  url: http://127.0.0.1:8787/${env:PATH_PART}?k=$${x}" }, [
