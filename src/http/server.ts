@@ -80,9 +80,12 @@ export function parseHttpAddr(addr: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
 }
 
+/** Far above what a browser or Prometheus sends; larger headers get 431. */
+const MAX_HEADER_BYTES = 8 * 1024;
+
 export async function startHttpServer(deps: HttpDeps, addr: string): Promise<HttpServer> {
   const { host, port } = parseHttpAddr(addr);
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     route(deps, req, res).catch(() => {
       if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", false);
       else res.destroy();

@@ -1,0 +1,71 @@
+// The ceilings, each run in its own process so its CPU and memory can be read apart:
+//   node ceilings.mjs http <url> <count> <concurrency>   POSTs the webhook body, no NATS
+//   node ceilings.mjs ack <nats-url> <stream> <consumer> <count> <timeout-ms>
+//                                                        drains the backlog, only acks
+// Prints one JSON line with what it did.
+import { connect } from "@nats-io/transport-node";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Pool } from "undici";
+import { makeEvent, webhookBody } from "./events.mjs";
+
+const wallNow = () => performance.timeOrigin + performance.now();
+const [mode, ...args] = process.argv.slice(2);
+
+async function httpCeiling(url, count, concurrency) {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1 });
+  const body = webhookBody(makeEvent({}));
+  let next = 0;
+  let errors = 0;
+  const worker = async () => {
+    while (next < count) {
+      const id = `seq-${next++}`;
+      try {
+        const response = await pool.request({
+          path: target.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "x-bench-id": id },
+          body,
+        });
+        await response.body.dump();
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await pool.close();
+  return { sent: count, errors };
+}
+
+async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
+  const nc = await connect({ servers: natsUrl });
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(stream, {
+    durable_name: consumerName,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 1024,
+  });
+  const consumer = await jetstream(nc).consumers.get(stream, consumerName);
+  const messages = await consumer.consume({ max_messages: 256 });
+  const timer = setTimeout(() => void messages.close(), timeoutMs);
+  let acked = 0;
+  let first = NaN;
+  let last = NaN;
+  for await (const msg of messages) {
+    msg.ack();
+    last = wallNow();
+    if (acked++ === 0) first = last;
+    if (acked >= count) break;
+  }
+  clearTimeout(timer);
+  await nc.drain();
+  return { count: acked, first, last };
+}
+
+const result =
+  mode === "http"
+    ? await httpCeiling(args[0], Number(args[1]), Number(args[2]))
+    : await ackCeiling(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
+console.log(JSON.stringify(result));

@@ -1,0 +1,292 @@
+import { writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type Publisher,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { freePort, waitFor } from "../support/wait.js";
+
+const SERVICE = "5d7a1c2e-0b1f-4c3d-8e9f-0a1b2c3d4e5f";
+
+/** Every metric SPEC section 7 asks for, by its exposed name. */
+const HOOKSWITCH_METRICS = [
+  "hookswitch_events_received_total",
+  "hookswitch_events_invalid_total",
+  "hookswitch_deliveries_total",
+  "hookswitch_attempt_duration_seconds",
+  "hookswitch_deliveries_in_flight",
+  "hookswitch_dead_letters",
+  "hookswitch_config_generation",
+  "hookswitch_config_last_reload_successful",
+  "hookswitch_config_last_reload_success_timestamp_seconds",
+  "hookswitch_integrations",
+  "hookswitch_nats_connected",
+];
+
+const DEFAULT_PROCESS_METRICS = [
+  "hookswitch_process_cpu_seconds_total",
+  "hookswitch_process_resident_memory_bytes",
+  "hookswitch_nodejs_eventloop_lag_seconds",
+  "hookswitch_nodejs_heap_size_used_bytes",
+];
+
+/** Sends raw bytes and returns everything the server answers before it closes. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(port, "127.0.0.1");
+    let answer = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete answer in 5 s; got ${JSON.stringify(answer)}`));
+    }, 5_000);
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+    socket.on("error", () => undefined); // the server may reset after refusing
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.write(request);
+  });
+}
+
+const text = async (url: string, init?: RequestInit) => {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, body: await res.text() };
+};
+
+describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    writeIntegration(dir.path, "crm", { url: "http://127.0.0.1:9/crm" });
+    const closedPort = await freePort();
+    daemon = await startDaemon({
+      natsUrl: `nats://127.0.0.1:${closedPort}`,
+      dir: dir.path,
+      waitReady: false,
+    });
+    await waitFor(
+      () =>
+        fetch(`${daemon.http}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      { timeoutMs: 15_000, what: "/healthz" },
+    );
+  });
+  afterAll(async () => {
+    expect(await daemon.stop()).toBe(0);
+    dir.cleanup();
+  });
+
+  it("answers /healthz 200 and /readyz 503 with the reason", async () => {
+    expect((await text(`${daemon.http}/healthz`)).status).toBe(200);
+    const ready = await text(`${daemon.http}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatch(/not ready: not connected to NATS/);
+  });
+
+  it("still serves the status page and the loaded integrations", async () => {
+    const api = JSON.parse((await text(`${daemon.http}/api/integrations`)).body) as {
+      ready: boolean;
+      integrations: { name: string }[];
+    };
+    expect(api.ready).toBe(false);
+    expect(api.integrations.map((i) => i.name)).toEqual(["crm"]);
+    expect((await text(`${daemon.http}/`)).body).toContain("not ready");
+  });
+});
+
+describe("the daemon's HTTP endpoints with NATS", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let publisher: Publisher;
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon;
+  let port: number;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver((req) =>
+      req.url.startsWith("/gone") ? { status: 410, body: "gone" } : { status: 200 },
+    );
+    publisher = await connectPublisher(nats.url);
+    dir = tempDir();
+    writeIntegration(dir.path, "crm", { url: `${receiver.url}/crm?key=url-query-secret` });
+    writeIntegration(
+      dir.path,
+      "billing",
+      { url: `${receiver.url}/billing` },
+      { enabled: false, scope: { service: SERVICE } },
+    );
+    writeIntegration(dir.path, "gone", { url: `${receiver.url}/gone` });
+    writeFileSync(join(dir.path, "broken.yaml"), "apiVersion: hookswitch/v1\nname: Broken_Name\n");
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    port = Number(new URL(daemon.http).port);
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 2, { what: "two webhooks" });
+    await waitFor(
+      async () => (await text(`${daemon.http}/metrics`)).body.includes('outcome="dead-lettered"'),
+      { what: "the dead-letter to be counted" },
+    );
+  });
+  afterAll(async () => {
+    expect(await daemon.stop()).toBe(0);
+    await publisher.close();
+    await receiver.close();
+    await nats.dispose();
+    dir.cleanup();
+  });
+
+  it("answers /readyz 200 when connected and loaded", async () => {
+    const ready = await text(`${daemon.http}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.body).toBe("ready\n");
+  });
+
+  it("exposes every hookswitch metric and the default process metrics", async () => {
+    const res = await text(`${daemon.http}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    for (const name of [...HOOKSWITCH_METRICS, ...DEFAULT_PROCESS_METRICS]) {
+      expect(res.body, name).toMatch(new RegExp(`^# TYPE ${name} `, "m"));
+    }
+    const types = [...res.body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    expect(types.filter((name) => !name!.startsWith("hookswitch_"))).toEqual([]);
+  });
+
+  it("counts what happened, labelled by integration name only", async () => {
+    const { body } = await text(`${daemon.http}/metrics`);
+    expect(body).toMatch(/^hookswitch_events_received_total 1$/m);
+    expect(body).toMatch(/^hookswitch_deliveries_total\{integration="crm",outcome="delivered"\} 1$/m);
+    expect(body).toMatch(
+      /^hookswitch_deliveries_total\{integration="gone",outcome="dead-lettered"\} 1$/m,
+    );
+    expect(body).toMatch(/^hookswitch_attempt_duration_seconds_count\{integration="crm"\} 1$/m);
+    expect(body).toMatch(/^hookswitch_integrations\{state="enabled"\} 2$/m);
+    expect(body).toMatch(/^hookswitch_integrations\{state="disabled"\} 1$/m);
+    expect(body).toMatch(/^hookswitch_integrations\{state="invalid"\} 1$/m);
+    expect(body).toMatch(/^hookswitch_config_last_reload_successful 0$/m);
+    expect(body).toMatch(/^hookswitch_nats_connected 1$/m);
+
+    const labelValues = new Set(
+      [...body.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}=${m[2]}`),
+    );
+    const integrationLabels = [...labelValues].filter((l) => l.startsWith("integration="));
+    expect(integrationLabels.sort()).toEqual(["integration=crm", "integration=gone"]);
+    for (const leak of ["127.0.0.1", String(receiver.port), "url-query-secret", "/crm", "http://"]) {
+      expect(body.includes(leak) ? leak : "", "no URL or receiver address").toBe("");
+    }
+  });
+
+  it("serves /api/integrations as JSON with every field of the status page", async () => {
+    const res = await text(`${daemon.http}/api/integrations`);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const api = JSON.parse(res.body) as Record<string, unknown> & {
+      integrations: Record<string, unknown>[];
+      invalidFiles: { file: string; problems: Record<string, unknown>[] }[];
+    };
+    expect(api).toMatchObject({ ready: true, lastReloadSuccessful: false, deadLetters: 1 });
+    expect(api.generation).toBeGreaterThanOrEqual(1);
+    expect(api.integrations.map((i) => i.name)).toEqual(["billing", "crm", "gone"]);
+    const [billing, crm, gone] = api.integrations;
+    expect(billing).toMatchObject({
+      type: "webhook",
+      serviceType: "mycloudpbx",
+      events: ["user.created", "user.deleted", "user.modified"],
+      scope: { service: SERVICE },
+      enabled: false,
+      lastDelivery: null,
+      counts: { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 },
+    });
+    expect(String(billing!.file)).toMatch(/billing\.yaml$/);
+    expect(crm).toMatchObject({
+      scope: { account: "acme" },
+      enabled: true,
+      lastDelivery: { outcome: "delivered", status: 200 },
+      counts: { delivered: 1, retried: 0, "dead-lettered": 0, skipped: 0 },
+    });
+    expect(Date.parse(String((crm!.lastDelivery as { at: string }).at))).not.toBeNaN();
+    expect(gone).toMatchObject({ lastDelivery: { outcome: "dead-lettered", status: 410 } });
+    expect(api.invalidFiles).toHaveLength(1);
+    expect(api.invalidFiles[0]!.file).toMatch(/broken\.yaml$/);
+    expect(api.invalidFiles[0]!.problems[0]).toMatchObject({
+      file: expect.stringMatching(/broken\.yaml$/) as unknown,
+      line: expect.any(Number) as unknown,
+      column: expect.any(Number) as unknown,
+      message: expect.any(String) as unknown,
+    });
+  });
+
+  it("serves the status page as HTML", async () => {
+    const res = await text(`${daemon.http}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.body).toMatch(/^<!doctype html>/);
+    for (const name of ["crm", "billing", "gone", "broken.yaml"]) expect(res.body).toContain(name);
+  });
+
+  it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])("refuses %s with 405 and Allow", async (method) => {
+    const res = await text(`${daemon.http}/`, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("answers HEAD with headers and no body", async () => {
+    const answer = await rawRequest(
+      port,
+      "HEAD /api/integrations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    const [head, body] = answer.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(Number(/content-length: (\d+)/i.exec(head!)?.[1])).toBeGreaterThan(0);
+    expect(body).toBe("");
+  });
+
+  it.each(["/nope", "/metrics/extra", "/api", "/../etc/passwd"])("answers 404 for %s", async (path) => {
+    const answer = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+  });
+
+  it("refuses an oversized request header with 431", async () => {
+    const big = "a".repeat(64 * 1024);
+    const answer = await rawRequest(
+      port,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${big}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect((await text(`${daemon.http}/healthz`)).status).toBe(200);
+  });
+
+  it("is not ready while NATS is down and ready again once it is back", async () => {
+    await nats.stop();
+    const down = await waitFor(
+      async () => {
+        const res = await text(`${daemon.http}/readyz`);
+        return res.status === 503 ? res : undefined;
+      },
+      { timeoutMs: 10_000, what: "/readyz 503" },
+    );
+    expect(down.body).toMatch(/not connected to NATS/);
+    expect((await text(`${daemon.http}/healthz`)).status).toBe(200);
+    expect((await text(`${daemon.http}/metrics`)).body).toMatch(/^hookswitch_nats_connected 0$/m);
+
+    await nats.start();
+    await waitFor(async () => (await text(`${daemon.http}/readyz`)).status === 200, {
+      timeoutMs: 15_000,
+      what: "/readyz 200 after NATS is back",
+    });
+    expect((await text(`${daemon.http}/metrics`)).body).toMatch(/^hookswitch_nats_connected 1$/m);
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The status page in a real headless Chromium. Screenshots go to reports/ on every run and to
+ * docs/status-page.png only with UPDATE_SCREENSHOT=1, so a test run never dirties the tree.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO } from "../support/cli.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type Publisher,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { waitFor } from "../support/wait.js";
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const SERVICE = "3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11";
+const XSS = `<script>window.pwned=1</script><img src=x onerror="window.pwned=1">`;
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+if (!HAS_CHROMIUM) {
+  console.warn(`status page browser tests skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_BIN)`);
+}
+
+function launchBrowser(): Promise<Browser> {
+  // Playwright gives every launch a fresh temporary profile (user data dir).
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(join(REPO, "reports"), { recursive: true });
+  const png = await page.screenshot({ fullPage: true });
+  writeFileSync(join(REPO, "reports", name), png);
+  if (process.env.UPDATE_SCREENSHOT === "1") writeFileSync(join(REPO, "docs", name), png);
+}
+
+interface ApiView {
+  invalidFiles: { file: string; problems: { file: string; line: number; column: number }[] }[];
+}
+
+describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let publisher: Publisher;
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver((req) =>
+      req.url.startsWith("/tickets") ? { status: 422, body: "unknown queue" } : undefined,
+    );
+    publisher = await connectPublisher(nats.url);
+    dir = tempDir();
+    writeIntegration(
+      dir.path,
+      "crm-wellness-check",
+      { url: `${receiver.url}/crm` },
+      {
+        description: "Callback request in the CRM for every new extension",
+        trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
+      },
+    );
+    writeIntegration(
+      dir.path,
+      "billing-sync",
+      { url: `${receiver.url}/billing` },
+      { enabled: false, scope: { service: SERVICE } },
+    );
+    writeIntegration(dir.path, "ticketing", { url: `${receiver.url}/tickets` }, { description: XSS });
+    writeFileSync(
+      join(dir.path, "broken.yaml"),
+      "apiVersion: hookswitch/v1\nname: broken\nscope: { account: acme }\ncolour: blue\n",
+    );
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 2, { what: "two webhooks" });
+    await waitFor(
+      async () => {
+        const api = (await (await fetch(`${daemon.http}/api/integrations`)).json()) as {
+          deadLetters: number | null;
+        };
+        return api.deadLetters === 1;
+      },
+      { what: "the dead letter on the status view" },
+    );
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${daemon.http}/`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    expect(await daemon.stop()).toBe(0);
+    await publisher.close();
+    await receiver.close();
+    await nats.dispose();
+    dir.cleanup();
+  });
+
+  it("shows every integration with its state, trigger, scope, source and deliveries", async () => {
+    const text = await page.locator("body").innerText();
+    for (const name of ["crm-wellness-check", "billing-sync", "ticketing"]) {
+      expect(text).toContain(name);
+    }
+    const row = (name: string) => page.locator("tr", { hasText: name }).innerText();
+    const crm = await row("crm-wellness-check");
+    expect(crm).toContain("Enabled");
+    expect(crm).toContain("user.created");
+    expect(crm).toContain("mycloudpbx");
+    expect(crm).toContain("account acme");
+    expect(crm).toContain("crm-wellness-check.yaml");
+    expect(crm).toMatch(/Delivered\s+HTTP 200/);
+    expect(crm).toMatch(/1 delivered/);
+    const billing = await row("billing-sync");
+    expect(billing).toContain("Disabled");
+    expect(billing).toContain(`service ${SERVICE}`);
+    expect(billing).toContain("No deliveries yet");
+    const ticketing = await row("ticketing");
+    expect(ticketing).toMatch(/Dead-lettered\s+HTTP 422/);
+    expect(ticketing).toMatch(/1 dead-lettered/);
+    expect(text).toMatch(/Dead letters\s*1/i);
+  });
+
+  it("lists the invalid file with file:line:col and its message", async () => {
+    const api = (await (await fetch(`${daemon.http}/api/integrations`)).json()) as ApiView;
+    const problem = api.invalidFiles[0]!.problems[0]!;
+    const text = await page.locator("body").innerText();
+    expect(text).toContain(`${problem.file}:${problem.line}:${problem.column}`);
+    expect(text).toMatch(/colour/);
+  });
+
+  it("shows injected markup as text and never runs it", async () => {
+    await page.waitForTimeout(200); // time for an <img onerror> to fire, were there one
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBe(
+      undefined,
+    );
+    expect(await page.locator("script").count()).toBe(0);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(await page.locator("tr", { hasText: "ticketing" }).innerText()).toContain(XSS);
+  });
+
+  it("fits a phone screen without horizontal scrolling", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${daemon.http}/`);
+    const { scrollWidth, innerWidth } = await phone.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    expect(await phone.locator("body").innerText()).toContain("billing-sync");
+    mkdirSync(join(REPO, "reports"), { recursive: true });
+    writeFileSync(
+      join(REPO, "reports", "status-page-phone.png"),
+      await phone.screenshot({ fullPage: true }),
+    );
+    await phone.close();
+  });
+
+  it("renders at desktop width without horizontal scrolling", async () => {
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    mkdirSync(join(REPO, "reports"), { recursive: true });
+    writeFileSync(
+      join(REPO, "reports", "status-page-test.png"),
+      await page.screenshot({ fullPage: true }),
+    );
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM || process.env.UPDATE_SCREENSHOT !== "1")(
+  "the status page screenshot for the docs",
+  () => {
+    it("is taken from a realistic set of integrations", async () => {
+      const nats = await startNatsServer();
+      const receiver = await startReceiver((req) =>
+        req.url.startsWith("/tickets") ? { status: 410, body: "gone" } : undefined,
+      );
+      const publisher = await connectPublisher(nats.url);
+      const dir = tempDir();
+      let daemon: RunningDaemon | undefined;
+      let browser: Browser | undefined;
+      try {
+        writeDocsIntegrations(dir.path, receiver.url);
+        daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+        await publisher.publish(makeEvent({ serviceUuid: SERVICE }));
+        await publisher.publish(makeEvent({ type: "user.modified", serviceUuid: SERVICE }));
+        await waitFor(() => receiver.requests.length >= 4, { what: "the webhooks" });
+        const http = daemon.http;
+        await waitFor(
+          async () =>
+            ((await (await fetch(`${http}/api/integrations`)).json()) as { deadLetters: number })
+              .deadLetters >= 1,
+          { what: "the dead letter" },
+        );
+        browser = await launchBrowser();
+        const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+        await page.goto(`${http}/`);
+        await screenshot(page, "status-page.png");
+      } finally {
+        await browser?.close();
+        await daemon?.stop();
+        await publisher.close();
+        await receiver.close();
+        await nats.dispose();
+        dir.cleanup();
+      }
+    });
+  },
+);
+
+function writeDocsIntegrations(dir: string, url: string): void {
+  writeIntegration(
+    dir,
+    "crm-wellness-check",
+    { url: `${url}/crm` },
+    {
+      description: "Callback request in the CRM for every new extension",
+      trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
+    },
+  );
+  writeIntegration(
+    dir,
+    "billing-sync",
+    { url: `${url}/billing` },
+    { description: "Keeps billing seats in step", scope: { service: SERVICE } },
+  );
+  writeIntegration(
+    dir,
+    "helpdesk-tickets",
+    { url: `${url}/tickets` },
+    { description: "Opens a ticket when a user is removed" },
+  );
+  writeIntegration(
+    dir,
+    "directory-export",
+    { url: `${url}/directory` },
+    { enabled: false, description: "Paused during the directory migration" },
+  );
+  writeFileSync(
+    join(dir, "wallboard.yaml"),
+    "apiVersion: hookswitch/v1\nname: wallboard\nscope: { account: acme }\ntrigger:\n  serviceType: mycloudpbx\n  events: [user.created]\nwebhook:\n  url: https://wallboard.example.com/hooks\n  methd: POST\n",
+  );
+}
