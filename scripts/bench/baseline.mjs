@@ -9,7 +9,9 @@ import { webhookBody } from "./events.mjs";
 const [natsUrl, stream, name, url, deliver] = process.argv.slice(2);
 const nc = await connect({ servers: natsUrl });
 const policy = deliver === "new" ? DeliverPolicy.New : DeliverPolicy.All;
-await (await jetstreamManager(nc)).consumers.add(stream, {
+await (
+  await jetstreamManager(nc)
+).consumers.add(stream, {
   durable_name: name,
   ack_policy: AckPolicy.Explicit,
   deliver_policy: policy,

@@ -2,6 +2,7 @@
  * The status page: the portal's "Integrations" screen, read-only, as one server-rendered
  * HTML document with inline CSS (no scripts, no external assets). Every value is escaped.
  */
+import type { LastDelivery } from "../delivery/stats.js";
 import type { IntegrationView, StatusView } from "./status.js";
 
 const ESCAPES: Record<string, string> = {
@@ -17,95 +18,146 @@ export function escapeHtml(value: unknown): string {
 }
 
 const STYLE = `
-:root{color-scheme:light dark;--ok:#1a7f37;--off:#6e7781;--bad:#cf222e;--line:#d0d7de}
-body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1rem;max-width:72rem;margin-inline:auto}
-h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
-.summary{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin-bottom:1rem}
-.summary b{font-variant-numeric:tabular-nums}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-weight:600;font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
-.pill{display:inline-block;border-radius:1rem;padding:0 .6rem;font-size:.8rem;color:#fff}
-.on{background:var(--ok)}.off{background:var(--off)}.bad{color:var(--bad)}
-.muted{color:var(--off)}code{font-size:.85em;word-break:break-all}
-ul.problems{margin:.25rem 0;padding-left:1.2rem}
-@media (max-width:700px){thead{display:none}tr{display:block;border:1px solid var(--line);border-radius:.5rem;margin:.6rem 0;padding:.3rem}
-td{display:flex;gap:.6rem;border:0;padding:.2rem .4rem}td::before{content:attr(data-label);font-weight:600;min-width:7.5rem}}
+:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1f2328;--muted:#656d76;--line:#d8dee4;
+--ok:#1a7f37;--ok-bg:#dafbe1;--off:#57606a;--off-bg:#eaeef2;--bad:#cf222e;--bad-bg:#ffebe9;--accent:#0969da}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#161b22;--text:#e6edf3;--muted:#8d96a0;
+--line:#30363d;--ok:#3fb950;--ok-bg:#12261e;--off:#8d96a0;--off-bg:#21262d;--bad:#f85149;--bad-bg:#2d1214;--accent:#4493f8}}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:var(--bg);color:var(--text)}
+header{background:var(--card);border-bottom:1px solid var(--line)}
+.wrap{max-width:80rem;margin:0 auto;padding:1rem 1.25rem}
+header .wrap{display:flex;flex-wrap:wrap;align-items:baseline;gap:.25rem 1rem}
+h1{font-size:1.35rem;margin:0}h2{font-size:1.05rem;margin:1.5rem 0 .6rem}
+.sub{color:var(--muted)}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(8.5rem,1fr));gap:.75rem;margin:1rem 0}
+.card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.6rem .8rem}
+.card .k{display:block;color:var(--muted);font-size:.78rem;text-transform:uppercase;letter-spacing:.04em}
+.card .v{display:block;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
+.card.alert{border-color:var(--bad);background:var(--bad-bg)}.card.alert .v{color:var(--bad)}
+.panel{background:var(--card);border:1px solid var(--line);border-radius:.5rem;overflow:hidden}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.6rem .75rem;border-bottom:1px solid var(--line);vertical-align:top}
+tbody tr:last-child td{border-bottom:0}
+th{font-weight:600;font-size:.75rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;background:var(--bg)}
+.name{font-weight:600}.desc{color:var(--muted);font-size:.85rem;overflow-wrap:anywhere}
+.pill{display:inline-block;border-radius:1rem;padding:.05rem .6rem;font-size:.78rem;font-weight:600;white-space:nowrap}
+.on{color:var(--ok);background:var(--ok-bg)}.off{color:var(--off);background:var(--off-bg)}
+.fail{color:var(--bad);background:var(--bad-bg)}
+.chip{display:inline-block;border:1px solid var(--line);border-radius:.3rem;padding:0 .35rem;margin:.1rem .2rem 0 0;font-size:.8rem}
+.muted{color:var(--muted)}.bad{color:var(--bad)}
+code{font:.82rem/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+.counts{font-variant-numeric:tabular-nums;white-space:nowrap}time{white-space:nowrap;font-size:.85rem}
+.invalid{border-color:var(--bad)}.invalid li{margin:.35rem 0}
+.invalid ul{margin:0;padding:.6rem 1rem .6rem 2rem}
+footer{color:var(--muted);font-size:.85rem}
+@media (max-width:760px){thead{display:none}table,tbody,tr,td{display:block}
+tr{border-bottom:1px solid var(--line);padding:.4rem 0}tbody tr:last-child{border-bottom:0}
+td{display:grid;grid-template-columns:7rem minmax(0,1fr);gap:.6rem;border:0;padding:.25rem .75rem}
+td::before{content:attr(data-label);font-weight:600;color:var(--muted);font-size:.8rem}
+.counts{white-space:normal}}
 `;
+
+const OUTCOME_LABELS: Record<LastDelivery["outcome"], string> = {
+  delivered: "Delivered",
+  retried: "Retrying",
+  "dead-lettered": "Dead-lettered",
+  skipped: "Skipped",
+};
 
 function scopeText(scope: IntegrationView["scope"]): string {
   return "account" in scope ? `account ${scope.account}` : `service ${scope.service}`;
 }
 
-function lastDeliveryText(view: IntegrationView): string {
+/** "2026-11-28T17:00:00.123Z" → "2026-11-28 17:00:00 UTC": shorter, and wraps cleanly. */
+function readableTime(iso: string): string {
+  return iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
+}
+
+function lastDeliveryHtml(view: IntegrationView): string {
   const last = view.lastDelivery;
-  if (!last) return `<span class="muted">none yet</span>`;
+  if (!last) return `<span class="muted">No deliveries yet</span>`;
   const detail = last.status !== null ? `HTTP ${last.status}` : (last.error ?? "");
-  const cls = last.outcome === "dead-lettered" ? ` class="bad"` : "";
-  return `<span${cls}>${escapeHtml(last.outcome)}</span> ${escapeHtml(detail)}<br><span class="muted">${escapeHtml(last.at)}</span>`;
+  const cls = last.outcome === "delivered" ? "on" : last.outcome === "skipped" ? "off" : "fail";
+  return `<span class="pill ${cls}">${escapeHtml(OUTCOME_LABELS[last.outcome])}</span> ${escapeHtml(detail)}<br><time class="muted" datetime="${escapeHtml(last.at)}">${escapeHtml(readableTime(last.at))}</time>`;
+}
+
+function countsHtml(view: IntegrationView): string {
+  const c = view.counts;
+  const dead = c["dead-lettered"];
+  const deadText = `${dead} dead-lettered`;
+  return `<span class="counts">${c.delivered} delivered · ${c.retried} retried<br>${dead ? `<span class="bad">${deadText}</span>` : deadText} · ${c.skipped} skipped</span>`;
 }
 
 function row(view: IntegrationView): string {
-  const c = view.counts;
-  const cell = (label: string, html: string) => `<td data-label="${label}">${html}</td>`;
+  // One child per cell: the phone layout puts the label and the value side by side.
+  const cell = (label: string, html: string) => `<td data-label="${label}"><div>${html}</div></td>`;
+  const description = view.description
+    ? `<div class="desc">${escapeHtml(view.description)}</div>`
+    : "";
+  const events = view.events.map((e) => `<span class="chip">${escapeHtml(e)}</span>`).join("");
   return `<tr>${[
-    cell(
-      "Name",
-      `<b>${escapeHtml(view.name)}</b>${view.description ? `<br><span class="muted">${escapeHtml(view.description)}</span>` : ""}`,
-    ),
+    cell("Name", `<div class="name">${escapeHtml(view.name)}</div>${description}`),
     cell(
       "Status",
       view.enabled
-        ? `<span class="pill on">enabled</span>`
-        : `<span class="pill off">disabled</span>`,
+        ? `<span class="pill on">Enabled</span>`
+        : `<span class="pill off">Disabled</span>`,
     ),
     cell("Type", escapeHtml(view.type)),
-    cell("Trigger", `${escapeHtml(view.serviceType)}<br>${view.events.map(escapeHtml).join(", ")}`),
+    cell("Trigger", `<div>${escapeHtml(view.serviceType)}</div>${events}`),
     cell("Scope", escapeHtml(scopeText(view.scope))),
     cell("Source", `<code>${escapeHtml(view.file)}</code>`),
-    cell("Last delivery", lastDeliveryText(view)),
-    cell(
-      "Counts",
-      `${c.delivered} delivered · ${c.retried} retried · ${c["dead-lettered"]} dead · ${c.skipped} skipped`,
-    ),
+    cell("Last delivery", lastDeliveryHtml(view)),
+    cell("Counts", countsHtml(view)),
   ].join("")}</tr>`;
 }
 
 function invalidSection(status: StatusView): string {
   if (status.invalidFiles.length === 0) return "";
-  const items = status.invalidFiles
+  const problems = status.invalidFiles
+    .flatMap((f) => f.problems)
     .map(
-      (f) =>
-        `<li><code>${escapeHtml(f.file)}</code><ul class="problems">${f.problems
-          .map(
-            (p) =>
-              `<li class="bad"><code>${escapeHtml(`${p.file}:${p.line}:${p.column}`)}</code> ${escapeHtml(p.message)}</li>`,
-          )
-          .join("")}</ul></li>`,
+      (p) =>
+        `<li><code class="bad">${escapeHtml(`${p.file}:${p.line}:${p.column}`)}</code> ${escapeHtml(p.message)}</li>`,
     )
     .join("");
-  return `<h2 class="bad">Invalid files (${status.invalidFiles.length})</h2><p class="muted">Their last valid version, if any, keeps running until they are fixed.</p><ul>${items}</ul>`;
+  return `<h2 class="bad">Invalid files (${status.invalidFiles.length})</h2>
+<p class="muted">Left out until fixed; an integration's last valid version keeps running meanwhile.</p>
+<div class="panel invalid"><ul>${problems}</ul></div>`;
+}
+
+function card(label: string, value: string | number, alert = false): string {
+  return `<div class="card${alert ? " alert" : ""}"><span class="k">${label}</span><span class="v">${escapeHtml(value)}</span></div>`;
+}
+
+function cards(status: StatusView): string {
+  const enabled = status.integrations.filter((i) => i.enabled).length;
+  const dead = status.deadLetters;
+  return `<div class="cards">${[
+    card("Integrations", status.integrations.length),
+    card("Enabled", enabled),
+    card("Disabled", status.integrations.length - enabled),
+    card("Invalid files", status.invalidFiles.length, status.invalidFiles.length > 0),
+    card("Dead letters", dead ?? "unknown", dead !== null && dead > 0),
+    card("Config generation", status.generation),
+    card("Readiness", status.ready ? "Ready" : "Not ready", !status.ready),
+  ].join("")}</div>`;
 }
 
 export function renderStatusPage(status: StatusView, version: string): string {
-  const enabled = status.integrations.filter((i) => i.enabled).length;
   const rows = status.integrations.map(row).join("");
+  const empty = `<tr><td colspan="8" class="muted">No integrations loaded.</td></tr>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>hookswitch — Integrations</title><style>${STYLE}</style></head>
+<title>Integrations · hookswitch</title><style>${STYLE}</style></head>
 <body>
-<h1>Integrations</h1>
-<div class="summary">
-<span><b>${status.integrations.length}</b> integrations</span>
-<span><b>${enabled}</b> enabled</span>
-<span><b>${status.integrations.length - enabled}</b> disabled</span>
-<span${status.invalidFiles.length ? ' class="bad"' : ""}><b>${status.invalidFiles.length}</b> invalid files</span>
-<span>dead letters: <b>${status.deadLetters ?? "unknown"}</b></span>
-<span>config generation <b>${status.generation}</b></span>
-<span>${status.ready ? "ready" : '<span class="bad">not ready</span>'}</span>
-</div>
-<table><thead><tr><th>Name</th><th>Status</th><th>Type</th><th>Trigger</th><th>Scope</th><th>Source</th><th>Last delivery</th><th>Counts</th></tr></thead>
-<tbody>${rows || `<tr><td colspan="8" class="muted">No integrations loaded.</td></tr>`}</tbody></table>
+<header><div class="wrap"><h1>Integrations</h1><span class="sub">hookswitch ${escapeHtml(version)} · read-only: integrations change through git</span></div></header>
+<main class="wrap">
+${cards(status)}
+<div class="panel"><table><thead><tr><th>Name</th><th>Status</th><th>Type</th><th>Trigger</th><th>Scope</th><th>Source</th><th>Last delivery</th><th>Counts</th></tr></thead>
+<tbody>${rows || empty}</tbody></table></div>
 ${invalidSection(status)}
-<p class="muted">hookswitch ${escapeHtml(version)} · read-only: integrations change through git.</p>
+<footer><p>Counts are this replica's since it started; <code>/metrics</code> has the fleet-wide view.</p></footer>
+</main>
 </body></html>`;
 }

@@ -21,8 +21,20 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, head: boolean) {
+/** The page runs no script and loads nothing: a browser should refuse anything else. */
+const PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  head: boolean,
+  extra: Record<string, string> = {},
+) {
   res.writeHead(status, {
+    ...extra,
     "Content-Type": type,
     "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",
@@ -64,6 +76,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         "text/html; charset=utf-8",
         renderStatusPage(deps.status(), VERSION),
         head,
+        { "Content-Security-Policy": PAGE_POLICY },
       );
     default:
       return send(res, 404, "text/plain; charset=utf-8", "not found\n", head);

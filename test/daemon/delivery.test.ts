@@ -154,6 +154,19 @@ describe("hookswitch run delivers webhooks", () => {
     );
   });
 
+  it("sends a webhook slower than the ack wait only once", async () => {
+    // The harness runs the daemon with --ack-wait 3s; this receiver answers after 5 s.
+    receiver.respond(() => ({ status: 200, delayMs: 5_000 }));
+    writeIntegration(dir.path, "slow-ok", { url: `${receiver.url}/slow`, timeout: "10s" });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 1, { what: "the first attempt" });
+    await sleep(8_000);
+    expect(receiver.requests).toHaveLength(1);
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="slow-ok",outcome="delivered"\} 1/);
+  }, 30_000);
+
   it("waits as long as Retry-After asks (capped at maxDelay)", async () => {
     receiver.respond((_req, i) =>
       i === 0 ? { status: 429, headers: { "Retry-After": "2" } } : { status: 200 },

@@ -104,7 +104,7 @@ describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
     };
     expect(api.ready).toBe(false);
     expect(api.integrations.map((i) => i.name)).toEqual(["crm"]);
-    expect((await text(`${daemon.http}/`)).body).toContain("not ready");
+    expect((await text(`${daemon.http}/`)).body).toContain("Not ready");
   });
 });
 
@@ -169,7 +169,9 @@ describe("the daemon's HTTP endpoints with NATS", () => {
   it("counts what happened, labelled by integration name only", async () => {
     const { body } = await text(`${daemon.http}/metrics`);
     expect(body).toMatch(/^hookswitch_events_received_total 1$/m);
-    expect(body).toMatch(/^hookswitch_deliveries_total\{integration="crm",outcome="delivered"\} 1$/m);
+    expect(body).toMatch(
+      /^hookswitch_deliveries_total\{integration="crm",outcome="delivered"\} 1$/m,
+    );
     expect(body).toMatch(
       /^hookswitch_deliveries_total\{integration="gone",outcome="dead-lettered"\} 1$/m,
     );
@@ -185,7 +187,13 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     );
     const integrationLabels = [...labelValues].filter((l) => l.startsWith("integration="));
     expect(integrationLabels.sort()).toEqual(["integration=crm", "integration=gone"]);
-    for (const leak of ["127.0.0.1", String(receiver.port), "url-query-secret", "/crm", "http://"]) {
+    for (const leak of [
+      "127.0.0.1",
+      String(receiver.port),
+      "url-query-secret",
+      "/crm",
+      "http://",
+    ]) {
       expect(body.includes(leak) ? leak : "", "no URL or receiver address").toBe("");
     }
   });
@@ -237,11 +245,14 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     for (const name of ["crm", "billing", "gone", "broken.yaml"]) expect(res.body).toContain(name);
   });
 
-  it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])("refuses %s with 405 and Allow", async (method) => {
-    const res = await text(`${daemon.http}/`, { method });
-    expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("GET, HEAD");
-  });
+  it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])(
+    "refuses %s with 405 and Allow",
+    async (method) => {
+      const res = await text(`${daemon.http}/`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("GET, HEAD");
+    },
+  );
 
   it("answers HEAD with headers and no body", async () => {
     const answer = await rawRequest(
@@ -254,10 +265,16 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     expect(body).toBe("");
   });
 
-  it.each(["/nope", "/metrics/extra", "/api", "/../etc/passwd"])("answers 404 for %s", async (path) => {
-    const answer = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
-  });
+  it.each(["/nope", "/metrics/extra", "/api", "/../etc/passwd"])(
+    "answers 404 for %s",
+    async (path) => {
+      const answer = await rawRequest(
+        port,
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    },
+  );
 
   it("refuses an oversized request header with 431", async () => {
     const big = "a".repeat(64 * 1024);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO } from "../support/cli.js";
+import { REPO, spawnCli, type Daemon } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
@@ -18,7 +18,7 @@ import {
   type Publisher,
   type RunningDaemon,
 } from "../support/daemon.js";
-import { waitFor } from "../support/wait.js";
+import { freePort, waitFor } from "../support/wait.js";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -86,7 +86,12 @@ describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
       { url: `${receiver.url}/billing` },
       { enabled: false, scope: { service: SERVICE } },
     );
-    writeIntegration(dir.path, "ticketing", { url: `${receiver.url}/tickets` }, { description: XSS });
+    writeIntegration(
+      dir.path,
+      "ticketing",
+      { url: `${receiver.url}/tickets` },
+      { description: XSS },
+    );
     writeFileSync(
       join(dir.path, "broken.yaml"),
       "apiVersion: hookswitch/v1\nname: broken\nscope: { account: acme }\ncolour: blue\n",
@@ -198,16 +203,42 @@ describe.skipIf(!HAS_CHROMIUM || process.env.UPDATE_SCREENSHOT !== "1")(
         req.url.startsWith("/tickets") ? { status: 410, body: "gone" } : undefined,
       );
       const publisher = await connectPublisher(nats.url);
-      const dir = tempDir();
-      let daemon: RunningDaemon | undefined;
+      const home = tempDir();
+      let daemon: Daemon | undefined;
       let browser: Browser | undefined;
       try {
-        writeDocsIntegrations(dir.path, receiver.url);
-        daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+        // Run from the temp folder with a relative --dir, so the page shows the paths an
+        // operator would see (integrations.d/…), not this machine's temp folders.
+        mkdirSync(join(home.path, "integrations.d"));
+        writeDocsIntegrations(join(home.path, "integrations.d"), receiver.url);
+        const port = await freePort();
+        const http = `http://127.0.0.1:${port}`;
+        daemon = spawnCli(
+          [
+            "run",
+            "--dir",
+            "integrations.d",
+            "--nats",
+            nats.url,
+            "--http-addr",
+            `127.0.0.1:${port}`,
+          ],
+          { cwd: home.path },
+        );
+        await waitFor(
+          () =>
+            fetch(`${http}/readyz`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          {
+            timeoutMs: 20_000,
+            what: "daemon readiness",
+          },
+        );
         await publisher.publish(makeEvent({ serviceUuid: SERVICE }));
-        await publisher.publish(makeEvent({ type: "user.modified", serviceUuid: SERVICE }));
+        await publisher.publish(makeEvent({ type: "user.deleted", serviceUuid: SERVICE }));
         await waitFor(() => receiver.requests.length >= 4, { what: "the webhooks" });
-        const http = daemon.http;
         await waitFor(
           async () =>
             ((await (await fetch(`${http}/api/integrations`)).json()) as { deadLetters: number })
@@ -220,11 +251,12 @@ describe.skipIf(!HAS_CHROMIUM || process.env.UPDATE_SCREENSHOT !== "1")(
         await screenshot(page, "status-page.png");
       } finally {
         await browser?.close();
-        await daemon?.stop();
+        daemon?.signal("SIGTERM");
+        await daemon?.exited;
         await publisher.close();
         await receiver.close();
         await nats.dispose();
-        dir.cleanup();
+        home.cleanup();
       }
     });
   },
@@ -250,7 +282,10 @@ function writeDocsIntegrations(dir: string, url: string): void {
     dir,
     "helpdesk-tickets",
     { url: `${url}/tickets` },
-    { description: "Opens a ticket when a user is removed" },
+    {
+      description: "Opens a ticket when a user is removed",
+      trigger: { serviceType: "mycloudpbx", events: ["user.deleted"] },
+    },
   );
   writeIntegration(
     dir,

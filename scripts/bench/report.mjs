@@ -1,0 +1,151 @@
+// Turns the runs of every repetition into one table (medians, min–max, ratios to the HTTP
+// ceiling of the same repetition), checks the targets, and writes docs/benchmarks.md.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const CEILING = { scenario: "a", system: "HTTP ceiling" };
+const START = "<!-- bench:results:start -->";
+const END = "<!-- bench:results:end -->";
+
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+const spread = (values, digits = 0) => {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2) return fmt(median(values), digits);
+  return `${fmt(median(finite), digits)} (${fmt(Math.min(...finite), digits)}–${fmt(Math.max(...finite), digits)})`;
+};
+
+const figureOf = (row) => (row.unit === "ms p99" ? row.result.latency?.p99 : row.result.rate);
+const find = (rows, rep, { scenario, system }) =>
+  rows.find((r) => r.rep === rep && r.scenario === scenario && r.system === system);
+
+/** One entry per scenario and system, in first-seen order. */
+export function aggregate(rows) {
+  const groups = new Map();
+  for (const row of rows) {
+    const key = `${row.scenario}|${row.system}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(row);
+  }
+  return [...groups.values()]
+    .map((runs) => {
+      const { scenario, system, unit } = runs[0];
+      const ratios = runs.map((r) => figureOf(r) / figureOf(find(rows, r.rep, CEILING) ?? r));
+      return {
+        scenario,
+        system,
+        unit,
+        figures: runs.map(figureOf),
+        ratio: unit === "ms p99" ? NaN : median(ratios),
+        latency: ["p50", "p95", "p99"].map((p) => median(runs.map((r) => r.result.latency?.[p]))),
+        rssMb: median(runs.map((r) => r.result.rssMb)),
+        cpuPer1k: median(runs.map((r) => r.result.cpuPer1k)),
+        complete: runs.filter((r) => r.result.complete).length,
+        runs: runs.length,
+        errors: runs.map((r) => r.error).filter(Boolean),
+      };
+    })
+    .sort((a, b) => a.scenario.localeCompare(b.scenario));
+}
+
+export function table(entries) {
+  const head = [
+    "| scenario | system | figure: median (min–max) | × HTTP ceiling | peak RSS MB | CPU ms / 1k events | complete |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  const lines = entries.map((e) => {
+    const figure =
+      e.unit === "ms p99"
+        ? `p99 ${spread(e.figures, 1)} ms (p50 ${fmt(e.latency[0], 1)}, p95 ${fmt(e.latency[1], 1)})`
+        : `${spread(e.figures)} ${e.unit ?? "events/s"}`;
+    const cpu = fmt(e.cpuPer1k);
+    return `| ${e.scenario} | ${e.system} | ${figure} | ${fmt(e.ratio, 2)} | ${fmt(e.rssMb)} | ${cpu} | ${e.complete}/${e.runs} |`;
+  });
+  return [...head, ...lines].join("\n");
+}
+
+/** Per-repetition ratios for the targets, then their medians. */
+export function targets(rows) {
+  const reps = [...new Set(rows.map((r) => r.rep))];
+  const per = (scenario, system, base) =>
+    median(
+      reps.map((rep) => {
+        const row = rows.find(
+          (r) => r.rep === rep && r.scenario === scenario && r.system === system,
+        );
+        const against = find(rows, rep, base);
+        return row && against ? figureOf(row) / figureOf(against) : NaN;
+      }),
+    );
+  const hsA = { scenario: "a", system: "hookswitch" };
+  const system = (scenario) => rows.find((r) => r.scenario === scenario)?.system;
+  const sys = (s) =>
+    rows.find((r) => r.scenario === s && r.system.startsWith("hookswitch"))?.system;
+  const p99 = median(
+    rows.filter((r) => r.scenario === "b" && r.system === "hookswitch").map(figureOf),
+  );
+  return [
+    {
+      id: "a",
+      goal: "drain ≥ 0.6 × HTTP ceiling",
+      value: per("a", "hookswitch", CEILING),
+      min: 0.6,
+    },
+    { id: "b", goal: "p99 ≤ 5 ms at 1,000 events/s", value: p99, max: 5, unit: "ms" },
+    {
+      id: "c",
+      goal: "fan-out ≥ 0.5 × HTTP ceiling (deliveries)",
+      value: per("c", sys("c") ?? system("c"), CEILING),
+      min: 0.5,
+    },
+    {
+      id: "d",
+      goal: "10,000 integrations within 10% of (a)",
+      value: per("d", sys("d") ?? "", hsA),
+      min: 0.9,
+    },
+    {
+      id: "e",
+      goal: "fast integration ≥ 0.5 × its (a) rate",
+      value: per("e", sys("e") ?? "", hsA),
+      min: 0.5,
+    },
+  ].map((t) => ({ ...t, met: t.min !== undefined ? t.value >= t.min : t.value <= t.max }));
+}
+
+export function targetLines(list) {
+  return list.map((t) => {
+    const value = t.unit === "ms" ? `${fmt(t.value, 1)} ms` : `${fmt(t.value, 2)}×`;
+    const verdict = !Number.isFinite(t.value) ? "not measured" : t.met ? "met" : "MISSED";
+    return `- (${t.id}) ${t.goal}: ${value} — ${verdict}`;
+  });
+}
+
+export function writeDoc(path, { entries, rows, machine, options }) {
+  const results = [
+    START,
+    `Last run: ${options.mode} mode, ${options.events.toLocaleString("en")} events per drain, ` +
+      `${options.reps} repetition(s), ${new Date().toISOString().slice(0, 10)}.`,
+    "",
+    `Machine: ${machine.os}; ${machine.cpus} × ${machine.cpuModel}; Node.js ${machine.node}; ${machine.nats}.`,
+    "",
+    table(entries),
+    "",
+    "Targets (medians of per-repetition ratios):",
+    "",
+    ...targetLines(targets(rows)),
+    END,
+  ].join("\n");
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const at = current.indexOf(START);
+  const end = current.indexOf(END);
+  const doc =
+    at !== -1 && end !== -1
+      ? current.slice(0, at) + results + current.slice(end + END.length)
+      : `# Benchmarks\n\n${results}\n`;
+  writeFileSync(path, doc);
+}

@@ -1,0 +1,226 @@
+// What one repetition runs: the ceilings, the baseline and hookswitch on each scenario.
+// Every run gets a fresh consumer on streams published once per repetition, so runs of one
+// repetition read the same backlog and repetitions share nothing (a fresh server each).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { publishAtRate } from "./events.mjs";
+import {
+  integrationDoc,
+  measureArrivals,
+  startBaseline,
+  startCeiling,
+  startHookswitch,
+  writeIntegrations,
+} from "./systems.mjs";
+import { sampleProcess, sleep } from "./support.mjs";
+
+export const STREAMS = {
+  drain: { name: "BENCH_DRAIN", prefix: "bench.drain" },
+  fanout: { name: "BENCH_FANOUT", prefix: "bench.fanout" },
+  live: { name: "BENCH_LIVE", prefix: "bench.live" },
+};
+export const FANOUT = 10;
+const HS_ARGS = ["--max-in-flight", "64"];
+
+/** Integration folders, written once per benchmark run (the receiver's URL is fixed). */
+export function writeFolders(receiverUrl, manyCount) {
+  const root = mkdtempSync(join(tmpdir(), "hookswitch-bench-dirs-"));
+  const folder = (name, docs) => {
+    writeIntegrations(join(root, name), docs);
+    return join(root, name);
+  };
+  const url = receiverUrl;
+  const others = Array.from({ length: manyCount - 1 }, (_, i) =>
+    integrationDoc({ name: `other-${i}`, account: `other-${i}`, maxInFlight: 64, url }),
+  );
+  const dirs = {
+    drain: folder("drain", [integrationDoc({ name: "drain", maxInFlight: 64, url })]),
+    defaults: folder("defaults", [integrationDoc({ name: "defaults", url })]),
+    many: folder("many", [...others, integrationDoc({ name: "many", maxInFlight: 64, url })]),
+    slow: folder("slow", [
+      integrationDoc({ name: "fast", maxInFlight: 64, url }),
+      integrationDoc({ name: "slow", url }),
+    ]),
+    fanout: folder(
+      "fanout",
+      Array.from({ length: FANOUT }, (_, i) =>
+        integrationDoc({ name: `fan-${i}`, account: "fan", maxInFlight: 64, url }),
+      ),
+    ),
+    live: folder("live", [integrationDoc({ name: "live", maxInFlight: 64, url })]),
+  };
+  return { dirs, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+async function drainWith(ctx, start, groups, expected, slow) {
+  await ctx.receiver.reset({ slow });
+  const proc = await start();
+  try {
+    return await measureArrivals({
+      receiver: ctx.receiver,
+      proc,
+      groups,
+      expected,
+      timeoutMs: ctx.timeoutMs,
+    });
+  } finally {
+    await proc.stop();
+  }
+}
+
+const hookswitch = (ctx, stream, consumer, dir, args = HS_ARGS, deliver = "all") =>
+  startHookswitch({
+    natsUrl: ctx.natsUrl,
+    stream: stream.name,
+    prefix: stream.prefix,
+    consumer: `${consumer}-${ctx.rep}`,
+    dir,
+    deliver,
+    args,
+    profileDir: ctx.profileDir,
+  });
+
+async function ackCeiling(ctx) {
+  const consumer = `ack-${ctx.rep}`;
+  const args = ["ack", ctx.natsUrl, STREAMS.drain.name, consumer, ctx.events, ctx.timeoutMs];
+  const proc = startCeiling(args.map(String));
+  const sampler = sampleProcess(proc.pid);
+  const code = await proc.exited;
+  sampler.stop();
+  const result = JSON.parse(proc.output().trim().split("\n").at(-1) || "{}");
+  if (code !== 0) throw new Error(`ack ceiling failed:\n${proc.output()}`);
+  const seconds = (result.last - result.first) / 1000;
+  return {
+    count: result.count,
+    complete: result.count >= ctx.events,
+    rate: (result.count - 1) / seconds,
+    cpuPer1k: (sampler.cpuMsBetween(result.first, result.last) / result.count) * 1000,
+    rssMb: sampler.peakRssMb(),
+  };
+}
+
+async function latencyWith(ctx, start, group) {
+  await ctx.receiver.reset({ latency: true });
+  const proc = await start();
+  try {
+    await proc.ready?.();
+    if (!proc.ready) await sleep(2_000); // the baseline creates its consumer at start
+    const sent = publishAtRate(ctx.nc, STREAMS.live.prefix, 1_000, ctx.latencyMs);
+    return await measureArrivals({
+      receiver: ctx.receiver,
+      proc,
+      groups: [group],
+      expected: sent,
+      timeoutMs: ctx.latencyMs + ctx.timeoutMs,
+    });
+  } finally {
+    await proc.stop();
+  }
+}
+
+/** Every run of one repetition: scenario, system, unit, and how to run it. */
+export function runsOf(ctx) {
+  const { dirs, events } = ctx;
+  const drain = STREAMS.drain;
+  return [
+    {
+      scenario: "a",
+      system: "HTTP ceiling",
+      run: () =>
+        drainWith(
+          ctx,
+          () => startCeiling(["http", `${ctx.receiver.url}/ceiling`, String(events), "64"]),
+          ["ceiling"],
+          events,
+        ),
+    },
+    { scenario: "a", system: "JetStream ack-only ceiling", run: () => ackCeiling(ctx) },
+    {
+      scenario: "a",
+      system: "baseline script",
+      run: () =>
+        drainWith(
+          ctx,
+          () =>
+            startBaseline({
+              natsUrl: ctx.natsUrl,
+              stream: drain.name,
+              consumer: `baseline-${ctx.rep}`,
+              url: `${ctx.receiver.url}/baseline`,
+              deliver: "all",
+            }),
+          ["baseline"],
+          events,
+        ),
+    },
+    {
+      scenario: "a",
+      system: "hookswitch",
+      run: () => drainWith(ctx, () => hookswitch(ctx, drain, "a", dirs.drain), ["drain"], events),
+    },
+    {
+      scenario: "a",
+      system: "hookswitch, default caps (16 per integration, 256 global)",
+      run: () =>
+        drainWith(ctx, () => hookswitch(ctx, drain, "a0", dirs.defaults, []), ["defaults"], events),
+    },
+    {
+      scenario: "c",
+      system: `hookswitch, ${FANOUT} matching integrations`,
+      unit: "deliveries/s",
+      run: () => {
+        const groups = Array.from({ length: FANOUT }, (_, i) => `fan-${i}`);
+        const expected = Math.floor(events / FANOUT) * FANOUT;
+        return drainWith(
+          ctx,
+          () => hookswitch(ctx, STREAMS.fanout, "c", dirs.fanout),
+          groups,
+          expected,
+        );
+      },
+    },
+    {
+      scenario: "d",
+      system: `hookswitch, ${ctx.manyCount} integrations loaded, 1 matching`,
+      run: () => drainWith(ctx, () => hookswitch(ctx, drain, "d", dirs.many), ["many"], events),
+    },
+    {
+      scenario: "e",
+      system: "hookswitch, fast integration beside a 50 ms one",
+      run: () =>
+        drainWith(ctx, () => hookswitch(ctx, drain, "e", dirs.slow), ["fast"], events, {
+          slow: 50,
+        }),
+    },
+    {
+      scenario: "b",
+      system: "baseline script",
+      unit: "ms p99",
+      run: () =>
+        latencyWith(
+          ctx,
+          () =>
+            startBaseline({
+              natsUrl: ctx.natsUrl,
+              stream: STREAMS.live.name,
+              consumer: `baseline-live-${ctx.rep}`,
+              url: `${ctx.receiver.url}/baseline-live`,
+              deliver: "new",
+            }),
+          "baseline-live",
+        ),
+    },
+    {
+      scenario: "b",
+      system: "hookswitch",
+      unit: "ms p99",
+      run: () =>
+        latencyWith(
+          ctx,
+          () => hookswitch(ctx, STREAMS.live, "b", dirs.live, HS_ARGS, "new"),
+          "live",
+        ),
+    },
+  ];
+}
