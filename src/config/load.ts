@@ -6,36 +6,12 @@
  * watcher keeps its last valid version). `FileResult.integrations` still lists the valid
  * documents of an invalid file, for display; use `isFileValid` before serving them.
  */
-import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-} from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
 import { compareText, discoverFiles } from "./discover.js";
-import { loadDocument, type DocumentContext } from "./document.js";
-import { decodeText, parseYamlDocuments } from "./parse.js";
-import type { SecretMode } from "./references.js";
-import { DEFAULTS, type Integration, type Problem } from "./types.js";
+import { loadFileSync, sortProblems, type FileResult, type LoadOptions } from "./load-file.js";
+import { loadFiles } from "./load-many.js";
+import type { Integration, Problem } from "./types.js";
 
-export interface LoadOptions {
-  /** "resolve" reads every `${env:}`/`${file:}` (what `run` does); "keep" only checks their syntax. */
-  secrets: SecretMode;
-  env?: NodeJS.ProcessEnv;
-}
-
-export interface FileResult {
-  file: string;
-  /** sha256 of the content (of size and mtime for a file too large to read). */
-  hash: string;
-  integrations: Integration[];
-  problems: Problem[];
-}
+export { loadFiles, sortProblems, type FileResult, type LoadOptions };
 
 export interface LoadResult {
   files: FileResult[];
@@ -49,33 +25,14 @@ export function isFileValid(result: FileResult): boolean {
   return result.problems.length === 0;
 }
 
-/** Loads one file. The work is synchronous (small files); the promise keeps callers free to change that. */
+/** Loads one file (see `loadFileSync`). */
 export function loadFile(file: string, options: LoadOptions): Promise<FileResult> {
-  return Promise.resolve(loadFileNow(file, options));
-}
-
-function loadFileNow(file: string, options: LoadOptions): FileResult {
-  const content = readBounded(file);
-  if (!content.ok)
-    return { file, hash: content.hash, integrations: [], problems: [at(file, content.message)] };
-  const hash = createHash("sha256").update(content.bytes).digest("hex");
-  const decoded = decodeText(content.bytes);
-  if (!decoded.ok) return { file, hash, integrations: [], problems: [at(file, decoded.message)] };
-  const parsed = parseYamlDocuments(decoded.text);
-  const context = documentContext(file, options);
-  const results = parsed.documents.map((doc) => loadDocument(doc, context));
-  const problems = [
-    ...parsed.problems.map((p) => ({ file, ...p })),
-    ...results.flatMap((r) => r.problems),
-    ...duplicateNamesInFile(file, results),
-  ];
-  const integrations = results.flatMap((r) => (r.integration ? [r.integration] : []));
-  return { file, hash, integrations, problems: sortProblems(problems) };
+  return Promise.resolve(loadFileSync(file, options));
 }
 
 export async function loadIntegrations(paths: string[], options: LoadOptions): Promise<LoadResult> {
   const discovery = await discoverFiles(paths);
-  const files = await mapLimited(discovery.files, 32, (file) => loadFile(file, options));
+  const files = await loadFiles(discovery.files, options);
   const cross = applyCrossFileRules(files);
   const problems = [...discovery.problems, ...files.flatMap((f) => f.problems), ...cross.problems];
   return { files, integrations: cross.integrations, problems: sortProblems(problems) };
@@ -112,125 +69,4 @@ export function applyCrossFileRules(files: readonly FileResult[]): {
     });
   }
   return { integrations, problems };
-}
-
-export function sortProblems(problems: Problem[]): Problem[] {
-  return [...problems].sort(
-    (a, b) =>
-      compareText(a.file, b.file) ||
-      a.line - b.line ||
-      a.column - b.column ||
-      compareText(a.message, b.message),
-  );
-}
-
-function at(file: string, message: string): Problem {
-  return { file, line: 1, column: 1, message };
-}
-
-function duplicateNamesInFile(file: string, results: ReturnType<typeof loadDocument>[]): Problem[] {
-  const firstLine = new Map<string, number>();
-  const problems: Problem[] = [];
-  for (const result of results) {
-    const integration = result.integration;
-    if (!integration) continue;
-    const seen = firstLine.get(integration.name);
-    if (seen === undefined) firstLine.set(integration.name, integration.source.line);
-    else {
-      problems.push({
-        file,
-        line: integration.source.line,
-        column: integration.source.column,
-        integration: integration.name,
-        message: `duplicate name "${integration.name}": already defined at line ${seen} of this file`,
-      });
-    }
-  }
-  return problems;
-}
-
-type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash: string };
-
-/**
- * Reads at most `maxFileBytes`; refuses larger and non-regular files without reading them.
- * Synchronous on purpose: for many small files it is several times faster than promises.
- */
-function readBounded(file: string): Content {
-  const limit = DEFAULTS.maxFileBytes;
-  const failed = (message: string, hash = sha256(`unreadable:${message}`)): Content => ({
-    ok: false,
-    message,
-    hash,
-  });
-  let fd: number | undefined;
-  try {
-    // O_NONBLOCK: a FIFO cannot block the loader; it is refused below.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile())
-      return failed("not a regular file; integration files must be regular files");
-    if (info.size > limit)
-      return failed(tooLarge(info.size), sha256(`size:${info.size}:mtime:${info.mtimeMs}`));
-    let bytes = readUpTo(fd, Math.min(info.size, limit) + 1);
-    // More bytes than stat said: the file grew meanwhile; read again up to the limit.
-    if (bytes.length > info.size) bytes = readUpTo(fd, limit + 1);
-    if (bytes.length > limit) return failed(tooLarge(bytes.length));
-    return { ok: true, bytes };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    return failed(code === "ENOENT" ? "file no longer exists" : `file cannot be read (${code})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function readUpTo(fd: number, size: number): Buffer {
-  const buffer = Buffer.allocUnsafe(size);
-  let filled = 0;
-  while (filled < size) {
-    const bytesRead = readSync(fd, buffer, filled, size - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
-}
-
-function tooLarge(size: number): string {
-  return `file is larger than 1 MiB (${size} bytes); split it into smaller files`;
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-function documentContext(file: string, options: LoadOptions): DocumentContext {
-  const near = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
-  const readLimited = (path: string) => {
-    const full = near(path);
-    if (statSync(full).size > DEFAULTS.maxFileBytes) throw new Error("larger than 1 MiB");
-    return readFileSync(full, "utf8");
-  };
-  return {
-    file,
-    mode: options.secrets,
-    sources: { env: options.env ?? process.env, readFile: readLimited },
-    readCa: readLimited,
-  };
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -17,7 +17,7 @@ import {
   type GenerationStep,
   type GenerationSummary,
 } from "./generation.js";
-import { loadFile, type FileResult, type LoadOptions } from "./load.js";
+import { loadFiles, type FileResult, type LoadOptions } from "./load.js";
 
 export interface ConfigWatcherOptions {
   dir: string;
@@ -46,7 +46,7 @@ const DEFAULT_RESYNC_MS = 60_000;
 const MAX_WAIT_MS = 1_000;
 /** Rescan interval once the OS refuses more file watches. */
 const FALLBACK_POLL_MS = 1_000;
-const READ_CONCURRENCY = 32;
+const STAT_CONCURRENCY = 32;
 
 export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
   const { log } = options;
@@ -136,16 +136,19 @@ function createReader(dir: string, load: LoadOptions) {
   return {
     async scan(full: boolean) {
       const found = await discoverFiles([dir]);
-      const next = new Map<string, { signature: string; result: FileResult }>();
-      const files = await mapLimit(found.files, READ_CONCURRENCY, async (file) => {
-        // Taken before reading: a change during the read shows up as a new signature later.
-        const signature = await signatureOf(file);
+      // Signatures are taken before reading: a change during the read shows up next time.
+      const signatures = await mapLimit(found.files, STAT_CONCURRENCY, signatureOf);
+      const stale = found.files.filter((file, i) => {
         const cached = full ? undefined : known.get(file);
-        if (cached && signature !== undefined && cached.signature === signature) {
-          next.set(file, cached);
-          return cached.result;
-        }
-        const result = await loadFile(file, load);
+        return !cached || signatures[i] === undefined || cached.signature !== signatures[i];
+      });
+      const fresh = new Map<string, FileResult>();
+      const loaded = await loadFiles(stale, load);
+      stale.forEach((file, i) => fresh.set(file, loaded[i]!));
+      const next = new Map<string, { signature: string; result: FileResult }>();
+      const files = found.files.map((file, i) => {
+        const result = fresh.get(file) ?? known.get(file)!.result;
+        const signature = signatures[i];
         if (signature !== undefined) next.set(file, { signature, result });
         return result;
       });
