@@ -28,6 +28,7 @@ import { createMetrics, type Metrics } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { withDeadline } from "./lifecycle.js";
+import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
 import { startConsumerLoop, type ConsumerLoop, type Slots } from "./nats/consumer-loop.js";
 import type { NatsSettings } from "./nats/settings.js";
@@ -86,6 +87,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let deadLetterTimer: NodeJS.Timeout | undefined;
   const loops: ConsumerLoop[] = [];
   let consuming = false;
+  let advisories: { stop(): void } | undefined;
   let stopping: Promise<void> | undefined;
 
   const applyConfig = (state: ConfigState) => {
@@ -165,6 +167,12 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           log.warn({ err: error, retriesLeft }, "JetStream set-up failed; retrying"),
       });
       if (stopping) return;
+      advisories = watchMaxDeliveries(nc, jsm, {
+        stream: settings.nats.jetstream.stream,
+        consumer: settings.nats.jetstream.consumer,
+        deadLetter: (record, msgId) => deadLetters!.add(record, { msgId }),
+        log,
+      });
       consuming = true;
       await refreshDeadLetterCount();
       deadLetterTimer = setInterval(
@@ -183,6 +191,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         await Promise.all(loops.map((loop) => loop.stop()));
         clearTimeout(graceTimer);
         await watcher?.close();
+        advisories?.stop();
         connection?.stop();
         if (nc && !nc.isClosed()) await withDeadline(nc.drain(), 10_000);
         await sender.close();

@@ -8,6 +8,7 @@ import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
   deadLetterSubject,
+  unroutedDeadLetter,
   type DeadLetterRecord,
   type ListedDeadLetter,
 } from "./records.js";
@@ -135,19 +136,12 @@ function parseRecord(text: string, subject: string): DeadLetterRecord {
     // fall through to the placeholder below
   }
   return {
-    v: 1,
+    ...unroutedDeadLetter({
+      reason: "unreadable dead-letter record",
+      event: text,
+      deadAt: new Date(0).toISOString(),
+    }),
     integration: integrationOfSubject(subject),
-    webhookId: null,
-    eventId: null,
-    reason: "unreadable dead-letter record",
-    event: text,
-    attempts: [],
-    lastStatus: null,
-    lastError: null,
-    lastResponseBody: null,
-    firstAttemptAt: null,
-    lastAttemptAt: null,
-    deadAt: new Date(0).toISOString(),
   };
 }
 

@@ -10,7 +10,7 @@ import { matchEvent } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { Dispatcher, DurableQueue, Job, JobResult } from "./dispatcher.js";
 import type { Limiter } from "./limiter.js";
-import type { DeliveryRecord } from "./records.js";
+import { unroutedDeadLetter, type DeliveryRecord } from "./records.js";
 import type { ActiveIntegration, ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
 import { webhookId } from "./webhook-id.js";
@@ -40,26 +40,17 @@ export async function handleEventMessage(
   if (!parsed.ok) {
     deps.metrics.eventsInvalid.inc();
     deps.log.warn({ subject, reason: parsed.reason }, "invalid event dead-lettered");
-    await deps.queue.deadLetter({
-      v: 1,
-      integration: null,
-      webhookId: null,
-      eventId: eventIdOf(parsed.raw),
-      reason: `invalid event: ${parsed.reason}`,
-      event:
-        parsed.raw ??
-        Buffer.from(data)
-          .toString("utf8")
-          .slice(0, 64 * 1024),
-      subject,
-      attempts: [],
-      lastStatus: null,
-      lastError: null,
-      lastResponseBody: null,
-      firstAttemptAt: null,
-      lastAttemptAt: null,
-      deadAt: new Date().toISOString(),
-    });
+    await deps.queue.deadLetter(
+      unroutedDeadLetter({
+        reason: `invalid event: ${parsed.reason}`,
+        event:
+          parsed.raw ??
+          Buffer.from(data)
+            .toString("utf8")
+            .slice(0, 64 * 1024),
+        subject,
+      }),
+    );
     return ACK;
   }
   const matches = matchEvent(deps.snapshot().index, parsed.event);
@@ -181,9 +172,4 @@ function parseRecord(data: Uint8Array): DeliveryRecord | undefined {
   } catch {
     return undefined;
   }
-}
-
-function eventIdOf(raw: unknown): string | null {
-  if (raw && typeof raw === "object" && "id" in raw && typeof raw.id === "string") return raw.id;
-  return null;
 }

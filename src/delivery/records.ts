@@ -64,3 +64,39 @@ export interface DeadLetterRecord {
 export interface ListedDeadLetter extends DeadLetterRecord {
   id: number;
 }
+
+/**
+ * A dead letter that no delivery attempt produced: a message that was not a valid event,
+ * or one that ran out of NATS deliveries. It names no integration and cannot be replayed.
+ */
+export function unroutedDeadLetter(fields: {
+  reason: string;
+  event: unknown;
+  subject?: string;
+  deadAt?: string;
+}): DeadLetterRecord {
+  return {
+    v: 1,
+    integration: null,
+    webhookId: null,
+    eventId: eventIdOf(fields.event),
+    reason: fields.reason,
+    event: fields.event,
+    ...(fields.subject === undefined ? {} : { subject: fields.subject }),
+    attempts: [],
+    lastStatus: null,
+    lastError: null,
+    lastResponseBody: null,
+    firstAttemptAt: null,
+    lastAttemptAt: null,
+    deadAt: fields.deadAt ?? new Date().toISOString(),
+  };
+}
+
+/** The `id` of something that may or may not be a valid event. */
+function eventIdOf(event: unknown): string | null {
+  if (event && typeof event === "object" && "id" in event && typeof event.id === "string") {
+    return event.id;
+  }
+  return null;
+}
