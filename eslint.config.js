@@ -2,7 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "reports/", "node_modules/", "scripts/", "*.config.js"] },
+  {
+    ignores: [
+      "dist/",
+      "reports/",
+      "node_modules/",
+      "scripts/",
+      "examples/",
+      "deploy/",
+      "*.config.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -164,7 +164,9 @@ describe("hookswitch run delivers webhooks", () => {
     await sleep(8_000);
     expect(receiver.requests).toHaveLength(1);
     const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-    expect(metrics).toMatch(/hookswitch_deliveries_total\{integration="slow-ok",outcome="delivered"\} 1/);
+    expect(metrics).toMatch(
+      /hookswitch_deliveries_total\{integration="slow-ok",outcome="delivered"\} 1/,
+    );
   }, 30_000);
 
   it("waits as long as Retry-After asks (capped at maxDelay)", async () => {

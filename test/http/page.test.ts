@@ -51,6 +51,13 @@ async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.UPDATE_SCREENSHOT === "1") writeFileSync(join(REPO, "docs", name), png);
 }
 
+/** The page's layout width against the viewport (the test runs without DOM types). */
+async function widths(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    "({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })",
+  );
+}
+
 interface ApiView {
   invalidFiles: { file: string; problems: { file: string; line: number; column: number }[] }[];
 }
@@ -155,9 +162,7 @@ describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
 
   it("shows injected markup as text and never runs it", async () => {
     await page.waitForTimeout(200); // time for an <img onerror> to fire, were there one
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBe(
-      undefined,
-    );
+    expect(await page.evaluate("typeof window.pwned")).toBe("undefined");
     expect(await page.locator("script").count()).toBe(0);
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.locator("tr", { hasText: "ticketing" }).innerText()).toContain(XSS);
@@ -166,10 +171,7 @@ describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
   it("fits a phone screen without horizontal scrolling", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(`${daemon.http}/`);
-    const { scrollWidth, innerWidth } = await phone.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-    }));
+    const { scrollWidth, innerWidth } = await widths(phone);
     expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
     expect(await phone.locator("body").innerText()).toContain("billing-sync");
     mkdirSync(join(REPO, "reports"), { recursive: true });
@@ -181,10 +183,7 @@ describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
   });
 
   it("renders at desktop width without horizontal scrolling", async () => {
-    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-    }));
+    const { scrollWidth, innerWidth } = await widths(page);
     expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
     mkdirSync(join(REPO, "reports"), { recursive: true });
     writeFileSync(

@@ -132,17 +132,20 @@ describe("secrets in a full daemon run", () => {
     for (const path of ["/metrics", "/", "/api/integrations"]) {
       outputs.set(path, await (await fetch(`${daemon.http}${path}`)).text());
     }
-    for (const name of ["crm-file", "basic", "signed", "keyed", "flaky"]) {
+    const renders = ["crm-file", "basic", "signed", "keyed", "flaky"].map(async (name) => {
       const args = ["render", name, "--dir", dir.path, "--event", join(files.path, "event.json")];
-      const text = await runCli(args, { env });
-      const json = await runCli([...args, "--json"], { env });
+      const [text, json] = await Promise.all([
+        runCli(args, { env }),
+        runCli([...args, "--json"], { env }),
+      ]);
       expect(text.code, text.stderr).toBe(0);
       outputs.set(`render ${name}`, text.stdout + text.stderr);
       outputs.set(`render ${name} --json`, json.stdout + json.stderr);
-    }
+    });
+    await Promise.all(renders);
     expect(await daemon.stop()).toBe(0);
     outputs.set("daemon output", daemon.output());
-  });
+  }, 90_000); // a daemon, NATS and a dozen CLI runs: more than the default on a busy machine
   afterAll(async () => {
     await daemon?.stop();
     await publisher.close();
