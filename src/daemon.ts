@@ -71,7 +71,10 @@ export interface Daemon {
 const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
-  const metrics = createMetrics({ isNatsConnected: () => connection?.isConnected() ?? false });
+  const metrics = createMetrics({
+    isNatsConnected: () => connection?.isConnected() ?? false,
+    isReady: () => notReadyReason() === undefined,
+  });
   const stats = new DeliveryStats();
   const abort = new AbortController();
   const sender: Sender = createSender({ egress: createEgressPolicy(settings.egress) });

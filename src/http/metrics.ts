@@ -19,11 +19,13 @@ export interface Metrics {
   configReloadSuccessTime: Gauge;
   integrations: Gauge<"state">;
   natsConnected: Gauge;
+  ready: Gauge;
 }
 
 export interface MetricsSources {
   /** Read at scrape time. */
   isNatsConnected: () => boolean;
+  isReady: () => boolean;
 }
 
 export function createMetrics(sources: MetricsSources): Metrics {
@@ -92,6 +94,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers,
       collect() {
         this.set(sources.isNatsConnected() ? 1 : 0);
+      },
+    }),
+    ready: new Gauge({
+      name: "hookswitch_ready",
+      help: "1 while /readyz answers 200: configuration loaded, NATS connected, consuming",
+      registers,
+      collect() {
+        this.set(sources.isReady() ? 1 : 0);
       },
     }),
   };

@@ -30,6 +30,7 @@ const HOOKSWITCH_METRICS = [
   "hookswitch_config_last_reload_success_timestamp_seconds",
   "hookswitch_integrations",
   "hookswitch_nats_connected",
+  "hookswitch_ready",
 ];
 
 const DEFAULT_PROCESS_METRICS = [
@@ -297,13 +298,17 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     );
     expect(down.body).toMatch(/not connected to NATS/);
     expect((await text(`${daemon.http}/healthz`)).status).toBe(200);
-    expect((await text(`${daemon.http}/metrics`)).body).toMatch(/^hookswitch_nats_connected 0$/m);
+    const metricsWhileDown = (await text(`${daemon.http}/metrics`)).body;
+    expect(metricsWhileDown).toMatch(/^hookswitch_nats_connected 0$/m);
+    expect(metricsWhileDown).toMatch(/^hookswitch_ready 0$/m);
 
     await nats.start();
     await waitFor(async () => (await text(`${daemon.http}/readyz`)).status === 200, {
       timeoutMs: 15_000,
       what: "/readyz 200 after NATS is back",
     });
-    expect((await text(`${daemon.http}/metrics`)).body).toMatch(/^hookswitch_nats_connected 1$/m);
+    const metricsWhenBack = (await text(`${daemon.http}/metrics`)).body;
+    expect(metricsWhenBack).toMatch(/^hookswitch_nats_connected 1$/m);
+    expect(metricsWhenBack).toMatch(/^hookswitch_ready 1$/m);
   });
 });
