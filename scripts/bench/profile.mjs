@@ -49,6 +49,22 @@ export function summariseProfile(file, top = 25) {
     const area = areaOf(url);
     byArea.set(area, (byArea.get(area) ?? 0) + us);
   }
+  // For native and VM frames, self time says little: who called them says where it came from.
+  const parents = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parents.set(child, node);
+  const callers = new Map();
+  for (const [id, us] of selfUs) {
+    const { functionName, url } = nodes.get(id).callFrame;
+    if (url || functionName.startsWith("(")) continue;
+    let parent = parents.get(id);
+    const inNode = (frame) => !frame.url || frame.url.startsWith("node:");
+    while (parent && inNode(parent.callFrame)) parent = parents.get(parent.id);
+    if (!parent) continue;
+    const frame = parent.callFrame;
+    const key = `${functionName} <- ${frame.functionName || "(anonymous)"}  ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+    callers.set(key, (callers.get(key) ?? 0) + us);
+  }
   const rank = (map, n) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
@@ -59,6 +75,7 @@ export function summariseProfile(file, top = 25) {
     idleMs: idleUs / 1000,
     functions: rank(byFunction, top),
     areas: rank(byArea, 15),
+    callers: rank(callers, 12),
   };
 }
 
@@ -71,6 +88,8 @@ export function formatProfile(summary) {
     ...summary.areas.map(line),
     "top functions by self time:",
     ...summary.functions.map(line),
+    "native functions by nearest caller outside node core:",
+    ...summary.callers.map(line),
   ].join("\n");
 }
 

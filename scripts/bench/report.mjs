@@ -82,9 +82,9 @@ export function targets(rows) {
       }),
     );
   const hsA = { scenario: "a", system: "hookswitch" };
-  const system = (scenario) => rows.find((r) => r.scenario === scenario)?.system;
-  const sys = (s) =>
-    rows.find((r) => r.scenario === s && r.system.startsWith("hookswitch"))?.system;
+  // The hookswitch run of a scenario (not the default-caps variant of (a)).
+  const sys = (id) =>
+    rows.find((r) => r.scenario === id && r.system.startsWith("hookswitch"))?.system ?? "";
   const p99 = median(
     rows.filter((r) => r.scenario === "b" && r.system === "hookswitch").map(figureOf),
   );
@@ -99,19 +99,19 @@ export function targets(rows) {
     {
       id: "c",
       goal: "fan-out ≥ 0.5 × HTTP ceiling (deliveries)",
-      value: per("c", sys("c") ?? system("c"), CEILING),
+      value: per("c", sys("c"), CEILING),
       min: 0.5,
     },
     {
       id: "d",
       goal: "10,000 integrations within 10% of (a)",
-      value: per("d", sys("d") ?? "", hsA),
+      value: per("d", sys("d"), hsA),
       min: 0.9,
     },
     {
       id: "e",
       goal: "fast integration ≥ 0.5 × its (a) rate",
-      value: per("e", sys("e") ?? "", hsA),
+      value: per("e", sys("e"), hsA),
       min: 0.5,
     },
   ].map((t) => ({ ...t, met: t.min !== undefined ? t.value >= t.min : t.value <= t.max }));

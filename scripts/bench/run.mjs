@@ -1,8 +1,8 @@
 // `npm run bench`: hookswitch against ceilings measured in the same run, with a baseline.
-//   node scripts/bench/run.mjs [--quick] [--reps N] [--events N] [--no-profile]
+//   node scripts/bench/run.mjs [--quick] [--reps N] [--events N] [--profile a|b|c|d|e] [--no-profile]
 // Starts its own nats-server and receiver, runs every scenario (interleaved, repeated),
 // profiles one drain, prints the table and writes docs/benchmarks.md. Nothing asserts times.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, type as osType, release } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,7 @@ const { values: flags } = parseArgs({
     reps: { type: "string" },
     events: { type: "string" },
     "no-profile": { type: "boolean", default: false },
+    profile: { type: "string", default: "a" },
     "no-doc": { type: "boolean", default: false },
   },
 });
@@ -105,15 +106,24 @@ async function profileDrain(receiver, dirs) {
       nc: server.nc,
       profileDir,
     };
-    const drain = runsOf(ctx).find((r) => r.scenario === "a" && r.system === "hookswitch");
+    const scenario = flags.profile;
+    const drain = runsOf(ctx).find(
+      (r) =>
+        r.scenario === scenario &&
+        r.system.startsWith("hookswitch") &&
+        !r.system.includes("default"),
+    );
+    if (!drain) return `no hookswitch run in scenario ${scenario}`;
     const result = await drain.run();
-    log(`profiled drain: ${result.rate.toFixed(0)} events/s (slower under the profiler)`);
+    log(`profiled (${scenario}): ${result.rate.toFixed(0)} /s (slower under the profiler)`);
     const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
     if (!file) return "no profile was written";
+    log(`CPU profile kept at ${join(profileDir, file)}`);
     return formatProfile(summariseProfile(join(profileDir, file), 30));
+  } catch (err) {
+    return `profiling failed: ${String(err?.stack ?? err)}`;
   } finally {
     await server.close();
-    rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
@@ -139,7 +149,7 @@ try {
   const entries = aggregate(rows);
   const machine = machineFacts();
   console.log(`\n${table(entries)}\n\nTargets:\n${targetLines(targets(rows)).join("\n")}`);
-  if (profile) console.log(`\nCPU profile of hookswitch during drain (a):\n${profile}`);
+  if (profile) console.log(`\nCPU profile of hookswitch during (${flags.profile}):\n${profile}`);
   const raw = join(tmpdir(), `hookswitch-bench-${Date.now()}.json`);
   writeFileSync(raw, JSON.stringify({ options, machine, rows, profile }, null, 2));
   log(`raw results: ${raw}`);

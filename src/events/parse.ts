@@ -7,6 +7,12 @@ import { describeSchemaErrors, validatePbxEvent } from "./schema.js";
 
 /** Events larger than this are refused before parsing. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+/**
+ * Events nested deeper than this are refused before parsing: a value that deep could be
+ * parsed but not serialised again (stack overflow), so it could never be stored in a
+ * delivery record or a dead letter. Real events nest four levels.
+ */
+export const MAX_EVENT_DEPTH = 64;
 
 export type ParseResult =
   { ok: true; event: PbxEvent; raw: unknown } | { ok: false; reason: string; raw: unknown };
@@ -22,6 +28,13 @@ export function parseEvent(input: Uint8Array | string): ParseResult {
   try {
     const text = toText(input);
     if (typeof text !== "string") return text;
+    if (nestingDeeperThan(text, MAX_EVENT_DEPTH)) {
+      return {
+        ok: false,
+        reason: `event nested deeper than ${MAX_EVENT_DEPTH} levels`,
+        raw: text.slice(0, RAW_PREFIX),
+      };
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -61,4 +74,28 @@ function oversized(bytes: number, start: string) {
     reason: `event too large: ${bytes} bytes, the limit is ${MAX_EVENT_BYTES} bytes`,
     raw: start,
   };
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACKET = 91;
+const OPEN_BRACE = 123;
+const CLOSE_BRACKET = 93;
+const CLOSE_BRACE = 125;
+
+/** True when brackets outside strings nest deeper than `limit`; one pass, no allocation. */
+export function nestingDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+  return false;
 }

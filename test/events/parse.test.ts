@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { MAX_EVENT_BYTES, parseEvent } from "../../src/events/parse.js";
+import { MAX_EVENT_BYTES, nestingDeeperThan, parseEvent } from "../../src/events/parse.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), "utf8");
@@ -142,5 +142,31 @@ describe("parseEvent", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("nestingDeeperThan", () => {
+  it.each([
+    ["{}", 1, false],
+    ["{}", 0, true],
+    ['{"a":[1,{"b":2}]}', 3, false],
+    ['{"a":[1,{"b":2}]}', 2, true],
+    ['"[[[[[[[["', 1, false], // brackets inside a string do not nest
+    ['{"a":"\\"[[[["}', 1, false], // nor after an escaped quote
+    ["[]".repeat(1000), 1, false], // siblings are not depth
+    ["[".repeat(65) + "]".repeat(65), 64, true],
+    ["[".repeat(64) + "]".repeat(64), 64, false],
+  ])("%s with a limit of %i is %s", (text, limit, deeper) => {
+    expect(nestingDeeperThan(text, limit)).toBe(deeper);
+  });
+
+  it("makes parseEvent refuse an event 100,000 levels deep, keeping its start", () => {
+    const deep = `{"specversion":"1.0","extra":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    const result = parseEvent(deep);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason).toMatch(/nested deeper than 64 levels/);
+      expect(() => JSON.stringify(result.raw)).not.toThrow();
+    }
   });
 });

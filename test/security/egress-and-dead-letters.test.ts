@@ -1,0 +1,139 @@
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { waitFor } from "../support/wait.js";
+
+const TOKEN = "tok-9f8e7d6c5b4a";
+const PASSWORD = "pw-1a2b3c4d5e";
+const SIGNING = `whsec_${Buffer.from("signing-key-0123456789abcdef").toString("base64")}`;
+
+interface DeadLetter {
+  integration: string | null;
+  reason: string;
+  request?: { headers: Record<string, string>; url: string };
+  [key: string]: unknown;
+}
+
+/** A receiver on 127.0.0.2, outside the range this daemon denies (127.0.0.1/32, ::1/128). */
+function startGoneReceiver(): Promise<{ url: string; hits: () => number; server: Server }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    req.resume();
+    res.writeHead(410).end("gone");
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.2", () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.2:${port}`, hits: () => hits, server });
+    }),
+  );
+}
+
+describe("egress policy and dead letters through the running daemon", () => {
+  let nats: NatsServer;
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon;
+  let gone: Awaited<ReturnType<typeof startGoneReceiver>>;
+  let localHits = 0;
+  let local: Server;
+  let letters: DeadLetter[] = [];
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    gone = await startGoneReceiver();
+    local = createServer((req, res) => {
+      localHits++;
+      res.end("ok");
+    });
+    await new Promise<void>((r) => local.listen(0, "127.0.0.1", r));
+    const localPort = (local.address() as { port: number }).port;
+    dir = tempDir();
+    const once = { maxAttempts: 1 };
+    writeIntegration(dir.path, "via-localhost", {
+      url: `http://localhost:${localPort}/`,
+      retry: once,
+    });
+    writeIntegration(dir.path, "mapped-dotted", {
+      url: "http://[::ffff:169.254.169.254]/",
+      retry: once,
+    });
+    writeIntegration(dir.path, "mapped-hex", { url: "http://[::ffff:a9fe:a9fe]/", retry: once });
+    writeIntegration(dir.path, "token-auth", {
+      url: `${gone.url}/t`,
+      auth: { type: "token", token: "${env:SEC_TOKEN}" },
+      signing: { secret: "${env:SEC_SIGNING}" },
+      retry: once,
+    });
+    writeIntegration(dir.path, "basic-auth", {
+      url: `${gone.url}/b`,
+      auth: { type: "basic", username: "svc", password: "${env:SEC_PASSWORD}" },
+      retry: once,
+    });
+    daemon = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      args: ["--deny-cidr", "127.0.0.1/32,::1/128"],
+      env: { LOG_LEVEL: "info", SEC_TOKEN: TOKEN, SEC_PASSWORD: PASSWORD, SEC_SIGNING: SIGNING },
+    });
+    const publisher = await connectPublisher(nats.url);
+    await publisher.publish(makeEvent());
+    await publisher.close();
+    letters = await waitFor(
+      async () => {
+        const listed = await runCli(["dlq", "list", "--json", "--nats", nats.url]);
+        const parsed = listed.code === 0 ? (JSON.parse(listed.stdout) as DeadLetter[]) : [];
+        return parsed.length >= 5 ? parsed : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: "five dead letters" },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await daemon?.stop();
+    await new Promise((r) => local?.close(r));
+    await new Promise((r) => gone?.server.close(r));
+    await nats?.dispose();
+    dir?.cleanup();
+  });
+
+  const letterOf = (name: string) => letters.find((l) => l.integration === name);
+
+  it("refuses a hostname that resolves into a denied range, and says why", () => {
+    expect(localHits).toBe(0);
+    expect(letterOf("via-localhost")?.reason).toMatch(/egress policy.*localhost resolves to/);
+  });
+
+  it.each(["mapped-dotted", "mapped-hex"])(
+    "refuses the IPv4-mapped IPv6 literal of the metadata address (%s)",
+    (name) => {
+      expect(letterOf(name)?.reason).toMatch(/egress policy.*169\.254\.169\.254.*link-local/);
+    },
+  );
+
+  it("keeps the request of a dead letter with token, password and signature masked", () => {
+    const text = JSON.stringify(letters);
+    expect(gone.hits()).toBe(2);
+    for (const secret of [
+      TOKEN,
+      PASSWORD,
+      SIGNING,
+      Buffer.from(`svc:${PASSWORD}`).toString("base64"),
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    const token = letterOf("token-auth")?.request?.headers;
+    const basic = letterOf("basic-auth")?.request?.headers;
+    expect(token?.authorization ?? token?.Authorization).toMatch(/\*{4}/);
+    expect(basic?.authorization ?? basic?.Authorization).toMatch(/\*{4}/);
+    expect(token?.["webhook-signature"]).toMatch(/\*{4}/);
+  });
+});
