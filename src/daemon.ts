@@ -77,7 +77,11 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   });
   const stats = new DeliveryStats();
   const abort = new AbortController();
-  const sender: Sender = createSender({ egress: createEgressPolicy(settings.egress) });
+  // One origin may take as many connections as the global cap allows requests.
+  const sender: Sender = createSender({
+    egress: createEgressPolicy(settings.egress),
+    connections: Math.max(32, settings.maxInFlight),
+  });
   const limiter = createLimiter(settings.maxInFlight);
   let config: ConfigState | undefined;
   let snapshot: ConfigSnapshot = buildSnapshot([]);
@@ -253,7 +257,15 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         if (deadLetterCount !== null) metrics.deadLetters.set(deadLetterCount);
       },
     };
-    const dispatcher = new Dispatcher({ sender, queue, stats, metrics, log, signal: abort.signal });
+    const dispatcher = new Dispatcher({
+      sender,
+      limiter,
+      queue,
+      stats,
+      metrics,
+      log,
+      signal: abort.signal,
+    });
     const deps: HandlerDeps = {
       snapshot: () => snapshot,
       dispatcher,

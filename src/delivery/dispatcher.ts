@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import type { PbxEvent } from "../events/types.js";
 import { maskRequest } from "./mask.js";
+import type { Limiter } from "./limiter.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { decideNext } from "./retry-policy.js";
 import type { Sender } from "./send.js";
@@ -38,6 +39,8 @@ export class AttemptAbortedError extends Error {
 
 export interface DispatcherDeps {
   sender: Sender;
+  /** Told each attempt's duration, which sizes the integration's waiting line. */
+  limiter: Pick<Limiter, "observe">;
   queue: DurableQueue;
   stats: DeliveryStats;
   metrics: Metrics;
@@ -71,7 +74,7 @@ export class Dispatcher {
     const { integration } = job.active;
     const { sender, metrics, signal } = this.#deps;
     const startedAt = this.#now();
-    const request = job.active.render(job.event, startedAt);
+    const request = job.active.render(job.event, startedAt, job.webhookId);
     metrics.inFlight.inc();
     let outcome: AttemptOutcome;
     try {
@@ -84,6 +87,7 @@ export class Dispatcher {
       metrics.inFlight.dec();
     }
     if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
+    this.#deps.limiter.observe(integration.name, outcome.durationMs);
     metrics.attemptDuration.observe({ integration: integration.name }, outcome.durationMs / 1000);
     const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     this.#logAttempt(job, attempts.length, outcome);

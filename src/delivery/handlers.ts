@@ -73,10 +73,16 @@ export async function handleEventMessage(
   return ACK;
 }
 
-/** A new delivery runs at once when its integration has room; otherwise it waits in the stream. */
+/**
+ * A new delivery runs at once when its integration has room, waits in its short line when
+ * that line moves fast, and otherwise waits in the delivery stream: a slow integration
+ * never holds up the events of the others.
+ */
 async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
-  if (!deps.limiter.tryAcquire(name, webhook.maxInFlight)) return deps.dispatcher.handOff(job);
+  const slot = deps.limiter.acquire(name, webhook.maxInFlight);
+  if (slot === false) return deps.dispatcher.handOff(job);
+  if (slot !== true) await slot;
   try {
     return await deps.dispatcher.attempt(job);
   } finally {
@@ -103,9 +109,9 @@ export async function handleDeliveryMessage(
   if (waitMs > 0) return { action: "nak", delayMs: waitMs };
 
   const { name, webhook } = active.integration;
-  if (!deps.limiter.tryAcquire(name, webhook.maxInFlight)) {
-    return { action: "nak", delayMs: busyDelay(deliveryCount) };
-  }
+  const slot = deps.limiter.acquire(name, webhook.maxInFlight);
+  if (slot === false) return { action: "nak", delayMs: busyDelay(deliveryCount) };
+  if (slot !== true) await slot;
   try {
     const parsed = parseEvent(JSON.stringify(record.event));
     if (!parsed.ok) {
@@ -149,9 +155,12 @@ function skip(
   return ACK;
 }
 
-/** Waiting for a busy integration backs off gently and stays under a few seconds. */
+/**
+ * A delivery whose integration is saturated waits in the stream, backing off so that a
+ * deep backlog for a slow receiver costs little to hold (at most one look every 10 s).
+ */
 function busyDelay(deliveryCount: number): number {
-  const base = Math.min(5_000, 100 * 2 ** Math.min(deliveryCount, 6));
+  const base = Math.min(10_000, 250 * 2 ** Math.min(deliveryCount, 6));
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 

@@ -20,7 +20,16 @@ export class LimiterError extends Error {
 export interface Limiter {
   /** Takes a slot for `key` if fewer than `keyMax` are in flight; never waits. */
   tryAcquire(key: string, keyMax: number): boolean;
-  /** Gives back a slot taken by `tryAcquire(key, …)`. */
+  /**
+   * Takes a slot for `key`, or a place in its line when the wait looks short: `true` when
+   * taken at once, a Promise that resolves when the slot is handed over, or `false` when
+   * the line is already as long as `maxWaitMs` of work (going by the key's recent attempt
+   * durations) — the caller then parks the work elsewhere instead of waiting.
+   */
+  acquire(key: string, keyMax: number): true | Promise<void> | false;
+  /** Feeds the key's recent attempt duration, which sizes its line. */
+  observe(key: string, durationMs: number): void;
+  /** Gives back a slot taken by `tryAcquire` or `acquire`, handing it to the line if any. */
   release(key: string): void;
   /**
    * Takes a global slot: undefined when one was free (taken already), otherwise a Promise that
@@ -43,11 +52,25 @@ interface Waiter {
   onAbort: (() => void) | undefined;
 }
 
-export function createLimiter(globalMax: number): Limiter {
+export interface LimiterOptions {
+  /** How much queued work (in time) an integration's line may hold. */
+  maxWaitMs?: number;
+}
+
+/** Until an integration has answered a few times, its attempts are assumed to take this. */
+const ASSUMED_DURATION_MS = 20;
+const DEFAULT_MAX_WAIT_MS = 250;
+/** However fast an integration, its line never holds more than this. */
+const MAX_LINE = 4_096;
+
+export function createLimiter(globalMax: number, options: LimiterOptions = {}): Limiter {
   if (!Number.isInteger(globalMax) || globalMax < 1) {
     throw new LimiterError(`global concurrency cap must be a whole number ≥ 1, got ${globalMax}`);
   }
   const perKey = new Map<string, number>();
+  const lines = new Map<string, (() => void)[]>();
+  const durations = new Map<string, number>();
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
   let globalInFlight = 0;
 
@@ -76,10 +99,37 @@ export function createLimiter(globalMax: number): Limiter {
       perKey.set(key, current + 1);
       return true;
     },
+    acquire(key, keyMax) {
+      const current = perKey.get(key) ?? 0;
+      if (current < keyMax) {
+        perKey.set(key, current + 1);
+        return true;
+      }
+      const line = lines.get(key) ?? [];
+      const perAttempt = durations.get(key) ?? ASSUMED_DURATION_MS;
+      const room = Math.min(
+        MAX_LINE,
+        Math.max(keyMax, Math.floor((maxWaitMs / perAttempt) * keyMax)),
+      );
+      if (line.length >= room) return false;
+      lines.set(key, line);
+      return new Promise<void>((resolve) => line.push(resolve));
+    },
+    observe(key, durationMs) {
+      const previous = durations.get(key);
+      // A moving average that follows a receiver slowing down within a few attempts.
+      durations.set(key, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2);
+    },
     release(key) {
       const current = perKey.get(key) ?? 0;
       if (current <= 0) throw new LimiterError(`release("${key}") without a matching tryAcquire`);
-      perKey.set(key, current - 1);
+      const next = lines.get(key)?.shift();
+      if (next) {
+        next(); // the slot passes to the next in line: the count stays the same
+        return;
+      }
+      if (current === 1) perKey.delete(key);
+      else perKey.set(key, current - 1);
     },
     acquireGlobal(signal) {
       if (signal?.aborted) return Promise.reject(coerceError(signal.reason));

@@ -11,7 +11,8 @@ import { signingKeys, signWithKeys } from "./sign.js";
 import type { WebhookRequest } from "./types.js";
 import { webhookId } from "./webhook-id.js";
 
-export type Renderer = (event: PbxEvent, now: Date) => WebhookRequest;
+/** `id` is the delivery's webhook-id when the caller has it already (it is a hash to compute). */
+export type Renderer = (event: PbxEvent, now: Date, id?: string) => WebhookRequest;
 type Rendered<T> = (event: PbxEvent, now: Date) => T;
 
 const CONTENT_TYPES = { json: "application/json", form: "application/x-www-form-urlencoded" };
@@ -24,10 +25,9 @@ export function compileRenderer(integration: Integration): Renderer {
   const keys = signingKeys(webhook.signingSecrets);
   const format = webhook.format;
   const payload = format === "json" ? compileJsonBody(webhook) : compileFormPairs(webhook);
-  return (event, now) => {
+  return (event, now, id = webhookId(integration.name, event.id)) => {
     const encoded = payload(event, now);
     const body = format === "query" ? null : encoded;
-    const id = webhookId(integration.name, event.id);
     const timestamp = Math.floor(now.getTime() / 1000);
     const sent = headers(event, now);
     sent["webhook-id"] = id;

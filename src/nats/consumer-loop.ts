@@ -54,10 +54,20 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   );
   heartbeat.unref();
 
+  // Acks wait for the end of the event-loop turn, so that the acks of every response that
+  // arrived in one turn leave in one socket write instead of one write each.
+  let unsettled: [JsMsg, Settle][] = [];
+  const flushSettles = () => {
+    const batch = unsettled;
+    unsettled = [];
+    for (const [msg, result] of batch) {
+      if (result.action === "ack") msg.ack();
+      else if (result.delayMs > 0) msg.nak(result.delayMs);
+      else msg.nak();
+    }
+  };
   const settle = (msg: JsMsg, result: Settle) => {
-    if (result.action === "ack") msg.ack();
-    else if (result.delayMs > 0) msg.nak(result.delayMs);
-    else msg.nak();
+    if (unsettled.push([msg, result]) === 1) setImmediate(flushSettles);
   };
 
   const run = async (msg: JsMsg) => {
@@ -66,7 +76,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     } catch (err) {
       if (!stopping)
         log.error({ err, consumer: options.name, seq: msg.seq }, "message handed back");
-      msg.nak(stopping ? 0 : failureDelay(msg));
+      settle(msg, { action: "nak", delayMs: stopping ? 0 : failureDelay(msg) });
     } finally {
       inFlight.delete(msg);
       slots.release();
@@ -106,6 +116,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
       await messages.close();
       await pump;
       await idle();
+      flushSettles();
       clearInterval(heartbeat);
     },
   };

@@ -101,3 +101,50 @@ describe("global slots", () => {
     expect(() => createLimiter(1).releaseGlobal()).toThrow(LimiterError);
   });
 });
+
+describe("per-integration lines", () => {
+  it("hands a slot to the next in line on release, first come, first served", async () => {
+    const limiter = createLimiter(100);
+    expect(limiter.acquire("crm", 1)).toBe(true);
+    const order: string[] = [];
+    const first = limiter.acquire("crm", 1);
+    const second = limiter.acquire("crm", 1);
+    expect(first).toBeInstanceOf(Promise);
+    void (first as Promise<void>).then(() => order.push("first"));
+    void (second as Promise<void>).then(() => order.push("second"));
+    limiter.release("crm");
+    await Promise.resolve();
+    expect(order).toEqual(["first"]);
+    expect(limiter.inFlight("crm")).toBe(1);
+    limiter.release("crm");
+    await Promise.resolve();
+    expect(order).toEqual(["first", "second"]);
+    limiter.release("crm");
+    expect(limiter.inFlight("crm")).toBe(0);
+  });
+
+  it.each([
+    // [attempt duration ms, keyMax, how many may wait] with the default 250 ms of queued work
+    [undefined, 4, 50], // unknown: assumed 20 ms
+    [1, 4, 1_000],
+    [50, 4, 20],
+    [1_000, 4, 4], // never shorter than one round of keyMax
+    [0.001, 16, 4_096], // never longer than the hard cap
+  ])("with attempts of %s ms and a cap of %i, lets %i wait", (duration, keyMax, room) => {
+    const limiter = createLimiter(10_000);
+    if (duration !== undefined) limiter.observe("crm", duration);
+    for (let i = 0; i < keyMax; i++) expect(limiter.acquire("crm", keyMax)).toBe(true);
+    for (let i = 0; i < room; i++) expect(limiter.acquire("crm", keyMax)).toBeInstanceOf(Promise);
+    expect(limiter.acquire("crm", keyMax)).toBe(false);
+    expect(limiter.acquire("billing", keyMax)).toBe(true);
+  });
+
+  it("follows a receiver that slows down within a few attempts", () => {
+    const limiter = createLimiter(100);
+    limiter.observe("crm", 1);
+    for (let i = 0; i < 10; i++) limiter.observe("crm", 500);
+    expect(limiter.acquire("crm", 1)).toBe(true);
+    expect(limiter.acquire("crm", 1)).toBeInstanceOf(Promise);
+    expect(limiter.acquire("crm", 1)).toBe(false);
+  });
+});
