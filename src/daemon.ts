@@ -293,7 +293,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       await startConsumerLoop({
         name: deliveryConsumerName(names.consumer),
         consumer: await js.consumers.get(DELIVERY_STREAM, deliveryConsumerName(names.consumer)),
-        handle: (msg: JsMsg) => handleDeliveryMessage(deps, msg.data, msg.info.deliveryCount),
+        handle: (msg: JsMsg) => handleDeliveryMessage(deps, msg.data),
         slots,
         ackWaitMs: settings.ackWaitMs,
         batch,

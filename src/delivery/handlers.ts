@@ -91,11 +91,7 @@ async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
 }
 
 /** A delivery from hookswitch's delivery stream: a retry, a hand-off, or a replay. */
-export async function handleDeliveryMessage(
-  deps: HandlerDeps,
-  data: Uint8Array,
-  deliveryCount: number,
-): Promise<Settle> {
+export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array): Promise<Settle> {
   const record = parseRecord(data);
   if (!record) {
     deps.log.error("unreadable delivery record dropped; it was not written by this version");
@@ -110,7 +106,12 @@ export async function handleDeliveryMessage(
 
   const { name, webhook } = active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight);
-  if (slot === false) return { action: "nak", delayMs: busyDelay(deliveryCount) };
+  if (slot === false) {
+    return {
+      action: "nak",
+      delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
+    };
+  }
   if (slot !== true) await slot;
   try {
     const parsed = parseEvent(JSON.stringify(record.event));
@@ -155,13 +156,13 @@ function skip(
   return ACK;
 }
 
-/**
- * A delivery whose integration is saturated waits in the stream, backing off so that a
- * deep backlog for a slow receiver costs little to hold (at most one look every 10 s).
- */
-function busyDelay(deliveryCount: number): number {
-  const base = Math.min(10_000, 250 * 2 ** Math.min(deliveryCount, 6));
-  return Math.round(base * (0.5 + Math.random() / 2));
+/** Parked work comes back at its turn, give or take a little jitter, within a minute. */
+const MIN_PARK_MS = 50;
+const MAX_PARK_MS = 60_000;
+
+function parkDelay(turnMs: number): number {
+  const jittered = turnMs * (0.9 + Math.random() * 0.2);
+  return Math.round(Math.min(MAX_PARK_MS, Math.max(MIN_PARK_MS, jittered)));
 }
 
 function parseRecord(data: Uint8Array): DeliveryRecord | undefined {

@@ -29,6 +29,12 @@ export interface Limiter {
   acquire(key: string, keyMax: number): true | Promise<void> | false;
   /** Feeds the key's recent attempt duration, which sizes its line. */
   observe(key: string, durationMs: number): void;
+  /**
+   * For work that found `key` saturated: how long to park it so that it comes back about
+   * when the integration can take it. Successive calls hand out successive turns at the
+   * integration's pace, so a deep backlog is looked at about once, not polled.
+   */
+  nextTurnMs(key: string, keyMax: number, nowMs: number): number;
   /** Gives back a slot taken by `tryAcquire` or `acquire`, handing it to the line if any. */
   release(key: string): void;
   /**
@@ -59,7 +65,12 @@ export interface LimiterOptions {
 
 /** Until an integration has answered a few times, its attempts are assumed to take this. */
 const ASSUMED_DURATION_MS = 20;
-const DEFAULT_MAX_WAIT_MS = 250;
+/**
+ * Work waiting in an integration's line holds its event (and a global slot) meanwhile:
+ * keep the wait short, so that a slow integration's excess goes to the delivery stream
+ * and the events of the others keep moving.
+ */
+const DEFAULT_MAX_WAIT_MS = 25;
 /** However fast an integration, its line never holds more than this. */
 const MAX_LINE = 4_096;
 
@@ -70,6 +81,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const perKey = new Map<string, number>();
   const lines = new Map<string, (() => void)[]>();
   const durations = new Map<string, number>();
+  const turns = new Map<string, number>();
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
   let globalInFlight = 0;
@@ -107,13 +119,16 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       }
       const line = lines.get(key) ?? [];
       const perAttempt = durations.get(key) ?? ASSUMED_DURATION_MS;
-      const room = Math.min(
-        MAX_LINE,
-        Math.max(keyMax, Math.floor((maxWaitMs / perAttempt) * keyMax)),
-      );
+      const room = Math.min(MAX_LINE, Math.floor((maxWaitMs / perAttempt) * keyMax));
       if (line.length >= room) return false;
       lines.set(key, line);
       return new Promise<void>((resolve) => line.push(resolve));
+    },
+    nextTurnMs(key, keyMax, nowMs) {
+      const pace = (durations.get(key) ?? ASSUMED_DURATION_MS) / keyMax;
+      const turn = Math.max(nowMs, turns.get(key) ?? nowMs) + pace;
+      turns.set(key, turn);
+      return Math.ceil(turn - nowMs);
     },
     observe(key, durationMs) {
       const previous = durations.get(key);

@@ -105,6 +105,7 @@ describe("global slots", () => {
 describe("per-integration lines", () => {
   it("hands a slot to the next in line on release, first come, first served", async () => {
     const limiter = createLimiter(100);
+    limiter.observe("crm", 1); // fast: room for a line
     expect(limiter.acquire("crm", 1)).toBe(true);
     const order: string[] = [];
     const first = limiter.acquire("crm", 1);
@@ -124,11 +125,11 @@ describe("per-integration lines", () => {
   });
 
   it.each([
-    // [attempt duration ms, keyMax, how many may wait] with the default 250 ms of queued work
-    [undefined, 4, 50], // unknown: assumed 20 ms
-    [1, 4, 1_000],
-    [50, 4, 20],
-    [1_000, 4, 4], // never shorter than one round of keyMax
+    // [attempt duration ms, keyMax, how many may wait] with the default 25 ms of queued work
+    [undefined, 4, 5], // unknown: assumed 20 ms
+    [1, 4, 100],
+    [50, 4, 2],
+    [1_000, 4, 0], // a slow integration's excess goes elsewhere at once
     [0.001, 16, 4_096], // never longer than the hard cap
   ])("with attempts of %s ms and a cap of %i, lets %i wait", (duration, keyMax, room) => {
     const limiter = createLimiter(10_000);
@@ -144,7 +145,14 @@ describe("per-integration lines", () => {
     limiter.observe("crm", 1);
     for (let i = 0; i < 10; i++) limiter.observe("crm", 500);
     expect(limiter.acquire("crm", 1)).toBe(true);
-    expect(limiter.acquire("crm", 1)).toBeInstanceOf(Promise);
     expect(limiter.acquire("crm", 1)).toBe(false);
+  });
+
+  it("hands parked work successive turns at the integration's pace", () => {
+    const limiter = createLimiter(100);
+    limiter.observe("slow", 50);
+    const turns = [0, 1, 2, 3].map(() => limiter.nextTurnMs("slow", 10, 1_000));
+    expect(turns).toEqual([5, 10, 15, 20]); // 50 ms per attempt, 10 at a time
+    expect(limiter.nextTurnMs("slow", 10, 2_000)).toBe(5); // a past schedule restarts from now
   });
 });
