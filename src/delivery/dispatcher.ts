@@ -87,7 +87,7 @@ export class Dispatcher {
       metrics.inFlight.dec();
     }
     if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
-    this.#deps.limiter.observe(integration.name, outcome.durationMs);
+    this.#deps.limiter.observe(integration.name, outcome.durationMs, this.#now().getTime());
     metrics.attemptDuration.observe({ integration: integration.name }, outcome.durationMs / 1000);
     const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     this.#logAttempt(job, attempts.length, outcome);

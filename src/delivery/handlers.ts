@@ -80,7 +80,7 @@ export async function handleEventMessage(
  */
 async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
-  const slot = deps.limiter.acquire(name, webhook.maxInFlight);
+  const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
   if (slot === false) return deps.dispatcher.handOff(job);
   if (slot !== true) await slot;
   try {
@@ -105,7 +105,7 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
   if (waitMs > 0) return { action: "nak", delayMs: waitMs };
 
   const { name, webhook } = active.integration;
-  const slot = deps.limiter.acquire(name, webhook.maxInFlight);
+  const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
   if (slot === false) {
     return {
       action: "nak",

@@ -21,14 +21,15 @@ export interface Limiter {
   /** Takes a slot for `key` if fewer than `keyMax` are in flight; never waits. */
   tryAcquire(key: string, keyMax: number): boolean;
   /**
-   * Takes a slot for `key`, or a place in its line when the wait looks short: `true` when
-   * taken at once, a Promise that resolves when the slot is handed over, or `false` when
-   * the line is already as long as `maxWaitMs` of work (going by the key's recent attempt
-   * durations) — the caller then parks the work elsewhere instead of waiting.
+   * Takes a slot for `key`, or a place in its line: `true` when taken at once, a Promise
+   * that resolves when the slot is handed over, or `false` when the caller should park the
+   * work elsewhere instead of waiting. A fast integration's line is only bounded by the
+   * caller's own caps (waiting is back-pressure); a slow or stalled one's line holds at
+   * most `maxWaitMs` of work, going by its recent attempt durations.
    */
-  acquire(key: string, keyMax: number): true | Promise<void> | false;
-  /** Feeds the key's recent attempt duration, which sizes its line. */
-  observe(key: string, durationMs: number): void;
+  acquire(key: string, keyMax: number, nowMs: number): true | Promise<void> | false;
+  /** Feeds the duration of an attempt of `key` that just ended. */
+  observe(key: string, durationMs: number, nowMs: number): void;
   /**
    * For work that found `key` saturated: how long to park it so that it comes back about
    * when the integration can take it. Successive calls hand out successive turns at the
@@ -73,6 +74,10 @@ const ASSUMED_DURATION_MS = 20;
 const DEFAULT_MAX_WAIT_MS = 25;
 /** However fast an integration, its line never holds more than this. */
 const MAX_LINE = 4_096;
+/** Attempts quicker than this make an integration fast. */
+const FAST_ATTEMPT_MS = 10;
+/** A saturated integration with no attempt ending for this long is stalled, not fast. */
+const STALL_MS = 100;
 
 export function createLimiter(globalMax: number, options: LimiterOptions = {}): Limiter {
   if (!Number.isInteger(globalMax) || globalMax < 1) {
@@ -82,6 +87,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const lines = new Map<string, (() => void)[]>();
   const durations = new Map<string, number>();
   const turns = new Map<string, number>();
+  const lastEnded = new Map<string, number>();
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
   let globalInFlight = 0;
@@ -89,6 +95,13 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const removeWaiter = (waiter: Waiter) => {
     const index = waiters.indexOf(waiter);
     if (index >= 0) waiters.splice(index, 1);
+  };
+
+  const roomFor = (key: string, keyMax: number, nowMs: number) => {
+    const perAttempt = durations.get(key) ?? ASSUMED_DURATION_MS;
+    const stalled = nowMs - (lastEnded.get(key) ?? nowMs) > STALL_MS;
+    if (perAttempt < FAST_ATTEMPT_MS && !stalled) return MAX_LINE;
+    return Math.min(MAX_LINE, Math.floor((maxWaitMs / perAttempt) * keyMax));
   };
 
   const waitForSlot = (signal: AbortSignal | undefined) =>
@@ -111,16 +124,14 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       perKey.set(key, current + 1);
       return true;
     },
-    acquire(key, keyMax) {
+    acquire(key, keyMax, nowMs) {
       const current = perKey.get(key) ?? 0;
       if (current < keyMax) {
         perKey.set(key, current + 1);
         return true;
       }
       const line = lines.get(key) ?? [];
-      const perAttempt = durations.get(key) ?? ASSUMED_DURATION_MS;
-      const room = Math.min(MAX_LINE, Math.floor((maxWaitMs / perAttempt) * keyMax));
-      if (line.length >= room) return false;
+      if (line.length >= roomFor(key, keyMax, nowMs)) return false;
       lines.set(key, line);
       return new Promise<void>((resolve) => line.push(resolve));
     },
@@ -130,7 +141,8 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       turns.set(key, turn);
       return Math.ceil(turn - nowMs);
     },
-    observe(key, durationMs) {
+    observe(key, durationMs, nowMs) {
+      lastEnded.set(key, nowMs);
       const previous = durations.get(key);
       // A moving average that follows a receiver slowing down within a few attempts.
       durations.set(key, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2);

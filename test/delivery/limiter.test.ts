@@ -103,13 +103,15 @@ describe("global slots", () => {
 });
 
 describe("per-integration lines", () => {
+  const T = 1_000; // a fixed clock: the limiter never reads the time itself
+
   it("hands a slot to the next in line on release, first come, first served", async () => {
     const limiter = createLimiter(100);
-    limiter.observe("crm", 1); // fast: room for a line
-    expect(limiter.acquire("crm", 1)).toBe(true);
+    limiter.observe("crm", 1, T); // fast: waiting is plain back-pressure
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
     const order: string[] = [];
-    const first = limiter.acquire("crm", 1);
-    const second = limiter.acquire("crm", 1);
+    const first = limiter.acquire("crm", 1, T);
+    const second = limiter.acquire("crm", 1, T);
     expect(first).toBeInstanceOf(Promise);
     void (first as Promise<void>).then(() => order.push("first"));
     void (second as Promise<void>).then(() => order.push("second"));
@@ -125,34 +127,39 @@ describe("per-integration lines", () => {
   });
 
   it.each([
-    // [attempt duration ms, keyMax, how many may wait] with the default 25 ms of queued work
-    [undefined, 4, 5], // unknown: assumed 20 ms
-    [1, 4, 100],
-    [50, 4, 2],
-    [1_000, 4, 0], // a slow integration's excess goes elsewhere at once
-    [0.001, 16, 4_096], // never longer than the hard cap
-  ])("with attempts of %s ms and a cap of %i, lets %i wait", (duration, keyMax, room) => {
-    const limiter = createLimiter(10_000);
-    if (duration !== undefined) limiter.observe("crm", duration);
-    for (let i = 0; i < keyMax; i++) expect(limiter.acquire("crm", keyMax)).toBe(true);
-    for (let i = 0; i < room; i++) expect(limiter.acquire("crm", keyMax)).toBeInstanceOf(Promise);
-    expect(limiter.acquire("crm", keyMax)).toBe(false);
-    expect(limiter.acquire("billing", keyMax)).toBe(true);
-  });
+    // [attempt duration ms, ms since an attempt last ended, keyMax, how many may wait]
+    [1, 0, 4, 4_096], // fast: only the hard cap (callers' own caps bound it first)
+    [undefined, 0, 4, 5], // unknown: assumed 20 ms, so 25 ms of work is 5 waiting
+    [50, 0, 4, 2],
+    [1_000, 0, 4, 0], // a slow integration's excess goes elsewhere at once
+    [1, 500, 4, 100], // fast on average but stalled now: judged by time again
+  ])(
+    "with attempts of %s ms, the last ending %i ms ago, and a cap of %i, lets %i wait",
+    (duration, sinceEnded, keyMax, room) => {
+      const limiter = createLimiter(10_000);
+      if (duration !== undefined) limiter.observe("crm", duration, T - sinceEnded);
+      for (let i = 0; i < keyMax; i++) expect(limiter.acquire("crm", keyMax, T)).toBe(true);
+      for (let i = 0; i < room; i++) {
+        expect(limiter.acquire("crm", keyMax, T)).toBeInstanceOf(Promise);
+      }
+      expect(limiter.acquire("crm", keyMax, T)).toBe(false);
+      expect(limiter.acquire("billing", keyMax, T)).toBe(true);
+    },
+  );
 
   it("follows a receiver that slows down within a few attempts", () => {
     const limiter = createLimiter(100);
-    limiter.observe("crm", 1);
-    for (let i = 0; i < 10; i++) limiter.observe("crm", 500);
-    expect(limiter.acquire("crm", 1)).toBe(true);
-    expect(limiter.acquire("crm", 1)).toBe(false);
+    limiter.observe("crm", 1, T);
+    for (let i = 0; i < 10; i++) limiter.observe("crm", 500, T);
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    expect(limiter.acquire("crm", 1, T)).toBe(false);
   });
 
   it("hands parked work successive turns at the integration's pace", () => {
     const limiter = createLimiter(100);
-    limiter.observe("slow", 50);
-    const turns = [0, 1, 2, 3].map(() => limiter.nextTurnMs("slow", 10, 1_000));
+    limiter.observe("slow", 50, T);
+    const turns = [0, 1, 2, 3].map(() => limiter.nextTurnMs("slow", 10, T));
     expect(turns).toEqual([5, 10, 15, 20]); // 50 ms per attempt, 10 at a time
-    expect(limiter.nextTurnMs("slow", 10, 2_000)).toBe(5); // a past schedule restarts from now
+    expect(limiter.nextTurnMs("slow", 10, T + 1_000)).toBe(5); // a past schedule restarts from now
   });
 });
