@@ -5,6 +5,7 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { setMaxListeners } from "node:events";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
@@ -77,6 +78,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   });
   const stats = new DeliveryStats();
   const abort = new AbortController();
+  // Every attempt in flight listens to this one signal.
+  setMaxListeners(0, abort.signal);
   // One origin may take as many connections as the global cap allows requests.
   const sender: Sender = createSender({
     egress: createEgressPolicy(settings.egress),
@@ -241,18 +244,20 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       }),
     );
 
+    // A publish that times out (NATS busy or reconnecting) is retried a few times in
+    // process before the whole message is handed back to NATS.
+    const briefly = { retries: 3, minTimeout: 200, maxTimeout: 1_000 };
     const queue: DurableQueue = {
       enqueue: async (record, msgID) => {
-        await js.publish(
-          deliverySubject(names.consumer, record.integration),
-          JSON.stringify(record),
-          {
-            msgID,
-          },
-        );
+        const subject = deliverySubject(names.consumer, record.integration);
+        const data = JSON.stringify(record);
+        // The duplicate window is stream-wide: name the deployment so that two of them
+        // delivering the same event never swallow each other's records.
+        const id = `${names.consumer}:${msgID}`;
+        await pRetry(() => js.publish(subject, data, { msgID: id }), briefly);
       },
       deadLetter: async (record) => {
-        await deadLetters!.add(record);
+        await pRetry(() => deadLetters!.add(record), briefly);
         deadLetterCount = deadLetterCount === null ? null : deadLetterCount + 1;
         if (deadLetterCount !== null) metrics.deadLetters.set(deadLetterCount);
       },

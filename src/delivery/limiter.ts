@@ -64,7 +64,7 @@ export interface LimiterOptions {
   maxWaitMs?: number;
 }
 
-/** Until an integration has answered a few times, its attempts are assumed to take this. */
+/** An integration that never answered yet and is stalled is assumed to take this. */
 const ASSUMED_DURATION_MS = 20;
 /**
  * Work waiting in an integration's line holds its event (and a global slot) meanwhile:
@@ -88,6 +88,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const durations = new Map<string, number>();
   const turns = new Map<string, number>();
   const lastEnded = new Map<string, number>();
+  const saturatedAt = new Map<string, number>();
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
   let globalInFlight = 0;
@@ -97,11 +98,14 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     if (index >= 0) waiters.splice(index, 1);
   };
 
+  /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
   const roomFor = (key: string, keyMax: number, nowMs: number) => {
-    const perAttempt = durations.get(key) ?? ASSUMED_DURATION_MS;
-    const stalled = nowMs - (lastEnded.get(key) ?? nowMs) > STALL_MS;
-    if (perAttempt < FAST_ATTEMPT_MS && !stalled) return MAX_LINE;
-    return Math.min(MAX_LINE, Math.floor((maxWaitMs / perAttempt) * keyMax));
+    const perAttempt = durations.get(key);
+    const progress = Math.max(lastEnded.get(key) ?? 0, saturatedAt.get(key) ?? nowMs);
+    const stalled = nowMs - progress > STALL_MS;
+    if (!stalled && (perAttempt === undefined || perAttempt < FAST_ATTEMPT_MS)) return MAX_LINE;
+    const expected = perAttempt ?? ASSUMED_DURATION_MS;
+    return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));
   };
 
   const waitForSlot = (signal: AbortSignal | undefined) =>
@@ -128,6 +132,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       const current = perKey.get(key) ?? 0;
       if (current < keyMax) {
         perKey.set(key, current + 1);
+        if (current + 1 === keyMax) saturatedAt.set(key, nowMs);
         return true;
       }
       const line = lines.get(key) ?? [];

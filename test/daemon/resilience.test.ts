@@ -135,6 +135,28 @@ describe("hookswitch run loses nothing", () => {
     expect(served.every((n) => n > 0)).toBe(true);
   }, 90_000);
 
+  it("keeps two deployments (different consumers) on one NATS from swallowing each other's hand-offs", async () => {
+    receiver.respond(() => ({ status: 200, delayMs: 150 }));
+    writeIntegration(dir.path, "ledger", { url: `${receiver.url}/ledger`, maxInFlight: 1 });
+    await Promise.all([start(["--consumer", "blue"]), start(["--consumer", "green"])]);
+    const publisher = await connectPublisher(nats.url);
+    const events = Array.from({ length: 8 }, () => makeEvent());
+    await publisher.publish(events[0]!);
+    await sleep(300); // the integration is now saturated and stalled: the rest is handed off
+    for (const event of events.slice(1)) await publisher.publish(event);
+    await publisher.close();
+    await waitFor(() => receiver.requests.length >= events.length * 2, {
+      timeoutMs: 30_000,
+      what: "every event delivered by both deployments",
+    });
+    const perId = new Map<string, number>();
+    for (const r of receiver.requests) {
+      const id = String(r.headers["webhook-id"]);
+      perId.set(id, (perId.get(id) ?? 0) + 1);
+    }
+    expect([...perId.values()]).toEqual(events.map(() => 2));
+  }, 60_000);
+
   it("does not let a 5 s receiver delay another integration", async () => {
     const slow = await startReceiver(() => ({ status: 200, delayMs: 5_000 }));
     try {

@@ -127,25 +127,34 @@ describe("per-integration lines", () => {
   });
 
   it.each([
-    // [attempt duration ms, ms since an attempt last ended, keyMax, how many may wait]
+    // [attempt duration ms, ms saturated without an answer, keyMax, how many may wait]
     [1, 0, 4, 4_096], // fast: only the hard cap (callers' own caps bound it first)
-    [undefined, 0, 4, 5], // unknown: assumed 20 ms, so 25 ms of work is 5 waiting
-    [50, 0, 4, 2],
+    [undefined, 0, 4, 4_096], // never answered, not stalled yet: fast until proven slow
+    [50, 0, 4, 2], // slow: 25 ms of work
     [1_000, 0, 4, 0], // a slow integration's excess goes elsewhere at once
     [1, 500, 4, 100], // fast on average but stalled now: judged by time again
   ])(
-    "with attempts of %s ms, the last ending %i ms ago, and a cap of %i, lets %i wait",
-    (duration, sinceEnded, keyMax, room) => {
+    "with attempts of %s ms, saturated for %i ms, and a cap of %i, lets %i wait",
+    (duration, stalledFor, keyMax, room) => {
       const limiter = createLimiter(10_000);
-      if (duration !== undefined) limiter.observe("crm", duration, T - sinceEnded);
+      if (duration !== undefined) limiter.observe("crm", duration, T - 1);
       for (let i = 0; i < keyMax; i++) expect(limiter.acquire("crm", keyMax, T)).toBe(true);
+      const now = T + stalledFor;
       for (let i = 0; i < room; i++) {
-        expect(limiter.acquire("crm", keyMax, T)).toBeInstanceOf(Promise);
+        expect(limiter.acquire("crm", keyMax, now)).toBeInstanceOf(Promise);
       }
-      expect(limiter.acquire("crm", keyMax, T)).toBe(false);
-      expect(limiter.acquire("billing", keyMax, T)).toBe(true);
+      expect(limiter.acquire("crm", keyMax, now)).toBe(false);
+      expect(limiter.acquire("billing", keyMax, now)).toBe(true);
     },
   );
+
+  it("judges an integration that never answers as stalled after 100 ms", () => {
+    const limiter = createLimiter(100);
+    expect(limiter.acquire("hung", 1, T)).toBe(true);
+    expect(limiter.acquire("hung", 1, T + 50)).toBeInstanceOf(Promise);
+    // 25 ms of work at an assumed 20 ms per attempt: one may wait, and one does already.
+    expect(limiter.acquire("hung", 1, T + 150)).toBe(false);
+  });
 
   it("follows a receiver that slows down within a few attempts", () => {
     const limiter = createLimiter(100);
