@@ -161,7 +161,7 @@ export function runsOf(ctx) {
     },
     {
       scenario: "a",
-      system: "hookswitch, default caps (16 per integration, 256 global)",
+      system: "hookswitch, default caps (64 per integration, 256 global)",
       // Measured over the first 10,000 arrivals at most: with default caps this run is slow.
       run: () =>
         drainWith(

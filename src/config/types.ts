@@ -101,6 +101,6 @@ export const DEFAULTS = {
   timeoutMs: 10_000,
   maxTimeoutMs: 60_000,
   retry: { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 3_600_000 },
-  maxInFlight: 16,
+  maxInFlight: 64,
   maxFileBytes: 1024 * 1024,
 } as const;

@@ -74,10 +74,24 @@ const ASSUMED_DURATION_MS = 20;
 const DEFAULT_MAX_WAIT_MS = 25;
 /** However fast an integration, its line never holds more than this. */
 const MAX_LINE = 4_096;
-/** Attempts quicker than this make an integration fast. */
-const FAST_ATTEMPT_MS = 10;
-/** A saturated integration with no attempt ending for this long is stalled, not fast. */
-const STALL_MS = 100;
+/**
+ * An integration is slow when its attempts take this many times longer than the average
+ * attempt of all integrations — and at least `SLOW_FLOOR_MS`. Relative, because under load
+ * hookswitch's own busy event loop lengthens every attempt alike: only a receiver slower
+ * than the others should lose its line (with one integration, nobody needs protecting).
+ */
+const SLOW_FACTOR = 2;
+const SLOW_FLOOR_MS = 10;
+/**
+ * The first attempts of a burst also pay for connections and a busy event loop: the
+ * average counts only after this many.
+ */
+const WARM_UP_ATTEMPTS = 8;
+/**
+ * A saturated integration with no attempt ending for this long is stalled, not fast. Long
+ * enough that hookswitch's own busy event loop (a large batch being parsed) does not count.
+ */
+const STALL_MS = 1_000;
 
 export function createLimiter(globalMax: number, options: LimiterOptions = {}): Limiter {
   if (!Number.isInteger(globalMax) || globalMax < 1) {
@@ -88,7 +102,9 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const durations = new Map<string, number>();
   const turns = new Map<string, number>();
   const lastEnded = new Map<string, number>();
+  const observed = new Map<string, number>();
   const saturatedAt = new Map<string, number>();
+  let overall: number | undefined;
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
   let globalInFlight = 0;
@@ -100,11 +116,16 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
 
   /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
   const roomFor = (key: string, keyMax: number, nowMs: number) => {
-    const perAttempt = durations.get(key);
+    const perAttempt =
+      (observed.get(key) ?? 0) >= WARM_UP_ATTEMPTS ? durations.get(key) : undefined;
     const progress = Math.max(lastEnded.get(key) ?? 0, saturatedAt.get(key) ?? nowMs);
     const stalled = nowMs - progress > STALL_MS;
-    if (!stalled && (perAttempt === undefined || perAttempt < FAST_ATTEMPT_MS)) return MAX_LINE;
-    const expected = perAttempt ?? ASSUMED_DURATION_MS;
+    const slow =
+      perAttempt !== undefined &&
+      perAttempt > SLOW_FLOOR_MS &&
+      perAttempt > SLOW_FACTOR * (overall ?? perAttempt);
+    if (!stalled && !slow) return MAX_LINE;
+    const expected = durations.get(key) ?? ASSUMED_DURATION_MS;
     return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));
   };
 
@@ -148,9 +169,11 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     },
     observe(key, durationMs, nowMs) {
       lastEnded.set(key, nowMs);
+      observed.set(key, (observed.get(key) ?? 0) + 1);
+      // Moving averages that follow a receiver slowing down within a few attempts.
       const previous = durations.get(key);
-      // A moving average that follows a receiver slowing down within a few attempts.
       durations.set(key, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2);
+      overall = overall === undefined ? durationMs : overall * 0.99 + durationMs * 0.01;
     },
     release(key) {
       const current = perKey.get(key) ?? 0;

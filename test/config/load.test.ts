@@ -91,7 +91,7 @@ describe("loadFile building integrations", () => {
         signingSecrets: [],
         timeoutMs: 10_000,
         retry: { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 3_600_000 },
-        maxInFlight: 16,
+        maxInFlight: 64,
         tlsCa: undefined,
       },
     });

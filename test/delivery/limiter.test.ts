@@ -131,13 +131,18 @@ describe("per-integration lines", () => {
     [1, 0, 4, 4_096], // fast: only the hard cap (callers' own caps bound it first)
     [undefined, 0, 4, 4_096], // never answered, not stalled yet: fast until proven slow
     [50, 0, 4, 2], // slow: 25 ms of work
+    [20, 0, 4, 5], // four times slower than its peer: 25 ms of work
     [1_000, 0, 4, 0], // a slow integration's excess goes elsewhere at once
-    [1, 500, 4, 100], // fast on average but stalled now: judged by time again
+    [1, 1_500, 4, 100], // fast on average but stalled now: judged by time again
+    [1, 500, 4, 4_096], // a pause shorter than a busy event loop's is no stall
   ])(
     "with attempts of %s ms, saturated for %i ms, and a cap of %i, lets %i wait",
     (duration, stalledFor, keyMax, room) => {
       const limiter = createLimiter(10_000);
-      if (duration !== undefined) limiter.observe("crm", duration, T - 1);
+      for (let i = 0; i < 50; i++) limiter.observe("peer", 5, T - 1); // another integration, 5 ms
+      // Past the warm-up: the average counts from the eighth attempt on.
+      if (duration !== undefined)
+        for (let i = 0; i < 8; i++) limiter.observe("crm", duration, T - 1);
       for (let i = 0; i < keyMax; i++) expect(limiter.acquire("crm", keyMax, T)).toBe(true);
       const now = T + stalledFor;
       for (let i = 0; i < room; i++) {
@@ -148,17 +153,31 @@ describe("per-integration lines", () => {
     },
   );
 
-  it("judges an integration that never answers as stalled after 100 ms", () => {
+  it("judges an integration that never answers as stalled after a second", () => {
     const limiter = createLimiter(100);
     expect(limiter.acquire("hung", 1, T)).toBe(true);
-    expect(limiter.acquire("hung", 1, T + 50)).toBeInstanceOf(Promise);
+    expect(limiter.acquire("hung", 1, T + 500)).toBeInstanceOf(Promise);
     // 25 ms of work at an assumed 20 ms per attempt: one may wait, and one does already.
-    expect(limiter.acquire("hung", 1, T + 150)).toBe(false);
+    expect(limiter.acquire("hung", 1, T + 1_500)).toBe(false);
+  });
+
+  it("never judges a lone integration slow by its durations: there is nobody to protect", () => {
+    const limiter = createLimiter(100);
+    for (let i = 0; i < 20; i++) limiter.observe("crm", 1_000, T);
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    expect(limiter.acquire("crm", 1, T)).toBeInstanceOf(Promise);
+  });
+
+  it("does not judge by the first attempts of a burst", () => {
+    const limiter = createLimiter(100);
+    for (let i = 0; i < 7; i++) limiter.observe("crm", 400, T); // connecting, busy loop
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    expect(limiter.acquire("crm", 1, T)).toBeInstanceOf(Promise);
   });
 
   it("follows a receiver that slows down within a few attempts", () => {
     const limiter = createLimiter(100);
-    limiter.observe("crm", 1, T);
+    for (let i = 0; i < 8; i++) limiter.observe("crm", 1, T);
     for (let i = 0; i < 10; i++) limiter.observe("crm", 500, T);
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     expect(limiter.acquire("crm", 1, T)).toBe(false);
