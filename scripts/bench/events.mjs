@@ -81,7 +81,13 @@ export async function publishBacklog(nc, prefix, count, options = {}) {
  * Publishes at a fixed rate for `durationMs`, each event carrying its publish time (wall-clock
  * ms) as the user's name so the receiver can compute publish → receipt latency.
  */
-export async function publishAtRate(nc, prefix, ratePerSecond, durationMs) {
+export async function publishAtRate(
+  nc,
+  prefix,
+  ratePerSecond,
+  durationMs,
+  { warmUp = false } = {},
+) {
   const js = jetstream(nc);
   const pending = [];
   const started = performance.now();
@@ -91,7 +97,9 @@ export async function publishAtRate(nc, prefix, ratePerSecond, durationMs) {
     if (elapsed >= durationMs) break;
     const due = Math.floor((elapsed * ratePerSecond) / 1000);
     for (; sent < due; sent++) {
-      const event = makeEvent({ name: String(performance.timeOrigin + performance.now()) });
+      // Warm-up events carry a "w" before the time: the receiver leaves them out of latency.
+      const stamp = String(performance.timeOrigin + performance.now());
+      const event = makeEvent({ name: warmUp ? `w${stamp}` : stamp });
       pending.push(js.publish(subjectOf(prefix, event), JSON.stringify(event)));
     }
     await new Promise((resolve) => setTimeout(resolve, 1));

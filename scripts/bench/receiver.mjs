@@ -58,7 +58,7 @@ function record(group, id, body, arrivedAt) {
   const name = readName(body);
   checkedBodies++;
   if (name === undefined) badBodies++;
-  else if (measureLatency) latencies.push(arrivedAt - Number(name));
+  else if (measureLatency && !name.startsWith("w")) latencies.push(arrivedAt - Number(name));
 }
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {

@@ -75,13 +75,17 @@ const DEFAULT_MAX_WAIT_MS = 25;
 /** However fast an integration, its line never holds more than this. */
 const MAX_LINE = 4_096;
 /**
- * An integration is slow when its attempts take this many times longer than the average
- * attempt of all integrations — and at least `SLOW_FLOOR_MS`. Relative, because under load
- * hookswitch's own busy event loop lengthens every attempt alike: only a receiver slower
- * than the others should lose its line (with one integration, nobody needs protecting).
+ * An integration is slow when its attempts take this many times longer than those of the
+ * fastest integration active lately — and at least `SLOW_FLOOR_MS`. Relative, because under
+ * load hookswitch's own busy event loop lengthens every attempt alike: only a receiver
+ * slower than the others should lose its line (with one integration, nobody needs it).
  */
-const SLOW_FACTOR = 2;
+const SLOW_FACTOR = 4;
 const SLOW_FLOOR_MS = 10;
+/** Integrations count as active lately when an attempt ended this recently. */
+const ACTIVE_MS = 60_000;
+/** How often the fastest average is looked for again (a pass over every integration). */
+const FASTEST_REFRESH_MS = 1_000;
 /**
  * The first attempts of a burst also pay for connections and a busy event loop: the
  * average counts only after this many.
@@ -104,7 +108,18 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const lastEnded = new Map<string, number>();
   const observed = new Map<string, number>();
   const saturatedAt = new Map<string, number>();
-  let overall: number | undefined;
+  let fastest = { value: Infinity, at: -Infinity };
+  /** The fastest average among integrations active lately, refreshed once a second. */
+  const fastestAverage = (nowMs: number) => {
+    if (nowMs - fastest.at < FASTEST_REFRESH_MS) return fastest.value;
+    let value = Infinity;
+    for (const [key, average] of durations) {
+      const warm = (observed.get(key) ?? 0) >= WARM_UP_ATTEMPTS;
+      if (warm && nowMs - (lastEnded.get(key) ?? 0) < ACTIVE_MS) value = Math.min(value, average);
+    }
+    fastest = { value, at: nowMs };
+    return value;
+  };
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
   let globalInFlight = 0;
@@ -123,7 +138,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     const slow =
       perAttempt !== undefined &&
       perAttempt > SLOW_FLOOR_MS &&
-      perAttempt > SLOW_FACTOR * (overall ?? perAttempt);
+      perAttempt > SLOW_FACTOR * fastestAverage(nowMs);
     if (!stalled && !slow) return MAX_LINE;
     const expected = durations.get(key) ?? ASSUMED_DURATION_MS;
     return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));
@@ -173,7 +188,6 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       // Moving averages that follow a receiver slowing down within a few attempts.
       const previous = durations.get(key);
       durations.set(key, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2);
-      overall = overall === undefined ? durationMs : overall * 0.99 + durationMs * 0.01;
     },
     release(key) {
       const current = perKey.get(key) ?? 0;

@@ -131,7 +131,8 @@ describe("per-integration lines", () => {
     [1, 0, 4, 4_096], // fast: only the hard cap (callers' own caps bound it first)
     [undefined, 0, 4, 4_096], // never answered, not stalled yet: fast until proven slow
     [50, 0, 4, 2], // slow: 25 ms of work
-    [20, 0, 4, 5], // four times slower than its peer: 25 ms of work
+    [25, 0, 4, 4], // over four times slower than its peer: 25 ms of work
+    [20, 0, 4, 4_096], // four times slower is still in step
     [1_000, 0, 4, 0], // a slow integration's excess goes elsewhere at once
     [1, 1_500, 4, 100], // fast on average but stalled now: judged by time again
     [1, 500, 4, 4_096], // a pause shorter than a busy event loop's is no stall
@@ -139,7 +140,7 @@ describe("per-integration lines", () => {
     "with attempts of %s ms, saturated for %i ms, and a cap of %i, lets %i wait",
     (duration, stalledFor, keyMax, room) => {
       const limiter = createLimiter(10_000);
-      for (let i = 0; i < 50; i++) limiter.observe("peer", 5, T - 1); // another integration, 5 ms
+      for (let i = 0; i < 8; i++) limiter.observe("peer", 5, T - 1); // another integration, 5 ms
       // Past the warm-up: the average counts from the eighth attempt on.
       if (duration !== undefined)
         for (let i = 0; i < 8; i++) limiter.observe("crm", duration, T - 1);
@@ -177,7 +178,8 @@ describe("per-integration lines", () => {
 
   it("follows a receiver that slows down within a few attempts", () => {
     const limiter = createLimiter(100);
-    for (let i = 0; i < 8; i++) limiter.observe("crm", 1, T);
+    for (let i = 0; i < 8; i++) limiter.observe("peer", 5, T);
+    for (let i = 0; i < 8; i++) limiter.observe("crm", 5, T);
     for (let i = 0; i < 10; i++) limiter.observe("crm", 500, T);
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     expect(limiter.acquire("crm", 1, T)).toBe(false);
