@@ -80,9 +80,7 @@ export async function handleEventMessage(
  */
 async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
-  const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now(), {
-    behindParked: true,
-  });
+  const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
   if (slot === false) return deps.dispatcher.handOff(job);
   if (slot !== true) await slot;
   try {

@@ -25,16 +25,9 @@ export interface Limiter {
    * that resolves when the slot is handed over, or `false` when the caller should park the
    * work elsewhere instead of waiting. A fast integration's line is only bounded by the
    * caller's own caps (waiting is back-pressure); a slow or stalled one's line holds at
-   * most `maxWaitMs` of work, going by its recent attempt durations. With `behindParked`
-   * (new work), the answer is `false` while work parked by `nextTurnMs` waits for its turn:
-   * new work queues up behind it instead of taking its place.
+   * most `maxWaitMs` of work, going by its recent attempt durations.
    */
-  acquire(
-    key: string,
-    keyMax: number,
-    nowMs: number,
-    options?: { behindParked?: boolean },
-  ): true | Promise<void> | false;
+  acquire(key: string, keyMax: number, nowMs: number): true | Promise<void> | false;
   /** Feeds the duration of an attempt of `key` that just ended. */
   observe(key: string, durationMs: number, nowMs: number): void;
   /**
@@ -87,7 +80,7 @@ const MAX_LINE = 4_096;
  * load hookswitch's own busy event loop lengthens every attempt alike: only a receiver
  * slower than the others should lose its line (with one integration, nobody needs it).
  */
-const SLOW_FACTOR = 3;
+const SLOW_FACTOR = 4;
 const SLOW_FLOOR_MS = 10;
 /** Integrations count as active lately when an attempt ended this recently. */
 const ACTIVE_MS = 60_000;
@@ -171,8 +164,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       perKey.set(key, current + 1);
       return true;
     },
-    acquire(key, keyMax, nowMs, options = {}) {
-      if (options.behindParked && (turns.get(key) ?? 0) > nowMs) return false;
+    acquire(key, keyMax, nowMs) {
       const current = perKey.get(key) ?? 0;
       if (current < keyMax) {
         perKey.set(key, current + 1);
