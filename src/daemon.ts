@@ -221,8 +221,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       name: names.stream,
       subjects: names.subjects,
       create: names.createStream,
+      replicas: names.replicas,
     });
-    await ensureHookswitchStreams(jsm);
+    await ensureHookswitchStreams(jsm, { replicas: names.replicas });
     await ensurePullConsumer(
       jsm,
       names.stream,

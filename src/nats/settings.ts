@@ -26,6 +26,8 @@ export interface JetStreamNames {
   consumer: string;
   deliver: DeliverFrom;
   createStream: boolean;
+  /** Replicas of the streams hookswitch creates. */
+  replicas: number;
 }
 
 export interface NatsSettings {
@@ -68,6 +70,14 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
     )
     .addOption(
       new Option("--no-create-stream", "use an existing event stream as it is; never create it"),
+    )
+    .addOption(
+      new Option(
+        "--stream-replicas <n>",
+        "replicas of the streams hookswitch creates (3 on a cluster)",
+      )
+        .env("HOOKSWITCH_STREAM_REPLICAS")
+        .default("1"),
     );
 }
 
@@ -99,6 +109,7 @@ function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
     consumer: requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER)),
     deliver,
     createStream: opts.createStream !== false,
+    replicas: parseReplicas(stringOption(opts.streamReplicas, "1")),
   };
 }
 
@@ -115,6 +126,14 @@ function parseAuth(env: NatsEnv): NatsAuth {
   if (user) return { kind: "userPassword", user, password: env.NATS_PASSWORD ?? "" };
   if (nonEmpty(env.NATS_PASSWORD)) throw new UsageError("NATS_PASSWORD is set without NATS_USER");
   return { kind: "none" };
+}
+
+function parseReplicas(value: string): number {
+  const replicas = Number(value);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+    throw new UsageError(`--stream-replicas must be a whole number from 1 to 5, not "${value}"`);
+  }
+  return replicas;
 }
 
 /** Stream and consumer names may not hold spaces, dots or wildcards. */

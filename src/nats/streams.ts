@@ -43,6 +43,8 @@ export interface EventStreamConfig {
   subjects: string[];
   /** False: the stream must already exist; it is used as it is. */
   create: boolean;
+  /** Replicas of a stream created here (default 1). */
+  replicas?: number;
 }
 
 export interface EnsuredStream {
@@ -70,6 +72,7 @@ export async function ensureEventStream(
         subjects: config.subjects,
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
+        num_replicas: config.replicas ?? 1,
       }),
     );
     return { info, created: true, addedSubjects: [] };
@@ -87,9 +90,14 @@ export async function ensureEventStream(
 /** A duplicate window long enough for a crashed publisher to republish after restart. */
 export const DELIVERY_DUPLICATE_WINDOW_MS = 2 * 60_000;
 
-export async function ensureHookswitchStreams(jsm: JetStreamManager): Promise<void> {
+/** `replicas` applies when a stream is created (R3 on a 3-node NATS cluster). */
+export async function ensureHookswitchStreams(
+  jsm: JetStreamManager,
+  { replicas = 1 }: { replicas?: number } = {},
+): Promise<void> {
   await ensureOwnedStream(jsm, {
     name: DELIVERY_STREAM,
+    num_replicas: replicas,
     subjects: [`${DELIVERY_SUBJECT_PREFIX}.>`],
     storage: StorageType.File,
     retention: RetentionPolicy.Workqueue,
@@ -97,6 +105,7 @@ export async function ensureHookswitchStreams(jsm: JetStreamManager): Promise<vo
   });
   await ensureOwnedStream(jsm, {
     name: DEAD_LETTER_STREAM,
+    num_replicas: replicas,
     subjects: [`${DEAD_LETTER_SUBJECT_PREFIX}.>`],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,

@@ -38,6 +38,7 @@ describe("NATS settings", () => {
         consumer: "hookswitch",
         deliver: "new",
         createStream: true,
+        replicas: 1,
       },
     });
   });
@@ -55,6 +56,8 @@ describe("NATS settings", () => {
       "--deliver",
       "all",
       "--no-create-stream",
+      "--stream-replicas",
+      "3",
     ]);
     expect(settings).toEqual({
       servers: ["nats://a:4222", "nats://b:4222"],
@@ -65,8 +68,13 @@ describe("NATS settings", () => {
         consumer: "hs2",
         deliver: "all",
         createStream: false,
+        replicas: 3,
       },
     });
+  });
+
+  it.each(["0", "6", "two", "1.5"])("refuses --stream-replicas %s", (value) => {
+    expect(() => parse(["--stream-replicas", value])).toThrow(/--stream-replicas must be/);
   });
 
   it("reads the environment variables, and flags win over them", () => {
