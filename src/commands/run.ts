@@ -106,9 +106,10 @@ export function runCommand(): Command {
       ]);
       if (forced) throw new ExitError(130, "forced stop", { immediate: true });
     } catch (err) {
-      if (!(err instanceof ExitError)) log.fatal({ err }, "hookswitch stopped on an error");
+      if (err instanceof ExitError) throw err; // a forced stop: nothing more to wait for
+      log.fatal({ err }, "hookswitch stopped on an error");
       await daemon.stop().catch(() => undefined);
-      throw err instanceof ExitError ? err : new ExitError(1);
+      throw new ExitError(1);
     } finally {
       ladder.dispose();
       log.flush();

@@ -111,6 +111,29 @@ describe("hookswitch run loses nothing", () => {
     expect(webhookIds(receiver.requests).size).toBe(300);
   }, 90_000);
 
+  it("stops at once on a second signal, and what it held comes back", async () => {
+    receiver.respond((_req, i) => (i === 0 ? { status: 200, delayMs: 8_000 } : { status: 200 }));
+    const first = await start(["--grace-period", "30s"]);
+    const [event] = await publishBacklog(nats.url, 1);
+    await waitFor(() => receiver.requests.length >= 1, { what: "the held delivery" });
+    const stoppedAt = Date.now();
+    first.signal("SIGTERM");
+    await sleep(300);
+    first.signal("SIGTERM");
+    expect(await first.exited).toBe(130);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    await start();
+    await waitFor(() => receiver.requests.length >= 2, {
+      timeoutMs: 20_000,
+      what: "the event redelivered after the ack wait",
+    });
+    expect(receiver.requests.map((r) => r.headers["webhook-id"])).toEqual([
+      receiver.requests[0]!.headers["webhook-id"],
+      receiver.requests[0]!.headers["webhook-id"],
+    ]);
+    expect(event).toBeDefined();
+  }, 60_000);
+
   it("shares the work between two daemons on one consumer, without duplicates", async () => {
     await Promise.all([start(), start()]);
     const count = 1_000;
