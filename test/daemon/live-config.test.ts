@@ -106,6 +106,24 @@ describe("hookswitch run applies configuration changes live", () => {
     expect(await deliveredPaths()).toEqual(["/crm-v4"]);
   }, 60_000);
 
+  it("refuses to start with --strict while any file is invalid, and starts without it", async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    writeFileSync(join(dir.path, "crm.yaml"), hook("crm", "strict-ok"));
+    writeFileSync(join(dir.path, "broken.yaml"), "apiVersion: hookswitch/v1\nname: Not A Label\n");
+    const strict = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      args: ["--strict"],
+      waitReady: false,
+    });
+    expect(await strict.exited).toBe(1);
+    expect(strict.output()).toMatch(/--strict/);
+    expect(strict.output()).toMatch(/broken\.yaml/);
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    expect(await deliveredPaths()).toEqual(["/strict-ok"]);
+  }, 30_000);
+
   it("follows a Kubernetes ConfigMap volume's ..data swaps", async () => {
     const layout = configMapLayout({ "crm.yaml": hook("crm", "cm-v1") });
     cleanups.push(() => layout.cleanup());
