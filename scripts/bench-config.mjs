@@ -3,11 +3,15 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { loadIntegrations } from "../dist/config/load.js";
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
 const TARGET_MS = 2_000;
 const TARGET_RSS_MB = 150;
+const TARGET_LIVE_MS = 1_000;
 
 function integration(i) {
   return `# yaml-language-server: $schema=../schemas/integration.schema.json
@@ -68,6 +72,72 @@ try {
     `RSS after load: ${rssMb.toFixed(0)} MB (before: ${(rssBefore / 1024 / 1024).toFixed(0)} MB; target < ${TARGET_RSS_MB} MB, ratio ${(rssMb / TARGET_RSS_MB).toFixed(2)})`,
   );
   if (result.problems.length > 0) console.log("first problem:", result.problems[0]);
+  await measureLiveChange(dir);
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The real daemon on the same folder (NATS is not needed for the configuration: it points
+ * at a closed port), then one file changed: time until /metrics shows the new generation.
+ */
+async function measureLiveChange(dir) {
+  const port = await freePort();
+  const cli = new URL("../dist/cli.js", import.meta.url).pathname;
+  const daemon = spawn(
+    process.execPath,
+    [cli, "run", "--dir", dir, "--http-addr", `127.0.0.1:${port}`, "--nats", "nats://127.0.0.1:1"],
+    { stdio: "ignore", env: { ...process.env, BENCH_TOKEN: "t0ken", LOG_LEVEL: "warn" } },
+  );
+  const generation = async () => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return Number(/^hookswitch_config_generation (\d+)/m.exec(text)?.[1] ?? NaN);
+    } catch {
+      return NaN;
+    }
+  };
+  try {
+    const startedAt = performance.now();
+    const first = await poll(generation, (g) => g >= 1, 60_000);
+    const startMs = performance.now() - startedAt;
+    const changedAt = performance.now();
+    await writeFile(
+      join(dir, "group-0", "integration-7.yaml"),
+      integration(7).replace("Generated", "Changed"),
+    );
+    await poll(generation, (g) => g > first, 10_000);
+    const liveMs = performance.now() - changedAt;
+    const rss =
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))?.[1]) / 1024;
+    console.log(
+      `daemon: first generation served after ${startMs.toFixed(0)} ms, RSS ${rss.toFixed(0)} MB`,
+    );
+    console.log(
+      `one file changed under the running daemon: live after ${liveMs.toFixed(0)} ms (target < ${TARGET_LIVE_MS} ms, ratio ${(liveMs / TARGET_LIVE_MS).toFixed(2)})`,
+    );
+  } finally {
+    daemon.kill("SIGKILL");
+  }
+}
+
+async function poll(read, done, timeoutMs) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (performance.now() > until) throw new Error("timed out waiting for the daemon");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

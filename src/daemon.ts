@@ -12,20 +12,19 @@ import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
 import { ConfigError } from "./errors.js";
 import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
-import { Dispatcher, type DurableQueue } from "./delivery/dispatcher.js";
-import type { Cidr } from "./delivery/egress.js";
-import { createEgressPolicy } from "./delivery/egress.js";
+import { Dispatcher } from "./delivery/dispatcher.js";
+import { createDurableQueue } from "./delivery/durable-queue.js";
+import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
 import {
   handleDeliveryMessage,
   handleEventMessage,
   type HandlerDeps,
 } from "./delivery/handlers.js";
 import { createLimiter } from "./delivery/limiter.js";
-import { deliverySubject } from "./delivery/records.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
 import { DeliveryStats } from "./delivery/stats.js";
-import { createMetrics, type Metrics } from "./http/metrics.js";
+import { createMetrics, recordConfigGeneration } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { withDeadline } from "./lifecycle.js";
@@ -33,16 +32,8 @@ import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
 import { startConsumerLoop, type ConsumerLoop, type Slots } from "./nats/consumer-loop.js";
 import type { NatsSettings } from "./nats/settings.js";
-import {
-  DELIVERY_CONSUMER_DEFAULTS,
-  EVENT_CONSUMER_DEFAULTS,
-  deliveryConsumerConfig,
-  deliveryConsumerName,
-  ensureEventStream,
-  ensureHookswitchStreams,
-  ensurePullConsumer,
-  eventConsumerConfig,
-} from "./nats/streams.js";
+import { ensureJetStream } from "./nats/setup.js";
+import { deliveryConsumerName } from "./nats/streams.js";
 import { DELIVERY_STREAM } from "./delivery/records.js";
 
 export interface DaemonSettings {
@@ -103,7 +94,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   const applyConfig = (state: ConfigState) => {
     config = state;
     snapshot = buildSnapshot(state.integrations);
-    updateConfigMetrics(metrics, state);
+    recordConfigGeneration(metrics, state);
   };
 
   const notReadyReason = () => {
@@ -217,52 +208,17 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     jsm: Awaited<ReturnType<typeof jetstreamManager>>,
   ) {
     const names = settings.nats.jetstream;
-    const stream = await ensureEventStream(jsm, {
-      name: names.stream,
-      subjects: names.subjects,
-      create: names.createStream,
-      replicas: names.replicas,
+    await ensureJetStream(jsm, names, settings.ackWaitMs);
+    const queue = createDurableQueue({
+      js,
+      deadLetters: deadLetters!,
+      consumer: names.consumer,
+      onDeadLetter: () => {
+        if (deadLetterCount === null) return;
+        deadLetterCount += 1;
+        metrics.deadLetters.set(deadLetterCount);
+      },
     });
-    await ensureHookswitchStreams(jsm, { replicas: names.replicas });
-    await ensurePullConsumer(
-      jsm,
-      names.stream,
-      eventConsumerConfig(stream.info, {
-        durable: names.consumer,
-        deliver: names.deliver,
-        subjects: names.subjects,
-        ...EVENT_CONSUMER_DEFAULTS,
-        ackWaitMs: settings.ackWaitMs,
-      }),
-    );
-    await ensurePullConsumer(
-      jsm,
-      DELIVERY_STREAM,
-      deliveryConsumerConfig({
-        consumer: names.consumer,
-        ...DELIVERY_CONSUMER_DEFAULTS,
-        ackWaitMs: settings.ackWaitMs,
-      }),
-    );
-
-    // A publish that times out (NATS busy or reconnecting) is retried a few times in
-    // process before the whole message is handed back to NATS.
-    const briefly = { retries: 3, minTimeout: 200, maxTimeout: 1_000 };
-    const queue: DurableQueue = {
-      enqueue: async (record, msgID) => {
-        const subject = deliverySubject(names.consumer, record.integration);
-        const data = JSON.stringify(record);
-        // The duplicate window is stream-wide: name the deployment so that two of them
-        // delivering the same event never swallow each other's records.
-        const id = `${names.consumer}:${msgID}`;
-        await pRetry(() => js.publish(subject, data, { msgID: id }), briefly);
-      },
-      deadLetter: async (record) => {
-        await pRetry(() => deadLetters!.add(record), briefly);
-        deadLetterCount = deadLetterCount === null ? null : deadLetterCount + 1;
-        if (deadLetterCount !== null) metrics.deadLetters.set(deadLetterCount);
-      },
-    };
     const dispatcher = new Dispatcher({
       sender,
       limiter,
@@ -307,15 +263,4 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       }),
     );
   }
-}
-
-function updateConfigMetrics(metrics: Metrics, state: ConfigState) {
-  const enabled = state.integrations.filter((i) => i.enabled).length;
-  const invalidFiles = new Set(state.problems.map((p) => p.file)).size;
-  metrics.configGeneration.set(state.generation);
-  metrics.configReloadSuccessful.set(state.problems.length === 0 ? 1 : 0);
-  if (state.problems.length === 0) metrics.configReloadSuccessTime.set(Date.now() / 1000);
-  metrics.integrations.set({ state: "enabled" }, enabled);
-  metrics.integrations.set({ state: "disabled" }, state.integrations.length - enabled);
-  metrics.integrations.set({ state: "invalid" }, invalidFiles);
 }

@@ -74,6 +74,7 @@ const ALWAYS_RESERVED = [
   "connection",
   "keep-alive",
   "upgrade",
+  "user-agent",
   "webhook-id",
   "webhook-timestamp",
   "webhook-signature",

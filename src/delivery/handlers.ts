@@ -94,7 +94,16 @@ async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
 export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array): Promise<Settle> {
   const record = parseRecord(data);
   if (!record) {
-    deps.log.error("unreadable delivery record dropped; it was not written by this version");
+    // Not written by this version: keep it where a person can look at it.
+    deps.log.error("unreadable delivery record moved to the dead-letter queue");
+    await deps.queue.deadLetter(
+      unroutedDeadLetter({
+        reason: "unreadable delivery record (written by another version of hookswitch?)",
+        event: Buffer.from(data)
+          .toString("utf8")
+          .slice(0, 64 * 1024),
+      }),
+    );
     return ACK;
   }
   const active = deps.snapshot().byName.get(record.integration);
@@ -116,9 +125,12 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
   try {
     const parsed = parseEvent(JSON.stringify(record.event));
     if (!parsed.ok) {
-      deps.log.error(
-        { integration: name, webhookId: record.webhookId },
-        "stored event no longer valid",
+      deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
+      await deps.queue.deadLetter(
+        unroutedDeadLetter({
+          reason: `stored event invalid: ${parsed.reason}`,
+          event: record.event,
+        }),
       );
       return ACK;
     }

@@ -3,6 +3,7 @@
  * label values limited to integration names and fixed enums.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ConfigState } from "../config/generation.js";
 
 export type DeliveryOutcome = "delivered" | "retried" | "dead-lettered" | "skipped";
 
@@ -105,4 +106,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
       },
     }),
   };
+}
+
+/** The configuration gauges, set once per generation. */
+export function recordConfigGeneration(metrics: Metrics, state: ConfigState) {
+  const enabled = state.integrations.filter((i) => i.enabled).length;
+  const invalidFiles = new Set(state.problems.map((p) => p.file)).size;
+  metrics.configGeneration.set(state.generation);
+  metrics.configReloadSuccessful.set(state.problems.length === 0 ? 1 : 0);
+  if (state.problems.length === 0) metrics.configReloadSuccessTime.set(Date.now() / 1000);
+  metrics.integrations.set({ state: "enabled" }, enabled);
+  metrics.integrations.set({ state: "disabled" }, state.integrations.length - enabled);
+  metrics.integrations.set({ state: "invalid" }, invalidFiles);
 }

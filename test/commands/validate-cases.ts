@@ -147,6 +147,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "11:5: header Content-Length is set by hookswitch",
   ),
   c(
+    "reserved header User-Agent",
+    integrationYaml("v2", {}, ["  headers:", "    User-Agent: crm-sync/1.0"]),
+    "11:5: header User-Agent is set by hookswitch",
+  ),
+  c(
     "Authorization with token auth",
     integrationYaml("w", {}, [
       '  auth: { type: token, token: "${env:T}" }',

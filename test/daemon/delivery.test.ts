@@ -243,6 +243,22 @@ describe("hookswitch run delivers webhooks", () => {
     expect(reasons.filter((r) => r.startsWith("invalid event")).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("moves an unreadable delivery record to the dead-letter queue instead of dropping it", async () => {
+    writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    await publisher.publishRaw("hookswitch.deliveries.hookswitch.steady", "not a record");
+    const record = await waitFor(
+      async () => {
+        const out = await runCli(["dlq", "list", "--json"], { env: { NATS_URL: nats.url } });
+        return (JSON.parse(out.stdout) as { reason: string; event: unknown }[]).find((r) =>
+          r.reason.startsWith("unreadable delivery record"),
+        );
+      },
+      { what: "the unreadable record in the dead-letter queue" },
+    );
+    expect(record.event).toBe("not a record");
+  });
+
   it("refuses a link-local target as a permanent failure", async () => {
     writeIntegration(dir.path, "metadata", { url: "http://169.254.169.254/latest/meta-data" });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });

@@ -1,0 +1,37 @@
+/**
+ * The JetStream side of the dispatcher's `DurableQueue`: deliveries go to the delivery
+ * stream under the deployment's consumer name, dead letters to the dead-letter stream.
+ * Both resolve only once JetStream has stored the record.
+ */
+import type { JetStreamClient } from "@nats-io/jetstream";
+import pRetry from "p-retry";
+import type { DeadLetterStore } from "./dead-letters.js";
+import type { DurableQueue } from "./dispatcher.js";
+import { deliverySubject } from "./records.js";
+
+/** A publish that times out (NATS busy or reconnecting) is retried a few times in process. */
+const BRIEFLY = { retries: 3, minTimeout: 200, maxTimeout: 1_000 };
+
+export function createDurableQueue(options: {
+  js: JetStreamClient;
+  deadLetters: DeadLetterStore;
+  /** The event consumer's name: it namespaces the deployment's deliveries. */
+  consumer: string;
+  onDeadLetter?: () => void;
+}): DurableQueue {
+  const { js, deadLetters, consumer } = options;
+  return {
+    async enqueue(record, msgID) {
+      const subject = deliverySubject(consumer, record.integration);
+      const data = JSON.stringify(record);
+      // The duplicate window is stream-wide: name the deployment so that two of them
+      // delivering the same event never swallow each other's records.
+      const id = `${consumer}:${msgID}`;
+      await pRetry(() => js.publish(subject, data, { msgID: id }), BRIEFLY);
+    },
+    async deadLetter(record) {
+      await pRetry(() => deadLetters.add(record), BRIEFLY);
+      options.onDeadLetter?.();
+    },
+  };
+}
