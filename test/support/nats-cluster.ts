@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitFor } from "./wait.js";
+import { exited, freePort, portOpen, waitFor } from "./wait.js";
 
 export interface ClusterNode {
   name: string;
@@ -26,22 +25,6 @@ export interface NatsCluster {
   /** All client URLs, comma-separated (what `--nats` takes). */
   urls: string;
   dispose(): Promise<void>;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-function exited(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => proc.once("exit", () => resolve()));
 }
 
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
