@@ -17,6 +17,8 @@ import { webhookId } from "./webhook-id.js";
 
 export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
 const ACK: Settle = { action: "ack" };
+/** How much of a message that is not JSON the dead-letter queue keeps. */
+const MAX_KEPT_TEXT = 64 * 1024;
 
 export interface HandlerDeps {
   snapshot: () => ConfigSnapshot;
@@ -43,19 +45,15 @@ export async function handleEventMessage(
     await deps.queue.deadLetter(
       unroutedDeadLetter({
         reason: `invalid event: ${parsed.reason}`,
-        event:
-          parsed.raw ??
-          Buffer.from(data)
-            .toString("utf8")
-            .slice(0, 64 * 1024),
+        event: parsed.raw ?? Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
         subject,
       }),
     );
     return ACK;
   }
-  const matches = matchEvent(deps.snapshot().index, parsed.event);
+  const { index, byName } = deps.snapshot();
+  const matches = matchEvent(index, parsed.event);
   if (matches.length === 0) return ACK;
-  const byName = deps.snapshot().byName;
   const starts: Promise<JobResult>[] = [];
   for (const integration of matches) {
     const active = byName.get(integration.name);
@@ -99,9 +97,7 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
     await deps.queue.deadLetter(
       unroutedDeadLetter({
         reason: "unreadable delivery record (written by another version of hookswitch?)",
-        event: Buffer.from(data)
-          .toString("utf8")
-          .slice(0, 64 * 1024),
+        event: Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
       }),
     );
     return ACK;
