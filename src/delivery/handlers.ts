@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import { matchEvent } from "../events/match.js";
-import { parseEvent } from "../events/parse.js";
+import { checkEvent, parseEvent } from "../events/parse.js";
 import type { Dispatcher, DurableQueue, Job, JobResult } from "./dispatcher.js";
 import type { Limiter } from "./limiter.js";
 import { unroutedDeadLetter, type DeliveryRecord } from "./records.js";
@@ -119,7 +119,7 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
   }
   if (slot !== true) await slot;
   try {
-    const parsed = parseEvent(JSON.stringify(record.event));
+    const parsed = checkEvent(record.event);
     if (!parsed.ok) {
       deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
       await deps.queue.deadLetter(

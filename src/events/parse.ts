@@ -41,12 +41,20 @@ export function parseEvent(input: Uint8Array | string): ParseResult {
     } catch (err) {
       return { ok: false, reason: `not valid JSON: ${(err as Error).message}`, raw: text };
     }
-    if (validatePbxEvent(raw)) return { ok: true, event: raw as PbxEvent, raw };
-    return { ok: false, reason: describeSchemaErrors(validatePbxEvent.errors), raw };
+    return checkEvent(raw);
   } catch (err) {
     // Defensive: nothing above should throw, but a bad message must never crash the reader.
     return { ok: false, reason: `could not read the event: ${String(err)}`, raw: null };
   }
+}
+
+/**
+ * Validates an event that is already parsed JSON (one kept in a delivery record, which
+ * `parseEvent` accepted when it arrived): no second serialisation and parse.
+ */
+export function checkEvent(raw: unknown): ParseResult {
+  if (validatePbxEvent(raw)) return { ok: true, event: raw as PbxEvent, raw };
+  return { ok: false, reason: describeSchemaErrors(validatePbxEvent.errors), raw };
 }
 
 function toText(input: Uint8Array | string): string | { ok: false; reason: string; raw: unknown } {
