@@ -12,7 +12,7 @@ import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { decideNext } from "./retry-policy.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
-import type { DeliveryStats } from "./stats.js";
+import { countOutcome, type DeliveryStats } from "./stats.js";
 import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
 
 /** Where deliveries go when they cannot finish now. Both resolve once JetStream stored them. */
@@ -89,14 +89,16 @@ export class Dispatcher {
     if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
     this.#deps.limiter.observe(integration.name, outcome.durationMs, this.#now().getTime());
     metrics.attemptDuration.observe({ integration: integration.name }, outcome.durationMs / 1000);
-    const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
-    this.#logAttempt(job, attempts.length, outcome);
+    const attemptNumber = job.attempts.length + 1;
+    this.#logAttempt(job, attemptNumber, outcome);
 
-    const decision = decideNext(outcome, attempts.length, integration.webhook.retry, this.#random);
+    const decision = decideNext(outcome, attemptNumber, integration.webhook.retry, this.#random);
     if (decision.action === "delivered") {
       this.#count(job, "delivered", outcome, startedAt);
       return "delivered";
     }
+    // Only a record that is kept needs the attempt history.
+    const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     if (decision.action === "retry") {
       const notBefore = new Date(this.#now().getTime() + decision.delayMs);
       await this.#deps.queue.enqueue(
@@ -129,9 +131,7 @@ export class Dispatcher {
     result: AttemptOutcome,
     at: Date,
   ) {
-    const name = job.active.integration.name;
-    this.#deps.metrics.deliveries.inc({ integration: name, outcome });
-    this.#deps.stats.record(name, {
+    countOutcome(this.#deps, job.active.integration.name, {
       at: at.toISOString(),
       outcome,
       status: result.kind === "response" ? result.status : null,

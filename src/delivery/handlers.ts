@@ -12,7 +12,7 @@ import type { Dispatcher, DurableQueue, Job, JobResult } from "./dispatcher.js";
 import type { Limiter } from "./limiter.js";
 import { unroutedDeadLetter, type DeliveryRecord } from "./records.js";
 import type { ActiveIntegration, ConfigSnapshot } from "./snapshot.js";
-import type { DeliveryStats } from "./stats.js";
+import { countOutcome, type DeliveryStats } from "./stats.js";
 import { webhookId } from "./webhook-id.js";
 
 export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
@@ -80,9 +80,19 @@ async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
   if (slot === false) return deps.dispatcher.handOff(job);
+  return inSlot(deps, name, slot, () => deps.dispatcher.attempt(job));
+}
+
+/** Runs `work` once the integration's slot is held (at once or after its line), then frees it. */
+async function inSlot<T>(
+  deps: HandlerDeps,
+  name: string,
+  slot: true | Promise<void>,
+  work: () => Promise<T>,
+): Promise<T> {
   if (slot !== true) await slot;
   try {
-    return await deps.dispatcher.attempt(job);
+    return await work();
   } finally {
     deps.limiter.release(name);
   }
@@ -117,8 +127,7 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
       delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
     };
   }
-  if (slot !== true) await slot;
-  try {
+  return inSlot(deps, name, slot, async () => {
     const parsed = checkEvent(record.event);
     if (!parsed.ok) {
       deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
@@ -139,9 +148,7 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
     };
     await deps.dispatcher.attempt(job);
     return ACK;
-  } finally {
-    deps.limiter.release(name);
-  }
+  });
 }
 
 function skip(
@@ -150,8 +157,7 @@ function skip(
   active: ActiveIntegration | undefined,
 ): Settle {
   const why = active ? "disabled" : "removed";
-  deps.metrics.deliveries.inc({ integration: record.integration, outcome: "skipped" });
-  deps.stats.record(record.integration, {
+  countOutcome(deps, record.integration, {
     at: new Date().toISOString(),
     outcome: "skipped",
     status: null,

@@ -3,8 +3,8 @@
  * intake, and a per-integration cap (`maxInFlight`) that never blocks.
  *
  * The two are deliberately different shapes. A busy integration must not hold up the others, so
- * `tryAcquire` answers at once and the caller parks that delivery elsewhere (the delivery stream)
- * instead of waiting in line. The global slot is awaitable: when everything is busy, intake
+ * `acquire` lets work wait in line only while the integration keeps pace; otherwise it answers
+ * `false` at once and the caller parks that delivery elsewhere (the delivery stream). The global slot is awaitable: when everything is busy, intake
  * should simply stop pulling messages until a slot frees up.
  *
  * Hot path: counters in a Map and no allocation; only a caller that has to wait for a global
@@ -18,8 +18,6 @@ export class LimiterError extends Error {
 }
 
 export interface Limiter {
-  /** Takes a slot for `key` if fewer than `keyMax` are in flight; never waits. */
-  tryAcquire(key: string, keyMax: number): boolean;
   /**
    * Takes a slot for `key`, or a place in its line: `true` when taken at once, a Promise
    * that resolves when the slot is handed over, or `false` when the caller should park the
@@ -36,7 +34,7 @@ export interface Limiter {
    * integration's pace, so a deep backlog is looked at about once, not polled.
    */
   nextTurnMs(key: string, keyMax: number, nowMs: number): number;
-  /** Gives back a slot taken by `tryAcquire` or `acquire`, handing it to the line if any. */
+  /** Gives back a slot taken by `acquire`, handing it to the line if any. */
   release(key: string): void;
   /**
    * Takes a global slot: undefined when one was free (taken already), otherwise a Promise that
@@ -158,12 +156,6 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     });
 
   return {
-    tryAcquire(key, keyMax) {
-      const current = perKey.get(key) ?? 0;
-      if (current >= keyMax) return false;
-      perKey.set(key, current + 1);
-      return true;
-    },
     acquire(key, keyMax, nowMs) {
       const current = perKey.get(key) ?? 0;
       if (current < keyMax) {
@@ -191,7 +183,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     },
     release(key) {
       const current = perKey.get(key) ?? 0;
-      if (current <= 0) throw new LimiterError(`release("${key}") without a matching tryAcquire`);
+      if (current <= 0) throw new LimiterError(`release("${key}") without a matching acquire`);
       const next = lines.get(key)?.shift();
       if (next) {
         next(); // the slot passes to the next in line: the count stays the same

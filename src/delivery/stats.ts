@@ -2,7 +2,7 @@
  * Per-integration delivery figures for the status page and /api/integrations.
  * In memory and per replica: Prometheus has the durable, fleet-wide view.
  */
-import type { DeliveryOutcome } from "../http/metrics.js";
+import type { DeliveryOutcome, Metrics } from "../http/metrics.js";
 
 export interface LastDelivery {
   at: string;
@@ -35,4 +35,14 @@ export class DeliveryStats {
   get(integration: string): IntegrationStats | undefined {
     return this.#byIntegration.get(integration);
   }
+}
+
+/** Counts one delivery outcome where operators look: the metric and the status page. */
+export function countOutcome(
+  sinks: { metrics: Metrics; stats: DeliveryStats },
+  integration: string,
+  last: LastDelivery,
+): void {
+  sinks.metrics.deliveries.inc({ integration, outcome: last.outcome });
+  sinks.stats.record(integration, last);
 }

@@ -2,36 +2,45 @@ import { describe, expect, it } from "vitest";
 import { createLimiter, LimiterError } from "../../src/delivery/limiter.js";
 
 describe("per-integration slots", () => {
-  it("grants up to keyMax slots per key and then refuses without waiting", () => {
+  const T = 1_000;
+  /** A slot taken at once (not a place in a line, not a refusal). */
+  const takenAtOnce = (slot: true | Promise<void> | false) => slot === true;
+
+  it("grants up to keyMax slots per key at once, and no more", () => {
     const limiter = createLimiter(100);
-    expect([1, 2, 3].map(() => limiter.tryAcquire("slow", 2))).toEqual([true, true, false]);
+    expect([1, 2, 3].map(() => takenAtOnce(limiter.acquire("slow", 2, T)))).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(limiter.inFlight("slow")).toBe(2);
   });
 
   it("keeps integrations apart: a full one does not stop another", () => {
     const limiter = createLimiter(100);
-    limiter.tryAcquire("slow", 1);
-    expect(limiter.tryAcquire("slow", 1)).toBe(false);
-    expect(limiter.tryAcquire("fast", 1)).toBe(true);
+    expect(limiter.acquire("slow", 1, T)).toBe(true);
+    expect(takenAtOnce(limiter.acquire("slow", 1, T))).toBe(false);
+    expect(limiter.acquire("fast", 1, T)).toBe(true);
     expect(limiter.inFlight("fast")).toBe(1);
     expect(limiter.inFlight("unknown")).toBe(0);
   });
 
   it("frees a slot on release", () => {
     const limiter = createLimiter(100);
-    limiter.tryAcquire("a", 1);
+    expect(limiter.acquire("a", 1, T)).toBe(true);
     limiter.release("a");
     expect(limiter.inFlight("a")).toBe(0);
-    expect(limiter.tryAcquire("a", 1)).toBe(true);
+    expect(limiter.acquire("a", 1, T)).toBe(true);
   });
 
   it("honours a lowered cap at once (config reload shrinking maxInFlight)", () => {
     const limiter = createLimiter(100);
-    limiter.tryAcquire("a", 4);
-    limiter.tryAcquire("a", 4);
-    expect(limiter.tryAcquire("a", 2)).toBe(false);
-    limiter.release("a");
-    expect(limiter.tryAcquire("a", 2)).toBe(true);
+    expect(limiter.acquire("a", 4, T)).toBe(true);
+    expect(limiter.acquire("a", 4, T)).toBe(true);
+    expect(takenAtOnce(limiter.acquire("a", 2, T))).toBe(false);
+    limiter.release("a"); // hands the slot to the one waiting: still 2, the new cap
+    expect(limiter.inFlight("a")).toBe(2);
+    expect(takenAtOnce(limiter.acquire("a", 2, T))).toBe(false);
   });
 
   it("rejects a release without an acquire instead of silently raising the cap", () => {
