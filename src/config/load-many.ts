@@ -13,11 +13,16 @@ import { loadFileSync, type FileResult, type LoadOptions } from "./load-file.js"
 /** Below this, starting threads costs more than it saves. */
 const PARALLEL_THRESHOLD = 200;
 const MAX_WORKERS = 4;
+/**
+ * Files per request to a worker. Small enough that a thread slowed by a busy core takes
+ * fewer of them and results flow back while others are still read; large enough that
+ * messages cost little.
+ */
+const BATCH = 250;
 /** Only the built module can run in a worker; from TypeScript sources, load in-process. */
 const WORKER_FILE = fileURLToPath(new URL("./load-worker.js", import.meta.url));
 
 export interface WorkerInput {
-  files: string[];
   options: LoadOptions;
 }
 
@@ -29,30 +34,70 @@ export async function loadFiles(
   if (files.length < PARALLEL_THRESHOLD || threads < 2 || !existsSync(WORKER_FILE)) {
     return files.map((file) => loadFileSync(file, options));
   }
-  const size = Math.ceil(files.length / threads);
-  const chunks = Array.from({ length: threads }, (_, i) => files.slice(i * size, (i + 1) * size));
-  const parts = await Promise.all(chunks.map((chunk) => loadInWorker(chunk, options)));
-  return parts.flat();
+  const results = new Array<FileResult>(files.length);
+  let next = 0;
+  const take = (): [number, string[]] | undefined => {
+    if (next >= files.length) return undefined;
+    const start = next;
+    next = Math.min(files.length, next + BATCH);
+    return [start, files.slice(start, next)];
+  };
+  const store = (start: number, batch: readonly FileResult[]) => {
+    batch.forEach((result, i) => (results[start + i] = result));
+  };
+  await Promise.all(Array.from({ length: threads }, () => drainInWorker(take, store, options)));
+  return results;
 }
 
-/** A worker that fails for any reason is replaced by loading its share in-process. */
-function loadInWorker(files: string[], options: LoadOptions): Promise<FileResult[]> {
-  if (files.length === 0) return Promise.resolve([]);
+/**
+ * One worker takes batches until none are left, holding two so that it never waits for
+ * the next. If it fails for any reason, the batches it held and every later one it would
+ * have taken are loaded in-process instead.
+ */
+function drainInWorker(
+  take: () => [number, string[]] | undefined,
+  store: (start: number, batch: readonly FileResult[]) => void,
+  options: LoadOptions,
+): Promise<void> {
   return new Promise((resolve) => {
-    const input: WorkerInput = { files, options };
+    const input: WorkerInput = { options };
     const worker = new Worker(WORKER_FILE, { workerData: input });
-    let settled = false;
-    const fallback = () => {
-      if (settled) return;
-      settled = true;
-      resolve(files.map((file) => loadFileSync(file, options)));
+    const held: [number, string[]][] = [];
+    let done = false;
+    const send = () => {
+      const batch = take();
+      if (!batch) return;
+      held.push(batch);
+      worker.postMessage(batch[1]);
     };
-    worker.once("message", (results: FileResult[]) => {
-      settled = true;
-      resolve(results);
-      void worker.terminate();
+    // Resolved once the thread is gone, so that its heap is returned with the results.
+    const finish = () => {
+      done = true;
+      worker.terminate().then(
+        () => resolve(),
+        () => resolve(),
+      );
+    };
+    const fallback = () => {
+      if (done) return;
+      for (let batch = held.shift() ?? take(); batch; batch = held.shift() ?? take()) {
+        store(
+          batch[0],
+          batch[1].map((file) => loadFileSync(file, options)),
+        );
+      }
+      finish();
+    };
+    worker.on("message", (loaded: FileResult[]) => {
+      const batch = held.shift();
+      if (batch) store(batch[0], loaded);
+      send();
+      if (held.length === 0) finish();
     });
     worker.once("error", fallback);
     worker.once("exit", fallback);
+    send();
+    send();
+    if (held.length === 0) finish();
   });
 }

@@ -23,13 +23,27 @@ export function applyReferences(
 ): ReferenceResult {
   const problems: RuleProblem[] = [];
   const secrets: string[] = [];
-  const visit = (value: unknown, path: PathSegment[]): unknown => {
-    if (typeof value === "string") return applyToString(value, path);
-    if (Array.isArray(value)) return value.map((item, i) => visit(item, [...path, i]));
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v, [...path, k])]));
-    }
-    return value;
+  // One path, pushed and popped, copied only where a reference is found; a container is
+  // rebuilt only when something inside it changed. A file without references costs a walk.
+  const path: PathSegment[] = [];
+  const visit = (value: unknown): unknown => {
+    if (typeof value === "string")
+      return value.includes("${") ? applyToString(value, [...path]) : value;
+    if (value === null || typeof value !== "object") return value;
+    const entries: Array<[string | number, unknown]> = Array.isArray(value)
+      ? value.map((item, i) => [i, item])
+      : Object.entries(value);
+    let changed = false;
+    const next = entries.map(([key, item]) => {
+      path.push(key);
+      const visited = visit(item);
+      path.pop();
+      changed ||= visited !== item;
+      return visited;
+    });
+    if (!changed) return value;
+    // fromEntries defines keys: a "__proto__" key stays a plain key.
+    return Array.isArray(value) ? next : Object.fromEntries(entries.map(([k], i) => [k, next[i]]));
   };
   const applyToString = (text: string, path: PathSegment[]): string => {
     if (!text.includes("${")) return text;
@@ -47,5 +61,5 @@ export function applyReferences(
     secrets.push(...resolved.secrets);
     return resolved.value;
   };
-  return { value: visit(data, []), problems, secrets };
+  return { value: visit(data), problems, secrets };
 }

@@ -51,6 +51,7 @@ function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
 
 export const unknownPlaceholders: Rule = ({ raw }) =>
   placeholderTexts(raw).flatMap(([path, text]) => {
+    if (!text.includes("{")) return [];
     const parsed = parseReferences(text);
     if (!parsed.ok) return []; // reported as a malformed reference
     const names = literalText(parsed.segments).flatMap(placeholderNames);

@@ -5,19 +5,19 @@
  * A periodic rescan catches whatever the events missed.
  */
 import { watch as watchDir, type FSWatcher as DirWatcher } from "node:fs";
-import { lstat, realpath, stat } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import { coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { discoverFiles } from "./discover.js";
+import { createFolderReader } from "./folder-reader.js";
 import {
   nextGeneration,
   type ConfigState,
   type GenerationStep,
   type GenerationSummary,
 } from "./generation.js";
-import { loadFiles, type FileResult, type LoadOptions } from "./load.js";
+import type { LoadOptions } from "./load.js";
 
 export interface ConfigWatcherOptions {
   dir: string;
@@ -46,12 +46,11 @@ const DEFAULT_RESYNC_MS = 60_000;
 const MAX_WAIT_MS = 1_000;
 /** Rescan interval once the OS refuses more file watches. */
 const FALLBACK_POLL_MS = 1_000;
-const STAT_CONCURRENCY = 32;
 
 export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
   const { log } = options;
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-  const reader = createReader(options.dir, options.load);
+  const reader = createFolderReader(options.dir, options.load);
   const queue = createScanQueue(runScan, log);
   const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
     void queue.request(false);
@@ -128,69 +127,6 @@ function report(log: Logger, { state, summary: s }: GenerationStep): void {
       `${p.file}:${p.line}:${p.column}: ${p.message}`,
     );
   }
-}
-
-/** Reads the folder, re-reading only files whose identity on disk changed. */
-function createReader(dir: string, load: LoadOptions) {
-  let known = new Map<string, { signature: string; result: FileResult }>();
-  return {
-    async scan(full: boolean) {
-      const found = await discoverFiles([dir]);
-      // Signatures are taken before reading: a change during the read shows up next time.
-      const signatures = await mapLimit(found.files, STAT_CONCURRENCY, signatureOf);
-      const stale = found.files.filter((file, i) => {
-        const cached = full ? undefined : known.get(file);
-        return !cached || signatures[i] === undefined || cached.signature !== signatures[i];
-      });
-      const fresh = new Map<string, FileResult>();
-      const loaded = await loadFiles(stale, load);
-      stale.forEach((file, i) => fresh.set(file, loaded[i]!));
-      const next = new Map<string, { signature: string; result: FileResult }>();
-      const files = found.files.map((file, i) => {
-        const result = fresh.get(file) ?? known.get(file)!.result;
-        const signature = signatures[i];
-        if (signature !== undefined) next.set(file, { signature, result });
-        return result;
-      });
-      known = next;
-      return { files, problems: found.problems };
-    },
-  };
-}
-
-/**
- * What identifies a file's content without reading it. A swapped symlink (ConfigMap,
- * git-sync) leads to another inode with other times; the change time moves even when a
- * writer restores the modification time. Only links pay for a real-path lookup.
- */
-async function signatureOf(file: string): Promise<string | undefined> {
-  try {
-    const own = await lstat(file, { bigint: true });
-    const link = own.isSymbolicLink();
-    const [st, real] = link
-      ? await Promise.all([stat(file, { bigint: true }), realpath(file)])
-      : [own, file];
-    return `${real}|${st.dev}|${st.ino}|${st.size}|${st.mtimeNs}|${st.ctimeNs}`;
-  } catch {
-    return undefined; // gone or unreadable: the loader reports it
-  }
-}
-
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**

@@ -37,6 +37,19 @@ describe("parseYamlDocuments' fast path", () => {
       "YAML 1.2 scalars",
       "a: yes\nb: 010\nc: 0o10\nd: 0x1f\ne: ~\nf: .inf\ng: 2026-11-28\nh: '1'\n",
     ],
+    [
+      "numbers and words other YAML versions read differently",
+      "a: 0b101\nb: +12\nc: -.INF\nd: .NaN\ne: 1e3\nf: True\ng: NULL\nh: 0o19\ni: 12:30\nj: on\nk: 0x\nl: -0\n",
+    ],
+    [
+      "signed numbers in other notations",
+      "a: -0x1F\nb: +0x1\nc: -0o7\nd: +.5\ne: -0b1\nf: [-1, +2]\n",
+    ],
+    [
+      "block nesting deeper than the fast parser goes",
+      Array.from({ length: 70 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n") + " 1\n",
+    ],
+    ["numbers beyond a double", "a: 1.7976931348623157e309\nb: -1.7976931348623157E309\n"],
     ["a flow mapping", "{apiVersion: hookswitch/v1, name: a}\n"],
     ["a duplicate key (refused: the positional parser reports it)", "a: 1\na: 2\n"],
     ["a syntax error", "a: [1, 2\nb: 3\n"],
@@ -47,6 +60,20 @@ describe("parseYamlDocuments' fast path", () => {
     ["a __proto__ key", "__proto__: { polluted: true }\na: 1\n"],
   ])("gives the positional parser's result for %s", (_name, text) => {
     expectSameAsPositional(text);
+  });
+
+  it("gives the positional parser's result for any number-like plain scalar", () => {
+    const chars = [..."0123456789+-.eEbBoOxXaAfFinINtTruUlL_:~ "];
+    const token = fc
+      .array(fc.constantFrom(...chars), { minLength: 1, maxLength: 10 })
+      .map((c) => c.join("").trim())
+      .filter((t) => t !== "" && !t.startsWith("- ") && !t.includes(": "));
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 4 }), (values) => {
+        expectSameAsPositional(values.map((v, i) => `k${i}: ${v}\n`).join(""));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("gives the positional parser's result for generated integrations", () => {
