@@ -1,5 +1,5 @@
 // `npm run bench`: hookswitch against ceilings measured in the same run, with a baseline.
-//   node scripts/bench/run.mjs [--quick] [--reps N] [--events N] [--profile a|b|c|d|e] [--no-profile]
+//   node scripts/bench/run.mjs [--quick] [--reps N] [--events N] [--profile a|b|c|d|e|f] [--no-profile]
 // Starts its own nats-server and receiver, runs every scenario (interleaved, repeated),
 // profiles one drain, prints the table and writes docs/benchmarks.md. Nothing asserts times.
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";

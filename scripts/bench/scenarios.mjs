@@ -21,6 +21,8 @@ export const STREAMS = {
   live: { name: "BENCH_LIVE", prefix: "bench.live" },
 };
 export const FANOUT = 10;
+/** Replicas of the scale-out run (f): on two cores, a second one already competes for CPU. */
+export const REPLICAS = 2;
 const HS_ARGS = ["--max-in-flight", "64"];
 /** Latency runs publish this long at the same rate before measuring. */
 const WARM_UP_MS = 2_000;
@@ -82,6 +84,26 @@ const hookswitch = (ctx, stream, consumer, dir, args = HS_ARGS, deliver = "all")
     args,
     profileDir: ctx.profileDir,
   });
+
+/**
+ * Several `hookswitch run` processes on one durable consumer, as replicas of one
+ * deployment: measured together (CPU and RSS summed), stopped together.
+ */
+async function replicas(ctx, stream, consumer, dir, count) {
+  const procs = [];
+  try {
+    for (let i = 0; i < count; i++) procs.push(await hookswitch(ctx, stream, consumer, dir));
+  } catch (error) {
+    await Promise.all(procs.map((p) => p.stop()));
+    throw error;
+  }
+  return {
+    pids: procs.map((p) => p.pid),
+    children: procs.map((p) => p.child),
+    output: () => procs.map((p) => p.output()).join("\n"),
+    stop: () => Promise.all(procs.map((p) => p.stop())),
+  };
+}
 
 async function ackCeiling(ctx) {
   const consumer = `ack-${ctx.rep}`;
@@ -196,6 +218,12 @@ export function runsOf(ctx) {
       scenario: "d",
       system: `hookswitch, ${ctx.manyCount} integrations loaded, 1 matching`,
       run: () => drainWith(ctx, () => hookswitch(ctx, drain, "d", dirs.many), ["many"], events),
+    },
+    {
+      scenario: "f",
+      system: `hookswitch, ${REPLICAS} replicas on one consumer`,
+      run: () =>
+        drainWith(ctx, () => replicas(ctx, drain, "f", dirs.drain, REPLICAS), ["drain"], events),
     },
     {
       scenario: "e",

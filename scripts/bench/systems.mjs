@@ -142,7 +142,9 @@ export async function measureArrivals({
   timeoutMs,
   stallMs = 30_000,
 }) {
-  const sampler = sampleProcess(proc.pid);
+  // Several processes (replicas) are measured together.
+  const samplers = (proc.pids ?? [proc.pid]).map((pid) => sampleProcess(pid));
+  const children = proc.children ?? [proc.child];
   expected = await expected; // a number, or a publisher that says how many it sent
   const deadline = Date.now() + timeoutMs;
   let seen = -1;
@@ -156,18 +158,18 @@ export async function measureArrivals({
     if (count !== seen) [seen, progressAt] = [count, Date.now()];
     if (Date.now() > deadline || Date.now() - progressAt > stallMs) break;
     // One more look after the process exits: its last requests may still be arriving.
-    exited = proc.child.exitCode !== null || proc.child.signalCode !== null;
+    exited = children.every((c) => c.exitCode !== null || c.signalCode !== null);
   }
-  sampler.stop();
+  for (const sampler of samplers) sampler.stop();
   const window = summarise(stats.groups, groups);
   const seconds = (window.last - window.first) / 1000;
-  const cpuMs = sampler.cpuMsBetween(window.first, window.last);
+  const cpuMs = samplers.reduce((sum, s) => sum + s.cpuMsBetween(window.first, window.last), 0);
   return {
     count: window.count,
     complete: window.count >= expected,
     rate: window.count > 1 && seconds > 0 ? (window.count - 1) / seconds : NaN,
     cpuPer1k: window.count > 0 ? (cpuMs / window.count) * 1000 : NaN,
-    rssMb: sampler.peakRssMb(),
+    rssMb: samplers.reduce((sum, s) => sum + s.peakRssMb(), 0),
     duplicates: stats.duplicates,
     badBodies: stats.badBodies,
     checkedBodies: stats.checkedBodies,

@@ -39,6 +39,9 @@ export async function connectNats(
     reconnectTimeWait: RECONNECT_WAIT_MS,
     waitOnFirstConnect: options.waitOnFirstConnect,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    // Otherwise every request (each JetStream publish) builds two Error objects up front,
+    // only to give a timeout a deeper stack: 6% of the CPU of a drain that parks work.
+    noAsyncTraces: true,
     ...authOptions(settings.auth),
   };
   try {

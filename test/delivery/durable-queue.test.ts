@@ -1,0 +1,92 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
+import type { DurableQueue } from "../../src/delivery/dispatcher.js";
+import { createDurableQueue } from "../../src/delivery/durable-queue.js";
+import {
+  DEAD_LETTER_STREAM,
+  DELIVERY_STREAM,
+  deliverySubject,
+  type DeliveryRecord,
+} from "../../src/delivery/records.js";
+import { connectNats } from "../../src/nats/connection.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(
+    { servers: [server.url], auth: { kind: "none" } },
+    { name: "durable-queue-test", waitOnFirstConnect: false },
+  );
+  jsm = await jetstreamManager(nc);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+afterEach(async () => {
+  for (const name of [DELIVERY_STREAM, DEAD_LETTER_STREAM]) {
+    await jsm.streams.delete(name).catch(() => undefined);
+  }
+});
+
+function queueOf(consumer: string): DurableQueue {
+  const js = jetstream(nc);
+  return createDurableQueue({ js, deadLetters: createDeadLetterStore(js, jsm), consumer });
+}
+
+function record(webhookId: string): DeliveryRecord {
+  return { v: 1, webhookId, integration: "crm", event: { id: "e1" }, attempts: [] };
+}
+
+async function storedCount(): Promise<number> {
+  return (await jsm.streams.info(DELIVERY_STREAM)).state.messages;
+}
+
+describe("the durable queue", () => {
+  it("stores a hand-off under its deployment's subject, once per message id", async () => {
+    await ensureHookswitchStreams(jsm);
+    const queue = queueOf("deploy-a");
+    await queue.enqueue(record("wh-1"), "wh-1:0");
+    await queue.enqueue(record("wh-1"), "wh-1:0"); // a republish after a crash
+
+    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
+      last_by_subj: deliverySubject("deploy-a", "crm"),
+    });
+    expect(stored?.json<DeliveryRecord>()).toEqual(record("wh-1"));
+    expect(stored?.header.get("Nats-Msg-Id")).toBe("deploy-a:wh-1:0");
+    expect(await storedCount()).toBe(1);
+  });
+
+  it("keeps the same delivery of two deployments apart", async () => {
+    await ensureHookswitchStreams(jsm);
+    await queueOf("deploy-a").enqueue(record("wh-1"), "wh-1:0");
+    await queueOf("deploy-b").enqueue(record("wh-1"), "wh-1:0");
+    expect(await storedCount()).toBe(2);
+  });
+
+  it("tries a failed publish again, so a stream that comes back in time loses nothing", async () => {
+    const queue = queueOf("deploy-a");
+    // No stream yet: the first tries find no responder.
+    const stored = queue.enqueue(record("wh-2"), "wh-2:0");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await ensureHookswitchStreams(jsm);
+    await stored;
+    expect(await storedCount()).toBe(1);
+  });
+
+  it("gives up after a few tries, so the caller hands the message back to NATS", async () => {
+    const started = Date.now();
+    await expect(queueOf("deploy-a").enqueue(record("wh-3"), "wh-3:0")).rejects.toThrow();
+    // Four tries with back-off in between: bounded, well under the consumer's ack wait.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
