@@ -73,13 +73,15 @@ const DEFAULT_MAX_WAIT_MS = 25;
 /** However fast an integration, its line never holds more than this. */
 const MAX_LINE = 4_096;
 /**
- * An integration is slow when its attempts take this many times longer than those of the
- * fastest integration active lately — and at least `SLOW_FLOOR_MS`. Relative, because under
- * load hookswitch's own busy event loop lengthens every attempt alike: only a receiver
- * slower than the others should lose its line (with one integration, nobody needs it).
+ * An integration is slow when its attempts take more than this many times as long as
+ * those of the fastest other integration active lately, and at least `SLOW_MARGIN_MS`
+ * longer. Relative, and by a margin, because under load hookswitch's own busy event loop
+ * adds the same tens of milliseconds to every attempt: a 50 ms receiver beside a 1 ms one
+ * can measure 75 against 28. Only a receiver slower than the others loses its line (with
+ * one integration, nobody needs it).
  */
-const SLOW_FACTOR = 4;
-const SLOW_FLOOR_MS = 10;
+const SLOW_FACTOR = 2;
+const SLOW_MARGIN_MS = 15;
 /** Integrations count as active lately when an attempt ended this recently. */
 const ACTIVE_MS = 60_000;
 /** How often the fastest average is looked for again (a pass over every integration). */
@@ -106,17 +108,28 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   const lastEnded = new Map<string, number>();
   const observed = new Map<string, number>();
   const saturatedAt = new Map<string, number>();
-  let fastest = { value: Infinity, at: -Infinity };
-  /** The fastest average among integrations active lately, refreshed once a second. */
-  const fastestAverage = (nowMs: number) => {
-    if (nowMs - fastest.at < FASTEST_REFRESH_MS) return fastest.value;
-    let value = Infinity;
+  let fastest: { value: number; key: string | undefined; at: number } = {
+    value: Infinity,
+    key: undefined,
+    at: -Infinity,
+  };
+  /** The fastest integration active lately and its average, refreshed once a second. */
+  const fastestActive = (nowMs: number) => {
+    if (nowMs - fastest.at < FASTEST_REFRESH_MS) return fastest;
+    fastest = { value: Infinity, key: undefined, at: nowMs };
     for (const [key, average] of durations) {
       const warm = (observed.get(key) ?? 0) >= WARM_UP_ATTEMPTS;
-      if (warm && nowMs - (lastEnded.get(key) ?? 0) < ACTIVE_MS) value = Math.min(value, average);
+      const active = nowMs - (lastEnded.get(key) ?? 0) < ACTIVE_MS;
+      if (warm && active && average < fastest.value) fastest = { value: average, key, at: nowMs };
     }
-    fastest = { value, at: nowMs };
-    return value;
+    return fastest;
+  };
+  /** Never against itself: the fastest one's figure may be a second old, from before a burst. */
+  const isSlow = (key: string, perAttempt: number, nowMs: number) => {
+    const { value, key: fastestKey } = fastestActive(nowMs);
+    return (
+      fastestKey !== key && perAttempt > SLOW_FACTOR * value && perAttempt - value > SLOW_MARGIN_MS
+    );
   };
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const waiters: Waiter[] = [];
@@ -133,10 +146,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       (observed.get(key) ?? 0) >= WARM_UP_ATTEMPTS ? durations.get(key) : undefined;
     const progress = Math.max(lastEnded.get(key) ?? 0, saturatedAt.get(key) ?? nowMs);
     const stalled = nowMs - progress > STALL_MS;
-    const slow =
-      perAttempt !== undefined &&
-      perAttempt > SLOW_FLOOR_MS &&
-      perAttempt > SLOW_FACTOR * fastestAverage(nowMs);
+    const slow = perAttempt !== undefined && isSlow(key, perAttempt, nowMs);
     if (!stalled && !slow) return MAX_LINE;
     const expected = durations.get(key) ?? ASSUMED_DURATION_MS;
     return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));

@@ -140,8 +140,8 @@ describe("per-integration lines", () => {
     [1, 0, 4, 4_096], // fast: only the hard cap (callers' own caps bound it first)
     [undefined, 0, 4, 4_096], // never answered, not stalled yet: fast until proven slow
     [50, 0, 4, 2], // slow: 25 ms of work
-    [25, 0, 4, 4], // over four times slower than its peer: 25 ms of work
-    [20, 0, 4, 4_096], // four times slower is still in step
+    [25, 0, 4, 4], // twice as slow as its peer and 20 ms more: 25 ms of work
+    [20, 0, 4, 4_096], // 15 ms more than its peer is still in step
     [1_000, 0, 4, 0], // a slow integration's excess goes elsewhere at once
     [1, 1_500, 4, 100], // fast on average but stalled now: judged by time again
     [1, 500, 4, 4_096], // a pause shorter than a busy event loop's is no stall
@@ -192,6 +192,28 @@ describe("per-integration lines", () => {
     for (let i = 0; i < 10; i++) limiter.observe("crm", 500, T);
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     expect(limiter.acquire("crm", 1, T)).toBe(false);
+  });
+
+  it("never judges an integration slow against a figure of its own from before a burst", () => {
+    const limiter = createLimiter(100);
+    for (let i = 0; i < 8; i++) limiter.observe("fast", 0.3, T);
+    for (let i = 0; i < 8; i++) limiter.observe("slow", 50, T);
+    expect(limiter.acquire("slow", 1, T)).toBe(true);
+    expect(limiter.acquire("slow", 1, T)).toBe(false); // judged against "fast", at 0.3 ms
+    // Within the same second, a busy event loop lengthens every attempt of "fast".
+    for (let i = 0; i < 20; i++) limiter.observe("fast", 28, T + 100);
+    expect(limiter.acquire("fast", 1, T + 200)).toBe(true);
+    expect(limiter.acquire("fast", 1, T + 200)).toBeInstanceOf(Promise);
+  });
+
+  it("still tells a 50 ms receiver apart when a busy event loop adds 25 ms to every attempt", () => {
+    const limiter = createLimiter(100);
+    for (let i = 0; i < 8; i++) limiter.observe("fast", 28, T);
+    for (let i = 0; i < 8; i++) limiter.observe("slow", 77, T);
+    expect(limiter.acquire("slow", 1, T)).toBe(true);
+    expect(limiter.acquire("slow", 1, T)).toBe(false); // 25 ms of its work is less than one attempt
+    expect(limiter.acquire("fast", 1, T)).toBe(true);
+    expect(limiter.acquire("fast", 1, T)).toBeInstanceOf(Promise);
   });
 
   it("hands parked work successive turns at the integration's pace", () => {
