@@ -2,7 +2,7 @@
  * The HTTP edge of delivery: one attempt in, one AttemptOutcome out; never throws for a
  * network failure (SPEC section 4).
  *
- * - undici `request` on pooled keep-alive Agents: one for the system trust store, one per
+ * - undici's dispatcher interface (see exchange.ts) on pooled keep-alive Agents: one for the system trust store, one per
  *   private CA (`webhook.tls.ca`), created on first use. Certificates are always verified.
  * - Redirects are not followed: a 3xx is just an answer.
  * - The egress policy is applied when a connection is made: a literal IP is judged before any
@@ -17,9 +17,9 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { rootCertificates } from "node:tls";
 import type { LookupFunction } from "node:net";
-import { StringDecoder } from "node:string_decoder";
-import { Agent, buildConnector, request, type Dispatcher } from "undici";
-import { EgressDeniedError } from "../errors.js";
+import { Agent, buildConnector } from "undici";
+import { coerceError, EgressDeniedError } from "../errors.js";
+import { exchange, ExchangeTimeoutError, type Exchange } from "./exchange.js";
 import type { EgressPolicy } from "./egress.js";
 import { normalizeIp } from "./egress.js";
 import { parseRetryAfter } from "./retry-policy.js";
@@ -191,77 +191,6 @@ function errorOutcome(
   return { kind: "error", code, message: failureMessage(error, code, context) };
 }
 
-/**
- * One signal for the attempt: the deadline or the caller's abort. Hand-made rather than
- * AbortSignal.timeout/any so that the timer is cleared and nothing stays registered on the
- * caller's long-lived signal once the attempt is over.
- */
-function attemptSignal(timeoutMs: number, outer: AbortSignal | undefined) {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
-  }, timeoutMs);
-  const onAbort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose() {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
-  };
-}
-
-type Body = Dispatcher.ResponseData["body"];
-
-/** Reads the first `maxBytes` of a body as UTF-8 (never splitting a character), then stops. */
-function readStart(body: Body, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const decoder = new StringDecoder("utf8");
-    let text = "";
-    let taken = 0;
-    const stop = () => {
-      body.off("data", onData).off("end", onEnd).off("error", onError);
-    };
-    const onEnd = () => {
-      stop();
-      resolve(text);
-    };
-    const onError = (error: Error) => {
-      stop();
-      reject(Object.assign(error, { partial: text }));
-    };
-    const onData = (chunk: Buffer) => {
-      const part = chunk.subarray(0, maxBytes - taken);
-      taken += part.length;
-      text += decoder.write(part);
-      if (taken >= maxBytes) onEnd();
-    };
-    body.on("data", onData).once("end", onEnd).once("error", onError);
-  });
-}
-
-async function readBodyStart(body: Body, maxBytes: number, signal: AbortSignal): Promise<string> {
-  let start: string;
-  try {
-    start = await readStart(body, maxBytes);
-  } catch (error) {
-    body.destroy();
-    return (error as { partial?: string }).partial ?? "";
-  }
-  // dump() closes the connection instead of reading past the limit.
-  await body.dump({ limit: DRAIN_LIMIT_BYTES, signal }).catch(() => body.destroy());
-  return start;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export function createSender(options: SenderOptions): Sender {
   const maxResponseBytes = options.maxResponseBytes ?? 1024;
   const agents = new Map<string, Agent>();
@@ -280,37 +209,52 @@ export function createSender(options: SenderOptions): Sender {
     return agent;
   };
 
+  /** In-flight exchanges, so that one listener per caller signal can end them all. */
+  const live = new Set<Exchange>();
+  const watched = new WeakSet<AbortSignal>();
+  const abortAllOn = (signal: AbortSignal) => {
+    if (watched.has(signal)) return;
+    watched.add(signal);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const running of live) running.abort(coerceError(signal.reason));
+      },
+      { once: true },
+    );
+  };
+
   const send = async (
     webhook: WebhookRequest,
     sendOptions: SendOptions,
   ): Promise<AttemptOutcome> => {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const attempt = attemptSignal(sendOptions.timeoutMs, sendOptions.signal);
+    const { signal, timeoutMs } = sendOptions;
+    let running: Exchange | undefined;
     try {
-      const response = await request(webhook.url, {
-        dispatcher: agentFor(sendOptions.tlsCa),
-        method: webhook.method,
-        headers: webhook.headers,
-        body: webhook.body,
-        signal: attempt.signal,
-        headersTimeout: sendOptions.timeoutMs,
-        bodyTimeout: sendOptions.timeoutMs,
+      if (signal?.aborted) throw coerceError(signal.reason);
+      if (signal) abortAllOn(signal);
+      running = exchange(agentFor(sendOptions.tlsCa), webhook, {
+        timeoutMs,
+        maxBodyBytes: maxResponseBytes,
+        drainBytes: DRAIN_LIMIT_BYTES,
       });
-      const bodyStart = await readBodyStart(response.body, maxResponseBytes, attempt.signal);
-      const retryAfter = headerValue(response.headers["retry-after"]);
+      live.add(running);
+      const answer = await running.answer;
       return {
         kind: "response",
-        status: response.statusCode,
-        retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
-        bodyStart,
+        status: answer.status,
+        retryAfterMs: parseRetryAfter(answer.retryAfter, Date.now()),
+        bodyStart: answer.bodyStart,
         durationMs: elapsed(),
       };
     } catch (error) {
-      const context = { ...sendOptions, url: webhook.url, timedOut: attempt.timedOut() };
+      const timedOut = error instanceof ExchangeTimeoutError;
+      const context = { ...sendOptions, url: webhook.url, timedOut };
       return { ...errorOutcome(error, context), durationMs: elapsed() };
     } finally {
-      attempt.dispose();
+      if (running) live.delete(running);
     }
   };
 

@@ -183,6 +183,18 @@ describe("receivers that misbehave", () => {
     expect(outcome.durationMs).toBeLessThan(1500);
   });
 
+  it("gives up on a request still waiting for a connection at the timeout, and never sends it", async () => {
+    let requests = 0;
+    const server = track(await rawServer(() => requests++)); // holds every request it gets
+    const oneConnection = track(createSender({ egress: policy(), connections: 1 }));
+    const first = oneConnection.send(post(server.url), { timeoutMs: 1_000 });
+    const queued = expectError(await oneConnection.send(post(server.url), { timeoutMs: 200 }));
+    expect(queued.code).toBe("TIMEOUT");
+    expect(expectError(await first).code).toBe("TIMEOUT");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requests).toBe(1);
+  });
+
   it("cuts off a receiver trickling its headers a byte at a time", async () => {
     const server = track(
       await rawServer((socket) => trickle(socket, "HTTP/1.1 200 OK\r\nX-Slow: " + "a".repeat(50))),
