@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatDeadLetterTable, parseSelection } from "../../src/commands/dlq.js";
@@ -11,10 +11,9 @@ import {
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
 import { UsageError } from "../../src/errors.js";
-import { connectNats } from "../../src/nats/connection.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let serial = 0;
 
@@ -95,12 +94,7 @@ let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats(
-    { servers: [server.url], auth: { kind: "none" } },
-    { name: "dlq-cli-test", waitOnFirstConnect: false },
-  );
-  jsm = await jetstreamManager(nc);
+  ({ server, nc, jsm } = await startNatsWithClient("dlq-cli-test"));
   await ensureHookswitchStreams(jsm);
   store = createDeadLetterStore(jetstream(nc), jsm);
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, jetstreamManager, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -12,10 +12,9 @@ import {
   subjectOfUnknownEvent,
   withFreshId,
 } from "../../src/events/sample.js";
-import { connectNats } from "../../src/nats/connection.js";
 import { ensureEventStream } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 import { freePort } from "../support/wait.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -108,12 +107,7 @@ let jsm: JetStreamManager;
 let dir: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats(
-    { servers: [server.url], auth: { kind: "none" } },
-    { name: "emit-test", waitOnFirstConnect: false },
-  );
-  jsm = await jetstreamManager(nc);
+  ({ server, nc, jsm } = await startNatsWithClient("emit-test"));
   await ensureEventStream(jsm, { name: "PBX_EVENTS", subjects: ["pbx.>"], create: true });
   dir = mkdtempSync(join(tmpdir(), "hookswitch-emit-"));
 });

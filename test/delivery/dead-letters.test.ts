@@ -1,11 +1,10 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
-import { connectNats } from "../../src/nats/connection.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -13,12 +12,7 @@ let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats(
-    { servers: [server.url], auth: { kind: "none" } },
-    { name: "dlq-test", waitOnFirstConnect: false },
-  );
-  jsm = await jetstreamManager(nc);
+  ({ server, nc, jsm } = await startNatsWithClient("dlq-test"));
   await ensureHookswitchStreams(jsm);
   store = createDeadLetterStore(jetstream(nc), jsm);
 });

@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
@@ -10,21 +10,15 @@ import {
   deliverySubject,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
-import { connectNats } from "../../src/nats/connection.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats(
-    { servers: [server.url], auth: { kind: "none" } },
-    { name: "durable-queue-test", waitOnFirstConnect: false },
-  );
-  jsm = await jetstreamManager(nc);
+  ({ server, nc, jsm } = await startNatsWithClient("durable-queue-test"));
 });
 
 afterAll(async () => {

@@ -1,15 +1,8 @@
-import {
-  AckPolicy,
-  jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
+import { AckPolicy, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { NatsSetupError } from "../../src/errors.js";
-import { connectNats } from "../../src/nats/connection.js";
 import {
   DELIVERY_CONSUMER_DEFAULTS,
   EVENT_CONSUMER_DEFAULTS,
@@ -20,19 +13,14 @@ import {
   eventConsumerConfig,
   subjectFilter,
 } from "../../src/nats/streams.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats(
-    { servers: [server.url], auth: { kind: "none" } },
-    { name: "streams-test", waitOnFirstConnect: false },
-  );
-  jsm = await jetstreamManager(nc);
+  ({ server, nc, jsm } = await startNatsWithClient("streams-test"));
 });
 
 afterAll(async () => {

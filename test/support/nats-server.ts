@@ -6,6 +6,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../../src/nats/connection.js";
 import { exited, freePort, portOpen, waitFor } from "./wait.js";
 
 export interface NatsServer {
@@ -58,4 +61,18 @@ export async function startNatsServer(): Promise<NatsServer> {
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A server plus a connection and a JetStream manager, for tests that talk to NATS directly. */
+export async function startNatsWithClient(name: string): Promise<{
+  server: NatsServer;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+}> {
+  const server = await startNatsServer();
+  const nc = await connectNats(
+    { servers: [server.url], auth: { kind: "none" } },
+    { name, waitOnFirstConnect: false },
+  );
+  return { server, nc, jsm: await jetstreamManager(nc) };
 }
