@@ -211,17 +211,19 @@ function createWatches(dir: string, poke: () => void, onError: (e: Error) => voi
     await tree?.watcher.close();
     tree = undefined;
     if (real === undefined) return;
+    // Folders only (and links): a folder's watch reports every change to the entries in
+    // it, and events are only hints for a rescan. A watch per file would cost a handle and
+    // several objects for each of thousands of files, and seconds at start.
     const watcher = watch(real, {
       ignoreInitial: true,
       followSymlinks: false,
-      ignored: (p, st) => p !== real && isIgnored(p, st),
+      ignored: (p, st) => p !== real && (isIgnored(p, st) || !!st?.isFile()),
     });
     watcher
       .on("all", poke)
-      // Ignored names never reach "all"; a swap of ConfigMap's `..data` still counts.
-      .on("raw", (_event, name) => {
-        if (typeof name === "string" && path.basename(name).startsWith("..")) poke();
-      })
+      // Files never reach "all": the folders' raw events carry them (and ConfigMap's
+      // `..data` swaps).
+      .on("raw", poke)
       .on("error", (e) => onError(coerceError(e)));
     tree = { real, watcher };
     await new Promise<void>((resolve) => watcher.once("ready", resolve));
