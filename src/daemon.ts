@@ -5,7 +5,6 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { setMaxListeners } from "node:events";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
@@ -68,9 +67,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     isReady: () => notReadyReason() === undefined,
   });
   const stats = new DeliveryStats();
+  // Aborts every attempt in flight when shutdown's grace period ends.
   const abort = new AbortController();
-  // Every attempt in flight listens to this one signal.
-  setMaxListeners(0, abort.signal);
   // One origin may take as many connections as the global cap allows requests.
   const sender: Sender = createSender({
     egress: createEgressPolicy(settings.egress),
