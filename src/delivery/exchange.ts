@@ -25,10 +25,9 @@ export interface Answer {
   bodyStart: string;
 }
 
-/** Why an exchange was cut short by the caller: a deadline or a shutdown. */
+/** The exchange's deadline passed before a complete answer. */
 export class ExchangeTimeoutError extends Error {
-  override name = "TimeoutError";
-  readonly code = "TIMEOUT";
+  override name = "ExchangeTimeoutError";
 }
 
 export interface Exchange {

@@ -127,7 +127,6 @@ const INVALID_CODES = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_URL", "UND_ER
 interface FailureContext {
   url: string;
   timeoutMs: number;
-  timedOut: boolean;
   signal?: AbortSignal | undefined;
 }
 
@@ -141,8 +140,7 @@ function codeOf(error: unknown): string {
 
 function classifyFailure(error: unknown, code: string, context: FailureContext): string {
   if (context.signal?.aborted) return "ABORTED";
-  if (context.timedOut || TIMEOUT_CODES.has(code)) return "TIMEOUT";
-  if ((error as { name?: unknown }).name === "TimeoutError") return "TIMEOUT";
+  if (error instanceof ExchangeTimeoutError || TIMEOUT_CODES.has(code)) return "TIMEOUT";
   if (code === "EGRESS_DENIED" || NETWORK_CODES.has(code)) return code;
   // undici's "other side closed": the receiver dropped the connection.
   if (code === "UND_ERR_SOCKET") return "ECONNRESET";
@@ -250,8 +248,7 @@ export function createSender(options: SenderOptions): Sender {
         durationMs: elapsed(),
       };
     } catch (error) {
-      const timedOut = error instanceof ExchangeTimeoutError;
-      const context = { ...sendOptions, url: webhook.url, timedOut };
+      const context = { ...sendOptions, url: webhook.url };
       return { ...errorOutcome(error, context), durationMs: elapsed() };
     } finally {
       if (running) live.delete(running);
