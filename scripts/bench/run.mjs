@@ -1,5 +1,6 @@
 // `npm run bench`: hookswitch against ceilings measured in the same run, with a baseline.
 //   node scripts/bench/run.mjs [--quick] [--reps N] [--events N] [--profile a|b|c|d|e|f] [--no-profile]
+//                              [--only a,e] (those scenarios and the HTTP ceiling; the doc is left alone)
 // Starts its own nats-server and receiver, runs every scenario (interleaved, repeated),
 // profiles one drain, prints the table and writes docs/benchmarks.md. Nothing asserts times.
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -23,6 +24,7 @@ const { values: flags } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     profile: { type: "string", default: "a" },
     "no-doc": { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const quick = flags.quick;
@@ -34,6 +36,9 @@ const options = {
   timeoutMs: 120_000,
   manyCount: 10_000,
 };
+/** Scenarios to run (all when empty); the HTTP ceiling always runs, every ratio needs it. */
+const only = new Set((flags.only ?? "").split(",").filter(Boolean));
+const wanted = (run) => only.size === 0 || only.has(run.scenario) || run.system === "HTTP ceiling";
 const DOC = fileURLToPath(new URL("../../docs/benchmarks.md", import.meta.url));
 const log = (...args) =>
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -64,7 +69,7 @@ async function freshServer() {
 async function repetition(rep, receiver, dirs) {
   const server = await freshServer();
   const ctx = { ...options, rep, receiver, dirs, natsUrl: server.nats.url, nc: server.nc };
-  const runs = runsOf(ctx);
+  const runs = runsOf(ctx).filter(wanted);
   // Interleave: each repetition starts at a different run.
   const order = runs.map((_, i) => runs[(i + rep * 3) % runs.length]);
   const rows = [];
@@ -153,7 +158,8 @@ try {
   const raw = join(tmpdir(), `hookswitch-bench-${Date.now()}.json`);
   writeFileSync(raw, JSON.stringify({ options, machine, rows, profile }, null, 2));
   log(`raw results: ${raw}`);
-  if (!flags["no-doc"]) writeDoc(DOC, { entries, rows, machine, options });
+  // A partial run would leave the doc's table half old: only a full set of scenarios is written.
+  if (!flags["no-doc"] && only.size === 0) writeDoc(DOC, { entries, rows, machine, options });
 } finally {
   folders.dispose();
   await receiver.close();

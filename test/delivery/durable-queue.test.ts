@@ -77,6 +77,28 @@ describe("the durable queue", () => {
     expect(await storedCount()).toBe(1);
   });
 
+  it("stores every hand-off started in one turn, each settled on its own", async () => {
+    await ensureHookswitchStreams(jsm);
+    const queue = queueOf("deploy-a");
+    const ids = Array.from({ length: 200 }, (_, i) => `wh-${i}`);
+    await Promise.all(ids.map((id) => queue.enqueue(record(id), `${id}:0`)));
+    expect(await storedCount()).toBe(200);
+    const last = await jsm.streams.getMessage(DELIVERY_STREAM, {
+      last_by_subj: deliverySubject("deploy-a", "crm"),
+    });
+    expect(last?.json<DeliveryRecord>().webhookId).toBe("wh-199");
+  });
+
+  it("settles each hand-off of a turn on its own: one that fails leaves the others stored", async () => {
+    await ensureHookswitchStreams(jsm);
+    const good = queueOf("deploy-a").enqueue(record("wh-a"), "wh-a:0");
+    // A deployment name that is no valid subject token: its publish can never succeed.
+    const bad = queueOf("deploy a").enqueue(record("wh-b"), "wh-b:0");
+    await expect(bad).rejects.toThrow();
+    await good;
+    expect(await storedCount()).toBe(1);
+  });
+
   it("gives up after a few tries, so the caller hands the message back to NATS", async () => {
     const started = Date.now();
     await expect(queueOf("deploy-a").enqueue(record("wh-3"), "wh-3:0")).rejects.toThrow();
