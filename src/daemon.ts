@@ -29,6 +29,7 @@ import { buildStatusView } from "./http/status.js";
 import { withDeadline } from "./lifecycle.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
+import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { startConsumerLoop, type ConsumerLoop, type Slots } from "./nats/consumer-loop.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
@@ -157,7 +158,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       const jsm = await jetstreamManager(nc);
       deadLetters = createDeadLetterStore(js, jsm);
       // Right after NATS (re)starts, JetStream may not answer yet: retry the set-up briefly.
-      await pRetry(() => startConsumers(js, jsm), {
+      const publisher = createStoredPublisher(nc);
+      await pRetry(() => startConsumers(js, jsm, publisher), {
         retries: 8,
         minTimeout: 500,
         maxTimeout: 10_000,
@@ -204,11 +206,12 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   async function startConsumers(
     js: JetStreamClient,
     jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+    publisher: StoredPublisher,
   ) {
     const names = settings.nats.jetstream;
     await ensureJetStream(jsm, names, settings.ackWaitMs);
     const queue = createDurableQueue({
-      js,
+      publisher,
       deadLetters: deadLetters!,
       consumer: names.consumer,
       onDeadLetter: () => {

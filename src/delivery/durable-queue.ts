@@ -3,9 +3,9 @@
  * stream under the deployment's consumer name, dead letters to the dead-letter stream.
  * Both resolve only once JetStream has stored the record.
  */
-import type { JetStreamClient } from "@nats-io/jetstream";
 import pRetry from "p-retry";
 import { coerceError } from "../errors.js";
+import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./dispatcher.js";
 import { deliverySubject } from "./records.js";
@@ -17,13 +17,13 @@ import { deliverySubject } from "./records.js";
 const BRIEFLY = { retries: 2, minTimeout: 200, maxTimeout: 1_000 };
 
 export function createDurableQueue(options: {
-  js: JetStreamClient;
+  publisher: StoredPublisher;
   deadLetters: DeadLetterStore;
   /** The event consumer's name: it namespaces the deployment's deliveries. */
   consumer: string;
   onDeadLetter?: () => void;
 }): DurableQueue {
-  const { js, deadLetters, consumer } = options;
+  const { publisher, deadLetters, consumer } = options;
   const inThisTurn = turnBatcher();
   return {
     enqueue(record, msgID) {
@@ -32,7 +32,7 @@ export function createDurableQueue(options: {
       // The duplicate window is stream-wide: name the deployment so that two of them
       // delivering the same event never swallow each other's records.
       const id = `${consumer}:${msgID}`;
-      return inThisTurn(() => retriedOnFailure(() => js.publish(subject, data, { msgID: id })));
+      return inThisTurn(() => retriedOnFailure(() => publisher.publish(subject, data, id)));
     },
     async deadLetter(record) {
       await retriedOnFailure(() => deadLetters.add(record));

@@ -10,6 +10,7 @@ import {
   deliverySubject,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
+import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
@@ -34,7 +35,11 @@ afterEach(async () => {
 
 function queueOf(consumer: string): DurableQueue {
   const js = jetstream(nc);
-  return createDurableQueue({ js, deadLetters: createDeadLetterStore(js, jsm), consumer });
+  return createDurableQueue({
+    publisher: createStoredPublisher(nc),
+    deadLetters: createDeadLetterStore(js, jsm),
+    consumer,
+  });
 }
 
 function record(webhookId: string): DeliveryRecord {

@@ -1,0 +1,126 @@
+/**
+ * JetStream publishes that resolve once the stream has stored the message, with every
+ * acknowledgement arriving on one shared reply subscription.
+ *
+ * The JetStream client's `publish` makes each call a request of its own: a timer, a race
+ * of two promises and an error object built on every success. Parking deliveries of a slow
+ * integration publishes once per event, and that bookkeeping cost more than half of each
+ * publish. Here a publish is a map entry, and one sweep ends those that go unanswered.
+ */
+import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
+
+/** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
+export class PublishError extends Error {
+  override name = "PublishError";
+}
+
+export interface StoredPublisher {
+  /** Resolves once a stream stored the message (or had stored it already under `msgId`). */
+  publish(subject: string, data: string | Uint8Array, msgId: string): Promise<void>;
+  /** Rejects what is still waiting and stops listening for acknowledgements. */
+  close(): void;
+}
+
+interface Waiting {
+  resolve(): void;
+  reject(error: Error): void;
+  subject: string;
+  sentAt: number;
+}
+
+interface PubAck {
+  stream?: string;
+  error?: { code?: number; description?: string };
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+export function createStoredPublisher(
+  nc: NatsConnection,
+  options: { timeoutMs?: number; now?: () => number } = {},
+): StoredPublisher {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = options.now ?? (() => performance.now());
+  const prefix = createInbox();
+  // In publish order, which with one timeout for all is also deadline order.
+  const waiting = new Map<string, Waiting>();
+  let sequence = 0;
+  let sweep: NodeJS.Timeout | undefined;
+
+  const settle = (token: string, error: Error | undefined) => {
+    const entry = waiting.get(token);
+    if (!entry) return; // answered after its deadline: already rejected
+    waiting.delete(token);
+    if (error) entry.reject(error);
+    else entry.resolve();
+  };
+
+  const subscription = nc.subscribe(`${prefix}.*`, {
+    callback: (error, msg) => {
+      if (error) return rejectAll(new PublishError("acknowledgements stopped", { cause: error }));
+      const token = msg.subject.slice(prefix.length + 1);
+      settle(token, refusal(msg, waiting.get(token)?.subject));
+    },
+  });
+
+  const expire = () => {
+    const deadline = now() - timeoutMs;
+    for (const [token, entry] of waiting) {
+      if (entry.sentAt > deadline) break;
+      settle(token, new PublishError(`no acknowledgement from JetStream within ${timeoutMs} ms`));
+    }
+    if (waiting.size === 0) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
+  };
+
+  const rejectAll = (error: Error) => {
+    for (const token of [...waiting.keys()]) settle(token, error);
+  };
+  void nc.closed().then(() => rejectAll(new PublishError("the NATS connection closed")));
+
+  return {
+    publish(subject, data, msgId) {
+      const token = String(++sequence);
+      const sent = headers();
+      sent.set("Nats-Msg-Id", msgId);
+      try {
+        nc.publish(subject, data, { reply: `${prefix}.${token}`, headers: sent });
+      } catch (error) {
+        return Promise.reject(
+          new PublishError(`could not publish to ${subject}`, { cause: error }),
+        );
+      }
+      sweep ??= setInterval(expire, Math.max(10, timeoutMs / 4)).unref();
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(token, { resolve, reject, subject, sentAt: now() });
+      });
+    },
+    close() {
+      subscription.unsubscribe();
+      rejectAll(new PublishError("the publisher closed"));
+    },
+  };
+}
+
+/** Why a reply is not a stored-acknowledgement, or undefined when it is one. */
+function refusal(msg: Msg, subject: string | undefined): PublishError | undefined {
+  if (msg.headers?.code === 503 && msg.data.length === 0) {
+    return new PublishError(
+      `no JetStream stream stores ${subject ?? "the subject"}: is the stream there?`,
+    );
+  }
+  let ack: PubAck;
+  try {
+    ack = msg.json<PubAck>();
+  } catch (error) {
+    return new PublishError("unreadable JetStream acknowledgement", { cause: error });
+  }
+  if (ack.error) {
+    return new PublishError(
+      `JetStream refused the message: ${ack.error.description ?? `code ${ack.error.code}`}`,
+    );
+  }
+  return ack.stream ? undefined : new PublishError("JetStream acknowledgement without a stream");
+}

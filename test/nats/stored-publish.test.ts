@@ -1,0 +1,100 @@
+import { DiscardPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStoredPublisher, PublishError } from "../../src/nats/stored-publish.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  ({ server, nc, jsm } = await startNatsWithClient("stored-publish-test"));
+  await jsm.streams.add({ name: "STORE", subjects: ["store.>"] });
+  await jsm.streams.add({
+    name: "FULL",
+    subjects: ["full.>"],
+    max_msgs: 1,
+    discard: DiscardPolicy.New,
+  });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+const storedIn = async (stream: string) => (await jsm.streams.info(stream)).state.messages;
+
+describe("a stored publish", () => {
+  it("resolves once the stream holds the message, with its id as the duplicate key", async () => {
+    const publisher = createStoredPublisher(nc);
+    const before = await storedIn("STORE");
+    await publisher.publish("store.a", JSON.stringify({ n: 1 }), "id-1");
+    await publisher.publish("store.a", JSON.stringify({ n: 1 }), "id-1"); // a republish
+    expect(await storedIn("STORE")).toBe(before + 1);
+    const stored = await jsm.streams.getMessage("STORE", { last_by_subj: "store.a" });
+    expect(stored?.json()).toEqual({ n: 1 });
+    expect(stored?.header.get("Nats-Msg-Id")).toBe("id-1");
+    publisher.close();
+  });
+
+  it("settles many publishes in flight each with its own acknowledgement", async () => {
+    const publisher = createStoredPublisher(nc);
+    const before = await storedIn("STORE");
+    const ids = Array.from({ length: 500 }, (_, i) => `many-${i}`);
+    await Promise.all(ids.map((id) => publisher.publish(`store.many`, id, id)));
+    expect(await storedIn("STORE")).toBe(before + 500);
+    publisher.close();
+  });
+
+  it("rejects when no stream stores the subject, naming the subject", async () => {
+    const publisher = createStoredPublisher(nc);
+    const failed = publisher.publish("nowhere.a", "x", "id-2");
+    await expect(failed).rejects.toBeInstanceOf(PublishError);
+    await expect(failed).rejects.toThrow(/no JetStream stream stores nowhere\.a/);
+    publisher.close();
+  });
+
+  it("rejects with the stream's own reason when the stream refuses the message", async () => {
+    const publisher = createStoredPublisher(nc);
+    await publisher.publish("full.a", "first", "full-1");
+    await expect(publisher.publish("full.a", "second", "full-2")).rejects.toThrow(
+      /JetStream refused the message: maximum messages exceeded/,
+    );
+    publisher.close();
+  });
+
+  it("rejects a publish nobody acknowledges once its time is up, and only that one", async () => {
+    // A plain subscriber takes the message, so the server has a responder but no stream.
+    const silent = nc.subscribe("silent.>");
+    const publisher = createStoredPublisher(nc, { timeoutMs: 200 });
+    const started = performance.now();
+    const unanswered = publisher.publish("silent.a", "x", "id-3");
+    const answered = publisher.publish("store.b", "y", "id-4");
+    await expect(answered).resolves.toBeUndefined();
+    await expect(unanswered).rejects.toThrow(/no acknowledgement from JetStream within 200 ms/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    silent.unsubscribe();
+    publisher.close();
+  });
+
+  it("rejects what is still waiting when the connection closes", async () => {
+    const own = await connect({ servers: server.url });
+    const silent = own.subscribe("silent.>");
+    const publisher = createStoredPublisher(own, { timeoutMs: 60_000 });
+    const waiting = publisher.publish("silent.c", "x", "id-5");
+    await own.flush();
+    await own.close();
+    await expect(waiting).rejects.toThrow(/the NATS connection closed/);
+    silent.unsubscribe();
+  });
+
+  it("rejects at once a subject that is not valid", async () => {
+    const publisher = createStoredPublisher(nc);
+    await expect(publisher.publish("bad subject", "x", "id-6")).rejects.toThrow(
+      /could not publish to bad subject/,
+    );
+    publisher.close();
+  });
+});
