@@ -242,7 +242,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       acquire: () => limiter.acquireGlobal(),
       release: () => limiter.releaseGlobal(),
     };
-    const batch = Math.min(256, settings.maxInFlight);
+    // Pull requests are NATS round trips of their own: ask for a few slots' worth at once.
+    const batch = Math.min(256, 4 * settings.maxInFlight);
     loops.push(
       await startConsumerLoop({
         name: names.consumer,

@@ -21,7 +21,7 @@ export interface ConsumerLoopOptions {
   slots: Slots;
   /** The consumer's ack_wait; heartbeats go out at a third of it. */
   ackWaitMs: number;
-  /** Messages pulled per request. */
+  /** Most messages asked of the server at once; more are asked for when a quarter is left. */
   batch: number;
   log: Logger;
 }
@@ -41,7 +41,12 @@ function failureDelay(msg: JsMsg): number {
 
 export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<ConsumerLoop> {
   const { consumer, handle, slots, log } = options;
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: options.batch });
+  // The client's default asks again when three quarters are still to come: a pull
+  // request (a write and a server round trip) for every quarter of a batch.
+  const messages: ConsumerMessages = await consumer.consume({
+    max_messages: options.batch,
+    threshold_messages: Math.floor(options.batch / 4),
+  });
   const inFlight = new Set<JsMsg>();
   let stopping = false;
   let idleWaiters: (() => void)[] = [];

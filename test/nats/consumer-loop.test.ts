@@ -1,0 +1,86 @@
+import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  ({ server, nc, jsm } = await startNatsWithClient("consumer-loop-test"));
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+/** A cap that never makes anyone wait. */
+const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
+
+async function backlog(stream: string, count: number) {
+  await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
+  await jsm.consumers.add(stream, { durable_name: "c", ack_policy: AckPolicy.Explicit });
+  const js = jetstream(nc);
+  for (let i = 0; i < count; i++) await js.publish(`${stream}.e`, String(i));
+}
+
+describe("the consumer loop", () => {
+  it("handles and acks every message of a backlog", async () => {
+    await backlog("ALL", 300);
+    const seen = new Set<string>();
+    const loop = await startConsumerLoop({
+      name: "c",
+      consumer: await jetstream(nc).consumers.get("ALL", "c"),
+      handle: (msg) => {
+        seen.add(msg.string());
+        return Promise.resolve({ action: "ack" });
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      batch: 64,
+      log: pino({ level: "silent" }),
+    });
+    for (let i = 0; i < 100 && seen.size < 300; i++) await new Promise((r) => setTimeout(r, 50));
+    await loop.stop();
+    expect(seen.size).toBe(300);
+    const info = await jsm.consumers.info("ALL", "c");
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
+  it("asks the server for more only when a quarter of its batch is left", async () => {
+    await backlog("PULLS", 640);
+    // Pull requests are messages on the JetStream API subject: count them as they pass.
+    let pulls = 0;
+    const watch = nc.subscribe("$JS.API.CONSUMER.MSG.NEXT.PULLS.c", {
+      callback: () => {
+        pulls++;
+      },
+    });
+    let handled = 0;
+    const loop = await startConsumerLoop({
+      name: "c",
+      consumer: await jetstream(nc).consumers.get("PULLS", "c"),
+      handle: () => {
+        handled++;
+        return Promise.resolve({ action: "ack" });
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      batch: 64,
+      log: pino({ level: "silent" }),
+    });
+    for (let i = 0; i < 100 && handled < 640; i++) await new Promise((r) => setTimeout(r, 50));
+    await loop.stop();
+    watch.unsubscribe();
+    expect(handled).toBe(640);
+    // The first pull asks for 64, then each asks for at least 48: at most 14 for 640.
+    // (The client's default, a pull whenever a quarter has come, takes about 40.)
+    expect(pulls).toBeGreaterThan(0);
+    expect(pulls).toBeLessThanOrEqual(14);
+  });
+});
