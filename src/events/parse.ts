@@ -93,6 +93,7 @@ const CLOSE_BRACE = 125;
 
 /** True when brackets outside strings nest deeper than `limit`; one pass, no allocation. */
 export function nestingDeeperThan(text: string, limit: number): boolean {
+  if (openingBracketsAtMost(text, limit)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -106,4 +107,18 @@ export function nestingDeeperThan(text: string, limit: number): boolean {
     } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
   }
   return false;
+}
+
+/**
+ * Nesting needs an opening bracket per level: an event with few brackets in all (the
+ * common case) cannot nest too deep, and `indexOf` finds them much faster than a scan.
+ */
+function openingBracketsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ["{", "["]) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
+      if (++count > limit) return false;
+    }
+  }
+  return true;
 }

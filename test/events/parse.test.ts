@@ -156,6 +156,9 @@ describe("nestingDeeperThan", () => {
     ["[]".repeat(1000), 1, false], // siblings are not depth
     ["[".repeat(65) + "]".repeat(65), 64, true],
     ["[".repeat(64) + "]".repeat(64), 64, false],
+    ['[{"a":{"b":[1]}}]', 4, false], // as many brackets as the limit: no scan needed
+    ['[{"a":{"b":[1]}}]', 3, true], // one more than the limit: the scan decides
+    ['{"s":"{{{{"}', 2, false], // many brackets, but in a string
   ])("%s with a limit of %i is %s", (text, limit, deeper) => {
     expect(nestingDeeperThan(text, limit)).toBe(deeper);
   });
