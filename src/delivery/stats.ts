@@ -43,6 +43,6 @@ export function countOutcome(
   integration: string,
   last: LastDelivery,
 ): void {
-  sinks.metrics.countDelivery(integration, last.outcome);
+  sinks.metrics.deliveries.inc({ integration, outcome: last.outcome });
   sinks.stats.record(integration, last);
 }

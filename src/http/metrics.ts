@@ -21,9 +21,6 @@ export interface Metrics {
   integrations: Gauge<"state">;
   natsConnected: Gauge;
   ready: Gauge;
-  /** `deliveries` and `attemptDuration` for one integration, on the hot path. */
-  countDelivery(integration: string, outcome: DeliveryOutcome): void;
-  observeAttempt(integration: string, seconds: number): void;
 }
 
 export interface MetricsSources {
@@ -36,30 +33,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hookswitch_" });
   const registers = [registry];
-  const deliveries = new Counter({
-    name: "hookswitch_deliveries_total",
-    help: "Delivery outcomes by integration: delivered, retried, dead-lettered, skipped",
-    labelNames: ["integration", "outcome"] as const,
-    registers,
-  });
-  const attemptDuration = new Histogram({
-    name: "hookswitch_attempt_duration_seconds",
-    help: "Duration of each HTTP attempt, from request start to response headers and body start",
-    labelNames: ["integration"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers,
-  });
-  const deliveriesOf = {
-    delivered: childrenBy((integration) => deliveries.labels(integration, "delivered")),
-    retried: childrenBy((integration) => deliveries.labels(integration, "retried")),
-    "dead-lettered": childrenBy((integration) => deliveries.labels(integration, "dead-lettered")),
-    skipped: childrenBy((integration) => deliveries.labels(integration, "skipped")),
-  } satisfies Record<DeliveryOutcome, unknown>;
-  const attemptsOf = childrenBy((integration) => attemptDuration.labels(integration));
   return {
     registry,
-    countDelivery: (integration, outcome) => deliveriesOf[outcome](integration).inc(),
-    observeAttempt: (integration, seconds) => attemptsOf(integration).observe(seconds),
     eventsReceived: new Counter({
       name: "hookswitch_events_received_total",
       help: "PBX events read from NATS, valid or not",
@@ -70,8 +45,19 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Messages that were not valid JSON or not a valid PBX event (dead-lettered)",
       registers,
     }),
-    deliveries,
-    attemptDuration,
+    deliveries: new Counter({
+      name: "hookswitch_deliveries_total",
+      help: "Delivery outcomes by integration: delivered, retried, dead-lettered, skipped",
+      labelNames: ["integration", "outcome"] as const,
+      registers,
+    }),
+    attemptDuration: new Histogram({
+      name: "hookswitch_attempt_duration_seconds",
+      help: "Duration of each HTTP attempt, from request start to response headers and body start",
+      labelNames: ["integration"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
     inFlight: new Gauge({
       name: "hookswitch_deliveries_in_flight",
       help: "HTTP attempts in progress",
@@ -119,22 +105,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
         this.set(sources.isReady() ? 1 : 0);
       },
     }),
-  };
-}
-
-/**
- * One labelled child per label value, kept: prom-client otherwise sorts and hashes the
- * labels on every call, twice per delivery. Series are never removed, so none goes stale.
- */
-function childrenBy<T>(make: (key: string) => T): (key: string) => T {
-  const children = new Map<string, T>();
-  return (key) => {
-    let child = children.get(key);
-    if (child === undefined) {
-      child = make(key);
-      children.set(key, child);
-    }
-    return child;
   };
 }
 
