@@ -2,6 +2,8 @@
 //   node ceilings.mjs http <url> <count> <concurrency>   POSTs the webhook body, no NATS
 //   node ceilings.mjs ack <nats-url> <stream> <consumer> <count> <timeout-ms>
 //                                                        drains the backlog, only acks
+//   node ceilings.mjs relay <nats-url> <stream> <consumer> <url>
+//                                                        new events, POSTed as they come, then acked
 // Prints one JSON line with what it did.
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -64,8 +66,46 @@ async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
   return { count: acked, first, last };
 }
 
+/**
+ * The latency floor: the leanest JetStream-to-HTTP path (no validation, matching, rendering
+ * or signing), so that (b) can be read against what this machine does at the same rate.
+ * Runs until stopped.
+ */
+async function relay(natsUrl, stream, consumerName, url) {
+  const nc = await connect({ servers: natsUrl });
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(stream, {
+    durable_name: consumerName,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.New,
+  });
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
+  const consumer = await jetstream(nc).consumers.get(stream, consumerName);
+  const messages = await consumer.consume({ max_messages: 256 });
+  process.once("SIGTERM", () => void messages.close());
+  console.log(JSON.stringify({ ready: true }));
+  for await (const msg of messages) {
+    const event = msg.json();
+    pool
+      .request({
+        path: target.pathname,
+        method: "POST",
+        headers: { "content-type": "application/json", "webhook-id": event.id },
+        body: webhookBody(event),
+      })
+      .then(async (response) => (await response.body.dump(), msg.ack()))
+      .catch(() => msg.nak());
+  }
+  await pool.close();
+  await nc.drain();
+  return { stopped: true };
+}
+
 const result =
   mode === "http"
     ? await httpCeiling(args[0], Number(args[1]), Number(args[2]))
-    : await ackCeiling(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
+    : mode === "relay"
+      ? await relay(args[0], args[1], args[2], args[3])
+      : await ackCeiling(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
 console.log(JSON.stringify(result));

@@ -1,6 +1,7 @@
 // Turns the runs of every repetition into one table (medians, min–max, ratios to the HTTP
 // ceiling of the same repetition), checks the targets, and writes docs/benchmarks.md.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { LATENCY_FLOOR } from "./scenarios.mjs";
 
 const CEILING = { scenario: "a", system: "HTTP ceiling" };
 const START = "<!-- bench:results:start -->";
@@ -86,9 +87,10 @@ export function targets(rows) {
   // The hookswitch run of a scenario (not the default-caps variant of (a)).
   const sys = (id) =>
     rows.find((r) => r.scenario === id && r.system.startsWith("hookswitch"))?.system ?? "";
-  const p99 = median(
-    rows.filter((r) => r.scenario === "b" && r.system === "hookswitch").map(figureOf),
-  );
+  const p99Of = (system) =>
+    median(rows.filter((r) => r.scenario === "b" && r.system === system).map(figureOf));
+  const p99 = p99Of("hookswitch");
+  const floor = p99Of(LATENCY_FLOOR);
   return [
     {
       id: "a",
@@ -96,7 +98,14 @@ export function targets(rows) {
       value: per("a", "hookswitch", CEILING),
       min: 0.6,
     },
-    { id: "b", goal: "p99 ≤ 5 ms at 1,000 events/s", value: p99, max: 5, unit: "ms" },
+    {
+      id: "b",
+      goal: "p99 ≤ 5 ms at 1,000 events/s",
+      value: p99,
+      max: 5,
+      unit: "ms",
+      context: Number.isFinite(floor) ? `the lean relay's p99: ${fmt(floor, 1)} ms` : undefined,
+    },
     {
       id: "c",
       goal: "fan-out ≥ 0.5 × HTTP ceiling (deliveries)",
@@ -133,7 +142,8 @@ export function targetLines(list) {
         : t.met
           ? "met"
           : "MISSED";
-    return `- (${t.id}) ${t.goal}: ${value} — ${verdict}`;
+    const context = t.context ? ` (${t.context})` : "";
+    return `- (${t.id}) ${t.goal}: ${value} — ${verdict}${context}`;
   });
 }
 

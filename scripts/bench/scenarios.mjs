@@ -26,6 +26,8 @@ export const REPLICAS = 2;
 const HS_ARGS = ["--max-in-flight", "64"];
 /** Latency runs publish this long at the same rate before measuring. */
 const WARM_UP_MS = 2_000;
+/** The leanest JetStream-to-HTTP path, measured at (b)'s rate: what the machine allows. */
+export const LATENCY_FLOOR = "lean relay (latency floor)";
 
 /** Integration folders, written once per benchmark run (the receiver's URL is fixed). */
 export function writeFolders(receiverUrl, manyCount) {
@@ -250,6 +252,24 @@ export function runsOf(ctx) {
               deliver: "new",
             }),
           "baseline-live",
+        ),
+    },
+    {
+      scenario: "b",
+      system: LATENCY_FLOOR,
+      unit: "ms p99",
+      run: () =>
+        latencyWith(
+          ctx,
+          () =>
+            startCeiling([
+              "relay",
+              ctx.natsUrl,
+              STREAMS.live.name,
+              `relay-live-${ctx.rep}`,
+              `${ctx.receiver.url}/relay-live`,
+            ]),
+          "relay-live",
         ),
     },
     {
