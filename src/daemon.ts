@@ -29,10 +29,10 @@ import { buildStatusView } from "./http/status.js";
 import { withDeadline } from "./lifecycle.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
-import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { startConsumerLoop, type ConsumerLoop, type Slots } from "./nats/consumer-loop.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
+import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { deliveryConsumerName } from "./nats/streams.js";
 import { DELIVERY_STREAM } from "./delivery/records.js";
 

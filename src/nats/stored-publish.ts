@@ -57,7 +57,10 @@ export function createStoredPublisher(
 
   const subscription = nc.subscribe(`${prefix}.*`, {
     callback: (error, msg) => {
-      if (error) return rejectAll(new PublishError("acknowledgements stopped", { cause: error }));
+      if (error)
+        return rejectAll(
+          new PublishError("could not receive JetStream acknowledgements", { cause: error }),
+        );
       const token = msg.subject.slice(prefix.length + 1);
       settle(token, refusal(msg, waiting.get(token)?.subject));
     },
@@ -67,7 +70,12 @@ export function createStoredPublisher(
     const deadline = now() - timeoutMs;
     for (const [token, entry] of waiting) {
       if (entry.sentAt > deadline) break;
-      settle(token, new PublishError(`no acknowledgement from JetStream within ${timeoutMs} ms`));
+      settle(
+        token,
+        new PublishError(
+          `no acknowledgement from JetStream within ${timeoutMs} ms: is NATS overloaded or unreachable?`,
+        ),
+      );
     }
     if (waiting.size === 0) {
       clearInterval(sweep);
@@ -108,7 +116,7 @@ export function createStoredPublisher(
 function refusal(msg: Msg, subject: string | undefined): PublishError | undefined {
   if (msg.headers?.code === 503 && msg.data.length === 0) {
     return new PublishError(
-      `no JetStream stream stores ${subject ?? "the subject"}: is the stream there?`,
+      `no JetStream stream stores ${subject ?? "the subject"}: hookswitch creates its streams at start; restart it if they were deleted`,
     );
   }
   let ack: PubAck;
