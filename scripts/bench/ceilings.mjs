@@ -40,17 +40,24 @@ async function httpCeiling(url, count, concurrency) {
   return { sent: count, errors };
 }
 
-async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
+/** A new durable consumer's messages, 256 asked for at a time. */
+async function consume(natsUrl, stream, consumerName, config) {
   const nc = await connect({ servers: natsUrl });
   const jsm = await jetstreamManager(nc);
   await jsm.consumers.add(stream, {
     durable_name: consumerName,
     ack_policy: AckPolicy.Explicit,
+    ...config,
+  });
+  const consumer = await jetstream(nc).consumers.get(stream, consumerName);
+  return { nc, messages: await consumer.consume({ max_messages: 256 }) };
+}
+
+async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
+  const { nc, messages } = await consume(natsUrl, stream, consumerName, {
     deliver_policy: DeliverPolicy.All,
     max_ack_pending: 1024,
   });
-  const consumer = await jetstream(nc).consumers.get(stream, consumerName);
-  const messages = await consumer.consume({ max_messages: 256 });
   const timer = setTimeout(() => void messages.close(), timeoutMs);
   let acked = 0;
   let first = NaN;
@@ -72,17 +79,11 @@ async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
  * Runs until stopped.
  */
 async function relay(natsUrl, stream, consumerName, url) {
-  const nc = await connect({ servers: natsUrl });
-  const jsm = await jetstreamManager(nc);
-  await jsm.consumers.add(stream, {
-    durable_name: consumerName,
-    ack_policy: AckPolicy.Explicit,
+  const { nc, messages } = await consume(natsUrl, stream, consumerName, {
     deliver_policy: DeliverPolicy.New,
   });
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
-  const consumer = await jetstream(nc).consumers.get(stream, consumerName);
-  const messages = await consumer.consume({ max_messages: 256 });
   process.once("SIGTERM", () => void messages.close());
   console.log(JSON.stringify({ ready: true }));
   for await (const msg of messages) {
