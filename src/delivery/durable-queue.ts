@@ -4,7 +4,6 @@
  * Both resolve only once JetStream has stored the record.
  */
 import pRetry from "p-retry";
-import { coerceError } from "../errors.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./dispatcher.js";
@@ -24,46 +23,20 @@ export function createDurableQueue(options: {
   onDeadLetter?: () => void;
 }): DurableQueue {
   const { publisher, deadLetters, consumer } = options;
-  const inThisTurn = turnBatcher();
   return {
-    enqueue(record, msgID) {
+    async enqueue(record, msgID) {
       const subject = deliverySubject(consumer, record.integration);
       const data = JSON.stringify(record);
       // The duplicate window is stream-wide: name the deployment so that two of them
       // delivering the same event never swallow each other's records.
       const id = `${consumer}:${msgID}`;
-      return inThisTurn(() => retriedOnFailure(() => publisher.publish(subject, data, id)));
+      await retriedOnFailure(() => publisher.publish(subject, data, id));
     },
     async deadLetter(record) {
       await retriedOnFailure(() => deadLetters.add(record));
       options.onDeadLetter?.();
     },
   };
-}
-
-/**
- * Runs the work handed over during one event-loop turn together at its end. The client
- * writes every publish started in one synchronous stretch in one socket write; started
- * one by one, as each delivery reaches its hand-off, every park would be a write of its own.
- */
-function turnBatcher() {
-  let queued: (() => void)[] = [];
-  const runAll = () => {
-    const batch = queued;
-    queued = [];
-    for (const start of batch) start();
-  };
-  return (work: () => Promise<void>): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const start = () => {
-        try {
-          work().then(resolve, reject);
-        } catch (error) {
-          reject(coerceError(error)); // a throw must not stop the rest of the batch
-        }
-      };
-      if (queued.push(start) === 1) setImmediate(runAll);
-    });
 }
 
 /** The first try runs bare: p-retry's bookkeeping costs more than a publish that succeeds. */

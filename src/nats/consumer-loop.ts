@@ -7,6 +7,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { Settle } from "../delivery/handlers.js";
+import { createTurnWrites } from "./turn-writes.js";
 
 /** A counting semaphore shared by every loop: the global in-flight cap. */
 export interface Slots {
@@ -59,20 +60,15 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   );
   heartbeat.unref();
 
-  // Acks wait for the end of the event-loop turn, so that the acks of every response that
-  // arrived in one turn leave in one socket write instead of one write each.
-  let unsettled: [JsMsg, Settle][] = [];
-  const flushSettles = () => {
-    const batch = unsettled;
-    unsettled = [];
-    for (const [msg, result] of batch) {
+  // Acks wait for the end of the event-loop turn: those of every response that arrived in
+  // one turn leave in one socket write.
+  const writes = createTurnWrites();
+  const settle = (msg: JsMsg, result: Settle) => {
+    writes.add(() => {
       if (result.action === "ack") msg.ack();
       else if (result.delayMs > 0) msg.nak(result.delayMs);
       else msg.nak();
-    }
-  };
-  const settle = (msg: JsMsg, result: Settle) => {
-    if (unsettled.push([msg, result]) === 1) setImmediate(flushSettles);
+    });
   };
 
   const run = async (msg: JsMsg) => {
@@ -121,7 +117,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
       await messages.close();
       await pump;
       await idle();
-      flushSettles();
+      writes.flush();
       clearInterval(heartbeat);
     },
   };

@@ -8,6 +8,7 @@
  * publish. Here a publish is a map entry, and one sweep ends those that go unanswered.
  */
 import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { createTurnWrites } from "./turn-writes.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
 export class PublishError extends Error {
@@ -46,6 +47,8 @@ export function createStoredPublisher(
   const waiting = new Map<string, Waiting>();
   let sequence = 0;
   let sweep: NodeJS.Timeout | undefined;
+  // The parks of one turn (one per event of a slow integration) leave in one socket write.
+  const writes = createTurnWrites();
 
   const settle = (token: string, error: Error | undefined) => {
     const entry = waiting.get(token);
@@ -90,22 +93,24 @@ export function createStoredPublisher(
 
   return {
     publish(subject, data, msgId) {
-      const token = String(++sequence);
-      const sent = headers();
-      sent.set("Nats-Msg-Id", msgId);
-      try {
-        nc.publish(subject, data, { reply: `${prefix}.${token}`, headers: sent });
-      } catch (error) {
-        return Promise.reject(
-          new PublishError(`could not publish to ${subject}`, { cause: error }),
-        );
-      }
-      sweep ??= setInterval(expire, Math.max(10, timeoutMs / 4)).unref();
       return new Promise<void>((resolve, reject) => {
-        waiting.set(token, { resolve, reject, subject, sentAt: now() });
+        writes.add(() => {
+          const token = String(++sequence);
+          const sent = headers();
+          sent.set("Nats-Msg-Id", msgId);
+          try {
+            nc.publish(subject, data, { reply: `${prefix}.${token}`, headers: sent });
+          } catch (error) {
+            reject(new PublishError(`could not publish to ${subject}`, { cause: error }));
+            return;
+          }
+          waiting.set(token, { resolve, reject, subject, sentAt: now() });
+          sweep ??= setInterval(expire, Math.max(10, timeoutMs / 4)).unref();
+        });
       });
     },
     close() {
+      writes.flush();
       subscription.unsubscribe();
       rejectAll(new PublishError("the publisher closed"));
     },
