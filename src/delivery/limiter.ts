@@ -113,7 +113,12 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     key: undefined,
     at: -Infinity,
   };
-  /** The fastest integration active lately and its average, refreshed once a second. */
+  /**
+   * The fastest integration active lately and its average. A pass over every integration
+   * finds it once a second; in between, `observe` keeps its figure current and takes over
+   * any integration that gets faster, so a slow receiver is told apart as soon as the
+   * others' first attempts of a burst (connecting, a busy event loop) are behind them.
+   */
   const fastestActive = (nowMs: number) => {
     if (nowMs - fastest.at < FASTEST_REFRESH_MS) return fastest;
     fastest = { value: Infinity, key: undefined, at: nowMs };
@@ -124,7 +129,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     }
     return fastest;
   };
-  /** Never against itself: the fastest one's figure may be a second old, from before a burst. */
+  /** Never against itself: an integration on its own has nobody to be slow for. */
   const isSlow = (key: string, perAttempt: number, nowMs: number) => {
     const { value, key: fastestKey } = fastestActive(nowMs);
     return (
@@ -186,10 +191,16 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     },
     observe(key, durationMs, nowMs) {
       lastEnded.set(key, nowMs);
-      observed.set(key, (observed.get(key) ?? 0) + 1);
+      const count = (observed.get(key) ?? 0) + 1;
+      observed.set(key, count);
       // Moving averages that follow a receiver slowing down within a few attempts.
       const previous = durations.get(key);
-      durations.set(key, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2);
+      const average = previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2;
+      durations.set(key, average);
+      if (count >= WARM_UP_ATTEMPTS && (average < fastest.value || key === fastest.key)) {
+        fastest.value = average;
+        fastest.key = key;
+      }
     },
     release(key) {
       const current = perKey.get(key) ?? 0;

@@ -206,6 +206,18 @@ describe("per-integration lines", () => {
     expect(limiter.acquire("fast", 1, T + 200)).toBeInstanceOf(Promise);
   });
 
+  it("tells a slow receiver apart as soon as the others' first attempts are behind them", () => {
+    const limiter = createLimiter(100);
+    // The start of a burst: connections open while the event loop is busy parsing.
+    for (let i = 0; i < 8; i++) limiter.observe("fast", 30, T);
+    for (let i = 0; i < 8; i++) limiter.observe("slow", 55, T);
+    expect(limiter.acquire("slow", 1, T)).toBe(true);
+    expect(limiter.acquire("slow", 1, T)).toBeInstanceOf(Promise); // 55 ms is in step with 30
+    // A tenth of a second later "fast" has settled at 5 ms: "slow" no longer keeps pace.
+    for (let i = 0; i < 10; i++) limiter.observe("fast", 5, T + 100);
+    expect(limiter.acquire("slow", 1, T + 150)).toBe(false);
+  });
+
   it("still tells a 50 ms receiver apart when a busy event loop adds 25 ms to every attempt", () => {
     const limiter = createLimiter(100);
     for (let i = 0; i < 8; i++) limiter.observe("fast", 28, T);
