@@ -34,7 +34,7 @@ import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
 import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { deliveryConsumerName } from "./nats/streams.js";
-import { DELIVERY_STREAM } from "./delivery/records.js";
+import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -257,7 +257,12 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       await startConsumerLoop({
         name: deliveryConsumerName(names.consumer),
         consumer: await js.consumers.get(DELIVERY_STREAM, deliveryConsumerName(names.consumer)),
-        handle: (msg: JsMsg) => handleDeliveryMessage(deps, msg.data),
+        handle: (msg: JsMsg) =>
+          handleDeliveryMessage(deps, {
+            data: msg.data,
+            subject: msg.subject,
+            notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
+          }),
         slots,
         ackWaitMs: settings.ackWaitMs,
         batch,

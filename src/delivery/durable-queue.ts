@@ -7,7 +7,7 @@ import pRetry from "p-retry";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./dispatcher.js";
-import { deliverySubject } from "./records.js";
+import { deliverySubject, NOT_BEFORE_HEADER } from "./records.js";
 
 /**
  * A publish that fails (NATS busy or reconnecting) is tried a few more times in process:
@@ -30,7 +30,8 @@ export function createDurableQueue(options: {
       // The duplicate window is stream-wide: name the deployment so that two of them
       // delivering the same event never swallow each other's records.
       const id = `${consumer}:${msgID}`;
-      await retriedOnFailure(() => publisher.publish(subject, data, id));
+      const extra = record.notBefore ? { [NOT_BEFORE_HEADER]: record.notBefore } : undefined;
+      await retriedOnFailure(() => publisher.publish(subject, data, id, extra));
     },
     async deadLetter(record) {
       await retriedOnFailure(() => deadLetters.add(record));

@@ -10,7 +10,11 @@ import { matchEvent } from "../events/match.js";
 import { checkEvent, parseEvent } from "../events/parse.js";
 import type { Dispatcher, DurableQueue, Job, JobResult } from "./dispatcher.js";
 import type { Limiter } from "./limiter.js";
-import { unroutedDeadLetter, type DeliveryRecord } from "./records.js";
+import {
+  integrationOfDeliverySubject,
+  unroutedDeadLetter,
+  type DeliveryRecord,
+} from "./records.js";
 import type { ActiveIntegration, ConfigSnapshot } from "./snapshot.js";
 import { countOutcome, type DeliveryStats } from "./stats.js";
 import { webhookId } from "./webhook-id.js";
@@ -98,27 +102,30 @@ async function inSlot<T>(
   }
 }
 
-/** A delivery from hookswitch's delivery stream: a retry, a hand-off, or a replay. */
-export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array): Promise<Settle> {
-  const record = parseRecord(data);
-  if (!record) {
-    // Not written by this version: keep it where a person can look at it.
-    deps.log.error("unreadable delivery record moved to the dead-letter queue");
-    await deps.queue.deadLetter(
-      unroutedDeadLetter({
-        reason: "unreadable delivery record (written by another version of hookswitch?)",
-        event: Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
-      }),
-    );
-    return ACK;
-  }
-  const active = deps.snapshot().byName.get(record.integration);
-  if (!active?.integration.enabled) return skip(deps, record, active);
+/** A message of hookswitch's delivery stream, with what is read without parsing it. */
+export interface DeliveryMessage {
+  data: Uint8Array;
+  subject: string;
+  /** The record's `notBefore`, from its header (absent in records of earlier versions). */
+  notBefore: string | undefined;
+}
 
+/**
+ * A delivery from hookswitch's delivery stream: a retry, a hand-off, or a replay. Whether
+ * it is early and whether its integration is busy are read from the message's header and
+ * subject, so a record handed back to wait its turn is never parsed: a busy integration's
+ * backlog is looked at about once per turn, and each look is cheap.
+ */
+export async function handleDeliveryMessage(
+  deps: HandlerDeps,
+  message: DeliveryMessage,
+): Promise<Settle> {
   const now = deps.now?.() ?? Date.now();
-  const waitMs = record.notBefore ? Date.parse(record.notBefore) - now : 0;
-  if (waitMs > 0) return { action: "nak", delayMs: waitMs };
+  const early = msUntil(message.notBefore, now);
+  if (early > 0) return { action: "nak", delayMs: early };
 
+  const active = deps.snapshot().byName.get(integrationOfDeliverySubject(message.subject));
+  if (!active?.integration.enabled) return settleUnsendable(deps, message.data, active);
   const { name, webhook } = active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
   if (slot === false) {
@@ -127,28 +134,74 @@ export async function handleDeliveryMessage(deps: HandlerDeps, data: Uint8Array)
       delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
     };
   }
-  return inSlot(deps, name, slot, async () => {
-    const parsed = checkEvent(record.event);
-    if (!parsed.ok) {
-      deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
-      await deps.queue.deadLetter(
-        unroutedDeadLetter({
-          reason: `stored event invalid: ${parsed.reason}`,
-          event: record.event,
-        }),
-      );
-      return ACK;
-    }
-    const job: Job = {
-      active,
-      event: parsed.event,
-      raw: record.event,
-      webhookId: record.webhookId,
-      attempts: record.attempts,
-    };
-    await deps.dispatcher.attempt(job);
+  return inSlot(deps, name, slot, () => deliverRecord(deps, message.data, active, now));
+}
+
+async function deliverRecord(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  active: ActiveIntegration,
+  now: number,
+): Promise<Settle> {
+  const { name } = active.integration;
+  const record = parseRecord(data);
+  if (!record) return deadLetterUnreadable(deps, data);
+  if (record.integration !== name) {
+    return deadLetterUnreadable(deps, data, `a record for ${record.integration} under ${name}`);
+  }
+  // A record written without the header keeps its time only inside.
+  const early = msUntil(record.notBefore, now);
+  if (early > 0) return { action: "nak", delayMs: early };
+  const parsed = checkEvent(record.event);
+  if (!parsed.ok) {
+    deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
+    await deps.queue.deadLetter(
+      unroutedDeadLetter({ reason: `stored event invalid: ${parsed.reason}`, event: record.event }),
+    );
     return ACK;
-  });
+  }
+  const job: Job = {
+    active,
+    event: parsed.event,
+    raw: record.event,
+    webhookId: record.webhookId,
+    attempts: record.attempts,
+  };
+  await deps.dispatcher.attempt(job);
+  return ACK;
+}
+
+/** A record whose integration is disabled or gone: skipped, and counted as such. */
+async function settleUnsendable(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  active: ActiveIntegration | undefined,
+): Promise<Settle> {
+  const record = parseRecord(data);
+  if (!record) return deadLetterUnreadable(deps, data);
+  return skip(deps, record, active);
+}
+
+/** Not written by this version: kept where a person can look at it. */
+async function deadLetterUnreadable(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  why = "written by another version of hookswitch?",
+): Promise<Settle> {
+  deps.log.error("unreadable delivery record moved to the dead-letter queue");
+  await deps.queue.deadLetter(
+    unroutedDeadLetter({
+      reason: `unreadable delivery record (${why})`,
+      event: Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
+    }),
+  );
+  return ACK;
+}
+
+/** Milliseconds until an ISO time, 0 when it is absent, unreadable or past. */
+function msUntil(iso: string | undefined, nowMs: number): number {
+  const ms = iso === undefined ? NaN : Date.parse(iso) - nowMs;
+  return ms > 0 ? ms : 0;
 }
 
 function skip(

@@ -19,6 +19,14 @@ export const INVALID_EVENT_SUBJECT_TOKEN = "_invalid";
 export const deliverySubject = (consumer: string, integration: string) =>
   `${DELIVERY_SUBJECT_PREFIX}.${consumer}.${integration}`;
 export const deliveryFilter = (consumer: string) => `${DELIVERY_SUBJECT_PREFIX}.${consumer}.>`;
+/** The integration a delivery subject names: its last token (names hold no dots). */
+export const integrationOfDeliverySubject = (subject: string) =>
+  subject.slice(subject.lastIndexOf(".") + 1);
+/**
+ * A delivery record's `notBefore`, repeated in a header of its message: a record that
+ * comes early is handed back without reading it.
+ */
+export const NOT_BEFORE_HEADER = "Hookswitch-Not-Before";
 export const deadLetterSubject = (integration: string | null) =>
   `${DEAD_LETTER_SUBJECT_PREFIX}.${integration ?? INVALID_EVENT_SUBJECT_TOKEN}`;
 

@@ -16,8 +16,16 @@ export class PublishError extends Error {
 }
 
 export interface StoredPublisher {
-  /** Resolves once a stream stored the message (or had stored it already under `msgId`). */
-  publish(subject: string, data: string | Uint8Array, msgId: string): Promise<void>;
+  /**
+   * Resolves once a stream stored the message (or had stored it already under `msgId`).
+   * `extraHeaders` travel with the message beside its `Nats-Msg-Id`.
+   */
+  publish(
+    subject: string,
+    data: string | Uint8Array,
+    msgId: string,
+    extraHeaders?: Readonly<Record<string, string>>,
+  ): Promise<void>;
   /** Rejects what is still waiting and stops listening for acknowledgements. */
   close(): void;
 }
@@ -92,12 +100,13 @@ export function createStoredPublisher(
   void nc.closed().then(() => rejectAll(new PublishError("the NATS connection closed")));
 
   return {
-    publish(subject, data, msgId) {
+    publish(subject, data, msgId, extraHeaders) {
       return new Promise<void>((resolve, reject) => {
         writes.add(() => {
           const token = String(++sequence);
           const sent = headers();
           sent.set("Nats-Msg-Id", msgId);
+          for (const name in extraHeaders) sent.set(name, extraHeaders[name]!);
           try {
             nc.publish(subject, data, { reply: `${prefix}.${token}`, headers: sent });
           } catch (error) {

@@ -184,6 +184,24 @@ describe("hookswitch run delivers webhooks", () => {
     expect(gap).toBeGreaterThanOrEqual(1_900);
   });
 
+  it("keeps a retry written without its time in a header (an earlier version) until its time", async () => {
+    writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const notBefore = new Date(Date.now() + 2_000);
+    const record = {
+      v: 1,
+      webhookId: "msg_earlier-version",
+      integration: "steady",
+      event: makeEvent(),
+      attempts: [],
+      notBefore: notBefore.toISOString(),
+    };
+    await publisher.publishRaw("hookswitch.deliveries.hookswitch.steady", JSON.stringify(record));
+    await waitFor(() => receiver.requests.length >= 1, { timeoutMs: 10_000, what: "the retry" });
+    expect(receiver.requests[0]!.at).toBeGreaterThanOrEqual(notBefore.getTime() - 50);
+    expect(receiver.requests[0]!.headers["webhook-id"]).toBe("msg_earlier-version");
+  });
+
   it("dead-letters a 400 at once, and replay delivers it with the same webhook-id", async () => {
     receiver.respond(() => ({ status: 400, body: "unknown extension" }));
     writeIntegration(dir.path, "strict-crm", { url: `${receiver.url}/strict` });

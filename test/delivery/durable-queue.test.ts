@@ -8,6 +8,7 @@ import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
   deliverySubject,
+  NOT_BEFORE_HEADER,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
@@ -63,6 +64,24 @@ describe("the durable queue", () => {
     expect(stored?.json<DeliveryRecord>()).toEqual(record("wh-1"));
     expect(stored?.header.get("Nats-Msg-Id")).toBe("deploy-a:wh-1:0");
     expect(await storedCount()).toBe(1);
+  });
+
+  it("repeats a retry's time in a header, so an early record is handed back unread", async () => {
+    await ensureHookswitchStreams(jsm);
+    const queue = queueOf("deploy-a");
+    const retry = { ...record("wh-r"), notBefore: "2026-11-29T01:30:00.000Z" };
+    await queue.enqueue(retry, "wh-r:1");
+    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
+      last_by_subj: deliverySubject("deploy-a", "crm"),
+    });
+    expect(stored?.header.get(NOT_BEFORE_HEADER)).toBe("2026-11-29T01:30:00.000Z");
+    expect(stored?.json<DeliveryRecord>()).toEqual(retry);
+
+    await queue.enqueue(record("wh-h"), "wh-h:0"); // a hand-off: due at once
+    const handOff = await jsm.streams.getMessage(DELIVERY_STREAM, {
+      last_by_subj: deliverySubject("deploy-a", "crm"),
+    });
+    expect(handOff?.header.has(NOT_BEFORE_HEADER)).toBe(false);
   });
 
   it("keeps the same delivery of two deployments apart", async () => {
