@@ -45,6 +45,7 @@ export function aggregate(rows) {
         latency: ["p50", "p95", "p99"].map((p) => median(runs.map((r) => r.result.latency?.[p]))),
         rssMb: median(runs.map((r) => r.result.rssMb)),
         cpuPer1k: median(runs.map((r) => r.result.cpuPer1k)),
+        neighboursCpuPer1k: median(runs.map((r) => r.result.neighboursCpuPer1k)),
         duplicates: Math.max(...runs.map((r) => r.result.duplicates ?? 0)),
         complete: runs.filter((r) => r.result.complete).length,
         runs: runs.length,
@@ -56,8 +57,8 @@ export function aggregate(rows) {
 
 export function table(entries) {
   const head = [
-    "| scenario | system | figure: median (min–max) | × HTTP ceiling | peak RSS MB | CPU ms / 1k events | duplicates (max) | complete |",
-    "|---|---|---|---|---|---|---|---|",
+    "| scenario | system | figure: median (min–max) | × HTTP ceiling | peak RSS MB | CPU ms / 1k events | nats-server + receiver CPU ms / 1k | duplicates (max) | complete |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   const lines = entries.map((e) => {
     const figure =
@@ -65,7 +66,8 @@ export function table(entries) {
         ? `p99 ${spread(e.figures, 1)} ms (p50 ${fmt(e.latency[0], 1)}, p95 ${fmt(e.latency[1], 1)})`
         : `${spread(e.figures)} ${e.unit ?? "events/s"}`;
     const cpu = fmt(e.cpuPer1k);
-    return `| ${e.scenario} | ${e.system} | ${figure} | ${fmt(e.ratio, 2)} | ${fmt(e.rssMb)} | ${cpu} | ${e.duplicates} | ${e.complete}/${e.runs} |`;
+    const neighbours = fmt(e.neighboursCpuPer1k);
+    return `| ${e.scenario} | ${e.system} | ${figure} | ${fmt(e.ratio, 2)} | ${fmt(e.rssMb)} | ${cpu} | ${neighbours} | ${e.duplicates} | ${e.complete}/${e.runs} |`;
   });
   return [...head, ...lines].join("\n");
 }

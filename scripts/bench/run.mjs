@@ -68,7 +68,15 @@ async function freshServer() {
 
 async function repetition(rep, receiver, dirs) {
   const server = await freshServer();
-  const ctx = { ...options, rep, receiver, dirs, natsUrl: server.nats.url, nc: server.nc };
+  const ctx = {
+    ...options,
+    rep,
+    receiver,
+    dirs,
+    natsUrl: server.nats.url,
+    nc: server.nc,
+    neighbours: [server.nats.pid, receiver.pid],
+  };
   const runs = runsOf(ctx).filter(wanted);
   // Interleave: each repetition starts at a different run.
   const order = runs.map((_, i) => runs[(i + rep * 3) % runs.length]);

@@ -69,6 +69,7 @@ async function drainWith(ctx, start, groups, expected, slow) {
       groups,
       expected,
       timeoutMs: ctx.timeoutMs,
+      neighbours: ctx.neighbours,
     });
   } finally {
     await proc.stop();
@@ -143,6 +144,7 @@ async function latencyWith(ctx, start, group) {
       groups: [group],
       expected: sent.then((n) => n + warm),
       timeoutMs: ctx.latencyMs + ctx.timeoutMs,
+      neighbours: ctx.neighbours,
     });
   } finally {
     await proc.stop();

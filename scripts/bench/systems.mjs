@@ -141,9 +141,12 @@ export async function measureArrivals({
   expected,
   timeoutMs,
   stallMs = 30_000,
+  neighbours = [],
 }) {
   // Several processes (replicas) are measured together.
   const samplers = (proc.pids ?? [proc.pid]).map((pid) => sampleProcess(pid));
+  // What nats-server and the receiver spend meanwhile: the rest of the machine's budget.
+  const others = neighbours.map((pid) => sampleProcess(pid));
   const children = proc.children ?? [proc.child];
   expected = await expected; // a number, or a publisher that says how many it sent
   const deadline = Date.now() + timeoutMs;
@@ -160,15 +163,19 @@ export async function measureArrivals({
     // One more look after the process exits: its last requests may still be arriving.
     exited = children.every((c) => c.exitCode !== null || c.signalCode !== null);
   }
-  for (const sampler of samplers) sampler.stop();
+  for (const sampler of [...samplers, ...others]) sampler.stop();
   const window = summarise(stats.groups, groups);
   const seconds = (window.last - window.first) / 1000;
-  const cpuMs = samplers.reduce((sum, s) => sum + s.cpuMsBetween(window.first, window.last), 0);
+  const cpuMsOf = (list) =>
+    list.reduce((sum, s) => sum + s.cpuMsBetween(window.first, window.last), 0);
+  const cpuMs = cpuMsOf(samplers);
   return {
     count: window.count,
     complete: window.count >= expected,
     rate: window.count > 1 && seconds > 0 ? (window.count - 1) / seconds : NaN,
     cpuPer1k: window.count > 0 ? (cpuMs / window.count) * 1000 : NaN,
+    neighboursCpuPer1k:
+      window.count > 0 && others.length > 0 ? (cpuMsOf(others) / window.count) * 1000 : NaN,
     rssMb: samplers.reduce((sum, s) => sum + s.peakRssMb(), 0),
     duplicates: stats.duplicates,
     badBodies: stats.badBodies,
