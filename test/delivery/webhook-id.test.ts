@@ -6,6 +6,11 @@ describe("webhookId", () => {
     expect(webhookId("crm", "event-1")).toBe(webhookId("crm", "event-1"));
   });
 
+  it("never changes between versions: receivers deduplicate across an upgrade", () => {
+    // sha256("crm\nevent-1"), as every earlier version computed it.
+    expect(webhookId("crm", "event-1")).toBe("msg_1566917d1e3d61d68efef8a2a013889b");
+  });
+
   it("has the msg_ prefix and 32 hex digits", () => {
     expect(webhookId("crm", "event-1")).toMatch(/^msg_[0-9a-f]{32}$/);
   });
