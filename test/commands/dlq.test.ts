@@ -1,6 +1,6 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { formatDeadLetterTable, parseSelection } from "../../src/commands/dlq.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
@@ -13,7 +13,7 @@ import {
 import { UsageError } from "../../src/errors.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let serial = 0;
 
@@ -93,8 +93,8 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("dlq-cli-test"));
+useNatsWithClient("dlq-cli-test", async (started) => {
+  ({ server, nc, jsm } = started);
   await ensureHookswitchStreams(jsm);
   store = createDeadLetterStore(jetstream(nc), jsm);
 });
@@ -102,11 +102,6 @@ beforeAll(async () => {
 beforeEach(async () => {
   await jsm.streams.purge(DEAD_LETTER_STREAM);
   await jsm.streams.purge(DELIVERY_STREAM);
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
 });
 
 const dlq = (args: string[]) => runCli(["dlq", ...args], { env: { NATS_URL: server.url } });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   buildSampleEvent,
   eventSubject,
@@ -14,7 +14,7 @@ import {
 } from "../../src/events/sample.js";
 import { ensureEventStream } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 import { freePort } from "../support/wait.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -106,8 +106,8 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 let dir: string;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("emit-test"));
+useNatsWithClient("emit-test", async (started) => {
+  ({ server, nc, jsm } = started);
   await ensureEventStream(jsm, { name: "PBX_EVENTS", subjects: ["pbx.>"], create: true });
   dir = mkdtempSync(join(tmpdir(), "hookswitch-emit-"));
 });
@@ -116,9 +116,7 @@ beforeEach(async () => {
   await jsm.streams.purge("PBX_EVENTS");
 });
 
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

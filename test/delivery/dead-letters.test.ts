@@ -1,29 +1,23 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient } from "../support/nats-server.js";
 
-let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("dlq-test"));
+useNatsWithClient("dlq-test", async (started) => {
+  ({ nc, jsm } = started);
   await ensureHookswitchStreams(jsm);
   store = createDeadLetterStore(jetstream(nc), jsm);
 });
 
 beforeEach(async () => {
   await jsm.streams.purge(DEAD_LETTER_STREAM);
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
 });
 
 let serial = 0;

@@ -1,6 +1,6 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import type { DurableQueue } from "../../src/delivery/dispatcher.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
@@ -13,20 +13,12 @@ import {
 } from "../../src/delivery/records.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient } from "../support/nats-server.js";
 
-let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("durable-queue-test"));
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
-});
+useNatsWithClient("durable-queue-test", (started) => ({ nc, jsm } = started));
 
 afterEach(async () => {
   for (const name of [DELIVERY_STREAM, DEAD_LETTER_STREAM]) {

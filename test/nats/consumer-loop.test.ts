@@ -1,22 +1,14 @@
 import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient } from "../support/nats-server.js";
 
-let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("consumer-loop-test"));
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
-});
+useNatsWithClient("consumer-loop-test", (started) => ({ nc, jsm } = started));
 
 /** A cap that never makes anyone wait. */
 const unlimited: Slots = { acquire: () => undefined, release: () => undefined };

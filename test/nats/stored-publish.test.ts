@@ -1,15 +1,15 @@
 import { DiscardPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createStoredPublisher, PublishError } from "../../src/nats/stored-publish.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("stored-publish-test"));
+useNatsWithClient("stored-publish-test", async (started) => {
+  ({ server, nc, jsm } = started);
   await jsm.streams.add({ name: "STORE", subjects: ["store.>"] });
   await jsm.streams.add({
     name: "FULL",
@@ -17,11 +17,6 @@ beforeAll(async () => {
     max_msgs: 1,
     discard: DiscardPolicy.New,
   });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
 });
 
 const storedIn = async (stream: string) => (await jsm.streams.info(stream)).state.messages;

@@ -1,6 +1,6 @@
 import { AckPolicy, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nanos } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { NatsSetupError } from "../../src/errors.js";
 import {
@@ -13,20 +13,11 @@ import {
   eventConsumerConfig,
   subjectFilter,
 } from "../../src/nats/streams.js";
-import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { useNatsWithClient } from "../support/nats-server.js";
 
-let server: NatsServer;
-let nc: NatsConnection;
 let jsm: JetStreamManager;
 
-beforeAll(async () => {
-  ({ server, nc, jsm } = await startNatsWithClient("streams-test"));
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.dispose();
-});
+useNatsWithClient("streams-test", (started) => ({ jsm } = started));
 
 describe("the event stream", () => {
   it("is created with file storage when missing, and ensuring it twice changes nothing", async () => {

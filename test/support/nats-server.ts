@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll } from "vitest";
 import { connectNats } from "../../src/nats/connection.js";
 import { exited, freePort, portOpen, waitFor } from "./wait.js";
 
@@ -64,15 +65,33 @@ export async function startNatsServer(): Promise<NatsServer> {
 }
 
 /** A server plus a connection and a JetStream manager, for tests that talk to NATS directly. */
-export async function startNatsWithClient(name: string): Promise<{
+export interface NatsWithClient {
   server: NatsServer;
   nc: NatsConnection;
   jsm: JetStreamManager;
-}> {
+}
+
+async function startNatsWithClient(name: string): Promise<NatsWithClient> {
   const server = await startNatsServer();
   const nc = await connectNats(
     { servers: [server.url], auth: { kind: "none" } },
     { name, waitOnFirstConnect: false },
   );
   return { server, nc, jsm: await jetstreamManager(nc) };
+}
+
+/**
+ * One server and client for the whole test file: started before its first test (then
+ * handed to `use`), closed and removed after its last.
+ */
+export function useNatsWithClient(name: string, use: (nats: NatsWithClient) => unknown): void {
+  let started: NatsWithClient | undefined;
+  beforeAll(async () => {
+    started = await startNatsWithClient(name);
+    await use(started);
+  });
+  afterAll(async () => {
+    await started?.nc.close();
+    await started?.server.dispose();
+  });
 }
