@@ -7,7 +7,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { Settle } from "../delivery/handlers.js";
-import { createTurnWrites } from "./turn-writes.js";
+import { createHeldWrites } from "./held-writes.js";
 
 /** A counting semaphore shared by every loop: the global in-flight cap. */
 export interface Slots {
@@ -35,6 +35,8 @@ export interface ConsumerLoop {
   inFlight(): number;
 }
 
+const ACK_HOLD_MS = 10;
+
 /** Delay before a message whose handler failed (e.g. NATS could not store a record) comes back. */
 function failureDelay(msg: JsMsg): number {
   return Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6));
@@ -60,9 +62,10 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   );
   heartbeat.unref();
 
-  // Acks wait for the end of the event-loop turn: those of every response that arrived in
-  // one turn leave in one socket write.
-  const writes = createTurnWrites();
+  // Acks are held for a few milliseconds and leave together: at 1,000 events/s that is one
+  // socket write per ten acks instead of one per ack. Nothing waits for an ack; a crash
+  // within the hold only means those messages come back (at least once, as for any crash).
+  const writes = createHeldWrites({ holdMs: ACK_HOLD_MS });
   const settle = (msg: JsMsg, result: Settle) => {
     writes.add(() => {
       if (result.action === "ack") msg.ack();

@@ -8,7 +8,7 @@
  * publish. Here a publish is a map entry, and one sweep ends those that go unanswered.
  */
 import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
-import { createTurnWrites } from "./turn-writes.js";
+import { createHeldWrites } from "./held-writes.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
 export class PublishError extends Error {
@@ -56,7 +56,7 @@ export function createStoredPublisher(
   let sequence = 0;
   let sweep: NodeJS.Timeout | undefined;
   // The parks of one turn (one per event of a slow integration) leave in one socket write.
-  const writes = createTurnWrites();
+  const writes = createHeldWrites({ holdMs: 0 });
 
   const settle = (token: string, error: Error | undefined) => {
     const entry = waiting.get(token);
