@@ -117,8 +117,11 @@ export function exchange(
           method: request.method,
           headers: request.headers,
           body: request.body,
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
+          // The exchange's own deadline covers every phase. undici's per-phase timers would
+          // add two per request, kept for up to a second after they are cleared (its timers
+          // are coarse), long enough for the collector to move them to the old generation.
+          headersTimeout: 0,
+          bodyTimeout: 0,
         },
         handler,
       );
