@@ -1,8 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHeldWrites } from "../../src/nats/held-writes.js";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("writes held to the end of the turn", () => {
   it("run at the end of the turn, all together and in the order they came", async () => {
@@ -40,36 +39,40 @@ describe("writes held to the end of the turn", () => {
 });
 
 describe("writes held for a time", () => {
-  it("gather the writes of several turns and run them together when the hold ends", async () => {
-    const writes = createHeldWrites({ holdMs: 200 });
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("gather the writes made during the hold and run them together when it ends", () => {
+    const writes = createHeldWrites({ holdMs: 10 });
     const done: number[] = [];
     writes.add(() => done.push(1));
-    await nextTurn();
+    vi.advanceTimersByTime(6);
     writes.add(() => done.push(2));
-    await nextTurn();
+    vi.advanceTimersByTime(3); // 9 ms after the first write: still held
     expect(done).toEqual([]);
-    await sleep(400);
+    vi.advanceTimersByTime(1);
     expect(done).toEqual([1, 2]);
   });
 
-  it("start a new hold with the first write after one ends", async () => {
-    const writes = createHeldWrites({ holdMs: 20 });
+  it("start a new hold with the first write after one ends", () => {
+    const writes = createHeldWrites({ holdMs: 10 });
     const done: number[] = [];
     writes.add(() => done.push(1));
-    await sleep(60);
+    vi.advanceTimersByTime(30);
     writes.add(() => done.push(2));
+    vi.advanceTimersByTime(9);
     expect(done).toEqual([1]);
-    await sleep(60);
+    vi.advanceTimersByTime(1);
     expect(done).toEqual([1, 2]);
   });
 
-  it("run at once when flushed, and not again when the hold would have ended", async () => {
-    const writes = createHeldWrites({ holdMs: 20 });
+  it("run at once when flushed, and not again when the hold would have ended", () => {
+    const writes = createHeldWrites({ holdMs: 10 });
     const done: string[] = [];
     writes.add(() => done.push("ack"));
     writes.flush();
     expect(done).toEqual(["ack"]);
-    await sleep(60);
+    vi.advanceTimersByTime(50);
     expect(done).toEqual(["ack"]);
   });
 });
