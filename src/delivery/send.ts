@@ -20,6 +20,7 @@ import type { LookupFunction } from "node:net";
 import { Agent, buildConnector } from "undici";
 import { coerceError, EgressDeniedError } from "../errors.js";
 import { exchange, ExchangeTimeoutError, type Exchange } from "./exchange.js";
+import { SlotSet } from "./slot-set.js";
 import type { EgressPolicy } from "./egress.js";
 import { normalizeIp } from "./egress.js";
 import { parseRetryAfter } from "./retry-policy.js";
@@ -208,7 +209,7 @@ export function createSender(options: SenderOptions): Sender {
   };
 
   /** In-flight exchanges, so that one listener per caller signal can end them all. */
-  const live = new Set<Exchange>();
+  const live = new SlotSet<Exchange>();
   const watched = new WeakSet<AbortSignal>();
   const abortAllOn = (signal: AbortSignal) => {
     if (watched.has(signal)) return;
@@ -229,16 +230,16 @@ export function createSender(options: SenderOptions): Sender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const { signal, timeoutMs } = sendOptions;
-    let running: Exchange | undefined;
+    let slot: number | undefined;
     try {
       if (signal?.aborted) throw coerceError(signal.reason);
       if (signal) abortAllOn(signal);
-      running = exchange(agentFor(sendOptions.tlsCa), webhook, {
+      const running = exchange(agentFor(sendOptions.tlsCa), webhook, {
         timeoutMs,
         maxBodyBytes: maxResponseBytes,
         drainBytes: DRAIN_LIMIT_BYTES,
       });
-      live.add(running);
+      slot = live.add(running);
       const answer = await running.answer;
       return {
         kind: "response",
@@ -251,7 +252,7 @@ export function createSender(options: SenderOptions): Sender {
       const context = { ...sendOptions, url: webhook.url };
       return { ...errorOutcome(error, context), durationMs: elapsed() };
     } finally {
-      if (running) live.delete(running);
+      if (slot !== undefined) live.delete(slot);
     }
   };
 

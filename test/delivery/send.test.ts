@@ -258,6 +258,21 @@ describe("receivers that misbehave", () => {
     expect(outcome.code).toBe("ABORTED");
   });
 
+  it("ends every attempt in flight when their shared signal aborts", async () => {
+    const server = track(await rawServer(() => undefined));
+    const controller = new AbortController();
+    const attempts = [1, 2, 3].map(() =>
+      sender.send(post(server.url), { timeoutMs: 5000, signal: controller.signal }),
+    );
+    setTimeout(() => controller.abort(new Error("shutting down")), 100);
+    const outcomes = await Promise.all(attempts);
+    expect(outcomes.map((outcome) => expectError(outcome).code)).toEqual([
+      "ABORTED",
+      "ABORTED",
+      "ABORTED",
+    ]);
+  });
+
   it("reports a URL it cannot send to as INVALID_REQUEST", async () => {
     const outcome = expectError(
       await sender.send(post("ftp://example.invalid/x"), { timeoutMs: 500 }),

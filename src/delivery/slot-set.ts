@@ -1,0 +1,38 @@
+/**
+ * The items in progress, kept in slots that are cleared and reused: the storage is never
+ * replaced while items come and go.
+ *
+ * A `Set` that takes one item and lets one go per request rebuilds its hash table every few
+ * dozen changes. Once its table lives in the old generation, so does each new one, and every
+ * table it leaves behind still points at the items it held; the young-generation collector
+ * treats those pointers as live, so finished exchanges (and all they reach) were promoted
+ * until the next full collection: 2 MB per scavenge in a drain, in about half the processes.
+ */
+export class SlotSet<T> {
+  readonly #slots: (T | undefined)[] = [];
+  readonly #free: number[] = [];
+  #size = 0;
+
+  /** Stores `item` and returns its slot, to be handed to `delete`. */
+  add(item: T): number {
+    const slot = this.#free.pop() ?? this.#slots.length;
+    this.#slots[slot] = item;
+    this.#size += 1;
+    return slot;
+  }
+
+  delete(slot: number): void {
+    if (this.#slots[slot] === undefined) return;
+    this.#slots[slot] = undefined;
+    this.#free.push(slot);
+    this.#size -= 1;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (const item of this.#slots) if (item !== undefined) yield item;
+  }
+}
