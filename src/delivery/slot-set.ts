@@ -11,13 +11,11 @@
 export class SlotSet<T> {
   readonly #slots: (T | undefined)[] = [];
   readonly #free: number[] = [];
-  #size = 0;
 
   /** Stores `item` and returns its slot, to be handed to `delete`. */
   add(item: T): number {
     const slot = this.#free.pop() ?? this.#slots.length;
     this.#slots[slot] = item;
-    this.#size += 1;
     return slot;
   }
 
@@ -25,11 +23,11 @@ export class SlotSet<T> {
     if (this.#slots[slot] === undefined) return;
     this.#slots[slot] = undefined;
     this.#free.push(slot);
-    this.#size -= 1;
   }
 
+  /** Every slot is either held or free. */
   get size(): number {
-    return this.#size;
+    return this.#slots.length - this.#free.length;
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
