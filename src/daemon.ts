@@ -29,11 +29,17 @@ import { buildStatusView } from "./http/status.js";
 import { withDeadline } from "./lifecycle.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
-import { startConsumerLoop, type ConsumerLoop, type Slots } from "./nats/consumer-loop.js";
+import {
+  pullContinuously,
+  startConsumerLoop,
+  type ConsumerLoop,
+  type Slots,
+} from "./nats/consumer-loop.js";
+import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
 import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
-import { deliveryConsumerName } from "./nats/streams.js";
+import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
 
 export interface DaemonSettings {
@@ -61,6 +67,10 @@ export interface Daemon {
 }
 
 const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
+/** How often to look for deliveries parked by other replicas (or before a restart). */
+const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
+/** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
+const UNLOADED_ROOM = 64;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   const metrics = createMetrics({
@@ -86,6 +96,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let deadLetterCount: number | null = null;
   let deadLetterTimer: NodeJS.Timeout | undefined;
   const loops: ConsumerLoop[] = [];
+  let parked: ParkedReaders | undefined;
+  let parkedTimer: NodeJS.Timeout | undefined;
   let consuming = false;
   let advisories: { stop(): void } | undefined;
   let stopping: Promise<void> | undefined;
@@ -175,6 +187,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         log,
       });
       consuming = true;
+      await lookForParked();
+      parkedTimer = setInterval(() => void lookForParked(), PARKED_DISCOVERY_INTERVAL_MS);
+      parkedTimer.unref();
       await refreshDeadLetterCount();
       deadLetterTimer = setInterval(
         () => void refreshDeadLetterCount(),
@@ -188,8 +203,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       stopping ??= (async () => {
         consuming = false;
         clearInterval(deadLetterTimer);
+        clearInterval(parkedTimer);
         const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
-        await Promise.all(loops.map((loop) => loop.stop()));
+        await Promise.all([...loops.map((loop) => loop.stop()), parked?.stop()]);
         clearTimeout(graceTimer);
         await watcher?.close();
         advisories?.stop();
@@ -202,6 +218,14 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       return stopping;
     },
   };
+
+  async function lookForParked() {
+    try {
+      await parked?.discover();
+    } catch (err) {
+      log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
+    }
+  }
 
   async function startConsumers(
     js: JetStreamClient,
@@ -219,6 +243,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         deadLetterCount += 1;
         metrics.deadLetters.set(deadLetterCount);
       },
+      onParked: (integration) => parked?.read(integration),
     });
     const dispatcher = new Dispatcher({
       sender,
@@ -242,30 +267,55 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       acquire: () => limiter.acquireGlobal(),
       release: () => limiter.releaseGlobal(),
     };
+    const handleDelivery = (msg: JsMsg) =>
+      handleDeliveryMessage(deps, {
+        data: msg.data,
+        subject: msg.subject,
+        notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
+      });
+    parked = createParkedReaders({
+      js,
+      jsm,
+      consumer: names.consumer,
+      ackWaitMs: settings.ackWaitMs,
+      room: (integration) =>
+        limiter.whenRoom(
+          integration,
+          snapshot.byName.get(integration)?.integration.webhook.maxInFlight ?? UNLOADED_ROOM,
+        ),
+      run: (integration, messages) =>
+        startConsumerLoop({
+          name: parkedConsumerName(names.consumer, integration),
+          messages,
+          handle: handleDelivery,
+          slots,
+          ackWaitMs: settings.ackWaitMs,
+          log,
+        }),
+      log,
+    });
     // Pull requests are NATS round trips of their own: ask for a few slots' worth at once.
     const batch = Math.min(256, 4 * settings.maxInFlight);
+    const events = await js.consumers.get(names.stream, names.consumer);
+    const deliveries = await js.consumers.get(
+      DELIVERY_STREAM,
+      deliveryConsumerName(names.consumer),
+    );
     loops.push(
-      await startConsumerLoop({
+      startConsumerLoop({
         name: names.consumer,
-        consumer: await js.consumers.get(names.stream, names.consumer),
+        messages: await pullContinuously(events, batch),
         handle: (msg: JsMsg) => handleEventMessage(deps, msg.data, msg.subject),
         slots,
         ackWaitMs: settings.ackWaitMs,
-        batch,
         log,
       }),
-      await startConsumerLoop({
+      startConsumerLoop({
         name: deliveryConsumerName(names.consumer),
-        consumer: await js.consumers.get(DELIVERY_STREAM, deliveryConsumerName(names.consumer)),
-        handle: (msg: JsMsg) =>
-          handleDeliveryMessage(deps, {
-            data: msg.data,
-            subject: msg.subject,
-            notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
-          }),
+        messages: await pullContinuously(deliveries, batch),
+        handle: handleDelivery,
         slots,
         ackWaitMs: settings.ackWaitMs,
-        batch,
         log,
       }),
     );

@@ -15,9 +15,12 @@ import type { ActiveIntegration } from "./snapshot.js";
 import { countOutcome, type DeliveryStats } from "./stats.js";
 import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
 
-/** Where deliveries go when they cannot finish now. Both resolve once JetStream stored them. */
+/** Where deliveries go when they cannot finish now. Each resolves once JetStream stored it. */
 export interface DurableQueue {
+  /** A delivery waiting for its next attempt (a retry). */
   enqueue(record: DeliveryRecord, msgId: string): Promise<void>;
+  /** A first attempt that found no room at its integration: read again when it has room. */
+  park(record: DeliveryRecord, msgId: string): Promise<void>;
   deadLetter(record: DeadLetterRecord): Promise<void>;
 }
 
@@ -62,10 +65,10 @@ export class Dispatcher {
     this.#random = deps.random ?? Math.random;
   }
 
-  /** Hands a delivery to the delivery stream without attempting it now. */
+  /** Parks a delivery in the delivery stream without attempting it now. */
   async handOff(job: Job): Promise<JobResult> {
     const record = toRecord(job, job.attempts, undefined);
-    await this.#deps.queue.enqueue(record, `${job.webhookId}:${job.attempts.length}`);
+    await this.#deps.queue.park(record, `${job.webhookId}:${job.attempts.length}`);
     return "queued";
   }
 

@@ -37,6 +37,12 @@ export interface Limiter {
   /** Gives back a slot taken by `acquire`, handing it to the line if any. */
   release(key: string): void;
   /**
+   * Free slots of `key` (none while anyone waits in its line): `keyMax - in flight` when
+   * some are free, otherwise a Promise that resolves when a release frees one. For work
+   * kept elsewhere that should only be read when it can run at once.
+   */
+  whenRoom(key: string, keyMax: number): number | Promise<void>;
+  /**
    * Takes a global slot: undefined when one was free (taken already), otherwise a Promise that
    * resolves once a slot is handed over (first come, first served). An aborted `signal` rejects
    * the wait with its reason and takes no slot.
@@ -103,6 +109,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
   }
   const perKey = new Map<string, number>();
   const lines = new Map<string, (() => void)[]>();
+  const roomWaiters = new Map<string, (() => void)[]>();
   const durations = new Map<string, number>();
   const turns = new Map<string, number>();
   const lastEnded = new Map<string, number>();
@@ -155,6 +162,13 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     if (!stalled && !slow) return MAX_LINE;
     const expected = durations.get(key) ?? ASSUMED_DURATION_MS;
     return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));
+  };
+
+  const wakeRoomWaiters = (key: string) => {
+    const waiting = roomWaiters.get(key);
+    if (!waiting) return;
+    roomWaiters.delete(key);
+    for (const resolve of waiting) resolve();
   };
 
   const waitForSlot = (signal: AbortSignal | undefined) =>
@@ -212,6 +226,14 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       }
       if (current === 1) perKey.delete(key);
       else perKey.set(key, current - 1);
+      if (roomWaiters.size > 0) wakeRoomWaiters(key);
+    },
+    whenRoom(key, keyMax) {
+      const free = keyMax - (perKey.get(key) ?? 0);
+      if (free > 0 && !lines.get(key)?.length) return free;
+      const waiting = roomWaiters.get(key) ?? [];
+      roomWaiters.set(key, waiting);
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
     acquireGlobal(signal) {
       if (signal?.aborted) return Promise.reject(coerceError(signal.reason));

@@ -7,6 +7,11 @@ import type { AttemptRecord, WebhookRequest } from "./types.js";
 /** Streams and subjects owned by hookswitch (beside the operator's event stream). */
 export const DELIVERY_STREAM = "HOOKSWITCH_DELIVERIES";
 export const DELIVERY_SUBJECT_PREFIX = "hookswitch.deliveries";
+/**
+ * Deliveries parked because their integration had no room, in the same stream: one
+ * subject per integration, read by a consumer of their own only when it has room.
+ */
+export const PARKED_SUBJECT_PREFIX = "hookswitch.parked";
 export const DEAD_LETTER_STREAM = "HOOKSWITCH_DLQ";
 export const DEAD_LETTER_SUBJECT_PREFIX = "hookswitch.dlq";
 /** Dead letters of messages that were not valid events (no integration to name). */
@@ -19,6 +24,9 @@ export const INVALID_EVENT_SUBJECT_TOKEN = "_invalid";
 export const deliverySubject = (consumer: string, integration: string) =>
   `${DELIVERY_SUBJECT_PREFIX}.${consumer}.${integration}`;
 export const deliveryFilter = (consumer: string) => `${DELIVERY_SUBJECT_PREFIX}.${consumer}.>`;
+export const parkedSubject = (consumer: string, integration: string) =>
+  `${PARKED_SUBJECT_PREFIX}.${consumer}.${integration}`;
+export const parkedFilter = (consumer: string) => `${PARKED_SUBJECT_PREFIX}.${consumer}.>`;
 /** The integration a delivery subject names: its last token (names hold no dots). */
 export const integrationOfDeliverySubject = (subject: string) =>
   subject.slice(subject.lastIndexOf(".") + 1);

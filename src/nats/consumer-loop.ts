@@ -1,10 +1,10 @@
 /**
- * Pulls messages from a durable JetStream consumer and runs a handler for each, in
+ * Takes messages from a durable JetStream consumer and runs a handler for each, in
  * parallel up to the shared concurrency cap. Keeps long handlers' messages alive with
  * `working()` so a slow webhook is never redelivered (and sent twice) by an ack timeout,
  * and hands messages back (`nak`) when stopping or when a handler fails.
  */
-import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { Settle } from "../delivery/handlers.js";
 import { createHeldWrites } from "./held-writes.js";
@@ -15,15 +15,18 @@ export interface Slots {
   release(): void;
 }
 
+/** Where a loop's messages come from; `close` ends the iteration. */
+export interface MessageSource extends AsyncIterable<JsMsg> {
+  close(): Promise<unknown>;
+}
+
 export interface ConsumerLoopOptions {
   name: string;
-  consumer: Consumer;
+  messages: MessageSource;
   handle: (msg: JsMsg) => Promise<Settle>;
   slots: Slots;
   /** The consumer's ack_wait; heartbeats go out at a third of it. */
   ackWaitMs: number;
-  /** Most messages asked of the server at once; more are asked for when a quarter is left. */
-  batch: number;
   log: Logger;
 }
 
@@ -32,6 +35,8 @@ export interface ConsumerLoop {
   stop(): Promise<void>;
   /** Resolves when no handler is running. */
   idle(): Promise<void>;
+  /** Resolves once the source has ended (or the loop stopped) and no handler is running. */
+  done(): Promise<void>;
   inFlight(): number;
 }
 
@@ -42,14 +47,18 @@ function failureDelay(msg: JsMsg): number {
   return Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6));
 }
 
-export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<ConsumerLoop> {
-  const { consumer, handle, slots, log } = options;
+/**
+ * Everything the consumer has, as it comes: `batch` is the most messages asked of the
+ * server at once; more are asked for when a quarter is left.
+ */
+export function pullContinuously(consumer: Consumer, batch: number): Promise<MessageSource> {
   // The client's default asks again when three quarters are still to come: a pull
   // request (a write and a server round trip) for every quarter of a batch.
-  const messages: ConsumerMessages = await consumer.consume({
-    max_messages: options.batch,
-    threshold_messages: Math.floor(options.batch / 4),
-  });
+  return consumer.consume({ max_messages: batch, threshold_messages: Math.floor(batch / 4) });
+}
+
+export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
+  const { messages, handle, slots, log } = options;
   const inFlight = new Set<JsMsg>();
   let stopping = false;
   let idleWaiters: (() => void)[] = [];
@@ -112,16 +121,20 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   const idle = () =>
     inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
 
+  // A source may end on its own (a parked backlog read to the end): the loop then tidies up.
+  const finished = pump.then(idle).then(() => {
+    writes.flush();
+    clearInterval(heartbeat);
+  });
+
   return {
     inFlight: () => inFlight.size,
     idle,
+    done: () => finished,
     async stop() {
       stopping = true;
       await messages.close();
-      await pump;
-      await idle();
-      writes.flush();
-      clearInterval(heartbeat);
+      await finished;
     },
   };
 }

@@ -9,6 +9,10 @@
  * - HOOKSWITCH_DELIVERIES uses work-queue retention: a pending delivery is a job that one
  *   shared durable consumer takes; its ack removes it, so the stream holds exactly the
  *   deliveries still to do. Its duplicate window lets `Nats-Msg-Id` drop republishes.
+ * - Deliveries parked because their integration had no room are kept in the same stream
+ *   under `hookswitch.parked.<consumer>.<integration>`, each integration's read by a durable
+ *   consumer of its own (work queues need filters that do not overlap, and these do not
+ *   overlap the delivery consumer's). An existing stream gets the subject added.
  * - HOOKSWITCH_DLQ uses limits retention with no limits: nothing leaves it but
  *   `dlq replay` or `dlq purge`.
  * - Consumers are ensured as info → add when missing, else update of the changeable
@@ -34,7 +38,9 @@ import {
   DEAD_LETTER_SUBJECT_PREFIX,
   DELIVERY_STREAM,
   DELIVERY_SUBJECT_PREFIX,
+  PARKED_SUBJECT_PREFIX,
   deliveryFilter,
+  parkedSubject,
 } from "../delivery/records.js";
 import type { DeliverFrom } from "./settings.js";
 
@@ -98,7 +104,7 @@ export async function ensureHookswitchStreams(
   await ensureOwnedStream(jsm, {
     name: DELIVERY_STREAM,
     num_replicas: replicas,
-    subjects: [`${DELIVERY_SUBJECT_PREFIX}.>`],
+    subjects: [`${DELIVERY_SUBJECT_PREFIX}.>`, `${PARKED_SUBJECT_PREFIX}.>`],
     storage: StorageType.File,
     retention: RetentionPolicy.Workqueue,
     duplicate_window: nanos(DELIVERY_DUPLICATE_WINDOW_MS),
@@ -117,7 +123,10 @@ export async function ensureHookswitchStreams(
 
 type OwnedStreamConfig = Parameters<JetStreamManager["streams"]["add"]>[0];
 
-/** Streams hookswitch owns are created as given; an existing one keeps its retention. */
+/**
+ * Streams hookswitch owns are created as given; an existing one keeps its retention and
+ * settings, and gets the subjects of a newer version added.
+ */
 async function ensureOwnedStream(jsm: JetStreamManager, config: OwnedStreamConfig): Promise<void> {
   const existing = await streamInfoOrNull(jsm, config.name);
   if (existing === null) {
@@ -130,6 +139,12 @@ async function ensureOwnedStream(jsm: JetStreamManager, config: OwnedStreamConfi
         `needs ${config.retention}: delete it (after draining) or point hookswitch at another NATS account`,
     );
   }
+  const has = existing.config.subjects ?? [];
+  const missing = (config.subjects ?? []).filter((s) => !has.includes(s));
+  if (missing.length === 0) return;
+  await setup(`add subjects ${missing.join(", ")} to stream ${config.name}`, () =>
+    jsm.streams.update(config.name, { ...existing.config, subjects: [...has, ...missing] }),
+  );
 }
 
 async function streamInfoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
@@ -218,6 +233,34 @@ export function deliveryConsumerConfig(settings: DeliveryConsumerSettings): Dura
     ack_wait: nanos(settings.ackWaitMs),
     max_deliver: settings.maxDeliver,
     max_ack_pending: settings.maxAckPending,
+  };
+}
+
+/**
+ * One integration's parked deliveries. `_` cannot occur in an integration's name, so the
+ * name is unique per deployment and integration. A consumer left unused for an hour is
+ * removed by the server; its records stay in the stream and the next reader re-creates it.
+ */
+export const parkedConsumerName = (consumer: string, integration: string) =>
+  `${consumer}_${integration}`;
+
+export const PARKED_CONSUMER_IDLE_MS = 60 * 60_000;
+
+export function parkedConsumerConfig(settings: {
+  consumer: string;
+  integration: string;
+  ackWaitMs: number;
+}): DurableConsumerConfig {
+  return {
+    durable_name: parkedConsumerName(settings.consumer, settings.integration),
+    description: "hookswitch: deliveries waiting for room at their integration",
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: parkedSubject(settings.consumer, settings.integration),
+    ack_wait: nanos(settings.ackWaitMs),
+    // As on the delivery consumer: attempts are counted in the record, never by NATS.
+    max_deliver: -1,
+    inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   DELIVERY_STREAM,
   deliverySubject,
   NOT_BEFORE_HEADER,
+  parkedSubject,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
@@ -26,12 +27,13 @@ afterEach(async () => {
   }
 });
 
-function queueOf(consumer: string): DurableQueue {
+function queueOf(consumer: string, onParked?: (integration: string) => void): DurableQueue {
   const js = jetstream(nc);
   return createDurableQueue({
     publisher: createStoredPublisher(nc),
     deadLetters: createDeadLetterStore(js, jsm),
     consumer,
+    onParked,
   });
 }
 
@@ -44,7 +46,29 @@ async function storedCount(): Promise<number> {
 }
 
 describe("the durable queue", () => {
-  it("stores a hand-off under its deployment's subject, once per message id", async () => {
+  it("parks a first attempt under its integration's parked subject, and says so once stored", async () => {
+    await ensureHookswitchStreams(jsm);
+    const told: { integration: string; stored: number }[] = [];
+    const queue = queueOf("deploy-a", (integration) => {
+      void storedCount().then((stored) => told.push({ integration, stored }));
+    });
+    await queue.park(record("wh-p"), "wh-p:0");
+    await queue.park(record("wh-p"), "wh-p:0"); // a republish after a crash
+
+    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
+      last_by_subj: parkedSubject("deploy-a", "crm"),
+    });
+    expect(stored?.json<DeliveryRecord>()).toEqual(record("wh-p"));
+    expect(stored?.header.get("Nats-Msg-Id")).toBe("deploy-a:wh-p:0");
+    expect(await storedCount()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(told).toEqual([
+      { integration: "crm", stored: 1 },
+      { integration: "crm", stored: 1 },
+    ]);
+  });
+
+  it("stores a retry under its deployment's subject, once per message id", async () => {
     await ensureHookswitchStreams(jsm);
     const queue = queueOf("deploy-a");
     await queue.enqueue(record("wh-1"), "wh-1:0");

@@ -236,3 +236,53 @@ describe("per-integration lines", () => {
     expect(limiter.nextTurnMs("slow", 10, T + 1_000)).toBe(5); // a past schedule restarts from now
   });
 });
+
+describe("room for work kept elsewhere", () => {
+  const T = 1_000;
+  /** Resolves to whether `room` resolved within a few turns of the event loop. */
+  const settles = async (room: number | Promise<void>) => {
+    let settled = false;
+    void Promise.resolve(room).then(() => (settled = true));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    return settled;
+  };
+
+  it("is the number of free slots while there are some", () => {
+    const limiter = createLimiter(100);
+    expect(limiter.whenRoom("crm", 3)).toBe(3);
+    expect(limiter.acquire("crm", 3, T)).toBe(true);
+    expect(limiter.whenRoom("crm", 3)).toBe(2);
+  });
+
+  it("waits while the integration is full, and resolves when a release frees a slot", async () => {
+    const limiter = createLimiter(100);
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    const room = limiter.whenRoom("crm", 1);
+    expect(room).toBeInstanceOf(Promise);
+    expect(await settles(room)).toBe(false);
+    limiter.release("crm");
+    expect(await settles(room)).toBe(true);
+    expect(limiter.whenRoom("crm", 1)).toBe(1);
+  });
+
+  it("keeps waiting when the released slot passes to work waiting in line", async () => {
+    const limiter = createLimiter(100);
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    const inLine = limiter.acquire("crm", 1, T);
+    expect(inLine).toBeInstanceOf(Promise);
+    const room = limiter.whenRoom("crm", 1);
+    limiter.release("crm"); // to the one in line
+    expect(await settles(room)).toBe(false);
+    limiter.release("crm");
+    expect(await settles(room)).toBe(true);
+  });
+
+  it("is not woken by another integration's release", async () => {
+    const limiter = createLimiter(100);
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    expect(limiter.acquire("billing", 1, T)).toBe(true);
+    const room = limiter.whenRoom("crm", 1);
+    limiter.release("billing");
+    expect(await settles(room)).toBe(false);
+  });
+});

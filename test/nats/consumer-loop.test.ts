@@ -2,7 +2,7 @@ import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { pullContinuously, startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let nc: NatsConnection;
@@ -24,16 +24,15 @@ describe("the consumer loop", () => {
   it("handles and acks every message of a backlog", async () => {
     await backlog("ALL", 300);
     const seen = new Set<string>();
-    const loop = await startConsumerLoop({
+    const loop = startConsumerLoop({
       name: "c",
-      consumer: await jetstream(nc).consumers.get("ALL", "c"),
+      messages: await pullContinuously(await jetstream(nc).consumers.get("ALL", "c"), 64),
       handle: (msg) => {
         seen.add(msg.string());
         return Promise.resolve({ action: "ack" });
       },
       slots: unlimited,
       ackWaitMs: 30_000,
-      batch: 64,
       log: pino({ level: "silent" }),
     });
     for (let i = 0; i < 100 && seen.size < 300; i++) await new Promise((r) => setTimeout(r, 50));
@@ -54,16 +53,15 @@ describe("the consumer loop", () => {
       },
     });
     let handled = 0;
-    const loop = await startConsumerLoop({
+    const loop = startConsumerLoop({
       name: "c",
-      consumer: await jetstream(nc).consumers.get("PULLS", "c"),
+      messages: await pullContinuously(await jetstream(nc).consumers.get("PULLS", "c"), 64),
       handle: () => {
         handled++;
         return Promise.resolve({ action: "ack" });
       },
       slots: unlimited,
       ackWaitMs: 30_000,
-      batch: 64,
       log: pino({ level: "silent" }),
     });
     for (let i = 0; i < 100 && handled < 640; i++) await new Promise((r) => setTimeout(r, 50));

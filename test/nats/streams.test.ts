@@ -11,6 +11,8 @@ import {
   ensureHookswitchStreams,
   ensurePullConsumer,
   eventConsumerConfig,
+  PARKED_CONSUMER_IDLE_MS,
+  parkedConsumerConfig,
   subjectFilter,
 } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
@@ -67,7 +69,7 @@ describe("hookswitch's own streams", () => {
     await ensureHookswitchStreams(jsm);
     const deliveries = await jsm.streams.info(DELIVERY_STREAM);
     expect(deliveries.config).toMatchObject({
-      subjects: ["hookswitch.deliveries.>"],
+      subjects: ["hookswitch.deliveries.>", "hookswitch.parked.>"],
       storage: StorageType.File,
       retention: RetentionPolicy.Workqueue,
       duplicate_window: nanos(120_000),
@@ -80,6 +82,28 @@ describe("hookswitch's own streams", () => {
       max_age: 0,
       max_msgs: -1,
     });
+  });
+});
+
+describe("a delivery stream created by an earlier version", () => {
+  it("gets the parked subject added and keeps its records and settings", async () => {
+    await jsm.streams.delete(DELIVERY_STREAM);
+    await jsm.streams.add({
+      name: DELIVERY_STREAM,
+      subjects: ["hookswitch.deliveries.>"],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(60_000),
+    });
+    const js = jsm.jetstream();
+    await js.publish("hookswitch.deliveries.hs.crm", "a retry waiting");
+
+    await ensureHookswitchStreams(jsm);
+
+    const info = await jsm.streams.info(DELIVERY_STREAM);
+    expect(info.config.subjects).toEqual(["hookswitch.deliveries.>", "hookswitch.parked.>"]);
+    expect(info.config.duplicate_window).toBe(nanos(60_000));
+    expect(info.state.messages).toBe(1);
   });
 });
 
@@ -159,6 +183,29 @@ describe("pull consumers", () => {
       deliver_policy: "all",
       max_deliver: -1,
     });
+  });
+
+  it("for parked deliveries are one per integration, beside the delivery consumer on the work queue", async () => {
+    await ensureHookswitchStreams(jsm);
+    await ensurePullConsumer(
+      jsm,
+      DELIVERY_STREAM,
+      deliveryConsumerConfig({ consumer: "hs", ...DELIVERY_CONSUMER_DEFAULTS }),
+    );
+    // A work queue refuses consumers whose filters overlap: these three must not.
+    const names = [];
+    for (const integration of ["crm", "billing"]) {
+      const config = parkedConsumerConfig({ consumer: "hs", integration, ackWaitMs: 90_000 });
+      const info = await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
+      expect(info.config).toMatchObject({
+        filter_subject: `hookswitch.parked.hs.${integration}`,
+        deliver_policy: "all",
+        max_deliver: -1,
+        inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
+      });
+      names.push(info.name);
+    }
+    expect(names).toEqual(["hs_crm", "hs_billing"]);
   });
 });
 

@@ -1,0 +1,171 @@
+/**
+ * Reads an integration's parked deliveries only when the integration has room, so that a
+ * parked delivery is read about once, when it can run, instead of being read and handed
+ * back while a slow receiver is busy. Each integration with parked deliveries has a
+ * durable consumer of its own; a reader lives while there is something to read.
+ */
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import {
+  DELIVERY_STREAM,
+  integrationOfDeliverySubject,
+  parkedFilter,
+} from "../delivery/records.js";
+import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
+import { ensurePullConsumer, parkedConsumerConfig, parkedConsumerName } from "./streams.js";
+
+export interface ParkedReadersOptions {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** The deployment's event consumer: it namespaces the parked deliveries. */
+  consumer: string;
+  ackWaitMs: number;
+  /** Free slots of the integration now, or a Promise of the next release (`Limiter.whenRoom`). */
+  room: (integration: string) => number | Promise<void>;
+  /** Runs the messages read: global slots, heartbeats, acknowledgements. */
+  run: (integration: string, messages: MessageSource) => ConsumerLoop;
+  log: Logger;
+}
+
+export interface ParkedReaders {
+  /** Has the integration's parked deliveries read, unless they are being read already. */
+  read(integration: string): void;
+  /** Reads the integrations with parked deliveries: parked by another replica, or before a restart. */
+  discover(): Promise<void>;
+  /** Stops reading and waits for the deliveries read. */
+  stop(): Promise<void>;
+}
+
+/** A pull asks for the integration's free slots and waits this long for them (the minimum). */
+const FETCH_EXPIRES_MS = 1_000;
+/**
+ * Once a full integration frees a slot, wait this long for more to free before pulling:
+ * a busy integration frees one every few milliseconds, and a pull per slot would cost
+ * about what reading and handing back did.
+ */
+const GATHER_MS = 5;
+
+export function createParkedReaders(options: ParkedReadersOptions): ParkedReaders {
+  const { js, jsm, consumer, log } = options;
+  // The sources still reading, by integration; loops whose source ended may still be running.
+  const reading = new Map<string, MessageSource | undefined>();
+  // Integrations parked into while being read: their reader looks once more before it ends.
+  const parkedSince = new Set<string>();
+  const loops = new Set<ConsumerLoop>();
+  const ensured = new Set<string>();
+  let stopped = false;
+
+  const start = async (integration: string) => {
+    const name = parkedConsumerName(consumer, integration);
+    if (!ensured.has(name)) {
+      await ensurePullConsumer(
+        jsm,
+        DELIVERY_STREAM,
+        parkedConsumerConfig({ consumer, integration, ackWaitMs: options.ackWaitMs }),
+      );
+      ensured.add(name);
+    }
+    const parked = await js.consumers.get(DELIVERY_STREAM, name);
+    const source = paceByRoom({
+      fetch: (max) => parked.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS }),
+      room: () => options.room(integration),
+      more: () => parkedSince.delete(integration),
+      onEnd: () => {
+        if (reading.get(integration) === source) reading.delete(integration);
+      },
+    });
+    if (stopped) return;
+    reading.set(integration, source);
+    const loop = options.run(integration, source);
+    loops.add(loop);
+    void loop.done().then(() => loops.delete(loop));
+  };
+
+  const read = (integration: string) => {
+    if (stopped) return;
+    if (reading.has(integration)) {
+      parkedSince.add(integration);
+      return;
+    }
+    reading.set(integration, undefined); // starting
+    start(integration).catch((err: unknown) => {
+      // The deliveries stay stored; the next park or look for parked work tries again.
+      reading.delete(integration);
+      if (!stopped) log.warn({ err, integration }, "cannot read parked deliveries yet");
+    });
+  };
+
+  return {
+    read,
+    async discover() {
+      const info = await jsm.streams.info(DELIVERY_STREAM, {
+        subjects_filter: parkedFilter(consumer),
+      });
+      for (const subject of Object.keys(info.state.subjects ?? {})) {
+        read(integrationOfDeliverySubject(subject));
+      }
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all([...loops].map((loop) => loop.stop()));
+    },
+  };
+}
+
+/**
+ * Pulls only as many messages as the integration has free slots, and none while it has
+ * none; ends when a pull comes back short, unless `more` says something was parked since.
+ */
+export function paceByRoom(options: {
+  fetch: (max: number) => Promise<ConsumerMessages>;
+  room: () => number | Promise<void>;
+  /** Whether more was parked since the last look (and forgets it). */
+  more: () => boolean;
+  onEnd: () => void;
+}): MessageSource {
+  let closed = false;
+  let wakeUp: (() => void) | undefined;
+  let current: ConsumerMessages | undefined;
+
+  /** Free slots, once there are some; 0 when closed while waiting. */
+  const freeSlots = async (): Promise<number> => {
+    for (;;) {
+      const free = options.room();
+      if (typeof free === "number") return free;
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        void free.then(() => setTimeout(resolve, GATHER_MS));
+      });
+      if (closed) return 0;
+    }
+  };
+
+  async function* messages() {
+    try {
+      while (!closed) {
+        const free = await freeSlots();
+        if (closed) return;
+        current = await options.fetch(free);
+        let read = 0;
+        for await (const msg of current) {
+          read++;
+          yield msg;
+        }
+        current = undefined;
+        // Checked and ended in one step: a park seen after this starts a new reader.
+        if (read < free && !options.more()) return;
+      }
+    } finally {
+      options.onEnd();
+    }
+  }
+
+  return {
+    [Symbol.asyncIterator]: messages,
+    async close() {
+      closed = true;
+      wakeUp?.();
+      await current?.close();
+    },
+  };
+}

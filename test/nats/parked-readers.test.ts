@@ -1,0 +1,157 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLimiter, type Limiter } from "../../src/delivery/limiter.js";
+import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
+import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
+import { ensureHookswitchStreams, parkedConsumerName } from "../../src/nats/streams.js";
+import { useNatsWithClient } from "../support/nats-server.js";
+
+let jsm: JetStreamManager;
+let js: JetStreamClient;
+
+useNatsWithClient("parked-readers-test", async (started) => {
+  ({ jsm } = started);
+  js = jsm.jetstream();
+  await ensureHookswitchStreams(jsm);
+});
+
+const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
+const MAX_IN_FLIGHT = 2;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean | Promise<boolean>, what: string) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface Handled {
+  record: string;
+  deliveryCount: number;
+}
+
+/**
+ * Readers for deployment `consumer` whose handler runs each record as a delivery would:
+ * it takes a slot of its integration, holds it for `holdMs`, and acknowledges.
+ */
+function readersFor(consumer: string, limiter: Limiter, holdMs = 20) {
+  const handled: Handled[] = [];
+  let running = 0;
+  let mostAtOnce = 0;
+  const handle = async (msg: JsMsg) => {
+    const integration = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
+    expect(limiter.acquire(integration, MAX_IN_FLIGHT, Date.now())).toBe(true);
+    running++;
+    mostAtOnce = Math.max(mostAtOnce, running);
+    handled.push({ record: msg.string(), deliveryCount: msg.info.deliveryCount });
+    await sleep(holdMs);
+    running--;
+    limiter.release(integration);
+    return { action: "ack" as const };
+  };
+  const readers = createParkedReaders({
+    js,
+    jsm,
+    consumer,
+    ackWaitMs: 30_000,
+    room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
+    run: (integration, messages) =>
+      startConsumerLoop({
+        name: integration,
+        messages,
+        handle,
+        slots: unlimited,
+        ackWaitMs: 30_000,
+        log: pino({ level: "silent" }),
+      }),
+    log: pino({ level: "silent" }),
+  });
+  started.push(readers);
+  return { readers, handled, mostAtOnce: () => mostAtOnce };
+}
+
+async function park(consumer: string, integration: string, records: string[]) {
+  for (const record of records) await js.publish(parkedSubject(consumer, integration), record);
+}
+
+const started: ParkedReaders[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((readers) => readers.stop()));
+});
+
+describe("parked deliveries", () => {
+  it("are read only while their integration has room, each once", async () => {
+    const limiter = createLimiter(100);
+    const { readers, handled, mostAtOnce } = readersFor("room", limiter);
+    // The integration is busy with other work: both of its slots are taken.
+    expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
+    expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
+    await park("room", "crm", ["r1", "r2", "r3", "r4", "r5"]);
+    readers.read("crm");
+
+    await sleep(500);
+    expect(handled).toEqual([]);
+    const waiting = await jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("room", "crm"));
+    expect(waiting).toMatchObject({ num_pending: 5, num_ack_pending: 0 });
+
+    limiter.release("crm");
+    limiter.release("crm");
+    await until(() => handled.length === 5, "five parked deliveries");
+    expect(handled.map((h) => h.record)).toEqual(["r1", "r2", "r3", "r4", "r5"]);
+    expect(handled.every((h) => h.deliveryCount === 1)).toBe(true); // none handed back
+    expect(mostAtOnce()).toBe(MAX_IN_FLIGHT);
+    await until(() => limiter.inFlight("crm") === 0, "the last delivery to end");
+    const done = await jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("room", "crm"));
+    expect(done).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
+  });
+
+  it("parked before a start (by another replica, or before a restart) are found and read", async () => {
+    await park("found", "billing", ["b1", "b2", "b3"]);
+    await park("other-deployment", "billing", ["not ours"]);
+    const { readers, handled } = readersFor("found", createLimiter(100));
+
+    await readers.discover();
+
+    await until(() => handled.length === 3, "three parked deliveries");
+    await sleep(200);
+    expect(handled.map((h) => h.record).sort()).toEqual(["b1", "b2", "b3"]);
+  });
+
+  it("stop being read when none are left, until the next one is parked", async () => {
+    const { readers, handled } = readersFor("again", createLimiter(100));
+    await park("again", "crm", ["first"]);
+    readers.read("crm");
+    await until(() => handled.length === 1, "the first parked delivery");
+
+    // Its pull comes back short after a second, and no pull is left waiting: it ended.
+    const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("again", "crm"));
+    await until(async () => (await info()).num_waiting === 0, "the reader to end");
+    await park("again", "crm", ["second"]);
+    await sleep(300);
+    expect(handled).toHaveLength(1);
+
+    readers.read("crm");
+    await until(() => handled.length === 2, "the second parked delivery");
+    expect(handled[1]).toEqual({ record: "second", deliveryCount: 1 });
+  });
+
+  it("are handed back, not lost, when reading stops while they wait", async () => {
+    const limiter = createLimiter(100);
+    const { readers, handled } = readersFor("stop", limiter, 300);
+    await park("stop", "crm", ["s1", "s2", "s3"]);
+    readers.read("crm");
+    await until(() => handled.length === MAX_IN_FLIGHT, "the first two to start");
+
+    await readers.stop();
+
+    // The two that ran were acknowledged; the third was never read.
+    expect(handled.map((h) => h.record)).toEqual(["s1", "s2"]);
+    const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("stop", "crm"));
+    await until(async () => (await info()).num_ack_pending === 0, "both acknowledgements");
+    expect((await info()).num_pending).toBe(1);
+  });
+});
