@@ -12,7 +12,7 @@ import {
   parkedFilter,
 } from "../delivery/records.js";
 import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
-import { ensurePullConsumer, parkedConsumerConfig, parkedConsumerName } from "./streams.js";
+import { ensurePullConsumer, parkedConsumerConfig } from "./streams.js";
 
 export interface ParkedReadersOptions {
   js: JetStreamClient;
@@ -52,20 +52,13 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
   // Integrations parked into while being read: their reader looks once more before it ends.
   const parkedSince = new Set<string>();
   const loops = new Set<ConsumerLoop>();
-  const ensured = new Set<string>();
   let stopped = false;
 
   const start = async (integration: string) => {
-    const name = parkedConsumerName(consumer, integration);
-    if (!ensured.has(name)) {
-      await ensurePullConsumer(
-        jsm,
-        DELIVERY_STREAM,
-        parkedConsumerConfig({ consumer, integration, ackWaitMs: options.ackWaitMs }),
-      );
-      ensured.add(name);
-    }
-    const parked = await js.consumers.get(DELIVERY_STREAM, name);
+    // Ensured at every start: NATS removes a consumer left unused for an hour.
+    const config = parkedConsumerConfig({ consumer, integration, ackWaitMs: options.ackWaitMs });
+    await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
+    const parked = await js.consumers.get(DELIVERY_STREAM, config.durable_name);
     const source = paceByRoom({
       fetch: (max) => parked.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS }),
       room: () => options.room(integration),

@@ -139,6 +139,25 @@ describe("parked deliveries", () => {
     expect(handled[1]).toEqual({ record: "second", deliveryCount: 1 });
   });
 
+  it("are read again after NATS removed their consumer for being unused", async () => {
+    const { readers, handled } = readersFor("idle", createLimiter(100));
+    await park("idle", "crm", ["before"]);
+    readers.read("crm");
+    await until(() => handled.length === 1, "the first parked delivery");
+    const name = parkedConsumerName("idle", "crm");
+    await until(
+      async () => (await jsm.consumers.info(DELIVERY_STREAM, name)).num_waiting === 0,
+      "the reader to end",
+    );
+
+    await jsm.consumers.delete(DELIVERY_STREAM, name); // what an hour unused does
+    await park("idle", "crm", ["after"]);
+    readers.read("crm");
+
+    await until(() => handled.length === 2, "the parked delivery after the removal");
+    expect(handled[1]).toEqual({ record: "after", deliveryCount: 1 });
+  });
+
   it("are handed back, not lost, when reading stops while they wait", async () => {
     const limiter = createLimiter(100);
     const { readers, handled } = readersFor("stop", limiter, 300);
