@@ -15,6 +15,7 @@
  *   longer is cut off by closing the connection — a receiver streaming gigabytes costs nothing.
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
 import type { LookupFunction } from "node:net";
 import { Agent, buildConnector } from "undici";
@@ -241,6 +242,12 @@ export function createSender(options: SenderOptions): Sender {
       });
       slot = live.add(running);
       const answer = await running.answer;
+      // undici hands a keep-alive connection back to its pool only on the next turn of the
+      // event loop (setImmediate). A request sent before then (a busy integration's next
+      // delivery, at once) finds every connection busy, and the pool opens another: twice
+      // the connections in flight, each costing the receiver and us. So the attempt ends
+      // after that turn.
+      await nextTurn();
       return {
         kind: "response",
         status: answer.status,

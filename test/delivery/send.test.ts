@@ -10,7 +10,6 @@ import {
 } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setImmediate as tick } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEgressPolicy, parseCidrList } from "../../src/delivery/egress.js";
 import { createSender, type Sender } from "../../src/delivery/send.js";
@@ -136,14 +135,25 @@ describe("answers from a receiver", () => {
     expect(outcome).toMatchObject({ status: 400, bodyStart: "abcd" });
   });
 
-  it("reuses one keep-alive connection for several sends", async () => {
+  it("reuses one keep-alive connection for sends made one after another", async () => {
     const server = track(await listen(createHttpServer((_req, res) => res.end("ok"))));
     for (let i = 0; i < 5; i++) {
       expectResponse(await sender.send(post(server.url), { timeoutMs: 2000 }));
-      // undici hands the connection back to its pool on the next turn of the event loop.
-      await tick();
     }
     expect(server.connections()).toBe(1);
+  });
+
+  it("opens no more connections than requests in flight when each answer starts the next send", async () => {
+    const server = track(await listen(createHttpServer((_req, res) => res.end("ok"))));
+    // Eight callers, each sending again as soon as its answer is in: a busy integration.
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 10; i++) {
+          expectResponse(await sender.send(post(server.url), { timeoutMs: 2000 }));
+        }
+      }),
+    );
+    expect(server.connections()).toBe(8);
   });
 });
 
