@@ -46,40 +46,37 @@ async function storedCount(): Promise<number> {
 }
 
 describe("the durable queue", () => {
-  it("parks a first attempt under its integration's parked subject, and says so once stored", async () => {
+  it.each([
+    ["a retry", "enqueue", deliverySubject],
+    ["a parked first attempt", "park", parkedSubject],
+  ] as const)(
+    "stores %s under its deployment's subject, once per message id",
+    async (_what, method, subjectOf) => {
+      await ensureHookswitchStreams(jsm);
+      const queue = queueOf("deploy-a");
+      await queue[method](record("wh-1"), "wh-1:0");
+      await queue[method](record("wh-1"), "wh-1:0"); // a republish after a crash
+
+      const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
+        last_by_subj: subjectOf("deploy-a", "crm"),
+      });
+      expect(stored?.json<DeliveryRecord>()).toEqual(record("wh-1"));
+      expect(stored?.header.get("Nats-Msg-Id")).toBe("deploy-a:wh-1:0");
+      expect(await storedCount()).toBe(1);
+    },
+  );
+
+  it("names the integration of each parked delivery once it is stored", async () => {
     await ensureHookswitchStreams(jsm);
     const told: { integration: string; stored: number }[] = [];
     const queue = queueOf("deploy-a", (integration) => {
       void storedCount().then((stored) => told.push({ integration, stored }));
     });
     await queue.park(record("wh-p"), "wh-p:0");
-    await queue.park(record("wh-p"), "wh-p:0"); // a republish after a crash
-
-    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
-      last_by_subj: parkedSubject("deploy-a", "crm"),
-    });
-    expect(stored?.json<DeliveryRecord>()).toEqual(record("wh-p"));
-    expect(stored?.header.get("Nats-Msg-Id")).toBe("deploy-a:wh-p:0");
-    expect(await storedCount()).toBe(1);
+    await queue.park(record("wh-p"), "wh-p:1");
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(told).toEqual([
-      { integration: "crm", stored: 1 },
-      { integration: "crm", stored: 1 },
-    ]);
-  });
-
-  it("stores a retry under its deployment's subject, once per message id", async () => {
-    await ensureHookswitchStreams(jsm);
-    const queue = queueOf("deploy-a");
-    await queue.enqueue(record("wh-1"), "wh-1:0");
-    await queue.enqueue(record("wh-1"), "wh-1:0"); // a republish after a crash
-
-    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
-      last_by_subj: deliverySubject("deploy-a", "crm"),
-    });
-    expect(stored?.json<DeliveryRecord>()).toEqual(record("wh-1"));
-    expect(stored?.header.get("Nats-Msg-Id")).toBe("deploy-a:wh-1:0");
-    expect(await storedCount()).toBe(1);
+    expect(told.map((t) => t.integration)).toEqual(["crm", "crm"]);
+    expect(told.every((t) => t.stored >= 1)).toBe(true);
   });
 
   it("repeats a retry's time in a header, so an early record is handed back unread", async () => {
