@@ -84,13 +84,24 @@ export async function ensureEventStream(
     return { info, created: true, addedSubjects: [] };
   }
   if (!config.create) return { info: existing, created: false, addedSubjects: [] };
-  const missing = config.subjects.filter((s) => !existing.config.subjects?.includes(s));
-  if (missing.length === 0) return { info: existing, created: false, addedSubjects: [] };
-  const subjects = [...(existing.config.subjects ?? []), ...missing];
-  const info = await setup(`add subjects ${missing.join(", ")} to stream ${config.name}`, () =>
-    jsm.streams.update(config.name, { ...existing.config, subjects }),
+  const { info, added } = await addMissingSubjects(jsm, existing, config.subjects);
+  return { info, created: false, addedSubjects: added };
+}
+
+/** Adds to an existing stream the subjects it lacks, keeping the rest of its config. */
+async function addMissingSubjects(
+  jsm: JetStreamManager,
+  existing: StreamInfo,
+  wanted: string[],
+): Promise<{ info: StreamInfo; added: string[] }> {
+  const has = existing.config.subjects ?? [];
+  const missing = wanted.filter((s) => !has.includes(s));
+  if (missing.length === 0) return { info: existing, added: [] };
+  const { name } = existing.config;
+  const info = await setup(`add subjects ${missing.join(", ")} to stream ${name}`, () =>
+    jsm.streams.update(name, { ...existing.config, subjects: [...has, ...missing] }),
   );
-  return { info, created: false, addedSubjects: missing };
+  return { info, added: missing };
 }
 
 /** A duplicate window long enough for a crashed publisher to republish after restart. */
@@ -139,12 +150,7 @@ async function ensureOwnedStream(jsm: JetStreamManager, config: OwnedStreamConfi
         `needs ${config.retention}: delete it (after draining) or point hookswitch at another NATS account`,
     );
   }
-  const has = existing.config.subjects ?? [];
-  const missing = (config.subjects ?? []).filter((s) => !has.includes(s));
-  if (missing.length === 0) return;
-  await setup(`add subjects ${missing.join(", ")} to stream ${config.name}`, () =>
-    jsm.streams.update(config.name, { ...existing.config, subjects: [...has, ...missing] }),
-  );
+  await addMissingSubjects(jsm, existing, config.subjects ?? []);
 }
 
 async function streamInfoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
