@@ -33,11 +33,8 @@ export interface ConsumerLoopOptions {
 export interface ConsumerLoop {
   /** Stops pulling, then waits for the handlers in progress (which the caller may abort). */
   stop(): Promise<void>;
-  /** Resolves when no handler is running. */
-  idle(): Promise<void>;
   /** Resolves once the source has ended (or the loop stopped) and no handler is running. */
   done(): Promise<void>;
-  inFlight(): number;
 }
 
 const ACK_HOLD_MS = 10;
@@ -61,7 +58,8 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const { messages, handle, slots, log } = options;
   const inFlight = new Set<JsMsg>();
   let stopping = false;
-  let idleWaiters: (() => void)[] = [];
+  // Set once the source has ended, to learn when the last handler has.
+  let onIdle: (() => void) | undefined;
 
   const heartbeat = setInterval(
     () => {
@@ -93,10 +91,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     } finally {
       inFlight.delete(msg);
       slots.release();
-      if (inFlight.size === 0) {
-        for (const resolve of idleWaiters) resolve();
-        idleWaiters = [];
-      }
+      if (inFlight.size === 0) onIdle?.();
     }
   };
 
@@ -119,7 +114,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   })().catch((err: unknown) => log.error({ err, consumer: options.name }, "consumer loop ended"));
 
   const idle = () =>
-    inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
+    inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => (onIdle = r));
 
   // A source may end on its own (a parked backlog read to the end): the loop then tidies up.
   const finished = pump.then(idle).then(() => {
@@ -128,8 +123,6 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   });
 
   return {
-    inFlight: () => inFlight.size,
-    idle,
     done: () => finished,
     async stop() {
       stopping = true;

@@ -7,6 +7,7 @@ import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
 import { ensureHookswitchStreams, parkedConsumerName } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 let jsm: JetStreamManager;
 let js: JetStreamClient;
@@ -19,15 +20,6 @@ useNatsWithClient("parked-readers-test", async (started) => {
 
 const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 const MAX_IN_FLIGHT = 2;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface Handled {
   record: string;
@@ -100,11 +92,11 @@ describe("parked deliveries", () => {
 
     limiter.release("crm");
     limiter.release("crm");
-    await until(() => handled.length === 5, "five parked deliveries");
+    await waitFor(() => handled.length === 5, { what: "five parked deliveries" });
     expect(handled.map((h) => h.record)).toEqual(["r1", "r2", "r3", "r4", "r5"]);
     expect(handled.every((h) => h.deliveryCount === 1)).toBe(true); // none handed back
     expect(mostAtOnce()).toBe(MAX_IN_FLIGHT);
-    await until(() => limiter.inFlight("crm") === 0, "the last delivery to end");
+    await waitFor(() => limiter.inFlight("crm") === 0, { what: "the last delivery to end" });
     const done = await jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("room", "crm"));
     expect(done).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
   });
@@ -116,7 +108,7 @@ describe("parked deliveries", () => {
 
     await readers.discover();
 
-    await until(() => handled.length === 3, "three parked deliveries");
+    await waitFor(() => handled.length === 3, { what: "three parked deliveries" });
     await sleep(200);
     expect(handled.map((h) => h.record).sort()).toEqual(["b1", "b2", "b3"]);
   });
@@ -125,17 +117,17 @@ describe("parked deliveries", () => {
     const { readers, handled } = readersFor("again", createLimiter(100));
     await park("again", "crm", ["first"]);
     readers.read("crm");
-    await until(() => handled.length === 1, "the first parked delivery");
+    await waitFor(() => handled.length === 1, { what: "the first parked delivery" });
 
     // Its pull comes back short after a second, and no pull is left waiting: it ended.
     const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("again", "crm"));
-    await until(async () => (await info()).num_waiting === 0, "the reader to end");
+    await waitFor(async () => (await info()).num_waiting === 0, { what: "the reader to end" });
     await park("again", "crm", ["second"]);
     await sleep(300);
     expect(handled).toHaveLength(1);
 
     readers.read("crm");
-    await until(() => handled.length === 2, "the second parked delivery");
+    await waitFor(() => handled.length === 2, { what: "the second parked delivery" });
     expect(handled[1]).toEqual({ record: "second", deliveryCount: 1 });
   });
 
@@ -143,18 +135,17 @@ describe("parked deliveries", () => {
     const { readers, handled } = readersFor("idle", createLimiter(100));
     await park("idle", "crm", ["before"]);
     readers.read("crm");
-    await until(() => handled.length === 1, "the first parked delivery");
+    await waitFor(() => handled.length === 1, { what: "the first parked delivery" });
     const name = parkedConsumerName("idle", "crm");
-    await until(
-      async () => (await jsm.consumers.info(DELIVERY_STREAM, name)).num_waiting === 0,
-      "the reader to end",
-    );
+    await waitFor(async () => (await jsm.consumers.info(DELIVERY_STREAM, name)).num_waiting === 0, {
+      what: "the reader to end",
+    });
 
     await jsm.consumers.delete(DELIVERY_STREAM, name); // what an hour unused does
     await park("idle", "crm", ["after"]);
     readers.read("crm");
 
-    await until(() => handled.length === 2, "the parked delivery after the removal");
+    await waitFor(() => handled.length === 2, { what: "the parked delivery after the removal" });
     expect(handled[1]).toEqual({ record: "after", deliveryCount: 1 });
   });
 
@@ -163,14 +154,16 @@ describe("parked deliveries", () => {
     const { readers, handled } = readersFor("stop", limiter, 300);
     await park("stop", "crm", ["s1", "s2", "s3"]);
     readers.read("crm");
-    await until(() => handled.length === MAX_IN_FLIGHT, "the first two to start");
+    await waitFor(() => handled.length === MAX_IN_FLIGHT, { what: "the first two to start" });
 
     await readers.stop();
 
     // The two that ran were acknowledged; the third was never read.
     expect(handled.map((h) => h.record)).toEqual(["s1", "s2"]);
     const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("stop", "crm"));
-    await until(async () => (await info()).num_ack_pending === 0, "both acknowledgements");
+    await waitFor(async () => (await info()).num_ack_pending === 0, {
+      what: "both acknowledgements",
+    });
     expect((await info()).num_pending).toBe(1);
   });
 });
