@@ -2,8 +2,9 @@
 //   node ceilings.mjs http <url> <count> <concurrency>   POSTs the webhook body, no NATS
 //   node ceilings.mjs ack <nats-url> <stream> <consumer> <count> <timeout-ms>
 //                                                        drains the backlog, only acks
-//   node ceilings.mjs relay <nats-url> <stream> <consumer> <url>
-//                                                        new events, POSTed as they come, then acked
+//   node ceilings.mjs relay <nats-url> <stream> <consumer> <url> [all|new]
+//                                                        events POSTed as they come (64 in
+//                                                        flight), then acked; new ones by default
 // Prints one JSON line with what it did.
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -74,19 +75,24 @@ async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
 }
 
 /**
- * The latency floor: the leanest JetStream-to-HTTP path (no validation, matching, rendering
- * or signing), so that (b) can be read against what this machine does at the same rate.
- * Runs until stopped.
+ * The leanest JetStream-to-HTTP path (no validation, matching, rendering, signing or
+ * bookkeeping), so that (a) and (b) can be read against what one event loop doing only the
+ * two unavoidable things reaches on this machine. Runs until stopped.
  */
-async function relay(natsUrl, stream, consumerName, url) {
+async function relay(natsUrl, stream, consumerName, url, deliver = "new") {
   const { nc, messages } = await consume(natsUrl, stream, consumerName, {
-    deliver_policy: DeliverPolicy.New,
+    deliver_policy: deliver === "all" ? DeliverPolicy.All : DeliverPolicy.New,
+    max_ack_pending: 1024,
   });
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
   process.once("SIGTERM", () => void messages.close());
   console.log(JSON.stringify({ ready: true }));
+  let inFlight = 0;
+  let room;
   for await (const msg of messages) {
+    if (inFlight >= 64) await new Promise((resolve) => (room = resolve));
+    inFlight++;
     const event = msg.json();
     pool
       .request({
@@ -96,7 +102,12 @@ async function relay(natsUrl, stream, consumerName, url) {
         body: webhookBody(event),
       })
       .then(async (response) => (await response.body.dump(), msg.ack()))
-      .catch(() => msg.nak());
+      .catch(() => msg.nak())
+      .finally(() => {
+        inFlight--;
+        room?.();
+        room = undefined;
+      });
   }
   await pool.close();
   await nc.drain();
@@ -107,6 +118,6 @@ const result =
   mode === "http"
     ? await httpCeiling(args[0], Number(args[1]), Number(args[2]))
     : mode === "relay"
-      ? await relay(args[0], args[1], args[2], args[3])
+      ? await relay(args[0], args[1], args[2], args[3], args[4])
       : await ackCeiling(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
 console.log(JSON.stringify(result));
