@@ -2,9 +2,10 @@
 //   node ceilings.mjs http <url> <count> <concurrency>   POSTs the webhook body, no NATS
 //   node ceilings.mjs ack <nats-url> <stream> <consumer> <count> <timeout-ms>
 //                                                        drains the backlog, only acks
-//   node ceilings.mjs relay <nats-url> <stream> <consumer> <url> [all|new]
-//                                                        events POSTed as they come (64 in
-//                                                        flight), then acked; new ones by default
+//   node ceilings.mjs relay <nats-url> <stream> <consumer> <url>
+//                                                        new events, POSTed as they come, then acked
+//   node ceilings.mjs drain-relay <nats-url> <stream> <consumer> <url>
+//                                                        the backlog, POSTed 64 at a time, acks held
 // Prints one JSON line with what it did.
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -75,24 +76,19 @@ async function ackCeiling(natsUrl, stream, consumerName, count, timeoutMs) {
 }
 
 /**
- * The leanest JetStream-to-HTTP path (no validation, matching, rendering, signing or
- * bookkeeping), so that (a) and (b) can be read against what one event loop doing only the
- * two unavoidable things reaches on this machine. Runs until stopped.
+ * The latency floor: the leanest JetStream-to-HTTP path (no validation, matching,
+ * rendering, signing or bookkeeping), so that (b) can be read against what this machine
+ * does at the same rate. New events only; runs until stopped.
  */
-async function relay(natsUrl, stream, consumerName, url, deliver = "new") {
+async function relay(natsUrl, stream, consumerName, url) {
   const { nc, messages } = await consume(natsUrl, stream, consumerName, {
-    deliver_policy: deliver === "all" ? DeliverPolicy.All : DeliverPolicy.New,
-    max_ack_pending: 1024,
+    deliver_policy: DeliverPolicy.New,
   });
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
   process.once("SIGTERM", () => void messages.close());
   console.log(JSON.stringify({ ready: true }));
-  let inFlight = 0;
-  let room;
   for await (const msg of messages) {
-    if (inFlight >= 64) await new Promise((resolve) => (room = resolve));
-    inFlight++;
     const event = msg.json();
     pool
       .request({
@@ -102,14 +98,77 @@ async function relay(natsUrl, stream, consumerName, url, deliver = "new") {
         body: webhookBody(event),
       })
       .then(async (response) => (await response.body.dump(), msg.ack()))
-      .catch(() => msg.nak())
-      .finally(() => {
-        inFlight--;
-        room?.();
-        room = undefined;
-      });
+      .catch(() => msg.nak());
   }
   await pool.close();
+  await nc.drain();
+  return { stopped: true };
+}
+
+/** Acknowledgements sent together, at most this long after their answer, as hookswitch does. */
+const ACK_HOLD_MS = 10;
+
+/**
+ * The same path draining a backlog with hookswitch's transport and nothing else: undici's
+ * dispatcher interface (no response stream), 64 in flight, acks held for 10 ms and sent
+ * together. What one event loop that only consumes and POSTs reaches here; hookswitch's
+ * figure over it is what its features cost. Runs until stopped.
+ */
+async function drainRelay(natsUrl, stream, consumerName, url) {
+  const { nc, messages } = await consume(natsUrl, stream, consumerName, {
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 1024,
+  });
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
+  process.once("SIGTERM", () => void messages.close());
+  console.log(JSON.stringify({ ready: true }));
+  let inFlight = 0;
+  let room;
+  let held = [];
+  let flushTimer;
+  const flush = () => {
+    flushTimer = undefined;
+    const acks = held;
+    held = [];
+    for (const msg of acks) msg.ack();
+  };
+  const settle = (msg, ok) => {
+    if (ok) {
+      held.push(msg);
+      flushTimer ??= setTimeout(flush, ACK_HOLD_MS);
+    } else msg.nak();
+    inFlight--;
+    room?.();
+    room = undefined;
+  };
+  for await (const msg of messages) {
+    if (inFlight >= 64) await new Promise((resolve) => (room = resolve));
+    inFlight++;
+    const event = msg.json();
+    let status = 0;
+    pool.dispatch(
+      {
+        origin: target.origin,
+        path: target.pathname,
+        method: "POST",
+        headers: { "content-type": "application/json", "webhook-id": event.id },
+        body: webhookBody(event),
+      },
+      {
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData() {},
+        onResponseEnd: () => settle(msg, status >= 200 && status < 300),
+        onResponseError: () => settle(msg, false),
+      },
+    );
+  }
+  await pool.close();
+  if (flushTimer) clearTimeout(flushTimer);
+  flush();
   await nc.drain();
   return { stopped: true };
 }
@@ -118,6 +177,8 @@ const result =
   mode === "http"
     ? await httpCeiling(args[0], Number(args[1]), Number(args[2]))
     : mode === "relay"
-      ? await relay(args[0], args[1], args[2], args[3], args[4])
-      : await ackCeiling(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
+      ? await relay(args[0], args[1], args[2], args[3])
+      : mode === "drain-relay"
+        ? await drainRelay(args[0], args[1], args[2], args[3])
+        : await ackCeiling(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
 console.log(JSON.stringify(result));

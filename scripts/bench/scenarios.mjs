@@ -28,8 +28,8 @@ const HS_ARGS = ["--max-in-flight", "64"];
 const WARM_UP_MS = 2_000;
 /** The leanest JetStream-to-HTTP path, measured at (b)'s rate: what the machine allows. */
 export const LATENCY_FLOOR = "lean relay (latency floor)";
-/** The same path draining (a)'s backlog: what one event loop that only consumes and POSTs reaches. */
-export const LEAN_RELAY = "lean relay (consume, POST, ack only)";
+/** (a)'s backlog drained by one event loop that only consumes, POSTs and acks. */
+export const LEAN_RELAY = "lean relay (consume, POST, ack; hookswitch's transport)";
 
 /** Integration folders, written once per benchmark run (the receiver's URL is fixed). */
 export function writeFolders(receiverUrl, manyCount) {
@@ -196,12 +196,11 @@ export function runsOf(ctx) {
           ctx,
           () =>
             startCeiling([
-              "relay",
+              "drain-relay",
               ctx.natsUrl,
               drain.name,
               `relay-${ctx.rep}`,
               `${ctx.receiver.url}/relay`,
-              "all",
             ]),
           ["relay"],
           events,
