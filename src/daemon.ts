@@ -84,6 +84,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   const sender: Sender = createSender({
     egress: createEgressPolicy(settings.egress),
     connections: Math.max(32, settings.maxInFlight),
+    maxInFlight: settings.maxInFlight,
   });
   const limiter = createLimiter(settings.maxInFlight);
   let config: ConfigState | undefined;

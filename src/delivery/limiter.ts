@@ -1,16 +1,19 @@
 /**
- * Concurrency caps for deliveries (SPEC section 4, isolation): a global cap that pushes back on
- * intake, and a per-integration cap (`maxInFlight`) that never blocks.
+ * Concurrency caps for deliveries (SPEC section 4, isolation): a global cap on the messages
+ * in progress that pushes back on intake, and a per-integration cap (`maxInFlight`) that
+ * never blocks. (The requests of an event that matches several integrations are held to
+ * the same global number by the sender.)
  *
- * The two are deliberately different shapes. A busy integration must not hold up the others, so
- * `acquire` lets work wait in line only while the integration keeps pace; otherwise it answers
- * `false` at once and the caller parks that delivery elsewhere (the delivery stream). The global slot is awaitable: when everything is busy, intake
- * should simply stop pulling messages until a slot frees up.
+ * The two are deliberately different shapes. A busy integration must not hold up the
+ * others, so `acquire` lets work wait in line only while the integration keeps pace;
+ * otherwise it answers `false` at once and the caller parks that delivery elsewhere (the
+ * delivery stream). The global slot is awaitable: when everything is busy, intake should
+ * simply stop pulling messages until a slot frees up.
  *
  * Hot path: counters in a Map and no allocation; only a caller that has to wait for a global
  * slot gets a Promise.
  */
-import { coerceError } from "../errors.js";
+import { Semaphore } from "./semaphore.js";
 
 /** A release without a matching acquire: a bug in the caller that would break the caps. */
 export class LimiterError extends Error {
@@ -54,13 +57,6 @@ export interface Limiter {
   inFlight(key?: string): number;
   /** Callers waiting for a global slot. */
   waiting(): number;
-}
-
-interface Waiter {
-  resolve(): void;
-  reject(reason: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 export interface LimiterOptions {
@@ -144,13 +140,7 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     );
   };
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-  const waiters: Waiter[] = [];
-  let globalInFlight = 0;
-
-  const removeWaiter = (waiter: Waiter) => {
-    const index = waiters.indexOf(waiter);
-    if (index >= 0) waiters.splice(index, 1);
-  };
+  const global = new Semaphore(globalMax);
 
   /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
   const roomFor = (key: string, keyMax: number, nowMs: number) => {
@@ -170,19 +160,6 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     roomWaiters.delete(key);
     for (const resolve of waiting) resolve();
   };
-
-  const waitForSlot = (signal: AbortSignal | undefined) =>
-    new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          removeWaiter(waiter);
-          reject(coerceError(signal.reason));
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      waiters.push(waiter);
-    });
 
   return {
     acquire(key, keyMax, nowMs) {
@@ -235,30 +212,14 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       roomWaiters.set(key, waiting);
       return new Promise<void>((resolve) => waiting.push(resolve));
     },
-    acquireGlobal(signal) {
-      if (signal?.aborted) return Promise.reject(coerceError(signal.reason));
-      if (globalInFlight < globalMax) {
-        globalInFlight++;
-        return undefined;
-      }
-      return waitForSlot(signal);
-    },
+    acquireGlobal: (signal) => global.acquire(signal),
     releaseGlobal() {
-      if (globalInFlight <= 0) throw new LimiterError("releaseGlobal() without a matching acquire");
-      const next = waiters.shift();
-      if (!next) {
-        globalInFlight--;
-        return;
-      }
-      // The slot passes to the waiter as is: the count stays the same.
-      if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
-      next.resolve();
+      if (global.taken <= 0) throw new LimiterError("releaseGlobal() without a matching acquire");
+      global.release();
     },
     inFlight(key) {
-      return key === undefined ? globalInFlight : (perKey.get(key) ?? 0);
+      return key === undefined ? global.taken : (perKey.get(key) ?? 0);
     },
-    waiting() {
-      return waiters.length;
-    },
+    waiting: () => global.waiting,
   };
 }

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { Settle } from "../delivery/handlers.js";
 import { createHeldWrites } from "./held-writes.js";
 
-/** A counting semaphore shared by every loop: the global in-flight cap. */
+/** A counting semaphore shared by every loop: the global cap on messages in progress. */
 export interface Slots {
   acquire(): Promise<void> | undefined;
   release(): void;

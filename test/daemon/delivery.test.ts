@@ -135,6 +135,30 @@ describe("hookswitch run delivers webhooks", () => {
     expect(receiver.requests.map((r) => r.url)).toEqual(["/deleted"]);
   });
 
+  it("keeps the requests of events matching several integrations within --max-in-flight", async () => {
+    const held = { now: 0, most: 0 };
+    const answerLater = () => {
+      held.most = Math.max(held.most, ++held.now);
+      setTimeout(() => held.now--, 200); // just before the answer, sent as long after
+      return { status: 200, delayMs: 200 };
+    };
+    const receivers = await Promise.all([1, 2, 3].map(() => startReceiver(answerLater)));
+    try {
+      receivers.forEach((r, i) => writeIntegration(dir.path, `feed-${i}`, { url: r.url }));
+      daemon = await startDaemon({
+        natsUrl: nats.url,
+        dir: dir.path,
+        args: ["--max-in-flight", "2"],
+      });
+      for (let i = 0; i < 3; i++) await publisher.publish(makeEvent());
+      const delivered = () => receivers.reduce((n, r) => n + r.requests.length, 0);
+      await waitFor(() => delivered() >= 9, { timeoutMs: 15_000, what: "nine deliveries" });
+      expect(held.most).toBe(2);
+    } finally {
+      await Promise.all(receivers.map((r) => r.close()));
+    }
+  });
+
   it("retries 503, 503 then 200 with the same webhook-id", async () => {
     receiver.respond((_req, i) => (i < 2 ? { status: 503 } : { status: 200 }));
     writeIntegration(dir.path, "flaky", { url: `${receiver.url}/flaky` });
