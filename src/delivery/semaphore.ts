@@ -14,13 +14,13 @@ interface Waiter {
   resolve(): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 export class Semaphore {
   readonly size: number;
   #taken = 0;
-  readonly #waiters: Waiter[] = [];
+  #waiters: Waiter[] = [];
+  readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(size: number, what = "semaphore size") {
     if (!Number.isInteger(size) || size < 1) {
@@ -50,18 +50,24 @@ export class Semaphore {
       this.#taken++;
       return undefined;
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index >= 0) this.#waiters.splice(index, 1);
-          reject(coerceError(signal.reason));
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.#waiters.push(waiter);
-    });
+    if (signal) this.#leaveOnAbort(signal);
+    return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject, signal }));
+  }
+
+  /**
+   * One listener per signal, however many wait with it: adding and removing an
+   * EventTarget listener cost microseconds each, more than the wait's own bookkeeping.
+   */
+  #leaveOnAbort(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    const leave = () => {
+      const reason = coerceError(signal.reason);
+      const leaving = this.#waiters.filter((waiter) => waiter.signal === signal);
+      this.#waiters = this.#waiters.filter((waiter) => waiter.signal !== signal);
+      for (const waiter of leaving) waiter.reject(reason);
+    };
+    signal.addEventListener("abort", leave, { once: true });
   }
 
   /** Gives back a slot, handing it straight to the oldest waiter if there is one. */
@@ -73,7 +79,6 @@ export class Semaphore {
       return;
     }
     // The slot passes to the waiter as is: the count stays the same.
-    if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
     next.resolve();
   }
 }

@@ -46,6 +46,28 @@ describe("Semaphore", () => {
     expect(semaphore.taken).toBe(1);
   });
 
+  it("ends the waits of one signal together and keeps the others in order", async () => {
+    const semaphore = new Semaphore(1);
+    expect(semaphore.acquire()).toBeUndefined();
+    const shutdown = new AbortController();
+    const other = new AbortController();
+    const served: string[] = [];
+    const waits = [
+      semaphore.acquire(shutdown.signal)!.catch(() => served.push("a left")),
+      semaphore.acquire(other.signal)!.then(() => served.push("b served")),
+      semaphore.acquire(shutdown.signal)!.catch(() => served.push("c left")),
+      semaphore.acquire()!.then(() => served.push("d served")),
+    ];
+    shutdown.abort(new Error("shutting down"));
+    await Promise.all([waits[0], waits[2]]);
+    expect(semaphore.waiting).toBe(2);
+    semaphore.release();
+    await waits[1];
+    semaphore.release();
+    await waits[3];
+    expect(served).toEqual(["a left", "c left", "b served", "d served"]);
+  });
+
   it("refuses at once when the signal has already aborted", async () => {
     const semaphore = new Semaphore(1);
     await expect(semaphore.acquire(AbortSignal.abort(new Error("gone")))).rejects.toThrow("gone");
