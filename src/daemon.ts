@@ -20,6 +20,7 @@ import {
   type HandlerDeps,
 } from "./delivery/handlers.js";
 import { createLimiter } from "./delivery/limiter.js";
+import { Semaphore } from "./delivery/semaphore.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
 import { DeliveryStats } from "./delivery/stats.js";
@@ -84,9 +85,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   const sender: Sender = createSender({
     egress: createEgressPolicy(settings.egress),
     connections: Math.max(32, settings.maxInFlight),
-    maxInFlight: settings.maxInFlight,
   });
   const limiter = createLimiter(settings.maxInFlight);
+  const requests = new Semaphore(settings.maxInFlight, "--max-in-flight");
   let config: ConfigState | undefined;
   let snapshot: ConfigSnapshot = buildSnapshot([]);
   let watcher: ConfigWatcher | undefined;
@@ -248,6 +249,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     });
     const dispatcher = new Dispatcher({
       sender,
+      requests,
       limiter,
       queue,
       stats,

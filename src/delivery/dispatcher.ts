@@ -10,6 +10,7 @@ import { maskRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { decideNext } from "./retry-policy.js";
+import type { Semaphore } from "./semaphore.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
 import { countOutcome, type DeliveryStats } from "./stats.js";
@@ -42,6 +43,12 @@ export class AttemptAbortedError extends Error {
 
 export interface DispatcherDeps {
   sender: Sender;
+  /**
+   * Requests in flight at once (`--max-in-flight`). An event that matches several
+   * integrations starts several attempts: this, not the events taken in, keeps a fan-out's
+   * requests within the cap.
+   */
+  requests: Semaphore;
   /** Told each attempt's duration, which sizes the integration's waiting line. */
   limiter: Pick<Limiter, "observe">;
   queue: DurableQueue;
@@ -75,19 +82,27 @@ export class Dispatcher {
   /** Makes one attempt. The caller holds the integration's concurrency slot. */
   async attempt(job: Job): Promise<JobResult> {
     const { integration } = job.active;
-    const { sender, metrics, signal } = this.#deps;
+    const { sender, metrics, signal, requests } = this.#deps;
+    const waiting = requests.acquire(signal);
+    if (waiting) await turnOrHandBack(waiting);
+    // Rendered once its turn has come, so that its timestamp and signature are fresh.
     const startedAt = this.#now();
-    const request = job.active.render(job.event, startedAt, job.webhookId);
-    metrics.inFlight.inc();
+    let request: WebhookRequest;
     let outcome: AttemptOutcome;
     try {
-      outcome = await sender.send(request, {
-        timeoutMs: integration.webhook.timeoutMs,
-        tlsCa: integration.webhook.tlsCa,
-        signal,
-      });
+      request = job.active.render(job.event, startedAt, job.webhookId);
+      metrics.inFlight.inc();
+      try {
+        outcome = await sender.send(request, {
+          timeoutMs: integration.webhook.timeoutMs,
+          tlsCa: integration.webhook.tlsCa,
+          signal,
+        });
+      } finally {
+        metrics.inFlight.dec();
+      }
     } finally {
-      metrics.inFlight.dec();
+      requests.release();
     }
     if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
     this.#deps.limiter.observe(integration.name, outcome.durationMs, this.#now().getTime());
@@ -156,6 +171,15 @@ export class Dispatcher {
       },
       "webhook attempt",
     );
+  }
+}
+
+/** A wait for a request slot that shutdown ends hands the delivery back, unattempted. */
+async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
+  try {
+    await waiting;
+  } catch (error) {
+    throw new AttemptAbortedError("shutdown ended the wait for a request slot", { cause: error });
   }
 }
 

@@ -2,7 +2,7 @@
  * Concurrency caps for deliveries (SPEC section 4, isolation): a global cap on the messages
  * in progress that pushes back on intake, and a per-integration cap (`maxInFlight`) that
  * never blocks. (The requests of an event that matches several integrations are held to
- * the same global number by the sender.)
+ * the same global number by the dispatcher.)
  *
  * The two are deliberately different shapes. A busy integration must not hold up the
  * others, so `acquire` lets work wait in line only while the integration keeps pace;

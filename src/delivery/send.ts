@@ -21,7 +21,6 @@ import type { LookupFunction } from "node:net";
 import { Agent, buildConnector } from "undici";
 import { coerceError, EgressDeniedError } from "../errors.js";
 import { exchange, ExchangeTimeoutError, type Exchange } from "./exchange.js";
-import { Semaphore } from "./semaphore.js";
 import { SlotSet } from "./slot-set.js";
 import type { EgressPolicy } from "./egress.js";
 import { normalizeIp } from "./egress.js";
@@ -32,11 +31,6 @@ export interface SenderOptions {
   egress: EgressPolicy;
   /** Keep-alive connections per origin (default 32). */
   connections?: number;
-  /**
-   * Requests in flight at once, over every origin (default: no cap). More wait their turn,
-   * first come, first served; an attempt's deadline and duration start with its turn.
-   */
-  maxInFlight?: number;
   /** How much of a response body is kept as `bodyStart` (default 1 KiB). */
   maxResponseBytes?: number;
 }
@@ -215,13 +209,6 @@ export function createSender(options: SenderOptions): Sender {
     return agent;
   };
 
-  // An event matching several integrations starts several attempts: this, not the events
-  // taken in, is what keeps the requests of a fan-out within the global cap.
-  const turns =
-    options.maxInFlight === undefined
-      ? undefined
-      : new Semaphore(options.maxInFlight, "the cap on requests in flight");
-
   /** In-flight exchanges, so that one listener per caller signal can end them all. */
   const live = new SlotSet<Exchange>();
   const watched = new WeakSet<AbortSignal>();
@@ -241,21 +228,12 @@ export function createSender(options: SenderOptions): Sender {
     webhook: WebhookRequest,
     sendOptions: SendOptions,
   ): Promise<AttemptOutcome> => {
-    let started = performance.now();
+    const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const { signal, timeoutMs } = sendOptions;
     let slot: number | undefined;
-    let hasTurn = false;
     try {
       if (signal?.aborted) throw coerceError(signal.reason);
-      if (turns) {
-        const waiting = turns.acquire(signal);
-        if (waiting) {
-          await waiting;
-          started = performance.now();
-        }
-        hasTurn = true;
-      }
       if (signal) abortAllOn(signal);
       const running = exchange(agentFor(sendOptions.tlsCa), webhook, {
         timeoutMs,
@@ -282,7 +260,6 @@ export function createSender(options: SenderOptions): Sender {
       return { ...errorOutcome(error, context), durationMs: elapsed() };
     } finally {
       if (slot !== undefined) live.delete(slot);
-      if (hasTurn) turns?.release();
     }
   };
 

@@ -15,7 +15,7 @@ import { createEgressPolicy, parseCidrList } from "../../src/delivery/egress.js"
 import { createSender, type Sender } from "../../src/delivery/send.js";
 import type { AttemptOutcome, WebhookRequest } from "../../src/delivery/types.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
-import { freePort, sleep, waitFor } from "../support/wait.js";
+import { freePort } from "../support/wait.js";
 
 const post = (url: string, body = '{"a":1}'): WebhookRequest => ({
   method: "POST",
@@ -154,82 +154,6 @@ describe("answers from a receiver", () => {
       }),
     );
     expect(server.connections()).toBe(8);
-  });
-});
-
-describe("the cap on requests in flight", () => {
-  /** Requests held by any receiver of a test, now and at most. */
-  const tally = () => ({ now: 0, most: 0 });
-  /** A receiver that holds every request until `answerAll`. */
-  const holding = async (held = tally()) => {
-    const answers: (() => void)[] = [];
-    const server = track(
-      await listen(
-        createHttpServer((_req, res) => {
-          held.most = Math.max(held.most, ++held.now);
-          answers.push(() => (held.now--, res.end("ok")));
-        }),
-      ),
-    );
-    return {
-      url: server.url,
-      held,
-      answerAll: () => answers.splice(0).forEach((answer) => answer()),
-    };
-  };
-
-  it("keeps the requests to every origin together within the cap, serving the rest in turn", async () => {
-    const capped = createSender({ egress: policy(), maxInFlight: 3 });
-    cleanups.push(() => capped.close());
-    const held = tally();
-    const [crm, billing] = [await holding(held), await holding(held)];
-    // Five attempts to each of two receivers: the deliveries of a fan-out.
-    const sends = [crm, billing].flatMap((receiver) =>
-      Array.from({ length: 5 }, () => capped.send(post(receiver.url), { timeoutMs: 5_000 })),
-    );
-    await waitFor(() => held.now === 3, { what: "three requests held" });
-    await sleep(100); // room for a fourth to arrive, were it sent
-    expect(held.now).toBe(3);
-    const answering = setInterval(() => (crm.answerAll(), billing.answerAll()), 20);
-    try {
-      const outcomes = await Promise.all(sends);
-      expect(outcomes.map((outcome) => expectResponse(outcome).status)).toEqual(
-        Array(10).fill(200),
-      );
-    } finally {
-      clearInterval(answering);
-    }
-    expect(held.most).toBe(3);
-  });
-
-  it("starts an attempt's deadline with its turn, not while it waits", async () => {
-    const capped = createSender({ egress: policy(), maxInFlight: 1 });
-    cleanups.push(() => capped.close());
-    const receiver = track(await startReceiver(() => ({ status: 200, delayMs: 300 })));
-    const first = capped.send(post(receiver.url), { timeoutMs: 1_000 });
-    // Waits 300 ms for its turn, then takes 300 ms: within its own 500 ms deadline.
-    const second = capped.send(post(receiver.url), { timeoutMs: 500 });
-    const [one, two] = await Promise.all([first, second]);
-    expect([one, two].map((outcome) => expectResponse(outcome).status)).toEqual([200, 200]);
-    expect(expectResponse(two).durationMs).toBeLessThan(500);
-  });
-
-  it("ends an attempt still waiting for its turn as ABORTED, without sending it", async () => {
-    const capped = createSender({ egress: policy(), maxInFlight: 1 });
-    cleanups.push(() => capped.close());
-    const receiver = await holding();
-    const controller = new AbortController();
-    const running = capped.send(post(receiver.url), { timeoutMs: 5_000 });
-    const waiting = capped.send(post(receiver.url), {
-      timeoutMs: 5_000,
-      signal: controller.signal,
-    });
-    await waitFor(() => receiver.held.now === 1, { what: "the first request held" });
-    controller.abort(new Error("shutting down"));
-    expect(expectError(await waiting).code).toBe("ABORTED");
-    receiver.answerAll();
-    expect(expectResponse(await running).status).toBe(200);
-    expect(receiver.held.most).toBe(1);
   });
 });
 

@@ -1,0 +1,143 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  AttemptAbortedError,
+  Dispatcher,
+  type DurableQueue,
+  type Job,
+} from "../../src/delivery/dispatcher.js";
+import { createEgressPolicy } from "../../src/delivery/egress.js";
+import { createLimiter } from "../../src/delivery/limiter.js";
+import { Semaphore } from "../../src/delivery/semaphore.js";
+import { createSender } from "../../src/delivery/send.js";
+import { buildSnapshot } from "../../src/delivery/snapshot.js";
+import { DeliveryStats } from "../../src/delivery/stats.js";
+import { createMetrics } from "../../src/http/metrics.js";
+import { makeEvent, makeIntegration } from "../support/integration.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+/** Every attempt here is answered 200: nothing is retried, parked or dead-lettered. */
+const unused: DurableQueue = {
+  enqueue: () => Promise.reject(new Error("no retry expected")),
+  park: () => Promise.reject(new Error("no park expected")),
+  deadLetter: () => Promise.reject(new Error("no dead letter expected")),
+};
+
+/** Requests held by the receivers of a test: now, at most, and each one's timestamp. */
+interface Held {
+  now: number;
+  most: number;
+  timestamps: number[];
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** A receiver on 127.0.0.1 that answers 200 after `delayMs`, or when `answerAll` is called. */
+async function receiver(held: Held, delayMs?: number) {
+  const answers: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    held.most = Math.max(held.most, ++held.now);
+    held.timestamps.push(Number(req.headers["webhook-timestamp"]));
+    const answer = () => (held.now--, res.end("ok"));
+    if (delayMs === undefined) answers.push(answer);
+    else setTimeout(answer, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    answerAll: () => answers.splice(0).forEach((answer) => answer()),
+  };
+}
+
+function dispatcherWith(requests: Semaphore, signal = new AbortController().signal) {
+  const sender = createSender({
+    egress: createEgressPolicy({ deny: [], allow: [] }),
+  });
+  cleanups.push(() => sender.close());
+  return new Dispatcher({
+    sender,
+    requests,
+    limiter: createLimiter(64),
+    queue: unused,
+    stats: new DeliveryStats(),
+    metrics: createMetrics({ isNatsConnected: () => true, isReady: () => true }),
+    log: pino({ level: "silent" }),
+    signal,
+  });
+}
+
+/** One event's delivery to the integration `name` at `url`. */
+function job(name: string, url: string, eventId: string): Job {
+  const integration = makeIntegration({ name, webhook: { url, maxInFlight: 64 } });
+  const active = buildSnapshot([integration]).byName.get(name)!;
+  return {
+    active,
+    event: makeEvent({ id: eventId }),
+    raw: {},
+    webhookId: `msg_${name}_${eventId}`,
+    attempts: [],
+  };
+}
+
+const eventIds = (n: number) =>
+  Array.from({ length: n }, (_, i) => `9b2f4c1e-5a77-4e0f-8d1b-${String(i).padStart(12, "0")}`);
+
+describe("Dispatcher: the cap on requests in flight", () => {
+  it("keeps the attempts to every integration together within the cap, serving the rest in turn", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const [crm, billing] = [await receiver(held), await receiver(held)];
+    const dispatcher = dispatcherWith(new Semaphore(3));
+    // One event's deliveries to two integrations, five events: a fan-out.
+    const attempts = eventIds(5).flatMap((id) => [
+      dispatcher.attempt(job("crm", crm.url, id)),
+      dispatcher.attempt(job("billing", billing.url, id)),
+    ]);
+    await waitFor(() => held.now === 3, { what: "three requests held" });
+    await sleep(100); // room for a fourth to arrive, were it sent
+    expect(held.now).toBe(3);
+    const answering = setInterval(() => (crm.answerAll(), billing.answerAll()), 20);
+    try {
+      expect(await Promise.all(attempts)).toEqual(Array(10).fill("delivered"));
+    } finally {
+      clearInterval(answering);
+    }
+    expect(held.most).toBe(3);
+  });
+
+  it("renders an attempt when its turn comes, with a fresh timestamp", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const slow = await receiver(held, 1_200);
+    const dispatcher = dispatcherWith(new Semaphore(1));
+    const [first, second] = eventIds(2).map((id) => dispatcher.attempt(job("crm", slow.url, id)));
+    expect(await Promise.all([first, second])).toEqual(["delivered", "delivered"]);
+    const [sentFirst, sentSecond] = held.timestamps;
+    expect(sentSecond! - sentFirst!).toBeGreaterThanOrEqual(1);
+  });
+
+  it("hands back an attempt still waiting for its turn at shutdown, unsent", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const crm = await receiver(held);
+    const shutdown = new AbortController();
+    const dispatcher = dispatcherWith(new Semaphore(1), shutdown.signal);
+    const [running, waiting] = eventIds(2).map((id) => dispatcher.attempt(job("crm", crm.url, id)));
+    await waitFor(() => held.now === 1, { what: "the first request held" });
+    shutdown.abort(new Error("shutting down"));
+    await expect(waiting).rejects.toBeInstanceOf(AttemptAbortedError);
+    // The attempt in flight ends with the shutdown too, and is handed back as well.
+    await expect(running).rejects.toBeInstanceOf(AttemptAbortedError);
+    expect(held.timestamps).toHaveLength(1);
+  });
+});
