@@ -30,12 +30,7 @@ import { buildStatusView } from "./http/status.js";
 import { withDeadline } from "./lifecycle.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
-import {
-  pullContinuously,
-  startConsumerLoop,
-  type ConsumerLoop,
-  type Slots,
-} from "./nats/consumer-loop.js";
+import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
@@ -86,7 +81,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     egress: createEgressPolicy(settings.egress),
     connections: Math.max(32, settings.maxInFlight),
   });
-  const limiter = createLimiter(settings.maxInFlight);
+  const limiter = createLimiter();
+  // --max-in-flight caps both the messages in progress (intake waits) and the requests in
+  // flight (an event matching several integrations starts several).
+  const intake = new Semaphore(settings.maxInFlight, "--max-in-flight");
   const requests = new Semaphore(settings.maxInFlight, "--max-in-flight");
   let config: ConfigState | undefined;
   let snapshot: ConfigSnapshot = buildSnapshot([]);
@@ -266,10 +264,6 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       metrics,
       log,
     };
-    const slots: Slots = {
-      acquire: () => limiter.acquireGlobal(),
-      release: () => limiter.releaseGlobal(),
-    };
     const handleDelivery = (msg: JsMsg) =>
       handleDeliveryMessage(deps, {
         data: msg.data,
@@ -291,7 +285,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           name: parkedConsumerName(names.consumer, integration),
           messages,
           handle: handleDelivery,
-          slots,
+          slots: intake,
           ackWaitMs: settings.ackWaitMs,
           log,
         }),
@@ -309,7 +303,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         name: names.consumer,
         messages: await pullContinuously(events, batch),
         handle: (msg: JsMsg) => handleEventMessage(deps, msg.data, msg.subject),
-        slots,
+        slots: intake,
         ackWaitMs: settings.ackWaitMs,
         log,
       }),
@@ -317,7 +311,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         name: deliveryConsumerName(names.consumer),
         messages: await pullContinuously(deliveries, batch),
         handle: handleDelivery,
-        slots,
+        slots: intake,
         ackWaitMs: settings.ackWaitMs,
         log,
       }),

@@ -1,19 +1,15 @@
 /**
- * Concurrency caps for deliveries (SPEC section 4, isolation): a global cap on the messages
- * in progress that pushes back on intake, and a per-integration cap (`maxInFlight`) that
- * never blocks. (The requests of an event that matches several integrations are held to
- * the same global number by the dispatcher.)
+ * Per-integration concurrency caps for deliveries (SPEC section 4, isolation):
+ * `maxInFlight`, which never blocks. (The global caps, `--max-in-flight` on the events in
+ * progress and on the requests in flight, are plain semaphores: `semaphore.ts`.)
  *
- * The two are deliberately different shapes. A busy integration must not hold up the
- * others, so `acquire` lets work wait in line only while the integration keeps pace;
- * otherwise it answers `false` at once and the caller parks that delivery elsewhere (the
- * delivery stream). The global slot is awaitable: when everything is busy, intake should
- * simply stop pulling messages until a slot frees up.
+ * A busy integration must not hold up the others, so `acquire` lets work wait in line only
+ * while the integration keeps pace; otherwise it answers `false` at once and the caller
+ * parks that delivery elsewhere (the delivery stream).
  *
- * Hot path: counters in a Map and no allocation; only a caller that has to wait for a global
- * slot gets a Promise.
+ * Hot path: counters in a Map and no allocation; only a caller that waits in a line gets a
+ * Promise.
  */
-import { Semaphore } from "./semaphore.js";
 
 /** A release without a matching acquire: a bug in the caller that would break the caps. */
 export class LimiterError extends Error {
@@ -45,18 +41,8 @@ export interface Limiter {
    * kept elsewhere that should only be read when it can run at once.
    */
   whenRoom(key: string, keyMax: number): number | Promise<void>;
-  /**
-   * Takes a global slot: undefined when one was free (taken already), otherwise a Promise that
-   * resolves once a slot is handed over (first come, first served). An aborted `signal` rejects
-   * the wait with its reason and takes no slot.
-   */
-  acquireGlobal(signal?: AbortSignal): Promise<void> | undefined;
-  /** Gives back a global slot, handing it straight to the oldest waiter if there is one. */
-  releaseGlobal(): void;
-  /** In-flight count for `key`, or global slots taken when `key` is omitted. */
-  inFlight(key?: string): number;
-  /** Callers waiting for a global slot. */
-  waiting(): number;
+  /** In-flight count for `key`. */
+  inFlight(key: string): number;
 }
 
 export interface LimiterOptions {
@@ -99,10 +85,7 @@ const WARM_UP_ATTEMPTS = 8;
  */
 const STALL_MS = 1_000;
 
-export function createLimiter(globalMax: number, options: LimiterOptions = {}): Limiter {
-  if (!Number.isInteger(globalMax) || globalMax < 1) {
-    throw new LimiterError(`global concurrency cap must be a whole number ≥ 1, got ${globalMax}`);
-  }
+export function createLimiter(options: LimiterOptions = {}): Limiter {
   const perKey = new Map<string, number>();
   const lines = new Map<string, (() => void)[]>();
   const roomWaiters = new Map<string, (() => void)[]>();
@@ -140,7 +123,6 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
     );
   };
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-  const global = new Semaphore(globalMax);
 
   /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
   const roomFor = (key: string, keyMax: number, nowMs: number) => {
@@ -212,14 +194,8 @@ export function createLimiter(globalMax: number, options: LimiterOptions = {}): 
       roomWaiters.set(key, waiting);
       return new Promise<void>((resolve) => waiting.push(resolve));
     },
-    acquireGlobal: (signal) => global.acquire(signal),
-    releaseGlobal() {
-      if (global.taken <= 0) throw new LimiterError("releaseGlobal() without a matching acquire");
-      global.release();
-    },
     inFlight(key) {
-      return key === undefined ? global.taken : (perKey.get(key) ?? 0);
+      return perKey.get(key) ?? 0;
     },
-    waiting: () => global.waiting,
   };
 }

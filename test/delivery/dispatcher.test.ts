@@ -70,7 +70,7 @@ function dispatcherWith(requests: Semaphore, signal = new AbortController().sign
   return new Dispatcher({
     sender,
     requests,
-    limiter: createLimiter(64),
+    limiter: createLimiter(),
     queue: unused,
     stats: new DeliveryStats(),
     metrics: createMetrics({ isNatsConnected: () => true, isReady: () => true }),

@@ -7,7 +7,7 @@ describe("per-integration slots", () => {
   const takenAtOnce = (slot: true | Promise<void> | false) => slot === true;
 
   it("grants up to keyMax slots per key at once, and no more", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect([1, 2, 3].map(() => takenAtOnce(limiter.acquire("slow", 2, T)))).toEqual([
       true,
       true,
@@ -17,7 +17,7 @@ describe("per-integration slots", () => {
   });
 
   it("keeps integrations apart: a full one does not stop another", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("slow", 1, T)).toBe(true);
     expect(takenAtOnce(limiter.acquire("slow", 1, T))).toBe(false);
     expect(limiter.acquire("fast", 1, T)).toBe(true);
@@ -26,7 +26,7 @@ describe("per-integration slots", () => {
   });
 
   it("frees a slot on release", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("a", 1, T)).toBe(true);
     limiter.release("a");
     expect(limiter.inFlight("a")).toBe(0);
@@ -34,7 +34,7 @@ describe("per-integration slots", () => {
   });
 
   it("honours a lowered cap at once (config reload shrinking maxInFlight)", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("a", 4, T)).toBe(true);
     expect(limiter.acquire("a", 4, T)).toBe(true);
     expect(takenAtOnce(limiter.acquire("a", 2, T))).toBe(false);
@@ -44,70 +44,8 @@ describe("per-integration slots", () => {
   });
 
   it("rejects a release without an acquire instead of silently raising the cap", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(() => limiter.release("a")).toThrow(LimiterError);
-  });
-});
-
-describe("global slots", () => {
-  it("rejects a cap below 1", () => {
-    expect(() => createLimiter(0)).toThrow(LimiterError);
-    expect(() => createLimiter(1.5)).toThrow(LimiterError);
-  });
-
-  it("takes a free slot synchronously, with no promise", () => {
-    const limiter = createLimiter(2);
-    expect(limiter.acquireGlobal()).toBeUndefined();
-    expect(limiter.acquireGlobal()).toBeUndefined();
-    expect(limiter.inFlight()).toBe(2);
-  });
-
-  it("makes the next caller wait and hands over slots first come, first served", async () => {
-    const limiter = createLimiter(1);
-    expect(limiter.acquireGlobal()).toBeUndefined();
-    const order: string[] = [];
-    const first = limiter.acquireGlobal()?.then(() => order.push("first"));
-    const second = limiter.acquireGlobal()?.then(() => order.push("second"));
-    expect(first).toBeInstanceOf(Promise);
-    expect(limiter.waiting()).toBe(2);
-    await Promise.resolve();
-    expect(order).toEqual([]);
-
-    limiter.releaseGlobal();
-    await first;
-    expect(order).toEqual(["first"]);
-    expect(limiter.inFlight()).toBe(1);
-
-    limiter.releaseGlobal();
-    await second;
-    expect(order).toEqual(["first", "second"]);
-    limiter.releaseGlobal();
-    expect(limiter.inFlight()).toBe(0);
-    expect(limiter.waiting()).toBe(0);
-  });
-
-  it("drops an aborted waiter without taking a slot", async () => {
-    const limiter = createLimiter(1);
-    expect(limiter.acquireGlobal()).toBeUndefined();
-    const controller = new AbortController();
-    const waiting = limiter.acquireGlobal(controller.signal);
-    controller.abort(new Error("shutting down"));
-    await expect(waiting).rejects.toThrow("shutting down");
-    expect(limiter.waiting()).toBe(0);
-    limiter.releaseGlobal();
-    expect(limiter.inFlight()).toBe(0);
-  });
-
-  it("refuses at once when the signal is already aborted", async () => {
-    const limiter = createLimiter(1);
-    await expect(limiter.acquireGlobal(AbortSignal.abort(new Error("stop")))).rejects.toThrow(
-      "stop",
-    );
-    expect(limiter.inFlight()).toBe(0);
-  });
-
-  it("rejects a global release without an acquire", () => {
-    expect(() => createLimiter(1).releaseGlobal()).toThrow(LimiterError);
   });
 });
 
@@ -115,7 +53,7 @@ describe("per-integration lines", () => {
   const T = 1_000; // a fixed clock: the limiter never reads the time itself
 
   it("hands a slot to the next in line on release, first come, first served", async () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     limiter.observe("crm", 1, T); // fast: waiting is plain back-pressure
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     const order: string[] = [];
@@ -148,7 +86,7 @@ describe("per-integration lines", () => {
   ])(
     "with attempts of %s ms, saturated for %i ms, and a cap of %i, lets %i wait",
     (duration, stalledFor, keyMax, room) => {
-      const limiter = createLimiter(10_000);
+      const limiter = createLimiter();
       for (let i = 0; i < 8; i++) limiter.observe("peer", 5, T - 1); // another integration, 5 ms
       // Past the warm-up: the average counts from the eighth attempt on.
       if (duration !== undefined)
@@ -164,7 +102,7 @@ describe("per-integration lines", () => {
   );
 
   it("judges an integration that never answers as stalled after a second", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("hung", 1, T)).toBe(true);
     expect(limiter.acquire("hung", 1, T + 500)).toBeInstanceOf(Promise);
     // 25 ms of work at an assumed 20 ms per attempt: one may wait, and one does already.
@@ -172,21 +110,21 @@ describe("per-integration lines", () => {
   });
 
   it("never judges a lone integration slow by its durations: there is nobody to protect", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     for (let i = 0; i < 20; i++) limiter.observe("crm", 1_000, T);
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     expect(limiter.acquire("crm", 1, T)).toBeInstanceOf(Promise);
   });
 
   it("does not judge by the first attempts of a burst", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     for (let i = 0; i < 7; i++) limiter.observe("crm", 400, T); // connecting, busy loop
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     expect(limiter.acquire("crm", 1, T)).toBeInstanceOf(Promise);
   });
 
   it("follows a receiver that slows down within a few attempts", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     for (let i = 0; i < 8; i++) limiter.observe("peer", 5, T);
     for (let i = 0; i < 8; i++) limiter.observe("crm", 5, T);
     for (let i = 0; i < 10; i++) limiter.observe("crm", 500, T);
@@ -195,7 +133,7 @@ describe("per-integration lines", () => {
   });
 
   it("never judges an integration slow against a figure of its own from before a burst", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     for (let i = 0; i < 8; i++) limiter.observe("fast", 0.3, T);
     for (let i = 0; i < 8; i++) limiter.observe("slow", 50, T);
     expect(limiter.acquire("slow", 1, T)).toBe(true);
@@ -207,7 +145,7 @@ describe("per-integration lines", () => {
   });
 
   it("tells a slow receiver apart as soon as the others' first attempts are behind them", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     // The start of a burst: connections open while the event loop is busy parsing.
     for (let i = 0; i < 8; i++) limiter.observe("fast", 30, T);
     for (let i = 0; i < 8; i++) limiter.observe("slow", 55, T);
@@ -219,7 +157,7 @@ describe("per-integration lines", () => {
   });
 
   it("still tells a 50 ms receiver apart when a busy event loop adds 25 ms to every attempt", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     for (let i = 0; i < 8; i++) limiter.observe("fast", 28, T);
     for (let i = 0; i < 8; i++) limiter.observe("slow", 77, T);
     expect(limiter.acquire("slow", 1, T)).toBe(true);
@@ -229,7 +167,7 @@ describe("per-integration lines", () => {
   });
 
   it("hands parked work successive turns at the integration's pace", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     limiter.observe("slow", 50, T);
     const turns = [0, 1, 2, 3].map(() => limiter.nextTurnMs("slow", 10, T));
     expect(turns).toEqual([5, 10, 15, 20]); // 50 ms per attempt, 10 at a time
@@ -248,14 +186,14 @@ describe("room for work kept elsewhere", () => {
   };
 
   it("is the number of free slots while there are some", () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.whenRoom("crm", 3)).toBe(3);
     expect(limiter.acquire("crm", 3, T)).toBe(true);
     expect(limiter.whenRoom("crm", 3)).toBe(2);
   });
 
   it("waits while the integration is full, and resolves when a release frees a slot", async () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     const room = limiter.whenRoom("crm", 1);
     expect(room).toBeInstanceOf(Promise);
@@ -266,7 +204,7 @@ describe("room for work kept elsewhere", () => {
   });
 
   it("keeps waiting when the released slot passes to work waiting in line", async () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     const inLine = limiter.acquire("crm", 1, T);
     expect(inLine).toBeInstanceOf(Promise);
@@ -278,7 +216,7 @@ describe("room for work kept elsewhere", () => {
   });
 
   it("is not woken by another integration's release", async () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     expect(limiter.acquire("crm", 1, T)).toBe(true);
     expect(limiter.acquire("billing", 1, T)).toBe(true);
     const room = limiter.whenRoom("crm", 1);

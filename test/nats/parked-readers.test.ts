@@ -77,7 +77,7 @@ afterEach(async () => {
 
 describe("parked deliveries", () => {
   it("are read only while their integration has room, each once", async () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     const { readers, handled, mostAtOnce } = readersFor("room", limiter);
     // The integration is busy with other work: both of its slots are taken.
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
@@ -106,7 +106,7 @@ describe("parked deliveries", () => {
   it("parked before a start (by another replica, or before a restart) are found and read", async () => {
     await park("found", "billing", ["b1", "b2", "b3"]);
     await park("other-deployment", "billing", ["not ours"]);
-    const { readers, handled } = readersFor("found", createLimiter(100));
+    const { readers, handled } = readersFor("found", createLimiter());
 
     await readers.discover();
 
@@ -116,7 +116,7 @@ describe("parked deliveries", () => {
   });
 
   it("stop being read when none are left, until the next one is parked", async () => {
-    const { readers, handled } = readersFor("again", createLimiter(100));
+    const { readers, handled } = readersFor("again", createLimiter());
     await park("again", "crm", ["first"]);
     readers.read("crm");
     await waitFor(() => handled.length === 1, { what: "the first parked delivery" });
@@ -134,7 +134,7 @@ describe("parked deliveries", () => {
   });
 
   it("are read again after NATS removed their consumer for being unused", async () => {
-    const { readers, handled } = readersFor("idle", createLimiter(100));
+    const { readers, handled } = readersFor("idle", createLimiter());
     await park("idle", "crm", ["before"]);
     readers.read("crm");
     await waitFor(() => handled.length === 1, { what: "the first parked delivery" });
@@ -152,7 +152,7 @@ describe("parked deliveries", () => {
   });
 
   it("are handed back, not lost, when reading stops while they wait", async () => {
-    const limiter = createLimiter(100);
+    const limiter = createLimiter();
     const { readers, handled } = readersFor("stop", limiter, 300);
     await park("stop", "crm", ["s1", "s2", "s3"]);
     readers.read("crm");
