@@ -69,7 +69,12 @@ const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
 const UNLOADED_ROOM = 64;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
+  // --max-in-flight caps both the messages in progress (intake waits) and the requests in
+  // flight (an event matching several integrations starts several).
+  const intake = new Semaphore(settings.maxInFlight, "--max-in-flight");
+  const requests = new Semaphore(settings.maxInFlight, "--max-in-flight");
   const metrics = createMetrics({
+    requestsInFlight: () => requests.taken,
     isNatsConnected: () => connection?.isConnected() ?? false,
     isReady: () => notReadyReason() === undefined,
   });
@@ -82,10 +87,6 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     connections: Math.max(32, settings.maxInFlight),
   });
   const limiter = createLimiter();
-  // --max-in-flight caps both the messages in progress (intake waits) and the requests in
-  // flight (an event matching several integrations starts several).
-  const intake = new Semaphore(settings.maxInFlight, "--max-in-flight");
-  const requests = new Semaphore(settings.maxInFlight, "--max-in-flight");
   let config: ConfigState | undefined;
   let snapshot: ConfigSnapshot = buildSnapshot([]);
   let watcher: ConfigWatcher | undefined;

@@ -46,7 +46,7 @@ export interface DispatcherDeps {
   /**
    * Requests in flight at once (`--max-in-flight`). An event that matches several
    * integrations starts several attempts: this, not the events taken in, keeps a fan-out's
-   * requests within the cap.
+   * requests within the cap. Its count is the in-flight gauge, read at scrape time.
    */
   requests: Semaphore;
   /** Told each attempt's duration, which sizes the integration's waiting line. */
@@ -91,16 +91,11 @@ export class Dispatcher {
     let outcome: AttemptOutcome;
     try {
       request = job.active.render(job.event, startedAt, job.webhookId);
-      metrics.inFlight.inc();
-      try {
-        outcome = await sender.send(request, {
-          timeoutMs: integration.webhook.timeoutMs,
-          tlsCa: integration.webhook.tlsCa,
-          signal,
-        });
-      } finally {
-        metrics.inFlight.dec();
-      }
+      outcome = await sender.send(request, {
+        timeoutMs: integration.webhook.timeoutMs,
+        tlsCa: integration.webhook.tlsCa,
+        signal,
+      });
     } finally {
       requests.release();
     }

@@ -27,6 +27,8 @@ export interface MetricsSources {
   /** Read at scrape time. */
   isNatsConnected: () => boolean;
   isReady: () => boolean;
+  /** HTTP attempts holding a request slot (`--max-in-flight`). */
+  requestsInFlight: () => number;
 }
 
 export function createMetrics(sources: MetricsSources): Metrics {
@@ -62,6 +64,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
       name: "hookswitch_deliveries_in_flight",
       help: "HTTP attempts in progress",
       registers,
+      collect() {
+        this.set(sources.requestsInFlight());
+      },
     }),
     deadLetters: new Gauge({
       name: "hookswitch_dead_letters",

@@ -67,16 +67,22 @@ function dispatcherWith(requests: Semaphore, signal = new AbortController().sign
     egress: createEgressPolicy({ deny: [], allow: [] }),
   });
   cleanups.push(() => sender.close());
-  return new Dispatcher({
+  const metrics = createMetrics({
+    isNatsConnected: () => true,
+    isReady: () => true,
+    requestsInFlight: () => requests.taken,
+  });
+  const dispatcher = new Dispatcher({
     sender,
     requests,
     limiter: createLimiter(),
     queue: unused,
     stats: new DeliveryStats(),
-    metrics: createMetrics({ isNatsConnected: () => true, isReady: () => true }),
+    metrics,
     log: pino({ level: "silent" }),
     signal,
   });
+  return { dispatcher, metrics };
 }
 
 /** One event's delivery to the integration `name` at `url`. */
@@ -99,7 +105,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
   it("keeps the attempts to every integration together within the cap, serving the rest in turn", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const [crm, billing] = [await receiver(held), await receiver(held)];
-    const dispatcher = dispatcherWith(new Semaphore(3));
+    const { dispatcher, metrics } = dispatcherWith(new Semaphore(3));
     // One event's deliveries to two integrations, five events: a fan-out.
     const attempts = eventIds(5).flatMap((id) => [
       dispatcher.attempt(job("crm", crm.url, id)),
@@ -108,6 +114,8 @@ describe("Dispatcher: the cap on requests in flight", () => {
     await waitFor(() => held.now === 3, { what: "three requests held" });
     await sleep(100); // room for a fourth to arrive, were it sent
     expect(held.now).toBe(3);
+    const gauge = await metrics.registry.getSingleMetricAsString("hookswitch_deliveries_in_flight");
+    expect(gauge).toMatch(/^hookswitch_deliveries_in_flight 3$/m);
     const answering = setInterval(() => (crm.answerAll(), billing.answerAll()), 20);
     try {
       expect(await Promise.all(attempts)).toEqual(Array(10).fill("delivered"));
@@ -120,7 +128,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
   it("renders an attempt when its turn comes, with a fresh timestamp", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const slow = await receiver(held, 1_200);
-    const dispatcher = dispatcherWith(new Semaphore(1));
+    const { dispatcher } = dispatcherWith(new Semaphore(1));
     const [first, second] = eventIds(2).map((id) => dispatcher.attempt(job("crm", slow.url, id)));
     expect(await Promise.all([first, second])).toEqual(["delivered", "delivered"]);
     const [sentFirst, sentSecond] = held.timestamps;
@@ -131,7 +139,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held);
     const shutdown = new AbortController();
-    const dispatcher = dispatcherWith(new Semaphore(1), shutdown.signal);
+    const { dispatcher } = dispatcherWith(new Semaphore(1), shutdown.signal);
     const [running, waiting] = eventIds(2).map((id) => dispatcher.attempt(job("crm", crm.url, id)));
     await waitFor(() => held.now === 1, { what: "the first request held" });
     shutdown.abort(new Error("shutting down"));
