@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import type { PbxEvent } from "../events/types.js";
+import { isoTime } from "./iso-time.js";
 import { maskRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
@@ -145,7 +146,7 @@ export class Dispatcher {
     at: Date,
   ) {
     countOutcome(this.#deps, job.active.integration.name, {
-      at: at.toISOString(),
+      at: isoTime(at),
       outcome,
       status: result.kind === "response" ? result.status : null,
       error: result.kind === "error" ? result.message : null,

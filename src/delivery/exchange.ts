@@ -46,8 +46,8 @@ export function exchange(
     let controller: Dispatcher.DispatchController | undefined;
     let cutShort: Error | undefined;
     let answered: Omit<Answer, "bodyStart"> | undefined;
-    const decoder = new StringDecoder("utf8");
-    let text = "";
+    // The kept bytes, decoded once at the end: most answers are one small chunk.
+    const kept: Buffer[] = [];
     let received = 0;
     let settled = false;
 
@@ -56,9 +56,10 @@ export function exchange(
       settled = true;
       clearTimeout(timer);
       // Built field by field: a spread here cost 0.7 µs per request (micro-benchmark).
-      if (answered)
-        resolve({ status: answered.status, retryAfter: answered.retryAfter, bodyStart: text });
-      else reject(error ?? new Error("the exchange ended without an answer"));
+      if (answered) {
+        const bodyStart = keptText(kept, received > options.maxBodyBytes);
+        resolve({ status: answered.status, retryAfter: answered.retryAfter, bodyStart });
+      } else reject(error ?? new Error("the exchange ended without an answer"));
     };
     abortNow = (reason: Error) => {
       cutShort ??= reason;
@@ -86,7 +87,7 @@ export function exchange(
       },
       onResponseData(current, chunk) {
         const keep = Math.max(0, options.maxBodyBytes - received);
-        if (keep > 0) text += decoder.write(chunk.subarray(0, keep));
+        if (keep > 0) kept.push(keep < chunk.length ? chunk.subarray(0, keep) : chunk);
         received += chunk.length;
         if (received > options.maxBodyBytes + options.drainBytes) {
           current.abort(new Error("response body too long: connection closed"));
@@ -130,4 +131,14 @@ export function exchange(
     }
   });
   return { answer, abort: (reason) => abortNow?.(reason) };
+}
+
+/**
+ * The kept start of a body as text. When the body was cut, the cut may fall inside a
+ * character: its first bytes are left out rather than shown as a replacement character.
+ */
+function keptText(chunks: Buffer[], cut: boolean): string {
+  const [first] = chunks;
+  const bytes = chunks.length === 1 && first ? first : Buffer.concat(chunks);
+  return cut ? new StringDecoder("utf8").write(bytes) : bytes.toString("utf8");
 }

@@ -4,6 +4,7 @@
  */
 import { FIELD_NAMES, type FieldName } from "../config/types.js";
 import type { PbxEvent } from "../events/types.js";
+import { isoTime } from "./iso-time.js";
 
 /** A field's value in a JSON body: missing values are null. */
 export type JsonFieldValue = string | boolean | null;
@@ -16,7 +17,7 @@ const EXTRACTORS: Record<FieldName, Extractor> = {
   outboundPhoneNumber: (e) => e.data.user.outboundNumber,
   hasVoicemail: (e) => e.data.user.hasVoicemail,
   enabledCalls: (e) => e.data.user.enabledCalls?.join(","),
-  dateTime: (_e, now) => now.toISOString(),
+  dateTime: (_e, now) => isoTime(now),
   serviceUuid: (e) => e.data.service.uuid,
   serviceName: (e) => e.data.service.name,
   serviceFriendlyName: (e) => e.data.service.friendlyName,

@@ -71,7 +71,8 @@ export async function handleEventMessage(
     };
     starts.push(startNew(deps, job));
   }
-  await Promise.all(starts);
+  // One match is the common case: its promise alone, without a Promise.all around it.
+  await (starts.length === 1 ? starts[0] : Promise.all(starts));
   return ACK;
 }
 
@@ -80,7 +81,7 @@ export async function handleEventMessage(
  * that line moves fast, and otherwise waits in the delivery stream: a slow integration
  * never holds up the events of the others.
  */
-async function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
+function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
   if (slot === false) return deps.dispatcher.handOff(job);

@@ -87,14 +87,17 @@ function payloadSpecs(webhook: Webhook): [string, FieldSpec][] {
 }
 
 function compileJsonBody(webhook: Webhook): Rendered<string> {
-  // Keys are serialised once; building the text directly also keeps a "__proto__" key.
-  const entries = payloadSpecs(webhook).map(([key, spec]) => ({
-    prefix: `${JSON.stringify(key)}:`,
+  // Keys are serialised once, each with the punctuation before it; building the text
+  // directly also keeps a "__proto__" key.
+  const entries = payloadSpecs(webhook).map(([key, spec], i) => ({
+    prefix: `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`,
     value: jsonValueOf(spec),
   }));
+  if (entries.length === 0) return () => "{}";
   return (event, now) => {
-    const members = entries.map((e) => e.prefix + JSON.stringify(e.value(event, now)));
-    return `{${members.join(",")}}`;
+    let text = "";
+    for (const { prefix, value } of entries) text += prefix + JSON.stringify(value(event, now));
+    return `${text}}`;
   };
 }
 

@@ -135,6 +135,21 @@ describe("answers from a receiver", () => {
     expect(outcome).toMatchObject({ status: 400, bodyStart: "abcd" });
   });
 
+  it("puts a body back together when a character arrives split over two chunks", async () => {
+    const [head, tail] = [Buffer.from("caf\xc3", "latin1"), Buffer.from("\xa9 ok", "latin1")];
+    const server = track(
+      await listen(
+        createHttpServer((_req, res) => {
+          // "é" is two bytes: the first goes out alone, the second a moment later.
+          res.write(head);
+          setTimeout(() => res.end(tail), 30);
+        }),
+      ),
+    );
+    const outcome = expectResponse(await sender.send(post(server.url), { timeoutMs: 2000 }));
+    expect(outcome.bodyStart).toBe("café ok");
+  });
+
   it("reuses one keep-alive connection for sends made one after another", async () => {
     const server = track(await listen(createHttpServer((_req, res) => res.end("ok"))));
     for (let i = 0; i < 5; i++) {

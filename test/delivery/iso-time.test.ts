@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { isoTime } from "../../src/delivery/iso-time.js";
+
+describe("isoTime", () => {
+  it.each([
+    ["the epoch", 0],
+    ["a time with milliseconds", Date.UTC(2026, 10, 29, 9, 30, 15, 123)],
+    ["the same millisecond again, another Date", Date.UTC(2026, 10, 29, 9, 30, 15, 123)],
+    ["the next millisecond", Date.UTC(2026, 10, 29, 9, 30, 15, 124)],
+    ["an earlier time", Date.UTC(1999, 11, 31, 23, 59, 59, 999)],
+    ["a leap day", Date.UTC(2028, 1, 29)],
+  ])("formats %s as toISOString does", (_what, ms) => {
+    expect(isoTime(new Date(ms))).toBe(new Date(ms).toISOString());
+  });
+
+  it("answers each time asked, alternating between two times", () => {
+    const [a, b] = [new Date(1_000), new Date(2_000)];
+    expect([isoTime(a), isoTime(b), isoTime(a)]).toEqual([
+      a.toISOString(),
+      b.toISOString(),
+      a.toISOString(),
+    ]);
+  });
+});
