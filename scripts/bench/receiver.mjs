@@ -1,7 +1,8 @@
 // The webhook receiver of the benchmark, in its own process (forked with IPC): a keep-alive
 // HTTP server that counts unique deliveries per path group by `webhook-id` (or `x-bench-id`),
-// checks a sample of bodies, measures publish → receipt latency when asked, and can answer
+// checks a sample of bodies (and their signatures, when told the secret), measures publish → receipt latency when asked, and can answer
 // slowly for chosen groups. The parent controls it with { type: "reset" | "stats" } messages.
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 
 const SAMPLE_EVERY = 97;
@@ -15,8 +16,14 @@ let duplicates = 0;
 let badBodies = 0;
 let checkedBodies = 0;
 let seen = new Set();
+/** The HMAC key when deliveries must be signed (Standard Webhooks), else undefined. */
+let signingKey;
 
 function reset(options) {
+  signingKey =
+    options.signingSecret === undefined
+      ? undefined
+      : Buffer.from(options.signingSecret.replace(/^whsec_/, ""), "base64");
   groups = new Map();
   slow = options.slow ?? {};
   measureLatency = options.latency === true;
@@ -44,7 +51,16 @@ function readName(body) {
   }
 }
 
-function record(group, id, body, arrivedAt) {
+/** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` among the header's signatures. */
+function signedRight(headers, id, body) {
+  const timestamp = headers["webhook-timestamp"];
+  const signatures = headers["webhook-signature"];
+  if (typeof timestamp !== "string" || typeof signatures !== "string") return false;
+  const digest = createHmac("sha256", signingKey).update(`${id}.${timestamp}.${body}`);
+  return signatures.split(" ").includes(`v1,${digest.digest("base64")}`);
+}
+
+function record(group, id, body, arrivedAt, headers) {
   if (seen.has(id)) {
     duplicates++;
     return;
@@ -57,7 +73,7 @@ function record(group, id, body, arrivedAt) {
   if (!measureLatency && counts.unique % SAMPLE_EVERY !== 1) return;
   const name = readName(body);
   checkedBodies++;
-  if (name === undefined) badBodies++;
+  if (name === undefined || (signingKey && !signedRight(headers, id, body))) badBodies++;
   else if (measureLatency && !name.startsWith("w")) latencies.push(arrivedAt - Number(name));
 }
 
@@ -68,7 +84,7 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     const arrivedAt = wallNow();
     const group = groupOf(req.url ?? "/");
     const id = req.headers["webhook-id"] ?? req.headers["x-bench-id"] ?? "";
-    record(group, String(id), Buffer.concat(chunks).toString("utf8"), arrivedAt);
+    record(group, String(id), Buffer.concat(chunks).toString("utf8"), arrivedAt, req.headers);
     const answer = () => res.writeHead(200, { "content-type": "text/plain" }).end("ok");
     const delayMs = slow[group];
     if (delayMs) setTimeout(answer, delayMs);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { publishAtRate } from "./events.mjs";
 import {
   integrationDoc,
+  SIGNING_SECRET,
   measureArrivals,
   startBaseline,
   startCeiling,
@@ -24,6 +25,7 @@ export const FANOUT = 10;
 /** Replicas of the scale-out run (f): on two cores, a second one already competes for CPU. */
 export const REPLICAS = 2;
 const HS_ARGS = ["--max-in-flight", "64"];
+const SIGNED = { signed: true };
 /** Latency runs publish this long at the same rate before measuring. */
 const WARM_UP_MS = 2_000;
 /** The leanest JetStream-to-HTTP path, measured at (b)'s rate: what the machine allows. */
@@ -61,8 +63,11 @@ export function writeFolders(receiverUrl, manyCount) {
   return { dirs, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-async function drainWith(ctx, start, groups, expected, slow) {
-  await ctx.receiver.reset({ slow });
+/** What the receiver checks: hookswitch's deliveries must carry a valid signature. */
+const checks = (signed) => (signed ? { signingSecret: SIGNING_SECRET } : {});
+
+async function drainWith(ctx, start, groups, expected, { slow, signed = false } = {}) {
+  await ctx.receiver.reset({ slow, ...checks(signed) });
   const proc = await start();
   try {
     return await measureArrivals({
@@ -129,8 +134,8 @@ async function ackCeiling(ctx) {
   };
 }
 
-async function latencyWith(ctx, start, group) {
-  await ctx.receiver.reset({ latency: true });
+async function latencyWith(ctx, start, group, { signed = false } = {}) {
+  await ctx.receiver.reset({ latency: true, ...checks(signed) });
   const proc = await start();
   try {
     await proc.ready?.();
@@ -209,13 +214,20 @@ export function runsOf(ctx) {
     {
       scenario: "a",
       system: "hookswitch",
-      run: () => drainWith(ctx, () => hookswitch(ctx, drain, "a", dirs.drain), ["drain"], events),
+      run: () =>
+        drainWith(ctx, () => hookswitch(ctx, drain, "a", dirs.drain), ["drain"], events, SIGNED),
     },
     {
       scenario: "a",
       system: "hookswitch, default caps (64 per integration, 256 global)",
       run: () =>
-        drainWith(ctx, () => hookswitch(ctx, drain, "a0", dirs.defaults, []), ["defaults"], events),
+        drainWith(
+          ctx,
+          () => hookswitch(ctx, drain, "a0", dirs.defaults, []),
+          ["defaults"],
+          events,
+          SIGNED,
+        ),
     },
     {
       scenario: "c",
@@ -229,19 +241,27 @@ export function runsOf(ctx) {
           () => hookswitch(ctx, STREAMS.fanout, "c", dirs.fanout),
           groups,
           expected,
+          SIGNED,
         );
       },
     },
     {
       scenario: "d",
       system: `hookswitch, ${ctx.manyCount} integrations loaded, 1 matching`,
-      run: () => drainWith(ctx, () => hookswitch(ctx, drain, "d", dirs.many), ["many"], events),
+      run: () =>
+        drainWith(ctx, () => hookswitch(ctx, drain, "d", dirs.many), ["many"], events, SIGNED),
     },
     {
       scenario: "f",
       system: `hookswitch, ${REPLICAS} replicas on one consumer`,
       run: () =>
-        drainWith(ctx, () => replicas(ctx, drain, "f", dirs.drain, REPLICAS), ["drain"], events),
+        drainWith(
+          ctx,
+          () => replicas(ctx, drain, "f", dirs.drain, REPLICAS),
+          ["drain"],
+          events,
+          SIGNED,
+        ),
     },
     {
       scenario: "e",
@@ -249,7 +269,8 @@ export function runsOf(ctx) {
       run: () =>
         // Default global cap: with it at 64, the slow integration's own 64 would fill it.
         drainWith(ctx, () => hookswitch(ctx, drain, "e", dirs.slow, []), ["fast"], events, {
-          slow: 50,
+          slow: { slow: 50 },
+          signed: true,
         }),
     },
     {
@@ -297,6 +318,7 @@ export function runsOf(ctx) {
           ctx,
           () => hookswitch(ctx, STREAMS.live, "b", dirs.live, HS_ARGS, "new"),
           "live",
+          SIGNED,
         ),
     },
   ];

@@ -2,6 +2,7 @@
 // measured: unique arrivals at the receiver from first to last, with the process's CPU time
 // over that window and its peak RSS.
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -44,8 +45,18 @@ export async function startReceiver() {
 
 // ---- integration folders --------------------------------------------------------------
 
+/**
+ * Every integration of the benchmark signs its deliveries (the full path), with this
+ * run's secret; the receiver checks the signature of each delivery whose body it samples.
+ */
+export const SIGNING_SECRET = `whsec_${randomBytes(32).toString("base64")}`;
+
 export function integrationDoc({ name, group = name, account = "acme", maxInFlight, url }) {
-  const webhook = { url: `${url}/${group}`, retry: { maxAttempts: 3, initialDelay: "100ms" } };
+  const webhook = {
+    url: `${url}/${group}`,
+    retry: { maxAttempts: 3, initialDelay: "100ms" },
+    signing: { secret: SIGNING_SECRET },
+  };
   if (maxInFlight !== undefined) webhook.maxInFlight = maxInFlight;
   return {
     apiVersion: "hookswitch/v1",
@@ -171,7 +182,8 @@ export async function measureArrivals({
   const cpuMs = cpuMsOf(samplers);
   return {
     count: window.count,
-    complete: window.count >= expected,
+    // Every delivery arrived, and every sampled body (and signature) was right.
+    complete: window.count >= expected && stats.badBodies === 0,
     rate: window.count > 1 && seconds > 0 ? (window.count - 1) / seconds : NaN,
     cpuPer1k: window.count > 0 ? (cpuMs / window.count) * 1000 : NaN,
     neighboursCpuPer1k:
