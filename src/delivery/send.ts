@@ -191,6 +191,10 @@ function errorOutcome(
   return { kind: "error", code, message: failureMessage(error, code, context) };
 }
 
+function msSince(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
 export function createSender(options: SenderOptions): Sender {
   const maxResponseBytes = options.maxResponseBytes ?? 1024;
   const agents = new Map<string, Agent>();
@@ -229,7 +233,6 @@ export function createSender(options: SenderOptions): Sender {
     sendOptions: SendOptions,
   ): Promise<AttemptOutcome> => {
     const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
     const { signal, timeoutMs } = sendOptions;
     let slot: number | undefined;
     try {
@@ -253,11 +256,11 @@ export function createSender(options: SenderOptions): Sender {
         status: answer.status,
         retryAfterMs: parseRetryAfter(answer.retryAfter, Date.now()),
         bodyStart: answer.bodyStart,
-        durationMs: elapsed(),
+        durationMs: msSince(started),
       };
     } catch (error) {
       const context = { ...sendOptions, url: webhook.url };
-      return { ...errorOutcome(error, context), durationMs: elapsed() };
+      return { ...errorOutcome(error, context), durationMs: msSince(started) };
     } finally {
       if (slot !== undefined) live.delete(slot);
     }
