@@ -4,12 +4,15 @@
  */
 import { FIELD_NAMES, type FieldName } from "../config/types.js";
 import type { PbxEvent } from "../events/types.js";
-import { isoTime } from "./iso-time.js";
+import { isoTimeMemo } from "./iso-time.js";
 
 /** A field's value in a JSON body: missing values are null. */
 export type JsonFieldValue = string | boolean | null;
 
 type Extractor = (event: PbxEvent, now: Date) => string | boolean | undefined;
+
+/** Renders happen in time order: every integration's `dateTime` shares one memory. */
+const isoTime = isoTimeMemo();
 
 const EXTRACTORS: Record<FieldName, Extractor> = {
   extensionNumber: (e) => e.data.user.extension,

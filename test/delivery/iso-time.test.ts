@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { isoTime } from "../../src/delivery/iso-time.js";
+import { describe, expect, it, vi } from "vitest";
+import { isoTimeMemo } from "../../src/delivery/iso-time.js";
 
-describe("isoTime", () => {
+describe("isoTimeMemo", () => {
+  const isoTime = isoTimeMemo();
+
   it.each([
     ["the epoch", 0],
     ["a time with milliseconds", Date.UTC(2026, 10, 29, 9, 30, 15, 123)],
@@ -20,5 +22,19 @@ describe("isoTime", () => {
       b.toISOString(),
       a.toISOString(),
     ]);
+  });
+
+  it("formats a millisecond once, even while another memo formats other times", () => {
+    const formatting = vi.spyOn(Date.prototype, "toISOString");
+    try {
+      const [render, count] = [isoTimeMemo(), isoTimeMemo()];
+      for (let i = 0; i < 10; i++) {
+        render(new Date(9_000));
+        count(new Date(8_000));
+      }
+      expect(formatting).toHaveBeenCalledTimes(2);
+    } finally {
+      formatting.mockRestore();
+    }
   });
 });
