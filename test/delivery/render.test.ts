@@ -203,6 +203,13 @@ describe("renderRequest: headers", () => {
     expect(req.headers["X-User"]).toBe("Alice Example <201>");
   });
 
+  it("sends a custom header named __proto__ as a header", () => {
+    const headers = Object.fromEntries([["__proto__", "{extensionNumber}"]]);
+    const req = render({ webhook: { headers } });
+    expect(Object.keys(req.headers)).toContain("__proto__");
+    expect(Object.getOwnPropertyDescriptor(req.headers, "__proto__")?.value).toBe("201");
+  });
+
   it("never lets event content put CR or LF in a header", () => {
     const e = makeEvent({ user: { name: "x\r\nX-Injected: 1\nY\rZ\u0000" } });
     const value = render({ webhook: { headers: { "X-User": "{name}" } } }, e).headers["X-User"]!;
