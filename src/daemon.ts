@@ -303,7 +303,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       startConsumerLoop({
         name: names.consumer,
         messages: await pullContinuously(events, batch),
-        handle: (msg: JsMsg) => handleEventMessage(deps, msg.data, msg.subject),
+        handle: (msg: JsMsg) => handleEventMessage(deps, msg),
         slots: intake,
         ackWaitMs: settings.ackWaitMs,
         log,

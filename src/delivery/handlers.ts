@@ -35,16 +35,26 @@ export interface HandlerDeps {
   now?: () => number;
 }
 
+/**
+ * A message of the PBX stream. A JetStream message decodes its subject when asked, and
+ * only an invalid event needs it.
+ */
+export interface EventMessage {
+  readonly data: Uint8Array;
+  readonly subject: string;
+}
+
 /** An event from the PBX stream: validate, match, and start one delivery per match. */
 export async function handleEventMessage(
   deps: HandlerDeps,
-  data: Uint8Array,
-  subject: string,
+  message: EventMessage,
 ): Promise<Settle> {
   deps.metrics.eventsReceived.inc();
+  const { data } = message;
   const parsed = parseEvent(data);
   if (!parsed.ok) {
     deps.metrics.eventsInvalid.inc();
+    const { subject } = message;
     deps.log.warn({ subject, reason: parsed.reason }, "invalid event dead-lettered");
     await deps.queue.deadLetter(
       unroutedDeadLetter({
