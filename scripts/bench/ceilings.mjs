@@ -1,5 +1,5 @@
 // The ceilings, each run in its own process so its CPU and memory can be read apart:
-//   node ceilings.mjs http <url> <count> <concurrency>   POSTs the webhook body, no NATS
+//   node ceilings.mjs http <url> <count> <concurrency>   POSTs the webhook (body, headers), no NATS
 //   node ceilings.mjs ack <nats-url> <stream> <consumer> <count> <timeout-ms>
 //                                                        drains the backlog, only acks
 //   node ceilings.mjs relay <nats-url> <stream> <consumer> <url>
@@ -10,7 +10,7 @@
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Pool } from "undici";
-import { makeEvent, webhookBody } from "./events.mjs";
+import { makeEvent, webhookBody, webhookHeaders } from "./events.mjs";
 
 const wallNow = () => performance.timeOrigin + performance.now();
 const [mode, ...args] = process.argv.slice(2);
@@ -28,7 +28,7 @@ async function httpCeiling(url, count, concurrency) {
         const response = await pool.request({
           path: target.pathname,
           method: "POST",
-          headers: { "content-type": "application/json", "x-bench-id": id },
+          headers: webhookHeaders(id),
           body,
         });
         await response.body.dump();
@@ -94,7 +94,7 @@ async function relay(natsUrl, stream, consumerName, url) {
       .request({
         path: target.pathname,
         method: "POST",
-        headers: { "content-type": "application/json", "webhook-id": event.id },
+        headers: webhookHeaders(event.id),
         body: webhookBody(event),
       })
       .then(async (response) => (await response.body.dump(), msg.ack()))
@@ -152,7 +152,7 @@ async function drainRelay(natsUrl, stream, consumerName, url) {
         origin: target.origin,
         path: target.pathname,
         method: "POST",
-        headers: { "content-type": "application/json", "webhook-id": event.id },
+        headers: webhookHeaders(event.id),
         body: webhookBody(event),
       },
       {

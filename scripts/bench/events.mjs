@@ -49,6 +49,25 @@ export function webhookBody(event) {
   });
 }
 
+/** A signature's length, fixed: those who only move the bytes do not sign. */
+const FIXED_SIGNATURE = `v1,${Buffer.alloc(32, 7).toString("base64")}`;
+const FIXED_TIMESTAMP = String(Math.floor(Date.now() / 1000));
+
+/**
+ * The headers of a signed hookswitch delivery, with a fixed timestamp and signature: the
+ * HTTP ceiling and the lean relays put the same bytes on the wire as hookswitch, without
+ * doing its work.
+ */
+export function webhookHeaders(id) {
+  return {
+    "User-Agent": "hookswitch-bench/0.1.0",
+    "Content-Type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": FIXED_TIMESTAMP,
+    "webhook-signature": FIXED_SIGNATURE,
+  };
+}
+
 export const subjectOf = (prefix, event) =>
   `${prefix}.${event.data.account}.${event.data.service.type}.${SERVICE_UUID}.${event.type}`;
 

@@ -1,5 +1,5 @@
 // The webhook receiver of the benchmark, in its own process (forked with IPC): a keep-alive
-// HTTP server that counts unique deliveries per path group by `webhook-id` (or `x-bench-id`),
+// HTTP server that counts unique deliveries per path group by `webhook-id`,
 // checks a sample of bodies (and their signatures, when told the secret), measures publish → receipt latency when asked, and can answer
 // slowly for chosen groups. The parent controls it with { type: "reset" | "stats" } messages.
 import { createHmac } from "node:crypto";
@@ -83,7 +83,7 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   req.on("end", () => {
     const arrivedAt = wallNow();
     const group = groupOf(req.url ?? "/");
-    const id = req.headers["webhook-id"] ?? req.headers["x-bench-id"] ?? "";
+    const id = req.headers["webhook-id"] ?? "";
     record(group, String(id), Buffer.concat(chunks).toString("utf8"), arrivedAt, req.headers);
     const answer = () => res.writeHead(200, { "content-type": "text/plain" }).end("ok");
     const delayMs = slow[group];
