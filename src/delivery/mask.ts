@@ -15,10 +15,13 @@ export const MASK = "****";
 export function maskRequest(req: WebhookRequest, secretValues: readonly string[]): WebhookRequest {
   const forms = secretForms(secretValues);
   const mask = (text: string) => forms.reduce((out, form) => out.split(form).join(MASK), text);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    headers[name] = maskHeader(name.toLowerCase(), value, mask);
-  }
+  // Entries, not assignments: a header named "__proto__" stays a header.
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [
+      name,
+      maskHeader(name.toLowerCase(), value, mask),
+    ]),
+  );
   return {
     method: req.method,
     url: mask(req.url),

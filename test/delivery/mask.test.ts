@@ -63,6 +63,13 @@ describe("maskRequest", () => {
     expect(maskRequest(original, [""])).toEqual(original);
   });
 
+  it("keeps a header named __proto__ as a header, its secret masked", () => {
+    const headers = Object.fromEntries([["__proto__", "key s3cret"]]);
+    const masked = maskRequest(request({ headers }), ["s3cret"]);
+    expect(Object.getOwnPropertyDescriptor(masked.headers, "__proto__")?.value).toBe("key ****");
+    expect(JSON.parse(JSON.stringify(masked.headers))).toHaveProperty(["__proto__"], "key ****");
+  });
+
   it("does not change the request it is given", () => {
     const original = request({ headers: { Authorization: "Bearer x" } });
     maskRequest(original, ["x"]);
