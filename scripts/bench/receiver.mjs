@@ -1,7 +1,8 @@
 // The webhook receiver of the benchmark, in its own process (forked with IPC): a keep-alive
-// HTTP server that counts unique deliveries per path group by `webhook-id`,
-// checks a sample of bodies (and their signatures, when told the secret), measures publish → receipt latency when asked, and can answer
-// slowly for chosen groups. The parent controls it with { type: "reset" | "stats" } messages.
+// HTTP server that counts unique deliveries per path group by `webhook-id`, checks a sample
+// of bodies (and their signatures, when told the secret), measures publish → receipt
+// latency when asked, and can answer slowly for chosen groups. The parent controls it with
+// { type: "reset" | "stats" } messages.
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 
