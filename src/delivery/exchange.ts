@@ -99,7 +99,7 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.#timer = setTimeout(expire, options.timeoutMs, this);
+    this.#timer = setTimeout(RunningExchange.#expire, options.timeoutMs, this);
   }
 
   /** Ends the exchange now; it rejects with `reason` unless the headers are already in. */
@@ -159,17 +159,14 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     });
   }
 
-  /** Its deadline passed. */
-  expire(): void {
-    this.abort(new ExchangeTimeoutError(`no answer within ${this.#options.timeoutMs} ms`));
+  /** The deadline's callback, given the exchange: no closure per request. */
+  static #expire(running: RunningExchange): void {
+    const timeoutMs = running.#options.timeoutMs;
+    running.abort(new ExchangeTimeoutError(`no answer within ${timeoutMs} ms`));
   }
 }
 
 const noop = () => undefined;
-
-function expire(running: RunningExchange): void {
-  running.expire();
-}
 
 /**
  * The kept start of a body as text. When the body was cut, the cut may fall inside a
