@@ -16,6 +16,26 @@ const wallNow = () => performance.timeOrigin + performance.now();
 const [mode, ...args] = process.argv.slice(2);
 
 /**
+ * One POST on undici's dispatcher interface (no response stream); `done(ok)` gets whether
+ * the answer was a 2xx.
+ */
+function post(pool, target, { headers, body }, done) {
+  let status = 0;
+  pool.dispatch(
+    { origin: target.origin, path: target.pathname, method: "POST", headers, body },
+    {
+      onRequestStart() {},
+      onResponseStart(_controller, statusCode) {
+        status = statusCode;
+      },
+      onResponseData() {},
+      onResponseEnd: () => done(status >= 200 && status < 300),
+      onResponseError: () => done(false),
+    },
+  );
+}
+
+/**
  * The webhook POSTed as fast as this machine allows: undici's dispatcher interface (its
  * fastest, and hookswitch's), `concurrency` requests in flight, each answer starting the
  * next request.
@@ -28,33 +48,13 @@ async function httpCeiling(url, count, concurrency) {
   let answered = 0;
   let errors = 0;
   await new Promise((resolve) => {
-    const send = () => {
-      const id = `seq-${next++}`;
-      const done = (ok) => {
-        if (!ok) errors++;
-        if (++answered === count) resolve();
-        else if (next < count) send();
-      };
-      let status = 0;
-      pool.dispatch(
-        {
-          origin: target.origin,
-          path: target.pathname,
-          method: "POST",
-          headers: webhookHeaders(id),
-          body,
-        },
-        {
-          onRequestStart() {},
-          onResponseStart(_controller, statusCode) {
-            status = statusCode;
-          },
-          onResponseData() {},
-          onResponseEnd: () => done(status >= 200 && status < 300),
-          onResponseError: () => done(false),
-        },
-      );
+    // Each answer starts the next request.
+    const done = (ok) => {
+      if (!ok) errors++;
+      if (++answered === count) resolve();
+      else if (next < count) send();
     };
+    const send = () => post(pool, target, { headers: webhookHeaders(`seq-${next++}`), body }, done);
     for (let i = 0; i < Math.min(concurrency, count); i++) send();
   });
   await pool.close();
@@ -165,25 +165,8 @@ async function drainRelay(natsUrl, stream, consumerName, url) {
     if (inFlight >= 64) await new Promise((resolve) => (room = resolve));
     inFlight++;
     const event = msg.json();
-    let status = 0;
-    pool.dispatch(
-      {
-        origin: target.origin,
-        path: target.pathname,
-        method: "POST",
-        headers: webhookHeaders(event.id),
-        body: webhookBody(event),
-      },
-      {
-        onRequestStart() {},
-        onResponseStart(_controller, statusCode) {
-          status = statusCode;
-        },
-        onResponseData() {},
-        onResponseEnd: () => settle(msg, status >= 200 && status < 300),
-        onResponseError: () => settle(msg, false),
-      },
-    );
+    const request = { headers: webhookHeaders(event.id), body: webhookBody(event) };
+    post(pool, target, request, (ok) => settle(msg, ok));
   }
   await pool.close();
   if (flushTimer) clearTimeout(flushTimer);

@@ -66,8 +66,9 @@ export function writeFolders(receiverUrl, manyCount) {
 /** What the receiver checks: hookswitch's deliveries must carry a valid signature. */
 const checks = (signed) => (signed ? { signingSecret: SIGNING_SECRET } : {});
 
-async function drainWith(ctx, start, groups, expected, { slow, signed = false } = {}) {
-  await ctx.receiver.reset({ slow, ...checks(signed) });
+/** `slowGroups`: the receiver's delay in ms by path group. */
+async function drainWith(ctx, start, groups, expected, { slowGroups, signed = false } = {}) {
+  await ctx.receiver.reset({ slow: slowGroups, ...checks(signed) });
   const proc = await start();
   try {
     return await measureArrivals({
@@ -269,7 +270,7 @@ export function runsOf(ctx) {
       run: () =>
         // Default global cap: with it at 64, the slow integration's own 64 would fill it.
         drainWith(ctx, () => hookswitch(ctx, drain, "e", dirs.slow, []), ["fast"], events, {
-          slow: { slow: 50 },
+          slowGroups: { slow: 50 },
           signed: true,
         }),
     },

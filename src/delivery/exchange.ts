@@ -81,8 +81,9 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
   readonly answer: Promise<Answer>;
   readonly #options: ExchangeOptions;
   readonly #timer: NodeJS.Timeout;
-  #resolve: (answer: Answer) => void = noop;
-  #reject: (error: Error) => void = noop;
+  // Set by the promise's executor, which runs in the constructor.
+  #resolve!: (answer: Answer) => void;
+  #reject!: (error: Error) => void;
   #controller: Dispatcher.DispatchController | undefined;
   #cutShort: Error | undefined;
   /** 0 until the status line (not 1xx) is in. */
@@ -165,8 +166,6 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     running.abort(new ExchangeTimeoutError(`no answer within ${timeoutMs} ms`));
   }
 }
-
-const noop = () => undefined;
 
 /**
  * The kept start of a body as text. When the body was cut, the cut may fall inside a
