@@ -12,7 +12,7 @@ import { connect } from "@nats-io/transport-node";
 import { createStream, publishBacklog } from "./events.mjs";
 import { formatProfile, summariseProfile } from "./profile.mjs";
 import { aggregate, table, targetLines, targets, writeDoc } from "./report.mjs";
-import { FANOUT, STREAMS, runsOf, writeFolders } from "./scenarios.mjs";
+import { FANOUT, STREAMS, runOrder, runsOf, writeFolders } from "./scenarios.mjs";
 import { CLI, startReceiver } from "./systems.mjs";
 import { natsServerVersion, startNats } from "./support.mjs";
 
@@ -31,7 +31,7 @@ const quick = flags.quick;
 const options = {
   mode: quick ? "quick" : "full",
   events: Number(flags.events ?? (quick ? 5_000 : 50_000)),
-  reps: Number(flags.reps ?? (quick ? 1 : 3)),
+  reps: Number(flags.reps ?? (quick ? 1 : 5)),
   latencyMs: quick ? 3_000 : 10_000,
   timeoutMs: 120_000,
   manyCount: 10_000,
@@ -77,9 +77,10 @@ async function repetition(rep, receiver, dirs) {
     nc: server.nc,
     neighbours: [server.nats.pid, receiver.pid],
   };
-  const runs = runsOf(ctx).filter(wanted);
-  // Interleave: each repetition starts at a different run.
-  const order = runs.map((_, i) => runs[(i + rep * 3) % runs.length]);
+  const runs = runsOf(ctx)
+    .map((run, index) => ({ ...run, index }))
+    .filter(wanted);
+  const order = runOrder(runs, rep);
   const rows = [];
   try {
     for (const run of order) {
@@ -98,7 +99,8 @@ async function repetition(rep, receiver, dirs) {
           ? `p99 ${result.latency?.p99?.toFixed(1)} ms`
           : `${result.rate?.toFixed(0)} /s`;
       log(`  ${shown}, ${result.count ?? 0} counted, complete: ${result.complete}`);
-      rows.push({ rep, scenario: run.scenario, system: run.system, unit: run.unit, result, error });
+      const { index, scenario, system, unit } = run;
+      rows.push({ rep, index, scenario, system, unit, result, error });
     }
   } finally {
     await server.close();

@@ -159,7 +159,13 @@ async function latencyWith(ctx, start, group, { signed = false } = {}) {
   }
 }
 
-/** Every run of one repetition: scenario, system, unit, and how to run it. */
+/** (a) is read against the HTTP ceiling and (d) against (a): the three run back to back. */
+const PAIRED = "ceiling, (a), (d)";
+
+/**
+ * Every run of one repetition: scenario, system, unit, the block of runs it goes with,
+ * and how to run it.
+ */
 export function runsOf(ctx) {
   const { dirs, events } = ctx;
   const drain = STREAMS.drain;
@@ -167,6 +173,7 @@ export function runsOf(ctx) {
     {
       scenario: "a",
       system: "HTTP ceiling",
+      block: PAIRED,
       run: () =>
         drainWith(
           ctx,
@@ -215,6 +222,7 @@ export function runsOf(ctx) {
     {
       scenario: "a",
       system: "hookswitch",
+      block: PAIRED,
       run: () =>
         drainWith(ctx, () => hookswitch(ctx, drain, "a", dirs.drain), ["drain"], events, SIGNED),
     },
@@ -249,6 +257,7 @@ export function runsOf(ctx) {
     {
       scenario: "d",
       system: `hookswitch, ${ctx.manyCount} integrations loaded, 1 matching`,
+      block: PAIRED,
       run: () =>
         drainWith(ctx, () => hookswitch(ctx, drain, "d", dirs.many), ["many"], events, SIGNED),
     },
@@ -323,4 +332,21 @@ export function runsOf(ctx) {
         ),
     },
   ];
+}
+
+/**
+ * The order of one repetition's runs. Runs whose figures are compared with each other (one
+ * `block`) run back to back, so that the machine's drift from one minute to the next does
+ * not enter their ratio; every other run is a block of its own. Each repetition starts at a
+ * different block, so that no system always runs first.
+ */
+export function runOrder(runs, rep) {
+  const blocks = new Map();
+  runs.forEach((run, i) => {
+    const key = run.block ?? `#${i}`;
+    if (!blocks.has(key)) blocks.set(key, []);
+    blocks.get(key).push(run);
+  });
+  const list = [...blocks.values()];
+  return list.flatMap((_, i) => list[(i + rep * 3) % list.length]);
 }

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 /** The parts of `scripts/bench/report.mjs` under test (a script: no type declarations). */
 interface Row {
   rep: number;
+  /** The run's place in the list of scenarios. */
+  index?: number;
   scenario: string;
   system: string;
   unit?: string;
@@ -24,8 +26,13 @@ interface Report {
   targetLines(list: Target[]): string[];
   aggregate(rows: Row[]): { system: string; ratio: number; complete: number; duplicates: number }[];
 }
+interface Scenarios {
+  runOrder: <T extends { block?: string }>(runs: T[], rep: number) => T[];
+}
 const REPORT = "../../scripts/bench/report.mjs";
+const SCENARIOS = "../../scripts/bench/scenarios.mjs";
 const report = (await import(REPORT)) as Report;
+const { runOrder } = (await import(SCENARIOS)) as Scenarios;
 
 const RELAY = "lean relay (consume, POST, ack; hookswitch's transport)";
 
@@ -98,5 +105,46 @@ describe("bench report: aggregate", () => {
     const hookswitch = report.aggregate(rows).find((e) => e.system === "hookswitch");
     expect(hookswitch).toMatchObject({ complete: 1, duplicates: 3 });
     expect(hookswitch?.ratio).toBeCloseTo(0.55, 10);
+  });
+
+  it("lists the systems in the scenarios' order, not the order they ran in", () => {
+    const ran = [
+      { index: 4, system: "hookswitch" },
+      { index: 0, system: "HTTP ceiling" },
+      { index: 3, system: RELAY },
+    ].map(({ index, system }) => ({ rep: 0, index, scenario: "a", system, result: { rate: 1 } }));
+    expect(report.aggregate(ran).map((e) => e.system)).toEqual([
+      "HTTP ceiling",
+      RELAY,
+      "hookswitch",
+    ]);
+  });
+});
+
+describe("bench run order", () => {
+  const runs = [
+    { name: "ceiling", block: "paired" },
+    { name: "ack-only" },
+    { name: "baseline" },
+    { name: "hookswitch (a)", block: "paired" },
+    { name: "fan-out" },
+    { name: "(d)", block: "paired" },
+    { name: "slow receiver" },
+  ];
+  const names = (rep: number) => runOrder(runs, rep).map((run) => run.name);
+
+  it.each([0, 1, 2, 3, 4])("runs every run once in repetition %i", (rep) => {
+    expect(names(rep).toSorted()).toEqual(runs.map((run) => run.name).toSorted());
+  });
+
+  it.each([0, 1, 2, 3, 4])("runs a block back to back, in its order, in repetition %i", (rep) => {
+    const order = names(rep);
+    const start = order.indexOf("ceiling");
+    expect(order.slice(start, start + 3)).toEqual(["ceiling", "hookswitch (a)", "(d)"]);
+  });
+
+  it("starts each repetition at a different block", () => {
+    const firsts = [0, 1, 2, 3, 4].map((rep) => names(rep)[0]);
+    expect(new Set(firsts).size).toBe(5);
   });
 });
