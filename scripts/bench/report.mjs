@@ -33,30 +33,29 @@ export function aggregate(rows) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(row);
   }
-  return (
-    [...groups.values()]
-      .map((runs) => {
-        const { scenario, system, unit, index } = runs[0];
-        const ratios = runs.map((r) => figureOf(r) / figureOf(find(rows, r.rep, CEILING) ?? r));
-        return {
-          scenario,
-          system,
-          unit,
-          index,
-          figures: runs.map(figureOf),
-          ratio: unit === "ms p99" ? NaN : median(ratios),
-          latency: ["p50", "p95", "p99"].map((p) => median(runs.map((r) => r.result.latency?.[p]))),
-          rssMb: median(runs.map((r) => r.result.rssMb)),
-          cpuPer1k: median(runs.map((r) => r.result.cpuPer1k)),
-          neighboursCpuPer1k: median(runs.map((r) => r.result.neighboursCpuPer1k)),
-          duplicates: Math.max(...runs.map((r) => r.result.duplicates ?? 0)),
-          complete: runs.filter((r) => r.result.complete).length,
-          runs: runs.length,
-          errors: runs.map((r) => r.error).filter(Boolean),
-        };
-      })
-      // By scenario, then in the order the scenarios list them (not the order they ran in).
-      .sort((a, b) => a.scenario.localeCompare(b.scenario) || (a.index ?? 0) - (b.index ?? 0))
+  const entries = [...groups.values()].map((runs) => {
+    const { scenario, system, unit, index } = runs[0];
+    const ratios = runs.map((r) => figureOf(r) / figureOf(find(rows, r.rep, CEILING) ?? r));
+    return {
+      scenario,
+      system,
+      unit,
+      index,
+      figures: runs.map(figureOf),
+      ratio: unit === "ms p99" ? NaN : median(ratios),
+      latency: ["p50", "p95", "p99"].map((p) => median(runs.map((r) => r.result.latency?.[p]))),
+      rssMb: median(runs.map((r) => r.result.rssMb)),
+      cpuPer1k: median(runs.map((r) => r.result.cpuPer1k)),
+      neighboursCpuPer1k: median(runs.map((r) => r.result.neighboursCpuPer1k)),
+      duplicates: Math.max(...runs.map((r) => r.result.duplicates ?? 0)),
+      complete: runs.filter((r) => r.result.complete).length,
+      runs: runs.length,
+      errors: runs.map((r) => r.error).filter(Boolean),
+    };
+  });
+  // By scenario, then in the order the scenarios list them (not the order they ran in).
+  return entries.sort(
+    (a, b) => a.scenario.localeCompare(b.scenario) || (a.index ?? 0) - (b.index ?? 0),
   );
 }
 
