@@ -29,7 +29,7 @@ export function makeEvent({ account = "acme", name = "Alice Example", type = "us
 }
 
 /** The payload hookswitch sends when an integration lists no `fields`: every field. */
-export function webhookBody(event) {
+export function webhookBody(event, dateTime = new Date().toISOString()) {
   const { data } = event;
   return JSON.stringify({
     extensionNumber: data.user.extension ?? null,
@@ -37,7 +37,7 @@ export function webhookBody(event) {
     outboundPhoneNumber: data.user.outboundNumber ?? null,
     hasVoicemail: data.user.hasVoicemail ?? null,
     enabledCalls: data.user.enabledCalls?.join(",") ?? null,
-    dateTime: new Date().toISOString(),
+    dateTime,
     serviceUuid: data.service.uuid,
     serviceName: data.service.name ?? null,
     serviceFriendlyName: data.service.friendlyName ?? null,

@@ -66,9 +66,10 @@ const events = Array.from({ length: 1_000 }, () => makeEvent({}));
 const bytes = events.map((event) => Buffer.from(JSON.stringify(event)));
 const decoder = new TextDecoder();
 const now = new Date();
+const nowIso = now.toISOString();
 const timestamp = Math.floor(now.getTime() / 1000);
 const ids = events.map((event) => webhookId("signed", event.id));
-const bodies = events.map((event) => signed.render(event, now, webhookId("signed", event.id)).body);
+const bodies = events.map((event, i) => signed.render(event, now, ids[i]).body);
 
 let sink = 0;
 /** Runs `step` over the events `calls` times; µs per call. */
@@ -115,7 +116,8 @@ const STEPS = [
     step: "render the request, unsigned",
     run: (i) => unsigned.render(events[i], now, ids[i]).body,
     floor: "`JSON.stringify` of the same fields",
-    bare: (i) => webhookBody(events[i]),
+    // With the time formatted once, as hookswitch formats it once per millisecond.
+    bare: (i) => webhookBody(events[i], nowIso),
   },
   {
     step: "sign it (`signWithKeys`, one secret)",
