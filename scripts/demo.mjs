@@ -51,7 +51,13 @@ async function waitUntil(check, what, ms = 15_000) {
 }
 
 function start(name, command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], ...options });
+  // A process group of its own: Ctrl-C reaches the demo alone, which then stops each child
+  // with one signal (a second one would make hookswitch stop at once, not gracefully).
+  const child = spawn(command, args, {
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+    ...options,
+  });
   children.push(child);
   child.on("exit", (code, signal) => {
     if (!stopping) say(`${name} exited (${signal ?? code})`);
@@ -75,8 +81,13 @@ async function stopAll(code = 0) {
   for (const cleanup of cleanups) cleanup();
   process.exit(code);
 }
-process.on("SIGINT", () => void stopAll(0));
-process.on("SIGTERM", () => void stopAll(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stopAll(0));
+// Should the demo end any other way (a crash), its children do not outlive it.
+process.on("exit", () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
 
 let received = 0;
 const receiver = createServer((req, res) => {
