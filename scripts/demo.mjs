@@ -65,13 +65,15 @@ function start(name, command, args, options = {}) {
   return child;
 }
 
+const running = (child) => child.exitCode === null && child.signalCode === null;
+
 let stopping = false;
 async function stopAll(code = 0) {
   if (stopping) return;
   stopping = true;
   say("stopping…");
   for (const child of children.reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
+    if (!running(child)) continue;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGINT");
     const timer = setTimeout(() => child.kill("SIGKILL"), 8_000);
@@ -84,9 +86,7 @@ async function stopAll(code = 0) {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stopAll(0));
 // Should the demo end any other way (a crash), its children do not outlive it.
 process.on("exit", () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }
+  for (const child of children.filter(running)) child.kill("SIGKILL");
 });
 
 let received = 0;

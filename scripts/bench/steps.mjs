@@ -14,7 +14,7 @@ const DIST = new URL("../../dist/", import.meta.url);
 if (!existsSync(new URL("cli.js", DIST))) {
   throw new Error("dist/cli.js is missing: run `npm run build` first");
 }
-const { loadFileSync } = await import(new URL("config/load-file.js", DIST).href);
+const { loadIntegrations } = await import(new URL("config/load.js", DIST).href);
 const { buildSnapshot } = await import(new URL("delivery/snapshot.js", DIST).href);
 const { parseEvent } = await import(new URL("events/parse.js", DIST).href);
 const { matchEvent } = await import(new URL("events/match.js", DIST).href);
@@ -28,8 +28,8 @@ const { values: flags } = parseArgs({
 const CALLS = Number(flags.calls ?? 100_000);
 const ROUNDS = Number(flags.rounds ?? 5);
 
-/** One signed integration and one unsigned one, loaded as `hookswitch run` loads them. */
-function loadIntegrations() {
+/** One signed integration and one unsigned one, loaded by the loader `hookswitch run` uses. */
+async function loadBoth() {
   const dir = mkdtempSync(join(tmpdir(), "hookswitch-steps-"));
   try {
     const signed = integrationDoc({ name: "signed", url: "http://127.0.0.1:9" });
@@ -40,18 +40,15 @@ function loadIntegrations() {
     });
     delete unsigned.webhook.signing;
     writeIntegrations(dir, [signed, unsigned]);
-    const group = join(dir, "group-0");
-    return ["signed.yaml", "unsigned.yaml"].flatMap((file) => {
-      const loaded = loadFileSync(join(group, file), { secrets: "resolve" });
-      if (loaded.problems.length > 0) throw new Error(JSON.stringify(loaded.problems));
-      return loaded.integrations;
-    });
+    const loaded = await loadIntegrations([dir], { secrets: "resolve" });
+    if (loaded.problems.length > 0) throw new Error(JSON.stringify(loaded.problems));
+    return loaded.integrations;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const snapshot = buildSnapshot(loadIntegrations());
+const snapshot = buildSnapshot(await loadBoth());
 const signed = snapshot.byName.get("signed");
 const unsigned = snapshot.byName.get("unsigned");
 const metrics = createMetrics({

@@ -3,8 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { pullContinuously, startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
-import { useNatsWithClient } from "../support/nats-server.js";
-import { waitFor } from "../support/wait.js";
+import { acksApplied, useNatsWithClient } from "../support/nats-server.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -39,15 +38,8 @@ describe("the consumer loop", () => {
     for (let i = 0; i < 100 && seen.size < 300; i++) await new Promise((r) => setTimeout(r, 50));
     await loop.stop();
     expect(seen.size).toBe(300);
-    // An ack is a publish the server applies on its own time: the last ones may still be
-    // on their way when stop() returns.
-    const info = await waitFor(
-      async () => {
-        const current = await jsm.consumers.info("ALL", "c");
-        return current.num_ack_pending === 0 ? current : undefined;
-      },
-      { timeoutMs: 5_000, what: "every ack applied" },
-    );
+    const info = await acksApplied(jsm, "ALL", "c");
+    expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
   });
 

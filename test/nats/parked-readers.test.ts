@@ -6,7 +6,7 @@ import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
 import { ensureHookswitchStreams, parkedConsumerName } from "../../src/nats/streams.js";
-import { useNatsWithClient } from "../support/nats-server.js";
+import { acksApplied, useNatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 let jsm: JetStreamManager;
@@ -97,10 +97,8 @@ describe("parked deliveries", () => {
     expect(handled.every((h) => h.deliveryCount === 1)).toBe(true); // none handed back
     expect(mostAtOnce()).toBe(MAX_IN_FLIGHT);
     await waitFor(() => limiter.inFlight("crm") === 0, { what: "the last delivery to end" });
-    // Acks leave up to 10 ms after their handler ends, held to go out together.
-    const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("room", "crm"));
-    await waitFor(async () => (await info()).num_ack_pending === 0, { what: "the last ack" });
-    expect(await info()).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
+    const done = await acksApplied(jsm, DELIVERY_STREAM, parkedConsumerName("room", "crm"));
+    expect(done).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
   });
 
   it("parked before a start (by another replica, or before a restart) are found and read", async () => {
@@ -162,10 +160,8 @@ describe("parked deliveries", () => {
 
     // The two that ran were acknowledged; the third was never read.
     expect(handled.map((h) => h.record)).toEqual(["s1", "s2"]);
-    const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("stop", "crm"));
-    await waitFor(async () => (await info()).num_ack_pending === 0, {
-      what: "both acknowledgements",
-    });
-    expect((await info()).num_pending).toBe(1);
+    const consumer = parkedConsumerName("stop", "crm");
+    const info = await acksApplied(jsm, DELIVERY_STREAM, consumer, "both acknowledgements");
+    expect(info.num_pending).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll } from "vitest";
 import { connectNats } from "../../src/nats/connection.js";
@@ -94,4 +94,24 @@ export function useNatsWithClient(name: string, use: (nats: NatsWithClient) => u
     await started?.nc.close();
     await started?.server.dispose();
   });
+}
+
+/**
+ * A consumer's info once the server has applied every ack. An ack is a publish that the
+ * server applies on its own time, and hookswitch holds acks up to 10 ms to send them
+ * together: read at once, the last ones may still be on their way.
+ */
+export function acksApplied(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+  what = "every ack applied",
+): Promise<ConsumerInfo> {
+  return waitFor(
+    async () => {
+      const info = await jsm.consumers.info(stream, consumer);
+      return info.num_ack_pending === 0 ? info : undefined;
+    },
+    { timeoutMs: 5_000, what },
+  );
 }
