@@ -42,11 +42,9 @@ export function exchange(
   options: ExchangeOptions,
 ): Exchange {
   const running = new RunningExchange(options);
-  let origin: string;
-  let path: string;
+  let target: Target;
   try {
-    const url = new URL(request.url);
-    [origin, path] = [url.origin, `${url.pathname}${url.search}`];
+    target = targetOf(request.url);
   } catch (error) {
     running.abort(error as Error);
     return running;
@@ -54,8 +52,8 @@ export function exchange(
   try {
     dispatcher.dispatch(
       {
-        origin,
-        path,
+        origin: target.origin,
+        path: target.path,
         method: request.method,
         headers: request.headers,
         body: request.body,
@@ -71,6 +69,29 @@ export function exchange(
     running.abort(error as Error);
   }
   return running;
+}
+
+/** A URL as undici's `dispatch` takes it. */
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/**
+ * An integration sends to the same few URLs over and over, so each is parsed once. Path
+ * arguments can make a URL per user: the memory is bounded, and starts over when full.
+ */
+const targets = new Map<string, Target>();
+const MAX_TARGETS = 1024;
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target) return target;
+  const parsed = new URL(url);
+  target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(url, target);
+  return target;
 }
 
 /**

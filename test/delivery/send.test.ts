@@ -101,6 +101,17 @@ describe("answers from a receiver", () => {
     expect(receiver.requests[0]?.headers["user-agent"]).toBe("hookswitch/test");
   });
 
+  it("sends each of more distinct URLs than it keeps parsed to its own path and query", async () => {
+    const receiver = track(await startReceiver());
+    // 1,100 URLs, one per user as path arguments make them, then the first ones again.
+    const paths = Array.from({ length: 1100 }, (_, i) => `/users/${i}?n=${i}`);
+    const again = paths.slice(0, 20);
+    for (const path of [...paths, ...again]) {
+      expectResponse(await sender.send(post(`${receiver.url}${path}`), { timeoutMs: 2000 }));
+    }
+    expect(receiver.requests.map((request) => request.url)).toEqual([...paths, ...again]);
+  });
+
   it("reads a 503's Retry-After in seconds", async () => {
     const receiver = track(
       await startReceiver(() => ({ status: 503, headers: { "Retry-After": "120" } })),

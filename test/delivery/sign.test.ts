@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { sign, signingKey } from "../../src/delivery/sign.js";
+import { HmacSha256, sign, signingKey } from "../../src/delivery/sign.js";
 
 function independentSignature(secretBytes: Buffer, content: string): string {
   return `v1,${createHmac("sha256", secretBytes).update(Buffer.from(content, "utf8")).digest("base64")}`;
@@ -51,5 +51,41 @@ describe("sign", () => {
     const bytes = randomBytes(32);
     expect(signingKey(`whsec_${bytes.toString("base64")}`)).toEqual(bytes);
     expect(signingKey(bytes.toString("base64"))).toEqual(bytes);
+  });
+});
+
+describe("HmacSha256", () => {
+  const reference = (key: Buffer, content: string) =>
+    createHmac("sha256", key).update(content, "utf8").digest("base64");
+
+  // RFC 2104 pads a key to SHA-256's 64-byte block, and hashes a longer one first.
+  it.each([0, 1, 24, 32, 63, 64, 65, 100, 300])(
+    "agrees with createHmac for a %i-byte key",
+    (keyBytes) => {
+      const key = randomBytes(keyBytes);
+      const hmac = new HmacSha256(key);
+      expect(hmac.base64("msg_1.5.", '{"a":1}')).toBe(reference(key, 'msg_1.5.{"a":1}'));
+    },
+  );
+
+  it.each([
+    ["empty content", "", ""],
+    ["text only in the head", "msg_1.5.", ""],
+    ["multi-byte characters", "msg_é.5.", '{"name":"Zoë ✓ 📞"}'],
+    ["a lone surrogate (sent as U+FFFD)", "msg_1.5.", "a\ud800b"],
+    ["a body longer than the kept scratch space", "msg_1.5.", "ü".repeat(40_000)],
+  ])("agrees with createHmac over head and tail for %s", (_what, head, tail) => {
+    const key = randomBytes(32);
+    expect(new HmacSha256(key).base64(head, tail)).toBe(reference(key, head + tail));
+  });
+
+  it("gives each key its own signature when keys take turns, long content between", () => {
+    const [a, b] = [randomBytes(24), randomBytes(64)];
+    const [hmacA, hmacB] = [new HmacSha256(a), new HmacSha256(b)];
+    const long = "x".repeat(100_000);
+    expect(hmacA.base64("1.", "short")).toBe(reference(a, "1.short"));
+    expect(hmacB.base64("2.", long)).toBe(reference(b, `2.${long}`));
+    expect(hmacA.base64("3.", "é")).toBe(reference(a, "3.é"));
+    expect(hmacB.base64("4.", "{}")).toBe(reference(b, "4.{}"));
   });
 });
