@@ -8,7 +8,8 @@ const ACK_CEILING = { scenario: "a", system: "JetStream ack-only ceiling" };
 const START = "<!-- bench:results:start -->";
 const END = "<!-- bench:results:end -->";
 
-const median = (values) => {
+/** The median of the finite values (NaN when there are none). */
+export const median = (values) => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
