@@ -16,7 +16,13 @@ import { connect } from "@nats-io/transport-node";
 import { createStream, publishBacklog } from "./events.mjs";
 import { median } from "./report.mjs";
 import { freePort, sleep, startNats, stopChild, waitFor } from "./support.mjs";
-import { integrationDoc, startReceiver, writeIntegrations } from "./systems.mjs";
+import {
+  CEILINGS,
+  hookswitchRunArgs,
+  integrationDoc,
+  startReceiver,
+  writeIntegrations,
+} from "./systems.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -60,18 +66,19 @@ let runs = 0;
 /** The command line of one system, reading its own new stream. */
 async function commandOf(system, stream, subjects) {
   if (system.relay) {
-    const ceilings = fileURLToPath(new URL("./ceilings.mjs", import.meta.url));
-    return [ceilings, "drain-relay", nats.url, stream, "relay", `${receiver.url}/drain`];
+    return [CEILINGS, "drain-relay", nats.url, stream, "relay", `${receiver.url}/drain`];
   }
-  const port = await freePort();
-  return [
-    join(system.dist, "cli.js"),
-    "run",
-    ...["--dir", join(work, "integrations"), "--nats", nats.url],
-    ...["--http-addr", `127.0.0.1:${port}`, "--stream", stream, "--subjects", subjects],
-    ...["--consumer", "hookswitch", "--deliver", "all", "--max-in-flight", "64"],
-    ...["--grace-period", "2s", "--log-level", "warn"],
-  ];
+  return hookswitchRunArgs({
+    cli: join(system.dist, "cli.js"),
+    natsUrl: nats.url,
+    stream,
+    subjects,
+    consumer: "hookswitch",
+    dir: join(work, "integrations"),
+    deliver: "all",
+    port: await freePort(),
+    args: ["--max-in-flight", "64"],
+  });
 }
 
 const delivered = async () => (await receiver.stats()).groups?.drain?.unique ?? 0;

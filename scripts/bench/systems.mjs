@@ -78,6 +78,28 @@ export function writeIntegrations(dir, docs) {
 
 // ---- processes ------------------------------------------------------------------------
 
+/** The arguments of `hookswitch run` for one benchmark run, after `node`. */
+export function hookswitchRunArgs({
+  cli = CLI,
+  natsUrl,
+  stream,
+  subjects,
+  consumer,
+  dir,
+  deliver,
+  port,
+  args = [],
+}) {
+  return [
+    cli,
+    "run",
+    ...["--dir", dir, "--nats", natsUrl, "--http-addr", `127.0.0.1:${port}`],
+    ...["--stream", stream, "--subjects", subjects, "--consumer", consumer],
+    ...["--deliver", deliver, "--grace-period", "2s", "--log-level", "warn"],
+    ...args,
+  ];
+}
+
 /** `hookswitch run` through its CLI; `profileDir` adds a CPU profile written at exit. */
 export async function startHookswitch({
   natsUrl,
@@ -91,15 +113,9 @@ export async function startHookswitch({
 }) {
   const port = await freePort();
   const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-  const proc = spawnNode([
-    ...node,
-    CLI,
-    "run",
-    ...["--dir", dir, "--nats", natsUrl, "--http-addr", `127.0.0.1:${port}`],
-    ...["--stream", stream, "--subjects", `${prefix}.>`, "--consumer", consumer],
-    ...["--deliver", deliver, "--grace-period", "2s", "--log-level", "warn"],
-    ...args,
-  ]);
+  const subjects = `${prefix}.>`;
+  const run = hookswitchRunArgs({ natsUrl, stream, subjects, consumer, dir, deliver, port, args });
+  const proc = spawnNode([...node, ...run]);
   return {
     ...proc,
     pid: proc.child.pid,
@@ -124,8 +140,11 @@ export function startBaseline({ natsUrl, stream, consumer, url, deliver }) {
   return { ...proc, pid: proc.child.pid, stop: () => stopChild(proc.child, "SIGTERM", 5_000) };
 }
 
+/** The ceilings and lean relays (`ceilings.mjs MODE ...`). */
+export const CEILINGS = here("./ceilings.mjs");
+
 export function startCeiling(args) {
-  const proc = spawnNode([here("./ceilings.mjs"), ...args]);
+  const proc = spawnNode([CEILINGS, ...args]);
   return { ...proc, pid: proc.child.pid, stop: () => stopChild(proc.child, "SIGTERM", 5_000) };
 }
 
