@@ -73,12 +73,13 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // flight (an event matching several integrations starts several).
   const intake = new Semaphore(settings.maxInFlight, "--max-in-flight");
   const requests = new Semaphore(settings.maxInFlight, "--max-in-flight");
+  const stats = new DeliveryStats();
   const metrics = createMetrics({
     requestsInFlight: () => requests.taken,
     isNatsConnected: () => connection?.isConnected() ?? false,
     isReady: () => notReadyReason() === undefined,
+    deliveryCounts: () => stats.counts(),
   });
-  const stats = new DeliveryStats();
   // Aborts every attempt in flight when shutdown's grace period ends.
   const abort = new AbortController();
   // One origin may take as many connections as the global cap allows requests.

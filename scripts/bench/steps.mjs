@@ -23,6 +23,7 @@ const { signingKey, signingKeys, signWithKeys } = await import(
 );
 const { webhookId } = await import(new URL("delivery/webhook-id.js", DIST).href);
 const { createMetrics } = await import(new URL("http/metrics.js", DIST).href);
+const { DeliveryStats } = await import(new URL("delivery/stats.js", DIST).href);
 
 const { values: flags } = parseArgs({
   options: { calls: { type: "string" }, rounds: { type: "string" } },
@@ -53,11 +54,14 @@ async function loadBoth() {
 const snapshot = buildSnapshot(await loadBoth());
 const signed = snapshot.byName.get("signed");
 const unsigned = snapshot.byName.get("unsigned");
+const stats = new DeliveryStats();
 const metrics = createMetrics({
   requestsInFlight: () => 0,
   isNatsConnected: () => true,
   isReady: () => true,
+  deliveryCounts: () => stats.counts(),
 });
+const delivered = { at: new Date().toISOString(), outcome: "delivered", status: 200, error: null };
 const keys = signingKeys([SIGNING_SECRET]);
 // The floor's key is imported once too, as a KeyObject is not imported again per HMAC.
 const key = createSecretKey(signingKey(SIGNING_SECRET));
@@ -134,10 +138,10 @@ const STEPS = [
     run: (i) => signed.render(events[i], now, ids[i]).body,
   },
   {
-    step: "count the attempt and the delivery (metrics)",
+    step: "count the attempt and the delivery (metrics, status page)",
     run: () => {
       metrics.attemptDuration.observe({ integration: "signed" }, 0.004);
-      metrics.deliveries.inc({ integration: "signed", outcome: "delivered" });
+      stats.record("signed", delivered);
       return true;
     },
   },

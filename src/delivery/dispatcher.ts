@@ -14,7 +14,7 @@ import { decideNext } from "./retry-policy.js";
 import type { Semaphore } from "./semaphore.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
-import { countOutcome, type DeliveryStats } from "./stats.js";
+import type { DeliveryStats } from "./stats.js";
 import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
 
 /** Where deliveries go when they cannot finish now. Each resolves once JetStream stored it. */
@@ -147,7 +147,7 @@ export class Dispatcher {
     result: AttemptOutcome,
     at: Date,
   ) {
-    countOutcome(this.#deps, job.active.integration.name, {
+    this.#deps.stats.record(job.active.integration.name, {
       at: this.#isoTime(at),
       outcome,
       status: result.kind === "response" ? result.status : null,

@@ -16,7 +16,7 @@ import {
   type DeliveryRecord,
 } from "./records.js";
 import type { ActiveIntegration, ConfigSnapshot } from "./snapshot.js";
-import { countOutcome, type DeliveryStats } from "./stats.js";
+import type { DeliveryStats } from "./stats.js";
 import { webhookId } from "./webhook-id.js";
 
 export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
@@ -221,7 +221,7 @@ function skip(
   active: ActiveIntegration | undefined,
 ): Settle {
   const why = active ? "disabled" : "removed";
-  countOutcome(deps, record.integration, {
+  deps.stats.record(record.integration, {
     at: new Date().toISOString(),
     outcome: "skipped",
     status: null,

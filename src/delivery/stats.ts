@@ -1,8 +1,10 @@
 /**
- * Per-integration delivery figures for the status page and /api/integrations.
+ * Per-integration delivery figures for the status page, /api/integrations and the
+ * `hookswitch_deliveries_total` counter, which catches up with them when scraped: a
+ * delivery is counted once, and the page and the metric cannot disagree.
  * In memory and per replica: Prometheus has the durable, fleet-wide view.
  */
-import type { DeliveryOutcome, Metrics } from "../http/metrics.js";
+import type { DeliveryOutcome } from "../http/metrics.js";
 
 export interface LastDelivery {
   at: string;
@@ -35,14 +37,9 @@ export class DeliveryStats {
   get(integration: string): IntegrationStats | undefined {
     return this.#byIntegration.get(integration);
   }
-}
 
-/** Counts one delivery outcome where operators look: the metric and the status page. */
-export function countOutcome(
-  sinks: { metrics: Metrics; stats: DeliveryStats },
-  integration: string,
-  last: LastDelivery,
-): void {
-  sinks.metrics.deliveries.inc({ integration, outcome: last.outcome });
-  sinks.stats.record(integration, last);
+  /** Every integration with a delivery outcome so far, and its counts. */
+  *counts(): IterableIterator<[integration: string, counts: IntegrationStats["counts"]]> {
+    for (const [integration, stats] of this.#byIntegration) yield [integration, stats.counts];
+  }
 }

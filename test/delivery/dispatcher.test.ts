@@ -67,17 +67,19 @@ function dispatcherWith(requests: Semaphore, signal = new AbortController().sign
     egress: createEgressPolicy({ deny: [], allow: [] }),
   });
   cleanups.push(() => sender.close());
+  const stats = new DeliveryStats();
   const metrics = createMetrics({
     isNatsConnected: () => true,
     isReady: () => true,
     requestsInFlight: () => requests.taken,
+    deliveryCounts: () => stats.counts(),
   });
   const dispatcher = new Dispatcher({
     sender,
     requests,
     limiter: createLimiter(),
     queue: unused,
-    stats: new DeliveryStats(),
+    stats,
     metrics,
     log: pino({ level: "silent" }),
     signal,

@@ -1,0 +1,82 @@
+/**
+ * The deliveries counter is read from the delivery figures the status page shows, when
+ * Prometheus scrapes: one count per delivery, and the page and the metric agree.
+ */
+import { describe, expect, it } from "vitest";
+import { DeliveryStats, type LastDelivery } from "../../src/delivery/stats.js";
+import { createMetrics, type DeliveryOutcome } from "../../src/http/metrics.js";
+
+function setUp() {
+  const stats = new DeliveryStats();
+  const metrics = createMetrics({
+    isNatsConnected: () => true,
+    isReady: () => true,
+    requestsInFlight: () => 0,
+    deliveryCounts: () => stats.counts(),
+  });
+  const record = (integration: string, outcome: DeliveryOutcome, times = 1) => {
+    const last: LastDelivery = {
+      at: "2026-11-29T12:00:00.000Z",
+      outcome,
+      status: 200,
+      error: null,
+    };
+    for (let i = 0; i < times; i++) stats.record(integration, last);
+  };
+  /** The counter's series as `integration/outcome value` lines, sorted. */
+  const scrape = async () => {
+    const text = await metrics.registry.getSingleMetricAsString("hookswitch_deliveries_total");
+    return [...text.matchAll(/^\w+\{integration="([^"]+)",outcome="([^"]+)"\} (\d+)$/gm)]
+      .map(([, integration, outcome, value]) => `${integration}/${outcome} ${value}`)
+      .sort();
+  };
+  return { stats, record, scrape };
+}
+
+describe("hookswitch_deliveries_total", () => {
+  it("counts each integration's outcomes as the delivery figures have them", async () => {
+    const { record, scrape } = setUp();
+    record("crm", "delivered", 3);
+    record("crm", "retried");
+    record("billing", "dead-lettered", 2);
+    record("gone", "skipped");
+
+    expect(await scrape()).toEqual([
+      "billing/dead-lettered 2",
+      "crm/delivered 3",
+      "crm/retried 1",
+      "gone/skipped 1",
+    ]);
+  });
+
+  it("shows no series for an outcome that never happened, nor before any delivery", async () => {
+    const { record, scrape } = setUp();
+    expect(await scrape()).toEqual([]);
+    record("crm", "delivered");
+    expect(await scrape()).toEqual(["crm/delivered 1"]);
+  });
+
+  it("counts nothing twice when scraped again, and adds what happened in between", async () => {
+    const { record, scrape } = setUp();
+    record("crm", "delivered", 2);
+    expect(await scrape()).toEqual(["crm/delivered 2"]);
+    expect(await scrape()).toEqual(["crm/delivered 2"]);
+
+    record("crm", "delivered", 5);
+    record("crm", "retried");
+    record("billing", "delivered");
+    expect(await scrape()).toEqual(["billing/delivered 1", "crm/delivered 7", "crm/retried 1"]);
+  });
+
+  it("agrees with the status page's counts", async () => {
+    const { stats, record, scrape } = setUp();
+    record("crm", "delivered", 4);
+    record("crm", "dead-lettered");
+    await scrape();
+    record("crm", "delivered");
+
+    const page = stats.get("crm")?.counts;
+    expect(page).toEqual({ delivered: 5, retried: 0, "dead-lettered": 1, skipped: 0 });
+    expect(await scrape()).toEqual(["crm/dead-lettered 1", "crm/delivered 5"]);
+  });
+});
