@@ -104,7 +104,7 @@ export class Dispatcher {
     }
     if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
     this.#deps.limiter.observe(integration.name, outcome.durationMs, this.#now().getTime());
-    metrics.attemptDuration.observe({ integration: integration.name }, outcome.durationMs / 1000);
+    metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
     const attemptNumber = job.attempts.length + 1;
     this.#logAttempt(job, attemptNumber, outcome);
 

@@ -2,8 +2,9 @@
  * Prometheus metrics. One Registry per daemon (never the global one), `hookswitch_` prefix,
  * label values limited to integration names and fixed enums.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
+import { DurationHistogram } from "./duration-histogram.js";
 
 export type DeliveryOutcome = "delivered" | "retried" | "dead-lettered" | "skipped";
 const OUTCOMES: readonly DeliveryOutcome[] = ["delivered", "retried", "dead-lettered", "skipped"];
@@ -19,7 +20,8 @@ export interface Metrics {
   eventsReceived: Counter;
   eventsInvalid: Counter;
   deliveries: Counter<"integration" | "outcome">;
-  attemptDuration: Histogram<"integration">;
+  /** By integration: `observe(integration, seconds)`. */
+  attemptDuration: DurationHistogram;
   inFlight: Gauge;
   deadLetters: Gauge;
   configGeneration: Gauge;
@@ -79,10 +81,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
         }
       },
     }),
-    attemptDuration: new Histogram({
+    attemptDuration: new DurationHistogram({
       name: "hookswitch_attempt_duration_seconds",
       help: "Duration of each HTTP attempt, from request start to response headers and body start",
-      labelNames: ["integration"] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),

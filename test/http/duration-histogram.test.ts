@@ -1,0 +1,88 @@
+/**
+ * The attempt-duration histogram shows, through prom-client's registry, exactly what
+ * prom-client's own Histogram shows for the same observations.
+ */
+import fc from "fast-check";
+import { Histogram, Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { DurationHistogram } from "../../src/http/duration-histogram.js";
+
+const NAME = "hookswitch_attempt_duration_seconds";
+const HELP = "Duration of each HTTP attempt";
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+function both() {
+  const ours = new Registry();
+  const theirs = new Registry();
+  const histogram = new DurationHistogram({
+    name: NAME,
+    help: HELP,
+    buckets: BUCKETS,
+    registers: [ours],
+  });
+  const reference = new Histogram({
+    name: NAME,
+    help: HELP,
+    labelNames: ["integration"] as const,
+    buckets: BUCKETS,
+    registers: [theirs],
+  });
+  const observe = (integration: string, seconds: number) => {
+    histogram.observe(integration, seconds);
+    reference.observe({ integration }, seconds);
+  };
+  const texts = async () => [await ours.metrics(), await theirs.metrics()];
+  return { histogram, ours, observe, texts };
+}
+
+describe("DurationHistogram", () => {
+  it("shows what prom-client's Histogram shows, bucket by bucket", async () => {
+    const { observe, texts } = both();
+    // At each bound (which counts into its own bucket), between bounds, beyond the last.
+    for (const seconds of [0, 0.005, 0.0051, 0.01, 1, 2.4, 60, 61, 3600]) observe("crm", seconds);
+    observe("billing", 0.02);
+
+    const [ours, theirs] = await texts();
+    expect(ours).toBe(theirs);
+    expect(ours).toContain(`${NAME}_bucket{le="0.005",integration="crm"} 2\n`);
+    expect(ours).toContain(`${NAME}_bucket{le="60",integration="crm"} 7\n`);
+    expect(ours).toContain(`${NAME}_bucket{le="+Inf",integration="crm"} 9\n`);
+    expect(ours).toContain(`${NAME}_count{integration="billing"} 1\n`);
+  });
+
+  it("agrees with it on any observations", async () => {
+    const observation = fc.tuple(
+      fc.constantFrom("crm", "billing", "feed-1"),
+      fc.oneof(fc.constantFrom(...BUCKETS), fc.double({ min: 0, max: 120, noNaN: true })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(observation, { maxLength: 50 }), async (observations) => {
+        const { observe, texts } = both();
+        for (const [integration, seconds] of observations) observe(integration, seconds);
+        const [ours, theirs] = await texts();
+        expect(ours).toBe(theirs);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("has no series before an observation, and none after a reset", async () => {
+    const { histogram, ours, observe, texts } = both();
+    const [empty, reference] = await texts();
+    expect(empty).toBe(reference);
+    expect(empty).not.toContain("integration=");
+
+    observe("crm", 0.2);
+    ours.resetMetrics();
+    expect(await ours.metrics()).not.toContain("integration=");
+    histogram.observe("crm", 0.2);
+    expect(await ours.metrics()).toContain(`${NAME}_count{integration="crm"} 1\n`);
+  });
+
+  it("leaves out a duration that is not a number of seconds", async () => {
+    const { histogram, ours } = both();
+    histogram.observe("crm", Number.NaN);
+    histogram.observe("crm", Number.POSITIVE_INFINITY);
+    expect(await ours.metrics()).not.toContain("integration=");
+  });
+});
