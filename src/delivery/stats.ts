@@ -4,7 +4,20 @@
  * delivery is counted once, and the page and the metric cannot disagree.
  * In memory and per replica: Prometheus has the durable, fleet-wide view.
  */
-import type { DeliveryOutcome } from "../http/metrics.js";
+export type DeliveryOutcome = "delivered" | "retried" | "dead-lettered" | "skipped";
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = [
+  "delivered",
+  "retried",
+  "dead-lettered",
+  "skipped",
+];
+/** The counts of an integration without deliveries; copy it before counting. */
+export const NO_COUNTS: Readonly<Record<DeliveryOutcome, number>> = Object.freeze({
+  delivered: 0,
+  retried: 0,
+  "dead-lettered": 0,
+  skipped: 0,
+});
 
 export interface LastDelivery {
   at: string;
@@ -24,10 +37,7 @@ export class DeliveryStats {
   record(integration: string, last: LastDelivery): void {
     let stats = this.#byIntegration.get(integration);
     if (!stats) {
-      stats = {
-        counts: { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 },
-        last: undefined,
-      };
+      stats = { counts: { ...NO_COUNTS }, last: undefined };
       this.#byIntegration.set(integration, stats);
     }
     stats.counts[last.outcome] += 1;

@@ -4,16 +4,8 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
+import { DELIVERY_OUTCOMES, NO_COUNTS, type DeliveryOutcome } from "../delivery/stats.js";
 import { DurationHistogram } from "./duration-histogram.js";
-
-export type DeliveryOutcome = "delivered" | "retried" | "dead-lettered" | "skipped";
-const OUTCOMES: readonly DeliveryOutcome[] = ["delivered", "retried", "dead-lettered", "skipped"];
-const NONE: Record<DeliveryOutcome, number> = {
-  delivered: 0,
-  retried: 0,
-  "dead-lettered": 0,
-  skipped: 0,
-};
 
 export interface Metrics {
   registry: Registry;
@@ -70,9 +62,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
       // a hundredth of a drain's instructions.
       collect() {
         for (const [integration, counts] of sources.deliveryCounts()) {
-          const seen = reported.get(integration) ?? { ...NONE };
+          const seen = reported.get(integration) ?? { ...NO_COUNTS };
           reported.set(integration, seen);
-          for (const outcome of OUTCOMES) {
+          for (const outcome of DELIVERY_OUTCOMES) {
             const ahead = counts[outcome] - seen[outcome];
             if (ahead <= 0) continue;
             this.inc({ integration, outcome }, ahead);

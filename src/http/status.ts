@@ -4,7 +4,7 @@
  * dead-letter count. Pure: built from the config state and delivery figures.
  */
 import type { Integration, Problem } from "../config/types.js";
-import type { DeliveryStats, IntegrationStats } from "../delivery/stats.js";
+import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
 
 export interface IntegrationView {
   name: string;
@@ -36,8 +36,6 @@ export interface StatusInput {
   deadLetters: number | null;
   ready: boolean;
 }
-
-const NO_COUNTS = { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 };
 
 export function buildStatusView(input: StatusInput): StatusView {
   const integrations = [...input.integrations]

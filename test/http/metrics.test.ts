@@ -3,8 +3,12 @@
  * Prometheus scrapes: one count per delivery, and the page and the metric agree.
  */
 import { describe, expect, it } from "vitest";
-import { DeliveryStats, type LastDelivery } from "../../src/delivery/stats.js";
-import { createMetrics, type DeliveryOutcome } from "../../src/http/metrics.js";
+import {
+  DeliveryStats,
+  type DeliveryOutcome,
+  type LastDelivery,
+} from "../../src/delivery/stats.js";
+import { createMetrics } from "../../src/http/metrics.js";
 
 function setUp() {
   const stats = new DeliveryStats();
