@@ -11,6 +11,7 @@ export interface Metrics {
   registry: Registry;
   eventsReceived: Counter;
   eventsInvalid: Counter;
+  /** Brought up to date from `deliveryCounts` when scraped: count outcomes there, not here. */
   deliveries: Counter<"integration" | "outcome">;
   /** By integration: `observe(integration, seconds)`. */
   attemptDuration: DurationHistogram;
