@@ -7,8 +7,8 @@
  * while the integration keeps pace; otherwise it answers `false` at once and the caller
  * parks that delivery elsewhere (the delivery stream).
  *
- * Hot path: counters in a Map and no allocation; only a caller that waits in a line gets a
- * Promise.
+ * Hot path: one record per integration, found with one Map lookup, and no allocation; only
+ * a caller that waits in a line gets a Promise.
  */
 
 /** A release without a matching acquire: a bug in the caller that would break the caps. */
@@ -85,15 +85,43 @@ const WARM_UP_ATTEMPTS = 8;
  */
 const STALL_MS = 1_000;
 
+/** What the limiter knows of one integration. */
+interface KeyState {
+  inFlight: number;
+  /** Work waiting for a slot, first come, first served. */
+  readonly line: (() => void)[];
+  /** Callers of `whenRoom` waiting for a free slot. */
+  roomWaiters: (() => void)[];
+  /** Moving average of recent attempt durations; undefined before the first. */
+  averageMs: number | undefined;
+  observed: number;
+  /** When an attempt last ended (0: never). */
+  lastEndedMs: number;
+  /** When the integration last became full; undefined until it first did. */
+  saturatedAtMs: number | undefined;
+  /** The last turn handed out by `nextTurnMs`. */
+  turnMs: number | undefined;
+}
+
 export function createLimiter(options: LimiterOptions = {}): Limiter {
-  const perKey = new Map<string, number>();
-  const lines = new Map<string, (() => void)[]>();
-  const roomWaiters = new Map<string, (() => void)[]>();
-  const durations = new Map<string, number>();
-  const turns = new Map<string, number>();
-  const lastEnded = new Map<string, number>();
-  const observed = new Map<string, number>();
-  const saturatedAt = new Map<string, number>();
+  const states = new Map<string, KeyState>();
+  const stateOf = (key: string): KeyState => {
+    let state = states.get(key);
+    if (!state) {
+      state = {
+        inFlight: 0,
+        line: [],
+        roomWaiters: [],
+        averageMs: undefined,
+        observed: 0,
+        lastEndedMs: 0,
+        saturatedAtMs: undefined,
+        turnMs: undefined,
+      };
+      states.set(key, state);
+    }
+    return state;
+  };
   let fastest: { value: number; key: string | undefined; at: number } = {
     value: Infinity,
     key: undefined,
@@ -108,9 +136,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   const fastestActive = (nowMs: number) => {
     if (nowMs - fastest.at < FASTEST_REFRESH_MS) return fastest;
     fastest = { value: Infinity, key: undefined, at: nowMs };
-    for (const [key, average] of durations) {
-      const warm = (observed.get(key) ?? 0) >= WARM_UP_ATTEMPTS;
-      const active = nowMs - (lastEnded.get(key) ?? 0) < ACTIVE_MS;
+    for (const [key, state] of states) {
+      const average = state.averageMs;
+      if (average === undefined) continue;
+      const warm = state.observed >= WARM_UP_ATTEMPTS;
+      const active = nowMs - state.lastEndedMs < ACTIVE_MS;
       if (warm && active && average < fastest.value) fastest = { value: average, key, at: nowMs };
     }
     return fastest;
@@ -125,77 +155,72 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
 
   /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
-  const roomFor = (key: string, keyMax: number, nowMs: number) => {
-    const perAttempt =
-      (observed.get(key) ?? 0) >= WARM_UP_ATTEMPTS ? durations.get(key) : undefined;
-    const progress = Math.max(lastEnded.get(key) ?? 0, saturatedAt.get(key) ?? nowMs);
+  const roomFor = (key: string, state: KeyState, keyMax: number, nowMs: number) => {
+    const perAttempt = state.observed >= WARM_UP_ATTEMPTS ? state.averageMs : undefined;
+    const progress = Math.max(state.lastEndedMs, state.saturatedAtMs ?? nowMs);
     const stalled = nowMs - progress > STALL_MS;
     const slow = perAttempt !== undefined && isSlow(key, perAttempt, nowMs);
     if (!stalled && !slow) return MAX_LINE;
-    const expected = durations.get(key) ?? ASSUMED_DURATION_MS;
+    const expected = state.averageMs ?? ASSUMED_DURATION_MS;
     return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));
-  };
-
-  const wakeRoomWaiters = (key: string) => {
-    const waiting = roomWaiters.get(key);
-    if (!waiting) return;
-    roomWaiters.delete(key);
-    for (const resolve of waiting) resolve();
   };
 
   return {
     acquire(key, keyMax, nowMs) {
-      const current = perKey.get(key) ?? 0;
-      if (current < keyMax) {
-        perKey.set(key, current + 1);
-        if (current + 1 === keyMax) saturatedAt.set(key, nowMs);
+      const state = stateOf(key);
+      if (state.inFlight < keyMax) {
+        state.inFlight += 1;
+        if (state.inFlight === keyMax) state.saturatedAtMs = nowMs;
         return true;
       }
-      const line = lines.get(key) ?? [];
-      if (line.length >= roomFor(key, keyMax, nowMs)) return false;
-      lines.set(key, line);
-      return new Promise<void>((resolve) => line.push(resolve));
+      if (state.line.length >= roomFor(key, state, keyMax, nowMs)) return false;
+      return new Promise<void>((resolve) => state.line.push(resolve));
     },
     nextTurnMs(key, keyMax, nowMs) {
-      const pace = (durations.get(key) ?? ASSUMED_DURATION_MS) / keyMax;
-      const turn = Math.max(nowMs, turns.get(key) ?? nowMs) + pace;
-      turns.set(key, turn);
+      const state = stateOf(key);
+      const pace = (state.averageMs ?? ASSUMED_DURATION_MS) / keyMax;
+      const turn = Math.max(nowMs, state.turnMs ?? nowMs) + pace;
+      state.turnMs = turn;
       return Math.ceil(turn - nowMs);
     },
     observe(key, durationMs, nowMs) {
-      lastEnded.set(key, nowMs);
-      const count = (observed.get(key) ?? 0) + 1;
-      observed.set(key, count);
+      const state = stateOf(key);
+      state.lastEndedMs = nowMs;
+      state.observed += 1;
       // Moving averages that follow a receiver slowing down within a few attempts.
-      const previous = durations.get(key);
+      const previous = state.averageMs;
       const average = previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2;
-      durations.set(key, average);
-      if (count >= WARM_UP_ATTEMPTS && (average < fastest.value || key === fastest.key)) {
+      state.averageMs = average;
+      if (state.observed >= WARM_UP_ATTEMPTS && (average < fastest.value || key === fastest.key)) {
         fastest.value = average;
         fastest.key = key;
       }
     },
     release(key) {
-      const current = perKey.get(key) ?? 0;
-      if (current <= 0) throw new LimiterError(`release("${key}") without a matching acquire`);
-      const next = lines.get(key)?.shift();
+      const state = states.get(key);
+      if (!state || state.inFlight <= 0) {
+        throw new LimiterError(`release("${key}") without a matching acquire`);
+      }
+      const next = state.line.shift();
       if (next) {
         next(); // the slot passes to the next in line: the count stays the same
         return;
       }
-      if (current === 1) perKey.delete(key);
-      else perKey.set(key, current - 1);
-      if (roomWaiters.size > 0) wakeRoomWaiters(key);
+      state.inFlight -= 1;
+      if (state.roomWaiters.length > 0) {
+        const waiting = state.roomWaiters;
+        state.roomWaiters = [];
+        for (const resolve of waiting) resolve();
+      }
     },
     whenRoom(key, keyMax) {
-      const free = keyMax - (perKey.get(key) ?? 0);
-      if (free > 0 && !lines.get(key)?.length) return free;
-      const waiting = roomWaiters.get(key) ?? [];
-      roomWaiters.set(key, waiting);
-      return new Promise<void>((resolve) => waiting.push(resolve));
+      const state = stateOf(key);
+      const free = keyMax - state.inFlight;
+      if (free > 0 && state.line.length === 0) return free;
+      return new Promise<void>((resolve) => state.roomWaiters.push(resolve));
     },
     inFlight(key) {
-      return perKey.get(key) ?? 0;
+      return states.get(key)?.inFlight ?? 0;
     },
   };
 }
