@@ -1,6 +1,6 @@
 /**
  * Per-integration delivery figures for the status page, /api/integrations and the
- * `hookswitch_deliveries_total` counter, which catches up with them when scraped: a
+ * `hookswitch_deliveries_total` counter, which is set from them when scraped: a
  * delivery is counted once, and the page and the metric cannot disagree.
  * In memory and per replica: Prometheus has the durable, fleet-wide view.
  */

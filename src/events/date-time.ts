@@ -3,7 +3,7 @@
  * (RFC 3339 with a time zone, `T`, `t` or a white-space character between date and time,
  * calendar days, leap seconds at 23:59:60 UTC), read character by character. Every event
  * is checked, and ajv-formats' `split` and two `exec` calls made a dozen objects per event:
- * 2% of a drain's instructions (`npm run bench:instructions`). Held to ajv-formats by
+ * about 2% of a drain's instructions (`npm run bench:instructions`). Held to ajv-formats by
  * `test/events/date-time.test.ts`.
  */
 

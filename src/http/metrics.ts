@@ -4,14 +4,14 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
-import { DELIVERY_OUTCOMES, NO_COUNTS, type DeliveryOutcome } from "../delivery/stats.js";
+import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
 import { DurationHistogram } from "./duration-histogram.js";
 
 export interface Metrics {
   registry: Registry;
   eventsReceived: Counter;
   eventsInvalid: Counter;
-  /** Brought up to date from `deliveryCounts` when scraped: count outcomes there, not here. */
+  /** Set from `deliveryCounts` when scraped: count outcomes there, not here. */
   deliveries: Counter<"integration" | "outcome">;
   /** By integration: `observe(integration, seconds)`. */
   attemptDuration: DurationHistogram;
@@ -39,8 +39,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hookswitch_" });
   const registers = [registry];
-  /** What the deliveries counter has shown so far, by integration. */
-  const reported = new Map<string, Record<DeliveryOutcome, number>>();
   return {
     registry,
     eventsReceived: new Counter({
@@ -58,18 +56,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Delivery outcomes by integration: delivered, retried, dead-lettered, skipped",
       labelNames: ["integration", "outcome"] as const,
       registers,
-      // Counted once per delivery, where the status page reads them, and brought up to
-      // date here: prom-client's labelled `inc` hashes its labels on every call, which was
+      // Counted once per delivery, where the status page reads them, and set to their
+      // totals here: prom-client's labelled `inc` hashes its labels on every call, which was
       // a hundredth of a drain's instructions.
       collect() {
+        this.reset();
         for (const [integration, counts] of sources.deliveryCounts()) {
-          const seen = reported.get(integration) ?? { ...NO_COUNTS };
-          reported.set(integration, seen);
           for (const outcome of DELIVERY_OUTCOMES) {
-            const ahead = counts[outcome] - seen[outcome];
-            if (ahead <= 0) continue;
-            this.inc({ integration, outcome }, ahead);
-            seen[outcome] = counts[outcome];
+            if (counts[outcome] > 0) this.inc({ integration, outcome }, counts[outcome]);
           }
         }
       },
