@@ -77,6 +77,28 @@ export function table(entries) {
   return [...head, ...lines].join("\n");
 }
 
+/**
+ * (a) in CPU: a drain bound by one event loop reaches 0.6× the ceiling when it spends at
+ * most the load generator's CPU per request ÷ 0.6 per event, and a request and a consumed,
+ * acknowledged message (each at its ceiling's cost) are part of every event's spend.
+ * Medians of the repetitions' CPU per event (ms per 1,000 is µs per event); undefined
+ * unless all four were measured.
+ */
+function cpuBudget(rows, reps) {
+  const usOf = (ref) => median(reps.map((rep) => find(rows, rep, ref)?.result.cpuPer1k));
+  const [request, ack] = [usOf(CEILING), usOf(ACK_CEILING)];
+  const [hookswitch, relay] = [
+    usOf({ scenario: "a", system: "hookswitch" }),
+    usOf({ scenario: "a", system: LEAN_RELAY }),
+  ];
+  if (![request, ack, hookswitch, relay].every(Number.isFinite)) return undefined;
+  return (
+    `CPU µs per event: hookswitch ${fmt(hookswitch)}, the lean relay ${fmt(relay)}; ` +
+    `0.6× allows ${fmt(request / 0.6)} (the load generator's ${fmt(request)} per request ÷ 0.6), ` +
+    `of which a request and an ack-only message take ${fmt(request + ack)}`
+  );
+}
+
 /** Per-repetition ratios for the targets, then their medians. */
 export function targets(rows) {
   const reps = [...new Set(rows.map((r) => r.rep))];
@@ -107,6 +129,7 @@ export function targets(rows) {
     }),
   );
   const relay = per("a", LEAN_RELAY, CEILING);
+  const budget = cpuBudget(rows, reps);
   return [
     {
       id: "a",
@@ -116,6 +139,7 @@ export function targets(rows) {
       context: [
         Number.isFinite(ideal) && `one loop's ideal, 1 / (1/HTTP + 1/ack-only): ${fmt(ideal, 2)}×`,
         Number.isFinite(relay) && `the lean relay: ${fmt(relay, 2)}×`,
+        budget,
       ]
         .filter(Boolean)
         .join("; "),

@@ -13,6 +13,7 @@ interface Row {
     complete?: boolean;
     duplicates?: number;
     latency?: { p99: number };
+    cpuPer1k?: number;
   };
 }
 interface Target {
@@ -37,7 +38,11 @@ const { runOrder } = (await import(SCENARIOS)) as Scenarios;
 const RELAY = "lean relay (consume, POST, ack; hookswitch's transport)";
 
 /** One repetition's drains: the figures are events (or deliveries) per second. */
-function repetition(rep: number, rates: Record<string, number>): Row[] {
+function repetition(
+  rep: number,
+  rates: Record<string, number>,
+  cpuPer1k: Record<string, number> = {},
+): Row[] {
   const systems: Record<string, [string, string]> = {
     ceiling: ["a", "HTTP ceiling"],
     ack: ["a", "JetStream ack-only ceiling"],
@@ -48,7 +53,13 @@ function repetition(rep: number, rates: Record<string, number>): Row[] {
   };
   return Object.entries(rates).map(([key, rate]) => {
     const [scenario, system] = systems[key] ?? ["?", key];
-    return { rep, scenario, system, result: { rate, complete: true, duplicates: 0 } };
+    const cpu = cpuPer1k[key];
+    return {
+      rep,
+      scenario,
+      system,
+      result: { rate, complete: true, duplicates: 0, cpuPer1k: cpu },
+    };
   });
 }
 
@@ -83,6 +94,20 @@ describe("bench report: targets", () => {
     const rows = repetition(0, { ceiling: 10_000, ack: 40_000, relay: 7_000, a: 5_000 });
     expect(byId(report.targets(rows), "a")?.context).toBe(
       "one loop's ideal, 1 / (1/HTTP + 1/ack-only): 0.80×; the lean relay: 0.70×",
+    );
+  });
+
+  it("prints (a)'s CPU budget per event beside hookswitch's and the relay's", () => {
+    // CPU ms per 1,000: 30 per request allows 50 per event at 0.6×; 30 + 15 is unavoidable.
+    const rows = repetition(
+      0,
+      { ceiling: 10_000, ack: 40_000, relay: 7_000, a: 5_000 },
+      { ceiling: 30, ack: 15, relay: 60, a: 75 },
+    );
+    expect(byId(report.targets(rows), "a")?.context).toBe(
+      "one loop's ideal, 1 / (1/HTTP + 1/ack-only): 0.80×; the lean relay: 0.70×; " +
+        "CPU µs per event: hookswitch 75, the lean relay 60; 0.6× allows 50 " +
+        "(the load generator's 30 per request ÷ 0.6), of which a request and an ack-only message take 45",
     );
   });
 
