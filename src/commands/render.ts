@@ -10,7 +10,7 @@ import { readFile, stat } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { isFileValid, loadFile, loadIntegrations } from "../config/load.js";
 import type { Integration, Problem } from "../config/types.js";
-import { maskRequest } from "../delivery/mask.js";
+import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
 import type { WebhookRequest } from "../delivery/types.js";
 import { ExitError } from "../errors.js";
@@ -59,10 +59,11 @@ export function renderCommand(): Command {
         const integration = await findIntegration(target, options.dir);
         const mismatch = explainMismatch(integration, event);
         if (mismatch) fail(`the event does not match: ${mismatch}`);
-        const request = renderRequest(integration, event, new Date());
+        const now = new Date();
+        const request = renderRequest(integration, event, now);
         const shown = options.showSecrets
           ? request
-          : maskRequest(request, integration.secretValues);
+          : maskedRequest(integration, request, event, now);
         process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
       })
   );

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { loadIntegrations, type LoadResult } from "../config/load.js";
+import { shownScope } from "../config/shown.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";
@@ -92,7 +93,7 @@ function toJson(result: LoadResult) {
       line: i.source.line,
       column: i.source.column,
       enabled: i.enabled,
-      scope: i.scope,
+      scope: shownScope(i),
       trigger: i.trigger,
     })),
     problems: result.problems,

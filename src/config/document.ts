@@ -63,10 +63,14 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };
 
   const source = { file: context.file, line: doc.start.line, column: doc.start.column };
+  const marked =
+    references.secrets.length > 0
+      ? (applyReferences(raw, "mark", context.sources).value as RawIntegration)
+      : undefined;
   const integration = toIntegration({
     value,
     source,
-    referencedSecrets: references.secrets,
+    ...(marked ? { references: { written: raw, marked } } : {}),
     tlsCa: tls.ca,
   });
   return { integration, name, problems: [] };

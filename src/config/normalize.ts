@@ -1,6 +1,7 @@
 /** Builds the in-memory `Integration` from a checked document, filling in defaults. */
 import { parseDuration } from "./durations.js";
 import type { RawFieldSpec, RawIntegration, RawWebhook } from "./raw.js";
+import { OPAQUE_URL, SECRET_MARK } from "./references.js";
 import {
   DEFAULTS,
   type Auth,
@@ -9,6 +10,7 @@ import {
   type FieldSpec,
   type Integration,
   type Scope,
+  type ShownIntegration,
   type SourceLocation,
   type Webhook,
 } from "./types.js";
@@ -16,39 +18,68 @@ import {
 export interface NormalizeInput {
   value: RawIntegration;
   source: SourceLocation;
-  /** Values that resolved references produced. */
-  referencedSecrets: string[];
+  /** The document as written and with `SECRET_MARK` for each reference (resolved ones only). */
+  references?: { written: RawIntegration; marked: RawIntegration };
   tlsCa: string | undefined;
 }
 
-export function toIntegration({
-  value,
-  source,
-  referencedSecrets,
-  tlsCa,
-}: NormalizeInput): Integration {
+export function toIntegration({ value, source, references, tlsCa }: NormalizeInput): Integration {
   const webhook = toWebhook(value.webhook, tlsCa);
-  const scope: Scope =
-    value.scope.service !== undefined
-      ? { service: value.scope.service }
-      : { account: value.scope.account ?? "" };
-  return {
+  const integration: Integration = {
     name: value.name,
     description: value.description,
     enabled: value.enabled ?? true,
     type: "webhook",
-    scope,
+    scope: toScope(value.scope),
     trigger: {
       serviceType: value.trigger.serviceType,
       events: value.trigger.events as EventType[],
     },
     webhook,
     source,
-    secretValues: uniqueSecrets([
-      ...referencedSecrets,
-      ...authSecrets(webhook.auth),
-      ...webhook.signingSecrets,
-    ]),
+  };
+  const shown = references && toShown(references.written, references.marked, webhook);
+  if (shown) integration.shown = shown;
+  return integration;
+}
+
+function toScope(raw: RawIntegration["scope"]): Scope {
+  return raw.service !== undefined ? { service: raw.service } : { account: raw.account ?? "" };
+}
+
+/**
+ * What output shows where a reference fed a shown value; undefined when none did. A
+ * marked container is a new object only where a reference was inside it.
+ */
+function toShown(
+  written: RawIntegration,
+  marked: RawIntegration,
+  webhook: Webhook,
+): ShownIntegration | undefined {
+  const [was, is] = [written.webhook, marked.webhook];
+  const inRequest =
+    is.url !== was.url ||
+    is.pathArguments !== was.pathArguments ||
+    is.headers !== was.headers ||
+    is.fields !== was.fields;
+  const inView = marked.description !== written.description || marked.scope !== written.scope;
+  if (!inRequest && !inView) return undefined;
+  // A mark in the port, or a whole URL from one reference, leaves no URL to parse.
+  const url = URL.canParse(is.url) ? is.url : OPAQUE_URL;
+  const twin = toWebhook(is, webhook.tlsCa);
+  return {
+    description: written.description,
+    scope: toScope(written.scope),
+    webhook: inRequest
+      ? {
+          ...webhook,
+          url,
+          pathArguments: twin.pathArguments,
+          headers: twin.headers,
+          fields: twin.fields,
+        }
+      : webhook,
+    secretHost: url === OPAQUE_URL || new URL(url).host.includes(SECRET_MARK),
   };
 }
 
@@ -98,14 +129,4 @@ function toFields(raw: Record<string, RawFieldSpec>): Record<string, FieldSpec> 
     else fields[key] = { kind: "value", value: spec.value };
   }
   return fields;
-}
-
-function authSecrets(auth: Auth): string[] {
-  if (auth.type === "basic") return [auth.password];
-  if (auth.type === "token") return [auth.token];
-  return [];
-}
-
-function uniqueSecrets(values: string[]): string[] {
-  return [...new Set(values.filter((v) => v.length > 0))];
 }

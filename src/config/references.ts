@@ -4,10 +4,24 @@
  * Keys are never references. Messages name the variable or file, never a value.
  */
 import type { RuleProblem } from "./rules.js";
-import { parseReferences, resolveSegments, type SecretSources } from "./secrets.js";
+import { parseReferences, resolveSegments, type Segment, type SecretSources } from "./secrets.js";
 import { displayPath, type PathSegment } from "./text.js";
 
-export type SecretMode = "resolve" | "keep";
+/**
+ * "resolve" puts in the secrets; "keep" leaves the references as written; "mark" puts
+ * `SECRET_MARK` where each reference is, so that output can show where secrets went
+ * without them (a masked `render`, a dead letter's request).
+ */
+export type SecretMode = "resolve" | "keep" | "mark";
+
+/**
+ * Stands in for a secret in a marked document. Lower-case letters and digits only: URL,
+ * form and JSON encoding, header cleaning and a host name's lower-casing leave it as it is.
+ */
+export const SECRET_MARK = "hookswitchsecret7f3q9x";
+
+/** A marked URL that no longer parses (a whole URL from one reference, a marked port). */
+export const OPAQUE_URL = `http://${SECRET_MARK}/`;
 
 export interface ReferenceResult {
   value: unknown;
@@ -53,6 +67,7 @@ export function applyReferences(
       return text;
     }
     if (mode === "keep") return text;
+    if (mode === "mark") return markSegments(parsed.segments);
     const resolved = resolveSegments(parsed.segments, sources);
     if (!resolved.ok) {
       problems.push({ path, message: `${displayPath(path)}: ${resolved.message}` });
@@ -62,4 +77,8 @@ export function applyReferences(
     return resolved.value;
   };
   return { value: visit(data), problems, secrets };
+}
+
+function markSegments(segments: Segment[]): string {
+  return segments.map((s) => (s.kind === "text" ? s.text : SECRET_MARK)).join("");
 }

@@ -81,10 +81,22 @@ export interface Integration {
   webhook: Webhook;
   source: SourceLocation;
   /**
-   * Every secret value this integration holds (resolved `${env:}`/`${file:}` references,
-   * auth token/password, signing secrets). Output paths mask these as `****`.
+   * Set when a secret reference fed a value that output shows: output (the status page,
+   * `validate`, messages, a masked `render`, dead letters, logs) reads these instead, so
+   * no resolved secret is shown. The Authorization header and the signature are always
+   * masked whole, so references in `auth` and `signing` alone need none.
    */
-  secretValues: string[];
+  shown?: ShownIntegration;
+}
+
+export interface ShownIntegration {
+  /** As written in the file: a reference shows as `${env:NAME}`. */
+  description: string | undefined;
+  scope: Scope;
+  /** The webhook with `SECRET_MARK` where each reference was, for masked renders. */
+  webhook: Webhook;
+  /** The URL's host came from a reference: failure messages name no host. */
+  secretHost: boolean;
 }
 
 /** One problem found while loading, printed as `file:line:col: message`. */

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
-import { maskRequest } from "./mask.js";
+import { maskedRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { decideNext } from "./retry-policy.js";
@@ -97,6 +97,7 @@ export class Dispatcher {
       outcome = await sender.send(request, {
         timeoutMs: integration.webhook.timeoutMs,
         tlsCa: integration.webhook.tlsCa,
+        secretHost: integration.shown?.secretHost,
         signal,
       });
     } finally {
@@ -124,7 +125,7 @@ export class Dispatcher {
       this.#count(job, "retried", outcome, startedAt);
       return "retrying";
     }
-    const masked = maskRequest(request, integration.secretValues);
+    const masked = maskedRequest(integration, request, job.event, startedAt);
     await this.#deps.queue.deadLetter(
       deadLetterOf(job, attempts, outcome, decision.reason, masked),
     );

@@ -1,36 +1,59 @@
 /**
- * Masks secrets in a request before it is shown or stored (render output, dead letters).
- * Secrets never leave hookswitch except on the wire to the receiver.
+ * The request as output shows it (render output, dead letters): secrets never leave
+ * hookswitch except on the wire to the receiver.
+ *
+ * Secrets are masked where they were put, not found by their text afterwards: where a
+ * reference fed the URL, a header or the body, the integration keeps a twin of its webhook
+ * with `SECRET_MARK` in the reference's place (`Integration.shown`), and the twin is
+ * rendered for the same event, time and webhook-id. Searching the request for each secret's
+ * text missed the forms that URL parsing gives it (a lower-cased host, a dropped default
+ * port, percent-encoding of its own) and masked every other occurrence of a short one.
  */
+import type { Integration } from "../config/types.js";
+import { OPAQUE_URL, SECRET_MARK } from "../config/references.js";
+import type { PbxEvent } from "../events/types.js";
+import { compileRenderer } from "./render.js";
 import type { WebhookRequest } from "./types.js";
 
 export const MASK = "****";
 
+/** `sent` as output may show it; `sent` was rendered for `event` at `now`. */
+export function maskedRequest(
+  integration: Integration,
+  sent: WebhookRequest,
+  event: PbxEvent,
+  now: Date,
+): WebhookRequest {
+  const twin = integration.shown?.webhook;
+  const request =
+    twin && twin !== integration.webhook
+      ? compileRenderer({ ...integration, webhook: twin })(event, now, sent.headers["webhook-id"])
+      : sent;
+  return maskMarks(request);
+}
+
 /**
- * Replaces every secret value — as is, URL-encoded, form-encoded and JSON-escaped — with
- * `****` in the URL, header values and body. The Authorization value is masked whole
- * (its scheme kept): base64 of `user:password` does not contain either secret verbatim.
- * `webhook-signature` is derived from the signing secret, so it is masked too.
+ * Puts `****` for every mark. The Authorization value is masked whole (its scheme kept):
+ * base64 of `user:password` holds neither secret as text. `webhook-signature` is derived
+ * from the signing secret, so its signatures are masked too.
  */
-export function maskRequest(req: WebhookRequest, secretValues: readonly string[]): WebhookRequest {
-  const forms = secretForms(secretValues);
-  const mask = (text: string) => forms.reduce((out, form) => out.split(form).join(MASK), text);
+export function maskMarks(request: WebhookRequest): WebhookRequest {
   // Entries, not assignments: a header named "__proto__" stays a header.
   const headers = Object.fromEntries(
-    Object.entries(req.headers).map(([name, value]) => [
+    Object.entries(request.headers).map(([name, value]) => [
       name,
-      maskHeader(name.toLowerCase(), value, mask),
+      maskHeader(name.toLowerCase(), value),
     ]),
   );
   return {
-    method: req.method,
-    url: mask(req.url),
+    method: request.method,
+    url: unmarked(opaqueBaseMasked(request.url)),
     headers,
-    body: req.body === null ? null : mask(req.body),
+    body: request.body === null ? null : unmarked(request.body),
   };
 }
 
-function maskHeader(lowerName: string, value: string, mask: (text: string) => string): string {
+function maskHeader(lowerName: string, value: string): string {
   if (lowerName === "authorization") {
     const scheme = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* /.exec(value)?.[0] ?? "";
     return `${scheme}${MASK}`;
@@ -41,19 +64,17 @@ function maskHeader(lowerName: string, value: string, mask: (text: string) => st
       .map((sig) => `${sig.slice(0, sig.indexOf(",") + 1)}${MASK}`)
       .join(" ");
   }
-  return mask(value);
+  return unmarked(value);
 }
 
-/** Every way a secret can appear in a request, longest first so a longer secret wins. */
-function secretForms(secretValues: readonly string[]): string[] {
-  const forms = new Set<string>();
-  for (const secret of secretValues) {
-    if (!secret) continue;
-    forms.add(secret);
-    forms.add(encodeURIComponent(secret));
-    forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
-    forms.add(JSON.stringify(secret).slice(1, -1));
-    forms.add(Buffer.from(secret, "utf8").toString("latin1"));
-  }
-  return [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
+function unmarked(text: string): string {
+  return text.includes(SECRET_MARK) ? text.split(SECRET_MARK).join(MASK) : text;
+}
+
+/** A URL that was a secret as a whole shows as `****`, then its path arguments and query. */
+function opaqueBaseMasked(url: string): string {
+  const base = OPAQUE_URL.slice(0, -1); // path arguments follow the base without its "/"
+  if (!url.startsWith(base)) return url;
+  const rest = url.slice(base.length);
+  return MASK + (rest === "/" ? "" : rest.startsWith("/?") ? rest.slice(1) : rest);
 }

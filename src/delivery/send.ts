@@ -21,6 +21,7 @@ import type { LookupFunction } from "node:net";
 import { Agent, buildConnector } from "undici";
 import { coerceError, EgressDeniedError } from "../errors.js";
 import { exchange, ExchangeTimeoutError, type Exchange } from "./exchange.js";
+import { MASK } from "./mask.js";
 import { SlotSet } from "./slot-set.js";
 import type { EgressPolicy } from "./egress.js";
 import { normalizeIp } from "./egress.js";
@@ -42,6 +43,8 @@ export interface SendOptions {
   tlsCa?: string;
   /** Aborts the attempt (shutdown); the outcome is then an `ABORTED` error. */
   signal?: AbortSignal;
+  /** The URL's host came from a secret reference: a failure's message names no host. */
+  secretHost?: boolean;
 }
 
 export interface Sender {
@@ -130,6 +133,7 @@ interface FailureContext {
   url: string;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  secretHost?: boolean | undefined;
 }
 
 function codeOf(error: unknown): string {
@@ -160,27 +164,35 @@ function safeOrigin(url: string): string {
   }
 }
 
-/** Replaces anything of the URL beyond its origin that an underlying message might quote. */
-function scrub(message: string, url: string): string {
+/**
+ * Replaces anything of the URL beyond its origin that an underlying message might quote,
+ * and the host too when it is a secret (DNS and TLS errors name it).
+ */
+function scrubUrl(message: string, url: string, secretHost: boolean): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return message.split(url).join("(invalid URL)");
   }
-  const whole = [url, parsed.href].filter((text) => text !== parsed.origin);
-  const parts = [parsed.search, parsed.username, parsed.password].filter((text) => text.length > 1);
-  const withOrigin = whole.reduce((text, full) => text.split(full).join(parsed.origin), message);
-  return parts.reduce((text, part) => text.split(part).join("****"), withOrigin);
+  const origin = secretHost ? MASK : parsed.origin;
+  const whole = [url, parsed.href, parsed.origin].filter((text) => text !== origin);
+  const parts = [parsed.search, parsed.username, parsed.password];
+  if (secretHost) parts.push(parsed.host, parsed.hostname);
+  const withOrigin = whole.reduce((text, full) => text.split(full).join(origin), message);
+  return parts
+    .filter((text) => text.length > 1)
+    .reduce((text, part) => text.split(part).join(MASK), withOrigin);
 }
 
 function failureMessage(error: unknown, code: string, context: FailureContext): string {
-  const origin = safeOrigin(context.url);
+  const origin = context.secretHost ? MASK : safeOrigin(context.url);
+  const scrub = (text: string) => scrubUrl(text, context.url, context.secretHost === true);
   if (code === "TIMEOUT") return `no complete answer from ${origin} within ${context.timeoutMs} ms`;
   if (code === "ABORTED") return `attempt to ${origin} aborted (shutting down)`;
   const detail = error instanceof Error ? error.message : String(error);
-  if (code === "EGRESS_DENIED") return scrub(detail, context.url);
-  return scrub(`${origin}: ${detail || codeOf(error) || "request failed"}`, context.url);
+  if (code === "EGRESS_DENIED") return scrub(detail);
+  return scrub(`${origin}: ${detail || codeOf(error) || "request failed"}`);
 }
 
 function errorOutcome(

@@ -2,7 +2,8 @@
  * Which integrations an event goes to (SPEC section 2). The index is built once per
  * configuration generation; a lookup reads a few maps, whatever the number of integrations.
  */
-import type { Integration } from "../config/types.js";
+import { shownScope } from "../config/shown.js";
+import type { Integration, Scope } from "../config/types.js";
 import type { PbxEvent } from "./types.js";
 
 interface ScopeMaps {
@@ -53,13 +54,19 @@ export function explainMismatch(integration: Integration, event: PbxEvent): stri
   if (!trigger.events.includes(event.type)) {
     return `integration ${name} is triggered by ${trigger.events.join(", ")}, the event is ${event.type}`;
   }
+  // The scope as written: one that came from a secret reference is named, never shown.
+  const shown = shownScope(integration);
   if ("account" in scope && scope.account !== event.data.account) {
-    return `integration ${name} is scoped to account ${scope.account}, the event is for account ${event.data.account}`;
+    return `integration ${name} is scoped to ${scopeText(shown)}, the event is for account ${event.data.account}`;
   }
   if ("service" in scope && scope.service.toLowerCase() !== event.data.service.uuid.toLowerCase()) {
-    return `integration ${name} is scoped to service ${scope.service}, the event is for service ${event.data.service.uuid}`;
+    return `integration ${name} is scoped to ${scopeText(shown)}, the event is for service ${event.data.service.uuid}`;
   }
   return undefined;
+}
+
+function scopeText(scope: Scope): string {
+  return "account" in scope ? `account ${scope.account}` : `service ${scope.service}`;
 }
 
 function scopeMapsFor(

@@ -3,6 +3,7 @@
  * portal's "Integrations" screen shows it, invalid files with their problems, and the
  * dead-letter count. Pure: built from the config state and delivery figures.
  */
+import { shownDescription, shownScope } from "../config/shown.js";
 import type { Integration, Problem } from "../config/types.js";
 import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
 
@@ -44,11 +45,11 @@ export function buildStatusView(input: StatusInput): StatusView {
       const stats = input.stats.get(integration.name);
       return {
         name: integration.name,
-        description: integration.description ?? null,
+        description: shownDescription(integration) ?? null,
         type: integration.type,
         serviceType: integration.trigger.serviceType,
         events: integration.trigger.events,
-        scope: integration.scope,
+        scope: shownScope(integration),
         enabled: integration.enabled,
         file: integration.source.file,
         lastDelivery: stats?.last ?? null,

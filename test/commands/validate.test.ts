@@ -97,6 +97,22 @@ describe("hookswitch validate output formats", () => {
     expect(report.problems.length).toBe(INVALID_CASES.length + 2);
   });
 
+  it("shows a scope fed by a secret reference as written in its JSON report", async () => {
+    const secretDir = join(dir, "secret-scope");
+    await mkdirp(secretDir);
+    await writeFile(
+      join(secretDir, "s.yaml"),
+      integrationYaml("s", { 4: '  account: "${env:ACCOUNT}"' }),
+    );
+    const result = await runCli(["validate", "--resolve-secrets", "--format", "json", secretDir], {
+      env: { ACCOUNT: "topsecretacct" },
+    });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).not.toContain("topsecretacct");
+    const report = JSON.parse(result.stdout) as { integrations: { scope: unknown }[] };
+    expect(report.integrations[0]?.scope).toEqual({ account: "${env:ACCOUNT}" });
+  });
+
   it("prints GitHub annotations with --format github", async () => {
     const result = await runCli(["validate", "--format=github", invalidDir]);
     const annotations = result.stdout.split("\n").filter((l) => l.startsWith("::error "));

@@ -33,7 +33,6 @@ function integration(name: string, file: string, version: number, line = 1): Int
       tlsCa: undefined,
     },
     source: { file, line, column: 1 },
-    secretValues: [],
   };
 }
 

@@ -8,6 +8,7 @@ import {
   loadFile,
   loadIntegrations,
 } from "../../src/config/load.js";
+import { SECRET_MARK } from "../../src/config/references.js";
 import { integrationYaml } from "../commands/validate-cases.js";
 
 let dir: string;
@@ -97,12 +98,32 @@ describe("loadFile building integrations", () => {
     });
   });
 
+  it("keeps a description and scope fed by references as written, for output", async () => {
+    const file = await fileWith(
+      "shown.yaml",
+      integrationYaml("shown", {
+        2: 'name: shown\ndescription: "CRM of ${env:ACCOUNT}"',
+        4: '  account: "${env:ACCOUNT}"',
+      }),
+    );
+    const result = await loadFile(file, { secrets: "resolve", env: { ACCOUNT: "acme" } });
+    expect(result.problems).toEqual([]);
+    const integration = result.integrations[0];
+    expect(integration).toMatchObject({ scope: { account: "acme" }, description: "CRM of acme" });
+    expect(integration?.shown).toMatchObject({
+      scope: { account: "${env:ACCOUNT}" },
+      description: "CRM of ${env:ACCOUNT}",
+      secretHost: false,
+    });
+    expect(integration?.shown?.webhook).toBe(integration?.webhook);
+  });
+
   it("defaults GET to query", async () => {
     const file = await fileWith("get.yaml", integrationYaml("get", {}, ["  method: GET"]));
     expect((await loadFile(file, keep)).integrations[0]?.webhook.format).toBe("query");
   });
 
-  it("resolves secrets, records their values, and trims a secret file's newline", async () => {
+  it("resolves secrets, marks where they went, and trims a secret file's newline", async () => {
     await fileWith("signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
     const file = await fileWith(
       "secrets.yaml",
@@ -118,8 +139,9 @@ describe("loadFile building integrations", () => {
     expect(webhook?.url).toBe("http://127.0.0.1:8787/p?k=${x}");
     expect(webhook?.auth).toEqual({ type: "token", token: "s3cret" });
     expect(webhook?.signingSecrets).toEqual([`whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw`]);
-    expect(result.integrations[0]?.secretValues).toEqual(
-      expect.arrayContaining(["s3cret", "p", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]),
+    // Output renders the twin: the mark where the reference was, the escape still undone.
+    expect(result.integrations[0]?.shown?.webhook.url).toBe(
+      `http://127.0.0.1:8787/${SECRET_MARK}?k=\${x}`,
     );
     const kept = await loadFile(file, keep);
     expect(kept.integrations[0]?.webhook.auth).toEqual({ type: "token", token: "${env:TOKEN}" });

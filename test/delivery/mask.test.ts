@@ -1,6 +1,161 @@
-import { describe, expect, it } from "vitest";
-import { maskRequest } from "../../src/delivery/mask.js";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadFile } from "../../src/config/load.js";
+import type { Integration } from "../../src/config/types.js";
+import { maskMarks, maskedRequest } from "../../src/delivery/mask.js";
+import { renderRequest } from "../../src/delivery/render.js";
 import type { WebhookRequest } from "../../src/delivery/types.js";
+import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
+import { makeEvent } from "../support/integration.js";
+
+const dir = makeTempDir("hookswitch-mask-");
+afterAll(() => removeDir(dir));
+
+const event = makeEvent();
+const now = new Date("2026-11-28T17:00:00.000Z");
+let files = 0;
+
+/** An integration loaded from YAML as `run` loads it, its references resolved from `env`. */
+async function loaded(webhook: Record<string, unknown>, env: Record<string, string>) {
+  const file = join(dir, `i${++files}.yaml`);
+  await writeFile(file, integrationYaml("crm", { webhook }));
+  const result = await loadFile(file, { secrets: "resolve", env });
+  expect(result.problems).toEqual([]);
+  return result.integrations[0] as Integration;
+}
+
+/** What the receiver gets, and what `render` and a dead letter show of it. */
+function sentAndShown(integration: Integration) {
+  const sent = renderRequest(integration, event, now);
+  return { sent, shown: maskedRequest(integration, sent, event, now) };
+}
+
+describe("maskedRequest masks each secret where a reference put it", () => {
+  it.each([
+    [
+      "a whole URL, which the URL parser rewrites",
+      { url: "${env:URL}" },
+      { URL: "https://CRM.example.com:443/hooks?token=abc123" },
+      "https://crm.example.com/hooks?token=abc123",
+      "****",
+    ],
+    [
+      "a whole URL, with path arguments after it",
+      { url: "${env:URL}", pathArguments: ["ext-{extensionNumber}"] },
+      { URL: "https://crm.example.com/hooks" },
+      "https://crm.example.com/hooks/ext-201",
+      "****/ext-201",
+    ],
+    [
+      "a whole URL, with a query payload after it",
+      { url: "${env:URL}", method: "GET", fields: { ext: "extensionNumber" } },
+      { URL: "https://crm.example.com/hooks" },
+      "https://crm.example.com/hooks?ext=201",
+      "****?ext=201",
+    ],
+    [
+      "path and query parts the URL parser encodes its own way",
+      { url: "https://crm.example.com/hook/${env:K}?q=${env:Q}" },
+      { K: "a|b c", Q: "q k'z" },
+      "https://crm.example.com/hook/a|b%20c?q=q%20k%27z",
+      "https://crm.example.com/hook/****?q=****",
+    ],
+    [
+      "a host, which the URL parser lower-cases",
+      { url: "https://${env:HOST}/hook" },
+      { HOST: "CRM.Example.com" },
+      "https://crm.example.com/hook",
+      "https://****/hook",
+    ],
+    [
+      "a port, which leaves no URL to show",
+      { url: "https://crm.example.com:${env:PORT}/hook" },
+      { PORT: "8443" },
+      "https://crm.example.com:8443/hook",
+      "****",
+    ],
+    [
+      "a path argument",
+      { pathArguments: ["${env:TENANT}", "{extensionNumber}"] },
+      { TENANT: "tenant 7" },
+      "http://127.0.0.1:9/hook/tenant%207/201",
+      "http://127.0.0.1:9/hook/****/201",
+    ],
+  ])("in the URL: %s", async (_what, webhook, env, sentUrl, shownUrl) => {
+    const { sent, shown } = sentAndShown(await loaded(webhook, env));
+    expect(sent.url).toBe(sentUrl);
+    expect(shown.url).toBe(shownUrl);
+  });
+
+  it("in a header value and in the body, as a constant and inside a template", async () => {
+    const integration = await loaded(
+      {
+        headers: { "X-Api-Key": "key ${env:KEY}" },
+        fields: {
+          src: { value: "${env:KEY}" },
+          label: { template: "${env:KEY}-{extensionNumber}" },
+        },
+      },
+      { KEY: 'k"1 2' },
+    );
+    const { sent, shown } = sentAndShown(integration);
+    expect(sent.headers["X-Api-Key"]).toBe('key k"1 2');
+    expect(shown.headers["X-Api-Key"]).toBe("key ****");
+    expect(shown.body).toBe('{"src":"****","label":"****-201"}');
+  });
+
+  it("in a form body, which encodes the secret", async () => {
+    const integration = await loaded(
+      { format: "form", fields: { src: { value: "${env:KEY}" }, ext: "extensionNumber" } },
+      { KEY: "a b&c" },
+    );
+    const { sent, shown } = sentAndShown(integration);
+    expect(sent.body).toBe("src=a+b%26c&ext=201");
+    expect(shown.body).toBe("src=****&ext=201");
+  });
+
+  it("and nowhere else: a one-letter secret leaves the rest of the request as it is", async () => {
+    const integration = await loaded(
+      {
+        auth: { type: "basic", username: "hooks", password: "${env:PASSWORD}" },
+        headers: { "X-Team": "${env:TEAM}" },
+      },
+      { PASSWORD: "p", TEAM: "acme" },
+    );
+    const { sent, shown } = sentAndShown(integration);
+    expect(shown.url).toBe(sent.url);
+    expect(shown.body).toBe(sent.body);
+    expect(shown.headers["Content-Type"]).toBe("application/json");
+    expect(shown.headers["X-Team"]).toBe("****");
+    // The event's own account is the same text as the secret, and is not a secret.
+    expect(JSON.parse(shown.body ?? "{}")).toMatchObject({ account: "acme" });
+  });
+
+  it("renders the twin for the same webhook-id and time as the request sent", async () => {
+    const integration = await loaded({ url: "http://127.0.0.1:9/${env:P}" }, { P: "p" });
+    const { sent, shown } = sentAndShown(integration);
+    expect(shown.headers["webhook-id"]).toBe(sent.headers["webhook-id"]);
+    expect(shown.headers["webhook-timestamp"]).toBe(sent.headers["webhook-timestamp"]);
+    expect(shown.body).toBe(sent.body);
+  });
+
+  it("shows a request without references as it was sent, Authorization and signature masked", async () => {
+    const integration = await loaded(
+      {
+        auth: { type: "token", token: "${env:TOKEN}" },
+        signing: { secret: "${env:SIGNING}" },
+      },
+      { TOKEN: "tok_123", SIGNING: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+    );
+    expect(integration.shown).toBeUndefined();
+    const { sent, shown } = sentAndShown(integration);
+    expect(shown).toEqual({
+      ...sent,
+      headers: { ...sent.headers, Authorization: "Bearer ****", "webhook-signature": "v1,****" },
+    });
+  });
+});
 
 const request = (overrides: Partial<WebhookRequest>): WebhookRequest => ({
   method: "POST",
@@ -10,69 +165,29 @@ const request = (overrides: Partial<WebhookRequest>): WebhookRequest => ({
   ...overrides,
 });
 
-describe("maskRequest", () => {
-  it("masks a secret in the URL, header values and body", () => {
-    const masked = maskRequest(
-      request({
-        url: "https://crm.example.com/hook?key=s3cret&x=1",
-        headers: { "X-Api-Key": "s3cret", "X-Other": "public" },
-        body: '{"k":"s3cret","n":"s3cret"}',
-      }),
-      ["s3cret"],
-    );
-    expect(masked.url).toBe("https://crm.example.com/hook?key=****&x=1");
-    expect(masked.headers).toEqual({ "X-Api-Key": "****", "X-Other": "public" });
-    expect(masked.body).toBe('{"k":"****","n":"****"}');
-  });
-
-  it.each([
-    ["URL-encoded", "https://h/x?t=a%2Fb%20c%26d", "https://h/x?t=****"],
-    ["form-encoded", "https://h/x?t=a%2Fb+c%26d", "https://h/x?t=****"],
-  ])("masks a secret that appears %s", (_what, url, expected) => {
-    expect(maskRequest(request({ url }), ["a/b c&d"]).url).toBe(expected);
-  });
-
-  it("masks a secret that appears JSON-escaped in the body", () => {
-    const secret = 'quo"te\\';
-    const body = JSON.stringify({ s: secret });
-    expect(maskRequest(request({ body }), [secret]).body).toBe('{"s":"****"}');
-  });
-
+describe("maskMarks", () => {
   it.each([
     ["Basic", "Basic aG9va3M6cGFzc3dvcmQ=", "Basic ****"],
     ["Bearer", "Bearer tok_123", "Bearer ****"],
   ])("masks the whole %s Authorization value, keeping the scheme", (_s, value, expected) => {
-    const masked = maskRequest(request({ headers: { Authorization: value } }), []);
+    const masked = maskMarks(request({ headers: { Authorization: value } }));
     expect(masked.headers.Authorization).toBe(expected);
   });
 
   it("masks every webhook-signature, keeping the version and count", () => {
     const headers = { "webhook-signature": "v1,abc= v1,def=" };
-    expect(maskRequest(request({ headers }), []).headers["webhook-signature"]).toBe(
-      "v1,**** v1,****",
-    );
+    expect(maskMarks(request({ headers })).headers["webhook-signature"]).toBe("v1,**** v1,****");
   });
 
-  it("masks the longer of two overlapping secrets whole", () => {
-    const masked = maskRequest(request({ body: "abc abcdef" }), ["abc", "abcdef"]);
-    expect(masked.body).toBe("**** ****");
-  });
-
-  it("ignores empty secrets and leaves a request without secrets unchanged", () => {
-    const original = request({ headers: { "User-Agent": "hookswitch/1" }, body: "{}" });
-    expect(maskRequest(original, [""])).toEqual(original);
-  });
-
-  it("keeps a header named __proto__ as a header, its secret masked", () => {
-    const headers = Object.fromEntries([["__proto__", "key s3cret"]]);
-    const masked = maskRequest(request({ headers }), ["s3cret"]);
-    expect(Object.getOwnPropertyDescriptor(masked.headers, "__proto__")?.value).toBe("key ****");
-    expect(JSON.parse(JSON.stringify(masked.headers))).toHaveProperty(["__proto__"], "key ****");
+  it("keeps a header named __proto__ as a header", () => {
+    const headers = Object.fromEntries([["__proto__", "key"]]);
+    const masked = maskMarks(request({ headers }));
+    expect(Object.getOwnPropertyDescriptor(masked.headers, "__proto__")?.value).toBe("key");
   });
 
   it("does not change the request it is given", () => {
     const original = request({ headers: { Authorization: "Bearer x" } });
-    maskRequest(original, ["x"]);
+    maskMarks(original);
     expect(original.headers.Authorization).toBe("Bearer x");
   });
 });

@@ -193,6 +193,19 @@ describe("receivers that misbehave", () => {
     expect(outcome.message).not.toMatch(/hunter2|s3cret|token|user/);
   });
 
+  it.each([
+    ["a refused connection", (port: number) => `http://127.0.0.1:${port}/hook`, "ECONNREFUSED"],
+    ["a deadline", (port: number) => `http://127.0.0.1:${port}/hook`, "TIMEOUT"],
+  ])("names no host in %s when the host is a secret", async (_what, urlOf, code) => {
+    const server = code === "TIMEOUT" ? track(await rawServer(() => undefined)) : undefined;
+    const port = server ? Number(new URL(server.url).port) : await freePort();
+    const options = { timeoutMs: code === "TIMEOUT" ? 300 : 2000, secretHost: true };
+    const outcome = expectError(await sender.send(post(urlOf(port)), options));
+    expect(outcome.code).toBe(code);
+    expect(outcome.message).toContain("****");
+    expect(outcome.message).not.toMatch(/127\.0\.0\.1|hook/);
+  });
+
   it("reports a connection dropped before any answer as ECONNRESET", async () => {
     const server = track(await rawServer((socket) => socket.destroy()));
     const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 2000 }));

@@ -110,6 +110,22 @@ describe("explainMismatch", () => {
   ])("says the integration is %s", (_what, integration, reason) => {
     expect(explainMismatch(integration, event)).toMatch(reason);
   });
+
+  it("names an account that came from a secret reference as written, not its value", () => {
+    const base = makeIntegration({ scope: { account: "globex" } });
+    const integration: Integration = {
+      ...base,
+      shown: {
+        description: undefined,
+        scope: { account: "${env:ACCOUNT}" },
+        webhook: base.webhook,
+        secretHost: false,
+      },
+    };
+    const reason = explainMismatch(integration, event);
+    expect(reason).toContain("scoped to account ${env:ACCOUNT}, the event is for account acme");
+    expect(reason).not.toContain("globex");
+  });
 });
 
 function uuidOf(i: number): string {

@@ -15,6 +15,8 @@ import { waitFor } from "../support/wait.js";
 const TOKEN = "tok-9f8e7d6c5b4a";
 const PASSWORD = "pw-1a2b3c4d5e";
 const SIGNING = `whsec_${Buffer.from("signing-key-0123456789abcdef").toString("base64")}`;
+const URL_KEY = "urlkey-5e6f7a8b";
+const DESCRIPTION = "desc-secret-3c4d";
 
 interface DeadLetter {
   integration: string | null;
@@ -79,11 +81,25 @@ describe("egress policy and dead letters through the running daemon", () => {
       auth: { type: "basic", username: "svc", password: "${env:SEC_PASSWORD}" },
       retry: once,
     });
+    writeIntegration(
+      dir.path,
+      "secret-url",
+      { url: "${env:SEC_URL}", retry: once },
+      { scope: { account: "${env:SEC_ACCOUNT}" }, description: "${env:SEC_DESCRIPTION}" },
+    );
     daemon = await startDaemon({
       natsUrl: nats.url,
       dir: dir.path,
       args: ["--deny-cidr", "127.0.0.1/32,::1/128"],
-      env: { LOG_LEVEL: "info", SEC_TOKEN: TOKEN, SEC_PASSWORD: PASSWORD, SEC_SIGNING: SIGNING },
+      env: {
+        LOG_LEVEL: "info",
+        SEC_TOKEN: TOKEN,
+        SEC_PASSWORD: PASSWORD,
+        SEC_SIGNING: SIGNING,
+        SEC_URL: `${gone.url}/u?key=${URL_KEY}`,
+        SEC_ACCOUNT: "acme",
+        SEC_DESCRIPTION: DESCRIPTION,
+      },
     });
     const publisher = await connectPublisher(nats.url);
     await publisher.publish(makeEvent());
@@ -92,9 +108,9 @@ describe("egress policy and dead letters through the running daemon", () => {
       async () => {
         const listed = await runCli(["dlq", "list", "--json", "--nats", nats.url]);
         const parsed = listed.code === 0 ? (JSON.parse(listed.stdout) as DeadLetter[]) : [];
-        return parsed.length >= 5 ? parsed : undefined;
+        return parsed.length >= 6 ? parsed : undefined;
       },
-      { timeoutMs: 20_000, intervalMs: 500, what: "five dead letters" },
+      { timeoutMs: 20_000, intervalMs: 500, what: "six dead letters" },
     );
   }, 60_000);
   afterAll(async () => {
@@ -121,7 +137,7 @@ describe("egress policy and dead letters through the running daemon", () => {
 
   it("keeps the request of a dead letter with token, password and signature masked", () => {
     const text = JSON.stringify(letters);
-    expect(gone.hits()).toBe(2);
+    expect(gone.hits()).toBe(3);
     for (const secret of [
       TOKEN,
       PASSWORD,
@@ -135,5 +151,25 @@ describe("egress policy and dead letters through the running daemon", () => {
     expect(token?.authorization ?? token?.Authorization).toMatch(/\*{4}/);
     expect(basic?.authorization ?? basic?.Authorization).toMatch(/\*{4}/);
     expect(token?.["webhook-signature"]).toMatch(/\*{4}/);
+  });
+
+  it("shows a URL that is a secret as a whole as ****, in the dead letter and its reason", () => {
+    const letter = letterOf("secret-url");
+    expect(letter?.request?.url).toBe("****");
+    expect(JSON.stringify(letter)).not.toMatch(new RegExp(`${URL_KEY}|127\\.0\\.0\\.2`));
+    expect(daemon.output()).not.toContain(URL_KEY);
+  });
+
+  it("shows a description and scope fed by references as written on the status page", async () => {
+    const api = await (await fetch(`${daemon.http}/api/integrations`)).text();
+    const page = await (await fetch(`${daemon.http}/`)).text();
+    for (const text of [api, page, daemon.output()]) expect(text).not.toContain(DESCRIPTION);
+    const shown = (JSON.parse(api) as { integrations: { name: string }[] }).integrations.find(
+      (i) => i.name === "secret-url",
+    );
+    expect(shown).toMatchObject({
+      description: "${env:SEC_DESCRIPTION}",
+      scope: { account: "${env:SEC_ACCOUNT}" },
+    });
   });
 });

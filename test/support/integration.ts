@@ -20,7 +20,6 @@ export function makeIntegration(overrides: IntegrationOverrides = {}): Integrati
     scope: { account: "acme" },
     trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
     source: { file: "integrations.d/crm.yaml", line: 1, column: 1 },
-    secretValues: [],
     ...rest,
     webhook: {
       url: "https://crm.example.com/api/callbacks",

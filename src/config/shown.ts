@@ -1,0 +1,13 @@
+/**
+ * What output shows of an integration's own values: as written in the file wherever a
+ * secret reference fed them (`${env:NAME}`), never the secret (SPEC section 1).
+ */
+import type { Integration, Scope } from "./types.js";
+
+export function shownScope(integration: Integration): Scope {
+  return integration.shown?.scope ?? integration.scope;
+}
+
+export function shownDescription(integration: Integration): string | undefined {
+  return integration.shown ? integration.shown.description : integration.description;
+}
