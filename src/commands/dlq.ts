@@ -156,6 +156,7 @@ async function replayOne(
     integration: record.integration,
     event: record.event,
     attempts: [],
+    replays: (record.replays ?? 0) + 1,
   };
   // The msg id makes a replay run twice within the duplicate window publish once.
   await js.publish(deliverySubject(consumer, record.integration), JSON.stringify(delivery), {

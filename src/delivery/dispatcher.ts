@@ -33,6 +33,8 @@ export interface Job {
   raw: unknown;
   webhookId: string;
   attempts: AttemptRecord[];
+  /** See `DeliveryRecord.replays`. */
+  replays?: number;
 }
 
 export type JobResult = "delivered" | "queued" | "retrying" | "dead-lettered";
@@ -78,7 +80,7 @@ export class Dispatcher {
   /** Parks a delivery in the delivery stream without attempting it now. */
   async handOff(job: Job): Promise<JobResult> {
     const record = toRecord(job, job.attempts, undefined);
-    await this.#deps.queue.park(record, `${job.webhookId}:${job.attempts.length}`);
+    await this.#deps.queue.park(record, recordId(job, job.attempts.length));
     return "queued";
   }
 
@@ -120,7 +122,7 @@ export class Dispatcher {
       const notBefore = new Date(this.#now().getTime() + decision.delayMs);
       await this.#deps.queue.enqueue(
         toRecord(job, attempts, notBefore),
-        `${job.webhookId}:${attempts.length}`,
+        recordId(job, attempts.length),
       );
       this.#count(job, "retried", outcome, startedAt);
       return "retrying";
@@ -201,7 +203,18 @@ function toRecord(
     attempts,
   };
   if (notBefore) record.notBefore = notBefore.toISOString();
+  if (job.replays) record.replays = job.replays;
   return record;
+}
+
+/**
+ * The id under which the record kept after `attempts` attempts is stored: a delivery handed
+ * back and taken again stores it once. A replay's records have ids of their own.
+ */
+function recordId(job: Job, attempts: number): string {
+  return job.replays
+    ? `${job.webhookId}:r${job.replays}:${attempts}`
+    : `${job.webhookId}:${attempts}`;
 }
 
 function deadLetterOf(
@@ -226,5 +239,6 @@ function deadLetterOf(
     lastAttemptAt: attempts.at(-1)?.at ?? null,
     request,
     deadAt: new Date().toISOString(),
+    ...(job.replays ? { replays: job.replays } : {}),
   };
 }

@@ -177,6 +177,7 @@ async function deliverRecord(
     raw: record.event,
     webhookId: record.webhookId,
     attempts: record.attempts,
+    ...(typeof record.replays === "number" ? { replays: record.replays } : {}),
   };
   await deps.dispatcher.attempt(job);
   return ACK;

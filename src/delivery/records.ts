@@ -51,6 +51,12 @@ export interface DeliveryRecord {
   attempts: AttemptRecord[];
   /** ISO time before which the next attempt must not start. */
   notBefore?: string;
+  /**
+   * How many times `dlq replay` has sent this delivery again (absent: never). It keeps
+   * the ids of a replay's records apart from those of the run before it, which
+   * JetStream's duplicate window would otherwise drop as already stored.
+   */
+  replays?: number;
 }
 
 export interface DeadLetterRecord {
@@ -74,6 +80,8 @@ export interface DeadLetterRecord {
   /** The last request with secrets masked, when there was one. */
   request?: WebhookRequest;
   deadAt: string;
+  /** The delivery's replays so far (absent: never replayed); a replay adds one. */
+  replays?: number;
 }
 
 /** A dead letter as listed: the record plus its id (the DLQ stream sequence). */

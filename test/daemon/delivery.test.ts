@@ -263,6 +263,39 @@ describe("hookswitch run delivers webhooks", () => {
     expect(after.find((r) => r.id === listed.id)).toBeUndefined();
   });
 
+  it("retries a replayed delivery that fails again, and dead-letters it again, twice over", async () => {
+    receiver.respond(() => ({ status: 503 }));
+    const retry = { maxAttempts: 2, initialDelay: "100ms", maxDelay: "200ms" };
+    writeIntegration(dir.path, "flaky-crm", { url: `${receiver.url}/flaky`, retry });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent();
+    await publisher.publish(event);
+    const env = { NATS_URL: nats.url };
+    const deadLetterOf = (replays: number | undefined) =>
+      waitFor(
+        async () => {
+          const out = await runCli(["dlq", "list", "--json"], { env });
+          const records = JSON.parse(out.stdout) as {
+            id: number;
+            eventId: string;
+            attempts: unknown[];
+            replays?: number;
+          }[];
+          return records.find((r) => r.eventId === event.id && r.replays === replays);
+        },
+        { what: `the dead letter after ${replays ?? 0} replays`, timeoutMs: 15_000 },
+      );
+    let letter = await deadLetterOf(undefined);
+    expect(receiver.requests).toHaveLength(2);
+    // Within JetStream's two-minute duplicate window of the first run's retry records.
+    for (const replays of [1, 2]) {
+      expect((await runCli(["dlq", "replay", String(letter.id)], { env })).code).toBe(0);
+      letter = await deadLetterOf(replays);
+      expect(letter.attempts).toHaveLength(2);
+      expect(receiver.requests).toHaveLength(2 + 2 * replays);
+    }
+  });
+
   it("dead-letters malformed messages and keeps consuming", async () => {
     writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
