@@ -170,7 +170,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       connection = watchConnection(nc, log);
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
-      deadLetters = createDeadLetterStore(js, jsm);
+      const server = nc;
+      deadLetters = createDeadLetterStore(js, jsm, {
+        maxPayload: () => server.info?.max_payload ?? 1024 * 1024,
+      });
       // Right after NATS (re)starts, JetStream may not answer yet: retry the set-up briefly.
       const publisher = createStoredPublisher(nc);
       await pRetry(() => startConsumers(js, jsm, publisher), {

@@ -150,6 +150,13 @@ async function replayOne(
     );
     return false;
   }
+  if (record.cut?.includes("event")) {
+    process.stderr.write(
+      `dead letter ${record.id} kept only the start of its event, which was too large for one ` +
+        `NATS message: it cannot be replayed (it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    );
+    return false;
+  }
   const delivery: DeliveryRecord = {
     v: 1,
     webhookId: record.webhookId,

@@ -4,6 +4,7 @@
  * `remove` and `purge`, which only `dlq replay` and `dlq purge` call.
  */
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
@@ -33,12 +34,25 @@ const GET_CONCURRENCY = 64;
 const MESSAGE_NOT_FOUND = 10037;
 const NO_MESSAGE_FOUND = 10057;
 
-export function createDeadLetterStore(js: JetStreamClient, jsm: JetStreamManager): DeadLetterStore {
+export interface DeadLetterStoreOptions {
+  /** The server's largest message (its `max_payload`); a record is cut to fit in it. */
+  maxPayload?: () => number;
+}
+
+/** NATS's default `max_payload`. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+export function createDeadLetterStore(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  options: DeadLetterStoreOptions = {},
+): DeadLetterStore {
+  const maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
   return {
-    async add(record, options = {}) {
-      const ack = await js.publish(deadLetterSubject(record.integration), JSON.stringify(record), {
-        msgID: options.msgId ?? defaultMsgId(record),
-      });
+    async add(record, addOptions = {}) {
+      const msgID = addOptions.msgId ?? defaultMsgId(record);
+      const fitted = fitDeadLetter(record, maxPayload());
+      const ack = await js.publish(deadLetterSubject(record.integration), fitted.text, { msgID });
       return ack.seq;
     },
     list: (filter = {}) => listRecords(js, filter.integration),

@@ -82,6 +82,11 @@ export interface DeadLetterRecord {
   deadAt: string;
   /** The delivery's replays so far (absent: never replayed); a replay adds one. */
   replays?: number;
+  /**
+   * What was left out so that the record fits in one NATS message: `request.body`,
+   * `event` (only the start of its text is kept, so it cannot be replayed), `request`.
+   */
+  cut?: string[];
 }
 
 /** A dead letter as listed: the record plus its id (the DLQ stream sequence). */

@@ -5,8 +5,12 @@
 import type { PbxEvent } from "./types.js";
 import { describeSchemaErrors, validatePbxEvent } from "./schema.js";
 
-/** Events larger than this are refused before parsing. */
-export const MAX_EVENT_BYTES = 1024 * 1024;
+/**
+ * Events larger than this are refused before parsing (and dead-lettered with the start of
+ * their text). A delivery record holds the event, its fields and up to 100 attempts, and
+ * must fit in one message of NATS's default `max_payload`, 1 MiB: 64 KiB are left for them.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024 - 64 * 1024;
 /**
  * Events nested deeper than this are refused before parsing: a value that deep could be
  * parsed but not serialised again (stack overflow), so it could never be stored in a

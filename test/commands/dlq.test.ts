@@ -156,6 +156,7 @@ describe("hookswitch dlq replay", () => {
       integration: "crm",
       event: crm.event,
       attempts: [],
+      replays: 1,
     });
     expect(await ids()).toEqual([other]);
   });
@@ -181,6 +182,15 @@ describe("hookswitch dlq replay", () => {
       `dead letter ${invalid} is a message that was not a valid event`,
     );
     expect(await ids()).toEqual([invalid]);
+    expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it("leaves a dead letter that kept only the start of its event, says why, and exits 1", async () => {
+    const cut = await store.add(deadLetter("crm", { event: '{"id":"e', cut: ["event"] }));
+    const result = await dlq(["replay", String(cut)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`dead letter ${cut} kept only the start of its event`);
+    expect(await ids()).toEqual([cut]);
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
   });
 

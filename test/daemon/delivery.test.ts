@@ -318,6 +318,40 @@ describe("hookswitch run delivers webhooks", () => {
     expect(reasons.filter((r) => r.startsWith("invalid event")).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("stores a dead letter too large for one NATS message cut short, once, and acks its message", async () => {
+    receiver.respond(() => ({ status: 404 }));
+    writeIntegration(dir.path, "gone-crm", { url: `${receiver.url}/gone`, fields: { n: "name" } });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    // 680 KB that JSON escaping doubles; and a valid 540 KB event whose request is as large.
+    await publisher.publishRaw("pbx.acme.mycloudpbx.x.user.created", '"\\'.repeat(340_000));
+    const big = makeEvent({ name: "a".repeat(540_000) });
+    await publisher.publish(big);
+    type Listed = { id: number; eventId: string | null; reason: string; cut?: string[] };
+    const letters = await waitFor(
+      async () => {
+        const out = await runCli(["dlq", "list", "--json"], { env: { NATS_URL: nats.url } });
+        const records = JSON.parse(out.stdout) as Listed[];
+        const invalid = records.find((r) => r.reason.includes("not valid JSON") && r.cut);
+        const failed = records.find((r) => r.eventId === big.id);
+        return invalid && failed ? { invalid, failed } : undefined;
+      },
+      { what: "both dead letters", timeoutMs: 15_000 },
+    );
+    expect(letters.invalid.cut).toEqual(["event"]);
+    expect(letters.failed.cut).toEqual(["request.body"]);
+    // Handed back, either would come again within a second (and the 404 be sent again).
+    await sleep(1_500);
+    expect(receiver.requests).toHaveLength(1);
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/hookswitch_events_invalid_total 1\n/);
+    // The whole event was kept: the delivery can be replayed.
+    receiver.respond(() => ({ status: 204 }));
+    const env = { NATS_URL: nats.url };
+    expect((await runCli(["dlq", "replay", String(letters.failed.id)], { env })).code).toBe(0);
+    await waitFor(() => receiver.requests.length >= 2, { what: "the replayed delivery" });
+    expect(JSON.parse(receiver.requests[1]!.body) as unknown).toEqual({ n: big.data.user.name });
+  });
+
   it("moves an unreadable delivery record to the dead-letter queue instead of dropping it", async () => {
     writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import {
+  fitDeadLetter,
+  HEADER_ROOM_BYTES,
+  KEPT_EVENT_CHARS,
+} from "../../src/delivery/dead-letter-size.js";
+import type { DeadLetterRecord } from "../../src/delivery/records.js";
+
+const MAX = 1024 * 1024;
+
+function letter(event: unknown, body: string | null): DeadLetterRecord {
+  return {
+    v: 1,
+    integration: "crm",
+    webhookId: "msg_1",
+    eventId: "e1",
+    reason: "HTTP 404 is not retried",
+    event,
+    attempts: [{ at: "2026-11-28T17:00:00.000Z", status: 404 }],
+    lastStatus: 404,
+    lastError: null,
+    lastResponseBody: "not found",
+    firstAttemptAt: "2026-11-28T17:00:00.000Z",
+    lastAttemptAt: "2026-11-28T17:00:00.000Z",
+    request: { method: "POST", url: "https://crm.example.com/hook", headers: {}, body },
+    deadAt: "2026-11-28T17:00:00.100Z",
+  };
+}
+
+const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+
+describe("fitDeadLetter", () => {
+  it.each([
+    ["a small record", { id: "e1" }, '{"n":"Alice"}', undefined],
+    [
+      "a request body as large as its event",
+      { name: "a".repeat(540_000) },
+      "a".repeat(540_000),
+      ["request.body"],
+    ],
+    ["a text event that JSON escaping doubles", '"\\'.repeat(340_000), null, ["event"]],
+    [
+      "an event too large with a body",
+      { pad: "x".repeat(1_100_000) },
+      "y".repeat(10),
+      ["request.body", "event"],
+    ],
+    [
+      "multi-byte text that fits in characters but not in bytes",
+      "é".repeat(600_000),
+      null,
+      ["event"],
+    ],
+  ])("keeps %s within the message, naming what it cut", (_what, event, body, cut) => {
+    const { record, text } = fitDeadLetter(letter(event, body), MAX);
+    expect(bytes(text)).toBeLessThanOrEqual(MAX - HEADER_ROOM_BYTES);
+    expect(JSON.parse(text)).toEqual(record);
+    expect(record.cut).toEqual(cut);
+    if (!cut?.includes("event")) expect(record.event).toEqual(event);
+    else expect(record.event).toHaveLength(KEPT_EVENT_CHARS);
+  });
+
+  it("leaves the record it is given as it was", () => {
+    const original = letter({ name: "a".repeat(600_000) }, "b".repeat(600_000));
+    fitDeadLetter(original, MAX);
+    expect(original.cut).toBeUndefined();
+    expect(original.request?.body).toHaveLength(600_000);
+  });
+
+  it("drops the request last, when only that makes it fit", () => {
+    const record = letter("short", null);
+    record.request = {
+      method: "POST",
+      url: "https://h/",
+      headers: { "X-Big": "h".repeat(200_000) },
+      body: null,
+    };
+    const fitted = fitDeadLetter(record, 100_000);
+    expect(fitted.record.cut).toEqual(["request"]);
+    expect(fitted.record.request).toBeUndefined();
+    expect(bytes(fitted.text)).toBeLessThanOrEqual(100_000 - HEADER_ROOM_BYTES);
+  });
+});
