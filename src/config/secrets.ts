@@ -81,20 +81,28 @@ export interface SecretSources {
 export type Resolution =
   { ok: true; value: string; secrets: string[] } | { ok: false; message: string };
 
-/** Joins segments into the final string, reading each referenced secret. */
+/**
+ * Joins segments into the final string, reading each referenced secret. Every reference
+ * that cannot be read is named, not only the first: one fix, one run of `validate`.
+ */
 export function resolveSegments(segments: Segment[], sources: SecretSources): Resolution {
   let value = "";
   const secrets: string[] = [];
+  const failures: string[] = [];
   for (const segment of segments) {
     if (segment.kind === "text") {
       value += segment.text;
       continue;
     }
     const resolved = resolveOne(segment, sources);
-    if (!resolved.ok) return resolved;
+    if (!resolved.ok) {
+      failures.push(resolved.message);
+      continue;
+    }
     value += resolved.value;
     if (resolved.value) secrets.push(resolved.value);
   }
+  if (failures.length > 0) return { ok: false, message: failures.join("; ") };
   return { ok: true, value, secrets };
 }
 

@@ -75,6 +75,15 @@ describe("resolveSegments", () => {
     });
   });
 
+  it("names every reference that cannot be read, not only the first", () => {
+    expect(resolve("https://h/${env:A}?k=${env:TOKEN}&j=${env:B}&f=${file:/s/none}")).toEqual({
+      ok: false,
+      message:
+        "environment variable A is not set; environment variable B is not set; " +
+        "secret file /s/none cannot be read (ENOENT)",
+    });
+  });
+
   it("names an unreadable file and its error code", () => {
     expect(resolve("${file:/s/none}")).toEqual({
       ok: false,
