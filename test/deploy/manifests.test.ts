@@ -80,6 +80,7 @@ interface K8sObject {
     selector?: { matchLabels?: Labels } & Labels;
     template?: { metadata?: { labels?: Labels; annotations?: Labels }; spec: PodSpec };
     ports?: { port: number; targetPort: string | number }[];
+    publishNotReadyAddresses?: boolean;
   };
 }
 
@@ -145,6 +146,10 @@ describe("the Kubernetes manifests", () => {
       "deployment-git-sync.yaml",
       "deployment.yaml",
     ]);
+  });
+
+  it("keeps unready pods in the Service, so their metrics are still scraped through it", () => {
+    expect(one("Service").spec?.publishNotReadyAddresses).toBe(true);
   });
 
   it("marks every Secret value as a placeholder", () => {
