@@ -117,7 +117,13 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
 
 function report(log: Logger, { state, summary: s }: GenerationStep): void {
   log.info(
-    { generation: s.generation, added: s.added, changed: s.changed, removed: s.removed },
+    {
+      generation: s.generation,
+      added: s.added,
+      changed: s.changed,
+      removed: s.removed,
+      invalid: s.invalid,
+    },
     `config generation ${s.generation}: ${s.added} added, ${s.changed} changed, ` +
       `${s.removed} removed, ${s.invalid} invalid`,
   );

@@ -23,7 +23,7 @@ interface Seen {
 interface Watching {
   watcher: ConfigWatcher;
   seen: Seen[];
-  logs: Array<{ level: string; msg: string }>;
+  logs: Array<{ level: string; msg: string } & Record<string, unknown>>;
   /** Waits for generation `n` and returns it. */
   generation(n: number, timeoutMs?: number): Promise<Seen>;
 }
@@ -44,7 +44,7 @@ async function startWatching(dir: string, debounceMs?: number): Promise<Watching
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-        logs.push(JSON.parse(line) as { level: string; msg: string });
+        logs.push(JSON.parse(line) as Watching["logs"][number]);
       }
       done();
     },
@@ -99,6 +99,13 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(w.logs.filter((l) => l.level === "info").map((l) => l.msg)).toEqual([
       "config generation 1: 2 added, 0 changed, 0 removed, 0 invalid",
     ]);
+    expect(w.logs.find((l) => l.level === "info")).toMatchObject({
+      generation: 1,
+      added: 2,
+      changed: 0,
+      removed: 0,
+      invalid: 0,
+    });
   });
 
   it("applies a new file within a second or so", async () => {
