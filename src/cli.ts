@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { dlqCommand } from "./commands/dlq.js";
 import { emitCommand } from "./commands/emit.js";
+import { applyBooleanEnv } from "./commands/env-flags.js";
 import { renderCommand } from "./commands/render.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -18,6 +19,8 @@ const program = new Command("hookswitch")
   .version(VERSION)
   .exitOverride()
   .showHelpAfterError()
+  // Boolean flags' variables are read for their value (false/0/no/off leave a flag off).
+  .hook("preAction", applyBooleanEnv)
   .addCommand(runCommand())
   .addCommand(validateCommand())
   .addCommand(renderCommand())

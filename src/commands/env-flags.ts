@@ -1,0 +1,46 @@
+/**
+ * Boolean flags read from environment variables.
+ *
+ * Commander's `Option.env()` on a flag that takes no value switches the flag on whenever
+ * the variable is defined, whatever it holds (`HOOKSWITCH_STRICT=false` would mean
+ * strict). `applyBooleanEnv`, installed once as a `preAction` hook on the program, reads
+ * the variable's value instead for every such flag whose value came from the environment:
+ * true/1/yes/on switch it on, false/0/no/off or empty leave it off, anything else is a
+ * usage error. A flag given on the command line has source `cli` and is left alone (flags win).
+ */
+import type { Command } from "commander";
+import { UsageError } from "../errors.js";
+
+const ON = ["true", "1", "yes", "on"] as const;
+const OFF = ["false", "0", "no", "off", ""] as const;
+
+/** The accepted values, as the docs and error messages state them. */
+export const BOOLEAN_ENV_VALUES =
+  "true, 1, yes or on to switch it on; false, 0, no, off or empty to leave it off";
+
+/** Parses the value of the boolean environment variable `name` (case-insensitive). */
+export function parseBooleanEnv(name: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if ((ON as readonly string[]).includes(value)) return true;
+  if ((OFF as readonly string[]).includes(value)) return false;
+  throw new UsageError(
+    `${name}=${JSON.stringify(raw)} is not a boolean: use ${BOOLEAN_ENV_VALUES}`,
+  );
+}
+
+/**
+ * A `preAction` hook: corrects every flag of the command about to run that takes no value,
+ * reads an environment variable, and got its value from it. A `--no-…` flag is "on" when
+ * it applies (its value is then false).
+ */
+export function applyBooleanEnv(_hooked: Command, actionCommand: Command): void {
+  for (const option of actionCommand.options) {
+    if (!option.envVar || !option.isBoolean()) continue;
+    const key = option.attributeName();
+    if (actionCommand.getOptionValueSource(key) !== "env") continue;
+    const raw = process.env[option.envVar];
+    if (raw === undefined) continue;
+    const on = parseBooleanEnv(option.envVar, raw);
+    actionCommand.setOptionValueWithSource(key, option.negate ? !on : on, "env");
+  }
+}

@@ -1,0 +1,197 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseBooleanEnv } from "../../src/commands/env-flags.js";
+import { UsageError } from "../../src/errors.js";
+import { runCli, spawnCli } from "../support/cli.js";
+import { freePort, waitFor } from "../support/wait.js";
+
+describe("parseBooleanEnv", () => {
+  const cases: [string, boolean][] = [
+    ["true", true],
+    ["TRUE", true],
+    ["True", true],
+    ["1", true],
+    ["yes", true],
+    ["Yes", true],
+    ["on", true],
+    ["ON", true],
+    [" true ", true],
+    ["false", false],
+    ["FALSE", false],
+    ["0", false],
+    ["no", false],
+    ["NO", false],
+    ["off", false],
+    ["Off", false],
+    ["", false],
+    ["  ", false],
+  ];
+  it.each(cases)("reads %j as %s", (raw, expected) => {
+    expect(parseBooleanEnv("HOOKSWITCH_X", raw)).toBe(expected);
+  });
+
+  const invalid = ["maybe", "2", "-1", "tru", "y", "n", "enabled", "true1", "null"];
+  it.each(invalid)("refuses %j with a usage error naming the variable and the values", (raw) => {
+    let error: unknown;
+    try {
+      parseBooleanEnv("HOOKSWITCH_X", raw);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message).toContain("HOOKSWITCH_X");
+    expect(message).toContain(JSON.stringify(raw));
+    expect(message).toMatch(/true, 1, yes or on/);
+    expect(message).toMatch(/false, 0, no, off or empty/);
+  });
+});
+
+const crmYaml = `apiVersion: hookswitch/v1
+name: crm
+scope:
+  account: acme
+trigger:
+  serviceType: mycloudpbx
+  events: [user.created]
+webhook:
+  url: https://crm.example.com/api/callbacks
+  auth:
+    type: token
+    token: \${env:ENV_FLAGS_TEST_TOKEN}
+`;
+const SECRET = "tok-env-flags-3c9d1";
+const BROKEN = "apiVersion: hookswitch/v1\nname: Not A Label\n";
+
+describe("boolean flags read from environment variables", () => {
+  let dir: string;
+  const base = {
+    ENV_FLAGS_TEST_TOKEN: SECRET,
+    HOOKSWITCH_DIR: undefined,
+    HOOKSWITCH_SHOW_SECRETS: undefined,
+    HOOKSWITCH_RENDER_JSON: undefined,
+    HOOKSWITCH_STRICT: undefined,
+    HOOKSWITCH_RESOLVE_SECRETS: undefined,
+  };
+  const render = (args: string[], env: Record<string, string | undefined>) =>
+    runCli(["render", "crm", "--event", "event.json", ...args], {
+      cwd: dir,
+      env: { ...base, ...env },
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hookswitch-env-flags-"));
+    await mkdir(join(dir, "integrations.d"));
+    await writeFile(join(dir, "integrations.d", "crm.yaml"), crmYaml);
+    await mkdir(join(dir, "broken"));
+    await writeFile(join(dir, "broken", "broken.yaml"), BROKEN);
+    const event = new URL("../fixtures/events/user-created.json", import.meta.url);
+    await writeFile(join(dir, "event.json"), await readFile(event, "utf8"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(["false", "0", "no", "OFF", ""])(
+    "HOOKSWITCH_SHOW_SECRETS=%j keeps render's secrets masked",
+    async (value) => {
+      const { code, stdout, stderr } = await render([], { HOOKSWITCH_SHOW_SECRETS: value });
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(stdout).toContain("Authorization: Bearer ****");
+      expect(stdout).not.toContain(SECRET);
+    },
+  );
+
+  it("HOOKSWITCH_SHOW_SECRETS=true / yes shows render's secrets", async () => {
+    for (const value of ["true", "yes"]) {
+      const { code, stdout } = await render([], { HOOKSWITCH_SHOW_SECRETS: value });
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Authorization: Bearer ${SECRET}`);
+    }
+  });
+
+  it("a flag on the command line wins over the variable, even an invalid one", async () => {
+    for (const value of ["false", "maybe"]) {
+      const { code, stdout } = await render(["--show-secrets"], { HOOKSWITCH_SHOW_SECRETS: value });
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Authorization: Bearer ${SECRET}`);
+    }
+  });
+
+  it("HOOKSWITCH_RENDER_JSON=0 prints text, =1 prints JSON", async () => {
+    const text = await render([], { HOOKSWITCH_RENDER_JSON: "0" });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^POST https:\/\/crm\.example\.com\/api\/callbacks\n/);
+    const json = await render([], { HOOKSWITCH_RENDER_JSON: "1" });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { method: string }).method).toBe("POST");
+  });
+
+  it("an invalid value is a usage error (exit 2) naming the variable and the accepted values", async () => {
+    const { code, stdout, stderr } = await render([], { HOOKSWITCH_SHOW_SECRETS: "maybe" });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('HOOKSWITCH_SHOW_SECRETS="maybe"');
+    expect(stderr).toMatch(/true, 1, yes or on/);
+    expect(stderr).toMatch(/false, 0, no, off or empty/);
+    expect(stderr).not.toContain(SECRET);
+  });
+
+  it("HOOKSWITCH_RESOLVE_SECRETS=false leaves validate's references unresolved, =true resolves them", async () => {
+    const validate = (value: string) =>
+      runCli(["validate", "integrations.d"], {
+        cwd: dir,
+        env: { ...base, ENV_FLAGS_TEST_TOKEN: undefined, HOOKSWITCH_RESOLVE_SECRETS: value },
+      });
+    expect((await validate("false")).code).toBe(0);
+    const resolved = await validate("true");
+    expect(resolved.code).toBe(1);
+    expect(resolved.stdout).toMatch(/ENV_FLAGS_TEST_TOKEN/);
+    expect((await validate("sometimes")).code).toBe(2);
+  });
+
+  it("HOOKSWITCH_STRICT=true refuses an invalid file before connecting to NATS", async () => {
+    const port = await freePort();
+    const { code, stderr } = await runCli(
+      ["run", "--dir", "broken", "--nats", `nats://127.0.0.1:${await freePort()}`],
+      {
+        cwd: dir,
+        env: { ...base, HOOKSWITCH_STRICT: "true", HOOKSWITCH_HTTP_ADDR: `127.0.0.1:${port}` },
+      },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--strict/);
+  });
+
+  it("HOOKSWITCH_STRICT=false starts with an invalid file (alive, waiting for NATS)", async () => {
+    const port = await freePort();
+    const daemon = spawnCli(
+      ["run", "--dir", "broken", "--nats", `nats://127.0.0.1:${await freePort()}`],
+      {
+        cwd: dir,
+        env: { ...base, HOOKSWITCH_STRICT: "false", HOOKSWITCH_HTTP_ADDR: `127.0.0.1:${port}` },
+      },
+    );
+    try {
+      await waitFor(
+        async () => {
+          if (daemon.child.exitCode !== null) {
+            throw new Error(`daemon exited (${daemon.child.exitCode}):\n${daemon.output()}`);
+          }
+          return fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          );
+        },
+        { timeoutMs: 10_000, what: "/healthz" },
+      );
+      expect(daemon.output()).not.toMatch(/--strict is set/);
+    } finally {
+      daemon.signal("SIGTERM");
+    }
+    expect(await daemon.exited).toBe(0);
+  }, 30_000);
+});
