@@ -3,7 +3,13 @@
 #
 #   docker build -t hookswitch .
 #   docker run --rm -v "$PWD/integrations.d:/etc/hookswitch/integrations.d:ro" \
-#     -e NATS_URL=nats://nats:4222 -p 9464:9464 hookswitch
+#     -e NATS_URL=nats://nats:4222 -p 9464:9464 --stop-timeout 40 hookswitch
+#
+# The image holds no integrations: /etc/hookswitch/integrations.d is empty, for a volume
+# (ConfigMap, git checkout) to be mounted over it. To bake integrations in, build on it:
+#   FROM hookswitch
+#   COPY integrations.d /etc/hookswitch/integrations.d
+# The entrypoint is `hookswitch`, so other commands run as: docker run --rm hookswitch schema
 #
 # To pin the base image by digest, pass --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:…
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -33,9 +39,10 @@ COPY package.json package-lock.json .npmrc ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /src/dist ./dist
 COPY schemas ./schemas
-# A baked-in default set of integrations. Mount a volume (ConfigMap, git checkout) on
-# /etc/hookswitch/integrations.d to replace it, or point HOOKSWITCH_DIR elsewhere.
-COPY integrations.d /etc/hookswitch/integrations.d
+# `hookswitch` on the PATH, as npm links the package's bin: dist/cli.js (executable, with a
+# `#!/usr/bin/env node` line). An empty integrations folder to mount a volume on (the repo's
+# integrations.d holds examples that need local receivers and secrets, so it stays out).
+RUN mkdir -p /etc/hookswitch/integrations.d && ln -s /app/dist/cli.js /usr/local/bin/hookswitch
 
 # The base image's unprivileged `node` user, given by number so that Kubernetes'
 # runAsNonRoot can verify it. Files stay owned by root: the daemon only reads them.
@@ -58,5 +65,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # timeout above the grace period plus 10 s for the NATS drain, e.g. 40 s with the default 20 s
 # (docker stop -t 40, stop_grace_period, terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["hookswitch"]
 CMD ["run"]

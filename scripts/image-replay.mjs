@@ -11,18 +11,25 @@
  *   node scripts/image-replay.mjs --keep   keep the temp folders for inspection
  *   --dockerfile PATH                      another Dockerfile (the build context stays the repo)
  *
- * The base image is not replicated: commands run with the node that runs this script.
+ * The base image is not replicated: commands run with the node that runs this script. RUN
+ * steps run on this machine in the stage's folder, except `mkdir -p` and `ln -s`, which are
+ * applied inside the stage's folder; any other RUN that names an absolute path is refused.
+ * A command name without a slash (ENTRYPOINT ["hookswitch"]) is looked up on the image's
+ * PATH inside the image's folder, following its symlinks there, and must be executable.
  * NATS_SERVER_BIN names the nats-server binary (default: nats-server on PATH).
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,6 +38,8 @@ import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const STEP_TIMEOUT_MS = 30_000;
+/** Docker's PATH when the image sets none (the official node images set none). */
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // ---- Dockerfile parsing (pure) -------------------------------------------------------------
 
@@ -183,10 +192,45 @@ function copyStep(step, stage, roots, keep) {
   }
 }
 
+/**
+ * The RUN's commands as word lists when every one of them is a file-system command this
+ * script applies inside the stage's folder (`mkdir -p DIR…`, `ln -s TARGET LINK`), else undefined.
+ */
+export function fileSystemCommands(value) {
+  const [shell, flag, script] = value;
+  const commands =
+    value.length === 3 && shell === "/bin/sh" && flag === "-c"
+      ? script.split("&&").map((c) => c.trim().split(/\s+/))
+      : [value];
+  const known = (words) =>
+    (words[0] === "mkdir" && words[1] === "-p" && words.length > 2) ||
+    (words[0] === "ln" && words[1] === "-s" && words.length === 4);
+  const plain = (words) => words.every((w) => /^[\w./-]+$/.test(w));
+  return commands.every((w) => known(w) && plain(w)) ? commands : undefined;
+}
+
+function applyFileSystem(commands, stage) {
+  const at = (path) => inRoot(stage.root, posix.resolve(stage.workdir, path));
+  for (const [cmd, , ...args] of commands) {
+    if (cmd === "mkdir") for (const dir of args) mkdirSync(at(dir), { recursive: true });
+    else {
+      const [target, link] = args; // kept as written: an absolute target points into the image
+      mkdirSync(dirname(at(link)), { recursive: true });
+      symlinkSync(target, at(link));
+    }
+  }
+}
+
 function runStep(step, stage) {
   const [cmd = "", ...argv] = step.value;
   const cwd = inRoot(stage.root, stage.workdir);
   log(`[${stage.name}] RUN ${step.value.join(" ")}`);
+  const fileSystem = fileSystemCommands(step.value);
+  if (fileSystem) return applyFileSystem(fileSystem, stage);
+  if (step.value.some((word) => /(^|[\s=])\//.test(word) && word !== "/bin/sh"))
+    throw new Error(
+      `RUN ${step.value.join(" ")}: names an absolute path, which would be this machine's: teach image-replay`,
+    );
   const env = {
     ...process.env,
     ...stage.env,
@@ -231,10 +275,46 @@ function mapPath(root, value) {
   return isAbsolute(value) && existsSync(inRoot(root, value)) ? inRoot(root, value) : value;
 }
 
+/** An image path's file inside the image's folder, its symlinks followed there. */
+function resolveInImage(root, path, depth = 0) {
+  const file = inRoot(root, path);
+  if (depth > 20 || (!existsSync(file) && !isLink(file))) return undefined;
+  if (!isLink(file)) return file;
+  const target = readlinkSync(file);
+  return resolveInImage(root, posix.resolve(posix.dirname(path), target), depth + 1);
+}
+
+function isLink(file) {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The program to start for the image's argv[0]: `node` stands for this script's node; a
+ * name without a slash is looked up on the image's PATH inside its folder, as the kernel
+ * would exec it: it must be executable, and a `#!/usr/bin/env node` script runs with this node.
+ */
+function imageProgram(image, name) {
+  if (name === "node") return [process.execPath];
+  if (name.includes("/")) return [mapPath(image.root, name)];
+  for (const dir of (image.env.PATH ?? DEFAULT_PATH).split(":")) {
+    const file = resolveInImage(image.root, posix.join(dir, name));
+    if (!file) continue;
+    if ((statSync(file).mode & 0o111) === 0)
+      throw new Error(`${posix.join(dir, name)} is in the image but not executable`);
+    const firstLine = readFileSync(file, "utf8").split("\n", 1)[0];
+    if (firstLine === "#!/usr/bin/env node") return [process.execPath, file];
+    return [file];
+  }
+  throw new Error(`${name}: not found on the image's PATH`);
+}
+
 function imageCommand(image, argv) {
-  return argv.map((arg, i) =>
-    i === 0 && arg === "node" ? process.execPath : mapPath(image.root, arg),
-  );
+  const [name = "", ...rest] = argv;
+  return [...imageProgram(image, name), ...rest.map((arg) => mapPath(image.root, arg))];
 }
 
 function freePort() {

@@ -5,7 +5,7 @@
  * check, SIGTERM).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -65,16 +65,42 @@ describe("the Dockerfile", () => {
     expect(runs(stages[0])).toEqual(
       expect.arrayContaining([expect.stringMatching(/^npm ci\b/), "npm run build"]),
     );
-    expect(runs(image)).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
+    expect(runs(image)).toEqual([
+      expect.stringMatching(/^npm ci --omit=dev\b/),
+      expect.stringMatching(/^mkdir -p .* && ln -s /),
+    ]);
     const copies = image.steps.filter((s) => s.keyword === "COPY");
     expect(copies).toContainEqual(expect.objectContaining({ from: stages[0]!.name }));
     const copied = copies.flatMap((s) => s.sources ?? []);
-    expect(copied).toEqual(expect.arrayContaining(["schemas", "integrations.d"]));
+    expect(copied).toEqual(expect.arrayContaining(["schemas"]));
+  });
+
+  it("bakes in no integrations: an empty folder where HOOKSWITCH_DIR points, to mount over", () => {
+    const copied = image.steps.filter((s) => s.keyword === "COPY").flatMap((s) => s.sources ?? []);
+    expect(copied.filter((source) => source.includes("integrations"))).toEqual([]);
+    expect(runs(image)).toContainEqual(
+      expect.stringMatching(new RegExp(`(^|&& )mkdir -p ${image.env.HOOKSWITCH_DIR}( |$)`)),
+    );
+    const ignored = readFileSync(join(REPO, ".dockerignore"), "utf8").split("\n");
+    expect(ignored).toContain("integrations.d");
+  });
+
+  it("puts the package's bin on the PATH as hookswitch, executable with a node shebang", () => {
+    expect(pkg.bin.hookswitch).toBe("dist/cli.js");
+    expect(runs(image)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`(^|&& )ln -s /app/${pkg.bin.hookswitch} /usr/local/bin/hookswitch( |$)`),
+      ),
+    );
+    const source = readFileSync(join(REPO, "src/cli.ts"), "utf8");
+    expect(source.split("\n")[0]).toBe("#!/usr/bin/env node");
+    // npm run build (run by pretest, and in the build stage) leaves it executable.
+    expect(statSync(join(REPO, pkg.bin.hookswitch!)).mode & 0o111).toBe(0o111);
   });
 
   it("runs hookswitch run as a non-root user with the documented environment", () => {
     expect(image.user).toMatch(/^[1-9]\d*(:\d+)?$/);
-    expect(image.entrypoint).toEqual(["node", `/app/${pkg.bin.hookswitch}`]);
+    expect(image.entrypoint).toEqual(["hookswitch"]); // SPEC section 8
     expect(image.steps).toContainEqual({ keyword: "WORKDIR", value: "/app" });
     expect(image.cmd).toEqual(["run"]);
     expect(image.stopsignal).toBe("SIGTERM");
@@ -109,6 +135,19 @@ describe("the replay script", () => {
     const result = plan(dockerfile);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/FAIL: .*instruction ADD/);
+  });
+
+  it("refuses a RUN that names an absolute path, rather than running it on this machine", () => {
+    const dockerfile = join(temp, "Dockerfile");
+    const marker = join(temp, "must-not-exist");
+    writeFileSync(dockerfile, `FROM node:24-bookworm-slim\nRUN touch ${marker}\n`);
+    const result = spawnSync(process.execPath, [SCRIPT, "--dockerfile", dockerfile], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/FAIL: RUN .*touch .*absolute path/);
+    expect(() => statSync(marker)).toThrow();
   });
 
   it(
