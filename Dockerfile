@@ -55,9 +55,12 @@ ENV NODE_ENV=production \
 # /healthz, /readyz, /metrics and the status page.
 EXPOSE 9464
 
-# Slim images have no curl: ask node itself. The port follows HOOKSWITCH_HTTP_ADDR.
+# Slim images have no curl: ask node itself. It reads the address from HOOKSWITCH_HTTP_ADDR
+# (host:port, [IPv6]:port): a wildcard host (0.0.0.0, [::] or none) is probed on loopback,
+# any other host as it is. In a container, set the address with HOOKSWITCH_HTTP_ADDR rather
+# than --http-addr: the health check cannot see the command's flags.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "const port=(process.env.HOOKSWITCH_HTTP_ADDR||'').split(':').pop()||'9464';fetch('http://127.0.0.1:'+port+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const m=/^(?:\\[([^\\]]+)\\]|([^:]*)):(\\d{1,5})$/.exec((process.env.HOOKSWITCH_HTTP_ADDR||'0.0.0.0:9464').trim());if(!m)process.exit(1);const h=m[1]??m[2];const host=h===''||h==='0.0.0.0'?'127.0.0.1':h==='::'?'[::1]':h.includes(':')?'['+h+']':h;fetch('http://'+host+':'+m[3]+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # Node runs as PID 1 here, where the kernel applies no default signal actions; hookswitch
 # handles SIGTERM/SIGINT itself (graceful stop within HOOKSWITCH_GRACE_PERIOD, then exit 0)

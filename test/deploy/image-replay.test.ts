@@ -5,10 +5,12 @@
  * check, SIGTERM).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../support/cli.js";
 
 const SCRIPT = join(REPO, "scripts/image-replay.mjs");
@@ -117,6 +119,67 @@ describe("the Dockerfile", () => {
     expect([program, flag]).toEqual(["node", "-e"]);
     expect(code).toContain("/healthz");
     expect(code).toContain("HOOKSWITCH_HTTP_ADDR");
+  });
+
+  describe("the HEALTHCHECK command, for each form of HOOKSWITCH_HTTP_ADDR", () => {
+    const servers: Record<string, Server> = {};
+    const ports: Record<string, number> = {};
+    const hits: string[] = [];
+    const listen = (host: string) =>
+      new Promise<void>((resolve, reject) => {
+        const server = createServer((req, res) => {
+          hits.push(`${host}${req.url}`);
+          res.end("ok");
+        });
+        server.once("error", reject).listen(0, host, () => {
+          servers[host] = server;
+          ports[host] = (server.address() as AddressInfo).port;
+          resolve();
+        });
+      });
+    const probe = (addr: string | undefined) =>
+      new Promise<number | null>((resolve) => {
+        const [program, flag, code] = image.healthcheck!.command;
+        const env = { ...process.env, HOOKSWITCH_HTTP_ADDR: addr };
+        if (addr === undefined) delete env.HOOKSWITCH_HTTP_ADDR;
+        const child = spawn(program === "node" ? process.execPath : program!, [flag!, code!], {
+          env,
+          stdio: "ignore",
+        });
+        child.on("close", resolve);
+      });
+    beforeAll(async () => {
+      await listen("127.0.0.1");
+      await listen("::1");
+    });
+    afterAll(() => {
+      for (const server of Object.values(servers)) server.close();
+    });
+
+    const cases: [string, string, string][] = [
+      ["0.0.0.0:PORT", "127.0.0.1", "127.0.0.1"],
+      [":PORT", "127.0.0.1", "127.0.0.1"],
+      ["127.0.0.1:PORT", "127.0.0.1", "127.0.0.1"],
+      ["[::]:PORT", "::1", "::1"],
+      ["[::1]:PORT", "::1", "::1"],
+      [" [::1]:PORT ", "::1", "::1"],
+    ];
+    it.each(cases)("%j probes /healthz on %s", async (form, listener, expected) => {
+      hits.length = 0;
+      const addr = form.replace("PORT", String(ports[listener]));
+      expect(await probe(addr)).toBe(0);
+      expect(hits).toEqual([`${expected}/healthz`]);
+    });
+
+    it("fails for an address nothing listens on, or one that is not host:port", async () => {
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((r) => closed.close(() => r()));
+      expect(await probe(`127.0.0.1:${port}`)).toBe(1);
+      expect(await probe(`[::1]:${ports["127.0.0.1"]}`)).not.toBe(0);
+      expect(await probe("9464")).toBe(1);
+    });
   });
 
   it("labels the image with the package's version", () => {
