@@ -19,6 +19,7 @@ import {
   subjectOfUnknownEvent,
   withFreshId,
 } from "../events/sample.js";
+import { checkEvent } from "../events/parse.js";
 import { connectNats } from "../nats/connection.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 
@@ -111,6 +112,13 @@ function planEvents(type: string | undefined, opts: EmitOptions): EmitPlan {
   const found = subjectOfUnknownEvent(buildSampleEvent(fields, { id: "", time: "" }));
   if ("problem" in found) {
     throw new UsageError(`${found.problem}: check --account, --service and --service-type`);
+  }
+  // An event the daemon would dead-letter is refused here, where the options can be fixed.
+  const sample = checkEvent(
+    buildSampleEvent(fields, { id: randomUUID(), time: new Date().toISOString() }),
+  );
+  if (!sample.ok) {
+    throw new UsageError(`the event would not be valid (${sample.reason}): check the options`);
   }
   const subject = found.subject;
   return {

@@ -274,6 +274,10 @@ describe("hookswitch emit", () => {
     [["user.created", "--rate", "-1"], /--rate must be/],
     [["user.created", "--voicemail", "maybe"], /--voicemail must be true or false/],
     [["user.created", "--account", "a.b"], /check --account/],
+    [
+      ["user.created", "--service", "not-a-uuid"],
+      /would not be valid \(data.service.uuid must be a UUID\)/,
+    ],
     [["user.created", "--file", "x.json"], /TYPE or --file, not both/],
     [["--file", "/nonexistent/event.json"], /cannot read/],
   ])("exits 2 on %j", async (args, message) => {
