@@ -27,13 +27,13 @@ import { DeliveryStats } from "./delivery/stats.js";
 import { createMetrics, recordConfigGeneration } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
-import { withDeadline } from "./lifecycle.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
 import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
+import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
@@ -210,14 +210,20 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         clearInterval(deadLetterTimer);
         clearInterval(parkedTimer);
         const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
-        await Promise.all([...loops.map((loop) => loop.stop()), parked?.stop()]);
+        await shutdownStep(
+          log,
+          "finish or hand back the deliveries in flight",
+          () => Promise.all([...loops.map((loop) => loop.stop()), parked?.stop()]),
+          settings.graceMs + HAND_BACK_WAIT_MS,
+        );
         clearTimeout(graceTimer);
-        await watcher?.close();
+        await shutdownStep(log, "stop watching the configuration", () => watcher?.close());
         advisories?.stop();
+        const connected = connection?.isConnected() ?? false;
         connection?.stop();
-        if (nc && !nc.isClosed()) await withDeadline(nc.drain(), 10_000);
-        await sender.close();
-        await http?.close();
+        await closeNats(log, nc, connected);
+        await shutdownStep(log, "close webhook connections", () => sender.close());
+        await shutdownStep(log, "close the HTTP endpoints", () => http?.close());
         log.info("stopped");
       })();
       return stopping;

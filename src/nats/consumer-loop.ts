@@ -75,9 +75,15 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const writes = createHeldWrites({ holdMs: ACK_HOLD_MS });
   const settle = (msg: JsMsg, result: Settle) => {
     writes.add(() => {
-      if (result.action === "ack") msg.ack();
-      else if (result.delayMs > 0) msg.nak(result.delayMs);
-      else msg.nak();
+      try {
+        if (result.action === "ack") msg.ack();
+        else if (result.delayMs > 0) msg.nak(result.delayMs);
+        else msg.nak();
+      } catch (err) {
+        // The connection closed (a stop that gave up waiting): the message comes back
+        // after the ack wait, as after a crash.
+        log.warn({ err, consumer: options.name, seq: msg.seq }, "cannot settle a message");
+      }
     });
   };
 
@@ -85,8 +91,12 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     try {
       settle(msg, await handle(msg));
     } catch (err) {
-      if (!stopping)
+      if (stopping) {
+        // NATS down at shutdown, typically: the hand-back may not reach it either.
+        log.warn({ err, consumer: options.name, seq: msg.seq }, "message not finished at stop");
+      } else {
         log.error({ err, consumer: options.name, seq: msg.seq }, "message handed back");
+      }
       settle(msg, { action: "nak", delayMs: stopping ? 0 : failureDelay(msg) });
     } finally {
       inFlight.delete(msg);
@@ -126,7 +136,12 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     done: () => finished,
     async stop() {
       stopping = true;
-      await messages.close();
+      try {
+        await messages.close();
+      } catch (err) {
+        // Nothing more will be pulled either way; what was pulled is still handled.
+        log.warn({ err, consumer: options.name }, "cannot close the pull subscription cleanly");
+      }
       await finished;
     },
   };

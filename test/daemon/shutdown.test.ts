@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { waitFor } from "../support/wait.js";
+
+/** How many requests each webhook-id got. */
+function perWebhookId(receiver: Receiver): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of receiver.requests) {
+    const id = String(r.headers["webhook-id"]);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe("hookswitch run stops cleanly", () => {
+  let nats: NatsServer;
+  let fast: Receiver;
+  let slow: Receiver;
+  let dir: ReturnType<typeof tempDir>;
+  const daemons: RunningDaemon[] = [];
+
+  beforeEach(async () => {
+    nats = await startNatsServer();
+    fast = await startReceiver();
+    slow = await startReceiver(() => ({ status: 200, delayMs: 15_000 }));
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) {
+      if (d.child.exitCode === null) d.child.kill("SIGKILL");
+      await d.exited;
+    }
+    await fast.close();
+    await slow.close();
+    await nats.dispose();
+    dir.cleanup();
+  });
+
+  const start = async (args: string[]) => {
+    const d = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      args,
+      env: { LOG_LEVEL: "info" },
+    });
+    daemons.push(d);
+    return d;
+  };
+
+  const publish = async (count: number) => {
+    const publisher = await connectPublisher(nats.url);
+    try {
+      for (let i = 0; i < count; i++) await publisher.publish(makeEvent());
+    } finally {
+      await publisher.close();
+    }
+  };
+
+  it("exits 0 on SIGTERM while NATS is down, warning that it could not hand anything back", async () => {
+    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
+    const daemon = await start([]);
+    await nats.stop();
+    await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
+      what: "the daemon to see NATS gone",
+    });
+    const stoppedAt = Date.now();
+    expect(await daemon.stop()).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(daemon.output()).toMatch(/"level":"warn".*"msg":"stopping without NATS/);
+    expect(daemon.output()).not.toMatch(/"level":"fatal"/);
+    expect(daemon.output()).toMatch(/"msg":"stopped"/);
+  }, 40_000);
+
+  it("exits 0 within the grace period and its hand-back wait when NATS goes down with a delivery in flight, and the delivery comes again", async () => {
+    writeIntegration(dir.path, "slow", { url: `${slow.url}/slow` });
+    const daemon = await start(["--grace-period", "1s"]);
+    await publish(1);
+    await waitFor(() => slow.requests.length >= 1, { what: "the slow attempt" });
+    await nats.stop();
+    const stoppedAt = Date.now();
+    expect(await daemon.stop()).toBe(0);
+    // 1 s of grace, at most 5 s to hand the aborted delivery back, then the closes.
+    expect(Date.now() - stoppedAt).toBeLessThan(12_000);
+    expect(daemon.output()).toMatch(/"level":"warn"/);
+    expect(daemon.output()).not.toMatch(/"level":"fatal"/);
+
+    slow.respond(() => ({ status: 200 }));
+    await nats.start();
+    await start(["--ack-wait", "3s"]);
+    await waitFor(() => slow.requests.length >= 2, {
+      timeoutMs: 20_000,
+      what: "the unacknowledged event back after the ack wait",
+    });
+    expect(perWebhookId(slow).size).toBe(1);
+  }, 60_000);
+});
