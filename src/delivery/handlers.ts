@@ -8,7 +8,13 @@ import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import { matchEvent } from "../events/match.js";
 import { checkEvent, parseEvent } from "../events/parse.js";
-import type { Dispatcher, DurableQueue, Job, JobResult } from "./dispatcher.js";
+import {
+  AttemptAbortedError,
+  type Dispatcher,
+  type DurableQueue,
+  type Job,
+  type JobResult,
+} from "./dispatcher.js";
 import type { Limiter } from "./limiter.js";
 import {
   integrationOfDeliverySubject,
@@ -21,6 +27,7 @@ import { webhookId } from "./webhook-id.js";
 
 export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
 const ACK: Settle = { action: "ack" };
+const HANDED_BACK: Settle = { action: "nak", delayMs: 0 };
 /** How much of a message that is not JSON the dead-letter queue keeps. */
 const MAX_KEPT_TEXT = 64 * 1024;
 
@@ -82,8 +89,19 @@ export async function handleEventMessage(
     starts.push(startNew(deps, job));
   }
   // One match is the common case: its promise alone, without a Promise.all around it.
-  await (starts.length === 1 ? starts[0] : Promise.all(starts));
+  if (starts.length === 1) await starts[0];
+  else await allFinished(starts);
   return ACK;
+}
+
+/**
+ * Waits for every delivery of a fan-out before failing on the first that failed: the event
+ * is then handed back whole, and none of its deliveries may still be running when it
+ * comes again (it would be sent twice at once).
+ */
+async function allFinished(starts: Promise<JobResult>[]): Promise<void> {
+  const results = await Promise.allSettled(starts);
+  for (const result of results) if (result.status === "rejected") throw result.reason;
 }
 
 /**
@@ -95,7 +113,26 @@ function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
   if (slot === false) return deps.dispatcher.handOff(job);
-  return inSlot(deps, name, slot, () => deps.dispatcher.attempt(job));
+  return inSlot(deps, name, slot, () => attemptOrHandOff(deps, job));
+}
+
+/**
+ * A first attempt that shutdown aborts is parked as a delivery of its own, so the event can
+ * be acknowledged: handing the event back would send it again to every integration that
+ * already answered. Its `Nats-Msg-Id` is a park's (webhook id, attempt 0): a record of the
+ * same delivery stored within the duplicate window already stands for it.
+ */
+async function attemptOrHandOff(deps: HandlerDeps, job: Job): Promise<JobResult> {
+  try {
+    return await deps.dispatcher.attempt(job);
+  } catch (err) {
+    if (!(err instanceof AttemptAbortedError)) throw err;
+    deps.log.info(
+      { integration: job.active.integration.name, webhookId: job.webhookId },
+      "delivery aborted at shutdown: parking it for the next run",
+    );
+    return deps.dispatcher.handOff(job);
+  }
 }
 
 /** Runs `work` once the integration's slot is held (at once or after its line), then frees it. */
@@ -179,7 +216,14 @@ async function deliverRecord(
     attempts: record.attempts,
     ...(typeof record.replays === "number" ? { replays: record.replays } : {}),
   };
-  await deps.dispatcher.attempt(job);
+  try {
+    await deps.dispatcher.attempt(job);
+  } catch (err) {
+    // The record is this one delivery: handing it back is all it takes (the loop delays
+    // naks at shutdown). A new record would carry this one's `Nats-Msg-Id` and be dropped.
+    if (err instanceof AttemptAbortedError) return HANDED_BACK;
+    throw err;
+  }
   return ACK;
 }
 

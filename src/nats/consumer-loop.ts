@@ -3,6 +3,15 @@
  * parallel up to the shared concurrency cap. Keeps long handlers' messages alive with
  * `working()` so a slow webhook is never redelivered (and sent twice) by an ack timeout,
  * and hands messages back (`nak`) when stopping or when a handler fails.
+ *
+ * A message handed back after the loop stopped pulling is naked with a delay that outlasts
+ * the loop's own pull requests. Closing the iterator only unsubscribes on the client: the
+ * server keeps the pull requests until they expire. nats-server 2.9 redelivering a naked
+ * message while such a stale request is the only one waiting drops the request and
+ * mishandles the message: that message comes back only after the ack wait, and the last
+ * message delivered to the consumer is delivered again as new (seen: the same event sent
+ * twice 1 ms apart after a restart). Once the stale requests have expired, a naked message
+ * waits for the next live pull request (the next replica or the restarted daemon).
  */
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
@@ -38,6 +47,23 @@ export interface ConsumerLoop {
 }
 
 const ACK_HOLD_MS = 10;
+/** Handed back unstarted (or aborted) at stop; `settle` sets the delay. */
+const HAND_BACK: Settle = { action: "nak", delayMs: 0 };
+
+function nakAfter(msg: JsMsg, delayMs: number) {
+  if (delayMs > 0) msg.nak(Math.ceil(delayMs));
+  else msg.nak();
+}
+
+/**
+ * How long the server keeps a pull request of `pullContinuously` (the client's default is
+ * 30 s): short, so that a message handed back at shutdown waits little for the stale
+ * requests to expire. Idle, it costs a pull request and two heartbeats per consumer
+ * every 3 s. The parked readers' fetches expire sooner (1 s).
+ */
+export const PULL_EXPIRES_MS = 3_000;
+/** Margin past the expiry for the server to have removed the expired request. */
+const EXPIRY_MARGIN_MS = 1_000;
 
 /** Delay before a message whose handler failed (e.g. NATS could not store a record) comes back. */
 function failureDelay(msg: JsMsg): number {
@@ -51,13 +77,19 @@ function failureDelay(msg: JsMsg): number {
 export function pullContinuously(consumer: Consumer, batch: number): Promise<MessageSource> {
   // The client's default asks again when three quarters are still to come: a pull
   // request (a write and a server round trip) for every quarter of a batch.
-  return consumer.consume({ max_messages: batch, threshold_messages: Math.floor(batch / 4) });
+  return consumer.consume({
+    max_messages: batch,
+    threshold_messages: Math.floor(batch / 4),
+    expires: PULL_EXPIRES_MS,
+  });
 }
 
 export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const { messages, handle, slots, log } = options;
   const inFlight = new Set<JsMsg>();
   let stopping = false;
+  // When the loop stopped pulling: its pull requests stay on the server until they expire.
+  let closedAt: number | undefined;
   // Set once the source has ended, to learn when the last handler has.
   let onIdle: (() => void) | undefined;
 
@@ -77,8 +109,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     writes.add(() => {
       try {
         if (result.action === "ack") msg.ack();
-        else if (result.delayMs > 0) msg.nak(result.delayMs);
-        else msg.nak();
+        else nakAfter(msg, Math.max(result.delayMs, staleRequestsLeftMs()));
       } catch (err) {
         // The connection closed (a stop that gave up waiting): the message comes back
         // after the ack wait, as after a crash.
@@ -86,6 +117,9 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       }
     });
   };
+  /** Until then, a naked message could meet this loop's stale pull requests (see above). */
+  const staleRequestsLeftMs = () =>
+    closedAt === undefined ? 0 : closedAt + PULL_EXPIRES_MS + EXPIRY_MARGIN_MS - Date.now();
 
   const run = async (msg: JsMsg) => {
     try {
@@ -97,7 +131,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       } else {
         log.error({ err, consumer: options.name, seq: msg.seq }, "message handed back");
       }
-      settle(msg, { action: "nak", delayMs: stopping ? 0 : failureDelay(msg) });
+      settle(msg, stopping ? HAND_BACK : { action: "nak", delayMs: failureDelay(msg) });
     } finally {
       inFlight.delete(msg);
       slots.release();
@@ -108,14 +142,14 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const pump = (async () => {
     for await (const msg of messages) {
       if (stopping) {
-        msg.nak(); // pulled but not started: hand it straight back
+        settle(msg, HAND_BACK); // pulled but not started: hand it straight back
         continue;
       }
       const waiting = slots.acquire();
       if (waiting) await waiting;
       if (stopping) {
         slots.release();
-        msg.nak();
+        settle(msg, HAND_BACK);
         continue;
       }
       inFlight.add(msg);
@@ -136,6 +170,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     done: () => finished,
     async stop() {
       stopping = true;
+      closedAt ??= Date.now();
       try {
         await messages.close();
       } catch (err) {

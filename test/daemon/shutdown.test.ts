@@ -9,7 +9,10 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
-import { waitFor } from "../support/wait.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+/** A long ack wait: anything that only comes back by it misses these tests' deadlines. */
+const ACK_WAIT = ["--ack-wait", "30s"];
 
 /** How many requests each webhook-id got. */
 function perWebhookId(receiver: Receiver): Map<string, number> {
@@ -101,5 +104,51 @@ describe("hookswitch run stops cleanly", () => {
       what: "the unacknowledged event back after the ack wait",
     });
     expect(perWebhookId(slow).size).toBe(1);
+  }, 60_000);
+
+  it("sends each delivery of a fan-out once across a graceful stop: only the aborted ones come again, and promptly", async () => {
+    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
+    writeIntegration(dir.path, "slow", { url: `${slow.url}/slow` });
+    const first = await start(["--grace-period", "2s", ...ACK_WAIT]);
+    await publish(4);
+    await waitFor(() => fast.requests.length >= 4 && slow.requests.length >= 4, {
+      what: "every first attempt under way",
+    });
+    expect(await first.stop()).toBe(0);
+
+    slow.respond(() => ({ status: 200 }));
+    const restartedAt = Date.now();
+    await start(ACK_WAIT);
+    await waitFor(() => slow.requests.length >= 8, {
+      timeoutMs: 10_000,
+      what: "the aborted deliveries sent again",
+    });
+    expect(Date.now() - restartedAt).toBeLessThan(10_000);
+    await sleep(1_500); // room for a duplicate, were one on its way
+    expect([...perWebhookId(fast).values()]).toEqual([1, 1, 1, 1]);
+    expect([...perWebhookId(slow).values()]).toEqual([2, 2, 2, 2]);
+    expect(first.output()).toMatch(/delivery aborted at shutdown: parking it for the next run/);
+  }, 60_000);
+
+  it("hands back what it pulled but had not started so that each comes back once, promptly", async () => {
+    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
+    fast.respond(() => ({ status: 200, delayMs: 300 }));
+    const first = await start(["--max-in-flight", "2", "--grace-period", "5s", ...ACK_WAIT]);
+    await publish(20);
+    await waitFor(() => fast.requests.length >= 2, { what: "the first deliveries" });
+    expect(await first.stop()).toBe(0);
+    const sent = fast.requests.length;
+    expect(sent).toBeLessThan(20);
+
+    fast.respond(() => ({ status: 200 }));
+    const restartedAt = Date.now();
+    await start(ACK_WAIT);
+    await waitFor(() => perWebhookId(fast).size >= 20, {
+      timeoutMs: 15_000,
+      what: "every event delivered",
+    });
+    expect(Date.now() - restartedAt).toBeLessThan(15_000);
+    await sleep(1_500); // room for a duplicate, were one on its way
+    expect(fast.requests).toHaveLength(20);
   }, 60_000);
 });

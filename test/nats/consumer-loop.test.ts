@@ -1,9 +1,10 @@
 import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { pullContinuously, startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { acksApplied, useNatsWithClient } from "../support/nats-server.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -73,4 +74,56 @@ describe("the consumer loop", () => {
     expect(pulls).toBeGreaterThan(0);
     expect(pulls).toBeLessThanOrEqual(14);
   });
+
+  it("hands back at stop so that each message comes back once and before the ack wait", async () => {
+    await jsm.streams.add({ name: "BACK", subjects: ["BACK.>"] });
+    await jsm.consumers.add("BACK", {
+      durable_name: "c",
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(30_000),
+    });
+    const js = jetstream(nc);
+    for (let i = 0; i < 4; i++) await js.publish("BACK.e", String(i));
+    // Each handler runs until the loop is stopped, as an attempt aborted by shutdown does.
+    let stopped!: () => void;
+    const stopping = new Promise<void>((resolve) => (stopped = resolve));
+    let started = 0;
+    const first = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("BACK", "c"), 64),
+      handle: async () => {
+        started++;
+        await stopping;
+        return { action: "nak", delayMs: 0 };
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      log: pino({ level: "silent" }),
+    });
+    for (let i = 0; i < 100 && started < 4; i++) await sleep(50);
+    expect(started).toBe(4);
+    const stoppedAt = Date.now();
+    const stop = first.stop();
+    stopped();
+    await stop;
+
+    const seen: { seq: number; deliveries: number }[] = [];
+    const second = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("BACK", "c"), 64),
+      handle: (msg) => {
+        seen.push({ seq: msg.seq, deliveries: msg.info.deliveryCount });
+        return Promise.resolve({ action: "ack" });
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      log: pino({ level: "silent" }),
+    });
+    await waitFor(() => seen.length >= 4, { timeoutMs: 10_000, what: "the four handed back" });
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    await sleep(1_000); // room for a duplicate, were one on its way
+    await second.stop();
+    expect(seen.map((m) => m.seq).sort()).toEqual([1, 2, 3, 4]);
+    expect(seen.every((m) => m.deliveries === 2)).toBe(true);
+  }, 30_000);
 });
