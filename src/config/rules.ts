@@ -1,6 +1,10 @@
 /**
- * Rules the JSON Schema cannot express. Each rule is a pure function of one integration
- * (as written, and after secret handling) returning problems; none throws.
+ * Semantic rules of one integration. Each rule is a pure function of one integration
+ * (as written, and after secret handling) returning problems; none throws. Those the
+ * JSON Schema also expresses (reserved headers, unknown placeholders, user-info in a URL,
+ * a written-out signing secret, the timeout's range) fire there first when a file is
+ * loaded; here they also judge resolved secrets, and their messages are shared with
+ * `schema-errors.ts` so the user reads the same words either way.
  */
 import { parseDuration } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
@@ -58,14 +62,15 @@ export const unknownPlaceholders: Rule = ({ raw }) =>
     return names
       .filter((name) => !isFieldName(name))
       .map((name) => {
-        const guess = closest(name, FIELD_NAMES);
-        const hint = guess ? ` (did you mean {${guess}}?)` : "";
-        return {
-          path,
-          message: `unknown placeholder {${name}} in ${displayPath(path)}${hint}; fields are: ${FIELD_NAMES.join(", ")}`,
-        };
+        return { path, message: unknownPlaceholderMessage(name, path) };
       });
   });
+
+export function unknownPlaceholderMessage(name: string, path: readonly PathSegment[]): string {
+  const guess = closest(name, FIELD_NAMES);
+  const hint = guess ? ` (did you mean {${guess}}?)` : "";
+  return `unknown placeholder {${name}} in ${displayPath(path)}${hint}; fields are: ${FIELD_NAMES.join(", ")}`;
+}
 
 const ALWAYS_RESERVED = [
   "host",
@@ -89,12 +94,15 @@ export const reservedHeaders: Rule = ({ raw }) => {
     .map((name) => ({
       path: ["webhook", "headers", name],
       onKey: true,
-      message:
-        name.toLowerCase() === "authorization"
-          ? `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`
-          : `header ${name} is set by hookswitch and cannot be set in webhook.headers`,
+      message: reservedHeaderMessage(name, authType),
     }));
 };
+
+export function reservedHeaderMessage(name: string, authType: string): string {
+  return name.toLowerCase() === "authorization"
+    ? `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`
+    : `header ${name} is set by hookswitch and cannot be set in webhook.headers; remove it`;
+}
 
 export const duplicateHeaders: Rule = ({ raw }) => {
   const seen = new Map<string, string>();
@@ -141,10 +149,13 @@ export const httpUrl: Rule = (input) => {
     return at(`webhook.url must use http or https (got ${parsed.protocol.slice(0, -1)})`);
   }
   if (parsed.username || parsed.password) {
-    return at("webhook.url must not carry user:password@; use webhook.auth type basic");
+    return at(URL_USER_INFO_MESSAGE);
   }
   return [];
 };
+
+export const URL_USER_INFO_MESSAGE =
+  "webhook.url must not carry user:password@; use webhook.auth type basic";
 
 const SIGNING_SECRET =
   /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
@@ -175,7 +186,7 @@ export const durationLimits: Rule = ({ raw }) => {
   if (timeoutMs > DEFAULTS.maxTimeoutMs || timeoutMs === 0) {
     problems.push({
       path: ["webhook", "timeout"],
-      message: `webhook.timeout must be more than 0 and at most 60s (got ${webhook.timeout})`,
+      message: timeoutMessage(webhook.timeout),
     });
   }
   const initial = parseDuration(webhook.retry?.initialDelay ?? "") ?? DEFAULTS.retry.initialDelayMs;
@@ -191,6 +202,10 @@ export const durationLimits: Rule = ({ raw }) => {
   }
   return problems;
 };
+
+export function timeoutMessage(written: string | undefined): string {
+  return `webhook.timeout must be more than 0 and at most 60s (got ${written})`;
+}
 
 export const RULES: readonly Rule[] = [
   unknownPlaceholders,

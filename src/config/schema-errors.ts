@@ -1,9 +1,19 @@
 /**
- * Turns ajv's errors into one human message per mistake. `oneOf` and `if`/`then`
+ * Turns ajv's errors into one human message per mistake. `oneOf`, `anyOf` and `if`/`then`
  * produce an error per branch; those are collapsed to the branch the author meant,
- * or to one message that names the allowed forms.
+ * or to one message that names the allowed forms. Where the schema expresses a rule
+ * `rules.ts` also checks, the message is the rule's own.
  */
 import type { ErrorObject } from "ajv";
+import { DURATION_PATTERN } from "./durations.js";
+import { isFieldName, placeholderNames } from "./placeholders.js";
+import {
+  reservedHeaderMessage,
+  timeoutMessage,
+  unknownPlaceholderMessage,
+  URL_USER_INFO_MESSAGE,
+} from "./rules.js";
+import { literalText, parseReferences } from "./secrets.js";
 import { FIELD_NAMES } from "./types.js";
 import {
   closest,
@@ -44,7 +54,8 @@ export function describeSchemaErrors(errors: readonly AjvError[], data: unknown)
 
 function collapseOneOf(errors: readonly AjvError[]): AjvError[] {
   let result = [...errors];
-  for (const oneOf of errors.filter((e) => e.keyword === "oneOf")) {
+  // Inner alternatives come first in ajv's order, so an outer `oneOf` sees them collapsed.
+  for (const oneOf of errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf")) {
     if (!result.includes(oneOf)) continue;
     const prefix = `${oneOf.schemaPath}/`;
     const branchErrors = result.filter(
@@ -67,19 +78,26 @@ function isAtOrBelow(path: string, parent: string): boolean {
   return path === parent || path.startsWith(`${parent}/`);
 }
 
-/** The only branch whose shape matches the data (its errors are not about type or kind). */
+/**
+ * The only branch whose shape matches the data (its errors are not about type or kind):
+ * the one with the fewest errors about the value itself (a missing or unknown key), then
+ * with the fewest errors in all.
+ */
 function bestBranch(oneOf: AjvError, branchErrors: AjvError[]): AjvError[] | undefined {
   const byBranch = new Map<string, AjvError[]>();
   for (const error of branchErrors) {
     const branch = error.schemaPath.slice(oneOf.schemaPath.length + 1).split("/")[0] ?? "";
     byBranch.set(branch, [...(byBranch.get(branch) ?? []), error]);
   }
-  const candidates = [...byBranch.values()]
-    .filter((errs) => !errs.some((e) => isDiscriminating(e, oneOf.instancePath)))
-    .sort((a, b) => a.length - b.length);
-  const [first, second] = candidates;
-  if (!first || (second && second.length === first.length)) return undefined;
-  return first;
+  const at = oneOf.instancePath;
+  const ranked = [...byBranch.values()]
+    .filter((errs) => !errs.some((e) => isDiscriminating(e, at)))
+    .map((errs) => ({ errs, onValue: errs.filter((e) => e.instancePath === at).length }));
+  const order = (a: (typeof ranked)[number], b: (typeof ranked)[number]) =>
+    a.onValue - b.onValue || a.errs.length - b.errs.length;
+  const [first, second] = ranked.sort(order);
+  if (!first || (second && order(first, second) === 0)) return undefined;
+  return first.errs;
 }
 
 /** An error that says the data is of another kind than this branch describes. */
@@ -124,6 +142,23 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
         return at(headerNameMessage(error.propertyName), true, [...path, error.propertyName]);
       }
       return at(patternMessage(path, where, error.data));
+    case "not":
+      if (error.propertyName !== undefined) {
+        // A header name hookswitch sets itself (always, or Authorization by webhook.auth).
+        const authType = valueAt(document, ["webhook", "auth", "type"]);
+        const message = reservedHeaderMessage(
+          error.propertyName,
+          typeof authType === "string" ? authType : "none",
+        );
+        return at(message, true, [...path, error.propertyName]);
+      }
+      if (where === "webhook.url") return at(URL_USER_INFO_MESSAGE);
+      return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
+    case "anyOf":
+      // Only alternatives of type are left: e.g. a constant that is a list or a mapping.
+      return at(
+        `${where} must be ${typeWords(anyOfTypes(error))} (got ${describeType(error.data)})`,
+      );
     case "uniqueItems": {
       const index = Math.max(Number(params.i), Number(params.j));
       const item = (error.data as unknown[])[index];
@@ -179,8 +214,37 @@ function constMessage(error: AjvError, where: string): string {
 
 const DURATION_HINT = "a duration like 250ms, 10s, 5m or 1h";
 
+function anyOfTypes(error: AjvError): string[] {
+  const branches = (error.schema ?? []) as Array<{ type?: string }>;
+  return branches.flatMap((b) => (typeof b.type === "string" ? [b.type] : []));
+}
+
 function patternMessage(path: PathSegment[], where: string, data: unknown): string {
   const parent = path.slice(0, -1).join(".");
+  const text = typeof data === "string" ? data : "";
+  if (where === "webhook.timeout" && new RegExp(DURATION_PATTERN).test(text)) {
+    return timeoutMessage(text);
+  }
+  if (parent === "webhook.headers" && /[\r\n]/.test(text)) {
+    return `${where} must not contain a line break (CR or LF)`;
+  }
+  // Free text: a malformed `${…}` reference, or (where placeholders go) an unknown one.
+  const parsed = isFreeText(path) ? parseReferences(text) : undefined;
+  if (parsed && !parsed.ok) return `${where}: ${parsed.message}`;
+  if (parsed?.ok && holdsPlaceholders(path)) {
+    const unknown = literalText(parsed.segments)
+      .flatMap(placeholderNames)
+      .filter((name) => !isFieldName(name));
+    const [first, ...more] = unknown;
+    if (first !== undefined) {
+      const also =
+        more.length > 0 ? ` (also unknown: ${more.map((n) => `{${n}}`).join(", ")})` : "";
+      return unknownPlaceholderMessage(first, path) + also;
+    }
+  }
+  if (path[0] === "webhook" && path[1] === "signing" && path[2] === "secret") {
+    return `${where} must look like whsec_<base64> (a Standard Webhooks secret); better, keep it out of the file: \${env:NAME} or \${file:/path}`;
+  }
   if (where === "name") {
     return `name must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit (got ${quote(data)})`;
   }
@@ -193,7 +257,6 @@ function patternMessage(path: PathSegment[], where: string, data: unknown): stri
   if (where === "webhook.url") {
     return "webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference)";
   }
-  if (parent === "webhook.headers") return `${where} must not contain a line break (CR or LF)`;
   return `${where} has an invalid format`;
 }
 
@@ -233,6 +296,23 @@ function noFormMessage(path: PathSegment[], where: string, data: unknown): strin
     return "webhook.auth must be {type: none}, {type: basic, username, password} or {type: token, token}";
   }
   return `${where} does not match any allowed form`;
+}
+
+/** Strings that may hold `${…}` references (keywords, durations and UUIDs are literal). */
+function isFreeText(path: readonly PathSegment[]): boolean {
+  const [top, key, , field] = path;
+  if (top === "description") return path.length === 1;
+  if (top === "scope") return key === "account";
+  if (top !== "webhook") return false;
+  if (key === "fields") return field === "value" || field === "template";
+  return ["url", "pathArguments", "headers", "auth", "signing", "tls"].includes(String(key));
+}
+
+/** Path arguments, header values and templates: where `{field}` placeholders are filled in. */
+function holdsPlaceholders(path: readonly PathSegment[]): boolean {
+  if (path[0] !== "webhook") return false;
+  if (path[1] === "pathArguments" || path[1] === "headers") return path.length === 3;
+  return path[1] === "fields" && path[3] === "template";
 }
 
 function valueAt(document: unknown, path: readonly PathSegment[]): unknown {

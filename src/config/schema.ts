@@ -30,14 +30,9 @@ let compiled: ValidateFunction | undefined;
 export function integrationValidator(): ValidateFunction {
   if (!compiled) {
     // verbose: errors carry the failing data and schema, used for human messages.
-    // strictRequired off: `oneOf` branches name properties declared by the parent object.
-    const ajv = new Ajv2020({
-      allErrors: true,
-      strict: true,
-      strictRequired: false,
-      allowUnionTypes: true,
-      verbose: true,
-    });
+    // strict: the schema compiles under every strict-mode check (as generic validators
+    // such as ajv-cli need it to), so nothing is relaxed here.
+    const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
     compiled = ajv.compile(JSON.parse(readSchemaText("integration")) as object);
   }
   return compiled;

@@ -134,7 +134,7 @@ export const INVALID_CASES: InvalidCase[] = [
   c(
     "reserved header Host",
     integrationYaml("t", {}, ["  headers:", "    host: example.com"]),
-    "11:5: header host is set by hookswitch and cannot be set in webhook.headers",
+    "11:5: header host is set by hookswitch and cannot be set in webhook.headers; remove it",
   ),
   c(
     "reserved header Content-Type",
@@ -161,6 +161,26 @@ export const INVALID_CASES: InvalidCase[] = [
     "12:5: header Authorization is set by webhook.auth (type token); remove it from webhook.headers",
   ),
   c(
+    "authorization with basic auth",
+    integrationYaml("w2", {}, [
+      "  auth: { type: basic, username: hooks }",
+      "  headers:",
+      "    X-Source: myecn",
+      "    authorization: x",
+    ]),
+    "13:5: header authorization is set by webhook.auth (type basic); remove it from webhook.headers",
+  ),
+  c(
+    "unknown placeholder in a header value",
+    integrationYaml("w3", {}, ["  headers:", '    X-Ext: "{extension}"']),
+    "11:12: unknown placeholder {extension} in webhook.headers.X-Ext (did you mean {extensionNumber}?)",
+  ),
+  c(
+    "malformed reference in the description",
+    integrationYaml("w4", { 1: 'apiVersion: hookswitch/v1\ndescription: "costs ${5}"' }),
+    '2:14: description: malformed reference "${5}": write ${env:NAME} or ${file:/path}, or $${ for a literal ${',
+  ),
+  c(
     "malformed reference",
     integrationYaml("x", {}, ['  auth: { type: token, token: "${TOKEN}" }']),
     '10:31: webhook.auth.token: malformed reference "${TOKEN}"',
@@ -181,6 +201,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "10:12: webhook.timeout must be more than 0 and at most 60s (got 2m)",
   ),
   c(
+    "timeout of 0",
+    integrationYaml("aa2", {}, ["  timeout: 0ms"]),
+    "10:12: webhook.timeout must be more than 0 and at most 60s (got 0ms)",
+  ),
+  c(
     "bad duration",
     integrationYaml("ab", {}, ["  timeout: 10"]),
     "10:12: webhook.timeout must be a duration like 250ms, 10s, 5m or 1h (got a whole number)",
@@ -196,9 +221,19 @@ export const INVALID_CASES: InvalidCase[] = [
     "9:8: webhook.url must be an absolute URL starting with http:// or https://",
   ),
   c(
+    "url with user info",
+    integrationYaml("ad2", { 9: "  url: https://hooks:pa55@127.0.0.1:8787/x" }),
+    "9:8: webhook.url must not carry user:password@; use webhook.auth type basic",
+  ),
+  c(
+    "plaintext secret in a rotation list",
+    integrationYaml("ae2", {}, ['  signing: { secret: ["${env:NEW}", old-secret] }']),
+    "10:37: webhook.signing.secret[1] must look like whsec_<base64>",
+  ),
+  c(
     "literal bad signing secret",
     integrationYaml("ae", {}, ["  signing: { secret: not-a-secret }"]),
-    "10:22: webhook.signing.secret must look like whsec_<base64>",
+    "10:22: webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret); better, keep it out of the file: ${env:NAME} or ${file:/path}",
   ),
   c(
     "duplicate YAML key",

@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Validator } from "@cfworker/json-schema";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import fc from "fast-check";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/config/durations.js";
+import type { RawIntegration } from "../../src/config/raw.js";
+import { applyReferences } from "../../src/config/references.js";
+import { checkRules, durationLimits } from "../../src/config/rules.js";
 import { readSchemaText, schemaErrors } from "../../src/config/schema.js";
 import { integrationObject } from "../support/config-dir.js";
 import { REPO } from "../support/cli.js";
@@ -81,5 +87,265 @@ describe("the integration schema", () => {
     const document = { ...integrationObject("broken"), ...overrides };
     if (overrides.webhook) document.webhook = overrides.webhook;
     expect(verdicts(document)).toEqual({ ours: false, theirs: false });
+  });
+});
+
+/**
+ * What `validate` decides after the schema, on a document of the right shape: secret
+ * references (kept, as `validate` does without --resolve-secrets) and every rule.
+ */
+function validateVerdict(document: unknown): boolean {
+  const references = applyReferences(document, "keep", { env: {}, readFile: () => "" });
+  const raw = document as RawIntegration;
+  return (
+    references.problems.length === 0 &&
+    checkRules({ raw, value: raw, resolved: false }).length === 0
+  );
+}
+
+type Webhook = Record<string, unknown>;
+const URL_OK = "https://x.example/h";
+const hook = (webhook: Webhook) => ({ webhook: { url: URL_OK, ...webhook } });
+const header = (name: string, value = "x", auth?: Webhook) =>
+  hook({ headers: { [name]: value }, ...(auth ? { auth } : {}) });
+const TOKEN = { type: "token", token: "${env:T}" };
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** Rules `validate` checks that the schema now expresses too: [name, overrides, valid]. */
+const expressed: [string, Record<string, unknown>, boolean][] = [
+  // Reserved headers, in any letter case; Authorization only with basic or token auth.
+  ...[
+    "Host",
+    "host",
+    "hOsT",
+    "Content-Length",
+    "content-length",
+    "CONTENT-TYPE",
+    "Content-type",
+    "Transfer-Encoding",
+    "connection",
+    "Keep-Alive",
+    "upgrade",
+    "User-Agent",
+    "webhook-id",
+    "Webhook-Timestamp",
+    "WEBHOOK-SIGNATURE",
+  ].map((name): [string, Record<string, unknown>, boolean] => [
+    `reserved header ${name}`,
+    header(name),
+    false,
+  ]),
+  ["Authorization with token auth", header("Authorization", "x", TOKEN), false],
+  ["authorization with basic auth", header("authorization", "x", { type: "basic" }), false],
+  ["AUTHORIZATION with basic auth", header("AUTHORIZATION", "x", { type: "basic" }), false],
+  ...["X-Host", "Hostname", "Host-Name", "X-Content-Type", "Content-Types", "Content", "Webhook"]
+    .concat(["Webhook-Ids", "User-Agents", "Upgrade-Insecure-Requests", "Keep-Alive-X"])
+    .map((name): [string, Record<string, unknown>, boolean] => [
+      `the near-miss header ${name}`,
+      header(name),
+      true,
+    ]),
+  ["Authorization without auth", header("Authorization"), true],
+  ["Authorization with auth type none", header("Authorization", "x", { type: "none" }), true],
+  ["Authorization with auth without a type", header("Authorization", "x", {}), true],
+  ["X-Authorization with token auth", header("X-Authorization", "x", TOKEN), true],
+  ["Authorizations with token auth", header("Authorizations", "x", TOKEN), true],
+  // The timeout: more than 0, at most 60 s.
+  ...["61s", "0ms", "0s", "0m", "0h", "2m", "1h", "60001ms", "00061s", "000000000ms"].map(
+    (t): [string, Record<string, unknown>, boolean] => [
+      `timeout ${t}`,
+      hook({ timeout: t }),
+      false,
+    ],
+  ),
+  ...["60s", "60000ms", "1m", "060s", "00000001m", "1ms", "059999ms", "10s", "000000060s"].map(
+    (t): [string, Record<string, unknown>, boolean] => [`timeout ${t}`, hook({ timeout: t }), true],
+  ),
+  // A signing secret written out must be a whsec_ secret; references are judged resolved.
+  ["a plaintext signing secret", hook({ signing: { secret: "not-a-secret" } }), false],
+  ["a whsec_ secret of bad base64", hook({ signing: { secret: "whsec_abc" } }), false],
+  ["an empty whsec_ secret", hook({ signing: { secret: "whsec_" } }), false],
+  ["a plaintext secret in a list", hook({ signing: { secret: [SECRET, "plain"] } }), false],
+  ["a whsec_ secret written out", hook({ signing: { secret: SECRET } }), true],
+  ["a secret reference", hook({ signing: { secret: "${env:S}" } }), true],
+  ["a secret with a reference inside", hook({ signing: { secret: "whsec_${file:/s}" } }), true],
+  ["a rotation list", hook({ signing: { secret: [SECRET, "${env:OLD}"] } }), true],
+  ["a secret with a malformed reference", hook({ signing: { secret: "${S}" } }), false],
+  // User-info in a URL written out.
+  ...[
+    "https://u:p@host/",
+    "https://u@host/",
+    "https://:p@host/",
+    "http://a@b@host/x",
+    "https:///u:p@host/",
+    "https://\\u:p@host/",
+    "https://u:p@host",
+    "https://:@@host/",
+  ].map((url): [string, Record<string, unknown>, boolean] => [
+    `the URL ${url}`,
+    { webhook: { url } },
+    false,
+  ]),
+  ...[
+    "https://host/a@b",
+    "https://host/?u=a@b",
+    "https://host/#a@b",
+    "https://@host/",
+    "https://:@host/",
+    "https://${env:CREDENTIALS}@host/",
+    "https://u:p@${env:HOST}/",
+    "${env:URL}",
+  ].map((url): [string, Record<string, unknown>, boolean] => [
+    `the URL ${url}`,
+    { webhook: { url } },
+    true,
+  ]),
+  // Unknown {placeholders} where placeholders are filled in.
+  ["an unknown placeholder in a path argument", hook({ pathArguments: ["{extension}"] }), false],
+  ["an unknown placeholder in a header value", header("X-A", "{nam}"), false],
+  ["an unknown placeholder in a template", hook({ fields: { a: { template: "{foo} x" } } }), false],
+  ["an escaped ${ before an unknown placeholder", header("X-A", "$${foo}"), false],
+  ["an escaped ${file: before an unknown placeholder", header("X-A", "$$${file:/{foo}"), false],
+  ["known placeholders", hook({ pathArguments: ["{serviceUuid}", "ext-{extensionNumber}"] }), true],
+  ["JSON braces in a template", hook({ fields: { a: { template: '{"a": {name}}' } } }), true],
+  ["braces around a non-name", header("X-A", "{} {1a} {a-b} { name }"), true],
+  ["a file reference ending in braces", hook({ pathArguments: ["${file:/a/{foo}"] }), true],
+  ["an unknown placeholder in a constant", hook({ fields: { a: { value: "{foo}" } } }), true],
+  // Malformed ${…} references, in any free text.
+  ["a malformed reference in the description", { description: "costs ${5}" }, false],
+  [
+    "an env name starting with a digit",
+    hook({ auth: { type: "token", token: "${env:1X}" } }),
+    false,
+  ],
+  ["a file reference with a space", hook({ tls: { ca: "${file: /ca.pem}" } }), false],
+  ["an empty file reference", hook({ tls: { ca: "${file:}" } }), false],
+  ["an unterminated reference", header("X-Key", "${env:KEY"), false],
+  ["a malformed reference in the URL", { webhook: { url: "https://h/${nope}" } }, false],
+  ["a malformed reference in a constant", hook({ fields: { a: { value: "${x}" } } }), false],
+  ["a malformed reference in the account", { scope: { account: "${account}" } }, false],
+  ["an escaped ${", { description: "costs $${5} or $5 or $$" }, true],
+  [
+    "well-formed references",
+    hook({ auth: { type: "basic", password: "a${env:P}${file:/p}" } }),
+    true,
+  ],
+];
+
+const schema = JSON.parse(readSchemaText("integration")) as {
+  $defs: Record<string, { pattern: string }>;
+  properties: { webhook: { properties: Record<string, object> } };
+};
+
+/** Both validators on one subschema (with the root's `$defs`), for checks over many values. */
+function subschemaVerdicts(property: string) {
+  const sub = {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    ...schema.properties.webhook.properties[property],
+    $defs: schema.$defs,
+  };
+  const ajv = new Ajv2020({ strict: true }).compile(sub);
+  const other = new Validator(sub, "2020-12", false);
+  return (value: unknown) => ({
+    ours: ajv(value),
+    theirs: other.validate(value).valid,
+  });
+}
+
+describe("the integration schema and validate's rules", () => {
+  it.each(expressed)("agree on %s", (_name, overrides, valid) => {
+    const document = { ...integrationObject("rules"), ...overrides };
+    expect({ ...verdicts(document), validate: validateVerdict(document) }).toEqual({
+      ours: valid,
+      theirs: valid,
+      validate: valid,
+    });
+  });
+
+  it("agree on every timeout: 0..70000ms, 0..100s, 0..3m and h, with leading zeros", () => {
+    const timeout = subschemaVerdicts("timeout");
+    const numbers = { ms: 70_000, s: 100, m: 3, h: 3 } as const;
+    const disagreements: string[] = [];
+    let checked = 0;
+    for (const [unit, last] of Object.entries(numbers)) {
+      for (let n = 0; n <= last; n++) {
+        const digits = String(n);
+        // As written, one leading zero, padded to 9 digits (the most), and to 10 (too many).
+        for (const zeros of new Set([0, 1, 9 - digits.length, 10 - digits.length])) {
+          const text = `${"0".repeat(Math.max(zeros, 0))}${digits}${unit}`;
+          const ms = parseDuration(text);
+          const rule =
+            ms !== undefined &&
+            durationLimits({ raw: hook({ timeout: text }) } as never).length === 0;
+          const { ours, theirs } = timeout(text);
+          checked++;
+          if (ours !== rule || theirs !== rule) {
+            disagreements.push(`${text}: schema ${ours}/${theirs}, validate ${rule}`);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(280_000);
+    expect(disagreements).toEqual([]);
+  });
+
+  // Text assembled from the pieces of references, escapes and placeholders.
+  const pieces = [
+    "$",
+    "$$",
+    "${",
+    "${file:/",
+    "${env:",
+    "{",
+    "}",
+    "{nam}",
+    "{name}",
+    "/",
+    " ",
+  ].concat(["\u00a0", "n", "X", "1", "_", ":"]);
+  const text = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(""));
+
+  it.each<[string, (s: string) => Record<string, unknown>]>([
+    ["a header value (references and placeholders)", (s) => header("X-A", s)],
+    ["a path argument (references and placeholders)", (s) => hook({ pathArguments: [`a${s}`] })],
+    ["a template (references and placeholders)", (s) => hook({ fields: { a: { template: s } } })],
+    ["the description (references)", (s) => ({ description: s })],
+    ["a constant (references)", (s) => hook({ fields: { a: { value: s } } })],
+    ["a signing secret (references, whsec_)", (s) => hook({ signing: { secret: s || "x" } })],
+  ])("agree on generated text in %s", (_name, place) => {
+    fc.assert(
+      fc.property(text, (s) => {
+        const document = { ...integrationObject("text"), ...place(s) };
+        const valid = validateVerdict(document);
+        expect({ ...verdicts(document), validate: valid }).toEqual({
+          ours: valid,
+          theirs: valid,
+          validate: valid,
+        });
+      }),
+      { numRuns: 2500 },
+    );
+  });
+
+  it("agree on generated URLs that parse (user-info, references)", () => {
+    const parts = ["u", ":", "@", "/", "\\", "?", "#", "h", "$", "${env:X}", "."];
+    const url = fc
+      .array(fc.constantFrom(...parts), { minLength: 1, maxLength: 10 })
+      .map((p) => `https://${p.join("")}`)
+      // A URL written out that does not parse is `validate`'s alone (see the schema's
+      // description); user-info is judged on the rest.
+      .filter((u) => u.includes("${") || URL.canParse(u));
+    fc.assert(
+      fc.property(url, (u) => {
+        const document = { ...integrationObject("url"), webhook: { url: u } };
+        const valid = validateVerdict(document);
+        expect({ ...verdicts(document), validate: valid }).toEqual({
+          ours: valid,
+          theirs: valid,
+          validate: valid,
+        });
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
