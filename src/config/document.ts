@@ -4,6 +4,7 @@
  * and `readCa` (both supplied by the loader).
  */
 import type { ParsedDocument } from "./parse.js";
+import type { PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
 import { applyReferences, type SecretMode } from "./references.js";
 import { checkRules, type RuleProblem } from "./rules.js";
@@ -63,10 +64,9 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };
 
   const source = { file: context.file, line: doc.start.line, column: doc.start.column };
-  const marked =
-    references.secrets.length > 0
-      ? (applyReferences(raw, "mark", context.sources).value as RawIntegration)
-      : undefined;
+  const marked = references.resolvedAt.some(isShownPath)
+    ? (applyReferences(raw, "mark", context.sources).value as RawIntegration)
+    : undefined;
   const integration = toIntegration({
     value,
     source,
@@ -74,6 +74,14 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     tlsCa: tls.ca,
   });
   return { integration, name, problems: [] };
+}
+
+/**
+ * A value output shows, so that a secret put there needs a marked twin: all but `auth` and
+ * `signing`, whose Authorization header and signature are always masked whole.
+ */
+function isShownPath(path: readonly PathSegment[]): boolean {
+  return !(path[0] === "webhook" && (path[1] === "auth" || path[1] === "signing"));
 }
 
 function nameOf(data: unknown): string | undefined {

@@ -28,6 +28,8 @@ export interface ReferenceResult {
   problems: RuleProblem[];
   /** Every non-empty value a reference resolved to. */
   secrets: string[];
+  /** Where references were resolved: the paths of the strings that held them. */
+  resolvedAt: PathSegment[][];
 }
 
 export function applyReferences(
@@ -37,6 +39,7 @@ export function applyReferences(
 ): ReferenceResult {
   const problems: RuleProblem[] = [];
   const secrets: string[] = [];
+  const resolvedAt: PathSegment[][] = [];
   // One path, pushed and popped, copied only where a reference is found; a container is
   // rebuilt only when something inside it changed. A file without references costs a walk.
   const path: PathSegment[] = [];
@@ -74,9 +77,10 @@ export function applyReferences(
       return text;
     }
     secrets.push(...resolved.secrets);
+    if (parsed.segments.some((segment) => segment.kind !== "text")) resolvedAt.push(path);
     return resolved.value;
   };
-  return { value: visit(data), problems, secrets };
+  return { value: visit(data), problems, secrets, resolvedAt };
 }
 
 function markSegments(segments: Segment[]): string {
