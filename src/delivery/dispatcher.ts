@@ -106,14 +106,16 @@ export class Dispatcher {
       requests.release();
     }
     if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
-    this.#deps.limiter.observe(integration.name, outcome.durationMs, this.#now().getTime());
+    // When the outcome was known: the status page's "last delivery" time.
+    const answeredAt = this.#now();
+    this.#deps.limiter.observe(integration.name, outcome.durationMs, answeredAt.getTime());
     metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
     const attemptNumber = job.attempts.length + 1;
     this.#logAttempt(job, attemptNumber, outcome);
 
     const decision = decideNext(outcome, attemptNumber, integration.webhook.retry, this.#random);
     if (decision.action === "delivered") {
-      this.#count(job, "delivered", outcome, startedAt);
+      this.#count(job, "delivered", outcome, answeredAt);
       return "delivered";
     }
     // Only a record that is kept needs the attempt history.
@@ -124,14 +126,14 @@ export class Dispatcher {
         toRecord(job, attempts, notBefore),
         recordId(job, attempts.length),
       );
-      this.#count(job, "retried", outcome, startedAt);
+      this.#count(job, "retried", outcome, answeredAt);
       return "retrying";
     }
     const masked = maskedRequest(integration, request, job.event, startedAt);
     await this.#deps.queue.deadLetter(
       deadLetterOf(job, attempts, outcome, decision.reason, masked),
     );
-    this.#count(job, "dead-lettered", outcome, startedAt);
+    this.#count(job, "dead-lettered", outcome, answeredAt);
     this.#deps.log.info(
       {
         integration: integration.name,

@@ -28,7 +28,10 @@ import { webhookId } from "./webhook-id.js";
 export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
 const ACK: Settle = { action: "ack" };
 const HANDED_BACK: Settle = { action: "nak", delayMs: 0 };
-/** How much of a message that is not JSON the dead-letter queue keeps. */
+/**
+ * How much of a message that is not JSON the dead-letter queue keeps: characters, or bytes
+ * when it is not text.
+ */
 const MAX_KEPT_TEXT = 64 * 1024;
 
 export interface HandlerDeps {
@@ -51,6 +54,14 @@ export interface EventMessage {
   readonly subject: string;
 }
 
+function base64Start(data: Uint8Array): string {
+  return Buffer.from(
+    data.buffer,
+    data.byteOffset,
+    Math.min(data.byteLength, MAX_KEPT_TEXT),
+  ).toString("base64");
+}
+
 /** An event from the PBX stream: validate, match, and start one delivery per match. */
 export async function handleEventMessage(
   deps: HandlerDeps,
@@ -66,7 +77,9 @@ export async function handleEventMessage(
     await deps.queue.deadLetter(
       unroutedDeadLetter({
         reason: `invalid event: ${parsed.reason}`,
-        event: parsed.raw ?? Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
+        // Bytes that are not text are kept as they are, not as text with replacement marks.
+        event: parsed.raw,
+        ...(parsed.raw === null ? { eventBase64: base64Start(data) } : {}),
         subject,
       }),
     );

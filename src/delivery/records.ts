@@ -68,6 +68,11 @@ export interface DeadLetterRecord {
   reason: string;
   /** The event (parsed JSON), or the raw message text when it was not JSON. */
   event: unknown;
+  /**
+   * The message's bytes in base64 (at most its first 64 KiB) when they were not UTF-8 text,
+   * which `event` could not keep as they were; `event` is then null.
+   */
+  eventBase64?: string;
   /** NATS subject the event arrived on. */
   subject?: string;
   attempts: AttemptRecord[];
@@ -101,6 +106,7 @@ export interface ListedDeadLetter extends DeadLetterRecord {
 export function unroutedDeadLetter(fields: {
   reason: string;
   event: unknown;
+  eventBase64?: string;
   subject?: string;
   deadAt?: string;
 }): DeadLetterRecord {
@@ -111,6 +117,7 @@ export function unroutedDeadLetter(fields: {
     eventId: eventIdOf(fields.event),
     reason: fields.reason,
     event: fields.event,
+    ...(fields.eventBase64 === undefined ? {} : { eventBase64: fields.eventBase64 }),
     ...(fields.subject === undefined ? {} : { subject: fields.subject }),
     attempts: [],
     lastStatus: null,

@@ -44,6 +44,9 @@ export async function connectNats(
     noAsyncTraces: true,
     ...authOptions(settings.auth),
   };
+  // The client says nothing while it waits for a first connection: say it ourselves.
+  const reminder =
+    options.waitOnFirstConnect && options.log ? remindWhileWaiting(options.log, where) : undefined;
   try {
     const nc = await connect(connectionOptions);
     options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
@@ -54,7 +57,33 @@ export async function connectNats(
       `cannot reach NATS at ${where}: ${describeConnectError(error)} — start nats-server or set NATS_URL`,
       { cause: error },
     );
+  } finally {
+    reminder?.stop();
   }
+}
+
+const FIRST_REMINDER_MS = 2_000;
+const REMINDER_EVERY_MS = 30_000;
+
+/** Warns soon after a first connection is not made, then every half minute, until stopped. */
+function remindWhileWaiting(log: Logger, where: string): { stop(): void } {
+  const started = Date.now();
+  const remind = () =>
+    log.warn(
+      { server: where, waitedSeconds: Math.round((Date.now() - started) / 1000) },
+      `waiting for NATS at ${where}: not reachable yet, retrying every second`,
+    );
+  let repeat: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    remind();
+    repeat = setInterval(remind, REMINDER_EVERY_MS).unref();
+  }, FIRST_REMINDER_MS).unref();
+  return {
+    stop() {
+      clearTimeout(first);
+      clearInterval(repeat);
+    },
+  };
 }
 
 function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {

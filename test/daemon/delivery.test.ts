@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { jetstream } from "@nats-io/jetstream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
@@ -306,16 +307,27 @@ describe("hookswitch run delivers webhooks", () => {
       JSON.stringify({ specversion: "1.0", id: "x", type: "user.exploded" }),
     );
     await publisher.publishRaw(subject, "\u0000\u0001binary");
+    const notText = Buffer.from([0x7b, 0xff, 0xfe, 0x22, 0x7d]);
+    await jetstream(publisher.nc).publish(subject, notText);
     const good = makeEvent();
     await publisher.publish(good);
     await waitFor(() => receiver.requests.length >= 1, { what: "the valid event's webhook" });
     const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-    expect(metrics).toMatch(/hookswitch_events_invalid_total 3/);
+    expect(metrics).toMatch(/hookswitch_events_invalid_total 4/);
     const out = await runCli(["dlq", "list", "--json"], { env: { NATS_URL: nats.url } });
-    const reasons = (JSON.parse(out.stdout) as { integration: string | null; reason: string }[])
-      .filter((r) => r.integration === null)
-      .map((r) => r.reason);
-    expect(reasons.filter((r) => r.startsWith("invalid event")).length).toBeGreaterThanOrEqual(3);
+    const unrouted = (
+      JSON.parse(out.stdout) as {
+        integration: string | null;
+        reason: string;
+        event: unknown;
+        eventBase64?: string;
+      }[]
+    ).filter((r) => r.integration === null);
+    const reasons = unrouted.map((r) => r.reason);
+    expect(reasons.filter((r) => r.startsWith("invalid event")).length).toBeGreaterThanOrEqual(4);
+    // Bytes that are not UTF-8 are kept as they were.
+    const kept = unrouted.find((r) => r.eventBase64 !== undefined);
+    expect(kept).toMatchObject({ event: null, eventBase64: notText.toString("base64") });
   });
 
   it("stores a dead letter too large for one NATS message cut short, once, and acks its message", async () => {

@@ -84,7 +84,7 @@ function dispatcherWith(requests: Semaphore, signal = new AbortController().sign
     log: pino({ level: "silent" }),
     signal,
   });
-  return { dispatcher, metrics };
+  return { dispatcher, metrics, stats };
 }
 
 /** One event's delivery to the integration `name` at `url`. */
@@ -135,6 +135,18 @@ describe("Dispatcher: the cap on requests in flight", () => {
     expect(await Promise.all([first, second])).toEqual(["delivered", "delivered"]);
     const [sentFirst, sentSecond] = held.timestamps;
     expect(sentSecond! - sentFirst!).toBeGreaterThanOrEqual(1);
+  });
+
+  it("shows a delivery at the time its answer came, not when it was sent", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const slow = await receiver(held, 300);
+    const { dispatcher, stats } = dispatcherWith(new Semaphore(1));
+    const sentAt = Date.now();
+    const [id] = eventIds(1);
+    expect(await dispatcher.attempt(job("crm", slow.url, id!))).toBe("delivered");
+    const last = stats.get("crm")?.last;
+    expect(last?.outcome).toBe("delivered");
+    expect(Date.parse(last?.at ?? "")).toBeGreaterThanOrEqual(sentAt + 300);
   });
 
   it("hands back an attempt still waiting for its turn at shutdown, unsent", async () => {

@@ -107,6 +107,20 @@ describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
     expect(api.integrations.map((i) => i.name)).toEqual(["crm"]);
     expect((await text(`${daemon.http}/`)).body).toContain("Not ready");
   });
+
+  it("says in its log that it is waiting for NATS, and where", async () => {
+    const line = await waitFor(
+      () =>
+        daemon
+          .output()
+          .split("\n")
+          .find((l) => l.includes("waiting for NATS at nats://127.0.0.1:")),
+      { timeoutMs: 10_000, what: "the waiting-for-NATS warning" },
+    );
+    const entry = JSON.parse(line) as { level: string; waitedSeconds: unknown };
+    expect(entry.level).toBe("warn");
+    expect(typeof entry.waitedSeconds).toBe("number");
+  });
 });
 
 describe("the daemon's HTTP endpoints with NATS", () => {
