@@ -14,11 +14,8 @@ import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-let
 import { Dispatcher } from "./delivery/dispatcher.js";
 import { createDurableQueue } from "./delivery/durable-queue.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
-import {
-  handleDeliveryMessage,
-  handleEventMessage,
-  type HandlerDeps,
-} from "./delivery/handlers.js";
+import { handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
+import { handleDeliveryMessage } from "./delivery/record-handler.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { Semaphore } from "./delivery/semaphore.js";
 import { createSender, type Sender } from "./delivery/send.js";
@@ -170,6 +167,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       connection = watchConnection(nc, log);
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
+      // A closure over the `let` would not keep its narrowing to this connection.
       const server = nc;
       deadLetters = createDeadLetterStore(js, jsm, {
         maxPayload: () => server.info?.max_payload ?? 1024 * 1024,

@@ -35,7 +35,8 @@ export function parseBooleanEnv(name: string, raw: string): boolean {
  */
 export function applyBooleanEnv(_hooked: Command, actionCommand: Command): void {
   for (const option of actionCommand.options) {
-    if (!option.envVar || !option.isBoolean()) continue;
+    // Commander's isBoolean() leaves out `--no-…` flags, which take no value either.
+    if (!option.envVar || !(option.isBoolean() || option.negate)) continue;
     const key = option.attributeName();
     if (actionCommand.getOptionValueSource(key) !== "env") continue;
     const raw = process.env[option.envVar];

@@ -26,8 +26,6 @@ export const OPAQUE_URL = `http://${SECRET_MARK}/`;
 export interface ReferenceResult {
   value: unknown;
   problems: RuleProblem[];
-  /** Every non-empty value a reference resolved to. */
-  secrets: string[];
   /** Where references were resolved: the paths of the strings that held them. */
   resolvedAt: PathSegment[][];
 }
@@ -38,7 +36,6 @@ export function applyReferences(
   sources: SecretSources,
 ): ReferenceResult {
   const problems: RuleProblem[] = [];
-  const secrets: string[] = [];
   const resolvedAt: PathSegment[][] = [];
   // One path, pushed and popped, copied only where a reference is found; a container is
   // rebuilt only when something inside it changed. A file without references costs a walk.
@@ -76,11 +73,10 @@ export function applyReferences(
       problems.push({ path, message: `${displayPath(path)}: ${resolved.message}` });
       return text;
     }
-    secrets.push(...resolved.secrets);
     if (parsed.segments.some((segment) => segment.kind !== "text")) resolvedAt.push(path);
     return resolved.value;
   };
-  return { value: visit(data), problems, secrets, resolvedAt };
+  return { value: visit(data), problems, resolvedAt };
 }
 
 function markSegments(segments: Segment[]): string {

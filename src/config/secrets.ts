@@ -13,11 +13,6 @@ export type ParsedReferences = { ok: true; segments: Segment[] } | { ok: false; 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USAGE = "write ${env:NAME} or ${file:/path}, or $${ for a literal ${";
 
-/** True when the text holds a `$` and may therefore carry a reference or an escape. */
-export function mayHoldReferences(text: string): boolean {
-  return text.includes("${");
-}
-
 /** Splits a string into literal text and references; malformed references are reported. */
 export function parseReferences(text: string): ParsedReferences {
   const segments: Segment[] = [];
@@ -78,8 +73,7 @@ export interface SecretSources {
   readFile: (path: string) => string;
 }
 
-export type Resolution =
-  { ok: true; value: string; secrets: string[] } | { ok: false; message: string };
+export type Resolution = { ok: true; value: string } | { ok: false; message: string };
 
 /**
  * Joins segments into the final string, reading each referenced secret. Every reference
@@ -87,7 +81,6 @@ export type Resolution =
  */
 export function resolveSegments(segments: Segment[], sources: SecretSources): Resolution {
   let value = "";
-  const secrets: string[] = [];
   const failures: string[] = [];
   for (const segment of segments) {
     if (segment.kind === "text") {
@@ -100,10 +93,9 @@ export function resolveSegments(segments: Segment[], sources: SecretSources): Re
       continue;
     }
     value += resolved.value;
-    if (resolved.value) secrets.push(resolved.value);
   }
   if (failures.length > 0) return { ok: false, message: failures.join("; ") };
-  return { ok: true, value, secrets };
+  return { ok: true, value };
 }
 
 function resolveOne(

@@ -105,7 +105,10 @@ export class Dispatcher {
     } finally {
       requests.release();
     }
-    if (signal.aborted) throw new AttemptAbortedError("shutdown aborted the attempt");
+    // An answer that came in as shutdown began still counts: sending it again would repeat it.
+    if (outcome.kind === "error" && outcome.code === "ABORTED") {
+      throw new AttemptAbortedError("shutdown aborted the attempt");
+    }
     // When the outcome was known: the status page's "last delivery" time.
     const answeredAt = this.#now();
     this.#deps.limiter.observe(integration.name, outcome.durationMs, answeredAt.getTime());

@@ -55,6 +55,8 @@ export interface Sender {
 
 /** Body bytes read past `bodyStart` to keep a connection reusable; beyond this, close it. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
+/** The longest error message an outcome keeps. */
+const MAX_ERROR_CHARS = 300;
 /** Upper bound on connection set-up alone; the attempt's deadline usually ends it sooner. */
 const CONNECT_TIMEOUT_MS = 60_000;
 
@@ -178,7 +180,8 @@ function scrubUrl(message: string, url: string, secretHost: boolean): string {
   const origin = secretHost ? MASK : parsed.origin;
   const whole = [url, parsed.href, parsed.origin].filter((text) => text !== origin);
   const parts = [parsed.search, parsed.username, parsed.password];
-  if (secretHost) parts.push(parsed.host, parsed.hostname);
+  // An IPv6 literal is quoted without its brackets.
+  if (secretHost) parts.push(parsed.host, parsed.hostname, parsed.hostname.replace(/^\[|\]$/g, ""));
   const withOrigin = whole.reduce((text, full) => text.split(full).join(origin), message);
   return parts
     .filter((text) => text.length > 1)
@@ -200,7 +203,10 @@ function errorOutcome(
   context: FailureContext,
 ): Omit<AttemptOutcome & { kind: "error" }, "durationMs"> {
   const code = classifyFailure(error, codeOf(error), context);
-  return { kind: "error", code, message: failureMessage(error, code, context) };
+  const message = failureMessage(error, code, context);
+  // Every attempt's error goes into the delivery's record, up to 100 of them.
+  const kept = message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message;
+  return { kind: "error", code, message: kept };
 }
 
 function msSince(started: number): number {

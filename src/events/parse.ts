@@ -22,6 +22,14 @@ export type ParseResult =
   { ok: true; event: PbxEvent; raw: unknown } | { ok: false; reason: string; raw: unknown };
 
 const RAW_PREFIX = 1024;
+/**
+ * Records keep an event as `JSON.stringify` writes it again, and a number can come out
+ * more than five times longer than it came in (`1e20` is written with 21 digits; from 1e21
+ * on, exponents stay); whitespace and escapes only shrink. An event shorter than this
+ * cannot pass the limit when stored, so only longer ones (rare: real events are about a
+ * kilobyte) are measured again.
+ */
+const MAY_GROW_PAST_LIMIT = Math.floor(MAX_EVENT_BYTES / 6);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -44,6 +52,16 @@ export function parseEvent(input: Uint8Array | string): ParseResult {
       raw = JSON.parse(text);
     } catch (err) {
       return { ok: false, reason: `not valid JSON: ${(err as Error).message}`, raw: text };
+    }
+    if (text.length > MAY_GROW_PAST_LIMIT) {
+      const stored = Buffer.byteLength(JSON.stringify(raw), "utf8");
+      if (stored > MAX_EVENT_BYTES) {
+        return {
+          ok: false,
+          reason: `event too large: ${stored} bytes as stored (numbers written out in full), the limit is ${MAX_EVENT_BYTES} bytes`,
+          raw: text.slice(0, RAW_PREFIX),
+        };
+      }
     }
     return checkEvent(raw);
   } catch (err) {

@@ -69,7 +69,10 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
         .default("new"),
     )
     .addOption(
-      new Option("--no-create-stream", "use an existing event stream as it is; never create it"),
+      new Option(
+        "--no-create-stream",
+        "use an existing event stream as it is; never create it",
+      ).env("HOOKSWITCH_NO_CREATE_STREAM"),
     )
     .addOption(
       new Option(

@@ -59,13 +59,13 @@ describe("resolveSegments", () => {
   };
 
   it.each([
-    ["Bearer ${env:TOKEN}", "Bearer env-secret", ["env-secret"]],
-    ["${file:/s/token}", "file-secret", ["file-secret"]],
-    ["${file:/s/crlf}", "x", ["x"]],
-    ["$${env:TOKEN}", "${env:TOKEN}", []],
-    ["[${env:EMPTY}]", "[]", []],
-  ])("resolves %j", (text, value, secrets) => {
-    expect(resolve(text)).toEqual({ ok: true, value, secrets });
+    ["Bearer ${env:TOKEN}", "Bearer env-secret"],
+    ["${file:/s/token}", "file-secret"],
+    ["${file:/s/crlf}", "x"],
+    ["$${env:TOKEN}", "${env:TOKEN}"],
+    ["[${env:EMPTY}]", "[]"],
+  ])("resolves %j", (text, value) => {
+    expect(resolve(text)).toEqual({ ok: true, value });
   });
 
   it("names a missing variable without any value", () => {

@@ -117,13 +117,12 @@ describe("hookswitch run stops cleanly", () => {
     expect(await first.stop()).toBe(0);
 
     slow.respond(() => ({ status: 200 }));
-    const restartedAt = Date.now();
     await start(ACK_WAIT);
+    // Promptly: well within the 30 s ack wait, after which anything would come back anyway.
     await waitFor(() => slow.requests.length >= 8, {
       timeoutMs: 10_000,
-      what: "the aborted deliveries sent again",
+      what: "the aborted deliveries sent again, before the ack wait",
     });
-    expect(Date.now() - restartedAt).toBeLessThan(10_000);
     await sleep(1_500); // room for a duplicate, were one on its way
     expect([...perWebhookId(fast).values()]).toEqual([1, 1, 1, 1]);
     expect([...perWebhookId(slow).values()]).toEqual([2, 2, 2, 2]);
@@ -141,13 +140,12 @@ describe("hookswitch run stops cleanly", () => {
     expect(sent).toBeLessThan(20);
 
     fast.respond(() => ({ status: 200 }));
-    const restartedAt = Date.now();
     await start(ACK_WAIT);
+    // Promptly: well within the 30 s ack wait, after which anything would come back anyway.
     await waitFor(() => perWebhookId(fast).size >= 20, {
       timeoutMs: 15_000,
-      what: "every event delivered",
+      what: "every event delivered, before the ack wait",
     });
-    expect(Date.now() - restartedAt).toBeLessThan(15_000);
     await sleep(1_500); // room for a duplicate, were one on its way
     expect(fast.requests).toHaveLength(20);
   }, 60_000);

@@ -105,6 +105,21 @@ describe("parseEvent", () => {
     }
   });
 
+  it.each([
+    // Each `1e20` (5 bytes with its comma) is stored as 21 digits (22 bytes).
+    ["numbers written out in full", `[${Array(180_000).fill("1e20").join(",")}]`, false],
+    ["fewer of them, which still fit", `[${Array(40_000).fill("1e20").join(",")}]`, true],
+    ["a long text, stored as it came", JSON.stringify("x".repeat(900_000)), true],
+  ])("measures a long event again as it would be stored: %s", (_what, pad, accepted) => {
+    // Extra fields are allowed; the padding makes the event as long as it needs.
+    const text = edited(["data.pad", "PAD"]).replace('"PAD"', pad);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+    const stored = Buffer.byteLength(JSON.stringify(JSON.parse(text)));
+    expect(stored > MAX_EVENT_BYTES).toBe(!accepted);
+    if (accepted) expect(reasonOf(text)).toBe("(accepted)");
+    else expect(reasonOf(text)).toMatch(/^event too large: \d+ bytes as stored/);
+  });
+
   it("counts multi-byte characters towards the size limit", () => {
     const big = `{"pad":"${"é".repeat(MAX_EVENT_BYTES / 2)}"}`; // fewer characters than bytes
     expect(big.length).toBeLessThan(MAX_EVENT_BYTES);

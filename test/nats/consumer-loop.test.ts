@@ -123,7 +123,7 @@ describe("the consumer loop", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await sleep(1_000); // room for a duplicate, were one on its way
     await second.stop();
-    expect(seen.map((m) => m.seq).sort()).toEqual([1, 2, 3, 4]);
+    expect(seen.map((m) => m.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
     expect(seen.every((m) => m.deliveries === 2)).toBe(true);
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { applyBooleanEnv } from "../../src/commands/env-flags.js";
 import { UsageError } from "../../src/errors.js";
 import {
   addNatsOptions,
@@ -20,6 +21,8 @@ function parse(argv: string[], env: NatsEnv = {}, jetstream = true) {
       new Command("t").exitOverride().configureOutput({ writeErr: () => undefined }),
       { jetstream },
     );
+    // As the CLI runs a command: switches read from the environment by their value.
+    cmd.hook("preAction", applyBooleanEnv).action(() => undefined);
     cmd.parse(argv, { from: "user" });
     return parseNatsSettings(cmd.opts(), env);
   } finally {
@@ -86,6 +89,16 @@ describe("NATS settings", () => {
     expect(parse([], env).servers).toEqual(["nats://env:1"]);
     expect(parse([], env).jetstream?.stream).toBe("FROM_ENV");
     expect(parse(["--stream", "FLAG"], env).jetstream?.stream).toBe("FLAG");
+  });
+
+  it.each([
+    ["true", false],
+    ["1", false],
+    ["false", true],
+    ["", true],
+  ])("reads HOOKSWITCH_NO_CREATE_STREAM=%j as creating the stream: %s", (value, create) => {
+    const env = { HOOKSWITCH_NO_CREATE_STREAM: value };
+    expect(parse([], env).jetstream?.createStream).toBe(create);
   });
 
   it("leaves out the JetStream names for commands that do not take them", () => {

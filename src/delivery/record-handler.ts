@@ -1,0 +1,178 @@
+/**
+ * What happens to each message of hookswitch's delivery stream: a retry, a delivery parked
+ * while its integration was busy, or a replay. Returns how to settle the message, as the
+ * event handler does (handlers.ts).
+ */
+import { checkEvent } from "../events/parse.js";
+import { AttemptAbortedError, type Job } from "./dispatcher.js";
+import {
+  ACK,
+  HANDED_BACK,
+  inSlot,
+  MAX_KEPT_TEXT,
+  type HandlerDeps,
+  type Settle,
+} from "./handlers.js";
+import {
+  integrationOfDeliverySubject,
+  unroutedDeadLetter,
+  type DeliveryRecord,
+} from "./records.js";
+import type { ActiveIntegration } from "./snapshot.js";
+
+/** A message of hookswitch's delivery stream, with what is read without parsing it. */
+export interface DeliveryMessage {
+  data: Uint8Array;
+  subject: string;
+  /** The record's `notBefore`, from its header (absent in records of earlier versions). */
+  notBefore: string | undefined;
+}
+
+/**
+ * A delivery from hookswitch's delivery stream: a retry, a hand-off, or a replay. Whether
+ * it is early and whether its integration is busy are read from the message's header and
+ * subject, so a record handed back to wait its turn is never parsed: a busy integration's
+ * backlog is looked at about once per turn, and each look is cheap.
+ */
+export async function handleDeliveryMessage(
+  deps: HandlerDeps,
+  message: DeliveryMessage,
+): Promise<Settle> {
+  const now = deps.now?.() ?? Date.now();
+  const early = msUntil(message.notBefore, now);
+  if (early > 0) return { action: "nak", delayMs: early };
+
+  const active = deps.snapshot().byName.get(integrationOfDeliverySubject(message.subject));
+  if (!active?.integration.enabled) return settleUnsendable(deps, message.data, active);
+  const { name, webhook } = active.integration;
+  const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
+  if (slot === false) {
+    return {
+      action: "nak",
+      delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
+    };
+  }
+  return inSlot(deps, name, slot, () => deliverRecord(deps, message.data, active, now));
+}
+
+async function deliverRecord(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  active: ActiveIntegration,
+  now: number,
+): Promise<Settle> {
+  const { name } = active.integration;
+  const record = parseRecord(data);
+  if (!record) return deadLetterUnreadable(deps, data);
+  if (record.integration !== name) {
+    return deadLetterUnreadable(deps, data, `a record for ${record.integration} under ${name}`);
+  }
+  // A record written without the header keeps its time only inside.
+  const early = msUntil(record.notBefore, now);
+  if (early > 0) return { action: "nak", delayMs: early };
+  const parsed = checkEvent(record.event);
+  if (!parsed.ok) {
+    deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
+    await deps.queue.deadLetter(
+      unroutedDeadLetter({ reason: `stored event invalid: ${parsed.reason}`, event: record.event }),
+    );
+    return ACK;
+  }
+  const job: Job = {
+    active,
+    event: parsed.event,
+    raw: record.event,
+    webhookId: record.webhookId,
+    attempts: record.attempts,
+  };
+  if (typeof record.replays === "number") job.replays = record.replays;
+  try {
+    await deps.dispatcher.attempt(job);
+  } catch (err) {
+    // The record is this one delivery: handing it back is all it takes (the loop delays
+    // naks at shutdown). A new record would carry this one's `Nats-Msg-Id` and be dropped.
+    if (err instanceof AttemptAbortedError) return HANDED_BACK;
+    throw err;
+  }
+  return ACK;
+}
+
+/** A record whose integration is disabled or gone: skipped, and counted as such. */
+async function settleUnsendable(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  active: ActiveIntegration | undefined,
+): Promise<Settle> {
+  const record = parseRecord(data);
+  if (!record) return deadLetterUnreadable(deps, data);
+  return skip(deps, record, active);
+}
+
+/** Not written by this version: kept where a person can look at it. */
+async function deadLetterUnreadable(
+  deps: HandlerDeps,
+  data: Uint8Array,
+  why = "written by another version of hookswitch?",
+): Promise<Settle> {
+  deps.log.error("unreadable delivery record moved to the dead-letter queue");
+  await deps.queue.deadLetter(
+    unroutedDeadLetter({
+      reason: `unreadable delivery record (${why})`,
+      event: Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
+    }),
+  );
+  return ACK;
+}
+
+/** Milliseconds until an ISO time, 0 when it is absent, unreadable or past. */
+function msUntil(iso: string | undefined, nowMs: number): number {
+  const ms = iso === undefined ? NaN : Date.parse(iso) - nowMs;
+  return ms > 0 ? ms : 0;
+}
+
+function skip(
+  deps: HandlerDeps,
+  record: DeliveryRecord,
+  active: ActiveIntegration | undefined,
+): Settle {
+  const why = active ? "disabled" : "removed";
+  deps.stats.record(record.integration, {
+    at: new Date().toISOString(),
+    outcome: "skipped",
+    status: null,
+    error: `integration ${why}`,
+  });
+  deps.log.info(
+    { integration: record.integration, webhookId: record.webhookId },
+    `delivery skipped: integration ${why}`,
+  );
+  return ACK;
+}
+
+/** Parked work comes back at its turn, give or take a little jitter, within a minute. */
+const MIN_PARK_MS = 50;
+const MAX_PARK_MS = 60_000;
+
+function parkDelay(turnMs: number): number {
+  const jittered = turnMs * (0.9 + Math.random() * 0.2);
+  return Math.round(Math.min(MAX_PARK_MS, Math.max(MIN_PARK_MS, jittered)));
+}
+
+function parseRecord(data: Uint8Array): DeliveryRecord | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(data).toString("utf8")) as Partial<DeliveryRecord>;
+    if (
+      value?.v !== 1 ||
+      typeof value.integration !== "string" ||
+      typeof value.webhookId !== "string"
+    ) {
+      return undefined;
+    }
+    return {
+      ...value,
+      attempts: Array.isArray(value.attempts) ? value.attempts : [],
+    } as DeliveryRecord;
+  } catch {
+    return undefined;
+  }
+}
