@@ -16,7 +16,8 @@ export interface Metrics {
   /** By integration: `observe(integration, seconds)`. */
   attemptDuration: DurationHistogram;
   inFlight: Gauge;
-  deadLetters: Gauge;
+  /** Shown from the first count on: before NATS answers, the queue's size is unknown. */
+  deadLetters: { set(count: number): void };
   configGeneration: Gauge;
   configReloadSuccessful: Gauge;
   configReloadSuccessTime: Gauge;
@@ -82,10 +83,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
         this.set(sources.requestsInFlight());
       },
     }),
-    deadLetters: new Gauge({
+    deadLetters: gaugeShownOnceSet(registry, {
       name: "hookswitch_dead_letters",
       help: "Records in the dead-letter queue (refreshed periodically)",
-      registers,
     }),
     configGeneration: new Gauge({
       name: "hookswitch_config_generation",
@@ -137,4 +137,24 @@ export function recordConfigGeneration(metrics: Metrics, state: ConfigState) {
   metrics.integrations.set({ state: "enabled" }, enabled);
   metrics.integrations.set({ state: "disabled" }, state.integrations.length - enabled);
   metrics.integrations.set({ state: "invalid" }, invalidFiles);
+}
+
+/**
+ * A gauge absent from the exposition until it is first set: an unlabelled prom-client
+ * gauge reads 0 from the start, which for the dead-letter queue would claim it empty while
+ * it has not been counted (NATS not reached yet). Absent, `absent()` and alerts can tell.
+ */
+function gaugeShownOnceSet(
+  registry: Registry,
+  config: { name: string; help: string },
+): { set(value: number): void } {
+  const gauge = new Gauge({ ...config, registers: [] });
+  let shown = false;
+  return {
+    set(value) {
+      if (!shown) registry.registerMetric(gauge);
+      shown = true;
+      gauge.set(value);
+    },
+  };
 }

@@ -84,3 +84,20 @@ describe("hookswitch_deliveries_total", () => {
     expect(await scrape()).toEqual(["crm/dead-lettered 1", "crm/delivered 5"]);
   });
 });
+
+describe("hookswitch_dead_letters", () => {
+  it("is absent until the queue was first counted, then shows the count", async () => {
+    const metrics = createMetrics({
+      isNatsConnected: () => false,
+      isReady: () => false,
+      requestsInFlight: () => 0,
+      deliveryCounts: () => [],
+    });
+    expect(await metrics.registry.metrics()).not.toContain("hookswitch_dead_letters");
+    metrics.deadLetters.set(3);
+    metrics.deadLetters.set(4);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^hookswitch_dead_letters 4$/m);
+    expect(text.match(/^# TYPE hookswitch_dead_letters gauge$/gm)).toHaveLength(1);
+  });
+});
