@@ -33,6 +33,7 @@ const FETCH_BATCH = 500;
 const GET_CONCURRENCY = 64;
 const MESSAGE_NOT_FOUND = 10037;
 const NO_MESSAGE_FOUND = 10057;
+const DELETE_FAILED = 10043;
 
 export interface DeadLetterStoreOptions {
   /** The server's largest message (its `max_payload`); a record is cut to fit in it. */
@@ -133,8 +134,10 @@ async function deleteRecord(jsm: JetStreamManager, id: number): Promise<boolean>
   try {
     return await jsm.streams.deleteMessage(DEAD_LETTER_STREAM, id);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
+    const { code, message } = err as { code?: unknown; message?: unknown };
     if (code === NO_MESSAGE_FOUND || code === MESSAGE_NOT_FOUND) return false;
+    // A sequence removed before, between records still there: "sequence N not found".
+    if (code === DELETE_FAILED && String(message).includes("not found")) return false;
     throw err;
   }
 }

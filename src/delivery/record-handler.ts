@@ -105,7 +105,41 @@ async function settleUnsendable(
 ): Promise<Settle> {
   const record = parseRecord(data);
   if (!record) return deadLetterUnreadable(deps, data);
+  if (record.replays) return deadLetterReplay(deps, record, active);
   return skip(deps, record, active);
+}
+
+/**
+ * A replayed dead letter whose integration is disabled or gone goes back to the
+ * dead-letter queue: someone asked for it to be sent, and nothing leaves the queue
+ * unsent but by `dlq purge`.
+ */
+async function deadLetterReplay(
+  deps: HandlerDeps,
+  record: DeliveryRecord,
+  active: ActiveIntegration | undefined,
+): Promise<Settle> {
+  const why = active ? "disabled" : "removed";
+  const reason = `integration ${why} when the replay came: replay it again once it is back`;
+  deps.log.info({ integration: record.integration, webhookId: record.webhookId }, reason);
+  const eventId = (record.event as { id?: unknown } | null)?.id;
+  await deps.queue.deadLetter({
+    v: 1,
+    integration: record.integration,
+    webhookId: record.webhookId,
+    eventId: typeof eventId === "string" ? eventId : null,
+    reason,
+    event: record.event,
+    attempts: record.attempts,
+    lastStatus: null,
+    lastError: null,
+    lastResponseBody: null,
+    firstAttemptAt: record.attempts[0]?.at ?? null,
+    lastAttemptAt: record.attempts.at(-1)?.at ?? null,
+    deadAt: new Date().toISOString(),
+    replays: record.replays,
+  });
+  return ACK;
 }
 
 /** Not written by this version: kept where a person can look at it. */

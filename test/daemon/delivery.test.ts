@@ -297,6 +297,41 @@ describe("hookswitch run delivers webhooks", () => {
     }
   });
 
+  it("keeps a replay for a disabled integration in the dead-letter queue, unsent", async () => {
+    receiver.respond(() => ({ status: 400 }));
+    writeIntegration(dir.path, "paused-crm", { url: `${receiver.url}/paused` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent();
+    await publisher.publish(event);
+    const env = { NATS_URL: nats.url };
+    type Listed = { id: number; eventId: string; reason: string; replays?: number };
+    const letterWith = (replays: number | undefined) =>
+      waitFor(
+        async () => {
+          const out = await runCli(["dlq", "list", "--json"], { env });
+          return (JSON.parse(out.stdout) as Listed[]).find(
+            (r) => r.eventId === event.id && r.replays === replays,
+          );
+        },
+        { what: `the dead letter after ${replays ?? 0} replays` },
+      );
+    const first = await letterWith(undefined);
+    writeIntegration(dir.path, "paused-crm", { url: `${receiver.url}/paused` }, { enabled: false });
+    await waitFor(
+      async () => {
+        const api = (await (await fetch(`${daemon!.http}/api/integrations`)).json()) as {
+          integrations: { name: string; enabled: boolean }[];
+        };
+        return api.integrations.find((i) => i.name === "paused-crm")?.enabled === false;
+      },
+      { what: "the integration disabled" },
+    );
+    expect((await runCli(["dlq", "replay", String(first.id)], { env })).code).toBe(0);
+    const again = await letterWith(1);
+    expect(again.reason).toMatch(/integration disabled when the replay came/);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it("dead-letters malformed messages and keeps consuming", async () => {
     writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
