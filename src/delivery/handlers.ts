@@ -23,6 +23,7 @@ import { webhookId } from "./webhook-id.js";
 
 export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
 export const ACK: Settle = { action: "ack" };
+/** Handed back unstarted or aborted; at a stop the consumer loop sets the delay. */
 export const HANDED_BACK: Settle = { action: "nak", delayMs: 0 };
 /**
  * How much of a message that is not JSON the dead-letter queue keeps: characters, or bytes

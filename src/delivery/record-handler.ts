@@ -16,6 +16,7 @@ import {
 import {
   integrationOfDeliverySubject,
   unroutedDeadLetter,
+  unsentDeadLetter,
   type DeliveryRecord,
 } from "./records.js";
 import type { ActiveIntegration } from "./snapshot.js";
@@ -122,23 +123,7 @@ async function deadLetterReplay(
   const why = active ? "disabled" : "removed";
   const reason = `integration ${why} when the replay came: replay it again once it is back`;
   deps.log.info({ integration: record.integration, webhookId: record.webhookId }, reason);
-  const eventId = (record.event as { id?: unknown } | null)?.id;
-  await deps.queue.deadLetter({
-    v: 1,
-    integration: record.integration,
-    webhookId: record.webhookId,
-    eventId: typeof eventId === "string" ? eventId : null,
-    reason,
-    event: record.event,
-    attempts: record.attempts,
-    lastStatus: null,
-    lastError: null,
-    lastResponseBody: null,
-    firstAttemptAt: record.attempts[0]?.at ?? null,
-    lastAttemptAt: record.attempts.at(-1)?.at ?? null,
-    deadAt: new Date().toISOString(),
-    replays: record.replays,
-  });
+  await deps.queue.deadLetter(unsentDeadLetter(record, reason));
   return ACK;
 }
 

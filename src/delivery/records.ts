@@ -130,6 +130,22 @@ export function unroutedDeadLetter(fields: {
 }
 
 /** The `id` of something that may or may not be a valid event. */
+/**
+ * A delivery that goes back to the dead-letter queue without an attempt of its own: a
+ * replay that found its integration disabled or removed.
+ */
+export function unsentDeadLetter(record: DeliveryRecord, reason: string): DeadLetterRecord {
+  return {
+    ...unroutedDeadLetter({ reason, event: record.event }),
+    integration: record.integration,
+    webhookId: record.webhookId,
+    attempts: record.attempts,
+    firstAttemptAt: record.attempts[0]?.at ?? null,
+    lastAttemptAt: record.attempts.at(-1)?.at ?? null,
+    ...(record.replays ? { replays: record.replays } : {}),
+  };
+}
+
 function eventIdOf(event: unknown): string | null {
   if (event && typeof event === "object" && "id" in event && typeof event.id === "string") {
     return event.id;

@@ -15,7 +15,7 @@
  */
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import type { Settle } from "../delivery/handlers.js";
+import { HANDED_BACK, type Settle } from "../delivery/handlers.js";
 import { createHeldWrites } from "./held-writes.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
@@ -47,8 +47,6 @@ export interface ConsumerLoop {
 }
 
 const ACK_HOLD_MS = 10;
-/** Handed back unstarted (or aborted) at stop; `settle` sets the delay. */
-const HAND_BACK: Settle = { action: "nak", delayMs: 0 };
 
 function nakAfter(msg: JsMsg, delayMs: number) {
   if (delayMs > 0) msg.nak(Math.ceil(delayMs));
@@ -131,7 +129,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       } else {
         log.error({ err, consumer: options.name, seq: msg.seq }, "message handed back");
       }
-      settle(msg, stopping ? HAND_BACK : { action: "nak", delayMs: failureDelay(msg) });
+      settle(msg, stopping ? HANDED_BACK : { action: "nak", delayMs: failureDelay(msg) });
     } finally {
       inFlight.delete(msg);
       slots.release();
@@ -142,14 +140,14 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const pump = (async () => {
     for await (const msg of messages) {
       if (stopping) {
-        settle(msg, HAND_BACK); // pulled but not started: hand it straight back
+        settle(msg, HANDED_BACK); // pulled but not started: hand it straight back
         continue;
       }
       const waiting = slots.acquire();
       if (waiting) await waiting;
       if (stopping) {
         slots.release();
-        settle(msg, HAND_BACK);
+        settle(msg, HANDED_BACK);
         continue;
       }
       inFlight.add(msg);
