@@ -96,9 +96,30 @@ function compileJsonBody(webhook: Webhook): Rendered<string> {
   if (entries.length === 0) return () => "{}";
   return (event, now) => {
     let text = "";
-    for (const { prefix, value } of entries) text += prefix + JSON.stringify(value(event, now));
+    for (const { prefix, value } of entries) text += prefix + jsonText(value(event, now));
     return `${text}}`;
   };
+}
+
+/**
+ * What a JSON string may need escaped: `"`, `\`, control characters, and surrogates
+ * (JSON.stringify escapes a lone one; a text with a pair is simply left to it).
+ */
+// Control characters are what this pattern is for.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * A field's value as JSON text, as `JSON.stringify` writes it. Most values are short
+ * strings with nothing to escape: quoting them directly skips the set-up of a
+ * `JSON.stringify` call for each field (7k of a drain's 283k instructions per event).
+ */
+export function jsonText(value: JsonFieldValue | number): string {
+  if (typeof value === "string") {
+    return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  }
+  if (typeof value === "boolean") return value ? "true" : "false";
+  return value === null ? "null" : JSON.stringify(value);
 }
 
 function jsonValueOf(spec: FieldSpec): Rendered<JsonFieldValue | number> {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { renderRequest } from "../../src/delivery/render.js";
+import { jsonText, renderRequest } from "../../src/delivery/render.js";
 import { makeEvent, makeIntegration, SERVICE_UUID } from "../support/integration.js";
 
 const now = new Date("2026-11-28T17:00:05Z");
@@ -63,5 +63,22 @@ describe("renderRequest with any event content", () => {
       now,
     );
     expect(req.url.endsWith(`/${SERVICE_UUID}`)).toBe(true);
+  });
+});
+
+// Any UTF-16 code units, lone surrogates among them.
+const anyUnits = fc.string({
+  unit: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)),
+  maxLength: 20,
+});
+
+describe("jsonText with any text", () => {
+  it("writes every string as JSON.stringify does", () => {
+    fc.assert(
+      fc.property(fc.oneof(text, anyUnits), (value) => {
+        expect(jsonText(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { FieldName, FieldSpec } from "../../src/config/types.js";
-import { renderRequest } from "../../src/delivery/render.js";
+import { jsonText, renderRequest } from "../../src/delivery/render.js";
 import { webhookId } from "../../src/delivery/webhook-id.js";
 import { USER_AGENT } from "../../src/version.js";
 import {
@@ -119,6 +119,32 @@ describe("renderRequest: formats", () => {
       webhook: { fields: Object.fromEntries([["__proto__", field("name")]]) },
     });
     expect(req.body).toBe('{"__proto__":"Alice Example"}');
+  });
+});
+
+describe("jsonText: a field value as JSON text", () => {
+  // The body is built from these pieces: each must be exactly what JSON.stringify writes.
+  it.each([
+    ["a plain string", "Alice Example"],
+    ["an empty string", ""],
+    ["a quote", 'say "hi"'],
+    ["a backslash", "C:\\pbx"],
+    ["a newline and a tab", "two\nlines\tand a tab"],
+    ["NUL and unit separator", "\u0000\u001f"],
+    ["DEL, which JSON leaves as it is", "\u007f"],
+    ["line and paragraph separators", "\u2028\u2029"],
+    ["non-ASCII text", "Zoë & Li 李"],
+    ["a pair of surrogates (an emoji)", "ring \u{1f4de}"],
+    ["a lone high surrogate", "bad \ud83d end"],
+    ["a lone low surrogate", "\udcde"],
+    ["true", true],
+    ["false", false],
+    ["null", null],
+    ["a number", 3],
+    ["a negative fraction", -2.5],
+    ["a large number", 1e21],
+  ] as const)("writes %s as JSON.stringify does", (_what, value) => {
+    expect(jsonText(value)).toBe(JSON.stringify(value));
   });
 });
 
