@@ -15,7 +15,6 @@
  *   longer is cut off by closing the connection — a receiver streaming gigabytes costs nothing.
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
 import type { LookupFunction } from "node:net";
 import { Agent, buildConnector } from "undici";
@@ -209,6 +208,24 @@ function errorOutcome(
   return { kind: "error", code, message: kept };
 }
 
+let connectionsReturned: Promise<void> | undefined;
+
+/**
+ * Resolves once every connection whose answer came in during this turn of the event loop
+ * is back in its pool. undici queues an Immediate for each as its answer ends, and an
+ * Immediate queued while those run comes after all of them. One wait for all the answers
+ * of a turn instead of an Immediate for each.
+ */
+function connectionsBack(): Promise<void> {
+  connectionsReturned ??= new Promise<void>((resolve) => {
+    setImmediate(() => {
+      connectionsReturned = undefined;
+      setImmediate(resolve);
+    });
+  });
+  return connectionsReturned;
+}
+
 function msSince(started: number): number {
   return Math.round(performance.now() - started);
 }
@@ -267,8 +284,8 @@ export function createSender(options: SenderOptions): Sender {
       // event loop (setImmediate). A request sent before then (a busy integration's next
       // delivery, at once) finds every connection busy, and the pool opens another: twice
       // the connections in flight, each costing the receiver and us. So the attempt ends
-      // after that turn.
-      await nextTurn();
+      // once its connection is back.
+      await connectionsBack();
       return {
         kind: "response",
         status: answer.status,
