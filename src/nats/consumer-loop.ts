@@ -16,6 +16,7 @@
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "../delivery/handlers.js";
+import { SlotSet } from "../delivery/slot-set.js";
 import { createHeldWrites } from "./held-writes.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
@@ -84,7 +85,8 @@ export function pullContinuously(consumer: Consumer, batch: number): Promise<Mes
 
 export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const { messages, handle, slots, log } = options;
-  const inFlight = new Set<JsMsg>();
+  // Slots, not a Set: a message comes in and one goes out for every event (slot-set.ts).
+  const inFlight = new SlotSet<JsMsg>();
   let stopping = false;
   // When the loop stopped pulling: its pull requests stay on the server until they expire.
   let closedAt: number | undefined;
@@ -119,7 +121,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const staleRequestsLeftMs = () =>
     closedAt === undefined ? 0 : closedAt + PULL_EXPIRES_MS + EXPIRY_MARGIN_MS - Date.now();
 
-  const run = async (msg: JsMsg) => {
+  const run = async (msg: JsMsg, slot: number) => {
     try {
       settle(msg, await handle(msg));
     } catch (err) {
@@ -131,7 +133,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       }
       settle(msg, stopping ? HANDED_BACK : { action: "nak", delayMs: failureDelay(msg) });
     } finally {
-      inFlight.delete(msg);
+      inFlight.delete(slot);
       slots.release();
       if (inFlight.size === 0) onIdle?.();
     }
@@ -150,8 +152,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
         settle(msg, HANDED_BACK);
         continue;
       }
-      inFlight.add(msg);
-      void run(msg);
+      void run(msg, inFlight.add(msg));
     }
   })().catch((err: unknown) => log.error({ err, consumer: options.name }, "consumer loop ended"));
 
