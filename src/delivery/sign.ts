@@ -51,8 +51,9 @@ export class HmacSha256 {
     let end = BLOCK_BYTES + inner.write(head, BLOCK_BYTES, "utf8");
     end += inner.write(tail, end, "utf8");
     outerScratch.set(this.#outerPad, 0);
-    // The inner digest as text, not a Buffer: a string is nothing for the collector to finalise.
-    outerScratch.write(hash("sha256", inner.subarray(0, end), "hex"), BLOCK_BYTES, "hex");
+    // The inner digest as text, not a Buffer: a string is nothing for the collector to
+    // finalise. One character per byte (latin1) is written back quicker than hex.
+    outerScratch.write(hash("sha256", inner.subarray(0, end), "latin1"), BLOCK_BYTES, "latin1");
     return hash("sha256", outerScratch, "base64");
   }
 }
