@@ -52,8 +52,8 @@ export class HmacSha256 {
     end += inner.write(tail, end, "utf8");
     outerScratch.set(this.#outerPad, 0);
     // The inner digest as text, not a Buffer: a string is nothing for the collector to
-    // finalise. One character per byte (latin1) is written back quicker than hex.
-    outerScratch.write(hash("sha256", inner.subarray(0, end), "latin1"), BLOCK_BYTES, "latin1");
+    // finalise. One character per byte ("binary", i.e. latin1) is written back quicker than hex.
+    outerScratch.write(hash("sha256", inner.subarray(0, end), "binary"), BLOCK_BYTES, "binary");
     return hash("sha256", outerScratch, "base64");
   }
 }
