@@ -8,61 +8,65 @@
 // `--perf-basic-prof` makes every Node.js process write the names of its compiled
 // JavaScript where `perf` looks for them. For each main thread of hookswitch and of the
 // lean relay in the profile, the second half of its samples (the drain at speed, past
-// start-up and the ramp) is put down to the first of PARTS that its stack shows, and the
-// shares are printed; multiply by the run's CPU µs per event to read them as time.
+// start-up and the ramp) is put down to a part, and the shares are printed, with the main
+// thread's share of its process's samples over the same time: a part's time per event is
+// its share × the main thread's share × the run's CPU per event (which counts every
+// thread of the process).
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+const COLLECTOR = "the collector";
+const KERNEL = "the kernel: socket reads and writes, polling";
+const OTHER = "other native code (allocation, the C library)";
+
 /**
- * The parts, in the order a sample is tested against them: the first that matches takes
- * it. A compiled function inlines what it calls, so rendering and signing are one part.
+ * The parts that code belongs to, each by the frames that name it. A sample goes to the
+ * part of the frame nearest its leaf that names one (native frames such as a socket
+ * write or `JSON.stringify` name none, and take the part of the code that called them),
+ * except that parsing the event counts wherever it is called from: the relay parses
+ * inside the NATS client. A compiled function inlines what it calls, so rendering and
+ * signing are one part, and the schema's validator, inlined into the handler, is often
+ * counted with the delivery.
  */
-export const PARTS = [
+export const OWNERS = [
   {
-    part: "the collector",
-    test: (stack) => stack.some((f) => /Heap::|Scavenge|MarkCompact|Sweeper|Marking/.test(f.sym)),
-  },
-  {
-    part: "the kernel: socket reads and writes, polling",
-    test: (stack) => stack[0].dso.includes("kernel"),
+    part: "parsing and validating the event: UTF-8, JSON.parse, the schema",
+    frames:
+      /JsonPars|DecodeUTF8|validate_utf8|dist\/events\/(parse|date-time)\.js|JS:\S*validate\d+ |RegExp:\^\(\?:urn/,
   },
   {
     part: "rendering the body and headers, signing, the webhook-id",
-    test: (stack) =>
-      stack.some((f) =>
-        /dist\/delivery\/(render|fields|iso-time|sign|webhook-id)\.js|crypto\/hash|JsonStringif|webhookBody|webhookHeaders/.test(
-          f.sym,
-        ),
-      ),
+    frames:
+      /dist\/delivery\/(render|fields|iso-time|sign|webhook-id)\.js|crypto\/hash|scripts\/bench\/events\.mjs/,
   },
-  {
-    // The schema's validator is often inlined into the handler that calls it.
-    part: "parsing and validating the event: UTF-8, JSON.parse, the schema",
-    test: (stack) =>
-      stack
-        .slice(0, 12)
-        .some((f) => /JsonPars|dist\/events\/parse\.js|DecodeUTF8|validate_utf8/.test(f.sym)) ||
-      stack.some((f) =>
-        /JS:\S*validate\d+ |dist\/events\/date-time\.js|RegExp:\^\(\?:urn/.test(f.sym),
-      ),
-  },
-  {
-    part: "the HTTP client: undici and Node.js's streams",
-    test: (stack) => stack.some((f) => /undici|streams\/|stream_base|node:net|wasm/.test(f.sym)),
-  },
-  { part: "the NATS client", test: (stack) => stack.some((f) => f.sym.includes("@nats-io")) },
+  { part: "the HTTP client: undici and Node.js's streams", frames: /undici/ },
+  { part: "the NATS client", frames: /@nats-io/ },
   {
     part: "the delivery: its loop, handlers, limits, promises and timers",
-    test: (stack) =>
-      stack.some((f) => /dist\/|ceilings\.mjs|timers|task_queues|process\/promises/.test(f.sym)),
+    frames: /dist\/|ceilings\.mjs|node:internal\/timers|node:timers|task_queues|process\/promises/,
   },
 ];
-const OTHER = "other native code (allocation, the C library)";
+/** Every part, in the order they are printed. */
+export const PARTS = [COLLECTOR, KERNEL, ...OWNERS.map(({ part }) => part), OTHER];
+
+const GARBAGE_COLLECTION = /Heap::|Scavenge|MarkCompact|Sweeper|Marking/;
+const [PARSING, RENDERING, , NATS] = OWNERS;
 
 /** The part a sample's stack (leaf first) belongs to. */
 export function partOf(stack) {
-  if (stack.length === 0) return OTHER;
-  return PARTS.find(({ test }) => test(stack))?.part ?? OTHER;
+  if (stack.some((f) => GARBAGE_COLLECTION.test(f.sym))) return COLLECTOR;
+  if (stack[0]?.dso.includes("kernel")) return KERNEL;
+  if (stack.some((f) => PARSING.frames.test(f.sym))) return PARSING.part;
+  let owner;
+  for (const { sym } of stack) {
+    owner = OWNERS.find(({ frames }) => frames.test(sym));
+    if (owner) break;
+  }
+  // The relay's body is one JSON.stringify, inlined into its loop; the NATS client's own
+  // (its pull requests) stay with it.
+  const stringify = stack.some((f) => f.sym.includes("JsonStringif"));
+  if (stringify && owner !== NATS) return RENDERING.part;
+  return owner?.part ?? OTHER;
 }
 
 /**
@@ -93,32 +97,39 @@ export function systemOf(samples) {
   return undefined;
 }
 
-/** Shares of each part over the second half (in time) of each main thread's samples. */
+/**
+ * Shares of each part over the second half (in time) of each main thread's samples, and
+ * the main thread's share of all its process's samples over that time.
+ */
 export function partShares(samples) {
-  const byThread = new Map();
+  const byProcess = new Map();
   for (const sample of samples) {
-    if (sample.pid !== sample.tid) continue;
-    const list = byThread.get(sample.pid) ?? [];
+    const list = byProcess.get(sample.pid) ?? [];
     list.push(sample);
-    byThread.set(sample.pid, list);
+    byProcess.set(sample.pid, list);
   }
   const threads = [];
-  for (const [pid, list] of byThread) {
-    const system = systemOf(list);
+  for (const [pid, all] of byProcess) {
+    const main = all.filter((s) => s.tid === pid);
+    const system = systemOf(main);
     if (!system) continue;
-    const start = list[0].time;
-    const middle = start + (list.at(-1).time - start) / 2;
-    const steady = list.filter((s) => s.time >= middle);
+    const start = main[0].time;
+    const middle = start + (main.at(-1).time - start) / 2;
+    const steady = main.filter((s) => s.time >= middle);
     const counts = new Map();
     for (const { stack } of steady) {
       const part = partOf(stack);
       counts.set(part, (counts.get(part) ?? 0) + 1);
     }
-    const shares = [...PARTS.map(({ part }) => part), OTHER].map((part) => ({
-      part,
-      share: (counts.get(part) ?? 0) / steady.length,
-    }));
-    threads.push({ pid, system, samples: steady.length, shares });
+    const shares = PARTS.map((part) => ({ part, share: (counts.get(part) ?? 0) / steady.length }));
+    const sameTime = all.filter((s) => s.time >= middle && s.time <= main.at(-1).time);
+    threads.push({
+      pid,
+      system,
+      samples: steady.length,
+      mainShare: steady.length / sameTime.length,
+      shares,
+    });
   }
   return threads;
 }
@@ -129,10 +140,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const text = execFileSync("perf", ["script", "-i", data, "-F", "pid,tid,time,ip,sym,dso"], {
     encoding: "utf8",
     maxBuffer: 1 << 30,
-    stdio: ["ignore", "pipe", "ignore"],
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  for (const { pid, system, samples, shares } of partShares(parseSamples(text))) {
-    console.log(`${system} (pid ${pid}), ${samples} samples of its drain:`);
+  for (const { pid, system, samples, mainShare, shares } of partShares(parseSamples(text))) {
+    const main = `${(mainShare * 100).toFixed(0)}% of its process's samples`;
+    console.log(`${system} (pid ${pid}): its main thread's drain, ${samples} samples, ${main}`);
     for (const { part, share } of shares) {
       console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${part}`);
     }

@@ -18,6 +18,7 @@ interface Parts {
     pid: number;
     system: string;
     samples: number;
+    mainShare: number;
     shares: { part: string; share: number }[];
   }[];
 }
@@ -34,7 +35,15 @@ const HANDLER = js("handleEventMessage file:///app/dist/delivery/handlers.js:18:
 const UNDICI = js("writeH1 /app/node_modules/undici/lib/dispatcher/client-h1.js:1144:18");
 const NATS = js("parse /app/node_modules/@nats-io/nats-core/lib/parser.js:84:10");
 
-describe("partOf: the part a sample belongs to, by the first rule its stack meets", () => {
+const STREAM_WRITE = js("writeOrBuffer node:internal/streams/writable:548:23");
+const RELAY = js("drainRelay file:///app/scripts/bench/ceilings.mjs:136:26");
+const NATS_WRITE = js(
+  "flush /app/node_modules/@nats-io/transport-node/lib/node_transport.js:270:3",
+);
+const STRINGIFY = native("v8::internal::JsonStringifier::SerializeString");
+const PARSE_JSON = native("v8::internal::JsonParser<unsigned char>::ScanJsonString");
+
+describe("partOf: the part a sample belongs to", () => {
   it.each([
     [
       "a scavenge under the handler",
@@ -58,7 +67,12 @@ describe("partOf: the part a sample belongs to, by the first rule its stack meet
     ],
     [
       "JSON.parse under the handler",
-      [native("v8::internal::JsonParser<unsigned char>::ScanJsonString"), HANDLER],
+      [PARSE_JSON, HANDLER],
+      "parsing and validating the event: UTF-8, JSON.parse, the schema",
+    ],
+    [
+      "JSON.parse inside the NATS client (the relay's msg.json())",
+      [PARSE_JSON, js("json /app/node_modules/@nats-io/nats-core/lib/msg.js:90:7"), RELAY],
       "parsing and validating the event: UTF-8, JSON.parse, the schema",
     ],
     [
@@ -67,9 +81,24 @@ describe("partOf: the part a sample belongs to, by the first rule its stack meet
       "parsing and validating the event: UTF-8, JSON.parse, the schema",
     ],
     [
-      "undici's header parsing",
-      [native("Builtins_LoadIC"), UNDICI, DISPATCHER],
+      "JSON.stringify inlined into the relay's loop",
+      [STRINGIFY, RELAY],
+      "rendering the body and headers, signing, the webhook-id",
+    ],
+    [
+      "JSON.stringify of the NATS client's own pull request",
+      [STRINGIFY, js("pull /app/node_modules/@nats-io/jetstream/lib/consumer.js:552:20"), HANDLER],
+      "the NATS client",
+    ],
+    [
+      "a stream write under undici",
+      [native("node::StreamBase::Writev"), STREAM_WRITE, UNDICI, DISPATCHER],
       "the HTTP client: undici and Node.js's streams",
+    ],
+    [
+      "a stream write under the NATS client (its acks)",
+      [native("node::StreamBase::Writev"), STREAM_WRITE, NATS_WRITE, HANDLER],
+      "the NATS client",
     ],
     ["the NATS client's parser", [NATS], "the NATS client"],
     [
@@ -137,7 +166,7 @@ describe("partShares", () => {
     stack,
   });
 
-  it("counts only the second half of each main thread's samples, and names its system", () => {
+  it("counts the second half of each main thread's samples, names its system, and weighs it in its process", () => {
     const samples = [
       // hookswitch: start-up (first half), then the drain
       sample(7, 7, 0, [native("v8::internal::Scanner::Next"), DISPATCHER]),
@@ -153,9 +182,12 @@ describe("partShares", () => {
       sample(11, 11, 0, [NATS]),
     ];
     const threads = partShares(samples);
-    expect(threads.map(({ pid, system, samples: n }) => ({ pid, system, n }))).toEqual([
-      { pid: 7, system: "hookswitch", n: 2 },
-      { pid: 9, system: "lean relay", n: 1 },
+    expect(
+      threads.map(({ pid, system, samples: n, mainShare }) => ({ pid, system, n, mainShare })),
+    ).toEqual([
+      // hookswitch's helper thread ran once while its main thread drained twice
+      { pid: 7, system: "hookswitch", n: 2, mainShare: 2 / 3 },
+      { pid: 9, system: "lean relay", n: 1, mainShare: 1 },
     ]);
     const hookswitch = Object.fromEntries(threads[0]!.shares.map((s) => [s.part, s.share]));
     expect(hookswitch["the NATS client"]).toBe(0.5);
