@@ -112,7 +112,7 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /**
  * A field's value as JSON text, as `JSON.stringify` writes it. Most values are short
  * strings with nothing to escape: quoting them directly skips the set-up of a
- * `JSON.stringify` call for each field (7k of a drain's 283k instructions per event).
+ * `JSON.stringify` call for each field, which cost more than the value (docs/benchmarks.md).
  */
 export function jsonText(value: JsonFieldValue | number): string {
   if (typeof value === "string") {

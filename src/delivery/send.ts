@@ -213,8 +213,9 @@ let connectionsReturned: Promise<void> | undefined;
 /**
  * Resolves once every connection whose answer came in during this turn of the event loop
  * is back in its pool. undici queues an Immediate for each as its answer ends, and an
- * Immediate queued while those run comes after all of them. One wait for all the answers
- * of a turn instead of an Immediate for each.
+ * Immediate queued while Immediates are running waits for the next turn: it runs after all
+ * of them. One wait for all the answers of a turn instead of an Immediate for each; an
+ * attempt so ends a turn later than with its own, holding its slots that much longer.
  */
 function connectionsBack(): Promise<void> {
   connectionsReturned ??= new Promise<void>((resolve) => {

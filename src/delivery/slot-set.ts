@@ -2,11 +2,12 @@
  * The items in progress, kept in slots that are cleared and reused: the storage is never
  * replaced while items come and go.
  *
- * A `Set` that takes one item and lets one go per request rebuilds its hash table every few
- * dozen changes. Once its table lives in the old generation, so does each new one, and every
- * table it leaves behind still points at the items it held; the young-generation collector
- * treats those pointers as live, so finished exchanges (and all they reach) were promoted
- * until the next full collection: 2 MB per scavenge in a drain, in about half the processes.
+ * A `Set` that takes one item and lets one go for every request or message rebuilds its
+ * hash table every few dozen changes. Once its table lives in the old generation, so does
+ * each new one, and every table it leaves behind still points at the items it held; the
+ * young-generation collector treats those pointers as live, so finished items (and all they
+ * reach) are promoted until the next full collection: the sender's exchanges, 2 MB per
+ * scavenge in a drain, in about half the processes, before they were kept in slots.
  */
 export class SlotSet<T> {
   readonly #slots: (T | undefined)[] = [];

@@ -143,6 +143,9 @@ describe("jsonText: a field value as JSON text", () => {
     ["a number", 3],
     ["a negative fraction", -2.5],
     ["a large number", 1e21],
+    ["NaN, which JSON writes as null", NaN],
+    ["Infinity, likewise", Infinity],
+    ["minus zero, written as 0", -0],
   ] as const)("writes %s as JSON.stringify does", (_what, value) => {
     expect(jsonText(value)).toBe(JSON.stringify(value));
   });

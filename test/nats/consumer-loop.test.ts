@@ -126,4 +126,36 @@ describe("the consumer loop", () => {
     expect(seen.map((m) => m.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
     expect(seen.every((m) => m.deliveries === 2)).toBe(true);
   }, 30_000);
+
+  it("keeps every message whose handler outlasts the ack wait from being delivered again", async () => {
+    await jsm.streams.add({ name: "LONG", subjects: ["LONG.>"] });
+    await jsm.consumers.add("LONG", {
+      durable_name: "c",
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(1_000),
+    });
+    const js = jetstream(nc);
+    for (let i = 0; i < 3; i++) await js.publish("LONG.e", String(i));
+    // Three slow webhooks at once, each answering well after the 1 s ack wait.
+    const deliveries: number[] = [];
+    const loop = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("LONG", "c"), 64),
+      handle: async (msg) => {
+        deliveries.push(msg.seq);
+        await sleep(2_500);
+        return { action: "ack" };
+      },
+      slots: unlimited,
+      ackWaitMs: 1_000,
+      log: pino({ level: "silent" }),
+    });
+    await waitFor(() => deliveries.length >= 3, { timeoutMs: 5_000, what: "the three handled" });
+    await sleep(3_500); // past their answers, and past an ack wait after them
+    await loop.stop();
+    expect(deliveries.sort((a, b) => a - b)).toEqual([1, 2, 3]);
+    const info = await acksApplied(jsm, "LONG", "c");
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+  }, 20_000);
 });
