@@ -9,20 +9,11 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
+import { arrivals } from "../support/ledger.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 /** A long ack wait: anything that only comes back by it misses these tests' deadlines. */
 const ACK_WAIT = ["--ack-wait", "30s"];
-
-/** How many requests each webhook-id got. */
-function perWebhookId(receiver: Receiver): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of receiver.requests) {
-    const id = String(r.headers["webhook-id"]);
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-}
 
 describe("hookswitch run stops cleanly", () => {
   let nats: NatsServer;
@@ -103,7 +94,7 @@ describe("hookswitch run stops cleanly", () => {
       timeoutMs: 20_000,
       what: "the unacknowledged event back after the ack wait",
     });
-    expect(perWebhookId(slow).size).toBe(1);
+    expect(arrivals(slow.requests).size).toBe(1);
   }, 60_000);
 
   it("sends each delivery of a fan-out once across a graceful stop: only the aborted ones come again, and promptly", async () => {
@@ -124,8 +115,8 @@ describe("hookswitch run stops cleanly", () => {
       what: "the aborted deliveries sent again, before the ack wait",
     });
     await sleep(1_500); // room for a duplicate, were one on its way
-    expect([...perWebhookId(fast).values()]).toEqual([1, 1, 1, 1]);
-    expect([...perWebhookId(slow).values()]).toEqual([2, 2, 2, 2]);
+    expect([...arrivals(fast.requests).values()]).toEqual([1, 1, 1, 1]);
+    expect([...arrivals(slow.requests).values()]).toEqual([2, 2, 2, 2]);
     expect(first.output()).toMatch(/delivery aborted at shutdown: parking it for the next run/);
   }, 60_000);
 
@@ -142,7 +133,7 @@ describe("hookswitch run stops cleanly", () => {
     fast.respond(() => ({ status: 200 }));
     await start(ACK_WAIT);
     // Promptly: well within the 30 s ack wait, after which anything would come back anyway.
-    await waitFor(() => perWebhookId(fast).size >= 20, {
+    await waitFor(() => arrivals(fast.requests).size >= 20, {
       timeoutMs: 15_000,
       what: "every event delivered, before the ack wait",
     });

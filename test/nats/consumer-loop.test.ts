@@ -14,9 +14,14 @@ useNatsWithClient("consumer-loop-test", (started) => ({ nc, jsm } = started));
 /** A cap that never makes anyone wait. */
 const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 
-async function backlog(stream: string, count: number) {
+/** A stream with `count` messages and a durable consumer "c" (the server's ack wait by default). */
+async function backlog(stream: string, count: number, ackWaitMs?: number) {
   await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
-  await jsm.consumers.add(stream, { durable_name: "c", ack_policy: AckPolicy.Explicit });
+  await jsm.consumers.add(stream, {
+    durable_name: "c",
+    ack_policy: AckPolicy.Explicit,
+    ...(ackWaitMs === undefined ? {} : { ack_wait: nanos(ackWaitMs) }),
+  });
   const js = jetstream(nc);
   for (let i = 0; i < count; i++) await js.publish(`${stream}.e`, String(i));
 }
@@ -76,14 +81,8 @@ describe("the consumer loop", () => {
   });
 
   it("hands back at stop so that each message comes back once and before the ack wait", async () => {
-    await jsm.streams.add({ name: "BACK", subjects: ["BACK.>"] });
-    await jsm.consumers.add("BACK", {
-      durable_name: "c",
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(30_000),
-    });
+    await backlog("BACK", 4, 30_000);
     const js = jetstream(nc);
-    for (let i = 0; i < 4; i++) await js.publish("BACK.e", String(i));
     // Each handler runs until the loop is stopped, as an attempt aborted by shutdown does.
     let stopped!: () => void;
     const stopping = new Promise<void>((resolve) => (stopped = resolve));
@@ -128,14 +127,8 @@ describe("the consumer loop", () => {
   }, 30_000);
 
   it("keeps every message whose handler outlasts the ack wait from being delivered again", async () => {
-    await jsm.streams.add({ name: "LONG", subjects: ["LONG.>"] });
-    await jsm.consumers.add("LONG", {
-      durable_name: "c",
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(1_000),
-    });
+    await backlog("LONG", 3, 1_000);
     const js = jetstream(nc);
-    for (let i = 0; i < 3; i++) await js.publish("LONG.e", String(i));
     // Three slow webhooks at once, each answering well after the 1 s ack wait.
     const deliveries: number[] = [];
     const loop = startConsumerLoop({
