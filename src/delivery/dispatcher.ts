@@ -4,6 +4,7 @@
  * The only module that knows how an attempt turns into a record.
  */
 import type { Logger } from "pino";
+import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
@@ -92,16 +93,18 @@ export class Dispatcher {
     if (waiting) await turnOrHandBack(waiting);
     // Rendered once its turn has come, so that its timestamp and signature are fresh.
     const startedAt = this.#now();
-    let request: WebhookRequest;
+    const request = renderOrError(job, startedAt);
     let outcome: AttemptOutcome;
     try {
-      request = job.active.render(job.event, startedAt, job.webhookId);
-      outcome = await sender.send(request, {
-        timeoutMs: integration.webhook.timeoutMs,
-        tlsCa: integration.webhook.tlsCa,
-        secretHost: integration.shown?.secretHost,
-        signal,
-      });
+      outcome =
+        request instanceof Error
+          ? renderFailure(request)
+          : await sender.send(request, {
+              timeoutMs: integration.webhook.timeoutMs,
+              tlsCa: integration.webhook.tlsCa,
+              secretHost: integration.shown?.secretHost,
+              signal,
+            });
     } finally {
       requests.release();
     }
@@ -132,7 +135,10 @@ export class Dispatcher {
       this.#count(job, "retried", outcome, answeredAt);
       return "retrying";
     }
-    const masked = maskedRequest(integration, request, job.event, startedAt);
+    const masked =
+      request instanceof Error
+        ? undefined
+        : maskedRequest(integration, request, job.event, startedAt);
     await this.#deps.queue.deadLetter(
       deadLetterOf(job, attempts, outcome, decision.reason, masked),
     );
@@ -216,6 +222,28 @@ function toRecord(
  * The id under which the record kept after `attempts` attempts is stored: a delivery handed
  * back and taken again stores it once. A replay's records have ids of their own.
  */
+/**
+ * Rendering takes event data that passed the schema and should never throw; if it does, the
+ * one delivery fails for good (its dead letter keeps the event for a replay once fixed)
+ * rather than the whole event being handed back to NATS again and again.
+ */
+function renderOrError(job: Job, at: Date): WebhookRequest | Error {
+  try {
+    return job.active.render(job.event, at, job.webhookId);
+  } catch (error) {
+    return coerceError(error);
+  }
+}
+
+function renderFailure(error: Error): AttemptOutcome {
+  return {
+    kind: "error",
+    code: "RENDER_FAILED",
+    message: `the request could not be rendered (${error.name}: ${error.message}); this is a bug in hookswitch: please report it, and replay the dead letter once fixed`,
+    durationMs: 0,
+  };
+}
+
 function recordId(job: Job, attempts: number): string {
   return job.replays
     ? `${job.webhookId}:r${job.replays}:${attempts}`
@@ -227,7 +255,7 @@ function deadLetterOf(
   attempts: AttemptRecord[],
   last: AttemptOutcome,
   reason: string,
-  request: WebhookRequest,
+  request: WebhookRequest | undefined,
 ): DeadLetterRecord {
   return {
     v: 1,
@@ -242,7 +270,7 @@ function deadLetterOf(
     lastResponseBody: last.kind === "response" ? last.bodyStart : null,
     firstAttemptAt: attempts[0]?.at ?? null,
     lastAttemptAt: attempts.at(-1)?.at ?? null,
-    request,
+    ...(request ? { request } : {}),
     deadAt: new Date().toISOString(),
     ...(job.replays ? { replays: job.replays } : {}),
   };

@@ -15,8 +15,8 @@ export type NextStep =
 /** Status codes that say "not now, try later": timeouts, too early, too many requests. */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
-/** Error codes that no retry can fix: the request itself is refused or malformed. */
-const PERMANENT_ERROR_CODES = new Set(["EGRESS_DENIED", "INVALID_REQUEST"]);
+/** Error codes that no retry can fix: the request itself is refused, malformed or unrenderable. */
+const PERMANENT_ERROR_CODES = new Set(["EGRESS_DENIED", "INVALID_REQUEST", "RENDER_FAILED"]);
 
 /**
  * 2xx is success; 408, 425, 429, 5xx and network errors are retried; everything else is

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DeadLetterRecord } from "../../src/delivery/records.js";
 import {
   AttemptAbortedError,
   Dispatcher,
@@ -62,7 +63,11 @@ async function receiver(held: Held, delayMs?: number) {
   };
 }
 
-function dispatcherWith(requests: Semaphore, signal = new AbortController().signal) {
+function dispatcherWith(
+  requests: Semaphore,
+  signal = new AbortController().signal,
+  queue: DurableQueue = unused,
+) {
   const sender = createSender({
     egress: createEgressPolicy({ deny: [], allow: [] }),
   });
@@ -78,7 +83,7 @@ function dispatcherWith(requests: Semaphore, signal = new AbortController().sign
     sender,
     requests,
     limiter: createLimiter(),
-    queue: unused,
+    queue,
     stats,
     metrics,
     log: pino({ level: "silent" }),
@@ -161,5 +166,38 @@ describe("Dispatcher: the cap on requests in flight", () => {
     // The attempt in flight ends with the shutdown too, and is handed back as well.
     await expect(running).rejects.toBeInstanceOf(AttemptAbortedError);
     expect(held.timestamps).toHaveLength(1);
+  });
+});
+
+describe("Dispatcher: a request that cannot be rendered", () => {
+  it("dead-letters that one delivery for good, unsent, and goes on with the others", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const crm = await receiver(held, 0);
+    const deadLetters: DeadLetterRecord[] = [];
+    const queue: DurableQueue = {
+      ...unused,
+      deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
+    };
+    const { dispatcher, stats } = dispatcherWith(new Semaphore(4), undefined, queue);
+    const [id] = eventIds(1);
+    const broken = job("billing", crm.url, id!);
+    broken.active = {
+      ...broken.active,
+      render: () => {
+        throw new URIError("URI malformed");
+      },
+    };
+
+    expect(await dispatcher.attempt(broken)).toBe("dead-lettered");
+    expect(await dispatcher.attempt(job("crm", crm.url, id!))).toBe("delivered");
+
+    expect(held.timestamps).toHaveLength(1);
+    expect(deadLetters).toHaveLength(1);
+    const [letter] = deadLetters;
+    expect(letter).toMatchObject({ integration: "billing", eventId: id, lastStatus: null });
+    expect(letter?.reason).toMatch(/^RENDER_FAILED: .*URIError: URI malformed.*bug in hookswitch/);
+    expect(letter?.attempts).toHaveLength(1);
+    expect(letter).not.toHaveProperty("request");
+    expect(stats.get("billing")?.last?.outcome).toBe("dead-lettered");
   });
 });

@@ -4,9 +4,10 @@ import { jsonText, renderRequest } from "../../src/delivery/render.js";
 import { makeEvent, makeIntegration, SERVICE_UUID } from "../support/integration.js";
 
 const now = new Date("2026-11-28T17:00:05Z");
-// Any text, including control characters, separators and astral unicode.
+// Any text, including control characters, separators, astral unicode and lone surrogates.
 const text = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({ unit: fc.nat(0xffff).map((unit) => String.fromCharCode(unit)), maxLength: 40 }),
   fc.constantFrom(".", "..", "/", "?", "#", "\r\n", "%2e%2e", "a/../b", "%0d%0a"),
 );
 
@@ -50,7 +51,10 @@ describe("renderRequest with any event content", () => {
         const parsed = new URL(req.url);
         expect(parsed.host).toBe("h.example");
         expect(parsed.pathname).toBe(path);
-        expect(decodeURIComponent(segments[1]!)).toBe(`ext-${ext}`);
+        // The text itself, a lone surrogate (no UTF-8 form) read as U+FFFD.
+        expect(decodeURIComponent(segments[1]!)).toBe(
+          `ext-${ext.replace(/[\ud800-\udfff]/gu, "\ufffd")}`,
+        );
       }),
       { numRuns: 1000 },
     );

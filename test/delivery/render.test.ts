@@ -176,6 +176,9 @@ describe("renderRequest: URL and path arguments", () => {
     ["a dot segment", "..", "%252E%252E"],
     ["a single dot", ".", "%252E"],
     ["dots among text", "a..b", "a..b"],
+    ["an emoji", "Zoë 😀", "Zo%C3%AB%20%F0%9F%98%80"],
+    ["an emoji cut in half (a lone surrogate)", "Zoë \ud83d", "Zo%C3%AB%20%EF%BF%BD"],
+    ["a lone trailing surrogate", "\ude00x", "%EF%BF%BDx"],
   ])("encodes %s in a path argument", (_what, name, segment) => {
     const req = render(
       { webhook: { url: "https://h.example/api", pathArguments: ["{name}"] } },
