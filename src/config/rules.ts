@@ -80,6 +80,7 @@ const ALWAYS_RESERVED = [
   "connection",
   "keep-alive",
   "upgrade",
+  "expect",
   "user-agent",
   "webhook-id",
   "webhook-timestamp",
@@ -99,9 +100,14 @@ export const reservedHeaders: Rule = ({ raw }) => {
 };
 
 export function reservedHeaderMessage(name: string, authType: string): string {
-  return name.toLowerCase() === "authorization"
-    ? `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`
-    : `header ${name} is set by hookswitch and cannot be set in webhook.headers; remove it`;
+  const lower = name.toLowerCase();
+  if (lower === "authorization") {
+    return `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`;
+  }
+  if (lower === "expect") {
+    return `header ${name} cannot be sent: hookswitch sends each request whole, without waiting for a 100 Continue; remove it`;
+  }
+  return `header ${name} is set by hookswitch and cannot be set in webhook.headers; remove it`;
 }
 
 export const duplicateHeaders: Rule = ({ raw }) => {
@@ -135,10 +141,18 @@ export const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
         }))
     : [];
 
+/**
+ * `user:password@` in a URL as written, a `${…}` reference counting as one character of it:
+ * credentials are refused by reference too (webhook.auth is where they go). The schema's
+ * `not` pattern for webhook.url is this one.
+ */
+const WRITTEN_USER_INFO =
+  /^https?:\/\/[/\\]*(?:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$:])(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])*|:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])+)@/;
+
 export const httpUrl: Rule = (input) => {
   const url = input.value.webhook.url;
-  if (!isConcrete(url, input)) return [];
   const at = (message: string) => [{ path: ["webhook", "url"], message }];
+  if (!isConcrete(url, input)) return WRITTEN_USER_INFO.test(url) ? at(URL_USER_INFO_MESSAGE) : [];
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -153,6 +167,35 @@ export const httpUrl: Rule = (input) => {
   }
   return [];
 };
+
+/** A URL is sent as written: `{field}` placeholders are filled in only where SPEC puts them. */
+export const urlPlaceholders: Rule = ({ raw }) => {
+  const name = urlPlaceholder(raw.webhook.url);
+  return name === undefined
+    ? []
+    : [{ path: ["webhook", "url"], message: urlPlaceholderMessage(name) }];
+};
+
+/**
+ * The first `{field}`-like placeholder in a URL's literal text. References are not text, and
+ * an escaped `$${…}` (the only way literal text holds `${`) says the braces are meant.
+ */
+export function urlPlaceholder(url: string): string | undefined {
+  if (!url.includes("{")) return undefined;
+  const parsed = parseReferences(url);
+  if (!parsed.ok) return undefined;
+  const text = literalText(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, ""));
+  return text.flatMap(placeholderNames)[0];
+}
+
+const ESCAPED_REFERENCE = /\$\{[^}]*\}/g;
+
+export function urlPlaceholderMessage(name: string): string {
+  return (
+    `webhook.url is sent as written, so {${name}} would not be filled in: put it in ` +
+    `webhook.pathArguments (or, for a query parameter, in webhook.fields with format query)`
+  );
+}
 
 export const URL_USER_INFO_MESSAGE =
   "webhook.url must not carry user:password@; use webhook.auth type basic";
@@ -213,6 +256,7 @@ export const RULES: readonly Rule[] = [
   duplicateHeaders,
   headerValueLineBreaks,
   httpUrl,
+  urlPlaceholders,
   signingSecretShape,
   durationLimits,
 ];

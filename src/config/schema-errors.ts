@@ -5,7 +5,12 @@
  * `rules.ts` also checks, the message is the rule's own.
  */
 import type { ErrorObject } from "ajv";
-import { reservedHeaderMessage, URL_USER_INFO_MESSAGE } from "./rules.js";
+import {
+  reservedHeaderMessage,
+  URL_USER_INFO_MESSAGE,
+  urlPlaceholder,
+  urlPlaceholderMessage,
+} from "./rules.js";
 import {
   anyOfTypes,
   constMessage,
@@ -157,7 +162,16 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
         );
         return at(message, true, [...path, error.propertyName]);
       }
-      if (where === "webhook.url") return at(URL_USER_INFO_MESSAGE);
+      if (where === "webhook.url") {
+        // The URL's two `not`s: placeholders (allOf/1), user-info (allOf/0).
+        const placeholder = urlPlaceholder(String(error.data));
+        const placeholderNot = error.schemaPath.includes("/allOf/1/");
+        return at(
+          placeholderNot && placeholder
+            ? urlPlaceholderMessage(placeholder)
+            : URL_USER_INFO_MESSAGE,
+        );
+      }
       return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
     case "anyOf":
       // Only alternatives of type are left: e.g. a constant that is a list or a mapping.

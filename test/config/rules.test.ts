@@ -59,7 +59,28 @@ describe("checkRules", () => {
       input({ url: "https://u:p@example.com/" }),
       ["webhook.url must not carry user:password@"],
     ],
+    [
+      "credentials around a reference in the URL",
+      input({ url: "https://u:p@example.com/?k=${env:K}" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    [
+      "credentials by reference in the URL",
+      input({ url: "https://${file:/run/secrets/user}@example.com/" }),
+      ["webhook.url must not carry user:password@"],
+    ],
     ["an unresolved URL reference", input({ url: "${env:U}" }), []],
+    [
+      "a placeholder in the URL",
+      input({ url: "https://example.com/users/{extensionNumber}" }),
+      ["webhook.url is sent as written, so {extensionNumber} would not be filled in"],
+    ],
+    ["an escaped reference in the URL", input({ url: "https://example.com/?k=$${name}" }), []],
+    [
+      "Expect, which cannot be sent",
+      input({ headers: { Expect: "100-continue" } }),
+      ["header Expect cannot be sent"],
+    ],
     [
       "a bad secret in a rotation list",
       input({ signing: { secret: ["whsec_MfKQ9r8GKYqrTwjU", "nope"] } }),

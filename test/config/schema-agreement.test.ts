@@ -126,6 +126,8 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "connection",
     "Keep-Alive",
     "upgrade",
+    "Expect",
+    "expect",
     "User-Agent",
     "webhook-id",
     "Webhook-Timestamp",
@@ -181,6 +183,18 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://\\u:p@host/",
     "https://u:p@host",
     "https://:@@host/",
+    // Credentials by reference are credentials too, and so are escaped references.
+    "https://${env:CREDENTIALS}@host/",
+    "https://u:p@${env:HOST}/",
+    "https://u:p@host/?k=${env:X}",
+    "https://${file:/run/secrets/user}:${file:/run/secrets/password}@host/",
+    "https://:${env:PASSWORD}@host/",
+    "https://$${x}@host/",
+    // Placeholders are not filled in in a URL, written out or after an escaped ${.
+    "https://host/users/{extensionNumber}",
+    "https://host/h?x={nmae}",
+    "https://host/$${x}{name}",
+    "https://${env:HOST}/{name}",
   ].map((url): [string, Record<string, unknown>, boolean] => [
     `the URL ${url}`,
     { webhook: { url } },
@@ -192,9 +206,16 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://host/#a@b",
     "https://@host/",
     "https://:@host/",
-    "https://${env:CREDENTIALS}@host/",
-    "https://u:p@${env:HOST}/",
+    "https://:@${env:HOST}/",
+    "https://${file:/a}/b@c",
+    "https://${env:HOST}/?u=a@b",
     "${env:URL}",
+    "https://host/{}",
+    "https://host/%7Bname%7D",
+    "https://host/{1a}",
+    "https://host/${file:/a/{name}}",
+    "https://host/?k=$${name}",
+    "https://host/?k=$$${name}{x",
   ].map((url): [string, Record<string, unknown>, boolean] => [
     `the URL ${url}`,
     { webhook: { url } },
@@ -327,8 +348,23 @@ describe("the integration schema and validate's rules", () => {
     );
   });
 
-  it("agree on generated URLs that parse (user-info, references)", () => {
-    const parts = ["u", ":", "@", "/", "\\", "?", "#", "h", "$", "${env:X}", "."];
+  it("agree on generated URLs that parse (user-info, references, placeholders)", () => {
+    const parts = [
+      "u",
+      ":",
+      "@",
+      "/",
+      "\\",
+      "?",
+      "#",
+      "h",
+      "$",
+      "${env:X}",
+      ".",
+      "{name}",
+      "{",
+      "}",
+    ];
     const url = fc
       .array(fc.constantFrom(...parts), { minLength: 1, maxLength: 10 })
       .map((p) => `https://${p.join("")}`)
