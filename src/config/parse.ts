@@ -176,13 +176,31 @@ function toParsedDocument(
   try {
     return { ...base, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown, problems: [] };
   } catch (err) {
-    const where = firstAliasOffset(doc) ?? doc.range[0];
-    const message =
-      err instanceof ReferenceError && /alias/i.test(err.message)
-        ? `too many YAML alias references (more than ${MAX_ALIAS_COUNT} expanded): this looks like a YAML bomb`
-        : fatalMessage(err);
+    const { message, alias } = aliasProblem(err);
+    const where = aliasOffset(doc, alias) ?? doc.range[0];
     return { ...base, data: undefined, problems: [{ ...position(where), message }] };
   }
+}
+
+/** What went wrong expanding aliases, and the alias to point at (any, for a bomb). */
+function aliasProblem(err: unknown): { message: string; alias?: string } {
+  const text = err instanceof Error ? err.message : "";
+  const unresolved = /^Unresolved alias.*: (.*)$/.exec(text);
+  if (err instanceof ReferenceError && unresolved) {
+    const alias = unresolved[1] ?? "";
+    return {
+      alias,
+      message:
+        `unknown alias *${alias}: define the anchor &${alias} before this point ` +
+        `(anchors do not carry over from one --- document to the next)`,
+    };
+  }
+  if (err instanceof ReferenceError && /alias/i.test(text)) {
+    return {
+      message: `too many YAML alias references (more than ${MAX_ALIAS_COUNT} expanded): this looks like a YAML bomb`,
+    };
+  }
+  return { message: fatalMessage(err) };
 }
 
 function yamlProblem(error: YAMLError, text: string, position: (o: number) => Position): Located {
@@ -197,10 +215,12 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
   return { ...at, message: `YAML: ${firstLine(error.message)}` };
 }
 
-function firstAliasOffset(doc: Document): number | undefined {
+/** Where the first alias (named `name`, when given) is written. */
+function aliasOffset(doc: Document, name?: string): number | undefined {
   let offset: number | undefined;
   visit(doc, {
     Alias(_, node) {
+      if (name !== undefined && node.source !== name) return undefined;
       offset = node.range?.[0];
       return visit.BREAK;
     },

@@ -63,6 +63,25 @@ describe("loadFile on hostile input", () => {
     expect(isFileValid(result)).toBe(false);
   });
 
+  it.each([
+    ["an alias with no anchor", "unknown-alias.yaml", "name: a\nscope: *nope\n", [2, 8], "nope"],
+    [
+      "an anchor of the document before",
+      "carried.yaml",
+      "name: &x a\n---\nname: *x\n",
+      [3, 7],
+      "x",
+    ],
+  ])("reports %s as an unknown alias, where it is written", async (_, name, content, at, alias) => {
+    const result = await loadFile(await fileWith(name, content), keep);
+    const problem = result.problems.find((p) => /alias/.test(p.message));
+    expect(problem?.message).toBe(
+      `unknown alias *${alias}: define the anchor &${alias} before this point ` +
+        "(anchors do not carry over from one --- document to the next)",
+    );
+    expect([problem?.line, problem?.column]).toEqual(at);
+  });
+
   it("reports an unreadable file (skipped when running as root, who can read it)", async () => {
     const file = await fileWith("locked.yaml", integrationYaml("locked"));
     await chmod(file, 0o000);
