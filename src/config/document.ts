@@ -7,8 +7,8 @@ import type { ParsedDocument } from "./parse.js";
 import type { PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
 import { applyReferences, type SecretMode } from "./references.js";
-import { checkRules, type RuleProblem } from "./rules.js";
-import { describeSchemaErrors } from "./schema-errors.js";
+import { checkRules, RULES, type RuleProblem } from "./rules.js";
+import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
 import { schemaErrors } from "./schema.js";
 import type { SecretSources } from "./secrets.js";
 import type { Integration, Problem } from "./types.js";
@@ -51,7 +51,13 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     };
   }
   const issues = describeSchemaErrors(schemaErrors(doc.data), doc.data);
-  if (issues.length > 0) return { integration: undefined, name, problems: fromRules(issues) };
+  if (issues.length > 0) {
+    return {
+      integration: undefined,
+      name,
+      problems: fromRules([...issues, ...rulesBeside(issues, doc.data)]),
+    };
+  }
 
   const raw = doc.data as RawIntegration;
   const references = applyReferences(raw, context.mode, context.sources);
@@ -74,6 +80,36 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     tlsCa: tls.ca,
   });
   return { integration, name, problems: [] };
+}
+
+/**
+ * The rules' problems away from the schema's, so that one round of fixes sees them all: the
+ * rules judge the document as written, and where the schema found a value of the wrong
+ * shape a rule may misjudge it, or throw, so nothing at or below (or above) such a place
+ * is kept.
+ */
+function rulesBeside(issues: readonly SchemaIssue[], data: unknown): RuleProblem[] {
+  const webhook = isObject(data) ? data.webhook : undefined;
+  if (!isObject(webhook)) return [];
+  const raw = data as RawIntegration;
+  const input = { raw, value: raw, resolved: false };
+  return RULES.flatMap((rule) => {
+    try {
+      return rule(input);
+    } catch {
+      return [];
+    }
+  }).filter((p) =>
+    issues.every(({ path, about = path }) => !isPrefix(about, p.path) && !isPrefix(p.path, about)),
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
 /**

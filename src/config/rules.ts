@@ -225,16 +225,17 @@ export const signingSecretShape: Rule = (input) => {
 export const durationLimits: Rule = ({ raw }) => {
   const webhook = raw.webhook;
   const problems: RuleProblem[] = [];
-  const timeoutMs = parseDuration(webhook.timeout ?? "") ?? DEFAULTS.timeoutMs;
-  if (timeoutMs > DEFAULTS.maxTimeoutMs || timeoutMs === 0) {
+  // A duration written wrong is the schema's to report: it is not judged against another.
+  const timeoutMs = durationOr(webhook.timeout, DEFAULTS.timeoutMs);
+  if (timeoutMs !== undefined && (timeoutMs > DEFAULTS.maxTimeoutMs || timeoutMs === 0)) {
     problems.push({
       path: ["webhook", "timeout"],
       message: timeoutMessage(webhook.timeout),
     });
   }
-  const initial = parseDuration(webhook.retry?.initialDelay ?? "") ?? DEFAULTS.retry.initialDelayMs;
-  const max = parseDuration(webhook.retry?.maxDelay ?? "") ?? DEFAULTS.retry.maxDelayMs;
-  if (initial > max) {
+  const initial = durationOr(webhook.retry?.initialDelay, DEFAULTS.retry.initialDelayMs);
+  const max = durationOr(webhook.retry?.maxDelay, DEFAULTS.retry.maxDelayMs);
+  if (initial !== undefined && max !== undefined && initial > max) {
     const path = webhook.retry?.initialDelay
       ? ["webhook", "retry", "initialDelay"]
       : ["webhook", "retry", "maxDelay"];
@@ -245,6 +246,11 @@ export const durationLimits: Rule = ({ raw }) => {
   }
   return problems;
 };
+
+/** The written duration in ms, the default when none is written, undefined when it is malformed. */
+function durationOr(written: string | undefined, fallbackMs: number): number | undefined {
+  return written === undefined ? fallbackMs : parseDuration(written);
+}
 
 export function timeoutMessage(written: string | undefined): string {
   return `webhook.timeout must be more than 0 and at most 60s (got ${written})`;

@@ -41,6 +41,8 @@ export interface SchemaIssue {
   path: PathSegment[];
   onKey: boolean;
   message: string;
+  /** The place the issue is about, when it is shown elsewhere (a missing key, at its parent). */
+  about?: PathSegment[];
 }
 
 export type AjvError = ErrorObject & { propertyName?: string };
@@ -127,8 +129,13 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
   });
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case "required":
-      return at(`missing required key "${String(params.missingProperty)}"${inWhere(where)}`, true);
+    case "required": {
+      const key = String(params.missingProperty);
+      return {
+        ...at(`missing required key "${key}"${inWhere(where)}`, true),
+        about: [...path, key],
+      };
+    }
     case "additionalProperties":
       return unknownKey(error, path, String(params.additionalProperty));
     case "type":

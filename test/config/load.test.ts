@@ -82,6 +82,50 @@ describe("loadFile on hostile input", () => {
     expect([problem?.line, problem?.column]).toEqual(at);
   });
 
+  it("reports the rules' problems beside the schema's, so that one round of fixes sees all", async () => {
+    const content = [
+      "apiVersion: hookswitch/v1",
+      "name: all-at-once",
+      "scope: {account: acme}",
+      "webhook:",
+      "  url: https://crm.example.com:99999/hook",
+      "  metod: POST",
+      "  headers: {X-A: a, x-a: b}",
+      "  retry: {initialDelay: 1h, maxDelay: 1s}",
+    ].join("\n");
+    const result = await loadFile(await fileWith("all-at-once.yaml", content), keep);
+    expect(result.problems.map((p) => [p.line, p.column, p.message])).toEqual([
+      [1, 1, 'missing required key "trigger"'],
+      [5, 8, "webhook.url is not a valid absolute URL"],
+      [6, 3, 'unknown key "metod" in webhook (did you mean "method"?)'],
+      [7, 21, "header x-a is already set as X-A (header names ignore case)"],
+      [
+        8,
+        25,
+        "webhook.retry.initialDelay (1h) must not be longer than webhook.retry.maxDelay (1s)",
+      ],
+    ]);
+  });
+
+  it("keeps no rule's judgement of a value the schema found of the wrong shape", async () => {
+    const content = [
+      "apiVersion: hookswitch/v1",
+      "name: wrong-shapes",
+      "scope: {account: acme}",
+      "trigger: {serviceType: mycloudpbx, events: [user.created]}",
+      "webhook:",
+      "  url: 42",
+      "  headers: [Host, X-A]",
+      "  retry: {initialDelay: 2h, maxDelay: soon}",
+    ].join("\n");
+    const result = await loadFile(await fileWith("wrong-shapes.yaml", content), keep);
+    expect(result.problems.map((p) => [p.line, p.message.split(" ")[0]])).toEqual([
+      [6, "webhook.url"],
+      [7, "webhook.headers"],
+      [8, "webhook.retry.maxDelay"],
+    ]);
+  });
+
   it("reports an unreadable file (skipped when running as root, who can read it)", async () => {
     const file = await fileWith("locked.yaml", integrationYaml("locked"));
     await chmod(file, 0o000);
