@@ -4,12 +4,18 @@
  * Loops and unreadable entries become problems; discovery never throws or hangs.
  */
 import { readdir, realpath, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Problem } from "./types.js";
 
 export interface Discovery {
   files: string[];
   problems: Problem[];
+  /**
+   * Real paths of the folders whose changes can change `files`: every folder walked,
+   * and the folder each file reached through a symbolic link really lives in. A watch
+   * of the given folders alone misses those that lie elsewhere (or under hidden names).
+   */
+  realFolders: string[];
 }
 
 const MAX_DEPTH = 64;
@@ -27,6 +33,7 @@ export async function discoverFiles(paths: string[]): Promise<Discovery> {
   const files = new Set<string>();
   const problems: Problem[] = [];
   const visited = new Set<string>();
+  const linkedFileFolders = new Set<string>();
   const problem = (file: string, message: string) =>
     problems.push({ file, line: 1, column: 1, message });
 
@@ -42,9 +49,15 @@ export async function discoverFiles(paths: string[]): Promise<Discovery> {
     for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (isIgnoredName(entry.name)) continue;
       const path = join(dir, entry.name);
-      const kind = entry.isSymbolicLink() ? await kindBehindLink(path, problem) : kindOf(entry);
+      // Only links pay for a real-path lookup: a plain file lives in the folder walked.
+      const { kind, real: target } = entry.isSymbolicLink()
+        ? await followLink(path, problem)
+        : { kind: kindOf(entry), real: undefined };
       if (kind === "dir") await walkSafely(path, [...ancestors, real]);
-      else if (kind === "file" && isYamlName(entry.name)) files.add(path);
+      else if (kind === "file" && isYamlName(entry.name)) {
+        files.add(path);
+        if (target !== undefined) linkedFileFolders.add(dirname(target));
+      }
     }
   };
   const walkSafely = async (dir: string, ancestors: string[]) => {
@@ -64,7 +77,11 @@ export async function discoverFiles(paths: string[]): Promise<Discovery> {
       problem(path, describeMissing(err));
     }
   }
-  return { files: [...files].sort(compareText), problems };
+  return {
+    files: [...files].sort(compareText),
+    problems,
+    realFolders: [...new Set([...visited, ...linkedFileFolders])].sort(compareText),
+  };
 }
 
 type Kind = "file" | "dir" | "other";
@@ -73,19 +90,22 @@ function kindOf(entry: { isFile(): boolean; isDirectory(): boolean }): Kind {
   return entry.isDirectory() ? "dir" : entry.isFile() ? "file" : "other";
 }
 
-async function kindBehindLink(
+/** What a symbolic link leads to, and its real path when it leads somewhere. */
+async function followLink(
   path: string,
   problem: (file: string, message: string) => void,
-): Promise<Kind> {
+): Promise<{ kind: Kind; real?: string }> {
   try {
-    return kindOf(await stat(path));
+    // realpath fails the way stat does on a loop (ELOOP) or a broken link (ENOENT).
+    const real = await realpath(path);
+    return { kind: kindOf(await stat(real)), real };
   } catch (err) {
     const code = errorCode(err);
     if (code === "ELOOP") problem(path, "symbolic link loop; skipped");
     else if (code === "ENOENT")
       problem(path, "broken symbolic link: its target does not exist; skipped");
     else problem(path, `symbolic link cannot be followed (${code}); skipped`);
-    return "other";
+    return { kind: "other" };
   }
 }
 

@@ -17,6 +17,8 @@ const SIGNATURES_PER_TURN = 500;
 export interface FolderScan {
   files: FileResult[];
   problems: Discovery["problems"];
+  /** See `Discovery`: what a watch must cover for this scan's files to stay current. */
+  realFolders: Discovery["realFolders"];
 }
 
 export function createFolderReader(dir: string, load: LoadOptions) {
@@ -42,7 +44,7 @@ export function createFolderReader(dir: string, load: LoadOptions) {
         return result;
       });
       known = next;
-      return { files, problems: found.problems };
+      return { files, problems: found.problems, realFolders: found.realFolders };
     },
   };
 }

@@ -4,13 +4,10 @@
  * identity changed are read again, and a new generation is made when anything differs.
  * A periodic rescan catches whatever the events missed.
  */
-import { watch as watchDir, type FSWatcher as DirWatcher } from "node:fs";
-import { lstat, realpath } from "node:fs/promises";
-import path from "node:path";
-import { watch, type FSWatcher } from "chokidar";
 import { coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { createFolderReader } from "./folder-reader.js";
+import { createFolderWatches } from "./folder-watches.js";
 import {
   nextGeneration,
   type ConfigState,
@@ -55,13 +52,16 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
     void queue.request(false);
   });
-  const watches = createWatches(options.dir, hints.poke, onWatchError);
+  const watches = createFolderWatches(options.dir, hints.poke, onWatchError);
   let state: ConfigState | undefined;
   let timers: NodeJS.Timeout[] = [];
 
   async function runScan(full: boolean): Promise<void> {
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
-    const step = nextGeneration(state, await reader.scan(full), new Date());
+    const scan = await reader.scan(full);
+    // A folder watched only from now on may have changed since discovery read it.
+    if (watches.followRealFolders(scan.realFolders)) hints.poke();
+    const step = nextGeneration(state, scan, new Date());
     if (!step.changed) {
       log.debug({ full }, "integrations folder rescanned: nothing changed");
       return;
@@ -200,87 +200,4 @@ function createDebouncer(quietMs: number, maxWaitMs: number, fire: () => void) {
       timer = undefined;
     },
   };
-}
-
-/**
- * The file watches: the folder's real path, recursively, without following symlinks
- * (so a swapped link is seen as a change of the link), plus the parent of every
- * symlink on the way to the folder (so a git-sync style swap of the folder itself is
- * seen). `follow` re-aims them when a swap has moved the folder's real path.
- */
-function createWatches(dir: string, poke: () => void, onError: (e: Error) => void) {
-  let tree: { real: string; watcher: FSWatcher } | undefined;
-  let parents = new Map<string, DirWatcher>();
-
-  async function followTree(real: string | undefined): Promise<void> {
-    if (tree?.real === real) return;
-    await tree?.watcher.close();
-    tree = undefined;
-    if (real === undefined) return;
-    // Folders only (and links): a folder's watch reports every change to the entries in
-    // it, and events are only hints for a rescan. A watch per file would cost a handle and
-    // several objects for each of thousands of files, and seconds at start.
-    const watcher = watch(real, {
-      ignoreInitial: true,
-      followSymlinks: false,
-      ignored: (p, st) => p !== real && (isIgnored(p, st) || !!st?.isFile()),
-    });
-    watcher
-      .on("all", poke)
-      // Files never reach "all": the folders' raw events carry them (and ConfigMap's
-      // `..data` swaps).
-      .on("raw", poke)
-      .on("error", (e) => onError(coerceError(e)));
-    tree = { real, watcher };
-    await new Promise<void>((resolve) => watcher.once("ready", resolve));
-  }
-
-  function followParents(wanted: string[]): void {
-    for (const [p, w] of parents) if (!wanted.includes(p)) w.close();
-    parents = new Map(
-      wanted.map((p) => [p, parents.get(p) ?? watchParent(p, poke, onError)] as const),
-    );
-  }
-
-  return {
-    async follow() {
-      const real = await realpath(dir).catch(() => undefined);
-      followParents(await linkParents(dir));
-      await followTree(real);
-    },
-    async close() {
-      followParents([]);
-      await followTree(undefined);
-    },
-  };
-}
-
-function watchParent(p: string, poke: () => void, onError: (e: Error) => void): DirWatcher {
-  try {
-    return watchDir(p, { persistent: false }, poke).on("error", onError);
-  } catch (error) {
-    onError(coerceError(error));
-    return { close() {} } as DirWatcher;
-  }
-}
-
-/** Folders holding a symlink on the path to `dir`, or the last folder that exists. */
-async function linkParents(dir: string): Promise<string[]> {
-  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
-  const found: string[] = [];
-  let current = path.parse(path.resolve(dir)).root;
-  for (const part of parts) {
-    const next = path.join(current, part);
-    const st = await lstat(next).catch(() => undefined);
-    if (!st) return [...found, current];
-    if (st.isSymbolicLink()) found.push(current);
-    current = next;
-  }
-  return [...new Set(found)];
-}
-
-/** Hidden names (`..data`, swap files) and files that are not YAML never matter. */
-function isIgnored(p: string, st?: { isFile(): boolean }): boolean {
-  const name = path.basename(p);
-  return name.startsWith(".") || (!!st?.isFile() && !/\.ya?ml$/i.test(name));
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,6 +43,48 @@ describe("discoverFiles", () => {
       "broken symbolic link: its target does not exist; skipped",
       "no such file or folder",
     ]);
+  });
+
+  it("lists the real folders walked and the real folders of linked files", async () => {
+    // The temp folder's own path may run through a link (macOS: /var -> /private/var).
+    const real = await realpath(dir);
+    const { realFolders } = await discoverFiles([dir]);
+    // The ConfigMap-style key k.yaml lives in the hidden timestamped folder.
+    expect(realFolders).toEqual(
+      ["", "..2026_11_28_18_00_00.1", "team", "team/deep"].map((f) => join(real, f)),
+    );
+  });
+
+  it("lists the real folders behind links that lead out of the folder", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "hookswitch-discover-outside-"));
+    const linking = await mkdtemp(join(tmpdir(), "hookswitch-discover-linking-"));
+    try {
+      await mkdir(join(outside, "files"));
+      await mkdir(join(outside, "tree", "sub"), { recursive: true });
+      await writeFile(join(outside, "files", "ext.yaml"), "x: 1\n");
+      await writeFile(join(outside, "files", "notes.txt"), "x: 1\n");
+      await writeFile(join(outside, "tree", "sub", "f.yaml"), "x: 1\n");
+      await symlink(join(outside, "files", "ext.yaml"), join(linking, "ext.yaml"));
+      // A linked file that is not YAML is never read: its folder is not listed.
+      await mkdir(join(outside, "other"));
+      await writeFile(join(outside, "other", "n.txt"), "x: 1\n");
+      await symlink(join(outside, "other", "n.txt"), join(linking, "n.txt"));
+      await symlink(join(outside, "tree"), join(linking, "linked"));
+      const [realOutside, realLinking] = await Promise.all([realpath(outside), realpath(linking)]);
+      const found = await discoverFiles([linking]);
+      expect(found.files).toEqual([join(linking, "ext.yaml"), join(linking, "linked/sub/f.yaml")]);
+      expect(found.realFolders).toEqual(
+        [
+          realLinking,
+          join(realOutside, "files"),
+          join(realOutside, "tree"),
+          join(realOutside, "tree", "sub"),
+        ].sort(),
+      );
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+      await rm(linking, { recursive: true, force: true });
+    }
   });
 
   it("takes a file given directly as is", async () => {

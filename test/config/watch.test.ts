@@ -10,7 +10,9 @@ import {
   gitSyncLayout,
   integrationYaml,
   integrationsYaml,
+  makeTempDir,
   plainLayout,
+  removeDir,
 } from "../support/config-dir.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -38,7 +40,15 @@ function later<T extends { cleanup(): void }>(layout: T): T {
   return layout;
 }
 
-async function startWatching(dir: string, debounceMs?: number): Promise<Watching> {
+interface Timing {
+  debounceMs?: number;
+  resyncIntervalMs?: number;
+}
+
+async function startWatching(
+  dir: string,
+  { debounceMs, resyncIntervalMs }: Timing = {},
+): Promise<Watching> {
   const seen: Seen[] = [];
   const logs: Watching["logs"] = [];
   const destination = new Writable({
@@ -53,6 +63,7 @@ async function startWatching(dir: string, debounceMs?: number): Promise<Watching
     dir,
     load: { secrets: "keep" },
     debounceMs,
+    resyncIntervalMs,
     log: createLogger({ level: "debug", destination }),
     onGeneration: (state, summary) => seen.push({ state, summary, at: Date.now() }),
   });
@@ -193,7 +204,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("resync() applies a change the events did not announce", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x", v(1)) }));
-    const w = await startWatching(layout.dir, 60_000);
+    const w = await startWatching(layout.dir, { debounceMs: 60_000 });
     const file = path.join(layout.dir, "a.yaml");
     const { atime, mtime, size } = fs.statSync(file);
     layout.write({ "a.yaml": integrationYaml("x", v(2)) });
@@ -228,6 +239,98 @@ describe("createConfigWatcher on a plain folder", () => {
     layout.write({ "c.yaml": integrationYaml("z") });
     await settle();
     expect(w.seen).toHaveLength(2);
+  });
+});
+
+describe("createConfigWatcher with links that lead out of the folder's watch", () => {
+  /** Far beyond every wait here: only the file watches can apply a change in time. */
+  const noResync = { resyncIntervalMs: 600_000 };
+
+  /** A temp folder outside every layout, holding `files`; removed after the test. */
+  function outsideDir(files: Record<string, string>): string {
+    const dir = makeTempDir("hookswitch-outside-");
+    cleanups.push(() => removeDir(dir));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+
+  /** Re-aims `link` at `target` in one step, as a deployment tool swaps links. */
+  function reaimLink(link: string, target: string): void {
+    fs.symlinkSync(target, `${link}.tmp`);
+    fs.renameSync(`${link}.tmp`, link);
+  }
+
+  /** Scans that found nothing to change: each one is a poke from some watch. */
+  const idleScans = (w: Watching) =>
+    w.logs.filter((l) => l.msg === "integrations folder rescanned: nothing changed").length;
+
+  it.each([
+    ["outside the folder", () => outsideDir({ "ext.yaml": integrationYaml("ext") })],
+    [
+      "under a hidden folder inside it",
+      (dir: string) => {
+        fs.mkdirSync(path.join(dir, ".shared"));
+        fs.writeFileSync(path.join(dir, ".shared", "ext.yaml"), integrationYaml("ext"));
+        return path.join(dir, ".shared");
+      },
+    ],
+  ])("applies an edit to a linked file's target %s", async (_where, makeTarget) => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const target = path.join(makeTarget(layout.dir), "ext.yaml");
+    fs.symlinkSync(target, path.join(layout.dir, "ext.yaml"));
+    const w = await startWatching(layout.dir, noResync);
+    expect(serving(w.watcher.current()).ext).toBe(`ext.yaml ${URL_1}`);
+    await settle();
+    const wroteAt = Date.now();
+    fs.writeFileSync(target, integrationYaml("ext", v(2)));
+    const next = await w.generation(2);
+    expect(next.at - wroteAt).toBeLessThan(2_000);
+    expect(counts(next.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
+    expect(serving(next.state).ext).toBe(`ext.yaml ${url(2)}`);
+  });
+
+  it("applies an edit and a new file in a linked folder outside the folder", async () => {
+    const outside = outsideDir({ "ext.yaml": integrationYaml("ext") });
+    fs.mkdirSync(path.join(outside, "deep"));
+    fs.writeFileSync(path.join(outside, "deep", "d.yaml"), integrationYaml("d"));
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    fs.symlinkSync(outside, path.join(layout.dir, "linked"));
+    const w = await startWatching(layout.dir, noResync);
+    expect(Object.keys(serving(w.watcher.current())).sort()).toEqual(["d", "ext", "x"]);
+    await settle();
+    const wroteAt = Date.now();
+    fs.writeFileSync(path.join(outside, "ext.yaml"), integrationYaml("ext", v(2)));
+    const edited = await w.generation(2);
+    expect(edited.at - wroteAt).toBeLessThan(2_000);
+    expect(serving(edited.state).ext).toBe(`ext.yaml ${url(2)}`);
+    // Folders below the linked one are watched as well.
+    fs.writeFileSync(path.join(outside, "deep", "e.yaml"), integrationYaml("e"));
+    const added = await w.generation(3, 2_000);
+    expect(counts(added.summary)).toEqual({ added: 1, changed: 0, removed: 0, invalid: 0 });
+  });
+
+  it("follows a linked folder re-aimed at another folder outside", async () => {
+    const first = outsideDir({ "ext.yaml": integrationYaml("ext") });
+    const second = outsideDir({ "ext.yaml": integrationYaml("ext", v(2)) });
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const link = path.join(layout.dir, "linked");
+    fs.symlinkSync(first, link);
+    const w = await startWatching(layout.dir, noResync);
+    reaimLink(link, second);
+    expect(serving((await w.generation(2)).state).ext).toBe(`ext.yaml ${url(2)}`);
+    await settle();
+    const wroteAt = Date.now();
+    fs.writeFileSync(path.join(second, "ext.yaml"), integrationYaml("ext", v(3)));
+    const third = await w.generation(3);
+    expect(third.at - wroteAt).toBeLessThan(2_000);
+    expect(serving(third.state).ext).toBe(`ext.yaml ${url(3)}`);
+    // The old target's watch is closed: an edit there does not even cause a rescan.
+    await settle();
+    const scansBefore = idleScans(w);
+    fs.writeFileSync(path.join(first, "ext.yaml"), integrationYaml("ext", v(9)));
+    await settle();
+    expect(idleScans(w)).toBe(scansBefore);
+    expect(w.seen).toHaveLength(3);
   });
 });
 
