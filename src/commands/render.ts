@@ -5,10 +5,15 @@
  * Exit codes: 0 rendered; 1 the event is unreadable or invalid, the integration is
  * unknown, cannot be loaded, or does not match the event (disabled included: a
  * disabled integration sends nothing); 2 usage (e.g. no --event).
+ *
+ * An integration is rendered even when other integrations of its file have problems
+ * (with a note: `run` leaves that file out); its own problems, and those of the file as
+ * a whole, block it.
  */
 import { readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { Command, Option } from "commander";
-import { isFileValid, loadFile, loadIntegrations } from "../config/load.js";
+import { isFileValid, loadFile, loadIntegrations, type FileResult } from "../config/load.js";
 import type { Integration, Problem } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
@@ -102,41 +107,86 @@ async function findIntegration(target: string, dir: string): Promise<Integration
   return isPath ? fromFile(target) : byName(target, dir);
 }
 
+/**
+ * The file form renders a file's only integration. A file of several is ambiguous
+ * whatever their problems, so that is said first: by name, one renders even while
+ * another integration of its file has problems.
+ */
 async function fromFile(file: string): Promise<Integration> {
   const result = await loadFile(file, { secrets: "resolve" });
+  const names = namesIn(result);
+  if (names.length > 1) {
+    fail(
+      `${file} holds several integrations (${names.join(", ")}); ` +
+        `render one by name with --dir ${dirname(file)}`,
+    );
+  }
   if (!isFileValid(result)) {
     reportProblems(result.problems);
     fail(`${file} cannot be loaded: fix the problems above`);
   }
-  const [only, ...others] = result.integrations;
+  const [only] = result.integrations;
   if (!only) fail(`${file} holds no integration`);
-  if (others.length > 0) {
-    const names = result.integrations.map((i) => i.name).join(", ");
-    fail(`${file} holds several integrations (${names}); render one by name with --dir`);
-  }
   return only;
 }
 
 async function byName(name: string, dir: string): Promise<Integration> {
-  const { files, integrations, problems } = await loadIntegrations([dir], { secrets: "resolve" });
-  const found = integrations.find((i) => i.name === name);
-  if (found) return found;
-  // A file is valid or not as a whole: show every problem of the file that defines the name.
-  const homes = files.filter(
-    (f) =>
-      f.integrations.some((i) => i.name === name) || f.problems.some((p) => p.integration === name),
-  );
+  const { files, integrations } = await loadIntegrations([dir], { secrets: "resolve" });
+  // First what `run` serves; then one held back only by other integrations of its file.
+  const found =
+    integrations.find((i) => i.name === name) ??
+    files.flatMap(renderable).find((i) => i.name === name);
+  if (found) {
+    noteOtherProblems(found, files);
+    return found;
+  }
+  const homes = files.filter((f) => namesIn(f).includes(name));
   if (homes.length > 0) {
-    reportProblems(homes.flatMap((f) => f.problems));
+    reportProblems(homes.flatMap((f) => f.problems.filter((p) => blocks(p, name))));
     fail(`integration ${name} cannot be loaded: fix the problems above`);
   }
-  reportProblems(problems.filter((p) => p.integration === name));
-  const available = integrations.map((i) => i.name).sort();
+  const available = [
+    ...new Set([...integrations, ...files.flatMap(renderable)].map((i) => i.name)),
+  ];
   fail(
     `no integration named ${name} in ${dir} (and no such file); ` +
       (available.length > 0
-        ? `available: ${available.join(", ")}`
+        ? `available: ${available.sort().join(", ")}`
         : "it holds no valid integration"),
+  );
+}
+
+/**
+ * Whether a problem keeps the integration `name` from rendering: one of its own, or one
+ * no integration owns (a YAML syntax error, an unreadable file), which may hide it.
+ */
+function blocks(problem: Problem, name: string): boolean {
+  return problem.integration === undefined || problem.integration === name;
+}
+
+/** The integrations of a file that no problem of their own or of the file holds back. */
+function renderable(file: FileResult): Integration[] {
+  return file.integrations.filter((i) => !file.problems.some((p) => blocks(p, i.name)));
+}
+
+/** Every name a file defines, loaded or not, in file order (documents do not overlap). */
+function namesIn(file: FileResult): string[] {
+  const at = [
+    ...file.integrations.map((i) => ({ line: i.source.line, name: i.name })),
+    ...file.problems.flatMap((p) => (p.integration ? [{ line: p.line, name: p.integration }] : [])),
+  ];
+  return [...new Set(at.sort((a, b) => a.line - b.line).map((n) => n.name))];
+}
+
+/** Rendered from a file `run` leaves out: say so, or the output suggests it is live. */
+function noteOtherProblems(integration: Integration, files: readonly FileResult[]): void {
+  const home = files.find((f) => f.file === integration.source.file);
+  if (!home || isFileValid(home)) return;
+  const others = new Set(home.problems.map((p) => p.integration));
+  process.stderr.write(
+    `hookswitch render: note: ${home.file} has problems in other integrations ` +
+      `(${[...others].join(", ")}); run leaves a file with any problem out as a whole ` +
+      `(see hookswitch validate --resolve-secrets ${home.file})\n`,
   );
 }
 

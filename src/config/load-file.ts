@@ -30,6 +30,7 @@ export interface FileResult {
   file: string;
   /** sha256 of the content (of size and mtime for a file too large to read). */
   hash: string;
+  /** The documents that loaded, the first of a repeated name only; serve them only if the file is valid. */
   integrations: Integration[];
   problems: Problem[];
 }
@@ -45,13 +46,13 @@ export function loadFileSync(file: string, options: LoadOptions): FileResult {
   const parsed = parseYamlDocuments(decoded.text);
   const context = documentContext(file, options);
   const results = parsed.documents.map((doc) => loadDocument(doc, context));
+  const named = firstOfEachName(file, results);
   const problems = [
     ...parsed.problems.map((p) => ({ file, ...p })),
     ...results.flatMap((r) => r.problems),
-    ...duplicateNamesInFile(file, results),
+    ...named.problems,
   ];
-  const integrations = results.flatMap((r) => (r.integration ? [r.integration] : []));
-  return { file, hash, integrations, problems: sortProblems(problems) };
+  return { file, hash, integrations: named.integrations, problems: sortProblems(problems) };
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {
@@ -68,25 +69,34 @@ function at(file: string, message: string): Problem {
   return { file, line: 1, column: 1, message };
 }
 
-function duplicateNamesInFile(file: string, results: ReturnType<typeof loadDocument>[]): Problem[] {
+/**
+ * The first document of each name; every later one is a problem and is left out, as a
+ * duplicate across files is, so that no listing shows the refused one as loaded.
+ */
+function firstOfEachName(
+  file: string,
+  results: ReturnType<typeof loadDocument>[],
+): { integrations: Integration[]; problems: Problem[] } {
   const firstLine = new Map<string, number>();
+  const integrations: Integration[] = [];
   const problems: Problem[] = [];
-  for (const result of results) {
-    const integration = result.integration;
+  for (const { integration } of results) {
     if (!integration) continue;
     const seen = firstLine.get(integration.name);
-    if (seen === undefined) firstLine.set(integration.name, integration.source.line);
-    else {
-      problems.push({
-        file,
-        line: integration.source.line,
-        column: integration.source.column,
-        integration: integration.name,
-        message: `duplicate name "${integration.name}": already defined at line ${seen} of this file`,
-      });
+    if (seen === undefined) {
+      firstLine.set(integration.name, integration.source.line);
+      integrations.push(integration);
+      continue;
     }
+    problems.push({
+      file,
+      line: integration.source.line,
+      column: integration.source.column,
+      integration: integration.name,
+      message: `duplicate name "${integration.name}": already defined at line ${seen} of this file`,
+    });
   }
-  return problems;
+  return { integrations, problems };
 }
 
 type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash: string };

@@ -6,7 +6,8 @@
  * watcher keeps its last valid version). `FileResult.integrations` still lists the valid
  * documents of an invalid file, for display; use `isFileValid` before serving them.
  */
-import { compareText, discoverFiles } from "./discover.js";
+import { discoverFiles } from "./discover.js";
+import { nextGeneration } from "./generation.js";
 import { loadFileSync, sortProblems, type FileResult, type LoadOptions } from "./load-file.js";
 import { loadFiles } from "./load-many.js";
 import type { Integration, Problem } from "./types.js";
@@ -14,6 +15,10 @@ import type { Integration, Problem } from "./types.js";
 export { loadFiles, sortProblems, type FileResult, type LoadOptions };
 
 export interface LoadResult {
+  /**
+   * Per file, cross-file problems included: a file that lost a name to another is
+   * invalid, and the refused duplicate is not among its integrations.
+   */
   files: FileResult[];
   /** Integrations of valid files, names unique. */
   integrations: Integration[];
@@ -32,41 +37,43 @@ export function loadFile(file: string, options: LoadOptions): Promise<FileResult
 
 export async function loadIntegrations(paths: string[], options: LoadOptions): Promise<LoadResult> {
   const discovery = await discoverFiles(paths);
-  const files = await loadFiles(discovery.files, options);
-  const cross = applyCrossFileRules(files);
-  const problems = [...discovery.problems, ...files.flatMap((f) => f.problems), ...cross.problems];
+  const loaded = await loadFiles(discovery.files, options);
+  const cross = applyCrossFileRules(loaded);
+  const files = withCrossFileProblems(loaded, cross.problems);
+  const problems = [...discovery.problems, ...files.flatMap((f) => f.problems)];
   return { files, integrations: cross.integrations, problems: sortProblems(problems) };
 }
 
 /**
- * Rules across files, over any mix of file results (a watcher passes old and new ones).
- * Only valid files take part. A name defined in several files stays with the first
- * file in path order; every later definition is a problem naming both files.
+ * Rules across files, as the daemon applies them when it starts: it is the daemon's own
+ * first generation, so `validate` cannot disagree with `run`. Only valid files take part.
+ * A name defined in several files stays with the first file in path order; a later file
+ * that reuses one is refused as a whole (it serves and claims nothing), with a problem
+ * per reused name naming both files.
  */
 export function applyCrossFileRules(files: readonly FileResult[]): {
   integrations: Integration[];
   problems: Problem[];
 } {
-  const owners = new Map<string, Integration>();
-  const integrations: Integration[] = [];
-  const problems: Problem[] = [];
-  const ordered = [...files].filter(isFileValid).sort((a, b) => compareText(a.file, b.file));
-  for (const integration of ordered.flatMap((f) => f.integrations)) {
-    const owner = owners.get(integration.name);
-    if (!owner) {
-      owners.set(integration.name, integration);
-      integrations.push(integration);
-      continue;
-    }
-    const { file, line, column } = integration.source;
-    const first = owner.source;
-    problems.push({
-      file,
-      line,
-      column,
-      integration: integration.name,
-      message: `duplicate name "${integration.name}": already defined in ${first.file}:${first.line}:${first.column}; names must be unique across ${file} and ${first.file}`,
-    });
-  }
-  return { integrations, problems };
+  const valid = files.filter(isFileValid);
+  const { state } = nextGeneration(undefined, { files: valid, problems: [] }, new Date(0));
+  // Valid files bring no problems of their own: all that remain are refusals.
+  const problems = [...state.files.values()].flatMap((f) => f.problems);
+  return { integrations: state.integrations, problems };
+}
+
+/** Each file's result with the cross-file problems about it, refused names left out. */
+function withCrossFileProblems(files: FileResult[], cross: Problem[]): FileResult[] {
+  const byFile = new Map<string, Problem[]>();
+  for (const p of cross) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
+  return files.map((f) => {
+    const mine = byFile.get(f.file);
+    if (!mine) return f;
+    const refused = new Set(mine.map((p) => p.integration));
+    return {
+      ...f,
+      integrations: f.integrations.filter((i) => !refused.has(i.name)),
+      problems: sortProblems([...f.problems, ...mine]),
+    };
+  });
 }

@@ -128,6 +128,61 @@ describe("hookswitch validate output formats", () => {
   });
 });
 
+describe("hookswitch validate on a name used twice", () => {
+  const json = async (args: string[]) => {
+    const result = await runCli(["validate", "--format", "json", ...args]);
+    expect(result.code).toBe(1);
+    return JSON.parse(result.stdout) as JsonReport;
+  };
+  const at = (name: string) => join(dir, "twice", name);
+
+  beforeAll(async () => {
+    await mkdirp(at("folder"));
+    await writeFile(at("a.yaml"), integrationYaml("dup"));
+    await writeFile(at("b.yaml"), integrationYaml("dup"));
+    await writeFile(at("in-one.yaml"), `${integrationYaml("x")}---\n${integrationYaml("x")}`);
+    // As `run` starts: a.yaml keeps dup, b.yaml is refused whole, so c.yaml keeps other.
+    await writeFile(at("folder/a.yaml"), integrationYaml("dup"));
+    await writeFile(
+      at("folder/b.yaml"),
+      `${integrationYaml("dup")}---\n${integrationYaml("other")}`,
+    );
+    await writeFile(at("folder/c.yaml"), integrationYaml("other"));
+  });
+
+  it("calls the later of two files invalid in JSON and lists only the first's", async () => {
+    const report = await json([at("a.yaml"), at("b.yaml")]);
+    expect(report.files).toMatchObject([
+      { file: at("a.yaml"), valid: true, integrations: ["dup"] },
+      { file: at("b.yaml"), valid: false, integrations: [] },
+    ]);
+    expect(report.integrations).toMatchObject([{ name: "dup", file: at("a.yaml") }]);
+    expect(report.problems).toMatchObject([{ file: at("b.yaml"), line: 1, column: 1 }]);
+  });
+
+  it("lists a name used twice in one file once, in JSON", async () => {
+    const report = await json([at("in-one.yaml")]);
+    expect(report.files).toMatchObject([{ valid: false, integrations: ["x"] }]);
+  });
+
+  it("serves what run serves: a file refused for one name serves none of its others", async () => {
+    const report = await json([at("folder")]);
+    expect(report.integrations.map((i) => `${i.name}@${i.file}`)).toEqual([
+      `dup@${at("folder/a.yaml")}`,
+      `other@${at("folder/c.yaml")}`,
+    ]);
+    expect(report.files.map((f) => f.valid)).toEqual([true, false, true]);
+    const text = await runCli(["validate", at("folder")]);
+    expect(text.stdout).toBe(
+      `${at("folder/b.yaml")}:1:1: duplicate name "dup": already defined in ${at("folder/a.yaml")}:1:1; ` +
+        `names must be unique across ${at("folder/b.yaml")} and ${at("folder/a.yaml")}\n` +
+        "3 files, 2 integrations: 1 problem\n",
+    );
+    const github = await runCli(["validate", "--format", "github", at("folder")]);
+    expect(github.stdout.split("\n").filter((l) => l.startsWith("::error "))).toHaveLength(1);
+  });
+});
+
 describe("hookswitch validate usage errors", () => {
   it.each([
     [["validate", "--no-such-flag"]],

@@ -8,7 +8,9 @@ import {
   loadFile,
   loadIntegrations,
 } from "../../src/config/load.js";
+import { nextGeneration } from "../../src/config/generation.js";
 import { SECRET_MARK } from "../../src/config/references.js";
+import type { Integration } from "../../src/config/types.js";
 import { integrationYaml } from "../commands/validate-cases.js";
 
 let dir: string;
@@ -233,6 +235,15 @@ describe("loadFile building integrations", () => {
     ]);
   });
 
+  it("loads the first of a name used twice in one file, not the second", async () => {
+    const file = await fileWith(
+      "twice-kept.yaml",
+      `${integrationYaml("x")}---\n${integrationYaml("x")}`,
+    );
+    const result = await loadFile(file, keep);
+    expect(result.integrations.map((i) => i.source.line)).toEqual([1]);
+  });
+
   it("gives the same hash for the same content", async () => {
     const a = await fileWith("hash-a.yaml", integrationYaml("h"));
     const b = await fileWith("hash-b.yaml", integrationYaml("h"));
@@ -257,5 +268,31 @@ describe("loadIntegrations", () => {
         expect.stringMatching(/symbolic link loop/),
       ]),
     );
+  });
+
+  it("refuses a later file that reuses a name as a whole, as run does when it starts", async () => {
+    const root = join(dir, "refused");
+    await mkdir(root);
+    await writeFile(join(root, "a.yaml"), integrationYaml("dup"));
+    await writeFile(
+      join(root, "b.yaml"),
+      `${integrationYaml("dup")}---\n${integrationYaml("other")}`,
+    );
+    await writeFile(join(root, "c.yaml"), integrationYaml("other"));
+    const result = await loadIntegrations([root], keep);
+    const raw = await Promise.all(
+      ["a", "b", "c"].map((f) => loadFile(join(root, `${f}.yaml`), keep)),
+    );
+    const daemon = nextGeneration(undefined, { files: raw, problems: [] }, new Date());
+    const served = (list: Integration[]) => list.map((i) => `${i.name}@${i.source.file}`);
+    expect(served(result.integrations)).toEqual([
+      `dup@${join(root, "a.yaml")}`,
+      `other@${join(root, "c.yaml")}`,
+    ]);
+    expect(served(daemon.state.integrations)).toEqual(served(result.integrations));
+    const b = result.files[1];
+    expect(b?.integrations.map((i) => i.name)).toEqual(["other"]);
+    expect(b?.problems).toMatchObject([{ integration: "dup", line: 1 }]);
+    expect(result.problems).toEqual(b?.problems);
   });
 });

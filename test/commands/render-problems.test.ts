@@ -1,0 +1,117 @@
+/**
+ * `hookswitch render` beside problems: those of other integrations in the same file do
+ * not block the one asked for; its own, and those of the file as a whole, do.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { integrationYaml } from "./validate-cases.js";
+
+const EVENT_FILE = fileURLToPath(new URL("../fixtures/events/user-created.json", import.meta.url));
+const UNSET = "RENDER_PROBLEMS_UNSET";
+const env = { [UNSET]: undefined, HOOKSWITCH_DIR: undefined };
+
+/** Lines 1-9 of `integrationYaml`, then a token from an unset variable at line 10. */
+const needsSecret = (name: string) =>
+  integrationYaml(name, {}, [`  auth: {type: token, token: "\${env:${UNSET}}"}`]);
+const plain = (name: string) =>
+  integrationYaml(name, { 9: `  url: http://127.0.0.1:8787/${name}` });
+const together = (...documents: string[]) => documents.join("---\n");
+
+let dir: string;
+const folder = (name: string) => join(dir, name);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-render-problems-"));
+  const files: Record<string, string> = {
+    "mixed/c.yml": together(needsSecret("needs-secret"), plain("plain")),
+    "both-broken/c.yml": together(needsSecret("first"), needsSecret("second")),
+    "syntax/c.yml": together(plain("plain"), "name: [unclosed\n"),
+    "single/one.yml": needsSecret("lonely"),
+    "refused/a.yaml": plain("dup"),
+    "refused/b.yaml": together(plain("dup"), plain("other")),
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const render = (target: string, more: string[] = []) =>
+  runCli(["render", target, "--event", EVENT_FILE, ...more], { cwd: dir, env });
+
+describe("hookswitch render NAME beside problems of other integrations", () => {
+  it("renders an integration whose file-mate has an unresolved secret, with a note", async () => {
+    const { code, stdout, stderr } = await render("plain", ["--dir", folder("mixed")]);
+    expect(code, stderr).toBe(0);
+    expect(stdout.split("\n")[0]).toBe("POST http://127.0.0.1:8787/plain");
+    expect(stderr).toBe(
+      `hookswitch render: note: ${folder("mixed")}/c.yml has problems in other integrations ` +
+        `(needs-secret); run leaves a file with any problem out as a whole ` +
+        `(see hookswitch validate --resolve-secrets ${folder("mixed")}/c.yml)\n`,
+    );
+  });
+
+  it("still refuses the integration whose own secret does not resolve", async () => {
+    const { code, stdout, stderr } = await render("needs-secret", ["--dir", folder("mixed")]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `${folder("mixed")}/c.yml:10:30: webhook.auth.token: environment variable ${UNSET} is not set\n` +
+        "hookswitch render: integration needs-secret cannot be loaded: fix the problems above\n",
+    );
+  });
+
+  it("lists only the refused integration's own problems, not its file-mates'", async () => {
+    const { code, stderr } = await render("second", ["--dir", folder("both-broken")]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `${folder("both-broken")}/c.yml:21:30: webhook.auth.token: environment variable ${UNSET} is not set\n` +
+        "hookswitch render: integration second cannot be loaded: fix the problems above\n",
+    );
+  });
+
+  it("is blocked by a YAML syntax error elsewhere in its file, which names no integration", async () => {
+    const { code, stdout, stderr } = await render("plain", ["--dir", folder("syntax")]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^\S+\/c\.yml:12:1: YAML: Flow sequence/);
+    expect(stderr).toMatch(/integration plain cannot be loaded: fix the problems above\n$/);
+  });
+
+  it("notes that run leaves out a file refused for reusing another file's name", async () => {
+    const { code, stderr } = await render("other", ["--dir", folder("refused")]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/note: \S+\/b\.yaml has problems in other integrations \(dup\)/);
+    const kept = await render("dup", ["--dir", folder("refused")]);
+    expect(kept).toMatchObject({ code: 0, stderr: "" });
+  });
+});
+
+describe("hookswitch render FILE", () => {
+  it("asks for a name when the file holds several integrations, problems or not", async () => {
+    const file = join(folder("mixed"), "c.yml");
+    const { code, stderr } = await render(file);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `hookswitch render: ${file} holds several integrations (needs-secret, plain); ` +
+        `render one by name with --dir ${folder("mixed")}\n`,
+    );
+  });
+
+  it("reports the problems of a file's only integration", async () => {
+    const file = join(folder("single"), "one.yml");
+    const { code, stderr } = await render(file);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `${file}:10:30: webhook.auth.token: environment variable ${UNSET} is not set\n` +
+        `hookswitch render: ${file} cannot be loaded: fix the problems above\n`,
+    );
+  });
+});
