@@ -7,6 +7,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@
 import type { NatsConnection } from "@nats-io/transport-node";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
+import { folderProblem, waitForFolder } from "./config/folder-presence.js";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
 import { ConfigError } from "./errors.js";
@@ -100,6 +101,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let consuming = false;
   let advisories: { stop(): void } | undefined;
   let stopping: Promise<void> | undefined;
+  let folderMissing: string | undefined;
 
   const applyConfig = (state: ConfigState) => {
     config = state;
@@ -109,6 +111,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
 
   const notReadyReason = () => {
     if (stopping) return "stopping";
+    if (folderMissing) return folderMissing;
     if (!config) return "configuration not loaded yet";
     if (!connection?.isConnected()) return "not connected to NATS";
     if (!consuming) return "consumers not started yet";
@@ -130,20 +133,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     resync: async () => watcher?.resync(),
 
     async start() {
-      watcher = createConfigWatcher({
-        dir: settings.dir,
-        load: { secrets: "resolve" },
-        resyncIntervalMs: settings.resyncIntervalMs,
-        log,
-        onGeneration: (state) => applyConfig(state),
-      });
-      applyConfig(await watcher.start());
-      if (settings.strict && config && config.problems.length > 0) {
-        await watcher.close();
-        throw new ConfigError(
-          `${config.problems.length} problem(s) in ${settings.dir} and --strict is set: fix them or drop --strict`,
-        );
-      }
+      // Up first, so that probes see why the daemon is not ready while it waits.
       http = await startHttpServer(
         {
           registry: metrics.registry,
@@ -161,6 +151,21 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         settings.httpAddr,
       );
       log.info({ address: http.address }, "http endpoints listening");
+      if (!(await folderThere())) return;
+      watcher = createConfigWatcher({
+        dir: settings.dir,
+        load: { secrets: "resolve" },
+        resyncIntervalMs: settings.resyncIntervalMs,
+        log,
+        onGeneration: (state) => applyConfig(state),
+      });
+      applyConfig(await watcher.start());
+      if (settings.strict && config && config.problems.length > 0) {
+        await watcher.close();
+        throw new ConfigError(
+          `${config.problems.length} problem(s) in ${settings.dir} and --strict is set: fix them or drop --strict`,
+        );
+      }
 
       nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
       if (stopping) return;
@@ -227,6 +232,17 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       return stopping;
     },
   };
+
+  /** False when a stop came first; with --strict a missing folder fails the start. */
+  async function folderThere(): Promise<boolean> {
+    folderMissing = await folderProblem(settings.dir);
+    if (folderMissing && settings.strict) {
+      throw new ConfigError(`${folderMissing} and --strict is set: fix --dir or drop --strict`);
+    }
+    const there = await waitForFolder(settings.dir, { log, stopped: () => !!stopping });
+    folderMissing = undefined;
+    return there;
+  }
 
   async function lookForParked() {
     try {

@@ -6,6 +6,7 @@
  */
 import { coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { folderProblem } from "./folder-presence.js";
 import { createFolderReader } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
 import {
@@ -56,8 +57,17 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   let state: ConfigState | undefined;
   let timers: NodeJS.Timeout[] = [];
 
+  let folderGone: string | undefined;
   async function runScan(full: boolean): Promise<void> {
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
+    // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
+    // configuration: the integrations keep running until it is back.
+    const gone = state ? await folderProblem(options.dir) : undefined;
+    if (gone !== folderGone && gone !== undefined) {
+      log.warn(`${gone}: keeping configuration generation ${state?.generation} until it is back`);
+    }
+    folderGone = gone;
+    if (gone !== undefined) return;
     const scan = await reader.scan(full);
     // A folder watched only from now on may have changed since discovery read it.
     if (watches.followRealFolders(scan.realFolders)) hints.poke();

@@ -229,6 +229,27 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(next.state.problems).toEqual([]);
   });
 
+  it("keeps its integrations while the folder is gone, and applies the folder once it is back", async () => {
+    const layout = later(plainLayout());
+    const dir = path.join(layout.dir, "integrations.d");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
+    const w = await startWatching(dir);
+    fs.rmSync(dir, { recursive: true });
+    await w.watcher.resync();
+    await settle();
+    expect(w.seen).toHaveLength(1);
+    expect(serving(w.watcher.current())).toEqual({ x: `a.yaml ${URL_1}` });
+    expect(
+      w.logs.filter((l) => /does not exist: keeping configuration generation 1/.test(l.msg)),
+    ).toHaveLength(1);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "b.yaml"), integrationYaml("y"));
+    await w.watcher.resync();
+    const next = await w.generation(2);
+    expect(serving(next.state)).toEqual({ y: `b.yaml ${URL_1}` });
+  });
+
   it("serialises concurrent resyncs and stops after close()", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     const w = await startWatching(layout.dir);

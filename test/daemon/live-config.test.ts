@@ -1,4 +1,4 @@
-import { writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
@@ -122,6 +122,50 @@ describe("hookswitch run applies configuration changes live", () => {
     expect(strict.output()).toMatch(/broken\.yaml/);
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
     expect(await deliveredPaths()).toEqual(["/strict-ok"]);
+  }, 30_000);
+
+  it("consumes nothing while its folder is missing, then delivers what waited", async () => {
+    await publisher.publish(makeEvent()); // the stream, made by the daemons before, is there
+    const parent = tempDir();
+    cleanups.push(() => parent.cleanup());
+    const dir = join(parent.path, "integrations.d");
+    daemon = await startDaemon({ natsUrl: nats.url, dir, waitReady: false });
+    const readyz = () =>
+      fetch(`${daemon!.http}/readyz`).then(
+        async (r) => `${r.status} ${await r.text()}`,
+        () => "down",
+      );
+    await waitFor(async () => (await readyz()).startsWith("503"), { what: "a 503 from /readyz" });
+    expect(await readyz()).toMatch(/integrations\.d does not exist/);
+    receiver.requests.length = 0;
+    const waiting = makeEvent();
+    await publisher.publish(waiting);
+    await sleep(1_000);
+    expect(receiver.requests).toEqual([]);
+
+    mkdirSync(dir);
+    writeFileSync(join(dir, "crm.yaml"), hook("crm", "late-folder"));
+    await waitFor(
+      () =>
+        receiver.requests.some(
+          (r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId === waiting.id,
+        ),
+      { timeoutMs: 15_000, what: "the waiting event delivered" },
+    );
+    expect(await readyz()).toMatch(/^200/);
+  }, 40_000);
+
+  it("refuses to start on a missing folder with --strict", async () => {
+    const parent = tempDir();
+    cleanups.push(() => parent.cleanup());
+    const strict = await startDaemon({
+      natsUrl: nats.url,
+      dir: join(parent.path, "typo.d"),
+      args: ["--strict"],
+      waitReady: false,
+    });
+    expect(await strict.exited).toBe(1);
+    expect(strict.output()).toMatch(/typo\.d does not exist and --strict is set/);
   }, 30_000);
 
   it("follows a Kubernetes ConfigMap volume's ..data swaps", async () => {
