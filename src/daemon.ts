@@ -76,7 +76,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     requestsInFlight: () => requests.taken,
     isNatsConnected: () => connection?.isConnected() ?? false,
     isReady: () => notReadyReason() === undefined,
-    deliveryCounts: () => stats.counts(),
+    deliveryCounts: () => stats.countsWith(snapshot.byName.keys()),
   });
   // Aborts every attempt in flight when shutdown's grace period ends.
   const abort = new AbortController();

@@ -52,4 +52,12 @@ export class DeliveryStats {
   *counts(): IterableIterator<[integration: string, counts: IntegrationStats["counts"]]> {
     for (const [integration, stats] of this.#byIntegration) yield [integration, stats.counts];
   }
+
+  /** As `counts`, then each of `loaded` that has none yet, at zero. */
+  *countsWith(
+    loaded: Iterable<string>,
+  ): IterableIterator<[integration: string, counts: IntegrationStats["counts"]]> {
+    yield* this.counts();
+    for (const name of loaded) if (!this.#byIntegration.has(name)) yield [name, NO_COUNTS];
+  }
 }

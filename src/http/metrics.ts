@@ -59,13 +59,13 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers,
       // Counted once per delivery, where the status page reads them, and set to their
       // totals here: prom-client's labelled `inc` hashes its labels on every call, which was
-      // a hundredth of a drain's instructions.
+      // a hundredth of a drain's instructions. Every outcome of every integration is shown,
+      // at 0 until it happens: a series born at 1 has no increase() for an alert to see.
       collect() {
         this.reset();
         for (const [integration, counts] of sources.deliveryCounts()) {
-          for (const outcome of DELIVERY_OUTCOMES) {
-            if (counts[outcome] > 0) this.inc({ integration, outcome }, counts[outcome]);
-          }
+          for (const outcome of DELIVERY_OUTCOMES)
+            this.inc({ integration, outcome }, counts[outcome]);
         }
       },
     }),

@@ -10,13 +10,13 @@ import {
 } from "../../src/delivery/stats.js";
 import { createMetrics } from "../../src/http/metrics.js";
 
-function setUp() {
+function setUp(loaded: string[] = []) {
   const stats = new DeliveryStats();
   const metrics = createMetrics({
     isNatsConnected: () => true,
     isReady: () => true,
     requestsInFlight: () => 0,
-    deliveryCounts: () => stats.counts(),
+    deliveryCounts: () => stats.countsWith(loaded),
   });
   const record = (integration: string, outcome: DeliveryOutcome, times = 1) => {
     const last: LastDelivery = {
@@ -28,13 +28,15 @@ function setUp() {
     for (let i = 0; i < times; i++) stats.record(integration, last);
   };
   /** The counter's series as `integration/outcome value` lines, sorted. */
-  const scrape = async () => {
+  const scrapeAll = async () => {
     const text = await metrics.registry.getSingleMetricAsString("hookswitch_deliveries_total");
     return [...text.matchAll(/^\w+\{integration="([^"]+)",outcome="([^"]+)"\} (\d+)$/gm)]
       .map(([, integration, outcome, value]) => `${integration}/${outcome} ${value}`)
       .sort();
   };
-  return { stats, record, scrape };
+  /** The series that counted something. */
+  const scrape = async () => (await scrapeAll()).filter((line) => !line.endsWith(" 0"));
+  return { stats, record, scrape, scrapeAll };
 }
 
 describe("hookswitch_deliveries_total", () => {
@@ -53,11 +55,22 @@ describe("hookswitch_deliveries_total", () => {
     ]);
   });
 
-  it("shows no series for an outcome that never happened, nor before any delivery", async () => {
-    const { record, scrape } = setUp();
-    expect(await scrape()).toEqual([]);
+  it("shows every outcome of every loaded integration at 0 until it happens, for increase() to see", async () => {
+    const { record, scrapeAll } = setUp(["crm"]);
+    const zeros = ["dead-lettered", "delivered", "retried", "skipped"].map((o) => `crm/${o} 0`);
+    expect(await scrapeAll()).toEqual(zeros);
     record("crm", "delivered");
-    expect(await scrape()).toEqual(["crm/delivered 1"]);
+    record("gone", "skipped"); // removed from the configuration since: its counts stay
+    expect(await scrapeAll()).toEqual([
+      "crm/dead-lettered 0",
+      "crm/delivered 1",
+      "crm/retried 0",
+      "crm/skipped 0",
+      "gone/dead-lettered 0",
+      "gone/delivered 0",
+      "gone/retried 0",
+      "gone/skipped 1",
+    ]);
   });
 
   it("counts nothing twice when scraped again, and adds what happened in between", async () => {
