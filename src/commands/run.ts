@@ -42,7 +42,12 @@ export function runCommand(): Command {
         .env("HOOKSWITCH_HTTP_ADDR")
         .default("127.0.0.1:9464"),
     )
-    .addOption(new Option("--log-level <level>", "log level").env("LOG_LEVEL").default("info"))
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .env("LOG_LEVEL")
+        .default("info"),
+    )
     .addOption(
       new Option("--log-format <format>", "log format")
         .choices(["json", "pretty"])

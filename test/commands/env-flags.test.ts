@@ -140,6 +140,15 @@ describe("boolean flags read from environment variables", () => {
     expect(stderr).not.toContain(SECRET);
   });
 
+  it.each<[string, string[], Record<string, string>]>([
+    ["--log-level verbose", ["--log-level", "verbose"], {}],
+    ["LOG_LEVEL=verbose", [], { LOG_LEVEL: "verbose" }],
+  ])("%s is a usage error (exit 2) listing the levels", async (_, args, env) => {
+    const { code, stderr } = await runCli(["run", ...args], { env });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/'verbose'.*invalid.*fatal, error, warn, info, debug, trace, silent/);
+  });
+
   it("HOOKSWITCH_RESOLVE_SECRETS=false leaves validate's references unresolved, =true resolves them", async () => {
     const validate = (value: string) =>
       runCli(["validate", "integrations.d"], {
