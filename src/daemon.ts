@@ -8,6 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { folderProblem, waitForFolder } from "./config/folder-presence.js";
+import { plural } from "./config/text.js";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
 import { ConfigError } from "./errors.js";
@@ -32,6 +33,7 @@ import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.j
 import type { NatsSettings } from "./nats/settings.js";
 import { ensureJetStream } from "./nats/setup.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
+import { VERSION } from "./version.js";
 import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
@@ -204,7 +206,16 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         DEAD_LETTER_COUNT_INTERVAL_MS,
       );
       deadLetterTimer.unref();
-      log.info({ integrations: snapshot.byName.size }, "hookswitch is running");
+      log.info(
+        {
+          version: VERSION,
+          dir: settings.dir,
+          stream: settings.nats.jetstream.stream,
+          consumer: settings.nats.jetstream.consumer,
+          integrations: snapshot.byName.size,
+        },
+        `hookswitch ${VERSION} is running: ${plural(snapshot.byName.size, "integration")} from ${settings.dir}`,
+      );
     },
 
     stop() {

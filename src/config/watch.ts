@@ -125,7 +125,16 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   };
 }
 
-function report(log: Logger, { state, summary: s }: GenerationStep): void {
+/** Names listed per kind of change in a generation's log line; the counts say the rest. */
+const NAMES_LOGGED = 20;
+
+function report(log: Logger, { state, summary: s, names }: GenerationStep): void {
+  const listed = (kind: keyof typeof names) => {
+    const all = names[kind];
+    if (all.length === 0) return "";
+    const more = all.length > NAMES_LOGGED ? `, … ${all.length - NAMES_LOGGED} more` : "";
+    return ` (${all.slice(0, NAMES_LOGGED).join(", ")}${more})`;
+  };
   log.info(
     {
       generation: s.generation,
@@ -133,9 +142,15 @@ function report(log: Logger, { state, summary: s }: GenerationStep): void {
       changed: s.changed,
       removed: s.removed,
       invalid: s.invalid,
+      names: {
+        added: names.added.slice(0, NAMES_LOGGED),
+        changed: names.changed.slice(0, NAMES_LOGGED),
+        removed: names.removed.slice(0, NAMES_LOGGED),
+      },
     },
-    `config generation ${s.generation}: ${s.added} added, ${s.changed} changed, ` +
-      `${s.removed} removed, ${s.invalid} invalid`,
+    `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
+      `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
+      `${s.invalid} invalid`,
   );
   for (const p of state.problems) {
     log.warn(

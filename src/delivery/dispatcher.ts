@@ -11,7 +11,7 @@ import { isoTimeMemo } from "./iso-time.js";
 import { maskedRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
-import { decideNext } from "./retry-policy.js";
+import { decideNext, describeOutcome } from "./retry-policy.js";
 import type { Semaphore } from "./semaphore.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
@@ -71,6 +71,8 @@ export class Dispatcher {
   readonly #random: () => number;
   /** Outcomes are counted as answers come: roughly in time order, as a memory needs. */
   readonly #isoTime = isoTimeMemo();
+  /** Integrations whose last answer was a failure, warned about once (see #noteFailing). */
+  readonly #failing = new Set<string>();
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -122,8 +124,15 @@ export class Dispatcher {
     const decision = decideNext(outcome, attemptNumber, integration.webhook.retry, this.#random);
     if (decision.action === "delivered") {
       this.#count(job, "delivered", outcome, answeredAt);
+      if (this.#failing.size > 0 && this.#failing.delete(integration.name)) {
+        this.#deps.log.info(
+          { integration: integration.name },
+          `webhooks to ${integration.name} are delivered again`,
+        );
+      }
       return "delivered";
     }
+    this.#noteFailing(job, outcome);
     // Only a record that is kept needs the attempt history.
     const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     if (decision.action === "retry") {
@@ -143,7 +152,7 @@ export class Dispatcher {
       deadLetterOf(job, attempts, outcome, decision.reason, masked),
     );
     this.#count(job, "dead-lettered", outcome, answeredAt);
-    this.#deps.log.info(
+    this.#deps.log.warn(
       {
         integration: integration.name,
         webhookId: job.webhookId,
@@ -153,6 +162,21 @@ export class Dispatcher {
       "delivery dead-lettered",
     );
     return "dead-lettered";
+  }
+
+  /**
+   * One warning when an integration's webhooks start failing, one line when they are
+   * delivered again: at the default level an operator learns of a failing receiver from
+   * its first failure, not from its first dead letter hours later, without a line per retry.
+   */
+  #noteFailing(job: Job, outcome: AttemptOutcome) {
+    const name = job.active.integration.name;
+    if (this.#failing.has(name)) return;
+    this.#failing.add(name);
+    this.#deps.log.warn(
+      { integration: name, webhookId: job.webhookId, outcome: describeOutcome(outcome) },
+      `webhooks to ${name} are failing (${describeOutcome(outcome)}); logged again once one is delivered`,
+    );
   }
 
   #count(

@@ -108,7 +108,7 @@ describe("createConfigWatcher on a plain folder", () => {
     ]);
     expect(w.watcher.current()).toBe(w.seen[0]?.state);
     expect(w.logs.filter((l) => l.level === "info").map((l) => l.msg)).toEqual([
-      "config generation 1: 2 added, 0 changed, 0 removed, 0 invalid",
+      "config generation 1: 2 added (x, y), 0 changed, 0 removed, 0 invalid",
     ]);
     expect(w.logs.find((l) => l.level === "info")).toMatchObject({
       generation: 1,
@@ -116,7 +116,25 @@ describe("createConfigWatcher on a plain folder", () => {
       changed: 0,
       removed: 0,
       invalid: 0,
+      names: { added: ["x", "y"], changed: [], removed: [] },
     });
+  });
+
+  it("names what changed in each generation's line, the first 20 of each kind", async () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 22 }, (_, i) => [`f${i}.yaml`, integrationYaml(`n${i}`)]),
+    );
+    const layout = later(plainLayout({ ...files, "keep.yaml": integrationYaml("keep") }));
+    const w = await startWatching(layout.dir);
+    expect(w.logs.find((l) => l.level === "info")?.msg).toMatch(
+      /: 23 added \(n0, n1, n10, .*, n7, … 3 more\), 0 changed,/,
+    );
+    fs.writeFileSync(path.join(layout.dir, "keep.yaml"), integrationYaml("keep", v(2)));
+    fs.rmSync(path.join(layout.dir, "f0.yaml"));
+    await w.generation(2);
+    expect(w.logs.filter((l) => l.level === "info").at(-1)?.msg).toBe(
+      "config generation 2: 0 added, 1 changed (keep), 1 removed (n0), 0 invalid",
+    );
   });
 
   it("applies a new file within a second or so", async () => {

@@ -125,9 +125,11 @@ describe("hookswitch run applies configuration changes live", () => {
   }, 30_000);
 
   it("consumes nothing while its folder is missing, then delivers what waited", async () => {
-    await publisher.publish(makeEvent()); // the stream, made by the daemons before, is there
     const parent = tempDir();
     cleanups.push(() => parent.cleanup());
+    // The streams are the daemon's to make; one started on an empty folder leaves them.
+    const maker = await startDaemon({ natsUrl: nats.url, dir: parent.path });
+    expect(await maker.stop()).toBe(0);
     const dir = join(parent.path, "integrations.d");
     daemon = await startDaemon({ natsUrl: nats.url, dir, waitReady: false });
     const readyz = () =>
@@ -153,6 +155,9 @@ describe("hookswitch run applies configuration changes live", () => {
       { timeoutMs: 15_000, what: "the waiting event delivered" },
     );
     expect(await readyz()).toMatch(/^200/);
+    expect(daemon.output()).toMatch(
+      /hookswitch \d+\.\d+\.\d+\S* is running: 1 integration from \S*integrations\.d"/,
+    );
   }, 40_000);
 
   it("refuses to start on a missing folder with --strict", async () => {

@@ -67,6 +67,7 @@ function dispatcherWith(
   requests: Semaphore,
   signal = new AbortController().signal,
   queue: DurableQueue = unused,
+  log = pino({ level: "silent" }),
 ) {
   const sender = createSender({
     egress: createEgressPolicy({ deny: [], allow: [] }),
@@ -86,7 +87,7 @@ function dispatcherWith(
     queue,
     stats,
     metrics,
-    log: pino({ level: "silent" }),
+    log,
     signal,
   });
   return { dispatcher, metrics, stats };
@@ -199,5 +200,35 @@ describe("Dispatcher: a request that cannot be rendered", () => {
     expect(letter?.attempts).toHaveLength(1);
     expect(letter).not.toHaveProperty("request");
     expect(stats.get("billing")?.last?.outcome).toBe("dead-lettered");
+  });
+});
+
+describe("Dispatcher: logging a failing receiver", () => {
+  it("warns once when an integration's webhooks start failing and says when they are delivered again", async () => {
+    const answers = [500, 503, 200, 500];
+    const server = createServer((_req, res) => {
+      res.statusCode = answers.shift() ?? 200;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino(
+      { level: "info" },
+      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const queue: DurableQueue = { ...unused, enqueue: () => Promise.resolve() };
+    const { dispatcher } = dispatcherWith(new Semaphore(1), undefined, queue, log);
+
+    const results = [];
+    for (const id of eventIds(4)) results.push(await dispatcher.attempt(job("crm", url, id)));
+
+    expect(results).toEqual(["retrying", "retrying", "delivered", "retrying"]);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],
+      [30, "webhooks to crm are delivered again"],
+      [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],
+    ]);
   });
 });
