@@ -2,6 +2,7 @@
  * The by-hand verification snippet of docs/receivers.md, taken from the doc itself, checks real
  * signed webhooks from a running daemon: JSON bodies, empty GET bodies, and rotated secrets.
  */
+import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -102,5 +103,19 @@ describe("the receivers guide's signature check", () => {
     expect(verify(NEW_SECRET, { ...json.headers, "webhook-signature": undefined }, json.body)).toBe(
       false,
     );
+  });
+
+  it("refuses a timestamp that is not a number, even signed, rather than skip the freshness check", () => {
+    const json = request("/json");
+    const id = String(json.headers["webhook-id"]);
+    const key = Buffer.from(NEW_SECRET.slice("whsec_".length), "base64");
+    const signed = (timestamp: string) => ({
+      ...json.headers,
+      "webhook-timestamp": timestamp,
+      "webhook-signature": `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${json.body}`).digest("base64")}`,
+    });
+    expect(verify(NEW_SECRET, signed(String(Math.floor(Date.now() / 1000))), json.body)).toBe(true);
+    expect(verify(NEW_SECRET, signed("soon"), json.body)).toBe(false);
+    expect(verify(NEW_SECRET, signed(""), json.body)).toBe(false);
   });
 });
