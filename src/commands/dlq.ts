@@ -13,6 +13,7 @@ import {
   type ListedDeadLetter,
 } from "../delivery/records.js";
 import { ExitError, UsageError } from "../errors.js";
+import { checkEvent } from "../events/parse.js";
 import { connectNats } from "../nats/connection.js";
 import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
 import { ensureHookswitchStreams } from "../nats/streams.js";
@@ -144,11 +145,7 @@ async function replayOne(
   consumer: string,
 ): Promise<boolean> {
   if (record.integration === null || record.webhookId === null) {
-    process.stderr.write(
-      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
-        `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
-    );
-    return false;
+    return publishEventAgain(js, store, record);
   }
   if (record.cut?.includes("event")) {
     process.stderr.write(
@@ -171,6 +168,35 @@ async function replayOne(
   });
   await store.remove([record.id]);
   process.stderr.write(`dead letter ${record.id} replayed to ${record.integration}\n`);
+  return true;
+}
+
+/**
+ * A dead letter of a whole event (one that ran out of NATS deliveries before hookswitch could
+ * record them) is replayed by publishing the event again, to every integration it matches.
+ */
+async function publishEventAgain(
+  js: JetStreamClient,
+  store: DeadLetterStore,
+  record: ListedDeadLetter,
+): Promise<boolean> {
+  const { subject } = record;
+  if (subject === undefined || record.cut?.includes("event") || !checkEvent(record.event).ok) {
+    process.stderr.write(
+      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
+        `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    );
+    return false;
+  }
+  // The msg id makes a replay run twice within the duplicate window publish once.
+  await js.publish(subject, JSON.stringify(record.event), {
+    msgID: `replay-event:${record.eventId}:${record.id}`,
+  });
+  await store.remove([record.id]);
+  process.stderr.write(
+    `dead letter ${record.id}: event ${record.eventId} published again to ${subject}, ` +
+      `for every integration it matches\n`,
+  );
   return true;
 }
 

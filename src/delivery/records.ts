@@ -101,7 +101,8 @@ export interface ListedDeadLetter extends DeadLetterRecord {
 
 /**
  * A dead letter that no delivery attempt produced: a message that was not a valid event,
- * or one that ran out of NATS deliveries. It names no integration and cannot be replayed.
+ * or one that ran out of NATS deliveries. It names no integration; `dlq replay` publishes
+ * a valid event of it again, and leaves the rest.
  */
 export function unroutedDeadLetter(fields: {
   reason: string;

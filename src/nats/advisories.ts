@@ -54,7 +54,7 @@ async function rescue(
   if (!stored) return;
   const reason =
     `gave up after ${advisory.deliveries} deliveries of stream message ${advisory.stream_seq}: ` +
-    `hookswitch could not record its deliveries (see the logs); publish the event again to retry`;
+    `hookswitch could not record its deliveries (see the logs); \`hookswitch dlq replay\` publishes the event again`;
   log.error({ stream, seq: advisory.stream_seq, deliveries: advisory.deliveries }, reason);
   await options.deadLetter(
     unroutedDeadLetter({ reason, event: parseOrText(stored.string()), subject: stored.subject }),

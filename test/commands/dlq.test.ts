@@ -9,10 +9,13 @@ import {
   deliverySubject,
   type DeadLetterRecord,
   type DeliveryRecord,
+  unroutedDeadLetter,
 } from "../../src/delivery/records.js";
 import { UsageError } from "../../src/errors.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
+import { eventSubject } from "../../src/events/sample.js";
+import { makeEvent } from "../support/daemon.js";
 import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let serial = 0;
@@ -183,6 +186,27 @@ describe("hookswitch dlq replay", () => {
     );
     expect(await ids()).toEqual([invalid]);
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it("publishes again the event of a dead letter that ran out of NATS deliveries", async () => {
+    const event = makeEvent();
+    const subject = eventSubject(event);
+    await jsm.streams.add({ name: "DLQ_TEST_EVENTS", subjects: [subject] });
+    try {
+      const outOfDeliveries = await store.add(
+        unroutedDeadLetter({ reason: "gave up after 20 deliveries", event, subject }),
+      );
+      const result = await dlq(["replay", String(outOfDeliveries)]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain(
+        `dead letter ${outOfDeliveries}: event ${event.id} published again to ${subject}`,
+      );
+      const stored = await jsm.streams.getMessage("DLQ_TEST_EVENTS", { last_by_subj: subject });
+      expect(stored?.json()).toEqual(event);
+      expect(await ids()).toEqual([]);
+    } finally {
+      await jsm.streams.delete("DLQ_TEST_EVENTS");
+    }
   });
 
   it("leaves a dead letter that kept only the start of its event, says why, and exits 1", async () => {
