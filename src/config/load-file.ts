@@ -42,7 +42,10 @@ export function loadFileSync(file: string, options: LoadOptions): FileResult {
     return { file, hash: content.hash, integrations: [], problems: [at(file, content.message)] };
   const hash = createHash("sha256").update(content.bytes).digest("hex");
   const decoded = decodeText(content.bytes);
-  if (!decoded.ok) return { file, hash, integrations: [], problems: [at(file, decoded.message)] };
+  if (!decoded.ok) {
+    const { line = 1, column = 1, message } = decoded;
+    return { file, hash, integrations: [], problems: [{ file, line, column, message }] };
+  }
   const parsed = parseYamlDocuments(decoded.text);
   const context = documentContext(file, options);
   const results = parsed.documents.map((doc) => loadDocument(doc, context));

@@ -13,6 +13,7 @@ import {
   type Document,
   type YAMLError,
 } from "yaml";
+import { isUtf8 } from "node:buffer";
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
 import type { PathSegment } from "./text.js";
 
@@ -43,7 +44,7 @@ export const MAX_ALIAS_COUNT = 100;
 /** Rejects content that is not UTF-8 text before the YAML parser sees it. */
 export function decodeText(
   bytes: Uint8Array,
-): { ok: true; text: string } | { ok: false; message: string } {
+): { ok: true; text: string } | ({ ok: false; message: string } & Partial<Position>) {
   const nul = bytes.indexOf(0);
   if (nul !== -1)
     return {
@@ -53,8 +54,32 @@ export function decodeText(
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {
-    return { ok: false, message: "not valid UTF-8 text; integration files are UTF-8 YAML" };
+    return {
+      ok: false,
+      message: "not valid UTF-8 text; integration files are UTF-8 YAML",
+      ...firstInvalidUtf8(bytes),
+    };
   }
+}
+
+/**
+ * Where the first byte that is not UTF-8 is. A line feed byte is never part of a longer
+ * UTF-8 sequence, so lines can be checked one by one; the column counts the characters
+ * decoded before the bad byte.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): Position | undefined {
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const lineBytes = bytes.subarray(start, end === -1 ? bytes.length : end);
+    if (!isUtf8(lineBytes)) {
+      const decoded = new TextDecoder("utf-8").decode(lineBytes);
+      return { line, column: decoded.indexOf("\ufffd") + 1 || 1 };
+    }
+    if (end === -1) return undefined;
+    start = end + 1;
+  }
+  return undefined;
 }
 
 /** Parses every document of a file. File-level failures come back as `problems`. */

@@ -43,7 +43,11 @@ export function describeType(value: unknown): string {
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return "a string";
   if (typeof value === "boolean") return "true/false";
-  if (typeof value === "number") return Number.isInteger(value) ? "a whole number" : "a number";
+  if (typeof value === "number") {
+    // YAML's .inf and .nan: numbers to YAML, but no JSON payload can carry them.
+    if (!Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+    return Number.isInteger(value) ? "a whole number" : "a number";
+  }
   return typeof value;
 }
 

@@ -57,6 +57,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "10:16: webhook.maxInFlight must be a whole number (got a string)",
   ),
   c(
+    "a YAML infinity as a constant, which no payload can carry",
+    integrationYaml("d2", {}, ["  fields: {a: {value: .inf}}"]),
+    "10:23: webhook.fields.a.value must be a string, a number, true/false or null (got .inf)",
+  ),
+  c(
     "bad enum",
     integrationYaml("e", {}, ["  method: PUT"]),
     'webhook.method must be POST or GET (got "PUT")',

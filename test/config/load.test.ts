@@ -128,6 +128,18 @@ describe("loadFile on hostile input", () => {
     ]);
   });
 
+  it("points at the first byte that is not UTF-8", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from("name: zoë\ndescription: caf"),
+      Buffer.from([0xe9]), // Latin-1 é
+      Buffer.from(" crème\n"),
+    ]);
+    const result = await loadFile(await fileWith("latin1-line2.yaml", bytes), keep);
+    expect(result.problems).toMatchObject([
+      { line: 2, column: 17, message: "not valid UTF-8 text; integration files are UTF-8 YAML" },
+    ]);
+  });
+
   it("reports an unreadable file (skipped when running as root, who can read it)", async () => {
     const file = await fileWith("locked.yaml", integrationYaml("locked"));
     await chmod(file, 0o000);
