@@ -43,6 +43,8 @@ export interface SchemaIssue {
   message: string;
   /** The place the issue is about, when it is shown elsewhere (a missing key, at its parent). */
   about?: PathSegment[];
+  /** An unknown key's likely meant one: a missing key it names needs no problem of its own. */
+  suggests?: PathSegment[];
 }
 
 export type AjvError = ErrorObject & { propertyName?: string };
@@ -61,7 +63,11 @@ export function describeSchemaErrors(errors: readonly AjvError[], data: unknown)
     seen.add(key);
     issues.push(issue);
   }
-  return issues;
+  // `event:` for `events:` is one mistake: its "did you mean" says what the "missing" would.
+  const suggested = new Set(
+    issues.flatMap((i) => (i.suggests ? [JSON.stringify(i.suggests)] : [])),
+  );
+  return issues.filter((i) => !(i.about && suggested.has(JSON.stringify(i.about))));
 }
 
 function collapseOneOf(errors: readonly AjvError[]): AjvError[] {

@@ -22,6 +22,7 @@ export function unknownKey(error: AjvError, path: PathSegment[], key: string): S
     path: [...path, key],
     onKey: true,
     message: `unknown key "${key}"${inWhere(displayPath(path))}${hint}`,
+    ...(guess ? { suggests: [...path, guess] } : {}),
   };
 }
 

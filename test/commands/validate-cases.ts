@@ -47,6 +47,11 @@ export const INVALID_CASES: InvalidCase[] = [
     '10:3: unknown key "mehtod" in webhook (did you mean "method"?)',
   ),
   c(
+    "a typo of a required key, one mistake",
+    integrationYaml("b2", { 7: "  event: [user.created]" }),
+    '7:3: unknown key "event" in trigger (did you mean "events"?)',
+  ),
+  c(
     "missing required key",
     integrationYaml("c", { 9: "  method: POST" }),
     '8:1: missing required key "url" in webhook',
