@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
 import { DurationHistogram } from "./duration-histogram.js";
+import { VERSION } from "../version.js";
 
 export interface Metrics {
   registry: Registry;
@@ -24,6 +25,7 @@ export interface Metrics {
   integrations: Gauge<"state">;
   natsConnected: Gauge;
   ready: Gauge;
+  buildInfo: Gauge<"version" | "nodejs">;
 }
 
 export interface MetricsSources {
@@ -124,7 +126,20 @@ export function createMetrics(sources: MetricsSources): Metrics {
         this.set(sources.isReady() ? 1 : 0);
       },
     }),
+    buildInfo: buildInfo(registers),
   };
+}
+
+/** The usual `_build_info` gauge: always 1, its labels say what runs (for joins in queries). */
+function buildInfo(registers: Registry[]): Gauge<"version" | "nodejs"> {
+  const gauge = new Gauge({
+    name: "hookswitch_build_info",
+    help: "Always 1; the labels name the hookswitch and Node.js versions running",
+    labelNames: ["version", "nodejs"] as const,
+    registers,
+  });
+  gauge.set({ version: VERSION, nodejs: process.versions.node }, 1);
+  return gauge;
 }
 
 /** The configuration gauges, set once per generation. */

@@ -1,9 +1,10 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
+import { REPO } from "../support/cli.js";
 import {
   connectPublisher,
   makeEvent,
@@ -31,6 +32,7 @@ const HOOKSWITCH_METRICS = [
   "hookswitch_integrations",
   "hookswitch_nats_connected",
   "hookswitch_ready",
+  "hookswitch_build_info",
 ];
 
 const DEFAULT_PROCESS_METRICS = [
@@ -179,6 +181,12 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     }
     const types = [...res.body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
     expect(types.filter((name) => !name!.startsWith("hookswitch_"))).toEqual([]);
+    const { version } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(res.body).toContain(
+      `hookswitch_build_info{version="${version}",nodejs="${process.versions.node}"} 1\n`,
+    );
   });
 
   it("counts what happened, labelled by integration name only", async () => {
@@ -201,7 +209,15 @@ describe("the daemon's HTTP endpoints with NATS", () => {
       [...body.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}=${m[2]}`),
     );
     const integrationLabels = [...labelValues].filter((l) => l.startsWith("integration="));
-    expect(integrationLabels.sort()).toEqual(["integration=crm", "integration=gone"]);
+    // billing (disabled) delivered nothing: its outcomes are there, at 0.
+    expect(integrationLabels.sort()).toEqual([
+      "integration=billing",
+      "integration=crm",
+      "integration=gone",
+    ]);
+    expect(body).toMatch(
+      /^hookswitch_deliveries_total\{integration="billing",outcome="dead-lettered"\} 0$/m,
+    );
     for (const leak of [
       "127.0.0.1",
       String(receiver.port),
