@@ -5,11 +5,10 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
-import { ConfigError, StreamMissingError } from "./errors.js";
+import { ConfigError } from "./errors.js";
 import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
 import { Dispatcher } from "./delivery/dispatcher.js";
 import { createDurableQueue } from "./delivery/durable-queue.js";
@@ -28,17 +27,9 @@ import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
 import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
-import {
-  createRecovery,
-  isMissingResource,
-  watchAckFloor,
-  watchConsumerStatus,
-  type AckFloorWatch,
-  type ConsumerWatch,
-  type Recovery,
-} from "./nats/recovery.js";
+import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
+import { isMissingResource } from "./nats/recovery.js";
 import type { NatsSettings } from "./nats/settings.js";
-import { ensureJetStream } from "./nats/setup.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
@@ -73,10 +64,6 @@ const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
 const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
 const UNLOADED_ROOM = 64;
-/** How often the event consumer's ack floor is read: a re-created consumer starts there. */
-const ACK_FLOOR_INTERVAL_MS = 5_000;
-/** After a recovery's set-up, how long the consumers get to pull again (their retry is ~3 s). */
-const RESUME_WAIT_MS = 15_000;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
@@ -112,11 +99,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let parkedTimer: NodeJS.Timeout | undefined;
   let consuming = false;
   let advisories: { stop(): void } | undefined;
-  let recovery: Recovery | undefined;
-  let ackFloor: AckFloorWatch | undefined;
-  const consumerWatches: ConsumerWatch[] = [];
-  // Cancels the set-up retries of start when a stop comes first.
-  const setupAbort = new AbortController();
+  // The JetStream set-up: retried at start, run again when a stream or consumer is lost.
+  let keeper: JetStreamKeeper | undefined;
   let stopping: Promise<void> | undefined;
 
   const applyConfig = (state: ConfigState) => {
@@ -130,7 +114,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     if (!config) return "configuration not loaded yet";
     if (!connection?.isConnected()) return "not connected to NATS";
     if (!consuming) return "consumers not started yet";
-    return recovery?.reason();
+    return keeper?.reason();
   };
 
   const refreshDeadLetterCount = async () => {
@@ -190,37 +174,15 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       deadLetters = createDeadLetterStore(js, jsm, {
         maxPayload: () => server.info?.max_payload ?? 1024 * 1024,
       });
-      const names = settings.nats.jetstream;
-      ackFloor = watchAckFloor({
+      keeper = createJetStreamKeeper({
         jsm,
-        stream: names.stream,
-        consumer: names.consumer,
-        intervalMs: ACK_FLOOR_INTERVAL_MS,
-        lost: (what) => recovery?.lost(what),
-      });
-      recovery = createRecovery({
-        setup: async () =>
-          ackFloor!.set(await ensureJetStream(jsm, names, settings.ackWaitMs, ackFloor!.point())),
-        resumed: async () => {
-          await Promise.all(consumerWatches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
-        },
+        names: settings.nats.jetstream,
+        ackWaitMs: settings.ackWaitMs,
         log,
       });
-      // Right after NATS (re)starts, JetStream may not answer yet: retry the set-up briefly.
-      // A missing stream with --no-create-stream is not retried: start fails and names it.
-      const retriable = (error: Error) => !stopping && !(error instanceof StreamMissingError);
+      if (stopping) keeper.stop(); // a stop came while connecting: no set-up retries
       const publisher = createStoredPublisher(nc);
-      await pRetry(() => startConsumers(js, jsm, publisher), {
-        retries: 8,
-        minTimeout: 500,
-        maxTimeout: 10_000,
-        signal: setupAbort.signal,
-        shouldRetry: ({ error }) => retriable(error),
-        onFailedAttempt: ({ error, retriesLeft }) => {
-          if (retriable(error))
-            log.warn({ err: error, retriesLeft }, "JetStream set-up failed; retrying");
-        },
-      });
+      await keeper.start(() => startConsumers(js, jsm, publisher));
       if (stopping) return;
       advisories = watchMaxDeliveries(nc, jsm, {
         stream: settings.nats.jetstream.stream,
@@ -244,9 +206,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     stop() {
       stopping ??= (async () => {
         consuming = false;
-        setupAbort.abort();
-        recovery?.stop();
-        ackFloor?.stop();
+        keeper?.stop();
         clearInterval(deadLetterTimer);
         clearInterval(parkedTimer);
         const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
@@ -272,12 +232,12 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
 
   async function lookForParked() {
     // While JetStream is set up again, the deliveries stream may not exist yet.
-    if (recovery?.reason()) return;
+    if (keeper?.reason()) return;
     try {
       await parked?.discover();
     } catch (err) {
       if (isMissingResource(err)) {
-        recovery?.lost(`stream ${DELIVERY_STREAM} not found`);
+        keeper?.lost(`stream ${DELIVERY_STREAM} not found`);
         log.debug({ err }, "cannot look for parked deliveries: the stream is missing");
       } else {
         log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
@@ -291,7 +251,6 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     publisher: StoredPublisher,
   ) {
     const names = settings.nats.jetstream;
-    ackFloor?.set(await ensureJetStream(jsm, names, settings.ackWaitMs));
     const queue = createDurableQueue({
       publisher,
       deadLetters: deadLetters!,
@@ -358,8 +317,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     );
     const pull = async (consumer: typeof events, where: { stream: string; consumer: string }) => {
       const messages = await pullContinuously(consumer, batch);
-      const lost = (what: string) => recovery?.lost(what);
-      consumerWatches.push(watchConsumerStatus(messages, where, lost, log));
+      keeper?.watch(messages, where);
       return messages;
     };
     const deliveryConsumer = deliveryConsumerName(names.consumer);
