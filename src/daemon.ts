@@ -5,7 +5,6 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { folderProblem, waitForFolder } from "./config/folder-presence.js";
 import { plural } from "./config/text.js";
@@ -30,8 +29,9 @@ import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
 import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
+import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
+import { isMissingResource } from "./nats/recovery.js";
 import type { NatsSettings } from "./nats/settings.js";
-import { ensureJetStream } from "./nats/setup.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
 import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
@@ -102,6 +102,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let parkedTimer: NodeJS.Timeout | undefined;
   let consuming = false;
   let advisories: { stop(): void } | undefined;
+  // The JetStream set-up: retried at start, run again when a stream or consumer is lost.
+  let keeper: JetStreamKeeper | undefined;
   let stopping: Promise<void> | undefined;
   let folderMissing: string | undefined;
 
@@ -117,7 +119,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     if (!config) return "configuration not loaded yet";
     if (!connection?.isConnected()) return "not connected to NATS";
     if (!consuming) return "consumers not started yet";
-    return undefined;
+    return keeper?.reason();
   };
 
   const refreshDeadLetterCount = async () => {
@@ -179,16 +181,15 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       deadLetters = createDeadLetterStore(js, jsm, {
         maxPayload: () => server.info?.max_payload ?? 1024 * 1024,
       });
-      // Right after NATS (re)starts, JetStream may not answer yet: retry the set-up briefly.
-      const publisher = createStoredPublisher(nc);
-      await pRetry(() => startConsumers(js, jsm, publisher), {
-        retries: 8,
-        minTimeout: 500,
-        maxTimeout: 10_000,
-        shouldRetry: () => !stopping,
-        onFailedAttempt: ({ error, retriesLeft }) =>
-          log.warn({ err: error, retriesLeft }, "JetStream set-up failed; retrying"),
+      keeper = createJetStreamKeeper({
+        jsm,
+        names: settings.nats.jetstream,
+        ackWaitMs: settings.ackWaitMs,
+        log,
       });
+      if (stopping) keeper.stop(); // a stop came while connecting: no set-up retries
+      const publisher = createStoredPublisher(nc);
+      await keeper.start(() => startConsumers(js, jsm, publisher));
       if (stopping) return;
       advisories = watchMaxDeliveries(nc, jsm, {
         stream: settings.nats.jetstream.stream,
@@ -221,6 +222,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     stop() {
       stopping ??= (async () => {
         consuming = false;
+        keeper?.stop();
         clearInterval(deadLetterTimer);
         clearInterval(parkedTimer);
         const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
@@ -256,10 +258,17 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   }
 
   async function lookForParked() {
+    // While JetStream is set up again, the deliveries stream may not exist yet.
+    if (keeper?.reason()) return;
     try {
       await parked?.discover();
     } catch (err) {
-      log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
+      if (isMissingResource(err)) {
+        keeper?.lost(`stream ${DELIVERY_STREAM} not found`);
+        log.debug({ err }, "cannot look for parked deliveries: the stream is missing");
+      } else {
+        log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
+      }
     }
   }
 
@@ -269,7 +278,6 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     publisher: StoredPublisher,
   ) {
     const names = settings.nats.jetstream;
-    await ensureJetStream(jsm, names, settings.ackWaitMs);
     const queue = createDurableQueue({
       publisher,
       deadLetters: deadLetters!,
@@ -334,18 +342,24 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       DELIVERY_STREAM,
       deliveryConsumerName(names.consumer),
     );
+    const pull = async (consumer: typeof events, where: { stream: string; consumer: string }) => {
+      const messages = await pullContinuously(consumer, batch);
+      keeper?.watch(messages, where);
+      return messages;
+    };
+    const deliveryConsumer = deliveryConsumerName(names.consumer);
     loops.push(
       startConsumerLoop({
         name: names.consumer,
-        messages: await pullContinuously(events, batch),
+        messages: await pull(events, { stream: names.stream, consumer: names.consumer }),
         handle: (msg: JsMsg) => handleEventMessage(deps, msg),
         slots: intake,
         ackWaitMs: settings.ackWaitMs,
         log,
       }),
       startConsumerLoop({
-        name: deliveryConsumerName(names.consumer),
-        messages: await pullContinuously(deliveries, batch),
+        name: deliveryConsumer,
+        messages: await pull(deliveries, { stream: DELIVERY_STREAM, consumer: deliveryConsumer }),
         handle: handleDelivery,
         slots: intake,
         ackWaitMs: settings.ackWaitMs,

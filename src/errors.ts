@@ -51,6 +51,23 @@ export class NatsSetupError extends Error {
   override name = "NatsSetupError";
 }
 
+/**
+ * The event stream is missing and `--no-create-stream` forbids creating it. Not retried
+ * at start: nothing hookswitch does makes it appear, so start fails and says so.
+ */
+export class StreamMissingError extends NatsSetupError {
+  override name = "StreamMissingError";
+  constructor(
+    readonly stream: string,
+    subjects: string[],
+  ) {
+    super(
+      `stream ${stream} does not exist and --no-create-stream is set: create it ` +
+        `(subjects ${subjects.join(", ")}) or drop --no-create-stream`,
+    );
+  }
+}
+
 /** Normalises anything thrown into an Error. */
 export function coerceError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

@@ -13,7 +13,7 @@
  * twice 1 ms apart after a restart). Once the stale requests have expired, a naked message
  * waits for the next live pull request (the next replica or the restarted daemon).
  */
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "../delivery/handlers.js";
 import { SlotSet } from "../delivery/slot-set.js";
@@ -73,7 +73,7 @@ function failureDelay(msg: JsMsg): number {
  * Everything the consumer has, as it comes: `batch` is the most messages asked of the
  * server at once; more are asked for when a quarter is left.
  */
-export function pullContinuously(consumer: Consumer, batch: number): Promise<MessageSource> {
+export function pullContinuously(consumer: Consumer, batch: number): Promise<ConsumerMessages> {
   // The client's default asks again when three quarters are still to come: a pull
   // request (a write and a server round trip) for every quarter of a batch.
   return consumer.consume({

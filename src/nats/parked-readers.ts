@@ -12,6 +12,7 @@ import {
   parkedFilter,
 } from "../delivery/records.js";
 import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
+import { isMissingResource } from "./recovery.js";
 import { ensurePullConsumer, parkedConsumerConfig } from "./streams.js";
 
 export interface ParkedReadersOptions {
@@ -84,7 +85,11 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
     start(integration).catch((err: unknown) => {
       // The deliveries stay stored; the next park or look for parked work tries again.
       reading.delete(integration);
-      if (!stopped) log.warn({ err, integration }, "cannot read parked deliveries yet");
+      if (stopped) return;
+      // A missing stream is being set up again (recovery.ts), which says so once.
+      if (isMissingResource(err))
+        log.debug({ err, integration }, "parked deliveries not readable yet");
+      else log.warn({ err, integration }, "cannot read parked deliveries yet");
     });
   };
 

@@ -1,8 +1,10 @@
 /**
  * Everything hookswitch needs on JetStream before it consumes: the event stream (created
  * or checked), its own delivery and dead-letter streams, and the two durable consumers.
+ * Run at start, and again whenever a stream or consumer went missing under a running
+ * daemon (recovery.ts).
  */
-import type { JetStreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { DELIVERY_STREAM } from "../delivery/records.js";
 import type { JetStreamNames } from "./settings.js";
 import {
@@ -13,13 +15,31 @@ import {
   ensureHookswitchStreams,
   ensurePullConsumer,
   eventConsumerConfig,
+  type DurableConsumerConfig,
 } from "./streams.js";
 
+/**
+ * Where a re-created event consumer starts: the first event not yet acknowledged, as last
+ * read from the server. Only meaningful on the stream it was read from (`streamCreated`).
+ */
+export interface ResumePoint {
+  /** The event stream's creation time: another value means the stream was re-created. */
+  streamCreated: string;
+  /** The event consumer's ack floor plus one: every earlier event was acknowledged. */
+  nextSeq: number;
+}
+
+/**
+ * Ensures the streams and consumers. `resume` is given when the set-up runs again after
+ * the event consumer was lost: a consumer created then starts where the lost one stood,
+ * not at `--deliver` (`new` would skip the events that waited meanwhile).
+ */
 export async function ensureJetStream(
   jsm: JetStreamManager,
   names: JetStreamNames,
   ackWaitMs: number,
-): Promise<void> {
+  resume?: ResumePoint,
+): Promise<ResumePoint> {
   const stream = await ensureEventStream(jsm, {
     name: names.stream,
     subjects: names.subjects,
@@ -27,20 +47,35 @@ export async function ensureJetStream(
     replicas: names.replicas,
   });
   await ensureHookswitchStreams(jsm, { replicas: names.replicas });
-  await ensurePullConsumer(
-    jsm,
-    names.stream,
-    eventConsumerConfig(stream.info, {
+  const consumer = await ensurePullConsumer(jsm, names.stream, {
+    ...eventConsumerConfig(stream.info, {
       durable: names.consumer,
       deliver: names.deliver,
       subjects: names.subjects,
       ...EVENT_CONSUMER_DEFAULTS,
       ackWaitMs,
     }),
-  );
+    ...resumeFrom(stream.info, resume),
+  });
+  // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
     jsm,
     DELIVERY_STREAM,
     deliveryConsumerConfig({ consumer: names.consumer, ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs }),
   );
+  return { streamCreated: stream.info.created, nextSeq: consumer.ack_floor.stream_seq + 1 };
+}
+
+/**
+ * Acknowledged events past the resume point are delivered again (at least once); none
+ * before it is skipped. A stream created anew (NATS restarted without its storage) holds
+ * only events no consumer has seen: all of them.
+ */
+function resumeFrom(
+  stream: StreamInfo,
+  resume: ResumePoint | undefined,
+): Partial<DurableConsumerConfig> {
+  if (!resume) return {};
+  if (resume.streamCreated !== stream.created) return { deliver_policy: DeliverPolicy.All };
+  return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume.nextSeq };
 }

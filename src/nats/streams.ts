@@ -32,7 +32,7 @@ import {
   type JetStreamManager,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { NatsSetupError, coerceError } from "../errors.js";
+import { NatsSetupError, StreamMissingError, coerceError } from "../errors.js";
 import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
@@ -67,10 +67,7 @@ export async function ensureEventStream(
   const existing = await streamInfoOrNull(jsm, config.name);
   if (existing === null) {
     if (!config.create) {
-      throw new NatsSetupError(
-        `stream ${config.name} does not exist and --no-create-stream is set: create it ` +
-          `(subjects ${config.subjects.join(", ")}) or drop --no-create-stream`,
-      );
+      throw new StreamMissingError(config.name, config.subjects);
     }
     const info = await setup(`create stream ${config.name}`, () =>
       jsm.streams.add({

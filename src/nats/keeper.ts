@@ -1,0 +1,96 @@
+/**
+ * What the daemon keeps on JetStream: the first set-up (retried briefly, as JetStream may
+ * not answer right after NATS starts), and its recovery when a stream or consumer goes
+ * missing later (recovery.ts). One object so the daemon holds one handle and stops one.
+ */
+import type { ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
+import pRetry from "p-retry";
+import type { Logger } from "pino";
+import { StreamMissingError } from "../errors.js";
+import {
+  createRecovery,
+  watchAckFloor,
+  watchConsumerStatus,
+  type ConsumerWatch,
+} from "./recovery.js";
+import type { JetStreamNames } from "./settings.js";
+import { ensureJetStream } from "./setup.js";
+
+/** How often the event consumer's ack floor is read: a re-created consumer starts there. */
+const ACK_FLOOR_INTERVAL_MS = 5_000;
+/** After a recovery's set-up, how long the consumers get to pull again (their retry is ~3 s). */
+const RESUME_WAIT_MS = 15_000;
+
+export interface JetStreamKeeper {
+  /** Ensures streams and consumers, then runs `consume`; retried, but not for a missing stream. */
+  start(consume: () => Promise<void>): Promise<void>;
+  /** Watches a consume() iterator for a lost consumer or stream. */
+  watch(messages: ConsumerMessages, where: { stream: string; consumer: string }): void;
+  /** Why consuming is interrupted while the set-up runs again; undefined otherwise. */
+  reason(): string | undefined;
+  lost(what: string): void;
+  /** Cancels the set-up retries and the recovery (shutdown). */
+  stop(): void;
+}
+
+export function createJetStreamKeeper(options: {
+  jsm: JetStreamManager;
+  names: JetStreamNames;
+  ackWaitMs: number;
+  log: Logger;
+}): JetStreamKeeper {
+  const { jsm, names, ackWaitMs, log } = options;
+  const watches: ConsumerWatch[] = [];
+  const abort = new AbortController();
+  const lost = (what: string) => recovery.lost(what);
+  const ackFloor = watchAckFloor({
+    jsm,
+    stream: names.stream,
+    consumer: names.consumer,
+    intervalMs: ACK_FLOOR_INTERVAL_MS,
+    lost,
+  });
+  const recovery = createRecovery({
+    setup: async () => ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, ackFloor.point())),
+    resumed: async () => {
+      await Promise.all(watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
+    },
+    log,
+  });
+  // A missing stream with --no-create-stream is not retried: start fails and names it.
+  const retriable = (error: Error) =>
+    !abort.signal.aborted && !(error instanceof StreamMissingError);
+
+  return {
+    async start(consume) {
+      await pRetry(
+        async () => {
+          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs));
+          await consume();
+        },
+        {
+          retries: 8,
+          minTimeout: 500,
+          maxTimeout: 10_000,
+          signal: abort.signal,
+          shouldRetry: ({ error }) => retriable(error),
+          onFailedAttempt: ({ error, retriesLeft }) => {
+            if (retriable(error)) {
+              log.warn({ err: error, retriesLeft }, "JetStream set-up failed; retrying");
+            }
+          },
+        },
+      );
+    },
+    watch(messages, where) {
+      watches.push(watchConsumerStatus(messages, where, lost, log));
+    },
+    reason: () => recovery.reason(),
+    lost,
+    stop() {
+      abort.abort();
+      recovery.stop();
+      ackFloor.stop();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Keeps a running daemon consuming when JetStream loses what it set up: a durable
+ * consumer deleted (`nats consumer rm`), or NATS restarted without its storage (every
+ * stream gone). The client's consume() iterators go on asking for their consumer and
+ * resume once it exists again, but nothing re-creates it: without this the daemon stayed
+ * ready while events piled up. Recovery reports not ready, re-runs the set-up until it
+ * works, waits for the iterators to pull again, and reports ready.
+ */
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type ConsumerMessages,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { StreamMissingError, coerceError } from "../errors.js";
+import type { ResumePoint } from "./setup.js";
+
+/** A stream or consumer that does not exist (also when wrapped as the `cause` of a set-up error). */
+export function isMissingResource(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof StreamMissingError) return true;
+    if (
+      e instanceof JetStreamApiError &&
+      (e.code === JetStreamApiCodes.StreamNotFound || e.code === JetStreamApiCodes.ConsumerNotFound)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+export interface Recovery {
+  /** Why consuming is interrupted, while it is; undefined otherwise. */
+  reason(): string | undefined;
+  /** Reports a stream or consumer found missing; starts a recovery unless one runs. */
+  lost(what: string): void;
+  /** Cancels the retries (shutdown). */
+  stop(): void;
+}
+
+export interface RecoveryOptions {
+  /** Re-runs the set-up (streams unless `--no-create-stream`, then the consumers). */
+  setup: () => Promise<void>;
+  /** Resolves once the consumers pull again; rejects if they do not soon. */
+  resumed: () => Promise<void>;
+  log: Logger;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export function createRecovery(options: RecoveryOptions): Recovery {
+  const { log, retryMinMs = 500, retryMaxMs = 30_000 } = options;
+  let reason: string | undefined;
+  let running = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+
+  const run = async () => {
+    let lastProblem: string | undefined;
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        await options.setup();
+        await options.resumed();
+        if (!stopped) log.info({ attempts: attempt + 1 }, "JetStream set up again: consuming");
+        reason = undefined;
+        return;
+      } catch (err) {
+        if (stopped) return;
+        const problem = coerceError(err).message;
+        reason = problem;
+        // A missing stream with --no-create-stream lasts until an operator acts: say it
+        // once at warn, and the repeats at debug (/readyz keeps saying it meanwhile).
+        const level = problem === lastProblem ? "debug" : "warn";
+        log[level]({ problem }, `JetStream set-up failed: ${problem}; retrying`);
+        lastProblem = problem;
+        await pause(Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempt, 10)));
+      }
+    }
+  };
+
+  return {
+    reason: () => reason,
+    lost(what) {
+      if (stopped || running) return;
+      running = true;
+      reason = `${what}; setting JetStream up again`;
+      log.warn(
+        { what },
+        `${what} (deleted, or NATS restarted without its storage): not ready while ` +
+          `hookswitch sets up its streams and consumers again`,
+      );
+      void run().finally(() => (running = false));
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+    },
+  };
+}
+
+export interface ConsumerWatch {
+  /** Resolves at the consumer's next pull request, or rejects after `timeoutMs`. */
+  nextPull(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Reads a consume() iterator's notifications: a deleted or missing consumer or stream
+ * is reported to `lost`; each pull request tells a recovery that consuming resumed.
+ */
+export function watchConsumerStatus(
+  messages: ConsumerMessages,
+  where: { stream: string; consumer: string },
+  lost: (what: string) => void,
+  log: Logger,
+): ConsumerWatch {
+  const { stream, consumer } = where;
+  let pulled: (() => void)[] = [];
+  void (async () => {
+    for await (const status of messages.status()) {
+      if (status.type === "next") {
+        for (const resolve of pulled.splice(0)) resolve();
+      } else if (status.type === "consumer_deleted") {
+        lost(`consumer ${consumer} on stream ${stream} was deleted`);
+      } else if (status.type === "consumer_not_found") {
+        lost(`consumer ${consumer} on stream ${stream} not found`);
+      } else if (status.type === "stream_not_found") {
+        lost(`stream ${stream} not found`);
+      } else if (status.type === "heartbeats_missed") {
+        // The client then checks whether its consumer still exists (reported above).
+        log.debug({ stream, consumer, count: status.count }, "JetStream heartbeats missed");
+      }
+    }
+  })().catch((err: unknown) => log.debug({ err, consumer }, "consumer status watch ended"));
+  return {
+    nextPull(timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pulled = pulled.filter((r) => r !== done);
+          reject(new Error(`consumer ${consumer} did not pull again within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        pulled.push(done);
+      });
+    },
+  };
+}
+
+export interface AckFloorWatch {
+  /** Where a re-created event consumer should start; set by each set-up. */
+  point(): ResumePoint | undefined;
+  set(point: ResumePoint): void;
+  stop(): void;
+}
+
+/**
+ * Reads the event consumer's ack floor every `intervalMs`, so that a consumer deleted
+ * later can be re-created where it stood: the server forgets it with the consumer. An
+ * older reading is safe (events since are delivered again); a missing consumer is lost.
+ */
+export function watchAckFloor(options: {
+  jsm: JetStreamManager;
+  stream: string;
+  consumer: string;
+  intervalMs: number;
+  lost: (what: string) => void;
+}): AckFloorWatch {
+  const { jsm, stream, consumer } = options;
+  let current: ResumePoint | undefined;
+  const read = async () => {
+    const reading = current;
+    if (!reading) return;
+    try {
+      const info = await jsm.consumers.info(stream, consumer);
+      // A set-up in between may have moved to a new stream: keep what it set.
+      if (current === reading) current = { ...reading, nextSeq: info.ack_floor.stream_seq + 1 };
+    } catch (err) {
+      if (isMissingResource(err))
+        options.lost(`consumer ${consumer} on stream ${stream} not found`);
+      // Anything else (NATS down): keep the last reading.
+    }
+  };
+  const timer = setInterval(() => void read(), options.intervalMs);
+  timer.unref();
+  return {
+    point: () => current,
+    set(point) {
+      current = point;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * JetStream losing what the daemon set up while it runs: a deleted consumer, NATS
+ * restarted without its storage, and a missing stream with --no-create-stream.
+ */
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { jetstreamManager, RetentionPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { waitFor } from "../support/wait.js";
+
+async function readiness(d: RunningDaemon): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${d.http}/readyz`);
+  return { status: res.status, body: await res.text() };
+}
+
+async function readyGauge(d: RunningDaemon): Promise<string | undefined> {
+  const text = await (await fetch(`${d.http}/metrics`)).text();
+  return /^hookswitch_ready (\d)/m.exec(text)?.[1];
+}
+
+/** Event ids the receiver was sent (the default body carries `eventId`). */
+function deliveredEvents(receiver: Receiver): Set<string> {
+  return new Set(
+    receiver.requests.map((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId),
+  ) as Set<string>;
+}
+
+async function publish(natsUrl: string, count = 1): Promise<string[]> {
+  const publisher = await connectPublisher(natsUrl);
+  try {
+    const events = Array.from({ length: count }, () => makeEvent());
+    for (const event of events) await publisher.publish(event);
+    return events.map((e) => e.id);
+  } finally {
+    await publisher.close();
+  }
+}
+
+describe("hookswitch run when JetStream loses its streams or consumer", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let dir: ReturnType<typeof tempDir>;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const daemons: RunningDaemon[] = [];
+
+  beforeEach(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    dir = tempDir();
+    writeIntegration(dir.path, "ledger", { url: `${receiver.url}/ledger` });
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    jsm = await jetstreamManager(nc);
+  });
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) {
+      if (d.child.exitCode === null) d.child.kill("SIGKILL");
+      await d.exited;
+    }
+    await nc.close();
+    await receiver.close();
+    await nats.dispose();
+    dir.cleanup();
+  });
+
+  const start = async (args: string[] = [], waitReady = true) => {
+    const d = await startDaemon({ natsUrl: nats.url, dir: dir.path, args, waitReady });
+    daemons.push(d);
+    return d;
+  };
+
+  it("reports not ready when its consumer is deleted, re-creates it and delivers what waited", async () => {
+    const d = await start();
+    const [first] = await publish(nats.url);
+    await waitFor(() => receiver.requests.length >= 1, { what: "the first delivery" });
+
+    await jsm.consumers.delete(DEFAULT_STREAM, DEFAULT_CONSUMER);
+    const waiting = await publish(nats.url, 3);
+    const notReady = await waitFor(
+      async () => {
+        const r = await readiness(d);
+        return r.status === 503 ? r : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: "/readyz 503 after the consumer was deleted" },
+    );
+    expect(notReady.body).toMatch(
+      /consumer hookswitch on stream PBX_EVENTS (was deleted|not found)/,
+    );
+
+    await waitFor(async () => (await readiness(d)).status === 200, {
+      timeoutMs: 20_000,
+      what: "ready again",
+    });
+    expect(await readyGauge(d)).toBe("1");
+    await waitFor(() => waiting.every((id) => deliveredEvents(receiver).has(id)), {
+      timeoutMs: 15_000,
+      what: "the events published while the consumer was missing",
+    });
+    // At least once: the first event may come again (acknowledged after the last ack-floor read).
+    expect(deliveredEvents(receiver).has(first!)).toBe(true);
+    await jsm.consumers.info(DEFAULT_STREAM, DEFAULT_CONSUMER);
+    expect(d.output()).toMatch(
+      /not ready while hookswitch sets up its streams and consumers again/,
+    );
+    expect(d.output()).toMatch(/JetStream set up again: consuming/);
+  }, 60_000);
+
+  it("re-creates its streams and consumer after NATS restarts with empty storage", async () => {
+    const d = await start();
+    await nats.stop();
+    for (const entry of readdirSync(nats.storeDir)) {
+      rmSync(join(nats.storeDir, entry), { recursive: true, force: true });
+    }
+    await nats.start();
+    await waitFor(
+      async () => {
+        const names: string[] = [];
+        try {
+          for await (const name of jsm.streams.names()) names.push(name);
+        } catch {
+          return false; // JetStream not answering yet after the restart
+        }
+        return [DEFAULT_STREAM, DELIVERY_STREAM, "HOOKSWITCH_DLQ"].every((n) => names.includes(n));
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: "the three streams re-created" },
+    );
+    await waitFor(async () => (await readiness(d)).status === 200, {
+      timeoutMs: 20_000,
+      what: "ready again",
+    });
+    const [event] = await publish(nats.url);
+    await waitFor(() => deliveredEvents(receiver).has(event!), {
+      timeoutMs: 15_000,
+      what: "an event published after the restart delivered",
+    });
+    expect(d.output()).toMatch(
+      /stream PBX_EVENTS not found|not found \(deleted, or NATS restarted/,
+    );
+    // One clear line, not a stack trace every 10 s from the parked-deliveries reader.
+    expect(d.output()).not.toMatch(/cannot look for parked deliveries/);
+  }, 60_000);
+
+  it("with --no-create-stream, fails start at once naming the missing stream", async () => {
+    const d = await start(["--no-create-stream"], false);
+    const code = await waitFor(() => d.child.exitCode ?? undefined, {
+      timeoutMs: 10_000,
+      what: "the daemon to exit",
+    }).catch(() => null);
+    expect(code).toBe(1);
+    expect(d.output()).toMatch(/stream PBX_EVENTS does not exist and --no-create-stream is set/);
+    expect(d.output()).not.toMatch(/JetStream set-up failed; retrying/);
+  }, 30_000);
+
+  it("with --no-create-stream, says the stream is missing until an operator creates it again", async () => {
+    await jsm.streams.add({ name: DEFAULT_STREAM, subjects: ["pbx.>"] });
+    const d = await start(["--no-create-stream"]);
+    await jsm.streams.delete(DEFAULT_STREAM);
+    const notReady = await waitFor(
+      async () => {
+        const r = await readiness(d);
+        return /does not exist and --no-create-stream is set/.test(r.body) ? r : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: "/readyz naming the missing stream" },
+    );
+    expect(notReady.status).toBe(503);
+    expect(await readyGauge(d)).toBe("0");
+
+    await jsm.streams.add({ name: DEFAULT_STREAM, subjects: ["pbx.>"] });
+    await waitFor(async () => (await readiness(d)).status === 200, {
+      timeoutMs: 40_000,
+      what: "ready again once the stream exists",
+    });
+    const [event] = await publish(nats.url);
+    await waitFor(() => deliveredEvents(receiver).has(event!), {
+      timeoutMs: 15_000,
+      what: "an event delivered from the re-created stream",
+    });
+  }, 90_000);
+
+  it("cancels the set-up retries at stop: nothing is logged after stopped", async () => {
+    // A deliveries stream with the wrong retention: a set-up error that is retried.
+    await jsm.streams.add({
+      name: DELIVERY_STREAM,
+      subjects: ["hookswitch.deliveries.>"],
+      retention: RetentionPolicy.Limits,
+    });
+    const d = await start([], false);
+    await waitFor(() => /JetStream set-up failed; retrying/.test(d.output()), {
+      what: "a set-up retry",
+    });
+    expect(await d.stop()).toBe(0);
+    const afterStop = d.output().split(/"msg":"stopped"/)[1] ?? "";
+    expect(afterStop).not.toMatch(/JetStream set-up failed/);
+  }, 60_000);
+});
