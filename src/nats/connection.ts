@@ -54,7 +54,7 @@ export async function connectNats(
   } catch (err) {
     const error = coerceError(err);
     throw new NatsSetupError(
-      `cannot reach NATS at ${where}: ${describeConnectError(error)} — start nats-server or set NATS_URL`,
+      `cannot reach NATS at ${where}: ${describeConnectError(error)} — ${connectAdvice(error)}`,
       { cause: error },
     );
   } finally {
@@ -111,6 +111,13 @@ function readCreds(file: string): Uint8Array {
 }
 
 /** The client's messages are terse ("CONNECTION_REFUSED"); keep them, minus any URL user-info. */
+/** What to do: a refused login needs other credentials, not another server. */
+function connectAdvice(error: Error): string {
+  return /authori[sz]ation|authentication|permission/i.test(`${error.name} ${error.message}`)
+    ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN or NATS_CREDS)"
+    : "start nats-server or set NATS_URL";
+}
+
 function describeConnectError(error: Error): string {
   const message = error.message || error.name;
   return redactServer(message.toLowerCase().replace(/_/g, " "));

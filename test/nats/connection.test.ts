@@ -48,6 +48,22 @@ describe("connecting to NATS", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it("says to check the credentials, not to start a server, when the login is refused", async () => {
+    const server = await startNatsServer(["--auth", "the-right-token"]);
+    try {
+      const attempt = connectNats(
+        { servers: [server.url], auth: { kind: "token", token: "a-wrong-token" } },
+        { name: "test", waitOnFirstConnect: false },
+      );
+      await expect(attempt).rejects.toThrow(
+        /^cannot reach NATS at .*: authorization violation.* — check the NATS credentials \(NATS_USER and NATS_PASSWORD, NATS_TOKEN or NATS_CREDS\)$/,
+      );
+      await expect(attempt).rejects.not.toThrow(/a-wrong-token/);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it("never shows a URL's user-info in its error", async () => {
     const port = await freePort();
     const attempt = connectNats(settingsFor(`nats://hooks:s3cret@127.0.0.1:${port}`), {

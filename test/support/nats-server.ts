@@ -26,7 +26,8 @@ export interface NatsServer {
   dispose(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** `args` go to nats-server after the test's own (e.g. `["--auth", token]`). */
+export async function startNatsServer(args: string[] = []): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), "hookswitch-nats-"));
   let proc: ChildProcess | undefined;
@@ -34,7 +35,7 @@ export async function startNatsServer(): Promise<NatsServer> {
   const start = async () => {
     proc = spawn(
       process.env.NATS_SERVER_BIN ?? "nats-server",
-      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
+      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...args],
       { stdio: "ignore" },
     );
     await waitFor(() => portOpen(port), { timeoutMs: 10_000, what: `nats-server on ${port}` });
