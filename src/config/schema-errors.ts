@@ -200,7 +200,9 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
     case "maxItems":
       return at(itemsMessage(where, error));
     case "minLength":
-      if (error.propertyName !== undefined) return at(`empty key in ${where}`, true, path);
+      if (error.propertyName !== undefined) {
+        return at(`empty or null (~) key in ${where}: a key must be text`, true, path);
+      }
       return at(`${where} must not be empty`);
     case "minimum":
       return at(`${where} must be at least ${String(params.limit)} (got ${String(error.data)})`);

@@ -67,6 +67,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "10:23: webhook.fields.a.value must be a string, a number, true/false or null (got .inf)",
   ),
   c(
+    "a null key in fields",
+    integrationYaml("d3", {}, ["  fields: {~: name}"]),
+    "10:3: empty or null (~) key in webhook.fields: a key must be text",
+  ),
+  c(
     "bad enum",
     integrationYaml("e", {}, ["  method: PUT"]),
     'webhook.method must be POST or GET (got "PUT")',

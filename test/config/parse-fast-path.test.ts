@@ -58,6 +58,8 @@ describe("parseYamlDocuments' fast path", () => {
     ["only comments", "# nothing here\n"],
     ["a tab for indentation", "a:\n\tb: 1\n"],
     ["a __proto__ key", "__proto__: { polluted: true }\na: 1\n"],
+    ["null keys", "a: {~: x, b: 1}\nNull: 2\nc:\n  - {NULL: 3}\n  - null: 4\n"],
+    ["words that only look like null keys", "a: null\nb: [null, ~]\nnullable: 1\nc: 'null: x'\n"],
   ])("gives the positional parser's result for %s", (_name, text) => {
     expectSameAsPositional(text);
   });
