@@ -55,7 +55,7 @@ export async function ensureJetStream(
       ...EVENT_CONSUMER_DEFAULTS,
       ackWaitMs,
     }),
-    ...resumeFrom(stream.info, resume),
+    ...resumeFrom(stream.info, stream.created, resume),
   });
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
@@ -68,14 +68,19 @@ export async function ensureJetStream(
 
 /**
  * Acknowledged events past the resume point are delivered again (at least once); none
- * before it is skipped. A stream created anew (NATS restarted without its storage) holds
- * only events no consumer has seen: all of them.
+ * before it is skipped. A stream this set-up has just created (NATS restarted without its
+ * storage) holds only events no consumer has seen: all of them. A stream someone else
+ * re-created (restored from a backup, a mirror with history) may hold events long
+ * delivered: it starts where `--deliver` says, as a first start would.
  */
 function resumeFrom(
   stream: StreamInfo,
+  createdNow: boolean,
   resume: ResumePoint | undefined,
 ): Partial<DurableConsumerConfig> {
   if (!resume) return {};
-  if (resume.streamCreated !== stream.created) return { deliver_policy: DeliverPolicy.All };
-  return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume.nextSeq };
+  if (resume.streamCreated === stream.created) {
+    return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume.nextSeq };
+  }
+  return createdNow ? { deliver_policy: DeliverPolicy.All } : {};
 }
