@@ -10,7 +10,9 @@ import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
 import { maskedRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
+import { FailureLog } from "./failure-log.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
+import { attemptRecordOf, deadLetterOf, recordId, toRecord } from "./job-records.js";
 import { decideNext, describeOutcome } from "./retry-policy.js";
 import type { Semaphore } from "./semaphore.js";
 import type { Sender } from "./send.js";
@@ -71,8 +73,7 @@ export class Dispatcher {
   readonly #random: () => number;
   /** Outcomes are counted as answers come: roughly in time order, as a memory needs. */
   readonly #isoTime = isoTimeMemo();
-  /** Integrations whose last answer was a failure, warned about once (see #noteFailing). */
-  readonly #failing = new Set<string>();
+  readonly #failures = new FailureLog();
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -116,20 +117,19 @@ export class Dispatcher {
     }
     // When the outcome was known: the status page's "last delivery" time.
     const answeredAt = this.#now();
-    this.#deps.limiter.observe(integration.name, outcome.durationMs, answeredAt.getTime());
-    metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
+    // An attempt that was never sent says nothing of how the receiver answers.
+    if (!(request instanceof Error)) {
+      this.#deps.limiter.observe(integration.name, outcome.durationMs, answeredAt.getTime());
+      metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
+    }
     const attemptNumber = job.attempts.length + 1;
     this.#logAttempt(job, attemptNumber, outcome);
 
     const decision = decideNext(outcome, attemptNumber, integration.webhook.retry, this.#random);
     if (decision.action === "delivered") {
       this.#count(job, "delivered", outcome, answeredAt);
-      if (this.#failing.size > 0 && this.#failing.delete(integration.name)) {
-        this.#deps.log.info(
-          { integration: integration.name },
-          `webhooks to ${integration.name} are delivered again`,
-        );
-      }
+      const again = this.#failures.delivered(integration.name);
+      if (again) this.#deps.log.info({ integration: integration.name }, again);
       return "delivered";
     }
     this.#noteFailing(job, outcome);
@@ -164,19 +164,14 @@ export class Dispatcher {
     return "dead-lettered";
   }
 
-  /**
-   * One warning when an integration's webhooks start failing, one line when they are
-   * delivered again: at the default level an operator learns of a failing receiver from
-   * its first failure, not from its first dead letter hours later, without a line per retry.
-   */
+  /** At the default level, a failing receiver shows from its first failure (FailureLog). */
   #noteFailing(job: Job, outcome: AttemptOutcome) {
     const name = job.active.integration.name;
-    if (this.#failing.has(name)) return;
-    this.#failing.add(name);
-    this.#deps.log.warn(
-      { integration: name, webhookId: job.webhookId, outcome: describeOutcome(outcome) },
-      `webhooks to ${name} are failing (${describeOutcome(outcome)}); logged again once one is delivered`,
-    );
+    const what = describeOutcome(outcome);
+    const warning = this.#failures.failed(name, what, this.#now().getTime());
+    if (warning) {
+      this.#deps.log.warn({ integration: name, webhookId: job.webhookId, outcome: what }, warning);
+    }
   }
 
   #count(
@@ -219,33 +214,6 @@ async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
   }
 }
 
-function attemptRecordOf(at: Date, outcome: AttemptOutcome): AttemptRecord {
-  return outcome.kind === "response"
-    ? { at: at.toISOString(), status: outcome.status }
-    : { at: at.toISOString(), error: outcome.message };
-}
-
-function toRecord(
-  job: Job,
-  attempts: AttemptRecord[],
-  notBefore: Date | undefined,
-): DeliveryRecord {
-  const record: DeliveryRecord = {
-    v: 1,
-    webhookId: job.webhookId,
-    integration: job.active.integration.name,
-    event: job.raw,
-    attempts,
-  };
-  if (notBefore) record.notBefore = notBefore.toISOString();
-  if (job.replays) record.replays = job.replays;
-  return record;
-}
-
-/**
- * The id under which the record kept after `attempts` attempts is stored: a delivery handed
- * back and taken again stores it once. A replay's records have ids of their own.
- */
 /**
  * Rendering takes event data that passed the schema and should never throw; if it does, the
  * one delivery fails for good (its dead letter keeps the event for a replay once fixed)
@@ -263,39 +231,7 @@ function renderFailure(error: Error): AttemptOutcome {
   return {
     kind: "error",
     code: "RENDER_FAILED",
-    message: `the request could not be rendered (${error.name}: ${error.message}); this is a bug in hookswitch: please report it, and replay the dead letter once fixed`,
+    message: `the request could not be rendered (${error.name}: ${error.message.slice(0, 200)}); this is a bug in hookswitch: please report it, and replay the dead letter once fixed`,
     durationMs: 0,
-  };
-}
-
-function recordId(job: Job, attempts: number): string {
-  return job.replays
-    ? `${job.webhookId}:r${job.replays}:${attempts}`
-    : `${job.webhookId}:${attempts}`;
-}
-
-function deadLetterOf(
-  job: Job,
-  attempts: AttemptRecord[],
-  last: AttemptOutcome,
-  reason: string,
-  request: WebhookRequest | undefined,
-): DeadLetterRecord {
-  return {
-    v: 1,
-    integration: job.active.integration.name,
-    webhookId: job.webhookId,
-    eventId: job.event.id,
-    reason,
-    event: job.raw,
-    attempts,
-    lastStatus: last.kind === "response" ? last.status : null,
-    lastError: last.kind === "error" ? last.message : null,
-    lastResponseBody: last.kind === "response" ? last.bodyStart : null,
-    firstAttemptAt: attempts[0]?.at ?? null,
-    lastAttemptAt: attempts.at(-1)?.at ?? null,
-    ...(request ? { request } : {}),
-    deadAt: new Date().toISOString(),
-    ...(job.replays ? { replays: job.replays } : {}),
   };
 }

@@ -110,7 +110,6 @@ function readCreds(file: string): Uint8Array {
   }
 }
 
-/** The client's messages are terse ("CONNECTION_REFUSED"); keep them, minus any URL user-info. */
 /** What to do: a refused login needs other credentials, not another server. */
 function connectAdvice(error: Error): string {
   return /authori[sz]ation|authentication|permission/i.test(`${error.name} ${error.message}`)
@@ -118,6 +117,7 @@ function connectAdvice(error: Error): string {
     : "start nats-server or set NATS_URL";
 }
 
+/** The client's messages are terse ("CONNECTION_REFUSED"); keep them, minus any URL user-info. */
 function describeConnectError(error: Error): string {
   const message = error.message || error.name;
   return redactServer(message.toLowerCase().replace(/_/g, " "));

@@ -204,7 +204,7 @@ describe("Dispatcher: a request that cannot be rendered", () => {
 });
 
 describe("Dispatcher: logging a failing receiver", () => {
-  it("warns once when an integration's webhooks start failing and says when they are delivered again", async () => {
+  it("warns when an integration's webhooks start failing and says when one is delivered again", async () => {
     const answers = [500, 503, 200, 500];
     const server = createServer((_req, res) => {
       res.statusCode = answers.shift() ?? 200;
@@ -225,10 +225,10 @@ describe("Dispatcher: logging a failing receiver", () => {
     for (const id of eventIds(4)) results.push(await dispatcher.attempt(job("crm", url, id)));
 
     expect(results).toEqual(["retrying", "retrying", "delivered", "retrying"]);
+    // The failure after the delivery comes within a minute of the warning: not logged.
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],
       [30, "webhooks to crm are delivered again"],
-      [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],
     ]);
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * The records a delivery leaves in NATS: the delivery record kept for a retry or a
+ * hand-back, and the dead letter, built from the job and its attempts (a dead letter is
+ * stamped with the time it is made).
+ */
+import type { Job } from "./dispatcher.js";
+import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
+import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
+
+export function attemptRecordOf(at: Date, outcome: AttemptOutcome): AttemptRecord {
+  return outcome.kind === "response"
+    ? { at: at.toISOString(), status: outcome.status }
+    : { at: at.toISOString(), error: outcome.message };
+}
+
+export function toRecord(
+  job: Job,
+  attempts: AttemptRecord[],
+  notBefore: Date | undefined,
+): DeliveryRecord {
+  const record: DeliveryRecord = {
+    v: 1,
+    webhookId: job.webhookId,
+    integration: job.active.integration.name,
+    event: job.raw,
+    attempts,
+  };
+  if (notBefore) record.notBefore = notBefore.toISOString();
+  if (job.replays) record.replays = job.replays;
+  return record;
+}
+
+/**
+ * The id under which the record kept after `attempts` attempts is stored: a delivery handed
+ * back and taken again stores it once. A replay's records have ids of their own.
+ */
+export function recordId(job: Job, attempts: number): string {
+  return job.replays
+    ? `${job.webhookId}:r${job.replays}:${attempts}`
+    : `${job.webhookId}:${attempts}`;
+}
+
+export function deadLetterOf(
+  job: Job,
+  attempts: AttemptRecord[],
+  last: AttemptOutcome,
+  reason: string,
+  request: WebhookRequest | undefined,
+): DeadLetterRecord {
+  return {
+    v: 1,
+    integration: job.active.integration.name,
+    webhookId: job.webhookId,
+    eventId: job.event.id,
+    reason,
+    event: job.raw,
+    attempts,
+    lastStatus: last.kind === "response" ? last.status : null,
+    lastError: last.kind === "error" ? last.message : null,
+    lastResponseBody: last.kind === "response" ? last.bodyStart : null,
+    firstAttemptAt: attempts[0]?.at ?? null,
+    lastAttemptAt: attempts.at(-1)?.at ?? null,
+    ...(request ? { request } : {}),
+    deadAt: new Date().toISOString(),
+    ...(job.replays ? { replays: job.replays } : {}),
+  };
+}
