@@ -100,7 +100,9 @@ function watchFolder(p: string, poke: () => void, onError: (e: Error) => void): 
   try {
     return watchDir(p, { persistent: false }, poke).on("error", onError);
   } catch (error) {
-    onError(coerceError(error));
+    // Gone since the scan that listed it: the next scan sees that, and re-aims.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") poke();
+    else onError(coerceError(error));
     return { close() {} } as DirWatcher;
   }
 }

@@ -6,7 +6,6 @@
  */
 import { coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { folderProblem } from "./folder-presence.js";
 import { createFolderReader } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
 import {
@@ -60,15 +59,19 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   let folderGone: string | undefined;
   async function runScan(full: boolean): Promise<void> {
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
-    // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
-    // configuration: the integrations keep running until it is back.
-    const gone = state ? await folderProblem(options.dir) : undefined;
-    if (gone !== folderGone && gone !== undefined) {
-      log.warn(`${gone}: keeping configuration generation ${state?.generation} until it is back`);
-    }
-    folderGone = gone;
-    if (gone !== undefined) return;
     const scan = await reader.scan(full);
+    // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
+    // configuration: the integrations keep running until it is back. Judged from the
+    // scan itself, so that it cannot vanish between a check and the scan.
+    const gone = state ? scan.problems.find((p) => p.file === options.dir) : undefined;
+    if (gone && gone.message !== folderGone) {
+      log.warn(
+        `${options.dir}: ${gone.message}: keeping configuration generation ` +
+          `${state?.generation} until it is back`,
+      );
+    }
+    folderGone = gone?.message;
+    if (gone) return;
     // A folder watched only from now on may have changed since discovery read it.
     if (watches.followRealFolders(scan.realFolders)) hints.poke();
     const step = nextGeneration(state, scan, new Date());
