@@ -147,6 +147,8 @@ export function watchConsumerStatus(
           pulled = pulled.filter((r) => r !== done);
           reject(new Error(`consumer ${consumer} did not pull again within ${timeoutMs} ms`));
         }, timeoutMs);
+        // A wait cut short by shutdown must not hold the process open.
+        timer.unref();
         const done = () => {
           clearTimeout(timer);
           resolve();
