@@ -9,6 +9,7 @@ import type { RawIntegration } from "./raw.js";
 import { applyReferences, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
+import { isMapping } from "./schema-messages.js";
 import { schemaErrors } from "./schema.js";
 import type { SecretSources } from "./secrets.js";
 import type { Integration, Problem } from "./types.js";
@@ -89,8 +90,8 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
  * is kept.
  */
 function rulesBeside(issues: readonly SchemaIssue[], data: unknown): RuleProblem[] {
-  const webhook = isObject(data) ? data.webhook : undefined;
-  if (!isObject(webhook)) return [];
+  const webhook = isMapping(data) ? data.webhook : undefined;
+  if (!isMapping(webhook)) return [];
   const raw = data as RawIntegration;
   const input = { raw, value: raw, resolved: false };
   return RULES.flatMap((rule) => {
@@ -102,10 +103,6 @@ function rulesBeside(issues: readonly SchemaIssue[], data: unknown): RuleProblem
   }).filter((p) =>
     issues.every(({ path, about = path }) => !isPrefix(about, p.path) && !isPrefix(p.path, about)),
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {

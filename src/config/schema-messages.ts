@@ -161,6 +161,6 @@ export function isDurationPath(path: readonly PathSegment[]): boolean {
   );
 }
 
-export function isMapping(value: unknown): boolean {
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
