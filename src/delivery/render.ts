@@ -69,18 +69,16 @@ function compileUrl(webhook: Webhook) {
   };
 }
 
-/** A surrogate without its pair: with the `u` flag a whole pair is one code point. */
-const LONE_SURROGATE = /[\ud800-\udfff]/gu;
-
 /**
  * One URL-encoded path segment. "." and ".." would be removed by URL normalisation and
  * move the request up the receiver's path, and their percent-encoded forms are
  * normalised too; so their dots are encoded twice ("%252E"), which survives as text.
  * A lone surrogate (a name cut in the middle of an emoji) has no UTF-8 form and would
- * make `encodeURIComponent` throw: it becomes U+FFFD, as in form and query payloads.
+ * make `encodeURIComponent` throw: `toWellFormed` makes it U+FFFD, as in form and query
+ * payloads.
  */
 export function encodePathSegment(value: string): string {
-  const encoded = encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
+  const encoded = encodeURIComponent(value.toWellFormed());
   return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%252E") : encoded;
 }
 
