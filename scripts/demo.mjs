@@ -18,10 +18,17 @@ const cleanups = [];
 
 const say = (text) => process.stdout.write(`\x1b[1m[demo]\x1b[0m ${text}\n`);
 
-if (spawnSync("nats-server", ["--version"]).error) {
+/**
+ * NATS_SERVER_BIN, else nats-server on the PATH, else where Debian's package puts it
+ * (/usr/sbin, which an ordinary user's PATH often leaves out).
+ */
+const runs = (bin) => bin && !spawnSync(bin, ["--version"]).error;
+const natsServer = [process.env.NATS_SERVER_BIN, "nats-server", "/usr/sbin/nats-server"].find(runs);
+if (!natsServer) {
   say("nats-server is not installed. Install it, then run `npm run demo` again:");
   say("  Debian/Ubuntu: sudo apt-get install -y nats-server");
-  say("  or a release binary from the NATS project (any 2.9 or later)");
+  say("  or a release binary from the NATS project (any 2.9 or later);");
+  say("  NATS_SERVER_BIN=/path/to/nats-server names one that is not on the PATH");
   process.exit(1);
 }
 
@@ -131,14 +138,9 @@ say(`receiver listening on http://127.0.0.1:${RECEIVER_PORT}`);
 const natsPort = await freePort();
 const store = mkdtempSync(join(tmpdir(), "hookswitch-demo-"));
 cleanups.push(() => rmSync(store, { recursive: true, force: true }));
-start(
-  "nats-server",
-  "nats-server",
-  ["-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", store],
-  {
-    stdio: "ignore",
-  },
-);
+start("nats-server", natsServer, ["-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", store], {
+  stdio: "ignore",
+});
 await waitUntil(() => portOpen(natsPort), "nats-server");
 const natsUrl = `nats://127.0.0.1:${natsPort}`;
 say(`nats-server (JetStream) on ${natsUrl}, store in a temp folder`);
@@ -151,9 +153,7 @@ const env = {
   // Demo secrets; in production these come from the environment or secret files.
   CRM_TOKEN: "demo-crm-token",
   CRM_SIGNING_SECRET: "whsec_ZGVtby1zaWduaW5nLXNlY3JldC0xMjM0NTY3ODk=",
-  BILLING_USER: "billing",
   BILLING_PASSWORD: "demo-billing-password",
-  TICKETS_TOKEN: "demo-tickets-token",
 };
 start(
   "hookswitch",

@@ -41,7 +41,8 @@ const portOpen = (port) =>
 export async function startNats() {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "hookswitch-bench-nats-"));
-  const proc = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+  const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
+  const proc = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
     stdio: "ignore",
   });
   await waitFor(() => portOpen(port), { timeoutMs: 10_000, what: "nats-server" });

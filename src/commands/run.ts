@@ -77,7 +77,7 @@ export function runCommand(): Command {
     .addOption(
       new Option(
         "--grace-period <duration>",
-        "on SIGTERM, how long in-flight deliveries may finish",
+        "on SIGTERM or SIGINT, how long in-flight deliveries may finish",
       )
         .env("HOOKSWITCH_GRACE_PERIOD")
         .default("20s"),

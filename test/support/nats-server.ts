@@ -2,8 +2,8 @@
  * Starts a real nats-server (JetStream, temp store, free port) for one test file.
  * `restart()` keeps the port and the store, so tests can kill NATS mid-stream.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from "@nats-io/jetstream";
@@ -26,6 +26,16 @@ export interface NatsServer {
   dispose(): Promise<void>;
 }
 
+/** NATS_SERVER_BIN, else nats-server on the PATH, else where Debian's package puts it. */
+let bin: string | undefined;
+function natsServerBin(): string {
+  if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
+  const onPath = () => !spawnSync("nats-server", ["--version"]).error;
+  bin ??=
+    onPath() || !existsSync("/usr/sbin/nats-server") ? "nats-server" : "/usr/sbin/nats-server";
+  return bin;
+}
+
 /** `args` go to nats-server after the test's own (e.g. `["--auth", token]`). */
 export async function startNatsServer(args: string[] = []): Promise<NatsServer> {
   const port = await freePort();
@@ -34,7 +44,7 @@ export async function startNatsServer(args: string[] = []): Promise<NatsServer> 
 
   const start = async () => {
     proc = spawn(
-      process.env.NATS_SERVER_BIN ?? "nats-server",
+      natsServerBin(),
       ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...args],
       { stdio: "ignore" },
     );
