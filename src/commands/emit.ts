@@ -186,7 +186,7 @@ async function requireStreamFor(nc: Parameters<typeof jetstreamManager>[0], subj
   }
 }
 
-type Settled = { id: string | undefined; error?: Error };
+type Settled = { id: string | undefined; error?: Error; duplicate?: boolean };
 
 async function publishPlan(js: JetStreamClient, plan: EmitPlan, first: Outgoing): Promise<void> {
   const window: Promise<Settled>[] = [];
@@ -203,7 +203,7 @@ async function publishPlan(js: JetStreamClient, plan: EmitPlan, first: Outgoing)
 function publishOne(js: JetStreamClient, out: Outgoing): Promise<Settled> {
   const options = out.id === undefined ? {} : { msgID: out.id };
   return js.publish(out.subject, out.body, options).then(
-    () => ({ id: out.id }),
+    (ack) => ({ id: out.id, duplicate: ack.duplicate }),
     (err: unknown) => ({ id: out.id, error: coerceError(err) }),
   );
 }
@@ -216,6 +216,12 @@ function report(settled: Settled): void {
     );
   }
   process.stdout.write(`${settled.id ?? "(no id)"}\n`);
+  if (settled.duplicate) {
+    process.stderr.write(
+      `event ${settled.id} was published within the stream's duplicate window already: ` +
+        `not stored again, so nothing more is delivered (give a new event a new id)\n`,
+    );
+  }
 }
 
 async function waitUntil(at: number): Promise<void> {

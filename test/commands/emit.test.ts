@@ -209,6 +209,14 @@ describe("hookswitch emit", () => {
     const once = await emit(["--file", file]);
     expect(once.code).toBe(0);
     expect(once.stdout).toBe("from-file\n");
+    expect(once.stderr).toBe("");
+    // The same id again, within the duplicate window: not stored, and said so.
+    const again = await emit(["--file", file]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("from-file\n");
+    expect(again.stderr).toContain(
+      "event from-file was published within the stream's duplicate window already: not stored again",
+    );
     const copies = await emit(["--file", file, "--count", "2"]);
     const copyIds = copies.stdout.trim().split("\n");
     expect(copyIds).toHaveLength(2);
