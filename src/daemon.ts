@@ -3,7 +3,7 @@
  * engine and the operations endpoints, started in order and stopped as one ladder.
  * No side effects on import; tests and the CLI create it with settings.
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { folderProblem, waitForFolder } from "./config/folder-presence.js";
@@ -12,11 +12,7 @@ import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
 import { ConfigError } from "./errors.js";
 import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
-import { Dispatcher } from "./delivery/dispatcher.js";
-import { createDurableQueue } from "./delivery/durable-queue.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
-import { handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
-import { handleDeliveryMessage } from "./delivery/record-handler.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { Semaphore } from "./delivery/semaphore.js";
 import { createSender, type Sender } from "./delivery/send.js";
@@ -27,16 +23,16 @@ import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
-import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
-import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
+import type { ConsumerLoop } from "./nats/consumer-loop.js";
+import type { ParkedReaders } from "./nats/parked-readers.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
 import { isMissingResource } from "./nats/recovery.js";
 import type { NatsSettings } from "./nats/settings.js";
+import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
-import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
-import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
-import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
+import { createStoredPublisher } from "./nats/stored-publish.js";
+import { DELIVERY_STREAM } from "./delivery/records.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -65,8 +61,6 @@ export interface Daemon {
 const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
 /** How often to look for deliveries parked by other replicas (or before a restart). */
 const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
-/** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
-const UNLOADED_ROOM = 64;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
@@ -120,6 +114,13 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     if (!connection?.isConnected()) return "not connected to NATS";
     if (!consuming) return "consumers not started yet";
     return keeper?.reason();
+  };
+
+  /** One more dead letter, counted between the reads of the queue's size. */
+  const countDeadLetter = () => {
+    if (deadLetterCount === null) return;
+    deadLetterCount += 1;
+    metrics.deadLetters.set(deadLetterCount);
   };
 
   const refreshDeadLetterCount = async () => {
@@ -178,23 +179,48 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       const jsm = await jetstreamManager(nc);
       // A closure over the `let` would not keep its narrowing to this connection.
       const server = nc;
-      deadLetters = createDeadLetterStore(js, jsm, {
+      const store = createDeadLetterStore(js, jsm, {
         maxPayload: () => server.info?.max_payload ?? 1024 * 1024,
       });
-      keeper = createJetStreamKeeper({
+      deadLetters = store;
+      const setUp = createJetStreamKeeper({
         jsm,
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
         log,
       });
-      if (stopping) keeper.stop(); // a stop came while connecting: no set-up retries
+      keeper = setUp;
+      if (stopping) setUp.stop(); // a stop came while connecting: no set-up retries
       const publisher = createStoredPublisher(nc);
-      await keeper.start(() => startConsumers(js, jsm, publisher));
+      await setUp.start(async () => {
+        const consumers = await startConsumers({
+          js,
+          jsm,
+          publisher,
+          deadLetters: store,
+          names: settings.nats.jetstream,
+          ackWaitMs: settings.ackWaitMs,
+          maxInFlight: settings.maxInFlight,
+          intake,
+          requests,
+          sender,
+          limiter,
+          stats,
+          metrics,
+          log,
+          signal: abort.signal,
+          snapshot: () => snapshot,
+          keeper: setUp,
+          onDeadLetter: countDeadLetter,
+        });
+        loops.push(...consumers.loops);
+        parked = consumers.parked;
+      });
       if (stopping) return;
       advisories = watchMaxDeliveries(nc, jsm, {
         stream: settings.nats.jetstream.stream,
         consumer: settings.nats.jetstream.consumer,
-        deadLetter: (record, msgId) => deadLetters!.add(record, { msgId }),
+        deadLetter: (record, msgId) => store.add(record, { msgId }),
         log,
       });
       consuming = true;
@@ -270,101 +296,5 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
       }
     }
-  }
-
-  async function startConsumers(
-    js: JetStreamClient,
-    jsm: Awaited<ReturnType<typeof jetstreamManager>>,
-    publisher: StoredPublisher,
-  ) {
-    const names = settings.nats.jetstream;
-    const queue = createDurableQueue({
-      publisher,
-      deadLetters: deadLetters!,
-      consumer: names.consumer,
-      onDeadLetter: () => {
-        if (deadLetterCount === null) return;
-        deadLetterCount += 1;
-        metrics.deadLetters.set(deadLetterCount);
-      },
-      onParked: (integration) => parked?.read(integration),
-    });
-    const dispatcher = new Dispatcher({
-      sender,
-      requests,
-      limiter,
-      queue,
-      stats,
-      metrics,
-      log,
-      signal: abort.signal,
-    });
-    const deps: HandlerDeps = {
-      snapshot: () => snapshot,
-      dispatcher,
-      limiter,
-      queue,
-      stats,
-      metrics,
-      log,
-    };
-    const handleDelivery = (msg: JsMsg) =>
-      handleDeliveryMessage(deps, {
-        data: msg.data,
-        subject: msg.subject,
-        notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
-      });
-    parked = createParkedReaders({
-      js,
-      jsm,
-      consumer: names.consumer,
-      ackWaitMs: settings.ackWaitMs,
-      room: (integration) =>
-        limiter.whenRoom(
-          integration,
-          snapshot.byName.get(integration)?.integration.webhook.maxInFlight ?? UNLOADED_ROOM,
-        ),
-      run: (integration, messages) =>
-        startConsumerLoop({
-          name: parkedConsumerName(names.consumer, integration),
-          messages,
-          handle: handleDelivery,
-          slots: intake,
-          ackWaitMs: settings.ackWaitMs,
-          log,
-        }),
-      log,
-    });
-    // Pull requests are NATS round trips of their own: ask for a few slots' worth at once.
-    const batch = Math.min(256, 4 * settings.maxInFlight);
-    const events = await js.consumers.get(names.stream, names.consumer);
-    const deliveries = await js.consumers.get(
-      DELIVERY_STREAM,
-      deliveryConsumerName(names.consumer),
-    );
-    const pull = async (consumer: typeof events, where: { stream: string; consumer: string }) => {
-      const messages = await pullContinuously(consumer, batch);
-      keeper?.watch(messages, where);
-      return messages;
-    };
-    const deliveryConsumer = deliveryConsumerName(names.consumer);
-    loops.push(
-      startConsumerLoop({
-        name: names.consumer,
-        messages: await pull(events, { stream: names.stream, consumer: names.consumer }),
-        handle: (msg: JsMsg) => handleEventMessage(deps, msg),
-        slots: intake,
-        ackWaitMs: settings.ackWaitMs,
-        log,
-      }),
-      startConsumerLoop({
-        name: deliveryConsumer,
-        messages: await pull(deliveries, { stream: DELIVERY_STREAM, consumer: deliveryConsumer }),
-        handle: handleDelivery,
-        slots: intake,
-        ackWaitMs: settings.ackWaitMs,
-        log,
-      }),
-    );
   }
 }

@@ -1,0 +1,148 @@
+/**
+ * What each NATS message is handed to: the event consumer and the deliveries consumer, each
+ * in a consumer loop, and the readers of parked deliveries, all sharing one dispatcher and
+ * one durable queue. Started once JetStream is set up; the daemon stops them first.
+ */
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import type { DeadLetterStore } from "./delivery/dead-letters.js";
+import { Dispatcher } from "./delivery/dispatcher.js";
+import { createDurableQueue } from "./delivery/durable-queue.js";
+import { handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
+import type { Limiter } from "./delivery/limiter.js";
+import { handleDeliveryMessage } from "./delivery/record-handler.js";
+import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
+import type { Semaphore } from "./delivery/semaphore.js";
+import type { Sender } from "./delivery/send.js";
+import type { ConfigSnapshot } from "./delivery/snapshot.js";
+import type { DeliveryStats } from "./delivery/stats.js";
+import type { Metrics } from "./http/metrics.js";
+import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
+import type { JetStreamKeeper } from "./nats/keeper.js";
+import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
+import type { JetStreamNames } from "./nats/settings.js";
+import type { StoredPublisher } from "./nats/stored-publish.js";
+import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
+
+/** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
+const UNLOADED_ROOM = 64;
+
+export interface ConsumerDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  publisher: StoredPublisher;
+  deadLetters: DeadLetterStore;
+  names: JetStreamNames;
+  ackWaitMs: number;
+  maxInFlight: number;
+  /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */
+  intake: Semaphore;
+  requests: Semaphore;
+  sender: Sender;
+  limiter: Limiter;
+  stats: DeliveryStats;
+  metrics: Metrics;
+  log: Logger;
+  /** Aborted when shutdown's grace period ends. */
+  signal: AbortSignal;
+  snapshot: () => ConfigSnapshot;
+  keeper: JetStreamKeeper;
+  /** A dead letter was added (the daemon keeps the count between its reads of the queue). */
+  onDeadLetter: () => void;
+}
+
+export interface Consumers {
+  loops: ConsumerLoop[];
+  parked: ParkedReaders;
+}
+
+export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
+  const { js, names, ackWaitMs, intake, log } = deps;
+  const queue = createDurableQueue({
+    publisher: deps.publisher,
+    deadLetters: deps.deadLetters,
+    consumer: names.consumer,
+    onDeadLetter: deps.onDeadLetter,
+    // Called only once messages are handled, after `parked` below exists.
+    onParked: (integration) => parked.read(integration),
+  });
+  const dispatcher = new Dispatcher({
+    sender: deps.sender,
+    requests: deps.requests,
+    limiter: deps.limiter,
+    queue,
+    stats: deps.stats,
+    metrics: deps.metrics,
+    log,
+    signal: deps.signal,
+  });
+  const handlers: HandlerDeps = {
+    snapshot: deps.snapshot,
+    dispatcher,
+    limiter: deps.limiter,
+    queue,
+    stats: deps.stats,
+    metrics: deps.metrics,
+    log,
+  };
+  const handleDelivery = (msg: JsMsg) =>
+    handleDeliveryMessage(handlers, {
+      data: msg.data,
+      subject: msg.subject,
+      notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
+    });
+  const parked: ParkedReaders = createParkedReaders({
+    js,
+    jsm: deps.jsm,
+    consumer: names.consumer,
+    ackWaitMs,
+    room: (integration) =>
+      deps.limiter.whenRoom(
+        integration,
+        deps.snapshot().byName.get(integration)?.integration.webhook.maxInFlight ?? UNLOADED_ROOM,
+      ),
+    run: (integration, messages) =>
+      startConsumerLoop({
+        name: parkedConsumerName(names.consumer, integration),
+        messages,
+        handle: handleDelivery,
+        slots: intake,
+        ackWaitMs,
+        log,
+      }),
+    log,
+  });
+  // Pull requests are NATS round trips of their own: ask for a few slots' worth at once.
+  const batch = Math.min(256, 4 * deps.maxInFlight);
+  const deliveryConsumer = deliveryConsumerName(names.consumer);
+  const events = await js.consumers.get(names.stream, names.consumer);
+  const deliveries = await js.consumers.get(DELIVERY_STREAM, deliveryConsumer);
+  const pull = async (consumer: typeof events, where: { stream: string; consumer: string }) => {
+    const messages = await pullContinuously(consumer, batch);
+    deps.keeper.watch(messages, where);
+    return messages;
+  };
+  const eventLoop = startConsumerLoop({
+    name: names.consumer,
+    messages: await pull(events, { stream: names.stream, consumer: names.consumer }),
+    handle: (msg: JsMsg) => handleEventMessage(handlers, msg),
+    slots: intake,
+    ackWaitMs,
+    log,
+  });
+  try {
+    const deliveryLoop = startConsumerLoop({
+      name: deliveryConsumer,
+      messages: await pull(deliveries, { stream: DELIVERY_STREAM, consumer: deliveryConsumer }),
+      handle: handleDelivery,
+      slots: intake,
+      ackWaitMs,
+      log,
+    });
+    return { loops: [eventLoop, deliveryLoop], parked };
+  } catch (error) {
+    // A set-up retried after this would start a second event loop beside a lost one.
+    await eventLoop.stop();
+    throw error;
+  }
+}
