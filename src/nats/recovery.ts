@@ -186,7 +186,9 @@ export function watchAckFloor(options: {
     try {
       const info = await jsm.consumers.info(stream, consumer);
       // A set-up in between may have moved to a new stream: keep what it set.
-      if (current === reading) current = { ...reading, nextSeq: info.ack_floor.stream_seq + 1 };
+      if (current === reading) {
+        current = { ...reading, nextSeq: info.ack_floor.stream_seq + 1, readAt: Date.now() };
+      }
     } catch (err) {
       if (isMissingResource(err))
         options.lost(`consumer ${consumer} on stream ${stream} not found`);

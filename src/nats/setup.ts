@@ -27,7 +27,12 @@ export interface ResumePoint {
   streamCreated: string;
   /** The event consumer's ack floor plus one: every earlier event was acknowledged. */
   nextSeq: number;
+  /** When the ack floor was read (ms since the epoch, this machine's clock). */
+  readAt: number;
 }
+
+/** Allowance for the clocks of NATS and of this machine differing. */
+const CLOCK_MARGIN_MS = 30_000;
 
 /**
  * Ensures the streams and consumers. `resume` is given when the set-up runs again after
@@ -63,15 +68,20 @@ export async function ensureJetStream(
     DELIVERY_STREAM,
     deliveryConsumerConfig({ consumer: names.consumer, ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs }),
   );
-  return { streamCreated: stream.info.created, nextSeq: consumer.ack_floor.stream_seq + 1 };
+  return {
+    streamCreated: stream.info.created,
+    nextSeq: consumer.ack_floor.stream_seq + 1,
+    readAt: Date.now(),
+  };
 }
 
 /**
  * Acknowledged events past the resume point are delivered again (at least once); none
  * before it is skipped. A stream this set-up has just created (NATS restarted without its
  * storage) holds only events no consumer has seen: all of them. A stream someone else
- * re-created (restored from a backup, a mirror with history) may hold events long
- * delivered: it starts where `--deliver` says, as a first start would.
+ * re-created may hold events long delivered (restored from a backup, a mirror with
+ * history) and takes events as soon as it exists: it is read from when the lost consumer
+ * last stood there, less a margin for the clocks.
  */
 function resumeFrom(
   stream: StreamInfo,
@@ -82,5 +92,9 @@ function resumeFrom(
   if (resume.streamCreated === stream.created) {
     return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume.nextSeq };
   }
-  return createdNow ? { deliver_policy: DeliverPolicy.All } : {};
+  if (createdNow) return { deliver_policy: DeliverPolicy.All };
+  return {
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: new Date(resume.readAt - CLOCK_MARGIN_MS).toISOString(),
+  };
 }

@@ -18,6 +18,7 @@ import {
   tempDir,
   writeIntegration,
   type RunningDaemon,
+  killLeftOver,
 } from "../support/daemon.js";
 import { waitFor } from "../support/wait.js";
 
@@ -66,10 +67,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     jsm = await jetstreamManager(nc);
   });
   afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      if (d.child.exitCode === null) d.child.kill("SIGKILL");
-      await d.exited;
-    }
+    await killLeftOver(daemons);
     await nc.close();
     await receiver.close();
     await nats.dispose();
@@ -179,15 +177,17 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     expect(await readyGauge(d)).toBe("0");
 
     await jsm.streams.add({ name: DEFAULT_STREAM, subjects: ["pbx.>"] });
+    // Published as soon as the stream exists, before the daemon has its consumer again.
+    const [early] = await publish(nats.url);
     await waitFor(async () => (await readiness(d)).status === 200, {
       timeoutMs: 40_000,
       what: "ready again once the stream exists",
     });
     const [event] = await publish(nats.url);
-    await waitFor(() => deliveredEvents(receiver).has(event!), {
-      timeoutMs: 15_000,
-      what: "an event delivered from the re-created stream",
-    });
+    await waitFor(
+      () => deliveredEvents(receiver).has(early!) && deliveredEvents(receiver).has(event!),
+      { timeoutMs: 15_000, what: "events published before and after it was ready delivered" },
+    );
   }, 90_000);
 
   it("cancels the set-up retries at stop: nothing is logged after stopped", async () => {

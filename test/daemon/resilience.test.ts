@@ -14,6 +14,7 @@ import {
   webhookIds,
   writeIntegration,
   type RunningDaemon,
+  killLeftOver,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -46,10 +47,7 @@ describe("hookswitch run loses nothing", () => {
     writeIntegration(dir.path, "ledger", { url: `${receiver.url}/ledger`, maxInFlight: 64 });
   });
   afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      if (d.child.exitCode === null) d.child.kill("SIGKILL");
-      await d.exited;
-    }
+    await killLeftOver(daemons);
     await receiver.close();
     await nats.dispose();
     dir.cleanup();

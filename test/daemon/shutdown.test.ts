@@ -8,6 +8,7 @@ import {
   tempDir,
   writeIntegration,
   type RunningDaemon,
+  killLeftOver,
 } from "../support/daemon.js";
 import { arrivals } from "../support/ledger.js";
 import { sleep, waitFor } from "../support/wait.js";
@@ -29,10 +30,7 @@ describe("hookswitch run stops cleanly", () => {
     dir = tempDir();
   });
   afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      if (d.child.exitCode === null) d.child.kill("SIGKILL");
-      await d.exited;
-    }
+    await killLeftOver(daemons);
     await fast.close();
     await slow.close();
     await nats.dispose();

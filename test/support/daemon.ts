@@ -20,6 +20,14 @@ export interface RunningDaemon extends Daemon {
   stop(): Promise<number | null>;
 }
 
+/** Ends every daemon a test left running (SIGKILL: the test is over) and empties the list. */
+export async function killLeftOver(daemons: RunningDaemon[]): Promise<void> {
+  for (const d of daemons.splice(0)) {
+    if (d.child.exitCode === null) d.child.kill("SIGKILL");
+    await d.exited;
+  }
+}
+
 export interface DaemonOptions {
   natsUrl: string;
   dir: string;
