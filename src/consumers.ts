@@ -3,7 +3,12 @@
  * in a consumer loop, and the readers of parked deliveries, all sharing one dispatcher and
  * one durable queue. Started once JetStream is set up; the daemon stops them first.
  */
-import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type {
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { DeadLetterStore } from "./delivery/dead-letters.js";
 import { Dispatcher } from "./delivery/dispatcher.js";
@@ -117,32 +122,35 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
   const deliveryConsumer = deliveryConsumerName(names.consumer);
   const events = await js.consumers.get(names.stream, names.consumer);
   const deliveries = await js.consumers.get(DELIVERY_STREAM, deliveryConsumer);
-  const pull = async (consumer: typeof events, where: { stream: string; consumer: string }) => {
-    const messages = await pullContinuously(consumer, batch);
-    deps.keeper.watch(messages, where);
-    return messages;
-  };
-  const eventLoop = startConsumerLoop({
-    name: names.consumer,
-    messages: await pull(events, { stream: names.stream, consumer: names.consumer }),
-    handle: (msg: JsMsg) => handleEventMessage(handlers, msg),
-    slots: intake,
-    ackWaitMs,
-    log,
-  });
+  // Both iterators open before anything watches or reads them: a failure between leaves
+  // no loop running and no watch behind.
+  const eventMessages = await pullContinuously(events, batch);
+  let deliveryMessages: ConsumerMessages;
   try {
-    const deliveryLoop = startConsumerLoop({
+    deliveryMessages = await pullContinuously(deliveries, batch);
+  } catch (error) {
+    await eventMessages.close();
+    throw error;
+  }
+  deps.keeper.watch(eventMessages, { stream: names.stream, consumer: names.consumer });
+  deps.keeper.watch(deliveryMessages, { stream: DELIVERY_STREAM, consumer: deliveryConsumer });
+  const loops = [
+    startConsumerLoop({
+      name: names.consumer,
+      messages: eventMessages,
+      handle: (msg: JsMsg) => handleEventMessage(handlers, msg),
+      slots: intake,
+      ackWaitMs,
+      log,
+    }),
+    startConsumerLoop({
       name: deliveryConsumer,
-      messages: await pull(deliveries, { stream: DELIVERY_STREAM, consumer: deliveryConsumer }),
+      messages: deliveryMessages,
       handle: handleDelivery,
       slots: intake,
       ackWaitMs,
       log,
-    });
-    return { loops: [eventLoop, deliveryLoop], parked };
-  } catch (error) {
-    // A set-up retried after this would start a second event loop beside a lost one.
-    await eventLoop.stop();
-    throw error;
-  }
+    }),
+  ];
+  return { loops, parked };
 }

@@ -213,6 +213,14 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           keeper: setUp,
           onDeadLetter: countDeadLetter,
         });
+        // A stop that came during the set-up has passed the step that stops these.
+        if (stopping) {
+          await Promise.all([
+            ...consumers.loops.map((loop) => loop.stop()),
+            consumers.parked.stop(),
+          ]);
+          return;
+        }
         loops.push(...consumers.loops);
         parked = consumers.parked;
       });

@@ -29,7 +29,8 @@ export function isYamlName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml");
 }
 
-export async function discoverFiles(paths: string[]): Promise<Discovery> {
+/** `foldersOnly`: each path must be a folder (the daemon's `--dir`), not a file. */
+export async function discoverFiles(paths: string[], foldersOnly = false): Promise<Discovery> {
   const files = new Set<string>();
   const problems: Problem[] = [];
   const visited = new Set<string>();
@@ -72,6 +73,7 @@ export async function discoverFiles(paths: string[]): Promise<Discovery> {
     try {
       const info = await stat(path);
       if (info.isDirectory()) await walkSafely(path, []);
+      else if (foldersOnly) problem(path, "not a folder");
       else files.add(path);
     } catch (err) {
       problem(path, describeMissing(err));

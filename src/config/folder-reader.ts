@@ -26,7 +26,7 @@ export function createFolderReader(dir: string, load: LoadOptions) {
   return {
     /** `full` reads every file again, unchanged ones included. */
     async scan(full: boolean): Promise<FolderScan> {
-      const found = await discoverFiles([dir]);
+      const found = await discoverFiles([dir], true);
       // Signatures are taken before reading: a change during the read shows up next time.
       const signatures = await signaturesOf(found.files);
       const stale = found.files.filter((file, i) => {

@@ -64,7 +64,11 @@ export function createFolderWatches(
   /** One non-recursive watch per wanted folder: kept, opened or closed as needed. */
   function reaim(open: Map<string, DirWatcher>, wanted: Iterable<string>) {
     const next = new Map<string, DirWatcher>();
-    for (const p of wanted) next.set(p, open.get(p) ?? watchFolder(p, poke, onError));
+    for (const p of wanted) {
+      const watcher = open.get(p) ?? watchFolder(p, poke, onError);
+      // Not kept when it could not open: the next re-aim tries again.
+      if (watcher) next.set(p, watcher);
+    }
     for (const [p, w] of open) if (!next.has(p)) w.close();
     return next;
   }
@@ -96,13 +100,21 @@ export function createFolderWatches(
  * Any event pokes, whatever the name: a linked file's target may have any name, and an
  * editor's write-then-rename shows up under the temporary name too.
  */
-function watchFolder(p: string, poke: () => void, onError: (e: Error) => void): DirWatcher {
+function watchFolder(
+  p: string,
+  poke: () => void,
+  onError: (e: Error) => void,
+): DirWatcher | undefined {
   try {
     return watchDir(p, { persistent: false }, poke).on("error", onError);
   } catch (error) {
-    // Gone since the scan that listed it: the next scan sees that, and re-aims.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") poke();
-    else onError(coerceError(error));
+    // Gone since the scan that listed it: the next scan sees that, and tries again.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      poke();
+      return undefined;
+    }
+    // Out of watches, say: reported once (the caller then rescans on a timer), not per scan.
+    onError(coerceError(error));
     return { close() {} } as DirWatcher;
   }
 }

@@ -178,13 +178,14 @@ export const urlPlaceholders: Rule = ({ raw }) => {
 
 /**
  * The first `{field}`-like placeholder in a URL's literal text. References are not text, and
- * an escaped `$${…}` (the only way literal text holds `${`) says the braces are meant.
+ * an escaped `$${…}` (the only way literal text holds `${`) says the braces are meant: it
+ * stands as one character no placeholder can hold, as the schema's pattern reads it.
  */
 export function urlPlaceholder(url: string): string | undefined {
   if (!url.includes("{")) return undefined;
   const parsed = parseReferences(url);
   if (!parsed.ok) return undefined;
-  const text = literalText(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, ""));
+  const text = literalText(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, " "));
   return text.flatMap(placeholderNames)[0];
 }
 

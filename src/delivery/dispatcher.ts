@@ -132,7 +132,7 @@ export class Dispatcher {
       if (again) this.#deps.log.info({ integration: integration.name }, again);
       return "delivered";
     }
-    this.#noteFailing(job, outcome);
+    this.#noteFailing(job, outcome, answeredAt);
     // Only a record that is kept needs the attempt history.
     const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     if (decision.action === "retry") {
@@ -165,11 +165,11 @@ export class Dispatcher {
   }
 
   /** At the default level, a failing receiver shows from its first failure (FailureLog). */
-  #noteFailing(job: Job, outcome: AttemptOutcome) {
+  #noteFailing(job: Job, outcome: AttemptOutcome, at: Date) {
     const name = job.active.integration.name;
-    const what = describeOutcome(outcome);
-    const warning = this.#failures.failed(name, what, this.#now().getTime());
+    const warning = this.#failures.failed(name, at.getTime(), () => describeOutcome(outcome));
     if (warning) {
+      const what = describeOutcome(outcome);
       this.#deps.log.warn({ integration: name, webhookId: job.webhookId, outcome: what }, warning);
     }
   }

@@ -5,44 +5,33 @@
  * A receiver that fails now and then costs at most two lines per interval, not one per
  * flip between failing and delivering. Pure: the caller passes the time.
  */
-interface Entry {
-  warnedAt: number;
-  /** Failures since the last warning that no warning mentioned. */
-  unreported: number;
-  /** A warning was given and nothing was delivered since. */
-  open: boolean;
-}
-
 export class FailureLog {
   readonly #intervalMs: number;
-  readonly #byName = new Map<string, Entry>();
-  /** Entries with `open` set: zero on the common path, which then costs one comparison. */
-  #open = 0;
+  /** Per integration: when it was last warned about, and the failures since not mentioned. */
+  readonly #warned = new Map<string, { at: number; unreported: number }>();
+  /** Integrations warned about with nothing delivered since. */
+  readonly #open = new Set<string>();
 
   constructor(intervalMs = 60_000) {
     this.#intervalMs = intervalMs;
   }
 
   /** A failed attempt at `nowMs`: the warning to log, or undefined within the interval. */
-  failed(name: string, what: string, nowMs: number): string | undefined {
-    const entry = this.#byName.get(name);
-    if (entry && nowMs - entry.warnedAt < this.#intervalMs) {
-      entry.unreported++;
+  failed(name: string, nowMs: number, what: () => string): string | undefined {
+    const last = this.#warned.get(name);
+    if (last && nowMs - last.at < this.#intervalMs) {
+      last.unreported++;
       return undefined;
     }
-    const more = entry?.unreported ? `; ${entry.unreported} more since the last warning` : "";
-    if (!entry?.open) this.#open++;
-    this.#byName.set(name, { warnedAt: nowMs, unreported: 0, open: true });
-    return `webhooks to ${name} are failing (${what}${more}); logged again once one is delivered`;
+    const more = last?.unreported ? `; ${last.unreported} more since the last warning` : "";
+    this.#warned.set(name, { at: nowMs, unreported: 0 });
+    this.#open.add(name);
+    return `webhooks to ${name} are failing (${what()}${more}); logged again once one is delivered`;
   }
 
   /** A delivery: the line to log when a warning about this integration is open. */
   delivered(name: string): string | undefined {
-    if (this.#open === 0) return undefined;
-    const entry = this.#byName.get(name);
-    if (!entry?.open) return undefined;
-    entry.open = false;
-    this.#open--;
+    if (this.#open.size === 0 || !this.#open.delete(name)) return undefined;
     return `webhooks to ${name} are delivered again`;
   }
 }

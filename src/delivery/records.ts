@@ -130,7 +130,6 @@ export function unroutedDeadLetter(fields: {
   };
 }
 
-/** The `id` of something that may or may not be a valid event. */
 /**
  * A delivery that goes back to the dead-letter queue without an attempt of its own: a
  * replay that found its integration disabled or removed.
@@ -147,6 +146,7 @@ export function unsentDeadLetter(record: DeliveryRecord, reason: string): DeadLe
   };
 }
 
+/** The `id` of something that may or may not be a valid event. */
 function eventIdOf(event: unknown): string | null {
   if (event && typeof event === "object" && "id" in event && typeof event.id === "string") {
     return event.id;

@@ -59,6 +59,8 @@ describe("parseYamlDocuments' fast path", () => {
     ["a tab for indentation", "a:\n\tb: 1\n"],
     ["a __proto__ key", "__proto__: { polluted: true }\na: 1\n"],
     ["null keys", "a: {~: x, b: 1}\nNull: 2\nc:\n  - {NULL: 3}\n  - null: 4\n"],
+    ["null keys in flow sequences and explicit keys", "a: [~: x]\nb: [null: y]\n? ~\n: z\n"],
+    ["an explicit key", "? a\n: 1\nb: {? c : 2}\n"],
     ["words that only look like null keys", "a: null\nb: [null, ~]\nnullable: 1\nc: 'null: x'\n"],
   ])("gives the positional parser's result for %s", (_name, text) => {
     expectSameAsPositional(text);

@@ -215,6 +215,7 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://host/{1a}",
     "https://host/${file:/a/{name}}",
     "https://host/?k=$${name}",
+    "https://{$${env:X}u}u",
     "https://host/?k=$$${name}{x",
   ].map((url): [string, Record<string, unknown>, boolean] => [
     `the URL ${url}`,

@@ -272,6 +272,20 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(serving(next.state)).toEqual({ y: `b.yaml ${URL_1}` });
   });
 
+  it("keeps its integrations when the folder's path becomes a file", async () => {
+    const layout = later(plainLayout());
+    const dir = path.join(layout.dir, "integrations.d");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
+    const w = await startWatching(dir);
+    fs.rmSync(dir, { recursive: true });
+    fs.writeFileSync(dir, integrationYaml("y"));
+    await w.watcher.resync();
+    expect(w.seen).toHaveLength(1);
+    expect(serving(w.watcher.current())).toEqual({ x: `a.yaml ${URL_1}` });
+    expect(w.logs.some((l) => /integrations\.d: not a folder: keeping/.test(l.msg))).toBe(true);
+  });
+
   it("serialises concurrent resyncs and stops after close()", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     const w = await startWatching(layout.dir);

@@ -54,7 +54,7 @@ describe("FailureLog: what to tell an operator, with a 60 s interval", () => {
   ])("%s", (_name, steps) => {
     const log = new FailureLog(60_000);
     for (const [at, what, name, line] of steps) {
-      const said = what === "fail" ? log.failed(name, "HTTP 500", at) : log.delivered(name);
+      const said = what === "fail" ? log.failed(name, at, () => "HTTP 500") : log.delivered(name);
       expect([at, said]).toEqual([at, line]);
     }
   });
