@@ -8,6 +8,7 @@ import { connect, createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { natsServerBin } from "./nats-server-bin.mjs";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const cli = join(repo, "dist", "cli.js");
@@ -18,12 +19,7 @@ const cleanups = [];
 
 const say = (text) => process.stdout.write(`\x1b[1m[demo]\x1b[0m ${text}\n`);
 
-/**
- * NATS_SERVER_BIN, else nats-server on the PATH, else where Debian's package puts it
- * (/usr/sbin, which an ordinary user's PATH often leaves out).
- */
-const runs = (bin) => bin && !spawnSync(bin, ["--version"]).error;
-const natsServer = [process.env.NATS_SERVER_BIN, "nats-server", "/usr/sbin/nats-server"].find(runs);
+const natsServer = natsServerBin();
 if (!natsServer) {
   say("nats-server is not installed. Install it, then run `npm run demo` again:");
   say("  Debian/Ubuntu: sudo apt-get install -y nats-server");

@@ -16,7 +16,7 @@
  * applied inside the stage's folder; any other RUN that names an absolute path is refused.
  * A command name without a slash (ENTRYPOINT ["hookswitch"]) is looked up on the image's
  * PATH inside the image's folder, following its symlinks there, and must be executable.
- * NATS_SERVER_BIN names the nats-server binary (default: nats-server on PATH).
+ * NATS_SERVER_BIN names the nats-server binary (default: nats-server on PATH, or Debian's in /usr/sbin).
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -35,6 +35,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { natsServerBin } from "./nats-server-bin.mjs";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const STEP_TIMEOUT_MS = 30_000;
@@ -425,7 +426,7 @@ async function runImage(image, tempRoot) {
 }
 
 function startNats(port, tempRoot) {
-  const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
+  const bin = natsServerBin() ?? "nats-server";
   const store = join(tempRoot, "nats-store");
   const child = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
     stdio: "ignore",

@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { webhookId } from "../dist/delivery/webhook-id.js";
+import { natsServerBin } from "./nats-server-bin.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,7 +68,7 @@ async function main() {
   const natsUrl = `nats://127.0.0.1:${natsPort}`;
   children.push(
     spawn(
-      process.env.NATS_SERVER_BIN ?? "nats-server",
+      natsServerBin() ?? "nats-server",
       ["-a", "127.0.0.1", "-p", `${natsPort}`, "-js", "-sd", join(root, "nats")],
       { stdio: "ignore" },
     ),

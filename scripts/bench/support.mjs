@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { natsServerBin } from "../nats-server-bin.mjs";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
@@ -41,7 +42,7 @@ const portOpen = (port) =>
 export async function startNats() {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "hookswitch-bench-nats-"));
-  const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
+  const bin = natsServerBin() ?? "nats-server";
   const proc = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
     stdio: "ignore",
   });
@@ -58,7 +59,9 @@ export async function startNats() {
 
 export function natsServerVersion() {
   try {
-    return execFileSync("nats-server", ["--version"], { encoding: "utf8" }).trim();
+    return execFileSync(natsServerBin() ?? "nats-server", ["--version"], {
+      encoding: "utf8",
+    }).trim();
   } catch {
     return "unknown";
   }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { natsServerBin } from "../../scripts/nats-server-bin.mjs";
 import { exited, freePort, portOpen, waitFor } from "./wait.js";
 
 export interface ClusterNode {
@@ -52,7 +53,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       pid: () => proc?.pid,
       async start() {
         proc = spawn(
-          process.env.NATS_SERVER_BIN ?? "nats-server",
+          natsServerBin() ?? "nats-server",
           [
             "-a",
             "127.0.0.1",

@@ -2,10 +2,11 @@
  * Starts a real nats-server (JetStream, temp store, free port) for one test file.
  * `restart()` keeps the port and the store, so tests can kill NATS mid-stream.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { natsServerBin } from "../../scripts/nats-server-bin.mjs";
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll } from "vitest";
@@ -26,16 +27,6 @@ export interface NatsServer {
   dispose(): Promise<void>;
 }
 
-/** NATS_SERVER_BIN, else nats-server on the PATH, else where Debian's package puts it. */
-let bin: string | undefined;
-function natsServerBin(): string {
-  if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
-  const onPath = () => !spawnSync("nats-server", ["--version"]).error;
-  bin ??=
-    onPath() || !existsSync("/usr/sbin/nats-server") ? "nats-server" : "/usr/sbin/nats-server";
-  return bin;
-}
-
 /** `args` go to nats-server after the test's own (e.g. `["--auth", token]`). */
 export async function startNatsServer(args: string[] = []): Promise<NatsServer> {
   const port = await freePort();
@@ -44,7 +35,7 @@ export async function startNatsServer(args: string[] = []): Promise<NatsServer> 
 
   const start = async () => {
     proc = spawn(
-      natsServerBin(),
+      natsServerBin() ?? "nats-server",
       ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...args],
       { stdio: "ignore" },
     );
