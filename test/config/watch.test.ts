@@ -97,6 +97,15 @@ const url = (n: number) => `http://127.0.0.1:9/v${n}`;
 /** Lets late events arrive, so a test can assert that nothing more happened. */
 const settle = () => sleep(700);
 
+/** A folder `integrations.d` holding one integration, x (a.yaml), watched. */
+async function watchFolderOfOne() {
+  const layout = later(plainLayout());
+  const dir = path.join(layout.dir, "integrations.d");
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
+  return { dir, w: await startWatching(dir) };
+}
+
 describe("createConfigWatcher on a plain folder", () => {
   it("loads every file as generation 1 and reports it once", async () => {
     const layout = later(
@@ -248,11 +257,7 @@ describe("createConfigWatcher on a plain folder", () => {
   });
 
   it("keeps its integrations while the folder is gone, and applies the folder once it is back", async () => {
-    const layout = later(plainLayout());
-    const dir = path.join(layout.dir, "integrations.d");
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
-    const w = await startWatching(dir);
+    const { dir, w } = await watchFolderOfOne();
     fs.rmSync(dir, { recursive: true });
     await w.watcher.resync();
     await settle();
@@ -273,11 +278,7 @@ describe("createConfigWatcher on a plain folder", () => {
   });
 
   it("keeps its integrations when the folder's path becomes a file", async () => {
-    const layout = later(plainLayout());
-    const dir = path.join(layout.dir, "integrations.d");
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
-    const w = await startWatching(dir);
+    const { dir, w } = await watchFolderOfOne();
     fs.rmSync(dir, { recursive: true });
     fs.writeFileSync(dir, integrationYaml("y"));
     await w.watcher.resync();
