@@ -70,7 +70,10 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const problems = [...references.problems, ...ruleProblems, ...tls.problems];
   if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };
 
-  const source = { file: context.file, line: doc.start.line, column: doc.start.column };
+  // Where its name is written: what a duplicate name, the status page and `validate --format
+  // json` point at (a plain file's name is found without a second parse).
+  const nameAt = doc.locate(["name"]);
+  const source = { file: context.file, line: nameAt.line, column: nameAt.column };
   const marked = references.resolvedAt.some(isShownPath)
     ? (applyReferences(raw, "mark", context.sources).value as RawIntegration)
     : undefined;

@@ -130,10 +130,28 @@ function parsePlainDocument(
   const start = contentStart(text);
   let positional: ParsedDocument | undefined;
   const locate = (path: readonly PathSegment[], onKey?: boolean): Position => {
+    const quick = path.length === 1 ? topLevelEntryAt(text, String(path[0]), onKey) : undefined;
+    if (quick) return quick;
     positional ??= parseWithPositions(text).documents[0];
     return positional ? positional.locate(path, onKey) : start;
   };
   return { documents: [{ index: 0, start, data, problems: [], locate }], problems: [] };
+}
+
+/**
+ * Where a top-level `key: value` on one line is, found without parsing again: each
+ * integration's `name` is located this way, so the fast path must not pay a positional
+ * parse for it. A line at column 1 is a top-level entry in a plain block document (nested
+ * and continued text is indented); anything else is left to the positional parser.
+ */
+function topLevelEntryAt(text: string, key: string, onKey?: boolean): Position | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(key)) return undefined;
+  const entry = new RegExp(String.raw`^${key}[ \t]*:[ \t]+(?=[^\s#])`, "m").exec(text);
+  if (!entry) return undefined;
+  const offset = onKey ? entry.index : entry.index + entry[0].length;
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n") };
 }
 
 /** Where the positional parser puts a single document's content: its first non-comment line. */

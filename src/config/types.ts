@@ -66,7 +66,7 @@ export interface Webhook {
 export interface SourceLocation {
   /** Path as given by discovery (relative to the working directory when possible). */
   file: string;
-  /** 1-based line and column of the YAML document that holds the integration. */
+  /** 1-based line and column of the integration's `name` value in that file. */
   line: number;
   column: number;
 }

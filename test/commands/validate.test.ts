@@ -71,7 +71,8 @@ describe("hookswitch validate on a folder with one mistake per file", () => {
   it("names both files of a duplicate name", () => {
     const b = join(invalidDir, "dup-b.yaml");
     const a = join(invalidDir, "dup-a.yaml");
-    expect(stdout).toContain(`${b}:1:1: duplicate name "same-name": already defined in ${a}:1:1`);
+    // At the name in each: what to change, and what it clashes with.
+    expect(stdout).toContain(`${b}:2:7: duplicate name "same-name": already defined in ${a}:2:7`);
   });
 
   it("refuses a file over 1 MiB without parsing it", () => {
@@ -157,7 +158,7 @@ describe("hookswitch validate on a name used twice", () => {
       { file: at("b.yaml"), valid: false, integrations: [] },
     ]);
     expect(report.integrations).toMatchObject([{ name: "dup", file: at("a.yaml") }]);
-    expect(report.problems).toMatchObject([{ file: at("b.yaml"), line: 1, column: 1 }]);
+    expect(report.problems).toMatchObject([{ file: at("b.yaml"), line: 2, column: 7 }]);
   });
 
   it("lists a name used twice in one file once, in JSON", async () => {
@@ -174,7 +175,7 @@ describe("hookswitch validate on a name used twice", () => {
     expect(report.files.map((f) => f.valid)).toEqual([true, false, true]);
     const text = await runCli(["validate", at("folder")]);
     expect(text.stdout).toBe(
-      `${at("folder/b.yaml")}:1:1: duplicate name "dup": already defined in ${at("folder/a.yaml")}:1:1; ` +
+      `${at("folder/b.yaml")}:2:7: duplicate name "dup": already defined in ${at("folder/a.yaml")}:2:7; ` +
         `names must be unique across ${at("folder/b.yaml")} and ${at("folder/a.yaml")}\n` +
         "3 files, 2 integrations: 1 problem\n",
     );

@@ -158,7 +158,7 @@ describe("loadFile building integrations", () => {
       enabled: true,
       type: "webhook",
       scope: { account: "acme" },
-      source: { file, line: 1, column: 1 },
+      source: { file, line: 2, column: 7 }, // its name's value
       webhook: {
         method: "POST",
         format: "json",
@@ -243,7 +243,7 @@ describe("loadFile building integrations", () => {
     );
     const result = await loadFile(file, keep);
     expect(result.problems).toMatchObject([
-      { line: 11, message: 'duplicate name "x": already defined at line 1 of this file' },
+      { line: 12, message: 'duplicate name "x": already defined at line 2 of this file' },
     ]);
   });
 
@@ -253,7 +253,7 @@ describe("loadFile building integrations", () => {
       `${integrationYaml("x")}---\n${integrationYaml("x")}`,
     );
     const result = await loadFile(file, keep);
-    expect(result.integrations.map((i) => i.source.line)).toEqual([1]);
+    expect(result.integrations.map((i) => i.source.line)).toEqual([2]);
   });
 
   it("gives the same hash for the same content", async () => {
@@ -276,7 +276,7 @@ describe("loadIntegrations", () => {
     expect(result.integrations.map((i) => i.source.file)).toEqual([join(root, "a.yaml")]);
     expect(result.problems.map((p) => p.message)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^duplicate name "shared": already defined in .*a\.yaml:1:1/),
+        expect.stringMatching(/^duplicate name "shared": already defined in .*a\.yaml:2:7/),
         expect.stringMatching(/symbolic link loop/),
       ]),
     );
@@ -304,7 +304,7 @@ describe("loadIntegrations", () => {
     expect(served(daemon.state.integrations)).toEqual(served(result.integrations));
     const b = result.files[1];
     expect(b?.integrations.map((i) => i.name)).toEqual(["other"]);
-    expect(b?.problems).toMatchObject([{ integration: "dup", line: 1 }]);
+    expect(b?.problems).toMatchObject([{ integration: "dup", line: 2, column: 7 }]);
     expect(result.problems).toEqual(b?.problems);
   });
 });

@@ -16,7 +16,15 @@ function expectSameAsPositional(text: string) {
     full.documents.map((d) => [d.index, d.start, d.data, d.problems]),
   );
   for (const [i, doc] of fast.documents.entries()) {
-    for (const path of [["webhook", "url"], ["trigger", "events", 0], ["scope"], ["nope", "x"]]) {
+    for (const path of [
+      ["webhook", "url"],
+      ["trigger", "events", 0],
+      ["scope"],
+      ["nope", "x"],
+      ["name"],
+      ["apiVersion"],
+      ["enabled"],
+    ]) {
       expect(doc.locate(path)).toEqual(full.documents[i]!.locate(path));
       expect(doc.locate(path, true)).toEqual(full.documents[i]!.locate(path, true));
     }
