@@ -6,6 +6,7 @@
  */
 import { coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { folderProblem } from "./folder-presence.js";
 import { createFolderReader } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
 import {
@@ -65,10 +66,9 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     // scan itself, so that it cannot vanish between a check and the scan.
     const gone = state ? scan.problems.find((p) => p.file === options.dir) : undefined;
     if (gone && gone.message !== folderGone) {
-      log.warn(
-        `${options.dir}: ${gone.message}: keeping configuration generation ` +
-          `${state?.generation} until it is back`,
-      );
+      // Worded as at start ("… does not exist"), unless it is back already.
+      const why = (await folderProblem(options.dir)) ?? `${options.dir}: ${gone.message}`;
+      log.warn(`${why}: keeping configuration generation ${state?.generation} until it is back`);
     }
     folderGone = gone?.message;
     if (gone) return;

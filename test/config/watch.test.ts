@@ -265,7 +265,7 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(serving(w.watcher.current())).toEqual({ x: `a.yaml ${URL_1}` });
     expect(
       w.logs.filter((l) =>
-        /integrations\.d: no such file or folder: keeping configuration generation 1 until it is back/.test(
+        /integrations\.d does not exist: keeping configuration generation 1 until it is back/.test(
           l.msg,
         ),
       ),
@@ -284,7 +284,7 @@ describe("createConfigWatcher on a plain folder", () => {
     await w.watcher.resync();
     expect(w.seen).toHaveLength(1);
     expect(serving(w.watcher.current())).toEqual({ x: `a.yaml ${URL_1}` });
-    expect(w.logs.some((l) => /integrations\.d: not a folder: keeping/.test(l.msg))).toBe(true);
+    expect(w.logs.some((l) => /integrations\.d is not a folder: keeping/.test(l.msg))).toBe(true);
   });
 
   it("serialises concurrent resyncs and stops after close()", async () => {
