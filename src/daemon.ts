@@ -283,7 +283,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   /** False when a stop came first; with --strict a missing folder fails the start. */
   async function folderThere(): Promise<boolean> {
     folderMissing = await folderProblem(settings.dir);
-    if (folderMissing && settings.strict) {
+    if (!folderMissing) return true;
+    if (settings.strict) {
       throw new ConfigError(`${folderMissing} and --strict is set: fix --dir or drop --strict`);
     }
     const there = await waitForFolder(settings.dir, { log, stopped: () => !!stopping });

@@ -77,6 +77,15 @@ async function startWatching(
   return { watcher, seen, logs, generation };
 }
 
+/** Writes `file`, then waits for generation `n`, which must come within 2 s of the write. */
+async function writeAndAwait(w: Watching, file: string, yaml: string, n: number) {
+  const wroteAt = Date.now();
+  fs.writeFileSync(file, yaml);
+  const next = await w.generation(n);
+  expect(next.at - wroteAt).toBeLessThan(2_000);
+  return next;
+}
+
 /** Served integrations: name -> "file.yaml url". */
 const serving = (state: ConfigState) =>
   Object.fromEntries(
@@ -339,10 +348,7 @@ describe("createConfigWatcher with links that lead out of the folder's watch", (
     const w = await startWatching(layout.dir, noResync);
     expect(serving(w.watcher.current()).ext).toBe(`ext.yaml ${URL_1}`);
     await settle();
-    const wroteAt = Date.now();
-    fs.writeFileSync(target, integrationYaml("ext", v(2)));
-    const next = await w.generation(2);
-    expect(next.at - wroteAt).toBeLessThan(2_000);
+    const next = await writeAndAwait(w, target, integrationYaml("ext", v(2)), 2);
     expect(counts(next.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
     expect(serving(next.state).ext).toBe(`ext.yaml ${url(2)}`);
   });
@@ -356,10 +362,12 @@ describe("createConfigWatcher with links that lead out of the folder's watch", (
     const w = await startWatching(layout.dir, noResync);
     expect(Object.keys(serving(w.watcher.current())).sort()).toEqual(["d", "ext", "x"]);
     await settle();
-    const wroteAt = Date.now();
-    fs.writeFileSync(path.join(outside, "ext.yaml"), integrationYaml("ext", v(2)));
-    const edited = await w.generation(2);
-    expect(edited.at - wroteAt).toBeLessThan(2_000);
+    const edited = await writeAndAwait(
+      w,
+      path.join(outside, "ext.yaml"),
+      integrationYaml("ext", v(2)),
+      2,
+    );
     expect(serving(edited.state).ext).toBe(`ext.yaml ${url(2)}`);
     // Folders below the linked one are watched as well.
     fs.writeFileSync(path.join(outside, "deep", "e.yaml"), integrationYaml("e"));
@@ -377,10 +385,12 @@ describe("createConfigWatcher with links that lead out of the folder's watch", (
     reaimLink(link, second);
     expect(serving((await w.generation(2)).state).ext).toBe(`ext.yaml ${url(2)}`);
     await settle();
-    const wroteAt = Date.now();
-    fs.writeFileSync(path.join(second, "ext.yaml"), integrationYaml("ext", v(3)));
-    const third = await w.generation(3);
-    expect(third.at - wroteAt).toBeLessThan(2_000);
+    const third = await writeAndAwait(
+      w,
+      path.join(second, "ext.yaml"),
+      integrationYaml("ext", v(3)),
+      3,
+    );
     expect(serving(third.state).ext).toBe(`ext.yaml ${url(3)}`);
     // The old target's watch is closed: an edit there does not even cause a rescan.
     await settle();
