@@ -4,7 +4,7 @@
  * and `readCa` (both supplied by the loader).
  */
 import type { ParsedDocument } from "./parse.js";
-import type { PathSegment } from "./text.js";
+import { displayPath, type PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
 import { applyReferences, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
@@ -56,7 +56,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     return {
       integration: undefined,
       name,
-      problems: fromRules([...issues, ...rulesBeside(issues, doc.data)]),
+      problems: fromRules([...issues, ...rulesBeside(issues, doc)]),
     };
   }
 
@@ -65,7 +65,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const value = references.value as RawIntegration;
   // Unresolved references keep their text: rules must then not judge those values.
   const resolved = context.mode === "resolve" && references.problems.length === 0;
-  const ruleProblems = checkRules({ raw, value, resolved });
+  const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];
   const tls = readTlsCa(value, context);
   const problems = [...references.problems, ...ruleProblems, ...tls.problems];
   if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };
@@ -92,20 +92,50 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
  * shape a rule may misjudge it, or throw, so nothing at or below (or above) such a place
  * is kept.
  */
-function rulesBeside(issues: readonly SchemaIssue[], data: unknown): RuleProblem[] {
-  const webhook = isMapping(data) ? data.webhook : undefined;
+function rulesBeside(issues: readonly SchemaIssue[], doc: ParsedDocument): RuleProblem[] {
+  const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
   if (!isMapping(webhook)) return [];
-  const raw = data as RawIntegration;
+  const raw = doc.data as RawIntegration;
   const input = { raw, value: raw, resolved: false };
-  return RULES.flatMap((rule) => {
+  const judged = RULES.flatMap((rule) => {
     try {
       return rule(input);
     } catch {
       return [];
     }
-  }).filter((p) =>
+  });
+  return [...judged, ...numbersNotAsWritten(doc)].filter((p) =>
     issues.every(({ path, about = path }) => !isPrefix(about, p.path) && !isPrefix(p.path, about)),
   );
+}
+
+/** A leading + or 0, or a hex or octal prefix: how numbers are written that are meant as text. */
+const WRITTEN_AS_TEXT = /^\+|^-?0(?:\d|[xo])/i;
+
+/**
+ * Constants YAML reads as numbers although they are written the way a phone system writes
+ * text (`+61290000000`, `0123`, `0x1F`): sent, each would be the number (61290000000, 123,
+ * 31), not what the file says. The data has lost how they were written; the file has not.
+ */
+function numbersNotAsWritten(doc: ParsedDocument): RuleProblem[] {
+  const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
+  const fields = isMapping(webhook) ? webhook.fields : undefined;
+  if (!isMapping(fields)) return [];
+  return Object.entries(fields).flatMap(([key, spec]) => {
+    const value = isMapping(spec) ? spec.value : undefined;
+    if (typeof value !== "number") return [];
+    const path = ["webhook", "fields", key, "value"];
+    const written = doc.writtenAt(path)?.trim();
+    if (written === undefined || !WRITTEN_AS_TEXT.test(written)) return [];
+    return [
+      {
+        path,
+        message:
+          `${displayPath(path)} is written ${written}, which YAML reads as the number ` +
+          `${String(value)}, and that is what would be sent: put it in quotes to send "${written}"`,
+      },
+    ];
+  });
 }
 
 function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {

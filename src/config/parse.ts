@@ -36,6 +36,8 @@ export interface ParsedDocument {
   problems: Located[];
   /** Line and column of the node at `path` (of its key with `onKey`), or the nearest parent found. */
   locate(path: readonly PathSegment[], onKey?: boolean): Position;
+  /** The text of the scalar at `path` as written in the file, or undefined when there is none. */
+  writtenAt(path: readonly PathSegment[]): string | undefined;
 }
 
 /** More aliases than this in one document is treated as a resource exhaustion attack. */
@@ -129,13 +131,16 @@ function parsePlainDocument(
   if (data === null || data === undefined) return undefined;
   const start = contentStart(text);
   let positional: ParsedDocument | undefined;
+  const withPositions = () => (positional ??= parseWithPositions(text).documents[0]);
   const locate = (path: readonly PathSegment[], onKey?: boolean): Position => {
     const quick = path.length === 1 ? topLevelEntryAt(text, String(path[0]), onKey) : undefined;
-    if (quick) return quick;
-    positional ??= parseWithPositions(text).documents[0];
-    return positional ? positional.locate(path, onKey) : start;
+    return quick ?? withPositions()?.locate(path, onKey) ?? start;
   };
-  return { documents: [{ index: 0, start, data, problems: [], locate }], problems: [] };
+  const writtenAt = (path: readonly PathSegment[]) => withPositions()?.writtenAt(path);
+  return {
+    documents: [{ index: 0, start, data, problems: [], locate, writtenAt }],
+    problems: [],
+  };
 }
 
 /**
@@ -205,6 +210,12 @@ function toParsedDocument(
   };
   const locate = (path: readonly PathSegment[], onKey = false) =>
     position(offsetOf(doc, path, onKey));
+  const writtenAt = (path: readonly PathSegment[]) => {
+    const { node, reached } = nodeAt(doc, path);
+    return reached && isScalar(node) && node.range
+      ? text.slice(node.range[0], node.range[1])
+      : undefined;
+  };
   // Only the first syntax error: the following ones mostly repeat it (an unclosed bracket
   // in deeply nested input yields one per level).
   const yamlProblems = [...doc.errors, ...doc.warnings]
@@ -214,7 +225,7 @@ function toParsedDocument(
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
   if (empty && yamlProblems.length === 0) return undefined;
   const start = position(doc.contents?.range[0] ?? doc.range[0]);
-  const base = { index, start, locate };
+  const base = { index, start, locate, writtenAt };
   if (yamlProblems.length > 0) return { ...base, data: undefined, problems: yamlProblems };
   try {
     return { ...base, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown, problems: [] };
@@ -274,9 +285,24 @@ function aliasOffset(doc: Document, name?: string): number | undefined {
 type Ranged = { range?: [number, number, number] | null };
 
 function offsetOf(doc: Document, path: readonly PathSegment[], onKey: boolean): number {
+  const { found } = nodeAt(doc, path, onKey);
+  if (path.length === 0 || !found?.range) return (doc.contents as Ranged | null)?.range?.[0] ?? 0;
+  return found.range[0];
+}
+
+/**
+ * The node at `path` (`reached` when every segment was found), and the nearest node to
+ * point at on the way: the deepest value found, or its key with `onKey`.
+ */
+function nodeAt(
+  doc: Document,
+  path: readonly PathSegment[],
+  onKey = false,
+): { node: unknown; reached: boolean; found: Ranged | undefined } {
   let node: unknown = doc.contents;
   let keyNode: unknown;
   let found = node as Ranged | undefined;
+  let depth = 0;
   for (const segment of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
@@ -289,9 +315,10 @@ function offsetOf(doc: Document, path: readonly PathSegment[], onKey: boolean): 
       [keyNode, node] = [undefined, node.items[segment]];
     } else break;
     found = ((onKey && keyNode) || node || keyNode) as Ranged | undefined;
+    depth++;
   }
-  if (path.length === 0 || !found?.range) return (doc.contents as Ranged | null)?.range?.[0] ?? 0;
-  return found.range[0];
+  if (isAlias(node)) node = node.resolve(doc);
+  return { node, reached: depth === path.length, found };
 }
 
 /** Deeper `[`/`{` nesting than any integration needs. */

@@ -13,6 +13,7 @@ import {
 } from "./rules.js";
 import {
   anyOfTypes,
+  boundMessage,
   constMessage,
   DURATION_HINT,
   headerNameMessage,
@@ -205,7 +206,8 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
       }
       return at(`${where} must not be empty`);
     case "minimum":
-      return at(`${where} must be at least ${String(params.limit)} (got ${String(error.data)})`);
+    case "maximum":
+      return at(boundMessage(path, where, error));
     case "oneOf":
       // A mapping that fits no form is pointed at by its key; a scalar at itself.
       return at(noFormMessage(path, where, error.data), isMapping(error.data));

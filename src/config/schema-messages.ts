@@ -105,6 +105,20 @@ export function itemsMessage(where: string, error: AjvError): string {
     : `${where} must have at most ${limit} items`;
 }
 
+/**
+ * A bound passed. A constant's bound is the largest integer a JSON number carries exactly:
+ * YAML reads a longer one (an id, a phone number) as a number and rounds it, so the
+ * message says to quote it rather than echo the rounded figure.
+ */
+export function boundMessage(path: PathSegment[], where: string, error: AjvError): string {
+  if (path.at(-1) === "value") {
+    return `${where} is a number beyond what JSON carries exactly (integers up to 9007199254740991 either way): put it in quotes to send it as text`;
+  }
+  const limit = String((error.params as { limit: unknown }).limit);
+  const bound = error.keyword === "maximum" ? "at most" : "at least";
+  return `${where} must be ${bound} ${limit} (got ${String(error.data)})`;
+}
+
 /** A value that matches none (or several) of the allowed forms of a `oneOf`. */
 export function noFormMessage(path: PathSegment[], where: string, data: unknown): string {
   if (where === "scope") {

@@ -67,6 +67,26 @@ export const INVALID_CASES: InvalidCase[] = [
     "10:23: webhook.fields.a.value must be a string, a number, true/false or null (got .inf)",
   ),
   c(
+    "an integer constant longer than JSON carries exactly, which would be rounded",
+    integrationYaml("d4", {}, ["  fields: {id: {value: 12345678901234567890}}"]),
+    "10:24: webhook.fields.id.value is a number beyond what JSON carries exactly (integers up to 9007199254740991 either way): put it in quotes to send it as text",
+  ),
+  c(
+    "a constant extension written with a leading zero, which YAML reads as a number",
+    integrationYaml("d6", {}, ["  fields: {ext: {value: 0123}}"]),
+    '10:25: webhook.fields.ext.value is written 0123, which YAML reads as the number 123, and that is what would be sent: put it in quotes to send "0123"',
+  ),
+  c(
+    "a constant phone number written with a leading +, which YAML reads as a number",
+    integrationYaml("d7", {}, ["  fields:", "    did: {value: +61290000000}"]),
+    '11:18: webhook.fields.did.value is written +61290000000, which YAML reads as the number 61290000000, and that is what would be sent: put it in quotes to send "+61290000000"',
+  ),
+  c(
+    "more attempts than allowed",
+    integrationYaml("d5", {}, ["  retry: {maxAttempts: 101}"]),
+    "10:24: webhook.retry.maxAttempts must be at most 100 (got 101)",
+  ),
+  c(
     "a null key in fields",
     integrationYaml("d3", {}, ["  fields: {~: name}"]),
     "10:3: empty or null (~) key in webhook.fields: a key must be text",

@@ -34,6 +34,27 @@ describe("locate maps a path in the data to the file", () => {
   });
 });
 
+describe("writtenAt gives a scalar as written, whichever parser read the file", () => {
+  const plain = "a:\n  ext: 0123\n  did: '+612'\n  list: [0x1F, 1.50]\n  map: {}\n";
+  const positional = `${plain}  anchored: &n 007\n  alias: *n\n`;
+
+  it.each<[string, PathSegment[], string | undefined]>([
+    ["plain", ["a", "ext"], "0123"],
+    ["plain", ["a", "did"], "'+612'"],
+    ["plain", ["a", "list", 0], "0x1F"],
+    ["plain", ["a", "list", 1], "1.50"],
+    ["plain", ["a", "map"], undefined],
+    ["plain", ["a", "missing"], undefined],
+    ["plain", ["a", "ext", "deeper"], undefined],
+    ["positional", ["a", "ext"], "0123"],
+    ["positional", ["a", "anchored"], "007"],
+    ["positional", ["a", "alias"], "007"],
+  ])("in a %s file, %j is %j", (kind, path, expected) => {
+    const [doc] = parseYamlDocuments(kind === "plain" ? plain : positional).documents;
+    expect(doc?.writtenAt(path)).toBe(expected);
+  });
+});
+
 describe("parseYamlDocuments", () => {
   it("gives one document per integration and skips empty ones", () => {
     const { documents } = parseYamlDocuments("a: 1\n---\n# nothing\n---\nb: 2\n---\n");

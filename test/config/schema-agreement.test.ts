@@ -72,6 +72,15 @@ const broken: [string, Record<string, unknown>][] = [
   ],
   ["an unknown field name", { webhook: { url: "https://x.example/h", fields: { a: "nope" } } }],
   ["maxInFlight 0", { webhook: { url: "https://x.example/h", maxInFlight: 0 } }],
+  ["maxAttempts 101", { webhook: { url: "https://x.example/h", retry: { maxAttempts: 101 } } }],
+  [
+    "a constant integer beyond 2^53 - 1",
+    { webhook: { url: "https://x.example/h", fields: { id: { value: 2 ** 53 } } } },
+  ],
+  [
+    "a constant integer below -(2^53 - 1)",
+    { webhook: { url: "https://x.example/h", fields: { id: { value: -(2 ** 53) } } } },
+  ],
 ];
 
 describe("the integration schema", () => {
@@ -82,6 +91,15 @@ describe("the integration schema", () => {
   it("is valid for both validators on the smallest integration", () => {
     expect(verdicts(integrationObject("minimal"))).toEqual({ ours: true, theirs: true });
   });
+
+  it.each([2 ** 53 - 1, -(2 ** 53 - 1), 1.5, 0])(
+    "is valid for both validators with the constant %d, which JSON carries exactly",
+    (value) => {
+      const document = integrationObject("exact");
+      document.webhook = { url: "https://x.example/h", fields: { id: { value } } };
+      expect(verdicts(document)).toEqual({ ours: true, theirs: true });
+    },
+  );
 
   it.each(broken)("is invalid for both validators with %s", (_name, overrides) => {
     const document = { ...integrationObject("broken"), ...overrides };
