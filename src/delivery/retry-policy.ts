@@ -51,21 +51,23 @@ export function nominalDelayMs(retryNumber: number, policy: RetryPolicy): number
 }
 
 /**
- * "Equal jitter": half the nominal delay is fixed, the other half random. Full jitter
- * (uniform in [0, nominal]) spreads load best when many clients compete for one resource, but
- * it can draw a delay near zero and collapse the schedule; a receiver that is down needs the
- * pause, and operators need `maxAttempts` to span a predictable time before a dead letter.
- * Equal jitter keeps every wait at least half the nominal delay and still de-synchronises
- * deliveries that failed together.
+ * The wait before retry `retryNumber` (n): "equal jitter", drawn between u/2 and u with
+ * u = min(maxDelay, initialDelay × 2^n), that is from the nominal delay to twice it, and
+ * near the cap from half of maxDelay to maxDelay; never below initialDelay nor above
+ * maxDelay, the bounds an integration file gives. Full jitter (uniform from 0) spreads load
+ * best when many clients compete for one resource, but it can draw a delay near zero: a
+ * receiver that is down needs the pause, and operators need `maxAttempts` to span a
+ * predictable time before a dead letter. This keeps each wait within a factor of two and
+ * still de-synchronises deliveries that failed together, the first retry included.
  */
 export function backoffDelayMs(
   retryNumber: number,
   policy: RetryPolicy,
   random: () => number,
 ): number {
-  const nominal = nominalDelayMs(retryNumber, policy);
-  const half = nominal / 2;
-  return Math.round(half + clampUnit(random()) * half);
+  const upper = Math.min(policy.maxDelayMs, 2 * nominalDelayMs(retryNumber, policy));
+  const lower = Math.max(policy.initialDelayMs, upper / 2);
+  return Math.round(lower + clampUnit(random()) * (upper - lower));
 }
 
 function clampUnit(value: number): number {

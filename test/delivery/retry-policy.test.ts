@@ -90,22 +90,56 @@ describe("the backoff schedule", () => {
   });
 
   it.each([
-    [1, low, 500],
-    [1, middle, 750],
-    [1, high, 1_000],
-    [3, low, 2_000],
-    [3, high, 4_000],
-    [9, low, 30_000],
-    [9, high, 60_000],
+    [1, low, 1_000],
+    [1, middle, 1_500],
+    [1, high, 2_000],
+    [3, low, 4_000],
+    [3, high, 8_000],
+    [5, low, 16_000],
+    [5, high, 32_000],
+    [6, low, 30_000],
+    [6, high, 60_000],
+    [7, low, 30_000],
+    [7, high, 60_000],
+    [500, middle, 45_000],
   ])("waits before retry %i with random %o for %i ms (equal jitter)", (retry, random, ms) => {
     expect(backoffDelayMs(retry, policy, random)).toBe(ms);
   });
 
-  it("never leaves [nominal/2, nominal] even when random misbehaves", () => {
-    for (const value of [-1, 2, Number.NaN, Infinity]) {
-      const delay = backoffDelayMs(3, policy, () => value);
-      expect(delay).toBeGreaterThanOrEqual(2_000);
-      expect(delay).toBeLessThanOrEqual(4_000);
+  it.each<[string, RetryPolicy, number, number]>([
+    [
+      "the defaults",
+      { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 3_600_000 },
+      1_000,
+      2_000,
+    ],
+    [
+      "maxDelay just above initialDelay",
+      { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 1_500 },
+      1_000,
+      1_500,
+    ],
+    [
+      "maxDelay equal to initialDelay",
+      { maxAttempts: 3, initialDelayMs: 2_000, maxDelayMs: 2_000 },
+      2_000,
+      2_000,
+    ],
+  ])(
+    "keeps the first retry of %s within [%i, %i] ms, never below initialDelay",
+    (_t, p, lo, hi) => {
+      expect([backoffDelayMs(1, p, low), backoffDelayMs(1, p, high)]).toEqual([lo, hi]);
+    },
+  );
+
+  it("never leaves [initialDelay, maxDelay] for any retry, even when random misbehaves", () => {
+    const tight = { maxAttempts: 100, initialDelayMs: 700, maxDelayMs: 5_000 };
+    for (const value of [-1, 0, 0.3, 1, 2, Number.NaN, Infinity]) {
+      for (let retry = 1; retry <= 100; retry++) {
+        const delay = backoffDelayMs(retry, tight, () => value);
+        expect(delay).toBeGreaterThanOrEqual(700);
+        expect(delay).toBeLessThanOrEqual(5_000);
+      }
     }
   });
 });
@@ -117,7 +151,7 @@ describe("decideNext", () => {
     [response(503), 1, { action: "retry", delayMs: 1_000 }],
     [response(503), 3, { action: "retry", delayMs: 4_000 }],
     [failure("ECONNREFUSED"), 2, { action: "retry", delayMs: 2_000 }],
-    [failure("TIMEOUT"), 11, { action: "retry", delayMs: 60_000 }],
+    [failure("TIMEOUT"), 11, { action: "retry", delayMs: 30_000 }],
     [response(503), 12, { action: "dead-letter", reason: "gave up after 12 attempts: HTTP 503" }],
     [
       failure("TIMEOUT", "no answer within 10000 ms"),
@@ -143,7 +177,7 @@ describe("decideNext", () => {
       },
     ],
   ])("turns %j after attempt %i into %j", (outcome, attempt, expected) => {
-    expect(decideNext(outcome, attempt, policy, high)).toEqual(expected);
+    expect(decideNext(outcome, attempt, policy, low)).toEqual(expected);
   });
 
   it("gives up at once when maxAttempts is 1", () => {
@@ -160,7 +194,7 @@ describe("decideNext", () => {
     ["a Retry-After past maxDelay is capped at maxDelay", 7_200_000, 60_000],
     ["a Retry-After of 0 keeps the backoff", 0, 1_000],
   ])("honours Retry-After: %s", (_title, retryAfterMs, delayMs) => {
-    expect(decideNext(response(429, retryAfterMs), 1, policy, high)).toEqual({
+    expect(decideNext(response(429, retryAfterMs), 1, policy, low)).toEqual({
       action: "retry",
       delayMs,
     });
