@@ -1,11 +1,13 @@
 /**
  * `hookswitch validate [PATH…]`: loads files exactly as `run` does and reports every
- * problem as `file:line:col: message`. Exit 0 valid, 1 invalid, 2 usage error.
+ * problem as `file:line:col: message`, and every warning (a secret in clear) as
+ * `file:line:col: warning: message`. Exit 0 valid (warnings or not), 1 invalid, 2 usage error.
  */
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { loadIntegrations, type LoadResult } from "../config/load.js";
 import { shownScope } from "../config/shown.js";
+import { compareText } from "../config/discover.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";
@@ -53,17 +55,31 @@ function parseFormat(value: string): Format {
 
 function render(result: LoadResult, format: Format): string {
   if (format === "json") return `${JSON.stringify(toJson(result), null, 2)}\n`;
-  const lines = result.problems.map(format === "github" ? githubLine : textLine);
+  const line = format === "github" ? githubLine : textLine;
+  const lines = inFileOrder([
+    ...result.problems.map((p) => ({ p, warning: false })),
+    ...result.warnings.map((p) => ({ p, warning: true })),
+  ]).map(({ p, warning }) => line(p, warning));
   return [...lines, summary(result)].join("\n") + "\n";
 }
 
-export function textLine(p: Problem): string {
-  return `${p.file}:${p.line}:${p.column}: ${p.message}`;
+type Reported = { p: Problem; warning: boolean };
+
+/** Problems and warnings together, as a compiler lists them: by file, line and column. */
+function inFileOrder(list: Reported[]): Reported[] {
+  return list.sort(
+    ({ p: a }, { p: b }) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column,
+  );
 }
 
-function githubLine(p: Problem): string {
+export function textLine(p: Problem, warning = false): string {
+  return `${p.file}:${p.line}:${p.column}: ${warning ? "warning: " : ""}${p.message}`;
+}
+
+function githubLine(p: Problem, warning: boolean): string {
   const property = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
-  return `::error file=${property(p.file)},line=${p.line},col=${p.column}::${escapeData(p.message)}`;
+  const command = warning ? "warning" : "error";
+  return `::${command} file=${property(p.file)},line=${p.line},col=${p.column}::${escapeData(p.message)}`;
 }
 
 function escapeData(s: string): string {
@@ -72,9 +88,11 @@ function escapeData(s: string): string {
 
 function summary(result: LoadResult): string {
   const counts = `${plural(result.files.length, "file")}, ${plural(result.integrations.length, "integration")}`;
-  return result.problems.length === 0
-    ? `${counts}: all valid`
-    : `${counts}: ${plural(result.problems.length, "problem")}`;
+  const verdict =
+    result.problems.length === 0 ? "all valid" : plural(result.problems.length, "problem");
+  const warnings =
+    result.warnings.length > 0 ? `, ${plural(result.warnings.length, "warning")}` : "";
+  return `${counts}: ${verdict}${warnings}`;
 }
 
 /** Never the integrations themselves: they hold resolved secrets. */
@@ -97,5 +115,6 @@ function toJson(result: LoadResult) {
       trigger: i.trigger,
     })),
     problems: result.problems,
+    warnings: result.warnings,
   };
 }

@@ -6,6 +6,7 @@
 import type { ParsedDocument } from "./parse.js";
 import { displayPath, type PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
+import { secretsInClear } from "./clear-secrets.js";
 import { applyReferences, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
@@ -26,6 +27,8 @@ export interface DocumentContext {
 export interface DocumentResult {
   integration: Integration | undefined;
   problems: Problem[];
+  /** Not wrong, but worth a word: a secret written in clear. */
+  warnings: Problem[];
   /** The document's `name` when it has one, valid or not. */
   name: string | undefined;
 }
@@ -49,6 +52,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
       integration: undefined,
       name,
       problems: doc.problems.map((p) => problem(p.line, p.column, p.message)),
+      warnings: [],
     };
   }
   const issues = describeSchemaErrors(schemaErrors(doc.data), doc.data);
@@ -57,10 +61,12 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
       integration: undefined,
       name,
       problems: fromRules([...issues, ...rulesBeside(issues, doc)]),
+      warnings: [],
     };
   }
 
   const raw = doc.data as RawIntegration;
+  const warnings = fromRules(secretsInClear(raw));
   const references = applyReferences(raw, context.mode, context.sources);
   const value = references.value as RawIntegration;
   // Unresolved references keep their text: rules must then not judge those values.
@@ -68,7 +74,9 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];
   const tls = readTlsCa(value, context);
   const problems = [...references.problems, ...ruleProblems, ...tls.problems];
-  if (problems.length > 0) return { integration: undefined, name, problems: fromRules(problems) };
+  if (problems.length > 0) {
+    return { integration: undefined, name, problems: fromRules(problems), warnings };
+  }
 
   // Where its name is written: what a duplicate name, the status page and `validate --format
   // json` point at (a plain file's name is found without a second parse).
@@ -83,7 +91,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...(marked ? { references: { written: raw, marked } } : {}),
     tlsCa: tls.ca,
   });
-  return { integration, name, problems: [] };
+  return { integration, name, problems: [], warnings };
 }
 
 /**

@@ -11,6 +11,7 @@ export interface LoadedFile {
   hash: string;
   integrations: Integration[];
   problems: Problem[];
+  warnings?: Problem[];
 }
 
 export interface FileState {

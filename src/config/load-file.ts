@@ -33,6 +33,8 @@ export interface FileResult {
   /** The documents that loaded, the first of a repeated name only; serve them only if the file is valid. */
   integrations: Integration[];
   problems: Problem[];
+  /** What loads but is worth a word (a secret in clear); only when there is any. */
+  warnings?: Problem[];
 }
 
 /** Loads one file, synchronously: reading and parsing a small file is CPU work, not waiting. */
@@ -55,7 +57,14 @@ export function loadFileSync(file: string, options: LoadOptions): FileResult {
     ...results.flatMap((r) => r.problems),
     ...named.problems,
   ];
-  return { file, hash, integrations: named.integrations, problems: sortProblems(problems) };
+  const warnings = results.flatMap((r) => r.warnings);
+  return {
+    file,
+    hash,
+    integrations: named.integrations,
+    problems: sortProblems(problems),
+    ...(warnings.length > 0 ? { warnings: sortProblems(warnings) } : {}),
+  };
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

@@ -24,6 +24,8 @@ export interface LoadResult {
   integrations: Integration[];
   /** Discovery, file and cross-file problems, sorted by file, line and column. */
   problems: Problem[];
+  /** What loads but is worth a word (a secret in clear), sorted likewise. */
+  warnings: Problem[];
 }
 
 export function isFileValid(result: FileResult): boolean {
@@ -41,7 +43,13 @@ export async function loadIntegrations(paths: string[], options: LoadOptions): P
   const cross = applyCrossFileRules(loaded);
   const files = withCrossFileProblems(loaded, cross.problems);
   const problems = [...discovery.problems, ...files.flatMap((f) => f.problems)];
-  return { files, integrations: cross.integrations, problems: sortProblems(problems) };
+  const warnings = files.flatMap((f) => f.warnings ?? []);
+  return {
+    files,
+    integrations: cross.integrations,
+    problems: sortProblems(problems),
+    warnings: sortProblems(warnings),
+  };
 }
 
 /**

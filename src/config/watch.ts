@@ -79,8 +79,10 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
       log.debug({ full }, "integrations folder rescanned: nothing changed");
       return;
     }
+    const before = state;
     state = step.state;
     report(log, step);
+    warnAboutNewContent(log, before, step.state);
     try {
       options.onGeneration(step.state, step.summary);
     } catch (error) {
@@ -160,6 +162,19 @@ function report(log: Logger, { state, summary: s, names }: GenerationStep): void
       { file: p.file, line: p.line, column: p.column },
       `${p.file}:${p.line}:${p.column}: ${p.message}`,
     );
+  }
+}
+
+/** Warnings of the files read anew: an unchanged file's were logged when it was read. */
+function warnAboutNewContent(log: Logger, before: ConfigState | undefined, now: ConfigState) {
+  for (const f of now.files.values()) {
+    if (before?.files.get(f.file)?.hash === f.hash) continue;
+    for (const w of f.result.warnings ?? []) {
+      log.warn(
+        { file: w.file, line: w.line, column: w.column },
+        `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
+      );
+    }
   }
 }
 

@@ -184,6 +184,55 @@ describe("hookswitch validate on a name used twice", () => {
   });
 });
 
+describe("hookswitch validate on secrets written in clear", () => {
+  const clear = () => join(dir, "clear");
+  beforeAll(async () => {
+    await mkdirp(clear());
+    const lines = ["  auth: {type: token, token: abc123}", '  signing: {secret: "${env:S}"}'];
+    await writeFile(join(clear(), "a.yaml"), integrationYaml("clear", {}, lines));
+    // A file with a problem still gets its warnings, listed with the problems in file order.
+    const broken = [...lines, "  retry: {initialDelay: 10m, maxDelay: 1m}"];
+    await writeFile(join(clear(), "b.yaml"), integrationYaml("broken", {}, broken));
+  });
+  const warning = (file: string, column: number) =>
+    `${join(clear(), file)}:10:${column}: warning: webhook.auth.token holds its secret in clear, ` +
+    "and integration files are kept in git: reference it with ${env:NAME} or ${file:/path} instead";
+
+  it("warns at the secret's line and column, never showing it, and still exits 0", async () => {
+    const result = await runCli(["validate", join(clear(), "a.yaml")]);
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `${warning("a.yaml", 30)}
+1 file, 1 integration: all valid, 1 warning
+`,
+    });
+    expect(result.stdout).not.toContain("abc123");
+  });
+
+  it("lists warnings among problems in file order, and fails only for the problems", async () => {
+    const result = await runCli(["validate", clear()]);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split("\n")).toEqual([
+      warning("a.yaml", 30),
+      warning("b.yaml", 30),
+      `${join(clear(), "b.yaml")}:12:25: webhook.retry.initialDelay (10m) must not be longer than webhook.retry.maxDelay (1m)`,
+      "2 files, 1 integration: 1 problem, 2 warnings",
+      "",
+    ]);
+  });
+
+  it("gives warnings as GitHub warning annotations and as JSON warnings", async () => {
+    const github = await runCli(["validate", "--format", "github", join(clear(), "a.yaml")]);
+    expect(github.stdout).toMatch(
+      /^::warning file=[^,]*a\.yaml,line=10,col=30::webhook\.auth\.token /,
+    );
+    const json = await runCli(["validate", "--format", "json", join(clear(), "a.yaml")]);
+    const report = JSON.parse(json.stdout) as JsonReport & { warnings: JsonReport["problems"] };
+    expect(report).toMatchObject({ valid: true, problems: [] });
+    expect(report.warnings).toMatchObject([{ line: 10, column: 30, integration: "clear" }]);
+  });
+});
+
 describe("hookswitch validate usage errors", () => {
   it.each([
     [["validate", "--no-such-flag"]],

@@ -194,6 +194,39 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(fixed.state.problems).toEqual([]);
   });
 
+  it("logs a secret in clear once for each content that holds it, and serves the file", async () => {
+    const token = (t: string) => ({ webhook: { auth: { type: "token", token: t } } });
+    const layout = later(
+      plainLayout({
+        "a.yaml": integrationYaml("x", token("abc123")),
+        "b.yaml": integrationYaml("y"),
+      }),
+    );
+    const w = await startWatching(layout.dir);
+    const clear = () =>
+      w.logs.filter((l) => l.level === "warn" && /warning: webhook\.auth\.token holds/.test(l.msg));
+    expect(clear()).toHaveLength(1);
+    expect(clear()[0]?.msg).toMatch(/a\.yaml:\d+:\d+: warning: /);
+    expect(Object.keys(serving(w.watcher.current()))).toEqual(["x", "y"]);
+    await writeAndAwait(w, path.join(layout.dir, "b.yaml"), integrationYaml("y", v(2)), 2);
+    expect(clear()).toHaveLength(1);
+    await writeAndAwait(
+      w,
+      path.join(layout.dir, "a.yaml"),
+      integrationYaml("x", token("def456")),
+      3,
+    );
+    expect(clear()).toHaveLength(2);
+    await writeAndAwait(
+      w,
+      path.join(layout.dir, "a.yaml"),
+      integrationYaml("x", token("${env:T}")),
+      4,
+    );
+    expect(clear()).toHaveLength(2);
+    expect(JSON.stringify(w.logs)).not.toMatch(/abc123|def456/);
+  });
+
   it("removes a deleted file's integrations and moves a renamed file's", async () => {
     const layout = later(
       plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),

@@ -1,0 +1,40 @@
+/**
+ * Secrets written in clear in an integration file. The spec says secrets are never
+ * committed in clear, and integration files live in git: `validate` warns (a CI job shows
+ * the warning beside the line) and the daemon logs it. Neither refuses the file, as a
+ * file kept out of git for a local test may hold a throw-away secret.
+ */
+import type { RawIntegration } from "./raw.js";
+import type { RuleProblem } from "./rules.js";
+import { parseReferences } from "./secrets.js";
+import { displayPath, type PathSegment } from "./text.js";
+
+/** The values hookswitch treats as secrets, each with where it is written. */
+function secretValues(raw: RawIntegration): Array<[PathSegment[], string]> {
+  const { auth, signing } = raw.webhook;
+  const found: Array<[PathSegment[], string]> = [];
+  if (auth?.token !== undefined) found.push([["webhook", "auth", "token"], auth.token]);
+  if (auth?.password !== undefined) found.push([["webhook", "auth", "password"], auth.password]);
+  const secret = signing?.secret;
+  if (typeof secret === "string") found.push([["webhook", "signing", "secret"], secret]);
+  else secret?.forEach((s, i) => found.push([["webhook", "signing", "secret", i], s]));
+  return found;
+}
+
+/** A secret with no `${env:…}` or `${file:…}` in it: what is written is the secret. */
+function isInClear(text: string): boolean {
+  if (text === "") return false;
+  const parsed = parseReferences(text);
+  return parsed.ok && parsed.segments.every((s) => s.kind === "text");
+}
+
+export function secretsInClear(raw: RawIntegration): RuleProblem[] {
+  return secretValues(raw)
+    .filter(([, text]) => isInClear(text))
+    .map(([path]) => ({
+      path,
+      message:
+        `${displayPath(path)} holds its secret in clear, and integration files are kept in git: ` +
+        "reference it with ${env:NAME} or ${file:/path} instead",
+    }));
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { secretsInClear } from "../../src/config/clear-secrets.js";
+import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+const raw = (webhook: Partial<RawWebhook>): RawIntegration => ({
+  apiVersion: "hookswitch/v1",
+  name: "x",
+  scope: { account: "acme" },
+  trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
+  webhook: { url: "https://crm.example.com/h", ...webhook },
+});
+
+describe("secretsInClear: secrets written in the file itself", () => {
+  it.each<[string, Partial<RawWebhook>, string[]]>([
+    ["no auth and no signing", {}, []],
+    ["a token in clear", { auth: { type: "token", token: "abc123" } }, ["webhook.auth.token"]],
+    ["a token by reference", { auth: { type: "token", token: "${env:CRM_TOKEN}" } }, []],
+    ["a token from a file", { auth: { type: "token", token: "${file:/run/secrets/t}" } }, []],
+    ["a reference beside text", { auth: { type: "token", token: "v1-${env:T}" } }, []],
+    [
+      "an escaped ${, which is text",
+      { auth: { type: "token", token: "$${env:T}" } },
+      ["webhook.auth.token"],
+    ],
+    [
+      "a password in clear",
+      { auth: { type: "basic", username: "hooks", password: "s3cret" } },
+      ["webhook.auth.password"],
+    ],
+    [
+      "an empty password, which holds nothing",
+      { auth: { type: "basic", username: "hooks", password: "" } },
+      [],
+    ],
+    ["a username only", { auth: { type: "basic", username: "hooks" } }, []],
+    ["a signing secret in clear", { signing: { secret: SECRET } }, ["webhook.signing.secret"]],
+    ["a signing secret by reference", { signing: { secret: "${env:S}" } }, []],
+    [
+      "secrets in rotation, one in clear",
+      { signing: { secret: ["${env:OLD}", SECRET] } },
+      ["webhook.signing.secret[1]"],
+    ],
+  ])("%s: %j", (_title, webhook, expected) => {
+    const found = secretsInClear(raw(webhook));
+    expect(found.map((w) => w.message.split(" ")[0])).toEqual(expected);
+    for (const w of found) {
+      expect(w.message).toContain("reference it with ${env:NAME} or ${file:/path}");
+      expect(w.message).not.toContain(SECRET);
+      expect(w.message).not.toMatch(/abc123|s3cret/);
+    }
+  });
+});
