@@ -48,14 +48,18 @@ export async function startReceiver() {
 /**
  * Every integration of the benchmark signs its deliveries (the full path), with this
  * run's secret; the receiver checks the signature of each delivery whose body it samples.
+ * The files reference it, as a deployment's would (one written in clear gets a warning
+ * logged per file), and every process this one starts inherits the variable.
  */
 export const SIGNING_SECRET = `whsec_${randomBytes(32).toString("base64")}`;
+const SECRET_VARIABLE = "HOOKSWITCH_BENCH_SIGNING_SECRET";
+process.env[SECRET_VARIABLE] = SIGNING_SECRET;
 
 export function integrationDoc({ name, group = name, account = "acme", maxInFlight, url }) {
   const webhook = {
     url: `${url}/${group}`,
     retry: { maxAttempts: 3, initialDelay: "100ms" },
-    signing: { secret: SIGNING_SECRET },
+    signing: { secret: `\${env:${SECRET_VARIABLE}}` },
   };
   if (maxInFlight !== undefined) webhook.maxInFlight = maxInFlight;
   return {
