@@ -3,6 +3,7 @@
  * generation to the next. A file that turns invalid keeps serving its last valid
  * version; a name claimed by two files stays with the file that already had it.
  */
+import { renamedInvalidFiles } from "./renamed-files.js";
 import type { Integration, Problem } from "./types.js";
 
 /** What the loader says about one file (the loader's `FileResult` has this shape). */
@@ -148,14 +149,15 @@ function resolveFiles(
   previous: ConfigState | undefined,
   results: LoadedFile[],
 ): Map<string, FileState> {
+  const moved = renamedInvalidFiles(previous, results);
   const candidates = results.map<Candidate>((result) => ({
     result,
-    before: previous?.files.get(result.file),
+    before: previous?.files.get(result.file) ?? moved.get(result.file),
     fresh: result.problems.length === 0,
     refused: [],
     forced: false,
   }));
-  const holders = previousHolders(previous);
+  const holders = previousHolders(previous, moved);
   for (let pass = 0; pass <= candidates.length; pass++) {
     const owners = assignNames(candidates, holders);
     const clashing = candidates.filter(
@@ -178,10 +180,16 @@ function toFileState(c: Candidate): FileState {
   };
 }
 
-/** Which file served each name in the previous generation. */
-function previousHolders(previous: ConfigState | undefined): Map<string, string> {
+/** Which file served each name in the previous generation (a renamed one: under its new path). */
+function previousHolders(
+  previous: ConfigState | undefined,
+  moved: ReadonlyMap<string, FileState>,
+): Map<string, string> {
   const holders = new Map<string, string>();
   for (const f of previous?.files.values() ?? []) {
+    for (const i of f.lastValid) holders.set(i.name, f.file);
+  }
+  for (const f of moved.values()) {
     for (const i of f.lastValid) holders.set(i.name, f.file);
   }
   return holders;

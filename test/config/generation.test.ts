@@ -38,12 +38,14 @@ function integration(name: string, file: string, version: number, line = 1): Int
 
 /**
  * A file in a scan: `"x,y"` serves x and y (version 1), `"x@2"` is version 2 of x,
- * `"!"` is a file the loader found invalid. `"#x"` is x behind a comment-only edit.
+ * `"!"` is a file the loader found invalid, `"!k"` invalid content k wherever it is (the
+ * same bytes under another path). `"#x"` is x behind a comment-only edit.
  */
 function loaded(file: string, spec: string): LoadedFile {
-  if (spec === "!") {
+  if (spec.startsWith("!")) {
     const problem: Problem = { file, line: 1, column: 1, message: "broken" };
-    return { file, hash: `${file}:!`, integrations: [], problems: [problem] };
+    const hash = spec === "!" ? `${file}:!` : spec;
+    return { file, hash, integrations: [], problems: [problem] };
   }
   const names = spec.replace(/^#/, "").split(",").filter(Boolean);
   const integrations = names.map((entry, index) => {
@@ -175,6 +177,89 @@ const cases: Case[] = [
         changed: true,
         counts: c(0, 1, 0, 0, 0),
         serving: { x: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a file renamed while invalid keeps its last valid version under its new path",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!k" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "b.yaml": "!k" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 1, 0, 1, 0),
+        serving: { x: "b.yaml" },
+        invalid: ["b.yaml"],
+      },
+      {
+        files: { "b.yaml": "x@2" },
+        gen: 4,
+        changed: true,
+        counts: c(0, 1, 0, 0, 0),
+        serving: { x: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a file renamed and edited while invalid is new content, which serves nothing yet",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!k" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "b.yaml": "!m" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 0, 1, 1, 0),
+        serving: {},
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a copy of an invalid file beside it takes nothing from it",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!k", "b.yaml": "!k" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 2, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml", "b.yaml"],
       },
     ],
   },

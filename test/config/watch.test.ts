@@ -241,6 +241,17 @@ describe("createConfigWatcher on a plain folder", () => {
     expect([...renamed.state.files.keys()].map((f) => path.basename(f))).toEqual(["c.yaml"]);
   });
 
+  it("keeps serving a broken file's last valid version when the file is renamed", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "a.yaml": integrationYaml("x", { webhook: { method: "DELETE" } }) });
+    expect(serving((await w.generation(2)).state)).toEqual({ x: `a.yaml ${URL_1}` });
+    layout.rename("a.yaml", "c.yaml");
+    const renamed = await w.generation(3);
+    expect(serving(renamed.state)).toEqual({ x: `c.yaml ${URL_1}` });
+    expect(renamed.state.problems.map((p) => path.basename(p.file))).toEqual(["c.yaml"]);
+  });
+
   it("picks up files in a new subfolder", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     const w = await startWatching(layout.dir);
