@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { secretsInClear } from "../../src/config/clear-secrets.js";
-import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
+import type { RawWebhook } from "../../src/config/raw.js";
+import { makeRawIntegration } from "../support/integration.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-const raw = (webhook: Partial<RawWebhook>): RawIntegration => ({
-  apiVersion: "hookswitch/v1",
-  name: "x",
-  scope: { account: "acme" },
-  trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
-  webhook: { url: "https://crm.example.com/h", ...webhook },
-});
 
 describe("secretsInClear: secrets written in the file itself", () => {
   it.each<[string, Partial<RawWebhook>, string[]]>([
@@ -43,7 +36,7 @@ describe("secretsInClear: secrets written in the file itself", () => {
       ["webhook.signing.secret[1]"],
     ],
   ])("%s: %j", (_title, webhook, expected) => {
-    const found = secretsInClear(raw(webhook));
+    const found = secretsInClear(makeRawIntegration(webhook));
     expect(found.map((w) => w.message.split(" ")[0])).toEqual(expected);
     for (const w of found) {
       expect(w.message).toContain("reference it with ${env:NAME} or ${file:/path}");

@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
+import type { RawWebhook } from "../../src/config/raw.js";
 import { checkRules } from "../../src/config/rules.js";
+import { makeRawIntegration as base } from "../support/integration.js";
 
 function input(webhook: Partial<RawWebhook>, value: Partial<RawWebhook> = {}, resolved = false) {
-  const base = (w: Partial<RawWebhook>): RawIntegration => ({
-    apiVersion: "hookswitch/v1",
-    name: "r",
-    scope: { account: "acme" },
-    trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
-    webhook: { url: "https://example.com/x", ...w },
-  });
   return { raw: base(webhook), value: base({ ...webhook, ...value }), resolved };
 }
 

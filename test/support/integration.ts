@@ -1,6 +1,7 @@
 /**
  * A complete, valid Integration for unit tests, built directly (no loader), with overrides.
  */
+import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
 import type { Integration, Webhook } from "../../src/config/types.js";
 import type { PbxEvent } from "../../src/events/types.js";
 
@@ -9,6 +10,17 @@ export const SERVICE_UUID = "3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11";
 export type IntegrationOverrides = Partial<Omit<Integration, "webhook">> & {
   webhook?: Partial<Webhook>;
 };
+
+/** An integration document as written (after the schema), with webhook fields given. */
+export function makeRawIntegration(webhook: Partial<RawWebhook>, name = "r"): RawIntegration {
+  return {
+    apiVersion: "hookswitch/v1",
+    name,
+    scope: { account: "acme" },
+    trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
+    webhook: { url: "https://example.com/x", ...webhook },
+  };
+}
 
 export function makeIntegration(overrides: IntegrationOverrides = {}): Integration {
   const { webhook, ...rest } = overrides;
