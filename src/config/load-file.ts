@@ -4,15 +4,7 @@
  * (and of `${file:}` secrets); safe to run in a worker thread.
  */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-} from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { compareText } from "./discover.js";
 import { loadDocument, type DocumentContext } from "./document.js";
@@ -118,31 +110,54 @@ type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash:
  * Synchronous on purpose: for many small files it is several times faster than promises.
  */
 function readBounded(file: string): Content {
-  const limit = DEFAULTS.maxFileBytes;
   const failed = (message: string, hash = sha256(`unreadable:${message}`)): Content => ({
     ok: false,
     message,
     hash,
   });
-  let fd: number | undefined;
   try {
-    // O_NONBLOCK: a FIFO cannot block the loader; it is refused below.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile())
+    const read = readRegularFile(file);
+    if (read.ok) return read;
+    if (read.why === "not-regular")
       return failed("not a regular file; integration files must be regular files");
-    if (info.size > limit)
-      return failed(tooLarge(info.size), sha256(`size:${info.size}:mtime:${info.mtimeMs}`));
-    let bytes = readUpTo(fd, Math.min(info.size, limit) + 1);
-    // More bytes than stat said: the file grew meanwhile; read again up to the limit.
-    if (bytes.length > info.size) bytes = readUpTo(fd, limit + 1);
-    if (bytes.length > limit) return failed(tooLarge(bytes.length));
-    return { ok: true, bytes };
+    const { size, mtimeMs } = read;
+    return failed(
+      tooLarge(size),
+      mtimeMs === undefined ? undefined : sha256(`size:${size}:mtime:${mtimeMs}`),
+    );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     return failed(code === "ENOENT" ? "file no longer exists" : `file cannot be read (${code})`);
+  }
+}
+
+type Read =
+  | { ok: true; bytes: Buffer }
+  | { ok: false; why: "not-regular" }
+  | { ok: false; why: "too-large"; size: number; mtimeMs?: number };
+
+/**
+ * A regular file of at most `maxFileBytes`, read without ever blocking or reading more:
+ * a FIFO or a device (`/dev/zero`) is refused before any read, and a file that claims a
+ * size it does not have (`/proc`, one growing meanwhile) is read only up to the limit.
+ * Throws only what opening or reading throws (ENOENT, EACCES).
+ */
+function readRegularFile(file: string): Read {
+  const limit = DEFAULTS.maxFileBytes;
+  // O_NONBLOCK: opening a FIFO cannot block; it is refused below.
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { ok: false, why: "not-regular" };
+    if (info.size > limit)
+      return { ok: false, why: "too-large", size: info.size, mtimeMs: info.mtimeMs };
+    let bytes = readUpTo(fd, Math.min(info.size, limit) + 1);
+    // More bytes than stat said: the file grew meanwhile; read again up to the limit.
+    if (bytes.length > info.size) bytes = readUpTo(fd, limit + 1);
+    if (bytes.length > limit) return { ok: false, why: "too-large", size: bytes.length };
+    return { ok: true, bytes };
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -167,10 +182,11 @@ function sha256(text: string): string {
 
 function documentContext(file: string, options: LoadOptions): DocumentContext {
   const near = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
+  // A `${file:}` secret or a CA: only a regular file, read as an integration file is.
   const readLimited = (path: string) => {
-    const full = near(path);
-    if (statSync(full).size > DEFAULTS.maxFileBytes) throw new Error("larger than 1 MiB");
-    return readFileSync(full, "utf8");
+    const read = readRegularFile(near(path));
+    if (read.ok) return read.bytes.toString("utf8");
+    throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
   };
   return {
     file,

@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   applyCrossFileRules,
@@ -126,6 +128,43 @@ describe("loadFile on hostile input", () => {
       [7, "webhook.headers"],
       [8, "webhook.retry.maxDelay"],
     ]);
+  });
+
+  it.each([
+    ["a FIFO, which no one writes to", "fifo", "not a regular file"],
+    ["a device that never ends", "/dev/zero", "not a regular file"],
+    ["a file larger than 1 MiB", "big-secret", "larger than 1 MiB"],
+  ])(
+    "refuses %s as a ${file:} secret or a CA at once, reading no more than 1 MiB",
+    async (_, target, reason) => {
+      const fifo = join(dir, "fifo");
+      if (!existsSync(fifo)) execFileSync("mkfifo", [fifo]);
+      await writeFile(join(dir, "big-secret"), Buffer.alloc(2 * 1024 * 1024, "s"));
+      const lines = [
+        `  auth: {type: token, token: "\${file:${target}}"}`,
+        `  tls: {ca: "${target}"}`,
+      ];
+      const file = await fileWith(
+        `hostile-${basename(target)}.yaml`,
+        integrationYaml("h", {}, lines),
+      );
+      const started = Date.now();
+      const result = await loadFile(file, { secrets: "resolve" });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(result.problems.map((p) => p.message)).toEqual([
+        `webhook.auth.token: secret file ${target} cannot be read (${reason})`,
+        `webhook.tls.ca: ${target} cannot be read (${reason})`,
+      ]);
+    },
+  );
+
+  it("reads a /proc file, which claims no size, only up to its real end", async () => {
+    const lines = ['  auth: {type: token, token: "${file:/proc/self/stat}"}'];
+    const file = await fileWith("proc.yaml", integrationYaml("proc", {}, lines));
+    const result = await loadFile(file, { secrets: "resolve" });
+    expect(result.problems).toEqual([]);
+    const auth = result.integrations[0]?.webhook.auth;
+    expect(auth?.type === "token" && auth.token.startsWith(`${process.pid} (`)).toBe(true);
   });
 
   it("points at the first byte that is not UTF-8", async () => {
