@@ -17,6 +17,7 @@ import { handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
 import type { Limiter } from "./delivery/limiter.js";
 import { handleDeliveryMessage } from "./delivery/record-handler.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
+import type { RequestSlots } from "./delivery/request-slots.js";
 import type { Semaphore } from "./delivery/semaphore.js";
 import type { Sender } from "./delivery/send.js";
 import type { ConfigSnapshot } from "./delivery/snapshot.js";
@@ -42,7 +43,7 @@ export interface ConsumerDeps {
   maxInFlight: number;
   /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */
   intake: Semaphore;
-  requests: Semaphore;
+  requests: RequestSlots;
   sender: Sender;
   limiter: Limiter;
   stats: DeliveryStats;

@@ -15,6 +15,7 @@ import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-let
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { Semaphore } from "./delivery/semaphore.js";
+import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
 import { DeliveryStats } from "./delivery/stats.js";
@@ -66,7 +67,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
   // flight (an event matching several integrations starts several).
   const intake = new Semaphore(settings.maxInFlight, "--max-in-flight");
-  const requests = new Semaphore(settings.maxInFlight, "--max-in-flight");
+  const requests = new RequestSlots(settings.maxInFlight);
   const stats = new DeliveryStats();
   const metrics = createMetrics({
     requestsInFlight: () => requests.taken,

@@ -14,7 +14,7 @@ import { FailureLog } from "./failure-log.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { attemptRecordOf, deadLetterOf, recordId, toRecord } from "./job-records.js";
 import { decideNext, describeOutcome } from "./retry-policy.js";
-import type { Semaphore } from "./semaphore.js";
+import { SlotWaitTimeoutError, type RequestSlots } from "./request-slots.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
@@ -54,7 +54,7 @@ export interface DispatcherDeps {
    * integrations starts several attempts: this, not the events taken in, keeps a fan-out's
    * requests within the cap. Its count is the in-flight gauge, read at scrape time.
    */
-  requests: Semaphore;
+  requests: RequestSlots;
   /** Told each attempt's duration, which sizes the integration's waiting line. */
   limiter: Pick<Limiter, "observe">;
   queue: DurableQueue;
@@ -92,7 +92,7 @@ export class Dispatcher {
   async attempt(job: Job): Promise<JobResult> {
     const { integration } = job.active;
     const { sender, metrics, signal, requests } = this.#deps;
-    const waiting = requests.acquire(signal);
+    const waiting = requests.acquire(integration.name, signal);
     if (waiting) await turnOrHandBack(waiting);
     // Rendered once its turn has come, so that its timestamp and signature are fresh.
     const startedAt = this.#now();
@@ -109,7 +109,7 @@ export class Dispatcher {
               signal,
             });
     } finally {
-      requests.release();
+      requests.release(integration.name);
     }
     // An answer that came in as shutdown began still counts: sending it again would repeat it.
     if (outcome.kind === "error" && outcome.code === "ABORTED") {
@@ -206,10 +206,12 @@ export class Dispatcher {
 }
 
 /** A wait for a request slot that shutdown ends hands the delivery back, unattempted. */
+/** A wait for a request slot ends in one, in a park (`SlotWaitTimeoutError`), or at shutdown. */
 async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
   try {
     await waiting;
   } catch (error) {
+    if (error instanceof SlotWaitTimeoutError) throw error;
     throw new AttemptAbortedError("shutdown ended the wait for a request slot", { cause: error });
   }
 }

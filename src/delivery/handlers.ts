@@ -16,6 +16,7 @@ import {
   type JobResult,
 } from "./dispatcher.js";
 import type { Limiter } from "./limiter.js";
+import { SlotWaitTimeoutError } from "./request-slots.js";
 import { unroutedDeadLetter } from "./records.js";
 import type { ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
@@ -123,7 +124,10 @@ function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
   if (slot === false) return deps.dispatcher.handOff(job);
-  return inSlot(deps, name, slot, () => attemptOrHandOff(deps, job));
+  if (slot === true) return inSlot(deps, name, () => attemptOrHandOff(deps, job));
+  return slot.then((taken) =>
+    taken ? inSlot(deps, name, () => attemptOrHandOff(deps, job)) : deps.dispatcher.handOff(job),
+  );
 }
 
 /**
@@ -135,6 +139,8 @@ function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
 function attemptOrHandOff(deps: HandlerDeps, job: Job): Promise<JobResult> {
   // A `catch` on the promise, not an `async` frame: this runs for every first attempt.
   return deps.dispatcher.attempt(job).catch((err: unknown) => {
+    // No request slot came: the receivers holding them do not answer. Parked, it waits there.
+    if (err instanceof SlotWaitTimeoutError) return deps.dispatcher.handOff(job);
     if (!(err instanceof AttemptAbortedError)) throw err;
     deps.log.info(
       { integration: job.active.integration.name, webhookId: job.webhookId },
@@ -144,14 +150,12 @@ function attemptOrHandOff(deps: HandlerDeps, job: Job): Promise<JobResult> {
   });
 }
 
-/** Runs `work` once the integration's slot is held (at once or after its line), then frees it. */
+/** Runs `work` in the integration's slot, taken already, then frees it. */
 export async function inSlot<T>(
   deps: HandlerDeps,
   name: string,
-  slot: true | Promise<void>,
   work: () => Promise<T>,
 ): Promise<T> {
-  if (slot !== true) await slot;
   try {
     return await work();
   } finally {

@@ -19,12 +19,14 @@ export class LimiterError extends Error {
 export interface Limiter {
   /**
    * Takes a slot for `key`, or a place in its line: `true` when taken at once, a Promise
-   * that resolves when the slot is handed over, or `false` when the caller should park the
-   * work elsewhere instead of waiting. A fast integration's line is only bounded by the
-   * caller's own caps (waiting is back-pressure); a slow or stalled one's line holds at
-   * most `maxWaitMs` of work, going by its recent attempt durations.
+   * that resolves `true` when the slot is handed over, or `false` (at once, or after
+   * `maxLineWaitMs` in line) when the caller should park the work elsewhere instead of
+   * waiting. A fast integration's line is only bounded by the caller's own caps (waiting is
+   * back-pressure); a slow or stalled one's line holds at most `maxWaitMs` of work, going by
+   * its recent attempt durations; and no one waits in a line longer than `maxLineWaitMs`,
+   * as the line of a receiver that stopped answering does not move.
    */
-  acquire(key: string, keyMax: number, nowMs: number): true | Promise<void> | false;
+  acquire(key: string, keyMax: number, nowMs: number): true | Promise<boolean> | false;
   /** Feeds the duration of an attempt of `key` that just ended. */
   observe(key: string, durationMs: number, nowMs: number): void;
   /**
@@ -48,6 +50,22 @@ export interface Limiter {
 export interface LimiterOptions {
   /** How much queued work (in time) an integration's line may hold. */
   maxWaitMs?: number;
+  /** How long anyone waits in a line before being told to park (default 250 ms). */
+  maxLineWaitMs?: number;
+}
+
+/**
+ * Work in a line holds its event (and the event's place among those in progress) until it
+ * moves. A receiver that stops answering is judged stalled only after `STALL_MS`; until
+ * then its line may grow, and what is in it must not wait for its requests' timeouts.
+ */
+const DEFAULT_MAX_LINE_WAIT_MS = 250;
+
+/** Work waiting for a slot: told `true` when handed one, `false` when it should park. */
+interface InLine {
+  resolve(taken: boolean): void;
+  /** When it began to wait (monotonic ms). */
+  since: number;
 }
 
 /** An integration that never answered yet and is stalled is assumed to take this. */
@@ -89,7 +107,9 @@ const STALL_MS = 1_000;
 interface KeyState {
   inFlight: number;
   /** Work waiting for a slot, first come, first served. */
-  readonly line: (() => void)[];
+  line: InLine[];
+  /** Tells the line's oldest to park once it waited `maxLineWaitMs`; set while anyone waits. */
+  lineTimer: NodeJS.Timeout | undefined;
   /** Callers of `whenRoom` waiting for a free slot. */
   roomWaiters: (() => void)[];
   /** Moving average of recent attempt durations; undefined before the first. */
@@ -111,6 +131,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       state = {
         inFlight: 0,
         line: [],
+        lineTimer: undefined,
         roomWaiters: [],
         averageMs: undefined,
         observed: 0,
@@ -153,6 +174,23 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     );
   };
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const maxLineWaitMs = options.maxLineWaitMs ?? DEFAULT_MAX_LINE_WAIT_MS;
+
+  /** One timer per line, for its oldest: lines are first come, first served. */
+  const armLineTimer = (state: KeyState) => {
+    const oldest = state.line[0];
+    if (state.lineTimer !== undefined || oldest === undefined) return;
+    const due = Math.max(0, oldest.since + maxLineWaitMs - performance.now());
+    state.lineTimer = setTimeout(() => {
+      state.lineTimer = undefined;
+      const now = performance.now();
+      const waited = state.line.findIndex((w) => now - w.since < maxLineWaitMs);
+      const leaving = state.line.splice(0, waited === -1 ? state.line.length : waited);
+      for (const work of leaving) work.resolve(false);
+      armLineTimer(state);
+    }, due);
+    state.lineTimer.unref();
+  };
 
   /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
   const roomFor = (key: string, state: KeyState, keyMax: number, nowMs: number) => {
@@ -174,7 +212,10 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
         return true;
       }
       if (state.line.length >= roomFor(key, state, keyMax, nowMs)) return false;
-      return new Promise<void>((resolve) => state.line.push(resolve));
+      return new Promise<boolean>((resolve) => {
+        state.line.push({ resolve, since: performance.now() });
+        armLineTimer(state);
+      });
     },
     nextTurnMs(key, keyMax, nowMs) {
       const state = stateOf(key);
@@ -203,7 +244,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       }
       const next = state.line.shift();
       if (next) {
-        next(); // the slot passes to the next in line: the count stays the same
+        next.resolve(true); // the slot passes to the next in line: the count stays the same
         return;
       }
       state.inFlight -= 1;

@@ -5,6 +5,7 @@
  */
 import { checkEvent } from "../events/parse.js";
 import { AttemptAbortedError, type Job } from "./dispatcher.js";
+import { SlotWaitTimeoutError } from "./request-slots.js";
 import {
   ACK,
   HANDED_BACK,
@@ -47,14 +48,21 @@ export async function handleDeliveryMessage(
   if (!active?.integration.enabled) return settleUnsendable(deps, message.data, active);
   const { name, webhook } = active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
-  if (slot === false) {
-    return {
-      action: "nak",
-      delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
-    };
-  }
-  return inSlot(deps, name, slot, () => deliverRecord(deps, message.data, active, now));
+  const later = (): Settle => ({
+    action: "nak",
+    delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
+  });
+  if (slot === false) return later();
+  const deliver = async () => {
+    const settle = await inSlot(deps, name, () => deliverRecord(deps, message.data, active, now));
+    return settle === NO_REQUEST_SLOT ? later() : settle;
+  };
+  if (slot === true) return deliver();
+  return slot.then((taken) => (taken ? deliver() : later()));
 }
+
+/** A record whose attempt found no request slot in time: handed back to wait its turn. */
+const NO_REQUEST_SLOT: Settle = { action: "nak", delayMs: 0 };
 
 async function deliverRecord(
   deps: HandlerDeps,
@@ -93,6 +101,7 @@ async function deliverRecord(
     // The record is this one delivery: handing it back is all it takes (the loop delays
     // naks at shutdown). A new record would carry this one's `Nats-Msg-Id` and be dropped.
     if (err instanceof AttemptAbortedError) return HANDED_BACK;
+    if (err instanceof SlotWaitTimeoutError) return NO_REQUEST_SLOT;
     throw err;
   }
   return ACK;

@@ -220,6 +220,37 @@ describe("hookswitch run loses nothing", () => {
     }
   }, 60_000);
 
+  it.each([
+    ["one receiver that never answers, at the default caps", 1],
+    ["five that never answer, whose caps add up to more than the global one", 5],
+  ])(
+    "keeps delivering to a fast integration beside %s",
+    async (_, hung) => {
+      const silent = await startReceiver(() => ({ status: 200, delayMs: 120_000 }));
+      try {
+        for (let i = 0; i < hung; i++) {
+          const url = `${silent.url}/hung-${i}`;
+          writeIntegration(dir.path, `hung-${i}`, { url, timeout: "60s" });
+        }
+        await start();
+        const events = await publishBacklog(nats.url, 600);
+        const started = Date.now();
+        // Before, the first 256 events filled the events in progress (or the hung receivers
+        // the requests in flight) until their requests timed out, a minute later.
+        await waitFor(() => webhookIds(receiver.requests).size >= events.length, {
+          timeoutMs: 15_000,
+          what: "every event delivered to the fast integration",
+        });
+        expect(Date.now() - started).toBeLessThan(15_000);
+        // The silent receivers held at most the global cap's share for those holding many.
+        expect(silent.requests.length).toBeLessThanOrEqual(hung === 1 ? 64 : 192);
+      } finally {
+        await silent.close();
+      }
+    },
+    60_000,
+  );
+
   it("does not let a 5 s receiver delay another integration", async () => {
     const slow = await startReceiver(() => ({ status: 200, delayMs: 5_000 }));
     try {

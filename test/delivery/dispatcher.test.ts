@@ -11,7 +11,7 @@ import {
 } from "../../src/delivery/dispatcher.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { createLimiter } from "../../src/delivery/limiter.js";
-import { Semaphore } from "../../src/delivery/semaphore.js";
+import { RequestSlots } from "../../src/delivery/request-slots.js";
 import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";
@@ -64,7 +64,7 @@ async function receiver(held: Held, delayMs?: number) {
 }
 
 function dispatcherWith(
-  requests: Semaphore,
+  requests: RequestSlots,
   signal = new AbortController().signal,
   queue: DurableQueue = unused,
   log = pino({ level: "silent" }),
@@ -113,7 +113,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
   it("keeps the attempts to every integration together within the cap, serving the rest in turn", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const [crm, billing] = [await receiver(held), await receiver(held)];
-    const { dispatcher, metrics } = dispatcherWith(new Semaphore(3));
+    const { dispatcher, metrics } = dispatcherWith(new RequestSlots(3));
     // One event's deliveries to two integrations, five events: a fan-out.
     const attempts = eventIds(5).flatMap((id) => [
       dispatcher.attempt(job("crm", crm.url, id)),
@@ -136,7 +136,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
   it("renders an attempt when its turn comes, with a fresh timestamp", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const slow = await receiver(held, 1_200);
-    const { dispatcher } = dispatcherWith(new Semaphore(1));
+    const { dispatcher } = dispatcherWith(new RequestSlots(1, { maxWaitMs: 5_000 }));
     const [first, second] = eventIds(2).map((id) => dispatcher.attempt(job("crm", slow.url, id)));
     expect(await Promise.all([first, second])).toEqual(["delivered", "delivered"]);
     const [sentFirst, sentSecond] = held.timestamps;
@@ -146,7 +146,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
   it("shows a delivery at the time its answer came, not when it was sent", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const slow = await receiver(held, 300);
-    const { dispatcher, stats } = dispatcherWith(new Semaphore(1));
+    const { dispatcher, stats } = dispatcherWith(new RequestSlots(1));
     const sentAt = Date.now();
     const [id] = eventIds(1);
     expect(await dispatcher.attempt(job("crm", slow.url, id!))).toBe("delivered");
@@ -159,7 +159,7 @@ describe("Dispatcher: the cap on requests in flight", () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held);
     const shutdown = new AbortController();
-    const { dispatcher } = dispatcherWith(new Semaphore(1), shutdown.signal);
+    const { dispatcher } = dispatcherWith(new RequestSlots(1), shutdown.signal);
     const [running, waiting] = eventIds(2).map((id) => dispatcher.attempt(job("crm", crm.url, id)));
     await waitFor(() => held.now === 1, { what: "the first request held" });
     shutdown.abort(new Error("shutting down"));
@@ -179,7 +179,7 @@ describe("Dispatcher: a request that cannot be rendered", () => {
       ...unused,
       deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
     };
-    const { dispatcher, stats } = dispatcherWith(new Semaphore(4), undefined, queue);
+    const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
     const [id] = eventIds(1);
     const broken = job("billing", crm.url, id!);
     broken.active = {
@@ -219,7 +219,7 @@ describe("Dispatcher: logging a failing receiver", () => {
       { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
     );
     const queue: DurableQueue = { ...unused, enqueue: () => Promise.resolve() };
-    const { dispatcher } = dispatcherWith(new Semaphore(1), undefined, queue, log);
+    const { dispatcher } = dispatcherWith(new RequestSlots(1), undefined, queue, log);
 
     const results = [];
     for (const id of eventIds(4)) results.push(await dispatcher.attempt(job("crm", url, id)));

@@ -52,6 +52,29 @@ describe("per-integration slots", () => {
 describe("per-integration lines", () => {
   const T = 1_000; // a fixed clock: the limiter never reads the time itself
 
+  it("tells work to park once it waited maxLineWaitMs in a line that did not move", async () => {
+    const limiter = createLimiter({ maxLineWaitMs: 50 });
+    expect(limiter.acquire("hung", 1, T)).toBe(true); // its request never answers
+    const started = performance.now();
+    const waits = [limiter.acquire("hung", 1, T), limiter.acquire("hung", 1, T)];
+    expect(await Promise.all(waits)).toEqual([false, false]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(limiter.inFlight("hung")).toBe(1); // told to park, they took nothing
+    limiter.release("hung");
+    expect(limiter.inFlight("hung")).toBe(0);
+  });
+
+  it("hands the slot over to work that came in time, and parks only what waited too long", async () => {
+    const limiter = createLimiter({ maxLineWaitMs: 200 });
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    const early = limiter.acquire("crm", 1, T);
+    limiter.release("crm");
+    expect(await early).toBe(true);
+    const late = limiter.acquire("crm", 1, T);
+    expect(await late).toBe(false);
+    expect(limiter.inFlight("crm")).toBe(1);
+  });
+
   it("hands a slot to the next in line on release, first come, first served", async () => {
     const limiter = createLimiter();
     limiter.observe("crm", 1, T); // fast: waiting is plain back-pressure

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import {
+  RequestSlots,
+  RequestSlotsError,
+  SlotWaitTimeoutError,
+} from "../../src/delivery/request-slots.js";
+
+/** Takes `count` slots for `key` that are free at once. */
+function take(slots: RequestSlots, key: string, count: number) {
+  for (let i = 0; i < count; i++) expect(slots.acquire(key)).toBeUndefined();
+}
+
+describe("RequestSlots: the global cap on requests in flight", () => {
+  it.each([0, -1, 1.5, Number.NaN])("refuses a size of %s", (size) => {
+    expect(() => new RequestSlots(size)).toThrow(RequestSlotsError);
+  });
+
+  it.each([
+    [256, 64, 16],
+    [64, 16, 4],
+    [8, 2, 1],
+    [3, 0, 1],
+  ])("of %i keeps %i slots for integrations holding fewer than %i", (size, reserve, share) => {
+    expect(new RequestSlots(size)).toMatchObject({ size, reserve, share });
+  });
+
+  it("lets one integration alone take every slot", () => {
+    const slots = new RequestSlots(8);
+    take(slots, "crm", 8);
+    expect(slots.taken).toBe(8);
+  });
+
+  it("keeps the last quarter from integrations holding many while another wants slots", () => {
+    const slots = new RequestSlots(8); // reserve 2, share 1
+    take(slots, "fast", 1);
+    slots.release("fast"); // fast asked lately: it still wants slots
+    take(slots, "hung", 6);
+    expect(slots.acquire("hung")).toBeInstanceOf(Promise); // 6 of 8: the rest is kept
+    take(slots, "fast", 1); // fast holds none: the reserve is there for it
+    expect(slots.taken).toBe(7);
+  });
+
+  it("hands a released slot to the oldest waiter that may take it, not to one kept out", async () => {
+    const slots = new RequestSlots(8); // reserve 2, share 1
+    take(slots, "hung", 6);
+    take(slots, "b", 1);
+    take(slots, "c", 1); // 8 of 8
+    const served: string[] = [];
+    const hung = slots.acquire("hung")!.then(() => served.push("hung"));
+    const fresh = slots.acquire("fresh")!.then(() => served.push("fresh"));
+    slots.release("b"); // 7 taken: hung (6) is kept out of the reserve, fresh (0) is not
+    await fresh;
+    expect(served).toEqual(["fresh"]);
+    slots.release("c");
+    slots.release("fresh");
+    await Promise.resolve();
+    expect(served).toEqual(["fresh"]); // 6 taken, all hung's: still its limit
+    slots.release("hung"); // 5 taken: hung may have one again
+    await hung;
+    expect(served).toEqual(["fresh", "hung"]);
+    expect(slots.taken).toBe(6);
+  });
+
+  it("tells a waiter to park after maxWaitMs, holding nothing", async () => {
+    const slots = new RequestSlots(1, { maxWaitMs: 50 });
+    take(slots, "hung", 1);
+    const started = performance.now();
+    await expect(slots.acquire("crm")).rejects.toBeInstanceOf(SlotWaitTimeoutError);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(slots.taken).toBe(1);
+    slots.release("hung");
+    expect(slots.acquire("crm")).toBeUndefined();
+  });
+
+  it("rejects a waiter whose signal aborts, and a wait begun after it", async () => {
+    const slots = new RequestSlots(1);
+    take(slots, "a", 1);
+    const shutdown = new AbortController();
+    const waiting = slots.acquire("b", shutdown.signal);
+    shutdown.abort(new Error("stopping"));
+    await expect(waiting).rejects.toThrow("stopping");
+    await expect(slots.acquire("b", shutdown.signal)).rejects.toThrow("stopping");
+    expect(slots.taken).toBe(1);
+  });
+
+  it("refuses a release without a matching acquire", () => {
+    const slots = new RequestSlots(2);
+    take(slots, "a", 1);
+    expect(() => slots.release("b")).toThrow(RequestSlotsError);
+  });
+});
