@@ -72,7 +72,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   // Unresolved references keep their text: rules must then not judge those values.
   const resolved = context.mode === "resolve" && references.problems.length === 0;
   const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];
-  const tls = readTlsCa(value, context);
+  const tls = readTlsCa(value, raw.webhook.tls?.ca, context);
   const problems = [...references.problems, ...ruleProblems, ...tls.problems];
   if (problems.length > 0) {
     return { integration: undefined, name, problems: fromRules(problems), warnings };
@@ -164,12 +164,15 @@ function nameOf(data: unknown): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
+/** Reads the CA; messages name its path as written, which a secret reference may hide. */
 function readTlsCa(
   value: RawIntegration,
+  written: string | undefined,
   context: DocumentContext,
 ): { ca: string | undefined; problems: RuleProblem[] } {
   const path = value.webhook.tls?.ca;
   if (path === undefined || context.mode === "keep") return { ca: undefined, problems: [] };
+  const shown = written ?? path;
   try {
     const ca = context.readCa(path);
     if (ca.includes("-----BEGIN CERTIFICATE-----")) return { ca, problems: [] };
@@ -178,7 +181,7 @@ function readTlsCa(
       problems: [
         {
           path: ["webhook", "tls", "ca"],
-          message: `webhook.tls.ca: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+          message: `webhook.tls.ca: ${shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
         },
       ],
     };
@@ -189,7 +192,7 @@ function readTlsCa(
       problems: [
         {
           path: ["webhook", "tls", "ca"],
-          message: `webhook.tls.ca: ${path} cannot be read (${reason})`,
+          message: `webhook.tls.ca: ${shown} cannot be read (${reason})`,
         },
       ],
     };

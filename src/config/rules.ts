@@ -160,7 +160,11 @@ export const httpUrl: Rule = (input) => {
     return at("webhook.url is not a valid absolute URL");
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return at(`webhook.url must use http or https (got ${parsed.protocol.slice(0, -1)})`);
+    // Part of a URL that comes from a secret is a secret: name the reference, not the value.
+    const got = input.raw.webhook.url.includes("${")
+      ? "once its ${…} references are resolved"
+      : `(got ${parsed.protocol.slice(0, -1)})`;
+    return at(`webhook.url must use http or https ${got}`);
   }
   if (parsed.username || parsed.password) {
     return at(URL_USER_INFO_MESSAGE);

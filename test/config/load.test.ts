@@ -158,6 +158,21 @@ describe("loadFile on hostile input", () => {
     },
   );
 
+  it("names the reference, not its value, when a resolved URL or CA path is wrong", async () => {
+    const lines = ['  url: "${env:U}"', '  tls: {ca: "${env:CA}"}'];
+    const file = await fileWith(
+      "hidden.yaml",
+      integrationYaml("hidden", { 9: lines[0]! }, [lines[1]!]),
+    );
+    const env = { U: "mysekretproto:abc@def", CA: "/no/such/sekret-path.pem" };
+    const result = await loadFile(file, { secrets: "resolve", env });
+    expect(result.problems.map((p) => p.message)).toEqual([
+      "webhook.url must use http or https once its ${…} references are resolved",
+      "webhook.tls.ca: ${env:CA} cannot be read (ENOENT)",
+    ]);
+    expect(JSON.stringify(result.problems)).not.toMatch(/sekret/);
+  });
+
   it("reads a /proc file, which claims no size, only up to its real end", async () => {
     const lines = ['  auth: {type: token, token: "${file:/proc/self/stat}"}'];
     const file = await fileWith("proc.yaml", integrationYaml("proc", {}, lines));

@@ -44,9 +44,14 @@ describe("checkRules", () => {
       ["header X-A: its value contains a line break"],
     ],
     [
-      "an ftp URL after resolution",
-      input({ url: "${env:U}" }, { url: "ftp://x/y" }, true),
+      "an ftp URL written out",
+      input({ url: "ftp://x/y" }, {}, true),
       ["webhook.url must use http or https (got ftp)"],
+    ],
+    [
+      "an ftp URL after resolution, whose scheme is part of the secret and not shown",
+      input({ url: "${env:U}" }, { url: "ftp://x/y" }, true),
+      ["webhook.url must use http or https once its ${…} references are resolved"],
     ],
     [
       "credentials in the URL",
