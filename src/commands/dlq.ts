@@ -225,15 +225,17 @@ const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", 
 /** A plain-text table, one dead letter per line, widths fitted to the content. */
 export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
   if (records.length === 0) return "no dead letters\n";
-  const rows = records.map((r) => [
-    String(r.id),
-    r.integration ?? "(invalid event)",
-    r.eventId ?? "-",
-    clip(r.reason, 60),
-    String(r.attempts.length),
-    clip(lastOutcome(r), 40),
-    r.lastAttemptAt ?? r.deadAt,
-  ]);
+  const rows = records.map((r) =>
+    [
+      String(r.id),
+      r.integration ?? "(invalid event)",
+      r.eventId ?? "-",
+      clip(r.reason, 60),
+      String(r.attempts.length),
+      clip(lastOutcome(r), 40),
+      r.lastAttemptAt ?? r.deadAt,
+    ].map(printable),
+  );
   const table = [[...COLUMNS], ...rows];
   const widths = COLUMNS.map((_, col) => Math.max(...table.map((row) => (row[col] ?? "").length)));
   const lines = table.map((row) =>
@@ -243,6 +245,15 @@ export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
       .trimEnd(),
   );
   return `${lines.join("\n")}\n${plural(records.length, "dead letter")}\n`;
+}
+
+/**
+ * Event ids, reasons and receivers' errors come from whoever publishes or answers: a control
+ * character (an escape sequence) would act on the operator's terminal, so it is shown as �.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
 }
 
 function lastOutcome(record: ListedDeadLetter): string {

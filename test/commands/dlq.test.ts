@@ -89,6 +89,19 @@ describe("the dead-letter table", () => {
   it("says so when there is nothing", () => {
     expect(formatDeadLetterTable([])).toBe("no dead letters\n");
   });
+
+  it("shows control characters from events and receivers as �, never as escapes", () => {
+    const hostile = {
+      ...deadLetter("crm"),
+      id: 3,
+      eventId: "esc-\u001b[2J\u001b]0;pwned\u0007",
+      reason: "Unexpected token \u001b[1;31mRED\u001b[0m, \u009b31m not valid JSON",
+    };
+    const text = formatDeadLetterTable([hostile]);
+    // eslint-disable-next-line no-control-regex -- no control character may be left but \n
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain("esc-\ufffd[2J\ufffd]0;pwned\ufffd");
+  });
 });
 
 let server: NatsServer;
