@@ -26,7 +26,7 @@ export interface Cidr {
 export type EgressVerdict = { allowed: true } | { allowed: false; reason: string };
 
 export interface EgressPolicy {
-  /** Judges one IP address (v4 or v6, IPv4-mapped v6 judged as its v4 address). */
+  /** Judges one IP address (v4 or v6; an IPv4-mapped or NAT64 v6 address as its v4 address). */
   check(ip: string): EgressVerdict;
 }
 
@@ -38,11 +38,21 @@ const BUILT_IN_DENY: ReadonlyArray<{ cidr: string; label: string }> = [
   { cidr: "::/128", label: "unspecified address" },
 ];
 
-const MAPPED_V4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+/**
+ * IPv6 ranges whose last 32 bits are an IPv4 address that a connection reaches: IPv4-mapped
+ * (`::ffff:0:0/96`) and NAT64's well-known prefix (`64:ff9b::/96`, RFC 6052), through which an
+ * IPv6-only cluster reaches IPv4 hosts, the metadata service among them.
+ */
+const EMBEDDED_V4 = [
+  /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/,
+  // Canonical text compresses zeros: 64:ff9b::1 is 0.0.0.1, 64:ff9b:: is 0.0.0.0.
+  /^64:ff9b::(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,4})?$/,
+];
 
 /**
- * Canonical form of an IP address: lower-case, zone id dropped, IPv4-mapped IPv6 turned into
- * dotted IPv4 — so `::ffff:a9fe:a9fe` is judged like `169.254.169.254`. Undefined if not an IP.
+ * Canonical form of an IP address: lower-case, zone id dropped, an IPv4-mapped or NAT64 IPv6
+ * address turned into dotted IPv4 — so `::ffff:a9fe:a9fe` and `64:ff9b::a9fe:a9fe` are judged
+ * like `169.254.169.254`. Undefined if not an IP.
  */
 export function normalizeIp(raw: string): string | undefined {
   const unbracketed = raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
@@ -51,7 +61,7 @@ export function normalizeIp(raw: string): string | undefined {
   if (family === 4) return ip;
   if (family !== 6) return undefined;
   const canonical = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  const mapped = MAPPED_V4.exec(canonical);
+  const mapped = EMBEDDED_V4.map((form) => form.exec(canonical)).find(Boolean);
   if (!mapped) return canonical;
   const high = parseInt(mapped[1] ?? "0", 16);
   const low = parseInt(mapped[2] ?? "0", 16);
