@@ -110,7 +110,8 @@ type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash:
  * Synchronous on purpose: for many small files it is several times faster than promises.
  */
 function readBounded(file: string): Content {
-  const failed = (message: string, hash = sha256(`unreadable:${message}`)): Content => ({
+  // The path is part of it: two files that cannot be read are not the same content (a rename).
+  const failed = (message: string, hash = sha256(`unreadable:${file}:${message}`)): Content => ({
     ok: false,
     message,
     hash,

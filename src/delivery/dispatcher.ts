@@ -205,8 +205,10 @@ export class Dispatcher {
   }
 }
 
-/** A wait for a request slot that shutdown ends hands the delivery back, unattempted. */
-/** A wait for a request slot ends in one, in a park (`SlotWaitTimeoutError`), or at shutdown. */
+/**
+ * A wait for a request slot ends in one, in a park (`SlotWaitTimeoutError`, rethrown), or at
+ * shutdown, which hands the delivery back unattempted.
+ */
 async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
   try {
     await waiting;

@@ -30,6 +30,8 @@ export class RequestSlotsError extends Error {
 export interface RequestSlotsOptions {
   /** How long a caller waits for a slot before it is told to park (default 1 s). */
   maxWaitMs?: number;
+  /** How long an integration that asked for a slot still counts as wanting some (10 s). */
+  activeMs?: number;
 }
 
 interface Waiter {
@@ -44,6 +46,8 @@ interface Waiter {
 const DEFAULT_MAX_WAIT_MS = 1_000;
 /** An integration that asked for a slot this recently still wants some. */
 const ACTIVE_MS = 10_000;
+/** Names that stopped asking are forgotten on this many acquires (renamed, removed ones). */
+const FORGET_EVERY = 1_024;
 
 export class RequestSlots {
   readonly size: number;
@@ -51,12 +55,14 @@ export class RequestSlots {
   readonly reserve: number;
   readonly share: number;
   readonly #maxWaitMs: number;
+  readonly #activeMs: number;
   #taken = 0;
   readonly #held = new Map<string, number>();
   /** When each integration last asked for a slot (monotonic ms), kept for `ACTIVE_MS`. */
   readonly #asked = new Map<string, number>();
   #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #untilForget = FORGET_EVERY;
   readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(size: number, options: RequestSlotsOptions = {}) {
@@ -67,6 +73,7 @@ export class RequestSlots {
     this.reserve = Math.floor(size / 4);
     this.share = Math.max(1, Math.floor(this.reserve / 4));
     this.#maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.#activeMs = options.activeMs ?? ACTIVE_MS;
   }
 
   /** Requests in flight (the in-flight gauge). */
@@ -82,7 +89,10 @@ export class RequestSlots {
   acquire(key: string, signal?: AbortSignal): Promise<void> | undefined {
     if (signal?.aborted) return Promise.reject(coerceError(signal.reason));
     this.#asked.set(key, performance.now());
-    // Waiters left waiting may not take a free slot (or there is none): no one to overtake.
+    if (--this.#untilForget === 0) this.#forgetQuiet();
+    // Whoever waits may not take a slot (or there is none) unless others stopped asking
+    // since: it goes first then. A waiter kept out of the reserve lets others pass it.
+    if (this.#waiters.length > 0) this.#serve();
     if (this.#mayTake(key)) {
       this.#take(key);
       return undefined;
@@ -115,9 +125,15 @@ export class RequestSlots {
     return (this.#held.get(key) ?? 0) < this.share || !this.#othersWant(key);
   }
 
+  #forgetQuiet(): void {
+    this.#untilForget = FORGET_EVERY;
+    const since = performance.now() - this.#activeMs;
+    for (const [key, at] of this.#asked) if (at < since) this.#asked.delete(key);
+  }
+
   /** Whether an integration other than `key` asked for a slot lately (forgetting older ones). */
   #othersWant(key: string): boolean {
-    const since = performance.now() - ACTIVE_MS;
+    const since = performance.now() - this.#activeMs;
     for (const [other, at] of this.#asked) {
       if (at < since) this.#asked.delete(other);
       else if (other !== key) return true;
@@ -149,16 +165,17 @@ export class RequestSlots {
 
   #expire(): void {
     this.#timer = undefined;
+    // Others may have stopped asking meanwhile: a waiter kept out of the reserve goes first.
+    this.#serve();
     const now = performance.now();
-    const expired = this.#waiters.filter((w) => now - w.since >= this.#maxWaitMs);
+    // Waiters are in the order they came, so the ones that waited long enough come first.
+    const waiting = this.#waiters.findIndex((w) => now - w.since < this.#maxWaitMs);
+    const expired = this.#waiters.splice(0, waiting === -1 ? this.#waiters.length : waiting);
     if (expired.length > 0) {
-      this.#waiters = this.#waiters.filter((w) => now - w.since < this.#maxWaitMs);
       const error = new SlotWaitTimeoutError(
         `no request slot within ${this.#maxWaitMs} ms (--max-in-flight ${this.size} taken)`,
       );
       for (const waiter of expired) waiter.reject(error);
-      // With fewer wanting slots, a waiter kept from the reserve may now take one.
-      this.#serve();
     }
     this.#armTimer();
   }

@@ -173,6 +173,18 @@ describe("loadFile on hostile input", () => {
     expect(JSON.stringify(result.problems)).not.toMatch(/sekret/);
   });
 
+  it("gives two files that cannot be read different hashes, so neither passes for the other", async () => {
+    for (const name of ["fifo-a.yaml", "fifo-b.yaml"]) {
+      if (!existsSync(join(dir, name))) execFileSync("mkfifo", [join(dir, name)]);
+    }
+    const [a, b] = await Promise.all(
+      ["fifo-a.yaml", "fifo-b.yaml"].map((name) => loadFile(join(dir, name), keep)),
+    );
+    expect(a?.problems[0]?.message).toMatch(/not a regular file/);
+    expect(a?.hash).not.toBe(b?.hash);
+    expect((await loadFile(join(dir, "fifo-a.yaml"), keep)).hash).toBe(a?.hash);
+  });
+
   it("reads a /proc file, which claims no size, only up to its real end", async () => {
     const lines = ['  auth: {type: token, token: "${file:/proc/self/stat}"}'];
     const file = await fileWith("proc.yaml", integrationYaml("proc", {}, lines));

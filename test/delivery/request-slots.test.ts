@@ -61,6 +61,17 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect(slots.taken).toBe(6);
   });
 
+  it("serves a waiter kept out of the reserve once the others stop asking, not parks it", async () => {
+    const slots = new RequestSlots(8, { maxWaitMs: 200, activeMs: 50 });
+    take(slots, "fast", 1);
+    slots.release("fast");
+    take(slots, "hung", 6);
+    const seventh = slots.acquire("hung"); // fast asked lately: the reserve is kept
+    expect(seventh).toBeInstanceOf(Promise);
+    await expect(seventh).resolves.toBeUndefined(); // fast went quiet: the slot is hung's
+    expect(slots.taken).toBe(7);
+  });
+
   it("tells a waiter to park after maxWaitMs, holding nothing", async () => {
     const slots = new RequestSlots(1, { maxWaitMs: 50 });
     take(slots, "hung", 1);
