@@ -33,6 +33,7 @@ import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
 import { createStoredPublisher } from "./nats/stored-publish.js";
+import type { SecretPolicy } from "./config/secret-policy.js";
 import { DELIVERY_STREAM } from "./delivery/records.js";
 
 export interface DaemonSettings {
@@ -48,6 +49,8 @@ export interface DaemonSettings {
   /** NATS ack wait: how soon a crashed replica's unfinished messages are redelivered. */
   ackWaitMs: number;
   resyncIntervalMs: number;
+  /** Where integration files may take secrets from (`--secrets-dir`, `--secret-env-prefix`). */
+  secretPolicy?: SecretPolicy;
 }
 
 export interface Daemon {
@@ -160,7 +163,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       if (!(await folderThere())) return;
       watcher = createConfigWatcher({
         dir: settings.dir,
-        load: { secrets: "resolve" },
+        load: {
+          secrets: "resolve",
+          ...(settings.secretPolicy ? { secretPolicy: settings.secretPolicy } : {}),
+        },
         resyncIntervalMs: settings.resyncIntervalMs,
         log,
         onGeneration: (state) => applyConfig(state),

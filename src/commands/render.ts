@@ -13,7 +13,13 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Command, Option } from "commander";
-import { isFileValid, loadFile, loadIntegrations, type FileResult } from "../config/load.js";
+import {
+  isFileValid,
+  loadFile,
+  loadIntegrations,
+  type FileResult,
+  type LoadOptions,
+} from "../config/load.js";
 import type { Integration, Problem } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
@@ -22,8 +28,13 @@ import { ExitError } from "../errors.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
+import {
+  addSecretPolicyOptions,
+  secretPolicyOf,
+  type SecretPolicyFlags,
+} from "./secret-options.js";
 
-interface RenderOptions {
+interface RenderOptions extends SecretPolicyFlags {
   event: string;
   dir: string;
   json?: boolean;
@@ -31,7 +42,7 @@ interface RenderOptions {
 }
 
 export function renderCommand(): Command {
-  return (
+  return addSecretPolicyOptions(
     new Command("render")
       .description(
         "print the exact request an integration would send for an event, without sending it",
@@ -58,20 +69,18 @@ export function renderCommand(): Command {
         new Option("--show-secrets", "print secrets instead of ****").env(
           "HOOKSWITCH_SHOW_SECRETS",
         ),
-      )
-      .action(async (target: string, options: RenderOptions) => {
-        const event = await readEvent(options.event);
-        const integration = await findIntegration(target, options.dir);
-        const mismatch = explainMismatch(integration, event);
-        if (mismatch) fail(`the event does not match: ${mismatch}`);
-        const now = new Date();
-        const request = renderRequest(integration, event, now);
-        const shown = options.showSecrets
-          ? request
-          : maskedRequest(integration, request, event, now);
-        process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
-      })
-  );
+      ),
+  ).action(async (target: string, options: RenderOptions) => {
+    const event = await readEvent(options.event);
+    const load = { secrets: "resolve", secretPolicy: secretPolicyOf(options) } as const;
+    const integration = await findIntegration(target, options.dir, load);
+    const mismatch = explainMismatch(integration, event);
+    if (mismatch) fail(`the event does not match: ${mismatch}`);
+    const now = new Date();
+    const request = renderRequest(integration, event, now);
+    const shown = options.showSecrets ? request : maskedRequest(integration, request, event, now);
+    process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
+  });
 }
 
 function fail(message: string): never {
@@ -99,12 +108,16 @@ async function readStdin(): Promise<Buffer> {
 }
 
 /** An existing path is an integration file; anything else is a name in `dir`. */
-async function findIntegration(target: string, dir: string): Promise<Integration> {
+async function findIntegration(
+  target: string,
+  dir: string,
+  load: LoadOptions,
+): Promise<Integration> {
   const isPath = await stat(target).then(
     (s) => s.isFile(),
     () => false,
   );
-  return isPath ? fromFile(target) : byName(target, dir);
+  return isPath ? fromFile(target, load) : byName(target, dir, load);
 }
 
 /**
@@ -112,8 +125,8 @@ async function findIntegration(target: string, dir: string): Promise<Integration
  * whatever their problems, so that is said first: by name, one renders even while
  * another integration of its file has problems.
  */
-async function fromFile(file: string): Promise<Integration> {
-  const result = await loadFile(file, { secrets: "resolve" });
+async function fromFile(file: string, load: LoadOptions): Promise<Integration> {
+  const result = await loadFile(file, load);
   const names = namesIn(result);
   if (names.length > 1) {
     fail(
@@ -130,8 +143,8 @@ async function fromFile(file: string): Promise<Integration> {
   return only;
 }
 
-async function byName(name: string, dir: string): Promise<Integration> {
-  const { files, integrations } = await loadIntegrations([dir], { secrets: "resolve" });
+async function byName(name: string, dir: string, load: LoadOptions): Promise<Integration> {
+  const { files, integrations } = await loadIntegrations([dir], load);
   // First what `run` serves; then one held back only by other integrations of its file.
   const found =
     integrations.find((i) => i.name === name) ??

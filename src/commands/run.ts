@@ -10,8 +10,13 @@ import { ExitError, UsageError } from "../errors.js";
 import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import {
+  addSecretPolicyOptions,
+  secretPolicyOf,
+  type SecretPolicyFlags,
+} from "./secret-options.js";
 
-interface RunFlags {
+interface RunFlags extends SecretPolicyFlags {
   dir: string;
   httpAddr: string;
   logLevel: string;
@@ -95,6 +100,7 @@ export function runCommand(): Command {
         .env("HOOKSWITCH_RESYNC_INTERVAL")
         .default("60s"),
     );
+  addSecretPolicyOptions(command);
   addNatsOptions(command, { jetstream: true });
   return command.action(async (flags: RunFlags) => {
     const settings = toSettings(flags);
@@ -156,5 +162,6 @@ function toSettings(flags: RunFlags): DaemonSettings {
     graceMs: duration("--grace-period", flags.gracePeriod),
     ackWaitMs: duration("--ack-wait", flags.ackWait),
     resyncIntervalMs: duration("--resync-interval", flags.resyncInterval),
+    secretPolicy: secretPolicyOf(flags),
   };
 }

@@ -11,17 +11,22 @@ import { compareText } from "../config/discover.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";
+import {
+  addSecretPolicyOptions,
+  secretPolicyOf,
+  type SecretPolicyFlags,
+} from "./secret-options.js";
 
 const FORMATS = ["text", "json", "github"] as const;
 type Format = (typeof FORMATS)[number];
 
-interface ValidateFlags {
+interface ValidateFlags extends SecretPolicyFlags {
   format: string;
   resolveSecrets?: boolean;
 }
 
 export function validateCommand(): Command {
-  return new Command("validate")
+  const command = new Command("validate")
     .description("check integration files or folders exactly as `run` would load them")
     .argument("[paths...]", "files or folders (default: $HOOKSWITCH_DIR or ./integrations.d)")
     .addOption(
@@ -34,18 +39,19 @@ export function validateCommand(): Command {
         "--resolve-secrets",
         "also check that every ${env:…}/${file:…} reference resolves",
       ).env("HOOKSWITCH_RESOLVE_SECRETS"),
-    )
-    .action(async (paths: string[], flags: ValidateFlags) => {
-      const format = parseFormat(flags.format);
-      const targets = paths.length > 0 ? paths : [process.env.HOOKSWITCH_DIR || "./integrations.d"];
-      const missing = targets.filter((p) => !existsSync(p));
-      if (missing.length > 0) throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
-      const result = await loadIntegrations(targets, {
-        secrets: flags.resolveSecrets ? "resolve" : "keep",
-      });
-      process.stdout.write(render(result, format));
-      if (result.problems.length > 0) throw new ExitError(1);
+    );
+  return addSecretPolicyOptions(command).action(async (paths: string[], flags: ValidateFlags) => {
+    const format = parseFormat(flags.format);
+    const targets = paths.length > 0 ? paths : [process.env.HOOKSWITCH_DIR || "./integrations.d"];
+    const missing = targets.filter((p) => !existsSync(p));
+    if (missing.length > 0) throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
+    const result = await loadIntegrations(targets, {
+      secrets: flags.resolveSecrets ? "resolve" : "keep",
+      secretPolicy: secretPolicyOf(flags),
     });
+    process.stdout.write(render(result, format));
+    if (result.problems.length > 0) throw new ExitError(1);
+  });
 }
 
 function parseFormat(value: string): Format {

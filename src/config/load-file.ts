@@ -10,12 +10,15 @@ import { compareText } from "./discover.js";
 import { loadDocument, type DocumentContext } from "./document.js";
 import { decodeText, parseYamlDocuments } from "./parse.js";
 import type { SecretMode } from "./references.js";
+import { leadsInside, OPEN_POLICY, refusedReference, type SecretPolicy } from "./secret-policy.js";
 import { DEFAULTS, type Integration, type Problem } from "./types.js";
 
 export interface LoadOptions {
   /** "resolve" reads every `${env:}`/`${file:}` (what `run` does); "keep" only checks their syntax. */
   secrets: SecretMode;
   env?: NodeJS.ProcessEnv;
+  /** Where secrets may come from; unset, anywhere. */
+  secretPolicy?: SecretPolicy;
 }
 
 export interface FileResult {
@@ -189,10 +192,20 @@ function documentContext(file: string, options: LoadOptions): DocumentContext {
     if (read.ok) return read.bytes.toString("utf8");
     throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
   };
+  const policy = options.secretPolicy ?? OPEN_POLICY;
+  const open = policy.dirs.length === 0 && policy.envPrefix === undefined;
+  const readSecret = (path: string) => {
+    if (!leadsInside(policy, near(path))) throw new Error("a link leads outside --secrets-dir");
+    return readLimited(path);
+  };
   return {
     file,
     mode: options.secrets,
-    sources: { env: options.env ?? process.env, readFile: readLimited },
+    sources: {
+      env: options.env ?? process.env,
+      readFile: open ? readLimited : readSecret,
+      ...(open ? {} : { refuse: (ref) => refusedReference(policy, ref, near) }),
+    },
     readCa: readLimited,
   };
 }

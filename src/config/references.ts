@@ -66,6 +66,11 @@ export function applyReferences(
       problems.push({ path, message: `${displayPath(path)}: ${parsed.message}` });
       return text;
     }
+    const refused = refusals(parsed.segments, sources);
+    if (refused) {
+      problems.push({ path, message: `${displayPath(path)}: ${refused}` });
+      return text;
+    }
     if (mode === "keep") return text;
     if (mode === "mark") return markSegments(parsed.segments);
     const resolved = resolveSegments(parsed.segments, sources);
@@ -77,6 +82,14 @@ export function applyReferences(
     return resolved.value;
   };
   return { value: visit(data), problems, resolvedAt };
+}
+
+/** What the secret policy refuses among the references, judged in every mode. */
+function refusals(segments: Segment[], sources: SecretSources): string | undefined {
+  const { refuse } = sources;
+  if (!refuse) return undefined;
+  const why = segments.flatMap((s) => (s.kind === "text" ? [] : (refuse(s) ?? [])));
+  return why.length > 0 ? why.join("; ") : undefined;
 }
 
 function markSegments(segments: Segment[]): string {

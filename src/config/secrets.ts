@@ -71,6 +71,8 @@ export interface SecretSources {
   env: NodeJS.ProcessEnv;
   /** Returns a file's text or throws; `path` is as written in the reference. */
   readFile: (path: string) => string;
+  /** Why a reference may not be used at all (`--secrets-dir`, `--secret-env-prefix`). */
+  refuse?: (reference: Exclude<Segment, { kind: "text" }>) => string | undefined;
 }
 
 export type Resolution = { ok: true; value: string } | { ok: false; message: string };

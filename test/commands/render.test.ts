@@ -158,6 +158,19 @@ describe("hookswitch render", () => {
     expect(stderr).toMatch(/crm\.yaml:\d+:\d+: .*RENDER_TEST_TOKEN/);
   });
 
+  it("refuses a secret that --secret-env-prefix does not allow, as run would", async () => {
+    const args = ["crm", "--event", "event.json", "--secret-env-prefix", "CRM_"];
+    const { code, stdout, stderr } = await render(args);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(
+      /crm\.yaml:\d+:\d+: webhook\.auth\.token: environment variable RENDER_TEST_TOKEN is not one integration files may read: its name must start with CRM_/,
+    );
+    expect(
+      (await render(["crm", "--event", "event.json", "--secret-env-prefix", "RENDER_TEST_"])).code,
+    ).toBe(0);
+  });
+
   it("gives the reason and exits 1 for an invalid event", async () => {
     const bad = eventText.replace(
       '3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11",\n      "name',

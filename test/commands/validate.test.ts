@@ -233,6 +233,48 @@ describe("hookswitch validate on secrets written in clear", () => {
   });
 });
 
+describe("hookswitch validate with --secrets-dir and --secret-env-prefix", () => {
+  const at = () => join(dir, "policy");
+  beforeAll(async () => {
+    await mkdirp(at());
+    const lines = [
+      '  auth: {type: token, token: "${env:NATS_PASSWORD}"}',
+      '  headers: {X-Key: "${file:/proc/self/environ}", X-Ok: "${env:CRM_KEY}"}',
+    ];
+    await writeFile(join(at(), "a.yaml"), integrationYaml("policy", {}, lines));
+  });
+  const refusals = [
+    "10:30: webhook.auth.token: environment variable NATS_PASSWORD is not one integration files may read: its name must start with CRM_ (--secret-env-prefix)",
+    "11:20: webhook.headers.X-Key: secret file /proc/self/environ is outside /run/secrets (--secrets-dir)",
+  ];
+
+  it("refuses references outside them from the file alone, without --resolve-secrets", async () => {
+    const result = await runCli([
+      "validate",
+      "--secrets-dir",
+      "/run/secrets",
+      "--secret-env-prefix",
+      "CRM_",
+      at(),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split("\n").slice(0, 2)).toEqual(
+      refusals.map((r) => `${join(at(), "a.yaml")}:${r}`),
+    );
+  });
+
+  it("reads them from HOOKSWITCH_SECRETS_DIRS and HOOKSWITCH_SECRET_ENV_PREFIX too", async () => {
+    const env = { HOOKSWITCH_SECRETS_DIRS: "/run/secrets", HOOKSWITCH_SECRET_ENV_PREFIX: "CRM_" };
+    const result = await runCli(["validate", at()], { env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(refusals[1]);
+  });
+
+  it("allows any reference without them, as before", async () => {
+    expect((await runCli(["validate", at()])).code).toBe(0);
+  });
+});
+
 describe("hookswitch validate usage errors", () => {
   it.each([
     [["validate", "--no-such-flag"]],

@@ -185,6 +185,29 @@ describe("loadFile on hostile input", () => {
     expect((await loadFile(join(dir, "fifo-a.yaml"), keep)).hash).toBe(a?.hash);
   });
 
+  it("reads a secret through links inside --secrets-dir, not through one leading out", async () => {
+    const secrets = join(dir, "secrets");
+    await mkdir(join(secrets, "..2026_11_29"), { recursive: true });
+    await writeFile(join(secrets, "..2026_11_29", "token"), "t0ken\n");
+    await symlink("..2026_11_29", join(secrets, "..data"));
+    await symlink(join("..data", "token"), join(secrets, "token"));
+    await writeFile(join(dir, "host-file"), "not for receivers");
+    await symlink(join(dir, "host-file"), join(secrets, "escape"));
+    const token = (path: string) => [`  auth: {type: token, token: "\${file:${path}}"}`];
+    const secretPolicy = { dirs: [secrets], envPrefix: undefined };
+    const load = (name: string, path: string) =>
+      fileWith(name, integrationYaml(name.replace(".yaml", ""), {}, token(path))).then((f) =>
+        loadFile(f, { secrets: "resolve", secretPolicy }),
+      );
+    const inside = await load("inside.yaml", join(secrets, "token"));
+    expect(inside.problems).toEqual([]);
+    expect(inside.integrations[0]?.webhook.auth).toEqual({ type: "token", token: "t0ken" });
+    const out = await load("escape.yaml", join(secrets, "escape"));
+    expect(out.problems.map((p) => p.message)).toEqual([
+      `webhook.auth.token: secret file ${join(secrets, "escape")} cannot be read (a link leads outside --secrets-dir)`,
+    ]);
+  });
+
   it("reads a /proc file, which claims no size, only up to its real end", async () => {
     const lines = ['  auth: {type: token, token: "${file:/proc/self/stat}"}'];
     const file = await fileWith("proc.yaml", integrationYaml("proc", {}, lines));

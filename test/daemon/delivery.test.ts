@@ -332,6 +332,33 @@ describe("hookswitch run delivers webhooks", () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it("serves only integrations whose secrets --secret-env-prefix allows", async () => {
+    const token = (name: string) => ({ auth: { type: "token", token: `\${env:${name}}` } });
+    writeIntegration(dir.path, "allowed", {
+      url: `${receiver.url}/allowed`,
+      ...token("CRM_TOKEN"),
+    });
+    writeIntegration(dir.path, "greedy", { url: `${receiver.url}/greedy`, ...token("NATS_TOKEN") });
+    daemon = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      args: ["--secret-env-prefix", "CRM_"],
+      env: { CRM_TOKEN: "crm-t0ken", NATS_TOKEN: "nats-s3cret" },
+    });
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 1, { what: "the allowed delivery" });
+    await sleep(300);
+    expect(receiver.requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ["/allowed", "Bearer crm-t0ken"],
+    ]);
+    const api = (await (await fetch(`${daemon.http}/api/integrations`)).json()) as {
+      invalidFiles: { problems: { message: string }[] }[];
+    };
+    expect(api.invalidFiles.flatMap((f) => f.problems.map((p) => p.message))).toEqual([
+      "webhook.auth.token: environment variable NATS_TOKEN is not one integration files may read: its name must start with CRM_ (--secret-env-prefix)",
+    ]);
+  });
+
   it("dead-letters malformed messages and keeps consuming", async () => {
     writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
