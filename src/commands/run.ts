@@ -10,9 +10,11 @@ import { ExitError, UsageError } from "../errors.js";
 import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { OPEN_POLICY } from "../config/secret-policy.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
+  secretPolicyWarning,
   type SecretPolicyFlags,
 } from "./secret-options.js";
 
@@ -105,6 +107,8 @@ export function runCommand(): Command {
   return command.action(async (flags: RunFlags) => {
     const settings = toSettings(flags);
     const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
+    const policyWarning = secretPolicyWarning(settings.secretPolicy ?? OPEN_POLICY);
+    if (policyWarning) log.warn(policyWarning);
     const daemon = createDaemon(settings, log);
     const ladder = installSignalLadder(log, () => void daemon.resync());
     try {

@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from "commander";
 import { parseSecretPolicy, type SecretPolicy } from "../config/secret-policy.js";
+import { UsageError } from "../errors.js";
 
 export interface SecretPolicyFlags {
   secretsDir?: string;
@@ -26,6 +27,23 @@ export function addSecretPolicyOptions(command: Command): Command {
     );
 }
 
+/** Empty means unset; a list of only separators is a mistake, not "any file". */
 export function secretPolicyOf(flags: SecretPolicyFlags): SecretPolicy {
-  return parseSecretPolicy(flags.secretsDir, flags.secretEnvPrefix);
+  const policy = parseSecretPolicy(flags.secretsDir, flags.secretEnvPrefix);
+  if (flags.secretsDir?.trim() && policy.dirs.length === 0) {
+    throw new UsageError(`--secrets-dir "${flags.secretsDir}" names no folder`);
+  }
+  return policy;
+}
+
+/**
+ * `${file:/proc/self/environ}` reads every variable: a prefix alone keeps nothing from
+ * whoever writes integration files. Said once at start, where operators look.
+ */
+export function secretPolicyWarning(policy: SecretPolicy): string | undefined {
+  if (policy.envPrefix === undefined || policy.dirs.length > 0) return undefined;
+  return (
+    "--secret-env-prefix is set without --secrets-dir: a ${file:…} reference can still read " +
+    "any file, the process's environment (/proc/self/environ) among them; set --secrets-dir too"
+  );
 }

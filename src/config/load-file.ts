@@ -10,7 +10,12 @@ import { compareText } from "./discover.js";
 import { loadDocument, type DocumentContext } from "./document.js";
 import { decodeText, parseYamlDocuments } from "./parse.js";
 import type { SecretMode } from "./references.js";
-import { leadsInside, OPEN_POLICY, refusedReference, type SecretPolicy } from "./secret-policy.js";
+import {
+  OPEN_POLICY,
+  realSecretPath,
+  refusedReference,
+  type SecretPolicy,
+} from "./secret-policy.js";
 import { DEFAULTS, type Integration, type Problem } from "./types.js";
 
 export interface LoadOptions {
@@ -184,19 +189,22 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/** A `${file:}` secret or a CA: only a regular file, read as an integration file is. */
+function readText(path: string): string {
+  const read = readRegularFile(path);
+  if (read.ok) return read.bytes.toString("utf8");
+  throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
+}
+
 function documentContext(file: string, options: LoadOptions): DocumentContext {
   const near = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
-  // A `${file:}` secret or a CA: only a regular file, read as an integration file is.
-  const readLimited = (path: string) => {
-    const read = readRegularFile(near(path));
-    if (read.ok) return read.bytes.toString("utf8");
-    throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
-  };
+  const readLimited = (path: string) => readText(near(path));
   const policy = options.secretPolicy ?? OPEN_POLICY;
   const open = policy.dirs.length === 0 && policy.envPrefix === undefined;
   const readSecret = (path: string) => {
-    if (!leadsInside(policy, near(path))) throw new Error("a link leads outside --secrets-dir");
-    return readLimited(path);
+    const real = realSecretPath(policy, near(path));
+    if (real === undefined) throw new Error("a link leads outside --secrets-dir");
+    return readText(real);
   };
   return {
     file,

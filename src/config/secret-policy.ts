@@ -61,18 +61,21 @@ export function refusedReference(
 }
 
 /**
- * Whether `path`, its links followed, is still inside a secrets folder (its links followed
- * too): a link in the folder must not lead out of it. Throws what `realpath` throws.
+ * The file a secret reference names, its links followed as the kernel follows them, when it
+ * is inside a secrets folder (its links followed too); undefined when a link leads out.
+ * The caller reads this path, not the one written: `a/link/../x` is `x` beside the link's
+ * target, which is what the kernel would open, not `a/x` (Node's own `realpath` drops `..`
+ * as text first). Throws what `realpath` throws.
  */
-export function leadsInside(policy: SecretPolicy, path: string): boolean {
-  if (policy.dirs.length === 0) return true;
-  const real = realpathSync(path);
-  return policy.dirs.some((dir) => inside(realOr(dir), real));
+export function realSecretPath(policy: SecretPolicy, path: string): string | undefined {
+  const real = realpathSync.native(path);
+  if (policy.dirs.length === 0) return real;
+  return policy.dirs.some((dir) => inside(realOr(dir), real)) ? real : undefined;
 }
 
 function realOr(dir: string): string {
   try {
-    return realpathSync(dir);
+    return realpathSync.native(dir);
   } catch {
     return dir;
   }

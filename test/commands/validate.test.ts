@@ -272,6 +272,15 @@ describe("hookswitch validate with --secrets-dir and --secret-env-prefix", () =>
 
   it("allows any reference without them, as before", async () => {
     expect((await runCli(["validate", at()])).code).toBe(0);
+    expect((await runCli(["validate", at()], { env: { HOOKSWITCH_SECRETS_DIRS: "" } })).code).toBe(
+      0,
+    );
+  });
+
+  it("calls a folder list that names no folder a usage error, not 'any file'", async () => {
+    const result = await runCli(["validate", at()], { env: { HOOKSWITCH_SECRETS_DIRS: " , " } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--secrets-dir " , " names no folder/);
   });
 });
 

@@ -206,6 +206,16 @@ describe("loadFile on hostile input", () => {
     expect(out.problems.map((p) => p.message)).toEqual([
       `webhook.auth.token: secret file ${join(secrets, "escape")} cannot be read (a link leads outside --secrets-dir)`,
     ]);
+    // `link/../x` is x beside the link's target for the kernel, whatever the text says.
+    await mkdir(join(dir, "outside", "sub"), { recursive: true });
+    await writeFile(join(dir, "outside", "token"), "not for receivers either");
+    await writeFile(join(secrets, "decoy-token"), "decoy");
+    await symlink(join(dir, "outside", "sub"), join(secrets, "away"));
+    const dotted = `${secrets}/away/../token`;
+    const around = await load("around.yaml", dotted);
+    expect(around.problems.map((p) => p.message)).toEqual([
+      `webhook.auth.token: secret file ${dotted} cannot be read (a link leads outside --secrets-dir)`,
+    ]);
   });
 
   it("reads a /proc file, which claims no size, only up to its real end", async () => {

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  leadsInside,
   parseSecretPolicy,
+  realSecretPath,
   refusedReference,
   type SecretPolicy,
 } from "../../src/config/secret-policy.js";
@@ -99,7 +99,7 @@ describe("parseSecretPolicy", () => {
   });
 });
 
-describe("leadsInside: links in a secrets folder", () => {
+describe("realSecretPath: links in a secrets folder", () => {
   const root = mkdtempSync(join(tmpdir(), "hookswitch-secret-policy-"));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const secrets = join(root, "secrets");
@@ -113,10 +113,19 @@ describe("leadsInside: links in a secrets folder", () => {
   const policy: SecretPolicy = { dirs: [secrets], envPrefix: undefined };
 
   it("follows a volume's own links inside it", () => {
-    expect(leadsInside(policy, join(secrets, "token"))).toBe(true);
+    const real = realSecretPath(policy, join(secrets, "token"));
+    expect(real).toBe(join(realpathSync.native(secrets), "..2026_11_29", "token"));
   });
 
   it("refuses a link that leads out of the folder", () => {
-    expect(leadsInside(policy, join(secrets, "escape"))).toBe(false);
+    expect(realSecretPath(policy, join(secrets, "escape"))).toBeUndefined();
+  });
+
+  it("judges link/.. as the kernel opens it: beside the link's target, not in the folder", () => {
+    mkdirSync(join(root, "outside", "sub"), { recursive: true });
+    writeFileSync(join(root, "outside", "x"), "outside");
+    writeFileSync(join(secrets, "x"), "decoy");
+    symlinkSync(join(root, "outside", "sub"), join(secrets, "away"));
+    expect(realSecretPath(policy, `${secrets}/away/../x`)).toBeUndefined();
   });
 });

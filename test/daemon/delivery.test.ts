@@ -357,6 +357,9 @@ describe("hookswitch run delivers webhooks", () => {
     expect(api.invalidFiles.flatMap((f) => f.problems.map((p) => p.message))).toEqual([
       "webhook.auth.token: environment variable NATS_TOKEN is not one integration files may read: its name must start with CRM_ (--secret-env-prefix)",
     ]);
+    // A prefix alone leaves ${file:/proc/self/environ}: the operator is told at start.
+    expect(daemon.output()).toMatch(/--secret-env-prefix is set without --secrets-dir/);
+    expect(daemon.output()).not.toMatch(/nats-s3cret/);
   });
 
   it("dead-letters malformed messages and keeps consuming", async () => {
