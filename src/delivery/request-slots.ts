@@ -5,14 +5,15 @@
  * gone for that long, and a plain first-come semaphore let a few of them fill the cap.
  *
  * - While other integrations want slots (they asked for one in the last `ACTIVE_MS`), an
- *   integration that already holds `share` or more may fill the cap only up to
- *   `size - reserve`: the last slots stay for the integrations that hold few. Alone, an
- *   integration may take them all; the others' first requests, should it hang, wait at most
- *   one timeout before its slots come back and the reserve holds.
+ *   integration that already holds `share` or more and none of whose requests came back
+ *   lately may fill the cap only up to `size - reserve`: the last slots stay for the
+ *   integrations that hold few or are answered. Alone, an integration may take them all;
+ *   the others' first requests, should it hang, wait at most one timeout before its slots
+ *   come back and the reserve holds.
  * - Nobody waits longer than `maxWaitMs`: slots that long in coming are held by receivers
  *   that do not answer, and the caller parks its delivery instead, so that its event moves on.
  *
- * Hot path: a free slot is a counter and one Map update; only a caller that waits gets a
+ * Hot path: a free slot is a counter and a few Map updates; only a caller that waits gets a
  * Promise, and one timer serves every waiter.
  */
 import { coerceError } from "../errors.js";
@@ -48,6 +49,10 @@ const DEFAULT_MAX_WAIT_MS = 1_000;
 const ACTIVE_MS = 10_000;
 /** Names that stopped asking are forgotten on this many acquires (renamed, removed ones). */
 const FORGET_EVERY = 1_024;
+/** How many waiters a release looks at for one that may take a slot of the reserve. */
+const SCAN = 32;
+/** An integration whose request came back this recently is not hanging. */
+const PROGRESS_MS = 1_000;
 
 export class RequestSlots {
   readonly size: number;
@@ -60,6 +65,9 @@ export class RequestSlots {
   readonly #held = new Map<string, number>();
   /** When each integration last asked for a slot (monotonic ms), kept for `ACTIVE_MS`. */
   readonly #asked = new Map<string, number>();
+  /** When a request of each integration last came back (monotonic ms). */
+  readonly #returned = new Map<string, number>();
+  /** First come, first served: outside the reserve, a slot goes to the oldest at once. */
   #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
   #untilForget = FORGET_EVERY;
@@ -90,10 +98,12 @@ export class RequestSlots {
     if (signal?.aborted) return Promise.reject(coerceError(signal.reason));
     this.#asked.set(key, performance.now());
     if (--this.#untilForget === 0) this.#forgetQuiet();
-    // Whoever waits may not take a slot (or there is none) unless others stopped asking
-    // since: it goes first then. A waiter kept out of the reserve lets others pass it.
-    if (this.#waiters.length > 0) this.#serve();
-    if (this.#mayTake(key)) {
+    // Waiters left waiting while a slot is free are kept out of the reserve, which this
+    // one may use; otherwise no one is overtaken.
+    if (
+      this.#mayTake(key) &&
+      (this.#waiters.length === 0 || this.#taken >= this.size - this.reserve)
+    ) {
       this.#take(key);
       return undefined;
     }
@@ -104,12 +114,13 @@ export class RequestSlots {
     });
   }
 
-  /** Gives back a slot of `key`, handing free slots to the oldest waiters that may take one. */
+  /** Gives back a slot of `key`, handing it to the oldest waiter that may take it. */
   release(key: string): void {
     const held = this.#held.get(key) ?? 0;
     if (held <= 0) throw new RequestSlotsError(`release("${key}") without a matching acquire`);
     if (held === 1) this.#held.delete(key);
     else this.#held.set(key, held - 1);
+    this.#returned.set(key, performance.now());
     this.#taken--;
     this.#serve();
   }
@@ -119,39 +130,59 @@ export class RequestSlots {
     this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
   }
 
+  /**
+   * In the reserve, an integration holding `share` or more may take more only while its
+   * requests come back (one did within `PROGRESS_MS`) or no one else wants slots: receivers
+   * that hang are kept out of it from their first requests on, and healthy integrations
+   * sharing a small cap (a fan-out) are not.
+   */
   #mayTake(key: string): boolean {
     if (this.#taken >= this.size) return false;
     if (this.#taken < this.size - this.reserve) return true;
-    return (this.#held.get(key) ?? 0) < this.share || !this.#othersWant(key);
+    if ((this.#held.get(key) ?? 0) < this.share) return true;
+    if (this.#asked.size - (this.#asked.has(key) ? 1 : 0) === 0) return true;
+    return performance.now() - (this.#returned.get(key) ?? -Infinity) < PROGRESS_MS;
   }
 
+  /**
+   * Forgets integrations that stopped asking: every `FORGET_EVERY` acquires, and before a
+   * waiter's deadline, so that "others want slots" is a Map's size, not a walk of it.
+   */
   #forgetQuiet(): void {
     this.#untilForget = FORGET_EVERY;
     const since = performance.now() - this.#activeMs;
     for (const [key, at] of this.#asked) if (at < since) this.#asked.delete(key);
+    for (const [key, at] of this.#returned) if (at < since) this.#returned.delete(key);
   }
 
-  /** Whether an integration other than `key` asked for a slot lately (forgetting older ones). */
-  #othersWant(key: string): boolean {
-    const since = performance.now() - this.#activeMs;
-    for (const [other, at] of this.#asked) {
-      if (at < since) this.#asked.delete(other);
-      else if (other !== key) return true;
-    }
-    return false;
-  }
-
+  /**
+   * Hands free slots over: outside the reserve to the oldest waiter, as a plain semaphore
+   * does; inside it, to the oldest of the first `SCAN` waiters that may take one. Looking
+   * no further keeps a release cheap however many wait (a fan-out keeps hundreds waiting);
+   * a slot left free goes to the next acquire or release that finds someone who may take it.
+   */
   #serve(): void {
-    for (let i = 0; i < this.#waiters.length && this.#taken < this.size;) {
-      const waiter = this.#waiters[i] as Waiter;
-      if (!this.#mayTake(waiter.key)) {
-        i++;
+    while (this.#waiters.length > 0 && this.#taken < this.size) {
+      if (this.#taken < this.size - this.reserve) {
+        const next = this.#waiters.shift() as Waiter;
+        this.#take(next.key);
+        next.resolve();
         continue;
       }
-      this.#waiters.splice(i, 1);
-      this.#take(waiter.key);
-      waiter.resolve();
+      const at = this.#firstAllowed();
+      if (at === -1) return;
+      const [next] = this.#waiters.splice(at, 1) as [Waiter];
+      this.#take(next.key);
+      next.resolve();
     }
+  }
+
+  #firstAllowed(): number {
+    const end = Math.min(this.#waiters.length, SCAN);
+    for (let i = 0; i < end; i++) {
+      if (this.#mayTake((this.#waiters[i] as Waiter).key)) return i;
+    }
+    return -1;
   }
 
   /** One timer for the oldest waiter; waiters leave in the order they came. */
@@ -166,6 +197,7 @@ export class RequestSlots {
   #expire(): void {
     this.#timer = undefined;
     // Others may have stopped asking meanwhile: a waiter kept out of the reserve goes first.
+    this.#forgetQuiet();
     this.#serve();
     const now = performance.now();
     // Waiters are in the order they came, so the ones that waited long enough come first.

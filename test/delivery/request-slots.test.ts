@@ -40,6 +40,18 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect(slots.taken).toBe(7);
   });
 
+  it("lets an integration whose requests come back use the reserve beside others (a fan-out)", async () => {
+    const slots = new RequestSlots(8, { maxWaitMs: 50 }); // reserve 2, share 1
+    take(slots, "answering", 3);
+    take(slots, "silent", 3);
+    slots.release("answering"); // one came back: it is not hanging
+    take(slots, "answering", 3); // 5, 6 of 8, then into the reserve: 7 and 8
+    expect(slots.taken).toBe(8);
+    slots.release("answering");
+    // None of silent's came back: kept out of the reserve, it is told to park.
+    await expect(slots.acquire("silent")).rejects.toBeInstanceOf(SlotWaitTimeoutError);
+  });
+
   it("hands a released slot to the oldest waiter that may take it, not to one kept out", async () => {
     const slots = new RequestSlots(8); // reserve 2, share 1
     take(slots, "hung", 6);
