@@ -17,6 +17,7 @@
  * Promise, and one timer serves every waiter.
  */
 import { coerceError } from "../errors.js";
+import { leaveOnAbort } from "./abort-waits.js";
 
 /** A wait for a request slot that lasted `maxWaitMs`: the caller parks its delivery. */
 export class SlotWaitTimeoutError extends Error {
@@ -212,20 +213,13 @@ export class RequestSlots {
     this.#armTimer();
   }
 
-  /**
-   * One listener per signal, however many wait with it: adding and removing an
-   * EventTarget listener cost microseconds each, more than the wait's own bookkeeping.
-   */
   #leaveOnAbort(signal: AbortSignal): void {
-    if (this.#watched.has(signal)) return;
-    this.#watched.add(signal);
-    const leave = () => {
-      const reason = coerceError(signal.reason);
-      const leaving = this.#waiters.filter((waiter) => waiter.signal === signal);
-      this.#waiters = this.#waiters.filter((waiter) => waiter.signal !== signal);
-      for (const waiter of leaving) waiter.reject(reason);
-      this.#serve();
-    };
-    signal.addEventListener("abort", leave, { once: true });
+    leaveOnAbort(
+      this.#watched,
+      signal,
+      () => this.#waiters,
+      (remaining) => (this.#waiters = remaining),
+      () => this.#serve(),
+    );
   }
 }

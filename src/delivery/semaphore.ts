@@ -4,6 +4,7 @@
  * that has to wait gets a Promise.
  */
 import { coerceError } from "../errors.js";
+import { leaveOnAbort } from "./abort-waits.js";
 
 /** A release without a matching acquire, or a size that is no count: a bug in the caller. */
 export class SemaphoreError extends Error {
@@ -54,20 +55,13 @@ export class Semaphore {
     return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject, signal }));
   }
 
-  /**
-   * One listener per signal, however many wait with it: adding and removing an
-   * EventTarget listener cost microseconds each, more than the wait's own bookkeeping.
-   */
   #leaveOnAbort(signal: AbortSignal): void {
-    if (this.#watched.has(signal)) return;
-    this.#watched.add(signal);
-    const leave = () => {
-      const reason = coerceError(signal.reason);
-      const leaving = this.#waiters.filter((waiter) => waiter.signal === signal);
-      this.#waiters = this.#waiters.filter((waiter) => waiter.signal !== signal);
-      for (const waiter of leaving) waiter.reject(reason);
-    };
-    signal.addEventListener("abort", leave, { once: true });
+    leaveOnAbort(
+      this.#watched,
+      signal,
+      () => this.#waiters,
+      (remaining) => (this.#waiters = remaining),
+    );
   }
 
   /** Gives back a slot, handing it straight to the oldest waiter if there is one. */
