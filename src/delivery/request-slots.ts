@@ -57,7 +57,7 @@ const PROGRESS_MS = 1_000;
 
 export class RequestSlots {
   readonly size: number;
-  /** Slots kept for integrations holding fewer than `share` while others hold or want some. */
+  /** Slots kept, while others want some, from integrations holding `share` or more unanswered. */
   readonly reserve: number;
   readonly share: number;
   readonly #maxWaitMs: number;
