@@ -11,6 +11,8 @@
  * a caller that waits in a line gets a Promise.
  */
 
+import { takeExpired } from "./waits.js";
+
 /** A release without a matching acquire: a bug in the caller that would break the caps. */
 export class LimiterError extends Error {
   override name = "LimiterError";
@@ -183,10 +185,9 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     const due = Math.max(0, oldest.since + maxLineWaitMs - performance.now());
     state.lineTimer = setTimeout(() => {
       state.lineTimer = undefined;
-      const now = performance.now();
-      const waited = state.line.findIndex((w) => now - w.since < maxLineWaitMs);
-      const leaving = state.line.splice(0, waited === -1 ? state.line.length : waited);
-      for (const work of leaving) work.resolve(false);
+      for (const work of takeExpired(state.line, maxLineWaitMs, performance.now())) {
+        work.resolve(false);
+      }
       armLineTimer(state);
     }, due);
     state.lineTimer.unref();

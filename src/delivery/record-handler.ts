@@ -53,16 +53,17 @@ export async function handleDeliveryMessage(
     delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
   });
   if (slot === false) return later();
-  const deliver = async () => {
-    const settle = await inSlot(deps, name, () => deliverRecord(deps, message.data, active, now));
-    return settle === NO_REQUEST_SLOT ? later() : settle;
-  };
+  // No request slot came in time: the record waits its turn in the stream again.
+  const deliver = () =>
+    inSlot(deps, name, () => deliverRecord(deps, message.data, active, now)).catch(
+      (err: unknown) => {
+        if (err instanceof SlotWaitTimeoutError) return later();
+        throw err;
+      },
+    );
   if (slot === true) return deliver();
   return slot.then((taken) => (taken ? deliver() : later()));
 }
-
-/** A record whose attempt found no request slot in time: handed back to wait its turn. */
-const NO_REQUEST_SLOT: Settle = { action: "nak", delayMs: 0 };
 
 async function deliverRecord(
   deps: HandlerDeps,
@@ -101,7 +102,6 @@ async function deliverRecord(
     // The record is this one delivery: handing it back is all it takes (the loop delays
     // naks at shutdown). A new record would carry this one's `Nats-Msg-Id` and be dropped.
     if (err instanceof AttemptAbortedError) return HANDED_BACK;
-    if (err instanceof SlotWaitTimeoutError) return NO_REQUEST_SLOT;
     throw err;
   }
   return ACK;

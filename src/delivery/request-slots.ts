@@ -17,7 +17,7 @@
  * Promise, and one timer serves every waiter.
  */
 import { coerceError } from "../errors.js";
-import { leaveOnAbort } from "./abort-waits.js";
+import { leaveOnAbort, takeExpired } from "./waits.js";
 
 /** A wait for a request slot that lasted `maxWaitMs`: the caller parks its delivery. */
 export class SlotWaitTimeoutError extends Error {
@@ -200,10 +200,7 @@ export class RequestSlots {
     // Others may have stopped asking meanwhile: a waiter kept out of the reserve goes first.
     this.#forgetQuiet();
     this.#serve();
-    const now = performance.now();
-    // Waiters are in the order they came, so the ones that waited long enough come first.
-    const waiting = this.#waiters.findIndex((w) => now - w.since < this.#maxWaitMs);
-    const expired = this.#waiters.splice(0, waiting === -1 ? this.#waiters.length : waiting);
+    const expired = takeExpired(this.#waiters, this.#maxWaitMs, performance.now());
     if (expired.length > 0) {
       const error = new SlotWaitTimeoutError(
         `no request slot within ${this.#maxWaitMs} ms (--max-in-flight ${this.size} taken)`,

@@ -4,7 +4,7 @@
  * that has to wait gets a Promise.
  */
 import { coerceError } from "../errors.js";
-import { leaveOnAbort } from "./abort-waits.js";
+import { leaveOnAbort } from "./waits.js";
 
 /** A release without a matching acquire, or a size that is no count: a bug in the caller. */
 export class SemaphoreError extends Error {

@@ -1,7 +1,7 @@
 /**
- * Waits that an abort signal ends, shared by the semaphores: one listener per signal,
- * however many wait with it, as adding and removing an EventTarget listener cost
- * microseconds each, more than a wait's own bookkeeping.
+ * How the semaphores and the limiter's lines end waits: an abort signal (one listener per
+ * signal, however many wait with it, as adding and removing an EventTarget listener cost
+ * microseconds each, more than a wait's own bookkeeping), or a wait that lasted too long.
  */
 import { coerceError } from "../errors.js";
 
@@ -33,4 +33,17 @@ export function leaveOnAbort<W extends AbortableWait>(
     after();
   };
   signal.addEventListener("abort", leave, { once: true });
+}
+
+/**
+ * Takes out of `waits`, which are in the order they came, those that began `maxWaitMs`
+ * or more before `now` (monotonic ms), and returns them.
+ */
+export function takeExpired<W extends { since: number }>(
+  waits: W[],
+  maxWaitMs: number,
+  now: number,
+): W[] {
+  const stillWaiting = waits.findIndex((w) => now - w.since < maxWaitMs);
+  return waits.splice(0, stillWaiting === -1 ? waits.length : stillWaiting);
 }
