@@ -83,12 +83,21 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const nameAt = doc.locate(["name"]);
   const source = { file: context.file, line: nameAt.line, column: nameAt.column };
   const marked = references.resolvedAt.some(isShownPath)
-    ? (applyReferences(raw, "mark", context.sources).value as RawIntegration)
+    ? applyReferences(raw, "mark", context.sources)
     : undefined;
   const integration = toIntegration({
     value,
     source,
-    ...(marked ? { references: { written: raw, marked } } : {}),
+    literals: references.literals,
+    ...(marked
+      ? {
+          references: {
+            written: raw,
+            marked: marked.value as RawIntegration,
+            markedLiterals: marked.literals,
+          },
+        }
+      : {}),
     tlsCa: tls.ca,
   });
   return { integration, name, problems: [], warnings };

@@ -1,7 +1,7 @@
 /** Builds the in-memory `Integration` from a checked document, filling in defaults. */
 import { parseDuration } from "./durations.js";
 import type { RawFieldSpec, RawIntegration, RawWebhook } from "./raw.js";
-import { OPAQUE_URL, SECRET_MARK } from "./references.js";
+import { OPAQUE_URL, SECRET_MARK, type LiteralText } from "./references.js";
 import {
   DEFAULTS,
   type Auth,
@@ -12,19 +12,24 @@ import {
   type Scope,
   type ShownIntegration,
   type SourceLocation,
+  type TextRange,
   type Webhook,
+  templateKey,
 } from "./types.js";
 
 export interface NormalizeInput {
   value: RawIntegration;
   source: SourceLocation;
+  /** Where `value` holds text not written as such (secrets, escapes): see `Webhook.literals`. */
+  literals: LiteralText[];
   /** The document as written and with `SECRET_MARK` for each reference (resolved ones only). */
-  references?: { written: RawIntegration; marked: RawIntegration };
+  references?: { written: RawIntegration; marked: RawIntegration; markedLiterals: LiteralText[] };
   tlsCa: string | undefined;
 }
 
-export function toIntegration({ value, source, references, tlsCa }: NormalizeInput): Integration {
-  const webhook = toWebhook(value.webhook, tlsCa);
+export function toIntegration(input: NormalizeInput): Integration {
+  const { value, source, references, tlsCa } = input;
+  const webhook = toWebhook(value.webhook, tlsCa, input.literals);
   const integration: Integration = {
     name: value.name,
     description: value.description,
@@ -38,7 +43,7 @@ export function toIntegration({ value, source, references, tlsCa }: NormalizeInp
     webhook,
     source,
   };
-  const shown = references && toShown(references.written, references.marked, webhook);
+  const shown = references && toShown(references, webhook);
   if (shown) integration.shown = shown;
   return integration;
 }
@@ -52,8 +57,7 @@ function toScope(raw: RawIntegration["scope"]): Scope {
  * marked container is a new object only where a reference was inside it.
  */
 function toShown(
-  written: RawIntegration,
-  marked: RawIntegration,
+  { written, marked, markedLiterals }: NonNullable<NormalizeInput["references"]>,
   webhook: Webhook,
 ): ShownIntegration | undefined {
   const [was, is] = [written.webhook, marked.webhook];
@@ -66,26 +70,32 @@ function toShown(
   if (!inRequest && !inView) return undefined;
   // A mark in the port, or a whole URL from one reference, leaves no URL to parse.
   const url = URL.canParse(is.url) ? is.url : OPAQUE_URL;
-  const twin = toWebhook(is, webhook.tlsCa);
+  const twin = toWebhook(is, webhook.tlsCa, markedLiterals);
   return {
     description: written.description,
     scope: toScope(written.scope),
     webhook: inRequest
       ? {
-          ...webhook,
+          ...withoutLiterals(webhook),
           url,
           pathArguments: twin.pathArguments,
           headers: twin.headers,
           fields: twin.fields,
+          ...(twin.literals ? { literals: twin.literals } : {}),
         }
       : webhook,
     secretHost: url === OPAQUE_URL || new URL(url).host.includes(SECRET_MARK),
   };
 }
 
-function toWebhook(raw: RawWebhook, tlsCa: string | undefined): Webhook {
+function withoutLiterals({ literals: _literals, ...webhook }: Webhook): Webhook {
+  return webhook;
+}
+
+function toWebhook(raw: RawWebhook, tlsCa: string | undefined, literals: LiteralText[]): Webhook {
   const method = raw.method ?? "POST";
   const secret = raw.signing?.secret;
+  const inTemplates = templateLiterals(literals);
   return {
     url: raw.url,
     method,
@@ -103,7 +113,27 @@ function toWebhook(raw: RawWebhook, tlsCa: string | undefined): Webhook {
     },
     maxInFlight: raw.maxInFlight ?? DEFAULTS.maxInFlight,
     tlsCa,
+    ...(inTemplates ? { literals: inTemplates } : {}),
   };
+}
+
+/** The literal stretches of path arguments, header values and templates, by `templateKey`. */
+function templateLiterals(literals: LiteralText[]): Record<string, TextRange[]> | undefined {
+  let found: Record<string, TextRange[]> | undefined;
+  for (const { path, ranges } of literals) {
+    const [top, section, key, leaf] = path;
+    if (top !== "webhook") continue;
+    const place =
+      section === "pathArguments" && typeof key === "number" && path.length === 3
+        ? templateKey(["pathArguments", key])
+        : section === "headers" && typeof key === "string" && path.length === 3
+          ? templateKey(["headers", key])
+          : section === "fields" && typeof key === "string" && leaf === "template"
+            ? templateKey(["fields", key])
+            : undefined;
+    if (place !== undefined) (found ??= {})[place] = ranges;
+  }
+  return found;
 }
 
 function durationOr(text: string | undefined, fallback: number): number {

@@ -4,7 +4,14 @@
  * Keys are never references. Messages name the variable or file, never a value.
  */
 import type { RuleProblem } from "./rules.js";
-import { parseReferences, resolveSegments, type Segment, type SecretSources } from "./secrets.js";
+import {
+  joinSegments,
+  parseReferences,
+  resolveSegments,
+  type Segment,
+  type SecretSources,
+} from "./secrets.js";
+import type { TextRange } from "./types.js";
 import { displayPath, type PathSegment } from "./text.js";
 
 /**
@@ -28,6 +35,16 @@ export interface ReferenceResult {
   problems: RuleProblem[];
   /** Where references were resolved: the paths of the strings that held them. */
   resolvedAt: PathSegment[][];
+  /**
+   * In "resolve" and "mark" modes, the strings with text the file did not write as such
+   * (a secret, a mark, an escaped `${`), and where it is: no placeholder is read there.
+   */
+  literals: LiteralText[];
+}
+
+export interface LiteralText {
+  path: PathSegment[];
+  ranges: TextRange[];
 }
 
 export function applyReferences(
@@ -37,6 +54,7 @@ export function applyReferences(
 ): ReferenceResult {
   const problems: RuleProblem[] = [];
   const resolvedAt: PathSegment[][] = [];
+  const literals: LiteralText[] = [];
   // One path, pushed and popped, copied only where a reference is found; a container is
   // rebuilt only when something inside it changed. A file without references costs a walk.
   const path: PathSegment[] = [];
@@ -72,16 +90,19 @@ export function applyReferences(
       return text;
     }
     if (mode === "keep") return text;
-    if (mode === "mark") return markSegments(parsed.segments);
-    const resolved = resolveSegments(parsed.segments, sources);
-    if (!resolved.ok) {
-      problems.push({ path, message: `${displayPath(path)}: ${resolved.message}` });
+    const joined =
+      mode === "mark"
+        ? { ok: true as const, ...joinSegments(parsed.segments, () => SECRET_MARK) }
+        : resolveSegments(parsed.segments, sources);
+    if (!joined.ok) {
+      problems.push({ path, message: `${displayPath(path)}: ${joined.message}` });
       return text;
     }
-    if (parsed.segments.some((segment) => segment.kind !== "text")) resolvedAt.push(path);
-    return resolved.value;
+    if (mode === "resolve" && parsed.segments.some((s) => s.kind !== "text")) resolvedAt.push(path);
+    if (joined.literals.length > 0) literals.push({ path, ranges: joined.literals });
+    return joined.value;
   };
-  return { value: visit(data), problems, resolvedAt };
+  return { value: visit(data), problems, resolvedAt, literals };
 }
 
 /** What the secret policy refuses among the references, judged in every mode. */
@@ -90,8 +111,4 @@ function refusals(segments: Segment[], sources: SecretSources): string | undefin
   if (!refuse) return undefined;
   const why = segments.flatMap((s) => (s.kind === "text" ? [] : (refuse(s) ?? [])));
   return why.length > 0 ? why.join("; ") : undefined;
-}
-
-function markSegments(segments: Segment[]): string {
-  return segments.map((s) => (s.kind === "text" ? s.text : SECRET_MARK)).join("");
 }

@@ -9,7 +9,7 @@
 import { parseDuration } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
 import type { RawIntegration } from "./raw.js";
-import { literalText, parseReferences } from "./secrets.js";
+import { literalText, parseReferences, textBetweenReferences } from "./secrets.js";
 import { closest, displayPath, type PathSegment } from "./text.js";
 import { DEFAULTS, FIELD_NAMES } from "./types.js";
 
@@ -30,9 +30,15 @@ export interface RuleProblem {
 
 export type Rule = (input: RuleInput) => RuleProblem[];
 
-/** Whether a string's final value is known (no reference left in it). */
-function isConcrete(text: string, input: RuleInput): boolean {
-  return input.resolved || !text.includes("${");
+/**
+ * A string's final value when it is known: resolved, or written without references (an
+ * escaped `$${` is then the `${` it stands for); undefined while a reference is in it.
+ */
+function finalValue(text: string, input: RuleInput): string | undefined {
+  if (input.resolved || !text.includes("${")) return text;
+  const parsed = parseReferences(text);
+  if (!parsed.ok || parsed.segments.some((s) => s.kind !== "text")) return undefined;
+  return parsed.segments.map((s) => (s.kind === "text" ? s.text : "")).join("");
 }
 
 /** Each string that may hold `{field}` placeholders, with its path. */
@@ -150,9 +156,10 @@ const WRITTEN_USER_INFO =
   /^https?:\/\/[/\\]*(?:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$:])(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])*|:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])+)@/;
 
 export const httpUrl: Rule = (input) => {
-  const url = input.value.webhook.url;
+  const written = input.value.webhook.url;
   const at = (message: string) => [{ path: ["webhook", "url"], message }];
-  if (!isConcrete(url, input)) return WRITTEN_USER_INFO.test(url) ? at(URL_USER_INFO_MESSAGE) : [];
+  const url = finalValue(written, input);
+  if (url === undefined) return WRITTEN_USER_INFO.test(written) ? at(URL_USER_INFO_MESSAGE) : [];
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -189,7 +196,7 @@ export function urlPlaceholder(url: string): string | undefined {
   if (!url.includes("{")) return undefined;
   const parsed = parseReferences(url);
   if (!parsed.ok) return undefined;
-  const text = literalText(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, " "));
+  const text = textBetweenReferences(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, " "));
   return text.flatMap(placeholderNames)[0];
 }
 
@@ -213,7 +220,8 @@ export const signingSecretShape: Rule = (input) => {
   if (secret === undefined) return [];
   const list = typeof secret === "string" ? [secret] : secret;
   return list.flatMap((text, i) => {
-    if (!isConcrete(text, input) || SIGNING_SECRET.test(text)) return [];
+    const value = finalValue(text, input);
+    if (value === undefined || SIGNING_SECRET.test(value)) return [];
     const path: PathSegment[] =
       typeof secret === "string"
         ? ["webhook", "signing", "secret"]

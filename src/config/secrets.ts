@@ -4,9 +4,16 @@
  * file reader as arguments so callers decide where secrets come from.
  * Nothing here ever puts a secret value into a message.
  */
+import type { TextRange } from "./types.js";
 
+/**
+ * Literal text, or a reference. An escaped `${` is literal text of its own (`escaped`):
+ * its brace opens no `{field}` placeholder, as no secret's text does.
+ */
 export type Segment =
-  { kind: "text"; text: string } | { kind: "env"; name: string } | { kind: "file"; path: string };
+  | { kind: "text"; text: string; escaped?: true }
+  | { kind: "env"; name: string }
+  | { kind: "file"; path: string };
 
 export type ParsedReferences = { ok: true; segments: Segment[] } | { ok: false; message: string };
 
@@ -22,8 +29,11 @@ export function parseReferences(text: string): ParsedReferences {
     const start = text.indexOf("${", index);
     if (start === -1) break;
     if (start > 0 && text[start - 1] === "$") {
-      // `$${` is the escape: keep one `$` and the brace as literal text.
-      literal += text.slice(index, start - 1) + "${";
+      // `$${` is the escape: one `$` and the brace, as literal text of their own.
+      literal += text.slice(index, start - 1);
+      if (literal) segments.push({ kind: "text", text: literal });
+      literal = "";
+      segments.push({ kind: "text", text: "${", escaped: true });
       index = start + 2;
       continue;
     }
@@ -75,29 +85,43 @@ export interface SecretSources {
   refuse?: (reference: Exclude<Segment, { kind: "text" }>) => string | undefined;
 }
 
-export type Resolution = { ok: true; value: string } | { ok: false; message: string };
+/**
+ * The final string, and where in it is text the file did not write as such: each secret's
+ * value and each escaped `${` (no `{field}` placeholder is read there).
+ */
+export type Resolution =
+  { ok: true; value: string; literals: TextRange[] } | { ok: false; message: string };
 
 /**
  * Joins segments into the final string, reading each referenced secret. Every reference
  * that cannot be read is named, not only the first: one fix, one run of `validate`.
  */
 export function resolveSegments(segments: Segment[], sources: SecretSources): Resolution {
-  let value = "";
   const failures: string[] = [];
-  for (const segment of segments) {
-    if (segment.kind === "text") {
-      value += segment.text;
-      continue;
-    }
+  const joined = joinSegments(segments, (segment) => {
     const resolved = resolveOne(segment, sources);
-    if (!resolved.ok) {
-      failures.push(resolved.message);
-      continue;
-    }
-    value += resolved.value;
-  }
+    if (resolved.ok) return resolved.value;
+    failures.push(resolved.message);
+    return "";
+  });
   if (failures.length > 0) return { ok: false, message: failures.join("; ") };
-  return { ok: true, value };
+  return { ok: true, ...joined };
+}
+
+/** Joins segments, each reference as `valueOf` gives it, noting where references and escapes went. */
+export function joinSegments(
+  segments: Segment[],
+  valueOf: (reference: Exclude<Segment, { kind: "text" }>) => string,
+): { value: string; literals: TextRange[] } {
+  let value = "";
+  const literals: TextRange[] = [];
+  for (const segment of segments) {
+    const text = segment.kind === "text" ? segment.text : valueOf(segment);
+    if (segment.kind !== "text" || segment.escaped)
+      literals.push([value.length, value.length + text.length]);
+    value += text;
+  }
+  return { value, literals };
 }
 
 function resolveOne(
@@ -124,7 +148,26 @@ export function trimTrailingNewlines(text: string): string {
   return text.replace(/[\r\n]+$/, "");
 }
 
-/** The literal text of segments with references removed (for placeholder checks). */
+/**
+ * The text written as such, in the stretches between references and escapes: where
+ * `{field}` placeholders are read.
+ */
 export function literalText(segments: Segment[]): string[] {
-  return segments.flatMap((s) => (s.kind === "text" ? [s.text] : []));
+  return segments.flatMap((s) => (s.kind === "text" && !s.escaped ? [s.text] : []));
+}
+
+/** The literal text between references, escapes written out as `${` (as a URL reads). */
+export function textBetweenReferences(segments: Segment[]): string[] {
+  const runs: string[] = [];
+  let run: string | undefined;
+  for (const segment of segments) {
+    if (segment.kind === "text") {
+      run = (run ?? "") + segment.text;
+      continue;
+    }
+    if (run !== undefined) runs.push(run);
+    run = undefined;
+  }
+  if (run !== undefined) runs.push(run);
+  return runs;
 }

@@ -45,6 +45,9 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** `[start, end)` of a stretch of a string. */
+export type TextRange = readonly [start: number, end: number];
+
 export interface Webhook {
   url: string;
   method: "POST" | "GET";
@@ -61,6 +64,19 @@ export interface Webhook {
   maxInFlight: number;
   /** PEM text of a private CA to trust, read from `webhook.tls.ca`. */
   tlsCa: string | undefined;
+  /**
+   * Text in a path argument, header value or template that the file did not write as
+   * template (a secret's value, an escaped `${`), by `templateKey` of its place: no
+   * `{field}` placeholder is read there. Absent when there is none.
+   */
+  literals?: Record<string, TextRange[]>;
+}
+
+/** Where a template is in `webhook`, as `Webhook.literals` names it. */
+export function templateKey(
+  place: readonly ["pathArguments", number] | readonly ["headers" | "fields", string],
+): string {
+  return JSON.stringify(place);
 }
 
 export interface SourceLocation {

@@ -2,7 +2,7 @@
  * Field values of SPEC section 3: what each field name means for one event, in JSON and
  * as text (query, form, templates, headers, path arguments), and `{field}` templates.
  */
-import { FIELD_NAMES, type FieldName } from "../config/types.js";
+import { FIELD_NAMES, type FieldName, type TextRange } from "../config/types.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
 
@@ -63,16 +63,20 @@ export type CompiledTemplate = (event: PbxEvent, now: Date) => string;
 
 type TemplatePart = string | { field: FieldName };
 
-/** Splits a template into literal and field parts. */
-function templateParts(template: string): TemplatePart[] {
+/**
+ * Splits a template into literal and field parts. `literals` are stretches of its text
+ * that are not template (a secret's value, an escaped `${`): no placeholder is read there.
+ */
+function templateParts(template: string, literals: readonly TextRange[] = []): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let literal = "";
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {
     const name = match[1] ?? "";
+    const end = match.index + match[0].length;
     literal += template.slice(last, match.index);
-    last = match.index + match[0].length;
-    if (isFieldName(name)) {
+    last = end;
+    if (isFieldName(name) && !literals.some(([from, to]) => from < end && match.index < to)) {
       if (literal) parts.push(literal);
       parts.push({ field: name });
       literal = "";
@@ -86,8 +90,11 @@ function templateParts(template: string): TemplatePart[] {
 }
 
 /** Splits a template once; rendering then only concatenates. */
-export function compileTemplate(template: string): CompiledTemplate {
-  const parts = templateParts(template);
+export function compileTemplate(
+  template: string,
+  literals?: readonly TextRange[],
+): CompiledTemplate {
+  const parts = templateParts(template, literals);
   if (parts.every((part) => typeof part === "string")) {
     const constant = parts.join("");
     return () => constant;

@@ -3,7 +3,13 @@
  * Everything that depends only on the integration is prepared once by `compileRenderer`;
  * per event only field values are read, encoded and concatenated.
  */
-import { FIELD_NAMES, type FieldSpec, type Integration, type Webhook } from "../config/types.js";
+import {
+  FIELD_NAMES,
+  templateKey,
+  type FieldSpec,
+  type Integration,
+  type Webhook,
+} from "../config/types.js";
 import type { PbxEvent } from "../events/types.js";
 import { USER_AGENT } from "../version.js";
 import { compileTemplate, jsonFieldValue, textFieldValue, type JsonFieldValue } from "./fields.js";
@@ -59,7 +65,9 @@ function compileUrl(webhook: Webhook) {
   const ownQuery = parsed.search.slice(1);
   parsed.search = "";
   parsed.hash = ""; // never sent on the wire
-  const segments = webhook.pathArguments.map(compileTemplate);
+  const segments = webhook.pathArguments.map((text, i) =>
+    compileTemplate(text, webhook.literals?.[templateKey(["pathArguments", i])]),
+  );
   const base = segments.length > 0 ? parsed.href.replace(/\/+$/, "") : parsed.href;
   return (event: PbxEvent, now: Date, query: string): string => {
     let url = base;
@@ -89,12 +97,17 @@ function payloadSpecs(webhook: Webhook): [string, FieldSpec][] {
   return FIELD_NAMES.map((field) => [field, { kind: "field", field }]);
 }
 
+/** A field's template, compiled with the stretches of it that are not template. */
+function compileFieldTemplate(webhook: Webhook, key: string, template: string) {
+  return compileTemplate(template, webhook.literals?.[templateKey(["fields", key])]);
+}
+
 function compileJsonBody(webhook: Webhook): Rendered<string> {
   // Keys are serialised once, each with the punctuation before it; building the text
   // directly also keeps a "__proto__" key.
   const entries = payloadSpecs(webhook).map(([key, spec], i) => ({
     prefix: `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`,
-    value: jsonValueOf(spec),
+    value: jsonValueOf(webhook, key, spec),
   }));
   if (entries.length === 0) return () => "{}";
   return (event, now) => {
@@ -125,15 +138,22 @@ export function jsonText(value: JsonFieldValue | number): string {
   return value === null ? "null" : JSON.stringify(value);
 }
 
-function jsonValueOf(spec: FieldSpec): Rendered<JsonFieldValue | number> {
+function jsonValueOf(
+  webhook: Webhook,
+  key: string,
+  spec: FieldSpec,
+): Rendered<JsonFieldValue | number> {
   if (spec.kind === "field") return (event, now) => jsonFieldValue(spec.field, event, now);
   if (spec.kind === "value") return () => spec.value;
-  return compileTemplate(spec.template);
+  return compileFieldTemplate(webhook, key, spec.template);
 }
 
 /** `key=value&…` in application/x-www-form-urlencoded form; missing values are left out. */
 function compileFormPairs(webhook: Webhook): Rendered<string> {
-  const entries = payloadSpecs(webhook).map(([key, spec]) => ({ key, value: textValueOf(spec) }));
+  const entries = payloadSpecs(webhook).map(([key, spec]) => ({
+    key,
+    value: textValueOf(webhook, key, spec),
+  }));
   return (event, now) => {
     const params = new URLSearchParams();
     for (const { key, value } of entries) {
@@ -144,13 +164,13 @@ function compileFormPairs(webhook: Webhook): Rendered<string> {
   };
 }
 
-function textValueOf(spec: FieldSpec): Rendered<string | undefined> {
+function textValueOf(webhook: Webhook, key: string, spec: FieldSpec): Rendered<string | undefined> {
   if (spec.kind === "field") return (event, now) => textFieldValue(spec.field, event, now);
   if (spec.kind === "value") {
     const text = spec.value === null ? undefined : String(spec.value);
     return () => text;
   }
-  return compileTemplate(spec.template);
+  return compileFieldTemplate(webhook, key, spec.template);
 }
 
 // ---- headers ------------------------------------------------------------------------
@@ -174,7 +194,10 @@ function compileHeaders(integration: Integration): Rendered<Record<string, strin
   if (authorization !== undefined) fixed.Authorization = authorization;
   const custom = Object.entries(webhook.headers)
     .filter(([name]) => !isOwnHeader(name.toLowerCase(), authorization !== undefined))
-    .map(([name, template]) => ({ name, value: compileTemplate(template) }));
+    .map(([name, template]) => ({
+      name,
+      value: compileTemplate(template, webhook.literals?.[templateKey(["headers", name])]),
+    }));
   // A plain object: undici reads a prototype-less one 0.4 µs slower per request. Only a
   // header named "__proto__" needs one without a prototype to stay a header.
   const fresh = custom.some(({ name }) => name === "__proto__")

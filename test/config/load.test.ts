@@ -13,6 +13,8 @@ import {
 import { nextGeneration } from "../../src/config/generation.js";
 import { SECRET_MARK } from "../../src/config/references.js";
 import type { Integration } from "../../src/config/types.js";
+import { renderRequest } from "../../src/delivery/render.js";
+import { makeEvent } from "../support/integration.js";
 import { integrationYaml } from "../commands/validate-cases.js";
 
 let dir: string;
@@ -321,6 +323,37 @@ describe("loadFile building integrations", () => {
     );
     const kept = await loadFile(file, keep);
     expect(kept.integrations[0]?.webhook.auth).toEqual({ type: "token", token: "${env:TOKEN}" });
+  });
+
+  it("sends a secret's text and an escaped ${ as they are, never as {field} placeholders", async () => {
+    const file = await fileWith(
+      "literal-braces.yaml",
+      integrationYaml("braces", {}, [
+        '  pathArguments: ["${env:SEGMENT}", "$${name}", "{extensionNumber}"]',
+        '  headers: { X-Key: "k-${env:KEY}", X-Escaped: "$${name} {name}" }',
+        "  fields:",
+        '    t: { template: "{name}:${env:KEY}:$${eventId}" }',
+      ]),
+    );
+    const env = { SEGMENT: "{eventId}", KEY: "s3cr{name}t" };
+    const result = await loadFile(file, { secrets: "resolve", env });
+    expect(result.problems).toEqual([]);
+    const integration = result.integrations[0] as Integration;
+    const request = renderRequest(integration, makeEvent(), new Date(0));
+    expect(request.url).toBe(
+      `http://127.0.0.1:8787/x/${encodeURIComponent("{eventId}")}/${encodeURIComponent("${name}")}/201`,
+    );
+    expect(request.headers["X-Key"]).toBe("k-s3cr{name}t");
+    expect(request.headers["X-Escaped"]).toBe("${name} Alice Example");
+    expect(JSON.parse(request.body ?? "")).toEqual({ t: "Alice Example:s3cr{name}t:${eventId}" });
+    // A masked render reads the escapes the same way (the secrets are marks there).
+    const shown = renderRequest(
+      { ...integration, webhook: integration.shown!.webhook },
+      makeEvent(),
+      new Date(0),
+    );
+    expect(shown.headers["X-Escaped"]).toBe("${name} Alice Example");
+    expect(JSON.parse(shown.body ?? "")).toEqual({ t: `Alice Example:${SECRET_MARK}:\${eventId}` });
   });
 
   it("keeps the valid documents of a file with a bad one, but calls the file invalid", async () => {

@@ -10,6 +10,7 @@ import type { RawIntegration } from "../../src/config/raw.js";
 import { applyReferences } from "../../src/config/references.js";
 import { checkRules, durationLimits } from "../../src/config/rules.js";
 import { readSchemaText, schemaErrors } from "../../src/config/schema.js";
+import { parseReferences } from "../../src/config/secrets.js";
 import { integrationObject } from "../support/config-dir.js";
 import { REPO } from "../support/cli.js";
 
@@ -233,7 +234,7 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://host/{1a}",
     "https://host/${file:/a/{name}}",
     "https://host/?k=$${name}",
-    "https://{$${env:X}u}u",
+    "https://host/{$${env:X}u}u",
     "https://host/?k=$$${name}{x",
   ].map((url): [string, Record<string, unknown>, boolean] => [
     `the URL ${url}`,
@@ -244,7 +245,18 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
   ["an unknown placeholder in a path argument", hook({ pathArguments: ["{extension}"] }), false],
   ["an unknown placeholder in a header value", header("X-A", "{nam}"), false],
   ["an unknown placeholder in a template", hook({ fields: { a: { template: "{foo} x" } } }), false],
-  ["an escaped ${ before an unknown placeholder", header("X-A", "$${foo}"), false],
+  ["an escaped ${ and a name after it: text, not a placeholder", header("X-A", "$${foo}"), true],
+  ["an escaped ${ and a known name after it", hook({ pathArguments: ["$${name}"] }), true],
+  [
+    "a signing secret written out with an escaped ${",
+    hook({ signing: { secret: "$${env:S}" } }),
+    false,
+  ],
+  [
+    "a signing secret of escapes and a reference",
+    hook({ signing: { secret: "$${x}${env:S}" } }),
+    true,
+  ],
   ["an escaped ${file: before an unknown placeholder", header("X-A", "$$${file:/{foo}"), false],
   ["known placeholders", hook({ pathArguments: ["{serviceUuid}", "ext-{extensionNumber}"] }), true],
   ["JSON braces in a template", hook({ fields: { a: { template: '{"a": {name}}' } } }), true],
@@ -389,7 +401,11 @@ describe("the integration schema and validate's rules", () => {
       .map((p) => `https://${p.join("")}`)
       // A URL written out that does not parse is `validate`'s alone (see the schema's
       // description); user-info is judged on the rest.
-      .filter((u) => u.includes("${") || URL.canParse(u));
+      .filter((u) => {
+        const parsed = parseReferences(u);
+        if (!parsed.ok || parsed.segments.some((s) => s.kind !== "text")) return true;
+        return URL.canParse(parsed.segments.map((s) => (s.kind === "text" ? s.text : "")).join(""));
+      });
     fc.assert(
       fc.property(url, (u) => {
         const document = { ...integrationObject("url"), webhook: { url: u } };

@@ -20,8 +20,21 @@ describe("parseReferences", () => {
         { kind: "text", text: " end" },
       ],
     ],
-    ["$${env:X}", [{ kind: "text", text: "${env:X}" }]],
-    ["a$${b}c", [{ kind: "text", text: "a${b}c" }]],
+    [
+      "$${env:X}",
+      [
+        { kind: "text", text: "${", escaped: true },
+        { kind: "text", text: "env:X}" },
+      ],
+    ],
+    [
+      "a$${b}c",
+      [
+        { kind: "text", text: "a" },
+        { kind: "text", text: "${", escaped: true },
+        { kind: "text", text: "b}c" },
+      ],
+    ],
     ["cost $5 {name}", [{ kind: "text", text: "cost $5 {name}" }]],
     ["", []],
   ])("splits %j into segments", (text, segments) => {
@@ -58,14 +71,24 @@ describe("resolveSegments", () => {
     return resolveSegments(parsed.segments, sources);
   };
 
-  it.each([
-    ["Bearer ${env:TOKEN}", "Bearer env-secret"],
-    ["${file:/s/token}", "file-secret"],
-    ["${file:/s/crlf}", "x"],
-    ["$${env:TOKEN}", "${env:TOKEN}"],
-    ["[${env:EMPTY}]", "[]"],
-  ])("resolves %j", (text, value) => {
-    expect(resolve(text)).toEqual({ ok: true, value });
+  // Beside each value, where in it are secrets and escapes (no placeholder is read there).
+  it.each<[string, string, Array<[number, number]>]>([
+    ["Bearer ${env:TOKEN}", "Bearer env-secret", [[7, 17]]],
+    ["${file:/s/token}", "file-secret", [[0, 11]]],
+    ["${file:/s/crlf}", "x", [[0, 1]]],
+    ["$${env:TOKEN}", "${env:TOKEN}", [[0, 2]]],
+    ["[${env:EMPTY}]", "[]", [[1, 1]]],
+    [
+      "{name}${env:TOKEN}$${x}",
+      "{name}env-secret${x}",
+      [
+        [6, 16],
+        [16, 18],
+      ],
+    ],
+    ["plain", "plain", []],
+  ])("resolves %j", (text, value, literals) => {
+    expect(resolve(text)).toEqual({ ok: true, value, literals });
   });
 
   it("names a missing variable without any value", () => {

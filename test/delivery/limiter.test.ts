@@ -4,7 +4,7 @@ import { createLimiter, LimiterError } from "../../src/delivery/limiter.js";
 describe("per-integration slots", () => {
   const T = 1_000;
   /** A slot taken at once (not a place in a line, not a refusal). */
-  const takenAtOnce = (slot: true | Promise<void> | false) => slot === true;
+  const takenAtOnce = (slot: boolean | Promise<boolean>) => slot === true;
 
   it("grants up to keyMax slots per key at once, and no more", () => {
     const limiter = createLimiter();
@@ -84,8 +84,8 @@ describe("per-integration lines", () => {
     const first = limiter.acquire("crm", 1, T);
     const second = limiter.acquire("crm", 1, T);
     expect(first).toBeInstanceOf(Promise);
-    void (first as Promise<void>).then(() => order.push("first"));
-    void (second as Promise<void>).then(() => order.push("second"));
+    void (first as Promise<boolean>).then(() => order.push("first"));
+    void (second as Promise<boolean>).then(() => order.push("second"));
     limiter.release("crm");
     await Promise.resolve();
     expect(order).toEqual(["first"]);
