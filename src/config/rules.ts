@@ -156,10 +156,11 @@ const WRITTEN_USER_INFO =
   /^https?:\/\/[/\\]*(?:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$:])(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])*|:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])+)@/;
 
 export const httpUrl: Rule = (input) => {
-  const written = input.value.webhook.url;
+  const value = input.value.webhook.url;
   const at = (message: string) => [{ path: ["webhook", "url"], message }];
-  const url = finalValue(written, input);
-  if (url === undefined) return WRITTEN_USER_INFO.test(written) ? at(URL_USER_INFO_MESSAGE) : [];
+  if (NO_HOST.test(input.raw.webhook.url)) return at(noHostMessage());
+  const url = finalValue(value, input);
+  if (url === undefined) return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -176,8 +177,15 @@ export const httpUrl: Rule = (input) => {
   if (parsed.username || parsed.password) {
     return at(URL_USER_INFO_MESSAGE);
   }
+  if (NO_HOST.test(url)) return at(noHostMessage(" once its ${…} references are resolved"));
   return [];
 };
+
+/** A URL parser reads `https:///api/x` as the host "api": what was written has no host. */
+export const NO_HOST = /^https?:\/\/[/\\]/i;
+export function noHostMessage(when = ""): string {
+  return `webhook.url has no host${when}: write it as http(s)://host/path`;
+}
 
 /** A URL is sent as written: `{field}` placeholders are filled in only where SPEC puts them. */
 export const urlPlaceholders: Rule = ({ raw }) => {
@@ -248,6 +256,13 @@ export const durationLimits: Rule = ({ raw }) => {
   }
   const initial = durationOr(webhook.retry?.initialDelay, DEFAULTS.retry.initialDelayMs);
   const max = durationOr(webhook.retry?.maxDelay, DEFAULTS.retry.maxDelayMs);
+  for (const key of ["initialDelay", "maxDelay"] as const) {
+    const written = webhook.retry?.[key];
+    const ms = written === undefined ? undefined : parseDuration(written);
+    if (written !== undefined && ms !== undefined && ms < MIN_RETRY_DELAY_MS) {
+      problems.push({ path: ["webhook", "retry", key], message: retryDelayMessage(key, written) });
+    }
+  }
   if (initial !== undefined && max !== undefined && initial > max) {
     const path = webhook.retry?.initialDelay
       ? ["webhook", "retry", "initialDelay"]
@@ -263,6 +278,13 @@ export const durationLimits: Rule = ({ raw }) => {
 /** The written duration in ms, the default when none is written, undefined when it is malformed. */
 function durationOr(written: string | undefined, fallbackMs: number): number | undefined {
   return written === undefined ? fallbackMs : parseDuration(written);
+}
+
+/** Retries at once would hammer a receiver that is down, and cap its Retry-After at nothing. */
+const MIN_RETRY_DELAY_MS = 100;
+
+export function retryDelayMessage(key: "initialDelay" | "maxDelay", written: string): string {
+  return `webhook.retry.${key} must be at least 100ms (got ${written}): retries need a pause between them`;
 }
 
 export function timeoutMessage(written: string | undefined): string {

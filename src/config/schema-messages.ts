@@ -4,7 +4,13 @@
  */
 import { DURATION_PATTERN } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
-import { timeoutMessage, unknownPlaceholderMessage } from "./rules.js";
+import {
+  NO_HOST,
+  noHostMessage,
+  retryDelayMessage,
+  timeoutMessage,
+  unknownPlaceholderMessage,
+} from "./rules.js";
 import type { AjvError, SchemaIssue } from "./schema-errors.js";
 import { literalText, parseReferences } from "./secrets.js";
 import { closest, displayPath, quote, type PathSegment } from "./text.js";
@@ -56,6 +62,15 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
   if (where === "webhook.timeout" && new RegExp(DURATION_PATTERN).test(text)) {
     return timeoutMessage(text);
   }
+  const retryKey =
+    where === "webhook.retry.initialDelay"
+      ? "initialDelay"
+      : where === "webhook.retry.maxDelay"
+        ? "maxDelay"
+        : undefined;
+  if (retryKey && new RegExp(DURATION_PATTERN).test(text)) {
+    return retryDelayMessage(retryKey, text);
+  }
   if (parent === "webhook.headers" && /[\r\n]/.test(text)) {
     return `${where} must not contain a line break (CR or LF)`;
   }
@@ -85,6 +100,7 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
   if (isDurationPath(path)) {
     return `${where} must be ${DURATION_HINT} (got ${quote(data)})`;
   }
+  if (where === "webhook.url" && NO_HOST.test(text)) return noHostMessage();
   if (where === "webhook.url") {
     return "webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference)";
   }

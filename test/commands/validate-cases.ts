@@ -256,6 +256,16 @@ export const INVALID_CASES: InvalidCase[] = [
     "9:8: webhook.url must be an absolute URL starting with http:// or https://",
   ),
   c(
+    "retry without a pause",
+    integrationYaml("ad0", {}, ["  retry: { initialDelay: 0s }"]),
+    "10:26: webhook.retry.initialDelay must be at least 100ms (got 0s): retries need a pause between them",
+  ),
+  c(
+    "url without a host",
+    integrationYaml("ad1", { 9: "  url: https:///api/callbacks" }),
+    "9:8: webhook.url has no host: write it as http(s)://host/path",
+  ),
+  c(
     "url with user info",
     integrationYaml("ad2", { 9: "  url: https://hooks:pa55@127.0.0.1:8787/x" }),
     "9:8: webhook.url must not carry user:password@; use webhook.auth type basic",

@@ -356,6 +356,17 @@ describe("loadFile building integrations", () => {
     expect(JSON.parse(shown.body ?? "")).toEqual({ t: `Alice Example:${SECRET_MARK}:\${eventId}` });
   });
 
+  it("refuses a URL whose host is an empty secret, naming the reference, not a value", async () => {
+    const file = await fileWith(
+      "empty-host.yaml",
+      integrationYaml("empty-host", { 9: '  url: "https://${env:HOST}/api/callbacks"' }),
+    );
+    const result = await loadFile(file, { secrets: "resolve", env: { HOST: "" } });
+    expect(result.problems.map((p) => p.message)).toEqual([
+      "webhook.url has no host once its ${…} references are resolved: write it as http(s)://host/path",
+    ]);
+  });
+
   it("keeps the valid documents of a file with a bad one, but calls the file invalid", async () => {
     const file = await fileWith(
       "mixed.yaml",

@@ -209,6 +209,9 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://${file:/run/secrets/user}:${file:/run/secrets/password}@host/",
     "https://:${env:PASSWORD}@host/",
     "https://$${x}@host/",
+    // No host: a URL parser would take the first path segment for one.
+    "https:///api/callbacks",
+    "https://\\host/x",
     // Placeholders are not filled in in a URL, written out or after an escaped ${.
     "https://host/users/{extensionNumber}",
     "https://host/h?x={nmae}",
@@ -338,6 +341,38 @@ describe("the integration schema and validate's rules", () => {
       }
     }
     expect(checked).toBeGreaterThan(280_000);
+    expect(disagreements).toEqual([]);
+  });
+
+  it("agree on every retry delay: 0..1000ms, 0..100s, 0..3m and h, with leading zeros", () => {
+    const retry = subschemaVerdicts("retry");
+    const numbers = { ms: 1_000, s: 100, m: 3, h: 3 } as const;
+    const disagreements: string[] = [];
+    for (const [unit, last] of Object.entries(numbers)) {
+      for (let n = 0; n <= last; n++) {
+        for (const zeros of ["", "0", "00000"]) {
+          const text = `${zeros}${n}${unit}`;
+          for (const key of ["initialDelay", "maxDelay"] as const) {
+            // The other delay is the default's side of it, so that only the floor is judged.
+            const value =
+              key === "initialDelay"
+                ? { initialDelay: text, maxDelay: "24h" }
+                : { initialDelay: "100ms", maxDelay: text };
+            const ms = parseDuration(text) ?? 0;
+            const rule = durationLimits({ raw: hook({ retry: value }) } as never).length === 0;
+            const { ours, theirs } = retry(value);
+            if (
+              ours !== rule ||
+              theirs !== rule ||
+              rule !== ms >= 100 ||
+              (key === "maxDelay" && rule && ms < 100)
+            ) {
+              disagreements.push(`${key} ${text}: schema ${ours}/${theirs}, validate ${rule}`);
+            }
+          }
+        }
+      }
+    }
     expect(disagreements).toEqual([]);
   });
 
