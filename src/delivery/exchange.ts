@@ -177,7 +177,7 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     this.#resolve({
       status: this.#status,
       retryAfter: this.#retryAfter,
-      bodyStart: keptText(this.#kept, this.#received > this.#options.maxBodyBytes),
+      bodyStart: keptText(this.#kept, this.#received, this.#options.maxBodyBytes),
     });
   }
 
@@ -189,11 +189,16 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
 }
 
 /**
- * The kept start of a body as text. When the body was cut, the cut may fall inside a
- * character: its first bytes are left out rather than shown as a replacement character.
+ * The kept start of a body as text, at most `maxBytes` of UTF-8. When the body was cut,
+ * the cut may fall inside a character: its first bytes are left out rather than shown as
+ * a replacement character. Bytes that are not UTF-8 (a binary body) each become U+FFFD,
+ * three bytes of UTF-8: the text is cut again to stay within the limit.
  */
-function keptText(chunks: Buffer[], cut: boolean): string {
+function keptText(chunks: Buffer[], received: number, maxBytes: number): string {
   const [first] = chunks;
   const bytes = chunks.length === 1 && first ? first : Buffer.concat(chunks);
-  return cut ? new StringDecoder("utf8").write(bytes) : bytes.toString("utf8");
+  const text =
+    received > maxBytes ? new StringDecoder("utf8").write(bytes) : bytes.toString("utf8");
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text;
+  return new StringDecoder("utf8").write(Buffer.from(text, "utf8").subarray(0, maxBytes));
 }

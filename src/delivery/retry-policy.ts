@@ -15,8 +15,17 @@ export type NextStep =
 /** Status codes that say "not now, try later": timeouts, too early, too many requests. */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
-/** Error codes that no retry can fix: the request itself is refused, malformed or unrenderable. */
-const PERMANENT_ERROR_CODES = new Set(["EGRESS_DENIED", "INVALID_REQUEST", "RENDER_FAILED"]);
+/**
+ * Error codes that no retry can fix: the request itself is refused, malformed or
+ * unrenderable, or the receiver answers what is not a final HTTP answer (an unasked 1xx),
+ * as a 1xx status is a permanent outcome below; retried, it would be sent again each time.
+ */
+const PERMANENT_ERROR_CODES = new Set([
+  "EGRESS_DENIED",
+  "INVALID_REQUEST",
+  "RENDER_FAILED",
+  "INVALID_ANSWER",
+]);
 
 /**
  * 2xx is success; 408, 425, 429, 5xx and network errors are retried; everything else is

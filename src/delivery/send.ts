@@ -145,9 +145,34 @@ function codeOf(error: unknown): string {
   return inner === undefined ? "" : codeOf(inner);
 }
 
+/**
+ * What undici says of an answer it will not read, and what that means. A `100 Continue`
+ * that was not asked for (no request carries `Expect`) makes it drop the connection,
+ * whatever follows; so does an unasked `101`; a status below 100 fails an assertion.
+ */
+const INVALID_ANSWERS: ReadonlyArray<[RegExp, string]> = [
+  [
+    /^bad response$/,
+    "answered 100 Continue unasked (no Expect header was sent): hookswitch reads no answer after it",
+  ],
+  [
+    /^bad upgrade$/,
+    "answered 101 Switching Protocols unasked: hookswitch reads no answer after it",
+  ],
+  [/statusCode >= 100/, "answered with a status code below 100, which is not HTTP"],
+];
+
+/** Why an answer is not HTTP hookswitch can read, if that is what went wrong. */
+function invalidAnswer(error: unknown, code: string): string | undefined {
+  if (code !== "UND_ERR_SOCKET" && code !== "ERR_ASSERTION") return undefined;
+  const message = error instanceof Error ? error.message : "";
+  return INVALID_ANSWERS.find(([pattern]) => pattern.test(message))?.[1];
+}
+
 function classifyFailure(error: unknown, code: string, context: FailureContext): string {
   if (context.signal?.aborted) return "ABORTED";
   if (error instanceof ExchangeTimeoutError || TIMEOUT_CODES.has(code)) return "TIMEOUT";
+  if (invalidAnswer(error, code)) return "INVALID_ANSWER";
   if (code === "EGRESS_DENIED" || NETWORK_CODES.has(code)) return code;
   // undici's "other side closed": the receiver dropped the connection.
   if (code === "UND_ERR_SOCKET") return "ECONNRESET";
@@ -192,7 +217,11 @@ function failureMessage(error: unknown, code: string, context: FailureContext): 
   const scrub = (text: string) => scrubUrl(text, context.url, context.secretHost === true);
   if (code === "TIMEOUT") return `no complete answer from ${origin} within ${context.timeoutMs} ms`;
   if (code === "ABORTED") return `attempt to ${origin} aborted (shutting down)`;
-  const detail = error instanceof Error ? error.message : String(error);
+  if (code === "INVALID_ANSWER") return `${origin} ${invalidAnswer(error, codeOf(error))}`;
+  // One line: a message may quote code over several (undici's assertions do).
+  const detail = (error instanceof Error ? error.message : String(error))
+    .trim()
+    .replace(/\s*\n\s*/g, " ");
   if (code === "EGRESS_DENIED") return scrub(detail);
   return scrub(`${origin}: ${detail || codeOf(error) || "request failed"}`);
 }

@@ -64,6 +64,7 @@ describe("classifyOutcome", () => {
   it.each([
     ["ECONNREFUSED", "retryable"],
     ["ECONNRESET", "retryable"],
+    ["INVALID_ANSWER", "permanent"],
     ["TIMEOUT", "retryable"],
     ["ENOTFOUND", "retryable"],
     ["TLS", "retryable"],

@@ -146,6 +146,18 @@ describe("answers from a receiver", () => {
     expect(outcome).toMatchObject({ status: 400, bodyStart: "abcd" });
   });
 
+  it("keeps at most the limit of a binary body, counted in UTF-8", async () => {
+    const receiver = track(
+      await listen(
+        createHttpServer((_req, res) => res.writeHead(400).end(Buffer.alloc(4096, 0xff))),
+      ),
+    );
+    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2000 }));
+    expect(outcome.status).toBe(400);
+    expect(Buffer.byteLength(outcome.bodyStart)).toBeLessThanOrEqual(1024);
+    expect(outcome.bodyStart).toMatch(/^\uFFFD{341}$/);
+  });
+
   it("puts a body back together when a character arrives split over two chunks", async () => {
     const [head, tail] = [Buffer.from("caf\xc3", "latin1"), Buffer.from("\xa9 ok", "latin1")];
     const server = track(
@@ -211,6 +223,32 @@ describe("receivers that misbehave", () => {
     const server = track(await rawServer((socket) => socket.destroy()));
     const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 2000 }));
     expect(outcome.code).toBe("ECONNRESET");
+  });
+
+  it.each([
+    [
+      "100 Continue that was not asked for",
+      "HTTP/1.1 100 Continue\r\n\r\n",
+      /answered 100 Continue unasked/,
+    ],
+    [
+      "101 Switching Protocols",
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n",
+      /answered 101 Switching Protocols unasked/,
+    ],
+    ["status 000", "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n", /status code below 100/],
+  ])("reports an answer of %s as INVALID_ANSWER, in one line", async (_what, head, message) => {
+    const server = track(
+      await rawServer((socket) => {
+        socket.write(head);
+        setTimeout(() => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 50);
+      }),
+    );
+    const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 2000 }));
+    expect(outcome.code).toBe("INVALID_ANSWER");
+    expect(outcome.message).toMatch(message);
+    expect(outcome.message).toMatch(new RegExp(`^${server.url.replace(/[/.]/g, "\\$&")}`));
+    expect(outcome.message).not.toContain("\n");
   });
 
   it("keeps the status of an answer whose body breaks off", async () => {
