@@ -4,7 +4,7 @@
  * Loops and unreadable entries become problems; discovery never throws or hangs.
  */
 import { readdir, realpath, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Problem } from "./types.js";
 
 export interface Discovery {
@@ -31,7 +31,13 @@ export function isYamlName(name: string): boolean {
 
 /** `foldersOnly`: each path must be a folder (the daemon's `--dir`), not a file. */
 export async function discoverFiles(paths: string[], foldersOnly = false): Promise<Discovery> {
-  const files = new Set<string>();
+  // By absolute path, each under the first spelling met: `validate dir dir/a.yaml` (or
+  // `./dir/a.yaml`) names one file twice, and it must not clash with itself.
+  const files = new Map<string, string>();
+  const addFile = (path: string) => {
+    const key = resolve(path);
+    if (!files.has(key)) files.set(key, path);
+  };
   const problems: Problem[] = [];
   const visited = new Set<string>();
   const linkedFileFolders = new Set<string>();
@@ -56,7 +62,7 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
         : { kind: kindOf(entry), real: undefined };
       if (kind === "dir") await walkSafely(path, [...ancestors, real]);
       else if (kind === "file" && isYamlName(entry.name)) {
-        files.add(path);
+        addFile(path);
         if (target !== undefined) linkedFileFolders.add(dirname(target));
       }
     }
@@ -74,13 +80,13 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       const info = await stat(path);
       if (info.isDirectory()) await walkSafely(path, []);
       else if (foldersOnly) problem(path, "not a folder");
-      else files.add(path);
+      else addFile(path);
     } catch (err) {
       problem(path, describeMissing(err));
     }
   }
   return {
-    files: [...files].sort(compareText),
+    files: [...files.values()].sort(compareText),
     problems,
     realFolders: [...new Set([...visited, ...linkedFileFolders])].sort(compareText),
   };

@@ -291,7 +291,33 @@ export function timeoutMessage(written: string | undefined): string {
   return `webhook.timeout must be more than 0 and at most 60s (got ${written})`;
 }
 
+/**
+ * Values the schema wants non-empty, made empty by a secret (an empty Kubernetes secret or
+ * variable): a bearer token of nothing, an empty path segment, no account to match.
+ */
+export const emptyOnceResolved: Rule = ({ raw, value, resolved }) => {
+  if (!resolved) return [];
+  const places: Array<[PathSegment[], string | undefined, string | undefined]> = [
+    [["scope", "account"], raw.scope.account, value.scope.account],
+    [["webhook", "auth", "token"], raw.webhook.auth?.token, value.webhook.auth?.token],
+    ...(raw.webhook.pathArguments ?? []).map(
+      (text, i): [PathSegment[], string, string | undefined] => [
+        ["webhook", "pathArguments", i],
+        text,
+        value.webhook.pathArguments?.[i],
+      ],
+    ),
+  ];
+  return places
+    .filter(([, written, now]) => written !== undefined && written !== "" && now === "")
+    .map(([path]) => ({
+      path,
+      message: `${displayPath(path)} is empty once its \${…} references are resolved: check that secret`,
+    }));
+};
+
 export const RULES: readonly Rule[] = [
+  emptyOnceResolved,
   unknownPlaceholders,
   reservedHeaders,
   duplicateHeaders,

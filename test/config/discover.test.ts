@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverFiles, isIgnoredName } from "../../src/config/discover.js";
 
@@ -35,6 +35,17 @@ describe("discoverFiles", () => {
     expect(files).toEqual(
       ["a.yml", "b.yaml", "k.yaml", "team/deep/e.yaml"].map((f) => join(dir, f)),
     );
+  });
+
+  it("lists a file named twice, through its folder and in other spellings, once", async () => {
+    const inside = join(dir, "team", "deep", "e.yaml");
+    const { files } = await discoverFiles([
+      join(dir, "team"),
+      inside,
+      `${dir}/team/./deep//e.yaml`,
+      relative(process.cwd(), inside),
+    ]);
+    expect(files).toEqual([inside]);
   });
 
   it("reports a broken link and a missing path as problems", async () => {

@@ -367,6 +367,26 @@ describe("loadFile building integrations", () => {
     ]);
   });
 
+  it("refuses a token, account or path argument that an empty secret leaves empty", async () => {
+    const file = await fileWith(
+      "empty-secrets.yaml",
+      integrationYaml("empty-secrets", { 4: '  account: "${env:ACCOUNT}"' }, [
+        '  auth: { type: token, token: "${env:TOKEN}" }',
+        '  pathArguments: ["${file:empty-secret}", "ok"]',
+      ]),
+    );
+    await fileWith("empty-secret", "\n");
+    const result = await loadFile(file, { secrets: "resolve", env: { ACCOUNT: "", TOKEN: "" } });
+    expect(result.problems.map((p) => [p.line, p.message])).toEqual([
+      [4, "scope.account is empty once its ${…} references are resolved: check that secret"],
+      [10, "webhook.auth.token is empty once its ${…} references are resolved: check that secret"],
+      [
+        11,
+        "webhook.pathArguments[0] is empty once its ${…} references are resolved: check that secret",
+      ],
+    ]);
+  });
+
   it("keeps the valid documents of a file with a bad one, but calls the file invalid", async () => {
     const file = await fileWith(
       "mixed.yaml",
