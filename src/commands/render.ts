@@ -144,6 +144,15 @@ async function fromFile(file: string, load: LoadOptions): Promise<Integration> {
 }
 
 async function byName(name: string, dir: string, load: LoadOptions): Promise<Integration> {
+  const isFolder = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) {
+    fail(
+      `no file ${name}, and no folder ${dir} to look for an integration of that name in (--dir)`,
+    );
+  }
   const { files, integrations } = await loadIntegrations([dir], load);
   // First what `run` serves; then one held back only by other integrations of its file.
   const found =

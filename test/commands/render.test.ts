@@ -149,6 +149,18 @@ describe("hookswitch render", () => {
     expect(stderr).toMatch(/no integration named nope.*available: billing, crm, deletions/);
   });
 
+  it("says the folder is missing and exits 1 when --dir names none", async () => {
+    const { code, stderr } = await render([
+      "crm",
+      "--dir",
+      join(dir, "nowhere"),
+      "--event",
+      "event.json",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`no file crm, and no folder ${join(dir, "nowhere")}`);
+  });
+
   it("prints the problems and exits 1 when a secret does not resolve", async () => {
     const { code, stdout, stderr } = await render(["crm", "--event", "event.json"], {
       env: { RENDER_TEST_TOKEN: undefined },
