@@ -32,7 +32,7 @@ function listCommand(): Command {
   const cmd = new Command("list")
     .description("list dead letters")
     .addOption(integrationOption("only this integration's dead letters"))
-    .addOption(new Option("--json", "print a JSON array of records"));
+    .addOption(new Option("--json", "print a JSON array of records").env("HOOKSWITCH_DLQ_JSON"));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (opts: Opts) => {
     await withDeadLetters(opts, async ({ store }) => {

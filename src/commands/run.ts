@@ -10,6 +10,7 @@ import { ExitError, UsageError } from "../errors.js";
 import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { parseHttpAddr } from "../http/server.js";
 import { OPEN_POLICY } from "../config/secret-policy.js";
 import {
   addSecretPolicyOptions,
@@ -132,11 +133,21 @@ export function runCommand(): Command {
   });
 }
 
-function duration(flag: string, text: string): number {
+function duration(flag: string, text: string, minMs = 0): number {
   const ms = parseDuration(text);
   if (ms === undefined)
     throw new UsageError(`${flag} "${text}" is not a duration like 250ms, 10s, 5m or 1h`);
+  if (ms < minMs) throw new UsageError(`${flag} must be at least ${minMs / 1000}s, not "${text}"`);
   return ms;
+}
+
+function checkedHttpAddr(addr: string): string {
+  try {
+    parseHttpAddr(addr);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return addr;
 }
 
 function cidrs(flag: string, text: string | undefined) {
@@ -156,7 +167,7 @@ function toSettings(flags: RunFlags): DaemonSettings {
   return {
     dir: flags.dir,
     strict: flags.strict === true,
-    httpAddr: flags.httpAddr,
+    httpAddr: checkedHttpAddr(flags.httpAddr),
     nats: { ...nats, jetstream: nats.jetstream },
     egress: {
       deny: cidrs("--deny-cidr", flags.denyCidr),
@@ -164,8 +175,10 @@ function toSettings(flags: RunFlags): DaemonSettings {
     },
     maxInFlight,
     graceMs: duration("--grace-period", flags.gracePeriod),
-    ackWaitMs: duration("--ack-wait", flags.ackWait),
-    resyncIntervalMs: duration("--resync-interval", flags.resyncInterval),
+    // 0 would not mean "off": NATS would take its own 30 s, and the folder be rescanned
+    // without pause.
+    ackWaitMs: duration("--ack-wait", flags.ackWait, 1_000),
+    resyncIntervalMs: duration("--resync-interval", flags.resyncInterval, 1_000),
     secretPolicy: secretPolicyOf(flags),
   };
 }

@@ -120,7 +120,8 @@ beforeEach(async () => {
   await jsm.streams.purge(DELIVERY_STREAM);
 });
 
-const dlq = (args: string[]) => runCli(["dlq", ...args], { env: { NATS_URL: server.url } });
+const dlq = (args: string[], env: Record<string, string> = {}) =>
+  runCli(["dlq", ...args], { env: { NATS_URL: server.url, ...env } });
 const ids = async () => (await store.list()).map((r) => r.id);
 
 describe("hookswitch dlq list", () => {
@@ -130,6 +131,15 @@ describe("hookswitch dlq list", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^${id}\\s+crm\\s+event-\\d+\\s+HTTP 410 Gone`, "m"));
     expect(result.stdout).toContain("1 dead letter\n");
+  });
+
+  it("prints JSON with HOOKSWITCH_DLQ_JSON=true, and a table with =false", async () => {
+    await store.add(deadLetter("crm"));
+    const json = await dlq(["list"], { HOOKSWITCH_DLQ_JSON: "true" });
+    expect(json.code).toBe(0);
+    expect(Array.isArray(JSON.parse(json.stdout))).toBe(true);
+    const table = await dlq(["list"], { HOOKSWITCH_DLQ_JSON: "false" });
+    expect(table.stdout).toMatch(/dead letters?\n$/);
   });
 
   it("prints JSON records with the documented fields, filtered by integration", async () => {

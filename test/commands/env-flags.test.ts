@@ -149,6 +149,41 @@ describe("boolean flags read from environment variables", () => {
     expect(stderr).toMatch(/'verbose'.*invalid.*fatal, error, warn, info, debug, trace, silent/);
   });
 
+  it.each<[string, string[], Record<string, string>, RegExp]>([
+    [
+      "--http-addr 19476",
+      ["--http-addr", "19476"],
+      {},
+      /invalid --http-addr "19476": expected host:port/,
+    ],
+    [
+      "HOOKSWITCH_HTTP_ADDR with port 99999",
+      [],
+      { HOOKSWITCH_HTTP_ADDR: "0.0.0.0:99999" },
+      /invalid --http-addr/,
+    ],
+    [
+      "--resync-interval 0s",
+      ["--resync-interval", "0s"],
+      {},
+      /--resync-interval must be at least 1s, not "0s"/,
+    ],
+    [
+      "HOOKSWITCH_ACK_WAIT=0s",
+      [],
+      { HOOKSWITCH_ACK_WAIT: "0s" },
+      /--ack-wait must be at least 1s, not "0s"/,
+    ],
+  ])(
+    "%s is a usage error (exit 2) in one line, before anything starts",
+    async (_, args, env, message) => {
+      const { code, stderr } = await runCli(["run", ...args], { env });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr).not.toMatch(/"stack"|fatal/);
+    },
+  );
+
   it("HOOKSWITCH_RESOLVE_SECRETS=false leaves validate's references unresolved, =true resolves them", async () => {
     const validate = (value: string) =>
       runCli(["validate", "integrations.d"], {
