@@ -20,8 +20,8 @@ export interface Metrics {
   /** Shown from the first count on: before NATS answers, the queue's size is unknown. */
   deadLetters: { set(count: number): void };
   configGeneration: Gauge;
-  configReloadSuccessful: Gauge;
-  configReloadSuccessTime: Gauge;
+  configReloadSuccessful: { set(value: number): void };
+  configReloadSuccessTime: { set(value: number): void };
   integrations: Gauge<"state">;
   natsConnected: Gauge;
   ready: Gauge;
@@ -99,15 +99,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Number of the configuration generation in force",
       registers,
     }),
-    configReloadSuccessful: new Gauge({
+    // Absent until the first load (a folder git-sync has not checked out yet): 0 there
+    // would raise the "file invalid" alert for a pod that is only waiting, not ready.
+    configReloadSuccessful: gaugeShownOnceSet(registry, {
       name: "hookswitch_config_last_reload_successful",
       help: "1 when every integration file is valid, 0 while any file is invalid",
-      registers,
     }),
-    configReloadSuccessTime: new Gauge({
+    configReloadSuccessTime: gaugeShownOnceSet(registry, {
       name: "hookswitch_config_last_reload_success_timestamp_seconds",
       help: "Unix time of the last reload in which every file was valid",
-      registers,
     }),
     integrations: new Gauge({
       name: "hookswitch_integrations",

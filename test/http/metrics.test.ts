@@ -8,7 +8,8 @@ import {
   type DeliveryOutcome,
   type LastDelivery,
 } from "../../src/delivery/stats.js";
-import { createMetrics } from "../../src/http/metrics.js";
+import type { ConfigState } from "../../src/config/generation.js";
+import { createMetrics, recordConfigGeneration } from "../../src/http/metrics.js";
 
 function setUp(loaded: string[] = []) {
   const stats = new DeliveryStats();
@@ -107,5 +108,39 @@ describe("hookswitch_dead_letters", () => {
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^hookswitch_dead_letters 4$/m);
     expect(text.match(/^# TYPE hookswitch_dead_letters gauge$/gm)).toHaveLength(1);
+  });
+});
+
+describe("the configuration reload gauges", () => {
+  it("are absent until the first load, then say whether every file is valid", async () => {
+    const metrics = createMetrics({
+      isNatsConnected: () => false,
+      isReady: () => false,
+      requestsInFlight: () => 0,
+      deliveryCounts: () => [],
+    });
+    const before = await metrics.registry.metrics();
+    expect(before).not.toContain("hookswitch_config_last_reload_successful");
+    expect(before).not.toContain("hookswitch_config_last_reload_success_timestamp_seconds");
+
+    const problem = { file: "a.yaml", line: 1, column: 1, message: "broken" };
+    const state = (problems: ConfigState["problems"]): ConfigState => ({
+      generation: 1,
+      at: new Date(),
+      files: new Map(),
+      integrations: [],
+      problems,
+      discoveryProblems: [],
+    });
+    recordConfigGeneration(metrics, state([problem]));
+    const invalid = await metrics.registry.metrics();
+    expect(invalid).toMatch(/^hookswitch_config_last_reload_successful 0$/m);
+    // Never successful: no time of a success to show.
+    expect(invalid).not.toContain("hookswitch_config_last_reload_success_timestamp_seconds");
+
+    recordConfigGeneration(metrics, state([]));
+    const valid = await metrics.registry.metrics();
+    expect(valid).toMatch(/^hookswitch_config_last_reload_successful 1$/m);
+    expect(valid).toMatch(/^hookswitch_config_last_reload_success_timestamp_seconds \d+/m);
   });
 });
