@@ -71,6 +71,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     onDeadLetter: deps.onDeadLetter,
     // Called only once messages are handled, after `parked` below exists.
     onParked: (integration) => parked.read(integration),
+    onStreamMissing: (stream) => deps.keeper.lost(`stream ${stream} not found`),
   });
   const dispatcher = new Dispatcher({
     sender: deps.sender,

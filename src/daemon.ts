@@ -32,9 +32,10 @@ import type { NatsSettings } from "./nats/settings.js";
 import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
+import { storeRetried } from "./nats/store-retry.js";
 import { createStoredPublisher } from "./nats/stored-publish.js";
 import type { SecretPolicy } from "./config/secret-policy.js";
-import { DELIVERY_STREAM } from "./delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "./delivery/records.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -127,13 +128,18 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     metrics.deadLetters.set(deadLetterCount);
   };
 
+  /** HOOKSWITCH_DLQ found missing: have it set up again (not ready meanwhile). */
+  const deadLettersMissing = () => keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
+
   const refreshDeadLetterCount = async () => {
     if (!deadLetters) return;
     try {
       deadLetterCount = await deadLetters.count();
       metrics.deadLetters.set(deadLetterCount);
-    } catch {
-      // NATS unavailable: keep the last known count.
+    } catch (err) {
+      // NATS unavailable: keep the last known count. A deleted HOOKSWITCH_DLQ is noticed
+      // here too, before a dead letter meets it missing.
+      if (isMissingResource(err)) deadLettersMissing();
     }
   };
 
@@ -235,7 +241,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       advisories = watchMaxDeliveries(nc, jsm, {
         stream: settings.nats.jetstream.stream,
         consumer: settings.nats.jetstream.consumer,
-        deadLetter: (record, msgId) => store.add(record, { msgId }),
+        // The event is read from its stream again only here: wait out a missing DLQ.
+        deadLetter: (record, msgId) =>
+          storeRetried(() => store.add(record, { msgId }), deadLettersMissing),
         log,
       });
       consuming = true;

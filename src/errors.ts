@@ -68,6 +68,27 @@ export class StreamMissingError extends NatsSetupError {
   }
 }
 
+/**
+ * A JetStream publish that no stream took: the stream for its subject is gone (deleted
+ * while hookswitch runs, or NATS restarted without its storage). The NATS client says
+ * "jetstream is not enabled" (no responders), which sends the reader the wrong way; this
+ * names the stream. A missing resource: the daemon sets its streams up again (recovery.ts).
+ */
+export class NoStreamError extends Error {
+  override name = "NoStreamError";
+  constructor(
+    readonly subject: string,
+    readonly stream: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    const what =
+      stream === undefined
+        ? `no JetStream stream stores ${subject}`
+        : `stream ${stream} does not exist: nothing stores ${subject}`;
+    super(`${what} (deleted, or NATS restarted without its storage)`, options);
+  }
+}
+
 /** Normalises anything thrown into an Error. */
 export function coerceError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

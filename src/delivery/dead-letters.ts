@@ -4,6 +4,8 @@
  * `remove` and `purge`, which only `dlq replay` and `dlq purge` call.
  */
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { NoRespondersError } from "@nats-io/transport-node";
+import { NoStreamError } from "../errors.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
@@ -53,8 +55,12 @@ export function createDeadLetterStore(
     async add(record, addOptions = {}) {
       const msgID = addOptions.msgId ?? defaultMsgId(record);
       const fitted = fitDeadLetter(record, maxPayload());
-      const ack = await js.publish(deadLetterSubject(record.integration), fitted.text, { msgID });
-      return ack.seq;
+      const subject = deadLetterSubject(record.integration);
+      try {
+        return (await js.publish(subject, fitted.text, { msgID })).seq;
+      } catch (err) {
+        throw noStreamOr(err, subject);
+      }
     },
     list: (filter = {}) => listRecords(js, filter.integration),
     async get(ids) {
@@ -82,6 +88,20 @@ export function createDeadLetterStore(
       return (await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages;
     },
   };
+}
+
+/**
+ * The NATS client reports a publish that no stream took (no responders) as "jetstream is
+ * not enabled". For a subject of ours it means HOOKSWITCH_DLQ is gone: say so, as an
+ * error the daemon recognises as a missing stream (and sets the stream up again).
+ */
+function noStreamOr(err: unknown, subject: string): unknown {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof NoRespondersError) {
+      return new NoStreamError(subject, DEAD_LETTER_STREAM, { cause: err });
+    }
+  }
+  return err;
 }
 
 /**

@@ -3,22 +3,18 @@
  * to the delivery stream under the deployment's consumer name, dead letters to the
  * dead-letter stream. Each resolves only once JetStream has stored the record.
  */
-import pRetry from "p-retry";
+import { storeRetried } from "../nats/store-retry.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./dispatcher.js";
 import {
+  DEAD_LETTER_STREAM,
+  DELIVERY_STREAM,
   deliverySubject,
   NOT_BEFORE_HEADER,
   parkedSubject,
   type DeliveryRecord,
 } from "./records.js";
-
-/**
- * A publish that fails (NATS busy or reconnecting) is tried a few more times in process:
- * four tries in all, the bare one included.
- */
-const BRIEFLY = { retries: 2, minTimeout: 200, maxTimeout: 1_000 };
 
 export function createDurableQueue(options: {
   publisher: StoredPublisher;
@@ -28,15 +24,19 @@ export function createDurableQueue(options: {
   onDeadLetter?: () => void;
   /** Told the integration of each parked delivery once it is stored, to have it read. */
   onParked?: (integration: string) => void;
+  /** Told a stream the queue writes to is missing (deleted while running), to set it up again. */
+  onStreamMissing?: (stream: string) => void;
 }): DurableQueue {
-  const { publisher, deadLetters, consumer } = options;
+  const { publisher, deadLetters, consumer, onStreamMissing } = options;
+  const deliveriesMissing = onStreamMissing && (() => onStreamMissing(DELIVERY_STREAM));
+  const deadLettersMissing = onStreamMissing && (() => onStreamMissing(DEAD_LETTER_STREAM));
   const store = async (subject: string, record: DeliveryRecord, msgID: string) => {
     const data = JSON.stringify(record);
     // The duplicate window is stream-wide: name the deployment so that two of them
     // delivering the same event never swallow each other's records.
     const id = `${consumer}:${msgID}`;
     const extra = record.notBefore ? { [NOT_BEFORE_HEADER]: record.notBefore } : undefined;
-    await retriedOnFailure(() => publisher.publish(subject, data, id, extra));
+    await storeRetried(() => publisher.publish(subject, data, id, extra), deliveriesMissing);
   };
   return {
     enqueue: (record, msgID) => store(deliverySubject(consumer, record.integration), record, msgID),
@@ -45,17 +45,8 @@ export function createDurableQueue(options: {
       options.onParked?.(record.integration);
     },
     async deadLetter(record) {
-      await retriedOnFailure(() => deadLetters.add(record));
+      await storeRetried(() => deadLetters.add(record), deadLettersMissing);
       options.onDeadLetter?.();
     },
   };
-}
-
-/** The first try runs bare: p-retry's bookkeeping costs more than a publish that succeeds. */
-async function retriedOnFailure(publish: () => Promise<unknown>): Promise<void> {
-  try {
-    await publish();
-  } catch {
-    await pRetry(publish, BRIEFLY);
-  }
 }

@@ -13,13 +13,16 @@ import {
   type JetStreamManager,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { StreamMissingError, coerceError } from "../errors.js";
+import { NoStreamError, StreamMissingError, coerceError } from "../errors.js";
 import type { ResumePoint } from "./setup.js";
 
-/** A stream or consumer that does not exist (also when wrapped as the `cause` of a set-up error). */
+/**
+ * A stream or consumer that does not exist, also when a publish found no stream to store
+ * it, and when wrapped as the `cause` of a set-up error.
+ */
 export function isMissingResource(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof StreamMissingError) return true;
+    if (e instanceof StreamMissingError || e instanceof NoStreamError) return true;
     if (
       e instanceof JetStreamApiError &&
       (e.code === JetStreamApiCodes.StreamNotFound || e.code === JetStreamApiCodes.ConsumerNotFound)

@@ -8,6 +8,7 @@
  * publish. Here a publish is a map entry, and one sweep ends those that go unanswered.
  */
 import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { NoStreamError } from "../errors.js";
 import { createHeldWrites } from "./held-writes.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
@@ -127,11 +128,10 @@ export function createStoredPublisher(
 }
 
 /** Why a reply is not a stored-acknowledgement, or undefined when it is one. */
-function refusal(msg: Msg, subject: string | undefined): PublishError | undefined {
+function refusal(msg: Msg, subject: string | undefined): Error | undefined {
+  // No responders: no stream listens on the subject. The caller has it set up again.
   if (msg.headers?.code === 503 && msg.data.length === 0) {
-    return new PublishError(
-      `no JetStream stream stores ${subject ?? "the subject"}: hookswitch creates its streams at start; restart it if they were deleted`,
-    );
+    return new NoStreamError(subject ?? "the subject", undefined);
   }
   let ack: PubAck;
   try {

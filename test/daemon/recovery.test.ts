@@ -6,9 +6,10 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager, RetentionPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
+import { runCli } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
@@ -37,6 +38,23 @@ function deliveredEvents(receiver: Receiver): Set<string> {
   return new Set(
     receiver.requests.map((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId),
   ) as Set<string>;
+}
+
+/** Every /readyz answer from now until `stop()`, read every 20 ms. */
+function watchReadiness(d: RunningDaemon): { stop(): { status: number; body: string }[] } {
+  const seen: { status: number; body: string }[] = [];
+  const timer = setInterval(() => {
+    void readiness(d).then(
+      (r) => seen.push(r),
+      () => undefined,
+    );
+  }, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return seen;
+    },
+  };
 }
 
 async function publish(natsUrl: string, count = 1): Promise<string[]> {
@@ -114,6 +132,45 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
       /not ready while hookswitch sets up its streams and consumers again/,
     );
     expect(d.output()).toMatch(/JetStream set up again: consuming/);
+  }, 60_000);
+
+  it("re-creates a deleted dead-letter stream and stores the dead letters that met it missing", async () => {
+    writeIntegration(dir.path, "gone", { url: `${receiver.url}/gone` });
+    receiver.respond((req) => (req.url === "/gone" ? { status: 410 } : undefined));
+    const d = await start();
+    await jsm.streams.delete(DEAD_LETTER_STREAM);
+    const seen = watchReadiness(d);
+    onTestFinished(() => void seen.stop()); // also when an expectation fails first
+    const events = await publish(nats.url, 2);
+
+    const stored = await waitFor(
+      async () => {
+        const info = await jsm.streams.info(DEAD_LETTER_STREAM).catch(() => undefined);
+        return info && info.state.messages >= 2 ? info : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: "both dead letters stored in a new stream" },
+    );
+    expect(stored.state.messages).toBe(2);
+    await waitFor(async () => (await readiness(d)).status === 200, {
+      timeoutMs: 20_000,
+      what: "ready again",
+    });
+    const notReady = seen.stop().find((r) => r.status === 503);
+    expect(notReady?.body).toMatch(/stream HOOKSWITCH_DLQ not found/);
+
+    const listed = await runCli(["dlq", "list", "--json"], { env: { NATS_URL: nats.url } });
+    expect(listed.code).toBe(0);
+    const letters = JSON.parse(listed.stdout) as { integration: string; eventId: string }[];
+    expect(letters.map((l) => l.integration)).toEqual(["gone", "gone"]);
+    expect(new Set(letters.map((l) => l.eventId))).toEqual(new Set(events));
+    // The dead letters were stored once the stream was back, without handing the events
+    // back: the integration that answered 200 was sent each event once.
+    const ledger = receiver.requests.filter((r) => r.url === "/ledger");
+    expect(ledger.map((r) => (JSON.parse(r.body) as { eventId: string }).eventId).sort()).toEqual(
+      [...events].sort(),
+    );
+    expect(d.output()).toMatch(/stream HOOKSWITCH_DLQ not found \(deleted/);
+    expect(d.output()).not.toMatch(/jetstream is not enabled/);
   }, 60_000);
 
   it("re-creates its streams and consumer after NATS restarts with empty storage", async () => {

@@ -3,6 +3,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
+import { NoStreamError } from "../../src/errors.js";
+import { isMissingResource } from "../../src/nats/recovery.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
@@ -137,5 +139,21 @@ describe("the dead-letter store", () => {
       reason: "unreadable dead-letter record",
       event: "not json",
     });
+  });
+
+  it("says the stream is missing when it was deleted, as a missing resource", async () => {
+    await jsm.streams.delete(DEAD_LETTER_STREAM);
+    try {
+      const failed = await store.add(deadLetter("crm")).catch((err: unknown) => err);
+      // Not the client's "jetstream is not enabled": the stream and the subject.
+      expect(failed).toBeInstanceOf(NoStreamError);
+      expect(String(failed)).toMatch(
+        /stream HOOKSWITCH_DLQ does not exist: nothing stores hookswitch\.dlq\.crm/,
+      );
+      expect(isMissingResource(failed)).toBe(true);
+      expect(isMissingResource(await store.count().catch((err: unknown) => err))).toBe(true);
+    } finally {
+      await ensureHookswitchStreams(jsm);
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   NOT_BEFORE_HEADER,
   parkedSubject,
   type DeliveryRecord,
+  unsentDeadLetter,
 } from "../../src/delivery/records.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
@@ -27,13 +28,18 @@ afterEach(async () => {
   }
 });
 
-function queueOf(consumer: string, onParked?: (integration: string) => void): DurableQueue {
+function queueOf(
+  consumer: string,
+  onParked?: (integration: string) => void,
+  onStreamMissing?: (stream: string) => void,
+): DurableQueue {
   const js = jetstream(nc);
   return createDurableQueue({
     publisher: createStoredPublisher(nc),
     deadLetters: createDeadLetterStore(js, jsm),
     consumer,
     onParked,
+    onStreamMissing,
   });
 }
 
@@ -135,6 +141,28 @@ describe("the durable queue", () => {
     await good;
     expect(await storedCount()).toBe(1);
   });
+
+  it.each([
+    ["a retry", DELIVERY_STREAM, (queue: DurableQueue) => queue.enqueue(record("wh-4"), "wh-4:0")],
+    [
+      "a dead letter",
+      DEAD_LETTER_STREAM,
+      (queue: DurableQueue) => queue.deadLetter(unsentDeadLetter(record("wh-4"), "HTTP 410")),
+    ],
+  ] as const)(
+    "names a missing stream for %s and waits for it to be set up again",
+    async (_what, stream, hand) => {
+      const told: string[] = [];
+      // Set up well after the brief tries (about 0.6 s) would have given up.
+      const setUp = () => setTimeout(() => void ensureHookswitchStreams(jsm), 1_500);
+      const queue = queueOf("deploy-a", undefined, (missing) => {
+        if (told.push(missing) === 1) setUp();
+      });
+      await hand(queue);
+      expect(told[0]).toBe(stream);
+      expect((await jsm.streams.info(stream)).state.messages).toBe(1);
+    },
+  );
 
   it("gives up after a few tries, so the caller hands the message back to NATS", async () => {
     const started = Date.now();

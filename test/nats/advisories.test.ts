@@ -3,7 +3,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { watchMaxDeliveries } from "../../src/nats/advisories.js";
+import { storeRetried } from "../../src/nats/store-retry.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
@@ -61,5 +63,43 @@ describe("watchMaxDeliveries", () => {
     expect(records[0]).toMatchObject({ integration: null, eventId: "ev-1" });
     expect(records[0]!.reason).toMatch(/gave up after 2 deliveries/);
     for (const w of watchers) w.stop();
+  });
+
+  it("waits for a deleted dead-letter stream to be set up again, as the daemon wires it", async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await jsm.streams.add({ name: "EV2", subjects: ["other.>"] });
+    await jsm.consumers.add("EV2", {
+      durable_name: "hs",
+      ack_policy: AckPolicy.Explicit,
+      max_deliver: 1,
+    });
+    await ensureHookswitchStreams(jsm);
+    await jsm.streams.delete(DEAD_LETTER_STREAM);
+    const store = createDeadLetterStore(js, jsm);
+    const told: number[] = [];
+    // The keeper's part: set the streams up again, here after the brief tries are over.
+    const missing = () => {
+      if (told.push(Date.now()) === 1) setTimeout(() => void ensureHookswitchStreams(jsm), 1_500);
+    };
+    const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
+      storeRetried(() => store.add(record, { msgId }), missing);
+    const log = pino({ level: process.env.TEST_LOG ?? "silent" });
+    const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV2", consumer: "hs", deadLetter, log });
+    await nc.flush();
+    await js.publish("other.x", JSON.stringify({ id: "ev-2" }));
+    const consumer = await js.consumers.get("EV2", "hs");
+    (await consumer.next({ expires: 2_000 }))!.nak();
+    expect(await consumer.next({ expires: 1_000 })).toBeNull();
+    const records = await waitFor(
+      async () => {
+        const list = await store.list().catch(() => []);
+        return list.length > 0 ? list : undefined;
+      },
+      { timeoutMs: 15_000, what: "the dead letter in the new stream" },
+    );
+    expect(told.length).toBeGreaterThan(0);
+    expect(records.map((r) => r.eventId)).toEqual(["ev-2"]);
+    watcher.stop();
   });
 });

@@ -1,7 +1,9 @@
 import { DiscardPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { createStoredPublisher, PublishError } from "../../src/nats/stored-publish.js";
+import { NoStreamError } from "../../src/errors.js";
+import { isMissingResource } from "../../src/nats/recovery.js";
+import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let server: NatsServer;
@@ -43,11 +45,13 @@ describe("a stored publish", () => {
     publisher.close();
   });
 
-  it("rejects when no stream stores the subject, naming the subject", async () => {
+  it("rejects when no stream stores the subject, naming the subject, as a missing stream", async () => {
     const publisher = createStoredPublisher(nc);
     const failed = publisher.publish("nowhere.a", "x", "id-2");
-    await expect(failed).rejects.toBeInstanceOf(PublishError);
+    await expect(failed).rejects.toBeInstanceOf(NoStreamError);
     await expect(failed).rejects.toThrow(/no JetStream stream stores nowhere\.a/);
+    // The daemon sets its streams up again on such a failure.
+    expect(isMissingResource(await failed.catch((err: unknown) => err))).toBe(true);
     publisher.close();
   });
 
