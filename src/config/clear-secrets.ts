@@ -1,8 +1,9 @@
 /**
- * Secrets written in clear in an integration file. The spec says secrets are never
- * committed in clear, and integration files live in git: `validate` warns (a CI job shows
- * the warning beside the line) and the daemon logs it. Neither refuses the file, as a
- * file kept out of git for a local test may hold a throw-away secret.
+ * Secrets written in clear in an integration file, and signing secrets too short to be
+ * safe. The spec says secrets are never committed in clear, and integration files live in
+ * git: `validate` warns (a CI job shows the warning beside the line) and the daemon logs
+ * it. Neither refuses the file, as a file kept out of git for a local test may hold a
+ * throw-away secret.
  */
 import type { RawIntegration } from "./raw.js";
 import type { RuleProblem } from "./rules.js";
@@ -37,4 +38,28 @@ export function secretsInClear(raw: RawIntegration): RuleProblem[] {
         `${displayPath(path)} holds its secret in clear, and integration files are kept in git: ` +
         "reference it with ${env:NAME} or ${file:/path} instead",
     }));
+}
+
+/** Standard Webhooks asks for signing keys of 24 to 64 random bytes. */
+const MIN_SIGNING_KEY_BYTES = 24;
+
+/**
+ * Signing secrets whose key is shorter than Standard Webhooks asks for: judged where the
+ * secret is known, written out or resolved (`value`), and named by path, never shown.
+ */
+export function shortSigningSecrets(value: RawIntegration): RuleProblem[] {
+  return secretValues(value)
+    .filter(([path, text]) => path[1] === "signing" && /^whsec_[A-Za-z0-9+/=]+$/.test(text))
+    .flatMap(([path, text]) => {
+      const bytes = Buffer.from(text.slice("whsec_".length), "base64").length;
+      if (bytes >= MIN_SIGNING_KEY_BYTES) return [];
+      return [
+        {
+          path,
+          message:
+            `${displayPath(path)} is a key of ${bytes} bytes: Standard Webhooks asks for ` +
+            `${MIN_SIGNING_KEY_BYTES} to 64 random bytes (whsec_ and their base64)`,
+        },
+      ];
+    });
 }

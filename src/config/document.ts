@@ -6,7 +6,7 @@
 import type { ParsedDocument } from "./parse.js";
 import { displayPath, type PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
-import { secretsInClear } from "./clear-secrets.js";
+import { secretsInClear, shortSigningSecrets } from "./clear-secrets.js";
 import { applyReferences, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
@@ -66,9 +66,9 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   }
 
   const raw = doc.data as RawIntegration;
-  const warnings = fromRules(secretsInClear(raw));
   const references = applyReferences(raw, context.mode, context.sources);
   const value = references.value as RawIntegration;
+  const warnings = fromRules([...secretsInClear(raw), ...shortSigningSecrets(value)]);
   // Unresolved references keep their text: rules must then not judge those values.
   const resolved = context.mode === "resolve" && references.problems.length === 0;
   const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretsInClear } from "../../src/config/clear-secrets.js";
+import { secretsInClear, shortSigningSecrets } from "../../src/config/clear-secrets.js";
 import type { RawWebhook } from "../../src/config/raw.js";
 import { makeRawIntegration } from "../support/integration.js";
 
@@ -43,5 +43,31 @@ describe("secretsInClear: secrets written in the file itself", () => {
       expect(w.message).not.toContain(SECRET);
       expect(w.message).not.toMatch(/abc123|s3cret/);
     }
+  });
+});
+
+describe("shortSigningSecrets: keys shorter than Standard Webhooks asks for", () => {
+  const short = `whsec_${Buffer.alloc(23, 7).toString("base64")}`;
+  const enough = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
+  it.each<[string, Partial<RawWebhook>, string[]]>([
+    ["no signing", {}, []],
+    ["24 bytes", { signing: { secret: enough } }, []],
+    ["23 bytes", { signing: { secret: short } }, ["webhook.signing.secret is a key of 23 bytes"]],
+    [
+      "3 bytes",
+      { signing: { secret: "whsec_YWJj" } },
+      ["webhook.signing.secret is a key of 3 bytes"],
+    ],
+    [
+      "the short one of two in rotation",
+      { signing: { secret: [enough, short] } },
+      ["webhook.signing.secret[1] is a key of 23 bytes"],
+    ],
+    ["a reference not yet resolved", { signing: { secret: "${env:S}" } }, []],
+    ["a token, which is not a signing key", { auth: { type: "token", token: "whsec_YWJj" } }, []],
+  ])("%s", (_title, webhook, expected) => {
+    const found = shortSigningSecrets(makeRawIntegration(webhook));
+    expect(found.map((w) => w.message.split(":")[0])).toEqual(expected);
+    for (const w of found) expect(w.message).not.toContain("YWJj");
   });
 });
