@@ -3,7 +3,7 @@
  * engine and the operations endpoints, started in order and stopped as one ladder.
  * No side effects on import; tests and the CLI create it with settings.
  */
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { folderProblem, waitForFolder } from "./config/folder-presence.js";
@@ -27,6 +27,7 @@ import { connectNats, watchConnection, type ConnectionWatch } from "./nats/conne
 import type { ConsumerLoop } from "./nats/consumer-loop.js";
 import type { ParkedReaders } from "./nats/parked-readers.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
+import { waitForJetStream } from "./nats/jetstream-wait.js";
 import { isMissingResource } from "./nats/recovery.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { startConsumers } from "./consumers.js";
@@ -55,7 +56,7 @@ export interface DaemonSettings {
 }
 
 export interface Daemon {
-  /** Loads the configuration, serves HTTP, connects to NATS (waiting while it is down) and consumes. */
+  /** Loads the configuration, serves HTTP, connects to NATS and JetStream (waiting while they are down) and consumes. */
   start(): Promise<void>;
   /** The shutdown ladder. Safe to call more than once. */
   stop(): Promise<void>;
@@ -105,6 +106,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let keeper: JetStreamKeeper | undefined;
   let stopping: Promise<void> | undefined;
   let folderMissing: string | undefined;
+  // Why JetStream cannot be used yet, while the start waits for it to answer.
+  let jetStreamWaiting: string | undefined;
+  // Ends the start's waits (for JetStream) when a stop comes.
+  const startAbort = new AbortController();
 
   const applyConfig = (state: ConfigState) => {
     config = state;
@@ -117,6 +122,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     if (folderMissing) return folderMissing;
     if (!config) return "configuration not loaded yet";
     if (!connection?.isConnected()) return "not connected to NATS";
+    if (jetStreamWaiting) return `waiting for JetStream: ${jetStreamWaiting}`;
     if (!consuming) return "consumers not started yet";
     return keeper?.reason();
   };
@@ -189,7 +195,16 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       if (stopping) return;
       connection = watchConnection(nc, log);
       const js = jetstream(nc);
-      const jsm = await jetstreamManager(nc);
+      // NATS answering is not JetStream answering (a server without JetStream, a cluster
+      // without quorum): wait for it, not ready meanwhile, rather than exit.
+      const jsm = await waitForJetStream(nc, {
+        log,
+        signal: startAbort.signal,
+        onWaiting: (reason) => {
+          jetStreamWaiting = reason;
+        },
+      });
+      if (!jsm || stopping) return;
       // A closure over the `let` would not keep its narrowing to this connection.
       const server = nc;
       const store = createDeadLetterStore(js, jsm, {
@@ -271,6 +286,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     stop() {
       stopping ??= (async () => {
         consuming = false;
+        startAbort.abort();
         keeper?.stop();
         clearInterval(deadLetterTimer);
         clearInterval(parkedTimer);

@@ -1,6 +1,7 @@
 /**
  * Starts a real nats-server (JetStream, temp store, free port) for one test file.
- * `restart()` keeps the port and the store, so tests can kill NATS mid-stream.
+ * `start()` again keeps the port and the store, so tests can kill NATS mid-stream; it can
+ * also turn JetStream on or off (a server that answers while JetStream does not).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,22 +22,31 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
-  /** Start again on the same port and store. */
-  start(): Promise<void>;
+  /** Start again on the same port and store; `jetstream` turns JetStream on or off from now on. */
+  start(options?: { jetstream?: boolean }): Promise<void>;
   /** Stop and remove the store. */
   dispose(): Promise<void>;
 }
 
-/** `args` go to nats-server after the test's own (e.g. `["--auth", token]`). */
-export async function startNatsServer(args: string[] = []): Promise<NatsServer> {
+/**
+ * `args` go to nats-server after the test's own (e.g. `["--auth", token]`); with
+ * `jetstream: false` the server runs without JetStream (no `-js`).
+ */
+export async function startNatsServer(
+  args: string[] = [],
+  options: { jetstream?: boolean } = {},
+): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), "hookswitch-nats-"));
   let proc: ChildProcess | undefined;
+  let withJetStream = options.jetstream ?? true;
 
-  const start = async () => {
+  const start = async (next: { jetstream?: boolean } = {}) => {
+    withJetStream = next.jetstream ?? withJetStream;
+    const jetstreamArgs = withJetStream ? ["-js", "-sd", storeDir] : [];
     proc = spawn(
       natsServerBin() ?? "nats-server",
-      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...args],
+      ["-a", "127.0.0.1", "-p", String(port), ...jetstreamArgs, ...args],
       { stdio: "ignore" },
     );
     await waitFor(() => portOpen(port), { timeoutMs: 10_000, what: `nats-server on ${port}` });

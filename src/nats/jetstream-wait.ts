@@ -1,0 +1,163 @@
+/**
+ * Waiting for JetStream at start. NATS may answer while JetStream does not: a server
+ * started without JetStream, or a cluster node whose peers are down (no quorum, no meta
+ * leader: JetStream requests time out). The daemon then waits, not ready, and asks again
+ * with a bounded back-off, rather than exiting: a pod restarted while the NATS cluster
+ * lacks quorum would otherwise crash-loop. Only a refusal that no waiting mends (the NATS
+ * user may not use the JetStream API) ends the start.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { JetStreamApiCodes, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { NatsSetupError, coerceError } from "../errors.js";
+import { redactServer } from "./settings.js";
+
+export const JETSTREAM_FIRST_WAIT_MS = 1_000;
+export const JETSTREAM_MAX_WAIT_MS = 15_000;
+
+export interface JetStreamWaitOptions {
+  log: Logger;
+  /** Aborted on stop: the wait ends and resolves undefined. */
+  signal: AbortSignal;
+  /** Called with why JetStream is not usable yet, and with undefined once it answers. */
+  onWaiting: (reason: string | undefined) => void;
+  firstWaitMs?: number;
+  maxWaitMs?: number;
+}
+
+/**
+ * Resolves with a JetStream manager once JetStream answers an account-info request, or
+ * undefined when `signal` is aborted first. Rejects (NatsSetupError) only when the NATS
+ * user is refused the JetStream API, or the connection closes for good.
+ */
+export async function waitForJetStream(
+  nc: NatsConnection,
+  options: JetStreamWaitOptions,
+): Promise<JetStreamManager | undefined> {
+  const { log, signal, onWaiting } = options;
+  const firstWaitMs = options.firstWaitMs ?? JETSTREAM_FIRST_WAIT_MS;
+  const maxWaitMs = options.maxWaitMs ?? JETSTREAM_MAX_WAIT_MS;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) return undefined;
+    try {
+      const jsm = await jetstreamManager(nc);
+      if (attempt > 1) {
+        log.info(
+          { attempts: attempt, waitedSeconds: Math.round((Date.now() - started) / 1000) },
+          "JetStream answers now: setting up streams and consumers",
+        );
+      }
+      onWaiting(undefined);
+      return jsm;
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      const error = coerceError(err);
+      const permission = permissionViolation(error);
+      if (permission) {
+        throw new NatsSetupError(
+          `the NATS user may not use the JetStream API (${permission}) — grant it the ` +
+            `JetStream API ($JS.API.>) in the NATS server's permissions`,
+          { cause: error },
+        );
+      }
+      if (nc.isClosed()) {
+        throw new NatsSetupError(
+          `the NATS connection closed while waiting for JetStream: ${error.message}`,
+          { cause: error },
+        );
+      }
+      const problem = describeJetStreamProblem(error);
+      const waitMs = Math.min(maxWaitMs, firstWaitMs * 2 ** Math.min(attempt - 1, 20));
+      onWaiting(problem.reason);
+      log.warn(
+        {
+          err: error,
+          server: redactServer(nc.getServer()),
+          attempt,
+          retryInSeconds: waitMs / 1000,
+        },
+        `waiting for JetStream: ${problem.reason} — ${problem.advice}; asking again in ${formatSeconds(waitMs)}`,
+      );
+      try {
+        await sleep(waitMs, undefined, { signal });
+      } catch {
+        return undefined; // aborted: a stop came while waiting
+      }
+    }
+  }
+}
+
+export interface JetStreamProblem {
+  /** Short, for `/readyz` and the log. */
+  reason: string;
+  /** What an operator can look at. */
+  advice: string;
+}
+
+const NO_QUORUM =
+  "a NATS cluster without quorum (peers down, no JetStream meta leader) or JetStream still starting";
+
+/** Why a JetStream account-info request failed, in words an operator can act on. */
+export function describeJetStreamProblem(error: Error): JetStreamProblem {
+  const names = chain(error).map((e) => e.name);
+  if (names.includes("JetStreamNotEnabled")) {
+    return {
+      reason: "JetStream is not enabled on the NATS server (no JetStream answered)",
+      advice: "start nats-server with -js (or a jetstream block in its configuration)",
+    };
+  }
+  const apiCode = chain(error)
+    .map((e) => (e as { code?: unknown }).code)
+    .find((code) => typeof code === "number");
+  if (
+    names.includes("JetStreamApiError") &&
+    apiCode === JetStreamApiCodes.JetStreamNotEnabledForAccount
+  ) {
+    return {
+      reason: "JetStream is not enabled for this NATS account",
+      advice: "enable JetStream for the account in the NATS server's configuration",
+    };
+  }
+  if (names.includes("TimeoutError")) {
+    return { reason: "JetStream is not answering (no reply in time)", advice: NO_QUORUM };
+  }
+  const apiStatus = chain(error)
+    .map((e) => (e as { status?: unknown }).status)
+    .find((status) => typeof status === "number");
+  if (names.includes("JetStreamApiError") && apiStatus === 503) {
+    return { reason: `JetStream is not available yet (${error.message})`, advice: NO_QUORUM };
+  }
+  if (names.includes("JetStreamApiError")) {
+    return {
+      reason: `JetStream answered with an error: ${error.message}`,
+      advice: "see the NATS server's log",
+    };
+  }
+  return {
+    reason: `JetStream request failed: ${redactServer(error.message || error.name)}`,
+    advice: "NATS may be restarting",
+  };
+}
+
+/** The subject refused, when `error` is a permissions violation; undefined otherwise. */
+function permissionViolation(error: Error): string | undefined {
+  for (const e of chain(error)) {
+    if (e.name === "PermissionViolationError" || /permissions? violation/i.test(e.message)) {
+      return e.message;
+    }
+  }
+  return undefined;
+}
+
+function chain(error: Error): Error[] {
+  const errors: Error[] = [];
+  for (let e: unknown = error; e instanceof Error && errors.length < 5; e = e.cause) errors.push(e);
+  return errors;
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
