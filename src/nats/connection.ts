@@ -113,7 +113,7 @@ function readCreds(file: string): Uint8Array {
 /** What to do: a refused login needs other credentials, not another server. */
 function connectAdvice(error: Error): string {
   return /authori[sz]ation|authentication|permission/i.test(`${error.name} ${error.message}`)
-    ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN or NATS_CREDS)"
+    ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS or the user-info of NATS_URL)"
     : "start nats-server or set NATS_URL";
 }
 

@@ -1,7 +1,9 @@
 /**
  * The NATS flags shared by `run`, `emit` and `dlq`, and their parsing into typed settings.
- * Credentials come from the environment only: a password on the command line would
- * show in process listings and shell history.
+ * Credentials come from the environment: the credential variables, or the user-info of
+ * the server URLs in NATS_URL (as the nats CLI and the Go client take them). `--nats` takes
+ * user-info too, but a password on the command line shows in process listings and shell
+ * history.
  */
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
@@ -31,7 +33,10 @@ export interface JetStreamNames {
 }
 
 export interface NatsSettings {
-  /** One or more server URLs (comma-separated in `--nats`). May carry user-info: never log it raw. */
+  /**
+   * One or more server URLs (comma-separated in `--nats`). `parseNatsSettings` moves their
+   * user-info to `auth`; a URL given otherwise may still carry it: never log one raw.
+   */
   servers: string[];
   auth: NatsAuth;
   /** Present when the command was given the JetStream flags (`run`). */
@@ -92,9 +97,19 @@ export function parseNatsSettings(
   opts: Record<string, unknown>,
   env: NatsEnv = process.env,
 ): NatsSettings {
-  const servers = splitList(stringOption(opts.nats, DEFAULT_NATS_URL));
-  if (servers.length === 0) throw new UsageError("--nats needs at least one server URL");
-  const settings: NatsSettings = { servers, auth: parseAuth(env) };
+  const urls = splitList(stringOption(opts.nats, DEFAULT_NATS_URL));
+  if (urls.length === 0) throw new UsageError("--nats needs at least one server URL");
+  const { servers, auth: fromUrls } = credentialsFromUrls(urls);
+  const variables = credentialVariables(env);
+  if (fromUrls.kind !== "none" && variables.length > 0) {
+    // Neither wins: one of them would be left unused without a word.
+    throw new UsageError(
+      `the --nats URL (NATS_URL) carries credentials and ${variables.join(" and ")} ` +
+        `${variables.length > 1 ? "are" : "is"} set too: give the NATS credentials in one place only`,
+    );
+  }
+  const auth = fromUrls.kind !== "none" ? fromUrls : parseAuth(env);
+  const settings: NatsSettings = { servers, auth };
   if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
   return settings;
 }
@@ -131,6 +146,87 @@ function parseAuth(env: NatsEnv): NatsAuth {
   return { kind: "none" };
 }
 
+/** The names (never the values) of the credential variables set in `env`. */
+function credentialVariables(env: NatsEnv): string[] {
+  return ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS"].filter(
+    (name) => nonEmpty(env[name]) !== undefined,
+  );
+}
+
+/** The credentials a server URL's user-info may carry: user and password, or a token. */
+export type UrlAuth = Extract<NatsAuth, { kind: "none" | "userPassword" | "token" }>;
+
+/**
+ * Takes the user-info out of server URLs, as the nats CLI and the Go client read it:
+ * `user:password@` is a user and password, `token@` (no colon) a token, both
+ * percent-decoded. Returns the URLs without it (the NATS client ignores it, and it must
+ * reach no log) and the credentials. One connection logs in to every server (and to those
+ * a cluster announces) with one set of credentials: URLs that carry user-info must all carry
+ * the same; a URL without any uses them too.
+ */
+export function credentialsFromUrls(urls: string[]): { servers: string[]; auth: UrlAuth } {
+  let auth: UrlAuth = { kind: "none" };
+  let from: string | undefined;
+  const servers = urls.map((url) => {
+    const { scheme, userInfo, rest } = splitUserInfo(url);
+    if (userInfo === undefined) return url;
+    const found = userInfoAuth(url, userInfo);
+    if (from !== undefined && !sameAuth(auth, found)) {
+      throw new UsageError(
+        `the --nats URLs ${from} and ${redactServer(url)} carry different credentials: ` +
+          "one connection uses one set, so give every URL the same user-info (or put it on one)",
+      );
+    }
+    auth = found;
+    from ??= redactServer(url);
+    return `${scheme}${rest}`;
+  });
+  return { servers, auth };
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** `scheme://userinfo@rest`: the user-info runs to the last `@` (an unencoded `@` in a password stays in it). */
+function splitUserInfo(url: string): { scheme: string; userInfo?: string; rest: string } {
+  const scheme = SCHEME.exec(url)?.[0] ?? "";
+  const afterScheme = url.slice(scheme.length);
+  const at = afterScheme.lastIndexOf("@");
+  if (at < 0) return { scheme, rest: afterScheme };
+  return { scheme, userInfo: afterScheme.slice(0, at), rest: afterScheme.slice(at + 1) };
+}
+
+function userInfoAuth(url: string, userInfo: string): UrlAuth {
+  const shown = redactServer(url);
+  if (userInfo === "") {
+    throw new UsageError(`the --nats URL ${shown} has an "@" but no user or token before it`);
+  }
+  const colon = userInfo.indexOf(":");
+  if (colon < 0) return { kind: "token", token: percentDecode(shown, userInfo) };
+  const user = percentDecode(shown, userInfo.slice(0, colon));
+  if (user === "") {
+    throw new UsageError(`the --nats URL ${shown} has a password but no user name before it`);
+  }
+  return { kind: "userPassword", user, password: percentDecode(shown, userInfo.slice(colon + 1)) };
+}
+
+function percentDecode(shown: string, text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UsageError(
+      `the user-info of the --nats URL ${shown} is not valid percent-encoding (write % as %25)`,
+    );
+  }
+}
+
+function sameAuth(a: UrlAuth, b: UrlAuth): boolean {
+  if (a.kind === "userPassword" && b.kind === "userPassword") {
+    return a.user === b.user && a.password === b.password;
+  }
+  if (a.kind === "token" && b.kind === "token") return a.token === b.token;
+  return a.kind === b.kind;
+}
+
 function parseReplicas(value: string): number {
   const replicas = Number(value);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
@@ -162,9 +258,13 @@ export function splitList(value: string): string[] {
     .filter((part) => part !== "");
 }
 
-/** A server URL fit for logs and messages: any user-info is replaced by `****`. */
+/**
+ * A server URL fit for logs and messages: any user-info is replaced by `****`. It runs to
+ * the last `@`, as `credentialsFromUrls` reads it, so no part of a password that holds an
+ * unencoded `@` or `/` is shown.
+ */
 export function redactServer(server: string): string {
-  return server.replace(/^([a-z]+:\/\/)?[^@/]*@/i, (_m, scheme: string | undefined) => {
+  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, (_m, scheme: string | undefined) => {
     return `${scheme ?? ""}****@`;
   });
 }

@@ -4,6 +4,7 @@ import { applyBooleanEnv } from "../../src/commands/env-flags.js";
 import { UsageError } from "../../src/errors.js";
 import {
   addNatsOptions,
+  credentialsFromUrls,
   parseNatsSettings,
   redactServer,
   type NatsEnv,
@@ -140,8 +141,104 @@ describe("NATS settings", () => {
     ["user:pw@host:4222", "****@host:4222"],
     ["nats://host:4222", "nats://host:4222"],
     ["127.0.0.1:4222", "127.0.0.1:4222"],
+    // Unencoded @ or / in a password: nothing of it is shown.
+    ["nats://user:p@ss@host:4222", "nats://****@host:4222"],
+    ["nats://user:pa/ss@host:4222", "nats://****@host:4222"],
+    ["wss://user:pw@nats.example.com:443", "wss://****@nats.example.com:443"],
   ])("shows %s as %s in logs", (server, shown) => {
     expect(redactServer(server)).toBe(shown);
+  });
+});
+
+describe("credentials in the server URLs", () => {
+  it.each([
+    [["nats://host:4222"], ["nats://host:4222"], { kind: "none" }],
+    [
+      ["nats://hooks:s3cret@host:4222"],
+      ["nats://host:4222"],
+      { kind: "userPassword", user: "hooks", password: "s3cret" },
+    ],
+    [["nats://the-token@host"], ["nats://host"], { kind: "token", token: "the-token" }],
+    [
+      ["tls://u%40corp:p%40ss%3Aw%2Frd%25@host:4443"],
+      ["tls://host:4443"],
+      { kind: "userPassword", user: "u@corp", password: "p@ss:w/rd%" },
+    ],
+    // The first colon splits: a password may hold more.
+    [["nats://u:a:b@host"], ["nats://host"], { kind: "userPassword", user: "u", password: "a:b" }],
+    [["nats://u:@host"], ["nats://host"], { kind: "userPassword", user: "u", password: "" }],
+    // An unencoded @ stays in the password, as in the Go client.
+    [
+      ["nats://u:p@ss@host"],
+      ["nats://host"],
+      { kind: "userPassword", user: "u", password: "p@ss" },
+    ],
+    [
+      ["u:p@127.0.0.1:4222"],
+      ["127.0.0.1:4222"],
+      { kind: "userPassword", user: "u", password: "p" },
+    ],
+    [["tok%2Fen@127.0.0.1:4222"], ["127.0.0.1:4222"], { kind: "token", token: "tok/en" }],
+    [
+      ["nats://u:p@a:4222", "nats://u:p@b:4222"],
+      ["nats://a:4222", "nats://b:4222"],
+      { kind: "userPassword", user: "u", password: "p" },
+    ],
+    // Same credentials however they are encoded.
+    [["nats://t%41@a", "nats://tA@b"], ["nats://a", "nats://b"], { kind: "token", token: "tA" }],
+    // One connection, one set of credentials: a URL without user-info uses them too.
+    [
+      ["nats://u:p@a:4222", "nats://b:4222"],
+      ["nats://a:4222", "nats://b:4222"],
+      { kind: "userPassword", user: "u", password: "p" },
+    ],
+  ])("reads %j as servers %j with %j", (urls, servers, auth) => {
+    expect(credentialsFromUrls(urls)).toEqual({ servers, auth });
+  });
+
+  it.each([
+    [["nats://@host"], /has an "@" but no user or token before it/],
+    [["nats://:secret-pw@host"], /has a password but no user name/],
+    [["nats://u:bad%zzsecret@host"], /not valid percent-encoding/],
+    [["nats://u:secret-pw@a", "nats://u:other-pw@b"], /carry different credentials/],
+    [["nats://u:secret-pw@a", "nats://secret-tok@b"], /carry different credentials/],
+    [["nats://v:secret-pw@a", "nats://u:secret-pw@b"], /carry different credentials/],
+  ])("refuses %j as a usage error that shows no secret", (urls, message) => {
+    const error = catchError(() => credentialsFromUrls(urls));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toMatch(/secret|other-pw|bad%zz/);
+  });
+
+  it("takes the URL's credentials through NATS_URL and --nats, and leaves them out of the servers", () => {
+    const env = { NATS_URL: "nats://hooks:s3cret@env:4222" };
+    expect(parse([], env)).toMatchObject({
+      servers: ["nats://env:4222"],
+      auth: { kind: "userPassword", user: "hooks", password: "s3cret" },
+    });
+    expect(parse(["--nats", "nats://tok@flag:4222"], {}, false)).toEqual({
+      servers: ["nats://flag:4222"],
+      auth: { kind: "token", token: "tok" },
+    });
+  });
+
+  it.each([
+    [{ NATS_USER: "u", NATS_PASSWORD: "p" }, "NATS_USER and NATS_PASSWORD are set"],
+    [{ NATS_PASSWORD: "p" }, "NATS_PASSWORD is set"],
+    [{ NATS_TOKEN: "t" }, "NATS_TOKEN is set"],
+    [{ NATS_CREDS: "/secrets/user.creds" }, "NATS_CREDS is set"],
+  ])("refuses URL credentials together with %j, naming both", (vars, named) => {
+    const env = { NATS_URL: "nats://hooks:s3cret@host:4222", ...vars };
+    const error = catchError(() => parse([], env));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toBe(
+      `the --nats URL (NATS_URL) carries credentials and ${named} too: give the NATS credentials in one place only`,
+    );
+  });
+
+  it("takes the credential variables as before when the URL carries none", () => {
+    const env = { NATS_URL: "nats://host:4222", NATS_TOKEN: "t" };
+    expect(parse([], env).auth).toEqual({ kind: "token", token: "t" });
   });
 });
 

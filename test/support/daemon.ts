@@ -32,7 +32,8 @@ export interface DaemonOptions {
   natsUrl: string;
   dir: string;
   args?: string[];
-  env?: Record<string, string>;
+  /** Added to the test's environment; an undefined value leaves that variable out. */
+  env?: Record<string, string | undefined>;
   /** Wait for /readyz (default true). */
   waitReady?: boolean;
 }
