@@ -171,7 +171,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         },
         settings.httpAddr,
       );
-      log.info({ address: http.address }, "http endpoints listening");
+      // The version first: a pod that waits for NATS or its folder says what it runs.
+      log.info({ version: VERSION, address: http.address }, `hookswitch ${VERSION} starting`);
       if (!(await folderThere())) return;
       watcher = createConfigWatcher({
         dir: settings.dir,
@@ -324,8 +325,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   }
 
   async function lookForParked() {
-    // While JetStream is set up again, the deliveries stream may not exist yet.
-    if (keeper?.reason()) return;
+    // While JetStream is set up again, the deliveries stream may not exist yet; while NATS
+    // is away the outage is logged once by the connection watch, not every 10 s here.
+    if (keeper?.reason() || !connection?.isConnected()) return;
     try {
       await parked?.discover();
     } catch (err) {

@@ -180,5 +180,7 @@ function logStatus(log: Logger, status: Status): void {
   if ("server" in status) fields.server = redactServer(status.server);
   if (status.type === "error") fields.err = status.error;
   if (QUIET_STATUS.has(status.type)) log.debug(fields, "NATS connection status");
+  // Losing NATS stops delivery: an alert on warn and above should see it.
+  else if (status.type === "disconnect") log.warn(fields, "NATS connection: disconnect");
   else log.info(fields, `NATS connection: ${status.type}`);
 }

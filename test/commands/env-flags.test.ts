@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBooleanEnv } from "../../src/commands/env-flags.js";
 import { UsageError } from "../../src/errors.js";
+import { VERSION } from "../../src/version.js";
 import { runCli, spawnCli } from "../support/cli.js";
 import { freePort, waitFor } from "../support/wait.js";
 
@@ -233,6 +234,8 @@ describe("boolean flags read from environment variables", () => {
         { timeoutMs: 10_000, what: "/healthz" },
       );
       expect(daemon.output()).not.toMatch(/--strict is set/);
+      // While it waits for NATS, it has already said what it runs.
+      expect(daemon.output()).toContain(`"msg":"hookswitch ${VERSION} starting"`);
     } finally {
       daemon.signal("SIGTERM");
     }

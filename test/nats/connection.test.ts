@@ -106,6 +106,9 @@ describe("watching the connection", () => {
       await waitFor(() => watch.isConnected(), { timeoutMs: 10_000, what: "reconnected" });
       const types = lines.map((line) => line.type).filter(Boolean);
       expect(types).toEqual(expect.arrayContaining(["disconnect", "reconnect"]));
+      // Losing NATS is a warning (alerts on warn see it); getting it back is news.
+      const levelOf = (type: string) => lines.find((line) => line.type === type)?.level;
+      expect([levelOf("disconnect"), levelOf("reconnect")]).toEqual(["warn", "info"]);
       expect(lines.every((line) => line.level !== "error")).toBe(true);
     } finally {
       watch.stop();
