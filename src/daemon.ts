@@ -123,7 +123,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     if (!config) return "configuration not loaded yet";
     if (!connection?.isConnected()) return "not connected to NATS";
     if (jetStreamWaiting) return `waiting for JetStream: ${jetStreamWaiting}`;
-    if (!consuming) return "consumers not started yet";
+    if (!consuming) return keeper?.reason() ?? "consumers not started yet";
     return keeper?.reason();
   };
 

@@ -60,24 +60,30 @@ export function createJetStreamKeeper(options: {
   // A missing stream with --no-create-stream is not retried: start fails and names it.
   const retriable = (error: Error) =>
     !abort.signal.aborted && !(error instanceof StreamMissingError);
+  // Why the first set-up has not worked yet, for /readyz while it is tried again.
+  let startFailure: string | undefined;
 
   return {
     async start(consume) {
+      // Tried until it works or the daemon stops: what fails here (a cluster that lost its
+      // quorum, a stream of ours set up by hand the wrong way) is waited out not ready, with
+      // a warning per try, rather than a crash loop.
       await pRetry(
         async () => {
           ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs));
+          startFailure = undefined;
           await consume();
         },
         {
-          retries: 8,
+          retries: Number.POSITIVE_INFINITY,
           minTimeout: 500,
-          maxTimeout: 10_000,
+          maxTimeout: 30_000,
           signal: abort.signal,
           shouldRetry: ({ error }) => retriable(error),
-          onFailedAttempt: ({ error, retriesLeft }) => {
-            if (retriable(error)) {
-              log.warn({ err: error, retriesLeft }, "JetStream set-up failed; retrying");
-            }
+          onFailedAttempt: ({ error }) => {
+            if (!retriable(error)) return;
+            startFailure = error.message;
+            log.warn({ err: error }, "JetStream set-up failed; retrying");
           },
         },
       );
@@ -85,7 +91,9 @@ export function createJetStreamKeeper(options: {
     watch(messages, where) {
       watches.push(watchConsumerStatus(messages, where, lost, log));
     },
-    reason: () => recovery.reason(),
+    reason: () =>
+      recovery.reason() ??
+      (startFailure === undefined ? undefined : `JetStream set-up failed: ${startFailure}`),
     lost,
     stop() {
       abort.abort();

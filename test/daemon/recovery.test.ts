@@ -258,6 +258,9 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     await waitFor(() => /JetStream set-up failed; retrying/.test(d.output()), {
       what: "a set-up retry",
     });
+    // Waited out not ready, saying why, rather than given up after a few tries.
+    expect(await readiness(d)).toMatchObject({ status: 503 });
+    expect((await readiness(d)).body).toMatch(/JetStream set-up failed: .*retention/i);
     expect(await d.stop()).toBe(0);
     const afterStop = d.output().split(/"msg":"stopped"/)[1] ?? "";
     expect(afterStop).not.toMatch(/JetStream set-up failed/);
