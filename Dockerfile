@@ -65,9 +65,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # Node runs as PID 1 here, where the kernel applies no default signal actions; hookswitch
 # handles SIGTERM/SIGINT itself (graceful stop within HOOKSWITCH_GRACE_PERIOD, then exit 0)
 # and starts no child processes, so no extra init is needed. Give the container a stop
-# timeout above the grace period plus 30 s (keeping aborted deliveries, the NATS drain and
-# the last closes, each bounded), e.g. 55 s with the default 20 s
-# (docker stop -t 55, stop_grace_period, terminationGracePeriodSeconds).
+# timeout above the grace period plus 35 s (keeping aborted deliveries, the NATS drain and
+# the last closes, each bounded), e.g. 60 s with the default 20 s
+# (docker stop -t 60, stop_grace_period, terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["hookswitch"]
 CMD ["run"]

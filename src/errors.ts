@@ -93,3 +93,14 @@ export class NoStreamError extends Error {
 export function coerceError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/**
+ * An error and the errors it wraps (`cause`), outermost first, at most `depth` of them:
+ * what a client error says happened is often some layers down (a timeout in a request in
+ * a JetStream call).
+ */
+export function errorChain(err: unknown, depth = 5): Error[] {
+  const chain: Error[] = [];
+  for (let e = err; e instanceof Error && chain.length < depth; e = e.cause) chain.push(e);
+  return chain;
+}

@@ -4,7 +4,7 @@
  * Loops and unreadable entries become problems; discovery never throws or hangs.
  */
 import { readdir, realpath, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import type { Problem } from "./types.js";
 
 export interface Discovery {
@@ -31,12 +31,12 @@ export function isYamlName(name: string): boolean {
 
 /** `foldersOnly`: each path must be a folder (the daemon's `--dir`), not a file. */
 export async function discoverFiles(paths: string[], foldersOnly = false): Promise<Discovery> {
-  // By absolute path, each under the first spelling met: `validate dir dir/a.yaml` (or
-  // `./dir/a.yaml`) names one file twice, and it must not clash with itself.
+  // By real path, each under the first spelling met: `validate dir dir/a.yaml` (or
+  // `./dir/a.yaml`, or `link-to-dir/a.yaml`) names one file twice, and it must not clash
+  // with itself; as a folder reached twice is walked once.
   const files = new Map<string, string>();
-  const addFile = (path: string) => {
-    const key = resolve(path);
-    if (!files.has(key)) files.set(key, path);
+  const addFile = (path: string, real: string) => {
+    if (!files.has(real)) files.set(real, path);
   };
   const problems: Problem[] = [];
   const visited = new Set<string>();
@@ -62,7 +62,7 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
         : { kind: kindOf(entry), real: undefined };
       if (kind === "dir") await walkSafely(path, [...ancestors, real]);
       else if (kind === "file" && isYamlName(entry.name)) {
-        addFile(path);
+        addFile(path, target ?? join(real, entry.name));
         if (target !== undefined) linkedFileFolders.add(dirname(target));
       }
     }
@@ -80,7 +80,7 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       const info = await stat(path);
       if (info.isDirectory()) await walkSafely(path, []);
       else if (foldersOnly) problem(path, "not a folder");
-      else addFile(path);
+      else addFile(path, await realpath(path));
     } catch (err) {
       problem(path, describeMissing(err));
     }

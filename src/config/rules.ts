@@ -9,7 +9,8 @@
 import { parseDuration } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
 import type { RawIntegration } from "./raw.js";
-import { literalText, parseReferences, textBetweenReferences } from "./secrets.js";
+import { literalText, parseReferences, knownValue } from "./secrets.js";
+import { httpUrl, urlPlaceholders } from "./url-rules.js";
 import { closest, displayPath, type PathSegment } from "./text.js";
 import { DEFAULTS, FIELD_NAMES } from "./types.js";
 
@@ -29,17 +30,6 @@ export interface RuleProblem {
 }
 
 export type Rule = (input: RuleInput) => RuleProblem[];
-
-/**
- * A string's final value when it is known: resolved, or written without references (an
- * escaped `$${` is then the `${` it stands for); undefined while a reference is in it.
- */
-function finalValue(text: string, input: RuleInput): string | undefined {
-  if (input.resolved || !text.includes("${")) return text;
-  const parsed = parseReferences(text);
-  if (!parsed.ok || parsed.segments.some((s) => s.kind !== "text")) return undefined;
-  return parsed.segments.map((s) => (s.kind === "text" ? s.text : "")).join("");
-}
 
 /** Each string that may hold `{field}` placeholders, with its path. */
 function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
@@ -147,79 +137,6 @@ export const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
         }))
     : [];
 
-/**
- * `user:password@` in a URL as written, a `${…}` reference counting as one character of it:
- * credentials are refused by reference too (webhook.auth is where they go). The schema's
- * `not` pattern for webhook.url is this one.
- */
-const WRITTEN_USER_INFO =
-  /^https?:\/\/[/\\]*(?:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$:])(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])*|:(?:\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])+)@/;
-
-export const httpUrl: Rule = (input) => {
-  const value = input.value.webhook.url;
-  const at = (message: string) => [{ path: ["webhook", "url"], message }];
-  if (NO_HOST.test(input.raw.webhook.url)) return at(noHostMessage());
-  const url = finalValue(value, input);
-  if (url === undefined) return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return at("webhook.url is not a valid absolute URL");
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    // Part of a URL that comes from a secret is a secret: name the reference, not the value.
-    const got = input.raw.webhook.url.includes("${")
-      ? "once its ${…} references are resolved"
-      : `(got ${parsed.protocol.slice(0, -1)})`;
-    return at(`webhook.url must use http or https ${got}`);
-  }
-  if (parsed.username || parsed.password) {
-    return at(URL_USER_INFO_MESSAGE);
-  }
-  if (NO_HOST.test(url)) return at(noHostMessage(" once its ${…} references are resolved"));
-  return [];
-};
-
-/** A URL parser reads `https:///api/x` as the host "api": what was written has no host. */
-export const NO_HOST = /^https?:\/\/[/\\]/i;
-export function noHostMessage(when = ""): string {
-  return `webhook.url has no host${when}: write it as http(s)://host/path`;
-}
-
-/** A URL is sent as written: `{field}` placeholders are filled in only where SPEC puts them. */
-export const urlPlaceholders: Rule = ({ raw }) => {
-  const name = urlPlaceholder(raw.webhook.url);
-  return name === undefined
-    ? []
-    : [{ path: ["webhook", "url"], message: urlPlaceholderMessage(name) }];
-};
-
-/**
- * The first `{field}`-like placeholder in a URL's literal text. References are not text, and
- * an escaped `$${…}` (the only way literal text holds `${`) says the braces are meant: it
- * stands as one character no placeholder can hold, as the schema's pattern reads it.
- */
-export function urlPlaceholder(url: string): string | undefined {
-  if (!url.includes("{")) return undefined;
-  const parsed = parseReferences(url);
-  if (!parsed.ok) return undefined;
-  const text = textBetweenReferences(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, " "));
-  return text.flatMap(placeholderNames)[0];
-}
-
-const ESCAPED_REFERENCE = /\$\{[^}]*\}/g;
-
-export function urlPlaceholderMessage(name: string): string {
-  return (
-    `webhook.url is sent as written, so {${name}} would not be filled in: put it in ` +
-    `webhook.pathArguments (or, for a query parameter, in webhook.fields with format query)`
-  );
-}
-
-export const URL_USER_INFO_MESSAGE =
-  "webhook.url must not carry user:password@; use webhook.auth type basic";
-
 const SIGNING_SECRET =
   /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
 
@@ -228,7 +145,7 @@ export const signingSecretShape: Rule = (input) => {
   if (secret === undefined) return [];
   const list = typeof secret === "string" ? [secret] : secret;
   return list.flatMap((text, i) => {
-    const value = finalValue(text, input);
+    const value = knownValue(text, input.resolved);
     if (value === undefined || SIGNING_SECRET.test(value)) return [];
     const path: PathSegment[] =
       typeof secret === "string"

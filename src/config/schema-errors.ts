@@ -5,12 +5,8 @@
  * `rules.ts` also checks, the message is the rule's own.
  */
 import type { ErrorObject } from "ajv";
-import {
-  reservedHeaderMessage,
-  URL_USER_INFO_MESSAGE,
-  urlPlaceholder,
-  urlPlaceholderMessage,
-} from "./rules.js";
+import { reservedHeaderMessage } from "./rules.js";
+import { URL_USER_INFO_MESSAGE, urlPlaceholder, urlPlaceholderMessage } from "./url-rules.js";
 import {
   anyOfTypes,
   boundMessage,

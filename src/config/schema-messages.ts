@@ -4,13 +4,8 @@
  */
 import { DURATION_PATTERN } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
-import {
-  NO_HOST,
-  noHostMessage,
-  retryDelayMessage,
-  timeoutMessage,
-  unknownPlaceholderMessage,
-} from "./rules.js";
+import { retryDelayMessage, timeoutMessage, unknownPlaceholderMessage } from "./rules.js";
+import { NO_HOST, noHostMessage } from "./url-rules.js";
 import type { AjvError, SchemaIssue } from "./schema-errors.js";
 import { literalText, parseReferences } from "./secrets.js";
 import { closest, displayPath, quote, type PathSegment } from "./text.js";

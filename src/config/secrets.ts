@@ -108,6 +108,18 @@ export function resolveSegments(segments: Segment[], sources: SecretSources): Re
   return { ok: true, ...joined };
 }
 
+/**
+ * A string's final value when it is known: `resolved` (its references were put in), or
+ * written without references (an escaped `$${` is then the `${` it stands for);
+ * undefined while a reference is in it, or one is malformed.
+ */
+export function knownValue(text: string, resolved: boolean): string | undefined {
+  if (resolved || !text.includes("${")) return text;
+  const parsed = parseReferences(text);
+  if (!parsed.ok || parsed.segments.some((s) => s.kind !== "text")) return undefined;
+  return joinSegments(parsed.segments, () => "").value;
+}
+
 /** Joins segments, each reference as `valueOf` gives it, noting where references and escapes went. */
 export function joinSegments(
   segments: Segment[],

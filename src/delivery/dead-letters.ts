@@ -5,7 +5,7 @@
  */
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { NoRespondersError } from "@nats-io/transport-node";
-import { NoStreamError } from "../errors.js";
+import { errorChain, NoStreamError } from "../errors.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
@@ -96,12 +96,9 @@ export function createDeadLetterStore(
  * error the daemon recognises as a missing stream (and sets the stream up again).
  */
 function noStreamOr(err: unknown, subject: string): unknown {
-  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof NoRespondersError) {
-      return new NoStreamError(subject, DEAD_LETTER_STREAM, { cause: err });
-    }
-  }
-  return err;
+  return errorChain(err).some((e) => e instanceof NoRespondersError)
+    ? new NoStreamError(subject, DEAD_LETTER_STREAM, { cause: err })
+    : err;
 }
 
 /**

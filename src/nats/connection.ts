@@ -12,7 +12,8 @@ import {
 } from "@nats-io/transport-node";
 import { NatsSetupError, coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { redactServer, type NatsAuth, type NatsSettings } from "./settings.js";
+import type { NatsAuth, NatsSettings } from "./settings.js";
+import { redactServer } from "./url-credentials.js";
 
 export interface ConnectOptions {
   /** Client name shown by the server (e.g. `hookswitch-run`). */

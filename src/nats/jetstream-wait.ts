@@ -10,8 +10,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { JetStreamApiCodes, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { NatsSetupError, coerceError } from "../errors.js";
-import { redactServer } from "./settings.js";
+import { NatsSetupError, coerceError, errorChain } from "../errors.js";
+import { redactServer } from "./url-credentials.js";
 
 export const JETSTREAM_FIRST_WAIT_MS = 1_000;
 export const JETSTREAM_MAX_WAIT_MS = 15_000;
@@ -101,14 +101,14 @@ const NO_QUORUM =
 
 /** Why a JetStream account-info request failed, in words an operator can act on. */
 export function describeJetStreamProblem(error: Error): JetStreamProblem {
-  const names = chain(error).map((e) => e.name);
+  const names = errorChain(error).map((e) => e.name);
   if (names.includes("JetStreamNotEnabled")) {
     return {
       reason: "JetStream is not enabled on the NATS server (no JetStream answered)",
       advice: "start nats-server with -js (or a jetstream block in its configuration)",
     };
   }
-  const apiCode = chain(error)
+  const apiCode = errorChain(error)
     .map((e) => (e as { code?: unknown }).code)
     .find((code) => typeof code === "number");
   if (
@@ -123,7 +123,7 @@ export function describeJetStreamProblem(error: Error): JetStreamProblem {
   if (names.includes("TimeoutError")) {
     return { reason: "JetStream is not answering (no reply in time)", advice: NO_QUORUM };
   }
-  const apiStatus = chain(error)
+  const apiStatus = errorChain(error)
     .map((e) => (e as { status?: unknown }).status)
     .find((status) => typeof status === "number");
   if (names.includes("JetStreamApiError") && apiStatus === 503) {
@@ -143,18 +143,12 @@ export function describeJetStreamProblem(error: Error): JetStreamProblem {
 
 /** The subject refused, when `error` is a permissions violation; undefined otherwise. */
 function permissionViolation(error: Error): string | undefined {
-  for (const e of chain(error)) {
+  for (const e of errorChain(error)) {
     if (e.name === "PermissionViolationError" || /permissions? violation/i.test(e.message)) {
       return e.message;
     }
   }
   return undefined;
-}
-
-function chain(error: Error): Error[] {
-  const errors: Error[] = [];
-  for (let e: unknown = error; e instanceof Error && errors.length < 5; e = e.cause) errors.push(e);
-  return errors;
 }
 
 function formatSeconds(ms: number): string {

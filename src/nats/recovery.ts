@@ -13,7 +13,7 @@ import {
   type JetStreamManager,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { NoStreamError, StreamMissingError, coerceError } from "../errors.js";
+import { NoStreamError, StreamMissingError, coerceError, errorChain } from "../errors.js";
 import type { ResumePoint } from "./setup.js";
 
 /**
@@ -21,16 +21,14 @@ import type { ResumePoint } from "./setup.js";
  * it, and when wrapped as the `cause` of a set-up error.
  */
 export function isMissingResource(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof StreamMissingError || e instanceof NoStreamError) return true;
-    if (
-      e instanceof JetStreamApiError &&
-      (e.code === JetStreamApiCodes.StreamNotFound || e.code === JetStreamApiCodes.ConsumerNotFound)
-    ) {
-      return true;
-    }
-  }
-  return false;
+  return errorChain(err).some(
+    (e) =>
+      e instanceof StreamMissingError ||
+      e instanceof NoStreamError ||
+      (e instanceof JetStreamApiError &&
+        (e.code === JetStreamApiCodes.StreamNotFound ||
+          e.code === JetStreamApiCodes.ConsumerNotFound)),
+  );
 }
 
 export interface Recovery {

@@ -7,6 +7,7 @@
  */
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
+import { credentialsFromUrls } from "./url-credentials.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const DEFAULT_STREAM = "PBX_EVENTS";
@@ -153,80 +154,6 @@ function credentialVariables(env: NatsEnv): string[] {
   );
 }
 
-/** The credentials a server URL's user-info may carry: user and password, or a token. */
-export type UrlAuth = Extract<NatsAuth, { kind: "none" | "userPassword" | "token" }>;
-
-/**
- * Takes the user-info out of server URLs, as the nats CLI and the Go client read it:
- * `user:password@` is a user and password, `token@` (no colon) a token, both
- * percent-decoded. Returns the URLs without it (the NATS client ignores it, and it must
- * reach no log) and the credentials. One connection logs in to every server (and to those
- * a cluster announces) with one set of credentials: URLs that carry user-info must all carry
- * the same; a URL without any uses them too.
- */
-export function credentialsFromUrls(urls: string[]): { servers: string[]; auth: UrlAuth } {
-  let auth: UrlAuth = { kind: "none" };
-  let from: string | undefined;
-  const servers = urls.map((url) => {
-    const { scheme, userInfo, rest } = splitUserInfo(url);
-    if (userInfo === undefined) return url;
-    const found = userInfoAuth(url, userInfo);
-    if (from !== undefined && !sameAuth(auth, found)) {
-      throw new UsageError(
-        `the --nats URLs ${from} and ${redactServer(url)} carry different credentials: ` +
-          "one connection uses one set, so give every URL the same user-info (or put it on one)",
-      );
-    }
-    auth = found;
-    from ??= redactServer(url);
-    return `${scheme}${rest}`;
-  });
-  return { servers, auth };
-}
-
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-
-/** `scheme://userinfo@rest`: the user-info runs to the last `@` (an unencoded `@` in a password stays in it). */
-function splitUserInfo(url: string): { scheme: string; userInfo?: string; rest: string } {
-  const scheme = SCHEME.exec(url)?.[0] ?? "";
-  const afterScheme = url.slice(scheme.length);
-  const at = afterScheme.lastIndexOf("@");
-  if (at < 0) return { scheme, rest: afterScheme };
-  return { scheme, userInfo: afterScheme.slice(0, at), rest: afterScheme.slice(at + 1) };
-}
-
-function userInfoAuth(url: string, userInfo: string): UrlAuth {
-  const shown = redactServer(url);
-  if (userInfo === "") {
-    throw new UsageError(`the --nats URL ${shown} has an "@" but no user or token before it`);
-  }
-  const colon = userInfo.indexOf(":");
-  if (colon < 0) return { kind: "token", token: percentDecode(shown, userInfo) };
-  const user = percentDecode(shown, userInfo.slice(0, colon));
-  if (user === "") {
-    throw new UsageError(`the --nats URL ${shown} has a password but no user name before it`);
-  }
-  return { kind: "userPassword", user, password: percentDecode(shown, userInfo.slice(colon + 1)) };
-}
-
-function percentDecode(shown: string, text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new UsageError(
-      `the user-info of the --nats URL ${shown} is not valid percent-encoding (write % as %25)`,
-    );
-  }
-}
-
-function sameAuth(a: UrlAuth, b: UrlAuth): boolean {
-  if (a.kind === "userPassword" && b.kind === "userPassword") {
-    return a.user === b.user && a.password === b.password;
-  }
-  if (a.kind === "token" && b.kind === "token") return a.token === b.token;
-  return a.kind === b.kind;
-}
-
 function parseReplicas(value: string): number {
   const replicas = Number(value);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
@@ -256,15 +183,4 @@ export function splitList(value: string): string[] {
     .split(",")
     .map((part) => part.trim())
     .filter((part) => part !== "");
-}
-
-/**
- * A server URL fit for logs and messages: any user-info is replaced by `****`. It runs to
- * the last `@`, as `credentialsFromUrls` reads it, so no part of a password that holds an
- * unencoded `@` or `/` is shown.
- */
-export function redactServer(server: string): string {
-  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, (_m, scheme: string | undefined) => {
-    return `${scheme ?? ""}****@`;
-  });
 }

@@ -39,12 +39,15 @@ describe("discoverFiles", () => {
 
   it("lists a file named twice, through its folder and in other spellings, once", async () => {
     const inside = join(dir, "team", "deep", "e.yaml");
+    const link = join(dir, "team-link");
+    await symlink("team", link);
     const { files } = await discoverFiles([
       join(dir, "team"),
       inside,
       `${dir}/team/./deep//e.yaml`,
       relative(process.cwd(), inside),
-    ]);
+      join(link, "deep", "e.yaml"),
+    ]).finally(() => rm(link));
     expect(files).toEqual([inside]);
   });
 

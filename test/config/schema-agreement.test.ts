@@ -10,7 +10,7 @@ import type { RawIntegration } from "../../src/config/raw.js";
 import { applyReferences } from "../../src/config/references.js";
 import { checkRules, durationLimits } from "../../src/config/rules.js";
 import { readSchemaText, schemaErrors } from "../../src/config/schema.js";
-import { parseReferences } from "../../src/config/secrets.js";
+import { joinSegments, parseReferences } from "../../src/config/secrets.js";
 import { integrationObject } from "../support/config-dir.js";
 import { REPO } from "../support/cli.js";
 
@@ -439,7 +439,7 @@ describe("the integration schema and validate's rules", () => {
       .filter((u) => {
         const parsed = parseReferences(u);
         if (!parsed.ok || parsed.segments.some((s) => s.kind !== "text")) return true;
-        return URL.canParse(parsed.segments.map((s) => (s.kind === "text" ? s.text : "")).join(""));
+        return URL.canParse(joinSegments(parsed.segments, () => "").value);
       });
     fc.assert(
       fc.property(url, (u) => {

@@ -65,7 +65,7 @@ describe("watchMaxDeliveries", () => {
     for (const w of watchers) w.stop();
   });
 
-  it("waits for a deleted dead-letter stream to be set up again, as the daemon wires it", async () => {
+  it("stores the dead letter once a deleted dead-letter stream is set up again, given storeRetried and a set-up to call", async () => {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
     await jsm.streams.add({ name: "EV2", subjects: ["other.>"] });
