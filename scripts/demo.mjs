@@ -107,7 +107,7 @@ const receiver = createServer((req, res) => {
       "webhook-id",
       "webhook-timestamp",
       "webhook-signature",
-      "x-source",
+      ...Object.keys(h).filter((name) => name.startsWith("x-")),
     ]) {
       if (h[name])
         say(`    ${name}: ${name === "authorization" ? h[name].split(" ")[0] + " ****" : h[name]}`);
@@ -224,7 +224,7 @@ if (once) {
   say(
     "emit more with: NATS_URL=" +
       natsUrl +
-      " npx hookswitch emit user.created --name 'Dan Example'",
+       " npx hookswitch emit user.created --extension 204 --name 'Dan Example'",
   );
   say("press Ctrl-C to stop");
 }

@@ -45,3 +45,17 @@ export function applyBooleanEnv(_hooked: Command, actionCommand: Command): void 
     actionCommand.setOptionValueWithSource(key, option.negate ? !on : on, "env");
   }
 }
+
+/**
+ * How a message names an option: `--max-in-flight`, or `HOOKSWITCH_MAX_IN_FLIGHT
+ * (--max-in-flight)` when its value came from that variable (a pod given no flags would
+ * otherwise be told about a flag nobody set).
+ */
+export function optionNamer(command: Command): (flag: string) => string {
+  return (flag) => {
+    const option = command.options.find((o) => o.long === flag);
+    if (!option?.envVar) return flag;
+    const fromEnv = command.getOptionValueSource(option.attributeName()) === "env";
+    return fromEnv ? `${option.envVar} (${flag})` : flag;
+  };
+}

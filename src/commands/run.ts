@@ -11,6 +11,7 @@ import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 import { parseHttpAddr } from "../http/server.js";
+import { optionNamer } from "./env-flags.js";
 import { OPEN_POLICY } from "../config/secret-policy.js";
 import {
   addSecretPolicyOptions,
@@ -105,8 +106,8 @@ export function runCommand(): Command {
     );
   addSecretPolicyOptions(command);
   addNatsOptions(command, { jetstream: true });
-  return command.action(async (flags: RunFlags) => {
-    const settings = toSettings(flags);
+  return command.action(async (flags: RunFlags, invoked: Command) => {
+    const settings = toSettings(flags, optionNamer(invoked));
     const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
     const policyWarning = secretPolicyWarning(settings.secretPolicy ?? OPEN_POLICY);
     if (policyWarning) log.warn(policyWarning);
@@ -141,11 +142,13 @@ function duration(flag: string, text: string, minMs = 0): number {
   return ms;
 }
 
-function checkedHttpAddr(addr: string): string {
+type OptionNamer = (flag: string) => string;
+
+function checkedHttpAddr(addr: string, named: OptionNamer): string {
   try {
     parseHttpAddr(addr);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message.replace("--http-addr", named("--http-addr")));
   }
   return addr;
 }
@@ -157,28 +160,30 @@ function cidrs(flag: string, text: string | undefined) {
   return list;
 }
 
-function toSettings(flags: RunFlags): DaemonSettings {
+function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings {
   const nats = parseNatsSettings(flags);
   if (!nats.jetstream) throw new UsageError("internal: run needs the JetStream flags");
   const maxInFlight = Number(flags.maxInFlight);
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-    throw new UsageError(`--max-in-flight must be a whole number ≥ 1, not "${flags.maxInFlight}"`);
+    throw new UsageError(
+      `${named("--max-in-flight")} must be a whole number ≥ 1, not "${flags.maxInFlight}"`,
+    );
   }
   return {
     dir: flags.dir,
     strict: flags.strict === true,
-    httpAddr: checkedHttpAddr(flags.httpAddr),
+    httpAddr: checkedHttpAddr(flags.httpAddr, named),
     nats: { ...nats, jetstream: nats.jetstream },
     egress: {
-      deny: cidrs("--deny-cidr", flags.denyCidr),
-      allow: cidrs("--allow-cidr", flags.allowCidr),
+      deny: cidrs(named("--deny-cidr"), flags.denyCidr),
+      allow: cidrs(named("--allow-cidr"), flags.allowCidr),
     },
     maxInFlight,
-    graceMs: duration("--grace-period", flags.gracePeriod),
+    graceMs: duration(named("--grace-period"), flags.gracePeriod),
     // 0 would not mean "off": NATS would take its own 30 s, and the folder be rescanned
     // without pause.
-    ackWaitMs: duration("--ack-wait", flags.ackWait, 1_000),
-    resyncIntervalMs: duration("--resync-interval", flags.resyncInterval, 1_000),
+    ackWaitMs: duration(named("--ack-wait"), flags.ackWait, 1_000),
+    resyncIntervalMs: duration(named("--resync-interval"), flags.resyncInterval, 1_000),
     secretPolicy: secretPolicyOf(flags),
   };
 }

@@ -161,7 +161,7 @@ describe("boolean flags read from environment variables", () => {
       "HOOKSWITCH_HTTP_ADDR with port 99999",
       [],
       { HOOKSWITCH_HTTP_ADDR: "0.0.0.0:99999" },
-      /invalid --http-addr/,
+      /invalid HOOKSWITCH_HTTP_ADDR \(--http-addr\) "0.0.0.0:99999"/,
     ],
     [
       "--resync-interval 0s",
@@ -173,7 +173,13 @@ describe("boolean flags read from environment variables", () => {
       "HOOKSWITCH_ACK_WAIT=0s",
       [],
       { HOOKSWITCH_ACK_WAIT: "0s" },
-      /--ack-wait must be at least 1s, not "0s"/,
+      /HOOKSWITCH_ACK_WAIT \(--ack-wait\) must be at least 1s, not "0s"/,
+    ],
+    [
+      "HOOKSWITCH_MAX_IN_FLIGHT=abc",
+      [],
+      { HOOKSWITCH_MAX_IN_FLIGHT: "abc" },
+      /HOOKSWITCH_MAX_IN_FLIGHT \(--max-in-flight\) must be a whole number ≥ 1, not "abc"/,
     ],
   ])(
     "%s is a usage error (exit 2) in one line, before anything starts",
