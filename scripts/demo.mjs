@@ -224,7 +224,7 @@ if (once) {
   say(
     "emit more with: NATS_URL=" +
       natsUrl +
-       " npx hookswitch emit user.created --extension 204 --name 'Dan Example'",
+      " npx hookswitch emit user.created --extension 204 --name 'Dan Example'",
   );
   say("press Ctrl-C to stop");
 }
