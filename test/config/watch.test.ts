@@ -1,10 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
 import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
-import { createLogger } from "../../src/logger.js";
 import {
   configMapLayout,
   gitSyncLayout,
@@ -14,6 +12,7 @@ import {
   plainLayout,
   removeDir,
 } from "../support/config-dir.js";
+import { capturingLogger } from "../support/logs.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 interface Seen {
@@ -50,21 +49,14 @@ async function startWatching(
   { debounceMs, resyncIntervalMs }: Timing = {},
 ): Promise<Watching> {
   const seen: Seen[] = [];
-  const logs: Watching["logs"] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-        logs.push(JSON.parse(line) as Watching["logs"][number]);
-      }
-      done();
-    },
-  });
+  const { log, lines } = capturingLogger("debug");
+  const logs = lines as Watching["logs"];
   const watcher = createConfigWatcher({
     dir,
     load: { secrets: "keep" },
     debounceMs,
     resyncIntervalMs,
-    log: createLogger({ level: "debug", destination }),
+    log,
     onGeneration: (state, summary) => seen.push({ state, summary, at: Date.now() }),
   });
   cleanups.push(() => watcher.close());

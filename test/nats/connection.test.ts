@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsSetupError } from "../../src/errors.js";
-import { createLogger } from "../../src/logger.js";
 import { connectNats, watchConnection } from "../../src/nats/connection.js";
 import type { NatsSettings } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { freePort, waitFor } from "../support/wait.js";
-import { Writable } from "node:stream";
+import { capturingLogger } from "../support/logs.js";
 
 let server: NatsServer;
 
@@ -18,20 +17,6 @@ afterAll(async () => {
 });
 
 const settingsFor = (url: string): NatsSettings => ({ servers: [url], auth: { kind: "none" } });
-
-/** A logger whose JSON lines land in `lines`. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { log: createLogger({ level: "info", destination }), lines };
-}
 
 describe("connecting to NATS", () => {
   it("fails fast with a message that names the server and says what to do", async () => {

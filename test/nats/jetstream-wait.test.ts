@@ -1,30 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { NatsSetupError } from "../../src/errors.js";
-import { createLogger } from "../../src/logger.js";
 import { connectNats } from "../../src/nats/connection.js";
 import { describeJetStreamProblem, waitForJetStream } from "../../src/nats/jetstream-wait.js";
 import type { NatsAuth } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
-
-/** A logger whose JSON lines land in `lines`. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { log: createLogger({ level: "info", destination }), lines };
-}
+import { capturingLogger } from "../support/logs.js";
 
 const FAST = { firstWaitMs: 100, maxWaitMs: 400 };
 
