@@ -209,6 +209,7 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://${file:/run/secrets/user}:${file:/run/secrets/password}@host/",
     "https://:${env:PASSWORD}@host/",
     "https://$${x}@host/",
+    "https://$${@u",
     // No host: a URL parser would take the first path segment for one.
     "https:///api/callbacks",
     "https://\\host/x",
