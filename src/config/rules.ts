@@ -214,23 +214,22 @@ export function timeoutMessage(written: string | undefined): string {
  */
 export const emptyOnceResolved: Rule = ({ raw, value, resolved }) => {
   if (!resolved) return [];
-  const places: Array<[PathSegment[], string | undefined, string | undefined]> = [
-    [["scope", "account"], raw.scope.account, value.scope.account],
-    [["webhook", "auth", "token"], raw.webhook.auth?.token, value.webhook.auth?.token],
-    ...(raw.webhook.pathArguments ?? []).map(
-      (text, i): [PathSegment[], string, string | undefined] => [
-        ["webhook", "pathArguments", i],
-        text,
-        value.webhook.pathArguments?.[i],
-      ],
-    ),
-  ];
-  return places
-    .filter(([, written, now]) => written !== undefined && written !== "" && now === "")
-    .map(([path]) => ({
-      path,
-      message: `${displayPath(path)} is empty once its \${…} references are resolved: check that secret`,
-    }));
+  const problems: RuleProblem[] = [];
+  // Only a reference can make a written value empty; most values hold none.
+  const check = (path: PathSegment[], written: string | undefined, now: string | undefined) => {
+    if (now === "" && written?.includes("${")) {
+      problems.push({
+        path,
+        message: `${displayPath(path)} is empty once its \${…} references are resolved: check that secret`,
+      });
+    }
+  };
+  check(["scope", "account"], raw.scope.account, value.scope.account);
+  check(["webhook", "auth", "token"], raw.webhook.auth?.token, value.webhook.auth?.token);
+  raw.webhook.pathArguments?.forEach((text, i) =>
+    check(["webhook", "pathArguments", i], text, value.webhook.pathArguments?.[i]),
+  );
+  return problems;
 };
 
 export const RULES: readonly Rule[] = [
