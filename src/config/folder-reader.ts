@@ -21,17 +21,30 @@ export interface FolderScan {
   realFolders: Discovery["realFolders"];
 }
 
+/**
+ * What a scan reads again besides new and changed files: nothing more (`changed`, on the
+ * watcher's hints), the files that read other files too (`referenced`: a `${file:}`
+ * secret or a CA file can change while the integration file does not, as when Kubernetes
+ * rotates a secret volume), or every file (`full`).
+ */
+export type ScanDepth = "changed" | "referenced" | "full";
+
 export function createFolderReader(dir: string, load: LoadOptions) {
   let known = new Map<string, { signature: string; result: FileResult }>();
+  const isStale = (depth: ScanDepth, cached: { result: FileResult } | undefined) =>
+    !cached || depth === "full" || (depth === "referenced" && cached.result.readsFiles === true);
   return {
-    /** `full` reads every file again, unchanged ones included. */
-    async scan(full: boolean): Promise<FolderScan> {
+    async scan(depth: ScanDepth): Promise<FolderScan> {
       const found = await discoverFiles([dir], true);
       // Signatures are taken before reading: a change during the read shows up next time.
       const signatures = await signaturesOf(found.files);
       const stale = found.files.filter((file, i) => {
-        const cached = full ? undefined : known.get(file);
-        return !cached || signatures[i] === undefined || cached.signature !== signatures[i];
+        const cached = known.get(file);
+        return (
+          isStale(depth, cached) ||
+          signatures[i] === undefined ||
+          cached?.signature !== signatures[i]
+        );
       });
       const fresh = new Map<string, FileResult>();
       const loaded = await loadFiles(stale, load);

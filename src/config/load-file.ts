@@ -35,7 +35,12 @@ export interface FileResult {
   problems: Problem[];
   /** What loads but is worth a word (a secret in clear); only when there is any. */
   warnings?: Problem[];
+  /** The file may read others (a `${file:}` secret, a CA file): set only then. */
+  readsFiles?: true;
 }
+
+/** Cheap and generous: a false match only costs a read at the periodic resync. */
+const READS_FILES = /\$\{file:|\bca\s*:/;
 
 /** Loads one file, synchronously: reading and parsing a small file is CPU work, not waiting. */
 export function loadFileSync(file: string, options: LoadOptions): FileResult {
@@ -64,6 +69,7 @@ export function loadFileSync(file: string, options: LoadOptions): FileResult {
     integrations: named.integrations,
     problems: sortProblems(problems),
     ...(warnings.length > 0 ? { warnings: sortProblems(warnings) } : {}),
+    ...(READS_FILES.test(decoded.text) ? { readsFiles: true as const } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 import { coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { folderProblem } from "./folder-presence.js";
-import { createFolderReader } from "./folder-reader.js";
+import { createFolderReader, type ScanDepth } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
 import {
   nextGeneration,
@@ -51,16 +51,16 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   const reader = createFolderReader(options.dir, options.load);
   const queue = createScanQueue(runScan, log);
   const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
-    void queue.request(false);
+    void queue.request("changed");
   });
   const watches = createFolderWatches(options.dir, hints.poke, onWatchError);
   let state: ConfigState | undefined;
   let timers: NodeJS.Timeout[] = [];
 
   let folderGone: string | undefined;
-  async function runScan(full: boolean): Promise<void> {
+  async function runScan(depth: ScanDepth): Promise<void> {
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
-    const scan = await reader.scan(full);
+    const scan = await reader.scan(depth);
     // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
     // configuration: the integrations keep running until it is back. Judged from the
     // scan itself, so that it cannot vanish between a check and the scan.
@@ -76,7 +76,7 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     if (watches.followRealFolders(scan.realFolders)) hints.poke();
     const step = nextGeneration(state, scan, new Date());
     if (!step.changed) {
-      log.debug({ full }, "integrations folder rescanned: nothing changed");
+      log.debug({ depth }, "integrations folder rescanned: nothing changed");
       return;
     }
     const before = state;
@@ -90,8 +90,8 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     }
   }
 
-  function repeat(ms: number): void {
-    timers.push(setInterval(() => void queue.request(false), ms).unref());
+  function repeat(ms: number, depth: ScanDepth): void {
+    timers.push(setInterval(() => void queue.request(depth), ms).unref());
   }
 
   let polling = false;
@@ -101,7 +101,7 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     if (polling || !["ENOSPC", "EMFILE", "ENFILE"].includes(code ?? "")) return;
     polling = true;
     log.warn(`file watches unavailable (${code}): rescanning every ${FALLBACK_POLL_MS} ms instead`);
-    repeat(FALLBACK_POLL_MS);
+    repeat(FALLBACK_POLL_MS, "changed");
   }
 
   const current = (): ConfigState => {
@@ -112,13 +112,13 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   return {
     current,
     async start() {
-      const error = await queue.request(true);
+      const error = await queue.request("full");
       if (error) throw error;
-      repeat(options.resyncIntervalMs ?? DEFAULT_RESYNC_MS);
+      repeat(options.resyncIntervalMs ?? DEFAULT_RESYNC_MS, "referenced");
       return current();
     },
     async resync() {
-      await queue.request(true);
+      await queue.request("full");
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -182,8 +182,11 @@ function warnAboutNewContent(log: Logger, before: ConfigState | undefined, now: 
  * Runs one scan at a time. Requests made during a scan are merged into one scan that
  * runs right after it; each request resolves with that scan's error, if any.
  */
-function createScanQueue(scan: (full: boolean) => Promise<void>, log: Logger) {
-  type Job = { full: boolean; waiters: Array<(error: Error | undefined) => void> };
+/** Depths in order: a job asked for at several depths is run at the deepest. */
+const DEPTHS: readonly ScanDepth[] = ["changed", "referenced", "full"];
+
+function createScanQueue(scan: (depth: ScanDepth) => Promise<void>, log: Logger) {
+  type Job = { depth: ScanDepth; waiters: Array<(error: Error | undefined) => void> };
   let pending: Job | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
@@ -194,7 +197,7 @@ function createScanQueue(scan: (full: boolean) => Promise<void>, log: Logger) {
       pending = undefined;
       let failure: Error | undefined;
       try {
-        await scan(job.full);
+        await scan(job.depth);
       } catch (error) {
         failure = coerceError(error);
         log.error({ err: failure }, "rescanning the integrations folder failed");
@@ -205,10 +208,10 @@ function createScanQueue(scan: (full: boolean) => Promise<void>, log: Logger) {
   }
 
   return {
-    request(full: boolean): Promise<Error | undefined> {
+    request(depth: ScanDepth): Promise<Error | undefined> {
       if (closed) return Promise.resolve(undefined);
-      const job = (pending ??= { full: false, waiters: [] });
-      job.full ||= full;
+      const job = (pending ??= { depth, waiters: [] });
+      if (DEPTHS.indexOf(depth) > DEPTHS.indexOf(job.depth)) job.depth = depth;
       const result = new Promise<Error | undefined>((resolve) => job.waiters.push(resolve));
       running ??= drain();
       return result;

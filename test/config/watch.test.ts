@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
+import type { LoadOptions } from "../../src/config/load.js";
 import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
 import {
   configMapLayout,
@@ -47,13 +48,14 @@ interface Timing {
 async function startWatching(
   dir: string,
   { debounceMs, resyncIntervalMs }: Timing = {},
+  load: LoadOptions = { secrets: "keep" },
 ): Promise<Watching> {
   const seen: Seen[] = [];
   const { log, lines } = capturingLogger("debug");
   const logs = lines as Watching["logs"];
   const watcher = createConfigWatcher({
     dir,
-    load: { secrets: "keep" },
+    load,
     debounceMs,
     resyncIntervalMs,
     log,
@@ -106,6 +108,34 @@ async function watchFolderOfOne() {
   fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
   return { dir, w: await startWatching(dir) };
 }
+
+describe("the periodic resync", () => {
+  it("reads a rotated ${file:} secret again, as a Kubernetes secret volume rotates it", async () => {
+    const layout = later(plainLayout());
+    const dir = path.join(layout.dir, "integrations.d");
+    const secret = path.join(layout.dir, "token");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(secret, "tok-one\n");
+    const withToken = {
+      webhook: { url: URL_1, auth: { type: "token", token: `\${file:${secret}}` } },
+    };
+    fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x", withToken));
+    fs.writeFileSync(path.join(dir, "b.yaml"), integrationYaml("y"));
+    const w = await startWatching(dir, { resyncIntervalMs: 300 }, { secrets: "resolve" });
+    const tokenOf = (state: ConfigState, name: string) => {
+      const auth = state.integrations.find((i) => i.name === name)?.webhook.auth;
+      return auth?.type === "token" ? auth.token : undefined;
+    };
+    const first = (await w.generation(1)).state;
+    expect(first.problems).toEqual([]);
+    expect(tokenOf(first, "x")).toBe("tok-one");
+
+    fs.writeFileSync(secret, "tok-two\n");
+    const next = await w.generation(2, 3_000);
+    expect(tokenOf(next.state, "x")).toBe("tok-two");
+    expect(counts(next.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
+  });
+});
 
 describe("createConfigWatcher on a plain folder", () => {
   it("loads every file as generation 1 and reports it once", async () => {
