@@ -157,7 +157,7 @@ ${cards(status)}
 <div class="panel"><table><thead><tr><th>Name</th><th>Status</th><th>Type</th><th>Trigger</th><th>Scope</th><th>Source</th><th>Last delivery</th><th>Counts</th></tr></thead>
 <tbody>${rows || empty}</tbody></table></div>
 ${invalidSection(status)}
-<footer><p>Counts are this replica's since it started; <code>/metrics</code> has the fleet-wide view.</p></footer>
+<footer><p>Counts are this replica's since it started; for the whole deployment, sum each replica's <code>/metrics</code> (as Prometheus does).</p></footer>
 </main>
 </body></html>`;
 }
