@@ -92,7 +92,8 @@ async function addMissingSubjects(
   wanted: string[],
 ): Promise<{ info: StreamInfo; added: string[] }> {
   const has = existing.config.subjects ?? [];
-  const missing = wanted.filter((s) => !has.includes(s));
+  // `pbx.acme.>` is already carried by a stream on `pbx.>` (NATS refuses it as an overlap).
+  const missing = wanted.filter((s) => !has.some((h) => subjectCovers(h, s)));
   if (missing.length === 0) return { info: existing, added: [] };
   const { name } = existing.config;
   const info = await setup(`add subjects ${missing.join(", ")} to stream ${name}`, () =>
@@ -197,12 +198,27 @@ export function eventConsumerConfig(
   };
 }
 
+/**
+ * Whether every subject `subject` matches is matched by `pattern` too (NATS wildcards:
+ * `*` one token, `>` one or more at the end).
+ */
+export function subjectCovers(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const t = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return t.length > i;
+    if (i >= t.length || t[i] === ">") return false;
+    if (p[i] !== "*" && p[i] !== t[i]) return false;
+  }
+  return p.length === t.length;
+}
+
 /** No filter when our subjects cover the stream; one or several otherwise. */
 export function subjectFilter(
   streamSubjects: string[],
   ours: string[],
 ): Pick<ConsumerConfig, "filter_subject" | "filter_subjects"> {
-  const coversStream = streamSubjects.every((s) => ours.includes(s));
+  const coversStream = streamSubjects.every((s) => ours.some((o) => subjectCovers(o, s)));
   if (coversStream) return {};
   if (ours.length === 1) return { filter_subject: ours[0] };
   return { filter_subjects: ours };
@@ -294,10 +310,23 @@ export async function ensurePullConsumer(
     );
   }
   const changes = changedFields(existing.config, config);
+  if (dropsFilter(existing.config, config)) {
+    // No filter wanted (our subjects now cover the stream): the old one must go, or the
+    // events beyond it are never consumed. An update merges into the old config, which
+    // keeps the filter: the consumer is written whole, without it.
+    const whole: Partial<ConsumerConfig> = { ...existing.config, ...changes };
+    delete whole.filter_subject;
+    return setup(`update consumer ${name} on ${stream}`, () => jsm.consumers.add(stream, whole));
+  }
   if (Object.keys(changes).length === 0) return existing;
   return setup(`update consumer ${name} on ${stream}`, () =>
     jsm.consumers.update(stream, name, changes),
   );
+}
+
+function dropsFilter(current: ConsumerConfig, wanted: Partial<ConsumerConfig>): boolean {
+  const noneWanted = wanted.filter_subject === undefined && wanted.filter_subjects === undefined;
+  return noneWanted && Boolean(current.filter_subject);
 }
 
 function changedFields(

@@ -1,5 +1,11 @@
-import { AckPolicy, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import {
+  AckPolicy,
+  jetstream,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { NatsSetupError } from "../../src/errors.js";
@@ -13,13 +19,15 @@ import {
   eventConsumerConfig,
   PARKED_CONSUMER_IDLE_MS,
   parkedConsumerConfig,
+  subjectCovers,
   subjectFilter,
 } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
+let nc: NatsConnection;
 
-useNatsWithClient("streams-test", (started) => ({ jsm } = started));
+useNatsWithClient("streams-test", (started) => ({ jsm, nc } = started));
 
 describe("the event stream", () => {
   it("is created with file storage when missing, and ensuring it twice changes nothing", async () => {
@@ -29,6 +37,17 @@ describe("the event stream", () => {
     const second = await ensureEventStream(jsm, { name: "EV1", subjects: ["ev1.>"], create: true });
     expect(second).toMatchObject({ created: false, addedSubjects: [] });
     expect(second.info.config.subjects).toEqual(["ev1.>"]);
+  });
+
+  it("takes subjects its wildcards already carry as they are", async () => {
+    await jsm.streams.add({ name: "EV8", subjects: ["ev8.>"] });
+    const ensured = await ensureEventStream(jsm, {
+      name: "EV8",
+      subjects: ["ev8.acme.>"],
+      create: true,
+    });
+    expect(ensured.addedSubjects).toEqual([]);
+    expect((await jsm.streams.info("EV8")).config.subjects).toEqual(["ev8.>"]);
   });
 
   it("gets missing subjects added but keeps an operator's limits", async () => {
@@ -156,6 +175,20 @@ describe("pull consumers", () => {
     expect(info.config.filter_subject).toBe("ev5.pbx.>");
   });
 
+  it("drop their old filter when our subjects come to cover the stream", async () => {
+    await jsm.streams.add({ name: "EV7", subjects: ["ev7.>"] });
+    const stream = await jsm.streams.info("EV7");
+    const settings = { durable: "hs", deliver: "new" as const, ...EVENT_CONSUMER_DEFAULTS };
+    const narrow = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.acme.>"] });
+    expect((await ensurePullConsumer(jsm, "EV7", narrow)).config.filter_subject).toBe("ev7.acme.>");
+    const wide = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.>"] });
+    const widened = await ensurePullConsumer(jsm, "EV7", wide);
+    expect(widened.config.filter_subject ?? "").toBe("");
+    // The same consumer, updated: an event beyond the old filter is now waiting for it.
+    await jetstream(nc).publish("ev7.globex.x", "{}");
+    expect((await jsm.consumers.info("EV7", "hs")).num_pending).toBe(1);
+  });
+
   it("refuses a push consumer of the same name with a clear message", async () => {
     await jsm.streams.add({ name: "EV6", subjects: ["ev6.>"] });
     await jsm.consumers.add("EV6", {
@@ -215,7 +248,26 @@ describe("subject filters", () => {
     [["pbx.>", "other.>"], ["pbx.>"], { filter_subject: "pbx.>" }],
     [["a.>", "b.>", "c.>"], ["a.>", "b.>"], { filter_subjects: ["a.>", "b.>"] }],
     [["a.>"], ["a.>", "b.>"], {}],
+    [["pbx.acme.>"], ["pbx.>"], {}],
+    [["pbx.>"], ["pbx.acme.>"], { filter_subject: "pbx.acme.>" }],
   ])("stream %j with our subjects %j gives %j", (stream, ours, filter) => {
     expect(subjectFilter(stream, ours)).toEqual(filter);
+  });
+
+  it.each<[string, string, boolean]>([
+    ["pbx.>", "pbx.acme.>", true],
+    ["pbx.>", "pbx.a.b.c", true],
+    ["pbx.>", "pbx", false],
+    ["pbx.>", "pbx.>", true],
+    ["pbx.*.x", "pbx.acme.x", true],
+    ["pbx.*.x", "pbx.*.x", true],
+    ["pbx.*.x", "pbx.>", false],
+    ["pbx.*", "pbx.a.b", false],
+    ["pbx.acme.>", "pbx.>", false],
+    ["a.b", "a.b", true],
+    ["a.b", "a.c", false],
+    [">", "anything.at.all", true],
+  ])("%s covers %s: %s", (pattern, subject, covers) => {
+    expect(subjectCovers(pattern, subject)).toBe(covers);
   });
 });
