@@ -19,6 +19,7 @@
  *   fields: `add` with a different config silently updates on 2.9 servers and fails on 2.10+.
  */
 import { nanos } from "@nats-io/transport-node";
+import { subjectCovers, subjectFilter } from "./subjects.js";
 import {
   AckPolicy,
   DeliverPolicy,
@@ -198,32 +199,6 @@ export function eventConsumerConfig(
   };
 }
 
-/**
- * Whether every subject `subject` matches is matched by `pattern` too (NATS wildcards:
- * `*` one token, `>` one or more at the end).
- */
-export function subjectCovers(pattern: string, subject: string): boolean {
-  const p = pattern.split(".");
-  const t = subject.split(".");
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === ">") return t.length > i;
-    if (i >= t.length || t[i] === ">") return false;
-    if (p[i] !== "*" && p[i] !== t[i]) return false;
-  }
-  return p.length === t.length;
-}
-
-/** No filter when our subjects cover the stream; one or several otherwise. */
-export function subjectFilter(
-  streamSubjects: string[],
-  ours: string[],
-): Pick<ConsumerConfig, "filter_subject" | "filter_subjects"> {
-  const coversStream = streamSubjects.every((s) => ours.some((o) => subjectCovers(o, s)));
-  if (coversStream) return {};
-  if (ours.length === 1) return { filter_subject: ours[0] };
-  return { filter_subjects: ours };
-}
-
 export interface DeliveryConsumerSettings {
   /** The event consumer's name; the delivery consumer is `${consumer}-deliveries`. */
   consumer: string;
@@ -312,11 +287,11 @@ export async function ensurePullConsumer(
   const changes = changedFields(existing.config, config);
   if (dropsFilter(existing.config, config)) {
     // No filter wanted (our subjects now cover the stream): the old one must go, or the
-    // events beyond it are never consumed. An update merges into the old config, which
-    // keeps the filter: the consumer is written whole, without it.
-    const whole: Partial<ConsumerConfig> = { ...existing.config, ...changes };
-    delete whole.filter_subject;
-    return setup(`update consumer ${name} on ${stream}`, () => jsm.consumers.add(stream, whole));
+    // events beyond it are never consumed. The client merges an update into the old
+    // config: a filter set to undefined is left out of what it sends.
+    return setup(`update consumer ${name} on ${stream}`, () =>
+      jsm.consumers.update(stream, name, { ...changes, filter_subject: undefined }),
+    );
   }
   if (Object.keys(changes).length === 0) return existing;
   return setup(`update consumer ${name} on ${stream}`, () =>

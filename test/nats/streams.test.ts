@@ -19,9 +19,8 @@ import {
   eventConsumerConfig,
   PARKED_CONSUMER_IDLE_MS,
   parkedConsumerConfig,
-  subjectCovers,
-  subjectFilter,
 } from "../../src/nats/streams.js";
+import { subjectCovers, subjectFilter } from "../../src/nats/subjects.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
