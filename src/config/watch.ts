@@ -178,13 +178,13 @@ function warnAboutNewContent(log: Logger, before: ConfigState | undefined, now: 
   }
 }
 
+/** Depths in order: a job asked for at several depths is run at the deepest. */
+const DEPTHS: readonly ScanDepth[] = ["changed", "referenced", "full"];
+
 /**
  * Runs one scan at a time. Requests made during a scan are merged into one scan that
  * runs right after it; each request resolves with that scan's error, if any.
  */
-/** Depths in order: a job asked for at several depths is run at the deepest. */
-const DEPTHS: readonly ScanDepth[] = ["changed", "referenced", "full"];
-
 function createScanQueue(scan: (depth: ScanDepth) => Promise<void>, log: Logger) {
   type Job = { depth: ScanDepth; waiters: Array<(error: Error | undefined) => void> };
   let pending: Job | undefined;
