@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import {
   killLeftOver,
-  startDaemon,
+  startTracked,
   tempDir,
   writeIntegration,
   type RunningDaemon,
@@ -30,17 +30,14 @@ describe("hookswitch run while NATS answers but JetStream does not", () => {
     dir.cleanup();
   });
 
-  const start = async (args: string[] = []) => {
-    const d = await startDaemon({
+  const start = (args: string[] = []) =>
+    startTracked(daemons, {
       natsUrl: nats.url,
       dir: dir.path,
       args,
       env: { LOG_LEVEL: "info" },
       waitReady: false,
     });
-    daemons.push(d);
-    return d;
-  };
 
   const warnings = (d: RunningDaemon) =>
     d

@@ -15,7 +15,7 @@ import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
   connectPublisher,
   makeEvent,
-  startDaemon,
+  startTracked,
   tempDir,
   writeIntegration,
   type RunningDaemon,
@@ -92,11 +92,8 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     dir.cleanup();
   });
 
-  const start = async (args: string[] = [], waitReady = true) => {
-    const d = await startDaemon({ natsUrl: nats.url, dir: dir.path, args, waitReady });
-    daemons.push(d);
-    return d;
-  };
+  const start = (args: string[] = [], waitReady = true) =>
+    startTracked(daemons, { natsUrl: nats.url, dir: dir.path, args, waitReady });
 
   it("reports not ready when its consumer is deleted, re-creates it and delivers what waited", async () => {
     const d = await start();

@@ -9,7 +9,7 @@ import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
   connectPublisher,
   makeEvent,
-  startDaemon,
+  startTracked,
   tempDir,
   webhookIds,
   writeIntegration,
@@ -53,16 +53,8 @@ describe("hookswitch run loses nothing", () => {
     dir.cleanup();
   });
 
-  const start = async (args: string[] = []) => {
-    const d = await startDaemon({
-      natsUrl: nats.url,
-      dir: dir.path,
-      args,
-      env: { LOG_LEVEL: "info" },
-    });
-    daemons.push(d);
-    return d;
-  };
+  const start = (args: string[] = []) =>
+    startTracked(daemons, { natsUrl: nats.url, dir: dir.path, args, env: { LOG_LEVEL: "info" } });
 
   it("delivers every event of a backlog after kill -9 and restart", async () => {
     const first = await start();

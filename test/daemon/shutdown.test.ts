@@ -4,7 +4,7 @@ import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
   connectPublisher,
   makeEvent,
-  startDaemon,
+  startTracked,
   tempDir,
   writeIntegration,
   type RunningDaemon,
@@ -37,16 +37,8 @@ describe("hookswitch run stops cleanly", () => {
     dir.cleanup();
   });
 
-  const start = async (args: string[]) => {
-    const d = await startDaemon({
-      natsUrl: nats.url,
-      dir: dir.path,
-      args,
-      env: { LOG_LEVEL: "info" },
-    });
-    daemons.push(d);
-    return d;
-  };
+  const start = (args: string[]) =>
+    startTracked(daemons, { natsUrl: nats.url, dir: dir.path, args, env: { LOG_LEVEL: "info" } });
 
   const publish = async (count: number) => {
     const publisher = await connectPublisher(nats.url);

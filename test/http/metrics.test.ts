@@ -94,14 +94,17 @@ describe("hookswitch_deliveries_total", () => {
   });
 });
 
+/** A daemon with nothing going on: what the metrics read when scraped. */
+const IDLE = {
+  isNatsConnected: () => false,
+  isReady: () => false,
+  requestsInFlight: () => 0,
+  deliveryCounts: () => [],
+};
+
 describe("hookswitch_dead_letters", () => {
   it("is absent until the queue was first counted, then shows the count", async () => {
-    const metrics = createMetrics({
-      isNatsConnected: () => false,
-      isReady: () => false,
-      requestsInFlight: () => 0,
-      deliveryCounts: () => [],
-    });
+    const metrics = createMetrics(IDLE);
     expect(await metrics.registry.metrics()).not.toContain("hookswitch_dead_letters");
     metrics.deadLetters.set(3);
     metrics.deadLetters.set(4);
@@ -113,12 +116,7 @@ describe("hookswitch_dead_letters", () => {
 
 describe("the configuration reload gauges", () => {
   it("are absent until the first load, then say whether every file is valid", async () => {
-    const metrics = createMetrics({
-      isNatsConnected: () => false,
-      isReady: () => false,
-      requestsInFlight: () => 0,
-      deliveryCounts: () => [],
-    });
+    const metrics = createMetrics(IDLE);
     const before = await metrics.registry.metrics();
     expect(before).not.toContain("hookswitch_config_last_reload_successful");
     expect(before).not.toContain("hookswitch_config_last_reload_success_timestamp_seconds");

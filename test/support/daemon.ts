@@ -38,6 +38,16 @@ export interface DaemonOptions {
   waitReady?: boolean;
 }
 
+/** Starts a daemon and adds it to `daemons`, for `killLeftOver` after the test. */
+export async function startTracked(
+  daemons: RunningDaemon[],
+  options: DaemonOptions,
+): Promise<RunningDaemon> {
+  const d = await startDaemon(options);
+  daemons.push(d);
+  return d;
+}
+
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const port = await freePort();
   const daemon = spawnCli(
