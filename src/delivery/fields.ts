@@ -9,7 +9,8 @@ import { isoTimeMemo } from "./iso-time.js";
 /** A field's value in a JSON body: missing values are null. */
 export type JsonFieldValue = string | boolean | null;
 
-type Extractor = (event: PbxEvent, now: Date) => string | boolean | undefined;
+/** An event may write a value it lacks as null or leave it out: both mean "missing". */
+type Extractor = (event: PbxEvent, now: Date) => string | boolean | undefined | null;
 
 /** Renders happen in time order: every integration's `dateTime` shares one memory. */
 const isoTime = isoTimeMemo();
@@ -48,7 +49,7 @@ export function jsonFieldValue(field: FieldName, event: PbxEvent, now: Date): Js
  */
 export function textFieldValue(field: FieldName, event: PbxEvent, now: Date): string | undefined {
   const value = EXTRACTORS[field](event, now);
-  return value === undefined ? undefined : String(value);
+  return value === undefined || value === null ? undefined : String(value);
 }
 
 /** `{fieldName}`; a name that is not a field stays literal text (the loader rejects it). */

@@ -15,7 +15,8 @@ export const PBX_EVENT_SCHEMA = require("../../schemas/pbx-event.schema.json") a
   unknown
 >;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// Optional properties may be null (`["string", "null"]`), which strict mode refuses unless asked.
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormatsPlugin.default(ajv, ["uuid"]);
 // ajv-formats' own `date-time`, without the dozen objects it makes per event.
 ajv.addFormat("date-time", { type: "string", validate: isDateTime });
@@ -40,8 +41,11 @@ function describeSchemaError(error: ErrorObject): string {
       const missing = String(params.missingProperty);
       return `${where ? `${where}.` : ""}${missing} is missing`;
     }
-    case "type":
-      return `${where || "the event"} must be ${article(String(params.type))}`;
+    case "type": {
+      // A union such as ["string", "null"] comes as "string,null".
+      const types = String(params.type).split(",").map(article).join(" or ");
+      return `${where || "the event"} must be ${types}`;
+    }
     case "const":
       return `${where} must be ${JSON.stringify(params.allowedValue)}`;
     case "enum":
@@ -70,6 +74,7 @@ function pathOf(instancePath: string): string {
 function article(type: string): string {
   if (type === "object") return "a JSON object";
   if (type === "array") return "an array";
+  if (type === "null") return "null";
   return `a ${type}`;
 }
 

@@ -6,18 +6,24 @@ export interface PbxEvent {
   id: string;
   source: string;
   type: EventType;
-  time: string;
-  datacontenttype?: string;
+  /** Optional properties may be null, which means the same as absent (see fields.ts). */
+  time?: string | null;
+  datacontenttype?: string | null;
   data: {
     account: string;
-    service: { type: string; uuid: string; name?: string; friendlyName?: string };
-    user: {
-      extension?: string;
-      name?: string;
-      outboundNumber?: string;
-      hasVoicemail?: boolean;
-      enabledCalls?: string[];
+    service: {
+      type: string;
+      uuid: string;
+      name?: string | null;
+      friendlyName?: string | null;
     };
-    previous?: Record<string, unknown>;
+    user: {
+      extension?: string | null;
+      name?: string | null;
+      outboundNumber?: string | null;
+      hasVoicemail?: boolean | null;
+      enabledCalls?: string[] | null;
+    };
+    previous?: Record<string, unknown> | null;
   };
 }

@@ -395,6 +395,30 @@ describe("hookswitch run delivers webhooks", () => {
     expect(kept).toMatchObject({ event: null, eventBase64: notText.toString("base64") });
   });
 
+  it("delivers an event that writes what it lacks as null and has no time, not dead-lettered", async () => {
+    writeIntegration(dir.path, "nulls-json", {
+      url: `${receiver.url}/json`,
+      fields: { ext: "extensionNumber", name: "name", at: "eventTime", vm: "hasVoicemail" },
+    });
+    writeIntegration(dir.path, "nulls-query", {
+      url: `${receiver.url}/query`,
+      method: "GET",
+      format: "query",
+      fields: { ext: "extensionNumber", name: "name", at: "eventTime" },
+    });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent({ extension: "202" });
+    delete event.time;
+    event.data.user = { ...event.data.user, name: null, hasVoicemail: null };
+    await publisher.publish(event);
+    await waitFor(() => receiver.requests.length >= 2, { what: "both webhooks" });
+    const json = receiver.requests.find((r) => r.url === "/json")!;
+    expect(JSON.parse(json.body)).toEqual({ ext: "202", name: null, at: null, vm: null });
+    expect(receiver.requests.find((r) => r.url.startsWith("/query"))?.url).toBe("/query?ext=202");
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/hookswitch_events_invalid_total 0/);
+  });
+
   it("stores a dead letter too large for one NATS message cut short, once, and acks its message", async () => {
     receiver.respond(() => ({ status: 404 }));
     writeIntegration(dir.path, "gone-crm", { url: `${receiver.url}/gone`, fields: { n: "name" } });

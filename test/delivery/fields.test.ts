@@ -14,6 +14,20 @@ const bare = makeEvent({
   user: {},
   data: { service: { type: "mycloudpbx", uuid: SERVICE_UUID } },
 });
+const untimed = structuredClone(full);
+delete untimed.time;
+/** The same values lacking, written as null: the event means the same. */
+const nulls = makeEvent({
+  time: null,
+  user: {
+    extension: null,
+    name: null,
+    outboundNumber: null,
+    hasVoicemail: null,
+    enabledCalls: null,
+  },
+  data: { service: { type: "mycloudpbx", uuid: SERVICE_UUID, name: null, friendlyName: null } },
+});
 
 describe("field values", () => {
   it.each<[FieldName, string | boolean, string]>([
@@ -48,9 +62,13 @@ describe("field values", () => {
     "enabledCalls",
     "serviceName",
     "serviceFriendlyName",
-  ])("%s the event lacks is null in JSON and absent as text", (field) => {
-    expect(jsonFieldValue(field, bare, now)).toBeNull();
-    expect(textFieldValue(field, bare, now)).toBeUndefined();
+    "eventTime",
+  ])("%s the event lacks, left out or null, is null in JSON and absent as text", (field) => {
+    const lacking = field === "eventTime" ? untimed : bare;
+    for (const event of [lacking, nulls]) {
+      expect(jsonFieldValue(field, event, now)).toBeNull();
+      expect(textFieldValue(field, event, now)).toBeUndefined();
+    }
   });
 
   it("sends hasVoicemail false as false, not as missing", () => {
@@ -82,8 +100,10 @@ describe("templates", () => {
     expect(compileTemplate(template)(full, now)).toBe(expected);
   });
 
-  it("renders a missing value as nothing", () => {
-    expect(compileTemplate("ext-{extensionNumber}-{name}")(bare, now)).toBe("ext--");
+  it("renders a missing value as nothing, whether left out or null", () => {
+    for (const event of [bare, nulls]) {
+      expect(compileTemplate("ext-{extensionNumber}-{name}")(event, now)).toBe("ext--");
+    }
   });
 
   it("lists the placeholders a template uses, known or not", () => {

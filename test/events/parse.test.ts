@@ -42,6 +42,28 @@ describe("parseEvent", () => {
     expect(parseEvent(fixture("user-deleted-minimal.json")).ok).toBe(true);
   });
 
+  it("accepts an event without a time, as CloudEvents makes it optional", () => {
+    expect(reasonOf(edited(["time", DELETE]))).toBe("(accepted)");
+  });
+
+  it("accepts null for every optional attribute and property, as if it were left out", () => {
+    const optional = [
+      "time",
+      "datacontenttype",
+      "data.service.name",
+      "data.service.friendlyName",
+      "data.user.extension",
+      "data.user.name",
+      "data.user.outboundNumber",
+      "data.user.hasVoicemail",
+      "data.user.enabledCalls",
+      "data.previous",
+    ];
+    expect(reasonOf(edited(...optional.map((path): [string, unknown] => [path, null])))).toBe(
+      "(accepted)",
+    );
+  });
+
   it("accepts CloudEvents extension attributes and unknown user properties", () => {
     const input = edited(["traceparent", "00-abc"], ["data.user.department", "Sales"]);
     expect(parseEvent(input).ok).toBe(true);
@@ -62,6 +84,13 @@ describe("parseEvent", () => {
     ["a missing id", "id", DELETE, "id is missing"],
     ["an empty id", "id", "", "id must not be empty"],
     ["a numeric id", "id", 7, "id must be a string"],
+    ["a null id", "id", null, "id must be a string"],
+    ["a null source", "source", null, "source must be a string"],
+    ["a null account", "data.account", null, "data.account must be a string"],
+    ["a null service UUID", "data.service.uuid", null, "data.service.uuid must be a string"],
+    ["a null user", "data.user", null, "data.user must be a JSON object"],
+    ["a null call type", "data.user.enabledCalls", ["Local", null], "enabledCalls[1] must be a"],
+    ["a numeric time", "time", 1764349200, "time must be a string or null"],
     ["another spec version", "specversion", "0.3", 'specversion must be "1.0"'],
     ["an unknown type", "type", "user.renamed", "type must be one of user.created"],
     ["a bad time", "time", "yesterday", "time must be an ISO 8601 date-time"],
@@ -72,7 +101,7 @@ describe("parseEvent", () => {
       "hasVoicemail as text",
       "data.user.hasVoicemail",
       "yes",
-      "data.user.hasVoicemail must be a boolean",
+      "data.user.hasVoicemail must be a boolean or null",
     ],
     [
       "a numeric call type",
