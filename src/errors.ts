@@ -52,8 +52,8 @@ export class NatsSetupError extends Error {
 }
 
 /**
- * The event stream is missing and `--no-create-stream` forbids creating it. Not retried
- * at start: nothing hookswitch does makes it appear, so start fails and says so.
+ * The event stream is missing and `--no-create-stream` forbids creating it: the daemon is
+ * not ready, and says why, until operations create it.
  */
 export class StreamMissingError extends NatsSetupError {
   override name = "StreamMissingError";

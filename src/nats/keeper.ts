@@ -1,7 +1,6 @@
 /**
- * What the daemon keeps on JetStream: the first set-up (retried briefly, as JetStream may
- * not answer right after NATS starts), and its recovery when a stream or consumer goes
- * missing later (recovery.ts). One object so the daemon holds one handle and stops one.
+ * What the daemon keeps on JetStream: the first set-up (tried until it works), and its
+ * recovery when a stream or consumer goes missing later (recovery.ts). One object so the daemon holds one handle and stops one.
  */
 import type { ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
 import pRetry from "p-retry";
@@ -22,7 +21,7 @@ const ACK_FLOOR_INTERVAL_MS = 5_000;
 const RESUME_WAIT_MS = 15_000;
 
 export interface JetStreamKeeper {
-  /** Ensures streams and consumers, then runs `consume`; retried, but not for a missing stream. */
+  /** Ensures streams and consumers, then runs `consume`; retried until it works or stops. */
   start(consume: () => Promise<void>): Promise<void>;
   /** Watches a consume() iterator for a lost consumer or stream. */
   watch(messages: ConsumerMessages, where: { stream: string; consumer: string }): void;
@@ -51,26 +50,29 @@ export function createJetStreamKeeper(options: {
     lost,
   });
   const recovery = createRecovery({
-    setup: async () => ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, ackFloor.point())),
+    setup: async () =>
+      ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, { resume: ackFloor.point() })),
     resumed: async () => {
       await Promise.all(watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
     },
     log,
   });
-  // A missing stream with --no-create-stream is not retried: start fails and names it.
-  const retriable = (error: Error) =>
-    !abort.signal.aborted && !(error instanceof StreamMissingError);
   // Why the first set-up has not worked yet, for /readyz while it is tried again.
   let startFailure: string | undefined;
+  // When the first set-up found the event stream missing (--no-create-stream): the
+  // consumer created once it exists starts there, so no event published meanwhile is lost.
+  let missingSince: number | undefined;
 
   return {
     async start(consume) {
       // Tried until it works or the daemon stops: what fails here (a cluster that lost its
-      // quorum, a stream of ours set up by hand the wrong way) is waited out not ready, with
-      // a warning per try, rather than a crash loop.
+      // quorum, a stream of ours set up by hand the wrong way, an event stream that
+      // operations have not created yet under --no-create-stream) is waited out not ready
+      // rather than in a crash loop; a GitOps rollout often applies the stream and the
+      // daemon together. A problem is logged at warn once, its repeats at debug.
       await pRetry(
         async () => {
-          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs));
+          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, { missingSince }));
           startFailure = undefined;
           await consume();
         },
@@ -79,11 +81,16 @@ export function createJetStreamKeeper(options: {
           minTimeout: 500,
           maxTimeout: 30_000,
           signal: abort.signal,
-          shouldRetry: ({ error }) => retriable(error),
+          shouldRetry: () => !abort.signal.aborted,
           onFailedAttempt: ({ error }) => {
-            if (!retriable(error)) return;
+            if (abort.signal.aborted) return;
+            if (error instanceof StreamMissingError) missingSince ??= Date.now();
+            const level = error.message === startFailure ? "debug" : "warn";
             startFailure = error.message;
-            log.warn({ err: error }, "JetStream set-up failed; retrying");
+            log[level](
+              { problem: error.message },
+              `JetStream set-up failed: ${error.message}; retrying`,
+            );
           },
         },
       );

@@ -35,15 +35,17 @@ export interface ResumePoint {
 const CLOCK_MARGIN_MS = 30_000;
 
 /**
- * Ensures the streams and consumers. `resume` is given when the set-up runs again after
- * the event consumer was lost: a consumer created then starts where the lost one stood,
- * not at `--deliver` (`new` would skip the events that waited meanwhile).
+ * Ensures the streams and consumers. `from` is where a consumer created now starts:
+ * `resume` when the set-up runs again after the event consumer was lost (it starts where
+ * the lost one stood, not at `--deliver`: `new` would skip the events that waited
+ * meanwhile); `missingSince` when the first set-up found the event stream missing (under
+ * `--no-create-stream`) and waited for it.
  */
 export async function ensureJetStream(
   jsm: JetStreamManager,
   names: JetStreamNames,
   ackWaitMs: number,
-  resume?: ResumePoint,
+  from: { resume?: ResumePoint; missingSince?: number } = {},
 ): Promise<ResumePoint> {
   const stream = await ensureEventStream(jsm, {
     name: names.stream,
@@ -60,7 +62,9 @@ export async function ensureJetStream(
       ...EVENT_CONSUMER_DEFAULTS,
       ackWaitMs,
     }),
-    ...resumeFrom(stream.info, stream.created, resume),
+    ...(from.resume
+      ? resumeFrom(stream.info, stream.created, from.resume)
+      : firstStart(names.deliver, stream.created, from.missingSince)),
   });
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
@@ -72,6 +76,27 @@ export async function ensureJetStream(
     streamCreated: stream.info.created,
     nextSeq: consumer.ack_floor.stream_seq + 1,
     readAt: Date.now(),
+  };
+}
+
+/**
+ * `--deliver new` means the events published from the daemon's start on. A stream this
+ * set-up has just created holds only those: all of it, including what was published
+ * before the consumer existed. A stream that appeared while the daemon waited for it
+ * holds them from when it was found missing (less the clocks' margin); an older event in
+ * it (a stream restored from a backup) is not new.
+ */
+function firstStart(
+  deliver: JetStreamNames["deliver"],
+  createdNow: boolean,
+  missingSince: number | undefined,
+): Partial<DurableConsumerConfig> {
+  if (deliver === "all") return {};
+  if (createdNow) return { deliver_policy: DeliverPolicy.All };
+  if (missingSince === undefined) return {};
+  return {
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: new Date(missingSince - CLOCK_MARGIN_MS).toISOString(),
   };
 }
 
