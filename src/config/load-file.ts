@@ -54,6 +54,12 @@ export function loadFileSync(file: string, options: LoadOptions): FileResult {
     return { file, hash, integrations: [], problems: [{ file, line, column, message }] };
   }
   const parsed = parseYamlDocuments(decoded.text);
+  if (parsed.documents.length === 0 && parsed.problems.length === 0) {
+    // Most often a write caught half-way (a file truncated before it is written again): as
+    // a problem, the daemon keeps the file's last valid version rather than its removal.
+    const problem = at(file, "the file holds no integration: write one in it, or delete the file");
+    return { file, hash, integrations: [], problems: [problem] };
+  }
   const context = documentContext(file, options);
   const results = parsed.documents.map((doc) => loadDocument(doc, context));
   const named = firstOfEachName(file, results);

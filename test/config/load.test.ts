@@ -70,6 +70,24 @@ describe("loadFile on hostile input", () => {
   });
 
   it.each([
+    ["empty", "empty.yaml", ""],
+    ["blank", "blank.yaml", "\n  \n"],
+    ["comments only", "modeline.yaml", "# yaml-language-server: $schema=../schemas/x.json\n"],
+    ["separators only", "separators.yaml", "---\n---\n"],
+  ])("calls a file that is %s invalid, as it holds no integration", async (_, name, content) => {
+    const result = await loadFile(await fileWith(name, content), keep);
+    expect(result.problems).toEqual([
+      {
+        file: result.file,
+        line: 1,
+        column: 1,
+        message: "the file holds no integration: write one in it, or delete the file",
+      },
+    ]);
+    expect(isFileValid(result)).toBe(false);
+  });
+
+  it.each([
     ["an alias with no anchor", "unknown-alias.yaml", "name: a\nscope: *nope\n", [2, 8], "nope"],
     [
       "an anchor of the document before",

@@ -216,6 +216,19 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(fixed.state.problems).toEqual([]);
   });
 
+  it("keeps a file's last valid version while it is empty, as a write caught half-way", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir);
+    layout.write({ "a.yaml": "" });
+    const truncated = await w.generation(2);
+    expect(serving(truncated.state)).toEqual({ x: `a.yaml ${URL_1}` });
+    expect(counts(truncated.summary)).toEqual({ added: 0, changed: 0, removed: 0, invalid: 1 });
+    layout.write({ "a.yaml": integrationYaml("x", v(2)) });
+    const written = await w.generation(3);
+    expect(serving(written.state)).toEqual({ x: `a.yaml ${url(2)}` });
+    expect(written.state.problems).toEqual([]);
+  });
+
   it("logs a secret in clear once for each content that holds it, and serves the file", async () => {
     const token = (t: string) => ({ webhook: { auth: { type: "token", token: t } } });
     const layout = later(
