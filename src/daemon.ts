@@ -11,7 +11,8 @@ import { plural } from "./config/text.js";
 import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
 import { ConfigError } from "./errors.js";
-import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
+import { createDeadLetterStore } from "./delivery/dead-letters.js";
+import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { Semaphore } from "./delivery/semaphore.js";
@@ -28,7 +29,7 @@ import type { ConsumerLoop } from "./nats/consumer-loop.js";
 import type { ParkedReaders } from "./nats/parked-readers.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
 import { waitForJetStream } from "./nats/jetstream-wait.js";
-import { isMissingResource } from "./nats/recovery.js";
+import { discoverParked, type ParkedDiscovery } from "./nats/parked-discovery.js";
 import type { NatsSettings } from "./nats/settings.js";
 import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
@@ -36,7 +37,7 @@ import { VERSION } from "./version.js";
 import { storeRetried } from "./nats/store-retry.js";
 import { createStoredPublisher } from "./nats/stored-publish.js";
 import type { SecretPolicy } from "./config/secret-policy.js";
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "./delivery/records.js";
+import { DEAD_LETTER_STREAM } from "./delivery/records.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -94,12 +95,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let http: HttpServer | undefined;
   let nc: NatsConnection | undefined;
   let connection: ConnectionWatch | undefined;
-  let deadLetters: DeadLetterStore | undefined;
-  let deadLetterCount: number | null = null;
-  let deadLetterTimer: NodeJS.Timeout | undefined;
+  let deadLetterCount: DeadLetterCount | undefined;
   const loops: ConsumerLoop[] = [];
   let parked: ParkedReaders | undefined;
-  let parkedTimer: NodeJS.Timeout | undefined;
+  let parkedDiscovery: ParkedDiscovery | undefined;
   let consuming = false;
   let advisories: { stop(): void } | undefined;
   // The JetStream set-up: retried at start, run again when a stream or consumer is lost.
@@ -127,27 +126,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     return keeper?.reason();
   };
 
-  /** One more dead letter, counted between the reads of the queue's size. */
-  const countDeadLetter = () => {
-    if (deadLetterCount === null) return;
-    deadLetterCount += 1;
-    metrics.deadLetters.set(deadLetterCount);
-  };
-
   /** HOOKSWITCH_DLQ found missing: have it set up again (not ready meanwhile). */
   const deadLettersMissing = () => keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
-
-  const refreshDeadLetterCount = async () => {
-    if (!deadLetters) return;
-    try {
-      deadLetterCount = await deadLetters.count();
-      metrics.deadLetters.set(deadLetterCount);
-    } catch (err) {
-      // NATS unavailable: keep the last known count. A deleted HOOKSWITCH_DLQ is noticed
-      // here too, before a dead letter meets it missing.
-      if (isMissingResource(err)) deadLettersMissing();
-    }
-  };
 
   return {
     httpAddress: () => http?.address,
@@ -165,7 +145,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
               integrations: config?.integrations ?? [],
               problems: config?.problems ?? [],
               stats,
-              deadLetters: deadLetterCount,
+              deadLetters: deadLetterCount?.value() ?? null,
               ready: notReadyReason() === undefined,
             }),
         },
@@ -211,7 +191,12 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       const store = createDeadLetterStore(js, jsm, {
         maxPayload: () => server.info?.max_payload ?? 1024 * 1024,
       });
-      deadLetters = store;
+      deadLetterCount = createDeadLetterCount({
+        store,
+        gauge: metrics.deadLetters,
+        missing: deadLettersMissing,
+        intervalMs: DEAD_LETTER_COUNT_INTERVAL_MS,
+      });
       const setUp = createJetStreamKeeper({
         jsm,
         names: settings.nats.jetstream,
@@ -240,7 +225,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           signal: abort.signal,
           snapshot: () => snapshot,
           keeper: setUp,
-          onDeadLetter: countDeadLetter,
+          onDeadLetter: () => deadLetterCount?.added(),
         });
         // A stop that came during the set-up has passed the step that stops these.
         if (stopping) {
@@ -263,15 +248,15 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         log,
       });
       consuming = true;
-      await lookForParked();
-      parkedTimer = setInterval(() => void lookForParked(), PARKED_DISCOVERY_INTERVAL_MS);
-      parkedTimer.unref();
-      await refreshDeadLetterCount();
-      deadLetterTimer = setInterval(
-        () => void refreshDeadLetterCount(),
-        DEAD_LETTER_COUNT_INTERVAL_MS,
-      );
-      deadLetterTimer.unref();
+      parkedDiscovery = discoverParked({
+        parked: () => parked,
+        paused: () => !!keeper?.reason() || !connection?.isConnected(),
+        lost: (what) => keeper?.lost(what),
+        log,
+        intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
+      });
+      await parkedDiscovery.start();
+      await deadLetterCount.start();
       log.info(
         {
           version: VERSION,
@@ -289,8 +274,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         consuming = false;
         startAbort.abort();
         keeper?.stop();
-        clearInterval(deadLetterTimer);
-        clearInterval(parkedTimer);
+        deadLetterCount?.stop();
+        parkedDiscovery?.stop();
         const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
         await shutdownStep(
           log,
@@ -322,21 +307,5 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     const there = await waitForFolder(settings.dir, { log, stopped: () => !!stopping });
     folderMissing = undefined;
     return there;
-  }
-
-  async function lookForParked() {
-    // While JetStream is set up again, the deliveries stream may not exist yet; while NATS
-    // is away the outage is logged once by the connection watch, not every 10 s here.
-    if (keeper?.reason() || !connection?.isConnected()) return;
-    try {
-      await parked?.discover();
-    } catch (err) {
-      if (isMissingResource(err)) {
-        keeper?.lost(`stream ${DELIVERY_STREAM} not found`);
-        log.debug({ err }, "cannot look for parked deliveries: the stream is missing");
-      } else {
-        log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
-      }
-    }
   }
 }

@@ -1,0 +1,59 @@
+/**
+ * The dead-letter queue's size for `/metrics` and the status page: read from NATS now and
+ * then, and counted up between reads as this replica adds dead letters.
+ */
+import { isMissingResource } from "../nats/recovery.js";
+import type { DeadLetterStore } from "./dead-letters.js";
+
+export interface DeadLetterCount {
+  /** The last known size; null until the first read. */
+  value(): number | null;
+  /** One more dead letter, counted between the reads. */
+  added(): void;
+  /** Reads the size now, then again every `intervalMs` until stopped. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export function createDeadLetterCount(options: {
+  store: DeadLetterStore;
+  gauge: { set(count: number): void };
+  /** HOOKSWITCH_DLQ found missing: the daemon sets it up again. */
+  missing: () => void;
+  intervalMs: number;
+}): DeadLetterCount {
+  const { store, gauge, missing, intervalMs } = options;
+  let count: number | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const refresh = async () => {
+    try {
+      count = await store.count();
+      gauge.set(count);
+    } catch (err) {
+      // NATS unavailable: keep the last known count. A deleted HOOKSWITCH_DLQ is noticed
+      // here too, before a dead letter meets it missing.
+      if (isMissingResource(err)) missing();
+    }
+  };
+
+  return {
+    value: () => count,
+    added() {
+      if (count === null) return;
+      count += 1;
+      gauge.set(count);
+    },
+    async start() {
+      await refresh();
+      if (stopped) return;
+      timer = setInterval(() => void refresh(), intervalMs);
+      timer.unref();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Looks now and then for integrations with parked deliveries that this replica is not
+ * reading: parked by another replica, or before a restart.
+ */
+import type { Logger } from "pino";
+import { DELIVERY_STREAM } from "../delivery/records.js";
+import type { ParkedReaders } from "./parked-readers.js";
+import { isMissingResource } from "./recovery.js";
+
+export interface ParkedDiscovery {
+  /** Looks once now, then every `intervalMs` until stopped. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export function discoverParked(options: {
+  parked: () => ParkedReaders | undefined;
+  /** True while looking cannot work: JetStream being set up again, or NATS away. */
+  paused: () => boolean;
+  /** The deliveries stream found missing: the daemon sets it up again. */
+  lost: (what: string) => void;
+  log: Logger;
+  intervalMs: number;
+}): ParkedDiscovery {
+  const { parked, paused, lost, log, intervalMs } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const look = async () => {
+    // While JetStream is set up again, the deliveries stream may not exist yet; while NATS
+    // is away the outage is logged once by the connection watch, not every 10 s here.
+    if (paused()) return;
+    try {
+      await parked()?.discover();
+    } catch (err) {
+      if (isMissingResource(err)) {
+        lost(`stream ${DELIVERY_STREAM} not found`);
+        log.debug({ err }, "cannot look for parked deliveries: the stream is missing");
+      } else {
+        log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
+      }
+    }
+  };
+
+  return {
+    async start() {
+      await look();
+      if (stopped) return;
+      timer = setInterval(() => void look(), intervalMs);
+      timer.unref();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
