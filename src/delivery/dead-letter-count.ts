@@ -29,7 +29,9 @@ export function createDeadLetterCount(options: {
 
   const refresh = async () => {
     try {
-      count = await store.count();
+      const read = await store.count();
+      if (stopped) return; // a read that was under way when the daemon stopped
+      count = read;
       gauge.set(count);
     } catch (err) {
       // NATS unavailable: keep the last known count. A deleted HOOKSWITCH_DLQ is noticed
