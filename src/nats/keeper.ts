@@ -1,6 +1,7 @@
 /**
  * What the daemon keeps on JetStream: the first set-up (tried until it works), and its
- * recovery when a stream or consumer goes missing later (recovery.ts). One object so the daemon holds one handle and stops one.
+ * recovery when a stream or consumer goes missing later (recovery.ts). One object so the
+ * daemon holds one handle and stops one.
  */
 import type { ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
 import pRetry from "p-retry";
