@@ -20,9 +20,12 @@ export type UrlAuth = Extract<NatsAuth, { kind: "none" | "userPassword" | "token
 export function credentialsFromUrls(urls: string[]): { servers: string[]; auth: UrlAuth } {
   let auth: UrlAuth = { kind: "none" };
   let from: string | undefined;
-  const servers = urls.map((url) => {
+  const servers = urls.map((url, i) => {
     const { scheme, userInfo, rest } = splitUserInfo(url);
     if (userInfo === undefined) return url;
+    if (scheme === "" && i > 0 && splitUserInfo(urls[i - 1] ?? "").userInfo === undefined) {
+      throw ambiguousComma(i);
+    }
     const found = userInfoAuth(url, userInfo);
     if (from !== undefined && !sameAuth(auth, found)) {
       throw new UsageError(
@@ -35,6 +38,20 @@ export function credentialsFromUrls(urls: string[]): { servers: string[]; auth: 
     return `${scheme}${rest}`;
   });
   return { servers, auth };
+}
+
+/**
+ * `nats://user:pa,ss@host` splits into `nats://user:pa` and `ss@host`: a comma in user-info
+ * cuts it in two, and the first half, with no `@` left, would be shown (and used) as a server
+ * of its own. Such a list is refused without quoting either half; a server with user-info
+ * after one without is taken as a comma's work unless it has its scheme.
+ */
+function ambiguousComma(index: number): UsageError {
+  return new UsageError(
+    `server ${index + 1} of the --nats list has user-info but no scheme, after a server without ` +
+      "user-info: a comma separates servers, so if a user name, password or token holds one, " +
+      "write it as %2C; otherwise write that server as nats://user:password@host",
+  );
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;

@@ -198,6 +198,10 @@ describe("credentials in the server URLs", () => {
     [["nats://u:secret-pw@a", "nats://u:other-pw@b"], /carry different credentials/],
     [["nats://u:secret-pw@a", "nats://secret-tok@b"], /carry different credentials/],
     [["nats://v:secret-pw@a", "nats://u:secret-pw@b"], /carry different credentials/],
+    // NATS_URL=nats://u:secret,pw@host, cut at its comma.
+    [["nats://u:secret", "pw@host"], /server 2 of the --nats list .* write it as %2C/],
+    [["nats://secret", "tok@host"], /server 2 of the --nats list has user-info but no scheme/],
+    [["nats://u:1234", "secret", "pw@host"], /server 3 of the --nats list/],
   ])("refuses %j as a usage error that shows no secret", (urls, message) => {
     const error = catchError(() => credentialsFromUrls(urls));
     expect(error).toBeInstanceOf(UsageError);
@@ -229,6 +233,17 @@ describe("credentials in the server URLs", () => {
     expect(error?.message).toBe(
       `the --nats URL (NATS_URL) carries credentials and ${named} too: give the NATS credentials in one place only`,
     );
+  });
+
+  it("refuses a password with a comma in NATS_URL without showing any part of it", () => {
+    // Split at the comma, "nats://hooks:1234" was a server of its own: shown, and dialled.
+    const error = catchError(() => parse([], { NATS_URL: "nats://hooks:1234,s3cret@host:4222" }));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).not.toMatch(/hooks|1234|s3cret/);
+    expect(parse([], { NATS_URL: "nats://hooks:1234%2Cs3cret@host:4222" })).toMatchObject({
+      servers: ["nats://host:4222"],
+      auth: { kind: "userPassword", user: "hooks", password: "1234,s3cret" },
+    });
   });
 
   it("takes the credential variables as before when the URL carries none", () => {
