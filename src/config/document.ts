@@ -7,7 +7,7 @@ import type { ParsedDocument } from "./parse.js";
 import { displayPath, type PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
 import { secretsInClear, shortSigningSecrets } from "./clear-secrets.js";
-import { applyReferences, type SecretMode } from "./references.js";
+import { applyReferences, type ResolvedSecrets, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
 import { isMapping } from "./schema-messages.js";
@@ -95,6 +95,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
             written: raw,
             marked: marked.value as RawIntegration,
             markedLiterals: marked.literals,
+            sentSecrets: references.secrets.filter(isSent).flatMap((s) => s.values),
           },
         }
       : {}),
@@ -166,6 +167,21 @@ function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]):
 function isShownPath(path: readonly PathSegment[]): boolean {
   return !(path[0] === "webhook" && (path[1] === "auth" || path[1] === "signing"));
 }
+
+/**
+ * A reference whose secret goes to the receiver as text (in the URL, a header or the
+ * payload), which its answer may echo. `auth` and `signing` are read from the webhook.
+ */
+function isSent({ path }: ResolvedSecrets): boolean {
+  return path[0] === "webhook" && SENT_PLACES.has(path[1] ?? "");
+}
+
+const SENT_PLACES: ReadonlySet<PathSegment> = new Set([
+  "url",
+  "pathArguments",
+  "headers",
+  "fields",
+]);
 
 function nameOf(data: unknown): string | undefined {
   if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;

@@ -23,7 +23,13 @@ export interface NormalizeInput {
   /** Where `value` holds text not written as such (secrets, escapes): see `Webhook.literals`. */
   literals: LiteralText[];
   /** The document as written and with `SECRET_MARK` for each reference (resolved ones only). */
-  references?: { written: RawIntegration; marked: RawIntegration; markedLiterals: LiteralText[] };
+  references?: {
+    written: RawIntegration;
+    marked: RawIntegration;
+    markedLiterals: LiteralText[];
+    /** The secrets the marks stand for, where they go to the receiver (see `ShownIntegration`). */
+    sentSecrets: string[];
+  };
   tlsCa: string | undefined;
 }
 
@@ -57,7 +63,7 @@ function toScope(raw: RawIntegration["scope"]): Scope {
  * marked container is a new object only where a reference was inside it.
  */
 function toShown(
-  { written, marked, markedLiterals }: NonNullable<NormalizeInput["references"]>,
+  { written, marked, markedLiterals, sentSecrets }: NonNullable<NormalizeInput["references"]>,
   webhook: Webhook,
 ): ShownIntegration | undefined {
   const [was, is] = [written.webhook, marked.webhook];
@@ -85,6 +91,7 @@ function toShown(
         }
       : webhook,
     secretHost: url === OPAQUE_URL || new URL(url).host.includes(SECRET_MARK),
+    sentSecrets,
   };
 }
 

@@ -40,6 +40,13 @@ export interface ReferenceResult {
    * (a secret, a mark, an escaped `${`), and where it is: no placeholder is read there.
    */
   literals: LiteralText[];
+  /** In "resolve" mode, the secrets put in, by the path of the string that holds them. */
+  secrets: ResolvedSecrets[];
+}
+
+export interface ResolvedSecrets {
+  path: PathSegment[];
+  values: string[];
 }
 
 export interface LiteralText {
@@ -55,6 +62,7 @@ export function applyReferences(
   const problems: RuleProblem[] = [];
   const resolvedAt: PathSegment[][] = [];
   const literals: LiteralText[] = [];
+  const secrets: ResolvedSecrets[] = [];
   // One path, pushed and popped, copied only where a reference is found; a container is
   // rebuilt only when something inside it changed. A file without references costs a walk.
   const path: PathSegment[] = [];
@@ -98,11 +106,14 @@ export function applyReferences(
       problems.push({ path, message: `${displayPath(path)}: ${joined.message}` });
       return text;
     }
-    if (mode === "resolve" && parsed.segments.some((s) => s.kind !== "text")) resolvedAt.push(path);
+    if ("secrets" in joined && joined.secrets.length > 0) {
+      resolvedAt.push(path);
+      secrets.push({ path, values: joined.secrets });
+    }
     if (joined.literals.length > 0) literals.push({ path, ranges: joined.literals });
     return joined.value;
   };
-  return { value: visit(data), problems, resolvedAt, literals };
+  return { value: visit(data), problems, resolvedAt, literals, secrets };
 }
 
 /** What the secret policy refuses among the references, judged in every mode. */

@@ -90,7 +90,8 @@ export interface SecretSources {
  * value and each escaped `${` (no `{field}` placeholder is read there).
  */
 export type Resolution =
-  { ok: true; value: string; literals: TextRange[] } | { ok: false; message: string };
+  | { ok: true; value: string; literals: TextRange[]; secrets: string[] }
+  | { ok: false; message: string };
 
 /**
  * Joins segments into the final string, reading each referenced secret. Every reference
@@ -98,14 +99,18 @@ export type Resolution =
  */
 export function resolveSegments(segments: Segment[], sources: SecretSources): Resolution {
   const failures: string[] = [];
+  const secrets: string[] = [];
   const joined = joinSegments(segments, (segment) => {
     const resolved = resolveOne(segment, sources);
-    if (resolved.ok) return resolved.value;
+    if (resolved.ok) {
+      secrets.push(resolved.value);
+      return resolved.value;
+    }
     failures.push(resolved.message);
     return "";
   });
   if (failures.length > 0) return { ok: false, message: failures.join("; ") };
-  return { ok: true, ...joined };
+  return { ok: true, ...joined, secrets };
 }
 
 /**

@@ -113,6 +113,11 @@ export interface ShownIntegration {
   webhook: Webhook;
   /** The URL's host came from a reference: failure messages name no host. */
   secretHost: boolean;
+  /**
+   * The secrets references put in the URL, headers and payload: a receiver's answer may
+   * quote them, and what a dead letter keeps of it shows them masked (`maskEchoedSecrets`).
+   */
+  sentSecrets?: readonly string[];
 }
 
 /** One problem found while loading, printed as `file:line:col: message`. */

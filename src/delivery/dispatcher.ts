@@ -8,7 +8,7 @@ import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
-import { maskedRequest } from "./mask.js";
+import { maskEchoedSecrets, maskedRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
 import { FailureLog } from "./failure-log.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
@@ -148,9 +148,12 @@ export class Dispatcher {
       request instanceof Error
         ? undefined
         : maskedRequest(integration, request, job.event, startedAt);
-    await this.#deps.queue.deadLetter(
-      deadLetterOf(job, attempts, outcome, decision.reason, masked),
-    );
+    // The answer is kept beside the masked request: it must not quote what that masks.
+    const last =
+      outcome.kind === "response"
+        ? { ...outcome, bodyStart: maskEchoedSecrets(integration, outcome.bodyStart) }
+        : outcome;
+    await this.#deps.queue.deadLetter(deadLetterOf(job, attempts, last, decision.reason, masked));
     this.#count(job, "dead-lettered", outcome, answeredAt);
     this.#deps.log.warn(
       {

@@ -71,13 +71,14 @@ describe("resolveSegments", () => {
     return resolveSegments(parsed.segments, sources);
   };
 
-  // Beside each value, where in it are secrets and escapes (no placeholder is read there).
-  it.each<[string, string, Array<[number, number]>]>([
-    ["Bearer ${env:TOKEN}", "Bearer env-secret", [[7, 17]]],
-    ["${file:/s/token}", "file-secret", [[0, 11]]],
-    ["${file:/s/crlf}", "x", [[0, 1]]],
-    ["$${env:TOKEN}", "${env:TOKEN}", [[0, 2]]],
-    ["[${env:EMPTY}]", "[]", [[1, 1]]],
+  // Beside each value, where in it are secrets and escapes (no placeholder is read there),
+  // and the secrets themselves.
+  it.each<[string, string, Array<[number, number]>, string[]]>([
+    ["Bearer ${env:TOKEN}", "Bearer env-secret", [[7, 17]], ["env-secret"]],
+    ["${file:/s/token}", "file-secret", [[0, 11]], ["file-secret"]],
+    ["${file:/s/crlf}", "x", [[0, 1]], ["x"]],
+    ["$${env:TOKEN}", "${env:TOKEN}", [[0, 2]], []],
+    ["[${env:EMPTY}]", "[]", [[1, 1]], [""]],
     [
       "{name}${env:TOKEN}$${x}",
       "{name}env-secret${x}",
@@ -85,10 +86,11 @@ describe("resolveSegments", () => {
         [6, 16],
         [16, 18],
       ],
+      ["env-secret"],
     ],
-    ["plain", "plain", []],
-  ])("resolves %j", (text, value, literals) => {
-    expect(resolve(text)).toEqual({ ok: true, value, literals });
+    ["plain", "plain", [], []],
+  ])("resolves %j", (text, value, literals, secrets) => {
+    expect(resolve(text)).toEqual({ ok: true, value, literals, secrets });
   });
 
   it("names a missing variable without any value", () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadFile } from "../../src/config/load.js";
 import type { Integration } from "../../src/config/types.js";
-import { maskMarks, maskedRequest } from "../../src/delivery/mask.js";
+import { maskEchoedSecrets, maskMarks, maskedRequest } from "../../src/delivery/mask.js";
 import { renderRequest } from "../../src/delivery/render.js";
 import type { WebhookRequest } from "../../src/delivery/types.js";
 import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
@@ -189,5 +189,42 @@ describe("maskMarks", () => {
     const original = request({ headers: { Authorization: "Bearer x" } });
     maskMarks(original);
     expect(original.headers.Authorization).toBe("Bearer x");
+  });
+});
+
+describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () => {
+  it("masks each secret sent, in the forms it was sent in, and leaves the rest", async () => {
+    const integration = await loaded(
+      {
+        url: "https://crm.example.com/h?key=${env:KEY}",
+        auth: { type: "basic", username: "svc", password: "${env:PASSWORD}" },
+        headers: { "X-Api-Key": "${env:API}" },
+      },
+      { KEY: "k3y/with space", PASSWORD: "p4ss:word", API: "api-123" },
+    );
+    const basic = Buffer.from("svc:p4ss:word").toString("base64");
+    const answer = `bad key k3y%2Fwith%20space or k3y%2Fwith+space or "k3y/with space"; api-123; ${basic}; p4ss:word; for 201`;
+    expect(maskEchoedSecrets(integration, answer)).toBe(
+      'bad key **** or **** or "****"; ****; ****; ****; for 201',
+    );
+  });
+
+  it("masks the start of a secret that the kept text cuts off, but not 3 characters", async () => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN: "tok-0123456789" },
+    );
+    expect(maskEchoedSecrets(integration, "Bearer tok-0123")).toBe("Bearer ****");
+    expect(maskEchoedSecrets(integration, "Bearer tok")).toBe("Bearer tok");
+  });
+
+  it("looks for no secret shorter than 4 characters", async () => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h", headers: { "X-Tenant": "${env:TENANT}" } },
+      { TENANT: "42" },
+    );
+    expect(maskEchoedSecrets(integration, "tenant 42 has no user 4242")).toBe(
+      "tenant 42 has no user 4242",
+    );
   });
 });
