@@ -112,7 +112,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
 
   const applyConfig = (state: ConfigState) => {
     config = state;
-    snapshot = buildSnapshot(state.integrations);
+    snapshot = buildSnapshot(state.integrations, { incomplete: state.problems.length > 0 });
     recordConfigGeneration(metrics, state);
   };
 

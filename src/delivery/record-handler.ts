@@ -44,7 +44,10 @@ export async function handleDeliveryMessage(
   const early = msUntil(message.notBefore, now);
   if (early > 0) return { action: "nak", delayMs: early };
 
-  const active = deps.snapshot().byName.get(integrationOfDeliverySubject(message.subject));
+  const { byName, incomplete } = deps.snapshot();
+  const integration = integrationOfDeliverySubject(message.subject);
+  const active = byName.get(integration);
+  if (!active && incomplete) return waitForConfiguration(deps, integration);
   if (!active?.integration.enabled) return settleUnsendable(deps, message.data, active);
   const { name, webhook } = active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
@@ -105,6 +108,25 @@ async function deliverRecord(
     throw err;
   }
   return ACK;
+}
+
+/**
+ * How long a record waits when its integration is not loaded while some file is invalid:
+ * a file is fixed by a person, and its integration is loaded within a second of that.
+ */
+const UNLOADED_WAIT_MS = 15_000;
+
+/**
+ * An integration that is not loaded while a file is invalid may be in that file: a replica
+ * started since it broke has no last valid version of it. Its deliveries are kept, not
+ * skipped as removed, until the configuration is whole again.
+ */
+function waitForConfiguration(deps: HandlerDeps, integration: string): Settle {
+  deps.log.debug(
+    { integration },
+    "delivery kept: its integration is not loaded while a file is invalid",
+  );
+  return { action: "nak", delayMs: UNLOADED_WAIT_MS };
 }
 
 /** A record whose integration is disabled or gone: skipped, and counted as such. */

@@ -21,6 +21,12 @@ export interface ActiveIntegration {
 export interface ConfigSnapshot {
   index: MatchIndex;
   byName: Map<string, ActiveIntegration>;
+  /**
+   * A file or folder of the configuration has a problem: a name missing from `byName` may
+   * be an integration whose file is invalid (after a restart it has no last valid version
+   * to serve), not one that was removed.
+   */
+  incomplete: boolean;
 }
 
 const renderers = new WeakMap<Integration, Renderer>();
@@ -45,8 +51,11 @@ class Active implements ActiveIntegration {
   }
 }
 
-export function buildSnapshot(integrations: readonly Integration[]): ConfigSnapshot {
+export function buildSnapshot(
+  integrations: readonly Integration[],
+  { incomplete = false }: { incomplete?: boolean } = {},
+): ConfigSnapshot {
   const byName = new Map<string, ActiveIntegration>();
   for (const integration of integrations) byName.set(integration.name, new Active(integration));
-  return { index: buildMatchIndex([...integrations]), byName };
+  return { index: buildMatchIndex([...integrations]), byName, incomplete };
 }

@@ -228,4 +228,41 @@ describe("hookswitch run applies configuration changes live", () => {
       await flaky.close();
     }
   }, 60_000);
+
+  it("keeps the waiting retries of an integration whose file is invalid when the daemon restarts", async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    let answer = 503;
+    const flaky = await startReceiver(() => ({ status: answer }));
+    try {
+      const file = join(dir.path, "flaky.yaml");
+      const yaml = (extra: Record<string, unknown> = {}) =>
+        integrationYaml("flaky", {
+          webhook: {
+            url: `${flaky.url}/x`,
+            retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" },
+          },
+          ...extra,
+        });
+      writeFileSync(file, yaml());
+      daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+      await publisher.publish(makeEvent());
+      await waitFor(() => flaky.requests.length >= 1, { what: "the first attempt" });
+      expect(await daemon.stop()).toBe(0);
+      // Restarted while the file is invalid: the new process has no last valid version.
+      writeFileSync(file, yaml({ methd: "POST" }));
+      daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+      await sleep(3_000);
+      answer = 200;
+      writeFileSync(file, yaml());
+      await waitFor(() => flaky.requests.length >= 2, {
+        timeoutMs: 25_000,
+        what: "the retry once the file is fixed",
+      });
+      const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+      expect(metrics).not.toMatch(/outcome="skipped"/);
+    } finally {
+      await flaky.close();
+    }
+  }, 60_000);
 });
