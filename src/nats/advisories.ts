@@ -6,6 +6,7 @@
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { unroutedDeadLetter, type DeadLetterRecord } from "../delivery/records.js";
 
@@ -21,27 +22,83 @@ interface MaxDeliveriesAdvisory {
   deliveries: number;
 }
 
+/**
+ * A copy that fails is tried again until it is stored or the watch stops: the consumer
+ * never delivers the message again, and what made its deliveries fail (JetStream out of
+ * storage, say) often refuses the dead letter too for a while.
+ */
+const UNTIL_STORED = {
+  retries: Number.POSITIVE_INFINITY,
+  minTimeout: 1_000,
+  maxTimeout: 30_000,
+};
+
 export function watchMaxDeliveries(
   nc: NatsConnection,
   jsm: JetStreamManager,
   options: MaxDeliveriesOptions,
 ): { stop(): void } {
   const { stream, consumer, log } = options;
+  const stopped = new AbortController();
   const sub = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`);
   void (async () => {
     for await (const msg of sub) {
+      let advisory: MaxDeliveriesAdvisory;
       try {
-        const advisory = msg.json<MaxDeliveriesAdvisory>();
-        await rescue(jsm, options, advisory);
+        advisory = msg.json<MaxDeliveriesAdvisory>();
       } catch (err) {
-        log.error(
-          { err, stream, consumer },
-          "could not dead-letter a message that ran out of deliveries",
-        );
+        log.error({ err, stream, consumer }, "unreadable max-deliveries advisory");
+        continue;
       }
+      // Not awaited: a copy waiting for room must not hold up the next advisory's.
+      void rescueUntilStored(jsm, options, advisory, stopped.signal);
     }
   })();
-  return { stop: () => sub.unsubscribe() };
+  return {
+    stop() {
+      stopped.abort();
+      sub.unsubscribe();
+    },
+  };
+}
+
+async function rescueUntilStored(
+  jsm: JetStreamManager,
+  options: MaxDeliveriesOptions,
+  advisory: MaxDeliveriesAdvisory,
+  signal: AbortSignal,
+): Promise<void> {
+  const { stream, consumer, log } = options;
+  const where = { stream, consumer, seq: advisory.stream_seq };
+  log.error({ ...where, deliveries: advisory.deliveries }, reasonOf(advisory));
+  try {
+    await pRetry(() => rescue(jsm, options, advisory), {
+      ...UNTIL_STORED,
+      signal,
+      shouldRetry: () => !signal.aborted,
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        if (signal.aborted) return;
+        // Said once at error; the tries that follow, every 30 s at most, at debug.
+        log[attemptNumber === 1 ? "error" : "debug"](
+          { err: error, ...where },
+          "could not dead-letter a message that ran out of deliveries; trying again",
+        );
+      },
+    });
+  } catch (err) {
+    // Only a stop ends the tries. The event is still in its stream, under this sequence.
+    log.error(
+      { err, ...where },
+      "stopped before a message that ran out of deliveries was dead-lettered: publish it again from its stream",
+    );
+  }
+}
+
+function reasonOf(advisory: MaxDeliveriesAdvisory): string {
+  return (
+    `gave up after ${advisory.deliveries} deliveries of stream message ${advisory.stream_seq}: ` +
+    `hookswitch could not record its deliveries (see the logs); \`hookswitch dlq replay\` publishes the event again`
+  );
 }
 
 async function rescue(
@@ -49,16 +106,15 @@ async function rescue(
   options: MaxDeliveriesOptions,
   advisory: MaxDeliveriesAdvisory,
 ): Promise<void> {
-  const { stream, log } = options;
-  const stored = await jsm.streams.getMessage(stream, { seq: advisory.stream_seq });
+  const stored = await jsm.streams.getMessage(options.stream, { seq: advisory.stream_seq });
   if (!stored) return;
-  const reason =
-    `gave up after ${advisory.deliveries} deliveries of stream message ${advisory.stream_seq}: ` +
-    `hookswitch could not record its deliveries (see the logs); \`hookswitch dlq replay\` publishes the event again`;
-  log.error({ stream, seq: advisory.stream_seq, deliveries: advisory.deliveries }, reason);
   await options.deadLetter(
-    unroutedDeadLetter({ reason, event: parseOrText(stored.string()), subject: stored.subject }),
-    `maxdeliver:${stream}:${advisory.stream_seq}`,
+    unroutedDeadLetter({
+      reason: reasonOf(advisory),
+      event: parseOrText(stored.string()),
+      subject: stored.subject,
+    }),
+    `maxdeliver:${options.stream}:${advisory.stream_seq}`,
   );
 }
 

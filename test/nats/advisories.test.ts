@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, AckPolicy, DiscardPolicy } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,5 +101,51 @@ describe("watchMaxDeliveries", () => {
     expect(told.length).toBeGreaterThan(0);
     expect(records.map((r) => r.eventId)).toEqual(["ev-2"]);
     watcher.stop();
+  });
+
+  it("keeps trying to store the dead letter while the dead-letter stream refuses it, as the consumer never delivers the message again", async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await jsm.streams.add({ name: "EV3", subjects: ["third.>"] });
+    await jsm.consumers.add("EV3", {
+      durable_name: "hs",
+      ack_policy: AckPolicy.Explicit,
+      max_deliver: 1,
+    });
+    await ensureHookswitchStreams(jsm);
+    await jsm.streams.purge(DEAD_LETTER_STREAM);
+    // Out of room (as JetStream is when its storage is full): the stream refuses new records.
+    const roomy = (await jsm.streams.info(DEAD_LETTER_STREAM)).config;
+    await jsm.streams.update(DEAD_LETTER_STREAM, {
+      ...roomy,
+      max_msgs: 1,
+      discard: DiscardPolicy.New,
+    });
+    await js.publish("hookswitch.dlq.filler", "{}");
+    const store = createDeadLetterStore(js, jsm);
+    const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
+      storeRetried(() => store.add(record, { msgId }));
+    const log = pino({ level: process.env.TEST_LOG ?? "silent" });
+    const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV3", consumer: "hs", deadLetter, log });
+    try {
+      await nc.flush();
+      await js.publish("third.x", JSON.stringify({ id: "ev-3" }));
+      const consumer = await js.consumers.get("EV3", "hs");
+      (await consumer.next({ expires: 2_000 }))!.nak();
+      expect(await consumer.next({ expires: 1_000 })).toBeNull();
+      // Longer than the brief tries of storeRetried, then there is room again.
+      await new Promise((r) => setTimeout(r, 4_000));
+      await jsm.streams.update(DEAD_LETTER_STREAM, { ...roomy, max_msgs: -1 });
+      const records = await waitFor(
+        async () => {
+          const list = await store.list({ integration: "_invalid" });
+          return list.length > 0 ? list : undefined;
+        },
+        { timeoutMs: 15_000, what: "the dead letter once the stream has room" },
+      );
+      expect(records.map((r) => r.eventId)).toEqual(["ev-3"]);
+    } finally {
+      watcher.stop();
+    }
   });
 });
