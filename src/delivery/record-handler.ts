@@ -28,6 +28,8 @@ export interface DeliveryMessage {
   subject: string;
   /** The record's `notBefore`, from its header (absent in records of earlier versions). */
   notBefore: string | undefined;
+  /** When the stream stored the record (ms since the epoch, the server's clock). */
+  storedAtMs?: number;
 }
 
 /**
@@ -47,7 +49,9 @@ export async function handleDeliveryMessage(
   const { byName, incomplete } = deps.snapshot();
   const integration = integrationOfDeliverySubject(message.subject);
   const active = byName.get(integration);
-  if (!active && incomplete) return waitForConfiguration(deps, integration);
+  if (!active && (incomplete || now - (message.storedAtMs ?? 0) < ROLLOUT_MS)) {
+    return waitForConfiguration(deps, integration);
+  }
   if (!active?.integration.enabled) return settleUnsendable(deps, message.data, active);
   const { name, webhook } = active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
@@ -115,17 +119,22 @@ async function deliverRecord(
  * a file is fixed by a person, and its integration is loaded within a second of that.
  */
 const UNLOADED_WAIT_MS = 15_000;
+/**
+ * How long replicas may see different configurations during a rollout (a ConfigMap
+ * reaches each pod within a minute or two, git-sync at its own pace). A record written
+ * this recently for an integration this replica does not know may come from a replica
+ * that has it already: a new integration, not a removed one.
+ */
+const ROLLOUT_MS = 5 * 60_000;
 
 /**
- * An integration that is not loaded while a file is invalid may be in that file: a replica
- * started since it broke has no last valid version of it. Its deliveries are kept, not
- * skipped as removed, until the configuration is whole again.
+ * An integration that is not loaded may be in a file that is invalid (a replica started
+ * since it broke has no last valid version of it), or new and not here yet. Its
+ * deliveries are kept, not skipped as removed, until the configuration is whole and the
+ * record older than a rollout.
  */
 function waitForConfiguration(deps: HandlerDeps, integration: string): Settle {
-  deps.log.debug(
-    { integration },
-    "delivery kept: its integration is not loaded while a file is invalid",
-  );
+  deps.log.debug({ integration }, "delivery kept: its integration is not loaded here (yet)");
   return { action: "nak", delayMs: UNLOADED_WAIT_MS };
 }
 

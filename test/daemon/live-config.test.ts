@@ -265,4 +265,43 @@ describe("hookswitch run applies configuration changes live", () => {
       await flaky.close();
     }
   }, 60_000);
+
+  it("keeps the waiting retries of an integration that a replica whose configuration lags does not know yet", async () => {
+    const newer = tempDir();
+    const older = tempDir();
+    cleanups.push(
+      () => newer.cleanup(),
+      () => older.cleanup(),
+    );
+    let answer = 503;
+    const flaky = await startReceiver(() => ({ status: answer }));
+    const added = integrationYaml("added", {
+      webhook: {
+        url: `${flaky.url}/x`,
+        retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" },
+      },
+    });
+    writeFileSync(join(newer.path, "added.yaml"), added);
+    writeFileSync(join(older.path, "other.yaml"), hook("other"));
+    const ahead = await startDaemon({ natsUrl: nats.url, dir: newer.path });
+    try {
+      await publisher.publish(makeEvent());
+      await waitFor(() => flaky.requests.length >= 1, { what: "the first attempt" });
+      // The replica that has the new integration leaves its retry to one that lags.
+      daemon = await startDaemon({ natsUrl: nats.url, dir: older.path });
+      expect(await ahead.stop()).toBe(0);
+      await sleep(3_000);
+      answer = 200;
+      writeFileSync(join(older.path, "added.yaml"), added);
+      await waitFor(() => flaky.requests.length >= 2, {
+        timeoutMs: 25_000,
+        what: "the retry once the lagging replica has the integration",
+      });
+      const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+      expect(metrics).not.toMatch(/outcome="skipped"/);
+    } finally {
+      await ahead.stop();
+      await flaky.close();
+    }
+  }, 60_000);
 });
