@@ -193,9 +193,10 @@ async function publishEventAgain(
     msgID: `replay-event:${record.eventId}:${record.id}`,
   });
   await store.remove([record.id]);
+  // The event's id is the publisher's text: no control character reaches the terminal.
   process.stderr.write(
-    `dead letter ${record.id}: event ${record.eventId} published again to ${subject}, ` +
-      `for every integration it matches\n`,
+    `dead letter ${record.id}: event ${printable(record.eventId ?? "-")} published again to ` +
+      `${printable(subject)}, for every integration it matches\n`,
   );
   return true;
 }
