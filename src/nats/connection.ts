@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import {
   connect,
   credsAuthenticator,
+  type Authenticator,
   type ConnectionOptions,
   type NatsConnection,
   type Status,
@@ -96,8 +97,29 @@ function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
     case "token":
       return { token: auth.token };
     case "creds":
-      return { authenticator: credsAuthenticator(readCreds(auth.file)) };
+      return { authenticator: checkedCredsAuthenticator(auth.file) };
   }
+}
+
+/**
+ * The client parses a credentials file only while it connects, and its complaint ("unable
+ * to parse credentials", "nkeys: invalid checksum") then read as "cannot reach NATS … start
+ * nats-server": the operator was sent after the server instead of the file. Building the
+ * authentication once here (no nonce, so nothing is signed) finds such a file before that.
+ */
+function checkedCredsAuthenticator(file: string): Authenticator {
+  const authenticator = credsAuthenticator(readCreds(file));
+  try {
+    authenticator(undefined);
+  } catch (err) {
+    throw new NatsSetupError(
+      `the file named by NATS_CREDS (${file}) holds no usable NATS credentials ` +
+        `(${coerceError(err).message}): give a user's .creds file, with its JWT and NKEY ` +
+        "seed blocks, as `nsc generate creds` writes it",
+      { cause: err },
+    );
+  }
+  return authenticator;
 }
 
 function readCreds(file: string): Uint8Array {

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { nkeys } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsSetupError } from "../../src/errors.js";
 import { connectNats, watchConnection } from "../../src/nats/connection.js";
@@ -71,6 +75,42 @@ describe("connecting to NATS", () => {
     await expect(connectNats(settings, { name: "t", waitOnFirstConnect: false })).rejects.toThrow(
       /NATS_CREDS/,
     );
+  });
+
+  it("says to fix the credentials file, not to start a server, when it holds no NATS credentials", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hookswitch-creds-"));
+    const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+    const jwt =
+      "-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QifQ.e30.c2ln\n------END NATS USER JWT------\n";
+    const seedBlock = (text: string) =>
+      `-----BEGIN USER NKEY SEED-----\n${text}\n------END USER NKEY SEED------\n`;
+    const attempt = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const settings: NatsSettings = { servers: [server.url], auth: { kind: "creds", file } };
+      return connectNats(settings, { name: "t", waitOnFirstConnect: false });
+    };
+    try {
+      for (const [name, text] of [
+        ["not-creds.creds", "a password, not a credentials file\n"],
+        ["bad-seed.creds", `${jwt}\n${seedBlock(`${seed.slice(0, -4)}AAAA`)}`],
+      ] as const) {
+        const error = await attempt(name, text).then(
+          () => new Error("connected"),
+          (err: unknown) => err as Error,
+        );
+        expect(error).toBeInstanceOf(NatsSetupError);
+        expect(error.message).toMatch(
+          /^the file named by NATS_CREDS \(.*\) holds no usable NATS credentials/,
+        );
+        expect(error.message).not.toMatch(/start nats-server/);
+      }
+      // A well-formed file gets past the check (this server asks for no credentials).
+      const nc = await attempt("good.creds", `${jwt}\n${seedBlock(seed)}`);
+      await nc.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
