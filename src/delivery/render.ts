@@ -63,6 +63,8 @@ export function renderRequest(
 function compileUrl(webhook: Webhook) {
   const parsed = new URL(webhook.url);
   const ownQuery = parsed.search.slice(1);
+  // A URL written with a trailing `&` (`?key=1&`, ready for more) already has its separator.
+  const joiner = ownQuery.endsWith("&") ? "" : "&";
   parsed.search = "";
   parsed.hash = ""; // never sent on the wire
   const segments = webhook.pathArguments.map((text, i) =>
@@ -72,7 +74,7 @@ function compileUrl(webhook: Webhook) {
   return (event: PbxEvent, now: Date, query: string): string => {
     let url = base;
     for (const segment of segments) url += `/${encodePathSegment(segment(event, now))}`;
-    const fullQuery = ownQuery && query ? `${ownQuery}&${query}` : ownQuery || query;
+    const fullQuery = ownQuery && query ? `${ownQuery}${joiner}${query}` : ownQuery || query;
     return fullQuery ? `${url}?${fullQuery}` : url;
   };
 }

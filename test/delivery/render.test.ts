@@ -76,6 +76,18 @@ describe("renderRequest: formats", () => {
     expect(req.headers).not.toHaveProperty("Content-Type");
   });
 
+  it("adds no second & after a URL's own query that ends with one", () => {
+    const req = render({
+      webhook: {
+        method: "GET",
+        format: "query",
+        fields: { e: field("name") },
+        url: "https://h.example/cb?key=1&",
+      },
+    });
+    expect(req.url).toBe("https://h.example/cb?key=1&e=Alice+Example");
+  });
+
   it("sends a query payload on a URL without a query", () => {
     const req = render({
       webhook: { method: "GET", format: "query", fields: { e: field("name") } },
