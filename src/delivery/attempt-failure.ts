@@ -1,0 +1,136 @@
+/**
+ * What a failed attempt's outcome says: a stable code (the network's own, or TIMEOUT,
+ * ABORTED, INVALID_ANSWER, TLS, …) and a one-line message that names the receiver's origin
+ * and never its path, query, user-info or a secret host.
+ */
+import { ExchangeTimeoutError } from "./exchange.js";
+import { MASK } from "./mask.js";
+import type { AttemptOutcome } from "./types.js";
+
+/** The longest error message an outcome keeps. */
+const MAX_ERROR_CHARS = 300;
+
+/** Node and undici error codes passed on as they are: stable, and known to operators. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
+const INVALID_CODES = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_URL", "UND_ERR_NOT_SUPPORTED"]);
+
+export interface FailureContext {
+  url: string;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  secretHost?: boolean | undefined;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  // autoSelectFamily reports failures on every address as one AggregateError.
+  const inner = error instanceof AggregateError ? (error.errors[0] as unknown) : undefined;
+  return inner === undefined ? "" : codeOf(inner);
+}
+
+/**
+ * What undici says of an answer it will not read, and what that means. A `100 Continue`
+ * that was not asked for (no request carries `Expect`) makes it drop the connection,
+ * whatever follows; so does an unasked `101`; a status below 100 fails an assertion.
+ */
+const INVALID_ANSWERS: ReadonlyArray<[RegExp, string]> = [
+  [
+    /^bad response$/,
+    "answered 100 Continue unasked (no Expect header was sent): hookswitch reads no answer after it",
+  ],
+  [
+    /^bad upgrade$/,
+    "answered 101 Switching Protocols unasked: hookswitch reads no answer after it",
+  ],
+  [/statusCode >= 100/, "answered with a status code below 100, which is not HTTP"],
+];
+
+/** Why an answer is not HTTP hookswitch can read, if that is what went wrong. */
+function invalidAnswer(error: unknown, code: string): string | undefined {
+  if (code !== "UND_ERR_SOCKET" && code !== "ERR_ASSERTION") return undefined;
+  const message = error instanceof Error ? error.message : "";
+  return INVALID_ANSWERS.find(([pattern]) => pattern.test(message))?.[1];
+}
+
+function classifyFailure(error: unknown, code: string, context: FailureContext): string {
+  if (context.signal?.aborted) return "ABORTED";
+  if (error instanceof ExchangeTimeoutError || TIMEOUT_CODES.has(code)) return "TIMEOUT";
+  if (invalidAnswer(error, code)) return "INVALID_ANSWER";
+  if (code === "EGRESS_DENIED" || NETWORK_CODES.has(code)) return code;
+  // undici's "other side closed": the receiver dropped the connection.
+  if (code === "UND_ERR_SOCKET") return "ECONNRESET";
+  if (INVALID_CODES.has(code)) return "INVALID_REQUEST";
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return "TLS";
+  return "NETWORK_ERROR";
+}
+
+/** The origin alone: user-info, path and query may carry secrets and never reach a message. */
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/**
+ * Replaces anything of the URL beyond its origin that an underlying message might quote,
+ * and the host too when it is a secret (DNS and TLS errors name it).
+ */
+function scrubUrl(message: string, url: string, secretHost: boolean): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return message.split(url).join("(invalid URL)");
+  }
+  const origin = secretHost ? MASK : parsed.origin;
+  const whole = [url, parsed.href, parsed.origin].filter((text) => text !== origin);
+  const parts = [parsed.search, parsed.username, parsed.password];
+  // An IPv6 literal is quoted without its brackets.
+  if (secretHost) parts.push(parsed.host, parsed.hostname, parsed.hostname.replace(/^\[|\]$/g, ""));
+  const withOrigin = whole.reduce((text, full) => text.split(full).join(origin), message);
+  return parts
+    .filter((text) => text.length > 1)
+    .reduce((text, part) => text.split(part).join(MASK), withOrigin);
+}
+
+function failureMessage(error: unknown, code: string, context: FailureContext): string {
+  const origin = context.secretHost ? MASK : safeOrigin(context.url);
+  const scrub = (text: string) => scrubUrl(text, context.url, context.secretHost === true);
+  if (code === "TIMEOUT") return `no complete answer from ${origin} within ${context.timeoutMs} ms`;
+  if (code === "ABORTED") return `attempt to ${origin} aborted (shutting down)`;
+  if (code === "INVALID_ANSWER") return `${origin} ${invalidAnswer(error, codeOf(error))}`;
+  // One line: a message may quote code over several (undici's assertions do).
+  const detail = (error instanceof Error ? error.message : String(error))
+    .trim()
+    .replace(/\s*\n\s*/g, " ");
+  if (code === "EGRESS_DENIED") return scrub(detail);
+  return scrub(`${origin}: ${detail || codeOf(error) || "request failed"}`);
+}
+
+export function errorOutcome(
+  error: unknown,
+  context: FailureContext,
+): Omit<AttemptOutcome & { kind: "error" }, "durationMs"> {
+  const code = classifyFailure(error, codeOf(error), context);
+  const message = failureMessage(error, code, context);
+  // Every attempt's error goes into the delivery's record, up to 100 of them.
+  const kept = message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message;
+  return { kind: "error", code, message: kept };
+}

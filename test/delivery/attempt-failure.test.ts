@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { errorOutcome, type FailureContext } from "../../src/delivery/attempt-failure.js";
+import { ExchangeTimeoutError } from "../../src/delivery/exchange.js";
+import { EgressDeniedError } from "../../src/errors.js";
+
+const URL_WITH_SECRETS = "https://hook:pa55word@crm.example.com:8443/api/cb?key=s3cret-key";
+const context: FailureContext = { url: URL_WITH_SECRETS, timeoutMs: 5_000 };
+const ORIGIN = "https://crm.example.com:8443";
+
+/** An error as Node or undici reports one: a message and a code. */
+function coded(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+function aborted(): AbortSignal {
+  const controller = new AbortController();
+  controller.abort();
+  return controller.signal;
+}
+
+describe("errorOutcome", () => {
+  it.each<[string, unknown, Partial<FailureContext>, string, string]>([
+    [
+      "a refused connection keeps its code",
+      coded("ECONNREFUSED", "connect ECONNREFUSED 10.0.0.7:8443"),
+      {},
+      "ECONNREFUSED",
+      `${ORIGIN}: connect ECONNREFUSED 10.0.0.7:8443`,
+    ],
+    [
+      "every address refused at once (autoSelectFamily) takes the first one's code",
+      new AggregateError([coded("ECONNREFUSED", "a"), coded("ETIMEDOUT", "b")], "all failed"),
+      {},
+      "ECONNREFUSED",
+      `${ORIGIN}: all failed`,
+    ],
+    [
+      "the receiver closing the connection is a reset",
+      coded("UND_ERR_SOCKET", "other side closed"),
+      {},
+      "ECONNRESET",
+      `${ORIGIN}: other side closed`,
+    ],
+    [
+      "an unasked 100 Continue is an answer hookswitch cannot read",
+      coded("UND_ERR_SOCKET", "bad response"),
+      {},
+      "INVALID_ANSWER",
+      `${ORIGIN} answered 100 Continue unasked (no Expect header was sent): hookswitch reads no answer after it`,
+    ],
+    [
+      "a status below 100 is not HTTP",
+      coded(
+        "ERR_ASSERTION",
+        "The expression evaluated to a falsy value:\n\n  assert(statusCode >= 100)",
+      ),
+      {},
+      "INVALID_ANSWER",
+      `${ORIGIN} answered with a status code below 100, which is not HTTP`,
+    ],
+    [
+      "the attempt's deadline is a timeout, named with its length",
+      new ExchangeTimeoutError("deadline"),
+      {},
+      "TIMEOUT",
+      `no complete answer from ${ORIGIN} within 5000 ms`,
+    ],
+    [
+      "undici's own timeouts are timeouts too",
+      coded("UND_ERR_HEADERS_TIMEOUT", "Headers Timeout Error"),
+      {},
+      "TIMEOUT",
+      `no complete answer from ${ORIGIN} within 5000 ms`,
+    ],
+    [
+      "a stop is an abort, whatever the error",
+      coded("ECONNRESET", "socket hang up"),
+      { signal: aborted() },
+      "ABORTED",
+      `attempt to ${ORIGIN} aborted (shutting down)`,
+    ],
+    [
+      "a certificate problem is TLS",
+      coded("CERT_HAS_EXPIRED", "certificate has expired"),
+      {},
+      "TLS",
+      `${ORIGIN}: certificate has expired`,
+    ],
+    [
+      "a refused address says why, and only that",
+      new EgressDeniedError(
+        "refused by egress policy: crm.example.com resolves to 169.254.169.254 (link-local)",
+      ),
+      {},
+      "EGRESS_DENIED",
+      "refused by egress policy: crm.example.com resolves to 169.254.169.254 (link-local)",
+    ],
+    [
+      "an unknown failure is a network error",
+      new Error("something odd"),
+      {},
+      "NETWORK_ERROR",
+      `${ORIGIN}: something odd`,
+    ],
+    [
+      "a message quoting the whole URL shows its origin, never its user-info or query",
+      new Error(`request to ${URL_WITH_SECRETS} failed`),
+      {},
+      "NETWORK_ERROR",
+      `${ORIGIN}: request to ${ORIGIN} failed`,
+    ],
+    [
+      "a secret host is masked wherever the message names it",
+      coded("ENOTFOUND", "getaddrinfo ENOTFOUND crm.example.com"),
+      { secretHost: true },
+      "ENOTFOUND",
+      "****: getaddrinfo ENOTFOUND ****",
+    ],
+  ])("%s", (_what, error, more, code, message) => {
+    expect(errorOutcome(error, { ...context, ...more })).toEqual({ kind: "error", code, message });
+  });
+
+  it("keeps a message of at most 300 characters, on one line", () => {
+    const outcome = errorOutcome(new Error(`${"x".repeat(200)}\n  ${"y".repeat(200)}`), context);
+    expect(outcome.message).toHaveLength(301);
+    expect(outcome.message).toMatch(/^https:\/\/crm\.example\.com:8443: x+ y+…$/);
+  });
+
+  it("never shows the URL's user-info or query, however a message quotes the URL", () => {
+    const href = new URL(URL_WITH_SECRETS).href;
+    for (const error of [
+      new Error(`fetch ${URL_WITH_SECRETS}`),
+      new Error(`fetch ${href}`),
+      coded("ECONNREFUSED", `path /api/cb?key=s3cret-key as hook:pa55word`),
+    ]) {
+      const { message } = errorOutcome(error, context);
+      expect(message).not.toMatch(/pa55word|s3cret-key/);
+    }
+  });
+});
