@@ -28,7 +28,7 @@ import type { JetStreamKeeper } from "./nats/keeper.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
 import type { JetStreamNames } from "./nats/settings.js";
 import type { StoredPublisher } from "./nats/stored-publish.js";
-import { deliveryConsumerName, parkedConsumerName } from "./nats/streams.js";
+import { deliveryConsumerName, parkedConsumerName } from "./nats/durable-consumers.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
 const UNLOADED_ROOM = 64;

@@ -13,7 +13,7 @@ import {
 } from "../delivery/records.js";
 import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
 import { isMissingResource } from "./recovery.js";
-import { ensurePullConsumer, parkedConsumerConfig } from "./streams.js";
+import { ensurePullConsumer, parkedConsumerConfig } from "./durable-consumers.js";
 
 export interface ParkedReadersOptions {
   js: JetStreamClient;

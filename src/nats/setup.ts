@@ -11,12 +11,11 @@ import {
   DELIVERY_CONSUMER_DEFAULTS,
   EVENT_CONSUMER_DEFAULTS,
   deliveryConsumerConfig,
-  ensureEventStream,
-  ensureHookswitchStreams,
   ensurePullConsumer,
   eventConsumerConfig,
   type DurableConsumerConfig,
-} from "./streams.js";
+} from "./durable-consumers.js";
+import { ensureEventStream, ensureHookswitchStreams } from "./streams.js";
 
 /**
  * Where a re-created event consumer starts: the first event not yet acknowledged, as last

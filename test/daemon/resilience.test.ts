@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
 import { DEFAULT_CONSUMER } from "../../src/nats/settings.js";
-import { parkedConsumerName } from "../../src/nats/streams.js";
+import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import {

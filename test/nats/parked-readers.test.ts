@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLimiter, type Limiter } from "../../src/delivery/limiter.js";
 import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
-import { ensureHookswitchStreams, parkedConsumerName } from "../../src/nats/streams.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { acksApplied, useNatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 

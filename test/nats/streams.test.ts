@@ -1,32 +1,15 @@
-import {
-  AckPolicy,
-  jetstream,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { NatsSetupError } from "../../src/errors.js";
-import {
-  DELIVERY_CONSUMER_DEFAULTS,
-  EVENT_CONSUMER_DEFAULTS,
-  deliveryConsumerConfig,
-  ensureEventStream,
-  ensureHookswitchStreams,
-  ensurePullConsumer,
-  eventConsumerConfig,
-  PARKED_CONSUMER_IDLE_MS,
-  parkedConsumerConfig,
-} from "../../src/nats/streams.js";
+import { ensureEventStream, ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { subjectCovers, subjectFilter } from "../../src/nats/subjects.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
-let nc: NatsConnection;
 
-useNatsWithClient("streams-test", (started) => ({ jsm, nc } = started));
+useNatsWithClient("streams-test", (started) => ({ jsm } = started));
 
 describe("the event stream", () => {
   it("is created with file storage when missing, and ensuring it twice changes nothing", async () => {
@@ -122,122 +105,6 @@ describe("a delivery stream created by an earlier version", () => {
     expect(info.config.subjects).toEqual(["hookswitch.deliveries.>", "hookswitch.parked.>"]);
     expect(info.config.duplicate_window).toBe(nanos(60_000));
     expect(info.state.messages).toBe(1);
-  });
-});
-
-describe("pull consumers", () => {
-  it("are created once, left alone when unchanged, and updated when a changeable field changes", async () => {
-    const { info: stream } = await ensureEventStream(jsm, {
-      name: "EV4",
-      subjects: ["ev4.>"],
-      create: true,
-    });
-    const settings = {
-      durable: "hs",
-      deliver: "all" as const,
-      subjects: ["ev4.>"],
-      ...EVENT_CONSUMER_DEFAULTS,
-    };
-    const created = await ensurePullConsumer(jsm, "EV4", eventConsumerConfig(stream, settings));
-    expect(created.config).toMatchObject({
-      durable_name: "hs",
-      ack_policy: "explicit",
-      deliver_policy: "all",
-      max_deliver: EVENT_CONSUMER_DEFAULTS.maxDeliver,
-      max_ack_pending: EVENT_CONSUMER_DEFAULTS.maxAckPending,
-      ack_wait: nanos(EVENT_CONSUMER_DEFAULTS.ackWaitMs),
-    });
-    expect(created.config.filter_subject ?? "").toBe("");
-
-    const again = await ensurePullConsumer(jsm, "EV4", eventConsumerConfig(stream, settings));
-    expect(again.created).toEqual(created.created);
-
-    const tuned = { ...settings, deliver: "new" as const, maxDeliver: 7, ackWaitMs: 12_000 };
-    const updated = await ensurePullConsumer(jsm, "EV4", eventConsumerConfig(stream, tuned));
-    expect(updated.config.max_deliver).toBe(7);
-    expect(updated.config.ack_wait).toBe(nanos(12_000));
-    // Where an existing consumer starts cannot change; it keeps its position.
-    expect(updated.config.deliver_policy).toBe("all");
-    expect((await jsm.consumers.info("EV4", "hs")).config.max_deliver).toBe(7);
-  });
-
-  it("filter on our subject when the stream carries more", async () => {
-    await jsm.streams.add({ name: "EV5", subjects: ["ev5.pbx.>", "ev5.other.>"] });
-    const stream = await jsm.streams.info("EV5");
-    const config = eventConsumerConfig(stream, {
-      durable: "hs",
-      deliver: "new",
-      subjects: ["ev5.pbx.>"],
-      ...EVENT_CONSUMER_DEFAULTS,
-    });
-    const info = await ensurePullConsumer(jsm, "EV5", config);
-    expect(info.config.filter_subject).toBe("ev5.pbx.>");
-  });
-
-  it("drop their old filter when our subjects come to cover the stream", async () => {
-    await jsm.streams.add({ name: "EV7", subjects: ["ev7.>"] });
-    const stream = await jsm.streams.info("EV7");
-    const settings = { durable: "hs", deliver: "new" as const, ...EVENT_CONSUMER_DEFAULTS };
-    const narrow = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.acme.>"] });
-    expect((await ensurePullConsumer(jsm, "EV7", narrow)).config.filter_subject).toBe("ev7.acme.>");
-    const wide = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.>"] });
-    const widened = await ensurePullConsumer(jsm, "EV7", wide);
-    expect(widened.config.filter_subject ?? "").toBe("");
-    // The same consumer, updated: an event beyond the old filter is now waiting for it.
-    await jetstream(nc).publish("ev7.globex.x", "{}");
-    expect((await jsm.consumers.info("EV7", "hs")).num_pending).toBe(1);
-  });
-
-  it("refuses a push consumer of the same name with a clear message", async () => {
-    await jsm.streams.add({ name: "EV6", subjects: ["ev6.>"] });
-    await jsm.consumers.add("EV6", {
-      durable_name: "hs",
-      deliver_subject: "push.here",
-      ack_policy: AckPolicy.Explicit,
-    });
-    const stream = await jsm.streams.info("EV6");
-    const config = eventConsumerConfig(stream, {
-      durable: "hs",
-      deliver: "new",
-      subjects: ["ev6.>"],
-      ...EVENT_CONSUMER_DEFAULTS,
-    });
-    await expect(ensurePullConsumer(jsm, "EV6", config)).rejects.toThrow(/push consumer/);
-  });
-
-  it("for deliveries is named after the event consumer and never drops a pending delivery", async () => {
-    await ensureHookswitchStreams(jsm);
-    const config = deliveryConsumerConfig({ consumer: "hs", ...DELIVERY_CONSUMER_DEFAULTS });
-    const info = await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
-    expect(info.name).toBe("hs-deliveries");
-    expect(info.config).toMatchObject({
-      ack_policy: "explicit",
-      deliver_policy: "all",
-      max_deliver: -1,
-    });
-  });
-
-  it("for parked deliveries are one per integration, beside the delivery consumer on the work queue", async () => {
-    await ensureHookswitchStreams(jsm);
-    await ensurePullConsumer(
-      jsm,
-      DELIVERY_STREAM,
-      deliveryConsumerConfig({ consumer: "hs", ...DELIVERY_CONSUMER_DEFAULTS }),
-    );
-    // A work queue refuses consumers whose filters overlap: these three must not.
-    const names = [];
-    for (const integration of ["crm", "billing"]) {
-      const config = parkedConsumerConfig({ consumer: "hs", integration, ackWaitMs: 90_000 });
-      const info = await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
-      expect(info.config).toMatchObject({
-        filter_subject: `hookswitch.parked.hs.${integration}`,
-        deliver_policy: "all",
-        max_deliver: -1,
-        inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
-      });
-      names.push(info.name);
-    }
-    expect(names).toEqual(["hs_crm", "hs_billing"]);
   });
 });
 
