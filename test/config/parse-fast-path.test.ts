@@ -3,7 +3,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseWithPositions, parseYamlDocuments } from "../../src/config/parse.js";
+import { parseWithPositions } from "../../src/config/parse-with-positions.js";
+import { parseYamlDocuments } from "../../src/config/parse.js";
 import { integrationObject } from "../support/config-dir.js";
 import { REPO } from "../support/cli.js";
 
