@@ -202,6 +202,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
         log,
+        consumerRead: (info) => {
+          metrics.eventsPending.set(info.num_pending);
+          metrics.eventsUnacknowledged.set(info.num_ack_pending);
+        },
       });
       keeper = setUp;
       if (stopping) setUp.stop(); // a stop came while connecting: no set-up retries

@@ -19,6 +19,9 @@ export interface Metrics {
   inFlight: Gauge;
   /** Shown from the first count on: before NATS answers, the queue's size is unknown. */
   deadLetters: { set(count: number): void };
+  /** The event consumer's backlog, as last read from NATS; shown from the first reading on. */
+  eventsPending: { set(count: number): void };
+  eventsUnacknowledged: { set(count: number): void };
   configGeneration: Gauge;
   configReloadSuccessful: { set(value: number): void };
   configReloadSuccessTime: { set(value: number): void };
@@ -93,6 +96,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
     deadLetters: gaugeShownOnceSet(registry, {
       name: "hookswitch_dead_letters",
       help: "Records in the dead-letter queue (refreshed periodically)",
+    }),
+    // Read from the consumer all replicas share: each replica shows the same value, so a
+    // query takes max(), not sum().
+    eventsPending: gaugeShownOnceSet(registry, {
+      name: "hookswitch_events_pending",
+      help: "Events the stream holds that the shared consumer has not handed to any replica yet (the backlog; read every 5 s, the same on every replica)",
+    }),
+    eventsUnacknowledged: gaugeShownOnceSet(registry, {
+      name: "hookswitch_events_unacknowledged",
+      help: "Events handed to a replica and not acknowledged yet: in progress, or waiting to be delivered again (read every 5 s, the same on every replica)",
     }),
     configGeneration: new Gauge({
       name: "hookswitch_config_generation",

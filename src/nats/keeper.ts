@@ -3,7 +3,7 @@
  * recovery when a stream or consumer goes missing later (recovery.ts). One object so the
  * daemon holds one handle and stops one.
  */
-import type { ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
+import type { ConsumerInfo, ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { StreamMissingError } from "../errors.js";
@@ -38,6 +38,8 @@ export function createJetStreamKeeper(options: {
   names: JetStreamNames;
   ackWaitMs: number;
   log: Logger;
+  /** Each reading of the event consumer, every 5 s once set up (its backlog). */
+  consumerRead?: (info: ConsumerInfo) => void;
 }): JetStreamKeeper {
   const { jsm, names, ackWaitMs, log } = options;
   const watches: ConsumerWatch[] = [];
@@ -49,6 +51,7 @@ export function createJetStreamKeeper(options: {
     consumer: names.consumer,
     intervalMs: ACK_FLOOR_INTERVAL_MS,
     lost,
+    ...(options.consumerRead ? { read: options.consumerRead } : {}),
   });
   const recovery = createRecovery({
     setup: async () =>

@@ -9,6 +9,7 @@
 import {
   JetStreamApiCodes,
   JetStreamApiError,
+  type ConsumerInfo,
   type ConsumerMessages,
   type JetStreamManager,
 } from "@nats-io/jetstream";
@@ -178,6 +179,8 @@ export function watchAckFloor(options: {
   consumer: string;
   intervalMs: number;
   lost: (what: string) => void;
+  /** Each reading of the consumer (its backlog for the metrics). */
+  read?: (info: ConsumerInfo) => void;
 }): AckFloorWatch {
   const { jsm, stream, consumer } = options;
   let current: ResumePoint | undefined;
@@ -186,6 +189,7 @@ export function watchAckFloor(options: {
     if (!reading) return;
     try {
       const info = await jsm.consumers.info(stream, consumer);
+      options.read?.(info);
       // A set-up in between may have moved to a new stream: keep what it set.
       if (current === reading) {
         current = { ...reading, nextSeq: info.ack_floor.stream_seq + 1, readAt: Date.now() };

@@ -114,6 +114,18 @@ describe("hookswitch_dead_letters", () => {
   });
 });
 
+describe("the backlog gauges", () => {
+  it("are absent until the consumer was first read, then show its backlog", async () => {
+    const metrics = createMetrics(IDLE);
+    expect(await metrics.registry.metrics()).not.toMatch(/hookswitch_events_(pending|unack)/);
+    metrics.eventsPending.set(120);
+    metrics.eventsUnacknowledged.set(7);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^hookswitch_events_pending 120$/m);
+    expect(text).toMatch(/^hookswitch_events_unacknowledged 7$/m);
+  });
+});
+
 describe("the configuration reload gauges", () => {
   it("are absent until the first load, then say whether every file is valid", async () => {
     const metrics = createMetrics(IDLE);
