@@ -97,8 +97,11 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       data: msg.data,
       subject: msg.subject,
       notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
-      // Typed a bigint, and a number at run time: Number() reads both.
-      storedAtMs: Number(msg.info.timestampNanos) / 1e6,
+      // A getter: reading it parses the reply subject, and only a record whose integration
+      // is not loaded needs it. Typed a bigint, and a number at run time: Number() reads both.
+      get storedAtMs() {
+        return Number(msg.info.timestampNanos) / 1e6;
+      },
     });
   const parked: ParkedReaders = createParkedReaders({
     js,
