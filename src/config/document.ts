@@ -82,7 +82,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   // json` point at (a plain file's name is found without a second parse).
   const nameAt = doc.locate(["name"]);
   const source = { file: context.file, line: nameAt.line, column: nameAt.column };
-  const marked = references.resolvedAt.some(isShownPath)
+  const marked = references.secrets.some(({ path }) => isShownPath(path))
     ? applyReferences(raw, "mark", context.sources)
     : undefined;
   const integration = toIntegration({

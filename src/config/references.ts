@@ -33,14 +33,15 @@ export const OPAQUE_URL = `http://${SECRET_MARK}/`;
 export interface ReferenceResult {
   value: unknown;
   problems: RuleProblem[];
-  /** Where references were resolved: the paths of the strings that held them. */
-  resolvedAt: PathSegment[][];
   /**
    * In "resolve" and "mark" modes, the strings with text the file did not write as such
    * (a secret, a mark, an escaped `${`), and where it is: no placeholder is read there.
    */
   literals: LiteralText[];
-  /** In "resolve" mode, the secrets put in, by the path of the string that holds them. */
+  /**
+   * In "resolve" mode, where references were resolved (the paths of the strings that held
+   * them) and the secrets put in there.
+   */
   secrets: ResolvedSecrets[];
 }
 
@@ -60,7 +61,6 @@ export function applyReferences(
   sources: SecretSources,
 ): ReferenceResult {
   const problems: RuleProblem[] = [];
-  const resolvedAt: PathSegment[][] = [];
   const literals: LiteralText[] = [];
   const secrets: ResolvedSecrets[] = [];
   // One path, pushed and popped, copied only where a reference is found; a container is
@@ -107,13 +107,12 @@ export function applyReferences(
       return text;
     }
     if ("secrets" in joined && joined.secrets.length > 0) {
-      resolvedAt.push(path);
       secrets.push({ path, values: joined.secrets });
     }
     if (joined.literals.length > 0) literals.push({ path, ranges: joined.literals });
     return joined.value;
   };
-  return { value: visit(data), problems, resolvedAt, literals, secrets };
+  return { value: visit(data), problems, literals, secrets };
 }
 
 /** What the secret policy refuses among the references, judged in every mode. */
