@@ -3,6 +3,7 @@
  * then, and counted up between reads as this replica adds dead letters.
  */
 import { isMissingResource } from "../nats/recovery.js";
+import { periodic } from "../periodic.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 
 export interface DeadLetterCount {
@@ -24,13 +25,11 @@ export function createDeadLetterCount(options: {
 }): DeadLetterCount {
   const { store, gauge, missing, intervalMs } = options;
   let count: number | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   const refresh = async () => {
     try {
       const read = await store.count();
-      if (stopped) return; // a read that was under way when the daemon stopped
+      if (reads.stopped()) return; // a read that was under way when the daemon stopped
       count = read;
       gauge.set(count);
     } catch (err) {
@@ -39,6 +38,7 @@ export function createDeadLetterCount(options: {
       if (isMissingResource(err)) missing();
     }
   };
+  const reads = periodic(refresh, intervalMs);
 
   return {
     value: () => count,
@@ -47,15 +47,7 @@ export function createDeadLetterCount(options: {
       count += 1;
       gauge.set(count);
     },
-    async start() {
-      await refresh();
-      if (stopped) return;
-      timer = setInterval(() => void refresh(), intervalMs);
-      timer.unref();
-    },
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
+    start: reads.start,
+    stop: reads.stop,
   };
 }

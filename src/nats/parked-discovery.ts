@@ -4,6 +4,7 @@
  */
 import type { Logger } from "pino";
 import { DELIVERY_STREAM } from "../delivery/records.js";
+import { periodic } from "../periodic.js";
 import type { ParkedReaders } from "./parked-readers.js";
 import { isMissingResource } from "./recovery.js";
 
@@ -23,9 +24,6 @@ export function discoverParked(options: {
   intervalMs: number;
 }): ParkedDiscovery {
   const { parked, paused, lost, log, intervalMs } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-
   const look = async () => {
     // While JetStream is set up again, the deliveries stream may not exist yet; while NATS
     // is away the outage is logged once by the connection watch, not every 10 s here.
@@ -41,17 +39,5 @@ export function discoverParked(options: {
       }
     }
   };
-
-  return {
-    async start() {
-      await look();
-      if (stopped) return;
-      timer = setInterval(() => void look(), intervalMs);
-      timer.unref();
-    },
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
-  };
+  return periodic(look, intervalMs);
 }
