@@ -92,11 +92,7 @@ function firstStart(
 ): Partial<DurableConsumerConfig> {
   if (deliver === "all") return {};
   if (createdNow) return { deliver_policy: DeliverPolicy.All };
-  if (missingSince === undefined) return {};
-  return {
-    deliver_policy: DeliverPolicy.StartTime,
-    opt_start_time: new Date(missingSince - CLOCK_MARGIN_MS).toISOString(),
-  };
+  return missingSince === undefined ? {} : fromTime(missingSince);
 }
 
 /**
@@ -110,15 +106,19 @@ function firstStart(
 function resumeFrom(
   stream: StreamInfo,
   createdNow: boolean,
-  resume: ResumePoint | undefined,
+  resume: ResumePoint,
 ): Partial<DurableConsumerConfig> {
-  if (!resume) return {};
   if (resume.streamCreated === stream.created) {
     return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume.nextSeq };
   }
   if (createdNow) return { deliver_policy: DeliverPolicy.All };
+  return fromTime(resume.readAt);
+}
+
+/** From a moment on this machine's clock, less the margin for the server's. */
+function fromTime(ms: number): Partial<DurableConsumerConfig> {
   return {
     deliver_policy: DeliverPolicy.StartTime,
-    opt_start_time: new Date(resume.readAt - CLOCK_MARGIN_MS).toISOString(),
+    opt_start_time: new Date(ms - CLOCK_MARGIN_MS).toISOString(),
   };
 }
