@@ -1,16 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
-import {
-  connectPublisher,
-  makeEvent,
-  startDaemon,
-  tempDir,
-  writeIntegration,
-  type RunningDaemon,
-} from "../support/daemon.js";
+import { publishUntilDeadLetters } from "../support/dead-letters.js";
+import { startDaemon, tempDir, writeIntegration, type RunningDaemon } from "../support/daemon.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { waitFor } from "../support/wait.js";
 
 const TOKEN = "tok-9f8e7d6c5b4a";
 const PASSWORD = "pw-1a2b3c4d5e";
@@ -101,17 +93,7 @@ describe("egress policy and dead letters through the running daemon", () => {
         SEC_DESCRIPTION: DESCRIPTION,
       },
     });
-    const publisher = await connectPublisher(nats.url);
-    await publisher.publish(makeEvent());
-    await publisher.close();
-    letters = await waitFor(
-      async () => {
-        const listed = await runCli(["dlq", "list", "--json", "--nats", nats.url]);
-        const parsed = listed.code === 0 ? (JSON.parse(listed.stdout) as DeadLetter[]) : [];
-        return parsed.length >= 6 ? parsed : undefined;
-      },
-      { timeoutMs: 20_000, intervalMs: 500, what: "six dead letters" },
-    );
+    letters = await publishUntilDeadLetters<DeadLetter>(nats.url, 6, "six dead letters");
   }, 60_000);
   afterAll(async () => {
     await daemon?.stop();

@@ -4,18 +4,10 @@
  * dead letter keeps: `dlq list` must show them masked, as it shows the request.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
-import {
-  connectPublisher,
-  makeEvent,
-  startDaemon,
-  tempDir,
-  writeIntegration,
-  type RunningDaemon,
-} from "../support/daemon.js";
+import { publishUntilDeadLetters } from "../support/dead-letters.js";
+import { startDaemon, tempDir, writeIntegration, type RunningDaemon } from "../support/daemon.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait.js";
 
 const TOKEN = "tok-Rf7Wq2Lx9Z";
 const PASSWORD = "pw with space+plus&amp";
@@ -73,17 +65,7 @@ describe("secrets a receiver echoes back in its answer", () => {
         SEC_SEGMENT: SEGMENT,
       },
     });
-    const publisher = await connectPublisher(nats.url);
-    await publisher.publish(makeEvent());
-    await publisher.close();
-    letters = await waitFor(
-      async () => {
-        const listed = await runCli(["dlq", "list", "--json", "--nats", nats.url]);
-        const parsed = listed.code === 0 ? (JSON.parse(listed.stdout) as DeadLetter[]) : [];
-        return parsed.length >= 3 ? parsed : undefined;
-      },
-      { timeoutMs: 20_000, intervalMs: 500, what: "three dead letters" },
-    );
+    letters = await publishUntilDeadLetters<DeadLetter>(nats.url, 3, "three dead letters");
   }, 60_000);
   afterAll(async () => {
     await daemon?.stop();
