@@ -1,4 +1,10 @@
-import { jetstream, jetstreamManager, AckPolicy, DiscardPolicy } from "@nats-io/jetstream";
+import {
+  jetstream,
+  jetstreamManager,
+  AckPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +15,54 @@ import { storeRetried } from "../../src/nats/store-retry.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
+
+const log = pino({ level: process.env.TEST_LOG ?? "silent" });
+
+/** A stream whose consumer `hs` gives a message up after `maxDeliver` deliveries. */
+async function streamGivingUp(
+  jsm: JetStreamManager,
+  name: string,
+  subjects: string[],
+  maxDeliver: number,
+): Promise<void> {
+  await jsm.streams.add({ name, subjects });
+  await jsm.consumers.add(name, {
+    durable_name: "hs",
+    ack_policy: AckPolicy.Explicit,
+    max_deliver: maxDeliver,
+  });
+}
+
+/** Publishes an event and refuses it until `hs` gives it up: the server then advises so. */
+async function exhaust(
+  nc: NatsConnection,
+  stream: string,
+  subject: string,
+  id: string,
+  maxDeliver: number,
+): Promise<void> {
+  const js = jetstream(nc);
+  await js.publish(subject, JSON.stringify({ id }));
+  const consumer = await js.consumers.get(stream, "hs");
+  for (let i = 0; i < maxDeliver; i++) {
+    const msg = await consumer.next({ expires: 2_000 });
+    expect(msg).not.toBeNull();
+    msg!.nak();
+  }
+  // The server notices the exhausted message when someone asks for more.
+  expect(await consumer.next({ expires: 1_000 })).toBeNull();
+}
+
+/** The first records `list` finds. */
+function firstListed<T>(list: () => Promise<T[]>, what: string, timeoutMs = 10_000) {
+  return waitFor(
+    async () => {
+      const records = await list();
+      return records.length > 0 ? records : undefined;
+    },
+    { timeoutMs, what },
+  );
+}
 
 describe("watchMaxDeliveries", () => {
   let nats: NatsServer;
@@ -27,14 +81,8 @@ describe("watchMaxDeliveries", () => {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
     await ensureHookswitchStreams(jsm);
-    await jsm.streams.add({ name: "EV", subjects: ["pbx.>"] });
-    await jsm.consumers.add("EV", {
-      durable_name: "hs",
-      ack_policy: AckPolicy.Explicit,
-      max_deliver: 2,
-    });
+    await streamGivingUp(jsm, "EV", ["pbx.>"], 2);
     const store = createDeadLetterStore(js, jsm);
-    const log = pino({ level: process.env.TEST_LOG ?? "silent" });
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       store.add(record, { msgId });
     // Two replicas watch the same advisories.
@@ -42,22 +90,8 @@ describe("watchMaxDeliveries", () => {
       watchMaxDeliveries(nc, jsm, { stream: "EV", consumer: "hs", deadLetter, log }),
     );
     await nc.flush();
-    await js.publish("pbx.acme.mycloudpbx.x.user.created", JSON.stringify({ id: "ev-1" }));
-    const consumer = await js.consumers.get("EV", "hs");
-    for (let i = 0; i < 2; i++) {
-      const msg = await consumer.next({ expires: 2_000 });
-      expect(msg).not.toBeNull();
-      msg!.nak();
-    }
-    // The server notices the exhausted message when someone asks for more.
-    expect(await consumer.next({ expires: 1_000 })).toBeNull();
-    const records = await waitFor(
-      async () => {
-        const list = await store.list();
-        return list.length > 0 ? list : undefined;
-      },
-      { what: "the dead letter" },
-    );
+    await exhaust(nc, "EV", "pbx.acme.mycloudpbx.x.user.created", "ev-1", 2);
+    const records = await firstListed(() => store.list(), "the dead letter");
     await new Promise((r) => setTimeout(r, 300));
     expect(await store.count()).toBe(1);
     expect(records[0]).toMatchObject({ integration: null, eventId: "ev-1" });
@@ -68,12 +102,7 @@ describe("watchMaxDeliveries", () => {
   it("stores the dead letter once a deleted dead-letter stream is set up again, given storeRetried and a set-up to call", async () => {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
-    await jsm.streams.add({ name: "EV2", subjects: ["other.>"] });
-    await jsm.consumers.add("EV2", {
-      durable_name: "hs",
-      ack_policy: AckPolicy.Explicit,
-      max_deliver: 1,
-    });
+    await streamGivingUp(jsm, "EV2", ["other.>"], 1);
     await ensureHookswitchStreams(jsm);
     await jsm.streams.delete(DEAD_LETTER_STREAM);
     const store = createDeadLetterStore(js, jsm);
@@ -84,19 +113,13 @@ describe("watchMaxDeliveries", () => {
     };
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       storeRetried(() => store.add(record, { msgId }), missing);
-    const log = pino({ level: process.env.TEST_LOG ?? "silent" });
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV2", consumer: "hs", deadLetter, log });
     await nc.flush();
-    await js.publish("other.x", JSON.stringify({ id: "ev-2" }));
-    const consumer = await js.consumers.get("EV2", "hs");
-    (await consumer.next({ expires: 2_000 }))!.nak();
-    expect(await consumer.next({ expires: 1_000 })).toBeNull();
-    const records = await waitFor(
-      async () => {
-        const list = await store.list().catch(() => []);
-        return list.length > 0 ? list : undefined;
-      },
-      { timeoutMs: 15_000, what: "the dead letter in the new stream" },
+    await exhaust(nc, "EV2", "other.x", "ev-2", 1);
+    const records = await firstListed(
+      () => store.list().catch(() => []),
+      "the dead letter in the new stream",
+      15_000,
     );
     expect(told.length).toBeGreaterThan(0);
     expect(records.map((r) => r.eventId)).toEqual(["ev-2"]);
@@ -106,12 +129,7 @@ describe("watchMaxDeliveries", () => {
   it("keeps trying to store the dead letter while the dead-letter stream refuses it, as the consumer never delivers the message again", async () => {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
-    await jsm.streams.add({ name: "EV3", subjects: ["third.>"] });
-    await jsm.consumers.add("EV3", {
-      durable_name: "hs",
-      ack_policy: AckPolicy.Explicit,
-      max_deliver: 1,
-    });
+    await streamGivingUp(jsm, "EV3", ["third.>"], 1);
     await ensureHookswitchStreams(jsm);
     await jsm.streams.purge(DEAD_LETTER_STREAM);
     // Out of room (as JetStream is when its storage is full): the stream refuses new records.
@@ -125,23 +143,17 @@ describe("watchMaxDeliveries", () => {
     const store = createDeadLetterStore(js, jsm);
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       storeRetried(() => store.add(record, { msgId }));
-    const log = pino({ level: process.env.TEST_LOG ?? "silent" });
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV3", consumer: "hs", deadLetter, log });
     try {
       await nc.flush();
-      await js.publish("third.x", JSON.stringify({ id: "ev-3" }));
-      const consumer = await js.consumers.get("EV3", "hs");
-      (await consumer.next({ expires: 2_000 }))!.nak();
-      expect(await consumer.next({ expires: 1_000 })).toBeNull();
+      await exhaust(nc, "EV3", "third.x", "ev-3", 1);
       // Longer than the brief tries of storeRetried, then there is room again.
       await new Promise((r) => setTimeout(r, 4_000));
       await jsm.streams.update(DEAD_LETTER_STREAM, { ...roomy, max_msgs: -1 });
-      const records = await waitFor(
-        async () => {
-          const list = await store.list({ integration: "_invalid" });
-          return list.length > 0 ? list : undefined;
-        },
-        { timeoutMs: 15_000, what: "the dead letter once the stream has room" },
+      const records = await firstListed(
+        () => store.list({ integration: "_invalid" }),
+        "the dead letter once the stream has room",
+        15_000,
       );
       expect(records.map((r) => r.eventId)).toEqual(["ev-3"]);
     } finally {
