@@ -115,8 +115,9 @@ async function deliverRecord(
 }
 
 /**
- * How long a record waits when its integration is not loaded while some file is invalid:
- * a file is fixed by a person, and its integration is loaded within a second of that.
+ * How long a record whose integration is not loaded here waits before it is looked at
+ * again: a broken file is fixed by a person, and a lagging replica catches up within a
+ * rollout; either way the integration is loaded within a second of that.
  */
 const UNLOADED_WAIT_MS = 15_000;
 /**
