@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vit
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { runCli } from "../support/cli.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { deleteInUse, startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
   connectPublisher,
@@ -100,7 +100,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     const [first] = await publish(nats.url);
     await waitFor(() => receiver.requests.length >= 1, { what: "the first delivery" });
 
-    await jsm.consumers.delete(DEFAULT_STREAM, DEFAULT_CONSUMER);
+    await deleteInUse(jsm, DEFAULT_STREAM, DEFAULT_CONSUMER);
     const waiting = await publish(nats.url, 3);
     const notReady = await waitFor(
       async () => {
@@ -135,7 +135,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     writeIntegration(dir.path, "gone", { url: `${receiver.url}/gone` });
     receiver.respond((req) => (req.url === "/gone" ? { status: 410 } : undefined));
     const d = await start();
-    await jsm.streams.delete(DEAD_LETTER_STREAM);
+    await deleteInUse(jsm, DEAD_LETTER_STREAM);
     const seen = watchReadiness(d);
     onTestFinished(() => void seen.stop()); // also when an expectation fails first
     const events = await publish(nats.url, 2);
@@ -236,7 +236,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
   it("with --no-create-stream, says the stream is missing until an operator creates it again", async () => {
     await jsm.streams.add({ name: DEFAULT_STREAM, subjects: ["pbx.>"] });
     const d = await start(["--no-create-stream"]);
-    await jsm.streams.delete(DEFAULT_STREAM);
+    await deleteInUse(jsm, DEFAULT_STREAM);
     const notReady = await waitFor(
       async () => {
         const r = await readiness(d);

@@ -127,3 +127,28 @@ export function acksApplied(
     { timeoutMs: 5_000, what },
   );
 }
+
+/**
+ * Deletes a stream, or a consumer of it, that a running daemon is using. nats-server 2.9
+ * may answer such a delete with "unlinkat …: directory not empty" when it writes the
+ * consumer's state as it removes its folder; the delete is tried again until the server
+ * no longer knows the name (a few times, 200 ms apart).
+ */
+export async function deleteInUse(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer?: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (consumer === undefined) await jsm.streams.delete(stream);
+      else await jsm.consumers.delete(stream, consumer);
+      return;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (attempt > 1 && /not found/i.test(message)) return; // the earlier try removed it
+      if (attempt >= 5 || !/directory not empty/.test(message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
