@@ -96,6 +96,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let nc: NatsConnection | undefined;
   let connection: ConnectionWatch | undefined;
   let deadLetterCount: DeadLetterCount | undefined;
+  // The event consumer's backlog as last read (every 5 s), for the status page.
+  let eventsPending: number | null = null;
   const loops: ConsumerLoop[] = [];
   let parked: ParkedReaders | undefined;
   let parkedDiscovery: ParkedDiscovery | undefined;
@@ -146,6 +148,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
               problems: config?.problems ?? [],
               stats,
               deadLetters: deadLetterCount?.value() ?? null,
+              eventsPending,
               ready: notReadyReason() === undefined,
             }),
         },
@@ -203,6 +206,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         ackWaitMs: settings.ackWaitMs,
         log,
         consumerRead: (info) => {
+          eventsPending = info.num_pending;
           metrics.eventsPending.set(info.num_pending);
           metrics.eventsUnacknowledged.set(info.num_ack_pending);
         },

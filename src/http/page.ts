@@ -139,6 +139,7 @@ function cards(status: StatusView): string {
     card("Disabled", status.integrations.length - enabled),
     card("Invalid files", status.invalidFiles.length, status.invalidFiles.length > 0),
     card("Dead letters", dead ?? "unknown", dead !== null && dead > 0),
+    card("Events waiting", status.eventsPending ?? "unknown"),
     card("Config generation", status.generation),
     card("Readiness", status.ready ? "Ready" : "Not ready", !status.ready),
   ].join("")}</div>`;

@@ -27,6 +27,8 @@ export interface StatusView {
   integrations: IntegrationView[];
   invalidFiles: { file: string; problems: Problem[] }[];
   deadLetters: number | null;
+  /** Events the stream holds that no replica has been handed yet; null until first read. */
+  eventsPending: number | null;
 }
 
 export interface StatusInput {
@@ -35,6 +37,7 @@ export interface StatusInput {
   problems: readonly Problem[];
   stats: DeliveryStats;
   deadLetters: number | null;
+  eventsPending: number | null;
   ready: boolean;
 }
 
@@ -69,5 +72,6 @@ export function buildStatusView(input: StatusInput): StatusView {
     integrations,
     invalidFiles: [...byFile].map(([file, problems]) => ({ file, problems })),
     deadLetters: input.deadLetters,
+    eventsPending: input.eventsPending,
   };
 }

@@ -122,4 +122,14 @@ describe("hookswitch run reports the event consumer's backlog", () => {
       { timeoutMs: 15_000, intervalMs: 250, what: "an empty backlog" },
     );
   }, 60_000);
+
+  it("shows the events waiting on the status page and in /api/integrations", async () => {
+    // After the test above the backlog is empty: the page shows the reading, not "unknown".
+    const api = (await (await fetch(`${daemon.http}/api/integrations`)).json()) as {
+      eventsPending: number | null;
+    };
+    expect(api.eventsPending).toBe(0);
+    const page = await (await fetch(`${daemon.http}/`)).text();
+    expect(page).toMatch(/<span class="k">Events waiting<\/span><span class="v">0<\/span>/);
+  });
 });
