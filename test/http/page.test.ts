@@ -239,10 +239,15 @@ describe.skipIf(!HAS_CHROMIUM || process.env.UPDATE_SCREENSHOT !== "1")(
         await publisher.publish(makeEvent({ type: "user.deleted", serviceUuid: SERVICE }));
         await waitFor(() => receiver.requests.length >= 4, { what: "the webhooks" });
         await waitFor(
-          async () =>
-            ((await (await fetch(`${http}/api/integrations`)).json()) as { deadLetters: number })
-              .deadLetters >= 1,
-          { what: "the dead letter" },
+          async () => {
+            const api = (await (await fetch(`${http}/api/integrations`)).json()) as {
+              deadLetters: number;
+              eventsPending: number | null;
+            };
+            // The backlog is read every 5 s: shown once read, not as "unknown".
+            return api.deadLetters >= 1 && api.eventsPending !== null;
+          },
+          { timeoutMs: 15_000, what: "the dead letter and the backlog read" },
         );
         browser = await launchBrowser();
         const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
