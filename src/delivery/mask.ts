@@ -115,6 +115,12 @@ function echoForms(integration: Integration): string[] {
     const credentials = Buffer.from(`${auth.username}:${auth.password}`, "utf8");
     secrets.push(auth.password, credentials.toString("base64"));
   }
+  // A host that came from a secret (the whole URL, say) is masked in failure messages; a
+  // receiver's answer may quote it alone (its Host header), apart from the rest.
+  if (integration.shown?.secretHost) {
+    const { host, hostname } = new URL(integration.webhook.url);
+    secrets.push(host, hostname);
+  }
   const forms = new Set<string>();
   for (const secret of secrets) {
     for (const form of [

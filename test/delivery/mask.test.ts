@@ -218,6 +218,15 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
     expect(maskEchoedSecrets(integration, "Bearer tok")).toBe("Bearer tok");
   });
 
+  it("masks a host that came from a secret wherever the answer quotes it alone", async () => {
+    const integration = await loaded(
+      { url: "${env:URL}" },
+      { URL: "https://hooks.internal.example:8443/crm?key=k3y-123" },
+    );
+    const answer = "no route for Host: hooks.internal.example:8443 (hooks.internal.example)";
+    expect(maskEchoedSecrets(integration, answer)).toBe("no route for Host: **** (****)");
+  });
+
   it("looks for no secret shorter than 4 characters", async () => {
     const integration = await loaded(
       { url: "https://crm.example.com/h", headers: { "X-Tenant": "${env:TENANT}" } },
