@@ -10,6 +10,7 @@ import { parseDuration } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
 import type { RawIntegration } from "./raw.js";
 import { literalText, parseReferences, knownValue } from "./secrets.js";
+import { basicUserName } from "./auth-rules.js";
 import { httpUrl, urlPlaceholders } from "./url-rules.js";
 import { closest, displayPath, type PathSegment } from "./text.js";
 import { DEFAULTS, FIELD_NAMES } from "./types.js";
@@ -242,6 +243,7 @@ export const RULES: readonly Rule[] = [
   urlPlaceholders,
   signingSecretShape,
   durationLimits,
+  basicUserName,
 ];
 
 export function checkRules(input: RuleInput, rules: readonly Rule[] = RULES): RuleProblem[] {

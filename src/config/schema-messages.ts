@@ -6,6 +6,7 @@ import { DURATION_PATTERN } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
 import { retryDelayMessage, timeoutMessage, unknownPlaceholderMessage } from "./rules.js";
 import { NO_HOST, noHostMessage } from "./url-rules.js";
+import { userNameColonMessage } from "./auth-rules.js";
 import type { AjvError, SchemaIssue } from "./schema-errors.js";
 import { literalText, parseReferences } from "./secrets.js";
 import { closest, displayPath, quote, type PathSegment } from "./text.js";
@@ -83,6 +84,7 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
       return unknownPlaceholderMessage(first, path) + also;
     }
   }
+  if (where === "webhook.auth.username") return userNameColonMessage();
   if (path[0] === "webhook" && path[1] === "signing" && path[2] === "secret") {
     return `${where} must look like whsec_<base64> (a Standard Webhooks secret); better, keep it out of the file: \${env:NAME} or \${file:/path}`;
   }

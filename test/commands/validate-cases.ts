@@ -206,6 +206,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "13:5: header authorization is set by webhook.auth (type basic); remove it from webhook.headers",
   ),
   c(
+    "a Basic user name with a colon, which the receiver would split there",
+    integrationYaml("w2b", {}, ['  auth: { type: basic, username: "svc:eu", password: pw }']),
+    '10:34: webhook.auth.username must not contain ":": Basic authentication splits the user name from the password at the first ":"',
+  ),
+  c(
     "unknown placeholder in a header value",
     integrationYaml("w3", {}, ["  headers:", '    X-Ext: "{extension}"']),
     "11:12: unknown placeholder {extension} in webhook.headers.X-Ext (did you mean {extensionNumber}?)",

@@ -405,6 +405,22 @@ describe("loadFile building integrations", () => {
     ]);
   });
 
+  it("refuses a Basic user name that a secret gives a colon, naming the reference", async () => {
+    const file = await fileWith(
+      "colon-user.yaml",
+      integrationYaml("colon-user", {}, [
+        '  auth: { type: basic, username: "${env:USER}", password: pw }',
+      ]),
+    );
+    const valid = await loadFile(file, { secrets: "resolve", env: { USER: "svc-eu" } });
+    expect(valid.problems).toEqual([]);
+    const result = await loadFile(file, { secrets: "resolve", env: { USER: "svc:eu" } });
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'webhook.auth.username must not contain ":" once its ${…} references are resolved: Basic authentication splits the user name from the password at the first ":"',
+    ]);
+    expect(JSON.stringify(result.problems)).not.toContain("svc:eu");
+  });
+
   it("keeps the valid documents of a file with a bad one, but calls the file invalid", async () => {
     const file = await fileWith(
       "mixed.yaml",

@@ -286,6 +286,17 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     hook({ auth: { type: "basic", password: "a${env:P}${file:/p}" } }),
     true,
   ],
+  ["a Basic user name with a colon", hook({ auth: { type: "basic", username: "a:b" } }), false],
+  [
+    "a Basic user name of references, whose colons are theirs",
+    hook({ auth: { type: "basic", username: "svc-${env:U}${file:/u}" } }),
+    true,
+  ],
+  [
+    "a Basic user name with an escaped ${ and a colon after it",
+    hook({ auth: { type: "basic", username: "$${env:U}" } }),
+    false,
+  ],
 ];
 
 const schema = JSON.parse(readSchemaText("integration")) as {
