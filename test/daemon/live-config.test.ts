@@ -14,6 +14,19 @@ import {
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
 
+/** A webhook whose failed attempts are tried again every 2 s. */
+const retriedEvery2s = (url: string) => ({
+  url,
+  retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" },
+});
+
+/** The waiting retry reaches the receiver, and no delivery was skipped on the way. */
+async function expectRetrySent(receiver: Receiver, daemon: RunningDaemon, what: string) {
+  await waitFor(() => receiver.requests.length >= 2, { timeoutMs: 25_000, what });
+  const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+  expect(metrics).not.toMatch(/outcome="skipped"/);
+}
+
 interface Status {
   generation: number;
   lastReloadSuccessful: boolean;
@@ -237,13 +250,7 @@ describe("hookswitch run applies configuration changes live", () => {
     try {
       const file = join(dir.path, "flaky.yaml");
       const yaml = (extra: Record<string, unknown> = {}) =>
-        integrationYaml("flaky", {
-          webhook: {
-            url: `${flaky.url}/x`,
-            retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" },
-          },
-          ...extra,
-        });
+        integrationYaml("flaky", { webhook: retriedEvery2s(`${flaky.url}/x`), ...extra });
       writeFileSync(file, yaml());
       daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
       await publisher.publish(makeEvent());
@@ -255,12 +262,7 @@ describe("hookswitch run applies configuration changes live", () => {
       await sleep(3_000);
       answer = 200;
       writeFileSync(file, yaml());
-      await waitFor(() => flaky.requests.length >= 2, {
-        timeoutMs: 25_000,
-        what: "the retry once the file is fixed",
-      });
-      const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-      expect(metrics).not.toMatch(/outcome="skipped"/);
+      await expectRetrySent(flaky, daemon, "the retry once the file is fixed");
     } finally {
       await flaky.close();
     }
@@ -275,12 +277,7 @@ describe("hookswitch run applies configuration changes live", () => {
     );
     let answer = 503;
     const flaky = await startReceiver(() => ({ status: answer }));
-    const added = integrationYaml("added", {
-      webhook: {
-        url: `${flaky.url}/x`,
-        retry: { maxAttempts: 10, initialDelay: "2s", maxDelay: "2s" },
-      },
-    });
+    const added = integrationYaml("added", { webhook: retriedEvery2s(`${flaky.url}/x`) });
     writeFileSync(join(newer.path, "added.yaml"), added);
     writeFileSync(join(older.path, "other.yaml"), hook("other"));
     const ahead = await startDaemon({ natsUrl: nats.url, dir: newer.path });
@@ -293,12 +290,11 @@ describe("hookswitch run applies configuration changes live", () => {
       await sleep(3_000);
       answer = 200;
       writeFileSync(join(older.path, "added.yaml"), added);
-      await waitFor(() => flaky.requests.length >= 2, {
-        timeoutMs: 25_000,
-        what: "the retry once the lagging replica has the integration",
-      });
-      const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-      expect(metrics).not.toMatch(/outcome="skipped"/);
+      await expectRetrySent(
+        flaky,
+        daemon,
+        "the retry once the lagging replica has the integration",
+      );
     } finally {
       await ahead.stop();
       await flaky.close();
