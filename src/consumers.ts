@@ -18,12 +18,17 @@ import type { Limiter } from "./delivery/limiter.js";
 import { handleDeliveryMessage } from "./delivery/record-handler.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
 import type { RequestSlots } from "./delivery/request-slots.js";
-import type { Semaphore } from "./delivery/semaphore.js";
+import type { Intake } from "./delivery/intake.js";
 import type { Sender } from "./delivery/send.js";
 import type { ConfigSnapshot } from "./delivery/snapshot.js";
 import type { DeliveryStats } from "./delivery/stats.js";
 import type { Metrics } from "./http/metrics.js";
-import { pullContinuously, startConsumerLoop, type ConsumerLoop } from "./nats/consumer-loop.js";
+import {
+  pullBatch,
+  pullContinuously,
+  startConsumerLoop,
+  type ConsumerLoop,
+} from "./nats/consumer-loop.js";
 import type { JetStreamKeeper } from "./nats/keeper.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
 import type { JetStreamNames } from "./nats/settings.js";
@@ -42,7 +47,7 @@ export interface ConsumerDeps {
   ackWaitMs: number;
   maxInFlight: number;
   /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */
-  intake: Semaphore;
+  intake: Intake;
   requests: RequestSlots;
   sender: Sender;
   limiter: Limiter;
@@ -124,8 +129,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       }),
     log,
   });
-  // Pull requests are NATS round trips of their own: ask for a few slots' worth at once.
-  const batch = Math.min(256, 4 * deps.maxInFlight);
+  const batch = pullBatch(deps.maxInFlight);
   const deliveryConsumer = deliveryConsumerName(names.consumer);
   const events = await js.consumers.get(names.stream, names.consumer);
   const deliveries = await js.consumers.get(DELIVERY_STREAM, deliveryConsumer);

@@ -14,8 +14,8 @@ import { ConfigError } from "./errors.js";
 import { createDeadLetterStore } from "./delivery/dead-letters.js";
 import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
+import { Intake } from "./delivery/intake.js";
 import { createLimiter } from "./delivery/limiter.js";
-import { Semaphore } from "./delivery/semaphore.js";
 import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
@@ -25,7 +25,7 @@ import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
-import type { ConsumerLoop } from "./nats/consumer-loop.js";
+import { pullBatch, type ConsumerLoop } from "./nats/consumer-loop.js";
 import type { ParkedReaders } from "./nats/parked-readers.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
 import { waitForJetStream } from "./nats/jetstream-wait.js";
@@ -71,8 +71,12 @@ const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
-  // flight (an event matching several integrations starts several).
-  const intake = new Semaphore(settings.maxInFlight, "--max-in-flight");
+  // flight (an event matching several integrations starts several). Messages pulled behind
+  // requests that hang take spare slots before the ack wait runs out (intake.ts).
+  const intake = new Intake(settings.maxInFlight, {
+    spare: pullBatch(settings.maxInFlight),
+    spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
+  });
   const requests = new RequestSlots(settings.maxInFlight);
   const stats = new DeliveryStats();
   const metrics = createMetrics({

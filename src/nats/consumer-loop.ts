@@ -70,6 +70,14 @@ function failureDelay(msg: JsMsg): number {
 }
 
 /**
+ * How many messages a loop asks for at once: pull requests are NATS round trips of their
+ * own, so a few slots' worth of `maxInFlight`.
+ */
+export function pullBatch(maxInFlight: number): number {
+  return Math.min(256, 4 * maxInFlight);
+}
+
+/**
  * Everything the consumer has, as it comes: `batch` is the most messages asked of the
  * server at once; more are asked for when a quarter is left.
  */

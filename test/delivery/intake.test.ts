@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Intake, IntakeError } from "../../src/delivery/intake.js";
+
+const SPARE_AFTER_MS = 1_000;
+
+/** Whether `promise` has settled once pending callbacks have run. */
+async function settled(promise: Promise<void>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await vi.advanceTimersByTimeAsync(0);
+  return done;
+}
+
+describe("Intake", () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] }));
+  afterEach(() => vi.useRealTimers());
+
+  it("takes free slots at once and counts them", () => {
+    const intake = new Intake(2, { spare: 1, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined();
+    expect(intake.acquire()).toBeUndefined();
+    expect(intake.taken).toBe(2);
+    expect(intake.acquire()).toBeInstanceOf(Promise);
+    expect(intake.waiting).toBe(1);
+  });
+
+  it("hands released slots to waiters in the order they came", async () => {
+    const intake = new Intake(1, { spare: 0, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined();
+    const first = intake.acquire() as Promise<void>;
+    const second = intake.acquire() as Promise<void>;
+    intake.release();
+    expect(await settled(first)).toBe(true);
+    expect(await settled(second)).toBe(false);
+    intake.release();
+    expect(await settled(second)).toBe(true);
+    expect(intake.taken).toBe(1);
+  });
+
+  it("gives a spare slot to a waiter once it has waited long enough, and no sooner", async () => {
+    const intake = new Intake(1, { spare: 1, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined();
+    const waiter = intake.acquire() as Promise<void>;
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS - 1);
+    expect(await settled(waiter)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(waiter)).toBe(true);
+    expect(intake.taken).toBe(2);
+  });
+
+  it("gives no more spare slots than it has, until one comes back", async () => {
+    const intake = new Intake(1, { spare: 2, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined();
+    const waiters = [intake.acquire(), intake.acquire(), intake.acquire()] as Promise<void>[];
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS);
+    expect(await Promise.all(waiters.map(settled))).toEqual([true, true, false]);
+    expect(intake.taken).toBe(3);
+    intake.release();
+    expect(await settled(waiters[2]!)).toBe(true);
+    expect(intake.taken).toBe(3);
+  });
+
+  it("makes newcomers wait while spare slots are taken, even below the cap plus spares", async () => {
+    const intake = new Intake(1, { spare: 1, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined();
+    const spare = intake.acquire() as Promise<void>;
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS);
+    expect(await settled(spare)).toBe(true);
+    const newcomer = intake.acquire() as Promise<void>;
+    intake.release(); // one of the two back: still at the cap
+    expect(await settled(newcomer)).toBe(false);
+    intake.release(); // below the cap: the newcomer takes it
+    expect(await settled(newcomer)).toBe(true);
+    expect(intake.taken).toBe(1);
+  });
+
+  it("refuses a size that is no count and a release without an acquire", () => {
+    expect(() => new Intake(0, { spare: 1, spareAfterMs: 1 })).toThrow(IntakeError);
+    expect(() => new Intake(1.5, { spare: 1, spareAfterMs: 1 })).toThrow(/--max-in-flight/);
+    expect(() => new Intake(1, { spare: 1, spareAfterMs: 1 }).release()).toThrow(IntakeError);
+  });
+});
