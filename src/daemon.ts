@@ -6,11 +6,10 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { folderProblem, waitForFolder } from "./config/folder-presence.js";
 import { plural } from "./config/text.js";
-import { createConfigWatcher, type ConfigWatcher } from "./config/watch.js";
+import { startConfiguration } from "./config/startup.js";
+import type { ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
-import { ConfigError } from "./errors.js";
 import { createDeadLetterStore } from "./delivery/dead-letters.js";
 import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
@@ -160,24 +159,18 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       );
       // The version first: a pod that waits for NATS or its folder says what it runs.
       log.info({ version: VERSION, address: http.address }, `hookswitch ${VERSION} starting`);
-      if (!(await folderThere())) return;
-      watcher = createConfigWatcher({
+      watcher = await startConfiguration({
         dir: settings.dir,
-        load: {
-          secrets: "resolve",
-          ...(settings.secretPolicy ? { secretPolicy: settings.secretPolicy } : {}),
-        },
+        strict: settings.strict,
         resyncIntervalMs: settings.resyncIntervalMs,
+        ...(settings.secretPolicy ? { secretPolicy: settings.secretPolicy } : {}),
         log,
-        onGeneration: (state) => applyConfig(state),
+        stopped: () => !!stopping,
+        onFolderProblem: (problem) => (folderMissing = problem),
+        onGeneration: applyConfig,
       });
-      applyConfig(await watcher.start());
-      if (settings.strict && config && config.problems.length > 0) {
-        await watcher.close();
-        throw new ConfigError(
-          `${config.problems.length} problem(s) in ${settings.dir} and --strict is set: fix them or drop --strict`,
-        );
-      }
+      if (!watcher) return;
+      applyConfig(watcher.current());
 
       nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
       if (stopping) return;
@@ -308,16 +301,4 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
       return stopping;
     },
   };
-
-  /** False when a stop came first; with --strict a missing folder fails the start. */
-  async function folderThere(): Promise<boolean> {
-    folderMissing = await folderProblem(settings.dir);
-    if (!folderMissing) return true;
-    if (settings.strict) {
-      throw new ConfigError(`${folderMissing} and --strict is set: fix --dir or drop --strict`);
-    }
-    const there = await waitForFolder(settings.dir, { log, stopped: () => !!stopping });
-    folderMissing = undefined;
-    return there;
-  }
 }
