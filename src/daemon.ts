@@ -119,6 +119,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     config = state;
     snapshot = buildSnapshot(state.integrations, { incomplete: state.problems.length > 0 });
     recordConfigGeneration(metrics, state);
+    // A raised maxInFlight makes room for parked deliveries without any request ending.
+    limiter.capsChanged();
   };
 
   const notReadyReason = () => {

@@ -45,6 +45,12 @@ export interface Limiter {
    * kept elsewhere that should only be read when it can run at once.
    */
   whenRoom(key: string, keyMax: number): number | Promise<void>;
+  /**
+   * Resolves every `whenRoom` Promise, so that its caller asks again with the caps now in
+   * force: a new configuration may raise an integration's `maxInFlight`, which makes room
+   * without any release.
+   */
+  capsChanged(): void;
   /** In-flight count for `key`. */
   inFlight(key: string): number;
 }
@@ -104,6 +110,13 @@ const WARM_UP_ATTEMPTS = 8;
  * enough that hookswitch's own busy event loop (a large batch being parsed) does not count.
  */
 const STALL_MS = 1_000;
+
+function wakeRoomWaiters(state: KeyState): void {
+  if (state.roomWaiters.length === 0) return;
+  const waiting = state.roomWaiters;
+  state.roomWaiters = [];
+  for (const resolve of waiting) resolve();
+}
 
 /** What the limiter knows of one integration. */
 interface KeyState {
@@ -249,17 +262,16 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
         return;
       }
       state.inFlight -= 1;
-      if (state.roomWaiters.length > 0) {
-        const waiting = state.roomWaiters;
-        state.roomWaiters = [];
-        for (const resolve of waiting) resolve();
-      }
+      wakeRoomWaiters(state);
     },
     whenRoom(key, keyMax) {
       const state = stateOf(key);
       const free = keyMax - state.inFlight;
       if (free > 0 && state.line.length === 0) return free;
       return new Promise<void>((resolve) => state.roomWaiters.push(resolve));
+    },
+    capsChanged() {
+      for (const state of states.values()) wakeRoomWaiters(state);
     },
     inFlight(key) {
       return states.get(key)?.inFlight ?? 0;

@@ -247,4 +247,13 @@ describe("room for work kept elsewhere", () => {
     limiter.release("billing");
     expect(await settles(room)).toBe(false);
   });
+
+  it("wakes its waiters when the caps change, to be asked again with the new cap", async () => {
+    const limiter = createLimiter();
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    const room = limiter.whenRoom("crm", 1);
+    limiter.capsChanged(); // a new generation raised crm's maxInFlight to 3
+    expect(await settles(room)).toBe(true);
+    expect(limiter.whenRoom("crm", 3)).toBe(2);
+  });
 });
