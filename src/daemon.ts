@@ -10,6 +10,7 @@ import { plural } from "./config/text.js";
 import { startConfiguration } from "./config/startup.js";
 import type { ConfigWatcher } from "./config/watch.js";
 import type { ConfigState } from "./config/generation.js";
+import type { Problem } from "./config/types.js";
 import { createDeadLetterStore } from "./delivery/dead-letters.js";
 import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
@@ -115,10 +116,17 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // Ends the start's waits (for JetStream) when a stop comes.
   const startAbort = new AbortController();
 
+  // The folder vanished while running: its last generation runs on, reported as a problem.
+  let folderGone: Problem | undefined;
+  const configProblems = (): Problem[] => [
+    ...(config?.problems ?? []),
+    ...(folderGone ? [folderGone] : []),
+  ];
+
   const applyConfig = (state: ConfigState) => {
     config = state;
     snapshot = buildSnapshot(state.integrations, { incomplete: state.problems.length > 0 });
-    recordConfigGeneration(metrics, state);
+    recordConfigGeneration(metrics, state, configProblems());
     // A raised maxInFlight makes room for parked deliveries without any request ending.
     limiter.capsChanged();
   };
@@ -150,7 +158,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
             buildStatusView({
               generation: config?.generation ?? 0,
               integrations: config?.integrations ?? [],
-              problems: config?.problems ?? [],
+              problems: configProblems(),
               stats,
               deadLetters: deadLetterCount?.value() ?? null,
               eventsPending,
@@ -170,6 +178,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         stopped: () => !!stopping,
         onFolderProblem: (problem) => (folderMissing = problem),
         onGeneration: applyConfig,
+        onFolderGone: (problem) => {
+          folderGone = problem;
+          if (config) recordConfigGeneration(metrics, config, configProblems());
+        },
       });
       if (!watcher) return;
       applyConfig(watcher.current());

@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import { folderProblem, waitForFolder } from "./folder-presence.js";
 import type { ConfigState } from "./generation.js";
 import type { SecretPolicy } from "./secret-policy.js";
+import type { Problem } from "./types.js";
 import { createConfigWatcher, type ConfigWatcher } from "./watch.js";
 
 export interface ConfigStartup {
@@ -21,6 +22,8 @@ export interface ConfigStartup {
   onFolderProblem(problem: string | undefined): void;
   /** Each generation, the first one included. */
   onGeneration(state: ConfigState): void;
+  /** The folder vanished while a generation runs (with why), or is back (undefined). */
+  onFolderGone(problem: Problem | undefined): void;
 }
 
 /** The watcher, its first generation applied; undefined when a stop came first. */
@@ -35,6 +38,7 @@ export async function startConfiguration(
     resyncIntervalMs: startup.resyncIntervalMs,
     log,
     onGeneration: (state) => startup.onGeneration(state),
+    onFolderGone: (problem) => startup.onFolderGone(problem),
   });
   const first = await watcher.start();
   if (startup.strict && first.problems.length > 0) {

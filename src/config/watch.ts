@@ -16,6 +16,7 @@ import {
   type GenerationSummary,
 } from "./generation.js";
 import type { LoadOptions } from "./load.js";
+import type { Problem } from "./types.js";
 
 export interface ConfigWatcherOptions {
   dir: string;
@@ -27,6 +28,11 @@ export interface ConfigWatcherOptions {
   log: Logger;
   /** Called once per new generation, the first one included. */
   onGeneration: (state: ConfigState, summary: GenerationSummary) => void;
+  /**
+   * Called when the folder vanishes while a generation runs (with why), and when it is
+   * back (undefined), before that scan's generation if it makes one.
+   */
+  onFolderGone?: (problem: Problem | undefined) => void;
 }
 
 export interface ConfigWatcher {
@@ -69,7 +75,10 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
       // Worded as at start ("… does not exist"), unless it is back already.
       const why = (await folderProblem(options.dir)) ?? `${options.dir}: ${gone.message}`;
       log.warn(`${why}: keeping configuration generation ${state?.generation} until it is back`);
+      const message = `the integrations folder is gone (${gone.message}): configuration generation ${state?.generation} keeps running until it is back`;
+      notifyFolderGone({ ...gone, message });
     }
+    if (!gone && folderGone !== undefined) notifyFolderGone(undefined);
     folderGone = gone?.message;
     if (gone) return;
     // A folder watched only from now on may have changed since discovery read it.
@@ -87,6 +96,14 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
       options.onGeneration(step.state, step.summary);
     } catch (error) {
       log.error({ err: coerceError(error) }, "applying a configuration generation failed");
+    }
+  }
+
+  function notifyFolderGone(problem: Problem | undefined): void {
+    try {
+      options.onFolderGone?.(problem);
+    } catch (error) {
+      log.error({ err: coerceError(error) }, "reporting the integrations folder's state failed");
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
+import type { Problem } from "../config/types.js";
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { VERSION } from "../version.js";
@@ -160,13 +161,20 @@ function buildInfo(registers: Registry[]): Gauge<"version" | "nodejs"> {
   return gauge;
 }
 
-/** The configuration gauges, set once per generation. */
-export function recordConfigGeneration(metrics: Metrics, state: ConfigState) {
+/**
+ * The configuration gauges, set once per generation, and again when the folder vanishes
+ * or comes back (`problems`: the generation's and the folder's).
+ */
+export function recordConfigGeneration(
+  metrics: Metrics,
+  state: ConfigState,
+  problems: readonly Problem[] = state.problems,
+) {
   const enabled = state.integrations.filter((i) => i.enabled).length;
-  const invalidFiles = new Set(state.problems.map((p) => p.file)).size;
+  const invalidFiles = new Set(problems.map((p) => p.file)).size;
   metrics.configGeneration.set(state.generation);
-  metrics.configReloadSuccessful.set(state.problems.length === 0 ? 1 : 0);
-  if (state.problems.length === 0) metrics.configReloadSuccessTime.set(Date.now() / 1000);
+  metrics.configReloadSuccessful.set(problems.length === 0 ? 1 : 0);
+  if (problems.length === 0) metrics.configReloadSuccessTime.set(Date.now() / 1000);
   metrics.integrations.set({ state: "enabled" }, enabled);
   metrics.integrations.set({ state: "disabled" }, state.integrations.length - enabled);
   metrics.integrations.set({ state: "invalid" }, invalidFiles);

@@ -1,0 +1,97 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { integrationYaml } from "../support/config-dir.js";
+import {
+  connectPublisher,
+  killLeftOver,
+  makeEvent,
+  startTracked,
+  tempDir,
+  type Publisher,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { waitFor } from "../support/wait.js";
+
+interface Status {
+  generation: number;
+  lastReloadSuccessful: boolean;
+  integrations: { name: string }[];
+  invalidFiles: { file: string; problems: { message: string }[] }[];
+}
+
+describe("an integrations folder that disappears while the daemon runs", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let publisher: Publisher;
+  const daemons: RunningDaemon[] = [];
+  const cleanups: (() => void)[] = [];
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    publisher = await connectPublisher(nats.url);
+  });
+  afterAll(async () => {
+    await publisher.close();
+    await receiver.close();
+    await nats.dispose();
+  });
+  afterEach(async () => {
+    await killLeftOver(daemons);
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  it("keeps its integrations running and says so on the status page and the reload gauge until it is back", async () => {
+    const root = tempDir();
+    cleanups.push(() => root.cleanup());
+    const dir = join(root.path, "integrations.d");
+    const writeCrm = () => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "crm.yaml"),
+        integrationYaml("crm", { webhook: { url: `${receiver.url}/crm` } }),
+      );
+    };
+    writeCrm();
+    const daemon = await startTracked(daemons, { natsUrl: nats.url, dir });
+    const status = async () =>
+      (await (await fetch(`${daemon.http}/api/integrations`)).json()) as Status;
+    const reloadGauge = async () =>
+      /^hookswitch_config_last_reload_successful (\d)$/m.exec(
+        await (await fetch(`${daemon.http}/metrics`)).text(),
+      )?.[1];
+
+    rmSync(dir, { recursive: true });
+    const gone = await waitFor(
+      async () => {
+        const now = await status();
+        return now.lastReloadSuccessful ? undefined : now;
+      },
+      { timeoutMs: 5_000, what: "the folder reported missing" },
+    );
+    expect(gone.generation).toBe(1);
+    expect(gone.integrations.map((i) => i.name)).toEqual(["crm"]);
+    expect(gone.invalidFiles.map((f) => f.file)).toEqual([dir]);
+    expect(gone.invalidFiles[0]?.problems.map((p) => p.message)).toEqual([
+      "the integrations folder is gone (no such file or folder): configuration generation 1 keeps running until it is back",
+    ]);
+    expect(await reloadGauge()).toBe("0");
+    const event = makeEvent();
+    await publisher.publish(event);
+    await waitFor(() => receiver.requests.some((r) => r.body.includes(event.id)), {
+      what: "the kept integration's delivery",
+    });
+
+    writeCrm();
+    await waitFor(async () => (await status()).lastReloadSuccessful, {
+      timeoutMs: 5_000,
+      what: "the folder back",
+    });
+    expect((await status()).invalidFiles).toEqual([]);
+    expect(await reloadGauge()).toBe("1");
+    expect(await daemon.stop()).toBe(0);
+  }, 60_000);
+});
