@@ -6,6 +6,7 @@
 import { shownDescription, shownScope } from "../config/shown.js";
 import type { Integration, Problem } from "../config/types.js";
 import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
+import { VERSION } from "../version.js";
 
 export interface IntegrationView {
   name: string;
@@ -21,6 +22,8 @@ export interface IntegrationView {
 }
 
 export interface StatusView {
+  /** The hookswitch version this replica runs, as the page's header shows it. */
+  version: string;
   generation: number;
   lastReloadSuccessful: boolean;
   ready: boolean;
@@ -66,6 +69,7 @@ export function buildStatusView(input: StatusInput): StatusView {
     byFile.set(problem.file, list);
   }
   return {
+    version: VERSION,
     generation: input.generation,
     lastReloadSuccessful: input.problems.length === 0,
     ready: input.ready,

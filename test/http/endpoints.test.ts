@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { REPO } from "../support/cli.js";
+import { VERSION } from "../../src/version.js";
 import {
   connectPublisher,
   makeEvent,
@@ -237,7 +238,12 @@ describe("the daemon's HTTP endpoints with NATS", () => {
       integrations: Record<string, unknown>[];
       invalidFiles: { file: string; problems: Record<string, unknown>[] }[];
     };
-    expect(api).toMatchObject({ ready: true, lastReloadSuccessful: false, deadLetters: 1 });
+    expect(api).toMatchObject({
+      version: VERSION,
+      ready: true,
+      lastReloadSuccessful: false,
+      deadLetters: 1,
+    });
     expect(api.generation).toBeGreaterThanOrEqual(1);
     expect(api.integrations.map((i) => i.name)).toEqual(["billing", "crm", "gone"]);
     const [billing, crm, gone] = api.integrations;
