@@ -1,9 +1,12 @@
 /**
- * The by-hand verification snippet of docs/receivers.md, taken from the doc itself, checks real
- * signed webhooks from a running daemon: JSON bodies, empty GET bodies, and rotated secrets.
+ * The verification snippets of docs/receivers.md, taken from the doc itself, check real signed
+ * webhooks from a running daemon: the by-hand one JSON bodies, empty GET bodies and rotated
+ * secrets; the `standardwebhooks` one runs as the server it is and answers the daemon.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +21,7 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
-import { waitFor } from "../support/wait.js";
+import { freePort, waitFor } from "../support/wait.js";
 
 type Verify = (
   secret: string,
@@ -31,13 +34,33 @@ const secret = (text: string) => `whsec_${Buffer.from(text).toString("base64")}`
 const OLD_SECRET = secret("the-old-signing-secret-0123456789");
 const NEW_SECRET = secret("the-new-signing-secret-9876543210");
 
-/** The code block that follows the "By hand" heading in docs/receivers.md. */
-function byHandSnippet(): string {
+/** The first js code block after `heading` in docs/receivers.md. */
+function snippet(heading: string): string {
   const doc = readFileSync(join(REPO, "docs", "receivers.md"), "utf8");
-  const section = doc.slice(doc.indexOf("### By hand"));
-  const match = /```js\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error("no js block under 'By hand' in docs/receivers.md");
+  const at = doc.indexOf(heading);
+  if (at === -1) throw new Error(`no heading '${heading}' in docs/receivers.md`);
+  const match = /```js\n([\s\S]*?)```/.exec(doc.slice(at));
+  if (!match) throw new Error(`no js block under '${heading}' in docs/receivers.md`);
   return match[1]!;
+}
+const byHandSnippet = () => snippet("### By hand");
+
+/**
+ * The `standardwebhooks` server of the guide as a runnable module: the package resolved from
+ * this checkout, the `handle` a reader writes printing what it gets, and a free port.
+ */
+function libraryServer(port: number): string {
+  const code = snippet("### Node.js, with the `standardwebhooks` package");
+  const library = createRequire(join(REPO, "package.json")).resolve("standardwebhooks");
+  for (const part of ['from "standardwebhooks"', ".listen(8080)", "handle("]) {
+    expect(code, "the guide's standardwebhooks snippet").toContain(part);
+  }
+  return [
+    "const handle = (id, payload) => console.log(JSON.stringify({ id, payload }));",
+    code
+      .replace('from "standardwebhooks"', `from ${JSON.stringify(pathToFileURL(library).href)}`)
+      .replace(".listen(8080)", `.listen(${port}, "127.0.0.1")`),
+  ].join("\n");
 }
 
 describe("the receivers guide's signature check", () => {
@@ -47,15 +70,43 @@ describe("the receivers guide's signature check", () => {
   let daemon: RunningDaemon;
   let verify: Verify;
   const snippetDir = tempDir("hookswitch-doc-");
+  let library: ChildProcess | undefined;
+  const libraryOutput: string[] = [];
 
   beforeAll(async () => {
     const module = join(snippetDir.path, "verify.mjs");
     writeFileSync(module, byHandSnippet());
     verify = ((await import(pathToFileURL(module).href)) as { verifyHookswitch: Verify })
       .verifyHookswitch;
+    const libraryPort = await freePort();
+    const server = join(snippetDir.path, "server.mjs");
+    writeFileSync(server, libraryServer(libraryPort));
+    library = spawn(process.execPath, [server], {
+      env: { ...process.env, HOOKSWITCH_SIGNING_SECRET: NEW_SECRET },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    library.stdout!.setEncoding("utf8").on("data", (text: string) => libraryOutput.push(text));
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${libraryPort}/`, { method: "POST" }).then(
+          (r) => r.status === 401,
+          () => false,
+        ),
+      { what: "the guide's standardwebhooks server" },
+    );
     nats = await startNatsServer();
     receiver = await startReceiver();
     dir = tempDir();
+    // Signed with the rotation's two secrets, the server knowing the new one; and with a
+    // secret the server does not know, which it refuses (401: dead-lettered, no retry).
+    writeIntegration(dir.path, "library-hook", {
+      url: `http://127.0.0.1:${libraryPort}/hooks`,
+      signing: { secret: [OLD_SECRET, NEW_SECRET] },
+    });
+    writeIntegration(dir.path, "library-stranger", {
+      url: `http://127.0.0.1:${libraryPort}/hooks`,
+      signing: { secret: secret("someone-else-0123456789abcdef") },
+    });
     writeIntegration(dir.path, "json-hook", {
       url: `${receiver.url}/json`,
       signing: { secret: [OLD_SECRET, NEW_SECRET] },
@@ -72,6 +123,7 @@ describe("the receivers guide's signature check", () => {
     await waitFor(() => receiver.requests.length >= 2, { what: "two signed webhooks" });
   });
   afterAll(async () => {
+    library?.kill("SIGTERM");
     expect(await daemon.stop()).toBe(0);
     await receiver.close();
     await nats.dispose();
@@ -117,5 +169,28 @@ describe("the receivers guide's signature check", () => {
     expect(verify(NEW_SECRET, signed(String(Math.floor(Date.now() / 1000))), json.body)).toBe(true);
     expect(verify(NEW_SECRET, signed("soon"), json.body)).toBe(false);
     expect(verify(NEW_SECRET, signed(""), json.body)).toBe(false);
+  });
+
+  it("runs the guide's standardwebhooks server: it takes the signed webhook and refuses a stranger's", async () => {
+    const metric = (outcome: string) =>
+      `hookswitch_deliveries_total{integration="library-stranger",outcome="${outcome}"} 1`;
+    await waitFor(
+      async () => (await (await fetch(`${daemon.http}/metrics`)).text()).includes(metric("dead-lettered")),
+      { what: "the stranger's webhook refused and dead-lettered" },
+    );
+    await waitFor(() => libraryOutput.join("").includes("\n"), { what: "the handled webhook" });
+    const handled = libraryOutput
+      .join("")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { id: string; payload: Record<string, unknown> });
+    expect(handled).toHaveLength(1);
+    expect(handled[0]!.id).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(handled[0]!.payload).toMatchObject({ extensionNumber: "201", event: "user.created" });
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toContain(
+      `hookswitch_deliveries_total{integration="library-hook",outcome="delivered"} 1`,
+    );
+    expect(metrics).not.toContain(metric("retried"));
   });
 });
