@@ -7,9 +7,9 @@
 #
 # The image holds no integrations: /etc/hookswitch/integrations.d is empty, for a volume
 # (ConfigMap, git checkout) to be mounted over it. To bake integrations in, build on it:
-#   FROM hookswitch
+#   FROM hookswitch:0.1.0
 #   COPY integrations.d /etc/hookswitch/integrations.d
-# The entrypoint is `hookswitch`, so other commands run as: docker run --rm hookswitch schema
+# The entrypoint is `hookswitch`, so other commands run as: docker run --rm hookswitch:0.1.0 schema
 #
 # To pin the base image by digest, pass --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:…
 ARG NODE_IMAGE=node:24-bookworm-slim

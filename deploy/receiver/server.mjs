@@ -1,6 +1,7 @@
 /**
  * A sample webhook receiver for the compose example: logs every request it gets as one
- * JSON line (method, path, query, the webhook-* headers, body) and answers 204.
+ * JSON line (method, path, query, webhook-id, webhook-timestamp, whether it is signed, body)
+ * and answers 204. It does not verify signatures: docs/receivers.md shows how.
  * GET /healthz answers 200. Listens on PORT (default 8080).
  */
 import { createServer } from "node:http";
