@@ -1,7 +1,7 @@
 // npm run demo: a throw-away NATS, the daemon on ./integrations.d, and a local receiver
 // that prints every webhook it gets; then a few sample events. Ctrl-C stops everything.
 // `--once` stops by itself after the first deliveries (used by the test suite).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { connect, createServer as createTcpServer } from "node:net";
@@ -176,10 +176,17 @@ say(
   `hookswitch is ready — status page: http://127.0.0.1:${httpPort}/  metrics: http://127.0.0.1:${httpPort}/metrics`,
 );
 
+// Not spawnSync: the receiver above runs in this process, and while a synchronous emit ran
+// it could not answer, which showed in /metrics as attempts of a second or more.
 const emit = (args) =>
-  spawnSync(process.execPath, [cli, "emit", ...args], {
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, "emit", ...args], {
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let ids = "";
+    child.stdout.on("data", (chunk) => (ids += chunk));
+    child.on("close", () => resolve(ids.trim()));
   });
 const samples = [
   [
@@ -211,8 +218,7 @@ const samples = [
   ["user.deleted", "--account", "acme", "--extension", "203", "--name", "Carol Example"],
 ];
 for (const args of samples) {
-  const result = emit(args);
-  say(`emitted ${args[0]} ${result.stdout.toString().trim()}`);
+  say(`emitted ${args[0]} ${await emit(args)}`);
 }
 
 if (once) {
