@@ -9,8 +9,6 @@ import type { Logger } from "pino";
 import { plural } from "./config/text.js";
 import { startConfiguration } from "./config/startup.js";
 import type { ConfigWatcher } from "./config/watch.js";
-import type { ConfigState } from "./config/generation.js";
-import type { Problem } from "./config/types.js";
 import { createDeadLetterStore } from "./delivery/dead-letters.js";
 import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
@@ -18,9 +16,8 @@ import { Intake } from "./delivery/intake.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
-import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
 import { DeliveryStats } from "./delivery/stats.js";
-import { createMetrics, recordConfigGeneration } from "./http/metrics.js";
+import { createMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
@@ -31,6 +28,7 @@ import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
 import { waitForJetStream } from "./nats/jetstream-wait.js";
 import { discoverParked, type ParkedDiscovery } from "./nats/parked-discovery.js";
 import type { NatsSettings } from "./nats/settings.js";
+import { createConfigInForce } from "./config-in-force.js";
 import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
@@ -83,7 +81,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     requestsInFlight: () => requests.taken,
     isNatsConnected: () => connection?.isConnected() ?? false,
     isReady: () => notReadyReason() === undefined,
-    deliveryCounts: () => stats.countsWith(snapshot.byName.keys()),
+    deliveryCounts: () => stats.countsWith(inForce.snapshot().byName.keys()),
   });
   // Aborts every attempt in flight when shutdown's grace period ends.
   const abort = new AbortController();
@@ -93,8 +91,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
     connections: Math.max(32, settings.maxInFlight),
   });
   const limiter = createLimiter();
-  let config: ConfigState | undefined;
-  let snapshot: ConfigSnapshot = buildSnapshot([]);
+  const inForce = createConfigInForce({ metrics, limiter });
   let watcher: ConfigWatcher | undefined;
   let http: HttpServer | undefined;
   let nc: NatsConnection | undefined;
@@ -116,25 +113,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   // Ends the start's waits (for JetStream) when a stop comes.
   const startAbort = new AbortController();
 
-  // The folder vanished while running: its last generation runs on, reported as a problem.
-  let folderGone: Problem | undefined;
-  const configProblems = (): Problem[] => [
-    ...(config?.problems ?? []),
-    ...(folderGone ? [folderGone] : []),
-  ];
-
-  const applyConfig = (state: ConfigState) => {
-    config = state;
-    snapshot = buildSnapshot(state.integrations, { incomplete: state.problems.length > 0 });
-    recordConfigGeneration(metrics, state, configProblems());
-    // A raised maxInFlight makes room for parked deliveries without any request ending.
-    limiter.capsChanged();
-  };
-
   const notReadyReason = () => {
     if (stopping) return "stopping";
     if (folderMissing) return folderMissing;
-    if (!config) return "configuration not loaded yet";
+    if (!inForce.state()) return "configuration not loaded yet";
     if (!connection?.isConnected()) return "not connected to NATS";
     if (jetStreamWaiting) return `waiting for JetStream: ${jetStreamWaiting}`;
     if (!consuming) return keeper?.reason() ?? "consumers not started yet";
@@ -156,9 +138,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           notReadyReason,
           status: () =>
             buildStatusView({
-              generation: config?.generation ?? 0,
-              integrations: config?.integrations ?? [],
-              problems: configProblems(),
+              generation: inForce.state()?.generation ?? 0,
+              integrations: inForce.state()?.integrations ?? [],
+              problems: inForce.problems(),
               stats,
               deadLetters: deadLetterCount?.value() ?? null,
               eventsPending,
@@ -177,14 +159,11 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         log,
         stopped: () => !!stopping,
         onFolderProblem: (problem) => (folderMissing = problem),
-        onGeneration: applyConfig,
-        onFolderGone: (problem) => {
-          folderGone = problem;
-          if (config) recordConfigGeneration(metrics, config, configProblems());
-        },
+        onGeneration: inForce.apply,
+        onFolderGone: inForce.folderGone,
       });
       if (!watcher) return;
-      applyConfig(watcher.current());
+      inForce.apply(watcher.current());
 
       nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
       if (stopping) return;
@@ -242,7 +221,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           metrics,
           log,
           signal: abort.signal,
-          snapshot: () => snapshot,
+          snapshot: inForce.snapshot,
           keeper: setUp,
           onDeadLetter: () => deadLetterCount?.added(),
         });
@@ -282,9 +261,9 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
           dir: settings.dir,
           stream: settings.nats.jetstream.stream,
           consumer: settings.nats.jetstream.consumer,
-          integrations: snapshot.byName.size,
+          integrations: inForce.snapshot().byName.size,
         },
-        `hookswitch ${VERSION} is running: ${plural(snapshot.byName.size, "integration")} from ${settings.dir}`,
+        `hookswitch ${VERSION} is running: ${plural(inForce.snapshot().byName.size, "integration")} from ${settings.dir}`,
       );
     },
 

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import type { ConfigState } from "../src/config/generation.js";
+import { createConfigInForce } from "../src/config-in-force.js";
+import { createLimiter } from "../src/delivery/limiter.js";
+import { createMetrics } from "../src/http/metrics.js";
+import { makeIntegration } from "./support/integration.js";
+
+const IDLE = {
+  isNatsConnected: () => false,
+  isReady: () => false,
+  requestsInFlight: () => 0,
+  deliveryCounts: () => [],
+};
+
+function generation(n: number, state: Partial<ConfigState> = {}): ConfigState {
+  return {
+    generation: n,
+    at: new Date(),
+    files: new Map(),
+    integrations: [],
+    problems: [],
+    discoveryProblems: [],
+    ...state,
+  };
+}
+
+describe("the configuration in force", () => {
+  it("is nothing until the first generation, then serves its integrations", () => {
+    const inForce = createConfigInForce({ metrics: createMetrics(IDLE), limiter: createLimiter() });
+    expect(inForce.state()).toBeUndefined();
+    expect(inForce.snapshot().byName.size).toBe(0);
+
+    inForce.apply(generation(1, { integrations: [makeIntegration({ name: "crm" })] }));
+    expect(inForce.state()?.generation).toBe(1);
+    expect([...inForce.snapshot().byName.keys()]).toEqual(["crm"]);
+    expect(inForce.snapshot().incomplete).toBe(false);
+  });
+
+  it("marks the snapshot incomplete while a file is invalid", () => {
+    const inForce = createConfigInForce({ metrics: createMetrics(IDLE), limiter: createLimiter() });
+    const problem = { file: "a.yaml", line: 1, column: 1, message: "broken" };
+    inForce.apply(generation(1, { problems: [problem] }));
+    expect(inForce.snapshot().incomplete).toBe(true);
+    expect(inForce.problems()).toEqual([problem]);
+  });
+
+  it("reports a vanished folder beside the generation's problems, on the reload gauge too, until it is back", async () => {
+    const metrics = createMetrics(IDLE);
+    const inForce = createConfigInForce({ metrics, limiter: createLimiter() });
+    const reload = async () =>
+      /^hookswitch_config_last_reload_successful (\d)$/m.exec(
+        await metrics.registry.metrics(),
+      )?.[1];
+    inForce.apply(generation(1, { integrations: [makeIntegration({ name: "crm" })] }));
+    expect(await reload()).toBe("1");
+
+    const gone = { file: "/etc/hookswitch/integrations.d", line: 0, column: 0, message: "gone" };
+    inForce.folderGone(gone);
+    expect(inForce.problems()).toEqual([gone]);
+    expect(await reload()).toBe("0");
+    // The last generation stays in force meanwhile.
+    expect([...inForce.snapshot().byName.keys()]).toEqual(["crm"]);
+
+    inForce.folderGone(undefined);
+    expect(inForce.problems()).toEqual([]);
+    expect(await reload()).toBe("1");
+  });
+
+  it("wakes the readers waiting for room, as a raised maxInFlight makes some", async () => {
+    const limiter = createLimiter();
+    const inForce = createConfigInForce({ metrics: createMetrics(IDLE), limiter });
+    expect(limiter.acquire("crm", 1, Date.now())).toBe(true);
+    const room = limiter.whenRoom("crm", 1);
+    expect(room).toBeInstanceOf(Promise);
+    inForce.apply(generation(2));
+    await expect(room).resolves.toBeUndefined();
+  });
+});
