@@ -5,12 +5,19 @@
  * A message in progress may hold a request to a receiver for up to its timeout (a minute).
  * When such requests hold every slot, the messages pulled behind them wait unseen by the
  * loops' progress acknowledgements (the client keeps them until the loop takes them), and
- * NATS delivers them again after the ack wait: sent twice. So a waiter that has waited
- * `spareAfterMs` takes one of `spare` slots beyond the cap. Its deliveries find no request
- * slot within a second and park, as a slow integration's do, and the line keeps moving.
+ * NATS delivers them again after the ack wait: sent twice. So once no slot of the cap has
+ * been taken for `spareAfterMs` (the cap is stuck), every waiter, and every newcomer, takes
+ * one of `spare` slots beyond it at once; so does a waiter that has waited `spareAfterMs`
+ * (many loops share a cap that moves slowly). Its deliveries find no request slot within a
+ * second and park, as a slow integration's do, and the line keeps moving.
  *
- * Hot path: taking a free slot is a counter; only a caller that waits gets a Promise, and
- * one timer serves every waiter.
+ * The cap is judged, not only each waiter: a loop hands its messages over one at a time, so
+ * each would start its wait of `spareAfterMs` only once the one before had a slot; a pull
+ * batch would pass at one message per `spareAfterMs`, and from the fifth on (that is a
+ * quarter of the ack wait at most) NATS would deliver them again.
+ *
+ * Hot path: taking a free slot is a counter (and a clock read when it fills the cap); only a
+ * caller that waits gets a Promise, and one timer serves every waiter.
  */
 
 /** A release without a matching acquire, or a size that is no count: a bug in the caller. */
@@ -36,6 +43,8 @@ export class Intake {
   readonly spare: number;
   readonly #spareAfterMs: number;
   #taken = 0;
+  /** When the cap's last free slot was last taken (monotonic ms): it moved then. */
+  #capFilledAt = 0;
   /** First come, first served. */
   #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -65,6 +74,10 @@ export class Intake {
    */
   acquire(): Promise<void> | undefined {
     if (this.#taken < this.size) {
+      if (++this.#taken === this.size) this.#capFilledAt = performance.now();
+      return undefined;
+    }
+    if (this.#waiters.length === 0 && this.#mayTakeSpare(performance.now(), undefined)) {
       this.#taken++;
       return undefined;
     }
@@ -82,12 +95,14 @@ export class Intake {
   }
 
   #serve(): void {
+    if (this.#waiters.length === 0) return;
     const now = performance.now();
     for (let oldest = this.#waiters[0]; oldest; oldest = this.#waiters[0]) {
-      const mayTake =
-        this.#taken < this.size ||
-        (this.#taken < this.size + this.spare && now - oldest.since >= this.#spareAfterMs);
-      if (!mayTake) break;
+      if (this.#taken < this.size) {
+        if (this.#taken + 1 === this.size) this.#capFilledAt = now;
+      } else if (!this.#mayTakeSpare(now, oldest)) {
+        break;
+      }
       this.#waiters.shift();
       this.#taken++;
       oldest.resolve();
@@ -95,12 +110,20 @@ export class Intake {
     this.#armTimer();
   }
 
+  /** With the cap taken: whether a spare slot is left, and the cap stuck or `waiter` long waiting. */
+  #mayTakeSpare(now: number, waiter: Waiter | undefined): boolean {
+    if (this.#taken >= this.size + this.spare) return false;
+    const since = Math.min(this.#capFilledAt, waiter?.since ?? Infinity);
+    return now - since >= this.#spareAfterMs;
+  }
+
   /** One timer, for when the oldest waiter may take a spare slot; none while all are taken. */
   #armTimer(): void {
     if (this.#timer !== undefined || this.#taken >= this.size + this.spare) return;
     const oldest = this.#waiters[0];
     if (!oldest) return;
-    const due = Math.max(0, oldest.since + this.#spareAfterMs - performance.now());
+    const since = Math.min(this.#capFilledAt, oldest.since);
+    const due = Math.max(0, since + this.#spareAfterMs - performance.now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#serve();

@@ -63,7 +63,8 @@ describe("hookswitch run while slow receivers hold every request slot", () => {
     await waitFor(() => slow.requests.length === 2, {
       what: "both slots held by the slow receiver",
     });
-    const events = Array.from({ length: 5 }, () => makeEvent());
+    // A full pull batch (four times --max-in-flight): all pulled at once, all waiting.
+    const events = Array.from({ length: 8 }, () => makeEvent());
     for (const event of events) await publisher.publish(event);
 
     await waitFor(() => webhookIds(fast.requests).size === events.length, {

@@ -60,14 +60,30 @@ describe("Intake", () => {
     expect(intake.taken).toBe(3);
   });
 
-  it("makes newcomers wait while spare slots are taken, even below the cap plus spares", async () => {
+  it("gives a newcomer a spare slot at once while the cap has not moved, as the next message of a pull batch", async () => {
+    const intake = new Intake(1, { spare: 3, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined(); // a request that hangs
+    const first = intake.acquire() as Promise<void>;
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS);
+    expect(await settled(first)).toBe(true);
+    // The messages pulled with the first have waited as long: they do not wait again.
+    expect(intake.acquire()).toBeUndefined();
+    expect(intake.acquire()).toBeUndefined();
+    expect(intake.taken).toBe(4);
+    const overSpares = intake.acquire() as Promise<void>;
+    intake.release(); // a spare slot back: the cap is still stuck
+    expect(await settled(overSpares)).toBe(true);
+  });
+
+  it("keeps newcomers in line while the cap moves", async () => {
     const intake = new Intake(1, { spare: 1, spareAfterMs: SPARE_AFTER_MS });
     expect(intake.acquire()).toBeUndefined();
-    const spare = intake.acquire() as Promise<void>;
-    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS);
-    expect(await settled(spare)).toBe(true);
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS - 1);
+    intake.release();
+    expect(intake.acquire()).toBeUndefined(); // the cap's slot taken again
     const newcomer = intake.acquire() as Promise<void>;
-    intake.release(); // one of the two back: still at the cap
+    expect(newcomer).toBeInstanceOf(Promise);
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS - 1);
     expect(await settled(newcomer)).toBe(false);
     intake.release(); // below the cap: the newcomer takes it
     expect(await settled(newcomer)).toBe(true);
