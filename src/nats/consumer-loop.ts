@@ -69,6 +69,11 @@ function failureDelay(msg: JsMsg): number {
   return Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6));
 }
 
+/** How often messages in progress are kept alive: three times per ack wait. */
+export function heartbeatEveryMs(ackWaitMs: number): number {
+  return Math.max(250, Math.floor(ackWaitMs / 3));
+}
+
 /**
  * How many messages a loop asks for at once: pull requests are NATS round trips of their
  * own, so a few slots' worth of `maxInFlight`.
@@ -101,12 +106,13 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   // Set once the source has ended, to learn when the last handler has.
   let onIdle: (() => void) | undefined;
 
-  const heartbeat = setInterval(
-    () => {
-      for (const msg of inFlight) msg.working();
-    },
-    Math.max(250, Math.floor(options.ackWaitMs / 3)),
-  );
+  // The message the loop waits a slot for is kept alive too: spare slots (intake.ts) bound
+  // that wait for events, but parked deliveries may wait for the spares longer.
+  let awaitingSlot: JsMsg | undefined;
+  const heartbeat = setInterval(() => {
+    for (const msg of inFlight) msg.working();
+    awaitingSlot?.working();
+  }, heartbeatEveryMs(options.ackWaitMs));
   heartbeat.unref();
 
   // Acks are held for a few milliseconds and leave together: at 1,000 events/s that is one
@@ -154,7 +160,11 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
         continue;
       }
       const waiting = slots.acquire();
-      if (waiting) await waiting;
+      if (waiting) {
+        awaitingSlot = msg;
+        await waiting;
+        awaitingSlot = undefined;
+      }
       if (stopping) {
         slots.release();
         settle(msg, HANDED_BACK);

@@ -11,7 +11,8 @@ import {
   integrationOfDeliverySubject,
   parkedFilter,
 } from "../delivery/records.js";
-import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
+import { heartbeatEveryMs, type ConsumerLoop, type MessageSource } from "./consumer-loop.js";
+import { readAhead } from "./read-ahead.js";
 import { isMissingResource } from "./recovery.js";
 import { ensurePullConsumer, parkedConsumerConfig } from "./durable-consumers.js";
 
@@ -64,6 +65,7 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
       fetch: (max) => parked.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS }),
       room: () => options.room(integration),
       more: () => parkedSince.delete(integration),
+      keepAliveEveryMs: heartbeatEveryMs(options.ackWaitMs),
       onEnd: () => {
         if (reading.get(integration) === source) reading.delete(integration);
       },
@@ -119,6 +121,8 @@ export function paceByRoom(options: {
   room: () => number | Promise<void>;
   /** Whether more was parked since the last look (and forgets it). */
   more: () => boolean;
+  /** How often the messages fetched and not taken yet are kept alive (read-ahead.ts). */
+  keepAliveEveryMs: number;
   onEnd: () => void;
 }): MessageSource {
   let closed = false;
@@ -145,7 +149,7 @@ export function paceByRoom(options: {
         if (closed) return;
         current = await options.fetch(free);
         let read = 0;
-        for await (const msg of current) {
+        for await (const msg of readAhead(current, options.keepAliveEveryMs)) {
           read++;
           yield msg;
         }

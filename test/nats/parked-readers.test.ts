@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { Intake } from "../../src/delivery/intake.js";
 import { createLimiter, type Limiter } from "../../src/delivery/limiter.js";
 import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
@@ -31,7 +32,12 @@ interface Handled {
  * Readers for deployment `consumer` whose handler runs each record as a delivery would:
  * it takes a slot of its integration, holds it for `holdMs`, and acknowledges.
  */
-function readersFor(consumer: string, limiter: Limiter, holdMs = 20) {
+function readersFor(
+  consumer: string,
+  limiter: Limiter,
+  holdMs = 20,
+  { slots = unlimited, ackWaitMs = 30_000 }: { slots?: Slots; ackWaitMs?: number } = {},
+) {
   const handled: Handled[] = [];
   let running = 0;
   let mostAtOnce = 0;
@@ -50,15 +56,15 @@ function readersFor(consumer: string, limiter: Limiter, holdMs = 20) {
     js,
     jsm,
     consumer,
-    ackWaitMs: 30_000,
+    ackWaitMs,
     room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
     run: (integration, messages) =>
       startConsumerLoop({
         name: integration,
         messages,
         handle,
-        slots: unlimited,
-        ackWaitMs: 30_000,
+        slots,
+        ackWaitMs,
         log: pino({ level: "silent" }),
       }),
     log: pino({ level: "silent" }),
@@ -148,6 +154,29 @@ describe("parked deliveries", () => {
 
     await waitFor(() => handled.length === 2, { what: "the parked delivery after the removal" });
     expect(handled[1]).toEqual({ record: "after", deliveryCount: 1 });
+  });
+
+  it("are kept alive while they wait for the global cap, not read again by another replica", async () => {
+    // This replica's global cap is held by a request that hangs, longer than the ack wait.
+    const cap = new Intake(1, { spare: 0, spareAfterMs: 60_000 });
+    expect(cap.acquire()).toBeUndefined();
+    const options = { slots: cap, ackWaitMs: 1_000 };
+    const stuck = readersFor("alive", createLimiter(), 20, options);
+    const other = readersFor("alive", createLimiter(), 20, { ...options, slots: unlimited });
+    await park("alive", "crm", ["a1", "a2"]);
+    stuck.readers.read("crm");
+    await waitFor(() => cap.waiting === 1, { what: "the first delivery waiting for the cap" });
+    await sleep(1_500); // past the ack wait
+    other.readers.read("crm"); // another replica looks for parked deliveries
+
+    await sleep(1_500);
+    cap.release();
+    await waitFor(() => stuck.handled.length + other.handled.length >= 2, {
+      what: "both parked deliveries",
+    });
+    await sleep(500);
+    const records = [...stuck.handled, ...other.handled].map((h) => h.record).sort();
+    expect(records).toEqual(["a1", "a2"]);
   });
 
   it("are handed back, not lost, when reading stops while they wait", async () => {
