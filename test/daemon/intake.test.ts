@@ -63,8 +63,9 @@ describe("hookswitch run while slow receivers hold every request slot", () => {
     await waitFor(() => slow.requests.length === 2, {
       what: "both slots held by the slow receiver",
     });
-    // A full pull batch (four times --max-in-flight): all pulled at once, all waiting.
-    const events = Array.from({ length: 8 }, () => makeEvent());
+    // Many pull batches (one is four times --max-in-flight): those pulled wait together, and
+    // the deliveries parked meanwhile are read back while the slow ones still hold the cap.
+    const events = Array.from({ length: 60 }, () => makeEvent());
     for (const event of events) await publisher.publish(event);
 
     await waitFor(() => webhookIds(fast.requests).size === events.length, {
