@@ -162,8 +162,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         onGeneration: inForce.apply,
         onFolderGone: inForce.folderGone,
       });
+      // Its first generation is in force already: the watcher hands every one to inForce.
       if (!watcher) return;
-      inForce.apply(watcher.current());
 
       nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
       if (stopping) return;
