@@ -17,6 +17,7 @@ import { createLimiter } from "./delivery/limiter.js";
 import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { DeliveryStats } from "./delivery/stats.js";
+import type { WaitingCounts } from "./delivery/waiting.js";
 import { createMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
@@ -99,6 +100,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   let deadLetterCount: DeadLetterCount | undefined;
   // The event consumer's backlog as last read (every 5 s), for the status page.
   let eventsPending: number | null = null;
+  // Deliveries waiting in the delivery stream by integration, as last read (every 10 s).
+  let waiting: Map<string, WaitingCounts> | null = null;
   const loops: ConsumerLoop[] = [];
   let parked: ParkedReaders | undefined;
   let parkedDiscovery: ParkedDiscovery | undefined;
@@ -144,6 +147,7 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
               stats,
               deadLetters: deadLetterCount?.value() ?? null,
               eventsPending,
+              waiting,
               ready: notReadyReason() === undefined,
             }),
         },
@@ -250,6 +254,10 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
         parked: () => parked,
         paused: () => !!keeper?.reason() || !connection?.isConnected(),
         lost: (what) => keeper?.lost(what),
+        found: (read) => {
+          waiting = read;
+          metrics.deliveriesWaiting.set(read);
+        },
         log,
         intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
       });

@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
 import type { Problem } from "../config/types.js";
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
+import type { WaitingCounts } from "../delivery/waiting.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { VERSION } from "../version.js";
 
@@ -23,6 +24,8 @@ export interface Metrics {
   /** The event consumer's backlog, as last read from NATS; shown from the first reading on. */
   eventsPending: { set(count: number): void };
   eventsUnacknowledged: { set(count: number): void };
+  /** Deliveries waiting in JetStream by integration, as last read: each reading replaces the last. */
+  deliveriesWaiting: { set(byIntegration: ReadonlyMap<string, WaitingCounts>): void };
   configGeneration: Gauge;
   configReloadSuccessful: { set(value: number): void };
   configReloadSuccessTime: { set(value: number): void };
@@ -108,6 +111,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       name: "hookswitch_events_unacknowledged",
       help: "Events handed to a replica and not acknowledged yet: in progress, or waiting to be delivered again (read every 5 s, the same on every replica)",
     }),
+    deliveriesWaiting: waitingGauge(registers),
     configGeneration: new Gauge({
       name: "hookswitch_config_generation",
       help: "Number of the configuration generation in force",
@@ -150,6 +154,28 @@ export function createMetrics(sources: MetricsSources): Metrics {
 }
 
 /** The usual `_build_info` gauge: always 1, its labels say what runs (for joins in queries). */
+/**
+ * Only integrations with deliveries waiting have series: one per kind that has some. A
+ * series at 0 for each of 10,000 integrations would weigh on every scrape.
+ */
+function waitingGauge(registers: Registry[]): Metrics["deliveriesWaiting"] {
+  const gauge = new Gauge({
+    name: "hookswitch_deliveries_waiting",
+    help: "Deliveries waiting in JetStream by integration: kind=retry (a retry or replay waiting for its time), kind=parked (waiting for room at its integration); read every 10 s, the same on every replica",
+    labelNames: ["integration", "kind"] as const,
+    registers,
+  });
+  return {
+    set(byIntegration) {
+      gauge.reset();
+      for (const [integration, counts] of byIntegration) {
+        if (counts.retry > 0) gauge.set({ integration, kind: "retry" }, counts.retry);
+        if (counts.parked > 0) gauge.set({ integration, kind: "parked" }, counts.parked);
+      }
+    },
+  };
+}
+
 function buildInfo(registers: Registry[]): Gauge<"version" | "nodejs"> {
   const gauge = new Gauge({
     name: "hookswitch_build_info",

@@ -29,7 +29,7 @@ header{background:var(--card);border-bottom:1px solid var(--line)}
 header .wrap{display:flex;flex-wrap:wrap;align-items:baseline;gap:.25rem 1rem}
 h1{font-size:1.35rem;margin:0}h2{font-size:1.05rem;margin:1.5rem 0 .6rem}
 .sub{color:var(--muted)}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(8.5rem,1fr));gap:.75rem;margin:1rem 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(7.5rem,1fr));gap:.75rem;margin:1rem 0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.6rem .8rem}
 .card .k{display:block;color:var(--muted);font-size:.78rem;text-transform:uppercase;letter-spacing:.04em}
 .card .v{display:block;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
@@ -85,7 +85,14 @@ function countsHtml(view: IntegrationView): string {
   const c = view.counts;
   const dead = c["dead-lettered"];
   const deadText = `${dead} dead-lettered`;
-  return `<span class="counts">${c.delivered} delivered · ${c.retried} retried<br>${dead ? `<span class="bad">${deadText}</span>` : deadText} · ${c.skipped} skipped</span>`;
+  return `<span class="counts">${c.delivered} delivered · ${c.retried} retried<br>${dead ? `<span class="bad">${deadText}</span>` : deadText} · ${c.skipped} skipped${waitingHtml(view)}</span>`;
+}
+
+/** Only when some wait: a line per integration would be noise on a quiet page. */
+function waitingHtml(view: IntegrationView): string {
+  const waiting = view.waiting;
+  if (!waiting || waiting.retry + waiting.parked === 0) return "";
+  return `<br>${waiting.retry} retries · ${waiting.parked} parked waiting`;
 }
 
 function row(view: IntegrationView): string {
@@ -140,6 +147,7 @@ function cards(status: StatusView): string {
     card("Invalid files", status.invalidFiles.length, status.invalidFiles.length > 0),
     card("Dead letters", dead ?? "unknown", dead !== null && dead > 0),
     card("Events waiting", status.eventsPending ?? "unknown"),
+    card("Deliveries waiting", status.deliveriesWaiting ?? "unknown"),
     card("Config generation", status.generation),
     card("Readiness", status.ready ? "Ready" : "Not ready", !status.ready),
   ].join("")}</div>`;

@@ -6,7 +6,10 @@
 import { shownDescription, shownScope } from "../config/shown.js";
 import type { Integration, Problem } from "../config/types.js";
 import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
+import { totalWaiting, type WaitingCounts } from "../delivery/waiting.js";
 import { VERSION } from "../version.js";
+
+const NONE_WAITING: WaitingCounts = { retry: 0, parked: 0 };
 
 export interface IntegrationView {
   name: string;
@@ -19,6 +22,8 @@ export interface IntegrationView {
   file: string;
   lastDelivery: IntegrationStats["last"] | null;
   counts: IntegrationStats["counts"];
+  /** Its deliveries waiting in JetStream (read every 10 s); null until first read. */
+  waiting: WaitingCounts | null;
 }
 
 export interface StatusView {
@@ -32,6 +37,8 @@ export interface StatusView {
   deadLetters: number | null;
   /** Events the stream holds that no replica has been handed yet; null until first read. */
   eventsPending: number | null;
+  /** Deliveries waiting in JetStream (retries and parked), every integration's; null until first read. */
+  deliveriesWaiting: number | null;
 }
 
 export interface StatusInput {
@@ -41,6 +48,8 @@ export interface StatusInput {
   stats: DeliveryStats;
   deadLetters: number | null;
   eventsPending: number | null;
+  /** Deliveries waiting in JetStream by integration, as last read; null until then. */
+  waiting: ReadonlyMap<string, WaitingCounts> | null;
   ready: boolean;
 }
 
@@ -60,6 +69,7 @@ export function buildStatusView(input: StatusInput): StatusView {
         file: integration.source.file,
         lastDelivery: stats?.last ?? null,
         counts: stats?.counts ?? { ...NO_COUNTS },
+        waiting: input.waiting ? (input.waiting.get(integration.name) ?? NONE_WAITING) : null,
       };
     });
   const byFile = new Map<string, Problem[]>();
@@ -77,5 +87,6 @@ export function buildStatusView(input: StatusInput): StatusView {
     invalidFiles: [...byFile].map(([file, problems]) => ({ file, problems })),
     deadLetters: input.deadLetters,
     eventsPending: input.eventsPending,
+    deliveriesWaiting: input.waiting ? totalWaiting(input.waiting) : null,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from "pino";
 import { DELIVERY_STREAM } from "../delivery/records.js";
+import type { WaitingCounts } from "../delivery/waiting.js";
 import { periodic } from "../periodic.js";
 import type { ParkedReaders } from "./parked-readers.js";
 import { isMissingResource } from "./recovery.js";
@@ -20,16 +21,19 @@ export function discoverParked(options: {
   paused: () => boolean;
   /** The deliveries stream found missing: the daemon sets it up again. */
   lost: (what: string) => void;
+  /** What was found waiting, by integration, at each look. */
+  found: (waiting: Map<string, WaitingCounts>) => void;
   log: Logger;
   intervalMs: number;
 }): ParkedDiscovery {
-  const { parked, paused, lost, log, intervalMs } = options;
+  const { parked, paused, lost, found, log, intervalMs } = options;
   const look = async () => {
     // While JetStream is set up again, the deliveries stream may not exist yet; while NATS
     // is away the outage is logged once by the connection watch, not every 10 s here.
     if (paused()) return;
     try {
-      await parked()?.discover();
+      const waiting = await parked()?.discover();
+      if (waiting) found(waiting);
     } catch (err) {
       if (isMissingResource(err)) {
         lost(`stream ${DELIVERY_STREAM} not found`);

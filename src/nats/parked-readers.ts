@@ -6,11 +6,8 @@
  */
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import {
-  DELIVERY_STREAM,
-  integrationOfDeliverySubject,
-  parkedFilter,
-} from "../delivery/records.js";
+import { DELIVERY_STREAM, waitingFilter } from "../delivery/records.js";
+import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting.js";
 import { heartbeatEveryMs, type ConsumerLoop, type MessageSource } from "./consumer-loop.js";
 import { readAhead } from "./read-ahead.js";
 import { isMissingResource } from "./recovery.js";
@@ -32,8 +29,11 @@ export interface ParkedReadersOptions {
 export interface ParkedReaders {
   /** Has the integration's parked deliveries read, unless they are being read already. */
   read(integration: string): void;
-  /** Reads the integrations with parked deliveries: parked by another replica, or before a restart. */
-  discover(): Promise<void>;
+  /**
+   * Reads the integrations with parked deliveries: parked by another replica, or before a
+   * restart. Returns the deliveries waiting, parked and retries, by integration.
+   */
+  discover(): Promise<Map<string, WaitingCounts>>;
   /** Stops reading and waits for the deliveries read. */
   stop(): Promise<void>;
 }
@@ -99,11 +99,11 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
     read,
     async discover() {
       const info = await jsm.streams.info(DELIVERY_STREAM, {
-        subjects_filter: parkedFilter(consumer),
+        subjects_filter: waitingFilter(consumer),
       });
-      for (const subject of Object.keys(info.state.subjects ?? {})) {
-        read(integrationOfDeliverySubject(subject));
-      }
+      const waiting = waitingByIntegration(info.state.subjects ?? {});
+      for (const [integration, { parked }] of waiting) if (parked > 0) read(integration);
+      return waiting;
     },
     async stop() {
       stopped = true;

@@ -126,6 +126,34 @@ describe("the backlog gauges", () => {
   });
 });
 
+describe("hookswitch_deliveries_waiting", () => {
+  it("shows each integration's kinds that have deliveries waiting, each reading replacing the last", async () => {
+    const metrics = createMetrics(IDLE);
+    expect(await metrics.registry.metrics()).not.toMatch(/^hookswitch_deliveries_waiting\{/m);
+    metrics.deliveriesWaiting.set(
+      new Map([
+        ["crm", { retry: 2, parked: 5 }],
+        ["billing", { retry: 0, parked: 1 }],
+      ]),
+    );
+    const first = await metrics.registry.metrics();
+    expect(first).toMatch(/^hookswitch_deliveries_waiting\{integration="crm",kind="retry"\} 2$/m);
+    expect(first).toMatch(/^hookswitch_deliveries_waiting\{integration="crm",kind="parked"\} 5$/m);
+    expect(first).toMatch(
+      /^hookswitch_deliveries_waiting\{integration="billing",kind="parked"\} 1$/m,
+    );
+    expect(first).not.toContain('integration="billing",kind="retry"');
+
+    metrics.deliveriesWaiting.set(new Map([["billing", { retry: 3, parked: 0 }]]));
+    const second = await metrics.registry.metrics();
+    expect(second).toMatch(
+      /^hookswitch_deliveries_waiting\{integration="billing",kind="retry"\} 3$/m,
+    );
+    expect(second).not.toContain('integration="crm"');
+    expect(second).not.toContain('kind="parked"');
+  });
+});
+
 describe("the configuration reload gauges", () => {
   it("are absent until the first load, then say whether every file is valid", async () => {
     const metrics = createMetrics(IDLE);
