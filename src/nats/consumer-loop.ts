@@ -17,6 +17,7 @@ import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "../delivery/handlers.js";
 import { SlotSet } from "../delivery/slot-set.js";
+import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
@@ -189,7 +190,8 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       stopping = true;
       closedAt ??= Date.now();
       try {
-        await messages.close();
+        // Drained, not only closed: what the server sent meanwhile is handed back (end-pull.ts).
+        await endPull(messages);
       } catch (err) {
         // Nothing more will be pulled either way; what was pulled is still handled.
         log.warn({ err, consumer: options.name }, "cannot close the pull subscription cleanly");

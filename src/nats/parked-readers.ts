@@ -10,6 +10,7 @@ import { DELIVERY_STREAM, waitingFilter } from "../delivery/records.js";
 import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting.js";
 import { heartbeatEveryMs, type ConsumerLoop, type MessageSource } from "./consumer-loop.js";
 import { readAhead } from "./read-ahead.js";
+import { endPull } from "./end-pull.js";
 import { isMissingResource } from "./recovery.js";
 import { ensurePullConsumer, parkedConsumerConfig } from "./durable-consumers.js";
 
@@ -167,7 +168,7 @@ export function paceByRoom(options: {
     async close() {
       closed = true;
       wakeUp?.();
-      await current?.close();
+      if (current) await endPull(current);
     },
   };
 }
