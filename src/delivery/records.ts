@@ -26,7 +26,6 @@ export const deliverySubject = (consumer: string, integration: string) =>
 export const deliveryFilter = (consumer: string) => `${DELIVERY_SUBJECT_PREFIX}.${consumer}.>`;
 export const parkedSubject = (consumer: string, integration: string) =>
   `${PARKED_SUBJECT_PREFIX}.${consumer}.${integration}`;
-export const parkedFilter = (consumer: string) => `${PARKED_SUBJECT_PREFIX}.${consumer}.>`;
 /** Both kinds of waiting delivery of one deployment: retries (and replays) and parked ones. */
 export const waitingFilter = (consumer: string) => `hookswitch.*.${consumer}.*`;
 /** The integration a delivery subject names: its last token (names hold no dots). */

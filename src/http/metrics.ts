@@ -153,7 +153,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
   };
 }
 
-/** The usual `_build_info` gauge: always 1, its labels say what runs (for joins in queries). */
 /**
  * Only integrations with deliveries waiting have series: one per kind that has some. A
  * series at 0 for each of 10,000 integrations would weigh on every scrape.
@@ -176,6 +175,7 @@ function waitingGauge(registers: Registry[]): Metrics["deliveriesWaiting"] {
   };
 }
 
+/** The usual `_build_info` gauge: always 1, its labels say what runs (for joins in queries). */
 function buildInfo(registers: Registry[]): Gauge<"version" | "nodejs"> {
   const gauge = new Gauge({
     name: "hookswitch_build_info",
