@@ -168,7 +168,6 @@ describe("the consumer loop", () => {
       log: pino({ level: "silent" }),
     });
     await firstSeen;
-    const stoppedAt = Date.now();
     const stop = loop.stop();
     stopped();
     await stop;
@@ -189,12 +188,11 @@ describe("the consumer loop", () => {
     // most one does not: nats-server 2.9, meeting the unsubscribed pull request in the middle
     // of a batch, sends it one more message (lost on the way, back after the ack wait) before
     // it drops the request; the rest of the batch was never sent and comes at once.
+    // Looked at for 15 s, half the ack wait: whatever is counted came back handed back.
     await waitFor(() => seen.size >= count - 1, { timeoutMs: 15_000 }).catch(() => undefined);
-    const backAfterMs = Date.now() - stoppedAt;
     await sleep(500);
     await second.stop();
     expect(seen.size, "messages back before the 30 s ack wait").toBeGreaterThanOrEqual(count - 1);
-    expect(backAfterMs).toBeLessThan(15_000);
   }, 40_000);
 
   it("keeps every message whose handler outlasts the ack wait from being delivered again", async () => {
