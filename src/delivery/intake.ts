@@ -5,19 +5,20 @@
  * A message in progress may hold a request to a receiver for up to its timeout (a minute).
  * When such requests hold every slot, the messages pulled behind them wait unseen by the
  * loops' progress acknowledgements (the client keeps them until the loop takes them), and
- * NATS delivers them again after the ack wait: sent twice. So once no slot of the cap has
- * been taken for `spareAfterMs` (the cap is stuck), every waiter, and every newcomer, takes
- * one of `spare` slots beyond it at once; so does a waiter that has waited `spareAfterMs`
- * (many loops share a cap that moves slowly). Its deliveries find no request slot within a
- * second and park, as a slow integration's do, and the line keeps moving.
+ * NATS delivers them again after the ack wait: sent twice. So once the cap has not moved
+ * for `spareAfterMs` (stuck: checks through that time saw none of its places taken), every
+ * waiter, and every newcomer, takes one of `spare` slots beyond it at once; so does a waiter
+ * that has waited through as many checks (many loops share a cap that moves slowly). Its
+ * deliveries find no request slot within a second and park, as a slow integration's do, and
+ * the line keeps moving.
  *
  * The cap is judged, not only each waiter: a loop hands its messages over one at a time, so
- * each would start its wait of `spareAfterMs` only once the one before had a slot; a pull
- * batch would pass at one message per `spareAfterMs`, and from the fifth on (that is a
- * quarter of the ack wait at most) NATS would deliver them again.
+ * each would start its wait only once the one before had a slot; a pull batch would pass at
+ * one message per `spareAfterMs`, and from the fifth on (that is a quarter of the ack wait
+ * at most) NATS would deliver them again.
  *
- * Hot path: taking a free slot is a counter (and a clock read when it fills the cap); only a
- * caller that waits gets a Promise, and one timer serves every waiter.
+ * Hot path: taking a free slot is two counters; only a caller that waits gets a Promise, and
+ * one interval, running while the cap is full, does the checks.
  */
 
 /** A release without a matching acquire, or a size that is no count: a bug in the caller. */
@@ -26,28 +27,41 @@ export class IntakeError extends Error {
 }
 
 export interface IntakeOptions {
-  /** Slots beyond the cap, for waiters that waited `spareAfterMs`. */
+  /** Slots beyond the cap, for when it is stuck. */
   spare: number;
-  /** How long a waiter waits before it may take a spare slot. */
+  /** How long the cap stands still, or a waiter waits, before spare slots are given. */
   spareAfterMs: number;
 }
 
 interface Waiter {
-  /** When the wait began (monotonic ms). */
-  since: number;
+  /** The check count when the wait began: how many checks it has waited through. */
+  sinceCheck: number;
   resolve(): void;
 }
+
+/**
+ * Checks per `spareAfterMs`. The cap counts as stuck only after this many checks in a row
+ * saw none of its places taken, each in a turn of the event loop of its own: a loop slowed
+ * down (a long collection, a starved CPU, a profiler) runs an overdue check once and then
+ * reads the answers that free places, so slowness alone never looks like requests that hang.
+ */
+const CHECKS = 4;
 
 export class Intake {
   readonly size: number;
   readonly spare: number;
-  readonly #spareAfterMs: number;
+  readonly #checkEveryMs: number;
   #taken = 0;
-  /** When the cap's last free slot was last taken (monotonic ms): it moved then. */
-  #capFilledAt = 0;
+  /** Places of the cap taken, ever: whether the cap moved between two checks. */
+  #capTakes = 0;
+  #capTakesAtCheck = 0;
+  /** Checks so far, and how many in a row saw the cap not move. */
+  #checks = 0;
+  #stillChecks = 0;
   /** First come, first served. */
   #waiters: Waiter[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  /** Runs while the cap is full (or waiters wait), so that a stuck cap is noticed. */
+  #checker: NodeJS.Timeout | undefined;
 
   constructor(size: number, options: IntakeOptions) {
     if (!Number.isInteger(size) || size < 1) {
@@ -55,7 +69,7 @@ export class Intake {
     }
     this.size = size;
     this.spare = options.spare;
-    this.#spareAfterMs = options.spareAfterMs;
+    this.#checkEveryMs = Math.max(1, options.spareAfterMs / CHECKS);
   }
 
   /** Slots taken, by callers running or handed a slot, spare ones included. */
@@ -74,16 +88,16 @@ export class Intake {
    */
   acquire(): Promise<void> | undefined {
     if (this.#taken < this.size) {
-      if (++this.#taken === this.size) this.#capFilledAt = performance.now();
+      this.#takeFromCap();
       return undefined;
     }
-    if (this.#waiters.length === 0 && this.#mayTakeSpare(performance.now(), undefined)) {
+    if (this.#waiters.length === 0 && this.#mayTakeSpare(undefined)) {
       this.#taken++;
       return undefined;
     }
     return new Promise<void>((resolve) => {
-      this.#waiters.push({ since: performance.now(), resolve });
-      this.#armTimer();
+      this.#waiters.push({ sinceCheck: this.#checks, resolve });
+      this.#startChecks();
     });
   }
 
@@ -94,40 +108,47 @@ export class Intake {
     this.#serve();
   }
 
+  #takeFromCap(): void {
+    this.#capTakes++;
+    if (++this.#taken === this.size) this.#startChecks();
+  }
+
   #serve(): void {
-    if (this.#waiters.length === 0) return;
-    const now = performance.now();
     for (let oldest = this.#waiters[0]; oldest; oldest = this.#waiters[0]) {
-      if (this.#taken < this.size) {
-        if (this.#taken + 1 === this.size) this.#capFilledAt = now;
-      } else if (!this.#mayTakeSpare(now, oldest)) {
-        break;
-      }
+      if (this.#taken < this.size) this.#takeFromCap();
+      else if (this.#mayTakeSpare(oldest)) this.#taken++;
+      else break;
       this.#waiters.shift();
-      this.#taken++;
       oldest.resolve();
     }
-    this.#armTimer();
   }
 
   /** With the cap taken: whether a spare slot is left, and the cap stuck or `waiter` long waiting. */
-  #mayTakeSpare(now: number, waiter: Waiter | undefined): boolean {
+  #mayTakeSpare(waiter: Waiter | undefined): boolean {
     if (this.#taken >= this.size + this.spare) return false;
-    const since = Math.min(this.#capFilledAt, waiter?.since ?? Infinity);
-    return now - since >= this.#spareAfterMs;
+    if (this.#stillChecks >= CHECKS) return true;
+    // One check more than the cap needs: the first may come at once after the wait began.
+    return waiter !== undefined && this.#checks - waiter.sinceCheck > CHECKS;
   }
 
-  /** One timer, for when the oldest waiter may take a spare slot; none while all are taken. */
-  #armTimer(): void {
-    if (this.#timer !== undefined || this.#taken >= this.size + this.spare) return;
-    const oldest = this.#waiters[0];
-    if (!oldest) return;
-    const since = Math.min(this.#capFilledAt, oldest.since);
-    const due = Math.max(0, since + this.#spareAfterMs - performance.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#serve();
-    }, due);
-    this.#timer.unref();
+  #startChecks(): void {
+    if (this.#checker !== undefined) return;
+    this.#capTakesAtCheck = this.#capTakes;
+    this.#stillChecks = 0;
+    this.#checker = setInterval(() => this.#check(), this.#checkEveryMs);
+    this.#checker.unref();
+  }
+
+  #check(): void {
+    this.#checks++;
+    if (this.#capTakes === this.#capTakesAtCheck) this.#stillChecks++;
+    else this.#stillChecks = 0;
+    this.#capTakesAtCheck = this.#capTakes;
+    if (this.#taken < this.size && this.#waiters.length === 0) {
+      clearInterval(this.#checker);
+      this.#checker = undefined;
+      return;
+    }
+    this.#serve();
   }
 }

@@ -12,7 +12,9 @@ async function settled(promise: Promise<void>): Promise<boolean> {
 }
 
 describe("Intake", () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] }));
+  beforeEach(() =>
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] }),
+  );
   afterEach(() => vi.useRealTimers());
 
   it("takes free slots at once and counts them", () => {
@@ -87,6 +89,24 @@ describe("Intake", () => {
     expect(await settled(newcomer)).toBe(false);
     intake.release(); // below the cap: the newcomer takes it
     expect(await settled(newcomer)).toBe(true);
+    expect(intake.taken).toBe(1);
+  });
+
+  it("does not take an event loop held up for a stuck cap: the answers it reads next free places first", async () => {
+    vi.useRealTimers();
+    const intake = new Intake(1, { spare: 1, spareAfterMs: 100 });
+    expect(intake.acquire()).toBeUndefined();
+    const waiter = intake.acquire() as Promise<void>;
+    let served = false;
+    void waiter.then(() => (served = true));
+    // The loop is held up longer than spareAfterMs (a long collection, a starved CPU, a
+    // profiler), then runs its overdue timers once before it reads what came in meanwhile.
+    const until = Date.now() + 150;
+    while (Date.now() < until);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(served).toBe(false);
+    intake.release(); // the answer read: a place of the cap comes free
+    await waiter;
     expect(intake.taken).toBe(1);
   });
 
