@@ -1,18 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { startReceiver, type Receiver } from "../support/receiver.js";
+import { describe, expect, it } from "vitest";
 import { integrationYaml } from "../support/config-dir.js";
-import {
-  connectPublisher,
-  killLeftOver,
-  makeEvent,
-  startTracked,
-  tempDir,
-  type Publisher,
-  type RunningDaemon,
-} from "../support/daemon.js";
+import { useRealParts } from "../support/real-parts.js";
+import { makeEvent, startTracked, tempDir } from "../support/daemon.js";
 import { waitFor } from "../support/wait.js";
 
 interface Status {
@@ -23,40 +14,21 @@ interface Status {
 }
 
 describe("an integrations folder that disappears while the daemon runs", () => {
-  let nats: NatsServer;
-  let receiver: Receiver;
-  let publisher: Publisher;
-  const daemons: RunningDaemon[] = [];
-  const cleanups: (() => void)[] = [];
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    receiver = await startReceiver();
-    publisher = await connectPublisher(nats.url);
-  });
-  afterAll(async () => {
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-  });
-  afterEach(async () => {
-    await killLeftOver(daemons);
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const parts = useRealParts();
 
   it("keeps its integrations running and says so on the status page and the reload gauge until it is back", async () => {
     const root = tempDir();
-    cleanups.push(() => root.cleanup());
+    parts.cleanups.push(() => root.cleanup());
     const dir = join(root.path, "integrations.d");
     const writeCrm = () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(
         join(dir, "crm.yaml"),
-        integrationYaml("crm", { webhook: { url: `${receiver.url}/crm` } }),
+        integrationYaml("crm", { webhook: { url: `${parts.receiver.url}/crm` } }),
       );
     };
     writeCrm();
-    const daemon = await startTracked(daemons, { natsUrl: nats.url, dir });
+    const daemon = await startTracked(parts.daemons, { natsUrl: parts.nats.url, dir });
     const status = async () =>
       (await (await fetch(`${daemon.http}/api/integrations`)).json()) as Status;
     const reloadGauge = async () =>
@@ -80,8 +52,8 @@ describe("an integrations folder that disappears while the daemon runs", () => {
     ]);
     expect(await reloadGauge()).toBe("0");
     const event = makeEvent();
-    await publisher.publish(event);
-    await waitFor(() => receiver.requests.some((r) => r.body.includes(event.id)), {
+    await parts.publisher.publish(event);
+    await waitFor(() => parts.receiver.requests.some((r) => r.body.includes(event.id)), {
       what: "the kept integration's delivery",
     });
 

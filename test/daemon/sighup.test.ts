@@ -1,56 +1,31 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { startReceiver, type Receiver } from "../support/receiver.js";
+import { describe, expect, it } from "vitest";
 import { integrationYaml } from "../support/config-dir.js";
-import {
-  connectPublisher,
-  killLeftOver,
-  makeEvent,
-  startTracked,
-  tempDir,
-  type Publisher,
-  type RunningDaemon,
-} from "../support/daemon.js";
+import { useRealParts } from "../support/real-parts.js";
+import { makeEvent, startTracked, tempDir } from "../support/daemon.js";
 import { waitFor } from "../support/wait.js";
 
 describe("SIGHUP", () => {
-  let nats: NatsServer;
-  let receiver: Receiver;
-  let publisher: Publisher;
-  const daemons: RunningDaemon[] = [];
-  const cleanups: (() => void)[] = [];
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    receiver = await startReceiver();
-    publisher = await connectPublisher(nats.url);
-  });
-  afterAll(async () => {
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-  });
-  afterEach(async () => {
-    await killLeftOver(daemons);
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const parts = useRealParts();
 
   /** Publishes an event and returns the Authorization header its webhook carried. */
   const sentAuthorization = async () => {
     const event = makeEvent();
-    await publisher.publish(event);
-    const request = await waitFor(() => receiver.requests.find((r) => r.body.includes(event.id)), {
-      what: `the webhook of event ${event.id}`,
-    });
+    await parts.publisher.publish(event);
+    const request = await waitFor(
+      () => parts.receiver.requests.find((r) => r.body.includes(event.id)),
+      {
+        what: `the webhook of event ${event.id}`,
+      },
+    );
     return request.headers.authorization;
   };
 
   it("rereads the configuration at once: a rotated ${file:} secret no watch sees is sent", async () => {
     const dir = tempDir();
     const secrets = tempDir(); // outside the integrations folder: no file watch covers it
-    cleanups.push(
+    parts.cleanups.push(
       () => dir.cleanup(),
       () => secrets.cleanup(),
     );
@@ -60,14 +35,14 @@ describe("SIGHUP", () => {
       join(dir.path, "crm.yaml"),
       integrationYaml("crm", {
         webhook: {
-          url: `${receiver.url}/crm`,
+          url: `${parts.receiver.url}/crm`,
           auth: { type: "token", token: `\${file:${token}}` },
         },
       }),
     );
     // The periodic resync would read the secret again too: keep it out of the picture.
-    const daemon = await startTracked(daemons, {
-      natsUrl: nats.url,
+    const daemon = await startTracked(parts.daemons, {
+      natsUrl: parts.nats.url,
       dir: dir.path,
       args: ["--resync-interval", "1h"],
     });

@@ -1,0 +1,59 @@
+/**
+ * The real parts a daemon test needs, for one describe block: a nats-server, a receiver and
+ * a publisher, started before its tests and closed after them. After each test, daemons it
+ * started through `daemons` (see `startTracked`) that still run are killed, and what it put
+ * in `cleanups` runs, so a failed test leaves nothing behind.
+ */
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { connectPublisher, killLeftOver, type Publisher, type RunningDaemon } from "./daemon.js";
+import { startNatsServer, type NatsServer } from "./nats-server.js";
+import { startReceiver, type Receiver, type Responder } from "./receiver.js";
+
+export interface RealParts {
+  readonly nats: NatsServer;
+  readonly receiver: Receiver;
+  readonly publisher: Publisher;
+  readonly daemons: RunningDaemon[];
+  readonly cleanups: (() => void)[];
+}
+
+export function useRealParts(responder?: Responder): RealParts {
+  let nats: NatsServer | undefined;
+  let receiver: Receiver | undefined;
+  let publisher: Publisher | undefined;
+  const daemons: RunningDaemon[] = [];
+  const cleanups: (() => void)[] = [];
+  const started = <T>(part: T | undefined, what: string): T => {
+    if (part === undefined) throw new Error(`${what} is started in beforeAll: use it in a test`);
+    return part;
+  };
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver(responder);
+    publisher = await connectPublisher(nats.url);
+  });
+  afterAll(async () => {
+    await publisher?.close();
+    await receiver?.close();
+    await nats?.dispose();
+  });
+  afterEach(async () => {
+    await killLeftOver(daemons);
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  return {
+    get nats() {
+      return started(nats, "nats-server");
+    },
+    get receiver() {
+      return started(receiver, "the receiver");
+    },
+    get publisher() {
+      return started(publisher, "the publisher");
+    },
+    daemons,
+    cleanups,
+  };
+}
