@@ -4,7 +4,11 @@
  * once its events are acknowledged (retries waiting for their time, deliveries parked
  * while it had no room).
  */
-import { DELIVERY_SUBJECT_PREFIX, PARKED_SUBJECT_PREFIX } from "./records.js";
+import {
+  DELIVERY_SUBJECT_PREFIX,
+  integrationOfDeliverySubject,
+  PARKED_SUBJECT_PREFIX,
+} from "./records.js";
 
 export interface WaitingCounts {
   /** Retries and replays waiting for their time. */
@@ -24,7 +28,7 @@ export function waitingByIntegration(
   for (const [subject, count] of Object.entries(subjects)) {
     const kind = kindOf(subject);
     if (!kind || count <= 0) continue;
-    const integration = subject.slice(subject.lastIndexOf(".") + 1);
+    const integration = integrationOfDeliverySubject(subject);
     const counts = byIntegration.get(integration) ?? { retry: 0, parked: 0 };
     counts[kind] += count;
     byIntegration.set(integration, counts);
