@@ -4,13 +4,7 @@ import { createConfigInForce } from "../src/config-in-force.js";
 import { createLimiter } from "../src/delivery/limiter.js";
 import { createMetrics } from "../src/http/metrics.js";
 import { makeIntegration } from "./support/integration.js";
-
-const IDLE = {
-  isNatsConnected: () => false,
-  isReady: () => false,
-  requestsInFlight: () => 0,
-  deliveryCounts: () => [],
-};
+import { IDLE_SOURCES } from "./support/metric-sources.js";
 
 function generation(n: number, state: Partial<ConfigState> = {}): ConfigState {
   return {
@@ -26,7 +20,10 @@ function generation(n: number, state: Partial<ConfigState> = {}): ConfigState {
 
 describe("the configuration in force", () => {
   it("is nothing until the first generation, then serves its integrations", () => {
-    const inForce = createConfigInForce({ metrics: createMetrics(IDLE), limiter: createLimiter() });
+    const inForce = createConfigInForce({
+      metrics: createMetrics(IDLE_SOURCES),
+      limiter: createLimiter(),
+    });
     expect(inForce.state()).toBeUndefined();
     expect(inForce.snapshot().byName.size).toBe(0);
 
@@ -37,7 +34,10 @@ describe("the configuration in force", () => {
   });
 
   it("marks the snapshot incomplete while a file is invalid", () => {
-    const inForce = createConfigInForce({ metrics: createMetrics(IDLE), limiter: createLimiter() });
+    const inForce = createConfigInForce({
+      metrics: createMetrics(IDLE_SOURCES),
+      limiter: createLimiter(),
+    });
     const problem = { file: "a.yaml", line: 1, column: 1, message: "broken" };
     inForce.apply(generation(1, { problems: [problem] }));
     expect(inForce.snapshot().incomplete).toBe(true);
@@ -45,7 +45,7 @@ describe("the configuration in force", () => {
   });
 
   it("reports a vanished folder beside the generation's problems, on the reload gauge too, until it is back", async () => {
-    const metrics = createMetrics(IDLE);
+    const metrics = createMetrics(IDLE_SOURCES);
     const inForce = createConfigInForce({ metrics, limiter: createLimiter() });
     const reload = async () =>
       /^hookswitch_config_last_reload_successful (\d)$/m.exec(
@@ -68,7 +68,7 @@ describe("the configuration in force", () => {
 
   it("wakes the readers waiting for room, as a raised maxInFlight makes some", async () => {
     const limiter = createLimiter();
-    const inForce = createConfigInForce({ metrics: createMetrics(IDLE), limiter });
+    const inForce = createConfigInForce({ metrics: createMetrics(IDLE_SOURCES), limiter });
     expect(limiter.acquire("crm", 1, Date.now())).toBe(true);
     const room = limiter.whenRoom("crm", 1);
     expect(room).toBeInstanceOf(Promise);

@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/http/metrics.js";
 import { REPO } from "../support/cli.js";
+import { IDLE_SOURCES } from "../support/metric-sources.js";
 
 const OPERATING = readFileSync(join(REPO, "docs/operating.md"), "utf8");
 
@@ -15,12 +16,7 @@ const OPERATING = readFileSync(join(REPO, "docs/operating.md"), "utf8");
 const RUNTIME = /^hookswitch_(process|nodejs)_/;
 
 function registered(): string[] {
-  const metrics = createMetrics({
-    isNatsConnected: () => false,
-    isReady: () => false,
-    requestsInFlight: () => 0,
-    deliveryCounts: () => [],
-  });
+  const metrics = createMetrics(IDLE_SOURCES);
   // Gauges shown only once set (NATS read, first load): set them as a running daemon does.
   metrics.deadLetters.set(0);
   metrics.eventsPending.set(0);

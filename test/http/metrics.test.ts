@@ -10,6 +10,7 @@ import {
 } from "../../src/delivery/stats.js";
 import type { ConfigState } from "../../src/config/generation.js";
 import { createMetrics, recordConfigGeneration } from "../../src/http/metrics.js";
+import { IDLE_SOURCES } from "../support/metric-sources.js";
 
 function setUp(loaded: string[] = []) {
   const stats = new DeliveryStats();
@@ -95,16 +96,10 @@ describe("hookswitch_deliveries_total", () => {
 });
 
 /** A daemon with nothing going on: what the metrics read when scraped. */
-const IDLE = {
-  isNatsConnected: () => false,
-  isReady: () => false,
-  requestsInFlight: () => 0,
-  deliveryCounts: () => [],
-};
 
 describe("hookswitch_dead_letters", () => {
   it("is absent until the queue was first counted, then shows the count", async () => {
-    const metrics = createMetrics(IDLE);
+    const metrics = createMetrics(IDLE_SOURCES);
     expect(await metrics.registry.metrics()).not.toContain("hookswitch_dead_letters");
     metrics.deadLetters.set(3);
     metrics.deadLetters.set(4);
@@ -116,7 +111,7 @@ describe("hookswitch_dead_letters", () => {
 
 describe("the backlog gauges", () => {
   it("are absent until the consumer was first read, then show its backlog", async () => {
-    const metrics = createMetrics(IDLE);
+    const metrics = createMetrics(IDLE_SOURCES);
     expect(await metrics.registry.metrics()).not.toMatch(/hookswitch_events_(pending|unack)/);
     metrics.eventsPending.set(120);
     metrics.eventsUnacknowledged.set(7);
@@ -128,7 +123,7 @@ describe("the backlog gauges", () => {
 
 describe("hookswitch_deliveries_waiting", () => {
   it("shows each integration's kinds that have deliveries waiting, each reading replacing the last", async () => {
-    const metrics = createMetrics(IDLE);
+    const metrics = createMetrics(IDLE_SOURCES);
     expect(await metrics.registry.metrics()).not.toMatch(/^hookswitch_deliveries_waiting\{/m);
     metrics.deliveriesWaiting.set(
       new Map([
@@ -156,7 +151,7 @@ describe("hookswitch_deliveries_waiting", () => {
 
 describe("the configuration reload gauges", () => {
   it("are absent until the first load, then say whether every file is valid", async () => {
-    const metrics = createMetrics(IDLE);
+    const metrics = createMetrics(IDLE_SOURCES);
     const before = await metrics.registry.metrics();
     expect(before).not.toContain("hookswitch_config_last_reload_successful");
     expect(before).not.toContain("hookswitch_config_last_reload_success_timestamp_seconds");
