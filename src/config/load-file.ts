@@ -73,10 +73,31 @@ export function loadFileSync(file: string, options: LoadOptions): FileResult {
     file,
     hash,
     integrations: named.integrations,
-    problems: sortProblems(problems),
-    ...(warnings.length > 0 ? { warnings: sortProblems(warnings) } : {}),
+    problems: listFirst(sortProblems(problems), "problem"),
+    ...(warnings.length > 0 ? { warnings: listFirst(sortProblems(warnings), "warning") } : {}),
     ...(READS_FILES.test(decoded.text) ? { readsFiles: true as const } : {}),
   };
+}
+
+/**
+ * Problems (and warnings) listed per file. A broken template repeated in every document
+ * could otherwise turn a 1 MiB file into hundreds of thousands of lines in the log, the
+ * status page and `/api/integrations`.
+ */
+export const MAX_LISTED_PER_FILE = 100;
+
+/** The first problems of a file, and one line in their place for the rest. */
+function listFirst(sorted: Problem[], kind: "problem" | "warning"): Problem[] {
+  const next = sorted[MAX_LISTED_PER_FILE];
+  if (!next) return sorted;
+  const more = (sorted.length - MAX_LISTED_PER_FILE).toLocaleString("en");
+  const rest: Problem = {
+    file: next.file,
+    line: next.line,
+    column: next.column,
+    message: `${more} more ${kind}s from here on are not listed; mend the ones above first`,
+  };
+  return [...sorted.slice(0, MAX_LISTED_PER_FILE), rest];
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

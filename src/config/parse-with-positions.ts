@@ -5,12 +5,13 @@
  * here only for text that needs this one or when a position must be reported.
  */
 import {
+  Composer,
   isAlias,
   isMap,
   isScalar,
   isSeq,
   LineCounter,
-  parseAllDocuments,
+  Parser,
   visit,
   type Document,
   type YAMLError,
@@ -21,6 +22,13 @@ import type { PathSegment } from "./text.js";
 /** More aliases than this in one document is treated as a resource exhaustion attack. */
 export const MAX_ALIAS_COUNT = 100;
 
+/**
+ * More documents than this in one file is refused, as a file over 1 MiB is: no valid file
+ * of 1 MiB holds that many integrations (each takes well over 100 bytes), and a file of
+ * nothing but `---` lines would otherwise hold up the loader for seconds.
+ */
+export const MAX_DOCUMENTS = 10_000;
+
 /** Parses every document with source positions (the `yaml` library). */
 export function parseWithPositions(text: string): {
   documents: ParsedDocument[];
@@ -28,15 +36,28 @@ export function parseWithPositions(text: string): {
 } {
   const lineCounter = new LineCounter();
   try {
-    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
-    const list = Array.isArray(docs) ? docs : [];
-    const documents = list
-      .map((doc, index) => toParsedDocument(doc, index, text, lineCounter))
-      .filter((d): d is ParsedDocument => d !== undefined);
+    // Documents one at a time (what `parseAllDocuments` does in one go), to stop at the limit.
+    const parser = new Parser(lineCounter.addNewLine);
+    const documents: ParsedDocument[] = [];
+    let index = 0;
+    for (const doc of new Composer().compose(parser.parse(text))) {
+      if (index === MAX_DOCUMENTS) return { documents: [], problems: [tooMany(doc, lineCounter)] };
+      const parsed = toParsedDocument(doc, index++, text, lineCounter);
+      if (parsed) documents.push(parsed);
+    }
     return { documents, problems: [] };
   } catch (err) {
     return { documents: [], problems: [{ line: 1, column: 1, message: fatalMessage(err) }] };
   }
+}
+
+function tooMany(doc: Document.Parsed, lineCounter: LineCounter): Located {
+  const { line, col } = lineCounter.linePos(doc.range[0]);
+  return {
+    line,
+    column: col,
+    message: `more than ${MAX_DOCUMENTS.toLocaleString("en")} YAML documents in one file; split it into smaller files`,
+  };
 }
 
 function fatalMessage(err: unknown): string {

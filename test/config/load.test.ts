@@ -11,6 +11,8 @@ import {
   loadIntegrations,
 } from "../../src/config/load.js";
 import { nextGeneration } from "../../src/config/generation.js";
+import { MAX_LISTED_PER_FILE } from "../../src/config/load-file.js";
+import { MAX_DOCUMENTS } from "../../src/config/parse-with-positions.js";
 import { SECRET_MARK } from "../../src/config/references.js";
 import type { Integration } from "../../src/config/types.js";
 import { renderRequest } from "../../src/delivery/render.js";
@@ -104,6 +106,46 @@ describe("loadFile on hostile input", () => {
         "(anchors do not carry over from one --- document to the next)",
     );
     expect([problem?.line, problem?.column]).toEqual(at);
+  });
+
+  it.each([
+    [MAX_DOCUMENTS, "holds no integration"],
+    [MAX_DOCUMENTS + 1, "more than 10,000 YAML documents in one file"],
+    [262_000, "more than 10,000 YAML documents in one file"],
+  ])("refuses a file of %i --- documents only past the limit", async (count, message) => {
+    const result = await loadFile(
+      await fileWith(`docs-${count}.yaml`, "---\n".repeat(count)),
+      keep,
+    );
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.message).toContain(message);
+    if (count > MAX_DOCUMENTS) expect(result.problems[0]?.line).toBe(MAX_DOCUMENTS + 1);
+  });
+
+  it("lists a file's first problems and counts the rest in one line, where they start", async () => {
+    // Each empty mapping misses the five required keys: 1,500 problems, 300 documents.
+    const result = await loadFile(await fileWith("templated.yaml", "--- {}\n".repeat(300)), keep);
+    expect(result.problems).toHaveLength(MAX_LISTED_PER_FILE + 1);
+    expect(result.problems.at(-2)?.line).toBe(20);
+    expect(result.problems.at(-1)).toEqual({
+      file: result.file,
+      line: 21,
+      column: 5,
+      message: "1,400 more problems from here on are not listed; mend the ones above first",
+    });
+  });
+
+  it("lists a file's first warnings the same way", async () => {
+    const docs = Array.from({ length: 150 }, (_, i) =>
+      integrationYaml(`n${i}`, {}, ["  auth: { type: token, token: in-clear }"]),
+    );
+    const result = await loadFile(await fileWith("clear.yaml", docs.join("---\n")), keep);
+    expect(result.problems).toEqual([]);
+    expect(result.integrations).toHaveLength(150);
+    expect(result.warnings).toHaveLength(MAX_LISTED_PER_FILE + 1);
+    expect(result.warnings?.at(-1)?.message).toBe(
+      "50 more warnings from here on are not listed; mend the ones above first",
+    );
   });
 
   it("reports the rules' problems beside the schema's, so that one round of fixes sees all", async () => {
