@@ -6,6 +6,7 @@
 import type { ParsedDocument } from "./parse.js";
 import { displayPath, type PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
+import { caBundleProblem } from "./ca-bundle.js";
 import { secretsInClear, shortSigningSecrets } from "./clear-secrets.js";
 import { applyReferences, type ResolvedSecrets, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
@@ -200,14 +201,12 @@ function readTlsCa(
   const shown = written ?? path;
   try {
     const ca = context.readCa(path);
-    if (ca.includes("-----BEGIN CERTIFICATE-----")) return { ca, problems: [] };
+    const problem = caBundleProblem(ca);
+    if (problem === undefined) return { ca, problems: [] };
     return {
       ca: undefined,
       problems: [
-        {
-          path: ["webhook", "tls", "ca"],
-          message: `webhook.tls.ca: ${shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
-        },
+        { path: ["webhook", "tls", "ca"], message: `webhook.tls.ca: ${shown} ${problem}` },
       ],
     };
   } catch (err) {

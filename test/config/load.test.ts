@@ -235,6 +235,20 @@ describe("loadFile on hostile input", () => {
     expect(JSON.stringify(result.problems)).not.toMatch(/sekret/);
   });
 
+  it("refuses a CA file whose certificate block is not a certificate, which TLS would ignore", async () => {
+    const fake =
+      "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+    await writeFile(join(dir, "fake-ca.pem"), fake);
+    const file = await fileWith(
+      "fake-ca.yaml",
+      integrationYaml("f", {}, ["  tls: {ca: fake-ca.pem}"]),
+    );
+    const result = await loadFile(file, { secrets: "resolve" });
+    expect(result.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^webhook\.tls\.ca: fake-ca\.pem its certificate cannot be read \(/),
+    ]);
+  });
+
   it("gives two files that cannot be read different hashes, so neither passes for the other", async () => {
     for (const name of ["fifo-a.yaml", "fifo-b.yaml"]) {
       if (!existsSync(join(dir, name))) execFileSync("mkfifo", [join(dir, name)]);
