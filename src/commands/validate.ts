@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { loadIntegrations, type LoadResult } from "../config/load.js";
+import { countProblems } from "../config/load-file.js";
 import { shownScope } from "../config/shown.js";
 import { compareText } from "../config/discover.js";
 import { plural } from "../config/text.js";
@@ -95,9 +96,9 @@ function escapeData(s: string): string {
 function summary(result: LoadResult): string {
   const counts = `${plural(result.files.length, "file")}, ${plural(result.integrations.length, "integration")}`;
   const verdict =
-    result.problems.length === 0 ? "all valid" : plural(result.problems.length, "problem");
+    result.problems.length === 0 ? "all valid" : plural(countProblems(result.problems), "problem");
   const warnings =
-    result.warnings.length > 0 ? `, ${plural(result.warnings.length, "warning")}` : "";
+    result.warnings.length > 0 ? `, ${plural(countProblems(result.warnings), "warning")}` : "";
   return `${counts}: ${verdict}${warnings}`;
 }
 

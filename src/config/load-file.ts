@@ -90,14 +90,20 @@ export const MAX_LISTED_PER_FILE = 100;
 function listFirst(sorted: Problem[], kind: "problem" | "warning"): Problem[] {
   const next = sorted[MAX_LISTED_PER_FILE];
   if (!next) return sorted;
-  const more = (sorted.length - MAX_LISTED_PER_FILE).toLocaleString("en");
+  const unlisted = sorted.length - MAX_LISTED_PER_FILE;
   const rest: Problem = {
     file: next.file,
     line: next.line,
     column: next.column,
-    message: `${more} more ${kind}s from here on are not listed; mend the ones above first`,
+    message: `${unlisted.toLocaleString("en")} more ${kind}s from here on are not listed; mend the ones above first`,
+    unlisted,
   };
   return [...sorted.slice(0, MAX_LISTED_PER_FILE), rest];
+}
+
+/** Every problem, those a file's last line stands for included. */
+export function countProblems(list: readonly Problem[]): number {
+  return list.reduce((n, p) => n + (p.unlisted ?? 1), 0);
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

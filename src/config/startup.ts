@@ -5,6 +5,7 @@
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { folderProblem, waitForFolder } from "./folder-presence.js";
+import { countProblems } from "./load-file.js";
 import type { ConfigState } from "./generation.js";
 import type { SecretPolicy } from "./secret-policy.js";
 import type { Problem } from "./types.js";
@@ -44,7 +45,7 @@ export async function startConfiguration(
   if (startup.strict && first.problems.length > 0) {
     await watcher.close();
     throw new ConfigError(
-      `${first.problems.length} problem(s) in ${dir} and --strict is set: fix them or drop --strict`,
+      `${countProblems(first.problems)} problem(s) in ${dir} and --strict is set: fix them or drop --strict`,
     );
   }
   return watcher;

@@ -128,6 +128,8 @@ export interface Problem {
   message: string;
   /** The integration's name when the problem belongs to one that could be named. */
   integration?: string;
+  /** Set on the line that stands for a file's problems past the ones listed: how many. */
+  unlisted?: number;
 }
 
 export const DEFAULTS = {

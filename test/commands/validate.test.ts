@@ -87,6 +87,21 @@ describe("hookswitch validate on a folder with one mistake per file", () => {
   });
 });
 
+describe("hookswitch validate on a file of many problems", () => {
+  it("lists the first 100, says how many more, and counts them all in the summary", async () => {
+    const folder = join(dir, "templated");
+    await mkdirp(folder);
+    // Each empty mapping misses the five required keys: 1,500 problems in 300 documents.
+    await writeFile(join(folder, "t.yaml"), "--- {}\n".repeat(300));
+    const { stdout, code } = await runCli(["validate", folder]);
+    expect(code).toBe(1);
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(102);
+    expect(lines.at(-2)).toMatch(/t\.yaml:21:5: 1,400 more problems from here on are not listed/);
+    expect(lines.at(-1)).toBe("1 file, 0 integrations: 1500 problems");
+  });
+});
+
 describe("hookswitch validate output formats", () => {
   it("prints a parseable JSON report with --format json", async () => {
     const result = await runCli(["validate", "--format", "json", invalidDir]);

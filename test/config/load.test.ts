@@ -132,6 +132,7 @@ describe("loadFile on hostile input", () => {
       line: 21,
       column: 5,
       message: "1,400 more problems from here on are not listed; mend the ones above first",
+      unlisted: 1_400,
     });
   });
 
