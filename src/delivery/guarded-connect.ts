@@ -12,9 +12,6 @@ import { buildConnector } from "undici";
 import { EgressDeniedError } from "../errors.js";
 import { normalizeIp, type EgressPolicy } from "./egress.js";
 
-/** Upper bound on connection set-up alone; the attempt's deadline usually ends it sooner. */
-const CONNECT_TIMEOUT_MS = 60_000;
-
 function refusal(host: string, ip: string, reason: string): EgressDeniedError {
   const literal = normalizeIp(host) !== undefined;
   const target = host === ip ? ip : literal ? `${host} is ${ip}` : `${host} resolves to ${ip}`;
@@ -41,12 +38,17 @@ function guardedLookup(egress: EgressPolicy): LookupFunction {
   };
 }
 
+/**
+ * `connectTimeoutMs` bounds connection set-up (TCP and TLS handshake): undici goes on with it
+ * after the request that asked for it is aborted, so it is the attempt's own timeout.
+ */
 export function guardedConnector(
   egress: EgressPolicy,
   tlsCa: string | undefined,
+  connectTimeoutMs: number,
 ): buildConnector.connector {
   const connector = buildConnector({
-    timeout: CONNECT_TIMEOUT_MS,
+    timeout: connectTimeoutMs,
     lookup: guardedLookup(egress),
     ...(tlsCa === undefined ? {} : { ca: [...rootCertificates, tlsCa] }),
   });

@@ -3,8 +3,9 @@
  * network failure (SPEC section 4).
  *
  * - undici's dispatcher interface (see exchange.ts) on pooled keep-alive Agents: one for the
- *   system trust store, one per private CA (`webhook.tls.ca`), created on first use.
- *   Certificates are always verified.
+ *   system trust store, one per private CA (`webhook.tls.ca`), each per attempt timeout (the
+ *   connections' set-up is bounded by it), created on first use. Certificates are always
+ *   verified.
  * - Redirects are not followed: a 3xx is just an answer.
  * - The egress policy is applied when a connection is made (guarded-connect.ts).
  * - A failure becomes a code and a message that keeps secrets out (attempt-failure.ts).
@@ -77,18 +78,27 @@ function msSince(started: number): number {
 
 export function createSender(options: SenderOptions): Sender {
   const maxResponseBytes = options.maxResponseBytes ?? 1024;
-  const agents = new Map<string, Agent>();
+  /**
+   * Agents by trusted CA, then by attempt timeout. undici goes on setting up a connection
+   * after the request that asked for it ended: a receiver that takes the TCP connection and
+   * never finishes the TLS handshake would keep each socket until a fixed connect timeout,
+   * long after the attempt's deadline. With the attempt's timeout as its connect timeout, the
+   * socket goes when the attempt does. Integrations use a handful of timeouts.
+   */
+  const agents = new Map<string, Map<number, Agent>>();
 
-  const agentFor = (tlsCa: string | undefined): Agent => {
+  const agentFor = (tlsCa: string | undefined, timeoutMs: number): Agent => {
     const key = tlsCa ?? "";
-    let agent = agents.get(key);
+    let byTimeout = agents.get(key);
+    if (!byTimeout) agents.set(key, (byTimeout = new Map<number, Agent>()));
+    let agent = byTimeout.get(timeoutMs);
     if (!agent) {
       agent = new Agent({
         connections: options.connections ?? 32,
         pipelining: 1,
-        connect: guardedConnector(options.egress, tlsCa),
+        connect: guardedConnector(options.egress, tlsCa, timeoutMs),
       });
-      agents.set(key, agent);
+      byTimeout.set(timeoutMs, agent);
     }
     return agent;
   };
@@ -118,7 +128,7 @@ export function createSender(options: SenderOptions): Sender {
     try {
       if (signal?.aborted) throw coerceError(signal.reason);
       if (signal) abortAllOn(signal);
-      const running = exchange(agentFor(sendOptions.tlsCa), webhook, {
+      const running = exchange(agentFor(sendOptions.tlsCa, timeoutMs), webhook, {
         timeoutMs,
         maxBodyBytes: maxResponseBytes,
         drainBytes: DRAIN_LIMIT_BYTES,
@@ -149,9 +159,13 @@ export function createSender(options: SenderOptions): Sender {
   return {
     send,
     async close() {
-      const closing = [...agents.values()].map((agent) => agent.close());
+      // Each attempt in flight ends by its deadline. undici's own close would also wait for
+      // connections still being set up for attempts that have ended (it keeps their requests
+      // queued until then): once every attempt is over, nothing is left worth waiting for.
+      await Promise.allSettled([...live].map((running) => running.answer));
+      const closing = [...agents.values()].flatMap((byTimeout) => [...byTimeout.values()]);
       agents.clear();
-      await Promise.all(closing);
+      await Promise.all(closing.map((agent) => agent.destroy()));
     },
   };
 }

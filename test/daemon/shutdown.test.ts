@@ -11,6 +11,7 @@ import {
   killLeftOver,
 } from "../support/daemon.js";
 import { arrivals } from "../support/ledger.js";
+import { startSilentPort } from "../support/silent-port.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 /** A long ack wait: anything that only comes back by it misses these tests' deadlines. */
@@ -86,6 +87,24 @@ describe("hookswitch run stops cleanly", () => {
     });
     expect(arrivals(slow.requests).size).toBe(1);
   }, 60_000);
+
+  it("exits 0 promptly on SIGTERM while a receiver holds a TLS handshake open, without waiting on its connection", async () => {
+    const stuck = await startSilentPort();
+    try {
+      writeIntegration(dir.path, "stuck-tls", { url: stuck.url, timeout: "30s" });
+      const daemon = await start(["--grace-period", "1s"]);
+      await publish(1);
+      await waitFor(() => stuck.open() >= 1, { what: "the connection to the stuck port" });
+      const stoppedAt = Date.now();
+      expect(await daemon.stop()).toBe(0);
+      // Not the 30 s the connection's set-up may take; nor a 5 s wait for it, given up on.
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+      expect(daemon.output()).not.toMatch(/gave up waiting to close webhook connections/);
+      expect(daemon.output()).toMatch(/"msg":"stopped"/);
+    } finally {
+      await stuck.close();
+    }
+  }, 40_000);
 
   it("sends each delivery of a fan-out once across a graceful stop: only the aborted ones come again, and promptly", async () => {
     writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
