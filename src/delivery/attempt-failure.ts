@@ -110,6 +110,22 @@ function scrubUrl(message: string, url: string, secretHost: boolean): string {
     .reduce((text, part) => text.split(part).join(MASK), withOrigin);
 }
 
+/**
+ * OpenSSL's own text: `<thread>:error:<code>:<library>:<function>:<reason>:<source file>:<line>:`.
+ * Only the reason means anything to an operator.
+ */
+const OPENSSL_MESSAGE = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/;
+
+/**
+ * A TLS failure as an operator can act on it. An https URL on a port that speaks plain HTTP
+ * makes OpenSSL read an HTTP answer as a TLS record: "wrong version number".
+ */
+function tlsDetail(error: unknown, detail: string): string {
+  const reason = OPENSSL_MESSAGE.exec(detail)?.[1] ?? detail;
+  if (codeOf(error) !== "ERR_SSL_WRONG_VERSION_NUMBER") return reason;
+  return `TLS handshake failed (${reason}): the port does not speak TLS; if it serves plain HTTP, use an http:// URL, or else the receiver's TLS port`;
+}
+
 function failureMessage(error: unknown, code: string, context: FailureContext): string {
   const origin = context.secretHost ? MASK : safeOrigin(context.url);
   const scrub = (text: string) => scrubUrl(text, context.url, context.secretHost === true);
@@ -121,6 +137,7 @@ function failureMessage(error: unknown, code: string, context: FailureContext): 
     .trim()
     .replace(/\s*\n\s*/g, " ");
   if (code === "EGRESS_DENIED") return scrub(detail);
+  if (code === "TLS") return scrub(`${origin}: ${tlsDetail(error, detail)}`);
   return scrub(`${origin}: ${detail || codeOf(error) || "request failed"}`);
 }
 

@@ -87,6 +87,26 @@ describe("errorOutcome", () => {
       `${ORIGIN}: certificate has expired`,
     ],
     [
+      "a plain HTTP port behind an https URL says so, without OpenSSL's internals",
+      coded(
+        "ERR_SSL_WRONG_VERSION_NUMBER",
+        "807C1F84217F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:",
+      ),
+      {},
+      "TLS",
+      `${ORIGIN}: TLS handshake failed (wrong version number): the port does not speak TLS; if it serves plain HTTP, use an http:// URL, or else the receiver's TLS port`,
+    ],
+    [
+      "any other OpenSSL failure keeps only its reason",
+      coded(
+        "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+        "80AC1F84217F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40",
+      ),
+      {},
+      "TLS",
+      `${ORIGIN}: sslv3 alert handshake failure`,
+    ],
+    [
       "a refused address says why, and only that",
       new EgressDeniedError(
         "refused by egress policy: crm.example.com resolves to 169.254.169.254 (link-local)",

@@ -1,8 +1,10 @@
 /**
- * What the sender's connections do after an attempt has ended, against a receiver that takes
- * the TCP connection and never finishes the TLS handshake. undici goes on setting a
- * connection up after the request that asked for it is gone.
+ * Connections whose set-up goes wrong: a port that takes the TCP connection and never
+ * finishes the TLS handshake (undici goes on setting a connection up after the request that
+ * asked for it is gone), and a plain HTTP port behind an https URL.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { createSender, type Sender } from "../../src/delivery/send.js";
@@ -57,5 +59,21 @@ describe("connections to a port that never finishes the TLS handshake", () => {
     // undici drops the socket itself only when its set-up ends (at the attempt's timeout);
     // the daemon's exit does not wait for that.
     expect(await Promise.race([closing, deadline])).toBe("closed");
+  });
+});
+
+describe("an https URL on a port that speaks plain HTTP", () => {
+  it("fails as TLS, saying the port does not speak TLS", async () => {
+    const plain = createServer((_req, res) => res.end("plain"));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+    const { port } = plain.address() as AddressInfo;
+    const outcome = await newSender().send(post(`https://127.0.0.1:${port}/hook`), {
+      timeoutMs: 2_000,
+    });
+    expect(outcome).toMatchObject({ kind: "error", code: "TLS" });
+    const message = outcome.kind === "error" ? outcome.message : "";
+    expect(message).toContain("the port does not speak TLS");
+    expect(message).not.toMatch(/openssl|\.c:\d+/);
   });
 });
