@@ -3,6 +3,7 @@
  * ABORTED, INVALID_ANSWER, TLS, …) and a one-line message that names the receiver's origin
  * and never its path, query, user-info or a secret host.
  */
+import { maxHeaderSize } from "node:http";
 import { ExchangeTimeoutError } from "./exchange.js";
 import { MASK } from "./mask.js";
 import type { AttemptOutcome } from "./types.js";
@@ -60,8 +61,17 @@ const INVALID_ANSWERS: ReadonlyArray<[RegExp, string]> = [
   [/statusCode >= 100/, "answered with a status code below 100, which is not HTTP"],
 ];
 
+/**
+ * A header section over undici's limit (Node's `http.maxHeaderSize`). It comes back the same
+ * at every retry, and undici 7 spends some 80 ms of CPU on each: past the limit it builds an
+ * error for every header left in the read (10,000 headers: 14 s of CPU for 180 attempts, and
+ * every other integration's requests waiting on the event loop). So it is not retried.
+ */
+const HEADERS_OVERFLOW = `answered with a header section over ${Math.floor(maxHeaderSize / 1024)} KiB, more than hookswitch reads`;
+
 /** Why an answer is not HTTP hookswitch can read, if that is what went wrong. */
 function invalidAnswer(error: unknown, code: string): string | undefined {
+  if (code === "UND_ERR_HEADERS_OVERFLOW") return HEADERS_OVERFLOW;
   if (code !== "UND_ERR_SOCKET" && code !== "ERR_ASSERTION") return undefined;
   const message = error instanceof Error ? error.message : "";
   return INVALID_ANSWERS.find(([pattern]) => pattern.test(message))?.[1];

@@ -18,7 +18,8 @@ const RETRYABLE_4XX = new Set([408, 425, 429]);
 /**
  * Error codes that no retry can fix: the request itself is refused, malformed or
  * unrenderable, or the receiver answers what is not a final HTTP answer (an unasked 1xx),
- * as a 1xx status is a permanent outcome below; retried, it would be sent again each time.
+ * as a 1xx status is a permanent outcome below, or what hookswitch does not read (a header
+ * section over the limit); retried, it would be sent again each time.
  */
 const PERMANENT_ERROR_CODES = new Set([
   "EGRESS_DENIED",

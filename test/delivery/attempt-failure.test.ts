@@ -49,6 +49,13 @@ describe("errorOutcome", () => {
       `${ORIGIN} answered 100 Continue unasked (no Expect header was sent): hookswitch reads no answer after it`,
     ],
     [
+      "a header section over the limit is an answer hookswitch does not read",
+      coded("UND_ERR_HEADERS_OVERFLOW", "Headers Overflow Error"),
+      {},
+      "INVALID_ANSWER",
+      `${ORIGIN} answered with a header section over 16 KiB, more than hookswitch reads`,
+    ],
+    [
       "a status below 100 is not HTTP",
       coded(
         "ERR_ASSERTION",

@@ -237,6 +237,11 @@ describe("receivers that misbehave", () => {
       /answered 101 Switching Protocols unasked/,
     ],
     ["status 000", "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n", /status code below 100/],
+    [
+      "10,000 headers",
+      `HTTP/1.1 200 OK\r\n${"X-Flood: 1\r\n".repeat(10_000)}Content-Length: 0\r\n\r\n`,
+      /answered with a header section over 16 KiB/,
+    ],
   ])("reports an answer of %s as INVALID_ANSWER, in one line", async (_what, head, message) => {
     const server = track(
       await rawServer((socket) => {
