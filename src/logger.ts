@@ -55,4 +55,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     : pino(base, pino.destination({ dest: 2, sync: true }));
 }
 
+/** The most of a publisher's text (an event id) a log line carries. */
+export const LOGGED_TEXT_CHARS = 200;
+
+/**
+ * A text from outside (an event id may be 960 KB) as a log line carries it: its start, and
+ * how long it was, so that one event cannot make a line of a megabyte.
+ */
+export function loggedText(text: string): string {
+  if (text.length <= LOGGED_TEXT_CHARS) return text;
+  return `${text.slice(0, LOGGED_TEXT_CHARS).toWellFormed()}… (${text.length} characters)`;
+}
+
 export type { Logger };

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
+import { loggedText } from "../logger.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
 import { maskEchoedSecrets, maskedRequest } from "./mask.js";
@@ -159,7 +160,7 @@ export class Dispatcher {
       {
         integration: integration.name,
         webhookId: job.webhookId,
-        eventId: job.event.id,
+        eventId: loggedText(job.event.id),
         reason: decision.reason,
       },
       "delivery dead-lettered",

@@ -17,6 +17,7 @@ import { buildSnapshot } from "../../src/delivery/snapshot.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";
 import { createMetrics } from "../../src/http/metrics.js";
 import { makeEvent, makeIntegration } from "../support/integration.js";
+import { capturingLogger } from "../support/logs.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 /** Every attempt here is answered 200: nothing is retried, parked or dead-lettered. */
@@ -230,5 +231,26 @@ describe("Dispatcher: logging a failing receiver", () => {
       [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],
       [30, "webhooks to crm are delivered again"],
     ]);
+  });
+});
+
+describe("Dispatcher: logging a dead letter", () => {
+  it("logs the start of an event id of 100,000 characters, not all of it", async () => {
+    const server = createServer((_req, res) => {
+      res.statusCode = 400;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const { log, lines } = capturingLogger();
+    const queue: DurableQueue = { ...unused, deadLetter: () => Promise.resolve() };
+    const { dispatcher } = dispatcherWith(new RequestSlots(1), undefined, queue, log);
+    const longId = `${"L".repeat(100_000)}-end`;
+
+    expect(await dispatcher.attempt(job("crm", url, longId))).toBe("dead-lettered");
+
+    const warning = lines.find((line) => line.msg === "delivery dead-lettered");
+    expect(warning?.eventId).toBe(`${"L".repeat(200)}… (100004 characters)`);
   });
 });
