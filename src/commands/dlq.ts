@@ -230,7 +230,8 @@ export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
     [
       String(r.id),
       r.integration ?? "(invalid event)",
-      r.eventId ?? "-",
+      // A publisher's id may be 960 KB, and every line is padded to the widest (--json has it whole).
+      clip(r.eventId ?? "-", 40),
       clip(r.reason, 60),
       String(r.attempts.length),
       clip(lastOutcome(r), 40),

@@ -86,6 +86,14 @@ describe("the dead-letter table", () => {
     expect(lines[3]).toBe("2 dead letters");
   });
 
+  it("cuts an event id longer than a UUID to 40 characters, so that other lines stay short", () => {
+    const long = { ...deadLetter("crm"), id: 8, eventId: `${"L".repeat(500_000)}-end` };
+    const usual = { ...deadLetter("crm"), id: 9 };
+    const lines = formatDeadLetterTable([long, usual]).trimEnd().split("\n");
+    expect(lines[1]).toContain(` ${"L".repeat(39)}… `);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(250);
+  });
+
   it("says so when there is nothing", () => {
     expect(formatDeadLetterTable([])).toBe("no dead letters\n");
   });
