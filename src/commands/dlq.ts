@@ -17,6 +17,7 @@ import { checkEvent } from "../events/parse.js";
 import { connectNats } from "../nats/connection.js";
 import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
 import { ensureHookswitchStreams } from "../nats/streams.js";
+import { printable } from "./printable.js";
 
 type Opts = Record<string, unknown>;
 
@@ -247,15 +248,6 @@ export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
       .trimEnd(),
   );
   return `${lines.join("\n")}\n${plural(records.length, "dead letter")}\n`;
-}
-
-/**
- * Event ids, reasons and receivers' errors come from whoever publishes or answers: a control
- * character (an escape sequence) would act on the operator's terminal, so it is shown as �.
- */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
 }
 
 function lastOutcome(record: ListedDeadLetter): string {

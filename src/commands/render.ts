@@ -28,6 +28,7 @@ import { ExitError } from "../errors.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
+import { printable } from "./printable.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
@@ -83,8 +84,9 @@ export function renderCommand(): Command {
   });
 }
 
+/** Messages quote the event (its account, a JSON error's excerpt): printed harmless. */
 function fail(message: string): never {
-  process.stderr.write(`hookswitch render: ${message}\n`);
+  process.stderr.write(`hookswitch render: ${printable(message)}\n`);
   throw new ExitError(1);
 }
 

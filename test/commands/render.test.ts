@@ -195,6 +195,21 @@ describe("hookswitch render", () => {
     );
   });
 
+  it.each([
+    [
+      "an account that does not match",
+      (text: string) => text.replace('"acme"', '"evil\\u001b]0;pwned\\u0007"'),
+      "evil\ufffd]0;pwned\ufffd",
+    ],
+    ["text that is not JSON", () => "\u001b[2J\u001b]0;pwned\u0007 not JSON", "\ufffd[2J\ufffd]"],
+  ])("prints control characters of %s as �, not as escapes", async (_what, hostile, shown) => {
+    const { code, stderr } = await render(["crm", "--event", "-"], { input: hostile(eventText) });
+    expect(code).toBe(1);
+    expect(stderr).toContain(shown);
+    // eslint-disable-next-line no-control-regex -- no control character may be left but \n
+    expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it("exits 1 when the event file cannot be read", async () => {
     const { code, stderr } = await render(["crm", "--event", "missing.json"]);
     expect(code).toBe(1);

@@ -1,0 +1,13 @@
+/**
+ * Text from whoever publishes events or answers webhooks, as a command prints it to a
+ * terminal.
+ */
+
+/**
+ * Event ids, accounts, reasons and receivers' errors come from outside: a control character
+ * (an escape sequence) would act on the operator's terminal, so it is shown as �.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
+}
