@@ -49,7 +49,7 @@ export function explainMismatch(integration: Integration, event: PbxEvent): stri
   const { name, trigger, scope } = integration;
   if (!integration.enabled) return `integration ${name} is disabled (enabled: false)`;
   if (trigger.serviceType !== event.data.service.type) {
-    return `integration ${name} listens to service type ${trigger.serviceType}, the event is from ${event.data.service.type}`;
+    return `integration ${name} listens to service type ${trigger.serviceType}, the event is from ${quoted(event.data.service.type)}`;
   }
   if (!trigger.events.includes(event.type)) {
     return `integration ${name} is triggered by ${trigger.events.join(", ")}, the event is ${event.type}`;
@@ -57,12 +57,20 @@ export function explainMismatch(integration: Integration, event: PbxEvent): stri
   // The scope as written: one that came from a secret reference is named, never shown.
   const shown = shownScope(integration);
   if ("account" in scope && scope.account !== event.data.account) {
-    return `integration ${name} is scoped to ${scopeText(shown)}, the event is for account ${event.data.account}`;
+    return `integration ${name} is scoped to ${scopeText(shown)}, the event is for account ${quoted(event.data.account)}`;
   }
   if ("service" in scope && scope.service.toLowerCase() !== event.data.service.uuid.toLowerCase()) {
     return `integration ${name} is scoped to ${scopeText(shown)}, the event is for service ${event.data.service.uuid}`;
   }
   return undefined;
+}
+
+/** The most of an event's text an explanation quotes. */
+const QUOTED_CHARS = 100;
+
+/** An event's value as an explanation quotes it: a publisher's account may be 960 KB long. */
+function quoted(text: string): string {
+  return text.length <= QUOTED_CHARS ? text : `${text.slice(0, QUOTED_CHARS).toWellFormed()}…`;
 }
 
 function scopeText(scope: Scope): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Integration } from "../../src/config/types.js";
 import { buildMatchIndex, explainMismatch, matchEvent } from "../../src/events/match.js";
+import type { PbxEvent } from "../../src/events/types.js";
 import { makeEvent, makeIntegration, SERVICE_UUID } from "../support/integration.js";
 
 const OTHER_UUID = "11111111-2222-4333-8444-555555555555";
@@ -125,6 +126,26 @@ describe("explainMismatch", () => {
     const reason = explainMismatch(integration, event);
     expect(reason).toContain("scoped to account ${env:ACCOUNT}, the event is for account acme");
     expect(reason).not.toContain("globex");
+  });
+});
+
+describe("explainMismatch with an event's long values", () => {
+  it.each<[string, Integration, PbxEvent, string]>([
+    [
+      "account",
+      makeIntegration({ scope: { account: "globex" } }),
+      makeEvent({ data: { account: "A".repeat(100_000) } }),
+      `the event is for account ${"A".repeat(100)}…`,
+    ],
+    [
+      "service type",
+      makeIntegration({ trigger: { serviceType: "othercloud", events: ["user.created"] } }),
+      makeEvent({ data: { service: { type: "T".repeat(100_000), uuid: SERVICE_UUID } } }),
+      `the event is from ${"T".repeat(100)}…`,
+    ],
+  ])("quotes the first 100 characters of an event's %s", (_what, integration, long, end) => {
+    const reason = explainMismatch(integration, long) ?? "";
+    expect(reason.endsWith(end)).toBe(true);
   });
 });
 
