@@ -19,9 +19,11 @@ import {
   subjectOfUnknownEvent,
   withFreshId,
 } from "../events/sample.js";
-import { checkEvent } from "../events/parse.js";
+import { checkEvent, parseEvent } from "../events/parse.js";
+import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { printable } from "./printable.js";
 
 interface EmitOptions {
   account: string;
@@ -61,7 +63,9 @@ export function emitCommand(): Command {
     .addOption(flag("--outbound-number <number>", "user's outbound number", "OUTBOUND_NUMBER"))
     .addOption(flag("--voicemail <bool>", "user has voicemail: true | false", "VOICEMAIL"))
     .addOption(flag("--calls <list>", "enabled call types, comma-separated", "CALLS"))
-    .addOption(flag("--file <path>", "publish this event JSON as is (- for stdin)", "FILE"))
+    .addOption(
+      flag("--file <path>", "publish this event JSON as is, once checked (- for stdin)", "FILE"),
+    )
     .addOption(flag("--count <n>", "how many events to publish", "COUNT").default("1"))
     .addOption(
       flag("--rate <per-second>", "events per second (default: as fast as acked)", "RATE"),
@@ -135,32 +139,34 @@ function fileEventMaker(path: string, count: number): (index: number) => Outgoin
   const event = readEventFile(path);
   const found = subjectOfUnknownEvent(event);
   if ("problem" in found) throw new UsageError(`${path}: ${found.problem}`);
-  if (count === 1) {
-    const id = (event as { id?: unknown }).id;
-    return () => ({
-      id: typeof id === "string" ? id : undefined,
-      subject: found.subject,
-      body: JSON.stringify(event),
-    });
-  }
+  if (count === 1)
+    return () => ({ id: event.id, subject: found.subject, body: JSON.stringify(event) });
   return () => {
     const id = randomUUID();
     return { id, subject: found.subject, body: JSON.stringify(withFreshId(event, id)) };
   };
 }
 
-function readEventFile(path: string): unknown {
-  let text: string;
+/**
+ * The file's event, read as the daemon reads a message: one it would dead-letter (not UTF-8,
+ * nested too deep, too large, not a valid event) is refused here, where it can be fixed.
+ */
+function readEventFile(path: string): PbxEvent {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path === "-" ? 0 : path, "utf8");
+    bytes = readFileSync(path === "-" ? 0 : path);
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${coerceError(err).message}`);
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new UsageError(`${path} is not valid JSON: ${coerceError(err).message}`);
+  const parsed = parseEvent(bytes);
+  if (!parsed.ok) {
+    throw new UsageError(
+      printable(
+        `${path} is not an event hookswitch accepts (${parsed.reason}): it would be dead-lettered`,
+      ),
+    );
   }
+  return parsed.event;
 }
 
 async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, plan: EmitPlan) {

@@ -133,6 +133,18 @@ async function storedEvents(): Promise<JsMsg[]> {
   return out;
 }
 
+/** A valid event for a file, with no user fields. */
+const fileEvent = (fields: { account?: string; serviceType?: string } = {}) =>
+  buildSampleEvent(
+    {
+      type: "user.created",
+      account: fields.account ?? "acme",
+      serviceType: fields.serviceType ?? "mycloudpbx",
+      serviceUuid: SERVICE,
+    },
+    { id: "from-file", time: "2026-11-28T17:00:00.000Z" },
+  );
+
 const emit = (args: string[], env: Record<string, string> = {}) =>
   runCli(["emit", ...args], { env: { NATS_URL: server.url, ...env } });
 
@@ -226,6 +238,39 @@ describe("hookswitch emit", () => {
     expect(stored).toEqual([event, { ...event, id: copyIds[0] }, { ...event, id: copyIds[1] }]);
   });
 
+  it.each<[string, string | Uint8Array, RegExp]>([
+    [
+      "a CloudEvents 0.3 event",
+      JSON.stringify({ ...fileEvent(), specversion: "0.3" }),
+      /\(specversion must be "1\.0"\): it would be dead-lettered/,
+    ],
+    [
+      "an event whose user name is a number",
+      JSON.stringify(fileEvent()).replace('"user":{}', '"user":{"name":42}'),
+      /\(data\.user\.name must be a string or null\)/,
+    ],
+    [
+      "an event nested 100 levels deep",
+      JSON.stringify(fileEvent()).replace(
+        '"data":{',
+        `"deep":${"[".repeat(100)}${"]".repeat(100)},"data":{`,
+      ),
+      /\(event nested deeper than 64 levels\)/,
+    ],
+    [
+      "bytes that are not UTF-8",
+      Buffer.concat([Buffer.from(JSON.stringify(fileEvent())), Buffer.from([0xff])]),
+      /\(not valid JSON: the message is not UTF-8 text\)/,
+    ],
+  ])("refuses %s from a file, publishing nothing (exit 2)", async (_what, content, reason) => {
+    const file = join(dir, "refused.json");
+    writeFileSync(file, content);
+    const result = await emit(["--file", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(reason);
+    expect(await storedEvents()).toEqual([]);
+  });
+
   it("keeps to the rate it is given", async () => {
     const started = Date.now();
     const result = await emit(["user.created", "--count", "5", "--rate", "10"]);
@@ -256,19 +301,13 @@ describe("hookswitch emit", () => {
 
   it("says no stream listens when none does", async () => {
     const file = join(dir, "odd.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        type: "user.created",
-        data: { account: "a", service: { type: "t", uuid: "u" } },
-      }),
-    );
+    writeFileSync(file, JSON.stringify(fileEvent({ account: "a", serviceType: "t" })));
     await jsm.streams.update("PBX_EVENTS", { subjects: ["pbx.acme.>"] });
     try {
       const refused = await emit(["--file", file]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(
-        "no stream listens on pbx.a.t.u.user.created — start `hookswitch run` once or create the stream",
+        `no stream listens on pbx.a.t.${SERVICE}.user.created — start \`hookswitch run\` once or create the stream`,
       );
     } finally {
       await jsm.streams.update("PBX_EVENTS", { subjects: ["pbx.>"] });
