@@ -15,6 +15,7 @@ import {
 import { ExitError, UsageError } from "../errors.js";
 import { checkEvent } from "../events/parse.js";
 import { connectNats } from "../nats/connection.js";
+import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
 import { ensureHookswitchStreams } from "../nats/streams.js";
 import { printable } from "./printable.js";
@@ -191,7 +192,7 @@ async function publishEventAgain(
   }
   // The msg id makes a replay run twice within the duplicate window publish once.
   await js.publish(subject, JSON.stringify(record.event), {
-    msgID: `replay-event:${record.eventId}:${record.id}`,
+    msgID: msgIdOf(`replay-event:${record.eventId}:${record.id}`),
   });
   await store.remove([record.id]);
   // The event's id is the publisher's text: no control character reaches the terminal.

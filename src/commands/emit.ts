@@ -22,6 +22,7 @@ import {
 import { checkEvent, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
+import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 import { printable } from "./printable.js";
 
@@ -207,7 +208,7 @@ async function publishPlan(js: JetStreamClient, plan: EmitPlan, first: Outgoing)
 
 /** Never rejects, so a failure waiting in the window is not an unhandled rejection. */
 function publishOne(js: JetStreamClient, out: Outgoing): Promise<Settled> {
-  const options = out.id === undefined ? {} : { msgID: out.id };
+  const options = out.id === undefined ? {} : { msgID: msgIdOf(out.id) };
   return js.publish(out.subject, out.body, options).then(
     (ack) => ({ id: out.id, duplicate: ack.duplicate }),
     (err: unknown) => ({ id: out.id, error: coerceError(err) }),
@@ -217,14 +218,16 @@ function publishOne(js: JetStreamClient, out: Outgoing): Promise<Settled> {
 function report(settled: Settled): void {
   if (settled.error) {
     throw new NatsSetupError(
-      `publishing event ${settled.id ?? "(no id)"} failed: ${settled.error.message}`,
+      printable(`publishing event ${settled.id ?? "(no id)"} failed: ${settled.error.message}`),
       { cause: settled.error },
     );
   }
-  process.stdout.write(`${settled.id ?? "(no id)"}\n`);
+  // An id from a file is the publisher's text: one line per id, nothing for the terminal.
+  const id = printable(settled.id ?? "(no id)");
+  process.stdout.write(`${id}\n`);
   if (settled.duplicate) {
     process.stderr.write(
-      `event ${settled.id} was published within the stream's duplicate window already: ` +
+      `event ${id} was published within the stream's duplicate window already: ` +
         `not stored again, so nothing more is delivered (give a new event a new id)\n`,
     );
   }

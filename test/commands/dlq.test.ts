@@ -219,27 +219,34 @@ describe("hookswitch dlq replay", () => {
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
   });
 
-  it("publishes again the event of a dead letter that ran out of NATS deliveries", async () => {
-    // An id is any text the publisher chose: its control characters are not printed.
-    const event = { ...makeEvent(), id: "evt-\u001b[2J-1" };
-    const subject = eventSubject(event);
-    await jsm.streams.add({ name: "DLQ_TEST_EVENTS", subjects: [subject] });
-    try {
-      const outOfDeliveries = await store.add(
-        unroutedDeadLetter({ reason: "gave up after 20 deliveries", event, subject }),
-      );
-      const result = await dlq(["replay", String(outOfDeliveries)]);
-      expect(result.code).toBe(0);
-      expect(result.stderr).toContain(
-        `dead letter ${outOfDeliveries}: event evt-\ufffd[2J-1 published again to ${subject}`,
-      );
-      const stored = await jsm.streams.getMessage("DLQ_TEST_EVENTS", { last_by_subj: subject });
-      expect(stored?.json()).toEqual(event);
-      expect(await ids()).toEqual([]);
-    } finally {
-      await jsm.streams.delete("DLQ_TEST_EVENTS");
-    }
-  });
+  it.each([
+    ["an escape sequence", "evt-\u001b[2J-1", "evt-\ufffd[2J-1"],
+    // The replay's Nats-Msg-Id holds the id: a header cannot carry CR or LF as they are.
+    ["CR and LF", "evt-\r\n-1", "evt-\ufffd\ufffd-1"],
+  ])(
+    "publishes again the event of a dead letter that ran out of NATS deliveries, its id holding %s",
+    async (_what, id, printed) => {
+      // An id is any text the publisher chose: its control characters are not printed.
+      const event = { ...makeEvent(), id };
+      const subject = eventSubject(event);
+      await jsm.streams.add({ name: "DLQ_TEST_EVENTS", subjects: [subject] });
+      try {
+        const outOfDeliveries = await store.add(
+          unroutedDeadLetter({ reason: "gave up after 20 deliveries", event, subject }),
+        );
+        const result = await dlq(["replay", String(outOfDeliveries)]);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toContain(
+          `dead letter ${outOfDeliveries}: event ${printed} published again to ${subject}`,
+        );
+        const stored = await jsm.streams.getMessage("DLQ_TEST_EVENTS", { last_by_subj: subject });
+        expect(stored?.json()).toEqual(event);
+        expect(await ids()).toEqual([]);
+      } finally {
+        await jsm.streams.delete("DLQ_TEST_EVENTS");
+      }
+    },
+  );
 
   it("leaves a dead letter that kept only the start of its event, says why, and exits 1", async () => {
     const cut = await store.add(deadLetter("crm", { event: '{"id":"e', cut: ["event"] }));

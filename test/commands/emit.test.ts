@@ -238,6 +238,36 @@ describe("hookswitch emit", () => {
     expect(stored).toEqual([event, { ...event, id: copyIds[0] }, { ...event, id: copyIds[1] }]);
   });
 
+  it("publishes a file's event whose id no header can carry, and knows it again", async () => {
+    // CR and LF: the Nats-Msg-Id header could not hold the id, and the publish failed.
+    const event = { ...fileEvent(), id: "evt\r\nNats-Expected-Stream: NOPE\u001b]0;x\u0007" };
+    const file = join(dir, "crlf-id.json");
+    writeFileSync(file, JSON.stringify(event));
+    const once = await emit(["--file", file]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toBe("evt\ufffd\ufffdNats-Expected-Stream: NOPE\ufffd]0;x\ufffd\n");
+    const again = await emit(["--file", file]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("was published within the stream's duplicate window already");
+    const stored = (await storedEvents()).map((m) => m.json<Record<string, unknown>>());
+    expect(stored).toEqual([event]);
+  });
+
+  it("publishes a file's event of 900 KB whose id is 400 KB of it", async () => {
+    // As the Nats-Msg-Id header too, the id made the message larger than NATS's 1 MiB.
+    const big = fileEvent();
+    const event = {
+      ...big,
+      id: "I".repeat(400_000),
+      data: { ...big.data, user: { name: "N".repeat(500_000) } },
+    };
+    const file = join(dir, "long-id.json");
+    writeFileSync(file, JSON.stringify(event));
+    const result = await emit(["--file", file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${event.id}\n`);
+  });
+
   it.each<[string, string | Uint8Array, RegExp]>([
     [
       "a CloudEvents 0.3 event",

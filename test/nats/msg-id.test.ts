@@ -1,0 +1,27 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { MAX_PLAIN_MSG_ID, msgIdOf } from "../../src/nats/msg-id.js";
+
+const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+
+describe("msgIdOf", () => {
+  it.each([
+    ["a UUID", "9b2f4c1e-5a77-4e0f-8d1b-2f8f2a0c6d10", "9b2f4c1e-5a77-4e0f-8d1b-2f8f2a0c6d10"],
+    ["unicode", "évènement-😀", "évènement-😀"],
+    [
+      "an id of the longest plain length",
+      "x".repeat(MAX_PLAIN_MSG_ID),
+      "x".repeat(MAX_PLAIN_MSG_ID),
+    ],
+    [
+      "an id one longer",
+      "x".repeat(MAX_PLAIN_MSG_ID + 1),
+      sha256("x".repeat(MAX_PLAIN_MSG_ID + 1)),
+    ],
+    ["CR and LF", "id\r\nNats-Expected-Stream: X", sha256("id\r\nNats-Expected-Stream: X")],
+    ["a lone LF", "a\nb", sha256("a\nb")],
+    ["white space the client would trim", " a", sha256(" a")],
+  ])("keeps %s as %j", (_what, text, id) => {
+    expect(msgIdOf(text)).toBe(id);
+  });
+});
