@@ -27,7 +27,8 @@ export interface DurableQueue {
   enqueue(record: DeliveryRecord, msgId: string): Promise<void>;
   /** A first attempt that found no room at its integration: read again when it has room. */
   park(record: DeliveryRecord, msgId: string): Promise<void>;
-  deadLetter(record: DeadLetterRecord): Promise<void>;
+  /** `msgId` names what the record stands for, so that storing it again stores nothing. */
+  deadLetter(record: DeadLetterRecord, msgId?: string): Promise<void>;
 }
 
 export interface Job {

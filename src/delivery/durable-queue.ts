@@ -44,8 +44,9 @@ export function createDurableQueue(options: {
       await store(parkedSubject(consumer, record.integration), record, msgID);
       options.onParked?.(record.integration);
     },
-    async deadLetter(record) {
-      await storeRetried(() => deadLetters.add(record), deadLettersMissing);
+    async deadLetter(record, msgId) {
+      const addOptions = msgId === undefined ? undefined : { msgId };
+      await storeRetried(() => deadLetters.add(record, addOptions), deadLettersMissing);
       options.onDeadLetter?.();
     },
   };

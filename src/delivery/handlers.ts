@@ -44,12 +44,25 @@ export interface HandlerDeps {
 }
 
 /**
- * A message of the PBX stream. A JetStream message decodes its subject when asked, and
- * only an invalid event needs it.
+ * A message of the PBX stream. A JetStream message decodes its subject and delivery info
+ * when asked, and only an invalid event needs them.
  */
 export interface EventMessage {
   readonly data: Uint8Array;
   readonly subject: string;
+  /** Where the stream stored it: which message this is, for its dead letter's id. */
+  readonly seq: number;
+  readonly timestampNanos: bigint;
+  readonly info: { readonly stream: string };
+}
+
+/**
+ * The dead letter of an invalid message is stored once however often the message comes: a
+ * store retried after its answer was lost, or the message delivered again because its ack
+ * was (a crash), made a second copy. The time tells a stream re-created apart.
+ */
+function invalidMessageId(message: EventMessage): string {
+  return `dlq:invalid:${message.info.stream}:${message.seq}:${message.timestampNanos}`;
 }
 
 function base64Start(data: Uint8Array): string {
@@ -80,6 +93,7 @@ export async function handleEventMessage(
         ...(parsed.raw === null ? { eventBase64: base64Start(data) } : {}),
         subject,
       }),
+      invalidMessageId(message),
     );
     return ACK;
   }

@@ -1,0 +1,94 @@
+import { AckPolicy, jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { Dispatcher } from "../../src/delivery/dispatcher.js";
+import { createDurableQueue } from "../../src/delivery/durable-queue.js";
+import { createEgressPolicy } from "../../src/delivery/egress.js";
+import { handleEventMessage, type HandlerDeps } from "../../src/delivery/handlers.js";
+import { createLimiter } from "../../src/delivery/limiter.js";
+import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
+import { RequestSlots } from "../../src/delivery/request-slots.js";
+import { createSender } from "../../src/delivery/send.js";
+import { buildSnapshot } from "../../src/delivery/snapshot.js";
+import { DeliveryStats } from "../../src/delivery/stats.js";
+import { createMetrics } from "../../src/http/metrics.js";
+import { createStoredPublisher } from "../../src/nats/stored-publish.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { IDLE_SOURCES } from "../support/metric-sources.js";
+import { useNatsWithClient } from "../support/nats-server.js";
+
+const STREAM = "HANDLER_TEST_EVENTS";
+const CONSUMER = "handler-test";
+
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+useNatsWithClient("handlers-test", (started) => ({ nc, jsm } = started));
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const name of [STREAM, DEAD_LETTER_STREAM]) {
+    await jsm.streams.delete(name).catch(() => undefined);
+  }
+});
+
+/** The handler's parts, all real, with no integration loaded: no event is delivered. */
+function handlerDeps(): HandlerDeps {
+  const js = jetstream(nc);
+  const queue = createDurableQueue({
+    publisher: createStoredPublisher(nc),
+    deadLetters: createDeadLetterStore(js, jsm),
+    consumer: CONSUMER,
+  });
+  const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });
+  cleanups.push(() => sender.close());
+  const stats = new DeliveryStats();
+  const metrics = createMetrics(IDLE_SOURCES);
+  const log = pino({ level: "silent" });
+  const limiter = createLimiter();
+  const requests = new RequestSlots(1);
+  const signal = new AbortController().signal;
+  const dispatcher = new Dispatcher({
+    sender,
+    requests,
+    limiter,
+    queue,
+    stats,
+    metrics,
+    log,
+    signal,
+  });
+  return { snapshot: () => buildSnapshot([]), dispatcher, limiter, queue, stats, metrics, log };
+}
+
+/** The next delivery of the stream's message to the test consumer. */
+async function nextDelivery(): Promise<JsMsg> {
+  const consumer = await jetstream(nc).consumers.get(STREAM, CONSUMER);
+  const msg = await consumer.next({ expires: 5_000 });
+  if (!msg) throw new Error("no message delivered within 5 s");
+  return msg;
+}
+
+describe("handleEventMessage with a message that is not an event", () => {
+  it("dead-letters it once, however often the message comes", async () => {
+    await ensureHookswitchStreams(jsm);
+    await jsm.streams.add({ name: STREAM, subjects: ["pbx.>"] });
+    await jsm.consumers.add(STREAM, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit });
+    await jetstream(nc).publish("pbx.acme.mycloudpbx.x.user.created", "not JSON");
+    const deps = handlerDeps();
+
+    // Delivered again, as after a crash that came before its ack.
+    const first = await nextDelivery();
+    expect(await handleEventMessage(deps, first)).toEqual({ action: "ack" });
+    first.nak();
+    const again = await nextDelivery();
+    expect(again.info.deliveryCount).toBe(2);
+    expect(await handleEventMessage(deps, again)).toEqual({ action: "ack" });
+    again.ack();
+
+    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(1);
+  });
+});
