@@ -5,10 +5,29 @@
  */
 import { hash } from "node:crypto";
 
+/** A byte no UTF-8 text holds: it marks an id hashed as UTF-16 (see below). */
+const NOT_UTF8 = Buffer.from([0xff]);
+
 export function webhookId(integrationName: string, eventId: string): string {
   // The newline cannot occur in an integration name (a DNS label), so no two
   // (name, event id) pairs hash the same input.
   // One call, no Hash object: a quarter of the cost, once per event and integration.
-  const digest = hash("sha256", `${integrationName}\n${eventId}`, "hex");
+  const digest = eventId.isWellFormed()
+    ? hash("sha256", `${integrationName}\n${eventId}`, "hex")
+    : hash("sha256", illFormedInput(integrationName, eventId), "hex");
   return `msg_${digest.slice(0, 32)}`;
+}
+
+/**
+ * An id with a lone surrogate has no UTF-8 form: as text, every lone surrogate hashed as
+ * U+FFFD, and ids that differ only there ("a\ud800", "a\udc00") shared one webhook-id (the
+ * receiver dropped one event as a duplicate, and JetStream one's retry). Its UTF-16 units
+ * are hashed instead, after a byte no UTF-8 text holds: no well-formed id hashes the same.
+ */
+function illFormedInput(integrationName: string, eventId: string): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${integrationName}\n`, "utf8"),
+    NOT_UTF8,
+    Buffer.from(eventId, "utf16le"),
+  ]);
 }

@@ -22,4 +22,13 @@ describe("webhookId", () => {
   ])("differs for %s", (_what, name, eventId) => {
     expect(webhookId(name, eventId)).not.toBe(webhookId("crm", "event-1"));
   });
+
+  it.each([
+    ["two lone surrogates", "event-\ud800", "event-\udc00"],
+    ["a lone surrogate and the replacement character", "event-\ud800", "event-\ufffd"],
+    ["a lone surrogate and none", "event-1\udfff", "event-1"],
+  ])("differs for ids that differ only in %s", (_what, one, other) => {
+    expect(webhookId("crm", one)).not.toBe(webhookId("crm", other));
+    expect(webhookId("crm", one)).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
 });
