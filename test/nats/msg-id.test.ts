@@ -24,4 +24,10 @@ describe("msgIdOf", () => {
   ])("keeps %s as %j", (_what, text, id) => {
     expect(msgIdOf(text)).toBe(id);
   });
+
+  it("tells ids apart that differ only in a lone surrogate", () => {
+    const ids = ["evt-\ud800", "evt-\udc00", "evt-\ufffd"].map(msgIdOf);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
 });
