@@ -3,7 +3,6 @@
  * integration end to end or for load. Prints each event id once the server has it.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { EVENT_TYPES } from "../config/types.js";
@@ -24,6 +23,7 @@ import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { readEventInput } from "./event-input.js";
 import { printable } from "./printable.js";
 
 interface EmitOptions {
@@ -74,7 +74,7 @@ export function emitCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(
     async (type: string | undefined, opts: EmitOptions & Record<string, unknown>) => {
-      const plan = planEvents(type, opts);
+      const plan = await planEvents(type, opts);
       await publishEvents(parseNatsSettings(opts), plan);
     },
   );
@@ -91,13 +91,13 @@ interface EmitPlan {
   make(index: number): Outgoing;
 }
 
-function planEvents(type: string | undefined, opts: EmitOptions): EmitPlan {
+async function planEvents(type: string | undefined, opts: EmitOptions): Promise<EmitPlan> {
   const count = positiveInteger("--count", opts.count);
   const rate = opts.rate === undefined ? undefined : positiveNumber("--rate", opts.rate);
   if (opts.file !== undefined) {
     if (type !== undefined)
       throw new UsageError("give TYPE or --file, not both: the file has its type");
-    return { count, rate, make: fileEventMaker(opts.file, count) };
+    return { count, rate, make: await fileEventMaker(opts.file, count) };
   }
   if (type === undefined)
     throw new UsageError(`emit needs TYPE (${EVENT_TYPES.join(", ")}) or --file`);
@@ -136,8 +136,8 @@ function planEvents(type: string | undefined, opts: EmitOptions): EmitPlan {
   };
 }
 
-function fileEventMaker(path: string, count: number): (index: number) => Outgoing {
-  const event = readEventFile(path);
+async function fileEventMaker(path: string, count: number): Promise<(index: number) => Outgoing> {
+  const event = await readEventFile(path);
   const found = subjectOfUnknownEvent(event);
   if ("problem" in found) throw new UsageError(`${path}: ${found.problem}`);
   if (count === 1)
@@ -152,10 +152,10 @@ function fileEventMaker(path: string, count: number): (index: number) => Outgoin
  * The file's event, read as the daemon reads a message: one it would dead-letter (not UTF-8,
  * nested too deep, too large, not a valid event) is refused here, where it can be fixed.
  */
-function readEventFile(path: string): PbxEvent {
+async function readEventFile(path: string): Promise<PbxEvent> {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path === "-" ? 0 : path);
+    bytes = await readEventInput(path);
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${coerceError(err).message}`);
   }

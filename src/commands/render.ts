@@ -10,7 +10,7 @@
  * (with a note: `run` leaves that file out); its own problems, and those of the file as
  * a whole, block it.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Command, Option } from "commander";
 import {
@@ -28,6 +28,7 @@ import { ExitError } from "../errors.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
+import { readEventInput } from "./event-input.js";
 import { printable } from "./printable.js";
 import {
   addSecretPolicyOptions,
@@ -94,19 +95,13 @@ async function readEvent(source: string): Promise<PbxEvent> {
   const label = source === "-" ? "standard input" : source;
   let bytes: Uint8Array;
   try {
-    bytes = source === "-" ? await readStdin() : await readFile(source);
+    bytes = await readEventInput(source);
   } catch (err) {
     fail(`cannot read the event from ${label}: ${(err as Error).message}`);
   }
   const parsed = parseEvent(bytes);
   if (!parsed.ok) fail(`${label} is not a valid event: ${parsed.reason}`);
   return parsed.event;
-}
-
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** An existing path is an integration file; anything else is a name in `dir`. */

@@ -301,6 +301,18 @@ describe("hookswitch emit", () => {
     expect(await storedEvents()).toEqual([]);
   });
 
+  it("refuses a file larger than an event may be, reading no more of it than that", async () => {
+    const result = await runCli(["emit", "--file", "/dev/zero"], {
+      env: { NATS_URL: server.url },
+      timeoutMs: 10_000,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "cannot read /dev/zero: it holds more than 983040 bytes, the most an event may",
+    );
+    expect(await storedEvents()).toEqual([]);
+  });
+
   it("keeps to the rate it is given", async () => {
     const started = Date.now();
     const result = await emit(["user.created", "--count", "5", "--rate", "10"]);

@@ -72,9 +72,8 @@ afterAll(async () => {
 
 const render = (
   args: string[],
-  options: { env?: Record<string, string | undefined>; input?: string } = {},
-) =>
-  runCli(["render", ...args], { cwd: dir, env: { ...env, ...options.env }, input: options.input });
+  options: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+) => runCli(["render", ...args], { ...options, cwd: dir, env: { ...env, ...options.env } });
 
 describe("hookswitch render", () => {
   it("prints the request for a name found in ./integrations.d, secrets masked", async () => {
@@ -208,6 +207,18 @@ describe("hookswitch render", () => {
     expect(stderr).toContain(shown);
     // eslint-disable-next-line no-control-regex -- no control character may be left but \n
     expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it.each([
+    ["a file of 2 MB", "big-event.json"],
+    ["a device that never ends", "/dev/zero"],
+  ])("refuses %s after reading one byte more than an event may hold", async (_what, file) => {
+    if (file === "big-event.json") await writeFile(join(dir, file), Buffer.alloc(2 ** 21, " "));
+    const { code, stderr } = await render(["crm", "--event", file], { timeoutMs: 10_000 });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `cannot read the event from ${file}: it holds more than 983040 bytes, the most an event may`,
+    );
   });
 
   it("exits 1 when the event file cannot be read", async () => {
