@@ -29,8 +29,8 @@ export interface DeadLetterStore {
   count(): Promise<number>;
 }
 
-/** A `list` never waits longer than this for the records it knows are there. */
-const LIST_TIMEOUT_MS = 30_000;
+/** A fetch that finds no record within this ends a listing: the rest were removed. */
+const FETCH_EXPIRES_MS = 2_000;
 const FETCH_BATCH = 500;
 const GET_CONCURRENCY = 64;
 const MESSAGE_NOT_FOUND = 10037;
@@ -111,24 +111,32 @@ function defaultMsgId(record: DeadLetterRecord): string | undefined {
   return `dlq:${record.webhookId}:${record.attempts.length}:${record.lastAttemptAt ?? record.deadAt}`;
 }
 
-/** Reads every matching record with a short-lived ordered consumer, bounded by what was pending. */
+/**
+ * Reads every matching record with a short-lived ordered consumer: as many as were there
+ * when it started (records stored meanwhile, by a flood of invalid events, cannot keep it
+ * going), and until a fetch finds none (those removed meanwhile, by a purge, cannot keep it
+ * waiting). No clock: a listing that stopped after 30 s returned the first records only, as
+ * if they were all (1,500 dead letters of 900 KB took 90 s), and `replay --all` said it
+ * had replayed every one.
+ */
 async function listRecords(js: JetStreamClient, integration?: string): Promise<ListedDeadLetter[]> {
   const subject =
     integration === undefined ? `${DEAD_LETTER_SUBJECT_PREFIX}.>` : deadLetterSubject(integration);
   const consumer = await js.consumers.get(DEAD_LETTER_STREAM, { filter_subjects: subject });
   try {
-    let remaining = (await consumer.info(true)).num_pending;
+    const total = (await consumer.info(true)).num_pending;
     const records: ListedDeadLetter[] = [];
-    const deadline = Date.now() + LIST_TIMEOUT_MS;
-    while (remaining > 0 && Date.now() < deadline) {
+    let more = total > 0;
+    while (more && records.length < total) {
       const batch = await consumer.fetch({
-        max_messages: Math.min(remaining, FETCH_BATCH),
-        expires: 2_000,
+        max_messages: Math.min(total - records.length, FETCH_BATCH),
+        expires: FETCH_EXPIRES_MS,
       });
+      more = false;
       for await (const m of batch) {
         records.push(toListed(m));
-        remaining = m.info.pending;
-        if (remaining === 0) break;
+        more = m.info.pending > 0;
+        if (!more) break;
       }
     }
     return records;

@@ -1,6 +1,6 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
 import { NoStreamError } from "../../src/errors.js";
@@ -130,6 +130,20 @@ describe("the dead-letter store", () => {
     expect(new Set(all.map((r) => r.id)).size).toBe(10_000);
     expect(rare).toHaveLength(1_000);
   }, 60_000);
+
+  it("lists every record however long the listing takes, not only those read in 30 s", async () => {
+    const pending: Promise<number>[] = [];
+    for (let i = 0; i < 1_200; i++) pending.push(store.add(deadLetter("crm")));
+    await Promise.all(pending);
+    // A minute passes at every look at the clock: big records (900 KB each) list slowly.
+    let now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => (now += 60_000));
+    try {
+      expect(await store.list()).toHaveLength(1_200);
+    } finally {
+      clock.mockRestore();
+    }
+  });
 
   it("shows a record it cannot read instead of failing the listing", async () => {
     await jetstream(nc).publish("hookswitch.dlq.crm", "not json");
