@@ -3,15 +3,14 @@
  * of its integration. A record's id is its stream sequence. Nothing removes records but
  * `remove` and `purge`, which only `dlq replay` and `dlq purge` call.
  */
-import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { NoRespondersError } from "@nats-io/transport-node";
 import { errorChain, NoStreamError } from "../errors.js";
+import { listRecords, parseRecord } from "./dead-letter-list.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
-  DEAD_LETTER_SUBJECT_PREFIX,
   deadLetterSubject,
-  unroutedDeadLetter,
   type DeadLetterRecord,
   type ListedDeadLetter,
 } from "./records.js";
@@ -29,9 +28,6 @@ export interface DeadLetterStore {
   count(): Promise<number>;
 }
 
-/** A fetch that finds no record within this ends a listing: the rest were removed. */
-const FETCH_EXPIRES_MS = 2_000;
-const FETCH_BATCH = 500;
 const GET_CONCURRENCY = 64;
 const MESSAGE_NOT_FOUND = 10037;
 const NO_MESSAGE_FOUND = 10057;
@@ -111,44 +107,6 @@ function defaultMsgId(record: DeadLetterRecord): string | undefined {
   return `dlq:${record.webhookId}:${record.attempts.length}:${record.lastAttemptAt ?? record.deadAt}`;
 }
 
-/**
- * Reads every matching record with a short-lived ordered consumer: as many as were there
- * when it started (records stored meanwhile, by a flood of invalid events, cannot keep it
- * going), and until a fetch finds none (those removed meanwhile, by a purge, cannot keep it
- * waiting). No clock: a listing that stopped after 30 s returned the first records only, as
- * if they were all (1,500 dead letters of 900 KB took 90 s), and `replay --all` said it
- * had replayed every one.
- */
-async function listRecords(js: JetStreamClient, integration?: string): Promise<ListedDeadLetter[]> {
-  const subject =
-    integration === undefined ? `${DEAD_LETTER_SUBJECT_PREFIX}.>` : deadLetterSubject(integration);
-  const consumer = await js.consumers.get(DEAD_LETTER_STREAM, { filter_subjects: subject });
-  try {
-    const total = (await consumer.info(true)).num_pending;
-    const records: ListedDeadLetter[] = [];
-    let more = total > 0;
-    while (more && records.length < total) {
-      const batch = await consumer.fetch({
-        max_messages: Math.min(total - records.length, FETCH_BATCH),
-        expires: FETCH_EXPIRES_MS,
-      });
-      more = false;
-      for await (const m of batch) {
-        records.push(toListed(m));
-        more = m.info.pending > 0;
-        if (!more) break;
-      }
-    }
-    return records;
-  } finally {
-    await consumer.delete().catch(() => undefined);
-  }
-}
-
-function toListed(m: JsMsg): ListedDeadLetter {
-  return { ...parseRecord(m.string(), m.subject), id: m.seq };
-}
-
 async function getRecord(jsm: JetStreamManager, id: number): Promise<ListedDeadLetter | null> {
   const stored = await jsm.streams.getMessage(DEAD_LETTER_STREAM, { seq: id });
   if (stored === null) return null;
@@ -165,31 +123,6 @@ async function deleteRecord(jsm: JetStreamManager, id: number): Promise<boolean>
     if (code === DELETE_FAILED && String(message).includes("not found")) return false;
     throw err;
   }
-}
-
-/** A record someone else put there may not be ours: show it rather than fail the listing. */
-function parseRecord(text: string, subject: string): DeadLetterRecord {
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === "object" && parsed !== null && (parsed as { v?: unknown }).v === 1) {
-      return parsed as DeadLetterRecord;
-    }
-  } catch {
-    // fall through to the placeholder below
-  }
-  return {
-    ...unroutedDeadLetter({
-      reason: "unreadable dead-letter record",
-      event: text,
-      deadAt: new Date(0).toISOString(),
-    }),
-    integration: integrationOfSubject(subject),
-  };
-}
-
-function integrationOfSubject(subject: string): string | null {
-  const token = subject.slice(DEAD_LETTER_SUBJECT_PREFIX.length + 1);
-  return token === "" || token === deadLetterSubject(null).split(".").pop() ? null : token;
 }
 
 function unique(ids: number[]): number[] {
