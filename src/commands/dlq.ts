@@ -39,7 +39,10 @@ function listCommand(): Command {
   return cmd.action(async (opts: Opts) => {
     await withDeadLetters(opts, async ({ store }) => {
       const integration = typeof opts.integration === "string" ? opts.integration : undefined;
-      const records = await store.list(integration === undefined ? {} : { integration });
+      // The table shows none of the events: listed without them, a flood of big ones fits.
+      const records = await store.list(integration === undefined ? {} : { integration }, {
+        brief: !opts.json,
+      });
       process.stdout.write(
         opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatDeadLetterTable(records),
       );

@@ -30,6 +30,7 @@ const MAX_EMPTY_FETCHES = 5;
 export async function listRecords(
   js: JetStreamClient,
   integration?: string,
+  shape: (record: ListedDeadLetter) => ListedDeadLetter = (record) => record,
 ): Promise<ListedDeadLetter[]> {
   const subject =
     integration === undefined ? `${DEAD_LETTER_SUBJECT_PREFIX}.>` : deadLetterSubject(integration);
@@ -45,7 +46,7 @@ export async function listRecords(
     const total = (await consumer.info(true)).num_pending;
     const records: ListedDeadLetter[] = [];
     for (let empty = 0; records.length < total && empty < MAX_EMPTY_FETCHES;) {
-      const read = await fetchInto(consumer, records, total - records.length);
+      const read = await fetchInto(consumer, records, total - records.length, shape);
       if (read.atEnd) break;
       if (read.count > 0) {
         empty = 0;
@@ -64,18 +65,31 @@ export async function listRecords(
 }
 
 /** One fetch of at most `wanted` records into `records`; `atEnd` once none is pending. */
-async function fetchInto(consumer: Consumer, records: ListedDeadLetter[], wanted: number) {
+async function fetchInto(
+  consumer: Consumer,
+  records: ListedDeadLetter[],
+  wanted: number,
+  shape: (record: ListedDeadLetter) => ListedDeadLetter,
+) {
   const batch = await consumer.fetch({
     max_messages: Math.min(wanted, FETCH_BATCH),
     expires: FETCH_EXPIRES_MS,
   });
   let count = 0;
   for await (const m of batch) {
-    records.push(toListed(m));
+    records.push(shape(toListed(m)));
     count++;
     if (m.info.pending === 0) return { count, atEnd: true };
   }
   return { count, atEnd: false };
+}
+
+/** A record without its event, request and answer: what a table of dead letters shows. */
+export function briefly(record: ListedDeadLetter): ListedDeadLetter {
+  const brief: ListedDeadLetter = { ...record, event: null, lastResponseBody: null };
+  delete brief.request;
+  delete brief.eventBase64;
+  return brief;
 }
 
 function toListed(m: JsMsg): ListedDeadLetter {

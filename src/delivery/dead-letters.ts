@@ -6,7 +6,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { NoRespondersError } from "@nats-io/transport-node";
 import { errorChain, NoStreamError } from "../errors.js";
-import { listRecords, parseRecord } from "./dead-letter-list.js";
+import { briefly, listRecords, parseRecord } from "./dead-letter-list.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
@@ -18,7 +18,14 @@ import {
 export interface DeadLetterStore {
   /** Stores a record durably; resolves with its id once the server has it. */
   add(record: DeadLetterRecord, options?: { msgId?: string }): Promise<number>;
-  list(filter?: { integration?: string }): Promise<ListedDeadLetter[]>;
+  /**
+   * The records, oldest first. `brief` leaves out each one's event, request and answer as
+   * it is read (what a table shows stays): the whole of 1,500 records of 900 KB took 1.7 GB.
+   */
+  list(
+    filter?: { integration?: string },
+    options?: { brief?: boolean },
+  ): Promise<ListedDeadLetter[]>;
   /** The records with these ids; ids that do not exist are left out. */
   get(ids: number[]): Promise<ListedDeadLetter[]>;
   /** Removes these records; resolves with the ids that were there and are now gone. */
@@ -58,7 +65,8 @@ export function createDeadLetterStore(
         throw noStreamOr(err, subject);
       }
     },
-    list: (filter = {}) => listRecords(js, filter.integration),
+    list: (filter = {}, listOptions = {}) =>
+      listRecords(js, filter.integration, listOptions.brief ? briefly : undefined),
     async get(ids) {
       const found: ListedDeadLetter[] = [];
       for (const batch of chunks(unique(ids), GET_CONCURRENCY)) {

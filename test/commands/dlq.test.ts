@@ -141,6 +141,18 @@ describe("hookswitch dlq list", () => {
     expect(result.stdout).toContain("1 dead letter\n");
   });
 
+  it("prints the table of 150 dead letters of 900 KB in a 64 MB heap, keeping none of their events", async () => {
+    // After a flood of big invalid events, the listing held every event it had read.
+    const big = { ...deadLetter(null), event: "x".repeat(900_000) };
+    const added: Promise<number>[] = [];
+    for (let i = 0; i < 150; i++) added.push(store.add(big));
+    await Promise.all(added);
+    const result = await dlq(["list"], { NODE_OPTIONS: "--max-old-space-size=64" });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("150 dead letters\n");
+  });
+
   it("prints JSON with HOOKSWITCH_DLQ_JSON=true, and a table with =false", async () => {
     await store.add(deadLetter("crm"));
     const json = await dlq(["list"], { HOOKSWITCH_DLQ_JSON: "true" });
