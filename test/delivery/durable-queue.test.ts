@@ -16,6 +16,7 @@ import {
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
+import { waitFor } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -80,7 +81,8 @@ describe("the durable queue", () => {
     });
     await queue.park(record("wh-p"), "wh-p:0");
     await queue.park(record("wh-p"), "wh-p:1");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each is told once its count is read back: wait for both, not for a fixed 100 ms.
+    await waitFor(() => told.length === 2, { what: "both parked deliveries told" });
     expect(told.map((t) => t.integration)).toEqual(["crm", "crm"]);
     expect(told.every((t) => t.stored >= 1)).toBe(true);
   });
