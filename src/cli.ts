@@ -4,6 +4,7 @@
  * The only place in hookswitch that exits the process.
  */
 import { Command, CommanderError } from "commander";
+import { dropOutputToClosedPipes } from "./closed-output.js";
 import { dlqCommand } from "./commands/dlq.js";
 import { emitCommand } from "./commands/emit.js";
 import { applyBooleanEnv } from "./commands/env-flags.js";
@@ -13,6 +14,8 @@ import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
 import { ExitError, UsageError } from "./errors.js";
 import { VERSION } from "./version.js";
+
+dropOutputToClosedPipes();
 
 const program = new Command("hookswitch")
   .description("Config-as-code webhook dispatcher for PBX user events on NATS JetStream")

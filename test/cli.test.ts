@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, REPO } from "./support/cli.js";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-cli-"));
+  // Enough problems that validate has much to print.
+  const unknownKeys = Array.from({ length: 50 }, (_, i) => `key${i}: 1`).join("\n");
+  for (let i = 0; i < 20; i++) await writeFile(join(dir, `f${i}.yaml`), `${unknownKeys}\n`);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * Runs `hookswitch ...args` with its standard output (and, with `closeStderr`, its standard
+ * error) closed by the reader before the command writes anything, as `| head -c 0` would.
+ */
+function runIntoClosedPipe(
+  args: string[],
+  closeStderr = false,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: "pipe" });
+    child.stdout.destroy();
+    if (closeStderr) child.stderr.destroy();
+    let stderr = "";
+    if (!closeStderr) child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`hookswitch ${args.join(" ")} did not finish in 20 s`));
+    }, 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+    child.stdin.end();
+  });
+}
+
+describe("hookswitch writing into a pipe its reader has closed", () => {
+  it.each([
+    ["validate of invalid files", () => ["validate", dir], 1],
+    ["schema", () => ["schema"], 0],
+    ["--help", () => ["--help"], 0],
+  ])("%s ends quietly with its own exit code", async (_what, args, code) => {
+    const result = await runIntoClosedPipe(args());
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(code);
+  });
+
+  it("still exits 2 on a usage error when standard error is closed too", async () => {
+    const result = await runIntoClosedPipe(["validate", join(dir, "no-such-folder")], true);
+    expect(result.code).toBe(2);
+  });
+});
