@@ -3,6 +3,7 @@
  * `pretty` for people at a terminal. Secrets are redacted by key wherever they appear.
  */
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type LogFormat = "json" | "pretty";
 
@@ -42,13 +43,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: "****" },
   };
   if (options.format === "pretty") {
-    return pino({
-      ...base,
-      transport: {
-        target: "pino-pretty",
-        options: { translateTime: "SYS:standard", ignore: "pid,hostname,service", destination: 2 },
-      },
+    // In this thread, not as a pino transport: a transport's worker whose standard error
+    // is a closed pipe (`hookswitch run 2>&1 | head`) never ends, and held every stop 12 s
+    // and made it exit 1. Synchronous, like the JSON lines: nothing is lost on exit.
+    const stream = pretty({
+      translateTime: "SYS:standard",
+      ignore: "pid,hostname,service",
+      destination: options.destination ?? 2,
+      sync: true,
     });
+    return pino(base, stream);
   }
   return options.destination
     ? pino(base, options.destination as pino.DestinationStream)
