@@ -12,12 +12,13 @@ import {
   type DeliveryRecord,
   type ListedDeadLetter,
 } from "../delivery/records.js";
-import { ExitError, UsageError } from "../errors.js";
+import { ExitError } from "../errors.js";
 import { checkEvent } from "../events/parse.js";
 import { connectNats } from "../nats/connection.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
 import { ensureHookswitchStreams } from "../nats/streams.js";
+import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
 import { printable } from "./printable.js";
 
 type Opts = Record<string, unknown>;
@@ -37,8 +38,8 @@ function listCommand(): Command {
     .addOption(new Option("--json", "print a JSON array of records").env("HOOKSWITCH_DLQ_JSON"));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (opts: Opts) => {
+    const integration = integrationOf(opts);
     await withDeadLetters(opts, async ({ store }) => {
-      const integration = typeof opts.integration === "string" ? opts.integration : undefined;
       // The table shows none of the events: listed without them, a flood of big ones fits.
       const records = await store.list(integration === undefined ? {} : { integration }, {
         brief: !opts.json,
@@ -106,29 +107,6 @@ function purgeCommand(): Command {
 /** Selectors read no environment variable: a stray variable must never widen a purge. */
 function integrationOption(description: string): Option {
   return new Option("--integration <name>", description);
-}
-
-export type Selection =
-  { kind: "ids"; ids: number[] } | { kind: "integration"; integration: string } | { kind: "all" };
-
-/** Exactly one of: ids, `--integration`, `--all`. */
-export function parseSelection(verb: string, ids: string[], opts: Opts): Selection {
-  const integration = typeof opts.integration === "string" ? opts.integration : undefined;
-  const given = [ids.length > 0, integration !== undefined, opts.all === true].filter(Boolean);
-  if (given.length !== 1) {
-    throw new UsageError(`dlq ${verb} needs exactly one of: ids, --integration NAME, or --all`);
-  }
-  if (opts.all === true) return { kind: "all" };
-  if (integration !== undefined) return { kind: "integration", integration };
-  return { kind: "ids", ids: ids.map(parseId) };
-}
-
-function parseId(text: string): number {
-  const id = Number(text);
-  if (!Number.isSafeInteger(id) || id < 1) {
-    throw new UsageError(`"${text}" is not a dead-letter id (a whole number, see \`dlq list\`)`);
-  }
-  return id;
 }
 
 async function selectRecords(store: DeadLetterStore, selection: Selection) {

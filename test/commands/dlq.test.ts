@@ -1,7 +1,8 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
-import { formatDeadLetterTable, parseSelection } from "../../src/commands/dlq.js";
+import { formatDeadLetterTable } from "../../src/commands/dlq.js";
+import { parseSelection } from "../../src/commands/dlq-selection.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
   DEAD_LETTER_STREAM,
@@ -54,6 +55,8 @@ describe("dead-letter selection", () => {
     [["3", "5"], {}, { kind: "ids", ids: [3, 5] }],
     [[], { integration: "crm" }, { kind: "integration", integration: "crm" }],
     [[], { all: true }, { kind: "all" }],
+    [["3", "3", "5"], {}, { kind: "ids", ids: [3, 5] }],
+    [[], { integration: "_invalid" }, { kind: "integration", integration: "_invalid" }],
   ])("ids %j with %j select %j", (ids, opts, selection) => {
     expect(parseSelection("purge", ids, opts)).toEqual(selection);
   });
@@ -64,6 +67,14 @@ describe("dead-letter selection", () => {
     [[], { all: true, integration: "crm" }],
     [["abc"], {}],
     [["0"], {}],
+    [["1e3"], {}],
+    [["0x10"], {}],
+    [[" 7"], {}],
+    [[], { integration: "" }],
+    [[], { integration: "*" }],
+    [[], { integration: ">" }],
+    [[], { integration: "crm.x" }],
+    [[], { integration: "CRM" }],
   ])("ids %j with %j are a usage error", (ids, opts) => {
     expect(() => parseSelection("purge", ids, opts)).toThrow(UsageError);
   });
@@ -292,6 +303,25 @@ describe("hookswitch dlq purge", () => {
     const all = await dlq(["purge", "--all"]);
     expect(all).toMatchObject({ code: 0, stdout: "removed 2 dead letters\n" });
     expect(await store.count()).toBe(0);
+  });
+
+  it("counts an id given twice once, and exits 0 when it is removed", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const result = await dlq(["purge", String(id), String(id)]);
+    expect(result).toMatchObject({ code: 0, stdout: "removed 1 dead letter\n", stderr: "" });
+  });
+
+  it("never takes a wildcard for an integration: purge --integration '*' removes nothing", async () => {
+    const crm = await store.add(deadLetter("crm"));
+    const billing = await store.add(deadLetter("billing"));
+    for (const wildcard of ["*", ">"]) {
+      const result = await dlq(["purge", "--integration", wildcard]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--integration "${wildcard}" is not an integration name`);
+    }
+    const listed = await dlq(["list", "--integration", ""]);
+    expect(listed.code).toBe(2);
+    expect(await ids()).toEqual([crm, billing]);
   });
 
   it.each([
