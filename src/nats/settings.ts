@@ -7,6 +7,7 @@
  */
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
+import { checkServerUrls } from "./server-urls.js";
 import { credentialsFromUrls } from "./url-credentials.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -101,6 +102,7 @@ export function parseNatsSettings(
   const urls = splitList(stringOption(opts.nats, DEFAULT_NATS_URL));
   if (urls.length === 0) throw new UsageError("--nats needs at least one server URL");
   const { servers, auth: fromUrls } = credentialsFromUrls(urls);
+  checkServerUrls(servers);
   const variables = credentialVariables(env);
   if (fromUrls.kind !== "none" && variables.length > 0) {
     // Neither wins: one of them would be left unused without a word.

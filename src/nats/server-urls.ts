@@ -1,0 +1,41 @@
+/**
+ * Whether each `--nats` server is one the NATS client can connect to, checked before
+ * anything starts. The client reports a bad one only when it connects, as "cannot reach
+ * NATS … start nats-server", and `run` had already loaded its integrations and opened its
+ * HTTP endpoints by then; `nats://host:99999` is a typo, not a server that is down.
+ */
+import { UsageError } from "../errors.js";
+import { redactServer } from "./url-credentials.js";
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/** Throws a `UsageError` naming the first server that is not `[scheme://]host[:port]`. */
+export function checkServerUrls(servers: string[]): void {
+  for (const server of servers) {
+    const problem = serverProblem(server);
+    if (problem !== undefined) {
+      throw new UsageError(
+        `the --nats (NATS_URL) server ${JSON.stringify(redactServer(server))} ${problem}: ` +
+          "write nats://host:4222 (tls://host:4222 to require TLS), several separated by commas",
+      );
+    }
+  }
+}
+
+function serverProblem(server: string): string | undefined {
+  const scheme = SCHEME.exec(server)?.[1]?.toLowerCase();
+  if (scheme === "ws" || scheme === "wss")
+    return "is a websocket URL, which hookswitch does not speak";
+  const rest = scheme === undefined ? server : server.slice(scheme.length + 3);
+  // A bare IPv6 address (`::1`), as the client takes it, reads as one in brackets.
+  const host = rest.split(":").length > 2 && !rest.startsWith("[") ? `[${rest}]` : rest;
+  let url: URL;
+  try {
+    url = new URL(`nats://${host}`);
+  } catch {
+    return "is not a valid URL (a host, and a port from 1 to 65535)";
+  }
+  if (url.hostname === "") return "names no host";
+  if (url.port === "0") return "has port 0";
+  return undefined;
+}
