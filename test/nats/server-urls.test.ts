@@ -35,20 +35,19 @@ describe("checking --nats server URLs", () => {
 });
 
 describe("hookswitch with a --nats URL no client can use", () => {
-  it.each([
-    [["run", "--http-addr", "127.0.0.1:0"]],
-    [["dlq", "list"]],
-    [["emit", "user.created"]],
-  ])("%j is a usage error (exit 2) before anything starts", async (args) => {
-    const result = await runCli([...args, "--nats", "nats://127.0.0.1:99999"], {
-      env: { LOG_LEVEL: "info" },
-    });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(
-      'hookswitch: the --nats (NATS_URL) server "nats://127.0.0.1:99999" is not a valid URL ' +
-        "(a host, and a port from 1 to 65535): write nats://host:4222 (tls://host:4222 to " +
-        "require TLS), several separated by commas\n",
-    );
-    expect(result.stdout).toBe("");
-  });
+  it.each([[["run", "--http-addr", "127.0.0.1:0"]], [["dlq", "list"]], [["emit", "user.created"]]])(
+    "%j is a usage error (exit 2) before anything starts",
+    async (args) => {
+      const result = await runCli([...args, "--nats", "nats://127.0.0.1:99999"], {
+        env: { LOG_LEVEL: "info" },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'hookswitch: the --nats (NATS_URL) server "nats://127.0.0.1:99999" is not a valid URL ' +
+          "(a host, and a port from 1 to 65535): write nats://host:4222 (tls://host:4222 to " +
+          "require TLS), several separated by commas\n",
+      );
+      expect(result.stdout).toBe("");
+    },
+  );
 });
