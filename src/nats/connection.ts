@@ -45,6 +45,7 @@ export async function connectNats(
     // only to give a timeout a deeper stack: 6% of the CPU of a drain that parks work.
     noAsyncTraces: true,
     ...authOptions(settings.auth),
+    ...tlsOptions(settings.servers),
   };
   // The client says nothing while it waits for a first connection: say it ourselves.
   const reminder =
@@ -133,9 +134,22 @@ function readCreds(file: string): Uint8Array {
   }
 }
 
+/**
+ * `tls://` asks for TLS, and the nats CLI and the Go client then require it; the Node.js
+ * client reads only host and port from a URL, and spoke plaintext (credentials included) to
+ * a server that offers no TLS. With `tls` set it refuses such a server.
+ */
+function tlsOptions(servers: string[]): Partial<ConnectionOptions> {
+  return servers.some((server) => /^tls:\/\//i.test(server)) ? { tls: {} } : {};
+}
+
 /** What to do: a refused login needs other credentials, not another server. */
 function connectAdvice(error: Error): string {
-  return /authori[sz]ation|authentication|permission/i.test(`${error.name} ${error.message}`)
+  const said = `${error.name} ${error.message}`;
+  if (/does not support 'tls'|tls.*not available/i.test(said)) {
+    return "the server offers no TLS, which tls:// requires: enable TLS in nats-server, or write nats:// to connect without it";
+  }
+  return /authori[sz]ation|authentication|permission/i.test(said)
     ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS or the user-info of NATS_URL)"
     : "start nats-server or set NATS_URL";
 }

@@ -53,6 +53,21 @@ describe("connecting to NATS", () => {
     }
   });
 
+  it("refuses a server that offers no TLS when the URL asks for it with tls://, and says so", async () => {
+    const attempt = connectNats(settingsFor(`tls://127.0.0.1:${server.port}`), {
+      name: "test",
+      waitOnFirstConnect: false,
+    });
+    await expect(attempt).rejects.toThrow(
+      /^cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+: .* — the server offers no TLS, which tls:\/\/ requires: enable TLS in nats-server, or write nats:\/\/ to connect without it$/,
+    );
+    const plain = await connectNats(settingsFor(server.url), {
+      name: "test",
+      waitOnFirstConnect: false,
+    });
+    await plain.close();
+  });
+
   it("never shows a URL's user-info in its error", async () => {
     const port = await freePort();
     const attempt = connectNats(settingsFor(`nats://hooks:s3cret@127.0.0.1:${port}`), {
