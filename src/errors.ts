@@ -89,6 +89,11 @@ export class NoStreamError extends Error {
   }
 }
 
+/** The HTTP endpoints cannot listen on `--http-addr`: the daemon stops before anything else. */
+export class HttpListenError extends Error {
+  override name = "HttpListenError";
+}
+
 /** Normalises anything thrown into an Error. */
 export function coerceError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

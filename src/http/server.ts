@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { HttpListenError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { renderStatusPage } from "./page.js";
 import type { StatusView } from "./status.js";
@@ -93,6 +94,22 @@ export function parseHttpAddr(addr: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
 }
 
+/** Node says "listen EADDRINUSE: address already in use": say what it is for and what to do. */
+function listenError(addr: string, err: NodeJS.ErrnoException): HttpListenError {
+  const why =
+    err.code === "EADDRINUSE"
+      ? "the address is in use (another hookswitch?): stop what listens there, or choose a free port"
+      : err.code === "EACCES"
+        ? "permission denied (a port below 1024 needs privileges): choose a port above 1023"
+        : err.code === "EADDRNOTAVAIL"
+          ? "no network interface of this host has that address: use 0.0.0.0, 127.0.0.1 or one of its own"
+          : `${err.message}: choose another address`;
+  return new HttpListenError(
+    `cannot listen on ${addr} for the HTTP endpoints: ${why} (--http-addr, HOOKSWITCH_HTTP_ADDR)`,
+    { cause: err },
+  );
+}
+
 /** Far above what a browser or Prometheus sends; larger headers get 431. */
 const MAX_HEADER_BYTES = 8 * 1024;
 
@@ -110,7 +127,7 @@ export async function startHttpServer(deps: HttpDeps, addr: string): Promise<Htt
   server.requestTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) => reject(listenError(addr, err)));
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;

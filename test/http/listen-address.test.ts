@@ -1,0 +1,48 @@
+/**
+ * `run` with `--http-addr` it cannot listen on: one clear line says why and what to do, and
+ * the daemon stops (exit 1) before it connects to NATS or starts anything else.
+ */
+import { createServer, type Server } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/daemon.js";
+import { freePort } from "../support/wait.js";
+
+describe("hookswitch run on an --http-addr already in use", () => {
+  const dir = tempDir();
+  let taken: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(port, "127.0.0.1", resolve));
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => taken.close(resolve));
+    dir.cleanup();
+  });
+
+  it("says the address is in use and how to choose another, and exits 1", async () => {
+    const natsPort = await freePort(); // nothing listens: NATS must not be reached for
+    const result = await runCli(["run", "--dir", dir.path, "--http-addr", `127.0.0.1:${port}`], {
+      env: { LOG_LEVEL: "info", NATS_URL: `nats://127.0.0.1:${natsPort}` },
+    });
+    expect(result.code).toBe(1);
+    const fatal = result.stderr.split("\n").find((line) => line.includes('"level":"fatal"'));
+    expect(JSON.parse(fatal ?? "{}")).toMatchObject({
+      err: {
+        type: "HttpListenError",
+        message: expect.stringMatching(
+          new RegExp(
+            `^cannot listen on 127\\.0\\.0\\.1:${port} for the HTTP endpoints: the address is in ` +
+              "use \\(another hookswitch\\?\\): stop what listens there, or choose a free port " +
+              "\\(--http-addr, HOOKSWITCH_HTTP_ADDR\\)",
+          ),
+        ) as unknown,
+      },
+    });
+    expect(result.stderr).not.toContain("waiting for NATS");
+  });
+});
