@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { dropOutputToClosedPipes } from "./closed-output.js";
 import { dlqCommand } from "./commands/dlq.js";
 import { emitCommand } from "./commands/emit.js";
-import { applyBooleanEnv } from "./commands/env-flags.js";
+import { applyBooleanEnv, normalizeOptionEnv } from "./commands/env-flags.js";
 import { renderCommand } from "./commands/render.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -34,6 +34,7 @@ const program = new Command("hookswitch")
 for (const command of program.commands) command.exitOverride();
 
 try {
+  normalizeOptionEnv(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = exitCodeOf(err);

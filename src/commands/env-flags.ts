@@ -47,6 +47,28 @@ export function applyBooleanEnv(_hooked: Command, actionCommand: Command): void 
 }
 
 /**
+ * Before parsing: every variable an option of `program` (or of its commands) reads is taken
+ * without the spaces around it, and one that is empty or only spaces counts as unset, as if
+ * it were not there. Compose's `HOOKSWITCH_DIR=${HOOKSWITCH_DIR}` sets it empty when the
+ * host has none, and `run` then waited for a folder named "" (validate took the default);
+ * an env file with CRLF lines ends every value in "\r", which no duration or choice accepts.
+ */
+export function normalizeOptionEnv(program: Command, env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of optionEnvNames(program)) {
+    const raw = env[name];
+    if (raw === undefined) continue;
+    const value = raw.trim();
+    if (value === "") delete env[name];
+    else env[name] = value;
+  }
+}
+
+function optionEnvNames(command: Command): string[] {
+  const own = command.options.flatMap((o) => (o.envVar ? [o.envVar] : []));
+  return [...own, ...command.commands.flatMap(optionEnvNames)];
+}
+
+/**
  * How a message names an option: `--max-in-flight`, or `HOOKSWITCH_MAX_IN_FLIGHT
  * (--max-in-flight)` when its value came from that variable (a pod given no flags would
  * otherwise be told about a flag nobody set).

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBooleanEnv } from "../../src/commands/env-flags.js";
+import { Command, Option } from "commander";
+import { normalizeOptionEnv, parseBooleanEnv } from "../../src/commands/env-flags.js";
 import { UsageError } from "../../src/errors.js";
 import { VERSION } from "../../src/version.js";
 import { runCli, spawnCli } from "../support/cli.js";
@@ -65,6 +66,29 @@ webhook:
 `;
 const SECRET = "tok-env-flags-3c9d1";
 const BROKEN = "apiVersion: hookswitch/v1\nname: Not A Label\n";
+
+describe("normalizeOptionEnv", () => {
+  const program = new Command("p")
+    .addOption(new Option("--top <x>").env("T_TOP"))
+    .addCommand(new Command("sub").addOption(new Option("--deep <x>").env("T_DEEP")));
+
+  it.each<[string | undefined, string | undefined]>([
+    ["", undefined],
+    ["  \t", undefined],
+    [" 5s\r\n", "5s"],
+    ["json\r", "json"],
+    ["a b", "a b"],
+    [undefined, undefined],
+  ])("reads %j as %j, for a command's option and a subcommand's", (raw, read) => {
+    const given = raw === undefined ? {} : { T_TOP: raw, T_DEEP: raw };
+    const env: NodeJS.ProcessEnv = { ...given, OTHER: " kept " };
+    normalizeOptionEnv(program, env);
+    expect(env.T_TOP).toBe(read);
+    expect(env.T_DEEP).toBe(read);
+    expect("T_TOP" in env).toBe(read !== undefined);
+    expect(env.OTHER).toBe(" kept ");
+  });
+});
 
 describe("boolean flags read from environment variables", () => {
   let dir: string;
@@ -190,6 +214,22 @@ describe("boolean flags read from environment variables", () => {
       expect(stderr).not.toMatch(/"stack"|fatal/);
     },
   );
+
+  it("HOOKSWITCH_DIR set empty counts as unset: the default ./integrations.d", async () => {
+    const { code, stdout, stderr } = await render([], { HOOKSWITCH_DIR: "" });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^POST https:\/\/crm\.example\.com\/api\/callbacks\n/);
+  });
+
+  it("a value's surrounding spaces and CRLF line end are not part of it", async () => {
+    const { code, stdout } = await runCli(["validate", "integrations.d"], {
+      cwd: dir,
+      env: { ...base, HOOKSWITCH_VALIDATE_FORMAT: " json\r\n" },
+    });
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { valid: boolean }).valid).toBe(true);
+  });
 
   it("HOOKSWITCH_RESOLVE_SECRETS=false leaves validate's references unresolved, =true resolves them", async () => {
     const validate = (value: string) =>
