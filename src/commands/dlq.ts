@@ -18,7 +18,9 @@ import { connectNats } from "../nats/connection.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
 import { ensureHookswitchStreams } from "../nats/streams.js";
+import { plural } from "../config/text.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
+import { formatDeadLetterTable } from "./dlq-table.js";
 import { printable } from "./printable.js";
 
 type Opts = Record<string, unknown>;
@@ -202,46 +204,4 @@ async function withDeadLetters(
   } finally {
     await nc.close();
   }
-}
-
-const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", "TIME"] as const;
-
-/** A plain-text table, one dead letter per line, widths fitted to the content. */
-export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
-  if (records.length === 0) return "no dead letters\n";
-  const rows = records.map((r) =>
-    [
-      String(r.id),
-      r.integration ?? "(invalid event)",
-      // A publisher's id may be 960 KB, and every line is padded to the widest (--json has it whole).
-      clip(r.eventId ?? "-", 40),
-      clip(r.reason, 60),
-      String(r.attempts.length),
-      clip(lastOutcome(r), 40),
-      r.lastAttemptAt ?? r.deadAt,
-    ].map(printable),
-  );
-  const table = [[...COLUMNS], ...rows];
-  const widths = COLUMNS.map((_, col) => Math.max(...table.map((row) => (row[col] ?? "").length)));
-  const lines = table.map((row) =>
-    row
-      .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
-  return `${lines.join("\n")}\n${plural(records.length, "dead letter")}\n`;
-}
-
-function lastOutcome(record: ListedDeadLetter): string {
-  if (record.lastStatus !== null) return `HTTP ${record.lastStatus}`;
-  return record.lastError ?? "-";
-}
-
-function clip(text: string, max: number): string {
-  const oneLine = text.replace(/\s+/g, " ");
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

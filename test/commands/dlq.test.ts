@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
-import { formatDeadLetterTable } from "../../src/commands/dlq.js";
+import { formatDeadLetterTable } from "../../src/commands/dlq-table.js";
 import { parseSelection } from "../../src/commands/dlq-selection.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
