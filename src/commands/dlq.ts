@@ -5,19 +5,32 @@
  */
 import { Command, Option } from "commander";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import {
+  JetStreamApiCodes,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import { createDeadLetterStore, type DeadLetterStore } from "../delivery/dead-letters.js";
 import {
+  DELIVERY_STREAM,
   deliverySubject,
   type DeliveryRecord,
   type ListedDeadLetter,
 } from "../delivery/records.js";
-import { ExitError } from "../errors.js";
+import { ExitError, NatsSetupError } from "../errors.js";
 import { checkEvent } from "../events/parse.js";
 import { connectNats } from "../nats/connection.js";
+import { deliveryConsumerName } from "../nats/durable-consumers.js";
 import { msgIdOf } from "../nats/msg-id.js";
-import { addNatsOptions, DEFAULT_CONSUMER, parseNatsSettings } from "../nats/settings.js";
-import { ensureHookswitchStreams } from "../nats/streams.js";
+import {
+  addNatsOptions,
+  DEFAULT_CONSUMER,
+  parseNatsSettings,
+  requireName,
+} from "../nats/settings.js";
+import { ensureHookswitchStreams, isApiError } from "../nats/streams.js";
 import { plural } from "../config/text.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
 import { formatDeadLetterTable } from "./dlq-table.js";
@@ -67,12 +80,14 @@ function replayCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const selection = parseSelection("replay", ids, opts);
-    await withDeadLetters(opts, async ({ store, js }) => {
+    const consumer = requireName("--consumer", String(opts.consumer));
+    await withDeadLetters(opts, async ({ store, js, jsm }) => {
       const { records, missing } = await selectRecords(store, selection);
+      if (records.some(isDeliveryReplay)) await requireDeliveryConsumer(jsm, consumer);
       let failed = missing.length > 0;
       let replayed = 0;
       for (const record of records) {
-        if (await replayOne(js, store, record, String(opts.consumer))) replayed++;
+        if (await replayOne(js, store, record, consumer)) replayed++;
         else failed ||= selection.kind === "ids";
       }
       process.stdout.write(`replayed ${plural(replayed, "dead letter")}\n`);
@@ -186,13 +201,42 @@ async function publishEventAgain(
   return true;
 }
 
+/** A dead letter of one integration's delivery, replayed through `--consumer`'s deliveries. */
+function isDeliveryReplay(record: ListedDeadLetter): boolean {
+  return record.integration !== null && record.webhookId !== null;
+}
+
+/**
+ * A replay is published for `--consumer`'s daemons and the dead letter removed. With a name
+ * no daemon runs under (a typo, or the default while the daemons run with another), nothing
+ * would ever take it: the dead letter would be gone and its webhook never sent.
+ */
+async function requireDeliveryConsumer(jsm: JetStreamManager, consumer: string): Promise<void> {
+  try {
+    await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
+  } catch (err) {
+    if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+    throw new NatsSetupError(
+      `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
+        `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
+        "(HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed",
+      { cause: err },
+    );
+  }
+}
+
 function reportMissing(ids: number[]): void {
   for (const id of ids) process.stderr.write(`dead letter ${id} not found\n`);
 }
 
 async function withDeadLetters(
   opts: Opts,
-  work: (ctx: { store: DeadLetterStore; js: JetStreamClient; nc: NatsConnection }) => Promise<void>,
+  work: (ctx: {
+    store: DeadLetterStore;
+    js: JetStreamClient;
+    jsm: JetStreamManager;
+    nc: NatsConnection;
+  }) => Promise<void>,
 ): Promise<void> {
   const settings = parseNatsSettings(opts);
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
@@ -200,7 +244,7 @@ async function withDeadLetters(
     const jsm = await jetstreamManager(nc);
     await ensureHookswitchStreams(jsm);
     const js = jetstream(nc);
-    await work({ store: createDeadLetterStore(js, jsm), js, nc });
+    await work({ store: createDeadLetterStore(js, jsm), js, jsm, nc });
   } finally {
     await nc.close();
   }

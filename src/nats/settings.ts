@@ -165,7 +165,7 @@ function parseReplicas(value: string): number {
 }
 
 /** Stream and consumer names may not hold spaces, dots or wildcards. */
-function requireName(flag: string, value: string): string {
+export function requireName(flag: string, value: string): string {
   if (!/^[^\s.*>]+$/.test(value)) {
     throw new UsageError(`${flag} "${value}" is not a valid name (no spaces, dots, * or >)`);
   }

@@ -13,6 +13,10 @@ import {
   unroutedDeadLetter,
 } from "../../src/delivery/records.js";
 import { UsageError } from "../../src/errors.js";
+import {
+  DELIVERY_CONSUMER_DEFAULTS,
+  deliveryConsumerConfig,
+} from "../../src/nats/durable-consumers.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
 import { eventSubject } from "../../src/events/sample.js";
@@ -131,6 +135,15 @@ let store: DeadLetterStore;
 useNatsWithClient("dlq-cli-test", async (started) => {
   ({ server, nc, jsm } = started);
   await ensureHookswitchStreams(jsm);
+  // As a daemon run with the default --consumer leaves it: replays are for its daemons.
+  await jsm.consumers.add(
+    DELIVERY_STREAM,
+    deliveryConsumerConfig({
+      consumer: "hookswitch",
+      ...DELIVERY_CONSUMER_DEFAULTS,
+      ackWaitMs: 30_000,
+    }),
+  );
   store = createDeadLetterStore(jetstream(nc), jsm);
 });
 
@@ -278,6 +291,26 @@ describe("hookswitch dlq replay", () => {
     expect(result.stderr).toContain(`dead letter ${cut} kept only the start of its event`);
     expect(await ids()).toEqual([cut]);
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it("replays nothing and keeps the dead letters for a --consumer no daemon has run with", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const result = await dlq(["replay", "--all"], { HOOKSWITCH_CONSUMER: "hookswitch-typo" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "hookswitch: no daemon has run with --consumer hookswitch-typo (HOOKSWITCH_DELIVERIES has " +
+        "no consumer hookswitch-typo-deliveries), so nothing would take the replay: give " +
+        "--consumer (HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed\n",
+    );
+    expect(await ids()).toEqual([id]);
+    expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it("exits 2 for a --consumer that is no consumer name", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const result = await dlq(["replay", String(id), "--consumer", "a.b"]);
+    expect(result.code).toBe(2);
+    expect(await ids()).toEqual([id]);
   });
 
   it("reports an id that is not there and exits 1", async () => {
