@@ -8,7 +8,6 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import {
   JetStreamApiCodes,
   jetstream,
-  jetstreamManager,
   type JetStreamClient,
   type JetStreamManager,
 } from "@nats-io/jetstream";
@@ -30,6 +29,7 @@ import {
   parseNatsSettings,
   requireName,
 } from "../nats/settings.js";
+import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { ensureHookswitchStreams, isApiError } from "../nats/streams.js";
 import { plural } from "../config/text.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
@@ -241,7 +241,7 @@ async function withDeadLetters(
   const settings = parseNatsSettings(opts);
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
   try {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManagerNow(nc);
     await ensureHookswitchStreams(jsm);
     const js = jetstream(nc);
     await work({ store: createDeadLetterStore(js, jsm), js, jsm, nc });

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { EVENT_TYPES } from "../config/types.js";
 import { NatsSetupError, UsageError, coerceError } from "../errors.js";
 import {
@@ -21,6 +22,7 @@ import {
 import { checkEvent, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
+import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 import { readEventInput } from "./event-input.js";
@@ -181,8 +183,8 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
   }
 }
 
-async function requireStreamFor(nc: Parameters<typeof jetstreamManager>[0], subject: string) {
-  const jsm = await jetstreamManager(nc);
+async function requireStreamFor(nc: NatsConnection, subject: string) {
+  const jsm = await jetstreamManagerNow(nc);
   try {
     await jsm.streams.find(subject);
   } catch (err) {

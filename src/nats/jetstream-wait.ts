@@ -89,6 +89,22 @@ export async function waitForJetStream(
   }
 }
 
+/**
+ * A JetStream manager at once, for the commands that fail rather than wait (`emit`, `dlq`):
+ * the client's bare "jetstream is not enabled" becomes what `run` says, and what to do.
+ */
+export async function jetstreamManagerNow(nc: NatsConnection): Promise<JetStreamManager> {
+  try {
+    return await jetstreamManager(nc);
+  } catch (err) {
+    const error = coerceError(err);
+    const { reason, advice } = describeJetStreamProblem(error);
+    throw new NatsSetupError(`${reason} at ${redactServer(nc.getServer())} — ${advice}`, {
+      cause: error,
+    });
+  }
+}
+
 export interface JetStreamProblem {
   /** Short, for `/readyz` and the log. */
   reason: string;

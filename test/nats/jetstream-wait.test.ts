@@ -10,6 +10,7 @@ import type { NatsAuth } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
 import { capturingLogger } from "../support/logs.js";
+import { runCli } from "../support/cli.js";
 
 const FAST = { firstWaitMs: 100, maxWaitMs: 400 };
 
@@ -107,6 +108,22 @@ describe("waiting for JetStream", () => {
       /^the NATS user may not use the JetStream API \(.*\$JS\.API\.INFO.*\) — grant it/,
     );
   });
+});
+
+describe("commands that do not wait for JetStream", () => {
+  it.each([[["dlq", "list"]], [["emit", "user.created"]]])(
+    "%j fails at once on a server without JetStream, saying so and what to do",
+    async (args) => {
+      server = await startNatsServer([], { jetstream: false });
+      const result = await runCli([...args, "--nats", server.url]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        "hookswitch: JetStream is not enabled on the NATS server (no JetStream answered) at " +
+          `127.0.0.1:${server.port} — start nats-server with -js (or a jetstream block in its ` +
+          "configuration)\n",
+      );
+    },
+  );
 });
 
 describe("why JetStream does not answer", () => {
