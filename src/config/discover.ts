@@ -4,12 +4,14 @@
  * Loops and unreadable entries become problems; discovery never throws or hangs.
  */
 import { readdir, realpath, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Problem } from "./types.js";
 
 export interface Discovery {
   files: string[];
   problems: Problem[];
+  /** Files named directly that `run`, which reads folders, would pass over (validate warns). */
+  warnings: Problem[];
   /**
    * Real paths of the folders whose changes can change `files`: every folder walked,
    * and the folder each file reached through a symbolic link really lives in. A watch
@@ -39,6 +41,7 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
     if (!files.has(real)) files.set(real, path);
   };
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const visited = new Set<string>();
   const linkedFileFolders = new Set<string>();
   const problem = (file: string, message: string) =>
@@ -80,7 +83,11 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       const info = await stat(path);
       if (info.isDirectory()) await walkSafely(path, []);
       else if (foldersOnly) problem(path, "not a folder");
-      else addFile(path, await realpath(path));
+      else {
+        addFile(path, await realpath(path));
+        const skipped = skippedInFolders(basename(path));
+        if (skipped) warnings.push({ file: path, line: 1, column: 1, message: skipped });
+      }
     } catch (err) {
       problem(path, describeMissing(err));
     }
@@ -88,8 +95,23 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
   return {
     files: [...files.values()].sort(compareText),
     problems,
+    warnings,
     realFolders: [...new Set([...visited, ...linkedFileFolders])].sort(compareText),
   };
+}
+
+/**
+ * A file named directly is checked whatever its name; but `run` reads folders, and there it
+ * would pass over this one: validate saying "all valid" would then be wrong about `run`.
+ */
+function skippedInFolders(name: string): string | undefined {
+  if (isIgnoredName(name)) {
+    return 'run skips hidden and backup files (names starting with "." or ending in "~"): in its folder this file would not be loaded; rename it';
+  }
+  if (!isYamlName(name)) {
+    return "run loads only *.yaml and *.yml files: in its folder this file would not be loaded; rename it";
+  }
+  return undefined;
 }
 
 type Kind = "file" | "dir" | "other";

@@ -43,7 +43,7 @@ export async function loadIntegrations(paths: string[], options: LoadOptions): P
   const cross = applyCrossFileRules(loaded);
   const files = withCrossFileProblems(loaded, cross.problems);
   const problems = [...discovery.problems, ...files.flatMap((f) => f.problems)];
-  const warnings = files.flatMap((f) => f.warnings ?? []);
+  const warnings = [...discovery.warnings, ...files.flatMap((f) => f.warnings ?? [])];
   return {
     files,
     integrations: cross.integrations,

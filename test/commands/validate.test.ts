@@ -138,6 +138,17 @@ describe("hookswitch validate output formats", () => {
     }
   });
 
+  it("warns that run would not load a valid file named other than *.yaml or *.yml, and exits 0", async () => {
+    const file = join(dir, "crm.json");
+    await writeFile(file, integrationYaml("crm-json"));
+    const result = await runCli(["validate", file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `${file}:1:1: warning: run loads only *.yaml and *.yml files: in its folder this file ` +
+        "would not be loaded; rename it\n1 file, 1 integration: all valid, 1 warning\n",
+    );
+  });
+
   it("exits 0 and says all valid for valid files, .yml and multi-document included", async () => {
     const result = await runCli(["validate", validDir]);
     expect(result).toMatchObject({ code: 0, stdout: "2 files, 3 integrations: all valid\n" });
@@ -295,7 +306,7 @@ describe("hookswitch validate with --secrets-dir and --secret-env-prefix", () =>
   it("calls a folder list that names no folder a usage error, not 'any file'", async () => {
     const result = await runCli(["validate", at()], { env: { HOOKSWITCH_SECRETS_DIRS: " , " } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--secrets-dir " , " names no folder/);
+    expect(result.stderr).toMatch(/--secrets-dir "," names no folder/);
   });
 });
 

@@ -107,6 +107,24 @@ describe("discoverFiles", () => {
   });
 
   it.each([
+    ["notes.txt", /^run loads only \*\.yaml and \*\.yml files: in its folder this file would not/],
+    [".hidden.yaml", /^run skips hidden and backup files .*: in its folder this file would not/],
+    ["c.yaml~", /^run skips hidden and backup files/],
+    ["b.yaml", undefined],
+    ["a.yml", undefined],
+  ])(
+    "warns when %s, given directly, is a name run would pass over in its folder",
+    async (name, warning) => {
+      const file = join(dir, name);
+      const { files, warnings } = await discoverFiles([file]);
+      expect(files).toEqual([file]);
+      expect(warnings.map((w) => w.message)).toEqual(
+        warning ? [expect.stringMatching(warning)] : [],
+      );
+    },
+  );
+
+  it.each([
     [".swp", true],
     ["..data", true],
     ["x.yaml~", true],
