@@ -1,28 +1,18 @@
 /**
  * `hookswitch dlq list|replay|purge`: the dead-letter queue, reached with the same NATS
- * flags as `run`. Replay hands a dead letter back to the delivery stream with the same
- * webhook-id and fresh attempts, and removes it only once the server has the delivery.
+ * flags as `run` (how a replay is published: dlq-replay.ts). It creates no stream.
  */
 import { Command, Option } from "commander";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import {
-  JetStreamApiCodes,
-  jetstream,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
-import { createDeadLetterStore, type DeadLetterStore } from "../delivery/dead-letters.js";
-import {
-  DELIVERY_STREAM,
-  deliverySubject,
-  type DeliveryRecord,
-  type ListedDeadLetter,
-} from "../delivery/records.js";
-import { ExitError, NatsSetupError } from "../errors.js";
-import { checkEvent } from "../events/parse.js";
+  ABSENT_DEAD_LETTER_STORE,
+  createDeadLetterStore,
+  type DeadLetterStore,
+} from "../delivery/dead-letters.js";
+import { DEAD_LETTER_STREAM } from "../delivery/records.js";
+import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
-import { deliveryConsumerName } from "../nats/durable-consumers.js";
-import { msgIdOf } from "../nats/msg-id.js";
 import {
   addNatsOptions,
   DEFAULT_CONSUMER,
@@ -30,11 +20,12 @@ import {
   requireName,
 } from "../nats/settings.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
-import { ensureHookswitchStreams, isApiError } from "../nats/streams.js";
+import { streamExists } from "../nats/streams.js";
+import { redactServer } from "../nats/url-credentials.js";
 import { plural } from "../config/text.js";
+import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq-replay.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
 import { formatDeadLetterTable } from "./dlq-table.js";
-import { printable } from "./printable.js";
 
 type Opts = Record<string, unknown>;
 
@@ -137,96 +128,23 @@ async function selectRecords(store: DeadLetterStore, selection: Selection) {
   return { records, missing };
 }
 
-/** Publishes the delivery, then removes the dead letter; false when it cannot be replayed. */
-async function replayOne(
-  js: JetStreamClient,
-  store: DeadLetterStore,
-  record: ListedDeadLetter,
-  consumer: string,
-): Promise<boolean> {
-  if (record.integration === null || record.webhookId === null) {
-    return publishEventAgain(js, store, record);
-  }
-  if (record.cut?.includes("event")) {
-    process.stderr.write(
-      `dead letter ${record.id} kept only the start of its event, which was too large for one ` +
-        `NATS message: it cannot be replayed (it stays; \`dlq purge ${record.id}\` removes it)\n`,
-    );
-    return false;
-  }
-  const delivery: DeliveryRecord = {
-    v: 1,
-    webhookId: record.webhookId,
-    integration: record.integration,
-    event: record.event,
-    attempts: [],
-    replays: (record.replays ?? 0) + 1,
-  };
-  // The msg id makes a replay run twice within the duplicate window publish once.
-  await js.publish(deliverySubject(consumer, record.integration), JSON.stringify(delivery), {
-    msgID: `replay:${record.webhookId}:${record.id}`,
-  });
-  await store.remove([record.id]);
-  process.stderr.write(`dead letter ${record.id} replayed to ${record.integration}\n`);
-  return true;
-}
-
-/**
- * A dead letter of a whole event (one that ran out of NATS deliveries before hookswitch could
- * record them) is replayed by publishing the event again, to every integration it matches.
- */
-async function publishEventAgain(
-  js: JetStreamClient,
-  store: DeadLetterStore,
-  record: ListedDeadLetter,
-): Promise<boolean> {
-  const { subject } = record;
-  if (subject === undefined || record.cut?.includes("event") || !checkEvent(record.event).ok) {
-    process.stderr.write(
-      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
-        `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
-    );
-    return false;
-  }
-  // The msg id makes a replay run twice within the duplicate window publish once.
-  await js.publish(subject, JSON.stringify(record.event), {
-    msgID: msgIdOf(`replay-event:${record.eventId}:${record.id}`),
-  });
-  await store.remove([record.id]);
-  // The event's id is the publisher's text: no control character reaches the terminal.
-  process.stderr.write(
-    `dead letter ${record.id}: event ${printable(record.eventId ?? "-")} published again to ` +
-      `${printable(subject)}, for every integration it matches\n`,
-  );
-  return true;
-}
-
-/** A dead letter of one integration's delivery, replayed through `--consumer`'s deliveries. */
-function isDeliveryReplay(record: ListedDeadLetter): boolean {
-  return record.integration !== null && record.webhookId !== null;
-}
-
-/**
- * A replay is published for `--consumer`'s daemons and the dead letter removed. With a name
- * no daemon runs under (a typo, or the default while the daemons run with another), nothing
- * would ever take it: the dead letter would be gone and its webhook never sent.
- */
-async function requireDeliveryConsumer(jsm: JetStreamManager, consumer: string): Promise<void> {
-  try {
-    await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
-  } catch (err) {
-    if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
-    throw new NatsSetupError(
-      `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
-        `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
-        "(HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed",
-      { cause: err },
-    );
-  }
-}
-
 function reportMissing(ids: number[]): void {
   for (const id of ids) process.stderr.write(`dead letter ${id} not found\n`);
+}
+
+/** The queue, or an empty one (and a note) where no daemon has created it: `dlq` creates no stream. */
+async function deadLetterStoreOf(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  nc: NatsConnection,
+): Promise<DeadLetterStore> {
+  if (await streamExists(jsm, DEAD_LETTER_STREAM)) return createDeadLetterStore(js, jsm);
+  process.stderr.write(
+    `note: stream ${DEAD_LETTER_STREAM} does not exist at ${redactServer(nc.getServer())}: no ` +
+      "hookswitch daemon has run against this NATS (account) yet, so it holds no dead letters " +
+      "(check NATS_URL if one has)\n",
+  );
+  return ABSENT_DEAD_LETTER_STORE;
 }
 
 async function withDeadLetters(
@@ -242,9 +160,8 @@ async function withDeadLetters(
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
   try {
     const jsm = await jetstreamManagerNow(nc);
-    await ensureHookswitchStreams(jsm);
     const js = jetstream(nc);
-    await work({ store: createDeadLetterStore(js, jsm), js, jsm, nc });
+    await work({ store: await deadLetterStoreOf(js, jsm, nc), js, jsm, nc });
   } finally {
     await nc.close();
   }

@@ -10,6 +10,7 @@ import { briefly, listRecords, parseRecord } from "./dead-letter-list.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
+  DEAD_LETTER_SUBJECT_PREFIX,
   deadLetterSubject,
   type DeadLetterRecord,
   type ListedDeadLetter,
@@ -34,6 +35,20 @@ export interface DeadLetterStore {
   purge(scope: { integration?: string; all?: boolean }): Promise<number>;
   count(): Promise<number>;
 }
+
+/**
+ * The queue of a NATS (account) where HOOKSWITCH_DLQ does not exist: no daemon has run there
+ * yet, so it holds nothing. `dlq` reads it so rather than create the stream, which would
+ * take the replicas the daemon's --stream-replicas asks for (1, not 3) for good.
+ */
+export const ABSENT_DEAD_LETTER_STORE: DeadLetterStore = {
+  add: () => Promise.reject(new NoStreamError(DEAD_LETTER_SUBJECT_PREFIX, DEAD_LETTER_STREAM)),
+  list: () => Promise.resolve([]),
+  get: () => Promise.resolve([]),
+  remove: () => Promise.resolve([]),
+  purge: () => Promise.resolve(0),
+  count: () => Promise.resolve(0),
+};
 
 const GET_CONCURRENCY = 64;
 const MESSAGE_NOT_FOUND = 10037;

@@ -143,6 +143,10 @@ async function ensureOwnedStream(jsm: JetStreamManager, config: OwnedStreamConfi
   await addMissingSubjects(jsm, existing, config.subjects ?? []);
 }
 
+export async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
+  return (await streamInfoOrNull(jsm, name)) !== null;
+}
+
 async function streamInfoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
   try {
     return await jsm.streams.info(name);

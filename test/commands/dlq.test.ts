@@ -17,11 +17,11 @@ import {
   DELIVERY_CONSUMER_DEFAULTS,
   deliveryConsumerConfig,
 } from "../../src/nats/durable-consumers.js";
-import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { ensureHookswitchStreams, streamExists } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
 import { eventSubject } from "../../src/events/sample.js";
 import { makeEvent } from "../support/daemon.js";
-import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { startNatsWithClient, useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let serial = 0;
 
@@ -369,5 +369,33 @@ describe("hookswitch dlq purge", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/needs exactly one of|not a dead-letter id/);
     expect(await ids()).toEqual([id]);
+  });
+});
+
+describe("hookswitch dlq on a NATS where no daemon has run", () => {
+  it("finds no dead letters, says why, and creates no stream", async () => {
+    const fresh = await startNatsWithClient("dlq-fresh-test");
+    try {
+      const env = { NATS_URL: fresh.server.url };
+      const list = await runCli(["dlq", "list", "--json"], { env });
+      expect(list.code).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([]);
+      expect(list.stderr).toBe(
+        `note: stream HOOKSWITCH_DLQ does not exist at 127.0.0.1:${fresh.server.port}: no ` +
+          "hookswitch daemon has run against this NATS (account) yet, so it holds no dead " +
+          "letters (check NATS_URL if one has)\n",
+      );
+      const purge = await runCli(["dlq", "purge", "--all"], { env });
+      expect(purge).toMatchObject({ code: 0, stdout: "removed 0 dead letters\n" });
+      const replay = await runCli(["dlq", "replay", "7"], { env });
+      expect(replay.code).toBe(1);
+      expect(replay.stderr).toContain("dead letter 7 not found");
+      // Created here, they would keep 1 replica when the daemon asks for 3.
+      expect(await streamExists(fresh.jsm, DEAD_LETTER_STREAM)).toBe(false);
+      expect(await streamExists(fresh.jsm, DELIVERY_STREAM)).toBe(false);
+    } finally {
+      await fresh.nc.close();
+      await fresh.server.dispose();
+    }
   });
 });

@@ -83,7 +83,7 @@ export interface NatsWithClient {
   jsm: JetStreamManager;
 }
 
-async function startNatsWithClient(name: string): Promise<NatsWithClient> {
+export async function startNatsWithClient(name: string): Promise<NatsWithClient> {
   const server = await startNatsServer();
   const nc = await connectNats(
     { servers: [server.url], auth: { kind: "none" } },

@@ -1,0 +1,110 @@
+/**
+ * How `dlq replay` hands a dead letter back: a delivery to `--consumer`'s daemons (same
+ * webhook-id, fresh attempts), or a whole event to its subject; the dead letter is removed
+ * only once the server has what was published.
+ */
+import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { DeadLetterStore } from "../delivery/dead-letters.js";
+import {
+  DELIVERY_STREAM,
+  deliverySubject,
+  type DeliveryRecord,
+  type ListedDeadLetter,
+} from "../delivery/records.js";
+import { NatsSetupError } from "../errors.js";
+import { checkEvent } from "../events/parse.js";
+import { deliveryConsumerName } from "../nats/durable-consumers.js";
+import { msgIdOf } from "../nats/msg-id.js";
+import { isApiError } from "../nats/streams.js";
+import { printable } from "./printable.js";
+
+/** Publishes the delivery, then removes the dead letter; false when it cannot be replayed. */
+export async function replayOne(
+  js: JetStreamClient,
+  store: DeadLetterStore,
+  record: ListedDeadLetter,
+  consumer: string,
+): Promise<boolean> {
+  if (record.integration === null || record.webhookId === null) {
+    return publishEventAgain(js, store, record);
+  }
+  if (record.cut?.includes("event")) {
+    process.stderr.write(
+      `dead letter ${record.id} kept only the start of its event, which was too large for one ` +
+        `NATS message: it cannot be replayed (it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    );
+    return false;
+  }
+  const delivery: DeliveryRecord = {
+    v: 1,
+    webhookId: record.webhookId,
+    integration: record.integration,
+    event: record.event,
+    attempts: [],
+    replays: (record.replays ?? 0) + 1,
+  };
+  // The msg id makes a replay run twice within the duplicate window publish once.
+  await js.publish(deliverySubject(consumer, record.integration), JSON.stringify(delivery), {
+    msgID: `replay:${record.webhookId}:${record.id}`,
+  });
+  await store.remove([record.id]);
+  process.stderr.write(`dead letter ${record.id} replayed to ${record.integration}\n`);
+  return true;
+}
+
+/**
+ * A dead letter of a whole event (one that ran out of NATS deliveries before hookswitch could
+ * record them) is replayed by publishing the event again, to every integration it matches.
+ */
+async function publishEventAgain(
+  js: JetStreamClient,
+  store: DeadLetterStore,
+  record: ListedDeadLetter,
+): Promise<boolean> {
+  const { subject } = record;
+  if (subject === undefined || record.cut?.includes("event") || !checkEvent(record.event).ok) {
+    process.stderr.write(
+      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
+        `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    );
+    return false;
+  }
+  // The msg id makes a replay run twice within the duplicate window publish once.
+  await js.publish(subject, JSON.stringify(record.event), {
+    msgID: msgIdOf(`replay-event:${record.eventId}:${record.id}`),
+  });
+  await store.remove([record.id]);
+  // The event's id is the publisher's text: no control character reaches the terminal.
+  process.stderr.write(
+    `dead letter ${record.id}: event ${printable(record.eventId ?? "-")} published again to ` +
+      `${printable(subject)}, for every integration it matches\n`,
+  );
+  return true;
+}
+
+/** A dead letter of one integration's delivery, replayed through `--consumer`'s deliveries. */
+export function isDeliveryReplay(record: ListedDeadLetter): boolean {
+  return record.integration !== null && record.webhookId !== null;
+}
+
+/**
+ * A replay is published for `--consumer`'s daemons and the dead letter removed. With a name
+ * no daemon runs under (a typo, or the default while the daemons run with another), nothing
+ * would ever take it: the dead letter would be gone and its webhook never sent.
+ */
+export async function requireDeliveryConsumer(
+  jsm: JetStreamManager,
+  consumer: string,
+): Promise<void> {
+  try {
+    await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
+  } catch (err) {
+    if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+    throw new NatsSetupError(
+      `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
+        `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
+        "(HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed",
+      { cause: err },
+    );
+  }
+}
