@@ -149,6 +149,12 @@ function connectAdvice(error: Error): string {
   if (/does not support 'tls'|tls.*not available/i.test(said)) {
     return "the server offers no TLS, which tls:// requires: enable TLS in nats-server, or write nats:// to connect without it";
   }
+  if (/certificate|altnames/i.test(said)) {
+    return (
+      "the NATS server's TLS certificate is not trusted for this address: add its CA with " +
+      "NODE_EXTRA_CA_CERTS=/path/ca.pem, or connect by a name the certificate holds"
+    );
+  }
   return /authori[sz]ation|authentication|permission/i.test(said)
     ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS or the user-info of NATS_URL)"
     : "start nats-server or set NATS_URL";
