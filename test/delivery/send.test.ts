@@ -16,6 +16,7 @@ import { createSender, type Sender } from "../../src/delivery/send.js";
 import type { AttemptOutcome, WebhookRequest } from "../../src/delivery/types.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { freePort } from "../support/wait.js";
+import { hasOpenssl } from "../support/openssl.js";
 
 const post = (url: string, body = '{"a":1}'): WebhookRequest => ({
   method: "POST",
@@ -460,15 +461,6 @@ describe("the egress policy at connect time", () => {
     expect(receiver.requests).toHaveLength(1);
   });
 });
-
-const hasOpenssl = (() => {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasOpenssl)("TLS", () => {
   let dir: string;

@@ -10,15 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/nats/connection.js";
 import { runCli } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-
-const hasOpenssl = (() => {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasOpenssl } from "../support/openssl.js";
 
 describe.skipIf(!hasOpenssl)("NATS at a tls:// URL", () => {
   let dir: string;
