@@ -49,7 +49,9 @@ export async function connectNats(
   };
   // The client says nothing while it waits for a first connection: say it ourselves.
   const reminder =
-    options.waitOnFirstConnect && options.log ? remindWhileWaiting(options.log, where) : undefined;
+    options.waitOnFirstConnect && options.log
+      ? remindWhileWaiting(options.log, where, () => whyNotConnected(connectionOptions))
+      : undefined;
   try {
     const nc = await connect(connectionOptions);
     options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
@@ -68,25 +70,58 @@ export async function connectNats(
 const FIRST_REMINDER_MS = 2_000;
 const REMINDER_EVERY_MS = 30_000;
 
-/** Warns soon after a first connection is not made, then every half minute, until stopped. */
-function remindWhileWaiting(log: Logger, where: string): { stop(): void } {
+/**
+ * Warns soon after a first connection is not made, then every half minute, until stopped,
+ * with the reason a single attempt gives: the waiting client keeps it to itself, and a
+ * server that wants TLS or other credentials is not one that is down.
+ */
+function remindWhileWaiting(
+  log: Logger,
+  where: string,
+  whyNot: () => Promise<string | undefined>,
+): { stop(): void } {
   const started = Date.now();
-  const remind = () =>
+  let stopped = false;
+  const remind = async () => {
+    const reason = await whyNot();
+    if (stopped) return;
     log.warn(
       { server: where, waitedSeconds: Math.round((Date.now() - started) / 1000) },
-      `waiting for NATS at ${where}: not reachable yet, retrying every second`,
+      `waiting for NATS at ${where}: not reachable yet${reason ? ` (${reason})` : ""}, retrying every second`,
     );
+  };
   let repeat: NodeJS.Timeout | undefined;
   const first = setTimeout(() => {
-    remind();
-    repeat = setInterval(remind, REMINDER_EVERY_MS).unref();
+    void remind();
+    repeat = setInterval(() => void remind(), REMINDER_EVERY_MS).unref();
   }, FIRST_REMINDER_MS).unref();
   return {
     stop() {
+      stopped = true;
       clearTimeout(first);
       clearInterval(repeat);
     },
   };
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** One attempt beside the waiting client's, for its error; undefined if it connects. */
+async function whyNotConnected(options: ConnectionOptions): Promise<string | undefined> {
+  try {
+    const probe = await connect({
+      ...options,
+      name: `${options.name ?? "hookswitch"}-probe`,
+      waitOnFirstConnect: false,
+      reconnect: false,
+      timeout: PROBE_TIMEOUT_MS,
+    });
+    await probe.close();
+    return undefined;
+  } catch (err) {
+    const error = coerceError(err);
+    return `${describeConnectError(error)}: ${connectAdvice(error)}`;
+  }
 }
 
 function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {

@@ -119,9 +119,47 @@ describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
           .find((l) => l.includes("waiting for NATS at nats://127.0.0.1:")),
       { timeoutMs: 10_000, what: "the waiting-for-NATS warning" },
     );
-    const entry = JSON.parse(line) as { level: string; waitedSeconds: unknown };
+    const entry = JSON.parse(line) as { level: string; waitedSeconds: unknown; msg: string };
     expect(entry.level).toBe("warn");
     expect(typeof entry.waitedSeconds).toBe("number");
+    expect(entry.msg).toContain("(connection refused: start nats-server or set NATS_URL)");
+  });
+});
+
+describe("the daemon waiting for a NATS server that refuses what it is given", () => {
+  let nats: NatsServer;
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dir = tempDir();
+    writeIntegration(dir.path, "crm", { url: "http://127.0.0.1:9/crm" });
+    // tls:// requires TLS, which this server does not offer: it is up, and will never do.
+    daemon = await startDaemon({
+      natsUrl: nats.url.replace(/^nats:/, "tls:"),
+      dir: dir.path,
+      waitReady: false,
+    });
+  });
+  afterAll(async () => {
+    expect(await daemon.stop()).toBe(0);
+    dir.cleanup();
+    await nats.stop();
+  });
+
+  it("says why in its waiting warning, not only that NATS is not reachable", async () => {
+    const line = await waitFor(
+      () =>
+        daemon
+          .output()
+          .split("\n")
+          .find((l) => l.includes("waiting for NATS at tls://127.0.0.1:")),
+      { timeoutMs: 15_000, what: "the waiting-for-NATS warning" },
+    );
+    expect((JSON.parse(line) as { msg: string }).msg).toContain(
+      "the server offers no TLS, which tls:// requires",
+    );
   });
 });
 
