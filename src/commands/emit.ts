@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { wholeNumber } from "../config/text.js";
 import { EVENT_TYPES } from "../config/types.js";
 import { NatsSetupError, UsageError, coerceError } from "../errors.js";
 import {
@@ -248,8 +249,8 @@ function voicemailFlag(value: string): boolean {
 }
 
 function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number ≥ 1`);
+  const n = wholeNumber(value) ?? 0;
+  if (n < 1) throw new UsageError(`${name} must be a whole number ≥ 1`);
   return n;
 }
 

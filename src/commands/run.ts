@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { parseDuration } from "../config/durations.js";
+import { wholeNumber } from "../config/text.js";
 import { createDaemon, type DaemonSettings } from "../daemon.js";
 import { parseCidrList } from "../delivery/egress.js";
 import { ExitError, UsageError } from "../errors.js";
@@ -163,8 +164,8 @@ function cidrs(flag: string, text: string | undefined) {
 function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings {
   const nats = parseNatsSettings(flags);
   if (!nats.jetstream) throw new UsageError("internal: run needs the JetStream flags");
-  const maxInFlight = Number(flags.maxInFlight);
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+  const maxInFlight = wholeNumber(flags.maxInFlight) ?? 0;
+  if (maxInFlight < 1) {
     throw new UsageError(
       `${named("--max-in-flight")} must be a whole number ≥ 1, not "${flags.maxInFlight}"`,
     );

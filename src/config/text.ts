@@ -97,3 +97,13 @@ function editDistance(a: string, b: string): number {
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
+
+/**
+ * A count written in decimal digits only, as an operator means it: `Number()` alone also
+ * takes `0x10`, `1e3`, `0b11` and `" 7 "`, which no one writes for a number of requests.
+ */
+export function wholeNumber(text: string): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

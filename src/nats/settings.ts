@@ -6,6 +6,7 @@
  * history.
  */
 import { Option, type Command } from "commander";
+import { wholeNumber } from "../config/text.js";
 import { UsageError } from "../errors.js";
 import { checkServerUrls } from "./server-urls.js";
 import { credentialsFromUrls } from "./url-credentials.js";
@@ -157,8 +158,8 @@ function credentialVariables(env: NatsEnv): string[] {
 }
 
 function parseReplicas(value: string): number {
-  const replicas = Number(value);
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+  const replicas = wholeNumber(value) ?? 0;
+  if (replicas < 1 || replicas > 5) {
     throw new UsageError(`--stream-replicas must be a whole number from 1 to 5, not "${value}"`);
   }
   return replicas;

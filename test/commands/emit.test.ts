@@ -360,6 +360,7 @@ describe("hookswitch emit", () => {
     [["user.exploded"], /unknown event type "user.exploded"/],
     [[], /emit needs TYPE/],
     [["user.created", "--count", "0"], /--count must be/],
+    [["user.created", "--count", "1e3"], /--count must be a whole number/],
     [["user.created", "--rate", "-1"], /--rate must be/],
     [["user.created", "--voicemail", "maybe"], /--voicemail must be true or false/],
     [["user.created", "--account", "a.b"], /check --account/],

@@ -205,6 +205,12 @@ describe("boolean flags read from environment variables", () => {
       { HOOKSWITCH_MAX_IN_FLIGHT: "abc" },
       /HOOKSWITCH_MAX_IN_FLIGHT \(--max-in-flight\) must be a whole number ≥ 1, not "abc"/,
     ],
+    [
+      "--max-in-flight 0x10",
+      ["--max-in-flight", "0x10"],
+      {},
+      /--max-in-flight must be a whole number ≥ 1, not "0x10"/,
+    ],
   ])(
     "%s is a usage error (exit 2) in one line, before anything starts",
     async (_, args, env, message) => {

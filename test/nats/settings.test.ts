@@ -72,7 +72,7 @@ describe("NATS settings", () => {
     });
   });
 
-  it.each(["0", "6", "two", "1.5"])("refuses --stream-replicas %s", (value) => {
+  it.each(["0", "6", "two", "1.5", "0x3", "3e0"])("refuses --stream-replicas %s", (value) => {
     expect(() => parse(["--stream-replicas", value])).toThrow(/--stream-replicas must be/);
   });
 
