@@ -22,6 +22,10 @@ export class EventInputTooLargeError extends Error {
  * rejects with EventInputTooLargeError when it holds more, or the file system's error.
  */
 export async function readEventInput(source: string, limit = MAX_EVENT_BYTES): Promise<Buffer> {
+  // At a terminal, "-" would wait for typing with no word of what it waits for.
+  if (source === "-" && process.stdin.isTTY) {
+    process.stderr.write("reading the event from standard input: paste it, then press Ctrl-D\n");
+  }
   const bytes =
     source === "-"
       ? await readStream(process.stdin, limit + 1)

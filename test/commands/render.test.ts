@@ -1,10 +1,12 @@
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookId } from "../../src/delivery/webhook-id.js";
 import { USER_AGENT } from "../../src/version.js";
-import { runCli } from "../support/cli.js";
+import { CLI, runCli } from "../support/cli.js";
+import { waitFor } from "../support/wait.js";
 
 const EVENT_FILE = new URL("../fixtures/events/user-created.json", import.meta.url);
 const SECRET = "tok-7f3a9c1e55";
@@ -231,5 +233,31 @@ describe("hookswitch render", () => {
     const { code, stderr } = await render(["crm"], { env: { HOOKSWITCH_EVENT: undefined } });
     expect(code).toBe(2);
     expect(stderr).toMatch(/--event/);
+  });
+});
+
+/** `script` from util-linux runs a command on a terminal of its own. */
+const hasScript = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+
+describe.skipIf(!hasScript)("hookswitch render --event - at a terminal", () => {
+  it("says what it waits for, which a pipe is not told", async () => {
+    const command = [process.execPath, CLI, "render", "crm", "--event", "-"].join(" ");
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      cwd: dir,
+      env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+    });
+    let seen = "";
+    child.stdout.on("data", (chunk: Buffer) => (seen += chunk.toString()));
+    await waitFor(() => seen.includes("reading the event from standard input"), {
+      timeoutMs: 10_000,
+      what: "the hint at the terminal",
+    });
+    child.stdin.end("\u0004"); // Ctrl-D: the end of what was typed
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1); // nothing was typed: not an event
+    expect(seen).toContain("paste it, then press Ctrl-D");
+
+    const piped = await render(["crm", "--event", "-"], { input: eventText });
+    expect(piped.stderr).not.toContain("reading the event");
   });
 });
