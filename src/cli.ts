@@ -15,7 +15,8 @@ import { validateCommand } from "./commands/validate.js";
 import { ExitError, UsageError } from "./errors.js";
 import { VERSION } from "./version.js";
 
-dropOutputToClosedPipes();
+// The daemon's output is its log, written to the descriptor directly (see closed-output.ts).
+if (process.argv[2] !== "run") dropOutputToClosedPipes();
 
 const program = new Command("hookswitch")
   .description("Config-as-code webhook dispatcher for PBX user events on NATS JetStream")
@@ -45,6 +46,7 @@ setTimeout(() => process.exit(), 2_000).unref();
 
 function exitCodeOf(err: unknown): number {
   if (err instanceof ExitError) return err.code;
+  dropOutputToClosedPipes();
   if (err instanceof CommanderError) {
     // --help and --version end through here with exit code 0.
     return err.exitCode === 0 ? 0 : 2;
