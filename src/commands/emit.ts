@@ -27,7 +27,7 @@ import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 import { readEventInput } from "./event-input.js";
-import { printable } from "./printable.js";
+import { printable, printableStart } from "./printable.js";
 
 interface EmitOptions {
   account: string;
@@ -190,7 +190,7 @@ async function requireStreamFor(nc: NatsConnection, subject: string) {
     await jsm.streams.find(subject);
   } catch (err) {
     throw new NatsSetupError(
-      `no stream listens on ${subject} — start \`hookswitch run\` once or create the stream`,
+      `no stream listens on ${printableStart(subject)} — start \`hookswitch run\` once or create the stream`,
       { cause: err },
     );
   }

@@ -11,3 +11,13 @@ export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what it replaces
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
 }
+
+/** The most of a publisher's text a message quotes. */
+const QUOTED_CHARS = 100;
+
+/** `printable`, cut to its first hundred characters: an event's account may be 960 KB. */
+export function printableStart(text: string): string {
+  const start =
+    text.length <= QUOTED_CHARS ? text : `${text.slice(0, QUOTED_CHARS).toWellFormed()}…`;
+  return printable(start);
+}

@@ -356,6 +356,23 @@ describe("hookswitch emit", () => {
     }
   });
 
+  it("quotes the start of an event's subject without the terminal escapes in it", async () => {
+    const file = join(dir, "hostile-account.json");
+    const account = `evil\u001b]0;pwned\u0007${"A".repeat(300)}`;
+    writeFileSync(file, JSON.stringify(fileEvent({ account, serviceType: "mycloudpbx" })));
+    await jsm.streams.update("PBX_EVENTS", { subjects: ["pbx.acme.>"] });
+    try {
+      const refused = await emit(["--file", file]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("no stream listens on pbx.evil\ufffd]0;pwned\ufffdAAA");
+      expect(refused.stderr).toContain("A… — start `hookswitch run` once");
+      // eslint-disable-next-line no-control-regex -- no control character may be left but \n
+      expect(refused.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    } finally {
+      await jsm.streams.update("PBX_EVENTS", { subjects: ["pbx.>"] });
+    }
+  });
+
   it.each([
     [["user.exploded"], /unknown event type "user.exploded"/],
     [[], /emit needs TYPE/],
