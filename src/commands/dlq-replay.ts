@@ -99,7 +99,10 @@ export async function requireDeliveryConsumer(
   try {
     await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
   } catch (err) {
-    if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+    const missing =
+      isApiError(err, JetStreamApiCodes.ConsumerNotFound) ||
+      isApiError(err, JetStreamApiCodes.StreamNotFound);
+    if (!missing) throw err;
     throw new NatsSetupError(
       `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
         `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +

@@ -113,6 +113,12 @@ describe("the dead-letter table", () => {
     expect(formatDeadLetterTable([])).toBe("no dead letters\n");
   });
 
+  it("lays out 200,000 dead letters, a queue after a day's outage", () => {
+    const one = deadLetter("crm");
+    const many = Array.from({ length: 200_000 }, (_, i) => ({ ...one, id: i + 1 }));
+    expect(formatDeadLetterTable(many).trimEnd().split("\n").at(-1)).toBe("200000 dead letters");
+  });
+
   it("shows control characters from events and receivers as �, never as escapes", () => {
     const hostile = {
       ...deadLetter("crm"),
@@ -304,6 +310,19 @@ describe("hookswitch dlq replay", () => {
     );
     expect(await ids()).toEqual([id]);
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it("replays nothing and keeps the dead letters where the deliveries stream is gone", async () => {
+    const id = await store.add(deadLetter("crm"));
+    await jsm.streams.delete(DELIVERY_STREAM);
+    try {
+      const result = await dlq(["replay", "--all"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("hookswitch: no daemon has run with --consumer hookswitch");
+      expect(await ids()).toEqual([id]);
+    } finally {
+      await ensureHookswitchStreams(jsm);
+    }
   });
 
   it("exits 2 for a --consumer that is no consumer name", async () => {
