@@ -89,6 +89,20 @@ export class NoStreamError extends Error {
   }
 }
 
+/** A dead-letter listing read fewer records than the queue held: nothing acts on part of it. */
+export class DeadLetterListIncompleteError extends Error {
+  override name = "DeadLetterListIncompleteError";
+  constructor(
+    readonly read: number,
+    readonly total: number,
+  ) {
+    super(
+      `read ${read} of the ${total} dead letters the queue held, as fetches came back empty: ` +
+        "nothing was done with them; run the command again",
+    );
+  }
+}
+
 /** The HTTP endpoints cannot listen on `--http-addr`: the daemon stops before anything else. */
 export class HttpListenError extends Error {
   override name = "HttpListenError";

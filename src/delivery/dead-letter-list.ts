@@ -3,6 +3,7 @@
  * of an integration or of all.
  */
 import { DeliverPolicy, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { DeadLetterListIncompleteError } from "../errors.js";
 import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
@@ -45,14 +46,16 @@ export async function listRecords(
   try {
     const total = (await consumer.info(true)).num_pending;
     const records: ListedDeadLetter[] = [];
-    for (let empty = 0; records.length < total && empty < MAX_EMPTY_FETCHES;) {
+    for (let empty = 0; records.length < total;) {
       const read = await fetchInto(consumer, records, total - records.length, shape);
       if (read.atEnd) break;
       if (read.count > 0) {
         empty = 0;
         continue;
       }
-      empty++;
+      // Part of a list is not the list: `replay --all` would say it replayed them all.
+      if (++empty >= MAX_EMPTY_FETCHES)
+        throw new DeadLetterListIncompleteError(records.length, total);
       await consumer.delete().catch(() => undefined);
       consumer = await reader(records.at(-1)?.id ?? 0);
       // Nothing left after the last record read: the rest were removed meanwhile.
