@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
 import type { PrettyOptions, PrettyStream } from "pino-pretty";
+import { startOf } from "./config/text.js";
 
 /**
  * pino-pretty and what it pulls in are loaded only for `--log-format pretty`: in the JSON
@@ -77,7 +78,7 @@ export const LOGGED_TEXT_CHARS = 200;
  */
 export function loggedText(text: string): string {
   if (text.length <= LOGGED_TEXT_CHARS) return text;
-  return `${text.slice(0, LOGGED_TEXT_CHARS).toWellFormed()}… (${text.length} characters)`;
+  return `${startOf(text, LOGGED_TEXT_CHARS)} (${text.length} characters)`;
 }
 
 export type { Logger };

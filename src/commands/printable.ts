@@ -2,6 +2,7 @@
  * Text from whoever publishes events or answers webhooks, as a command prints it to a
  * terminal.
  */
+import { startOf } from "../config/text.js";
 
 /**
  * Event ids, accounts, reasons and receivers' errors come from outside: a control character
@@ -12,12 +13,7 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
 }
 
-/** The most of a publisher's text a message quotes. */
-const QUOTED_CHARS = 100;
-
 /** `printable`, cut to its first hundred characters: an event's account may be 960 KB. */
 export function printableStart(text: string): string {
-  const start =
-    text.length <= QUOTED_CHARS ? text : `${text.slice(0, QUOTED_CHARS).toWellFormed()}…`;
-  return printable(start);
+  return printable(startOf(text, 100));
 }

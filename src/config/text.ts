@@ -107,3 +107,12 @@ export function wholeNumber(text: string): number | undefined {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/**
+ * The first `max` characters of a text from outside (an event's id or account may be
+ * 960 KB) and an ellipsis, or the text itself when it is no longer; a surrogate pair cut in
+ * two becomes U+FFFD.
+ */
+export function startOf(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max).toWellFormed()}…`;
+}

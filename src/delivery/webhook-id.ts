@@ -14,20 +14,17 @@ export function webhookId(integrationName: string, eventId: string): string {
   // One call, no Hash object: a quarter of the cost, once per event and integration.
   const digest = eventId.isWellFormed()
     ? hash("sha256", `${integrationName}\n${eventId}`, "hex")
-    : hash("sha256", illFormedInput(integrationName, eventId), "hex");
+    : hash("sha256", utf16Input(`${integrationName}\n`, eventId), "hex");
   return `msg_${digest.slice(0, 32)}`;
 }
 
 /**
  * An id with a lone surrogate has no UTF-8 form: as text, every lone surrogate hashed as
  * U+FFFD, and ids that differ only there ("a\ud800", "a\udc00") shared one webhook-id (the
- * receiver dropped one event as a duplicate, and JetStream one's retry). Its UTF-16 units
- * are hashed instead, after a byte no UTF-8 text holds: no well-formed id hashes the same.
+ * receiver dropped one event as a duplicate, and JetStream one's retry). Such a text is
+ * hashed as `prefix` in UTF-8, then its UTF-16 units after a byte no UTF-8 text holds: no
+ * well-formed text hashes the same. `Nats-Msg-Id`s made from event ids use it too.
  */
-function illFormedInput(integrationName: string, eventId: string): Buffer {
-  return Buffer.concat([
-    Buffer.from(`${integrationName}\n`, "utf8"),
-    NOT_UTF8,
-    Buffer.from(eventId, "utf16le"),
-  ]);
+export function utf16Input(prefix: string, text: string): Buffer {
+  return Buffer.concat([Buffer.from(prefix, "utf8"), NOT_UTF8, Buffer.from(text, "utf16le")]);
 }

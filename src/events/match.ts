@@ -3,6 +3,7 @@
  * configuration generation; a lookup reads a few maps, whatever the number of integrations.
  */
 import { shownScope } from "../config/shown.js";
+import { startOf } from "../config/text.js";
 import type { Integration, Scope } from "../config/types.js";
 import type { PbxEvent } from "./types.js";
 
@@ -65,13 +66,8 @@ export function explainMismatch(integration: Integration, event: PbxEvent): stri
   return undefined;
 }
 
-/** The most of an event's text an explanation quotes. */
-const QUOTED_CHARS = 100;
-
 /** An event's value as an explanation quotes it: a publisher's account may be 960 KB long. */
-function quoted(text: string): string {
-  return text.length <= QUOTED_CHARS ? text : `${text.slice(0, QUOTED_CHARS).toWellFormed()}…`;
-}
+const quoted = (text: string) => startOf(text, 100);
 
 function scopeText(scope: Scope): string {
   return "account" in scope ? `account ${scope.account}` : `service ${scope.service}`;

@@ -3,6 +3,7 @@
  * duplicate detection.
  */
 import { hash } from "node:crypto";
+import { utf16Input } from "../delivery/webhook-id.js";
 
 /** The longest text used as a message id as it is. */
 export const MAX_PLAIN_MSG_ID = 128;
@@ -15,17 +16,8 @@ export const MAX_PLAIN_MSG_ID = 128;
  * same: one text, one id.
  */
 export function msgIdOf(text: string): string {
-  if (!text.isWellFormed()) return `sha256:${hash("sha256", utf16Input(text), "hex")}`;
+  if (!text.isWellFormed()) return `sha256:${hash("sha256", utf16Input("", text), "hex")}`;
   const plain = text.length <= MAX_PLAIN_MSG_ID && !/[\r\n]/.test(text) && text.trim() === text;
   if (plain) return text;
   return `sha256:${hash("sha256", text, "hex")}`;
-}
-
-/**
- * A lone surrogate has no UTF-8 form: as UTF-8 (in a header, or hashed) it is U+FFFD, and
- * ids that differ only there would pass for duplicates. Such a text is hashed as its UTF-16
- * units after a byte no UTF-8 text holds, so that no well-formed text hashes the same.
- */
-function utf16Input(text: string): Buffer {
-  return Buffer.concat([Buffer.from([0xff]), Buffer.from(text, "utf16le")]);
 }
