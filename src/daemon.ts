@@ -3,13 +3,13 @@
  * engine and the operations endpoints, started in order and stopped as one ladder.
  * No side effects on import; tests and the CLI create it with settings.
  */
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { plural } from "./config/text.js";
 import { startConfiguration } from "./config/startup.js";
 import type { ConfigWatcher } from "./config/watch.js";
-import { createDeadLetterStore } from "./delivery/dead-letters.js";
+import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
 import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
 import { Intake } from "./delivery/intake.js";
@@ -18,7 +18,7 @@ import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { DeliveryStats } from "./delivery/stats.js";
 import type { WaitingCounts } from "./delivery/waiting.js";
-import { createMetrics } from "./http/metrics.js";
+import { createMetrics, type Metrics } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { watchMaxDeliveries } from "./nats/advisories.js";
@@ -29,7 +29,7 @@ import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
 import { waitForJetStream } from "./nats/jetstream-wait.js";
 import { discoverParked, type ParkedDiscovery } from "./nats/parked-discovery.js";
 import type { NatsSettings } from "./nats/settings.js";
-import { createConfigInForce } from "./config-in-force.js";
+import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
 import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
@@ -69,237 +69,302 @@ const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
 const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
+  return new HookswitchDaemon(settings, log);
+}
+
+/** NATS as the start reached it: connected, and JetStream answering. */
+interface JetStreamReached {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+class HookswitchDaemon implements Daemon {
+  readonly #settings: DaemonSettings;
+  readonly #log: Logger;
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
   // flight (an event matching several integrations starts several). Messages pulled behind
   // requests that hang take spare slots before the ack wait runs out (intake.ts).
-  const intake = new Intake(settings.maxInFlight, {
-    spare: pullBatch(settings.maxInFlight),
-    spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
-  });
-  const requests = new RequestSlots(settings.maxInFlight);
-  const stats = new DeliveryStats();
-  const metrics = createMetrics({
-    requestsInFlight: () => requests.taken,
-    isNatsConnected: () => connection?.isConnected() ?? false,
-    isReady: () => notReadyReason() === undefined,
-    deliveryCounts: () => stats.countsWith(inForce.snapshot().byName.keys()),
-  });
+  readonly #intake: Intake;
+  readonly #requests: RequestSlots;
+  readonly #stats = new DeliveryStats();
+  readonly #metrics: Metrics;
   // Aborts every attempt in flight when shutdown's grace period ends.
-  const abort = new AbortController();
-  // One origin may take as many connections as the global cap allows requests.
-  const sender: Sender = createSender({
-    egress: createEgressPolicy(settings.egress),
-    connections: Math.max(32, settings.maxInFlight),
-  });
-  const limiter = createLimiter();
-  const inForce = createConfigInForce({ metrics, limiter });
-  let watcher: ConfigWatcher | undefined;
-  let http: HttpServer | undefined;
-  let nc: NatsConnection | undefined;
-  let connection: ConnectionWatch | undefined;
-  let deadLetterCount: DeadLetterCount | undefined;
-  // The event consumer's backlog as last read (every 5 s), for the status page.
-  let eventsPending: number | null = null;
-  // Deliveries waiting in the delivery stream by integration, as last read (every 10 s).
-  let waiting: Map<string, WaitingCounts> | null = null;
-  const loops: ConsumerLoop[] = [];
-  let parked: ParkedReaders | undefined;
-  let parkedDiscovery: ParkedDiscovery | undefined;
-  let consuming = false;
-  let advisories: { stop(): void } | undefined;
-  // The JetStream set-up: retried at start, run again when a stream or consumer is lost.
-  let keeper: JetStreamKeeper | undefined;
-  let stopping: Promise<void> | undefined;
-  let folderMissing: string | undefined;
-  // Why JetStream cannot be used yet, while the start waits for it to answer.
-  let jetStreamWaiting: string | undefined;
+  readonly #abort = new AbortController();
+  readonly #sender: Sender;
+  readonly #limiter = createLimiter();
+  readonly #inForce: ConfigInForce;
   // Ends the start's waits (for JetStream) when a stop comes.
-  const startAbort = new AbortController();
+  readonly #startAbort = new AbortController();
+  readonly #loops: ConsumerLoop[] = [];
+  #watcher: ConfigWatcher | undefined;
+  #http: HttpServer | undefined;
+  #nc: NatsConnection | undefined;
+  #connection: ConnectionWatch | undefined;
+  #deadLetterCount: DeadLetterCount | undefined;
+  // The event consumer's backlog as last read (every 5 s), for the status page.
+  #eventsPending: number | null = null;
+  // Deliveries waiting in the delivery stream by integration, as last read (every 10 s).
+  #waiting: Map<string, WaitingCounts> | null = null;
+  #parked: ParkedReaders | undefined;
+  #parkedDiscovery: ParkedDiscovery | undefined;
+  #consuming = false;
+  #advisories: { stop(): void } | undefined;
+  // The JetStream set-up: retried at start, run again when a stream or consumer is lost.
+  #keeper: JetStreamKeeper | undefined;
+  #stopping: Promise<void> | undefined;
+  #folderMissing: string | undefined;
+  // Why JetStream cannot be used yet, while the start waits for it to answer.
+  #jetStreamWaiting: string | undefined;
 
-  const notReadyReason = () => {
-    if (stopping) return "stopping";
-    if (folderMissing) return folderMissing;
-    if (!inForce.state()) return "configuration not loaded yet";
-    if (!connection?.isConnected()) return "not connected to NATS";
-    if (jetStreamWaiting) return `waiting for JetStream: ${jetStreamWaiting}`;
-    if (!consuming) return keeper?.reason() ?? "consumers not started yet";
-    return keeper?.reason();
+  constructor(settings: DaemonSettings, log: Logger) {
+    this.#settings = settings;
+    this.#log = log;
+    this.#intake = new Intake(settings.maxInFlight, {
+      spare: pullBatch(settings.maxInFlight),
+      spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
+    });
+    this.#requests = new RequestSlots(settings.maxInFlight);
+    this.#metrics = createMetrics({
+      requestsInFlight: () => this.#requests.taken,
+      isNatsConnected: () => this.#connection?.isConnected() ?? false,
+      isReady: () => this.#notReadyReason() === undefined,
+      deliveryCounts: () => this.#stats.countsWith(this.#inForce.snapshot().byName.keys()),
+    });
+    // One origin may take as many connections as the global cap allows requests.
+    this.#sender = createSender({
+      egress: createEgressPolicy(settings.egress),
+      connections: Math.max(32, settings.maxInFlight),
+    });
+    this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter: this.#limiter });
+  }
+
+  httpAddress(): string | undefined {
+    return this.#http?.address;
+  }
+
+  async resync(): Promise<void> {
+    return this.#watcher?.resync();
+  }
+
+  async start(): Promise<void> {
+    // Up first, so that probes see why the daemon is not ready while it waits.
+    this.#http = await this.#serveHttp();
+    // The version first: a pod that waits for NATS or its folder says what it runs.
+    this.#log.info(
+      { version: VERSION, address: this.#http.address },
+      `hookswitch ${VERSION} starting`,
+    );
+    this.#watcher = await this.#watchConfiguration();
+    // Its first generation is in force already: the watcher hands every one to inForce.
+    if (!this.#watcher) return;
+    const reached = await this.#reachJetStream();
+    if (!reached || this.#stopping) return;
+    const store = createDeadLetterStore(reached.js, reached.jsm, {
+      maxPayload: () => reached.nc.info?.max_payload ?? 1024 * 1024,
+    });
+    this.#deadLetterCount = createDeadLetterCount({
+      store,
+      gauge: this.#metrics.deadLetters,
+      missing: this.#deadLettersMissing,
+      intervalMs: DEAD_LETTER_COUNT_INTERVAL_MS,
+    });
+    await this.#startConsumers(reached, store);
+    if (this.#stopping) return;
+    await this.#watchInBackground(reached, store, this.#deadLetterCount);
+    const integrations = this.#inForce.snapshot().byName.size;
+    const { dir, nats } = this.#settings;
+    this.#log.info(
+      {
+        version: VERSION,
+        dir,
+        stream: nats.jetstream.stream,
+        consumer: nats.jetstream.consumer,
+        integrations,
+      },
+      `hookswitch ${VERSION} is running: ${plural(integrations, "integration")} from ${dir}`,
+    );
+  }
+
+  /** The shutdown ladder: stop intake, finish or hand back work, drain NATS, close servers. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutDown();
+    return this.#stopping;
+  }
+
+  readonly #notReadyReason = (): string | undefined => {
+    if (this.#stopping) return "stopping";
+    if (this.#folderMissing) return this.#folderMissing;
+    if (!this.#inForce.state()) return "configuration not loaded yet";
+    if (!this.#connection?.isConnected()) return "not connected to NATS";
+    if (this.#jetStreamWaiting) return `waiting for JetStream: ${this.#jetStreamWaiting}`;
+    if (!this.#consuming) return this.#keeper?.reason() ?? "consumers not started yet";
+    return this.#keeper?.reason();
   };
 
   /** HOOKSWITCH_DLQ found missing: have it set up again (not ready meanwhile). */
-  const deadLettersMissing = () => keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
+  readonly #deadLettersMissing = () => this.#keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
 
-  return {
-    httpAddress: () => http?.address,
-    resync: async () => watcher?.resync(),
+  #serveHttp(): Promise<HttpServer> {
+    const inForce = this.#inForce;
+    return startHttpServer(
+      {
+        registry: this.#metrics.registry,
+        notReadyReason: this.#notReadyReason,
+        status: () =>
+          buildStatusView({
+            generation: inForce.state()?.generation ?? 0,
+            integrations: inForce.state()?.integrations ?? [],
+            problems: inForce.problems(),
+            stats: this.#stats,
+            deadLetters: this.#deadLetterCount?.value() ?? null,
+            eventsPending: this.#eventsPending,
+            waiting: this.#waiting,
+            ready: this.#notReadyReason() === undefined,
+          }),
+      },
+      this.#settings.httpAddr,
+    );
+  }
 
-    async start() {
-      // Up first, so that probes see why the daemon is not ready while it waits.
-      http = await startHttpServer(
-        {
-          registry: metrics.registry,
-          notReadyReason,
-          status: () =>
-            buildStatusView({
-              generation: inForce.state()?.generation ?? 0,
-              integrations: inForce.state()?.integrations ?? [],
-              problems: inForce.problems(),
-              stats,
-              deadLetters: deadLetterCount?.value() ?? null,
-              eventsPending,
-              waiting,
-              ready: notReadyReason() === undefined,
-            }),
-        },
-        settings.httpAddr,
-      );
-      // The version first: a pod that waits for NATS or its folder says what it runs.
-      log.info({ version: VERSION, address: http.address }, `hookswitch ${VERSION} starting`);
-      watcher = await startConfiguration({
-        dir: settings.dir,
-        strict: settings.strict,
-        resyncIntervalMs: settings.resyncIntervalMs,
-        ...(settings.secretPolicy ? { secretPolicy: settings.secretPolicy } : {}),
-        log,
-        stopped: () => !!stopping,
-        onFolderProblem: (problem) => (folderMissing = problem),
-        onGeneration: inForce.apply,
-        onFolderGone: inForce.folderGone,
-      });
-      // Its first generation is in force already: the watcher hands every one to inForce.
-      if (!watcher) return;
+  #watchConfiguration(): Promise<ConfigWatcher | undefined> {
+    const { dir, strict, resyncIntervalMs, secretPolicy } = this.#settings;
+    return startConfiguration({
+      dir,
+      strict,
+      resyncIntervalMs,
+      ...(secretPolicy ? { secretPolicy } : {}),
+      log: this.#log,
+      stopped: () => !!this.#stopping,
+      onFolderProblem: (problem) => (this.#folderMissing = problem),
+      onGeneration: this.#inForce.apply,
+      onFolderGone: this.#inForce.folderGone,
+    });
+  }
 
-      nc = await connectNats(settings.nats, { name: "hookswitch", log, waitOnFirstConnect: true });
-      if (stopping) return;
-      connection = watchConnection(nc, log);
-      const js = jetstream(nc);
-      // NATS answering is not JetStream answering (a server without JetStream, a cluster
-      // without quorum): wait for it, not ready meanwhile, rather than exit.
-      const jsm = await waitForJetStream(nc, {
-        log,
-        signal: startAbort.signal,
-        onWaiting: (reason) => {
-          jetStreamWaiting = reason;
-        },
-      });
-      if (!jsm || stopping) return;
-      // A closure over the `let` would not keep its narrowing to this connection.
-      const server = nc;
-      const store = createDeadLetterStore(js, jsm, {
-        maxPayload: () => server.info?.max_payload ?? 1024 * 1024,
-      });
-      deadLetterCount = createDeadLetterCount({
-        store,
-        gauge: metrics.deadLetters,
-        missing: deadLettersMissing,
-        intervalMs: DEAD_LETTER_COUNT_INTERVAL_MS,
-      });
-      const setUp = createJetStreamKeeper({
+  async #reachJetStream(): Promise<JetStreamReached | undefined> {
+    const log = this.#log;
+    const nc = await connectNats(this.#settings.nats, {
+      name: "hookswitch",
+      log,
+      waitOnFirstConnect: true,
+    });
+    this.#nc = nc;
+    if (this.#stopping) return undefined;
+    this.#connection = watchConnection(nc, log);
+    // NATS answering is not JetStream answering (a server without JetStream, a cluster
+    // without quorum): wait for it, not ready meanwhile, rather than exit.
+    const jsm = await waitForJetStream(nc, {
+      log,
+      signal: this.#startAbort.signal,
+      onWaiting: (reason) => {
+        this.#jetStreamWaiting = reason;
+      },
+    });
+    return jsm ? { nc, js: jetstream(nc), jsm } : undefined;
+  }
+
+  async #startConsumers({ nc, js, jsm }: JetStreamReached, store: DeadLetterStore): Promise<void> {
+    const settings = this.#settings;
+    const setUp = createJetStreamKeeper({
+      jsm,
+      names: settings.nats.jetstream,
+      ackWaitMs: settings.ackWaitMs,
+      log: this.#log,
+      consumerRead: (info) => {
+        this.#eventsPending = info.num_pending;
+        this.#metrics.eventsPending.set(info.num_pending);
+        this.#metrics.eventsUnacknowledged.set(info.num_ack_pending);
+      },
+    });
+    this.#keeper = setUp;
+    if (this.#stopping) setUp.stop(); // a stop came while connecting: no set-up retries
+    const publisher = createStoredPublisher(nc);
+    await setUp.start(async () => {
+      const consumers = await startConsumers({
+        js,
         jsm,
+        publisher,
+        deadLetters: store,
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
-        log,
-        consumerRead: (info) => {
-          eventsPending = info.num_pending;
-          metrics.eventsPending.set(info.num_pending);
-          metrics.eventsUnacknowledged.set(info.num_ack_pending);
-        },
+        maxInFlight: settings.maxInFlight,
+        intake: this.#intake,
+        requests: this.#requests,
+        sender: this.#sender,
+        limiter: this.#limiter,
+        stats: this.#stats,
+        metrics: this.#metrics,
+        log: this.#log,
+        signal: this.#abort.signal,
+        snapshot: this.#inForce.snapshot,
+        keeper: setUp,
+        onDeadLetter: () => this.#deadLetterCount?.added(),
       });
-      keeper = setUp;
-      if (stopping) setUp.stop(); // a stop came while connecting: no set-up retries
-      const publisher = createStoredPublisher(nc);
-      await setUp.start(async () => {
-        const consumers = await startConsumers({
-          js,
-          jsm,
-          publisher,
-          deadLetters: store,
-          names: settings.nats.jetstream,
-          ackWaitMs: settings.ackWaitMs,
-          maxInFlight: settings.maxInFlight,
-          intake,
-          requests,
-          sender,
-          limiter,
-          stats,
-          metrics,
-          log,
-          signal: abort.signal,
-          snapshot: inForce.snapshot,
-          keeper: setUp,
-          onDeadLetter: () => deadLetterCount?.added(),
-        });
-        // A stop that came during the set-up has passed the step that stops these.
-        if (stopping) {
-          await Promise.all([
-            ...consumers.loops.map((loop) => loop.stop()),
-            consumers.parked.stop(),
-          ]);
-          return;
-        }
-        loops.push(...consumers.loops);
-        parked = consumers.parked;
-      });
-      if (stopping) return;
-      advisories = watchMaxDeliveries(nc, jsm, {
-        stream: settings.nats.jetstream.stream,
-        consumer: settings.nats.jetstream.consumer,
-        // The event is read from its stream again only here: wait out a missing DLQ.
-        deadLetter: (record, msgId) =>
-          storeRetried(() => store.add(record, { msgId }), deadLettersMissing),
-        log,
-      });
-      consuming = true;
-      parkedDiscovery = discoverParked({
-        parked: () => parked,
-        paused: () => !!keeper?.reason() || !connection?.isConnected(),
-        lost: (what) => keeper?.lost(what),
-        found: (read) => {
-          waiting = read;
-          metrics.deliveriesWaiting.set(read);
-        },
-        log,
-        intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
-      });
-      await parkedDiscovery.start();
-      await deadLetterCount.start();
-      log.info(
-        {
-          version: VERSION,
-          dir: settings.dir,
-          stream: settings.nats.jetstream.stream,
-          consumer: settings.nats.jetstream.consumer,
-          integrations: inForce.snapshot().byName.size,
-        },
-        `hookswitch ${VERSION} is running: ${plural(inForce.snapshot().byName.size, "integration")} from ${settings.dir}`,
-      );
-    },
+      // A stop that came during the set-up has passed the step that stops these.
+      if (this.#stopping) {
+        await Promise.all([...consumers.loops.map((loop) => loop.stop()), consumers.parked.stop()]);
+        return;
+      }
+      this.#loops.push(...consumers.loops);
+      this.#parked = consumers.parked;
+    });
+  }
 
-    stop() {
-      stopping ??= (async () => {
-        consuming = false;
-        startAbort.abort();
-        keeper?.stop();
-        deadLetterCount?.stop();
-        parkedDiscovery?.stop();
-        const graceTimer = setTimeout(() => abort.abort(), settings.graceMs);
-        await shutdownStep(
-          log,
-          "finish or hand back the deliveries in flight",
-          () => Promise.all([...loops.map((loop) => loop.stop()), parked?.stop()]),
-          settings.graceMs + HAND_BACK_WAIT_MS,
-        );
-        clearTimeout(graceTimer);
-        await shutdownStep(log, "stop watching the configuration", () => watcher?.close());
-        advisories?.stop();
-        const connected = connection?.isConnected() ?? false;
-        connection?.stop();
-        await closeNats(log, nc, connected);
-        await shutdownStep(log, "close webhook connections", () => sender.close());
-        await shutdownStep(log, "close the HTTP endpoints", () => http?.close());
-        log.info("stopped");
-      })();
-      return stopping;
-    },
-  };
+  /** Advisories, parked deliveries of other replicas and the dead-letter count. */
+  async #watchInBackground(
+    { nc, jsm }: JetStreamReached,
+    store: DeadLetterStore,
+    deadLetterCount: DeadLetterCount,
+  ): Promise<void> {
+    const { stream, consumer } = this.#settings.nats.jetstream;
+    this.#advisories = watchMaxDeliveries(nc, jsm, {
+      stream,
+      consumer,
+      // The event is read from its stream again only here: wait out a missing DLQ.
+      deadLetter: (record, msgId) =>
+        storeRetried(() => store.add(record, { msgId }), this.#deadLettersMissing),
+      log: this.#log,
+    });
+    this.#consuming = true;
+    this.#parkedDiscovery = discoverParked({
+      parked: () => this.#parked,
+      paused: () => !!this.#keeper?.reason() || !this.#connection?.isConnected(),
+      lost: (what) => this.#keeper?.lost(what),
+      found: (read) => {
+        this.#waiting = read;
+        this.#metrics.deliveriesWaiting.set(read);
+      },
+      log: this.#log,
+      intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
+    });
+    await this.#parkedDiscovery.start();
+    await deadLetterCount.start();
+  }
+
+  async #shutDown(): Promise<void> {
+    const { graceMs } = this.#settings;
+    const log = this.#log;
+    this.#consuming = false;
+    this.#startAbort.abort();
+    this.#keeper?.stop();
+    this.#deadLetterCount?.stop();
+    this.#parkedDiscovery?.stop();
+    const graceTimer = setTimeout(() => this.#abort.abort(), graceMs);
+    await shutdownStep(
+      log,
+      "finish or hand back the deliveries in flight",
+      () => Promise.all([...this.#loops.map((loop) => loop.stop()), this.#parked?.stop()]),
+      graceMs + HAND_BACK_WAIT_MS,
+    );
+    clearTimeout(graceTimer);
+    await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
+    this.#advisories?.stop();
+    const connected = this.#connection?.isConnected() ?? false;
+    this.#connection?.stop();
+    await closeNats(log, this.#nc, connected);
+    await shutdownStep(log, "close webhook connections", () => this.#sender.close());
+    await shutdownStep(log, "close the HTTP endpoints", () => this.#http?.close());
+    log.info("stopped");
+  }
 }
