@@ -7,6 +7,7 @@
  */
 
 let installed = false;
+const gone = new WeakSet<NodeJS.WriteStream>();
 
 /**
  * Installs the listeners on standard output and standard error (once, whatever the calls).
@@ -17,10 +18,21 @@ let installed = false;
 export function dropOutputToClosedPipes(): void {
   if (installed) return;
   installed = true;
-  for (const stream of [process.stdout, process.stderr]) stream.on("error", dropWhenClosed);
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => dropWhenClosed(stream, err));
+  }
 }
 
-function dropWhenClosed(err: NodeJS.ErrnoException): void {
+/**
+ * Whether the reader of `stream` went away: a command writing much can stop there. Node
+ * makes standard output writable again after each EPIPE, so the stream itself cannot tell.
+ */
+export function readerGone(stream: NodeJS.WriteStream): boolean {
+  return gone.has(stream);
+}
+
+function dropWhenClosed(stream: NodeJS.WriteStream, err: NodeJS.ErrnoException): void {
   // Any other failure to write (a full disk behind a redirect) is not the reader's choice.
   if (err.code !== "EPIPE") throw err;
+  gone.add(stream);
 }
