@@ -89,16 +89,22 @@ export class NoStreamError extends Error {
   }
 }
 
-/** A dead-letter listing read fewer records than the queue held: nothing acts on part of it. */
+/**
+ * A dead-letter listing read fewer records than the queue held: what it read was listed (or
+ * replayed), the rest was not, and the command fails rather than pass part for the whole.
+ */
 export class DeadLetterListIncompleteError extends Error {
   override name = "DeadLetterListIncompleteError";
   constructor(
     readonly read: number,
     readonly total: number,
+    options?: ErrorOptions,
   ) {
+    const failed = options?.cause instanceof Error ? ` or failed (${options.cause.message})` : "";
     super(
-      `read ${read} of the ${total} dead letters the queue held, as fetches came back empty: ` +
-        "nothing was done with them; run the command again",
+      `read ${read} of the ${total} dead letters the queue held, as fetches came back empty` +
+        `${failed}: the others were not listed or replayed; run the command again`,
+      options,
     );
   }
 }

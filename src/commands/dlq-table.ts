@@ -7,19 +7,29 @@ const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", 
 
 /** A plain-text table, one dead letter per line, widths fitted to the content. */
 export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
-  if (records.length === 0) return "no dead letters\n";
-  const rows = records.map((r) =>
-    [
-      String(r.id),
-      r.integration ?? "(invalid event)",
-      // A publisher's id may be 960 KB, and every line is padded to the widest (--json has it whole).
-      clip(r.eventId ?? "-", 40),
-      clip(r.reason, 60),
-      String(r.attempts.length),
-      clip(lastOutcome(r), 40),
-      r.lastAttemptAt ?? r.deadAt,
-    ].map(printable),
-  );
+  return formatDeadLetterRows(records.map(deadLetterRow));
+}
+
+/**
+ * A dead letter's line of the table, as its cells: short, and all a table of it needs, so
+ * that a listing keeps this of each record and not the record (events up to 960 KB).
+ */
+export function deadLetterRow(r: ListedDeadLetter): string[] {
+  return [
+    String(r.id),
+    r.integration ?? "(invalid event)",
+    // A publisher's id may be 960 KB, and every line is padded to the widest (--json has it whole).
+    clip(r.eventId ?? "-", 40),
+    clip(r.reason, 60),
+    String(r.attempts.length),
+    clip(lastOutcome(r), 40),
+    r.lastAttemptAt ?? r.deadAt,
+  ].map(printable);
+}
+
+/** The table of these lines (see `deadLetterRow`), under a header, and their count. */
+export function formatDeadLetterRows(rows: string[][]): string {
+  if (rows.length === 0) return "no dead letters\n";
   const table = [[...COLUMNS], ...rows];
   // A loop, not Math.max(...rows): spread over 200,000 dead letters overflows the stack.
   const widths = COLUMNS.map((_, col) =>
@@ -31,7 +41,7 @@ export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
       .join("  ")
       .trimEnd(),
   );
-  return `${lines.join("\n")}\n${plural(records.length, "dead letter")}\n`;
+  return `${lines.join("\n")}\n${plural(rows.length, "dead letter")}\n`;
 }
 
 function lastOutcome(record: ListedDeadLetter): string {

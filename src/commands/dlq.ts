@@ -10,7 +10,8 @@ import {
   createDeadLetterStore,
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM, type ListedDeadLetter } from "../delivery/records.js";
+import { readerGone } from "../closed-output.js";
 import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
 import {
@@ -25,9 +26,14 @@ import { redactServer } from "../nats/url-credentials.js";
 import { plural } from "../config/text.js";
 import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq-replay.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
-import { formatDeadLetterTable } from "./dlq-table.js";
+import { jsonArrayEnd, jsonArrayItem } from "./dlq-json.js";
+import { deadLetterRow, formatDeadLetterRows } from "./dlq-table.js";
+import { writeLast, writePaced } from "./paced-output.js";
 
 type Opts = Record<string, unknown>;
+
+/** NATS's default `max_payload`, for a server that has not said its own. */
+const MIB = 1024 * 1024;
 
 export function dlqCommand(): Command {
   return new Command("dlq")
@@ -46,15 +52,31 @@ function listCommand(): Command {
   return cmd.action(async (opts: Opts) => {
     const integration = integrationOf(opts);
     await withDeadLetters(opts, async ({ store }) => {
-      // The table shows none of the events: listed without them, a flood of big ones fits.
-      const records = await store.list(integration === undefined ? {} : { integration }, {
-        brief: !opts.json,
-      });
-      process.stdout.write(
-        opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatDeadLetterTable(records),
-      );
+      const records = store.read(integration === undefined ? {} : { integration });
+      await (opts.json ? printJson(records) : printTable(records));
     });
   });
+}
+
+/**
+ * One JSON array, written a record at a time as they are read, at the pace of its reader.
+ * A listing that fails part way leaves the array open: no one takes part for the whole.
+ */
+async function printJson(records: AsyncIterable<ListedDeadLetter>): Promise<void> {
+  let count = 0;
+  for await (const record of records) {
+    // No one reads the rest (`| head`): reading it from NATS would only take time.
+    if (readerGone(process.stdout)) return;
+    await writePaced(process.stdout, jsonArrayItem(record, count++));
+  }
+  await writeLast(process.stdout, jsonArrayEnd(count));
+}
+
+/** The table fits its widths to every line: it keeps each record's line, not the record. */
+async function printTable(records: AsyncIterable<ListedDeadLetter>): Promise<void> {
+  const rows: string[][] = [];
+  for await (const record of records) rows.push(deadLetterRow(record));
+  await writeLast(process.stdout, formatDeadLetterRows(rows));
 }
 
 function replayCommand(): Command {
@@ -73,16 +95,20 @@ function replayCommand(): Command {
     const selection = parseSelection("replay", ids, opts);
     const consumer = requireName("--consumer", String(opts.consumer));
     await withDeadLetters(opts, async ({ store, js, jsm }) => {
-      const { records, missing } = await selectRecords(store, selection);
-      if (records.some(isDeliveryReplay)) await requireDeliveryConsumer(jsm, consumer);
-      let failed = missing.length > 0;
+      if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
+      const found = new Set<number>();
       let replayed = 0;
-      for (const record of records) {
+      let refused = false;
+      for await (const record of selected(store, selection)) {
+        if (selection.kind === "ids") found.add(record.id);
         if (await replayOne(js, store, record, consumer)) replayed++;
-        else failed ||= selection.kind === "ids";
+        else refused = true;
       }
+      const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
+      reportMissing(missing);
       process.stdout.write(`replayed ${plural(replayed, "dead letter")}\n`);
-      if (failed) throw new ExitError(1);
+      // A dead letter that cannot be replayed fails the command only when it was asked for.
+      if (missing.length > 0 || (refused && selection.kind === "ids")) throw new ExitError(1);
     });
   });
 }
@@ -117,15 +143,26 @@ function integrationOption(description: string): Option {
   return new Option("--integration <name>", description);
 }
 
-async function selectRecords(store: DeadLetterStore, selection: Selection) {
-  if (selection.kind === "all") return { records: await store.list(), missing: [] };
+/** The selected dead letters, read a few at a time. */
+function selected(store: DeadLetterStore, selection: Selection): AsyncIterable<ListedDeadLetter> {
+  if (selection.kind === "ids") return store.readIds(selection.ids);
+  return store.read(selection.kind === "all" ? {} : { integration: selection.integration });
+}
+
+/**
+ * Whether a delivery is among the selected dead letters, known before any is replayed: a
+ * replay with a `--consumer` no daemon has run with replays nothing. The queue says which
+ * integrations it holds records of; ids are read until a delivery is met.
+ */
+async function holdsDeliveries(store: DeadLetterStore, selection: Selection): Promise<boolean> {
+  if (selection.kind === "all") return store.holdsDeliveries();
   if (selection.kind === "integration") {
-    return { records: await store.list({ integration: selection.integration }), missing: [] };
+    return store.holdsDeliveries({ integration: selection.integration });
   }
-  const records = await store.get(selection.ids);
-  const missing = selection.ids.filter((id) => !records.some((r) => r.id === id));
-  reportMissing(missing);
-  return { records, missing };
+  for await (const record of store.readIds(selection.ids)) {
+    if (isDeliveryReplay(record)) return true;
+  }
+  return false;
 }
 
 function reportMissing(ids: number[]): void {
@@ -138,7 +175,9 @@ async function deadLetterStoreOf(
   jsm: JetStreamManager,
   nc: NatsConnection,
 ): Promise<DeadLetterStore> {
-  if (await streamExists(jsm, DEAD_LETTER_STREAM)) return createDeadLetterStore(js, jsm);
+  if (await streamExists(jsm, DEAD_LETTER_STREAM)) {
+    return createDeadLetterStore(js, jsm, { maxPayload: () => nc.info?.max_payload ?? MIB });
+  }
   process.stderr.write(
     `note: stream ${DEAD_LETTER_STREAM} does not exist at ${redactServer(nc.getServer())}: no ` +
       "hookswitch daemon has run against this NATS (account) yet, so it holds no dead letters " +

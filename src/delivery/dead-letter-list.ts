@@ -1,8 +1,15 @@
 /**
- * Reading the dead-letter queue's records in order, for `dlq list` and for `dlq replay`
- * of an integration or of all.
+ * Reading the dead-letter queue's records in order, one at a time, for `dlq list` and for
+ * `dlq replay` of an integration or of all: a few fetched records are in memory at once,
+ * however many the queue holds and however big they are.
  */
-import { DeliverPolicy, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  type Consumer,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import { DeadLetterListIncompleteError } from "../errors.js";
 import {
   DEAD_LETTER_STREAM,
@@ -13,28 +20,52 @@ import {
   type ListedDeadLetter,
 } from "./records.js";
 
-const FETCH_BATCH = 500;
+/** What the records of one fetch take at most, each counted as large as a message can be. */
+const FETCH_BYTES = 8 * 1024 * 1024;
+/** Records one fetch asks for at most, however small they are. */
+const MAX_FETCH_BATCH = 500;
 const FETCH_EXPIRES_MS = 2_000;
 /** Fetches in a row that bring nothing while records are left to read, at most. */
 const MAX_EMPTY_FETCHES = 5;
 
 /**
- * Every matching record, oldest first: as many as were there when the listing started
- * (records stored meanwhile, by a flood of invalid events, cannot keep it going).
+ * How many records one fetch (or one round of reads by id) asks for: as many as fit in
+ * FETCH_BYTES were each as large as the server's `max_payload`. The client takes a fetch's
+ * bound in records or in bytes, not both, and one in bytes alone ends with an error as soon
+ * as the next record does not fit.
+ */
+export function fetchBatch(maxPayload: number): number {
+  const fitting = Math.floor(FETCH_BYTES / Math.max(1, maxPayload));
+  return Math.max(1, Math.min(MAX_FETCH_BATCH, fitting));
+}
+
+export interface ReadScope {
+  integration?: string;
+  /** The server's largest message: what one record may take. */
+  maxPayload: number;
+}
+
+/**
+ * Every matching record stored before the reading started, oldest first (records stored
+ * meanwhile, by a flood of invalid events or a replay dead-lettered again, cannot keep it
+ * going), each yielded as it is read.
  *
  * No clock: a listing that stopped after 30 s returned the first records only, as if they
  * were all (1,500 dead letters of 900 KB took 90 s), and `replay --all` said it had
  * replayed them. And a fetch of big records can expire while some are on their way: the
- * server counts them delivered, the client drops them, and the next fetch brings nothing.
- * Reading then starts again after the last record read.
+ * server counts them delivered, the client drops them, and the next fetch brings nothing;
+ * a reader held back long enough (`dlq list --json | less`) finds its consumer removed as
+ * idle, and the fetch fails. Reading then starts again after the last record read.
  */
-export async function listRecords(
+export async function* readRecords(
   js: JetStreamClient,
-  integration?: string,
-  shape: (record: ListedDeadLetter) => ListedDeadLetter = (record) => record,
-): Promise<ListedDeadLetter[]> {
+  jsm: JetStreamManager,
+  scope: ReadScope,
+): AsyncGenerator<ListedDeadLetter> {
   const subject =
-    integration === undefined ? `${DEAD_LETTER_SUBJECT_PREFIX}.>` : deadLetterSubject(integration);
+    scope.integration === undefined
+      ? `${DEAD_LETTER_SUBJECT_PREFIX}.>`
+      : deadLetterSubject(scope.integration);
   const reader = (afterSeq: number) =>
     js.consumers.get(DEAD_LETTER_STREAM, {
       filter_subjects: subject,
@@ -42,57 +73,64 @@ export async function listRecords(
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }
         : {}),
     });
+  const lastSeq = (await jsm.streams.info(DEAD_LETTER_STREAM)).state.last_seq;
+  const batchSize = fetchBatch(scope.maxPayload);
   let consumer = await reader(0);
   try {
     const total = (await consumer.info(true)).num_pending;
-    const records: ListedDeadLetter[] = [];
-    for (let empty = 0; records.length < total;) {
-      const read = await fetchInto(consumer, records, total - records.length, shape);
-      if (read.atEnd) break;
-      if (read.count > 0) {
+    const progress = { read: 0, lastId: 0, atEnd: false };
+    for (let empty = 0; progress.read < total;) {
+      const before = progress.read;
+      let failure: unknown;
+      try {
+        const wanted = Math.min(total - progress.read, batchSize);
+        yield* fetchRecords(consumer, wanted, lastSeq, progress);
+      } catch (err) {
+        failure = err;
+      }
+      if (progress.atEnd) return;
+      if (progress.read > before) {
         empty = 0;
         continue;
       }
       // Part of a list is not the list: `replay --all` would say it replayed them all.
-      if (++empty >= MAX_EMPTY_FETCHES)
-        throw new DeadLetterListIncompleteError(records.length, total);
+      if (++empty >= MAX_EMPTY_FETCHES) {
+        throw new DeadLetterListIncompleteError(progress.read, total, { cause: failure });
+      }
       await consumer.delete().catch(() => undefined);
-      consumer = await reader(records.at(-1)?.id ?? 0);
+      consumer = await reader(progress.lastId);
       // Nothing left after the last record read: the rest were removed meanwhile.
-      if ((await consumer.info(true)).num_pending === 0) break;
+      if ((await consumer.info(true)).num_pending === 0) return;
     }
-    return records;
   } finally {
     await consumer.delete().catch(() => undefined);
   }
 }
 
-/** One fetch of at most `wanted` records into `records`; `atEnd` once none is pending. */
-async function fetchInto(
+/**
+ * One fetch of at most `wanted` records, each yielded as it comes; `atEnd` once none is
+ * pending or one was stored after `lastSeq`.
+ */
+async function* fetchRecords(
   consumer: Consumer,
-  records: ListedDeadLetter[],
   wanted: number,
-  shape: (record: ListedDeadLetter) => ListedDeadLetter,
-) {
-  const batch = await consumer.fetch({
-    max_messages: Math.min(wanted, FETCH_BATCH),
-    expires: FETCH_EXPIRES_MS,
-  });
-  let count = 0;
+  lastSeq: number,
+  progress: { read: number; lastId: number; atEnd: boolean },
+): AsyncGenerator<ListedDeadLetter> {
+  const batch = await consumer.fetch({ max_messages: wanted, expires: FETCH_EXPIRES_MS });
   for await (const m of batch) {
-    records.push(shape(toListed(m)));
-    count++;
-    if (m.info.pending === 0) return { count, atEnd: true };
+    if (m.seq > lastSeq) {
+      progress.atEnd = true;
+      return;
+    }
+    progress.read++;
+    progress.lastId = m.seq;
+    yield toListed(m);
+    if (m.info.pending === 0) {
+      progress.atEnd = true;
+      return;
+    }
   }
-  return { count, atEnd: false };
-}
-
-/** A record without its event, request and answer: what a table of dead letters shows. */
-export function briefly(record: ListedDeadLetter): ListedDeadLetter {
-  const brief: ListedDeadLetter = { ...record, event: null, lastResponseBody: null };
-  delete brief.request;
-  delete brief.eventBase64;
-  return brief;
 }
 
 function toListed(m: JsMsg): ListedDeadLetter {

@@ -6,7 +6,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { NoRespondersError } from "@nats-io/transport-node";
 import { errorChain, NoStreamError } from "../errors.js";
-import { briefly, listRecords, parseRecord } from "./dead-letter-list.js";
+import { fetchBatch, parseRecord, readRecords } from "./dead-letter-list.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
@@ -20,15 +20,19 @@ export interface DeadLetterStore {
   /** Stores a record durably; resolves with its id once the server has it. */
   add(record: DeadLetterRecord, options?: { msgId?: string }): Promise<number>;
   /**
-   * The records, oldest first. `brief` leaves out each one's event, request and answer as
-   * it is read (what a table shows stays): the whole of 1,500 records of 900 KB took 1.7 GB.
+   * The records stored before the reading started, oldest first, each yielded as it is
+   * read: a few are in memory at once, however many and however big (1,500 records of
+   * 900 KB took 1.7 GB held together).
    */
-  list(
-    filter?: { integration?: string },
-    options?: { brief?: boolean },
-  ): Promise<ListedDeadLetter[]>;
-  /** The records with these ids; ids that do not exist are left out. */
+  read(filter?: { integration?: string }): AsyncIterable<ListedDeadLetter>;
+  /** The records with these ids, a few read at once; ids that do not exist are left out. */
+  readIds(ids: number[]): AsyncIterable<ListedDeadLetter>;
+  /** All that `read` yields, held together: for a queue known to be small. */
+  list(filter?: { integration?: string }): Promise<ListedDeadLetter[]>;
+  /** All that `readIds` yields, held together. */
   get(ids: number[]): Promise<ListedDeadLetter[]>;
+  /** Whether records of integrations' deliveries (not of whole events) are there. */
+  holdsDeliveries(filter?: { integration?: string }): Promise<boolean>;
   /** Removes these records; resolves with the ids that were there and are now gone. */
   remove(ids: number[]): Promise<number[]>;
   /** Removes the records of one integration, or all of them; resolves with how many. */
@@ -41,22 +45,31 @@ export interface DeadLetterStore {
  * yet, so it holds nothing. `dlq` reads it so rather than create the stream, which would
  * take the replicas the daemon's --stream-replicas asks for (1, not 3) for good.
  */
+const NO_RECORDS: AsyncIterable<ListedDeadLetter> = {
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
+};
+
 export const ABSENT_DEAD_LETTER_STORE: DeadLetterStore = {
   add: () => Promise.reject(new NoStreamError(DEAD_LETTER_SUBJECT_PREFIX, DEAD_LETTER_STREAM)),
+  read: () => NO_RECORDS,
+  readIds: () => NO_RECORDS,
   list: () => Promise.resolve([]),
   get: () => Promise.resolve([]),
+  holdsDeliveries: () => Promise.resolve(false),
   remove: () => Promise.resolve([]),
   purge: () => Promise.resolve(0),
   count: () => Promise.resolve(0),
 };
 
-const GET_CONCURRENCY = 64;
 const MESSAGE_NOT_FOUND = 10037;
 const NO_MESSAGE_FOUND = 10057;
 const DELETE_FAILED = 10043;
 
 export interface DeadLetterStoreOptions {
-  /** The server's largest message (its `max_payload`); a record is cut to fit in it. */
+  /**
+   * The server's largest message (its `max_payload`): a record is cut to fit in it, and a
+   * reading holds as many records at once as fit in 8 MiB were each that large.
+   */
   maxPayload?: () => number;
 }
 
@@ -69,6 +82,15 @@ export function createDeadLetterStore(
   options: DeadLetterStoreOptions = {},
 ): DeadLetterStore {
   const maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
+  const read = (filter: { integration?: string } = {}) =>
+    readRecords(js, jsm, { integration: filter.integration, maxPayload: maxPayload() });
+  async function* readIds(ids: number[]): AsyncGenerator<ListedDeadLetter> {
+    // Read together, as many as one fetch of the listing holds.
+    for (const batch of chunks(unique(ids), fetchBatch(maxPayload()))) {
+      const records = await Promise.all(batch.map((id) => getRecord(jsm, id)));
+      for (const record of records) if (record) yield record;
+    }
+  }
   return {
     async add(record, addOptions = {}) {
       const msgID = addOptions.msgId ?? defaultMsgId(record);
@@ -80,15 +102,18 @@ export function createDeadLetterStore(
         throw noStreamOr(err, subject);
       }
     },
-    list: (filter = {}, listOptions = {}) =>
-      listRecords(js, filter.integration, listOptions.brief ? briefly : undefined),
-    async get(ids) {
-      const found: ListedDeadLetter[] = [];
-      for (const batch of chunks(unique(ids), GET_CONCURRENCY)) {
-        const records = await Promise.all(batch.map((id) => getRecord(jsm, id)));
-        for (const record of records) if (record) found.push(record);
-      }
-      return found;
+    read,
+    readIds,
+    list: (filter) => collect(read(filter)),
+    get: (ids) => collect(readIds(ids)),
+    async holdsDeliveries(filter = {}) {
+      const subjects_filter =
+        filter.integration === undefined
+          ? `${DEAD_LETTER_SUBJECT_PREFIX}.>`
+          : deadLetterSubject(filter.integration);
+      const { state } = await jsm.streams.info(DEAD_LETTER_STREAM, { subjects_filter });
+      const wholeEvents = deadLetterSubject(null);
+      return Object.entries(state.subjects ?? {}).some(([s, n]) => s !== wholeEvents && n > 0);
     },
     async remove(ids) {
       const removed: number[] = [];
@@ -150,6 +175,12 @@ async function deleteRecord(jsm: JetStreamManager, id: number): Promise<boolean>
 
 function unique(ids: number[]): number[] {
   return [...new Set(ids)];
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -1,6 +1,7 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
+import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq-json.js";
 import { formatDeadLetterTable } from "../../src/commands/dlq-table.js";
 import { parseSelection } from "../../src/commands/dlq-selection.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
@@ -130,6 +131,24 @@ describe("the dead-letter table", () => {
     // eslint-disable-next-line no-control-regex -- no control character may be left but \n
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(text).toContain("esc-\ufffd[2J\ufffd]0;pwned\ufffd");
+  });
+});
+
+describe("the JSON listing, written a record at a time", () => {
+  it.each([
+    ["no record", []],
+    ["one record", [{ ...deadLetter("crm"), id: 1 }]],
+    [
+      "records holding newlines, quotes, nesting and empty values",
+      [
+        { ...deadLetter("crm"), id: 1, reason: 'line\nbreak "quoted"\r\t', request: undefined },
+        { ...deadLetter(null), id: 2, event: { a: [], b: {}, c: [1, { d: null }], e: "\u2028" } },
+        { ...deadLetter("billing"), id: 3, attempts: [] },
+      ],
+    ],
+  ])("reads as JSON.stringify of the array, with %s", (_what, records) => {
+    const text = records.map((r, i) => jsonArrayItem(r, i)).join("") + jsonArrayEnd(records.length);
+    expect(text).toBe(`${JSON.stringify(records, null, 2)}\n`);
   });
 });
 
@@ -310,6 +329,37 @@ describe("hookswitch dlq replay", () => {
     );
     expect(await ids()).toEqual([id]);
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+  });
+
+  it.each([
+    ["--all", () => ["--all"], 0],
+    ["--integration _invalid", () => ["--integration", "_invalid"], 0],
+    ["its id", (id: number) => [String(id)], 1],
+  ])(
+    "asks for no daemon's --consumer when replaying, by %s, a message that was not a valid event",
+    async (_what, args, code) => {
+      const invalid = await store.add(deadLetter(null));
+      const result = await dlq(["replay", ...args(invalid)], {
+        HOOKSWITCH_CONSUMER: "hookswitch-typo",
+      });
+      expect(result.code).toBe(code);
+      expect(result.stdout).toBe("replayed 0 dead letters\n");
+      expect(result.stderr).toBe(
+        `dead letter ${invalid} is a message that was not a valid event: it cannot be ` +
+          `replayed (it stays; \`dlq purge ${invalid}\` removes it)\n`,
+      );
+    },
+  );
+
+  it("replays nothing by id when one of the ids is a delivery and no daemon has run with --consumer", async () => {
+    const invalid = await store.add(deadLetter(null));
+    const crm = await store.add(deadLetter("crm"));
+    const result = await dlq(["replay", String(invalid), String(crm)], {
+      HOOKSWITCH_CONSUMER: "hookswitch-typo",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no daemon has run with --consumer hookswitch-typo");
+    expect(await ids()).toEqual([invalid, crm]);
   });
 
   it("replays nothing and keeps the dead letters where the deliveries stream is gone", async () => {
