@@ -38,12 +38,16 @@ const portOpen = (port) =>
     socket.once("error", () => resolve(false));
   });
 
-/** A JetStream server with file storage in a temp folder; `dispose` removes it all. */
-export async function startNats() {
+/**
+ * A JetStream server with file storage in a temp folder; `dispose` removes it all. `logFile`
+ * keeps its log (a slow consumer it disconnected, say).
+ */
+export async function startNats({ logFile } = {}) {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "hookswitch-bench-nats-"));
   const bin = natsServerBin() ?? "nats-server";
-  const proc = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+  const log = logFile ? ["-l", logFile] : [];
+  const proc = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store, ...log], {
     stdio: "ignore",
   });
   await waitFor(() => portOpen(port), { timeoutMs: 10_000, what: "nats-server" });
