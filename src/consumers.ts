@@ -14,6 +14,7 @@ import type { DeadLetterStore } from "./delivery/dead-letters.js";
 import { Dispatcher } from "./delivery/dispatcher.js";
 import { createDurableQueue } from "./delivery/durable-queue.js";
 import { handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
+import type { InvalidEventLog } from "./delivery/invalid-log.js";
 import type { Limiter } from "./delivery/limiter.js";
 import { handleDeliveryMessage } from "./delivery/record-handler.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
@@ -54,6 +55,8 @@ export interface ConsumerDeps {
   stats: DeliveryStats;
   metrics: Metrics;
   log: Logger;
+  /** The daemon's, for as long as it runs: its counts outlast a set-up done again. */
+  invalidEvents: InvalidEventLog;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
   snapshot: () => ConfigSnapshot;
@@ -96,6 +99,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     stats: deps.stats,
     metrics: deps.metrics,
     log,
+    invalidEvents: deps.invalidEvents,
   };
   const handleDelivery = (msg: JsMsg) =>
     handleDeliveryMessage(handlers, {

@@ -13,6 +13,7 @@ import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-let
 import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
 import { Intake } from "./delivery/intake.js";
+import { createInvalidEventLog, type InvalidEventLog } from "./delivery/invalid-log.js";
 import { createLimiter } from "./delivery/limiter.js";
 import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
@@ -34,7 +35,7 @@ import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
 import { storeRetried } from "./nats/store-retry.js";
-import { createStoredPublisher } from "./nats/stored-publish.js";
+import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
 import type { SecretPolicy } from "./config/secret-policy.js";
 import { DEAD_LETTER_STREAM } from "./delivery/records.js";
 
@@ -94,6 +95,8 @@ class HookswitchDaemon implements Daemon {
   readonly #sender: Sender;
   readonly #limiter = createLimiter();
   readonly #inForce: ConfigInForce;
+  // One per daemon: a flood's count outlives a set-up of the consumers again.
+  readonly #invalidEvents: InvalidEventLog;
   // Ends the start's waits (for JetStream) when a stop comes.
   readonly #startAbort = new AbortController();
   readonly #loops: ConsumerLoop[] = [];
@@ -137,6 +140,7 @@ class HookswitchDaemon implements Daemon {
       connections: Math.max(32, settings.maxInFlight),
     });
     this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter: this.#limiter });
+    this.#invalidEvents = createInvalidEventLog(log);
   }
 
   httpAddress(): string | undefined {
@@ -160,8 +164,10 @@ class HookswitchDaemon implements Daemon {
     if (!this.#watcher) return;
     const reached = await this.#reachJetStream();
     if (!reached || this.#stopping) return;
+    const publisher = createStoredPublisher(reached.nc);
     const store = createDeadLetterStore(reached.js, reached.jsm, {
       maxPayload: () => reached.nc.info?.max_payload ?? 1024 * 1024,
+      publisher,
     });
     this.#deadLetterCount = createDeadLetterCount({
       store,
@@ -169,7 +175,7 @@ class HookswitchDaemon implements Daemon {
       missing: this.#deadLettersMissing,
       intervalMs: DEAD_LETTER_COUNT_INTERVAL_MS,
     });
-    await this.#startConsumers(reached, store);
+    await this.#startConsumers(reached, store, publisher);
     if (this.#stopping) return;
     await this.#watchInBackground(reached, store, this.#deadLetterCount);
     const integrations = this.#inForce.snapshot().byName.size;
@@ -264,7 +270,11 @@ class HookswitchDaemon implements Daemon {
     return jsm ? { nc, js: jetstream(nc), jsm } : undefined;
   }
 
-  async #startConsumers({ nc, js, jsm }: JetStreamReached, store: DeadLetterStore): Promise<void> {
+  async #startConsumers(
+    { js, jsm }: JetStreamReached,
+    store: DeadLetterStore,
+    publisher: StoredPublisher,
+  ): Promise<void> {
     const settings = this.#settings;
     const setUp = createJetStreamKeeper({
       jsm,
@@ -279,7 +289,6 @@ class HookswitchDaemon implements Daemon {
     });
     this.#keeper = setUp;
     if (this.#stopping) setUp.stop(); // a stop came while connecting: no set-up retries
-    const publisher = createStoredPublisher(nc);
     await setUp.start(async () => {
       const consumers = await startConsumers({
         js,
@@ -296,6 +305,7 @@ class HookswitchDaemon implements Daemon {
         stats: this.#stats,
         metrics: this.#metrics,
         log: this.#log,
+        invalidEvents: this.#invalidEvents,
         signal: this.#abort.signal,
         snapshot: this.#inForce.snapshot,
         keeper: setUp,
@@ -358,6 +368,7 @@ class HookswitchDaemon implements Daemon {
       graceMs + HAND_BACK_WAIT_MS,
     );
     clearTimeout(graceTimer);
+    this.#invalidEvents.flush();
     await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
     this.#advisories?.stop();
     const connected = this.#connection?.isConnected() ?? false;

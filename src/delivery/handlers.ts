@@ -15,6 +15,7 @@ import {
   type Job,
   type JobResult,
 } from "./dispatcher.js";
+import type { InvalidEventLog } from "./invalid-log.js";
 import type { Limiter } from "./limiter.js";
 import { SlotWaitTimeoutError } from "./request-slots.js";
 import { unroutedDeadLetter } from "./records.js";
@@ -40,6 +41,8 @@ export interface HandlerDeps {
   stats: DeliveryStats;
   metrics: Metrics;
   log: Logger;
+  /** Where invalid events are logged: in full, or counted in a flood. */
+  invalidEvents: InvalidEventLog;
   now?: () => number;
 }
 
@@ -84,7 +87,7 @@ export async function handleEventMessage(
   if (!parsed.ok) {
     deps.metrics.eventsInvalid.inc();
     const { subject } = message;
-    deps.log.warn({ subject, reason: parsed.reason }, "invalid event dead-lettered");
+    deps.invalidEvents.invalid(subject, parsed.reason);
     await deps.queue.deadLetter(
       unroutedDeadLetter({
         reason: `invalid event: ${parsed.reason}`,

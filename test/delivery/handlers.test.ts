@@ -7,6 +7,7 @@ import { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { handleEventMessage, type HandlerDeps } from "../../src/delivery/handlers.js";
+import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
 import { createLimiter } from "../../src/delivery/limiter.js";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { RequestSlots } from "../../src/delivery/request-slots.js";
@@ -61,7 +62,17 @@ function handlerDeps(): HandlerDeps {
     log,
     signal,
   });
-  return { snapshot: () => buildSnapshot([]), dispatcher, limiter, queue, stats, metrics, log };
+  const invalidEvents = createInvalidEventLog(log);
+  return {
+    snapshot: () => buildSnapshot([]),
+    dispatcher,
+    limiter,
+    queue,
+    stats,
+    metrics,
+    log,
+    invalidEvents,
+  };
 }
 
 /** The next delivery of the stream's message to the test consumer. */

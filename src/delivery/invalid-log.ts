@@ -1,0 +1,101 @@
+/**
+ * How invalid events reach the log. A publisher that starts sending a format hookswitch does
+ * not know sends little else: a warning per message made 20,000 lines of a flood of 20,000,
+ * and writing them was a quarter of the daemon's work per message (the valid events behind
+ * them waited for it). So the first lines of each interval are logged in full, subject and
+ * reason, and the rest are counted and told in one line as the interval ends.
+ * `hookswitch_events_invalid_total` counts every one, and the dead-letter queue keeps each.
+ */
+import type { Logger } from "pino";
+
+/** Invalid events logged in full per interval: enough to show a flood's kinds of reason. */
+export const FULL_LINES_PER_INTERVAL = 10;
+export const INVALID_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Which invalid events get a line of their own: the first `perInterval` of an interval that
+ * starts with the first one after the last interval ended. Pure: the caller passes the time.
+ */
+export class InvalidEventLines {
+  readonly #perInterval: number;
+  readonly #intervalMs: number;
+  #startedAt: number | undefined;
+  #logged = 0;
+  #unlogged = 0;
+
+  constructor(perInterval: number, intervalMs: number) {
+    this.#perInterval = perInterval;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** An invalid event at `nowMs`: true when it is to be logged in full, false when counted. */
+  take(nowMs: number): boolean {
+    if (this.#startedAt === undefined || nowMs - this.#startedAt >= this.#intervalMs) {
+      this.#startedAt = nowMs;
+      this.#logged = 0;
+    }
+    if (this.#logged < this.#perInterval) {
+      this.#logged++;
+      return true;
+    }
+    this.#unlogged++;
+    return false;
+  }
+
+  /** When the interval under way ends; undefined before the first invalid event. */
+  endsAt(): number | undefined {
+    return this.#startedAt === undefined ? undefined : this.#startedAt + this.#intervalMs;
+  }
+
+  /** The events counted and not logged since the last call. */
+  takeUnlogged(): number {
+    const unlogged = this.#unlogged;
+    this.#unlogged = 0;
+    return unlogged;
+  }
+}
+
+export interface InvalidEventLog {
+  /** An invalid event that is being dead-lettered: logged, or counted for the interval's line. */
+  invalid(subject: string, reason: string): void;
+  /** Tells now what is counted and not told yet (at stop). */
+  flush(): void;
+}
+
+export function createInvalidEventLog(
+  log: Logger,
+  options: { perInterval?: number; intervalMs?: number; now?: () => number } = {},
+): InvalidEventLog {
+  const intervalMs = options.intervalMs ?? INVALID_LOG_INTERVAL_MS;
+  const lines = new InvalidEventLines(options.perInterval ?? FULL_LINES_PER_INTERVAL, intervalMs);
+  const now = options.now ?? Date.now;
+  let timer: NodeJS.Timeout | undefined;
+
+  const tell = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const unlogged = lines.takeUnlogged();
+    if (unlogged === 0) return;
+    log.warn(
+      { notLogged: unlogged },
+      `${unlogged} more invalid ${unlogged === 1 ? "event was" : "events were"} dead-lettered ` +
+        `without a line each (the first ${options.perInterval ?? FULL_LINES_PER_INTERVAL} ` +
+        `every ${Math.round(intervalMs / 1000)} s are logged): hookswitch_events_invalid_total ` +
+        "counts them all, and `hookswitch dlq list --integration _invalid` lists them",
+    );
+  };
+
+  return {
+    invalid(subject, reason) {
+      const at = now();
+      if (lines.take(at)) {
+        log.warn({ subject, reason }, "invalid event dead-lettered");
+        return;
+      }
+      if (timer !== undefined) return;
+      timer = setTimeout(tell, Math.max(0, (lines.endsAt() ?? at) - at));
+      timer.unref();
+    },
+    flush: tell,
+  };
+}

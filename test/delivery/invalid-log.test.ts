@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import {
+  createInvalidEventLog,
+  FULL_LINES_PER_INTERVAL,
+  INVALID_LOG_INTERVAL_MS,
+  InvalidEventLines,
+} from "../../src/delivery/invalid-log.js";
+import { capturingLogger } from "../support/logs.js";
+import { waitFor } from "../support/wait.js";
+
+type Step = [at: number, logged: boolean];
+
+describe("InvalidEventLines: which invalid events get a line, 2 per 60 s", () => {
+  it.each<[string, Step[], number]>([
+    [
+      "a few: each in full",
+      [
+        [0, true],
+        [5_000, true],
+      ],
+      0,
+    ],
+    [
+      "a flood: the first two, then counted",
+      [
+        [0, true],
+        [1, true],
+        [2, false],
+        [3, false],
+        [59_999, false],
+      ],
+      3,
+    ],
+    [
+      "a flood that goes on: two more in full once the interval is over",
+      [
+        [0, true],
+        [1, true],
+        [2, false],
+        [60_000, true],
+        [60_001, true],
+        [60_002, false],
+      ],
+      2,
+    ],
+    [
+      "the next interval starts with the next invalid event, not on a clock",
+      [
+        [0, true],
+        [1, true],
+        [90_000, true],
+        [90_001, true],
+        [149_999, false],
+        [150_000, true],
+      ],
+      1,
+    ],
+  ])("%s", (_name, steps, unlogged) => {
+    const lines = new InvalidEventLines(2, 60_000);
+    for (const [at, logged] of steps) expect([at, lines.take(at)]).toEqual([at, logged]);
+    expect(lines.takeUnlogged()).toBe(unlogged);
+    expect(lines.takeUnlogged()).toBe(0);
+  });
+
+  it("says when the interval under way ends", () => {
+    const lines = new InvalidEventLines(2, 60_000);
+    expect(lines.endsAt()).toBeUndefined();
+    lines.take(1_000);
+    lines.take(30_000);
+    expect(lines.endsAt()).toBe(61_000);
+  });
+});
+
+describe("the invalid-event log", () => {
+  const full = (lines: Record<string, unknown>[]) =>
+    lines.filter((line) => line.msg === "invalid event dead-lettered");
+  const told = (lines: Record<string, unknown>[]) => lines.filter((line) => "notLogged" in line);
+
+  it("logs the first ones in full and tells the count of the rest once the interval ends", async () => {
+    const { log, lines } = capturingLogger("warn");
+    const invalid = createInvalidEventLog(log, { perInterval: 3, intervalMs: 1_000 });
+    for (let i = 0; i < 1_000; i++) invalid.invalid(`pbx.acme.x.${i}`, `reason ${i}`);
+
+    expect(full(lines).map((line) => [line.level, line.subject, line.reason])).toEqual([
+      ["warn", "pbx.acme.x.0", "reason 0"],
+      ["warn", "pbx.acme.x.1", "reason 1"],
+      ["warn", "pbx.acme.x.2", "reason 2"],
+    ]);
+    expect(told(lines)).toEqual([]);
+    await waitFor(() => told(lines).length === 1, { timeoutMs: 5_000, what: "the count" });
+    const [count] = told(lines);
+    expect(count).toMatchObject({ level: "warn", notLogged: 997 });
+    expect(count!.msg).toMatch(
+      /^997 more invalid events were dead-lettered without a line each \(the first 3 every 1 s are logged\): hookswitch_events_invalid_total counts them all, and `hookswitch dlq list --integration _invalid` lists them$/,
+    );
+    expect(lines).toHaveLength(4);
+  });
+
+  it("tells what it counted at once when flushed (the daemon stops), and nothing when it counted none", () => {
+    const { log, lines } = capturingLogger("warn");
+    const invalid = createInvalidEventLog(log, { now: () => 0 });
+    invalid.flush();
+    expect(lines).toEqual([]);
+    for (let i = 0; i < FULL_LINES_PER_INTERVAL + 1; i++) invalid.invalid("pbx.acme.x", "bad");
+    invalid.flush();
+    expect(full(lines)).toHaveLength(FULL_LINES_PER_INTERVAL);
+    expect(told(lines)).toMatchObject([{ notLogged: 1 }]);
+    expect(told(lines)[0]!.msg).toMatch(
+      new RegExp(
+        `^1 more invalid event was dead-lettered without a line each \\(the first ${FULL_LINES_PER_INTERVAL} every ${INVALID_LOG_INTERVAL_MS / 1000} s are logged\\)`,
+      ),
+    );
+    invalid.flush();
+    expect(told(lines)).toHaveLength(1);
+  });
+});
