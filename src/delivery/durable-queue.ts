@@ -45,8 +45,8 @@ export function createDurableQueue(options: {
       options.onParked?.(record.integration);
     },
     async deadLetter(record, msgId) {
-      const addOptions = msgId === undefined ? undefined : { msgId };
-      await storeRetried(() => deadLetters.add(record, addOptions), deadLettersMissing);
+      const keepOptions = msgId === undefined ? undefined : { msgId };
+      await storeRetried(() => deadLetters.keep(record, keepOptions), deadLettersMissing);
       options.onDeadLetter?.();
     },
   };

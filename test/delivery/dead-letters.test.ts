@@ -1,10 +1,12 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { KEPT_EVENT_CHARS } from "../../src/delivery/dead-letter-size.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
 import { NoStreamError } from "../../src/errors.js";
 import { isMissingResource } from "../../src/nats/recovery.js";
+import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
@@ -166,6 +168,58 @@ describe("the dead-letter store", () => {
       );
       expect(isMissingResource(failed)).toBe(true);
       expect(isMissingResource(await store.count().catch((err: unknown) => err))).toBe(true);
+    } finally {
+      await ensureHookswitchStreams(jsm);
+    }
+  });
+});
+
+describe("the dead-letter store keeping records through the daemon's shared publisher", () => {
+  const withPublisher = (maxPayload?: number) =>
+    createDeadLetterStore(jetstream(nc), jsm, {
+      publisher: createStoredPublisher(nc),
+      ...(maxPayload === undefined ? {} : { maxPayload: () => maxPayload }),
+    });
+
+  it("stores each record once per message id, under its message id", async () => {
+    const keeping = withPublisher();
+    const records = Array.from({ length: 50 }, () => deadLetter(null));
+    // All at once, as a flood of invalid events has them, and each of them twice.
+    await Promise.all(
+      [...records, ...records].map((record) =>
+        keeping.keep(record, { msgId: `dlq:invalid:${record.eventId}` }),
+      ),
+    );
+    const listed = await store.list();
+    expect(listed.map(({ id: _id, ...record }) => record)).toEqual(records);
+    const first = await jsm.streams.getMessage(DEAD_LETTER_STREAM, { seq: listed[0]!.id });
+    expect(first?.header.get("Nats-Msg-Id")).toBe(`dlq:invalid:${records[0]!.eventId}`);
+  });
+
+  it("cuts a record to the server's largest message, as `add` does", async () => {
+    const big = deadLetter(null, { event: "x".repeat(200 * 1024) });
+    await withPublisher(128 * 1024).keep(big, { msgId: "dlq:invalid:big" });
+    const [kept] = await store.list();
+    expect(kept?.cut).toEqual(["event"]);
+    expect(kept?.event).toBe("x".repeat(KEPT_EVENT_CHARS));
+  });
+
+  it("stores a record without a message id as `add` does, every time it is given", async () => {
+    const keeping = withPublisher();
+    const record = deadLetter(null);
+    await keeping.keep(record);
+    await keeping.keep(record);
+    expect(await store.count()).toBe(2);
+  });
+
+  it("says the stream is missing when it was deleted, as a missing resource", async () => {
+    await jsm.streams.delete(DEAD_LETTER_STREAM);
+    try {
+      const failed = await withPublisher()
+        .keep(deadLetter(null), { msgId: "dlq:invalid:gone" })
+        .catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(NoStreamError);
+      expect(isMissingResource(failed)).toBe(true);
     } finally {
       await ensureHookswitchStreams(jsm);
     }

@@ -39,9 +39,11 @@ afterEach(async () => {
 /** The handler's parts, all real, with no integration loaded: no event is delivered. */
 function handlerDeps(): HandlerDeps {
   const js = jetstream(nc);
+  // One publisher for both, as the daemon has it: dead letters go through it.
+  const publisher = createStoredPublisher(nc);
   const queue = createDurableQueue({
-    publisher: createStoredPublisher(nc),
-    deadLetters: createDeadLetterStore(js, jsm),
+    publisher,
+    deadLetters: createDeadLetterStore(js, jsm, { publisher }),
     consumer: CONSUMER,
   });
   const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });
