@@ -4,7 +4,8 @@
  *
  * Exit codes: 0 rendered; 1 the event is unreadable or invalid, the integration is
  * unknown, cannot be loaded, or does not match the event (disabled included: a
- * disabled integration sends nothing); 2 usage (e.g. no --event).
+ * disabled integration sends nothing), or the event leaves a path argument empty (no
+ * request is made); 2 usage (e.g. no --event).
  *
  * An integration is rendered even when other integrations of its file have problems
  * (with a note: `run` leaves that file out); its own problems, and those of the file as
@@ -80,6 +81,12 @@ export function renderCommand(): Command {
     if (mismatch) fail(`the event does not match: ${mismatch}`);
     const now = new Date();
     const request = renderRequest(integration, event, now);
+    if ("unsendable" in request) {
+      fail(
+        `no request: ${request.unsendable}, and a request with an empty path segment would go ` +
+          "to another URL (run dead-letters such a delivery unsent)",
+      );
+    }
     const shown = options.showSecrets ? request : maskedRequest(integration, request, event, now);
     process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
   });

@@ -8,6 +8,7 @@ import { displayPath, type PathSegment } from "./text.js";
 import type { RawIntegration } from "./raw.js";
 import { caBundleProblem } from "./ca-bundle.js";
 import { secretsInClear, shortSigningSecrets } from "./clear-secrets.js";
+import { emptyableSegments } from "./empty-segments.js";
 import { applyReferences, type ResolvedSecrets, type SecretMode } from "./references.js";
 import { checkRules, RULES, type RuleProblem } from "./rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
@@ -28,7 +29,7 @@ export interface DocumentContext {
 export interface DocumentResult {
   integration: Integration | undefined;
   problems: Problem[];
-  /** Not wrong, but worth a word: a secret written in clear. */
+  /** Not wrong, but worth a word: a secret written in clear, a path argument that may be empty. */
   warnings: Problem[];
   /** The document's `name` when it has one, valid or not. */
   name: string | undefined;
@@ -69,7 +70,11 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const raw = doc.data as RawIntegration;
   const references = applyReferences(raw, context.mode, context.sources);
   const value = references.value as RawIntegration;
-  const warnings = fromRules([...secretsInClear(raw), ...shortSigningSecrets(value)]);
+  const warnings = fromRules([
+    ...secretsInClear(raw),
+    ...shortSigningSecrets(value),
+    ...emptyableSegments(raw),
+  ]);
   // Unresolved references keep their text: rules must then not judge those values.
   const resolved = context.mode === "resolve" && references.problems.length === 0;
   const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];

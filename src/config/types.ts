@@ -25,6 +25,22 @@ export const FIELD_NAMES = [
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
+/**
+ * The fields an event may lack (left out or null) or hold as empty text, each with where it
+ * is read (SPEC section 3): a path argument made of these alone can come out empty. The
+ * event schema makes every other field present and not empty.
+ */
+export const OPTIONAL_FIELDS: Readonly<Partial<Record<FieldName, string>>> = {
+  extensionNumber: "data.user.extension",
+  name: "data.user.name",
+  outboundPhoneNumber: "data.user.outboundNumber",
+  hasVoicemail: "data.user.hasVoicemail",
+  enabledCalls: "data.user.enabledCalls",
+  serviceName: "data.service.name",
+  serviceFriendlyName: "data.service.friendlyName",
+  eventTime: "time",
+};
+
 /** One entry of `webhook.fields`: a field of the event, a constant, or a `{field}` template. */
 export type FieldSpec =
   | { kind: "field"; field: FieldName }

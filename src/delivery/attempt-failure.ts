@@ -1,12 +1,13 @@
 /**
  * What a failed attempt's outcome says: a stable code (the network's own, or TIMEOUT,
  * ABORTED, INVALID_ANSWER, TLS, …) and a one-line message that names the receiver's origin
- * and never its path, query, user-info or a secret host.
+ * and never its path, query, user-info or a secret host. An attempt that sends nothing has
+ * an outcome too (EMPTY_PATH_ARGUMENT, RENDER_FAILED).
  */
 import { maxHeaderSize } from "node:http";
 import { ExchangeTimeoutError } from "./exchange.js";
 import { MASK } from "./mask.js";
-import type { AttemptOutcome } from "./types.js";
+import type { AttemptOutcome, Unsendable } from "./types.js";
 
 /** The longest error message an outcome keeps. */
 const MAX_ERROR_CHARS = 300;
@@ -160,4 +161,26 @@ export function errorOutcome(
   // Every attempt's error goes into the delivery's record, up to 100 of them.
   const kept = message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message;
   return { kind: "error", code, message: kept };
+}
+
+/** An attempt that sends nothing: the event leaves a path argument empty (render.ts). */
+export function unsendableOutcome({ unsendable }: Unsendable): AttemptOutcome {
+  return {
+    kind: "error",
+    code: "EMPTY_PATH_ARGUMENT",
+    message:
+      `not sent: ${unsendable}, and a request with an empty path segment would go to another ` +
+      "URL; if such events are to be sent, change webhook.pathArguments, then replay the dead letter",
+    durationMs: 0,
+  };
+}
+
+/** An attempt that sends nothing: rendering threw, which is a bug. */
+export function renderFailure(error: Error): AttemptOutcome {
+  return {
+    kind: "error",
+    code: "RENDER_FAILED",
+    message: `the request could not be rendered (${error.name}: ${error.message.slice(0, 200)}); this is a bug in hookswitch: please report it, and replay the dead letter once fixed`,
+    durationMs: 0,
+  };
 }

@@ -8,6 +8,7 @@ import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
 import { loggedText } from "../logger.js";
 import type { PbxEvent } from "../events/types.js";
+import { renderFailure, unsendableOutcome } from "./attempt-failure.js";
 import { isoTimeMemo } from "./iso-time.js";
 import { maskEchoedSecrets, maskedRequest } from "./mask.js";
 import type { Limiter } from "./limiter.js";
@@ -19,7 +20,7 @@ import { SlotWaitTimeoutError, type RequestSlots } from "./request-slots.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
-import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
+import type { AttemptOutcome, AttemptRecord, Rendering, WebhookRequest } from "./types.js";
 
 /** Where deliveries go when they cannot finish now. Each resolves once JetStream stored it. */
 export interface DurableQueue {
@@ -98,13 +99,14 @@ export class Dispatcher {
     if (waiting) await turnOrHandBack(waiting);
     // Rendered once its turn has come, so that its timestamp and signature are fresh.
     const startedAt = this.#now();
-    const request = renderOrError(job, startedAt);
+    const rendered = renderOrFailure(job, startedAt);
+    const request = "kind" in rendered ? undefined : rendered;
     let outcome: AttemptOutcome;
     try {
       outcome =
-        request instanceof Error
-          ? renderFailure(request)
-          : await sender.send(request, {
+        "kind" in rendered
+          ? rendered
+          : await sender.send(rendered, {
               timeoutMs: integration.webhook.timeoutMs,
               tlsCa: integration.webhook.tlsCa,
               secretHost: integration.shown?.secretHost,
@@ -120,7 +122,7 @@ export class Dispatcher {
     // When the outcome was known: the status page's "last delivery" time.
     const answeredAt = this.#now();
     // An attempt that was never sent says nothing of how the receiver answers.
-    if (!(request instanceof Error)) {
+    if (request) {
       this.#deps.limiter.observe(integration.name, outcome.durationMs, answeredAt.getTime());
       metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
     }
@@ -146,10 +148,7 @@ export class Dispatcher {
       this.#count(job, "retried", outcome, answeredAt);
       return "retrying";
     }
-    const masked =
-      request instanceof Error
-        ? undefined
-        : maskedRequest(integration, request, job.event, startedAt);
+    const masked = request && maskedRequest(integration, request, job.event, startedAt);
     // The answer is kept beside the masked request: it must not quote what that masks.
     const last =
       outcome.kind === "response"
@@ -224,23 +223,18 @@ async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
 }
 
 /**
- * Rendering takes event data that passed the schema and should never throw; if it does, the
- * one delivery fails for good (its dead letter keeps the event for a replay once fixed)
- * rather than the whole event being handed back to NATS again and again.
+ * The request to send, or the outcome of an attempt that sends none: a permanent failure of
+ * the one delivery, whose dead letter keeps the event for a replay once the integration is
+ * fixed. Rendering takes event data that passed the schema and should never throw; if it
+ * does, that too fails the one delivery rather than handing the whole event back to NATS
+ * again and again.
  */
-function renderOrError(job: Job, at: Date): WebhookRequest | Error {
+function renderOrFailure(job: Job, at: Date): WebhookRequest | AttemptOutcome {
+  let rendered: Rendering;
   try {
-    return job.active.render(job.event, at, job.webhookId);
+    rendered = job.active.render(job.event, at, job.webhookId);
   } catch (error) {
-    return coerceError(error);
+    return renderFailure(coerceError(error));
   }
-}
-
-function renderFailure(error: Error): AttemptOutcome {
-  return {
-    kind: "error",
-    code: "RENDER_FAILED",
-    message: `the request could not be rendered (${error.name}: ${error.message.slice(0, 200)}); this is a bug in hookswitch: please report it, and replay the dead letter once fixed`,
-    durationMs: 0,
-  };
+  return "unsendable" in rendered ? unsendableOutcome(rendered) : rendered;
 }

@@ -90,6 +90,13 @@ function templateParts(template: string, literals: readonly TextRange[] = []): T
   return parts;
 }
 
+/** The fields a template reads, in order (a name that stays literal text is not one). */
+export function templateFields(template: string, literals?: readonly TextRange[]): FieldName[] {
+  return templateParts(template, literals).flatMap((part) =>
+    typeof part === "string" ? [] : [part.field],
+  );
+}
+
 /** Splits a template once; rendering then only concatenates. */
 export function compileTemplate(
   template: string,

@@ -14,11 +14,15 @@ import type { PbxEvent } from "../events/types.js";
 import { USER_AGENT } from "../version.js";
 import { compileTemplate, jsonFieldValue, textFieldValue, type JsonFieldValue } from "./fields.js";
 import { signingKeys, signWithKeys } from "./sign.js";
-import type { WebhookRequest } from "./types.js";
+import type { Rendering } from "./types.js";
+import { compileUrl } from "./url.js";
 import { webhookId } from "./webhook-id.js";
 
-/** `id` is the delivery's webhook-id when the caller has it already (it is a hash to compute). */
-export type Renderer = (event: PbxEvent, now: Date, id?: string) => WebhookRequest;
+/**
+ * `id` is the delivery's webhook-id when the caller has it already (it is a hash to compute).
+ * An event that leaves a path argument empty gets no request: `Unsendable` says why.
+ */
+export type Renderer = (event: PbxEvent, now: Date, id?: string) => Rendering;
 type Rendered<T> = (event: PbxEvent, now: Date) => T;
 
 const CONTENT_TYPES = { json: "application/json", form: "application/x-www-form-urlencoded" };
@@ -33,6 +37,8 @@ export function compileRenderer(integration: Integration): Renderer {
   const payload = format === "json" ? compileJsonBody(webhook) : compileFormPairs(webhook);
   return (event, now, id = webhookId(integration.name, event.id)) => {
     const encoded = payload(event, now);
+    const target = url(event, now, format === "query" ? encoded : "");
+    if (typeof target !== "string") return target;
     const body = format === "query" ? null : encoded;
     const timestamp = Math.floor(now.getTime() / 1000);
     const sent = headers(event, now);
@@ -41,7 +47,7 @@ export function compileRenderer(integration: Integration): Renderer {
     if (keys.length > 0) sent["webhook-signature"] = signWithKeys(keys, id, timestamp, body ?? "");
     return {
       method: webhook.method,
-      url: url(event, now, format === "query" ? encoded : ""),
+      url: target,
       headers: sent,
       body,
     };
@@ -49,47 +55,8 @@ export function compileRenderer(integration: Integration): Renderer {
 }
 
 /** Renders one request without keeping the compiled form (tools, tests, `render`). */
-export function renderRequest(
-  integration: Integration,
-  event: PbxEvent,
-  now: Date,
-): WebhookRequest {
+export function renderRequest(integration: Integration, event: PbxEvent, now: Date): Rendering {
   return compileRenderer(integration)(event, now);
-}
-
-// ---- URL ----------------------------------------------------------------------------
-
-/** Base URL plus path arguments; the query payload goes after the URL's own query. */
-function compileUrl(webhook: Webhook) {
-  const parsed = new URL(webhook.url);
-  const ownQuery = parsed.search.slice(1);
-  // A URL written with a trailing `&` (`?key=1&`, ready for more) already has its separator.
-  const joiner = ownQuery.endsWith("&") ? "" : "&";
-  parsed.search = "";
-  parsed.hash = ""; // never sent on the wire
-  const segments = webhook.pathArguments.map((text, i) =>
-    compileTemplate(text, webhook.literals?.[templateKey(["pathArguments", i])]),
-  );
-  const base = segments.length > 0 ? parsed.href.replace(/\/+$/, "") : parsed.href;
-  return (event: PbxEvent, now: Date, query: string): string => {
-    let url = base;
-    for (const segment of segments) url += `/${encodePathSegment(segment(event, now))}`;
-    const fullQuery = ownQuery && query ? `${ownQuery}${joiner}${query}` : ownQuery || query;
-    return fullQuery ? `${url}?${fullQuery}` : url;
-  };
-}
-
-/**
- * One URL-encoded path segment. "." and ".." would be removed by URL normalisation and
- * move the request up the receiver's path, and their percent-encoded forms are
- * normalised too; so their dots are encoded twice ("%252E"), which survives as text.
- * A lone surrogate (a name cut in the middle of an emoji) has no UTF-8 form and would
- * make `encodeURIComponent` throw: `toWellFormed` makes it U+FFFD, as in form and query
- * payloads.
- */
-export function encodePathSegment(value: string): string {
-  const encoded = encodeURIComponent(value.toWellFormed());
-  return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%252E") : encoded;
 }
 
 // ---- payload ------------------------------------------------------------------------

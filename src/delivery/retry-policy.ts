@@ -25,6 +25,7 @@ const PERMANENT_ERROR_CODES = new Set([
   "EGRESS_DENIED",
   "INVALID_REQUEST",
   "RENDER_FAILED",
+  "EMPTY_PATH_ARGUMENT",
   "INVALID_ANSWER",
 ]);
 
@@ -98,7 +99,14 @@ export function decideNext(
   const verdict = classifyOutcome(outcome);
   if (verdict === "success") return { action: "delivered" };
   const what = describeOutcome(outcome);
-  if (verdict === "permanent") return { action: "dead-letter", reason: `${what} is not retried` };
+  if (verdict === "permanent") {
+    // A request never made was not tried: its message says why and what to do.
+    const reason =
+      outcome.kind === "error" && outcome.code === "EMPTY_PATH_ARGUMENT"
+        ? what
+        : `${what} is not retried`;
+    return { action: "dead-letter", reason };
+  }
   if (attemptNumber >= policy.maxAttempts) {
     const attempts = attemptNumber === 1 ? "1 attempt" : `${attemptNumber} attempts`;
     return { action: "dead-letter", reason: `gave up after ${attempts}: ${what}` };

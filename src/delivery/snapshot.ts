@@ -9,13 +9,13 @@ import type { Integration } from "../config/types.js";
 import { buildMatchIndex, type MatchIndex } from "../events/match.js";
 import type { PbxEvent } from "../events/types.js";
 import { compileRenderer } from "./render.js";
-import type { WebhookRequest } from "./types.js";
+import type { Rendering } from "./types.js";
 
 export type Renderer = ReturnType<typeof compileRenderer>;
 
 export interface ActiveIntegration {
   integration: Integration;
-  render(event: PbxEvent, now: Date, id?: string): WebhookRequest;
+  render(event: PbxEvent, now: Date, id?: string): Rendering;
 }
 
 export interface ConfigSnapshot {
@@ -45,7 +45,7 @@ class Active implements ActiveIntegration {
 
   constructor(readonly integration: Integration) {}
 
-  render(event: PbxEvent, now: Date, id?: string): WebhookRequest {
+  render(event: PbxEvent, now: Date, id?: string): Rendering {
     this.#render ??= rendererOf(this.integration);
     return this.#render(event, now, id);
   }

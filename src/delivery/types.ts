@@ -8,6 +8,18 @@ export interface WebhookRequest {
   body: string | null;
 }
 
+/**
+ * Why an event gets no request at all: a path argument comes out empty for it, and a
+ * request with an empty segment would go to another URL than the one the file means.
+ */
+export interface Unsendable {
+  /** E.g. `webhook.pathArguments[0] "{name}" is empty for this event, which has no name (data.user.name)`. */
+  unsendable: string;
+}
+
+/** What rendering an event gives: the request, or why there is none. */
+export type Rendering = WebhookRequest | Unsendable;
+
 /** What one attempt to send came to. */
 export type AttemptOutcome =
   | {

@@ -184,6 +184,27 @@ describe("hookswitch render", () => {
     ).toBe(0);
   });
 
+  it("says which path argument the event leaves empty and exits 1, printing no request", async () => {
+    const file = join(dir, "by-number.yaml");
+    await writeFile(
+      file,
+      crmYaml.replace('["ext-{extensionNumber}"]', '["{serviceUuid}", "{outboundPhoneNumber}"]'),
+    );
+    const lacking = eventText.replace('"+61290000000"', "null");
+    const { code, stdout, stderr } = await render([file, "--event", "-"], { input: lacking });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      'hookswitch render: no request: webhook.pathArguments[1] "{outboundPhoneNumber}" is ' +
+        "empty for this event, which has no outboundPhoneNumber (data.user.outboundNumber), and " +
+        "a request with an empty path segment would go to another URL (run dead-letters such a " +
+        "delivery unsent)\n",
+    );
+    const full = await render([file, "--event", "event.json", "--json"]);
+    expect(full.code).toBe(0);
+    expect((JSON.parse(full.stdout) as { url: string }).url).toContain("/%2B61290000000?");
+  });
+
   it("gives the reason and exits 1 for an invalid event", async () => {
     const bad = eventText.replace(
       '3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11",\n      "name',

@@ -259,6 +259,24 @@ describe("hookswitch validate on secrets written in clear", () => {
   });
 });
 
+describe("hookswitch validate on a path argument an event can leave empty", () => {
+  it("warns at the argument, and the file stays valid", async () => {
+    const file = join(dir, "empty-segment.yaml");
+    const lines = ['  pathArguments: ["{serviceUuid}", "{outboundPhoneNumber}", "ext-{name}"]'];
+    await writeFile(file, integrationYaml("by-number", {}, lines));
+    const result = await runCli(["validate", file]);
+    expect(result).toMatchObject({
+      code: 0,
+      stdout:
+        `${file}:10:36: warning: webhook.pathArguments[1] is made only of fields an event may ` +
+        "lack (outboundPhoneNumber, from data.user.outboundNumber): an event without them " +
+        "leaves the segment empty, and its delivery is dead-lettered, not sent to another URL; " +
+        'a segment with text of its own, e.g. "n-{outboundPhoneNumber}", is never empty\n' +
+        "1 file, 1 integration: all valid, 1 warning\n",
+    });
+  });
+});
+
 describe("hookswitch validate with --secrets-dir and --secret-env-prefix", () => {
   const at = () => join(dir, "policy");
   beforeAll(async () => {

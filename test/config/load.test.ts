@@ -16,7 +16,7 @@ import { MAX_DOCUMENTS } from "../../src/config/parse-with-positions.js";
 import { SECRET_MARK } from "../../src/config/references.js";
 import type { Integration } from "../../src/config/types.js";
 import { renderRequest } from "../../src/delivery/render.js";
-import { makeEvent } from "../support/integration.js";
+import { makeEvent, requestOf } from "../support/integration.js";
 import { integrationYaml } from "../commands/validate-cases.js";
 
 let dir: string;
@@ -414,7 +414,7 @@ describe("loadFile building integrations", () => {
     const result = await loadFile(file, { secrets: "resolve", env });
     expect(result.problems).toEqual([]);
     const integration = result.integrations[0] as Integration;
-    const request = renderRequest(integration, makeEvent(), new Date(0));
+    const request = requestOf(renderRequest(integration, makeEvent(), new Date(0)));
     expect(request.url).toBe(
       `http://127.0.0.1:8787/x/${encodeURIComponent("{eventId}")}/${encodeURIComponent("${name}")}/201`,
     );
@@ -422,10 +422,12 @@ describe("loadFile building integrations", () => {
     expect(request.headers["X-Escaped"]).toBe("${name} Alice Example");
     expect(JSON.parse(request.body ?? "")).toEqual({ t: "Alice Example:s3cr{name}t:${eventId}" });
     // A masked render reads the escapes the same way (the secrets are marks there).
-    const shown = renderRequest(
-      { ...integration, webhook: integration.shown!.webhook },
-      makeEvent(),
-      new Date(0),
+    const shown = requestOf(
+      renderRequest(
+        { ...integration, webhook: integration.shown!.webhook },
+        makeEvent(),
+        new Date(0),
+      ),
     );
     expect(shown.headers["X-Escaped"]).toBe("${name} Alice Example");
     expect(JSON.parse(shown.body ?? "")).toEqual({ t: `Alice Example:${SECRET_MARK}:\${eventId}` });

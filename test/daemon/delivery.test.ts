@@ -469,6 +469,37 @@ describe("hookswitch run delivers webhooks", () => {
     expect(record.event).toBe("not a record");
   });
 
+  it("dead-letters a delivery whose path argument the event leaves empty, sending the rest", async () => {
+    writeIntegration(dir.path, "by-number", {
+      url: `${receiver.url}/numbers`,
+      pathArguments: ["{outboundPhoneNumber}"],
+    });
+    writeIntegration(dir.path, "by-ext", {
+      url: `${receiver.url}/extensions`,
+      pathArguments: ["ext-{extensionNumber}"],
+    });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent();
+    event.data.user = { ...event.data.user, outboundNumber: null };
+    await publisher.publish(event);
+    const record = await waitFor(
+      async () => {
+        const out = await runCli(["dlq", "list", "--json", "--integration", "by-number"], {
+          env: { NATS_URL: nats.url },
+        });
+        return (JSON.parse(out.stdout) as { eventId: string; reason: string }[]).find(
+          (r) => r.eventId === event.id,
+        );
+      },
+      { what: "the unsent delivery in the dead-letter queue" },
+    );
+    expect(record.reason).toMatch(
+      /^EMPTY_PATH_ARGUMENT: not sent: webhook\.pathArguments\[0\] "\{outboundPhoneNumber\}" is empty for this event, which has no outboundPhoneNumber \(data\.user\.outboundNumber\)/,
+    );
+    await waitFor(() => receiver.requests.length >= 1, { what: "the other webhook" });
+    expect(receiver.requests.map((r) => r.url)).toEqual(["/extensions/ext-201"]);
+  });
+
   it("refuses a link-local target as a permanent failure", async () => {
     writeIntegration(dir.path, "metadata", { url: "http://169.254.169.254/latest/meta-data" });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });

@@ -204,6 +204,47 @@ describe("Dispatcher: a request that cannot be rendered", () => {
   });
 });
 
+describe("Dispatcher: an event that leaves a path argument empty", () => {
+  it("dead-letters that delivery unsent, saying which argument and field, and sends the others", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const crm = await receiver(held, 0);
+    const deadLetters: DeadLetterRecord[] = [];
+    const queue: DurableQueue = {
+      ...unused,
+      deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
+    };
+    const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
+    const [id] = eventIds(1);
+    const noNumber = makeEvent({ id: id!, user: { extension: "201", outboundNumber: null } });
+    const withPath = (name: string, pathArguments: string[]): Job => {
+      const integration = makeIntegration({ name, webhook: { url: crm.url, pathArguments } });
+      const active = buildSnapshot([integration]).byName.get(name)!;
+      return { active, event: noNumber, raw: {}, webhookId: `msg_${name}`, attempts: [] };
+    };
+
+    expect(await dispatcher.attempt(withPath("by-number", ["{outboundPhoneNumber}"]))).toBe(
+      "dead-lettered",
+    );
+    expect(await dispatcher.attempt(withPath("by-ext", ["ext-{extensionNumber}"]))).toBe(
+      "delivered",
+    );
+
+    expect(held.timestamps).toHaveLength(1);
+    expect(deadLetters).toHaveLength(1);
+    const [letter] = deadLetters;
+    expect(letter).toMatchObject({ integration: "by-number", eventId: id, lastStatus: null });
+    expect(letter?.reason).toBe(
+      'EMPTY_PATH_ARGUMENT: not sent: webhook.pathArguments[0] "{outboundPhoneNumber}" is empty ' +
+        "for this event, which has no outboundPhoneNumber (data.user.outboundNumber), and a " +
+        "request with an empty path segment would go to another URL; if such events are to be " +
+        "sent, change webhook.pathArguments, then replay the dead letter",
+    );
+    expect(letter?.attempts).toHaveLength(1);
+    expect(letter).not.toHaveProperty("request");
+    expect(stats.get("by-number")?.last?.outcome).toBe("dead-lettered");
+  });
+});
+
 describe("Dispatcher: logging a failing receiver", () => {
   it("warns when an integration's webhooks start failing and says when one is delivered again", async () => {
     const answers = [500, 503, 200, 500];

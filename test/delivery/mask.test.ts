@@ -7,7 +7,7 @@ import { maskEchoedSecrets, maskMarks, maskedRequest } from "../../src/delivery/
 import { renderRequest } from "../../src/delivery/render.js";
 import type { WebhookRequest } from "../../src/delivery/types.js";
 import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
-import { makeEvent } from "../support/integration.js";
+import { makeEvent, requestOf } from "../support/integration.js";
 
 const dir = makeTempDir("hookswitch-mask-");
 afterAll(() => removeDir(dir));
@@ -27,7 +27,7 @@ async function loaded(webhook: Record<string, unknown>, env: Record<string, stri
 
 /** What the receiver gets, and what `render` and a dead letter show of it. */
 function sentAndShown(integration: Integration) {
-  const sent = renderRequest(integration, event, now);
+  const sent = requestOf(renderRequest(integration, event, now));
   return { sent, shown: maskedRequest(integration, sent, event, now) };
 }
 

@@ -7,6 +7,7 @@ import { USER_AGENT } from "../../src/version.js";
 import {
   makeEvent,
   makeIntegration,
+  requestOf,
   SERVICE_UUID,
   type IntegrationOverrides,
 } from "../support/integration.js";
@@ -15,7 +16,7 @@ const now = new Date("2026-11-28T17:00:05.900Z");
 const NOW_SECONDS = "1795885205";
 const event = makeEvent();
 const render = (overrides: IntegrationOverrides, e = event) =>
-  renderRequest(makeIntegration(overrides), e, now);
+  requestOf(renderRequest(makeIntegration(overrides), e, now));
 const field = (name: FieldName): FieldSpec => ({
   kind: "field",
   field: name,
@@ -214,6 +215,53 @@ describe("renderRequest: URL and path arguments", () => {
   });
 });
 
+describe("renderRequest: a path argument the event leaves empty", () => {
+  const lacking = makeEvent({
+    user: { extension: "201", name: "", outboundNumber: null, enabledCalls: [] },
+    data: { service: { type: "mycloudpbx", uuid: SERVICE_UUID } },
+  });
+  const rendered = (pathArguments: string[]) =>
+    renderRequest(
+      makeIntegration({ webhook: { url: "https://h.example/api", pathArguments } }),
+      lacking,
+      now,
+    );
+
+  it.each([
+    [
+      ["{outboundPhoneNumber}"],
+      'webhook.pathArguments[0] "{outboundPhoneNumber}" is empty for this event, which has no outboundPhoneNumber (data.user.outboundNumber)',
+    ],
+    [
+      ["{serviceUuid}", "{name}"],
+      'webhook.pathArguments[1] "{name}" is empty for this event, which has an empty name (data.user.name)',
+    ],
+    [
+      ["{serviceName}{enabledCalls}{serviceName}"],
+      'webhook.pathArguments[0] "{serviceName}{enabledCalls}{serviceName}" is empty for this event, which has no serviceName (data.service.name) and an empty enabledCalls (data.user.enabledCalls)',
+    ],
+  ])("makes no request for %j, saying why", (pathArguments, reason) => {
+    expect(rendered(pathArguments)).toEqual({ unsendable: reason });
+  });
+
+  it("cuts a long path argument short in the reason", () => {
+    const long = "{name}".repeat(30);
+    const result = rendered([long]);
+    expect(result).toEqual({
+      unsendable: `webhook.pathArguments[0] "${long.slice(0, 80)}…" is empty for this event, which has an empty name (data.user.name)`,
+    });
+  });
+
+  it.each([
+    [["ext-{outboundPhoneNumber}"], "https://h.example/api/ext-"],
+    [["{name}{extensionNumber}"], "https://h.example/api/201"],
+    [["{serviceFriendlyName}x"], "https://h.example/api/x"],
+    [["{extensionNumber}", "n-{outboundPhoneNumber}"], "https://h.example/api/201/n-"],
+  ])("sends %j, whose segment has text of its own or a value, to %s", (pathArguments, url) => {
+    expect(requestOf(rendered(pathArguments)).url).toBe(url);
+  });
+});
+
 describe("renderRequest: headers", () => {
   it("sends User-Agent, webhook-id and webhook-timestamp on every request, without a signature when not signing", () => {
     const req = render({ name: "crm" });
@@ -318,8 +366,8 @@ describe("renderRequest: signing and ids", () => {
 
   it("keeps webhook-id across attempts and changes webhook-timestamp", () => {
     const integration = makeIntegration({});
-    const first = renderRequest(integration, event, now);
-    const later = renderRequest(integration, event, new Date(now.getTime() + 60_000));
+    const first = requestOf(renderRequest(integration, event, now));
+    const later = requestOf(renderRequest(integration, event, new Date(now.getTime() + 60_000)));
     expect(later.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
     expect(Number(later.headers["webhook-timestamp"])).toBe(Number(NOW_SECONDS) + 60);
   });

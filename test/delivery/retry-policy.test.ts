@@ -177,6 +177,14 @@ describe("decideNext", () => {
           "EGRESS_DENIED: refused by egress policy: x resolves to 169.254.169.254 (link-local) is not retried",
       },
     ],
+    [
+      failure("EMPTY_PATH_ARGUMENT", "not sent: webhook.pathArguments[0] is empty"),
+      1,
+      {
+        action: "dead-letter",
+        reason: "EMPTY_PATH_ARGUMENT: not sent: webhook.pathArguments[0] is empty",
+      },
+    ],
   ])("turns %j after attempt %i into %j", (outcome, attempt, expected) => {
     expect(decideNext(outcome, attempt, policy, low)).toEqual(expected);
   });

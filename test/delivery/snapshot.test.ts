@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderRequest } from "../../src/delivery/render.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
-import { makeEvent, makeIntegration } from "../support/integration.js";
+import { makeEvent, makeIntegration, requestOf } from "../support/integration.js";
 
 const now = new Date("2026-11-28T17:00:05.900Z");
 
@@ -21,7 +21,7 @@ describe("a configuration snapshot", () => {
     const crm = makeIntegration();
     const first = buildSnapshot([crm]).byName.get("crm")!;
     const next = buildSnapshot([crm]).byName.get("crm")!;
-    const rendered = first.render(makeEvent(), now, "msg_fixed");
+    const rendered = requestOf(first.render(makeEvent(), now, "msg_fixed"));
     expect(next.render(makeEvent(), now, "msg_fixed")).toEqual(rendered);
     expect(rendered.headers["webhook-id"]).toBe("msg_fixed");
   });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { renderRequest } from "../../src/delivery/render.js";
-import { makeEvent, makeIntegration } from "../support/integration.js";
+import { makeEvent, makeIntegration, requestOf } from "../support/integration.js";
 
 // Extends test/delivery/render.property.test.ts (user fields in headers and path) to every
 // other event field, to bodies in all three formats, and to auth values.
@@ -36,7 +36,9 @@ describe("renderRequest with arbitrary service, account and id values", () => {
       });
       fc.assert(
         fc.property(text, text, text, text, (account, name, friendly, id) => {
-          const req = renderRequest(integration, eventFrom(account, name, friendly, id), now);
+          const req = requestOf(
+            renderRequest(integration, eventFrom(account, name, friendly, id), now),
+          );
           for (const value of Object.values(req.headers)) headerSafe(value);
           const payload =
             format === "json"
@@ -63,7 +65,9 @@ describe("renderRequest with arbitrary service, account and id values", () => {
           { type: "basic" as const, username: user, password: secret },
           { type: "token" as const, token: secret },
         ]) {
-          const req = renderRequest(makeIntegration({ webhook: { auth } }), makeEvent(), now);
+          const req = requestOf(
+            renderRequest(makeIntegration({ webhook: { auth } }), makeEvent(), now),
+          );
           for (const value of Object.values(req.headers)) headerSafe(value);
         }
       }),

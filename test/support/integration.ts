@@ -3,6 +3,7 @@
  */
 import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
 import type { Integration, Webhook } from "../../src/config/types.js";
+import type { Rendering, WebhookRequest } from "../../src/delivery/types.js";
 import type { PbxEvent } from "../../src/events/types.js";
 
 export const SERVICE_UUID = "3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11";
@@ -86,4 +87,10 @@ export function makeEvent(
       ...data,
     },
   };
+}
+
+/** The request of a rendering that has one: the test's event fills every path argument. */
+export function requestOf(rendering: Rendering): WebhookRequest {
+  if ("unsendable" in rendering) throw new Error(`no request: ${rendering.unsendable}`);
+  return rendering;
 }
