@@ -57,6 +57,7 @@ function exitCodeOf(err: unknown): number {
   }
   const error = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`hookswitch: ${error.message}\n`);
-  if (process.env.LOG_LEVEL === "debug" && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env.LOG_LEVEL?.toLowerCase() === "debug" && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   return 1;
 }

@@ -53,8 +53,15 @@ export function runCommand(): Command {
         .default("127.0.0.1:9464"),
     )
     .addOption(
-      new Option("--log-level <level>", "log level")
-        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      anyCaseChoices(new Option("--log-level <level>", "log level (any letter case)"), [
+        "fatal",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "trace",
+        "silent",
+      ])
         .env("LOG_LEVEL")
         .default("info"),
     )
@@ -133,6 +140,17 @@ export function runCommand(): Command {
       log.flush();
     }
   });
+}
+
+/**
+ * `option` taking one of `values` in any letter case, passed on in lower case: platforms and
+ * habits write `LOG_LEVEL=INFO`. Anything else is refused as commander refuses a choice,
+ * quoting what was given and listing the values.
+ */
+function anyCaseChoices(option: Option, values: readonly string[]): Option {
+  const strict = option.choices(values).parseArg;
+  if (!strict) return option;
+  return option.argParser((arg: string, previous: unknown) => strict(arg.toLowerCase(), previous));
 }
 
 function duration(flag: string, text: string, minMs = 0): number {

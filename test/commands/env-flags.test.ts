@@ -294,3 +294,59 @@ describe("boolean flags read from environment variables", () => {
     expect(await daemon.exited).toBe(0);
   }, 30_000);
 });
+
+describe("log levels in any letter case", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hookswitch-log-level-"));
+    await mkdir(join(dir, "integrations.d"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `run` waiting for a NATS that is not there: its log until it has warned about that. */
+  async function logOfRun(args: string[], env: Record<string, string>) {
+    const port = await freePort();
+    const nats = `nats://127.0.0.1:${await freePort()}`;
+    const daemon = spawnCli(["run", "--nats", nats, ...args], {
+      cwd: dir,
+      env: { HOOKSWITCH_DIR: undefined, HOOKSWITCH_HTTP_ADDR: `127.0.0.1:${port}`, ...env },
+    });
+    try {
+      await waitFor(
+        () => {
+          if (daemon.child.exitCode !== null) {
+            throw new Error(`daemon exited (${daemon.child.exitCode}):\n${daemon.output()}`);
+          }
+          return daemon.output().includes('"level":"warn"');
+        },
+        { timeoutMs: 10_000, what: "the warning that NATS is not reachable" },
+      );
+    } finally {
+      daemon.signal("SIGTERM");
+    }
+    expect(await daemon.exited).toBe(0);
+    return daemon.output();
+  }
+
+  it.each<[string, string[], Record<string, string>, boolean]>([
+    ["LOG_LEVEL=WARN", [], { LOG_LEVEL: "WARN" }, false],
+    ["LOG_LEVEL=Info", [], { LOG_LEVEL: "Info" }, true],
+    ["--log-level WARN", ["--log-level", "WARN"], { LOG_LEVEL: "info" }, false],
+  ])(
+    "%s is read as the level in lower case",
+    async (_, args, env, infoShown) => {
+      const output = await logOfRun(args, env);
+      expect(output.includes(`"msg":"hookswitch ${VERSION} starting"`)).toBe(infoShown);
+      expect(output).not.toContain("Allowed choices");
+    },
+    30_000,
+  );
+
+  it("LOG_LEVEL=VERBOSE is a usage error (exit 2) quoting it as given and listing the levels", async () => {
+    const { code, stderr } = await runCli(["run"], { env: { LOG_LEVEL: "VERBOSE" } });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/'VERBOSE'.*invalid.*fatal, error, warn, info, debug, trace, silent/);
+  });
+});
