@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
 import type { PrettyOptions, PrettyStream } from "pino-pretty";
+import { printable } from "./commands/printable.js";
 import { startOf } from "./config/text.js";
 
 /**
@@ -59,6 +60,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const stream = loadPretty().build({
       translateTime: "SYS:standard",
       ignore: "pid,hostname,service",
+      // One line per message: a file name or event id with a line break in it would start a
+      // line that reads as another entry. The fields below it keep the exact text, escaped.
+      messageFormat: (log, key) => {
+        const message = log[key];
+        return typeof message === "string" ? printable(message) : "";
+      },
       destination: options.destination ?? 2,
       sync: true,
     });

@@ -209,16 +209,16 @@ function noteOtherProblems(integration: Integration, files: readonly FileResult[
   const home = files.find((f) => f.file === integration.source.file);
   if (!home || isFileValid(home)) return;
   const others = new Set(home.problems.map((p) => p.integration));
-  process.stderr.write(
-    `hookswitch render: note: ${home.file} has problems in other integrations ` +
-      `(${[...others].join(", ")}); run leaves a file with any problem out as a whole ` +
-      `(see hookswitch validate --resolve-secrets ${home.file})\n`,
-  );
+  const note =
+    `note: ${home.file} has problems in other integrations ` +
+    `(${[...others].join(", ")}); run leaves a file with any problem out as a whole ` +
+    `(see hookswitch validate --resolve-secrets ${home.file})`;
+  process.stderr.write(`hookswitch render: ${printable(note)}\n`);
 }
 
 function reportProblems(problems: readonly Problem[]): void {
   for (const p of problems) {
-    process.stderr.write(`${p.file}:${p.line}:${p.column}: ${p.message}\n`);
+    process.stderr.write(`${printable(`${p.file}:${p.line}:${p.column}: ${p.message}`)}\n`);
   }
 }
 

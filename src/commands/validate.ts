@@ -12,6 +12,7 @@ import { compareText } from "../config/discover.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";
+import { printable } from "./printable.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
@@ -79,10 +80,16 @@ function inFileOrder(list: Reported[]): Reported[] {
   );
 }
 
+/**
+ * A file name (and a message that quotes one) may hold a line break or an escape sequence:
+ * shown printable, one line per problem and nothing that acts on the terminal. `--format
+ * json` keeps the exact names.
+ */
 export function textLine(p: Problem, warning = false): string {
-  return `${p.file}:${p.line}:${p.column}: ${warning ? "warning: " : ""}${p.message}`;
+  return printable(`${p.file}:${p.line}:${p.column}: ${warning ? "warning: " : ""}${p.message}`);
 }
 
+/** Line breaks are encoded as GitHub reads them back; other control characters become �. */
 function githubLine(p: Problem, warning: boolean): string {
   const property = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
   const command = warning ? "warning" : "error";
@@ -90,7 +97,7 @@ function githubLine(p: Problem, warning: boolean): string {
 }
 
 function escapeData(s: string): string {
-  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return printable(s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 
 function summary(result: LoadResult): string {

@@ -205,6 +205,21 @@ describe("hookswitch render", () => {
     expect((JSON.parse(full.stdout) as { url: string }).url).toContain("/%2B61290000000?");
   });
 
+  it("prints the problems of a file whose name holds a line break one per line", async () => {
+    const file = join(dir, "bad\nname.yaml");
+    await writeFile(file, crmYaml.replace("name: crm", "name: Not A Label"));
+    const { code, stderr } = await render([file, "--event", "event.json"]);
+    expect(code).toBe(1);
+    const shown = file.replace("\n", "\ufffd");
+    const lines = stderr.split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]?.startsWith(`${shown}:2:7: name must be a DNS label`)).toBe(true);
+    expect(lines.slice(1)).toEqual([
+      `hookswitch render: ${shown} cannot be loaded: fix the problems above`,
+      "",
+    ]);
+  });
+
   it("gives the reason and exits 1 for an invalid event", async () => {
     const bad = eventText.replace(
       '3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11",\n      "name',

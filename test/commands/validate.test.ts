@@ -259,6 +259,44 @@ describe("hookswitch validate on secrets written in clear", () => {
   });
 });
 
+describe("hookswitch validate on file names with control characters", () => {
+  const at = () => join(dir, "names");
+  const newline = () => join(at(), "a\nb.yaml");
+  const escape = () => join(at(), "c\u001b[31md.yaml");
+  beforeAll(async () => {
+    await mkdirp(at());
+    await writeFile(newline(), integrationYaml("dup"));
+    await writeFile(escape(), integrationYaml("dup"));
+  });
+  const shown = (path: string) => path.replace("\n", "\ufffd").replace("\u001b", "\ufffd");
+
+  it("prints one line per problem, the names printable", async () => {
+    const { code, stdout } = await runCli(["validate", at()]);
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      `${shown(escape())}:2:7: duplicate name "dup": already defined in ${shown(newline())}:2:7; ` +
+        `names must be unique across ${shown(escape())} and ${shown(newline())}\n` +
+        "2 files, 1 integration: 1 problem\n",
+    );
+  });
+
+  it("gives GitHub the name with its line break encoded, and no escape sequence", async () => {
+    const { stdout } = await runCli(["validate", "--format", "github", at()]);
+    const [annotation, ...rest] = stdout.split("\n");
+    expect(rest).toEqual(["2 files, 1 integration: 1 problem", ""]);
+    expect(annotation).toMatch(/^::error file=[^,]*c\ufffd\[31md\.yaml,line=2,col=7::duplicate /);
+    expect(annotation).toContain(`already defined in ${shown(newline()).replace(/\ufffd/, "%0A")}`);
+    expect(stdout).not.toContain("\u001b");
+  });
+
+  it("keeps the exact names in JSON", async () => {
+    const { stdout } = await runCli(["validate", "--format", "json", at()]);
+    const report = JSON.parse(stdout) as JsonReport;
+    expect(report.files.map((f) => f.file).sort()).toEqual([newline(), escape()].sort());
+    expect(report.problems.map((p) => p.file)).toEqual([escape()]);
+  });
+});
+
 describe("hookswitch validate on a path argument an event can leave empty", () => {
   it("warns at the argument, and the file stays valid", async () => {
     const file = join(dir, "empty-segment.yaml");
