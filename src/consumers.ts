@@ -31,6 +31,7 @@ import {
   type ConsumerLoop,
 } from "./nats/consumer-loop.js";
 import type { JetStreamKeeper } from "./nats/keeper.js";
+import { LargeMessageWatch } from "./nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
 import type { JetStreamNames } from "./nats/settings.js";
 import type { StoredPublisher } from "./nats/stored-publish.js";
@@ -91,6 +92,14 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     log,
     signal: deps.signal,
   });
+  const batch = pullBatch(deps.maxInFlight);
+  const deliveryConsumer = deliveryConsumerName(names.consumer);
+  const warnLarge = (consumer: string) => (message: string, bytes: number) =>
+    log.warn({ consumer, bytes }, message);
+  const largeRecords = new LargeMessageWatch(
+    { stream: DELIVERY_STREAM, batch },
+    warnLarge(deliveryConsumer),
+  );
   const handlers: HandlerDeps = {
     snapshot: deps.snapshot,
     dispatcher,
@@ -100,10 +109,13 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     metrics: deps.metrics,
     log,
     invalidEvents: deps.invalidEvents,
+    largeEvents: new LargeMessageWatch({ stream: names.stream, batch }, warnLarge(names.consumer)),
   };
-  const handleDelivery = (msg: JsMsg) =>
-    handleDeliveryMessage(handlers, {
-      data: msg.data,
+  const handleDelivery = (msg: JsMsg) => {
+    const { data } = msg;
+    largeRecords.check(data.byteLength);
+    return handleDeliveryMessage(handlers, {
+      data,
       subject: msg.subject,
       notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
       // A getter: reading it parses the reply subject, and only a record whose integration
@@ -112,6 +124,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         return Number(msg.info.timestampNanos) / 1e6;
       },
     });
+  };
   const parked: ParkedReaders = createParkedReaders({
     js,
     jsm: deps.jsm,
@@ -133,8 +146,6 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       }),
     log,
   });
-  const batch = pullBatch(deps.maxInFlight);
-  const deliveryConsumer = deliveryConsumerName(names.consumer);
   const events = await js.consumers.get(names.stream, names.consumer);
   const deliveries = await js.consumers.get(DELIVERY_STREAM, deliveryConsumer);
   // Both iterators open before anything watches or reads them: a failure between leaves

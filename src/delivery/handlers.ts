@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import { matchEvent } from "../events/match.js";
+import type { LargeMessageWatch } from "../nats/large-messages.js";
 import { parseEvent } from "../events/parse.js";
 import {
   AttemptAbortedError,
@@ -44,6 +45,8 @@ export interface HandlerDeps {
   /** Where invalid events are logged: in full, or counted in a flood. */
   invalidEvents: InvalidEventLog;
   now?: () => number;
+  /** Told the size of each event, to warn of events large enough to fill a pull (large-messages.ts). */
+  largeEvents?: LargeMessageWatch;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function handleEventMessage(
 ): Promise<Settle> {
   deps.metrics.eventsReceived.inc();
   const { data } = message;
+  deps.largeEvents?.check(data.byteLength);
   const parsed = parseEvent(data);
   if (!parsed.ok) {
     deps.metrics.eventsInvalid.inc();
