@@ -9,10 +9,14 @@
 
 /** nats-server's default `max_pending`. */
 export const SERVER_MAX_PENDING = 64 * 1024 * 1024;
-/** Of `max_pending`, what the pulls of one consumer may fill; the rest is left to the others. */
-const SHARE = 0.75;
+/**
+ * Of `max_pending`, what the pulls of one consumer may fill: the events and the deliveries
+ * consumers share one connection (parked deliveries are read through it too), so each gets
+ * a third.
+ */
+const SHARE = 1 / 3;
 
-/** The size above which `batch` messages at once could pass the server's default `max_pending`. */
+/** The size above which `batch` messages at once could take more than a consumer's share of `max_pending`. */
 export function largeMessageBytes(batch: number): number {
   return Math.floor((SERVER_MAX_PENDING * SHARE) / batch);
 }
@@ -33,10 +37,11 @@ export function largeMessageWarning(where: {
   const kib = Math.ceil(where.bytes / 1024);
   return (
     `a message of ${kib} KiB came from ${where.stream}: hookswitch asks for ${where.batch} ` +
-    `messages at once, and ${where.batch} this large pass nats-server's default max_pending ` +
-    `(64 MB), past which it disconnects hookswitch as a slow consumer. If such messages come ` +
-    `in numbers, run with --max-in-flight ${maxInFlightFor(where.bytes)} or less, or raise ` +
-    `max_pending in nats-server's configuration (operating.md, "Large events")`
+    `messages at once, and with both of its consumers reading ${where.batch} this large, ` +
+    `nats-server's queue for the connection can pass its default max_pending (64 MiB), past ` +
+    `which it disconnects hookswitch as a slow consumer. If such messages come in numbers, ` +
+    `raise max_pending in nats-server's configuration, or run with --max-in-flight ` +
+    `${maxInFlightFor(where.bytes)} or less (operating.md, "Large events")`
   );
 }
 
