@@ -100,18 +100,20 @@ export class Dispatcher {
     // Rendered once its turn has come, so that its timestamp and signature are fresh.
     const startedAt = this.#now();
     const rendered = renderOrFailure(job, startedAt);
-    const request = "kind" in rendered ? undefined : rendered;
+    // Undefined for an attempt that sent nothing (an empty path argument, a rendering bug).
+    let request: WebhookRequest | undefined;
     let outcome: AttemptOutcome;
     try {
-      outcome =
-        "kind" in rendered
-          ? rendered
-          : await sender.send(rendered, {
-              timeoutMs: integration.webhook.timeoutMs,
-              tlsCa: integration.webhook.tlsCa,
-              secretHost: integration.shown?.secretHost,
-              signal,
-            });
+      if ("kind" in rendered) outcome = rendered;
+      else {
+        request = rendered;
+        outcome = await sender.send(request, {
+          timeoutMs: integration.webhook.timeoutMs,
+          tlsCa: integration.webhook.tlsCa,
+          secretHost: integration.shown?.secretHost,
+          signal,
+        });
+      }
     } finally {
       requests.release(integration.name);
     }
@@ -136,7 +138,8 @@ export class Dispatcher {
       if (again) this.#deps.log.info({ integration: integration.name }, again);
       return "delivered";
     }
-    this.#noteFailing(job, outcome, answeredAt);
+    // Not a receiver failing: the dead letter's warning below says why nothing was sent.
+    if (request) this.#noteFailing(job, outcome, answeredAt);
     // Only a record that is kept needs the attempt history.
     const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     if (decision.action === "retry") {

@@ -213,7 +213,8 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
       ...unused,
       deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
     };
-    const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
+    const { log, lines } = capturingLogger();
+    const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue, log);
     const [id] = eventIds(1);
     const noNumber = makeEvent({ id: id!, user: { extension: "201", outboundNumber: null } });
     const withPath = (name: string, pathArguments: string[]): Job => {
@@ -242,6 +243,10 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
     expect(letter?.attempts).toHaveLength(1);
     expect(letter).not.toHaveProperty("request");
     expect(stats.get("by-number")?.last?.outcome).toBe("dead-lettered");
+    // No receiver failed: the dead letter's own warning says why, and nothing else is logged.
+    expect(lines.map((line) => [line.msg, line.integration])).toEqual([
+      ["delivery dead-lettered", "by-number"],
+    ]);
   });
 });
 
