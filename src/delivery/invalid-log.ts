@@ -67,8 +67,10 @@ export function createInvalidEventLog(
   options: { perInterval?: number; intervalMs?: number; now?: () => number } = {},
 ): InvalidEventLog {
   const intervalMs = options.intervalMs ?? INVALID_LOG_INTERVAL_MS;
-  const lines = new InvalidEventLines(options.perInterval ?? FULL_LINES_PER_INTERVAL, intervalMs);
-  const now = options.now ?? Date.now;
+  const perInterval = options.perInterval ?? FULL_LINES_PER_INTERVAL;
+  const lines = new InvalidEventLines(perInterval, intervalMs);
+  // A monotonic clock: a wall clock stepped back would keep the full lines silent that long.
+  const now = options.now ?? (() => performance.now());
   let timer: NodeJS.Timeout | undefined;
 
   const tell = () => {
@@ -79,7 +81,7 @@ export function createInvalidEventLog(
     log.warn(
       { notLogged: unlogged },
       `${unlogged} more invalid ${unlogged === 1 ? "event was" : "events were"} dead-lettered ` +
-        `without a line each (the first ${options.perInterval ?? FULL_LINES_PER_INTERVAL} ` +
+        `without a line each (the first ${perInterval} ` +
         `every ${Math.round(intervalMs / 1000)} s are logged): hookswitch_events_invalid_total ` +
         "counts them all, and `hookswitch dlq list --integration _invalid` lists them",
     );
