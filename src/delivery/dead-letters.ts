@@ -34,10 +34,6 @@ export interface DeadLetterStore {
   read(filter?: { integration?: string }): AsyncIterable<ListedDeadLetter>;
   /** The records with these ids, a few read at once; ids that do not exist are left out. */
   readIds(ids: number[]): AsyncIterable<ListedDeadLetter>;
-  /** All that `read` yields, held together: for a queue known to be small. */
-  list(filter?: { integration?: string }): Promise<ListedDeadLetter[]>;
-  /** All that `readIds` yields, held together. */
-  get(ids: number[]): Promise<ListedDeadLetter[]>;
   /** Whether records of integrations' deliveries (not of whole events) are there. */
   holdsDeliveries(filter?: { integration?: string }): Promise<boolean>;
   /** Removes these records; resolves with the ids that were there and are now gone. */
@@ -47,22 +43,20 @@ export interface DeadLetterStore {
   count(): Promise<number>;
 }
 
+const NO_RECORDS: AsyncIterable<ListedDeadLetter> = {
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
+};
+
 /**
  * The queue of a NATS (account) where HOOKSWITCH_DLQ does not exist: no daemon has run there
  * yet, so it holds nothing. `dlq` reads it so rather than create the stream, which would
  * take the replicas the daemon's --stream-replicas asks for (1, not 3) for good.
  */
-const NO_RECORDS: AsyncIterable<ListedDeadLetter> = {
-  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
-};
-
 export const ABSENT_DEAD_LETTER_STORE: DeadLetterStore = {
   add: () => Promise.reject(new NoStreamError(DEAD_LETTER_SUBJECT_PREFIX, DEAD_LETTER_STREAM)),
   keep: () => Promise.reject(new NoStreamError(DEAD_LETTER_SUBJECT_PREFIX, DEAD_LETTER_STREAM)),
   read: () => NO_RECORDS,
   readIds: () => NO_RECORDS,
-  list: () => Promise.resolve([]),
-  get: () => Promise.resolve([]),
   holdsDeliveries: () => Promise.resolve(false),
   remove: () => Promise.resolve([]),
   purge: () => Promise.resolve(0),
@@ -97,11 +91,15 @@ export function createDeadLetterStore(
 ): DeadLetterStore {
   const maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
   const { publisher } = options;
+  /** The record's subject, and its text cut to fit in one message. */
+  const fitted = (record: DeadLetterRecord) => ({
+    subject: deadLetterSubject(record.integration),
+    text: fitDeadLetter(record, maxPayload()).text,
+  });
   const add = async (record: DeadLetterRecord, msgID: string | undefined) => {
-    const fitted = fitDeadLetter(record, maxPayload());
-    const subject = deadLetterSubject(record.integration);
+    const { subject, text } = fitted(record);
     try {
-      return (await js.publish(subject, fitted.text, { msgID })).seq;
+      return (await js.publish(subject, text, { msgID })).seq;
     } catch (err) {
       throw noStreamOr(err, subject);
     }
@@ -123,14 +121,12 @@ export function createDeadLetterStore(
         await add(record, msgID);
         return;
       }
-      const fitted = fitDeadLetter(record, maxPayload());
+      const { subject, text } = fitted(record);
       // A missing stream comes back as NoStreamError, as from `add`.
-      await publisher.publish(deadLetterSubject(record.integration), fitted.text, msgID);
+      await publisher.publish(subject, text, msgID);
     },
     read,
     readIds,
-    list: (filter) => collect(read(filter)),
-    get: (ids) => collect(readIds(ids)),
     async holdsDeliveries(filter = {}) {
       const subjects_filter =
         filter.integration === undefined
@@ -202,11 +198,6 @@ function unique(ids: number[]): number[] {
   return [...new Set(ids)];
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

@@ -23,6 +23,7 @@ import { runCli } from "../support/cli.js";
 import { eventSubject } from "../../src/events/sample.js";
 import { makeEvent } from "../support/daemon.js";
 import { startNatsWithClient, useNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { listAll } from "../support/dead-letters.js";
 
 let serial = 0;
 
@@ -179,7 +180,7 @@ beforeEach(async () => {
 
 const dlq = (args: string[], env: Record<string, string> = {}) =>
   runCli(["dlq", ...args], { env: { NATS_URL: server.url, ...env } });
-const ids = async () => (await store.list()).map((r) => r.id);
+const ids = async () => (await listAll(store)).map((r) => r.id);
 
 describe("hookswitch dlq list", () => {
   it("prints a readable table", async () => {

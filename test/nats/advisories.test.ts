@@ -15,6 +15,7 @@ import { storeRetried } from "../../src/nats/store-retry.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
+import { listAll } from "../support/dead-letters.js";
 
 const log = pino({ level: process.env.TEST_LOG ?? "silent" });
 
@@ -91,7 +92,7 @@ describe("watchMaxDeliveries", () => {
     );
     await nc.flush();
     await exhaust(nc, "EV", "pbx.acme.mycloudpbx.x.user.created", "ev-1", 2);
-    const records = await firstListed(() => store.list(), "the dead letter");
+    const records = await firstListed(() => listAll(store), "the dead letter");
     await new Promise((r) => setTimeout(r, 300));
     expect(await store.count()).toBe(1);
     expect(records[0]).toMatchObject({ integration: null, eventId: "ev-1" });
@@ -117,7 +118,7 @@ describe("watchMaxDeliveries", () => {
     await nc.flush();
     await exhaust(nc, "EV2", "other.x", "ev-2", 1);
     const records = await firstListed(
-      () => store.list().catch(() => []),
+      () => listAll(store).catch(() => []),
       "the dead letter in the new stream",
       15_000,
     );
@@ -151,7 +152,7 @@ describe("watchMaxDeliveries", () => {
       await new Promise((r) => setTimeout(r, 4_000));
       await jsm.streams.update(DEAD_LETTER_STREAM, { ...roomy, max_msgs: -1 });
       const records = await firstListed(
-        () => store.list({ integration: "_invalid" }),
+        () => listAll(store, { integration: "_invalid" }),
         "the dead letter once the stream has room",
         15_000,
       );

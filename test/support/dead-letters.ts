@@ -2,6 +2,8 @@
  * The daemon tests that look at what a dead letter keeps: publish one event, then read the
  * queue through the CLI, as an operator would, until every integration has given up.
  */
+import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import type { ListedDeadLetter } from "../../src/delivery/records.js";
 import { runCli } from "./cli.js";
 import { connectPublisher, makeEvent } from "./daemon.js";
 import { waitFor } from "./wait.js";
@@ -23,4 +25,23 @@ export async function publishUntilDeadLetters<T>(
     },
     { timeoutMs: 20_000, intervalMs: 500, what },
   );
+}
+
+/** Everything a reading of the queue yields, held together: the queues of tests are small. */
+export async function listAll(
+  store: DeadLetterStore,
+  filter?: { integration?: string },
+): Promise<ListedDeadLetter[]> {
+  return collect(store.read(filter));
+}
+
+/** The records with these ids, held together. */
+export async function getAll(store: DeadLetterStore, ids: number[]): Promise<ListedDeadLetter[]> {
+  return collect(store.readIds(ids));
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
