@@ -66,8 +66,10 @@ export function runCommand(): Command {
         .default("info"),
     )
     .addOption(
-      new Option("--log-format <format>", "log format")
-        .choices(["json", "pretty"])
+      anyCaseChoices(new Option("--log-format <format>", "log format (any letter case)"), [
+        "json",
+        "pretty",
+      ])
         .env("HOOKSWITCH_LOG_FORMAT")
         .default("json"),
     )

@@ -344,6 +344,11 @@ describe("log levels in any letter case", () => {
     30_000,
   );
 
+  it("HOOKSWITCH_LOG_FORMAT=JSON is read as json", async () => {
+    const output = await logOfRun([], { LOG_LEVEL: "info", HOOKSWITCH_LOG_FORMAT: "JSON" });
+    expect(output).toContain(`"msg":"hookswitch ${VERSION} starting"`);
+  }, 30_000);
+
   it("LOG_LEVEL=VERBOSE is a usage error (exit 2) quoting it as given and listing the levels", async () => {
     const { code, stderr } = await runCli(["run"], { env: { LOG_LEVEL: "VERBOSE" } });
     expect(code).toBe(2);

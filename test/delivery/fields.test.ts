@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { FIELD_NAMES, type FieldName } from "../../src/config/types.js";
+import { FIELD_NAMES, OPTIONAL_FIELDS, type FieldName } from "../../src/config/types.js";
 import {
   compileTemplate,
   jsonFieldValue,
   templatePlaceholders,
   textFieldValue,
 } from "../../src/delivery/fields.js";
+import { checkEvent } from "../../src/events/parse.js";
 import { makeEvent, SERVICE_UUID } from "../support/integration.js";
 
 const now = new Date("2026-11-28T17:00:05.123Z");
@@ -108,5 +109,24 @@ describe("templates", () => {
 
   it("lists the placeholders a template uses, known or not", () => {
     expect(templatePlaceholders("{name} {nope} {name}")).toEqual(["name", "nope", "name"]);
+  });
+});
+
+describe("the fields an event may lack", () => {
+  /** Only what the event schema requires. */
+  const leanest = {
+    specversion: "1.0",
+    id: "e-1",
+    source: "/accounts/acme",
+    type: "user.created",
+    data: { account: "acme", service: { type: "mycloudpbx", uuid: SERVICE_UUID }, user: {} },
+  };
+
+  it("are the ones OPTIONAL_FIELDS names, as read from an event with only what the schema requires", () => {
+    const parsed = checkEvent(leanest);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const lacking = FIELD_NAMES.filter((field) => !textFieldValue(field, parsed.event, now));
+    expect(lacking.sort()).toEqual(Object.keys(OPTIONAL_FIELDS).sort());
   });
 });
