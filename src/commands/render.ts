@@ -36,6 +36,7 @@ import {
   secretPolicyOf,
   type SecretPolicyFlags,
 } from "./secret-options.js";
+import { textLine } from "./validate.js";
 
 interface RenderOptions extends SecretPolicyFlags {
   event: string;
@@ -218,7 +219,7 @@ function noteOtherProblems(integration: Integration, files: readonly FileResult[
 
 function reportProblems(problems: readonly Problem[]): void {
   for (const p of problems) {
-    process.stderr.write(`${printable(`${p.file}:${p.line}:${p.column}: ${p.message}`)}\n`);
+    process.stderr.write(`${textLine(p)}\n`);
   }
 }
 
