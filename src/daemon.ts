@@ -1,16 +1,16 @@
 /**
- * `hookswitch run` as an object: live configuration, the NATS consumers, the delivery
- * engine and the operations endpoints, started in order and stopped as one ladder.
- * No side effects on import; tests and the CLI create it with settings.
+ * `hookswitch run` as an object: live configuration, the delivery engine, the work on
+ * JetStream (jetstream-work.ts) and the operations endpoints, started in order and stopped as
+ * one ladder. No side effects on import; tests and the CLI create it with settings.
  */
-import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { plural } from "./config/text.js";
+import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
+import type { SecretPolicy } from "./config/secret-policy.js";
 import { startConfiguration } from "./config/startup.js";
+import { plural } from "./config/text.js";
 import type { ConfigWatcher } from "./config/watch.js";
-import { createDeadLetterStore, type DeadLetterStore } from "./delivery/dead-letters.js";
-import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
 import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
 import { Intake } from "./delivery/intake.js";
 import { createInvalidEventLog, type InvalidEventLog } from "./delivery/invalid-log.js";
@@ -18,26 +18,16 @@ import { createLimiter } from "./delivery/limiter.js";
 import { RequestSlots } from "./delivery/request-slots.js";
 import { createSender, type Sender } from "./delivery/send.js";
 import { DeliveryStats } from "./delivery/stats.js";
-import type { WaitingCounts } from "./delivery/waiting.js";
 import { createMetrics, type Metrics } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
-import { watchMaxDeliveries } from "./nats/advisories.js";
+import { JetStreamWork, type DeliveryEngine, type JetStreamReached } from "./jetstream-work.js";
 import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
-import { pullBatch, type ConsumerLoop } from "./nats/consumer-loop.js";
-import type { ParkedReaders } from "./nats/parked-readers.js";
-import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
+import { pullBatch } from "./nats/consumer-loop.js";
 import { waitForJetStream } from "./nats/jetstream-wait.js";
-import { discoverParked, type ParkedDiscovery } from "./nats/parked-discovery.js";
 import type { NatsSettings } from "./nats/settings.js";
-import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
-import { startConsumers } from "./consumers.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "./version.js";
-import { storeRetried } from "./nats/store-retry.js";
-import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
-import type { SecretPolicy } from "./config/secret-policy.js";
-import { DEAD_LETTER_STREAM } from "./delivery/records.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -65,56 +55,33 @@ export interface Daemon {
   httpAddress(): string | undefined;
 }
 
-const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
-/** How often to look for deliveries parked by other replicas (or before a restart). */
-const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
-
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
   return new HookswitchDaemon(settings, log);
-}
-
-/** NATS as the start reached it: connected, and JetStream answering. */
-interface JetStreamReached {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
 }
 
 class HookswitchDaemon implements Daemon {
   readonly #settings: DaemonSettings;
   readonly #log: Logger;
+  readonly #engine: DeliveryEngine;
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
   // flight (an event matching several integrations starts several). Messages pulled behind
   // requests that hang take spare slots before the ack wait runs out (intake.ts).
-  readonly #intake: Intake;
   readonly #requests: RequestSlots;
   readonly #stats = new DeliveryStats();
   readonly #metrics: Metrics;
   // Aborts every attempt in flight when shutdown's grace period ends.
   readonly #abort = new AbortController();
   readonly #sender: Sender;
-  readonly #limiter = createLimiter();
   readonly #inForce: ConfigInForce;
   // One per daemon: a flood's count outlives a set-up of the consumers again.
   readonly #invalidEvents: InvalidEventLog;
   // Ends the start's waits (for JetStream) when a stop comes.
   readonly #startAbort = new AbortController();
-  readonly #loops: ConsumerLoop[] = [];
   #watcher: ConfigWatcher | undefined;
   #http: HttpServer | undefined;
   #nc: NatsConnection | undefined;
   #connection: ConnectionWatch | undefined;
-  #deadLetterCount: DeadLetterCount | undefined;
-  // The event consumer's backlog as last read (every 5 s), for the status page.
-  #eventsPending: number | null = null;
-  // Deliveries waiting in the delivery stream by integration, as last read (every 10 s).
-  #waiting: Map<string, WaitingCounts> | null = null;
-  #parked: ParkedReaders | undefined;
-  #parkedDiscovery: ParkedDiscovery | undefined;
-  #consuming = false;
-  #advisories: { stop(): void } | undefined;
-  // The JetStream set-up: retried at start, run again when a stream or consumer is lost.
-  #keeper: JetStreamKeeper | undefined;
+  #jetStream: JetStreamWork | undefined;
   #stopping: Promise<void> | undefined;
   #folderMissing: string | undefined;
   // Why JetStream cannot be used yet, while the start waits for it to answer.
@@ -123,10 +90,6 @@ class HookswitchDaemon implements Daemon {
   constructor(settings: DaemonSettings, log: Logger) {
     this.#settings = settings;
     this.#log = log;
-    this.#intake = new Intake(settings.maxInFlight, {
-      spare: pullBatch(settings.maxInFlight),
-      spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
-    });
     this.#requests = new RequestSlots(settings.maxInFlight);
     this.#metrics = createMetrics({
       requestsInFlight: () => this.#requests.taken,
@@ -139,8 +102,24 @@ class HookswitchDaemon implements Daemon {
       egress: createEgressPolicy(settings.egress),
       connections: Math.max(32, settings.maxInFlight),
     });
-    this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter: this.#limiter });
+    const limiter = createLimiter();
+    this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter });
     this.#invalidEvents = createInvalidEventLog(log);
+    this.#engine = {
+      intake: new Intake(settings.maxInFlight, {
+        spare: pullBatch(settings.maxInFlight),
+        spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
+      }),
+      requests: this.#requests,
+      sender: this.#sender,
+      limiter,
+      stats: this.#stats,
+      metrics: this.#metrics,
+      log,
+      invalidEvents: this.#invalidEvents,
+      signal: this.#abort.signal,
+      snapshot: this.#inForce.snapshot,
+    };
   }
 
   httpAddress(): string | undefined {
@@ -164,20 +143,14 @@ class HookswitchDaemon implements Daemon {
     if (!this.#watcher) return;
     const reached = await this.#reachJetStream();
     if (!reached || this.#stopping) return;
-    const publisher = createStoredPublisher(reached.nc);
-    const store = createDeadLetterStore(reached.js, reached.jsm, {
-      maxPayload: () => reached.nc.info?.max_payload ?? 1024 * 1024,
-      publisher,
+    this.#jetStream = new JetStreamWork({
+      settings: this.#settings,
+      engine: this.#engine,
+      stopping: () => !!this.#stopping,
+      isConnected: () => this.#connection?.isConnected() ?? false,
     });
-    this.#deadLetterCount = createDeadLetterCount({
-      store,
-      gauge: this.#metrics.deadLetters,
-      missing: this.#deadLettersMissing,
-      intervalMs: DEAD_LETTER_COUNT_INTERVAL_MS,
-    });
-    await this.#startConsumers(reached, store, publisher);
+    await this.#jetStream.start(reached);
     if (this.#stopping) return;
-    await this.#watchInBackground(reached, store, this.#deadLetterCount);
     const integrations = this.#inForce.snapshot().byName.size;
     const { dir, nats } = this.#settings;
     this.#log.info(
@@ -204,12 +177,8 @@ class HookswitchDaemon implements Daemon {
     if (!this.#inForce.state()) return "configuration not loaded yet";
     if (!this.#connection?.isConnected()) return "not connected to NATS";
     if (this.#jetStreamWaiting) return `waiting for JetStream: ${this.#jetStreamWaiting}`;
-    if (!this.#consuming) return this.#keeper?.reason() ?? "consumers not started yet";
-    return this.#keeper?.reason();
+    return this.#jetStream ? this.#jetStream.notReadyReason() : "consumers not started yet";
   };
-
-  /** HOOKSWITCH_DLQ found missing: have it set up again (not ready meanwhile). */
-  readonly #deadLettersMissing = () => this.#keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
 
   #serveHttp(): Promise<HttpServer> {
     const inForce = this.#inForce;
@@ -223,9 +192,7 @@ class HookswitchDaemon implements Daemon {
             integrations: inForce.state()?.integrations ?? [],
             problems: inForce.problems(),
             stats: this.#stats,
-            deadLetters: this.#deadLetterCount?.value() ?? null,
-            eventsPending: this.#eventsPending,
-            waiting: this.#waiting,
+            ...(this.#jetStream?.status() ?? NOTHING_READ),
             ready: this.#notReadyReason() === undefined,
           }),
       },
@@ -270,107 +237,22 @@ class HookswitchDaemon implements Daemon {
     return jsm ? { nc, js: jetstream(nc), jsm } : undefined;
   }
 
-  async #startConsumers(
-    { js, jsm }: JetStreamReached,
-    store: DeadLetterStore,
-    publisher: StoredPublisher,
-  ): Promise<void> {
-    const settings = this.#settings;
-    const setUp = createJetStreamKeeper({
-      jsm,
-      names: settings.nats.jetstream,
-      ackWaitMs: settings.ackWaitMs,
-      log: this.#log,
-      consumerRead: (info) => {
-        this.#eventsPending = info.num_pending;
-        this.#metrics.eventsPending.set(info.num_pending);
-        this.#metrics.eventsUnacknowledged.set(info.num_ack_pending);
-      },
-    });
-    this.#keeper = setUp;
-    if (this.#stopping) setUp.stop(); // a stop came while connecting: no set-up retries
-    await setUp.start(async () => {
-      const consumers = await startConsumers({
-        js,
-        jsm,
-        publisher,
-        deadLetters: store,
-        names: settings.nats.jetstream,
-        ackWaitMs: settings.ackWaitMs,
-        maxInFlight: settings.maxInFlight,
-        intake: this.#intake,
-        requests: this.#requests,
-        sender: this.#sender,
-        limiter: this.#limiter,
-        stats: this.#stats,
-        metrics: this.#metrics,
-        log: this.#log,
-        invalidEvents: this.#invalidEvents,
-        signal: this.#abort.signal,
-        snapshot: this.#inForce.snapshot,
-        keeper: setUp,
-        onDeadLetter: () => this.#deadLetterCount?.added(),
-      });
-      // A stop that came during the set-up has passed the step that stops these.
-      if (this.#stopping) {
-        await Promise.all([...consumers.loops.map((loop) => loop.stop()), consumers.parked.stop()]);
-        return;
-      }
-      this.#loops.push(...consumers.loops);
-      this.#parked = consumers.parked;
-    });
-  }
-
-  /** Advisories, parked deliveries of other replicas and the dead-letter count. */
-  async #watchInBackground(
-    { nc, jsm }: JetStreamReached,
-    store: DeadLetterStore,
-    deadLetterCount: DeadLetterCount,
-  ): Promise<void> {
-    const { stream, consumer } = this.#settings.nats.jetstream;
-    this.#advisories = watchMaxDeliveries(nc, jsm, {
-      stream,
-      consumer,
-      // The event is read from its stream again only here: wait out a missing DLQ.
-      deadLetter: (record, msgId) =>
-        storeRetried(() => store.add(record, { msgId }), this.#deadLettersMissing),
-      log: this.#log,
-    });
-    this.#consuming = true;
-    this.#parkedDiscovery = discoverParked({
-      parked: () => this.#parked,
-      paused: () => !!this.#keeper?.reason() || !this.#connection?.isConnected(),
-      lost: (what) => this.#keeper?.lost(what),
-      found: (read) => {
-        this.#waiting = read;
-        this.#metrics.deliveriesWaiting.set(read);
-      },
-      log: this.#log,
-      intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
-    });
-    await this.#parkedDiscovery.start();
-    await deadLetterCount.start();
-  }
-
   async #shutDown(): Promise<void> {
     const { graceMs } = this.#settings;
     const log = this.#log;
-    this.#consuming = false;
     this.#startAbort.abort();
-    this.#keeper?.stop();
-    this.#deadLetterCount?.stop();
-    this.#parkedDiscovery?.stop();
+    this.#jetStream?.stopReads();
     const graceTimer = setTimeout(() => this.#abort.abort(), graceMs);
     await shutdownStep(
       log,
       "finish or hand back the deliveries in flight",
-      () => Promise.all([...this.#loops.map((loop) => loop.stop()), this.#parked?.stop()]),
+      () => this.#jetStream?.stopConsumers(),
       graceMs + HAND_BACK_WAIT_MS,
     );
     clearTimeout(graceTimer);
     this.#invalidEvents.flush();
     await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
-    this.#advisories?.stop();
+    this.#jetStream?.stopAdvisories();
     const connected = this.#connection?.isConnected() ?? false;
     this.#connection?.stop();
     await closeNats(log, this.#nc, connected);
@@ -379,3 +261,6 @@ class HookswitchDaemon implements Daemon {
     log.info("stopped");
   }
 }
+
+/** What the status page shows before JetStream has been read. */
+const NOTHING_READ = { deadLetters: null, eventsPending: null, waiting: null };

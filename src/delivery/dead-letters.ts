@@ -82,7 +82,7 @@ export interface DeadLetterStoreOptions {
 }
 
 /** NATS's default `max_payload`. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 export function createDeadLetterStore(
   js: JetStreamClient,
@@ -197,7 +197,6 @@ async function deleteRecord(jsm: JetStreamManager, id: number): Promise<boolean>
 function unique(ids: number[]): number[] {
   return [...new Set(ids)];
 }
-
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

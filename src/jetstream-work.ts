@@ -1,0 +1,209 @@
+/**
+ * What the daemon does on JetStream once NATS answers: the dead-letter store and its count,
+ * the set-up that keeps streams and consumers (and makes them again when lost), the consumer
+ * loops and parked readers, the advisories of messages that ran out of deliveries, and the
+ * reads the status page shows. The daemon's shutdown ladder stops it in three rungs.
+ */
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { startConsumers, type ConsumerDeps } from "./consumers.js";
+import type { DaemonSettings } from "./daemon.js";
+import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
+import {
+  createDeadLetterStore,
+  DEFAULT_MAX_PAYLOAD,
+  type DeadLetterStore,
+} from "./delivery/dead-letters.js";
+import { DEAD_LETTER_STREAM } from "./delivery/records.js";
+import type { WaitingCounts } from "./delivery/waiting.js";
+import { watchMaxDeliveries } from "./nats/advisories.js";
+import type { ConsumerLoop } from "./nats/consumer-loop.js";
+import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
+import { discoverParked, type ParkedDiscovery } from "./nats/parked-discovery.js";
+import type { ParkedReaders } from "./nats/parked-readers.js";
+import { storeRetried } from "./nats/store-retry.js";
+import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
+
+/** The parts of the delivery engine the consumers share, made once per daemon. */
+export type DeliveryEngine = Pick<
+  ConsumerDeps,
+  | "intake"
+  | "requests"
+  | "sender"
+  | "limiter"
+  | "stats"
+  | "metrics"
+  | "log"
+  | "invalidEvents"
+  | "signal"
+  | "snapshot"
+>;
+
+/** NATS as the start reached it: connected, and JetStream answering. */
+export interface JetStreamReached {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+export interface JetStreamWorkDeps {
+  settings: Pick<DaemonSettings, "nats" | "ackWaitMs" | "maxInFlight">;
+  engine: DeliveryEngine;
+  /** True once a stop has begun: a start that meets it leaves nothing running. */
+  stopping: () => boolean;
+  isConnected: () => boolean;
+}
+
+const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
+/** How often to look for deliveries parked by other replicas (or before a restart). */
+const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
+
+export class JetStreamWork {
+  readonly #deps: JetStreamWorkDeps;
+  readonly #loops: ConsumerLoop[] = [];
+  #parked: ParkedReaders | undefined;
+  #keeper: JetStreamKeeper | undefined;
+  #deadLetterCount: DeadLetterCount | undefined;
+  #parkedDiscovery: ParkedDiscovery | undefined;
+  #advisories: { stop(): void } | undefined;
+  #consuming = false;
+  // The event consumer's backlog as last read (every 5 s), for the status page.
+  #eventsPending: number | null = null;
+  // Deliveries waiting in the delivery stream by integration, as last read (every 10 s).
+  #waiting: Map<string, WaitingCounts> | null = null;
+
+  constructor(deps: JetStreamWorkDeps) {
+    this.#deps = deps;
+  }
+
+  /** Sets up streams and consumers (retrying), then consumes and reads in the background. */
+  async start(reached: JetStreamReached): Promise<void> {
+    const publisher = createStoredPublisher(reached.nc);
+    const store = createDeadLetterStore(reached.js, reached.jsm, {
+      maxPayload: () => reached.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      publisher,
+    });
+    this.#deadLetterCount = createDeadLetterCount({
+      store,
+      gauge: this.#deps.engine.metrics.deadLetters,
+      missing: this.#deadLettersMissing,
+      intervalMs: DEAD_LETTER_COUNT_INTERVAL_MS,
+    });
+    await this.#startConsumers(reached, store, publisher);
+    if (this.#deps.stopping()) return;
+    await this.#watchInBackground(reached, store, this.#deadLetterCount);
+  }
+
+  /** Why the daemon cannot consume, once NATS and JetStream answer. */
+  notReadyReason(): string | undefined {
+    if (!this.#consuming) return this.#keeper?.reason() ?? "consumers not started yet";
+    return this.#keeper?.reason();
+  }
+
+  status(): {
+    deadLetters: number | null;
+    eventsPending: number | null;
+    waiting: Map<string, WaitingCounts> | null;
+  } {
+    return {
+      deadLetters: this.#deadLetterCount?.value() ?? null,
+      eventsPending: this.#eventsPending,
+      waiting: this.#waiting,
+    };
+  }
+
+  /** The ladder's first rung: no more set-up retries or periodic reads. */
+  stopReads(): void {
+    this.#consuming = false;
+    this.#keeper?.stop();
+    this.#deadLetterCount?.stop();
+    this.#parkedDiscovery?.stop();
+  }
+
+  /** Stops pulling, and finishes or hands back what was pulled (the caller bounds the wait). */
+  async stopConsumers(): Promise<void> {
+    await Promise.all([...this.#loops.map((loop) => loop.stop()), this.#parked?.stop()]);
+  }
+
+  /** Last, before NATS is drained: a message that ran out of deliveries meanwhile is kept. */
+  stopAdvisories(): void {
+    this.#advisories?.stop();
+  }
+
+  /** HOOKSWITCH_DLQ found missing: have it set up again (not ready meanwhile). */
+  readonly #deadLettersMissing = () => this.#keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
+
+  async #startConsumers(
+    { js, jsm }: JetStreamReached,
+    store: DeadLetterStore,
+    publisher: StoredPublisher,
+  ): Promise<void> {
+    const { settings, engine, stopping } = this.#deps;
+    const setUp = createJetStreamKeeper({
+      jsm,
+      names: settings.nats.jetstream,
+      ackWaitMs: settings.ackWaitMs,
+      log: engine.log,
+      consumerRead: (info) => {
+        this.#eventsPending = info.num_pending;
+        engine.metrics.eventsPending.set(info.num_pending);
+        engine.metrics.eventsUnacknowledged.set(info.num_ack_pending);
+      },
+    });
+    this.#keeper = setUp;
+    if (stopping()) setUp.stop(); // a stop came while connecting: no set-up retries
+    await setUp.start(async () => {
+      const consumers = await startConsumers({
+        ...engine,
+        js,
+        jsm,
+        publisher,
+        deadLetters: store,
+        names: settings.nats.jetstream,
+        ackWaitMs: settings.ackWaitMs,
+        maxInFlight: settings.maxInFlight,
+        keeper: setUp,
+        onDeadLetter: () => this.#deadLetterCount?.added(),
+      });
+      // A stop that came during the set-up has passed the step that stops these.
+      if (stopping()) {
+        await Promise.all([...consumers.loops.map((loop) => loop.stop()), consumers.parked.stop()]);
+        return;
+      }
+      this.#loops.push(...consumers.loops);
+      this.#parked = consumers.parked;
+    });
+  }
+
+  /** Advisories, parked deliveries of other replicas and the dead-letter count. */
+  async #watchInBackground(
+    { nc, jsm }: JetStreamReached,
+    store: DeadLetterStore,
+    deadLetterCount: DeadLetterCount,
+  ): Promise<void> {
+    const { settings, engine, isConnected } = this.#deps;
+    const { stream, consumer } = settings.nats.jetstream;
+    this.#advisories = watchMaxDeliveries(nc, jsm, {
+      stream,
+      consumer,
+      // The event is read from its stream again only here: wait out a missing DLQ.
+      deadLetter: (record, msgId) =>
+        storeRetried(() => store.add(record, { msgId }), this.#deadLettersMissing),
+      log: engine.log,
+    });
+    this.#consuming = true;
+    this.#parkedDiscovery = discoverParked({
+      parked: () => this.#parked,
+      paused: () => !!this.#keeper?.reason() || !isConnected(),
+      lost: (what) => this.#keeper?.lost(what),
+      found: (read) => {
+        this.#waiting = read;
+        engine.metrics.deliveriesWaiting.set(read);
+      },
+      log: engine.log,
+      intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
+    });
+    await this.#parkedDiscovery.start();
+    await deadLetterCount.start();
+  }
+}
