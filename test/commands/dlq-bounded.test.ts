@@ -3,10 +3,9 @@
  * listing or a replay holds a few records at a time, whatever the queue holds.
  */
 import { spawn } from "node:child_process";
-import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
@@ -14,43 +13,25 @@ import {
   type DeliveryRecord,
   type ListedDeadLetter,
 } from "../../src/delivery/records.js";
-import {
-  DELIVERY_CONSUMER_DEFAULTS,
-  deliveryConsumerConfig,
-} from "../../src/nats/durable-consumers.js";
-import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { CLI, REPO, runCli } from "../support/cli.js";
-import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import type { NatsServer } from "../support/nats-server.js";
+import { useDeadLetterQueue } from "../support/dead-letters.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 const EVENT_CHARS = 900_000;
 const TIGHT_HEAP = { NODE_OPTIONS: "--max-old-space-size=64" };
 
 let server: NatsServer;
-let nc: NatsConnection;
 let jsm: JetStreamManager;
 let store: DeadLetterStore;
 let serial = 0;
 
-useNatsWithClient("dlq-bounded-test", async (started) => {
-  ({ server, nc, jsm } = started);
-  await ensureHookswitchStreams(jsm);
-  // As a daemon run with the default --consumer leaves it: replays are for its daemons.
-  await jsm.consumers.add(
-    DELIVERY_STREAM,
-    deliveryConsumerConfig({
-      consumer: "hookswitch",
-      ...DELIVERY_CONSUMER_DEFAULTS,
-      ackWaitMs: 30_000,
-    }),
-  );
-  store = createDeadLetterStore(jetstream(nc), jsm);
+useDeadLetterQueue("dlq-bounded-test", (queue) => {
+  ({ server, jsm, store } = queue);
 });
 
-beforeEach(async () => {
+beforeEach(() => {
   serial++;
-  await jsm.streams.purge(DEAD_LETTER_STREAM);
-  await jsm.streams.purge(DELIVERY_STREAM);
 });
 
 /**

@@ -1,10 +1,9 @@
-import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { beforeEach, describe, expect, it } from "vitest";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { describe, expect, it } from "vitest";
 import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq-json.js";
 import { formatDeadLetterTable } from "../../src/commands/dlq-table.js";
 import { parseSelection } from "../../src/commands/dlq-selection.js";
-import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
@@ -14,16 +13,12 @@ import {
   unroutedDeadLetter,
 } from "../../src/delivery/records.js";
 import { UsageError } from "../../src/errors.js";
-import {
-  DELIVERY_CONSUMER_DEFAULTS,
-  deliveryConsumerConfig,
-} from "../../src/nats/durable-consumers.js";
 import { ensureHookswitchStreams, streamExists } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
 import { eventSubject } from "../../src/events/sample.js";
 import { makeEvent } from "../support/daemon.js";
-import { startNatsWithClient, useNatsWithClient, type NatsServer } from "../support/nats-server.js";
-import { listAll } from "../support/dead-letters.js";
+import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { listAll, useDeadLetterQueue } from "../support/dead-letters.js";
 
 let serial = 0;
 
@@ -154,28 +149,11 @@ describe("the JSON listing, written a record at a time", () => {
 });
 
 let server: NatsServer;
-let nc: NatsConnection;
 let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
-useNatsWithClient("dlq-cli-test", async (started) => {
-  ({ server, nc, jsm } = started);
-  await ensureHookswitchStreams(jsm);
-  // As a daemon run with the default --consumer leaves it: replays are for its daemons.
-  await jsm.consumers.add(
-    DELIVERY_STREAM,
-    deliveryConsumerConfig({
-      consumer: "hookswitch",
-      ...DELIVERY_CONSUMER_DEFAULTS,
-      ackWaitMs: 30_000,
-    }),
-  );
-  store = createDeadLetterStore(jetstream(nc), jsm);
-});
-
-beforeEach(async () => {
-  await jsm.streams.purge(DEAD_LETTER_STREAM);
-  await jsm.streams.purge(DELIVERY_STREAM);
+useDeadLetterQueue("dlq-cli-test", (queue) => {
+  ({ server, jsm, store } = queue);
 });
 
 const dlq = (args: string[], env: Record<string, string> = {}) =>

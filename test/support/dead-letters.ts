@@ -2,8 +2,20 @@
  * The daemon tests that look at what a dead letter keeps: publish one event, then read the
  * queue through the CLI, as an operator would, until every integration has given up.
  */
-import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
-import type { ListedDeadLetter } from "../../src/delivery/records.js";
+import { jetstream } from "@nats-io/jetstream";
+import { beforeEach } from "vitest";
+import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import {
+  DEAD_LETTER_STREAM,
+  DELIVERY_STREAM,
+  type ListedDeadLetter,
+} from "../../src/delivery/records.js";
+import {
+  DELIVERY_CONSUMER_DEFAULTS,
+  deliveryConsumerConfig,
+} from "../../src/nats/durable-consumers.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { useNatsWithClient, type NatsWithClient } from "./nats-server.js";
 import { runCli } from "./cli.js";
 import { connectPublisher, makeEvent } from "./daemon.js";
 import { waitFor } from "./wait.js";
@@ -44,4 +56,33 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/**
+ * One server for the test file with hookswitch's streams and the deliveries consumer that a
+ * daemon run with the default --consumer leaves (replays are for its daemons), handed to
+ * `ready` with a store on it; both streams are emptied before each test.
+ */
+export function useDeadLetterQueue(
+  name: string,
+  ready: (queue: NatsWithClient & { store: DeadLetterStore }) => void,
+): void {
+  let started: NatsWithClient | undefined;
+  useNatsWithClient(name, async (nats) => {
+    started = nats;
+    await ensureHookswitchStreams(nats.jsm);
+    await nats.jsm.consumers.add(
+      DELIVERY_STREAM,
+      deliveryConsumerConfig({
+        consumer: "hookswitch",
+        ...DELIVERY_CONSUMER_DEFAULTS,
+        ackWaitMs: 30_000,
+      }),
+    );
+    ready({ ...nats, store: createDeadLetterStore(jetstream(nats.nc), nats.jsm) });
+  });
+  beforeEach(async () => {
+    await started?.jsm.streams.purge(DEAD_LETTER_STREAM);
+    await started?.jsm.streams.purge(DELIVERY_STREAM);
+  });
 }
