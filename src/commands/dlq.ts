@@ -8,6 +8,7 @@ import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io
 import {
   ABSENT_DEAD_LETTER_STORE,
   createDeadLetterStore,
+  DEFAULT_MAX_PAYLOAD,
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type ListedDeadLetter } from "../delivery/records.js";
@@ -31,9 +32,6 @@ import { deadLetterRow, formatDeadLetterRows } from "./dlq-table.js";
 import { writeLast, writePaced } from "./paced-output.js";
 
 type Opts = Record<string, unknown>;
-
-/** NATS's default `max_payload`, for a server that has not said its own. */
-const MIB = 1024 * 1024;
 
 export function dlqCommand(): Command {
   return new Command("dlq")
@@ -176,7 +174,9 @@ async function deadLetterStoreOf(
   nc: NatsConnection,
 ): Promise<DeadLetterStore> {
   if (await streamExists(jsm, DEAD_LETTER_STREAM)) {
-    return createDeadLetterStore(js, jsm, { maxPayload: () => nc.info?.max_payload ?? MIB });
+    return createDeadLetterStore(js, jsm, {
+      maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+    });
   }
   process.stderr.write(
     `note: stream ${DEAD_LETTER_STREAM} does not exist at ${redactServer(nc.getServer())}: no ` +
