@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { MAX_EVENT_BYTES, nestingDeeperThan, parseEvent } from "../../src/events/parse.js";
+import {
+  FULLY_CHECKED_LENGTH,
+  MAX_EVENT_BYTES,
+  nestingDeeperThan,
+  parseEvent,
+} from "../../src/events/parse.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), "utf8");
@@ -123,6 +128,21 @@ describe("parseEvent", () => {
     const reason = reasonOf(edited(["id", ""], ["data.service.uuid", "x"]));
     expect(reason).toContain("id must not be empty");
     expect(reason).toContain("data.service.uuid must be a UUID");
+  });
+
+  it("names only the first problem of an event longer than 16 KiB, and says so", () => {
+    // 20,000 numbers as call types: 20,000 errors, which are not looked for.
+    const calls = Array.from({ length: 20_000 }, () => 0);
+    const text = edited(["data.user.enabledCalls", calls]);
+    expect(text.length).toBeGreaterThan(FULLY_CHECKED_LENGTH);
+    expect(reasonOf(text)).toBe(
+      "data.user.enabledCalls[0] must be a string (the first problem found: an event longer " +
+        "than 16 KiB is not searched for more)",
+    );
+    // Shorter, every one is looked for.
+    expect(reasonOf(edited(["data.user.enabledCalls", calls.slice(0, 7)]))).toMatch(
+      /^data\.user\.enabledCalls\[0\] must be a string; .*; and 2 more$/,
+    );
   });
 
   it("refuses an oversized event before parsing it, as text and as bytes", () => {

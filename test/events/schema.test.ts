@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   DESCRIBED_ERRORS,
   describeSchemaErrors,
+  findEveryError,
   validatePbxEvent,
 } from "../../src/events/schema.js";
 
@@ -15,9 +16,22 @@ const fixture = JSON.parse(
 function errorsOfNumericCalls(count: number): ErrorObject[] {
   const event = structuredClone(fixture);
   event.data.user.enabledCalls = Array.from({ length: count }, () => 0);
-  expect(validatePbxEvent(event)).toBe(false);
-  return [...(validatePbxEvent.errors ?? [])];
+  expect(findEveryError(event)).toBe(false);
+  return [...(findEveryError.errors ?? [])];
 }
+
+describe("the validators", () => {
+  it("stop at the first error on the way every event takes, and find them all when asked", () => {
+    const event = structuredClone(fixture);
+    event.data.user.enabledCalls = [0, 1, 2];
+    expect(validatePbxEvent(event)).toBe(false);
+    expect(validatePbxEvent.errors).toHaveLength(1);
+    expect(findEveryError(event)).toBe(false);
+    expect(findEveryError.errors).toHaveLength(3);
+    expect(validatePbxEvent(fixture)).toBe(true);
+    expect(findEveryError(fixture)).toBe(true);
+  });
+});
 
 describe("describeSchemaErrors", () => {
   it("shows five problems and counts the rest", () => {
