@@ -223,7 +223,11 @@ class HookswitchDaemon implements Daemon {
       waitOnFirstConnect: true,
     });
     this.#nc = nc;
-    if (this.#stopping) return undefined;
+    if (this.#stopping) {
+      // The ladder closed NATS before this connection opened: nothing else would close it.
+      await nc.close().catch(() => undefined);
+      return undefined;
+    }
     this.#connection = watchConnection(nc, log);
     // NATS answering is not JetStream answering (a server without JetStream, a cluster
     // without quorum): wait for it, not ready meanwhile, rather than exit.
