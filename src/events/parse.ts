@@ -3,7 +3,7 @@
  * not an event is a reason to dead-letter it, not a crash.
  */
 import type { PbxEvent } from "./types.js";
-import { describeSchemaErrors, findEveryError, validatePbxEvent } from "./schema.js";
+import { describeSchemaErrors, everyErrorValidator, validatePbxEvent } from "./schema.js";
 
 /**
  * Events larger than this are refused before parsing (and dead-lettered with the start of
@@ -90,8 +90,9 @@ export const FULLY_CHECKED_LENGTH = 16 * 1024;
 /** Why the event is invalid: every problem of an event of `length` characters, or the first. */
 function reasonOf(raw: unknown, length: number): string {
   const first = validatePbxEvent.errors;
-  if (length <= FULLY_CHECKED_LENGTH && !findEveryError(raw)) {
-    return describeSchemaErrors(findEveryError.errors);
+  if (length <= FULLY_CHECKED_LENGTH) {
+    const findEveryError = everyErrorValidator();
+    if (!findEveryError(raw)) return describeSchemaErrors(findEveryError.errors);
   }
   return `${describeSchemaErrors(first)} (the first problem found: an event longer than ${FULLY_CHECKED_LENGTH / 1024} KiB is not searched for more)`;
 }

@@ -30,13 +30,21 @@ function compile(allErrors: boolean) {
  * finding them all took 0.1–0.3 s of the event loop.
  */
 export const validatePbxEvent = compile(false);
-/** The same schema, finding every error (on `.errors`): for an invalid event small enough. */
-export const findEveryError = compile(true);
+
+let everyError: ReturnType<typeof compile> | undefined;
+/**
+ * The same schema, finding every error (on `.errors`): for an invalid event small enough.
+ * Compiled when first needed, as invalid events are rare: compiling took 30 ms of each start.
+ */
+export function everyErrorValidator(): ReturnType<typeof compile> {
+  everyError ??= compile(true);
+  return everyError;
+}
 
 /** How many sentences a reason shows before "and N more". */
 const SHOWN_SENTENCES = 5;
 /**
- * How many errors are described; later ones are only counted. `findEveryError` reports them
+ * How many errors are described; later ones are only counted. `everyErrorValidator()` reports them
  * all, and an event of 480,000 numbers as call types has as many: describing each took 1.3 s
  * of the event loop per message.
  */

@@ -4,9 +4,11 @@ import { describe, expect, it } from "vitest";
 import {
   DESCRIBED_ERRORS,
   describeSchemaErrors,
-  findEveryError,
+  everyErrorValidator,
   validatePbxEvent,
 } from "../../src/events/schema.js";
+
+const findEveryError = everyErrorValidator();
 
 const fixture = JSON.parse(
   readFileSync(new URL("../fixtures/events/user-created.json", import.meta.url), "utf8"),
