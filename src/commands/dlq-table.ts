@@ -5,11 +5,6 @@ import { printable } from "../printable.js";
 
 const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", "TIME"] as const;
 
-/** A plain-text table, one dead letter per line, widths fitted to the content. */
-export function formatDeadLetterTable(records: ListedDeadLetter[]): string {
-  return formatDeadLetterRows(records.map(deadLetterRow));
-}
-
 /**
  * A dead letter's line of the table, as its cells: short, and all a table of it needs, so
  * that a listing keeps this of each record and not the record (events up to 960 KB).
@@ -27,7 +22,10 @@ export function deadLetterRow(r: ListedDeadLetter): string[] {
   ].map(printable);
 }
 
-/** The table of these lines (see `deadLetterRow`), under a header, and their count. */
+/**
+ * A plain-text table of these lines (see `deadLetterRow`), widths fitted to the content,
+ * under a header, and their count.
+ */
 export function formatDeadLetterRows(rows: string[][]): string {
   if (rows.length === 0) return "no dead letters\n";
   const table = [[...COLUMNS], ...rows];

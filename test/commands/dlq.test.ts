@@ -1,7 +1,7 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq-json.js";
-import { formatDeadLetterTable } from "../../src/commands/dlq-table.js";
+import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq-table.js";
 import { parseSelection } from "../../src/commands/dlq-selection.js";
 import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
@@ -10,6 +10,7 @@ import {
   deliverySubject,
   type DeadLetterRecord,
   type DeliveryRecord,
+  type ListedDeadLetter,
   unroutedDeadLetter,
 } from "../../src/delivery/records.js";
 import { UsageError } from "../../src/errors.js";
@@ -19,6 +20,10 @@ import { eventSubject } from "../../src/events/sample.js";
 import { makeEvent } from "../support/daemon.js";
 import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 import { listAll, useDeadLetterQueue } from "../support/dead-letters.js";
+
+/** The table `dlq list` prints of these records. */
+const formatDeadLetterTable = (records: ListedDeadLetter[]) =>
+  formatDeadLetterRows(records.map(deadLetterRow));
 
 let serial = 0;
 
