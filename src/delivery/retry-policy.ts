@@ -30,6 +30,12 @@ const PERMANENT_ERROR_CODES = new Set([
 ]);
 
 /**
+ * Attempts that sent nothing (attempt-failure.ts): their message says why and what to do,
+ * and a request never made was not "retried" or not.
+ */
+const UNSENT_ERROR_CODES = new Set(["RENDER_FAILED", "EMPTY_PATH_ARGUMENT"]);
+
+/**
  * 2xx is success; 408, 425, 429, 5xx and network errors are retried; everything else is
  * permanent: other 4xx (410 included), 3xx (redirects are not followed), and 1xx or
  * out-of-range codes, which no well-behaved receiver sends as a final answer.
@@ -100,12 +106,8 @@ export function decideNext(
   if (verdict === "success") return { action: "delivered" };
   const what = describeOutcome(outcome);
   if (verdict === "permanent") {
-    // A request never made was not tried: its message says why and what to do.
-    const reason =
-      outcome.kind === "error" && outcome.code === "EMPTY_PATH_ARGUMENT"
-        ? what
-        : `${what} is not retried`;
-    return { action: "dead-letter", reason };
+    const unsent = outcome.kind === "error" && UNSENT_ERROR_CODES.has(outcome.code);
+    return { action: "dead-letter", reason: unsent ? what : `${what} is not retried` };
   }
   if (attemptNumber >= policy.maxAttempts) {
     const attempts = attemptNumber === 1 ? "1 attempt" : `${attemptNumber} attempts`;

@@ -185,6 +185,18 @@ describe("decideNext", () => {
         reason: "EMPTY_PATH_ARGUMENT: not sent: webhook.pathArguments[0] is empty",
       },
     ],
+    [
+      failure(
+        "RENDER_FAILED",
+        "the request could not be rendered (…); replay the dead letter once fixed",
+      ),
+      1,
+      {
+        action: "dead-letter",
+        reason:
+          "RENDER_FAILED: the request could not be rendered (…); replay the dead letter once fixed",
+      },
+    ],
   ])("turns %j after attempt %i into %j", (outcome, attempt, expected) => {
     expect(decideNext(outcome, attempt, policy, low)).toEqual(expected);
   });
