@@ -135,6 +135,33 @@ describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
     expect(typeof entry.waitedSeconds).toBe("number");
     expect(entry.msg).toContain("(connection refused: start nats-server or set NATS_URL)");
   });
+  it("cuts off a client that trickles its headers within a second of the 10 s headers timeout", async () => {
+    const { port } = new URL(daemon.http);
+    const socket = tcpConnect(Number(port), "127.0.0.1");
+    const opened = Date.now();
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+    // A header line every second, never the blank line that ends them: bounded to 20 lines.
+    let lines = 0;
+    const trickle = setInterval(() => {
+      if (++lines > 20) clearInterval(trickle);
+      else socket.write(`X-Slow-${lines}: y\r\n`);
+    }, 1_000);
+    try {
+      const closedAfterMs = await new Promise<number>((resolve) => {
+        socket.on("close", () => resolve(Date.now() - opened));
+        setTimeout(() => resolve(Number.POSITIVE_INFINITY), 20_000);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(closedAfterMs).toBeGreaterThanOrEqual(9_500);
+      expect(closedAfterMs).toBeLessThan(13_000);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+  }, 30_000);
 });
 
 describe("the daemon waiting for a NATS server that refuses what it is given", () => {
