@@ -1,19 +1,19 @@
 /**
- * Connecting to NATS: credentials from settings, endless reconnects, and a status
+ * Connecting to NATS: credentials and TLS from settings, endless reconnects, and a status
  * watcher the daemon reads for `/readyz`. No URL user-info or credential ever reaches a log.
  */
-import { readFileSync } from "node:fs";
 import {
   connect,
-  credsAuthenticator,
-  type Authenticator,
   type ConnectionOptions,
   type NatsConnection,
   type Status,
 } from "@nats-io/transport-node";
 import { NatsSetupError, coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { NatsAuth, NatsSettings } from "./settings.js";
+import { authOptions } from "./auth-options.js";
+import { connectAdvice, describeConnectError } from "./connect-advice.js";
+import type { NatsSettings } from "./settings.js";
+import { tlsOptions } from "./tls-options.js";
 import { redactServer } from "./url-credentials.js";
 
 export interface ConnectOptions {
@@ -45,12 +45,13 @@ export async function connectNats(
     // only to give a timeout a deeper stack: 6% of the CPU of a drain that parks work.
     noAsyncTraces: true,
     ...authOptions(settings.auth),
-    ...tlsOptions(settings.servers),
+    ...tlsOptions(settings.servers, settings.tls),
   };
+  const advice = (error: Error) => connectAdvice(error, settings);
   // The client says nothing while it waits for a first connection: say it ourselves.
   const reminder =
     options.waitOnFirstConnect && options.log
-      ? remindWhileWaiting(options.log, where, () => whyNotConnected(connectionOptions))
+      ? remindWhileWaiting(options.log, where, () => whyNotConnected(connectionOptions, advice))
       : undefined;
   try {
     const nc = await connect(connectionOptions);
@@ -59,7 +60,7 @@ export async function connectNats(
   } catch (err) {
     const error = coerceError(err);
     throw new NatsSetupError(
-      `cannot reach NATS at ${where}: ${describeConnectError(error)} — ${connectAdvice(error)}`,
+      `cannot reach NATS at ${where}: ${describeConnectError(error)} — ${await advice(error)}`,
       { cause: error },
     );
   } finally {
@@ -107,7 +108,10 @@ function remindWhileWaiting(
 const PROBE_TIMEOUT_MS = 2_000;
 
 /** One attempt beside the waiting client's, for its error; undefined if it connects. */
-async function whyNotConnected(options: ConnectionOptions): Promise<string | undefined> {
+async function whyNotConnected(
+  options: ConnectionOptions,
+  advice: (error: Error) => Promise<string>,
+): Promise<string | undefined> {
   try {
     const probe = await connect({
       ...options,
@@ -120,85 +124,8 @@ async function whyNotConnected(options: ConnectionOptions): Promise<string | und
     return undefined;
   } catch (err) {
     const error = coerceError(err);
-    return `${describeConnectError(error)}: ${connectAdvice(error)}`;
+    return `${describeConnectError(error)}: ${await advice(error)}`;
   }
-}
-
-function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
-  switch (auth.kind) {
-    case "none":
-      return {};
-    case "userPassword":
-      return { user: auth.user, pass: auth.password };
-    case "token":
-      return { token: auth.token };
-    case "creds":
-      return { authenticator: checkedCredsAuthenticator(auth.file) };
-  }
-}
-
-/**
- * The client parses a credentials file only while it connects, and its complaint ("unable
- * to parse credentials", "nkeys: invalid checksum") then read as "cannot reach NATS … start
- * nats-server": the operator was sent after the server instead of the file. Building the
- * authentication once here (no nonce, so nothing is signed) finds such a file before that.
- */
-function checkedCredsAuthenticator(file: string): Authenticator {
-  const authenticator = credsAuthenticator(readCreds(file));
-  try {
-    authenticator(undefined);
-  } catch (err) {
-    throw new NatsSetupError(
-      `the file named by NATS_CREDS (${file}) holds no usable NATS credentials ` +
-        `(${coerceError(err).message}): give a user's .creds file, with its JWT and NKEY ` +
-        "seed blocks, as `nsc generate creds` writes it",
-      { cause: err },
-    );
-  }
-  return authenticator;
-}
-
-function readCreds(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new NatsSetupError(
-      `cannot read the NATS credentials file named by NATS_CREDS (${file}): ${coerceError(err).message}`,
-      { cause: err },
-    );
-  }
-}
-
-/**
- * `tls://` asks for TLS, and the nats CLI and the Go client then require it; the Node.js
- * client reads only host and port from a URL, and spoke plaintext (credentials included) to
- * a server that offers no TLS. With `tls` set it refuses such a server.
- */
-function tlsOptions(servers: string[]): Partial<ConnectionOptions> {
-  return servers.some((server) => /^tls:\/\//i.test(server)) ? { tls: {} } : {};
-}
-
-/** What to do: a refused login needs other credentials, not another server. */
-function connectAdvice(error: Error): string {
-  const said = `${error.name} ${error.message}`;
-  if (/does not support 'tls'|tls.*not available/i.test(said)) {
-    return "the server offers no TLS, which tls:// requires: enable TLS in nats-server, or write nats:// to connect without it";
-  }
-  if (/certificate|altnames/i.test(said)) {
-    return (
-      "the NATS server's TLS certificate is not trusted for this address: add its CA with " +
-      "NODE_EXTRA_CA_CERTS=/path/ca.pem, or connect by a name the certificate holds"
-    );
-  }
-  return /authori[sz]ation|authentication|permission/i.test(said)
-    ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS or the user-info of NATS_URL)"
-    : "start nats-server or set NATS_URL";
-}
-
-/** The client's messages are terse ("CONNECTION_REFUSED"); keep them, minus any URL user-info. */
-function describeConnectError(error: Error): string {
-  const message = error.message || error.name;
-  return redactServer(message.toLowerCase().replace(/_/g, " "));
 }
 
 export interface ConnectionWatch {

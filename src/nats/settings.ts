@@ -3,7 +3,8 @@
  * Credentials come from the environment: the credential variables, or the user-info of
  * the server URLs in NATS_URL (as the nats CLI and the Go client take them). `--nats` takes
  * user-info too, but a password on the command line shows in process listings and shell
- * history.
+ * history. TLS files (NATS_CA, NATS_CERT, NATS_KEY) come from the environment as well, under
+ * the names the nats CLI reads.
  */
 import { Option, type Command } from "commander";
 import { wholeNumber } from "../config/text.js";
@@ -23,7 +24,16 @@ export type NatsAuth =
   | { kind: "none" }
   | { kind: "userPassword"; user: string; password: string }
   | { kind: "token"; token: string }
-  | { kind: "creds"; file: string };
+  | { kind: "creds"; file: string }
+  | { kind: "nkey"; file: string };
+
+/** PEM files for TLS, by path; any of them makes TLS required. */
+export interface NatsTlsFiles {
+  /** CAs trusted for the server's certificate, instead of the default ones. */
+  ca?: string;
+  /** The client certificate and its key, for servers that verify clients. */
+  client?: { cert: string; key: string };
+}
 
 export interface JetStreamNames {
   stream: string;
@@ -42,6 +52,8 @@ export interface NatsSettings {
    */
   servers: string[];
   auth: NatsAuth;
+  /** Present when NATS_CA, or NATS_CERT and NATS_KEY, are set. */
+  tls?: NatsTlsFiles;
   /** Present when the command was given the JetStream flags (`run`). */
   jetstream?: JetStreamNames;
 }
@@ -92,7 +104,7 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
     );
 }
 
-/** The environment variables that carry NATS credentials (NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS). */
+/** The environment variables that carry NATS credentials and TLS files (NATS_USER, NATS_CA, …). */
 export type NatsEnv = Record<string, string | undefined>;
 
 /** Turns commander's option values (and the credential variables) into `NatsSettings`. */
@@ -114,6 +126,8 @@ export function parseNatsSettings(
   }
   const auth = fromUrls.kind !== "none" ? fromUrls : parseAuth(env);
   const settings: NatsSettings = { servers, auth };
+  const tls = parseTlsFiles(env);
+  if (tls) settings.tls = tls;
   if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
   return settings;
 }
@@ -137,13 +151,17 @@ function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
 
 function parseAuth(env: NatsEnv): NatsAuth {
   const creds = nonEmpty(env.NATS_CREDS);
+  const nkey = nonEmpty(env.NATS_NKEY);
   const token = nonEmpty(env.NATS_TOKEN);
   const user = nonEmpty(env.NATS_USER);
-  const given = [creds, token, user].filter((v) => v !== undefined).length;
+  const given = [creds, nkey, token, user].filter((v) => v !== undefined).length;
   if (given > 1) {
-    throw new UsageError("set only one of NATS_CREDS, NATS_TOKEN or NATS_USER/NATS_PASSWORD");
+    throw new UsageError(
+      "set only one of NATS_CREDS, NATS_NKEY, NATS_TOKEN or NATS_USER/NATS_PASSWORD",
+    );
   }
   if (creds) return { kind: "creds", file: creds };
+  if (nkey) return { kind: "nkey", file: nkey };
   if (token) return { kind: "token", token };
   if (user) return { kind: "userPassword", user, password: env.NATS_PASSWORD ?? "" };
   if (nonEmpty(env.NATS_PASSWORD)) throw new UsageError("NATS_PASSWORD is set without NATS_USER");
@@ -152,9 +170,27 @@ function parseAuth(env: NatsEnv): NatsAuth {
 
 /** The names (never the values) of the credential variables set in `env`. */
 function credentialVariables(env: NatsEnv): string[] {
-  return ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS"].filter(
+  return ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS", "NATS_NKEY"].filter(
     (name) => nonEmpty(env[name]) !== undefined,
   );
+}
+
+/** NATS_CA, and NATS_CERT with NATS_KEY (one without the other is a usage error). */
+function parseTlsFiles(env: NatsEnv): NatsTlsFiles | undefined {
+  const ca = nonEmpty(env.NATS_CA);
+  const cert = nonEmpty(env.NATS_CERT);
+  const key = nonEmpty(env.NATS_KEY);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(
+      `${cert ? "NATS_CERT is set without NATS_KEY" : "NATS_KEY is set without NATS_CERT"}: ` +
+        "a client certificate needs its key, so set both NATS_CERT and NATS_KEY, or neither",
+    );
+  }
+  if (ca === undefined && cert === undefined) return undefined;
+  const files: NatsTlsFiles = {};
+  if (ca) files.ca = ca;
+  if (cert && key) files.client = { cert, key };
+  return files;
 }
 
 function parseReplicas(value: string): number {

@@ -1,6 +1,7 @@
 /**
  * NATS over TLS with `tls://` URLs: a certificate the process trusts (NODE_EXTRA_CA_CERTS)
- * connects; one it does not is refused with what to do, not "start nats-server".
+ * connects; one it does not is refused with what to do, not "start nats-server". NATS_CA
+ * replaces the CAs the process trusts, and asks for TLS as `tls://` does.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/nats/connection.js";
 import { runCli } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { hasOpenssl } from "../support/openssl.js";
+import { hasOpenssl, makeCertificates } from "../support/openssl.js";
 
 describe.skipIf(!hasOpenssl)("NATS at a tls:// URL", () => {
   let dir: string;
@@ -70,7 +71,31 @@ describe.skipIf(!hasOpenssl)("NATS at a tls:// URL", () => {
       { name: "tls-test", waitOnFirstConnect: false },
     );
     await expect(attempt).rejects.toThrow(
-      /^cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+: self-signed certificate — the NATS server's TLS certificate is not trusted for this address: add its CA with NODE_EXTRA_CA_CERTS=\/path\/ca\.pem, or connect by a name the certificate holds$/,
+      /^cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+: self-signed certificate — the NATS server's TLS certificate is not trusted for this address: name its CA with NATS_CA=\/path\/ca\.pem \(or add it with NODE_EXTRA_CA_CERTS\), or connect by a name the certificate holds$/,
     );
+  });
+
+  it("trusts only NATS_CA when it is set, not NODE_EXTRA_CA_CERTS too", async () => {
+    const other = makeCertificates(mkdtempSync(join(dir, "other-ca-")));
+    const result = await runCli(["dlq", "list", "--nats", `tls://127.0.0.1:${server.port}`], {
+      env: { NODE_EXTRA_CA_CERTS: join(dir, "cert.pem"), NATS_CA: other.ca },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not trusted for this address/);
+  });
+
+  it("refuses a server that offers no TLS when NATS_CA asks for it, and says what asked", async () => {
+    const plain = await startNatsServer([], { jetstream: false });
+    try {
+      const attempt = connectNats(
+        { servers: [plain.url], auth: { kind: "none" }, tls: { ca: join(dir, "cert.pem") } },
+        { name: "tls-test", waitOnFirstConnect: false },
+      );
+      await expect(attempt).rejects.toThrow(
+        / — the server offers no TLS, which NATS_CA requires: enable TLS in nats-server, or write nats:\/\/ and unset NATS_CA, NATS_CERT and NATS_KEY to connect without it$/,
+      );
+    } finally {
+      await plain.dispose();
+    }
   });
 });

@@ -45,7 +45,7 @@ describe("connecting to NATS", () => {
         { name: "test", waitOnFirstConnect: false },
       );
       await expect(attempt).rejects.toThrow(
-        /^cannot reach NATS at .*: authorization violation.* — check the NATS credentials \(NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS or the user-info of NATS_URL\)$/,
+        /^cannot reach NATS at .*: authorization violation.* — check the NATS credentials \(NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY or the user-info of NATS_URL\)$/,
       );
       await expect(attempt).rejects.not.toThrow(/a-wrong-token/);
     } finally {

@@ -1,0 +1,101 @@
+/**
+ * The client's options for each kind of NATS authentication. The files (NATS_CREDS,
+ * NATS_NKEY) are read and checked here, before any connection: the client would only find
+ * a bad one while it connects, and its complaint then reads as a server that is down. No
+ * secret, and nothing of a file's content, reaches a message.
+ */
+import { readFileSync } from "node:fs";
+import {
+  credsAuthenticator,
+  nkeyAuthenticator,
+  nkeys,
+  type Authenticator,
+  type ConnectionOptions,
+} from "@nats-io/transport-node";
+import { NatsSetupError, coerceError } from "../errors.js";
+import type { NatsAuth } from "./settings.js";
+
+export function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
+  switch (auth.kind) {
+    case "none":
+      return {};
+    case "userPassword":
+      return { user: auth.user, pass: auth.password };
+    case "token":
+      return { token: auth.token };
+    case "creds":
+      return { authenticator: checkedCredsAuthenticator(auth.file) };
+    case "nkey":
+      return { authenticator: nkeyAuthenticator(readSeed(auth.file)) };
+  }
+}
+
+/**
+ * The client parses a credentials file only while it connects, and its complaint ("unable
+ * to parse credentials", "nkeys: invalid checksum") then read as "cannot reach NATS … start
+ * nats-server": the operator was sent after the server instead of the file. Building the
+ * authentication once here (no nonce, so nothing is signed) finds such a file before that.
+ */
+function checkedCredsAuthenticator(file: string): Authenticator {
+  const authenticator = credsAuthenticator(readNamedFile("NATS_CREDS", file));
+  try {
+    authenticator(undefined);
+  } catch (err) {
+    throw new NatsSetupError(
+      `the file named by NATS_CREDS (${file}) holds no usable NATS credentials ` +
+        `(${coerceError(err).message}): give a user's .creds file, with its JWT and NKEY ` +
+        "seed blocks, as `nsc generate creds` writes it",
+      { cause: err },
+    );
+  }
+  return authenticator;
+}
+
+/** The user seed of a NATS_NKEY file, checked, as the bytes the client signs with. */
+function readSeed(file: string): Uint8Array {
+  const text = new TextDecoder().decode(readNamedFile("NATS_NKEY", file));
+  const found = userSeedIn(text);
+  if ("problem" in found) {
+    throw new NatsSetupError(
+      `the file named by NATS_NKEY (${file}) ${found.problem}: give a file that holds a ` +
+        "user's NKey seed (a line starting with SU, as `nsc` or `nk -gen user` writes it)",
+    );
+  }
+  return found.seed;
+}
+
+/**
+ * Finds the user seed in a seed file's text: the seed alone, or among other lines (a
+ * decorated block as `nsc` writes it), as the Go client reads such a file. Says what is
+ * wrong without quoting the text, which is a secret.
+ */
+export function userSeedIn(text: string): { seed: Uint8Array } | { problem: string } {
+  const lines = text.split(/\r?\n/).map((line) => line.trim());
+  const seedLine = lines.find((line) => line.startsWith("SU"));
+  if (seedLine === undefined) {
+    return lines.some((line) => /^S[AOCN]/.test(line))
+      ? {
+          problem: "holds an NKey seed of another kind (account, operator or server), not a user's",
+        }
+      : { problem: "holds no NKey seed" };
+  }
+  const seed = new TextEncoder().encode(seedLine);
+  try {
+    nkeys.fromSeed(seed).getPublicKey();
+  } catch (err) {
+    return { problem: `holds a user seed that is not valid (${coerceError(err).message})` };
+  }
+  return { seed };
+}
+
+/** Reads a file named by a variable; the error names both. */
+export function readNamedFile(variable: string, file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new NatsSetupError(
+      `cannot read the file named by ${variable} (${file}): ${coerceError(err).message}`,
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * NKey authentication (NATS_NKEY): the seed found in its file, a file without a valid user
+ * seed refused before any connection, and a real nats-server that knows the NKey user.
+ * The seed appears in no message.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { nkeys } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NatsSetupError } from "../../src/errors.js";
+import { userSeedIn } from "../../src/nats/auth-options.js";
+import { connectNats } from "../../src/nats/connection.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { freePort } from "../support/wait.js";
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const user = nkeys.createUser();
+const seed = text(user.getSeed());
+const accountSeed = text(nkeys.createAccount().getSeed());
+const decorated =
+  "-----BEGIN USER NKEY SEED-----\n" + `${seed}\n` + "------END USER NKEY SEED------\n";
+
+describe("the user seed in a NATS_NKEY file", () => {
+  it.each([
+    ["the seed alone", `${seed}\n`],
+    ["without a newline", seed],
+    ["with Windows line ends and spaces", `  ${seed}  \r\n`],
+    ["in a decorated block", `some comment\n${decorated}`],
+  ])("is found %s", (_how, fileText) => {
+    const found = userSeedIn(fileText);
+    expect("seed" in found && text(found.seed)).toBe(seed);
+  });
+
+  it.each([
+    ["an empty file", "", "holds no NKey seed"],
+    ["a password", "s3cret-password\n", "holds no NKey seed"],
+    ["a public key", `${user.getPublicKey()}\n`, "holds no NKey seed"],
+    ["an account seed", `${accountSeed}\n`, "holds an NKey seed of another kind"],
+    [
+      "a seed with a wrong checksum",
+      `${seed.slice(0, -4)}AAAA\n`,
+      "holds a user seed that is not valid",
+    ],
+    ["a cut seed", `${seed.slice(0, 20)}\n`, "holds a user seed that is not valid"],
+  ])("is not found in %s, and the problem quotes nothing of it", (_what, fileText, problem) => {
+    const found = userSeedIn(fileText);
+    expect("problem" in found && found.problem).toMatch(new RegExp(`^${problem}`));
+    const shown = "problem" in found ? found.problem : "";
+    for (const secret of [seed.slice(2, 20), accountSeed.slice(2, 20), "s3cret"]) {
+      expect(shown).not.toContain(secret);
+    }
+  });
+});
+
+describe("logging in with an NKey", () => {
+  let dir: string;
+  let server: NatsServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hookswitch-nkey-"));
+    const config = join(dir, "nats.conf");
+    writeFileSync(config, `authorization { users = [ { nkey: "${user.getPublicKey()}" } ] }\n`);
+    server = await startNatsServer(["-c", config]);
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const connectWith = (fileText: string, url = server.url) => {
+    const file = join(dir, "user.nk");
+    writeFileSync(file, fileText);
+    const settings = { servers: [url], auth: { kind: "nkey" as const, file } };
+    return connectNats(settings, { name: "nkey-test", waitOnFirstConnect: false });
+  };
+
+  it("logs in to a server that knows the user's public key", async () => {
+    const nc = await connectWith(decorated);
+    await nc.close();
+  });
+
+  it("is refused with another user's seed, and told to check the credentials", async () => {
+    const other = text(nkeys.createUser().getSeed());
+    const error = await connectWith(`${other}\n`).then(
+      () => new Error("connected"),
+      (err: unknown) => err as Error,
+    );
+    expect(error.message).toMatch(
+      /^cannot reach NATS at .*: authorization violation.* — check the NATS credentials \(.*NATS_NKEY.*\)$/,
+    );
+    expect(error.message).not.toContain(other.slice(2, 20));
+  });
+
+  it("refuses a file without a user seed before any connection, naming the variable and file", async () => {
+    // Nothing listens there: an attempt to connect would say "connection refused".
+    const nowhere = `nats://127.0.0.1:${await freePort()}`;
+    const error = await connectWith(`${accountSeed}\n`, nowhere).then(
+      () => new Error("connected"),
+      (err: unknown) => err as Error,
+    );
+    expect(error).toBeInstanceOf(NatsSetupError);
+    expect(error.message).toMatch(
+      /^the file named by NATS_NKEY \(.*user\.nk\) holds an NKey seed of another kind .*: give a file that holds a user's NKey seed/,
+    );
+    expect(error.message).not.toContain(accountSeed.slice(2, 20));
+  });
+
+  it("says so when the file cannot be read", async () => {
+    const settings = {
+      servers: [server.url],
+      auth: { kind: "nkey" as const, file: join(dir, "missing.nk") },
+    };
+    await expect(
+      connectNats(settings, { name: "nkey-test", waitOnFirstConnect: false }),
+    ).rejects.toThrow(/^cannot read the file named by NATS_NKEY \(.*missing\.nk\)/);
+  });
+});
