@@ -81,32 +81,32 @@ describe.skipIf(!hasOpenssl)("NATS with TLS files", () => {
   });
 
   type Change = (c: TestCertificates) => Record<string, string | undefined>;
-  it.each<[string, Change, number, RegExp]>([
+  it.each<[string, number, Change, RegExp]>([
     [
       "a key without its certificate",
-      () => ({ NATS_CERT: undefined }),
       2,
+      () => ({ NATS_CERT: undefined }),
       /^hookswitch: NATS_KEY is set without NATS_CERT: .*set both NATS_CERT and NATS_KEY, or neither\n$/,
     ],
     [
       "a certificate without its key",
-      () => ({ NATS_KEY: undefined }),
       2,
+      () => ({ NATS_KEY: undefined }),
       /^hookswitch: NATS_CERT is set without NATS_KEY: .*set both NATS_CERT and NATS_KEY, or neither\n$/,
     ],
     [
       "a CA file that cannot be read",
-      () => ({ NATS_CA: "/nonexistent/ca.pem" }),
       1,
+      () => ({ NATS_CA: "/nonexistent/ca.pem" }),
       /^hookswitch: cannot read the file named by NATS_CA \(\/nonexistent\/ca\.pem\)/,
     ],
     [
       "a key file that holds a certificate",
-      (c) => ({ NATS_KEY: c.ca }),
       1,
+      (c) => ({ NATS_KEY: c.ca }),
       /^hookswitch: the file named by NATS_KEY .* holds no usable private key/,
     ],
-  ])("refuses %s before connecting, with exit code %i", async (_what, change, code, message) => {
+  ])("refuses %s before connecting, with exit code %i", async (_what, code, change, message) => {
     const result = await runCli(["dlq", "list"], { env: { ...mtlsEnv, ...change(certs) } });
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(code);
