@@ -111,6 +111,19 @@ function listenError(addr: string, err: NodeJS.ErrnoException): HttpListenError 
 }
 
 /**
+ * Whether a request says a body follows. No endpoint reads one; left alone, Node reads it all
+ * off the connection after the answer, to keep the connection for a next request: a client
+ * could so make the daemon read 200 MB, and grow by tens of MiB while the buffers wait for
+ * the garbage collector (more on Node.js 24 than on 20).
+ */
+export function announcesBody(headers: IncomingMessage["headers"]): boolean {
+  const length = headers["content-length"];
+  return (
+    headers["transfer-encoding"] !== undefined || (length !== undefined && Number(length) !== 0)
+  );
+}
+
+/**
  * Bound what a client can make us hold: small headers, short timeouts. Node.js looks for
  * requests past their timeouts only every `connectionsCheckingInterval` (30 s by default),
  * which would let a slow client hold its connection for up to 40 s instead of 10.
@@ -126,6 +139,8 @@ const SERVER_LIMITS = {
 export async function startHttpServer(deps: HttpDeps, addr: string): Promise<HttpServer> {
   const { host, port } = parseHttpAddr(addr);
   const server: Server = createServer(SERVER_LIMITS, (req, res) => {
+    // Answered, then closed: the body is not read.
+    if (announcesBody(req.headers)) res.setHeader("Connection", "close");
     route(deps, req, res).catch(() => {
       if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", false);
       else res.destroy();

@@ -15,6 +15,36 @@ function rawStatus(port: number, head: string): Promise<number> {
   });
 }
 
+/**
+ * Sends a request head that announces a 200 MiB body, then only 64 KiB of it, and keeps the
+ * socket open: the status of the answer, and whether the daemon closed the connection within
+ * 5 s instead of waiting for the rest of the body.
+ */
+function announcedBodyAnswer(
+  port: number,
+  method: string,
+): Promise<{ status: number; closed: boolean }> {
+  return new Promise((resolve) => {
+    let data = "";
+    const done = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), closed });
+    };
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(
+        `${method} /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: ${200 * 1024 * 1024}\r\n\r\n`,
+      );
+      socket.write(Buffer.alloc(64 * 1024, 0x61));
+    });
+    socket.on("data", (c: Buffer) => (data += c.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.on("end", () => done(true));
+    socket.on("close", () => done(true));
+    const timer = setTimeout(() => done(false), 5_000);
+  });
+}
+
 describe("the operations endpoints under hostile requests", () => {
   let daemon: RunningDaemon;
   let dir: ReturnType<typeof tempDir>;
@@ -70,6 +100,16 @@ describe("the operations endpoints under hostile requests", () => {
     const status = await rawStatus(port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${many}\r\n`);
     expect([200, 400, 431]).toContain(status);
   });
+
+  it.each([
+    ["GET", 200],
+    ["POST", 405],
+  ])(
+    "answers %s with a body it does not read, then closes the connection",
+    async (method, status) => {
+      expect(await announcedBodyAnswer(port, method)).toEqual({ status, closed: true });
+    },
+  );
 
   it("does not buffer a 200 MB body sent with GET", async () => {
     const pid = daemon.child.pid!;
