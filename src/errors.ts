@@ -129,3 +129,18 @@ export function errorChain(err: unknown, depth = 5): Error[] {
   for (let e = err; e instanceof Error && chain.length < depth; e = e.cause) chain.push(e);
   return chain;
 }
+
+/**
+ * Node.js 24 ends the message of a certificate that fails verification with advice of its own
+ * ("; if the root CA is installed locally, try running Node.js with --use-system-ca"), even
+ * when that flag is set. hookswitch gives its own advice, which works on every Node.js it
+ * supports (NODE_EXTRA_CA_CERTS, webhook.tls.ca); without the runtime's, a failure reads the
+ * same on each and tells the operator one thing to do.
+ */
+const RUNTIME_CA_ADVICE =
+  /; if the root CA is installed locally, try running Node\.js with\s+--use-system-ca/gi;
+
+/** A TLS error's message without the runtime's own advice (see RUNTIME_CA_ADVICE). */
+export function withoutRuntimeCaAdvice(message: string): string {
+  return message.replace(RUNTIME_CA_ADVICE, "");
+}

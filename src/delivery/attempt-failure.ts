@@ -5,6 +5,7 @@
  * an outcome too (EMPTY_PATH_ARGUMENT, RENDER_FAILED).
  */
 import { maxHeaderSize } from "node:http";
+import { withoutRuntimeCaAdvice } from "../errors.js";
 import { ExchangeTimeoutError } from "./exchange.js";
 import { MASK } from "./mask.js";
 import type { AttemptOutcome, Unsendable } from "./types.js";
@@ -132,7 +133,7 @@ const OPENSSL_MESSAGE = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/;
  * makes OpenSSL read an HTTP answer as a TLS record: "wrong version number".
  */
 function tlsDetail(error: unknown, detail: string): string {
-  const reason = OPENSSL_MESSAGE.exec(detail)?.[1] ?? detail;
+  const reason = OPENSSL_MESSAGE.exec(detail)?.[1] ?? withoutRuntimeCaAdvice(detail);
   if (codeOf(error) !== "ERR_SSL_WRONG_VERSION_NUMBER") return reason;
   return `TLS handshake failed (${reason}): the port does not speak TLS; if it serves plain HTTP, use an http:// URL, or else the receiver's TLS port`;
 }

@@ -4,13 +4,14 @@
  * credential reaches the text.
  */
 import { connect as connectTcp } from "node:net";
+import { withoutRuntimeCaAdvice } from "../errors.js";
 import type { NatsSettings } from "./settings.js";
 import { tlsRequiredBy } from "./tls-options.js";
 import { redactServer } from "./url-credentials.js";
 
 /** The client's messages are terse ("CONNECTION_REFUSED"); keep them, minus any URL user-info. */
 export function describeConnectError(error: Error): string {
-  const message = error.message || error.name;
+  const message = withoutRuntimeCaAdvice(error.message) || error.name;
   return redactServer(message.toLowerCase().replace(/_/g, " "));
 }
 

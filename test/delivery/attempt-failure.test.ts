@@ -94,6 +94,16 @@ describe("errorOutcome", () => {
       `${ORIGIN}: certificate has expired`,
     ],
     [
+      "an untrusted certificate reads as on Node.js 20, without Node.js 24's own advice",
+      coded(
+        "DEPTH_ZERO_SELF_SIGNED_CERT",
+        "self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca",
+      ),
+      {},
+      "TLS",
+      `${ORIGIN}: self-signed certificate`,
+    ],
+    [
       "a plain HTTP port behind an https URL says so, without OpenSSL's internals",
       coded(
         "ERR_SSL_WRONG_VERSION_NUMBER",

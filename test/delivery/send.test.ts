@@ -488,7 +488,8 @@ describe.skipIf(!hasOpenssl)("TLS", () => {
   it("refuses a certificate from an unknown CA", async () => {
     const outcome = expectError(await sender.send(post(server.url), { timeoutMs: 2000 }));
     expect(outcome.code).toBe("TLS");
-    expect(outcome.message).toContain(server.url);
+    // The same on every Node.js: 24 adds advice of its own, which is left out.
+    expect(outcome.message).toBe(`${server.url}: unable to verify the first certificate`);
   });
 
   it("trusts a private CA given as tlsCa", async () => {
