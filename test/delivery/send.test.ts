@@ -400,9 +400,15 @@ async function stream(res: import("node:http").ServerResponse, count: (bytes: nu
     total += chunk.length;
     count(chunk.length);
     if (!res.write(chunk)) {
-      await new Promise((resolve) => {
-        res.once("drain", resolve);
-        res.once("close", resolve);
+      // One listener at a time: a close listener left behind by each drain adds up.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.once("drain", done);
+        res.once("close", done);
       });
     }
   }
