@@ -12,10 +12,11 @@ import { knownValue, parseReferences, textBetweenReferences } from "./secrets.js
  * `user:password@` in a URL as written, a `${…}` reference counting as one character of it
  * (and an escaped `$${` as the two it stands for):
  * credentials are refused by reference too (webhook.auth is where they go). The schema's
- * `not` pattern for webhook.url is this one.
+ * `not` pattern for webhook.url is this one. A run of `$` is read whole, as parseReferences
+ * reads it: the `${` inside `$${` begins no reference, so a `?` after it still ends the host.
  */
 const WRITTEN_USER_INFO =
-  /^https?:\/\/[/\\]*(?:(?:\$\$+\{|\$\{[^}]*\}|\$(?!\{)|[^/\\?#$:])(?:\$\$+\{|\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])*|:(?:\$\$+\{|\$\{[^}]*\}|\$(?!\{)|[^/\\?#$])+)@/;
+  /^https?:\/\/[/\\]*(?:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$:])(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])*|:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])+)@/;
 
 export const httpUrl: Rule = (input) => {
   const value = input.value.webhook.url;

@@ -240,6 +240,10 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://host/?k=$${name}",
     "https://host/{$${env:X}u}u",
     "https://host/?k=$$${name}{x",
+    // An escaped ${ is text: the ? after it begins the query, where an @ is no user-info.
+    "https://$${?{name}@",
+    "https://$${?u=${env:X}@h",
+    "https://$$$${?x}@h",
   ].map((url): [string, Record<string, unknown>, boolean] => [
     `the URL ${url}`,
     { webhook: { url } },
