@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, REPO } from "./support/cli.js";
+import { CLI, REPO, runCli } from "./support/cli.js";
 
 let dir: string;
 
@@ -59,5 +59,33 @@ describe("hookswitch writing into a pipe its reader has closed", () => {
   it("still exits 2 on a usage error when standard error is closed too", async () => {
     const result = await runIntoClosedPipe(["validate", join(dir, "no-such-folder")], true);
     expect(result.code).toBe(2);
+  });
+});
+
+describe("the help of every command that reaches NATS", () => {
+  const variables = [
+    "NATS_USER",
+    "NATS_PASSWORD",
+    "NATS_TOKEN",
+    "NATS_CREDS",
+    "NATS_NKEY",
+    "NATS_URL",
+    "NATS_CA",
+    "NATS_CERT",
+    "NATS_KEY",
+  ];
+
+  it.each(["run", "emit user.created", "dlq list", "dlq replay", "dlq purge"])(
+    "%s names every NATS variable, as credentials have no flags",
+    async (command) => {
+      const result = await runCli([...command.split(" "), "--help"]);
+      expect(result.code).toBe(0);
+      for (const variable of variables) expect(result.stdout).toContain(variable);
+    },
+  );
+
+  it("is not given to commands that do not", async () => {
+    const result = await runCli(["validate", "--help"]);
+    expect(result.stdout).not.toContain("NATS_");
   });
 });

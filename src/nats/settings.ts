@@ -58,6 +58,13 @@ export interface NatsSettings {
   jetstream?: JetStreamNames;
 }
 
+/** The variables no flag shows: help lists them, as credentials have no flags of their own. */
+export const NATS_ENV_HELP = `
+NATS credentials and TLS come from the environment:
+  NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS (a .creds file), NATS_NKEY (a file
+  holding a user's NKey seed), or the user-info of NATS_URL: at most one of them;
+  NATS_CA (the CAs to trust), NATS_CERT and NATS_KEY (a client certificate): PEM files.`;
+
 /** Adds `--nats` and, with `jetstream`, the stream and consumer flags to `cmd`. */
 export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean }): Command {
   cmd.addOption(
@@ -65,6 +72,7 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
       .env("NATS_URL")
       .default(DEFAULT_NATS_URL),
   );
+  cmd.addHelpText("after", NATS_ENV_HELP);
   if (!jetstream) return cmd;
   return cmd
     .addOption(
