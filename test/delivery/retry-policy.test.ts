@@ -90,6 +90,24 @@ describe("the backoff schedule", () => {
     expect(nominalDelayMs(retry, policy)).toBe(expected);
   });
 
+  // The longest maxDelay a file can write (999999999h) is far above any doubling that matters.
+  const vast: RetryPolicy = {
+    maxAttempts: 100,
+    initialDelayMs: 100,
+    maxDelayMs: 999_999_999 * 3_600_000,
+  };
+  it.each([
+    [31, 100 * 2 ** 30],
+    [41, 100 * 2 ** 40],
+    [42, 100 * 2 ** 40],
+    [10_000, 100 * 2 ** 40],
+  ])(
+    "under the longest maxDelay has a nominal delay before retry %i of %i ms",
+    (retry, expected) => {
+      expect(nominalDelayMs(retry, vast)).toBe(expected);
+    },
+  );
+
   it.each([
     [1, low, 1_000],
     [1, middle, 1_500],
@@ -130,6 +148,19 @@ describe("the backoff schedule", () => {
     "keeps the first retry of %s within [%i, %i] ms, never below initialDelay",
     (_t, p, lo, hi) => {
       expect([backoffDelayMs(1, p, low), backoffDelayMs(1, p, high)]).toEqual([lo, hi]);
+    },
+  );
+
+  it.each([
+    ["NaN", Number.NaN, 4_000],
+    ["Infinity", Infinity, 4_000],
+    ["-Infinity", -Infinity, 4_000],
+    ["-1", -1, 4_000],
+    ["2", 2, 8_000],
+  ])(
+    "reads a random of %s as the nearest of [0, 1], none a number as 0 (retry 3: %i ms)",
+    (_t, value, ms) => {
+      expect(backoffDelayMs(3, policy, () => value)).toBe(ms);
     },
   );
 
@@ -239,7 +270,26 @@ describe("parseRetryAfter", () => {
     ["Sat Nov 28 17:00:10 2026", 10_000],
     ["Sat, 28 Nov 2026 16:00:00 GMT", 0],
     ["Sat, 99 Nov 2026 16:00:00 GMT", undefined],
+    ["Sun, 29 Nov 2026 17:00:00 GMT", 86_400_000],
+    ["Sunday, 29-Nov-26 17:00:00 GMT", 86_400_000],
+    ["Sun Nov 29 17:00:00 2026", 86_400_000],
+    ["Mon, 30 Nov 2026 17:00:00 GMT", 172_800_000],
   ])("reads %j as %j ms", (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+
+  it.each([
+    ["America/New_York", "Sat Nov 28 17:00:10 2026", 10_000],
+    ["Asia/Tokyo", "Sat Nov 28 17:00:10 2026", 10_000],
+    ["Asia/Tokyo", "Sat, 28 Nov 2026 17:01:00 GMT", 60_000],
+  ])("reads a date in %s local time as GMT: %j is %i ms away", (zone, value, expected) => {
+    const before = process.env.TZ;
+    process.env.TZ = zone;
+    try {
+      expect(parseRetryAfter(value, now)).toBe(expected);
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
   });
 });
