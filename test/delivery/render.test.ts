@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { FieldName, FieldSpec } from "../../src/config/types.js";
-import { jsonText, renderRequest } from "../../src/delivery/render.js";
+import { headerValue, jsonText, renderRequest } from "../../src/delivery/render.js";
 import { webhookId } from "../../src/delivery/webhook-id.js";
 import { USER_AGENT } from "../../src/version.js";
 import {
@@ -125,6 +125,15 @@ describe("renderRequest: formats", () => {
     );
     expect(new URLSearchParams(req.body!).get("n")).toBe("Zoë & Li 李");
     expect(new URLSearchParams(req.body!).get("c")).toBe("Local,International Other");
+  });
+
+  it.each([
+    ["json", "{}", "https://h.example/cb?x=1"],
+    ["form", "", "https://h.example/cb?x=1"],
+    ["query", null, "https://h.example/cb?x=1"],
+  ] as const)("sends an empty payload in %s format as body %j to %s", (format, body, url) => {
+    const req = render({ webhook: { format, fields: {}, url: "https://h.example/cb?x=1" } });
+    expect([req.body, req.url]).toEqual([body, url]);
   });
 
   it("keeps a payload key named __proto__", () => {
@@ -309,10 +318,38 @@ describe("renderRequest: headers", () => {
     expect(value).toBe("x X-Injected: 1 Y Z ");
   });
 
+  it.each([
+    ["plain text as it is", "crm 201", "crm 201"],
+    ["a tab as it is", "a\tb", "a\tb"],
+    ["CR LF as one space", "a\r\nb", "a b"],
+    ["NUL as a space", "a\u0000b", "a b"],
+    ["DEL as a space", "a\u007fb", "a b"],
+    ["a run of control characters as one space", "a\u0001\u001f\u007fb", "a b"],
+    ["non-ASCII text as its UTF-8 bytes", "Zoë", "Zo\u00c3\u00ab"],
+  ])("puts %s in a header value", (_what, text, wire) => {
+    expect(headerValue(text)).toBe(wire);
+  });
+
   it("sends non-ASCII header text as UTF-8 bytes", () => {
     const e = makeEvent({ user: { name: "李" } });
     const value = render({ webhook: { headers: { "X-User": "{name}" } } }, e).headers["X-User"]!;
     expect(Buffer.from(value, "latin1").toString("utf8")).toBe("李");
+  });
+
+  it.each([
+    "Host",
+    "Content-Length",
+    "CONTENT-TYPE",
+    "User-Agent",
+    "WEBHOOK-ID",
+    "Webhook-Timestamp",
+    "Webhook-Signature",
+  ])("does not send a custom header named %s, which hookswitch sets itself", (name) => {
+    for (const format of ["json", "query"] as const) {
+      const req = render({ webhook: { format, headers: { [name]: "custom", "X-Ok": "1" } } });
+      expect(Object.values(req.headers)).not.toContain("custom");
+      expect(req.headers["X-Ok"]).toBe("1");
+    }
   });
 
   it("does not let custom headers replace the ones hookswitch sets", () => {
