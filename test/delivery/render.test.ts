@@ -181,6 +181,7 @@ describe("renderRequest: URL and path arguments", () => {
       `https://h.example/api/${SERVICE_UUID}/ext-201`,
     ],
     ["https://h.example/api/", ["x"], "https://h.example/api/x"],
+    ["https://h.example/api//", ["x"], "https://h.example/api/x"],
     ["https://h.example", ["x"], "https://h.example/x"],
     ["https://h.example/api?k=v", ["x"], "https://h.example/api/x?k=v"],
     ["https://h.example/api/?k=v#frag", ["x"], "https://h.example/api/x?k=v"],
@@ -253,11 +254,29 @@ describe("renderRequest: a path argument the event leaves empty", () => {
     expect(rendered(pathArguments)).toEqual({ unsendable: reason });
   });
 
-  it("cuts a long path argument short in the reason", () => {
-    const long = "{name}".repeat(30);
-    const result = rendered([long]);
-    expect(result).toEqual({
-      unsendable: `webhook.pathArguments[0] "${long.slice(0, 80)}…" is empty for this event, which has an empty name (data.user.name)`,
+  const emptyName = "an empty name (data.user.name)";
+  it.each([
+    [
+      "quotes whole a path argument of 80 characters",
+      "{enabledCalls}" + "{name}".repeat(11),
+      `"${"{enabledCalls}" + "{name}".repeat(11)}"`,
+      `an empty enabledCalls (data.user.enabledCalls) and ${emptyName}`,
+    ],
+    [
+      "cuts a path argument of 81 characters to 80",
+      "{outboundPhoneNumber}" + "{name}".repeat(10),
+      `"${("{outboundPhoneNumber}" + "{name}".repeat(10)).slice(0, 80)}…"`,
+      `no outboundPhoneNumber (data.user.outboundNumber) and ${emptyName}`,
+    ],
+    [
+      "cuts a long path argument to 80",
+      "{name}".repeat(30),
+      `"${"{name}".repeat(30).slice(0, 80)}…"`,
+      emptyName,
+    ],
+  ])("%s in the reason", (_what, argument, quoted, which) => {
+    expect(rendered([argument])).toEqual({
+      unsendable: `webhook.pathArguments[0] ${quoted} is empty for this event, which has ${which}`,
     });
   });
 
