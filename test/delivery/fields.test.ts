@@ -101,6 +101,24 @@ describe("templates", () => {
     expect(compileTemplate(template)(full, now)).toBe(expected);
   });
 
+  // "ab{name}cd{extensionNumber}": {name} spans [2, 8), {extensionNumber} spans [10, 27).
+  it.each<[string, [number, number][], string]>([
+    ["no literal stretch", [], "abAlice Examplecd201"],
+    ["a literal stretch that ends where {name} starts", [[0, 2]], "abAlice Examplecd201"],
+    ["a literal stretch between the two placeholders", [[8, 10]], "abAlice Examplecd201"],
+    ["a literal stretch after both", [[27, 30]], "abAlice Examplecd201"],
+    ["{name} as a literal stretch", [[2, 8]], "ab{name}cd201"],
+    ["a literal stretch over one brace of each", [[7, 11]], "ab{name}cd{extensionNumber}"],
+    [
+      "one character of {extensionNumber} literal",
+      [[26, 27]],
+      "abAlice Examplecd{extensionNumber}",
+    ],
+  ])("fills a template with %s", (_what, literals, expected) => {
+    const template = "ab{name}cd{extensionNumber}";
+    expect(compileTemplate(template, literals)(full, now)).toBe(expected);
+  });
+
   it("renders a missing value as nothing, whether left out or null", () => {
     for (const event of [bare, nulls]) {
       expect(compileTemplate("ext-{extensionNumber}-{name}")(event, now)).toBe("ext--");
