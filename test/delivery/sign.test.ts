@@ -73,6 +73,9 @@ describe("HmacSha256", () => {
     ["text only in the head", "msg_1.5.", ""],
     ["multi-byte characters", "msg_é.5.", '{"name":"Zoë ✓ 📞"}'],
     ["a lone surrogate (sent as U+FFFD)", "msg_1.5.", "a\ud800b"],
+    // Three UTF-8 bytes for one UTF-16 unit: the most a unit takes, what room is made for.
+    ["three-byte characters past the first scratch space", "msg_1.5.", "李".repeat(1_400)],
+    ["three-byte characters within the kept scratch space", "msg_1.5.", "李".repeat(5_000)],
     ["a body longer than the kept scratch space", "msg_1.5.", "ü".repeat(40_000)],
   ])("agrees with createHmac over head and tail for %s", (_what, head, tail) => {
     const key = randomBytes(32);
