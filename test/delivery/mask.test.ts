@@ -169,7 +169,13 @@ describe("maskMarks", () => {
   it.each([
     ["Basic", "Basic aG9va3M6cGFzc3dvcmQ=", "Basic ****"],
     ["Bearer", "Bearer tok_123", "Bearer ****"],
-  ])("masks the whole %s Authorization value, keeping the scheme", (_s, value, expected) => {
+    [
+      "AWS4-HMAC-SHA256",
+      "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abc",
+      "AWS4-HMAC-SHA256 ****",
+    ],
+    ["schemeless", "tok_123", "****"],
+  ])("masks the whole %s Authorization value, keeping any scheme", (_s, value, expected) => {
     const masked = maskMarks(request({ headers: { Authorization: value } }));
     expect(masked.headers.Authorization).toBe(expected);
   });
@@ -225,6 +231,38 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
     );
     const answer = "no route for Host: hooks.internal.example:8443 (hooks.internal.example)";
     expect(maskEchoedSecrets(integration, answer)).toBe("no route for Host: **** (****)");
+  });
+
+  it.each([
+    ["a cut-off start of 4 characters", "tok-0123456789", "Bearer tok-", "Bearer ****"],
+    ["a cut-off start of 3 characters", "tok-0123456789", "Bearer tok", "Bearer tok"],
+    ["a whole secret of 4 characters", "t0k3", "Bearer t0k3 refused", "Bearer **** refused"],
+  ])("masks %s as the last thing the answer kept", async (_what, token, answer, expected) => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN: token },
+    );
+    expect(maskEchoedSecrets(integration, answer)).toBe(expected);
+  });
+
+  it("masks a secret the answer quotes JSON-encoded", async () => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h", headers: { "X-Api-Key": "${env:API}" } },
+      { API: 'key"with\\quote' },
+    );
+    const answer = String.raw`{"error":"unknown key 'key\"with\\quote'"}`;
+    expect(maskEchoedSecrets(integration, answer)).toBe(`{"error":"unknown key '****'"}`);
+  });
+
+  it("masks the longer of two secrets whole when the shorter is its start", async () => {
+    const integration = await loaded(
+      {
+        url: "https://crm.example.com/h",
+        headers: { "X-Short": "${env:SHORT}", "X-Long": "${env:LONG}" },
+      },
+      { SHORT: "abcd1234", LONG: "abcd1234-and-more" },
+    );
+    expect(maskEchoedSecrets(integration, "got abcd1234-and-more")).toBe("got ****");
   });
 
   it("looks for no secret shorter than 4 characters", async () => {
