@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { errorOutcome, type FailureContext } from "../../src/delivery/attempt-failure.js";
+import {
+  errorOutcome,
+  renderFailure,
+  unsendableOutcome,
+  type FailureContext,
+} from "../../src/delivery/attempt-failure.js";
 import { ExchangeTimeoutError } from "../../src/delivery/exchange.js";
 import { EgressDeniedError } from "../../src/errors.js";
 
@@ -64,6 +69,48 @@ describe("errorOutcome", () => {
       {},
       "INVALID_ANSWER",
       `${ORIGIN} answered with a status code below 100, which is not HTTP`,
+    ],
+    [
+      "an unasked 101 Switching Protocols is an answer hookswitch cannot read",
+      coded("UND_ERR_SOCKET", "bad upgrade"),
+      {},
+      "INVALID_ANSWER",
+      `${ORIGIN} answered 101 Switching Protocols unasked: hookswitch reads no answer after it`,
+    ],
+    [
+      "an error with a code and no message names its code",
+      coded("EHOSTUNREACH", ""),
+      {},
+      "EHOSTUNREACH",
+      `${ORIGIN}: EHOSTUNREACH`,
+    ],
+    [
+      "a message's surrounding whitespace and newlines go",
+      new Error("  something odd\n"),
+      {},
+      "NETWORK_ERROR",
+      `${ORIGIN}: something odd`,
+    ],
+    [
+      "a two-character password is masked, a one-character user name is not",
+      new Error("login u:pw refused"),
+      { url: "https://u:pw@crm.example.com:8443/cb" },
+      "NETWORK_ERROR",
+      `${ORIGIN}: login u:**** refused`,
+    ],
+    [
+      "a secret IPv6 host is masked with or without its brackets",
+      coded("ECONNREFUSED", "connect ECONNREFUSED fd00::7:8443 ([fd00::7])"),
+      { url: "https://[fd00::7]:8443/cb", secretHost: true },
+      "ECONNREFUSED",
+      "****: connect ECONNREFUSED ****:8443 (****)",
+    ],
+    [
+      "a URL that does not parse is not quoted",
+      new Error("cannot fetch crm example/cb?key=s3cret"),
+      { url: "crm example/cb?key=s3cret" },
+      "NETWORK_ERROR",
+      "(invalid URL): cannot fetch (invalid URL)",
     ],
     [
       "the attempt's deadline is a timeout, named with its length",
@@ -157,6 +204,35 @@ describe("errorOutcome", () => {
     expect(errorOutcome(error, { ...context, ...more })).toEqual({ kind: "error", code, message });
   });
 
+  it.each([
+    ["ECONNRESET", "ECONNRESET"],
+    ["EAI_AGAIN", "EAI_AGAIN"],
+    ["EHOSTUNREACH", "EHOSTUNREACH"],
+    ["ENETUNREACH", "ENETUNREACH"],
+    ["EPIPE", "EPIPE"],
+    ["ETIMEDOUT", "TIMEOUT"],
+    ["UND_ERR_BODY_TIMEOUT", "TIMEOUT"],
+    ["UND_ERR_CONNECT_TIMEOUT", "TIMEOUT"],
+    ["UND_ERR_INVALID_ARG", "INVALID_REQUEST"],
+    ["ERR_INVALID_URL", "INVALID_REQUEST"],
+    ["UND_ERR_NOT_SUPPORTED", "INVALID_REQUEST"],
+    ["DEPTH_ZERO_SELF_SIGNED_CERT", "TLS"],
+    ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "TLS"],
+    ["ERR_TLS_CERT_ALTNAME_INVALID", "TLS"],
+    ["EPROTO", "NETWORK_ERROR"],
+  ])("reports the error code %s as %s", (errorCode, code) => {
+    expect(errorOutcome(coded(errorCode, "failed"), context).code).toBe(code);
+  });
+
+  it.each([
+    ["299", 299, 299],
+    ["300", 300, 300],
+    ["301, cut to 300 and an ellipsis", 301, 301],
+  ])("keeps a message of %s characters as %i characters", (_what, length, kept) => {
+    const detail = "x".repeat(length - `${ORIGIN}: `.length);
+    expect(errorOutcome(new Error(detail), context).message).toHaveLength(kept);
+  });
+
   it("keeps a message of at most 300 characters, on one line", () => {
     const outcome = errorOutcome(new Error(`${"x".repeat(200)}\n  ${"y".repeat(200)}`), context);
     expect(outcome.message).toHaveLength(301);
@@ -173,5 +249,30 @@ describe("errorOutcome", () => {
       const { message } = errorOutcome(error, context);
       expect(message).not.toMatch(/pa55word|s3cret-key/);
     }
+  });
+});
+
+describe("the outcome of an attempt that sends nothing", () => {
+  it("says which path argument is empty, and what to do", () => {
+    const outcome = unsendableOutcome({ unsendable: 'webhook.pathArguments[0] "{name}" is empty' });
+    expect(outcome).toEqual({
+      kind: "error",
+      code: "EMPTY_PATH_ARGUMENT",
+      message:
+        'not sent: webhook.pathArguments[0] "{name}" is empty, and a request with an empty path segment would go to another URL; if such events are to be sent, change webhook.pathArguments, then replay the dead letter',
+      durationMs: 0,
+    });
+  });
+
+  it.each([
+    ["a short message whole", "x is undefined", "x is undefined"],
+    ["a long message cut to 200 characters", "y".repeat(250), "y".repeat(200)],
+  ])("keeps %s when rendering fails", (_what, message, kept) => {
+    expect(renderFailure(new TypeError(message))).toEqual({
+      kind: "error",
+      code: "RENDER_FAILED",
+      message: `the request could not be rendered (TypeError: ${kept}); this is a bug in hookswitch: please report it, and replay the dead letter once fixed`,
+      durationMs: 0,
+    });
   });
 });
