@@ -28,6 +28,9 @@ describe("parseCidrList", () => {
     ["example.com/8", /not an IP address/],
     ["10.0.0.0/8/8", /not a CIDR/],
     ["300.0.0.1", /not an IP address/],
+    ["10.0.0.0/0008", /bad prefix length/],
+    ["::ffff:10.0.0.0/95", /bad prefix length/],
+    ["::ffff:10.0.0.0/129", /prefix length: use a number from 0 to 128/],
   ])("reports %j as a problem", (text, message) => {
     const parsed = parseCidrList(`192.168.0.0/16,${text}`);
     expect(parsed.cidrs.map((cidr) => cidr.text)).toEqual(["192.168.0.0/16"]);
@@ -64,20 +67,33 @@ describe("the default egress policy", () => {
     ["::ffff:169.254.169.254", "link-local"],
     ["::ffff:a9fe:a9fe", "link-local"],
     ["64:ff9b::a9fe:a9fe", "link-local"],
+    ["169.254.0.1", "link-local"],
+    ["169.254.255.255", "link-local"],
     ["fe80::1", "link-local"],
+    ["febf:ffff::1", "link-local"],
     ["fd00:ec2::254", "cloud metadata"],
     ["0.0.0.0", "unspecified address"],
+    ["0.1.2.3", "unspecified address"],
+    ["0.255.255.255", "unspecified address"],
     ["::", "unspecified address"],
   ])("refuses %s as %s", (ip, reason) => {
     expect(policy.check(ip)).toEqual({ allowed: false, reason });
   });
 
-  it.each(["127.0.0.1", "::1", "10.1.2.3", "192.168.1.1", "8.8.8.8", "2001:db8::1", "169.255.0.1"])(
-    "allows %s",
-    (ip) => {
-      expect(policy.check(ip)).toEqual({ allowed: true });
-    },
-  );
+  it.each([
+    "127.0.0.1",
+    "::1",
+    "10.1.2.3",
+    "192.168.1.1",
+    "8.8.8.8",
+    "2001:db8::1",
+    "169.255.0.1",
+    "169.253.255.255",
+    "1.0.0.0",
+    "fec0::1",
+  ])("allows %s", (ip) => {
+    expect(policy.check(ip)).toEqual({ allowed: true });
+  });
 
   it("refuses something that is not an IP address", () => {
     expect(policy.check("example.com")).toMatchObject({ allowed: false });
