@@ -49,6 +49,24 @@ describe("matchEvent", () => {
     expect(explainMismatch(integration, event) === undefined).toBe(matches);
   });
 
+  it.each([
+    ["lower", "upper", SERVICE_UUID, SERVICE_UUID.toUpperCase()],
+    ["upper", "lower", SERVICE_UUID.toUpperCase(), SERVICE_UUID],
+    ["upper", "upper", SERVICE_UUID.toUpperCase(), SERVICE_UUID.toUpperCase()],
+  ])("matches a service written in %s case to an event's in %s case", (_i, _e, scoped, uuid) => {
+    const integration = makeIntegration({ scope: { service: scoped } });
+    const upper = makeEvent({ data: { service: { type: "mycloudpbx", uuid } } });
+    expect(matchEvent(buildMatchIndex([integration]), upper)).toEqual([integration]);
+    expect(explainMismatch(integration, upper)).toBeUndefined();
+  });
+
+  it("gives a list of its own each time: changing one changes no later match", () => {
+    const integration = makeIntegration();
+    const index = buildMatchIndex([integration]);
+    matchEvent(index, event).pop();
+    expect(matchEvent(index, event)).toEqual([integration]);
+  });
+
   it("gives every matching integration, account-scoped first, each once", () => {
     const byService = makeIntegration({ name: "by-service", scope: { service: SERVICE_UUID } });
     const byAccount = makeIntegration({ name: "by-account" });
