@@ -145,6 +145,41 @@ describe("parseEvent", () => {
     );
   });
 
+  /** A valid event of exactly `length` characters (all ASCII, so as many bytes), padded. */
+  const padded = (length: number, ...edits: [path: string, value: unknown][]) => {
+    const text = edited(...edits, ["data.pad", ""]);
+    return edited(...edits, ["data.pad", "x".repeat(length - text.length)]);
+  };
+
+  it.each([
+    ["983,040 bytes (960 KiB)", 983_040, "(accepted)"],
+    ["983,041 bytes", 983_041, "event too large: 983041 bytes, the limit is 983040 bytes"],
+  ])("takes an event of %s as text and as bytes: %s", (_what, length, reason) => {
+    const text = padded(length);
+    expect(Buffer.byteLength(text)).toBe(length);
+    expect([reasonOf(text), reasonOf(Buffer.from(text))]).toEqual([reason, reason]);
+  });
+
+  it.each([
+    [
+      "16,384 characters, every problem",
+      16_384,
+      /^id must not be empty; data\.service\.uuid must be a UUID$/,
+    ],
+    ["16,385 characters, the first", 16_385, /^id must not be empty \(the first problem found: /],
+  ])("names for an invalid event of %s", (_what, length, reason) => {
+    const text = padded(length, ["id", ""], ["data.service.uuid", "x"]);
+    expect(text).toHaveLength(length);
+    expect(reasonOf(text)).toMatch(reason);
+  });
+
+  it("keeps the first kilobyte of an oversized event's text, as text and as bytes", () => {
+    const big = `{"pad":"${"x".repeat(MAX_EVENT_BYTES)}"}`;
+    for (const input of [big, Buffer.from(big)]) {
+      expect(parseEvent(input).raw).toBe(big.slice(0, 1024));
+    }
+  });
+
   it("refuses an oversized event before parsing it, as text and as bytes", () => {
     const big = `{"pad":"${"x".repeat(MAX_EVENT_BYTES)}"}`;
     for (const input of [big, Buffer.from(big)]) {
@@ -172,7 +207,9 @@ describe("parseEvent", () => {
   it("counts multi-byte characters towards the size limit", () => {
     const big = `{"pad":"${"é".repeat(MAX_EVENT_BYTES / 2)}"}`; // fewer characters than bytes
     expect(big.length).toBeLessThan(MAX_EVENT_BYTES);
-    expect(reasonOf(big)).toMatch(/too large/);
+    expect(reasonOf(big)).toBe(
+      `event too large: ${Buffer.byteLength(big)} bytes, the limit is 983040 bytes`,
+    );
   });
 
   it("refuses bytes that are not UTF-8", () => {
