@@ -11,10 +11,19 @@ describe("printable", () => {
     ["DEL", "a\u007fb", "a\ufffdb"],
     ["a C1 control", "a\u009bb", "a\ufffdb"],
     ["a tab", "a\tb", "a\ufffdb"],
+    ["the unit separator, last of C0", "a\u001fb", "a\ufffdb"],
+    ["several controls, each", "\u001b[1m\r\n", "\ufffd[1m\ufffd\ufffd"],
     ["text beyond Latin-1", "Zoë 🎧 ☎", "Zoë 🎧 ☎"],
     ["no-break space", "a\u00a0b", "a\u00a0b"],
   ])("shows %s as the terminal should see it", (_, text, shown) => {
     expect(printable(text)).toBe(shown);
+  });
+
+  it.each([
+    ["100 characters whole", "x".repeat(100), "x".repeat(100)],
+    ["101 characters cut to 100", "x".repeat(101), `${"x".repeat(100)}…`],
+  ])("shows a start of %s", (_what, text, shown) => {
+    expect(printableStart(text)).toBe(shown);
   });
 
   it("cuts long text to its first hundred characters before it is shown", () => {
