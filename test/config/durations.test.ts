@@ -26,6 +26,9 @@ describe("formatDuration", () => {
     [90_000, "90s"],
     [250, "250ms"],
     [120_000, "2m"],
+    [0, "0ms"],
+    [1_000, "1s"],
+    [1_500, "1500ms"],
   ])("writes %i ms as %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
