@@ -92,6 +92,43 @@ describe("checkRules", () => {
     ],
     ["a timeout of 60s", input({ timeout: "60s" }), []],
     [
+      "a malformed reference beside a placeholder in a header, reported as a reference",
+      input({ headers: { "X-A": "${env:X {nme}" } }),
+      [],
+    ],
+    [
+      "a malformed reference in a basic user name, reported as a reference",
+      input({ auth: { type: "basic", username: "${env:U" } }),
+      [],
+    ],
+    [
+      "a resolved header value with a carriage return",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\rb" } }, true),
+      ["header X-A: its value contains a line break"],
+    ],
+    ["a signing secret padded with ==", input({ signing: { secret: "whsec_QUJDRA==" } }), []],
+    ["a signing secret padded with =", input({ signing: { secret: "whsec_QUJDREU=" } }), []],
+    [
+      "a single bad signing secret",
+      input({ signing: { secret: "nope" } }),
+      ["webhook.signing.secret must look like whsec_<base64>"],
+    ],
+    [
+      "an upper-case http scheme with no host",
+      input({ url: "HTTPS:///api/x" }),
+      ["webhook.url has no host: write it as http(s)://host/path"],
+    ],
+    [
+      "a URL reference that resolves to an upper-case scheme with no host",
+      input({ url: "${env:U}" }, { url: "HTTPS:///api/x" }, true),
+      ["webhook.url has no host once its ${…} references are resolved"],
+    ],
+    [
+      "two placeholders in the URL, naming the first",
+      input({ url: "https://example.com/{name}/{extensionNumber}" }),
+      ["webhook.url is sent as written, so {name} would not be filled in"],
+    ],
+    [
       "initialDelay above the default maxDelay",
       input({ retry: { initialDelay: "2h" } }),
       ["webhook.retry.initialDelay (2h) must not be longer than webhook.retry.maxDelay (1h)"],
@@ -100,6 +137,14 @@ describe("checkRules", () => {
     const messages = checkRules(given).map((p) => p.message);
     expect(messages).toHaveLength(expected.length);
     expected.forEach((start, i) => expect(messages[i]).toContain(start));
+  });
+
+  it.each<[Partial<RawWebhook>["retry"], string]>([
+    [{ initialDelay: "2h" }, "initialDelay"],
+    [{ maxDelay: "500ms" }, "maxDelay"],
+    [{ initialDelay: "5s", maxDelay: "1s" }, "initialDelay"],
+  ])("points a retry of %j, initialDelay above maxDelay, at %s", (retry, key) => {
+    expect(checkRules(input({ retry })).map((p) => p.path)).toEqual([["webhook", "retry", key]]);
   });
 
   it("never puts a secret value into a message", () => {
