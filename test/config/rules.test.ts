@@ -24,6 +24,16 @@ describe("checkRules", () => {
       input({ fields: { a: { template: "{bogus}" } } }),
       ["unknown placeholder {bogus} in webhook.fields.a.template"],
     ],
+    [
+      "a placeholder in snake case",
+      input({ headers: { "X-A": "{user_name}" } }),
+      ["unknown placeholder {user_name} in webhook.headers.X-A"],
+    ],
+    [
+      "a field name in other letter case",
+      input({ pathArguments: ["{Name}"] }),
+      ["unknown placeholder {Name} in webhook.pathArguments[0] (did you mean {name}?)"],
+    ],
     ["JSON braces, which are not placeholders", input({ headers: { "X-A": '{"a": 1}' } }), []],
     ["a placeholder inside a secret reference", input({ headers: { "X-A": "${env:X}" } }), []],
     ["Host in any case", input({ headers: { hOsT: "x" } }), ["header hOsT is set by hookswitch"]],
