@@ -49,6 +49,11 @@ describe("checkRules", () => {
       ["header x-a is already set as X-A"],
     ],
     [
+      "the same header twice, first in lower case",
+      input({ headers: { "x-a": "1", "X-A": "2" } }),
+      ["header X-A is already set as x-a"],
+    ],
+    [
       "a resolved header value with a line break",
       input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\nb" } }, true),
       ["header X-A: its value contains a line break"],
@@ -101,6 +106,19 @@ describe("checkRules", () => {
       ["webhook.timeout must be more than 0 and at most 60s (got 0s)"],
     ],
     ["a timeout of 60s", input({ timeout: "60s" }), []],
+    [
+      "a maxDelay below the default initialDelay",
+      input({ retry: { maxDelay: "500ms" } }),
+      ["webhook.retry.initialDelay (1s) must not be longer than webhook.retry.maxDelay (500ms)"],
+    ],
+    [
+      "a maxDelay under 100ms",
+      input({ retry: { initialDelay: "50ms", maxDelay: "50ms" } }),
+      [
+        "webhook.retry.initialDelay must be at least 100ms (got 50ms)",
+        "webhook.retry.maxDelay must be at least 100ms (got 50ms)",
+      ],
+    ],
     [
       "a malformed reference beside a placeholder in a header, reported as a reference",
       input({ headers: { "X-A": "${env:X {nme}" } }),
@@ -155,6 +173,15 @@ describe("checkRules", () => {
     [{ initialDelay: "5s", maxDelay: "1s" }, "initialDelay"],
   ])("points a retry of %j, initialDelay above maxDelay, at %s", (retry, key) => {
     expect(checkRules(input({ retry })).map((p) => p.path)).toEqual([["webhook", "retry", key]]);
+  });
+
+  it.each([
+    ["a reserved header", { Host: "x" }],
+    ["a repeated header", { "X-A": "1", "x-a": "2" }],
+  ])("points %s at its name, not its value", (_what, headers) => {
+    expect(checkRules(input({ headers })).map(({ path, onKey }) => ({ path, onKey }))).toEqual([
+      { path: ["webhook", "headers", Object.keys(headers).at(-1)], onKey: true },
+    ]);
   });
 
   it("never puts a secret value into a message", () => {
