@@ -117,6 +117,13 @@ describe("explainMismatch", () => {
       /triggered by user.deleted, the event is user.created/,
     ],
     [
+      "triggered by other event types",
+      makeIntegration({
+        trigger: { serviceType: "mycloudpbx", events: ["user.deleted", "user.modified"] },
+      }),
+      /triggered by user\.deleted, user\.modified, the event is user\.created$/,
+    ],
+    [
       "another account",
       makeIntegration({ scope: { account: "globex" } }),
       /account globex, the event is for account acme/,
