@@ -312,6 +312,11 @@ describe("renderRequest: headers", () => {
       `Basic ${Buffer.from(":").toString("base64")}`,
     ],
     ["token", { type: "token", token: "tok_123" } as const, "Bearer tok_123"],
+    [
+      "token with a line break and non-ASCII text",
+      { type: "token", token: "tok\r\nX-Evil: 1é" } as const,
+      "Bearer tok X-Evil: 1\u00c3\u00a9",
+    ],
   ])("sends %s auth as an Authorization header", (_what, auth, expected) => {
     expect(render({ webhook: { auth } }).headers.Authorization).toBe(expected);
   });
