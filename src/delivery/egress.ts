@@ -77,13 +77,10 @@ function parseOneCidr(item: string): Cidr | string {
   const max = family === "ipv4" ? 32 : 128;
   // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
   const mappedShift = family === "ipv4" && isIP(addressPart.split("%")[0] ?? "") === 6 ? 96 : 0;
-  if (prefixPart !== undefined && !/^\d{1,3}$/.test(prefixPart)) {
-    return `"${item}" has a bad prefix length: use a number from 0 to ${max}`;
-  }
+  const badPrefix = `"${item}" has a bad prefix length: use a number from ${mappedShift} to ${max + mappedShift}`;
+  if (prefixPart !== undefined && !/^\d{1,3}$/.test(prefixPart)) return badPrefix;
   const prefix = prefixPart === undefined ? max : Number(prefixPart) - mappedShift;
-  if (prefix < 0 || prefix > max) {
-    return `"${item}" has a bad prefix length: use a number from 0 to ${max + mappedShift}`;
-  }
+  if (prefix < 0 || prefix > max) return badPrefix;
   return { family, address: ip, prefix, text: `${ip}/${prefix}` };
 }
 

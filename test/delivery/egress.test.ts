@@ -24,13 +24,15 @@ describe("parseCidrList", () => {
   it.each([
     ["10.0.0.0/33", /prefix length: use a number from 0 to 32/],
     ["fc00::/129", /prefix length: use a number from 0 to 128/],
-    ["10.0.0.0/x", /bad prefix length/],
+    ["10.0.0.0/x", /bad prefix length: use a number from 0 to 32$/],
     ["example.com/8", /not an IP address/],
     ["10.0.0.0/8/8", /not a CIDR/],
     ["300.0.0.1", /not an IP address/],
     ["10.0.0.0/0008", /bad prefix length/],
-    ["::ffff:10.0.0.0/95", /bad prefix length/],
-    ["::ffff:10.0.0.0/129", /prefix length: use a number from 0 to 128/],
+    // An IPv4-mapped range takes the IPv6 prefixes that keep its IPv4 part whole.
+    ["::ffff:10.0.0.0/95", /bad prefix length: use a number from 96 to 128$/],
+    ["::ffff:10.0.0.0/129", /bad prefix length: use a number from 96 to 128$/],
+    ["::ffff:10.0.0.0/x", /bad prefix length: use a number from 96 to 128$/],
   ])("reports %j as a problem", (text, message) => {
     const parsed = parseCidrList(`192.168.0.0/16,${text}`);
     expect(parsed.cidrs.map((cidr) => cidr.text)).toEqual(["192.168.0.0/16"]);
