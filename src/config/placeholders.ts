@@ -4,15 +4,18 @@
  */
 import { FIELD_NAMES, type FieldName } from "./types.js";
 
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `{fieldName}`: the one pattern validation and rendering read placeholders by. */
+export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Names of every placeholder in the text, in order. */
 export function placeholderNames(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? "");
 }
 
+const FIELD_SET: ReadonlySet<string> = new Set(FIELD_NAMES);
+
 export function isFieldName(name: string): name is FieldName {
-  return (FIELD_NAMES as readonly string[]).includes(name);
+  return FIELD_SET.has(name);
 }
 
 /** Replaces every known placeholder with `valueOf(field)`; unknown ones stay as written. */

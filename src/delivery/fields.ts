@@ -2,7 +2,8 @@
  * Field values of SPEC section 3: what each field name means for one event, in JSON and
  * as text (query, form, templates, headers, path arguments), and `{field}` templates.
  */
-import { FIELD_NAMES, type FieldName, type TextRange } from "../config/types.js";
+import { PLACEHOLDER, isFieldName } from "../config/placeholders.js";
+import type { FieldName, TextRange } from "../config/types.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
 
@@ -32,12 +33,6 @@ const EXTRACTORS: Record<FieldName, Extractor> = {
   eventTime: (e) => e.time,
 };
 
-const FIELD_SET: ReadonlySet<string> = new Set(FIELD_NAMES);
-
-export function isFieldName(name: string): name is FieldName {
-  return FIELD_SET.has(name);
-}
-
 /** The field's value in a JSON body (`hasVoicemail` a boolean, a missing value null). */
 export function jsonFieldValue(field: FieldName, event: PbxEvent, now: Date): JsonFieldValue {
   return EXTRACTORS[field](event, now) ?? null;
@@ -52,20 +47,13 @@ export function textFieldValue(field: FieldName, event: PbxEvent, now: Date): st
   return value === undefined || value === null ? undefined : String(value);
 }
 
-/** `{fieldName}`; a name that is not a field stays literal text (the loader rejects it). */
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/** The `{placeholder}` names a template uses, known fields or not (for validation). */
-export function templatePlaceholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? "");
-}
-
 export type CompiledTemplate = (event: PbxEvent, now: Date) => string;
 
 type TemplatePart = string | { field: FieldName };
 
 /**
- * Splits a template into literal and field parts. `literals` are stretches of its text
+ * Splits a template into literal and field parts; a `{name}` that is not a field stays
+ * literal text (the loader rejects it). `literals` are stretches of its text
  * that are not template (a secret's value, an escaped `${`): no placeholder is read there.
  */
 function templateParts(template: string, literals: readonly TextRange[] = []): TemplatePart[] {

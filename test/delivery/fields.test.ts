@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FIELD_NAMES, OPTIONAL_FIELDS, type FieldName } from "../../src/config/types.js";
-import {
-  compileTemplate,
-  jsonFieldValue,
-  templatePlaceholders,
-  textFieldValue,
-} from "../../src/delivery/fields.js";
+import { compileTemplate, jsonFieldValue, textFieldValue } from "../../src/delivery/fields.js";
 import { checkEvent } from "../../src/events/parse.js";
 import { makeEvent, SERVICE_UUID } from "../support/integration.js";
 
@@ -123,10 +118,6 @@ describe("templates", () => {
     for (const event of [bare, nulls]) {
       expect(compileTemplate("ext-{extensionNumber}-{name}")(event, now)).toBe("ext--");
     }
-  });
-
-  it("lists the placeholders a template uses, known or not", () => {
-    expect(templatePlaceholders("{name} {nope} {name}")).toEqual(["name", "nope", "name"]);
   });
 });
 
