@@ -4,7 +4,6 @@
  * a bad one while it connects, and its complaint then reads as a server that is down. No
  * secret, and nothing of a file's content, reaches a message.
  */
-import { readFileSync } from "node:fs";
 import {
   credsAuthenticator,
   nkeyAuthenticator,
@@ -13,6 +12,7 @@ import {
   type ConnectionOptions,
 } from "@nats-io/transport-node";
 import { NatsSetupError, coerceError } from "../errors.js";
+import { readNamedFile, readNamedText } from "./named-files.js";
 import type { NatsAuth } from "./settings.js";
 
 export function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
@@ -53,7 +53,7 @@ function checkedCredsAuthenticator(file: string): Authenticator {
 
 /** The user seed of a NATS_NKEY file, checked, as the bytes the client signs with. */
 function readSeed(file: string): Uint8Array {
-  const text = new TextDecoder().decode(readNamedFile("NATS_NKEY", file));
+  const text = readNamedText("NATS_NKEY", file);
   const found = userSeedIn(text);
   if ("problem" in found) {
     throw new NatsSetupError(
@@ -86,16 +86,4 @@ export function userSeedIn(text: string): { seed: Uint8Array } | { problem: stri
     return { problem: `holds a user seed that is not valid (${coerceError(err).message})` };
   }
   return { seed };
-}
-
-/** Reads a file named by a variable; the error names both. */
-export function readNamedFile(variable: string, file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new NatsSetupError(
-      `cannot read the file named by ${variable} (${file}): ${coerceError(err).message}`,
-      { cause: err },
-    );
-  }
 }

@@ -6,6 +6,7 @@
 import { connect as connectTcp } from "node:net";
 import { withoutRuntimeCaAdvice } from "../errors.js";
 import type { NatsSettings } from "./settings.js";
+import { parseServer } from "./server-urls.js";
 import { tlsRequiredBy } from "./tls-options.js";
 import { redactServer } from "./url-credentials.js";
 
@@ -17,21 +18,26 @@ export function describeConnectError(error: Error): string {
 
 export async function connectAdvice(error: Error, settings: NatsSettings): Promise<string> {
   const said = `${error.name} ${error.message}`;
+  const { tls } = settings;
   if (/does not support 'tls'|tls.*not available/i.test(said)) {
-    return noTlsAdvice(tlsRequiredBy(settings.servers, settings.tls));
+    return noTlsAdvice(tlsRequiredBy(settings.servers, tls));
   }
   if (/certificate|altnames/i.test(said)) {
-    return (
-      "the NATS server's TLS certificate is not trusted for this address: name its CA with " +
-      "NATS_CA=/path/ca.pem (or add it with NODE_EXTRA_CA_CERTS), or connect by a name the " +
-      "certificate holds"
-    );
+    const trust =
+      tls?.ca === undefined
+        ? "name its CA with NATS_CA=/path/ca.pem (or add it with NODE_EXTRA_CA_CERTS)"
+        : `the CAs of NATS_CA (${tls.ca}) must sign it`;
+    return `the NATS server's TLS certificate is not trusted for this address: ${trust}, or connect by a name the certificate holds`;
   }
-  if (settings.tls?.client === undefined && (await anyVerifiesClients(settings.servers))) {
-    return (
-      "the NATS server requires a client certificate (TLS verify): set NATS_CERT and NATS_KEY " +
-      "to a certificate signed by a CA the server trusts, and its key"
-    );
+  // The server ends the handshake of a client without an acceptable certificate after the
+  // client took it as done, and the client reports a timeout or a reset, not why.
+  if (await anyVerifiesClients(settings.servers)) {
+    return tls?.client === undefined
+      ? "the NATS server requires a client certificate (TLS verify): set NATS_CERT and NATS_KEY " +
+          "to a certificate signed by a CA the server trusts, and its key"
+      : `the NATS server verifies client certificates and may have refused NATS_CERT ` +
+          `(${tls.client.cert}): check that a CA it trusts signed it, that it is in date and ` +
+          "that it allows client authentication";
   }
   return /authori[sz]ation|authentication|permission/i.test(said)
     ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY or the user-info of NATS_URL)"
@@ -47,6 +53,8 @@ function noTlsAdvice(tlsBy: string): string {
 }
 
 const INFO_TIMEOUT_MS = 1_000;
+const MAX_INFO_BYTES = 64 * 1024;
+const DEFAULT_PORT = 4222;
 
 /**
  * Whether a server says, in the INFO it sends before TLS starts, that it verifies client
@@ -58,37 +66,28 @@ async function anyVerifiesClients(servers: string[]): Promise<boolean> {
   return answers.some((info) => info !== undefined && /"tls_verify"\s*:\s*true/.test(info));
 }
 
-/** The first line a server sends (its INFO), or undefined when none comes in time. */
+/** The first line a server sends (its INFO), or undefined when none comes within a second. */
 function serverInfo(server: string): Promise<string | undefined> {
-  const address = hostAndPort(server);
-  if (address === undefined) return Promise.resolve(undefined);
+  const url = parseServer(server);
+  if (url === undefined) return Promise.resolve(undefined);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
   return new Promise((resolve) => {
     let received = "";
-    const socket = connectTcp(address.port, address.host);
+    const socket = connectTcp(Number(url.port || DEFAULT_PORT), host);
+    // A deadline, not an idle timeout: a peer sending a byte now and then would renew that.
+    const deadline = setTimeout(() => done(undefined), INFO_TIMEOUT_MS);
     const done = (info: string | undefined) => {
+      clearTimeout(deadline);
       socket.destroy();
       resolve(info);
     };
-    socket.setTimeout(INFO_TIMEOUT_MS, () => done(undefined));
     socket.on("error", () => done(undefined));
     socket.on("close", () => done(undefined));
     socket.on("data", (chunk: Buffer) => {
       received += chunk.toString("latin1");
       const end = received.indexOf("\r\n");
       if (end >= 0) done(received.startsWith("INFO ") ? received.slice(0, end) : undefined);
-      else if (received.length > 64 * 1024) done(undefined);
+      else if (received.length > MAX_INFO_BYTES) done(undefined);
     });
   });
-}
-
-/** Host and port of a server as the client reads it (default port 4222). */
-function hostAndPort(server: string): { host: string; port: number } | undefined {
-  const rest = server.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/^.*@/s, "");
-  const bracketed = rest.split(":").length > 2 && !rest.startsWith("[") ? `[${rest}]` : rest;
-  try {
-    const url = new URL(`nats://${bracketed}`);
-    return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 4222) };
-  } catch {
-    return undefined;
-  }
 }

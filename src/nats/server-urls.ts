@@ -22,19 +22,30 @@ export function checkServerUrls(servers: string[]): void {
   }
 }
 
+/** Whether a server URL asks for TLS, which the client then requires. */
+export function asksForTls(server: string): boolean {
+  return SCHEME.exec(server)?.[1]?.toLowerCase() === "tls";
+}
+
+/** A server as the client reads it (`[scheme://][user-info@]host[:port]`), or undefined. */
+export function parseServer(server: string): URL | undefined {
+  const scheme = SCHEME.exec(server)?.[1];
+  const rest = scheme === undefined ? server : server.slice(scheme.length + 3);
+  // A bare IPv6 address (`::1`), as the client takes it, reads as one in brackets.
+  const host = rest.split(":").length > 2 && !rest.startsWith("[") ? `[${rest}]` : rest;
+  try {
+    return new URL(`nats://${host}`);
+  } catch {
+    return undefined;
+  }
+}
+
 function serverProblem(server: string): string | undefined {
   const scheme = SCHEME.exec(server)?.[1]?.toLowerCase();
   if (scheme === "ws" || scheme === "wss")
     return "is a websocket URL, which hookswitch does not speak";
-  const rest = scheme === undefined ? server : server.slice(scheme.length + 3);
-  // A bare IPv6 address (`::1`), as the client takes it, reads as one in brackets.
-  const host = rest.split(":").length > 2 && !rest.startsWith("[") ? `[${rest}]` : rest;
-  let url: URL;
-  try {
-    url = new URL(`nats://${host}`);
-  } catch {
-    return "is not a valid URL (a host, and a port from 1 to 65535)";
-  }
+  const url = parseServer(server);
+  if (url === undefined) return "is not a valid URL (a host, and a port from 1 to 65535)";
   if (url.hostname === "") return "names no host";
   if (url.port === "0") return "has port 0";
   return undefined;

@@ -168,11 +168,14 @@ function parseAuth(env: NatsEnv): NatsAuth {
       "set only one of NATS_CREDS, NATS_NKEY, NATS_TOKEN or NATS_USER/NATS_PASSWORD",
     );
   }
+  // Beside another kind it would be left unused without a word.
+  if (user === undefined && nonEmpty(env.NATS_PASSWORD)) {
+    throw new UsageError("NATS_PASSWORD is set without NATS_USER");
+  }
   if (creds) return { kind: "creds", file: creds };
   if (nkey) return { kind: "nkey", file: nkey };
   if (token) return { kind: "token", token };
   if (user) return { kind: "userPassword", user, password: env.NATS_PASSWORD ?? "" };
-  if (nonEmpty(env.NATS_PASSWORD)) throw new UsageError("NATS_PASSWORD is set without NATS_USER");
   return { kind: "none" };
 }
 

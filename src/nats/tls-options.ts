@@ -9,7 +9,8 @@ import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import type { ConnectionOptions, TlsOptions } from "@nats-io/transport-node";
 import { caBundleProblem } from "../config/ca-bundle.js";
 import { NatsSetupError, coerceError } from "../errors.js";
-import { readNamedFile } from "./auth-options.js";
+import { readNamedText } from "./named-files.js";
+import { asksForTls } from "./server-urls.js";
 import type { NatsTlsFiles } from "./settings.js";
 
 /**
@@ -29,20 +30,20 @@ export function tlsOptions(servers: string[], files?: NatsTlsFiles): Partial<Con
     tls.certFile = files.client.cert;
     tls.keyFile = files.client.key;
   }
-  const wanted = files !== undefined || servers.some((server) => /^tls:\/\//i.test(server));
+  const wanted = files !== undefined || servers.some(asksForTls);
   return wanted ? { tls } : {};
 }
 
 /** What asks for TLS, for the advice when a server offers none. */
 export function tlsRequiredBy(servers: string[], files?: NatsTlsFiles): string {
-  const reasons = servers.some((server) => /^tls:\/\//i.test(server)) ? ["tls://"] : [];
+  const reasons = servers.some(asksForTls) ? ["tls://"] : [];
   if (files?.ca !== undefined) reasons.push("NATS_CA");
   if (files?.client !== undefined) reasons.push("NATS_CERT/NATS_KEY");
   return reasons.join(" and ");
 }
 
 function checkCertificates(variable: string, file: string): X509Certificate {
-  const text = readText(variable, file);
+  const text = readNamedText(variable, file);
   const problem = caBundleProblem(text);
   if (problem !== undefined) {
     throw new NatsSetupError(
@@ -60,7 +61,7 @@ function checkClientPair({ cert, key }: { cert: string; key: string }): void {
   const certificate = checkCertificates("NATS_CERT", cert);
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(readText("NATS_KEY", key));
+    privateKey = createPrivateKey(readNamedText("NATS_KEY", key));
   } catch (err) {
     if (err instanceof NatsSetupError) throw err;
     throw new NatsSetupError(
@@ -75,8 +76,4 @@ function checkClientPair({ cert, key }: { cert: string; key: string }): void {
         `NATS_CERT (${cert}): give the certificate's own key`,
     );
   }
-}
-
-function readText(variable: string, file: string): string {
-  return new TextDecoder().decode(readNamedFile(variable, file));
 }

@@ -61,6 +61,16 @@ describe.skipIf(!hasOpenssl)("NATS with TLS files", () => {
     );
   });
 
+  it("is refused by that server with a certificate of another CA, and says what to check", async () => {
+    const stranger = makeCertificates(join(dir.path, "stranger"));
+    const env = { ...mtlsEnv, NATS_CERT: stranger.clientCert, NATS_KEY: stranger.clientKey };
+    const result = await runCli(["dlq", "list"], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      ` — the NATS server verifies client certificates and may have refused NATS_CERT (${stranger.clientCert}): check that a CA it trusts signed it, that it is in date and that it allows client authentication\n`,
+    );
+  });
+
   it("trusts a private CA with NATS_CA alone", async () => {
     const tls = await startNatsServer(serverTls(certs));
     try {
@@ -75,6 +85,14 @@ describe.skipIf(!hasOpenssl)("NATS with TLS files", () => {
       });
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/not trusted for this address: name its CA with NATS_CA=/);
+      const stranger = makeCertificates(join(dir.path, "stranger-ca"));
+      const otherCa = await runCli(["dlq", "list"], {
+        env: { ...NO_NATS_VARIABLES, NATS_URL: url, NATS_CA: stranger.ca },
+      });
+      expect(otherCa.code).toBe(1);
+      expect(otherCa.stderr).toContain(
+        `not trusted for this address: the CAs of NATS_CA (${stranger.ca}) must sign it, or connect by a name the certificate holds\n`,
+      );
     } finally {
       await tls.dispose();
     }

@@ -87,6 +87,15 @@ describe("an NKey seed file in the NATS settings", () => {
     );
   });
 
+  it.each([
+    { NATS_NKEY: "/secrets/user.nk", NATS_PASSWORD: "p" },
+    { NATS_CREDS: "/secrets/user.creds", NATS_PASSWORD: "p" },
+    { NATS_TOKEN: "t", NATS_PASSWORD: "p" },
+    { NATS_PASSWORD: "p" },
+  ])("refuses a password without a user, whatever else is set: %j", (env) => {
+    expect(usageErrorOf(env).message).toBe("NATS_PASSWORD is set without NATS_USER");
+  });
+
   it("is refused together with credentials in the URL, naming both", () => {
     const error = usageErrorOf({ NATS_NKEY: "/secrets/user.nk" }, "nats://hooks:s3cret@host");
     expect(error.message).toBe(

@@ -1,6 +1,6 @@
 /** Whether the `openssl` command is here, and certificates made with it for TLS tests. */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const hasOpenssl = (() => {
@@ -28,6 +28,7 @@ const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-n
  * certificate; valid for a day.
  */
 export function makeCertificates(dir: string): TestCertificates {
+  mkdirSync(dir, { recursive: true });
   const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
   openssl(
     ["req", "-x509", ...EC_KEY, "-keyout", "ca-key.pem", "-out", "ca.pem"].concat([

@@ -1,0 +1,93 @@
+/**
+ * The advice after a failed NATS connection, where it reads the server's INFO itself: real
+ * TCP peers on 127.0.0.1 that answer as a NATS server would, or as no NATS server does.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { connectAdvice } from "../../src/nats/connect-advice.js";
+import type { NatsSettings } from "../../src/nats/settings.js";
+
+const VERIFIES = 'INFO {"server_id":"x","tls_required":true,"tls_verify":true}\r\n';
+const PLAIN = 'INFO {"server_id":"x","tls_required":false}\r\n';
+const TIMEOUT = Object.assign(new Error("TIMEOUT"), { name: "NatsError" });
+
+const servers: Server[] = [];
+const sockets = new Set<Socket>();
+afterEach(async () => {
+  for (const socket of sockets) socket.destroy();
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
+});
+
+/** A peer that does `onConnection` with each socket; its address as a NATS URL. */
+async function peer(onConnection: (socket: Socket) => void): Promise<string> {
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    onConnection(socket);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return `nats://127.0.0.1:${address.port}`;
+}
+
+const settings = (url: string, tls?: NatsSettings["tls"]): NatsSettings => ({
+  servers: [url],
+  auth: { kind: "none" },
+  ...(tls ? { tls } : {}),
+});
+
+describe("the advice after a failed connection", () => {
+  it("asks for a client certificate where the server's INFO says it verifies clients", async () => {
+    const url = await peer((socket) => {
+      // In two pieces, as TCP may deliver it.
+      socket.write(VERIFIES.slice(0, 20));
+      setTimeout(() => socket.write(VERIFIES.slice(20)), 50);
+    });
+    expect(await connectAdvice(TIMEOUT, settings(url))).toMatch(
+      /^the NATS server requires a client certificate \(TLS verify\): set NATS_CERT and NATS_KEY/,
+    );
+  });
+
+  it("names the client certificate given where such a server refused it", async () => {
+    const url = await peer((socket) => socket.write(VERIFIES));
+    const tls = { client: { cert: "/run/nats/tls.crt", key: "/run/nats/tls.key" } };
+    expect(await connectAdvice(TIMEOUT, settings(url, tls))).toBe(
+      "the NATS server verifies client certificates and may have refused NATS_CERT " +
+        "(/run/nats/tls.crt): check that a CA it trusts signed it, that it is in date and " +
+        "that it allows client authentication",
+    );
+  });
+
+  it.each<[string, (socket: Socket) => void]>([
+    ["a server that verifies no client", (socket) => socket.write(PLAIN)],
+    ["a peer whose first line is not an INFO", (socket) => socket.write("HTTP/1.1 400 x\r\n")],
+    ["a silent peer", () => undefined],
+    ["a peer that closes at once", (socket) => socket.destroy()],
+  ])("says to start nats-server for %s", async (_what, onConnection) => {
+    const url = await peer(onConnection);
+    expect(await connectAdvice(TIMEOUT, settings(url))).toBe("start nats-server or set NATS_URL");
+  });
+
+  it("gives up reading a peer that trickles bytes without a line end after a second", async () => {
+    const url = await peer((socket) => {
+      const trickle = setInterval(() => socket.write("x"), 100);
+      socket.on("close", () => clearInterval(trickle));
+    });
+    const started = Date.now();
+    expect(await connectAdvice(TIMEOUT, settings(url))).toBe("start nats-server or set NATS_URL");
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("names the NATS_CA file when it does not trust the server's certificate", async () => {
+    const error = new Error("unable to verify the first certificate");
+    expect(await connectAdvice(error, settings("nats://127.0.0.1:1", { ca: "/run/ca.pem" }))).toBe(
+      "the NATS server's TLS certificate is not trusted for this address: the CAs of NATS_CA " +
+        "(/run/ca.pem) must sign it, or connect by a name the certificate holds",
+    );
+  });
+});
