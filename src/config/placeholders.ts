@@ -4,7 +4,10 @@
  */
 import { FIELD_NAMES, type FieldName } from "./types.js";
 
-/** `{fieldName}`: the one pattern validation and rendering read placeholders by. */
+/**
+ * `{fieldName}`: the one pattern validation and rendering read placeholders by. Global, for
+ * `matchAll` and `replace`, which start afresh; `test` or `exec` would carry `lastIndex`.
+ */
 export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Names of every placeholder in the text, in order. */

@@ -111,6 +111,31 @@ describe("the operations endpoints under hostile requests", () => {
     },
   );
 
+  it("keeps the connection of a request without a body for the next one", async () => {
+    const answers = await new Promise<string>((resolve) => {
+      let data = "";
+      const request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+      const socket = connect(port, "127.0.0.1", () => socket.write(request));
+      const timer = setTimeout(() => finish(), 5_000);
+      const finish = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(data);
+      };
+      socket.on("data", (c: Buffer) => {
+        const first = data === "";
+        data += c.toString("latin1");
+        // The second request goes on the same connection, once the first is answered.
+        if (first) socket.write(request);
+        else if ((data.match(/HTTP\/1\.1 200 /g) ?? []).length === 2) finish();
+      });
+      socket.on("error", () => undefined);
+      socket.on("close", finish);
+    });
+    expect(answers.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+    expect(answers).toMatch(/\r\nConnection: keep-alive\r\n/i);
+  });
+
   it("does not buffer a 200 MB body sent with GET", async () => {
     const pid = daemon.child.pid!;
     const before = rssMb(pid)!;
