@@ -130,7 +130,15 @@ describe.skipIf(!hasOpenssl)("a client certificate rotated in place", () => {
         { name: "rotate-test", waitOnFirstConnect: true },
       );
       // Refused meanwhile: the waiting client tries again every second.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const pending = Symbol("pending");
+      const early = await Promise.race([
+        connecting.then(
+          () => "connected",
+          () => "failed",
+        ),
+        new Promise((resolve) => setTimeout(resolve, 1_500, pending)),
+      ]);
+      expect(early).toBe(pending);
       copyFileSync(certs.clientKey, mounted.key);
       copyFileSync(certs.clientCert, mounted.cert);
       const nc = await Promise.race([
