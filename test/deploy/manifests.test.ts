@@ -307,6 +307,43 @@ const compose = documents(join(DEPLOY, "compose.yaml"))[0] as {
 const service = (name: string) => compose.services[name]!;
 const hostPathOf = (mount: string) => join(DEPLOY, mount.split(":")[0]!);
 
+describe("the Prometheus Operator example", () => {
+  const MONITORING = join(DEPLOY, "prometheus-operator");
+  const objects = yamlFiles(MONITORING).flatMap((file) => documents(file) as K8sObject[]);
+  const kind = (name: string) => objects.find((object) => object.kind === name)!;
+  const service = one("Service");
+
+  it("kustomization lists the ServiceMonitor and the PrometheusRule, which exist", () => {
+    expect(kind("Kustomization").resources).toEqual(["servicemonitor.yaml", "prometheusrule.yaml"]);
+    for (const file of kind("Kustomization").resources!) {
+      expect(existsSync(join(MONITORING, file)), file).toBe(true);
+    }
+  });
+
+  it("scrapes /metrics through a port of the Service it selects", () => {
+    const spec = kind("ServiceMonitor").spec as unknown as {
+      selector: { matchLabels: Labels };
+      endpoints: { port: string; path: string }[];
+    };
+    expect(service.metadata?.labels).toMatchObject(spec.selector.matchLabels);
+    const portNames = (service.spec?.ports ?? []).map((port) => (port as { name?: string }).name);
+    for (const endpoint of spec.endpoints) {
+      expect(portNames).toContain(endpoint.port);
+      expect(endpoint.path).toBe("/metrics");
+    }
+  });
+
+  it("holds exactly the alert rules of docs/operating.md", () => {
+    const operating = readFileSync(join(REPO, "docs/operating.md"), "utf8");
+    const block = [...operating.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .find((text) => text.includes("groups:"));
+    const documented = (parseAllDocuments(block!)[0]!.toJS() as { groups: unknown[] }).groups;
+    const spec = kind("PrometheusRule").spec as unknown as { groups: unknown[] };
+    expect(spec.groups).toEqual(documented);
+  });
+});
+
 describe("the compose file", () => {
   it.each(["nats", "hookswitch", "receiver"])("runs %s with a health check", (name) => {
     expect(service(name).healthcheck?.test[0]).toBe("CMD");
