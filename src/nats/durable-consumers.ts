@@ -180,13 +180,19 @@ function changedFields(
   return changes;
 }
 
-async function consumerInfoOrNull(
+/**
+ * The consumer's info, or null where there is no such consumer. nats-server 2.9 answers a
+ * request that races the consumer's deletion with neither the consumer nor an error: that
+ * consumer is going, and counts as missing.
+ */
+export async function consumerInfoOrNull(
   jsm: JetStreamManager,
   stream: string,
   name: string,
 ): Promise<ConsumerInfo | null> {
   try {
-    return await jsm.consumers.info(stream, name);
+    const info = await jsm.consumers.info(stream, name);
+    return isConsumerInfo(info) ? info : null;
   } catch (err) {
     if (isApiError(err, JetStreamApiCodes.ConsumerNotFound)) return null;
     throw new NatsSetupError(
@@ -196,4 +202,9 @@ async function consumerInfoOrNull(
       },
     );
   }
+}
+
+/** Whether an info answer describes a consumer (see consumerInfoOrNull). */
+export function isConsumerInfo(info: Partial<ConsumerInfo>): info is ConsumerInfo {
+  return info.config !== undefined && info.ack_floor !== undefined;
 }

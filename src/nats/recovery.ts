@@ -15,6 +15,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { NoStreamError, StreamMissingError, coerceError, errorChain } from "../errors.js";
+import { isConsumerInfo } from "./durable-consumers.js";
 import type { ResumePoint } from "./setup.js";
 
 /**
@@ -189,6 +190,10 @@ export function watchAckFloor(options: {
     if (!reading) return;
     try {
       const info = await jsm.consumers.info(stream, consumer);
+      if (!isConsumerInfo(info)) {
+        options.lost(`consumer ${consumer} on stream ${stream} not found`);
+        return;
+      }
       options.read?.(info);
       // A set-up in between may have moved to a new stream: keep what it set.
       if (current === reading) {

@@ -1,18 +1,26 @@
-import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import {
+  AckPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerInfo,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DELIVERY_STREAM } from "../../src/delivery/records.js";
 import {
+  consumerInfoOrNull,
   DELIVERY_CONSUMER_DEFAULTS,
   EVENT_CONSUMER_DEFAULTS,
   deliveryConsumerConfig,
   ensurePullConsumer,
   eventConsumerConfig,
+  isConsumerInfo,
   PARKED_CONSUMER_IDLE_MS,
   parkedConsumerConfig,
 } from "../../src/nats/durable-consumers.js";
 import { ensureEventStream, ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { useNatsWithClient } from "../support/nats-server.js";
+import { startNatsServer, useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
 let nc: NatsConnection;
@@ -132,5 +140,37 @@ describe("pull consumers", () => {
       names.push(info.name);
     }
     expect(names).toEqual(["hs_crm", "hs_billing"]);
+  });
+});
+
+describe("a consumer info answer that describes no consumer", () => {
+  it("counts as a missing consumer, as nats-server 2.9 answers one that races a deletion", async () => {
+    // A real server without JetStream, and a responder that answers as 2.9 does then.
+    const server = await startNatsServer([], { jetstream: false });
+    const client = await connect({ servers: server.url });
+    try {
+      const responder = client.subscribe("$JS.API.CONSUMER.INFO.EV.going");
+      void (async () => {
+        for await (const request of responder) {
+          request.respond(
+            JSON.stringify({ type: "io.nats.jetstream.api.v1.consumer_info_response" }),
+          );
+        }
+      })();
+      const manager = await jetstreamManager(client, { checkAPI: false });
+      expect(await consumerInfoOrNull(manager, "EV", "going")).toBeNull();
+    } finally {
+      await client.close();
+      await server.dispose();
+    }
+  });
+
+  it.each([
+    [{}, false],
+    [{ type: "io.nats.jetstream.api.v1.consumer_info_response" }, false],
+    [{ config: { ack_policy: "explicit" } }, false],
+    [{ config: { ack_policy: "explicit" }, ack_floor: { stream_seq: 0, consumer_seq: 0 } }, true],
+  ])("%j is a consumer's info: %s", (answer, expected) => {
+    expect(isConsumerInfo(answer as Partial<ConsumerInfo>)).toBe(expected);
   });
 });
