@@ -1,11 +1,14 @@
 /**
- * The status page in a real headless Chromium. Screenshots go to reports/ on every run and to
- * docs/status-page.png only with UPDATE_SCREENSHOT=1, so a test run never dirties the tree.
+ * The status page: its HTML as text (every value escaped, the cards that alert), then in a real
+ * headless Chromium. Screenshots go to reports/ on every run and to docs/status-page.png only
+ * with UPDATE_SCREENSHOT=1, so a test run never dirties the tree.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { escapeHtml, renderStatusPage } from "../../src/http/page.js";
+import type { IntegrationView, StatusView } from "../../src/http/status.js";
 import { REPO, spawnCli, type Daemon } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
@@ -61,6 +64,128 @@ async function widths(page: Page): Promise<{ scrollWidth: number; innerWidth: nu
 interface ApiView {
   invalidFiles: { file: string; problems: { file: string; line: number; column: number }[] }[];
 }
+
+const MARKUP = `<img src=x onerror="alert('&')">`;
+const MARKUP_AS_TEXT = "&lt;img src=x onerror=&quot;alert(&#39;&amp;&#39;)&quot;&gt;";
+
+function integrationView(fields: Partial<IntegrationView> = {}): IntegrationView {
+  return {
+    name: "crm",
+    description: null,
+    type: "webhook",
+    serviceType: "mycloudpbx",
+    events: ["user.created"],
+    scope: { account: "acme" },
+    enabled: true,
+    file: "crm.yaml",
+    lastDelivery: null,
+    counts: { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 },
+    waiting: null,
+    ...fields,
+  };
+}
+
+function statusView(fields: Partial<StatusView> = {}): StatusView {
+  return {
+    version: "0.1.0",
+    generation: 1,
+    lastReloadSuccessful: true,
+    ready: true,
+    integrations: [integrationView()],
+    invalidFiles: [],
+    deadLetters: 0,
+    eventsPending: 0,
+    deliveriesWaiting: 0,
+    ...fields,
+  };
+}
+
+function withLastDelivery(error: string, at = "2026-11-29T12:00:00.000Z"): StatusView {
+  const lastDelivery = { at, outcome: "dead-lettered" as const, status: null, error };
+  return statusView({ integrations: [integrationView({ lastDelivery })] });
+}
+
+function withProblem(file: string, message: string): StatusView {
+  return statusView({
+    invalidFiles: [{ file, problems: [{ file, line: 3, column: 1, message }] }],
+  });
+}
+
+/** The labels of the cards drawn as alerts. */
+function alertCards(html: string): string[] {
+  return [...html.matchAll(/<div class="card alert"><span class="k">([^<]+)</g)].map((m) => m[1]!);
+}
+
+describe("the status page's HTML", () => {
+  it.each([
+    ["&", "&amp;"],
+    ["<", "&lt;"],
+    [">", "&gt;"],
+    ['"', "&quot;"],
+    ["'", "&#39;"],
+    ["&amp;", "&amp;amp;"],
+    ["plain text, 2 words", "plain text, 2 words"],
+    [42, "42"],
+  ])("escapes %j as %j", (value, escaped) => {
+    expect(escapeHtml(value)).toBe(escaped);
+  });
+
+  it.each<[string, StatusView, string?]>([
+    ["an integration's name", statusView({ integrations: [integrationView({ name: MARKUP })] })],
+    ["its description", statusView({ integrations: [integrationView({ description: MARKUP })] })],
+    ["its type", statusView({ integrations: [integrationView({ type: MARKUP })] })],
+    ["its service type", statusView({ integrations: [integrationView({ serviceType: MARKUP })] })],
+    ["an event's name", statusView({ integrations: [integrationView({ events: [MARKUP] })] })],
+    [
+      "its account",
+      statusView({ integrations: [integrationView({ scope: { account: MARKUP } })] }),
+    ],
+    [
+      "its service",
+      statusView({ integrations: [integrationView({ scope: { service: MARKUP } })] }),
+    ],
+    ["its file name", statusView({ integrations: [integrationView({ file: MARKUP })] })],
+    ["a delivery's error", withLastDelivery(MARKUP)],
+    ["a delivery's time", withLastDelivery("timeout", MARKUP)],
+    ["an invalid file's name", withProblem(MARKUP, "unknown key")],
+    ["a problem's message", withProblem("broken.yaml", MARKUP)],
+    ["the version", statusView(), MARKUP],
+  ])("shows %s as text, never as markup", (_, status, version = "0.1.0") => {
+    const html = renderStatusPage(status, version);
+    expect(html).not.toContain("<img");
+    expect(html).toContain(MARKUP_AS_TEXT);
+  });
+
+  it.each<[string, string[], Partial<StatusView>]>([
+    ["a quiet, ready replica", [], {}],
+    ["dead letters not read yet", [], { deadLetters: null }],
+    ["one dead letter", ["Dead letters"], { deadLetters: 1 }],
+    ["an invalid file", ["Invalid files"], withProblem("broken.yaml", "unknown key")],
+    ["a replica not ready", ["Readiness"], { ready: false }],
+  ])("alerts, for %s, on the cards %j", (_, alerts, fields) => {
+    expect(alertCards(renderStatusPage(statusView(fields), "0.1.0"))).toEqual(alerts);
+  });
+
+  it.each<[string, string | null, Partial<IntegrationView>]>([
+    ["not read yet", null, { waiting: null }],
+    ["none waiting", null, { waiting: { retry: 0, parked: 0 } }],
+    ["retries waiting", "2 retries · 0 parked waiting", { waiting: { retry: 2, parked: 0 } }],
+    ["parked deliveries", "0 retries · 3 parked waiting", { waiting: { retry: 0, parked: 3 } }],
+  ])("shows an integration's deliveries waiting, %s, as %j", (_, line, fields) => {
+    const html = renderStatusPage(statusView({ integrations: [integrationView(fields)] }), "1");
+    const shown = /<br>(\d+ retries · \d+ parked waiting)/.exec(html)?.[1] ?? null;
+    expect(shown).toBe(line);
+  });
+
+  it.each([
+    [0, "0 dead-lettered"],
+    [2, '<span class="bad">2 dead-lettered</span>'],
+  ])("marks %i dead-lettered deliveries as %j", (dead, shown) => {
+    const counts = { delivered: 1, retried: 0, "dead-lettered": dead, skipped: 0 };
+    const html = renderStatusPage(statusView({ integrations: [integrationView({ counts })] }), "1");
+    expect(html).toContain(`<br>${shown} · 0 skipped`);
+  });
+});
 
 describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
   let nats: NatsServer;
