@@ -1,0 +1,108 @@
+/**
+ * The status view behind `/` and `/api/integrations`, built from the configuration and the
+ * delivery figures: what it shows of each integration, and of the replica.
+ */
+import { describe, expect, it } from "vitest";
+import type { Problem } from "../../src/config/types.js";
+import { DeliveryStats } from "../../src/delivery/stats.js";
+import type { WaitingCounts } from "../../src/delivery/waiting.js";
+import { buildStatusView, type StatusInput } from "../../src/http/status.js";
+import { makeIntegration } from "../support/integration.js";
+
+function input(fields: Partial<StatusInput> = {}): StatusInput {
+  return {
+    generation: 3,
+    integrations: [makeIntegration()],
+    problems: [],
+    stats: new DeliveryStats(),
+    deadLetters: 0,
+    eventsPending: 0,
+    waiting: null,
+    ready: true,
+    ...fields,
+  };
+}
+
+const problem = (file: string, line: number): Problem => ({
+  file,
+  line,
+  column: 1,
+  message: "unknown key",
+});
+
+describe("the status view", () => {
+  it("lists the integrations by name", () => {
+    const integrations = ["zeta", "alpha", "mid"].map((name) => makeIntegration({ name }));
+    const view = buildStatusView(input({ integrations }));
+    expect(view.integrations.map((i) => i.name)).toEqual(["alpha", "mid", "zeta"]);
+  });
+
+  it("shows a description and scope fed by references as written, never the secrets", () => {
+    const integration = makeIntegration({
+      description: "CRM of s3cret-account",
+      scope: { account: "s3cret-account" },
+      shown: {
+        description: "CRM of ${env:ACCOUNT}",
+        scope: { account: "${env:ACCOUNT}" },
+        webhook: makeIntegration().webhook,
+        secretHost: false,
+      },
+    });
+    const [view] = buildStatusView(input({ integrations: [integration] })).integrations;
+    expect(view).toMatchObject({
+      description: "CRM of ${env:ACCOUNT}",
+      scope: { account: "${env:ACCOUNT}" },
+    });
+    expect(JSON.stringify(view)).not.toContain("s3cret");
+  });
+
+  it.each<[string, ReadonlyMap<string, WaitingCounts> | null, WaitingCounts | null, number | null]>(
+    [
+      ["not read yet", null, null, null],
+      [
+        "read, none for it",
+        new Map([["other", { retry: 4, parked: 1 }]]),
+        { retry: 0, parked: 0 },
+        5,
+      ],
+      [
+        "read, some for it",
+        new Map([["crm", { retry: 2, parked: 3 }]]),
+        { retry: 2, parked: 3 },
+        5,
+      ],
+    ],
+  )(
+    "shows deliveries waiting, %s, as %j for the integration and the total",
+    (_, waiting, forIt, total) => {
+      const view = buildStatusView(input({ waiting }));
+      expect(view.integrations[0]?.waiting).toEqual(forIt);
+      expect(view.deliveriesWaiting).toBe(total);
+    },
+  );
+
+  it.each<[string, Problem[], boolean, { file: string; lines: number[] }[]]>([
+    ["no problems", [], true, []],
+    [
+      "problems in two files",
+      [problem("a.yaml", 2), problem("b.yaml", 7), problem("a.yaml", 9)],
+      false,
+      [
+        { file: "a.yaml", lines: [2, 9] },
+        { file: "b.yaml", lines: [7] },
+      ],
+    ],
+  ])(
+    "for %s, says the last reload succeeded: %s, and groups them by file",
+    (_, problems, ok, files) => {
+      const view = buildStatusView(input({ problems }));
+      expect(view.lastReloadSuccessful).toBe(ok);
+      expect(
+        view.invalidFiles.map(({ file, problems }) => ({
+          file,
+          lines: problems.map((p) => p.line),
+        })),
+      ).toEqual(files);
+    },
+  );
+});
