@@ -10,6 +10,7 @@ import {
 } from "../../src/delivery/stats.js";
 import type { ConfigState } from "../../src/config/generation.js";
 import { createMetrics, recordConfigGeneration } from "../../src/http/metrics.js";
+import { makeIntegration } from "../support/integration.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
 
 function setUp(loaded: string[] = []) {
@@ -175,5 +176,49 @@ describe("the configuration reload gauges", () => {
     const valid = await metrics.registry.metrics();
     expect(valid).toMatch(/^hookswitch_config_last_reload_successful 1$/m);
     expect(valid).toMatch(/^hookswitch_config_last_reload_success_timestamp_seconds \d+/m);
+  });
+});
+
+describe("hookswitch_integrations and the reload gauge", () => {
+  const problem = (file: string) => ({ file, line: 1, column: 1, message: "broken" });
+  const state: ConfigState = {
+    generation: 4,
+    at: new Date(),
+    files: new Map(),
+    integrations: [
+      makeIntegration({ name: "a" }),
+      makeIntegration({ name: "b", enabled: false }),
+      makeIntegration({ name: "c" }),
+    ],
+    problems: [problem("x.yaml"), problem("x.yaml"), problem("y.yaml")],
+    discoveryProblems: [],
+  };
+
+  it.each<[string, ConfigState["problems"] | undefined, string[]]>([
+    [
+      "the generation's problems",
+      undefined,
+      ['state="enabled"} 2', 'state="disabled"} 1', 'state="invalid"} 2', "successful 0"],
+    ],
+    [
+      "the problems given (a folder that vanished)",
+      [problem("integrations.d")],
+      ['state="enabled"} 2', 'state="disabled"} 1', 'state="invalid"} 1', "successful 0"],
+    ],
+    [
+      "no problems given (a folder back)",
+      [],
+      ['state="enabled"} 2', 'state="disabled"} 1', 'state="invalid"} 0', "successful 1"],
+    ],
+  ])("count integrations by state and files, not problems, from %s", async (_, problems, shown) => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    recordConfigGeneration(metrics, state, problems);
+    const text = await metrics.registry.metrics();
+    const lines = text
+      .split("\n")
+      .filter((l) => /^hookswitch_(integrations\{|config_last_reload_successful )/.test(l))
+      .map((l) => l.replace(/^hookswitch_(integrations\{|config_last_reload_)/, ""));
+    expect(lines).toEqual(shown);
+    expect(text).toMatch(/^hookswitch_config_generation 4$/m);
   });
 });
