@@ -26,10 +26,17 @@ describe("checking --nats server URLs", () => {
     ["nats://host:0", "has port 0"],
     ["ws://host:8080", "is a websocket URL"],
     ["wss://host:443", "is a websocket URL"],
+    ["WSS://host:443", "is a websocket URL"],
   ])("refuses %s: it %s", (server, problem) => {
     expect(() => checkServerUrls(["nats://fine:4222", server])).toThrow(UsageError);
     expect(() => checkServerUrls([server])).toThrow(
       `the --nats (NATS_URL) server ${JSON.stringify(server)} ${problem}`,
+    );
+  });
+
+  it("names a refused server without its user-info", () => {
+    expect(() => checkServerUrls(["nats://hooks:s3cret@host:99999"])).toThrow(
+      'the --nats (NATS_URL) server "nats://****@host:99999" is not a valid URL',
     );
   });
 });

@@ -131,6 +131,19 @@ describe("NATS settings", () => {
   });
 
   it.each([
+    [["--stream", "a.b"], '--stream "a.b" is not a valid name (no spaces, dots, * or >)'],
+    [["--stream", "EV*"], '--stream "EV*" is not a valid name (no spaces, dots, * or >)'],
+    [["--stream", "EV>"], '--stream "EV>" is not a valid name (no spaces, dots, * or >)'],
+    [["--consumer", "hs 2"], '--consumer "hs 2" is not a valid name (no spaces, dots, * or >)'],
+    [["--consumer", "hs*"], '--consumer "hs*" is not a valid name (no spaces, dots, * or >)'],
+    [["--consumer", "hs>"], '--consumer "hs>" is not a valid name (no spaces, dots, * or >)'],
+  ])("refuses the name in %j: %s", (argv, message) => {
+    const error = catchError(() => parse(argv));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toBe(message);
+  });
+
+  it.each([
     ["nats://user:secret@host:4222", "nats://****@host:4222"],
     ["tls://token@host", "tls://****@host"],
     ["user:pw@host:4222", "****@host:4222"],
@@ -140,7 +153,10 @@ describe("NATS settings", () => {
     ["nats://user:p@ss@host:4222", "nats://****@host:4222"],
     ["nats://user:pa/ss@host:4222", "nats://****@host:4222"],
     ["wss://user:pw@nats.example.com:443", "wss://****@nats.example.com:443"],
-  ])("shows %s as %s in logs", (server, shown) => {
+    // A line break in the user-info hides nothing of it either.
+    ["nats://user:pass\nword@host:4222", "nats://****@host:4222"],
+    ["nats://user:pass\r\n@host:4222", "nats://****@host:4222"],
+  ])("shows %j as %j in logs", (server, shown) => {
     expect(redactServer(server)).toBe(shown);
   });
 });
@@ -184,6 +200,12 @@ describe("credentials in the server URLs", () => {
     // One connection, one set of credentials: a URL without user-info uses them too.
     [
       ["nats://u:p@a:4222", "nats://b:4222"],
+      ["nats://a:4222", "nats://b:4222"],
+      { kind: "userPassword", user: "u", password: "p" },
+    ],
+    // Its scheme makes it a server of its own, not the second half of a password cut at a comma.
+    [
+      ["nats://a:4222", "nats://u:p@b:4222"],
       ["nats://a:4222", "nats://b:4222"],
       { kind: "userPassword", user: "u", password: "p" },
     ],
