@@ -44,6 +44,18 @@ describe("large messages", () => {
     );
   });
 
+  it.each([
+    [256, [1_000, 87_381, 87_382, 900_000, 500], [87_382]],
+    [4, [87_382, 5_592_405, 5_592_406, 9_000_000], [5_592_406]],
+  ])("asking for %i at once, of messages %j warns for %j", (batch, sizes, warned) => {
+    const warnings: number[] = [];
+    const watch = new LargeMessageWatch({ stream: "PBX_EVENTS", batch }, (_, bytes) =>
+      warnings.push(bytes),
+    );
+    for (const bytes of sizes) watch.check(bytes);
+    expect(warnings).toEqual(warned);
+  });
+
   it("warns once, at the first message over the size, and not for smaller ones", () => {
     const warnings: number[] = [];
     const watch = new LargeMessageWatch({ stream: "PBX_EVENTS", batch: 256 }, (_, bytes) =>
