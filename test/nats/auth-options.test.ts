@@ -18,6 +18,8 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const user = nkeys.createUser();
 const seed = text(user.getSeed());
 const accountSeed = text(nkeys.createAccount().getSeed());
+const otherSeed = (kind: "Operator" | "Server" | "Cluster") =>
+  text(nkeys[`create${kind}`]().getSeed());
 const decorated =
   "-----BEGIN USER NKEY SEED-----\n" + `${seed}\n` + "------END USER NKEY SEED------\n";
 
@@ -37,6 +39,9 @@ describe("the user seed in a NATS_NKEY file", () => {
     ["a password", "s3cret-password\n", "holds no NKey seed"],
     ["a public key", `${user.getPublicKey()}\n`, "holds no NKey seed"],
     ["an account seed", `${accountSeed}\n`, "holds an NKey seed of another kind"],
+    ["an operator seed", `${otherSeed("Operator")}\n`, "holds an NKey seed of another kind"],
+    ["a server seed", `${otherSeed("Server")}\n`, "holds an NKey seed of another kind"],
+    ["a cluster seed", `${otherSeed("Cluster")}\n`, "holds an NKey seed of another kind"],
     [
       "a seed with a wrong checksum",
       `${seed.slice(0, -4)}AAAA\n`,

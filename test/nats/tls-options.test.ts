@@ -19,12 +19,14 @@ describe("when the NATS connection requires TLS", () => {
     [["nats://a:4222"], undefined, {}],
     [["nats://a:4222", "tls://b:4222"], undefined, { tls: {} }],
     [["nats://a:4222"], {}, { tls: {} }],
+    [["TLS://a:4222"], undefined, { tls: {} }],
   ])("servers %j with TLS files %j give %j", (servers, files, options) => {
     expect(tlsOptions(servers, files)).toEqual(options);
   });
 
   it.each([
     [["tls://a"], undefined, "tls://"],
+    [["nats://a", "TLS://b"], undefined, "tls://"],
     [["nats://a"], { ca: "/ca.pem" }, "NATS_CA"],
     [["nats://a"], { client: { cert: "/c.pem", key: "/k.pem" } }, "NATS_CERT/NATS_KEY"],
     [
