@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
+  deadLetterSubject,
   deliveryFilter,
   deliverySubject,
   integrationOfDeliverySubject,
+  parkedSubject,
+  unroutedDeadLetter,
+  unsentDeadLetter,
+  waitingFilter,
+  type DeliveryRecord,
 } from "../../src/delivery/records.js";
 
 describe("delivery subjects", () => {
@@ -18,4 +24,94 @@ describe("delivery subjects", () => {
       expect(subject.startsWith(deliveryFilter(consumer).slice(0, -1))).toBe(true);
     },
   );
+
+  // Records already stored are read under these names: they are the streams' contract.
+  it.each([
+    [deliverySubject("hs", "crm"), "hookswitch.deliveries.hs.crm"],
+    [deliveryFilter("hs"), "hookswitch.deliveries.hs.>"],
+    [parkedSubject("hs", "crm"), "hookswitch.parked.hs.crm"],
+    [waitingFilter("hs"), "hookswitch.*.hs.*"],
+    [deadLetterSubject("crm"), "hookswitch.dlq.crm"],
+    [deadLetterSubject(null), "hookswitch.dlq._invalid"],
+  ])("are %s as %s", (subject, expected) => {
+    expect(subject).toBe(expected);
+  });
+});
+
+const AT = "2026-11-28T17:00:00.000Z";
+
+describe("a dead letter no attempt made", () => {
+  it.each<[string, Parameters<typeof unroutedDeadLetter>[0], Record<string, unknown>]>([
+    [
+      "a valid event",
+      { reason: "no NATS deliveries left", event: { id: "e1" }, subject: "pbx.a", deadAt: AT },
+      { eventId: "e1", event: { id: "e1" }, subject: "pbx.a" },
+    ],
+    [
+      "an event whose id is no text",
+      { reason: "invalid", event: { id: 7 }, deadAt: AT },
+      { eventId: null, event: { id: 7 } },
+    ],
+    [
+      "a message that was not JSON",
+      { reason: "invalid", event: "not json", deadAt: AT },
+      { eventId: null, event: "not json" },
+    ],
+    [
+      "bytes that were not text",
+      { reason: "invalid", event: null, eventBase64: "/w==", deadAt: AT },
+      { eventId: null, event: null, eventBase64: "/w==" },
+    ],
+  ])("keeps %s, naming no integration", (_, fields, kept) => {
+    expect(unroutedDeadLetter(fields)).toEqual({
+      v: 1,
+      integration: null,
+      webhookId: null,
+      reason: fields.reason,
+      attempts: [],
+      lastStatus: null,
+      lastError: null,
+      lastResponseBody: null,
+      firstAttemptAt: null,
+      lastAttemptAt: null,
+      deadAt: AT,
+      ...kept,
+    });
+  });
+});
+
+describe("a replayed delivery sent back unsent", () => {
+  const record = (fields: Partial<DeliveryRecord>): DeliveryRecord => ({
+    v: 1,
+    webhookId: "msg_1",
+    integration: "crm",
+    event: { id: "e1" },
+    attempts: [],
+    ...fields,
+  });
+  const attempts = [
+    { at: "2026-11-28T17:00:00.000Z", status: 503 },
+    { at: "2026-11-28T17:00:01.000Z", status: 503 },
+    { at: "2026-11-28T17:00:05.000Z", error: "timeout" },
+  ];
+
+  it.each<[string, Partial<DeliveryRecord>, Record<string, unknown>]>([
+    ["never attempted", {}, { firstAttemptAt: null, lastAttemptAt: null }],
+    [
+      "attempted three times, replayed twice",
+      { attempts, replays: 2 },
+      { firstAttemptAt: attempts[0]!.at, lastAttemptAt: attempts[2]!.at, replays: 2 },
+    ],
+  ])("keeps its integration, webhook id and history when %s", (_, fields, kept) => {
+    const letter = unsentDeadLetter(record(fields), "integration crm is disabled");
+    expect(letter).toMatchObject({
+      integration: "crm",
+      webhookId: "msg_1",
+      eventId: "e1",
+      reason: "integration crm is disabled",
+      attempts: fields.attempts ?? [],
+      ...kept,
+    });
+    if (!fields.replays) expect(letter).not.toHaveProperty("replays");
+  });
 });
