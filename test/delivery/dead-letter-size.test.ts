@@ -60,6 +60,15 @@ describe("fitDeadLetter", () => {
     else expect(record.event).toHaveLength(KEPT_EVENT_CHARS);
   });
 
+  it.each([
+    ["as long as the message less 4 KiB is kept whole", 0, undefined],
+    ["one byte longer loses its request body", -1, ["request.body"]],
+  ])("leaves 4 KiB for headers: a record %s", (_what, spare, cut) => {
+    const record = letter({ id: "e1" }, "b".repeat(1_000));
+    const maxPayload = bytes(JSON.stringify(record)) + 4 * 1024 + spare;
+    expect(fitDeadLetter(record, maxPayload).record.cut).toEqual(cut);
+  });
+
   it("leaves the record it is given as it was", () => {
     const original = letter({ name: "a".repeat(600_000) }, "b".repeat(600_000));
     fitDeadLetter(original, MAX);
