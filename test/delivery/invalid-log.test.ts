@@ -96,6 +96,38 @@ describe("the invalid-event log", () => {
     expect(lines).toHaveLength(4);
   });
 
+  it("logs, as operating.md says, the first 10 of a minute in full", () => {
+    const { log, lines } = capturingLogger("warn");
+    let clock = 0;
+    const invalid = createInvalidEventLog(log, { now: () => clock });
+    const take = (at: number) => {
+      clock = at;
+      const before = full(lines).length;
+      invalid.invalid("pbx.acme.x", "bad");
+      return full(lines).length > before;
+    };
+    const steps = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 59_999, 60_000].map((at) => [at, take(at)]);
+    expect(steps).toEqual([
+      ...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((at) => [at, true]),
+      [10, false],
+      [59_999, false],
+      [60_000, true],
+    ]);
+    invalid.flush();
+  });
+
+  it("tells the count when the interval ends, timed from its first event on its own clock", async () => {
+    const { log, lines } = capturingLogger("warn");
+    // A clock far from the process's: the count waits for the interval, not for the clock's value.
+    const invalid = createInvalidEventLog(log, { perInterval: 1, intervalMs: 500, now: () => 1e6 });
+    invalid.invalid("pbx.acme.x", "bad");
+    invalid.invalid("pbx.acme.x", "bad");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(told(lines)).toEqual([]);
+    await waitFor(() => told(lines).length === 1, { timeoutMs: 5_000, what: "the count" });
+    expect(told(lines)).toMatchObject([{ notLogged: 1 }]);
+  });
+
   it("tells what it counted at once when flushed (the daemon stops), and nothing when it counted none", () => {
     const { log, lines } = capturingLogger("warn");
     const invalid = createInvalidEventLog(log, { now: () => 0 });
