@@ -55,6 +55,18 @@ describe("refusedReference: what --secrets-dir and --secret-env-prefix allow", (
       "secret file /proc/self/environ is outside /run/secrets, /var/hooks/keys (--secrets-dir)",
     ],
     [
+      "a variable that holds the prefix but does not start with it",
+      policy,
+      { kind: "env", name: "X_CRM_TOKEN" },
+      "environment variable X_CRM_TOKEN is not one integration files may read: its name must start with CRM_ (--secret-env-prefix)",
+    ],
+    [
+      "the folder's parent",
+      policy,
+      { kind: "file", path: "/run" },
+      "secret file /run is outside /run/secrets, /var/hooks/keys (--secrets-dir)",
+    ],
+    [
       "a way out with ..",
       policy,
       { kind: "file", path: "/run/secrets/../../etc/passwd" },
@@ -115,6 +127,20 @@ describe("realSecretPath: links in a secrets folder", () => {
   it("follows a volume's own links inside it", () => {
     const real = realSecretPath(policy, join(secrets, "token"));
     expect(real).toBe(join(realpathSync.native(secrets), "..2026_11_29", "token"));
+  });
+
+  it("follows the links of a secrets folder given by a link", () => {
+    symlinkSync(secrets, join(root, "secrets-link"));
+    const viaLink: SecretPolicy = { dirs: [join(root, "secrets-link")], envPrefix: undefined };
+    const real = realSecretPath(viaLink, join(root, "secrets-link", "token"));
+    expect(real).toBe(join(realpathSync.native(secrets), "..2026_11_29", "token"));
+  });
+
+  it("follows any file's links when no folder is set", () => {
+    const open: SecretPolicy = { dirs: [], envPrefix: undefined };
+    expect(realSecretPath(open, join(secrets, "escape"))).toBe(
+      realpathSync.native(join(root, "host-file")),
+    );
   });
 
   it("refuses a link that leads out of the folder", () => {
