@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  knownValue,
   parseReferences,
   resolveSegments,
+  textBetweenReferences,
   trimTrailingNewlines,
   type Segment,
 } from "../../src/config/secrets.js";
@@ -48,6 +50,13 @@ describe("parseReferences", () => {
     ["${file:}", /malformed reference/],
     ["${vault:x}", /malformed reference/],
     ["x ${env:TOKEN", /unterminated reference/],
+    ["${env:CRM-TOKEN}", /malformed reference/],
+    ["${file: /run/secrets/x}", /malformed reference/],
+    ["${file:/run/secrets/x }", /malformed reference/],
+    [
+      `\${env:${"A".repeat(60)}-}`,
+      new RegExp(`^malformed reference "\\$\\{env:${"A".repeat(34)}…": write`),
+    ],
   ])("reports %j as a problem", (text, message) => {
     const parsed = parseReferences(text);
     expect(parsed.ok).toBe(false);
@@ -120,7 +129,35 @@ describe("resolveSegments", () => {
     ["a\n", "a"],
     ["a\r\n\n", "a"],
     ["a\nb", "a\nb"],
+    // Only line ends: spaces and tabs may be part of a secret.
+    ["  t0ken \t\n", "  t0ken \t"],
   ])("trims trailing newlines of %j", (text, trimmed) => {
     expect(trimTrailingNewlines(text)).toBe(trimmed);
+  });
+});
+
+describe("knownValue", () => {
+  it.each<[string, boolean, string | undefined]>([
+    ["https://h/x", false, "https://h/x"],
+    ["https://h/$${x}", false, "https://h/${x}"],
+    ["https://h/${env:HOST}", false, undefined],
+    ["https://h/${foo}", false, undefined],
+    // Resolved, the text is final: a `${` in it came from a secret or an escape.
+    ["https://h/${x}", true, "https://h/${x}"],
+    ["${env:HOST}", true, "${env:HOST}"],
+  ])("knows %j (resolved: %s) as %j", (text, resolved, value) => {
+    expect(knownValue(text, resolved)).toBe(value);
+  });
+});
+
+describe("textBetweenReferences", () => {
+  it.each<[string, string[]]>([
+    ["svc:${env:PASSWORD}", ["svc:"]],
+    ["a${env:X}b${file:/y}c", ["a", "b", "c"]],
+    ["${env:X}${env:Y}", []],
+    ["x$${y}", ["x${y}"]],
+  ])("reads %j as %j", (text, runs) => {
+    const parsed = parseReferences(text);
+    expect(parsed.ok && textBetweenReferences(parsed.segments)).toEqual(runs);
   });
 });
