@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { wholeNumber } from "../../src/config/text.js";
+import {
+  closest,
+  describeType,
+  displayPath,
+  listOr,
+  plural,
+  pointerSegments,
+  quote,
+  startOf,
+  typeWords,
+  wholeNumber,
+  type PathSegment,
+} from "../../src/config/text.js";
 
 describe("wholeNumber", () => {
   it.each([
@@ -29,5 +41,113 @@ describe("wholeNumber", () => {
     "NaN",
   ])("refuses %j", (text) => {
     expect(wholeNumber(text)).toBeUndefined();
+  });
+});
+
+describe("displayPath", () => {
+  it.each<[PathSegment[], string]>([
+    [[], ""],
+    [["webhook", "headers", "X-Source"], "webhook.headers.X-Source"],
+    [["trigger", "events", 1], "trigger.events[1]"],
+    [["webhook", "headers", "a b"], 'webhook.headers["a b"]'],
+    [["a.b"], '["a.b"]'],
+    [[0, "name"], "[0].name"],
+  ])("writes %j as %j", (path, text) => {
+    expect(displayPath(path)).toBe(text);
+  });
+});
+
+describe("pointerSegments", () => {
+  it.each<[string, PathSegment[]]>([
+    ["", []],
+    ["/webhook/headers/X-Source", ["webhook", "headers", "X-Source"]],
+    ["/trigger/events/10", ["trigger", "events", 10]],
+    ["/headers/007", ["headers", "007"]],
+    ["/a~1b/c~0d", ["a/b", "c~d"]],
+    ["/a~01", ["a~1"]],
+  ])("splits %j into %j", (pointer, segments) => {
+    expect(pointerSegments(pointer)).toEqual(segments);
+  });
+});
+
+describe("words for messages", () => {
+  it.each<[unknown[], string]>([
+    [[], ""],
+    [["a"], "a"],
+    [["a", "b"], "a or b"],
+    [["a", "b", "c"], "a, b or c"],
+  ])("lists %j as %j", (items, text) => {
+    expect(listOr(items)).toBe(text);
+  });
+
+  it.each<[string | string[], string]>([
+    ["integer", "a whole number"],
+    [["string", "null"], "a string or null"],
+    ["custom", "custom"],
+  ])("names the types %j as %j", (type, words) => {
+    expect(typeWords(type)).toBe(words);
+  });
+
+  it.each<[unknown, string]>([
+    [null, "null"],
+    [[1], "a list"],
+    [{ a: 1 }, "a mapping"],
+    ["s3cret", "a string"],
+    [true, "true/false"],
+    [3, "a whole number"],
+    [1.5, "a number"],
+    [Infinity, ".inf"],
+    [-Infinity, "-.inf"],
+    [NaN, ".nan"],
+  ])("names the type of %j, never the value, as %j", (value, type) => {
+    expect(describeType(value)).toBe(type);
+  });
+
+  it.each<[unknown, string]>([
+    ["POST", '"POST"'],
+    [42, "a whole number"],
+    ["x".repeat(58), `"${"x".repeat(58)}"`],
+    ["x".repeat(59), `"${"x".repeat(56)}…"`],
+  ])("quotes %j as %j", (value, text) => {
+    expect(quote(value)).toBe(text);
+  });
+
+  it.each([
+    [0, "0 files"],
+    [1, "1 file"],
+    [2, "2 files"],
+  ])("counts %i as %j", (count, text) => {
+    expect(plural(count, "file")).toBe(text);
+  });
+});
+
+describe("closest", () => {
+  const keys = ["description", "enabled", "scope", "trigger", "webhook"];
+  it.each<[string, string | undefined]>([
+    ["desc", "description"],
+    ["Desc", "description"],
+    ["Enabld", "enabled"],
+    ["scoep", "scope"],
+    ["trigr", "trigger"],
+    ["tigr", undefined],
+    ["hook", undefined],
+    ["en", undefined],
+    ["colour", undefined],
+  ])("suggests for %j: %j", (word, suggestion) => {
+    expect(closest(word, keys)).toBe(suggestion);
+  });
+
+  it("takes a short word only at most two edits away, not as an abbreviation", () => {
+    expect(closest("de", ["description", "id"])).toBe("id");
+  });
+});
+
+describe("startOf", () => {
+  it.each<[string, number, string]>([
+    ["abc", 3, "abc"],
+    ["abcd", 3, "abc…"],
+    ["a😀b", 2, "a\ufffd…"],
+  ])("keeps of %j, at most %i characters: %j", (text, max, start) => {
+    expect(startOf(text, max)).toBe(start);
   });
 });
