@@ -244,6 +244,86 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "a file renamed while invalid and copied at once: one path keeps its last valid version",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!k" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "b.yaml": "!k", "c.yaml": "!k" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 1, 0, 2, 0),
+        serving: { x: "b.yaml" },
+        invalid: ["b.yaml", "c.yaml"],
+      },
+    ],
+  },
+  {
+    title: "integrations moved within their file are unchanged",
+    steps: [
+      {
+        files: { "a.yaml": "x,y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "y,x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 0, 2),
+        serving: { x: "a.yaml", y: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "deleting a file that never was valid clears its problem",
+    steps: [
+      {
+        files: { "a.yaml": "!", "b.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 1, 0),
+        serving: { y: "b.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "b.yaml": "y" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { y: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "two new files with one name, scanned out of order: the first by path still wins",
+    steps: [
+      {
+        files: { "b.yaml": "x", "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 1, 0),
+        serving: { x: "a.yaml" },
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
     title: "a copy of an invalid file beside it takes nothing from it",
     steps: [
       {
@@ -531,6 +611,27 @@ describe("nextGeneration", () => {
           'duplicate name "x": already defined in a.yaml:1:1; names must be unique across b.yaml and a.yaml',
       },
     ]);
+  });
+
+  it("counts a file with two problems as one invalid file", () => {
+    const broken: LoadedFile = {
+      file: "a.yaml",
+      hash: "h",
+      integrations: [],
+      problems: [1, 2].map((line) => ({ file: "a.yaml", line, column: 1, message: "broken" })),
+    };
+    const { summary } = nextGeneration(undefined, { files: [broken], problems: [] }, AT);
+    expect(summary.invalid).toBe(1);
+  });
+
+  it("gives a new invalid file nothing of a valid file that vanished with the same bytes", () => {
+    // Same bytes, valid at one path and not at another (a relative ${file:} reference).
+    const valid = { ...loaded("a.yaml", "x"), hash: "same" };
+    const first = nextGeneration(undefined, { files: [valid], problems: [] }, AT);
+    const moved = { ...loaded("sub/a.yaml", "!"), hash: "same" };
+    const next = nextGeneration(first.state, { files: [moved], problems: [] }, AT);
+    expect(next.state.integrations).toEqual([]);
+    expect(next.summary).toMatchObject({ removed: 1, invalid: 1 });
   });
 
   it("keeps the last valid version's hash on a broken file so a stale version can be shown", () => {
