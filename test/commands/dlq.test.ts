@@ -63,6 +63,7 @@ describe("dead-letter selection", () => {
     [[], { all: true }, { kind: "all" }],
     [["3", "3", "5"], {}, { kind: "ids", ids: [3, 5] }],
     [[], { integration: "_invalid" }, { kind: "integration", integration: "_invalid" }],
+    [[], { integration: "a".repeat(63) }, { kind: "integration", integration: "a".repeat(63) }],
   ])("ids %j with %j select %j", (ids, opts, selection) => {
     expect(parseSelection("purge", ids, opts)).toEqual(selection);
   });
@@ -81,6 +82,8 @@ describe("dead-letter selection", () => {
     [[], { integration: ">" }],
     [[], { integration: "crm.x" }],
     [[], { integration: "CRM" }],
+    [[], { integration: "a".repeat(64) }],
+    [[], { integration: "crm-" }],
   ])("ids %j with %j are a usage error", (ids, opts) => {
     expect(() => parseSelection("purge", ids, opts)).toThrow(UsageError);
   });
@@ -109,6 +112,36 @@ describe("the dead-letter table", () => {
     const lines = formatDeadLetterTable([long, usual]).trimEnd().split("\n");
     expect(lines[1]).toContain(` ${"L".repeat(39)}… `);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(250);
+  });
+
+  it("lays out its columns two spaces apart, each as wide as its widest cell", () => {
+    const record = { ...deadLetter("crm"), id: 7, eventId: "e-1" };
+    expect(formatDeadLetterTable([record])).toBe(
+      "ID  INTEGRATION  EVENT ID  REASON                        ATTEMPTS  LAST      TIME\n" +
+        "7   crm          e-1       HTTP 410 Gone is not retried  2         HTTP 410  2026-11-28T17:00:02.000Z\n" +
+        "1 dead letter\n",
+    );
+  });
+
+  it.each<[string, Partial<DeadLetterRecord>, string, string]>([
+    ["a short reason", { reason: "x".repeat(60) }, "x".repeat(60), "HTTP 410"],
+    ["a long reason", { reason: "x".repeat(61) }, `${"x".repeat(59)}…`, "HTTP 410"],
+    ["a reason over lines", { reason: "bad\n  body" }, "bad body", "HTTP 410"],
+    [
+      "an error, no status",
+      { lastStatus: null, lastError: "connect ECONNREFUSED" },
+      "HTTP 410 Gone is not retried",
+      "connect ECONNREFUSED",
+    ],
+    [
+      "a long error",
+      { lastStatus: null, lastError: "e".repeat(41) },
+      "HTTP 410 Gone is not retried",
+      `${"e".repeat(39)}…`,
+    ],
+  ])("shows, for %s, the reason %j and last outcome %j", (_, fields, reason, last) => {
+    const [, , , shownReason, , shownLast] = deadLetterRow({ ...deadLetter("crm", fields), id: 1 });
+    expect([shownReason, shownLast]).toEqual([reason, last]);
   });
 
   it("says so when there is nothing", () => {
