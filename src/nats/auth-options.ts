@@ -1,14 +1,15 @@
 /**
  * The client's options for each kind of NATS authentication. The files (NATS_CREDS,
  * NATS_NKEY) are read and checked here, before any connection: the client would only find
- * a bad one while it connects, and its complaint then reads as a server that is down. No
- * secret, and nothing of a file's content, reaches a message.
+ * a bad one while it connects, and its complaint then reads as a server that is down. They
+ * are read again at each connection, so credentials rotated in place (a Kubernetes secret)
+ * are used from the next reconnection on. No secret, and nothing of a file's content,
+ * reaches a message.
  */
 import {
   credsAuthenticator,
   nkeyAuthenticator,
   nkeys,
-  type Authenticator,
   type ConnectionOptions,
 } from "@nats-io/transport-node";
 import { NatsSetupError, coerceError } from "../errors.js";
@@ -24,10 +25,30 @@ export function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
     case "token":
       return { token: auth.token };
     case "creds":
-      return { authenticator: checkedCredsAuthenticator(auth.file) };
+      return { authenticator: credsAuthenticator(rereadEachTime(auth.file, checkedCreds)) };
     case "nkey":
-      return { authenticator: nkeyAuthenticator(readSeed(auth.file)) };
+      return { authenticator: nkeyAuthenticator(rereadEachTime(auth.file, checkedSeed)) };
   }
+}
+
+/**
+ * The file's checked content, read now (a problem stops the command) and again at each
+ * call: at each connection. A file that no longer checks out, say one caught half-written,
+ * leaves the last good content in use; the server then says whether it still accepts it.
+ */
+export function rereadEachTime(
+  file: string,
+  check: (file: string) => Uint8Array,
+): () => Uint8Array {
+  let lastGood = check(file);
+  return () => {
+    try {
+      lastGood = check(file);
+    } catch {
+      // Kept: the last good content.
+    }
+    return lastGood;
+  };
 }
 
 /**
@@ -36,10 +57,10 @@ export function authOptions(auth: NatsAuth): Partial<ConnectionOptions> {
  * nats-server": the operator was sent after the server instead of the file. Building the
  * authentication once here (no nonce, so nothing is signed) finds such a file before that.
  */
-function checkedCredsAuthenticator(file: string): Authenticator {
-  const authenticator = credsAuthenticator(readNamedFile("NATS_CREDS", file));
+function checkedCreds(file: string): Uint8Array {
+  const creds = readNamedFile("NATS_CREDS", file);
   try {
-    authenticator(undefined);
+    credsAuthenticator(creds)(undefined);
   } catch (err) {
     throw new NatsSetupError(
       `the file named by NATS_CREDS (${file}) holds no usable NATS credentials ` +
@@ -48,13 +69,12 @@ function checkedCredsAuthenticator(file: string): Authenticator {
       { cause: err },
     );
   }
-  return authenticator;
+  return creds;
 }
 
 /** The user seed of a NATS_NKEY file, checked, as the bytes the client signs with. */
-function readSeed(file: string): Uint8Array {
-  const text = readNamedText("NATS_NKEY", file);
-  const found = userSeedIn(text);
+function checkedSeed(file: string): Uint8Array {
+  const found = userSeedIn(readNamedText("NATS_NKEY", file));
   if ("problem" in found) {
     throw new NatsSetupError(
       `the file named by NATS_NKEY (${file}) ${found.problem}: give a file that holds a ` +

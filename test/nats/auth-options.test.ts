@@ -3,13 +3,13 @@
  * seed refused before any connection, and a real nats-server that knows the NKey user.
  * The seed appears in no message.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nkeys } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsSetupError } from "../../src/errors.js";
-import { userSeedIn } from "../../src/nats/auth-options.js";
+import { rereadEachTime, userSeedIn } from "../../src/nats/auth-options.js";
 import { connectNats } from "../../src/nats/connection.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { freePort } from "../support/wait.js";
@@ -120,4 +120,63 @@ describe("logging in with an NKey", () => {
       connectNats(settings, { name: "nkey-test", waitOnFirstConnect: false }),
     ).rejects.toThrow(/^cannot read the file named by NATS_NKEY \(.*missing\.nk\)/);
   });
+});
+
+describe("credential files rotated in place", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "hookswitch-rotate-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("are read again at each call, the last good content kept when the file no longer checks out", () => {
+    const file = join(dir, "user.nk");
+    const check = (path: string) => {
+      const found = userSeedIn(readFileSync(path, "utf8"));
+      if ("problem" in found) throw new Error(found.problem);
+      return found.seed;
+    };
+    const next = nkeys.createUser();
+    writeFileSync(file, decorated);
+    const current = rereadEachTime(file, check);
+    expect(text(current())).toBe(seed);
+    writeFileSync(file, text(next.getSeed()));
+    expect(text(current())).toBe(text(next.getSeed()));
+    for (const broken of ["half-writ", ""]) {
+      writeFileSync(file, broken);
+      expect(text(current())).toBe(text(next.getSeed()));
+    }
+    rmSync(file);
+    expect(text(current())).toBe(text(next.getSeed()));
+  });
+
+  it("log in with the new seed when the server comes back knowing only that one", async () => {
+    const config = join(dir, "nats.conf");
+    const allow = (key: string) =>
+      writeFileSync(config, `authorization { users = [ { nkey: "${key}" } ] }\n`);
+    allow(user.getPublicKey());
+    const server = await startNatsServer(["-c", config]);
+    const file = join(dir, "rotated.nk");
+    writeFileSync(file, decorated);
+    const nc = await connectNats(
+      { servers: [server.url], auth: { kind: "nkey", file } },
+      { name: "rotate-test", waitOnFirstConnect: false },
+    );
+    try {
+      const reconnected = (async () => {
+        for await (const status of nc.status()) if (status.type === "reconnect") return true;
+        return false;
+      })();
+      const next = nkeys.createUser();
+      await server.stop();
+      allow(next.getPublicKey());
+      writeFileSync(file, text(next.getSeed()));
+      await server.start();
+      const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 15_000, false));
+      expect(await Promise.race([reconnected, timeout])).toBe(true);
+    } finally {
+      await nc.close();
+      await server.dispose();
+    }
+  }, 30_000);
 });
