@@ -22,7 +22,12 @@ import { createMetrics, type Metrics } from "./http/metrics.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { buildStatusView } from "./http/status.js";
 import { JetStreamWork, type DeliveryEngine, type JetStreamReached } from "./jetstream-work.js";
-import { connectNats, watchConnection, type ConnectionWatch } from "./nats/connection.js";
+import {
+  closedForGood,
+  connectNats,
+  watchConnection,
+  type ConnectionWatch,
+} from "./nats/connection.js";
 import { pullBatch } from "./nats/consumer-loop.js";
 import { waitForJetStream } from "./nats/jetstream-wait.js";
 import type { NatsSettings } from "./nats/settings.js";
@@ -53,6 +58,12 @@ export interface Daemon {
   stop(): Promise<void>;
   resync(): Promise<void>;
   httpAddress(): string | undefined;
+  /**
+   * Rejects when the NATS connection closes for good outside a stop (the client gives up
+   * after the server refused its login twice in a row): the process should end, to be
+   * started again, rather than stay up and never ready.
+   */
+  readonly failed: Promise<never>;
 }
 
 export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
@@ -86,10 +97,15 @@ class HookswitchDaemon implements Daemon {
   #folderMissing: string | undefined;
   // Why JetStream cannot be used yet, while the start waits for it to answer.
   #jetStreamWaiting: string | undefined;
+  readonly failed: Promise<never>;
+  #fail!: (error: Error) => void;
 
   constructor(settings: DaemonSettings, log: Logger) {
     this.#settings = settings;
     this.#log = log;
+    this.failed = new Promise<never>((_resolve, reject) => (this.#fail = reject));
+    // Handled where it is awaited (run.ts); a daemon nobody awaits must not crash on it.
+    this.failed.catch(() => undefined);
     this.#requests = new RequestSlots(settings.maxInFlight);
     this.#metrics = createMetrics({
       requestsInFlight: () => this.#requests.taken,
@@ -229,6 +245,9 @@ class HookswitchDaemon implements Daemon {
       return undefined;
     }
     this.#connection = watchConnection(nc, log);
+    void nc.closed().then((error) => {
+      if (!this.#stopping) this.#fail(closedForGood(error));
+    });
     // NATS answering is not JetStream answering (a server without JetStream, a cluster
     // without quorum): wait for it, not ready meanwhile, rather than exit.
     const jsm = await waitForJetStream(nc, {

@@ -125,8 +125,8 @@ export function runCommand(): Command {
     const ladder = installSignalLadder(log, () => void daemon.resync());
     try {
       // A stop may come while start still waits for NATS: then start is abandoned.
-      await Promise.race([daemon.start(), ladder.stopRequested]);
-      await ladder.stopRequested;
+      await Promise.race([daemon.start(), ladder.stopRequested, daemon.failed]);
+      await Promise.race([ladder.stopRequested, daemon.failed]);
       const forced = await Promise.race([
         daemon.stop().then(() => false),
         ladder.forceRequested.then(() => true),

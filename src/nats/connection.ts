@@ -128,6 +128,19 @@ async function whyNotConnected(
   }
 }
 
+/**
+ * Why a connection the daemon did not close ended: the client gives up only on a login the
+ * server refused twice in a row (or a server error it cannot recover from).
+ */
+export function closedForGood(error: Error | void): NatsSetupError {
+  const why = error ? `: ${describeConnectError(error)}` : "";
+  return new NatsSetupError(
+    `the NATS connection closed for good${why} — stopping, to be started again; ` +
+      "check the NATS credentials and the server's log",
+    { cause: error },
+  );
+}
+
 export interface ConnectionWatch {
   isConnected(): boolean;
   stop(): void;
