@@ -16,7 +16,7 @@ import {
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
-import { waitFor } from "../support/wait.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -116,7 +116,7 @@ describe("the durable queue", () => {
     const queue = queueOf("deploy-a");
     // No stream yet: the first tries find no responder.
     const stored = queue.enqueue(record("wh-2"), "wh-2:0");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     await ensureHookswitchStreams(jsm);
     await stored;
     expect(await storedCount()).toBe(1);

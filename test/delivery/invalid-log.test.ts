@@ -6,7 +6,7 @@ import {
   InvalidEventLines,
 } from "../../src/delivery/invalid-log.js";
 import { capturingLogger } from "../support/logs.js";
-import { waitFor } from "../support/wait.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 type Step = [at: number, logged: boolean];
 
@@ -122,7 +122,7 @@ describe("the invalid-event log", () => {
     const invalid = createInvalidEventLog(log, { perInterval: 1, intervalMs: 500, now: () => 1e6 });
     invalid.invalid("pbx.acme.x", "bad");
     invalid.invalid("pbx.acme.x", "bad");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(told(lines)).toEqual([]);
     await waitFor(() => told(lines).length === 1, { timeoutMs: 5_000, what: "the count" });
     expect(told(lines)).toMatchObject([{ notLogged: 1 }]);

@@ -15,7 +15,7 @@ import { createEgressPolicy, parseCidrList } from "../../src/delivery/egress.js"
 import { createSender, type Sender } from "../../src/delivery/send.js";
 import type { AttemptOutcome, WebhookRequest } from "../../src/delivery/types.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
-import { freePort, waitFor } from "../support/wait.js";
+import { freePort, sleep, waitFor } from "../support/wait.js";
 import { hasOpenssl } from "../support/openssl.js";
 
 const post = (url: string, body = '{"a":1}'): WebhookRequest => ({
@@ -309,7 +309,7 @@ describe("receivers that misbehave", () => {
     expect(outcomes.map((outcome) => expectError(outcome).code)).toEqual(["ABORTED", "ABORTED"]);
     // The queued request's connection is opened all the same (undici starts it): give it
     // time to arrive, were it sent.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(requests).toBe(1);
   });
 

@@ -2,37 +2,26 @@
  * The advice after a failed NATS connection, where it reads the server's INFO itself: real
  * TCP peers on 127.0.0.1 that answer as a NATS server would, or as no NATS server does.
  */
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectAdvice } from "../../src/nats/connect-advice.js";
 import type { NatsSettings } from "../../src/nats/settings.js";
+import { startTcpPeer, type TcpPeer } from "../support/silent-port.js";
 
 const VERIFIES = 'INFO {"server_id":"x","tls_required":true,"tls_verify":true}\r\n';
 const PLAIN = 'INFO {"server_id":"x","tls_required":false}\r\n';
 const TIMEOUT = Object.assign(new Error("TIMEOUT"), { name: "NatsError" });
 
-const servers: Server[] = [];
-const sockets = new Set<Socket>();
+const peers: TcpPeer[] = [];
 afterEach(async () => {
-  for (const socket of sockets) socket.destroy();
-  await Promise.all(
-    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
-  );
+  await Promise.all(peers.splice(0).map((started) => started.close()));
 });
 
 /** A peer that does `onConnection` with each socket; its address as a NATS URL. */
 async function peer(onConnection: (socket: Socket) => void): Promise<string> {
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => undefined);
-    onConnection(socket);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return `nats://127.0.0.1:${address.port}`;
+  const started = await startTcpPeer(onConnection);
+  peers.push(started);
+  return `nats://127.0.0.1:${started.port}`;
 }
 
 const settings = (url: string, tls?: NatsSettings["tls"]): NatsSettings => ({

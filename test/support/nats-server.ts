@@ -12,7 +12,7 @@ import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from "@nat
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll } from "vitest";
 import { connectNats } from "../../src/nats/connection.js";
-import { exited, freePort, portOpen, waitFor } from "./wait.js";
+import { exited, freePort, portOpen, sleep, waitFor } from "./wait.js";
 
 export interface NatsServer {
   url: string;
@@ -148,7 +148,7 @@ export async function deleteInUse(
       const message = err instanceof Error ? err.message : String(err);
       if (attempt > 1 && /not found/i.test(message)) return; // the earlier try removed it
       if (attempt >= 5 || !/directory not empty/.test(message)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
 }

@@ -1,30 +1,35 @@
 /**
- * A port that takes TCP connections and never says a word, not even to a TLS ClientHello:
- * an https URL on it never gets past the handshake (a stuck TLS terminator, a half-dead load
- * balancer). It counts the connections still open, to see when the client lets go of one.
+ * Raw TCP peers on 127.0.0.1 that do with each connection what a test says. The silent one
+ * takes TCP connections and never says a word, not even to a TLS ClientHello: an https URL
+ * on it never gets past the handshake (a stuck TLS terminator, a half-dead load balancer).
+ * Each counts the connections still open, to see when the client lets go of one.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 
-export interface SilentPort {
-  /** An https URL on the port. */
-  url: string;
+export interface TcpPeer {
+  port: number;
   /** Connections the client has not closed yet. */
   open(): number;
   close(): Promise<void>;
 }
 
-export async function startSilentPort(): Promise<SilentPort> {
+export interface SilentPort extends TcpPeer {
+  /** An https URL on the port. */
+  url: string;
+}
+
+export async function startTcpPeer(onConnection: (socket: Socket) => void): Promise<TcpPeer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => undefined);
-    socket.resume(); // read, to see the client's end of the connection
+    onConnection(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `https://127.0.0.1:${port}/hook`,
+    port,
     open: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
@@ -32,4 +37,10 @@ export async function startSilentPort(): Promise<SilentPort> {
         server.close(() => resolve());
       }),
   };
+}
+
+export async function startSilentPort(): Promise<SilentPort> {
+  // Read, to see the client's end of the connection.
+  const peer = await startTcpPeer((socket) => socket.resume());
+  return { ...peer, url: `https://127.0.0.1:${peer.port}/hook` };
 }
