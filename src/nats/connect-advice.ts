@@ -16,6 +16,10 @@ export function describeConnectError(error: Error): string {
   return redactServer(message.toLowerCase().replace(/_/g, " "));
 }
 
+export const CLIENT_CERTIFICATE_ADVICE =
+  "the NATS server requires a client certificate (TLS verify): set NATS_CERT and NATS_KEY " +
+  "to a certificate signed by a CA the server trusts, and its key";
+
 export async function connectAdvice(error: Error, settings: NatsSettings): Promise<string> {
   const said = `${error.name} ${error.message}`;
   const { tls } = settings;
@@ -31,10 +35,9 @@ export async function connectAdvice(error: Error, settings: NatsSettings): Promi
   }
   // The server ends the handshake of a client without an acceptable certificate after the
   // client took it as done, and the client reports a timeout or a reset, not why.
-  if (await anyVerifiesClients(settings.servers)) {
+  if ((await serversVerifyingClients(settings.servers)).some) {
     return tls?.client === undefined
-      ? "the NATS server requires a client certificate (TLS verify): set NATS_CERT and NATS_KEY " +
-          "to a certificate signed by a CA the server trusts, and its key"
+      ? CLIENT_CERTIFICATE_ADVICE
       : `the NATS server verifies client certificates and may have refused NATS_CERT ` +
           `(${tls.client.cert}): check that a CA it trusts signed it, that it is in date and ` +
           "that it allows client authentication";
@@ -57,13 +60,18 @@ const MAX_INFO_BYTES = 64 * 1024;
 const DEFAULT_PORT = 4222;
 
 /**
- * Whether a server says, in the INFO it sends before TLS starts, that it verifies client
- * certificates. Without one the client only times out: the server ends the handshake
- * after the client took it as done, and the client drops that reason.
+ * Whether some or every one of the servers says, in the INFO it sends before TLS starts,
+ * that it verifies client certificates. Without one the client only times out: the server
+ * ends the handshake after the client took it as done, and the client drops that reason.
  */
-async function anyVerifiesClients(servers: string[]): Promise<boolean> {
+export async function serversVerifyingClients(
+  servers: string[],
+): Promise<{ some: boolean; every: boolean }> {
   const answers = await Promise.all(servers.map((server) => serverInfo(server)));
-  return answers.some((info) => info !== undefined && /"tls_verify"\s*:\s*true/.test(info));
+  const verifies = answers.map(
+    (info) => info !== undefined && /"tls_verify"\s*:\s*true/.test(info),
+  );
+  return { some: verifies.includes(true), every: !verifies.includes(false) };
 }
 
 /** The first line a server sends (its INFO), or undefined when none comes within a second. */

@@ -11,7 +11,12 @@ import {
 import { NatsSetupError, coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { authOptions } from "./auth-options.js";
-import { connectAdvice, describeConnectError } from "./connect-advice.js";
+import {
+  CLIENT_CERTIFICATE_ADVICE,
+  connectAdvice,
+  describeConnectError,
+  serversVerifyingClients,
+} from "./connect-advice.js";
 import type { NatsSettings } from "./settings.js";
 import { tlsOptions } from "./tls-options.js";
 import { redactServer } from "./url-credentials.js";
@@ -53,11 +58,30 @@ export async function connectNats(
     options.waitOnFirstConnect && options.log
       ? remindWhileWaiting(options.log, where, () => whyNotConnected(connectionOptions, advice))
       : undefined;
+  // The daemon waits for a certificate that may yet be mounted; a command should not wait.
+  const certificateCheck =
+    options.waitOnFirstConnect || settings.tls?.client !== undefined
+      ? undefined
+      : whenNoCertificateCanConnect(settings.servers);
+  const connecting = connect(connectionOptions);
   try {
-    const nc = await connect(connectionOptions);
+    const nc = await (certificateCheck
+      ? Promise.race([connecting, certificateCheck.hopeless])
+      : connecting);
+    if (nc === undefined) {
+      // Left to end on its own (its timeout): the client has no way to cancel a connect.
+      connecting.then(
+        (late) => late.close(),
+        () => undefined,
+      );
+      throw new NatsSetupError(
+        `cannot reach NATS at ${where}: no client certificate — ${CLIENT_CERTIFICATE_ADVICE}`,
+      );
+    }
     options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
     return nc;
   } catch (err) {
+    if (err instanceof NatsSetupError) throw err;
     const error = coerceError(err);
     throw new NatsSetupError(
       `cannot reach NATS at ${where}: ${describeConnectError(error)} — ${await advice(error)}`,
@@ -65,7 +89,38 @@ export async function connectNats(
     );
   } finally {
     reminder?.stop();
+    certificateCheck?.cancel();
   }
+}
+
+/** A working connection takes milliseconds; only a slow one is looked into. */
+const CERTIFICATE_CHECK_AFTER_MS = 500;
+
+/**
+ * Settles when every server verifies client certificates, which the command has none of: such
+ * a server ends the TLS 1.3 handshake after the client took it as done, and the client then
+ * waits for its whole timeout to say only "timeout". Never settles otherwise.
+ */
+function whenNoCertificateCanConnect(servers: string[]): {
+  hopeless: Promise<undefined>;
+  cancel(): void;
+} {
+  let cancelled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const hopeless = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      void serversVerifyingClients(servers).then(({ every }) => {
+        if (every && !cancelled) resolve(undefined);
+      });
+    }, CERTIFICATE_CHECK_AFTER_MS);
+  });
+  return {
+    hopeless,
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 const FIRST_REMINDER_MS = 2_000;

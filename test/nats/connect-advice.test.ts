@@ -4,7 +4,7 @@
  */
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectAdvice } from "../../src/nats/connect-advice.js";
+import { connectAdvice, serversVerifyingClients } from "../../src/nats/connect-advice.js";
 import type { NatsSettings } from "../../src/nats/settings.js";
 import { startTcpPeer, type TcpPeer } from "../support/silent-port.js";
 
@@ -78,5 +78,19 @@ describe("the advice after a failed connection", () => {
       "the NATS server's TLS certificate is not trusted for this address: the CAs of NATS_CA " +
         "(/run/ca.pem) must sign it, or connect by a name the certificate holds",
     );
+  });
+});
+
+describe("which servers verify client certificates", () => {
+  it.each([
+    { infos: [VERIFIES], some: true, every: true },
+    { infos: [PLAIN], some: false, every: false },
+    { infos: [VERIFIES, VERIFIES], some: true, every: true },
+    { infos: [VERIFIES, PLAIN], some: true, every: false },
+    { infos: [PLAIN, VERIFIES], some: true, every: false },
+    { infos: [VERIFIES, "not an INFO line\r\n"], some: true, every: false },
+  ])("$infos.length server(s), some $some, every $every", async ({ infos, some, every }) => {
+    const urls = await Promise.all(infos.map((info) => peer((socket) => socket.write(info))));
+    expect(await serversVerifyingClients(urls)).toEqual({ some, every });
   });
 });

@@ -12,6 +12,7 @@ import { connectNats } from "../../src/nats/connection.js";
 import { runCli } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { hasOpenssl, makeCertificates } from "../support/openssl.js";
+import { sleep } from "../support/wait.js";
 
 describe.skipIf(!hasOpenssl)("NATS at a tls:// URL", () => {
   let dir: string;
@@ -97,5 +98,46 @@ describe.skipIf(!hasOpenssl)("NATS at a tls:// URL", () => {
     } finally {
       await plain.dispose();
     }
+  });
+});
+
+describe.skipIf(!hasOpenssl)("NATS that verifies client certificates", () => {
+  let dir: string;
+  let server: NatsServer;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hookswitch-nats-mtls-"));
+    const certs = makeCertificates(dir);
+    ca = certs.ca;
+    server = await startNatsServer(
+      ["--tlsverify", "--tlscert", certs.serverCert, "--tlskey", certs.serverKey].concat([
+        "--tlscacert",
+        certs.ca,
+      ]),
+      { jetstream: false },
+    );
+  });
+
+  afterAll(async () => {
+    await server?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("tells a command without a client certificate so at once, not at the end of its timeout", async () => {
+    const attempt = connectNats(
+      { servers: [server.url], auth: { kind: "none" }, tls: { ca } },
+      { name: "mtls-test", waitOnFirstConnect: false, timeoutMs: 30_000 },
+    );
+    const outcome = await Promise.race([
+      attempt.then(
+        () => "connected",
+        (err: Error) => err.message,
+      ),
+      sleep(10_000).then(() => "still waiting after 10 s"),
+    ]);
+    expect(outcome).toMatch(
+      /^cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+: no client certificate — the NATS server requires a client certificate \(TLS verify\): set NATS_CERT and NATS_KEY/,
+    );
   });
 });
