@@ -63,7 +63,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     deliveries: new Counter({
       name: "hookswitch_deliveries_total",
-      help: "Delivery outcomes by integration: delivered, retried, dead-lettered, skipped",
+      help: "Outcomes of delivery attempts by integration: delivered, retried, dead-lettered, skipped",
       labelNames: ["integration", "outcome"] as const,
       registers,
       // Counted once per delivery, where the status page reads them, and set to their

@@ -1,0 +1,295 @@
+/**
+ * The documented alert rules, evaluated by Prometheus's own rule engine (`promtool test
+ * rules`) over series as hookswitch exports them: each alert fires where it should, with its
+ * labels and summary, and a healthy deployment raises none.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { documentedAlertRules, hasPromtool } from "../support/documented-alerts.js";
+
+const run = promisify(execFile);
+
+interface Alert {
+  labels: Record<string, string>;
+  summary: string;
+}
+interface Case {
+  when: string;
+  /** promtool's input series: name{labels} and values in its expanding notation, one a minute. */
+  series: Record<string, string>;
+  at: string;
+  alert: string;
+  fires: Alert[];
+}
+
+const PROD = 'namespace="prod"';
+const POD_A = `${PROD},instance="10.0.0.1:9464",job="hookswitch"`;
+const POD_B = `${PROD},instance="10.0.0.2:9464",job="hookswitch"`;
+const pod = { namespace: "prod", instance: "10.0.0.1:9464", job: "hookswitch" };
+const warning = (labels: Record<string, string>) => ({ ...labels, severity: "warning" });
+
+/** Every metric the rules read, as a healthy pair of replicas exports it. */
+const HEALTHY: Record<string, string> = {
+  [`up{${POD_A}}`]: "1x60",
+  [`up{${POD_B}}`]: "1x60",
+  [`hookswitch_config_last_reload_successful{${POD_A}}`]: "1x60",
+  [`hookswitch_ready{${POD_A}}`]: "1x60",
+  [`hookswitch_nats_connected{${POD_A}}`]: "1x60",
+  [`hookswitch_dead_letters{${POD_A}}`]: "0x60",
+  [`hookswitch_events_pending{${POD_A}}`]: "12x60",
+  [`hookswitch_events_invalid_total{${POD_A}}`]: "0x60",
+  [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="delivered"}`]: "0+600x60",
+  [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="retried"}`]: "0+6x60",
+  [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="dead-lettered"}`]: "0x60",
+  [`hookswitch_deliveries_waiting{${POD_A},integration="crm",kind="retry"}`]: "3x60",
+  [`hookswitch_attempt_duration_seconds_bucket{${POD_A},integration="crm",le="0.1"}`]: "0+590x60",
+  [`hookswitch_attempt_duration_seconds_bucket{${POD_A},integration="crm",le="5"}`]: "0+606x60",
+  [`hookswitch_attempt_duration_seconds_bucket{${POD_A},integration="crm",le="+Inf"}`]: "0+606x60",
+};
+
+const CASES: Case[] = [
+  {
+    when: "one replica of a namespace has an invalid file for 5 minutes",
+    series: {
+      [`hookswitch_config_last_reload_successful{${POD_A}}`]: "1x20",
+      [`hookswitch_config_last_reload_successful{${POD_B}}`]: "0x20",
+    },
+    at: "10m",
+    alert: "HookswitchConfigInvalid",
+    fires: [
+      {
+        labels: warning({ namespace: "prod" }),
+        summary: "An integration file is invalid; see the status page or `hookswitch validate`",
+      },
+    ],
+  },
+  {
+    when: "a delivery was dead-lettered in the last 15 minutes",
+    series: {
+      [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="dead-lettered"}`]:
+        "0 0 0 1 1 1",
+    },
+    at: "5m",
+    alert: "HookswitchDeadLettersGrowing",
+    fires: [
+      {
+        labels: warning({ namespace: "prod", integration: "crm" }),
+        summary: "Deliveries to crm are being dead-lettered",
+      },
+    ],
+  },
+  {
+    when: "messages that are not events arrived in the last 15 minutes",
+    series: { [`hookswitch_events_invalid_total{${POD_A}}`]: "0 0 0 2 2 2" },
+    at: "5m",
+    alert: "HookswitchInvalidEvents",
+    fires: [
+      {
+        labels: warning({ namespace: "prod" }),
+        summary:
+          "Messages on the PBX subjects are not valid events; they are dead-lettered with the reason (`hookswitch dlq list`)",
+      },
+    ],
+  },
+  {
+    when: "dead letters have waited an hour, counted alike by two replicas",
+    series: {
+      [`hookswitch_dead_letters{${POD_A}}`]: "3x90",
+      [`hookswitch_dead_letters{${POD_B}}`]: "3x90",
+    },
+    at: "70m",
+    alert: "HookswitchDeadLetterQueueNotEmpty",
+    fires: [
+      {
+        labels: { namespace: "prod", severity: "info" },
+        summary: "3 dead letters wait to be replayed or purged (`hookswitch dlq list`)",
+      },
+    ],
+  },
+  {
+    when: "a third of an integration's attempts fail for 15 minutes",
+    series: {
+      [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="delivered"}`]: "0+60x40",
+      [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="retried"}`]: "0+30x40",
+    },
+    at: "30m",
+    alert: "HookswitchDeliveryFailureRatio",
+    fires: [
+      {
+        labels: warning({ namespace: "prod", integration: "crm" }),
+        summary: "More than 20% of attempts to crm fail",
+      },
+    ],
+  },
+  {
+    when: "a replica is not ready for 5 minutes",
+    series: { [`hookswitch_ready{${POD_A}}`]: "0x10" },
+    at: "6m",
+    alert: "HookswitchNotReady",
+    fires: [{ labels: warning(pod), summary: "10.0.0.1:9464 is not ready: see its /readyz" }],
+  },
+  {
+    when: "a replica is not connected to NATS for 2 minutes",
+    series: { [`hookswitch_nats_connected{${POD_A}}`]: "0x10" },
+    at: "3m",
+    alert: "HookswitchNatsDisconnected",
+    fires: [
+      {
+        labels: warning(pod),
+        summary: "10.0.0.1:9464 has not been connected to NATS for 2 minutes",
+      },
+    ],
+  },
+  {
+    when: "one replica of two cannot be scraped for 5 minutes",
+    series: { [`up{${POD_A}}`]: "0x10", [`up{${POD_B}}`]: "1x10" },
+    at: "6m",
+    alert: "HookswitchDown",
+    fires: [{ labels: warning(pod), summary: "10.0.0.1:9464 cannot be scraped" }],
+  },
+  {
+    when: "one replica of two cannot be scraped, the other delivers",
+    series: { [`up{${POD_A}}`]: "0x10", [`up{${POD_B}}`]: "1x10" },
+    at: "6m",
+    alert: "HookswitchAbsent",
+    fires: [],
+  },
+  {
+    when: "the only replica cannot be scraped for 5 minutes",
+    series: { [`up{${POD_A}}`]: "0x10" },
+    at: "6m",
+    alert: "HookswitchAbsent",
+    fires: [
+      {
+        labels: { severity: "critical" },
+        summary: "No hookswitch replica is up: no webhooks are sent",
+      },
+    ],
+  },
+  {
+    when: "no replica has been scraped at all for 5 minutes (scaled to 0)",
+    series: { [`hookswitch_unrelated{${PROD}}`]: "1x10" },
+    at: "6m",
+    alert: "HookswitchAbsent",
+    fires: [
+      {
+        labels: { severity: "critical" },
+        summary: "No hookswitch replica is up: no webhooks are sent",
+      },
+    ],
+  },
+  {
+    when: "over 1,000 events wait in the stream for 15 minutes",
+    series: { [`hookswitch_events_pending{${POD_A}}`]: "5000x20" },
+    at: "16m",
+    alert: "HookswitchFallingBehind",
+    fires: [
+      {
+        labels: warning({ namespace: "prod" }),
+        summary: "hookswitch has not kept up with the PBX events for 15 minutes",
+      },
+    ],
+  },
+  {
+    when: "over 1,000 retries of one integration wait for 15 minutes",
+    series: {
+      [`hookswitch_deliveries_waiting{${POD_A},integration="billing",kind="retry"}`]: "2000x20",
+      [`hookswitch_deliveries_waiting{${POD_B},integration="billing",kind="retry"}`]: "2000x20",
+    },
+    at: "16m",
+    alert: "HookswitchDeliveriesPilingUp",
+    fires: [
+      {
+        labels: warning({ namespace: "prod", integration: "billing", kind: "retry" }),
+        summary: "billing has over 1,000 deliveries waiting (retry)",
+      },
+    ],
+  },
+  {
+    when: "most attempts to an integration take over 5 s for 15 minutes",
+    series: {
+      [`hookswitch_attempt_duration_seconds_bucket{${POD_A},integration="crm",le="5"}`]: "0+1x40",
+      [`hookswitch_attempt_duration_seconds_bucket{${POD_A},integration="crm",le="10"}`]: "0+10x40",
+      [`hookswitch_attempt_duration_seconds_bucket{${POD_A},integration="crm",le="+Inf"}`]:
+        "0+10x40",
+    },
+    at: "30m",
+    alert: "HookswitchSlowReceiver",
+    fires: [
+      {
+        labels: warning({ namespace: "prod", integration: "crm" }),
+        summary: "The slowest 5% of attempts to crm take over 5 s",
+      },
+    ],
+  },
+];
+
+const ALERTS = (documentedAlertRules().groups as { rules: { alert: string }[] }[]).flatMap(
+  (group) => group.rules.map((rule) => rule.alert),
+);
+
+describe.skipIf(!hasPromtool)("the documented alert rules, evaluated by promtool", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hookswitch-alerts-"));
+  writeFileSync(join(dir, "rules.yaml"), documentedAlertRules().text);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs one promtool unit test; its report when the rules did not do what it expects. */
+  async function evaluate(name: string, test: object): Promise<string> {
+    const file = join(dir, `${name}.test.yaml`);
+    writeFileSync(
+      file,
+      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [test] }),
+    );
+    try {
+      await run("promtool", ["test", "rules", file], { cwd: dir });
+      return "as expected";
+    } catch (err) {
+      const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+      return `${stdout ?? ""}${stderr ?? ""}`;
+    }
+  }
+
+  const inputs = (series: Record<string, string>) =>
+    Object.entries(series).map(([name, values]) => ({ series: name, values }));
+
+  it.each(CASES.map((c, i) => [`${c.alert}: ${c.when}`, { ...c, i }] as const))(
+    "%s",
+    async (_, c) => {
+      const test = {
+        interval: "1m",
+        input_series: inputs(c.series),
+        alert_rule_test: [
+          {
+            eval_time: c.at,
+            alertname: c.alert,
+            exp_alerts: c.fires.map((fired) => ({
+              exp_labels: fired.labels,
+              exp_annotations: { summary: fired.summary },
+            })),
+          },
+        ],
+      };
+      expect(await evaluate(`case-${c.i}`, test)).toBe("as expected");
+    },
+  );
+
+  it("covers every documented alert", () => {
+    expect([...new Set(CASES.map((c) => c.alert))].sort()).toEqual([...ALERTS].sort());
+  });
+
+  it("raises none of them for a healthy pair of replicas, at any time over an hour", async () => {
+    const test = {
+      interval: "1m",
+      input_series: inputs(HEALTHY),
+      alert_rule_test: ["5m", "20m", "45m"].flatMap((at) =>
+        ALERTS.map((alertname) => ({ eval_time: at, alertname, exp_alerts: [] })),
+      ),
+    };
+    expect(await evaluate("healthy", test)).toBe("as expected");
+  });
+});
