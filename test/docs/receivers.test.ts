@@ -46,21 +46,19 @@ function snippet(heading: string): string {
 const byHandSnippet = () => snippet("### By hand");
 
 /**
- * The `standardwebhooks` server of the guide as a runnable module: the package resolved from
- * this checkout, the `handle` a reader writes printing what it gets, and a free port.
+ * The `standardwebhooks` server of the guide as a runnable module, as a reader pastes it (its
+ * `handle` prints what it gets): only the package is resolved from this checkout, and the
+ * port is a free one.
  */
 function libraryServer(port: number): string {
   const code = snippet("### Node.js, with the `standardwebhooks` package");
   const library = createRequire(join(REPO, "package.json")).resolve("standardwebhooks");
-  for (const part of ['from "standardwebhooks"', ".listen(8080)", "handle("]) {
+  for (const part of ['from "standardwebhooks"', ".listen(8080)", "function handle("]) {
     expect(code, "the guide's standardwebhooks snippet").toContain(part);
   }
-  return [
-    "const handle = (id, payload) => console.log(JSON.stringify({ id, payload }));",
-    code
-      .replace('from "standardwebhooks"', `from ${JSON.stringify(pathToFileURL(library).href)}`)
-      .replace(".listen(8080)", `.listen(${port}, "127.0.0.1")`),
-  ].join("\n");
+  return code
+    .replace('from "standardwebhooks"', `from ${JSON.stringify(pathToFileURL(library).href)}`)
+    .replace(".listen(8080)", `.listen(${port}, "127.0.0.1")`);
 }
 
 describe("the receivers guide's signature check", () => {
