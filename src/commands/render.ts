@@ -172,15 +172,16 @@ async function byName(name: string, dir: string, load: LoadOptions): Promise<Int
     reportProblems(homes.flatMap((f) => f.problems.filter((p) => blocks(p, name))));
     fail(`integration ${name} cannot be loaded: fix the problems above`);
   }
-  const available = [
-    ...new Set([...integrations, ...files.flatMap(renderable)].map((i) => i.name)),
-  ];
-  fail(
-    `no integration named ${name} in ${dir} (and no such file); ` +
-      (available.length > 0
-        ? `available: ${available.sort().join(", ")}`
-        : "it holds no valid integration"),
-  );
+  fail(`no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}`);
+}
+
+/** Every name the folder's files define, those that cannot load too: the one meant may be one. */
+function namesThere(files: readonly FileResult[]): string {
+  const loadable = new Set(files.flatMap(renderable).map((i) => i.name));
+  const names = [...new Set(files.flatMap(namesIn))].sort();
+  if (names.length === 0) return "it defines no integration";
+  const shown = names.map((n) => (loadable.has(n) ? n : `${n} (held back by problems)`));
+  return `integrations there: ${shown.join(", ")}`;
 }
 
 /**

@@ -46,6 +46,8 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
   const linkedFileFolders = new Set<string>();
   const problem = (file: string, message: string) =>
     problems.push({ file, line: 1, column: 1, message });
+  const warning = (file: string, message: string) =>
+    warnings.push({ file, line: 1, column: 1, message });
 
   const walk = async (dir: string, ancestors: string[]): Promise<void> => {
     const real = await realpath(dir);
@@ -67,6 +69,8 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       else if (kind === "file" && isYamlName(entry.name)) {
         addFile(path, target ?? join(real, entry.name));
         if (target !== undefined) linkedFileFolders.add(dirname(target));
+      } else if (kind === "file" && YAML_IN_OTHER_CASE.test(entry.name)) {
+        warning(path, OTHER_CASE);
       }
     }
   };
@@ -81,8 +85,13 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
   for (const path of paths) {
     try {
       const info = await stat(path);
-      if (info.isDirectory()) await walkSafely(path, []);
-      else if (foldersOnly) problem(path, "not a folder");
+      if (info.isDirectory()) {
+        const [filesBefore, problemsBefore] = [files.size, problems.length];
+        await walkSafely(path, []);
+        // A mistyped or emptied folder would otherwise pass a CI check as "all valid".
+        const nothing = files.size === filesBefore && problems.length === problemsBefore;
+        if (nothing) warning(path, NO_FILES);
+      } else if (foldersOnly) problem(path, "not a folder");
       else {
         addFile(path, await realpath(path));
         const skipped = skippedInFolders(basename(path));
@@ -99,6 +108,13 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
     realFolders: [...new Set([...visited, ...linkedFileFolders])].sort(compareText),
   };
 }
+
+/** `.YAML`, `.Yml`: loaded by no one, as run's names are case-sensitive. */
+const YAML_IN_OTHER_CASE = /\.ya?ml$/i;
+const OTHER_CASE =
+  "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it";
+const NO_FILES =
+  "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it";
 
 /**
  * A file named directly is checked whatever its name; but `run` reads folders, and there it

@@ -144,10 +144,22 @@ describe("hookswitch render", () => {
     expect(stderr).toMatch(/triggered by user\.deleted, the event is user\.created/);
   });
 
-  it("names the available integrations and exits 1 for an unknown name", async () => {
+  it("names the folder's integrations and exits 1 for an unknown name", async () => {
     const { code, stderr } = await render(["nope", "--event", "event.json"]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/no integration named nope.*available: billing, crm, deletions/);
+    expect(stderr).toMatch(
+      /no integration named nope.*integrations there: billing, crm, deletions$/m,
+    );
+  });
+
+  it("names those that cannot load too, for an unknown name: the one meant may be one of them", async () => {
+    const { code, stderr } = await render(["crn", "--event", "event.json"], {
+      env: { RENDER_TEST_TOKEN: undefined },
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /no integration named crn.*integrations there: billing, crm \(held back by problems\), deletions$/m,
+    );
   });
 
   it("says the folder is missing and exits 1 when --dir names none", async () => {

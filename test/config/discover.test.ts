@@ -124,6 +124,42 @@ describe("discoverFiles", () => {
     },
   );
 
+  it("warns of a file in a folder whose .yaml or .yml is not in lower case, which run passes over", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-case-"));
+    try {
+      for (const name of ["a.yaml", "B.YAML", "c.Yml", "d.yaml.bak", "e.txt"]) {
+        await writeFile(join(folder, name), "x: 1\n");
+      }
+      const { files, warnings } = await discoverFiles([folder]);
+      expect(files).toEqual([join(folder, "a.yaml")]);
+      expect(warnings.map((w) => [relative(folder, w.file), w.message])).toEqual(
+        ["B.YAML", "c.Yml"].map((name) => [
+          name,
+          "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it",
+        ]),
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("warns of a folder given that holds no integration file, and not of one that does", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "hookswitch-discover-empty-"));
+    try {
+      await mkdir(join(empty, "sub"));
+      await writeFile(join(empty, "README.md"), "# notes\n");
+      const { warnings } = await discoverFiles([empty, join(dir, "team")]);
+      expect(warnings.map((w) => [w.file, w.message])).toEqual([
+        [
+          empty,
+          "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it",
+        ],
+      ]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [".swp", true],
     ["..data", true],
