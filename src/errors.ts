@@ -114,6 +114,16 @@ export class HttpListenError extends Error {
   override name = "HttpListenError";
 }
 
+/**
+ * Errors whose message says what went wrong and what to do: logged without their stack,
+ * which would only bury that message under lines of hookswitch's own code.
+ */
+export function isExplained(err: unknown): err is Error {
+  return [UsageError, ConfigError, SecretError, NatsSetupError, HttpListenError].some(
+    (type) => err instanceof type,
+  );
+}
+
 /** Normalises anything thrown into an Error. */
 export function coerceError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

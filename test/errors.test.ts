@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { withoutRuntimeCaAdvice } from "../src/errors.js";
+import {
+  ConfigError,
+  HttpListenError,
+  NatsSetupError,
+  SecretError,
+  StreamMissingError,
+  UsageError,
+  isExplained,
+  withoutRuntimeCaAdvice,
+} from "../src/errors.js";
 
 describe("withoutRuntimeCaAdvice", () => {
   it.each<[string, string, string]>([
@@ -25,5 +34,21 @@ describe("withoutRuntimeCaAdvice", () => {
     ],
   ])("%s", (_name, message, expected) => {
     expect(withoutRuntimeCaAdvice(message)).toBe(expected);
+  });
+});
+
+describe("isExplained", () => {
+  it.each([
+    [new UsageError("--max-in-flight must be a whole number"), true],
+    [new ConfigError("1 problem(s) and --strict is set"), true],
+    [new SecretError("NOPE is not set"), true],
+    [new NatsSetupError("cannot reach NATS"), true],
+    [new StreamMissingError("PBX_EVENTS", ["pbx.>"]), true],
+    [new HttpListenError("address in use"), true],
+    [new TypeError("Cannot read properties of undefined"), false],
+    [new Error("something unforeseen"), false],
+    ["a thrown string", false],
+  ])("%s: %s", (err, explained) => {
+    expect(isExplained(err)).toBe(explained);
   });
 });

@@ -7,7 +7,7 @@ import { parseDuration } from "../config/durations.js";
 import { wholeNumber } from "../config/text.js";
 import { createDaemon, type DaemonSettings } from "../daemon.js";
 import { parseCidrList } from "../delivery/egress.js";
-import { ExitError, UsageError } from "../errors.js";
+import { ExitError, UsageError, isExplained } from "../errors.js";
 import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
@@ -134,6 +134,7 @@ export function runCommand(): Command {
       if (forced) throw new ExitError(130, "forced stop", { immediate: true });
     } catch (err) {
       if (err instanceof ExitError) throw err; // a forced stop: nothing more to wait for
+      if (isExplained(err)) delete err.stack; // its message says what to do
       log.fatal({ err }, "hookswitch stopped on an error");
       await daemon.stop().catch(() => undefined);
       throw new ExitError(1);

@@ -133,6 +133,15 @@ describe("hookswitch run applies configuration changes live", () => {
     expect(await strict.exited).toBe(1);
     expect(strict.output()).toMatch(/--strict/);
     expect(strict.output()).toMatch(/broken\.yaml/);
+    // What to do, without a stack of hookswitch's own code under it.
+    const fatal = strict
+      .output()
+      .split("\n")
+      .find((line) => line.includes('"level":"fatal"'));
+    const { err } = JSON.parse(fatal!) as { err: { type: string; message: string; stack: string } };
+    expect(err.type).toBe("ConfigError");
+    expect(err.message).toMatch(/fix them or drop --strict$/);
+    expect(err.stack).toBe("");
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
     expect(await deliveredPaths()).toEqual(["/strict-ok"]);
   }, 30_000);
