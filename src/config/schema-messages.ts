@@ -17,6 +17,12 @@ export function inWhere(where: string): string {
 }
 
 export function unknownKey(error: AjvError, path: PathSegment[], key: string): SchemaIssue {
+  if (key === "<<") {
+    const message =
+      `merge key "<<"${inWhere(displayPath(path))}: files are YAML 1.2, which has no merge ` +
+      "keys; write the keys out (anchors and aliases of whole values do work)";
+    return { path: [...path, key], onKey: true, message };
+  }
   const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
   const guess = closest(key, known);
   const hint = guess ? ` (did you mean "${guess}"?)` : "";

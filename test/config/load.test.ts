@@ -174,6 +174,24 @@ describe("loadFile on hostile input", () => {
     ]);
   });
 
+  it("says that merge keys are not read, where one is written, rather than call it unknown", async () => {
+    const content = [
+      "x-common: &common {serviceType: mycloudpbx, events: [user.created]}",
+      "apiVersion: hookswitch/v1",
+      "name: merged",
+      "scope: {account: acme}",
+      "trigger:",
+      "  <<: *common",
+      "webhook: {url: https://crm.example.com/hook}",
+    ].join("\n");
+    const result = await loadFile(await fileWith("merged.yaml", content), keep);
+    expect(result.problems.map((p) => [p.line, p.column, p.message])).toContainEqual([
+      6,
+      3,
+      'merge key "<<" in trigger: files are YAML 1.2, which has no merge keys; write the keys out (anchors and aliases of whole values do work)',
+    ]);
+  });
+
   it("keeps no rule's judgement of a value the schema found of the wrong shape", async () => {
     const content = [
       "apiVersion: hookswitch/v1",
