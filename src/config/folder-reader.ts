@@ -17,6 +17,8 @@ const SIGNATURES_PER_TURN = 500;
 export interface FolderScan {
   files: FileResult[];
   problems: Discovery["problems"];
+  /** Files the folder holds and run passes over (`.YAML`), or none at all. */
+  warnings: Discovery["warnings"];
   /** See `Discovery`: what a watch must cover for this scan's files to stay current. */
   realFolders: Discovery["realFolders"];
 }
@@ -57,7 +59,8 @@ export function createFolderReader(dir: string, load: LoadOptions) {
         return result;
       });
       known = next;
-      return { files, problems: found.problems, realFolders: found.realFolders };
+      const { problems, warnings, realFolders } = found;
+      return { files, problems, warnings, realFolders };
     },
   };
 }

@@ -64,9 +64,11 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   let timers: NodeJS.Timeout[] = [];
 
   let folderGone: string | undefined;
+  let passedOver = new Set<string>();
   async function runScan(depth: ScanDepth): Promise<void> {
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
     const scan = await reader.scan(depth);
+    passedOver = warnOfNew(log, scan.warnings, passedOver);
     // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
     // configuration: the integrations keep running until it is back. Judged from the
     // scan itself, so that it cannot vanish between a check and the scan.
@@ -193,6 +195,17 @@ function warnAboutNewContent(log: Logger, before: ConfigState | undefined, now: 
       );
     }
   }
+}
+
+/** Logs the warnings not logged at the scan before (a `.YAML` file); returns those seen now. */
+function warnOfNew(log: Logger, warnings: readonly Problem[], logged: Set<string>): Set<string> {
+  const now = new Set<string>();
+  for (const { file, message } of warnings) {
+    const line = `${file}: warning: ${message}`;
+    if (!logged.has(line)) log.warn({ file }, line);
+    now.add(line);
+  }
+  return now;
 }
 
 /** Depths in order: a job asked for at several depths is run at the deepest. */

@@ -262,6 +262,24 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(JSON.stringify(w.logs)).not.toMatch(/abc123|def456/);
   });
 
+  it("warns once of a file it passes over for its name's case, and again when it comes back", async () => {
+    const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
+    const w = await startWatching(layout.dir, { resyncIntervalMs: 200 });
+    const passedOver = () =>
+      w.logs.filter((l) => l.level === "warn" && /B\.YAML: warning: run loads only/.test(l.msg));
+    const upper = path.join(layout.dir, "B.YAML");
+    fs.writeFileSync(upper, integrationYaml("y"));
+    await waitFor(() => passedOver().length === 1, { what: "the warning of B.YAML" });
+    await sleep(700); // rescans, each finding it again
+    expect(passedOver()).toHaveLength(1);
+    expect(passedOver()[0]).toMatchObject({ file: upper });
+    expect(Object.keys(serving(w.watcher.current()))).toEqual(["x"]);
+    fs.rmSync(upper);
+    await sleep(500);
+    fs.writeFileSync(upper, integrationYaml("y"));
+    await waitFor(() => passedOver().length === 2, { what: "the warning of B.YAML, back" });
+  });
+
   it("removes a deleted file's integrations and moves a renamed file's", async () => {
     const layout = later(
       plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),
