@@ -58,7 +58,7 @@ export async function connectNats(
     options.waitOnFirstConnect && options.log
       ? remindWhileWaiting(options.log, where, () => whyNotConnected(connectionOptions, advice))
       : undefined;
-  // The daemon waits for a certificate that may yet be mounted; a command should not wait.
+  // The daemon waits for NATS by design (its reminders say why); a command should not.
   const certificateCheck =
     options.waitOnFirstConnect || settings.tls?.client !== undefined
       ? undefined
@@ -70,10 +70,7 @@ export async function connectNats(
       : connecting);
     if (nc === undefined) {
       // Left to end on its own (its timeout): the client has no way to cancel a connect.
-      connecting.then(
-        (late) => late.close(),
-        () => undefined,
-      );
+      connecting.then((late) => late.close()).catch(() => undefined);
       throw new NatsSetupError(
         `cannot reach NATS at ${where}: no client certificate — ${CLIENT_CERTIFICATE_ADVICE}`,
       );
