@@ -115,6 +115,26 @@ describe("hookswitch render", () => {
     expect(printed.body).toBe('{"ext":"201","vm":true}');
   });
 
+  it("prints a null body in JSON for a GET, whose fields go in the query", async () => {
+    const file = join(dir, "lookup.yaml");
+    await writeFile(
+      file,
+      billingYaml
+        .split("---\n")[0]!
+        .replace("name: billing", "name: lookup")
+        .replace("enabled: false\n", "")
+        .replace("  method: GET", "  method: GET\n  fields:\n    ext: extensionNumber"),
+    );
+    const { code, stdout } = await render([file, "--event", "event.json", "--json"]);
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as { method: string; url: string; body: string | null };
+    expect(printed).toMatchObject({
+      method: "GET",
+      url: "https://billing.example.com/hook?ext=201",
+      body: null,
+    });
+  });
+
   it("reads an existing path as an integration file and --dir from HOOKSWITCH_DIR", async () => {
     const byFile = await render([
       join(dir, "integrations.d", "crm.yaml"),

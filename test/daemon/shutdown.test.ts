@@ -129,6 +129,17 @@ describe("hookswitch run stops cleanly", () => {
     expect(first.output()).toMatch(/delivery aborted at shutdown: parking it for the next run/);
   }, 60_000);
 
+  it("stops the same way on SIGINT (Ctrl-C in a terminal): exit 0, the delivery in flight parked", async () => {
+    writeIntegration(dir.path, "slow", { url: `${slow.url}/slow` });
+    const daemon = await start(["--grace-period", "1s", ...ACK_WAIT]);
+    await publish(1);
+    await waitFor(() => slow.requests.length >= 1, { what: "the attempt under way" });
+    daemon.signal("SIGINT");
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.output()).toMatch(/delivery aborted at shutdown: parking it for the next run/);
+    expect(daemon.output()).toMatch(/"msg":"stopped"/);
+  }, 40_000);
+
   it("hands back what it pulled but had not started so that each comes back once, promptly", async () => {
     writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
     fast.respond(() => ({ status: 200, delayMs: 300 }));

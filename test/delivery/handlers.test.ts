@@ -7,9 +7,14 @@ import { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { handleEventMessage, type HandlerDeps } from "../../src/delivery/handlers.js";
+import { handleDeliveryMessage } from "../../src/delivery/record-handler.js";
 import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
 import { createLimiter } from "../../src/delivery/limiter.js";
-import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
+import {
+  DEAD_LETTER_STREAM,
+  deliverySubject,
+  type DeliveryRecord,
+} from "../../src/delivery/records.js";
 import { RequestSlots } from "../../src/delivery/request-slots.js";
 import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
@@ -37,7 +42,7 @@ afterEach(async () => {
 });
 
 /** The handler's parts, all real, with no integration loaded: no event is delivered. */
-function handlerDeps(): HandlerDeps {
+function handlerDeps(options: { incomplete?: boolean; now?: number } = {}): HandlerDeps {
   const js = jetstream(nc);
   // One publisher for both, as the daemon has it: dead letters go through it.
   const publisher = createStoredPublisher(nc);
@@ -66,7 +71,8 @@ function handlerDeps(): HandlerDeps {
   });
   const invalidEvents = createInvalidEventLog(log);
   return {
-    snapshot: () => buildSnapshot([]),
+    snapshot: () => buildSnapshot([], { incomplete: options.incomplete ?? false }),
+    ...(options.now === undefined ? {} : { now: () => options.now! }),
     dispatcher,
     limiter,
     queue,
@@ -102,6 +108,58 @@ describe("handleEventMessage with a message that is not an event", () => {
     expect(await handleEventMessage(deps, again)).toEqual({ action: "ack" });
     again.ack();
 
+    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(1);
+  });
+});
+
+describe("handleDeliveryMessage for an integration that is not loaded", () => {
+  const NOW = Date.parse("2026-11-30T12:00:00Z");
+  const MINUTE = 60_000;
+  const record = (fields: Partial<DeliveryRecord> = {}): Uint8Array =>
+    Buffer.from(
+      JSON.stringify({
+        v: 1,
+        webhookId: "msg_0123456789abcdef0123456789abcdef",
+        integration: "crm",
+        event: { type: "user.created" },
+        attempts: [],
+        ...fields,
+      }),
+    );
+  const message = (storedMinutesAgo: number, fields: Partial<DeliveryRecord> = {}) => ({
+    data: record(fields),
+    subject: deliverySubject(CONSUMER, "crm"),
+    notBefore: undefined,
+    storedAtMs: NOW - storedMinutesAgo * MINUTE,
+  });
+
+  it.each([
+    ["stored a minute ago: maybe new, on a replica ahead in a rollout", 1, false],
+    ["stored 4 minutes ago", 4, false],
+    ["stored 10 minutes ago while a file is invalid: maybe in that file", 10, true],
+  ])("keeps its delivery, to look again in 15 s, when %s", async (_, minutes, incomplete) => {
+    const deps = handlerDeps({ incomplete, now: NOW });
+    expect(await handleDeliveryMessage(deps, message(minutes))).toEqual({
+      action: "nak",
+      delayMs: 15_000,
+    });
+    expect(deps.stats.get("crm")).toBeUndefined();
+  });
+
+  it("skips a delivery stored over 5 minutes ago while every file is valid: it was removed", async () => {
+    const deps = handlerDeps({ now: NOW });
+    expect(await handleDeliveryMessage(deps, message(6))).toEqual({ action: "ack" });
+    expect(deps.stats.get("crm")?.counts.skipped).toBe(1);
+    expect(deps.stats.get("crm")?.last).toMatchObject({ error: "integration removed" });
+  });
+
+  it("puts a replay of such a delivery back in the dead-letter queue, not skipped", async () => {
+    await ensureHookswitchStreams(jsm);
+    const deps = handlerDeps({ now: NOW });
+    expect(await handleDeliveryMessage(deps, message(6, { replays: 1 }))).toEqual({
+      action: "ack",
+    });
+    expect(deps.stats.get("crm")).toBeUndefined();
     expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(1);
   });
 });

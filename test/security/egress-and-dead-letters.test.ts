@@ -1,8 +1,17 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishUntilDeadLetters } from "../support/dead-letters.js";
-import { startDaemon, tempDir, writeIntegration, type RunningDaemon } from "../support/daemon.js";
+import {
+  connectPublisher,
+  makeEvent,
+  startDaemon,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { waitFor } from "../support/wait.js";
 
 const TOKEN = "tok-9f8e7d6c5b4a";
 const PASSWORD = "pw-1a2b3c4d5e";
@@ -154,4 +163,40 @@ describe("egress policy and dead letters through the running daemon", () => {
       scope: { account: "${env:SEC_ACCOUNT}" },
     });
   });
+});
+
+describe("a network allowed inside a denied range (HOOKSWITCH_ALLOW_CIDRS)", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: RunningDaemon | undefined;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    dir = tempDir();
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await receiver?.close();
+    await nats?.dispose();
+    dir?.cleanup();
+  });
+
+  it("delivers to 127.0.0.1 with 127.0.0.0/8 denied and 127.0.0.1/32 allowed", async () => {
+    writeIntegration(dir.path, "allowed", { url: `${receiver.url}/allowed` });
+    daemon = await startDaemon({
+      natsUrl: nats.url,
+      dir: dir.path,
+      args: ["--deny-cidr", "127.0.0.0/8"],
+      env: { HOOKSWITCH_ALLOW_CIDRS: "127.0.0.1/32" },
+    });
+    const publisher = await connectPublisher(nats.url);
+    try {
+      await publisher.publish(makeEvent());
+    } finally {
+      await publisher.close();
+    }
+    await waitFor(() => receiver.requests.length === 1, { what: "the allowed delivery" });
+    expect(receiver.requests[0]?.url).toBe("/allowed");
+  }, 30_000);
 });
