@@ -1,6 +1,7 @@
 /**
  * What a failed NATS connection means and what to do about it: a refused login needs other
- * credentials, a certificate other trust, and neither another server. No URL user-info or
+ * credentials, a certificate other trust, and neither another server. Also, when one is
+ * slow to come, whether it can come at all without a client certificate. No URL user-info or
  * credential reaches the text.
  */
 import { connect as connectTcp } from "node:net";
@@ -53,6 +54,36 @@ function noTlsAdvice(tlsBy: string): string {
       ? "write nats://"
       : "write nats:// and unset NATS_CA, NATS_CERT and NATS_KEY";
   return `the server offers no TLS, which ${tlsBy} requires: enable TLS in nats-server, or ${without} to connect without it`;
+}
+
+/** A working connection takes milliseconds; only a slow one is looked into. */
+const CERTIFICATE_CHECK_AFTER_MS = 500;
+
+/**
+ * Settles when every server verifies client certificates, which the command has none of: such
+ * a server ends the TLS 1.3 handshake after the client took it as done, and the client then
+ * waits for its whole timeout to say only "timeout". Never settles otherwise.
+ */
+export function whenNoCertificateCanConnect(servers: string[]): {
+  hopeless: Promise<undefined>;
+  cancel(): void;
+} {
+  let cancelled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const hopeless = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      void serversVerifyingClients(servers).then(({ every }) => {
+        if (every && !cancelled) resolve(undefined);
+      });
+    }, CERTIFICATE_CHECK_AFTER_MS);
+  });
+  return {
+    hopeless,
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 const INFO_TIMEOUT_MS = 1_000;

@@ -15,7 +15,7 @@ import {
   CLIENT_CERTIFICATE_ADVICE,
   connectAdvice,
   describeConnectError,
-  serversVerifyingClients,
+  whenNoCertificateCanConnect,
 } from "./connect-advice.js";
 import type { NatsSettings } from "./settings.js";
 import { tlsOptions } from "./tls-options.js";
@@ -88,36 +88,6 @@ export async function connectNats(
     reminder?.stop();
     certificateCheck?.cancel();
   }
-}
-
-/** A working connection takes milliseconds; only a slow one is looked into. */
-const CERTIFICATE_CHECK_AFTER_MS = 500;
-
-/**
- * Settles when every server verifies client certificates, which the command has none of: such
- * a server ends the TLS 1.3 handshake after the client took it as done, and the client then
- * waits for its whole timeout to say only "timeout". Never settles otherwise.
- */
-function whenNoCertificateCanConnect(servers: string[]): {
-  hopeless: Promise<undefined>;
-  cancel(): void;
-} {
-  let cancelled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const hopeless = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => {
-      void serversVerifyingClients(servers).then(({ every }) => {
-        if (every && !cancelled) resolve(undefined);
-      });
-    }, CERTIFICATE_CHECK_AFTER_MS);
-  });
-  return {
-    hopeless,
-    cancel() {
-      cancelled = true;
-      clearTimeout(timer);
-    },
-  };
 }
 
 const FIRST_REMINDER_MS = 2_000;
