@@ -137,7 +137,35 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
       message: `duplicate key ${JSON.stringify(key)}: each key may appear only once in a mapping`,
     };
   }
+  if (error.code === "BLOCK_AS_IMPLICIT_KEY") return misplacedMapping(error.pos[0], text, position);
   return { ...at, message: `YAML: ${firstLine(error.message)}` };
+}
+
+/**
+ * The parser's "nested mappings are not allowed in compact mappings", pointed at where the
+ * mistake most often is: the line after a value, indented deeper as if under its key, or,
+ * on the value's own line, a `: ` that was meant as text.
+ */
+function misplacedMapping(
+  offset: number,
+  text: string,
+  position: (o: number) => Position,
+): Located {
+  const lineEnd = text.indexOf("\n", offset);
+  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  if (lineEnd < 0 || /:(?:\s|$)/.test(rest)) {
+    return {
+      ...position(offset),
+      message: 'YAML: a value holding ": " must be quoted, or it reads as a nested mapping',
+    };
+  }
+  const nextKey = lineEnd + 1 + (/^[ \t]*/.exec(text.slice(lineEnd + 1))?.[0].length ?? 0);
+  return {
+    ...position(nextKey),
+    message:
+      "YAML: this line is indented deeper than the key above it, which has its value already: " +
+      "indent it as that key (a nested mapping starts on the line after a key with nothing after its colon)",
+  };
 }
 
 /** Where the first alias (named `name`, when given) is written. */

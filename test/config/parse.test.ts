@@ -68,6 +68,16 @@ describe("parseYamlDocuments", () => {
     ["a: 1\na: 2\n", "2:1", 'duplicate key "a"'],
     ["a: [1, 2\n", "2:1", "YAML:"],
     ["a: !custom x\n", "1:4", "YAML:"],
+    // A key indented under one that has its value: at the key, not at the value above it.
+    ["w:\n  url: x\n   method: POST\n", "3:4", "this line is indented deeper than the key above"],
+    [
+      "w:\n  url: x\n      method: POST\n",
+      "3:7",
+      "this line is indented deeper than the key above",
+    ],
+    ["w:\n  url: x\n    method: POST\n    timeout: 1s\n", "3:5", "indented deeper"],
+    ["name: x\ndescription: note: this\n", "2:14", 'a value holding ": " must be quoted'],
+    ["description: note: this", "1:14", 'a value holding ": " must be quoted'],
   ])("reports %j at %s", (text, position, message) => {
     const [doc] = parseYamlDocuments(text).documents;
     const [problem] = doc?.problems ?? [];
