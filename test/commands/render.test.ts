@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookId } from "../../src/delivery/webhook-id.js";
 import { USER_AGENT } from "../../src/version.js";
 import { CLI, runCli } from "../support/cli.js";
+import { runsHere } from "../support/on-path.js";
 import { waitFor } from "../support/wait.js";
 
 const EVENT_FILE = new URL("../fixtures/events/user-created.json", import.meta.url);
@@ -305,7 +306,7 @@ describe("hookswitch render", () => {
 });
 
 /** `script` from util-linux runs a command on a terminal of its own. */
-const hasScript = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+const hasScript = runsHere("script", ["--version"]);
 
 describe.skipIf(!hasScript)("hookswitch render --event - at a terminal", () => {
   it("says what it waits for, which a pipe is not told", async () => {

@@ -1,9 +1,9 @@
 /** The alert rules docs/operating.md shows ("Alerts"), and whether promtool is here to run them. */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { REPO } from "./cli.js";
+import { runsHere } from "./on-path.js";
 
 /** The rule groups of the documented block, as YAML text and as data. */
 export function documentedAlertRules(): { text: string; groups: unknown[] } {
@@ -16,11 +16,4 @@ export function documentedAlertRules(): { text: string; groups: unknown[] } {
   return { text, groups };
 }
 
-export const hasPromtool = (() => {
-  try {
-    execFileSync("promtool", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export const hasPromtool = runsHere("promtool", ["--version"]);

@@ -2,15 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runsHere } from "./on-path.js";
 
-export const hasOpenssl = (() => {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export const hasOpenssl = runsHere("openssl", ["version"]);
 
 /** Paths of a private CA, a server certificate for 127.0.0.1 and a client one, with keys. */
 export interface TestCertificates {
