@@ -4,9 +4,14 @@
  */
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectAdvice, serversVerifyingClients } from "../../src/nats/connect-advice.js";
+import {
+  connectAdvice,
+  serversVerifyingClients,
+  whenNoCertificateCanConnect,
+} from "../../src/nats/connect-advice.js";
 import type { NatsSettings } from "../../src/nats/settings.js";
 import { startTcpPeer, type TcpPeer } from "../support/silent-port.js";
+import { sleep } from "../support/wait.js";
 
 const VERIFIES = 'INFO {"server_id":"x","tls_required":true,"tls_verify":true}\r\n';
 const PLAIN = 'INFO {"server_id":"x","tls_required":false}\r\n';
@@ -92,5 +97,34 @@ describe("which servers verify client certificates", () => {
   ])("$infos.length server(s), some $some, every $every", async ({ infos, some, every }) => {
     const urls = await Promise.all(infos.map((info) => peer((socket) => socket.write(info))));
     expect(await serversVerifyingClients(urls)).toEqual({ some, every });
+  });
+});
+
+describe("whether a command without a client certificate can connect at all", () => {
+  /** What the check says within two seconds (it looks after half a second). */
+  async function verdict(infos: string[], cancelAfterMs?: number): Promise<string> {
+    const urls = await Promise.all(infos.map((info) => peer((socket) => socket.write(info))));
+    const check = whenNoCertificateCanConnect(urls);
+    if (cancelAfterMs !== undefined) setTimeout(() => check.cancel(), cancelAfterMs);
+    try {
+      return await Promise.race([
+        check.hopeless.then(() => "hopeless"),
+        sleep(2_000).then(() => "no verdict"),
+      ]);
+    } finally {
+      check.cancel();
+    }
+  }
+
+  it.each([
+    ["every server verifies clients", "hopeless", [VERIFIES, VERIFIES]],
+    ["one server of two does not", "no verdict", [VERIFIES, PLAIN]],
+    ["no server verifies clients", "no verdict", [PLAIN]],
+  ])("when %s: %s", async (_, expected, infos) => {
+    expect(await verdict(infos)).toBe(expected);
+  });
+
+  it("says nothing once cancelled, as when the connection came", async () => {
+    expect(await verdict([VERIFIES], 100)).toBe("no verdict");
   });
 });
