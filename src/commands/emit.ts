@@ -33,6 +33,8 @@ interface EmitOptions {
   account: string;
   service: string;
   serviceType: string;
+  serviceName?: string;
+  serviceFriendlyName?: string;
   extension?: string;
   name?: string;
   outboundNumber?: string;
@@ -61,6 +63,10 @@ export function emitCommand(): Command {
     .addOption(flag("--service <uuid>", "service UUID", "SERVICE").default(SAMPLE_SERVICE_UUID))
     .addOption(
       flag("--service-type <type>", "service type", "SERVICE_TYPE").default(SAMPLE_SERVICE_TYPE),
+    )
+    .addOption(flag("--service-name <name>", "service's technical name", "SERVICE_NAME"))
+    .addOption(
+      flag("--service-friendly-name <name>", "service's display name", "SERVICE_FRIENDLY_NAME"),
     )
     .addOption(flag("--extension <number>", "user's extension number", "EXTENSION"))
     .addOption(flag("--name <name>", "user's name", "NAME"))
@@ -111,6 +117,8 @@ async function planEvents(type: string | undefined, opts: EmitOptions): Promise<
     account: opts.account,
     serviceUuid: opts.service,
     serviceType: opts.serviceType,
+    serviceName: opts.serviceName,
+    serviceFriendlyName: opts.serviceFriendlyName,
     extension: opts.extension,
     name: opts.name,
     outboundNumber: opts.outboundNumber,

@@ -14,6 +14,8 @@ export interface SampleEventFields {
   account: string;
   serviceUuid: string;
   serviceType: string;
+  serviceName?: string;
+  serviceFriendlyName?: string;
   extension?: string;
   name?: string;
   outboundNumber?: string;
@@ -35,6 +37,12 @@ export function buildSampleEvent(
   if (fields.outboundNumber !== undefined) user.outboundNumber = fields.outboundNumber;
   if (fields.hasVoicemail !== undefined) user.hasVoicemail = fields.hasVoicemail;
   if (fields.enabledCalls !== undefined) user.enabledCalls = fields.enabledCalls;
+  const service: PbxEvent["data"]["service"] = {
+    type: fields.serviceType,
+    uuid: fields.serviceUuid,
+  };
+  if (fields.serviceName !== undefined) service.name = fields.serviceName;
+  if (fields.serviceFriendlyName !== undefined) service.friendlyName = fields.serviceFriendlyName;
   return {
     specversion: "1.0",
     id: stamp.id,
@@ -44,7 +52,7 @@ export function buildSampleEvent(
     datacontenttype: "application/json",
     data: {
       account: fields.account,
-      service: { type: fields.serviceType, uuid: fields.serviceUuid },
+      service,
       user,
     },
   };

@@ -158,6 +158,10 @@ describe("hookswitch emit", () => {
       "globex",
       "--service",
       SERVICE,
+      "--service-name",
+      "sydney-office",
+      "--service-friendly-name",
+      "Sydney office",
       "--extension",
       "201",
       "--name",
@@ -189,7 +193,12 @@ describe("hookswitch emit", () => {
       source: `/accounts/globex/services/${SERVICE}`,
       data: {
         account: "globex",
-        service: { type: "mycloudpbx", uuid: SERVICE },
+        service: {
+          type: "mycloudpbx",
+          uuid: SERVICE,
+          name: "sydney-office",
+          friendlyName: "Sydney office",
+        },
         user: {
           extension: "201",
           name: "Alice Example",
