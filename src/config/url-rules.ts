@@ -16,7 +16,7 @@ import { knownValue, parseReferences, textBetweenReferences } from "./secrets.js
  * reads it: the `${` inside `$${` begins no reference, so a `?` after it still ends the host.
  */
 const WRITTEN_USER_INFO =
-  /^https?:\/\/[/\\]*(?:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$:])(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])*|:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])+)@/;
+  /^[hH][tT][tT][pP][sS]?:\/\/[/\\]*(?:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$:])(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])*|:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])+)@/;
 
 export const httpUrl: Rule = (input) => {
   const value = input.value.webhook.url;

@@ -276,6 +276,16 @@ export const INVALID_CASES: InvalidCase[] = [
     "9:8: webhook.url must not carry user:password@; use webhook.auth type basic",
   ),
   c(
+    "url with user info after a scheme in capitals",
+    integrationYaml("ad3", { 9: "  url: HTTPS://hooks:pa55@127.0.0.1:8787/x" }),
+    "9:8: webhook.url must not carry user:password@; use webhook.auth type basic",
+  ),
+  c(
+    "url without a host after a scheme in capitals",
+    integrationYaml("ad4", { 9: "  url: Https:///api/callbacks" }),
+    "9:8: webhook.url has no host: write it as http(s)://host/path",
+  ),
+  c(
     "plaintext secret in a rotation list",
     integrationYaml("ae2", {}, ['  signing: { secret: ["${env:NEW}", old-secret] }']),
     "10:37: webhook.signing.secret[1] must look like whsec_<base64>",

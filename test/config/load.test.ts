@@ -174,6 +174,13 @@ describe("loadFile on hostile input", () => {
     ]);
   });
 
+  it("takes a URL whose scheme is written in capitals, as URLs allow (RFC 3986)", async () => {
+    const content = integrationYaml("capitals", { 9: "  url: HTTPS://crm.example.com/hook" });
+    const result = await loadFile(await fileWith("capitals.yaml", content), keep);
+    expect(result.problems).toEqual([]);
+    expect(result.integrations.map((i) => i.webhook.url)).toEqual(["HTTPS://crm.example.com/hook"]);
+  });
+
   it("says that merge keys are not read, where one is written, rather than call it unknown", async () => {
     const content = [
       "x-common: &common {serviceType: mycloudpbx, events: [user.created]}",
