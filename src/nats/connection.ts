@@ -64,21 +64,12 @@ export async function connectNats(
       ? undefined
       : whenNoCertificateCanConnect(settings.servers);
   const connecting = connect(connectionOptions);
+  let nc: NatsConnection | undefined;
   try {
-    const nc = await (certificateCheck
+    nc = await (certificateCheck
       ? Promise.race([connecting, certificateCheck.hopeless])
       : connecting);
-    if (nc === undefined) {
-      // Left to end on its own (its timeout): the client has no way to cancel a connect.
-      connecting.then((late) => late.close()).catch(() => undefined);
-      throw new NatsSetupError(
-        `cannot reach NATS at ${where}: no client certificate — ${CLIENT_CERTIFICATE_ADVICE}`,
-      );
-    }
-    options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
-    return nc;
   } catch (err) {
-    if (err instanceof NatsSetupError) throw err;
     const error = coerceError(err);
     throw new NatsSetupError(
       `cannot reach NATS at ${where}: ${describeConnectError(error)} — ${await advice(error)}`,
@@ -88,6 +79,15 @@ export async function connectNats(
     reminder?.stop();
     certificateCheck?.cancel();
   }
+  if (nc === undefined) {
+    // Left to end on its own (its timeout): the client has no way to cancel a connect.
+    connecting.then((late) => late.close()).catch(() => undefined);
+    throw new NatsSetupError(
+      `cannot reach NATS at ${where}: no client certificate — ${CLIENT_CERTIFICATE_ADVICE}`,
+    );
+  }
+  options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
+  return nc;
 }
 
 const FIRST_REMINDER_MS = 2_000;
