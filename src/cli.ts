@@ -4,7 +4,7 @@
  * The only place in hookswitch that exits the process.
  */
 import { Command, CommanderError } from "commander";
-import { dropOutputToClosedPipes } from "./closed-output.js";
+import { dropOutputToClosedPipes } from "./output/closed-output.js";
 import { dlqCommand } from "./commands/dlq.js";
 import { emitCommand } from "./commands/emit.js";
 import { applyBooleanEnv, normalizeOptionEnv } from "./commands/env-flags.js";

@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
 import type { PrettyOptions, PrettyStream } from "pino-pretty";
-import { printable } from "./printable.js";
+import { printable } from "./output/printable.js";
 import { startOf } from "./config/text.js";
 
 /**

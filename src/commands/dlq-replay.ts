@@ -16,7 +16,7 @@ import { checkEvent } from "../events/parse.js";
 import { deliveryConsumerName } from "../nats/durable-consumers.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { isApiError } from "../nats/streams.js";
-import { printable } from "../printable.js";
+import { printable } from "../output/printable.js";
 
 /** Publishes the delivery, then removes the dead letter; false when it cannot be replayed. */
 export async function replayOne(

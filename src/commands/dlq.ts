@@ -12,7 +12,7 @@ import {
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM, type ListedDeadLetter } from "../delivery/records.js";
-import { readerGone } from "../closed-output.js";
+import { readerGone } from "../output/closed-output.js";
 import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
 import {

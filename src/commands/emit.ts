@@ -27,7 +27,7 @@ import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
 import { readEventInput } from "./event-input.js";
-import { printable, printableStart } from "../printable.js";
+import { printable, printableStart } from "../output/printable.js";
 
 interface EmitOptions {
   account: string;

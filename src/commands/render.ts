@@ -30,7 +30,7 @@ import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import { readEventInput } from "./event-input.js";
-import { printable } from "../printable.js";
+import { printable } from "../output/printable.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,

@@ -5,7 +5,7 @@
 import { Command, Option } from "commander";
 import { parseDuration } from "../config/durations.js";
 import { wholeNumber } from "../config/text.js";
-import { createDaemon, type DaemonSettings } from "../daemon.js";
+import { createDaemon, type DaemonSettings } from "../daemon/daemon.js";
 import { parseCidrList } from "../delivery/egress.js";
 import { ExitError, UsageError, isExplained } from "../errors.js";
 import { installSignalLadder } from "../lifecycle.js";

@@ -12,7 +12,7 @@ import { compareText } from "../config/discover.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";
-import { printable } from "../printable.js";
+import { printable } from "../output/printable.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,

@@ -4,7 +4,7 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDaemon, type DaemonSettings } from "../../src/daemon.js";
+import { createDaemon, type DaemonSettings } from "../../src/daemon/daemon.js";
 import { tempDir, writeIntegration } from "../support/daemon.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { freePort, waitFor } from "../support/wait.js";

@@ -7,7 +7,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { withDeadline } from "./lifecycle.js";
+import { withDeadline } from "../lifecycle.js";
 
 /** How long the ladder waits for a close, or for a NATS drain. */
 const CLOSE_WAIT_MS = 5_000;

@@ -8,21 +8,21 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startConsumers, type ConsumerDeps } from "./consumers.js";
 import type { DaemonSettings } from "./daemon.js";
-import { createDeadLetterCount, type DeadLetterCount } from "./delivery/dead-letter-count.js";
+import { createDeadLetterCount, type DeadLetterCount } from "../delivery/dead-letter-count.js";
 import {
   createDeadLetterStore,
   DEFAULT_MAX_PAYLOAD,
   type DeadLetterStore,
-} from "./delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM } from "./delivery/records.js";
-import type { WaitingCounts } from "./delivery/waiting.js";
-import { watchMaxDeliveries } from "./nats/advisories.js";
-import type { ConsumerLoop } from "./nats/consumer-loop.js";
-import { createJetStreamKeeper, type JetStreamKeeper } from "./nats/keeper.js";
-import { discoverParked, type ParkedDiscovery } from "./nats/parked-discovery.js";
-import type { ParkedReaders } from "./nats/parked-readers.js";
-import { storeRetried } from "./nats/store-retry.js";
-import { createStoredPublisher, type StoredPublisher } from "./nats/stored-publish.js";
+} from "../delivery/dead-letters.js";
+import { DEAD_LETTER_STREAM } from "../delivery/records.js";
+import type { WaitingCounts } from "../delivery/waiting.js";
+import { watchMaxDeliveries } from "../nats/advisories.js";
+import type { ConsumerLoop } from "../nats/consumer-loop.js";
+import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
+import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
+import type { ParkedReaders } from "../nats/parked-readers.js";
+import { storeRetried } from "../nats/store-retry.js";
+import { createStoredPublisher, type StoredPublisher } from "../nats/stored-publish.js";
 
 /** The parts of the delivery engine the consumers share, made once per daemon. */
 export type DeliveryEngine = Pick<

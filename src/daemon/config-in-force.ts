@@ -3,11 +3,11 @@
  * delivery path reads for every event, and what the metrics say of it. A folder that
  * vanishes while running leaves its last generation in force, reported as a problem.
  */
-import type { ConfigState } from "./config/generation.js";
-import type { Problem } from "./config/types.js";
-import type { Limiter } from "./delivery/limiter.js";
-import { buildSnapshot, type ConfigSnapshot } from "./delivery/snapshot.js";
-import { recordConfigGeneration, type Metrics } from "./http/metrics.js";
+import type { ConfigState } from "../config/generation.js";
+import type { Problem } from "../config/types.js";
+import type { Limiter } from "../delivery/limiter.js";
+import { buildSnapshot, type ConfigSnapshot } from "../delivery/snapshot.js";
+import { recordConfigGeneration, type Metrics } from "../http/metrics.js";
 
 export interface ConfigInForce {
   /** Undefined until the first load. */

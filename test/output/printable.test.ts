@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { printable, printableStart } from "../src/printable.js";
+import { printable, printableStart } from "../../src/output/printable.js";
 
 describe("printable", () => {
   it.each([

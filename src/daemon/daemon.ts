@@ -7,32 +7,32 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
-import type { SecretPolicy } from "./config/secret-policy.js";
-import { startConfiguration } from "./config/startup.js";
-import { plural } from "./config/text.js";
-import type { ConfigWatcher } from "./config/watch.js";
-import { createEgressPolicy, type Cidr } from "./delivery/egress.js";
-import { Intake } from "./delivery/intake.js";
-import { createInvalidEventLog, type InvalidEventLog } from "./delivery/invalid-log.js";
-import { createLimiter } from "./delivery/limiter.js";
-import { RequestSlots } from "./delivery/request-slots.js";
-import { createSender, type Sender } from "./delivery/send.js";
-import { DeliveryStats } from "./delivery/stats.js";
-import { createMetrics, type Metrics } from "./http/metrics.js";
-import { startHttpServer, type HttpServer } from "./http/server.js";
-import { buildStatusView } from "./http/status.js";
+import type { SecretPolicy } from "../config/secret-policy.js";
+import { startConfiguration } from "../config/startup.js";
+import { plural } from "../config/text.js";
+import type { ConfigWatcher } from "../config/watch.js";
+import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
+import { Intake } from "../delivery/intake.js";
+import { createInvalidEventLog, type InvalidEventLog } from "../delivery/invalid-log.js";
+import { createLimiter } from "../delivery/limiter.js";
+import { RequestSlots } from "../delivery/request-slots.js";
+import { createSender, type Sender } from "../delivery/send.js";
+import { DeliveryStats } from "../delivery/stats.js";
+import { createMetrics, type Metrics } from "../http/metrics.js";
+import { startHttpServer, type HttpServer } from "../http/server.js";
+import { buildStatusView } from "../http/status.js";
 import { JetStreamWork, type DeliveryEngine, type JetStreamReached } from "./jetstream-work.js";
 import {
   closedForGood,
   connectNats,
   watchConnection,
   type ConnectionWatch,
-} from "./nats/connection.js";
-import { pullBatch } from "./nats/consumer-loop.js";
-import { waitForJetStream } from "./nats/jetstream-wait.js";
-import type { NatsSettings } from "./nats/settings.js";
+} from "../nats/connection.js";
+import { pullBatch } from "../nats/consumer-loop.js";
+import { waitForJetStream } from "../nats/jetstream-wait.js";
+import type { NatsSettings } from "../nats/settings.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 
 export interface DaemonSettings {
   dir: string;

@@ -2,7 +2,7 @@
  * Text from whoever publishes events, answers webhooks or names files, as a command or the
  * pretty log prints it to a terminal.
  */
-import { startOf } from "./config/text.js";
+import { startOf } from "../config/text.js";
 
 /**
  * Event ids, accounts, reasons and receivers' errors come from outside: a control character

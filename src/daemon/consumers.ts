@@ -10,32 +10,32 @@ import type {
   JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import type { DeadLetterStore } from "./delivery/dead-letters.js";
-import { Dispatcher } from "./delivery/dispatcher.js";
-import { createDurableQueue } from "./delivery/durable-queue.js";
-import { handleEventMessage, type HandlerDeps } from "./delivery/handlers.js";
-import type { InvalidEventLog } from "./delivery/invalid-log.js";
-import type { Limiter } from "./delivery/limiter.js";
-import { handleDeliveryMessage } from "./delivery/record-handler.js";
-import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "./delivery/records.js";
-import type { RequestSlots } from "./delivery/request-slots.js";
-import type { Intake } from "./delivery/intake.js";
-import type { Sender } from "./delivery/send.js";
-import type { ConfigSnapshot } from "./delivery/snapshot.js";
-import type { DeliveryStats } from "./delivery/stats.js";
-import type { Metrics } from "./http/metrics.js";
+import type { DeadLetterStore } from "../delivery/dead-letters.js";
+import { Dispatcher } from "../delivery/dispatcher.js";
+import { createDurableQueue } from "../delivery/durable-queue.js";
+import { handleEventMessage, type HandlerDeps } from "../delivery/handlers.js";
+import type { InvalidEventLog } from "../delivery/invalid-log.js";
+import type { Limiter } from "../delivery/limiter.js";
+import { handleDeliveryMessage } from "../delivery/record-handler.js";
+import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../delivery/records.js";
+import type { RequestSlots } from "../delivery/request-slots.js";
+import type { Intake } from "../delivery/intake.js";
+import type { Sender } from "../delivery/send.js";
+import type { ConfigSnapshot } from "../delivery/snapshot.js";
+import type { DeliveryStats } from "../delivery/stats.js";
+import type { Metrics } from "../http/metrics.js";
 import {
   pullBatch,
   pullContinuously,
   startConsumerLoop,
   type ConsumerLoop,
-} from "./nats/consumer-loop.js";
-import type { JetStreamKeeper } from "./nats/keeper.js";
-import { LargeMessageWatch } from "./nats/large-messages.js";
-import { createParkedReaders, type ParkedReaders } from "./nats/parked-readers.js";
-import type { JetStreamNames } from "./nats/settings.js";
-import type { StoredPublisher } from "./nats/stored-publish.js";
-import { deliveryConsumerName, parkedConsumerName } from "./nats/durable-consumers.js";
+} from "../nats/consumer-loop.js";
+import type { JetStreamKeeper } from "../nats/keeper.js";
+import { LargeMessageWatch } from "../nats/large-messages.js";
+import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
+import type { JetStreamNames } from "../nats/settings.js";
+import type { StoredPublisher } from "../nats/stored-publish.js";
+import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
 const UNLOADED_ROOM = 64;
