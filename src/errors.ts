@@ -30,16 +30,6 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** A `${env:…}` or `${file:…}` reference that could not be resolved. Never carries the value. */
-export class SecretError extends Error {
-  override name = "SecretError";
-}
-
-/** An event that is not valid JSON or does not match the PBX event schema. */
-export class EventError extends Error {
-  override name = "EventError";
-}
-
 /** A request refused by the egress policy before any byte was sent. */
 export class EgressDeniedError extends Error {
   override name = "EgressDeniedError";
@@ -119,7 +109,7 @@ export class HttpListenError extends Error {
  * which would only bury that message under lines of hookswitch's own code.
  */
 export function isExplained(err: unknown): err is Error {
-  return [UsageError, ConfigError, SecretError, NatsSetupError, HttpListenError].some(
+  return [UsageError, ConfigError, NatsSetupError, HttpListenError].some(
     (type) => err instanceof type,
   );
 }

@@ -3,7 +3,6 @@ import {
   ConfigError,
   HttpListenError,
   NatsSetupError,
-  SecretError,
   StreamMissingError,
   UsageError,
   isExplained,
@@ -41,7 +40,6 @@ describe("isExplained", () => {
   it.each([
     [new UsageError("--max-in-flight must be a whole number"), true],
     [new ConfigError("1 problem(s) and --strict is set"), true],
-    [new SecretError("NOPE is not set"), true],
     [new NatsSetupError("cannot reach NATS"), true],
     [new StreamMissingError("PBX_EVENTS", ["pbx.>"]), true],
     [new HttpListenError("address in use"), true],

@@ -15,7 +15,7 @@ const ON = ["true", "1", "yes", "on"] as const;
 const OFF = ["false", "0", "no", "off", ""] as const;
 
 /** The accepted values, as the docs and error messages state them. */
-export const BOOLEAN_ENV_VALUES =
+const BOOLEAN_ENV_VALUES =
   "true, 1, yes or on to switch it on; false, 0, no, off or empty to leave it off";
 
 /** Parses the value of the boolean environment variable `name` (case-insensitive). */

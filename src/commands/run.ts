@@ -170,7 +170,8 @@ function checkedHttpAddr(addr: string, named: OptionNamer): string {
   try {
     parseHttpAddr(addr);
   } catch (err) {
-    throw new UsageError((err as Error).message.replace("--http-addr", named("--http-addr")));
+    const message = (err as Error).message.replace("--http-addr", named("--http-addr"));
+    throw new UsageError(message, { cause: err });
   }
   return addr;
 }
@@ -184,7 +185,8 @@ function cidrs(flag: string, text: string | undefined) {
 
 function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings {
   const nats = parseNatsSettings(flags);
-  if (!nats.jetstream) throw new UsageError("internal: run needs the JetStream flags");
+  // A programming error, not the user's: no usage exit code.
+  if (!nats.jetstream) throw new Error("internal: run needs the JetStream flags");
   const maxInFlight = wholeNumber(flags.maxInFlight) ?? 0;
   if (maxInFlight < 1) {
     throw new UsageError(

@@ -27,7 +27,7 @@ export function isIgnoredName(name: string): boolean {
   return name.startsWith(".") || name.endsWith("~") || (name.startsWith("#") && name.endsWith("#"));
 }
 
-export function isYamlName(name: string): boolean {
+function isYamlName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml");
 }
 

@@ -20,7 +20,7 @@ import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "./text.js";
 
 /** More aliases than this in one document is treated as a resource exhaustion attack. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * More documents than this in one file is refused, as a file over 1 MiB is: no valid file

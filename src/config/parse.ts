@@ -161,7 +161,7 @@ function contentStart(text: string): Position {
 }
 
 /** Deeper `[`/`{` nesting than any integration needs. */
-export const MAX_FLOW_DEPTH = 64;
+const MAX_FLOW_DEPTH = 64;
 
 /**
  * A cheap scan for flow brackets nested beyond `MAX_FLOW_DEPTH`, before the parser spends

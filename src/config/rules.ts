@@ -50,7 +50,7 @@ function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
   return texts;
 }
 
-export const unknownPlaceholders: Rule = ({ raw }) =>
+const unknownPlaceholders: Rule = ({ raw }) =>
   placeholderTexts(raw).flatMap(([path, text]) => {
     if (!text.includes("{")) return [];
     const parsed = parseReferences(text);
@@ -84,7 +84,7 @@ const ALWAYS_RESERVED = [
   "webhook-signature",
 ];
 
-export const reservedHeaders: Rule = ({ raw }) => {
+const reservedHeaders: Rule = ({ raw }) => {
   const authType = raw.webhook.auth?.type ?? "none";
   const reserved = authType === "none" ? ALWAYS_RESERVED : [...ALWAYS_RESERVED, "authorization"];
   return Object.keys(raw.webhook.headers ?? {})
@@ -107,7 +107,7 @@ export function reservedHeaderMessage(name: string, authType: string): string {
   return `header ${name} is set by hookswitch and cannot be set in webhook.headers; remove it`;
 }
 
-export const duplicateHeaders: Rule = ({ raw }) => {
+const duplicateHeaders: Rule = ({ raw }) => {
   const seen = new Map<string, string>();
   const problems: RuleProblem[] = [];
   for (const name of Object.keys(raw.webhook.headers ?? {})) {
@@ -125,7 +125,7 @@ export const duplicateHeaders: Rule = ({ raw }) => {
 };
 
 /** Literal CR/LF is caught by the schema; this catches it in resolved secret values. */
-export const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
+const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
   resolved
     ? Object.entries(value.webhook.headers ?? {})
         .filter(
@@ -141,7 +141,7 @@ export const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
 const SIGNING_SECRET =
   /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
 
-export const signingSecretShape: Rule = (input) => {
+const signingSecretShape: Rule = (input) => {
   const secret = input.value.webhook.signing?.secret;
   if (secret === undefined) return [];
   const list = typeof secret === "string" ? [secret] : secret;
@@ -213,7 +213,7 @@ export function timeoutMessage(written: string | undefined): string {
  * Values the schema wants non-empty, made empty by a secret (an empty Kubernetes secret or
  * variable): a bearer token of nothing, an empty path segment, no account to match.
  */
-export const emptyOnceResolved: Rule = ({ raw, value, resolved }) => {
+const emptyOnceResolved: Rule = ({ raw, value, resolved }) => {
   if (!resolved) return [];
   const problems: RuleProblem[] = [];
   // Only a reference can make a written value empty; most values hold none.

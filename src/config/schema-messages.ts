@@ -163,7 +163,7 @@ export function noFormMessage(path: PathSegment[], where: string, data: unknown)
 }
 
 /** Strings that may hold `${…}` references (keywords, durations and UUIDs are literal). */
-export function isFreeText(path: readonly PathSegment[]): boolean {
+function isFreeText(path: readonly PathSegment[]): boolean {
   const [top, key, , field] = path;
   if (top === "description") return path.length === 1;
   if (top === "scope") return key === "account";
@@ -173,7 +173,7 @@ export function isFreeText(path: readonly PathSegment[]): boolean {
 }
 
 /** Path arguments, header values and templates: where `{field}` placeholders are filled in. */
-export function holdsPlaceholders(path: readonly PathSegment[]): boolean {
+function holdsPlaceholders(path: readonly PathSegment[]): boolean {
   if (path[0] !== "webhook") return false;
   if (path[1] === "pathArguments" || path[1] === "headers") return path.length === 3;
   return path[1] === "fields" && path[3] === "template";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 
 /** `schemas/` of the package: this module lives in `src/config/` or `dist/config/`. */
-export const SCHEMAS_DIR = fileURLToPath(new URL("../../schemas/", import.meta.url));
+const SCHEMAS_DIR = fileURLToPath(new URL("../../schemas/", import.meta.url));
 
 export const SCHEMA_FILES = {
   integration: "integration.schema.json",
@@ -27,7 +27,7 @@ export function readSchemaText(name: SchemaName): string {
 let compiled: ValidateFunction | undefined;
 
 /** The compiled integration validator; compiled on first use only. */
-export function integrationValidator(): ValidateFunction {
+function integrationValidator(): ValidateFunction {
   if (!compiled) {
     // verbose: errors carry the failing data and schema, used for human messages.
     // strict: the schema compiles under every strict-mode check (as generic validators

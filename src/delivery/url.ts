@@ -69,7 +69,7 @@ function emptyPathArgument(webhook: Webhook, i: number, event: PbxEvent, now: Da
  * make `encodeURIComponent` throw: `toWellFormed` makes it U+FFFD, as in form and query
  * payloads.
  */
-export function encodePathSegment(value: string): string {
+function encodePathSegment(value: string): string {
   const encoded = encodeURIComponent(value.toWellFormed());
   return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%252E") : encoded;
 }

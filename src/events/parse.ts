@@ -16,7 +16,7 @@ export const MAX_EVENT_BYTES = 1024 * 1024 - 64 * 1024;
  * parsed but not serialised again (stack overflow), so it could never be stored in a
  * delivery record or a dead letter. Real events nest four levels.
  */
-export const MAX_EVENT_DEPTH = 64;
+const MAX_EVENT_DEPTH = 64;
 
 export type ParseResult =
   { ok: true; event: PbxEvent; raw: unknown } | { ok: false; reason: string; raw: unknown };

@@ -10,7 +10,7 @@ import { isDateTime } from "./date-time.js";
 const require = createRequire(import.meta.url);
 
 /** The schema document, as printed by `hookswitch schema event`. */
-export const PBX_EVENT_SCHEMA = require("../../schemas/pbx-event.schema.json") as Record<
+const PBX_EVENT_SCHEMA = require("../../schemas/pbx-event.schema.json") as Record<
   string,
   unknown
 >;

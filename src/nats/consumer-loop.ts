@@ -61,7 +61,7 @@ function nakAfter(msg: JsMsg, delayMs: number) {
  * requests to expire. Idle, it costs a pull request and two heartbeats per consumer
  * every 3 s. The parked readers' fetches expire sooner (1 s).
  */
-export const PULL_EXPIRES_MS = 3_000;
+const PULL_EXPIRES_MS = 3_000;
 /** Margin past the expiry for the server to have removed the expired request. */
 const EXPIRY_MARGIN_MS = 1_000;
 

@@ -13,8 +13,8 @@ import type { Logger } from "pino";
 import { NatsSetupError, coerceError, errorChain } from "../errors.js";
 import { redactServer } from "./url-credentials.js";
 
-export const JETSTREAM_FIRST_WAIT_MS = 1_000;
-export const JETSTREAM_MAX_WAIT_MS = 15_000;
+const JETSTREAM_FIRST_WAIT_MS = 1_000;
+const JETSTREAM_MAX_WAIT_MS = 15_000;
 
 export interface JetStreamWaitOptions {
   log: Logger;

@@ -8,7 +8,7 @@
  */
 
 /** nats-server's default `max_pending`. */
-export const SERVER_MAX_PENDING = 64 * 1024 * 1024;
+const SERVER_MAX_PENDING = 64 * 1024 * 1024;
 /**
  * Of `max_pending`, what the pulls of one consumer may fill: the events and the deliveries
  * consumers share one connection (parked deliveries are read through it too), so each gets

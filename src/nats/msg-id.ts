@@ -6,7 +6,7 @@ import { hash } from "node:crypto";
 import { utf16Input } from "../delivery/webhook-id.js";
 
 /** The longest text used as a message id as it is. */
-export const MAX_PLAIN_MSG_ID = 128;
+const MAX_PLAIN_MSG_ID = 128;
 
 /**
  * The text itself, or a SHA-256 of it when a header cannot carry it as it is: the client

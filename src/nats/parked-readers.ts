@@ -117,7 +117,7 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
  * Pulls only as many messages as the integration has free slots, and none while it has
  * none; ends when a pull comes back short, unless `more` says something was parked since.
  */
-export function paceByRoom(options: {
+function paceByRoom(options: {
   fetch: (max: number) => Promise<ConsumerMessages>;
   room: () => number | Promise<void>;
   /** Whether more was parked since the last look (and forgets it). */

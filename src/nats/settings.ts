@@ -12,9 +12,9 @@ import { UsageError } from "../errors.js";
 import { checkServerUrls } from "./server-urls.js";
 import { credentialsFromUrls } from "./url-credentials.js";
 
-export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const DEFAULT_STREAM = "PBX_EVENTS";
-export const DEFAULT_SUBJECTS = "pbx.>";
+const DEFAULT_SUBJECTS = "pbx.>";
 export const DEFAULT_CONSUMER = "hookswitch";
 
 export type DeliverFrom = "new" | "all";
@@ -59,7 +59,7 @@ export interface NatsSettings {
 }
 
 /** The variables no flag shows: help lists them, as credentials have no flags of their own. */
-export const NATS_ENV_HELP = `
+const NATS_ENV_HELP = `
 NATS credentials and TLS come from the environment:
   NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS (a .creds file), NATS_NKEY (a file
   holding a user's NKey seed), or the user-info of NATS_URL: at most one of them;
@@ -228,7 +228,7 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   return value
     .split(",")
     .map((part) => part.trim())

@@ -12,7 +12,7 @@ import { NoStreamError } from "../errors.js";
 import { createHeldWrites } from "./held-writes.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
-export class PublishError extends Error {
+class PublishError extends Error {
   override name = "PublishError";
 }
 

@@ -95,7 +95,7 @@ async function addMissingSubjects(
 }
 
 /** A duplicate window long enough for a crashed publisher to republish after restart. */
-export const DELIVERY_DUPLICATE_WINDOW_MS = 2 * 60_000;
+const DELIVERY_DUPLICATE_WINDOW_MS = 2 * 60_000;
 
 /** `replicas` applies when a stream is created (R3 on a 3-node NATS cluster). */
 export async function ensureHookswitchStreams(
