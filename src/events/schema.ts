@@ -10,10 +10,7 @@ import { isDateTime } from "./date-time.js";
 const require = createRequire(import.meta.url);
 
 /** The schema document, as printed by `hookswitch schema event`. */
-const PBX_EVENT_SCHEMA = require("../../schemas/pbx-event.schema.json") as Record<
-  string,
-  unknown
->;
+const PBX_EVENT_SCHEMA = require("../../schemas/pbx-event.schema.json") as Record<string, unknown>;
 
 function compile(allErrors: boolean) {
   // Optional properties may be null (`["string", "null"]`), which strict mode refuses unless asked.
