@@ -2,6 +2,11 @@
  * One delivery attempt and what follows from it: render, send, decide, and record the
  * outcome durably (delivered, handed to the delivery stream for a retry, or dead-lettered).
  * The only module that knows how an attempt turns into a record.
+ *
+ * Words used across delivery/ and nats/: a delivery is *parked* when it is stored to wait for
+ * room at its integration, *scheduled for a retry* when it is stored with a time before
+ * which it is not attempted, and *handed back* when its message is returned to NATS
+ * unsettled (a nak), to come again.
  */
 import type { Logger } from "pino";
 import { coerceError } from "../errors.js";
@@ -19,13 +24,13 @@ import { decideNext, describeOutcome } from "./retry-policy.js";
 import { SlotWaitTimeoutError, type RequestSlots } from "./request-slots.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
-import type { DeliveryStats } from "./stats.js";
+import type { DeliveryOutcome, DeliveryStats } from "./stats.js";
 import type { AttemptOutcome, AttemptRecord, Rendering, WebhookRequest } from "./types.js";
 
 /** Where deliveries go when they cannot finish now. Each resolves once JetStream stored it. */
 export interface DurableQueue {
-  /** A delivery waiting for its next attempt (a retry). */
-  enqueue(record: DeliveryRecord, msgId: string): Promise<void>;
+  /** A delivery waiting for its next attempt (a retry), not before `record.notBefore`. */
+  scheduleRetry(record: DeliveryRecord, msgId: string): Promise<void>;
   /** A first attempt that found no room at its integration: read again when it has room. */
   park(record: DeliveryRecord, msgId: string): Promise<void>;
   /** `msgId` names what the record stands for, so that storing it again stores nothing. */
@@ -43,7 +48,8 @@ export interface Job {
   replays?: number;
 }
 
-export type JobResult = "delivered" | "queued" | "retrying" | "dead-lettered";
+/** What became of a job: an attempt's outcome as the figures count it, or parked unattempted. */
+export type JobResult = Exclude<DeliveryOutcome, "skipped"> | "parked";
 
 /** Thrown when shutdown aborted an attempt: the caller hands the message back to NATS. */
 export class AttemptAbortedError extends Error {
@@ -85,10 +91,10 @@ export class Dispatcher {
   }
 
   /** Parks a delivery in the delivery stream without attempting it now. */
-  async handOff(job: Job): Promise<JobResult> {
+  async park(job: Job): Promise<JobResult> {
     const record = toRecord(job, job.attempts, undefined);
     await this.#deps.queue.park(record, recordId(job, job.attempts.length));
-    return "queued";
+    return "parked";
   }
 
   /** Makes one attempt. The caller holds the integration's concurrency slot. */
@@ -144,12 +150,12 @@ export class Dispatcher {
     const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
     if (decision.action === "retry") {
       const notBefore = new Date(this.#now().getTime() + decision.delayMs);
-      await this.#deps.queue.enqueue(
+      await this.#deps.queue.scheduleRetry(
         toRecord(job, attempts, notBefore),
         recordId(job, attempts.length),
       );
       this.#count(job, "retried", outcome, answeredAt);
-      return "retrying";
+      return "retried";
     }
     const masked = request && maskedRequest(integration, request, job.event, startedAt);
     // The answer is kept beside the masked request: it must not quote what that masks.

@@ -39,7 +39,8 @@ export function createDurableQueue(options: {
     await storeRetried(() => publisher.publish(subject, data, id, extra), deliveriesMissing);
   };
   return {
-    enqueue: (record, msgID) => store(deliverySubject(consumer, record.integration), record, msgID),
+    scheduleRetry: (record, msgID) =>
+      store(deliverySubject(consumer, record.integration), record, msgID),
     async park(record, msgID) {
       await store(parkedSubject(consumer, record.integration), record, msgID);
       options.onParked?.(record.integration);

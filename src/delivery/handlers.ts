@@ -144,10 +144,10 @@ async function allFinished(starts: Promise<JobResult>[]): Promise<void> {
 function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
   const { name, webhook } = job.active.integration;
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, deps.now?.() ?? Date.now());
-  if (slot === false) return deps.dispatcher.handOff(job);
-  if (slot === true) return inSlot(deps, name, () => attemptOrHandOff(deps, job));
+  if (slot === false) return deps.dispatcher.park(job);
+  if (slot === true) return inSlot(deps, name, () => attemptOrPark(deps, job));
   return slot.then((taken) =>
-    taken ? inSlot(deps, name, () => attemptOrHandOff(deps, job)) : deps.dispatcher.handOff(job),
+    taken ? inSlot(deps, name, () => attemptOrPark(deps, job)) : deps.dispatcher.park(job),
   );
 }
 
@@ -157,17 +157,17 @@ function startNew(deps: HandlerDeps, job: Job): Promise<JobResult> {
  * already answered. Its `Nats-Msg-Id` is a park's (webhook id, attempt 0): a record of the
  * same delivery stored within the duplicate window already stands for it.
  */
-function attemptOrHandOff(deps: HandlerDeps, job: Job): Promise<JobResult> {
+function attemptOrPark(deps: HandlerDeps, job: Job): Promise<JobResult> {
   // A `catch` on the promise, not an `async` frame: this runs for every first attempt.
   return deps.dispatcher.attempt(job).catch((err: unknown) => {
     // No request slot came: the receivers holding them do not answer. Parked, it waits there.
-    if (err instanceof SlotWaitTimeoutError) return deps.dispatcher.handOff(job);
+    if (err instanceof SlotWaitTimeoutError) return deps.dispatcher.park(job);
     if (!(err instanceof AttemptAbortedError)) throw err;
     deps.log.info(
       { integration: job.active.integration.name, webhookId: job.webhookId },
       "delivery aborted at shutdown: parking it for the next run",
     );
-    return deps.dispatcher.handOff(job);
+    return deps.dispatcher.park(job);
   });
 }
 

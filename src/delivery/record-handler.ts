@@ -33,7 +33,7 @@ export interface DeliveryMessage {
 }
 
 /**
- * A delivery from hookswitch's delivery stream: a retry, a hand-off, or a replay. Whether
+ * A delivery from hookswitch's delivery stream: a retry, a parked delivery, or a replay. Whether
  * it is early and whether its integration is busy are read from the message's header and
  * subject, so a record handed back to wait its turn is never parsed: a busy integration's
  * backlog is looked at about once per turn, and each look is cheap.

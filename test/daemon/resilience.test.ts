@@ -153,7 +153,7 @@ describe("hookswitch run loses nothing", () => {
     expect(served.every((n) => n > 0)).toBe(true);
   }, 90_000);
 
-  it("keeps two deployments (different consumers) on one NATS from swallowing each other's hand-offs", async () => {
+  it("keeps two deployments (different consumers) on one NATS from swallowing each other's parked deliveries", async () => {
     receiver.respond(() => ({ status: 200, delayMs: 150 }));
     writeIntegration(dir.path, "ledger", { url: `${receiver.url}/ledger`, maxInFlight: 1 });
     await Promise.all([start(["--consumer", "blue"]), start(["--consumer", "green"])]);

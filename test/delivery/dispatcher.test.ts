@@ -22,7 +22,7 @@ import { sleep, waitFor } from "../support/wait.js";
 
 /** Every attempt here is answered 200: nothing is retried, parked or dead-lettered. */
 const unused: DurableQueue = {
-  enqueue: () => Promise.reject(new Error("no retry expected")),
+  scheduleRetry: () => Promise.reject(new Error("no retry expected")),
   park: () => Promise.reject(new Error("no park expected")),
   deadLetter: () => Promise.reject(new Error("no dead letter expected")),
 };
@@ -265,13 +265,13 @@ describe("Dispatcher: logging a failing receiver", () => {
       { level: "info" },
       { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
     );
-    const queue: DurableQueue = { ...unused, enqueue: () => Promise.resolve() };
+    const queue: DurableQueue = { ...unused, scheduleRetry: () => Promise.resolve() };
     const { dispatcher } = dispatcherWith(new RequestSlots(1), undefined, queue, log);
 
     const results = [];
     for (const id of eventIds(4)) results.push(await dispatcher.attempt(job("crm", url, id)));
 
-    expect(results).toEqual(["retrying", "retrying", "delivered", "retrying"]);
+    expect(results).toEqual(["retried", "retried", "delivered", "retried"]);
     // The failure after the delivery comes within a minute of the warning: not logged.
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],

@@ -54,7 +54,7 @@ async function storedCount(): Promise<number> {
 
 describe("the durable queue", () => {
   it.each([
-    ["a retry", "enqueue", deliverySubject],
+    ["a retry", "scheduleRetry", deliverySubject],
     ["a parked first attempt", "park", parkedSubject],
   ] as const)(
     "stores %s under its deployment's subject, once per message id",
@@ -91,42 +91,42 @@ describe("the durable queue", () => {
     await ensureHookswitchStreams(jsm);
     const queue = queueOf("deploy-a");
     const retry = { ...record("wh-r"), notBefore: "2026-11-29T01:30:00.000Z" };
-    await queue.enqueue(retry, "wh-r:1");
+    await queue.scheduleRetry(retry, "wh-r:1");
     const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
       last_by_subj: deliverySubject("deploy-a", "crm"),
     });
     expect(stored?.header.get(NOT_BEFORE_HEADER)).toBe("2026-11-29T01:30:00.000Z");
     expect(stored?.json<DeliveryRecord>()).toEqual(retry);
 
-    await queue.enqueue(record("wh-h"), "wh-h:0"); // a hand-off: due at once
-    const handOff = await jsm.streams.getMessage(DELIVERY_STREAM, {
+    await queue.scheduleRetry(record("wh-h"), "wh-h:0"); // no delay: due at once
+    const dueNow = await jsm.streams.getMessage(DELIVERY_STREAM, {
       last_by_subj: deliverySubject("deploy-a", "crm"),
     });
-    expect(handOff?.header.has(NOT_BEFORE_HEADER)).toBe(false);
+    expect(dueNow?.header.has(NOT_BEFORE_HEADER)).toBe(false);
   });
 
   it("keeps the same delivery of two deployments apart", async () => {
     await ensureHookswitchStreams(jsm);
-    await queueOf("deploy-a").enqueue(record("wh-1"), "wh-1:0");
-    await queueOf("deploy-b").enqueue(record("wh-1"), "wh-1:0");
+    await queueOf("deploy-a").scheduleRetry(record("wh-1"), "wh-1:0");
+    await queueOf("deploy-b").scheduleRetry(record("wh-1"), "wh-1:0");
     expect(await storedCount()).toBe(2);
   });
 
   it("tries a failed publish again, so a stream that comes back in time loses nothing", async () => {
     const queue = queueOf("deploy-a");
     // No stream yet: the first tries find no responder.
-    const stored = queue.enqueue(record("wh-2"), "wh-2:0");
+    const stored = queue.scheduleRetry(record("wh-2"), "wh-2:0");
     await sleep(100);
     await ensureHookswitchStreams(jsm);
     await stored;
     expect(await storedCount()).toBe(1);
   });
 
-  it("stores every hand-off started in one turn, each settled on its own", async () => {
+  it("stores every record started in one turn, each settled on its own", async () => {
     await ensureHookswitchStreams(jsm);
     const queue = queueOf("deploy-a");
     const ids = Array.from({ length: 200 }, (_, i) => `wh-${i}`);
-    await Promise.all(ids.map((id) => queue.enqueue(record(id), `${id}:0`)));
+    await Promise.all(ids.map((id) => queue.scheduleRetry(record(id), `${id}:0`)));
     expect(await storedCount()).toBe(200);
     const last = await jsm.streams.getMessage(DELIVERY_STREAM, {
       last_by_subj: deliverySubject("deploy-a", "crm"),
@@ -134,18 +134,18 @@ describe("the durable queue", () => {
     expect(last?.json<DeliveryRecord>().webhookId).toBe("wh-199");
   });
 
-  it("settles each hand-off of a turn on its own: one that fails leaves the others stored", async () => {
+  it("settles each record of a turn on its own: one that fails leaves the others stored", async () => {
     await ensureHookswitchStreams(jsm);
-    const good = queueOf("deploy-a").enqueue(record("wh-a"), "wh-a:0");
+    const good = queueOf("deploy-a").scheduleRetry(record("wh-a"), "wh-a:0");
     // A deployment name that is no valid subject token: its publish can never succeed.
-    const bad = queueOf("deploy a").enqueue(record("wh-b"), "wh-b:0");
+    const bad = queueOf("deploy a").scheduleRetry(record("wh-b"), "wh-b:0");
     await expect(bad).rejects.toThrow();
     await good;
     expect(await storedCount()).toBe(1);
   });
 
   it.each([
-    ["a retry", DELIVERY_STREAM, (queue: DurableQueue) => queue.enqueue(record("wh-4"), "wh-4:0")],
+    ["a retry", DELIVERY_STREAM, (queue: DurableQueue) => queue.scheduleRetry(record("wh-4"), "wh-4:0")],
     [
       "a dead letter",
       DEAD_LETTER_STREAM,
@@ -168,7 +168,7 @@ describe("the durable queue", () => {
 
   it("gives up after a few tries, so the caller hands the message back to NATS", async () => {
     const started = Date.now();
-    await expect(queueOf("deploy-a").enqueue(record("wh-3"), "wh-3:0")).rejects.toThrow();
+    await expect(queueOf("deploy-a").scheduleRetry(record("wh-3"), "wh-3:0")).rejects.toThrow();
     // Four tries with back-off in between: bounded, well under the consumer's ack wait.
     expect(Date.now() - started).toBeLessThan(5_000);
   });
