@@ -145,7 +145,11 @@ describe("the durable queue", () => {
   });
 
   it.each([
-    ["a retry", DELIVERY_STREAM, (queue: DurableQueue) => queue.scheduleRetry(record("wh-4"), "wh-4:0")],
+    [
+      "a retry",
+      DELIVERY_STREAM,
+      (queue: DurableQueue) => queue.scheduleRetry(record("wh-4"), "wh-4:0"),
+    ],
     [
       "a dead letter",
       DEAD_LETTER_STREAM,
