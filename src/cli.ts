@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { dropOutputToClosedPipes } from "./output/closed-output.js";
 import { dlqCommand } from "./commands/dlq.js";
 import { emitCommand } from "./commands/emit.js";
-import { applyBooleanEnv, normalizeOptionEnv } from "./commands/env-flags.js";
+import { applyBooleanEnv, normalizeOptionEnv } from "./commands/options/env-flags.js";
 import { renderCommand } from "./commands/render.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";

@@ -1,6 +1,6 @@
 /**
  * `hookswitch dlq list|replay|purge`: the dead-letter queue, reached with the same NATS
- * flags as `run` (how a replay is published: dlq-replay.ts). It creates no stream.
+ * flags as `run` (how a replay is published: dlq/replay.ts). It creates no stream.
  */
 import { Command, Option } from "commander";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -15,21 +15,17 @@ import { DEAD_LETTER_STREAM, type ListedDeadLetter } from "../delivery/records.j
 import { readerGone } from "../output/closed-output.js";
 import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
-import {
-  addNatsOptions,
-  DEFAULT_CONSUMER,
-  parseNatsSettings,
-  requireName,
-} from "../nats/settings.js";
+import { DEFAULT_CONSUMER } from "../nats/settings.js";
+import { addNatsOptions, parseNatsSettings, requireName } from "./options/nats-options.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { streamExists } from "../nats/streams.js";
 import { redactServer } from "../nats/url-credentials.js";
 import { plural } from "../config/text.js";
-import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq-replay.js";
-import { integrationOf, parseSelection, type Selection } from "./dlq-selection.js";
-import { jsonArrayEnd, jsonArrayItem } from "./dlq-json.js";
-import { deadLetterRow, formatDeadLetterRows } from "./dlq-table.js";
-import { writeLast, writePaced } from "./paced-output.js";
+import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq/replay.js";
+import { integrationOf, parseSelection, type Selection } from "./dlq/selection.js";
+import { jsonArrayEnd, jsonArrayItem } from "./dlq/json.js";
+import { deadLetterRow, formatDeadLetterRows } from "./dlq/table.js";
+import { writeLast, writePaced } from "../output/paced-output.js";
 
 type Opts = Record<string, unknown>;
 

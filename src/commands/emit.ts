@@ -25,8 +25,8 @@ import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { msgIdOf } from "../nats/msg-id.js";
-import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
-import { readEventInput } from "./event-input.js";
+import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
+import { readEventInput } from "./options/event-input.js";
 import { printable, printableStart } from "../output/printable.js";
 
 interface EmitOptions {

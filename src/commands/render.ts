@@ -29,13 +29,13 @@ import { ExitError } from "../errors.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
-import { readEventInput } from "./event-input.js";
+import { readEventInput } from "./options/event-input.js";
 import { printable } from "../output/printable.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
   type SecretPolicyFlags,
-} from "./secret-options.js";
+} from "./options/secret-options.js";
 import { textLine } from "./validate.js";
 
 interface RenderOptions extends SecretPolicyFlags {

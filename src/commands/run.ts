@@ -10,16 +10,16 @@ import { parseCidrList } from "../delivery/egress.js";
 import { ExitError, UsageError, isExplained } from "../errors.js";
 import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
-import { addNatsOptions, parseNatsSettings } from "../nats/settings.js";
+import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
 import { parseHttpAddr } from "../http/server.js";
-import { optionNamer } from "./env-flags.js";
+import { optionNamer } from "./options/env-flags.js";
 import { OPEN_POLICY } from "../config/secret-policy.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
   secretPolicyWarning,
   type SecretPolicyFlags,
-} from "./secret-options.js";
+} from "./options/secret-options.js";
 
 interface RunFlags extends SecretPolicyFlags {
   dir: string;

@@ -17,7 +17,7 @@ import {
   addSecretPolicyOptions,
   secretPolicyOf,
   type SecretPolicyFlags,
-} from "./secret-options.js";
+} from "./options/secret-options.js";
 
 const FORMATS = ["text", "json", "github"] as const;
 type Format = (typeof FORMATS)[number];

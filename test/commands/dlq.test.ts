@@ -1,8 +1,8 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
-import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq-json.js";
-import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq-table.js";
-import { parseSelection } from "../../src/commands/dlq-selection.js";
+import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq/json.js";
+import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq/table.js";
+import { parseSelection } from "../../src/commands/dlq/selection.js";
 import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
   DEAD_LETTER_STREAM,

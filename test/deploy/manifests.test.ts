@@ -22,7 +22,7 @@ import { documentedAlertRules } from "../support/documented-alerts.js";
 
 const DEPLOY = join(REPO, "deploy");
 const K8S = join(DEPLOY, "kubernetes");
-const CLI_SOURCES = ["src/commands/run.ts", "src/nats/settings.ts"]
+const CLI_SOURCES = ["src/commands/run.ts", "src/commands/options/nats-options.ts"]
   .map((file) => readFileSync(join(REPO, file), "utf8"))
   .join("\n");
 

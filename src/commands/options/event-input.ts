@@ -5,7 +5,7 @@
  * gigabytes, read whole before anything was checked.
  */
 import { open } from "node:fs/promises";
-import { MAX_EVENT_BYTES } from "../events/parse.js";
+import { MAX_EVENT_BYTES } from "../../events/parse.js";
 
 const CHUNK_BYTES = 64 * 1024;
 

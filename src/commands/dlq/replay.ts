@@ -4,19 +4,19 @@
  * only once the server has what was published.
  */
 import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import type { DeadLetterStore } from "../delivery/dead-letters.js";
+import type { DeadLetterStore } from "../../delivery/dead-letters.js";
 import {
   DELIVERY_STREAM,
   deliverySubject,
   type DeliveryRecord,
   type ListedDeadLetter,
-} from "../delivery/records.js";
-import { NatsSetupError } from "../errors.js";
-import { checkEvent } from "../events/parse.js";
-import { deliveryConsumerName } from "../nats/durable-consumers.js";
-import { msgIdOf } from "../nats/msg-id.js";
-import { isApiError } from "../nats/streams.js";
-import { printable } from "../output/printable.js";
+} from "../../delivery/records.js";
+import { NatsSetupError } from "../../errors.js";
+import { checkEvent } from "../../events/parse.js";
+import { deliveryConsumerName } from "../../nats/durable-consumers.js";
+import { msgIdOf } from "../../nats/msg-id.js";
+import { isApiError } from "../../nats/streams.js";
+import { printable } from "../../output/printable.js";
 
 /** Publishes the delivery, then removes the dead letter; false when it cannot be replayed. */
 export async function replayOne(

@@ -3,8 +3,8 @@
  * files (`run`, `validate`, `render`), so that all three judge references alike.
  */
 import { Option, type Command } from "commander";
-import { parseSecretPolicy, type SecretPolicy } from "../config/secret-policy.js";
-import { UsageError } from "../errors.js";
+import { parseSecretPolicy, type SecretPolicy } from "../../config/secret-policy.js";
+import { UsageError } from "../../errors.js";
 
 export interface SecretPolicyFlags {
   secretsDir?: string;

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EventInputTooLargeError, readEventInput } from "../../src/commands/event-input.js";
+import {
+  EventInputTooLargeError,
+  readEventInput,
+} from "../../../src/commands/options/event-input.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hookswitch-event-input-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

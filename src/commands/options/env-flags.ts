@@ -9,7 +9,7 @@
  * usage error. A flag given on the command line has source `cli` and is left alone (flags win).
  */
 import type { Command } from "commander";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../../errors.js";
 
 const ON = ["true", "1", "yes", "on"] as const;
 const OFF = ["false", "0", "no", "off", ""] as const;

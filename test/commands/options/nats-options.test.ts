@@ -1,9 +1,13 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { applyBooleanEnv } from "../../src/commands/env-flags.js";
-import { UsageError } from "../../src/errors.js";
-import { addNatsOptions, parseNatsSettings, type NatsEnv } from "../../src/nats/settings.js";
-import { credentialsFromUrls, redactServer } from "../../src/nats/url-credentials.js";
+import { applyBooleanEnv } from "../../../src/commands/options/env-flags.js";
+import { UsageError } from "../../../src/errors.js";
+import {
+  addNatsOptions,
+  parseNatsSettings,
+  type NatsEnv,
+} from "../../../src/commands/options/nats-options.js";
+import { credentialsFromUrls, redactServer } from "../../../src/nats/url-credentials.js";
 
 /** Parses argv through a real commander command, with only the given env variables set. */
 function parse(argv: string[], env: NatsEnv = {}, jetstream = true) {

@@ -5,8 +5,8 @@
  * auth-options.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
-import { parseNatsSettings, type NatsEnv } from "../../src/nats/settings.js";
+import { UsageError } from "../../../src/errors.js";
+import { parseNatsSettings, type NatsEnv } from "../../../src/commands/options/nats-options.js";
 
 const settingsWith = (env: NatsEnv, url = "nats://host:4222") =>
   parseNatsSettings({ nats: url }, env);

@@ -1,7 +1,7 @@
 /** `dlq list`'s table: one dead letter per line, nothing a terminal would act on. */
-import type { ListedDeadLetter } from "../delivery/records.js";
-import { plural } from "../config/text.js";
-import { printable } from "../output/printable.js";
+import type { ListedDeadLetter } from "../../delivery/records.js";
+import { plural } from "../../config/text.js";
+import { printable } from "../../output/printable.js";
 
 const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", "TIME"] as const;
 

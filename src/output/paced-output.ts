@@ -3,7 +3,7 @@
  * --json`, hundreds of megabytes) waits for the reader rather than holding all of it in
  * memory, and stops writing once the reader has gone (`| head`).
  */
-import { readerGone } from "../output/closed-output.js";
+import { readerGone } from "./closed-output.js";
 
 /** Writes `text`; resolves once `stream` can take more, or its reader has gone. */
 export function writePaced(stream: NodeJS.WriteStream, text: string): Promise<void> {

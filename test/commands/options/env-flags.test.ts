@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Command, Option } from "commander";
-import { normalizeOptionEnv, parseBooleanEnv } from "../../src/commands/env-flags.js";
-import { UsageError } from "../../src/errors.js";
-import { VERSION } from "../../src/version.js";
-import { runCli, spawnCli } from "../support/cli.js";
-import { freePort, waitFor } from "../support/wait.js";
+import { normalizeOptionEnv, parseBooleanEnv } from "../../../src/commands/options/env-flags.js";
+import { UsageError } from "../../../src/errors.js";
+import { VERSION } from "../../../src/version.js";
+import { runCli, spawnCli } from "../../support/cli.js";
+import { freePort, waitFor } from "../../support/wait.js";
 
 describe("parseBooleanEnv", () => {
   const cases: [string, boolean][] = [
@@ -112,7 +112,7 @@ describe("boolean flags read from environment variables", () => {
     await writeFile(join(dir, "integrations.d", "crm.yaml"), crmYaml);
     await mkdir(join(dir, "broken"));
     await writeFile(join(dir, "broken", "broken.yaml"), BROKEN);
-    const event = new URL("../fixtures/events/user-created.json", import.meta.url);
+    const event = new URL("../../fixtures/events/user-created.json", import.meta.url);
     await writeFile(join(dir, "event.json"), await readFile(event, "utf8"));
   });
   afterAll(async () => {

@@ -1,0 +1,200 @@
+/**
+ * The NATS flags shared by `run`, `emit` and `dlq`, and their parsing into typed settings.
+ * Credentials come from the environment: the credential variables, or the user-info of
+ * the server URLs in NATS_URL (as the nats CLI and the Go client take them). `--nats` takes
+ * user-info too, but a password on the command line shows in process listings and shell
+ * history. TLS files (NATS_CA, NATS_CERT, NATS_KEY) come from the environment as well, under
+ * the names the nats CLI reads.
+ */
+import { Option, type Command } from "commander";
+import { wholeNumber } from "../../config/text.js";
+import { UsageError } from "../../errors.js";
+import { checkServerUrls } from "../../nats/server-urls.js";
+import {
+  DEFAULT_CONSUMER,
+  DEFAULT_NATS_URL,
+  DEFAULT_STREAM,
+  DEFAULT_SUBJECTS,
+  type JetStreamNames,
+  type NatsAuth,
+  type NatsSettings,
+  type NatsTlsFiles,
+} from "../../nats/settings.js";
+import { credentialsFromUrls } from "../../nats/url-credentials.js";
+
+/** The variables no flag shows: help lists them, as credentials have no flags of their own. */
+const NATS_ENV_HELP = `
+NATS credentials and TLS come from the environment:
+  NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS (a .creds file), NATS_NKEY (a file
+  holding a user's NKey seed), or the user-info of NATS_URL: at most one of them;
+  NATS_CA (the CAs to trust), NATS_CERT and NATS_KEY (a client certificate): PEM files.`;
+
+/** Adds `--nats` and, with `jetstream`, the stream and consumer flags to `cmd`. */
+export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean }): Command {
+  cmd.addOption(
+    new Option("--nats <url>", "NATS server URL (comma-separated for several)")
+      .env("NATS_URL")
+      .default(DEFAULT_NATS_URL),
+  );
+  cmd.addHelpText("after", NATS_ENV_HELP);
+  if (!jetstream) return cmd;
+  return cmd
+    .addOption(
+      new Option("--stream <name>", "JetStream stream holding PBX events")
+        .env("HOOKSWITCH_STREAM")
+        .default(DEFAULT_STREAM),
+    )
+    .addOption(
+      new Option("--subjects <list>", "subjects of the event stream, comma-separated")
+        .env("HOOKSWITCH_SUBJECTS")
+        .default(DEFAULT_SUBJECTS),
+    )
+    .addOption(
+      new Option("--consumer <name>", "durable consumer shared by all replicas")
+        .env("HOOKSWITCH_CONSUMER")
+        .default(DEFAULT_CONSUMER),
+    )
+    .addOption(
+      new Option("--deliver <from>", "where a NEW consumer starts: new events only, or all")
+        .choices(["new", "all"])
+        .env("HOOKSWITCH_DELIVER")
+        .default("new"),
+    )
+    .addOption(
+      new Option(
+        "--no-create-stream",
+        "use an existing event stream as it is; never create it",
+      ).env("HOOKSWITCH_NO_CREATE_STREAM"),
+    )
+    .addOption(
+      new Option(
+        "--stream-replicas <n>",
+        "replicas of the streams hookswitch creates (3 on a cluster)",
+      )
+        .env("HOOKSWITCH_STREAM_REPLICAS")
+        .default("1"),
+    );
+}
+
+/** The environment variables that carry NATS credentials and TLS files (NATS_USER, NATS_CA, …). */
+export type NatsEnv = Record<string, string | undefined>;
+
+/** Turns commander's option values (and the credential variables) into `NatsSettings`. */
+export function parseNatsSettings(
+  opts: Record<string, unknown>,
+  env: NatsEnv = process.env,
+): NatsSettings {
+  const urls = splitList(stringOption(opts.nats, DEFAULT_NATS_URL));
+  if (urls.length === 0) throw new UsageError("--nats needs at least one server URL");
+  const { servers, auth: fromUrls } = credentialsFromUrls(urls);
+  checkServerUrls(servers);
+  const variables = credentialVariables(env);
+  if (fromUrls.kind !== "none" && variables.length > 0) {
+    // Neither wins: one of them would be left unused without a word.
+    throw new UsageError(
+      `the --nats URL (NATS_URL) carries credentials and ${variables.join(" and ")} ` +
+        `${variables.length > 1 ? "are" : "is"} set too: give the NATS credentials in one place only`,
+    );
+  }
+  const auth = fromUrls.kind !== "none" ? fromUrls : parseAuth(env);
+  const settings: NatsSettings = { servers, auth };
+  const tls = parseTlsFiles(env);
+  if (tls) settings.tls = tls;
+  if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
+  return settings;
+}
+
+function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
+  const subjects = splitList(stringOption(opts.subjects, DEFAULT_SUBJECTS));
+  if (subjects.length === 0) throw new UsageError("--subjects needs at least one subject");
+  const deliver = stringOption(opts.deliver, "new");
+  if (deliver !== "new" && deliver !== "all") {
+    throw new UsageError(`--deliver must be "new" or "all", not "${deliver}"`);
+  }
+  return {
+    stream: requireName("--stream", stringOption(opts.stream, DEFAULT_STREAM)),
+    subjects,
+    consumer: requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER)),
+    deliver,
+    createStream: opts.createStream !== false,
+    replicas: parseReplicas(stringOption(opts.streamReplicas, "1")),
+  };
+}
+
+function parseAuth(env: NatsEnv): NatsAuth {
+  const creds = nonEmpty(env.NATS_CREDS);
+  const nkey = nonEmpty(env.NATS_NKEY);
+  const token = nonEmpty(env.NATS_TOKEN);
+  const user = nonEmpty(env.NATS_USER);
+  const given = [creds, nkey, token, user].filter((v) => v !== undefined).length;
+  if (given > 1) {
+    throw new UsageError(
+      "set only one of NATS_CREDS, NATS_NKEY, NATS_TOKEN or NATS_USER/NATS_PASSWORD",
+    );
+  }
+  // Beside another kind it would be left unused without a word.
+  if (user === undefined && nonEmpty(env.NATS_PASSWORD)) {
+    throw new UsageError("NATS_PASSWORD is set without NATS_USER");
+  }
+  if (creds) return { kind: "creds", file: creds };
+  if (nkey) return { kind: "nkey", file: nkey };
+  if (token) return { kind: "token", token };
+  if (user) return { kind: "userPassword", user, password: env.NATS_PASSWORD ?? "" };
+  return { kind: "none" };
+}
+
+/** The names (never the values) of the credential variables set in `env`. */
+function credentialVariables(env: NatsEnv): string[] {
+  return ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS", "NATS_NKEY"].filter(
+    (name) => nonEmpty(env[name]) !== undefined,
+  );
+}
+
+/** NATS_CA, and NATS_CERT with NATS_KEY (one without the other is a usage error). */
+function parseTlsFiles(env: NatsEnv): NatsTlsFiles | undefined {
+  const ca = nonEmpty(env.NATS_CA);
+  const cert = nonEmpty(env.NATS_CERT);
+  const key = nonEmpty(env.NATS_KEY);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(
+      `${cert ? "NATS_CERT is set without NATS_KEY" : "NATS_KEY is set without NATS_CERT"}: ` +
+        "a client certificate needs its key, so set both NATS_CERT and NATS_KEY, or neither",
+    );
+  }
+  if (ca === undefined && cert === undefined) return undefined;
+  const files: NatsTlsFiles = {};
+  if (ca) files.ca = ca;
+  if (cert && key) files.client = { cert, key };
+  return files;
+}
+
+function parseReplicas(value: string): number {
+  const replicas = wholeNumber(value) ?? 0;
+  if (replicas < 1 || replicas > 5) {
+    throw new UsageError(`--stream-replicas must be a whole number from 1 to 5, not "${value}"`);
+  }
+  return replicas;
+}
+
+/** Stream and consumer names may not hold spaces, dots or wildcards. */
+export function requireName(flag: string, value: string): string {
+  if (!/^[^\s.*>]+$/.test(value)) {
+    throw new UsageError(`${flag} "${value}" is not a valid name (no spaces, dots, * or >)`);
+  }
+  return value;
+}
+
+function stringOption(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
