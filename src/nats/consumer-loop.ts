@@ -15,7 +15,7 @@
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { HANDED_BACK, type Settle } from "../delivery/handlers.js";
+import { HANDED_BACK, type Settle } from "./settle.js";
 import { SlotSet } from "../delivery/slot-set.js";
 import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";

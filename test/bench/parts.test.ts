@@ -31,7 +31,7 @@ const kernel = (sym: string): Frame => ({ sym, dso: "[kernel.kallsyms]" });
 
 const DISPATCHER = js("attempt file:///app/dist/delivery/dispatcher.js:26:18");
 const RENDER = js(" file:///app/dist/delivery/render.js:82:12");
-const HANDLER = js("handleEventMessage file:///app/dist/delivery/handlers.js:18:41");
+const HANDLER = js("handleEventMessage file:///app/dist/delivery/event-handler.js:18:41");
 const UNDICI = js("writeH1 /app/node_modules/undici/lib/dispatcher/client-h1.js:1144:18");
 const NATS = js("parse /app/node_modules/@nats-io/nats-core/lib/parser.js:84:10");
 

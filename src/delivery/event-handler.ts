@@ -1,5 +1,5 @@
 /**
- * What happens to each message of the PBX stream (record-handler.ts handles hookswitch's
+ * What happens to each message of the PBX stream (delivery-handler.ts handles hookswitch's
  * delivery stream). Handlers return how to settle the message; the consumer loop acks or
  * naks. A handler that throws (NATS could not store a record) gets the message handed back
  * for a later try: at least once, never lost.
@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import { matchEvent } from "../events/match.js";
 import type { LargeMessageWatch } from "../nats/large-messages.js";
+import { ACK, type Settle } from "../nats/settle.js";
 import { parseEvent } from "../events/parse.js";
 import {
   AttemptAbortedError,
@@ -24,10 +25,6 @@ import type { ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
 import { webhookId } from "./webhook-id.js";
 
-export type Settle = { action: "ack" } | { action: "nak"; delayMs: number };
-export const ACK: Settle = { action: "ack" };
-/** Handed back unstarted or aborted; at a stop the consumer loop sets the delay. */
-export const HANDED_BACK: Settle = { action: "nak", delayMs: 0 };
 /**
  * How much of a message that is not JSON the dead-letter queue keeps: characters, or bytes
  * when it is not text.

@@ -1,19 +1,13 @@
 /**
  * What happens to each message of hookswitch's delivery stream: a retry, a delivery parked
  * while its integration was busy, or a replay. Returns how to settle the message, as the
- * event handler does (handlers.ts).
+ * event handler does (event-handler.ts).
  */
 import { checkEvent } from "../events/parse.js";
 import { AttemptAbortedError, type Job } from "./dispatcher.js";
 import { SlotWaitTimeoutError } from "./request-slots.js";
-import {
-  ACK,
-  HANDED_BACK,
-  inSlot,
-  MAX_KEPT_TEXT,
-  type HandlerDeps,
-  type Settle,
-} from "./handlers.js";
+import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
+import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";
 import {
   integrationOfDeliverySubject,
   unroutedDeadLetter,

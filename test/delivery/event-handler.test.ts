@@ -6,8 +6,8 @@ import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
-import { handleEventMessage, type HandlerDeps } from "../../src/delivery/handlers.js";
-import { handleDeliveryMessage } from "../../src/delivery/record-handler.js";
+import { handleEventMessage, type HandlerDeps } from "../../src/delivery/event-handler.js";
+import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
 import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
 import { createLimiter } from "../../src/delivery/limiter.js";
 import {
