@@ -5,7 +5,7 @@
  */
 import type { ConfigState } from "../config/generation.js";
 import type { Problem } from "../config/types.js";
-import type { Limiter } from "../delivery/limiter.js";
+import type { Limiter } from "../delivery/concurrency/limiter.js";
 import { buildSnapshot, type ConfigSnapshot } from "../delivery/snapshot.js";
 import { recordConfigGeneration, type Metrics } from "../http/metrics.js";
 

@@ -12,10 +12,10 @@ import { startConfiguration } from "../config/startup.js";
 import { plural } from "../config/text.js";
 import type { ConfigWatcher } from "../config/watch.js";
 import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
-import { Intake } from "../delivery/intake.js";
+import { Intake } from "../delivery/concurrency/intake.js";
 import { createInvalidEventLog, type InvalidEventLog } from "../delivery/invalid-log.js";
-import { createLimiter } from "../delivery/limiter.js";
-import { RequestSlots } from "../delivery/request-slots.js";
+import { createLimiter } from "../delivery/concurrency/limiter.js";
+import { RequestSlots } from "../delivery/concurrency/request-slots.js";
 import { createSender, type Sender } from "../delivery/send.js";
 import { DeliveryStats } from "../delivery/stats.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
@@ -76,7 +76,7 @@ class HookswitchDaemon implements Daemon {
   readonly #engine: DeliveryEngine;
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
   // flight (an event matching several integrations starts several). Messages pulled behind
-  // requests that hang take spare slots before the ack wait runs out (intake.ts).
+  // requests that hang take spare slots before the ack wait runs out (delivery/concurrency/intake.ts).
   readonly #requests: RequestSlots;
   readonly #stats = new DeliveryStats();
   readonly #metrics: Metrics;

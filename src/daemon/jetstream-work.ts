@@ -15,7 +15,7 @@ import {
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM } from "../delivery/records.js";
-import type { WaitingCounts } from "../delivery/waiting.js";
+import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { watchMaxDeliveries } from "../nats/advisories.js";
 import type { ConsumerLoop } from "../nats/consumer-loop.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";

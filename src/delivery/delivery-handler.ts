@@ -5,7 +5,7 @@
  */
 import { checkEvent } from "../events/parse.js";
 import { AttemptAbortedError, type Job } from "./dispatcher.js";
-import { SlotWaitTimeoutError } from "./request-slots.js";
+import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
 import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";
 import {

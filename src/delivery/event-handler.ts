@@ -18,8 +18,8 @@ import {
   type JobResult,
 } from "./dispatcher.js";
 import type { InvalidEventLog } from "./invalid-log.js";
-import type { Limiter } from "./limiter.js";
-import { SlotWaitTimeoutError } from "./request-slots.js";
+import type { Limiter } from "./concurrency/limiter.js";
+import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { unroutedDeadLetter } from "./records.js";
 import type { ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";

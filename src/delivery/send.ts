@@ -20,7 +20,7 @@ import { coerceError } from "../errors.js";
 import { errorOutcome } from "./attempt-failure.js";
 import { exchange, type Exchange } from "./exchange.js";
 import { guardedConnector } from "./guarded-connect.js";
-import { SlotSet } from "./slot-set.js";
+import { SlotSet } from "./concurrency/slot-set.js";
 import type { EgressPolicy } from "./egress.js";
 import { parseRetryAfter } from "./retry-policy.js";
 import type { AttemptOutcome, WebhookRequest } from "./types.js";

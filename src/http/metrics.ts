@@ -6,7 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/generation.js";
 import type { Problem } from "../config/types.js";
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
-import type { WaitingCounts } from "../delivery/waiting.js";
+import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { VERSION } from "../version.js";
 

@@ -6,7 +6,7 @@
 import { shownDescription, shownScope } from "../config/shown.js";
 import type { Integration, Problem } from "../config/types.js";
 import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
-import { totalWaiting, type WaitingCounts } from "../delivery/waiting.js";
+import { totalWaiting, type WaitingCounts } from "../delivery/waiting-counts.js";
 import { VERSION } from "../version.js";
 
 const NONE_WAITING: WaitingCounts = { retry: 0, parked: 0 };

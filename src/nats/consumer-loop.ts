@@ -16,7 +16,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "./settle.js";
-import { SlotSet } from "../delivery/slot-set.js";
+import { SlotSet } from "../delivery/concurrency/slot-set.js";
 import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";
 
@@ -99,7 +99,7 @@ export function pullContinuously(consumer: Consumer, batch: number): Promise<Con
 
 export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const { messages, handle, slots, log } = options;
-  // Slots, not a Set: a message comes in and one goes out for every event (slot-set.ts).
+  // Slots, not a Set: a message comes in and one goes out for every event (delivery/concurrency/slot-set.ts).
   const inFlight = new SlotSet<JsMsg>();
   let stopping = false;
   // When the loop stopped pulling: its pull requests stay on the server until they expire.
@@ -107,7 +107,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   // Set once the source has ended, to learn when the last handler has.
   let onIdle: (() => void) | undefined;
 
-  // The message the loop waits a slot for is kept alive too: spare slots (intake.ts) bound
+  // The message the loop waits a slot for is kept alive too: spare slots (delivery/concurrency/intake.ts) bound
   // that wait for events, but parked deliveries may wait for the spares longer.
   let awaitingSlot: JsMsg | undefined;
   const heartbeat = setInterval(() => {

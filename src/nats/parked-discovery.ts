@@ -4,7 +4,7 @@
  */
 import type { Logger } from "pino";
 import { DELIVERY_STREAM } from "../delivery/records.js";
-import type { WaitingCounts } from "../delivery/waiting.js";
+import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { periodic } from "../periodic.js";
 import type { ParkedReaders } from "./parked-readers.js";
 import { isMissingResource } from "./recovery.js";

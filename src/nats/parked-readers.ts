@@ -7,7 +7,7 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { DELIVERY_STREAM, waitingFilter } from "../delivery/records.js";
-import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting.js";
+import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting-counts.js";
 import { heartbeatEveryMs, type ConsumerLoop, type MessageSource } from "./consumer-loop.js";
 import { readAhead } from "./read-ahead.js";
 import { endPull } from "./end-pull.js";

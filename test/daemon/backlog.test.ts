@@ -33,7 +33,7 @@ describe("hookswitch run reports the event consumer's backlog", () => {
   const EVENTS = 30;
   // One request at a time, each answered in 400 ms: the events go out over 12 s, and the
   // backlog is read every 5 s. (Under a second, so that none waits long enough for a spare
-  // place and is parked: intake.ts.)
+  // place and is parked: delivery/concurrency/intake.ts.)
   const ANSWER_MS = 400;
   let nats: NatsServer;
   let receiver: Receiver;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConfigState } from "../../src/config/generation.js";
 import { createConfigInForce } from "../../src/daemon/config-in-force.js";
-import { createLimiter } from "../../src/delivery/limiter.js";
+import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import { createMetrics } from "../../src/http/metrics.js";
 import { makeIntegration } from "../support/integration.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";

@@ -10,8 +10,8 @@ import {
   type Job,
 } from "../../src/delivery/dispatcher.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
-import { createLimiter } from "../../src/delivery/limiter.js";
-import { RequestSlots } from "../../src/delivery/request-slots.js";
+import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
+import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
 import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";

@@ -9,13 +9,13 @@ import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { handleEventMessage, type HandlerDeps } from "../../src/delivery/event-handler.js";
 import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
 import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
-import { createLimiter } from "../../src/delivery/limiter.js";
+import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import {
   DEAD_LETTER_STREAM,
   deliverySubject,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
-import { RequestSlots } from "../../src/delivery/request-slots.js";
+import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
 import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Problem } from "../../src/config/types.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";
-import type { WaitingCounts } from "../../src/delivery/waiting.js";
+import type { WaitingCounts } from "../../src/delivery/waiting-counts.js";
 import { buildStatusView, type StatusInput } from "../../src/http/status.js";
 import { makeIntegration } from "../support/integration.js";
 

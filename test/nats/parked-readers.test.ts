@@ -1,8 +1,8 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { Intake } from "../../src/delivery/intake.js";
-import { createLimiter, type Limiter } from "../../src/delivery/limiter.js";
+import { Intake } from "../../src/delivery/concurrency/intake.js";
+import { createLimiter, type Limiter } from "../../src/delivery/concurrency/limiter.js";
 import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";

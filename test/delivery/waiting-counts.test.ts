@@ -3,7 +3,7 @@ import {
   totalWaiting,
   waitingByIntegration,
   type WaitingCounts,
-} from "../../src/delivery/waiting.js";
+} from "../../src/delivery/waiting-counts.js";
 
 interface Case {
   subjects: Record<string, number>;

@@ -3,7 +3,7 @@ import {
   RequestSlots,
   RequestSlotsError,
   SlotWaitTimeoutError,
-} from "../../src/delivery/request-slots.js";
+} from "../../../src/delivery/concurrency/request-slots.js";
 
 /** Takes `count` slots for `key` that are free at once. */
 function take(slots: RequestSlots, key: string, count: number) {

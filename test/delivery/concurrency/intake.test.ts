@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Intake, IntakeError } from "../../src/delivery/intake.js";
+import { Intake, IntakeError } from "../../../src/delivery/concurrency/intake.js";
 
 const SPARE_AFTER_MS = 1_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SlotSet } from "../../src/delivery/slot-set.js";
+import { SlotSet } from "../../../src/delivery/concurrency/slot-set.js";
 
 type Step = ["add", string] | ["delete", string];
 

@@ -11,7 +11,7 @@
  * a caller that waits in a line gets a Promise.
  */
 
-import { takeExpired } from "./waits.js";
+import { takeExpired } from "./wait-ends.js";
 
 /** A release without a matching acquire: a bug in the caller that would break the caps. */
 export class LimiterError extends Error {

@@ -3,7 +3,7 @@
  * signal, however many wait with it, as adding and removing an EventTarget listener cost
  * microseconds each, more than a wait's own bookkeeping), or a wait that lasted too long.
  */
-import { coerceError } from "../errors.js";
+import { coerceError } from "../../errors.js";
 
 export interface AbortableWait {
   reject(reason: unknown): void;

@@ -16,8 +16,8 @@
  * Hot path: a free slot is a counter and a few Map updates; only a caller that waits gets a
  * Promise, and one timer serves every waiter.
  */
-import { coerceError } from "../errors.js";
-import { leaveOnAbort, takeExpired } from "./waits.js";
+import { coerceError } from "../../errors.js";
+import { leaveOnAbort, takeExpired } from "./wait-ends.js";
 
 /** A wait for a request slot that lasted `maxWaitMs`: the caller parks its delivery. */
 export class SlotWaitTimeoutError extends Error {

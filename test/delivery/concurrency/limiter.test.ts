@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLimiter, LimiterError } from "../../src/delivery/limiter.js";
+import { createLimiter, LimiterError } from "../../../src/delivery/concurrency/limiter.js";
 
 describe("per-integration slots", () => {
   const T = 1_000;
