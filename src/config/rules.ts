@@ -73,7 +73,11 @@ const ALWAYS_RESERVED = [
   "host",
   "content-length",
   "content-type",
+  "content-encoding",
   "transfer-encoding",
+  "te",
+  "trailer",
+  "proxy-connection",
   "connection",
   "keep-alive",
   "upgrade",
@@ -96,14 +100,31 @@ const reservedHeaders: Rule = ({ raw }) => {
     }));
 };
 
+const HOP_BY_HOP =
+  "it speaks for one connection, not for the request (hop-by-hop), and hookswitch runs its connections itself";
+
+/** Why a header that frames or routes the request cannot be sent, by its lower-case name. */
+const CANNOT_BE_SENT = new Map([
+  ["expect", "hookswitch sends each request whole, without waiting for a 100 Continue"],
+  [
+    "content-encoding",
+    "hookswitch sends bodies unencoded (identity), and a receiver would try to decode them",
+  ],
+  ["te", HOP_BY_HOP],
+  ["proxy-connection", HOP_BY_HOP],
+  [
+    "trailer",
+    "it announces fields after a chunked body, and hookswitch sends every body whole, with Content-Length and no trailer",
+  ],
+]);
+
 export function reservedHeaderMessage(name: string, authType: string): string {
   const lower = name.toLowerCase();
   if (lower === "authorization") {
     return `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`;
   }
-  if (lower === "expect") {
-    return `header ${name} cannot be sent: hookswitch sends each request whole, without waiting for a 100 Continue; remove it`;
-  }
+  const reason = CANNOT_BE_SENT.get(lower);
+  if (reason !== undefined) return `header ${name} cannot be sent: ${reason}; remove it`;
   return `header ${name} is set by hookswitch and cannot be set in webhook.headers; remove it`;
 }
 

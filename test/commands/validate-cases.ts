@@ -182,6 +182,16 @@ export const INVALID_CASES: InvalidCase[] = [
     "11:5: header Content-Length is set by hookswitch",
   ),
   c(
+    "framing header Content-Encoding",
+    integrationYaml("v3", {}, ["  headers:", "    Content-Encoding: gzip"]),
+    "11:5: header Content-Encoding cannot be sent: hookswitch sends bodies unencoded (identity), and a receiver would try to decode them; remove it",
+  ),
+  c(
+    "hop-by-hop header TE",
+    integrationYaml("v4", {}, ["  headers:", "    TE: trailers"]),
+    "11:5: header TE cannot be sent: it speaks for one connection, not for the request (hop-by-hop)",
+  ),
+  c(
     "reserved header User-Agent",
     integrationYaml("v2", {}, ["  headers:", "    User-Agent: crm-sync/1.0"]),
     "11:5: header User-Agent is set by hookswitch",

@@ -96,6 +96,26 @@ describe("checkRules", () => {
       ["header Expect cannot be sent"],
     ],
     [
+      "Content-Encoding, which would have the receiver decode a plain body",
+      input({ headers: { "content-Encoding": "gzip" } }),
+      ["header content-Encoding cannot be sent: hookswitch sends bodies unencoded"],
+    ],
+    [
+      "TE, a hop-by-hop header",
+      input({ headers: { te: "trailers" } }),
+      ["header te cannot be sent: it speaks for one connection"],
+    ],
+    [
+      "Proxy-Connection, a hop-by-hop header",
+      input({ headers: { "Proxy-Connection": "keep-alive" } }),
+      ["header Proxy-Connection cannot be sent: it speaks for one connection"],
+    ],
+    [
+      "Trailer, which announces fields after a chunked body",
+      input({ headers: { TRAILER: "X-Checksum" } }),
+      ["header TRAILER cannot be sent: it announces fields after a chunked body"],
+    ],
+    [
       "a bad secret in a rotation list",
       input({ signing: { secret: ["whsec_MfKQ9r8GKYqrTwjU", "nope"] } }),
       ["webhook.signing.secret[1] must look like whsec_<base64>"],

@@ -151,6 +151,17 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "webhook-id",
     "Webhook-Timestamp",
     "WEBHOOK-SIGNATURE",
+    // Headers that would break the request's framing or encoding.
+    "Content-Encoding",
+    "content-encoding",
+    "CONTENT-ENCODING",
+    "TE",
+    "te",
+    "Te",
+    "Trailer",
+    "tRAILER",
+    "Proxy-Connection",
+    "proxy-connection",
   ].map((name): [string, Record<string, unknown>, boolean] => [
     `reserved header ${name}`,
     header(name),
@@ -161,6 +172,8 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
   ["AUTHORIZATION with basic auth", header("AUTHORIZATION", "x", { type: "basic" }), false],
   ...["X-Host", "Hostname", "Host-Name", "X-Content-Type", "Content-Types", "Content", "Webhook"]
     .concat(["Webhook-Ids", "User-Agents", "Upgrade-Insecure-Requests", "Keep-Alive-X"])
+    .concat(["Content-Encodings", "X-Content-Encoding", "Content-Language", "T", "Tes", "X-TE"])
+    .concat(["Trailers", "Proxy", "Proxy-Connections", "Proxy-Authorization"])
     .map((name): [string, Record<string, unknown>, boolean] => [
       `the near-miss header ${name}`,
       header(name),
