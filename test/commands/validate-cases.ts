@@ -167,6 +167,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "11:10: webhook.headers.X-A must not contain a line break (CR or LF)",
   ),
   c(
+    "null character in a header value",
+    integrationYaml("s2", {}, ["  headers:", '    X-A: "a\\u0000b"']),
+    "11:10: webhook.headers.X-A must not contain the control character U+0000: a header value is text, spaces and tabs; remove it",
+  ),
+  c(
     "reserved header Host",
     integrationYaml("t", {}, ["  headers:", "    host: example.com"]),
     "11:5: header host is set by hookswitch and cannot be set in webhook.headers; remove it",

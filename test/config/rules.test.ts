@@ -154,6 +154,33 @@ describe("checkRules", () => {
       input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\rb" } }, true),
       ["header X-A: its value contains a line break"],
     ],
+    [
+      "a NUL written in a header value",
+      input({ headers: { "X-A": "a\u0000b" } }),
+      [
+        "webhook.headers.X-A must not contain the control character U+0000: a header value is text, spaces and tabs; remove it",
+      ],
+    ],
+    [
+      "a line feed written in a header value",
+      input({ headers: { "X-A": "a\nb" } }),
+      ["webhook.headers.X-A must not contain a line break (CR or LF)"],
+    ],
+    [
+      "a resolved header value with an escape character",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\u001bb" } }, true),
+      ["header X-A: its value contains a control character (other than tab) once secrets are"],
+    ],
+    [
+      "a resolved header value with DEL",
+      input({ headers: { "X-A": "k-${env:V}" } }, { headers: { "X-A": "k-\u007f" } }, true),
+      ["header X-A: its value contains a control character (other than tab)"],
+    ],
+    [
+      "a resolved header value with a tab, which a header value may hold",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\tb" } }, true),
+      [],
+    ],
     ["a signing secret padded with ==", input({ signing: { secret: "whsec_QUJDRA==" } }), []],
     ["a signing secret padded with =", input({ signing: { secret: "whsec_QUJDREU=" } }), []],
     [
@@ -202,6 +229,16 @@ describe("checkRules", () => {
     expect(checkRules(input({ headers })).map(({ path, onKey }) => ({ path, onKey }))).toEqual([
       { path: ["webhook", "headers", Object.keys(headers).at(-1)], onKey: true },
     ]);
+  });
+
+  it("never shows a resolved header value in its message", () => {
+    const value = "TOP-SECRET\u0000";
+    const given = input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": value } }, true);
+    expect(
+      checkRules(given)
+        .map((p) => p.message)
+        .join(),
+    ).not.toContain("TOP-SECRET");
   });
 
   it("never puts a secret value into a message", () => {

@@ -179,6 +179,22 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
       header(name),
       true,
     ]),
+  // Header values: text, spaces and tabs; no control character (RFC 9110 field values).
+  ...["\u0000", "\u0001", "\u0008", "\n", "\u000b", "\r", "\r\n", "\u001b", "\u001f", "\u007f"].map(
+    (c): [string, Record<string, unknown>, boolean] => [
+      `a header value with U+${c.charCodeAt(0).toString(16).padStart(4, "0")}${c.length > 1 ? "…" : ""}`,
+      header("X-A", `a${c}b`),
+      false,
+    ],
+  ),
+  ...["\t", " ", "~", "\u0080", "\u0085", "\u00a0", "é", "\u2028", "李"].map(
+    (c): [string, Record<string, unknown>, boolean] => [
+      `a header value with U+${c.charCodeAt(0).toString(16).padStart(4, "0")}${c.length > 1 ? "…" : ""}`,
+      header("X-A", `a${c}b`),
+      true,
+    ],
+  ),
+  ["a NUL in a file reference of a header value", header("X-A", "${file:/a\u0000b}"), false],
   ["Authorization without auth", header("Authorization"), true],
   ["Authorization with auth type none", header("Authorization", "x", { type: "none" }), true],
   ["Authorization with auth without a type", header("Authorization", "x", {}), true],
@@ -418,7 +434,7 @@ describe("the integration schema and validate's rules", () => {
     "{name}",
     "/",
     " ",
-  ].concat(["\u00a0", "n", "X", "1", "_", ":"]);
+  ].concat(["\u00a0", "n", "X", "1", "_", ":", "\t", "\n", "\u0000", "\u007f"]);
   const text = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(""));
 
   it.each<[string, (s: string) => Record<string, unknown>]>([
