@@ -196,14 +196,22 @@ const signingSecretShape: Rule = (input) => {
       typeof secret === "string"
         ? ["webhook", "signing", "secret"]
         : ["webhook", "signing", "secret", i];
-    return [
-      {
-        path,
-        message: `${displayPath(path)} must look like whsec_<base64> (a Standard Webhooks secret)`,
-      },
-    ];
+    return [{ path, message: signingSecretMessage(displayPath(path), value) }];
   });
 };
+
+/**
+ * What a signing secret that is not `whsec_<base64>` should be. Base64 without its `=`
+ * padding is named: Standard Webhooks libraries differ on accepting it, so a secret one
+ * receiver takes could fail at another; hookswitch asks for the padded form.
+ */
+export function signingSecretMessage(where: string, value: string): string {
+  const shape = `${where} must look like whsec_<base64> (a Standard Webhooks secret)`;
+  const base64 = value.startsWith("whsec_") ? value.slice("whsec_".length) : "";
+  if (!/^[A-Za-z0-9+/]+$/.test(base64) || base64.length % 4 < 2) return shape;
+  const padding = "=".repeat(4 - (base64.length % 4));
+  return `${shape}: its base64 lacks the = padding at the end (add ${padding}), which Standard Webhooks libraries differ on accepting, so hookswitch requires it`;
+}
 
 export const durationLimits: Rule = ({ raw }) => {
   const webhook = raw.webhook;

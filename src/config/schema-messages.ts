@@ -7,6 +7,7 @@ import { isFieldName, placeholderNames } from "./placeholders.js";
 import {
   headerValueControlMessage,
   retryDelayMessage,
+  signingSecretMessage,
   timeoutMessage,
   unknownPlaceholderMessage,
 } from "./rules.js";
@@ -96,7 +97,7 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
   }
   if (where === "webhook.auth.username") return userNameColonMessage();
   if (path[0] === "webhook" && path[1] === "signing" && path[2] === "secret") {
-    return `${where} must look like whsec_<base64> (a Standard Webhooks secret); better, keep it out of the file: \${env:NAME} or \${file:/path}`;
+    return `${signingSecretMessage(where, text)}; better, keep it out of the file: \${env:NAME} or \${file:/path}`;
   }
   if (where === "name") {
     return `name must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit (got ${quote(data)})`;

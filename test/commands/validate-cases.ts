@@ -306,6 +306,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "10:37: webhook.signing.secret[1] must look like whsec_<base64>",
   ),
   c(
+    "signing secret without its base64 padding",
+    integrationYaml("ae3", {}, ["  signing: { secret: whsec_QUJDRA }"]),
+    "10:22: webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add ==), which Standard Webhooks libraries differ on accepting, so hookswitch requires it; better, keep it out of the file: ${env:NAME} or ${file:/path}",
+  ),
+  c(
     "literal bad signing secret",
     integrationYaml("ae", {}, ["  signing: { secret: not-a-secret }"]),
     "10:22: webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret); better, keep it out of the file: ${env:NAME} or ${file:/path}",

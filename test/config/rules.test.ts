@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RawWebhook } from "../../src/config/raw.js";
-import { checkRules } from "../../src/config/rules.js";
+import { checkRules, signingSecretMessage } from "../../src/config/rules.js";
 import { makeRawIntegration as base } from "../support/integration.js";
 
 function input(webhook: Partial<RawWebhook>, value: Partial<RawWebhook> = {}, resolved = false) {
@@ -184,6 +184,20 @@ describe("checkRules", () => {
     ["a signing secret padded with ==", input({ signing: { secret: "whsec_QUJDRA==" } }), []],
     ["a signing secret padded with =", input({ signing: { secret: "whsec_QUJDREU=" } }), []],
     [
+      "a resolved signing secret without its == padding",
+      input({ signing: { secret: "${env:S}" } }, { signing: { secret: "whsec_QUJDRA" } }, true),
+      [
+        "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add ==)",
+      ],
+    ],
+    [
+      "a resolved signing secret without its = padding",
+      input({ signing: { secret: "${env:S}" } }, { signing: { secret: "whsec_QUJDREU" } }, true),
+      [
+        "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add =)",
+      ],
+    ],
+    [
       "a single bad signing secret",
       input({ signing: { secret: "nope" } }),
       ["webhook.signing.secret must look like whsec_<base64>"],
@@ -229,6 +243,24 @@ describe("checkRules", () => {
     expect(checkRules(input({ headers })).map(({ path, onKey }) => ({ path, onKey }))).toEqual([
       { path: ["webhook", "headers", Object.keys(headers).at(-1)], onKey: true },
     ]);
+  });
+
+  it.each([
+    ["whsec_QUJDRA", "its base64 lacks the = padding at the end (add ==)"],
+    ["whsec_QUJDREU", "its base64 lacks the = padding at the end (add =)"],
+    ["whsec_QUJDR", undefined],
+    ["whsec_QU-D_A", undefined],
+    ["whsec_", undefined],
+    ["QUJDRA", undefined],
+  ])("names the missing padding of %s only when padding would mend it", (secret, hint) => {
+    const message = signingSecretMessage("webhook.signing.secret", secret);
+    const shape =
+      "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret)";
+    expect(message).toBe(
+      hint === undefined
+        ? shape
+        : `${shape}: ${hint}, which Standard Webhooks libraries differ on accepting, so hookswitch requires it`,
+    );
   });
 
   it("never shows a resolved header value in its message", () => {
