@@ -150,11 +150,9 @@ describe("the receivers guide's signature check", () => {
     const guide = readFileSync(join(REPO, "docs", "receivers.md"), "utf8");
     const [, name, encoded] = /\(`(.+?)` is `(.+?)`\)/.exec(guide) ?? [];
     const [, decoding] = /`(Buffer\.from\(value, "latin1"\)[^`]*)`/.exec(guide) ?? [];
-    expect({ name, encoded, decoding }).toEqual({
-      name: NAME,
-      encoded: expect.any(String),
-      decoding: expect.any(String),
-    });
+    expect(name, "the guide's example name").toBe(NAME);
+    expect(encoded, "the guide's percent-encoded example").toBeTypeOf("string");
+    expect(decoding, "the guide's Node.js decoding").toBeTypeOf("string");
     const module = join(snippetDir.path, "decode.mjs");
     writeFileSync(module, `export const decode = (value) => ${decoding};\n`);
     const { decode } = (await import(pathToFileURL(module).href)) as {
