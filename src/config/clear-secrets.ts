@@ -8,7 +8,7 @@
 import type { RawIntegration } from "./raw.js";
 import type { RuleProblem } from "./rules.js";
 import { parseReferences } from "./secrets.js";
-import { displayPath, type PathSegment } from "./text.js";
+import { displayPath, plural, type PathSegment } from "./text.js";
 
 /** The values hookswitch treats as secrets, each with where it is written. */
 function secretValues(raw: RawIntegration): Array<[PathSegment[], string]> {
@@ -57,7 +57,7 @@ export function shortSigningSecrets(value: RawIntegration): RuleProblem[] {
         {
           path,
           message:
-            `${displayPath(path)} is a key of ${bytes} bytes: Standard Webhooks asks for ` +
+            `${displayPath(path)} is a key of ${plural(bytes, "byte")}: Standard Webhooks asks for ` +
             `${MIN_SIGNING_KEY_BYTES} to 64 random bytes (whsec_ and their base64)`,
         },
       ];

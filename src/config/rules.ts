@@ -1,8 +1,8 @@
 /**
  * Semantic rules of one integration. Each rule is a pure function of one integration
  * (as written, and after secret handling) returning problems; none throws. Those the
- * JSON Schema also expresses (reserved headers, unknown placeholders, user-info in a URL,
- * a written-out signing secret, the timeout's range) fire there first when a file is
+ * JSON Schema also expresses (reserved headers, control characters in header values, unknown
+ * placeholders, user-info in a URL, a written-out signing secret, the timeout's range) fire there first when a file is
  * loaded; here they also judge resolved secrets, and their messages are shared with
  * `schema-errors.ts` so the user reads the same words either way.
  */
@@ -73,7 +73,11 @@ const ALWAYS_RESERVED = [
   "host",
   "content-length",
   "content-type",
+  "content-encoding",
   "transfer-encoding",
+  "te",
+  "trailer",
+  "proxy-connection",
   "connection",
   "keep-alive",
   "upgrade",
@@ -96,14 +100,31 @@ const reservedHeaders: Rule = ({ raw }) => {
     }));
 };
 
+const HOP_BY_HOP =
+  "it speaks for one connection, not for the request (hop-by-hop), and hookswitch runs its connections itself";
+
+/** Why a header that frames or routes the request cannot be sent, by its lower-case name. */
+const CANNOT_BE_SENT = new Map([
+  ["expect", "hookswitch sends each request whole, without waiting for a 100 Continue"],
+  [
+    "content-encoding",
+    "hookswitch sends bodies unencoded (identity), and a receiver would try to decode them",
+  ],
+  ["te", HOP_BY_HOP],
+  ["proxy-connection", HOP_BY_HOP],
+  [
+    "trailer",
+    "it announces fields after a chunked body, and hookswitch sends every body whole, with Content-Length and no trailer",
+  ],
+]);
+
 export function reservedHeaderMessage(name: string, authType: string): string {
   const lower = name.toLowerCase();
   if (lower === "authorization") {
     return `header ${name} is set by webhook.auth (type ${authType}); remove it from webhook.headers`;
   }
-  if (lower === "expect") {
-    return `header ${name} cannot be sent: hookswitch sends each request whole, without waiting for a 100 Continue; remove it`;
-  }
+  const reason = CANNOT_BE_SENT.get(lower);
+  if (reason !== undefined) return `header ${name} cannot be sent: ${reason}; remove it`;
   return `header ${name} is set by hookswitch and cannot be set in webhook.headers; remove it`;
 }
 
@@ -124,19 +145,42 @@ const duplicateHeaders: Rule = ({ raw }) => {
   return problems;
 };
 
-/** Literal CR/LF is caught by the schema; this catches it in resolved secret values. */
-const headerValueLineBreaks: Rule = ({ raw, value, resolved }) =>
-  resolved
-    ? Object.entries(value.webhook.headers ?? {})
-        .filter(
-          ([name, text]) =>
-            /[\r\n]/.test(text) && !/[\r\n]/.test(raw.webhook.headers?.[name] ?? ""),
-        )
-        .map(([name]) => ({
-          path: ["webhook", "headers", name],
-          message: `header ${name}: its value contains a line break (CR or LF) once secrets are resolved`,
-        }))
-    : [];
+/**
+ * A field value is visible text, spaces and tabs (RFC 9110): any other control character
+ * would break the request (CR, LF: header injection) or be refused or cut by a receiver (NUL).
+ */
+// Control characters are what this pattern is for.
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE_CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** Written in the file (the schema says it first) or, once resolved, from a secret. */
+const headerValueControls: Rule = ({ raw, value, resolved }) =>
+  Object.entries(raw.webhook.headers ?? {}).flatMap(([name, written]) => {
+    const path: PathSegment[] = ["webhook", "headers", name];
+    const literal = headerValueControlMessage(displayPath(path), written);
+    if (literal !== undefined) return [{ path, message: literal }];
+    const now = value.webhook.headers?.[name];
+    if (!resolved || now === undefined || !HEADER_VALUE_CONTROL.test(now)) return [];
+    // The secret's characters are not shown, only what kind of character was found.
+    const what = /[\r\n]/.test(now)
+      ? "a line break (CR or LF)"
+      : "a control character (other than tab)";
+    return [
+      {
+        path,
+        message: `header ${name}: its value contains ${what} once secrets are resolved: check that secret`,
+      },
+    ];
+  });
+
+/** For a value written in the file, or undefined when it has no control character. */
+export function headerValueControlMessage(where: string, text: string): string | undefined {
+  const found = HEADER_VALUE_CONTROL.exec(text)?.[0];
+  if (found === undefined) return undefined;
+  if (found === "\r" || found === "\n") return `${where} must not contain a line break (CR or LF)`;
+  const code = `U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  return `${where} must not contain the control character ${code}: a header value is text, spaces and tabs; remove it`;
+}
 
 const SIGNING_SECRET =
   /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
@@ -152,14 +196,22 @@ const signingSecretShape: Rule = (input) => {
       typeof secret === "string"
         ? ["webhook", "signing", "secret"]
         : ["webhook", "signing", "secret", i];
-    return [
-      {
-        path,
-        message: `${displayPath(path)} must look like whsec_<base64> (a Standard Webhooks secret)`,
-      },
-    ];
+    return [{ path, message: signingSecretMessage(displayPath(path), value) }];
   });
 };
+
+/**
+ * What a signing secret that is not `whsec_<base64>` should be. Base64 without its `=`
+ * padding is named: Standard Webhooks libraries differ on accepting it, so a secret one
+ * receiver takes could fail at another; hookswitch asks for the padded form.
+ */
+export function signingSecretMessage(where: string, value: string): string {
+  const shape = `${where} must look like whsec_<base64> (a Standard Webhooks secret)`;
+  const base64 = value.startsWith("whsec_") ? value.slice("whsec_".length) : "";
+  if (!/^[A-Za-z0-9+/]+$/.test(base64) || base64.length % 4 < 2) return shape;
+  const padding = "=".repeat(4 - (base64.length % 4));
+  return `${shape}: its base64 lacks the = padding at the end (add ${padding}), which Standard Webhooks libraries differ on accepting, so hookswitch requires it`;
+}
 
 export const durationLimits: Rule = ({ raw }) => {
   const webhook = raw.webhook;
@@ -238,7 +290,7 @@ export const RULES: readonly Rule[] = [
   unknownPlaceholders,
   reservedHeaders,
   duplicateHeaders,
-  headerValueLineBreaks,
+  headerValueControls,
   httpUrl,
   urlPlaceholders,
   signingSecretShape,

@@ -4,7 +4,13 @@
  */
 import { DURATION_PATTERN } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
-import { retryDelayMessage, timeoutMessage, unknownPlaceholderMessage } from "./rules.js";
+import {
+  headerValueControlMessage,
+  retryDelayMessage,
+  signingSecretMessage,
+  timeoutMessage,
+  unknownPlaceholderMessage,
+} from "./rules.js";
 import { NO_HOST, noHostMessage } from "./url-rules.js";
 import { userNameColonMessage } from "./auth-rules.js";
 import type { AjvError, SchemaIssue } from "./schema-errors.js";
@@ -73,9 +79,8 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
   if (retryKey && new RegExp(DURATION_PATTERN).test(text)) {
     return retryDelayMessage(retryKey, text);
   }
-  if (parent === "webhook.headers" && /[\r\n]/.test(text)) {
-    return `${where} must not contain a line break (CR or LF)`;
-  }
+  const control = parent === "webhook.headers" ? headerValueControlMessage(where, text) : undefined;
+  if (control !== undefined) return control;
   // Free text: a malformed `${…}` reference, or (where placeholders go) an unknown one.
   const parsed = isFreeText(path) ? parseReferences(text) : undefined;
   if (parsed && !parsed.ok) return `${where}: ${parsed.message}`;
@@ -92,7 +97,7 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
   }
   if (where === "webhook.auth.username") return userNameColonMessage();
   if (path[0] === "webhook" && path[1] === "signing" && path[2] === "secret") {
-    return `${where} must look like whsec_<base64> (a Standard Webhooks secret); better, keep it out of the file: \${env:NAME} or \${file:/path}`;
+    return `${signingSecretMessage(where, text)}; better, keep it out of the file: \${env:NAME} or \${file:/path}`;
   }
   if (where === "name") {
     return `name must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit (got ${quote(data)})`;

@@ -15,12 +15,12 @@ import { loggedText } from "../logger.js";
 import type { PbxEvent } from "../events/types.js";
 import { renderFailure, unsendableOutcome } from "./attempt-failure.js";
 import { isoTimeMemo } from "./iso-time.js";
-import { maskEchoedSecrets, maskedRequest } from "./mask.js";
+import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { FailureLog } from "./failure-log.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { attemptRecordOf, deadLetterOf, recordId, toRecord } from "./job-records.js";
-import { decideNext, describeOutcome } from "./retry-policy.js";
+import { decideNext, describeOutcome, redirectReason } from "./retry-policy.js";
 import { SlotWaitTimeoutError, type RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
 import type { ActiveIntegration } from "./snapshot.js";
@@ -161,16 +161,25 @@ export class Dispatcher {
     // The answer is kept beside the masked request: it must not quote what that masks.
     const last =
       outcome.kind === "response"
-        ? { ...outcome, bodyStart: maskEchoedSecrets(integration, outcome.bodyStart) }
+        ? {
+            ...outcome,
+            bodyStart: maskEchoedSecrets(integration, outcome.bodyStart),
+            location: outcome.location && shownLocation(integration, outcome.location),
+          }
         : outcome;
-    await this.#deps.queue.deadLetter(deadLetterOf(job, attempts, last, decision.reason, masked));
+    // A redirect is dead-lettered naming where it points (it is never retried).
+    const reason =
+      last.kind === "response" && last.location
+        ? redirectReason(last.status, last.location)
+        : decision.reason;
+    await this.#deps.queue.deadLetter(deadLetterOf(job, attempts, last, reason, masked));
     this.#count(job, "dead-lettered", outcome, answeredAt);
     this.#deps.log.warn(
       {
         integration: integration.name,
         webhookId: job.webhookId,
         eventId: loggedText(job.event.id),
-        reason: decision.reason,
+        reason,
       },
       "delivery dead-lettered",
     );

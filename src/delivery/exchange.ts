@@ -23,6 +23,8 @@ export interface Answer {
   status: number;
   retryAfter: string | undefined;
   bodyStart: string;
+  /** A 3xx answer's Location header; undefined for any other status. */
+  location: string | undefined;
 }
 
 /** The exchange's deadline passed before a complete answer. */
@@ -110,6 +112,7 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
   /** 0 until the status line (not 1xx) is in. */
   #status = 0;
   #retryAfter: string | undefined;
+  #location: string | undefined;
   /** The kept bytes, decoded once at the end: most answers are one small chunk. */
   readonly #kept: Buffer[] = [];
   #received = 0;
@@ -146,6 +149,8 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     const retryAfter = headers["retry-after"];
     this.#status = statusCode;
     this.#retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+    // Where a redirect points, for the operator; no other answer has its Location read.
+    if (statusCode >= 300 && statusCode < 400) this.#location = firstValue(headers.location);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -178,6 +183,7 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
       status: this.#status,
       retryAfter: this.#retryAfter,
       bodyStart: keptText(this.#kept, this.#received, this.#options.maxBodyBytes),
+      location: this.#location,
     });
   }
 
@@ -186,6 +192,10 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     const timeoutMs = running.#options.timeoutMs;
     running.abort(new ExchangeTimeoutError(`no answer within ${timeoutMs} ms`));
   }
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

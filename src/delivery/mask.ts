@@ -9,9 +9,11 @@
  * text missed the forms that URL parsing gives it (a lower-cased host, a dropped default
  * port, percent-encoding of its own) and masked every other occurrence of a short one.
  */
+import { startOf } from "../config/text.js";
 import type { Integration } from "../config/types.js";
 import { OPAQUE_URL, SECRET_MARK } from "../config/references.js";
 import type { PbxEvent } from "../events/types.js";
+import { printable } from "../output/printable.js";
 import { compileRenderer } from "./render.js";
 import type { WebhookRequest } from "./types.js";
 
@@ -82,6 +84,17 @@ function opaqueBaseMasked(url: string): string {
   if (!url.startsWith(base)) return url;
   const rest = url.slice(base.length);
   return MASK + (rest === "/" ? "" : rest.startsWith("/?") ? rest.slice(1) : rest);
+}
+
+/** How much of a redirect's Location a dead letter shows. */
+const SHOWN_LOCATION_CHARS = 300;
+
+/**
+ * A 3xx answer's Location as output shows it: its secrets masked as in the answer's body
+ * (a receiver may redirect to the URL it got, query and all), printable, and cut short.
+ */
+export function shownLocation(integration: Integration, location: string): string {
+  return startOf(printable(maskEchoedSecrets(integration, location)), SHOWN_LOCATION_CHARS);
 }
 
 /**

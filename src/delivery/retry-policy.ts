@@ -58,6 +58,14 @@ export function describeOutcome(outcome: AttemptOutcome): string {
 }
 
 /**
+ * Why a 3xx answer is dead-lettered, naming where it pointed (`location` as output may show
+ * it): the operator can then configure that URL, if it is the right one.
+ */
+export function redirectReason(status: number, location: string): string {
+  return `HTTP ${status}, redirected to ${location} (not followed): configure that URL if it is the right one`;
+}
+
+/**
  * The nominal exponential delay before retry number `retryNumber` (1-based):
  * initialDelay, 2×, 4×, … capped at maxDelay.
  */

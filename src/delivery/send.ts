@@ -147,6 +147,7 @@ export function createSender(options: SenderOptions): Sender {
         retryAfterMs: parseRetryAfter(answer.retryAfter, Date.now()),
         bodyStart: answer.bodyStart,
         durationMs: msSince(started),
+        location: answer.location,
       };
     } catch (error) {
       const context = { ...sendOptions, url: webhook.url };

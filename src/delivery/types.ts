@@ -28,6 +28,11 @@ export type AttemptOutcome =
       retryAfterMs: number | undefined;
       bodyStart: string;
       durationMs: number;
+      /**
+       * A 3xx answer's Location as the receiver sent it (undefined for any other status):
+       * where it redirected to, for the dead letter. Receiver text: mask it before output.
+       */
+      location: string | undefined;
     }
   | { kind: "error"; code: string; message: string; durationMs: number };
 

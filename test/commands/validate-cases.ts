@@ -167,6 +167,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "11:10: webhook.headers.X-A must not contain a line break (CR or LF)",
   ),
   c(
+    "null character in a header value",
+    integrationYaml("s2", {}, ["  headers:", '    X-A: "a\\u0000b"']),
+    "11:10: webhook.headers.X-A must not contain the control character U+0000: a header value is text, spaces and tabs; remove it",
+  ),
+  c(
     "reserved header Host",
     integrationYaml("t", {}, ["  headers:", "    host: example.com"]),
     "11:5: header host is set by hookswitch and cannot be set in webhook.headers; remove it",
@@ -180,6 +185,16 @@ export const INVALID_CASES: InvalidCase[] = [
     "reserved header Content-Length",
     integrationYaml("v", {}, ["  headers:", '    Content-Length: "3"']),
     "11:5: header Content-Length is set by hookswitch",
+  ),
+  c(
+    "framing header Content-Encoding",
+    integrationYaml("v3", {}, ["  headers:", "    Content-Encoding: gzip"]),
+    "11:5: header Content-Encoding cannot be sent: hookswitch sends bodies unencoded (identity), and a receiver would try to decode them; remove it",
+  ),
+  c(
+    "hop-by-hop header TE",
+    integrationYaml("v4", {}, ["  headers:", "    TE: trailers"]),
+    "11:5: header TE cannot be sent: it speaks for one connection, not for the request (hop-by-hop)",
   ),
   c(
     "reserved header User-Agent",
@@ -289,6 +304,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "plaintext secret in a rotation list",
     integrationYaml("ae2", {}, ['  signing: { secret: ["${env:NEW}", old-secret] }']),
     "10:37: webhook.signing.secret[1] must look like whsec_<base64>",
+  ),
+  c(
+    "signing secret without its base64 padding",
+    integrationYaml("ae3", {}, ["  signing: { secret: whsec_QUJDRA }"]),
+    "10:22: webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add ==), which Standard Webhooks libraries differ on accepting, so hookswitch requires it; better, keep it out of the file: ${env:NAME} or ${file:/path}",
   ),
   c(
     "literal bad signing secret",

@@ -59,6 +59,11 @@ describe("shortSigningSecrets: keys shorter than Standard Webhooks asks for", ()
       ["webhook.signing.secret is a key of 3 bytes"],
     ],
     [
+      "1 byte, said in the singular",
+      { signing: { secret: "whsec_YQ==" } },
+      ["webhook.signing.secret is a key of 1 byte"],
+    ],
+    [
       "the short one of two in rotation",
       { signing: { secret: [enough, short] } },
       ["webhook.signing.secret[1] is a key of 23 bytes"],

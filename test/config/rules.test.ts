@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RawWebhook } from "../../src/config/raw.js";
-import { checkRules } from "../../src/config/rules.js";
+import { checkRules, signingSecretMessage } from "../../src/config/rules.js";
 import { makeRawIntegration as base } from "../support/integration.js";
 
 function input(webhook: Partial<RawWebhook>, value: Partial<RawWebhook> = {}, resolved = false) {
@@ -96,6 +96,26 @@ describe("checkRules", () => {
       ["header Expect cannot be sent"],
     ],
     [
+      "Content-Encoding, which would have the receiver decode a plain body",
+      input({ headers: { "content-Encoding": "gzip" } }),
+      ["header content-Encoding cannot be sent: hookswitch sends bodies unencoded"],
+    ],
+    [
+      "TE, a hop-by-hop header",
+      input({ headers: { te: "trailers" } }),
+      ["header te cannot be sent: it speaks for one connection"],
+    ],
+    [
+      "Proxy-Connection, a hop-by-hop header",
+      input({ headers: { "Proxy-Connection": "keep-alive" } }),
+      ["header Proxy-Connection cannot be sent: it speaks for one connection"],
+    ],
+    [
+      "Trailer, which announces fields after a chunked body",
+      input({ headers: { TRAILER: "X-Checksum" } }),
+      ["header TRAILER cannot be sent: it announces fields after a chunked body"],
+    ],
+    [
       "a bad secret in a rotation list",
       input({ signing: { secret: ["whsec_MfKQ9r8GKYqrTwjU", "nope"] } }),
       ["webhook.signing.secret[1] must look like whsec_<base64>"],
@@ -134,8 +154,49 @@ describe("checkRules", () => {
       input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\rb" } }, true),
       ["header X-A: its value contains a line break"],
     ],
+    [
+      "a NUL written in a header value",
+      input({ headers: { "X-A": "a\u0000b" } }),
+      [
+        "webhook.headers.X-A must not contain the control character U+0000: a header value is text, spaces and tabs; remove it",
+      ],
+    ],
+    [
+      "a line feed written in a header value",
+      input({ headers: { "X-A": "a\nb" } }),
+      ["webhook.headers.X-A must not contain a line break (CR or LF)"],
+    ],
+    [
+      "a resolved header value with an escape character",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\u001bb" } }, true),
+      ["header X-A: its value contains a control character (other than tab) once secrets are"],
+    ],
+    [
+      "a resolved header value with DEL",
+      input({ headers: { "X-A": "k-${env:V}" } }, { headers: { "X-A": "k-\u007f" } }, true),
+      ["header X-A: its value contains a control character (other than tab)"],
+    ],
+    [
+      "a resolved header value with a tab, which a header value may hold",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\tb" } }, true),
+      [],
+    ],
     ["a signing secret padded with ==", input({ signing: { secret: "whsec_QUJDRA==" } }), []],
     ["a signing secret padded with =", input({ signing: { secret: "whsec_QUJDREU=" } }), []],
+    [
+      "a resolved signing secret without its == padding",
+      input({ signing: { secret: "${env:S}" } }, { signing: { secret: "whsec_QUJDRA" } }, true),
+      [
+        "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add ==)",
+      ],
+    ],
+    [
+      "a resolved signing secret without its = padding",
+      input({ signing: { secret: "${env:S}" } }, { signing: { secret: "whsec_QUJDREU" } }, true),
+      [
+        "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add =)",
+      ],
+    ],
     [
       "a single bad signing secret",
       input({ signing: { secret: "nope" } }),
@@ -182,6 +243,34 @@ describe("checkRules", () => {
     expect(checkRules(input({ headers })).map(({ path, onKey }) => ({ path, onKey }))).toEqual([
       { path: ["webhook", "headers", Object.keys(headers).at(-1)], onKey: true },
     ]);
+  });
+
+  it.each([
+    ["whsec_QUJDRA", "its base64 lacks the = padding at the end (add ==)"],
+    ["whsec_QUJDREU", "its base64 lacks the = padding at the end (add =)"],
+    ["whsec_QUJDR", undefined],
+    ["whsec_QU-D_A", undefined],
+    ["whsec_", undefined],
+    ["QUJDRA", undefined],
+  ])("names the missing padding of %s only when padding would mend it", (secret, hint) => {
+    const message = signingSecretMessage("webhook.signing.secret", secret);
+    const shape =
+      "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret)";
+    expect(message).toBe(
+      hint === undefined
+        ? shape
+        : `${shape}: ${hint}, which Standard Webhooks libraries differ on accepting, so hookswitch requires it`,
+    );
+  });
+
+  it("never shows a resolved header value in its message", () => {
+    const value = "TOP-SECRET\u0000";
+    const given = input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": value } }, true);
+    expect(
+      checkRules(given)
+        .map((p) => p.message)
+        .join(),
+    ).not.toContain("TOP-SECRET");
   });
 
   it("never puts a secret value into a message", () => {

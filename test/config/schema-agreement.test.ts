@@ -151,6 +151,17 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "webhook-id",
     "Webhook-Timestamp",
     "WEBHOOK-SIGNATURE",
+    // Headers that would break the request's framing or encoding.
+    "Content-Encoding",
+    "content-encoding",
+    "CONTENT-ENCODING",
+    "TE",
+    "te",
+    "Te",
+    "Trailer",
+    "tRAILER",
+    "Proxy-Connection",
+    "proxy-connection",
   ].map((name): [string, Record<string, unknown>, boolean] => [
     `reserved header ${name}`,
     header(name),
@@ -161,11 +172,29 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
   ["AUTHORIZATION with basic auth", header("AUTHORIZATION", "x", { type: "basic" }), false],
   ...["X-Host", "Hostname", "Host-Name", "X-Content-Type", "Content-Types", "Content", "Webhook"]
     .concat(["Webhook-Ids", "User-Agents", "Upgrade-Insecure-Requests", "Keep-Alive-X"])
+    .concat(["Content-Encodings", "X-Content-Encoding", "Content-Language", "T", "Tes", "X-TE"])
+    .concat(["Trailers", "Proxy", "Proxy-Connections", "Proxy-Authorization"])
     .map((name): [string, Record<string, unknown>, boolean] => [
       `the near-miss header ${name}`,
       header(name),
       true,
     ]),
+  // Header values: text, spaces and tabs; no control character (RFC 9110 field values).
+  ...["\u0000", "\u0001", "\u0008", "\n", "\u000b", "\r", "\r\n", "\u001b", "\u001f", "\u007f"].map(
+    (c): [string, Record<string, unknown>, boolean] => [
+      `a header value with U+${c.charCodeAt(0).toString(16).padStart(4, "0")}${c.length > 1 ? "…" : ""}`,
+      header("X-A", `a${c}b`),
+      false,
+    ],
+  ),
+  ...["\t", " ", "~", "\u0080", "\u0085", "\u00a0", "é", "\u2028", "李"].map(
+    (c): [string, Record<string, unknown>, boolean] => [
+      `a header value with U+${c.charCodeAt(0).toString(16).padStart(4, "0")}${c.length > 1 ? "…" : ""}`,
+      header("X-A", `a${c}b`),
+      true,
+    ],
+  ),
+  ["a NUL in a file reference of a header value", header("X-A", "${file:/a\u0000b}"), false],
   ["Authorization without auth", header("Authorization"), true],
   ["Authorization with auth type none", header("Authorization", "x", { type: "none" }), true],
   ["Authorization with auth without a type", header("Authorization", "x", {}), true],
@@ -405,7 +434,7 @@ describe("the integration schema and validate's rules", () => {
     "{name}",
     "/",
     " ",
-  ].concat(["\u00a0", "n", "X", "1", "_", ":"]);
+  ].concat(["\u00a0", "n", "X", "1", "_", ":", "\t", "\n", "\u0000", "\u007f"]);
   const text = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(""));
 
   it.each<[string, (s: string) => Record<string, unknown>]>([

@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadFile } from "../../src/config/load.js";
 import type { Integration } from "../../src/config/types.js";
-import { maskEchoedSecrets, maskMarks, maskedRequest } from "../../src/delivery/mask.js";
+import {
+  maskEchoedSecrets,
+  maskMarks,
+  maskedRequest,
+  shownLocation,
+} from "../../src/delivery/mask.js";
 import { renderRequest } from "../../src/delivery/render.js";
 import type { WebhookRequest } from "../../src/delivery/types.js";
 import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
@@ -195,6 +200,27 @@ describe("maskMarks", () => {
     const original = request({ headers: { Authorization: "Bearer x" } });
     maskMarks(original);
     expect(original.headers.Authorization).toBe("Bearer x");
+  });
+});
+
+describe("shownLocation: where a redirect points, as a dead letter shows it", () => {
+  it("masks the secrets of the request it quotes, as an answer's body is masked", async () => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h?key=${env:KEY}", pathArguments: ["${env:SEGMENT}"] },
+      { KEY: "k3y-Hc3Dv6", SEGMENT: "seg-Tk5Yj2" },
+    );
+    const location = "https://new.example/h/seg-Tk5Yj2?key=k3y-Hc3Dv6";
+    expect(shownLocation(integration, location)).toBe("https://new.example/h/****?key=****");
+  });
+
+  it.each([
+    ["as it is", "https://new.example/hook", "https://new.example/hook"],
+    ["a relative one as it is", "/moved", "/moved"],
+    ["control characters as \ufffd", "/a\u001b[2Jb\u0085", "/a\ufffd[2Jb\ufffd"],
+    ["a long one cut at 300 characters", `/${"x".repeat(400)}`, `/${"x".repeat(299)}…`],
+  ])("shows %s", async (_what, location, shown) => {
+    const integration = await loaded({ url: "https://crm.example.com/h" }, {});
+    expect(shownLocation(integration, location)).toBe(shown);
   });
 });
 

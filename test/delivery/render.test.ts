@@ -354,6 +354,24 @@ describe("renderRequest: headers", () => {
     expect(headerValue(text)).toBe(wire);
   });
 
+  // Every C0 control character but tab, and DEL: what RFC 9110 leaves out of a field value.
+  const controls = [...Array(0x20).keys(), 0x7f].filter((code) => code !== 0x09);
+  it.each(controls.map((code) => [`U+${code.toString(16).padStart(4, "0")}`, code] as const))(
+    "sends %s from the event's data as a space in a header value",
+    (_what, code) => {
+      const e = makeEvent({ user: { name: `a${String.fromCharCode(code)}b` } });
+      const req = render({ webhook: { headers: { "X-User": "<{name}>" } } }, e);
+      expect(req.headers["X-User"]).toBe("<a b>");
+    },
+  );
+
+  it("sends a tab from the event's data as it is, which a header value may hold", () => {
+    const e = makeEvent({ user: { name: "a\tb" } });
+    expect(render({ webhook: { headers: { "X-User": "{name}" } } }, e).headers["X-User"]).toBe(
+      "a\tb",
+    );
+  });
+
   it("sends non-ASCII header text as UTF-8 bytes", () => {
     const e = makeEvent({ user: { name: "李" } });
     const value = render({ webhook: { headers: { "X-User": "{name}" } } }, e).headers["X-User"]!;

@@ -7,6 +7,7 @@ import {
   decideNext,
   nominalDelayMs,
   parseRetryAfter,
+  redirectReason,
 } from "../../src/delivery/retry-policy.js";
 
 const response = (status: number, retryAfterMs?: number): AttemptOutcome => ({
@@ -15,6 +16,7 @@ const response = (status: number, retryAfterMs?: number): AttemptOutcome => ({
   retryAfterMs,
   bodyStart: "",
   durationMs: 5,
+  location: undefined,
 });
 const failure = (code: string, message = "boom"): AttemptOutcome => ({
   kind: "error",
@@ -291,5 +293,13 @@ describe("parseRetryAfter", () => {
       if (before === undefined) delete process.env.TZ;
       else process.env.TZ = before;
     }
+  });
+});
+
+describe("redirectReason", () => {
+  it("names where a redirect points and what to do", () => {
+    expect(redirectReason(301, "https://new.example/hook")).toBe(
+      "HTTP 301, redirected to https://new.example/hook (not followed): configure that URL if it is the right one",
+    );
   });
 });

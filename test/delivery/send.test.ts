@@ -129,7 +129,24 @@ describe("answers from a receiver", () => {
     );
     const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2000 }));
     expect(outcome.status).toBe(302);
+    expect(outcome.location).toBe("/moved");
     expect(receiver.requests.map((req) => req.url)).toEqual(["/"]);
+  });
+
+  it.each([200, 201, 400, 503])(
+    "reads no Location from a %d answer, only from a redirect",
+    async (status) => {
+      const headers = { Location: "https://new.example/hook" };
+      const receiver = track(await startReceiver(() => ({ status, headers })));
+      const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2000 }));
+      expect(outcome).toMatchObject({ status, location: undefined });
+    },
+  );
+
+  it("reports a 3xx without a Location as having none", async () => {
+    const receiver = track(await startReceiver(() => ({ status: 304 })));
+    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2000 }));
+    expect(outcome).toMatchObject({ status: 304, location: undefined });
   });
 
   it("delivers an answer that takes 0.9 s within a 1 s timeout", async () => {

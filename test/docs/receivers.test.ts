@@ -31,6 +31,8 @@ type Verify = (
 ) => boolean;
 
 const secret = (text: string) => `whsec_${Buffer.from(text).toString("base64")}`;
+/** A name beyond ASCII, as docs/receivers.md spells it in "Bytes and encodings". */
+const NAME = "Zoë 李";
 const OLD_SECRET = secret("the-old-signing-secret-0123456789");
 const NEW_SECRET = secret("the-new-signing-secret-9876543210");
 
@@ -114,11 +116,24 @@ describe("the receivers guide's signature check", () => {
       method: "GET",
       signing: { secret: NEW_SECRET },
     });
+    // Another account's event, for "Bytes and encodings": a name beyond ASCII, no phone.
+    const bytesHeaders = { "X-User": "{name}", "X-Phone": "{outboundPhoneNumber}" };
+    for (const format of ["json", "form"]) {
+      writeIntegration(
+        dir.path,
+        `bytes-${format}`,
+        { url: `${receiver.url}/bytes/${format}`, format, headers: bytesHeaders },
+        { scope: { account: "bytes" } },
+      );
+    }
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
     const publisher = await connectPublisher(nats.url);
     await publisher.publish(makeEvent());
+    const foreign = makeEvent({ account: "bytes", name: NAME });
+    delete foreign.data.user.outboundNumber;
+    await publisher.publish(foreign);
     await publisher.close();
-    await waitFor(() => receiver.requests.length >= 2, { what: "two signed webhooks" });
+    await waitFor(() => receiver.requests.length >= 4, { what: "four webhooks" });
   });
   afterAll(async () => {
     library?.kill("SIGTERM");
@@ -130,6 +145,34 @@ describe("the receivers guide's signature check", () => {
   });
 
   const request = (path: string) => receiver.requests.find((r) => r.url.startsWith(path))!;
+
+  it("sends what 'Bytes and encodings' says: whole UTF-8 bodies, header bytes to decode", async () => {
+    const guide = readFileSync(join(REPO, "docs", "receivers.md"), "utf8");
+    const [, name, encoded] = /\(`(.+?)` is `(.+?)`\)/.exec(guide) ?? [];
+    const [, decoding] = /`(Buffer\.from\(value, "latin1"\)[^`]*)`/.exec(guide) ?? [];
+    expect(name, "the guide's example name").toBe(NAME);
+    expect(encoded, "the guide's percent-encoded example").toBeTypeOf("string");
+    expect(decoding, "the guide's Node.js decoding").toBeTypeOf("string");
+    const module = join(snippetDir.path, "decode.mjs");
+    writeFileSync(module, `export const decode = (value) => ${decoding};\n`);
+    const { decode } = (await import(pathToFileURL(module).href)) as {
+      decode: (value: unknown) => string;
+    };
+    const json = request("/bytes/json");
+    const form = request("/bytes/form");
+    for (const sent of [json, form]) {
+      expect(sent.headers["content-length"]).toBe(String(Buffer.byteLength(sent.body)));
+      expect(sent.headers["transfer-encoding"]).toBeUndefined();
+      expect(sent.headers["content-encoding"]).toBeUndefined();
+      expect(sent.headers["x-user"]).not.toBe(NAME); // read as Latin-1 by Node.js
+      expect(decode(sent.headers["x-user"])).toBe(NAME);
+      expect(sent.headers["x-phone"]).toBe("");
+    }
+    expect(json.headers["content-type"]).toBe("application/json");
+    expect((JSON.parse(json.body) as { name: string }).name).toBe(NAME);
+    expect(form.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(form.body).toContain(`&name=${encoded}&`);
+  });
 
   it("accepts a JSON webhook with either secret of a rotation", () => {
     const json = request("/json");

@@ -1,7 +1,8 @@
 /**
  * A receiver that answers an error by echoing what it got ("invalid token tok-…", "Cannot
  * POST /hook?key=…") hands the secrets sent to it back in the start of its body, which the
- * dead letter keeps: `dlq list` must show them masked, as it shows the request.
+ * dead letter keeps: `dlq list` must show them masked, as it shows the request. So does one
+ * that redirects to the URL it got, whose Location the dead letter's reason names.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishUntilDeadLetters } from "../support/dead-letters.js";
@@ -17,8 +18,12 @@ const SEGMENT = "segment-Tk5Yj2Ua8";
 
 interface DeadLetter {
   integration: string | null;
+  reason: string;
+  lastStatus: number | null;
   lastResponseBody: string | null;
 }
+
+const MOVED = "https://new.example/hook";
 
 describe("secrets a receiver echoes back in its answer", () => {
   let nats: NatsServer;
@@ -29,11 +34,18 @@ describe("secrets a receiver echoes back in its answer", () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    // Echoes the request line and every header, as many error pages and debug endpoints do.
-    receiver = await startReceiver((req) => ({
-      status: 400,
-      body: `${req.method} ${req.url}\n${JSON.stringify(req.headers)}\n${req.body}`,
-    }));
+    // Echoes the request line and every header, as many error pages and debug endpoints do;
+    // under /moved, redirects for good, and under /r to the URL it got, on another host.
+    receiver = await startReceiver((req) => {
+      if (req.url.startsWith("/moved")) return { status: 301, headers: { Location: MOVED } };
+      if (req.url.startsWith("/r")) {
+        return { status: 308, headers: { Location: `https://new.example${req.url}` } };
+      }
+      return {
+        status: 400,
+        body: `${req.method} ${req.url}\n${JSON.stringify(req.headers)}\n${req.body}`,
+      };
+    });
     dir = tempDir();
     const once = { maxAttempts: 1 };
     writeIntegration(dir.path, "token-auth", {
@@ -54,6 +66,12 @@ describe("secrets a receiver echoes back in its answer", () => {
       fields: { ext: "extensionNumber", pw: { value: "${env:SEC_PASSWORD}" } },
       retry: once,
     });
+    writeIntegration(dir.path, "moved", { url: `${receiver.url}/moved`, retry: once });
+    writeIntegration(dir.path, "redirect-secrets", {
+      url: `${receiver.url}/r?key=\${env:SEC_URL_KEY}`,
+      pathArguments: ["${env:SEC_SEGMENT}"],
+      retry: once,
+    });
     daemon = await startDaemon({
       natsUrl: nats.url,
       dir: dir.path,
@@ -65,7 +83,7 @@ describe("secrets a receiver echoes back in its answer", () => {
         SEC_SEGMENT: SEGMENT,
       },
     });
-    letters = await publishUntilDeadLetters<DeadLetter>(nats.url, 3, "three dead letters");
+    letters = await publishUntilDeadLetters<DeadLetter>(nats.url, 5, "five dead letters");
   }, 60_000);
   afterAll(async () => {
     await daemon?.stop();
@@ -74,11 +92,13 @@ describe("secrets a receiver echoes back in its answer", () => {
     dir?.cleanup();
   });
 
-  const bodyOf = (name: string) => letters.find((l) => l.integration === name)?.lastResponseBody;
+  const letterOf = (name: string) => letters.find((l) => l.integration === name);
+  const bodyOf = (name: string) => letterOf(name)?.lastResponseBody;
 
   it("sent the secrets, and the receiver echoed them", () => {
     const echoed = receiver.requests.map((r) => `${r.url} ${JSON.stringify(r.headers)}`).join();
     for (const secret of [TOKEN, API_KEY, URL_KEY, SEGMENT]) expect(echoed).toContain(secret);
+    expect(receiver.requests.filter((r) => r.url.startsWith("/r/"))).toHaveLength(1);
   });
 
   it("keeps the rest of the echoed answer", () => {
@@ -97,5 +117,19 @@ describe("secrets a receiver echoes back in its answer", () => {
     expect(text).not.toContain(encodeURIComponent(PASSWORD));
     expect(bodyOf("token-auth")).toContain('"authorization":"Bearer ****"');
     expect(bodyOf("basic-auth")).toContain('"authorization":"Basic ****"');
+  });
+
+  it("names where a redirect points in the dead letter's reason, and follows none", () => {
+    expect(letterOf("moved")).toMatchObject({
+      lastStatus: 301,
+      reason: `HTTP 301, redirected to ${MOVED} (not followed): configure that URL if it is the right one`,
+    });
+    expect(receiver.requests.filter((r) => r.url === "/moved")).toHaveLength(1);
+  });
+
+  it("masks the secrets of a redirect to the URL it got", () => {
+    expect(letterOf("redirect-secrets")?.reason).toBe(
+      "HTTP 308, redirected to https://new.example/r/****?key=**** (not followed): configure that URL if it is the right one",
+    );
   });
 });
