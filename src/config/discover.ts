@@ -10,7 +10,7 @@ import type { Problem } from "./types.js";
 export interface Discovery {
   files: string[];
   problems: Problem[];
-  /** Files named directly that `run`, which reads folders, would pass over (validate warns). */
+  /** Files named directly that `run`, which reads folders, would pass over: warned of, not listed. */
   warnings: Problem[];
   /**
    * Real paths of the folders whose changes can change `files`: every folder walked,
@@ -93,9 +93,11 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
         if (nothing) warning(path, NO_FILES);
       } else if (foldersOnly) problem(path, "not a folder");
       else {
-        addFile(path, await realpath(path));
+        // Checked "exactly as run would load them": a name run passes over (an editor's
+        // backup caught by `validate dir/*`) is not loaded, so it claims no name either.
         const skipped = skippedInFolders(basename(path));
-        if (skipped) warnings.push({ file: path, line: 1, column: 1, message: skipped });
+        if (skipped) warning(path, skipped);
+        else addFile(path, await realpath(path));
       }
     } catch (err) {
       problem(path, describeMissing(err));
@@ -117,15 +119,15 @@ const NO_FILES =
   "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it";
 
 /**
- * A file named directly is checked whatever its name; but `run` reads folders, and there it
- * would pass over this one: validate saying "all valid" would then be wrong about `run`.
+ * A file named directly whose name `run` would pass over in its folder: validate passes over
+ * it too, with a warning, rather than check a file the daemon never loads.
  */
 function skippedInFolders(name: string): string | undefined {
   if (isIgnoredName(name)) {
-    return 'run skips hidden and backup files (names starting with "." or ending in "~"): in its folder this file would not be loaded; rename it';
+    return 'run skips hidden and backup files (names starting with "." or ending in "~"): this file is not loaded, so validate does not check it either; rename it';
   }
   if (!isYamlName(name)) {
-    return "run loads only *.yaml and *.yml files: in its folder this file would not be loaded; rename it";
+    return "run loads only *.yaml and *.yml files: this file is not loaded, so validate does not check it either; rename it";
   }
   return undefined;
 }

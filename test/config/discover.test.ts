@@ -101,23 +101,24 @@ describe("discoverFiles", () => {
     }
   });
 
-  it("takes a file given directly as is", async () => {
-    const file = join(dir, "notes.txt");
+  it("takes a file given directly whose name run loads", async () => {
+    const file = join(dir, "b.yaml");
     expect((await discoverFiles([file])).files).toEqual([file]);
   });
 
   it.each([
-    ["notes.txt", /^run loads only \*\.yaml and \*\.yml files: in its folder this file would not/],
-    [".hidden.yaml", /^run skips hidden and backup files .*: in its folder this file would not/],
+    ["notes.txt", /^run loads only \*\.yaml and \*\.yml files: this file is not loaded, so/],
+    [".hidden.yaml", /^run skips hidden and backup files .*: this file is not loaded, so/],
     ["c.yaml~", /^run skips hidden and backup files/],
+    ["#d.yaml#", /^run skips hidden and backup files/],
     ["b.yaml", undefined],
     ["a.yml", undefined],
   ])(
-    "warns when %s, given directly, is a name run would pass over in its folder",
+    "given %s directly, passes over it with a warning when run would pass over it in its folder",
     async (name, warning) => {
       const file = join(dir, name);
       const { files, warnings } = await discoverFiles([file]);
-      expect(files).toEqual([file]);
+      expect(files).toEqual(warning ? [] : [file]);
       expect(warnings.map((w) => w.message)).toEqual(
         warning ? [expect.stringMatching(warning)] : [],
       );
