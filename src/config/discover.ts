@@ -5,7 +5,10 @@
  */
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { isIgnoredName, isYamlName, passedOver } from "./file-names.js";
 import type { Problem } from "./types.js";
+
+export { isIgnoredName };
 
 export interface Discovery {
   files: string[];
@@ -21,15 +24,6 @@ export interface Discovery {
 }
 
 const MAX_DEPTH = 64;
-
-/** Names that are never integration files or folders: hidden entries and backups. */
-export function isIgnoredName(name: string): boolean {
-  return name.startsWith(".") || name.endsWith("~") || (name.startsWith("#") && name.endsWith("#"));
-}
-
-function isYamlName(name: string): boolean {
-  return name.endsWith(".yaml") || name.endsWith(".yml");
-}
 
 /** `foldersOnly`: each path must be a folder (the daemon's `--dir`), not a file. */
 export async function discoverFiles(paths: string[], foldersOnly = false): Promise<Discovery> {
@@ -69,8 +63,9 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       else if (kind === "file" && isYamlName(entry.name)) {
         addFile(path, target ?? join(real, entry.name));
         if (target !== undefined) linkedFileFolders.add(dirname(target));
-      } else if (kind === "file" && YAML_IN_OTHER_CASE.test(entry.name)) {
-        warning(path, OTHER_CASE);
+      } else if (kind === "file") {
+        const why = passedOver(entry.name, "in-folder");
+        if (why) warning(path, why);
       }
     }
   };
@@ -95,7 +90,7 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       else {
         // Checked "exactly as run would load them": a name run passes over (an editor's
         // backup caught by `validate dir/*`) is not loaded, so it claims no name either.
-        const skipped = skippedInFolders(basename(path));
+        const skipped = passedOver(basename(path), "named");
         if (skipped) warning(path, skipped);
         else addFile(path, await realpath(path));
       }
@@ -111,26 +106,8 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
   };
 }
 
-/** `.YAML`, `.Yml`: loaded by no one, as run's names are case-sensitive. */
-const YAML_IN_OTHER_CASE = /\.ya?ml$/i;
-const OTHER_CASE =
-  "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it";
 const NO_FILES =
   "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it";
-
-/**
- * A file named directly whose name `run` would pass over in its folder: validate passes over
- * it too, with a warning, rather than check a file the daemon never loads.
- */
-function skippedInFolders(name: string): string | undefined {
-  if (isIgnoredName(name)) {
-    return 'run skips hidden and backup files (names starting with "." or ending in "~"): this file is not loaded, so validate does not check it either; rename it';
-  }
-  if (!isYamlName(name)) {
-    return "run loads only *.yaml and *.yml files: this file is not loaded, so validate does not check it either; rename it";
-  }
-  return undefined;
-}
 
 type Kind = "file" | "dir" | "other";
 

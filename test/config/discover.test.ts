@@ -107,10 +107,10 @@ describe("discoverFiles", () => {
   });
 
   it.each([
-    ["notes.txt", /^run loads only \*\.yaml and \*\.yml files: this file is not loaded, so/],
-    [".hidden.yaml", /^run skips hidden and backup files .*: this file is not loaded, so/],
-    ["c.yaml~", /^run skips hidden and backup files/],
-    ["#d.yaml#", /^run skips hidden and backup files/],
+    ["notes.txt", /^run loads only names ending in \.yaml or \.yml: this file is not loaded, so/],
+    [".hidden.yaml", /^run skips hidden files .*: this file is not loaded, so/],
+    ["c.yaml~", /^run skips editor backup files/],
+    ["#d.yaml#", /^run skips editor autosave files/],
     ["b.yaml", undefined],
     ["a.yml", undefined],
   ])(
@@ -134,9 +134,12 @@ describe("discoverFiles", () => {
       const { files, warnings } = await discoverFiles([folder]);
       expect(files).toEqual([join(folder, "a.yaml")]);
       expect(warnings.map((w) => [relative(folder, w.file), w.message])).toEqual(
-        ["B.YAML", "c.Yml"].map((name) => [
+        [
+          ["B.YAML", "B.yaml"],
+          ["c.Yml", "c.yml"],
+        ].map(([name, renamed]) => [
           name,
-          "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it",
+          `run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it to ${renamed}`,
         ]),
       );
     } finally {
