@@ -57,6 +57,12 @@ function reasonFor(name: string): Reason | undefined {
       return { rule, advice: LEAVE_IT, meant: false };
     }
   }
+  const json = /\.json$/i.exec(name)?.[0];
+  if (json) {
+    const renamed = `${name.slice(0, -json.length)}.yaml`;
+    const rule = `run loads only YAML files, ending in .yaml or .yml, not ${json}`;
+    return { rule, advice: `JSON is valid YAML: rename it to ${renamed}`, meant: true };
+  }
   const otherCase = /\.ya?ml$/i.exec(name)?.[0];
   if (otherCase) {
     const renamed = name.slice(0, -otherCase.length) + otherCase.toLowerCase();
@@ -67,7 +73,8 @@ function reasonFor(name: string): Reason | undefined {
 
 /**
  * The warning for a file `run` passes over, or undefined when it loads it. In a folder only a
- * file someone likely meant to be loaded is worth one (`.YAML`), not each backup and note.
+ * file someone likely meant to be loaded is worth one (`.YAML`, `.json`), not each backup
+ * and note.
  */
 export function passedOver(name: string, met: Met): string | undefined {
   const reason = reasonFor(name);

@@ -125,10 +125,10 @@ describe("discoverFiles", () => {
     },
   );
 
-  it("warns of a file in a folder whose .yaml or .yml is not in lower case, which run passes over", async () => {
+  it("warns of a file in a folder whose .yaml or .yml is not in lower case, or that is .json, which run passes over", async () => {
     const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-case-"));
     try {
-      for (const name of ["a.yaml", "B.YAML", "c.Yml", "d.yaml.bak", "e.txt"]) {
+      for (const name of ["a.yaml", "B.YAML", "c.Yml", "d.yaml.bak", "e.txt", "f.json"]) {
         await writeFile(join(folder, name), "x: 1\n");
       }
       const { files, warnings } = await discoverFiles([folder]);
@@ -137,10 +137,17 @@ describe("discoverFiles", () => {
         [
           ["B.YAML", "B.yaml"],
           ["c.Yml", "c.yml"],
-        ].map(([name, renamed]) => [
-          name,
-          `run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it to ${renamed}`,
-        ]),
+        ]
+          .map(([name, renamed]) => [
+            name,
+            `run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it to ${renamed}`,
+          ])
+          .concat([
+            [
+              "f.json",
+              "run loads only YAML files, ending in .yaml or .yml, not .json: this file is not loaded; JSON is valid YAML: rename it to f.yaml",
+            ],
+          ]),
       );
     } finally {
       await rm(folder, { recursive: true, force: true });

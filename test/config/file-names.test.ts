@@ -33,6 +33,10 @@ describe("passedOver names the rule a file name run passes over matched, with fi
       "notes.txt",
       `run loads only names ending in .yaml or .yml: ${NOT_CHECKED}; to have it loaded, rename it to end in .yaml`,
     ],
+    [
+      "crm.json",
+      `run loads only YAML files, ending in .yaml or .yml, not .json: ${NOT_CHECKED}; JSON is valid YAML: rename it to crm.yaml`,
+    ],
     ["int.yaml", undefined],
     ["int.yml", undefined],
   ])("named directly, %s", (name, message) => {
@@ -43,6 +47,10 @@ describe("passedOver names the rule a file name run passes over matched, with fi
     [
       "Int.Yml",
       "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it to Int.yml",
+    ],
+    [
+      "crm.JSON",
+      "run loads only YAML files, ending in .yaml or .yml, not .JSON: this file is not loaded; JSON is valid YAML: rename it to crm.yaml",
     ],
     ["int.yaml.bak", undefined],
     ["notes.txt", undefined],
