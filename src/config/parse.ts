@@ -80,6 +80,8 @@ export function parseYamlDocuments(text: string): {
 } {
   const plain = parsePlainDocument(text);
   if (plain) return plain;
+  const conflict = conflictMarker(text);
+  if (conflict) return { documents: [], problems: [conflict] };
   const tooDeep = flowNestingBeyondLimit(text);
   if (tooDeep) return { documents: [], problems: [tooDeep] };
   return parseWithPositions(text);
@@ -158,6 +160,21 @@ function contentStart(text: string): Position {
     if (rest !== "" && !rest.startsWith("#")) return { line: i + 1, column: indent + 1 };
   }
   return { line: 1, column: 1 };
+}
+
+/**
+ * A marker git leaves in a file it could not merge: `<<<<<<< HEAD`, `=======`, `>>>>>>> branch`
+ * (and `|||||||` for the common ancestor), each at the start of a line. The parser would call
+ * the first one a malformed key; said plainly, it is a conflict left unresolved.
+ */
+const CONFLICT_MARKER = /^(<{7}|={7}|>{7}|\|{7})(?=[ \t\r]|$)/m;
+
+function conflictMarker(text: string): Located | undefined {
+  const match = CONFLICT_MARKER.exec(text);
+  if (!match) return undefined;
+  const line = text.slice(0, match.index).split("\n").length;
+  const message = `unresolved merge conflict marker (${match[1]}): resolve the conflict`;
+  return { line, column: 1, message };
 }
 
 /** Deeper `[`/`{` nesting than any integration needs. */

@@ -57,6 +57,13 @@ export const INVALID_CASES: InvalidCase[] = [
     '8:1: missing required key "url" in webhook',
   ),
   c(
+    "unresolved merge conflict",
+    integrationYaml("a-conflict", {
+      9: "<<<<<<< HEAD\n  url: http://127.0.0.1:8787/x\n=======\n  url: http://127.0.0.1:8787/y\n>>>>>>> feature",
+    }),
+    "9:1: unresolved merge conflict marker (<<<<<<<): resolve the conflict",
+  ),
+  c(
     "wrong type",
     integrationYaml("d", {}, ["  maxInFlight: many"]),
     "10:16: webhook.maxInFlight must be a whole number (got a string)",
