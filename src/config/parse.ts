@@ -1,10 +1,10 @@
 /**
  * YAML text -> one data value per document, with a way back from a path in the data to
  * a line and column in the file. Pure: takes bytes or text, returns data and problems.
- * Here: the result types, the UTF-8 check, the fast path for a plain file and the nesting
- * guard; the positional parser it falls back to is in parse-with-positions.ts.
+ * Here: the result types, the fast path for a plain file, the conflict-marker and nesting
+ * guards; the positional parser it falls back to is in parse-with-positions.ts, the check
+ * that the bytes are UTF-8 text in decode.ts.
  */
-import { isUtf8 } from "node:buffer";
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
 import { parseWithPositions } from "./parse-with-positions.js";
 import type { PathSegment } from "./text.js";
@@ -30,47 +30,6 @@ export interface ParsedDocument {
   locate(path: readonly PathSegment[], onKey?: boolean): Position;
   /** The text of the scalar at `path` as written in the file, or undefined when there is none. */
   writtenAt(path: readonly PathSegment[]): string | undefined;
-}
-
-/** Rejects content that is not UTF-8 text before the YAML parser sees it. */
-export function decodeText(
-  bytes: Uint8Array,
-): { ok: true; text: string } | ({ ok: false; message: string } & Partial<Position>) {
-  const nul = bytes.indexOf(0);
-  if (nul !== -1)
-    return {
-      ok: false,
-      message: `not a text file (NUL byte at offset ${nul}); integration files are UTF-8 YAML`,
-    };
-  try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    return {
-      ok: false,
-      message: "not valid UTF-8 text; integration files are UTF-8 YAML",
-      ...firstInvalidUtf8(bytes),
-    };
-  }
-}
-
-/**
- * Where the first byte that is not UTF-8 is. A line feed byte is never part of a longer
- * UTF-8 sequence, so lines can be checked one by one; the column counts the characters
- * decoded before the bad byte.
- */
-function firstInvalidUtf8(bytes: Uint8Array): Position | undefined {
-  let start = 0;
-  for (let line = 1; start <= bytes.length; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    const lineBytes = bytes.subarray(start, end === -1 ? bytes.length : end);
-    if (!isUtf8(lineBytes)) {
-      const decoded = new TextDecoder("utf-8").decode(lineBytes);
-      return { line, column: decoded.indexOf("\ufffd") + 1 || 1 };
-    }
-    if (end === -1) return undefined;
-    start = end + 1;
-  }
-  return undefined;
 }
 
 /** Parses every document of a file. File-level failures come back as `problems`. */
