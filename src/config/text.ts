@@ -9,7 +9,7 @@ export function displayPath(path: readonly PathSegment[]): string {
   for (const segment of path) {
     if (typeof segment === "number") text += `[${segment}]`;
     else if (/^[A-Za-z0-9_$-]+$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(segment)}]`;
+    else text += `[${quoteVisibly(segment)}]`;
   }
   return text;
 }
