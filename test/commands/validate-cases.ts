@@ -84,6 +84,26 @@ export const INVALID_CASES: InvalidCase[] = [
     '11:5: header name "X-Source\\u200b" is not an HTTP token: it holds a zero-width space (U+200B), which does not show: remove it',
   ),
   c(
+    "enabled no, a yaml 1.1 boolean",
+    integrationYaml("yaml11-no", { 1: "apiVersion: hookswitch/v1\nenabled: no" }),
+    '2:10: enabled must be true/false (got "no": YAML 1.2 reads no as text, not as false): write false',
+  ),
+  c(
+    "enabled on in capitals, a yaml 1.1 boolean",
+    integrationYaml("yaml11-on", { 1: "apiVersion: hookswitch/v1\nenabled: On" }),
+    '2:10: enabled must be true/false (got "On": YAML 1.2 reads On as text, not as true): write true',
+  ),
+  c(
+    "enabled true in quotes",
+    integrationYaml("quoted-true", { 1: 'apiVersion: hookswitch/v1\nenabled: "TRUE"' }),
+    '2:10: enabled must be true/false (got "TRUE": in quotes, it is text): write true',
+  ),
+  c(
+    "enabled as another word",
+    integrationYaml("other-word", { 1: "apiVersion: hookswitch/v1\nenabled: disabled" }),
+    "2:10: enabled must be true/false (got a string)",
+  ),
+  c(
     "wrong type",
     integrationYaml("d", {}, ["  maxInFlight: many"]),
     "10:16: webhook.maxInFlight must be a whole number (got a string)",
