@@ -13,7 +13,10 @@ export { isIgnoredName };
 export interface Discovery {
   files: string[];
   problems: Problem[];
-  /** Files named directly that `run`, which reads folders, would pass over: warned of, not listed. */
+  /**
+   * Files `run` passes over, not listed: any named directly, and in a folder those likely
+   * meant to be loaded (`.YAML`, `.json`); and folders that hold no integration file.
+   */
   warnings: Problem[];
   /**
    * Real paths of the folders whose changes can change `files`: every folder walked,
