@@ -5,12 +5,18 @@
  */
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { isIgnoredName, isYamlName, passedOver } from "./file-names.js";
 import type { Problem } from "./types.js";
+
+export { isIgnoredName };
 
 export interface Discovery {
   files: string[];
   problems: Problem[];
-  /** Files named directly that `run`, which reads folders, would pass over (validate warns). */
+  /**
+   * Files `run` passes over, not listed: any named directly, and in a folder those likely
+   * meant to be loaded (`.YAML`, `.json`); and folders that hold no integration file.
+   */
   warnings: Problem[];
   /**
    * Real paths of the folders whose changes can change `files`: every folder walked,
@@ -21,15 +27,6 @@ export interface Discovery {
 }
 
 const MAX_DEPTH = 64;
-
-/** Names that are never integration files or folders: hidden entries and backups. */
-export function isIgnoredName(name: string): boolean {
-  return name.startsWith(".") || name.endsWith("~") || (name.startsWith("#") && name.endsWith("#"));
-}
-
-function isYamlName(name: string): boolean {
-  return name.endsWith(".yaml") || name.endsWith(".yml");
-}
 
 /** `foldersOnly`: each path must be a folder (the daemon's `--dir`), not a file. */
 export async function discoverFiles(paths: string[], foldersOnly = false): Promise<Discovery> {
@@ -69,8 +66,9 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
       else if (kind === "file" && isYamlName(entry.name)) {
         addFile(path, target ?? join(real, entry.name));
         if (target !== undefined) linkedFileFolders.add(dirname(target));
-      } else if (kind === "file" && YAML_IN_OTHER_CASE.test(entry.name)) {
-        warning(path, OTHER_CASE);
+      } else if (kind === "file") {
+        const why = passedOver(entry.name, "in-folder");
+        if (why) warning(path, why);
       }
     }
   };
@@ -93,9 +91,11 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
         if (nothing) warning(path, NO_FILES);
       } else if (foldersOnly) problem(path, "not a folder");
       else {
-        addFile(path, await realpath(path));
-        const skipped = skippedInFolders(basename(path));
-        if (skipped) warnings.push({ file: path, line: 1, column: 1, message: skipped });
+        // Checked "exactly as run would load them": a name run passes over (an editor's
+        // backup caught by `validate dir/*`) is not loaded, so it claims no name either.
+        const skipped = passedOver(basename(path), "named");
+        if (skipped) warning(path, skipped);
+        else addFile(path, await realpath(path));
       }
     } catch (err) {
       problem(path, describeMissing(err));
@@ -109,26 +109,8 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
   };
 }
 
-/** `.YAML`, `.Yml`: loaded by no one, as run's names are case-sensitive. */
-const YAML_IN_OTHER_CASE = /\.ya?ml$/i;
-const OTHER_CASE =
-  "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it";
 const NO_FILES =
   "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it";
-
-/**
- * A file named directly is checked whatever its name; but `run` reads folders, and there it
- * would pass over this one: validate saying "all valid" would then be wrong about `run`.
- */
-function skippedInFolders(name: string): string | undefined {
-  if (isIgnoredName(name)) {
-    return 'run skips hidden and backup files (names starting with "." or ending in "~"): in its folder this file would not be loaded; rename it';
-  }
-  if (!isYamlName(name)) {
-    return "run loads only *.yaml and *.yml files: in its folder this file would not be loaded; rename it";
-  }
-  return undefined;
-}
 
 type Kind = "file" | "dir" | "other";
 

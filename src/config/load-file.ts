@@ -8,7 +8,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { compareText } from "./discover.js";
 import { loadDocument, type DocumentContext } from "./document.js";
-import { decodeText, parseYamlDocuments } from "./parse.js";
+import { decodeText } from "./decode.js";
+import { parseYamlDocuments } from "./parse.js";
 import type { SecretMode } from "./references.js";
 import {
   OPEN_POLICY,

@@ -1,10 +1,10 @@
 /**
  * YAML text -> one data value per document, with a way back from a path in the data to
  * a line and column in the file. Pure: takes bytes or text, returns data and problems.
- * Here: the result types, the UTF-8 check, the fast path for a plain file and the nesting
- * guard; the positional parser it falls back to is in parse-with-positions.ts.
+ * Here: the result types, the fast path for a plain file, the conflict-marker and nesting
+ * guards; the positional parser it falls back to is in parse-with-positions.ts, the check
+ * that the bytes are UTF-8 text in decode.ts.
  */
-import { isUtf8 } from "node:buffer";
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
 import { parseWithPositions } from "./parse-with-positions.js";
 import type { PathSegment } from "./text.js";
@@ -32,47 +32,6 @@ export interface ParsedDocument {
   writtenAt(path: readonly PathSegment[]): string | undefined;
 }
 
-/** Rejects content that is not UTF-8 text before the YAML parser sees it. */
-export function decodeText(
-  bytes: Uint8Array,
-): { ok: true; text: string } | ({ ok: false; message: string } & Partial<Position>) {
-  const nul = bytes.indexOf(0);
-  if (nul !== -1)
-    return {
-      ok: false,
-      message: `not a text file (NUL byte at offset ${nul}); integration files are UTF-8 YAML`,
-    };
-  try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    return {
-      ok: false,
-      message: "not valid UTF-8 text; integration files are UTF-8 YAML",
-      ...firstInvalidUtf8(bytes),
-    };
-  }
-}
-
-/**
- * Where the first byte that is not UTF-8 is. A line feed byte is never part of a longer
- * UTF-8 sequence, so lines can be checked one by one; the column counts the characters
- * decoded before the bad byte.
- */
-function firstInvalidUtf8(bytes: Uint8Array): Position | undefined {
-  let start = 0;
-  for (let line = 1; start <= bytes.length; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    const lineBytes = bytes.subarray(start, end === -1 ? bytes.length : end);
-    if (!isUtf8(lineBytes)) {
-      const decoded = new TextDecoder("utf-8").decode(lineBytes);
-      return { line, column: decoded.indexOf("\ufffd") + 1 || 1 };
-    }
-    if (end === -1) return undefined;
-    start = end + 1;
-  }
-  return undefined;
-}
-
 /** Parses every document of a file. File-level failures come back as `problems`. */
 export function parseYamlDocuments(text: string): {
   documents: ParsedDocument[];
@@ -80,6 +39,8 @@ export function parseYamlDocuments(text: string): {
 } {
   const plain = parsePlainDocument(text);
   if (plain) return plain;
+  const conflict = conflictMarker(text);
+  if (conflict) return { documents: [], problems: [conflict] };
   const tooDeep = flowNestingBeyondLimit(text);
   if (tooDeep) return { documents: [], problems: [tooDeep] };
   return parseWithPositions(text);
@@ -158,6 +119,21 @@ function contentStart(text: string): Position {
     if (rest !== "" && !rest.startsWith("#")) return { line: i + 1, column: indent + 1 };
   }
   return { line: 1, column: 1 };
+}
+
+/**
+ * A marker git leaves in a file it could not merge: `<<<<<<< HEAD`, `=======`, `>>>>>>> branch`
+ * (and `|||||||` for the common ancestor), each at the start of a line. The parser would call
+ * the first one a malformed key; said plainly, it is a conflict left unresolved.
+ */
+const CONFLICT_MARKER = /^(<{7}|={7}|>{7}|\|{7})(?=[ \t\r]|$)/m;
+
+function conflictMarker(text: string): Located | undefined {
+  const match = CONFLICT_MARKER.exec(text);
+  if (!match) return undefined;
+  const line = text.slice(0, match.index).split("\n").length;
+  const message = `unresolved merge conflict marker (${match[1]}): resolve the conflict`;
+  return { line, column: 1, message };
 }
 
 /** Deeper `[`/`{` nesting than any integration needs. */

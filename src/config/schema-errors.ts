@@ -145,6 +145,10 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
       if (isDurationPath(path)) {
         return at(`${where} must be ${DURATION_HINT} (got ${describeType(error.data)})`);
       }
+      if (params.type === "boolean" && typeof error.data === "string") {
+        const word = booleanWordMessage(where, error.data);
+        if (word) return at(word);
+      }
       return at(
         `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})`,
       );
@@ -210,4 +214,22 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
     default:
       return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
   }
+}
+
+/**
+ * `enabled: no`: YAML 1.1 read yes/no/on/off/y/n as true and false, and many still expect
+ * it; files are YAML 1.2, which reads them as text. Only such a word is echoed: any other
+ * string is named by its type, as a value may be a secret.
+ */
+function booleanWordMessage(where: string, text: string): string | undefined {
+  const meant = /^(?:y|yes|on|true)$/i.test(text)
+    ? "true"
+    : /^(?:n|no|off|false)$/i.test(text)
+      ? "false"
+      : undefined;
+  if (!meant) return undefined;
+  const why = /^(?:true|false)$/i.test(text)
+    ? "in quotes, it is text"
+    : `YAML 1.2 reads ${text} as text, not as ${meant}`;
+  return `${where} must be true/false (got ${quote(text)}: ${why}): write ${meant}`;
 }

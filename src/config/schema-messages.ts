@@ -15,6 +15,7 @@ import { NO_HOST, noHostMessage } from "./url-rules.js";
 import { userNameColonMessage } from "./auth-rules.js";
 import type { AjvError, SchemaIssue } from "./schema-errors.js";
 import { literalText, parseReferences } from "./secrets.js";
+import { invisibleNote, quoteVisibly, withoutInvisible } from "./invisible.js";
 import { closest, displayPath, quote, type PathSegment } from "./text.js";
 import { FIELD_NAMES } from "./types.js";
 
@@ -30,12 +31,12 @@ export function unknownKey(error: AjvError, path: PathSegment[], key: string): S
     return { path: [...path, key], onKey: true, message };
   }
   const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
-  const guess = closest(key, known);
+  const guess = closest(withoutInvisible(key), known);
   const hint = guess ? ` (did you mean "${guess}"?)` : "";
   return {
     path: [...path, key],
     onKey: true,
-    message: `unknown key "${key}"${inWhere(displayPath(path))}${hint}`,
+    message: `unknown key ${quoteVisibly(key)}${inWhere(displayPath(path))}${hint}${noted(key)}`,
     ...(guess ? { suggests: [...path, guess] } : {}),
   };
 }
@@ -45,7 +46,7 @@ export function keyNotAllowed(error: AjvError, path: PathSegment[], object: unkn
   const key = error.propertyName ?? "";
   const written = (object as { type?: unknown } | undefined)?.type;
   const type = typeof written === "string" ? written : "none";
-  const message = `key "${key}" does not go with ${displayPath(path)}.type ${type}`;
+  const message = `key ${quoteVisibly(key)} does not go with ${displayPath(path)}.type ${type}${noted(key)}`;
   return { path: [...path, key], onKey: true, message };
 }
 
@@ -116,7 +117,14 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
 }
 
 export function headerNameMessage(name: string): string {
-  return `header name ${JSON.stringify(name)} is not an HTTP token: use letters, digits and !#$%&'*+-.^_\`|~`;
+  const allowed = "use letters, digits and !#$%&'*+-.^_`|~";
+  return `header name ${quoteVisibly(name)} is not an HTTP token: ${invisibleNote(name) ?? allowed}`;
+}
+
+/** ": it holds a zero-width space …" for a key with a character one cannot see; else "". */
+function noted(key: string): string {
+  const note = invisibleNote(key);
+  return note ? `: ${note}` : "";
 }
 
 export function itemsMessage(where: string, error: AjvError): string {

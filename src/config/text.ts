@@ -1,4 +1,5 @@
 /** Small helpers that turn data and paths into words for problem messages. */
+import { invisibleNote, quoteVisibly } from "./invisible.js";
 
 export type PathSegment = string | number;
 
@@ -8,7 +9,7 @@ export function displayPath(path: readonly PathSegment[]): string {
   for (const segment of path) {
     if (typeof segment === "number") text += `[${segment}]`;
     else if (/^[A-Za-z0-9_$-]+$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(segment)}]`;
+    else text += `[${quoteVisibly(segment)}]`;
   }
   return text;
 }
@@ -30,10 +31,16 @@ export function listOr(items: readonly unknown[]): string {
   return `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }
 
-/** A short, quoted rendering of a value written in a file (for "(got …)"). */
+/**
+ * A short, quoted rendering of a value written in a file (for "(got …)"); a character one
+ * cannot see is escaped and named, or `(got "POST")` would read as if POST were refused.
+ */
 export function quote(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : describeType(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
+  if (typeof value !== "string") return describeType(value);
+  const text = quoteVisibly(value);
+  const short = text.length > 60 ? `${text.slice(0, 57)}…"` : text;
+  const note = invisibleNote(value);
+  return note ? `${short}: ${note}` : short;
 }
 
 /** The YAML-ish name of a value's type; never the value itself (it may be a secret). */

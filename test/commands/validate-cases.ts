@@ -57,6 +57,53 @@ export const INVALID_CASES: InvalidCase[] = [
     '8:1: missing required key "url" in webhook',
   ),
   c(
+    "unresolved merge conflict",
+    integrationYaml("a-conflict", {
+      9: "<<<<<<< HEAD\n  url: http://127.0.0.1:8787/x\n=======\n  url: http://127.0.0.1:8787/y\n>>>>>>> feature",
+    }),
+    "9:1: unresolved merge conflict marker (<<<<<<<): resolve the conflict",
+  ),
+  c(
+    "byte-order mark at the start of a later document",
+    `${integrationYaml("bom-a")}---\n\ufeff${integrationYaml("bom-b")}`,
+    '11:1: unknown key "\\ufeffapiVersion" (did you mean "apiVersion"?): it holds a byte-order mark (U+FEFF), which does not show: remove it',
+  ),
+  c(
+    "no-break space in a key",
+    integrationYaml("nbsp", { 2: "name\u00a0: nbsp" }),
+    '2:1: unknown key "name\\u00a0" (did you mean "name"?): it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it',
+  ),
+  c(
+    "zero-width space in a value",
+    integrationYaml("zwsp", {}, ['  method: "POST\u200b"']),
+    '10:11: webhook.method must be POST or GET (got "POST\\u200b": it holds a zero-width space (U+200B), which does not show: remove it)',
+  ),
+  c(
+    "zero-width space in a header name",
+    integrationYaml("zwsp-header", {}, ["  headers:", "    X-Source\u200b: a"]),
+    '11:5: header name "X-Source\\u200b" is not an HTTP token: it holds a zero-width space (U+200B), which does not show: remove it',
+  ),
+  c(
+    "enabled no, a yaml 1.1 boolean",
+    integrationYaml("yaml11-no", { 1: "apiVersion: hookswitch/v1\nenabled: no" }),
+    '2:10: enabled must be true/false (got "no": YAML 1.2 reads no as text, not as false): write false',
+  ),
+  c(
+    "enabled on in capitals, a yaml 1.1 boolean",
+    integrationYaml("yaml11-on", { 1: "apiVersion: hookswitch/v1\nenabled: On" }),
+    '2:10: enabled must be true/false (got "On": YAML 1.2 reads On as text, not as true): write true',
+  ),
+  c(
+    "enabled true in quotes",
+    integrationYaml("quoted-true", { 1: 'apiVersion: hookswitch/v1\nenabled: "TRUE"' }),
+    '2:10: enabled must be true/false (got "TRUE": in quotes, it is text): write true',
+  ),
+  c(
+    "enabled as another word",
+    integrationYaml("other-word", { 1: "apiVersion: hookswitch/v1\nenabled: disabled" }),
+    "2:10: enabled must be true/false (got a string)",
+  ),
+  c(
     "wrong type",
     integrationYaml("d", {}, ["  maxInFlight: many"]),
     "10:16: webhook.maxInFlight must be a whole number (got a string)",

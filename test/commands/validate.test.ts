@@ -138,14 +138,15 @@ describe("hookswitch validate output formats", () => {
     }
   });
 
-  it("warns that run would not load a valid file named other than *.yaml or *.yml, and exits 0", async () => {
-    const file = join(dir, "crm.json");
-    await writeFile(file, integrationYaml("crm-json"));
+  it("warns that run would not load a file named other than *.yaml or *.yml, checks it no more than run does, and exits 0", async () => {
+    const file = join(dir, "crm.txt");
+    await writeFile(file, "not: [an integration\n");
     const result = await runCli(["validate", file]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      `${file}:1:1: warning: run loads only *.yaml and *.yml files: in its folder this file ` +
-        "would not be loaded; rename it\n1 file, 1 integration: all valid, 1 warning\n",
+      `${file}:1:1: warning: run loads only names ending in .yaml or .yml: this file is not loaded, ` +
+        "so validate does not check it either; to have it loaded, rename it to end in .yaml\n" +
+        "0 files, 0 integrations: all valid, 1 warning\n",
     );
   });
 
@@ -207,6 +208,46 @@ describe("hookswitch validate on a name used twice", () => {
     );
     const github = await runCli(["validate", "--format", "github", at("folder")]);
     expect(github.stdout.split("\n").filter((l) => l.startsWith("::error "))).toHaveLength(1);
+  });
+});
+
+describe("hookswitch validate on a folder's files named one by one, editor backups among them", () => {
+  const at = (name: string) => join(dir, "globbed", name);
+  // What `validate integrations.d/*` passes: every name the shell's * matches.
+  const names = [
+    "#int-2.yaml#",
+    "int-1.yaml",
+    "int-1.yaml~",
+    "int-2.yaml",
+    "int-3.yaml",
+    "int-3.yaml___jb_old___",
+  ];
+
+  beforeAll(async () => {
+    await mkdirp(at(""));
+    for (const n of [1, 2, 3]) {
+      await writeFile(at(`int-${n}.yaml`), integrationYaml(`int-${n}`));
+    }
+    // Copies of the same integrations: loaded, they would claim its names first.
+    await writeFile(at("#int-2.yaml#"), integrationYaml("int-2"));
+    await writeFile(at("int-1.yaml~"), integrationYaml("int-1"));
+    await writeFile(at("int-3.yaml___jb_old___"), integrationYaml("int-3"));
+  });
+
+  it("warns of each file run would pass over, and loads and checks only the others", async () => {
+    const result = await runCli(["validate", ...names.map(at)]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines.map((l) => /^(.*?):1:1: warning: run (.*?) \(/.exec(l)?.slice(1, 3))).toEqual([
+      [at("#int-2.yaml#"), "skips editor autosave files"],
+      [at("int-1.yaml~"), "skips editor backup files"],
+      [
+        at("int-3.yaml___jb_old___"),
+        "loads only names ending in .yaml or .yml, and this is an editor's temporary file",
+      ],
+      undefined,
+    ]);
+    expect(lines.at(-1)).toBe("3 files, 3 integrations: all valid, 3 warnings");
   });
 });
 

@@ -101,42 +101,53 @@ describe("discoverFiles", () => {
     }
   });
 
-  it("takes a file given directly as is", async () => {
-    const file = join(dir, "notes.txt");
+  it("takes a file given directly whose name run loads", async () => {
+    const file = join(dir, "b.yaml");
     expect((await discoverFiles([file])).files).toEqual([file]);
   });
 
   it.each([
-    ["notes.txt", /^run loads only \*\.yaml and \*\.yml files: in its folder this file would not/],
-    [".hidden.yaml", /^run skips hidden and backup files .*: in its folder this file would not/],
-    ["c.yaml~", /^run skips hidden and backup files/],
+    ["notes.txt", /^run loads only names ending in \.yaml or \.yml: this file is not loaded, so/],
+    [".hidden.yaml", /^run skips hidden files .*: this file is not loaded, so/],
+    ["c.yaml~", /^run skips editor backup files/],
+    ["#d.yaml#", /^run skips editor autosave files/],
     ["b.yaml", undefined],
     ["a.yml", undefined],
   ])(
-    "warns when %s, given directly, is a name run would pass over in its folder",
+    "given %s directly, passes over it with a warning when run would pass over it in its folder",
     async (name, warning) => {
       const file = join(dir, name);
       const { files, warnings } = await discoverFiles([file]);
-      expect(files).toEqual([file]);
+      expect(files).toEqual(warning ? [] : [file]);
       expect(warnings.map((w) => w.message)).toEqual(
         warning ? [expect.stringMatching(warning)] : [],
       );
     },
   );
 
-  it("warns of a file in a folder whose .yaml or .yml is not in lower case, which run passes over", async () => {
+  it("warns of a file in a folder whose .yaml or .yml is not in lower case, or that is .json, which run passes over", async () => {
     const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-case-"));
     try {
-      for (const name of ["a.yaml", "B.YAML", "c.Yml", "d.yaml.bak", "e.txt"]) {
+      for (const name of ["a.yaml", "B.YAML", "c.Yml", "d.yaml.bak", "e.txt", "f.json"]) {
         await writeFile(join(folder, name), "x: 1\n");
       }
       const { files, warnings } = await discoverFiles([folder]);
       expect(files).toEqual([join(folder, "a.yaml")]);
       expect(warnings.map((w) => [relative(folder, w.file), w.message])).toEqual(
-        ["B.YAML", "c.Yml"].map((name) => [
-          name,
-          "run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it",
-        ]),
+        [
+          ["B.YAML", "B.yaml"],
+          ["c.Yml", "c.yml"],
+        ]
+          .map(([name, renamed]) => [
+            name,
+            `run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it to ${renamed}`,
+          ])
+          .concat([
+            [
+              "f.json",
+              "run loads only YAML files, ending in .yaml or .yml, not .json: this file is not loaded; JSON is valid YAML: rename it to f.yaml",
+            ],
+          ]),
       );
     } finally {
       await rm(folder, { recursive: true, force: true });

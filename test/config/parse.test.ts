@@ -85,3 +85,31 @@ describe("parseYamlDocuments", () => {
     expect(problem?.message).toContain(message);
   });
 });
+
+describe("parseYamlDocuments on a file git could not merge", () => {
+  const conflicted = (lines: string[]) => ["name: a", ...lines, "scope: {}"].join("\n");
+
+  it.each([
+    [["<<<<<<< HEAD", "url: a", "=======", "url: b", ">>>>>>> feature"], 2, "<<<<<<<"],
+    [["<<<<<<< HEAD", "url: a", "||||||| base", "url: o", "=======", ">>>>>>> b"], 2, "<<<<<<<"],
+    // Half resolved: what is left is still a conflict.
+    [["url: a", "=======", "url: b"], 3, "======="],
+    [["url: a\r", ">>>>>>>\r"], 3, ">>>>>>>"],
+  ])("reports the first marker of %j at its line", (lines, line, marker) => {
+    expect(parseYamlDocuments(conflicted(lines)).problems).toEqual([
+      {
+        line,
+        column: 1,
+        message: `unresolved merge conflict marker (${marker}): resolve the conflict`,
+      },
+    ]);
+  });
+
+  it.each([
+    ["a line of eight", ["url: a", "========"]],
+    ["an indented marker", ["description: |", "  <<<<<<< HEAD"]],
+  ])("reports no marker for %s", (_, lines) => {
+    const { problems } = parseYamlDocuments(conflicted(lines));
+    expect(problems.map((p) => p.message).join()).not.toMatch(/merge conflict/);
+  });
+});

@@ -52,6 +52,7 @@ describe("displayPath", () => {
     [["webhook", "headers", "a b"], 'webhook.headers["a b"]'],
     [["a.b"], '["a.b"]'],
     [[0, "name"], "[0].name"],
+    [["webhook", "fields", "ext\u200b"], 'webhook.fields["ext\\u200b"]'],
   ])("writes %j as %j", (path, text) => {
     expect(displayPath(path)).toBe(text);
   });
@@ -108,6 +109,10 @@ describe("words for messages", () => {
     [42, "a whole number"],
     ["x".repeat(58), `"${"x".repeat(58)}"`],
     ["x".repeat(59), `"${"x".repeat(56)}…"`],
+    [
+      "POST\u00a0",
+      '"POST\\u00a0": it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it',
+    ],
   ])("quotes %j as %j", (value, text) => {
     expect(quote(value)).toBe(text);
   });

@@ -1,0 +1,54 @@
+/**
+ * Characters a reader cannot see, or takes for a plain space: a byte-order mark left where
+ * files were joined, a zero-width space pasted from a web page, a no-break space. In a key or
+ * a value they make a message look wrong (`unknown key "name"`, `must be POST (got "POST")`),
+ * so such text is shown with them escaped, and each is named.
+ */
+
+const NAMES: Record<string, string> = {
+  "\ufeff": "a byte-order mark",
+  "\u200b": "a zero-width space",
+  "\u200c": "a zero-width non-joiner",
+  "\u200d": "a zero-width joiner",
+  "\u2060": "a word joiner",
+  "\u200e": "a left-to-right mark",
+  "\u200f": "a right-to-left mark",
+  "\u00ad": "a soft hyphen",
+  "\u00a0": "a no-break space",
+  "\u202f": "a narrow no-break space",
+};
+
+/** Format characters and every space but the plain one (ASCII 32). */
+const INVISIBLE = /(?! )[\p{Cf}\p{Zs}\p{Zl}\p{Zp}]/gu;
+
+const code = (c: string) => (c.codePointAt(0) ?? 0).toString(16).padStart(4, "0");
+
+/** `JSON.stringify(text)`, with each invisible character written as `\uXXXX`. */
+export function quoteVisibly(text: string): string {
+  return JSON.stringify(text).replace(INVISIBLE, (c) => `\\u${code(c)}`);
+}
+
+/** The text without its invisible characters: what the writer meant, most likely. */
+export function withoutInvisible(text: string): string {
+  return text.replace(INVISIBLE, "");
+}
+
+/**
+ * "it holds a byte-order mark (U+FEFF), which does not show: remove it", or undefined when
+ * the text holds no such character.
+ */
+export function invisibleNote(text: string): string | undefined {
+  const found = [...new Set(text.match(INVISIBLE) ?? [])];
+  if (found.length === 0) return undefined;
+  const named = found.map((c) => {
+    const name = NAMES[c] ?? (/\p{Zs}/u.test(c) ? "a space" : "an invisible character");
+    return `${name} (U+${code(c).toUpperCase()})`;
+  });
+  const spaces = found.every((c) => /\p{Zs}/u.test(c));
+  const looks = spaces
+    ? `${found.length === 1 ? "which looks like a plain space but is not" : "which look like plain spaces but are not"}`
+    : `${found.length === 1 ? "which does" : "which do"} not show`;
+  const list =
+    named.length === 1 ? named.join("") : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
+  return `it holds ${list}, ${looks}: remove ${found.length === 1 ? "it" : "them"}`;
+}
