@@ -173,6 +173,25 @@ const headerValueControls: Rule = ({ raw, value, resolved }) =>
     ];
   });
 
+/**
+ * A bearer token goes into the Authorization header as it is (basic credentials go in
+ * base64, whatever they hold): a control character there would change the request's
+ * header, so it is refused where it can come from, a resolved secret.
+ */
+const tokenControls: Rule = ({ value, resolved }) => {
+  const token = value.webhook.auth?.token;
+  if (!resolved || token === undefined || !HEADER_VALUE_CONTROL.test(token)) return [];
+  const what = /[\r\n]/.test(token)
+    ? "a line break (CR or LF)"
+    : "a control character (other than tab)";
+  return [
+    {
+      path: ["webhook", "auth", "token"],
+      message: `webhook.auth.token contains ${what} once secrets are resolved: check that secret`,
+    },
+  ];
+};
+
 /** For a value written in the file, or undefined when it has no control character. */
 export function headerValueControlMessage(where: string, text: string): string | undefined {
   const found = HEADER_VALUE_CONTROL.exec(text)?.[0];
@@ -291,6 +310,7 @@ export const RULES: readonly Rule[] = [
   reservedHeaders,
   duplicateHeaders,
   headerValueControls,
+  tokenControls,
   httpUrl,
   urlPlaceholders,
   signingSecretShape,

@@ -181,6 +181,33 @@ describe("checkRules", () => {
       input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\tb" } }, true),
       [],
     ],
+    [
+      "a resolved token with a line feed",
+      input(
+        { auth: { type: "token", token: "${env:T}" } },
+        { auth: { type: "token", token: "abc\n" } },
+        true,
+      ),
+      ["webhook.auth.token contains a line break (CR or LF) once secrets are resolved"],
+    ],
+    [
+      "a resolved token with a NUL",
+      input(
+        { auth: { type: "token", token: "${env:T}" } },
+        { auth: { type: "token", token: "a\u0000b" } },
+        true,
+      ),
+      ["webhook.auth.token contains a control character (other than tab) once secrets are"],
+    ],
+    [
+      "a resolved basic password with a line feed, which goes in base64",
+      input(
+        { auth: { type: "basic", username: "u", password: "${env:P}" } },
+        { auth: { type: "basic", username: "u", password: "p\nq" } },
+        true,
+      ),
+      [],
+    ],
     ["a signing secret padded with ==", input({ signing: { secret: "whsec_QUJDRA==" } }), []],
     ["a signing secret padded with =", input({ signing: { secret: "whsec_QUJDREU=" } }), []],
     [
