@@ -51,6 +51,13 @@ export interface Job {
 /** What became of a job: an attempt's outcome as the figures count it, or parked unattempted. */
 export type JobResult = Exclude<DeliveryOutcome, "skipped"> | "parked";
 
+/** An attempt once sent, or once it turned out it could not be (no request then). */
+interface SentAttempt {
+  startedAt: Date;
+  request: WebhookRequest | undefined;
+  outcome: AttemptOutcome;
+}
+
 /** Thrown when shutdown aborted an attempt: the caller hands the message back to NATS. */
 export class AttemptAbortedError extends Error {
   override name = "AttemptAbortedError";
@@ -100,39 +107,14 @@ export class Dispatcher {
   /** Makes one attempt. The caller holds the integration's concurrency slot. */
   async attempt(job: Job): Promise<JobResult> {
     const { integration } = job.active;
-    const { sender, metrics, signal, requests } = this.#deps;
-    const waiting = requests.acquire(integration.name, signal);
-    if (waiting) await turnOrHandBack(waiting);
-    // Rendered once its turn has come, so that its timestamp and signature are fresh.
-    const startedAt = this.#now();
-    const rendered = renderOrFailure(job, startedAt);
-    // Undefined for an attempt that sent nothing (an empty path argument, a rendering bug).
-    let request: WebhookRequest | undefined;
-    let outcome: AttemptOutcome;
-    try {
-      if ("kind" in rendered) outcome = rendered;
-      else {
-        request = rendered;
-        outcome = await sender.send(request, {
-          timeoutMs: integration.webhook.timeoutMs,
-          tlsCa: integration.webhook.tlsCa,
-          secretHost: integration.shown?.secretHost,
-          signal,
-        });
-      }
-    } finally {
-      requests.release(integration.name);
-    }
-    // An answer that came in as shutdown began still counts: sending it again would repeat it.
-    if (outcome.kind === "error" && outcome.code === "ABORTED") {
-      throw new AttemptAbortedError("shutdown aborted the attempt");
-    }
+    const sent = await this.#send(job);
     // When the outcome was known: the status page's "last delivery" time.
     const answeredAt = this.#now();
+    const { outcome, request } = sent;
     // An attempt that was never sent says nothing of how the receiver answers.
     if (request) {
       this.#deps.limiter.observe(integration.name, outcome.durationMs, answeredAt.getTime());
-      metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
+      this.#deps.metrics.attemptDuration.observe(integration.name, outcome.durationMs / 1000);
     }
     const attemptNumber = job.attempts.length + 1;
     this.#logAttempt(job, attemptNumber, outcome);
@@ -144,10 +126,10 @@ export class Dispatcher {
       if (again) this.#deps.log.info({ integration: integration.name }, again);
       return "delivered";
     }
-    // Not a receiver failing: the dead letter's warning below says why nothing was sent.
+    // Not a receiver failing: the dead letter's warning says why nothing was sent.
     if (request) this.#noteFailing(job, outcome, answeredAt);
     // Only a record that is kept needs the attempt history.
-    const attempts = [...job.attempts, attemptRecordOf(startedAt, outcome)];
+    const attempts = [...job.attempts, attemptRecordOf(sent.startedAt, outcome)];
     if (decision.action === "retry") {
       const notBefore = new Date(this.#now().getTime() + decision.delayMs);
       await this.#deps.queue.scheduleRetry(
@@ -157,6 +139,54 @@ export class Dispatcher {
       this.#count(job, "retried", outcome, answeredAt);
       return "retried";
     }
+    await this.#deadLetter(job, attempts, sent, decision.reason);
+    this.#count(job, "dead-lettered", outcome, answeredAt);
+    return "dead-lettered";
+  }
+
+  /**
+   * Waits for a request slot, renders the request and sends it. Throws AttemptAbortedError
+   * when shutdown aborted it: the caller hands the message back.
+   */
+  async #send(job: Job): Promise<SentAttempt> {
+    const { integration } = job.active;
+    const { sender, signal, requests } = this.#deps;
+    const waiting = requests.acquire(integration.name, signal);
+    if (waiting) await turnOrHandBack(waiting);
+    // Rendered once its turn has come, so that its timestamp and signature are fresh.
+    const startedAt = this.#now();
+    const rendered = renderOrFailure(job, startedAt);
+    // An attempt that sent nothing (an empty path argument, a rendering bug) has no request.
+    if ("kind" in rendered) {
+      requests.release(integration.name);
+      return { startedAt, request: undefined, outcome: rendered };
+    }
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await sender.send(rendered, {
+        timeoutMs: integration.webhook.timeoutMs,
+        tlsCa: integration.webhook.tlsCa,
+        secretHost: integration.shown?.secretHost,
+        signal,
+      });
+    } finally {
+      requests.release(integration.name);
+    }
+    // An answer that came in as shutdown began still counts: sending it again would repeat it.
+    if (outcome.kind === "error" && outcome.code === "ABORTED") {
+      throw new AttemptAbortedError("shutdown aborted the attempt");
+    }
+    return { startedAt, request: rendered, outcome };
+  }
+
+  /** Keeps the delivery in the dead-letter queue, with what it sent and got, secrets masked. */
+  async #deadLetter(
+    job: Job,
+    attempts: AttemptRecord[],
+    { startedAt, request, outcome }: SentAttempt,
+    decided: string,
+  ): Promise<void> {
+    const { integration } = job.active;
     const masked = request && maskedRequest(integration, request, job.event, startedAt);
     // The answer is kept beside the masked request: it must not quote what that masks.
     const last =
@@ -171,9 +201,8 @@ export class Dispatcher {
     const reason =
       last.kind === "response" && last.location
         ? redirectReason(last.status, last.location)
-        : decision.reason;
+        : decided;
     await this.#deps.queue.deadLetter(deadLetterOf(job, attempts, last, reason, masked));
-    this.#count(job, "dead-lettered", outcome, answeredAt);
     this.#deps.log.warn(
       {
         integration: integration.name,
@@ -183,7 +212,6 @@ export class Dispatcher {
       },
       "delivery dead-lettered",
     );
-    return "dead-lettered";
   }
 
   /** At the default level, a failing receiver shows from its first failure (FailureLog). */

@@ -10,7 +10,8 @@
  *   so that the connection can be reused, and a longer body is cut off by closing it.
  */
 import { StringDecoder } from "node:string_decoder";
-import type { Dispatcher } from "undici";
+// undici's name for a connection pool; hookswitch's own Dispatcher (dispatcher.ts) is another thing.
+import type { Dispatcher as UndiciDispatcher } from "undici";
 import type { WebhookRequest } from "./types.js";
 
 export interface ExchangeOptions {
@@ -39,7 +40,7 @@ export interface Exchange {
 }
 
 export function exchange(
-  dispatcher: Dispatcher,
+  dispatcher: UndiciDispatcher,
   request: WebhookRequest,
   options: ExchangeOptions,
 ): Exchange {
@@ -100,14 +101,14 @@ function targetOf(url: string): Target {
  * One exchange as one object: it is undici's handler, its own deadline's target and what
  * the caller holds. A handler of closures cost a dozen allocations per request.
  */
-class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
+class RunningExchange implements Exchange, UndiciDispatcher.DispatchHandler {
   readonly answer: Promise<Answer>;
   readonly #options: ExchangeOptions;
   readonly #timer: NodeJS.Timeout;
   // Set by the promise's executor, which runs in the constructor.
   #resolve!: (answer: Answer) => void;
   #reject!: (error: Error) => void;
-  #controller: Dispatcher.DispatchController | undefined;
+  #controller: UndiciDispatcher.DispatchController | undefined;
   #cutShort: Error | undefined;
   /** 0 until the status line (not 1xx) is in. */
   #status = 0;
@@ -135,13 +136,13 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     this.#settle(reason);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: UndiciDispatcher.DispatchController): void {
     this.#controller = controller;
     if (this.#cutShort) controller.abort(this.#cutShort);
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    _controller: UndiciDispatcher.DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
@@ -153,7 +154,7 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     if (statusCode >= 300 && statusCode < 400) this.#location = firstValue(headers.location);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: UndiciDispatcher.DispatchController, chunk: Buffer): void {
     const { maxBodyBytes, drainBytes } = this.#options;
     const keep = maxBodyBytes - this.#received;
     if (keep > 0) this.#kept.push(keep < chunk.length ? chunk.subarray(0, keep) : chunk);
@@ -167,7 +168,7 @@ class RunningExchange implements Exchange, Dispatcher.DispatchHandler {
     this.#settle(undefined);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: UndiciDispatcher.DispatchController, error: Error): void {
     this.#settle(this.#cutShort ?? error);
   }
 
