@@ -85,7 +85,11 @@ async function deliverRecord(
   if (!parsed.ok) {
     deps.log.error({ integration: name, webhookId: record.webhookId }, "stored event invalid");
     await deps.queue.deadLetter(
-      unroutedDeadLetter({ reason: `stored event invalid: ${parsed.reason}`, event: record.event }),
+      unroutedDeadLetter({
+        reason: `stored event invalid: ${parsed.reason}`,
+        event: record.event,
+        deadAt: isoNow(deps),
+      }),
     );
     return ACK;
   }
@@ -158,7 +162,7 @@ async function deadLetterReplay(
   const why = active ? "disabled" : "removed";
   const reason = `integration ${why} when the replay came: replay it again once it is back`;
   deps.log.info({ integration: record.integration, webhookId: record.webhookId }, reason);
-  await deps.queue.deadLetter(unsentDeadLetter(record, reason));
+  await deps.queue.deadLetter(unsentDeadLetter(record, reason, isoNow(deps)));
   return ACK;
 }
 
@@ -173,6 +177,7 @@ async function deadLetterUnreadable(
     unroutedDeadLetter({
       reason: `unreadable delivery record (${why})`,
       event: Buffer.from(data).toString("utf8").slice(0, MAX_KEPT_TEXT),
+      deadAt: isoNow(deps),
     }),
   );
   return ACK;
@@ -191,7 +196,7 @@ function skip(
 ): Settle {
   const why = active ? "disabled" : "removed";
   deps.stats.record(record.integration, {
-    at: new Date().toISOString(),
+    at: isoNow(deps),
     outcome: "skipped",
     status: null,
     error: `integration ${why}`,
@@ -229,4 +234,8 @@ function parseRecord(data: Uint8Array): DeliveryRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isoNow(deps: HandlerDeps): string {
+  return new Date(deps.now?.() ?? Date.now()).toISOString();
 }

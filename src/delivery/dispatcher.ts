@@ -202,7 +202,8 @@ export class Dispatcher {
       last.kind === "response" && last.location
         ? redirectReason(last.status, last.location)
         : decided;
-    await this.#deps.queue.deadLetter(deadLetterOf(job, attempts, last, reason, masked));
+    const record = deadLetterOf(job, attempts, last, reason, masked, this.#now());
+    await this.#deps.queue.deadLetter(record);
     this.#deps.log.warn(
       {
         integration: integration.name,

@@ -96,6 +96,7 @@ export async function handleEventMessage(
         event: parsed.raw,
         ...(parsed.raw === null ? { eventBase64: base64Start(data) } : {}),
         subject,
+        deadAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
       }),
       invalidMessageId(message),
     );

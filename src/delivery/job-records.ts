@@ -46,6 +46,7 @@ export function deadLetterOf(
   last: AttemptOutcome,
   reason: string,
   request: WebhookRequest | undefined,
+  deadAt: Date,
 ): DeadLetterRecord {
   return {
     v: 1,
@@ -61,7 +62,7 @@ export function deadLetterOf(
     firstAttemptAt: attempts[0]?.at ?? null,
     lastAttemptAt: attempts.at(-1)?.at ?? null,
     ...(request ? { request } : {}),
-    deadAt: new Date().toISOString(),
+    deadAt: deadAt.toISOString(),
     ...(job.replays ? { replays: job.replays } : {}),
   };
 }

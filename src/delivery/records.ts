@@ -110,7 +110,8 @@ export function unroutedDeadLetter(fields: {
   event: unknown;
   eventBase64?: string;
   subject?: string;
-  deadAt?: string;
+  /** When it was dead-lettered: the caller reads the clock. */
+  deadAt: string;
 }): DeadLetterRecord {
   return {
     v: 1,
@@ -127,7 +128,7 @@ export function unroutedDeadLetter(fields: {
     lastResponseBody: null,
     firstAttemptAt: null,
     lastAttemptAt: null,
-    deadAt: fields.deadAt ?? new Date().toISOString(),
+    deadAt: fields.deadAt,
   };
 }
 
@@ -135,9 +136,13 @@ export function unroutedDeadLetter(fields: {
  * A delivery that goes back to the dead-letter queue without an attempt of its own: a
  * replay that found its integration disabled or removed.
  */
-export function unsentDeadLetter(record: DeliveryRecord, reason: string): DeadLetterRecord {
+export function unsentDeadLetter(
+  record: DeliveryRecord,
+  reason: string,
+  deadAt: string,
+): DeadLetterRecord {
   return {
-    ...unroutedDeadLetter({ reason, event: record.event }),
+    ...unroutedDeadLetter({ reason, event: record.event, deadAt }),
     integration: record.integration,
     webhookId: record.webhookId,
     attempts: record.attempts,

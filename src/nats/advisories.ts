@@ -113,6 +113,7 @@ async function rescue(
       reason: reasonOf(advisory),
       event: parseOrText(stored.string()),
       subject: stored.subject,
+      deadAt: new Date().toISOString(),
     }),
     `maxdeliver:${options.stream}:${advisory.stream_seq}`,
   );

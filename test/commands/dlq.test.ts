@@ -310,7 +310,12 @@ describe("hookswitch dlq replay", () => {
       await jsm.streams.add({ name: "DLQ_TEST_EVENTS", subjects: [subject] });
       try {
         const outOfDeliveries = await store.add(
-          unroutedDeadLetter({ reason: "gave up after 20 deliveries", event, subject }),
+          unroutedDeadLetter({
+            reason: "gave up after 20 deliveries",
+            event,
+            subject,
+            deadAt: new Date().toISOString(),
+          }),
         );
         const result = await dlq(["replay", String(outOfDeliveries)]);
         expect(result.code).toBe(0);

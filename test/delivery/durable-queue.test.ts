@@ -153,7 +153,8 @@ describe("the durable queue", () => {
     [
       "a dead letter",
       DEAD_LETTER_STREAM,
-      (queue: DurableQueue) => queue.deadLetter(unsentDeadLetter(record("wh-4"), "HTTP 410")),
+      (queue: DurableQueue) =>
+        queue.deadLetter(unsentDeadLetter(record("wh-4"), "HTTP 410", new Date().toISOString())),
     ],
   ] as const)(
     "names a missing stream for %s and waits for it to be set up again",

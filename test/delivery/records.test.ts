@@ -103,8 +103,9 @@ describe("a replayed delivery sent back unsent", () => {
       { firstAttemptAt: attempts[0]!.at, lastAttemptAt: attempts[2]!.at, replays: 2 },
     ],
   ])("keeps its integration, webhook id and history when %s", (_, fields, kept) => {
-    const letter = unsentDeadLetter(record(fields), "integration crm is disabled");
+    const letter = unsentDeadLetter(record(fields), "integration crm is disabled", AT);
     expect(letter).toMatchObject({
+      deadAt: AT,
       integration: "crm",
       webhookId: "msg_1",
       eventId: "e1",
