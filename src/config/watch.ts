@@ -16,6 +16,7 @@ import {
   type GenerationSummary,
 } from "./generation.js";
 import type { LoadOptions } from "./load.js";
+import { createRemovalHold } from "./removal-hold.js";
 import { createDebouncer, createScanQueue } from "./scan-queue.js";
 import type { Problem } from "./types.js";
 
@@ -51,6 +52,14 @@ const DEFAULT_RESYNC_MS = 60_000;
 const MAX_WAIT_MS = 1_000;
 /** Rescan interval once the OS refuses more file watches. */
 const FALLBACK_POLL_MS = 1_000;
+/**
+ * Quiet needed before a removal is applied (see removal-hold.ts): a file gone for up to
+ * this long is taken as rewritten, not removed. A removal is still applied within a second,
+ * the scan of a 10,000-file folder included (about 0.2 s).
+ */
+const REMOVAL_QUIET_MS = 600;
+/** A removal waits no longer than this for a folder that never stops changing. */
+const REMOVAL_BOUND_MS = 5_000;
 
 export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
   const { log } = options;
@@ -60,13 +69,24 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
     void queue.request("changed");
   });
-  const watches = createFolderWatches(options.dir, hints.poke, onWatchError);
+  const removals = createRemovalHold({
+    quietMs: Math.max(debounceMs, REMOVAL_QUIET_MS),
+    boundMs: REMOVAL_BOUND_MS,
+    maxWaitMs: Math.max(debounceMs, MAX_WAIT_MS),
+  });
+  const onEvent = () => {
+    removals.event(Date.now());
+    hints.poke();
+  };
+  const watches = createFolderWatches(options.dir, onEvent, onWatchError);
   let state: ConfigState | undefined;
   let timers: NodeJS.Timeout[] = [];
+  let recheck: NodeJS.Timeout | undefined;
 
   let folderGone: string | undefined;
   let passedOver = new Set<string>();
   async function runScan(depth: ScanDepth): Promise<void> {
+    const startedAt = Date.now();
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
     const scan = await reader.scan(depth);
     passedOver = warnOfNew(log, scan.warnings, passedOver);
@@ -86,7 +106,13 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     if (gone) return;
     // A folder watched only from now on may have changed since discovery read it.
     if (watches.followRealFolders(scan.realFolders)) hints.poke();
-    const step = nextGeneration(state, scan, new Date());
+    const held = removals.apply(state, scan.files, startedAt, depth === "full");
+    scheduleRecheck(held.recheckAt);
+    if (held.held.length > 0) {
+      log.debug({ files: held.held }, "removal waits for the integrations folder to be quiet");
+      if (held.defer) return;
+    }
+    const step = nextGeneration(state, { ...scan, files: held.files }, new Date());
     if (!step.changed) {
       log.debug({ depth }, "integrations folder rescanned: nothing changed");
       return;
@@ -100,6 +126,14 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     } catch (error) {
       log.error({ err: coerceError(error) }, "applying a configuration generation failed");
     }
+  }
+
+  function scheduleRecheck(at: number | undefined): void {
+    clearTimeout(recheck);
+    recheck = undefined;
+    if (at === undefined) return;
+    const ms = Math.max(0, at - Date.now()) + 1;
+    recheck = setTimeout(() => void queue.request("changed"), ms).unref();
   }
 
   function notifyFolderGone(problem: Problem | undefined): void {
@@ -143,6 +177,7 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     async close() {
       for (const t of timers) clearInterval(t);
       timers = [];
+      clearTimeout(recheck);
       hints.cancel();
       await queue.close();
       await watches.close();
