@@ -9,6 +9,7 @@
  * files and deletes others) stays one generation.
  */
 import type { ConfigState, FileState, LoadedFile } from "./generation.js";
+import { declaredNames } from "./renamed-files.js";
 
 export interface RemovalTiming {
   /** How long the folder must be without events before a removal is applied. */
@@ -84,15 +85,15 @@ export function createRemovalHold(timing: RemovalTiming): RemovalHold {
 
 /**
  * Files of the previous generation missing from this scan whose going would remove an
- * integration: they serve something, no file of the scan names any of it, and none holds
- * their bytes. One that does (a rename, a split) is applied at once, as a held file would
+ * integration: they serve something, no file of the scan names any of it (an invalid one
+ * included, see renamed-files.ts), and none holds their bytes. One that does (a rename, a split) is applied at once, as a held file would
  * keep its names from the file that now has them.
  */
 export function removedFiles(previous: ConfigState | undefined, files: LoadedFile[]): FileState[] {
   if (!previous) return [];
   const present = new Set(files.map((f) => f.file));
   const hashes = new Set(files.map((f) => f.hash));
-  const named = new Set(files.flatMap((f) => f.integrations.map((i) => i.name)));
+  const named = new Set(files.flatMap((f) => [...declaredNames(f)]));
   return [...previous.files.values()].filter(
     (f) =>
       !present.has(f.file) &&

@@ -39,9 +39,21 @@ function integration(name: string, file: string, version: number, line = 1): Int
 /**
  * A file in a scan: `"x,y"` serves x and y (version 1), `"x@2"` is version 2 of x,
  * `"!"` is a file the loader found invalid, `"!k"` invalid content k wherever it is (the
- * same bytes under another path). `"#x"` is x behind a comment-only edit.
+ * same bytes under another path). `"#x"` is x behind a comment-only edit. `"?x,y"` is an
+ * invalid file whose problems name x and y (a typo in documents that still give a name).
  */
 function loaded(file: string, spec: string): LoadedFile {
+  if (spec.startsWith("?")) {
+    const names = spec.slice(1).split(",").filter(Boolean);
+    const problems = names.map((integration) => ({
+      file,
+      line: 1,
+      column: 1,
+      message: "broken",
+      integration,
+    }));
+    return { file, hash: `${file}:${spec}`, integrations: [], problems };
+  }
   if (spec.startsWith("!")) {
     const problem: Problem = { file, line: 1, column: 1, message: "broken" };
     const hash = spec === "!" ? `${file}:!` : spec;
@@ -240,6 +252,73 @@ const cases: Case[] = [
         counts: c(0, 0, 1, 1, 0),
         serving: {},
         invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a file renamed and made invalid at once keeps the last valid version of what it names",
+    steps: [
+      {
+        files: { "a.yaml": "x,y", "b.yaml": "z" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "a.yaml", z: "b.yaml" },
+      },
+      {
+        files: { "sub/moved.yaml": "?x", "b.yaml": "z" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 1, 1, 1),
+        serving: { x: "sub/moved.yaml", z: "b.yaml" },
+        invalid: ["sub/moved.yaml"],
+      },
+      {
+        files: { "sub/moved.yaml": "x@2", "b.yaml": "z" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 1, 0, 0, 1),
+        serving: { x: "sub/moved.yaml", z: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a broken new file takes no name a valid file of the same scan takes",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "b.yaml": "?x", "c.yaml": "x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 0, 1, 0),
+        serving: { x: "c.yaml" },
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "two files merged into one broken file keep both last valid versions",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "b.yaml" },
+      },
+      {
+        files: { "ab.yaml": "?x,y" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 2, 0, 1, 0),
+        serving: { x: "ab.yaml", y: "ab.yaml" },
+        invalid: ["ab.yaml"],
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { copyFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { integrationYaml } from "../support/config-dir.js";
@@ -58,6 +58,30 @@ describe("hookswitch run while an integration's file is briefly missing or repla
     }).catch(() => undefined);
     expect(ids.filter((id) => !receivedOn("/gapx").has(id))).toEqual([]);
     expect(daemon.output()).not.toMatch(/removed \(gapx\)/);
+    expect(await daemon.stop()).toBe(0);
+  }, 60_000);
+
+  it("keeps an integration renamed and broken in one change, held by the new file's problems", async () => {
+    const { dir, daemon, status } = await daemonOn({ "gapy.yaml": hook("gapy") });
+    const moved = join(dir, "sub", "gapy-moved.yaml");
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(moved, hook("gapy").replace("  url:", "  urll:"));
+    rmSync(join(dir, "gapy.yaml"));
+    const now = await waitFor(
+      async () => {
+        const s = await status();
+        return s.generation >= 2 ? s : undefined;
+      },
+      { timeoutMs: 5_000, what: "generation 2" },
+    );
+    expect(now.integrations.map(({ name, file }) => ({ name, file }))).toEqual([
+      { name: "gapy", file: moved },
+    ]);
+    expect(now.invalidFiles.map((f) => f.file)).toEqual([moved]);
+    const event = makeEvent();
+    await parts.publisher.publish(event);
+    await waitFor(() => receivedOn("/gapy").has(event.id), { what: "the event on /gapy" });
+    expect(daemon.output()).not.toMatch(/removed \(gapy\)/);
     expect(await daemon.stop()).toBe(0);
   }, 60_000);
 });
