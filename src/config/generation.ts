@@ -4,6 +4,7 @@
  * version; a name claimed by two files stays with the file that already had it (both
  * settled in name-ownership.ts; here the generation is assembled and compared).
  */
+import { sep } from "node:path";
 import { resolveFiles } from "./name-ownership.js";
 import type { Integration, Problem } from "./types.js";
 
@@ -78,7 +79,9 @@ export function nextGeneration(
   scan: ScanResult,
   at: Date,
 ): GenerationStep {
-  const results = [...scan.files].sort((a, b) => compareText(a.file, b.file));
+  const results = [...scan.files, ...unseenFiles(previous, scan)].sort((a, b) =>
+    compareText(a.file, b.file),
+  );
   const files = resolveFiles(previous, results);
   const integrations = [...files.values()].flatMap((f) => f.lastValid);
   const problems = [...scan.problems, ...[...files.values()].flatMap((f) => f.problems)];
@@ -109,6 +112,22 @@ export function nextGeneration(
   };
   const names = { added: diff.added, changed: diff.changed, removed: diff.removed };
   return { state, summary, names, changed: !same };
+}
+
+/**
+ * Files of the previous generation that the scan could not see because discovery could
+ * not read a path on the way (a folder without rights, a broken link, a link loop): not
+ * gone, only unseen, so they keep serving what they served, as an unreadable file does.
+ * The discovery problem on that path says why.
+ */
+function unseenFiles(previous: ConfigState | undefined, scan: ScanResult): LoadedFile[] {
+  if (!previous || scan.problems.length === 0) return [];
+  const present = new Set(scan.files.map((f) => f.file));
+  const blocked = scan.problems.map((p) => p.file);
+  const under = (file: string) => blocked.some((b) => file === b || file.startsWith(b + sep));
+  return [...previous.files.values()]
+    .filter((f) => !present.has(f.file) && under(f.file))
+    .map((f) => f.result);
 }
 
 function emptyState(at: Date): ConfigState {

@@ -149,9 +149,22 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   }
 
   let polling = false;
+  const unwatchable = new Set<string>();
   function onWatchError(error: Error): void {
+    const { code, path: where = options.dir } = error as NodeJS.ErrnoException;
+    // A folder without rights is not fatal: the scans report it, its files keep their last
+    // valid versions, and the other folders stay watched.
+    if (code === "EACCES" || code === "EPERM") {
+      if (!unwatchable.has(where)) {
+        log.warn(
+          { file: where },
+          `${where} cannot be watched (${code}): changes in it are applied by the periodic resync once it can be read`,
+        );
+      }
+      unwatchable.add(where);
+      return;
+    }
     log.error({ err: error }, "watching the integrations folder failed");
-    const code = (error as NodeJS.ErrnoException).code;
     if (polling || !["ENOSPC", "EMFILE", "ENFILE"].includes(code ?? "")) return;
     polling = true;
     log.warn(`file watches unavailable (${code}): rescanning every ${FALLBACK_POLL_MS} ms instead`);

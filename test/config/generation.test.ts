@@ -595,6 +595,56 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "files under a folder that cannot be read keep their last valid versions",
+    steps: [
+      {
+        files: { "a.yaml": "x", "locked/c.yaml": "y", "locked/deep/d.yaml": "z" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "locked/c.yaml", z: "locked/deep/d.yaml" },
+      },
+      {
+        files: { "a.yaml": "x" },
+        discovery: [{ file: "locked", line: 1, column: 1, message: "folder cannot be read" }],
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 3),
+        serving: { x: "a.yaml", y: "locked/c.yaml", z: "locked/deep/d.yaml" },
+        invalid: ["locked"],
+      },
+      {
+        files: { "a.yaml": "x", "locked/c.yaml": "y" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 0, 1, 0, 2),
+        serving: { x: "a.yaml", y: "locked/c.yaml" },
+      },
+    ],
+  },
+  {
+    title:
+      "a link that cannot be followed keeps its file's last valid version, a neighbour's name does not",
+    steps: [
+      {
+        files: { "a.yaml": "x", "lockedx.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "lockedx.yaml" },
+      },
+      {
+        files: {},
+        discovery: [{ file: "a.yaml", line: 1, column: 1, message: "broken symbolic link" }],
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 1, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+    ],
+  },
+  {
     title: "an unchanged rescan makes no new generation",
     steps: [
       {
