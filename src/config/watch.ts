@@ -9,12 +9,8 @@ import type { Logger } from "../logger.js";
 import { folderProblem } from "./folder-presence.js";
 import { createFolderReader, type ScanDepth } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
-import {
-  nextGeneration,
-  type ConfigState,
-  type GenerationStep,
-  type GenerationSummary,
-} from "./generation.js";
+import { nextGeneration, type ConfigState, type GenerationSummary } from "./generation.js";
+import { report, warnAboutNewContent, warnOfNew } from "./generation-log.js";
 import type { LoadOptions } from "./load.js";
 import { createRemovalHold } from "./removal-hold.js";
 import { createDebouncer, createScanQueue } from "./scan-queue.js";
@@ -196,63 +192,4 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
       await watches.close();
     },
   };
-}
-
-/** Names listed per kind of change in a generation's log line; the counts say the rest. */
-const NAMES_LOGGED = 20;
-
-function report(log: Logger, { state, summary: s, names }: GenerationStep): void {
-  const listed = (kind: keyof typeof names) => {
-    const all = names[kind];
-    if (all.length === 0) return "";
-    const more = all.length > NAMES_LOGGED ? `, … ${all.length - NAMES_LOGGED} more` : "";
-    return ` (${all.slice(0, NAMES_LOGGED).join(", ")}${more})`;
-  };
-  log.info(
-    {
-      generation: s.generation,
-      added: s.added,
-      changed: s.changed,
-      removed: s.removed,
-      invalid: s.invalid,
-      names: {
-        added: names.added.slice(0, NAMES_LOGGED),
-        changed: names.changed.slice(0, NAMES_LOGGED),
-        removed: names.removed.slice(0, NAMES_LOGGED),
-      },
-    },
-    `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
-      `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
-      `${s.invalid} invalid`,
-  );
-  for (const p of state.problems) {
-    log.warn(
-      { file: p.file, line: p.line, column: p.column },
-      `${p.file}:${p.line}:${p.column}: ${p.message}`,
-    );
-  }
-}
-
-/** Warnings of the files read anew: an unchanged file's were logged when it was read. */
-function warnAboutNewContent(log: Logger, before: ConfigState | undefined, now: ConfigState) {
-  for (const f of now.files.values()) {
-    if (before?.files.get(f.file)?.hash === f.hash) continue;
-    for (const w of f.result.warnings ?? []) {
-      log.warn(
-        { file: w.file, line: w.line, column: w.column },
-        `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
-      );
-    }
-  }
-}
-
-/** Logs the warnings not logged at the scan before (a `.YAML` file); returns those seen now. */
-function warnOfNew(log: Logger, warnings: readonly Problem[], logged: Set<string>): Set<string> {
-  const now = new Set<string>();
-  for (const { file, message } of warnings) {
-    const line = `${file}: warning: ${message}`;
-    if (!logged.has(line)) log.warn({ file }, line);
-    now.add(line);
-  }
-  return now;
 }

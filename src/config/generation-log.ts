@@ -1,0 +1,74 @@
+/**
+ * What the config watcher logs of each generation: one line with the counts and names,
+ * the problems and warnings of the files, and the files the folder holds but run passes over.
+ */
+import type { Logger } from "../logger.js";
+import type { ConfigState, GenerationStep } from "./generation.js";
+import type { Problem } from "./types.js";
+
+/** Names listed per kind of change in a generation's log line; the counts say the rest. */
+const NAMES_LOGGED = 20;
+
+export function report(log: Logger, { state, summary: s, names }: GenerationStep): void {
+  const listed = (kind: keyof typeof names) => {
+    const all = names[kind];
+    if (all.length === 0) return "";
+    const more = all.length > NAMES_LOGGED ? `, … ${all.length - NAMES_LOGGED} more` : "";
+    return ` (${all.slice(0, NAMES_LOGGED).join(", ")}${more})`;
+  };
+  log.info(
+    {
+      generation: s.generation,
+      added: s.added,
+      changed: s.changed,
+      removed: s.removed,
+      invalid: s.invalid,
+      names: {
+        added: names.added.slice(0, NAMES_LOGGED),
+        changed: names.changed.slice(0, NAMES_LOGGED),
+        removed: names.removed.slice(0, NAMES_LOGGED),
+      },
+    },
+    `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
+      `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
+      `${s.invalid} invalid`,
+  );
+  for (const p of state.problems) {
+    log.warn(
+      { file: p.file, line: p.line, column: p.column },
+      `${p.file}:${p.line}:${p.column}: ${p.message}`,
+    );
+  }
+}
+
+/** Warnings of the files read anew: an unchanged file's were logged when it was read. */
+export function warnAboutNewContent(
+  log: Logger,
+  before: ConfigState | undefined,
+  now: ConfigState,
+) {
+  for (const f of now.files.values()) {
+    if (before?.files.get(f.file)?.hash === f.hash) continue;
+    for (const w of f.result.warnings ?? []) {
+      log.warn(
+        { file: w.file, line: w.line, column: w.column },
+        `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
+      );
+    }
+  }
+}
+
+/** Logs the warnings not logged at the scan before (a `.YAML` file); returns those seen now. */
+export function warnOfNew(
+  log: Logger,
+  warnings: readonly Problem[],
+  logged: Set<string>,
+): Set<string> {
+  const now = new Set<string>();
+  for (const { file, message } of warnings) {
+    const line = `${file}: warning: ${message}`;
+    if (!logged.has(line)) log.warn({ file }, line);
+    now.add(line);
+  }
+  return now;
+}
