@@ -9,7 +9,12 @@ import type { Problem } from "./types.js";
 /** Names listed per kind of change in a generation's log line; the counts say the rest. */
 const NAMES_LOGGED = 20;
 
-export function report(log: Logger, { state, summary: s, names }: GenerationStep): void {
+/** Logs generation `step`; `before` is the generation it follows. */
+export function report(
+  log: Logger,
+  { state, summary: s, names }: GenerationStep,
+  before: ConfigState | undefined,
+): void {
   const listed = (kind: keyof typeof names) => {
     const all = names[kind];
     if (all.length === 0) return "";
@@ -33,12 +38,28 @@ export function report(log: Logger, { state, summary: s, names }: GenerationStep
       `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
       `${s.invalid} invalid`,
   );
-  for (const p of state.problems) {
+  for (const p of newProblems(before, state)) {
     log.warn(
       { file: p.file, line: p.line, column: p.column },
       `${p.file}:${p.line}:${p.column}: ${p.message}`,
     );
   }
+}
+
+/**
+ * Problems not logged with an earlier generation: a file's when they are new or changed,
+ * discovery's when new. An unchanged invalid file is not reported again at every
+ * generation; the status page and the metrics keep showing it.
+ */
+function newProblems(before: ConfigState | undefined, now: ConfigState): Problem[] {
+  const key = (problems: readonly Problem[]) => JSON.stringify(problems);
+  const logged = new Set((before?.discoveryProblems ?? []).map((p) => key([p])));
+  const discovery = now.discoveryProblems.filter((p) => !logged.has(key([p])));
+  const files = [...now.files.values()].filter(
+    (f) =>
+      f.problems.length > 0 && key(before?.files.get(f.file)?.problems ?? []) !== key(f.problems),
+  );
+  return [...discovery, ...files.flatMap((f) => f.problems)];
 }
 
 /** Warnings of the files read anew: an unchanged file's were logged when it was read. */

@@ -115,7 +115,7 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     }
     const before = state;
     state = step.state;
-    report(log, step);
+    report(log, step, before);
     warnAboutNewContent(log, before, step.state);
     try {
       options.onGeneration(step.state, step.summary);
