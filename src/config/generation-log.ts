@@ -46,6 +46,16 @@ export function report(
   }
 }
 
+/** Files rewritten with nothing in force changed: said, as the edit was seen, without a generation. */
+export function reportRewritten(log: Logger, { state, rewritten }: GenerationStep): void {
+  const more = rewritten.length > NAMES_LOGGED ? `, … ${rewritten.length - NAMES_LOGGED} more` : "";
+  log.info(
+    { generation: state.generation, rewritten: rewritten.slice(0, NAMES_LOGGED) },
+    `config generation ${state.generation} stays: ${rewritten.slice(0, NAMES_LOGGED).join(", ")}${more} ` +
+      `rewritten, nothing in force changed`,
+  );
+}
+
 /**
  * Problems not logged with an earlier generation: a file's when they are new or changed,
  * discovery's when new. An unchanged invalid file is not reported again at every

@@ -65,8 +65,15 @@ export interface GenerationStep {
   summary: GenerationSummary;
   /** Integration names by kind of change, for whoever must react to them. */
   names: { added: string[]; changed: string[]; removed: string[] };
-  /** False when the scan found nothing new: `state` is then `previous` itself. */
+  /**
+   * False when nothing in force changed: no integration and no problem. `state` is then
+   * `previous` itself, or, when files were rewritten without such a change (a comment,
+   * line endings, a byte-order mark), `previous` with those files' new states, under the
+   * same generation number: a generation is a change of what runs or what is reported.
+   */
   changed: boolean;
+  /** Files whose content changed while nothing in force did. */
+  rewritten: string[];
 }
 
 /** True while no file and no discovery path has a problem. */
@@ -89,11 +96,14 @@ export function nextGeneration(
   const same =
     previous !== undefined &&
     diff.added.length + diff.changed.length + diff.removed.length === 0 &&
-    sameFiles(previous.files, files) &&
+    problemsKey(previous.problems) === problemsKey(problems) &&
     problemsKey(previous.discoveryProblems) === problemsKey(scan.problems);
+  const rewritten = same ? rewrittenFiles(previous.files, files) : [];
   const base = previous ?? emptyState(at);
   const state: ConfigState = same
-    ? base
+    ? rewritten.length > 0
+      ? { ...base, files }
+      : base
     : {
         generation: base.generation + 1,
         at,
@@ -111,7 +121,7 @@ export function nextGeneration(
     unchanged: diff.unchanged,
   };
   const names = { added: diff.added, changed: diff.changed, removed: diff.removed };
-  return { state, summary, names, changed: !same };
+  return { state, summary, names, changed: !same, rewritten };
 }
 
 /**
@@ -167,14 +177,17 @@ function fingerprint(i: Integration | undefined): string {
   return known;
 }
 
-function sameFiles(a: ReadonlyMap<string, FileState>, b: ReadonlyMap<string, FileState>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [file, now] of b) {
-    const was = a.get(file);
-    if (!was || was.hash !== now.hash || was.lastValidHash !== now.lastValidHash) return false;
-    if (problemsKey(was.problems) !== problemsKey(now.problems)) return false;
-  }
-  return true;
+/** Files whose state differs between two generations that have the same files in force. */
+function rewrittenFiles(
+  a: ReadonlyMap<string, FileState>,
+  b: ReadonlyMap<string, FileState>,
+): string[] {
+  const files = [...b.values()].filter((now) => {
+    const was = a.get(now.file);
+    return !was || was.hash !== now.hash || was.lastValidHash !== now.lastValidHash;
+  });
+  const gone = [...a.keys()].filter((file) => !b.has(file));
+  return [...files.map((f) => f.file), ...gone];
 }
 
 const problemsKey = (problems: Problem[]): string => stableJson(problems);

@@ -10,7 +10,7 @@ import { folderProblem } from "./folder-presence.js";
 import { createFolderReader, type ScanDepth } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
 import { nextGeneration, type ConfigState, type GenerationSummary } from "./generation.js";
-import { report, warnAboutNewContent, warnOfNew } from "./generation-log.js";
+import { report, reportRewritten, warnAboutNewContent, warnOfNew } from "./generation-log.js";
 import type { LoadOptions } from "./load.js";
 import { createRemovalHold } from "./removal-hold.js";
 import { createDebouncer, createScanQueue } from "./scan-queue.js";
@@ -110,7 +110,15 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     }
     const step = nextGeneration(state, { ...scan, files: held.files }, new Date());
     if (!step.changed) {
-      log.debug({ depth }, "integrations folder rescanned: nothing changed");
+      if (step.rewritten.length === 0) {
+        log.debug({ depth }, "integrations folder rescanned: nothing changed");
+        return;
+      }
+      // Compared with from now on, but no generation: what runs and what is reported are the same.
+      const before = state;
+      state = step.state;
+      reportRewritten(log, step);
+      warnAboutNewContent(log, before, step.state);
       return;
     }
     const before = state;

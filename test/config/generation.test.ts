@@ -78,6 +78,8 @@ interface Step {
   serving: Record<string, string>;
   /** Files with problems. */
   invalid?: string[];
+  /** Files rewritten while nothing in force changed. */
+  rewritten?: string[];
 }
 
 interface Case {
@@ -139,7 +141,7 @@ const cases: Case[] = [
     ],
   },
   {
-    title: "a comment-only edit makes a generation with nothing changed",
+    title: "a comment-only edit makes no generation, and the rewritten file is named",
     steps: [
       {
         files: { "a.yaml": "x" },
@@ -150,8 +152,16 @@ const cases: Case[] = [
       },
       {
         files: { "a.yaml": "#x" },
-        gen: 2,
-        changed: true,
+        gen: 1,
+        changed: false,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+        rewritten: ["a.yaml"],
+      },
+      {
+        files: { "a.yaml": "#x" },
+        gen: 1,
+        changed: false,
         counts: c(0, 0, 0, 0, 1),
         serving: { x: "a.yaml" },
       },
@@ -362,10 +372,11 @@ const cases: Case[] = [
       },
       {
         files: { "a.yaml": "y,x" },
-        gen: 2,
-        changed: true,
+        gen: 1,
+        changed: false,
         counts: c(0, 0, 0, 0, 2),
         serving: { x: "a.yaml", y: "a.yaml" },
+        rewritten: ["a.yaml"],
       },
     ],
   },
@@ -704,7 +715,8 @@ describe("nextGeneration", () => {
     for (const step of steps) {
       const files = Object.entries(step.files).map(([file, spec]) => loaded(file, spec));
       const result = nextGeneration(state, { files, problems: step.discovery ?? [] }, AT);
-      if (!result.changed) expect(result.state).toBe(state);
+      if (result.rewritten.length === 0 && !result.changed) expect(result.state).toBe(state);
+      expect(result.rewritten).toEqual(step.rewritten ?? []);
       state = result.state;
       expect(result.changed).toBe(step.changed);
       expect(result.summary).toEqual({ generation: step.gen, ...step.counts });

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { integrationYaml, plainLayout } from "../support/config-dir.js";
+import { waitFor } from "../support/wait.js";
 import { settle, startWatching, v, writeAndAwait, type Watching } from "../support/watching.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -44,4 +45,29 @@ describe("createConfigWatcher's log", () => {
     expect(problemLines(w, "b.yaml")).toHaveLength(2);
     expect(problemLines(w, "c.yaml")).toHaveLength(1);
   });
+
+  it.each([
+    ["other line endings", (yaml: string) => yaml.replaceAll("\n", "\r\n")],
+    ["a byte-order mark", (yaml: string) => `\uFEFF${yaml}`],
+    ["a comment added", (yaml: string) => `# reviewed\n${yaml}`],
+  ])(
+    "makes no generation for a file rewritten with %s only, and says so",
+    async (_what, rewrite) => {
+      const layout = later(
+        plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),
+      );
+      const w = await startWatching(layout.dir, cleanups);
+      layout.write({ "a.yaml": rewrite(integrationYaml("x")) });
+      const said = await waitFor(
+        () => w.logs.find((l) => l.level === "info" && /generation 1 stays/.test(l.msg)),
+        { what: "the rewrite reported" },
+      );
+      expect(said.msg).toMatch(/a\.yaml rewritten, nothing in force changed/);
+      await settle();
+      expect(w.seen).toHaveLength(1);
+      expect(w.watcher.current().generation).toBe(1);
+      // The rewritten content is now the one compared with: a real change still comes.
+      await writeAndAwait(w, path.join(layout.dir, "a.yaml"), integrationYaml("x", v(2)), 2);
+    },
+  );
 });
