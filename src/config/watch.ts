@@ -54,8 +54,11 @@ const FALLBACK_POLL_MS = 1_000;
  * the scan of a 10,000-file folder included (about 0.2 s).
  */
 const REMOVAL_QUIET_MS = 600;
-/** A removal waits no longer than this for a folder that never stops changing. */
-const REMOVAL_BOUND_MS = 5_000;
+/**
+ * A removal waits no longer than this for a folder that never stops changing, counted from
+ * the first scan that misses the file (at most a second after it went): 5 s in all.
+ */
+const REMOVAL_BOUND_MS = 4_000;
 
 export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
   const { log } = options;
