@@ -4,6 +4,7 @@
  * version; a name claimed by two files stays with the file that already had it (both
  * settled in name-ownership.ts; here the generation is assembled and compared).
  */
+import { sep } from "node:path";
 import { resolveFiles } from "./name-ownership.js";
 import type { Integration, Problem } from "./types.js";
 
@@ -64,8 +65,15 @@ export interface GenerationStep {
   summary: GenerationSummary;
   /** Integration names by kind of change, for whoever must react to them. */
   names: { added: string[]; changed: string[]; removed: string[] };
-  /** False when the scan found nothing new: `state` is then `previous` itself. */
+  /**
+   * False when nothing in force changed: no integration and no problem. `state` is then
+   * `previous` itself, or, when files were rewritten without such a change (a comment,
+   * line endings, a byte-order mark), `previous` with those files' new states, under the
+   * same generation number: a generation is a change of what runs or what is reported.
+   */
   changed: boolean;
+  /** Files whose content changed while nothing in force did. */
+  rewritten: string[];
 }
 
 /** True while no file and no discovery path has a problem. */
@@ -78,7 +86,9 @@ export function nextGeneration(
   scan: ScanResult,
   at: Date,
 ): GenerationStep {
-  const results = [...scan.files].sort((a, b) => compareText(a.file, b.file));
+  const results = [...scan.files, ...unseenFiles(previous, scan)].sort((a, b) =>
+    compareText(a.file, b.file),
+  );
   const files = resolveFiles(previous, results);
   const integrations = [...files.values()].flatMap((f) => f.lastValid);
   const problems = [...scan.problems, ...[...files.values()].flatMap((f) => f.problems)];
@@ -86,11 +96,14 @@ export function nextGeneration(
   const same =
     previous !== undefined &&
     diff.added.length + diff.changed.length + diff.removed.length === 0 &&
-    sameFiles(previous.files, files) &&
+    problemsKey(previous.problems) === problemsKey(problems) &&
     problemsKey(previous.discoveryProblems) === problemsKey(scan.problems);
+  const rewritten = same ? rewrittenFiles(previous.files, files) : [];
   const base = previous ?? emptyState(at);
   const state: ConfigState = same
-    ? base
+    ? rewritten.length > 0
+      ? { ...base, files }
+      : base
     : {
         generation: base.generation + 1,
         at,
@@ -108,7 +121,23 @@ export function nextGeneration(
     unchanged: diff.unchanged,
   };
   const names = { added: diff.added, changed: diff.changed, removed: diff.removed };
-  return { state, summary, names, changed: !same };
+  return { state, summary, names, changed: !same, rewritten };
+}
+
+/**
+ * Files of the previous generation that the scan could not see because discovery could
+ * not read a path on the way (a folder without rights, a broken link, a link loop): not
+ * gone, only unseen, so they keep serving what they served, as an unreadable file does.
+ * The discovery problem on that path says why.
+ */
+function unseenFiles(previous: ConfigState | undefined, scan: ScanResult): LoadedFile[] {
+  if (!previous || scan.problems.length === 0) return [];
+  const present = new Set(scan.files.map((f) => f.file));
+  const blocked = scan.problems.map((p) => p.file);
+  const under = (file: string) => blocked.some((b) => file === b || file.startsWith(b + sep));
+  return [...previous.files.values()]
+    .filter((f) => !present.has(f.file) && under(f.file))
+    .map((f) => f.result);
 }
 
 function emptyState(at: Date): ConfigState {
@@ -148,14 +177,17 @@ function fingerprint(i: Integration | undefined): string {
   return known;
 }
 
-function sameFiles(a: ReadonlyMap<string, FileState>, b: ReadonlyMap<string, FileState>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [file, now] of b) {
-    const was = a.get(file);
-    if (!was || was.hash !== now.hash || was.lastValidHash !== now.lastValidHash) return false;
-    if (problemsKey(was.problems) !== problemsKey(now.problems)) return false;
-  }
-  return true;
+/** Files whose state differs between two generations that have the same files in force. */
+function rewrittenFiles(
+  a: ReadonlyMap<string, FileState>,
+  b: ReadonlyMap<string, FileState>,
+): string[] {
+  const files = [...b.values()].filter((now) => {
+    const was = a.get(now.file);
+    return !was || was.hash !== now.hash || was.lastValidHash !== now.lastValidHash;
+  });
+  const gone = [...a.keys()].filter((file) => !b.has(file));
+  return [...files.map((f) => f.file), ...gone];
 }
 
 const problemsKey = (problems: Problem[]): string => stableJson(problems);

@@ -9,13 +9,11 @@ import type { Logger } from "../logger.js";
 import { folderProblem } from "./folder-presence.js";
 import { createFolderReader, type ScanDepth } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
-import {
-  nextGeneration,
-  type ConfigState,
-  type GenerationStep,
-  type GenerationSummary,
-} from "./generation.js";
+import { nextGeneration, type ConfigState, type GenerationSummary } from "./generation.js";
+import { report, reportRewritten, warnAboutNewContent, warnOfNew } from "./generation-log.js";
 import type { LoadOptions } from "./load.js";
+import { createRemovalHold } from "./removal-hold.js";
+import { createDebouncer, createScanQueue } from "./scan-queue.js";
 import type { Problem } from "./types.js";
 
 export interface ConfigWatcherOptions {
@@ -50,6 +48,17 @@ const DEFAULT_RESYNC_MS = 60_000;
 const MAX_WAIT_MS = 1_000;
 /** Rescan interval once the OS refuses more file watches. */
 const FALLBACK_POLL_MS = 1_000;
+/**
+ * Quiet needed before a removal is applied (see removal-hold.ts): a file gone for up to
+ * this long is taken as rewritten, not removed. A removal is still applied within a second,
+ * the scan of a 10,000-file folder included (about 0.2 s).
+ */
+const REMOVAL_QUIET_MS = 600;
+/**
+ * A removal waits no longer than this for a folder that never stops changing, counted from
+ * the first scan that misses the file (at most a second after it went): 5 s in all.
+ */
+const REMOVAL_BOUND_MS = 4_000;
 
 export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
   const { log } = options;
@@ -59,13 +68,24 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
     void queue.request("changed");
   });
-  const watches = createFolderWatches(options.dir, hints.poke, onWatchError);
+  const removals = createRemovalHold({
+    quietMs: Math.max(debounceMs, REMOVAL_QUIET_MS),
+    boundMs: REMOVAL_BOUND_MS,
+    maxWaitMs: Math.max(debounceMs, MAX_WAIT_MS),
+  });
+  const onEvent = () => {
+    removals.event(Date.now());
+    hints.poke();
+  };
+  const watches = createFolderWatches(options.dir, onEvent, onWatchError);
   let state: ConfigState | undefined;
   let timers: NodeJS.Timeout[] = [];
+  let recheck: NodeJS.Timeout | undefined;
 
   let folderGone: string | undefined;
   let passedOver = new Set<string>();
   async function runScan(depth: ScanDepth): Promise<void> {
+    const startedAt = Date.now();
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
     const scan = await reader.scan(depth);
     passedOver = warnOfNew(log, scan.warnings, passedOver);
@@ -85,20 +105,42 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     if (gone) return;
     // A folder watched only from now on may have changed since discovery read it.
     if (watches.followRealFolders(scan.realFolders)) hints.poke();
-    const step = nextGeneration(state, scan, new Date());
+    const held = removals.apply(state, scan.files, startedAt, depth === "full");
+    scheduleRecheck(held.recheckAt);
+    if (held.held.length > 0) {
+      log.debug({ files: held.held }, "removal waits for the integrations folder to be quiet");
+      if (held.defer) return;
+    }
+    const step = nextGeneration(state, { ...scan, files: held.files }, new Date());
     if (!step.changed) {
-      log.debug({ depth }, "integrations folder rescanned: nothing changed");
+      if (step.rewritten.length === 0) {
+        log.debug({ depth }, "integrations folder rescanned: nothing changed");
+        return;
+      }
+      // Compared with from now on, but no generation: what runs and what is reported are the same.
+      const before = state;
+      state = step.state;
+      reportRewritten(log, step);
+      warnAboutNewContent(log, before, step.state);
       return;
     }
     const before = state;
     state = step.state;
-    report(log, step);
+    report(log, step, before);
     warnAboutNewContent(log, before, step.state);
     try {
       options.onGeneration(step.state, step.summary);
     } catch (error) {
       log.error({ err: coerceError(error) }, "applying a configuration generation failed");
     }
+  }
+
+  function scheduleRecheck(at: number | undefined): void {
+    clearTimeout(recheck);
+    recheck = undefined;
+    if (at === undefined) return;
+    const ms = Math.max(0, at - Date.now()) + 1;
+    recheck = setTimeout(() => void queue.request("changed"), ms).unref();
   }
 
   function notifyFolderGone(problem: Problem | undefined): void {
@@ -114,9 +156,22 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   }
 
   let polling = false;
+  const unwatchable = new Set<string>();
   function onWatchError(error: Error): void {
+    const { code, path: where = options.dir } = error as NodeJS.ErrnoException;
+    // A folder without rights is not fatal: the scans report it, its files keep their last
+    // valid versions, and the other folders stay watched.
+    if (code === "EACCES" || code === "EPERM") {
+      if (!unwatchable.has(where)) {
+        log.warn(
+          { file: where },
+          `${where} cannot be watched (${code}): changes in it are applied by the periodic resync once it can be read`,
+        );
+      }
+      unwatchable.add(where);
+      return;
+    }
     log.error({ err: error }, "watching the integrations folder failed");
-    const code = (error as NodeJS.ErrnoException).code;
     if (polling || !["ENOSPC", "EMFILE", "ENFILE"].includes(code ?? "")) return;
     polling = true;
     log.warn(`file watches unavailable (${code}): rescanning every ${FALLBACK_POLL_MS} ms instead`);
@@ -142,138 +197,10 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     async close() {
       for (const t of timers) clearInterval(t);
       timers = [];
+      clearTimeout(recheck);
       hints.cancel();
       await queue.close();
       await watches.close();
-    },
-  };
-}
-
-/** Names listed per kind of change in a generation's log line; the counts say the rest. */
-const NAMES_LOGGED = 20;
-
-function report(log: Logger, { state, summary: s, names }: GenerationStep): void {
-  const listed = (kind: keyof typeof names) => {
-    const all = names[kind];
-    if (all.length === 0) return "";
-    const more = all.length > NAMES_LOGGED ? `, … ${all.length - NAMES_LOGGED} more` : "";
-    return ` (${all.slice(0, NAMES_LOGGED).join(", ")}${more})`;
-  };
-  log.info(
-    {
-      generation: s.generation,
-      added: s.added,
-      changed: s.changed,
-      removed: s.removed,
-      invalid: s.invalid,
-      names: {
-        added: names.added.slice(0, NAMES_LOGGED),
-        changed: names.changed.slice(0, NAMES_LOGGED),
-        removed: names.removed.slice(0, NAMES_LOGGED),
-      },
-    },
-    `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
-      `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
-      `${s.invalid} invalid`,
-  );
-  for (const p of state.problems) {
-    log.warn(
-      { file: p.file, line: p.line, column: p.column },
-      `${p.file}:${p.line}:${p.column}: ${p.message}`,
-    );
-  }
-}
-
-/** Warnings of the files read anew: an unchanged file's were logged when it was read. */
-function warnAboutNewContent(log: Logger, before: ConfigState | undefined, now: ConfigState) {
-  for (const f of now.files.values()) {
-    if (before?.files.get(f.file)?.hash === f.hash) continue;
-    for (const w of f.result.warnings ?? []) {
-      log.warn(
-        { file: w.file, line: w.line, column: w.column },
-        `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
-      );
-    }
-  }
-}
-
-/** Logs the warnings not logged at the scan before (a `.YAML` file); returns those seen now. */
-function warnOfNew(log: Logger, warnings: readonly Problem[], logged: Set<string>): Set<string> {
-  const now = new Set<string>();
-  for (const { file, message } of warnings) {
-    const line = `${file}: warning: ${message}`;
-    if (!logged.has(line)) log.warn({ file }, line);
-    now.add(line);
-  }
-  return now;
-}
-
-/** Depths in order: a job asked for at several depths is run at the deepest. */
-const DEPTHS: readonly ScanDepth[] = ["changed", "referenced", "full"];
-
-/**
- * Runs one scan at a time. Requests made during a scan are merged into one scan that
- * runs right after it; each request resolves with that scan's error, if any.
- */
-function createScanQueue(scan: (depth: ScanDepth) => Promise<void>, log: Logger) {
-  type Job = { depth: ScanDepth; waiters: Array<(error: Error | undefined) => void> };
-  let pending: Job | undefined;
-  let running: Promise<void> | undefined;
-  let closed = false;
-
-  async function drain(): Promise<void> {
-    while (pending && !closed) {
-      const job = pending;
-      pending = undefined;
-      let failure: Error | undefined;
-      try {
-        await scan(job.depth);
-      } catch (error) {
-        failure = coerceError(error);
-        log.error({ err: failure }, "rescanning the integrations folder failed");
-      }
-      for (const done of job.waiters) done(failure);
-    }
-    running = undefined;
-  }
-
-  return {
-    request(depth: ScanDepth): Promise<Error | undefined> {
-      if (closed) return Promise.resolve(undefined);
-      const job = (pending ??= { depth, waiters: [] });
-      if (DEPTHS.indexOf(depth) > DEPTHS.indexOf(job.depth)) job.depth = depth;
-      const result = new Promise<Error | undefined>((resolve) => job.waiters.push(resolve));
-      running ??= drain();
-      return result;
-    },
-    async close() {
-      closed = true;
-      await running;
-      for (const done of pending?.waiters ?? []) done(undefined);
-      pending = undefined;
-    },
-  };
-}
-
-/** Calls `fire` once events pause for `quietMs`, or at the latest `maxWaitMs` after the first. */
-function createDebouncer(quietMs: number, maxWaitMs: number, fire: () => void) {
-  let timer: NodeJS.Timeout | undefined;
-  let firstAt: number | undefined;
-  return {
-    poke: () => {
-      const now = Date.now();
-      firstAt ??= now;
-      clearTimeout(timer);
-      const wait = Math.max(0, Math.min(quietMs, firstAt + maxWaitMs - now));
-      timer = setTimeout(() => {
-        timer = undefined;
-        firstAt = undefined;
-        fire();
-      }, wait);
-    },
-    cancel: () => {
-      clearTimeout(timer);
-      timer = undefined;
     },
   };
 }

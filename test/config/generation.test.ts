@@ -39,9 +39,21 @@ function integration(name: string, file: string, version: number, line = 1): Int
 /**
  * A file in a scan: `"x,y"` serves x and y (version 1), `"x@2"` is version 2 of x,
  * `"!"` is a file the loader found invalid, `"!k"` invalid content k wherever it is (the
- * same bytes under another path). `"#x"` is x behind a comment-only edit.
+ * same bytes under another path). `"#x"` is x behind a comment-only edit. `"?x,y"` is an
+ * invalid file whose problems name x and y (a typo in documents that still give a name).
  */
 function loaded(file: string, spec: string): LoadedFile {
+  if (spec.startsWith("?")) {
+    const names = spec.slice(1).split(",").filter(Boolean);
+    const problems = names.map((integration) => ({
+      file,
+      line: 1,
+      column: 1,
+      message: "broken",
+      integration,
+    }));
+    return { file, hash: `${file}:${spec}`, integrations: [], problems };
+  }
   if (spec.startsWith("!")) {
     const problem: Problem = { file, line: 1, column: 1, message: "broken" };
     const hash = spec === "!" ? `${file}:!` : spec;
@@ -66,6 +78,8 @@ interface Step {
   serving: Record<string, string>;
   /** Files with problems. */
   invalid?: string[];
+  /** Files rewritten while nothing in force changed. */
+  rewritten?: string[];
 }
 
 interface Case {
@@ -127,7 +141,7 @@ const cases: Case[] = [
     ],
   },
   {
-    title: "a comment-only edit makes a generation with nothing changed",
+    title: "a comment-only edit makes no generation, and the rewritten file is named",
     steps: [
       {
         files: { "a.yaml": "x" },
@@ -138,8 +152,16 @@ const cases: Case[] = [
       },
       {
         files: { "a.yaml": "#x" },
-        gen: 2,
-        changed: true,
+        gen: 1,
+        changed: false,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+        rewritten: ["a.yaml"],
+      },
+      {
+        files: { "a.yaml": "#x" },
+        gen: 1,
+        changed: false,
         counts: c(0, 0, 0, 0, 1),
         serving: { x: "a.yaml" },
       },
@@ -244,6 +266,73 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "a file renamed and made invalid at once keeps the last valid version of what it names",
+    steps: [
+      {
+        files: { "a.yaml": "x,y", "b.yaml": "z" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "a.yaml", z: "b.yaml" },
+      },
+      {
+        files: { "sub/moved.yaml": "?x", "b.yaml": "z" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 1, 1, 1),
+        serving: { x: "sub/moved.yaml", z: "b.yaml" },
+        invalid: ["sub/moved.yaml"],
+      },
+      {
+        files: { "sub/moved.yaml": "x@2", "b.yaml": "z" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 1, 0, 0, 1),
+        serving: { x: "sub/moved.yaml", z: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "a broken new file takes no name a valid file of the same scan takes",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "b.yaml": "?x", "c.yaml": "x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 0, 1, 0),
+        serving: { x: "c.yaml" },
+        invalid: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "two files merged into one broken file keep both last valid versions",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "b.yaml" },
+      },
+      {
+        files: { "ab.yaml": "?x,y" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 2, 0, 1, 0),
+        serving: { x: "ab.yaml", y: "ab.yaml" },
+        invalid: ["ab.yaml"],
+      },
+    ],
+  },
+  {
     title: "a file renamed while invalid and copied at once: one path keeps its last valid version",
     steps: [
       {
@@ -283,10 +372,11 @@ const cases: Case[] = [
       },
       {
         files: { "a.yaml": "y,x" },
-        gen: 2,
-        changed: true,
+        gen: 1,
+        changed: false,
         counts: c(0, 0, 0, 0, 2),
         serving: { x: "a.yaml", y: "a.yaml" },
+        rewritten: ["a.yaml"],
       },
     ],
   },
@@ -516,6 +606,56 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "files under a folder that cannot be read keep their last valid versions",
+    steps: [
+      {
+        files: { "a.yaml": "x", "locked/c.yaml": "y", "locked/deep/d.yaml": "z" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "locked/c.yaml", z: "locked/deep/d.yaml" },
+      },
+      {
+        files: { "a.yaml": "x" },
+        discovery: [{ file: "locked", line: 1, column: 1, message: "folder cannot be read" }],
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 3),
+        serving: { x: "a.yaml", y: "locked/c.yaml", z: "locked/deep/d.yaml" },
+        invalid: ["locked"],
+      },
+      {
+        files: { "a.yaml": "x", "locked/c.yaml": "y" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 0, 1, 0, 2),
+        serving: { x: "a.yaml", y: "locked/c.yaml" },
+      },
+    ],
+  },
+  {
+    title:
+      "a link that cannot be followed keeps its file's last valid version, a neighbour's name does not",
+    steps: [
+      {
+        files: { "a.yaml": "x", "lockedx.yaml": "y" },
+        gen: 1,
+        changed: true,
+        counts: c(2, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "lockedx.yaml" },
+      },
+      {
+        files: {},
+        discovery: [{ file: "a.yaml", line: 1, column: 1, message: "broken symbolic link" }],
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 1, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+    ],
+  },
+  {
     title: "an unchanged rescan makes no new generation",
     steps: [
       {
@@ -575,7 +715,8 @@ describe("nextGeneration", () => {
     for (const step of steps) {
       const files = Object.entries(step.files).map(([file, spec]) => loaded(file, spec));
       const result = nextGeneration(state, { files, problems: step.discovery ?? [] }, AT);
-      if (!result.changed) expect(result.state).toBe(state);
+      if (result.rewritten.length === 0 && !result.changed) expect(result.state).toBe(state);
+      expect(result.rewritten).toEqual(step.rewritten ?? []);
       state = result.state;
       expect(result.changed).toBe(step.changed);
       expect(result.summary).toEqual({ generation: step.gen, ...step.counts });

@@ -1,9 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
-import type { LoadOptions } from "../../src/config/load.js";
-import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
+import type { ConfigState } from "../../src/config/generation.js";
 import {
   configMapLayout,
   gitSyncLayout,
@@ -13,22 +11,18 @@ import {
   plainLayout,
   removeDir,
 } from "../support/config-dir.js";
-import { capturingLogger } from "../support/logs.js";
 import { sleep, waitFor } from "../support/wait.js";
-
-interface Seen {
-  state: ConfigState;
-  summary: GenerationSummary;
-  at: number;
-}
-
-interface Watching {
-  watcher: ConfigWatcher;
-  seen: Seen[];
-  logs: Array<{ level: string; msg: string } & Record<string, unknown>>;
-  /** Waits for generation `n` and returns it. */
-  generation(n: number, timeoutMs?: number): Promise<Seen>;
-}
+import {
+  counts,
+  serving,
+  settle,
+  startWatching,
+  url,
+  URL_1,
+  v,
+  writeAndAwait,
+  type Watching,
+} from "../support/watching.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -40,73 +34,13 @@ function later<T extends { cleanup(): void }>(layout: T): T {
   return layout;
 }
 
-interface Timing {
-  debounceMs?: number;
-  resyncIntervalMs?: number;
-}
-
-async function startWatching(
-  dir: string,
-  { debounceMs, resyncIntervalMs }: Timing = {},
-  load: LoadOptions = { secrets: "keep" },
-): Promise<Watching> {
-  const seen: Seen[] = [];
-  const { log, lines } = capturingLogger("debug");
-  const logs = lines as Watching["logs"];
-  const watcher = createConfigWatcher({
-    dir,
-    load,
-    debounceMs,
-    resyncIntervalMs,
-    log,
-    onGeneration: (state, summary) => seen.push({ state, summary, at: Date.now() }),
-  });
-  cleanups.push(() => watcher.close());
-  await watcher.start();
-  const generation = (n: number, timeoutMs = 3_000) =>
-    waitFor(() => seen.find((s) => s.state.generation === n), {
-      timeoutMs,
-      what: `config generation ${n}`,
-    });
-  return { watcher, seen, logs, generation };
-}
-
-/** Writes `file`, then waits for generation `n`, which must come within 2 s of the write. */
-async function writeAndAwait(w: Watching, file: string, yaml: string, n: number) {
-  const wroteAt = Date.now();
-  fs.writeFileSync(file, yaml);
-  const next = await w.generation(n);
-  expect(next.at - wroteAt).toBeLessThan(2_000);
-  return next;
-}
-
-/** Served integrations: name -> "file.yaml url". */
-const serving = (state: ConfigState) =>
-  Object.fromEntries(
-    state.integrations.map((i) => [i.name, `${path.basename(i.source.file)} ${i.webhook.url}`]),
-  );
-
-const counts = ({ added, changed, removed, invalid }: GenerationSummary) => ({
-  added,
-  changed,
-  removed,
-  invalid,
-});
-
-const v = (n: number) => ({ webhook: { url: `http://127.0.0.1:9/v${n}` } });
-const URL_1 = "http://127.0.0.1:9/hook";
-const url = (n: number) => `http://127.0.0.1:9/v${n}`;
-
-/** Lets late events arrive, so a test can assert that nothing more happened. */
-const settle = () => sleep(700);
-
 /** A folder `integrations.d` holding one integration, x (a.yaml), watched. */
 async function watchFolderOfOne() {
   const layout = later(plainLayout());
   const dir = path.join(layout.dir, "integrations.d");
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
-  return { dir, w: await startWatching(dir) };
+  return { dir, w: await startWatching(dir, cleanups) };
 }
 
 describe("the periodic resync", () => {
@@ -121,7 +55,7 @@ describe("the periodic resync", () => {
     };
     fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x", withToken));
     fs.writeFileSync(path.join(dir, "b.yaml"), integrationYaml("y"));
-    const w = await startWatching(dir, { resyncIntervalMs: 300 }, { secrets: "resolve" });
+    const w = await startWatching(dir, cleanups, { resyncIntervalMs: 300 }, { secrets: "resolve" });
     const tokenOf = (state: ConfigState, name: string) => {
       const auth = state.integrations.find((i) => i.name === name)?.webhook.auth;
       return auth?.type === "token" ? auth.token : undefined;
@@ -142,7 +76,7 @@ describe("createConfigWatcher on a plain folder", () => {
     const layout = later(
       plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),
     );
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     expect(w.seen.map((s) => s.summary)).toEqual([
       { generation: 1, added: 2, changed: 0, removed: 0, invalid: 0, unchanged: 0 },
     ]);
@@ -165,7 +99,7 @@ describe("createConfigWatcher on a plain folder", () => {
       Array.from({ length: 22 }, (_, i) => [`f${i}.yaml`, integrationYaml(`n${i}`)]),
     );
     const layout = later(plainLayout({ ...files, "keep.yaml": integrationYaml("keep") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     expect(w.logs.find((l) => l.level === "info")?.msg).toMatch(
       /: 23 added \(n0, n1, n10, .*, n7, … 3 more\), 0 changed,/,
     );
@@ -179,7 +113,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("applies a new file within a second or so", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     const wroteAt = Date.now();
     layout.write({ "b.yaml": integrationYaml("y") });
     const next = await w.generation(2);
@@ -190,7 +124,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("applies an edit in place and an editor's write-then-rename", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "a.yaml": integrationYaml("x", v(2)) });
     expect(serving((await w.generation(2)).state)).toEqual({ x: `a.yaml ${url(2)}` });
     layout.writeAtomic("a.yaml", integrationYaml("x", v(3)));
@@ -201,7 +135,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("keeps a broken file's last valid version, reports the problem, and applies the fix", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "a.yaml": integrationYaml("x", { webhook: { method: "DELETE" } }) });
     const broken = await w.generation(2);
     expect(serving(broken.state)).toEqual({ x: `a.yaml ${URL_1}` });
@@ -218,7 +152,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("keeps a file's last valid version while it is empty, as a write caught half-way", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "a.yaml": "" });
     const truncated = await w.generation(2);
     expect(serving(truncated.state)).toEqual({ x: `a.yaml ${URL_1}` });
@@ -237,7 +171,7 @@ describe("createConfigWatcher on a plain folder", () => {
         "b.yaml": integrationYaml("y"),
       }),
     );
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     const clear = () =>
       w.logs.filter((l) => l.level === "warn" && /warning: webhook\.auth\.token holds/.test(l.msg));
     expect(clear()).toHaveLength(1);
@@ -264,7 +198,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("warns once of a file it passes over for its name's case, and again when it comes back", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir, { resyncIntervalMs: 200 });
+    const w = await startWatching(layout.dir, cleanups, { resyncIntervalMs: 200 });
     const passedOver = () =>
       w.logs.filter((l) => l.level === "warn" && /B\.YAML: warning: run loads only/.test(l.msg));
     const upper = path.join(layout.dir, "B.YAML");
@@ -284,7 +218,7 @@ describe("createConfigWatcher on a plain folder", () => {
     const layout = later(
       plainLayout({ "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") }),
     );
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.remove("b.yaml");
     const removed = await w.generation(2);
     expect(counts(removed.summary)).toEqual({ added: 0, changed: 0, removed: 1, invalid: 0 });
@@ -296,7 +230,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("keeps serving a broken file's last valid version when the file is renamed", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "a.yaml": integrationYaml("x", { webhook: { method: "DELETE" } }) });
     expect(serving((await w.generation(2)).state)).toEqual({ x: `a.yaml ${URL_1}` });
     layout.rename("a.yaml", "c.yaml");
@@ -307,7 +241,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("picks up files in a new subfolder", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "team/deep/n.yaml": integrationYaml("n") });
     const next = await w.generation(2);
     expect(serving(next.state)).toMatchObject({ n: `n.yaml ${URL_1}` });
@@ -315,7 +249,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("applies a burst of 200 files as one generation", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     const burst = Object.fromEntries(
       Array.from({ length: 200 }, (_, n) => [`burst/f${n}.yaml`, integrationYaml(`f${n}`)]),
     );
@@ -328,7 +262,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("makes no generation when a file is rewritten with the same content", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "a.yaml": integrationYaml("x"), "notes.txt": "not an integration" });
     await settle();
     await w.watcher.resync();
@@ -337,7 +271,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("resync() applies a change the events did not announce", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x", v(1)) }));
-    const w = await startWatching(layout.dir, { debounceMs: 60_000 });
+    const w = await startWatching(layout.dir, cleanups, { debounceMs: 60_000 });
     const file = path.join(layout.dir, "a.yaml");
     const { atime, mtime, size } = fs.statSync(file);
     layout.write({ "a.yaml": integrationYaml("x", v(2)) });
@@ -353,7 +287,7 @@ describe("createConfigWatcher on a plain folder", () => {
   it("reports a missing folder and loads it once it appears", async () => {
     const layout = later(plainLayout());
     const dir = path.join(layout.dir, "later");
-    const w = await startWatching(dir);
+    const w = await startWatching(dir, cleanups);
     expect(w.seen[0]?.summary).toMatchObject({ generation: 1, added: 0, invalid: 1 });
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "a.yaml"), integrationYaml("x"));
@@ -395,7 +329,7 @@ describe("createConfigWatcher on a plain folder", () => {
 
   it("serialises concurrent resyncs and stops after close()", async () => {
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.write({ "b.yaml": integrationYaml("y") });
     await Promise.all([w.watcher.resync(), w.watcher.resync(), w.watcher.resync()]);
     expect(w.seen.map((s) => s.state.generation)).toEqual([1, 2]);
@@ -442,7 +376,7 @@ describe("createConfigWatcher with links that lead out of the folder's watch", (
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     const target = path.join(makeTarget(layout.dir), "ext.yaml");
     fs.symlinkSync(target, path.join(layout.dir, "ext.yaml"));
-    const w = await startWatching(layout.dir, noResync);
+    const w = await startWatching(layout.dir, cleanups, noResync);
     expect(serving(w.watcher.current()).ext).toBe(`ext.yaml ${URL_1}`);
     await settle();
     const next = await writeAndAwait(w, target, integrationYaml("ext", v(2)), 2);
@@ -456,7 +390,7 @@ describe("createConfigWatcher with links that lead out of the folder's watch", (
     fs.writeFileSync(path.join(outside, "deep", "d.yaml"), integrationYaml("d"));
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     fs.symlinkSync(outside, path.join(layout.dir, "linked"));
-    const w = await startWatching(layout.dir, noResync);
+    const w = await startWatching(layout.dir, cleanups, noResync);
     expect(Object.keys(serving(w.watcher.current())).sort()).toEqual(["d", "ext", "x"]);
     await settle();
     const edited = await writeAndAwait(
@@ -478,7 +412,7 @@ describe("createConfigWatcher with links that lead out of the folder's watch", (
     const layout = later(plainLayout({ "a.yaml": integrationYaml("x") }));
     const link = path.join(layout.dir, "linked");
     fs.symlinkSync(first, link);
-    const w = await startWatching(layout.dir, noResync);
+    const w = await startWatching(layout.dir, cleanups, noResync);
     reaimLink(link, second);
     expect(serving((await w.generation(2)).state).ext).toBe(`ext.yaml ${url(2)}`);
     await settle();
@@ -508,7 +442,7 @@ describe("createConfigWatcher on a ConfigMap volume", () => {
 
   it("applies changed, added and removed keys, one generation per swap", async () => {
     const layout = later(configMapLayout(files(1)));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.swap(files(2));
     const changed = await w.generation(2);
     expect(changed.summary).toMatchObject({ added: 0, changed: 1, removed: 0, unchanged: 1 });
@@ -525,7 +459,7 @@ describe("createConfigWatcher on a ConfigMap volume", () => {
 
   it("applies a swap that leaves the old timestamped folder in place", async () => {
     const layout = later(configMapLayout(files(1)));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.swap(files(6), { keepOld: true });
     const next = await w.generation(2);
     expect(counts(next.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
@@ -538,7 +472,7 @@ describe("createConfigWatcher on a git-sync checkout", () => {
     const layout = later(
       gitSyncLayout({ "a.yaml": integrationYaml("a"), "b.yaml": integrationYaml("b") }),
     );
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.commit({
       "a.yaml": integrationYaml("a", v(2)),
       "b.yaml": integrationYaml("b"),
@@ -555,7 +489,7 @@ describe("createConfigWatcher on a git-sync checkout", () => {
 
   it("applies a commit that leaves the old worktree in place", async () => {
     const layout = later(gitSyncLayout({ "a.yaml": integrationYaml("a") }));
-    const w = await startWatching(layout.dir);
+    const w = await startWatching(layout.dir, cleanups);
     layout.commit({ "a.yaml": integrationYaml("a", v(2)) }, { keepOld: true });
     expect(serving((await w.generation(2)).state).a).toBe(`a.yaml ${url(2)}`);
     layout.commit({ "a.yaml": integrationYaml("a", v(3)) }, { keepOld: true });
@@ -564,7 +498,7 @@ describe("createConfigWatcher on a git-sync checkout", () => {
 
   it("follows swaps when the folder is the swapped link itself", async () => {
     const layout = later(gitSyncLayout({ "a.yaml": integrationYaml("a") }));
-    const w = await startWatching(layout.link);
+    const w = await startWatching(layout.link, cleanups);
     layout.commit({ "a.yaml": integrationYaml("a", v(2)) });
     expect(serving((await w.generation(2)).state).a).toBe(`a.yaml ${url(2)}`);
     layout.commit({ "a.yaml": integrationYaml("a", v(2)), "b.yaml": integrationYaml("b") });

@@ -1,0 +1,88 @@
+/**
+ * A config watcher started on a folder for a test, with what it made and logged, and
+ * the small readers the watcher tests share.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "vitest";
+import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
+import type { LoadOptions } from "../../src/config/load.js";
+import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
+import { capturingLogger } from "./logs.js";
+import { sleep, waitFor } from "./wait.js";
+
+export interface Seen {
+  state: ConfigState;
+  summary: GenerationSummary;
+  at: number;
+}
+
+export interface Watching {
+  watcher: ConfigWatcher;
+  seen: Seen[];
+  logs: Array<{ level: string; msg: string } & Record<string, unknown>>;
+  /** Waits for generation `n` and returns it. */
+  generation(n: number, timeoutMs?: number): Promise<Seen>;
+}
+
+export interface Timing {
+  debounceMs?: number;
+  resyncIntervalMs?: number;
+}
+
+/** Starts a watcher on `dir`; `cleanups` gets what closes it. */
+export async function startWatching(
+  dir: string,
+  cleanups: Array<() => unknown>,
+  { debounceMs, resyncIntervalMs }: Timing = {},
+  load: LoadOptions = { secrets: "keep" },
+): Promise<Watching> {
+  const seen: Seen[] = [];
+  const { log, lines } = capturingLogger("debug");
+  const logs = lines as Watching["logs"];
+  const watcher = createConfigWatcher({
+    dir,
+    load,
+    debounceMs,
+    resyncIntervalMs,
+    log,
+    onGeneration: (state, summary) => seen.push({ state, summary, at: Date.now() }),
+  });
+  cleanups.push(() => watcher.close());
+  await watcher.start();
+  const generation = (n: number, timeoutMs = 3_000) =>
+    waitFor(() => seen.find((s) => s.state.generation === n), {
+      timeoutMs,
+      what: `config generation ${n}`,
+    });
+  return { watcher, seen, logs, generation };
+}
+
+/** Writes `file`, then waits for generation `n`, which must come within 2 s of the write. */
+export async function writeAndAwait(w: Watching, file: string, yaml: string, n: number) {
+  const wroteAt = Date.now();
+  fs.writeFileSync(file, yaml);
+  const next = await w.generation(n);
+  expect(next.at - wroteAt).toBeLessThan(2_000);
+  return next;
+}
+
+/** Served integrations: name -> "file.yaml url". */
+export const serving = (state: ConfigState) =>
+  Object.fromEntries(
+    state.integrations.map((i) => [i.name, `${path.basename(i.source.file)} ${i.webhook.url}`]),
+  );
+
+export const counts = ({ added, changed, removed, invalid }: GenerationSummary) => ({
+  added,
+  changed,
+  removed,
+  invalid,
+});
+
+export const v = (n: number) => ({ webhook: { url: `http://127.0.0.1:9/v${n}` } });
+export const URL_1 = "http://127.0.0.1:9/hook";
+export const url = (n: number) => `http://127.0.0.1:9/v${n}`;
+
+/** Lets late events arrive, so a test can assert that nothing more happened. */
+export const settle = () => sleep(700);
