@@ -114,9 +114,9 @@ export function createDeadLetterStore(
     }
   }
   return {
-    add: (record, addOptions = {}) => add(record, addOptions.msgId ?? defaultMsgId(record)),
+    add: (record, addOptions = {}) => add(record, addOptions.msgId ?? deadLetterMsgId(record)),
     async keep(record, keepOptions = {}) {
-      const msgID = keepOptions.msgId ?? defaultMsgId(record);
+      const msgID = keepOptions.msgId ?? deadLetterMsgId(record);
       if (publisher === undefined || msgID === undefined) {
         await add(record, msgID);
         return;
@@ -167,13 +167,17 @@ function noStreamOr(err: unknown, subject: string): unknown {
 }
 
 /**
- * Dedups a republish of the same dead-lettering (a crash between storing the record
- * and acking its source), but never a later dead-lettering of a replayed delivery,
- * which carries fresh attempts.
+ * One dead-lettering per delivery and point in its history: its webhook-id, its replays and
+ * its attempts so far. A delivery attempted again because its message came back (a NATS
+ * restart that lost an acknowledgement, a crash between storing the record and acking its
+ * source) is dead-lettered again with the same id, and JetStream keeps the first record
+ * (within the stream's duplicate window, 2 minutes). The attempt's time is not part of it,
+ * as it differs between such attempts. A replay adds one to `replays`, so a replayed
+ * delivery's dead-lettering is always stored.
  */
-function defaultMsgId(record: DeadLetterRecord): string | undefined {
+export function deadLetterMsgId(record: DeadLetterRecord): string | undefined {
   if (record.webhookId === null) return undefined;
-  return `dlq:${record.webhookId}:${record.attempts.length}:${record.lastAttemptAt ?? record.deadAt}`;
+  return `dlq:${record.webhookId}:r${record.replays ?? 0}:${record.attempts.length}`;
 }
 
 async function getRecord(jsm: JetStreamManager, id: number): Promise<ListedDeadLetter | null> {

@@ -77,9 +77,30 @@ describe("the dead-letter store", () => {
     const record = deadLetter("crm");
     const id = await store.add(record);
     expect(await store.add(record)).toBe(id);
-    const afterReplay = { ...record, lastAttemptAt: "2026-11-28T18:00:00.000Z" };
+    const afterReplay = { ...record, replays: 1, lastAttemptAt: "2026-11-28T18:00:00.000Z" };
     expect(await store.add(afterReplay)).toBeGreaterThan(id);
-    expect(await store.count()).toBe(2);
+    const afterAnotherRetry = {
+      ...record,
+      attempts: [...record.attempts, { at: "2026-11-28T17:01:00.000Z", status: 503 }],
+    };
+    expect(await store.add(afterAnotherRetry)).toBeGreaterThan(id);
+    expect(await store.count()).toBe(3);
+  });
+
+  it("stores the same delivery once when its message came back and it was attempted again", async () => {
+    // As after a NATS restart that lost the event's acknowledgement: the same attempts so
+    // far, at other times.
+    const record = deadLetter("crm");
+    const id = await store.add(record);
+    const again = {
+      ...record,
+      attempts: [{ at: "2026-11-28T17:00:30.000Z", status: 410 }],
+      firstAttemptAt: "2026-11-28T17:00:30.000Z",
+      lastAttemptAt: "2026-11-28T17:00:30.000Z",
+      deadAt: "2026-11-28T17:00:30.100Z",
+    };
+    expect(await store.add(again)).toBe(id);
+    expect(await store.count()).toBe(1);
   });
 
   it("gets records by id, leaving out ids that are not there", async () => {

@@ -112,6 +112,22 @@ describe("the durable queue", () => {
     expect(await storedCount()).toBe(2);
   });
 
+  it("dead-letters a delivery once per deployment, however often it was attempted again", async () => {
+    await ensureHookswitchStreams(jsm);
+    const letter = (at: string) => ({
+      ...unsentDeadLetter(record("wh-5"), "HTTP 410", at),
+      attempts: [{ at, status: 410 }],
+      lastAttemptAt: at,
+    });
+    const a = queueOf("deploy-a");
+    await a.deadLetter(letter("2026-11-30T18:00:00.000Z"));
+    // Its event came back after a NATS restart and was attempted again.
+    await a.deadLetter(letter("2026-11-30T18:00:30.000Z"));
+    await queueOf("deploy-b").deadLetter(letter("2026-11-30T18:00:01.000Z"));
+    const stored = (await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages;
+    expect(stored).toBe(2);
+  });
+
   it("tries a failed publish again, so a stream that comes back in time loses nothing", async () => {
     const queue = queueOf("deploy-a");
     // No stream yet: the first tries find no responder.
