@@ -22,6 +22,7 @@ import { streamExists } from "../nats/streams.js";
 import { redactServer } from "../nats/url-credentials.js";
 import { plural } from "../config/text.js";
 import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq/replay.js";
+import { signalExitCode, stopBetweenLetters } from "./dlq/stop-signal.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq/selection.js";
 import { jsonArrayEnd, jsonArrayItem } from "./dlq/json.js";
 import { deadLetterRow, formatDeadLetterRows } from "./dlq/table.js";
@@ -93,10 +94,23 @@ function replayCommand(): Command {
       const found = new Set<number>();
       let replayed = 0;
       let refused = false;
-      for await (const record of selected(store, selection)) {
-        if (selection.kind === "ids") found.add(record.id);
-        if (await replayOne(js, store, record, consumer)) replayed++;
-        else refused = true;
+      const stop = stopBetweenLetters();
+      try {
+        for await (const record of selected(store, selection)) {
+          if (selection.kind === "ids") found.add(record.id);
+          if (await replayOne(js, store, record, consumer)) replayed++;
+          else refused = true;
+          if (stop.requested()) break;
+        }
+      } finally {
+        stop.dispose();
+      }
+      const stoppedBy = stop.requested();
+      if (stoppedBy) {
+        process.stdout.write(
+          `replayed ${plural(replayed, "dead letter")}, then stopped (${stoppedBy}): the others stay in the queue\n`,
+        );
+        throw new ExitError(signalExitCode(stoppedBy));
       }
       const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
       reportMissing(missing);

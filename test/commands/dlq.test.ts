@@ -15,11 +15,12 @@ import {
 } from "../../src/delivery/records.js";
 import { UsageError } from "../../src/errors.js";
 import { ensureHookswitchStreams, streamExists } from "../../src/nats/streams.js";
-import { runCli } from "../support/cli.js";
+import { runCli, spawnCli } from "../support/cli.js";
 import { eventSubject } from "../../src/events/sample.js";
 import { makeEvent } from "../support/daemon.js";
 import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
 import { listAll, useDeadLetterQueue } from "../support/dead-letters.js";
+import { waitFor } from "../support/wait.js";
 
 /** The table `dlq list` prints of these records. */
 const formatDeadLetterTable = (records: ListedDeadLetter[]) =>
@@ -198,6 +199,17 @@ const dlq = (args: string[], env: Record<string, string> = {}) =>
   runCli(["dlq", ...args], { env: { NATS_URL: server.url, ...env } });
 const ids = async () => (await listAll(store)).map((r) => r.id);
 
+/** The webhook-ids of the deliveries `dlq replay` published. */
+async function replayedWebhookIds(): Promise<Set<string>> {
+  const found = new Set<string>();
+  const { messages } = (await jsm.streams.info(DELIVERY_STREAM)).state;
+  for (let seq = 1; found.size < messages && seq <= messages * 2; seq++) {
+    const stored = await jsm.streams.getMessage(DELIVERY_STREAM, { seq }).catch(() => null);
+    if (stored) found.add(stored.json<DeliveryRecord>().webhookId);
+  }
+  return found;
+}
+
 describe("hookswitch dlq list", () => {
   it("prints a readable table", async () => {
     const id = await store.add(deadLetter("crm"));
@@ -271,6 +283,23 @@ describe("hookswitch dlq replay", () => {
       replays: 1,
     });
     expect(await ids()).toEqual([other]);
+  });
+
+  it("stops between dead letters at SIGTERM: each one is either replayed or still in the queue, never both", async () => {
+    const total = 3_000;
+    for (let i = 0; i < total; i++) await store.add(deadLetter("crm"));
+    const replay = spawnCli(["dlq", "replay", "--all"], { env: { NATS_URL: server.url } });
+    await waitFor(() => replay.output().includes("replayed to crm"), { timeoutMs: 20_000 });
+    replay.signal("SIGTERM");
+    expect(await replay.exited).toBe(143);
+    expect(replay.output()).toMatch(/replayed \d+ dead letters?, then stopped \(SIGTERM\)/);
+
+    const left = new Set((await listAll(store)).map((r) => r.webhookId));
+    const replayed = await replayedWebhookIds();
+    expect(left.size).toBeGreaterThan(0);
+    expect(replayed.size).toBeGreaterThan(0);
+    expect([...replayed].filter((id) => left.has(id))).toEqual([]);
+    expect(left.size + replayed.size).toBe(total);
   });
 
   it("replays a whole integration, or everything", async () => {
