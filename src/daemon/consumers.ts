@@ -15,6 +15,7 @@ import { Dispatcher } from "../delivery/dispatcher.js";
 import { createDurableQueue } from "../delivery/durable-queue.js";
 import { handleEventMessage, type HandlerDeps } from "../delivery/event-handler.js";
 import type { InvalidEventLog } from "../delivery/invalid-log.js";
+import type { DeadLetterLog } from "../delivery/dead-letter-log.js";
 import type { Limiter } from "../delivery/concurrency/limiter.js";
 import { handleDeliveryMessage } from "../delivery/delivery-handler.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../delivery/records.js";
@@ -58,6 +59,7 @@ export interface ConsumerDeps {
   log: Logger;
   /** The daemon's, for as long as it runs: its counts outlast a set-up done again. */
   invalidEvents: InvalidEventLog;
+  deadLetterLog: DeadLetterLog;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
   snapshot: () => ConfigSnapshot;
@@ -90,6 +92,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     stats: deps.stats,
     metrics: deps.metrics,
     log,
+    deadLetterLog: deps.deadLetterLog,
     signal: deps.signal,
   });
   const batch = pullBatch(deps.maxInFlight);

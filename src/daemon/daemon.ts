@@ -13,6 +13,7 @@ import { plural } from "../config/text.js";
 import type { ConfigWatcher } from "../config/watch.js";
 import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
 import { Intake } from "../delivery/concurrency/intake.js";
+import { createDeadLetterLog, type DeadLetterLog } from "../delivery/dead-letter-log.js";
 import { createInvalidEventLog, type InvalidEventLog } from "../delivery/invalid-log.js";
 import { createLimiter } from "../delivery/concurrency/limiter.js";
 import { RequestSlots } from "../delivery/concurrency/request-slots.js";
@@ -86,6 +87,7 @@ class HookswitchDaemon implements Daemon {
   readonly #inForce: ConfigInForce;
   // One per daemon: a flood's count outlives a set-up of the consumers again.
   readonly #invalidEvents: InvalidEventLog;
+  readonly #deadLetterLog: DeadLetterLog;
   // Ends the start's waits (for JetStream) when a stop comes.
   readonly #startAbort = new AbortController();
   #watcher: ConfigWatcher | undefined;
@@ -121,6 +123,7 @@ class HookswitchDaemon implements Daemon {
     const limiter = createLimiter();
     this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter });
     this.#invalidEvents = createInvalidEventLog(log);
+    this.#deadLetterLog = createDeadLetterLog(log);
     this.#engine = {
       intake: new Intake(settings.maxInFlight, {
         spare: pullBatch(settings.maxInFlight),
@@ -133,6 +136,7 @@ class HookswitchDaemon implements Daemon {
       metrics: this.#metrics,
       log,
       invalidEvents: this.#invalidEvents,
+      deadLetterLog: this.#deadLetterLog,
       signal: this.#abort.signal,
       snapshot: this.#inForce.snapshot,
     };
@@ -274,6 +278,7 @@ class HookswitchDaemon implements Daemon {
     );
     clearTimeout(graceTimer);
     this.#invalidEvents.flush();
+    this.#deadLetterLog.flush();
     await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
     this.#jetStream?.stopAdvisories();
     const connected = this.#connection?.isConnected() ?? false;

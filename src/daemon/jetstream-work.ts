@@ -35,6 +35,7 @@ export type DeliveryEngine = Pick<
   | "metrics"
   | "log"
   | "invalidEvents"
+  | "deadLetterLog"
   | "signal"
   | "snapshot"
 >;

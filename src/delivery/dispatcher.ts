@@ -14,6 +14,7 @@ import type { Metrics } from "../http/metrics.js";
 import { loggedText } from "../logger.js";
 import type { PbxEvent } from "../events/types.js";
 import { renderFailure, unsendableOutcome } from "./attempt-failure.js";
+import { createDeadLetterLog, type DeadLetterLog } from "./dead-letter-log.js";
 import { isoTimeMemo } from "./iso-time.js";
 import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
 import type { Limiter } from "./concurrency/limiter.js";
@@ -79,6 +80,8 @@ export interface DispatcherDeps {
   log: Logger;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
+  /** Where dead letters are logged: in full, or counted in a flood. */
+  deadLetterLog?: DeadLetterLog;
   now?: () => Date;
   random?: () => number;
 }
@@ -87,6 +90,7 @@ export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #now: () => Date;
   readonly #random: () => number;
+  readonly #deadLetterLog: DeadLetterLog;
   /** Outcomes are counted as answers come: roughly in time order, as a memory needs. */
   readonly #isoTime = isoTimeMemo();
   readonly #failures = new FailureLog();
@@ -95,6 +99,7 @@ export class Dispatcher {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
     this.#random = deps.random ?? Math.random;
+    this.#deadLetterLog = deps.deadLetterLog ?? createDeadLetterLog(deps.log);
   }
 
   /** Parks a delivery in the delivery stream without attempting it now. */
@@ -204,15 +209,12 @@ export class Dispatcher {
         : decided;
     const record = deadLetterOf(job, attempts, last, reason, masked, this.#now());
     await this.#deps.queue.deadLetter(record);
-    this.#deps.log.warn(
-      {
-        integration: integration.name,
-        webhookId: job.webhookId,
-        eventId: loggedText(job.event.id),
-        reason,
-      },
-      "delivery dead-lettered",
-    );
+    this.#deadLetterLog.deadLettered({
+      integration: integration.name,
+      webhookId: job.webhookId,
+      eventId: loggedText(job.event.id),
+      reason,
+    });
   }
 
   /** At the default level, a failing receiver shows from its first failure (FailureLog). */

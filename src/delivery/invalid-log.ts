@@ -7,53 +7,11 @@
  * `hookswitch_events_invalid_total` counts every one, and the dead-letter queue keeps each.
  */
 import type { Logger } from "pino";
+import { IntervalLines } from "./interval-lines.js";
 
 /** Invalid events logged in full per interval: enough to show a flood's kinds of reason. */
 export const FULL_LINES_PER_INTERVAL = 10;
 export const INVALID_LOG_INTERVAL_MS = 60_000;
-
-/**
- * Which invalid events get a line of their own: the first `perInterval` of an interval that
- * starts with the first one after the last interval ended. Pure: the caller passes the time.
- */
-export class InvalidEventLines {
-  readonly #perInterval: number;
-  readonly #intervalMs: number;
-  #startedAt: number | undefined;
-  #logged = 0;
-  #unlogged = 0;
-
-  constructor(perInterval: number, intervalMs: number) {
-    this.#perInterval = perInterval;
-    this.#intervalMs = intervalMs;
-  }
-
-  /** An invalid event at `nowMs`: true when it is to be logged in full, false when counted. */
-  take(nowMs: number): boolean {
-    if (this.#startedAt === undefined || nowMs - this.#startedAt >= this.#intervalMs) {
-      this.#startedAt = nowMs;
-      this.#logged = 0;
-    }
-    if (this.#logged < this.#perInterval) {
-      this.#logged++;
-      return true;
-    }
-    this.#unlogged++;
-    return false;
-  }
-
-  /** When the interval under way ends; undefined before the first invalid event. */
-  endsAt(): number | undefined {
-    return this.#startedAt === undefined ? undefined : this.#startedAt + this.#intervalMs;
-  }
-
-  /** The events counted and not logged since the last call. */
-  takeUnlogged(): number {
-    const unlogged = this.#unlogged;
-    this.#unlogged = 0;
-    return unlogged;
-  }
-}
 
 export interface InvalidEventLog {
   /** An invalid event that is being dead-lettered: logged, or counted for the interval's line. */
@@ -68,7 +26,7 @@ export function createInvalidEventLog(
 ): InvalidEventLog {
   const intervalMs = options.intervalMs ?? INVALID_LOG_INTERVAL_MS;
   const perInterval = options.perInterval ?? FULL_LINES_PER_INTERVAL;
-  const lines = new InvalidEventLines(perInterval, intervalMs);
+  const lines = new IntervalLines(perInterval, intervalMs);
   // A monotonic clock: a wall clock stepped back would keep the full lines silent that long.
   const now = options.now ?? (() => performance.now());
   let timer: NodeJS.Timeout | undefined;
