@@ -14,6 +14,8 @@ import type { ConfigWatcher } from "../config/watch.js";
 import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
 import { Intake } from "../delivery/concurrency/intake.js";
 import { createDeadLetterLog, type DeadLetterLog } from "../delivery/dead-letter-log.js";
+import type { Periodic } from "../periodic.js";
+import { forgetRemovedFigures } from "./removed-figures.js";
 import { createInvalidEventLog, type InvalidEventLog } from "../delivery/invalid-log.js";
 import { createLimiter } from "../delivery/concurrency/limiter.js";
 import { RequestSlots } from "../delivery/concurrency/request-slots.js";
@@ -88,6 +90,7 @@ class HookswitchDaemon implements Daemon {
   // One per daemon: a flood's count outlives a set-up of the consumers again.
   readonly #invalidEvents: InvalidEventLog;
   readonly #deadLetterLog: DeadLetterLog;
+  readonly #forgetting: Periodic;
   // Ends the start's waits (for JetStream) when a stop comes.
   readonly #startAbort = new AbortController();
   #watcher: ConfigWatcher | undefined;
@@ -124,6 +127,12 @@ class HookswitchDaemon implements Daemon {
     this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter });
     this.#invalidEvents = createInvalidEventLog(log);
     this.#deadLetterLog = createDeadLetterLog(log);
+    this.#forgetting = forgetRemovedFigures({
+      stats: this.#stats,
+      attemptDuration: this.#metrics.attemptDuration,
+      isLoaded: (name) => this.#inForce.snapshot().byName.has(name),
+      log,
+    });
     this.#engine = {
       intake: new Intake(settings.maxInFlight, {
         spare: pullBatch(settings.maxInFlight),
@@ -161,6 +170,7 @@ class HookswitchDaemon implements Daemon {
     this.#watcher = await this.#watchConfiguration();
     // Its first generation is in force already: the watcher hands every one to inForce.
     if (!this.#watcher) return;
+    await this.#forgetting.start();
     const reached = await this.#reachJetStream();
     if (!reached || this.#stopping) return;
     this.#jetStream = new JetStreamWork({
@@ -269,6 +279,7 @@ class HookswitchDaemon implements Daemon {
     const log = this.#log;
     this.#startAbort.abort();
     this.#jetStream?.stopReads();
+    this.#forgetting.stop();
     const graceTimer = setTimeout(() => this.#abort.abort(), graceMs);
     await shutdownStep(
       log,

@@ -48,6 +48,11 @@ export class DeliveryStats {
     return this.#byIntegration.get(integration);
   }
 
+  /** Drops an integration's figures (it was removed a while ago). */
+  forget(integration: string): void {
+    this.#byIntegration.delete(integration);
+  }
+
   /** Every integration with a delivery outcome so far, and its counts. */
   *counts(): IterableIterator<[integration: string, counts: IntegrationStats["counts"]]> {
     for (const [integration, stats] of this.#byIntegration) yield [integration, stats.counts];

@@ -49,6 +49,16 @@ export class DurationHistogram {
     }
   }
 
+  /** The integrations that have series. */
+  integrations(): IterableIterator<string> {
+    return this.#series.keys();
+  }
+
+  /** Drops an integration's series (it was removed a while ago). */
+  forget(integration: string): void {
+    this.#series.delete(integration);
+  }
+
   /** One attempt of `integration` that took `seconds`; a value that is not finite is left out. */
   observe(integration: string, seconds: number): void {
     if (!Number.isFinite(seconds)) return;
