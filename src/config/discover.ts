@@ -5,7 +5,7 @@
  */
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { isIgnoredName, isYamlName, passedOver } from "./file-names.js";
+import { isIgnoredName, isYamlName, namedFile, passedOver } from "./file-names.js";
 import type { Problem } from "./types.js";
 
 export { isIgnoredName };
@@ -67,7 +67,7 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
         addFile(path, target ?? join(real, entry.name));
         if (target !== undefined) linkedFileFolders.add(dirname(target));
       } else if (kind === "file") {
-        const why = passedOver(entry.name, "in-folder");
+        const why = passedOver(entry.name);
         if (why) warning(path, why);
       }
     }
@@ -91,11 +91,9 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
         if (nothing) warning(path, NO_FILES);
       } else if (foldersOnly) problem(path, "not a folder");
       else {
-        // Checked "exactly as run would load them": a name run passes over (an editor's
-        // backup caught by `validate dir/*`) is not loaded, so it claims no name either.
-        const skipped = passedOver(basename(path), "named");
-        if (skipped) warning(path, skipped);
-        else addFile(path, await realpath(path));
+        const named = namedFile(basename(path));
+        if (named.warning) warning(path, named.warning);
+        if (named.check) addFile(path, await realpath(path));
       }
     } catch (err) {
       problem(path, describeMissing(err));

@@ -12,9 +12,6 @@ export function isYamlName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml");
 }
 
-/** Where the file was met: named on the command line (validate), or found in a folder. */
-export type Met = "named" | "in-folder";
-
 interface Reason {
   /** The rule, as "run …". */
   rule: string;
@@ -22,6 +19,8 @@ interface Reason {
   advice: string;
   /** Worth a warning when met in a folder: a file someone likely meant to be loaded. */
   meant: boolean;
+  /** What an editor or a tool leaves beside a file: not checked even when named. */
+  leftover?: boolean;
 }
 
 const LEAVE_IT = "nothing to change, or delete it";
@@ -36,13 +35,15 @@ const LEFTOVERS: Array<[RegExp, string]> = [
 function reasonFor(name: string): Reason | undefined {
   if (name.startsWith("#") && name.endsWith("#")) {
     const rule = 'run skips editor autosave files (names starting and ending with "#")';
-    return { rule, advice: `${LEAVE_IT} (the editor does once the file is saved)`, meant: false };
+    const advice = `${LEAVE_IT} (the editor does once the file is saved)`;
+    return { rule, advice, meant: false, leftover: true };
   }
   if (name.endsWith("~")) {
     return {
       rule: 'run skips editor backup files (names ending in "~")',
       advice: LEAVE_IT,
       meant: false,
+      leftover: true,
     };
   }
   if (name.startsWith(".")) {
@@ -54,7 +55,7 @@ function reasonFor(name: string): Reason | undefined {
     const suffix = pattern.exec(name)?.[0];
     if (suffix) {
       const rule = `${NOT_YAML}, and this is ${kind} (name ending in "${suffix}")`;
-      return { rule, advice: LEAVE_IT, meant: false };
+      return { rule, advice: LEAVE_IT, meant: false, leftover: true };
     }
   }
   const json = /\.json$/i.exec(name)?.[0];
@@ -72,16 +73,29 @@ function reasonFor(name: string): Reason | undefined {
 }
 
 /**
- * The warning for a file `run` passes over, or undefined when it loads it. In a folder only a
- * file someone likely meant to be loaded is worth one (`.YAML`, `.json`), not each backup
- * and note.
+ * The warning for a file `run` passes over in a folder, or undefined when it loads it or the
+ * file is not worth one: only a file someone likely meant to be loaded (`.YAML`, `.json`),
+ * not each backup and note.
  */
-export function passedOver(name: string, met: Met): string | undefined {
+export function passedOver(name: string): string | undefined {
   const reason = reasonFor(name);
-  if (!reason || (met === "in-folder" && !reason.meant)) return undefined;
-  const outcome =
-    met === "named"
-      ? "this file is not loaded, so validate does not check it either"
-      : "this file is not loaded";
-  return `${reason.rule}: ${outcome}; ${reason.advice}`;
+  if (!reason?.meant) return undefined;
+  return `${reason.rule}: this file is not loaded; ${reason.advice}`;
+}
+
+/**
+ * A file named on validate's command line. It is checked, with a warning when `run` would
+ * pass over it, as someone asked for it (`validate crm.json`, `validate /dev/stdin`), unless
+ * it is an editor's or a tool's leftover caught by `validate dir/*`: that one is not
+ * checked, so that it claims no name a real file holds.
+ */
+export function namedFile(name: string): { check: boolean; warning: string | undefined } {
+  const reason = reasonFor(name);
+  if (!reason) return { check: true, warning: undefined };
+  if (reason.leftover) {
+    const warning = `${reason.rule}: this file is not loaded, so validate does not check it either; ${reason.advice}`;
+    return { check: false, warning };
+  }
+  const warning = `${reason.rule}: run would not load this file, validate checks it anyway; ${reason.advice}`;
+  return { check: true, warning };
 }

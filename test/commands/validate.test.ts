@@ -138,16 +138,19 @@ describe("hookswitch validate output formats", () => {
     }
   });
 
-  it("warns that run would not load a file named other than *.yaml or *.yml, checks it no more than run does, and exits 0", async () => {
+  it("warns that run would not load a file named other than *.yaml or *.yml, and checks it all the same", async () => {
     const file = join(dir, "crm.txt");
     await writeFile(file, "not: [an integration\n");
     const result = await runCli(["validate", file]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toBe(
-      `${file}:1:1: warning: run loads only names ending in .yaml or .yml: this file is not loaded, ` +
-        "so validate does not check it either; to have it loaded, rename it to end in .yaml\n" +
-        "0 files, 0 integrations: all valid, 1 warning\n",
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${file}:1:1: warning: run loads only names ending in .yaml or .yml: run would not load ` +
+          "this file, validate checks it anyway; to have it loaded, rename it to end in .yaml\n" +
+          `${file}:\\d+:\\d+: `,
+      ),
     );
+    expect(result.stdout).not.toMatch(/all valid/);
   });
 
   it("exits 0 and says all valid for valid files, .yml and multi-document included", async () => {

@@ -106,19 +106,31 @@ describe("discoverFiles", () => {
     expect((await discoverFiles([file])).files).toEqual([file]);
   });
 
-  it.each([
-    ["notes.txt", /^run loads only names ending in \.yaml or \.yml: this file is not loaded, so/],
-    [".hidden.yaml", /^run skips hidden files .*: this file is not loaded, so/],
-    ["c.yaml~", /^run skips editor backup files/],
-    ["#d.yaml#", /^run skips editor autosave files/],
-    ["b.yaml", undefined],
-    ["a.yml", undefined],
+  it.each<[string, RegExp | undefined, boolean]>([
+    [
+      "notes.txt",
+      /^run loads only names ending in \.yaml or \.yml: run would not load this file, validate checks it anyway/,
+      true,
+    ],
+    [
+      ".hidden.yaml",
+      /^run skips hidden files .*: run would not load this file, validate checks it anyway/,
+      true,
+    ],
+    [
+      "c.yaml~",
+      /^run skips editor backup files .*: this file is not loaded, so validate does not check it/,
+      false,
+    ],
+    ["#d.yaml#", /^run skips editor autosave files/, false],
+    ["b.yaml", undefined, true],
+    ["a.yml", undefined, true],
   ])(
-    "given %s directly, passes over it with a warning when run would pass over it in its folder",
-    async (name, warning) => {
+    "given %s directly, takes it unless it is an editor's leftover, with a warning when run would pass over it",
+    async (name, warning, taken) => {
       const file = join(dir, name);
       const { files, warnings } = await discoverFiles([file]);
-      expect(files).toEqual(warning ? [] : [file]);
+      expect(files).toEqual(taken ? [file] : []);
       expect(warnings.map((w) => w.message)).toEqual(
         warning ? [expect.stringMatching(warning)] : [],
       );
