@@ -85,15 +85,19 @@ export function createRemovalHold(timing: RemovalTiming): RemovalHold {
 
 /**
  * Files of the previous generation missing from this scan whose going would remove an
- * integration: they serve something, no file of the scan names any of it (an invalid one
- * included, see renamed-files.ts), and none holds their bytes. One that does (a rename, a split) is applied at once, as a held file would
- * keep its names from the file that now has them.
+ * integration: they serve something, no new or changed file of the scan names any of it
+ * (an invalid one included, see renamed-files.ts), and none holds their bytes. One that
+ * does (a rename, a split) is applied at once, as a held file would keep its names from the
+ * file that now has them. A file that was there unchanged does not count: one refused as a
+ * duplicate of the missing file's name would otherwise take it over while the missing file
+ * is between its removal and its rewrite.
  */
 export function removedFiles(previous: ConfigState | undefined, files: LoadedFile[]): FileState[] {
   if (!previous) return [];
   const present = new Set(files.map((f) => f.file));
   const hashes = new Set(files.map((f) => f.hash));
-  const named = new Set(files.flatMap((f) => [...declaredNames(f)]));
+  const newOrChanged = files.filter((f) => previous.files.get(f.file)?.hash !== f.hash);
+  const named = new Set(newOrChanged.flatMap((f) => [...declaredNames(f)]));
   return [...previous.files.values()].filter(
     (f) =>
       !present.has(f.file) &&

@@ -77,6 +77,24 @@ describe("createRemovalHold", () => {
     expect(heldAt).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
   });
 
+  it("holds a removal when only a file that was there unchanged names what it served (a refused duplicate)", () => {
+    const withDuplicate = nextGeneration(
+      before,
+      { files: [file("a.yaml", "x"), file("b.yaml", "y"), file("c.yaml", "y")], problems: [] },
+      AT,
+    ).state;
+    expect(withDuplicate.files.get("b.yaml")?.lastValid.map((i) => i.name)).toEqual(["y"]);
+    const hold = createRemovalHold(timing);
+    hold.event(1_000);
+    const scan = hold.apply(
+      withDuplicate,
+      [file("a.yaml", "x"), file("c.yaml", "y")],
+      1_200,
+      false,
+    );
+    expect(scan.held).toEqual(["b.yaml"]);
+  });
+
   it("never holds a file that served nothing (it never was valid)", () => {
     const broken: LoadedFile = {
       ...file("c.yaml"),
