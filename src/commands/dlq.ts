@@ -95,17 +95,19 @@ function replayCommand(): Command {
       let replayed = 0;
       let refused = false;
       const stop = stopBetweenLetters();
+      // The signal that cut the replay short, if one did (one during the last letter did not).
+      let stoppedBy: NodeJS.Signals | undefined;
       try {
         for await (const record of selected(store, selection)) {
+          stoppedBy = stop.requested();
+          if (stoppedBy) break;
           if (selection.kind === "ids") found.add(record.id);
           if (await replayOne(js, store, record, consumer)) replayed++;
           else refused = true;
-          if (stop.requested()) break;
         }
       } finally {
         stop.dispose();
       }
-      const stoppedBy = stop.requested();
       if (stoppedBy) {
         process.stdout.write(
           `replayed ${plural(replayed, "dead letter")}, then stopped (${stoppedBy}): the others stay in the queue\n`,
