@@ -52,7 +52,7 @@ export function reportRewritten(log: Logger, { state, rewritten }: GenerationSte
   log.info(
     { generation: state.generation, rewritten: rewritten.slice(0, NAMES_LOGGED) },
     `config generation ${state.generation} stays: ${rewritten.slice(0, NAMES_LOGGED).join(", ")}${more} ` +
-      `rewritten, nothing in force changed`,
+      `changed on disk (rewritten, or removed having served nothing), nothing in force changed`,
   );
 }
 

@@ -131,6 +131,7 @@ class HookswitchDaemon implements Daemon {
       stats: this.#stats,
       attemptDuration: this.#metrics.attemptDuration,
       isLoaded: (name) => this.#inForce.snapshot().byName.has(name),
+      alsoForget: [this.#deadLetterLog],
       log,
     });
     this.#engine = {

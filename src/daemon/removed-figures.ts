@@ -54,6 +54,8 @@ export function forgetRemovedFigures(deps: {
   stats: DeliveryStats;
   attemptDuration: DurationHistogram;
   isLoaded: (name: string) => boolean;
+  /** Others that keep something per integration, told to forget it too. */
+  alsoForget?: ReadonlyArray<{ forget(name: string): void }>;
   log: Logger;
   afterMs?: number;
   everyMs?: number;
@@ -68,6 +70,7 @@ export function forgetRemovedFigures(deps: {
     for (const name of forget) {
       deps.stats.forget(name);
       deps.attemptDuration.forget(name);
+      for (const other of deps.alsoForget ?? []) other.forget(name);
     }
     if (forget.length > 0) {
       deps.log.debug(

@@ -26,6 +26,8 @@ export interface DeadLetterLog {
   deadLettered(line: DeadLetterLine): void;
   /** Tells now what is counted and not told yet (at stop). */
   flush(): void;
+  /** Drops what it holds of an integration removed a while ago, telling its count first. */
+  forget(integration: string): void;
 }
 
 interface Counted {
@@ -79,6 +81,12 @@ export function createDeadLetterLog(
     },
     flush() {
       for (const [integration, counted] of byIntegration) tell(integration, counted);
+    },
+    forget(integration) {
+      const counted = byIntegration.get(integration);
+      if (counted === undefined) return;
+      tell(integration, counted);
+      byIntegration.delete(integration);
     },
   };
 }

@@ -62,7 +62,9 @@ describe("createConfigWatcher's log", () => {
         () => w.logs.find((l) => l.level === "info" && /generation 1 stays/.test(l.msg)),
         { what: "the rewrite reported" },
       );
-      expect(said.msg).toMatch(/a\.yaml rewritten, nothing in force changed/);
+      expect(said.msg).toMatch(
+        /a\.yaml changed on disk \(rewritten, or removed having served nothing\), nothing in force changed/,
+      );
       await settle();
       expect(w.seen).toHaveLength(1);
       expect(w.watcher.current().generation).toBe(1);

@@ -78,10 +78,12 @@ describe("forgetting the figures of removed integrations", () => {
       histogram.observe(name, 0.05);
     }
     const loaded = new Set(["crm"]);
+    const forgottenElsewhere: string[] = [];
     const forgetting = forgetRemovedFigures({
       stats,
       attemptDuration: histogram,
       isLoaded: (name) => loaded.has(name),
+      alsoForget: [{ forget: (name) => forgottenElsewhere.push(name) }],
       log: pino({ level: "silent" }),
       afterMs: 100,
       everyMs: 50,
@@ -94,6 +96,7 @@ describe("forgetting the figures of removed integrations", () => {
       expect(text).toMatch(/integration="crm"/);
       expect([...histogram.integrations()]).toEqual(["crm"]);
       expect(stats.get("crm")?.counts.delivered).toBe(1);
+      expect(forgottenElsewhere).toEqual(["gone"]);
     } finally {
       forgetting.stop();
     }

@@ -74,4 +74,18 @@ describe("the dead-letter log", () => {
     deadLetters.flush();
     expect(told(lines)).toHaveLength(1);
   });
+
+  it("forgets an integration, telling its count first, and logs it in full again if it comes back", () => {
+    const { log, lines } = capturingLogger("warn");
+    const deadLetters = createDeadLetterLog(log, { perInterval: 1, now: () => 0 });
+    deadLetters.deadLettered(line("gone", 0));
+    deadLetters.deadLettered(line("gone", 1));
+    deadLetters.forget("gone");
+    expect(told(lines)).toMatchObject([{ integration: "gone", notLogged: 1 }]);
+    deadLetters.forget("never-seen");
+    deadLetters.deadLettered(line("gone", 2));
+    expect(full(lines).map((l) => l.webhookId)).toEqual(["msg_0", "msg_2"]);
+    deadLetters.flush();
+    expect(told(lines)).toHaveLength(1);
+  });
 });
