@@ -5,7 +5,7 @@
  * `rules.ts` also checks, the message is the rule's own.
  */
 import type { ErrorObject } from "ajv";
-import { reservedHeaderMessage } from "./rules.js";
+import { reservedHeaderMessage } from "./header-rules.js";
 import { URL_USER_INFO_MESSAGE, urlPlaceholder, urlPlaceholderMessage } from "./url-rules.js";
 import {
   anyOfTypes,

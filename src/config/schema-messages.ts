@@ -4,8 +4,8 @@
  */
 import { DURATION_PATTERN } from "./durations.js";
 import { isFieldName, placeholderNames } from "./placeholders.js";
+import { headerValueControlMessage } from "./header-rules.js";
 import {
-  headerValueControlMessage,
   retryDelayMessage,
   signingSecretMessage,
   timeoutMessage,
