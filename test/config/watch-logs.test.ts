@@ -1,18 +1,17 @@
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { integrationYaml, plainLayout } from "../support/config-dir.js";
 import { waitFor } from "../support/wait.js";
-import { settle, startWatching, v, writeAndAwait, type Watching } from "../support/watching.js";
+import {
+  settle,
+  startWatching,
+  v,
+  writeAndAwait,
+  type Watching,
+  useCleanups,
+} from "../support/watching.js";
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function later<T extends { cleanup(): void }>(layout: T): T {
-  cleanups.push(() => layout.cleanup());
-  return layout;
-}
+const { cleanups, later } = useCleanups();
 
 const broken = (name: string) => integrationYaml(name, { webhook: { method: "DELETE" } });
 

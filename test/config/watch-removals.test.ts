@@ -1,19 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { integrationYaml, plainLayout } from "../support/config-dir.js";
 import { sleep } from "../support/wait.js";
-import { counts, serving, settle, startWatching, url, v } from "../support/watching.js";
+import {
+  counts,
+  serving,
+  settle,
+  startWatching,
+  url,
+  v,
+  useCleanups,
+} from "../support/watching.js";
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function later<T extends { cleanup(): void }>(layout: T): T {
-  cleanups.push(() => layout.cleanup());
-  return layout;
-}
+const { cleanups, later } = useCleanups();
 
 describe("createConfigWatcher when a file is missing for a moment", () => {
   it("keeps the integration of a file moved away and copied back 0.4 s later", async () => {

@@ -1,18 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { integrationYaml, makeTempDir, plainLayout, removeDir } from "../support/config-dir.js";
-import { counts, serving, startWatching, URL_1 } from "../support/watching.js";
+import { counts, serving, startWatching, URL_1, useCleanups } from "../support/watching.js";
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function later<T extends { cleanup(): void }>(layout: T): T {
-  cleanups.push(() => layout.cleanup());
-  return layout;
-}
+const { cleanups, later } = useCleanups();
 
 /** Root reads a folder whatever its mode: a folder without rights needs another user. */
 const asRoot = process.getuid?.() === 0;

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ConfigState } from "../../src/config/generation.js";
 import {
   configMapLayout,
@@ -22,17 +22,10 @@ import {
   v,
   writeAndAwait,
   type Watching,
+  useCleanups,
 } from "../support/watching.js";
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function later<T extends { cleanup(): void }>(layout: T): T {
-  cleanups.push(() => layout.cleanup());
-  return layout;
-}
+const { cleanups, later } = useCleanups();
 
 /** A folder `integrations.d` holding one integration, x (a.yaml), watched. */
 async function watchFolderOfOne() {

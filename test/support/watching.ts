@@ -4,12 +4,28 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
 import type { LoadOptions } from "../../src/config/load.js";
 import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
 import { capturingLogger } from "./logs.js";
 import { sleep, waitFor } from "./wait.js";
+
+/**
+ * Cleanups run after each test of the file, the last added first (a watcher before its
+ * folder); `later(layout)` removes a layout then.
+ */
+export function useCleanups() {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const later = <T extends { cleanup(): void }>(layout: T): T => {
+    cleanups.push(() => layout.cleanup());
+    return layout;
+  };
+  return { cleanups, later };
+}
 
 export interface Seen {
   state: ConfigState;
