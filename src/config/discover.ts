@@ -5,6 +5,7 @@
  */
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { coerceError } from "../errors.js";
 import { isIgnoredName, isYamlName, namedFile, passedOver } from "./file-names.js";
 import type { Problem } from "./types.js";
 
@@ -82,19 +83,25 @@ export async function discoverFiles(paths: string[], foldersOnly = false): Promi
 
   for (const path of paths) {
     try {
-      const info = await stat(path);
-      if (info.isDirectory()) {
+      const info = await stat(path).catch((err: unknown) => coerceError(err));
+      if (!(info instanceof Error) && info.isDirectory()) {
         const [filesBefore, problemsBefore] = [files.size, problems.length];
         await walkSafely(path, []);
         // A mistyped or emptied folder would otherwise pass a CI check as "all valid".
         const nothing = files.size === filesBefore && problems.length === problemsBefore;
         if (nothing) warning(path, NO_FILES);
-      } else if (foldersOnly) problem(path, "not a folder");
-      else {
-        const named = namedFile(basename(path));
-        if (named.warning) warning(path, named.warning);
-        if (named.check) addFile(path, await realpath(path));
+        continue;
       }
+      if (foldersOnly) {
+        problem(path, info instanceof Error ? describeMissing(info) : "not a folder");
+        continue;
+      }
+      const named = namedFile(basename(path));
+      if (named.warning) warning(path, named.warning);
+      // A leftover is not read, even one that leads nowhere (an editor's lock file).
+      if (!named.check) continue;
+      if (info instanceof Error) throw info;
+      addFile(path, await realpath(path));
     } catch (err) {
       problem(path, describeMissing(err));
     }

@@ -46,18 +46,31 @@ function reasonFor(name: string): Reason | undefined {
       leftover: true,
     };
   }
+  if (name.startsWith(".#")) {
+    const rule =
+      'run skips hidden files, and this is an editor\'s lock file (name starting with ".#")';
+    return {
+      rule,
+      advice: `${LEAVE_IT} (the editor does once the file is saved)`,
+      meant: false,
+      leftover: true,
+    };
+  }
+  // Before the hidden rule: vim's swap file is hidden (.x.yaml.swp) and a leftover all the same.
+  if (!isYamlName(name)) {
+    for (const [pattern, kind] of LEFTOVERS) {
+      const suffix = pattern.exec(name)?.[0];
+      if (suffix) {
+        const rule = `${NOT_YAML}, and this is ${kind} (name ending in "${suffix}")`;
+        return { rule, advice: LEAVE_IT, meant: false, leftover: true };
+      }
+    }
+  }
   if (name.startsWith(".")) {
     const advice = 'to have it loaded, rename it without the leading "."';
     return { rule: 'run skips hidden files (names starting with ".")', advice, meant: false };
   }
   if (isYamlName(name)) return undefined;
-  for (const [pattern, kind] of LEFTOVERS) {
-    const suffix = pattern.exec(name)?.[0];
-    if (suffix) {
-      const rule = `${NOT_YAML}, and this is ${kind} (name ending in "${suffix}")`;
-      return { rule, advice: LEAVE_IT, meant: false, leftover: true };
-    }
-  }
   const json = /\.json$/i.exec(name)?.[0];
   if (json) {
     const renamed = `${name.slice(0, -json.length)}.yaml`;

@@ -123,6 +123,7 @@ describe("discoverFiles", () => {
       false,
     ],
     ["#d.yaml#", /^run skips editor autosave files/, false],
+    [".d.yaml.swp", /and this is a backup or temporary file .*validate does not check it/, false],
     ["b.yaml", undefined, true],
     ["a.yml", undefined, true],
   ])(
@@ -136,6 +137,33 @@ describe("discoverFiles", () => {
       );
     },
   );
+
+  it("passes over an editor's lock file named directly, a link that leads nowhere, with a warning and no problem", async () => {
+    const lock = join(dir, ".#e.yaml");
+    await symlink("root@host.1234:1700000000", lock);
+    try {
+      const { files, problems, warnings } = await discoverFiles([lock]);
+      expect({ files, problems }).toEqual({ files: [], problems: [] });
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/this is an editor's lock file .*validate does not check it/),
+      ]);
+    } finally {
+      await rm(lock);
+    }
+  });
+
+  it("reads a folder whose name looks like a leftover's (conf.tmp): only files are judged by name", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-"));
+    try {
+      const named = join(folder, "conf.tmp");
+      await mkdir(named);
+      await writeFile(join(named, "a.yaml"), "x: 1\n");
+      const { files, warnings } = await discoverFiles([named], true);
+      expect({ files, warnings }).toEqual({ files: [join(named, "a.yaml")], warnings: [] });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 
   it("warns of a file in a folder whose .yaml or .yml is not in lower case, or that is .json, which run passes over", async () => {
     const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-case-"));

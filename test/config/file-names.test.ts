@@ -46,6 +46,16 @@ describe("the rule a file name run passes over matched, with fitting advice", ()
       `run loads only YAML files, ending in .yaml or .yml, not .json: ${CHECKED}; JSON is valid YAML: rename it to crm.yaml`,
       true,
     ],
+    [
+      ".int.yaml.swp",
+      `run loads only names ending in .yaml or .yml, and this is a backup or temporary file (name ending in ".swp"): ${NOT_CHECKED}; nothing to change, or delete it`,
+      false,
+    ],
+    [
+      ".#int.yaml",
+      `run skips hidden files, and this is an editor's lock file (name starting with ".#"): ${NOT_CHECKED}; nothing to change, or delete it (the editor does once the file is saved)`,
+      false,
+    ],
     ["int.yaml", undefined, true],
     ["int.yml", undefined, true],
   ])("named directly, %s: checked unless a leftover", (name, warning, check) => {
