@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { loadIntegrations } from "../dist/config/load.js";
+import { loadIntegrations } from "../dist/config/load/load.js";
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
 const TARGET_MS = 2_000;

@@ -14,7 +14,7 @@ const DIST = new URL("../../dist/", import.meta.url);
 if (!existsSync(new URL("cli.js", DIST))) {
   throw new Error("dist/cli.js is missing: run `npm run build` first");
 }
-const { loadIntegrations } = await import(new URL("config/load.js", DIST).href);
+const { loadIntegrations } = await import(new URL("config/load/load.js", DIST).href);
 const { buildSnapshot } = await import(new URL("delivery/snapshot.js", DIST).href);
 const { parseEvent } = await import(new URL("events/parse.js", DIST).href);
 const { matchEvent } = await import(new URL("events/match.js", DIST).href);

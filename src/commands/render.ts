@@ -20,7 +20,7 @@ import {
   loadIntegrations,
   type FileResult,
   type LoadOptions,
-} from "../config/load.js";
+} from "../config/load/load.js";
 import type { Integration, Problem } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";

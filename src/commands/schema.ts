@@ -1,6 +1,11 @@
 /** `hookswitch schema [integration|event]`: prints a JSON Schema as shipped. */
 import { Command } from "commander";
-import { readSchemaText, schemaPath, SCHEMA_FILES, type SchemaName } from "../config/schema.js";
+import {
+  readSchemaText,
+  schemaPath,
+  SCHEMA_FILES,
+  type SchemaName,
+} from "../config/parse/schema.js";
 import { UsageError } from "../errors.js";
 
 export function schemaCommand(): Command {

@@ -5,10 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
-import { loadIntegrations, type LoadResult } from "../config/load.js";
-import { countProblems } from "../config/load-file.js";
+import { loadIntegrations, type LoadResult } from "../config/load/load.js";
+import { countProblems } from "../config/load/load-file.js";
 import { shownScope } from "../config/shown.js";
-import { compareText } from "../config/discover.js";
+import { compareText } from "../config/load/discover.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";

@@ -3,7 +3,7 @@
  * their syntax, and in "resolve" mode replaces them with the secrets they name.
  * Keys are never references. Messages name the variable or file, never a value.
  */
-import type { RuleProblem } from "./rules.js";
+import type { RuleProblem } from "./rules/rules.js";
 import {
   joinSegments,
   parseReferences,

@@ -1,5 +1,5 @@
 /** Small helpers that turn data and paths into words for problem messages. */
-import { invisibleNote, quoteVisibly } from "./invisible.js";
+import { invisibleNote, quoteVisibly } from "./parse/invisible.js";
 
 export type PathSegment = string | number;
 

@@ -3,7 +3,7 @@
  * delivery path reads for every event, and what the metrics say of it. A folder that
  * vanishes while running leaves its last generation in force, reported as a problem.
  */
-import type { ConfigState } from "../config/generation.js";
+import type { ConfigState } from "../config/watch/generation.js";
 import type { Problem } from "../config/types.js";
 import type { Limiter } from "../delivery/concurrency/limiter.js";
 import { buildSnapshot, type ConfigSnapshot } from "../delivery/snapshot.js";

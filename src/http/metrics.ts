@@ -3,7 +3,7 @@
  * label values limited to integration names and fixed enums.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { ConfigState } from "../config/generation.js";
+import type { ConfigState } from "../config/watch/generation.js";
 import type { Problem } from "../config/types.js";
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";

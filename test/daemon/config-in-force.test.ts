@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ConfigState } from "../../src/config/generation.js";
+import type { ConfigState } from "../../src/config/watch/generation.js";
 import { createConfigInForce } from "../../src/daemon/config-in-force.js";
 import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import { createMetrics } from "../../src/http/metrics.js";

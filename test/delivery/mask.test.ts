@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadFile } from "../../src/config/load.js";
+import { loadFile } from "../../src/config/load/load.js";
 import type { Integration } from "../../src/config/types.js";
 import {
   maskEchoedSecrets,

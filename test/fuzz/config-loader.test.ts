@@ -4,7 +4,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFileSync, type FileResult } from "../../src/config/load-file.js";
+import { loadFileSync, type FileResult } from "../../src/config/load/load-file.js";
 import { integrationObject, integrationYaml } from "../support/config-dir.js";
 
 let dir: string;

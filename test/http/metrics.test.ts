@@ -8,7 +8,7 @@ import {
   type DeliveryOutcome,
   type LastDelivery,
 } from "../../src/delivery/stats.js";
-import type { ConfigState } from "../../src/config/generation.js";
+import type { ConfigState } from "../../src/config/watch/generation.js";
 import { createMetrics, recordConfigGeneration } from "../../src/http/metrics.js";
 import { makeIntegration } from "../support/integration.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";

@@ -1,7 +1,7 @@
 /**
  * A complete, valid Integration for unit tests, built directly (no loader), with overrides.
  */
-import type { RawIntegration, RawWebhook } from "../../src/config/raw.js";
+import type { RawIntegration, RawWebhook } from "../../src/config/parse/raw.js";
 import type { Integration, Webhook } from "../../src/config/types.js";
 import type { Rendering, WebhookRequest } from "../../src/delivery/types.js";
 import type { PbxEvent } from "../../src/events/types.js";

@@ -5,9 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, expect } from "vitest";
-import type { ConfigState, GenerationSummary } from "../../src/config/generation.js";
-import type { LoadOptions } from "../../src/config/load.js";
-import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch.js";
+import type { ConfigState, GenerationSummary } from "../../src/config/watch/generation.js";
+import type { LoadOptions } from "../../src/config/load/load.js";
+import { createConfigWatcher, type ConfigWatcher } from "../../src/config/watch/watch.js";
 import { capturingLogger } from "./logs.js";
 import { sleep, waitFor } from "./wait.js";
 

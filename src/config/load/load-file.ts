@@ -1,0 +1,259 @@
+/**
+ * Loads one integration file: read (bounded), decode, parse every YAML document with
+ * positions, validate each, and report problems. Pure but for the read of the file
+ * (and of `${file:}` secrets); safe to run in a worker thread.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { compareText } from "./discover.js";
+import { loadDocument, type DocumentContext } from "../parse/document.js";
+import { decodeText } from "../parse/decode.js";
+import { parseYamlDocuments } from "../parse/parse.js";
+import type { SecretMode } from "../references.js";
+import {
+  OPEN_POLICY,
+  realSecretPath,
+  refusedReference,
+  type SecretPolicy,
+} from "../secret-policy.js";
+import { DEFAULTS, type Integration, type Problem } from "../types.js";
+
+export interface LoadOptions {
+  /** "resolve" reads every `${env:}`/`${file:}` (what `run` does); "keep" only checks their syntax. */
+  secrets: SecretMode;
+  env?: NodeJS.ProcessEnv;
+  /** Where secrets may come from; unset, anywhere. */
+  secretPolicy?: SecretPolicy;
+}
+
+export interface FileResult {
+  file: string;
+  /** sha256 of the content (of size and mtime for a file too large to read). */
+  hash: string;
+  /** The documents that loaded, the first of a repeated name only; serve them only if the file is valid. */
+  integrations: Integration[];
+  problems: Problem[];
+  /** What loads but is worth a word (a secret in clear); only when there is any. */
+  warnings?: Problem[];
+  /** The file may read others (a `${file:}` secret, a CA file): set only then. */
+  readsFiles?: true;
+}
+
+/** Cheap and generous: a false match only costs a read at the periodic resync. */
+const READS_FILES = /\$\{file:|\bca\s*:/;
+
+/** Loads one file, synchronously: reading and parsing a small file is CPU work, not waiting. */
+export function loadFileSync(file: string, options: LoadOptions): FileResult {
+  const content = readBounded(file);
+  if (!content.ok)
+    return { file, hash: content.hash, integrations: [], problems: [at(file, content.message)] };
+  const hash = createHash("sha256").update(content.bytes).digest("hex");
+  const decoded = decodeText(content.bytes);
+  if (!decoded.ok) {
+    const { line = 1, column = 1, message } = decoded;
+    return { file, hash, integrations: [], problems: [{ file, line, column, message }] };
+  }
+  const parsed = parseYamlDocuments(decoded.text);
+  if (parsed.documents.length === 0 && parsed.problems.length === 0) {
+    // Most often a write caught half-way (a file truncated before it is written again): as
+    // a problem, the daemon keeps the file's last valid version rather than its removal.
+    const problem = at(file, "the file holds no integration: write one in it, or delete the file");
+    return { file, hash, integrations: [], problems: [problem] };
+  }
+  const context = documentContext(file, options);
+  const results = parsed.documents.map((doc) => loadDocument(doc, context));
+  const named = firstOfEachName(file, results);
+  const problems = [
+    ...parsed.problems.map((p) => ({ file, ...p })),
+    ...results.flatMap((r) => r.problems),
+    ...named.problems,
+  ];
+  const warnings = results.flatMap((r) => r.warnings);
+  return {
+    file,
+    hash,
+    integrations: named.integrations,
+    problems: listFirst(sortProblems(problems), "problem"),
+    ...(warnings.length > 0 ? { warnings: listFirst(sortProblems(warnings), "warning") } : {}),
+    ...(READS_FILES.test(decoded.text) ? { readsFiles: true as const } : {}),
+  };
+}
+
+/**
+ * Problems (and warnings) listed per file. A broken template repeated in every document
+ * could otherwise turn a 1 MiB file into hundreds of thousands of lines in the log, the
+ * status page and `/api/integrations`.
+ */
+export const MAX_LISTED_PER_FILE = 100;
+
+/** The first problems of a file, and one line in their place for the rest. */
+function listFirst(sorted: Problem[], kind: "problem" | "warning"): Problem[] {
+  const next = sorted[MAX_LISTED_PER_FILE];
+  if (!next) return sorted;
+  const unlisted = sorted.length - MAX_LISTED_PER_FILE;
+  const rest: Problem = {
+    file: next.file,
+    line: next.line,
+    column: next.column,
+    message: `${unlisted.toLocaleString("en")} more ${kind}s from here on are not listed; mend the ones above first`,
+    unlisted,
+  };
+  return [...sorted.slice(0, MAX_LISTED_PER_FILE), rest];
+}
+
+/** Every problem, those a file's last line stands for included. */
+export function countProblems(list: readonly Problem[]): number {
+  return list.reduce((n, p) => n + (p.unlisted ?? 1), 0);
+}
+
+export function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort(
+    (a, b) =>
+      compareText(a.file, b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      compareText(a.message, b.message),
+  );
+}
+
+function at(file: string, message: string): Problem {
+  return { file, line: 1, column: 1, message };
+}
+
+/**
+ * The first document of each name; every later one is a problem and is left out, as a
+ * duplicate across files is, so that no listing shows the refused one as loaded.
+ */
+function firstOfEachName(
+  file: string,
+  results: ReturnType<typeof loadDocument>[],
+): { integrations: Integration[]; problems: Problem[] } {
+  const firstLine = new Map<string, number>();
+  const integrations: Integration[] = [];
+  const problems: Problem[] = [];
+  for (const { integration } of results) {
+    if (!integration) continue;
+    const seen = firstLine.get(integration.name);
+    if (seen === undefined) {
+      firstLine.set(integration.name, integration.source.line);
+      integrations.push(integration);
+      continue;
+    }
+    problems.push({
+      file,
+      line: integration.source.line,
+      column: integration.source.column,
+      integration: integration.name,
+      message: `duplicate name "${integration.name}": already defined at line ${seen} of this file`,
+    });
+  }
+  return { integrations, problems };
+}
+
+type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash: string };
+
+/**
+ * Reads at most `maxFileBytes`; refuses larger and non-regular files without reading them.
+ * Synchronous on purpose: for many small files it is several times faster than promises.
+ */
+function readBounded(file: string): Content {
+  // The path is part of it: two files that cannot be read are not the same content (a rename).
+  const failed = (message: string, hash = sha256(`unreadable:${file}:${message}`)): Content => ({
+    ok: false,
+    message,
+    hash,
+  });
+  try {
+    const read = readRegularFile(file);
+    if (read.ok) return read;
+    if (read.why === "not-regular")
+      return failed("not a regular file; integration files must be regular files");
+    const { size, mtimeMs } = read;
+    return failed(
+      tooLarge(size),
+      mtimeMs === undefined ? undefined : sha256(`size:${size}:mtime:${mtimeMs}`),
+    );
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return failed(code === "ENOENT" ? "file no longer exists" : `file cannot be read (${code})`);
+  }
+}
+
+type Read =
+  | { ok: true; bytes: Buffer }
+  | { ok: false; why: "not-regular" }
+  | { ok: false; why: "too-large"; size: number; mtimeMs?: number };
+
+/**
+ * A regular file of at most `maxFileBytes`, read without ever blocking or reading more:
+ * a FIFO or a device (`/dev/zero`) is refused before any read, and a file that claims a
+ * size it does not have (`/proc`, one growing meanwhile) is read only up to the limit.
+ * Throws only what opening or reading throws (ENOENT, EACCES).
+ */
+function readRegularFile(file: string): Read {
+  const limit = DEFAULTS.maxFileBytes;
+  // O_NONBLOCK: opening a FIFO cannot block; it is refused below.
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { ok: false, why: "not-regular" };
+    if (info.size > limit)
+      return { ok: false, why: "too-large", size: info.size, mtimeMs: info.mtimeMs };
+    let bytes = readUpTo(fd, Math.min(info.size, limit) + 1);
+    // More bytes than stat said: the file grew meanwhile; read again up to the limit.
+    if (bytes.length > info.size) bytes = readUpTo(fd, limit + 1);
+    if (bytes.length > limit) return { ok: false, why: "too-large", size: bytes.length };
+    return { ok: true, bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readUpTo(fd: number, size: number): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const bytesRead = readSync(fd, buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+function tooLarge(size: number): string {
+  return `file is larger than 1 MiB (${size} bytes); split it into smaller files`;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A `${file:}` secret or a CA: only a regular file, read as an integration file is. */
+function readText(path: string): string {
+  const read = readRegularFile(path);
+  if (read.ok) return read.bytes.toString("utf8");
+  throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
+}
+
+function documentContext(file: string, options: LoadOptions): DocumentContext {
+  const near = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
+  const readLimited = (path: string) => readText(near(path));
+  const policy = options.secretPolicy ?? OPEN_POLICY;
+  const open = policy.dirs.length === 0 && policy.envPrefix === undefined;
+  const readSecret = (path: string) => {
+    const real = realSecretPath(policy, near(path));
+    if (real === undefined) throw new Error("a link leads outside --secrets-dir");
+    return readText(real);
+  };
+  return {
+    file,
+    mode: options.secrets,
+    sources: {
+      env: options.env ?? process.env,
+      readFile: open ? readLimited : readSecret,
+      ...(open ? {} : { refuse: (ref) => refusedReference(policy, ref, near) }),
+    },
+    readCa: readLimited,
+  };
+}

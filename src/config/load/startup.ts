@@ -1,0 +1,66 @@
+/**
+ * The daemon's first step: wait for the integrations folder, load it, and keep watching it.
+ * With `--strict`, a missing folder or a first load with problems fails the start instead.
+ */
+import { ConfigError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { folderProblem, waitForFolder } from "../watch/folder-presence.js";
+import { countProblems } from "./load-file.js";
+import type { ConfigState } from "../watch/generation.js";
+import type { SecretPolicy } from "../secret-policy.js";
+import type { Problem } from "../types.js";
+import { createConfigWatcher, type ConfigWatcher } from "../watch/watch.js";
+
+export interface ConfigStartup {
+  dir: string;
+  strict: boolean;
+  resyncIntervalMs: number;
+  secretPolicy?: SecretPolicy;
+  log: Logger;
+  /** True once a stop has come: the wait for the folder ends. */
+  stopped: () => boolean;
+  /** Why the folder cannot be read, while the start waits for it; undefined once it can. */
+  onFolderProblem(problem: string | undefined): void;
+  /** Each generation, the first one included. */
+  onGeneration(state: ConfigState): void;
+  /** The folder vanished while a generation runs (with why), or is back (undefined). */
+  onFolderGone(problem: Problem | undefined): void;
+}
+
+/** The watcher, its first generation applied; undefined when a stop came first. */
+export async function startConfiguration(
+  startup: ConfigStartup,
+): Promise<ConfigWatcher | undefined> {
+  if (!(await folderThere(startup))) return undefined;
+  const { dir, log, secretPolicy } = startup;
+  const watcher = createConfigWatcher({
+    dir,
+    load: { secrets: "resolve", ...(secretPolicy ? { secretPolicy } : {}) },
+    resyncIntervalMs: startup.resyncIntervalMs,
+    log,
+    onGeneration: (state) => startup.onGeneration(state),
+    onFolderGone: (problem) => startup.onFolderGone(problem),
+  });
+  const first = await watcher.start();
+  if (startup.strict && first.problems.length > 0) {
+    await watcher.close();
+    throw new ConfigError(
+      `${countProblems(first.problems)} problem(s) in ${dir} and --strict is set: fix them or drop --strict`,
+    );
+  }
+  return watcher;
+}
+
+/** False when a stop came first; with --strict a missing folder fails the start. */
+async function folderThere(startup: ConfigStartup): Promise<boolean> {
+  const { dir, log, stopped } = startup;
+  const problem = await folderProblem(dir);
+  if (!problem) return true;
+  startup.onFolderProblem(problem);
+  if (startup.strict) {
+    throw new ConfigError(`${problem} and --strict is set: fix --dir or drop --strict`);
+  }
+  const there = await waitForFolder(dir, { log, stopped });
+  startup.onFolderProblem(undefined);
+  return there;
+}

@@ -1,0 +1,229 @@
+/**
+ * One YAML document -> one Integration or its problems: schema, secret references,
+ * semantic rules, then defaults. The only IO is through the given `SecretSources`
+ * and `readCa` (both supplied by the loader).
+ */
+import type { ParsedDocument } from "./parse.js";
+import { displayPath, type PathSegment } from "../text.js";
+import type { RawIntegration } from "./raw.js";
+import { caBundleProblem } from "../ca-bundle.js";
+import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
+import { emptyableSegments } from "../rules/empty-segments.js";
+import { applyReferences, type ResolvedSecrets, type SecretMode } from "../references.js";
+import { checkRules, RULES, type RuleProblem } from "../rules/rules.js";
+import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
+import { isMapping } from "./schema-messages.js";
+import { schemaErrors } from "./schema.js";
+import type { SecretSources } from "../secrets.js";
+import type { Integration, Problem } from "../types.js";
+import { toIntegration } from "./normalize.js";
+
+export interface DocumentContext {
+  file: string;
+  mode: SecretMode;
+  sources: SecretSources;
+  /** Reads `webhook.tls.ca` (resolve mode only); throws with a message for the user. */
+  readCa: (path: string) => string;
+}
+
+export interface DocumentResult {
+  integration: Integration | undefined;
+  problems: Problem[];
+  /** Not wrong, but worth a word: a secret written in clear, a path argument that may be empty. */
+  warnings: Problem[];
+  /** The document's `name` when it has one, valid or not. */
+  name: string | undefined;
+}
+
+export function loadDocument(doc: ParsedDocument, context: DocumentContext): DocumentResult {
+  const name = nameOf(doc.data);
+  const problem = (line: number, column: number, message: string): Problem => ({
+    file: context.file,
+    line,
+    column,
+    message,
+    ...(name !== undefined ? { integration: name } : {}),
+  });
+  const fromRules = (list: RuleProblem[]) =>
+    list.map((p) => {
+      const at = doc.locate(p.path, p.onKey);
+      return problem(at.line, at.column, p.message);
+    });
+  if (doc.problems.length > 0) {
+    return {
+      integration: undefined,
+      name,
+      problems: doc.problems.map((p) => problem(p.line, p.column, p.message)),
+      warnings: [],
+    };
+  }
+  const issues = describeSchemaErrors(schemaErrors(doc.data), doc.data);
+  if (issues.length > 0) {
+    return {
+      integration: undefined,
+      name,
+      problems: fromRules([...issues, ...rulesBeside(issues, doc)]),
+      warnings: [],
+    };
+  }
+
+  const raw = doc.data as RawIntegration;
+  const references = applyReferences(raw, context.mode, context.sources);
+  const value = references.value as RawIntegration;
+  const warnings = fromRules([
+    ...secretsInClear(raw),
+    ...shortSigningSecrets(value),
+    ...emptyableSegments(raw),
+  ]);
+  // Unresolved references keep their text: rules must then not judge those values.
+  const resolved = context.mode === "resolve" && references.problems.length === 0;
+  const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];
+  const tls = readTlsCa(value, raw.webhook.tls?.ca, context);
+  const problems = [...references.problems, ...ruleProblems, ...tls.problems];
+  if (problems.length > 0) {
+    return { integration: undefined, name, problems: fromRules(problems), warnings };
+  }
+
+  // Where its name is written: what a duplicate name, the status page and `validate --format
+  // json` point at (a plain file's name is found without a second parse).
+  const nameAt = doc.locate(["name"]);
+  const source = { file: context.file, line: nameAt.line, column: nameAt.column };
+  const marked = references.secrets.some(({ path }) => isShownPath(path))
+    ? applyReferences(raw, "mark", context.sources)
+    : undefined;
+  const integration = toIntegration({
+    value,
+    source,
+    literals: references.literals,
+    ...(marked
+      ? {
+          references: {
+            written: raw,
+            marked: marked.value as RawIntegration,
+            markedLiterals: marked.literals,
+            sentSecrets: references.secrets.filter(isSent).flatMap((s) => s.values),
+          },
+        }
+      : {}),
+    tlsCa: tls.ca,
+  });
+  return { integration, name, problems: [], warnings };
+}
+
+/**
+ * The rules' problems away from the schema's, so that one round of fixes sees them all: the
+ * rules judge the document as written, and where the schema found a value of the wrong
+ * shape a rule may misjudge it, or throw, so nothing at or below (or above) such a place
+ * is kept.
+ */
+function rulesBeside(issues: readonly SchemaIssue[], doc: ParsedDocument): RuleProblem[] {
+  const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
+  if (!isMapping(webhook)) return [];
+  const raw = doc.data as RawIntegration;
+  const input = { raw, value: raw, resolved: false };
+  const judged = RULES.flatMap((rule) => {
+    try {
+      return rule(input);
+    } catch {
+      return [];
+    }
+  });
+  return [...judged, ...numbersNotAsWritten(doc)].filter((p) =>
+    issues.every(({ path, about = path }) => !isPrefix(about, p.path) && !isPrefix(p.path, about)),
+  );
+}
+
+/** A leading + or 0, or a hex or octal prefix: how numbers are written that are meant as text. */
+const WRITTEN_AS_TEXT = /^\+|^-?0(?:\d|[xo])/i;
+
+/**
+ * Constants YAML reads as numbers although they are written the way a phone system writes
+ * text (`+61290000000`, `0123`, `0x1F`): sent, each would be the number (61290000000, 123,
+ * 31), not what the file says. The data has lost how they were written; the file has not.
+ */
+function numbersNotAsWritten(doc: ParsedDocument): RuleProblem[] {
+  const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
+  const fields = isMapping(webhook) ? webhook.fields : undefined;
+  if (!isMapping(fields)) return [];
+  return Object.entries(fields).flatMap(([key, spec]) => {
+    const value = isMapping(spec) ? spec.value : undefined;
+    if (typeof value !== "number") return [];
+    const path = ["webhook", "fields", key, "value"];
+    const written = doc.writtenAt(path)?.trim();
+    if (written === undefined || !WRITTEN_AS_TEXT.test(written)) return [];
+    return [
+      {
+        path,
+        message:
+          `${displayPath(path)} is written ${written}, which YAML reads as the number ` +
+          `${String(value)}, and that is what would be sent: put it in quotes to send "${written}"`,
+      },
+    ];
+  });
+}
+
+function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
+}
+
+/**
+ * A value output shows, so that a secret put there needs a marked twin: all but `auth` and
+ * `signing`, whose Authorization header and signature are always masked whole.
+ */
+function isShownPath(path: readonly PathSegment[]): boolean {
+  return !(path[0] === "webhook" && (path[1] === "auth" || path[1] === "signing"));
+}
+
+/**
+ * A reference whose secret goes to the receiver as text (in the URL, a header or the
+ * payload), which its answer may echo. `auth` and `signing` are read from the webhook.
+ */
+function isSent({ path }: ResolvedSecrets): boolean {
+  return path[0] === "webhook" && SENT_PLACES.has(path[1] ?? "");
+}
+
+const SENT_PLACES: ReadonlySet<PathSegment> = new Set([
+  "url",
+  "pathArguments",
+  "headers",
+  "fields",
+]);
+
+function nameOf(data: unknown): string | undefined {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
+  const name = (data as { name?: unknown }).name;
+  return typeof name === "string" ? name : undefined;
+}
+
+/** Reads the CA; messages name its path as written, which a secret reference may hide. */
+function readTlsCa(
+  value: RawIntegration,
+  written: string | undefined,
+  context: DocumentContext,
+): { ca: string | undefined; problems: RuleProblem[] } {
+  const path = value.webhook.tls?.ca;
+  if (path === undefined || context.mode === "keep") return { ca: undefined, problems: [] };
+  const shown = written ?? path;
+  try {
+    const ca = context.readCa(path);
+    const problem = caBundleProblem(ca);
+    if (problem === undefined) return { ca, problems: [] };
+    return {
+      ca: undefined,
+      problems: [
+        { path: ["webhook", "tls", "ca"], message: `webhook.tls.ca: ${shown} ${problem}` },
+      ],
+    };
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return {
+      ca: undefined,
+      problems: [
+        {
+          path: ["webhook", "tls", "ca"],
+          message: `webhook.tls.ca: ${shown} cannot be read (${reason})`,
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The positional YAML parser: every document of a file with the way back from a path in
+ * its data to a line and column, and YAML's own problems worded for an integration file.
+ * Apart from parse.ts, which tries a faster parser without positions first and comes
+ * here only for text that needs this one or when a position must be reported.
+ */
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  visit,
+  type Document,
+  type YAMLError,
+} from "yaml";
+import type { Located, ParsedDocument, Position } from "./parse.js";
+import type { PathSegment } from "../text.js";
+
+/** More aliases than this in one document is treated as a resource exhaustion attack. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * More documents than this in one file is refused, as a file over 1 MiB is: no valid file
+ * of 1 MiB holds that many integrations (each takes well over 100 bytes), and a file of
+ * nothing but `---` lines would otherwise hold up the loader for seconds.
+ */
+export const MAX_DOCUMENTS = 10_000;
+
+/** Parses every document with source positions (the `yaml` library). */
+export function parseWithPositions(text: string): {
+  documents: ParsedDocument[];
+  problems: Located[];
+} {
+  const lineCounter = new LineCounter();
+  try {
+    // Documents one at a time (what `parseAllDocuments` does in one go), to stop at the limit.
+    const parser = new Parser(lineCounter.addNewLine);
+    const documents: ParsedDocument[] = [];
+    let index = 0;
+    for (const doc of new Composer().compose(parser.parse(text))) {
+      if (index === MAX_DOCUMENTS) return { documents: [], problems: [tooMany(doc, lineCounter)] };
+      const parsed = toParsedDocument(doc, index++, text, lineCounter);
+      if (parsed) documents.push(parsed);
+    }
+    return { documents, problems: [] };
+  } catch (err) {
+    return { documents: [], problems: [{ line: 1, column: 1, message: fatalMessage(err) }] };
+  }
+}
+
+function tooMany(doc: Document.Parsed, lineCounter: LineCounter): Located {
+  const { line, col } = lineCounter.linePos(doc.range[0]);
+  return {
+    line,
+    column: col,
+    message: `more than ${MAX_DOCUMENTS.toLocaleString("en")} YAML documents in one file; split it into smaller files`,
+  };
+}
+
+function fatalMessage(err: unknown): string {
+  if (err instanceof RangeError) return "YAML is nested too deeply to be an integration file";
+  return `YAML cannot be read: ${firstLine(err instanceof Error ? err.message : String(err))}`;
+}
+
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function toParsedDocument(
+  doc: Document.Parsed,
+  index: number,
+  text: string,
+  lineCounter: LineCounter,
+): ParsedDocument | undefined {
+  const position = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const locate = (path: readonly PathSegment[], onKey = false) =>
+    position(offsetOf(doc, path, onKey));
+  const writtenAt = (path: readonly PathSegment[]) => {
+    const { node, reached } = nodeAt(doc, path);
+    return reached && isScalar(node) && node.range
+      ? text.slice(node.range[0], node.range[1])
+      : undefined;
+  };
+  // Only the first syntax error: the following ones mostly repeat it (an unclosed bracket
+  // in deeply nested input yields one per level).
+  const yamlProblems = [...doc.errors, ...doc.warnings]
+    .slice(0, 1)
+    .map((e) => yamlProblem(e, text, position));
+  // A document of comments only (or a trailing `---`) holds no integration.
+  const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  if (empty && yamlProblems.length === 0) return undefined;
+  const start = position(doc.contents?.range[0] ?? doc.range[0]);
+  const base = { index, start, locate, writtenAt };
+  if (yamlProblems.length > 0) return { ...base, data: undefined, problems: yamlProblems };
+  try {
+    return { ...base, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown, problems: [] };
+  } catch (err) {
+    const { message, alias } = aliasProblem(err);
+    const where = aliasOffset(doc, alias) ?? doc.range[0];
+    return { ...base, data: undefined, problems: [{ ...position(where), message }] };
+  }
+}
+
+/** What went wrong expanding aliases, and the alias to point at (any, for a bomb). */
+function aliasProblem(err: unknown): { message: string; alias?: string } {
+  const text = err instanceof Error ? err.message : "";
+  const unresolved = /^Unresolved alias.*: (.*)$/.exec(text);
+  if (err instanceof ReferenceError && unresolved) {
+    const alias = unresolved[1] ?? "";
+    return {
+      alias,
+      message:
+        `unknown alias *${alias}: define the anchor &${alias} before this point ` +
+        `(anchors do not carry over from one --- document to the next)`,
+    };
+  }
+  if (err instanceof ReferenceError && /alias/i.test(text)) {
+    return {
+      message: `too many YAML alias references (more than ${MAX_ALIAS_COUNT} expanded): this looks like a YAML bomb`,
+    };
+  }
+  return { message: fatalMessage(err) };
+}
+
+function yamlProblem(error: YAMLError, text: string, position: (o: number) => Position): Located {
+  const at = position(error.pos[0]);
+  if (error.code === "DUPLICATE_KEY") {
+    const key = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0].trim() ?? "";
+    return {
+      ...at,
+      message: `duplicate key ${JSON.stringify(key)}: each key may appear only once in a mapping`,
+    };
+  }
+  if (error.code === "BLOCK_AS_IMPLICIT_KEY") return misplacedMapping(error.pos[0], text, position);
+  return { ...at, message: `YAML: ${firstLine(error.message)}` };
+}
+
+/**
+ * The parser's "nested mappings are not allowed in compact mappings", pointed at where the
+ * mistake most often is: the line after a value, indented deeper as if under its key, or,
+ * on the value's own line, a `: ` that was meant as text.
+ */
+function misplacedMapping(
+  offset: number,
+  text: string,
+  position: (o: number) => Position,
+): Located {
+  const lineEnd = text.indexOf("\n", offset);
+  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  if (lineEnd < 0 || /:(?:\s|$)/.test(rest)) {
+    return {
+      ...position(offset),
+      message: 'YAML: a value holding ": " must be quoted, or it reads as a nested mapping',
+    };
+  }
+  const nextKey = lineEnd + 1 + (/^[ \t]*/.exec(text.slice(lineEnd + 1))?.[0].length ?? 0);
+  return {
+    ...position(nextKey),
+    message:
+      "YAML: this line is indented deeper than the key above it, which has its value already: " +
+      "indent it as that key (a nested mapping starts on the line after a key with nothing after its colon)",
+  };
+}
+
+/** Where the first alias (named `name`, when given) is written. */
+function aliasOffset(doc: Document, name?: string): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (name !== undefined && node.source !== name) return undefined;
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+type Ranged = { range?: [number, number, number] | null };
+
+function offsetOf(doc: Document, path: readonly PathSegment[], onKey: boolean): number {
+  const { found } = nodeAt(doc, path, onKey);
+  if (path.length === 0 || !found?.range) return (doc.contents as Ranged | null)?.range?.[0] ?? 0;
+  return found.range[0];
+}
+
+/**
+ * The node at `path` (`reached` when every segment was found), and the nearest node to
+ * point at on the way: the deepest value found, or its key with `onKey`.
+ */
+function nodeAt(
+  doc: Document,
+  path: readonly PathSegment[],
+  onKey = false,
+): { node: unknown; reached: boolean; found: Ranged | undefined } {
+  let node: unknown = doc.contents;
+  let keyNode: unknown;
+  let found = node as Ranged | undefined;
+  let depth = 0;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(segment),
+      );
+      if (!pair) break;
+      [keyNode, node] = [pair.key, pair.value];
+    } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
+      [keyNode, node] = [undefined, node.items[segment]];
+    } else break;
+    found = ((onKey && keyNode) || node || keyNode) as Ranged | undefined;
+    depth++;
+  }
+  if (isAlias(node)) node = node.resolve(doc);
+  return { node, reached: depth === path.length, found };
+}

@@ -1,0 +1,84 @@
+/**
+ * The rules of `webhook.url`: an absolute http(s) URL with a host, no user-info (written
+ * out or by reference), and no `{field}` placeholders (a URL is sent as written). Their
+ * messages are shared with `schema-errors.ts` and `schema-messages.ts`, so the schema's
+ * verdict and validate's read the same.
+ */
+import { placeholderNames } from "../placeholders.js";
+import type { Rule } from "./rules.js";
+import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
+
+/**
+ * `user:password@` in a URL as written, a `${…}` reference counting as one character of it
+ * (and an escaped `$${` as the two it stands for):
+ * credentials are refused by reference too (webhook.auth is where they go). The schema's
+ * `not` pattern for webhook.url is this one. A run of `$` is read whole, as parseReferences
+ * reads it: the `${` inside `$${` begins no reference, so a `?` after it still ends the host.
+ */
+const WRITTEN_USER_INFO =
+  /^[hH][tT][tT][pP][sS]?:\/\/[/\\]*(?:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$:])(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])*|:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])+)@/;
+
+export const httpUrl: Rule = (input) => {
+  const value = input.value.webhook.url;
+  const at = (message: string) => [{ path: ["webhook", "url"], message }];
+  if (NO_HOST.test(input.raw.webhook.url)) return at(noHostMessage());
+  const url = knownValue(value, input.resolved);
+  if (url === undefined) return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return at("webhook.url is not a valid absolute URL");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    // Part of a URL that comes from a secret is a secret: name the reference, not the value.
+    const got = input.raw.webhook.url.includes("${")
+      ? "once its ${…} references are resolved"
+      : `(got ${parsed.protocol.slice(0, -1)})`;
+    return at(`webhook.url must use http or https ${got}`);
+  }
+  if (parsed.username || parsed.password) {
+    return at(URL_USER_INFO_MESSAGE);
+  }
+  if (NO_HOST.test(url)) return at(noHostMessage(" once its ${…} references are resolved"));
+  return [];
+};
+
+/** A URL parser reads `https:///api/x` as the host "api": what was written has no host. */
+export const NO_HOST = /^https?:\/\/[/\\]/i;
+export function noHostMessage(when = ""): string {
+  return `webhook.url has no host${when}: write it as http(s)://host/path`;
+}
+
+/** A URL is sent as written: `{field}` placeholders are filled in only where SPEC puts them. */
+export const urlPlaceholders: Rule = ({ raw }) => {
+  const name = urlPlaceholder(raw.webhook.url);
+  return name === undefined
+    ? []
+    : [{ path: ["webhook", "url"], message: urlPlaceholderMessage(name) }];
+};
+
+/**
+ * The first `{field}`-like placeholder in a URL's literal text. References are not text, and
+ * an escaped `$${…}` (the only way literal text holds `${`) says the braces are meant: it
+ * stands as one character no placeholder can hold, as the schema's pattern reads it.
+ */
+export function urlPlaceholder(url: string): string | undefined {
+  if (!url.includes("{")) return undefined;
+  const parsed = parseReferences(url);
+  if (!parsed.ok) return undefined;
+  const text = textBetweenReferences(parsed.segments).map((t) => t.replace(ESCAPED_REFERENCE, " "));
+  return text.flatMap(placeholderNames)[0];
+}
+
+const ESCAPED_REFERENCE = /\$\{[^}]*\}/g;
+
+export function urlPlaceholderMessage(name: string): string {
+  return (
+    `webhook.url is sent as written, so {${name}} would not be filled in: put it in ` +
+    `webhook.pathArguments (or, for a query parameter, in webhook.fields with format query)`
+  );
+}
+
+export const URL_USER_INFO_MESSAGE =
+  "webhook.url must not carry user:password@; use webhook.auth type basic";

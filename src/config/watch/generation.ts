@@ -1,0 +1,210 @@
+/**
+ * The loaded configuration as a sequence of generations, and the pure step from one
+ * generation to the next. A file that turns invalid keeps serving its last valid
+ * version; a name claimed by two files stays with the file that already had it (both
+ * settled in name-ownership.ts; here the generation is assembled and compared).
+ */
+import { sep } from "node:path";
+import { resolveFiles } from "../load/name-ownership.js";
+import type { Integration, Problem } from "../types.js";
+
+/** What the loader says about one file (the loader's `FileResult` has this shape). */
+export interface LoadedFile {
+  file: string;
+  hash: string;
+  integrations: Integration[];
+  problems: Problem[];
+  warnings?: Problem[];
+}
+
+export interface FileState {
+  file: string;
+  /** Hash of the file's current content. */
+  hash: string;
+  /** Problems of the current content, cross-file ones included. */
+  problems: Problem[];
+  /** What this file serves: its last valid version, empty if it never was valid. */
+  lastValid: Integration[];
+  /** Hash of the version in `lastValid`; undefined if the file never was valid. */
+  lastValidHash: string | undefined;
+  /** The loader's latest result, kept so an unchanged file costs nothing next time. */
+  result: LoadedFile;
+}
+
+export interface ConfigState {
+  generation: number;
+  /** When this generation was computed. */
+  at: Date;
+  files: ReadonlyMap<string, FileState>;
+  /** Integrations in service, by file path then document order; names are unique. */
+  integrations: Integration[];
+  /** Every problem: discovery first, then by file. */
+  problems: Problem[];
+  /** Problems of discovery itself (unreadable folders and the like). */
+  discoveryProblems: Problem[];
+}
+
+export interface GenerationSummary {
+  generation: number;
+  added: number;
+  changed: number;
+  removed: number;
+  /** Files (or discovery paths) with at least one problem. */
+  invalid: number;
+  unchanged: number;
+}
+
+export interface ScanResult {
+  files: LoadedFile[];
+  /** Problems of discovery. */
+  problems: Problem[];
+}
+
+export interface GenerationStep {
+  state: ConfigState;
+  summary: GenerationSummary;
+  /** Integration names by kind of change, for whoever must react to them. */
+  names: { added: string[]; changed: string[]; removed: string[] };
+  /**
+   * False when nothing in force changed: no integration and no problem. `state` is then
+   * `previous` itself, or, when files were rewritten without such a change (a comment,
+   * line endings, a byte-order mark), `previous` with those files' new states, under the
+   * same generation number: a generation is a change of what runs or what is reported.
+   */
+  changed: boolean;
+  /** Files whose content changed while nothing in force did. */
+  rewritten: string[];
+}
+
+/** True while no file and no discovery path has a problem. */
+export function lastReloadSuccessful(state: ConfigState): boolean {
+  return state.problems.length === 0;
+}
+
+export function nextGeneration(
+  previous: ConfigState | undefined,
+  scan: ScanResult,
+  at: Date,
+): GenerationStep {
+  const results = [...scan.files, ...unseenFiles(previous, scan)].sort((a, b) =>
+    compareText(a.file, b.file),
+  );
+  const files = resolveFiles(previous, results);
+  const integrations = [...files.values()].flatMap((f) => f.lastValid);
+  const problems = [...scan.problems, ...[...files.values()].flatMap((f) => f.problems)];
+  const diff = diffIntegrations(previous?.integrations ?? [], integrations);
+  const same =
+    previous !== undefined &&
+    diff.added.length + diff.changed.length + diff.removed.length === 0 &&
+    problemsKey(previous.problems) === problemsKey(problems) &&
+    problemsKey(previous.discoveryProblems) === problemsKey(scan.problems);
+  const rewritten = same ? rewrittenFiles(previous.files, files) : [];
+  const base = previous ?? emptyState(at);
+  const state: ConfigState = same
+    ? rewritten.length > 0
+      ? { ...base, files }
+      : base
+    : {
+        generation: base.generation + 1,
+        at,
+        files,
+        integrations,
+        problems,
+        discoveryProblems: scan.problems,
+      };
+  const summary: GenerationSummary = {
+    generation: state.generation,
+    added: diff.added.length,
+    changed: diff.changed.length,
+    removed: diff.removed.length,
+    invalid: new Set(state.problems.map((p) => p.file)).size,
+    unchanged: diff.unchanged,
+  };
+  const names = { added: diff.added, changed: diff.changed, removed: diff.removed };
+  return { state, summary, names, changed: !same, rewritten };
+}
+
+/**
+ * Files of the previous generation that the scan could not see because discovery could
+ * not read a path on the way (a folder without rights, a broken link, a link loop): not
+ * gone, only unseen, so they keep serving what they served, as an unreadable file does.
+ * The discovery problem on that path says why.
+ */
+function unseenFiles(previous: ConfigState | undefined, scan: ScanResult): LoadedFile[] {
+  if (!previous || scan.problems.length === 0) return [];
+  const present = new Set(scan.files.map((f) => f.file));
+  const blocked = scan.problems.map((p) => p.file);
+  const under = (file: string) => blocked.some((b) => file === b || file.startsWith(b + sep));
+  return [...previous.files.values()]
+    .filter((f) => !present.has(f.file) && under(f.file))
+    .map((f) => f.result);
+}
+
+function emptyState(at: Date): ConfigState {
+  return {
+    generation: 0,
+    at,
+    files: new Map(),
+    integrations: [],
+    problems: [],
+    discoveryProblems: [],
+  };
+}
+
+function diffIntegrations(before: Integration[], after: Integration[]) {
+  const old = new Map(before.map((i) => [i.name, i]));
+  const now = new Map(after.map((i) => [i.name, i]));
+  const added = [...now.keys()].filter((n) => !old.has(n));
+  const removed = [...old.keys()].filter((n) => !now.has(n));
+  const kept = [...now.keys()].filter((n) => old.has(n));
+  const changed = kept.filter((n) => {
+    const [was, is] = [old.get(n), now.get(n)];
+    return was !== is && fingerprint(was) !== fingerprint(is);
+  });
+  return { added, changed, removed, unchanged: kept.length - changed.length };
+}
+
+const fingerprints = new WeakMap<Integration, string>();
+
+/** Identity of an integration's definition: everything but where in its file it starts. */
+function fingerprint(i: Integration | undefined): string {
+  if (i === undefined) return "";
+  let known = fingerprints.get(i);
+  if (known === undefined) {
+    known = stableJson({ ...i, source: { file: i.source.file } });
+    fingerprints.set(i, known);
+  }
+  return known;
+}
+
+/** Files whose state differs between two generations that have the same files in force. */
+function rewrittenFiles(
+  a: ReadonlyMap<string, FileState>,
+  b: ReadonlyMap<string, FileState>,
+): string[] {
+  const files = [...b.values()].filter((now) => {
+    const was = a.get(now.file);
+    return !was || was.hash !== now.hash || was.lastValidHash !== now.lastValidHash;
+  });
+  const gone = [...a.keys()].filter((file) => !b.has(file));
+  return [...files.map((f) => f.file), ...gone];
+}
+
+const problemsKey = (problems: Problem[]): string => stableJson(problems);
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isRecord(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,224 @@
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverFiles, isIgnoredName } from "../../../src/config/load/discover.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-discover-"));
+  await mkdir(join(dir, "..2026_11_28_18_00_00.1"), { recursive: true });
+  await mkdir(join(dir, "team", "deep"), { recursive: true });
+  for (const name of [
+    "b.yaml",
+    "a.yml",
+    "notes.txt",
+    ".hidden.yaml",
+    "c.yaml~",
+    "#d.yaml#",
+    "team/deep/e.yaml",
+  ]) {
+    await writeFile(join(dir, name), "x: 1\n");
+  }
+  await writeFile(join(dir, "..2026_11_28_18_00_00.1", "k.yaml"), "x: 1\n");
+  await symlink("..2026_11_28_18_00_00.1", join(dir, "..data"));
+  await symlink("..data/k.yaml", join(dir, "k.yaml"));
+  await symlink("missing.yaml", join(dir, "dangling.yaml"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("discoverFiles", () => {
+  it("lists YAML files recursively, sorted, following links and skipping hidden and backup names", async () => {
+    const { files } = await discoverFiles([dir]);
+    expect(files).toEqual(
+      ["a.yml", "b.yaml", "k.yaml", "team/deep/e.yaml"].map((f) => join(dir, f)),
+    );
+  });
+
+  it("lists a file named twice, through its folder and in other spellings, once", async () => {
+    const inside = join(dir, "team", "deep", "e.yaml");
+    const link = join(dir, "team-link");
+    await symlink("team", link);
+    const { files } = await discoverFiles([
+      join(dir, "team"),
+      inside,
+      `${dir}/team/./deep//e.yaml`,
+      relative(process.cwd(), inside),
+      join(link, "deep", "e.yaml"),
+    ]).finally(() => rm(link));
+    expect(files).toEqual([inside]);
+  });
+
+  it("reports a broken link and a missing path as problems", async () => {
+    const { problems } = await discoverFiles([dir, join(dir, "nope")]);
+    expect(problems.map((p) => p.message)).toEqual([
+      "broken symbolic link: its target does not exist; skipped",
+      "no such file or folder",
+    ]);
+  });
+
+  it("lists the real folders walked and the real folders of linked files", async () => {
+    // The temp folder's own path may run through a link (macOS: /var -> /private/var).
+    const real = await realpath(dir);
+    const { realFolders } = await discoverFiles([dir]);
+    // The ConfigMap-style key k.yaml lives in the hidden timestamped folder.
+    expect(realFolders).toEqual(
+      ["", "..2026_11_28_18_00_00.1", "team", "team/deep"].map((f) => join(real, f)),
+    );
+  });
+
+  it("lists the real folders behind links that lead out of the folder", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "hookswitch-discover-outside-"));
+    const linking = await mkdtemp(join(tmpdir(), "hookswitch-discover-linking-"));
+    try {
+      await mkdir(join(outside, "files"));
+      await mkdir(join(outside, "tree", "sub"), { recursive: true });
+      await writeFile(join(outside, "files", "ext.yaml"), "x: 1\n");
+      await writeFile(join(outside, "files", "notes.txt"), "x: 1\n");
+      await writeFile(join(outside, "tree", "sub", "f.yaml"), "x: 1\n");
+      await symlink(join(outside, "files", "ext.yaml"), join(linking, "ext.yaml"));
+      // A linked file that is not YAML is never read: its folder is not listed.
+      await mkdir(join(outside, "other"));
+      await writeFile(join(outside, "other", "n.txt"), "x: 1\n");
+      await symlink(join(outside, "other", "n.txt"), join(linking, "n.txt"));
+      await symlink(join(outside, "tree"), join(linking, "linked"));
+      const [realOutside, realLinking] = await Promise.all([realpath(outside), realpath(linking)]);
+      const found = await discoverFiles([linking]);
+      expect(found.files).toEqual([join(linking, "ext.yaml"), join(linking, "linked/sub/f.yaml")]);
+      expect(found.realFolders).toEqual(
+        [
+          realLinking,
+          join(realOutside, "files"),
+          join(realOutside, "tree"),
+          join(realOutside, "tree", "sub"),
+        ].sort(),
+      );
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+      await rm(linking, { recursive: true, force: true });
+    }
+  });
+
+  it("takes a file given directly whose name run loads", async () => {
+    const file = join(dir, "b.yaml");
+    expect((await discoverFiles([file])).files).toEqual([file]);
+  });
+
+  it.each<[string, RegExp | undefined, boolean]>([
+    [
+      "notes.txt",
+      /^run loads only names ending in \.yaml or \.yml: run would not load this file, validate checks it anyway/,
+      true,
+    ],
+    [
+      ".hidden.yaml",
+      /^run skips hidden files .*: run would not load this file, validate checks it anyway/,
+      true,
+    ],
+    [
+      "c.yaml~",
+      /^run skips editor backup files .*: this file is not loaded, so validate does not check it/,
+      false,
+    ],
+    ["#d.yaml#", /^run skips editor autosave files/, false],
+    [".d.yaml.swp", /and this is a backup or temporary file .*validate does not check it/, false],
+    ["b.yaml", undefined, true],
+    ["a.yml", undefined, true],
+  ])(
+    "given %s directly, takes it unless it is an editor's leftover, with a warning when run would pass over it",
+    async (name, warning, taken) => {
+      const file = join(dir, name);
+      const { files, warnings } = await discoverFiles([file]);
+      expect(files).toEqual(taken ? [file] : []);
+      expect(warnings.map((w) => w.message)).toEqual(
+        warning ? [expect.stringMatching(warning)] : [],
+      );
+    },
+  );
+
+  it("passes over an editor's lock file named directly, a link that leads nowhere, with a warning and no problem", async () => {
+    const lock = join(dir, ".#e.yaml");
+    await symlink("root@host.1234:1700000000", lock);
+    try {
+      const { files, problems, warnings } = await discoverFiles([lock]);
+      expect({ files, problems }).toEqual({ files: [], problems: [] });
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/this is an editor's lock file .*validate does not check it/),
+      ]);
+    } finally {
+      await rm(lock);
+    }
+  });
+
+  it("reads a folder whose name looks like a leftover's (conf.tmp): only files are judged by name", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-"));
+    try {
+      const named = join(folder, "conf.tmp");
+      await mkdir(named);
+      await writeFile(join(named, "a.yaml"), "x: 1\n");
+      const { files, warnings } = await discoverFiles([named], true);
+      expect({ files, warnings }).toEqual({ files: [join(named, "a.yaml")], warnings: [] });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("warns of a file in a folder whose .yaml or .yml is not in lower case, or that is .json, which run passes over", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "hookswitch-discover-case-"));
+    try {
+      for (const name of ["a.yaml", "B.YAML", "c.Yml", "d.yaml.bak", "e.txt", "f.json"]) {
+        await writeFile(join(folder, name), "x: 1\n");
+      }
+      const { files, warnings } = await discoverFiles([folder]);
+      expect(files).toEqual([join(folder, "a.yaml")]);
+      expect(warnings.map((w) => [relative(folder, w.file), w.message])).toEqual(
+        [
+          ["B.YAML", "B.yaml"],
+          ["c.Yml", "c.yml"],
+        ]
+          .map(([name, renamed]) => [
+            name,
+            `run loads only names ending in .yaml or .yml, in lower case: this file is not loaded; rename it to ${renamed}`,
+          ])
+          .concat([
+            [
+              "f.json",
+              "run loads only YAML files, ending in .yaml or .yml, not .json: this file is not loaded; JSON is valid YAML: rename it to f.yaml",
+            ],
+          ]),
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("warns of a folder given that holds no integration file, and not of one that does", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "hookswitch-discover-empty-"));
+    try {
+      await mkdir(join(empty, "sub"));
+      await writeFile(join(empty, "README.md"), "# notes\n");
+      const { warnings } = await discoverFiles([empty, join(dir, "team")]);
+      expect(warnings.map((w) => [w.file, w.message])).toEqual([
+        [
+          empty,
+          "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it",
+        ],
+      ]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [".swp", true],
+    ["..data", true],
+    ["x.yaml~", true],
+    ["#x.yaml#", true],
+    ["x.yaml", false],
+    ["#x.yaml", false],
+  ])("ignores %j: %s", (name, ignored) => {
+    expect(isIgnoredName(name)).toBe(ignored);
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { parseYamlDocuments } from "../../../src/config/parse/parse.js";
+import type { PathSegment } from "../../../src/config/text.js";
+
+const YAML = [
+  "# comment",
+  "apiVersion: hookswitch/v1",
+  "trigger:",
+  "  events: [user.created, user.deleted]",
+  "webhook:",
+  "  headers:",
+  "    X-A: one",
+  "  pathArguments:",
+  "    - a",
+  "    - b",
+].join("\n");
+
+describe("locate maps a path in the data to the file", () => {
+  const [doc] = parseYamlDocuments(YAML).documents;
+
+  it.each<[PathSegment[], boolean, string]>([
+    [[], false, "2:1"],
+    [["apiVersion"], false, "2:13"],
+    [["apiVersion"], true, "2:1"],
+    [["trigger", "events", 1], false, "4:26"],
+    [["webhook", "headers", "X-A"], false, "7:10"],
+    [["webhook", "headers", "X-A"], true, "7:5"],
+    [["webhook", "pathArguments", 1], false, "10:7"],
+    [["webhook", "missing"], false, "6:3"],
+    [["webhook", "pathArguments", 9], false, "9:5"],
+  ])("%j (on key: %s) is at %s", (path, onKey, expected) => {
+    const at = doc?.locate(path, onKey);
+    expect(`${at?.line}:${at?.column}`).toBe(expected);
+  });
+});
+
+describe("writtenAt gives a scalar as written, whichever parser read the file", () => {
+  const plain = "a:\n  ext: 0123\n  did: '+612'\n  list: [0x1F, 1.50]\n  map: {}\n";
+  const positional = `${plain}  anchored: &n 007\n  alias: *n\n`;
+
+  it.each<[string, PathSegment[], string | undefined]>([
+    ["plain", ["a", "ext"], "0123"],
+    ["plain", ["a", "did"], "'+612'"],
+    ["plain", ["a", "list", 0], "0x1F"],
+    ["plain", ["a", "list", 1], "1.50"],
+    ["plain", ["a", "map"], undefined],
+    ["plain", ["a", "missing"], undefined],
+    ["plain", ["a", "ext", "deeper"], undefined],
+    ["positional", ["a", "ext"], "0123"],
+    ["positional", ["a", "anchored"], "007"],
+    ["positional", ["a", "alias"], "007"],
+  ])("in a %s file, %j is %j", (kind, path, expected) => {
+    const [doc] = parseYamlDocuments(kind === "plain" ? plain : positional).documents;
+    expect(doc?.writtenAt(path)).toBe(expected);
+  });
+});
+
+describe("parseYamlDocuments", () => {
+  it("gives one document per integration and skips empty ones", () => {
+    const { documents } = parseYamlDocuments("a: 1\n---\n# nothing\n---\nb: 2\n---\n");
+    expect(documents.map((d) => [d.start.line, d.data])).toEqual([
+      [1, { a: 1 }],
+      [5, { b: 2 }],
+    ]);
+  });
+
+  it.each([
+    ["a: 1\na: 2\n", "2:1", 'duplicate key "a"'],
+    ["a: [1, 2\n", "2:1", "YAML:"],
+    ["a: !custom x\n", "1:4", "YAML:"],
+    // A key indented under one that has its value: at the key, not at the value above it.
+    ["w:\n  url: x\n   method: POST\n", "3:4", "this line is indented deeper than the key above"],
+    [
+      "w:\n  url: x\n      method: POST\n",
+      "3:7",
+      "this line is indented deeper than the key above",
+    ],
+    ["w:\n  url: x\n    method: POST\n    timeout: 1s\n", "3:5", "indented deeper"],
+    ["name: x\ndescription: note: this\n", "2:14", 'a value holding ": " must be quoted'],
+    ["description: note: this", "1:14", 'a value holding ": " must be quoted'],
+  ])("reports %j at %s", (text, position, message) => {
+    const [doc] = parseYamlDocuments(text).documents;
+    const [problem] = doc?.problems ?? [];
+    expect(`${problem?.line}:${problem?.column}`).toBe(position);
+    expect(problem?.message).toContain(message);
+  });
+});
+
+describe("parseYamlDocuments on a file git could not merge", () => {
+  const conflicted = (lines: string[]) => ["name: a", ...lines, "scope: {}"].join("\n");
+
+  it.each([
+    [["<<<<<<< HEAD", "url: a", "=======", "url: b", ">>>>>>> feature"], 2, "<<<<<<<"],
+    [["<<<<<<< HEAD", "url: a", "||||||| base", "url: o", "=======", ">>>>>>> b"], 2, "<<<<<<<"],
+    // Half resolved: what is left is still a conflict.
+    [["url: a", "=======", "url: b"], 3, "======="],
+    [["url: a\r", ">>>>>>>\r"], 3, ">>>>>>>"],
+  ])("reports the first marker of %j at its line", (lines, line, marker) => {
+    expect(parseYamlDocuments(conflicted(lines)).problems).toEqual([
+      {
+        line,
+        column: 1,
+        message: `unresolved merge conflict marker (${marker}): resolve the conflict`,
+      },
+    ]);
+  });
+
+  it.each([
+    ["a line of eight", ["url: a", "========"]],
+    ["an indented marker", ["description: |", "  <<<<<<< HEAD"]],
+  ])("reports no marker for %s", (_, lines) => {
+    const { problems } = parseYamlDocuments(conflicted(lines));
+    expect(problems.map((p) => p.message).join()).not.toMatch(/merge conflict/);
+  });
+});

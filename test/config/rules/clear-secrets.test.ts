@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { secretsInClear, shortSigningSecrets } from "../../../src/config/rules/clear-secrets.js";
+import type { RawWebhook } from "../../../src/config/parse/raw.js";
+import { makeRawIntegration } from "../../support/integration.js";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+describe("secretsInClear: secrets written in the file itself", () => {
+  it.each<[string, Partial<RawWebhook>, string[]]>([
+    ["no auth and no signing", {}, []],
+    ["a token in clear", { auth: { type: "token", token: "abc123" } }, ["webhook.auth.token"]],
+    ["a token by reference", { auth: { type: "token", token: "${env:CRM_TOKEN}" } }, []],
+    ["a token from a file", { auth: { type: "token", token: "${file:/run/secrets/t}" } }, []],
+    ["a reference beside text", { auth: { type: "token", token: "v1-${env:T}" } }, []],
+    [
+      "an escaped ${, which is text",
+      { auth: { type: "token", token: "$${env:T}" } },
+      ["webhook.auth.token"],
+    ],
+    [
+      "a password in clear",
+      { auth: { type: "basic", username: "hooks", password: "s3cret" } },
+      ["webhook.auth.password"],
+    ],
+    [
+      "an empty password, which holds nothing",
+      { auth: { type: "basic", username: "hooks", password: "" } },
+      [],
+    ],
+    ["a username only", { auth: { type: "basic", username: "hooks" } }, []],
+    ["a signing secret in clear", { signing: { secret: SECRET } }, ["webhook.signing.secret"]],
+    ["a signing secret by reference", { signing: { secret: "${env:S}" } }, []],
+    [
+      "secrets in rotation, one in clear",
+      { signing: { secret: ["${env:OLD}", SECRET] } },
+      ["webhook.signing.secret[1]"],
+    ],
+  ])("%s: %j", (_title, webhook, expected) => {
+    const found = secretsInClear(makeRawIntegration(webhook));
+    expect(found.map((w) => w.message.split(" ")[0])).toEqual(expected);
+    for (const w of found) {
+      expect(w.message).toContain("reference it with ${env:NAME} or ${file:/path}");
+      expect(w.message).not.toContain(SECRET);
+      expect(w.message).not.toMatch(/abc123|s3cret/);
+    }
+  });
+});
+
+describe("shortSigningSecrets: keys shorter than Standard Webhooks asks for", () => {
+  const short = `whsec_${Buffer.alloc(23, 7).toString("base64")}`;
+  const enough = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
+  it.each<[string, Partial<RawWebhook>, string[]]>([
+    ["no signing", {}, []],
+    ["24 bytes", { signing: { secret: enough } }, []],
+    ["23 bytes", { signing: { secret: short } }, ["webhook.signing.secret is a key of 23 bytes"]],
+    [
+      "3 bytes",
+      { signing: { secret: "whsec_YWJj" } },
+      ["webhook.signing.secret is a key of 3 bytes"],
+    ],
+    [
+      "1 byte, said in the singular",
+      { signing: { secret: "whsec_YQ==" } },
+      ["webhook.signing.secret is a key of 1 byte"],
+    ],
+    [
+      "the short one of two in rotation",
+      { signing: { secret: [enough, short] } },
+      ["webhook.signing.secret[1] is a key of 23 bytes"],
+    ],
+    ["a reference not yet resolved", { signing: { secret: "${env:S}" } }, []],
+    ["a token, which is not a signing key", { auth: { type: "token", token: "whsec_YWJj" } }, []],
+  ])("%s", (_title, webhook, expected) => {
+    const found = shortSigningSecrets(makeRawIntegration(webhook));
+    expect(found.map((w) => w.message.split(":")[0])).toEqual(expected);
+    for (const w of found) expect(w.message).not.toContain("YWJj");
+  });
+});

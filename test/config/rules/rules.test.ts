@@ -1,0 +1,309 @@
+import { describe, expect, it } from "vitest";
+import type { RawWebhook } from "../../../src/config/parse/raw.js";
+import { checkRules, signingSecretMessage } from "../../../src/config/rules/rules.js";
+import { makeRawIntegration as base } from "../../support/integration.js";
+
+function input(webhook: Partial<RawWebhook>, value: Partial<RawWebhook> = {}, resolved = false) {
+  return { raw: base(webhook), value: base({ ...webhook, ...value }), resolved };
+}
+
+describe("checkRules", () => {
+  it.each<[string, ReturnType<typeof input>, string[]]>([
+    [
+      "a valid integration",
+      input({ pathArguments: ["{serviceUuid}"], headers: { "X-A": "{name}" } }),
+      [],
+    ],
+    [
+      "an unknown placeholder in a header",
+      input({ headers: { "X-A": "{nme}" } }),
+      ["unknown placeholder {nme} in webhook.headers.X-A (did you mean {name}?)"],
+    ],
+    [
+      "an unknown placeholder in a template",
+      input({ fields: { a: { template: "{bogus}" } } }),
+      ["unknown placeholder {bogus} in webhook.fields.a.template"],
+    ],
+    [
+      "a placeholder in snake case",
+      input({ headers: { "X-A": "{user_name}" } }),
+      ["unknown placeholder {user_name} in webhook.headers.X-A"],
+    ],
+    [
+      "a field name in other letter case",
+      input({ pathArguments: ["{Name}"] }),
+      ["unknown placeholder {Name} in webhook.pathArguments[0] (did you mean {name}?)"],
+    ],
+    ["JSON braces, which are not placeholders", input({ headers: { "X-A": '{"a": 1}' } }), []],
+    ["a placeholder inside a secret reference", input({ headers: { "X-A": "${env:X}" } }), []],
+    ["Host in any case", input({ headers: { hOsT: "x" } }), ["header hOsT is set by hookswitch"]],
+    ["Authorization without auth", input({ headers: { Authorization: "x" } }), []],
+    [
+      "Authorization with basic auth",
+      input({ auth: { type: "basic" }, headers: { authorization: "x" } }),
+      ["header authorization is set by webhook.auth (type basic)"],
+    ],
+    [
+      "the same header twice",
+      input({ headers: { "X-A": "1", "x-a": "2" } }),
+      ["header x-a is already set as X-A"],
+    ],
+    [
+      "the same header twice, first in lower case",
+      input({ headers: { "x-a": "1", "X-A": "2" } }),
+      ["header X-A is already set as x-a"],
+    ],
+    [
+      "a resolved header value with a line break",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\nb" } }, true),
+      ["header X-A: its value contains a line break"],
+    ],
+    [
+      "an ftp URL written out",
+      input({ url: "ftp://x/y" }, {}, true),
+      ["webhook.url must use http or https (got ftp)"],
+    ],
+    [
+      "an ftp URL after resolution, whose scheme is part of the secret and not shown",
+      input({ url: "${env:U}" }, { url: "ftp://x/y" }, true),
+      ["webhook.url must use http or https once its ${…} references are resolved"],
+    ],
+    [
+      "credentials in the URL",
+      input({ url: "https://u:p@example.com/" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    [
+      "credentials around a reference in the URL",
+      input({ url: "https://u:p@example.com/?k=${env:K}" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    [
+      "credentials by reference in the URL",
+      input({ url: "https://${file:/run/secrets/user}@example.com/" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    ["an unresolved URL reference", input({ url: "${env:U}" }), []],
+    [
+      "a placeholder in the URL",
+      input({ url: "https://example.com/users/{extensionNumber}" }),
+      ["webhook.url is sent as written, so {extensionNumber} would not be filled in"],
+    ],
+    ["an escaped reference in the URL", input({ url: "https://example.com/?k=$${name}" }), []],
+    [
+      "Expect, which cannot be sent",
+      input({ headers: { Expect: "100-continue" } }),
+      ["header Expect cannot be sent"],
+    ],
+    [
+      "Content-Encoding, which would have the receiver decode a plain body",
+      input({ headers: { "content-Encoding": "gzip" } }),
+      ["header content-Encoding cannot be sent: hookswitch sends bodies unencoded"],
+    ],
+    [
+      "TE, a hop-by-hop header",
+      input({ headers: { te: "trailers" } }),
+      ["header te cannot be sent: it speaks for one connection"],
+    ],
+    [
+      "Proxy-Connection, a hop-by-hop header",
+      input({ headers: { "Proxy-Connection": "keep-alive" } }),
+      ["header Proxy-Connection cannot be sent: it speaks for one connection"],
+    ],
+    [
+      "Trailer, which announces fields after a chunked body",
+      input({ headers: { TRAILER: "X-Checksum" } }),
+      ["header TRAILER cannot be sent: it announces fields after a chunked body"],
+    ],
+    [
+      "a bad secret in a rotation list",
+      input({ signing: { secret: ["whsec_MfKQ9r8GKYqrTwjU", "nope"] } }),
+      ["webhook.signing.secret[1] must look like whsec_<base64>"],
+    ],
+    [
+      "a timeout of 0",
+      input({ timeout: "0s" }),
+      ["webhook.timeout must be more than 0 and at most 60s (got 0s)"],
+    ],
+    ["a timeout of 60s", input({ timeout: "60s" }), []],
+    [
+      "a maxDelay below the default initialDelay",
+      input({ retry: { maxDelay: "500ms" } }),
+      ["webhook.retry.initialDelay (1s) must not be longer than webhook.retry.maxDelay (500ms)"],
+    ],
+    [
+      "a maxDelay under 100ms",
+      input({ retry: { initialDelay: "50ms", maxDelay: "50ms" } }),
+      [
+        "webhook.retry.initialDelay must be at least 100ms (got 50ms)",
+        "webhook.retry.maxDelay must be at least 100ms (got 50ms)",
+      ],
+    ],
+    [
+      "a malformed reference beside a placeholder in a header, reported as a reference",
+      input({ headers: { "X-A": "${env:X {nme}" } }),
+      [],
+    ],
+    [
+      "a malformed reference in a basic user name, reported as a reference",
+      input({ auth: { type: "basic", username: "${env:U" } }),
+      [],
+    ],
+    [
+      "a resolved header value with a carriage return",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\rb" } }, true),
+      ["header X-A: its value contains a line break"],
+    ],
+    [
+      "a NUL written in a header value",
+      input({ headers: { "X-A": "a\u0000b" } }),
+      [
+        "webhook.headers.X-A must not contain the control character U+0000: a header value is text, spaces and tabs; remove it",
+      ],
+    ],
+    [
+      "a line feed written in a header value",
+      input({ headers: { "X-A": "a\nb" } }),
+      ["webhook.headers.X-A must not contain a line break (CR or LF)"],
+    ],
+    [
+      "a resolved header value with an escape character",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\u001bb" } }, true),
+      ["header X-A: its value contains a control character (other than tab) once secrets are"],
+    ],
+    [
+      "a resolved header value with DEL",
+      input({ headers: { "X-A": "k-${env:V}" } }, { headers: { "X-A": "k-\u007f" } }, true),
+      ["header X-A: its value contains a control character (other than tab)"],
+    ],
+    [
+      "a resolved header value with a tab, which a header value may hold",
+      input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\tb" } }, true),
+      [],
+    ],
+    [
+      "a resolved token with a line feed",
+      input(
+        { auth: { type: "token", token: "${env:T}" } },
+        { auth: { type: "token", token: "abc\n" } },
+        true,
+      ),
+      ["webhook.auth.token contains a line break (CR or LF) once secrets are resolved"],
+    ],
+    [
+      "a resolved token with a NUL",
+      input(
+        { auth: { type: "token", token: "${env:T}" } },
+        { auth: { type: "token", token: "a\u0000b" } },
+        true,
+      ),
+      ["webhook.auth.token contains a control character (other than tab) once secrets are"],
+    ],
+    [
+      "a resolved basic password with a line feed, which goes in base64",
+      input(
+        { auth: { type: "basic", username: "u", password: "${env:P}" } },
+        { auth: { type: "basic", username: "u", password: "p\nq" } },
+        true,
+      ),
+      [],
+    ],
+    ["a signing secret padded with ==", input({ signing: { secret: "whsec_QUJDRA==" } }), []],
+    ["a signing secret padded with =", input({ signing: { secret: "whsec_QUJDREU=" } }), []],
+    [
+      "a resolved signing secret without its == padding",
+      input({ signing: { secret: "${env:S}" } }, { signing: { secret: "whsec_QUJDRA" } }, true),
+      [
+        "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add ==)",
+      ],
+    ],
+    [
+      "a resolved signing secret without its = padding",
+      input({ signing: { secret: "${env:S}" } }, { signing: { secret: "whsec_QUJDREU" } }, true),
+      [
+        "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret): its base64 lacks the = padding at the end (add =)",
+      ],
+    ],
+    [
+      "a single bad signing secret",
+      input({ signing: { secret: "nope" } }),
+      ["webhook.signing.secret must look like whsec_<base64>"],
+    ],
+    [
+      "an upper-case http scheme with no host",
+      input({ url: "HTTPS:///api/x" }),
+      ["webhook.url has no host: write it as http(s)://host/path"],
+    ],
+    [
+      "a URL reference that resolves to an upper-case scheme with no host",
+      input({ url: "${env:U}" }, { url: "HTTPS:///api/x" }, true),
+      ["webhook.url has no host once its ${…} references are resolved"],
+    ],
+    [
+      "two placeholders in the URL, naming the first",
+      input({ url: "https://example.com/{name}/{extensionNumber}" }),
+      ["webhook.url is sent as written, so {name} would not be filled in"],
+    ],
+    [
+      "initialDelay above the default maxDelay",
+      input({ retry: { initialDelay: "2h" } }),
+      ["webhook.retry.initialDelay (2h) must not be longer than webhook.retry.maxDelay (1h)"],
+    ],
+  ])("judges %s", (_, given, expected) => {
+    const messages = checkRules(given).map((p) => p.message);
+    expect(messages).toHaveLength(expected.length);
+    expected.forEach((start, i) => expect(messages[i]).toContain(start));
+  });
+
+  it.each<[Partial<RawWebhook>["retry"], string]>([
+    [{ initialDelay: "2h" }, "initialDelay"],
+    [{ maxDelay: "500ms" }, "maxDelay"],
+    [{ initialDelay: "5s", maxDelay: "1s" }, "initialDelay"],
+  ])("points a retry of %j, initialDelay above maxDelay, at %s", (retry, key) => {
+    expect(checkRules(input({ retry })).map((p) => p.path)).toEqual([["webhook", "retry", key]]);
+  });
+
+  it.each([
+    ["a reserved header", { Host: "x" }],
+    ["a repeated header", { "X-A": "1", "x-a": "2" }],
+  ])("points %s at its name, not its value", (_what, headers) => {
+    expect(checkRules(input({ headers })).map(({ path, onKey }) => ({ path, onKey }))).toEqual([
+      { path: ["webhook", "headers", Object.keys(headers).at(-1)], onKey: true },
+    ]);
+  });
+
+  it.each([
+    ["whsec_QUJDRA", "its base64 lacks the = padding at the end (add ==)"],
+    ["whsec_QUJDREU", "its base64 lacks the = padding at the end (add =)"],
+    ["whsec_QUJDR", undefined],
+    ["whsec_QU-D_A", undefined],
+    ["whsec_", undefined],
+    ["QUJDRA", undefined],
+  ])("names the missing padding of %s only when padding would mend it", (secret, hint) => {
+    const message = signingSecretMessage("webhook.signing.secret", secret);
+    const shape =
+      "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret)";
+    expect(message).toBe(
+      hint === undefined
+        ? shape
+        : `${shape}: ${hint}, which Standard Webhooks libraries differ on accepting, so hookswitch requires it`,
+    );
+  });
+
+  it("never shows a resolved header value in its message", () => {
+    const value = "TOP-SECRET\u0000";
+    const given = input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": value } }, true);
+    expect(
+      checkRules(given)
+        .map((p) => p.message)
+        .join(),
+    ).not.toContain("TOP-SECRET");
+  });
+
+  it("never puts a secret value into a message", () => {
+    const secret = "whsec_!!not-base64-TOP-SECRET";
+    const messages = checkRules(input({ signing: { secret } })).map((p) => p.message);
+    expect(messages).toHaveLength(1);
+    expect(messages.join()).not.toContain("TOP-SECRET");
+  });
+});
