@@ -3,7 +3,7 @@
  * delivery path reads for every event, and what the metrics say of it. A folder that
  * vanishes while running leaves its last generation in force, reported as a problem.
  */
-import type { ConfigState } from "../config/watch/generation.js";
+import { heldBackNames, type ConfigState } from "../config/watch/generation.js";
 import type { Problem } from "../config/types.js";
 import type { Limiter } from "../delivery/concurrency/limiter.js";
 import { buildSnapshot, type ConfigSnapshot } from "../delivery/snapshot.js";
@@ -31,7 +31,7 @@ export function createConfigInForce(deps: { metrics: Metrics; limiter: Limiter }
     problems,
     apply: (state) => {
       config = state;
-      snapshot = buildSnapshot(state.integrations, { incomplete: state.problems.length > 0 });
+      snapshot = buildSnapshot(state.integrations, heldBackNames(state));
       recordConfigGeneration(deps.metrics, state, problems());
       // A raised maxInFlight makes room for parked deliveries without any request ending.
       deps.limiter.capsChanged();

@@ -40,10 +40,11 @@ export async function handleDeliveryMessage(
   const early = msUntil(message.notBefore, now);
   if (early > 0) return { action: "nak", delayMs: early };
 
-  const { byName, incomplete } = deps.snapshot();
+  const snapshot = deps.snapshot();
   const integration = integrationOfDeliverySubject(message.subject);
-  const active = byName.get(integration);
-  if (!active && (incomplete || now - (message.storedAtMs ?? 0) < ROLLOUT_MS)) {
+  const active = snapshot.byName.get(integration);
+  const maybeNew = now - (message.storedAtMs ?? 0) < ROLLOUT_MS;
+  if (!active && (maybeNew || snapshot.mayBeHeldBack(integration))) {
     return waitForConfiguration(deps, integration);
   }
   if (!active?.integration.enabled) return settleUnsendable(deps, message.data, active);
@@ -129,8 +130,9 @@ const ROLLOUT_MS = 5 * 60_000;
 /**
  * An integration that is not loaded may be in a file that is invalid (a replica started
  * since it broke has no last valid version of it), or new and not here yet. Its
- * deliveries are kept, not skipped as removed, until the configuration is whole and the
- * record older than a rollout.
+ * deliveries are kept, not skipped as removed, while a file with problems may hold it
+ * (one that names it, or one whose names cannot be read) or the record is younger than a
+ * rollout.
  */
 function waitForConfiguration(deps: HandlerDeps, integration: string): Settle {
   deps.log.debug({ integration }, "delivery kept: its integration is not loaded here (yet)");

@@ -6,6 +6,7 @@
  * integrations that might never see an event.
  */
 import type { Integration } from "../config/types.js";
+import type { HeldBack } from "../config/watch/generation.js";
 import { buildMatchIndex, type MatchIndex } from "../events/match.js";
 import type { PbxEvent } from "../events/types.js";
 import { compileRenderer } from "./render.js";
@@ -22,12 +23,14 @@ export interface ConfigSnapshot {
   index: MatchIndex;
   byName: Map<string, ActiveIntegration>;
   /**
-   * A file or folder of the configuration has a problem: a name missing from `byName` may
-   * be an integration whose file is invalid (after a restart it has no last valid version
-   * to serve), not one that was removed.
+   * Whether a name missing from `byName` may be an integration held back by a file with
+   * problems (after a restart such a file has no last valid version to serve), rather than
+   * one that was removed.
    */
-  incomplete: boolean;
+  mayBeHeldBack(name: string): boolean;
 }
+
+const NONE_HELD_BACK: HeldBack = { any: false, names: new Set() };
 
 const renderers = new WeakMap<Integration, Renderer>();
 
@@ -53,9 +56,13 @@ class Active implements ActiveIntegration {
 
 export function buildSnapshot(
   integrations: readonly Integration[],
-  { incomplete = false }: { incomplete?: boolean } = {},
+  heldBack: HeldBack = NONE_HELD_BACK,
 ): ConfigSnapshot {
   const byName = new Map<string, ActiveIntegration>();
   for (const integration of integrations) byName.set(integration.name, new Active(integration));
-  return { index: buildMatchIndex([...integrations]), byName, incomplete };
+  return {
+    index: buildMatchIndex([...integrations]),
+    byName,
+    mayBeHeldBack: (name) => heldBack.any || heldBack.names.has(name),
+  };
 }

@@ -30,18 +30,48 @@ describe("the configuration in force", () => {
     inForce.apply(generation(1, { integrations: [makeIntegration({ name: "crm" })] }));
     expect(inForce.state()?.generation).toBe(1);
     expect([...inForce.snapshot().byName.keys()]).toEqual(["crm"]);
-    expect(inForce.snapshot().incomplete).toBe(false);
+    expect(inForce.snapshot().mayBeHeldBack("billing")).toBe(false);
   });
 
-  it("marks the snapshot incomplete while a file is invalid", () => {
+  it("says any name may be held back while a file whose names cannot be read is invalid", () => {
     const inForce = createConfigInForce({
       metrics: createMetrics(IDLE_SOURCES),
       limiter: createLimiter(),
     });
     const problem = { file: "a.yaml", line: 1, column: 1, message: "broken" };
     inForce.apply(generation(1, { problems: [problem] }));
-    expect(inForce.snapshot().incomplete).toBe(true);
+    expect(inForce.snapshot().mayBeHeldBack("crm")).toBe(true);
     expect(inForce.problems()).toEqual([problem]);
+  });
+
+  it("says only the names an invalid file gives may be held back, from its problems and its valid documents", () => {
+    const inForce = createConfigInForce({
+      metrics: createMetrics(IDLE_SOURCES),
+      limiter: createLimiter(),
+    });
+    const problem = {
+      file: "b.yaml",
+      line: 9,
+      column: 3,
+      message: "broken",
+      integration: "billing",
+    };
+    const valid = makeIntegration({ name: "sales" });
+    const file = {
+      file: "b.yaml",
+      hash: "h",
+      problems: [problem],
+      lastValid: [],
+      lastValidHash: undefined,
+      result: { file: "b.yaml", hash: "h", integrations: [valid], problems: [problem] },
+    };
+    inForce.apply(generation(1, { problems: [problem], files: new Map([["b.yaml", file]]) }));
+    const held = inForce.snapshot();
+    expect(["billing", "sales", "crm"].map((name) => held.mayBeHeldBack(name))).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("reports a vanished folder beside the generation's problems, on the reload gauge too, until it is back", async () => {

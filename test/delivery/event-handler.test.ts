@@ -42,7 +42,9 @@ afterEach(async () => {
 });
 
 /** The handler's parts, all real, with no integration loaded: no event is delivered. */
-function handlerDeps(options: { incomplete?: boolean; now?: number } = {}): HandlerDeps {
+function handlerDeps(
+  options: { heldBack?: { any: boolean; names: ReadonlySet<string> }; now?: number } = {},
+): HandlerDeps {
   const js = jetstream(nc);
   // One publisher for both, as the daemon has it: dead letters go through it.
   const publisher = createStoredPublisher(nc);
@@ -71,7 +73,7 @@ function handlerDeps(options: { incomplete?: boolean; now?: number } = {}): Hand
   });
   const invalidEvents = createInvalidEventLog(log);
   return {
-    snapshot: () => buildSnapshot([], { incomplete: options.incomplete ?? false }),
+    snapshot: () => buildSnapshot([], options.heldBack),
     ...(options.now === undefined ? {} : { now: () => options.now! }),
     dispatcher,
     limiter,
@@ -133,12 +135,22 @@ describe("handleDeliveryMessage for an integration that is not loaded", () => {
     storedAtMs: NOW - storedMinutesAgo * MINUTE,
   });
 
+  const none = { any: false, names: new Set<string>() };
   it.each([
-    ["stored a minute ago: maybe new, on a replica ahead in a rollout", 1, false],
-    ["stored 4 minutes ago", 4, false],
-    ["stored 10 minutes ago while a file is invalid: maybe in that file", 10, true],
-  ])("keeps its delivery, to look again in 15 s, when %s", async (_, minutes, incomplete) => {
-    const deps = handlerDeps({ incomplete, now: NOW });
+    ["stored a minute ago: maybe new, on a replica ahead in a rollout", 1, none],
+    ["stored 4 minutes ago", 4, none],
+    [
+      "stored 10 minutes ago while an invalid file names it",
+      10,
+      { any: false, names: new Set(["crm"]) },
+    ],
+    [
+      "stored 10 minutes ago while a file whose names cannot be read is invalid",
+      10,
+      { any: true, names: new Set<string>() },
+    ],
+  ])("keeps its delivery, to look again in 15 s, when %s", async (_, minutes, heldBack) => {
+    const deps = handlerDeps({ heldBack, now: NOW });
     expect(await handleDeliveryMessage(deps, message(minutes))).toEqual({
       action: "nak",
       delayMs: 15_000,
@@ -151,6 +163,12 @@ describe("handleDeliveryMessage for an integration that is not loaded", () => {
     expect(await handleDeliveryMessage(deps, message(6))).toEqual({ action: "ack" });
     expect(deps.stats.get("crm")?.counts.skipped).toBe(1);
     expect(deps.stats.get("crm")?.last).toMatchObject({ error: "integration removed" });
+  });
+
+  it("skips a delivery stored over 5 minutes ago while only files naming other integrations are invalid", async () => {
+    const deps = handlerDeps({ heldBack: { any: false, names: new Set(["billing"]) }, now: NOW });
+    expect(await handleDeliveryMessage(deps, message(6))).toEqual({ action: "ack" });
+    expect(deps.stats.get("crm")?.counts.skipped).toBe(1);
   });
 
   it("puts a replay of such a delivery back in the dead-letter queue, not skipped", async () => {

@@ -77,6 +77,32 @@ export interface GenerationStep {
 }
 
 /** True while no file and no discovery path has a problem. */
+/** Integrations that files with problems may be holding back (see `heldBackNames`). */
+export interface HeldBack {
+  /** A problem names no integration: any name may be behind it. */
+  any: boolean;
+  names: ReadonlySet<string>;
+}
+
+/**
+ * The integrations the configuration's problems may hold back: every name the documents of
+ * a file with problems give, valid or not; and `any` when a problem names none (YAML that
+ * does not parse, a document without a name, a folder that cannot be read).
+ */
+export function heldBackNames(state: ConfigState): HeldBack {
+  const names = new Set<string>();
+  let any = false;
+  for (const problem of state.problems) {
+    if (problem.integration === undefined) any = true;
+    else names.add(problem.integration);
+  }
+  for (const file of state.files.values()) {
+    if (file.problems.length === 0) continue;
+    for (const integration of file.result.integrations) names.add(integration.name);
+  }
+  return { any, names };
+}
+
 export function lastReloadSuccessful(state: ConfigState): boolean {
   return state.problems.length === 0;
 }
