@@ -9,18 +9,20 @@ import type { Problem } from "../types.js";
 /** Names listed per kind of change in a generation's log line; the counts say the rest. */
 const NAMES_LOGGED = 20;
 
+/** The first names of a list, and how many more there are. */
+function namesListed(all: readonly string[]): string {
+  const more = all.length > NAMES_LOGGED ? `, … ${all.length - NAMES_LOGGED} more` : "";
+  return `${all.slice(0, NAMES_LOGGED).join(", ")}${more}`;
+}
+
 /** Logs generation `step`; `before` is the generation it follows. */
 export function report(
   log: Logger,
   { state, summary: s, names }: GenerationStep,
   before: ConfigState | undefined,
 ): void {
-  const listed = (kind: keyof typeof names) => {
-    const all = names[kind];
-    if (all.length === 0) return "";
-    const more = all.length > NAMES_LOGGED ? `, … ${all.length - NAMES_LOGGED} more` : "";
-    return ` (${all.slice(0, NAMES_LOGGED).join(", ")}${more})`;
-  };
+  const listed = (kind: keyof typeof names) =>
+    names[kind].length === 0 ? "" : ` (${namesListed(names[kind])})`;
   log.info(
     {
       generation: s.generation,
@@ -48,10 +50,9 @@ export function report(
 
 /** Files rewritten with nothing in force changed: said, as the edit was seen, without a generation. */
 export function reportRewritten(log: Logger, { state, rewritten }: GenerationStep): void {
-  const more = rewritten.length > NAMES_LOGGED ? `, … ${rewritten.length - NAMES_LOGGED} more` : "";
   log.info(
     { generation: state.generation, rewritten: rewritten.slice(0, NAMES_LOGGED) },
-    `config generation ${state.generation} stays: ${rewritten.slice(0, NAMES_LOGGED).join(", ")}${more} ` +
+    `config generation ${state.generation} stays: ${namesListed(rewritten)} ` +
       `changed on disk (rewritten, or removed having served nothing), nothing in force changed`,
   );
 }

@@ -6,6 +6,7 @@
  */
 import { sep } from "node:path";
 import { resolveFiles } from "../load/name-ownership.js";
+import { declaredNames } from "./renamed-files.js";
 import type { Integration, Problem } from "../types.js";
 
 /** What the loader says about one file (the loader's `FileResult` has this shape). */
@@ -91,16 +92,10 @@ export interface HeldBack {
  */
 export function heldBackNames(state: ConfigState): HeldBack {
   const names = new Set<string>();
-  let any = false;
-  for (const problem of state.problems) {
-    if (problem.integration === undefined) any = true;
-    else names.add(problem.integration);
-  }
   for (const file of state.files.values()) {
-    if (file.problems.length === 0) continue;
-    for (const integration of file.result.integrations) names.add(integration.name);
+    if (file.problems.length > 0) for (const name of declaredNames(file.result)) names.add(name);
   }
-  return { any, names };
+  return { any: state.problems.some((p) => p.integration === undefined), names };
 }
 
 export function lastReloadSuccessful(state: ConfigState): boolean {

@@ -112,22 +112,18 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
       if (held.defer) return;
     }
     const step = nextGeneration(state, { ...scan, files: held.files }, new Date());
-    if (!step.changed) {
-      if (step.rewritten.length === 0) {
-        log.debug({ depth }, "integrations folder rescanned: nothing changed");
-        return;
-      }
-      // Compared with from now on, but no generation: what runs and what is reported are the same.
-      const before = state;
-      state = step.state;
-      reportRewritten(log, step);
-      warnAboutNewContent(log, before, step.state);
+    if (!step.changed && step.rewritten.length === 0) {
+      log.debug({ depth }, "integrations folder rescanned: nothing changed");
       return;
     }
+    // Rewritten files are compared with from now on, but make no generation: what runs and
+    // what is reported are the same.
     const before = state;
     state = step.state;
-    report(log, step, before);
+    if (step.changed) report(log, step, before);
+    else reportRewritten(log, step);
     warnAboutNewContent(log, before, step.state);
+    if (!step.changed) return;
     try {
       options.onGeneration(step.state, step.summary);
     } catch (error) {
