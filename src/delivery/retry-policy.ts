@@ -4,6 +4,7 @@
  */
 import type { RetryPolicy } from "../config/types.js";
 import type { AttemptOutcome } from "./types.js";
+import { doublingDelayMs } from "../backoff.js";
 
 export type OutcomeClass = "success" | "retryable" | "permanent";
 
@@ -70,9 +71,7 @@ export function redirectReason(status: number, location: string): string {
  * initialDelay, 2×, 4×, … capped at maxDelay.
  */
 export function nominalDelayMs(retryNumber: number, policy: RetryPolicy): number {
-  // Past 2^40 the product overflows any sane cap; clamping the exponent keeps it finite.
-  const exponent = Math.min(Math.max(retryNumber - 1, 0), 40);
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** exponent);
+  return doublingDelayMs(retryNumber - 1, policy.initialDelayMs, policy.maxDelayMs);
 }
 
 /**

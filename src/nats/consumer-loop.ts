@@ -19,6 +19,7 @@ import { HANDED_BACK, type Settle } from "./settle.js";
 import { SlotSet } from "../delivery/concurrency/slot-set.js";
 import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";
+import { doublingDelayMs } from "../backoff.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
 export interface Slots {
@@ -67,7 +68,7 @@ const EXPIRY_MARGIN_MS = 1_000;
 
 /** Delay before a message whose handler failed (e.g. NATS could not store a record) comes back. */
 function failureDelay(msg: JsMsg): number {
-  return Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6));
+  return doublingDelayMs(msg.info.deliveryCount, 500, 30_000);
 }
 
 /** How often messages in progress are kept alive: three times per ack wait. */

@@ -12,6 +12,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { NatsSetupError, coerceError, errorChain } from "../errors.js";
 import { redactServer } from "./url-credentials.js";
+import { doublingDelayMs } from "../backoff.js";
 
 const JETSTREAM_FIRST_WAIT_MS = 1_000;
 const JETSTREAM_MAX_WAIT_MS = 15_000;
@@ -69,7 +70,7 @@ export async function waitForJetStream(
         );
       }
       const problem = describeJetStreamProblem(error);
-      const waitMs = Math.min(maxWaitMs, firstWaitMs * 2 ** Math.min(attempt - 1, 20));
+      const waitMs = doublingDelayMs(attempt - 1, firstWaitMs, maxWaitMs);
       onWaiting(problem.reason);
       log.warn(
         {

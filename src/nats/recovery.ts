@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import { NoStreamError, StreamMissingError, coerceError, errorChain } from "../errors.js";
 import { isConsumerInfo } from "./durable-consumers.js";
 import type { ResumePoint } from "./setup.js";
+import { doublingDelayMs } from "../backoff.js";
 
 /**
  * A stream or consumer that does not exist, also when a publish found no stream to store
@@ -84,7 +85,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         const level = problem === lastProblem ? "debug" : "warn";
         log[level]({ problem }, `JetStream set-up failed: ${problem}; retrying`);
         lastProblem = problem;
-        await pause(Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempt, 10)));
+        await pause(doublingDelayMs(attempt, retryMinMs, retryMaxMs));
       }
     }
   };
