@@ -11,6 +11,7 @@
  * a caller that waits in a line gets a Promise.
  */
 
+import { emptyPace, PaceJudge, warmAverageMs, type Pace } from "./pace.js";
 import { takeExpired } from "./wait-ends.js";
 
 /** A release without a matching acquire: a bug in the caller that would break the caps. */
@@ -87,29 +88,25 @@ const DEFAULT_MAX_WAIT_MS = 25;
 /** However fast an integration, its line never holds more than this. */
 const MAX_LINE = 4_096;
 /**
- * An integration is slow when its attempts take more than this many times as long as
- * those of the fastest other integration active lately, and at least `SLOW_MARGIN_MS`
- * longer. Relative, and by a margin, because under load hookswitch's own busy event loop
- * adds the same tens of milliseconds to every attempt: a 50 ms receiver beside a 1 ms one
- * can measure 75 against 28. Only a receiver slower than the others loses its line (with
- * one integration, nobody needs it).
- */
-const SLOW_FACTOR = 2;
-const SLOW_MARGIN_MS = 15;
-/** Integrations count as active lately when an attempt ended this recently. */
-const ACTIVE_MS = 60_000;
-/** How often the fastest average is looked for again (a pass over every integration). */
-const FASTEST_REFRESH_MS = 1_000;
-/**
- * The first attempts of a burst also pay for connections and a busy event loop: the
- * average counts only after this many.
- */
-const WARM_UP_ATTEMPTS = 8;
-/**
  * A saturated integration with no attempt ending for this long is stalled, not fast. Long
  * enough that hookswitch's own busy event loop (a large batch being parsed) does not count.
  */
 const STALL_MS = 1_000;
+
+/** What the limiter knows of one integration: its slots, its line and its pace. */
+interface KeyState extends Pace {
+  inFlight: number;
+  /** Work waiting for a slot, first come, first served. */
+  line: InLine[];
+  /** Tells the line's oldest to park once it waited `maxLineWaitMs`; set while anyone waits. */
+  lineTimer: NodeJS.Timeout | undefined;
+  /** Callers of `whenRoom` waiting for a free slot. */
+  roomWaiters: (() => void)[];
+  /** When the integration last became full; undefined until it first did. */
+  saturatedAtMs: number | undefined;
+  /** The last turn handed out by `nextTurnMs`. */
+  turnMs: number | undefined;
+}
 
 function wakeRoomWaiters(state: KeyState): void {
   if (state.roomWaiters.length === 0) return;
@@ -118,163 +115,116 @@ function wakeRoomWaiters(state: KeyState): void {
   for (const resolve of waiting) resolve();
 }
 
-/** What the limiter knows of one integration. */
-interface KeyState {
-  inFlight: number;
-  /** Work waiting for a slot, first come, first served. */
-  line: InLine[];
-  /** Tells the line's oldest to park once it waited `maxLineWaitMs`; set while anyone waits. */
-  lineTimer: NodeJS.Timeout | undefined;
-  /** Callers of `whenRoom` waiting for a free slot. */
-  roomWaiters: (() => void)[];
-  /** Moving average of recent attempt durations; undefined before the first. */
-  averageMs: number | undefined;
-  observed: number;
-  /** When an attempt last ended (0: never). */
-  lastEndedMs: number;
-  /** When the integration last became full; undefined until it first did. */
-  saturatedAtMs: number | undefined;
-  /** The last turn handed out by `nextTurnMs`. */
-  turnMs: number | undefined;
+export function createLimiter(options: LimiterOptions = {}): Limiter {
+  return new KeyedLimiter(options);
 }
 
-export function createLimiter(options: LimiterOptions = {}): Limiter {
-  const states = new Map<string, KeyState>();
-  const stateOf = (key: string): KeyState => {
-    let state = states.get(key);
+class KeyedLimiter implements Limiter {
+  readonly #states = new Map<string, KeyState>();
+  readonly #pace = new PaceJudge(this.#states);
+  readonly #maxWaitMs: number;
+  readonly #maxLineWaitMs: number;
+
+  constructor(options: LimiterOptions) {
+    this.#maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.#maxLineWaitMs = options.maxLineWaitMs ?? DEFAULT_MAX_LINE_WAIT_MS;
+  }
+
+  acquire(key: string, keyMax: number, nowMs: number): true | Promise<boolean> | false {
+    const state = this.#stateOf(key);
+    if (state.inFlight < keyMax) {
+      state.inFlight += 1;
+      if (state.inFlight === keyMax) state.saturatedAtMs = nowMs;
+      return true;
+    }
+    if (state.line.length >= this.#roomFor(key, state, keyMax, nowMs)) return false;
+    return new Promise<boolean>((resolve) => {
+      state.line.push({ resolve, since: performance.now() });
+      this.#armLineTimer(state);
+    });
+  }
+
+  nextTurnMs(key: string, keyMax: number, nowMs: number): number {
+    const state = this.#stateOf(key);
+    const pace = (state.averageMs ?? ASSUMED_DURATION_MS) / keyMax;
+    const turn = Math.max(nowMs, state.turnMs ?? nowMs) + pace;
+    state.turnMs = turn;
+    return Math.ceil(turn - nowMs);
+  }
+
+  observe(key: string, durationMs: number, nowMs: number): void {
+    this.#pace.observe(key, this.#stateOf(key), durationMs, nowMs);
+  }
+
+  release(key: string): void {
+    const state = this.#states.get(key);
+    if (!state || state.inFlight <= 0) {
+      throw new LimiterError(`release("${key}") without a matching acquire`);
+    }
+    const next = state.line.shift();
+    if (next) {
+      next.resolve(true); // the slot passes to the next in line: the count stays the same
+      return;
+    }
+    state.inFlight -= 1;
+    wakeRoomWaiters(state);
+  }
+
+  whenRoom(key: string, keyMax: number): number | Promise<void> {
+    const state = this.#stateOf(key);
+    const free = keyMax - state.inFlight;
+    if (free > 0 && state.line.length === 0) return free;
+    return new Promise<void>((resolve) => state.roomWaiters.push(resolve));
+  }
+
+  capsChanged(): void {
+    for (const state of this.#states.values()) wakeRoomWaiters(state);
+  }
+
+  inFlight(key: string): number {
+    return this.#states.get(key)?.inFlight ?? 0;
+  }
+
+  #stateOf(key: string): KeyState {
+    let state = this.#states.get(key);
     if (!state) {
       state = {
+        ...emptyPace(),
         inFlight: 0,
         line: [],
         lineTimer: undefined,
         roomWaiters: [],
-        averageMs: undefined,
-        observed: 0,
-        lastEndedMs: 0,
         saturatedAtMs: undefined,
         turnMs: undefined,
       };
-      states.set(key, state);
+      this.#states.set(key, state);
     }
     return state;
-  };
-  let fastest: { value: number; key: string | undefined; at: number } = {
-    value: Infinity,
-    key: undefined,
-    at: -Infinity,
-  };
-  /**
-   * The fastest integration active lately and its average. A pass over every integration
-   * finds it once a second; in between, `observe` keeps its figure current and takes over
-   * any integration that gets faster, so a slow receiver is told apart as soon as the
-   * others' first attempts of a burst (connecting, a busy event loop) are behind them.
-   */
-  const fastestActive = (nowMs: number) => {
-    if (nowMs - fastest.at < FASTEST_REFRESH_MS) return fastest;
-    fastest = { value: Infinity, key: undefined, at: nowMs };
-    for (const [key, state] of states) {
-      const average = state.averageMs;
-      if (average === undefined) continue;
-      const warm = state.observed >= WARM_UP_ATTEMPTS;
-      const active = nowMs - state.lastEndedMs < ACTIVE_MS;
-      if (warm && active && average < fastest.value) fastest = { value: average, key, at: nowMs };
-    }
-    return fastest;
-  };
-  /** Never against itself: an integration on its own has nobody to be slow for. */
-  const isSlow = (key: string, perAttempt: number, nowMs: number) => {
-    const { value, key: fastestKey } = fastestActive(nowMs);
-    return (
-      fastestKey !== key && perAttempt > SLOW_FACTOR * value && perAttempt - value > SLOW_MARGIN_MS
-    );
-  };
-  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-  const maxLineWaitMs = options.maxLineWaitMs ?? DEFAULT_MAX_LINE_WAIT_MS;
-
-  /** One timer per line, for its oldest: lines are first come, first served. */
-  const armLineTimer = (state: KeyState) => {
-    const oldest = state.line[0];
-    if (state.lineTimer !== undefined || oldest === undefined) return;
-    const due = Math.max(0, oldest.since + maxLineWaitMs - performance.now());
-    state.lineTimer = setTimeout(() => {
-      state.lineTimer = undefined;
-      for (const work of takeExpired(state.line, maxLineWaitMs, performance.now())) {
-        work.resolve(false);
-      }
-      armLineTimer(state);
-    }, due);
-    state.lineTimer.unref();
-  };
+  }
 
   /** Innocent until proven slow: an integration is judged by its answers, or their absence. */
-  const roomFor = (key: string, state: KeyState, keyMax: number, nowMs: number) => {
-    const perAttempt = state.observed >= WARM_UP_ATTEMPTS ? state.averageMs : undefined;
+  #roomFor(key: string, state: KeyState, keyMax: number, nowMs: number): number {
+    const perAttempt = warmAverageMs(state);
     const progress = Math.max(state.lastEndedMs, state.saturatedAtMs ?? nowMs);
     const stalled = nowMs - progress > STALL_MS;
-    const slow = perAttempt !== undefined && isSlow(key, perAttempt, nowMs);
+    const slow = perAttempt !== undefined && this.#pace.isSlow(key, perAttempt, nowMs);
     if (!stalled && !slow) return MAX_LINE;
     const expected = state.averageMs ?? ASSUMED_DURATION_MS;
-    return Math.min(MAX_LINE, Math.floor((maxWaitMs / expected) * keyMax));
-  };
+    return Math.min(MAX_LINE, Math.floor((this.#maxWaitMs / expected) * keyMax));
+  }
 
-  return {
-    acquire(key, keyMax, nowMs) {
-      const state = stateOf(key);
-      if (state.inFlight < keyMax) {
-        state.inFlight += 1;
-        if (state.inFlight === keyMax) state.saturatedAtMs = nowMs;
-        return true;
+  /** One timer per line, for its oldest: lines are first come, first served. */
+  #armLineTimer(state: KeyState): void {
+    const oldest = state.line[0];
+    if (state.lineTimer !== undefined || oldest === undefined) return;
+    const due = Math.max(0, oldest.since + this.#maxLineWaitMs - performance.now());
+    state.lineTimer = setTimeout(() => {
+      state.lineTimer = undefined;
+      for (const work of takeExpired(state.line, this.#maxLineWaitMs, performance.now())) {
+        work.resolve(false);
       }
-      if (state.line.length >= roomFor(key, state, keyMax, nowMs)) return false;
-      return new Promise<boolean>((resolve) => {
-        state.line.push({ resolve, since: performance.now() });
-        armLineTimer(state);
-      });
-    },
-    nextTurnMs(key, keyMax, nowMs) {
-      const state = stateOf(key);
-      const pace = (state.averageMs ?? ASSUMED_DURATION_MS) / keyMax;
-      const turn = Math.max(nowMs, state.turnMs ?? nowMs) + pace;
-      state.turnMs = turn;
-      return Math.ceil(turn - nowMs);
-    },
-    observe(key, durationMs, nowMs) {
-      const state = stateOf(key);
-      state.lastEndedMs = nowMs;
-      state.observed += 1;
-      // Moving averages that follow a receiver slowing down within a few attempts.
-      const previous = state.averageMs;
-      const average = previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2;
-      state.averageMs = average;
-      if (state.observed >= WARM_UP_ATTEMPTS && (average < fastest.value || key === fastest.key)) {
-        fastest.value = average;
-        fastest.key = key;
-      }
-    },
-    release(key) {
-      const state = states.get(key);
-      if (!state || state.inFlight <= 0) {
-        throw new LimiterError(`release("${key}") without a matching acquire`);
-      }
-      const next = state.line.shift();
-      if (next) {
-        next.resolve(true); // the slot passes to the next in line: the count stays the same
-        return;
-      }
-      state.inFlight -= 1;
-      wakeRoomWaiters(state);
-    },
-    whenRoom(key, keyMax) {
-      const state = stateOf(key);
-      const free = keyMax - state.inFlight;
-      if (free > 0 && state.line.length === 0) return free;
-      return new Promise<void>((resolve) => state.roomWaiters.push(resolve));
-    },
-    capsChanged() {
-      for (const state of states.values()) wakeRoomWaiters(state);
-    },
-    inFlight(key) {
-      return states.get(key)?.inFlight ?? 0;
-    },
-  };
+      this.#armLineTimer(state);
+    }, due);
+    state.lineTimer.unref();
+  }
 }
