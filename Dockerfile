@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # hookswitch: config-as-code webhook dispatcher for PBX user events on NATS JetStream.
 #
 #   docker build -t hookswitch:0.1.0 .
@@ -12,6 +11,10 @@
 # The entrypoint is `hookswitch`, so other commands run as: docker run --rm hookswitch:0.1.0 schema
 #
 # To pin the base image by digest, pass --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:…
+# No `# syntax=` line: the engine's own Dockerfile frontend builds it (RUN --mount needs
+# BuildKit, the default builder since Docker 23), so a build pulls nothing but the base image
+# and npm packages, as where builds have no registry but their own.
+# `npm run check:image` builds it and runs it as a deployment would (scripts/image-check.mjs).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript to dist/ ----------------------------------------------------
