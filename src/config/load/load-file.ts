@@ -4,9 +4,9 @@
  * (and of `${file:}` secrets); safe to run in a worker thread.
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { compareText } from "./discover.js";
+import { readRegularFile } from "../../regular-file.js";
 import { loadDocument, type DocumentContext } from "../parse/document.js";
 import { decodeText } from "../parse/decode.js";
 import { parseYamlDocuments } from "../parse/parse.js";
@@ -165,7 +165,7 @@ function readBounded(file: string): Content {
     hash,
   });
   try {
-    const read = readRegularFile(file);
+    const read = readRegularFile(file, DEFAULTS.maxFileBytes);
     if (read.ok) return read;
     if (read.why === "not-regular")
       return failed("not a regular file; integration files must be regular files");
@@ -180,47 +180,6 @@ function readBounded(file: string): Content {
   }
 }
 
-type Read =
-  | { ok: true; bytes: Buffer }
-  | { ok: false; why: "not-regular" }
-  | { ok: false; why: "too-large"; size: number; mtimeMs?: number };
-
-/**
- * A regular file of at most `maxFileBytes`, read without ever blocking or reading more:
- * a FIFO or a device (`/dev/zero`) is refused before any read, and a file that claims a
- * size it does not have (`/proc`, one growing meanwhile) is read only up to the limit.
- * Throws only what opening or reading throws (ENOENT, EACCES).
- */
-function readRegularFile(file: string): Read {
-  const limit = DEFAULTS.maxFileBytes;
-  // O_NONBLOCK: opening a FIFO cannot block; it is refused below.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { ok: false, why: "not-regular" };
-    if (info.size > limit)
-      return { ok: false, why: "too-large", size: info.size, mtimeMs: info.mtimeMs };
-    let bytes = readUpTo(fd, Math.min(info.size, limit) + 1);
-    // More bytes than stat said: the file grew meanwhile; read again up to the limit.
-    if (bytes.length > info.size) bytes = readUpTo(fd, limit + 1);
-    if (bytes.length > limit) return { ok: false, why: "too-large", size: bytes.length };
-    return { ok: true, bytes };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readUpTo(fd: number, size: number): Buffer {
-  const buffer = Buffer.allocUnsafe(size);
-  let filled = 0;
-  while (filled < size) {
-    const bytesRead = readSync(fd, buffer, filled, size - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
-}
-
 function tooLarge(size: number): string {
   return `file is larger than 1 MiB (${size} bytes); split it into smaller files`;
 }
@@ -231,7 +190,7 @@ function sha256(text: string): string {
 
 /** A `${file:}` secret or a CA: only a regular file, read as an integration file is. */
 function readText(path: string): string {
-  const read = readRegularFile(path);
+  const read = readRegularFile(path, DEFAULTS.maxFileBytes);
   if (read.ok) return read.bytes.toString("utf8");
   throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
 }
