@@ -10,6 +10,7 @@ import { matchEvent } from "../events/match.js";
 import type { LargeMessageWatch } from "../nats/large-messages.js";
 import { ACK, type Settle } from "../nats/settle.js";
 import { parseEvent } from "../events/parse.js";
+import type { PbxEvent } from "../events/types.js";
 import {
   AttemptAbortedError,
   type Dispatcher,
@@ -104,7 +105,7 @@ export async function handleEventMessage(
   }
   const { index, byName } = deps.snapshot();
   const matches = matchEvent(index, parsed.event);
-  if (matches.length === 0) return ACK;
+  if (matches.length === 0) return unmatched(deps, parsed.event);
   const starts: Promise<JobResult>[] = [];
   for (const integration of matches) {
     const active = byName.get(integration.name);
@@ -121,6 +122,23 @@ export async function handleEventMessage(
   // One match is the common case: its promise alone, without a Promise.all around it.
   if (starts.length === 1) await starts[0];
   else await allFinished(starts);
+  return ACK;
+}
+
+/**
+ * Nothing to send. Counted, and said at debug with what matching looks at: an account or
+ * a service type spelt otherwise than in the integration files matches nothing.
+ */
+function unmatched(deps: HandlerDeps, event: PbxEvent): Settle {
+  deps.metrics.eventsUnmatched.inc();
+  if (deps.log.isLevelEnabled("debug")) {
+    const { id, type, data } = event;
+    const { account, service } = data;
+    deps.log.debug(
+      { eventId: id, type, account, serviceType: service.type, serviceUuid: service.uuid },
+      "event matched no enabled integration: acknowledged, nothing sent",
+    );
+  }
   return ACK;
 }
 

@@ -14,6 +14,7 @@ export interface Metrics {
   registry: Registry;
   eventsReceived: Counter;
   eventsInvalid: Counter;
+  eventsUnmatched: Counter;
   /** Set from `deliveryCounts` when scraped: count outcomes there, not here. */
   deliveries: Counter<"integration" | "outcome">;
   /** By integration: `observe(integration, seconds)`. */
@@ -59,6 +60,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
     eventsInvalid: new Counter({
       name: "hookswitch_events_invalid_total",
       help: "Messages that were not valid JSON or not a valid PBX event (dead-lettered)",
+      registers,
+    }),
+    eventsUnmatched: new Counter({
+      name: "hookswitch_events_unmatched_total",
+      help: "Valid PBX events that no enabled integration matched (acknowledged, nothing sent)",
       registers,
     }),
     deliveries: new Counter({

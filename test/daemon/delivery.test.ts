@@ -395,6 +395,27 @@ describe("hookswitch run delivers webhooks", () => {
     expect(kept).toMatchObject({ event: null, eventBase64: notText.toString("base64") });
   });
 
+  it("counts an event that matches no integration and says at debug what matching looked at", async () => {
+    writeIntegration(dir.path, "acme-crm", { url: `${receiver.url}/acme` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const spelledOtherwise = makeEvent({ account: "Acme" });
+    await publisher.publish(spelledOtherwise);
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length >= 1, { what: "the matching event's webhook" });
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    expect(metrics).toMatch(/^hookswitch_events_unmatched_total 1$/m);
+    const line = daemon
+      .output()
+      .split("\n")
+      .find((l) => l.includes("event matched no enabled integration"));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({
+      eventId: spelledOtherwise.id,
+      type: "user.created",
+      account: "Acme",
+      serviceType: "mycloudpbx",
+    });
+  });
+
   it("delivers an event that writes what it lacks as null and has no time, not dead-lettered", async () => {
     writeIntegration(dir.path, "nulls-json", {
       url: `${receiver.url}/json`,
