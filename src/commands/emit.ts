@@ -49,7 +49,7 @@ interface EmitOptions {
 interface Outgoing {
   id: string | undefined;
   subject: string;
-  body: string;
+  body: string | Uint8Array;
 }
 
 /** Acks awaited at once: fast for large counts, bounded in memory. */
@@ -148,11 +148,11 @@ async function planEvents(type: string | undefined, opts: EmitOptions): Promise<
 }
 
 async function fileEventMaker(path: string, count: number): Promise<(index: number) => Outgoing> {
-  const event = await readEventFile(path);
+  const { event, bytes } = await readEventFile(path);
   const found = subjectOfUnknownEvent(event);
   if ("problem" in found) throw new UsageError(`${path}: ${found.problem}`);
-  if (count === 1)
-    return () => ({ id: event.id, subject: found.subject, body: JSON.stringify(event) });
+  // Its bytes as they are (a BOM, key order, numbers as written): what a producer sends.
+  if (count === 1) return () => ({ id: event.id, subject: found.subject, body: bytes });
   return () => {
     const id = randomUUID();
     return { id, subject: found.subject, body: JSON.stringify(withFreshId(event, id)) };
@@ -163,7 +163,7 @@ async function fileEventMaker(path: string, count: number): Promise<(index: numb
  * The file's event, read as the daemon reads a message: one it would dead-letter (not UTF-8,
  * nested too deep, too large, not a valid event) is refused here, where it can be fixed.
  */
-async function readEventFile(path: string): Promise<PbxEvent> {
+async function readEventFile(path: string): Promise<{ event: PbxEvent; bytes: Buffer }> {
   let bytes: Buffer;
   try {
     bytes = await readEventInput(path);
@@ -178,7 +178,7 @@ async function readEventFile(path: string): Promise<PbxEvent> {
       ),
     );
   }
-  return parsed.event;
+  return { event: parsed.event, bytes };
 }
 
 async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, plan: EmitPlan) {

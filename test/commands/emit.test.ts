@@ -247,6 +247,20 @@ describe("hookswitch emit", () => {
     expect(stored).toEqual([event, { ...event, id: copyIds[0] }, { ...event, id: copyIds[1] }]);
   });
 
+  it("publishes a file's bytes as they are: a BOM, the keys' order, numbers as written", async () => {
+    const text = JSON.stringify({ ...fileEvent(), id: "as-written", x: 1 }).replace(
+      '"x":1',
+      '"x":1e20,"y":1.50',
+    );
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    const file = join(dir, "as-written.json");
+    writeFileSync(file, bytes);
+    const result = await emit(["--file", file]);
+    expect(result.code).toBe(0);
+    const [stored] = await storedEvents();
+    expect(Buffer.from(stored!.data).equals(bytes)).toBe(true);
+  });
+
   it("publishes a file's event whose id no header can carry, and knows it again", async () => {
     // CR and LF: the Nats-Msg-Id header could not hold the id, and the publish failed.
     const event = { ...fileEvent(), id: "evt\r\nNats-Expected-Stream: NOPE\u001b]0;x\u0007" };
