@@ -93,7 +93,7 @@ function replayCommand(): Command {
       if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
       const found = new Set<number>();
       let replayed = 0;
-      let refused = false;
+      let refused = 0;
       const stop = stopBetweenLetters();
       // The signal that cut the replay short, if one did (one during the last letter did not).
       let stoppedBy: NodeJS.Signals | undefined;
@@ -103,7 +103,7 @@ function replayCommand(): Command {
           if (stoppedBy) break;
           if (selection.kind === "ids") found.add(record.id);
           if (await replayOne(js, store, record, consumer)) replayed++;
-          else refused = true;
+          else refused++;
         }
       } finally {
         stop.dispose();
@@ -116,9 +116,10 @@ function replayCommand(): Command {
       }
       const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
       reportMissing(missing);
-      process.stdout.write(`replayed ${plural(replayed, "dead letter")}\n`);
+      const kept = refused > 0 ? `; ${refused} could not be and stay (said above)` : "";
+      process.stdout.write(`replayed ${plural(replayed, "dead letter")}${kept}\n`);
       // A dead letter that cannot be replayed fails the command only when it was asked for.
-      if (missing.length > 0 || (refused && selection.kind === "ids")) throw new ExitError(1);
+      if (missing.length > 0 || (refused > 0 && selection.kind === "ids")) throw new ExitError(1);
     });
   });
 }

@@ -394,7 +394,7 @@ describe("hookswitch dlq replay", () => {
         HOOKSWITCH_CONSUMER: "hookswitch-typo",
       });
       expect(result.code).toBe(code);
-      expect(result.stdout).toBe("replayed 0 dead letters\n");
+      expect(result.stdout).toBe("replayed 0 dead letters; 1 could not be and stay (said above)\n");
       expect(result.stderr).toBe(
         `dead letter ${invalid} is a message that was not a valid event: it cannot be ` +
           `replayed (it stays; \`dlq purge ${invalid}\` removes it)\n`,
