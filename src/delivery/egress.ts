@@ -41,10 +41,13 @@ const BUILT_IN_DENY: ReadonlyArray<{ cidr: string; label: string }> = [
 /**
  * IPv6 ranges whose last 32 bits are an IPv4 address that a connection reaches: IPv4-mapped
  * (`::ffff:0:0/96`) and NAT64's well-known prefix (`64:ff9b::/96`, RFC 6052), through which an
- * IPv6-only cluster reaches IPv4 hosts, the metadata service among them.
+ * IPv6-only cluster reaches IPv4 hosts, the metadata service among them; and the deprecated
+ * IPv4-compatible form (`::a.b.c.d`, RFC 4291), which Linux does not route but other stacks
+ * may. Its form needs both groups, so `::1` (loopback) and `::` stay IPv6.
  */
 const EMBEDDED_V4 = [
   /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/,
+  /^::([0-9a-f]{1,4}):([0-9a-f]{1,4})$/,
   // Canonical text compresses zeros: 64:ff9b::1 is 0.0.0.1, 64:ff9b:: is 0.0.0.0.
   /^64:ff9b::(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,4})?$/,
 ];

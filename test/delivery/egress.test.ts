@@ -51,7 +51,9 @@ describe("normalizeIp", () => {
     ["64:ff9b::169.254.169.254", "169.254.169.254"],
     ["64:ff9b::1", "0.0.0.1"],
     ["64:ff9b::", "0.0.0.0"],
-    ["::ffff:1", "::ffff:1"],
+    ["::169.254.169.254", "169.254.169.254"],
+    ["::a9fe:a9fe", "169.254.169.254"],
+    ["::ffff:1", "255.255.0.1"], // not IPv4-mapped (::ffff:x:y) but the compatible form
     ["64:ff9b:1::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe"],
     ["[::1]", "::1"],
     ["fe80::1%eth0", "fe80::1"],
@@ -69,6 +71,7 @@ describe("the default egress policy", () => {
     ["::ffff:169.254.169.254", "link-local"],
     ["::ffff:a9fe:a9fe", "link-local"],
     ["64:ff9b::a9fe:a9fe", "link-local"],
+    ["::169.254.169.254", "link-local"],
     ["169.254.0.1", "link-local"],
     ["169.254.255.255", "link-local"],
     ["fe80::1", "link-local"],
