@@ -59,6 +59,46 @@ export class StreamMissingError extends NatsSetupError {
 }
 
 /**
+ * The event stream's subjects overlap another stream's: NATS lets one stream take a subject,
+ * so the events are in that stream. Names it, and how to read from it instead.
+ */
+export class StreamOverlapError extends NatsSetupError {
+  override name = "StreamOverlapError";
+  constructor(
+    readonly stream: string,
+    subjects: string[],
+    readonly others: string[],
+    options?: ErrorOptions,
+  ) {
+    const them = others.length === 1 ? `stream ${others[0]}` : `streams ${others.join(", ")}`;
+    super(
+      `stream ${stream} cannot take subjects ${subjects.join(", ")}: ${them} already ` +
+        `carries subjects overlapping them, and NATS gives a subject to one stream only. ` +
+        `Run hookswitch with --stream ${others[0]} (HOOKSWITCH_STREAM) to read the events ` +
+        `from it, or change --subjects (HOOKSWITCH_SUBJECTS) so they do not overlap it`,
+      options,
+    );
+  }
+}
+
+/**
+ * The event stream has work-queue retention: NATS lets a consumer of it only start at its
+ * first message, and lets no other consumer read the same subjects.
+ */
+export class WorkQueueStreamError extends NatsSetupError {
+  override name = "WorkQueueStreamError";
+  constructor(readonly stream: string) {
+    super(
+      `stream ${stream} has work-queue retention, which needs --deliver all ` +
+        `(HOOKSWITCH_DELIVER=all): a consumer of a work queue reads it from its first ` +
+        `message. It also means each event leaves the stream once hookswitch acknowledges ` +
+        `it, and no other consumer may read the same subjects; use a stream with limits ` +
+        `retention if others need them`,
+    );
+  }
+}
+
+/**
  * A JetStream publish that no stream took: the stream for its subject is gone (deleted
  * while hookswitch runs, or NATS restarted without its storage). The NATS client says
  * "jetstream is not enabled" (no responders), which sends the reader the wrong way; this

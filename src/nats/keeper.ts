@@ -14,7 +14,7 @@ import {
   type ConsumerWatch,
 } from "./recovery.js";
 import type { JetStreamNames } from "./settings.js";
-import { ensureJetStream } from "./setup.js";
+import { ensureJetStream, onceLog } from "./setup.js";
 
 /** How often the event consumer's ack floor is read: a re-created consumer starts there. */
 const ACK_FLOOR_INTERVAL_MS = 5_000;
@@ -43,6 +43,7 @@ export function createJetStreamKeeper(options: {
 }): JetStreamKeeper {
   const { jsm, names, ackWaitMs, log } = options;
   const watches: ConsumerWatch[] = [];
+  const setupLog = onceLog(log);
   const abort = new AbortController();
   const lost = (what: string) => recovery.lost(what);
   const ackFloor = watchAckFloor({
@@ -55,7 +56,9 @@ export function createJetStreamKeeper(options: {
   });
   const recovery = createRecovery({
     setup: async () =>
-      ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, { resume: ackFloor.point() })),
+      ackFloor.set(
+        await ensureJetStream(jsm, names, ackWaitMs, { resume: ackFloor.point() }, setupLog),
+      ),
     resumed: async () => {
       await Promise.all(watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
     },
@@ -76,7 +79,7 @@ export function createJetStreamKeeper(options: {
       // daemon together. A problem is logged at warn once, its repeats at debug.
       await pRetry(
         async () => {
-          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, { missingSince }));
+          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, { missingSince }, setupLog));
           startFailure = undefined;
           await consume();
         },

@@ -4,7 +4,14 @@
  * Run at start, and again whenever a stream or consumer went missing under a running
  * daemon (recovery.ts).
  */
-import { DeliverPolicy, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  RetentionPolicy,
+  type ConsumerInfo,
+  type JetStreamManager,
+  type StreamInfo,
+} from "@nats-io/jetstream";
+import type { Logger } from "pino";
 import { DELIVERY_STREAM } from "../delivery/records.js";
 import type { JetStreamNames } from "./settings.js";
 import {
@@ -15,7 +22,13 @@ import {
   eventConsumerConfig,
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
-import { ensureEventStream, ensureHookswitchStreams } from "./streams.js";
+import {
+  ensureEventStream,
+  eventStreamRisks,
+  workQueueCheck,
+  type EnsuredStream,
+} from "./event-stream.js";
+import { ensureHookswitchStreams } from "./streams.js";
 
 /**
  * Where a re-created event consumer starts: the first event not yet acknowledged, as last
@@ -29,6 +42,29 @@ export interface ResumePoint {
   /** When the ack floor was read (ms since the epoch, this machine's clock). */
   readAt: number;
 }
+
+/**
+ * Where the set-up tells what it found. It runs again whenever something went missing
+ * (recovery.ts): each message is logged once per daemon, not at every run.
+ */
+export interface SetupLog {
+  info(message: string, fields?: object): void;
+  warn(message: string, fields?: object): void;
+}
+
+export function onceLog(log: Logger): SetupLog {
+  const said = new Set<string>();
+  const once =
+    (level: "info" | "warn") =>
+    (message: string, fields: object = {}) => {
+      if (said.has(message)) return;
+      said.add(message);
+      log[level](fields, message);
+    };
+  return { info: once("info"), warn: once("warn") };
+}
+
+const quiet: SetupLog = { info: () => {}, warn: () => {} };
 
 /** Allowance for the clocks of NATS and of this machine differing. */
 const CLOCK_MARGIN_MS = 30_000;
@@ -45,6 +81,7 @@ export async function ensureJetStream(
   names: JetStreamNames,
   ackWaitMs: number,
   from: { resume?: ResumePoint; missingSince?: number } = {},
+  log: SetupLog = quiet,
 ): Promise<ResumePoint> {
   const stream = await ensureEventStream(jsm, {
     name: names.stream,
@@ -52,6 +89,8 @@ export async function ensureJetStream(
     create: names.createStream,
     replicas: names.replicas,
   });
+  reportStream(stream, log);
+  workQueueCheck(stream.info, names.deliver);
   await ensureHookswitchStreams(jsm, { replicas: names.replicas });
   const consumer = await ensurePullConsumer(jsm, names.stream, {
     ...eventConsumerConfig(stream.info, {
@@ -61,10 +100,9 @@ export async function ensureJetStream(
       ...EVENT_CONSUMER_DEFAULTS,
       ackWaitMs,
     }),
-    ...(from.resume
-      ? resumeFrom(stream.info, stream.created, from.resume)
-      : firstStart(names.deliver, stream.created, from.missingSince)),
+    ...startOf(stream, names.deliver, from),
   });
+  if (!from.resume) reportIgnoredDeliver(consumer, names, log);
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
     jsm,
@@ -76,6 +114,56 @@ export async function ensureJetStream(
     nextSeq: consumer.ack_floor.stream_seq + 1,
     readAt: Date.now(),
   };
+}
+
+/** Where a consumer created now starts on this stream. */
+function startOf(
+  stream: EnsuredStream,
+  deliver: JetStreamNames["deliver"],
+  from: { resume?: ResumePoint; missingSince?: number },
+): Partial<DurableConsumerConfig> {
+  // A work queue holds only events not yet acknowledged, and NATS allows no other start.
+  if (stream.info.config.retention === RetentionPolicy.Workqueue) {
+    return { deliver_policy: DeliverPolicy.All };
+  }
+  return from.resume
+    ? resumeFrom(stream.info, stream.created, from.resume)
+    : firstStart(deliver, stream.created, from.missingSince);
+}
+
+/** Subjects added to the event stream, and what its settings cost in events. */
+function reportStream(stream: EnsuredStream, log: SetupLog): void {
+  const { name } = stream.info.config;
+  const { addedSubjects: added, replacedSubjects: replaced } = stream;
+  if (added.length > 0) {
+    const instead =
+      replaced.length === 0
+        ? ""
+        : ` in place of ${replaced.join(", ")}, which they cover: the stream carries ` +
+          `everything it carried before, and more`;
+    log.info(`added subjects ${added.join(", ")} to stream ${name}${instead}`, {
+      stream: name,
+      added,
+      replaced,
+    });
+  }
+  if (stream.created) return;
+  for (const risk of eventStreamRisks(stream.info)) {
+    log.warn(`${risk}; hookswitch leaves the stream as it is`, { stream: name });
+  }
+}
+
+/** `--deliver all` on a consumer that exists and starts elsewhere: it has no effect. */
+function reportIgnoredDeliver(consumer: ConsumerInfo, names: JetStreamNames, log: SetupLog) {
+  const policy = consumer.config.deliver_policy;
+  if (names.deliver !== "all" || policy === DeliverPolicy.All) return;
+  log.warn(
+    `consumer ${names.consumer} on stream ${names.stream} exists with deliver policy ` +
+      `${policy}: --deliver applies only to a consumer hookswitch creates, so events it ` +
+      `has passed are not read again. To re-read the stream, stop hookswitch, delete the ` +
+      `consumer with the NATS tools and start again, or start with a new --consumer name`,
+    { stream: names.stream, consumer: names.consumer, deliverPolicy: policy },
+  );
 }
 
 /**

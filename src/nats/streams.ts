@@ -4,9 +4,7 @@
  * config as parameters so it can be tuned.
  *
  * Decisions:
- * - The event stream, when hookswitch may create it, is created with file storage. If it
- *   already exists, only subjects missing from it are added; limits, retention and
- *   replicas stay as an operator set them. With `create: false` it is only checked.
+ * - The event stream is ensured in event-stream.ts, with the helpers here.
  * - HOOKSWITCH_DELIVERIES uses work-queue retention: a pending delivery is a job that one
  *   shared durable consumer takes; its ack removes it, so the stream holds exactly the
  *   deliveries still to do. Its duplicate window lets `Nats-Msg-Id` drop republishes.
@@ -27,7 +25,7 @@ import {
   type JetStreamManager,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { NatsSetupError, StreamMissingError, coerceError } from "../errors.js";
+import { NatsSetupError, coerceError } from "../errors.js";
 import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
@@ -36,62 +34,28 @@ import {
   PARKED_SUBJECT_PREFIX,
 } from "../delivery/records.js";
 
-export interface EventStreamConfig {
-  name: string;
-  subjects: string[];
-  /** False: the stream must already exist; it is used as it is. */
-  create: boolean;
-  /** Replicas of a stream created here (default 1). */
-  replicas?: number;
-}
-
-export interface EnsuredStream {
-  info: StreamInfo;
-  created: boolean;
-  /** Subjects that were added to an existing stream. */
-  addedSubjects: string[];
-}
-
-export async function ensureEventStream(
-  jsm: JetStreamManager,
-  config: EventStreamConfig,
-): Promise<EnsuredStream> {
-  const existing = await streamInfoOrNull(jsm, config.name);
-  if (existing === null) {
-    if (!config.create) {
-      throw new StreamMissingError(config.name, config.subjects);
-    }
-    const info = await setup(`create stream ${config.name}`, () =>
-      jsm.streams.add({
-        name: config.name,
-        subjects: config.subjects,
-        storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
-        num_replicas: config.replicas ?? 1,
-      }),
-    );
-    return { info, created: true, addedSubjects: [] };
-  }
-  if (!config.create) return { info: existing, created: false, addedSubjects: [] };
-  const { info, added } = await addMissingSubjects(jsm, existing, config.subjects);
-  return { info, created: false, addedSubjects: added };
-}
-
-/** Adds to an existing stream the subjects it lacks, keeping the rest of its config. */
-async function addMissingSubjects(
+/**
+ * Adds to an existing stream the subjects it lacks, keeping the rest of its config. A
+ * subject of the stream that an added one covers (`pbx.acme.>` under `pbx.>`) is replaced
+ * by it: NATS refuses the two side by side as an overlap, and the wider one carries all
+ * the narrower one did.
+ */
+export async function addMissingSubjects(
   jsm: JetStreamManager,
   existing: StreamInfo,
   wanted: string[],
-): Promise<{ info: StreamInfo; added: string[] }> {
+): Promise<{ info: StreamInfo; added: string[]; replaced: string[] }> {
   const has = existing.config.subjects ?? [];
-  // `pbx.acme.>` is already carried by a stream on `pbx.>` (NATS refuses it as an overlap).
+  // `pbx.acme.>` is already carried by a stream on `pbx.>`.
   const missing = wanted.filter((s) => !has.some((h) => subjectCovers(h, s)));
-  if (missing.length === 0) return { info: existing, added: [] };
+  if (missing.length === 0) return { info: existing, added: [], replaced: [] };
+  const replaced = has.filter((h) => missing.some((m) => subjectCovers(m, h)));
+  const kept = has.filter((h) => !replaced.includes(h));
   const { name } = existing.config;
   const info = await setup(`add subjects ${missing.join(", ")} to stream ${name}`, () =>
-    jsm.streams.update(name, { ...existing.config, subjects: [...has, ...missing] }),
+    jsm.streams.update(name, { ...existing.config, subjects: [...kept, ...missing] }),
   );
-  return { info, added: missing };
+  return { info, added: missing, replaced };
 }
 
 /** A duplicate window long enough for a crashed publisher to republish after restart. */
@@ -147,7 +111,10 @@ export async function streamExists(jsm: JetStreamManager, name: string): Promise
   return (await streamInfoOrNull(jsm, name)) !== null;
 }
 
-async function streamInfoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
+export async function streamInfoOrNull(
+  jsm: JetStreamManager,
+  name: string,
+): Promise<StreamInfo | null> {
   try {
     return await jsm.streams.info(name);
   } catch (err) {

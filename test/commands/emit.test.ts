@@ -12,7 +12,7 @@ import {
   subjectOfUnknownEvent,
   withFreshId,
 } from "../../src/events/sample.js";
-import { ensureEventStream } from "../../src/nats/streams.js";
+import { ensureEventStream } from "../../src/nats/event-stream.js";
 import { runCli } from "../support/cli.js";
 import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 import { freePort } from "../support/wait.js";

@@ -19,7 +19,8 @@ import {
   PARKED_CONSUMER_IDLE_MS,
   parkedConsumerConfig,
 } from "../../src/nats/durable-consumers.js";
-import { ensureEventStream, ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { ensureEventStream } from "../../src/nats/event-stream.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { startNatsServer, useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;

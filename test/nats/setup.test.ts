@@ -1,7 +1,14 @@
-import { DeliverPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { ensureJetStream } from "../../src/nats/setup.js";
+import { ensureJetStream, onceLog } from "../../src/nats/setup.js";
 import type { DeliverFrom, JetStreamNames } from "../../src/nats/settings.js";
+import { capturingLogger, type LogLine } from "../support/logs.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
@@ -65,5 +72,115 @@ describe("a consumer created at the first start", () => {
       startsAt: undefined,
       ...expected,
     });
+  });
+});
+
+const randomNames = (deliver: DeliverFrom, createStream = true) =>
+  names(Math.floor(Math.random() * 1e9), deliver, createStream);
+
+const said = (lines: LogLine[], level: "info" | "warn") =>
+  lines.filter((line) => line.level === level).map((line) => String(line.msg));
+
+describe("an event stream on a narrower subject than ours", () => {
+  it("gets ours in its place, said in the log", async () => {
+    const wanted = randomNames("new");
+    const narrow = wanted.subjects[0]!.replace(">", "acme.>");
+    await jsm.streams.add({ name: wanted.stream, subjects: [narrow] });
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    expect((await jsm.streams.info(wanted.stream)).config.subjects).toEqual(wanted.subjects);
+    expect(said(lines, "info")).toEqual([
+      `added subjects ${wanted.subjects[0]} to stream ${wanted.stream} in place of ${narrow}, ` +
+        `which they cover: the stream carries everything it carried before, and more`,
+    ]);
+  });
+});
+
+describe("an event stream whose settings lose events", () => {
+  it("is warned about once per setting, not at every set-up, and left as it is", async () => {
+    const wanted = randomNames("new");
+    await jsm.streams.add({
+      name: wanted.stream,
+      subjects: wanted.subjects,
+      storage: StorageType.Memory,
+      retention: RetentionPolicy.Interest,
+      max_age: nanos(3_600_000),
+    });
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+    await ensureJetStream(jsm, wanted, 30_000, {}, setupLog);
+    await ensureJetStream(jsm, wanted, 30_000, {}, setupLog);
+    const warnings = said(lines, "warn");
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toMatch(/memory storage: .*lost when NATS restarts/);
+    expect(warnings[1]).toMatch(/interest retention: events published while no hookswitch/);
+    expect(warnings[2]).toMatch(/max age of 1h with discard old/);
+    const { config } = await jsm.streams.info(wanted.stream);
+    expect(config).toMatchObject({ storage: "memory", retention: "interest" });
+  });
+
+  it("is not warned about when hookswitch created it", async () => {
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, randomNames("new"), 30_000, {}, onceLog(log));
+    expect(said(lines, "warn")).toEqual([]);
+  });
+});
+
+describe("an event stream with work-queue retention", () => {
+  it("fails the set-up under --deliver new, saying it needs --deliver all", async () => {
+    const wanted = randomNames("new", false);
+    await jsm.streams.add({
+      name: wanted.stream,
+      subjects: wanted.subjects,
+      retention: RetentionPolicy.Workqueue,
+    });
+    await expect(ensureJetStream(jsm, wanted, 30_000)).rejects.toThrow(
+      `stream ${wanted.stream} has work-queue retention, which needs --deliver all`,
+    );
+  });
+
+  it("is read from its first event under --deliver all, also by a re-created consumer", async () => {
+    const wanted = randomNames("all", false);
+    await jsm.streams.add({
+      name: wanted.stream,
+      subjects: wanted.subjects,
+      retention: RetentionPolicy.Workqueue,
+    });
+    const resume = await ensureJetStream(jsm, wanted, 30_000);
+    await jsm.consumers.delete(wanted.stream, wanted.consumer);
+    await ensureJetStream(jsm, wanted, 30_000, { resume });
+    const { config } = await jsm.consumers.info(wanted.stream, wanted.consumer);
+    expect(config.deliver_policy).toBe(DeliverPolicy.All);
+  });
+});
+
+describe("--deliver all with an existing consumer that starts elsewhere", () => {
+  it("is warned about once, with how to get a re-read", async () => {
+    const wanted = randomNames("new");
+    // An existing stream: a consumer created under --deliver new starts at its end.
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
+    await ensureJetStream(jsm, wanted, 30_000);
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+    const all = { ...wanted, deliver: "all" as const };
+    await ensureJetStream(jsm, all, 30_000, {}, setupLog);
+    await ensureJetStream(jsm, all, 30_000, {}, setupLog);
+    const warnings = said(lines, "warn");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `consumer ${wanted.consumer} on stream ${wanted.stream} exists with deliver policy new: ` +
+          `--deliver applies only to a consumer hookswitch creates.*delete the consumer.*` +
+          `a new --consumer name`,
+      ),
+    );
+  });
+
+  it("is not warned about when the consumer already reads all", async () => {
+    const wanted = randomNames("all");
+    await ensureJetStream(jsm, wanted, 30_000);
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    expect(said(lines, "warn")).toEqual([]);
   });
 });

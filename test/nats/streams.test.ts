@@ -2,67 +2,13 @@ import { RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/je
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
-import { NatsSetupError } from "../../src/errors.js";
-import { ensureEventStream, ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { subjectCovers, subjectFilter } from "../../src/nats/subjects.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
 
 useNatsWithClient("streams-test", (started) => ({ jsm } = started));
-
-describe("the event stream", () => {
-  it("is created with file storage when missing, and ensuring it twice changes nothing", async () => {
-    const first = await ensureEventStream(jsm, { name: "EV1", subjects: ["ev1.>"], create: true });
-    expect(first.created).toBe(true);
-    expect(first.info.config.storage).toBe(StorageType.File);
-    const second = await ensureEventStream(jsm, { name: "EV1", subjects: ["ev1.>"], create: true });
-    expect(second).toMatchObject({ created: false, addedSubjects: [] });
-    expect(second.info.config.subjects).toEqual(["ev1.>"]);
-  });
-
-  it("takes subjects its wildcards already carry as they are", async () => {
-    await jsm.streams.add({ name: "EV8", subjects: ["ev8.>"] });
-    const ensured = await ensureEventStream(jsm, {
-      name: "EV8",
-      subjects: ["ev8.acme.>"],
-      create: true,
-    });
-    expect(ensured.addedSubjects).toEqual([]);
-    expect((await jsm.streams.info("EV8")).config.subjects).toEqual(["ev8.>"]);
-  });
-
-  it("gets missing subjects added but keeps an operator's limits", async () => {
-    await jsm.streams.add({ name: "EV2", subjects: ["ev2.a.>"], max_msgs: 1000 });
-    const ensured = await ensureEventStream(jsm, {
-      name: "EV2",
-      subjects: ["ev2.a.>", "ev2.b.>"],
-      create: true,
-    });
-    expect(ensured.addedSubjects).toEqual(["ev2.b.>"]);
-    const info = await jsm.streams.info("EV2");
-    expect(info.config.subjects).toEqual(["ev2.a.>", "ev2.b.>"]);
-    expect(info.config.max_msgs).toBe(1000);
-  });
-
-  it("is used as it is when it exists and creation is off", async () => {
-    await jsm.streams.add({ name: "EV3", subjects: ["ev3.other.>"] });
-    const ensured = await ensureEventStream(jsm, {
-      name: "EV3",
-      subjects: ["ev3.>"],
-      create: false,
-    });
-    expect(ensured.created).toBe(false);
-    expect((await jsm.streams.info("EV3")).config.subjects).toEqual(["ev3.other.>"]);
-  });
-
-  it("fails with a message saying what to do when it is missing and creation is off", async () => {
-    const attempt = ensureEventStream(jsm, { name: "NOPE", subjects: ["nope.>"], create: false });
-    await expect(attempt).rejects.toThrow(NatsSetupError);
-    await expect(attempt).rejects.toThrow(/stream NOPE does not exist .*--no-create-stream/);
-    await expect(jsm.streams.info("NOPE")).rejects.toThrow(/not found/);
-  });
-});
 
 describe("hookswitch's own streams", () => {
   it("are a work queue of deliveries and a dead-letter stream without limits, ensured idempotently", async () => {

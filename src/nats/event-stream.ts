@@ -1,0 +1,165 @@
+/**
+ * The event stream: PBX events, usually created by hookswitch but often by a producer or by
+ * operations first. Ensured at start (setup.ts), its settings read for what would lose
+ * events, and a subject overlap with another stream explained by that stream's name.
+ *
+ * Decisions:
+ * - Created here with file storage and limits retention without limits: events survive a
+ *   NATS restart and stay until operations set limits.
+ * - An existing stream keeps its storage, retention, limits and replicas: hookswitch adds
+ *   the subjects it lacks, and a narrower subject of the stream that a wanted one covers
+ *   (`pbx.acme.>` under `pbx.>`) is replaced by it (NATS refuses the two side by side). The
+ *   stream then carries all it did before, and more. With `create: false` it is only read.
+ * - Settings that lose events are warned about, never changed: they are an operator's
+ *   choice. Work-queue retention is an error unless the consumer reads all (`--deliver
+ *   all`): NATS refuses any other start on a work queue.
+ */
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamInfo,
+} from "@nats-io/jetstream";
+import { millis } from "@nats-io/transport-node";
+import { formatDuration } from "../config/durations.js";
+import {
+  NatsSetupError,
+  StreamMissingError,
+  StreamOverlapError,
+  WorkQueueStreamError,
+} from "../errors.js";
+import type { DeliverFrom } from "./settings.js";
+import { addMissingSubjects, setup, streamInfoOrNull } from "./streams.js";
+
+export interface EventStreamConfig {
+  name: string;
+  subjects: string[];
+  /** False: the stream must already exist; it is used as it is. */
+  create: boolean;
+  /** Replicas of a stream created here (default 1). */
+  replicas?: number;
+}
+
+export interface EnsuredStream {
+  info: StreamInfo;
+  created: boolean;
+  /** Subjects that were added to an existing stream. */
+  addedSubjects: string[];
+  /** Subjects of the existing stream that an added one covers, and took the place of. */
+  replacedSubjects: string[];
+}
+
+export async function ensureEventStream(
+  jsm: JetStreamManager,
+  config: EventStreamConfig,
+): Promise<EnsuredStream> {
+  const existing = await streamInfoOrNull(jsm, config.name);
+  const unchanged = { created: false, addedSubjects: [], replacedSubjects: [] };
+  if (existing === null) {
+    if (!config.create) {
+      throw new StreamMissingError(config.name, config.subjects);
+    }
+    const info = await namingOverlaps(jsm, config, () =>
+      setup(`create stream ${config.name}`, () =>
+        jsm.streams.add({
+          name: config.name,
+          subjects: config.subjects,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          num_replicas: config.replicas ?? 1,
+        }),
+      ),
+    );
+    return { ...unchanged, info, created: true };
+  }
+  if (!config.create) return { ...unchanged, info: existing };
+  const { info, added, replaced } = await namingOverlaps(jsm, config, () =>
+    addMissingSubjects(jsm, existing, config.subjects),
+  );
+  return { ...unchanged, info, addedSubjects: added, replacedSubjects: replaced };
+}
+
+/** The server's code for "subjects overlap with an existing stream". */
+const SUBJECT_OVERLAP = 10065;
+
+/** Runs a create or update; a subject overlap with another stream names that stream. */
+async function namingOverlaps<T>(
+  jsm: JetStreamManager,
+  config: EventStreamConfig,
+  action: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    const cause = err instanceof NatsSetupError ? err.cause : err;
+    if (!(cause instanceof JetStreamApiError) || cause.code !== SUBJECT_OVERLAP) throw err;
+    const others = await streamsCarrying(jsm, config.subjects, config.name);
+    if (others.length === 0) throw err;
+    throw new StreamOverlapError(config.name, config.subjects, others, { cause: err });
+  }
+}
+
+/** Streams other than `self` whose subjects overlap any of `subjects`. */
+async function streamsCarrying(
+  jsm: JetStreamManager,
+  subjects: string[],
+  self: string,
+): Promise<string[]> {
+  const found = new Set<string>();
+  for (const subject of subjects) {
+    // Best effort: the overlap error stands on its own if the lookup fails.
+    const names = await jsm.streams
+      .names(subject)
+      .next()
+      .catch(() => [] as string[]);
+    for (const name of names) if (name !== self) found.add(name);
+  }
+  return [...found].sort();
+}
+
+/**
+ * What an existing event stream's settings cost in events, one sentence each (empty when
+ * nothing is lost). Work-queue retention is checked apart (workQueueCheck): it fails.
+ */
+export function eventStreamRisks(info: StreamInfo): string[] {
+  const { name, storage, retention, discard } = info.config;
+  const risks: string[] = [];
+  if (storage === StorageType.Memory) {
+    risks.push(
+      `stream ${name} has memory storage: events not yet delivered are lost when NATS restarts`,
+    );
+  }
+  if (retention === RetentionPolicy.Interest) {
+    risks.push(
+      `stream ${name} has interest retention: events published while no hookswitch consumer ` +
+        `exists are dropped at once, and an acknowledged event is gone for good ` +
+        `(--deliver all cannot read it again)`,
+    );
+  }
+  const limits = limitsOf(info);
+  if (limits.length > 0 && discard !== DiscardPolicy.New) {
+    risks.push(
+      `stream ${name} has ${limits.join(", ")} with discard old: events not delivered ` +
+        `within these limits are dropped unread`,
+    );
+  }
+  return risks;
+}
+
+/** The limits that make a stream drop its oldest events; 0 and -1 mean none. */
+function limitsOf(info: StreamInfo): string[] {
+  const { max_age, max_msgs, max_bytes } = info.config;
+  const limits: string[] = [];
+  if (max_age > 0) limits.push(`a max age of ${formatDuration(millis(max_age))}`);
+  if (max_msgs > 0) limits.push(`a limit of ${max_msgs} messages`);
+  if (max_bytes > 0) limits.push(`a limit of ${max_bytes} bytes`);
+  return limits;
+}
+
+/** NATS lets a consumer of a work queue only read all of it: say so in hookswitch's terms. */
+export function workQueueCheck(info: StreamInfo, deliver: DeliverFrom): void {
+  if (info.config.retention !== RetentionPolicy.Workqueue) return;
+  if (deliver !== "all") throw new WorkQueueStreamError(info.config.name);
+}
