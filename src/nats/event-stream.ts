@@ -119,31 +119,47 @@ async function streamsCarrying(
   return [...found].sort();
 }
 
+/** What a setting of the event stream costs in events, and whether to warn of it. */
+export interface StreamRisk {
+  /**
+   * `warn` for settings that lose events a healthy hookswitch has not read yet; `info` for
+   * limits, which operations should set (operating.md sizes them) and which lose only
+   * events left undelivered that long.
+   */
+  level: "warn" | "info";
+  text: string;
+}
+
 /**
  * What an existing event stream's settings cost in events, one sentence each (empty when
  * nothing is lost). Work-queue retention is checked apart (workQueueCheck): it fails.
  */
-export function eventStreamRisks(info: StreamInfo): string[] {
+export function eventStreamRisks(info: StreamInfo): StreamRisk[] {
   const { name, storage, retention, discard } = info.config;
-  const risks: string[] = [];
+  const risks: StreamRisk[] = [];
   if (storage === StorageType.Memory) {
-    risks.push(
-      `stream ${name} has memory storage: events not yet delivered are lost when NATS restarts`,
-    );
+    risks.push({
+      level: "warn",
+      text: `stream ${name} has memory storage: events not yet delivered are lost when NATS restarts`,
+    });
   }
   if (retention === RetentionPolicy.Interest) {
-    risks.push(
-      `stream ${name} has interest retention: events published while no hookswitch consumer ` +
+    risks.push({
+      level: "warn",
+      text:
+        `stream ${name} has interest retention: events published while no hookswitch consumer ` +
         `exists are dropped at once, and an acknowledged event is gone for good ` +
         `(--deliver all cannot read it again)`,
-    );
+    });
   }
   const limits = limitsOf(info);
   if (limits.length > 0 && discard !== DiscardPolicy.New) {
-    risks.push(
-      `stream ${name} has ${limits.join(", ")} with discard old: events not delivered ` +
+    risks.push({
+      level: "info",
+      text:
+        `stream ${name} has ${limits.join(", ")} with discard old: events not delivered ` +
         `within these limits are dropped unread`,
-    );
+    });
   }
   return risks;
 }

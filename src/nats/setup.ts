@@ -148,8 +148,8 @@ function reportStream(stream: EnsuredStream, log: SetupLog): void {
     });
   }
   if (stream.created) return;
-  for (const risk of eventStreamRisks(stream.info)) {
-    log.warn(`${risk}; hookswitch leaves the stream as it is`, { stream: name });
+  for (const { level, text } of eventStreamRisks(stream.info)) {
+    log[level](`${text}; hookswitch leaves the stream as it is`, { stream: name });
   }
 }
 

@@ -183,7 +183,14 @@ describe("the settings of an existing event stream", () => {
   ])("%s", (_what, config, expected) => {
     const risks = eventStreamRisks(streamInfo(config));
     expect(risks).toHaveLength(expected.length);
-    expected.forEach((pattern, i) => expect(risks[i]).toMatch(pattern));
+    expected.forEach((pattern, i) => expect(risks[i]?.text).toMatch(pattern));
+  });
+
+  it("warns of storage and retention, and only tells of limits, which operations should set", () => {
+    const levels = eventStreamRisks(
+      streamInfo({ storage: StorageType.Memory, retention: RetentionPolicy.Interest, max_msgs: 9 }),
+    ).map((risk) => risk.level);
+    expect(levels).toEqual(["warn", "warn", "info"]);
   });
 
   it("with work-queue retention need --deliver all, said in hookswitch's terms", () => {
