@@ -59,7 +59,9 @@ describe("hookswitch validate on a folder with one mistake per file", () => {
     (rule, expected) => {
       const lines = stdout
         .split("\n")
-        .filter((l) => l.startsWith(`${join(invalidDir, rule)}.yaml:`));
+        .filter((l) => l.startsWith(`${join(invalidDir, rule)}.yaml:`))
+        // A secret in clear is warned of beside the problem (its own test is below).
+        .filter((l) => !l.includes(": warning: "));
       expect(lines).toHaveLength(1);
       const [, position, message] = /^.*?\.yaml:(\d+:\d+): (.*)$/.exec(lines[0] ?? "") ?? [];
       const text = `${position}: ${message}`;
@@ -82,7 +84,9 @@ describe("hookswitch validate on a folder with one mistake per file", () => {
   it("ends with a summary line", () => {
     const files = INVALID_CASES.length + 3;
     expect(stdout.trimEnd().split("\n").at(-1)).toBe(
-      `${files} files, 1 integration: ${files - 1} problems`,
+      // The warnings: secrets written in clear in four of the files (a password, a rotation
+      // list, two signing secrets), said beside their problems.
+      `${files} files, 1 integration: ${files - 1} problems, 4 warnings`,
     );
   });
 });
@@ -289,6 +293,19 @@ describe("hookswitch validate on secrets written in clear", () => {
       "2 files, 1 integration: 1 problem, 2 warnings",
       "",
     ]);
+  });
+
+  it("warns of a secret in clear in a file the schema refuses, beside its problem", async () => {
+    const lines = ["  auth: {type: token, token: abc123}", "  colour: blue"];
+    await writeFile(join(clear(), "c.yml.schema"), integrationYaml("schema-refused", {}, lines));
+    const file = join(clear(), "c.yml.schema");
+    const result = await runCli(["validate", file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `${file}:10:30: warning: webhook.auth.token holds its secret in clear`,
+    );
+    expect(result.stdout).toMatch(/colour/);
+    expect(result.stdout).not.toContain("abc123");
   });
 
   it("gives warnings as GitHub warning annotations and as JSON warnings", async () => {

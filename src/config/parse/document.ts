@@ -63,7 +63,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
       integration: undefined,
       name,
       problems: fromRules([...issues, ...rulesBeside(issues, doc)]),
-      warnings: [],
+      warnings: fromRules(secretsInClear(doc.data)),
     };
   }
 

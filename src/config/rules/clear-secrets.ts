@@ -10,16 +10,33 @@ import type { RuleProblem } from "./rules.js";
 import { parseReferences } from "../secrets.js";
 import { displayPath, plural, type PathSegment } from "../text.js";
 
-/** The values hookswitch treats as secrets, each with where it is written. */
-function secretValues(raw: RawIntegration): Array<[PathSegment[], string]> {
-  const { auth, signing } = raw.webhook;
+/**
+ * The values hookswitch treats as secrets, each with where it is written. Read from any
+ * parsed YAML, not only a file that passed the schema: a secret in clear is worth saying
+ * even while the file has other problems, as it is in git already.
+ */
+function secretValues(data: unknown): Array<[PathSegment[], string]> {
+  const webhook = field(data, "webhook");
+  const auth = field(webhook, "auth");
   const found: Array<[PathSegment[], string]> = [];
-  if (auth?.token !== undefined) found.push([["webhook", "auth", "token"], auth.token]);
-  if (auth?.password !== undefined) found.push([["webhook", "auth", "password"], auth.password]);
-  const secret = signing?.secret;
+  for (const key of ["token", "password"] as const) {
+    const text = field(auth, key);
+    if (typeof text === "string") found.push([["webhook", "auth", key], text]);
+  }
+  const secret = field(field(webhook, "signing"), "secret");
   if (typeof secret === "string") found.push([["webhook", "signing", "secret"], secret]);
-  else secret?.forEach((s, i) => found.push([["webhook", "signing", "secret", i], s]));
+  else if (Array.isArray(secret)) {
+    secret.forEach((s: unknown, i) => {
+      if (typeof s === "string") found.push([["webhook", "signing", "secret", i], s]);
+    });
+  }
   return found;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /** A secret with no `${env:…}` or `${file:…}` in it: what is written is the secret. */
@@ -29,7 +46,7 @@ function isInClear(text: string): boolean {
   return parsed.ok && parsed.segments.every((s) => s.kind === "text");
 }
 
-export function secretsInClear(raw: RawIntegration): RuleProblem[] {
+export function secretsInClear(raw: unknown): RuleProblem[] {
   return secretValues(raw)
     .filter(([, text]) => isInClear(text))
     .map(([path]) => ({

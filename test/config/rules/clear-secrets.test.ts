@@ -46,6 +46,26 @@ describe("secretsInClear: secrets written in the file itself", () => {
   });
 });
 
+describe("secretsInClear on a file the schema refuses", () => {
+  it.each<[string, unknown, string[]]>([
+    [
+      "a token in clear beside an unknown key",
+      { webhook: { auth: { token: "abc123" }, x: 1 } },
+      ["webhook.auth.token"],
+    ],
+    [
+      "a signing secret list with a number in it",
+      { webhook: { signing: { secret: [7, SECRET] } } },
+      ["webhook.signing.secret[1]"],
+    ],
+    ["auth that is a list", { webhook: { auth: ["abc123"] } }, []],
+    ["a webhook that is text", { webhook: "https://example.com" }, []],
+    ["no document at all", null, []],
+  ])("%s", (_title, data, expected) => {
+    expect(secretsInClear(data).map((w) => w.message.split(" ")[0])).toEqual(expected);
+  });
+});
+
 describe("shortSigningSecrets: keys shorter than Standard Webhooks asks for", () => {
   const short = `whsec_${Buffer.alloc(23, 7).toString("base64")}`;
   const enough = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
