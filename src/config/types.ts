@@ -119,6 +119,12 @@ export interface Integration {
    * masked whole, so references in `auth` and `signing` alone need none.
    */
   shown?: ShownIntegration;
+  /**
+   * The secrets references put in what goes to the receiver (the URL, headers, payload and
+   * `auth`): a receiver's answer may quote them, and what a dead letter keeps of it shows
+   * them masked (`maskEchoedSecrets`). Unset when no reference fed any of those.
+   */
+  sentSecrets?: readonly string[];
 }
 
 export interface ShownIntegration {
@@ -129,11 +135,6 @@ export interface ShownIntegration {
   webhook: Webhook;
   /** The URL's host came from a reference: failure messages name no host. */
   secretHost: boolean;
-  /**
-   * The secrets references put in the URL, headers and payload: a receiver's answer may
-   * quote them, and what a dead letter keeps of it shows them masked (`maskEchoedSecrets`).
-   */
-  sentSecrets?: readonly string[];
 }
 
 /** One problem found while loading, printed as `file:line:col: message`. */

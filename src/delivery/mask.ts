@@ -14,6 +14,7 @@ import type { Integration } from "../config/types.js";
 import { OPAQUE_URL, SECRET_MARK } from "../config/references.js";
 import type { PbxEvent } from "../events/types.js";
 import { printable } from "../output/printable.js";
+import { echoNeedles } from "./echo-forms.js";
 import { compileRenderer } from "./render.js";
 import type { WebhookRequest } from "./types.js";
 
@@ -98,57 +99,23 @@ export function shownLocation(integration: Integration, location: string): strin
 }
 
 /**
- * Fewer characters than this are not looked for in an answer: a secret that short is no
- * secret, and masking each of its occurrences would leave the answer unreadable.
- */
-const MIN_ECHOED_CHARS = 4;
-
-/**
  * `text` (the start of a receiver's answer) with every secret the integration sent masked.
  * A receiver may quote what it got ("invalid token tok-…", "Cannot POST /hook?key=…"); the
  * dead letter keeps its answer beside the masked request, so it must not hand them back.
- * Each secret is looked for as it was sent (URL-, form- or JSON-encoded, in the Basic
- * credentials) and as it is; a secret cut off at the end of the kept text loses its start.
+ * Each secret is looked for as it is, as it was sent and as answers quote it (`echoNeedles`:
+ * encoded, escaped, the parts of a secret URL); one cut off at the end of the kept text
+ * loses its start.
  */
 export function maskEchoedSecrets(integration: Integration, text: string): string {
-  const needles = echoForms(integration);
+  const needles = echoNeedles(integration);
   let masked = text;
-  for (const needle of needles) {
+  for (const { text: needle } of needles) {
     if (masked.includes(needle)) masked = masked.split(needle).join(MASK);
   }
-  for (const needle of needles) {
-    for (let length = needle.length - 1; length >= MIN_ECHOED_CHARS; length--) {
+  for (const { text: needle, shortestStart } of needles) {
+    for (let length = needle.length - 1; length >= shortestStart; length--) {
       if (masked.endsWith(needle.slice(0, length))) return masked.slice(0, -length) + MASK;
     }
   }
   return masked;
-}
-
-/** Every form in which the integration's secrets may come back, longest first. */
-function echoForms(integration: Integration): string[] {
-  const { auth, signingSecrets } = integration.webhook;
-  const secrets = [...(integration.shown?.sentSecrets ?? []), ...signingSecrets];
-  if (auth.type === "token") secrets.push(auth.token);
-  if (auth.type === "basic") {
-    const credentials = Buffer.from(`${auth.username}:${auth.password}`, "utf8");
-    secrets.push(auth.password, credentials.toString("base64"));
-  }
-  // A host that came from a secret (the whole URL, say) is masked in failure messages; a
-  // receiver's answer may quote it alone (its Host header), apart from the rest.
-  if (integration.shown?.secretHost) {
-    const { host, hostname } = new URL(integration.webhook.url);
-    secrets.push(host, hostname);
-  }
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    for (const form of [
-      secret,
-      encodeURIComponent(secret.toWellFormed()),
-      new URLSearchParams([["", secret]]).toString().slice(1),
-      JSON.stringify(secret).slice(1, -1),
-    ]) {
-      if (form.length >= MIN_ECHOED_CHARS) forms.add(form);
-    }
-  }
-  return [...forms].sort((a, b) => b.length - a.length);
 }

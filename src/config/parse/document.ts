@@ -101,10 +101,10 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
             written: raw,
             marked: marked.value as RawIntegration,
             markedLiterals: marked.literals,
-            sentSecrets: references.secrets.filter(isSent).flatMap((s) => s.values),
           },
         }
       : {}),
+    sentSecrets: references.secrets.filter(isSent).flatMap((s) => s.values),
     tlsCa: tls.ca,
   });
   return { integration, name, problems: [], warnings };
@@ -175,8 +175,11 @@ function isShownPath(path: readonly PathSegment[]): boolean {
 }
 
 /**
- * A reference whose secret goes to the receiver as text (in the URL, a header or the
- * payload), which its answer may echo. `auth` and `signing` are read from the webhook.
+ * A reference whose secret goes to the receiver (in the URL, a header, the payload or the
+ * Authorization header), which its answer may echo. Every `auth` field that takes one is
+ * sent: the token, and the username beside the password (an API key as the username is
+ * how several APIs are called; a username written in clear is no secret and not masked).
+ * `signing` secrets never leave; they are read from the webhook and masked all the same.
  */
 function isSent({ path }: ResolvedSecrets): boolean {
   return path[0] === "webhook" && SENT_PLACES.has(path[1] ?? "");
@@ -187,6 +190,7 @@ const SENT_PLACES: ReadonlySet<PathSegment> = new Set([
   "pathArguments",
   "headers",
   "fields",
+  "auth",
 ]);
 
 function nameOf(data: unknown): string | undefined {

@@ -27,9 +27,9 @@ export interface NormalizeInput {
     written: RawIntegration;
     marked: RawIntegration;
     markedLiterals: LiteralText[];
-    /** The secrets the marks stand for, where they go to the receiver (see `ShownIntegration`). */
-    sentSecrets: string[];
   };
+  /** The secrets references put in what goes to the receiver (see `Integration`). */
+  sentSecrets?: string[];
   tlsCa: string | undefined;
 }
 
@@ -51,6 +51,8 @@ export function toIntegration(input: NormalizeInput): Integration {
   };
   const shown = references && toShown(references, webhook);
   if (shown) integration.shown = shown;
+  if (input.sentSecrets && input.sentSecrets.length > 0)
+    integration.sentSecrets = input.sentSecrets;
   return integration;
 }
 
@@ -63,7 +65,7 @@ function toScope(raw: RawIntegration["scope"]): Scope {
  * marked container is a new object only where a reference was inside it.
  */
 function toShown(
-  { written, marked, markedLiterals, sentSecrets }: NonNullable<NormalizeInput["references"]>,
+  { written, marked, markedLiterals }: NonNullable<NormalizeInput["references"]>,
   webhook: Webhook,
 ): ShownIntegration | undefined {
   const [was, is] = [written.webhook, marked.webhook];
@@ -91,7 +93,6 @@ function toShown(
         }
       : webhook,
     secretHost: url === OPAQUE_URL || new URL(url).host.includes(SECRET_MARK),
-    sentSecrets,
   };
 }
 

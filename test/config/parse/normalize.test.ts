@@ -119,7 +119,7 @@ describe("what toIntegration shows where a reference fed a value", () => {
       source: SOURCE,
       literals: [],
       tlsCa: undefined,
-      references: { written, marked, markedLiterals: [], sentSecrets: ["s3cret"] },
+      references: { written, marked, markedLiterals: [] },
     };
   }
   const written = makeRawIntegration({
@@ -167,9 +167,30 @@ describe("what toIntegration shows where a reference fed a value", () => {
     [
       "the URL's path",
       (m) => ({ ...m, webhook: { ...m.webhook, url: `https://crm.example.com/${MARK}` } }),
-      { secretHost: false, sentSecrets: ["s3cret"] },
+      { secretHost: false },
     ],
   ])("shows %s as marked", (_, change, shown) => {
     expect(toIntegration(withReferences(written, change)).shown).toMatchObject(shown);
+  });
+});
+
+describe("the secrets toIntegration keeps as sent", () => {
+  const value = makeRawIntegration({});
+
+  it("keeps them without a marked twin, as where only `auth` had references", () => {
+    const integration = toIntegration({
+      value,
+      source: SOURCE,
+      literals: [],
+      tlsCa: undefined,
+      sentSecrets: ["live_USERKEY"],
+    });
+    expect(integration.shown).toBeUndefined();
+    expect(integration.sentSecrets).toEqual(["live_USERKEY"]);
+  });
+
+  it("keeps none when no reference was sent", () => {
+    const input = { value, source: SOURCE, literals: [], tlsCa: undefined, sentSecrets: [] };
+    expect(toIntegration(input)).not.toHaveProperty("sentSecrets");
   });
 });

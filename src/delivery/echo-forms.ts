@@ -1,0 +1,145 @@
+/**
+ * The texts in which a receiver's answer may quote a secret the integration sent: the
+ * secret as it is and as each common way of quoting it writes it (URL, form, JSON of
+ * several kinds, HTML), and the parts of a secret URL a receiver quotes apart from the
+ * rest (its path and query, a parameter's value). Looked for by `maskEchoedSecrets`.
+ *
+ * Worked out once per loaded integration and kept beside it: a receiver that is down
+ * dead-letters every delivery, and the forms are the same each time.
+ */
+import type { Integration } from "../config/types.js";
+
+/**
+ * Fewer characters than this are not looked for in an answer: a secret that short is no
+ * secret, and masking each of its occurrences would leave the answer unreadable.
+ */
+export const MIN_ECHOED_CHARS = 4;
+
+/**
+ * A part of a secret URL (its path, query, one parameter's value) shorter than this is not
+ * looked for alone. Short parts are what many answers hold for reasons of their own and
+ * give nothing away ("/", "/api/v1", "/hooks", `format=json`'s "json", "1"); the tokens and
+ * ids that make a webhook URL secret are longer (Slack's are 24 characters, Teams' 36). A
+ * short part is still masked inside the longer parts and the URL that hold it.
+ */
+export const MIN_URL_PART_CHARS = 8;
+
+export interface Needle {
+  text: string;
+  /** The fewest of its first characters masked where the kept answer ends (cut short). */
+  shortestStart: number;
+}
+
+const needlesOf = new WeakMap<Integration, readonly Needle[]>();
+
+/** Every form in which the integration's secrets may come back, longest first. */
+export function echoNeedles(integration: Integration): readonly Needle[] {
+  let needles = needlesOf.get(integration);
+  if (needles === undefined) {
+    needles = findNeedles(integration);
+    needlesOf.set(integration, needles);
+  }
+  return needles;
+}
+
+function findNeedles(integration: Integration): Needle[] {
+  const { auth, signingSecrets, url } = integration.webhook;
+  const secrets = [...(integration.sentSecrets ?? []), ...signingSecrets];
+  if (auth.type === "token") secrets.push(auth.token);
+  if (auth.type === "basic") {
+    const credentials = Buffer.from(`${auth.username}:${auth.password}`, "utf8");
+    secrets.push(auth.password, credentials.toString("base64"));
+  }
+  // A host that came from a secret (the whole URL, say) is masked in failure messages; a
+  // receiver's answer may quote it alone (its Host header), apart from the rest.
+  if (integration.shown?.secretHost) {
+    const { host, hostname } = new URL(url);
+    secrets.push(host, hostname);
+  }
+  const shortest = new Map<string, number>();
+  const add = (text: string, fewest: number) => {
+    for (const form of quotedForms(text)) {
+      if (form.length >= fewest) shortest.set(form, Math.min(shortest.get(form) ?? fewest, fewest));
+    }
+  };
+  for (const secret of secrets) {
+    add(secret, MIN_ECHOED_CHARS);
+    for (const part of urlParts(secret)) {
+      if (part.length >= MIN_URL_PART_CHARS) add(part, MIN_URL_PART_CHARS);
+    }
+  }
+  return [...shortest]
+    .map(([text, shortestStart]) => ({ text, shortestStart }))
+    .sort((a, b) => b.text.length - a.text.length);
+}
+
+/** `text` as it is and as common ways of quoting write it; repeats are dropped later. */
+export function quotedForms(text: string): string[] {
+  const json = JSON.stringify(text).slice(1, -1);
+  const slashes = json.replaceAll("/", "\\/");
+  return [
+    text,
+    encodeURIComponent(text.toWellFormed()),
+    new URLSearchParams([["", text]]).toString().slice(1),
+    // As the URL parser writes it in a path and in a query (it leaves `|` and `'` alone in
+    // one and encodes `'` in the other, unlike encodeURIComponent).
+    inUrl(text, "pathname"),
+    inUrl(text, "search"),
+    json,
+    // PHP's json_encode writes `/` as `\/`, and by default anything past ASCII as \uXXXX.
+    slashes,
+    slashes.replace(/[\u0080-\uffff]/g, unicodeEscape),
+    // Go's encoding/json and Rails write <, >, & and the line separators as \uXXXX.
+    json.replace(/[<>&\u2028\u2029]/g, unicodeEscape),
+    ...htmlForms(text),
+  ];
+}
+
+function unicodeEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+function inUrl(text: string, part: "pathname" | "search"): string {
+  const url = new URL("http://h/");
+  url[part] = `${part === "search" ? "?" : "/"}${text}`;
+  return url[part].slice(1);
+}
+
+/** How an HTML page quotes `text`: quotes are written several ways, or not escaped at all. */
+function htmlForms(text: string): string[] {
+  if (!/[&<>"']/.test(text)) return [];
+  const escaped = text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  return ['"', "&quot;", "&#34;"].flatMap((quote) =>
+    ["'", "&#39;", "&#x27;", "&#039;"].map((apostrophe) =>
+      escaped.replaceAll('"', quote).replaceAll("'", apostrophe),
+    ),
+  );
+}
+
+const SCHEME = /^[a-z][a-z\d+.-]*:\/\//i;
+
+/**
+ * The parts of a secret URL a receiver may quote apart from the rest: the URL as it was
+ * sent (the parser lower-cases the host, drops a default port and the fragment), the path
+ * with its query, the query, each parameter's value (as sent and decoded), and the path.
+ * A secret that is a path with a query, or a query string, gives its parts the same way.
+ * A secret that is one part of the URL (a parameter's value, a path segment, the host)
+ * needs none: it is that part, and its forms are looked for already.
+ */
+export function urlParts(secret: string): string[] {
+  const base = SCHEME.test(secret) ? undefined : /^[/?]/.test(secret) ? "http://h" : null;
+  if (base === null) return secret.includes("=") ? parameterValues(secret) : [];
+  if (!URL.canParse(secret, base)) return [];
+  const url = new URL(secret, base);
+  const { pathname, search } = url;
+  const query = search.slice(1);
+  const parts = [pathname, pathname + search, search, query, ...parameterValues(query)];
+  if (base === undefined) parts.push(url.href.slice(0, url.href.length - url.hash.length));
+  return parts.filter((part) => part !== "/" && part !== "");
+}
+
+function parameterValues(query: string): string[] {
+  const asSent = query.split("&").map((pair) => pair.slice(pair.indexOf("=") + 1));
+  const decoded = [...new URLSearchParams(query).values()];
+  return [...asSent, ...decoded];
+}

@@ -1,0 +1,142 @@
+/**
+ * What a dead letter keeps of an answer and of a redirect's Location, for secrets that come
+ * back in other forms than sent: parts of a secret URL, escaped as PHP, Go or an HTML page
+ * write them, and a username given as a secret. The integrations are loaded as `run` loads them.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadFile } from "../../src/config/load/load.js";
+import type { Integration } from "../../src/config/types.js";
+import { maskEchoedSecrets, shownLocation } from "../../src/delivery/mask.js";
+import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
+
+const dir = makeTempDir("hookswitch-mask-echoed-");
+afterAll(() => removeDir(dir));
+let files = 0;
+
+async function loaded(webhook: Record<string, unknown>, env: Record<string, string>) {
+  const file = join(dir, `i${++files}.yaml`);
+  await writeFile(file, integrationYaml("crm", { webhook }));
+  const result = await loadFile(file, { secrets: "resolve", env });
+  expect(result.problems).toEqual([]);
+  return result.integrations[0] as Integration;
+}
+
+const CRM_URL = "http://127.0.0.1:18080/redir/hooks?access_token=CRMTOKEN-s3cr3t-42";
+
+describe("a whole webhook URL given as a secret", () => {
+  const urlSecret = () => loaded({ url: "${env:CRM_URL}" }, { CRM_URL });
+
+  it.each([
+    [
+      "a redirect to its path and query on another host",
+      "http://other.example/landing/redir/hooks?access_token=CRMTOKEN-s3cr3t-42&from=x",
+      "http://other.example/landing****&from=x",
+    ],
+    ["a redirect naming the token alone", "/login?next=CRMTOKEN-s3cr3t-42", "/login?next=****"],
+  ])("masks %s", async (_what, location, shown) => {
+    expect(shownLocation(await urlSecret(), location)).toBe(shown);
+  });
+
+  it.each([
+    [
+      "its request line",
+      "POST /redir/hooks?access_token=CRMTOKEN-s3cr3t-42 HTTP/1.1",
+      "POST **** HTTP/1.1",
+    ],
+    ["its query", '{"query":"access_token=CRMTOKEN-s3cr3t-42"}', '{"query":"****"}'],
+    ["its path alone", "no route /redir/hooks", "no route ****"],
+    ["the token decoded", "token CRMTOKEN-s3cr3t-42 expired", "token **** expired"],
+    ["the path as PHP escapes it", String.raw`{"path":"\/redir\/hooks"}`, '{"path":"****"}'],
+  ])("masks %s in an answer", async (_what, answer, masked) => {
+    expect(maskEchoedSecrets(await urlSecret(), answer)).toBe(masked);
+  });
+
+  it("masks a parameter's value as sent and decoded", async () => {
+    const integration = await loaded(
+      { url: "${env:URL}" },
+      { URL: "https://h.example/hook?sig=s1g%2Fv4lue%20x" },
+    );
+    const answer = "bad sig s1g%2Fv4lue%20x (s1g/v4lue x)";
+    expect(maskEchoedSecrets(integration, answer)).toBe("bad sig **** (****)");
+  });
+
+  it("leaves a bare / and short parts of the path and query alone", async () => {
+    const integration = await loaded(
+      { url: "${env:URL}" },
+      { URL: "https://h.example/hooks?format=json&v=1&key=k3y-Long-enough" },
+    );
+    const answer = "POST / is not /hooks; format json, v 1";
+    expect(maskEchoedSecrets(integration, answer)).toBe(answer);
+  });
+
+  it("leaves the parts of a URL alone that no secret gave", async () => {
+    const integration = await loaded(
+      { url: "https://h.example/redir/hooks?access_token=${env:TOKEN}" },
+      { TOKEN: "CRMTOKEN-s3cr3t-42" },
+    );
+    expect(maskEchoedSecrets(integration, "GET /redir/hooks?access_token=CRMTOKEN-s3cr3t-42")).toBe(
+      "GET /redir/hooks?access_token=****",
+    );
+  });
+
+  it("masks a secret path segment as the URL parser writes it", async () => {
+    const integration = await loaded(
+      { url: "https://h.example/hook/${env:SEG}?q=${env:Q}" },
+      { SEG: "seg|m3nt x", Q: "it's q-value" },
+    );
+    expect(maskEchoedSecrets(integration, "GET /hook/seg|m3nt%20x?q=it%27s%20q-value")).toBe(
+      "GET /hook/****?q=****",
+    );
+  });
+});
+
+describe("secrets escaped as PHP, Go, Rails or an HTML page write them", () => {
+  it("masks a Bearer token as PHP's json_encode writes it", async () => {
+    const integration = await loaded(
+      { url: "https://h.example/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN: "TOKSECRET/AAA+111" },
+    );
+    const answer = String.raw`{"token":"TOKSECRET\/AAA+111"}`;
+    expect(maskEchoedSecrets(integration, answer)).toBe('{"token":"****"}');
+  });
+
+  it.each([
+    ["Go's and Rails' JSON", String.raw`{"error":"bad password P@ss\u003cw0rd\u0026SECRETHTML99"}`],
+    ["an HTML page", "<p>bad password P@ss&lt;w0rd&amp;SECRETHTML99</p>"],
+    ["an HTML page's attribute", '<input value="P@ss&lt;w0rd&amp;SECRETHTML99">'],
+  ])("masks a Basic password as %s writes it", async (_what, answer) => {
+    const integration = await loaded(
+      {
+        url: "https://h.example/h",
+        auth: { type: "basic", username: "svc", password: "${env:PASSWORD}" },
+      },
+      { PASSWORD: "P@ss<w0rd&SECRETHTML99" },
+    );
+    const masked = maskEchoedSecrets(integration, answer);
+    expect(masked).not.toContain("SECRETHTML99");
+    expect(masked).toContain("****");
+  });
+});
+
+describe("a Basic username given as a secret", () => {
+  const basic = (username: string) =>
+    loaded(
+      { url: "https://h.example/h", auth: { type: "basic", username, password: "" } },
+      { API_KEY: "live_USERKEY-9f8e7d" },
+    );
+
+  it("is masked in an answer and in a redirect's Location, like the password", async () => {
+    const integration = await basic("${env:API_KEY}");
+    expect(maskEchoedSecrets(integration, "bad credentials live_USERKEY-9f8e7d")).toBe(
+      "bad credentials ****",
+    );
+    expect(shownLocation(integration, "/login?user=live_USERKEY-9f8e7d")).toBe("/login?user=****");
+  });
+
+  it("is not masked when written in clear, as it is no secret", async () => {
+    const integration = await basic("billing");
+    expect(maskEchoedSecrets(integration, "unknown user billing")).toBe("unknown user billing");
+  });
+});
