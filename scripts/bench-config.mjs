@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { loadIntegrations } from "../dist/config/load/load.js";
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
@@ -175,15 +175,4 @@ async function poll(read, done, timeoutMs) {
     if (performance.now() > until) throw new Error("timed out waiting for the daemon");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }

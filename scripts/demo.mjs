@@ -4,7 +4,8 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { connect, createServer as createTcpServer } from "node:net";
+import { connect } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,16 +28,6 @@ if (!natsServer) {
   say("  NATS_SERVER_BIN=/path/to/nats-server names one that is not on the PATH");
   process.exit(1);
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createTcpServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 const portOpen = (port) =>
   new Promise((resolve) => {

@@ -31,7 +31,7 @@ import {
   statSync,
   symlinkSync,
 } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -316,16 +316,6 @@ function imageProgram(image, name) {
 function imageCommand(image, argv) {
   const [name = "", ...rest] = argv;
   return [...imageProgram(image, name), ...rest.map((arg) => mapPath(image.root, arg))];
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer().once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
 }
 
 async function status(url) {

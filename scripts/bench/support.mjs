@@ -2,7 +2,7 @@
 // and /proc sampling (peak RSS, CPU time) of whatever process is being measured.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, connect as tcpConnect } from "node:net";
+import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServerBin } from "../nats-server-bin.mjs";
@@ -11,16 +11,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../free-port.mjs";
 
 export async function waitFor(check, { timeoutMs, what, everyMs = 100 }) {
   const deadline = Date.now() + timeoutMs;
