@@ -182,6 +182,26 @@ describe("hookswitch run applies configuration changes live", () => {
     );
   }, 40_000);
 
+  it("says at start which integrations an invalid file leaves out of this replica, and what to do", async () => {
+    const configs = tempDir();
+    cleanups.push(() => configs.cleanup());
+    writeFileSync(join(configs.path, "tickets.yaml"), hook("tickets"));
+    writeFileSync(join(configs.path, "crm.yaml"), hook("crm", "crm", { colour: "blue" }));
+    daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path });
+    const line = daemon
+      .output()
+      .split("\n")
+      .find((l) => l.includes("at start, with no last valid version"));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({
+      level: "warn",
+      files: [join(configs.path, "crm.yaml")],
+      integrations: ["crm"],
+      msg: expect.stringMatching(
+        /^1 invalid file at start, with no last valid version to keep: their integrations \(crm\) do not run on this replica, .* run with --strict \(HOOKSWITCH_STRICT\)/,
+      ) as string,
+    });
+  }, 30_000);
+
   it("refuses to start on a missing folder with --strict", async () => {
     const parent = tempDir();
     cleanups.push(() => parent.cleanup());

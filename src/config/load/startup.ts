@@ -6,6 +6,7 @@ import { ConfigError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { folderProblem, waitForFolder } from "../watch/folder-presence.js";
 import { countProblems } from "./load-file.js";
+import { plural } from "../text.js";
 import type { ConfigState } from "../watch/generation.js";
 import type { SecretPolicy } from "../secret-policy.js";
 import type { Problem } from "../types.js";
@@ -42,13 +43,44 @@ export async function startConfiguration(
     onFolderGone: (problem) => startup.onFolderGone(problem),
   });
   const first = await watcher.start();
-  if (startup.strict && first.problems.length > 0) {
+  if (first.problems.length === 0) return watcher;
+  if (startup.strict) {
     await watcher.close();
     throw new ConfigError(
       `${countProblems(first.problems)} problem(s) in ${dir} and --strict is set: fix them or drop --strict`,
     );
   }
+  const leftOut = leftOutAtStart(first);
+  log.warn(leftOut, leftOutMessage(leftOut));
   return watcher;
+}
+
+/**
+ * The files an invalid first load left out, and the integrations they name where known
+ * (not those running from another file: a duplicate's name is taken by its first file).
+ */
+function leftOutAtStart({ problems, integrations: running }: ConfigState) {
+  const files = [...new Set(problems.map((p) => p.file))].sort();
+  const loaded = new Set(running.map((i) => i.name));
+  const named = problems.flatMap((p) => (p.integration ? [p.integration] : []));
+  const integrations = [...new Set(named)].filter((name) => !loaded.has(name)).sort();
+  return { files, integrations };
+}
+
+/**
+ * A file invalid at start has no last valid version: unlike a file that breaks later, its
+ * integrations do not run here, and the events this replica takes for them are acknowledged
+ * unsent, while other replicas that loaded them before still deliver theirs. Said once, at
+ * warn, with what to do: the status page and the alert say the file is invalid, not this.
+ */
+function leftOutMessage({ files, integrations }: ReturnType<typeof leftOutAtStart>): string {
+  const named = integrations.length > 0 ? ` (${integrations.join(", ")})` : "";
+  return (
+    `${plural(files.length, "invalid file")} at start, with no last valid version to keep: ` +
+    `their integrations${named} do not run on this replica, and the events it takes for ` +
+    `them are not delivered. Fix the files (hookswitch validate); with several replicas, ` +
+    `run with --strict (HOOKSWITCH_STRICT) so that a replica refuses to start instead`
+  );
 }
 
 /** False when a stop came first; with --strict a missing folder fails the start. */
