@@ -16,6 +16,7 @@ import { createDurableQueue } from "../delivery/durable-queue.js";
 import { handleEventMessage, type HandlerDeps } from "../delivery/event-handler.js";
 import type { InvalidEventLog } from "../delivery/invalid-log.js";
 import type { DeadLetterLog } from "../delivery/dead-letter-log.js";
+import type { SkipLog } from "../delivery/skip-log.js";
 import type { Limiter } from "../delivery/concurrency/limiter.js";
 import { handleDeliveryMessage } from "../delivery/delivery-handler.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../delivery/records.js";
@@ -60,6 +61,7 @@ export interface ConsumerDeps {
   /** The daemon's, for as long as it runs: its counts outlast a set-up done again. */
   invalidEvents: InvalidEventLog;
   deadLetterLog: DeadLetterLog;
+  skipLog: SkipLog;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
   snapshot: () => ConfigSnapshot;
@@ -112,6 +114,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     metrics: deps.metrics,
     log,
     invalidEvents: deps.invalidEvents,
+    skipLog: deps.skipLog,
     largeEvents: new LargeMessageWatch({ stream: names.stream, batch }, warnLarge(names.consumer)),
   };
   const handleDelivery = (msg: JsMsg) => {

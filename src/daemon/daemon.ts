@@ -14,6 +14,7 @@ import type { ConfigWatcher } from "../config/watch/watch.js";
 import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
 import { Intake } from "../delivery/concurrency/intake.js";
 import { createDeadLetterLog, type DeadLetterLog } from "../delivery/dead-letter-log.js";
+import { createSkipLog, type SkipLog } from "../delivery/skip-log.js";
 import type { Periodic } from "../periodic.js";
 import { forgetRemovedFigures } from "./removed-figures.js";
 import { createInvalidEventLog, type InvalidEventLog } from "../delivery/invalid-log.js";
@@ -90,6 +91,7 @@ class HookswitchDaemon implements Daemon {
   // One per daemon: a flood's count outlives a set-up of the consumers again.
   readonly #invalidEvents: InvalidEventLog;
   readonly #deadLetterLog: DeadLetterLog;
+  readonly #skipLog: SkipLog;
   readonly #forgetting: Periodic;
   // Ends the start's waits (for JetStream) when a stop comes.
   readonly #startAbort = new AbortController();
@@ -127,11 +129,12 @@ class HookswitchDaemon implements Daemon {
     this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter });
     this.#invalidEvents = createInvalidEventLog(log);
     this.#deadLetterLog = createDeadLetterLog(log);
+    this.#skipLog = createSkipLog(log);
     this.#forgetting = forgetRemovedFigures({
       stats: this.#stats,
       attemptDuration: this.#metrics.attemptDuration,
       isLoaded: (name) => this.#inForce.snapshot().byName.has(name),
-      alsoForget: [this.#deadLetterLog],
+      alsoForget: [this.#deadLetterLog, this.#skipLog],
       log,
     });
     this.#engine = {
@@ -147,6 +150,7 @@ class HookswitchDaemon implements Daemon {
       log,
       invalidEvents: this.#invalidEvents,
       deadLetterLog: this.#deadLetterLog,
+      skipLog: this.#skipLog,
       signal: this.#abort.signal,
       snapshot: this.#inForce.snapshot,
     };
@@ -291,6 +295,7 @@ class HookswitchDaemon implements Daemon {
     clearTimeout(graceTimer);
     this.#invalidEvents.flush();
     this.#deadLetterLog.flush();
+    this.#skipLog.flush();
     await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
     this.#jetStream?.stopAdvisories();
     const connected = this.#connection?.isConnected() ?? false;

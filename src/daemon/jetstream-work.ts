@@ -36,6 +36,7 @@ export type DeliveryEngine = Pick<
   | "log"
   | "invalidEvents"
   | "deadLetterLog"
+  | "skipLog"
   | "signal"
   | "snapshot"
 >;

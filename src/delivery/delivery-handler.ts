@@ -9,12 +9,14 @@ import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
 import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";
 import {
+  eventIdOf,
   integrationOfDeliverySubject,
   unroutedDeadLetter,
   unsentDeadLetter,
   type DeliveryRecord,
 } from "./records.js";
 import type { ActiveIntegration } from "./snapshot.js";
+import { loggedText } from "../logger.js";
 
 /** A message of hookswitch's delivery stream, with what is read without parsing it. */
 export interface DeliveryMessage {
@@ -203,10 +205,12 @@ function skip(
     status: null,
     error: `integration ${why}`,
   });
-  deps.log.info(
-    { integration: record.integration, webhookId: record.webhookId },
-    `delivery skipped: integration ${why}`,
-  );
+  deps.skipLog.skipped({
+    integration: record.integration,
+    webhookId: record.webhookId,
+    eventId: loggedText(eventIdOf(record.event) ?? "(none)"),
+    why,
+  });
   return ACK;
 }
 

@@ -247,7 +247,7 @@ export class Dispatcher {
     log.debug(
       {
         integration: job.active.integration.name,
-        eventId: job.event.id,
+        eventId: loggedText(job.event.id),
         webhookId: job.webhookId,
         attempt,
         status: outcome.kind === "response" ? outcome.status : undefined,

@@ -19,6 +19,7 @@ import {
   type JobResult,
 } from "./dispatcher.js";
 import type { InvalidEventLog } from "./invalid-log.js";
+import type { SkipLog } from "./skip-log.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { unroutedDeadLetter } from "./records.js";
@@ -42,6 +43,8 @@ export interface HandlerDeps {
   log: Logger;
   /** Where invalid events are logged: in full, or counted in a flood. */
   invalidEvents: InvalidEventLog;
+  /** Where deliveries skipped for a disabled or removed integration are logged. */
+  skipLog: SkipLog;
   now?: () => number;
   /** Told the size of each event, to warn of events large enough to fill a pull (large-messages.ts). */
   largeEvents?: LargeMessageWatch;

@@ -153,7 +153,7 @@ export function unsentDeadLetter(
 }
 
 /** The `id` of something that may or may not be a valid event. */
-function eventIdOf(event: unknown): string | null {
+export function eventIdOf(event: unknown): string | null {
   if (event && typeof event === "object" && "id" in event && typeof event.id === "string") {
     return event.id;
   }

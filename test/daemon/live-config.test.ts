@@ -256,7 +256,8 @@ describe("hookswitch run applies configuration changes live", () => {
         });
       writeFileSync(join(dir.path, "flaky.yaml"), yaml(true));
       daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
-      await publisher.publish(makeEvent());
+      const event = makeEvent();
+      await publisher.publish(event);
       await waitFor(() => flaky.requests.length >= 1, { what: "the first attempt" });
       writeFileSync(join(dir.path, "flaky.yaml"), yaml(false));
       await waitGeneration(2);
@@ -266,6 +267,15 @@ describe("hookswitch run applies configuration changes live", () => {
       expect(metrics).toMatch(
         /hookswitch_deliveries_total\{integration="flaky",outcome="skipped"\} 1/,
       );
+      // The line names the event, to tell which events the integration never got.
+      const skipped = daemon
+        .output()
+        .split("\n")
+        .find((l) => l.includes("delivery skipped: integration disabled"));
+      expect(JSON.parse(skipped ?? "{}")).toMatchObject({
+        integration: "flaky",
+        eventId: event.id,
+      });
     } finally {
       await flaky.close();
     }

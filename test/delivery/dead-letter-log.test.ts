@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  createDeadLetterLog,
-  FULL_DEAD_LETTER_LINES,
-  type DeadLetterLine,
-} from "../../src/delivery/dead-letter-log.js";
+import { createDeadLetterLog, type DeadLetterLine } from "../../src/delivery/dead-letter-log.js";
+import { FULL_LINES_PER_INTERVAL } from "../../src/delivery/integration-lines.js";
 import { capturingLogger } from "../support/logs.js";
 import { waitFor } from "../support/wait.js";
 
@@ -64,9 +61,9 @@ describe("the dead-letter log", () => {
     const deadLetters = createDeadLetterLog(log, { now: () => 0 });
     deadLetters.flush();
     expect(lines).toEqual([]);
-    for (let i = 0; i <= FULL_DEAD_LETTER_LINES; i++) deadLetters.deadLettered(line("gone", i));
+    for (let i = 0; i <= FULL_LINES_PER_INTERVAL; i++) deadLetters.deadLettered(line("gone", i));
     deadLetters.flush();
-    expect(full(lines)).toHaveLength(FULL_DEAD_LETTER_LINES);
+    expect(full(lines)).toHaveLength(FULL_LINES_PER_INTERVAL);
     expect(told(lines)).toMatchObject([{ integration: "gone", notLogged: 1 }]);
     expect(told(lines)[0]!.msg).toMatch(
       /^1 more delivery of gone dead-lettered without a line each/,

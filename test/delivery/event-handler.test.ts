@@ -9,6 +9,7 @@ import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { handleEventMessage, type HandlerDeps } from "../../src/delivery/event-handler.js";
 import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
 import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
+import { createSkipLog } from "../../src/delivery/skip-log.js";
 import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import {
   DEAD_LETTER_STREAM,
@@ -81,6 +82,7 @@ function handlerDeps(
     stats,
     metrics,
     log,
+    skipLog: createSkipLog(log),
     invalidEvents,
   };
 }
