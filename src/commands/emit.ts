@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { wholeNumber } from "../config/text.js";
 import { EVENT_TYPES } from "../config/types.js";
@@ -24,10 +24,10 @@ import { checkEvent, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
-import { msgIdOf } from "../nats/msg-id.js";
 import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
 import { readEventInput } from "./options/event-input.js";
 import { printable, printableStart } from "../output/printable.js";
+import { publishPlan, type EmitPlan, type Outgoing } from "./emit/publish-plan.js";
 
 interface EmitOptions {
   account: string;
@@ -46,15 +46,6 @@ interface EmitOptions {
 }
 
 /** One event ready to publish. */
-interface Outgoing {
-  id: string | undefined;
-  subject: string;
-  body: string | Uint8Array;
-}
-
-/** Acks awaited at once: fast for large counts, bounded in memory. */
-const PUBLISH_WINDOW = 256;
-
 export function emitCommand(): Command {
   const cmd = new Command("emit")
     .description("publish sample PBX user events to NATS JetStream; prints each event id")
@@ -91,13 +82,6 @@ export function emitCommand(): Command {
 
 function flag(flags: string, description: string, envSuffix: string): Option {
   return new Option(flags, description).env(`HOOKSWITCH_EMIT_${envSuffix}`);
-}
-
-interface EmitPlan {
-  count: number;
-  rate: number | undefined;
-  /** The i-th event to publish (0-based). */
-  make(index: number): Outgoing;
 }
 
 async function planEvents(type: string | undefined, opts: EmitOptions): Promise<EmitPlan> {
@@ -202,51 +186,6 @@ async function requireStreamFor(nc: NatsConnection, subject: string) {
       { cause: err },
     );
   }
-}
-
-type Settled = { id: string | undefined; error?: Error; duplicate?: boolean };
-
-async function publishPlan(js: JetStreamClient, plan: EmitPlan, first: Outgoing): Promise<void> {
-  const window: Promise<Settled>[] = [];
-  const started = Date.now();
-  for (let i = 0; i < plan.count; i++) {
-    if (plan.rate !== undefined) await waitUntil(started + (i * 1000) / plan.rate);
-    window.push(publishOne(js, i === 0 ? first : plan.make(i)));
-    if (window.length >= PUBLISH_WINDOW) report(await window.shift()!);
-  }
-  for (const pending of window) report(await pending);
-}
-
-/** Never rejects, so a failure waiting in the window is not an unhandled rejection. */
-function publishOne(js: JetStreamClient, out: Outgoing): Promise<Settled> {
-  const options = out.id === undefined ? {} : { msgID: msgIdOf(out.id) };
-  return js.publish(out.subject, out.body, options).then(
-    (ack) => ({ id: out.id, duplicate: ack.duplicate }),
-    (err: unknown) => ({ id: out.id, error: coerceError(err) }),
-  );
-}
-
-function report(settled: Settled): void {
-  if (settled.error) {
-    throw new NatsSetupError(
-      printable(`publishing event ${settled.id ?? "(no id)"} failed: ${settled.error.message}`),
-      { cause: settled.error },
-    );
-  }
-  // An id from a file is the publisher's text: one line per id, nothing for the terminal.
-  const id = printable(settled.id ?? "(no id)");
-  process.stdout.write(`${id}\n`);
-  if (settled.duplicate) {
-    process.stderr.write(
-      `event ${id} was published within the stream's duplicate window already: ` +
-        `not stored again, so nothing more is delivered (give a new event a new id)\n`,
-    );
-  }
-}
-
-async function waitUntil(at: number): Promise<void> {
-  const delay = at - Date.now();
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 }
 
 function voicemailFlag(value: string): boolean {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -13,9 +13,9 @@ import {
   withFreshId,
 } from "../../src/events/sample.js";
 import { ensureEventStream } from "../../src/nats/event-stream.js";
-import { runCli } from "../support/cli.js";
+import { runCli, spawnCli } from "../support/cli.js";
 import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
-import { freePort } from "../support/wait.js";
+import { freePort, waitFor } from "../support/wait.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SERVICE = "7d9e3a52-1b2c-4d5e-8f90-a1b2c3d4e5f6";
@@ -245,6 +245,41 @@ describe("hookswitch emit", () => {
 
     const stored = (await storedEvents()).map((m) => m.json<Record<string, unknown>>());
     expect(stored).toEqual([event, { ...event, id: copyIds[0] }, { ...event, id: copyIds[1] }]);
+  });
+
+  it("prints each event's id once the stream has stored it, not when all are published", async () => {
+    const emitting = spawnCli(["emit", "user.created", "--count", "4", "--rate", "2"], {
+      env: { NATS_URL: server.url },
+    });
+    await waitFor(() => emitting.output().split("\n").length >= 2, { what: "the first id" });
+    const firstIdAt = Date.now();
+    expect(await emitting.exited).toBe(0);
+    // The last of the four is published 1.5 s after the first: printed at the end, all the
+    // ids would come a few milliseconds before the exit.
+    expect(Date.now() - firstIdAt).toBeGreaterThan(1_000);
+    expect(emitting.output().trim().split("\n")).toHaveLength(4);
+  });
+
+  it("prints the ids of the events stored before a failure and fails naming the first it could not publish", async () => {
+    const { config } = await jsm.streams.info("PBX_EVENTS");
+    await jsm.streams.update("PBX_EVENTS", { ...config, max_msgs: 3, discard: DiscardPolicy.New });
+    try {
+      const result = await emit(["user.created", "--count", "6"]);
+      expect(result.code).toBe(1);
+      expect(result.stdout.trim().split("\n")).toHaveLength(3);
+      expect(result.stderr).toMatch(
+        /^hookswitch: publishing event [0-9a-f-]{36} failed \(and 2 more after it\): maximum messages exceeded/,
+      );
+      expect((await storedEvents()).map((m) => m.json<{ id: string }>().id)).toEqual(
+        result.stdout.trim().split("\n"),
+      );
+    } finally {
+      await jsm.streams.update("PBX_EVENTS", {
+        ...config,
+        max_msgs: -1,
+        discard: DiscardPolicy.Old,
+      });
+    }
   });
 
   it("publishes a file's bytes as they are: a BOM, the keys' order, numbers as written", async () => {
