@@ -248,16 +248,17 @@ describe("hookswitch emit", () => {
   });
 
   it("prints each event's id once the stream has stored it, not when all are published", async () => {
-    const emitting = spawnCli(["emit", "user.created", "--count", "4", "--rate", "2"], {
+    const emitting = spawnCli(["emit", "user.created", "--count", "6", "--rate", "2"], {
       env: { NATS_URL: server.url },
     });
-    await waitFor(() => emitting.output().split("\n").length >= 2, { what: "the first id" });
+    const ids = () => emitting.output().match(/^[0-9a-f-]{36}$/gm) ?? [];
+    await waitFor(() => ids().length >= 1, { what: "the first id", timeoutMs: 10_000 });
     const firstIdAt = Date.now();
-    expect(await emitting.exited).toBe(0);
-    // The last of the four is published 1.5 s after the first: printed at the end, all the
-    // ids would come a few milliseconds before the exit.
+    await waitFor(() => ids().length >= 6, { what: "the last id", timeoutMs: 15_000 });
+    // The last of the six is published 2.5 s after the first: printed at the end, every id
+    // would come at once.
     expect(Date.now() - firstIdAt).toBeGreaterThan(1_000);
-    expect(emitting.output().trim().split("\n")).toHaveLength(4);
+    expect(await emitting.exited).toBe(0);
   });
 
   it("prints the ids of the events stored before a failure and fails naming the first it could not publish", async () => {
@@ -272,6 +273,26 @@ describe("hookswitch emit", () => {
       );
       expect((await storedEvents()).map((m) => m.json<{ id: string }>().id)).toEqual(
         result.stdout.trim().split("\n"),
+      );
+    } finally {
+      await jsm.streams.update("PBX_EVENTS", {
+        ...config,
+        max_msgs: -1,
+        discard: DiscardPolicy.Old,
+      });
+    }
+  });
+
+  it("publishes nothing more at --rate once a publish failed, though the failure came while waiting", async () => {
+    const { config } = await jsm.streams.info("PBX_EVENTS");
+    await jsm.streams.update("PBX_EVENTS", { ...config, max_msgs: 1, discard: DiscardPolicy.New });
+    try {
+      const result = await emit(["user.created", "--count", "5", "--rate", "20"]);
+      expect(result.code).toBe(1);
+      expect(result.stdout.trim().split("\n")).toHaveLength(1);
+      // Only the second was refused: the third, due while its failure came, was not sent.
+      expect(result.stderr).toMatch(
+        /^hookswitch: publishing event [0-9a-f-]{36} failed: maximum messages exceeded/,
       );
     } finally {
       await jsm.streams.update("PBX_EVENTS", {

@@ -64,7 +64,10 @@ export async function publishPlan(
   };
   const started = Date.now();
   for (let i = 0; i < plan.count && failed.length === 0; i++) {
-    if (plan.rate !== undefined) await waitUntil(started + (i * 1000) / plan.rate);
+    if (plan.rate !== undefined) {
+      await waitUntil(started + (i * 1000) / plan.rate);
+      if (failed.length > 0) break; // a failure came while waiting for the event's turn
+    }
     publish(i === 0 ? first : plan.make(i));
     if (window.length >= PUBLISH_WINDOW) await window[0]!.done;
   }
