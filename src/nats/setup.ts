@@ -153,10 +153,21 @@ function reportStream(stream: EnsuredStream, log: SetupLog): void {
   }
 }
 
-/** `--deliver all` on a consumer that exists and starts elsewhere: it has no effect. */
+/**
+ * Policies an operator chose that skip what a stream held: `--deliver all` cannot change
+ * them. A start at a sequence or a time is hookswitch's own re-creation of a lost consumer
+ * (recovery.ts), which resumed where it was: no re-read was asked for, so no warning.
+ */
+const SKIPPING_POLICIES: ReadonlySet<string> = new Set([
+  DeliverPolicy.New,
+  DeliverPolicy.Last,
+  DeliverPolicy.LastPerSubject,
+]);
+
+/** `--deliver all` on a consumer that exists and started later: it has no effect. */
 function reportIgnoredDeliver(consumer: ConsumerInfo, names: JetStreamNames, log: SetupLog) {
   const policy = consumer.config.deliver_policy;
-  if (names.deliver !== "all" || policy === DeliverPolicy.All) return;
+  if (names.deliver !== "all" || !SKIPPING_POLICIES.has(policy)) return;
   log.warn(
     `consumer ${names.consumer} on stream ${names.stream} exists with deliver policy ` +
       `${policy}: --deliver applies only to a consumer hookswitch creates, so events it ` +

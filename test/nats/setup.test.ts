@@ -2,8 +2,10 @@ import {
   DeliverPolicy,
   RetentionPolicy,
   StorageType,
+  jetstream,
   type JetStreamManager,
 } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { ensureJetStream, onceLog } from "../../src/nats/setup.js";
@@ -13,7 +15,8 @@ import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
 
-useNatsWithClient("setup-test", (started) => ({ jsm } = started));
+let nc: NatsConnection;
+useNatsWithClient("setup-test", (started) => ({ jsm, nc } = started));
 
 const MISSING_SINCE = Date.parse("2026-11-30T04:00:00.000Z");
 
@@ -177,6 +180,21 @@ describe("--deliver all with an existing consumer that starts elsewhere", () => 
           `a new --consumer name`,
       ),
     );
+  });
+
+  it("is not warned about once hookswitch re-created a lost consumer where it was", async () => {
+    const wanted = randomNames("all");
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
+    await jetstream(nc).publish(wanted.subjects[0]!.replace(">", "a"), "x");
+    const resume = await ensureJetStream(jsm, wanted, 30_000);
+    // Lost while running: the recovery re-creates it at its ack floor, not at "all".
+    await jsm.consumers.delete(wanted.stream, wanted.consumer);
+    await ensureJetStream(jsm, wanted, 30_000, { resume });
+    const policy = (await jsm.consumers.info(wanted.stream, wanted.consumer)).config.deliver_policy;
+    expect(policy).not.toBe("all");
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    expect(said(lines, "warn")).toEqual([]);
   });
 
   it("is not warned about when the consumer already reads all", async () => {
