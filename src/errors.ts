@@ -74,8 +74,10 @@ export class StreamOverlapError extends NatsSetupError {
     super(
       `stream ${stream} cannot take subjects ${subjects.join(", ")}: ${them} already ` +
         `carries subjects overlapping them, and NATS gives a subject to one stream only. ` +
-        `Run hookswitch with --stream ${others[0]} (HOOKSWITCH_STREAM) to read the events ` +
-        `from it, or change --subjects (HOOKSWITCH_SUBJECTS) so they do not overlap it`,
+        `Run hookswitch with --stream ${others[0]} (HOOKSWITCH_STREAM) and ` +
+        `--no-create-stream to read the events from it as it is (without it, hookswitch ` +
+        `would widen that stream's subjects to its own), or change --subjects ` +
+        `(HOOKSWITCH_SUBJECTS) so they do not overlap it`,
       options,
     );
   }

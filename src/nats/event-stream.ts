@@ -24,6 +24,7 @@ import {
 } from "@nats-io/jetstream";
 import { millis } from "@nats-io/transport-node";
 import { formatDuration } from "../config/durations.js";
+import { plural } from "../config/text.js";
 import {
   NatsSetupError,
   StreamMissingError,
@@ -40,6 +41,8 @@ export interface EventStreamConfig {
   create: boolean;
   /** Replicas of a stream created here (default 1). */
   replicas?: number;
+  /** Where the event consumer starts: an existing work queue is refused, unchanged, unless `all`. */
+  deliver?: DeliverFrom;
 }
 
 export interface EnsuredStream {
@@ -74,6 +77,8 @@ export async function ensureEventStream(
     );
     return { ...unchanged, info, created: true };
   }
+  // Before any change: a stream the set-up refuses is left as it was.
+  if (config.deliver !== undefined) workQueueCheck(existing, config.deliver);
   if (!config.create) return { ...unchanged, info: existing };
   const { info, added, replaced } = await namingOverlaps(jsm, config, () =>
     addMissingSubjects(jsm, existing, config.subjects),
@@ -166,11 +171,15 @@ export function eventStreamRisks(info: StreamInfo): StreamRisk[] {
 
 /** The limits that make a stream drop its oldest events; 0 and -1 mean none. */
 function limitsOf(info: StreamInfo): string[] {
-  const { max_age, max_msgs, max_bytes } = info.config;
+  const { max_age, max_msgs, max_bytes, max_msgs_per_subject } = info.config;
   const limits: string[] = [];
   if (max_age > 0) limits.push(`a max age of ${formatDuration(millis(max_age))}`);
   if (max_msgs > 0) limits.push(`a limit of ${max_msgs} messages`);
   if (max_bytes > 0) limits.push(`a limit of ${max_bytes} bytes`);
+  // Subjects name an account, a service and an event type: a service's earlier events go.
+  if ((max_msgs_per_subject ?? 0) > 0) {
+    limits.push(`at most ${plural(max_msgs_per_subject, "message")} per subject`);
+  }
   return limits;
 }
 

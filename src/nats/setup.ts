@@ -22,12 +22,7 @@ import {
   eventConsumerConfig,
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
-import {
-  ensureEventStream,
-  eventStreamRisks,
-  workQueueCheck,
-  type EnsuredStream,
-} from "./event-stream.js";
+import { ensureEventStream, eventStreamRisks, type EnsuredStream } from "./event-stream.js";
 import { ensureHookswitchStreams } from "./streams.js";
 
 /**
@@ -88,9 +83,9 @@ export async function ensureJetStream(
     subjects: names.subjects,
     create: names.createStream,
     replicas: names.replicas,
+    deliver: names.deliver,
   });
   reportStream(stream, log);
-  workQueueCheck(stream.info, names.deliver);
   await ensureHookswitchStreams(jsm, { replicas: names.replicas });
   const consumer = await ensurePullConsumer(jsm, names.stream, {
     ...eventConsumerConfig(stream.info, {

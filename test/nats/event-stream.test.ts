@@ -111,7 +111,7 @@ describe("event stream subjects that another stream carries", () => {
     const attempt = ensureEventStream(jsm, { name: "PBX11", subjects: ["ev11.>"], create: true });
     await expect(attempt).rejects.toThrow(StreamOverlapError);
     await expect(attempt).rejects.toThrow(
-      /stream PBX11 cannot take subjects ev11\.>: stream EVENTS11 already carries .*--stream EVENTS11 \(HOOKSWITCH_STREAM\).* or change --subjects/,
+      /stream PBX11 cannot take subjects ev11\.>: stream EVENTS11 already carries .*--stream EVENTS11 \(HOOKSWITCH_STREAM\) and --no-create-stream .* or change --subjects/,
     );
   });
 
@@ -125,6 +125,24 @@ describe("event stream subjects that another stream carries", () => {
     });
     await expect(attempt).rejects.toThrow(/stream OTHER12 already carries .*--stream OTHER12/);
     expect((await jsm.streams.info("PBX12")).config.subjects).toEqual(["ev12.a.>"]);
+  });
+});
+
+describe("an existing work-queue event stream", () => {
+  it("is refused under --deliver new before anything in it changes", async () => {
+    await jsm.streams.add({
+      name: "WQ13",
+      subjects: ["ev13.a.>"],
+      retention: RetentionPolicy.Workqueue,
+    });
+    const attempt = ensureEventStream(jsm, {
+      name: "WQ13",
+      subjects: ["ev13.>"],
+      create: true,
+      deliver: "new",
+    });
+    await expect(attempt).rejects.toThrow(WorkQueueStreamError);
+    expect((await jsm.streams.info("WQ13")).config.subjects).toEqual(["ev13.a.>"]);
   });
 });
 
@@ -169,6 +187,11 @@ describe("the settings of an existing event stream", () => {
       "message and byte limits are named together",
       { max_msgs: 1000, max_bytes: 5000 },
       [/a limit of 1000 messages, a limit of 5000 bytes with discard old/],
+    ],
+    [
+      "a per-subject limit drops a service's earlier events",
+      { max_msgs_per_subject: 1 },
+      [/at most 1 message per subject with discard old/],
     ],
     [
       "limits with discard new refuse publishes instead: no warning",
