@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import {
   createIntegrationLines,
   type IntegrationLines,
-  type IntegrationLinesOptions,
+  type LinesTiming,
 } from "./integration-lines.js";
 
 export interface DeadLetterLine {
@@ -26,9 +26,7 @@ export interface DeadLetterLog {
   forget(integration: string): void;
 }
 
-type Timing = Pick<IntegrationLinesOptions, "perInterval" | "intervalMs" | "now">;
-
-export function createDeadLetterLog(log: Logger, timing: Timing = {}): DeadLetterLog {
+export function createDeadLetterLog(log: Logger, timing: LinesTiming = {}): DeadLetterLog {
   const lines: IntegrationLines<DeadLetterLine> = createIntegrationLines(log, {
     ...timing,
     level: "warn",

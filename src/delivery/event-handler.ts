@@ -5,6 +5,7 @@
  * for a later try: at least once, never lost.
  */
 import type { Logger } from "pino";
+import { loggedText } from "../logger.js";
 import type { Metrics } from "../http/metrics.js";
 import { matchEvent } from "../events/match.js";
 import type { LargeMessageWatch } from "../nats/large-messages.js";
@@ -137,8 +138,15 @@ function unmatched(deps: HandlerDeps, event: PbxEvent): Settle {
   if (deps.log.isLevelEnabled("debug")) {
     const { id, type, data } = event;
     const { account, service } = data;
+    // The publisher's text, bounded: an id may be hundreds of kilobytes.
     deps.log.debug(
-      { eventId: id, type, account, serviceType: service.type, serviceUuid: service.uuid },
+      {
+        eventId: loggedText(id),
+        type,
+        account: loggedText(account),
+        serviceType: loggedText(service.type),
+        serviceUuid: loggedText(service.uuid),
+      },
       "event matched no enabled integration: acknowledged, nothing sent",
     );
   }

@@ -31,6 +31,9 @@ export interface IntegrationLinesOptions {
   now?: () => number;
 }
 
+/** How many lines per interval, and the clock: tests set them. */
+export type LinesTiming = Pick<IntegrationLinesOptions, "perInterval" | "intervalMs" | "now">;
+
 interface Counted {
   lines: IntervalLines;
   timer: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import {
   createIntegrationLines,
   type IntegrationLines,
-  type IntegrationLinesOptions,
+  type LinesTiming,
 } from "./integration-lines.js";
 
 export interface SkipLine {
@@ -26,9 +26,7 @@ export interface SkipLog {
   forget(integration: string): void;
 }
 
-type Timing = Pick<IntegrationLinesOptions, "perInterval" | "intervalMs" | "now">;
-
-export function createSkipLog(log: Logger, timing: Timing = {}): SkipLog {
+export function createSkipLog(log: Logger, timing: LinesTiming = {}): SkipLog {
   const lines: IntegrationLines<SkipLine> = createIntegrationLines(log, {
     ...timing,
     level: "info",

@@ -202,6 +202,16 @@ describe("hookswitch run applies configuration changes live", () => {
     });
   }, 30_000);
 
+  it("says nothing of integrations left out at start when a file only repeats a running name", async () => {
+    const configs = tempDir();
+    cleanups.push(() => configs.cleanup());
+    writeFileSync(join(configs.path, "a.yaml"), hook("crm", "a"));
+    writeFileSync(join(configs.path, "b.yaml"), hook("crm", "b"));
+    daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path });
+    expect(daemon.output()).toMatch(/duplicate name \\"crm\\"/);
+    expect(daemon.output()).not.toMatch(/at start, with no last valid version/);
+  }, 30_000);
+
   it("refuses to start on a missing folder with --strict", async () => {
     const parent = tempDir();
     cleanups.push(() => parent.cleanup());

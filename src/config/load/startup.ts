@@ -51,7 +51,7 @@ export async function startConfiguration(
     );
   }
   const leftOut = leftOutAtStart(first);
-  log.warn(leftOut, leftOutMessage(leftOut));
+  if (leftOut.files.length > 0) log.warn(leftOut, leftOutMessage(leftOut));
   return watcher;
 }
 
@@ -60,10 +60,11 @@ export async function startConfiguration(
  * (not those running from another file: a duplicate's name is taken by its first file).
  */
 function leftOutAtStart({ problems, integrations: running }: ConfigState) {
-  const files = [...new Set(problems.map((p) => p.file))].sort();
   const loaded = new Set(running.map((i) => i.name));
-  const named = problems.flatMap((p) => (p.integration ? [p.integration] : []));
-  const integrations = [...new Set(named)].filter((name) => !loaded.has(name)).sort();
+  const leftOut = problems.filter((p) => p.integration === undefined || !loaded.has(p.integration));
+  const files = [...new Set(leftOut.map((p) => p.file))].sort();
+  const named = leftOut.flatMap((p) => (p.integration ? [p.integration] : []));
+  const integrations = [...new Set(named)].sort();
   return { files, integrations };
 }
 
