@@ -6,33 +6,22 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
+import type { ConfigInForce } from "./config-in-force.js";
+import { buildEngine, type Engine } from "./engine.js";
 import type { SecretPolicy } from "../config/secret-policy.js";
 import { startConfiguration } from "../config/load/startup.js";
 import { plural } from "../config/text.js";
 import type { ConfigWatcher } from "../config/watch/watch.js";
-import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
-import { Intake } from "../delivery/concurrency/intake.js";
-import { createDeadLetterLog, type DeadLetterLog } from "../delivery/dead-letter-log.js";
-import { createSkipLog, type SkipLog } from "../delivery/skip-log.js";
-import type { Periodic } from "../periodic.js";
-import { forgetRemovedFigures } from "./removed-figures.js";
-import { createInvalidEventLog, type InvalidEventLog } from "../delivery/invalid-log.js";
-import { createLimiter } from "../delivery/concurrency/limiter.js";
-import { RequestSlots } from "../delivery/concurrency/request-slots.js";
-import { createSender, type Sender } from "../delivery/send.js";
-import { DeliveryStats } from "../delivery/stats.js";
-import { createMetrics, type Metrics } from "../http/metrics.js";
+import type { Cidr } from "../delivery/egress.js";
 import { startHttpServer, type HttpServer } from "../http/server.js";
 import { buildStatusView } from "../http/status.js";
-import { JetStreamWork, type DeliveryEngine, type JetStreamReached } from "./jetstream-work.js";
+import { JetStreamWork, type JetStreamReached } from "./jetstream-work.js";
 import {
   closedForGood,
   connectNats,
   watchConnection,
   type ConnectionWatch,
 } from "../nats/connection.js";
-import { pullBatch } from "../nats/consumer-loop.js";
 import { waitForJetStream } from "../nats/jetstream-wait.js";
 import type { NatsSettings } from "../nats/settings.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
@@ -77,22 +66,8 @@ export function createDaemon(settings: DaemonSettings, log: Logger): Daemon {
 class HookswitchDaemon implements Daemon {
   readonly #settings: DaemonSettings;
   readonly #log: Logger;
-  readonly #engine: DeliveryEngine;
-  // --max-in-flight caps both the messages in progress (intake waits) and the requests in
-  // flight (an event matching several integrations starts several). Messages pulled behind
-  // requests that hang take spare slots before the ack wait runs out (delivery/concurrency/intake.ts).
-  readonly #requests: RequestSlots;
-  readonly #stats = new DeliveryStats();
-  readonly #metrics: Metrics;
-  // Aborts every attempt in flight when shutdown's grace period ends.
-  readonly #abort = new AbortController();
-  readonly #sender: Sender;
+  readonly #engine: Engine;
   readonly #inForce: ConfigInForce;
-  // One per daemon: a flood's count outlives a set-up of the consumers again.
-  readonly #invalidEvents: InvalidEventLog;
-  readonly #deadLetterLog: DeadLetterLog;
-  readonly #skipLog: SkipLog;
-  readonly #forgetting: Periodic;
   // Ends the start's waits (for JetStream) when a stop comes.
   readonly #startAbort = new AbortController();
   #watcher: ConfigWatcher | undefined;
@@ -113,47 +88,11 @@ class HookswitchDaemon implements Daemon {
     this.failed = new Promise<never>((_resolve, reject) => (this.#fail = reject));
     // Handled where it is awaited (run.ts); a daemon nobody awaits must not crash on it.
     this.failed.catch(() => undefined);
-    this.#requests = new RequestSlots(settings.maxInFlight);
-    this.#metrics = createMetrics({
-      requestsInFlight: () => this.#requests.taken,
+    this.#engine = buildEngine(settings, log, {
       isNatsConnected: () => this.#connection?.isConnected() ?? false,
       isReady: () => this.#notReadyReason() === undefined,
-      deliveryCounts: () => this.#stats.countsWith(this.#inForce.snapshot().byName.keys()),
     });
-    // One origin may take as many connections as the global cap allows requests.
-    this.#sender = createSender({
-      egress: createEgressPolicy(settings.egress),
-      connections: Math.max(32, settings.maxInFlight),
-    });
-    const limiter = createLimiter();
-    this.#inForce = createConfigInForce({ metrics: this.#metrics, limiter });
-    this.#invalidEvents = createInvalidEventLog(log);
-    this.#deadLetterLog = createDeadLetterLog(log);
-    this.#skipLog = createSkipLog(log);
-    this.#forgetting = forgetRemovedFigures({
-      stats: this.#stats,
-      attemptDuration: this.#metrics.attemptDuration,
-      isLoaded: (name) => this.#inForce.snapshot().byName.has(name),
-      alsoForget: [this.#deadLetterLog, this.#skipLog],
-      log,
-    });
-    this.#engine = {
-      intake: new Intake(settings.maxInFlight, {
-        spare: pullBatch(settings.maxInFlight),
-        spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
-      }),
-      requests: this.#requests,
-      sender: this.#sender,
-      limiter,
-      stats: this.#stats,
-      metrics: this.#metrics,
-      log,
-      invalidEvents: this.#invalidEvents,
-      deadLetterLog: this.#deadLetterLog,
-      skipLog: this.#skipLog,
-      signal: this.#abort.signal,
-      snapshot: this.#inForce.snapshot,
-    };
+    this.#inForce = this.#engine.inForce;
   }
 
   httpAddress(): string | undefined {
@@ -175,12 +114,12 @@ class HookswitchDaemon implements Daemon {
     this.#watcher = await this.#watchConfiguration();
     // Its first generation is in force already: the watcher hands every one to inForce.
     if (!this.#watcher) return;
-    await this.#forgetting.start();
+    await this.#engine.forgetting.start();
     const reached = await this.#reachJetStream();
     if (!reached || this.#stopping) return;
     this.#jetStream = new JetStreamWork({
       settings: this.#settings,
-      engine: this.#engine,
+      engine: this.#engine.engine,
       stopping: () => !!this.#stopping,
       isConnected: () => this.#connection?.isConnected() ?? false,
     });
@@ -219,14 +158,14 @@ class HookswitchDaemon implements Daemon {
     const inForce = this.#inForce;
     return startHttpServer(
       {
-        registry: this.#metrics.registry,
+        registry: this.#engine.metrics.registry,
         notReadyReason: this.#notReadyReason,
         status: () =>
           buildStatusView({
             generation: inForce.state()?.generation ?? 0,
             integrations: inForce.state()?.integrations ?? [],
             problems: inForce.problems(),
-            stats: this.#stats,
+            stats: this.#engine.stats,
             ...(this.#jetStream?.status() ?? NOTHING_READ),
             ready: this.#notReadyReason() === undefined,
           }),
@@ -284,8 +223,8 @@ class HookswitchDaemon implements Daemon {
     const log = this.#log;
     this.#startAbort.abort();
     this.#jetStream?.stopReads();
-    this.#forgetting.stop();
-    const graceTimer = setTimeout(() => this.#abort.abort(), graceMs);
+    this.#engine.forgetting.stop();
+    const graceTimer = setTimeout(() => this.#engine.abort.abort(), graceMs);
     await shutdownStep(
       log,
       "finish or hand back the deliveries in flight",
@@ -293,15 +232,13 @@ class HookswitchDaemon implements Daemon {
       graceMs + HAND_BACK_WAIT_MS,
     );
     clearTimeout(graceTimer);
-    this.#invalidEvents.flush();
-    this.#deadLetterLog.flush();
-    this.#skipLog.flush();
+    this.#engine.flushLogs();
     await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
     this.#jetStream?.stopAdvisories();
     const connected = this.#connection?.isConnected() ?? false;
     this.#connection?.stop();
     await closeNats(log, this.#nc, connected);
-    await shutdownStep(log, "close webhook connections", () => this.#sender.close());
+    await shutdownStep(log, "close webhook connections", () => this.#engine.sender.close());
     await shutdownStep(log, "close the HTTP endpoints", () => this.#http?.close());
     log.info("stopped");
   }

@@ -1,0 +1,104 @@
+/**
+ * The daemon's delivery engine, wired once at its creation: the caps, the sender, the
+ * configuration in force, the metrics and the logs that outlive a set-up of the consumers
+ * again. The JetStream side (jetstream-work.ts) is started later, with it, once NATS answers.
+ */
+import type { Logger } from "pino";
+import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
+import { forgetRemovedFigures } from "./removed-figures.js";
+import type { DeliveryEngine } from "./jetstream-work.js";
+import { Intake } from "../delivery/concurrency/intake.js";
+import { createLimiter } from "../delivery/concurrency/limiter.js";
+import { RequestSlots } from "../delivery/concurrency/request-slots.js";
+import { createDeadLetterLog } from "../delivery/dead-letter-log.js";
+import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
+import { createInvalidEventLog } from "../delivery/invalid-log.js";
+import { createSender, type Sender } from "../delivery/send.js";
+import { createSkipLog } from "../delivery/skip-log.js";
+import { DeliveryStats } from "../delivery/stats.js";
+import { createMetrics, type Metrics } from "../http/metrics.js";
+import { pullBatch } from "../nats/consumer-loop.js";
+import type { Periodic } from "../periodic.js";
+
+export interface EngineSettings {
+  egress: { deny: Cidr[]; allow: Cidr[] };
+  maxInFlight: number;
+  ackWaitMs: number;
+}
+
+/** What the metrics ask of the daemon at scrape time. */
+export interface EngineProbes {
+  isNatsConnected(): boolean;
+  isReady(): boolean;
+}
+
+export interface Engine {
+  engine: DeliveryEngine;
+  inForce: ConfigInForce;
+  stats: DeliveryStats;
+  metrics: Metrics;
+  sender: Sender;
+  /** Aborts every attempt in flight: when shutdown's grace period ends. */
+  abort: AbortController;
+  /** Drops removed integrations' figures a while after they are gone. */
+  forgetting: Periodic;
+  /** Tells what the rate-limited logs counted and did not tell yet (at stop). */
+  flushLogs(): void;
+}
+
+export function buildEngine(settings: EngineSettings, log: Logger, probes: EngineProbes): Engine {
+  const { maxInFlight } = settings;
+  // --max-in-flight caps both the messages in progress (intake waits) and the requests in
+  // flight (an event matching several integrations starts several). Messages pulled behind
+  // requests that hang take spare slots before the ack wait runs out (concurrency/intake.ts).
+  const requests = new RequestSlots(maxInFlight);
+  const stats = new DeliveryStats();
+  const metrics: Metrics = createMetrics({
+    requestsInFlight: () => requests.taken,
+    isNatsConnected: () => probes.isNatsConnected(),
+    isReady: () => probes.isReady(),
+    deliveryCounts: () => stats.countsWith(inForce.snapshot().byName.keys()),
+  });
+  // One origin may take as many connections as the global cap allows requests.
+  const sender = createSender({
+    egress: createEgressPolicy(settings.egress),
+    connections: Math.max(32, maxInFlight),
+  });
+  const limiter = createLimiter();
+  const inForce = createConfigInForce({ metrics, limiter });
+  // One of each per daemon: a flood's count outlives a set-up of the consumers again.
+  const invalidEvents = createInvalidEventLog(log);
+  const deadLetterLog = createDeadLetterLog(log);
+  const skipLog = createSkipLog(log);
+  const forgetting = forgetRemovedFigures({
+    stats,
+    attemptDuration: metrics.attemptDuration,
+    isLoaded: (name) => inForce.snapshot().byName.has(name),
+    alsoForget: [deadLetterLog, skipLog],
+    log,
+  });
+  const abort = new AbortController();
+  const engine: DeliveryEngine = {
+    intake: new Intake(maxInFlight, {
+      spare: pullBatch(maxInFlight),
+      spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
+    }),
+    requests,
+    sender,
+    limiter,
+    stats,
+    metrics,
+    log,
+    invalidEvents,
+    deadLetterLog,
+    skipLog,
+    signal: abort.signal,
+    snapshot: inForce.snapshot,
+  };
+  const flushLogs = () => {
+    invalidEvents.flush();
+    deadLetterLog.flush();
+    skipLog.flush();
+  };
+  return { engine, inForce, stats, metrics, sender, abort, forgetting, flushLogs };
+}
