@@ -3,25 +3,14 @@
  * back in other forms than sent: parts of a secret URL, escaped as PHP, Go or an HTML page
  * write them, and a username given as a secret. The integrations are loaded as `run` loads them.
  */
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadFile } from "../../src/config/load/load.js";
-import type { Integration } from "../../src/config/types.js";
 import { maskEchoedSecrets, shownLocation } from "../../src/delivery/mask.js";
-import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
+import { integrationLoader, makeTempDir, removeDir } from "../support/config-dir.js";
 
 const dir = makeTempDir("hookswitch-mask-echoed-");
 afterAll(() => removeDir(dir));
-let files = 0;
 
-async function loaded(webhook: Record<string, unknown>, env: Record<string, string>) {
-  const file = join(dir, `i${++files}.yaml`);
-  await writeFile(file, integrationYaml("crm", { webhook }));
-  const result = await loadFile(file, { secrets: "resolve", env });
-  expect(result.problems).toEqual([]);
-  return result.integrations[0] as Integration;
-}
+const loaded = integrationLoader(dir);
 
 const CRM_URL = "http://127.0.0.1:18080/redir/hooks?access_token=CRMTOKEN-s3cr3t-42";
 

@@ -1,7 +1,4 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadFile } from "../../src/config/load/load.js";
 import type { Integration } from "../../src/config/types.js";
 import {
   maskEchoedSecrets,
@@ -11,7 +8,7 @@ import {
 } from "../../src/delivery/mask.js";
 import { renderRequest } from "../../src/delivery/render.js";
 import type { WebhookRequest } from "../../src/delivery/types.js";
-import { integrationYaml, makeTempDir, removeDir } from "../support/config-dir.js";
+import { integrationLoader, makeTempDir, removeDir } from "../support/config-dir.js";
 import { makeEvent, requestOf } from "../support/integration.js";
 
 const dir = makeTempDir("hookswitch-mask-");
@@ -19,16 +16,8 @@ afterAll(() => removeDir(dir));
 
 const event = makeEvent();
 const now = new Date("2026-11-28T17:00:00.000Z");
-let files = 0;
 
-/** An integration loaded from YAML as `run` loads it, its references resolved from `env`. */
-async function loaded(webhook: Record<string, unknown>, env: Record<string, string>) {
-  const file = join(dir, `i${++files}.yaml`);
-  await writeFile(file, integrationYaml("crm", { webhook }));
-  const result = await loadFile(file, { secrets: "resolve", env });
-  expect(result.problems).toEqual([]);
-  return result.integrations[0] as Integration;
-}
+const loaded = integrationLoader(dir);
 
 /** What the receiver gets, and what `render` and a dead letter show of it. */
 function sentAndShown(integration: Integration) {

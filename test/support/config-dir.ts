@@ -9,6 +9,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
+import { expect } from "vitest";
+import { loadFile } from "../../src/config/load/load.js";
+import type { Integration } from "../../src/config/types.js";
 
 type Plain = Record<string, unknown>;
 
@@ -190,5 +193,20 @@ export function gitSyncLayout(files: FileSet): GitSyncLayout {
     dir: path.join(link, "integrations.d"),
     commit,
     cleanup: () => removeDir(root),
+  };
+}
+
+/**
+ * Loads integration "crm" from a YAML file written in `dir`, its references resolved from
+ * `env`, as `run` loads it; fails the test if the file has problems.
+ */
+export function integrationLoader(dir: string) {
+  let files = 0;
+  return async (webhook: Record<string, unknown>, env: Record<string, string>) => {
+    const file = path.join(dir, `i${++files}.yaml`);
+    await fs.promises.writeFile(file, integrationYaml("crm", { webhook }));
+    const result = await loadFile(file, { secrets: "resolve", env });
+    expect(result.problems).toEqual([]);
+    return result.integrations[0] as Integration;
   };
 }
