@@ -7,6 +7,7 @@
 import type { ErrorObject } from "ajv";
 import { reservedHeaderMessage } from "../rules/header-rules.js";
 import {
+  INVALID_URL_MESSAGE,
   URL_USER_INFO_MESSAGE,
   urlPlaceholder,
   urlPlaceholderMessage,
@@ -181,7 +182,9 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
         return at(message, true, [...path, error.propertyName]);
       }
       if (where === "webhook.url") {
-        // The URL's two `not`s: placeholders (allOf/1), user-info (allOf/0).
+        // The URL's `not`s: user-info (allOf/0), placeholders (allOf/1), what no URL parser
+        // takes (allOf/2: no host, a port past 65535, an open bracket, a bad % in the host).
+        if (error.schemaPath.includes("/allOf/2/")) return at(INVALID_URL_MESSAGE);
         const placeholder = urlPlaceholder(String(error.data));
         const placeholderNot = error.schemaPath.includes("/allOf/1/");
         return at(

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../../src/config/durations.js";
 import type { RawIntegration } from "../../../src/config/parse/raw.js";
 import { applyReferences } from "../../../src/config/references.js";
+import { UNPARSABLE_URL } from "../../../src/config/rules/url-rules.js";
 import { checkRules, durationLimits } from "../../../src/config/rules/rules.js";
 import { readSchemaText, schemaErrors } from "../../../src/config/parse/schema.js";
 import { joinSegments, parseReferences } from "../../../src/config/secrets.js";
@@ -242,6 +243,17 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     // No host: a URL parser would take the first path segment for one.
     "https:///api/callbacks",
     "https://\\host/x",
+    // What no URL parser takes: no host before a port, query or fragment, a port past
+    // 65535, an open IPv6 bracket, a % in the host without two hex digits.
+    "http://:80/x",
+    "http://?x",
+    "http://#f",
+    "https://@/x",
+    "https://u:p@:80/",
+    "https://x.example.com:99999/",
+    "https://host:65536/",
+    "http://[::1/",
+    "http://%zz/",
     // Placeholders are not filled in in a URL, written out or after an escaped ${.
     "https://host/users/{extensionNumber}",
     "https://host/h?x={nmae}",
@@ -269,6 +281,11 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://host/?k=$${name}",
     "https://host/{$${env:X}u}u",
     "https://host/?k=$$${name}{x",
+    "http://[::1]:8080/",
+    "https://host:65535/",
+    "http://host/%zz",
+    "https://%41bc/",
+    "https://${env:HOST}:8443/",
     // An escaped ${ is text: the ? after it begins the query, where an @ is no user-info.
     "https://$${?{name}@",
     "https://$${?u=${env:X}@h",
@@ -353,6 +370,13 @@ function subschemaVerdicts(property: string) {
 }
 
 describe("the integration schema and validate's rules", () => {
+  it("refuse an unparsable URL by one pattern", () => {
+    const url = schema.properties.webhook.properties.url as {
+      allOf: { not: { pattern: string } }[];
+    };
+    expect(new RegExp(url.allOf[2]?.not.pattern ?? "").source).toBe(UNPARSABLE_URL.source);
+  });
+
   it.each(expressed)("agree on %s", (_name, overrides, valid) => {
     const document = { ...integrationObject("rules"), ...overrides };
     expect({ ...verdicts(document), validate: validateVerdict(document) }).toEqual({
