@@ -114,6 +114,9 @@ export function resolveSegments(segments: Segment[], sources: SecretSources): Re
   const found = new Map<string, { value: string; bytes: number } | undefined>();
   let bytes = 0;
   for (const segment of segments) {
+    // Past the limit, nothing more is read: a string naming many large files is refused
+    // for the first that takes it past, not after every one is in memory.
+    if (bytes > MAX_RESOLVED_BYTES) break;
     if (segment.kind === "text") {
       bytes += Buffer.byteLength(segment.text);
       continue;
@@ -133,9 +136,8 @@ export function resolveSegments(segments: Segment[], sources: SecretSources): Re
     return {
       ok: false,
       message:
-        `resolves to more than 1 MiB (${bytes.toLocaleString("en")} bytes from ` +
-        `${count.toLocaleString("en")} references); a value may be at most 1 MiB: ` +
-        "reference fewer or smaller secrets",
+        `resolves to more than 1 MiB (${count.toLocaleString("en")} references); ` +
+        "a value may be at most 1 MiB: reference fewer or smaller secrets",
     };
   }
   const secrets: string[] = [];

@@ -144,10 +144,25 @@ describe("resolveSegments", () => {
     expect(resolveSegments(parsed.segments, counting)).toEqual({
       ok: false,
       message:
-        "resolves to more than 1 MiB (552,960,000 bytes from 600 references); " +
+        "resolves to more than 1 MiB (600 references); " +
         "a value may be at most 1 MiB: reference fewer or smaller secrets",
     });
     expect(reads).toBe(1);
+  });
+
+  it("reads no further once a string is past 1 MiB", () => {
+    const read: string[] = [];
+    const counting = {
+      env: {},
+      readFile: (path: string) => {
+        read.push(path);
+        return "x".repeat(900 * 1024);
+      },
+    };
+    const parsed = parseReferences("${file:/s/a}${file:/s/b}${file:/s/c}${file:/s/d}");
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(resolveSegments(parsed.segments, counting)).toMatchObject({ ok: false });
+    expect(read).toEqual(["/s/a", "/s/b"]);
   });
 
   it("takes a value of exactly 1 MiB, counted in UTF-8 bytes, and refuses one byte more", () => {

@@ -42,14 +42,28 @@ export function documentContext(file: string, options: LoadOptions): DocumentCon
   };
 }
 
-/** Remembers what `read` gave for each path, or what it threw, for the load of one file. */
+/**
+ * What the secret files one integration file names may hold together, in bytes. Each may be
+ * 1 MiB and each string 1 MiB, but 10,000 documents naming two other large files each
+ * would otherwise hold 20 GB for one load; real secrets come to a few kilobytes.
+ */
+export const MAX_SECRET_BYTES_PER_FILE = 16 * 1024 * 1024;
+
+/**
+ * Remembers what `read` gave for each path, or what it threw, for the load of one file;
+ * a file read past `MAX_SECRET_BYTES_PER_FILE` in all is not kept, and cannot be read.
+ */
 function once(read: (path: string) => string): (path: string) => string {
   const seen = new Map<string, { text: string } | { error: unknown }>();
+  let total = 0;
   return (path) => {
     let outcome = seen.get(path);
     if (!outcome) {
       try {
-        outcome = { text: read(path) };
+        const text = read(path);
+        total += Buffer.byteLength(text);
+        if (total > MAX_SECRET_BYTES_PER_FILE) throw new Error(TOO_MUCH);
+        outcome = { text };
       } catch (error) {
         outcome = { error };
       }
@@ -59,3 +73,6 @@ function once(read: (path: string) => string): (path: string) => string {
     return outcome.text;
   };
 }
+
+const TOO_MUCH =
+  "the secret files this file names hold more than 16 MiB together; name fewer or smaller ones";

@@ -2,7 +2,10 @@ import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentContext } from "../../../src/config/load/document-context.js";
+import {
+  documentContext,
+  MAX_SECRET_BYTES_PER_FILE,
+} from "../../../src/config/load/document-context.js";
 import { loadFileSync, type FileResult } from "../../../src/config/load/load-file.js";
 import { loadFile } from "../../../src/config/load/load.js";
 import { renderRequest } from "../../../src/delivery/render.js";
@@ -43,7 +46,7 @@ describe("loadFile with references to large secrets", () => {
         column: 14,
         integration: "bomb",
         message:
-          "description: resolves to more than 1 MiB (552,960,000 bytes from 600 references); " +
+          "description: resolves to more than 1 MiB (600 references); " +
           "a value may be at most 1 MiB: reference fewer or smaller secrets",
       },
     ]);
@@ -70,6 +73,20 @@ describe("loadFile with references to large secrets", () => {
     expect(context.sources.readFile(secret)).toBe("first\n");
     // The next load reads it again.
     expect(() => documentContext(join(dir, "a.yaml"), resolve).sources.readFile(secret)).toThrow();
+  });
+
+  it("reads no more than 16 MiB of secret files for one file", async () => {
+    const files = Array.from({ length: 20 }, (_, i) => join(dir, `large-${i}.txt`));
+    for (const file of files) await writeFile(file, "y".repeat(900 * 1024));
+    const context = documentContext(join(dir, "a.yaml"), resolve);
+    // 900 KiB each: the 19th takes the total past 16 MiB.
+    files
+      .slice(0, 18)
+      .forEach((file) => expect(context.sources.readFile(file)).toHaveLength(921_600));
+    expect(() => context.sources.readFile(files[18]!)).toThrow(
+      "the secret files this file names hold more than 16 MiB together; name fewer or smaller ones",
+    );
+    expect(MAX_SECRET_BYTES_PER_FILE).toBe(16 * 1024 * 1024);
   });
 });
 
