@@ -5,7 +5,9 @@
  */
 import type { RuleProblem } from "./rules/rules.js";
 import {
+  MAX_RESOLVED_BYTES,
   joinSegments,
+  namedFirst,
   parseReferences,
   resolveSegments,
   type Segment,
@@ -66,6 +68,9 @@ export function applyReferences(
   // One path, pushed and popped, copied only where a reference is found; a container is
   // rebuilt only when something inside it changed. A file without references costs a walk.
   const path: PathSegment[] = [];
+  // What the document's resolved strings weigh together. Each may be 1 MiB, but 13,000
+  // fields naming one large file were a valid integration whose body was 13 GB to build.
+  let resolvedBytes = 0;
   const visit = (value: unknown): unknown => {
     if (typeof value === "string")
       return value.includes("${") ? applyToString(value, [...path]) : value;
@@ -97,13 +102,19 @@ export function applyReferences(
       problems.push({ path, message: `${displayPath(path)}: ${refused}` });
       return text;
     }
-    if (mode === "keep") return text;
+    if (mode === "keep" || resolvedBytes > MAX_RESOLVED_BYTES) return text;
     const joined =
       mode === "mark"
         ? { ok: true as const, ...joinSegments(parsed.segments, () => SECRET_MARK) }
         : resolveSegments(parsed.segments, sources);
     if (!joined.ok) {
       problems.push({ path, message: `${displayPath(path)}: ${joined.message}` });
+      return text;
+    }
+    if ("bytes" in joined) resolvedBytes += joined.bytes;
+    if (resolvedBytes > MAX_RESOLVED_BYTES) {
+      const message = `the strings with references of this integration resolve to more than 1 MiB in all, with this one; reference fewer or smaller secrets`;
+      problems.push({ path, message: `${displayPath(path)}: ${message}` });
       return text;
     }
     if ("secrets" in joined && joined.secrets.length > 0) {
@@ -120,5 +131,5 @@ function refusals(segments: Segment[], sources: SecretSources): string | undefin
   const { refuse } = sources;
   if (!refuse) return undefined;
   const why = segments.flatMap((s) => (s.kind === "text" ? [] : (refuse(s) ?? [])));
-  return why.length > 0 ? why.join("; ") : undefined;
+  return why.length > 0 ? namedFirst(why) : undefined;
 }

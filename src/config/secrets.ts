@@ -90,27 +90,82 @@ export interface SecretSources {
  * value and each escaped `${` (no `{field}` placeholder is read there).
  */
 export type Resolution =
-  | { ok: true; value: string; literals: TextRange[]; secrets: string[] }
+  | { ok: true; value: string; literals: TextRange[]; secrets: string[]; bytes: number }
   | { ok: false; message: string };
 
 /**
+ * The most one string may be once its references are put in, in UTF-8 bytes: as large as
+ * an integration file may be. Six hundred references to one large file would otherwise
+ * build a string of half a gigabyte, or fail to (V8's limit), and with it the whole load.
+ */
+export const MAX_RESOLVED_BYTES = 1024 * 1024;
+
+/** Failures named in one message; the rest are counted (a file may repeat one 100,000 times). */
+export const MAX_NAMED_FAILURES = 5;
+
+/**
  * Joins segments into the final string, reading each referenced secret. Every reference
- * that cannot be read is named, not only the first: one fix, one run of `validate`.
+ * that cannot be read is named (up to `MAX_NAMED_FAILURES`), not only the first: one fix,
+ * one run of `validate`. The size is summed before the string is built, which it then
+ * is only when it is at most `MAX_RESOLVED_BYTES`.
  */
 export function resolveSegments(segments: Segment[], sources: SecretSources): Resolution {
   const failures: string[] = [];
+  const found = new Map<string, { value: string; bytes: number } | undefined>();
+  let bytes = 0;
+  for (const segment of segments) {
+    // Past the limit, nothing more is read: a string naming many large files is refused
+    // for the first that takes it past, not after every one is in memory.
+    if (bytes > MAX_RESOLVED_BYTES) break;
+    if (segment.kind === "text") {
+      bytes += Buffer.byteLength(segment.text);
+      continue;
+    }
+    const key = referenceKey(segment);
+    if (!found.has(key)) {
+      const resolved = resolveOne(segment, sources);
+      if (!resolved.ok) failures.push(resolved.message);
+      const value = resolved.ok ? resolved.value : undefined;
+      found.set(key, value === undefined ? undefined : { value, bytes: Buffer.byteLength(value) });
+    }
+    bytes += found.get(key)?.bytes ?? 0;
+  }
+  if (failures.length > 0) return { ok: false, message: namedFirst(failures) };
+  if (bytes > MAX_RESOLVED_BYTES) {
+    const count = segments.filter((s) => s.kind !== "text").length;
+    return {
+      ok: false,
+      message:
+        `resolves to more than 1 MiB (${count.toLocaleString("en")} references); ` +
+        "a value may be at most 1 MiB: reference fewer or smaller secrets",
+    };
+  }
   const secrets: string[] = [];
   const joined = joinSegments(segments, (segment) => {
-    const resolved = resolveOne(segment, sources);
-    if (resolved.ok) {
-      secrets.push(resolved.value);
-      return resolved.value;
-    }
-    failures.push(resolved.message);
-    return "";
+    const value = found.get(referenceKey(segment))!.value;
+    secrets.push(value);
+    return value;
   });
-  if (failures.length > 0) return { ok: false, message: failures.join("; ") };
-  return { ok: true, ...joined, secrets };
+  return { ok: true, ...joined, secrets, bytes };
+}
+
+function referenceKey(reference: Exclude<Segment, { kind: "text" }>): string {
+  return reference.kind === "env" ? `env:${reference.name}` : `file:${reference.path}`;
+}
+
+/**
+ * Distinct messages, the first few named and the others counted: a file that repeats one
+ * refused reference 100,000 times made a problem of 7 MB, in one log line and on the status page.
+ */
+export function namedFirst(messages: readonly string[]): string {
+  const times = new Map<string, number>();
+  for (const message of messages) times.set(message, (times.get(message) ?? 0) + 1);
+  const named = [...times].slice(0, MAX_NAMED_FAILURES).map(([message, n]) => {
+    return n > 1 ? `${message} (${n.toLocaleString("en")} times)` : message;
+  });
+  const rest = times.size - named.length;
+  if (rest > 0) named.push(`and ${rest.toLocaleString("en")} more`);
+  return named.join("; ");
 }
 
 /**
@@ -162,7 +217,11 @@ function resolveOne(
 
 /** Kubernetes secret files and `echo`-written files end with a newline that is not part of the secret. */
 export function trimTrailingNewlines(text: string): string {
-  return text.replace(/[\r\n]+$/, "");
+  // A loop, not /[\r\n]+$/: that pattern retries from every newline of a run that does not
+  // end the text, and a secret file of 200,000 newlines then one letter took 20 s.
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === "\n" || text[end - 1] === "\r")) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /**

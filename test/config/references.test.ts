@@ -56,11 +56,34 @@ describe("applyReferences", () => {
       "https://${env:HOST}/${env:UNSET}",
       ["webhook.url: ${env:HOST} is not allowed; ${env:UNSET} is not allowed"],
     ],
+    [
+      "the first five refused references of a string, and how many more, in a problem of a line",
+      "${env:A}${env:B}${env:C}${env:D}${env:E}${env:F}" + "${env:G}".repeat(100_000),
+      [
+        "webhook.url: " +
+          ["A", "B", "C", "D", "E"].map((n) => `\${env:${n}} is not allowed`).join("; ") +
+          "; and 2 more",
+      ],
+    ],
   ])("reports %s, leaving the text as written", (_what, url, problems) => {
     for (const mode of ["resolve", "mark", "keep"] as const) {
       const result = applyReferences({ webhook: { url } }, mode, prefixed);
       expect(result.problems.map((p) => p.message)).toEqual(problems);
       expect(result.value).toEqual({ webhook: { url } });
     }
+  });
+
+  it("refuses the string that takes an integration's resolved strings past 1 MiB in all", () => {
+    const large = { ...sources, env: { LARGE: "x".repeat(600 * 1024) } };
+    const fields = { a: "${env:LARGE}", b: "${env:LARGE}", c: "${env:LARGE}" };
+    const result = applyReferences({ fields }, "resolve", large);
+    expect(result.problems).toEqual([
+      {
+        path: ["fields", "b"],
+        message:
+          "fields.b: the strings with references of this integration resolve to more than " +
+          "1 MiB in all, with this one; reference fewer or smaller secrets",
+      },
+    ]);
   });
 });

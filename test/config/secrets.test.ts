@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   knownValue,
+  MAX_NAMED_FAILURES,
+  MAX_RESOLVED_BYTES,
+  namedFirst,
   parseReferences,
   resolveSegments,
   textBetweenReferences,
@@ -99,7 +102,8 @@ describe("resolveSegments", () => {
     ],
     ["plain", "plain", [], []],
   ])("resolves %j", (text, value, literals, secrets) => {
-    expect(resolve(text)).toEqual({ ok: true, value, literals, secrets });
+    const bytes = Buffer.byteLength(value);
+    expect(resolve(text)).toEqual({ ok: true, value, literals, secrets, bytes });
   });
 
   it("names a missing variable without any value", () => {
@@ -123,6 +127,76 @@ describe("resolveSegments", () => {
       ok: false,
       message: "secret file /s/none cannot be read (ENOENT)",
     });
+  });
+
+  it("refuses a value over 1 MiB from its sizes, reading each reference once", () => {
+    let reads = 0;
+    const large = "x".repeat(900 * 1024);
+    const counting = {
+      env: {},
+      readFile: () => {
+        reads++;
+        return large;
+      },
+    };
+    const parsed = parseReferences("${file:/s/large}".repeat(600));
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(resolveSegments(parsed.segments, counting)).toEqual({
+      ok: false,
+      message:
+        "resolves to more than 1 MiB (600 references); " +
+        "a value may be at most 1 MiB: reference fewer or smaller secrets",
+    });
+    expect(reads).toBe(1);
+  });
+
+  it("reads no further once a string is past 1 MiB", () => {
+    const read: string[] = [];
+    const counting = {
+      env: {},
+      readFile: (path: string) => {
+        read.push(path);
+        return "x".repeat(900 * 1024);
+      },
+    };
+    const parsed = parseReferences("${file:/s/a}${file:/s/b}${file:/s/c}${file:/s/d}");
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(resolveSegments(parsed.segments, counting)).toMatchObject({ ok: false });
+    expect(read).toEqual(["/s/a", "/s/b"]);
+  });
+
+  it("takes a value of exactly 1 MiB, counted in UTF-8 bytes, and refuses one byte more", () => {
+    const half = "é".repeat(MAX_RESOLVED_BYTES / 4); // two bytes each: half a MiB
+    const halves = { env: { HALF: half }, readFile: () => "" };
+    const exact = parseReferences("${env:HALF}${env:HALF}");
+    const over = parseReferences("${env:HALF}${env:HALF}!");
+    if (!exact.ok || !over.ok) throw new Error("unparsed");
+    expect(resolveSegments(exact.segments, halves)).toMatchObject({
+      ok: true,
+      bytes: MAX_RESOLVED_BYTES,
+    });
+    expect(resolveSegments(over.segments, halves)).toMatchObject({ ok: false });
+  });
+
+  it("names the first few references that cannot be read and counts the others", () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `\${file:/s/none${i}}`).join("");
+    const result = resolve(text + "${file:/s/none0}");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.message).toBe(
+      [
+        "secret file /s/none0 cannot be read (ENOENT)",
+        ...[1, 2, 3, 4].map((i) => `secret file /s/none${i} cannot be read (ENOENT)`),
+        "and 995 more",
+      ].join("; "),
+    );
+  });
+
+  it("trims a secret of 200,000 newlines and a letter at once (a pattern took 20 s)", () => {
+    const text = `${"\n".repeat(200_000)}x\n`;
+    const started = performance.now();
+    expect(trimTrailingNewlines(text)).toBe(text.slice(0, -1));
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it.each([
@@ -159,5 +233,18 @@ describe("textBetweenReferences", () => {
   ])("reads %j as %j", (text, runs) => {
     const parsed = parseReferences(text);
     expect(parsed.ok && textBetweenReferences(parsed.segments)).toEqual(runs);
+  });
+});
+
+describe("namedFirst", () => {
+  it.each<[string[], string]>([
+    [["a"], "a"],
+    [["a", "b"], "a; b"],
+    [["a", "a", "b"], "a (2 times); b"],
+    [Array(100_000).fill("a"), "a (100,000 times)"],
+    [["a", "b", "c", "d", "e", "f", "g"], "a; b; c; d; e; and 2 more"],
+  ])("lists %j as %j", (messages, listed) => {
+    expect(namedFirst(messages)).toBe(listed);
+    expect(MAX_NAMED_FAILURES).toBe(5);
   });
 });

@@ -4,19 +4,14 @@
  * (and of `${file:}` secrets); safe to run in a worker thread.
  */
 import { createHash } from "node:crypto";
-import { dirname, isAbsolute, resolve } from "node:path";
 import { compareText } from "./discover.js";
 import { readRegularFile } from "../../regular-file.js";
-import { loadDocument, type DocumentContext } from "../parse/document.js";
+import { documentContext } from "./document-context.js";
+import { loadDocument } from "../parse/document.js";
 import { decodeText } from "../parse/decode.js";
 import { parseYamlDocuments } from "../parse/parse.js";
 import type { SecretMode } from "../references.js";
-import {
-  OPEN_POLICY,
-  realSecretPath,
-  refusedReference,
-  type SecretPolicy,
-} from "../secret-policy.js";
+import type { SecretPolicy } from "../secret-policy.js";
 import { DEFAULTS, type Integration, type Problem } from "../types.js";
 
 export interface LoadOptions {
@@ -38,13 +33,46 @@ export interface FileResult {
   warnings?: Problem[];
   /** The file may read others (a `${file:}` secret, a CA file): set only then. */
   readsFiles?: true;
+  /** The stack of an unexpected failure (a bug) that left the file out: for a debug log only. */
+  internalError?: string;
 }
 
 /** Cheap and generous: a false match only costs a read at the periodic resync. */
 const READS_FILES = /\$\{file:|\bca\s*:/;
 
-/** Loads one file, synchronously: reading and parsing a small file is CPU work, not waiting. */
-export function loadFileSync(file: string, options: LoadOptions): FileResult {
+/**
+ * Loads one file, synchronously: reading and parsing a small file is CPU work, not waiting.
+ * Never throws: an unexpected failure (a bug) is a problem of this file alone, so that the
+ * other files still load and a rescan still applies them (SPEC: an invalid file is reported
+ * and left out). `load` is what is guarded; tests give one that fails.
+ */
+export function loadFileSync(
+  file: string,
+  options: LoadOptions,
+  load: (file: string, options: LoadOptions) => FileResult = loadFileUnguarded,
+): FileResult {
+  try {
+    return load(file, options);
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const message =
+      `hookswitch failed to load this file (${error.name}: ${clipped(error.message)}); ` +
+      "this is a bug, please report it with this message; the file is left out meanwhile";
+    return {
+      file,
+      hash: sha256(`failed:${file}:${message}`),
+      integrations: [],
+      problems: [at(file, message)],
+      internalError: error.stack ?? `${error.name}: ${error.message}`,
+    };
+  }
+}
+
+function clipped(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function loadFileUnguarded(file: string, options: LoadOptions): FileResult {
   const content = readBounded(file);
   if (!content.ok)
     return { file, hash: content.hash, integrations: [], problems: [at(file, content.message)] };
@@ -186,33 +214,4 @@ function tooLarge(size: number): string {
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-/** A `${file:}` secret or a CA: only a regular file, read as an integration file is. */
-function readText(path: string): string {
-  const read = readRegularFile(path, DEFAULTS.maxFileBytes);
-  if (read.ok) return read.bytes.toString("utf8");
-  throw new Error(read.why === "not-regular" ? "not a regular file" : "larger than 1 MiB");
-}
-
-function documentContext(file: string, options: LoadOptions): DocumentContext {
-  const near = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
-  const readLimited = (path: string) => readText(near(path));
-  const policy = options.secretPolicy ?? OPEN_POLICY;
-  const open = policy.dirs.length === 0 && policy.envPrefix === undefined;
-  const readSecret = (path: string) => {
-    const real = realSecretPath(policy, near(path));
-    if (real === undefined) throw new Error("a link leads outside --secrets-dir");
-    return readText(real);
-  };
-  return {
-    file,
-    mode: options.secrets,
-    sources: {
-      env: options.env ?? process.env,
-      readFile: open ? readLimited : readSecret,
-      ...(open ? {} : { refuse: (ref) => refusedReference(policy, ref, near) }),
-    },
-    readCa: readLimited,
-  };
 }

@@ -160,11 +160,13 @@ function toAuth(raw: RawWebhook["auth"]): Auth {
 }
 
 function toFields(raw: Record<string, RawFieldSpec>): Record<string, FieldSpec> {
-  const fields: Record<string, FieldSpec> = {};
-  for (const [key, spec] of Object.entries(raw)) {
-    if (typeof spec === "string") fields[key] = { kind: "field", field: spec as FieldName };
-    else if ("template" in spec) fields[key] = { kind: "template", template: spec.template };
-    else fields[key] = { kind: "value", value: spec.value };
-  }
-  return fields;
+  // fromEntries defines each key: an assignment to "__proto__" set the prototype instead,
+  // and a request key of that name was left out of every body.
+  return Object.fromEntries(Object.entries(raw).map(([key, spec]) => [key, toFieldSpec(spec)]));
+}
+
+function toFieldSpec(spec: RawFieldSpec): FieldSpec {
+  if (typeof spec === "string") return { kind: "field", field: spec as FieldName };
+  if ("template" in spec) return { kind: "template", template: spec.template };
+  return { kind: "value", value: spec.value };
 }

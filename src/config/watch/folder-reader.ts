@@ -31,7 +31,12 @@ export interface FolderScan {
  */
 export type ScanDepth = "changed" | "referenced" | "full";
 
-export function createFolderReader(dir: string, load: LoadOptions) {
+/** `onFailure` hears of each file freshly loaded whose load failed unexpectedly (a bug). */
+export function createFolderReader(
+  dir: string,
+  load: LoadOptions,
+  onFailure: (result: FileResult) => void = () => {},
+) {
   let known = new Map<string, { signature: string; result: FileResult }>();
   const isStale = (depth: ScanDepth, cached: { result: FileResult } | undefined) =>
     !cached || depth === "full" || (depth === "referenced" && cached.result.readsFiles === true);
@@ -51,6 +56,7 @@ export function createFolderReader(dir: string, load: LoadOptions) {
       const fresh = new Map<string, FileResult>();
       const loaded = await loadFiles(stale, load);
       stale.forEach((file, i) => fresh.set(file, loaded[i]!));
+      for (const result of loaded) if (result.internalError !== undefined) onFailure(result);
       const next = new Map<string, { signature: string; result: FileResult }>();
       const files = found.files.map((file, i) => {
         const result = fresh.get(file) ?? known.get(file)!.result;

@@ -63,7 +63,10 @@ const REMOVAL_BOUND_MS = 4_000;
 export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
   const { log } = options;
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-  const reader = createFolderReader(options.dir, options.load);
+  // The problem names the failure; its stack, for a bug report, only here.
+  const reader = createFolderReader(options.dir, options.load, ({ file, internalError }) =>
+    log.debug({ file, stack: internalError }, "loading an integration file failed: a bug"),
+  );
   const queue = createScanQueue(runScan, log);
   const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
     void queue.request("changed");

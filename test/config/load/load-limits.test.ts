@@ -1,0 +1,127 @@
+import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  documentContext,
+  MAX_SECRET_BYTES_PER_FILE,
+} from "../../../src/config/load/document-context.js";
+import { loadFileSync, type FileResult } from "../../../src/config/load/load-file.js";
+import { loadFile } from "../../../src/config/load/load.js";
+import { renderRequest } from "../../../src/delivery/render.js";
+import { integrationYaml } from "../../commands/validate-cases.js";
+import { makeEvent, requestOf } from "../../support/integration.js";
+
+let dir: string;
+let large: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hookswitch-load-limits-"));
+  large = join(dir, "large.txt");
+  await writeFile(large, "x".repeat(900 * 1024));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function fileWith(name: string, content: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+const resolve = { secrets: "resolve" } as const;
+
+describe("loadFile with references to large secrets", () => {
+  it("reports a value whose references resolve to more than 1 MiB, at its place", async () => {
+    // 600 references to a 900 KiB file: 540 MB to build, past V8's longest string.
+    const bomb = `\${file:${large}}`.repeat(600);
+    const yaml = integrationYaml("bomb").replace("scope:", `description: "${bomb}"\nscope:`);
+    const file = await fileWith("bomb.yaml", yaml);
+    const result = await loadFile(file, resolve);
+    expect(result.integrations).toEqual([]);
+    expect(result.problems).toEqual([
+      {
+        file,
+        line: 3,
+        column: 14,
+        integration: "bomb",
+        message:
+          "description: resolves to more than 1 MiB (600 references); " +
+          "a value may be at most 1 MiB: reference fewer or smaller secrets",
+      },
+    ]);
+  });
+
+  it("refuses an integration whose strings resolve to more than 1 MiB together", async () => {
+    const fields = Array.from({ length: 300 }, (_, i) => `    f${i}: {value: "\${file:${large}}"}`);
+    const file = await fileWith("many.yaml", integrationYaml("many", {}, ["  fields:", ...fields]));
+    const result = await loadFile(file, resolve);
+    expect(result.problems.map((p) => [p.line, p.message])).toEqual([
+      [
+        12,
+        "webhook.fields.f1.value: the strings with references of this integration resolve " +
+          "to more than 1 MiB in all, with this one; reference fewer or smaller secrets",
+      ],
+    ]);
+  });
+
+  it("reads each referenced file once per load of a file", async () => {
+    const secret = await fileWith("once.txt", "first\n");
+    const context = documentContext(join(dir, "a.yaml"), resolve);
+    expect(context.sources.readFile(secret)).toBe("first\n");
+    await unlink(secret);
+    expect(context.sources.readFile(secret)).toBe("first\n");
+    // The next load reads it again.
+    expect(() => documentContext(join(dir, "a.yaml"), resolve).sources.readFile(secret)).toThrow();
+  });
+
+  it("reads no more than 16 MiB of secret files for one file", async () => {
+    const files = Array.from({ length: 20 }, (_, i) => join(dir, `large-${i}.txt`));
+    for (const file of files) await writeFile(file, "y".repeat(900 * 1024));
+    const context = documentContext(join(dir, "a.yaml"), resolve);
+    // 900 KiB each: the 19th takes the total past 16 MiB.
+    files
+      .slice(0, 18)
+      .forEach((file) => expect(context.sources.readFile(file)).toHaveLength(921_600));
+    expect(() => context.sources.readFile(files[18]!)).toThrow(
+      "the secret files this file names hold more than 16 MiB together; name fewer or smaller ones",
+    );
+    expect(MAX_SECRET_BYTES_PER_FILE).toBe(16 * 1024 * 1024);
+  });
+});
+
+describe("loadFileSync when loading fails unexpectedly", () => {
+  it("makes the failure a problem of the file, naming it a bug, with its stack kept apart", () => {
+    const failing = (): FileResult => {
+      throw new RangeError("Invalid string length");
+    };
+    const result = loadFileSync("/x/a.yaml", resolve, failing);
+    expect(result).toMatchObject({ file: "/x/a.yaml", integrations: [] });
+    expect(result.problems).toEqual([
+      {
+        file: "/x/a.yaml",
+        line: 1,
+        column: 1,
+        message:
+          "hookswitch failed to load this file (RangeError: Invalid string length); this is " +
+          "a bug, please report it with this message; the file is left out meanwhile",
+      },
+    ]);
+    expect(result.internalError).toMatch(/^RangeError: Invalid string length\n\s+at /);
+  });
+});
+
+describe("a request key named __proto__", () => {
+  it("goes out in the body like any other key", async () => {
+    const fields = ["  fields:", "    __proto__: name", "    constructor: name", "    plain: name"];
+    const file = await fileWith("proto.yaml", integrationYaml("proto", {}, fields));
+    const { integrations, problems } = await loadFile(file, resolve);
+    expect(problems).toEqual([]);
+    const request = requestOf(renderRequest(integrations[0]!, makeEvent(), new Date(0)));
+    const name = "Alice Example"; // the event's user's name
+    expect(JSON.parse(request.body!)).toEqual(
+      JSON.parse(`{"__proto__":"${name}","constructor":"${name}","plain":"${name}"}`),
+    );
+    expect(request.body).toMatch(/^\{"__proto__":/);
+  });
+});
