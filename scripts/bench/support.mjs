@@ -11,7 +11,9 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
-export { freePort } from "../free-port.mjs";
+import { freePort } from "../free-port.mjs";
+
+export { freePort };
 
 export async function waitFor(check, { timeoutMs, what, everyMs = 100 }) {
   const deadline = Date.now() + timeoutMs;

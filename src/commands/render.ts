@@ -24,7 +24,8 @@ import {
 import type { Integration, Problem } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
-import type { WebhookRequest } from "../delivery/types.js";
+import { RequestTooLargeError } from "../delivery/request-size.js";
+import type { Rendering, WebhookRequest } from "../delivery/types.js";
 import { ExitError } from "../errors.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
@@ -81,7 +82,7 @@ export function renderCommand(): Command {
     const mismatch = explainMismatch(integration, event);
     if (mismatch) fail(`the event does not match: ${mismatch}`);
     const now = new Date();
-    const request = renderRequest(integration, event, now);
+    const request = renderOrRefuse(integration, event, now);
     if ("unsendable" in request) {
       fail(
         `no request: ${request.unsendable}, and a request with an empty path segment would go ` +
@@ -91,6 +92,19 @@ export function renderCommand(): Command {
     const shown = options.showSecrets ? request : maskedRequest(integration, request, event, now);
     process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
   });
+}
+
+/** The request, or a refusal when the event makes it larger than hookswitch sends. */
+function renderOrRefuse(integration: Integration, event: PbxEvent, now: Date): Rendering {
+  try {
+    return renderRequest(integration, event, now);
+  } catch (error) {
+    if (!(error instanceof RequestTooLargeError)) throw error;
+    fail(
+      `no request: ${error.message}, and a request that large is not sent (run ` +
+        "dead-letters such a delivery unsent): make the integration's templates repeat fewer fields",
+    );
+  }
 }
 
 /** Messages quote the event (its account, a JSON error's excerpt): printed harmless. */

@@ -2,12 +2,13 @@
  * What a failed attempt's outcome says: a stable code (the network's own, or TIMEOUT,
  * ABORTED, INVALID_ANSWER, TLS, …) and a one-line message that names the receiver's origin
  * and never its path, query, user-info or a secret host. An attempt that sends nothing has
- * an outcome too (EMPTY_PATH_ARGUMENT, RENDER_FAILED).
+ * an outcome too (EMPTY_PATH_ARGUMENT, REQUEST_TOO_LARGE, RENDER_FAILED).
  */
 import { maxHeaderSize } from "node:http";
 import { withoutRuntimeCaAdvice } from "../errors.js";
 import { ExchangeTimeoutError } from "./exchange.js";
 import { MASK } from "./mask.js";
+import type { RequestTooLargeError } from "./request-size.js";
 import type { AttemptOutcome, Unsendable } from "./types.js";
 
 /** The longest error message an outcome keeps. */
@@ -172,6 +173,21 @@ export function unsendableOutcome({ unsendable }: Unsendable): AttemptOutcome {
     message:
       `not sent: ${unsendable}, and a request with an empty path segment would go to another ` +
       "URL; if such events are to be sent, change webhook.pathArguments, then replay the dead letter",
+    durationMs: 0,
+  };
+}
+
+/**
+ * An attempt that sends nothing: the event would make the request larger than hookswitch
+ * sends (request-size.ts). The same event renders the same way every time: no retry.
+ */
+export function tooLargeOutcome(error: RequestTooLargeError): AttemptOutcome {
+  return {
+    kind: "error",
+    code: "REQUEST_TOO_LARGE",
+    message:
+      `not sent: ${error.message}; if such events are to be sent, make the integration's ` +
+      "templates repeat fewer fields, then replay the dead letter",
     durationMs: 0,
   };
 }

@@ -13,7 +13,8 @@ import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
 import { loggedText } from "../logger.js";
 import type { PbxEvent } from "../events/types.js";
-import { renderFailure, unsendableOutcome } from "./attempt-failure.js";
+import { renderFailure, tooLargeOutcome, unsendableOutcome } from "./attempt-failure.js";
+import { RequestTooLargeError } from "./request-size.js";
 import { createDeadLetterLog, type DeadLetterLog } from "./dead-letter-log.js";
 import { isoTimeMemo } from "./iso-time.js";
 import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
@@ -284,6 +285,7 @@ function renderOrFailure(job: Job, at: Date): WebhookRequest | AttemptOutcome {
   try {
     rendered = job.active.render(job.event, at, job.webhookId);
   } catch (error) {
+    if (error instanceof RequestTooLargeError) return tooLargeOutcome(error);
     return renderFailure(coerceError(error));
   }
   return "unsendable" in rendered ? unsendableOutcome(rendered) : rendered;

@@ -6,6 +6,7 @@ import { PLACEHOLDER, isFieldName } from "../config/placeholders.js";
 import type { FieldName, TextRange } from "../config/types.js";
 import type { PbxEvent } from "../events/types.js";
 import { isoTimeMemo } from "./iso-time.js";
+import { checkSize, type SizeBound } from "./request-size.js";
 
 /** A field's value in a JSON body: missing values are null. */
 export type JsonFieldValue = string | boolean | null;
@@ -85,10 +86,17 @@ export function templateFields(template: string, literals?: readonly TextRange[]
   );
 }
 
-/** Splits a template once; rendering then only concatenates. */
+/**
+ * Splits a template once; rendering then only concatenates. A template that repeats fields
+ * could make more text than any request may hold (100,000 `{name}` of a long name): each
+ * piece is measured before it is added, and past `bound` the rendering throws
+ * `RequestTooLargeError` before it builds the text. A constant is the file's own text,
+ * which the file size limit bounds.
+ */
 export function compileTemplate(
   template: string,
-  literals?: readonly TextRange[],
+  literals: readonly TextRange[] | undefined,
+  bound: SizeBound,
 ): CompiledTemplate {
   const parts = templateParts(template, literals);
   if (parts.every((part) => typeof part === "string")) {
@@ -98,7 +106,9 @@ export function compileTemplate(
   return (event, now) => {
     let out = "";
     for (const part of parts) {
-      out += typeof part === "string" ? part : (textFieldValue(part.field, event, now) ?? "");
+      const text = typeof part === "string" ? part : (textFieldValue(part.field, event, now) ?? "");
+      checkSize(out.length + text.length, bound);
+      out += text;
     }
     return out;
   };

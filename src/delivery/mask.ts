@@ -16,6 +16,7 @@ import type { PbxEvent } from "../events/types.js";
 import { printable } from "../output/printable.js";
 import { echoNeedles } from "./echo-forms.js";
 import { compileRenderer } from "./render.js";
+import { RequestTooLargeError } from "./request-size.js";
 import type { WebhookRequest } from "./types.js";
 
 export const MASK = "****";
@@ -29,15 +30,24 @@ export function maskedRequest(
 ): WebhookRequest {
   const twin = integration.shown?.webhook;
   if (!twin || twin === integration.webhook) return maskMarks(sent);
-  const shown = compileRenderer({ ...integration, webhook: twin })(
-    event,
-    now,
-    sent.headers["webhook-id"],
-  );
+  const shown = renderTwin({ ...integration, webhook: twin }, event, now, sent);
   // The twin's path arguments are the integration's with marks for secrets: a mark is text,
   // so the twin comes out empty only where the request did, and then nothing was sent.
   if ("unsendable" in shown) return { method: sent.method, url: MASK, headers: {}, body: null };
   return maskMarks(shown);
+}
+
+/**
+ * The twin's request, or none when it is too large to render: a mark can be longer than the
+ * secret it stands for, so a request just within the caps may have a twin just past them.
+ */
+function renderTwin(twin: Integration, event: PbxEvent, now: Date, sent: WebhookRequest) {
+  try {
+    return compileRenderer(twin)(event, now, sent.headers["webhook-id"]);
+  } catch (error) {
+    if (error instanceof RequestTooLargeError) return { unsendable: error.message };
+    throw error;
+  }
 }
 
 /**

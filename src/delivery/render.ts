@@ -14,6 +14,13 @@ import type { PbxEvent } from "../events/types.js";
 import { USER_AGENT } from "../version.js";
 import { compileTemplate, jsonFieldValue, textFieldValue, type JsonFieldValue } from "./fields.js";
 import { signingKeys, signWithKeys } from "./sign.js";
+import {
+  checkSize,
+  MAX_BODY_CHARS,
+  MAX_HEADER_CHARS,
+  MAX_URL_CHARS,
+  type SizeBound,
+} from "./request-size.js";
 import type { Rendering } from "./types.js";
 import { compileUrl } from "./url.js";
 import { webhookId } from "./webhook-id.js";
@@ -34,7 +41,10 @@ export function compileRenderer(integration: Integration): Renderer {
   const headers = compileHeaders(integration);
   const keys = signingKeys(webhook.signingSecrets);
   const format = webhook.format;
-  const payload = format === "json" ? compileJsonBody(webhook) : compileFormPairs(webhook);
+  const payload =
+    format === "json"
+      ? compileJsonBody(webhook)
+      : compileFormPairs(webhook, format === "query" ? QUERY_BOUND : BODY_BOUND);
   return (event, now, id = webhookId(integration.name, event.id)) => {
     const encoded = payload(event, now);
     const target = url(event, now, format === "query" ? encoded : "");
@@ -54,7 +64,10 @@ export function compileRenderer(integration: Integration): Renderer {
   };
 }
 
-/** Renders one request without keeping the compiled form (tools, tests, `render`). */
+/**
+ * Renders one request without keeping the compiled form (tools, tests, `render`). Like the
+ * compiled form, throws `RequestTooLargeError` when the event would make it too large.
+ */
 export function renderRequest(integration: Integration, event: PbxEvent, now: Date): Rendering {
   return compileRenderer(integration)(event, now);
 }
@@ -68,8 +81,15 @@ function payloadSpecs(webhook: Webhook): [string, FieldSpec][] {
 
 /** A field's template, compiled with the stretches of it that are not template. */
 function compileFieldTemplate(webhook: Webhook, key: string, template: string) {
-  return compileTemplate(template, webhook.literals?.[templateKey(["fields", key])]);
+  const max = webhook.format === "query" ? MAX_URL_CHARS : MAX_BODY_CHARS;
+  return compileTemplate(template, webhook.literals?.[templateKey(["fields", key])], {
+    what: `webhook.fields.${key}`,
+    max,
+  });
 }
+
+const BODY_BOUND = { what: "the body", max: MAX_BODY_CHARS };
+const QUERY_BOUND = { what: "the query", max: MAX_URL_CHARS };
 
 function compileJsonBody(webhook: Webhook): Rendered<string> {
   // Keys are serialised once, each with the punctuation before it; building the text
@@ -81,7 +101,11 @@ function compileJsonBody(webhook: Webhook): Rendered<string> {
   if (entries.length === 0) return () => "{}";
   return (event, now) => {
     let text = "";
-    for (const { prefix, value } of entries) text += prefix + jsonText(value(event, now));
+    for (const { prefix, value } of entries) {
+      const json = jsonText(value(event, now));
+      checkSize(text.length + prefix.length + json.length + 1, BODY_BOUND);
+      text += prefix + json;
+    }
     return `${text}}`;
   };
 }
@@ -117,19 +141,29 @@ function jsonValueOf(
   return compileFieldTemplate(webhook, key, spec.template);
 }
 
-/** `key=value&…` in application/x-www-form-urlencoded form; missing values are left out. */
-function compileFormPairs(webhook: Webhook): Rendered<string> {
+/**
+ * `key=value&…` in application/x-www-form-urlencoded form; missing values are left out.
+ * The text is counted before it is encoded, and the encoding (up to 9 characters for one)
+ * after: what is built is at most nine times the bound, and never sent past it.
+ */
+function compileFormPairs(webhook: Webhook, bound: SizeBound): Rendered<string> {
   const entries = payloadSpecs(webhook).map(([key, spec]) => ({
     key,
     value: textValueOf(webhook, key, spec),
   }));
   return (event, now) => {
     const params = new URLSearchParams();
+    let length = 0;
     for (const { key, value } of entries) {
       const text = value(event, now);
-      if (text !== undefined) params.append(key, text);
+      if (text === undefined) continue;
+      length += key.length + text.length + 2;
+      checkSize(length, bound);
+      params.append(key, text);
     }
-    return params.toString();
+    const encoded = params.toString();
+    checkSize(encoded.length, bound);
+    return encoded;
   };
 }
 
@@ -165,7 +199,10 @@ function compileHeaders(integration: Integration): Rendered<Record<string, strin
     .filter(([name]) => !isOwnHeader(name.toLowerCase(), authorization !== undefined))
     .map(([name, template]) => ({
       name,
-      value: compileTemplate(template, webhook.literals?.[templateKey(["headers", name])]),
+      value: compileTemplate(template, webhook.literals?.[templateKey(["headers", name])], {
+        what: `webhook.headers.${name}`,
+        max: MAX_HEADER_CHARS,
+      }),
     }));
   // A plain object: undici reads a prototype-less one 0.4 µs slower per request. Only a
   // header named "__proto__" needs one without a prototype to stay a header.
@@ -174,10 +211,18 @@ function compileHeaders(integration: Integration): Rendered<Record<string, strin
     : () => ({}) as Record<string, string>;
   return (event, now) => {
     const headers = Object.assign(fresh(), fixed);
-    for (const { name, value } of custom) headers[name] = headerValue(value(event, now));
+    let length = 0;
+    for (const { name, value } of custom) {
+      const text = value(event, now);
+      length += name.length + text.length;
+      checkSize(length, HEADERS_BOUND);
+      headers[name] = headerValue(text);
+    }
     return headers;
   };
 }
+
+const HEADERS_BOUND = { what: "the custom headers", max: MAX_HEADER_CHARS };
 
 function isOwnHeader(lowerName: string, hasAuth: boolean): boolean {
   return OWN_HEADERS.has(lowerName) || (hasAuth && lowerName === "authorization");

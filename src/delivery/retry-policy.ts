@@ -27,6 +27,7 @@ const PERMANENT_ERROR_CODES = new Set([
   "INVALID_REQUEST",
   "RENDER_FAILED",
   "EMPTY_PATH_ARGUMENT",
+  "REQUEST_TOO_LARGE",
   "INVALID_ANSWER",
 ]);
 
@@ -34,7 +35,7 @@ const PERMANENT_ERROR_CODES = new Set([
  * Attempts that sent nothing (attempt-failure.ts): their message says why and what to do,
  * and a request never made was not "retried" or not.
  */
-const UNSENT_ERROR_CODES = new Set(["RENDER_FAILED", "EMPTY_PATH_ARGUMENT"]);
+const UNSENT_ERROR_CODES = new Set(["RENDER_FAILED", "EMPTY_PATH_ARGUMENT", "REQUEST_TOO_LARGE"]);
 
 /**
  * 2xx is success; 408, 425, 429, 5xx and network errors are retried; everything else is

@@ -9,12 +9,16 @@ import {
   textFieldValue,
   type CompiledTemplate,
 } from "./fields.js";
+import { checkSize, MAX_URL_CHARS } from "./request-size.js";
 import type { Unsendable } from "./types.js";
+
+const URL_BOUND = { what: "the URL", max: MAX_URL_CHARS };
 
 /**
  * Base URL plus path arguments; the query payload goes after the URL's own query. A path
  * argument that comes out empty (its fields missing from the event) makes no URL: the
- * request would go to another resource (`…/callbacks/` for `…/callbacks/<number>`).
+ * request would go to another resource (`…/callbacks/` for `…/callbacks/<number>`). A URL
+ * longer than `MAX_URL_CHARS` throws `RequestTooLargeError` before it is built.
  */
 export function compileUrl(webhook: Webhook) {
   const parsed = new URL(webhook.url);
@@ -24,7 +28,10 @@ export function compileUrl(webhook: Webhook) {
   parsed.search = "";
   parsed.hash = ""; // never sent on the wire
   const segments = webhook.pathArguments.map((text, i) =>
-    compileTemplate(text, webhook.literals?.[templateKey(["pathArguments", i])]),
+    compileTemplate(text, webhook.literals?.[templateKey(["pathArguments", i])], {
+      what: `webhook.pathArguments[${i}]`,
+      max: MAX_URL_CHARS,
+    }),
   );
   const base = segments.length > 0 ? parsed.href.replace(/\/+$/, "") : parsed.href;
   return (event: PbxEvent, now: Date, query: string): string | Unsendable => {
@@ -32,10 +39,14 @@ export function compileUrl(webhook: Webhook) {
     for (let i = 0; i < segments.length; i++) {
       const text = (segments[i] as CompiledTemplate)(event, now);
       if (text === "") return emptyPathArgument(webhook, i, event, now);
-      url += `/${encodePathSegment(text)}`;
+      const segment = encodePathSegment(text);
+      checkSize(url.length + 1 + segment.length, URL_BOUND);
+      url += `/${segment}`;
     }
     const fullQuery = ownQuery && query ? `${ownQuery}${joiner}${query}` : ownQuery || query;
-    return fullQuery ? `${url}?${fullQuery}` : url;
+    if (!fullQuery) return url;
+    checkSize(url.length + 1 + fullQuery.length, URL_BOUND);
+    return `${url}?${fullQuery}`;
   };
 }
 

@@ -238,6 +238,21 @@ describe("hookswitch render", () => {
     expect((JSON.parse(full.stdout) as { url: string }).url).toContain("/%2B61290000000?");
   });
 
+  it("refuses a request larger than hookswitch sends and exits 1, printing no request", async () => {
+    const file = join(dir, "repeats.yaml");
+    // 60,000 ids of 36 characters: 2,160,000 characters, past the body's 2 MiB.
+    const template = "{eventId}".repeat(60_000);
+    await writeFile(file, crmYaml.replace("vm: hasVoicemail", `big: { template: "${template}" }`));
+    const { code, stdout, stderr } = await render([file, "--event", "event.json"]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "hookswitch render: no request: webhook.fields.big would be larger than 2 MiB for this " +
+        "event, and a request that large is not sent (run dead-letters such a delivery unsent): " +
+        "make the integration's templates repeat fewer fields\n",
+    );
+  });
+
   it("prints the problems of a file whose name holds a line break one per line", async () => {
     const file = join(dir, "bad\nname.yaml");
     await writeFile(file, crmYaml.replace("name: crm", "name: Not A Label"));

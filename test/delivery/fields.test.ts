@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FIELD_NAMES, OPTIONAL_FIELDS, type FieldName } from "../../src/config/types.js";
 import { compileTemplate, jsonFieldValue, textFieldValue } from "../../src/delivery/fields.js";
+import { RequestTooLargeError } from "../../src/delivery/request-size.js";
 import { checkEvent } from "../../src/events/parse.js";
 import { makeEvent, SERVICE_UUID } from "../support/integration.js";
 
@@ -85,6 +86,8 @@ describe("field values", () => {
 });
 
 describe("templates", () => {
+  const bound = { what: "webhook.fields.note", max: 1000 };
+
   it.each<[string, string]>([
     ["{name} ({extensionNumber})", "Alice Example (201)"],
     ["no placeholders", "no placeholders"],
@@ -93,7 +96,7 @@ describe("templates", () => {
     ["{{name}}", "{Alice Example}"],
     ["", ""],
   ])("%j renders as %j", (template, expected) => {
-    expect(compileTemplate(template)(full, now)).toBe(expected);
+    expect(compileTemplate(template, [], bound)(full, now)).toBe(expected);
   });
 
   // "ab{name}cd{extensionNumber}": {name} spans [2, 8), {extensionNumber} spans [10, 27).
@@ -111,13 +114,33 @@ describe("templates", () => {
     ],
   ])("fills a template with %s", (_what, literals, expected) => {
     const template = "ab{name}cd{extensionNumber}";
-    expect(compileTemplate(template, literals)(full, now)).toBe(expected);
+    expect(compileTemplate(template, literals, bound)(full, now)).toBe(expected);
   });
 
   it("renders a missing value as nothing, whether left out or null", () => {
     for (const event of [bare, nulls]) {
-      expect(compileTemplate("ext-{extensionNumber}-{name}")(event, now)).toBe("ext--");
+      expect(compileTemplate("ext-{extensionNumber}-{name}", [], bound)(event, now)).toBe("ext--");
     }
+  });
+
+  // 13 characters of "Alice Example" each: 76 × 13 = 988 fits in 1000, 77 × 13 = 1001 does not.
+  it.each<[string, number, string | undefined]>([
+    ["fills a template up to its bound exactly", 1000, undefined],
+    ["refuses a template one character past it", 999, "webhook.fields.note would be larger"],
+  ])("%s", (_what, max, refused) => {
+    const template = "{name}".repeat(76) + "x".repeat(12);
+    const render = compileTemplate(template, [], { what: "webhook.fields.note", max });
+    if (refused === undefined) expect(render(full, now)).toHaveLength(1000);
+    else expect(() => render(full, now)).toThrow(RequestTooLargeError);
+    if (refused !== undefined) expect(() => render(full, now)).toThrow(refused);
+  });
+
+  it("stops before a template of 100,000 placeholders builds gigabytes", () => {
+    const long = makeEvent({ user: { name: "n".repeat(900_000) } });
+    const render = compileTemplate("{name}".repeat(100_000), [], bound);
+    expect(() => render(long, now)).toThrow(
+      "webhook.fields.note would be larger than 1000 characters for this event",
+    );
   });
 });
 

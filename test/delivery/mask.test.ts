@@ -290,3 +290,19 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
     );
   });
 });
+
+describe("maskedRequest of a request just within the caps", () => {
+  it("shows it masked whole when its marks, longer than the secret, take it past them", async () => {
+    const integration = await loaded({ headers: { "X-A": "${env:S}{name}" } }, { S: "k" });
+    // "X-A" and "k" and the name: exactly the 64 KiB of custom headers; the mark is longer.
+    const long = makeEvent({ user: { name: "n".repeat(64 * 1024 - 4) } });
+    const sent = requestOf(renderRequest(integration, long, now));
+    expect(sent.headers["X-A"]).toHaveLength(64 * 1024 - 3);
+    expect(maskedRequest(integration, sent, long, now)).toEqual({
+      method: "POST",
+      url: "****",
+      headers: {},
+      body: null,
+    });
+  });
+});

@@ -219,6 +219,14 @@ describe("decideNext", () => {
       },
     ],
     [
+      failure("REQUEST_TOO_LARGE", "not sent: the body would be larger than 2 MiB for this event"),
+      1,
+      {
+        action: "dead-letter",
+        reason: "REQUEST_TOO_LARGE: not sent: the body would be larger than 2 MiB for this event",
+      },
+    ],
+    [
       failure(
         "RENDER_FAILED",
         "the request could not be rendered (…); replay the dead letter once fixed",

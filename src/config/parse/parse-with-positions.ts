@@ -16,6 +16,8 @@ import {
   type Document,
   type YAMLError,
 } from "yaml";
+import { DEFAULTS } from "../types.js";
+import { expandsBeyond } from "./expanded-size.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -28,6 +30,15 @@ const MAX_ALIAS_COUNT = 100;
  * nothing but `---` lines would otherwise hold up the loader for seconds.
  */
 export const MAX_DOCUMENTS = 10_000;
+
+/**
+ * A document whose data, aliases written out, is larger than a file may be (expanded-size.ts):
+ * a few aliases of a large anchor, under the alias limit, would otherwise make one file of
+ * 1 MiB into a hundred MiB of data and of request body for each event. No file needs
+ * aliases to say more than it could write out.
+ */
+const EXPANDS_TOO_FAR =
+  "aliases expand this document to more than 1 MiB: write the values out, or use fewer aliases";
 
 /** Parses every document with source positions (the `yaml` library). */
 export function parseWithPositions(text: string): {
@@ -99,7 +110,9 @@ function toParsedDocument(
   const base = { index, start, locate, writtenAt };
   if (yamlProblems.length > 0) return { ...base, data: undefined, problems: yamlProblems };
   try {
-    return { ...base, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown, problems: [] };
+    const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    if (!expandsBeyond(data, DEFAULTS.maxFileBytes)) return { ...base, data, problems: [] };
+    return { ...base, data: undefined, problems: [{ ...start, message: EXPANDS_TOO_FAR }] };
   } catch (err) {
     const { message, alias } = aliasProblem(err);
     const where = aliasOffset(doc, alias) ?? doc.range[0];
