@@ -6,12 +6,11 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServerBin } from "../nats-server-bin.mjs";
+import { freePort } from "../free-port.mjs";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const wallNow = () => performance.timeOrigin + performance.now();
-
-import { freePort } from "../free-port.mjs";
 
 export { freePort };
 
