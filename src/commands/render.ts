@@ -24,7 +24,7 @@ import {
 import type { Integration, Problem } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
-import { RequestTooLargeError } from "../delivery/request-size.js";
+import { RequestTooLargeError, TOO_LARGE_ADVICE } from "../delivery/request-size.js";
 import type { Rendering, WebhookRequest } from "../delivery/types.js";
 import { ExitError } from "../errors.js";
 import { explainMismatch } from "../events/match.js";
@@ -86,7 +86,7 @@ export function renderCommand(): Command {
     if ("unsendable" in request) {
       fail(
         `no request: ${request.unsendable}, and a request with an empty path segment would go ` +
-          "to another URL (run dead-letters such a delivery unsent)",
+          "to another URL (`hookswitch run` dead-letters such a delivery unsent)",
       );
     }
     const shown = options.showSecrets ? request : maskedRequest(integration, request, event, now);
@@ -101,8 +101,8 @@ function renderOrRefuse(integration: Integration, event: PbxEvent, now: Date): R
   } catch (error) {
     if (!(error instanceof RequestTooLargeError)) throw error;
     fail(
-      `no request: ${error.message}, and a request that large is not sent (run ` +
-        "dead-letters such a delivery unsent): make the integration's templates repeat fewer fields",
+      `no request: ${error.message}, and a request that large is not sent (\`hookswitch run\` ` +
+        `dead-letters such a delivery unsent): ${TOO_LARGE_ADVICE}`,
     );
   }
 }

@@ -8,7 +8,7 @@ import { maxHeaderSize } from "node:http";
 import { withoutRuntimeCaAdvice } from "../errors.js";
 import { ExchangeTimeoutError } from "./exchange.js";
 import { MASK } from "./mask.js";
-import type { RequestTooLargeError } from "./request-size.js";
+import { TOO_LARGE_ADVICE, type RequestTooLargeError } from "./request-size.js";
 import type { AttemptOutcome, Unsendable } from "./types.js";
 
 /** The longest error message an outcome keeps. */
@@ -185,9 +185,7 @@ export function tooLargeOutcome(error: RequestTooLargeError): AttemptOutcome {
   return {
     kind: "error",
     code: "REQUEST_TOO_LARGE",
-    message:
-      `not sent: ${error.message}; if such events are to be sent, make the integration's ` +
-      "templates repeat fewer fields, then replay the dead letter",
+    message: `not sent: ${error.message}; ${TOO_LARGE_ADVICE}, then replay the dead letter`,
     durationMs: 0,
   };
 }

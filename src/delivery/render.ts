@@ -153,7 +153,7 @@ function compileFormPairs(webhook: Webhook, bound: SizeBound): Rendered<string> 
   }));
   return (event, now) => {
     const params = new URLSearchParams();
-    let length = 0;
+    let length = -1; // no "&" before the first pair
     for (const { key, value } of entries) {
       const text = value(event, now);
       if (text === undefined) continue;

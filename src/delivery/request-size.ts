@@ -4,14 +4,16 @@
  * a body of 90 GB; rendering counts as it builds and stops before a part passes its cap.
  *
  * The caps are in characters of the rendered text (JavaScript string length), compared
- * before each piece is added, so no text over a cap is ever built.
+ * before each piece is added, so no text far over a cap is ever built (a form or query is
+ * checked once more after encoding, which can make it up to nine times as long, and a
+ * header's non-Latin-1 text is encoded after the check).
  * - Body: 2 MiB. An event is at most 960 KiB (events/parse.ts), and the default payload
  *   carries each of its values once: twice the largest event leaves room for escaping and
  *   for templates that repeat a field or two, and is far beyond any receiver's need.
  * - URL: 64 KiB, path arguments and query payload included: most servers refuse a request
  *   line of 8 to 16 KiB (414), so nothing a receiver accepts is refused.
- * - Custom header values: 64 KiB together, for the same reason (servers refuse a header
- *   section over 8 to 64 KiB).
+ * - Custom headers: 64 KiB of names and values together, for the same reason (servers
+ *   refuse a header section over 8 to 64 KiB).
  */
 
 export const MAX_BODY_CHARS = 2 * 1024 * 1024;
@@ -40,6 +42,14 @@ export class RequestTooLargeError extends Error {
 export function checkSize(length: number, bound: SizeBound): void {
   if (length > bound.max) throw new RequestTooLargeError(bound);
 }
+
+/**
+ * What to do about a refused request, said the same by a dead letter and by `render`: the
+ * event's values (a long name in a query, say) or the integration's templates make it.
+ */
+export const TOO_LARGE_ADVICE =
+  "if such events are to be sent, send their long values in a JSON body rather than a URL " +
+  "or header, or make the integration's templates repeat fewer fields";
 
 function sizeText(chars: number): string {
   if (chars % (1024 * 1024) === 0) return `${chars / (1024 * 1024)} MiB`;

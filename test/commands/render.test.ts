@@ -230,8 +230,8 @@ describe("hookswitch render", () => {
     expect(stderr).toBe(
       'hookswitch render: no request: webhook.pathArguments[1] "{outboundPhoneNumber}" is ' +
         "empty for this event, which has no outboundPhoneNumber (data.user.outboundNumber), and " +
-        "a request with an empty path segment would go to another URL (run dead-letters such a " +
-        "delivery unsent)\n",
+        "a request with an empty path segment would go to another URL (`hookswitch run` " +
+        "dead-letters such a delivery unsent)\n",
     );
     const full = await render([file, "--event", "event.json", "--json"]);
     expect(full.code).toBe(0);
@@ -248,8 +248,9 @@ describe("hookswitch render", () => {
     expect(stdout).toBe("");
     expect(stderr).toBe(
       "hookswitch render: no request: webhook.fields.big would be larger than 2 MiB for this " +
-        "event, and a request that large is not sent (run dead-letters such a delivery unsent): " +
-        "make the integration's templates repeat fewer fields\n",
+        "event, and a request that large is not sent (`hookswitch run` dead-letters such a " +
+        "delivery unsent): if such events are to be sent, send their long values in a JSON body " +
+        "rather than a URL or header, or make the integration's templates repeat fewer fields\n",
     );
   });
 

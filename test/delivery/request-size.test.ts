@@ -82,6 +82,13 @@ describe("a request within its caps is sent whole", () => {
     expect(request.body).toHaveLength(2 * MiB);
   });
 
+  it("sends a form body of exactly 2 MiB, and refuses one character more", () => {
+    // n=…: 2 characters before the name.
+    const form = (length: number) => render({ format: "form", fields: { n: name } }, length);
+    expect(requestOf(form(2 * MiB - 2)).body).toHaveLength(2 * MiB);
+    expect(() => form(2 * MiB - 1)).toThrow("the body would be larger than 2 MiB");
+  });
+
   it("sends the default payload of a 900 KB name", () => {
     expect(requestOf(render({}, 900_000)).body).toContain("n".repeat(900_000));
   });

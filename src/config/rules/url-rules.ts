@@ -54,7 +54,7 @@ export const INVALID_URL_MESSAGE = "webhook.url is not a valid absolute URL";
  * so that generic validators refuse them too (a test holds the two equal).
  */
 export const UNPARSABLE_URL = new RegExp(
-  String.raw`^[hH][tT][tT][pP][sS]?://(?:[?#]|$|(?:[^/\\?#\s]*@)?:[^/\\?#\s@]*(?:[/\\?#]|$)|[^/\\?#\s]*@(?:[/\\?#]|$)|[^/\\?#\s]*:(?:[0-9]{6,}|6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})(?:[/\\?#]|$)|(?:[^/\\?#\s]*@)?\[[^\]/\\?#\s]*(?:[/\\?#]|$)|[^/\\?#\s]*%(?![0-9A-Fa-f]{2}))`,
+  String.raw`^[hH][tT][tT][pP][sS]?://(?:[?#]|$|(?:[^/\\?#\s]*@)?:[^/\\?#\s@]*(?:[/\\?#]|$)|[^/\\?#\s]*@(?:[/\\?#]|$)|[^/\\?#\s]*:0*(?:[1-9][0-9]{5,}|6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})(?:[/\\?#]|$)|(?:[^/\\?#\s]*@)?\[[^\]/\\?#\s]*(?:[/\\?#]|$)|[^/\\?#\s]*%(?![0-9A-Fa-f]{2}))`,
 );
 
 /** A URL parser reads `https:///api/x` as the host "api": what was written has no host. */

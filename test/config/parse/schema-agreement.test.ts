@@ -252,6 +252,7 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://u:p@:80/",
     "https://x.example.com:99999/",
     "https://host:65536/",
+    "https://host:0065536/",
     "http://[::1/",
     "http://%zz/",
     // Placeholders are not filled in in a URL, written out or after an escaped ${.
@@ -283,6 +284,8 @@ const expressed: [string, Record<string, unknown>, boolean][] = [
     "https://host/?k=$$${name}{x",
     "http://[::1]:8080/",
     "https://host:65535/",
+    "http://h:0000080/x",
+    "http://h:065535/",
     "http://host/%zz",
     "https://%41bc/",
     "https://${env:HOST}:8443/",
