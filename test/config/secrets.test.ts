@@ -4,6 +4,7 @@ import {
   MAX_NAMED_FAILURES,
   MAX_RESOLVED_BYTES,
   namedFirst,
+  SecretBudgetError,
   parseReferences,
   resolveSegments,
   textBetweenReferences,
@@ -190,6 +191,44 @@ describe("resolveSegments", () => {
         "and 995 more",
       ].join("; "),
     );
+  });
+
+  it("reads no more references once five could not be read", () => {
+    const read: string[] = [];
+    const missing = {
+      env: {},
+      readFile: (path: string): string => {
+        read.push(path);
+        throw Object.assign(new Error("gone"), { code: "ENOENT" });
+      },
+    };
+    const parsed = parseReferences(
+      Array.from({ length: 1000 }, (_, i) => `\${file:/s/none${i}}`).join(""),
+    );
+    if (!parsed.ok) throw new Error(parsed.message);
+    const result = resolveSegments(parsed.segments, missing);
+    expect(read).toEqual([0, 1, 2, 3, 4].map((i) => `/s/none${i}`));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.message).toMatch(/none4 cannot be read \(ENOENT\); and 995 more$/);
+  });
+
+  it("reads no more references once the file's secrets are used up", () => {
+    const read: string[] = [];
+    const spent = {
+      env: {},
+      readFile: (path: string): string => {
+        read.push(path);
+        throw new SecretBudgetError("too much");
+      },
+    };
+    const parsed = parseReferences("${file:/s/a}${file:/s/b}${file:/s/c}");
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(resolveSegments(parsed.segments, spent)).toEqual({
+      ok: false,
+      message: "secret file /s/a cannot be read (too much); and 2 more",
+    });
+    expect(read).toEqual(["/s/a"]);
   });
 
   it("trims a secret of 200,000 newlines and a letter at once (a pattern took 20 s)", () => {

@@ -57,7 +57,8 @@ export function loadFileSync(
     const error = err instanceof Error ? err : new Error(String(err));
     const message =
       `hookswitch failed to load this file (${error.name}: ${clipped(error.message)}); ` +
-      "this is a bug, please report it with this message; the file is left out meanwhile";
+      "this is a bug, please report it with this message; the file's last valid version, " +
+      "if any, keeps running; otherwise it is left out";
     return {
       file,
       hash: sha256(`failed:${file}:${message}`),

@@ -6,7 +6,6 @@
 import type { ParsedDocument } from "./parse.js";
 import { displayPath, type PathSegment } from "../text.js";
 import type { RawIntegration } from "./raw.js";
-import { caBundleProblem } from "../ca-bundle.js";
 import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { applyReferences, type ResolvedSecrets, type SecretMode } from "../references.js";
@@ -22,8 +21,17 @@ export interface DocumentContext {
   file: string;
   mode: SecretMode;
   sources: SecretSources;
-  /** Reads `webhook.tls.ca` (resolve mode only); throws with a message for the user. */
-  readCa: (path: string) => string;
+  /**
+   * Reads `webhook.tls.ca` (resolve mode only) and checks it, once per file for all its
+   * documents; throws with a message for the user.
+   */
+  readCa: (path: string) => CaRead;
+}
+
+/** A CA file's text, and what is wrong with it as a CA (`caBundleProblem`), if anything. */
+export interface CaRead {
+  text: string;
+  problem: string | undefined;
 }
 
 export interface DocumentResult {
@@ -209,8 +217,7 @@ function readTlsCa(
   if (path === undefined || context.mode === "keep") return { ca: undefined, problems: [] };
   const shown = written ?? path;
   try {
-    const ca = context.readCa(path);
-    const problem = caBundleProblem(ca);
+    const { text: ca, problem } = context.readCa(path);
     if (problem === undefined) return { ca, problems: [] };
     return {
       ca: undefined,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import {
 import { loadFileSync, type FileResult } from "../../../src/config/load/load-file.js";
 import { loadFile } from "../../../src/config/load/load.js";
 import { renderRequest } from "../../../src/delivery/render.js";
+import { readRegularFile, type RegularFileRead } from "../../../src/regular-file.js";
 import { integrationYaml } from "../../commands/validate-cases.js";
 import { makeEvent, requestOf } from "../../support/integration.js";
 
@@ -83,12 +84,88 @@ describe("loadFile with references to large secrets", () => {
     files
       .slice(0, 18)
       .forEach((file) => expect(context.sources.readFile(file)).toHaveLength(921_600));
-    expect(() => context.sources.readFile(files[18]!)).toThrow(
-      "the secret files this file names hold more than 16 MiB together; name fewer or smaller ones",
-    );
+    expect(() => context.sources.readFile(files[18]!)).toThrow(TOO_MUCH);
     expect(MAX_SECRET_BYTES_PER_FILE).toBe(16 * 1024 * 1024);
   });
+
+  it("reads no byte of a file past 16 MiB, and opens none once 16 MiB are read", async () => {
+    const files = Array.from({ length: 19 }, (_, i) => join(dir, `spent-${i}.txt`));
+    for (const file of files) await writeFile(file, "y".repeat(900 * 1024));
+    const rest = MAX_SECRET_BYTES_PER_FILE - 18 * 900 * 1024;
+    const exact = await fileWith("exact.txt", "z".repeat(rest));
+    const reads: [string, number, RegularFileRead][] = [];
+    const counted = (path: string, limit: number) => {
+      const read = readRegularFile(path, limit);
+      reads.push([path, limit, read]);
+      return read;
+    };
+    const context = documentContext(join(dir, "a.yaml"), resolve, counted);
+    files.slice(0, 18).forEach((file) => context.sources.readFile(file));
+    // Read with what is left as its limit: refused by its size, not read.
+    expect(() => context.sources.readFile(files[18]!)).toThrow(TOO_MUCH);
+    expect(reads.at(-1)).toEqual([files[18], rest, expect.objectContaining({ ok: false })]);
+    expect(context.sources.readFile(exact)).toHaveLength(rest);
+    const opened = reads.length;
+    expect(() => context.sources.readFile(large)).toThrow(TOO_MUCH);
+    expect(reads).toHaveLength(opened);
+  });
+
+  it("reads a file once however its references spell it", async () => {
+    await mkdir(join(dir, "q"), { recursive: true });
+    let reads = 0;
+    const counted = (path: string, limit: number) => (reads++, readRegularFile(path, limit));
+    const context = documentContext(join(dir, "a.yaml"), resolve, counted);
+    const spellings = [
+      "large.txt",
+      "./large.txt",
+      "q/../large.txt",
+      large,
+      `${dir}/q/../large.txt`,
+    ];
+    const texts = spellings.map((path) => context.sources.readFile(path));
+    expect(reads).toBe(1);
+    expect(new Set(texts).size).toBe(1);
+  });
 });
+
+describe("documentContext reading webhook.tls.ca", () => {
+  it("reads and checks one CA file once for all the documents of a file", async () => {
+    await writeFile(join(dir, "ca.pem"), "not a certificate");
+    let reads = 0;
+    const counted = (path: string, limit: number) => (reads++, readRegularFile(path, limit));
+    const context = documentContext(join(dir, "a.yaml"), resolve, counted);
+    const first = context.readCa("ca.pem");
+    expect(first.problem).toMatch(/holds no PEM certificate/);
+    expect(context.readCa("./ca.pem")).toBe(first);
+    expect(context.readCa(join(dir, "ca.pem"))).toBe(first);
+    expect(reads).toBe(1);
+  });
+
+  it("counts CA files in the 16 MiB a file's secrets may hold", async () => {
+    const cas = Array.from({ length: 18 }, (_, i) => join(dir, `ca-${i}.pem`));
+    for (const ca of cas) await writeFile(ca, "c".repeat(900 * 1024));
+    const context = documentContext(join(dir, "a.yaml"), resolve);
+    cas.forEach((ca) => context.readCa(ca));
+    expect(() => context.sources.readFile(large)).toThrow(TOO_MUCH);
+  });
+
+  it("loads 300 documents naming one CA file of 1 MB in a few seconds (it took 57 s)", async () => {
+    const one = await readFile(join(import.meta.dirname, "../../fixtures/tls/test-ca.pem"), "utf8");
+    const pem = await fileWith("one-big.pem", one.repeat(Math.floor(1_000_000 / one.length)));
+    const docs = Array.from({ length: 300 }, (_, i) =>
+      integrationYaml(`ca${i}`, {}, ["  tls:", `    ca: ${pem}`]),
+    );
+    const file = await fileWith("cas.yaml", docs.join("---\n"));
+    const started = performance.now();
+    const result = await loadFile(file, resolve);
+    expect(result.problems).toEqual([]);
+    expect(result.integrations).toHaveLength(300);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});
+
+const TOO_MUCH =
+  "the secret and CA files this file names hold more than 16 MiB together; name fewer or smaller ones";
 
 describe("loadFileSync when loading fails unexpectedly", () => {
   it("makes the failure a problem of the file, naming it a bug, with its stack kept apart", () => {
@@ -104,7 +181,8 @@ describe("loadFileSync when loading fails unexpectedly", () => {
         column: 1,
         message:
           "hookswitch failed to load this file (RangeError: Invalid string length); this is " +
-          "a bug, please report it with this message; the file is left out meanwhile",
+          "a bug, please report it with this message; the file's last valid version, if " +
+          "any, keeps running; otherwise it is left out",
       },
     ]);
     expect(result.internalError).toMatch(/^RangeError: Invalid string length\n\s+at /);
