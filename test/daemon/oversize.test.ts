@@ -76,8 +76,9 @@ describe("an integration that would make requests of hundreds of MB, beside a he
     );
     expect(letter.reason).toBe(
       "REQUEST_TOO_LARGE: not sent: webhook.fields.k0 would be larger than 2 MiB for this " +
-        "event; if such events are to be sent, make the integration's templates repeat fewer " +
-        "fields, then replay the dead letter",
+        "event; if such events are to be sent, send their long values in a JSON body rather " +
+        "than a URL or header, or make the integration's templates repeat fewer fields, then " +
+        "replay the dead letter",
     );
     expect(parts.receiver.requests.filter((r) => r.url.startsWith("/big"))).toEqual([]);
   }, 60_000);
