@@ -17,6 +17,7 @@ import {
   reservedHeaders,
   tokenControls,
 } from "./header-rules.js";
+import { constantRequestSize } from "./size-rules.js";
 import { httpUrl, urlPlaceholders } from "./url-rules.js";
 import { closest, displayPath, type PathSegment } from "../text.js";
 import { DEFAULTS, FIELD_NAMES } from "../types.js";
@@ -190,6 +191,7 @@ export const RULES: readonly Rule[] = [
   signingSecretShape,
   durationLimits,
   basicUserName,
+  constantRequestSize,
 ];
 
 export function checkRules(input: RuleInput, rules: readonly Rule[] = RULES): RuleProblem[] {

@@ -1,0 +1,36 @@
+/**
+ * The constant parts of a request that are over the request caps whatever the event (the
+ * caps are delivery/request-size.ts's): a problem of the file, found by `validate`, rather
+ * than every event's delivery dead-lettered as REQUEST_TOO_LARGE.
+ */
+import { MAX_HEADER_CHARS, MAX_URL_CHARS } from "../../delivery/request-size.js";
+import { knownValue } from "../secrets.js";
+import type { Rule, RuleProblem } from "./rules.js";
+
+/** `{field}` placeholders: what an event fills in, counted as nothing here. */
+const PLACEHOLDER = /\{[A-Za-z_][A-Za-z0-9_]*\}/g;
+
+export const constantRequestSize: Rule = ({ value, resolved }) => {
+  const problems: RuleProblem[] = [];
+  const url = knownValue(value.webhook.url, resolved);
+  if (url !== undefined && url.length > MAX_URL_CHARS) {
+    problems.push({
+      path: ["webhook", "url"],
+      message: `webhook.url is longer than 64 KiB (${url.length} characters): no request to it would be sent`,
+    });
+  }
+  let headers = 0;
+  for (const [name, text] of Object.entries(value.webhook.headers ?? {})) {
+    const known = knownValue(text, resolved);
+    if (known !== undefined) headers += name.length + known.replace(PLACEHOLDER, "").length;
+  }
+  if (headers > MAX_HEADER_CHARS) {
+    problems.push({
+      path: ["webhook", "headers"],
+      message:
+        `webhook.headers hold more than 64 KiB of names and values without their placeholders ` +
+        `(${headers} characters): no request with them would be sent`,
+    });
+  }
+  return problems;
+};
