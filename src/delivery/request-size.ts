@@ -51,7 +51,8 @@ export const TOO_LARGE_ADVICE =
   "if such events are to be sent, send their long values in a JSON body rather than a URL " +
   "or header, or make the integration's templates repeat fewer fields";
 
-function sizeText(chars: number): string {
+/** "2 MiB", "64 KiB", or a count of characters: a cap as messages name it. */
+export function sizeText(chars: number): string {
   if (chars % (1024 * 1024) === 0) return `${chars / (1024 * 1024)} MiB`;
   return chars % 1024 === 0 ? `${chars / 1024} KiB` : `${chars} characters`;
 }

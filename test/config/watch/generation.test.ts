@@ -7,33 +7,16 @@ import {
   type LoadedFile,
 } from "../../../src/config/watch/generation.js";
 import { DEFAULTS, type Integration, type Problem } from "../../../src/config/types.js";
+import { makeIntegration } from "../../support/integration.js";
 
 const AT = new Date("2026-01-01T00:00:00Z");
 
 function integration(name: string, file: string, version: number, line = 1): Integration {
-  return {
+  return makeIntegration({
     name,
-    description: undefined,
-    enabled: true,
-    type: "webhook",
-    scope: { account: "acme" },
-    trigger: { serviceType: "mycloudpbx", events: ["user.created"] },
-    webhook: {
-      url: `http://127.0.0.1:9/hook/v${version}`,
-      method: "POST",
-      format: "json",
-      pathArguments: [],
-      auth: { type: "none" },
-      headers: {},
-      fields: undefined,
-      signingSecrets: [],
-      timeoutMs: DEFAULTS.timeoutMs,
-      retry: { ...DEFAULTS.retry },
-      maxInFlight: DEFAULTS.maxInFlight,
-      tlsCa: undefined,
-    },
     source: { file, line, column: 1 },
-  };
+    webhook: { url: `http://127.0.0.1:9/hook/v${version}`, maxInFlight: DEFAULTS.maxInFlight },
+  });
 }
 
 /**
