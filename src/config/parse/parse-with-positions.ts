@@ -40,6 +40,14 @@ export const MAX_DOCUMENTS = 10_000;
 const EXPANDS_TOO_FAR =
   "aliases expand this document to more than 1 MiB: write the values out, or use fewer aliases";
 
+/**
+ * YAML 1.2's core schema and nothing else, as the fast path (parse.ts) and editors reading the
+ * JSON Schema take it: without these, `%YAML 1.1` would make `enabled: no` false and `n:` a
+ * key `false`, and `!!omap` or `!!set` would make values that are not JSON data (a Map that
+ * the schema took for an empty mapping, so `fields: !!omap` sent no fields).
+ */
+const COMPOSE_OPTIONS = { schema: "core", resolveKnownTags: false } as const;
+
 /** Parses every document with source positions (the `yaml` library). */
 export function parseWithPositions(text: string): {
   documents: ParsedDocument[];
@@ -51,7 +59,7 @@ export function parseWithPositions(text: string): {
     const parser = new Parser(lineCounter.addNewLine);
     const documents: ParsedDocument[] = [];
     let index = 0;
-    for (const doc of new Composer().compose(parser.parse(text))) {
+    for (const doc of new Composer(COMPOSE_OPTIONS).compose(parser.parse(text))) {
       if (index === MAX_DOCUMENTS) return { documents: [], problems: [tooMany(doc, lineCounter)] };
       const parsed = toParsedDocument(doc, index++, text, lineCounter);
       if (parsed) documents.push(parsed);
@@ -151,7 +159,21 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
     };
   }
   if (error.code === "BLOCK_AS_IMPLICIT_KEY") return misplacedMapping(error.pos[0], text, position);
+  if (error.message.startsWith("Unresolved tag"))
+    return { ...at, message: unsupportedTag(error, text) };
   return { ...at, message: `YAML: ${firstLine(error.message)}` };
+}
+
+/** The core schema's own tags, which fail only on a value they cannot describe. */
+const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
+
+function unsupportedTag(error: YAMLError, text: string): string {
+  const tag = /^!\S*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ?? "this tag";
+  if (CORE_TAG.test(tag)) return `YAML tag ${tag} does not fit its value: remove the tag`;
+  return (
+    `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
+    `text, numbers and booleans; remove the tag (secrets are written \${file:...} or \${env:...})`
+  );
 }
 
 /**

@@ -67,7 +67,13 @@ describe("parseYamlDocuments", () => {
   it.each([
     ["a: 1\na: 2\n", "2:1", 'duplicate key "a"'],
     ["a: [1, 2\n", "2:1", "YAML:"],
-    ["a: !custom x\n", "1:4", "YAML:"],
+    ["a: !custom x\n", "1:4", "YAML tag !custom is not supported"],
+    // YAML 1.1's types are not JSON data: a Map from !!omap read as an empty mapping.
+    ["fields: !!omap\n  - a: name\n", "1:9", "YAML tag !!omap is not supported"],
+    ["fields: !!set\n  ? a\n", "1:9", "YAML tag !!set is not supported"],
+    ["at: !!timestamp 2001-12-14\n", "1:5", "YAML tag !!timestamp is not supported"],
+    ["a: !<tag:yaml.org,2002:omap> [x]\n", "1:4", "YAML tag !<tag:yaml.org,2002:omap> is"],
+    ["a: !!int x\n", "1:4", "YAML tag !!int does not fit its value: remove the tag"],
     // A key indented under one that has its value: at the key, not at the value above it.
     ["w:\n  url: x\n   method: POST\n", "3:4", "this line is indented deeper than the key above"],
     [
@@ -83,6 +89,19 @@ describe("parseYamlDocuments", () => {
     const [problem] = doc?.problems ?? [];
     expect(`${problem?.line}:${problem?.column}`).toBe(position);
     expect(problem?.message).toContain(message);
+  });
+});
+
+describe("parseYamlDocuments reads YAML 1.2's core schema only", () => {
+  it.each([
+    ["a: !!str 12\n", { a: "12" }],
+    ["a: !!int 0x1F\n", { a: 31 }],
+    // A %YAML 1.1 directive changes nothing: `no` stays text, as the fast path reads it.
+    ["%YAML 1.1\n---\nenabled: no\nn: 1\n", { enabled: "no", n: 1 }],
+  ])("reads %j as %j", (text, data) => {
+    const [doc] = parseYamlDocuments(text).documents;
+    expect(doc?.problems).toEqual([]);
+    expect(doc?.data).toEqual(data);
   });
 });
 
