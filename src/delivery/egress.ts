@@ -14,6 +14,7 @@
  * Loopback is allowed unless denied: tests and local demos send to 127.0.0.1.
  */
 import { BlockList, isIP } from "node:net";
+import { embeddedIpv4 } from "./embedded-ipv4.js";
 
 export interface Cidr {
   family: "ipv4" | "ipv6";
@@ -26,7 +27,7 @@ export interface Cidr {
 export type EgressVerdict = { allowed: true } | { allowed: false; reason: string };
 
 export interface EgressPolicy {
-  /** Judges one IP address (v4 or v6; an IPv4-mapped or NAT64 v6 address as its v4 address). */
+  /** Judges one IP address, v4 or v6 (one that carries a v4 address by that one too). */
   check(ip: string): EgressVerdict;
 }
 
@@ -38,48 +39,44 @@ const BUILT_IN_DENY: ReadonlyArray<{ cidr: string; label: string }> = [
   { cidr: "::/128", label: "unspecified address" },
 ];
 
-/**
- * IPv6 ranges whose last 32 bits are an IPv4 address that a connection reaches: IPv4-mapped
- * (`::ffff:0:0/96`) and NAT64's well-known prefix (`64:ff9b::/96`, RFC 6052), through which an
- * IPv6-only cluster reaches IPv4 hosts, the metadata service among them; and the deprecated
- * IPv4-compatible form (`::a.b.c.d`, RFC 4291), which Linux does not route but other stacks
- * may. Its form needs both groups, so `::1` (loopback) and `::` stay IPv6.
- */
-const EMBEDDED_V4 = [
-  /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/,
-  /^::([0-9a-f]{1,4}):([0-9a-f]{1,4})$/,
-  // Canonical text compresses zeros: 64:ff9b::1 is 0.0.0.1, 64:ff9b:: is 0.0.0.0.
-  /^64:ff9b::(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,4})?$/,
-];
-
-/**
- * Canonical form of an IP address: lower-case, zone id dropped, an IPv4-mapped or NAT64 IPv6
- * address turned into dotted IPv4 — so `::ffff:a9fe:a9fe` and `64:ff9b::a9fe:a9fe` are judged
- * like `169.254.169.254`. Undefined if not an IP.
- */
-export function normalizeIp(raw: string): string | undefined {
+/** An IP address in canonical form: lower case, zone id dropped, IPv6 zeros compressed. */
+function canonicalIp(raw: string): string | undefined {
   const unbracketed = raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
   const ip = unbracketed.split("%")[0] ?? "";
   const family = isIP(ip);
   if (family === 4) return ip;
   if (family !== 6) return undefined;
-  const canonical = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  const mapped = EMBEDDED_V4.map((form) => form.exec(canonical)).find(Boolean);
-  if (!mapped) return canonical;
-  const high = parseInt(mapped[1] ?? "0", 16);
-  const low = parseInt(mapped[2] ?? "0", 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+/**
+ * Canonical form of an IP address, with an IPv6 address that stands for an IPv4 host
+ * (IPv4-mapped, NAT64, SIIT, IPv4-compatible: embedded-ipv4.ts) turned into that dotted IPv4
+ * address — so `::ffff:a9fe:a9fe` and `64:ff9b::a9fe:a9fe` read as `169.254.169.254`.
+ * Undefined if not an IP.
+ */
+export function normalizeIp(raw: string): string | undefined {
+  const ip = canonicalIp(raw);
+  if (ip === undefined || isIP(ip) === 4) return ip;
+  const embedded = embeddedIpv4(ip);
+  return embedded && embedded.embedding !== "tunnel" ? embedded.address : ip;
 }
 
 function parseOneCidr(item: string): Cidr | string {
   const [addressPart = "", prefixPart, extra] = item.split("/");
   if (extra !== undefined) return `"${item}" is not a CIDR: use ADDRESS/PREFIX, e.g. 10.0.0.0/8`;
-  const ip = normalizeIp(addressPart);
-  if (ip === undefined) return `"${item}" is not a CIDR: "${addressPart}" is not an IP address`;
+  const canonical = canonicalIp(addressPart);
+  if (canonical === undefined) {
+    return `"${item}" is not a CIDR: "${addressPart}" is not an IP address`;
+  }
+  // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps. Other embedding
+  // prefixes stay IPv6 ranges: a deny of 64:ff9b::/96 refuses NAT64, not all of IPv4.
+  const embedded = isIP(canonical) === 6 ? embeddedIpv4(canonical) : undefined;
+  const mapped = embedded?.embedding === "mapped";
+  const ip = mapped ? embedded.address : canonical;
   const family = isIP(ip) === 4 ? "ipv4" : "ipv6";
   const max = family === "ipv4" ? 32 : 128;
-  // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
-  const mappedShift = family === "ipv4" && isIP(addressPart.split("%")[0] ?? "") === 6 ? 96 : 0;
+  const mappedShift = mapped ? 96 : 0;
   const badPrefix = `"${item}" has a bad prefix length: use a number from ${mappedShift} to ${max + mappedShift}`;
   if (prefixPart !== undefined && !/^\d{1,3}$/.test(prefixPart)) return badPrefix;
   const prefix = prefixPart === undefined ? max : Number(prefixPart) - mappedShift;
@@ -136,12 +133,32 @@ export function createEgressPolicy(options: { deny: Cidr[]; allow: Cidr[] }): Eg
   const familyOf = (ip: string) => (isIP(ip) === 4 ? "ipv4" : "ipv6");
   return {
     check(raw) {
-      const ip = normalizeIp(raw);
+      const ip = canonicalIp(raw);
       if (ip === undefined) return { allowed: false, reason: `"${raw}" is not an IP address` };
-      const family = familyOf(ip);
-      if (allowList.check(ip, family)) return { allowed: true };
-      const hit = denyRanges.find((range) => range.list.check(ip, family));
-      return hit ? { allowed: false, reason: hit.label } : { allowed: true };
+      const judged = addressesOf(ip);
+      if (judged.some(({ address }) => allowList.check(address, familyOf(address)))) {
+        return { allowed: true };
+      }
+      for (const { address, note } of judged) {
+        const hit = denyRanges.find((range) => range.list.check(address, familyOf(address)));
+        if (hit) return { allowed: false, reason: hit.label + note };
+      }
+      return { allowed: true };
     },
   };
+}
+
+/**
+ * The addresses by which a connection to `ip` is judged: an IPv4-mapped one by its IPv4
+ * address alone (it is that host), a translated one (NAT64, SIIT) by its IPv4 address first,
+ * then as itself, a tunnel's (6to4, Teredo) as itself, then by its far end, named in the reason.
+ */
+function addressesOf(ip: string): Array<{ address: string; note: string }> {
+  const embedded = isIP(ip) === 6 ? embeddedIpv4(ip) : undefined;
+  const self = { address: ip, note: "" };
+  if (embedded === undefined) return [self];
+  const inner = { address: embedded.address, note: "" };
+  if (embedded.embedding === "mapped") return [inner];
+  if (embedded.embedding === "translated") return [inner, self];
+  return [self, { ...inner, note: `: ${embedded.form} to ${embedded.address}` }];
 }

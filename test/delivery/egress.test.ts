@@ -15,6 +15,10 @@ describe("parseCidrList", () => {
     ["fc00::/7", ["fc00::/7"]],
     ["FC00::1", ["fc00::1/128"]],
     ["::ffff:10.0.0.0/104", ["10.0.0.0/8"]],
+    // Other prefixes that carry IPv4 addresses stay IPv6 ranges: not all of IPv4.
+    ["64:ff9b::/96", ["64:ff9b::/96"]],
+    ["2002::/16", ["2002::/16"]],
+    ["64:ff9b::a9fe:a9fe", ["64:ff9b::a9fe:a9fe/128"]],
     ["", []],
     [",,", []],
   ])("reads %j as %j", (text, expected) => {
@@ -54,7 +58,12 @@ describe("normalizeIp", () => {
     ["::169.254.169.254", "169.254.169.254"],
     ["::a9fe:a9fe", "169.254.169.254"],
     ["::ffff:1", "255.255.0.1"], // not IPv4-mapped (::ffff:x:y) but the compatible form
-    ["64:ff9b:1::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe"],
+    ["64:ff9b:1::a9fe:a9fe", "169.254.169.254"],
+    ["64:ff9b:1:abcd:ef::a9fe:a9fe", "169.254.169.254"],
+    ["::ffff:0:a9fe:a9fe", "169.254.169.254"],
+    ["64:ff9b:2::a9fe:a9fe", "64:ff9b:2::a9fe:a9fe"],
+    // A tunnel's address is its own: its far end is another host.
+    ["2002:a9fe:a9fe::1", "2002:a9fe:a9fe::1"],
     ["[::1]", "::1"],
     ["fe80::1%eth0", "fe80::1"],
     ["example.com", undefined],
@@ -72,6 +81,12 @@ describe("the default egress policy", () => {
     ["::ffff:a9fe:a9fe", "link-local"],
     ["64:ff9b::a9fe:a9fe", "link-local"],
     ["::169.254.169.254", "link-local"],
+    ["64:ff9b:1::a9fe:a9fe", "link-local"],
+    ["::ffff:0:a9fe:a9fe", "link-local"],
+    ["2002:a9fe:a9fe::1", "link-local: 6to4 to 169.254.169.254"],
+    // Teredo stores its client's address inverted: 5601:5601 is 169.254.169.254.
+    ["2001:0:4136:e378:8000:63bf:5601:5601", "link-local: Teredo to 169.254.169.254"],
+    ["64:ff9b::", "unspecified address"],
     ["169.254.0.1", "link-local"],
     ["169.254.255.255", "link-local"],
     ["fe80::1", "link-local"],
@@ -96,6 +111,9 @@ describe("the default egress policy", () => {
     "169.253.255.255",
     "1.0.0.0",
     "fec0::1",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+    "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
   ])("allows %s", (ip) => {
     expect(policy.check(ip)).toEqual({ allowed: true });
   });
@@ -122,7 +140,25 @@ describe("an egress policy with operator CIDRs", () => {
     ["10.1.2.4", { allowed: false, reason: "denied by 10.0.0.0/8" }],
     ["169.254.10.20", { allowed: true }],
     ["8.8.8.8", { allowed: true }],
+    ["64:ff9b::a09:909", { allowed: false, reason: "denied by 10.0.0.0/8" }],
+    ["64:ff9b::a01:203", { allowed: true }],
+    ["2002:a09:909::1", { allowed: false, reason: "denied by 10.0.0.0/8: 6to4 to 10.9.9.9" }],
+    ["2002:a01:203::1", { allowed: true }],
   ])("judges %s as %j (allow wins over deny)", (ip, verdict) => {
+    expect(policy.check(ip)).toEqual(verdict);
+  });
+});
+
+describe("an egress policy that denies a prefix carrying IPv4 addresses", () => {
+  const policy = createEgressPolicy({ deny: cidrs("64:ff9b::/96,2002::/16"), allow: [] });
+
+  it.each([
+    ["64:ff9b::808:808", { allowed: false, reason: "denied by 64:ff9b::/96" }],
+    ["2002:808:808::1", { allowed: false, reason: "denied by 2002::/16" }],
+    // The IPv4 hosts themselves stay reachable: only the translation is refused.
+    ["8.8.8.8", { allowed: true }],
+    ["::ffff:8.8.8.8", { allowed: true }],
+  ])("judges %s as %j", (ip, verdict) => {
     expect(policy.check(ip)).toEqual(verdict);
   });
 });
