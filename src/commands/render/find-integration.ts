@@ -1,0 +1,129 @@
+/**
+ * The integration `render` shows: from a file given by path, or by name in a folder, as
+ * `run` would load it, with what holds it back said when it cannot be rendered.
+ */
+import { stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import {
+  isFileValid,
+  loadFile,
+  loadIntegrations,
+  type FileResult,
+  type LoadOptions,
+} from "../../config/load/load.js";
+import type { Integration, Problem } from "../../config/types.js";
+import { printable } from "../../output/printable.js";
+import { textLine } from "../validate.js";
+import { fail } from "./fail.js";
+
+/** An existing path is an integration file; anything else is a name in `dir`. */
+export async function findIntegration(
+  target: string,
+  dir: string,
+  load: LoadOptions,
+): Promise<Integration> {
+  const isPath = await stat(target).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  return isPath ? fromFile(target, load) : byName(target, dir, load);
+}
+
+/**
+ * The file form renders a file's only integration. A file of several is ambiguous
+ * whatever their problems, so that is said first: by name, one renders even while
+ * another integration of its file has problems.
+ */
+async function fromFile(file: string, load: LoadOptions): Promise<Integration> {
+  const result = await loadFile(file, load);
+  const names = namesIn(result);
+  if (names.length > 1) {
+    fail(
+      `${file} holds several integrations (${names.join(", ")}); ` +
+        `render one by name with --dir ${dirname(file)}`,
+    );
+  }
+  if (!isFileValid(result)) {
+    reportProblems(result.problems);
+    fail(`${file} cannot be loaded: fix the problems above`);
+  }
+  const [only] = result.integrations;
+  if (!only) fail(`${file} holds no integration`);
+  return only;
+}
+
+async function byName(name: string, dir: string, load: LoadOptions): Promise<Integration> {
+  const isFolder = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) {
+    fail(
+      `no file ${name}, and no folder ${dir} to look for an integration of that name in (--dir)`,
+    );
+  }
+  const { files, integrations } = await loadIntegrations([dir], load);
+  // First what `run` serves; then one held back only by other integrations of its file.
+  const found =
+    integrations.find((i) => i.name === name) ??
+    files.flatMap(renderable).find((i) => i.name === name);
+  if (found) {
+    noteOtherProblems(found, files);
+    return found;
+  }
+  const homes = files.filter((f) => namesIn(f).includes(name));
+  if (homes.length > 0) {
+    reportProblems(homes.flatMap((f) => f.problems.filter((p) => blocks(p, name))));
+    fail(`integration ${name} cannot be loaded: fix the problems above`);
+  }
+  fail(`no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}`);
+}
+
+/** Every name the folder's files define, those that cannot load too: the one meant may be one. */
+function namesThere(files: readonly FileResult[]): string {
+  const loadable = new Set(files.flatMap(renderable).map((i) => i.name));
+  const names = [...new Set(files.flatMap(namesIn))].sort();
+  if (names.length === 0) return "it defines no integration";
+  const shown = names.map((n) => (loadable.has(n) ? n : `${n} (held back by problems)`));
+  return `integrations there: ${shown.join(", ")}`;
+}
+
+/**
+ * Whether a problem keeps the integration `name` from rendering: one of its own, or one
+ * no integration owns (a YAML syntax error, an unreadable file), which may hide it.
+ */
+function blocks(problem: Problem, name: string): boolean {
+  return problem.integration === undefined || problem.integration === name;
+}
+
+/** The integrations of a file that no problem of their own or of the file holds back. */
+function renderable(file: FileResult): Integration[] {
+  return file.integrations.filter((i) => !file.problems.some((p) => blocks(p, i.name)));
+}
+
+/** Every name a file defines, loaded or not, in file order (documents do not overlap). */
+function namesIn(file: FileResult): string[] {
+  const at = [
+    ...file.integrations.map((i) => ({ line: i.source.line, name: i.name })),
+    ...file.problems.flatMap((p) => (p.integration ? [{ line: p.line, name: p.integration }] : [])),
+  ];
+  return [...new Set(at.sort((a, b) => a.line - b.line).map((n) => n.name))];
+}
+
+/** Rendered from a file `run` leaves out: say so, or the output suggests it is live. */
+function noteOtherProblems(integration: Integration, files: readonly FileResult[]): void {
+  const home = files.find((f) => f.file === integration.source.file);
+  if (!home || isFileValid(home)) return;
+  const others = new Set(home.problems.map((p) => p.integration));
+  const note =
+    `note: ${home.file} has problems in other integrations ` +
+    `(${[...others].join(", ")}); run leaves a file with any problem out as a whole ` +
+    `(see hookswitch validate --resolve-secrets ${home.file})`;
+  process.stderr.write(`hookswitch render: ${printable(note)}\n`);
+}
+
+function reportProblems(problems: readonly Problem[]): void {
+  for (const p of problems) {
+    process.stderr.write(`${textLine(p)}\n`);
+  }
+}
