@@ -4,6 +4,7 @@
  * file reader as arguments so callers decide where secrets come from.
  * Nothing here ever puts a secret value into a message.
  */
+import { readReference } from "./secret-files.js";
 import type { TextRange } from "./types.js";
 
 /**
@@ -81,6 +82,8 @@ export interface SecretSources {
   env: NodeJS.ProcessEnv;
   /** Returns a file's text or throws; `path` is as written in the reference. */
   readFile: (path: string) => string;
+  /** The absolute path a relative `path` names (beside the integration file), for messages. */
+  locate?: (path: string) => string;
   /** Why a reference may not be used at all (`--secrets-dir`, `--secret-env-prefix`). */
   refuse?: (reference: Exclude<Segment, { kind: "text" }>) => string | undefined;
 }
@@ -102,14 +105,6 @@ export const MAX_RESOLVED_BYTES = 1024 * 1024;
 
 /** Failures named in one message; the rest are counted (a file may repeat one 100,000 times). */
 export const MAX_NAMED_FAILURES = 5;
-
-/** A secret file refused because the files named before it used up what one file may read. */
-export class SecretBudgetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SecretBudgetError";
-  }
-}
 
 /**
  * Joins segments into the final string, reading each referenced secret. Every reference
@@ -139,7 +134,7 @@ export function resolveSegments(segments: Segment[], sources: SecretSources): Re
       continue;
     }
     if (!found.has(key)) {
-      const resolved = resolveOne(segment, sources);
+      const resolved = readReference(segment, sources);
       if (!resolved.ok) failures.push(resolved.message);
       if (!resolved.ok && (resolved.budget || failures.length >= MAX_NAMED_FAILURES)) stop = true;
       const value = resolved.ok ? resolved.value : undefined;
@@ -214,37 +209,6 @@ export function joinSegments(
     value += text;
   }
   return { value, literals };
-}
-
-function resolveOne(
-  segment: Exclude<Segment, { kind: "text" }>,
-  sources: SecretSources,
-): { ok: true; value: string } | { ok: false; message: string; budget?: true } {
-  if (segment.kind === "env") {
-    const value = sources.env[segment.name];
-    if (value === undefined) {
-      return { ok: false, message: `environment variable ${segment.name} is not set` };
-    }
-    return { ok: true, value };
-  }
-  try {
-    return { ok: true, value: trimTrailingNewlines(sources.readFile(segment.path)) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    const message = `secret file ${segment.path} cannot be read (${code})`;
-    return err instanceof SecretBudgetError
-      ? { ok: false, message, budget: true }
-      : { ok: false, message };
-  }
-}
-
-/** Kubernetes secret files and `echo`-written files end with a newline that is not part of the secret. */
-export function trimTrailingNewlines(text: string): string {
-  // A loop, not /[\r\n]+$/: that pattern retries from every newline of a run that does not
-  // end the text, and a secret file of 200,000 newlines then one letter took 20 s.
-  let end = text.length;
-  while (end > 0 && (text[end - 1] === "\n" || text[end - 1] === "\r")) end--;
-  return end === text.length ? text : text.slice(0, end);
 }
 
 /**

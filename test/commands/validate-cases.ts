@@ -104,6 +104,28 @@ export const INVALID_CASES: InvalidCase[] = [
     "2:10: enabled must be true/false (got a string)",
   ),
   c(
+    "a placeholder header value without quotes, which YAML reads as a mapping",
+    integrationYaml("unquoted-placeholder", {}, ["  headers:", "    X-User: {name}"]),
+    '11:13: webhook.headers.X-User must be a string (got a mapping): a value that starts with "{" must be quoted, or YAML reads it as a mapping; write "{name}"',
+  ),
+  c(
+    "a reference without quotes inside a flow mapping",
+    integrationYaml("unquoted-reference", {}, ["  auth: { type: token, token: ${env:CRM_TOKEN} }"]),
+    '10:31: YAML: inside { } or [ ], a value holding a ${…} reference must be quoted: write "${env:CRM_TOKEN}"',
+  ),
+  c(
+    "placeholders without quotes inside a flow list",
+    integrationYaml("unquoted-list", {}, [
+      "  pathArguments: [{serviceUuid}, ext-{extensionNumber}]",
+    ]),
+    '10:34: YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"; quote "{serviceUuid}" too, or it is a mapping',
+  ),
+  c(
+    "a single quote inside single quotes",
+    integrationYaml("quote-in-quotes", {}, ["  headers:", "    X-Note: 'it's here'"]),
+    "11:16: YAML: a ' inside a '…' value ends it: double it ('it''s here'), or put the value in double quotes",
+  ),
+  c(
     "wrong type",
     integrationYaml("d", {}, ["  maxInFlight: many"]),
     "10:16: webhook.maxInFlight must be a whole number (got a string)",

@@ -368,9 +368,10 @@ describe("hookswitch validate on a path argument an event can leave empty", () =
       code: 0,
       stdout:
         `${file}:10:36: warning: webhook.pathArguments[1] is made only of fields an event may ` +
-        "lack (outboundPhoneNumber, from data.user.outboundNumber): an event without them " +
-        "leaves the segment empty, and its delivery is dead-lettered, not sent to another URL; " +
-        'a segment with text of its own, e.g. "n-{outboundPhoneNumber}", is never empty\n' +
+        "lack (outboundPhoneNumber, from data.user.outboundNumber): an event without " +
+        "outboundPhoneNumber is not sent but dead-lettered as EMPTY_PATH_ARGUMENT (see " +
+        "hookswitch dlq list), as its segment would be empty; if the receiver accepts a " +
+        'segment with text of its own, such as "n-{outboundPhoneNumber}", that is never empty\n' +
         "1 file, 1 integration: all valid, 1 warning\n",
     });
   });

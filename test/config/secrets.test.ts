@@ -4,13 +4,12 @@ import {
   MAX_NAMED_FAILURES,
   MAX_RESOLVED_BYTES,
   namedFirst,
-  SecretBudgetError,
   parseReferences,
   resolveSegments,
   textBetweenReferences,
-  trimTrailingNewlines,
   type Segment,
 } from "../../src/config/secrets.js";
+import { SecretBudgetError } from "../../src/config/secret-files.js";
 
 describe("parseReferences", () => {
   it.each<[string, Segment[]]>([
@@ -229,23 +228,6 @@ describe("resolveSegments", () => {
       message: "secret file /s/a cannot be read (too much); and 2 more",
     });
     expect(read).toEqual(["/s/a"]);
-  });
-
-  it("trims a secret of 200,000 newlines and a letter at once (a pattern took 20 s)", () => {
-    const text = `${"\n".repeat(200_000)}x\n`;
-    const started = performance.now();
-    expect(trimTrailingNewlines(text)).toBe(text.slice(0, -1));
-    expect(performance.now() - started).toBeLessThan(500);
-  });
-
-  it.each([
-    ["a\n", "a"],
-    ["a\r\n\n", "a"],
-    ["a\nb", "a\nb"],
-    // Only line ends: spaces and tabs may be part of a secret.
-    ["  t0ken \t\n", "  t0ken \t"],
-  ])("trims trailing newlines of %j", (text, trimmed) => {
-    expect(trimTrailingNewlines(text)).toBe(trimmed);
   });
 });
 

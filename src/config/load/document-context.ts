@@ -10,7 +10,7 @@ import type { CaRead, DocumentContext } from "../parse/document.js";
 import { caBundleProblem } from "../ca-bundle.js";
 import { readRegularFile } from "../../regular-file.js";
 import { OPEN_POLICY, realSecretPath, refusedReference } from "../secret-policy.js";
-import { SecretBudgetError } from "../secrets.js";
+import { SecretBudgetError } from "../secret-files.js";
 import { DEFAULTS } from "../types.js";
 
 /** How a file is read: `readRegularFile`, or (in tests) the same counted. */
@@ -55,6 +55,7 @@ export function documentContext(
     sources: {
       env: options.env ?? process.env,
       readFile: spelledOnce((path) => texts(open ? real(path) : secretPath(path))),
+      locate: near,
       ...(open ? {} : { refuse: (ref) => refusedReference(policy, ref, near) }),
     },
     readCa: spelledOnce(readCa),

@@ -52,3 +52,12 @@ export function invisibleNote(text: string): string | undefined {
     named.length === 1 ? named.join("") : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
   return `it holds ${list}, ${looks}: remove ${found.length === 1 ? "it" : "them"}`;
 }
+
+/**
+ * `message`, and when `value` holds such characters, what they are (never the value, which
+ * may be a secret): a secret refused for its form says why it looks right and is not.
+ */
+export function withInvisibleNote(message: string, value: string): string {
+  const note = invisibleNote(value);
+  return note ? `${message}: ${note}` : message;
+}

@@ -2,7 +2,8 @@
  * The positional YAML parser: every document of a file with the way back from a path in
  * its data to a line and column, and YAML's own problems worded for an integration file.
  * Apart from parse.ts, which tries a faster parser without positions first and comes
- * here only for text that needs this one or when a position must be reported.
+ * here only for text that needs this one or when a position must be reported; the words
+ * for YAML's own errors are in yaml-messages.ts.
  */
 import {
   Composer,
@@ -18,6 +19,7 @@ import {
 } from "yaml";
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
+import { misplacedMapping, quotingHint, unsupportedTag } from "./yaml-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -158,49 +160,14 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
       message: `duplicate key ${JSON.stringify(key)}: each key may appear only once in a mapping`,
     };
   }
-  if (error.code === "BLOCK_AS_IMPLICIT_KEY") return misplacedMapping(error.pos[0], text, position);
   if (error.message.startsWith("Unresolved tag"))
     return { ...at, message: unsupportedTag(error, text) };
+  const hint =
+    error.code === "BLOCK_AS_IMPLICIT_KEY"
+      ? misplacedMapping(error.pos[0], text)
+      : quotingHint(error.pos[0], text);
+  if (hint) return { ...position(hint.offset), message: hint.message };
   return { ...at, message: `YAML: ${firstLine(error.message)}` };
-}
-
-/** The core schema's own tags, which fail only on a value they cannot describe. */
-const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
-
-function unsupportedTag(error: YAMLError, text: string): string {
-  const tag = /^!\S*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ?? "this tag";
-  if (CORE_TAG.test(tag)) return `YAML tag ${tag} does not fit its value: remove the tag`;
-  return (
-    `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
-    `text, numbers and booleans; remove the tag (secrets are written \${file:...} or \${env:...})`
-  );
-}
-
-/**
- * The parser's "nested mappings are not allowed in compact mappings", pointed at where the
- * mistake most often is: the line after a value, indented deeper as if under its key, or,
- * on the value's own line, a `: ` that was meant as text.
- */
-function misplacedMapping(
-  offset: number,
-  text: string,
-  position: (o: number) => Position,
-): Located {
-  const lineEnd = text.indexOf("\n", offset);
-  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
-  if (lineEnd < 0 || /:(?:\s|$)/.test(rest)) {
-    return {
-      ...position(offset),
-      message: 'YAML: a value holding ": " must be quoted, or it reads as a nested mapping',
-    };
-  }
-  const nextKey = lineEnd + 1 + (/^[ \t]*/.exec(text.slice(lineEnd + 1))?.[0].length ?? 0);
-  return {
-    ...position(nextKey),
-    message:
-      "YAML: this line is indented deeper than the key above it, which has its value already: " +
-      "indent it as that key (a nested mapping starts on the line after a key with nothing after its colon)",
-  };
 }
 
 /** Where the first alias (named `name`, when given) is written. */

@@ -15,6 +15,7 @@ import {
 import {
   anyOfTypes,
   boundMessage,
+  bracedText,
   constMessage,
   DURATION_HINT,
   headerNameMessage,
@@ -155,7 +156,7 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
         if (word) return at(word);
       }
       return at(
-        `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})`,
+        `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${textWanted(params.type) ? bracedText(error.data) : ""}`,
       );
     case "enum":
       if (error.propertyName !== undefined) {
@@ -221,6 +222,11 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
     default:
       return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
   }
+}
+
+/** A type error where only text is allowed (a constant's `{name}` would not be filled in). */
+function textWanted(type: unknown): boolean {
+  return type === "string";
 }
 
 /**

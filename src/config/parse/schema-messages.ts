@@ -164,7 +164,7 @@ export function noFormMessage(path: PathSegment[], where: string, data: unknown)
     if (typeof data === "string") {
       return `unknown field ${quote(data)} in ${where}: use one of ${FIELD_NAMES.join(", ")}, or {value: …} or {template: …}`;
     }
-    return `${where} must be a field name, {value: …} or {template: "…"} (got ${quote(data)})`;
+    return `${where} must be a field name, {value: …} or {template: "…"} (got ${quote(data)})${unquotedField(data)}`;
   }
   if (where === "webhook.signing.secret") {
     return `webhook.signing.secret must be a string or a list of strings (got ${quote(data)})`;
@@ -173,6 +173,15 @@ export function noFormMessage(path: PathSegment[], where: string, data: unknown)
     return "webhook.auth must be {type: none}, {type: basic, username, password} or {type: token, token}";
   }
   return `${where} does not match any allowed form`;
+}
+
+/** `label: {name}`: the field is written without braces, a template in quotes. */
+function unquotedField(data: unknown): string {
+  if (!isMapping(data)) return "";
+  const keys = Object.keys(data);
+  const [key] = keys;
+  if (keys.length !== 1 || key === undefined || !isFieldName(key) || data[key] !== null) return "";
+  return `: YAML reads {${key}} unquoted as a mapping; write ${key} to send the field, or {template: "{${key}}"} for text around it`;
 }
 
 /** Strings that may hold `${…}` references (keywords, durations and UUIDs are literal). */
@@ -209,4 +218,18 @@ export function isDurationPath(path: readonly PathSegment[]): boolean {
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * ": a value that starts with "{" must be quoted …" when a mapping stands where text goes and
+ * looks like an unquoted placeholder: YAML reads `X-User: {name}` as the mapping
+ * `{name: null}`. Else "".
+ */
+export function bracedText(data: unknown): string {
+  if (!isMapping(data)) return "";
+  const keys = Object.keys(data);
+  if (keys.length === 0 || Object.values(data).some((v) => v !== null)) return "";
+  const meant = keys.join(", ");
+  const example = meant.length <= 60 && !/["\\]/.test(meant) ? `{${meant}}` : "{name}";
+  return `: a value that starts with "{" must be quoted, or YAML reads it as a mapping; write "${example}"`;
 }

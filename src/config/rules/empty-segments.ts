@@ -1,8 +1,10 @@
 /**
  * Path arguments made only of fields an event may lack. For an event without them the
  * segment comes out empty, and the delivery is dead-lettered rather than sent to another
- * URL (`…/callbacks/` for `…/callbacks/<number>`). That may be what the administrator
- * wants, so `validate` warns and the file stays valid.
+ * URL (`…/callbacks/` for `…/callbacks/<number>`). That is often what the administrator
+ * wants (`["{extensionNumber}"]` is the commonest REST shape), so `validate` warns, the file
+ * stays valid, and the warning says first what happens: text of its own in the segment
+ * would change the receiver's URL, so it is offered only for a receiver that accepts it.
  */
 import type { RawIntegration } from "../parse/raw.js";
 import type { RuleProblem } from "./rules.js";
@@ -26,14 +28,15 @@ export function emptyableSegments(raw: RawIntegration): RuleProblem[] {
     if (!fields) return [];
     const path = ["webhook", "pathArguments", i];
     const lacking = fields.map((f) => `${f}, from ${OPTIONAL_FIELDS[f]}`).join("; ");
+    const without = fields.length === 1 ? `without ${fields[0]}` : "with none of them";
     return [
       {
         path,
         message:
           `${displayPath(path)} is made only of fields an event may lack (${lacking}): an ` +
-          "event without them leaves the segment empty, and its delivery is dead-lettered, " +
-          "not sent to another URL; a segment with text of its own, e.g. " +
-          `"n-{${fields[0]}}", is never empty`,
+          `event ${without} is not sent but dead-lettered as EMPTY_PATH_ARGUMENT (see ` +
+          "hookswitch dlq list), as its segment would be empty; if the receiver accepts a " +
+          `segment with text of its own, such as "n-{${fields[0]}}", that is never empty`,
       },
     ];
   });

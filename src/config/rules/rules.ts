@@ -19,6 +19,7 @@ import {
 } from "./header-rules.js";
 import { constantRequestSize } from "./size-rules.js";
 import { httpUrl, urlPlaceholders } from "./url-rules.js";
+import { withInvisibleNote } from "../parse/invisible.js";
 import { closest, displayPath, type PathSegment } from "../text.js";
 import { DEFAULTS, FIELD_NAMES } from "../types.js";
 
@@ -90,7 +91,8 @@ const signingSecretShape: Rule = (input) => {
       typeof secret === "string"
         ? ["webhook", "signing", "secret"]
         : ["webhook", "signing", "secret", i];
-    return [{ path, message: signingSecretMessage(displayPath(path), value) }];
+    const message = signingSecretMessage(displayPath(path), value);
+    return [{ path, message: withInvisibleNote(message, value) }];
   });
 };
 

@@ -5,6 +5,7 @@
  * verdict and validate's read the same.
  */
 import { placeholderNames } from "../placeholders.js";
+import { withInvisibleNote } from "../parse/invisible.js";
 import type { Rule } from "./rules.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
 
@@ -25,23 +26,26 @@ export const httpUrl: Rule = (input) => {
   if (UNPARSABLE_URL.test(input.raw.webhook.url)) return at(INVALID_URL_MESSAGE);
   const url = knownValue(value, input.resolved);
   if (url === undefined) return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
+  // A character that does not show (a no-break space, a zero-width space pasted into a
+  // secret) is named, never the URL: part of it may be a secret.
+  const refuse = (message: string) => at(withInvisibleNote(message, url));
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return at(INVALID_URL_MESSAGE);
+    return refuse(INVALID_URL_MESSAGE);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     // Part of a URL that comes from a secret is a secret: name the reference, not the value.
     const got = input.raw.webhook.url.includes("${")
       ? "once its ${…} references are resolved"
       : `(got ${parsed.protocol.slice(0, -1)})`;
-    return at(`webhook.url must use http or https ${got}`);
+    return refuse(`webhook.url must use http or https ${got}`);
   }
   if (parsed.username || parsed.password) {
     return at(URL_USER_INFO_MESSAGE);
   }
-  if (NO_HOST.test(url)) return at(noHostMessage(" once its ${…} references are resolved"));
+  if (NO_HOST.test(url)) return refuse(noHostMessage(" once its ${…} references are resolved"));
   return [];
 };
 

@@ -239,12 +239,39 @@ describe("loadFile on hostile input", () => {
       const started = Date.now();
       const result = await loadFile(file, { secrets: "resolve" });
       expect(Date.now() - started).toBeLessThan(2_000);
+      // A relative path is named as written and as the file looked for, beside this one.
+      const shown = target.startsWith("/") ? target : `${target} (${join(dir, target)})`;
       expect(result.problems.map((p) => p.message)).toEqual([
-        `webhook.auth.token: secret file ${target} cannot be read (${reason})`,
+        `webhook.auth.token: secret file ${shown} cannot be read (${reason})`,
         `webhook.tls.ca: ${target} cannot be read (${reason})`,
       ]);
     },
   );
+
+  it("drops the byte-order mark Windows Notepad starts a secret file with", async () => {
+    await writeFile(join(dir, "notepad-token"), "\ufefftok\r\n");
+    await writeFile(join(dir, "notepad-signing"), "\ufeffwhsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    const lines = [
+      '  auth: {type: token, token: "${file:notepad-token}"}',
+      '  signing: {secret: "${file:./notepad-signing}"}',
+    ];
+    const file = await fileWith("notepad.yaml", integrationYaml("notepad", {}, lines));
+    const result = await loadFile(file, { secrets: "resolve" });
+    expect(result.problems).toEqual([]);
+    const [integration] = result.integrations;
+    expect(integration?.webhook.auth).toMatchObject({ token: "tok" });
+    expect(integration?.webhook.signingSecrets).toEqual(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]);
+  });
+
+  it("names where a relative secret file was looked for: beside the integration file", async () => {
+    const lines = ['  auth: {type: token, token: "${file:../secrets/crm-token}"}'];
+    const file = await fileWith("relative.yaml", integrationYaml("relative", {}, lines));
+    const result = await loadFile(file, { secrets: "resolve" });
+    const tried = join(dir, "..", "secrets", "crm-token");
+    expect(result.problems.map((p) => p.message)).toEqual([
+      `webhook.auth.token: secret file ../secrets/crm-token (${tried}) cannot be read (ENOENT)`,
+    ]);
+  });
 
   it("names the reference, not its value, when a resolved URL or CA path is wrong", async () => {
     const lines = ['  url: "${env:U}"', '  tls: {ca: "${env:CA}"}'];

@@ -132,3 +132,72 @@ describe("parseYamlDocuments on a file git could not merge", () => {
     expect(problems.map((p) => p.message).join()).not.toMatch(/merge conflict/);
   });
 });
+
+describe("parseYamlDocuments on a value that needed quotes", () => {
+  const doubled = "double it ('it''s here'), or put the value in double quotes";
+  it.each([
+    [
+      "webhook:\n  auth: { type: token, token: ${env:CRM_TOKEN} }\n",
+      "2:31",
+      'YAML: inside { } or [ ], a value holding a ${…} reference must be quoted: write "${env:CRM_TOKEN}"',
+    ],
+    [
+      "auth: {type: token, token: x${env:T}-y}\n",
+      "1:28",
+      'YAML: inside { } or [ ], a value holding a ${…} reference must be quoted: write "x${env:T}-y"',
+    ],
+    [
+      "webhook:\n  pathArguments: [{serviceUuid}, ext-{extensionNumber}]\n",
+      "2:34",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"; ' +
+        'quote "{serviceUuid}" too, or it is a mapping',
+    ],
+    [
+      "headers:\n  X-User: {name}-x\n",
+      "2:11",
+      'YAML: a value that starts with "{" must be quoted, or it reads as a mapping: write "{name}-x"',
+    ],
+    [
+      "headers:\n  X-User: {name} {extensionNumber} # who\n",
+      "2:11",
+      'YAML: a value that starts with "{" must be quoted, or it reads as a mapping: write "{name} {extensionNumber}"',
+    ],
+    [
+      "pathArguments:\n  - {serviceUuid}-x\n",
+      "2:5",
+      'YAML: a value that starts with "{" must be quoted, or it reads as a mapping: write "{serviceUuid}-x"',
+    ],
+    [
+      "webhook:\n  headers:\n    X-Note: 'it's here'\n",
+      "3:16",
+      `YAML: a ' inside a '…' value ends it: ${doubled}`,
+    ],
+    [
+      "headers: { X-Note: 'it's here' }\n",
+      "1:23",
+      `YAML: a ' inside a '…' value ends it: ${doubled}`,
+    ],
+    ["headers: [a, 'b'c]\n", "1:16", `YAML: a ' inside a '…' value ends it: ${doubled}`],
+    [
+      'headers:\n  X-Note: "say "hi" now"\n',
+      "2:16",
+      'YAML: a " inside a "…" value ends it: write it as \\" ("say \\"hi\\""), or put the value in single quotes',
+    ],
+  ])("reports %j at %s with what to write", (text, position, message) => {
+    const [doc] = parseYamlDocuments(text).documents;
+    const [problem] = doc?.problems ?? [];
+    expect(`${problem?.line}:${problem?.column}`).toBe(position);
+    expect(problem?.message).toBe(message);
+  });
+
+  it.each([
+    ["a: [1, 2\n", "2:1"],
+    ["a: {b: 1\n", "2:1"],
+    ["a: [x: y: z]\n", "1:8"],
+  ])("keeps the parser's words for %j, which no quotes would mend", (text, position) => {
+    const [problem] = parseYamlDocuments(text).documents[0]?.problems ?? [];
+    expect(`${problem?.line}:${problem?.column}`).toBe(position);
+    expect(problem?.message).toMatch(/^YAML: /);
+    expect(problem?.message).not.toMatch(/quote|mapping/);
+  });
+});

@@ -22,7 +22,7 @@ describe("emptyableSegments: path arguments an event can leave empty", () => {
     expect(found.map((w) => w.message.split(" ")[0])).toEqual(expected);
   });
 
-  it("names each field once with where the event holds it, and how to keep the segment", () => {
+  it("says first what happens to an event without the field, then what a receiver may accept", () => {
     const [warning] = emptyableSegments(
       makeRawIntegration({ pathArguments: ["{outboundPhoneNumber}-{name}{outboundPhoneNumber}"] }),
     );
@@ -35,9 +35,24 @@ describe("emptyableSegments: path arguments an event can leave empty", () => {
       message:
         "webhook.pathArguments[0] is made only of fields an event may lack " +
         "(outboundPhoneNumber, from data.user.outboundNumber; name, from data.user.name): an " +
-        "event without them leaves the segment empty, and its delivery is dead-lettered, not " +
-        'sent to another URL; a segment with text of its own, e.g. "n-{outboundPhoneNumber}", ' +
-        "is never empty",
+        "event with none of them is not sent but dead-lettered as EMPTY_PATH_ARGUMENT (see " +
+        "hookswitch dlq list), as its segment would be empty; if the receiver accepts a " +
+        'segment with text of its own, such as "n-{outboundPhoneNumber}", that is never empty',
     });
+  });
+});
+
+describe("emptyableSegments on the commonest REST shape", () => {
+  it("says such events are dead-lettered, and offers other text only if the receiver takes it", () => {
+    const [warning] = emptyableSegments(
+      makeRawIntegration({ pathArguments: ["{extensionNumber}"] }),
+    );
+    expect(warning?.message).toBe(
+      "webhook.pathArguments[0] is made only of fields an event may lack " +
+        "(extensionNumber, from data.user.extension): an event without extensionNumber is not " +
+        "sent but dead-lettered as EMPTY_PATH_ARGUMENT (see hookswitch dlq list), as its " +
+        "segment would be empty; if the receiver accepts a segment with text of its own, such " +
+        'as "n-{extensionNumber}", that is never empty',
+    );
   });
 });

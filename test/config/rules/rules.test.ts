@@ -307,3 +307,44 @@ describe("checkRules", () => {
     expect(messages.join()).not.toContain("TOP-SECRET");
   });
 });
+
+describe("checkRules on a resolved secret refused for its form", () => {
+  const signing = (secret: string) =>
+    input({ signing: { secret: "${file:s}" } }, { signing: { secret } }, true);
+  const url = (value: string) => input({ url: "${env:U}" }, { url: value }, true);
+  const SHAPE = "webhook.signing.secret must look like whsec_<base64> (a Standard Webhooks secret)";
+
+  it.each<[string, ReturnType<typeof input>, string]>([
+    [
+      "a signing secret with a zero-width space",
+      signing("whsec_MfKQ9r8GKYqrTwjU\u200bPD8ILPZIo2LaLaSw"),
+      `${SHAPE}: it holds a zero-width space (U+200B), which does not show: remove it`,
+    ],
+    [
+      "a signing secret with a no-break space at its end",
+      signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\u00a0"),
+      `${SHAPE}: it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it`,
+    ],
+    ["a signing secret that is only wrong", signing("nope"), SHAPE],
+    [
+      "a URL that starts with a byte-order mark",
+      url("\ufeffhttps://crm.example.com/x"),
+      "webhook.url is not a valid absolute URL: it holds a byte-order mark (U+FEFF), which does not show: remove it",
+    ],
+    [
+      "a URL with a no-break space in its host",
+      url("https://crm\u00a0.example.com/x"),
+      "webhook.url is not a valid absolute URL: it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it",
+    ],
+    [
+      "a URL with a zero-width space before its scheme's colon",
+      url("ftp\u200b://crm.example.com/x"),
+      "webhook.url is not a valid absolute URL: it holds a zero-width space (U+200B), which does not show: remove it",
+    ],
+    ["a URL that is only wrong", url("not a url"), "webhook.url is not a valid absolute URL"],
+  ])("names what does not show in %s, and never the secret", (_, given, expected) => {
+    const messages = checkRules(given).map((p) => p.message);
+    expect(messages).toEqual([expected]);
+    expect(messages.join()).not.toMatch(/MfKQ|crm/);
+  });
+});

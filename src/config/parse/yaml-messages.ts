@@ -1,0 +1,123 @@
+/**
+ * YAML's own syntax errors worded for an integration file, where the parser's words
+ * ("Unexpected flow-map-start at node end") do not say what to do: a value that needed
+ * quotes, a quote inside a quoted value, a tag, a nested mapping where text was meant.
+ * Each takes the error's offset and the file's text and says where to point.
+ */
+import type { YAMLError } from "yaml";
+
+export interface YamlHint {
+  offset: number;
+  message: string;
+}
+
+/** The core schema's own tags, which fail only on a value they cannot describe. */
+const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
+
+export function unsupportedTag(error: YAMLError, text: string): string {
+  const tag = /^!\S*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ?? "this tag";
+  if (CORE_TAG.test(tag)) return `YAML tag ${tag} does not fit its value: remove the tag`;
+  return (
+    `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
+    `text, numbers and booleans; remove the tag (secrets are written \${file:...} or \${env:...})`
+  );
+}
+
+/**
+ * The parser's "nested mappings are not allowed in compact mappings", pointed at where the
+ * mistake most often is: the line after a value, indented deeper as if under its key, or,
+ * on the value's own line, a `: ` that was meant as text.
+ */
+export function misplacedMapping(offset: number, text: string): YamlHint {
+  const lineEnd = text.indexOf("\n", offset);
+  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  if (lineEnd < 0 || /:(?:\s|$)/.test(rest)) {
+    return {
+      offset,
+      message: 'YAML: a value holding ": " must be quoted, or it reads as a nested mapping',
+    };
+  }
+  const nextKey = lineEnd + 1 + (/^[ \t]*/.exec(text.slice(lineEnd + 1))?.[0].length ?? 0);
+  return {
+    offset: nextKey,
+    message:
+      "YAML: this line is indented deeper than the key above it, which has its value already: " +
+      "indent it as that key (a nested mapping starts on the line after a key with nothing after its colon)",
+  };
+}
+
+/**
+ * A syntax error at or just after a `{`, a `${` or a closing quote in the value it falls
+ * in: `{name}` unquoted starts a mapping, and inside `{ }` or `[ ]` so does a `{` within a
+ * value (`ext-{extensionNumber}`, `${env:CRM_TOKEN}`); `'it's'` ends at its second quote.
+ * Undefined when the error is about something else.
+ */
+export function quotingHint(offset: number, text: string): YamlHint | undefined {
+  const { start, end } = valueAround(offset, text);
+  const value = text.slice(start, end);
+  const quote = text[offset - 1];
+  if ((quote === "'" || quote === '"') && value.startsWith(quote) && offset - 1 > start) {
+    return { offset: offset - 1, message: quoteInsideQuotes(quote) };
+  }
+  if (!value.includes("{") || value.startsWith("'") || value.startsWith('"')) return undefined;
+  const reference = value.includes("${");
+  const how = value.startsWith("{")
+    ? `YAML: a value that starts with "{" must be quoted, or it reads as a mapping`
+    : `YAML: inside { } or [ ], a value holding ${reference ? "a ${…} reference" : 'a "{"'} must be quoted`;
+  const also = barePlaceholders(text.slice(lineStart(text, offset), start));
+  const more = also.length === 0 ? "" : `; quote ${also.join(", ")} too, or it is a mapping`;
+  return { offset: start, message: `${how}: write ${quoted(value, reference)}${more}` };
+}
+
+function quoteInsideQuotes(quote: "'" | '"'): string {
+  return quote === "'"
+    ? "YAML: a ' inside a '…' value ends it: double it ('it''s here'), or put the value in double quotes"
+    : 'YAML: a " inside a "…" value ends it: write it as \\" ("say \\"hi\\""), or put the value in single quotes';
+}
+
+/** The value in double quotes, as the file would have it; an example when it is not plain. */
+function quoted(value: string, reference: boolean): string {
+  if (value.length <= 80 && !/["\\]/.test(value)) return `"${value}"`;
+  return reference ? '"${env:NAME}"' : '"{name}"';
+}
+
+/** `{serviceUuid}` items before the value, in the same flow list or mapping: mappings too. */
+function barePlaceholders(before: string): string[] {
+  const found = before.matchAll(/[[,:]\s*(\{[A-Za-z][A-Za-z0-9_]*\})\s*(?=,)/g);
+  return [...new Set([...found].map((m) => `"${m[1]}"`))];
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/**
+ * The plain value `offset` falls in, on its line: back to the `: `, `,`, `[`, `- ` or
+ * enclosing `{` before it, forward to the `,`, `]` or enclosing `}` after it, braces the
+ * value opens counted as part of it.
+ */
+function valueAround(offset: number, text: string): { start: number; end: number } {
+  const first = lineStart(text, offset);
+  let start = first;
+  for (let i = offset - 1, depth = 0; i >= first; i--) {
+    const c = text[i];
+    if (c === "}") depth++;
+    else if (c === "{" && depth > 0) depth--;
+    else if (depth === 0 && (c === "{" || c === "[" || c === ",")) start = i + 1;
+    else if (depth === 0 && c === ":" && /\s/.test(text[i + 1] ?? "")) start = i + 1;
+    else if (c === "-" && /\s/.test(text[i + 1] ?? "") && !text.slice(first, i).trim())
+      start = i + 1;
+    if (start !== first) break;
+  }
+  let end = offset;
+  for (let depth = 0; end < text.length; end++) {
+    const c = text[end];
+    if (c === "\n" || (c === "#" && /\s/.test(text[end - 1] ?? ""))) break;
+    if (c === "{") depth++;
+    else if (c === "}" && depth-- === 0) break;
+    else if (depth === 0 && (c === "," || c === "]")) break;
+  }
+  while (start < end && /\s/.test(text[start] ?? "")) start++;
+  while (end > start && /\s/.test(text[end - 1] ?? "")) end--;
+  return { start, end };
+}

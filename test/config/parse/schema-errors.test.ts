@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { describeSchemaErrors } from "../../../src/config/parse/schema-errors.js";
+import { schemaErrors } from "../../../src/config/parse/schema.js";
+import { makeRawIntegration } from "../../support/integration.js";
+
+/** The messages for a document whose webhook has `webhook` (data as YAML reads it). */
+function messages(webhook: Record<string, unknown>): string[] {
+  const data = makeRawIntegration(webhook);
+  return describeSchemaErrors(schemaErrors(data), data).map((i) => i.message);
+}
+
+const QUOTE = 'a value that starts with "{" must be quoted, or YAML reads it as a mapping';
+
+describe("describeSchemaErrors on a placeholder written without quotes", () => {
+  // YAML reads an unquoted `{name}` as the mapping {name: null}.
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "X-User: {name}",
+      { headers: { "X-User": { name: null } } },
+      `webhook.headers.X-User must be a string (got a mapping): ${QUOTE}; write "{name}"`,
+    ],
+    [
+      "label: { template: {name} }",
+      { fields: { label: { template: { name: null } } } },
+      `webhook.fields.label.template must be a string (got a mapping): ${QUOTE}; write "{name}"`,
+    ],
+    [
+      "pathArguments: [{serviceUuid}]",
+      { pathArguments: [{ serviceUuid: null }] },
+      `webhook.pathArguments[0] must be a string (got a mapping): ${QUOTE}; write "{serviceUuid}"`,
+    ],
+    [
+      "X-Both: {name, extensionNumber}",
+      { headers: { "X-Both": { name: null, extensionNumber: null } } },
+      `webhook.headers.X-Both must be a string (got a mapping): ${QUOTE}; write "{name, extensionNumber}"`,
+    ],
+    [
+      "label: {name}",
+      { fields: { label: { name: null } } },
+      'webhook.fields.label must be a field name, {value: …} or {template: "…"} (got a mapping): ' +
+        'YAML reads {name} unquoted as a mapping; write name to send the field, or {template: "{name}"} for text around it',
+    ],
+    // A mapping meant as one is not a placeholder: no hint.
+    [
+      "X-User: {a: 1}",
+      { headers: { "X-User": { a: 1 } } },
+      "webhook.headers.X-User must be a string (got a mapping)",
+    ],
+    [
+      "token: {}",
+      { auth: { type: "token", token: {} } },
+      "webhook.auth.token must be a string (got a mapping)",
+    ],
+    // A constant is sent as written: quoting would send "{name}", so no hint is given.
+    [
+      "c: { value: {name} }",
+      { fields: { c: { value: { name: null } } } },
+      "webhook.fields.c.value must be a string, a number, true/false or null (got a mapping)",
+    ],
+  ])("says how to write %s", (_, webhook, expected) => {
+    expect(messages(webhook)).toEqual([expected]);
+  });
+});
