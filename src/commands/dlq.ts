@@ -39,7 +39,7 @@ type Opts = Record<string, unknown>;
 
 export function dlqCommand(): Command {
   return new Command("dlq")
-    .description("list, replay or purge dead letters")
+    .description("list, replay or purge one deployment's dead letters (--consumer)")
     .addCommand(listCommand())
     .addCommand(replayCommand())
     .addCommand(purgeCommand());
@@ -87,7 +87,7 @@ function replayCommand(): Command {
     .description("send dead letters again: same webhook-id, fresh attempts")
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("replay every dead letter of this integration"))
-    .addOption(new Option("--all", "replay every dead letter"))
+    .addOption(new Option("--all", "replay every dead letter of the deployment"))
     .addOption(consumerOption(`${DEPLOYMENT_HELP}; its daemons take the replay`));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
@@ -135,7 +135,7 @@ function purgeCommand(): Command {
     .description("remove dead letters for good")
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("remove every dead letter of this integration"))
-    .addOption(new Option("--all", "remove every dead letter"))
+    .addOption(new Option("--all", "remove every dead letter of the deployment"))
     .addOption(consumerOption(DEPLOYMENT_HELP));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
@@ -159,7 +159,7 @@ function purgeCommand(): Command {
 }
 
 const DEPLOYMENT_HELP =
-  "the deployment's --consumer: only its dead letters (and those from before dead letters were kept per deployment)";
+  "the daemons' --consumer: only that deployment's dead letters (and older ones of no deployment)";
 
 /** Selectors read no environment variable: a stray variable must never widen a purge. */
 function integrationOption(description: string): Option {
