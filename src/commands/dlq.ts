@@ -1,6 +1,8 @@
 /**
  * `hookswitch dlq list|replay|purge`: the dead-letter queue, reached with the same NATS
- * flags as `run` (how a replay is published: dlq/replay.ts). It creates no stream.
+ * flags as `run` (how a replay is published: dlq/replay.ts). It creates no stream. Each
+ * command works on one deployment's dead letters (`--consumer`, as `run`'s) and on those
+ * stored before dead letters were namespaced, never on another deployment's.
  */
 import { Command, Option } from "commander";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -15,8 +17,12 @@ import { DEAD_LETTER_STREAM, type ListedDeadLetter } from "../delivery/records.j
 import { readerGone } from "../output/closed-output.js";
 import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
-import { DEFAULT_CONSUMER } from "../nats/settings.js";
-import { addNatsOptions, parseNatsSettings, requireName } from "./options/nats-options.js";
+import {
+  addNatsOptions,
+  consumerOf,
+  consumerOption,
+  parseNatsSettings,
+} from "./options/nats-options.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { streamExists } from "../nats/streams.js";
 import { redactServer } from "../nats/url-credentials.js";
@@ -24,6 +30,7 @@ import { plural } from "../config/text.js";
 import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq/replay.js";
 import { signalExitCode, stopBetweenLetters } from "./dlq/stop-signal.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq/selection.js";
+import { leaveOutOthers } from "./dlq/others.js";
 import { jsonArrayEnd, jsonArrayItem } from "./dlq/json.js";
 import { deadLetterRow, formatDeadLetterRows } from "./dlq/table.js";
 import { writeLast, writePaced } from "../output/paced-output.js";
@@ -32,7 +39,7 @@ type Opts = Record<string, unknown>;
 
 export function dlqCommand(): Command {
   return new Command("dlq")
-    .description("list, replay or purge dead letters")
+    .description("list, replay or purge one deployment's dead letters (--consumer)")
     .addCommand(listCommand())
     .addCommand(replayCommand())
     .addCommand(purgeCommand());
@@ -42,7 +49,8 @@ function listCommand(): Command {
   const cmd = new Command("list")
     .description("list dead letters")
     .addOption(integrationOption("only this integration's dead letters"))
-    .addOption(new Option("--json", "print a JSON array of records").env("HOOKSWITCH_DLQ_JSON"));
+    .addOption(new Option("--json", "print a JSON array of records").env("HOOKSWITCH_DLQ_JSON"))
+    .addOption(consumerOption(DEPLOYMENT_HELP));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (opts: Opts) => {
     const integration = integrationOf(opts);
@@ -79,17 +87,14 @@ function replayCommand(): Command {
     .description("send dead letters again: same webhook-id, fresh attempts")
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("replay every dead letter of this integration"))
-    .addOption(new Option("--all", "replay every dead letter"))
-    .addOption(
-      new Option("--consumer <name>", "the daemon's --consumer, whose deliveries take the replay")
-        .env("HOOKSWITCH_CONSUMER")
-        .default(DEFAULT_CONSUMER),
-    );
+    .addOption(new Option("--all", "replay every dead letter of the deployment"))
+    .addOption(consumerOption(`${DEPLOYMENT_HELP}; its daemons take the replay`));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
-    const selection = parseSelection("replay", ids, opts);
-    const consumer = requireName("--consumer", String(opts.consumer));
+    const asked = parseSelection("replay", ids, opts);
+    const consumer = consumerOf(opts);
     await withDeadLetters(opts, async ({ store, js, jsm }) => {
+      const { selection, refused: others } = await leaveOutOthers(store, asked, consumer, "replay");
       if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
       const found = new Set<number>();
       let replayed = 0;
@@ -116,10 +121,11 @@ function replayCommand(): Command {
       }
       const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
       reportMissing(missing);
-      const kept = refused > 0 ? `; ${refused} could not be and stay (said above)` : "";
+      const unsent = refused + others.size;
+      const kept = unsent > 0 ? `; ${unsent} could not be and stay (said above)` : "";
       process.stdout.write(`replayed ${plural(replayed, "dead letter")}${kept}\n`);
       // A dead letter that cannot be replayed fails the command only when it was asked for.
-      if (missing.length > 0 || (refused > 0 && selection.kind === "ids")) throw new ExitError(1);
+      if (missing.length > 0 || (unsent > 0 && selection.kind === "ids")) throw new ExitError(1);
     });
   });
 }
@@ -129,11 +135,14 @@ function purgeCommand(): Command {
     .description("remove dead letters for good")
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("remove every dead letter of this integration"))
-    .addOption(new Option("--all", "remove every dead letter"));
+    .addOption(new Option("--all", "remove every dead letter of the deployment"))
+    .addOption(consumerOption(DEPLOYMENT_HELP));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
-    const selection = parseSelection("purge", ids, opts);
+    const asked = parseSelection("purge", ids, opts);
+    const consumer = consumerOf(opts);
     await withDeadLetters(opts, async ({ store }) => {
+      const { selection, refused } = await leaveOutOthers(store, asked, consumer, "purge");
       if (selection.kind !== "ids") {
         const removed = await store.purge(
           selection.kind === "all" ? { all: true } : { integration: selection.integration },
@@ -144,10 +153,13 @@ function purgeCommand(): Command {
       const removed = await store.remove(selection.ids);
       reportMissing(selection.ids.filter((id) => !removed.includes(id)));
       process.stdout.write(`removed ${plural(removed.length, "dead letter")}\n`);
-      if (removed.length < selection.ids.length) throw new ExitError(1);
+      if (removed.length < selection.ids.length || refused.size > 0) throw new ExitError(1);
     });
   });
 }
+
+const DEPLOYMENT_HELP =
+  "the daemons' --consumer: only that deployment's dead letters (and older ones of no deployment)";
 
 /** Selectors read no environment variable: a stray variable must never widen a purge. */
 function integrationOption(description: string): Option {
@@ -185,9 +197,11 @@ async function deadLetterStoreOf(
   js: JetStreamClient,
   jsm: JetStreamManager,
   nc: NatsConnection,
+  consumer: string,
 ): Promise<DeadLetterStore> {
   if (await streamExists(jsm, DEAD_LETTER_STREAM)) {
     return createDeadLetterStore(js, jsm, {
+      consumer,
       maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
     });
   }
@@ -209,11 +223,12 @@ async function withDeadLetters(
   }) => Promise<void>,
 ): Promise<void> {
   const settings = parseNatsSettings(opts);
+  const consumer = consumerOf(opts);
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
   try {
     const jsm = await jetstreamManagerNow(nc);
     const js = jetstream(nc);
-    await work({ store: await deadLetterStoreOf(js, jsm, nc), js, jsm, nc });
+    await work({ store: await deadLetterStoreOf(js, jsm, nc, consumer), js, jsm, nc });
   } finally {
     await nc.close();
   }

@@ -24,6 +24,8 @@ export interface EngineSettings {
   egress: { deny: Cidr[]; allow: Cidr[] };
   maxInFlight: number;
   ackWaitMs: number;
+  /** The deployment's --consumer: the logs' hints at `dlq list` name it. */
+  nats: { jetstream: { consumer: string } };
 }
 
 /** What the metrics ask of the daemon at scrape time. */
@@ -67,8 +69,9 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
   const limiter = createLimiter();
   const inForce = createConfigInForce({ metrics, limiter });
   // One of each per daemon: a flood's count outlives a set-up of the consumers again.
-  const invalidEvents = createInvalidEventLog(log);
-  const deadLetterLog = createDeadLetterLog(log);
+  const { consumer } = settings.nats.jetstream;
+  const invalidEvents = createInvalidEventLog(log, { consumer });
+  const deadLetterLog = createDeadLetterLog(log, { consumer });
   const skipLog = createSkipLog(log);
   const forgetting = forgetRemovedFigures({
     stats,

@@ -82,6 +82,7 @@ export class JetStreamWork {
   async start(reached: JetStreamReached): Promise<void> {
     const publisher = createStoredPublisher(reached.nc);
     const store = createDeadLetterStore(reached.js, reached.jsm, {
+      consumer: this.#deps.settings.nats.jetstream.consumer,
       maxPayload: () => reached.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
       publisher,
     });

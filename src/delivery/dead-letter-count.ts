@@ -1,6 +1,7 @@
 /**
- * The dead-letter queue's size for `/metrics` and the status page: read from NATS now and
- * then, and counted up between reads as this replica adds dead letters.
+ * The deployment's dead letters for `/metrics` and the status page (its own and the old
+ * layout's, not another deployment's: each one's alert is about its own): read from NATS
+ * now and then, and counted up between reads as this replica adds dead letters.
  */
 import { isMissingResource } from "../nats/recovery.js";
 import { periodic } from "../periodic.js";

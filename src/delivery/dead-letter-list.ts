@@ -1,7 +1,9 @@
 /**
  * Reading the dead-letter queue's records in order, one at a time, for `dlq list` and for
  * `dlq replay` of an integration or of all: a few fetched records are in memory at once,
- * however many the queue holds and however big they are.
+ * however many the queue holds and however big they are. A deployment's records and those
+ * of the old layout are two subject filters (nats-server 2.9 has no consumer of several),
+ * read side by side and merged in id order.
  */
 import {
   DeliverPolicy,
@@ -13,8 +15,7 @@ import {
 import { DeadLetterListIncompleteError } from "../errors.js";
 import {
   DEAD_LETTER_STREAM,
-  DEAD_LETTER_SUBJECT_PREFIX,
-  deadLetterSubject,
+  integrationOfDeadLetterSubject,
   unroutedDeadLetter,
   type DeadLetterRecord,
   type ListedDeadLetter,
@@ -40,9 +41,50 @@ export function fetchBatch(maxPayload: number): number {
 }
 
 export interface ReadScope {
-  integration?: string;
+  /** Subject filters whose records are read, each by a reader of its own. */
+  subjects: string[];
   /** The server's largest message: what one record may take. */
   maxPayload: number;
+}
+
+/**
+ * The records of every filter, merged oldest first. The readers share one fetch's bytes, so
+ * that reading two filters holds no more at once than reading one.
+ */
+export function readRecords(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  scope: ReadScope,
+): AsyncGenerator<ListedDeadLetter> {
+  const share = scope.maxPayload * Math.max(1, scope.subjects.length);
+  const readers = scope.subjects.map((subject) => readSubject(js, jsm, subject, share));
+  return readers.length === 1 && readers[0] ? readers[0] : mergeById(readers);
+}
+
+/** Several readers' records, each oldest first, as one list oldest first. */
+export async function* mergeById(
+  sources: AsyncGenerator<ListedDeadLetter>[],
+): AsyncGenerator<ListedDeadLetter> {
+  try {
+    const heads = await Promise.all(sources.map((source) => source.next()));
+    for (;;) {
+      let pick = -1;
+      heads.forEach((head, i) => {
+        const best = heads[pick];
+        if (!head.done && (best === undefined || best.done || head.value.id < best.value.id)) {
+          pick = i;
+        }
+      });
+      const source = sources[pick];
+      const head = heads[pick];
+      if (source === undefined || head === undefined || head.done) return;
+      yield head.value;
+      heads[pick] = await source.next();
+    }
+  } finally {
+    // A listing left part way (`| head`, an error) removes every reader's consumer.
+    await Promise.allSettled(sources.map((source) => source.return(undefined)));
+  }
 }
 
 /**
@@ -57,15 +99,12 @@ export interface ReadScope {
  * a reader held back long enough (`dlq list --json | less`) finds its consumer removed as
  * idle, and the fetch fails. Reading then starts again after the last record read.
  */
-export async function* readRecords(
+async function* readSubject(
   js: JetStreamClient,
   jsm: JetStreamManager,
-  scope: ReadScope,
+  subject: string,
+  maxPayload: number,
 ): AsyncGenerator<ListedDeadLetter> {
-  const subject =
-    scope.integration === undefined
-      ? `${DEAD_LETTER_SUBJECT_PREFIX}.>`
-      : deadLetterSubject(scope.integration);
   const reader = (afterSeq: number) =>
     js.consumers.get(DEAD_LETTER_STREAM, {
       filter_subjects: subject,
@@ -74,7 +113,7 @@ export async function* readRecords(
         : {}),
     });
   const lastSeq = (await jsm.streams.info(DEAD_LETTER_STREAM)).state.last_seq;
-  const batchSize = fetchBatch(scope.maxPayload);
+  const batchSize = fetchBatch(maxPayload);
   let consumer = await reader(0);
   try {
     const total = (await consumer.info(true)).num_pending;
@@ -153,11 +192,6 @@ export function parseRecord(text: string, subject: string): DeadLetterRecord {
       event: text,
       deadAt: new Date(0).toISOString(),
     }),
-    integration: integrationOfSubject(subject),
+    integration: integrationOfDeadLetterSubject(subject),
   };
-}
-
-function integrationOfSubject(subject: string): string | null {
-  const token = subject.slice(DEAD_LETTER_SUBJECT_PREFIX.length + 1);
-  return token === "" || token === deadLetterSubject(null).split(".").pop() ? null : token;
 }

@@ -5,6 +5,7 @@
  * its attempts.
  */
 import type { Logger } from "pino";
+import { DEFAULT_CONSUMER } from "../nats/settings.js";
 import {
   createIntegrationLines,
   type IntegrationLines,
@@ -26,7 +27,20 @@ export interface DeadLetterLog {
   forget(integration: string): void;
 }
 
-export function createDeadLetterLog(log: Logger, timing: LinesTiming = {}): DeadLetterLog {
+/**
+ * The command that lists an integration's dead letters, with the deployment's --consumer
+ * unless it is the default: without it, `dlq list` shows another deployment's.
+ */
+export function dlqListCommand(integration: string, consumer = DEFAULT_CONSUMER): string {
+  const whose = consumer === DEFAULT_CONSUMER ? "" : ` --consumer ${consumer}`;
+  return `\`hookswitch dlq list${whose} --integration ${integration}\``;
+}
+
+export function createDeadLetterLog(
+  log: Logger,
+  options: LinesTiming & { consumer?: string } = {},
+): DeadLetterLog {
+  const { consumer, ...timing } = options;
   const lines: IntegrationLines<DeadLetterLine> = createIntegrationLines(log, {
     ...timing,
     level: "warn",
@@ -34,7 +48,7 @@ export function createDeadLetterLog(log: Logger, timing: LinesTiming = {}): Dead
       `${notLogged} more ${notLogged === 1 ? "delivery" : "deliveries"} of ${integration} ` +
       `dead-lettered without a line each (the first ${perInterval} every ${seconds} s are ` +
       `logged): hookswitch_deliveries_total counts them all, and ` +
-      `\`hookswitch dlq list --integration ${integration}\` lists them`,
+      `${dlqListCommand(integration, consumer)} lists them`,
   });
   return {
     deadLettered: (line) => lines.add(line, "delivery dead-lettered"),

@@ -1,18 +1,30 @@
 /**
  * The dead-letter queue: one JSON record per message in HOOKSWITCH_DLQ, on the subject
- * of its integration. A record's id is its stream sequence. Nothing removes records but
- * `remove` and `purge`, which only `dlq replay` and `dlq purge` call.
+ * of its deployment (`--consumer`) and integration. A record's id is its stream sequence.
+ * A store works on its deployment's records and on those of the old layout, which belong to
+ * no deployment; another deployment's are not its to read or count. Nothing removes records
+ * but `remove` and `purge`, which only `dlq replay` and `dlq purge` call.
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { NoRespondersError } from "@nats-io/transport-node";
 import { errorChain, NoStreamError } from "../errors.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
-import { fetchBatch, parseRecord, readRecords } from "./dead-letter-list.js";
+import {
+  chunks,
+  deleteRecord,
+  getRecord,
+  unique,
+  type StoredDeadLetter,
+} from "./dead-letter-ids.js";
+import { fetchBatch, readRecords } from "./dead-letter-list.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
+  deadLetterFilter,
   deadLetterSubject,
+  OLD_DEAD_LETTER_FILTER,
+  oldDeadLetterSubject,
   type DeadLetterRecord,
   type ListedDeadLetter,
 } from "./records.js";
@@ -32,14 +44,23 @@ export interface DeadLetterStore {
    * 900 KB took 1.7 GB held together).
    */
   read(filter?: { integration?: string }): AsyncIterable<ListedDeadLetter>;
-  /** The records with these ids, a few read at once; ids that do not exist are left out. */
+  /**
+   * The records with these ids, a few read at once; ids that do not exist, and those of
+   * another deployment, are left out.
+   */
   readIds(ids: number[]): AsyncIterable<ListedDeadLetter>;
+  /**
+   * The ids among these that are another deployment's, with its `--consumer` name, read
+   * before anything is done with them; ids that do not exist are left out.
+   */
+  othersOf(ids: number[]): Promise<Map<number, string>>;
   /** Whether records of integrations' deliveries (not of whole events) are there. */
   holdsDeliveries(filter?: { integration?: string }): Promise<boolean>;
   /** Removes these records; resolves with the ids that were there and are now gone. */
   remove(ids: number[]): Promise<number[]>;
   /** Removes the records of one integration, or all of them; resolves with how many. */
   purge(scope: { integration?: string; all?: boolean }): Promise<number>;
+  /** How many records there are (the deployment's and the old layout's). */
   count(): Promise<number>;
 }
 
@@ -57,17 +78,16 @@ export const ABSENT_DEAD_LETTER_STORE: DeadLetterStore = {
   keep: () => Promise.reject(new NoStreamError(DEAD_LETTER_SUBJECT_PREFIX, DEAD_LETTER_STREAM)),
   read: () => NO_RECORDS,
   readIds: () => NO_RECORDS,
+  othersOf: () => Promise.resolve(new Map()),
   holdsDeliveries: () => Promise.resolve(false),
   remove: () => Promise.resolve([]),
   purge: () => Promise.resolve(0),
   count: () => Promise.resolve(0),
 };
 
-const MESSAGE_NOT_FOUND = 10037;
-const NO_MESSAGE_FOUND = 10057;
-const DELETE_FAILED = 10043;
-
 export interface DeadLetterStoreOptions {
+  /** The deployment's `--consumer` name, which namespaces its records. */
+  consumer: string;
   /**
    * The server's largest message (its `max_payload`): a record is cut to fit in it, and a
    * reading holds as many records at once as fit in 8 MiB were each that large.
@@ -87,13 +107,18 @@ export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 export function createDeadLetterStore(
   js: JetStreamClient,
   jsm: JetStreamManager,
-  options: DeadLetterStoreOptions = {},
+  options: DeadLetterStoreOptions,
 ): DeadLetterStore {
   const maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
-  const { publisher } = options;
+  const { publisher, consumer } = options;
+  /** The deployment's subject filter and the old layout's, for one integration or all. */
+  const filters = (integration?: string) =>
+    integration === undefined
+      ? [deadLetterFilter(consumer), OLD_DEAD_LETTER_FILTER]
+      : [deadLetterSubject(consumer, integration), oldDeadLetterSubject(integration)];
   /** The record's subject, and its text cut to fit in one message. */
   const fitted = (record: DeadLetterRecord) => ({
-    subject: deadLetterSubject(record.integration),
+    subject: deadLetterSubject(consumer, record.integration),
     text: fitDeadLetter(record, maxPayload()).text,
   });
   const add = async (record: DeadLetterRecord, msgID: string | undefined) => {
@@ -105,18 +130,44 @@ export function createDeadLetterStore(
     }
   };
   const read = (filter: { integration?: string } = {}) =>
-    readRecords(js, jsm, { integration: filter.integration, maxPayload: maxPayload() });
-  async function* readIds(ids: number[]): AsyncGenerator<ListedDeadLetter> {
-    // Read together, as many as one fetch of the listing holds.
+    readRecords(js, jsm, { subjects: filters(filter.integration), maxPayload: maxPayload() });
+  /** The records with these ids and whose they are, read together a fetch's worth at a time. */
+  async function* stored(ids: number[]): AsyncGenerator<StoredDeadLetter> {
     for (const batch of chunks(unique(ids), fetchBatch(maxPayload()))) {
       const records = await Promise.all(batch.map((id) => getRecord(jsm, id)));
       for (const record of records) if (record) yield record;
     }
   }
+  const othersOf = async (ids: number[]) => {
+    const others = new Map<number, string>();
+    for await (const { record, owner } of stored(ids)) {
+      if (owner !== null && owner !== consumer) others.set(record.id, owner);
+    }
+    return others;
+  };
+  /** The records under these filters, counted from the stream's subjects. */
+  const countUnder = async (subjectFilters: string[], leaveOut?: (subject: string) => boolean) => {
+    let total = 0;
+    for (const subjects_filter of subjectFilters) {
+      const { state } = await jsm.streams.info(DEAD_LETTER_STREAM, { subjects_filter });
+      for (const [subject, n] of Object.entries(state.subjects ?? {})) {
+        if (!leaveOut?.(subject)) total += n;
+      }
+    }
+    return total;
+  };
+  /**
+   * Message ids are stream-wide: named with the deployment, so that two deployments that
+   * dead-letter the same delivery or invalid event each keep their record.
+   */
+  const msgIdOf = (record: DeadLetterRecord, given: string | undefined) => {
+    const id = given ?? deadLetterMsgId(record);
+    return id === undefined ? undefined : `${consumer}:${id}`;
+  };
   return {
-    add: (record, addOptions = {}) => add(record, addOptions.msgId ?? deadLetterMsgId(record)),
+    add: (record, addOptions = {}) => add(record, msgIdOf(record, addOptions.msgId)),
     async keep(record, keepOptions = {}) {
-      const msgID = keepOptions.msgId ?? deadLetterMsgId(record);
+      const msgID = msgIdOf(record, keepOptions.msgId);
       if (publisher === undefined || msgID === undefined) {
         await add(record, msgID);
         return;
@@ -126,15 +177,18 @@ export function createDeadLetterStore(
       await publisher.publish(subject, text, msgID);
     },
     read,
-    readIds,
+    async *readIds(ids) {
+      for await (const { record, owner } of stored(ids)) {
+        if (owner === null || owner === consumer) yield record;
+      }
+    },
+    othersOf,
     async holdsDeliveries(filter = {}) {
-      const subjects_filter =
-        filter.integration === undefined
-          ? `${DEAD_LETTER_SUBJECT_PREFIX}.>`
-          : deadLetterSubject(filter.integration);
-      const { state } = await jsm.streams.info(DEAD_LETTER_STREAM, { subjects_filter });
-      const wholeEvents = deadLetterSubject(null);
-      return Object.entries(state.subjects ?? {}).some(([s, n]) => s !== wholeEvents && n > 0);
+      const wholeEvents = [deadLetterSubject(consumer, null), oldDeadLetterSubject(null)];
+      const deliveries = await countUnder(filters(filter.integration), (subject) =>
+        wholeEvents.includes(subject),
+      );
+      return deliveries > 0;
     },
     async remove(ids) {
       const removed: number[] = [];
@@ -144,14 +198,17 @@ export function createDeadLetterStore(
       return removed;
     },
     async purge(scope) {
-      if (scope.all) return (await jsm.streams.purge(DEAD_LETTER_STREAM)).purged;
-      if (scope.integration === undefined) throw new Error("purge needs an integration or all");
-      const filter = deadLetterSubject(scope.integration);
-      return (await jsm.streams.purge(DEAD_LETTER_STREAM, { filter })).purged;
+      // Never the whole stream: other deployments' records are there too.
+      if (!scope.all && scope.integration === undefined) {
+        throw new Error("purge needs an integration or all");
+      }
+      let purged = 0;
+      for (const filter of filters(scope.all ? undefined : scope.integration)) {
+        purged += (await jsm.streams.purge(DEAD_LETTER_STREAM, { filter })).purged;
+      }
+      return purged;
     },
-    async count() {
-      return (await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages;
-    },
+    count: () => countUnder(filters()),
   };
 }
 
@@ -178,32 +235,4 @@ function noStreamOr(err: unknown, subject: string): unknown {
 export function deadLetterMsgId(record: DeadLetterRecord): string | undefined {
   if (record.webhookId === null) return undefined;
   return `dlq:${record.webhookId}:r${record.replays ?? 0}:${record.attempts.length}`;
-}
-
-async function getRecord(jsm: JetStreamManager, id: number): Promise<ListedDeadLetter | null> {
-  const stored = await jsm.streams.getMessage(DEAD_LETTER_STREAM, { seq: id });
-  if (stored === null) return null;
-  return { ...parseRecord(stored.string(), stored.subject), id };
-}
-
-async function deleteRecord(jsm: JetStreamManager, id: number): Promise<boolean> {
-  try {
-    return await jsm.streams.deleteMessage(DEAD_LETTER_STREAM, id);
-  } catch (err) {
-    const { code, message } = err as { code?: unknown; message?: unknown };
-    if (code === NO_MESSAGE_FOUND || code === MESSAGE_NOT_FOUND) return false;
-    // A sequence removed before, between records still there: "sequence N not found".
-    if (code === DELETE_FAILED && String(message).includes("not found")) return false;
-    throw err;
-  }
-}
-
-function unique(ids: number[]): number[] {
-  return [...new Set(ids)];
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

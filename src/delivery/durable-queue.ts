@@ -5,7 +5,7 @@
  */
 import { storeRetried } from "../nats/store-retry.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
-import { deadLetterMsgId, type DeadLetterStore } from "./dead-letters.js";
+import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./dispatcher.js";
 import {
   DEAD_LETTER_STREAM,
@@ -46,10 +46,8 @@ export function createDurableQueue(options: {
       options.onParked?.(record.integration);
     },
     async deadLetter(record, msgId) {
-      // Two deployments (consumers) that dead-letter the same delivery each keep theirs.
-      const own = deadLetterMsgId(record);
-      const id = msgId ?? (own === undefined ? undefined : `${consumer}:${own}`);
-      const keepOptions = id === undefined ? undefined : { msgId: id };
+      // The store names the message id with the deployment, as its subject.
+      const keepOptions = msgId === undefined ? undefined : { msgId };
       await storeRetried(() => deadLetters.keep(record, keepOptions), deadLettersMissing);
       options.onDeadLetter?.();
     },

@@ -7,7 +7,9 @@
  * `hookswitch_events_invalid_total` counts every one, and the dead-letter queue keeps each.
  */
 import type { Logger } from "pino";
+import { dlqListCommand } from "./dead-letter-log.js";
 import { IntervalLines } from "./interval-lines.js";
+import { INVALID_EVENT_SUBJECT_TOKEN } from "./records.js";
 
 /** Invalid events logged in full per interval: enough to show a flood's kinds of reason. */
 export const FULL_LINES_PER_INTERVAL = 10;
@@ -22,7 +24,12 @@ export interface InvalidEventLog {
 
 export function createInvalidEventLog(
   log: Logger,
-  options: { perInterval?: number; intervalMs?: number; now?: () => number } = {},
+  options: {
+    perInterval?: number;
+    intervalMs?: number;
+    now?: () => number;
+    consumer?: string;
+  } = {},
 ): InvalidEventLog {
   const intervalMs = options.intervalMs ?? INVALID_LOG_INTERVAL_MS;
   const perInterval = options.perInterval ?? FULL_LINES_PER_INTERVAL;
@@ -41,7 +48,7 @@ export function createInvalidEventLog(
       `${unlogged} more invalid ${unlogged === 1 ? "event was" : "events were"} dead-lettered ` +
         `without a line each (the first ${perInterval} ` +
         `every ${Math.round(intervalMs / 1000)} s are logged): hookswitch_events_invalid_total ` +
-        "counts them all, and `hookswitch dlq list --integration _invalid` lists them",
+        `counts them all, and ${dlqListCommand(INVALID_EVENT_SUBJECT_TOKEN, options.consumer)} lists them`,
     );
   };
 

@@ -36,8 +36,32 @@ export const integrationOfDeliverySubject = (subject: string) =>
  * comes early is handed back without reading it.
  */
 export const NOT_BEFORE_HEADER = "Hookswitch-Not-Before";
-export const deadLetterSubject = (integration: string | null) =>
+/**
+ * Dead letters are namespaced by the consumer's name too: a deployment counts, lists,
+ * replays and purges its own (`hookswitch.dlq.<consumer>.<integration>`, `_invalid` for
+ * messages that were not valid events), never another's of an integration of the same name.
+ */
+export const deadLetterSubject = (consumer: string, integration: string | null) =>
+  `${DEAD_LETTER_SUBJECT_PREFIX}.${consumer}.${integration ?? INVALID_EVENT_SUBJECT_TOKEN}`;
+export const deadLetterFilter = (consumer: string) => `${DEAD_LETTER_SUBJECT_PREFIX}.${consumer}.*`;
+/**
+ * Dead letters stored before they were namespaced (`hookswitch.dlq.<integration>`, one
+ * token fewer) belong to no deployment: every deployment's commands and count cover them.
+ */
+export const oldDeadLetterSubject = (integration: string | null) =>
   `${DEAD_LETTER_SUBJECT_PREFIX}.${integration ?? INVALID_EVENT_SUBJECT_TOKEN}`;
+export const OLD_DEAD_LETTER_FILTER = `${DEAD_LETTER_SUBJECT_PREFIX}.*`;
+
+/** Whose a dead letter's subject is: a consumer's name, or null for the old layout's. */
+export function deadLetterOwner(subject: string): string | null {
+  const tokens = subject.slice(DEAD_LETTER_SUBJECT_PREFIX.length + 1).split(".");
+  return tokens.length > 1 ? (tokens[0] ?? null) : null;
+}
+/** The integration a dead letter's subject names (either layout), or null for `_invalid`. */
+export function integrationOfDeadLetterSubject(subject: string): string | null {
+  const token = subject.slice(subject.lastIndexOf(".") + 1);
+  return token === "" || token === INVALID_EVENT_SUBJECT_TOKEN ? null : token;
+}
 
 /**
  * A delivery handed to the delivery stream: its first attempt could not run at once

@@ -105,7 +105,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     deadLetters: gaugeShownOnceSet(registry, {
       name: "hookswitch_dead_letters",
-      help: "Records in the dead-letter queue (refreshed periodically)",
+      help: "This deployment's (--consumer's) records in the dead-letter queue, and those of no deployment from before they were kept per deployment (refreshed periodically)",
     }),
     // Read from the consumer all replicas share: each replica shows the same value, so a
     // query takes max(), not sum().

@@ -1,9 +1,9 @@
-import type { JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq/json.js";
 import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq/table.js";
 import { parseSelection } from "../../src/commands/dlq/selection.js";
-import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
@@ -191,13 +191,18 @@ let server: NatsServer;
 let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
+/** Dead letters of a deployment whose daemons never made their deliveries consumer. */
+let typo: DeadLetterStore;
+
 useDeadLetterQueue("dlq-cli-test", (queue) => {
   ({ server, jsm, store } = queue);
+  typo = createDeadLetterStore(jetstream(queue.nc), jsm, { consumer: "hookswitch-typo" });
 });
 
 const dlq = (args: string[], env: Record<string, string> = {}) =>
   runCli(["dlq", ...args], { env: { NATS_URL: server.url, ...env } });
-const ids = async () => (await listAll(store)).map((r) => r.id);
+const idsOf = async (of: DeadLetterStore) => (await listAll(of)).map((r) => r.id);
+const ids = () => idsOf(store);
 
 /** The webhook-ids of the deliveries `dlq replay` published. */
 async function replayedWebhookIds(): Promise<Set<string>> {
@@ -370,7 +375,7 @@ describe("hookswitch dlq replay", () => {
   });
 
   it("replays nothing and keeps the dead letters for a --consumer no daemon has run with", async () => {
-    const id = await store.add(deadLetter("crm"));
+    const id = await typo.add(deadLetter("crm"));
     const result = await dlq(["replay", "--all"], { HOOKSWITCH_CONSUMER: "hookswitch-typo" });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -378,7 +383,7 @@ describe("hookswitch dlq replay", () => {
         "no consumer hookswitch-typo-deliveries), so nothing would take the replay: give " +
         "--consumer (HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed\n",
     );
-    expect(await ids()).toEqual([id]);
+    expect(await idsOf(typo)).toEqual([id]);
     expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
   });
 
@@ -389,7 +394,7 @@ describe("hookswitch dlq replay", () => {
   ])(
     "asks for no daemon's --consumer when replaying, by %s, a message that was not a valid event",
     async (_what, args, code) => {
-      const invalid = await store.add(deadLetter(null));
+      const invalid = await typo.add(deadLetter(null));
       const result = await dlq(["replay", ...args(invalid)], {
         HOOKSWITCH_CONSUMER: "hookswitch-typo",
       });
@@ -403,14 +408,14 @@ describe("hookswitch dlq replay", () => {
   );
 
   it("replays nothing by id when one of the ids is a delivery and no daemon has run with --consumer", async () => {
-    const invalid = await store.add(deadLetter(null));
-    const crm = await store.add(deadLetter("crm"));
+    const invalid = await typo.add(deadLetter(null));
+    const crm = await typo.add(deadLetter("crm"));
     const result = await dlq(["replay", String(invalid), String(crm)], {
       HOOKSWITCH_CONSUMER: "hookswitch-typo",
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("no daemon has run with --consumer hookswitch-typo");
-    expect(await ids()).toEqual([invalid, crm]);
+    expect(await idsOf(typo)).toEqual([invalid, crm]);
   });
 
   it("replays nothing and keeps the dead letters where the deliveries stream is gone", async () => {

@@ -17,7 +17,7 @@ function counted(intervalMs = 60_000) {
   const shown: number[] = [];
   const missing: string[] = [];
   const count = createDeadLetterCount({
-    store: createDeadLetterStore(jetstream(nc), jsm),
+    store: createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" }),
     gauge: { set: (n) => shown.push(n) },
     missing: () => missing.push("missing"),
     intervalMs,
@@ -27,7 +27,7 @@ function counted(intervalMs = 60_000) {
 
 async function publishDeadLetters(n: number) {
   const js = jetstream(nc);
-  for (let i = 0; i < n; i++) await js.publish(deadLetterSubject("crm"), "{}");
+  for (let i = 0; i < n; i++) await js.publish(deadLetterSubject("hookswitch", "crm"), "{}");
 }
 
 describe("the dead-letter count", () => {

@@ -59,7 +59,10 @@ function deadLetter(): DeadLetterRecord {
 describe("reading the dead-letter queue", () => {
   it("yields no record stored after the reading started, whatever was removed meanwhile", async () => {
     // One record a fetch: the reading goes on only as it is asked for the next.
-    const store = createDeadLetterStore(jetstream(nc), jsm, { maxPayload: () => 8 * MIB });
+    const store = createDeadLetterStore(jetstream(nc), jsm, {
+      consumer: "hookswitch",
+      maxPayload: () => 8 * MIB,
+    });
     const before: number[] = [];
     for (let i = 0; i < 5; i++) before.push(await store.add(deadLetter()));
     const read: number[] = [];
@@ -74,7 +77,10 @@ describe("reading the dead-letter queue", () => {
   });
 
   it("reads records by id a few at a time, in the order asked, leaving out those not there", async () => {
-    const store = createDeadLetterStore(jetstream(nc), jsm, { maxPayload: () => 4 * MIB });
+    const store = createDeadLetterStore(jetstream(nc), jsm, {
+      consumer: "hookswitch",
+      maxPayload: () => 4 * MIB,
+    });
     const ids: number[] = [];
     for (let i = 0; i < 7; i++) ids.push(await store.add(deadLetter()));
     const id = (n: number) => ids[n] ?? 0;
@@ -86,7 +92,7 @@ describe("reading the dead-letter queue", () => {
   });
 
   it("says whether records of deliveries are there, apart from whole events", async () => {
-    const store = createDeadLetterStore(jetstream(nc), jsm);
+    const store = createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" });
     expect(await store.holdsDeliveries()).toBe(false);
     await store.add({ ...deadLetter(), integration: null, webhookId: null });
     expect(await store.holdsDeliveries()).toBe(false);

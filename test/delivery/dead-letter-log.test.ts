@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createDeadLetterLog, type DeadLetterLine } from "../../src/delivery/dead-letter-log.js";
+import {
+  createDeadLetterLog,
+  dlqListCommand,
+  type DeadLetterLine,
+} from "../../src/delivery/dead-letter-log.js";
 import { FULL_LINES_PER_INTERVAL } from "../../src/delivery/integration-lines.js";
 import { capturingLogger } from "../support/logs.js";
 import { waitFor } from "../support/wait.js";
@@ -13,6 +17,17 @@ const line = (integration: string, i: number): DeadLetterLine => ({
 const full = (lines: Record<string, unknown>[]) =>
   lines.filter((l) => l.msg === "delivery dead-lettered");
 const told = (lines: Record<string, unknown>[]) => lines.filter((l) => "notLogged" in l);
+
+describe("the command the logs name to list dead letters", () => {
+  it.each([
+    ["crm", undefined, "`hookswitch dlq list --integration crm`"],
+    ["crm", "hookswitch", "`hookswitch dlq list --integration crm`"],
+    ["crm", "gitsync", "`hookswitch dlq list --consumer gitsync --integration crm`"],
+    ["_invalid", "gitsync", "`hookswitch dlq list --consumer gitsync --integration _invalid`"],
+  ])("for %s of --consumer %s is %s", (integration, consumer, command) => {
+    expect(dlqListCommand(integration, consumer)).toBe(command);
+  });
+});
 
 describe("the dead-letter log", () => {
   it("logs each integration's first ones in full and tells the count of the rest once the interval ends", async () => {

@@ -18,7 +18,7 @@ let store: DeadLetterStore;
 useNatsWithClient("dlq-test", async (started) => {
   ({ nc, jsm } = started);
   await ensureHookswitchStreams(jsm);
-  store = createDeadLetterStore(jetstream(nc), jsm);
+  store = createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" });
 });
 
 beforeEach(async () => {
@@ -186,7 +186,7 @@ describe("the dead-letter store", () => {
       // Not the client's "jetstream is not enabled": the stream and the subject.
       expect(failed).toBeInstanceOf(NoStreamError);
       expect(String(failed)).toMatch(
-        /stream HOOKSWITCH_DLQ does not exist: nothing stores hookswitch\.dlq\.crm/,
+        /stream HOOKSWITCH_DLQ does not exist: nothing stores hookswitch\.dlq\.hookswitch\.crm/,
       );
       expect(isMissingResource(failed)).toBe(true);
       expect(isMissingResource(await store.count().catch((err: unknown) => err))).toBe(true);
@@ -199,6 +199,7 @@ describe("the dead-letter store", () => {
 describe("the dead-letter store keeping records through the daemon's shared publisher", () => {
   const withPublisher = (maxPayload?: number) =>
     createDeadLetterStore(jetstream(nc), jsm, {
+      consumer: "hookswitch",
       publisher: createStoredPublisher(nc),
       ...(maxPayload === undefined ? {} : { maxPayload: () => maxPayload }),
     });
@@ -215,7 +216,7 @@ describe("the dead-letter store keeping records through the daemon's shared publ
     const listed = await listAll(store);
     expect(listed.map(({ id: _id, ...record }) => record)).toEqual(records);
     const first = await jsm.streams.getMessage(DEAD_LETTER_STREAM, { seq: listed[0]!.id });
-    expect(first?.header.get("Nats-Msg-Id")).toBe(`dlq:invalid:${records[0]!.eventId}`);
+    expect(first?.header.get("Nats-Msg-Id")).toBe(`hookswitch:dlq:invalid:${records[0]!.eventId}`);
   });
 
   it("cuts a record to the server's largest message, as `add` does", async () => {

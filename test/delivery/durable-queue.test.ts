@@ -37,7 +37,7 @@ function queueOf(
   const js = jetstream(nc);
   return createDurableQueue({
     publisher: createStoredPublisher(nc),
-    deadLetters: createDeadLetterStore(js, jsm),
+    deadLetters: createDeadLetterStore(js, jsm, { consumer }),
     consumer,
     onParked,
     onStreamMissing,

@@ -51,7 +51,7 @@ function handlerDeps(
   const publisher = createStoredPublisher(nc);
   const queue = createDurableQueue({
     publisher,
-    deadLetters: createDeadLetterStore(js, jsm, { publisher }),
+    deadLetters: createDeadLetterStore(js, jsm, { consumer: "hookswitch", publisher }),
     consumer: CONSUMER,
   });
   const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });

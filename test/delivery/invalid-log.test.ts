@@ -32,6 +32,21 @@ describe("the invalid-event log", () => {
     expect(lines).toHaveLength(4);
   });
 
+  it("names the deployment's --consumer in the command that lists them", async () => {
+    const { log, lines } = capturingLogger("warn");
+    const invalid = createInvalidEventLog(log, {
+      perInterval: 1,
+      intervalMs: 200,
+      consumer: "gitsync",
+    });
+    invalid.invalid("pbx.acme.x.0", "reason 0");
+    invalid.invalid("pbx.acme.x.1", "reason 1");
+    await waitFor(() => told(lines).length === 1, { timeoutMs: 5_000, what: "the count" });
+    expect(told(lines)[0]!.msg).toContain(
+      "`hookswitch dlq list --consumer gitsync --integration _invalid` lists them",
+    );
+  });
+
   it("logs, as operating.md says, the first 10 of a minute in full", () => {
     const { log, lines } = capturingLogger("warn");
     let clock = 0;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  deadLetterFilter,
+  deadLetterOwner,
   deadLetterSubject,
+  integrationOfDeadLetterSubject,
+  OLD_DEAD_LETTER_FILTER,
+  oldDeadLetterSubject,
   deliveryFilter,
   deliverySubject,
   integrationOfDeliverySubject,
@@ -10,6 +15,19 @@ import {
   waitingFilter,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
+
+describe("dead-letter subjects", () => {
+  it.each([
+    ["hookswitch.dlq.gitsync.crm", "gitsync", "crm"],
+    ["hookswitch.dlq.gitsync._invalid", "gitsync", null],
+    ["hookswitch.dlq.crm", null, "crm"],
+    ["hookswitch.dlq._invalid", null, null],
+    ["hookswitch.dlq.hookswitch.hookswitch", "hookswitch", "hookswitch"],
+  ])("say %s is deployment %s's, of integration %s", (subject, owner, integration) => {
+    expect(deadLetterOwner(subject)).toBe(owner);
+    expect(integrationOfDeadLetterSubject(subject)).toBe(integration);
+  });
+});
 
 describe("delivery subjects", () => {
   it.each([
@@ -31,8 +49,12 @@ describe("delivery subjects", () => {
     [deliveryFilter("hs"), "hookswitch.deliveries.hs.>"],
     [parkedSubject("hs", "crm"), "hookswitch.parked.hs.crm"],
     [waitingFilter("hs"), "hookswitch.*.hs.*"],
-    [deadLetterSubject("crm"), "hookswitch.dlq.crm"],
-    [deadLetterSubject(null), "hookswitch.dlq._invalid"],
+    [deadLetterSubject("hs", "crm"), "hookswitch.dlq.hs.crm"],
+    [deadLetterSubject("hs", null), "hookswitch.dlq.hs._invalid"],
+    [deadLetterFilter("hs"), "hookswitch.dlq.hs.*"],
+    [oldDeadLetterSubject("crm"), "hookswitch.dlq.crm"],
+    [oldDeadLetterSubject(null), "hookswitch.dlq._invalid"],
+    [OLD_DEAD_LETTER_FILTER, "hookswitch.dlq.*"],
   ])("are %s as %s", (subject, expected) => {
     expect(subject).toBe(expected);
   });

@@ -83,7 +83,7 @@ describe("watchMaxDeliveries", () => {
     const js = jetstream(nc);
     await ensureHookswitchStreams(jsm);
     await streamGivingUp(jsm, "EV", ["pbx.>"], 2);
-    const store = createDeadLetterStore(js, jsm);
+    const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       store.add(record, { msgId });
     // Two replicas watch the same advisories.
@@ -106,7 +106,7 @@ describe("watchMaxDeliveries", () => {
     await streamGivingUp(jsm, "EV2", ["other.>"], 1);
     await ensureHookswitchStreams(jsm);
     await jsm.streams.delete(DEAD_LETTER_STREAM);
-    const store = createDeadLetterStore(js, jsm);
+    const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
     const told: number[] = [];
     // The keeper's part: set the streams up again, here after the brief tries are over.
     const missing = () => {
@@ -141,7 +141,7 @@ describe("watchMaxDeliveries", () => {
       discard: DiscardPolicy.New,
     });
     await js.publish("hookswitch.dlq.filler", "{}");
-    const store = createDeadLetterStore(js, jsm);
+    const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       storeRetried(() => store.add(record, { msgId }));
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV3", consumer: "hs", deadLetter, log });

@@ -79,7 +79,10 @@ export function useDeadLetterQueue(
         ackWaitMs: 30_000,
       }),
     );
-    ready({ ...nats, store: createDeadLetterStore(jetstream(nats.nc), nats.jsm) });
+    ready({
+      ...nats,
+      store: createDeadLetterStore(jetstream(nats.nc), nats.jsm, { consumer: "hookswitch" }),
+    });
   });
   beforeEach(async () => {
     await started?.jsm.streams.purge(DEAD_LETTER_STREAM);

@@ -49,11 +49,7 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
         .env("HOOKSWITCH_SUBJECTS")
         .default(DEFAULT_SUBJECTS),
     )
-    .addOption(
-      new Option("--consumer <name>", "durable consumer shared by all replicas")
-        .env("HOOKSWITCH_CONSUMER")
-        .default(DEFAULT_CONSUMER),
-    )
+    .addOption(consumerOption("durable consumer shared by all replicas"))
     .addOption(
       new Option("--deliver <from>", "where a NEW consumer starts: new events only, or all")
         .choices(["new", "all"])
@@ -74,6 +70,22 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
         .env("HOOKSWITCH_STREAM_REPLICAS")
         .default("1"),
     );
+}
+
+/**
+ * `--consumer`, the deployment's name: `run`'s durable consumer, and whose deliveries and dead
+ * letters `dlq` works on. Both read it from HOOKSWITCH_CONSUMER, so that one setting names
+ * the deployment for both.
+ */
+export function consumerOption(description: string): Option {
+  return new Option("--consumer <name>", description)
+    .env("HOOKSWITCH_CONSUMER")
+    .default(DEFAULT_CONSUMER);
+}
+
+/** The `--consumer` given (or its default), checked as a name. */
+export function consumerOf(opts: Record<string, unknown>): string {
+  return requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER));
 }
 
 /** The environment variables that carry NATS credentials and TLS files (NATS_USER, NATS_CA, …). */
@@ -114,7 +126,7 @@ function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
   return {
     stream: requireName("--stream", stringOption(opts.stream, DEFAULT_STREAM)),
     subjects,
-    consumer: requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER)),
+    consumer: consumerOf(opts),
     deliver,
     createStream: opts.createStream !== false,
     replicas: parseReplicas(stringOption(opts.streamReplicas, "1")),
