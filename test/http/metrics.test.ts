@@ -165,6 +165,7 @@ describe("the configuration reload gauges", () => {
       integrations: [],
       problems,
       discoveryProblems: [],
+      digest: "0123456789ab",
     });
     recordConfigGeneration(metrics, state([problem]));
     const invalid = await metrics.registry.metrics();
@@ -192,6 +193,7 @@ describe("hookswitch_integrations and the reload gauge", () => {
     ],
     problems: [problem("x.yaml"), problem("x.yaml"), problem("y.yaml")],
     discoveryProblems: [],
+    digest: "0123456789ab",
   };
 
   it.each<[string, ConfigState["problems"] | undefined, string[]]>([
