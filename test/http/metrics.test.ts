@@ -224,3 +224,31 @@ describe("hookswitch_integrations and the reload gauge", () => {
     expect(text).toMatch(/^hookswitch_config_generation 4$/m);
   });
 });
+
+describe("hookswitch_config_info", () => {
+  const state = (generation: number, digest: string): ConfigState => ({
+    generation,
+    at: new Date(),
+    files: new Map(),
+    integrations: [],
+    problems: [],
+    discoveryProblems: [],
+    digest,
+  });
+  const series = async (metrics: ReturnType<typeof createMetrics>) =>
+    (await metrics.registry.metrics())
+      .split("\n")
+      .filter((l) => l.startsWith("hookswitch_config_info"));
+
+  it("is absent until the first load", async () => {
+    expect(await series(createMetrics(IDLE_SOURCES))).toEqual([]);
+  });
+
+  it("shows one series, the digest in force, and drops the old one when it changes", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    recordConfigGeneration(metrics, state(1, "aaaaaaaaaaaa"));
+    expect(await series(metrics)).toEqual(['hookswitch_config_info{digest="aaaaaaaaaaaa"} 1']);
+    recordConfigGeneration(metrics, state(2, "bbbbbbbbbbbb"));
+    expect(await series(metrics)).toEqual(['hookswitch_config_info{digest="bbbbbbbbbbbb"} 1']);
+  });
+});
