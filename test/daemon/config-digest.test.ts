@@ -54,7 +54,7 @@ async function validated(dir: string): Promise<{ text?: string; json: string | n
 describe("hookswitch run's configuration digest", () => {
   const parts = useRealParts();
 
-  it("is the same in the log, /api/integrations, /metrics and validate, follows changes, and stays when a file breaks", async () => {
+  it("is the same in the log, /api/integrations, /metrics and validate, follows changes and rewrites, and stays when a file breaks", async () => {
     const hook = (name: string, path = name) =>
       integrationYaml(name, { webhook: { url: `${parts.receiver.url}/${path}` } });
     const files = { "crm.yaml": hook("crm"), "team/billing.yaml": hook("billing") };
@@ -92,13 +92,32 @@ describe("hookswitch run's configuration digest", () => {
     expect(generationLine(daemon, 2)).toMatchObject({ digest: digest2, folder: secondFolder });
     expect(await validated(layout.dir)).toEqual({ text: digest2, json: digest2 });
 
+    // A comment added: nothing in force changes, so no generation, but the bytes (and what
+    // validate says of the commit) do: the digest follows them.
+    const commented = {
+      ...files,
+      "team/billing.yaml": `# reviewed\n${hook("billing", "billing-v2")}`,
+    };
+    layout.commit(commented);
+    const rewritten = await waitFor(
+      async () => {
+        const now = await status(daemon);
+        return now.configDigest !== digest2 ? now : undefined;
+      },
+      { what: "the digest of the rewritten file" },
+    );
+    const digest3 = rewritten.configDigest!;
+    expect(rewritten.generation).toBe(2);
+    expect(await infoSeries(daemon)).toEqual([`hookswitch_config_info{digest="${digest3}"} 1`]);
+    expect(await validated(layout.dir)).toEqual({ text: digest3, json: digest3 });
+
     // A commit that breaks the file: its last valid version keeps running, and the digest.
-    layout.commit({ ...files, "team/billing.yaml": "name: [" });
+    layout.commit({ ...commented, "team/billing.yaml": "name: [" });
     await waitFor(async () => (await status(daemon)).generation === 3, { what: "generation 3" });
     const third = await status(daemon);
-    expect(third).toMatchObject({ lastReloadSuccessful: false, configDigest: digest2 });
-    expect(await infoSeries(daemon)).toEqual([`hookswitch_config_info{digest="${digest2}"} 1`]);
-    expect(generationLine(daemon, 3)).toMatchObject({ digest: digest2 });
+    expect(third).toMatchObject({ lastReloadSuccessful: false, configDigest: digest3 });
+    expect(await infoSeries(daemon)).toEqual([`hookswitch_config_info{digest="${digest3}"} 1`]);
+    expect(generationLine(daemon, 3)).toMatchObject({ digest: digest3 });
 
     expect(await daemon.stop()).toBe(0);
   }, 60_000);
