@@ -68,6 +68,10 @@ describe("digestPath", () => {
     ],
     ["a relative folder", "integrations.d", "integrations.d/a.yaml", "a.yaml"],
     ["a folder given with a trailing /", "integrations.d/", "integrations.d/a.yaml", "a.yaml"],
+    ["the working folder", ".", "a.yaml", "a.yaml"],
+    ["a folder given with ./", "./integrations.d", "integrations.d/a.yaml", "a.yaml"],
+    ["a folder above the working one", "../i", "../i/team/c.yaml", "team/c.yaml"],
+    ["a folder given with ..", "x/../integrations.d", "integrations.d/a.yaml", "a.yaml"],
     ["no folder: the path as given", undefined, "integrations.d/a.yaml", "integrations.d/a.yaml"],
   ])("names %s relative to it", (_, root, file, path) => {
     expect(digestPath(root, file)).toBe(path);
