@@ -3,8 +3,9 @@
  * problem as `file:line:col: message`, and every warning (a secret in clear) as
  * `file:line:col: warning: message`. Exit 0 valid (warnings or not), 1 invalid, 2 usage error.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
+import { digestOfValid } from "../config/digest.js";
 import { loadIntegrations, type LoadResult } from "../config/load/load.js";
 import { countProblems } from "../config/load/load-file.js";
 import { shownScope } from "../config/shown.js";
@@ -51,9 +52,21 @@ export function validateCommand(): Command {
       secrets: flags.resolveSecrets ? "resolve" : "keep",
       secretPolicy: secretPolicyOf(flags),
     });
-    process.stdout.write(render(result, format));
+    const folder = oneFolder(targets);
+    const digest = folder === undefined ? undefined : digestOfValid(folder, result.files);
+    process.stdout.write(render(result, format, digest));
     if (result.problems.length > 0) throw new ExitError(1);
   });
+}
+
+/**
+ * The folder whose digest is printed: only when one folder is checked, as `run --dir` reads
+ * one. Paths in the digest are relative to it, so files named one by one have none.
+ */
+function oneFolder(targets: readonly string[]): string | undefined {
+  const [only, ...more] = targets;
+  if (only === undefined || more.length > 0) return undefined;
+  return statSync(only).isDirectory() ? only : undefined;
 }
 
 function parseFormat(value: string): Format {
@@ -61,14 +74,14 @@ function parseFormat(value: string): Format {
   throw new UsageError(`--format must be text, json or github (got "${value}")`);
 }
 
-function render(result: LoadResult, format: Format): string {
-  if (format === "json") return `${JSON.stringify(toJson(result), null, 2)}\n`;
+function render(result: LoadResult, format: Format, digest: string | undefined): string {
+  if (format === "json") return `${JSON.stringify(toJson(result, digest), null, 2)}\n`;
   const line = format === "github" ? githubLine : textLine;
   const lines = inFileOrder([
     ...result.problems.map((p) => ({ p, warning: false })),
     ...result.warnings.map((p) => ({ p, warning: true })),
   ]).map(({ p, warning }) => line(p, warning));
-  return [...lines, summary(result)].join("\n") + "\n";
+  return [...lines, summary(result, digest)].join("\n") + "\n";
 }
 
 type Reported = { p: Problem; warning: boolean };
@@ -100,19 +113,22 @@ function escapeData(s: string): string {
   return printable(s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 
-function summary(result: LoadResult): string {
+/** With the digest a daemon reports for these files (`run` serves the valid ones alone). */
+function summary(result: LoadResult, digest: string | undefined): string {
   const counts = `${plural(result.files.length, "file")}, ${plural(result.integrations.length, "integration")}`;
   const verdict =
     result.problems.length === 0 ? "all valid" : plural(countProblems(result.problems), "problem");
   const warnings =
     result.warnings.length > 0 ? `, ${plural(countProblems(result.warnings), "warning")}` : "";
-  return `${counts}: ${verdict}${warnings}`;
+  const named = digest === undefined ? "" : `; config digest ${digest}`;
+  return `${counts}: ${verdict}${warnings}${named}`;
 }
 
 /** Never the integrations themselves: they hold resolved secrets. */
-function toJson(result: LoadResult) {
+function toJson(result: LoadResult, digest: string | undefined) {
   return {
     valid: result.problems.length === 0,
+    configDigest: digest ?? null,
     files: result.files.map((f) => ({
       file: f.file,
       hash: f.hash,

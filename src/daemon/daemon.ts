@@ -10,6 +10,7 @@ import type { ConfigInForce } from "./config-in-force.js";
 import { buildEngine, type Engine } from "./engine.js";
 import type { SecretPolicy } from "../config/secret-policy.js";
 import { startConfiguration } from "../config/load/startup.js";
+import { realFolder } from "../config/watch/folder-presence.js";
 import { plural } from "../config/text.js";
 import type { ConfigWatcher } from "../config/watch/watch.js";
 import type { Cidr } from "../delivery/egress.js";
@@ -127,15 +128,22 @@ class HookswitchDaemon implements Daemon {
     if (this.#stopping) return;
     const integrations = this.#inForce.snapshot().byName.size;
     const { dir, nats } = this.#settings;
+    const { generation, digest } = this.#inForce.state() ?? { generation: 0, digest: "" };
+    // The real path names the copy read (git-sync's worktree), the digest what it holds.
+    const folder = await realFolder(dir);
     this.#log.info(
       {
         version: VERSION,
         dir,
+        folder,
+        generation,
+        digest,
         stream: nats.jetstream.stream,
         consumer: nats.jetstream.consumer,
         integrations,
       },
-      `hookswitch ${VERSION} is running: ${plural(integrations, "integration")} from ${dir}`,
+      `hookswitch ${VERSION} is running: ${plural(integrations, "integration")} from ${folder} ` +
+        `(config generation ${generation}, digest ${digest})`,
     );
   }
 
@@ -160,9 +168,11 @@ class HookswitchDaemon implements Daemon {
       {
         registry: this.#engine.metrics.registry,
         notReadyReason: this.#notReadyReason,
-        status: () =>
+        status: async () =>
           buildStatusView({
             generation: inForce.state()?.generation ?? 0,
+            configDigest: inForce.state()?.digest ?? null,
+            configFolder: await realFolder(this.#settings.dir),
             integrations: inForce.state()?.integrations ?? [],
             problems: inForce.problems(),
             stats: this.#engine.stats,
@@ -185,6 +195,8 @@ class HookswitchDaemon implements Daemon {
       stopped: () => !!this.#stopping,
       onFolderProblem: (problem) => (this.#folderMissing = problem),
       onGeneration: this.#inForce.apply,
+      // Same integrations, other bytes: applied again for the digest to follow the files.
+      onRewritten: this.#inForce.apply,
       onFolderGone: this.#inForce.folderGone,
     });
   }

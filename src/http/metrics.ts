@@ -28,6 +28,8 @@ export interface Metrics {
   /** Deliveries waiting in JetStream by integration, as last read: each reading replaces the last. */
   deliveriesWaiting: { set(byIntegration: ReadonlyMap<string, WaitingCounts>): void };
   configGeneration: Gauge;
+  /** The digest of the files in force: one series at a time, the last digest set. */
+  configInfo: { set(digest: string): void };
   configReloadSuccessful: { set(value: number): void };
   configReloadSuccessTime: { set(value: number): void };
   integrations: Gauge<"state">;
@@ -123,6 +125,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Number of the configuration generation in force",
       registers,
     }),
+    configInfo: configInfo(registers),
     // Absent until the first load (a folder git-sync has not checked out yet): 0 there
     // would raise the "file invalid" alert for a pod that is only waiting, not ready.
     configReloadSuccessful: gaugeShownOnceSet(registry, {
@@ -194,6 +197,26 @@ function buildInfo(registers: Registry[]): Gauge<"version" | "nodejs"> {
 }
 
 /**
+ * An info-style gauge, always 1, its label the configuration digest: replicas that run the
+ * same files show the same digest, whatever their generation counts. Absent until the first
+ * load; a new digest replaces the old series, so that a query never sees two for a replica.
+ */
+function configInfo(registers: Registry[]): Metrics["configInfo"] {
+  const gauge = new Gauge({
+    name: "hookswitch_config_info",
+    help: "Always 1; the label digest names the integration files in force (as hookswitch validate prints it), the same on replicas that run the same files",
+    labelNames: ["digest"] as const,
+    registers,
+  });
+  return {
+    set(digest) {
+      gauge.reset();
+      gauge.set({ digest }, 1);
+    },
+  };
+}
+
+/**
  * The configuration gauges, set once per generation, and again when the folder vanishes
  * or comes back (`problems`: the generation's and the folder's).
  */
@@ -205,6 +228,7 @@ export function recordConfigGeneration(
   const enabled = state.integrations.filter((i) => i.enabled).length;
   const invalidFiles = new Set(problems.map((p) => p.file)).size;
   metrics.configGeneration.set(state.generation);
+  metrics.configInfo.set(state.digest);
   metrics.configReloadSuccessful.set(problems.length === 0 ? 1 : 0);
   if (problems.length === 0) metrics.configReloadSuccessTime.set(Date.now() / 1000);
   metrics.integrations.set({ state: "enabled" }, enabled);

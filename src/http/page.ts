@@ -33,6 +33,7 @@ h1{font-size:1.35rem;margin:0}h2{font-size:1.05rem;margin:1.5rem 0 .6rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.6rem .8rem}
 .card .k{display:block;color:var(--muted);font-size:.78rem;text-transform:uppercase;letter-spacing:.04em}
 .card .v{display:block;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
+.card .d{display:block;color:var(--muted);font-size:.78rem}
 .card.alert{border-color:var(--bad);background:var(--bad-bg)}.card.alert .v{color:var(--bad)}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:.5rem;overflow:hidden}
 table{border-collapse:collapse;width:100%}
@@ -133,8 +134,17 @@ function invalidSection(status: StatusView): string {
 <div class="panel invalid"><ul>${problems}</ul></div>`;
 }
 
-function card(label: string, value: string | number, alert = false): string {
-  return `<div class="card${alert ? " alert" : ""}"><span class="k">${label}</span><span class="v">${escapeHtml(value)}</span></div>`;
+/** `detail`: a line of HTML under the value, already escaped. */
+function card(label: string, value: string | number, alert = false, detail = ""): string {
+  const below = detail ? `<span class="d">${detail}</span>` : "";
+  return `<div class="card${alert ? " alert" : ""}"><span class="k">${label}</span><span class="v">${escapeHtml(value)}</span>${below}</div>`;
+}
+
+/** The digest under the generation: the number is this replica's count, the digest what runs. */
+function digestHtml(status: StatusView): string {
+  return status.configDigest === null
+    ? ""
+    : `digest <code title="the digest of the integration files in force">${escapeHtml(status.configDigest)}</code>`;
 }
 
 function cards(status: StatusView): string {
@@ -148,7 +158,7 @@ function cards(status: StatusView): string {
     card("Dead letters", dead ?? "unknown", dead !== null && dead > 0),
     card("Events waiting", status.eventsPending ?? "unknown"),
     card("Deliveries waiting", status.deliveriesWaiting ?? "unknown"),
-    card("Config generation", status.generation),
+    card("Config generation", status.generation, false, digestHtml(status)),
     card("Readiness", status.ready ? "Ready" : "Not ready", !status.ready),
   ].join("")}</div>`;
 }
@@ -166,7 +176,8 @@ ${cards(status)}
 <div class="panel"><table><thead><tr><th>Name</th><th>Status</th><th>Type</th><th>Trigger</th><th>Scope</th><th>Source</th><th>Last delivery</th><th>Counts</th></tr></thead>
 <tbody>${rows || empty}</tbody></table></div>
 ${invalidSection(status)}
-<footer><p>Counts are this replica's since it started; for the whole deployment, sum each replica's <code>/metrics</code> (as Prometheus does).</p></footer>
+<footer><p>Integration files read from <code>${escapeHtml(status.configFolder)}</code>.</p>
+<p>Counts are this replica's since it started; for the whole deployment, sum each replica's <code>/metrics</code> (as Prometheus does).</p></footer>
 </main>
 </body></html>`;
 }

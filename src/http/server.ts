@@ -14,7 +14,8 @@ export interface HttpDeps {
   registry: Registry;
   /** Undefined when ready; otherwise why not (for /readyz). */
   notReadyReason: () => string | undefined;
-  status: () => StatusView;
+  /** May wait: it resolves where the integrations folder leads now. */
+  status: () => StatusView | Promise<StatusView>;
 }
 
 export interface HttpServer {
@@ -67,7 +68,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         res,
         200,
         "application/json",
-        `${JSON.stringify(deps.status(), null, 2)}\n`,
+        `${JSON.stringify(await deps.status(), null, 2)}\n`,
         head,
       );
     case "/":
@@ -75,7 +76,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         res,
         200,
         "text/html; charset=utf-8",
-        renderStatusPage(deps.status(), VERSION),
+        renderStatusPage(await deps.status(), VERSION),
         head,
         { "Content-Security-Policy": PAGE_POLICY },
       );

@@ -30,6 +30,10 @@ export interface StatusView {
   /** The hookswitch version this replica runs, as the page's header shows it. */
   version: string;
   generation: number;
+  /** The digest of the integration files in force (see config/digest.ts); null before the first load. */
+  configDigest: string | null;
+  /** Where the integrations folder (`--dir`) leads now, links resolved. */
+  configFolder: string;
   lastReloadSuccessful: boolean;
   ready: boolean;
   integrations: IntegrationView[];
@@ -43,6 +47,8 @@ export interface StatusView {
 
 export interface StatusInput {
   generation: number;
+  configDigest: string | null;
+  configFolder: string;
   integrations: readonly Integration[];
   problems: readonly Problem[];
   stats: DeliveryStats;
@@ -81,6 +87,8 @@ export function buildStatusView(input: StatusInput): StatusView {
   return {
     version: VERSION,
     generation: input.generation,
+    configDigest: input.configDigest,
+    configFolder: input.configFolder,
     lastReloadSuccessful: input.problems.length === 0,
     ready: input.ready,
     integrations,

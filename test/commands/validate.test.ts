@@ -12,6 +12,9 @@ interface JsonReport {
   problems: Array<{ file: string; line: number; column: number; message: string }>;
 }
 
+/** Output without the summary's config digest: its own tests are at the end. */
+const undigested = (text: string) => text.replace(/; config digest [0-9a-f]{12}$/gm, "");
+
 let dir: string;
 let invalidDir: string;
 let validDir: string;
@@ -83,7 +86,7 @@ describe("hookswitch validate on a folder with one mistake per file", () => {
 
   it("ends with a summary line", () => {
     const files = INVALID_CASES.length + 3;
-    expect(stdout.trimEnd().split("\n").at(-1)).toBe(
+    expect(undigested(stdout).trimEnd().split("\n").at(-1)).toBe(
       // The warnings: secrets written in clear in four of the files (a password, a rotation
       // list, two signing secrets), said beside their problems.
       `${files} files, 1 integration: ${files - 1} problems, 4 warnings`,
@@ -102,7 +105,7 @@ describe("hookswitch validate on a file of many problems", () => {
     const lines = stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(102);
     expect(lines.at(-2)).toMatch(/t\.yaml:21:5: 1,400 more problems from here on are not listed/);
-    expect(lines.at(-1)).toBe("1 file, 0 integrations: 1500 problems");
+    expect(undigested(lines.at(-1)!)).toBe("1 file, 0 integrations: 1500 problems");
   });
 });
 
@@ -159,7 +162,8 @@ describe("hookswitch validate output formats", () => {
 
   it("exits 0 and says all valid for valid files, .yml and multi-document included", async () => {
     const result = await runCli(["validate", validDir]);
-    expect(result).toMatchObject({ code: 0, stdout: "2 files, 3 integrations: all valid\n" });
+    expect(result.code).toBe(0);
+    expect(undigested(result.stdout)).toBe("2 files, 3 integrations: all valid\n");
   });
 });
 
@@ -208,7 +212,7 @@ describe("hookswitch validate on a name used twice", () => {
     ]);
     expect(report.files.map((f) => f.valid)).toEqual([true, false, true]);
     const text = await runCli(["validate", at("folder")]);
-    expect(text.stdout).toBe(
+    expect(undigested(text.stdout)).toBe(
       `${at("folder/b.yaml")}:2:7: duplicate name "dup": already defined in ${at("folder/a.yaml")}:2:7; ` +
         `names must be unique across ${at("folder/b.yaml")} and ${at("folder/a.yaml")}\n` +
         "3 files, 2 integrations: 1 problem\n",
@@ -286,7 +290,7 @@ describe("hookswitch validate on secrets written in clear", () => {
   it("lists warnings among problems in file order, and fails only for the problems", async () => {
     const result = await runCli(["validate", clear()]);
     expect(result.code).toBe(1);
-    expect(result.stdout.split("\n")).toEqual([
+    expect(undigested(result.stdout).split("\n")).toEqual([
       warning("a.yaml", 30),
       warning("b.yaml", 30),
       `${join(clear(), "b.yaml")}:12:25: webhook.retry.initialDelay (10m) must not be longer than webhook.retry.maxDelay (1m)`,
@@ -334,7 +338,7 @@ describe("hookswitch validate on file names with control characters", () => {
   it("prints one line per problem, the names printable", async () => {
     const { code, stdout } = await runCli(["validate", at()]);
     expect(code).toBe(1);
-    expect(stdout).toBe(
+    expect(undigested(stdout)).toBe(
       `${shown(escape())}:2:7: duplicate name "dup": already defined in ${shown(newline())}:2:7; ` +
         `names must be unique across ${shown(escape())} and ${shown(newline())}\n` +
         "2 files, 1 integration: 1 problem\n",
@@ -344,7 +348,7 @@ describe("hookswitch validate on file names with control characters", () => {
   it("gives GitHub the name with its line break encoded, and no escape sequence", async () => {
     const { stdout } = await runCli(["validate", "--format", "github", at()]);
     const [annotation, ...rest] = stdout.split("\n");
-    expect(rest).toEqual(["2 files, 1 integration: 1 problem", ""]);
+    expect(rest.map(undigested)).toEqual(["2 files, 1 integration: 1 problem", ""]);
     expect(annotation).toMatch(/^::error file=[^,]*c\ufffd\[31md\.yaml,line=2,col=7::duplicate /);
     expect(annotation).toContain(`already defined in ${shown(newline()).replace(/\ufffd/, "%0A")}`);
     expect(stdout).not.toContain("\u001b");
@@ -468,5 +472,55 @@ describe("the example integrations", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("environment variable CRM_TOKEN is not set");
     expect(result.stdout).not.toContain(env.BILLING_PASSWORD);
+  });
+});
+
+describe("hookswitch validate's config digest", () => {
+  const digestOf = (stdout: string) => /; config digest ([0-9a-f]{12})\n$/.exec(stdout)?.[1];
+  const json = async (args: string[]) =>
+    JSON.parse((await runCli(["validate", "--format", "json", ...args])).stdout) as JsonReport & {
+      configDigest: string | null;
+    };
+  const copy = async (name: string, files: Record<string, string>) => {
+    const folder = join(dir, "digests", name);
+    await mkdirp(join(folder, "team"));
+    for (const [file, text] of Object.entries(files)) await writeFile(join(folder, file), text);
+    return folder;
+  };
+  const FILES = { "one.yaml": integrationYaml("one"), "team/two.yaml": integrationYaml("two") };
+
+  it("ends the summary of one folder, and is the JSON report's configDigest", async () => {
+    const folder = await copy("first", FILES);
+    const text = await runCli(["validate", folder]);
+    expect(text.stdout).toMatch(
+      /^2 files, 2 integrations: all valid; config digest [0-9a-f]{12}\n$/,
+    );
+    expect((await json([folder])).configDigest).toBe(digestOf(text.stdout));
+  });
+
+  it("is the same for the same files in another folder, and changes with a file's bytes", async () => {
+    const [a, b, c] = await Promise.all([
+      copy("same-a", FILES),
+      copy("same-b", FILES),
+      copy("edited", { ...FILES, "one.yaml": `# edited\n${FILES["one.yaml"]}` }),
+    ]);
+    const [da, db, dc] = await Promise.all(
+      [a, b, c].map(async (f) => digestOf((await runCli(["validate", f])).stdout)),
+    );
+    expect(da).toBe(db);
+    expect(dc).not.toBe(da);
+  });
+
+  it("leaves out a file with problems, as a replica started on the folder runs none of it", async () => {
+    const valid = await copy("valid-only", FILES);
+    const broken = await copy("with-broken", { ...FILES, "three.yaml": "name: [" });
+    expect((await json([broken])).configDigest).toBe((await json([valid])).configDigest);
+  });
+
+  it("is not given for files named one by one or several folders: it is a folder's", async () => {
+    const folder = await copy("named", FILES);
+    const file = await runCli(["validate", join(folder, "one.yaml")]);
+    expect(file.stdout).toBe("1 file, 1 integration: all valid\n");
+    expect((await json([folder, validDir])).configDigest).toBeNull();
   });
 });

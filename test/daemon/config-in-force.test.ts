@@ -14,6 +14,7 @@ function generation(n: number, state: Partial<ConfigState> = {}): ConfigState {
     integrations: [],
     problems: [],
     discoveryProblems: [],
+    digest: "0123456789ab",
     ...state,
   };
 }

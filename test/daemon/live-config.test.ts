@@ -178,7 +178,7 @@ describe("hookswitch run applies configuration changes live", () => {
     );
     expect(await readyz()).toMatch(/^200/);
     expect(daemon.output()).toMatch(
-      /hookswitch \d+\.\d+\.\d+\S* is running: 1 integration from \S*integrations\.d"/,
+      /hookswitch \d+\.\d+\.\d+\S* is running: 1 integration from \S*integrations\.d \(config generation 1, digest [0-9a-f]{12}\)"/,
     );
   }, 40_000);
 

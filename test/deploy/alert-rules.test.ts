@@ -38,6 +38,8 @@ const HEALTHY: Record<string, string> = {
   [`up{${POD_A}}`]: "1x60",
   [`up{${POD_B}}`]: "1x60",
   [`hookswitch_config_last_reload_successful{${POD_A}}`]: "1x60",
+  [`hookswitch_config_info{${POD_A},digest="1f3a9c0b7d24"}`]: "1x60",
+  [`hookswitch_config_info{${POD_B},digest="1f3a9c0b7d24"}`]: "1x60",
   [`hookswitch_ready{${POD_A}}`]: "1x60",
   [`hookswitch_nats_connected{${POD_A}}`]: "1x60",
   [`hookswitch_dead_letters{${POD_A}}`]: "0x60",
@@ -67,6 +69,46 @@ const CASES: Case[] = [
         summary: "An integration file is invalid; see the status page or `hookswitch validate`",
       },
     ],
+  },
+  {
+    when: "two replicas of a namespace run different files for 10 minutes",
+    series: {
+      [`hookswitch_config_info{${POD_A},digest="1f3a9c0b7d24"}`]: "1x20",
+      [`hookswitch_config_info{${POD_B},digest="77c0e2a4b915"}`]: "1x20",
+    },
+    at: "15m",
+    alert: "HookswitchReplicasDisagree",
+    fires: [
+      {
+        labels: warning({ namespace: "prod" }),
+        summary:
+          "Replicas run different integration files (2 config digests): compare their logs or /api/integrations",
+      },
+    ],
+  },
+  {
+    when: "replicas take a new commit 3 minutes apart",
+    series: {
+      // A scrape without the old series marks it stale: it ends as the new one begins.
+      [`hookswitch_config_info{${POD_A},digest="1f3a9c0b7d24"}`]: "1x4 stale",
+      [`hookswitch_config_info{${POD_A},digest="77c0e2a4b915"}`]: "_x5 1x25",
+      [`hookswitch_config_info{${POD_B},digest="1f3a9c0b7d24"}`]: "1x7 stale",
+      [`hookswitch_config_info{${POD_B},digest="77c0e2a4b915"}`]: "_x8 1x22",
+    },
+    at: "7m",
+    alert: "HookswitchReplicasDisagree",
+    fires: [],
+  },
+  {
+    when: "replicas in two namespaces run different files, each namespace agreeing",
+    series: {
+      [`hookswitch_config_info{${POD_A},digest="1f3a9c0b7d24"}`]: "1x20",
+      [`hookswitch_config_info{namespace="staging",instance="10.0.1.1:9464",job="hookswitch",digest="77c0e2a4b915"}`]:
+        "1x20",
+    },
+    at: "15m",
+    alert: "HookswitchReplicasDisagree",
+    fires: [],
   },
   {
     when: "a delivery was dead-lettered in the last 15 minutes",

@@ -165,6 +165,7 @@ describe("the configuration reload gauges", () => {
       integrations: [],
       problems,
       discoveryProblems: [],
+      digest: "0123456789ab",
     });
     recordConfigGeneration(metrics, state([problem]));
     const invalid = await metrics.registry.metrics();
@@ -192,6 +193,7 @@ describe("hookswitch_integrations and the reload gauge", () => {
     ],
     problems: [problem("x.yaml"), problem("x.yaml"), problem("y.yaml")],
     discoveryProblems: [],
+    digest: "0123456789ab",
   };
 
   it.each<[string, ConfigState["problems"] | undefined, string[]]>([
@@ -220,5 +222,33 @@ describe("hookswitch_integrations and the reload gauge", () => {
       .map((l) => l.replace(/^hookswitch_(integrations\{|config_last_reload_)/, ""));
     expect(lines).toEqual(shown);
     expect(text).toMatch(/^hookswitch_config_generation 4$/m);
+  });
+});
+
+describe("hookswitch_config_info", () => {
+  const state = (generation: number, digest: string): ConfigState => ({
+    generation,
+    at: new Date(),
+    files: new Map(),
+    integrations: [],
+    problems: [],
+    discoveryProblems: [],
+    digest,
+  });
+  const series = async (metrics: ReturnType<typeof createMetrics>) =>
+    (await metrics.registry.metrics())
+      .split("\n")
+      .filter((l) => l.startsWith("hookswitch_config_info"));
+
+  it("is absent until the first load", async () => {
+    expect(await series(createMetrics(IDLE_SOURCES))).toEqual([]);
+  });
+
+  it("shows one series, the digest in force, and drops the old one when it changes", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    recordConfigGeneration(metrics, state(1, "aaaaaaaaaaaa"));
+    expect(await series(metrics)).toEqual(['hookswitch_config_info{digest="aaaaaaaaaaaa"} 1']);
+    recordConfigGeneration(metrics, state(2, "bbbbbbbbbbbb"));
+    expect(await series(metrics)).toEqual(['hookswitch_config_info{digest="bbbbbbbbbbbb"} 1']);
   });
 });

@@ -89,6 +89,8 @@ function statusView(fields: Partial<StatusView> = {}): StatusView {
   return {
     version: "0.1.0",
     generation: 1,
+    configDigest: "0123456789ab",
+    configFolder: "/srv/git/.worktrees/4f2a/integrations.d",
     lastReloadSuccessful: true,
     ready: true,
     integrations: [integrationView()],
@@ -150,6 +152,7 @@ describe("the status page's HTML", () => {
     ["an invalid file's name", withProblem(MARKUP, "unknown key")],
     ["a problem's message", withProblem("broken.yaml", MARKUP)],
     ["the version", statusView(), MARKUP],
+    ["the integrations folder", statusView({ configFolder: MARKUP })],
   ])("shows %s as text, never as markup", (_, status, version = "0.1.0") => {
     const html = renderStatusPage(status, version);
     expect(html).not.toContain("<img");
@@ -175,6 +178,19 @@ describe("the status page's HTML", () => {
     const html = renderStatusPage(statusView({ integrations: [integrationView(fields)] }), "1");
     const shown = /<br>(\d+ retries · \d+ parked waiting)/.exec(html)?.[1] ?? null;
     expect(shown).toBe(line);
+  });
+
+  it("shows the configuration digest under the generation, and the folder read", () => {
+    const html = renderStatusPage(statusView({ generation: 7 }), "1");
+    expect(html).toMatch(
+      /<span class="k">Config generation<\/span><span class="v">7<\/span><span class="d">digest <code[^>]*>0123456789ab<\/code><\/span>/,
+    );
+    expect(html).toContain("<code>/srv/git/.worktrees/4f2a/integrations.d</code>");
+  });
+
+  it("shows no digest before the first load", () => {
+    const html = renderStatusPage(statusView({ configDigest: null }), "1");
+    expect(html).not.toContain("digest <code");
   });
 
   it.each([

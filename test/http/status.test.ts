@@ -12,6 +12,8 @@ import { makeIntegration } from "../support/integration.js";
 function input(fields: Partial<StatusInput> = {}): StatusInput {
   return {
     generation: 3,
+    configDigest: "0123456789ab",
+    configFolder: "/srv/integrations.d",
     integrations: [makeIntegration()],
     problems: [],
     stats: new DeliveryStats(),
@@ -31,6 +33,14 @@ const problem = (file: string, line: number): Problem => ({
 });
 
 describe("the status view", () => {
+  it("names the configuration in force: its generation, digest and folder", () => {
+    expect(buildStatusView(input())).toMatchObject({
+      generation: 3,
+      configDigest: "0123456789ab",
+      configFolder: "/srv/integrations.d",
+    });
+  });
+
   it("lists the integrations by name", () => {
     const integrations = ["zeta", "alpha", "mid"].map((name) => makeIntegration({ name }));
     const view = buildStatusView(input({ integrations }));

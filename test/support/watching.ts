@@ -36,6 +36,8 @@ export interface Seen {
 export interface Watching {
   watcher: ConfigWatcher;
   seen: Seen[];
+  /** States handed over for files rewritten with nothing in force changed (no generation). */
+  rewritten: ConfigState[];
   logs: Array<{ level: string; msg: string } & Record<string, unknown>>;
   /** Waits for generation `n` and returns it. */
   generation(n: number, timeoutMs?: number): Promise<Seen>;
@@ -54,6 +56,7 @@ export async function startWatching(
   load: LoadOptions = { secrets: "keep" },
 ): Promise<Watching> {
   const seen: Seen[] = [];
+  const rewritten: ConfigState[] = [];
   const { log, lines } = capturingLogger("debug");
   const logs = lines as Watching["logs"];
   const watcher = createConfigWatcher({
@@ -63,6 +66,7 @@ export async function startWatching(
     resyncIntervalMs,
     log,
     onGeneration: (state, summary) => seen.push({ state, summary, at: Date.now() }),
+    onRewritten: (state) => rewritten.push(state),
   });
   cleanups.push(() => watcher.close());
   await watcher.start();
@@ -71,7 +75,7 @@ export async function startWatching(
       timeoutMs,
       what: `config generation ${n}`,
     });
-  return { watcher, seen, logs, generation };
+  return { watcher, seen, rewritten, logs, generation };
 }
 
 /** Writes `file`, then waits for generation `n`, which must come within 2 s of the write. */

@@ -24,6 +24,8 @@ export interface ConfigStartup {
   onFolderProblem(problem: string | undefined): void;
   /** Each generation, the first one included. */
   onGeneration(state: ConfigState): void;
+  /** Files rewritten with nothing in force changed: the generation with their new digest. */
+  onRewritten(state: ConfigState): void;
   /** The folder vanished while a generation runs (with why), or is back (undefined). */
   onFolderGone(problem: Problem | undefined): void;
 }
@@ -40,6 +42,7 @@ export async function startConfiguration(
     resyncIntervalMs: startup.resyncIntervalMs,
     log,
     onGeneration: (state) => startup.onGeneration(state),
+    onRewritten: (state) => startup.onRewritten(state),
     onFolderGone: (problem) => startup.onFolderGone(problem),
   });
   const first = await watcher.start();

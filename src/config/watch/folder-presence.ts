@@ -3,7 +3,7 @@
  * configuration: a replica started on a mistyped path would otherwise consume its share
  * of the events and, with no integration to match, acknowledge them undelivered.
  */
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../logger.js";
 
@@ -15,6 +15,14 @@ export async function folderProblem(dir: string): Promise<string | undefined> {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     return code === "ENOENT" ? `${dir} does not exist` : `${dir} cannot be read (${code})`;
   }
+}
+
+/**
+ * Where `dir` leads now, links resolved: git-sync's `.worktrees/<commit>` or a ConfigMap's
+ * `..2026_…` folder shows which copy is read. The path as given when it cannot be resolved.
+ */
+export async function realFolder(dir: string): Promise<string> {
+  return realpath(dir).catch(() => dir);
 }
 
 export interface FolderWait {

@@ -15,11 +15,15 @@ function namesListed(all: readonly string[]): string {
   return `${all.slice(0, NAMES_LOGGED).join(", ")}${more}`;
 }
 
-/** Logs generation `step`; `before` is the generation it follows. */
+/**
+ * Logs generation `step`; `before` is the generation it follows, `folder` the real path the
+ * folder led to. With the digest, the line says which files run, whatever the replica's count.
+ */
 export function report(
   log: Logger,
   { state, summary: s, names }: GenerationStep,
   before: ConfigState | undefined,
+  folder: string,
 ): void {
   const listed = (kind: keyof typeof names) =>
     names[kind].length === 0 ? "" : ` (${namesListed(names[kind])})`;
@@ -35,10 +39,12 @@ export function report(
         changed: names.changed.slice(0, NAMES_LOGGED),
         removed: names.removed.slice(0, NAMES_LOGGED),
       },
+      digest: state.digest,
+      folder,
     },
     `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
       `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
-      `${s.invalid} invalid`,
+      `${s.invalid} invalid; digest ${state.digest}, from ${folder}`,
   );
   for (const p of newProblems(before, state)) {
     log.warn(
@@ -49,11 +55,21 @@ export function report(
 }
 
 /** Files rewritten with nothing in force changed: said, as the edit was seen, without a generation. */
-export function reportRewritten(log: Logger, { state, rewritten }: GenerationStep): void {
+export function reportRewritten(
+  log: Logger,
+  { state, rewritten }: GenerationStep,
+  folder: string,
+): void {
   log.info(
-    { generation: state.generation, rewritten: rewritten.slice(0, NAMES_LOGGED) },
+    {
+      generation: state.generation,
+      rewritten: rewritten.slice(0, NAMES_LOGGED),
+      digest: state.digest,
+      folder,
+    },
     `config generation ${state.generation} stays: ${namesListed(rewritten)} ` +
-      `changed on disk (rewritten, or removed having served nothing), nothing in force changed`,
+      `changed on disk (rewritten, or removed having served nothing), nothing in force changed; ` +
+      `digest ${state.digest}, from ${folder}`,
   );
 }
 

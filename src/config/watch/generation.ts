@@ -5,6 +5,7 @@
  * settled in name-ownership.ts; here the generation is assembled and compared).
  */
 import { sep } from "node:path";
+import { digestInForce } from "../digest.js";
 import { resolveFiles } from "../load/name-ownership.js";
 import { declaredNames } from "./renamed-files.js";
 import type { Integration, Problem } from "../types.js";
@@ -43,6 +44,11 @@ export interface ConfigState {
   problems: Problem[];
   /** Problems of discovery itself (unreadable folders and the like). */
   discoveryProblems: Problem[];
+  /**
+   * The configuration digest of the files in force (see config/digest.ts). A file rewritten
+   * with nothing in force changed changes it without a new generation.
+   */
+  digest: string;
 }
 
 export interface GenerationSummary {
@@ -59,6 +65,8 @@ export interface ScanResult {
   files: LoadedFile[];
   /** Problems of discovery. */
   problems: Problem[];
+  /** The folder scanned: the digest names files relative to it (unset: as given). */
+  root?: string;
 }
 
 export interface GenerationStep {
@@ -121,9 +129,10 @@ export function nextGeneration(
     problemsKey(previous.discoveryProblems) === problemsKey(scan.problems);
   const rewritten = same ? rewrittenFiles(previous.files, files) : [];
   const base = previous ?? emptyState(at);
+  const digest = (): string => digestInForce(scan.root, files.values());
   const state: ConfigState = same
     ? rewritten.length > 0
-      ? { ...base, files }
+      ? { ...base, files, digest: digest() }
       : base
     : {
         generation: base.generation + 1,
@@ -132,6 +141,7 @@ export function nextGeneration(
         integrations,
         problems,
         discoveryProblems: scan.problems,
+        digest: digest(),
       };
   const summary: GenerationSummary = {
     generation: state.generation,
@@ -169,6 +179,7 @@ function emptyState(at: Date): ConfigState {
     integrations: [],
     problems: [],
     discoveryProblems: [],
+    digest: digestInForce(undefined, []),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { coerceError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { folderProblem } from "./folder-presence.js";
+import { folderProblem, realFolder } from "./folder-presence.js";
 import { createFolderReader, type ScanDepth } from "./folder-reader.js";
 import { createFolderWatches } from "./folder-watches.js";
 import { nextGeneration, type ConfigState, type GenerationSummary } from "./generation.js";
@@ -26,6 +26,11 @@ export interface ConfigWatcherOptions {
   log: Logger;
   /** Called once per new generation, the first one included. */
   onGeneration: (state: ConfigState, summary: GenerationSummary) => void;
+  /**
+   * Called when files were rewritten with nothing in force changed: the same generation,
+   * its files (and so its digest) anew, to take in place of the last one handed over.
+   */
+  onRewritten?: (state: ConfigState) => void;
   /**
    * Called when the folder vanishes while a generation runs (with why), and when it is
    * back (undefined), before that scan's generation if it makes one.
@@ -114,7 +119,11 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
       log.debug({ files: held.held }, "removal waits for the integrations folder to be quiet");
       if (held.defer) return;
     }
-    const step = nextGeneration(state, { ...scan, files: held.files }, new Date());
+    const step = nextGeneration(
+      state,
+      { ...scan, files: held.files, root: options.dir },
+      new Date(),
+    );
     if (!step.changed && step.rewritten.length === 0) {
       log.debug({ depth }, "integrations folder rescanned: nothing changed");
       return;
@@ -123,12 +132,14 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     // what is reported are the same.
     const before = state;
     state = step.state;
-    if (step.changed) report(log, step, before);
-    else reportRewritten(log, step);
+    // Resolved now, not at start: a swapped link (git-sync, ConfigMap) leads elsewhere.
+    const folder = await realFolder(options.dir);
+    if (step.changed) report(log, step, before, folder);
+    else reportRewritten(log, step, folder);
     warnAboutNewContent(log, before, step.state);
-    if (!step.changed) return;
     try {
-      options.onGeneration(step.state, step.summary);
+      if (step.changed) options.onGeneration(step.state, step.summary);
+      else options.onRewritten?.(step.state);
     } catch (error) {
       log.error({ err: coerceError(error) }, "applying a configuration generation failed");
     }

@@ -1,6 +1,7 @@
+import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { integrationYaml, plainLayout } from "../../support/config-dir.js";
+import { gitSyncLayout, integrationYaml, plainLayout } from "../../support/config-dir.js";
 import { waitFor } from "../../support/wait.js";
 import {
   settle,
@@ -64,6 +65,12 @@ describe("createConfigWatcher's log", () => {
       expect(said.msg).toMatch(
         /a\.yaml changed on disk \(rewritten, or removed having served nothing\), nothing in force changed/,
       );
+      // The bytes in force changed: so does the digest, handed over and said.
+      const before = w.seen[0]!.state.digest;
+      expect(w.rewritten.map((s) => s.generation)).toEqual([1]);
+      expect(w.rewritten[0]!.digest).not.toBe(before);
+      expect(said).toMatchObject({ digest: w.rewritten[0]!.digest });
+      expect(said.msg).toContain(`; digest ${w.rewritten[0]!.digest}, from `);
       await settle();
       expect(w.seen).toHaveLength(1);
       expect(w.watcher.current().generation).toBe(1);
@@ -71,4 +78,29 @@ describe("createConfigWatcher's log", () => {
       await writeAndAwait(w, path.join(layout.dir, "a.yaml"), integrationYaml("x", v(2)), 2);
     },
   );
+});
+
+describe("createConfigWatcher's generation lines on a git-sync checkout", () => {
+  it("name the worktree read and the digest, which follows the files, not the path", async () => {
+    const files = { "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") };
+    const layout = later(gitSyncLayout(files));
+    const w = await startWatching(layout.dir, cleanups);
+    const lines = () =>
+      w.logs.filter((l) => l.level === "info" && /^config generation/.test(l.msg));
+    const first = fs.realpathSync(layout.dir);
+    expect(first).toMatch(/\.worktrees[/\\][0-9a-f]{40}[/\\]integrations\.d$/);
+    expect(lines()).toMatchObject([{ folder: first, digest: w.seen[0]!.state.digest }]);
+
+    const hash = layout.commit({ ...files, "b.yaml": integrationYaml("y", v(2)) });
+    const second = await w.generation(2);
+    expect(lines().at(-1)).toMatchObject({
+      folder: path.join(layout.root, ".worktrees", hash, "integrations.d"),
+      digest: second.state.digest,
+    });
+    expect(second.state.digest).not.toBe(w.seen[0]!.state.digest);
+
+    // Back to the first files in a new worktree: the first digest again.
+    layout.commit(files);
+    expect((await w.generation(3)).state.digest).toBe(w.seen[0]!.state.digest);
+  });
 });

@@ -74,8 +74,10 @@ describe("createConfigWatcher on a plain folder", () => {
       { generation: 1, added: 2, changed: 0, removed: 0, invalid: 0, unchanged: 0 },
     ]);
     expect(w.watcher.current()).toBe(w.seen[0]?.state);
+    const { digest } = w.seen[0]!.state;
+    const folder = fs.realpathSync(layout.dir);
     expect(w.logs.filter((l) => l.level === "info").map((l) => l.msg)).toEqual([
-      "config generation 1: 2 added (x, y), 0 changed, 0 removed, 0 invalid",
+      `config generation 1: 2 added (x, y), 0 changed, 0 removed, 0 invalid; digest ${digest}, from ${folder}`,
     ]);
     expect(w.logs.find((l) => l.level === "info")).toMatchObject({
       generation: 1,
@@ -84,6 +86,8 @@ describe("createConfigWatcher on a plain folder", () => {
       removed: 0,
       invalid: 0,
       names: { added: ["x", "y"], changed: [], removed: [] },
+      digest,
+      folder,
     });
   });
 
@@ -99,8 +103,8 @@ describe("createConfigWatcher on a plain folder", () => {
     fs.writeFileSync(path.join(layout.dir, "keep.yaml"), integrationYaml("keep", v(2)));
     fs.rmSync(path.join(layout.dir, "f0.yaml"));
     await w.generation(2);
-    expect(w.logs.filter((l) => l.level === "info").at(-1)?.msg).toBe(
-      "config generation 2: 0 added, 1 changed (keep), 1 removed (n0), 0 invalid",
+    expect(w.logs.filter((l) => l.level === "info").at(-1)?.msg).toMatch(
+      /^config generation 2: 0 added, 1 changed \(keep\), 1 removed \(n0\), 0 invalid; digest /,
     );
   });
 
