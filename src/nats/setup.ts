@@ -86,7 +86,7 @@ export async function ensureJetStream(
     deliver: names.deliver,
   });
   reportStream(stream, log);
-  await ensureHookswitchStreams(jsm, { replicas: names.replicas });
+  await ensureHookswitchStreams(jsm, { replicas: names.replicas, log });
   const consumer = await ensurePullConsumer(jsm, names.stream, {
     ...eventConsumerConfig(stream.info, {
       durable: names.consumer,

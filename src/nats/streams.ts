@@ -14,6 +14,9 @@
  *   overlap the delivery consumer's). An existing stream gets the subject added.
  * - HOOKSWITCH_DLQ uses limits retention with no limits: nothing leaves it but
  *   `dlq replay` or `dlq purge`.
+ * - An operator's limit on either stream at which NATS would drop records is removed at
+ *   start, with a warning; one at which it refuses writes is kept, and told
+ *   (owned-stream-limits.ts says why).
  */
 import { nanos } from "@nats-io/transport-node";
 import { subjectCovers } from "./subjects.js";
@@ -33,6 +36,7 @@ import {
   DELIVERY_SUBJECT_PREFIX,
   PARKED_SUBJECT_PREFIX,
 } from "../delivery/records.js";
+import { ownedStreamLimits, refusingLimitsText, removedLimitsText } from "./owned-stream-limits.js";
 
 /**
  * Adds to an existing stream the subjects it lacks, keeping the rest of its config. A
@@ -61,12 +65,19 @@ export async function addMissingSubjects(
 /** A duplicate window long enough for a crashed publisher to republish after restart. */
 const DELIVERY_DUPLICATE_WINDOW_MS = 2 * 60_000;
 
+/** Where the set-up tells of limits it found on the streams (setup.ts's SetupLog fits). */
+export interface StreamLog {
+  warn(message: string, fields?: object): void;
+}
+
+const quiet: StreamLog = { warn: () => {} };
+
 /** `replicas` applies when a stream is created (R3 on a 3-node NATS cluster). */
 export async function ensureHookswitchStreams(
   jsm: JetStreamManager,
-  { replicas = 1 }: { replicas?: number } = {},
+  { replicas = 1, log = quiet }: { replicas?: number; log?: StreamLog } = {},
 ): Promise<void> {
-  await ensureOwnedStream(jsm, {
+  await ensureOwnedStream(jsm, log, {
     name: DELIVERY_STREAM,
     num_replicas: replicas,
     subjects: [`${DELIVERY_SUBJECT_PREFIX}.>`, `${PARKED_SUBJECT_PREFIX}.>`],
@@ -74,7 +85,7 @@ export async function ensureHookswitchStreams(
     retention: RetentionPolicy.Workqueue,
     duplicate_window: nanos(DELIVERY_DUPLICATE_WINDOW_MS),
   });
-  await ensureOwnedStream(jsm, {
+  await ensureOwnedStream(jsm, log, {
     name: DEAD_LETTER_STREAM,
     num_replicas: replicas,
     subjects: [`${DEAD_LETTER_SUBJECT_PREFIX}.>`],
@@ -90,9 +101,14 @@ type OwnedStreamConfig = Parameters<JetStreamManager["streams"]["add"]>[0];
 
 /**
  * Streams hookswitch owns are created as given; an existing one keeps its retention and
- * settings, and gets the subjects of a newer version added.
+ * settings, loses the limits at which NATS would drop its records, and gets the subjects of
+ * a newer version added.
  */
-async function ensureOwnedStream(jsm: JetStreamManager, config: OwnedStreamConfig): Promise<void> {
+async function ensureOwnedStream(
+  jsm: JetStreamManager,
+  log: StreamLog,
+  config: OwnedStreamConfig,
+): Promise<void> {
   const existing = await streamInfoOrNull(jsm, config.name);
   if (existing === null) {
     await setup(`create stream ${config.name}`, () => jsm.streams.add(config));
@@ -104,7 +120,28 @@ async function ensureOwnedStream(jsm: JetStreamManager, config: OwnedStreamConfi
         `needs ${config.retention}: delete it (after draining) or point hookswitch at another NATS account`,
     );
   }
-  await addMissingSubjects(jsm, existing, config.subjects ?? []);
+  // The subjects' update writes the whole config: it must start from the one without limits.
+  const kept = await removeDroppingLimits(jsm, log, existing);
+  await addMissingSubjects(jsm, kept, config.subjects ?? []);
+}
+
+/** Removes the limits at which NATS drops records, and tells of those kept. */
+async function removeDroppingLimits(
+  jsm: JetStreamManager,
+  log: StreamLog,
+  existing: StreamInfo,
+): Promise<StreamInfo> {
+  const { name } = existing.config;
+  const limits = ownedStreamLimits(existing.config);
+  if (limits.refusing.length > 0) {
+    log.warn(refusingLimitsText(name, limits), { stream: name, limits: limits.refusing });
+  }
+  if (limits.dropping.length === 0) return existing;
+  const info = await setup(`remove ${limits.dropping.join(", ")} from stream ${name}`, () =>
+    jsm.streams.update(name, limits.removal),
+  );
+  log.warn(removedLimitsText(name, limits), { stream: name, removed: limits.dropping });
+  return info;
 }
 
 export async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {

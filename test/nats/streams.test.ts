@@ -1,9 +1,18 @@
-import { RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { ownedStreamLimits } from "../../src/nats/owned-stream-limits.js";
+import { onceLog } from "../../src/nats/setup.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { subjectCovers, subjectFilter } from "../../src/nats/subjects.js";
+import { capturingLogger, type LogLine } from "../support/logs.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
@@ -51,6 +60,131 @@ describe("a delivery stream created by an earlier version", () => {
     expect(info.config.subjects).toEqual(["hookswitch.deliveries.>", "hookswitch.parked.>"]);
     expect(info.config.duplicate_window).toBe(nanos(60_000));
     expect(info.state.messages).toBe(1);
+  });
+});
+
+/** Both streams as an operator made them before the first start, with these limits. */
+async function ownStreamsWith(
+  deliveries: Partial<StreamConfig>,
+  deadLetters: Partial<StreamConfig>,
+): Promise<void> {
+  for (const name of [DELIVERY_STREAM, DEAD_LETTER_STREAM]) {
+    await jsm.streams.delete(name).catch(() => false);
+  }
+  await jsm.streams.add({
+    name: DELIVERY_STREAM,
+    subjects: ["hookswitch.deliveries.>", "hookswitch.parked.>"],
+    retention: RetentionPolicy.Workqueue,
+    ...deliveries,
+  });
+  await jsm.streams.add({
+    name: DEAD_LETTER_STREAM,
+    subjects: ["hookswitch.dlq.>"],
+    ...deadLetters,
+  });
+}
+
+const warnings = (lines: LogLine[]) =>
+  lines.filter((line) => line.level === "warn").map((line) => String(line.msg));
+
+describe("limits on hookswitch's own streams at which NATS drops records", () => {
+  it("are removed at start, each named in a warning with why, and no record is lost", async () => {
+    await ownStreamsWith({ max_age: nanos(2_000) }, { max_msgs: 10, discard: DiscardPolicy.Old });
+    const js = jsm.jetstream();
+    for (let i = 0; i < 5; i++) await js.publish("hookswitch.dlq.hs.crm", `dead letter ${i}`);
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+
+    await ensureHookswitchStreams(jsm, { log: setupLog });
+    await ensureHookswitchStreams(jsm, { log: setupLog });
+
+    const deliveries = (await jsm.streams.info(DELIVERY_STREAM)).config;
+    expect(deliveries.max_age).toBe(0);
+    expect(deliveries.subjects).toEqual(["hookswitch.deliveries.>", "hookswitch.parked.>"]);
+    const dlq = (await jsm.streams.info(DEAD_LETTER_STREAM)).config;
+    expect(dlq).toMatchObject({ max_msgs: -1, max_age: 0, discard: DiscardPolicy.Old });
+    for (let i = 5; i < 20; i++) await js.publish("hookswitch.dlq.hs.crm", `dead letter ${i}`);
+    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(20);
+    expect(warnings(lines)).toEqual([
+      expect.stringMatching(
+        /^stream HOOKSWITCH_DELIVERIES had max_age 2s, at which NATS drops records unread, and each is a delivery still to do .*: hookswitch removed this limit so no work is lost\. To bound the stream, set max_msgs or max_bytes with discard new/,
+      ),
+      expect.stringMatching(
+        /^stream HOOKSWITCH_DLQ had max_msgs 10 \(discard old\), .* a dead letter, which leaves only by dlq replay or dlq purge: hookswitch removed this limit/,
+      ),
+    ]);
+  });
+});
+
+describe("limits on hookswitch's own streams at which NATS refuses writes", () => {
+  it("are kept, and told once at start that writes past them are refused and handed back", async () => {
+    await ownStreamsWith({}, { max_msgs: 1000, max_bytes: 1_000_000, discard: DiscardPolicy.New });
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+
+    await ensureHookswitchStreams(jsm, { log: setupLog });
+    await ensureHookswitchStreams(jsm, { log: setupLog });
+
+    const dlq = (await jsm.streams.info(DEAD_LETTER_STREAM)).config;
+    expect(dlq).toMatchObject({ max_msgs: 1000, max_bytes: 1_000_000, discard: DiscardPolicy.New });
+    expect(warnings(lines)).toEqual([
+      "stream HOOKSWITCH_DLQ has max_msgs 1000, max_bytes 1000000 with discard new: writes " +
+        "past the limit will be refused, and the events that need them handed back and " +
+        "retried until space returns (nothing is lost, but that work waits); hookswitch " +
+        "keeps the limit",
+    ]);
+  });
+
+  it("are not told of when there are none", async () => {
+    await ownStreamsWith({}, {});
+    const { log, lines } = capturingLogger();
+    await ensureHookswitchStreams(jsm, { log: onceLog(log) });
+    expect(warnings(lines)).toEqual([]);
+  });
+});
+
+describe("the limits of an owned stream", () => {
+  const none = { max_age: 0, max_msgs: -1, max_bytes: -1, max_msgs_per_subject: -1 };
+  const old = { ...none, discard: DiscardPolicy.Old };
+  const fresh = { ...none, discard: DiscardPolicy.New };
+  it.each<[string, Parameters<typeof ownedStreamLimits>[0], object]>([
+    ["none lose nothing", old, { dropping: [], removal: {}, refusing: [] }],
+    [
+      "a max age drops records with discard old",
+      { ...old, max_age: nanos(2_000) },
+      { dropping: ["max_age 2s"], removal: { max_age: 0 }, refusing: [] },
+    ],
+    [
+      "a max age drops records with discard new too",
+      { ...fresh, max_age: nanos(60_000) },
+      { dropping: ["max_age 1m"], removal: { max_age: 0 }, refusing: [] },
+    ],
+    [
+      "message, byte and per-subject limits drop the oldest with discard old",
+      { ...old, max_msgs: 10, max_bytes: 4096, max_msgs_per_subject: 1 },
+      {
+        dropping: ["max_msgs 10", "max_bytes 4096", "max_msgs_per_subject 1"],
+        removal: { max_msgs: -1, max_bytes: -1, max_msgs_per_subject: -1 },
+        refusing: [],
+      },
+    ],
+    [
+      "message and byte limits refuse writes with discard new",
+      { ...fresh, max_msgs: 10, max_bytes: 4096 },
+      { dropping: [], removal: {}, refusing: ["max_msgs 10", "max_bytes 4096"] },
+    ],
+    [
+      "a per-subject limit drops the oldest with discard new not per subject",
+      { ...fresh, max_msgs_per_subject: 5 },
+      { dropping: ["max_msgs_per_subject 5"], removal: { max_msgs_per_subject: -1 }, refusing: [] },
+    ],
+    [
+      "a per-subject limit refuses writes with discard new per subject",
+      { ...fresh, max_msgs_per_subject: 5, discard_new_per_subject: true },
+      { dropping: [], removal: {}, refusing: ["max_msgs_per_subject 5"] },
+    ],
+  ])("%s", (_what, config, expected) => {
+    expect(ownedStreamLimits(config)).toEqual(expected);
   });
 });
 
