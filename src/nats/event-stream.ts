@@ -11,7 +11,10 @@
  *   (`pbx.acme.>` under `pbx.>`) is replaced by it (NATS refuses the two side by side). The
  *   stream then carries all it did before, and more. With `create: false` it is only read.
  * - Settings that lose events are warned about, never changed: they are an operator's
- *   choice. Work-queue retention is an error unless the consumer reads all (`--deliver
+ *   choice (the stream is often shared). Age, message and byte limits with discard old are
+ *   told at info: operations should set them. A per-subject limit is a warning: one
+ *   service's events of one type share a subject. So are message or byte limits with
+ *   discard new on limits retention: acknowledged events stay, so the stream fills once. Work-queue retention is an error unless the consumer reads all (`--deliver
  *   all`): NATS refuses any other start on a work queue.
  */
 import {
@@ -127,9 +130,9 @@ async function streamsCarrying(
 /** What a setting of the event stream costs in events, and whether to warn of it. */
 export interface StreamRisk {
   /**
-   * `warn` for settings that lose events a healthy hookswitch has not read yet; `info` for
-   * limits, which operations should set (operating.md sizes them) and which lose only
-   * events left undelivered that long.
+   * `warn` for settings that lose or refuse events a healthy hookswitch has not read yet;
+   * `info` for age, message and byte limits with discard old, which operations should set
+   * (operating.md sizes them) and which lose only events left undelivered that long.
    */
   level: "warn" | "info";
   text: string;
@@ -157,6 +160,8 @@ export function eventStreamRisks(info: StreamInfo): StreamRisk[] {
         `(--deliver all cannot read it again)`,
     });
   }
+  const perSubject = perSubjectRisk(info);
+  if (perSubject) risks.push(perSubject);
   const limits = limitsOf(info);
   if (limits.length > 0 && discard !== DiscardPolicy.New) {
     risks.push({
@@ -166,21 +171,70 @@ export function eventStreamRisks(info: StreamInfo): StreamRisk[] {
         `within these limits are dropped unread`,
     });
   }
+  const filling = fillingRisk(info);
+  if (filling) risks.push(filling);
   return risks;
 }
 
-/** The limits that make a stream drop its oldest events; 0 and -1 mean none. */
-function limitsOf(info: StreamInfo): string[] {
-  const { max_age, max_msgs, max_bytes, max_msgs_per_subject } = info.config;
+/**
+ * Events of one service and type share one subject: a per-subject limit drops (or, with
+ * discard new per subject, refuses) a burst of them before hookswitch reads them, in a
+ * bulk import say, however small the stream is otherwise.
+ */
+function perSubjectRisk(info: StreamInfo): StreamRisk | null {
+  const { name, max_msgs_per_subject: perSubject, discard } = info.config;
+  if ((perSubject ?? 0) <= 0) return null;
+  const most = `at most ${plural(perSubject, "message")} per subject`;
+  const refuses = discard === DiscardPolicy.New && info.config.discard_new_per_subject;
+  return {
+    level: "warn",
+    text: refuses
+      ? `stream ${name} has ${most} with discard new per subject: events of one service and ` +
+        `type share a subject, so once it holds that many, their next events are refused ` +
+        `at publish`
+      : `stream ${name} has ${most}: events of one service and type share a subject, so ` +
+        `the earlier ones are dropped unread when more arrive before hookswitch reads them ` +
+        `(a bulk import)`,
+  };
+}
+
+/**
+ * Limits retention keeps acknowledged events: with discard new, a message or byte limit
+ * fills once and then refuses every publish, unless a max age makes room again.
+ */
+function fillingRisk(info: StreamInfo): StreamRisk | null {
+  const { name, retention, discard, max_age } = info.config;
+  if (retention !== RetentionPolicy.Limits || discard !== DiscardPolicy.New) return null;
+  const limits = sizeLimitsOf(info);
+  if (limits.length === 0) return null;
+  const room =
+    max_age > 0
+      ? `until events older than its max age of ${formatDuration(millis(max_age))} expire: ` +
+        `keep the limit above what arrives within that time`
+      : `for good: set a max age (events older than it are removed) or a larger limit`;
+  return {
+    level: "warn",
+    text:
+      `stream ${name} has ${limits.join(", ")} with discard new and limits retention: ` +
+      `acknowledged events are not removed from it, so once full it refuses every publish ` +
+      room,
+  };
+}
+
+function sizeLimitsOf(info: StreamInfo): string[] {
+  const { max_msgs, max_bytes } = info.config;
   const limits: string[] = [];
-  if (max_age > 0) limits.push(`a max age of ${formatDuration(millis(max_age))}`);
   if (max_msgs > 0) limits.push(`a limit of ${max_msgs} messages`);
   if (max_bytes > 0) limits.push(`a limit of ${max_bytes} bytes`);
-  // Subjects name an account, a service and an event type: a service's earlier events go.
-  if ((max_msgs_per_subject ?? 0) > 0) {
-    limits.push(`at most ${plural(max_msgs_per_subject, "message")} per subject`);
-  }
   return limits;
+}
+
+/** The limits (but the per-subject one) that make a stream drop its oldest events. */
+function limitsOf(info: StreamInfo): string[] {
+  const { max_age } = info.config;
+  const limits: string[] = [];
+  if (max_age > 0) limits.push(`a max age of ${formatDuration(millis(max_age))}`);
+  return [...limits, ...sizeLimitsOf(info)];
 }
 
 /** NATS lets a consumer of a work queue only read all of it: say so in hookswitch's terms. */

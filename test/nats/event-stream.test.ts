@@ -189,14 +189,36 @@ describe("the settings of an existing event stream", () => {
       [/a limit of 1000 messages, a limit of 5000 bytes with discard old/],
     ],
     [
-      "a per-subject limit drops a service's earlier events",
-      { max_msgs_per_subject: 1 },
-      [/at most 1 message per subject with discard old/],
+      "a per-subject limit drops a service's unread events, apart from the other limits",
+      { max_msgs_per_subject: 1, max_age: nanos(2_000) },
+      [
+        /at most 1 message per subject: events of one service and type share a subject, so the earlier ones are dropped unread when more arrive before hookswitch reads them \(a bulk import\)/,
+        /has a max age of 2s with discard old: events not delivered/,
+      ],
     ],
     [
-      "limits with discard new refuse publishes instead: no warning",
+      "a per-subject limit with discard new per subject refuses a service's next events",
+      { max_msgs_per_subject: 5, discard: DiscardPolicy.New, discard_new_per_subject: true },
+      [/at most 5 messages per subject with discard new per subject: .* refused at publish/],
+    ],
+    [
+      "a message limit with discard new fills once and refuses every publish",
       { max_msgs: 1000, discard: DiscardPolicy.New },
-      [],
+      [
+        /a limit of 1000 messages with discard new and limits retention: acknowledged events are not removed from it, so once full it refuses every publish for good: set a max age .* or a larger limit/,
+      ],
+    ],
+    [
+      "a byte limit with discard new and a max age refuses publishes until events expire",
+      { max_bytes: 5000, max_age: nanos(3_600_000), discard: DiscardPolicy.New },
+      [
+        /a limit of 5000 bytes with discard new .* until events older than its max age of 1h expire/,
+      ],
+    ],
+    [
+      "limits with discard new on interest retention remove delivered events: no filling",
+      { retention: RetentionPolicy.Interest, max_msgs: 1000, discard: DiscardPolicy.New },
+      [/interest retention/],
     ],
     [
       "each lossy setting is named",
@@ -214,6 +236,13 @@ describe("the settings of an existing event stream", () => {
       streamInfo({ storage: StorageType.Memory, retention: RetentionPolicy.Interest, max_msgs: 9 }),
     ).map((risk) => risk.level);
     expect(levels).toEqual(["warn", "warn", "info"]);
+  });
+
+  it("warns of per-subject limits and of limits that fill, and only tells of the others", () => {
+    const levels = (config: Partial<StreamConfig>) =>
+      eventStreamRisks(streamInfo(config)).map((risk) => risk.level);
+    expect(levels({ max_msgs_per_subject: 1, max_age: nanos(2_000) })).toEqual(["warn", "info"]);
+    expect(levels({ max_msgs: 9, discard: DiscardPolicy.New })).toEqual(["warn"]);
   });
 
   it("with work-queue retention need --deliver all, said in hookswitch's terms", () => {

@@ -1,5 +1,6 @@
 import {
   DeliverPolicy,
+  DiscardPolicy,
   RetentionPolicy,
   StorageType,
   jetstream,
@@ -125,6 +126,31 @@ describe("an event stream whose settings lose events", () => {
     expect(config).toMatchObject({ storage: "memory", retention: "interest" });
   });
 
+  it.each<[string, object, RegExp]>([
+    [
+      "a per-subject limit, which drops a bulk import's unread events",
+      { max_msgs_per_subject: 1, max_age: nanos(2_000) },
+      /at most 1 message per subject: events of one service and type share a subject, so the earlier ones are dropped unread/,
+    ],
+    [
+      "a message limit with discard new, which fills once and refuses every publish",
+      { max_msgs: 100, discard: DiscardPolicy.New },
+      /a limit of 100 messages with discard new and limits retention: acknowledged events are not removed from it, so once full it refuses every publish for good/,
+    ],
+  ])("warns once of %s, and leaves it as it is", async (_what, limits, warning) => {
+    const wanted = randomNames("new");
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects, ...limits });
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+    await ensureJetStream(jsm, wanted, 30_000, {}, setupLog);
+    await ensureJetStream(jsm, wanted, 30_000, {}, setupLog);
+    const warnings = said(lines, "warn").filter((line) => line.includes(wanted.stream));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(warning);
+    expect(warnings[0]).toMatch(/; hookswitch leaves the stream as it is$/);
+    expect((await jsm.streams.info(wanted.stream)).config).toMatchObject(limits);
+  });
+
   it("is not warned about when hookswitch created it", async () => {
     const { log, lines } = capturingLogger();
     await ensureJetStream(jsm, randomNames("new"), 30_000, {}, onceLog(log));
@@ -203,5 +229,22 @@ describe("--deliver all with an existing consumer that starts elsewhere", () => 
     const { log, lines } = capturingLogger();
     await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
     expect(said(lines, "warn")).toEqual([]);
+  });
+});
+
+describe("hookswitch's own streams with a limit at which NATS drops records", () => {
+  it("lose the limit at set-up, said once in a warning", async () => {
+    await ensureJetStream(jsm, randomNames("new"), 30_000);
+    await jsm.streams.update("HOOKSWITCH_DLQ", { max_msgs: 10 });
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+    await ensureJetStream(jsm, randomNames("new"), 30_000, {}, setupLog);
+    await ensureJetStream(jsm, randomNames("new"), 30_000, {}, setupLog);
+    expect(said(lines, "warn")).toEqual([
+      expect.stringMatching(
+        /^stream HOOKSWITCH_DLQ had max_msgs 10 \(discard old\), .*hookswitch removed this limit/,
+      ),
+    ]);
+    expect((await jsm.streams.info("HOOKSWITCH_DLQ")).config.max_msgs).toBe(-1);
   });
 });
