@@ -13,7 +13,12 @@
  * twice 1 ms apart after a restart). Once the stale requests have expired, a naked message
  * waits for the next live pull request (the next replica or the restarted daemon).
  */
-import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import {
+  JetStreamError,
+  type Consumer,
+  type ConsumerMessages,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "./settle.js";
 import { SlotSet } from "../delivery/concurrency/slot-set.js";
@@ -50,6 +55,25 @@ export interface ConsumerLoop {
 }
 
 const ACK_HOLD_MS = 10;
+
+/**
+ * A source that ends in a JetStream error (`heartbeats missed` when NATS restarts or stops
+ * answering) is a foreseen end: whoever started the loop reads the consumer again once NATS
+ * answers (recovery.ts, parked-readers.ts), so it is a warning without a stack, not an error
+ * that an alert on errors would fire for at every rolling restart of NATS. Anything else
+ * keeps its stack: a bug to report.
+ */
+export function logLoopEnd(log: Logger, consumer: string, err: unknown): void {
+  if (err instanceof JetStreamError) {
+    log.warn(
+      { consumer, reason: err.message },
+      `stopped reading consumer ${consumer}: ${err.message} (NATS restarted or not answering); ` +
+        "it is read again once NATS answers",
+    );
+  } else {
+    log.error({ err, consumer }, "consumer loop ended");
+  }
+}
 
 function nakAfter(msg: JsMsg, delayMs: number) {
   if (delayMs > 0) msg.nak(Math.ceil(delayMs));
@@ -174,7 +198,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       }
       void run(msg, inFlight.add(msg));
     }
-  })().catch((err: unknown) => log.error({ err, consumer: options.name }, "consumer loop ended"));
+  })().catch((err: unknown) => logLoopEnd(log, options.name, err));
 
   const idle = () =>
     inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => (onIdle = r));
