@@ -142,7 +142,7 @@ function reportStream(stream: EnsuredStream, log: SetupLog): void {
       replaced,
     });
   }
-  if (stream.created) return;
+  // A stream created just now has what hookswitch gives it, no limits: said too.
   for (const { level, text } of eventStreamRisks(stream.info)) {
     log[level](`${text}; hookswitch leaves the stream as it is`, { stream: name });
   }

@@ -165,12 +165,19 @@ function streamInfo(config: Partial<StreamConfig>): StreamInfo {
 
 describe("the settings of an existing event stream", () => {
   it.each<[string, Partial<StreamConfig>, RegExp[]]>([
-    ["file storage and limits retention without limits lose nothing", {}, []],
+    [
+      "file storage and limits retention without limits grow until storage runs out",
+      {},
+      [
+        /has no max age, message or byte limit: it keeps every event, acknowledged ones too, and grows until NATS runs out of storage, when every publish fails; set a max age/,
+      ],
+    ],
     [
       "memory storage loses events when NATS restarts",
-      { storage: StorageType.Memory },
-      [/memory storage: .*lost when NATS restarts/],
+      { storage: StorageType.Memory, max_age: nanos(60_000) },
+      [/memory storage: .*lost when NATS restarts/, /max age of 1m with discard old/],
     ],
+    ["a max age alone is only told", { max_age: nanos(3_600_000) }, [/max age of 1h/]],
     [
       "interest retention drops events while no consumer exists",
       { retention: RetentionPolicy.Interest },
@@ -199,7 +206,10 @@ describe("the settings of an existing event stream", () => {
     [
       "a per-subject limit with discard new per subject refuses a service's next events",
       { max_msgs_per_subject: 5, discard: DiscardPolicy.New, discard_new_per_subject: true },
-      [/at most 5 messages per subject with discard new per subject: .* refused at publish/],
+      [
+        /at most 5 messages per subject with discard new per subject: .* refused at publish/,
+        /no max age, message or byte limit/,
+      ],
     ],
     [
       "a message limit with discard new fills once and refuses every publish",

@@ -85,6 +85,11 @@ const randomNames = (deliver: DeliverFrom, createStream = true) =>
 const said = (lines: LogLine[], level: "info" | "warn") =>
   lines.filter((line) => line.level === level).map((line) => String(line.msg));
 
+/** An event stream with no limits, as these tests create it, is warned of: see its own test. */
+const UNBOUNDED = /has no max age, message or byte limit/;
+const otherWarnings = (lines: LogLine[]) =>
+  said(lines, "warn").filter((line) => !UNBOUNDED.test(line));
+
 describe("an event stream on a narrower subject than ours", () => {
   it("gets ours in its place, said in the log", async () => {
     const wanted = randomNames("new");
@@ -154,7 +159,7 @@ describe("an event stream whose settings lose events", () => {
   it("is not warned about when hookswitch created it", async () => {
     const { log, lines } = capturingLogger();
     await ensureJetStream(jsm, randomNames("new"), 30_000, {}, onceLog(log));
-    expect(said(lines, "warn")).toEqual([]);
+    expect(otherWarnings(lines)).toEqual([]);
   });
 });
 
@@ -197,7 +202,7 @@ describe("--deliver all with an existing consumer that starts elsewhere", () => 
     const all = { ...wanted, deliver: "all" as const };
     await ensureJetStream(jsm, all, 30_000, {}, setupLog);
     await ensureJetStream(jsm, all, 30_000, {}, setupLog);
-    const warnings = said(lines, "warn");
+    const warnings = otherWarnings(lines);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
       new RegExp(
@@ -220,7 +225,7 @@ describe("--deliver all with an existing consumer that starts elsewhere", () => 
     expect(policy).not.toBe("all");
     const { log, lines } = capturingLogger();
     await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
-    expect(said(lines, "warn")).toEqual([]);
+    expect(otherWarnings(lines)).toEqual([]);
   });
 
   it("is not warned about when the consumer already reads all", async () => {
@@ -228,7 +233,7 @@ describe("--deliver all with an existing consumer that starts elsewhere", () => 
     await ensureJetStream(jsm, wanted, 30_000);
     const { log, lines } = capturingLogger();
     await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
-    expect(said(lines, "warn")).toEqual([]);
+    expect(otherWarnings(lines)).toEqual([]);
   });
 });
 
@@ -240,11 +245,39 @@ describe("hookswitch's own streams with a limit at which NATS drops records", ()
     const setupLog = onceLog(log);
     await ensureJetStream(jsm, randomNames("new"), 30_000, {}, setupLog);
     await ensureJetStream(jsm, randomNames("new"), 30_000, {}, setupLog);
-    expect(said(lines, "warn")).toEqual([
+    expect(otherWarnings(lines)).toEqual([
       expect.stringMatching(
         /^stream HOOKSWITCH_DLQ had max_msgs 10 \(discard old\), .*hookswitch removed this limit/,
       ),
     ]);
     expect((await jsm.streams.info("HOOKSWITCH_DLQ")).config.max_msgs).toBe(-1);
+  });
+});
+
+describe("an event stream with no limits", () => {
+  it("is warned of once, created by hookswitch, as it grows until NATS runs out of storage", async () => {
+    const wanted = randomNames("new");
+    const { log, lines } = capturingLogger();
+    const setupLog = onceLog(log);
+    await ensureJetStream(jsm, wanted, 30_000, {}, setupLog);
+    await ensureJetStream(jsm, wanted, 30_000, {}, setupLog);
+    expect(said(lines, "warn").filter((line) => line.includes(wanted.stream))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^stream ${wanted.stream} has no max age, message or byte limit: it keeps every ` +
+            "event, acknowledged ones too, .* set a max age .*; hookswitch leaves the stream as it is$",
+        ),
+      ),
+    ]);
+  });
+
+  it("is warned of when operations created it so", async () => {
+    const wanted = randomNames("new");
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    expect(said(lines, "warn").filter((line) => line.includes(wanted.stream))).toEqual([
+      expect.stringMatching(/no max age.*; hookswitch leaves the stream as it is$/),
+    ]);
   });
 });
