@@ -113,7 +113,7 @@ describe("watchMaxDeliveries", () => {
       if (told.push(Date.now()) === 1) setTimeout(() => void ensureHookswitchStreams(jsm), 1_500);
     };
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
-      storeRetried(() => store.add(record, { msgId }), missing);
+      storeRetried(() => store.add(record, { msgId }), { stream: DEAD_LETTER_STREAM, missing });
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV2", consumer: "hs", deadLetter, log });
     await nc.flush();
     await exhaust(nc, "EV2", "other.x", "ev-2", 1);
@@ -184,7 +184,7 @@ describe("watchMaxDeliveries", () => {
     await js.publish("hookswitch.dlq.filler", "{}");
     const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
-      storeRetried(() => store.add(record, { msgId }));
+      storeRetried(() => store.add(record, { msgId }), { stream: DEAD_LETTER_STREAM });
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV3", consumer: "hs", deadLetter, log });
     try {
       await nc.flush();
