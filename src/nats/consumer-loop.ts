@@ -148,11 +148,12 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     try {
       settle(msg, await handle(msg));
     } catch (err) {
-      if (stopping) {
+      if (err instanceof StoreFailedError && options.storeFailures) {
+        // At a stop too: with JetStream full, each message in progress ends so.
+        options.storeFailures.handedBack(err, { consumer: options.name, seq: msg.seq });
+      } else if (stopping) {
         // NATS down at shutdown, typically: the hand-back may not reach it either.
         log.warn({ err, consumer: options.name, seq: msg.seq }, "message not finished at stop");
-      } else if (err instanceof StoreFailedError && options.storeFailures) {
-        options.storeFailures.handedBack(err, { consumer: options.name, seq: msg.seq });
       } else {
         log.error({ err, consumer: options.name, seq: msg.seq }, "message handed back");
       }

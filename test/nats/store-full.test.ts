@@ -151,4 +151,47 @@ describe("hookswitch's records when JetStream storage is full", () => {
     }
     expect(failed.every((stream) => stream === DELIVERY_STREAM)).toBe(true);
   });
+
+  it("tells of records refused while it stops in the same bounded lines, not one line with a stack each", async () => {
+    await jsm.streams.add({ name: "EVENTS2", subjects: ["ev2.>"], storage: StorageType.Memory });
+    await jsm.consumers.add("EVENTS2", { durable_name: "c", ack_policy: AckPolicy.Explicit });
+    const js = jetstream(nc);
+    const events = 5;
+    for (let i = 0; i < events; i++) await js.publish("ev2.x", String(i));
+    const failed: string[] = [];
+    const queue = queueTelling(failed);
+    const { log, lines } = capturingLogger("info");
+    const storeFailures = createStoreFailureLog(log, { perInterval: 3 });
+    let started = 0;
+    let release: () => void = () => undefined;
+    const stopBegun = new Promise<void>((resolve) => (release = resolve));
+    const loop = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("EVENTS2", "c"), 64),
+      // Each handler stores its record only once the stop has begun.
+      handle: async (msg) => {
+        started++;
+        await stopBegun;
+        await queue.scheduleRetry(record(`wh2-${msg.seq}`), `wh2-${msg.seq}:1`);
+        return { action: "ack" };
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      log,
+      storeFailures,
+    });
+    await waitFor(() => started === events, { what: "every handler started" });
+    const stopped = loop.stop();
+    release();
+    await stopped;
+    storeFailures.flush(); // as the daemon does once its loops have stopped
+
+    expect(lines.filter((l) => l.msg === "message not finished at stop")).toEqual([]);
+    const handedBack = lines.filter((l) => String(l.msg).startsWith("message handed back"));
+    expect(handedBack).toHaveLength(3);
+    for (const line of handedBack) expect(line).not.toHaveProperty("err");
+    expect(lines.filter((l) => "notLogged" in l)).toMatchObject([
+      { stream: DELIVERY_STREAM, notLogged: 2 },
+    ]);
+  });
 });
