@@ -37,6 +37,7 @@ import { LargeMessageWatch } from "../nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
 import type { JetStreamNames } from "../nats/settings.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
+import type { StoreFailureLog } from "../nats/store-failure-log.js";
 import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
@@ -62,6 +63,7 @@ export interface ConsumerDeps {
   invalidEvents: InvalidEventLog;
   deadLetterLog: DeadLetterLog;
   skipLog: SkipLog;
+  storeFailures: StoreFailureLog;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
   snapshot: () => ConfigSnapshot;
@@ -85,6 +87,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     // Called only once messages are handled, after `parked` below exists.
     onParked: (integration) => parked.read(integration),
     onStreamMissing: (stream) => deps.keeper.lost(`stream ${stream} not found`),
+    onStoreFailed: (stream) => deps.metrics.storeFailures.inc({ stream }),
   });
   const dispatcher = new Dispatcher({
     sender: deps.sender,
@@ -149,6 +152,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         slots: intake,
         ackWaitMs,
         log,
+        storeFailures: deps.storeFailures,
       }),
     log,
   });
@@ -174,6 +178,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       slots: intake,
       ackWaitMs,
       log,
+      storeFailures: deps.storeFailures,
     }),
     startConsumerLoop({
       name: deliveryConsumer,
@@ -182,6 +187,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       slots: intake,
       ackWaitMs,
       log,
+      storeFailures: deps.storeFailures,
     }),
   ];
   return { loops, parked };

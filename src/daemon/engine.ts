@@ -18,6 +18,7 @@ import { createSkipLog } from "../delivery/skip-log.js";
 import { DeliveryStats } from "../delivery/stats.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
 import { pullBatch } from "../nats/consumer-loop.js";
+import { createStoreFailureLog } from "../nats/store-failure-log.js";
 import type { Periodic } from "../periodic.js";
 
 export interface EngineSettings {
@@ -73,6 +74,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
   const invalidEvents = createInvalidEventLog(log, { consumer });
   const deadLetterLog = createDeadLetterLog(log, { consumer });
   const skipLog = createSkipLog(log);
+  const storeFailures = createStoreFailureLog(log);
   const forgetting = forgetRemovedFigures({
     stats,
     attemptDuration: metrics.attemptDuration,
@@ -95,6 +97,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     invalidEvents,
     deadLetterLog,
     skipLog,
+    storeFailures,
     signal: abort.signal,
     snapshot: inForce.snapshot,
   };
@@ -102,6 +105,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     invalidEvents.flush();
     deadLetterLog.flush();
     skipLog.flush();
+    storeFailures.flush();
   };
   return { engine, inForce, stats, metrics, sender, abort, forgetting, flushLogs };
 }

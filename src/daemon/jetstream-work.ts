@@ -37,6 +37,7 @@ export type DeliveryEngine = Pick<
   | "invalidEvents"
   | "deadLetterLog"
   | "skipLog"
+  | "storeFailures"
   | "signal"
   | "snapshot"
 >;
@@ -191,7 +192,11 @@ export class JetStreamWork {
       consumer,
       // The event is read from its stream again only here: wait out a missing DLQ.
       deadLetter: (record, msgId) =>
-        storeRetried(() => store.add(record, { msgId }), this.#deadLettersMissing),
+        storeRetried(() => store.add(record, { msgId }), {
+          stream: DEAD_LETTER_STREAM,
+          missing: this.#deadLettersMissing,
+          failed: (stream) => engine.metrics.storeFailures.inc({ stream }),
+        }),
       log: engine.log,
     });
     this.#consuming = true;

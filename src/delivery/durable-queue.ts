@@ -3,7 +3,7 @@
  * to the delivery stream under the deployment's consumer name, dead letters to the
  * dead-letter stream. Each resolves only once JetStream has stored the record.
  */
-import { storeRetried } from "../nats/store-retry.js";
+import { storeRetried, type StoreTarget } from "../nats/store-retry.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./dispatcher.js";
@@ -26,17 +26,24 @@ export function createDurableQueue(options: {
   onParked?: (integration: string) => void;
   /** Told a stream the queue writes to is missing (deleted while running), to set it up again. */
   onStreamMissing?: (stream: string) => void;
+  /** Told the stream of each record NATS did not store after the tries (its message is handed back). */
+  onStoreFailed?: (stream: string) => void;
 }): DurableQueue {
-  const { publisher, deadLetters, consumer, onStreamMissing } = options;
-  const deliveriesMissing = onStreamMissing && (() => onStreamMissing(DELIVERY_STREAM));
-  const deadLettersMissing = onStreamMissing && (() => onStreamMissing(DEAD_LETTER_STREAM));
+  const { publisher, deadLetters, consumer, onStreamMissing, onStoreFailed } = options;
+  const target = (stream: string): StoreTarget => ({
+    stream,
+    missing: onStreamMissing && (() => onStreamMissing(stream)),
+    failed: onStoreFailed,
+  });
+  const deliveries = target(DELIVERY_STREAM);
+  const deadLetterStream = target(DEAD_LETTER_STREAM);
   const store = async (subject: string, record: DeliveryRecord, msgID: string) => {
     const data = JSON.stringify(record);
     // The duplicate window is stream-wide: name the deployment so that two of them
     // delivering the same event never swallow each other's records.
     const id = `${consumer}:${msgID}`;
     const extra = record.notBefore ? { [NOT_BEFORE_HEADER]: record.notBefore } : undefined;
-    await storeRetried(() => publisher.publish(subject, data, id, extra), deliveriesMissing);
+    await storeRetried(() => publisher.publish(subject, data, id, extra), deliveries);
   };
   return {
     scheduleRetry: (record, msgID) =>
@@ -48,7 +55,7 @@ export function createDurableQueue(options: {
     async deadLetter(record, msgId) {
       // The store names the message id with the deployment, as its subject.
       const keepOptions = msgId === undefined ? undefined : { msgId };
-      await storeRetried(() => deadLetters.keep(record, keepOptions), deadLettersMissing);
+      await storeRetried(() => deadLetters.keep(record, keepOptions), deadLetterStream);
       options.onDeadLetter?.();
     },
   };

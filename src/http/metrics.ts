@@ -5,6 +5,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/watch/generation.js";
 import type { Problem } from "../config/types.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { DurationHistogram } from "./duration-histogram.js";
@@ -15,6 +16,8 @@ export interface Metrics {
   eventsReceived: Counter;
   eventsInvalid: Counter;
   eventsUnmatched: Counter;
+  /** Records NATS did not store, by stream (HOOKSWITCH_DELIVERIES or HOOKSWITCH_DLQ). */
+  storeFailures: Counter<"stream">;
   /** Set from `deliveryCounts` when scraped: count outcomes there, not here. */
   deliveries: Counter<"integration" | "outcome">;
   /** By integration: `observe(integration, seconds)`. */
@@ -69,6 +72,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Valid PBX events that no enabled integration matched (acknowledged, nothing sent)",
       registers,
     }),
+    storeFailures: storeFailures(registers),
     deliveries: new Counter({
       name: "hookswitch_deliveries_total",
       help: "Outcomes of delivery attempts by integration: delivered, retried, dead-lettered, skipped",
@@ -182,6 +186,21 @@ function waitingGauge(registers: Registry[]): Metrics["deliveriesWaiting"] {
       }
     },
   };
+}
+
+/**
+ * Both streams' series are shown at 0 from the start: a series born at 1 has no increase()
+ * for the alert to see.
+ */
+function storeFailures(registers: Registry[]): Counter<"stream"> {
+  const counter = new Counter({
+    name: "hookswitch_store_failures_total",
+    help: "Records (retries, parked deliveries, dead letters) NATS did not store after hookswitch's tries, by stream: each hands its event or delivery back to come again whole",
+    labelNames: ["stream"] as const,
+    registers,
+  });
+  for (const stream of [DELIVERY_STREAM, DEAD_LETTER_STREAM]) counter.inc({ stream }, 0);
+  return counter;
 }
 
 /** The usual `_build_info` gauge: always 1, its labels say what runs (for joins in queries). */

@@ -39,7 +39,11 @@ export function watchMaxDeliveries(
   options: MaxDeliveriesOptions,
 ): { stop(): void } {
   const { stream, consumer, log } = options;
-  const stopped = new AbortController();
+  // One controller per rescue under way, all aborted at stop: p-retry adds an abort
+  // listener to the signal it is given, and a signal shared by the 156 rescues of a full
+  // JetStream made Node warn of a listener leak (MaxListenersExceededWarning) on stderr.
+  const pending = new Set<AbortController>();
+  let stopping = false;
   const sub = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`);
   void (async () => {
     for await (const msg of sub) {
@@ -50,13 +54,19 @@ export function watchMaxDeliveries(
         log.error({ err, stream, consumer }, "unreadable max-deliveries advisory");
         continue;
       }
+      if (stopping) break;
+      const rescue = new AbortController();
+      pending.add(rescue);
       // Not awaited: a copy waiting for room must not hold up the next advisory's.
-      void rescueUntilStored(jsm, options, advisory, stopped.signal);
+      void rescueUntilStored(jsm, options, advisory, rescue.signal).finally(() =>
+        pending.delete(rescue),
+      );
     }
   })();
   return {
     stop() {
-      stopped.abort();
+      stopping = true;
+      for (const rescue of pending) rescue.abort();
       sub.unsubscribe();
     },
   };

@@ -25,6 +25,8 @@ import { SlotSet } from "../delivery/concurrency/slot-set.js";
 import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";
 import { doublingDelayMs } from "../backoff.js";
+import { StoreFailedError } from "./store-failure.js";
+import type { StoreFailureLog } from "./store-failure-log.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
 export interface Slots {
@@ -45,6 +47,11 @@ export interface ConsumerLoopOptions {
   /** The consumer's ack_wait; heartbeats go out at a third of it. */
   ackWaitMs: number;
   log: Logger;
+  /**
+   * Tells, in bounded numbers, of messages handed back because NATS did not store a record
+   * (shared by the loops); without it each is an error line of its own.
+   */
+  storeFailures?: StoreFailureLog;
 }
 
 export interface ConsumerLoop {
@@ -165,7 +172,10 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     try {
       settle(msg, await handle(msg));
     } catch (err) {
-      if (stopping) {
+      if (err instanceof StoreFailedError && options.storeFailures) {
+        // At a stop too: with JetStream full, each message in progress ends so.
+        options.storeFailures.handedBack(err, { consumer: options.name, seq: msg.seq });
+      } else if (stopping) {
         // NATS down at shutdown, typically: the hand-back may not reach it either.
         log.warn({ err, consumer: options.name, seq: msg.seq }, "message not finished at stop");
       } else {

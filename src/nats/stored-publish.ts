@@ -12,8 +12,13 @@ import { NoStreamError } from "../errors.js";
 import { createHeldWrites } from "./held-writes.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
-class PublishError extends Error {
+export class PublishError extends Error {
   override name = "PublishError";
+}
+
+/** JetStream answered, and did not store the message: out of storage, or the stream full. */
+export class JetStreamRefusalError extends PublishError {
+  override name = "JetStreamRefusalError";
 }
 
 export interface StoredPublisher {
@@ -140,7 +145,7 @@ function refusal(msg: Msg, subject: string | undefined): Error | undefined {
     return new PublishError("unreadable JetStream acknowledgement", { cause: error });
   }
   if (ack.error) {
-    return new PublishError(
+    return new JetStreamRefusalError(
       `JetStream refused the message: ${ack.error.description ?? `code ${ack.error.code}`}`,
     );
   }

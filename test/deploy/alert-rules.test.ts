@@ -45,6 +45,8 @@ const HEALTHY: Record<string, string> = {
   [`hookswitch_dead_letters{${POD_A}}`]: "0x60",
   [`hookswitch_events_pending{${POD_A}}`]: "12x60",
   [`hookswitch_events_invalid_total{${POD_A}}`]: "0x60",
+  [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DELIVERIES"}`]: "0x60",
+  [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DLQ"}`]: "0x60",
   [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="delivered"}`]: "0+600x60",
   [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="retried"}`]: "0+6x60",
   [`hookswitch_deliveries_total{${POD_A},integration="crm",outcome="dead-lettered"}`]: "0x60",
@@ -268,6 +270,30 @@ const CASES: Case[] = [
         summary: "The slowest 5% of attempts to crm take over 5 s",
       },
     ],
+  },
+  {
+    when: "JetStream refuses a replica's delivery records for 10 minutes",
+    series: {
+      [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DELIVERIES"}`]: "0x5 0+40x20",
+    },
+    at: "16m",
+    alert: "HookswitchStoreFailures",
+    fires: [
+      {
+        labels: warning({ namespace: "prod", stream: "HOOKSWITCH_DELIVERIES" }),
+        summary:
+          "JetStream does not store hookswitch's records in HOOKSWITCH_DELIVERIES: give it room (see When JetStream cannot store in the operating guide)",
+      },
+    ],
+  },
+  {
+    when: "a few dead letters are not stored during a NATS restart",
+    series: {
+      [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DLQ"}`]: "0x5 3x25",
+    },
+    at: "10m",
+    alert: "HookswitchStoreFailures",
+    fires: [],
   },
 ];
 

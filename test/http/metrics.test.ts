@@ -110,6 +110,27 @@ describe("hookswitch_dead_letters", () => {
   });
 });
 
+describe("hookswitch_store_failures_total", () => {
+  it("shows both of hookswitch's streams at 0 from the start, for increase() to see, and counts each failure by stream", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    const series = async () =>
+      (await metrics.registry.getSingleMetricAsString("hookswitch_store_failures_total"))
+        .split("\n")
+        .filter((line) => !line.startsWith("#"));
+    expect(await series()).toEqual([
+      'hookswitch_store_failures_total{stream="HOOKSWITCH_DELIVERIES"} 0',
+      'hookswitch_store_failures_total{stream="HOOKSWITCH_DLQ"} 0',
+    ]);
+    metrics.storeFailures.inc({ stream: "HOOKSWITCH_DELIVERIES" });
+    metrics.storeFailures.inc({ stream: "HOOKSWITCH_DELIVERIES" });
+    metrics.storeFailures.inc({ stream: "HOOKSWITCH_DLQ" });
+    expect(await series()).toEqual([
+      'hookswitch_store_failures_total{stream="HOOKSWITCH_DELIVERIES"} 2',
+      'hookswitch_store_failures_total{stream="HOOKSWITCH_DLQ"} 1',
+    ]);
+  });
+});
+
 describe("the backlog gauges", () => {
   it("are absent until the consumer was first read, then show its backlog", async () => {
     const metrics = createMetrics(IDLE_SOURCES);

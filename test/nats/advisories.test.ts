@@ -113,7 +113,7 @@ describe("watchMaxDeliveries", () => {
       if (told.push(Date.now()) === 1) setTimeout(() => void ensureHookswitchStreams(jsm), 1_500);
     };
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
-      storeRetried(() => store.add(record, { msgId }), missing);
+      storeRetried(() => store.add(record, { msgId }), { stream: DEAD_LETTER_STREAM, missing });
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV2", consumer: "hs", deadLetter, log });
     await nc.flush();
     await exhaust(nc, "EV2", "other.x", "ev-2", 1);
@@ -125,6 +125,47 @@ describe("watchMaxDeliveries", () => {
     expect(told.length).toBeGreaterThan(0);
     expect(records.map((r) => r.eventId)).toEqual(["ev-2"]);
     watcher.stop();
+  });
+
+  it("keeps many rescues trying at once without Node warning of an abort-listener leak", async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await jsm.streams.add({ name: "EV4", subjects: ["fourth.>"] });
+    const rescues = 15; // more than the 10 listeners Node allows a signal before it warns
+    for (let i = 1; i <= rescues; i++) await js.publish("fourth.x", JSON.stringify({ id: i }));
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const tried = new Set<string>();
+    let triesAfterStop = 0;
+    let stopped = false;
+    // JetStream out of storage: every copy is refused, so every rescue keeps waiting to retry.
+    const deadLetter = (_record: unknown, msgId: string) => {
+      tried.add(msgId);
+      if (stopped) triesAfterStop++;
+      return Promise.reject(new Error("insufficient resources"));
+    };
+    const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV4", consumer: "hs", deadLetter, log });
+    try {
+      await nc.flush();
+      // The advisories as the server sends them when messages run out of deliveries.
+      for (let seq = 1; seq <= rescues; seq++) {
+        nc.publish(
+          "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.EV4.hs",
+          JSON.stringify({ stream_seq: seq, deliveries: 5 }),
+        );
+      }
+      await waitFor(() => tried.size === rescues, { what: "every rescue tried once" });
+      await new Promise((r) => setTimeout(r, 100)); // warnings are emitted on a later tick
+      expect(warnings.map((w) => w.name)).toEqual([]);
+    } finally {
+      watcher.stop();
+      stopped = true;
+      process.off("warning", onWarning);
+    }
+    // The stop ends every rescue: none tries again after the 1 s wait.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(triesAfterStop).toBe(0);
   });
 
   it("keeps trying to store the dead letter while the dead-letter stream refuses it, as the consumer never delivers the message again", async () => {
@@ -143,7 +184,7 @@ describe("watchMaxDeliveries", () => {
     await js.publish("hookswitch.dlq.filler", "{}");
     const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
-      storeRetried(() => store.add(record, { msgId }));
+      storeRetried(() => store.add(record, { msgId }), { stream: DEAD_LETTER_STREAM });
     const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV3", consumer: "hs", deadLetter, log });
     try {
       await nc.flush();
