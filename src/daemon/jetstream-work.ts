@@ -37,6 +37,7 @@ export type DeliveryEngine = Pick<
   | "invalidEvents"
   | "deadLetterLog"
   | "skipLog"
+  | "failureLog"
   | "signal"
   | "snapshot"
 >;
