@@ -16,6 +16,7 @@ import { createDurableQueue } from "../delivery/durable-queue.js";
 import { handleEventMessage, type HandlerDeps } from "../delivery/event-handler.js";
 import type { InvalidEventLog } from "../delivery/invalid-log.js";
 import type { DeadLetterLog } from "../delivery/dead-letter-log.js";
+import type { FailureLog } from "../delivery/failure-log.js";
 import type { SkipLog } from "../delivery/skip-log.js";
 import type { Limiter } from "../delivery/concurrency/limiter.js";
 import { handleDeliveryMessage } from "../delivery/delivery-handler.js";
@@ -64,6 +65,8 @@ export interface ConsumerDeps {
   deadLetterLog: DeadLetterLog;
   skipLog: SkipLog;
   storeFailures: StoreFailureLog;
+  /** The daemon's too: a failing receiver's warnings keep their pace across a set-up again. */
+  failureLog: FailureLog;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
   snapshot: () => ConfigSnapshot;
@@ -98,6 +101,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     metrics: deps.metrics,
     log,
     deadLetterLog: deps.deadLetterLog,
+    failureLog: deps.failureLog,
     signal: deps.signal,
   });
   const batch = pullBatch(deps.maxInFlight);

@@ -12,6 +12,7 @@ import { createLimiter } from "../delivery/concurrency/limiter.js";
 import { RequestSlots } from "../delivery/concurrency/request-slots.js";
 import { createDeadLetterLog } from "../delivery/dead-letter-log.js";
 import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
+import { FailureLog } from "../delivery/failure-log.js";
 import { createInvalidEventLog } from "../delivery/invalid-log.js";
 import { createSender, type Sender } from "../delivery/send.js";
 import { createSkipLog } from "../delivery/skip-log.js";
@@ -75,11 +76,12 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
   const deadLetterLog = createDeadLetterLog(log, { consumer });
   const skipLog = createSkipLog(log);
   const storeFailures = createStoreFailureLog(log);
+  const failureLog = new FailureLog();
   const forgetting = forgetRemovedFigures({
     stats,
     attemptDuration: metrics.attemptDuration,
     isLoaded: (name) => inForce.snapshot().byName.has(name),
-    alsoForget: [deadLetterLog, skipLog],
+    alsoForget: [deadLetterLog, skipLog, failureLog, limiter],
     log,
   });
   const abort = new AbortController();
@@ -98,6 +100,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     deadLetterLog,
     skipLog,
     storeFailures,
+    failureLog,
     signal: abort.signal,
     snapshot: inForce.snapshot,
   };

@@ -38,6 +38,7 @@ export type DeliveryEngine = Pick<
   | "deadLetterLog"
   | "skipLog"
   | "storeFailures"
+  | "failureLog"
   | "signal"
   | "snapshot"
 >;

@@ -54,8 +54,12 @@ export function forgetRemovedFigures(deps: {
   stats: DeliveryStats;
   attemptDuration: DurationHistogram;
   isLoaded: (name: string) => boolean;
-  /** Others that keep something per integration, told to forget it too. */
-  alsoForget?: ReadonlyArray<{ forget(name: string): void }>;
+  /**
+   * Others that keep something per integration, told to forget it too. One with names of
+   * its own adds them to those swept: a name it kept when told (work still in flight) is
+   * told again once gone that long anew.
+   */
+  alsoForget?: ReadonlyArray<{ forget(name: string): void; integrations?(): Iterable<string> }>;
   log: Logger;
   afterMs?: number;
   everyMs?: number;
@@ -65,6 +69,7 @@ export function forgetRemovedFigures(deps: {
     const withFigures = [
       ...[...deps.stats.counts()].map(([name]) => name),
       ...deps.attemptDuration.integrations(),
+      ...(deps.alsoForget ?? []).flatMap((other) => [...(other.integrations?.() ?? [])]),
     ];
     const forget = removed.sweep(withFigures, deps.isLoaded, performance.now());
     for (const name of forget) {

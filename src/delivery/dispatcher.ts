@@ -83,6 +83,8 @@ export interface DispatcherDeps {
   signal: AbortSignal;
   /** Where dead letters are logged: in full, or counted in a flood. */
   deadLetterLog?: DeadLetterLog;
+  /** When to say a receiver fails: the daemon's, which forgets removed integrations. */
+  failureLog?: FailureLog;
   now?: () => Date;
   random?: () => number;
 }
@@ -94,13 +96,14 @@ export class Dispatcher {
   readonly #deadLetterLog: DeadLetterLog;
   /** Outcomes are counted as answers come: roughly in time order, as a memory needs. */
   readonly #isoTime = isoTimeMemo();
-  readonly #failures = new FailureLog();
+  readonly #failures: FailureLog;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
     this.#random = deps.random ?? Math.random;
     this.#deadLetterLog = deps.deadLetterLog ?? createDeadLetterLog(deps.log);
+    this.#failures = deps.failureLog ?? new FailureLog();
   }
 
   /** Parks a delivery in the delivery stream without attempting it now. */

@@ -34,4 +34,18 @@ export class FailureLog {
     if (this.#open.size === 0 || !this.#open.delete(name)) return undefined;
     return `webhooks to ${name} are delivered again`;
   }
+
+  /**
+   * Drops what it keeps of an integration removed a while ago. Safe with attempts still
+   * going: the worst is a warning at its next failure as at a first one.
+   */
+  forget(name: string): void {
+    this.#warned.delete(name);
+    this.#open.delete(name);
+  }
+
+  /** How many integrations it keeps something for. */
+  get size(): number {
+    return this.#warned.size;
+  }
 }

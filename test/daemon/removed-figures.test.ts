@@ -2,6 +2,7 @@ import pino from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { forgetRemovedFigures, RemovedFigures } from "../../src/daemon/removed-figures.js";
+import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";
 import { DurationHistogram } from "../../src/http/duration-histogram.js";
 import { waitFor } from "../support/wait.js";
@@ -97,6 +98,43 @@ describe("forgetting the figures of removed integrations", () => {
       expect([...histogram.integrations()]).toEqual(["crm"]);
       expect(stats.get("crm")?.counts.delivered).toBe(1);
       expect(forgottenElsewhere).toEqual(["gone"]);
+    } finally {
+      forgetting.stop();
+    }
+  });
+
+  it("forgets names only another keeps, and asks again for one kept while it had work in flight", async () => {
+    const registry = new Registry();
+    const histogram = new DurationHistogram({
+      name: "test_attempt_duration_seconds",
+      help: "test",
+      buckets: [0.1, 1],
+      registers: [registry],
+    });
+    const limiter = createLimiter();
+    for (const name of ["crm", "idle", "busy"]) expect(limiter.acquire(name, 1, 0)).toBe(true);
+    limiter.release("idle");
+    const loaded = new Set(["crm"]);
+    const forgetting = forgetRemovedFigures({
+      stats: new DeliveryStats(),
+      attemptDuration: histogram,
+      isLoaded: (name) => loaded.has(name),
+      alsoForget: [limiter],
+      log: pino({ level: "silent" }),
+      afterMs: 40,
+      everyMs: 20,
+    });
+    await forgetting.start();
+    try {
+      await waitFor(() => ![...limiter.integrations()].includes("idle"), { what: "idle dropped" });
+      // Swept past its time more than once: still kept while its slot is in flight.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect([...limiter.integrations()].sort()).toEqual(["busy", "crm"]);
+      limiter.release("busy");
+      await waitFor(() => ![...limiter.integrations()].includes("busy"), {
+        what: "busy dropped once idle",
+      });
+      expect([...limiter.integrations()]).toEqual(["crm"]);
     } finally {
       forgetting.stop();
     }

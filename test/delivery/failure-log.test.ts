@@ -59,3 +59,30 @@ describe("FailureLog: what to tell an operator, with a 60 s interval", () => {
     }
   });
 });
+
+describe("FailureLog: forgetting a removed integration", () => {
+  const fail = (log: FailureLog, name: string, at: number) =>
+    log.failed(name, at, () => "HTTP 500");
+
+  it("drops what it kept of that integration, and keeps the others' pace", () => {
+    const log = new FailureLog(60_000);
+    fail(log, "gone", 0);
+    fail(log, "crm", 0);
+    expect(log.size).toBe(2);
+    log.forget("gone");
+    log.forget("never-seen");
+    expect(log.size).toBe(1);
+    expect(fail(log, "crm", 1_000)).toBeUndefined(); // still within crm's interval
+    expect(log.delivered("crm")).toBe(AGAIN("crm"));
+  });
+
+  it("starts afresh for a name used again: a first warning, no line for an old one", () => {
+    const log = new FailureLog(60_000);
+    fail(log, "again", 0);
+    fail(log, "again", 1);
+    log.forget("again");
+    expect(log.delivered("again")).toBeUndefined();
+    expect(fail(log, "again", 2)).toBe(WARN("again"));
+    expect(log.delivered("again")).toBe(AGAIN("again"));
+  });
+});

@@ -54,6 +54,13 @@ export interface Limiter {
   capsChanged(): void;
   /** In-flight count for `key`. */
   inFlight(key: string): number;
+  /**
+   * Drops what is known of `key` (a removed integration), unless it has work in flight or
+   * waiting: that is kept, to be asked again later. Used again, `key` starts afresh.
+   */
+  forget(key: string): void;
+  /** The keys it keeps a record of, forgotten or not yet. */
+  integrations(): IterableIterator<string>;
 }
 
 export interface LimiterOptions {
@@ -183,6 +190,25 @@ class KeyedLimiter implements Limiter {
 
   inFlight(key: string): number {
     return this.#states.get(key)?.inFlight ?? 0;
+  }
+
+  /**
+   * A record with work in flight or waiting is kept: a release looks it up, and
+   * `capsChanged` wakes its room waiters. The periodic sweep that asks walks `integrations()`
+   * and so asks again later; dropping the record once it empties instead would add a check
+   * to every release. The pace judge keeps nothing per key: its pass reads these records.
+   */
+  forget(key: string): void {
+    const state = this.#states.get(key);
+    if (!state || state.inFlight > 0 || state.line.length > 0 || state.roomWaiters.length > 0) {
+      return;
+    }
+    clearTimeout(state.lineTimer); // may still be armed for a line that emptied
+    this.#states.delete(key);
+  }
+
+  integrations(): IterableIterator<string> {
+    return this.#states.keys();
   }
 
   #stateOf(key: string): KeyState {
