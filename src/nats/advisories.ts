@@ -9,6 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { unroutedDeadLetter, type DeadLetterRecord } from "../delivery/records.js";
+import { StoreFailedError } from "./store-failure.js";
 
 export interface MaxDeliveriesOptions {
   stream: string;
@@ -88,9 +89,12 @@ async function rescueUntilStored(
       shouldRetry: () => !signal.aborted,
       onFailedAttempt: ({ error, attemptNumber }) => {
         if (signal.aborted) return;
-        // Said once at error; the tries that follow, every 30 s at most, at debug.
+        // Said once at error; the tries that follow, every 30 s at most, at debug. A store
+        // that NATS refused (storage full) is foreseen and counted: its reason, no stack.
+        const cause =
+          error instanceof StoreFailedError ? { reason: error.message } : { err: error };
         log[attemptNumber === 1 ? "error" : "debug"](
-          { err: error, ...where },
+          { ...cause, ...where },
           "could not dead-letter a message that ran out of deliveries; trying again",
         );
       },

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { watchMaxDeliveries } from "../../src/nats/advisories.js";
+import { StoreFailedError } from "../../src/nats/store-failure.js";
+import { capturingLogger } from "../support/logs.js";
 import { storeRetried } from "../../src/nats/store-retry.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
@@ -166,6 +168,43 @@ describe("watchMaxDeliveries", () => {
     // The stop ends every rescue: none tries again after the 1 s wait.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(triesAfterStop).toBe(0);
+  });
+
+  it("tells of a dead letter JetStream did not store by its reason, without a stack", async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "EV5", subjects: ["fifth.>"] });
+    await jetstream(nc).publish("fifth.x", JSON.stringify({ id: 1 }));
+    const { log: captured, lines } = capturingLogger();
+    const refusal = new StoreFailedError(DEAD_LETTER_STREAM, {
+      cause: new Error("insufficient resources"),
+    });
+    let tries = 0;
+    const deadLetter = () => {
+      tries++;
+      return Promise.reject(refusal);
+    };
+    const watcher = watchMaxDeliveries(nc, jsm, {
+      stream: "EV5",
+      consumer: "hs",
+      deadLetter,
+      log: captured,
+    });
+    try {
+      await nc.flush();
+      nc.publish(
+        "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.EV5.hs",
+        JSON.stringify({ stream_seq: 1, deliveries: 5 }),
+      );
+      const line = await waitFor(
+        () => lines.find((l) => String(l.msg).startsWith("could not dead-letter")),
+        { what: "the failed rescue's line" },
+      );
+      expect(tries).toBeGreaterThan(0);
+      expect(line).toMatchObject({ level: "error", reason: refusal.message, seq: 1 });
+      expect(JSON.stringify(line)).not.toContain("stack");
+    } finally {
+      watcher.stop();
+    }
   });
 
   it("keeps trying to store the dead letter while the dead-letter stream refuses it, as the consumer never delivers the message again", async () => {
