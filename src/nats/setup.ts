@@ -22,7 +22,8 @@ import {
   eventConsumerConfig,
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
-import { ensureEventStream, eventStreamRisks, type EnsuredStream } from "./event-stream.js";
+import { ensureEventStream, type EnsuredStream } from "./event-stream.js";
+import { eventStreamRisks } from "./event-stream-risks.js";
 import { ensureHookswitchStreams } from "./streams.js";
 
 /**
