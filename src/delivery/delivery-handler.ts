@@ -4,7 +4,7 @@
  * event handler does (event-handler.ts).
  */
 import { checkEvent } from "../events/parse.js";
-import { AttemptAbortedError, type Job } from "./dispatcher.js";
+import { AttemptAbortedError, type Job } from "./job.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
 import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";

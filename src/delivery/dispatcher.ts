@@ -1,18 +1,12 @@
 /**
  * One delivery attempt and what follows from it: render, send, decide, and record the
  * outcome durably (delivered, handed to the delivery stream for a retry, or dead-lettered).
- * The only module that knows how an attempt turns into a record.
- *
- * Words used across delivery/ and nats/: a delivery is *parked* when it is stored to wait for
- * room at its integration, *scheduled for a retry* when it is stored with a time before
- * which it is not attempted, and *handed back* when its message is returned to NATS
- * unsettled (a nak), to come again.
+ * The only module that knows how an attempt turns into a record (words: job.ts).
  */
 import type { Logger } from "pino";
 import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
 import { loggedText } from "../logger.js";
-import type { PbxEvent } from "../events/types.js";
 import { renderFailure, tooLargeOutcome, unsendableOutcome } from "./attempt-failure.js";
 import { RequestTooLargeError } from "./request-size.js";
 import { createDeadLetterLog, type DeadLetterLog } from "./dead-letter-log.js";
@@ -20,49 +14,19 @@ import { isoTimeMemo } from "./iso-time.js";
 import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { FailureLog } from "./failure-log.js";
-import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import { attemptRecordOf, deadLetterOf, recordId, toRecord } from "./job-records.js";
 import { decideNext, describeOutcome, redirectReason } from "./retry-policy.js";
 import { SlotWaitTimeoutError, type RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
-import type { ActiveIntegration } from "./snapshot.js";
-import type { DeliveryOutcome, DeliveryStats } from "./stats.js";
+import type { DeliveryStats } from "./stats.js";
 import type { AttemptOutcome, AttemptRecord, Rendering, WebhookRequest } from "./types.js";
-
-/** Where deliveries go when they cannot finish now. Each resolves once JetStream stored it. */
-export interface DurableQueue {
-  /** A delivery waiting for its next attempt (a retry), not before `record.notBefore`. */
-  scheduleRetry(record: DeliveryRecord, msgId: string): Promise<void>;
-  /** A first attempt that found no room at its integration: read again when it has room. */
-  park(record: DeliveryRecord, msgId: string): Promise<void>;
-  /** `msgId` names what the record stands for, so that storing it again stores nothing. */
-  deadLetter(record: DeadLetterRecord, msgId?: string): Promise<void>;
-}
-
-export interface Job {
-  active: ActiveIntegration;
-  event: PbxEvent;
-  /** The event as received (parsed JSON), kept verbatim in records. */
-  raw: unknown;
-  webhookId: string;
-  attempts: AttemptRecord[];
-  /** See `DeliveryRecord.replays`. */
-  replays?: number;
-}
-
-/** What became of a job: an attempt's outcome as the figures count it, or parked unattempted. */
-export type JobResult = Exclude<DeliveryOutcome, "skipped"> | "parked";
+import { AttemptAbortedError, type DurableQueue, type Job, type JobResult } from "./job.js";
 
 /** An attempt once sent, or once it turned out it could not be (no request then). */
 interface SentAttempt {
   startedAt: Date;
   request: WebhookRequest | undefined;
   outcome: AttemptOutcome;
-}
-
-/** Thrown when shutdown aborted an attempt: the caller hands the message back to NATS. */
-export class AttemptAbortedError extends Error {
-  override name = "AttemptAbortedError";
 }
 
 export interface DispatcherDeps {

@@ -6,7 +6,7 @@
 import { storeRetried, type StoreTarget } from "../nats/store-retry.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
-import type { DurableQueue } from "./dispatcher.js";
+import type { DurableQueue } from "./job.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,

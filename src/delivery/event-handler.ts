@@ -12,13 +12,8 @@ import type { LargeMessageWatch } from "../nats/large-messages.js";
 import { ACK, type Settle } from "../nats/settle.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
-import {
-  AttemptAbortedError,
-  type Dispatcher,
-  type DurableQueue,
-  type Job,
-  type JobResult,
-} from "./dispatcher.js";
+import type { Dispatcher } from "./dispatcher.js";
+import { AttemptAbortedError, type DurableQueue, type Job, type JobResult } from "./job.js";
 import type { InvalidEventLog } from "./invalid-log.js";
 import type { SkipLog } from "./skip-log.js";
 import type { Limiter } from "./concurrency/limiter.js";

@@ -3,7 +3,7 @@
  * hand-back, and the dead letter, built from the job and its attempts (a dead letter is
  * stamped with the time it is made).
  */
-import type { Job } from "./dispatcher.js";
+import type { Job } from "./job.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
 import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
 

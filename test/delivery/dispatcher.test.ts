@@ -3,12 +3,8 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeadLetterRecord } from "../../src/delivery/records.js";
-import {
-  AttemptAbortedError,
-  Dispatcher,
-  type DurableQueue,
-  type Job,
-} from "../../src/delivery/dispatcher.js";
+import { Dispatcher } from "../../src/delivery/dispatcher.js";
+import { AttemptAbortedError, type DurableQueue, type Job } from "../../src/delivery/job.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";

@@ -2,7 +2,7 @@ import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
-import type { DurableQueue } from "../../src/delivery/dispatcher.js";
+import type { DurableQueue } from "../../src/delivery/job.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import {
   DEAD_LETTER_STREAM,
