@@ -6,7 +6,9 @@
 import type { ConsumerInfo, ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { StreamMissingError } from "../errors.js";
+import { settleDeletions } from "./deletion-settle.js";
 import {
   createRecovery,
   watchAckFloor,
@@ -59,6 +61,11 @@ export function createJetStreamKeeper(options: {
       ackFloor.set(
         await ensureJetStream(jsm, names, ackWaitMs, { resume: ackFloor.point() }, setupLog),
       ),
+    settle: (pause, stopped) =>
+      settleDeletions(jsm, [names.stream, DELIVERY_STREAM, DEAD_LETTER_STREAM], {
+        pause,
+        stopped,
+      }),
     resumed: async () => {
       await Promise.all(watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
     },
