@@ -40,7 +40,8 @@ export function guardConsumer(options: {
       }
       const changes = drift.map(describeDrift).join(", ");
       const where = `consumer ${wanted.durable_name} on stream ${stream}`;
-      if (changes !== reported) {
+      const fresh = changes !== reported;
+      if (fresh) {
         reported = changes;
         log.warn(
           { stream, consumer: wanted.durable_name, changed: drift.map((d) => d.field) },
@@ -53,10 +54,16 @@ export function guardConsumer(options: {
         // client merges it into the current config; a field set to undefined is dropped.
         const update = Object.fromEntries(drift.map((d) => [d.field, d.to]));
         await jsm.consumers.update(stream, wanted.durable_name, update);
-        log.info({ stream, consumer: wanted.durable_name }, `${where}: settings put back`);
+        // Said once: a server that keeps ignoring a field (filter_subjects before NATS
+        // 2.10) is updated again at each reading, without a line each time.
+        if (fresh)
+          log.info({ stream, consumer: wanted.durable_name }, `${where}: settings put back`);
       } catch (err) {
         // Tried again at the next reading (the consumer may be gone: recovery handles that).
-        log.debug({ err: coerceError(err) }, `cannot put the settings of ${where} back`);
+        log[fresh ? "warn" : "debug"](
+          { err: coerceError(err) },
+          `cannot put the settings of ${where} back: ${coerceError(err).message}; trying again in 5 s`,
+        );
       } finally {
         restoring = false;
       }
