@@ -29,8 +29,6 @@ export interface ConnectOptions {
   waitOnFirstConnect: boolean;
   /** How long a CLI command tries before giving up; default 5 s. */
   timeoutMs?: number;
-  /** How often the server is pinged; default PING_INTERVAL_MS (tests use less). */
-  pingIntervalMs?: number;
 }
 
 const RECONNECT_WAIT_MS = 1_000;
@@ -60,7 +58,7 @@ export async function connectNats(
     reconnectTimeWait: RECONNECT_WAIT_MS,
     waitOnFirstConnect: options.waitOnFirstConnect,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    pingInterval: options.pingIntervalMs ?? PING_INTERVAL_MS,
+    pingInterval: PING_INTERVAL_MS,
     maxPingOut: MAX_PINGS_OUT,
     // Otherwise every request (each JetStream publish) builds two Error objects up front,
     // only to give a timeout a deeper stack: 6% of the CPU of a drain that parks work.
