@@ -33,6 +33,18 @@ export interface ConnectOptions {
 
 const RECONNECT_WAIT_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 5_000;
+/**
+ * A hung server (stopped process, frozen VM) or a half-open connection sends no error and
+ * no close: only unanswered pings show it. The client's defaults (2 min, 2 pings out) left
+ * the daemon ready and delivering nothing for over 4 min. With a ping every 10 s and the
+ * connection given up when 2 are unanswered at the next one, a stale connection is noticed
+ * 20–30 s after the server stops answering: then /readyz says not connected and the client
+ * reconnects (to another server of the list if given). A busy but healthy server answers
+ * a ping in milliseconds, so 20 s of silence is not a false alarm; a ping every 10 s per
+ * daemon costs the server nothing.
+ */
+export const PING_INTERVAL_MS = 10_000;
+export const MAX_PINGS_OUT = 2;
 
 export async function connectNats(
   settings: NatsSettings,
@@ -46,6 +58,8 @@ export async function connectNats(
     reconnectTimeWait: RECONNECT_WAIT_MS,
     waitOnFirstConnect: options.waitOnFirstConnect,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    pingInterval: PING_INTERVAL_MS,
+    maxPingOut: MAX_PINGS_OUT,
     // Otherwise every request (each JetStream publish) builds two Error objects up front,
     // only to give a timeout a deeper stack: 6% of the CPU of a drain that parks work.
     noAsyncTraces: true,
@@ -206,6 +220,7 @@ export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatc
 function connectedAfter(status: Status, current: boolean): boolean {
   switch (status.type) {
     case "disconnect":
+    case "staleConnection":
     case "close":
       return false;
     case "reconnect":
@@ -222,5 +237,7 @@ function logStatus(log: Logger, status: Status): void {
   if (QUIET_STATUS.has(status.type)) log.debug(fields, "NATS connection status");
   // Losing NATS stops delivery: an alert on warn and above should see it.
   else if (status.type === "disconnect") log.warn(fields, "NATS connection: disconnect");
+  else if (status.type === "staleConnection")
+    log.warn(fields, "NATS connection: the server stopped answering pings; reconnecting");
   else log.info(fields, `NATS connection: ${status.type}`);
 }

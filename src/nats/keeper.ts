@@ -6,7 +6,10 @@
 import type { ConsumerInfo, ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { StreamMissingError } from "../errors.js";
+import { settleDeletions } from "./deletion-settle.js";
+import { guardConsumer } from "./consumer-guard.js";
 import {
   createRecovery,
   watchAckFloor,
@@ -46,19 +49,29 @@ export function createJetStreamKeeper(options: {
   const setupLog = onceLog(log);
   const abort = new AbortController();
   const lost = (what: string) => recovery.lost(what);
+  const guard = guardConsumer({ jsm, stream: names.stream, log });
   const ackFloor = watchAckFloor({
     jsm,
     stream: names.stream,
     consumer: names.consumer,
     intervalMs: ACK_FLOOR_INTERVAL_MS,
     lost,
-    ...(options.consumerRead ? { read: options.consumerRead } : {}),
+    read: (info) => {
+      options.consumerRead?.(info);
+      // An operator's edit of the consumer is put back (consumer-guard.ts).
+      void guard.check(info, ackFloor.point()?.consumerConfig);
+    },
   });
   const recovery = createRecovery({
     setup: async () =>
       ackFloor.set(
         await ensureJetStream(jsm, names, ackWaitMs, { resume: ackFloor.point() }, setupLog),
       ),
+    settle: (pause, stopped) =>
+      settleDeletions(jsm, [names.stream, DELIVERY_STREAM, DEAD_LETTER_STREAM], {
+        pause,
+        stopped,
+      }),
     resumed: async () => {
       await Promise.all(watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
     },

@@ -49,6 +49,11 @@ export interface RecoveryOptions {
   /** Resolves once the consumers pull again; rejects if they do not soon. */
   resumed: () => Promise<void>;
   log: Logger;
+  /**
+   * Resolves once no stream is midway through a deletion (deletion-settle.ts); run before
+   * the first set-up, which would otherwise race the server's clean-up.
+   */
+  settle?: (pause: (ms: number) => Promise<void>, stopped: () => boolean) => Promise<void>;
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -68,6 +73,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
     });
 
   const run = async () => {
+    await options.settle?.(pause, () => stopped);
     let lastProblem: string | undefined;
     for (let attempt = 0; !stopped; attempt++) {
       try {

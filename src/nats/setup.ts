@@ -37,6 +37,8 @@ export interface ResumePoint {
   nextSeq: number;
   /** When the ack floor was read (ms since the epoch, this machine's clock). */
   readAt: number;
+  /** The event consumer's config as this set-up applied it (consumer-guard.ts keeps it). */
+  consumerConfig?: DurableConsumerConfig;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function ensureJetStream(
   });
   reportStream(stream, log);
   await ensureHookswitchStreams(jsm, { replicas: names.replicas, log });
-  const consumer = await ensurePullConsumer(jsm, names.stream, {
+  const consumerConfig = {
     ...eventConsumerConfig(stream.info, {
       durable: names.consumer,
       deliver: names.deliver,
@@ -97,7 +99,8 @@ export async function ensureJetStream(
       ackWaitMs,
     }),
     ...startOf(stream, names.deliver, from),
-  });
+  };
+  const consumer = await ensurePullConsumer(jsm, names.stream, consumerConfig);
   if (!from.resume) reportIgnoredDeliver(consumer, names, log);
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
@@ -109,6 +112,7 @@ export async function ensureJetStream(
     streamCreated: stream.info.created,
     nextSeq: consumer.ack_floor.stream_seq + 1,
     readAt: Date.now(),
+    consumerConfig,
   };
 }
 

@@ -68,6 +68,27 @@ async function publish(natsUrl: string, count = 1): Promise<string[]> {
   }
 }
 
+/** Deletes the event stream while events keep coming, as from a PBX (20 a second). */
+async function deleteWhileFlowing(natsUrl: string, jsm: JetStreamManager): Promise<void> {
+  const publisher = await connectPublisher(natsUrl);
+  let publishing = true;
+  const flow = (async () => {
+    while (publishing) {
+      await publisher.publish(makeEvent()).catch(() => undefined); // fails while it is gone
+      await sleep(50);
+    }
+  })();
+  try {
+    await sleep(500);
+    await deleteInUse(jsm, DEFAULT_STREAM);
+    await sleep(500);
+  } finally {
+    publishing = false;
+    await flow;
+    await publisher.close();
+  }
+}
+
 describe("hookswitch run when JetStream loses its streams or consumer", () => {
   let nats: NatsServer;
   let receiver: Receiver;
@@ -130,6 +151,40 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     );
     expect(d.output()).toMatch(/JetStream set up again: consuming/);
   }, 60_000);
+
+  it("re-creates a deleted event stream only once the server has removed it, and delivers what comes after", async () => {
+    const d = await start();
+    // A stream with files to remove: the server's clean-up of the deleted stream takes a while.
+    const before = await publish(nats.url, 300);
+    await waitFor(() => before.every((id) => deliveredEvents(receiver).has(id)), {
+      timeoutMs: 30_000,
+      what: "the events published before the deletion",
+    });
+    // The race with the server's clean-up is lost only now and then: a few rounds.
+    for (let round = 1; round <= 3; round++) {
+      const created = (await jsm.streams.info(DEFAULT_STREAM)).created;
+      await deleteWhileFlowing(nats.url, jsm);
+      await waitFor(
+        async () => {
+          const info = await jsm.streams.info(DEFAULT_STREAM).catch(() => undefined);
+          return info !== undefined && info.created !== created;
+        },
+        { timeoutMs: 20_000, intervalMs: 50, what: `the event stream created again (${round})` },
+      );
+      await waitFor(async () => (await readiness(d)).status === 200, {
+        timeoutMs: 20_000,
+        what: `ready again (${round})`,
+      });
+      const after = await publish(nats.url, 50);
+      await waitFor(() => after.every((id) => deliveredEvents(receiver).has(id)), {
+        timeoutMs: 20_000,
+        what: `every event published after the stream was created again (${round})`,
+      });
+      // Stored in the new stream, which still holds them (the old one's clean-up left it alone).
+      const info = await jsm.streams.info(DEFAULT_STREAM);
+      expect(info.state.messages).toBeGreaterThanOrEqual(after.length);
+    }
+  }, 150_000);
 
   it("re-creates a deleted dead-letter stream and stores the dead letters that met it missing", async () => {
     writeIntegration(dir.path, "gone", { url: `${receiver.url}/gone` });

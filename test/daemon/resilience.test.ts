@@ -91,6 +91,41 @@ describe("hookswitch run loses nothing", () => {
     expect(webhookIds(receiver.requests).size).toBe(expected);
   }, 90_000);
 
+  it("reports not ready within 30 s of nats-server hanging, and delivers once it answers again", async () => {
+    const d = await start();
+    const before = await publishBacklog(nats.url, 20);
+    await waitFor(() => webhookIds(receiver.requests).size >= before.length, {
+      what: "the first events delivered",
+    });
+    nats.freeze(); // SIGSTOP: no error and no close, only unanswered pings show it
+    try {
+      const frozenAt = Date.now();
+      const notReady = await waitFor(
+        async () => {
+          const res = await fetch(`${d.http}/readyz`);
+          return res.status === 503 ? await res.text() : undefined;
+        },
+        { timeoutMs: 40_000, intervalMs: 200, what: "/readyz 503 while NATS hangs" },
+      );
+      expect(notReady).toMatch(/not connected to NATS/);
+      expect(Date.now() - frozenAt).toBeLessThanOrEqual(35_000);
+      const metrics = await (await fetch(`${d.http}/metrics`)).text();
+      expect(metrics).toMatch(/^hookswitch_nats_connected 0/m);
+    } finally {
+      nats.thaw();
+    }
+    await waitFor(async () => (await fetch(`${d.http}/readyz`)).ok, {
+      timeoutMs: 20_000,
+      what: "ready again once NATS answers",
+    });
+    const after = await publishBacklog(nats.url, 20);
+    await waitFor(() => webhookIds(receiver.requests).size >= before.length + after.length, {
+      timeoutMs: 20_000,
+      what: "the events published after the hang delivered",
+    });
+    expect(d.output()).toMatch(/stopped answering pings/);
+  }, 120_000);
+
   it("exits 0 on SIGTERM and the next run delivers what was left", async () => {
     receiver.respond(() => ({ status: 200, delayMs: 100 }));
     const first = await start(["--grace-period", "1s"]);

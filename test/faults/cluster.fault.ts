@@ -57,6 +57,27 @@ async function streamLeader(urls: string, stream: string): Promise<string | unde
   }
 }
 
+/** Whether each stream, asked through `url`, has a leader and every replica current. */
+async function streamsCurrent(url: string): Promise<boolean> {
+  const nc = await connect({ servers: url, timeout: 2_000 }).catch(() => undefined);
+  if (!nc) return false;
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    for (const name of ["PBX_EVENTS", "HOOKSWITCH_DELIVERIES", "HOOKSWITCH_DLQ"]) {
+      const { cluster } = await jsm.streams.info(name);
+      const replicas = cluster?.replicas ?? [];
+      if (!cluster?.leader || replicas.length < 2 || !replicas.every((r) => r.current)) {
+        return false;
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await nc.close();
+  }
+}
+
 describe("a three-node NATS cluster with R3 streams", () => {
   let cluster: NatsCluster;
   let receiver: Receiver;
@@ -76,6 +97,52 @@ describe("a three-node NATS cluster with R3 streams", () => {
     await cluster?.dispose();
     dir?.cleanup();
   });
+
+  // First: the test after it kills a node for good.
+  it("moves to another node when the node a daemon is connected to hangs, and loses nothing", async () => {
+    const daemon = await pool.start({
+      natsUrl: cluster.urls,
+      dir: dir.path,
+      args: ["--no-create-stream"],
+    });
+    const port = /"server":"[^"]*:(\d+)","msg":"connected to NATS"/.exec(daemon.output())?.[1];
+    const victim = cluster.nodes.find((n) => String(n.port) === port);
+    expect(victim, `the node of port ${port}`).toBeDefined();
+    const others = cluster.nodes.filter((n) => n !== victim).map((n) => n.url);
+    // Published through the other nodes: a publisher on the hung node would hang with it.
+    const steady = await steadyPublisher(others.join(","), 50, INTEGRATIONS);
+    await waitFor(() => receiver.requests.length >= 20, { what: "20 arrivals" });
+    const pid = victim!.pid()!;
+    process.kill(pid, "SIGSTOP");
+    try {
+      const frozenAt = receiver.requests.length;
+      // Noticed within 30 s (unanswered pings), then consuming through another node.
+      await waitFor(() => receiver.requests.length >= frozenAt + 50, {
+        timeoutMs: 60_000,
+        what: "deliveries while the node hangs",
+      });
+      expect((await fetch(`${daemon.http}/readyz`)).status).toBe(200);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await steady.stop();
+    const report = await settle(
+      () => steady.published,
+      () => receiver.requests,
+      { timeoutMs: 60_000 },
+    );
+    printReport("3-node cluster, R3, connected node hung", report, `hung=${victim!.name}`);
+    expect(report.lost, `lost e.g. ${report.lostSample.join(", ")}`).toBe(0);
+    expect(daemon.output()).toMatch(/stopped answering pings/);
+    await pool.killAll();
+    receiver.requests.length = 0;
+    // The thawed node catches up before the next test takes one away.
+    await waitFor(() => streamsCurrent(victim!.url), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: "the streams current on every node again",
+    });
+  }, 240_000);
 
   it("loses nothing when the event stream's leader node is killed while events flow", async () => {
     const args = ["--no-create-stream"];

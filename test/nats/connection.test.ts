@@ -156,4 +156,37 @@ describe("watching the connection", () => {
     }
     expect(watch.isConnected()).toBe(false);
   });
+
+  it("notices a hung server within 30 s by its unanswered pings, and reconnects once it answers", async () => {
+    const hung = await startNatsServer();
+    const { log, lines } = capturingLogger();
+    // The production ping interval: this is what a daemon does by default.
+    const nc = await connectNats(settingsFor(hung.url), {
+      name: "hung-test",
+      log,
+      waitOnFirstConnect: true,
+    });
+    const watch = watchConnection(nc, log);
+    try {
+      hung.freeze();
+      const frozenAt = Date.now();
+      await waitFor(() => !watch.isConnected(), {
+        timeoutMs: 35_000,
+        intervalMs: 100,
+        what: "the hung server noticed",
+      });
+      expect(Date.now() - frozenAt).toBeLessThanOrEqual(33_000);
+      expect(
+        lines.some((l) => l.level === "warn" && /stopped answering pings/.test(String(l.msg))),
+      ).toBe(true);
+      hung.thaw();
+      await waitFor(() => watch.isConnected(), { timeoutMs: 15_000, what: "reconnected" });
+      await nc.flush();
+    } finally {
+      hung.thaw();
+      watch.stop();
+      await nc.close();
+      await hung.dispose();
+    }
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DELIVERY_STREAM } from "../../src/delivery/records.js";
 import {
+  consumerDrift,
   consumerInfoOrNull,
   DELIVERY_CONSUMER_DEFAULTS,
   EVENT_CONSUMER_DEFAULTS,
@@ -173,5 +174,56 @@ describe("a consumer info answer that describes no consumer", () => {
     [{ config: { ack_policy: "explicit" }, ack_floor: { stream_seq: 0, consumer_seq: 0 } }, true],
   ])("%j is a consumer's info: %s", (answer, expected) => {
     expect(isConsumerInfo(answer as Partial<ConsumerInfo>)).toBe(expected);
+  });
+});
+
+describe("a consumer's drift from the config hookswitch sets", () => {
+  const wanted = {
+    durable_name: "hookswitch",
+    ack_wait: nanos(30_000),
+    max_deliver: 20,
+    max_ack_pending: 1_024,
+  };
+  const current = { ...wanted, ack_policy: AckPolicy.Explicit } as ConsumerInfo["config"];
+
+  it.each([
+    ["nothing, as set", {}, []],
+    [
+      "a shorter ack wait",
+      { ack_wait: nanos(2_000) },
+      [{ field: "ack_wait", from: nanos(2_000), to: nanos(30_000) }],
+    ],
+    [
+      "a filter where none is wanted",
+      { filter_subject: "pbx.nothing.>" },
+      [{ field: "filter_subject", from: "pbx.nothing.>", to: undefined }],
+    ],
+    [
+      "max_deliver and max_ack_pending",
+      { max_deliver: 3, max_ack_pending: 1 },
+      [
+        { field: "max_deliver", from: 3, to: 20 },
+        { field: "max_ack_pending", from: 1, to: 1_024 },
+      ],
+    ],
+    // Set only at creation (where to start): not an edit to undo.
+    ["a start sequence", { opt_start_seq: 7 }, []],
+  ])("finds %s", (_what, edit, drift) => {
+    expect(consumerDrift({ ...current, ...edit }, wanted)).toEqual(drift);
+  });
+
+  it("finds no drift where the server keeps no filter of several subjects (before NATS 2.10)", () => {
+    const several = { ...wanted, filter_subjects: ["pbx.a.>", "pbx.b.>"] };
+    expect(consumerDrift(current, several)).toEqual([]);
+    expect(consumerDrift({ ...current, filter_subjects: ["pbx.a.>"] }, several)).toEqual([
+      { field: "filter_subjects", from: ["pbx.a.>"], to: ["pbx.a.>", "pbx.b.>"] },
+    ]);
+  });
+
+  it("finds a filter changed from the one wanted", () => {
+    const filtered = { ...wanted, filter_subject: "pbx.>" };
+    expect(consumerDrift({ ...current, filter_subject: "pbx.x.>" }, filtered)).toEqual([
+      { field: "filter_subject", from: "pbx.x.>", to: "pbx.>" },
+    ]);
   });
 });

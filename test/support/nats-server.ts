@@ -24,6 +24,10 @@ export interface NatsServer {
   kill(): Promise<void>;
   /** Start again on the same port and store; `jetstream` turns JetStream on or off from now on. */
   start(options?: { jetstream?: boolean }): Promise<void>;
+  /** SIGSTOP: the process hangs with its connections open (a frozen server). */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
   /** Stop and remove the store. */
   dispose(): Promise<void>;
 }
@@ -69,7 +73,11 @@ export async function startNatsServer(
     stop: () => stopWith("SIGINT"),
     kill: () => stopWith("SIGKILL"),
     start,
+    freeze: () => proc?.kill("SIGSTOP"),
+    thaw: () => proc?.kill("SIGCONT"),
     async dispose() {
+      // A frozen server would take SIGINT only once thawed.
+      proc?.kill("SIGCONT");
       await stopWith("SIGINT");
       rmSync(storeDir, { recursive: true, force: true });
     },
