@@ -5,7 +5,16 @@
  * made every event go out several times, and /readyz stayed ready with nothing logged.
  * Each reading of the consumer (every 5 s, recovery.ts) is compared with the config the
  * last set-up applied; a difference is logged once, naming each field (from → to), and
- * the settings are put back.
+ * hookswitch's settings come back:
+ * - a changed filter by creating the consumer again where the reading before the change
+ *   left it (as for a deleted consumer): an update would only stop further loss, and the
+ *   events the wrong filter passed by would stay undelivered;
+ * - any other field by an update.
+ * Not while a recovery runs (it sets the consumer up itself), and not for ever: drift back
+ * soon after each restore is another hookswitch with other settings on the same consumer (a
+ * rolling update that changes --ack-wait or --subjects) or someone editing it again, and
+ * two replicas would put their settings back in turn for as long as both run. After
+ * `MAX_RESTORES` within `RESTORE_WINDOW_MS` it is said once at error and left as it is.
  */
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
@@ -16,23 +25,37 @@ import {
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
 
+export const MAX_RESTORES = 3;
+export const RESTORE_WINDOW_MS = 10 * 60_000;
+
 export interface ConsumerGuard {
   /** Compares a reading with `wanted`; puts hookswitch's settings back if they differ. */
   check(info: ConsumerInfo, wanted: DurableConsumerConfig | undefined): Promise<void>;
 }
 
-export function guardConsumer(options: {
+export interface GuardOptions {
   jsm: JetStreamManager;
   stream: string;
   log: Logger;
-}): ConsumerGuard {
+  /** True while a recovery sets JetStream up again: its set-up applies the settings. */
+  recovering: () => boolean;
+  /**
+   * Has the consumer created again where the last reading before this one left it. Called
+   * synchronously within the reading (which must not move that point past the change).
+   */
+  recreate: (why: string) => Promise<void>;
+  now?: () => number;
+}
+
+export function guardConsumer(options: GuardOptions): ConsumerGuard {
   const { jsm, stream, log } = options;
+  const budget = new RestoreBudget(options.now ?? Date.now);
   // The drift last reported: a change is logged once, not at every reading until restored.
   let reported: string | undefined;
   let restoring = false;
   return {
     async check(info, wanted) {
-      if (!wanted || restoring) return;
+      if (!wanted || restoring || options.recovering()) return;
       const drift = consumerDrift(info.config, wanted);
       if (drift.length === 0) {
         reported = undefined;
@@ -40,24 +63,29 @@ export function guardConsumer(options: {
       }
       const changes = drift.map(describeDrift).join(", ");
       const where = `consumer ${wanted.durable_name} on stream ${stream}`;
+      const fields = { stream, consumer: wanted.durable_name, changed: drift.map((d) => d.field) };
       const fresh = changes !== reported;
-      if (fresh) {
-        reported = changes;
-        log.warn(
-          { stream, consumer: wanted.durable_name, changed: drift.map((d) => d.field) },
-          `${where} was changed outside hookswitch: ${changes}; putting hookswitch's settings back`,
-        );
+      reported = changes;
+      if (budget.spent()) {
+        if (budget.tell()) log.error(fields, givenUpText(where, changes));
+        return;
       }
       restoring = true;
       try {
-        // An update only: a consumer gone meanwhile is the recovery's to create again. The
-        // client merges it into the current config; a field set to undefined is dropped.
-        const update = Object.fromEntries(drift.map((d) => [d.field, d.to]));
-        await jsm.consumers.update(stream, wanted.durable_name, update);
-        // Said once: a server that keeps ignoring a field is updated again at each reading,
-        // without a line each time.
-        if (fresh)
-          log.info({ stream, consumer: wanted.durable_name }, `${where}: settings put back`);
+        if (drift.some((d) => d.field.startsWith("filter_subject"))) {
+          if (fresh)
+            log.warn(fields, `${where} was changed outside hookswitch: ${changes}; ${REFILTER}`);
+          // Called before any await: the reading that called must not move the resume point on.
+          await options.recreate(`${where} had its filter changed outside hookswitch`);
+        } else {
+          if (fresh)
+            log.warn(fields, `${where} was changed outside hookswitch: ${changes}; ${UPDATE}`);
+          // An update only: a consumer gone meanwhile is the recovery's to create again. The
+          // client merges it into the current config; a field set to undefined is dropped.
+          await jsm.consumers.update(stream, wanted.durable_name, updateOf(drift));
+          if (fresh) log.info(fields, `${where}: settings put back`);
+        }
+        budget.spend();
       } catch (err) {
         // Tried again at the next reading (the consumer may be gone: recovery handles that).
         log[fresh ? "warn" : "debug"](
@@ -69,6 +97,57 @@ export function guardConsumer(options: {
       }
     },
   };
+}
+
+const REFILTER =
+  "creating it again where it stood before the change, so that the events the changed " +
+  "filter passed by are delivered";
+const UPDATE = "putting hookswitch's settings back";
+
+function updateOf(drift: ConsumerDrift[]): Record<string, unknown> {
+  return Object.fromEntries(drift.map((d) => [d.field, d.to]));
+}
+
+function givenUpText(where: string, changes: string): string {
+  return (
+    `${where} keeps being changed back (${changes}) after hookswitch put its settings back ` +
+    `${MAX_RESTORES} times within ${RESTORE_WINDOW_MS / 60_000} minutes: another hookswitch ` +
+    `with other settings (--ack-wait, --subjects) shares this consumer, or something keeps ` +
+    `editing it; hookswitch leaves it as it is for now (each set-up, at start or after NATS ` +
+    `lost it, applies hookswitch's settings)`
+  );
+}
+
+/**
+ * How many times a consumer's settings were put back lately: spent at `MAX_RESTORES` within
+ * `RESTORE_WINDOW_MS`, and told once per spell of being spent.
+ */
+export class RestoreBudget {
+  readonly #now: () => number;
+  #restores: number[] = [];
+  #told = false;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  spent(): boolean {
+    const now = this.#now();
+    this.#restores = this.#restores.filter((at) => now - at < RESTORE_WINDOW_MS);
+    if (this.#restores.length < MAX_RESTORES) this.#told = false;
+    return this.#restores.length >= MAX_RESTORES;
+  }
+
+  spend(): void {
+    this.#restores.push(this.#now());
+  }
+
+  /** True the first time it is asked in a spell of being spent. */
+  tell(): boolean {
+    const first = !this.#told;
+    this.#told = true;
+    return first;
+  }
 }
 
 function describeDrift(drift: ConsumerDrift): string {

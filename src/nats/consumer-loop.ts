@@ -64,14 +64,17 @@ export interface ConsumerLoop {
 const ACK_HOLD_MS = 10;
 
 /**
- * A source that ends in a JetStream error (`heartbeats missed` when NATS restarts or stops
- * answering) is a foreseen end: whoever started the loop reads the consumer again once NATS
- * answers (recovery.ts, parked-readers.ts), so it is a warning without a stack, not an error
- * that an alert on errors would fire for at every rolling restart of NATS. Anything else
- * keeps its stack: a bug to report.
+ * A fetch that ends in JetStream's `heartbeats missed` (NATS restarted or stopped answering:
+ * the parked readers' fetches end so at every restart of NATS) is a foreseen end: the parked
+ * readers read the consumer again once NATS answers (parked-readers.ts), so it is a warning
+ * without a stack, not an error that an alert on errors would fire for at every rolling
+ * restart of NATS. consume(), which the event and delivery loops use, never ends so; any
+ * other end keeps error and its stack.
  */
+const HEARTBEATS_MISSED = "heartbeats missed";
+
 export function logLoopEnd(log: Logger, consumer: string, err: unknown): void {
-  if (err instanceof JetStreamError) {
+  if (err instanceof JetStreamError && err.message === HEARTBEATS_MISSED) {
     log.warn(
       { consumer, reason: err.message },
       `stopped reading consumer ${consumer}: ${err.message} (NATS restarted or not answering); ` +

@@ -177,26 +177,17 @@ export function consumerDrift(
   current: ConsumerConfig,
   wanted: Partial<ConsumerConfig>,
 ): ConsumerDrift[] {
-  const drift: ConsumerDrift[] = Object.entries(changedFields(current, wanted))
-    .filter(([field]) => !(field === "filter_subjects" && ignoresFilterSubjects(current)))
-    .map(([field, to]) => ({
+  const drift: ConsumerDrift[] = Object.entries(changedFields(current, wanted)).map(
+    ([field, to]) => ({
       field,
       from: current[field as keyof ConsumerConfig],
       to,
-    }));
+    }),
+  );
   if (dropsFilter(current, wanted)) {
     drift.push({ field: "filter_subject", from: current.filter_subject, to: undefined });
   }
   return drift;
-}
-
-/**
- * nats-server before 2.10 knows no `filter_subjects` and keeps no filter at all: a consumer
- * of several subjects then shows none, which is the server's doing, not an operator's edit
- * (the stream's subjects are the consumer's then). Not a drift to warn of at every start.
- */
-function ignoresFilterSubjects(current: ConsumerConfig): boolean {
-  return current.filter_subjects === undefined && !current.filter_subject;
 }
 
 function dropsFilter(current: ConsumerConfig, wanted: Partial<ConsumerConfig>): boolean {

@@ -12,6 +12,7 @@ import { settleDeletions } from "./deletion-settle.js";
 import { guardConsumer } from "./consumer-guard.js";
 import {
   createRecovery,
+  isMissingResource,
   watchAckFloor,
   watchConsumerStatus,
   type ConsumerWatch,
@@ -49,7 +50,20 @@ export function createJetStreamKeeper(options: {
   const setupLog = onceLog(log);
   const abort = new AbortController();
   const lost = (what: string) => recovery.lost(what);
-  const guard = guardConsumer({ jsm, stream: names.stream, log });
+  const guard = guardConsumer({
+    jsm,
+    stream: names.stream,
+    log,
+    recovering: () => recovery.reason() !== undefined,
+    recreate: async (why) => {
+      // The reading that found the change must not move the resume point past it: a copy
+      // of the point is a new reading to the ack-floor watch, which then keeps it.
+      const before = ackFloor.point();
+      if (before) ackFloor.set({ ...before });
+      await deleteConsumer(jsm, names.stream, names.consumer);
+      lost(why);
+    },
+  });
   const ackFloor = watchAckFloor({
     jsm,
     stream: names.stream,
@@ -128,4 +142,13 @@ export function createJetStreamKeeper(options: {
       ackFloor.stop();
     },
   };
+}
+
+/** Deletes a consumer; one already gone is as good. */
+async function deleteConsumer(jsm: JetStreamManager, stream: string, name: string): Promise<void> {
+  try {
+    await jsm.consumers.delete(stream, name);
+  } catch (err) {
+    if (!isMissingResource(err)) throw err;
+  }
 }

@@ -235,6 +235,7 @@ describe("the consumer loop", () => {
 describe("a consumer loop's end", () => {
   it.each([
     [new JetStreamError("heartbeats missed"), "warn", false],
+    [new JetStreamError("bad request"), "error", true],
     [new TypeError("x is not a function"), "error", true],
   ])("after %s is logged at %s (stack kept: %s)", (err, level, stack) => {
     const { log, lines } = capturingLogger();
