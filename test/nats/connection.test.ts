@@ -171,11 +171,11 @@ describe("watching the connection", () => {
       hung.freeze();
       const frozenAt = Date.now();
       await waitFor(() => !watch.isConnected(), {
-        timeoutMs: 35_000,
+        timeoutMs: 45_000,
         intervalMs: 100,
         what: "the hung server noticed",
       });
-      expect(Date.now() - frozenAt).toBeLessThanOrEqual(33_000);
+      expect(Date.now() - frozenAt).toBeLessThanOrEqual(40_000);
       expect(
         lines.some((l) => l.level === "warn" && /stopped answering pings/.test(String(l.msg))),
       ).toBe(true);
