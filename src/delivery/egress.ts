@@ -6,7 +6,8 @@
  * Operators extend it with deny CIDRs, e.g. private ranges.
  *
  * Precedence: allow wins. An allow CIDR carves an exception out of every deny range, so an
- * operator can deny 10.0.0.0/8 and still allow the one CRM at 10.1.2.3. This is the rule of
+ * operator can deny 10.0.0.0/8 and still allow the one CRM at 10.1.2.3. An IPv6 address that
+ * carries an IPv4 one is judged by each: each must be allowed, or covered by no deny. This is the rule of
  * the SSRF guards webhook services use (an allow list of subnets that lifts the default block),
  * and it keeps the policy a flat pair of lists with no ordering to get wrong. The price: an allow
  * as wide as the deny it overlaps lifts that deny entirely — allow the narrowest range you need.
@@ -135,12 +136,12 @@ export function createEgressPolicy(options: { deny: Cidr[]; allow: Cidr[] }): Eg
     check(raw) {
       const ip = canonicalIp(raw);
       if (ip === undefined) return { allowed: false, reason: `"${raw}" is not an IP address` };
-      const judged = addressesOf(ip);
-      if (judged.some(({ address }) => allowList.check(address, familyOf(address)))) {
-        return { allowed: true };
-      }
-      for (const { address, note } of judged) {
-        const hit = denyRanges.find((range) => range.list.check(address, familyOf(address)));
+      // Each reading on its own: an allow lifts the denies of the address it covers, not
+      // those of the IPv4 address it carries (an allow of 2000::/3 is not one of 169.254/16).
+      for (const { address, note } of addressesOf(ip)) {
+        const family = familyOf(address);
+        if (allowList.check(address, family)) continue;
+        const hit = denyRanges.find((range) => range.list.check(address, family));
         if (hit) return { allowed: false, reason: hit.label + note };
       }
       return { allowed: true };

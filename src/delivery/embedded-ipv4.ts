@@ -9,7 +9,7 @@ export type Embedding =
   | "mapped"
   /** A translator (NAT64, SIIT) or the old compatible form reaches the IPv4 host. */
   | "translated"
-  /** A tunnel whose far end is the IPv4 address (6to4's relay, Teredo's client). */
+  /** A tunnel whose far end is the IPv4 address (a 6to4 site's router, Teredo's client). */
   | "tunnel";
 
 export interface EmbeddedIpv4 {
@@ -29,7 +29,7 @@ export interface EmbeddedIpv4 {
  * - NAT64's well-known prefix `64:ff9b::/96` (RFC 6052) and its local-use prefix
  *   `64:ff9b:1::/48` (RFC 8215), read as a /96 with the IPv4 address in the last 32 bits, the
  *   layout translators use: how an IPv6-only cluster reaches IPv4 hosts;
- * - 6to4 `2002:AABB:CCDD::/48` (RFC 3056), its relay router's address;
+ * - 6to4 `2002:AABB:CCDD::/48` (RFC 3056), the address of the destination site's router;
  * - Teredo `2001:0::/32` (RFC 4380), its client's public address, stored inverted.
  */
 export function embeddedIpv4(canonical: string): EmbeddedIpv4 | undefined {

@@ -53,9 +53,10 @@ export function guardedConnector(
     ...(tlsCa === undefined ? {} : { ca: [...rootCertificates, tlsCa] }),
   });
   return (options, callback) => {
+    // The literal as written, each of its readings judged (a NAT64 address as itself too).
     const literal = normalizeIp(options.hostname);
     if (literal !== undefined) {
-      const verdict = egress.check(literal);
+      const verdict = egress.check(options.hostname);
       if (!verdict.allowed)
         return callback(refusal(options.hostname, literal, verdict.reason), null);
     }

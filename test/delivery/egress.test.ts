@@ -162,3 +162,24 @@ describe("an egress policy that denies a prefix carrying IPv4 addresses", () => 
     expect(policy.check(ip)).toEqual(verdict);
   });
 });
+
+describe("an egress policy whose allow covers an IPv6 address carrying a refused IPv4 one", () => {
+  it.each([
+    // "IPv6: global unicast only": the IPv4 address a tunnel or translator reaches still counts.
+    ["10.0.0.0/8,::/0", "2000::/3", "2002:a9fe:a9fe::1", "link-local: 6to4 to 169.254.169.254"],
+    [
+      "10.0.0.0/8,::/0",
+      "2000::/3",
+      "2001:0:4136:e378:8000:63bf:5601:5601",
+      "link-local: Teredo to 169.254.169.254",
+    ],
+    ["10.0.0.0/8,::/0", "2000::/3", "2002:a09:909::1", "denied by 10.0.0.0/8: 6to4 to 10.9.9.9"],
+    ["", "64:ff9b::/96", "64:ff9b::a9fe:a9fe", "link-local"],
+  ])("deny %s, allow %s: refuses %s (%s)", (deny, allow, ip, reason) => {
+    const policy = createEgressPolicy({
+      deny: parseCidrList(deny).cidrs,
+      allow: cidrs(allow),
+    });
+    expect(policy.check(ip)).toEqual({ allowed: false, reason });
+  });
+});
