@@ -48,7 +48,9 @@ const EXPANDS_TOO_FAR =
  * key `false`, and `!!omap` or `!!set` would make values that are not JSON data (a Map that
  * the schema took for an empty mapping, so `fields: !!omap` sent no fields).
  */
-const COMPOSE_OPTIONS = { schema: "core", resolveKnownTags: false } as const;
+// `logLevel: "error"`: the library's own warnings (a mapping used as a key, `{{name}}`) went
+// to stderr as text, outside the JSON log; the document's problems say what is wrong.
+const COMPOSE_OPTIONS = { schema: "core", resolveKnownTags: false, logLevel: "error" } as const;
 
 /** Parses every document with source positions (the `yaml` library). */
 export function parseWithPositions(text: string): {

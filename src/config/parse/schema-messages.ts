@@ -229,7 +229,7 @@ export function bracedText(data: unknown): string {
   if (!isMapping(data)) return "";
   const keys = Object.keys(data);
   if (keys.length === 0 || Object.values(data).some((v) => v !== null)) return "";
-  const meant = keys.join(", ");
-  const example = meant.length <= 60 && !/["\\]/.test(meant) ? `{${meant}}` : "{name}";
+  // Only field names are echoed: the text may be a secret written out by mistake.
+  const example = keys.every(isFieldName) ? `{${keys.join(", ")}}` : "{name}";
   return `: a value that starts with "{" must be quoted, or YAML reads it as a mapping; write "${example}"`;
 }

@@ -15,7 +15,7 @@ export interface YamlHint {
 const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
 
 export function unsupportedTag(error: YAMLError, text: string): string {
-  const tag = /^!\S*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ?? "this tag";
+  const tag = /^![^\s,[\]{}]*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ?? "this tag";
   if (CORE_TAG.test(tag)) return `YAML tag ${tag} does not fit its value: remove the tag`;
   return (
     `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
@@ -56,10 +56,19 @@ export function quotingHint(offset: number, text: string): YamlHint | undefined 
   const { start, end } = valueAround(offset, text);
   const value = text.slice(start, end);
   const quote = text[offset - 1];
+  // `'it's here'`: text goes on right after the quote that ended the value (a missing
+  // comma, `"b""c"`, has another quote or a separator there).
+  const wordAfter = /\w/.test(text[offset] ?? "");
   if ((quote === "'" || quote === '"') && value.startsWith(quote) && offset - 1 > start) {
-    return { offset: offset - 1, message: quoteInsideQuotes(quote) };
+    return wordAfter ? { offset: offset - 1, message: quoteInsideQuotes(quote) } : undefined;
   }
-  if (!value.includes("{") || value.startsWith("'") || value.startsWith('"')) return undefined;
+  // Only a value that holds a placeholder or a reference: other braces are another mistake
+  // (a stray "}", a missing comma), which the parser's own words describe better.
+  if (!PLACEHOLDER_OR_REFERENCE.test(value) || value.startsWith("'") || value.startsWith('"')) {
+    return undefined;
+  }
+  // A flow mapping written as one (`{template: "{name}"}`): the mistake is elsewhere.
+  if (/^\{[^}]*:\s/.test(value)) return undefined;
   const reference = value.includes("${");
   const how = value.startsWith("{")
     ? `YAML: a value that starts with "{" must be quoted, or it reads as a mapping`
@@ -75,9 +84,16 @@ function quoteInsideQuotes(quote: "'" | '"'): string {
     : 'YAML: a " inside a "…" value ends it: write it as \\" ("say \\"hi\\""), or put the value in single quotes';
 }
 
-/** The value in double quotes, as the file would have it; an example when it is not plain. */
+const PLACEHOLDER_OR_REFERENCE = /\{[A-Za-z][A-Za-z0-9_]*\}|\$\{(?:env|file):[^}]*\}/;
+
+/**
+ * The value in double quotes, as the file would have it, when it is made of placeholders,
+ * references and plain words around them; else an example: a value written out by mistake
+ * may be a secret, which no message repeats.
+ */
 function quoted(value: string, reference: boolean): string {
-  if (value.length <= 80 && !/["\\]/.test(value)) return `"${value}"`;
+  const rest = value.replace(new RegExp(PLACEHOLDER_OR_REFERENCE.source, "g"), "");
+  if (value.length <= 80 && /^[\w ./:-]*$/.test(rest)) return `"${value}"`;
   return reference ? '"${env:NAME}"' : '"{name}"';
 }
 

@@ -74,6 +74,7 @@ describe("parseYamlDocuments", () => {
     ["at: !!timestamp 2001-12-14\n", "1:5", "YAML tag !!timestamp is not supported"],
     ["a: !<tag:yaml.org,2002:omap> [x]\n", "1:4", "YAML tag !<tag:yaml.org,2002:omap> is"],
     ["a: !!int x\n", "1:4", "YAML tag !!int does not fit its value: remove the tag"],
+    ["a: [!foo,b]\n", "1:5", "YAML tag !foo is not supported"],
     // A key indented under one that has its value: at the key, not at the value above it.
     ["w:\n  url: x\n   method: POST\n", "3:4", "this line is indented deeper than the key above"],
     [
@@ -194,10 +195,18 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
     ["a: [1, 2\n", "2:1"],
     ["a: {b: 1\n", "2:1"],
     ["a: [x: y: z]\n", "1:8"],
+    // Braces without a placeholder: another mistake, and the text may be a secret.
+    ["auth: { type: basic, password: S3cr{t-Pa55 }\n", "1:36"],
+    ["auth: { type: basic, password: S3cr}t-Pa55 }\n", "1:37"],
+    ["kind: { value: pbx-user }}\n", "1:26"],
+    ["headers: { X-A: a{b, X-C: d }\n", "1:18"],
+    // A missing comma after a flow mapping or a quoted item is not a quoting mistake.
+    ['fields: {who: {template: "{name}"} x: name}\n', "1:36"],
+    ['events: ["a","b""c"]\n', "1:17"],
   ])("keeps the parser's words for %j, which no quotes would mend", (text, position) => {
     const [problem] = parseYamlDocuments(text).documents[0]?.problems ?? [];
     expect(`${problem?.line}:${problem?.column}`).toBe(position);
     expect(problem?.message).toMatch(/^YAML: /);
-    expect(problem?.message).not.toMatch(/quote|mapping/);
+    expect(problem?.message).not.toMatch(/quote|mapping|S3cr/);
   });
 });

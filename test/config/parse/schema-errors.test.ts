@@ -40,6 +40,12 @@ describe("describeSchemaErrors on a placeholder written without quotes", () => {
       'webhook.fields.label must be a field name, {value: …} or {template: "…"} (got a mapping): ' +
         'YAML reads {name} unquoted as a mapping; write name to send the field, or {template: "{name}"} for text around it',
     ],
+    // Text that is no field name may be a secret written out by mistake: never echoed.
+    [
+      "token: {tok3n-9f8e7d}",
+      { auth: { type: "token", token: { "tok3n-9f8e7d": null } } },
+      `webhook.auth.token must be a string (got a mapping): ${QUOTE}; write "{name}"`,
+    ],
     // A mapping meant as one is not a placeholder: no hint.
     [
       "X-User: {a: 1}",
