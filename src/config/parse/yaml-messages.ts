@@ -15,7 +15,9 @@ export interface YamlHint {
 const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
 
 export function unsupportedTag(error: YAMLError, text: string): string {
-  const tag = /^![^\s,[\]{}]*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ?? "this tag";
+  const tag =
+    /^!<[^>\s]*>|^![^\s,[\]{}]*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ??
+    "this tag";
   if (CORE_TAG.test(tag)) return `YAML tag ${tag} does not fit its value: remove the tag`;
   return (
     `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
