@@ -82,7 +82,7 @@ const CASES: Case[] = [
     alert: "HookswitchReplicasDisagree",
     fires: [
       {
-        labels: warning({ namespace: "prod" }),
+        labels: warning({ namespace: "prod", job: "hookswitch" }),
         summary:
           "Replicas run different integration files (2 config digests): compare their logs or /api/integrations",
       },
@@ -106,6 +106,17 @@ const CASES: Case[] = [
     series: {
       [`hookswitch_config_info{${POD_A},digest="1f3a9c0b7d24"}`]: "1x20",
       [`hookswitch_config_info{namespace="staging",instance="10.0.1.1:9464",job="hookswitch",digest="77c0e2a4b915"}`]:
+        "1x20",
+    },
+    at: "15m",
+    alert: "HookswitchReplicasDisagree",
+    fires: [],
+  },
+  {
+    when: "two deployments of a namespace run their own files, each agreeing",
+    series: {
+      [`hookswitch_config_info{${POD_A},digest="1f3a9c0b7d24"}`]: "1x20",
+      [`hookswitch_config_info{${PROD},instance="10.0.0.9:9464",job="hookswitch-billing",digest="77c0e2a4b915"}`]:
         "1x20",
     },
     at: "15m",
