@@ -58,6 +58,27 @@ export function invisibleNote(text: string): string | undefined {
  * may be a secret): a secret refused for its form says why it looks right and is not.
  */
 export function withInvisibleNote(message: string, value: string): string {
-  const note = invisibleNote(value);
+  const note = invisibleNote(value) ?? unseenEdgeNote(value);
   return note ? `${message}: ${note}` : message;
+}
+
+const CONTROL_NAMES: Record<string, string> = {
+  "\r": "a carriage return (a Windows line end)",
+  "\n": "a line feed",
+  "\t": "a tab",
+};
+
+/**
+ * What a refused secret holds that shows in no message because the value is not echoed: a
+ * control character (a `\r` from a `.env` file written on Windows, a tab), or spaces at
+ * either end. Undefined when there is none.
+ */
+function unseenEdgeNote(value: string): string | undefined {
+  const control = /[\u0000-\u001f\u007f]/.exec(value)?.[0];
+  if (control !== undefined) {
+    const name = CONTROL_NAMES[control] ?? `a control character (U+${code(control).toUpperCase()})`;
+    return `it holds ${name}, which does not show: remove it`;
+  }
+  if (/^ | $/.test(value)) return "it starts or ends with a space, which does not show: remove it";
+  return undefined;
 }

@@ -325,6 +325,21 @@ describe("checkRules on a resolved secret refused for its form", () => {
       signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\u00a0"),
       `${SHAPE}: it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it`,
     ],
+    [
+      "a signing secret from a .env file with Windows line ends",
+      signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\r"),
+      `${SHAPE}: it holds a carriage return (a Windows line end), which does not show: remove it`,
+    ],
+    [
+      "a signing secret with a tab",
+      signing("whsec_MfKQ9r8GKYqrTwjU\tPD8ILPZIo2LaLaSw"),
+      `${SHAPE}: it holds a tab, which does not show: remove it`,
+    ],
+    [
+      "a signing secret with a trailing space",
+      signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw "),
+      `${SHAPE}: it starts or ends with a space, which does not show: remove it`,
+    ],
     ["a signing secret that is only wrong", signing("nope"), SHAPE],
     [
       "a URL that starts with a byte-order mark",
