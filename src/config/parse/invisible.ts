@@ -74,7 +74,7 @@ const CONTROL_NAMES: Record<string, string> = {
  * either end. Undefined when there is none.
  */
 function unseenEdgeNote(value: string): string | undefined {
-  const control = /[\u0000-\u001f\u007f]/.exec(value)?.[0];
+  const control = [...value].find((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127);
   if (control !== undefined) {
     const name = CONTROL_NAMES[control] ?? `a control character (U+${code(control).toUpperCase()})`;
     return `it holds ${name}, which does not show: remove it`;
