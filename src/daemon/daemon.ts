@@ -168,11 +168,12 @@ class HookswitchDaemon implements Daemon {
       {
         registry: this.#engine.metrics.registry,
         notReadyReason: this.#notReadyReason,
-        status: async () =>
+        status: () =>
           buildStatusView({
             generation: inForce.state()?.generation ?? 0,
             configDigest: inForce.state()?.digest ?? null,
-            configFolder: await realFolder(this.#settings.dir),
+            // Where the files in force were read, beside their digest: not where it leads now.
+            configFolder: inForce.state()?.folder ?? this.#settings.dir,
             integrations: inForce.state()?.integrations ?? [],
             problems: inForce.problems(),
             stats: this.#engine.stats,

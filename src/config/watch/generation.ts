@@ -49,6 +49,11 @@ export interface ConfigState {
    * with nothing in force changed changes it without a new generation.
    */
   digest: string;
+  /**
+   * Where the folder led when the scan of this generation began, links resolved (set by
+   * the watcher; a git-sync worktree or a ConfigMap's timestamped folder).
+   */
+  folder?: string;
 }
 
 export interface GenerationSummary {

@@ -95,6 +95,9 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
   async function runScan(depth: ScanDepth): Promise<void> {
     const startedAt = Date.now();
     await watches.follow().catch((error) => onWatchError(coerceError(error)));
+    // Resolved at each scan, not at start: a swapped link (git-sync, ConfigMap) leads
+    // elsewhere, and the generation made of this scan is said to come from there.
+    const folder = await realFolder(options.dir);
     const scan = await reader.scan(depth);
     passedOver = warnOfNew(log, scan.warnings, passedOver);
     // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
@@ -131,15 +134,13 @@ export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatche
     // Rewritten files are compared with from now on, but make no generation: what runs and
     // what is reported are the same.
     const before = state;
-    state = step.state;
-    // Resolved now, not at start: a swapped link (git-sync, ConfigMap) leads elsewhere.
-    const folder = await realFolder(options.dir);
+    state = { ...step.state, folder };
     if (step.changed) report(log, step, before, folder);
     else reportRewritten(log, step, folder);
-    warnAboutNewContent(log, before, step.state);
+    warnAboutNewContent(log, before, state);
     try {
-      if (step.changed) options.onGeneration(step.state, step.summary);
-      else options.onRewritten?.(step.state);
+      if (step.changed) options.onGeneration(state, step.summary);
+      else options.onRewritten?.(state);
     } catch (error) {
       log.error({ err: coerceError(error) }, "applying a configuration generation failed");
     }

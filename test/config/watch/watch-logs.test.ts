@@ -81,7 +81,7 @@ describe("createConfigWatcher's log", () => {
 });
 
 describe("createConfigWatcher's generation lines on a git-sync checkout", () => {
-  it("name the worktree read and the digest, which follows the files, not the path", async () => {
+  it("name the worktree read and the digest, which follows the files, not the path, and keep the worktree with the generation", async () => {
     const files = { "a.yaml": integrationYaml("x"), "b.yaml": integrationYaml("y") };
     const layout = later(gitSyncLayout(files));
     const w = await startWatching(layout.dir, cleanups);
@@ -98,6 +98,11 @@ describe("createConfigWatcher's generation lines on a git-sync checkout", () => 
       digest: second.state.digest,
     });
     expect(second.state.digest).not.toBe(w.seen[0]!.state.digest);
+    // The generation keeps where it was read, as the status page shows beside its digest.
+    expect([w.seen[0]!.state.folder, second.state.folder]).toEqual([
+      first,
+      path.join(layout.root, ".worktrees", hash, "integrations.d"),
+    ]);
 
     // Back to the first files in a new worktree: the first digest again.
     layout.commit(files);
