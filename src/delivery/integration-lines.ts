@@ -4,7 +4,8 @@
  * that refuses everything dead-letters each event (a warning each made 250,000 lines in half
  * an hour of a soak), and an integration switched off skips each delivery waiting for it. So,
  * per integration, the first lines of each interval are logged in full, and the rest are
- * counted and told in one line as the interval ends. Metrics count every one.
+ * counted and told in one line as the interval ends. Metrics count every one. The same by
+ * another key (`createKeyedLines`): the store failures of each of hookswitch's streams.
  */
 import type { Logger } from "pino";
 import { IntervalLines } from "./interval-lines.js";
@@ -23,7 +24,7 @@ export interface IntegrationLines<Line extends { integration: string }> {
 }
 
 export interface IntegrationLinesOptions {
-  level: "info" | "warn";
+  level: "info" | "warn" | "error";
   /** The line that tells how many were not logged, for one integration. */
   summary: (integration: string, notLogged: number, perInterval: number, seconds: number) => string;
   perInterval?: number;
@@ -34,37 +35,52 @@ export interface IntegrationLinesOptions {
 /** How many lines per interval, and the clock: tests set them. */
 export type LinesTiming = Pick<IntegrationLinesOptions, "perInterval" | "intervalMs" | "now">;
 
+export function createIntegrationLines<Line extends { integration: string }>(
+  log: Logger,
+  options: IntegrationLinesOptions,
+): IntegrationLines<Line> {
+  return createKeyedLines<Line>(log, { ...options, keyField: "integration" });
+}
+
+/** The same, for lines counted by another of their fields (a stream's name, say). */
+export interface KeyedLines<Line> {
+  add(line: Line, message: string): void;
+  flush(): void;
+  forget(key: string): void;
+}
+
 interface Counted {
   lines: IntervalLines;
   timer: NodeJS.Timeout | undefined;
 }
 
-export function createIntegrationLines<Line extends { integration: string }>(
+export function createKeyedLines<Line extends object>(
   log: Logger,
-  options: IntegrationLinesOptions,
-): IntegrationLines<Line> {
-  const { level, summary } = options;
+  options: IntegrationLinesOptions & { keyField: keyof Line & string },
+): KeyedLines<Line> {
+  const { level, summary, keyField } = options;
   const intervalMs = options.intervalMs ?? LINES_INTERVAL_MS;
   const perInterval = options.perInterval ?? FULL_LINES_PER_INTERVAL;
   // A monotonic clock: a wall clock stepped back would keep the full lines silent that long.
   const now = options.now ?? (() => performance.now());
-  const byIntegration = new Map<string, Counted>();
+  const byKey = new Map<string, Counted>();
 
-  const tell = (integration: string, counted: Counted) => {
+  const tell = (key: string, counted: Counted) => {
     clearTimeout(counted.timer);
     counted.timer = undefined;
     const notLogged = counted.lines.takeUnlogged();
     if (notLogged === 0) return;
     const seconds = Math.round(intervalMs / 1000);
-    log[level]({ integration, notLogged }, summary(integration, notLogged, perInterval, seconds));
+    log[level]({ [keyField]: key, notLogged }, summary(key, notLogged, perInterval, seconds));
   };
 
   return {
     add(line, message) {
-      let counted = byIntegration.get(line.integration);
+      const key = String(line[keyField]);
+      let counted = byKey.get(key);
       if (counted === undefined) {
         counted = { lines: new IntervalLines(perInterval, intervalMs), timer: undefined };
-        byIntegration.set(line.integration, counted);
+        byKey.set(key, counted);
       }
       const at = now();
       if (counted.lines.take(at)) {
@@ -74,19 +90,19 @@ export function createIntegrationLines<Line extends { integration: string }>(
       if (counted.timer !== undefined) return;
       const ending = counted;
       counted.timer = setTimeout(
-        () => tell(line.integration, ending),
+        () => tell(key, ending),
         Math.max(0, (counted.lines.endsAt() ?? at) - at),
       );
       counted.timer.unref();
     },
     flush() {
-      for (const [integration, counted] of byIntegration) tell(integration, counted);
+      for (const [key, counted] of byKey) tell(key, counted);
     },
-    forget(integration) {
-      const counted = byIntegration.get(integration);
+    forget(key) {
+      const counted = byKey.get(key);
       if (counted === undefined) return;
-      tell(integration, counted);
-      byIntegration.delete(integration);
+      tell(key, counted);
+      byKey.delete(key);
     },
   };
 }

@@ -6,7 +6,7 @@
  * as the interval ends. The store-failure metric counts every record.
  */
 import type { Logger } from "pino";
-import { IntervalLines } from "../delivery/interval-lines.js";
+import { createKeyedLines } from "../delivery/integration-lines.js";
 import type { StoreFailedError } from "./store-failure.js";
 
 /** Lines of one stream logged in full per interval. */
@@ -26,69 +26,36 @@ export interface StoreFailureTiming {
   now?: () => number;
 }
 
-interface Counted {
-  lines: IntervalLines;
-  timer: NodeJS.Timeout | undefined;
-  last: StoreFailedError;
-}
-
 export function createStoreFailureLog(
   log: Logger,
   timing: StoreFailureTiming = {},
 ): StoreFailureLog {
-  const intervalMs = timing.intervalMs ?? STORE_LINES_INTERVAL_MS;
   const perInterval = timing.perInterval ?? STORE_LINES_PER_INTERVAL;
-  // A monotonic clock: a wall clock stepped back would keep the full lines silent that long.
-  const now = timing.now ?? (() => performance.now());
-  const byStream = new Map<string, Counted>();
-
-  const tell = (stream: string, counted: Counted) => {
-    clearTimeout(counted.timer);
-    counted.timer = undefined;
-    const notLogged = counted.lines.takeUnlogged();
-    if (notLogged === 0) return;
-    const seconds = Math.round(intervalMs / 1000);
-    log.error(
-      { stream, notLogged },
+  // The advice of the last failure of each stream, for its count's line.
+  const lastAdvice = new Map<string, string>();
+  type Line = { stream: string; consumer: string; seq: number; reason: string };
+  const lines = createKeyedLines<Line>(log, {
+    level: "error",
+    keyField: "stream",
+    perInterval,
+    intervalMs: timing.intervalMs ?? STORE_LINES_INTERVAL_MS,
+    ...(timing.now ? { now: timing.now } : {}),
+    summary: (stream, notLogged, shown, seconds) =>
       `${notLogged} more messages handed back in ${seconds} s because stream ${stream} did ` +
-        `not store their records (the first ${perInterval} of each ${seconds} s are logged ` +
-        `in full); ${counted.last.advice()}`,
-    );
-  };
-
+      `not store their records (the first ${shown} of each ${seconds} s are logged ` +
+      `in full); ${lastAdvice.get(stream) ?? ""}`,
+  });
   return {
     handedBack(err, where) {
       const { stream } = err;
-      let counted = byStream.get(stream);
-      if (counted === undefined) {
-        counted = {
-          lines: new IntervalLines(perInterval, intervalMs),
-          timer: undefined,
-          last: err,
-        };
-        byStream.set(stream, counted);
-      }
-      counted.last = err;
-      const at = now();
-      if (counted.lines.take(at)) {
-        // No stack: the cause is NATS's state, not hookswitch's code.
-        const reason = err.cause instanceof Error ? err.cause.message : err.message;
-        log.error(
-          { ...where, stream, reason },
-          `message handed back to come again: ${err.message}; ${err.advice()}`,
-        );
-        return;
-      }
-      if (counted.timer !== undefined) return;
-      const ending = counted;
-      counted.timer = setTimeout(
-        () => tell(stream, ending),
-        Math.max(0, (counted.lines.endsAt() ?? at) - at),
+      lastAdvice.set(stream, err.advice());
+      // No stack: the cause is NATS's state, not hookswitch's code.
+      const reason = err.cause instanceof Error ? err.cause.message : err.message;
+      lines.add(
+        { ...where, stream, reason },
+        `message handed back to come again: ${err.message}; ${err.advice()}`,
       );
-      counted.timer.unref();
     },
-    flush() {
-      for (const [stream, counted] of byStream) tell(stream, counted);
-    },
+    flush: () => lines.flush(),
   };
 }
