@@ -10,9 +10,8 @@ import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
-  connectPublisher,
   killLeftOver,
-  makeEvent,
+  publishEvents,
   startTracked,
   tempDir,
   webhookIds,
@@ -20,15 +19,6 @@ import {
   type RunningDaemon,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
-
-async function publish(natsUrl: string, count: number): Promise<void> {
-  const publisher = await connectPublisher(natsUrl);
-  try {
-    for (let i = 0; i < count; i++) await publisher.publish(makeEvent());
-  } finally {
-    await publisher.close();
-  }
-}
 
 describe("hookswitch run when an operator edits its consumer", () => {
   let nats: NatsServer;
@@ -57,7 +47,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
   it("creates the consumer again where it stood when its filter is changed, so no event is passed by", async () => {
     // The test daemon runs with --ack-wait 3s and no filter (its stream carries only pbx.>).
     const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
-    await publish(nats.url, 5);
+    await publishEvents(nats.url, 5);
     await waitFor(() => webhookIds(receiver.requests).size >= 5, { what: "the first events" });
     // A reading of the consumer (every 5 s) before the change: where it stood.
     await sleep(5_500);
@@ -67,7 +57,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
       ack_wait: nanos(2_000),
     });
     // Published while the filter passes them by.
-    await publish(nats.url, 20);
+    await publishEvents(nats.url, 20);
     await waitFor(() => webhookIds(receiver.requests).size >= 25, {
       timeoutMs: 30_000,
       what: "the events published while the filter was changed",
@@ -86,7 +76,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
 
   it("puts a changed ack wait back, logged once", async () => {
     const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
-    await publish(nats.url, 5);
+    await publishEvents(nats.url, 5);
     await waitFor(() => webhookIds(receiver.requests).size >= 5, { what: "the first events" });
 
     await jsm.consumers.update(DEFAULT_STREAM, DEFAULT_CONSUMER, { ack_wait: nanos(2_000) });
@@ -103,7 +93,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
     // Once per change: the readings after the restore (every 5 s) say nothing more.
     await sleep(6_000);
     expect(d.output().match(/was changed outside hookswitch/g)).toHaveLength(1);
-    await publish(nats.url, 5);
+    await publishEvents(nats.url, 5);
     await waitFor(() => webhookIds(receiver.requests).size >= 10, {
       timeoutMs: 15_000,
       what: "the events published after the restore",

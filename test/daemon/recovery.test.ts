@@ -15,6 +15,7 @@ import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
   connectPublisher,
   makeEvent,
+  publishEvents,
   startTracked,
   tempDir,
   writeIntegration,
@@ -55,17 +56,6 @@ function watchReadiness(d: RunningDaemon): { stop(): { status: number; body: str
       return seen;
     },
   };
-}
-
-async function publish(natsUrl: string, count = 1): Promise<string[]> {
-  const publisher = await connectPublisher(natsUrl);
-  try {
-    const events = Array.from({ length: count }, () => makeEvent());
-    for (const event of events) await publisher.publish(event);
-    return events.map((e) => e.id);
-  } finally {
-    await publisher.close();
-  }
 }
 
 /** Deletes the event stream while events keep coming, as from a PBX (20 a second). */
@@ -118,11 +108,11 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
 
   it("reports not ready when its consumer is deleted, re-creates it and delivers what waited", async () => {
     const d = await start();
-    const [first] = await publish(nats.url);
+    const [first] = await publishEvents(nats.url);
     await waitFor(() => receiver.requests.length >= 1, { what: "the first delivery" });
 
     await deleteInUse(jsm, DEFAULT_STREAM, DEFAULT_CONSUMER);
-    const waiting = await publish(nats.url, 3);
+    const waiting = await publishEvents(nats.url, 3);
     const notReady = await waitFor(
       async () => {
         const r = await readiness(d);
@@ -155,7 +145,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
   it("re-creates a deleted event stream only once the server has removed it, and delivers what comes after", async () => {
     const d = await start();
     // A stream with files to remove: the server's clean-up of the deleted stream takes a while.
-    const before = await publish(nats.url, 300);
+    const before = await publishEvents(nats.url, 300);
     await waitFor(() => before.every((id) => deliveredEvents(receiver).has(id)), {
       timeoutMs: 30_000,
       what: "the events published before the deletion",
@@ -175,7 +165,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
         timeoutMs: 20_000,
         what: `ready again (${round})`,
       });
-      const after = await publish(nats.url, 50);
+      const after = await publishEvents(nats.url, 50);
       await waitFor(() => after.every((id) => deliveredEvents(receiver).has(id)), {
         timeoutMs: 20_000,
         what: `every event published after the stream was created again (${round})`,
@@ -193,7 +183,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     await deleteInUse(jsm, DEAD_LETTER_STREAM);
     const seen = watchReadiness(d);
     onTestFinished(() => void seen.stop()); // also when an expectation fails first
-    const events = await publish(nats.url, 2);
+    const events = await publishEvents(nats.url, 2);
 
     const stored = await waitFor(
       async () => {
@@ -248,7 +238,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
       timeoutMs: 20_000,
       what: "ready again",
     });
-    const [event] = await publish(nats.url);
+    const [event] = await publishEvents(nats.url);
     await waitFor(() => deliveredEvents(receiver).has(event!), {
       timeoutMs: 15_000,
       what: "an event published after the restart delivered",
@@ -277,7 +267,7 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
     expect(warnings).toHaveLength(1);
 
     await jsm.streams.add({ name: DEFAULT_STREAM, subjects: ["pbx.>"] });
-    const [event] = await publish(nats.url);
+    const [event] = await publishEvents(nats.url);
     await waitFor(async () => (await readiness(d)).status === 200, {
       timeoutMs: 40_000,
       what: "ready once the stream exists",
@@ -304,12 +294,12 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
 
     await jsm.streams.add({ name: DEFAULT_STREAM, subjects: ["pbx.>"] });
     // Published as soon as the stream exists, before the daemon has its consumer again.
-    const [early] = await publish(nats.url);
+    const [early] = await publishEvents(nats.url);
     await waitFor(async () => (await readiness(d)).status === 200, {
       timeoutMs: 40_000,
       what: "ready again once the stream exists",
     });
-    const [event] = await publish(nats.url);
+    const [event] = await publishEvents(nats.url);
     await waitFor(
       () => deliveredEvents(receiver).has(early!) && deliveredEvents(receiver).has(event!),
       { timeoutMs: 15_000, what: "events published before and after it was ready delivered" },

@@ -168,6 +168,18 @@ export async function connectPublisher(natsUrl: string): Promise<Publisher> {
   };
 }
 
+/** Publishes `count` new events one by one, as a PBX would; returns their ids. */
+export async function publishEvents(natsUrl: string, count = 1): Promise<string[]> {
+  const publisher = await connectPublisher(natsUrl);
+  try {
+    const events = Array.from({ length: count }, () => makeEvent());
+    for (const event of events) await publisher.publish(event);
+    return events.map((e) => e.id);
+  } finally {
+    await publisher.close();
+  }
+}
+
 /** Unique webhook ids seen by a receiver. */
 export function webhookIds(requests: { headers: Record<string, unknown> }[]): Set<string> {
   return new Set(requests.map((r) => String(r.headers["webhook-id"])));
