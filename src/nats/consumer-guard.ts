@@ -40,8 +40,9 @@ export interface GuardOptions {
   /** True while a recovery sets JetStream up again: its set-up applies the settings. */
   recovering: () => boolean;
   /**
-   * Has the consumer created again where the last reading before this one left it. Called
-   * synchronously within the reading (which must not move that point past the change).
+   * Deletes the consumer and has it created again where the reading before this one left
+   * it. Called synchronously within the reading, which must not move that point past the
+   * change.
    */
   recreate: (why: string) => Promise<void>;
   now?: () => number;
