@@ -14,8 +14,6 @@ import {
   deadLetterSubject,
   deliverySubject,
   oldDeadLetterSubject,
-  unroutedDeadLetter,
-  type DeadLetterRecord,
   type DeliveryRecord,
 } from "../../src/delivery/records.js";
 import {
@@ -24,7 +22,7 @@ import {
 } from "../../src/nats/durable-consumers.js";
 import type { NatsServer } from "../support/nats-server.js";
 import { runCli } from "../support/cli.js";
-import { listAll, useDeadLetterQueue } from "../support/dead-letters.js";
+import { deadLetter, listAll, useDeadLetterQueue } from "../support/dead-letters.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -42,19 +40,6 @@ beforeAll(async () => {
   const config = { consumer: "gitsync", ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs: 30_000 };
   await jsm.consumers.add(DELIVERY_STREAM, deliveryConsumerConfig(config));
 });
-
-let serial = 0;
-
-function deadLetter(integration: string | null): DeadLetterRecord {
-  serial++;
-  const at = "2026-11-28T17:00:00.000Z";
-  return {
-    ...unroutedDeadLetter({ reason: "HTTP 410", event: { id: `event-${serial}` }, deadAt: at }),
-    integration,
-    webhookId: integration === null ? null : `msg_${serial}`,
-    attempts: integration === null ? [] : [{ at, status: 410 }],
-  };
-}
 
 /** A crm dead letter of each deployment, one of the old layout, and one billing of ours. */
 async function fill() {

@@ -10,12 +10,11 @@ import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/
 import {
   DEAD_LETTER_STREAM,
   oldDeadLetterSubject,
-  unroutedDeadLetter,
   type DeadLetterRecord,
 } from "../../src/delivery/records.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
-import { getAll, listAll } from "../support/dead-letters.js";
+import { deadLetter, getAll, listAll } from "../support/dead-letters.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -32,19 +31,6 @@ useNatsWithClient("dlq-deployments-test", async (started) => {
 beforeEach(async () => {
   await jsm.streams.purge(DEAD_LETTER_STREAM);
 });
-
-let serial = 0;
-
-function deadLetter(integration: string | null): DeadLetterRecord {
-  serial++;
-  const at = "2026-11-28T17:00:00.000Z";
-  return {
-    ...unroutedDeadLetter({ reason: "HTTP 410", event: { id: `event-${serial}` }, deadAt: at }),
-    integration,
-    webhookId: integration === null ? null : `msg_${serial}`,
-    attempts: integration === null ? [] : [{ at, status: 410 }],
-  };
-}
 
 /** A record as a version before namespacing stored it, on `hookswitch.dlq.<integration>`. */
 async function addOld(record: DeadLetterRecord): Promise<number> {

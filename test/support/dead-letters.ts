@@ -8,6 +8,8 @@ import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
+  unroutedDeadLetter,
+  type DeadLetterRecord,
   type ListedDeadLetter,
 } from "../../src/delivery/records.js";
 import {
@@ -19,6 +21,20 @@ import { useNatsWithClient, type NatsWithClient } from "./nats-server.js";
 import { runCli } from "./cli.js";
 import { connectPublisher, makeEvent } from "./daemon.js";
 import { waitFor } from "./wait.js";
+
+let serial = 0;
+
+/** A dead letter of `integration` (null: a whole event), each with ids of its own. */
+export function deadLetter(integration: string | null): DeadLetterRecord {
+  serial++;
+  const at = "2026-11-28T17:00:00.000Z";
+  return {
+    ...unroutedDeadLetter({ reason: "HTTP 410", event: { id: `event-${serial}` }, deadAt: at }),
+    integration,
+    webhookId: integration === null ? null : `msg_${serial}`,
+    attempts: integration === null ? [] : [{ at, status: 410 }],
+  };
+}
 
 /** Publishes one event, then polls `dlq list --json` until it lists at least `count` records. */
 export async function publishUntilDeadLetters<T>(

@@ -71,7 +71,10 @@ export const MAX_SECRET_BYTES_PER_FILE = 16 * 1024 * 1024;
 
 type Outcome<T> = { value: T } | { error: unknown };
 
-/** Remembers what `get` gave for each spelling of a path, or what it threw, for one load. */
+/**
+ * Remembers what `get` gave for each path as given (a spelling, or a real path), or what it
+ * threw, for one load.
+ */
 function spelledOnce<T>(get: (path: string) => T): (path: string) => T {
   const seen = new Map<string, Outcome<T>>();
   return (path) => {
@@ -91,7 +94,6 @@ function spelledOnce<T>(get: (path: string) => T): (path: string) => T {
  * read, and once nothing is left, no file is opened at all.
  */
 function budgeted(reader: FileReader): (real: string) => string {
-  const seen = new Map<string, Outcome<string>>();
   let left = MAX_SECRET_BYTES_PER_FILE;
   const read = (real: string): string => {
     if (left <= 0) throw new SecretBudgetError(TOO_MUCH);
@@ -105,15 +107,7 @@ function budgeted(reader: FileReader): (real: string) => string {
     left -= got.bytes.length;
     return got.bytes.toString("utf8");
   };
-  return (real) => {
-    let outcome = seen.get(real);
-    if (!outcome) {
-      outcome = attempt(() => read(real));
-      seen.set(real, outcome);
-    }
-    if ("error" in outcome) throw outcome.error;
-    return outcome.value;
-  };
+  return spelledOnce(read);
 }
 
 function attempt<T>(get: () => T): Outcome<T> {
