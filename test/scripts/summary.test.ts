@@ -90,6 +90,8 @@ describe("the CI summary", () => {
   it("counts a report it cannot read as a failure", async () => {
     const { code, out } = await summariseFiles([join(folder, "missing.json")]);
     expect(code).toBe(1);
-    expect(out).toMatch(/^failed:\n {2}\S*missing\.json: the report could not be read \(ENOENT[^\n]*\n0 passed, 1 failed\n$/);
+    expect(out).toMatch(
+      /^failed:\n {2}\S*missing\.json: the report could not be read \(ENOENT[^\n]*\n0 passed, 1 failed\n$/,
+    );
   });
 });
