@@ -55,9 +55,11 @@ export function refusedReference(
       `its name must start with ${envPrefix} (--secret-env-prefix)`
     );
   }
-  if (policy.dirs.length === 0 || policy.dirs.some((dir) => inside(dir, full(reference.path))))
-    return undefined;
-  return `secret file ${reference.path} is outside ${policy.dirs.join(", ")} (--secrets-dir)`;
+  const path = full(reference.path);
+  if (policy.dirs.length === 0 || policy.dirs.some((dir) => inside(dir, path))) return undefined;
+  // A relative path or one with `..` is named as resolved too: that is the one compared.
+  const resolved = path === reference.path ? "" : ` (that is ${path})`;
+  return `secret file ${reference.path}${resolved} is outside ${policy.dirs.join(", ")} (--secrets-dir)`;
 }
 
 /**

@@ -70,7 +70,7 @@ describe("refusedReference: what --secrets-dir and --secret-env-prefix allow", (
       "a way out with ..",
       policy,
       { kind: "file", path: "/run/secrets/../../etc/passwd" },
-      "secret file /run/secrets/../../etc/passwd is outside /run/secrets, /var/hooks/keys (--secrets-dir)",
+      "secret file /run/secrets/../../etc/passwd (that is /etc/passwd) is outside /run/secrets, /var/hooks/keys (--secrets-dir)",
     ],
     [
       "a folder whose name starts alike",
@@ -95,6 +95,12 @@ describe("refusedReference: what --secrets-dir and --secret-env-prefix allow", (
       policy,
       { kind: "file", path: "../../../run/secrets/t" },
       undefined,
+    ],
+    [
+      "a relative path that leads elsewhere, named as resolved",
+      policy,
+      { kind: "file", path: "../secrets/t" },
+      "secret file ../secrets/t (that is /etc/hookswitch/secrets/t) is outside /run/secrets, /var/hooks/keys (--secrets-dir)",
     ],
   ])("%s", (_title, p, reference, expected) => {
     expect(refusedReference(p, reference, near)).toBe(expected);
