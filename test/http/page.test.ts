@@ -393,6 +393,11 @@ describe.skipIf(!HAS_CHROMIUM || process.env.UPDATE_SCREENSHOT !== "1")(
         browser = await launchBrowser();
         const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
         await page.goto(`${http}/`);
+        // The footer names the folder's real path: in the docs, one a deployment would have
+        // rather than this test's temporary folder.
+        await page.evaluate(
+          `document.querySelector("footer code").textContent = "/etc/hookswitch/integrations.d"`,
+        );
         await screenshot(page, "status-page.png");
       } finally {
         await browser?.close();
