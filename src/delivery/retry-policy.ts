@@ -115,7 +115,10 @@ export function decideNext(
   const what = describeOutcome(outcome);
   if (verdict === "permanent") {
     const unsent = outcome.kind === "error" && UNSENT_ERROR_CODES.has(outcome.code);
-    return { action: "dead-letter", reason: unsent ? what : `${what} is not retried` };
+    // An error's message is a sentence of its own: "not retried" follows it, not its last word.
+    const notRetried =
+      outcome.kind === "response" ? `${what} is not retried` : `${what} (not retried)`;
+    return { action: "dead-letter", reason: unsent ? what : notRetried };
   }
   if (attemptNumber >= policy.maxAttempts) {
     const attempts = attemptNumber === 1 ? "1 attempt" : `${attemptNumber} attempts`;

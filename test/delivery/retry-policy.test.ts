@@ -207,7 +207,19 @@ describe("decideNext", () => {
       {
         action: "dead-letter",
         reason:
-          "EGRESS_DENIED: refused by egress policy: x resolves to 169.254.169.254 (link-local) is not retried",
+          "EGRESS_DENIED: refused by egress policy: x resolves to 169.254.169.254 (link-local) (not retried)",
+      },
+    ],
+    [
+      failure(
+        "INVALID_ANSWER",
+        "http://127.0.0.1:9 answered 100 Continue unasked (no Expect header was sent): hookswitch reads no answer after it",
+      ),
+      1,
+      {
+        action: "dead-letter",
+        reason:
+          "INVALID_ANSWER: http://127.0.0.1:9 answered 100 Continue unasked (no Expect header was sent): hookswitch reads no answer after it (not retried)",
       },
     ],
     [
