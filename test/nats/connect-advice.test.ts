@@ -74,7 +74,8 @@ describe("the advice after a failed connection", () => {
     });
     const started = Date.now();
     expect(await connectAdvice(TIMEOUT, settings(url))).toBe("start nats-server or set NATS_URL");
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // A deadline of a second, where an idle timeout would wait as long as the bytes come.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("names the NATS_CA file when it does not trust the server's certificate", async () => {

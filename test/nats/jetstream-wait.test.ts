@@ -84,7 +84,8 @@ describe("waiting for JetStream", () => {
     const started = Date.now();
     abort.abort();
     expect(await waiting).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Not the minute of the wait it was in.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("fails, naming the JetStream API, when the NATS user may not use it", async () => {
