@@ -170,7 +170,8 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
   try {
     deliveryMessages = await pullContinuously(deliveries, batch);
   } catch (error) {
-    await eventMessages.close();
+    // Unsubscribes at once; awaited, it would wait for a read of the iterator, never made.
+    void eventMessages.close();
     throw error;
   }
   const mainLoop = (

@@ -122,7 +122,8 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
       return;
     }
     if (halted()) {
-      await messages.close();
+      // Unsubscribes at once; the promise would wait for a read of the iterator, never made.
+      void messages.close();
       return;
     }
     start(messages);
