@@ -4,6 +4,7 @@
  * one durable queue. Started once JetStream is set up; the daemon stops them first.
  */
 import type {
+  Consumer,
   ConsumerMessages,
   JetStreamClient,
   JetStreamManager,
@@ -27,12 +28,9 @@ import type { Sender } from "../delivery/send.js";
 import type { ConfigSnapshot } from "../delivery/snapshot.js";
 import type { DeliveryStats } from "../delivery/stats.js";
 import type { Metrics } from "../http/metrics.js";
-import {
-  pullBatch,
-  pullContinuously,
-  startConsumerLoop,
-  type ConsumerLoop,
-} from "../nats/consumer-loop.js";
+import { pullBatch, pullContinuously, startConsumerLoop } from "../nats/consumer-loop.js";
+import { startRestartingLoop, type RestartingLoop } from "../nats/restarting-loop.js";
+import type { Settle } from "../nats/settle.js";
 import type { JetStreamKeeper } from "../nats/keeper.js";
 import { LargeMessageWatch } from "../nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
@@ -71,12 +69,15 @@ export interface ConsumerDeps {
   signal: AbortSignal;
   snapshot: () => ConfigSnapshot;
   keeper: JetStreamKeeper;
+  /** True once a stop has begun: a loop that ends then is not started again. */
+  stopping: () => boolean;
   /** A dead letter was added (the daemon keeps the count between its reads of the queue). */
   onDeadLetter: () => void;
 }
 
 export interface Consumers {
-  loops: ConsumerLoop[];
+  /** The event and delivery loops, each read again when its iterator ends unasked. */
+  loops: RestartingLoop[];
   parked: ParkedReaders;
 }
 
@@ -169,30 +170,46 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
   try {
     deliveryMessages = await pullContinuously(deliveries, batch);
   } catch (error) {
-    await eventMessages.close();
+    // Unsubscribes at once; awaited, it would wait for a read of the iterator, never made.
+    void eventMessages.close();
     throw error;
   }
-  deps.keeper.watch(eventMessages, { stream: names.stream, consumer: names.consumer });
-  deps.keeper.watch(deliveryMessages, { stream: DELIVERY_STREAM, consumer: deliveryConsumer });
+  const mainLoop = (
+    where: { stream: string; consumer: string },
+    consumer: Consumer,
+    first: ConsumerMessages,
+    handle: (msg: JsMsg) => Promise<Settle>,
+  ) =>
+    startRestartingLoop({
+      name: where.consumer,
+      first,
+      open: () => pullContinuously(consumer, batch),
+      run: (messages, hooks) => {
+        deps.keeper.watch(messages, where);
+        return startConsumerLoop({
+          name: where.consumer,
+          messages,
+          handle,
+          slots: intake,
+          ackWaitMs,
+          log,
+          storeFailures: deps.storeFailures,
+          ...hooks,
+        });
+      },
+      stopping: deps.stopping,
+      log,
+    });
   const loops = [
-    startConsumerLoop({
-      name: names.consumer,
-      messages: eventMessages,
-      handle: (msg: JsMsg) => handleEventMessage(handlers, msg),
-      slots: intake,
-      ackWaitMs,
-      log,
-      storeFailures: deps.storeFailures,
-    }),
-    startConsumerLoop({
-      name: deliveryConsumer,
-      messages: deliveryMessages,
-      handle: handleDelivery,
-      slots: intake,
-      ackWaitMs,
-      log,
-      storeFailures: deps.storeFailures,
-    }),
+    mainLoop({ stream: names.stream, consumer: names.consumer }, events, eventMessages, (msg) =>
+      handleEventMessage(handlers, msg),
+    ),
+    mainLoop(
+      { stream: DELIVERY_STREAM, consumer: deliveryConsumer },
+      deliveries,
+      deliveryMessages,
+      handleDelivery,
+    ),
   ];
   return { loops, parked };
 }

@@ -17,10 +17,10 @@ import {
 import { DEAD_LETTER_STREAM } from "../delivery/records.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { watchMaxDeliveries } from "../nats/advisories.js";
-import type { ConsumerLoop } from "../nats/consumer-loop.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
+import type { RestartingLoop } from "../nats/restarting-loop.js";
 import { storeRetried } from "../nats/store-retry.js";
 import { createStoredPublisher, type StoredPublisher } from "../nats/stored-publish.js";
 
@@ -64,7 +64,7 @@ const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
 
 export class JetStreamWork {
   readonly #deps: JetStreamWorkDeps;
-  readonly #loops: ConsumerLoop[] = [];
+  readonly #loops: RestartingLoop[] = [];
   #parked: ParkedReaders | undefined;
   #keeper: JetStreamKeeper | undefined;
   #deadLetterCount: DeadLetterCount | undefined;
@@ -102,7 +102,7 @@ export class JetStreamWork {
   /** Why the daemon cannot consume, once NATS and JetStream answer. */
   notReadyReason(): string | undefined {
     if (!this.#consuming) return this.#keeper?.reason() ?? "consumers not started yet";
-    return this.#keeper?.reason();
+    return this.#keeper?.reason() ?? this.#loops.map((loop) => loop.reason()).find(Boolean);
   }
 
   status(): {
@@ -168,6 +168,7 @@ export class JetStreamWork {
         ackWaitMs: settings.ackWaitMs,
         maxInFlight: settings.maxInFlight,
         keeper: setUp,
+        stopping,
         onDeadLetter: () => this.#deadLetterCount?.added(),
       });
       // A stop that came during the set-up has passed the step that stops these.

@@ -52,6 +52,13 @@ export interface ConsumerLoopOptions {
    * (shared by the loops); without it each is an error line of its own.
    */
   storeFailures?: StoreFailureLog;
+  /**
+   * The source ended by itself, not after stop(): with its error, if any (restarting-loop.ts
+   * logs it and reads the consumer again); without it, the end is logged here.
+   */
+  ended?: (err: unknown) => void;
+  /** The source's first message: the server sends to it. */
+  firstMessage?: () => void;
 }
 
 export interface ConsumerLoop {
@@ -192,8 +199,13 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     }
   };
 
+  let first = true;
   const pump = (async () => {
     for await (const msg of messages) {
+      if (first) {
+        first = false;
+        options.firstMessage?.();
+      }
       if (stopping) {
         settle(msg, HANDED_BACK); // pulled but not started: hand it straight back
         continue;
@@ -211,7 +223,16 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       }
       void run(msg, inFlight.add(msg));
     }
-  })().catch((err: unknown) => logLoopEnd(log, options.name, err));
+  })().then(
+    () => {
+      if (!stopping) options.ended?.(undefined);
+    },
+    (err: unknown) => {
+      // A loop that is told of its end is restarted by its owner, which says so.
+      if (options.ended && !stopping) options.ended(err);
+      else logLoopEnd(log, options.name, err);
+    },
+  );
 
   const idle = () =>
     inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => (onIdle = r));

@@ -130,7 +130,13 @@ export function createJetStreamKeeper(options: {
       );
     },
     watch(messages, where) {
-      watches.push(watchConsumerStatus(messages, where, lost, log));
+      const watch = watchConsumerStatus(messages, where, lost, log);
+      watches.push(watch);
+      // An iterator that ended (closed, or read again in a new one) is watched no more.
+      void watch.ended.then(() => {
+        const at = watches.indexOf(watch);
+        if (at !== -1) watches.splice(at, 1);
+      });
     },
     reason: () =>
       recovery.reason() ??

@@ -118,8 +118,13 @@ export function createRecovery(options: RecoveryOptions): Recovery {
 }
 
 export interface ConsumerWatch {
-  /** Resolves at the consumer's next pull request, or rejects after `timeoutMs`. */
+  /**
+   * Resolves at the consumer's next pull request, or rejects after `timeoutMs`; resolves
+   * at once once the iterator has ended (restarting-loop.ts reads the consumer again).
+   */
   nextPull(timeoutMs: number): Promise<void>;
+  /** Resolves once the iterator has ended: the watch has nothing more to tell. */
+  ended: Promise<void>;
 }
 
 /**
@@ -134,7 +139,8 @@ export function watchConsumerStatus(
 ): ConsumerWatch {
   const { stream, consumer } = where;
   let pulled: (() => void)[] = [];
-  void (async () => {
+  let over = false;
+  const ended = (async () => {
     for await (const status of messages.status()) {
       if (status.type === "next") {
         for (const resolve of pulled.splice(0)) resolve();
@@ -149,9 +155,17 @@ export function watchConsumerStatus(
         log.debug({ stream, consumer, count: status.count }, "JetStream heartbeats missed");
       }
     }
-  })().catch((err: unknown) => log.debug({ err, consumer }, "consumer status watch ended"));
+  })()
+    .catch((err: unknown) => log.debug({ err, consumer }, "consumer status watch ended"))
+    .finally(() => {
+      // A dead iterator pulls no more: a recovery must not wait for it.
+      over = true;
+      for (const resolve of pulled.splice(0)) resolve();
+    });
   return {
+    ended,
     nextPull(timeoutMs) {
+      if (over) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           pulled = pulled.filter((r) => r !== done);

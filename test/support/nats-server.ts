@@ -28,6 +28,8 @@ export interface NatsServer {
   freeze(): void;
   /** SIGCONT after `freeze`. */
   thaw(): void;
+  /** SIGHUP: the server reads its configuration file (`-c`) again. */
+  reload(): void;
   /** Stop and remove the store. */
   dispose(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startNatsServer(
     start,
     freeze: () => proc?.kill("SIGSTOP"),
     thaw: () => proc?.kill("SIGCONT"),
+    reload: () => proc?.kill("SIGHUP"),
     async dispose() {
       // A frozen server would take SIGINT only once thawed.
       proc?.kill("SIGCONT");
