@@ -54,7 +54,8 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
   let timer: NodeJS.Timeout | undefined;
   // An attempt under way: stop() waits for it, so that it leaves nothing running.
   let attempting: Promise<void> | undefined;
-  let current: ConsumerLoop;
+  // Loops whose source ended: their handlers in progress still finish, and a stop waits for them.
+  const endedLoops = new Set<ConsumerLoop>();
   const halted = () => stopped || options.stopping();
 
   const ended = (loop: ConsumerLoop) => (err: unknown) => {
@@ -102,12 +103,19 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
       firstMessage: () => reading(loop)(),
     };
     const loop = options.run(messages, hooks);
-    current = loop;
     void (async () => {
       for await (const status of messages.status()) {
         if (status.type === "heartbeat") reading(loop)();
       }
     })().catch(() => undefined);
+    return loop;
+  };
+
+  const replace = (loop: ConsumerLoop) => {
+    const earlier = current;
+    endedLoops.add(earlier);
+    void earlier.done().then(() => endedLoops.delete(earlier));
+    current = loop;
   };
 
   const again = async () => {
@@ -126,10 +134,10 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
       void messages.close();
       return;
     }
-    start(messages);
+    replace(start(messages));
   };
 
-  start(options.first);
+  let current = start(options.first);
   return {
     reason: () => (halted() ? undefined : reason),
     done: () => current.done(),
@@ -137,7 +145,7 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
       stopped = true;
       clearTimeout(timer);
       await attempting;
-      await current.stop();
+      await Promise.all([current.stop(), ...[...endedLoops].map((loop) => loop.done())]);
     },
   };
 }
