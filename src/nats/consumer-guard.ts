@@ -19,11 +19,8 @@
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { coerceError } from "../errors.js";
-import {
-  consumerDrift,
-  type ConsumerDrift,
-  type DurableConsumerConfig,
-} from "./durable-consumers.js";
+import { consumerDrift, type ConsumerDrift } from "./consumer-changes.js";
+import type { DurableConsumerConfig } from "./durable-consumers.js";
 
 export const MAX_RESTORES = 3;
 export const RESTORE_WINDOW_MS = 10 * 60_000;
@@ -74,13 +71,11 @@ export function guardConsumer(options: GuardOptions): ConsumerGuard {
       restoring = true;
       try {
         if (drift.some((d) => d.field.startsWith("filter_subject"))) {
-          if (fresh)
-            log.warn(fields, `${where} was changed outside hookswitch: ${changes}; ${REFILTER}`);
+          if (fresh) log.warn(fields, `${differs(where)}: ${changes}; ${REFILTER}`);
           // Called before any await: the reading that called must not move the resume point on.
-          await options.recreate(`${where} had its filter changed outside hookswitch`);
+          await options.recreate(`${where} is created again with this hookswitch's filter`);
         } else {
-          if (fresh)
-            log.warn(fields, `${where} was changed outside hookswitch: ${changes}; ${UPDATE}`);
+          if (fresh) log.warn(fields, `${differs(where)}: ${changes}; ${UPDATE}`);
           // An update only: a consumer gone meanwhile is the recovery's to create again. The
           // client merges it into the current config; a field set to undefined is dropped.
           await jsm.consumers.update(stream, wanted.durable_name, updateOf(drift));
@@ -99,6 +94,11 @@ export function guardConsumer(options: GuardOptions): ConsumerGuard {
     },
   };
 }
+
+/** Who changed it is not known: an operator, or a hookswitch started with other flags. */
+const differs = (where: string) =>
+  `${where} is not as this hookswitch sets it (changed by an operator, or by another ` +
+  `hookswitch with other --ack-wait or --subjects)`;
 
 const REFILTER =
   "creating it again where it stood before the change, so that the events the changed " +
@@ -152,7 +152,7 @@ export class RestoreBudget {
 }
 
 function describeDrift(drift: ConsumerDrift): string {
-  return `${drift.field} ${show(drift.field, drift.from)} → ${show(drift.field, drift.to)}`;
+  return `${drift.field} is ${show(drift.field, drift.from)} where it sets ${show(drift.field, drift.to)}`;
 }
 
 /** Durations in seconds, as the flags take them; an absent value as "(none)". */

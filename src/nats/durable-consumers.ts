@@ -7,6 +7,7 @@
  * Decisions:
  * - Consumers are ensured as info → add when missing, else update of the changeable
  *   fields: `add` with a different config silently updates on 2.9 servers and fails on 2.10+.
+ *   A changed filter is the exception: the consumer is created again (see refilter).
  */
 import { nanos } from "@nats-io/transport-node";
 import {
@@ -15,7 +16,6 @@ import {
   JetStreamApiCodes,
   type ConsumerConfig,
   type ConsumerInfo,
-  type ConsumerUpdateConfig,
   type JetStreamManager,
   type StreamInfo,
 } from "@nats-io/jetstream";
@@ -23,6 +23,7 @@ import { NatsSetupError, coerceError } from "../errors.js";
 import { deliveryFilter, parkedSubject } from "../delivery/records.js";
 import type { DeliverFrom } from "./settings.js";
 import { subjectFilter } from "./subjects.js";
+import { filterDiffers, updatableChanges } from "./consumer-changes.js";
 import { isApiError, setup } from "./streams.js";
 
 /** A durable consumer's config: anything the server accepts, and a name. */
@@ -120,20 +121,19 @@ export function parkedConsumerConfig(settings: {
   };
 }
 
-/** Fields a server lets an existing consumer change. `deliver_policy` is not one of them. */
-const UPDATABLE_FIELDS = [
-  "description",
-  "ack_wait",
-  "max_deliver",
-  "max_ack_pending",
-  "filter_subject",
-  "filter_subjects",
-] as const satisfies readonly (keyof ConsumerUpdateConfig)[];
+export interface EnsureOptions {
+  /**
+   * Where the consumer starts when it is created again to change its filter (its position
+   * read from `existing`). Without it, an existing consumer keeps the filter it has.
+   */
+  refilterFrom?: (existing: ConsumerInfo) => Partial<DurableConsumerConfig>;
+}
 
 export async function ensurePullConsumer(
   jsm: JetStreamManager,
   stream: string,
   config: DurableConsumerConfig,
+  options: EnsureOptions = {},
 ): Promise<ConsumerInfo> {
   const name = config.durable_name;
   const existing = await consumerInfoOrNull(jsm, stream, name);
@@ -146,67 +146,40 @@ export async function ensurePullConsumer(
         `delete it or choose another --consumer`,
     );
   }
-  const changes = changedFields(existing.config, config);
-  if (dropsFilter(existing.config, config)) {
-    // No filter wanted (our subjects now cover the stream): the old one must go, or the
-    // events beyond it are never consumed. The client merges an update into the old
-    // config: a filter set to undefined is left out of what it sends.
-    return setup(`update consumer ${name} on ${stream}`, () =>
-      jsm.consumers.update(stream, name, { ...changes, filter_subject: undefined }),
-    );
+  if (options.refilterFrom && filterDiffers(existing.config, config)) {
+    return refilter(jsm, stream, { ...startless(config), ...options.refilterFrom(existing) });
   }
+  const changes = updatableChanges(existing.config, config);
   if (Object.keys(changes).length === 0) return existing;
   return setup(`update consumer ${name} on ${stream}`, () =>
     jsm.consumers.update(stream, name, changes),
   );
 }
 
-/** A field of a consumer's config whose value is not the one hookswitch sets. */
-export interface ConsumerDrift {
-  field: string;
-  from: unknown;
-  /** undefined: no value (a filter that should not be there). */
-  to: unknown;
-}
-
 /**
- * How an existing consumer's config differs from `wanted` in the fields an update can set
- * back (see ensurePullConsumer): a filter an operator added, an ack wait changed, …
+ * A filter is changed by creating the consumer again, never by an update: nats-server 2.9
+ * takes a changed filter but goes on matching subjects the old filter's way, so a wildcard
+ * filter set on a consumer that had none (or a literal one) matches nothing, and the
+ * consumer passes every event by for good while it looks healthy.
  */
-export function consumerDrift(
-  current: ConsumerConfig,
-  wanted: Partial<ConsumerConfig>,
-): ConsumerDrift[] {
-  const drift: ConsumerDrift[] = Object.entries(changedFields(current, wanted)).map(
-    ([field, to]) => ({
-      field,
-      from: current[field as keyof ConsumerConfig],
-      to,
-    }),
+async function refilter(
+  jsm: JetStreamManager,
+  stream: string,
+  config: DurableConsumerConfig,
+): Promise<ConsumerInfo> {
+  const name = config.durable_name;
+  await setup(`delete consumer ${name} on ${stream} to change its filter`, () =>
+    jsm.consumers.delete(stream, name),
   );
-  if (dropsFilter(current, wanted)) {
-    drift.push({ field: "filter_subject", from: current.filter_subject, to: undefined });
-  }
-  return drift;
+  return setup(`create consumer ${name} on ${stream}`, () => jsm.consumers.add(stream, config));
 }
 
-function dropsFilter(current: ConsumerConfig, wanted: Partial<ConsumerConfig>): boolean {
-  const noneWanted = wanted.filter_subject === undefined && wanted.filter_subjects === undefined;
-  return noneWanted && Boolean(current.filter_subject);
-}
-
-function changedFields(
-  current: ConsumerConfig,
-  wanted: Partial<ConsumerConfig>,
-): Partial<ConsumerUpdateConfig> {
-  const changes: Record<string, unknown> = {};
-  for (const field of UPDATABLE_FIELDS) {
-    const want = wanted[field];
-    if (want !== undefined && JSON.stringify(want) !== JSON.stringify(current[field])) {
-      changes[field] = want;
-    }
-  }
-  return changes;
+/** The config without where it starts: a re-created consumer starts where it stood. */
+function startless(config: DurableConsumerConfig): DurableConsumerConfig {
+  const rest = { ...config };
+  delete rest.opt_start_seq;
+  delete rest.opt_start_time;
+  return rest;
 }
 
 /**

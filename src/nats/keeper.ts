@@ -60,8 +60,10 @@ export function createJetStreamKeeper(options: {
       // of the point is a new reading to the ack-floor watch, which then keeps it.
       const before = ackFloor.point();
       if (before) ackFloor.set({ ...before });
+      // Told first, so that the deletion's notice to the consumers is no news; the recovery
+      // waits for deletions to settle before it sets up again.
+      recovery.lost(why, true);
       await deleteConsumer(jsm, names.stream, names.consumer);
-      lost(why);
     },
   });
   const ackFloor = watchAckFloor({

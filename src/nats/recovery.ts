@@ -37,8 +37,11 @@ export function isMissingResource(err: unknown): boolean {
 export interface Recovery {
   /** Why consuming is interrupted, while it is; undefined otherwise. */
   reason(): string | undefined;
-  /** Reports a stream or consumer found missing; starts a recovery unless one runs. */
-  lost(what: string): void;
+  /**
+   * Reports a stream or consumer found missing; starts a recovery unless one runs.
+   * `ownDoing`: hookswitch removed it itself (consumer-guard.ts), nothing went wrong.
+   */
+  lost(what: string, ownDoing?: boolean): void;
   /** Cancels the retries (shutdown). */
   stop(): void;
 }
@@ -98,14 +101,14 @@ export function createRecovery(options: RecoveryOptions): Recovery {
 
   return {
     reason: () => reason,
-    lost(what) {
+    lost(what, ownDoing = false) {
       if (stopped || running) return;
       running = true;
       reason = `${what}; setting JetStream up again`;
-      log.warn(
+      const why = ownDoing ? "" : " (deleted, or NATS restarted without its storage)";
+      log[ownDoing ? "info" : "warn"](
         { what },
-        `${what} (deleted, or NATS restarted without its storage): not ready while ` +
-          `hookswitch sets up its streams and consumers again`,
+        `${what}${why}: not ready while hookswitch sets up its streams and consumers again`,
       );
       void run().finally(() => (running = false));
     },

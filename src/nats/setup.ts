@@ -6,7 +6,6 @@
  */
 import {
   DeliverPolicy,
-  RetentionPolicy,
   type ConsumerInfo,
   type JetStreamManager,
   type StreamInfo,
@@ -22,6 +21,7 @@ import {
   eventConsumerConfig,
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
+import { refilterStart, startOf } from "./consumer-start.js";
 import { ensureEventStream, type EnsuredStream } from "./event-stream.js";
 import { eventStreamRisks } from "./event-stream-risks.js";
 import { ensureHookswitchStreams } from "./streams.js";
@@ -64,9 +64,6 @@ export function onceLog(log: Logger): SetupLog {
 
 const quiet: SetupLog = { info: () => {}, warn: () => {} };
 
-/** Allowance for the clocks of NATS and of this machine differing. */
-const CLOCK_MARGIN_MS = 30_000;
-
 /**
  * Ensures the streams and consumers. `from` is where a consumer created now starts:
  * `resume` when the set-up runs again after the event consumer was lost (it starts where
@@ -100,13 +97,23 @@ export async function ensureJetStream(
     }),
     ...startOf(stream, names.deliver, from),
   };
-  const consumer = await ensurePullConsumer(jsm, names.stream, consumerConfig);
+  // At start, this replica's filter is applied. In a recovery, a consumer that exists was
+  // made by another hookswitch: its filter stays (consumer-guard.ts puts this one's back,
+  // in bounds), or two replicas with other --subjects would take turns re-creating it.
+  const refilterFrom = from.resume
+    ? undefined
+    : (existing: ConsumerInfo) => {
+        reportRefilter(stream.info, existing, log);
+        return refilterStart(stream.info, existing);
+      };
+  const consumer = await ensurePullConsumer(jsm, names.stream, consumerConfig, { refilterFrom });
   if (!from.resume) reportIgnoredDeliver(consumer, names, log);
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
     jsm,
     DELIVERY_STREAM,
     deliveryConsumerConfig({ consumer: names.consumer, ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs }),
+    { refilterFrom: () => ({ deliver_policy: DeliverPolicy.All }) },
   );
   return {
     streamCreated: stream.info.created,
@@ -114,21 +121,6 @@ export async function ensureJetStream(
     readAt: Date.now(),
     consumerConfig,
   };
-}
-
-/** Where a consumer created now starts on this stream. */
-function startOf(
-  stream: EnsuredStream,
-  deliver: JetStreamNames["deliver"],
-  from: { resume?: ResumePoint; missingSince?: number },
-): Partial<DurableConsumerConfig> {
-  // A work queue holds only events not yet acknowledged, and NATS allows no other start.
-  if (stream.info.config.retention === RetentionPolicy.Workqueue) {
-    return { deliver_policy: DeliverPolicy.All };
-  }
-  return from.resume
-    ? resumeFrom(stream.info, stream.created, from.resume)
-    : firstStart(deliver, stream.created, from.missingSince);
 }
 
 /** Subjects added to the event stream, and what its settings cost in events. */
@@ -177,47 +169,20 @@ function reportIgnoredDeliver(consumer: ConsumerInfo, names: JetStreamNames, log
   );
 }
 
-/**
- * `--deliver new` means the events published from the daemon's start on. A stream this
- * set-up has just created holds only those: all of it, including what was published
- * before the consumer existed. A stream that appeared while the daemon waited for it
- * holds them from when it was found missing (less the clocks' margin); an older event in
- * it (a stream restored from a backup) is not new.
- */
-function firstStart(
-  deliver: JetStreamNames["deliver"],
-  createdNow: boolean,
-  missingSince: number | undefined,
-): Partial<DurableConsumerConfig> {
-  if (deliver === "all") return {};
-  if (createdNow) return { deliver_policy: DeliverPolicy.All };
-  return missingSince === undefined ? {} : fromTime(missingSince);
+/** A consumer whose filter is not the one --subjects asks for is created again: said. */
+function reportRefilter(stream: StreamInfo, existing: ConsumerInfo, log: SetupLog): void {
+  const { name, config } = existing;
+  const nextSeq = existing.ack_floor.stream_seq + 1;
+  log.warn(
+    `consumer ${name} on stream ${stream.config.name} filters ${filterText(config)}, not ` +
+      `what --subjects asks for: creating it again with the new filter from stream sequence ` +
+      `${nextSeq}, its first event not acknowledged (an event acknowledged after it may be ` +
+      `sent again)`,
+    { stream: stream.config.name, consumer: name, nextSeq },
+  );
 }
 
-/**
- * Acknowledged events past the resume point are delivered again (at least once); none
- * before it is skipped. A stream this set-up has just created (NATS restarted without its
- * storage) holds only events no consumer has seen: all of them. A stream someone else
- * re-created may hold events long delivered (restored from a backup, a mirror with
- * history) and takes events as soon as it exists: it is read from when the lost consumer
- * last stood there, less a margin for the clocks.
- */
-function resumeFrom(
-  stream: StreamInfo,
-  createdNow: boolean,
-  resume: ResumePoint,
-): Partial<DurableConsumerConfig> {
-  if (resume.streamCreated === stream.created) {
-    return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume.nextSeq };
-  }
-  if (createdNow) return { deliver_policy: DeliverPolicy.All };
-  return fromTime(resume.readAt);
-}
-
-/** From a moment on this machine's clock, less the margin for the server's. */
-function fromTime(ms: number): Partial<DurableConsumerConfig> {
-  return {
-    deliver_policy: DeliverPolicy.StartTime,
-    opt_start_time: new Date(ms - CLOCK_MARGIN_MS).toISOString(),
-  };
+function filterText(config: ConsumerInfo["config"]): string {
+  const filters = config.filter_subjects ?? (config.filter_subject ? [config.filter_subject] : []);
+  return filters.length === 0 ? "no subject (all of the stream)" : filters.join(", ");
 }

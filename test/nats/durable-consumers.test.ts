@@ -1,5 +1,6 @@
 import {
   AckPolicy,
+  DeliverPolicy,
   jetstream,
   jetstreamManager,
   type ConsumerInfo,
@@ -8,8 +9,8 @@ import {
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { consumerDrift } from "../../src/nats/consumer-changes.js";
 import {
-  consumerDrift,
   consumerInfoOrNull,
   DELIVERY_CONSUMER_DEFAULTS,
   EVENT_CONSUMER_DEFAULTS,
@@ -78,16 +79,20 @@ describe("pull consumers", () => {
     expect(info.config.filter_subject).toBe("ev5.pbx.>");
   });
 
-  it("drop their old filter when our subjects come to cover the stream", async () => {
+  it("keep their filter unless told where to start again, and are created again with the new one then", async () => {
     await jsm.streams.add({ name: "EV7", subjects: ["ev7.>"] });
     const stream = await jsm.streams.info("EV7");
     const settings = { durable: "hs", deliver: "new" as const, ...EVENT_CONSUMER_DEFAULTS };
     const narrow = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.acme.>"] });
     expect((await ensurePullConsumer(jsm, "EV7", narrow)).config.filter_subject).toBe("ev7.acme.>");
-    const wide = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.>"] });
-    const widened = await ensurePullConsumer(jsm, "EV7", wide);
+    const wide = eventConsumerConfig(stream, { ...settings, subjects: ["ev7.>"], maxDeliver: 9 });
+    const kept = await ensurePullConsumer(jsm, "EV7", wide);
+    expect(kept.config).toMatchObject({ filter_subject: "ev7.acme.>", max_deliver: 9 });
+
+    const refilterFrom = () => ({ deliver_policy: DeliverPolicy.All });
+    const widened = await ensurePullConsumer(jsm, "EV7", wide, { refilterFrom });
     expect(widened.config.filter_subject ?? "").toBe("");
-    // The same consumer, updated: an event beyond the old filter is now waiting for it.
+    expect(widened.created).not.toBe(kept.created);
     await jetstream(nc).publish("ev7.globex.x", "{}");
     expect((await jsm.consumers.info("EV7", "hs")).num_pending).toBe(1);
   });

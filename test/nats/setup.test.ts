@@ -281,3 +281,71 @@ describe("an event stream with no limits", () => {
     ]);
   });
 });
+
+describe("a start with other --subjects than the consumer's filter", () => {
+  /** Publishes events on `subject` and acknowledges the first `acked` of them through the consumer. */
+  async function eventsWithFirstAcked(wanted: JetStreamNames, subject: string, acked: number) {
+    const js = jetstream(nc);
+    for (let i = 0; i < 4; i++) await js.publish(subject, `{"n":${i}}`);
+    const consumer = await js.consumers.get(wanted.stream, wanted.consumer);
+    const batch = await consumer.fetch({ max_messages: acked, expires: 2_000 });
+    for await (const msg of batch) await msg.ackAck();
+  }
+
+  async function readAll(wanted: JetStreamNames): Promise<number[]> {
+    const consumer = await jetstream(nc).consumers.get(wanted.stream, wanted.consumer);
+    const batch = await consumer.fetch({ max_messages: 10, expires: 1_000 });
+    const seqs: number[] = [];
+    for await (const msg of batch) seqs.push(msg.seq);
+    return seqs;
+  }
+
+  it("creates the consumer again with the new filter from its first event not acknowledged, said in a warning", async () => {
+    const wide = randomNames("all");
+    const stream = wide.stream;
+    await ensureJetStream(jsm, wide, 30_000);
+    const narrowSubject = wide.subjects[0]!.replace(">", "acme.>");
+    await eventsWithFirstAcked(wide, narrowSubject.replace(">", "x"), 2);
+
+    const { log, lines } = capturingLogger();
+    const narrow = { ...wide, subjects: [narrowSubject] };
+    await ensureJetStream(jsm, narrow, 30_000, {}, onceLog(log));
+
+    const { config } = await jsm.consumers.info(stream, wide.consumer);
+    expect(config.filter_subject).toBe(narrowSubject);
+    // An update in place would leave nats-server 2.9 matching nothing: none of these read.
+    expect(await readAll(narrow)).toEqual([3, 4]);
+    expect(otherWarnings(lines)).toEqual([
+      `consumer ${wide.consumer} on stream ${stream} filters no subject (all of the stream), ` +
+        `not what --subjects asks for: creating it again with the new filter from stream ` +
+        `sequence 3, its first event not acknowledged (an event acknowledged after it may be sent again)`,
+    ]);
+  });
+
+  it("drops a filter the same way, and the events beyond the old filter are read", async () => {
+    const wide = randomNames("all");
+    const narrowSubject = wide.subjects[0]!.replace(">", "acme.>");
+    const narrow = { ...wide, subjects: [narrowSubject] };
+    await jsm.streams.add({ name: wide.stream, subjects: wide.subjects });
+    await ensureJetStream(jsm, narrow, 30_000);
+    await jetstream(nc).publish(wide.subjects[0]!.replace(">", "globex.x"), "{}");
+    await ensureJetStream(jsm, wide, 30_000);
+    expect((await jsm.consumers.info(wide.stream, wide.consumer)).config.filter_subject ?? "").toBe(
+      "",
+    );
+    expect(await readAll(wide)).toEqual([1]);
+  });
+
+  it("keeps another hookswitch's filter when set up again after the consumer was lost", async () => {
+    const wide = randomNames("all");
+    const narrowSubject = wide.subjects[0]!.replace(">", "acme.>");
+    const resume = await ensureJetStream(jsm, wide, 30_000);
+    // Another replica, started with other --subjects, created it again meanwhile.
+    await ensureJetStream(jsm, { ...wide, subjects: [narrowSubject] }, 30_000);
+    const before = await jsm.consumers.info(wide.stream, wide.consumer);
+    await ensureJetStream(jsm, wide, 30_000, { resume });
+    const after = await jsm.consumers.info(wide.stream, wide.consumer);
+    expect(after.config.filter_subject).toBe(narrowSubject);
+    expect(after.created).toBe(before.created);
+  });
+});
