@@ -53,7 +53,7 @@ export function parseYamlDocuments(text: string): {
  * signed number, binary notation, an exponent beyond the range of a double).
  */
 const NEEDS_POSITIONAL_PARSER =
-  /[&*!%]|^(?:---|\.\.\.)|<<|\d_\d|__proto__|(?:^|[\s:,[{])[-+]\.?\d|\b0b|\de[-+]?\d{3}|(?:^|[\s{,[?])(?:~|null)[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)/im;
+  /[&*!%]|^(?:---|\.\.\.)|<<|\d_\d|__proto__|(?:^|[\s:,[{])[-+]\.?\d|\b0b|\d\.?e[-+]?\d{3}|(?:^|[\s{,[?])(?:~|null)[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)/im;
 
 /**
  * The fast path for the common file: one plain document, parsed about thirty times faster

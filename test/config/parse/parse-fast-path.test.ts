@@ -59,6 +59,7 @@ describe("parseYamlDocuments' fast path", () => {
       Array.from({ length: 70 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n") + " 1\n",
     ],
     ["numbers beyond a double", "a: 1.7976931348623157e309\nb: -1.7976931348623157E309\n"],
+    ["numbers beyond a double without a fraction", "a: 8.E400\nb: 8.e+400\nc: [8.e400]\n"],
     ["a flow mapping", "{apiVersion: hookswitch/v1, name: a}\n"],
     ["a duplicate key (refused: the positional parser reports it)", "a: 1\na: 2\n"],
     ["a syntax error", "a: [1, 2\nb: 3\n"],
