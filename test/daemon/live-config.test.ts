@@ -177,8 +177,13 @@ describe("hookswitch run applies configuration changes live", () => {
       { timeoutMs: 15_000, what: "the waiting event delivered" },
     );
     expect(await readyz()).toMatch(/^200/);
-    expect(daemon.output()).toMatch(
-      /hookswitch \d+\.\d+\.\d+\S* is running: 1 integration from \S*integrations\.d \(config generation 1, digest [0-9a-f]{12}\)"/,
+    // The start line may follow the first delivery: consuming begins before it is written.
+    await waitFor(
+      () =>
+        /hookswitch \d+\.\d+\.\d+\S* is running: 1 integration from \S*integrations\.d \(config generation 1, digest [0-9a-f]{12}\)"/.test(
+          daemon!.output(),
+        ),
+      { what: "the start line" },
     );
   }, 40_000);
 
