@@ -50,5 +50,9 @@ function relativeName(name) {
 function firstLine(messages) {
   const text =
     (messages ?? []).find((m) => typeof m === "string" && m.trim() !== "") ?? "(no message)";
-  return text.trim().split("\n")[0].slice(0, 300);
+  const lines = text.trim().split("\n");
+  // A property test's failure names its seed and counterexample on later lines: kept, so that
+  // the failure can be run again.
+  const replay = lines.filter((l) => /^(\{ seed: |Counterexample: )/.test(l.trim()));
+  return [lines[0], ...replay].map((l) => l.trim().slice(0, 300)).join(" ");
 }

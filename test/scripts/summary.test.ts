@@ -54,7 +54,7 @@ describe("the CI summary", () => {
   it("names each failed test and each suite that did not load just above the counts", async () => {
     const failing = {
       numPassedTests: 1,
-      numFailedTests: 1,
+      numFailedTests: 2,
       success: false,
       testResults: [
         {
@@ -66,6 +66,14 @@ describe("the CI summary", () => {
               status: "failed",
               fullName: "a fails",
               failureMessages: ["AssertionError: expected 1 to be 2\n  at x"],
+            },
+            {
+              status: "failed",
+              fullName: "a property fails",
+              failureMessages: [
+                'Error: Property failed after 3 tests\n{ seed: -11, path: "2:0", endOnFailure: true }\n' +
+                  'Counterexample: [["8.E400"]]\nShrunk 1 time(s)\n  at y',
+              ],
             },
           ],
         },
@@ -81,8 +89,9 @@ describe("the CI summary", () => {
     expect(out.trimEnd().split("\n")).toEqual([
       "failed:",
       "  test/a.test.ts > a fails: AssertionError: expected 1 to be 2",
+      '  test/a.test.ts > a property fails: Error: Property failed after 3 tests { seed: -11, path: "2:0", endOnFailure: true } Counterexample: [["8.E400"]]',
       "  test/b.test.ts: Cannot find module",
-      "4 passed, 2 failed, 1 skipped",
+      "4 passed, 3 failed, 1 skipped",
     ]);
     expect(code).toBe(1);
   });
