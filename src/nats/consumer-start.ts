@@ -12,7 +12,7 @@ import {
 import type { DurableConsumerConfig } from "./durable-consumers.js";
 import type { EnsuredStream } from "./event-stream.js";
 import type { JetStreamNames } from "./settings.js";
-import type { ResumePoint } from "./setup.js";
+import type { ResumePoint, SetupFrom } from "./setup.js";
 
 /** Allowance for the clocks of NATS and of this machine differing. */
 const CLOCK_MARGIN_MS = 30_000;
@@ -21,12 +21,13 @@ const CLOCK_MARGIN_MS = 30_000;
 export function startOf(
   stream: EnsuredStream,
   deliver: JetStreamNames["deliver"],
-  from: { resume?: ResumePoint; missingSince?: number },
+  from: SetupFrom,
 ): Partial<DurableConsumerConfig> {
   // A work queue holds only events not yet acknowledged, and NATS allows no other start.
   if (stream.info.config.retention === RetentionPolicy.Workqueue) {
     return { deliver_policy: DeliverPolicy.All };
   }
+  if (from.start) return from.start;
   return from.resume
     ? resumeFrom(stream.info, stream.created, from.resume)
     : firstStart(deliver, stream.created, from.missingSince);
@@ -45,8 +46,24 @@ export function refilterStart(
   }
   return {
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: existing.ack_floor.stream_seq + 1,
+    opt_start_seq: firstUnacknowledged(existing),
   };
+}
+
+/**
+ * The stream sequence of a consumer's first event not acknowledged: the one after its ack
+ * floor, or, with nothing waiting for an acknowledgement, after the last event it was given.
+ * nats-server 2.9 reports an ack floor of 0 for a consumer created at the end of a stream
+ * (`--deliver new`) until it acknowledges something: starting after the floor would send
+ * the stream's whole history again.
+ */
+export function firstUnacknowledged(info: {
+  ack_floor: { stream_seq: number };
+  delivered: { stream_seq: number };
+  num_ack_pending: number;
+}): number {
+  const floor = info.ack_floor.stream_seq;
+  return (info.num_ack_pending === 0 ? Math.max(floor, info.delivered.stream_seq) : floor) + 1;
 }
 
 /**

@@ -171,7 +171,33 @@ async function refilter(
   await setup(`delete consumer ${name} on ${stream} to change its filter`, () =>
     jsm.consumers.delete(stream, name),
   );
-  return setup(`create consumer ${name} on ${stream}`, () => jsm.consumers.add(stream, config));
+  try {
+    return await jsm.consumers.add(stream, config);
+  } catch (err) {
+    throw new RefilterError(stream, config, err);
+  }
+}
+
+/**
+ * The consumer was deleted to change its filter and could not be created again: the next
+ * set-up must create it where this one meant to (`config`'s start), not per `--deliver`.
+ */
+export class RefilterError extends NatsSetupError {
+  override name = "RefilterError";
+  readonly start: Partial<DurableConsumerConfig>;
+  constructor(
+    readonly stream: string,
+    config: DurableConsumerConfig,
+    cause: unknown,
+  ) {
+    const what = `cannot create consumer ${config.durable_name} on ${stream}`;
+    super(`${what}: ${coerceError(cause).message}`, { cause });
+    this.start = {
+      deliver_policy: config.deliver_policy,
+      opt_start_seq: config.opt_start_seq,
+      opt_start_time: config.opt_start_time,
+    };
+  }
 }
 
 /** The config without where it starts: a re-created consumer starts where it stood. */

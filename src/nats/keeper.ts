@@ -10,6 +10,7 @@ import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { StreamMissingError } from "../errors.js";
 import { settleDeletions } from "./deletion-settle.js";
 import { guardConsumer } from "./consumer-guard.js";
+import { RefilterError, type DurableConsumerConfig } from "./durable-consumers.js";
 import {
   createRecovery,
   isMissingResource,
@@ -49,7 +50,9 @@ export function createJetStreamKeeper(options: {
   const watches: ConsumerWatch[] = [];
   const setupLog = onceLog(log);
   const abort = new AbortController();
-  const lost = (what: string) => recovery.lost(what);
+  // While the guard deletes the consumer itself (to create it again).
+  let deleting = false;
+  const lost = (what: string) => recovery.lost(what, deleting);
   const guard = guardConsumer({
     jsm,
     stream: names.stream,
@@ -60,10 +63,15 @@ export function createJetStreamKeeper(options: {
       // of the point is a new reading to the ack-floor watch, which then keeps it.
       const before = ackFloor.point();
       if (before) ackFloor.set({ ...before });
-      // Told first, so that the deletion's notice to the consumers is no news; the recovery
-      // waits for deletions to settle before it sets up again.
+      // Deleted first: a deletion that fails starts no recovery (the next reading tries
+      // again). Its notice to the consumers, meanwhile, is no news.
+      deleting = true;
+      try {
+        await deleteConsumer(jsm, names.stream, names.consumer);
+      } finally {
+        deleting = false;
+      }
       recovery.lost(why, true);
-      await deleteConsumer(jsm, names.stream, names.consumer);
     },
   });
   const ackFloor = watchAckFloor({
@@ -98,6 +106,9 @@ export function createJetStreamKeeper(options: {
   // When the first set-up found the event stream missing (--no-create-stream): the
   // consumer created once it exists starts there, so no event published meanwhile is lost.
   let missingSince: number | undefined;
+  // Where the event consumer was to start again when an attempt deleted it to change its
+  // filter and could not create it: the next attempt creates it there, not per --deliver.
+  let refilterLeft: Partial<DurableConsumerConfig> | undefined;
 
   return {
     async start(consume) {
@@ -108,7 +119,9 @@ export function createJetStreamKeeper(options: {
       // daemon together. A problem is logged at warn once, its repeats at debug.
       await pRetry(
         async () => {
-          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, { missingSince }, setupLog));
+          const from = { missingSince, start: refilterLeft };
+          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, from, setupLog));
+          refilterLeft = undefined;
           startFailure = undefined;
           await consume();
         },
@@ -121,6 +134,9 @@ export function createJetStreamKeeper(options: {
           onFailedAttempt: ({ error }) => {
             if (abort.signal.aborted) return;
             if (error instanceof StreamMissingError) missingSince ??= Date.now();
+            if (error instanceof RefilterError && error.stream === names.stream) {
+              refilterLeft = error.start;
+            }
             const level = error.message === startFailure ? "debug" : "warn";
             startFailure = error.message;
             log[level](

@@ -15,6 +15,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { NoStreamError, StreamMissingError, coerceError, errorChain } from "../errors.js";
+import { firstUnacknowledged } from "./consumer-start.js";
 import { isConsumerInfo } from "./durable-consumers.js";
 import type { ResumePoint } from "./setup.js";
 import { doublingDelayMs } from "../backoff.js";
@@ -221,7 +222,7 @@ export function watchAckFloor(options: {
       options.read?.(info);
       // A set-up in between may have moved to a new stream: keep what it set.
       if (current === reading) {
-        current = { ...reading, nextSeq: info.ack_floor.stream_seq + 1, readAt: Date.now() };
+        current = { ...reading, nextSeq: firstUnacknowledged(info), readAt: Date.now() };
       }
     } catch (err) {
       if (isMissingResource(err))

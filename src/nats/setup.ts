@@ -21,7 +21,7 @@ import {
   eventConsumerConfig,
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
-import { refilterStart, startOf } from "./consumer-start.js";
+import { firstUnacknowledged, refilterStart, startOf } from "./consumer-start.js";
 import { ensureEventStream, type EnsuredStream } from "./event-stream.js";
 import { eventStreamRisks } from "./event-stream-risks.js";
 import { ensureHookswitchStreams } from "./streams.js";
@@ -65,17 +65,24 @@ export function onceLog(log: Logger): SetupLog {
 const quiet: SetupLog = { info: () => {}, warn: () => {} };
 
 /**
- * Ensures the streams and consumers. `from` is where a consumer created now starts:
- * `resume` when the set-up runs again after the event consumer was lost (it starts where
- * the lost one stood, not at `--deliver`: `new` would skip the events that waited
- * meanwhile); `missingSince` when the first set-up found the event stream missing (under
- * `--no-create-stream`) and waited for it.
+ * Where an event consumer created now starts: `resume` when the set-up runs again after the
+ * event consumer was lost (it starts where the lost one stood, not at `--deliver`: `new`
+ * would skip the events that waited meanwhile); `missingSince` when the first set-up found
+ * the event stream missing (under `--no-create-stream`) and waited for it; `start` when an
+ * earlier attempt deleted the consumer to change its filter and could not create it again.
  */
+export interface SetupFrom {
+  resume?: ResumePoint;
+  missingSince?: number;
+  start?: Partial<DurableConsumerConfig>;
+}
+
+/** Ensures the streams and consumers; `from` is where an event consumer created now starts. */
 export async function ensureJetStream(
   jsm: JetStreamManager,
   names: JetStreamNames,
   ackWaitMs: number,
-  from: { resume?: ResumePoint; missingSince?: number } = {},
+  from: SetupFrom = {},
   log: SetupLog = quiet,
 ): Promise<ResumePoint> {
   const stream = await ensureEventStream(jsm, {
@@ -117,7 +124,7 @@ export async function ensureJetStream(
   );
   return {
     streamCreated: stream.info.created,
-    nextSeq: consumer.ack_floor.stream_seq + 1,
+    nextSeq: firstUnacknowledged(consumer),
     readAt: Date.now(),
     consumerConfig,
   };
@@ -172,7 +179,7 @@ function reportIgnoredDeliver(consumer: ConsumerInfo, names: JetStreamNames, log
 /** A consumer whose filter is not the one --subjects asks for is created again: said. */
 function reportRefilter(stream: StreamInfo, existing: ConsumerInfo, log: SetupLog): void {
   const { name, config } = existing;
-  const nextSeq = existing.ack_floor.stream_seq + 1;
+  const nextSeq = firstUnacknowledged(existing);
   log.warn(
     `consumer ${name} on stream ${stream.config.name} filters ${filterText(config)}, not ` +
       `what --subjects asks for: creating it again with the new filter from stream sequence ` +

@@ -322,7 +322,7 @@ describe("a start with other --subjects than the consumer's filter", () => {
     ]);
   });
 
-  it("drops a filter the same way, and the events beyond the old filter are read", async () => {
+  it("drops a filter the same way, and reads an event the old filter never came to", async () => {
     const wide = randomNames("all");
     const narrowSubject = wide.subjects[0]!.replace(">", "acme.>");
     const narrow = { ...wide, subjects: [narrowSubject] };
@@ -347,5 +347,32 @@ describe("a start with other --subjects than the consumer's filter", () => {
     const after = await jsm.consumers.info(wide.stream, wide.consumer);
     expect(after.config.filter_subject).toBe(narrowSubject);
     expect(after.created).toBe(before.created);
+  });
+
+  it("does not send a stream's history again for a consumer under --deliver new that was given nothing", async () => {
+    const wide = randomNames("new");
+    await jsm.streams.add({ name: wide.stream, subjects: wide.subjects });
+    const subject = wide.subjects[0]!.replace(">", "acme.x");
+    for (let i = 0; i < 3; i++) await jetstream(nc).publish(subject, "{}");
+    await ensureJetStream(jsm, wide, 30_000);
+    await ensureJetStream(
+      jsm,
+      { ...wide, subjects: [wide.subjects[0]!.replace(">", "acme.>")] },
+      30_000,
+    );
+    expect(await readAll(wide)).toEqual([]);
+    await jetstream(nc).publish(subject, "{}");
+    expect(await readAll(wide)).toEqual([4]);
+  });
+
+  it("creates a consumer that an earlier attempt deleted where that attempt meant to", async () => {
+    const wanted = randomNames("new");
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
+    for (let i = 0; i < 3; i++)
+      await jetstream(nc).publish(wanted.subjects[0]!.replace(">", "x"), "{}");
+    await ensureJetStream(jsm, wanted, 30_000, {
+      start: { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 2 },
+    });
+    expect(await readAll(wanted)).toEqual([2, 3]);
   });
 });
