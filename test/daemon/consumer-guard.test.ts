@@ -17,6 +17,7 @@ import {
   webhookIds,
   writeIntegration,
   type RunningDaemon,
+  readiness,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -70,7 +71,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
     );
     // Its own deletion of the consumer is no outage to look for.
     expect(d.output()).not.toMatch(/deleted, or NATS restarted without its storage/);
-    await waitFor(async () => /ready/.test(await (await fetch(`${d.http}/readyz`)).text()), {
+    await waitFor(async () => (await readiness(d)).status === 200, {
       timeoutMs: 20_000,
       what: "ready again",
     });

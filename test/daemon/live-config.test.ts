@@ -11,6 +11,7 @@ import {
   tempDir,
   type Publisher,
   type RunningDaemon,
+  deliveredEvents,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -169,13 +170,10 @@ describe("hookswitch run applies configuration changes live", () => {
 
     mkdirSync(dir);
     writeFileSync(join(dir, "crm.yaml"), hook("crm", "late-folder"));
-    await waitFor(
-      () =>
-        receiver.requests.some(
-          (r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId === waiting.id,
-        ),
-      { timeoutMs: 15_000, what: "the waiting event delivered" },
-    );
+    await waitFor(() => deliveredEvents(receiver).has(waiting.id), {
+      timeoutMs: 15_000,
+      what: "the waiting event delivered",
+    });
     expect(await readyz()).toMatch(/^200/);
     // The start line may follow the first delivery: consuming begins before it is written.
     await waitFor(

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { integrationYaml } from "../support/config-dir.js";
-import { makeEvent, startTracked, tempDir } from "../support/daemon.js";
+import { makeEvent, startTracked, tempDir, deliveredEvents } from "../support/daemon.js";
 import { useRealParts } from "../support/real-parts.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -31,11 +31,7 @@ describe("hookswitch run while an integration's file is briefly missing or repla
 
   /** Ids of the events the receiver got on `path`. */
   const receivedOn = (path: string) =>
-    new Set(
-      parts.receiver.requests
-        .filter((r) => r.url === path)
-        .map((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId),
-    );
+    deliveredEvents({ requests: parts.receiver.requests.filter((r) => r.url === path) });
 
   it("delivers every event to an integration whose file is moved away and copied back", async () => {
     const { dir, daemon } = await daemonOn({ "gapx.yaml": hook("gapx") });

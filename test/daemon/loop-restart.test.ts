@@ -19,6 +19,8 @@ import {
   tempDir,
   writeIntegration,
   type RunningDaemon,
+  deliveredEvents,
+  readiness,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -27,18 +29,6 @@ import { sleep, waitFor } from "../support/wait.js";
  * (`_INBOX.<id>.*`) the JetStream API answers on: only the iterators end.
  */
 const PULL_INBOXES = "_INBOX.*.1";
-
-async function readiness(d: RunningDaemon): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${d.http}/readyz`);
-  return { status: res.status, body: await res.text() };
-}
-
-/** Event ids the receiver was sent (the default body carries `eventId`). */
-function deliveredEvents(receiver: Receiver): Set<string> {
-  return new Set(
-    receiver.requests.map((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId),
-  ) as Set<string>;
-}
 
 describe("hookswitch run when a consumer's message iterator ends with an error", () => {
   let folder: string;

@@ -21,24 +21,14 @@ import {
   writeIntegration,
   type RunningDaemon,
   killLeftOver,
+  deliveredEvents,
+  readiness,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
-
-async function readiness(d: RunningDaemon): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${d.http}/readyz`);
-  return { status: res.status, body: await res.text() };
-}
 
 async function readyGauge(d: RunningDaemon): Promise<string | undefined> {
   const text = await (await fetch(`${d.http}/metrics`)).text();
   return /^hookswitch_ready (\d)/m.exec(text)?.[1];
-}
-
-/** Event ids the receiver was sent (the default body carries `eventId`). */
-function deliveredEvents(receiver: Receiver): Set<string> {
-  return new Set(
-    receiver.requests.map((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId),
-  ) as Set<string>;
 }
 
 /** Every /readyz answer from now until `stop()`, read every 20 ms. */

@@ -184,3 +184,16 @@ export async function publishEvents(natsUrl: string, count = 1): Promise<string[
 export function webhookIds(requests: { headers: Record<string, unknown> }[]): Set<string> {
   return new Set(requests.map((r) => String(r.headers["webhook-id"])));
 }
+
+/** Event ids a receiver was sent (the default body carries `eventId`). */
+export function deliveredEvents(receiver: { requests: { body: string }[] }): Set<string> {
+  return new Set(
+    receiver.requests.map((r) => (JSON.parse(r.body || "{}") as { eventId?: string }).eventId),
+  ) as Set<string>;
+}
+
+/** A daemon's /readyz answer. */
+export async function readiness(d: { http: string }): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${d.http}/readyz`);
+  return { status: res.status, body: await res.text() };
+}
