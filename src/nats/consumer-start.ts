@@ -27,7 +27,6 @@ export function startOf(
   if (stream.info.config.retention === RetentionPolicy.Workqueue) {
     return { deliver_policy: DeliverPolicy.All };
   }
-  if (from.start) return from.start;
   return from.resume
     ? resumeFrom(stream.info, stream.created, from.resume)
     : firstStart(deliver, stream.created, from.missingSince);

@@ -127,6 +127,14 @@ export interface EnsureOptions {
    * read from `existing`). Without it, an existing consumer keeps the filter it has.
    */
   refilterFrom?: (existing: ConsumerInfo) => Partial<DurableConsumerConfig>;
+  /**
+   * Keeps where the consumer is to start (`config`) before it is deleted to change its
+   * filter, for a set-up that finds it missing (consumer-bookmark.ts): without it, a
+   * process stopped between the deletion and the creation leaves that start nowhere.
+   */
+  keepStart?: (config: DurableConsumerConfig) => Promise<void>;
+  /** Told when the consumer was missing and is created by this call. */
+  creating?: () => void;
 }
 
 export async function ensurePullConsumer(
@@ -138,6 +146,7 @@ export async function ensurePullConsumer(
   const name = config.durable_name;
   const existing = await consumerInfoOrNull(jsm, stream, name);
   if (existing === null) {
+    options.creating?.();
     return setup(`create consumer ${name} on ${stream}`, () => jsm.consumers.add(stream, config));
   }
   if (existing.config.deliver_subject !== undefined) {
@@ -147,7 +156,8 @@ export async function ensurePullConsumer(
     );
   }
   if (options.refilterFrom && filterDiffers(existing.config, config)) {
-    return refilter(jsm, stream, { ...startless(config), ...options.refilterFrom(existing) });
+    const start = options.refilterFrom(existing);
+    return refilter(jsm, stream, { ...startless(config), ...start }, options.keepStart);
   }
   const changes = updatableChanges(existing.config, config);
   if (Object.keys(changes).length === 0) return existing;
@@ -166,38 +176,16 @@ async function refilter(
   jsm: JetStreamManager,
   stream: string,
   config: DurableConsumerConfig,
+  keepStart: EnsureOptions["keepStart"],
 ): Promise<ConsumerInfo> {
   const name = config.durable_name;
+  await keepStart?.(config);
   await setup(`delete consumer ${name} on ${stream} to change its filter`, () =>
     jsm.consumers.delete(stream, name),
   );
-  try {
-    return await jsm.consumers.add(stream, config);
-  } catch (err) {
-    throw new RefilterError(stream, config, err);
-  }
-}
-
-/**
- * The consumer was deleted to change its filter and could not be created again: the next
- * set-up must create it where this one meant to (`config`'s start), not per `--deliver`.
- */
-export class RefilterError extends NatsSetupError {
-  override name = "RefilterError";
-  readonly start: Partial<DurableConsumerConfig>;
-  constructor(
-    readonly stream: string,
-    config: DurableConsumerConfig,
-    cause: unknown,
-  ) {
-    const what = `cannot create consumer ${config.durable_name} on ${stream}`;
-    super(`${what}: ${coerceError(cause).message}`, { cause });
-    this.start = {
-      deliver_policy: config.deliver_policy,
-      opt_start_seq: config.opt_start_seq,
-      opt_start_time: config.opt_start_time,
-    };
-  }
+  return setup(`create consumer ${name} on ${stream} with its new filter`, () =>
+    jsm.consumers.add(stream, config),
+  );
 }
 
 /** The config without where it starts: a re-created consumer starts where it stood. */

@@ -3,14 +3,19 @@
  * recovery when a stream or consumer goes missing later (recovery.ts). One object so the
  * daemon holds one handle and stops one.
  */
-import type { ConsumerInfo, ConsumerMessages, JetStreamManager } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { StreamMissingError } from "../errors.js";
 import { settleDeletions } from "./deletion-settle.js";
 import { guardConsumer } from "./consumer-guard.js";
-import { RefilterError, type DurableConsumerConfig } from "./durable-consumers.js";
+import { writeBookmark } from "./consumer-bookmark.js";
 import {
   createRecovery,
   isMissingResource,
@@ -63,6 +68,15 @@ export function createJetStreamKeeper(options: {
       // of the point is a new reading to the ack-floor watch, which then keeps it.
       const before = ackFloor.point();
       if (before) ackFloor.set({ ...before });
+      // Where the recovery creates it, kept on NATS: a stop before it does loses no event.
+      if (before?.consumerConfig && !before.workQueue) {
+        await writeBookmark(jsm, names.stream, {
+          ...before.consumerConfig,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: before.nextSeq,
+          opt_start_time: undefined,
+        });
+      }
       // Deleted first: a deletion that fails starts no recovery (the next reading tries
       // again). Its notice to the consumers, meanwhile, is no news.
       deleting = true;
@@ -106,9 +120,6 @@ export function createJetStreamKeeper(options: {
   // When the first set-up found the event stream missing (--no-create-stream): the
   // consumer created once it exists starts there, so no event published meanwhile is lost.
   let missingSince: number | undefined;
-  // Where the event consumer was to start again when an attempt deleted it to change its
-  // filter and could not create it: the next attempt creates it there, not per --deliver.
-  let refilterLeft: Partial<DurableConsumerConfig> | undefined;
 
   return {
     async start(consume) {
@@ -119,9 +130,8 @@ export function createJetStreamKeeper(options: {
       // daemon together. A problem is logged at warn once, its repeats at debug.
       await pRetry(
         async () => {
-          const from = { missingSince, start: refilterLeft };
+          const from = { missingSince };
           ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, from, setupLog));
-          refilterLeft = undefined;
           startFailure = undefined;
           await consume();
         },
@@ -134,9 +144,6 @@ export function createJetStreamKeeper(options: {
           onFailedAttempt: ({ error }) => {
             if (abort.signal.aborted) return;
             if (error instanceof StreamMissingError) missingSince ??= Date.now();
-            if (error instanceof RefilterError && error.stream === names.stream) {
-              refilterLeft = error.start;
-            }
             const level = error.message === startFailure ? "debug" : "warn";
             startFailure = error.message;
             log[level](

@@ -6,6 +6,7 @@
  */
 import {
   DeliverPolicy,
+  RetentionPolicy,
   type ConsumerInfo,
   type JetStreamManager,
   type StreamInfo,
@@ -21,6 +22,13 @@ import {
   eventConsumerConfig,
   type DurableConsumerConfig,
 } from "./durable-consumers.js";
+import {
+  bookmarkName,
+  dropBookmark,
+  readBookmark,
+  writeBookmark,
+  type ConsumerStart,
+} from "./consumer-bookmark.js";
 import { firstUnacknowledged, refilterStart, startOf } from "./consumer-start.js";
 import { ensureEventStream, type EnsuredStream } from "./event-stream.js";
 import { eventStreamRisks } from "./event-stream-risks.js";
@@ -39,6 +47,8 @@ export interface ResumePoint {
   readAt: number;
   /** The event consumer's config as this set-up applied it (consumer-guard.ts keeps it). */
   consumerConfig?: DurableConsumerConfig;
+  /** The event stream is a work queue: no bookmark can stand beside its consumer. */
+  workQueue?: boolean;
 }
 
 /**
@@ -68,13 +78,13 @@ const quiet: SetupLog = { info: () => {}, warn: () => {} };
  * Where an event consumer created now starts: `resume` when the set-up runs again after the
  * event consumer was lost (it starts where the lost one stood, not at `--deliver`: `new`
  * would skip the events that waited meanwhile); `missingSince` when the first set-up found
- * the event stream missing (under `--no-create-stream`) and waited for it; `start` when an
- * earlier attempt deleted the consumer to change its filter and could not create it again.
+ * the event stream missing (under `--no-create-stream`) and waited for it. A bookmark
+ * (consumer-bookmark.ts) comes before both: hookswitch deleted the consumer on purpose and
+ * wrote where it was to start again.
  */
 export interface SetupFrom {
   resume?: ResumePoint;
   missingSince?: number;
-  start?: Partial<DurableConsumerConfig>;
 }
 
 /** Ensures the streams and consumers; `from` is where an event consumer created now starts. */
@@ -94,6 +104,8 @@ export async function ensureJetStream(
   });
   reportStream(stream, log);
   await ensureHookswitchStreams(jsm, { replicas: names.replicas, log });
+  const workQueue = stream.info.config.retention === RetentionPolicy.Workqueue;
+  const bookmark = workQueue ? undefined : await readBookmark(jsm, names.stream, names.consumer);
   const consumerConfig = {
     ...eventConsumerConfig(stream.info, {
       durable: names.consumer,
@@ -102,7 +114,7 @@ export async function ensureJetStream(
       ...EVENT_CONSUMER_DEFAULTS,
       ackWaitMs,
     }),
-    ...startOf(stream, names.deliver, from),
+    ...(bookmark ?? startOf(stream, names.deliver, from)),
   };
   // At start, this replica's filter is applied. In a recovery, a consumer that exists was
   // made by another hookswitch: its filter stays (consumer-guard.ts puts this one's back,
@@ -113,7 +125,24 @@ export async function ensureJetStream(
         reportRefilter(stream.info, existing, log);
         return refilterStart(stream.info, existing);
       };
-  const consumer = await ensurePullConsumer(jsm, names.stream, consumerConfig, { refilterFrom });
+  // The bookmark found, or one written for a filter changed now, goes once the consumer is.
+  let bookmarked = bookmark !== undefined;
+  const keepStart = workQueue
+    ? undefined
+    : async (config: DurableConsumerConfig) => {
+        await writeBookmark(jsm, names.stream, config);
+        bookmarked = true;
+      };
+  let created = false;
+  const consumer = await ensurePullConsumer(jsm, names.stream, consumerConfig, {
+    refilterFrom,
+    keepStart,
+    creating: () => (created = true),
+  });
+  if (bookmarked) await dropBookmark(jsm, names.stream, names.consumer);
+  // In a recovery it is the guard's own, written a moment ago: no news. A bookmark beside a
+  // consumer that exists was left by a stop just after the creation: nothing to say.
+  if (bookmark && created && !from.resume) reportBookmark(names, bookmark, log);
   if (!from.resume) reportIgnoredDeliver(consumer, names, log);
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(
@@ -127,6 +156,7 @@ export async function ensureJetStream(
     nextSeq: firstUnacknowledged(consumer),
     readAt: Date.now(),
     consumerConfig,
+    workQueue,
   };
 }
 
@@ -173,6 +203,21 @@ function reportIgnoredDeliver(consumer: ConsumerInfo, names: JetStreamNames, log
       `has passed are not read again. To re-read the stream, stop hookswitch, delete the ` +
       `consumer with the NATS tools and start again, or start with a new --consumer name`,
     { stream: names.stream, consumer: names.consumer, deliverPolicy: policy },
+  );
+}
+
+/** A consumer found deleted to change its filter, created where it was meant to start: said. */
+function reportBookmark(names: JetStreamNames, bookmark: ConsumerStart, log: SetupLog): void {
+  const { stream, consumer } = names;
+  const where = bookmark.opt_start_seq
+    ? `stream sequence ${bookmark.opt_start_seq}`
+    : `deliver policy ${bookmark.deliver_policy}`;
+  log.warn(
+    `consumer ${consumer} on stream ${stream} was deleted by a hookswitch to change its ` +
+      `filter and not created again (that hookswitch stopped in between, or the creation ` +
+      `failed): it starts at ${where}, where it was meant to (kept in ${bookmarkName(consumer)}, ` +
+      `now removed)`,
+    { stream, consumer, ...bookmark },
   );
 }
 

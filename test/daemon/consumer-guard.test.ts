@@ -6,6 +6,7 @@
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { consumerInfoOrNull } from "../../src/nats/durable-consumers.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
@@ -75,6 +76,42 @@ describe("hookswitch run when an operator edits its consumer", () => {
       timeoutMs: 20_000,
       what: "ready again",
     });
+  }, 90_000);
+
+  it("loses no event when killed between deleting the consumer to restore its filter and creating it again", async () => {
+    const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    await publishEvents(nats.url, 5);
+    await waitFor(() => webhookIds(receiver.requests).size >= 5, { what: "the first events" });
+    await sleep(5_500); // a reading of the consumer: where it stood
+    // Killed the moment its guard has deleted the consumer, before the recovery creates it.
+    nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.DELETED.${DEFAULT_STREAM}.${DEFAULT_CONSUMER}`, {
+      max: 1,
+      callback: () => {
+        first.child.kill("SIGKILL");
+      },
+    });
+    await nc.flush();
+    await jsm.consumers.update(DEFAULT_STREAM, DEFAULT_CONSUMER, {
+      filter_subject: "pbx.nothing.>",
+    });
+    await publishEvents(nats.url, 10); // passed by while the filter was changed
+    await first.exited;
+    expect(await consumerInfoOrNull(jsm, DEFAULT_STREAM, DEFAULT_CONSUMER)).toBeNull();
+    await publishEvents(nats.url, 5); // while no consumer and no daemon
+
+    // --deliver new, as in production: without the start kept on NATS it would begin here.
+    const second = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    await publishEvents(nats.url, 5);
+    await waitFor(() => webhookIds(receiver.requests).size >= 25, {
+      timeoutMs: 20_000,
+      what: "every event published from the filter change on",
+    });
+    expect(second.output()).toMatch(
+      /was deleted by a hookswitch to change its filter and not created again/,
+    );
+    const consumers: string[] = [];
+    for await (const info of jsm.consumers.list(DEFAULT_STREAM)) consumers.push(info.name);
+    expect(consumers).toEqual([DEFAULT_CONSUMER]);
   }, 90_000);
 
   it("puts a changed ack wait back, logged once", async () => {

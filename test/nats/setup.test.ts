@@ -9,6 +9,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
+import { bookmarkName, writeBookmark } from "../../src/nats/consumer-bookmark.js";
 import { ensureJetStream, onceLog } from "../../src/nats/setup.js";
 import type { DeliverFrom, JetStreamNames } from "../../src/nats/settings.js";
 import { capturingLogger, type LogLine } from "../support/logs.js";
@@ -365,14 +366,100 @@ describe("a start with other --subjects than the consumer's filter", () => {
     expect(await readAll(wide)).toEqual([4]);
   });
 
-  it("creates a consumer that an earlier attempt deleted where that attempt meant to", async () => {
-    const wanted = randomNames("new");
-    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
-    for (let i = 0; i < 3; i++)
-      await jetstream(nc).publish(wanted.subjects[0]!.replace(">", "x"), "{}");
-    await ensureJetStream(jsm, wanted, 30_000, {
-      start: { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 2 },
+  it("writes where the consumer starts again before deleting it, and removes that once it is created", async () => {
+    const wide = randomNames("all");
+    await ensureJetStream(jsm, wide, 30_000);
+    const seen: string[] = [];
+    const advisories = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.*.${wide.stream}.*`, {
+      callback: (_err, msg) => {
+        seen.push(msg.subject.split(".").slice(4).join(" "));
+      },
     });
-    expect(await readAll(wanted)).toEqual([2, 3]);
+    await ensureJetStream(
+      jsm,
+      { ...wide, subjects: [wide.subjects[0]!.replace(">", "acme.>")] },
+      30_000,
+    );
+    await nc.flush();
+    advisories.unsubscribe();
+    const [consumer, bookmark] = [wide.consumer, bookmarkName(wide.consumer)];
+    // A stop at any point between these leaves the start on NATS, or the consumer itself.
+    expect(seen).toEqual([
+      `CREATED ${wide.stream} ${bookmark}`,
+      `DELETED ${wide.stream} ${consumer}`,
+      `CREATED ${wide.stream} ${consumer}`,
+      `DELETED ${wide.stream} ${bookmark}`,
+    ]);
   });
+
+  it("creates a consumer that a stopped hookswitch deleted to change its filter where it was to start, said in a warning", async () => {
+    const wide = randomNames("new");
+    await jsm.streams.add({ name: wide.stream, subjects: wide.subjects });
+    await ensureJetStream(jsm, wide, 30_000);
+    const narrowSubject = wide.subjects[0]!.replace(">", "acme.>");
+    await eventsWithFirstAcked(wide, narrowSubject.replace(">", "x"), 2);
+    // What a hookswitch stopped (killed) just after deleting it left behind.
+    const narrow = { ...wide, subjects: [narrowSubject] };
+    const { config } = await jsm.consumers.info(wide.stream, wide.consumer);
+    await writeBookmark(jsm, wide.stream, {
+      ...config,
+      durable_name: wide.consumer,
+      filter_subject: narrowSubject,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: 3,
+    });
+    await jsm.consumers.delete(wide.stream, wide.consumer);
+
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, narrow, 30_000, {}, onceLog(log));
+    // Under --deliver new it would start after the last event: none of these.
+    expect(await readAll(narrow)).toEqual([3, 4]);
+    expect(await consumerNames(wide.stream)).toEqual([wide.consumer]);
+    expect(otherWarnings(lines)).toEqual([
+      `consumer ${wide.consumer} on stream ${wide.stream} was deleted by a hookswitch to ` +
+        `change its filter and not created again (that hookswitch stopped in between, or the ` +
+        `creation failed): it starts at stream sequence 3, where it was meant to (kept in ` +
+        `${wide.consumer}_bookmark, now removed)`,
+    ]);
+  });
+
+  it("removes a bookmark left beside a consumer that exists, and keeps the consumer's start", async () => {
+    const wanted = randomNames("all");
+    await ensureJetStream(jsm, wanted, 30_000);
+    const before = await jsm.consumers.info(wanted.stream, wanted.consumer);
+    await writeBookmark(jsm, wanted.stream, {
+      durable_name: wanted.consumer,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: 7,
+    });
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    expect(await consumerNames(wanted.stream)).toEqual([wanted.consumer]);
+    expect((await jsm.consumers.info(wanted.stream, wanted.consumer)).created).toBe(before.created);
+    expect(otherWarnings(lines)).toEqual([]);
+  });
+
+  it("changes the filter of a consumer on a work queue, where no bookmark can stand", async () => {
+    const wanted = randomNames("all", false);
+    await jsm.streams.add({
+      name: wanted.stream,
+      subjects: wanted.subjects,
+      retention: RetentionPolicy.Workqueue,
+    });
+    await ensureJetStream(jsm, wanted, 30_000);
+    const narrowSubject = wanted.subjects[0]!.replace(">", "acme.>");
+    await ensureJetStream(jsm, { ...wanted, subjects: [narrowSubject] }, 30_000);
+    const { config } = await jsm.consumers.info(wanted.stream, wanted.consumer);
+    expect([config.filter_subject, config.deliver_policy]).toEqual([
+      narrowSubject,
+      DeliverPolicy.All,
+    ]);
+    expect(await consumerNames(wanted.stream)).toEqual([wanted.consumer]);
+  });
+
+  async function consumerNames(stream: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const info of jsm.consumers.list(stream)) names.push(info.name);
+    return names.sort();
+  }
 });

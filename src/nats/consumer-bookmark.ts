@@ -1,0 +1,101 @@
+/**
+ * Where the event consumer starts again after hookswitch deleted it on purpose (to change its
+ * filter: durable-consumers.ts, consumer-guard.ts), kept on NATS rather than in memory.
+ *
+ * Between that deletion and the creation that follows, the start lived only in the process:
+ * a replica stopped or killed there (a rollout that changes --subjects stops replicas while
+ * they do this) left no consumer, and the next start created one per `--deliver new`, past
+ * every event not yet acknowledged. So the start is written first, as a consumer of its own
+ * beside the event consumer (`<consumer>_bookmark`, never read from: a consumer's start is
+ * the one thing NATS keeps that every hookswitch can read and nobody has to clean up), and
+ * removed once the event consumer exists again. A set-up that finds the event consumer
+ * missing and a bookmark beside it creates the consumer at the bookmark.
+ *
+ * Not on a work-queue stream: NATS refuses a second consumer of the same subjects there,
+ * and a work queue needs no start (it holds only events not acknowledged).
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
+import { consumerInfoOrNull, type DurableConsumerConfig } from "./durable-consumers.js";
+import { isApiError, setup } from "./streams.js";
+
+export const bookmarkName = (consumer: string) => `${consumer}_bookmark`;
+
+/** A bookmark left by a replica that never came back is removed by NATS after a week. */
+export const BOOKMARK_IDLE_MS = 7 * 24 * 60 * 60_000;
+
+const description = (consumer: string) =>
+  `hookswitch: where consumer ${consumer} starts when created again (hookswitch deleted it ` +
+  `to change its filter); removed once it exists`;
+
+/** Where a consumer starts: the fields a bookmark keeps. */
+export type ConsumerStart = Pick<
+  DurableConsumerConfig,
+  "deliver_policy" | "opt_start_seq" | "opt_start_time"
+>;
+
+/** Writes where `config`'s consumer starts when it is created again; replaces an older one. */
+export async function writeBookmark(
+  jsm: JetStreamManager,
+  stream: string,
+  config: DurableConsumerConfig,
+): Promise<void> {
+  const consumer = config.durable_name;
+  const name = bookmarkName(consumer);
+  // A start cannot be updated: an older bookmark (a replica stopped after writing it) goes.
+  await dropBookmark(jsm, stream, consumer);
+  await setup(`write where consumer ${consumer} on ${stream} starts again (${name})`, () =>
+    jsm.consumers.add(stream, {
+      durable_name: name,
+      description: description(consumer),
+      ack_policy: AckPolicy.Explicit,
+      ...startOf(config),
+      // Its own subjects only: on a stream with interest retention, a bookmark holds what
+      // it could read until it is removed.
+      ...(config.filter_subject ? { filter_subject: config.filter_subject } : {}),
+      ...(config.filter_subjects ? { filter_subjects: config.filter_subjects } : {}),
+      inactive_threshold: nanos(BOOKMARK_IDLE_MS),
+    }),
+  );
+}
+
+/** The start a bookmark beside `consumer` keeps; undefined when there is none. */
+export async function readBookmark(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+): Promise<ConsumerStart | undefined> {
+  const info = await consumerInfoOrNull(jsm, stream, bookmarkName(consumer));
+  // A consumer of that name that hookswitch did not write is not a bookmark.
+  if (info === null || info.config.description !== description(consumer)) return undefined;
+  return startOf(info.config);
+}
+
+/** Removes the bookmark beside `consumer`; none is as good. */
+export async function dropBookmark(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+): Promise<void> {
+  const name = bookmarkName(consumer);
+  await setup(`remove ${name} on ${stream}`, async () => {
+    try {
+      await jsm.consumers.delete(stream, name);
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+    }
+  });
+}
+
+function startOf(config: Partial<DurableConsumerConfig>): ConsumerStart {
+  return {
+    deliver_policy: config.deliver_policy ?? DeliverPolicy.All,
+    ...(config.opt_start_seq ? { opt_start_seq: config.opt_start_seq } : {}),
+    ...(config.opt_start_time ? { opt_start_time: config.opt_start_time } : {}),
+  };
+}
