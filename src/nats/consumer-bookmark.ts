@@ -22,6 +22,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { consumerInfoOrNull, type DurableConsumerConfig } from "./durable-consumers.js";
+import { NatsSetupError } from "../errors.js";
 import { isApiError, setup } from "./streams.js";
 
 export const bookmarkName = (consumer: string) => `${consumer}_bookmark`;
@@ -39,7 +40,11 @@ export type ConsumerStart = Pick<
   "deliver_policy" | "opt_start_seq" | "opt_start_time"
 >;
 
-/** Writes where `config`'s consumer starts when it is created again; replaces an older one. */
+/**
+ * Writes where `config`'s consumer starts when it is created again; replaces an older one.
+ * Refuses a consumer of the bookmark's name that hookswitch did not write (another
+ * deployment's `--consumer`): deleting or updating it would take that deployment's events.
+ */
 export async function writeBookmark(
   jsm: JetStreamManager,
   stream: string,
@@ -47,8 +52,17 @@ export async function writeBookmark(
 ): Promise<void> {
   const consumer = config.durable_name;
   const name = bookmarkName(consumer);
+  const found = await findBookmark(jsm, stream, consumer);
+  if (found === "foreign") {
+    throw new NatsSetupError(
+      `cannot change the filter of consumer ${consumer} on ${stream}: hookswitch keeps where ` +
+        `it starts again in a consumer named ${name}, and a consumer of that name exists ` +
+        `that hookswitch did not write (another deployment's --consumer?); give one of them ` +
+        `another name`,
+    );
+  }
   // A start cannot be updated: an older bookmark (a replica stopped after writing it) goes.
-  await dropBookmark(jsm, stream, consumer);
+  if (found !== undefined) await dropBookmark(jsm, stream, consumer);
   await setup(`write where consumer ${consumer} on ${stream} starts again (${name})`, () =>
     jsm.consumers.add(stream, {
       durable_name: name,
@@ -70,13 +84,22 @@ export async function readBookmark(
   stream: string,
   consumer: string,
 ): Promise<ConsumerStart | undefined> {
-  const info = await consumerInfoOrNull(jsm, stream, bookmarkName(consumer));
-  // A consumer of that name that hookswitch did not write is not a bookmark.
-  if (info === null || info.config.description !== description(consumer)) return undefined;
-  return startOf(info.config);
+  const found = await findBookmark(jsm, stream, consumer);
+  return found === "foreign" ? undefined : found;
 }
 
-/** Removes the bookmark beside `consumer`; none is as good. */
+/** The bookmark's start; "foreign" for a consumer of its name that hookswitch did not write. */
+async function findBookmark(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+): Promise<ConsumerStart | "foreign" | undefined> {
+  const info = await consumerInfoOrNull(jsm, stream, bookmarkName(consumer));
+  if (info === null) return undefined;
+  return info.config.description === description(consumer) ? startOf(info.config) : "foreign";
+}
+
+/** Removes the bookmark beside `consumer`, one found or written as such; none is as good. */
 export async function dropBookmark(
   jsm: JetStreamManager,
   stream: string,

@@ -439,6 +439,25 @@ describe("a start with other --subjects than the consumer's filter", () => {
     expect(otherWarnings(lines)).toEqual([]);
   });
 
+  it("leaves the consumer and another deployment's consumer of the bookmark's name as they are, saying why", async () => {
+    const wide = randomNames("all");
+    await ensureJetStream(jsm, wide, 30_000);
+    const other = { ...wide, consumer: bookmarkName(wide.consumer) };
+    await ensureJetStream(jsm, other, 30_000);
+    const before = await jsm.consumers.info(wide.stream, other.consumer);
+    const narrow = { ...wide, subjects: [wide.subjects[0]!.replace(">", "acme.>")] };
+    await expect(ensureJetStream(jsm, narrow, 30_000)).rejects.toThrow(
+      `cannot change the filter of consumer ${wide.consumer} on ${wide.stream}: hookswitch ` +
+        `keeps where it starts again in a consumer named ${other.consumer}, and a consumer of ` +
+        `that name exists that hookswitch did not write`,
+    );
+    expect(await consumerNames(wide.stream)).toEqual([wide.consumer, other.consumer]);
+    expect(await jsm.consumers.info(wide.stream, other.consumer)).toMatchObject({
+      created: before.created,
+      config: { description: before.config.description },
+    });
+  });
+
   it("changes the filter of a consumer on a work queue, where no bookmark can stand", async () => {
     const wanted = randomNames("all", false);
     await jsm.streams.add({
