@@ -13,7 +13,24 @@ const UPDATABLE_FIELDS = [
   "max_ack_pending",
   "filter_subject",
   "filter_subjects",
+  "max_batch",
+  "max_expires",
+  "max_bytes",
+  "headers_only",
 ] as const satisfies readonly (keyof ConsumerUpdateConfig)[];
+
+/**
+ * Settings hookswitch's consumers have none of, as NATS shows them when they are not set: a
+ * limit on pull requests smaller than a loop's (a `max_batch` of 10 against pulls of 256)
+ * has each of them refused, and the loop reads nothing while it looks ready; `headers_only`
+ * sends events without their bodies, which would be dead-lettered as invalid.
+ */
+export const NOT_SET = {
+  max_batch: 0,
+  max_expires: 0,
+  max_bytes: 0,
+  headers_only: false,
+} as const satisfies Partial<ConsumerUpdateConfig>;
 
 const FILTER_FIELDS: ReadonlySet<string> = new Set(["filter_subject", "filter_subjects"]);
 
@@ -73,7 +90,8 @@ function changedFields(
   const changes: Record<string, unknown> = {};
   for (const field of UPDATABLE_FIELDS) {
     const want = wanted[field];
-    if (want !== undefined && JSON.stringify(want) !== JSON.stringify(current[field])) {
+    const have = current[field] ?? (NOT_SET as Partial<ConsumerUpdateConfig>)[field];
+    if (want !== undefined && JSON.stringify(want) !== JSON.stringify(have)) {
       changes[field] = want;
     }
   }

@@ -151,6 +151,16 @@ export class RestoreBudget {
   }
 }
 
+const REQUEST_LIMITS: ReadonlySet<string> = new Set([
+  "max_batch",
+  "max_expires",
+  "max_bytes",
+] satisfies (keyof ConsumerConfig)[]);
+const DURATIONS: ReadonlySet<string> = new Set([
+  "ack_wait",
+  "max_expires",
+] satisfies (keyof ConsumerConfig)[]);
+
 function describeDrift(drift: ConsumerDrift): string {
   return `${drift.field} is ${show(drift.field, drift.from)} where it sets ${show(drift.field, drift.to)}`;
 }
@@ -158,8 +168,8 @@ function describeDrift(drift: ConsumerDrift): string {
 /** Durations in seconds, as the flags take them; an absent value as "(none)". */
 function show(field: string, value: unknown): string {
   if (value === undefined || value === null || value === "") return "(none)";
-  if (field === ("ack_wait" satisfies keyof ConsumerConfig) && typeof value === "number") {
-    return `${value / 1e9}s`;
-  }
+  // A request limit of 0 is no limit.
+  if (value === 0 && REQUEST_LIMITS.has(field)) return "(none)";
+  if (DURATIONS.has(field) && typeof value === "number") return `${value / 1e9}s`;
   return typeof value === "string" ? value : JSON.stringify(value);
 }

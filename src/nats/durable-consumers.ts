@@ -23,7 +23,7 @@ import { NatsSetupError, coerceError } from "../errors.js";
 import { deliveryFilter, parkedSubject } from "../delivery/records.js";
 import type { DeliverFrom } from "./settings.js";
 import { subjectFilter } from "./subjects.js";
-import { filterDiffers, updatableChanges } from "./consumer-changes.js";
+import { NOT_SET, filterDiffers, updatableChanges } from "./consumer-changes.js";
 import { isApiError, setup } from "./streams.js";
 
 /** A durable consumer's config: anything the server accepts, and a name. */
@@ -58,6 +58,7 @@ export function eventConsumerConfig(
     ack_wait: nanos(settings.ackWaitMs),
     max_deliver: settings.maxDeliver,
     max_ack_pending: settings.maxAckPending,
+    ...NOT_SET,
     ...subjectFilter(stream.config.subjects ?? [], settings.subjects),
   };
 }
@@ -90,6 +91,7 @@ export function deliveryConsumerConfig(settings: DeliveryConsumerSettings): Dura
     ack_wait: nanos(settings.ackWaitMs),
     max_deliver: settings.maxDeliver,
     max_ack_pending: settings.maxAckPending,
+    ...NOT_SET,
   };
 }
 
@@ -118,6 +120,7 @@ export function parkedConsumerConfig(settings: {
     // As on the delivery consumer: attempts are counted in the record, never by NATS.
     max_deliver: -1,
     inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
+    ...NOT_SET,
   };
 }
 

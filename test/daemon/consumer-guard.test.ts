@@ -140,6 +140,28 @@ describe("hookswitch run when an operator edits its consumer", () => {
     });
   }, 60_000);
 
+  it("delivers every event, none dead-lettered, when its pulls are limited and its messages sent without bodies", async () => {
+    const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    await publishEvents(nats.url, 5);
+    await waitFor(() => webhookIds(receiver.requests).size >= 5, { what: "the first events" });
+    // A pull limit below its pulls of 256 has each refused: nothing is read, nothing said.
+    await jsm.consumers.update(DEFAULT_STREAM, DEFAULT_CONSUMER, {
+      max_batch: 10,
+      headers_only: true,
+    });
+    await publishEvents(nats.url, 10);
+    await waitFor(() => webhookIds(receiver.requests).size >= 15, {
+      timeoutMs: 30_000,
+      what: "the events published while the settings were changed",
+    });
+    expect(d.output()).toMatch(
+      /is not as this hookswitch sets it \(.*\): max_batch is 10 where it sets \(none\), headers_only is true where it sets false; putting hookswitch's settings back/,
+    );
+    expect(d.output()).not.toMatch(/dead-letter/i);
+    const { config } = await jsm.consumers.info(DEFAULT_STREAM, DEFAULT_CONSUMER);
+    expect([config.max_batch, config.headers_only]).toEqual([undefined, undefined]);
+  }, 60_000);
+
   it("delivers every event after a restart with a narrower --subjects, the consumer created again with it", async () => {
     const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
     await publishEvents(nats.url, 5);

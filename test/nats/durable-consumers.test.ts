@@ -9,7 +9,7 @@ import {
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DELIVERY_STREAM } from "../../src/delivery/records.js";
-import { consumerDrift } from "../../src/nats/consumer-changes.js";
+import { NOT_SET, consumerDrift } from "../../src/nats/consumer-changes.js";
 import {
   consumerInfoOrNull,
   DELIVERY_CONSUMER_DEFAULTS,
@@ -188,8 +188,16 @@ describe("a consumer's drift from the config hookswitch sets", () => {
     ack_wait: nanos(30_000),
     max_deliver: 20,
     max_ack_pending: 1_024,
+    ...NOT_SET,
   };
-  const current = { ...wanted, ack_policy: AckPolicy.Explicit } as ConsumerInfo["config"];
+  // As NATS shows a consumer: the settings it does not have are left out.
+  const current = {
+    durable_name: "hookswitch",
+    ack_wait: nanos(30_000),
+    max_deliver: 20,
+    max_ack_pending: 1_024,
+    ack_policy: AckPolicy.Explicit,
+  } as ConsumerInfo["config"];
 
   it.each([
     ["nothing, as set", {}, []],
@@ -213,6 +221,20 @@ describe("a consumer's drift from the config hookswitch sets", () => {
     ],
     // Set only at creation (where to start): not an edit to undo.
     ["a start sequence", { opt_start_seq: 7 }, []],
+    [
+      "limits on pull requests, which refuse the loops' pulls",
+      { max_batch: 10, max_expires: nanos(1_000), max_bytes: 1_024 },
+      [
+        { field: "max_batch", from: 10, to: 0 },
+        { field: "max_expires", from: nanos(1_000), to: 0 },
+        { field: "max_bytes", from: 1_024, to: 0 },
+      ],
+    ],
+    [
+      "messages sent without their bodies",
+      { headers_only: true },
+      [{ field: "headers_only", from: true, to: false }],
+    ],
   ])("finds %s", (_what, edit, drift) => {
     expect(consumerDrift({ ...current, ...edit }, wanted)).toEqual(drift);
   });

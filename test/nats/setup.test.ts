@@ -283,6 +283,27 @@ describe("an event stream with no limits", () => {
   });
 });
 
+describe("an event consumer with settings hookswitch never sets", () => {
+  it("loses limits on pull requests and headers-only delivery at set-up", async () => {
+    const wanted = randomNames("all");
+    await ensureJetStream(jsm, wanted, 30_000);
+    await jsm.consumers.update(wanted.stream, wanted.consumer, {
+      max_batch: 10,
+      max_expires: nanos(1_000),
+      max_bytes: 1_024,
+      headers_only: true,
+    });
+    await ensureJetStream(jsm, wanted, 30_000);
+    const { config } = await jsm.consumers.info(wanted.stream, wanted.consumer);
+    expect([config.max_batch, config.max_expires, config.max_bytes, config.headers_only]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
 describe("a start with other --subjects than the consumer's filter", () => {
   /** Publishes events on `subject` and acknowledges the first `acked` of them through the consumer. */
   async function eventsWithFirstAcked(wanted: JetStreamNames, subject: string, acked: number) {
