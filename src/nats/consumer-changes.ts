@@ -17,19 +17,23 @@ const UPDATABLE_FIELDS = [
   "max_expires",
   "max_bytes",
   "headers_only",
+  "inactive_threshold",
 ] as const satisfies readonly (keyof ConsumerUpdateConfig)[];
 
 /**
  * Settings hookswitch's consumers have none of, as NATS shows them when they are not set: a
  * limit on pull requests smaller than a loop's (a `max_batch` of 10 against pulls of 256)
  * has each of them refused, and the loop reads nothing while it looks ready; `headers_only`
- * sends events without their bodies, which would be dead-lettered as invalid.
+ * sends events without their bodies, which would be dead-lettered as invalid; an
+ * `inactive_threshold` has NATS delete the consumer while no replica runs, and the next start
+ * begins per `--deliver new`, past the events that waited (the parked consumers set theirs).
  */
 export const NOT_SET = {
   max_batch: 0,
   max_expires: 0,
   max_bytes: 0,
   headers_only: false,
+  inactive_threshold: 0,
 } as const satisfies Partial<ConsumerUpdateConfig>;
 
 const FILTER_FIELDS: ReadonlySet<string> = new Set(["filter_subject", "filter_subjects"]);

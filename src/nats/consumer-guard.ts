@@ -151,14 +151,16 @@ export class RestoreBudget {
   }
 }
 
-const REQUEST_LIMITS: ReadonlySet<string> = new Set([
+const ZERO_IS_NONE: ReadonlySet<string> = new Set([
   "max_batch",
   "max_expires",
   "max_bytes",
+  "inactive_threshold",
 ] satisfies (keyof ConsumerConfig)[]);
 const DURATIONS: ReadonlySet<string> = new Set([
   "ack_wait",
   "max_expires",
+  "inactive_threshold",
 ] satisfies (keyof ConsumerConfig)[]);
 
 function describeDrift(drift: ConsumerDrift): string {
@@ -168,8 +170,8 @@ function describeDrift(drift: ConsumerDrift): string {
 /** Durations in seconds, as the flags take them; an absent value as "(none)". */
 function show(field: string, value: unknown): string {
   if (value === undefined || value === null || value === "") return "(none)";
-  // A request limit of 0 is no limit.
-  if (value === 0 && REQUEST_LIMITS.has(field)) return "(none)";
+  // A limit of 0 is no limit.
+  if (value === 0 && ZERO_IS_NONE.has(field)) return "(none)";
   if (DURATIONS.has(field) && typeof value === "number") return `${value / 1e9}s`;
   return typeof value === "string" ? value : JSON.stringify(value);
 }

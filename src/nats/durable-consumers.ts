@@ -119,8 +119,8 @@ export function parkedConsumerConfig(settings: {
     ack_wait: nanos(settings.ackWaitMs),
     // As on the delivery consumer: attempts are counted in the record, never by NATS.
     max_deliver: -1,
-    inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
     ...NOT_SET,
+    inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
   };
 }
 

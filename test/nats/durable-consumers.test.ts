@@ -235,6 +235,11 @@ describe("a consumer's drift from the config hookswitch sets", () => {
       { headers_only: true },
       [{ field: "headers_only", from: true, to: false }],
     ],
+    [
+      "a time after which NATS deletes it unused",
+      { inactive_threshold: nanos(60_000) },
+      [{ field: "inactive_threshold", from: nanos(60_000), to: 0 }],
+    ],
   ])("finds %s", (_what, edit, drift) => {
     expect(consumerDrift({ ...current, ...edit }, wanted)).toEqual(drift);
   });

@@ -284,7 +284,7 @@ describe("an event stream with no limits", () => {
 });
 
 describe("an event consumer with settings hookswitch never sets", () => {
-  it("loses limits on pull requests and headers-only delivery at set-up", async () => {
+  it("loses limits on pull requests, headers-only delivery and a deletion when unused at set-up", async () => {
     const wanted = randomNames("all");
     await ensureJetStream(jsm, wanted, 30_000);
     await jsm.consumers.update(wanted.stream, wanted.consumer, {
@@ -292,15 +292,12 @@ describe("an event consumer with settings hookswitch never sets", () => {
       max_expires: nanos(1_000),
       max_bytes: 1_024,
       headers_only: true,
+      inactive_threshold: nanos(60_000),
     });
     await ensureJetStream(jsm, wanted, 30_000);
     const { config } = await jsm.consumers.info(wanted.stream, wanted.consumer);
-    expect([config.max_batch, config.max_expires, config.max_bytes, config.headers_only]).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    const { max_batch, max_expires, max_bytes, headers_only, inactive_threshold } = config;
+    expect({ max_batch, max_expires, max_bytes, headers_only, inactive_threshold }).toEqual({});
   });
 });
 
