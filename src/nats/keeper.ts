@@ -24,7 +24,9 @@ import {
   type ConsumerWatch,
 } from "./recovery.js";
 import type { JetStreamNames } from "./settings.js";
-import { ensureJetStream, onceLog } from "./setup.js";
+import { deliveryConsumerWanted, ensureJetStream, onceLog } from "./setup.js";
+import { guardDeliveryConsumer } from "./delivery-consumer-guard.js";
+import { deliveryConsumerName } from "./durable-consumers.js";
 
 /** How often the event consumer's ack floor is read: a re-created consumer starts there. */
 const ACK_FLOOR_INTERVAL_MS = 5_000;
@@ -82,6 +84,23 @@ export function createJetStreamKeeper(options: {
       deleting = true;
       try {
         await deleteConsumer(jsm, names.stream, names.consumer);
+      } finally {
+        deleting = false;
+      }
+      recovery.lost(why, true);
+    },
+  });
+  const deliveryWanted = deliveryConsumerWanted(names.consumer, ackWaitMs);
+  const deliveryGuard = guardDeliveryConsumer({
+    jsm,
+    wanted: () => (ackFloor.point() ? deliveryWanted : undefined),
+    log,
+    intervalMs: ACK_FLOOR_INTERVAL_MS,
+    recovering: () => recovery.reason() !== undefined,
+    recreate: async (why) => {
+      deleting = true;
+      try {
+        await deleteConsumer(jsm, DELIVERY_STREAM, deliveryConsumerName(names.consumer));
       } finally {
         deleting = false;
       }
@@ -171,6 +190,7 @@ export function createJetStreamKeeper(options: {
       abort.abort();
       recovery.stop();
       ackFloor.stop();
+      deliveryGuard.stop();
     },
   };
 }

@@ -148,7 +148,7 @@ export async function ensureJetStream(
   await ensurePullConsumer(
     jsm,
     DELIVERY_STREAM,
-    deliveryConsumerConfig({ consumer: names.consumer, ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs }),
+    deliveryConsumerWanted(names.consumer, ackWaitMs),
     { refilterFrom: () => ({ deliver_policy: DeliverPolicy.All }) },
   );
   return {
@@ -158,6 +158,11 @@ export async function ensureJetStream(
     consumerConfig,
     workQueue,
   };
+}
+
+/** The delivery consumer as the set-up creates it (delivery-consumer-guard.ts keeps it so). */
+export function deliveryConsumerWanted(consumer: string, ackWaitMs: number): DurableConsumerConfig {
+  return deliveryConsumerConfig({ consumer, ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs });
 }
 
 /** Subjects added to the event stream, and what its settings cost in events. */

@@ -162,6 +162,39 @@ describe("hookswitch run when an operator edits its consumer", () => {
     expect([config.max_batch, config.headers_only]).toEqual([undefined, undefined]);
   }, 60_000);
 
+  it("puts the delivery consumer's settings back while running, so that retries go on", async () => {
+    const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    // Each delivery's first attempt fails: it is retried through the delivery consumer.
+    const tried = new Set<unknown>();
+    receiver.respond((req) => {
+      const id = req.headers["webhook-id"];
+      if (tried.has(id)) return { status: 200 };
+      tried.add(id);
+      return { status: 503 };
+    });
+    const deliveries = `${DEFAULT_CONSUMER}-deliveries`;
+    await jsm.consumers.update("HOOKSWITCH_DELIVERIES", deliveries, { max_batch: 10 });
+    await sleep(4_000); // its pull request made before has expired (3 s): the next is refused
+    await publishEvents(nats.url, 3);
+    const retried = () => {
+      const attempts = new Map<unknown, number>();
+      for (const r of receiver.requests) {
+        const id = r.headers["webhook-id"];
+        attempts.set(id, (attempts.get(id) ?? 0) + 1);
+      }
+      return [...attempts.values()].filter((n) => n >= 2).length;
+    };
+    await waitFor(() => retried() === 3, { timeoutMs: 30_000, what: "every delivery's retry" });
+    expect(d.output()).toMatch(
+      new RegExp(
+        `consumer ${deliveries} on stream HOOKSWITCH_DELIVERIES is not as this hookswitch sets ` +
+          `it \\(.*\\): max_batch is 10 where it sets \\(none\\); putting hookswitch's settings back`,
+      ),
+    );
+    const { config } = await jsm.consumers.info("HOOKSWITCH_DELIVERIES", deliveries);
+    expect(config.max_batch).toBeUndefined();
+  }, 60_000);
+
   it("delivers every event after a restart with a narrower --subjects, the consumer created again with it", async () => {
     const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
     await publishEvents(nats.url, 5);
