@@ -14,13 +14,20 @@ import { isoTimeMemo } from "./iso-time.js";
 import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { FailureLog } from "./failure-log.js";
-import { attemptRecordOf, deadLetterOf, recordId, toRecord } from "./job-records.js";
+import {
+  attemptRecordOf,
+  deadLetterOf,
+  exhaustedDeadLetter,
+  recordId,
+  toRecord,
+} from "./job-records.js";
 import { decideNext, describeOutcome, redirectReason } from "./retry-policy.js";
 import { SlotWaitTimeoutError, type RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
 import type { DeliveryStats } from "./stats.js";
 import type { AttemptOutcome, AttemptRecord, Rendering, WebhookRequest } from "./types.js";
 import { AttemptAbortedError, type DurableQueue, type Job, type JobResult } from "./job.js";
+import type { DeadLetterRecord } from "./records.js";
 
 /** An attempt once sent, or once it turned out it could not be (no request then). */
 interface SentAttempt {
@@ -80,6 +87,9 @@ export class Dispatcher {
   /** Makes one attempt. The caller holds the integration's concurrency slot. */
   async attempt(job: Job): Promise<JobResult> {
     const { integration } = job.active;
+    // Lowered while the delivery waited: no more requests to a receiver it was lowered for.
+    const { maxAttempts } = integration.webhook.retry;
+    if (job.attempts.length >= maxAttempts) return this.#exhausted(job, maxAttempts);
     const sent = await this.#send(job);
     // When the outcome was known: the status page's "last delivery" time.
     const answeredAt = this.#now();
@@ -175,14 +185,29 @@ export class Dispatcher {
       last.kind === "response" && last.location
         ? redirectReason(last.status, last.location)
         : decided;
-    const record = deadLetterOf(job, attempts, last, reason, masked, this.#now());
+    await this.#keep(job, deadLetterOf(job, attempts, last, reason, masked, this.#now()));
+  }
+
+  async #keep(job: Job, record: DeadLetterRecord): Promise<void> {
     await this.#deps.queue.deadLetter(record);
     this.#deadLetterLog.deadLettered({
-      integration: integration.name,
+      integration: job.active.integration.name,
       webhookId: job.webhookId,
       eventId: loggedText(job.event.id),
-      reason,
+      reason: record.reason,
     });
+  }
+
+  async #exhausted(job: Job, maxAttempts: number): Promise<JobResult> {
+    const record = exhaustedDeadLetter(job, maxAttempts, this.#now());
+    await this.#keep(job, record);
+    this.#deps.stats.record(job.active.integration.name, {
+      at: this.#isoTime(this.#now()),
+      outcome: "dead-lettered",
+      status: record.lastStatus,
+      error: record.lastError,
+    });
+    return "dead-lettered";
   }
 
   /** At the default level, a failing receiver shows from its first failure (FailureLog). */

@@ -66,3 +66,30 @@ export function deadLetterOf(
     ...(job.replays ? { replays: job.replays } : {}),
   };
 }
+
+/**
+ * A delivery that had its attempts before it came again: `maxAttempts` was lowered while it
+ * waited. Its attempts' statuses stand for the answers, whose bodies were not kept.
+ */
+export function exhaustedDeadLetter(job: Job, maxAttempts: number, deadAt: Date): DeadLetterRecord {
+  const { attempts } = job;
+  const last = attempts.at(-1);
+  const what = last?.status === undefined ? (last?.error ?? "no attempt") : `HTTP ${last.status}`;
+  const count = attempts.length === 1 ? "1 attempt" : `${attempts.length} attempts`;
+  return {
+    v: 1,
+    integration: job.active.integration.name,
+    webhookId: job.webhookId,
+    eventId: job.event.id,
+    reason: `gave up after ${count}: ${what} (maxAttempts was lowered to ${maxAttempts} while it waited)`,
+    event: job.raw,
+    attempts,
+    lastStatus: last?.status ?? null,
+    lastError: last?.error ?? null,
+    lastResponseBody: null,
+    firstAttemptAt: attempts[0]?.at ?? null,
+    lastAttemptAt: last?.at ?? null,
+    deadAt: deadAt.toISOString(),
+    ...(job.replays ? { replays: job.replays } : {}),
+  };
+}

@@ -200,6 +200,51 @@ describe("Dispatcher: a request that cannot be rendered", () => {
   });
 });
 
+describe("Dispatcher: a delivery whose integration's maxAttempts was lowered while it waited", () => {
+  it("dead-letters it unsent once it has had as many attempts, keeping them, and sends one that has not", async () => {
+    const held: Held = { now: 0, most: 0, timestamps: [] };
+    const crm = await receiver(held, 0);
+    const deadLetters: DeadLetterRecord[] = [];
+    const queue: DurableQueue = {
+      ...unused,
+      deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
+    };
+    const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
+    const [first, second] = eventIds(2);
+    const retry = { maxAttempts: 2, initialDelayMs: 1_000, maxDelayMs: 60_000 };
+    const integration = makeIntegration({ name: "crm", webhook: { url: crm.url, retry } });
+    const active = buildSnapshot([integration]).byName.get("crm")!;
+    const lowered = (eventId: string, attempts: Job["attempts"]): Job => ({
+      ...job("crm", crm.url, eventId),
+      active,
+      attempts,
+    });
+    const tried = [
+      { at: "2026-12-01T05:21:54.000Z", status: 503 },
+      { at: "2026-12-01T05:21:57.000Z", error: "connection refused" },
+    ];
+
+    expect(await dispatcher.attempt(lowered(first!, tried))).toBe("dead-lettered");
+    expect(await dispatcher.attempt(lowered(second!, tried.slice(0, 1)))).toBe("delivered");
+
+    expect(held.timestamps).toHaveLength(1);
+    expect(deadLetters).toEqual([
+      expect.objectContaining({
+        integration: "crm",
+        eventId: first,
+        reason:
+          "gave up after 2 attempts: connection refused (maxAttempts was lowered to 2 while it waited)",
+        attempts: tried,
+        lastStatus: null,
+        lastError: "connection refused",
+        firstAttemptAt: tried[0]!.at,
+        lastAttemptAt: tried[1]!.at,
+      }),
+    ]);
+    expect(stats.get("crm")?.counts).toMatchObject({ "dead-lettered": 1, delivered: 1 });
+  });
+});
+
 describe("Dispatcher: an event that leaves a path argument empty", () => {
   it("dead-letters that delivery unsent, saying which argument and field, and sends the others", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
