@@ -82,7 +82,19 @@ export interface DeliveryRecord {
    * JetStream's duplicate window would otherwise drop as already stored.
    */
   replays?: number;
+  /**
+   * A replay's dead letter as it stood (its attempts, last answer and request): a replay that
+   * goes back to the queue unsent (its integration disabled or removed) keeps them, not an
+   * empty history. A replay's own attempts, once it has some, replace them.
+   */
+  replayOf?: ReplayedEvidence;
 }
+
+/** What a dead letter says of the attempts that put it there. */
+export type ReplayedEvidence = Pick<
+  DeadLetterRecord,
+  "attempts" | "lastStatus" | "lastError" | "lastResponseBody" | "request"
+>;
 
 export interface DeadLetterRecord {
   v: 1;
@@ -165,13 +177,21 @@ export function unsentDeadLetter(
   reason: string,
   deadAt: string,
 ): DeadLetterRecord {
+  const before = record.attempts.length === 0 ? record.replayOf : undefined;
+  const attempts = before?.attempts ?? record.attempts;
   return {
     ...unroutedDeadLetter({ reason, event: record.event, deadAt }),
     integration: record.integration,
     webhookId: record.webhookId,
-    attempts: record.attempts,
-    firstAttemptAt: record.attempts[0]?.at ?? null,
-    lastAttemptAt: record.attempts.at(-1)?.at ?? null,
+    attempts,
+    ...(before && {
+      lastStatus: before.lastStatus,
+      lastError: before.lastError,
+      lastResponseBody: before.lastResponseBody,
+      ...(before.request ? { request: before.request } : {}),
+    }),
+    firstAttemptAt: attempts[0]?.at ?? null,
+    lastAttemptAt: attempts.at(-1)?.at ?? null,
     ...(record.replays ? { replays: record.replays } : {}),
   };
 }

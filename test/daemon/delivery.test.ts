@@ -297,14 +297,23 @@ describe("hookswitch run delivers webhooks", () => {
     }
   });
 
-  it("keeps a replay for a disabled integration in the dead-letter queue, unsent", async () => {
+  it("keeps a replay for a disabled integration in the dead-letter queue, unsent, with its dead letter's attempts", async () => {
     receiver.respond(() => ({ status: 400 }));
     writeIntegration(dir.path, "paused-crm", { url: `${receiver.url}/paused` });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
     const event = makeEvent();
     await publisher.publish(event);
     const env = { NATS_URL: nats.url };
-    type Listed = { id: number; eventId: string; reason: string; replays?: number };
+    type Listed = {
+      id: number;
+      eventId: string;
+      reason: string;
+      replays?: number;
+      attempts: unknown[];
+      lastStatus: number | null;
+      lastResponseBody: string | null;
+      request?: unknown;
+    };
     const letterWith = (replays: number | undefined) =>
       waitFor(
         async () => {
@@ -330,6 +339,10 @@ describe("hookswitch run delivers webhooks", () => {
     const again = await letterWith(1);
     expect(again.reason).toMatch(/integration disabled when the replay came/);
     expect(receiver.requests).toHaveLength(1);
+    // Why it failed in the first place stays in the queue with it.
+    const { attempts, lastStatus, lastResponseBody, request } = first;
+    expect(attempts).toHaveLength(1);
+    expect(again).toMatchObject({ attempts, lastStatus, lastResponseBody, request });
   });
 
   it("serves only integrations whose secrets --secret-env-prefix allows", async () => {

@@ -137,4 +137,28 @@ describe("a replayed delivery sent back unsent", () => {
     });
     if (!fields.replays) expect(letter).not.toHaveProperty("replays");
   });
+
+  const evidence = {
+    attempts,
+    lastStatus: null,
+    lastError: "timeout",
+    lastResponseBody: null,
+    request: { method: "POST" as const, url: "https://crm.example/hook", headers: {}, body: "{}" },
+  };
+  it.each<[string, Partial<DeliveryRecord>, Record<string, unknown>]>([
+    [
+      "a replay not sent: what its dead letter said",
+      { replays: 1, replayOf: evidence },
+      { ...evidence, firstAttemptAt: attempts[0]!.at, lastAttemptAt: attempts[2]!.at },
+    ],
+    [
+      "a replay attempted since: its own attempts",
+      { replays: 1, replayOf: evidence, attempts: attempts.slice(0, 1) },
+      { attempts: attempts.slice(0, 1), lastError: null, lastAttemptAt: attempts[0]!.at },
+    ],
+  ])("keeps, for %s", (_, fields, kept) => {
+    const letter = unsentDeadLetter(record(fields), "integration crm is disabled", AT);
+    expect(letter).toMatchObject(kept);
+    if (!("request" in kept)) expect(letter).not.toHaveProperty("request");
+  });
 });

@@ -42,6 +42,14 @@ export async function replayOne(
     event: record.event,
     attempts: [],
     replays: (record.replays ?? 0) + 1,
+    // No larger than the dead letter, which fitted in one message.
+    replayOf: {
+      attempts: record.attempts,
+      lastStatus: record.lastStatus,
+      lastError: record.lastError,
+      lastResponseBody: record.lastResponseBody,
+      ...(record.request ? { request: record.request } : {}),
+    },
   };
   // The msg id makes a replay run twice within the duplicate window publish once.
   await js.publish(deliverySubject(consumer, record.integration), JSON.stringify(delivery), {
