@@ -5,9 +5,11 @@
  * `inactive_threshold`, a shorter ack wait) otherwise held until the next start: retries
  * and parked deliveries stopped, or went out twice, with /readyz ready. A changed filter
  * has the consumer created again by the recovery, which reads all of its stream (a work
- * queue: only deliveries still to do).
+ * queue: only deliveries still to do). It also tells when the retries waiting near the
+ * consumer's limit (`--max-waiting-retries`): each holds a place there while it waits, and at
+ * the limit NATS hands out no other, due or not, for any integration.
  */
-import type { JetStreamManager } from "@nats-io/jetstream";
+import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { DELIVERY_STREAM } from "../delivery/records.js";
 import { guardConsumer } from "./consumer-guard.js";
@@ -31,6 +33,7 @@ export function guardDeliveryConsumer(options: {
 }): DeliveryGuard {
   const { jsm } = options;
   const guard = guardConsumer({ ...options, stream: DELIVERY_STREAM });
+  const nearlyFull = waitingLimitNotice(options.log);
   let reading = false;
   const read = async () => {
     const wanted = options.wanted();
@@ -39,7 +42,9 @@ export function guardDeliveryConsumer(options: {
     try {
       const info = await jsm.consumers.info(DELIVERY_STREAM, wanted.durable_name);
       // A missing consumer is the recovery's: its reader's notices report it.
-      if (isConsumerInfo(info)) await guard.check(info, wanted);
+      if (!isConsumerInfo(info)) return;
+      nearlyFull(info);
+      await guard.check(info, wanted);
     } catch {
       // NATS down or the consumer gone: the next reading, or the recovery, sees to it.
     } finally {
@@ -49,4 +54,28 @@ export function guardDeliveryConsumer(options: {
   const timer = setInterval(() => void read(), options.intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/** Said at 90% of the limit, once, and again only after the waiting fell below 80% of it. */
+function waitingLimitNotice(log: Logger): (info: ConsumerInfo) => void {
+  let told = false;
+  return ({ name, config, num_ack_pending: waiting }) => {
+    const limit = config.max_ack_pending ?? 0;
+    if (limit <= 0) return;
+    if (told) {
+      told = waiting >= limit * 0.8;
+      return;
+    }
+    if (waiting < limit * 0.9) return;
+    told = true;
+    log.warn(
+      { consumer: name, waiting, limit },
+      `${waiting} retries and replays wait in consumer ${name}, ` +
+        `${waiting >= limit ? "at" : "near"} its limit of ${limit} (--max-waiting-retries): at ` +
+        `the limit NATS hands out no other retry or replay, due or not, of any integration, ` +
+        `until some of those waiting come due; hookswitch_deliveries_waiting{kind="retry"} ` +
+        `names the integrations they wait for. Raise --max-waiting-retries (NATS keeps about ` +
+        `250 bytes of memory for each)`,
+    );
+  };
 }

@@ -75,8 +75,10 @@ export interface DeliveryConsumerSettings {
 export const DELIVERY_CONSUMER_DEFAULTS = {
   ackWaitMs: 90_000,
   maxDeliver: -1,
-  // Retries waiting out a delayed nak still count as pending: leave room for a long outage.
-  maxAckPending: 50_000,
+  // Retries waiting out a delayed nak count as pending, and the consumer hands out nothing
+  // past this: not a retry or replay of any integration, due or not, until some come due.
+  // NATS keeps about 250 bytes of memory for each (125 MB at this number).
+  maxAckPending: 500_000,
 } as const;
 
 export const deliveryConsumerName = (consumer: string) => `${consumer}-deliveries`;

@@ -90,7 +90,7 @@ export function createJetStreamKeeper(options: {
       recovery.lost(why, true);
     },
   });
-  const deliveryWanted = deliveryConsumerWanted(names.consumer, ackWaitMs);
+  const deliveryWanted = deliveryConsumerWanted(names, ackWaitMs);
   const deliveryGuard = guardDeliveryConsumer({
     jsm,
     wanted: () => (ackFloor.point() ? deliveryWanted : undefined),

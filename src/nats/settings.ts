@@ -35,6 +35,11 @@ export interface JetStreamNames {
   createStream: boolean;
   /** Replicas of the streams hookswitch creates. */
   replicas: number;
+  /**
+   * The most retries and replays that wait at once (the delivery consumer's
+   * `max_ack_pending`); absent: DELIVERY_CONSUMER_DEFAULTS'.
+   */
+  maxWaitingRetries?: number;
 }
 
 export interface NatsSettings {

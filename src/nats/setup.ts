@@ -145,12 +145,9 @@ export async function ensureJetStream(
   if (bookmark && created && !from.resume) reportBookmark(names, bookmark, log);
   if (!from.resume) reportIgnoredDeliver(consumer, names, log);
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
-  await ensurePullConsumer(
-    jsm,
-    DELIVERY_STREAM,
-    deliveryConsumerWanted(names.consumer, ackWaitMs),
-    { refilterFrom: () => ({ deliver_policy: DeliverPolicy.All }) },
-  );
+  await ensurePullConsumer(jsm, DELIVERY_STREAM, deliveryConsumerWanted(names, ackWaitMs), {
+    refilterFrom: () => ({ deliver_policy: DeliverPolicy.All }),
+  });
   return {
     streamCreated: stream.info.created,
     nextSeq: firstUnacknowledged(consumer),
@@ -161,8 +158,16 @@ export async function ensureJetStream(
 }
 
 /** The delivery consumer as the set-up creates it (delivery-consumer-guard.ts keeps it so). */
-export function deliveryConsumerWanted(consumer: string, ackWaitMs: number): DurableConsumerConfig {
-  return deliveryConsumerConfig({ consumer, ...DELIVERY_CONSUMER_DEFAULTS, ackWaitMs });
+export function deliveryConsumerWanted(
+  names: JetStreamNames,
+  ackWaitMs: number,
+): DurableConsumerConfig {
+  return deliveryConsumerConfig({
+    consumer: names.consumer,
+    ...DELIVERY_CONSUMER_DEFAULTS,
+    ackWaitMs,
+    maxAckPending: names.maxWaitingRetries ?? DELIVERY_CONSUMER_DEFAULTS.maxAckPending,
+  });
 }
 
 /** Subjects added to the event stream, and what its settings cost in events. */

@@ -195,6 +195,33 @@ describe("hookswitch run when an operator edits its consumer", () => {
     expect(config.max_batch).toBeUndefined();
   }, 60_000);
 
+  it("holds as many retries waiting as --max-waiting-retries says, and warns near that limit", async () => {
+    writeIntegration(dir.path, "ledger", {
+      url: `${receiver.url}/ledger`,
+      retry: { maxAttempts: 3, initialDelay: "10m", maxDelay: "10m" },
+    });
+    receiver.respond(() => ({ status: 503 }));
+    const d = await startTracked(daemons, {
+      natsUrl: nats.url,
+      dir: dir.path,
+      args: ["--max-waiting-retries", "100"],
+    });
+    const deliveries = `${DEFAULT_CONSUMER}-deliveries`;
+    const { config } = await jsm.consumers.info("HOOKSWITCH_DELIVERIES", deliveries);
+    expect(config.max_ack_pending).toBe(100);
+    await publishEvents(nats.url, 95);
+    await waitFor(() => /retries and replays wait in consumer/.test(d.output()), {
+      timeoutMs: 30_000,
+      what: "the warning near the limit",
+    });
+    expect(d.output()).toMatch(
+      new RegExp(
+        `"level":"warn".*"msg":"9[0-5] retries and replays wait in consumer ${deliveries}, near its ` +
+          `limit of 100 \\(--max-waiting-retries\\): at the limit NATS hands out no other`,
+      ),
+    );
+  }, 60_000);
+
   it("delivers every event after a restart with a narrower --subjects, the consumer created again with it", async () => {
     const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
     await publishEvents(nats.url, 5);

@@ -9,6 +9,7 @@
 import { Option, type Command } from "commander";
 import { wholeNumber } from "../../config/text.js";
 import { UsageError } from "../../errors.js";
+import { DELIVERY_CONSUMER_DEFAULTS } from "../../nats/durable-consumers.js";
 import { checkServerUrls } from "../../nats/server-urls.js";
 import {
   DEFAULT_CONSUMER,
@@ -69,6 +70,14 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
       )
         .env("HOOKSWITCH_STREAM_REPLICAS")
         .default("1"),
+    )
+    .addOption(
+      new Option(
+        "--max-waiting-retries <n>",
+        "most retries and replays waiting at once; past it, none is read until some are due",
+      )
+        .env("HOOKSWITCH_MAX_WAITING_RETRIES")
+        .default(String(DELIVERY_CONSUMER_DEFAULTS.maxAckPending)),
     );
 }
 
@@ -130,6 +139,9 @@ function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
     deliver,
     createStream: opts.createStream !== false,
     replicas: parseReplicas(stringOption(opts.streamReplicas, "1")),
+    maxWaitingRetries: parseMaxWaiting(
+      stringOption(opts.maxWaitingRetries, String(DELIVERY_CONSUMER_DEFAULTS.maxAckPending)),
+    ),
   };
 }
 
@@ -186,6 +198,15 @@ function parseReplicas(value: string): number {
     throw new UsageError(`--stream-replicas must be a whole number from 1 to 5, not "${value}"`);
   }
   return replicas;
+}
+
+/** NATS keeps about 250 bytes of memory for each; a handful is no use to anyone. */
+function parseMaxWaiting(value: string): number {
+  const most = wholeNumber(value) ?? 0;
+  if (most < 100) {
+    throw new UsageError(`--max-waiting-retries must be a whole number ≥ 100, not "${value}"`);
+  }
+  return most;
 }
 
 /** Stream and consumer names may not hold spaces, dots or wildcards. */

@@ -42,6 +42,7 @@ describe("NATS settings", () => {
         deliver: "new",
         createStream: true,
         replicas: 1,
+        maxWaitingRetries: 500_000,
       },
     });
   });
@@ -61,6 +62,8 @@ describe("NATS settings", () => {
       "--no-create-stream",
       "--stream-replicas",
       "3",
+      "--max-waiting-retries",
+      "2000000",
     ]);
     expect(settings).toEqual({
       servers: ["nats://a:4222", "nats://b:4222"],
@@ -72,12 +75,19 @@ describe("NATS settings", () => {
         deliver: "all",
         createStream: false,
         replicas: 3,
+        maxWaitingRetries: 2_000_000,
       },
     });
   });
 
   it.each(["0", "6", "two", "1.5", "0x3", "3e0"])("refuses --stream-replicas %s", (value) => {
     expect(() => parse(["--stream-replicas", value])).toThrow(/--stream-replicas must be/);
+  });
+
+  it.each(["0", "99", "-1", "many", "1e6"])("refuses --max-waiting-retries %s", (value) => {
+    expect(() => parse(["--max-waiting-retries", value])).toThrow(
+      `--max-waiting-retries must be a whole number ≥ 100, not "${value}"`,
+    );
   });
 
   it("reads the environment variables, and flags win over them", () => {
