@@ -286,6 +286,13 @@ describe("hookswitch dlq replay", () => {
       event: crm.event,
       attempts: [],
       replays: 1,
+      // Kept for a replay that goes back unsent (its integration disabled or removed).
+      replayOf: {
+        attempts: crm.attempts,
+        lastStatus: crm.lastStatus,
+        lastError: crm.lastError,
+        lastResponseBody: crm.lastResponseBody,
+      },
     });
     expect(await ids()).toEqual([other]);
   });
