@@ -20,6 +20,7 @@ import {
   JetStreamApiCodes,
   type JetStreamManager,
 } from "@nats-io/jetstream";
+import { randomBytes } from "node:crypto";
 import { nanos } from "@nats-io/transport-node";
 import { consumerInfoOrNull, type DurableConsumerConfig } from "./durable-consumers.js";
 import { NatsSetupError } from "../errors.js";
@@ -41,15 +42,38 @@ export type ConsumerStart = Pick<
 >;
 
 /**
- * Writes where `config`'s consumer starts when it is created again; replaces an older one.
- * Refuses a consumer of the bookmark's name that hookswitch did not write (another
+ * A bookmark as read or written: its start, and the token of the set-up that wrote it. A
+ * set-up removes only the bookmark it read or wrote: another replica's, written meanwhile for
+ * a deletion of its own, must stand until that replica has created the consumer again.
+ */
+export interface Bookmark {
+  start: ConsumerStart;
+  token: string;
+  /** When NATS stored it (ms since the epoch, the server's clock). */
+  createdAt: number;
+}
+
+/**
+ * A bookmark beside a consumer that exists is another replica's, written a moment before it
+ * deletes the consumer (it must stand), or left by a stop right after a creation (stale,
+ * and its start earlier than the consumer's: if used, events are sent again, none skipped).
+ * A deletion follows the writing within seconds: one this old is stale.
+ */
+const STALE_BOOKMARK_MS = 5 * 60_000;
+
+export const isStale = (bookmark: Bookmark, now = Date.now()) =>
+  now - bookmark.createdAt > STALE_BOOKMARK_MS;
+
+/**
+ * Writes where `config`'s consumer starts when it is created again, in place of an older
+ * bookmark. Refuses a consumer of the bookmark's name that hookswitch did not write (another
  * deployment's `--consumer`): deleting or updating it would take that deployment's events.
  */
 export async function writeBookmark(
   jsm: JetStreamManager,
   stream: string,
   config: DurableConsumerConfig,
-): Promise<void> {
+): Promise<Bookmark> {
   const consumer = config.durable_name;
   const name = bookmarkName(consumer);
   const found = await findBookmark(jsm, stream, consumer);
@@ -61,51 +85,70 @@ export async function writeBookmark(
         `another name`,
     );
   }
-  // A start cannot be updated: an older bookmark (a replica stopped after writing it) goes.
-  if (found !== undefined) await dropBookmark(jsm, stream, consumer);
-  await setup(`write where consumer ${consumer} on ${stream} starts again (${name})`, () =>
-    jsm.consumers.add(stream, {
-      durable_name: name,
-      description: description(consumer),
-      ack_policy: AckPolicy.Explicit,
-      ...startOf(config),
-      // Its own subjects only: on a stream with interest retention, a bookmark holds what
-      // it could read until it is removed.
-      ...(config.filter_subject ? { filter_subject: config.filter_subject } : {}),
-      ...(config.filter_subjects ? { filter_subjects: config.filter_subjects } : {}),
-      inactive_threshold: nanos(BOOKMARK_IDLE_MS),
-    }),
+  // A start cannot be updated: an older bookmark goes (this one starts no later: its start
+  // is the consumer's first event not acknowledged, read after the other was written).
+  if (found !== undefined) await dropBookmark(jsm, stream, consumer, found.token);
+  const start = startOf(config);
+  const token = randomBytes(6).toString("hex");
+  const info = await setup(
+    `write where consumer ${consumer} on ${stream} starts again (${name})`,
+    () =>
+      jsm.consumers.add(stream, {
+        durable_name: name,
+        description: `${description(consumer)} [${token}]`,
+        ack_policy: AckPolicy.Explicit,
+        ...start,
+        // Its own subjects only: on a stream with interest retention, a bookmark holds what
+        // it could read until it is removed.
+        ...(config.filter_subject ? { filter_subject: config.filter_subject } : {}),
+        ...(config.filter_subjects ? { filter_subjects: config.filter_subjects } : {}),
+        inactive_threshold: nanos(BOOKMARK_IDLE_MS),
+      }),
   );
+  return { start, token, createdAt: Date.parse(info.created) };
 }
 
-/** The start a bookmark beside `consumer` keeps; undefined when there is none. */
+/** The bookmark beside `consumer`; undefined when there is none. */
 export async function readBookmark(
   jsm: JetStreamManager,
   stream: string,
   consumer: string,
-): Promise<ConsumerStart | undefined> {
+): Promise<Bookmark | undefined> {
   const found = await findBookmark(jsm, stream, consumer);
   return found === "foreign" ? undefined : found;
 }
 
-/** The bookmark's start; "foreign" for a consumer of its name that hookswitch did not write. */
+/** "foreign" for a consumer of the bookmark's name that hookswitch did not write. */
 async function findBookmark(
   jsm: JetStreamManager,
   stream: string,
   consumer: string,
-): Promise<ConsumerStart | "foreign" | undefined> {
+): Promise<Bookmark | "foreign" | undefined> {
   const info = await consumerInfoOrNull(jsm, stream, bookmarkName(consumer));
   if (info === null) return undefined;
-  return info.config.description === description(consumer) ? startOf(info.config) : "foreign";
+  const written = info.config.description ?? "";
+  const prefix = `${description(consumer)} [`;
+  if (!written.startsWith(prefix) || !written.endsWith("]")) return "foreign";
+  return {
+    start: startOf(info.config),
+    token: written.slice(prefix.length, -1),
+    createdAt: Date.parse(info.created),
+  };
 }
 
-/** Removes the bookmark beside `consumer`, one found or written as such; none is as good. */
+/**
+ * Removes the bookmark beside `consumer` if it is still the one with `token`; none, or
+ * another's, is left as it is.
+ */
 export async function dropBookmark(
   jsm: JetStreamManager,
   stream: string,
   consumer: string,
+  token: string,
 ): Promise<void> {
   const name = bookmarkName(consumer);
+  const found = await findBookmark(jsm, stream, consumer);
+  if (found === undefined || found === "foreign" || found.token !== token) return;
   await setup(`remove ${name} on ${stream}`, async () => {
     try {
       await jsm.consumers.delete(stream, name);

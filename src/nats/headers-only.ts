@@ -26,8 +26,9 @@ export function headersOnlyNotice(log: Logger, consumer: string): (seq: number) 
     log[level](
       { consumer, seq },
       `consumer ${consumer} sends messages without their bodies (headers_only is set on it): ` +
-        `each is handed back until hookswitch has put its settings back; unset headers_only ` +
-        `if something sets it again`,
+        `each is handed back, to come again whole once headers_only is unset (hookswitch ` +
+        `unsets it within 5 s on its event and delivery consumers, on others when it next ` +
+        `sets them up); unset it if something sets it again`,
     );
   };
 }

@@ -25,8 +25,10 @@ import {
 import {
   bookmarkName,
   dropBookmark,
+  isStale,
   readBookmark,
   writeBookmark,
+  type Bookmark,
   type ConsumerStart,
 } from "./consumer-bookmark.js";
 import { firstUnacknowledged, refilterStart, startOf } from "./consumer-start.js";
@@ -114,7 +116,7 @@ export async function ensureJetStream(
       ...EVENT_CONSUMER_DEFAULTS,
       ackWaitMs,
     }),
-    ...(bookmark ?? startOf(stream, names.deliver, from)),
+    ...(bookmark?.start ?? startOf(stream, names.deliver, from)),
   };
   // At start, this replica's filter is applied. In a recovery, a consumer that exists was
   // made by another hookswitch: its filter stays (consumer-guard.ts puts this one's back,
@@ -125,13 +127,11 @@ export async function ensureJetStream(
         reportRefilter(stream.info, existing, log);
         return refilterStart(stream.info, existing);
       };
-  // The bookmark found, or one written for a filter changed now, goes once the consumer is.
-  let bookmarked = bookmark !== undefined;
+  let written: Bookmark | undefined;
   const keepStart = workQueue
     ? undefined
     : async (config: DurableConsumerConfig) => {
-        await writeBookmark(jsm, names.stream, config);
-        bookmarked = true;
+        written = await writeBookmark(jsm, names.stream, config);
       };
   let created = false;
   const consumer = await ensurePullConsumer(jsm, names.stream, consumerConfig, {
@@ -139,10 +139,13 @@ export async function ensureJetStream(
     keepStart,
     creating: () => (created = true),
   });
-  if (bookmarked) await dropBookmark(jsm, names.stream, names.consumer);
-  // In a recovery it is the guard's own, written a moment ago: no news. A bookmark beside a
-  // consumer that exists was left by a stop just after the creation: nothing to say.
-  if (bookmark && created && !from.resume) reportBookmark(names, bookmark, log);
+  // Done with: the one written now, and the one found if the consumer was created from it
+  // (in a recovery, the guard's own: no news) or if it is stale (consumer-bookmark.ts).
+  if (written) await dropBookmark(jsm, names.stream, names.consumer, written.token);
+  if (bookmark && (created || isStale(bookmark))) {
+    await dropBookmark(jsm, names.stream, names.consumer, bookmark.token);
+    if (created && !from.resume) reportBookmark(names, bookmark.start, log);
+  }
   if (!from.resume) reportIgnoredDeliver(consumer, names, log);
   // A work queue holds only work still to do: a re-created delivery consumer reads it all.
   await ensurePullConsumer(jsm, DELIVERY_STREAM, deliveryConsumerWanted(names, ackWaitMs), {

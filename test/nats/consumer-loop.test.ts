@@ -260,8 +260,9 @@ describe("a consumer loop on a consumer that sends headers only", () => {
     expect([handled, info.num_ack_pending, info.ack_floor.stream_seq]).toEqual([[], 3, 0]);
     expect(lines.filter((line) => line.level === "warn").map((line) => line.msg)).toEqual([
       "consumer c sends messages without their bodies (headers_only is set on it): each is " +
-        "handed back until hookswitch has put its settings back; unset headers_only if " +
-        "something sets it again",
+        "handed back, to come again whole once headers_only is unset (hookswitch unsets it " +
+        "within 5 s on its event and delivery consumers, on others when it next sets them " +
+        "up); unset it if something sets it again",
     ]);
 
     await jsm.consumers.update("HEADERS", "c", { headers_only: false });

@@ -9,7 +9,12 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { bookmarkName, writeBookmark } from "../../src/nats/consumer-bookmark.js";
+import {
+  bookmarkName,
+  dropBookmark,
+  readBookmark,
+  writeBookmark,
+} from "../../src/nats/consumer-bookmark.js";
 import { ensureJetStream, onceLog } from "../../src/nats/setup.js";
 import type { DeliverFrom, JetStreamNames } from "../../src/nats/settings.js";
 import { capturingLogger, type LogLine } from "../support/logs.js";
@@ -441,20 +446,39 @@ describe("a start with other --subjects than the consumer's filter", () => {
     ]);
   });
 
-  it("removes a bookmark left beside a consumer that exists, and keeps the consumer's start", async () => {
+  it("leaves a fresh bookmark beside a consumer that exists: another replica's, written before it deletes the consumer", async () => {
     const wanted = randomNames("all");
     await ensureJetStream(jsm, wanted, 30_000);
     const before = await jsm.consumers.info(wanted.stream, wanted.consumer);
-    await writeBookmark(jsm, wanted.stream, {
+    const theirs = await writeBookmark(jsm, wanted.stream, {
       durable_name: wanted.consumer,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: 7,
     });
     const { log, lines } = capturingLogger();
     await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
-    expect(await consumerNames(wanted.stream)).toEqual([wanted.consumer]);
+    expect(await readBookmark(jsm, wanted.stream, wanted.consumer)).toEqual(theirs);
     expect((await jsm.consumers.info(wanted.stream, wanted.consumer)).created).toBe(before.created);
     expect(otherWarnings(lines)).toEqual([]);
+  });
+
+  it("removes a bookmark only while it is still the one it was told of", async () => {
+    const wanted = randomNames("all");
+    await ensureJetStream(jsm, wanted, 30_000);
+    const start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 3 };
+    const mine = await writeBookmark(jsm, wanted.stream, {
+      durable_name: wanted.consumer,
+      ...start,
+    });
+    // Another replica's, written in its place meanwhile, stands: it is about to delete.
+    const theirs = await writeBookmark(jsm, wanted.stream, {
+      durable_name: wanted.consumer,
+      ...start,
+    });
+    await dropBookmark(jsm, wanted.stream, wanted.consumer, mine.token);
+    expect(await readBookmark(jsm, wanted.stream, wanted.consumer)).toEqual(theirs);
+    await dropBookmark(jsm, wanted.stream, wanted.consumer, theirs.token);
+    expect(await readBookmark(jsm, wanted.stream, wanted.consumer)).toBeUndefined();
   });
 
   it("leaves the consumer and another deployment's consumer of the bookmark's name as they are, saying why", async () => {
