@@ -90,6 +90,16 @@ function dispatcherWith(
   return { dispatcher, metrics, stats };
 }
 
+/** A queue that keeps the dead letters it is given; anything else fails the test. */
+function keepingDeadLetters(): { deadLetters: DeadLetterRecord[]; queue: DurableQueue } {
+  const deadLetters: DeadLetterRecord[] = [];
+  const queue: DurableQueue = {
+    ...unused,
+    deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
+  };
+  return { deadLetters, queue };
+}
+
 /** One event's delivery to the integration `name` at `url`. */
 function job(name: string, url: string, eventId: string): Job {
   const integration = makeIntegration({ name, webhook: { url, maxInFlight: 64 } });
@@ -171,11 +181,7 @@ describe("Dispatcher: a request that cannot be rendered", () => {
   it("dead-letters that one delivery for good, unsent, and goes on with the others", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
-    const deadLetters: DeadLetterRecord[] = [];
-    const queue: DurableQueue = {
-      ...unused,
-      deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
-    };
+    const { deadLetters, queue } = keepingDeadLetters();
     const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
     const [id] = eventIds(1);
     const broken = job("billing", crm.url, id!);
@@ -204,11 +210,7 @@ describe("Dispatcher: a delivery whose integration's maxAttempts was lowered whi
   it("dead-letters it unsent once it has had as many attempts, keeping them, and sends one that has not", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
-    const deadLetters: DeadLetterRecord[] = [];
-    const queue: DurableQueue = {
-      ...unused,
-      deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
-    };
+    const { deadLetters, queue } = keepingDeadLetters();
     const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
     const [first, second] = eventIds(2);
     const retry = { maxAttempts: 2, initialDelayMs: 1_000, maxDelayMs: 60_000 };
@@ -249,11 +251,7 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
   it("dead-letters that delivery unsent, saying which argument and field, and sends the others", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
-    const deadLetters: DeadLetterRecord[] = [];
-    const queue: DurableQueue = {
-      ...unused,
-      deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
-    };
+    const { deadLetters, queue } = keepingDeadLetters();
     const { log, lines } = capturingLogger();
     const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue, log);
     const [id] = eventIds(1);
