@@ -38,6 +38,7 @@ import type { JetStreamNames } from "../nats/settings.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { StoreFailureLog } from "../nats/store-failure-log.js";
 import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
+import { headersOnlyHandBack, isHeadersOnly } from "../nats/headers-only.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
 const UNLOADED_ROOM = 64;
@@ -113,6 +114,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     { stream: DELIVERY_STREAM, batch },
     warnLarge(deliveryConsumer),
   );
+  const headersOnly = headersOnlyHandBack(log);
   const handlers: HandlerDeps = {
     snapshot: deps.snapshot,
     dispatcher,
@@ -124,9 +126,13 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     invalidEvents: deps.invalidEvents,
     skipLog: deps.skipLog,
     largeEvents: new LargeMessageWatch({ stream: names.stream, batch }, warnLarge(names.consumer)),
+    headersOnly,
   };
   const handleDelivery = (msg: JsMsg) => {
     const { data } = msg;
+    if (isHeadersOnly(data, msg)) {
+      return Promise.resolve(headersOnly(msg.info.consumer, msg.seq));
+    }
     largeRecords.check(data.byteLength);
     return handleDeliveryMessage(handlers, {
       data,

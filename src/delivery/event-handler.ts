@@ -4,10 +4,12 @@
  * naks. A handler that throws (NATS could not store a record) gets the message handed back
  * for a later try: at least once, never lost.
  */
+import type { MsgHdrs } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { loggedText } from "../logger.js";
 import type { Metrics } from "../http/metrics.js";
 import { matchEvent } from "../events/match.js";
+import { isHeadersOnly } from "../nats/headers-only.js";
 import type { LargeMessageWatch } from "../nats/large-messages.js";
 import { ACK, type Settle } from "../nats/settle.js";
 import { parseEvent } from "../events/parse.js";
@@ -44,6 +46,8 @@ export interface HandlerDeps {
   now?: () => number;
   /** Told the size of each event, to warn of events large enough to fill a pull (large-messages.ts). */
   largeEvents?: LargeMessageWatch;
+  /** Hands back a message sent without its body (headers-only.ts). */
+  headersOnly?: (consumer: string, seq: number) => Settle;
 }
 
 /**
@@ -56,7 +60,8 @@ export interface EventMessage {
   /** Where the stream stored it: which message this is, for its dead letter's id. */
   readonly seq: number;
   readonly timestampNanos: bigint;
-  readonly info: { readonly stream: string };
+  readonly info: { readonly stream: string; readonly consumer: string };
+  readonly headers?: MsgHdrs;
 }
 
 /**
@@ -83,6 +88,9 @@ export async function handleEventMessage(
 ): Promise<Settle> {
   deps.metrics.eventsReceived.inc();
   const { data } = message;
+  if (deps.headersOnly && isHeadersOnly(data, message)) {
+    return deps.headersOnly(message.info.consumer, message.seq);
+  }
   deps.largeEvents?.check(data.byteLength);
   const parsed = parseEvent(data);
   if (!parsed.ok) {

@@ -26,7 +26,6 @@ import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";
 import { doublingDelayMs } from "../backoff.js";
 import { StoreFailedError } from "./store-failure.js";
-import { HEADERS_ONLY_DELAY_MS, headersOnlyNotice, isHeadersOnly } from "./headers-only.js";
 import type { StoreFailureLog } from "./store-failure-log.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
@@ -200,7 +199,6 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     }
   };
 
-  const headersOnly = headersOnlyNotice(log, options.name);
   let first = true;
   const pump = (async () => {
     for await (const msg of messages) {
@@ -210,11 +208,6 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       }
       if (stopping) {
         settle(msg, HANDED_BACK); // pulled but not started: hand it straight back
-        continue;
-      }
-      if (isHeadersOnly(msg)) {
-        headersOnly(msg.seq);
-        settle(msg, { action: "nak", delayMs: HEADERS_ONLY_DELAY_MS });
         continue;
       }
       const waiting = slots.acquire();

@@ -3,26 +3,32 @@
  * operator: hookswitch never sets it) delivers each message as its headers and a
  * `Nats-Msg-Size` header, and an event without its body would be dead-lettered as invalid and
  * acknowledged: the event itself would never be sent. Such a message is handed back instead,
- * to come again whole once hookswitch has put its consumer's settings back (at the next
- * reading of the consumer, within 5 s: consumer-guard.ts, or at the next start).
+ * to come again whole once the setting is gone (hookswitch unsets it within 5 s on its event
+ * and delivery consumers: consumer-guard.ts; on a parked consumer at its next set-up).
+ * Looked for only in a message whose body is empty, which no valid event or record is.
  */
-import type { JsMsg } from "@nats-io/jetstream";
+import type { MsgHdrs } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { Settle } from "./settle.js";
 
 /** Long enough for the guard's next reading to have put the setting back. */
 export const HEADERS_ONLY_DELAY_MS = 5_000;
+const HANDED_BACK_FOR_ITS_BODY: Settle = { action: "nak", delayMs: HEADERS_ONLY_DELAY_MS };
 
-export function isHeadersOnly(msg: JsMsg): boolean {
-  // Only an empty message is looked at: the header is parsed for no other.
-  return msg.data.length === 0 && msg.headers?.has("Nats-Msg-Size") === true;
+/** `data`, the message's body, taken already: the headers are read only when it is empty. */
+export function isHeadersOnly(data: Uint8Array, msg: { readonly headers?: MsgHdrs }): boolean {
+  return data.length === 0 && msg.headers?.has("Nats-Msg-Size") === true;
 }
 
-/** Says once per consumer loop that its messages come without bodies; then at debug. */
-export function headersOnlyNotice(log: Logger, consumer: string): (seq: number) => void {
-  let told = false;
-  return (seq) => {
-    const level = told ? "debug" : "warn";
-    told = true;
+/**
+ * Hands a message without its body back, said once per consumer (then at debug): shared by
+ * the handlers of every consumer of a daemon.
+ */
+export function headersOnlyHandBack(log: Logger): (consumer: string, seq: number) => Settle {
+  const told = new Set<string>();
+  return (consumer, seq) => {
+    const level = told.has(consumer) ? "debug" : "warn";
+    told.add(consumer);
     log[level](
       { consumer, seq },
       `consumer ${consumer} sends messages without their bodies (headers_only is set on it): ` +
@@ -30,5 +36,6 @@ export function headersOnlyNotice(log: Logger, consumer: string): (seq: number) 
         `unsets it within 5 s on its event and delivery consumers, on others when it next ` +
         `sets them up); unset it if something sets it again`,
     );
+    return HANDED_BACK_FOR_ITS_BODY;
   };
 }

@@ -162,6 +162,57 @@ describe("hookswitch run when an operator edits its consumer", () => {
     expect([config.max_batch, config.headers_only]).toEqual([undefined, undefined]);
   }, 60_000);
 
+  it("hands back events and retries sent without their bodies, dead-letters none, and delivers them once headers_only is unset", async () => {
+    writeIntegration(dir.path, "ledger", {
+      url: `${receiver.url}/ledger`,
+      retry: { maxAttempts: 3, initialDelay: "3s", maxDelay: "3s" },
+    });
+    const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    const tried = new Set<unknown>();
+    receiver.respond((req) => {
+      const id = req.headers["webhook-id"];
+      if (tried.has(id)) return { status: 200 };
+      tried.add(id);
+      return { status: 503 }; // each delivery is retried through the delivery consumer
+    });
+    const deliveries = `${DEFAULT_CONSUMER}-deliveries`;
+    // Set again and again (something keeps setting it), so that the guard's put-backs do not
+    // decide what the daemon is sent; then unset, as an operator would.
+    const headersOnlyFor = async (
+      stream: string,
+      consumer: string,
+      ms: number,
+      during?: () => void,
+    ) => {
+      for (let i = 0; i * 200 < ms; i++) {
+        await jsm.consumers.update(stream, consumer, { headers_only: true });
+        if (i === 20) during?.(); // once the pull requests made before have expired (3 s)
+        await sleep(200);
+      }
+      await jsm.consumers.update(stream, consumer, { headers_only: false });
+    };
+    let events: Promise<unknown> | undefined;
+    await headersOnlyFor(DEFAULT_STREAM, DEFAULT_CONSUMER, 6_000, () => {
+      events = publishEvents(nats.url, 3);
+    });
+    await events;
+    expect(receiver.requests).toHaveLength(0);
+    // The events come again within 5 s, fail once, and are retried 3 s later.
+    await headersOnlyFor("HOOKSWITCH_DELIVERIES", deliveries, 14_000);
+    expect(receiver.requests).toHaveLength(3);
+    await waitFor(() => receiver.requests.length >= 6, {
+      timeoutMs: 30_000,
+      what: "every event's retry",
+    });
+    expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size).toBe(3);
+    for (const consumer of [DEFAULT_CONSUMER, deliveries]) {
+      expect(d.output()).toContain(
+        `consumer ${consumer} sends messages without their bodies (headers_only is set on it)`,
+      );
+    }
+    expect(d.output()).not.toMatch(/dead-letter|invalid event|unreadable/i);
+  }, 90_000);
+
   it("puts the delivery consumer's settings back while running, so that retries go on", async () => {
     const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
     // Each delivery's first attempt fails: it is retried through the delivery consumer.

@@ -232,46 +232,6 @@ describe("the consumer loop", () => {
   }, 20_000);
 });
 
-describe("a consumer loop on a consumer that sends headers only", () => {
-  it("hands each message back unhandled, said once, and handles it whole once the setting is gone", async () => {
-    await backlog("HEADERS", 3);
-    await jsm.consumers.update("HEADERS", "c", { headers_only: true });
-    const handled: string[] = [];
-    const { log, lines } = capturingLogger();
-    const loop = startConsumerLoop({
-      name: "c",
-      messages: await pullContinuously(await jetstream(nc).consumers.get("HEADERS", "c"), 64),
-      handle: (msg) => {
-        handled.push(msg.string());
-        return Promise.resolve({ action: "ack" });
-      },
-      slots: unlimited,
-      ackWaitMs: 30_000,
-      log,
-    });
-    await waitFor(
-      async () => (await jsm.consumers.info("HEADERS", "c")).delivered.stream_seq === 3,
-      {
-        what: "the three messages sent without their bodies",
-      },
-    );
-    await sleep(300); // their hand-backs leave within the acks' hold
-    const info = await jsm.consumers.info("HEADERS", "c");
-    expect([handled, info.num_ack_pending, info.ack_floor.stream_seq]).toEqual([[], 3, 0]);
-    expect(lines.filter((line) => line.level === "warn").map((line) => line.msg)).toEqual([
-      "consumer c sends messages without their bodies (headers_only is set on it): each is " +
-        "handed back, to come again whole once headers_only is unset (hookswitch unsets it " +
-        "within 5 s on its event and delivery consumers, on others when it next sets them " +
-        "up); unset it if something sets it again",
-    ]);
-
-    await jsm.consumers.update("HEADERS", "c", { headers_only: false });
-    await waitFor(() => handled.length === 3, { timeoutMs: 15_000, what: "the bodies" });
-    await loop.stop();
-    expect(handled.sort()).toEqual(["0", "1", "2"]);
-  });
-});
-
 describe("a consumer loop's end", () => {
   it.each([
     [new JetStreamError("heartbeats missed"), "warn", false],
