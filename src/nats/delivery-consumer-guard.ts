@@ -13,8 +13,7 @@ import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { DELIVERY_STREAM } from "../delivery/records.js";
 import { guardConsumer } from "./consumer-guard.js";
-import type { DurableConsumerConfig } from "./durable-consumers.js";
-import { isConsumerInfo } from "./durable-consumers.js";
+import { isConsumerInfo, type DurableConsumerConfig } from "./durable-consumers.js";
 
 export interface DeliveryGuard {
   stop(): void;

@@ -6,7 +6,8 @@
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { consumerInfoOrNull } from "../../src/nats/durable-consumers.js";
+import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { consumerInfoOrNull, deliveryConsumerName } from "../../src/nats/durable-consumers.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
@@ -21,6 +22,17 @@ import {
   readiness,
 } from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
+
+/** Answers each webhook-id's first attempt 503, the next ones 200. */
+function failFirstAttempts(receiver: Receiver): void {
+  const tried = new Set<unknown>();
+  receiver.respond((req) => {
+    const id = req.headers["webhook-id"];
+    if (tried.has(id)) return { status: 200 };
+    tried.add(id);
+    return { status: 503 };
+  });
+}
 
 describe("hookswitch run when an operator edits its consumer", () => {
   let nats: NatsServer;
@@ -168,14 +180,8 @@ describe("hookswitch run when an operator edits its consumer", () => {
       retry: { maxAttempts: 3, initialDelay: "3s", maxDelay: "3s" },
     });
     const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
-    const tried = new Set<unknown>();
-    receiver.respond((req) => {
-      const id = req.headers["webhook-id"];
-      if (tried.has(id)) return { status: 200 };
-      tried.add(id);
-      return { status: 503 }; // each delivery is retried through the delivery consumer
-    });
-    const deliveries = `${DEFAULT_CONSUMER}-deliveries`;
+    failFirstAttempts(receiver); // each delivery is retried through the delivery consumer
+    const deliveries = deliveryConsumerName(DEFAULT_CONSUMER);
     // Set again and again (something keeps setting it), so that the guard's put-backs do not
     // decide what the daemon is sent; then unset, as an operator would.
     const headersOnlyFor = async (
@@ -198,7 +204,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
     await events;
     expect(receiver.requests).toHaveLength(0);
     // The events come again within 5 s, fail once, and are retried 3 s later.
-    await headersOnlyFor("HOOKSWITCH_DELIVERIES", deliveries, 14_000);
+    await headersOnlyFor(DELIVERY_STREAM, deliveries, 14_000);
     expect(receiver.requests).toHaveLength(3);
     await waitFor(() => receiver.requests.length >= 6, {
       timeoutMs: 30_000,
@@ -215,16 +221,9 @@ describe("hookswitch run when an operator edits its consumer", () => {
 
   it("puts the delivery consumer's settings back while running, so that retries go on", async () => {
     const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
-    // Each delivery's first attempt fails: it is retried through the delivery consumer.
-    const tried = new Set<unknown>();
-    receiver.respond((req) => {
-      const id = req.headers["webhook-id"];
-      if (tried.has(id)) return { status: 200 };
-      tried.add(id);
-      return { status: 503 };
-    });
-    const deliveries = `${DEFAULT_CONSUMER}-deliveries`;
-    await jsm.consumers.update("HOOKSWITCH_DELIVERIES", deliveries, { max_batch: 10 });
+    failFirstAttempts(receiver); // each delivery is retried through the delivery consumer
+    const deliveries = deliveryConsumerName(DEFAULT_CONSUMER);
+    await jsm.consumers.update(DELIVERY_STREAM, deliveries, { max_batch: 10 });
     await sleep(4_000); // its pull request made before has expired (3 s): the next is refused
     await publishEvents(nats.url, 3);
     const retried = () => {
@@ -242,7 +241,7 @@ describe("hookswitch run when an operator edits its consumer", () => {
           `it \\(.*\\): max_batch is 10 where it sets \\(none\\); putting hookswitch's settings back`,
       ),
     );
-    const { config } = await jsm.consumers.info("HOOKSWITCH_DELIVERIES", deliveries);
+    const { config } = await jsm.consumers.info(DELIVERY_STREAM, deliveries);
     expect(config.max_batch).toBeUndefined();
   }, 60_000);
 
@@ -257,8 +256,8 @@ describe("hookswitch run when an operator edits its consumer", () => {
       dir: dir.path,
       args: ["--max-waiting-retries", "100"],
     });
-    const deliveries = `${DEFAULT_CONSUMER}-deliveries`;
-    const { config } = await jsm.consumers.info("HOOKSWITCH_DELIVERIES", deliveries);
+    const deliveries = deliveryConsumerName(DEFAULT_CONSUMER);
+    const { config } = await jsm.consumers.info(DELIVERY_STREAM, deliveries);
     expect(config.max_ack_pending).toBe(100);
     await publishEvents(nats.url, 95);
     await waitFor(() => /retries and replays wait in consumer/.test(d.output()), {
