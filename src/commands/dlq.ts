@@ -226,7 +226,7 @@ async function withDeadLetters(
   const consumer = consumerOf(opts);
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
   try {
-    const jsm = await jetstreamManagerNow(nc);
+    const jsm = await jetstreamManagerNow(nc, settings.inboxPrefix);
     const js = jetstream(nc);
     await work({ store: await deadLetterStoreOf(js, jsm, nc, consumer), js, jsm, nc });
   } finally {

@@ -169,15 +169,15 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
   const nc = await connectNats(settings, { name: "hookswitch-emit", waitOnFirstConnect: false });
   try {
     const first = plan.make(0);
-    await requireStreamFor(nc, first.subject);
+    await requireStreamFor(nc, first.subject, settings.inboxPrefix);
     await publishPlan(jetstream(nc), plan, first);
   } finally {
     await nc.close();
   }
 }
 
-async function requireStreamFor(nc: NatsConnection, subject: string) {
-  const jsm = await jetstreamManagerNow(nc);
+async function requireStreamFor(nc: NatsConnection, subject: string, inboxPrefix?: string) {
+  const jsm = await jetstreamManagerNow(nc, inboxPrefix);
   try {
     await jsm.streams.find(subject);
   } catch (err) {

@@ -215,7 +215,7 @@ class HookswitchDaemon implements Daemon {
       await nc.close().catch(() => undefined);
       return undefined;
     }
-    this.#connection = watchConnection(nc, log);
+    this.#connection = watchConnection(nc, log, this.#settings.nats.inboxPrefix);
     void nc.closed().then((error) => {
       if (!this.#stopping) this.#fail(closedForGood(error));
     });
@@ -224,6 +224,7 @@ class HookswitchDaemon implements Daemon {
     const jsm = await waitForJetStream(nc, {
       log,
       signal: this.#startAbort.signal,
+      inboxPrefix: this.#settings.nats.inboxPrefix,
       onWaiting: (reason) => {
         this.#jetStreamWaiting = reason;
       },

@@ -11,6 +11,7 @@ import {
 import { NatsSetupError, coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { authOptions } from "./auth-options.js";
+import { createPermissionLog } from "./permission-log.js";
 import {
   CLIENT_CERTIFICATE_ADVICE,
   connectAdvice,
@@ -63,6 +64,7 @@ export async function connectNats(
     // Otherwise every request (each JetStream publish) builds two Error objects up front,
     // only to give a timeout a deeper stack: 6% of the CPU of a drain that parks work.
     noAsyncTraces: true,
+    ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
     ...authOptions(settings.auth),
     ...tlsOptions(settings.servers, settings.tls),
   };
@@ -189,7 +191,12 @@ const QUIET_STATUS = new Set(["ping", "reconnecting", "slowConsumer"]);
  * Logs every connection change and tracks whether the connection is up.
  * The connection is assumed up when the watch starts (`connectNats` resolved).
  */
-export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatch {
+export function watchConnection(
+  nc: NatsConnection,
+  log: Logger,
+  inboxPrefix?: string,
+): ConnectionWatch {
+  const refusal = createPermissionLog(log, inboxPrefix);
   let connected = !nc.isClosed();
   let stopped = false;
   const statuses = nc.status();
@@ -199,6 +206,7 @@ export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatc
       const next = await iterator.next();
       if (next.done || stopped) return;
       connected = connectedAfter(next.value, connected);
+      if (next.value.type === "error" && refusal(next.value.error)) continue;
       logStatus(log, next.value);
     }
   };

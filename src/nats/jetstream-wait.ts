@@ -4,7 +4,7 @@
  * leader: JetStream requests time out). The daemon then waits, not ready, and asks again
  * with a bounded back-off, rather than exiting: a pod restarted while the NATS cluster
  * lacks quorum would otherwise crash-loop. Only a refusal that no waiting mends (the NATS
- * user may not use the JetStream API) ends the start.
+ * user may not use the JetStream API, or not receive its replies) ends the start.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { JetStreamApiCodes, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { NatsSetupError, coerceError, errorChain } from "../errors.js";
 import { redactServer } from "./url-credentials.js";
 import { doublingDelayMs } from "../backoff.js";
+import { permissionAdvice, refusedSubject } from "./permission-advice.js";
 
 const JETSTREAM_FIRST_WAIT_MS = 1_000;
 const JETSTREAM_MAX_WAIT_MS = 15_000;
@@ -23,6 +24,8 @@ export interface JetStreamWaitOptions {
   signal: AbortSignal;
   /** Called with why JetStream is not usable yet, and with undefined once it answers. */
   onWaiting: (reason: string | undefined) => void;
+  /** The connection's `--inbox-prefix`, for the advice when its replies are refused. */
+  inboxPrefix?: string | undefined;
   firstWaitMs?: number;
   maxWaitMs?: number;
 }
@@ -55,13 +58,9 @@ export async function waitForJetStream(
     } catch (err) {
       if (signal.aborted) return undefined;
       const error = coerceError(err);
-      const permission = permissionViolation(error);
-      if (permission) {
-        throw new NatsSetupError(
-          `the NATS user may not use the JetStream API (${permission}) — grant it the ` +
-            `JetStream API ($JS.API.>) in the NATS server's permissions`,
-          { cause: error },
-        );
+      const refused = refusedSubject(error);
+      if (refused) {
+        throw new NatsSetupError(permissionAdvice(refused, options.inboxPrefix), { cause: error });
       }
       if (nc.isClosed()) {
         throw new NatsSetupError(
@@ -94,11 +93,16 @@ export async function waitForJetStream(
  * A JetStream manager at once, for the commands that fail rather than wait (`emit`, `dlq`):
  * the client's bare "jetstream is not enabled" becomes what `run` says, and what to do.
  */
-export async function jetstreamManagerNow(nc: NatsConnection): Promise<JetStreamManager> {
+export async function jetstreamManagerNow(
+  nc: NatsConnection,
+  inboxPrefix?: string,
+): Promise<JetStreamManager> {
   try {
     return await jetstreamManager(nc);
   } catch (err) {
     const error = coerceError(err);
+    const refused = refusedSubject(error);
+    if (refused) throw new NatsSetupError(permissionAdvice(refused, inboxPrefix), { cause: error });
     const { reason, advice } = describeJetStreamProblem(error);
     throw new NatsSetupError(`${reason} at ${redactServer(nc.getServer())} — ${advice}`, {
       cause: error,
@@ -156,16 +160,6 @@ export function describeJetStreamProblem(error: Error): JetStreamProblem {
     reason: `JetStream request failed: ${redactServer(error.message || error.name)}`,
     advice: "NATS may be restarting",
   };
-}
-
-/** The subject refused, when `error` is a permissions violation; undefined otherwise. */
-function permissionViolation(error: Error): string | undefined {
-  for (const e of errorChain(error)) {
-    if (e.name === "PermissionViolationError" || /permissions? violation/i.test(e.message)) {
-      return e.message;
-    }
-  }
-  return undefined;
 }
 
 function formatSeconds(ms: number): string {

@@ -51,6 +51,11 @@ export interface NatsSettings {
   auth: NatsAuth;
   /** Present when NATS_CA, or NATS_CERT and NATS_KEY, are set. */
   tls?: NatsTlsFiles;
+  /**
+   * What the subjects of the client's replies start with (`_INBOX` when absent): a user
+   * allowed to subscribe only to `<prefix>.>` cannot read other clients' replies.
+   */
+  inboxPrefix?: string;
   /** Present when the command was given the JetStream flags (`run`). */
   jetstream?: JetStreamNames;
 }

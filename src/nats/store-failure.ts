@@ -10,11 +10,13 @@ import {
   ConnectionError,
   DrainingConnectionError,
   NoRespondersError,
+  PermissionViolationError,
   RequestError,
   TimeoutError,
 } from "@nats-io/transport-node";
 import { errorChain, NoStreamError } from "../errors.js";
 import { JetStreamRefusalError, PublishError } from "./stored-publish.js";
+import { permissionAdvice, refusedSubject } from "./permission-advice.js";
 
 /** What NATS and its client throw when a message is not stored. */
 const NATS_FAILURES = [
@@ -26,6 +28,7 @@ const NATS_FAILURES = [
   ConnectionError,
   DrainingConnectionError,
   NoRespondersError,
+  PermissionViolationError,
   RequestError,
   TimeoutError,
 ];
@@ -57,6 +60,8 @@ export class StoreFailedError extends Error {
 
   /** What the operator should do about it. */
   advice(): string {
+    const refused = refusedSubject(this);
+    if (refused) return permissionAdvice(refused);
     return this.refused
       ? `JetStream is out of storage or the stream is full: free space on the NATS server, ` +
           `or raise the account's JetStream storage or the stream's limits (see ${STORAGE_DOCS})`

@@ -10,6 +10,7 @@
 import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { NoStreamError } from "../errors.js";
 import { createHeldWrites } from "./held-writes.js";
+import { refusedSubject } from "./permission-advice.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
 export class PublishError extends Error {
@@ -52,11 +53,12 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 
 export function createStoredPublisher(
   nc: NatsConnection,
-  options: { timeoutMs?: number; now?: () => number } = {},
+  options: { timeoutMs?: number; now?: () => number; inboxPrefix?: string } = {},
 ): StoredPublisher {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? (() => performance.now());
-  const prefix = createInbox();
+  // Under the connection's own prefix, which the user's permissions allow.
+  const prefix = createInbox(options.inboxPrefix);
   // In publish order, which with one timeout for all is also deadline order.
   const waiting = new Map<string, Waiting>();
   let sequence = 0;
@@ -104,6 +106,12 @@ export function createStoredPublisher(
     for (const token of [...waiting.keys()]) settle(token, error);
   };
   void nc.closed().then(() => rejectAll(new PublishError("the NATS connection closed")));
+  const refusals = watchRefusals(nc, (subject, error) => {
+    const refused = new PublishError(`NATS refused publishing to ${subject}`, { cause: error });
+    for (const [token, entry] of [...waiting]) {
+      if (entry.subject === subject) settle(token, refused);
+    }
+  });
 
   return {
     publish(subject, data, msgId, extraHeaders) {
@@ -127,9 +135,33 @@ export function createStoredPublisher(
     close() {
       writes.flush();
       subscription.unsubscribe();
+      refusals.stop();
       rejectAll(new PublishError("the publisher closed"));
     },
   };
+}
+
+/**
+ * A publish NATS refuses (the user lacks the permission) is never answered: the server
+ * tells the connection instead, naming the subject. Those waiting on it fail at once, with
+ * that reason, rather than at the timeout as if NATS were slow.
+ */
+function watchRefusals(
+  nc: NatsConnection,
+  refuse: (subject: string, error: Error) => void,
+): { stop(): void } {
+  const iterator = nc.status()[Symbol.asyncIterator]();
+  const loop = async () => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      if (next.value.type !== "error") continue;
+      const refused = refusedSubject(next.value.error);
+      if (refused?.operation === "publish") refuse(refused.subject, next.value.error);
+    }
+  };
+  void loop().catch(() => undefined);
+  return { stop: () => void iterator.return?.() };
 }
 
 /** Why a reply is not a stored-acknowledgement, or undefined when it is one. */

@@ -88,7 +88,7 @@ describe("waiting for JetStream", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("fails, naming the JetStream API, when the NATS user may not use it", async () => {
+  it("fails, naming the subject to allow, when the NATS user may not use the JetStream API", async () => {
     dir = mkdtempSync(join(tmpdir(), "hookswitch-perm-"));
     const conf = join(dir, "nats.conf");
     writeFileSync(
@@ -106,7 +106,7 @@ describe("waiting for JetStream", () => {
     });
     await expect(attempt).rejects.toThrow(NatsSetupError);
     await expect(attempt).rejects.toThrow(
-      /^the NATS user may not use the JetStream API \(.*\$JS\.API\.INFO.*\) — grant it/,
+      /^NATS refused this user publishing to \$JS\.API\.INFO: allow it to publish to \$JS\.API\.INFO in the NATS server's permissions/,
     );
   });
 });

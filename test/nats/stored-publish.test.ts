@@ -1,10 +1,13 @@
-import { DiscardPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NoStreamError } from "../../src/errors.js";
 import { isMissingResource } from "../../src/nats/recovery.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
-import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { startNatsServer, useNatsWithClient, type NatsServer } from "../support/nats-server.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -94,6 +97,62 @@ describe("a stored publish", () => {
     await expect(publisher.publish("bad subject", "x", "id-6")).rejects.toThrow(
       /could not publish to bad subject/,
     );
+    publisher.close();
+  });
+});
+
+describe("a stored publish by a NATS user of narrow permissions", () => {
+  let limitedServer: NatsServer;
+  let folder: string;
+  let limited: NatsConnection;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "hookswitch-stored-perm-"));
+    const conf = join(folder, "nats.conf");
+    writeFileSync(
+      conf,
+      "authorization { users = [\n" +
+        "  { user: admin, password: admin }\n" +
+        '  { user: limited, password: limited, permissions: { publish: { deny: ["refused.>"] },' +
+        ' subscribe: { allow: ["_INBOX_limited.>"] } } }\n] }\n',
+    );
+    limitedServer = await startNatsServer(["-c", conf]);
+    const admin = await connect({ servers: limitedServer.url, user: "admin", pass: "admin" });
+    const jsm = await jetstreamManager(admin);
+    await jsm.streams.add({ name: "LIMITED", subjects: ["refused.>", "allowed.>"] });
+    await admin.close();
+    limited = await connect({
+      servers: limitedServer.url,
+      user: "limited",
+      pass: "limited",
+      inboxPrefix: "_INBOX_limited",
+    });
+  });
+  afterAll(async () => {
+    await limited.close();
+    await limitedServer.dispose();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("hears its acknowledgements under the connection's inbox prefix", async () => {
+    const publisher = createStoredPublisher(limited, { inboxPrefix: "_INBOX_limited" });
+    await expect(publisher.publish("allowed.a", "x", "id-p1")).resolves.toBeUndefined();
+    publisher.close();
+  });
+
+  it("rejects at once, naming the subject, what NATS refuses to take from the user", async () => {
+    // A minute to wait: only the server's refusal can end the wait within the test's time.
+    const publisher = createStoredPublisher(limited, {
+      timeoutMs: 60_000,
+      inboxPrefix: "_INBOX_limited",
+    });
+    const refused = publisher.publish("refused.a", "x", "id-p2");
+    const allowed = publisher.publish("allowed.b", "y", "id-p3");
+    await expect(refused).rejects.toThrow("NATS refused publishing to refused.a");
+    await expect(refused.catch((e: Error) => e.cause)).resolves.toMatchObject({
+      name: "PermissionViolationError",
+    });
+    await expect(allowed).resolves.toBeUndefined();
     publisher.close();
   });
 });

@@ -37,6 +37,12 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
       .env("NATS_URL")
       .default(DEFAULT_NATS_URL),
   );
+  cmd.addOption(
+    new Option(
+      "--inbox-prefix <prefix>",
+      "what the subjects of NATS replies start with, for permissions narrower than _INBOX.>",
+    ).env("NATS_INBOX_PREFIX"),
+  );
   cmd.addHelpText("after", NATS_ENV_HELP);
   if (!jetstream) return cmd;
   return cmd
@@ -121,6 +127,9 @@ export function parseNatsSettings(
   const settings: NatsSettings = { servers, auth };
   const tls = parseTlsFiles(env);
   if (tls) settings.tls = tls;
+  // Left empty (a variable set to nothing), it is not given, as the credential variables.
+  const inboxPrefix = typeof opts.inboxPrefix === "string" ? nonEmpty(opts.inboxPrefix) : undefined;
+  if (inboxPrefix !== undefined) settings.inboxPrefix = parseInboxPrefix(inboxPrefix);
   if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
   return settings;
 }
@@ -207,6 +216,21 @@ function parseMaxWaiting(value: string): number {
     throw new UsageError(`--max-waiting-retries must be a whole number ≥ 100, not "${value}"`);
   }
   return most;
+}
+
+/**
+ * A subject of one or more tokens without wildcards: the client puts `.<id>` after it and
+ * subscribes to `<prefix>.<id>.*`, which the user's permissions must allow (`<prefix>.>`).
+ */
+function parseInboxPrefix(value: string): string {
+  const prefix = value.trim();
+  if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(prefix)) {
+    throw new UsageError(
+      `--inbox-prefix "${value}" is not a subject prefix: give tokens separated by dots, ` +
+        `without spaces, * or > (for example _INBOX_hookswitch)`,
+    );
+  }
+  return prefix;
 }
 
 /** Stream and consumer names may not hold spaces, dots or wildcards. */

@@ -111,6 +111,26 @@ describe("NATS settings", () => {
     expect(parse([], env).jetstream?.createStream).toBe(create);
   });
 
+  it.each([
+    [["--inbox-prefix", "_INBOX_hookswitch"], {}, "_INBOX_hookswitch"],
+    [[], { NATS_INBOX_PREFIX: "replies.hookswitch" }, "replies.hookswitch"],
+    [["--inbox-prefix", "flag"], { NATS_INBOX_PREFIX: "env" }, "flag"],
+    [[], { NATS_INBOX_PREFIX: " " }, undefined],
+    [[], {}, undefined],
+  ])("reads the inbox prefix from %j and %j as %j", (argv, env, prefix) => {
+    expect(parse(argv, env, false).inboxPrefix).toBe(prefix);
+  });
+
+  it.each(["a.*", "a.>", "two words", "a..b", ".a", "a."])(
+    "refuses --inbox-prefix %j, saying what a prefix is",
+    (value) => {
+      expect(() => parse(["--inbox-prefix", value], {}, false)).toThrow(
+        `--inbox-prefix "${value}" is not a subject prefix: give tokens separated by dots, ` +
+          "without spaces, * or > (for example _INBOX_hookswitch)",
+      );
+    },
+  );
+
   it("leaves out the JetStream names for commands that do not take them", () => {
     expect(parse([], {}, false)).toEqual({
       servers: ["nats://127.0.0.1:4222"],

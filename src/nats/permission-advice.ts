@@ -1,0 +1,61 @@
+/**
+ * What to say when NATS refuses the user a subject. The server names the subject and the
+ * operation; the operator needs to hear which permission to add, and for the subscription
+ * to the replies' inbox, that `--inbox-prefix` may be what is missing instead.
+ */
+import { errorChain } from "../errors.js";
+
+export interface RefusedSubject {
+  operation: "publish" | "subscribe";
+  subject: string;
+}
+
+/** The operation and subject NATS refused, when `error` (or its cause) is a permission violation. */
+export function refusedSubject(error: Error): RefusedSubject | undefined {
+  for (const e of errorChain(error)) {
+    if (e.name !== "PermissionViolationError") continue;
+    const { operation, subject } = e as { operation?: unknown; subject?: unknown };
+    if (typeof subject !== "string" || subject === "") continue;
+    return { operation: operation === "subscription" ? "subscribe" : "publish", subject };
+  }
+  return undefined;
+}
+
+/** The client's default, as it puts it before every reply subject. */
+const DEFAULT_INBOX_PREFIX = "_INBOX";
+
+/** One sentence: what was refused, and what to allow (or set) so that it is not. */
+export function permissionAdvice(refused: RefusedSubject, inboxPrefix?: string): string {
+  const prefix = inboxPrefix ?? DEFAULT_INBOX_PREFIX;
+  if (refused.operation === "subscribe" && refused.subject.startsWith(`${prefix}.`)) {
+    const instead =
+      inboxPrefix === undefined
+        ? ", or set --inbox-prefix (NATS_INBOX_PREFIX) to the prefix its permissions allow replies under"
+        : "";
+    return (
+      `NATS refused this user the subscription to its replies (${refused.subject}): allow it ` +
+      `to subscribe to ${prefix}.>${instead}`
+    );
+  }
+  const what = refused.operation === "subscribe" ? "the subscription to" : "publishing to";
+  return (
+    `NATS refused this user ${what} ${refused.subject}: allow it to ${refused.operation} ` +
+    `to ${subjectToAllow(refused.subject)} in the NATS server's permissions (the operating ` +
+    `guide lists every subject hookswitch uses, under "NATS permissions")`
+  );
+}
+
+/**
+ * The subject to allow: one that also covers the next message of the same kind. An
+ * acknowledgement's subject, a record's and a filtered consumer's creation end in tokens
+ * that change from one message, integration or filter to the next.
+ */
+export function subjectToAllow(subject: string): string {
+  const tokens = subject.split(".");
+  const keep = (count: number) => `${tokens.slice(0, count).join(".")}.>`;
+  if (tokens[0] === "$JS" && tokens[1] === "ACK" && tokens.length > 4) return keep(4);
+  const consumerCreate = tokens[0] === "$JS" && tokens[2] === "CONSUMER" && tokens[3] === "CREATE";
+  if (consumerCreate && tokens.length > 6) return keep(6);
+  if (tokens[0] === "hookswitch" && tokens.length === 4) return keep(3);
+  return subject;
+}

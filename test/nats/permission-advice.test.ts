@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { PermissionViolationError } from "@nats-io/transport-node";
+import {
+  permissionAdvice,
+  refusedSubject,
+  subjectToAllow,
+} from "../../src/nats/permission-advice.js";
+
+const DOCS = `in the NATS server's permissions (the operating guide lists every subject hookswitch uses, under "NATS permissions")`;
+
+describe("the subject to allow for one NATS refused", () => {
+  it.each([
+    [
+      "$JS.ACK.PBX_EVENTS.hookswitch.1.42.42.1733040000000000000.0",
+      "$JS.ACK.PBX_EVENTS.hookswitch.>",
+    ],
+    [
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_slow.hookswitch.parked.hookswitch.slow",
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_slow.>",
+    ],
+    [
+      "$JS.API.CONSUMER.CREATE.PBX_EVENTS.hookswitch",
+      "$JS.API.CONSUMER.CREATE.PBX_EVENTS.hookswitch",
+    ],
+    ["hookswitch.parked.hookswitch.slow", "hookswitch.parked.hookswitch.>"],
+    ["hookswitch.dlq.blue.crm", "hookswitch.dlq.blue.>"],
+    ["$JS.API.INFO", "$JS.API.INFO"],
+    ["$JS.API.STREAM.UPDATE.PBX_EVENTS", "$JS.API.STREAM.UPDATE.PBX_EVENTS"],
+    ["pbx.acme.mycloudpbx.x.user.created", "pbx.acme.mycloudpbx.x.user.created"],
+  ])("%s: %s", (subject, allow) => {
+    expect(subjectToAllow(subject)).toBe(allow);
+  });
+});
+
+describe("what an operator is told when NATS refuses a subject", () => {
+  it.each([
+    [
+      { operation: "subscribe", subject: "_INBOX.abc.*" },
+      undefined,
+      "NATS refused this user the subscription to its replies (_INBOX.abc.*): allow it to subscribe to _INBOX.>, or set --inbox-prefix (NATS_INBOX_PREFIX) to the prefix its permissions allow replies under",
+    ],
+    [
+      { operation: "subscribe", subject: "_INBOX_hs.abc.*" },
+      "_INBOX_hs",
+      "NATS refused this user the subscription to its replies (_INBOX_hs.abc.*): allow it to subscribe to _INBOX_hs.>",
+    ],
+    [
+      {
+        operation: "subscribe",
+        subject: "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.PBX_EVENTS.hookswitch",
+      },
+      "_INBOX_hs",
+      `NATS refused this user the subscription to $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.PBX_EVENTS.hookswitch: allow it to subscribe to $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.PBX_EVENTS.hookswitch ${DOCS}`,
+    ],
+    [
+      { operation: "publish", subject: "hookswitch.parked.hookswitch.slow" },
+      undefined,
+      `NATS refused this user publishing to hookswitch.parked.hookswitch.slow: allow it to publish to hookswitch.parked.hookswitch.> ${DOCS}`,
+    ],
+  ] as const)("%j (inbox prefix %s)", (refused, prefix, advice) => {
+    expect(permissionAdvice(refused, prefix)).toBe(advice);
+  });
+
+  it("reads the operation and subject from the client's error, wrapped or not", () => {
+    const error = PermissionViolationError.parse(
+      'Permissions Violation for Subscription to "_INBOX.abc.*"',
+    )!;
+    expect(refusedSubject(error)).toEqual({ operation: "subscribe", subject: "_INBOX.abc.*" });
+    const wrapped = new Error("request failed", { cause: error });
+    expect(refusedSubject(wrapped)).toEqual({ operation: "subscribe", subject: "_INBOX.abc.*" });
+    const publish = PermissionViolationError.parse('Permissions Violation for Publish to "a.b"')!;
+    expect(refusedSubject(publish)).toEqual({ operation: "publish", subject: "a.b" });
+    expect(refusedSubject(new Error("timeout"))).toBeUndefined();
+  });
+});
