@@ -4,37 +4,27 @@
  * The only module that knows how an attempt turns into a record (words: job.ts).
  */
 import type { Logger } from "pino";
-import { coerceError } from "../errors.js";
 import type { Metrics } from "../http/metrics.js";
 import { loggedText } from "../logger.js";
-import { renderFailure, tooLargeOutcome, unsendableOutcome } from "./attempt-failure.js";
-import { RequestTooLargeError } from "./request-size.js";
+import { sendAttempt, type AttemptSendDeps } from "./attempt-send.js";
 import { createDeadLetterLog, type DeadLetterLog } from "./dead-letter-log.js";
 import { isoTimeMemo } from "./iso-time.js";
-import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { FailureLog } from "./failure-log.js";
 import {
   attemptRecordOf,
-  deadLetterOf,
   exhaustedDeadLetter,
   recordId,
+  sentDeadLetter,
   toRecord,
 } from "./job-records.js";
-import { decideNext, describeOutcome, redirectReason } from "./retry-policy.js";
-import { SlotWaitTimeoutError, type RequestSlots } from "./concurrency/request-slots.js";
+import { decideNext, describeOutcome } from "./retry-policy.js";
+import type { RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
 import type { DeliveryStats } from "./stats.js";
-import type { AttemptOutcome, AttemptRecord, Rendering, WebhookRequest } from "./types.js";
-import { AttemptAbortedError, type DurableQueue, type Job, type JobResult } from "./job.js";
+import type { AttemptOutcome } from "./types.js";
+import type { DurableQueue, Job, JobResult } from "./job.js";
 import type { DeadLetterRecord } from "./records.js";
-
-/** An attempt once sent, or once it turned out it could not be (no request then). */
-interface SentAttempt {
-  startedAt: Date;
-  request: WebhookRequest | undefined;
-  outcome: AttemptOutcome;
-}
 
 export interface DispatcherDeps {
   sender: Sender;
@@ -68,6 +58,7 @@ export class Dispatcher {
   /** Outcomes are counted as answers come: roughly in time order, as a memory needs. */
   readonly #isoTime = isoTimeMemo();
   readonly #failures: FailureLog;
+  readonly #sending: AttemptSendDeps;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -75,6 +66,8 @@ export class Dispatcher {
     this.#random = deps.random ?? Math.random;
     this.#deadLetterLog = deps.deadLetterLog ?? createDeadLetterLog(deps.log);
     this.#failures = deps.failureLog ?? new FailureLog();
+    const { sender, requests, signal } = deps;
+    this.#sending = { sender, requests, signal, now: this.#now };
   }
 
   /** Parks a delivery in the delivery stream without attempting it now. */
@@ -90,7 +83,7 @@ export class Dispatcher {
     // Lowered while the delivery waited: no more requests to a receiver it was lowered for.
     const { maxAttempts } = integration.webhook.retry;
     if (job.attempts.length >= maxAttempts) return this.#exhausted(job, maxAttempts);
-    const sent = await this.#send(job);
+    const sent = await sendAttempt(job, this.#sending);
     // When the outcome was known: the status page's "last delivery" time.
     const answeredAt = this.#now();
     const { outcome, request } = sent;
@@ -122,72 +115,12 @@ export class Dispatcher {
       this.#count(job, "retried", outcome, answeredAt);
       return "retried";
     }
-    await this.#deadLetter(job, attempts, sent, decision.reason);
+    await this.#keep(job, sentDeadLetter(job, attempts, sent, decision.reason, this.#now()));
     this.#count(job, "dead-lettered", outcome, answeredAt);
     return "dead-lettered";
   }
 
-  /**
-   * Waits for a request slot, renders the request and sends it. Throws AttemptAbortedError
-   * when shutdown aborted it: the caller hands the message back.
-   */
-  async #send(job: Job): Promise<SentAttempt> {
-    const { integration } = job.active;
-    const { sender, signal, requests } = this.#deps;
-    const waiting = requests.acquire(integration.name, signal);
-    if (waiting) await turnOrHandBack(waiting);
-    // Rendered once its turn has come, so that its timestamp and signature are fresh.
-    const startedAt = this.#now();
-    const rendered = renderOrFailure(job, startedAt);
-    // An attempt that sent nothing (an empty path argument, a rendering bug) has no request.
-    if ("kind" in rendered) {
-      requests.release(integration.name);
-      return { startedAt, request: undefined, outcome: rendered };
-    }
-    let outcome: AttemptOutcome;
-    try {
-      outcome = await sender.send(rendered, {
-        timeoutMs: integration.webhook.timeoutMs,
-        tlsCa: integration.webhook.tlsCa,
-        secretHost: integration.shown?.secretHost,
-        signal,
-      });
-    } finally {
-      requests.release(integration.name);
-    }
-    // An answer that came in as shutdown began still counts: sending it again would repeat it.
-    if (outcome.kind === "error" && outcome.code === "ABORTED") {
-      throw new AttemptAbortedError("shutdown aborted the attempt");
-    }
-    return { startedAt, request: rendered, outcome };
-  }
-
-  /** Keeps the delivery in the dead-letter queue, with what it sent and got, secrets masked. */
-  async #deadLetter(
-    job: Job,
-    attempts: AttemptRecord[],
-    { startedAt, request, outcome }: SentAttempt,
-    decided: string,
-  ): Promise<void> {
-    const { integration } = job.active;
-    const masked = request && maskedRequest(integration, request, job.event, startedAt);
-    // The answer is kept beside the masked request: it must not quote what that masks.
-    const last =
-      outcome.kind === "response"
-        ? {
-            ...outcome,
-            bodyStart: maskEchoedSecrets(integration, outcome.bodyStart),
-            location: outcome.location && shownLocation(integration, outcome.location),
-          }
-        : outcome;
-    // A redirect is dead-lettered naming where it points (it is never retried).
-    const reason =
-      last.kind === "response" && last.location
-        ? redirectReason(last.status, last.location)
-        : decided;
-    await this.#keep(job, deadLetterOf(job, attempts, last, reason, masked, this.#now()));
-  }
-
+  /** Keeps the delivery in the dead-letter queue, and logs it (in full, or counted). */
   async #keep(job: Job, record: DeadLetterRecord): Promise<void> {
     await this.#deps.queue.deadLetter(record);
     this.#deadLetterLog.deadLettered({
@@ -250,35 +183,4 @@ export class Dispatcher {
       "webhook attempt",
     );
   }
-}
-
-/**
- * A wait for a request slot ends in one, in a park (`SlotWaitTimeoutError`, rethrown), or at
- * shutdown, which hands the delivery back unattempted.
- */
-async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
-  try {
-    await waiting;
-  } catch (error) {
-    if (error instanceof SlotWaitTimeoutError) throw error;
-    throw new AttemptAbortedError("shutdown ended the wait for a request slot", { cause: error });
-  }
-}
-
-/**
- * The request to send, or the outcome of an attempt that sends none: a permanent failure of
- * the one delivery, whose dead letter keeps the event for a replay once the integration is
- * fixed. Rendering takes event data that passed the schema and should never throw; if it
- * does, that too fails the one delivery rather than handing the whole event back to NATS
- * again and again.
- */
-function renderOrFailure(job: Job, at: Date): WebhookRequest | AttemptOutcome {
-  let rendered: Rendering;
-  try {
-    rendered = job.active.render(job.event, at, job.webhookId);
-  } catch (error) {
-    if (error instanceof RequestTooLargeError) return tooLargeOutcome(error);
-    return renderFailure(coerceError(error));
-  }
-  return "unsendable" in rendered ? unsendableOutcome(rendered) : rendered;
 }

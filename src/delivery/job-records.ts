@@ -3,8 +3,11 @@
  * hand-back, and the dead letter, built from the job and its attempts (a dead letter is
  * stamped with the time it is made).
  */
+import type { SentAttempt } from "./attempt-send.js";
 import type { Job } from "./job.js";
+import { maskEchoedSecrets, maskedRequest, shownLocation } from "./mask.js";
 import type { DeadLetterRecord, DeliveryRecord } from "./records.js";
+import { redirectReason } from "./retry-policy.js";
 import type { AttemptOutcome, AttemptRecord, WebhookRequest } from "./types.js";
 
 export function attemptRecordOf(at: Date, outcome: AttemptOutcome): AttemptRecord {
@@ -65,6 +68,36 @@ export function deadLetterOf(
     deadAt: deadAt.toISOString(),
     ...(job.replays ? { replays: job.replays } : {}),
   };
+}
+
+/**
+ * The dead letter of a delivery given up after its last attempt: what it sent and got, the
+ * integration's secrets masked in both.
+ */
+export function sentDeadLetter(
+  job: Job,
+  attempts: AttemptRecord[],
+  { startedAt, request, outcome }: SentAttempt,
+  decided: string,
+  deadAt: Date,
+): DeadLetterRecord {
+  const { integration } = job.active;
+  const masked = request && maskedRequest(integration, request, job.event, startedAt);
+  // The answer is kept beside the masked request: it must not quote what that masks.
+  const last =
+    outcome.kind === "response"
+      ? {
+          ...outcome,
+          bodyStart: maskEchoedSecrets(integration, outcome.bodyStart),
+          location: outcome.location && shownLocation(integration, outcome.location),
+        }
+      : outcome;
+  // A redirect is dead-lettered naming where it points (it is never retried).
+  const reason =
+    last.kind === "response" && last.location
+      ? redirectReason(last.status, last.location)
+      : decided;
+  return deadLetterOf(job, attempts, last, reason, masked, deadAt);
 }
 
 /**

@@ -1,0 +1,92 @@
+/**
+ * One attempt's sending: a turn at the request slots, the request rendered when that turn
+ * comes, and the answer. What follows from the answer is the dispatcher's.
+ */
+import { coerceError } from "../errors.js";
+import { renderFailure, tooLargeOutcome, unsendableOutcome } from "./attempt-failure.js";
+import { SlotWaitTimeoutError, type RequestSlots } from "./concurrency/request-slots.js";
+import { AttemptAbortedError, type Job } from "./job.js";
+import { RequestTooLargeError } from "./request-size.js";
+import type { Sender } from "./send.js";
+import type { AttemptOutcome, Rendering, WebhookRequest } from "./types.js";
+
+/** An attempt once sent, or once it turned out it could not be (no request then). */
+export interface SentAttempt {
+  startedAt: Date;
+  request: WebhookRequest | undefined;
+  outcome: AttemptOutcome;
+}
+
+export interface AttemptSendDeps {
+  sender: Sender;
+  requests: RequestSlots;
+  /** Aborted when shutdown's grace period ends. */
+  signal: AbortSignal;
+  now: () => Date;
+}
+
+/**
+ * Waits for a request slot, renders the request and sends it. Throws AttemptAbortedError
+ * when shutdown aborted it: the caller hands the message back.
+ */
+export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<SentAttempt> {
+  const { integration } = job.active;
+  const { sender, signal, requests } = deps;
+  const waiting = requests.acquire(integration.name, signal);
+  if (waiting) await turnOrHandBack(waiting);
+  // Rendered once its turn has come, so that its timestamp and signature are fresh.
+  const startedAt = deps.now();
+  const rendered = renderOrFailure(job, startedAt);
+  // An attempt that sent nothing (an empty path argument, a rendering bug) has no request.
+  if ("kind" in rendered) {
+    requests.release(integration.name);
+    return { startedAt, request: undefined, outcome: rendered };
+  }
+  let outcome: AttemptOutcome;
+  try {
+    outcome = await sender.send(rendered, {
+      timeoutMs: integration.webhook.timeoutMs,
+      tlsCa: integration.webhook.tlsCa,
+      secretHost: integration.shown?.secretHost,
+      signal,
+    });
+  } finally {
+    requests.release(integration.name);
+  }
+  // An answer that came in as shutdown began still counts: sending it again would repeat it.
+  if (outcome.kind === "error" && outcome.code === "ABORTED") {
+    throw new AttemptAbortedError("shutdown aborted the attempt");
+  }
+  return { startedAt, request: rendered, outcome };
+}
+
+/**
+ * A wait for a request slot ends in one, in a park (`SlotWaitTimeoutError`, rethrown), or at
+ * shutdown, which hands the delivery back unattempted.
+ */
+async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
+  try {
+    await waiting;
+  } catch (error) {
+    if (error instanceof SlotWaitTimeoutError) throw error;
+    throw new AttemptAbortedError("shutdown ended the wait for a request slot", { cause: error });
+  }
+}
+
+/**
+ * The request to send, or the outcome of an attempt that sends none: a permanent failure of
+ * the one delivery, whose dead letter keeps the event for a replay once the integration is
+ * fixed. Rendering takes event data that passed the schema and should never throw; if it
+ * does, that too fails the one delivery rather than handing the whole event back to NATS
+ * again and again.
+ */
+function renderOrFailure(job: Job, at: Date): WebhookRequest | AttemptOutcome {
+  let rendered: Rendering;
+  try {
+    rendered = job.active.render(job.event, at, job.webhookId);
+  } catch (error) {
+    if (error instanceof RequestTooLargeError) return tooLargeOutcome(error);
+    return renderFailure(coerceError(error));
+  }
+  return "unsendable" in rendered ? unsendableOutcome(rendered) : rendered;
+}
