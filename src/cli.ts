@@ -8,6 +8,7 @@ import { dropOutputToClosedPipes } from "./output/closed-output.js";
 import { dlqCommand } from "./commands/dlq.js";
 import { emitCommand } from "./commands/emit.js";
 import { applyBooleanEnv, normalizeOptionEnv } from "./commands/options/env-flags.js";
+import { permissionsCommand } from "./commands/permissions.js";
 import { renderCommand } from "./commands/render.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -30,7 +31,8 @@ const program = new Command("hookswitch")
   .addCommand(renderCommand())
   .addCommand(emitCommand())
   .addCommand(dlqCommand())
-  .addCommand(schemaCommand());
+  .addCommand(schemaCommand())
+  .addCommand(permissionsCommand());
 // Subcommands do not inherit exitOverride: without it commander exits 1 on a usage error.
 for (const command of program.commands) command.exitOverride();
 

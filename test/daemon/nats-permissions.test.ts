@@ -5,12 +5,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO, runCli, type CliResult } from "../support/cli.js";
 import {
   killLeftOver,
+  makeEvent,
   startTracked,
   tempDir,
   writeIntegration,
@@ -192,6 +193,39 @@ describe("the NATS permissions shipped in deploy/nats/permissions.conf", () => {
     expect((await dlq(["purge", "--all"])).code).toBe(0);
     expect(await second.stop()).toBe(0);
 
+    expect(refusals(log)).toEqual([]);
+  }, 90_000);
+
+  it("printed by `hookswitch permissions` for other names, are enough for a deployment of those names", async () => {
+    const names = ["--stream", "EV", "--subjects", "ev.>", "--consumer", "blue"];
+    const printed = await runCli(["permissions", ...names]);
+    expect(printed.code).toBe(0);
+    const { log } = await startServer(printed.stdout);
+    const dir = await integrations();
+    const daemon = await startTracked(daemons, {
+      natsUrl: server!.url,
+      dir,
+      args: ["--deliver", "all", ...names],
+      env: { ...AS_DAEMON, NATS_INBOX_PREFIX: "_INBOX_blue" },
+    });
+    // Routing reads the event, not the subject: any subject of the stream will do.
+    const nc = await connect({ servers: server!.url, ...ADMIN });
+    const js = jetstream(nc);
+    for (let i = 0; i < 4; i++) {
+      const event = makeEvent();
+      await js.publish(`ev.acme.${i}`, JSON.stringify(event), { msgID: event.id });
+    }
+    await nc.close();
+    await waitFor(() => ["/fine", "/flaky", "/slow"].every((path) => delivered(path) === 4), {
+      timeoutMs: 30_000,
+      what: "four events delivered to each integration",
+    });
+    const listed = await runCli(
+      ["dlq", "list", "--json", "--nats", server!.url, "--consumer", "blue"],
+      { env: { ...AS_OPERATOR, NATS_INBOX_PREFIX: "_INBOX_blue" } },
+    );
+    expect(JSON.parse(listed.stdout)).toHaveLength(4);
+    expect(await daemon.stop()).toBe(0);
     expect(refusals(log)).toEqual([]);
   }, 90_000);
 

@@ -1,5 +1,6 @@
 /**
- * The NATS flags shared by `run`, `emit` and `dlq`, and their parsing into typed settings.
+ * The NATS flags shared by `run`, `emit` and `dlq` (the names also by `permissions`), and
+ * their parsing into typed settings.
  * Credentials come from the environment: the credential variables, or the user-info of
  * the server URLs in NATS_URL (as the nats CLI and the Go client take them). `--nats` takes
  * user-info too, but a password on the command line shows in process listings and shell
@@ -17,11 +18,16 @@ import {
   DEFAULT_STREAM,
   DEFAULT_SUBJECTS,
   type JetStreamNames,
-  type NatsAuth,
   type NatsSettings,
-  type NatsTlsFiles,
 } from "../../nats/settings.js";
 import { credentialsFromUrls } from "../../nats/url-credentials.js";
+import {
+  credentialVariables,
+  nonEmpty,
+  parseAuth,
+  parseTlsFiles,
+  type NatsEnv,
+} from "./nats-credentials.js";
 
 /** The variables no flag shows: help lists them, as credentials have no flags of their own. */
 const NATS_ENV_HELP = `
@@ -37,25 +43,12 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
       .env("NATS_URL")
       .default(DEFAULT_NATS_URL),
   );
-  cmd.addOption(
-    new Option(
-      "--inbox-prefix <prefix>",
-      "what the subjects of NATS replies start with, for permissions narrower than _INBOX.>",
-    ).env("NATS_INBOX_PREFIX"),
-  );
+  cmd.addOption(inboxPrefixOption());
   cmd.addHelpText("after", NATS_ENV_HELP);
   if (!jetstream) return cmd;
   return cmd
-    .addOption(
-      new Option("--stream <name>", "JetStream stream holding PBX events")
-        .env("HOOKSWITCH_STREAM")
-        .default(DEFAULT_STREAM),
-    )
-    .addOption(
-      new Option("--subjects <list>", "subjects of the event stream, comma-separated")
-        .env("HOOKSWITCH_SUBJECTS")
-        .default(DEFAULT_SUBJECTS),
-    )
+    .addOption(streamOption())
+    .addOption(subjectsOption())
     .addOption(consumerOption("durable consumer shared by all replicas"))
     .addOption(
       new Option("--deliver <from>", "where a NEW consumer starts: new events only, or all")
@@ -63,12 +56,7 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
         .env("HOOKSWITCH_DELIVER")
         .default("new"),
     )
-    .addOption(
-      new Option(
-        "--no-create-stream",
-        "use an existing event stream as it is; never create it",
-      ).env("HOOKSWITCH_NO_CREATE_STREAM"),
-    )
+    .addOption(noCreateStreamOption())
     .addOption(
       new Option(
         "--stream-replicas <n>",
@@ -87,6 +75,28 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
     );
 }
 
+/** The flags that name the event stream and its subjects, shared with `permissions`. */
+export const streamOption = () =>
+  new Option("--stream <name>", "JetStream stream holding PBX events")
+    .env("HOOKSWITCH_STREAM")
+    .default(DEFAULT_STREAM);
+
+export const subjectsOption = () =>
+  new Option("--subjects <list>", "subjects of the event stream, comma-separated")
+    .env("HOOKSWITCH_SUBJECTS")
+    .default(DEFAULT_SUBJECTS);
+
+export const noCreateStreamOption = () =>
+  new Option("--no-create-stream", "use an existing event stream as it is; never create it").env(
+    "HOOKSWITCH_NO_CREATE_STREAM",
+  );
+
+export const inboxPrefixOption = () =>
+  new Option(
+    "--inbox-prefix <prefix>",
+    "what the subjects of NATS replies start with, for permissions narrower than _INBOX.>",
+  ).env("NATS_INBOX_PREFIX");
+
 /**
  * `--consumer`, the deployment's name: `run`'s durable consumer, and whose deliveries and dead
  * letters `dlq` works on. Both read it from HOOKSWITCH_CONSUMER, so that one setting names
@@ -103,8 +113,7 @@ export function consumerOf(opts: Record<string, unknown>): string {
   return requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER));
 }
 
-/** The environment variables that carry NATS credentials and TLS files (NATS_USER, NATS_CA, …). */
-export type NatsEnv = Record<string, string | undefined>;
+export type { NatsEnv } from "./nats-credentials.js";
 
 /** Turns commander's option values (and the credential variables) into `NatsSettings`. */
 export function parseNatsSettings(
@@ -127,22 +136,37 @@ export function parseNatsSettings(
   const settings: NatsSettings = { servers, auth };
   const tls = parseTlsFiles(env);
   if (tls) settings.tls = tls;
-  // Left empty (a variable set to nothing), it is not given, as the credential variables.
-  const inboxPrefix = typeof opts.inboxPrefix === "string" ? nonEmpty(opts.inboxPrefix) : undefined;
-  if (inboxPrefix !== undefined) settings.inboxPrefix = parseInboxPrefix(inboxPrefix);
+  const inboxPrefix = inboxPrefixOf(opts);
+  if (inboxPrefix !== undefined) settings.inboxPrefix = inboxPrefix;
   if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
   return settings;
 }
 
-function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
+/** `--inbox-prefix` checked, or undefined when not given (or given empty, as a variable may be). */
+export function inboxPrefixOf(opts: Record<string, unknown>): string | undefined {
+  const given = typeof opts.inboxPrefix === "string" ? nonEmpty(opts.inboxPrefix) : undefined;
+  return given === undefined ? undefined : parseInboxPrefix(given);
+}
+
+/** `--subjects` as a list of at least one. */
+export function subjectsOf(opts: Record<string, unknown>): string[] {
   const subjects = splitList(stringOption(opts.subjects, DEFAULT_SUBJECTS));
   if (subjects.length === 0) throw new UsageError("--subjects needs at least one subject");
+  return subjects;
+}
+
+/** `--stream` checked as a name. */
+export const streamOf = (opts: Record<string, unknown>) =>
+  requireName("--stream", stringOption(opts.stream, DEFAULT_STREAM));
+
+function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
+  const subjects = subjectsOf(opts);
   const deliver = stringOption(opts.deliver, "new");
   if (deliver !== "new" && deliver !== "all") {
     throw new UsageError(`--deliver must be "new" or "all", not "${deliver}"`);
   }
   return {
-    stream: requireName("--stream", stringOption(opts.stream, DEFAULT_STREAM)),
+    stream: streamOf(opts),
     subjects,
     consumer: consumerOf(opts),
     deliver,
@@ -152,53 +176,6 @@ function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
       stringOption(opts.maxWaitingRetries, String(DELIVERY_CONSUMER_DEFAULTS.maxAckPending)),
     ),
   };
-}
-
-function parseAuth(env: NatsEnv): NatsAuth {
-  const creds = nonEmpty(env.NATS_CREDS);
-  const nkey = nonEmpty(env.NATS_NKEY);
-  const token = nonEmpty(env.NATS_TOKEN);
-  const user = nonEmpty(env.NATS_USER);
-  const given = [creds, nkey, token, user].filter((v) => v !== undefined).length;
-  if (given > 1) {
-    throw new UsageError(
-      "set only one of NATS_CREDS, NATS_NKEY, NATS_TOKEN or NATS_USER/NATS_PASSWORD",
-    );
-  }
-  // Beside another kind it would be left unused without a word.
-  if (user === undefined && nonEmpty(env.NATS_PASSWORD)) {
-    throw new UsageError("NATS_PASSWORD is set without NATS_USER");
-  }
-  if (creds) return { kind: "creds", file: creds };
-  if (nkey) return { kind: "nkey", file: nkey };
-  if (token) return { kind: "token", token };
-  if (user) return { kind: "userPassword", user, password: env.NATS_PASSWORD ?? "" };
-  return { kind: "none" };
-}
-
-/** The names (never the values) of the credential variables set in `env`. */
-function credentialVariables(env: NatsEnv): string[] {
-  return ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS", "NATS_NKEY"].filter(
-    (name) => nonEmpty(env[name]) !== undefined,
-  );
-}
-
-/** NATS_CA, and NATS_CERT with NATS_KEY (one without the other is a usage error). */
-function parseTlsFiles(env: NatsEnv): NatsTlsFiles | undefined {
-  const ca = nonEmpty(env.NATS_CA);
-  const cert = nonEmpty(env.NATS_CERT);
-  const key = nonEmpty(env.NATS_KEY);
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new UsageError(
-      `${cert ? "NATS_CERT is set without NATS_KEY" : "NATS_KEY is set without NATS_CERT"}: ` +
-        "a client certificate needs its key, so set both NATS_CERT and NATS_KEY, or neither",
-    );
-  }
-  if (ca === undefined && cert === undefined) return undefined;
-  const files: NatsTlsFiles = {};
-  if (ca) files.ca = ca;
-  if (cert && key) files.client = { cert, key };
-  return files;
 }
 
 function parseReplicas(value: string): number {
@@ -243,10 +220,6 @@ export function requireName(flag: string, value: string): string {
 
 function stringOption(value: unknown, fallback: string): string {
   return typeof value === "string" ? value : fallback;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value;
 }
 
 function splitList(value: string): string[] {

@@ -1,0 +1,44 @@
+/**
+ * `hookswitch permissions`: prints the NATS users hookswitch needs, each with the least it
+ * needs, as nats-server configuration for the deployment's names. Read in the daemon's
+ * environment, it prints the daemon's own.
+ */
+import { Command } from "commander";
+import { permissionsConf } from "../nats/permissions-conf.js";
+import { natsPermissions } from "../nats/permissions.js";
+import {
+  consumerOf,
+  consumerOption,
+  inboxPrefixOf,
+  inboxPrefixOption,
+  noCreateStreamOption,
+  streamOf,
+  streamOption,
+  subjectsOf,
+  subjectsOption,
+} from "./options/nats-options.js";
+
+export function permissionsCommand(): Command {
+  return new Command("permissions")
+    .description(
+      "print the NATS users hookswitch needs (run, dlq, the events' publisher), each with the " +
+        "least permissions, as nats-server configuration",
+    )
+    .addOption(streamOption())
+    .addOption(subjectsOption())
+    .addOption(consumerOption("the deployment's durable consumer"))
+    .addOption(noCreateStreamOption())
+    .addOption(inboxPrefixOption().default("_INBOX_<consumer>"))
+    .action((opts: Record<string, unknown>) => {
+      const consumer = consumerOf(opts);
+      const given = opts.inboxPrefix === "_INBOX_<consumer>" ? undefined : inboxPrefixOf(opts);
+      const names = {
+        stream: streamOf(opts),
+        subjects: subjectsOf(opts),
+        consumer,
+        createStream: opts.createStream !== false,
+        inboxPrefix: given ?? `_INBOX_${consumer}`,
+      };
+      process.stdout.write(permissionsConf(names, natsPermissions(names)));
+    });
+}

@@ -1,0 +1,181 @@
+/**
+ * The least a NATS user needs for each part of hookswitch, subject by subject: the daemon,
+ * the dead-letter commands and the events' publisher. Built from the names the subjects are
+ * made of, the same functions the daemon names them with, so that the two cannot drift.
+ */
+import {
+  DEAD_LETTER_STREAM,
+  DELIVERY_STREAM,
+  deadLetterFilter,
+  deliveryFilter,
+  parkedSubject,
+} from "../delivery/records.js";
+import { bookmarkName } from "./consumer-bookmark.js";
+import { deliveryConsumerName } from "./durable-consumers.js";
+
+export interface PermissionNames {
+  stream: string;
+  subjects: string[];
+  consumer: string;
+  /** False under `--no-create-stream`: the event stream is never created or changed. */
+  createStream: boolean;
+  /** The daemon's and `dlq`'s `--inbox-prefix`. */
+  inboxPrefix: string;
+}
+
+/** Subjects allowed together, and why (a comment in the configuration). */
+export interface Grant {
+  why: string;
+  subjects: string[];
+}
+
+export interface NatsUser {
+  /** The user's name, and its permissions' variable in the configuration. */
+  name: string;
+  variable: string;
+  /** The variable its password comes from. */
+  passwordVariable: string;
+  role: string;
+  publish: Grant[];
+  subscribe: Grant[];
+}
+
+const api = (...tokens: string[]) => `$JS.API.${tokens.join(".")}`;
+
+/** CREATE (with and without a filter), INFO, DELETE and MSG.NEXT of one consumer. */
+function consumerUse(stream: string, consumer: string): string[] {
+  return [
+    api("CONSUMER.CREATE", stream, consumer),
+    api("CONSUMER.CREATE", stream, consumer, ">"),
+    api("CONSUMER.INFO", stream, consumer),
+    api("CONSUMER.DELETE", stream, consumer),
+    api("CONSUMER.MSG.NEXT", stream, consumer),
+  ];
+}
+
+function daemonUser(names: PermissionNames): NatsUser {
+  const { stream, consumer } = names;
+  const bookmark = bookmarkName(consumer);
+  const deliveries = deliveryConsumerName(consumer);
+  const ownStreams = [DELIVERY_STREAM, DEAD_LETTER_STREAM].flatMap((own) =>
+    ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, own)),
+  );
+  return {
+    name: "hookswitch",
+    variable: "HOOKSWITCH_RUN",
+    passwordVariable: "HOOKSWITCH_NATS_PASSWORD",
+    role: "`hookswitch run`: every replica of the deployment",
+    publish: [
+      { why: "JetStream's account information", subjects: [api("INFO")] },
+      {
+        why: names.createStream
+          ? "The event stream: read; created, or given missing subjects (not with --no-create-stream)"
+          : "The event stream: read (--no-create-stream: never created or changed)",
+        subjects: names.createStream
+          ? ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, stream))
+          : [api("STREAM.INFO", stream)],
+      },
+      {
+        why: `The event consumer (--consumer) and its acknowledgements`,
+        subjects: [...consumerUse(stream, consumer), `$JS.ACK.${stream}.${consumer}.>`],
+      },
+      {
+        why: `Where the event consumer starts again, kept before a filter change (${bookmark})`,
+        subjects: consumerUse(stream, bookmark).filter((s) => !s.includes("MSG.NEXT")),
+      },
+      {
+        why: "hookswitch's own streams, shared by every deployment on the account",
+        subjects: ownStreams,
+      },
+      {
+        why: `Retries and replays (${deliveries}); parked deliveries (${consumer}_<integration>, one per integration)`,
+        subjects: [
+          api("CONSUMER.CREATE", DELIVERY_STREAM, deliveries, deliveryFilter(consumer)),
+          api("CONSUMER.CREATE", DELIVERY_STREAM, "*", parkedSubject(consumer, "*")),
+          ...["INFO", "DELETE", "MSG.NEXT"].map((op) =>
+            api(`CONSUMER.${op}`, DELIVERY_STREAM, "*"),
+          ),
+          `$JS.ACK.${DELIVERY_STREAM}.>`,
+        ],
+      },
+      {
+        why: "The deployment's records: retries, parked deliveries, dead letters",
+        subjects: [
+          deliveryFilter(consumer),
+          parkedSubject(consumer, ">"),
+          deadLetterFilter(consumer).replace(/\*$/, ">"),
+        ],
+      },
+    ],
+    subscribe: [
+      {
+        why: "Replies: JetStream's answers and the messages pulled (--inbox-prefix)",
+        subjects: [`${names.inboxPrefix}.>`],
+      },
+      {
+        why: "Events that ran out of NATS deliveries, to dead-letter them",
+        subjects: [`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`],
+      },
+    ],
+  };
+}
+
+function deadLetterUser(names: PermissionNames): NatsUser {
+  return {
+    name: "hookswitch-dlq",
+    variable: "HOOKSWITCH_DLQ",
+    passwordVariable: "HOOKSWITCH_DLQ_NATS_PASSWORD",
+    role: "`hookswitch dlq list|replay|purge`, run by an operator (same --consumer and --inbox-prefix)",
+    publish: [
+      { why: "JetStream's account information", subjects: [api("INFO")] },
+      {
+        why: "The dead letters, read through short-lived consumers of random names, and removed",
+        subjects: [
+          api("STREAM.INFO", DEAD_LETTER_STREAM),
+          api("CONSUMER.CREATE", DEAD_LETTER_STREAM, ">"),
+          api("CONSUMER.DELETE", DEAD_LETTER_STREAM, "*"),
+          api("CONSUMER.MSG.NEXT", DEAD_LETTER_STREAM, "*"),
+          ...["MSG.GET", "MSG.DELETE", "PURGE"].map((op) =>
+            api(`STREAM.${op}`, DEAD_LETTER_STREAM),
+          ),
+        ],
+      },
+      {
+        why: "Replays: a delivery goes back to the deployment's daemons, which must exist",
+        subjects: [
+          api("CONSUMER.INFO", DELIVERY_STREAM, deliveryConsumerName(names.consumer)),
+          deliveryFilter(names.consumer),
+        ],
+      },
+      {
+        why: "Replays: an event that ran out of NATS deliveries is published again",
+        subjects: names.subjects,
+      },
+    ],
+    subscribe: [{ why: "Replies (--inbox-prefix)", subjects: [`${names.inboxPrefix}.>`] }],
+  };
+}
+
+function publisherUser(names: PermissionNames): NatsUser {
+  return {
+    name: "pbx-publisher",
+    variable: "PBX_PUBLISHER",
+    passwordVariable: "PBX_PUBLISHER_NATS_PASSWORD",
+    role: "The PBX's publisher of user events, and `hookswitch emit`",
+    publish: [
+      {
+        why: "`emit` finds the stream that takes its subject",
+        subjects: [api("INFO"), api("STREAM.NAMES")],
+      },
+      { why: "The events", subjects: names.subjects },
+    ],
+    subscribe: [
+      { why: "JetStream's acknowledgements of what it publishes", subjects: ["_INBOX.>"] },
+    ],
+  };
+}
+
+/** The three users, in the order the configuration lists them. */
+export function natsPermissions(names: PermissionNames): NatsUser[] {
+  return [daemonUser(names), deadLetterUser(names), publisherUser(names)];
+}
