@@ -28,16 +28,19 @@ export function permissionsCommand(): Command {
     .addOption(subjectsOption())
     .addOption(consumerOption("the deployment's durable consumer"))
     .addOption(noCreateStreamOption())
-    .addOption(inboxPrefixOption().default("_INBOX_<consumer>"))
+    .addOption(
+      inboxPrefixOption(
+        "what the replies of `run` and `dlq` start with (default: _INBOX_<consumer>)",
+      ),
+    )
     .action((opts: Record<string, unknown>) => {
       const consumer = consumerOf(opts);
-      const given = opts.inboxPrefix === "_INBOX_<consumer>" ? undefined : inboxPrefixOf(opts);
       const names = {
         stream: streamOf(opts),
         subjects: subjectsOf(opts),
         consumer,
         createStream: opts.createStream !== false,
-        inboxPrefix: given ?? `_INBOX_${consumer}`,
+        inboxPrefix: inboxPrefixOf(opts) ?? `_INBOX_${consumer}`,
       };
       process.stdout.write(permissionsConf(names, natsPermissions(names)));
     });

@@ -91,11 +91,9 @@ export const noCreateStreamOption = () =>
     "HOOKSWITCH_NO_CREATE_STREAM",
   );
 
-export const inboxPrefixOption = () =>
-  new Option(
-    "--inbox-prefix <prefix>",
-    "what the subjects of NATS replies start with, for permissions narrower than _INBOX.>",
-  ).env("NATS_INBOX_PREFIX");
+export const inboxPrefixOption = (
+  description = "what the subjects of NATS replies start with, for permissions narrower than _INBOX.>",
+) => new Option("--inbox-prefix <prefix>", description).env("NATS_INBOX_PREFIX");
 
 /**
  * `--consumer`, the deployment's name: `run`'s durable consumer, and whose deliveries and dead
