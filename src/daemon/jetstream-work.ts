@@ -184,15 +184,16 @@ export class JetStreamWork {
 
   /** Advisories, parked deliveries of other replicas and the dead-letter count. */
   async #watchInBackground(
-    { nc, jsm }: JetStreamReached,
+    { nc, js, jsm }: JetStreamReached,
     store: DeadLetterStore,
     deadLetterCount: DeadLetterCount,
   ): Promise<void> {
     const { settings, engine, isConnected } = this.#deps;
-    const { stream, consumer } = settings.nats.jetstream;
-    this.#advisories = watchMaxDeliveries(nc, jsm, {
+    const { stream, consumer, replicas } = settings.nats.jetstream;
+    this.#advisories = await watchMaxDeliveries(nc, js, jsm, {
       stream,
       consumer,
+      replicas,
       // The event is read from its stream again only here: wait out a missing DLQ.
       deadLetter: (record, msgId) =>
         storeRetried(() => store.add(record, { msgId }), {
@@ -202,6 +203,8 @@ export class JetStreamWork {
         }),
       log: engine.log,
     });
+    // A stop that came while the advisories were being set up has passed their rung.
+    if (this.#deps.stopping()) this.#advisories.stop();
     this.#consuming = true;
     this.#parkedDiscovery = discoverParked({
       parked: () => this.#parked,

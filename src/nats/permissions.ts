@@ -10,6 +10,7 @@ import {
   deliveryFilter,
   parkedSubject,
 } from "../delivery/records.js";
+import { ADVISORY_STREAM, advisoryConsumerName } from "./advisory-stream.js";
 import { bookmarkName } from "./consumer-bookmark.js";
 import { deliveryConsumerName } from "./durable-consumers.js";
 
@@ -57,7 +58,8 @@ function daemonUser(names: PermissionNames): NatsUser {
   const { stream, consumer } = names;
   const bookmark = bookmarkName(consumer);
   const deliveries = deliveryConsumerName(consumer);
-  const ownStreams = [DELIVERY_STREAM, DEAD_LETTER_STREAM].flatMap((own) =>
+  const advisories = advisoryConsumerName(stream, consumer);
+  const ownStreams = [DELIVERY_STREAM, DEAD_LETTER_STREAM, ADVISORY_STREAM].flatMap((own) =>
     ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, own)),
   );
   return {
@@ -99,6 +101,13 @@ function daemonUser(names: PermissionNames): NatsUser {
         ],
       },
       {
+        why: `Events that ran out of NATS deliveries, kept for the next replica to dead-letter (${advisories})`,
+        subjects: [
+          ...consumerUse(ADVISORY_STREAM, advisories).filter((s) => !s.includes("DELETE")),
+          `$JS.ACK.${ADVISORY_STREAM}.${advisories}.>`,
+        ],
+      },
+      {
         why: "The deployment's records: retries, parked deliveries, dead letters",
         subjects: [
           deliveryFilter(consumer),
@@ -113,7 +122,7 @@ function daemonUser(names: PermissionNames): NatsUser {
         subjects: [`${names.inboxPrefix}.>`],
       },
       {
-        why: "Events that ran out of NATS deliveries, to dead-letter them",
+        why: "The same, heard while running where another stream keeps them",
         subjects: [`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`],
       },
     ],

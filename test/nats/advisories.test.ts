@@ -89,8 +89,16 @@ describe("watchMaxDeliveries", () => {
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       store.add(record, { msgId });
     // Two replicas watch the same advisories.
-    const watchers = [1, 2].map(() =>
-      watchMaxDeliveries(nc, jsm, { stream: "EV", consumer: "hs", deadLetter, log }),
+    const watchers = await Promise.all(
+      [1, 2].map(() =>
+        watchMaxDeliveries(nc, js, jsm, {
+          stream: "EV",
+          consumer: "hs",
+          replicas: 1,
+          deadLetter,
+          log,
+        }),
+      ),
     );
     await nc.flush();
     await exhaust(nc, "EV", "pbx.acme.mycloudpbx.x.user.created", "ev-1", 2);
@@ -100,6 +108,35 @@ describe("watchMaxDeliveries", () => {
     expect(records[0]).toMatchObject({ integration: null, eventId: "ev-1" });
     expect(records[0]!.reason).toMatch(/gave up after 2 deliveries/);
     for (const w of watchers) w.stop();
+  });
+
+  it("dead-letters a message that ran out of deliveries while no replica listened, once one starts", async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await ensureHookswitchStreams(jsm);
+    await streamGivingUp(jsm, "EV6", ["sixth.>"], 2);
+    const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
+    const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
+      store.add(record, { msgId });
+    const options = { stream: "EV6", consumer: "hs", replicas: 1, deadLetter, log };
+    // A replica has run once (its set-up keeps the advisories), and every replica is down.
+    (await watchMaxDeliveries(nc, js, jsm, options)).stop();
+    await exhaust(nc, "EV6", "sixth.x", "ev-6", 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = (await listAll(store)).filter((r) => r.eventId === "ev-6");
+    expect(before).toEqual([]);
+
+    const next = await watchMaxDeliveries(nc, js, jsm, options);
+    const records = await waitFor(
+      async () => {
+        const found = (await listAll(store)).filter((r) => r.eventId === "ev-6");
+        return found.length > 0 ? found : undefined;
+      },
+      { what: "the dead letter of the advisory kept while nobody listened" },
+    );
+    expect(records).toHaveLength(1);
+    expect(records[0]!.reason).toMatch(/gave up after 2 deliveries of stream message 1/);
+    next.stop();
   });
 
   it("stores the dead letter once a deleted dead-letter stream is set up again, given storeRetried and a set-up to call", async () => {
@@ -116,7 +153,13 @@ describe("watchMaxDeliveries", () => {
     };
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       storeRetried(() => store.add(record, { msgId }), { stream: DEAD_LETTER_STREAM, missing });
-    const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV2", consumer: "hs", deadLetter, log });
+    const watcher = await watchMaxDeliveries(nc, js, jsm, {
+      replicas: 1,
+      stream: "EV2",
+      consumer: "hs",
+      deadLetter,
+      log,
+    });
     await nc.flush();
     await exhaust(nc, "EV2", "other.x", "ev-2", 1);
     const records = await firstListed(
@@ -147,7 +190,13 @@ describe("watchMaxDeliveries", () => {
       if (stopped) triesAfterStop++;
       return Promise.reject(new Error("insufficient resources"));
     };
-    const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV4", consumer: "hs", deadLetter, log });
+    const watcher = await watchMaxDeliveries(nc, js, jsm, {
+      replicas: 1,
+      stream: "EV4",
+      consumer: "hs",
+      deadLetter,
+      log,
+    });
     try {
       await nc.flush();
       // The advisories as the server sends them when messages run out of deliveries.
@@ -183,7 +232,8 @@ describe("watchMaxDeliveries", () => {
       tries++;
       return Promise.reject(refusal);
     };
-    const watcher = watchMaxDeliveries(nc, jsm, {
+    const watcher = await watchMaxDeliveries(nc, jetstream(nc), jsm, {
+      replicas: 1,
       stream: "EV5",
       consumer: "hs",
       deadLetter,
@@ -224,7 +274,13 @@ describe("watchMaxDeliveries", () => {
     const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
     const deadLetter = (record: Parameters<typeof store.add>[0], msgId: string) =>
       storeRetried(() => store.add(record, { msgId }), { stream: DEAD_LETTER_STREAM });
-    const watcher = watchMaxDeliveries(nc, jsm, { stream: "EV3", consumer: "hs", deadLetter, log });
+    const watcher = await watchMaxDeliveries(nc, js, jsm, {
+      replicas: 1,
+      stream: "EV3",
+      consumer: "hs",
+      deadLetter,
+      log,
+    });
     try {
       await nc.flush();
       await exhaust(nc, "EV3", "third.x", "ev-3", 1);
@@ -239,6 +295,41 @@ describe("watchMaxDeliveries", () => {
       expect(records.map((r) => r.eventId)).toEqual(["ev-3"]);
     } finally {
       watcher.stop();
+    }
+  });
+});
+
+describe("watchMaxDeliveries where another stream keeps every advisory", () => {
+  it("listens while it runs instead, and says so", async () => {
+    const nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      // An operator's stream of every advisory: NATS gives a subject to one stream only.
+      await jsm.streams.add({ name: "OPS", subjects: ["$JS.EVENT.ADVISORY.>"] });
+      await ensureHookswitchStreams(jsm);
+      await streamGivingUp(jsm, "EV7", ["seventh.>"], 2);
+      const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
+      const { log: captured, lines } = capturingLogger();
+      const watcher = await watchMaxDeliveries(nc, js, jsm, {
+        stream: "EV7",
+        consumer: "hs",
+        replicas: 1,
+        deadLetter: (record, msgId) => store.add(record, { msgId }),
+        log: captured,
+      });
+      expect(lines.map((l) => l.msg)).toContain(
+        "another stream captures $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.EV7.hs: hookswitch " +
+          "hears an event that runs out of deliveries only while a replica runs",
+      );
+      await exhaust(nc, "EV7", "seventh.x", "ev-7", 2);
+      const records = await firstListed(() => listAll(store), "the dead letter");
+      expect(records.map((r) => r.eventId)).toEqual(["ev-7"]);
+      watcher.stop();
+    } finally {
+      await nc.close();
+      await nats.dispose();
     }
   });
 });
