@@ -3,6 +3,7 @@
  * operation; the operator needs to hear which permission to add, and for the subscription
  * to the replies' inbox, that `--inbox-prefix` may be what is missing instead.
  */
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { errorChain } from "../errors.js";
 
 export interface RefusedSubject {
@@ -40,22 +41,45 @@ export function permissionAdvice(refused: RefusedSubject, inboxPrefix?: string):
   const what = refused.operation === "subscribe" ? "the subscription to" : "publishing to";
   return (
     `NATS refused this user ${what} ${refused.subject}: allow it to ${refused.operation} ` +
-    `to ${subjectToAllow(refused.subject)} in the NATS server's permissions (the operating ` +
+    `to ${subjectToAllow(refused.subject, prefix)} in the NATS server's permissions (the operating ` +
     `guide lists every subject hookswitch uses, under "NATS permissions")`
   );
 }
 
 /**
- * The subject to allow: one that also covers the next message of the same kind. An
- * acknowledgement's subject, a record's and a filtered consumer's creation end in tokens
- * that change from one message, integration or filter to the next.
+ * The subject to allow: one that also covers the next message of the same kind, as the
+ * printed permissions do (permissions.ts). Replies, acknowledgements, records and consumers
+ * made per integration or per command end in tokens that change from one to the next.
  */
-export function subjectToAllow(subject: string): string {
+export function subjectToAllow(subject: string, inboxPrefix = DEFAULT_INBOX_PREFIX): string {
+  if (subject.startsWith(`${inboxPrefix}.`)) return `${inboxPrefix}.>`;
   const tokens = subject.split(".");
   const keep = (count: number) => `${tokens.slice(0, count).join(".")}.>`;
-  if (tokens[0] === "$JS" && tokens[1] === "ACK" && tokens.length > 4) return keep(4);
-  const consumerCreate = tokens[0] === "$JS" && tokens[2] === "CONSUMER" && tokens[3] === "CREATE";
-  if (consumerCreate && tokens.length > 6) return keep(6);
+  if (tokens[0] === "$JS" && tokens[1] === "ACK" && tokens.length > 4) {
+    return keep(tokens[2] === DELIVERY_STREAM ? 3 : 4);
+  }
+  if (tokens[0] === "$JS" && tokens[1] === "API" && tokens[2] === "CONSUMER") {
+    return consumerSubjectToAllow(tokens) ?? subject;
+  }
   if (tokens[0] === "hookswitch" && tokens.length === 4) return keep(3);
   return subject;
+}
+
+/** `$JS.API.CONSUMER.<op>.<stream>.<consumer>[.<filter>]`, as permissions.ts grants it. */
+function consumerSubjectToAllow(tokens: string[]): string | undefined {
+  const opLength = tokens[3] === "MSG" ? 2 : 1;
+  const op = tokens.slice(3, 3 + opLength).join(".");
+  const stream = tokens[3 + opLength];
+  const rest = tokens.slice(5 + opLength);
+  const head = `$JS.API.CONSUMER.${op}.${stream}`;
+  if (stream === DEAD_LETTER_STREAM) return op === "CREATE" ? `${head}.>` : `${head}.*`;
+  if (stream === DELIVERY_STREAM) {
+    // Parked deliveries' consumers, one per integration: the filter names the deployment.
+    if (op === "CREATE" && rest[0] === "hookswitch" && rest[1] === "parked") {
+      return `${head}.*.${rest.slice(0, 3).join(".")}.*`;
+    }
+    if (op !== "CREATE") return `${head}.*`;
+  }
+  if (op === "CREATE" && rest.length > 0) return `${tokens.slice(0, 5 + opLength).join(".")}.>`;
+  return undefined;
 }

@@ -20,7 +20,7 @@ export function createPermissionLog(
   return (error) => {
     const refused = refusedSubject(error);
     if (!refused) return false;
-    const kind = `${refused.operation} ${subjectToAllow(refused.subject)}`;
+    const kind = `${refused.operation} ${subjectToAllow(refused.subject, inboxPrefix)}`;
     const seen = kinds.get(kind);
     const at = now();
     if (seen && at - seen.loggedAt < INTERVAL_MS) {

@@ -68,7 +68,10 @@ function daemonUser(names: PermissionNames): NatsUser {
     passwordVariable: "HOOKSWITCH_NATS_PASSWORD",
     role: "`hookswitch run`: every replica of the deployment",
     publish: [
-      { why: "JetStream's account information", subjects: [api("INFO")] },
+      {
+        why: "JetStream's account information, and the stream names an overlap error is told with",
+        subjects: [api("INFO"), api("STREAM.NAMES")],
+      },
       {
         why: names.createStream
           ? "The event stream: read; created, or given missing subjects (not with --no-create-stream)"
@@ -80,6 +83,10 @@ function daemonUser(names: PermissionNames): NatsUser {
       {
         why: `The event consumer (--consumer) and its acknowledgements`,
         subjects: [...consumerUse(stream, consumer), `$JS.ACK.${stream}.${consumer}.>`],
+      },
+      {
+        why: "An event that ran out of NATS deliveries, read to copy it to the dead-letter queue",
+        subjects: [api("STREAM.MSG.GET", stream)],
       },
       {
         why: `Where the event consumer starts again, kept before a filter change (${bookmark})`,
@@ -179,7 +186,11 @@ function publisherUser(names: PermissionNames): NatsUser {
       { why: "The events", subjects: names.subjects },
     ],
     subscribe: [
-      { why: "JetStream's acknowledgements of what it publishes", subjects: ["_INBOX.>"] },
+      {
+        // Not the daemon's prefix: the publisher would read hookswitch's replies.
+        why: "JetStream's acknowledgements of what it publishes (emit without --inbox-prefix)",
+        subjects: ["_INBOX.>"],
+      },
     ],
   };
 }

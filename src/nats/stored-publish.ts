@@ -7,7 +7,13 @@
  * integration publishes once per event, and that bookkeeping cost more than half of each
  * publish. Here a publish is a map entry, and one sweep ends those that go unanswered.
  */
-import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import {
+  createInbox,
+  headers,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from "@nats-io/transport-node";
 import { NoStreamError } from "../errors.js";
 import { createHeldWrites } from "./held-writes.js";
 import { refusedSubject } from "./permission-advice.js";
@@ -50,6 +56,7 @@ interface PubAck {
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+const RELISTEN_MS = 1_000;
 
 export function createStoredPublisher(
   nc: NatsConnection,
@@ -74,16 +81,29 @@ export function createStoredPublisher(
     else entry.resolve();
   };
 
-  const subscription = nc.subscribe(`${prefix}.*`, {
-    callback: (error, msg) => {
-      if (error)
-        return rejectAll(
-          new PublishError("could not receive JetStream acknowledgements", { cause: error }),
-        );
-      const token = msg.subject.slice(prefix.length + 1);
-      settle(token, refusal(msg, waiting.get(token)?.subject));
-    },
-  });
+  let closed = false;
+  // NATS ends the subscription when it refuses it (a reload of its permissions took the
+  // inbox away): listen again, so that acknowledgements come once it is allowed again.
+  const listen = (): Subscription =>
+    nc.subscribe(`${prefix}.*`, {
+      callback: (error, msg) => {
+        if (error) {
+          rejectAll(
+            new PublishError("could not receive JetStream acknowledgements", { cause: error }),
+          );
+          if (!closed && !nc.isClosed()) relisten ??= setTimeout(listenAgain, RELISTEN_MS);
+          return;
+        }
+        const token = msg.subject.slice(prefix.length + 1);
+        settle(token, refusal(msg, waiting.get(token)?.subject));
+      },
+    });
+  let relisten: NodeJS.Timeout | undefined;
+  const listenAgain = () => {
+    relisten = undefined;
+    if (!closed && !nc.isClosed()) subscription = listen();
+  };
+  let subscription = listen();
 
   const expire = () => {
     const deadline = now() - timeoutMs;
@@ -133,6 +153,8 @@ export function createStoredPublisher(
       });
     },
     close() {
+      closed = true;
+      clearTimeout(relisten);
       writes.flush();
       subscription.unsubscribe();
       refusals.stop();

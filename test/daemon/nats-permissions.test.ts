@@ -133,6 +133,7 @@ function delivered(path: string): number {
 interface Listed {
   id: number;
   webhookId: string;
+  reason: string;
 }
 const deadLetters = async (): Promise<Listed[]> =>
   JSON.parse((await dlq(["list", "--json"])).stdout) as Listed[];
@@ -189,6 +190,22 @@ describe("the NATS permissions shipped in deploy/nats/permissions.conf", () => {
           (d) => d.webhookId === replayed!.webhookId && d.id !== replayed!.id,
         ),
       { timeoutMs: 20_000, what: "the replay sent, and dead-lettered again" },
+    );
+
+    // An event that ran out of NATS deliveries: the server's advisory, as it sends it.
+    const admin = await connect({ servers: server!.url, ...ADMIN });
+    admin.publish(
+      "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.PBX_EVENTS.hookswitch",
+      JSON.stringify({ stream_seq: 1, deliveries: 20 }),
+    );
+    await admin.flush();
+    await admin.close();
+    await waitFor(
+      async () =>
+        (await deadLetters()).some((d) =>
+          d.reason.startsWith("gave up after 20 deliveries of stream message 1:"),
+        ),
+      { what: "the event that ran out of deliveries, dead-lettered" },
     );
     expect((await dlq(["purge", "--all"])).code).toBe(0);
     expect(await second.stop()).toBe(0);

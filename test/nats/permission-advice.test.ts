@@ -16,7 +16,7 @@ describe("the subject to allow for one NATS refused", () => {
     ],
     [
       "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_slow.hookswitch.parked.hookswitch.slow",
-      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_slow.>",
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.*.hookswitch.parked.hookswitch.*",
     ],
     [
       "$JS.API.CONSUMER.CREATE.PBX_EVENTS.hookswitch",
@@ -24,6 +24,28 @@ describe("the subject to allow for one NATS refused", () => {
     ],
     ["hookswitch.parked.hookswitch.slow", "hookswitch.parked.hookswitch.>"],
     ["hookswitch.dlq.blue.crm", "hookswitch.dlq.blue.>"],
+    [
+      "$JS.API.CONSUMER.INFO.HOOKSWITCH_DELIVERIES.hookswitch_slow",
+      "$JS.API.CONSUMER.INFO.HOOKSWITCH_DELIVERIES.*",
+    ],
+    [
+      "$JS.API.CONSUMER.MSG.NEXT.HOOKSWITCH_DELIVERIES.hookswitch_slow",
+      "$JS.API.CONSUMER.MSG.NEXT.HOOKSWITCH_DELIVERIES.*",
+    ],
+    [
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DLQ.qIJJu2YeZHWn0aGV9oaBAv_1.hookswitch.dlq.hookswitch.*",
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DLQ.>",
+    ],
+    [
+      "$JS.API.CONSUMER.DELETE.HOOKSWITCH_DLQ.qIJJu2YeZHWn0aGV9oaBAv_1",
+      "$JS.API.CONSUMER.DELETE.HOOKSWITCH_DLQ.*",
+    ],
+    ["$JS.ACK.HOOKSWITCH_DELIVERIES.hookswitch_slow.1.9.9.0.0", "$JS.ACK.HOOKSWITCH_DELIVERIES.>"],
+    [
+      "$JS.API.CONSUMER.MSG.NEXT.PBX_EVENTS.hookswitch",
+      "$JS.API.CONSUMER.MSG.NEXT.PBX_EVENTS.hookswitch",
+    ],
+    ["_INBOX.L7WYckgHES4sdqk4W5JwX3.*", "_INBOX.>"],
     ["$JS.API.INFO", "$JS.API.INFO"],
     ["$JS.API.STREAM.UPDATE.PBX_EVENTS", "$JS.API.STREAM.UPDATE.PBX_EVENTS"],
     ["pbx.acme.mycloudpbx.x.user.created", "pbx.acme.mycloudpbx.x.user.created"],

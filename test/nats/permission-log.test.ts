@@ -36,6 +36,20 @@ describe("NATS's refusals in the log", () => {
     ]);
   });
 
+  it("counts every reply inbox refused as one kind, whatever its random token", () => {
+    const { log, lines } = capturingLogger();
+    const logRefusal = createPermissionLog(log, "_INBOX_hs", () => 0);
+    for (let i = 0; i < 30; i++) {
+      logRefusal(
+        PermissionViolationError.parse(
+          `Permissions Violation for Subscription to "_INBOX_hs.random${i}.*"`,
+        )!,
+      );
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.msg).toMatch(/allow it to subscribe to _INBOX_hs\.>$/);
+  });
+
   it("says whether an error was a refusal, and leaves the others to the caller", () => {
     const { log, lines } = capturingLogger();
     const logRefusal = createPermissionLog(log, "_INBOX_hs");

@@ -8,6 +8,7 @@ import { NoStreamError } from "../../src/errors.js";
 import { isMissingResource } from "../../src/nats/recovery.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { startNatsServer, useNatsWithClient, type NatsServer } from "../support/nats-server.js";
+import { waitFor } from "../support/wait.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -106,17 +107,22 @@ describe("a stored publish by a NATS user of narrow permissions", () => {
   let folder: string;
   let limited: NatsConnection;
 
-  beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), "hookswitch-stored-perm-"));
-    const conf = join(folder, "nats.conf");
+  /** The users' permissions; the limited one may have its replies' inbox taken away. */
+  const writeConfig = (inboxAllowed: boolean) =>
     writeFileSync(
-      conf,
-      "authorization { users = [\n" +
+      join(folder, "nats.conf"),
+      // JetStream configured here, not on the command line: a reload would turn it off.
+      `jetstream { store_dir: ${JSON.stringify(join(folder, "store"))} }\n` +
+        "authorization { users = [\n" +
         "  { user: admin, password: admin }\n" +
         '  { user: limited, password: limited, permissions: { publish: { deny: ["refused.>"] },' +
-        ' subscribe: { allow: ["_INBOX_limited.>"] } } }\n] }\n',
+        ` subscribe: { allow: [${inboxAllowed ? '"_INBOX_limited.>"' : '"nothing"'}] } } }\n] }\n`,
     );
-    limitedServer = await startNatsServer(["-c", conf]);
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "hookswitch-stored-perm-"));
+    writeConfig(true);
+    limitedServer = await startNatsServer(["-c", join(folder, "nats.conf")], { jetstream: false });
     const admin = await connect({ servers: limitedServer.url, user: "admin", pass: "admin" });
     const jsm = await jetstreamManager(admin);
     await jsm.streams.add({ name: "LIMITED", subjects: ["refused.>", "allowed.>"] });
@@ -155,4 +161,35 @@ describe("a stored publish by a NATS user of narrow permissions", () => {
     await expect(allowed).resolves.toBeUndefined();
     publisher.close();
   });
+
+  it("hears acknowledgements again once NATS, reloaded, allows the inbox it had refused", async () => {
+    const publisher = createStoredPublisher(limited, {
+      timeoutMs: 1_000,
+      inboxPrefix: "_INBOX_limited",
+    });
+    try {
+      writeConfig(false);
+      limitedServer.reload();
+      await waitFor(
+        () =>
+          publisher.publish("allowed.c", "x", `id-r${Date.now()}`).then(
+            () => false,
+            () => true,
+          ),
+        { timeoutMs: 10_000, what: "a publish unacknowledged while the inbox is refused" },
+      );
+      writeConfig(true);
+      limitedServer.reload();
+      await waitFor(
+        () =>
+          publisher.publish("allowed.d", "y", `id-s${Date.now()}`).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 15_000, what: "a publish acknowledged once the inbox is allowed again" },
+      );
+    } finally {
+      publisher.close();
+    }
+  }, 40_000);
 });
