@@ -4,6 +4,8 @@
  */
 import { Command, Option } from "commander";
 import { parseDuration } from "../config/durations.js";
+import { parseSize } from "../config/sizes.js";
+import { MAX_EVENT_BYTES } from "../events/parse.js";
 import { wholeNumber } from "../config/text.js";
 import { createDaemon, type DaemonSettings } from "../daemon/daemon.js";
 import { parseCidrList } from "../delivery/egress.js";
@@ -33,6 +35,7 @@ interface RunFlags extends SecretPolicyFlags {
   gracePeriod: string;
   ackWait: string;
   resyncInterval: string;
+  maxEventSize: string;
   [nats: string]: unknown;
 }
 
@@ -113,6 +116,14 @@ export function runCommand(): Command {
       new Option("--resync-interval <duration>", "periodic full rescan of the integrations folder")
         .env("HOOKSWITCH_RESYNC_INTERVAL")
         .default("60s"),
+    )
+    .addOption(
+      new Option(
+        "--max-event-size <size>",
+        "larger events are dead-lettered, not delivered (bytes, KiB or MiB)",
+      )
+        .env("HOOKSWITCH_MAX_EVENT_SIZE")
+        .default("64KiB"),
     );
   addSecretPolicyOptions(command);
   addNatsOptions(command, { jetstream: true });
@@ -164,6 +175,17 @@ function duration(flag: string, text: string, minMs = 0): number {
   return ms;
 }
 
+/** At least 1 KiB; at most what a record holding the event can carry in NATS's 1 MiB. */
+function eventSize(flag: string, text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined || bytes < 1024 || bytes > MAX_EVENT_BYTES) {
+    throw new UsageError(
+      `${flag} must be a size from 1KiB to ${MAX_EVENT_BYTES / 1024}KiB, like 64KiB, not "${text}"`,
+    );
+  }
+  return bytes;
+}
+
 type OptionNamer = (flag: string) => string;
 
 function checkedHttpAddr(addr: string, named: OptionNamer): string {
@@ -208,6 +230,7 @@ function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings {
     // without pause.
     ackWaitMs: duration(named("--ack-wait"), flags.ackWait, 1_000),
     resyncIntervalMs: duration(named("--resync-interval"), flags.resyncInterval, 1_000),
+    maxEventBytes: eventSize(named("--max-event-size"), flags.maxEventSize),
     secretPolicy: secretPolicyOf(flags),
   };
 }

@@ -39,6 +39,7 @@ import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { StoreFailureLog } from "../nats/store-failure-log.js";
 import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
 import { headersOnlyHandBack, isHeadersOnly } from "../nats/headers-only.js";
+import { OneAtATime } from "../delivery/oversized.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
 const UNLOADED_ROOM = 64;
@@ -51,6 +52,8 @@ export interface ConsumerDeps {
   names: JetStreamNames;
   ackWaitMs: number;
   maxInFlight: number;
+  /** `--max-event-size`: larger events are dead-lettered, one at a time. */
+  maxEventBytes: number;
   /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */
   intake: Intake;
   requests: RequestSlots;
@@ -127,6 +130,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     skipLog: deps.skipLog,
     largeEvents: new LargeMessageWatch({ stream: names.stream, batch }, warnLarge(names.consumer)),
     headersOnly,
+    oversized: { maxEventBytes: deps.maxEventBytes, lane: new OneAtATime() },
   };
   const handleDelivery = (msg: JsMsg) => {
     const { data } = msg;

@@ -41,6 +41,8 @@ export interface DaemonSettings {
   /** NATS ack wait: how soon a crashed replica's unfinished messages are redelivered. */
   ackWaitMs: number;
   resyncIntervalMs: number;
+  /** Events larger are dead-lettered, not delivered (`--max-event-size`); absent: 64 KiB. */
+  maxEventBytes?: number;
   /** Where integration files may take secrets from (`--secrets-dir`, `--secret-env-prefix`). */
   secretPolicy?: SecretPolicy;
 }

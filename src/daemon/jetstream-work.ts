@@ -17,6 +17,7 @@ import {
 import { DEAD_LETTER_STREAM } from "../delivery/records.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { watchMaxDeliveries } from "../nats/advisories.js";
+import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
@@ -51,7 +52,7 @@ export interface JetStreamReached {
 }
 
 export interface JetStreamWorkDeps {
-  settings: Pick<DaemonSettings, "nats" | "ackWaitMs" | "maxInFlight">;
+  settings: Pick<DaemonSettings, "nats" | "ackWaitMs" | "maxInFlight" | "maxEventBytes">;
   engine: DeliveryEngine;
   /** True once a stop has begun: a start that meets it leaves nothing running. */
   stopping: () => boolean;
@@ -168,6 +169,7 @@ export class JetStreamWork {
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
         maxInFlight: settings.maxInFlight,
+        maxEventBytes: settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
         keeper: setUp,
         stopping,
         onDeadLetter: () => this.#deadLetterCount?.added(),

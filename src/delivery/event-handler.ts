@@ -12,7 +12,7 @@ import { matchEvent } from "../events/match.js";
 import { isHeadersOnly } from "../nats/headers-only.js";
 import type { LargeMessageWatch } from "../nats/large-messages.js";
 import { ACK, type Settle } from "../nats/settle.js";
-import { parseEvent } from "../events/parse.js";
+import { MAX_EVENT_BYTES, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { AttemptAbortedError, type DurableQueue, type Job, type JobResult } from "./job.js";
@@ -20,6 +20,7 @@ import type { InvalidEventLog } from "./invalid-log.js";
 import type { SkipLog } from "./skip-log.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
+import { oversizedDeadLetter, type OneAtATime } from "./oversized.js";
 import { unroutedDeadLetter } from "./records.js";
 import type { ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
@@ -48,6 +49,8 @@ export interface HandlerDeps {
   largeEvents?: LargeMessageWatch;
   /** Hands back a message sent without its body (headers-only.ts). */
   headersOnly?: (consumer: string, seq: number) => Settle;
+  /** Events larger are dead-lettered, one at a time (oversized.ts); absent: no limit but parse's. */
+  oversized?: { maxEventBytes: number; lane: OneAtATime };
 }
 
 /**
@@ -92,23 +95,20 @@ export async function handleEventMessage(
     return deps.headersOnly(message.info.consumer, message.seq);
   }
   deps.largeEvents?.check(data.byteLength);
+  const { oversized } = deps;
+  if (
+    oversized &&
+    data.byteLength > oversized.maxEventBytes &&
+    data.byteLength <= MAX_EVENT_BYTES
+  ) {
+    return oversized.lane.run(() => {
+      const { reason, event } = oversizedDeadLetter(data, oversized.maxEventBytes);
+      return deadLetterEvent(deps, message, reason, event);
+    });
+  }
   const parsed = parseEvent(data);
   if (!parsed.ok) {
-    deps.metrics.eventsInvalid.inc();
-    const { subject } = message;
-    deps.invalidEvents.invalid(subject, parsed.reason);
-    await deps.queue.deadLetter(
-      unroutedDeadLetter({
-        reason: `invalid event: ${parsed.reason}`,
-        // Bytes that are not text are kept as they are, not as text with replacement marks.
-        event: parsed.raw,
-        ...(parsed.raw === null ? { eventBase64: base64Start(data) } : {}),
-        subject,
-        deadAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
-      }),
-      invalidMessageId(message),
-    );
-    return ACK;
+    return deadLetterEvent(deps, message, `invalid event: ${parsed.reason}`, parsed.raw);
   }
   const { index, byName } = deps.snapshot();
   const matches = matchEvent(index, parsed.event);
@@ -129,6 +129,35 @@ export async function handleEventMessage(
   // One match is the common case: its promise alone, without a Promise.all around it.
   if (starts.length === 1) await starts[0];
   else await allFinished(starts);
+  return ACK;
+}
+
+/** A message no integration is sent: kept whole in the dead-letter queue, and acknowledged. */
+async function deadLetterEvent(
+  deps: HandlerDeps,
+  message: EventMessage,
+  reason: string,
+  event: unknown,
+): Promise<Settle> {
+  deps.metrics.eventsInvalid.inc();
+  const { subject } = message;
+  const invalid = reason.startsWith("invalid event: ");
+  deps.invalidEvents.invalid(
+    subject,
+    invalid ? reason.slice("invalid event: ".length) : reason,
+    invalid ? "invalid event" : "event larger than --max-event-size",
+  );
+  await deps.queue.deadLetter(
+    unroutedDeadLetter({
+      reason,
+      // Bytes that are not text are kept as they are, not as text with replacement marks.
+      event,
+      ...(event === null ? { eventBase64: base64Start(message.data) } : {}),
+      subject,
+      deadAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
+    }),
+    invalidMessageId(message),
+  );
   return ACK;
 }
 

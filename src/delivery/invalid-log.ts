@@ -17,7 +17,8 @@ export const INVALID_LOG_INTERVAL_MS = 60_000;
 
 export interface InvalidEventLog {
   /** An invalid event that is being dead-lettered: logged, or counted for the interval's line. */
-  invalid(subject: string, reason: string): void;
+  /** `what` names it in its line: an invalid event unless said otherwise. */
+  invalid(subject: string, reason: string, what?: string): void;
   /** Tells now what is counted and not told yet (at stop). */
   flush(): void;
 }
@@ -53,10 +54,10 @@ export function createInvalidEventLog(
   };
 
   return {
-    invalid(subject, reason) {
+    invalid(subject, reason, what = "invalid event") {
       const at = now();
       if (lines.take(at)) {
-        log.warn({ subject, reason }, "invalid event dead-lettered");
+        log.warn({ subject, reason }, `${what} dead-lettered`);
         return;
       }
       if (timer !== undefined) return;

@@ -211,6 +211,18 @@ describe("boolean flags read from environment variables", () => {
       {},
       /--max-in-flight must be a whole number ≥ 1, not "0x10"/,
     ],
+    [
+      "--max-event-size 2MiB",
+      ["--max-event-size", "2MiB"],
+      {},
+      /--max-event-size must be a size from 1KiB to 960KiB, like 64KiB, not "2MiB"/,
+    ],
+    [
+      "HOOKSWITCH_MAX_EVENT_SIZE=64kb",
+      [],
+      { HOOKSWITCH_MAX_EVENT_SIZE: "64kb" },
+      /HOOKSWITCH_MAX_EVENT_SIZE \(--max-event-size\) must be a size from 1KiB to 960KiB/,
+    ],
   ])(
     "%s is a usage error (exit 2) in one line, before anything starts",
     async (_, args, env, message) => {
