@@ -133,7 +133,13 @@ async function readKept(
   signal: AbortSignal,
 ): Promise<boolean> {
   const reader = await js.consumers.get(ADVISORY_STREAM, name);
-  const messages = await reader.consume({ max_messages: AT_ONCE, expires: 30_000 });
+  // Ends when the stream or the consumer is gone (deleted by hand): keepWatching sets them
+  // up again, where the client would go on asking for them.
+  const messages = await reader.consume({
+    max_messages: AT_ONCE,
+    expires: 10_000,
+    abort_on_missing_resource: true,
+  });
   const close = () => void messages.close();
   signal.addEventListener("abort", close, { once: true });
   const copying = new Set<Promise<void>>();

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { watchMaxDeliveries } from "../../src/nats/advisories.js";
+import { ADVISORY_STREAM } from "../../src/nats/advisory-stream.js";
 import { StoreFailedError } from "../../src/nats/store-failure.js";
 import { capturingLogger } from "../support/logs.js";
 import { storeRetried } from "../../src/nats/store-retry.js";
@@ -138,6 +139,34 @@ describe("watchMaxDeliveries", () => {
     expect(records[0]!.reason).toMatch(/gave up after 2 deliveries of stream message 1/);
     next.stop();
   });
+
+  it("keeps the advisories again after their stream was deleted by hand while it watched", async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await ensureHookswitchStreams(jsm);
+    await streamGivingUp(jsm, "EV8", ["eighth.>"], 2);
+    const store = createDeadLetterStore(js, jsm, { consumer: "hookswitch" });
+    const watcher = await watchMaxDeliveries(nc, js, jsm, {
+      stream: "EV8",
+      consumer: "hs",
+      replicas: 1,
+      deadLetter: (record, msgId) => store.add(record, { msgId }),
+      log,
+    });
+    try {
+      await jsm.streams.delete(ADVISORY_STREAM);
+      await waitFor(async () => (await jsm.streams.names().next()).includes(ADVISORY_STREAM), {
+        timeoutMs: 30_000,
+        what: "the advisories' stream set up again",
+      });
+      await exhaust(nc, "EV8", "eighth.x", "ev-8", 2);
+      await waitFor(async () => (await listAll(store)).some((r) => r.eventId === "ev-8"), {
+        what: "the dead letter",
+      });
+    } finally {
+      watcher.stop();
+    }
+  }, 60_000);
 
   it("stores the dead letter once a deleted dead-letter stream is set up again, given storeRetried and a set-up to call", async () => {
     const jsm = await jetstreamManager(nc);
