@@ -39,7 +39,7 @@ function deadLetter(
     integration,
     webhookId: failed ? `msg_${serial}` : null,
     eventId: `event-${serial}`,
-    reason: failed ? "HTTP 410 Gone is not retried" : "not valid JSON",
+    reason: failed ? "HTTP 410 Gone is not retried" : "invalid event: not valid JSON",
     event: failed ? { id: `event-${serial}`, type: "user.created" } : "{oops",
     attempts: failed
       ? [
@@ -91,6 +91,21 @@ describe("dead-letter selection", () => {
 });
 
 describe("the dead-letter table", () => {
+  it.each([
+    ["invalid event: not valid JSON: Unexpected token", "(invalid event)"],
+    [
+      "gave up after 20 deliveries of stream message 7: hookswitch could not record its deliveries",
+      "(whole event)",
+    ],
+    [
+      "event of 70000 bytes is larger than --max-event-size (64 KiB): not delivered",
+      "(whole event)",
+    ],
+  ])("names a dead letter of no one integration by its reason %j: %s", (reason, label) => {
+    const [, shown] = deadLetterRow({ ...deadLetter(null, { reason }), id: 1 });
+    expect(shown).toBe(label);
+  });
+
   it("shows one line per record under a header, and a count", () => {
     const text = formatDeadLetterTable([
       { ...deadLetter("crm"), id: 7 },
@@ -102,7 +117,7 @@ describe("the dead-letter table", () => {
       /^7\s+crm\s+event-\d+\s+HTTP 410 Gone is not retried\s+2\s+HTTP 410\s+2026-11-28T17:00:02.000Z$/,
     );
     expect(lines[2]).toMatch(
-      /^12\s+\(invalid event\)\s+event-\d+\s+not valid JSON\s+0\s+-\s+2026-11-28T17:00:02.100Z$/,
+      /^12\s+\(invalid event\)\s+event-\d+\s+invalid event: not valid JSON\s+0\s+-\s+2026-11-28T17:00:02.100Z$/,
     );
     expect(lines[3]).toBe("2 dead letters");
   });

@@ -12,7 +12,7 @@ const COLUMNS = ["ID", "INTEGRATION", "EVENT ID", "REASON", "ATTEMPTS", "LAST", 
 export function deadLetterRow(r: ListedDeadLetter): string[] {
   return [
     String(r.id),
-    r.integration ?? "(invalid event)",
+    r.integration ?? wholeEventLabel(r.reason),
     // A publisher's id may be 960 KB, and every line is padded to the widest (--json has it whole).
     clip(r.eventId ?? "-", 40),
     clip(r.reason, 60),
@@ -20,6 +20,15 @@ export function deadLetterRow(r: ListedDeadLetter): string[] {
     clip(lastOutcome(r), 40),
     r.lastAttemptAt ?? r.deadAt,
   ].map(printable);
+}
+
+/**
+ * A dead letter of no one integration holds a whole event: an invalid one, or one that was
+ * never delivered (it ran out of NATS deliveries, or is larger than --max-event-size), which
+ * a replay publishes again for every integration it matches.
+ */
+function wholeEventLabel(reason: string): string {
+  return reason.startsWith("invalid event") ? "(invalid event)" : "(whole event)";
 }
 
 /**
