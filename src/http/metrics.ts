@@ -69,7 +69,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     eventsInvalid: new Counter({
       name: "hookswitch_events_invalid_total",
-      help: "Messages that were not valid JSON or not a valid PBX event (dead-lettered)",
+      help: "Messages that were not valid JSON or not a valid PBX event, or larger than --max-event-size (dead-lettered)",
       registers,
     }),
     eventsUnmatched: new Counter({

@@ -10,7 +10,7 @@ import {
   deliveryFilter,
   parkedSubject,
 } from "../delivery/records.js";
-import { ADVISORY_STREAM, advisoryConsumerName } from "./advisory-stream.js";
+import { ADVISORY_STREAM, advisoryConsumerName, maxDeliveriesSubject } from "./advisory-stream.js";
 import { bookmarkName } from "./consumer-bookmark.js";
 import { deliveryConsumerName } from "./durable-consumers.js";
 
@@ -130,7 +130,7 @@ function daemonUser(names: PermissionNames): NatsUser {
       },
       {
         why: "The same, heard while running where another stream keeps them",
-        subjects: [`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`],
+        subjects: [maxDeliveriesSubject(stream, consumer)],
       },
     ],
   };
@@ -164,7 +164,7 @@ function deadLetterUser(names: PermissionNames): NatsUser {
         ],
       },
       {
-        why: "Replays: an event that ran out of NATS deliveries is published again",
+        why: "Replays: a whole event (it ran out of NATS deliveries, or was too large) is published again",
         subjects: names.subjects,
       },
     ],
