@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { parseDuration } from "../config/durations.js";
 import { parseSize } from "../config/sizes.js";
 import { MAX_EVENT_BYTES } from "../events/parse.js";
+import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { wholeNumber } from "../config/text.js";
 import { createDaemon, type DaemonSettings } from "../daemon/daemon.js";
 import { parseCidrList } from "../delivery/egress.js";
@@ -123,7 +124,7 @@ export function runCommand(): Command {
         "larger events are dead-lettered, not delivered (bytes, KiB or MiB)",
       )
         .env("HOOKSWITCH_MAX_EVENT_SIZE")
-        .default("64KiB"),
+        .default(`${DEFAULT_MAX_EVENT_BYTES / 1024}KiB`),
     );
   addSecretPolicyOptions(command);
   addNatsOptions(command, { jetstream: true });
