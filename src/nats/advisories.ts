@@ -249,7 +249,9 @@ async function rescueUntilStored(
 function reasonOf(advisory: MaxDeliveriesAdvisory): string {
   return (
     `gave up after ${advisory.deliveries} deliveries of stream message ${advisory.stream_seq}: ` +
-    `hookswitch could not record its deliveries (see the logs); \`hookswitch dlq replay\` publishes the event again`
+    `NATS delivered it that often without an acknowledgement (hookswitch could not record its ` +
+    `deliveries, or lost its connection while it held the event, as a slow consumer of large ` +
+    `messages: see the logs); it may have been sent already; \`hookswitch dlq replay\` publishes the event again`
   );
 }
 
