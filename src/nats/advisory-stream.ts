@@ -22,7 +22,7 @@ import {
 } from "@nats-io/jetstream";
 import { NOT_SET } from "./consumer-changes.js";
 import { ensurePullConsumer, type DurableConsumerConfig } from "./durable-consumers.js";
-import { addMissingSubjects, isApiError, setup, streamInfoOrNull } from "./streams.js";
+import { addMissingSubjects, isSubjectOverlap, setup, streamInfoOrNull } from "./streams.js";
 
 export const ADVISORY_STREAM = "HOOKSWITCH_ADVISORIES";
 
@@ -35,9 +35,6 @@ export const advisoryConsumerName = (stream: string, consumer: string) => `${con
 
 /** Long enough to copy an event to the dead-letter queue while JetStream is slow. */
 const ADVISORY_ACK_WAIT_MS = 60_000;
-
-/** The server's code for "subjects overlap with an existing stream". */
-const SUBJECT_OVERLAP = 10065;
 
 export function advisoryConsumerConfig(stream: string, consumer: string): DurableConsumerConfig {
   return {
@@ -77,7 +74,7 @@ export async function ensureAdvisoryCapture(
       await addMissingSubjects(jsm, existing, [subject]);
     }
   } catch (err) {
-    if (isApiError(causeOf(err), SUBJECT_OVERLAP)) return false;
+    if (isSubjectOverlap(err)) return false;
     throw err;
   }
   await ensurePullConsumer(
@@ -86,8 +83,4 @@ export async function ensureAdvisoryCapture(
     advisoryConsumerConfig(names.stream, names.consumer),
   );
   return true;
-}
-
-function causeOf(err: unknown): unknown {
-  return err instanceof Error && err.cause !== undefined ? err.cause : err;
 }

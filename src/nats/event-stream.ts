@@ -21,20 +21,14 @@
  *   work queue.
  */
 import {
-  JetStreamApiError,
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import {
-  NatsSetupError,
-  StreamMissingError,
-  StreamOverlapError,
-  WorkQueueStreamError,
-} from "../errors.js";
+import { StreamMissingError, StreamOverlapError, WorkQueueStreamError } from "../errors.js";
 import type { DeliverFrom } from "./settings.js";
-import { addMissingSubjects, setup, streamInfoOrNull } from "./streams.js";
+import { addMissingSubjects, isSubjectOverlap, setup, streamInfoOrNull } from "./streams.js";
 
 export interface EventStreamConfig {
   name: string;
@@ -88,9 +82,6 @@ export async function ensureEventStream(
   return { ...unchanged, info, addedSubjects: added, replacedSubjects: replaced };
 }
 
-/** The server's code for "subjects overlap with an existing stream". */
-const SUBJECT_OVERLAP = 10065;
-
 /** Runs a create or update; a subject overlap with another stream names that stream. */
 async function namingOverlaps<T>(
   jsm: JetStreamManager,
@@ -100,8 +91,7 @@ async function namingOverlaps<T>(
   try {
     return await action();
   } catch (err) {
-    const cause = err instanceof NatsSetupError ? err.cause : err;
-    if (!(cause instanceof JetStreamApiError) || cause.code !== SUBJECT_OVERLAP) throw err;
+    if (!isSubjectOverlap(err)) throw err;
     const others = await streamsCarrying(jsm, config.subjects, config.name);
     if (others.length === 0) throw err;
     throw new StreamOverlapError(config.name, config.subjects, others, { cause: err });

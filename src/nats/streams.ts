@@ -166,6 +166,14 @@ export function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
 
+/** The server's code for "subjects overlap with an existing stream". */
+const SUBJECT_OVERLAP = 10065;
+
+/** A stream's create or update (wrapped by `setup`, or not) refused: another stream has its subjects. */
+export function isSubjectOverlap(err: unknown): boolean {
+  return isApiError(err instanceof NatsSetupError ? err.cause : err, SUBJECT_OVERLAP);
+}
+
 /** Names the step that failed; the consumers in durable-consumers.ts share it. */
 export async function setup<T>(what: string, action: () => Promise<T>): Promise<T> {
   try {

@@ -17,6 +17,7 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
+import { listedByCli } from "../support/dead-letters.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait.js";
@@ -237,11 +238,11 @@ describe("the NATS permissions shipped in deploy/nats/permissions.conf", () => {
       timeoutMs: 30_000,
       what: "four events delivered to each integration",
     });
-    const listed = await runCli(
-      ["dlq", "list", "--json", "--nats", server!.url, "--consumer", "blue"],
-      { env: { ...AS_OPERATOR, NATS_INBOX_PREFIX: "_INBOX_blue" } },
-    );
-    expect(JSON.parse(listed.stdout)).toHaveLength(4);
+    const listed = await listedByCli(server!.url, {
+      args: ["--consumer", "blue"],
+      env: { ...AS_OPERATOR, NATS_INBOX_PREFIX: "_INBOX_blue" },
+    });
+    expect(listed).toHaveLength(4);
     expect(await daemon.stop()).toBe(0);
     expect(refusals(log)).toEqual([]);
   }, 90_000);

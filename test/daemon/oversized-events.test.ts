@@ -14,6 +14,7 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
+import { listedByCli } from "../support/dead-letters.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait.js";
@@ -44,8 +45,7 @@ describe("events larger than --max-event-size", () => {
     dir.cleanup();
   });
 
-  const deadLetters = async (): Promise<Listed[]> =>
-    JSON.parse((await runCli(["dlq", "list", "--json", "--nats", nats.url])).stdout) as Listed[];
+  const deadLetters = () => listedByCli<Listed>(nats.url);
 
   it("are dead-lettered whole beside the others' deliveries, and delivered by a replay once the limit takes them", async () => {
     const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });

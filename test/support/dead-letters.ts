@@ -36,6 +36,20 @@ export function deadLetter(integration: string | null): DeadLetterRecord {
   };
 }
 
+/** What `dlq list --json` lists now, as an operator runs it (an empty list if it fails). */
+export async function listedByCli<T = ListedDeadLetter>(
+  natsUrl: string,
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<T[]> {
+  const listed = await runCli(
+    ["dlq", "list", "--json", "--nats", natsUrl, ...(options.args ?? [])],
+    {
+      env: options.env ?? {},
+    },
+  );
+  return listed.code === 0 ? (JSON.parse(listed.stdout) as T[]) : [];
+}
+
 /** Publishes one event, then polls `dlq list --json` until it lists at least `count` records. */
 export async function publishUntilDeadLetters<T>(
   natsUrl: string,
@@ -47,8 +61,7 @@ export async function publishUntilDeadLetters<T>(
   await publisher.close();
   return waitFor(
     async () => {
-      const listed = await runCli(["dlq", "list", "--json", "--nats", natsUrl]);
-      const parsed = listed.code === 0 ? (JSON.parse(listed.stdout) as T[]) : [];
+      const parsed = await listedByCli<T>(natsUrl);
       return parsed.length >= count ? parsed : undefined;
     },
     { timeoutMs: 20_000, intervalMs: 500, what },
