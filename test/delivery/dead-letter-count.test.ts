@@ -13,14 +13,37 @@ let jsm: JetStreamManager;
 
 useNatsWithClient("dlq-count-test", (started) => ({ nc, jsm } = started));
 
-function counted(intervalMs = 60_000) {
+/** Holds each read after NATS answered it: `answered` resolves then, `release` lets it end. */
+function heldReads() {
+  let answered!: () => void;
+  let release!: () => void;
+  return {
+    answered: new Promise<void>((resolve) => (answered = resolve)),
+    released: new Promise<void>((resolve) => (release = resolve)),
+    onAnswer: () => answered(),
+    release: () => release(),
+  };
+}
+
+function counted(intervalMs = 60_000, held?: ReturnType<typeof heldReads>) {
   const shown: number[] = [];
   const missing: string[] = [];
+  const store = createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" });
   const count = createDeadLetterCount({
-    store: createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" }),
+    store: held
+      ? {
+          count: async () => {
+            const read = await store.count();
+            held.onAnswer();
+            await held.released;
+            return read;
+          },
+        }
+      : store,
     gauge: { set: (n) => shown.push(n) },
     missing: () => missing.push("missing"),
     intervalMs,
+    rereadMs: 50,
   });
   return { count, shown, missing };
 }
@@ -44,6 +67,23 @@ describe("the dead-letter count", () => {
     expect(count.value()).toBe(4);
     expect(shown).toEqual([3, 4]);
     expect(missing).toEqual([]);
+  });
+
+  it("reads again soon when this replica added a dead letter during a read", async () => {
+    await ensureHookswitchStreams(jsm);
+    await jsm.streams.purge(DEAD_LETTER_STREAM);
+    await publishDeadLetters(1);
+    const held = heldReads();
+    const { count } = counted(60_000, held);
+    const started = count.start();
+    await held.answered; // NATS said 1; this replica adds one before the read ends
+    await publishDeadLetters(1);
+    count.added();
+    held.release();
+    await started;
+    expect(count.value()).toBe(1);
+    await waitFor(() => count.value() === 2, { what: "the dead letter added during the read" });
+    count.stop();
   });
 
   it("reads the size again while it runs, and stops reading when stopped", async () => {
