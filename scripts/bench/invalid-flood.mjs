@@ -37,6 +37,8 @@ const { values: flags } = parseArgs({
     args: { type: "string", default: "" },
     /** The large events: one long string, or a user with 470,000 numbers as call types. */
     "large-shape": { type: "string", default: "string" },
+    /** Publish the large events among the valid ones (a run of valid ones after each). */
+    mixed: { type: "boolean", default: false },
   },
 });
 const SMALL = Number(flags.small);
@@ -110,11 +112,20 @@ try {
   const large = JSON.stringify(largeEvent(flags["large-shape"]));
   const subject = `${PREFIX}.acme.mycloudpbx.svc.user.created`;
   await publishMany(js, SMALL, () => [subject, small]);
-  await publishMany(js, LARGE, () => [subject, large]);
-  await publishMany(js, VALID, () => {
+  const valid = () => {
     const event = makeEvent({});
     return [subjectOf(PREFIX, event), JSON.stringify(event)];
-  });
+  };
+  if (flags.mixed) {
+    // Each large event is followed by its share of the valid ones.
+    const run = Math.max(1, Math.floor(VALID / Math.max(1, LARGE)));
+    await publishMany(js, LARGE + VALID, (i) =>
+      i % (run + 1) === 0 && i / (run + 1) < LARGE ? [subject, large] : valid(),
+    );
+  } else {
+    await publishMany(js, LARGE, () => [subject, large]);
+    await publishMany(js, VALID, valid);
+  }
 
   const port = await freePort();
   const node = flags.profile ? ["--cpu-prof", "--cpu-prof-dir", resolve(flags.profile)] : [];

@@ -28,7 +28,8 @@ import type { Sender } from "../delivery/send.js";
 import type { ConfigSnapshot } from "../delivery/snapshot.js";
 import type { DeliveryStats } from "../delivery/stats.js";
 import type { Metrics } from "../http/metrics.js";
-import { pullBatch, pullContinuously, startConsumerLoop } from "../nats/consumer-loop.js";
+import { pullContinuously, startConsumerLoop } from "../nats/consumer-loop.js";
+import type { PullSize } from "../nats/pull-size.js";
 import { startRestartingLoop, type RestartingLoop } from "../nats/restarting-loop.js";
 import type { Settle } from "../nats/settle.js";
 import type { JetStreamKeeper } from "../nats/keeper.js";
@@ -51,7 +52,8 @@ export interface ConsumerDeps {
   deadLetters: DeadLetterStore;
   names: JetStreamNames;
   ackWaitMs: number;
-  maxInFlight: number;
+  /** How much the event and delivery loops ask NATS for at once. */
+  pull: PullSize;
   /** `--max-event-size`: larger events are dead-lettered, one at a time. */
   maxEventBytes: number;
   /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */
@@ -109,14 +111,16 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     failureLog: deps.failureLog,
     signal: deps.signal,
   });
-  const batch = pullBatch(deps.maxInFlight);
+  const { pull } = deps;
   const deliveryConsumer = deliveryConsumerName(names.consumer);
-  const warnLarge = (consumer: string) => (message: string, bytes: number) =>
-    log.warn({ consumer, bytes }, message);
-  const largeRecords = new LargeMessageWatch(
-    { stream: DELIVERY_STREAM, batch },
-    warnLarge(deliveryConsumer),
-  );
+  // Only pulls bounded by count can bring more bytes at once than the server lets queue.
+  const largeWatch = (stream: string, consumer: string) =>
+    "messages" in pull
+      ? new LargeMessageWatch({ stream, batch: pull.messages }, (message, bytes) =>
+          log.warn({ consumer, bytes }, message),
+        )
+      : undefined;
+  const largeRecords = largeWatch(DELIVERY_STREAM, deliveryConsumer);
   const headersOnly = headersOnlyHandBack(log);
   const handlers: HandlerDeps = {
     snapshot: deps.snapshot,
@@ -128,7 +132,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     log,
     invalidEvents: deps.invalidEvents,
     skipLog: deps.skipLog,
-    largeEvents: new LargeMessageWatch({ stream: names.stream, batch }, warnLarge(names.consumer)),
+    largeEvents: largeWatch(names.stream, names.consumer),
     headersOnly,
     oversized: { maxEventBytes: deps.maxEventBytes, lane: new OneAtATime() },
   };
@@ -137,7 +141,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     if (isHeadersOnly(data, msg)) {
       return Promise.resolve(headersOnly(msg.info.consumer, msg.seq));
     }
-    largeRecords.check(data.byteLength);
+    largeRecords?.check(data.byteLength);
     return handleDeliveryMessage(handlers, {
       data,
       subject: msg.subject,
@@ -175,10 +179,10 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
   const deliveries = await js.consumers.get(DELIVERY_STREAM, deliveryConsumer);
   // Both iterators open before anything watches or reads them: a failure between leaves
   // no loop running and no watch behind.
-  const eventMessages = await pullContinuously(events, batch);
+  const eventMessages = await pullContinuously(events, pull);
   let deliveryMessages: ConsumerMessages;
   try {
-    deliveryMessages = await pullContinuously(deliveries, batch);
+    deliveryMessages = await pullContinuously(deliveries, pull);
   } catch (error) {
     // Unsubscribes at once; awaited, it would wait for a read of the iterator, never made.
     void eventMessages.close();
@@ -193,7 +197,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     startRestartingLoop({
       name: where.consumer,
       first,
-      open: () => pullContinuously(consumer, batch),
+      open: () => pullContinuously(consumer, pull),
       run: (messages, hooks) => {
         deps.keeper.watch(messages, where);
         return startConsumerLoop({

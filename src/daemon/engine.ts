@@ -18,7 +18,7 @@ import { createSender, type Sender } from "../delivery/send.js";
 import { createSkipLog } from "../delivery/skip-log.js";
 import { DeliveryStats } from "../delivery/stats.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
-import { pullBatch } from "../nats/consumer-loop.js";
+import { pullBatch } from "../nats/pull-size.js";
 import { createStoreFailureLog } from "../nats/store-failure-log.js";
 import type { Periodic } from "../periodic.js";
 

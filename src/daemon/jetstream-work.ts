@@ -20,6 +20,7 @@ import { watchMaxDeliveries } from "../nats/advisories.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
+import { pullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
 import type { RestartingLoop } from "../nats/restarting-loop.js";
 import { storeRetried } from "../nats/store-retry.js";
@@ -141,7 +142,7 @@ export class JetStreamWork {
   readonly #deadLettersMissing = () => this.#keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
 
   async #startConsumers(
-    { js, jsm }: JetStreamReached,
+    { nc, js, jsm }: JetStreamReached,
     store: DeadLetterStore,
     publisher: StoredPublisher,
   ): Promise<void> {
@@ -168,7 +169,12 @@ export class JetStreamWork {
         deadLetters: store,
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
-        maxInFlight: settings.maxInFlight,
+        // Read at each set-up: a reconnection may have reached a server of another version.
+        pull: pullSize({
+          maxInFlight: settings.maxInFlight,
+          serverVersion: nc.info?.version,
+          maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+        }),
         maxEventBytes: settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
         keeper: setUp,
         stopping,

@@ -26,6 +26,7 @@ import { endPull } from "./end-pull.js";
 import { createHeldWrites } from "./held-writes.js";
 import { doublingDelayMs } from "../backoff.js";
 import { StoreFailedError } from "./store-failure.js";
+import { consumeOptions, PULL_EXPIRES_MS, type PullSize } from "./pull-size.js";
 import type { StoreFailureLog } from "./store-failure-log.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
@@ -97,13 +98,6 @@ function nakAfter(msg: JsMsg, delayMs: number) {
   else msg.nak();
 }
 
-/**
- * How long the server keeps a pull request of `pullContinuously` (the client's default is
- * 30 s): short, so that a message handed back at shutdown waits little for the stale
- * requests to expire. Idle, it costs a pull request and two heartbeats per consumer
- * every 3 s. The parked readers' fetches expire sooner (1 s).
- */
-const PULL_EXPIRES_MS = 3_000;
 /** Margin past the expiry for the server to have removed the expired request. */
 const EXPIRY_MARGIN_MS = 1_000;
 
@@ -117,26 +111,9 @@ export function heartbeatEveryMs(ackWaitMs: number): number {
   return Math.max(250, Math.floor(ackWaitMs / 3));
 }
 
-/**
- * How many messages a loop asks for at once: pull requests are NATS round trips of their
- * own, so a few slots' worth of `maxInFlight`.
- */
-export function pullBatch(maxInFlight: number): number {
-  return Math.min(256, 4 * maxInFlight);
-}
-
-/**
- * Everything the consumer has, as it comes: `batch` is the most messages asked of the
- * server at once; more are asked for when a quarter is left.
- */
-export function pullContinuously(consumer: Consumer, batch: number): Promise<ConsumerMessages> {
-  // The client's default asks again when three quarters are still to come: a pull
-  // request (a write and a server round trip) for every quarter of a batch.
-  return consumer.consume({
-    max_messages: batch,
-    threshold_messages: Math.floor(batch / 4),
-    expires: PULL_EXPIRES_MS,
-  });
+/** Everything the consumer has, as it comes, `size` at a time (pull-size.ts). */
+export function pullContinuously(consumer: Consumer, size: PullSize): Promise<ConsumerMessages> {
+  return consumer.consume(consumeOptions(size));
 }
 
 export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {

@@ -1,24 +1,14 @@
 /**
- * nats-server queues every message of a pull request for the connection at once, and cuts off
- * a client with more than `max_pending` bytes queued (64 MB unless configured) as a slow
- * consumer: the messages it had sent come again only after the ack wait. A consumer that asks
- * for `batch` messages at once is safe while `batch` times its largest message stays well
- * under that. The client cannot bound a pull by bytes and by count together, so hookswitch
- * tells the operator instead, from the first message large enough to matter.
+ * Where a loop's pulls are bounded by count (pull-size.ts: nats-server before 2.10, or
+ * `--max-in-flight` under 25), `batch` messages at once are safe while `batch` times the
+ * largest of them stays within the loop's share of `max_pending`. hookswitch tells the
+ * operator from the first message large enough to matter.
  */
+import { BYTES_PULL_MIN_IN_FLIGHT, PULL_BYTES } from "./pull-size.js";
 
-/** nats-server's default `max_pending`. */
-const SERVER_MAX_PENDING = 64 * 1024 * 1024;
-/**
- * Of `max_pending`, what the pulls of one consumer may fill: the events and the deliveries
- * consumers share one connection (parked deliveries are read through it too), so each gets
- * a third.
- */
-const SHARE = 1 / 3;
-
-/** The size above which `batch` messages at once could take more than a consumer's share of `max_pending`. */
+/** The size above which `batch` messages at once could take more than a loop's share of `max_pending`. */
 export function largeMessageBytes(batch: number): number {
-  return Math.floor((SERVER_MAX_PENDING * SHARE) / batch);
+  return Math.floor(PULL_BYTES / batch);
 }
 
 /**
@@ -26,7 +16,7 @@ export function largeMessageBytes(batch: number): number {
  * messages this large stay under that share; at least 1.
  */
 export function maxInFlightFor(messageBytes: number): number {
-  return Math.max(1, Math.floor((SERVER_MAX_PENDING * SHARE) / (4 * messageBytes)));
+  return Math.max(1, Math.floor(PULL_BYTES / (4 * messageBytes)));
 }
 
 export function largeMessageWarning(where: {
@@ -41,7 +31,9 @@ export function largeMessageWarning(where: {
     `nats-server's queue for the connection can pass its default max_pending (64 MiB), past ` +
     `which it disconnects hookswitch as a slow consumer. If such messages come in numbers, ` +
     `raise max_pending in nats-server's configuration, or run with --max-in-flight ` +
-    `${maxInFlightFor(where.bytes)} or less (operating.md, "Large events")`
+    `${maxInFlightFor(where.bytes)} or less; from nats-server 2.10 on, with --max-in-flight ` +
+    `${BYTES_PULL_MIN_IN_FLIGHT} or more, hookswitch bounds its pulls by bytes instead ` +
+    `(operating.md, "Large events")`
   );
 }
 

@@ -38,7 +38,9 @@ describe("the consumer loop", () => {
     const seen = new Set<string>();
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await jetstream(nc).consumers.get("ALL", "c"), 64),
+      messages: await pullContinuously(await jetstream(nc).consumers.get("ALL", "c"), {
+        messages: 64,
+      }),
       handle: (msg) => {
         seen.add(msg.string());
         return Promise.resolve({ action: "ack" });
@@ -67,7 +69,9 @@ describe("the consumer loop", () => {
     let handled = 0;
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await jetstream(nc).consumers.get("PULLS", "c"), 64),
+      messages: await pullContinuously(await jetstream(nc).consumers.get("PULLS", "c"), {
+        messages: 64,
+      }),
       handle: () => {
         handled++;
         return Promise.resolve({ action: "ack" });
@@ -95,7 +99,7 @@ describe("the consumer loop", () => {
     let started = 0;
     const first = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("BACK", "c"), 64),
+      messages: await pullContinuously(await js.consumers.get("BACK", "c"), { messages: 64 }),
       handle: async () => {
         started++;
         await stopping;
@@ -115,7 +119,7 @@ describe("the consumer loop", () => {
     const seen: { seq: number; deliveries: number }[] = [];
     const second = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("BACK", "c"), 64),
+      messages: await pullContinuously(await js.consumers.get("BACK", "c"), { messages: 64 }),
       handle: (msg) => {
         seen.push({ seq: msg.seq, deliveries: msg.info.deliveryCount });
         return Promise.resolve({ action: "ack" });
@@ -166,7 +170,7 @@ describe("the consumer loop", () => {
     };
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("TRANSIT", "c"), batch),
+      messages: await pullContinuously(await js.consumers.get("TRANSIT", "c"), { messages: batch }),
       handle: async () => {
         first();
         await stopping;
@@ -184,7 +188,7 @@ describe("the consumer loop", () => {
     const seen = new Set<number>();
     const second = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("TRANSIT", "c"), batch),
+      messages: await pullContinuously(await js.consumers.get("TRANSIT", "c"), { messages: batch }),
       handle: (msg) => {
         seen.add(msg.seq);
         return Promise.resolve({ action: "ack" });
@@ -212,7 +216,7 @@ describe("the consumer loop", () => {
     const deliveries: number[] = [];
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("LONG", "c"), 64),
+      messages: await pullContinuously(await js.consumers.get("LONG", "c"), { messages: 64 }),
       handle: async (msg) => {
         deliveries.push(msg.seq);
         await sleep(2_500);

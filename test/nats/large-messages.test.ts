@@ -40,7 +40,8 @@ describe("large messages", () => {
         "and with both of its consumers reading 256 this large, nats-server's queue for the " +
         "connection can pass its default max_pending (64 MiB), past which it disconnects " +
         "hookswitch as a slow consumer. If such messages come in numbers, raise max_pending in " +
-        'nats-server\'s configuration, or run with --max-in-flight 5 or less (operating.md, "Large events")',
+        "nats-server's configuration, or run with --max-in-flight 5 or less; from nats-server 2.10 on, with --max-in-flight 25 or " +
+        'more, hookswitch bounds its pulls by bytes instead (operating.md, "Large events")',
     );
   });
 

@@ -123,7 +123,7 @@ describe("hookswitch's records when JetStream storage is full", () => {
     const { log, lines } = capturingLogger("info");
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("EVENTS", "c"), 64),
+      messages: await pullContinuously(await js.consumers.get("EVENTS", "c"), { messages: 64 }),
       // Each event's delivery to a failing receiver needs a retry record stored.
       handle: async (msg) => {
         await queue.scheduleRetry(record(`wh-${msg.seq}`), `wh-${msg.seq}:1`);
@@ -167,7 +167,7 @@ describe("hookswitch's records when JetStream storage is full", () => {
     const stopBegun = new Promise<void>((resolve) => (release = resolve));
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("EVENTS2", "c"), 64),
+      messages: await pullContinuously(await js.consumers.get("EVENTS2", "c"), { messages: 64 }),
       // Each handler stores its record only once the stop has begun.
       handle: async (msg) => {
         started++;

@@ -1,0 +1,94 @@
+/**
+ * How much the event and delivery loops ask nats-server for at once. The server queues every
+ * message of a pull request for the connection at once, and cuts off a client with more than
+ * `max_pending` bytes queued (64 MiB unless configured) as a slow consumer; the messages then
+ * on their way come again only after the ack wait, each with a delivery used up. A pull bounded
+ * by bytes cannot get there, whatever the size of the messages.
+ *
+ * The NATS client bounds a pull by bytes or by count, not both, and by bytes it asks for at
+ * most 100 messages. nats-server before 2.10 does not tell the client when a request ended at
+ * its count, which leaves the client's count of bytes to come wrong: measured on 2.9, each
+ * large message after a run of small ones stalled the consumer about 3 s. So a pull is bounded
+ * by bytes from 2.10 on, when 100 messages at once are not more than the loop would ask for by
+ * count; otherwise by count, and large-messages.ts warns where that count is risky.
+ */
+import type { ConsumeOptions } from "@nats-io/jetstream";
+
+/** nats-server's default `max_pending`. */
+export const SERVER_MAX_PENDING = 64 * 1024 * 1024;
+/** The most messages the client asks for at once when a pull is bounded by bytes. */
+export const BYTES_PULL_MESSAGES = 100;
+/**
+ * Of `max_pending`, what the pulls of one loop may fill: the event and delivery loops share
+ * one connection with the parked deliveries' reads, so each gets a third.
+ */
+export const PULL_BYTES = Math.floor(SERVER_MAX_PENDING / 3);
+/** Room past the server's largest payload for a message's subject and reply subject. */
+const SUBJECT_ROOM_BYTES = 4_096;
+/**
+ * How long the server keeps a pull request (the client's default is 30 s): short, so that a
+ * message handed back at shutdown waits little for the stale requests to expire
+ * (consumer-loop.ts). Idle, it costs a pull request and two heartbeats per consumer every 3 s.
+ * The parked readers' fetches expire sooner (1 s).
+ */
+export const PULL_EXPIRES_MS = 3_000;
+
+/**
+ * Messages asked for per place of `--max-in-flight` when bounded by count: pull requests are
+ * NATS round trips of their own, so a few slots' worth.
+ */
+const MESSAGES_PER_PLACE = 4;
+/** The least `--max-in-flight` whose pulls are bounded by bytes (from nats-server 2.10 on). */
+export const BYTES_PULL_MIN_IN_FLIGHT = Math.ceil(BYTES_PULL_MESSAGES / MESSAGES_PER_PLACE);
+
+/** How many messages a loop asks for at once when bounded by count. */
+export function pullBatch(maxInFlight: number): number {
+  return Math.min(256, MESSAGES_PER_PLACE * maxInFlight);
+}
+
+export type PullSize = { messages: number } | { bytes: number };
+
+/** Whether this nats-server ends a pull request at its count with a status saying so. */
+export function tellsBatchCompleted(version: string | undefined): boolean {
+  const [major = 0, minor = 0] = (version ?? "").split(".").map((part) => Number.parseInt(part));
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+export function pullSize(options: {
+  maxInFlight: number;
+  /** nats-server's version, from its INFO. */
+  serverVersion: string | undefined;
+  /** nats-server's `max_payload`: a pull must have room for its largest message. */
+  maxPayload: number;
+}): PullSize {
+  if (
+    options.maxInFlight < BYTES_PULL_MIN_IN_FLIGHT ||
+    !tellsBatchCompleted(options.serverVersion)
+  ) {
+    return { messages: pullBatch(options.maxInFlight) };
+  }
+  return { bytes: Math.max(PULL_BYTES, options.maxPayload + SUBJECT_ROOM_BYTES) };
+}
+
+/**
+ * The client's options for a pull of this size. More is asked for when a quarter is left: the
+ * client's default asks again when three quarters are still to come, a pull request (a write
+ * and a server round trip) for every quarter.
+ */
+export function consumeOptions(size: PullSize): ConsumeOptions {
+  if ("messages" in size) {
+    return {
+      max_messages: size.messages,
+      threshold_messages: Math.floor(size.messages / 4),
+      expires: PULL_EXPIRES_MS,
+    };
+  }
+  // The client reads threshold_messages in bytes mode too; its types leave it out there.
+  const options: ConsumeOptions & { threshold_messages: number } = {
+    max_bytes: size.bytes,
+    threshold_bytes: Math.floor(size.bytes / 4),
+    threshold_messages: Math.floor(BYTES_PULL_MESSAGES / 4),
+    expires: PULL_EXPIRES_MS,
+  };
+  return options;
+}

@@ -1,0 +1,115 @@
+/**
+ * A backlog of events near NATS's largest message. Pulled by bytes (nats-server 2.10 and later,
+ * `--max-in-flight` 25 or more), they never queue more at once than the server lets a
+ * connection hold, so the daemon is not cut off as a slow consumer. Pulled by count, the
+ * daemon warns of the risk at the first large one.
+ */
+import { execFileSync } from "node:child_process";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { natsServerBin } from "../../scripts/nats-server-bin.mjs";
+import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
+import { tellsBatchCompleted } from "../../src/nats/pull-size.js";
+import {
+  connectPublisher,
+  deliveredEvents,
+  killLeftOver,
+  makeEvent,
+  startTracked,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { waitFor } from "../support/wait.js";
+
+const serverVersion = /v(\d+\.\d+\.\d+)/.exec(
+  execFileSync(natsServerBin() ?? "nats-server", ["--version"], { encoding: "utf8" }),
+)?.[1];
+
+/** 80 of them at once are more than nats-server's default max_pending (64 MiB). */
+const LARGE_EVENTS = 80;
+const LARGE_BYTES = 950_000;
+const SMALL_EVENTS = 20;
+
+describe("a backlog of events near NATS's largest message", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let dir: ReturnType<typeof tempDir>;
+  const daemons: RunningDaemon[] = [];
+
+  beforeEach(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver();
+    dir = tempDir();
+    writeIntegration(dir.path, "crm", { url: `${receiver.url}/crm` });
+  });
+  afterEach(async () => {
+    await killLeftOver(daemons);
+    await receiver.close();
+    await nats.dispose();
+    dir.cleanup();
+  });
+
+  /** The daemon's streams and consumer exist, then the backlog is published while none runs. */
+  async function publishBacklog(large: number) {
+    const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    expect(await first.stop()).toBe(0);
+    const publisher = await connectPublisher(nats.url);
+    const small = Array.from({ length: SMALL_EVENTS }, () => makeEvent());
+    for (let i = 0; i < Math.max(large, SMALL_EVENTS); i++) {
+      if (i < large) await publisher.publish(makeEvent({ name: "L".repeat(LARGE_BYTES) }));
+      const next = small[i];
+      if (next) await publisher.publish(next);
+    }
+    await publisher.close();
+    return small.map((event) => event.id);
+  }
+
+  async function deadLetterCount(): Promise<number> {
+    const nc = await connect({ servers: nats.url });
+    try {
+      return (await (await jetstreamManager(nc)).streams.info(DEAD_LETTER_STREAM)).state.messages;
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it.runIf(tellsBatchCompleted(serverVersion))(
+    `is pulled by bytes: no slow-consumer disconnection, each large one dead-lettered once (nats-server ${serverVersion})`,
+    async () => {
+      const small = await publishBacklog(LARGE_EVENTS);
+      const daemon = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+      await waitFor(async () => (await deadLetterCount()) === LARGE_EVENTS, {
+        timeoutMs: 30_000,
+        what: `${LARGE_EVENTS} large events dead-lettered`,
+      });
+      await waitFor(() => small.every((id) => deliveredEvents(receiver).has(id)), {
+        what: "the small events",
+      });
+      expect(daemon.output()).not.toContain("NATS connection: disconnect");
+      expect(daemon.output()).not.toContain("hookswitch asks for");
+      expect(await daemon.stop()).toBe(0);
+      expect(await deadLetterCount()).toBe(LARGE_EVENTS);
+    },
+    60_000,
+  );
+
+  it("is pulled by count below --max-in-flight 25, and the first large event warns of it once", async () => {
+    const small = await publishBacklog(2);
+    const daemon = await startTracked(daemons, {
+      natsUrl: nats.url,
+      dir: dir.path,
+      args: ["--max-in-flight", "8"],
+    });
+    await waitFor(async () => (await deadLetterCount()) === 2, { what: "the large events" });
+    await waitFor(() => small.every((id) => deliveredEvents(receiver).has(id)), {
+      what: "the small events",
+    });
+    const warnings = daemon.output().match(/hookswitch asks for 32 messages at once/g) ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(daemon.output()).toContain("from nats-server 2.10 on, with --max-in-flight 25 or more");
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import {
+  consumeOptions,
+  pullBatch,
+  pullSize,
+  PULL_BYTES,
+  SERVER_MAX_PENDING,
+  tellsBatchCompleted,
+} from "../../src/nats/pull-size.js";
+
+const MIB = 1024 * 1024;
+
+describe("how much a loop asks nats-server for at once", () => {
+  it.each([
+    ["2.9.10", false],
+    ["2.9.25", false],
+    ["2.10.0", true],
+    ["2.10.27", true],
+    ["2.11.4", true],
+    ["3.0.0", true],
+    ["1.4.1", false],
+    ["", false],
+    [undefined, false],
+  ])("nats-server %s ends a pull at its count with a status: %s", (version, tells) => {
+    expect(tellsBatchCompleted(version)).toBe(tells);
+  });
+
+  it.each([
+    // --max-in-flight, messages at once
+    [1, 4],
+    [24, 96],
+    [64, 256],
+    [256, 256],
+  ])("by count, with --max-in-flight %i asks for %i", (maxInFlight, batch) => {
+    expect(pullBatch(maxInFlight)).toBe(batch);
+  });
+
+  it.each([
+    // --max-in-flight, server version, max_payload, the pull
+    [256, "2.10.27", MIB, { bytes: PULL_BYTES }],
+    [25, "2.11.0", MIB, { bytes: PULL_BYTES }],
+    [24, "2.10.27", MIB, { messages: 96 }],
+    [256, "2.9.10", MIB, { messages: 256 }],
+    [8, "2.9.10", MIB, { messages: 32 }],
+    [256, undefined, MIB, { messages: 256 }],
+    // A pull must take the largest message the server allows, with its subjects.
+    [256, "2.10.27", 32 * MIB, { bytes: 32 * MIB + 4_096 }],
+  ])(
+    "with --max-in-flight %i on nats-server %s (max_payload %i) pulls %j",
+    (maxInFlight, serverVersion, maxPayload, size) => {
+      expect(pullSize({ maxInFlight, serverVersion, maxPayload })).toEqual(size);
+    },
+  );
+
+  it("by bytes takes a third of the server's default max_pending", () => {
+    expect(PULL_BYTES).toBe(Math.floor((64 * MIB) / 3));
+    expect(3 * PULL_BYTES).toBeLessThanOrEqual(SERVER_MAX_PENDING);
+  });
+
+  it.each([
+    [{ messages: 256 }, { max_messages: 256, threshold_messages: 64, expires: 3_000 }],
+    [{ messages: 4 }, { max_messages: 4, threshold_messages: 1, expires: 3_000 }],
+    [
+      { bytes: 1_000_000 },
+      { max_bytes: 1_000_000, threshold_bytes: 250_000, threshold_messages: 25, expires: 3_000 },
+    ],
+  ])("asks the client for %j as %j: more once a quarter is left", (size, options) => {
+    expect(consumeOptions(size)).toEqual(options);
+  });
+});
