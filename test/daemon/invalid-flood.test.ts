@@ -7,6 +7,8 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { eventSubject } from "../../src/events/sample.js";
+import { tellsBatchCompleted } from "../../src/nats/pull-size.js";
+import { natsServerVersion } from "../support/nats-server.js";
 import {
   makeEvent,
   startTracked,
@@ -92,10 +94,15 @@ describe("hookswitch run under a flood of invalid events", () => {
     // Told at the stop, within the minute.
     const counted = lines.filter((line) => "notLogged" in line);
     expect(counted).toMatchObject([{ level: "warn", notLogged: INVALID - FULL_LINES }]);
-    // 200 KB messages, 256 asked for at once, could fill nats-server's 64 MiB: told once.
+    // 200 KB messages, 256 asked for at once, could fill nats-server's 64 MiB: told once
+    // where pulls are bounded by count (pull-size.ts), not where they are by bytes.
     const large = lines.filter((line) => String(line.msg).includes("came from PBX_EVENTS"));
-    expect(large).toMatchObject([{ level: "warn", consumer: "hookswitch" }]);
-    expect(large[0]!.msg).toMatch(/--max-in-flight 27 or less/);
+    if (tellsBatchCompleted(natsServerVersion())) {
+      expect(large).toEqual([]);
+    } else {
+      expect(large).toMatchObject([{ level: "warn", consumer: "hookswitch" }]);
+      expect(large[0]!.msg).toMatch(/--max-in-flight 27 or less/);
+    }
   }, 120_000);
 });
 

@@ -4,11 +4,9 @@
  * connection hold, so the daemon is not cut off as a slow consumer. Pulled by count, the
  * daemon warns of the risk at the first large one.
  */
-import { execFileSync } from "node:child_process";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { natsServerBin } from "../../scripts/nats-server-bin.mjs";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { tellsBatchCompleted } from "../../src/nats/pull-size.js";
 import {
@@ -21,13 +19,11 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { natsServerVersion, startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait.js";
 
-const serverVersion = /v(\d+\.\d+\.\d+)/.exec(
-  execFileSync(natsServerBin() ?? "nats-server", ["--version"], { encoding: "utf8" }),
-)?.[1];
+const serverVersion = natsServerVersion();
 
 /** 80 of them at once are more than nats-server's default max_pending (64 MiB). */
 const LARGE_EVENTS = 80;

@@ -3,7 +3,7 @@
  * `start()` again keeps the port and the store, so tests can kill NATS mid-stream; it can
  * also turn JetStream on or off (a server that answers while JetStream does not).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,16 @@ export interface NatsServer {
   reload(): void;
   /** Stop and remove the store. */
   dispose(): Promise<void>;
+}
+
+let version: string | undefined;
+
+/** The version of the nats-server the tests start ("2.10.27"): some behaviour depends on it. */
+export function natsServerVersion(): string | undefined {
+  version ??= /v(\d+\.\d+\.\d+)/.exec(
+    execFileSync(natsServerBin() ?? "nats-server", ["--version"], { encoding: "utf8" }),
+  )?.[1];
+  return version;
 }
 
 /**
