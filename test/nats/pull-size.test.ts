@@ -62,7 +62,13 @@ describe("how much a loop asks nats-server for at once", () => {
     [{ messages: 4 }, { max_messages: 4, threshold_messages: 1, expires: 3_000 }],
     [
       { bytes: 1_000_000 },
-      { max_bytes: 1_000_000, threshold_bytes: 250_000, threshold_messages: 25, expires: 3_000 },
+      {
+        max_bytes: 1_000_000,
+        threshold_bytes: 250_000,
+        threshold_messages: 25,
+        expires: 3_000,
+        idle_heartbeat: 500,
+      },
     ],
   ])("asks the client for %j as %j: more once a quarter is left", (size, options) => {
     expect(consumeOptions(size)).toEqual(options);
