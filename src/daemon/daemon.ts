@@ -143,6 +143,9 @@ class HookswitchDaemon implements Daemon {
         stream: nats.jetstream.stream,
         consumer: nats.jetstream.consumer,
         integrations,
+        // Which way pulls are bounded depends on the server (operating.md, "Large events").
+        natsServer: reached.nc.info?.version,
+        pull: this.#jetStream.pull(),
       },
       `hookswitch ${VERSION} is running: ${plural(integrations, "integration")} from ${folder} ` +
         `(config generation ${generation}, digest ${digest})`,

@@ -20,7 +20,7 @@ import { watchMaxDeliveries } from "../nats/advisories.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
-import { pullSize } from "../nats/pull-size.js";
+import { pullSize, type PullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
 import type { RestartingLoop } from "../nats/restarting-loop.js";
 import { storeRetried } from "../nats/store-retry.js";
@@ -70,6 +70,7 @@ export class JetStreamWork {
   #parked: ParkedReaders | undefined;
   #keeper: JetStreamKeeper | undefined;
   #deadLetterCount: DeadLetterCount | undefined;
+  #pull: PullSize | undefined;
   #parkedDiscovery: ParkedDiscovery | undefined;
   #advisories: { stop(): void } | undefined;
   #consuming = false;
@@ -100,6 +101,11 @@ export class JetStreamWork {
     await this.#startConsumers(reached, store, publisher);
     if (this.#deps.stopping()) return;
     await this.#watchInBackground(reached, store, this.#deadLetterCount);
+  }
+
+  /** How much the consumer loops ask NATS for at once, as of the last set-up. */
+  pull(): PullSize | undefined {
+    return this.#pull;
   }
 
   /** Why the daemon cannot consume, once NATS and JetStream answer. */
@@ -170,11 +176,11 @@ export class JetStreamWork {
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
         // Read at each set-up: a reconnection may have reached a server of another version.
-        pull: pullSize({
+        pull: (this.#pull = pullSize({
           maxInFlight: settings.maxInFlight,
           serverVersion: nc.info?.version,
           maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
-        }),
+        })),
         maxEventBytes: settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
         keeper: setUp,
         stopping,

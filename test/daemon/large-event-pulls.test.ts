@@ -8,7 +8,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
-import { tellsBatchCompleted } from "../../src/nats/pull-size.js";
+import { PULL_BYTES, tellsBatchCompleted } from "../../src/nats/pull-size.js";
 import {
   connectPublisher,
   deliveredEvents,
@@ -29,6 +29,15 @@ const serverVersion = natsServerVersion();
 const LARGE_EVENTS = 80;
 const LARGE_BYTES = 950_000;
 const SMALL_EVENTS = 20;
+
+/** How the daemon's "is running" line says its pulls are bounded. */
+function runningPull(daemon: RunningDaemon): unknown {
+  const line = daemon
+    .output()
+    .split("\n")
+    .find((text) => text.includes(" is running: "));
+  return line === undefined ? undefined : (JSON.parse(line) as { pull?: unknown }).pull;
+}
 
 describe("a backlog of events near NATS's largest message", () => {
   let nats: NatsServer;
@@ -85,6 +94,7 @@ describe("a backlog of events near NATS's largest message", () => {
       await waitFor(() => small.every((id) => deliveredEvents(receiver).has(id)), {
         what: "the small events",
       });
+      expect(runningPull(daemon)).toEqual({ bytes: PULL_BYTES });
       expect(daemon.output()).not.toContain("NATS connection: disconnect");
       expect(daemon.output()).not.toContain("hookswitch asks for");
       expect(await daemon.stop()).toBe(0);
@@ -104,6 +114,7 @@ describe("a backlog of events near NATS's largest message", () => {
     await waitFor(() => small.every((id) => deliveredEvents(receiver).has(id)), {
       what: "the small events",
     });
+    expect(runningPull(daemon)).toEqual({ messages: 32 });
     const warnings = daemon.output().match(/hookswitch asks for 32 messages at once/g) ?? [];
     expect(warnings).toHaveLength(1);
     expect(daemon.output()).toContain("from nats-server 2.10 on, with --max-in-flight 25 or more");
