@@ -167,6 +167,12 @@ export class JetStreamWork {
     this.#keeper = setUp;
     if (stopping()) setUp.stop(); // a stop came while connecting: no set-up retries
     await setUp.start(async () => {
+      // Read at each set-up: a reconnection may have reached a server of another version.
+      this.#pull = pullSize({
+        maxInFlight: settings.maxInFlight,
+        serverVersion: nc.info?.version,
+        maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      });
       const consumers = await startConsumers({
         ...engine,
         js,
@@ -175,12 +181,7 @@ export class JetStreamWork {
         deadLetters: store,
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
-        // Read at each set-up: a reconnection may have reached a server of another version.
-        pull: (this.#pull = pullSize({
-          maxInFlight: settings.maxInFlight,
-          serverVersion: nc.info?.version,
-          maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
-        })),
+        pull: this.#pull,
         maxEventBytes: settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
         keeper: setUp,
         stopping,

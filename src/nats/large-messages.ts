@@ -4,7 +4,7 @@
  * largest of them stays within the loop's share of `max_pending`. hookswitch tells the
  * operator from the first message large enough to matter.
  */
-import { BYTES_PULL_MIN_IN_FLIGHT, PULL_BYTES } from "./pull-size.js";
+import { BYTES_PULL_MIN_IN_FLIGHT, MESSAGES_PER_PLACE, PULL_BYTES } from "./pull-size.js";
 
 /** The size above which `batch` messages at once could take more than a loop's share of `max_pending`. */
 export function largeMessageBytes(batch: number): number {
@@ -12,11 +12,11 @@ export function largeMessageBytes(batch: number): number {
 }
 
 /**
- * The largest `--max-in-flight` whose pulls (4 messages per place, see `pullBatch`) of
+ * The largest `--max-in-flight` whose pulls (`MESSAGES_PER_PLACE` per place, see `pullBatch`) of
  * messages this large stay under that share; at least 1.
  */
 export function maxInFlightFor(messageBytes: number): number {
-  return Math.max(1, Math.floor(PULL_BYTES / (4 * messageBytes)));
+  return Math.max(1, Math.floor(PULL_BYTES / (MESSAGES_PER_PLACE * messageBytes)));
 }
 
 export function largeMessageWarning(where: {

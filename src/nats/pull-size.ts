@@ -40,7 +40,7 @@ export const PULL_EXPIRES_MS = 3_000;
  * Messages asked for per place of `--max-in-flight` when bounded by count: pull requests are
  * NATS round trips of their own, so a few slots' worth.
  */
-const MESSAGES_PER_PLACE = 4;
+export const MESSAGES_PER_PLACE = 4;
 /** The least `--max-in-flight` whose pulls are bounded by bytes (from nats-server 2.10 on). */
 export const BYTES_PULL_MIN_IN_FLIGHT = Math.ceil(BYTES_PULL_MESSAGES / MESSAGES_PER_PLACE);
 

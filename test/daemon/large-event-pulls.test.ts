@@ -6,21 +6,18 @@
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
 import { PULL_BYTES, tellsBatchCompleted } from "../../src/nats/pull-size.js";
 import {
   connectPublisher,
   deliveredEvents,
-  killLeftOver,
   makeEvent,
   startTracked,
-  tempDir,
-  writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
-import { natsServerVersion, startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { startReceiver, type Receiver } from "../support/receiver.js";
+import { natsServerVersion } from "../support/nats-server.js";
+import { useFreshParts } from "../support/real-parts.js";
 import { waitFor } from "../support/wait.js";
 
 const serverVersion = natsServerVersion();
@@ -40,29 +37,13 @@ function runningPull(daemon: RunningDaemon): unknown {
 }
 
 describe("a backlog of events near NATS's largest message", () => {
-  let nats: NatsServer;
-  let receiver: Receiver;
-  let dir: ReturnType<typeof tempDir>;
-  const daemons: RunningDaemon[] = [];
-
-  beforeEach(async () => {
-    nats = await startNatsServer();
-    receiver = await startReceiver();
-    dir = tempDir();
-    writeIntegration(dir.path, "crm", { url: `${receiver.url}/crm` });
-  });
-  afterEach(async () => {
-    await killLeftOver(daemons);
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
-  });
+  const parts = useFreshParts("crm");
 
   /** The daemon's streams and consumer exist, then the backlog is published while none runs. */
   async function publishBacklog(large: number) {
-    const first = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    const first = await startTracked(parts.daemons, { natsUrl: parts.nats.url, dir: parts.dir });
     expect(await first.stop()).toBe(0);
-    const publisher = await connectPublisher(nats.url);
+    const publisher = await connectPublisher(parts.nats.url);
     const small = Array.from({ length: SMALL_EVENTS }, () => makeEvent());
     for (let i = 0; i < Math.max(large, SMALL_EVENTS); i++) {
       if (i < large) await publisher.publish(makeEvent({ name: "L".repeat(LARGE_BYTES) }));
@@ -74,7 +55,7 @@ describe("a backlog of events near NATS's largest message", () => {
   }
 
   async function deadLetterCount(): Promise<number> {
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: parts.nats.url });
     try {
       return (await (await jetstreamManager(nc)).streams.info(DEAD_LETTER_STREAM)).state.messages;
     } finally {
@@ -86,12 +67,12 @@ describe("a backlog of events near NATS's largest message", () => {
     `is pulled by bytes: no slow-consumer disconnection, each large one dead-lettered once (nats-server ${serverVersion})`,
     async () => {
       const small = await publishBacklog(LARGE_EVENTS);
-      const daemon = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+      const daemon = await startTracked(parts.daemons, { natsUrl: parts.nats.url, dir: parts.dir });
       await waitFor(async () => (await deadLetterCount()) === LARGE_EVENTS, {
         timeoutMs: 30_000,
         what: `${LARGE_EVENTS} large events dead-lettered`,
       });
-      await waitFor(() => small.every((id) => deliveredEvents(receiver).has(id)), {
+      await waitFor(() => small.every((id) => deliveredEvents(parts.receiver).has(id)), {
         what: "the small events",
       });
       expect(runningPull(daemon)).toEqual({ bytes: PULL_BYTES });
@@ -105,13 +86,13 @@ describe("a backlog of events near NATS's largest message", () => {
 
   it("is pulled by count below --max-in-flight 25, and the first large event warns of it once", async () => {
     const small = await publishBacklog(2);
-    const daemon = await startTracked(daemons, {
-      natsUrl: nats.url,
-      dir: dir.path,
+    const daemon = await startTracked(parts.daemons, {
+      natsUrl: parts.nats.url,
+      dir: parts.dir,
       args: ["--max-in-flight", "8"],
     });
     await waitFor(async () => (await deadLetterCount()) === 2, { what: "the large events" });
-    await waitFor(() => small.every((id) => deliveredEvents(receiver).has(id)), {
+    await waitFor(() => small.every((id) => deliveredEvents(parts.receiver).has(id)), {
       what: "the small events",
     });
     expect(runningPull(daemon)).toEqual({ messages: 32 });
