@@ -33,6 +33,7 @@ import type { PullSize } from "../nats/pull-size.js";
 import { startRestartingLoop, type RestartingLoop } from "../nats/restarting-loop.js";
 import type { Settle } from "../nats/settle.js";
 import type { JetStreamKeeper } from "../nats/keeper.js";
+import type { NatsLink } from "../nats/connection.js";
 import { LargeMessageWatch } from "../nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
 import type { JetStreamNames } from "../nats/settings.js";
@@ -77,6 +78,8 @@ export interface ConsumerDeps {
   keeper: JetStreamKeeper;
   /** True once a stop has begun: a loop that ends then is not started again. */
   stopping: () => boolean;
+  /** The NATS connection: while it is down, the loops start nothing and hold their acks. */
+  link: NatsLink;
   /** A dead letter was added (the daemon keeps the count between its reads of the queue). */
   onDeadLetter: () => void;
 }
@@ -172,6 +175,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         ackWaitMs,
         log,
         storeFailures: deps.storeFailures,
+        link: deps.link,
       }),
     log,
   });
@@ -208,6 +212,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
           ackWaitMs,
           log,
           storeFailures: deps.storeFailures,
+          link: deps.link,
           ...hooks,
         });
       },

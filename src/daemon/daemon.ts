@@ -124,7 +124,6 @@ class HookswitchDaemon implements Daemon {
       settings: this.#settings,
       engine: this.#engine.engine,
       stopping: () => !!this.#stopping,
-      isConnected: () => this.#connection?.isConnected() ?? false,
     });
     await this.#jetStream.start(reached);
     if (this.#stopping) return;
@@ -220,7 +219,8 @@ class HookswitchDaemon implements Daemon {
       await nc.close().catch(() => undefined);
       return undefined;
     }
-    this.#connection = watchConnection(nc, log, this.#settings.nats.inboxPrefix);
+    const link = watchConnection(nc, log, this.#settings.nats.inboxPrefix);
+    this.#connection = link;
     void nc.closed().then((error) => {
       if (!this.#stopping) this.#fail(closedForGood(error));
     });
@@ -234,7 +234,7 @@ class HookswitchDaemon implements Daemon {
         this.#jetStreamWaiting = reason;
       },
     });
-    return jsm ? { nc, js: jetstream(nc), jsm } : undefined;
+    return jsm ? { nc, link, js: jetstream(nc), jsm } : undefined;
   }
 
   async #shutDown(): Promise<void> {

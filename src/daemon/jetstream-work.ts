@@ -19,6 +19,7 @@ import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { watchMaxDeliveries } from "../nats/advisories.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
+import type { NatsLink } from "../nats/connection.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
 import { pullSize, type PullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
@@ -48,6 +49,8 @@ export type DeliveryEngine = Pick<
 /** NATS as the start reached it: connected, and JetStream answering. */
 export interface JetStreamReached {
   nc: NatsConnection;
+  /** Whether the connection is up now, and when it is again. */
+  link: NatsLink;
   js: JetStreamClient;
   jsm: JetStreamManager;
 }
@@ -57,7 +60,6 @@ export interface JetStreamWorkDeps {
   engine: DeliveryEngine;
   /** True once a stop has begun: a start that meets it leaves nothing running. */
   stopping: () => boolean;
-  isConnected: () => boolean;
 }
 
 const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
@@ -148,7 +150,7 @@ export class JetStreamWork {
   readonly #deadLettersMissing = () => this.#keeper?.lost(`stream ${DEAD_LETTER_STREAM} not found`);
 
   async #startConsumers(
-    { nc, js, jsm }: JetStreamReached,
+    { nc, link, js, jsm }: JetStreamReached,
     store: DeadLetterStore,
     publisher: StoredPublisher,
   ): Promise<void> {
@@ -184,6 +186,7 @@ export class JetStreamWork {
         pull: this.#pull,
         maxEventBytes: settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
         keeper: setUp,
+        link,
         stopping,
         onDeadLetter: () => this.#deadLetterCount?.added(),
       });
@@ -199,11 +202,11 @@ export class JetStreamWork {
 
   /** Advisories, parked deliveries of other replicas and the dead-letter count. */
   async #watchInBackground(
-    { nc, js, jsm }: JetStreamReached,
+    { nc, link, js, jsm }: JetStreamReached,
     store: DeadLetterStore,
     deadLetterCount: DeadLetterCount,
   ): Promise<void> {
-    const { settings, engine, isConnected } = this.#deps;
+    const { settings, engine } = this.#deps;
     const { stream, consumer, replicas } = settings.nats.jetstream;
     this.#advisories = await watchMaxDeliveries(nc, js, jsm, {
       stream,
@@ -223,7 +226,7 @@ export class JetStreamWork {
     this.#consuming = true;
     this.#parkedDiscovery = discoverParked({
       parked: () => this.#parked,
-      paused: () => !!this.#keeper?.reason() || !isConnected(),
+      paused: () => !!this.#keeper?.reason() || !link.isConnected(),
       lost: (what) => this.#keeper?.lost(what),
       found: (read) => {
         this.#waiting = read;

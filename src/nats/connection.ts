@@ -179,8 +179,17 @@ export function closedForGood(error: Error | void): NatsSetupError {
   );
 }
 
-export interface ConnectionWatch {
+/**
+ * Whether the connection is up, and when it is up again. The client writes nothing while it
+ * is down: what it is given then (an ack, say) is dropped when it connects again.
+ */
+export interface NatsLink {
   isConnected(): boolean;
+  /** Resolves once the connection is up: at once when it is. */
+  connected(): Promise<void>;
+}
+
+export interface ConnectionWatch extends NatsLink {
   stop(): void;
 }
 
@@ -198,6 +207,15 @@ export function watchConnection(
 ): ConnectionWatch {
   const refusal = createPermissionLog(log, inboxPrefix);
   let connected = !nc.isClosed();
+  // Pending while the connection is down; resolved when it is back.
+  let back = (): void => undefined;
+  const down = () => new Promise<void>((resolve) => (back = resolve));
+  let up = connected ? Promise.resolve() : down();
+  const setConnected = (now: boolean) => {
+    if (now && !connected) back();
+    if (!now && connected) up = down();
+    connected = now;
+  };
   let stopped = false;
   const statuses = nc.status();
   const iterator = statuses[Symbol.asyncIterator]();
@@ -205,19 +223,18 @@ export function watchConnection(
     for (;;) {
       const next = await iterator.next();
       if (next.done || stopped) return;
-      connected = connectedAfter(next.value, connected);
+      setConnected(connectedAfter(next.value, connected));
       if (next.value.type === "error" && refusal(next.value.error)) continue;
       logStatus(log, next.value);
     }
   };
   loop().catch((err: unknown) => log.warn({ err: coerceError(err) }, "NATS status watch ended"));
   nc.closed()
-    .then(() => {
-      connected = false;
-    })
+    .then(() => setConnected(false))
     .catch(() => undefined);
   return {
     isConnected: () => connected && !nc.isClosed(),
+    connected: () => up,
     stop() {
       stopped = true;
       void iterator.return?.();

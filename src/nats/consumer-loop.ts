@@ -28,6 +28,7 @@ import { doublingDelayMs } from "../backoff.js";
 import { StoreFailedError } from "./store-failure.js";
 import { consumeOptions, PULL_EXPIRES_MS, type PullSize } from "./pull-size.js";
 import type { StoreFailureLog } from "./store-failure-log.js";
+import type { NatsLink } from "./connection.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
 export interface Slots {
@@ -60,6 +61,12 @@ export interface ConsumerLoopOptions {
   ended?: (err: unknown) => void;
   /** The source's first message: the server sends to it. */
   firstMessage?: () => void;
+  /**
+   * The connection: while it is down, acks, hand-backs and heartbeats wait for it, and no
+   * handler starts (its ack would wait too, and its message may come again meanwhile).
+   * Without it the connection counts as up.
+   */
+  link?: NatsLink;
 }
 
 export interface ConsumerLoop {
@@ -117,7 +124,7 @@ export function pullContinuously(consumer: Consumer, size: PullSize): Promise<Co
 }
 
 export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
-  const { messages, handle, slots, log } = options;
+  const { messages, handle, slots, log, link } = options;
   // Slots, not a Set: a message comes in and one goes out for every event (delivery/concurrency/slot-set.ts).
   const inFlight = new SlotSet<JsMsg>();
   let stopping = false;
@@ -126,19 +133,27 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   // Set once the source has ended, to learn when the last handler has.
   let onIdle: (() => void) | undefined;
 
-  // The message the loop waits a slot for is kept alive too: spare slots (delivery/concurrency/intake.ts) bound
-  // that wait for events, but parked deliveries may wait for the spares longer.
-  let awaitingSlot: JsMsg | undefined;
-  const heartbeat = setInterval(() => {
-    for (const msg of inFlight) msg.working();
-    awaitingSlot?.working();
-  }, heartbeatEveryMs(options.ackWaitMs));
-  heartbeat.unref();
-
   // Acks are held for a few milliseconds and leave together: at 1,000 events/s that is one
   // socket write per ten acks instead of one per ack. Nothing waits for an ack; a crash
   // within the hold only means those messages come back (at least once, as for any crash).
-  const writes = createHeldWrites({ holdMs: ACK_HOLD_MS });
+  const writes = createHeldWrites({ holdMs: ACK_HOLD_MS, link });
+
+  // The message the loop waits a slot for is kept alive too: spare slots (delivery/concurrency/intake.ts) bound
+  // that wait for events, but parked deliveries may wait for the spares longer.
+  let awaitingSlot: JsMsg | undefined;
+  // Heartbeats go out with the acks; one round at most waits for a connection that is down.
+  let beatHeld = false;
+  const beat = () => {
+    beatHeld = false;
+    for (const msg of inFlight) msg.working();
+    awaitingSlot?.working();
+  };
+  const heartbeat = setInterval(() => {
+    if (beatHeld) return;
+    beatHeld = true;
+    writes.add(beat);
+  }, heartbeatEveryMs(options.ackWaitMs));
+  heartbeat.unref();
   const settle = (msg: JsMsg, result: Settle) => {
     writes.add(() => {
       try {
@@ -176,6 +191,10 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     }
   };
 
+  // Resolved by stop(): a wait for the connection ends with it.
+  let stopped = (): void => undefined;
+  const stoppedWait = new Promise<void>((resolve) => (stopped = resolve));
+
   let first = true;
   const pump = (async () => {
     for await (const msg of messages) {
@@ -191,6 +210,11 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       if (waiting) {
         awaitingSlot = msg;
         await waiting;
+        awaitingSlot = undefined;
+      }
+      if (link && !link.isConnected()) {
+        awaitingSlot = msg;
+        await Promise.race([link.connected(), stoppedWait]);
         awaitingSlot = undefined;
       }
       if (stopping) {
@@ -225,6 +249,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     async stop() {
       stopping = true;
       closedAt ??= Date.now();
+      stopped();
       try {
         // Drained, not only closed: what the server sent meanwhile is handed back (end-pull.ts).
         await endPull(messages);

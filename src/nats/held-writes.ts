@@ -3,24 +3,47 @@
  * was written in one synchronous stretch in one write; writes made one by one, as each
  * handler reaches them, would each be a write (and a wake-up of nats-server) of their own.
  * On this path a write costs 50–130 µs, more than handling an event.
+ *
+ * While the connection is down the writes wait for it: the client throws nothing then, and
+ * drops what it was given when it connects again. An ack dropped so makes NATS deliver its
+ * message again after the ack wait, a webhook sent twice; the same ack written once the
+ * connection is back counts (the server takes acks of a delivery made before the break).
  */
+import type { NatsLink } from "./connection.js";
+
 export interface HeldWrites {
   /** Runs `write` with every other write added before the hold ends. */
   add(write: () => void): void;
-  /** Runs what is held now (shutdown: nothing may wait for a hold that never ends). */
+  /**
+   * Runs what is held now (shutdown: nothing may wait for a hold that never ends); while
+   * the connection is down, once it is back.
+   */
   flush(): void;
 }
 
 /**
  * `holdMs` 0 holds writes until the end of the event-loop turn; more holds them for that
- * long after the first one, so that those of several turns leave together.
+ * long after the first one, so that those of several turns leave together. Without `link`
+ * the connection counts as up.
  */
-export function createHeldWrites(options: { holdMs: number }): HeldWrites {
+export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): HeldWrites {
+  const { link } = options;
   let held: (() => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let awaitingLink = false;
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
+    if (link && !link.isConnected()) {
+      if (!awaitingLink) {
+        awaitingLink = true;
+        void link.connected().then(() => {
+          awaitingLink = false;
+          flush();
+        });
+      }
+      return;
+    }
     const writes = held;
     held = [];
     for (const write of writes) write();
@@ -31,7 +54,7 @@ export function createHeldWrites(options: { holdMs: number }): HeldWrites {
       : () => setImmediate(flush);
   return {
     add(write) {
-      if (held.push(write) === 1) schedule();
+      if (held.push(write) === 1 && !awaitingLink) schedule();
     },
     flush,
   };

@@ -7,7 +7,7 @@ import { NatsSetupError } from "../../src/errors.js";
 import { connectNats, watchConnection } from "../../src/nats/connection.js";
 import type { NatsSettings } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { freePort, waitFor } from "../support/wait.js";
+import { freePort, sleep, waitFor } from "../support/wait.js";
 import { capturingLogger } from "../support/logs.js";
 
 let server: NatsServer;
@@ -130,7 +130,7 @@ describe("connecting to NATS", () => {
 });
 
 describe("watching the connection", () => {
-  it("tracks and logs a disconnect and a reconnect", async () => {
+  it("tracks and logs a disconnect and a reconnect, and tells when it is back", async () => {
     const { log, lines } = capturingLogger();
     const nc = await connectNats(settingsFor(server.url), {
       name: "watch-test",
@@ -140,10 +140,16 @@ describe("watching the connection", () => {
     const watch = watchConnection(nc, log);
     try {
       expect(watch.isConnected()).toBe(true);
+      await watch.connected(); // at once while up
       await server.stop();
       await waitFor(() => !watch.isConnected(), { timeoutMs: 5_000, what: "disconnected" });
+      let back = false;
+      const whenBack = watch.connected().then(() => (back = watch.isConnected()));
+      await sleep(100);
+      expect(back).toBe(false);
       await server.start();
-      await waitFor(() => watch.isConnected(), { timeoutMs: 10_000, what: "reconnected" });
+      await whenBack;
+      expect(back).toBe(true);
       const types = lines.map((line) => line.type).filter(Boolean);
       expect(types).toEqual(expect.arrayContaining(["disconnect", "reconnect"]));
       // Losing NATS is a warning (alerts on warn see it); getting it back is news.

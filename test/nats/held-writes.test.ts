@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { NatsLink } from "../../src/nats/connection.js";
 import { createHeldWrites } from "../../src/nats/held-writes.js";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -74,5 +75,71 @@ describe("writes held for a time", () => {
     expect(done).toEqual(["ack"]);
     vi.advanceTimersByTime(50);
     expect(done).toEqual(["ack"]);
+  });
+});
+
+/** A connection the test takes down and brings back. */
+function testLink(): NatsLink & { down(): void; up(): void } {
+  let connected = true;
+  let back = () => undefined as void;
+  let whenUp = Promise.resolve();
+  return {
+    isConnected: () => connected,
+    connected: () => whenUp,
+    down() {
+      connected = false;
+      whenUp = new Promise((resolve) => (back = resolve));
+    },
+    up() {
+      connected = true;
+      back();
+    },
+  };
+}
+
+describe("writes while the connection is down", () => {
+  it("wait for it and run once it is back, all together and in order", async () => {
+    const link = testLink();
+    const writes = createHeldWrites({ holdMs: 0, link });
+    const done: number[] = [];
+    link.down();
+    writes.add(() => done.push(1));
+    await nextTurn();
+    writes.add(() => done.push(2));
+    writes.flush();
+    await nextTurn();
+    expect(done).toEqual([]);
+    link.up();
+    await Promise.resolve();
+    expect(done).toEqual([1, 2]);
+  });
+
+  it("wait again when it goes down before they ran", async () => {
+    const link = testLink();
+    const writes = createHeldWrites({ holdMs: 0, link });
+    const done: string[] = [];
+    link.down();
+    writes.add(() => done.push("ack"));
+    await nextTurn();
+    link.up();
+    link.down(); // back, and down again before the writes' turn
+    await nextTurn();
+    expect(done).toEqual([]);
+    link.up();
+    await nextTurn();
+    expect(done).toEqual(["ack"]);
+  });
+
+  it("run as before once it is back", async () => {
+    const link = testLink();
+    const writes = createHeldWrites({ holdMs: 0, link });
+    const done: string[] = [];
+    link.down();
+    writes.add(() => done.push("held"));
+    link.up();
+    await nextTurn();
+    writes.add(() => done.push("next"));
+    await nextTurn();
+    expect(done).toEqual(["held", "next"]);
   });
 });

@@ -19,6 +19,8 @@ export interface Reply {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** Answer once this settles (a test holds answers back, then lets them go). */
+  until?: Promise<unknown>;
 }
 
 export type Responder = (req: ReceivedRequest, index: number) => Reply | undefined;
@@ -53,7 +55,8 @@ export async function startReceiver(responder: Responder = () => undefined): Pro
         res.writeHead(reply.status ?? 200, reply.headers);
         res.end(reply.body ?? "ok");
       };
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      if (reply.until) void reply.until.finally(send);
+      else if (reply.delayMs) setTimeout(send, reply.delayMs);
       else send();
     });
   });
