@@ -258,6 +258,15 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
         log.warn({ err, consumer: options.name }, "cannot close the pull subscription cleanly");
       }
       await finished;
+      const unsent = writes.size - (beatHeld ? 1 : 0);
+      if (unsent > 0) {
+        // They go out if NATS comes back before the process ends; otherwise the ack wait.
+        log.warn(
+          { consumer: options.name, unsent },
+          "NATS is down: acknowledgements and hand-backs of this stop wait for it; " +
+            "unsent, their messages come back after the ack wait",
+        );
+      }
     },
   };
 }

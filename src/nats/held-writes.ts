@@ -19,6 +19,8 @@ export interface HeldWrites {
    * the connection is down, once it is back.
    */
   flush(): void;
+  /** Writes held now. */
+  readonly size: number;
 }
 
 /**
@@ -57,5 +59,8 @@ export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): 
       if (held.push(write) === 1 && !awaitingLink) schedule();
     },
     flush,
+    get size() {
+      return held.length;
+    },
   };
 }

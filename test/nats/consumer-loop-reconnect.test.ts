@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
 import { watchConnection, type ConnectionWatch } from "../../src/nats/connection.js";
 import { pullContinuously, startConsumerLoop } from "../../src/nats/consumer-loop.js";
+import { capturingLogger } from "../support/logs.js";
 import { acksApplied, startNatsWithClient, type NatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -67,5 +68,38 @@ describe("a consumer loop while NATS restarts", () => {
     } finally {
       await loop.stop();
     }
+  }, 30_000);
+
+  it("says at a stop while NATS is down how many acknowledgements wait for it", async () => {
+    const { nc, jsm, server } = nats;
+    await jsm.streams.add({ name: "STOP", subjects: ["STOP.>"] });
+    await jsm.consumers.add("STOP", { durable_name: "c", ack_policy: AckPolicy.Explicit });
+    const js = jetstream(nc);
+    for (let i = 0; i < 3; i++) await js.publish("STOP.e", String(i));
+    const { log, lines } = capturingLogger();
+    let answer = () => undefined as void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    let started = 0;
+    const loop = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("STOP", "c"), { messages: 64 }),
+      handle: async () => {
+        started++;
+        await answered;
+        return { action: "ack" };
+      },
+      slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
+      ackWaitMs: 30_000,
+      log,
+      link,
+    });
+    await waitFor(() => started === 3, { what: "three in progress" });
+    await server.stop();
+    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    answer();
+    await loop.stop();
+    const warned = lines.filter((l) => l.unsent !== undefined);
+    expect(warned).toMatchObject([{ level: "warn", consumer: "c", unsent: 3 }]);
+    expect(warned[0]?.msg).toMatch(/come back after the ack wait/);
   }, 30_000);
 });
