@@ -102,6 +102,7 @@ async function deliverRecord(
     raw: record.event,
     webhookId: record.webhookId,
     attempts: record.attempts,
+    bytes: data.byteLength,
   };
   if (typeof record.replays === "number") job.replays = record.replays;
   try {

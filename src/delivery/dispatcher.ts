@@ -73,7 +73,7 @@ export class Dispatcher {
   /** Parks a delivery in the delivery stream without attempting it now. */
   async park(job: Job): Promise<JobResult> {
     const record = toRecord(job, job.attempts, undefined);
-    await this.#deps.queue.park(record, recordId(job, job.attempts.length));
+    await this.#deps.queue.park(record, recordId(job, job.attempts.length), job.bytes);
     return "parked";
   }
 
@@ -111,6 +111,7 @@ export class Dispatcher {
       await this.#deps.queue.scheduleRetry(
         toRecord(job, attempts, notBefore),
         recordId(job, attempts.length),
+        job.bytes,
       );
       this.#count(job, "retried", outcome, answeredAt);
       return "retried";

@@ -123,6 +123,7 @@ export async function handleEventMessage(
       raw: parsed.raw,
       webhookId: webhookId(integration.name, parsed.event.id),
       attempts: [],
+      bytes: data.byteLength,
     };
     starts.push(startNew(deps, job));
   }

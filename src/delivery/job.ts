@@ -15,10 +15,13 @@ import type { AttemptRecord } from "./types.js";
 
 /** Where deliveries go when they cannot finish now. Each resolves once JetStream stored it. */
 export interface DurableQueue {
-  /** A delivery waiting for its next attempt (a retry), not before `record.notBefore`. */
-  scheduleRetry(record: DeliveryRecord, msgId: string): Promise<void>;
+  /**
+   * A delivery waiting for its next attempt (a retry), not before `record.notBefore`.
+   * `bytes` is about what the record weighs (`Job.bytes`): records being stored are bounded by it.
+   */
+  scheduleRetry(record: DeliveryRecord, msgId: string, bytes: number): Promise<void>;
   /** A first attempt that found no room at its integration: read again when it has room. */
-  park(record: DeliveryRecord, msgId: string): Promise<void>;
+  park(record: DeliveryRecord, msgId: string, bytes: number): Promise<void>;
   /** `msgId` names what the record stands for, so that storing it again stores nothing. */
   deadLetter(record: DeadLetterRecord, msgId?: string): Promise<void>;
 }
@@ -30,6 +33,8 @@ export interface Job {
   raw: unknown;
   webhookId: string;
   attempts: AttemptRecord[];
+  /** The size of the message it came in: about what its record weighs, as text. */
+  bytes: number;
   /** See `DeliveryRecord.replays`. */
   replays?: number;
 }

@@ -110,6 +110,7 @@ function job(name: string, url: string, eventId: string): Job {
     raw: {},
     webhookId: `msg_${name}_${eventId}`,
     attempts: [],
+    bytes: 1_000,
   };
 }
 
@@ -259,7 +260,14 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
     const withPath = (name: string, pathArguments: string[]): Job => {
       const integration = makeIntegration({ name, webhook: { url: crm.url, pathArguments } });
       const active = buildSnapshot([integration]).byName.get(name)!;
-      return { active, event: noNumber, raw: {}, webhookId: `msg_${name}`, attempts: [] };
+      return {
+        active,
+        event: noNumber,
+        raw: {},
+        webhookId: `msg_${name}`,
+        attempts: [],
+        bytes: 1_000,
+      };
     };
 
     expect(await dispatcher.attempt(withPath("by-number", ["{outboundPhoneNumber}"]))).toBe(

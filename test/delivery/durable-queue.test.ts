@@ -61,8 +61,8 @@ describe("the durable queue", () => {
     async (_what, method, subjectOf) => {
       await ensureHookswitchStreams(jsm);
       const queue = queueOf("deploy-a");
-      await queue[method](record("wh-1"), "wh-1:0");
-      await queue[method](record("wh-1"), "wh-1:0"); // a republish after a crash
+      await queue[method](record("wh-1"), "wh-1:0", 100);
+      await queue[method](record("wh-1"), "wh-1:0", 100); // a republish after a crash
 
       const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
         last_by_subj: subjectOf("deploy-a", "crm"),
@@ -79,8 +79,8 @@ describe("the durable queue", () => {
     const queue = queueOf("deploy-a", (integration) => {
       void storedCount().then((stored) => told.push({ integration, stored }));
     });
-    await queue.park(record("wh-p"), "wh-p:0");
-    await queue.park(record("wh-p"), "wh-p:1");
+    await queue.park(record("wh-p"), "wh-p:0", 100);
+    await queue.park(record("wh-p"), "wh-p:1", 100);
     // Each is told once its count is read back: wait for both, not for a fixed 100 ms.
     await waitFor(() => told.length === 2, { what: "both parked deliveries told" });
     expect(told.map((t) => t.integration)).toEqual(["crm", "crm"]);
@@ -91,14 +91,14 @@ describe("the durable queue", () => {
     await ensureHookswitchStreams(jsm);
     const queue = queueOf("deploy-a");
     const retry = { ...record("wh-r"), notBefore: "2026-11-29T01:30:00.000Z" };
-    await queue.scheduleRetry(retry, "wh-r:1");
+    await queue.scheduleRetry(retry, "wh-r:1", 100);
     const stored = await jsm.streams.getMessage(DELIVERY_STREAM, {
       last_by_subj: deliverySubject("deploy-a", "crm"),
     });
     expect(stored?.header.get(NOT_BEFORE_HEADER)).toBe("2026-11-29T01:30:00.000Z");
     expect(stored?.json<DeliveryRecord>()).toEqual(retry);
 
-    await queue.scheduleRetry(record("wh-h"), "wh-h:0"); // no delay: due at once
+    await queue.scheduleRetry(record("wh-h"), "wh-h:0", 100); // no delay: due at once
     const dueNow = await jsm.streams.getMessage(DELIVERY_STREAM, {
       last_by_subj: deliverySubject("deploy-a", "crm"),
     });
@@ -107,8 +107,8 @@ describe("the durable queue", () => {
 
   it("keeps the same delivery of two deployments apart", async () => {
     await ensureHookswitchStreams(jsm);
-    await queueOf("deploy-a").scheduleRetry(record("wh-1"), "wh-1:0");
-    await queueOf("deploy-b").scheduleRetry(record("wh-1"), "wh-1:0");
+    await queueOf("deploy-a").scheduleRetry(record("wh-1"), "wh-1:0", 100);
+    await queueOf("deploy-b").scheduleRetry(record("wh-1"), "wh-1:0", 100);
     expect(await storedCount()).toBe(2);
   });
 
@@ -131,7 +131,7 @@ describe("the durable queue", () => {
   it("tries a failed publish again, so a stream that comes back in time loses nothing", async () => {
     const queue = queueOf("deploy-a");
     // No stream yet: the first tries find no responder.
-    const stored = queue.scheduleRetry(record("wh-2"), "wh-2:0");
+    const stored = queue.scheduleRetry(record("wh-2"), "wh-2:0", 100);
     await sleep(100);
     await ensureHookswitchStreams(jsm);
     await stored;
@@ -142,7 +142,7 @@ describe("the durable queue", () => {
     await ensureHookswitchStreams(jsm);
     const queue = queueOf("deploy-a");
     const ids = Array.from({ length: 200 }, (_, i) => `wh-${i}`);
-    await Promise.all(ids.map((id) => queue.scheduleRetry(record(id), `${id}:0`)));
+    await Promise.all(ids.map((id) => queue.scheduleRetry(record(id), `${id}:0`, 100)));
     expect(await storedCount()).toBe(200);
     const last = await jsm.streams.getMessage(DELIVERY_STREAM, {
       last_by_subj: deliverySubject("deploy-a", "crm"),
@@ -150,11 +150,39 @@ describe("the durable queue", () => {
     expect(last?.json<DeliveryRecord>().webhookId).toBe("wh-199");
   });
 
+  it("stores no more records at once than its bytes allow, and every one in the end", async () => {
+    await ensureHookswitchStreams(jsm);
+    const publisher = createStoredPublisher(nc);
+    let storing = 0;
+    let most = 0;
+    const queue = createDurableQueue({
+      publisher: {
+        async publish(...args) {
+          most = Math.max(most, ++storing);
+          try {
+            await publisher.publish(...args);
+          } finally {
+            storing--;
+          }
+        },
+        close: () => publisher.close(),
+      },
+      deadLetters: createDeadLetterStore(jetstream(nc), jsm, { consumer: "deploy-a" }),
+      consumer: "deploy-a",
+      storingBytes: 1_000,
+    });
+    // Twenty parks of a slow integration's events of 300 bytes, all in one turn.
+    const ids = Array.from({ length: 20 }, (_, i) => `wh-${i}`);
+    await Promise.all(ids.map((id) => queue.park(record(id), `${id}:0`, 300)));
+    expect(most).toBe(3);
+    expect(await storedCount()).toBe(20);
+  });
+
   it("settles each record of a turn on its own: one that fails leaves the others stored", async () => {
     await ensureHookswitchStreams(jsm);
-    const good = queueOf("deploy-a").scheduleRetry(record("wh-a"), "wh-a:0");
+    const good = queueOf("deploy-a").scheduleRetry(record("wh-a"), "wh-a:0", 100);
     // A deployment name that is no valid subject token: its publish can never succeed.
-    const bad = queueOf("deploy a").scheduleRetry(record("wh-b"), "wh-b:0");
+    const bad = queueOf("deploy a").scheduleRetry(record("wh-b"), "wh-b:0", 100);
     await expect(bad).rejects.toThrow();
     await good;
     expect(await storedCount()).toBe(1);
@@ -164,7 +192,7 @@ describe("the durable queue", () => {
     [
       "a retry",
       DELIVERY_STREAM,
-      (queue: DurableQueue) => queue.scheduleRetry(record("wh-4"), "wh-4:0"),
+      (queue: DurableQueue) => queue.scheduleRetry(record("wh-4"), "wh-4:0", 100),
     ],
     [
       "a dead letter",
@@ -189,7 +217,9 @@ describe("the durable queue", () => {
 
   it("gives up after a few tries, so the caller hands the message back to NATS", async () => {
     const started = Date.now();
-    await expect(queueOf("deploy-a").scheduleRetry(record("wh-3"), "wh-3:0")).rejects.toThrow();
+    await expect(
+      queueOf("deploy-a").scheduleRetry(record("wh-3"), "wh-3:0", 100),
+    ).rejects.toThrow();
     // Four tries with back-off in between: bounded, well under the consumer's ack wait.
     expect(Date.now() - started).toBeLessThan(5_000);
   });

@@ -96,7 +96,7 @@ describe("hookswitch's records when JetStream storage is full", () => {
     const queue = queueTelling(failed);
     const storing =
       stream === DELIVERY_STREAM
-        ? queue.scheduleRetry(record("wh-1"), "wh-1:1")
+        ? queue.scheduleRetry(record("wh-1"), "wh-1:1", 100)
         : queue.deadLetter(
             unsentDeadLetter(record("wh-2"), "HTTP 400 is not retried", new Date().toISOString()),
             "wh-2:1",
@@ -126,7 +126,7 @@ describe("hookswitch's records when JetStream storage is full", () => {
       messages: await pullContinuously(await js.consumers.get("EVENTS", "c"), { messages: 64 }),
       // Each event's delivery to a failing receiver needs a retry record stored.
       handle: async (msg) => {
-        await queue.scheduleRetry(record(`wh-${msg.seq}`), `wh-${msg.seq}:1`);
+        await queue.scheduleRetry(record(`wh-${msg.seq}`), `wh-${msg.seq}:1`, 100);
         return { action: "ack" };
       },
       slots: unlimited,
@@ -172,7 +172,7 @@ describe("hookswitch's records when JetStream storage is full", () => {
       handle: async (msg) => {
         started++;
         await stopBegun;
-        await queue.scheduleRetry(record(`wh2-${msg.seq}`), `wh2-${msg.seq}:1`);
+        await queue.scheduleRetry(record(`wh2-${msg.seq}`), `wh2-${msg.seq}:1`, 100);
         return { action: "ack" };
       },
       slots: unlimited,
