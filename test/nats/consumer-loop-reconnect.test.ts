@@ -10,6 +10,13 @@ import { sleep, waitFor } from "../support/wait.js";
 
 const silent = pino({ level: "silent" });
 
+/** Answers held back until the test lets them go, as a receiver that has not answered yet. */
+function heldAnswers(): { answered: Promise<void>; answer: () => void } {
+  let answer = () => undefined as void;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  return { answered, answer };
+}
+
 describe("a consumer loop while NATS restarts", () => {
   let nats: NatsWithClient;
   let link: ConnectionWatch;
@@ -24,20 +31,26 @@ describe("a consumer loop while NATS restarts", () => {
     await nats.server.dispose();
   });
 
-  it("starts no message and holds its acks until NATS is back, then acks each message once", async () => {
-    const { nc, jsm, server } = nats;
-    await jsm.streams.add({ name: "OUTAGE", subjects: ["OUTAGE.>"] });
-    await jsm.consumers.add("OUTAGE", { durable_name: "c", ack_policy: AckPolicy.Explicit });
+  /** A stream of `count` messages and its consumer "c", read 64 at a time. */
+  async function backlog(stream: string, count: number) {
+    const { nc, jsm } = nats;
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
+    await jsm.consumers.add(stream, { durable_name: "c", ack_policy: AckPolicy.Explicit });
     const js = jetstream(nc);
-    for (let i = 0; i < 6; i++) await js.publish("OUTAGE.e", String(i));
+    for (let i = 0; i < count; i++) await js.publish(`${stream}.e`, String(i));
+    return pullContinuously(await js.consumers.get(stream, "c"), { messages: 64 });
+  }
+
+  it("starts no message and holds its acks until NATS is back, then acks each message once", async () => {
+    const { jsm, server } = nats;
+    const messages = await backlog("OUTAGE", 6);
 
     // Two in progress at a time, as two webhooks the receiver has not answered yet.
-    let answer = () => undefined as void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const { answered, answer } = heldAnswers();
     const started: { seq: number; connected: boolean }[] = [];
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("OUTAGE", "c"), { messages: 64 }),
+      messages,
       handle: async (msg) => {
         started.push({ seq: msg.seq, connected: link.isConnected() });
         await answered;
@@ -71,18 +84,14 @@ describe("a consumer loop while NATS restarts", () => {
   }, 30_000);
 
   it("says at a stop while NATS is down how many acknowledgements wait for it", async () => {
-    const { nc, jsm, server } = nats;
-    await jsm.streams.add({ name: "STOP", subjects: ["STOP.>"] });
-    await jsm.consumers.add("STOP", { durable_name: "c", ack_policy: AckPolicy.Explicit });
-    const js = jetstream(nc);
-    for (let i = 0; i < 3; i++) await js.publish("STOP.e", String(i));
+    const { server } = nats;
+    const messages = await backlog("STOP", 3);
     const { log, lines } = capturingLogger();
-    let answer = () => undefined as void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const { answered, answer } = heldAnswers();
     let started = 0;
     const loop = startConsumerLoop({
       name: "c",
-      messages: await pullContinuously(await js.consumers.get("STOP", "c"), { messages: 64 }),
+      messages,
       handle: async () => {
         started++;
         await answered;
