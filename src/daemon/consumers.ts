@@ -166,6 +166,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         integration,
         deps.snapshot().byName.get(integration)?.integration.webhook.maxInFlight ?? UNLOADED_ROOM,
       ),
+    places: () => intake.size - intake.taken,
     run: (integration, messages) =>
       startConsumerLoop({
         name: parkedConsumerName(names.consumer, integration),

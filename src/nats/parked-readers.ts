@@ -22,6 +22,12 @@ export interface ParkedReadersOptions {
   ackWaitMs: number;
   /** Free slots of the integration now, or a Promise of the next release (`Limiter.whenRoom`). */
   room: (integration: string) => number | Promise<void>;
+  /**
+   * Free places of the global cap now (`--max-in-flight`). A fetch asks for no more (one at
+   * least): what it brings waits for those places, read ahead and held in memory, and with
+   * many integrations their free slots together are many times the cap.
+   */
+  places?: () => number;
   /** Runs the messages read: global slots, heartbeats, acknowledgements. */
   run: (integration: string, messages: MessageSource) => ConsumerLoop;
   log: Logger;
@@ -65,6 +71,7 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
     const source = paceByRoom({
       fetch: (max) => parked.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS }),
       room: () => options.room(integration),
+      places: options.places,
       more: () => parkedSince.delete(integration),
       keepAliveEveryMs: heartbeatEveryMs(options.ackWaitMs),
       onEnd: () => {
@@ -114,12 +121,14 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
 }
 
 /**
- * Pulls only as many messages as the integration has free slots, and none while it has
- * none; ends when a pull comes back short, unless `more` says something was parked since.
+ * Pulls only as many messages as the integration has free slots (and the global cap free
+ * places), and none while it has none; ends when a pull comes back short, unless `more`
+ * says something was parked since.
  */
 function paceByRoom(options: {
   fetch: (max: number) => Promise<ConsumerMessages>;
   room: () => number | Promise<void>;
+  places: (() => number) | undefined;
   /** Whether more was parked since the last look (and forgets it). */
   more: () => boolean;
   /** How often the messages fetched and not taken yet are kept alive (read-ahead.ts). */
@@ -148,7 +157,8 @@ function paceByRoom(options: {
       while (!closed) {
         const free = await freeSlots();
         if (closed) return;
-        current = await options.fetch(free);
+        const asked = Math.max(1, Math.min(free, options.places?.() ?? free));
+        current = await options.fetch(asked);
         let read = 0;
         for await (const msg of readAhead(current, options.keepAliveEveryMs)) {
           read++;
@@ -156,7 +166,7 @@ function paceByRoom(options: {
         }
         current = undefined;
         // Checked and ended in one step: a park seen after this starts a new reader.
-        if (read < free && !options.more()) return;
+        if (read < asked && !options.more()) return;
       }
     } finally {
       options.onEnd();

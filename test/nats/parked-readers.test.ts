@@ -1,4 +1,5 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
@@ -13,9 +14,10 @@ import { sleep, waitFor } from "../support/wait.js";
 
 let jsm: JetStreamManager;
 let js: JetStreamClient;
+let nc: NatsConnection;
 
 useNatsWithClient("parked-readers-test", async (started) => {
-  ({ jsm } = started);
+  ({ jsm, nc } = started);
   js = jsm.jetstream();
   await ensureHookswitchStreams(jsm);
 });
@@ -36,7 +38,11 @@ function readersFor(
   consumer: string,
   limiter: Limiter,
   holdMs = 20,
-  { slots = unlimited, ackWaitMs = 30_000 }: { slots?: Slots; ackWaitMs?: number } = {},
+  {
+    slots = unlimited,
+    ackWaitMs = 30_000,
+    places,
+  }: { slots?: Slots; ackWaitMs?: number; places?: () => number } = {},
 ) {
   const handled: Handled[] = [];
   let running = 0;
@@ -58,6 +64,7 @@ function readersFor(
     consumer,
     ackWaitMs,
     room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
+    places,
     run: (integration, messages) =>
       startConsumerLoop({
         name: integration,
@@ -177,6 +184,31 @@ describe("parked deliveries", () => {
     await sleep(500);
     const records = [...stuck.handled, ...other.handled].map((h) => h.record).sort();
     expect(records).toEqual(["a1", "a2"]);
+  });
+
+  it("are fetched no more at once than the global cap has places free", async () => {
+    // Pull requests are messages on the JetStream API subject: read their batch as they pass.
+    const batches: number[] = [];
+    const watch = nc.subscribe(
+      `$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.${parkedConsumerName("places", "crm")}`,
+      {
+        callback: (_err, msg) => {
+          batches.push(msg.json<{ batch: number }>().batch);
+        },
+      },
+    );
+    const cap = new Intake(1, { spare: 0, spareAfterMs: 60_000 });
+    const { readers, handled } = readersFor("places", createLimiter(), 20, {
+      slots: cap,
+      places: () => cap.size - cap.taken,
+    });
+    await park("places", "crm", ["p1", "p2", "p3", "p4"]);
+    readers.read("crm");
+    await waitFor(() => handled.length === 4, { what: "four parked deliveries" });
+    watch.unsubscribe();
+    // The integration had room for two each time; the cap had one place.
+    expect(batches.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...batches)).toBe(1);
   });
 
   it("are handed back, not lost, when reading stops while they wait", async () => {
