@@ -260,11 +260,12 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       await finished;
       const unsent = writes.size - (beatHeld ? 1 : 0);
       if (unsent > 0) {
-        // They go out if NATS comes back before the process ends; otherwise the ack wait.
+        // A loop stopped for a set-up again sends them once NATS is back; at shutdown the
+        // connection closes first, and NATS delivers the messages again after the ack wait.
         log.warn(
           { consumer: options.name, unsent },
-          "NATS is down: acknowledgements and hand-backs of this stop wait for it; " +
-            "unsent, their messages come back after the ack wait",
+          "NATS is down: acknowledgements and hand-backs not sent; " +
+            "at shutdown their messages come back after the ack wait",
         );
       }
     },

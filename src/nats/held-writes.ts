@@ -8,6 +8,9 @@
  * drops what it was given when it connects again. An ack dropped so makes NATS deliver its
  * message again after the ack wait, a webhook sent twice; the same ack written once the
  * connection is back counts (the server takes acks of a delivery made before the break).
+ * Hand-backs wait too. After an outage longer than the ack wait, NATS has sent those
+ * messages again already; the server takes an ack or a hand-back by the message, not by its
+ * delivery, so a late hand-back may bring one once more (at least once, as before).
  */
 import type { NatsLink } from "./connection.js";
 
