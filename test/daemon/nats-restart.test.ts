@@ -33,14 +33,18 @@ describe("hookswitch run across a NATS restart", () => {
       timeoutMs: 15_000,
       what: "the daemon back on NATS",
     });
+    const backAt = Date.now();
     const later = await publishEvents(nats.url, 5);
     await waitFor(() => webhookIds(receiver.requests).size === 25, {
       what: "the events published after the restart delivered",
     });
     expect(later).toHaveLength(5);
-    // An ack lost with the connection brings its event back after the ack wait.
+    // An ack lost with the connection brings its event back after the ack wait. (nats-server
+    // 2.10, restarted, at times forgets what it had delivered and sends it again at once:
+    // at least once, and not what this test looks for.)
     await sleep(ACK_WAIT_MS + 2_000);
-    expect(receiver.requests).toHaveLength(25);
     expect(webhookIds(receiver.requests).size).toBe(25);
+    const sentAfterAckWait = receiver.requests.filter((r) => r.at > backAt + ACK_WAIT_MS / 2);
+    expect(sentAfterAckWait).toEqual([]);
   }, 60_000);
 });

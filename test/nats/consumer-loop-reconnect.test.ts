@@ -71,12 +71,15 @@ describe("a consumer loop while NATS restarts", () => {
       expect(started).toHaveLength(2);
       await server.start();
       await link.connected();
-      await waitFor(() => started.length === 6, { timeoutMs: 10_000, what: "all six handled" });
+      const handled = () => new Set(started.map((s) => s.seq));
+      await waitFor(() => handled().size === 6, { timeoutMs: 10_000, what: "all six handled" });
+      // Acks lost with the connection would leave two pending until the 30 s ack wait.
+      // (nats-server 2.10, restarted, at times forgets what it had delivered and sends all
+      // six again at once: at least once, and acked as well.)
       const info = await acksApplied(jsm, "OUTAGE", "c");
       expect(info.num_ack_pending).toBe(0);
-      expect(info.num_redelivered).toBe(0);
       expect(info.ack_floor.stream_seq).toBe(6);
-      expect(started.map((s) => s.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect([...handled()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(started.filter((s) => !s.connected)).toEqual([]);
     } finally {
       await loop.stop();
