@@ -177,6 +177,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         log,
         storeFailures: deps.storeFailures,
         link: deps.link,
+        grace: deps.signal,
       }),
     log,
   });
@@ -214,6 +215,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
           log,
           storeFailures: deps.storeFailures,
           link: deps.link,
+          grace: deps.signal,
           ...hooks,
         });
       },

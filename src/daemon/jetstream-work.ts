@@ -88,7 +88,10 @@ export class JetStreamWork {
   /** Sets up streams and consumers (retrying), then consumes and reads in the background. */
   async start(reached: JetStreamReached): Promise<void> {
     const { inboxPrefix } = this.#deps.settings.nats;
-    const publisher = createStoredPublisher(reached.nc, inboxPrefix ? { inboxPrefix } : {});
+    const publisher = createStoredPublisher(reached.nc, {
+      link: reached.link,
+      ...(inboxPrefix ? { inboxPrefix } : {}),
+    });
     const store = createDeadLetterStore(reached.js, reached.jsm, {
       consumer: this.#deps.settings.nats.jetstream.consumer,
       maxPayload: () => reached.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,

@@ -19,6 +19,7 @@ import {
   type ConsumerMessages,
   type JsMsg,
 } from "@nats-io/jetstream";
+import { once } from "node:events";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "./settle.js";
 import { SlotSet } from "../delivery/concurrency/slot-set.js";
@@ -67,6 +68,12 @@ export interface ConsumerLoopOptions {
    * Without it the connection counts as up.
    */
   link?: NatsLink;
+  /**
+   * Aborted when shutdown's grace period ends. Until then a stop while NATS is down waits
+   * for it to come back, so that the loop's acks and hand-backs are sent; without it a
+   * stop does not wait.
+   */
+  grace?: AbortSignal;
 }
 
 export interface ConsumerLoop {
@@ -235,6 +242,21 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     },
   );
 
+  const unsentWrites = () => writes.size - (beatHeld ? 1 : 0);
+  /** At a stop: what waits for NATS leaves if it is back within the grace period. */
+  const sendOnceBack = async () => {
+    const { grace } = options;
+    const unsent = unsentWrites();
+    if (!link || link.isConnected() || unsent === 0 || !grace || grace.aborted) return;
+    log.info(
+      { consumer: options.name, unsent },
+      "NATS is down: waiting for it to send acknowledgements and hand-backs, " +
+        "until the grace period ends",
+    );
+    await Promise.race([link.connected(), once(grace, "abort")]);
+    writes.flush();
+  };
+
   const idle = () =>
     inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => (onIdle = r));
 
@@ -258,14 +280,14 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
         log.warn({ err, consumer: options.name }, "cannot close the pull subscription cleanly");
       }
       await finished;
-      const unsent = writes.size - (beatHeld ? 1 : 0);
+      await sendOnceBack();
+      const unsent = unsentWrites();
       if (unsent > 0) {
-        // A loop stopped for a set-up again sends them once NATS is back; at shutdown the
-        // connection closes first, and NATS delivers the messages again after the ack wait.
+        // The connection closes next: NATS delivers these messages again after the ack wait.
         log.warn(
           { consumer: options.name, unsent },
           "NATS is down: acknowledgements and hand-backs not sent; " +
-            "at shutdown their messages come back after the ack wait",
+            "their messages come back after the ack wait",
         );
       }
     },

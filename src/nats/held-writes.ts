@@ -22,6 +22,8 @@ export interface HeldWrites {
    * the connection is down, once it is back.
    */
   flush(): void;
+  /** Runs what is held now, the connection up or not (its writes know it will not be back). */
+  release(): void;
   /** Writes held now. */
   readonly size: number;
 }
@@ -36,10 +38,17 @@ export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): 
   let held: (() => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
   let awaitingLink = false;
-  const flush = () => {
+  const release = () => {
     clearTimeout(timer);
     timer = undefined;
+    const writes = held;
+    held = [];
+    for (const write of writes) write();
+  };
+  const flush = () => {
     if (link && !link.isConnected()) {
+      clearTimeout(timer);
+      timer = undefined;
       if (!awaitingLink) {
         awaitingLink = true;
         void link.connected().then(() => {
@@ -49,9 +58,7 @@ export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): 
       }
       return;
     }
-    const writes = held;
-    held = [];
-    for (const write of writes) write();
+    release();
   };
   const schedule =
     options.holdMs > 0
@@ -62,6 +69,7 @@ export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): 
       if (held.push(write) === 1 && !awaitingLink) schedule();
     },
     flush,
+    release,
     get size() {
       return held.length;
     },

@@ -6,6 +6,11 @@
  * of two promises and an error object built on every success. Parking deliveries of a slow
  * integration publishes once per event, and that bookkeeping cost more than half of each
  * publish. Here a publish is a map entry, and one sweep ends those that go unanswered.
+ *
+ * While the connection is down a publish waits for it (held-writes.ts): the client would
+ * take it, drop it at the reconnect, and leave it to time out, and after four such tries
+ * the record's event would be handed back whole, its webhooks sent again. Its time starts
+ * once it is written.
  */
 import {
   createInbox,
@@ -15,6 +20,7 @@ import {
   type Subscription,
 } from "@nats-io/transport-node";
 import { NoStreamError } from "../errors.js";
+import type { NatsLink } from "./connection.js";
 import { createHeldWrites } from "./held-writes.js";
 import { refusedSubject } from "./permission-advice.js";
 
@@ -60,7 +66,7 @@ const RELISTEN_MS = 1_000;
 
 export function createStoredPublisher(
   nc: NatsConnection,
-  options: { timeoutMs?: number; now?: () => number; inboxPrefix?: string } = {},
+  options: { timeoutMs?: number; now?: () => number; inboxPrefix?: string; link?: NatsLink } = {},
 ): StoredPublisher {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? (() => performance.now());
@@ -71,7 +77,9 @@ export function createStoredPublisher(
   let sequence = 0;
   let sweep: NodeJS.Timeout | undefined;
   // The parks of one turn (one per event of a slow integration) leave in one socket write.
-  const writes = createHeldWrites({ holdMs: 0 });
+  const writes = createHeldWrites({ holdMs: 0, link: options.link });
+  // Once set, publishes still held (for a connection that is down) reject with it.
+  let ended: Error | undefined;
 
   const settle = (token: string, error: Error | undefined) => {
     const entry = waiting.get(token);
@@ -125,7 +133,12 @@ export function createStoredPublisher(
   const rejectAll = (error: Error) => {
     for (const token of [...waiting.keys()]) settle(token, error);
   };
-  void nc.closed().then(() => rejectAll(new PublishError("the NATS connection closed")));
+  const rejectEverything = (error: Error) => {
+    ended ??= error;
+    writes.release();
+    rejectAll(error);
+  };
+  void nc.closed().then(() => rejectEverything(new PublishError("the NATS connection closed")));
   const refusals = watchRefusals(nc, (subject, error) => {
     const refused = new PublishError(`NATS refused publishing to ${subject}`, { cause: error });
     for (const [token, entry] of [...waiting]) {
@@ -137,6 +150,7 @@ export function createStoredPublisher(
     publish(subject, data, msgId, extraHeaders) {
       return new Promise<void>((resolve, reject) => {
         writes.add(() => {
+          if (ended) return reject(ended);
           const token = String(++sequence);
           const sent = headers();
           sent.set("Nats-Msg-Id", msgId);
@@ -158,7 +172,7 @@ export function createStoredPublisher(
       writes.flush();
       subscription.unsubscribe();
       refusals.stop();
-      rejectAll(new PublishError("the publisher closed"));
+      rejectEverything(new PublishError("the publisher closed"));
     },
   };
 }

@@ -1,5 +1,8 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "../support/nats-server.js";
+import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
+import { acksApplied, startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import {
   connectPublisher,
@@ -64,6 +67,38 @@ describe("hookswitch run stops cleanly", () => {
     expect(daemon.output()).not.toMatch(/"level":"fatal"/);
     expect(daemon.output()).toMatch(/"msg":"stopped"/);
   }, 40_000);
+
+  it("sends the acknowledgements it holds when NATS comes back within the grace period, then exits 0", async () => {
+    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
+    let answer = () => undefined as void;
+    const answers = new Promise<void>((resolve) => (answer = resolve));
+    fast.respond(() => ({ until: answers }));
+    const daemon = await start(["--grace-period", "15s", ...ACK_WAIT]);
+    await publish(3);
+    await waitFor(() => fast.requests.length === 3, { what: "three webhooks in flight" });
+    await nats.stop();
+    await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
+      what: "the daemon to see NATS gone",
+    });
+    answer(); // answered while NATS is down: three acks wait for it
+    await sleep(300);
+    const exited = daemon.stop();
+    await waitFor(() => /waiting for it to send acknowledgements/.test(daemon.output()), {
+      what: "the stop to wait for NATS",
+    });
+    await nats.start();
+    expect(await exited).toBe(0);
+    expect(daemon.output()).not.toMatch(/not sent/);
+
+    // Acks never sent leave the three delivered and pending until the ack wait.
+    const nc = await connect({ servers: nats.url });
+    try {
+      const info = await acksApplied(await jetstreamManager(nc), DEFAULT_STREAM, DEFAULT_CONSUMER);
+      expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await nc.close();
+    }
+  }, 60_000);
 
   it("exits 0 within the grace period and its hand-back wait when NATS goes down with a delivery in flight, and the delivery comes again", async () => {
     writeIntegration(dir.path, "slow", { url: `${slow.url}/slow` });

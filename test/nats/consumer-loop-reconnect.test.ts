@@ -86,11 +86,12 @@ describe("a consumer loop while NATS restarts", () => {
     }
   }, 30_000);
 
-  it("says at a stop while NATS is down how many acknowledgements wait for it", async () => {
+  it("waits at a stop while NATS is down until the grace period ends, then says how many acknowledgements were not sent", async () => {
     const { server } = nats;
     const messages = await backlog("STOP", 3);
     const { log, lines } = capturingLogger();
     const { answered, answer } = heldAnswers();
+    const grace = new AbortController();
     let started = 0;
     const loop = startConsumerLoop({
       name: "c",
@@ -104,14 +105,25 @@ describe("a consumer loop while NATS restarts", () => {
       ackWaitMs: 30_000,
       log,
       link,
+      grace: grace.signal,
     });
     await waitFor(() => started === 3, { what: "three in progress" });
     await server.stop();
     await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
     answer();
-    await loop.stop();
-    const warned = lines.filter((l) => l.unsent !== undefined);
-    expect(warned).toMatchObject([{ level: "warn", consumer: "c", unsent: 3 }]);
-    expect(warned[0]?.msg).toMatch(/come back after the ack wait/);
+    let stopped = false;
+    const stopping = loop.stop().then(() => (stopped = true));
+    await waitFor(() => lines.some((l) => l.unsent !== undefined), { what: "the wait said" });
+    await sleep(300);
+    expect(stopped).toBe(false);
+    grace.abort();
+    await stopping;
+    const said = lines.filter((l) => l.unsent !== undefined);
+    expect(said).toMatchObject([
+      { level: "info", consumer: "c", unsent: 3 },
+      { level: "warn", consumer: "c", unsent: 3 },
+    ]);
+    expect(said[0]?.msg).toMatch(/until the grace period ends/);
+    expect(said[1]?.msg).toMatch(/come back after the ack wait/);
   }, 30_000);
 });

@@ -114,6 +114,21 @@ describe("writes while the connection is down", () => {
     expect(done).toEqual([1, 2]);
   });
 
+  it("run when released, the connection down, and not again once it is back", async () => {
+    const link = testLink();
+    const writes = createHeldWrites({ holdMs: 0, link });
+    const done: string[] = [];
+    link.down();
+    writes.add(() => done.push("rejected"));
+    await nextTurn();
+    writes.release();
+    expect(done).toEqual(["rejected"]);
+    expect(writes.size).toBe(0);
+    link.up();
+    await nextTurn();
+    expect(done).toEqual(["rejected"]);
+  });
+
   it("wait again when it goes down before they ran", async () => {
     const link = testLink();
     const writes = createHeldWrites({ holdMs: 0, link });
