@@ -57,6 +57,8 @@ export interface ConsumerDeps {
   pull: PullSize;
   /** `--max-event-size`: larger events are dead-lettered, one at a time. */
   maxEventBytes: number;
+  /** The most a parked delivery weighs: it bounds the parked readers' fetches together. */
+  parkedMessageBytes: number;
   /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */
   intake: Intake;
   requests: RequestSlots;
@@ -167,6 +169,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         deps.snapshot().byName.get(integration)?.integration.webhook.maxInFlight ?? UNLOADED_ROOM,
       ),
     places: () => intake.size - intake.taken,
+    messageBytes: deps.parkedMessageBytes,
     run: (integration, messages) =>
       startConsumerLoop({
         name: parkedConsumerName(names.consumer, integration),

@@ -21,7 +21,7 @@ import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import type { NatsLink } from "../nats/connection.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
-import { pullSize, type PullSize } from "../nats/pull-size.js";
+import { parkedMessageBytes, pullSize, type PullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
 import type { RestartingLoop } from "../nats/restarting-loop.js";
 import { storeRetried } from "../nats/store-retry.js";
@@ -173,10 +173,12 @@ export class JetStreamWork {
     if (stopping()) setUp.stop(); // a stop came while connecting: no set-up retries
     await setUp.start(async () => {
       // Read at each set-up: a reconnection may have reached a server of another version.
+      const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+      const maxEventBytes = settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
       this.#pull = pullSize({
         maxInFlight: settings.maxInFlight,
         serverVersion: nc.info?.version,
-        maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+        maxPayload,
       });
       const consumers = await startConsumers({
         ...engine,
@@ -187,7 +189,8 @@ export class JetStreamWork {
         names: settings.nats.jetstream,
         ackWaitMs: settings.ackWaitMs,
         pull: this.#pull,
-        maxEventBytes: settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+        maxEventBytes,
+        parkedMessageBytes: parkedMessageBytes({ maxPayload, maxEventBytes }),
         keeper: setUp,
         link,
         stopping,

@@ -13,6 +13,8 @@ import { readAhead } from "./read-ahead.js";
 import { endPull } from "./end-pull.js";
 import { isMissingResource } from "./recovery.js";
 import { ensurePullConsumer, parkedConsumerConfig } from "./durable-consumers.js";
+import { PULL_BYTES } from "./pull-size.js";
+import { ByteBudget } from "../delivery/concurrency/byte-budget.js";
 
 export interface ParkedReadersOptions {
   js: JetStreamClient;
@@ -28,6 +30,13 @@ export interface ParkedReadersOptions {
    * many integrations their free slots together are many times the cap.
    */
   places?: () => number;
+  /**
+   * The most one parked delivery may weigh (pull-size.ts, `parkedMessageBytes`). The server
+   * queues at once every message a fetch asks for, and cuts off a client with more than
+   * `max_pending` queued; the fetches of all integrations together ask for no more than
+   * `PULL_BYTES` of messages this large, which also bounds what is read ahead in memory.
+   */
+  messageBytes?: number;
   /** Runs the messages read: global slots, heartbeats, acknowledgements. */
   run: (integration: string, messages: MessageSource) => ConsumerLoop;
   log: Logger;
@@ -61,6 +70,9 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
   // Integrations parked into while being read: their reader looks once more before it ends.
   const parkedSince = new Set<string>();
   const loops = new Set<ConsumerLoop>();
+  const fetched = options.messageBytes
+    ? { budget: new ByteBudget(PULL_BYTES), messageBytes: options.messageBytes }
+    : undefined;
   let stopped = false;
 
   const start = async (integration: string) => {
@@ -72,6 +84,7 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
       fetch: (max) => parked.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS }),
       room: () => options.room(integration),
       places: options.places,
+      fetched,
       more: () => parkedSince.delete(integration),
       keepAliveEveryMs: heartbeatEveryMs(options.ackWaitMs),
       onEnd: () => {
@@ -129,6 +142,8 @@ function paceByRoom(options: {
   fetch: (max: number) => Promise<ConsumerMessages>;
   room: () => number | Promise<void>;
   places: (() => number) | undefined;
+  /** Bytes the readers' fetches may ask for together, and what one message counts for. */
+  fetched: { budget: ByteBudget; messageBytes: number } | undefined;
   /** Whether more was parked since the last look (and forgets it). */
   more: () => boolean;
   /** How often the messages fetched and not taken yet are kept alive (read-ahead.ts). */
@@ -152,17 +167,49 @@ function paceByRoom(options: {
     }
   };
 
+  let closing = (): void => undefined;
+  const closedWait = new Promise<void>((resolve) => (closing = resolve));
+
+  /** How many to ask for, their bytes taken: 0 when closed meanwhile. */
+  const askFor = async (free: number): Promise<number> => {
+    const asked = Math.max(1, Math.min(free, options.places?.() ?? free));
+    const { fetched } = options;
+    if (!fetched) return asked;
+    const bounded = Math.max(
+      1,
+      Math.min(asked, Math.floor(fetched.budget.limit / fetched.messageBytes)),
+    );
+    const bytes = bounded * fetched.messageBytes;
+    const turn = fetched.budget.take(bytes);
+    if (turn) await Promise.race([turn, closedWait]);
+    if (!closed) return bounded;
+    // Its turn comes later still: what it takes then goes back at once.
+    if (turn) void turn.then(() => fetched.budget.give(bytes));
+    else fetched.budget.give(bytes);
+    return 0;
+  };
+  const giveBack = (messages: number) => {
+    if (messages > 0) options.fetched?.budget.give(messages * options.fetched.messageBytes);
+  };
+
   async function* messages() {
     try {
       while (!closed) {
         const free = await freeSlots();
         if (closed) return;
-        const asked = Math.max(1, Math.min(free, options.places?.() ?? free));
-        current = await options.fetch(asked);
+        const asked = await askFor(free);
+        if (asked === 0) return;
         let read = 0;
-        for await (const msg of readAhead(current, options.keepAliveEveryMs)) {
-          read++;
-          yield msg;
+        try {
+          current = await options.fetch(asked);
+          for await (const msg of readAhead(current, options.keepAliveEveryMs)) {
+            read++;
+            // Taken by the loop, it waits no more in this fetch: its place in progress bounds it.
+            giveBack(1);
+            yield msg;
+          }
+        } finally {
+          giveBack(asked - read);
         }
         current = undefined;
         // Checked and ended in one step: a park seen after this starts a new reader.
@@ -177,6 +224,7 @@ function paceByRoom(options: {
     [Symbol.asyncIterator]: messages,
     async close() {
       closed = true;
+      closing();
       wakeUp?.();
       if (current) await endPull(current);
     },

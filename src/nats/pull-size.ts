@@ -28,6 +28,8 @@ export const BYTES_PULL_MESSAGES = 100;
 export const PULL_BYTES = Math.floor(SERVER_MAX_PENDING / 3);
 /** Room past the server's largest payload for a message's subject and reply subject. */
 const SUBJECT_ROOM_BYTES = 4_096;
+/** Room past its event in a parked delivery's record: its names, ids, times and attempts. */
+const RECORD_ROOM_BYTES = 16 * 1024;
 /**
  * How long the server keeps a pull request (the client's default is 30 s): short, so that a
  * message handed back at shutdown waits little for the stale requests to expire
@@ -98,4 +100,17 @@ export function consumeOptions(size: PullSize): ConsumeOptions {
     idle_heartbeat: BYTES_PULL_HEARTBEAT_MS,
   };
   return options;
+}
+
+/**
+ * The most a parked delivery weighs, as the parked readers count it: its event (no larger than
+ * `--max-event-size`, or it would have been dead-lettered) and the record around it, and no
+ * more than the server takes in one message. Their fetches together ask for no more than
+ * `PULL_BYTES` of such messages at once, the share of `max_pending` left by the two loops.
+ */
+export function parkedMessageBytes(options: { maxPayload: number; maxEventBytes: number }): number {
+  return Math.min(
+    options.maxPayload + SUBJECT_ROOM_BYTES,
+    options.maxEventBytes + RECORD_ROOM_BYTES,
+  );
 }

@@ -8,6 +8,7 @@ import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
+import { PULL_BYTES } from "../../src/nats/pull-size.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { acksApplied, useNatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
@@ -42,7 +43,8 @@ function readersFor(
     slots = unlimited,
     ackWaitMs = 30_000,
     places,
-  }: { slots?: Slots; ackWaitMs?: number; places?: () => number } = {},
+    messageBytes,
+  }: { slots?: Slots; ackWaitMs?: number; places?: () => number; messageBytes?: number } = {},
 ) {
   const handled: Handled[] = [];
   let running = 0;
@@ -65,6 +67,7 @@ function readersFor(
     ackWaitMs,
     room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
     places,
+    messageBytes,
     run: (integration, messages) =>
       startConsumerLoop({
         name: integration,
@@ -208,6 +211,31 @@ describe("parked deliveries", () => {
     watch.unsubscribe();
     // The integration had room for two each time; the cap had one place.
     expect(batches.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...batches)).toBe(1);
+  });
+
+  it("are fetched, all integrations together, no more at once than their share of the server's queue", async () => {
+    // Pull requests are messages on the JetStream API subject: read their batch as they pass.
+    const batches: number[] = [];
+    const watch = nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.*`, {
+      callback: (_err, msg) => {
+        if (msg.subject.endsWith(".bytes_crm") || msg.subject.endsWith(".bytes_billing")) {
+          batches.push(msg.json<{ batch: number }>().batch);
+        }
+      },
+    });
+    // A parked delivery may be as large as the whole share: one at a time, whatever the room.
+    const { readers, handled } = readersFor("bytes", createLimiter(), 20, {
+      messageBytes: PULL_BYTES,
+    });
+    await park("bytes", "crm", ["c1", "c2", "c3"]);
+    await park("bytes", "billing", ["b1", "b2", "b3"]);
+    readers.read("crm");
+    readers.read("billing");
+    await waitFor(() => handled.length === 6, { what: "six parked deliveries" });
+    watch.unsubscribe();
+    // Each integration had room for two each time.
+    expect(batches.length).toBeGreaterThanOrEqual(6);
     expect(Math.max(...batches)).toBe(1);
   });
 

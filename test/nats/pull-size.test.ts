@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   consumeOptions,
+  parkedMessageBytes,
   pullBatch,
   pullSize,
   PULL_BYTES,
@@ -49,6 +50,20 @@ describe("how much a loop asks nats-server for at once", () => {
     "with --max-in-flight %i on nats-server %s (max_payload %i) pulls %j",
     (maxInFlight, serverVersion, maxPayload, size) => {
       expect(pullSize({ maxInFlight, serverVersion, maxPayload })).toEqual(size);
+    },
+  );
+
+  it.each([
+    // max_payload, --max-event-size, what a parked delivery counts for
+    [MIB, 64 * 1024, 80 * 1024],
+    [MIB, 960 * 1024, 976 * 1024],
+    [MIB, 4 * MIB, MIB + 4_096],
+    [8 * MIB, 4 * MIB, 4 * MIB + 16 * 1024],
+    [MIB, 1, 1 + 16 * 1024],
+  ])(
+    "a parked delivery, with max_payload %i and events up to %i bytes, counts for %i",
+    (maxPayload, maxEventBytes, bytes) => {
+      expect(parkedMessageBytes({ maxPayload, maxEventBytes })).toBe(bytes);
     },
   );
 
