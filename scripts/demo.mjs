@@ -166,6 +166,9 @@ await waitUntil(
 say(
   `hookswitch is ready — status page: http://127.0.0.1:${httpPort}/  metrics: http://127.0.0.1:${httpPort}/metrics`,
 );
+say(
+  "(its warning that stream PBX_EVENTS has no limit is meant for production: this demo's stream is thrown away at the end)",
+);
 
 // Not spawnSync: the receiver above runs in this process, and while a synchronous emit ran
 // it could not answer, which showed in /metrics as attempts of a second or more.

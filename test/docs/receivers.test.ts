@@ -55,12 +55,12 @@ const byHandSnippet = () => snippet("### By hand");
 function libraryServer(port: number): string {
   const code = snippet("### Node.js, with the `standardwebhooks` package");
   const library = createRequire(join(REPO, "package.json")).resolve("standardwebhooks");
-  for (const part of ['from "standardwebhooks"', ".listen(8080)", "function handle("]) {
+  for (const part of ['from "standardwebhooks"', ".listen(8787)", "function handle("]) {
     expect(code, "the guide's standardwebhooks snippet").toContain(part);
   }
   return code
     .replace('from "standardwebhooks"', `from ${JSON.stringify(pathToFileURL(library).href)}`)
-    .replace(".listen(8080)", `.listen(${port}, "127.0.0.1")`);
+    .replace(".listen(8787)", `.listen(${port}, "127.0.0.1")`);
 }
 
 describe("the receivers guide's signature check", () => {
@@ -82,7 +82,7 @@ describe("the receivers guide's signature check", () => {
     const server = join(snippetDir.path, "server.mjs");
     writeFileSync(server, libraryServer(libraryPort));
     library = spawn(process.execPath, [server], {
-      env: { ...process.env, HOOKSWITCH_SIGNING_SECRET: NEW_SECRET },
+      env: { ...process.env, WEBHOOK_SECRET: NEW_SECRET },
       stdio: ["ignore", "pipe", "inherit"],
     });
     library.stdout!.setEncoding("utf8").on("data", (text: string) => libraryOutput.push(text));
