@@ -55,9 +55,8 @@ export async function closeNats(
     return;
   }
   if (!connected) {
-    log.warn(
-      "stopping without NATS: acknowledgements and hand-backs not sent come back after the ack wait",
-    );
+    // Each consumer says how many acks and hand-backs it could not send (`unsent`).
+    log.warn("stopping without NATS: the connection is closed, not drained");
   }
   await shutdownStep(log, "close the NATS connection", () => nc.close());
 }

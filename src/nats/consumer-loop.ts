@@ -81,6 +81,12 @@ export interface ConsumerLoop {
   stop(): Promise<void>;
   /** Resolves once the source has ended (or the loop stopped) and no handler is running. */
   done(): Promise<void>;
+  /**
+   * Resolves once no ack or hand-back is held (at once when none is): those held while NATS
+   * is down go out once it is back. An owner keeps a loop that is done until then, to stop it
+   * at shutdown, where it waits for NATS within the grace period.
+   */
+  sent(): Promise<void>;
 }
 
 const ACK_HOLD_MS = 10;
@@ -268,6 +274,12 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
 
   return {
     done: () => finished,
+    async sent() {
+      while (link && unsentWrites() > 0) {
+        await link.connected();
+        writes.flush();
+      }
+    },
     async stop() {
       stopping = true;
       closedAt ??= Date.now();

@@ -95,7 +95,11 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
     reading.set(integration, source);
     const loop = options.run(integration, source);
     loops.add(loop);
-    void loop.done().then(() => loops.delete(loop));
+    // Kept until its acks are out: a stop while NATS is down waits for them (consumer-loop.ts).
+    void loop
+      .done()
+      .then(() => loop.sent())
+      .then(() => loops.delete(loop));
   };
 
   const read = (integration: string) => {

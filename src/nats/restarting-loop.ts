@@ -114,7 +114,11 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
   const replace = (loop: ConsumerLoop) => {
     const earlier = current;
     endedLoops.add(earlier);
-    void earlier.done().then(() => endedLoops.delete(earlier));
+    // Kept until its acks are out: a stop while NATS is down waits for them (consumer-loop.ts).
+    void earlier
+      .done()
+      .then(() => earlier.sent())
+      .then(() => endedLoops.delete(earlier));
     current = loop;
   };
 
@@ -141,11 +145,15 @@ export function startRestartingLoop(options: RestartingLoopOptions): RestartingL
   return {
     reason: () => (halted() ? undefined : reason),
     done: () => current.done(),
+    async sent() {
+      await Promise.all([current, ...endedLoops].map((loop) => loop.sent()));
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await attempting;
-      await Promise.all([current.stop(), ...[...endedLoops].map((loop) => loop.done())]);
+      // Ended loops are stopped too: one still holding acks waits for NATS like the others.
+      await Promise.all([current.stop(), ...[...endedLoops].map((loop) => loop.stop())]);
     },
   };
 }

@@ -148,6 +148,8 @@ export function createStoredPublisher(
 
   return {
     publish(subject, data, msgId, extraHeaders) {
+      // Closed: a write held now would wait for a connection that never comes back.
+      if (ended) return Promise.reject(ended);
       return new Promise<void>((resolve, reject) => {
         writes.add(() => {
           if (ended) return reject(ended);

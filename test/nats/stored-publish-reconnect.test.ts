@@ -70,5 +70,9 @@ describe("a stored publish while NATS restarts", () => {
     const held = publisher.publish("parked.c", "record", "park-3");
     await nats.nc.close();
     await expect(held).rejects.toThrow(/the NATS connection closed/);
+    // A try after that (a record's store is tried again) fails at once, not held for good.
+    await expect(publisher.publish("parked.c", "record", "park-3")).rejects.toThrow(
+      /the NATS connection closed/,
+    );
   }, 30_000);
 });
