@@ -71,3 +71,23 @@ export async function withDeadline<T>(step: Promise<T>, ms: number): Promise<T |
     clearTimeout(timer);
   }
 }
+
+const abortions = new WeakMap<AbortSignal, Promise<void>>();
+
+/**
+ * Resolves once `signal` aborts. One listener per signal however many wait on it: every
+ * consumer loop waits on the grace period's signal at a stop, and more than ten listeners
+ * on one signal make Node.js warn of a leak.
+ */
+export function aborted(signal: AbortSignal): Promise<void> {
+  let wait = abortions.get(signal);
+  if (!wait) {
+    wait = signal.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+    abortions.set(signal, wait);
+  }
+  return wait;
+}

@@ -19,7 +19,6 @@ import {
   type ConsumerMessages,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { once } from "node:events";
 import type { Logger } from "pino";
 import { HANDED_BACK, type Settle } from "./settle.js";
 import { SlotSet } from "../delivery/concurrency/slot-set.js";
@@ -30,6 +29,7 @@ import { StoreFailedError } from "./store-failure.js";
 import { consumeOptions, PULL_EXPIRES_MS, type PullSize } from "./pull-size.js";
 import type { StoreFailureLog } from "./store-failure-log.js";
 import type { NatsLink } from "./connection.js";
+import { aborted } from "../lifecycle.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
 export interface Slots {
@@ -259,7 +259,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       "NATS is down: waiting for it to send acknowledgements and hand-backs, " +
         "until the grace period ends",
     );
-    await Promise.race([link.connected(), once(grace, "abort")]);
+    await Promise.race([link.connected(), aborted(grace)]);
     writes.flush();
   };
 
