@@ -1,11 +1,10 @@
 import { AckPolicy, jetstream } from "@nats-io/jetstream";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
-import { watchConnection, type ConnectionWatch } from "../../src/nats/connection.js";
 import { pullContinuously, startConsumerLoop } from "../../src/nats/consumer-loop.js";
 import { capturingLogger } from "../support/logs.js";
-import { acksApplied, startNatsWithClient, type NatsWithClient } from "../support/nats-server.js";
+import { acksApplied, useRestartableNats } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 const silent = pino({ level: "silent" });
@@ -18,22 +17,11 @@ function heldAnswers(): { answered: Promise<void>; answer: () => void } {
 }
 
 describe("a consumer loop while NATS restarts", () => {
-  let nats: NatsWithClient;
-  let link: ConnectionWatch;
-
-  beforeEach(async () => {
-    nats = await startNatsWithClient("consumer-loop-reconnect-test");
-    link = watchConnection(nats.nc, silent);
-  });
-  afterEach(async () => {
-    link.stop();
-    await nats.nc.close();
-    await nats.server.dispose();
-  });
+  const parts = useRestartableNats("consumer-loop-reconnect-test");
 
   /** A stream of `count` messages and its consumer "c", read 64 at a time. */
   async function backlog(stream: string, count: number) {
-    const { nc, jsm } = nats;
+    const { nc, jsm } = parts.nats;
     await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
     await jsm.consumers.add(stream, { durable_name: "c", ack_policy: AckPolicy.Explicit });
     const js = jetstream(nc);
@@ -42,7 +30,8 @@ describe("a consumer loop while NATS restarts", () => {
   }
 
   it("starts no message and holds its acks until NATS is back, then acks each message once", async () => {
-    const { jsm, server } = nats;
+    const { jsm, server } = parts.nats;
+    const { link } = parts;
     const messages = await backlog("OUTAGE", 6);
 
     // Two in progress at a time, as two webhooks the receiver has not answered yet.
@@ -87,7 +76,8 @@ describe("a consumer loop while NATS restarts", () => {
   }, 30_000);
 
   it("waits at a stop while NATS is down until the grace period ends, then says how many acknowledgements were not sent", async () => {
-    const { server } = nats;
+    const { server } = parts.nats;
+    const { link } = parts;
     const messages = await backlog("STOP", 3);
     const { log, lines } = capturingLogger();
     const { answered, answer } = heldAnswers();

@@ -1,14 +1,13 @@
 import { jetstream } from "@nats-io/jetstream";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
-import { watchConnection, type ConnectionWatch } from "../../src/nats/connection.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { createParkedReaders } from "../../src/nats/parked-readers.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { capturingLogger } from "../support/logs.js";
-import { acksApplied, startNatsWithClient, type NatsWithClient } from "../support/nats-server.js";
+import { acksApplied, useRestartableNats } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 const silent = pino({ level: "silent" });
@@ -16,22 +15,13 @@ const silent = pino({ level: "silent" });
 const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 
 describe("parked deliveries read before NATS went down", () => {
-  let nats: NatsWithClient;
-  let link: ConnectionWatch;
-
-  beforeEach(async () => {
-    nats = await startNatsWithClient("parked-readers-reconnect-test");
-    link = watchConnection(nats.nc, silent);
-    await ensureHookswitchStreams(nats.jsm);
-  });
-  afterEach(async () => {
-    link.stop();
-    await nats.nc.close();
-    await nats.server.dispose();
-  });
+  const parts = useRestartableNats("parked-readers-reconnect-test", (nats) =>
+    ensureHookswitchStreams(nats.jsm),
+  );
 
   it("are acknowledged at a stop once NATS is back within the grace period, their read ended meanwhile", async () => {
-    const { jsm, nc, server } = nats;
+    const { jsm, nc, server } = parts.nats;
+    const { link } = parts;
     await jetstream(nc).publish(parkedSubject("down", "crm"), "record");
     const { log, lines } = capturingLogger();
     const grace = new AbortController();

@@ -1,35 +1,23 @@
-import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { watchConnection, type ConnectionWatch } from "../../src/nats/connection.js";
+import { describe, expect, it } from "vitest";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
-import { startNatsWithClient, type NatsWithClient } from "../support/nats-server.js";
+import { useRestartableNats } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
-const silent = pino({ level: "silent" });
-
 describe("a stored publish while NATS restarts", () => {
-  let nats: NatsWithClient;
-  let link: ConnectionWatch;
+  const parts = useRestartableNats("stored-publish-reconnect-test", (nats) =>
+    nats.jsm.streams.add({ name: "PARKED", subjects: ["parked.>"] }),
+  );
 
-  beforeEach(async () => {
-    nats = await startNatsWithClient("stored-publish-reconnect-test");
-    link = watchConnection(nats.nc, silent);
-    await nats.jsm.streams.add({ name: "PARKED", subjects: ["parked.>"] });
-  });
-  afterEach(async () => {
-    link.stop();
-    await nats.nc.close();
-    await nats.server.dispose();
-  });
-
-  const storedIn = async (stream: string) => (await nats.jsm.streams.info(stream)).state.messages;
+  const storedIn = async (stream: string) =>
+    (await parts.nats.jsm.streams.info(stream)).state.messages;
 
   async function natsDown() {
-    await nats.server.stop();
-    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    await parts.nats.server.stop();
+    await waitFor(() => !parts.link.isConnected(), { what: "the connection seen down" });
   }
 
   it("waits for NATS to be back, however long it is away, and is stored once", async () => {
+    const { nats, link } = parts;
     // A time shorter than the outage: a publish written while NATS is down would be
     // dropped by the client at the reconnect, and time out.
     const publisher = createStoredPublisher(nats.nc, { timeoutMs: 400, link });
@@ -53,6 +41,7 @@ describe("a stored publish while NATS restarts", () => {
   }, 30_000);
 
   it("rejects, when closed, what still waits for NATS", async () => {
+    const { nats, link } = parts;
     const publisher = createStoredPublisher(nats.nc, { timeoutMs: 60_000, link });
     await natsDown();
     const held = publisher.publish("parked.b", "record", "park-2");
@@ -65,6 +54,7 @@ describe("a stored publish while NATS restarts", () => {
   }, 30_000);
 
   it("rejects what waits for NATS when the connection closes for good", async () => {
+    const { nats, link } = parts;
     const publisher = createStoredPublisher(nats.nc, { timeoutMs: 60_000, link });
     await natsDown();
     const held = publisher.publish("parked.c", "record", "park-3");

@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { natsServerBin } from "../../scripts/nats-server-bin.mjs";
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll } from "vitest";
-import { connectNats } from "../../src/nats/connection.js";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { connectNats, watchConnection, type ConnectionWatch } from "../../src/nats/connection.js";
 import { exited, freePort, portOpen, sleep, waitFor } from "./wait.js";
 
 export interface NatsServer {
@@ -127,6 +128,37 @@ export function useNatsWithClient(name: string, use: (nats: NatsWithClient) => u
     await started?.nc.close();
     await started?.server.dispose();
   });
+}
+
+/**
+ * A server and client of its own for each test, and a watch of the connection (the `link`
+ * hookswitch's loops and publisher take), for tests that stop and start the server.
+ * `use` runs after both are up, before the test.
+ */
+export function useRestartableNats(
+  name: string,
+  use: (nats: NatsWithClient) => unknown = () => undefined,
+): { readonly nats: NatsWithClient; readonly link: ConnectionWatch } {
+  let nats: NatsWithClient | undefined;
+  let link: ConnectionWatch | undefined;
+  beforeEach(async () => {
+    nats = await startNatsWithClient(name);
+    link = watchConnection(nats.nc, pino({ level: "silent" }));
+    await use(nats);
+  });
+  afterEach(async () => {
+    link?.stop();
+    await nats?.nc.close();
+    await nats?.server.dispose();
+  });
+  return {
+    get nats() {
+      return nats!;
+    },
+    get link() {
+      return link!;
+    },
+  };
 }
 
 /**
