@@ -249,6 +249,12 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   );
 
   const unsentWrites = () => writes.size - (beatHeld ? 1 : 0);
+  const sent = async () => {
+    while (link && unsentWrites() > 0) {
+      await link.connected();
+      writes.flush();
+    }
+  };
   /** At a stop: what waits for NATS leaves if it is back within the grace period. */
   const sendOnceBack = async () => {
     const { grace } = options;
@@ -259,8 +265,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       "NATS is down: waiting for it to send acknowledgements and hand-backs, " +
         "until the grace period ends",
     );
-    await Promise.race([link.connected(), aborted(grace)]);
-    writes.flush();
+    await Promise.race([sent(), aborted(grace)]);
   };
 
   const idle = () =>
@@ -274,12 +279,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
 
   return {
     done: () => finished,
-    async sent() {
-      while (link && unsentWrites() > 0) {
-        await link.connected();
-        writes.flush();
-      }
-    },
+    sent,
     async stop() {
       stopping = true;
       closedAt ??= Date.now();

@@ -87,6 +87,26 @@ async function park(consumer: string, integration: string, records: string[]) {
   for (const record of records) await js.publish(parkedSubject(consumer, integration), record);
 }
 
+/**
+ * The batch of every pull request made for these integrations' parked deliveries: pull
+ * requests are messages on the JetStream API subject, read here as they pass.
+ */
+function pullBatches(consumer: string, integrations: string[]) {
+  const batches: number[] = [];
+  const watched = new Set(
+    integrations.map(
+      (integration) =>
+        `$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.${parkedConsumerName(consumer, integration)}`,
+    ),
+  );
+  const watch = nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.*`, {
+    callback: (_err, msg) => {
+      if (watched.has(msg.subject)) batches.push(msg.json<{ batch: number }>().batch);
+    },
+  });
+  return { batches, watch };
+}
+
 const started: ParkedReaders[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((readers) => readers.stop()));
@@ -190,16 +210,7 @@ describe("parked deliveries", () => {
   });
 
   it("are fetched no more at once than the global cap has places free", async () => {
-    // Pull requests are messages on the JetStream API subject: read their batch as they pass.
-    const batches: number[] = [];
-    const watch = nc.subscribe(
-      `$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.${parkedConsumerName("places", "crm")}`,
-      {
-        callback: (_err, msg) => {
-          batches.push(msg.json<{ batch: number }>().batch);
-        },
-      },
-    );
+    const { batches, watch } = pullBatches("places", ["crm"]);
     const cap = new Intake(1, { spare: 0, spareAfterMs: 60_000 });
     const { readers, handled } = readersFor("places", createLimiter(), 20, {
       slots: cap,
@@ -215,15 +226,7 @@ describe("parked deliveries", () => {
   });
 
   it("are fetched, all integrations together, no more at once than their share of the server's queue", async () => {
-    // Pull requests are messages on the JetStream API subject: read their batch as they pass.
-    const batches: number[] = [];
-    const watch = nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.*`, {
-      callback: (_err, msg) => {
-        if (msg.subject.endsWith(".bytes_crm") || msg.subject.endsWith(".bytes_billing")) {
-          batches.push(msg.json<{ batch: number }>().batch);
-        }
-      },
-    });
+    const { batches, watch } = pullBatches("bytes", ["crm", "billing"]);
     // A parked delivery may be as large as the whole share: one at a time, whatever the room.
     const { readers, handled } = readersFor("bytes", createLimiter(), 20, {
       messageBytes: PULL_BYTES,
