@@ -75,6 +75,7 @@ export class JetStreamWork {
   #pull: PullSize | undefined;
   #parkedDiscovery: ParkedDiscovery | undefined;
   #advisories: { stop(): void } | undefined;
+  #publisher: StoredPublisher | undefined;
   #consuming = false;
   // The event consumer's backlog as last read (every 5 s), for the status page.
   #eventsPending: number | null = null;
@@ -92,6 +93,7 @@ export class JetStreamWork {
       link: reached.link,
       ...(inboxPrefix ? { inboxPrefix } : {}),
     });
+    this.#publisher = publisher;
     const store = createDeadLetterStore(reached.js, reached.jsm, {
       consumer: this.#deps.settings.nats.jetstream.consumer,
       maxPayload: () => reached.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
@@ -141,6 +143,15 @@ export class JetStreamWork {
 
   /** Stops pulling, and finishes or hands back what was pulled (the caller bounds the wait). */
   async stopConsumers(): Promise<void> {
+    const records = this.#publisher?.held ?? 0;
+    if (records > 0) {
+      // Their deliveries finish once they are stored; the caller bounds the wait.
+      this.#deps.engine.log.info(
+        { records },
+        "NATS is down: waiting for it to store retries, parked deliveries and dead letters, " +
+          "until the grace period ends",
+      );
+    }
     await Promise.all([...this.#loops.map((loop) => loop.stop()), this.#parked?.stop()]);
   }
 

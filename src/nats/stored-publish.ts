@@ -47,6 +47,8 @@ export interface StoredPublisher {
   ): Promise<void>;
   /** Rejects what is still waiting and stops listening for acknowledgements. */
   close(): void;
+  /** Publishes waiting for a connection that is down. */
+  readonly held: number;
 }
 
 interface Waiting {
@@ -175,6 +177,9 @@ export function createStoredPublisher(
       subscription.unsubscribe();
       refusals.stop();
       rejectEverything(new PublishError("the publisher closed"));
+    },
+    get held() {
+      return writes.size;
     },
   };
 }

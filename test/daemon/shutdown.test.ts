@@ -1,6 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DELIVERY_STREAM } from "../../src/delivery/records.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { acksApplied, startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
@@ -95,6 +96,37 @@ describe("hookswitch run stops cleanly", () => {
     try {
       const info = await acksApplied(await jetstreamManager(nc), DEFAULT_STREAM, DEFAULT_CONSUMER);
       expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await nc.close();
+    }
+  }, 60_000);
+
+  it("says at a stop while NATS is down that it waits to store retries, and stores them once NATS is back", async () => {
+    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
+    let answer = () => undefined as void;
+    const answers = new Promise<void>((resolve) => (answer = resolve));
+    fast.respond(() => ({ status: 500, until: answers }));
+    const daemon = await start(["--grace-period", "15s", ...ACK_WAIT]);
+    await publish(3);
+    await waitFor(() => fast.requests.length === 3, { what: "three webhooks in flight" });
+    await nats.stop();
+    await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
+      what: "the daemon to see NATS gone",
+    });
+    answer(); // three failures while NATS is down: three retries to store
+    await sleep(300);
+    const exited = daemon.stop();
+    await waitFor(() => /waiting for it to store retries/.test(daemon.output()), {
+      what: "the stop to say it waits for NATS",
+    });
+    expect(daemon.output()).toMatch(/"records":3/);
+    await nats.start();
+    expect(await exited).toBe(0);
+
+    const nc = await connect({ servers: nats.url });
+    try {
+      const stored = await jetstreamManager(nc).then((jsm) => jsm.streams.info(DELIVERY_STREAM));
+      expect(stored.state.messages).toBe(3);
     } finally {
       await nc.close();
     }

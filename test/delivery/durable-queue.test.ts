@@ -166,6 +166,9 @@ describe("the durable queue", () => {
           }
         },
         close: () => publisher.close(),
+        get held() {
+          return publisher.held;
+        },
       },
       deadLetters: createDeadLetterStore(jetstream(nc), jsm, { consumer: "deploy-a" }),
       consumer: "deploy-a",

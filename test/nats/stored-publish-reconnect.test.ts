@@ -30,10 +30,12 @@ describe("a stored publish while NATS restarts", () => {
       );
       await sleep(1_000);
       expect(settled).toBeUndefined();
+      expect(publisher.held).toBe(1);
       await nats.server.start();
       await link.connected();
       await stored;
       expect(settled).toBe("stored");
+      expect(publisher.held).toBe(0);
       expect(await storedIn("PARKED")).toBe(1);
     } finally {
       publisher.close();
