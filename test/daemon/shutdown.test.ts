@@ -54,6 +54,27 @@ describe("hookswitch run stops cleanly", () => {
     }
   };
 
+  /**
+   * A daemon (15 s of grace) whose receiver answers three webhooks with `status` once NATS
+   * has gone down: what the answers leave to send or store waits for NATS.
+   */
+  const answeredWhileNatsIsDown = async (status: number) => {
+    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
+    let answer = () => undefined as void;
+    const answers = new Promise<void>((resolve) => (answer = resolve));
+    fast.respond(() => ({ status, until: answers }));
+    const daemon = await start(["--grace-period", "15s", ...ACK_WAIT]);
+    await publish(3);
+    await waitFor(() => fast.requests.length === 3, { what: "three webhooks in flight" });
+    await nats.stop();
+    await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
+      what: "the daemon to see NATS gone",
+    });
+    answer();
+    await sleep(300);
+    return daemon;
+  };
+
   it("exits 0 on SIGTERM while NATS is down, warning that it could not hand anything back", async () => {
     writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
     const daemon = await start([]);
@@ -70,19 +91,8 @@ describe("hookswitch run stops cleanly", () => {
   }, 40_000);
 
   it("sends the acknowledgements it holds when NATS comes back within the grace period, then exits 0", async () => {
-    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
-    let answer = () => undefined as void;
-    const answers = new Promise<void>((resolve) => (answer = resolve));
-    fast.respond(() => ({ until: answers }));
-    const daemon = await start(["--grace-period", "15s", ...ACK_WAIT]);
-    await publish(3);
-    await waitFor(() => fast.requests.length === 3, { what: "three webhooks in flight" });
-    await nats.stop();
-    await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
-      what: "the daemon to see NATS gone",
-    });
-    answer(); // answered while NATS is down: three acks wait for it
-    await sleep(300);
+    // Answered while NATS is down: three acks wait for it.
+    const daemon = await answeredWhileNatsIsDown(200);
     const exited = daemon.stop();
     await waitFor(() => /waiting for it to send acknowledgements/.test(daemon.output()), {
       what: "the stop to wait for NATS",
@@ -102,19 +112,8 @@ describe("hookswitch run stops cleanly", () => {
   }, 60_000);
 
   it("says at a stop while NATS is down that it waits to store retries, and stores them once NATS is back", async () => {
-    writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
-    let answer = () => undefined as void;
-    const answers = new Promise<void>((resolve) => (answer = resolve));
-    fast.respond(() => ({ status: 500, until: answers }));
-    const daemon = await start(["--grace-period", "15s", ...ACK_WAIT]);
-    await publish(3);
-    await waitFor(() => fast.requests.length === 3, { what: "three webhooks in flight" });
-    await nats.stop();
-    await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
-      what: "the daemon to see NATS gone",
-    });
-    answer(); // three failures while NATS is down: three retries to store
-    await sleep(300);
+    // Three failures while NATS is down: three retries to store.
+    const daemon = await answeredWhileNatsIsDown(500);
     const exited = daemon.stop();
     await waitFor(() => /waiting for it to store retries/.test(daemon.output()), {
       what: "the stop to say it waits for NATS",
