@@ -21,7 +21,7 @@ import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import type { NatsLink } from "../nats/connection.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
-import { parkedMessageBytes, pullSize, type PullSize } from "../nats/pull-size.js";
+import { largestMessageBytes, pullSize, type PullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
 import type { RestartingLoop } from "../nats/restarting-loop.js";
 import { storeRetried } from "../nats/store-retry.js";
@@ -186,10 +186,12 @@ export class JetStreamWork {
       // Read at each set-up: a reconnection may have reached a server of another version.
       const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
       const maxEventBytes = settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+      const messageBytes = largestMessageBytes({ maxPayload, maxEventBytes });
       this.#pull = pullSize({
         maxInFlight: settings.maxInFlight,
         serverVersion: nc.info?.version,
         maxPayload,
+        messageBytes,
       });
       const consumers = await startConsumers({
         ...engine,
@@ -201,7 +203,7 @@ export class JetStreamWork {
         ackWaitMs: settings.ackWaitMs,
         pull: this.#pull,
         maxEventBytes,
-        parkedMessageBytes: parkedMessageBytes({ maxPayload, maxEventBytes }),
+        parkedMessageBytes: messageBytes,
         keeper: setUp,
         link,
         stopping,

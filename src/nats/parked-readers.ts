@@ -31,7 +31,7 @@ export interface ParkedReadersOptions {
    */
   places?: () => number;
   /**
-   * The most one parked delivery may weigh (pull-size.ts, `parkedMessageBytes`). The server
+   * The most one parked delivery may weigh (pull-size.ts, `largestMessageBytes`). The server
    * queues at once every message a fetch asks for, and cuts off a client with more than
    * `max_pending` queued; the fetches of all integrations together ask for no more than
    * `PULL_BYTES` of messages this large, which also bounds what is read ahead in memory.

@@ -12,8 +12,10 @@
  * before it asks again. Heartbeats every 500 ms keep that stall near 1.5 s (4.5 s at the
  * default); nats-server before 2.10 does not even say when a pull ended at its count. So a
  * pull is bounded by bytes from 2.10 on, when 100 messages at once are not more than the loop
- * would ask for by count; otherwise by count, and large-messages.ts warns where that count is
- * risky.
+ * would ask for by count. Otherwise it is bounded by count, and that count by bytes too: no
+ * more messages than a loop's share of `max_pending` holds at the largest that hookswitch
+ * delivers (`--max-event-size`); large-messages.ts warns of larger ones, which are only
+ * dead-lettered.
  */
 import type { ConsumeOptions } from "@nats-io/jetstream";
 
@@ -68,12 +70,16 @@ export function pullSize(options: {
   serverVersion: string | undefined;
   /** nats-server's `max_payload`: a pull must have room for its largest message. */
   maxPayload: number;
+  /** The largest message hookswitch delivers from (`largestMessageBytes`). */
+  messageBytes: number;
 }): PullSize {
   if (
     options.maxInFlight < BYTES_PULL_MIN_IN_FLIGHT ||
     !tellsBatchCompleted(options.serverVersion)
   ) {
-    return { messages: pullBatch(options.maxInFlight) };
+    // 256 events of 960 KiB would be 240 MiB queued at once: past max_pending, and all in memory.
+    const fit = Math.floor(PULL_BYTES / options.messageBytes);
+    return { messages: Math.max(1, Math.min(pullBatch(options.maxInFlight), fit)) };
   }
   return { bytes: Math.max(PULL_BYTES, options.maxPayload + SUBJECT_ROOM_BYTES) };
 }
@@ -103,12 +109,16 @@ export function consumeOptions(size: PullSize): ConsumeOptions {
 }
 
 /**
- * The most a parked delivery weighs, as the parked readers count it: its event (no larger than
- * `--max-event-size`, or it would have been dead-lettered) and the record around it, and no
- * more than the server takes in one message. Their fetches together ask for no more than
- * `PULL_BYTES` of such messages at once, the share of `max_pending` left by the two loops.
+ * The most a message hookswitch delivers from weighs: an event no larger than
+ * `--max-event-size` (larger ones are dead-lettered), or a retry's or parked delivery's record
+ * around one, and no more than the server takes in one message. Pulls by count ask for no more
+ * than `PULL_BYTES` of such messages at once, and so do the parked readers' fetches together,
+ * the share of `max_pending` left by the two loops.
  */
-export function parkedMessageBytes(options: { maxPayload: number; maxEventBytes: number }): number {
+export function largestMessageBytes(options: {
+  maxPayload: number;
+  maxEventBytes: number;
+}): number {
   return Math.min(
     options.maxPayload + SUBJECT_ROOM_BYTES,
     options.maxEventBytes + RECORD_ROOM_BYTES,

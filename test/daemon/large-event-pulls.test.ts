@@ -1,8 +1,9 @@
 /**
  * A backlog of events near NATS's largest message. Pulled by bytes (nats-server 2.10 and later,
  * `--max-in-flight` 25 or more), they never queue more at once than the server lets a
- * connection hold, so the daemon is not cut off as a slow consumer. Pulled by count, the
- * daemon warns of the risk at the first large one.
+ * connection hold, so the daemon is not cut off as a slow consumer. Pulled by count, no more of
+ * them are asked for at once than that share holds at `--max-event-size`, and the daemon warns
+ * at the first one larger.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -83,6 +84,26 @@ describe("a backlog of events near NATS's largest message", () => {
     },
     60_000,
   );
+
+  it("is pulled by count below --max-in-flight 25 no more at once than max_pending holds, when --max-event-size lets them through", async () => {
+    const small = await publishBacklog(LARGE_EVENTS);
+    const daemon = await startTracked(parts.daemons, {
+      natsUrl: parts.nats.url,
+      dir: parts.dir,
+      args: ["--max-in-flight", "24", "--max-event-size", "960KiB"],
+    });
+    // 96 at once by count alone: 91 MB, past the server's 64 MiB for the connection.
+    await waitFor(() => deliveredEvents(parts.receiver).size === LARGE_EVENTS + SMALL_EVENTS, {
+      timeoutMs: 45_000,
+      what: `${LARGE_EVENTS} large events and the small ones delivered`,
+    });
+    expect(small.every((id) => deliveredEvents(parts.receiver).has(id))).toBe(true);
+    expect(runningPull(daemon)).toEqual({ messages: Math.floor(PULL_BYTES / (976 * 1024)) });
+    expect(daemon.output()).not.toContain("NATS connection: disconnect");
+    expect(daemon.output()).not.toContain("hookswitch asks for");
+    expect(await daemon.stop()).toBe(0);
+    expect(await deadLetterCount()).toBe(0);
+  }, 60_000);
 
   it("is pulled by count below --max-in-flight 25, and the first large event warns of it once", async () => {
     const small = await publishBacklog(2);

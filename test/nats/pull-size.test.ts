@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   consumeOptions,
-  parkedMessageBytes,
+  largestMessageBytes,
   pullBatch,
   pullSize,
   PULL_BYTES,
@@ -9,7 +9,8 @@ import {
   tellsBatchCompleted,
 } from "../../src/nats/pull-size.js";
 
-const MIB = 1024 * 1024;
+const KIB = 1024;
+const MIB = 1024 * KIB;
 
 describe("how much a loop asks nats-server for at once", () => {
   it.each([
@@ -37,33 +38,60 @@ describe("how much a loop asks nats-server for at once", () => {
   });
 
   it.each([
-    // --max-in-flight, server version, max_payload, the pull
-    [256, "2.10.27", MIB, { bytes: PULL_BYTES }],
-    [25, "2.11.0", MIB, { bytes: PULL_BYTES }],
-    [24, "2.10.27", MIB, { messages: 96 }],
-    [256, "2.9.10", MIB, { messages: 256 }],
-    [8, "2.9.10", MIB, { messages: 32 }],
-    [256, undefined, MIB, { messages: 256 }],
+    // --max-in-flight, server version, max_payload, --max-event-size, the pull
+    [256, "2.10.27", MIB, 64 * KIB, { bytes: PULL_BYTES }],
+    [25, "2.11.0", MIB, 64 * KIB, { bytes: PULL_BYTES }],
+    [24, "2.10.27", MIB, 64 * KIB, { messages: 96 }],
+    [256, "2.9.10", MIB, 64 * KIB, { messages: 256 }],
+    [8, "2.9.10", MIB, 64 * KIB, { messages: 32 }],
+    [256, undefined, MIB, 64 * KIB, { messages: 256 }],
     // A pull must take the largest message the server allows, with its subjects.
-    [256, "2.10.27", 32 * MIB, { bytes: 32 * MIB + 4_096 }],
+    [256, "2.10.27", 32 * MIB, 64 * KIB, { bytes: 32 * MIB + 4_096 }],
+    [256, "2.10.27", MIB, 960 * KIB, { bytes: PULL_BYTES }],
+    // By count, no more of the largest events than a loop's share of max_pending holds.
+    [256, "2.9.10", MIB, 960 * KIB, { messages: 22 }],
+    [16, "2.10.27", MIB, 960 * KIB, { messages: 22 }],
+    [4, "2.9.10", MIB, 960 * KIB, { messages: 16 }],
+    [256, "2.9.10", MIB, 256 * KIB, { messages: 80 }],
+    [256, "2.9.10", MIB, 240 * KIB, { messages: 85 }],
   ])(
-    "with --max-in-flight %i on nats-server %s (max_payload %i) pulls %j",
-    (maxInFlight, serverVersion, maxPayload, size) => {
-      expect(pullSize({ maxInFlight, serverVersion, maxPayload })).toEqual(size);
+    "with --max-in-flight %i on nats-server %s (max_payload %i, --max-event-size %i) pulls %j",
+    (maxInFlight, serverVersion, maxPayload, maxEventBytes, size) => {
+      const messageBytes = largestMessageBytes({ maxPayload, maxEventBytes });
+      expect(pullSize({ maxInFlight, serverVersion, maxPayload, messageBytes })).toEqual(size);
+    },
+  );
+
+  it.each([1, 4, 24, 256])(
+    "by count with --max-in-flight %i, never asks for more than a third of max_pending at once",
+    (maxInFlight) => {
+      for (let kib = 1; kib <= 960; kib++) {
+        const messageBytes = largestMessageBytes({ maxPayload: MIB, maxEventBytes: kib * KIB });
+        const size = pullSize({
+          maxInFlight,
+          serverVersion: "2.9.10",
+          maxPayload: MIB,
+          messageBytes,
+        });
+        if (!("messages" in size))
+          throw new Error(`a pull by bytes on 2.9: ${JSON.stringify(size)}`);
+        expect(size.messages * messageBytes).toBeLessThanOrEqual(PULL_BYTES);
+        expect(size.messages).toBeGreaterThanOrEqual(1);
+      }
     },
   );
 
   it.each([
-    // max_payload, --max-event-size, what a parked delivery counts for
+    // max_payload, --max-event-size, what the largest message (a record around an event) counts for
     [MIB, 64 * 1024, 80 * 1024],
     [MIB, 960 * 1024, 976 * 1024],
     [MIB, 4 * MIB, MIB + 4_096],
     [8 * MIB, 4 * MIB, 4 * MIB + 16 * 1024],
     [MIB, 1, 1 + 16 * 1024],
   ])(
-    "a parked delivery, with max_payload %i and events up to %i bytes, counts for %i",
+    "the largest message, with max_payload %i and events up to %i bytes, counts for %i",
     (maxPayload, maxEventBytes, bytes) => {
-      expect(parkedMessageBytes({ maxPayload, maxEventBytes })).toBe(bytes);
+      expect(largestMessageBytes({ maxPayload, maxEventBytes })).toBe(bytes);
     },
   );
 
