@@ -7,9 +7,9 @@ import type { Logger } from "pino";
 import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
 import { forgetRemovedFigures } from "./removed-figures.js";
 import type { DeliveryEngine } from "./jetstream-work.js";
-import { Intake } from "../delivery/concurrency/intake.js";
+import { IN_PROGRESS_BYTES, Intake } from "../delivery/concurrency/intake.js";
 import { createLimiter } from "../delivery/concurrency/limiter.js";
-import { RequestSlots } from "../delivery/concurrency/request-slots.js";
+import { REQUEST_BYTES, RequestSlots } from "../delivery/concurrency/request-slots.js";
 import { createDeadLetterLog } from "../delivery/dead-letter-log.js";
 import { createEgressPolicy, type Cidr } from "../delivery/egress.js";
 import { FailureLog } from "../delivery/failure-log.js";
@@ -18,7 +18,7 @@ import { createSender, type Sender } from "../delivery/send.js";
 import { createSkipLog } from "../delivery/skip-log.js";
 import { DeliveryStats } from "../delivery/stats.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
-import { pullBatch } from "../nats/pull-size.js";
+import { PULL_BYTES, pullBatch } from "../nats/pull-size.js";
 import { createStoreFailureLog } from "../nats/store-failure-log.js";
 import type { Periodic } from "../periodic.js";
 
@@ -55,7 +55,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
   // --max-in-flight caps both the messages in progress (intake waits) and the requests in
   // flight (an event matching several integrations starts several). Messages pulled behind
   // requests that hang take spare slots before the ack wait runs out (concurrency/intake.ts).
-  const requests = new RequestSlots(maxInFlight);
+  const requests = new RequestSlots(maxInFlight, { bytes: REQUEST_BYTES });
   const stats = new DeliveryStats();
   const metrics: Metrics = createMetrics({
     requestsInFlight: () => requests.taken,
@@ -89,6 +89,9 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     intake: new Intake(maxInFlight, {
       spare: pullBatch(maxInFlight),
       spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
+      bytes: IN_PROGRESS_BYTES,
+      // What waits unseen in the client behind a stuck cap: a pull, bounded by bytes (pull-size.ts).
+      spareBytes: PULL_BYTES,
     }),
     requests,
     sender,

@@ -32,14 +32,15 @@ export interface AttemptSendDeps {
 export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<SentAttempt> {
   const { integration } = job.active;
   const { sender, signal, requests } = deps;
-  const waiting = requests.acquire(integration.name, signal);
+  // Weighed by its event: the body is rendered from it, once the turn has come.
+  const waiting = requests.acquire(integration.name, signal, job.bytes);
   if (waiting) await turnOrHandBack(waiting);
   // Rendered once its turn has come, so that its timestamp and signature are fresh.
   const startedAt = deps.now();
   const rendered = renderOrFailure(job, startedAt);
   // An attempt that sent nothing (an empty path argument, a rendering bug) has no request.
   if ("kind" in rendered) {
-    requests.release(integration.name);
+    requests.release(integration.name, job.bytes);
     return { startedAt, request: undefined, outcome: rendered };
   }
   let outcome: AttemptOutcome;
@@ -51,7 +52,7 @@ export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<Sent
       signal,
     });
   } finally {
-    requests.release(integration.name);
+    requests.release(integration.name, job.bytes);
   }
   // An answer that came in as shutdown began still counts: sending it again would repeat it.
   if (outcome.kind === "error" && outcome.code === "ABORTED") {

@@ -32,9 +32,10 @@ import type { NatsLink } from "./connection.js";
 import { aborted } from "../lifecycle.js";
 
 /** A counting semaphore shared by every loop: the global cap on messages in progress. */
+/** Places for messages in progress, each weighing its payload's bytes (delivery/concurrency/intake.ts). */
 export interface Slots {
-  acquire(): Promise<void> | undefined;
-  release(): void;
+  acquire(bytes: number): Promise<void> | undefined;
+  release(bytes: number): void;
 }
 
 /** Where a loop's messages come from; `close` ends the iteration. */
@@ -183,7 +184,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const staleRequestsLeftMs = () =>
     closedAt === undefined ? 0 : closedAt + PULL_EXPIRES_MS + EXPIRY_MARGIN_MS - Date.now();
 
-  const run = async (msg: JsMsg, slot: number) => {
+  const run = async (msg: JsMsg, slot: number, bytes: number) => {
     try {
       settle(msg, await handle(msg));
     } catch (err) {
@@ -199,7 +200,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       settle(msg, stopping ? HANDED_BACK : { action: "nak", delayMs: failureDelay(msg) });
     } finally {
       inFlight.delete(slot);
-      slots.release();
+      slots.release(bytes);
       if (inFlight.size === 0) onIdle?.();
     }
   };
@@ -219,7 +220,8 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
         settle(msg, HANDED_BACK); // pulled but not started: hand it straight back
         continue;
       }
-      const waiting = slots.acquire();
+      const bytes = msg.data.length;
+      const waiting = slots.acquire(bytes);
       if (waiting) {
         awaitingSlot = msg;
         await waiting;
@@ -231,11 +233,11 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
         awaitingSlot = undefined;
       }
       if (stopping) {
-        slots.release();
+        slots.release(bytes);
         settle(msg, HANDED_BACK);
         continue;
       }
-      void run(msg, inFlight.add(msg));
+      void run(msg, inFlight.add(msg), bytes);
     }
   })().then(
     () => {

@@ -17,9 +17,20 @@
  * one message per `spareAfterMs`, and from the fifth on (that is a quarter of the ack wait
  * at most) NATS would deliver them again.
  *
- * Hot path: taking a free slot is two counters; only a caller that waits gets a Promise, and
+ * The cap also counts bytes: the messages in progress weigh no more than `bytes` together (a
+ * message alone may weigh more), as each holds its event in memory, parsed, until it is done;
+ * 512 events of 960 KiB would be a gigabyte. Spare slots have `spareBytes` of their own.
+ *
+ * Hot path: taking a free slot is three counters; only a caller that waits gets a Promise, and
  * one interval, running while the cap is full, does the checks.
  */
+
+/**
+ * What the messages in progress weigh together at most, their spare slots aside. Events of
+ * about 1 KiB never come near it (`--max-in-flight` binds first), nor do those of the default
+ * `--max-event-size` (64 KiB); 34 events of 960 KiB do.
+ */
+export const IN_PROGRESS_BYTES = 32 * 1024 * 1024;
 
 /** A release without a matching acquire, or a size that is no count: a bug in the caller. */
 export class IntakeError extends Error {
@@ -31,11 +42,16 @@ export interface IntakeOptions {
   spare: number;
   /** How long the cap stands still, or a waiter waits, before spare slots are given. */
   spareAfterMs: number;
+  /** Bytes the messages in progress may weigh together (default: no bound). */
+  bytes?: number;
+  /** Bytes beyond `bytes` that spare slots may add (default: no bound). */
+  spareBytes?: number;
 }
 
 interface Waiter {
   /** The check count when the wait began: how many checks it has waited through. */
   sinceCheck: number;
+  bytes: number;
   resolve(): void;
 }
 
@@ -50,8 +66,11 @@ const CHECKS = 4;
 export class Intake {
   readonly size: number;
   readonly spare: number;
+  readonly maxBytes: number;
+  readonly spareBytes: number;
   readonly #checkEveryMs: number;
   #taken = 0;
+  #bytes = 0;
   /** Places of the cap taken, ever: whether the cap moved between two checks. */
   #capTakes = 0;
   #capTakesAtCheck = 0;
@@ -69,6 +88,8 @@ export class Intake {
     }
     this.size = size;
     this.spare = options.spare;
+    this.maxBytes = options.bytes ?? Infinity;
+    this.spareBytes = options.spareBytes ?? Infinity;
     this.#checkEveryMs = Math.max(1, options.spareAfterMs / CHECKS);
   }
 
@@ -77,55 +98,81 @@ export class Intake {
     return this.#taken;
   }
 
+  /** What the messages holding those slots weigh. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Callers waiting for a slot. */
   get waiting(): number {
     return this.#waiters.length;
   }
 
   /**
-   * Takes a slot: undefined when one was free (taken already), otherwise a Promise that
-   * resolves once one is handed over.
+   * Takes a slot for a message of `bytes`: undefined when one was free (taken already),
+   * otherwise a Promise that resolves once one is handed over. Release it with the same bytes.
    */
-  acquire(): Promise<void> | undefined {
-    if (this.#taken < this.size) {
-      this.#takeFromCap();
-      return undefined;
-    }
-    if (this.#waiters.length === 0 && this.#mayTakeSpare(undefined)) {
-      this.#taken++;
-      return undefined;
+  acquire(bytes = 0): Promise<void> | undefined {
+    if (this.#waiters.length === 0) {
+      if (this.#capFits(bytes)) {
+        this.#takeFromCap(bytes);
+        return undefined;
+      }
+      if (this.#mayTakeSpare(undefined, bytes)) {
+        this.#take(bytes);
+        return undefined;
+      }
     }
     return new Promise<void>((resolve) => {
-      this.#waiters.push({ sinceCheck: this.#checks, resolve });
+      this.#waiters.push({ sinceCheck: this.#checks, bytes, resolve });
       this.#startChecks();
     });
   }
 
-  /** Gives back a slot, handing it to the oldest waiter if it may take it. */
-  release(): void {
+  /** Gives back a slot taken for `bytes`, handing it to the oldest waiter if it may take it. */
+  release(bytes = 0): void {
     if (this.#taken <= 0) throw new IntakeError("release() without a matching acquire");
+    if (bytes > this.#bytes) {
+      throw new IntakeError(`released ${bytes} bytes with only ${this.#bytes} taken`);
+    }
     this.#taken--;
+    this.#bytes -= bytes;
     this.#serve();
   }
 
-  #takeFromCap(): void {
+  /** Within the cap: a place, and room for the bytes (a message alone always has room). */
+  #capFits(bytes: number): boolean {
+    return this.#taken < this.size && (this.#bytes === 0 || this.#bytes + bytes <= this.maxBytes);
+  }
+
+  #take(bytes: number): void {
+    this.#taken++;
+    this.#bytes += bytes;
+  }
+
+  #takeFromCap(bytes: number): void {
     this.#capTakes++;
-    if (++this.#taken === this.size) this.#startChecks();
+    this.#take(bytes);
+    if (!this.#capFits(0)) this.#startChecks();
   }
 
   #serve(): void {
     for (let oldest = this.#waiters[0]; oldest; oldest = this.#waiters[0]) {
-      if (this.#taken < this.size) this.#takeFromCap();
-      else if (this.#mayTakeSpare(oldest)) this.#taken++;
+      if (this.#capFits(oldest.bytes)) this.#takeFromCap(oldest.bytes);
+      else if (this.#mayTakeSpare(oldest, oldest.bytes)) this.#take(oldest.bytes);
       else break;
       this.#waiters.shift();
       oldest.resolve();
     }
   }
 
-  /** With the cap taken: whether a spare slot is left, and the cap stuck or `waiter` long waiting. */
-  #mayTakeSpare(waiter: Waiter | undefined): boolean {
+  /**
+   * With the cap taken: whether a spare slot and its bytes are left, and the cap stuck or
+   * `waiter` long waiting.
+   */
+  #mayTakeSpare(waiter: Waiter | undefined, bytes: number): boolean {
     if (this.#taken >= this.size + this.spare) return false;
+    if (this.#bytes + bytes > this.maxBytes + this.spareBytes && this.#bytes > 0) return false;
     if (this.#stillChecks >= CHECKS) return true;
     // One check more than the cap needs: the first may come at once after the wait began.
     return waiter !== undefined && this.#checks - waiter.sinceCheck > CHECKS;
@@ -144,7 +191,7 @@ export class Intake {
     if (this.#capTakes === this.#capTakesAtCheck) this.#stillChecks++;
     else this.#stillChecks = 0;
     this.#capTakesAtCheck = this.#capTakes;
-    if (this.#taken < this.size && this.#waiters.length === 0) {
+    if (this.#capFits(0) && this.#waiters.length === 0) {
       clearInterval(this.#checker);
       this.#checker = undefined;
       return;

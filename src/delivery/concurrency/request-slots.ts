@@ -12,6 +12,10 @@
  *   come back and the reserve holds.
  * - Nobody waits longer than `maxWaitMs`: slots that long in coming are held by receivers
  *   that do not answer, and the caller parks its delivery instead, so that its event moves on.
+ * - The requests in flight weigh no more than `bytes` together, each its event's size (a
+ *   request alone may weigh more): a body is held twice until its answer (our text and the
+ *   client's copy), and 256 of events of 960 KiB would be half a gigabyte. A request that
+ *   waits for bytes parks after `maxWaitMs` too.
  *
  * Hot path: a free slot is a counter and a few Map updates; only a caller that waits gets a
  * Promise, and one timer serves every waiter.
@@ -32,18 +36,28 @@ export class RequestSlotsError extends Error {
 export interface RequestSlotsOptions {
   /** How long a caller waits for a slot before it is told to park (default 1 s). */
   maxWaitMs?: number;
+  /** Bytes the requests in flight may weigh together (default: no bound). */
+  bytes?: number;
   /** How long an integration that asked for a slot still counts as wanting some (10 s). */
   activeMs?: number;
 }
 
 interface Waiter {
   key: string;
+  bytes: number;
   /** When the wait began (monotonic ms). */
   since: number;
   resolve(): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
 }
+
+/**
+ * What the requests in flight weigh together at most, by their events' size. Events of about
+ * 1 KiB never come near it (`--max-in-flight` binds first), nor do those of the default
+ * `--max-event-size` (64 KiB); 34 requests of events of 960 KiB do.
+ */
+export const REQUEST_BYTES = 32 * 1024 * 1024;
 
 const DEFAULT_MAX_WAIT_MS = 1_000;
 /** An integration that asked for a slot this recently still wants some. */
@@ -60,9 +74,11 @@ export class RequestSlots {
   /** Slots kept, while others want some, from integrations holding `share` or more unanswered. */
   readonly reserve: number;
   readonly share: number;
+  readonly maxBytes: number;
   readonly #maxWaitMs: number;
   readonly #activeMs: number;
   #taken = 0;
+  #bytes = 0;
   readonly #held = new Map<string, number>();
   /** When each integration last asked for a slot (monotonic ms), kept for `ACTIVE_MS`. */
   readonly #asked = new Map<string, number>();
@@ -81,6 +97,7 @@ export class RequestSlots {
     this.size = size;
     this.reserve = Math.floor(size / 4);
     this.share = Math.max(1, Math.floor(this.reserve / 4));
+    this.maxBytes = options.bytes ?? Infinity;
     this.#maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     this.#activeMs = options.activeMs ?? ACTIVE_MS;
   }
@@ -90,45 +107,61 @@ export class RequestSlots {
     return this.#taken;
   }
 
+  /** What the requests in flight weigh. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
-   * Takes a slot for an attempt to `key`: undefined when taken at once, otherwise a Promise
-   * that resolves once a slot is handed over, or rejects with `SlotWaitTimeoutError` after
-   * `maxWaitMs` (or with the reason of an aborted `signal`), holding no slot.
+   * Takes a slot for an attempt to `key` weighing `bytes`: undefined when taken at once,
+   * otherwise a Promise that resolves once a slot is handed over, or rejects with
+   * `SlotWaitTimeoutError` after `maxWaitMs` (or with the reason of an aborted `signal`),
+   * holding no slot. Release it with the same bytes.
    */
-  acquire(key: string, signal?: AbortSignal): Promise<void> | undefined {
+  acquire(key: string, signal?: AbortSignal, bytes = 0): Promise<void> | undefined {
     if (signal?.aborted) return Promise.reject(coerceError(signal.reason));
     this.#asked.set(key, performance.now());
     if (--this.#untilForget === 0) this.#forgetQuiet();
     // Waiters left waiting while a slot is free are kept out of the reserve, which this
     // one may use; otherwise no one is overtaken.
     if (
-      this.#mayTake(key) &&
+      this.#mayTake(key, bytes) &&
       (this.#waiters.length === 0 || this.#taken >= this.size - this.reserve)
     ) {
-      this.#take(key);
+      this.#take(key, bytes);
       return undefined;
     }
     if (signal) this.#leaveOnAbort(signal);
     return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ key, since: performance.now(), resolve, reject, signal });
+      this.#waiters.push({ key, bytes, since: performance.now(), resolve, reject, signal });
       this.#armTimer();
     });
   }
 
-  /** Gives back a slot of `key`, handing it to the oldest waiter that may take it. */
-  release(key: string): void {
+  /** Gives back a slot of `key` taken for `bytes`, handing it to the oldest waiter that may take it. */
+  release(key: string, bytes = 0): void {
     const held = this.#held.get(key) ?? 0;
     if (held <= 0) throw new RequestSlotsError(`release("${key}") without a matching acquire`);
+    if (bytes > this.#bytes) {
+      throw new RequestSlotsError(`released ${bytes} bytes with only ${this.#bytes} taken`);
+    }
     if (held === 1) this.#held.delete(key);
     else this.#held.set(key, held - 1);
     this.#returned.set(key, performance.now());
     this.#taken--;
+    this.#bytes -= bytes;
     this.#serve();
   }
 
-  #take(key: string): void {
+  #take(key: string, bytes: number): void {
     this.#taken++;
+    this.#bytes += bytes;
     this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
+  }
+
+  /** Room for a request of `bytes` (a request alone always has room). */
+  #bytesFit(bytes: number): boolean {
+    return this.#bytes === 0 || this.#bytes + bytes <= this.maxBytes;
   }
 
   /**
@@ -137,8 +170,8 @@ export class RequestSlots {
    * that hang are kept out of it from their first requests on, and healthy integrations
    * sharing a small cap (a fan-out) are not.
    */
-  #mayTake(key: string): boolean {
-    if (this.#taken >= this.size) return false;
+  #mayTake(key: string, bytes: number): boolean {
+    if (this.#taken >= this.size || !this.#bytesFit(bytes)) return false;
     if (this.#taken < this.size - this.reserve) return true;
     if ((this.#held.get(key) ?? 0) < this.share) return true;
     if (this.#asked.size - (this.#asked.has(key) ? 1 : 0) === 0) return true;
@@ -165,15 +198,18 @@ export class RequestSlots {
   #serve(): void {
     while (this.#waiters.length > 0 && this.#taken < this.size) {
       if (this.#taken < this.size - this.reserve) {
-        const next = this.#waiters.shift() as Waiter;
-        this.#take(next.key);
-        next.resolve();
+        const oldest = this.#waiters[0] as Waiter;
+        // First come, first served by bytes too: a large request is not overtaken for good.
+        if (!this.#bytesFit(oldest.bytes)) return;
+        this.#waiters.shift();
+        this.#take(oldest.key, oldest.bytes);
+        oldest.resolve();
         continue;
       }
       const at = this.#firstAllowed();
       if (at === -1) return;
       const [next] = this.#waiters.splice(at, 1) as [Waiter];
-      this.#take(next.key);
+      this.#take(next.key, next.bytes);
       next.resolve();
     }
   }
@@ -181,7 +217,8 @@ export class RequestSlots {
   #firstAllowed(): number {
     const end = Math.min(this.#waiters.length, SCAN);
     for (let i = 0; i < end; i++) {
-      if (this.#mayTake((this.#waiters[i] as Waiter).key)) return i;
+      const waiter = this.#waiters[i] as Waiter;
+      if (this.#mayTake(waiter.key, waiter.bytes)) return i;
     }
     return -1;
   }
@@ -202,8 +239,12 @@ export class RequestSlots {
     this.#serve();
     const expired = takeExpired(this.#waiters, this.#maxWaitMs, performance.now());
     if (expired.length > 0) {
+      const taken =
+        this.#taken >= this.size
+          ? `--max-in-flight ${this.size} taken`
+          : `requests of ${Math.round(this.#bytes / 1024)} KiB in flight`;
       const error = new SlotWaitTimeoutError(
-        `no request slot within ${this.#maxWaitMs} ms (--max-in-flight ${this.size} taken)`,
+        `no request slot within ${this.#maxWaitMs} ms (${taken})`,
       );
       for (const waiter of expired) waiter.reject(error);
     }

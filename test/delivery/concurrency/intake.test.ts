@@ -110,9 +110,56 @@ describe("Intake", () => {
     expect(intake.taken).toBe(1);
   });
 
+  it("takes no more bytes than it holds while others are in progress, and a message larger than all of them alone", async () => {
+    const intake = new Intake(10, { spare: 0, spareAfterMs: SPARE_AFTER_MS, bytes: 100 });
+    expect(intake.acquire(60)).toBeUndefined();
+    expect(intake.acquire(40)).toBeUndefined();
+    const over = intake.acquire(1) as Promise<void>;
+    expect(over).toBeInstanceOf(Promise);
+    intake.release(40);
+    expect(await settled(over)).toBe(true);
+    expect(intake.bytes).toBe(61);
+    intake.release(60);
+    intake.release(1);
+    expect(intake.acquire(500)).toBeUndefined(); // alone: it would otherwise wait for good
+    expect(intake.acquire(1)).toBeInstanceOf(Promise);
+  });
+
+  it("keeps a small newcomer behind a large message waiting for its bytes", async () => {
+    const intake = new Intake(10, { spare: 0, spareAfterMs: SPARE_AFTER_MS, bytes: 100 });
+    expect(intake.acquire(90)).toBeUndefined();
+    const large = intake.acquire(50) as Promise<void>;
+    const small = intake.acquire(5) as Promise<void>;
+    expect(await settled(small)).toBe(false);
+    intake.release(90);
+    expect([await settled(large), await settled(small)]).toEqual([true, true]);
+    expect(intake.bytes).toBe(55);
+  });
+
+  it("gives spare slots, once the cap is stuck on bytes, no more than their own bytes", async () => {
+    const intake = new Intake(10, {
+      spare: 5,
+      spareAfterMs: SPARE_AFTER_MS,
+      bytes: 100,
+      spareBytes: 50,
+    });
+    expect(intake.acquire(100)).toBeUndefined(); // requests that hang
+    const waiters = [intake.acquire(30), intake.acquire(20), intake.acquire(1)] as Promise<void>[];
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS - 1);
+    expect(await settled(waiters[0]!)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await Promise.all(waiters.map(settled))).toEqual([true, true, false]);
+    expect(intake.bytes).toBe(150);
+    intake.release(30);
+    expect(await settled(waiters[2]!)).toBe(true);
+  });
+
   it("refuses a size that is no count and a release without an acquire", () => {
     expect(() => new Intake(0, { spare: 1, spareAfterMs: 1 })).toThrow(IntakeError);
     expect(() => new Intake(1.5, { spare: 1, spareAfterMs: 1 })).toThrow(/--max-in-flight/);
     expect(() => new Intake(1, { spare: 1, spareAfterMs: 1 }).release()).toThrow(IntakeError);
+    const intake = new Intake(1, { spare: 1, spareAfterMs: 1 });
+    expect(intake.acquire(10)).toBeUndefined();
+    expect(() => intake.release(11)).toThrow(/released 11 bytes with only 10 taken/);
   });
 });

@@ -106,9 +106,49 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect(slots.taken).toBe(1);
   });
 
-  it("refuses a release without a matching acquire", () => {
+  it("weighs requests by bytes: no more in flight than the bytes allow, and a large one alone", async () => {
+    const slots = new RequestSlots(8, { bytes: 100, maxWaitMs: 5_000 });
+    expect(slots.acquire("crm", undefined, 70)).toBeUndefined();
+    const waiting = slots.acquire("billing", undefined, 40) as Promise<void>;
+    expect(waiting).toBeInstanceOf(Promise);
+    slots.release("crm", 70);
+    await waiting;
+    expect([slots.taken, slots.bytes]).toEqual([1, 40]);
+    slots.release("billing", 40);
+    expect(slots.acquire("crm", undefined, 500)).toBeUndefined(); // alone: else it waits for good
+    expect(slots.bytes).toBe(500);
+  });
+
+  it("keeps a small request behind a large one waiting for bytes, first come first served", async () => {
+    const slots = new RequestSlots(8, { bytes: 100, maxWaitMs: 5_000 });
+    expect(slots.acquire("crm", undefined, 90)).toBeUndefined();
+    const order: string[] = [];
+    const large = (slots.acquire("billing", undefined, 60) as Promise<void>).then(() =>
+      order.push("large"),
+    );
+    const small = (slots.acquire("erp", undefined, 5) as Promise<void>).then(() =>
+      order.push("small"),
+    );
+    slots.release("crm", 90);
+    await Promise.all([large, small]);
+    expect(order).toEqual(["large", "small"]);
+  });
+
+  it("tells a request waiting for bytes to park after maxWaitMs, saying what is in flight", async () => {
+    const slots = new RequestSlots(8, { bytes: 100 * 1024, maxWaitMs: 50 });
+    expect(slots.acquire("hung", undefined, 100 * 1024)).toBeUndefined();
+    const waiting = slots.acquire("crm", undefined, 1024);
+    await expect(waiting).rejects.toBeInstanceOf(SlotWaitTimeoutError);
+    await expect(slots.acquire("crm", undefined, 1024)).rejects.toThrow(
+      "no request slot within 50 ms (requests of 100 KiB in flight)",
+    );
+    expect([slots.taken, slots.bytes]).toEqual([1, 100 * 1024]);
+  });
+
+  it("refuses a release without a matching acquire, or of more bytes than taken", () => {
     const slots = new RequestSlots(2);
     take(slots, "a", 1);
     expect(() => slots.release("b")).toThrow(RequestSlotsError);
+    expect(() => slots.release("a", 1)).toThrow(/released 1 bytes with only 0 taken/);
   });
 });
