@@ -14,8 +14,9 @@
  *   that do not answer, and the caller parks its delivery instead, so that its event moves on.
  * - The requests in flight weigh no more than `bytes` together, each its event's size (a
  *   request alone may weigh more): a body is held twice until its answer (our text and the
- *   client's copy), and 256 of events of 960 KiB would be half a gigabyte. A request that
- *   waits for bytes parks after `maxWaitMs` too.
+ *   client's copy), and 256 of events of 960 KiB would be half a gigabyte. The last quarter
+ *   of the bytes is a reserve as the last slots are, and a request that waits for bytes parks
+ *   after `maxWaitMs` too.
  *
  * Hot path: a free slot is a counter and a few Map updates; only a caller that waits gets a
  * Promise, and one timer serves every waiter.
@@ -75,6 +76,8 @@ export class RequestSlots {
   readonly reserve: number;
   readonly share: number;
   readonly maxBytes: number;
+  /** What requests may weigh before they reach the bytes' reserve. */
+  readonly #bytesBeforeReserve: number;
   readonly #maxWaitMs: number;
   readonly #activeMs: number;
   #taken = 0;
@@ -98,6 +101,9 @@ export class RequestSlots {
     this.reserve = Math.floor(size / 4);
     this.share = Math.max(1, Math.floor(this.reserve / 4));
     this.maxBytes = options.bytes ?? Infinity;
+    this.#bytesBeforeReserve = Number.isFinite(this.maxBytes)
+      ? this.maxBytes - Math.floor(this.maxBytes / 4)
+      : Infinity;
     this.#maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     this.#activeMs = options.activeMs ?? ACTIVE_MS;
   }
@@ -124,10 +130,7 @@ export class RequestSlots {
     if (--this.#untilForget === 0) this.#forgetQuiet();
     // Waiters left waiting while a slot is free are kept out of the reserve, which this
     // one may use; otherwise no one is overtaken.
-    if (
-      this.#mayTake(key, bytes) &&
-      (this.#waiters.length === 0 || this.#taken >= this.size - this.reserve)
-    ) {
+    if (this.#mayTake(key, bytes) && (this.#waiters.length === 0 || !this.#beforeReserve(bytes))) {
       this.#take(key, bytes);
       return undefined;
     }
@@ -164,6 +167,14 @@ export class RequestSlots {
     return this.#bytes === 0 || this.#bytes + bytes <= this.maxBytes;
   }
 
+  /** Whether a request of `bytes` leaves both reserves, of slots and of bytes, untouched. */
+  #beforeReserve(bytes: number): boolean {
+    return (
+      this.#taken < this.size - this.reserve &&
+      (this.#bytes === 0 || this.#bytes + bytes <= this.#bytesBeforeReserve)
+    );
+  }
+
   /**
    * In the reserve, an integration holding `share` or more may take more only while its
    * requests come back (one did within `PROGRESS_MS`) or no one else wants slots: receivers
@@ -172,7 +183,7 @@ export class RequestSlots {
    */
   #mayTake(key: string, bytes: number): boolean {
     if (this.#taken >= this.size || !this.#bytesFit(bytes)) return false;
-    if (this.#taken < this.size - this.reserve) return true;
+    if (this.#beforeReserve(bytes)) return true;
     if ((this.#held.get(key) ?? 0) < this.share) return true;
     if (this.#asked.size - (this.#asked.has(key) ? 1 : 0) === 0) return true;
     return performance.now() - (this.#returned.get(key) ?? -Infinity) < PROGRESS_MS;
@@ -197,10 +208,8 @@ export class RequestSlots {
    */
   #serve(): void {
     while (this.#waiters.length > 0 && this.#taken < this.size) {
-      if (this.#taken < this.size - this.reserve) {
-        const oldest = this.#waiters[0] as Waiter;
-        // First come, first served by bytes too: a large request is not overtaken for good.
-        if (!this.#bytesFit(oldest.bytes)) return;
+      const oldest = this.#waiters[0] as Waiter;
+      if (this.#beforeReserve(oldest.bytes)) {
         this.#waiters.shift();
         this.#take(oldest.key, oldest.bytes);
         oldest.resolve();

@@ -120,18 +120,30 @@ describe("RequestSlots: the global cap on requests in flight", () => {
   });
 
   it("keeps a small request behind a large one waiting for bytes, first come first served", async () => {
-    const slots = new RequestSlots(8, { bytes: 100, maxWaitMs: 5_000 });
-    expect(slots.acquire("crm", undefined, 90)).toBeUndefined();
+    const slots = new RequestSlots(8, { bytes: 1_000, maxWaitMs: 5_000 });
+    expect(slots.acquire("crm", undefined, 500)).toBeUndefined();
     const order: string[] = [];
-    const large = (slots.acquire("billing", undefined, 60) as Promise<void>).then(() =>
+    const large = (slots.acquire("billing", undefined, 600) as Promise<void>).then(() =>
       order.push("large"),
     );
     const small = (slots.acquire("erp", undefined, 5) as Promise<void>).then(() =>
       order.push("small"),
     );
-    slots.release("crm", 90);
+    slots.release("crm", 500);
     await Promise.all([large, small]);
     expect(order).toEqual(["large", "small"]);
+  });
+
+  it("keeps the last quarter of the bytes from integrations holding many while another wants slots", () => {
+    const slots = new RequestSlots(8, { bytes: 100 }); // reserve 2 slots and 25 bytes, share 1
+    take(slots, "fast", 1);
+    slots.release("fast"); // fast asked lately: it still wants slots
+    for (let i = 0; i < 3; i++) expect(slots.acquire("hung", undefined, 25)).toBeUndefined();
+    const kept = slots.acquire("hung", undefined, 25); // 75 of 100 bytes taken
+    expect(kept).toBeInstanceOf(Promise);
+    void kept?.catch(() => undefined); // it parks after a second
+    expect(slots.acquire("fast", undefined, 20)).toBeUndefined(); // the reserve is there for it
+    expect([slots.taken, slots.bytes]).toEqual([4, 95]);
   });
 
   it("tells a request waiting for bytes to park after maxWaitMs, saying what is in flight", async () => {
