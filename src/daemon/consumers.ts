@@ -10,6 +10,7 @@ import type {
   JetStreamManager,
   JsMsg,
 } from "@nats-io/jetstream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { DeadLetterStore } from "../delivery/dead-letters.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
@@ -45,6 +46,8 @@ import { OneAtATime } from "../delivery/oversized.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
 const UNLOADED_ROOM = 64;
+/** How often a parked reader looks again for room at the request slots. */
+const REQUEST_ROOM_POLL_MS = 250;
 
 export interface ConsumerDeps {
   js: JetStreamClient;
@@ -163,11 +166,21 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     jsm: deps.jsm,
     consumer: names.consumer,
     ackWaitMs,
-    room: (integration) =>
-      deps.limiter.whenRoom(
+    room: (integration) => {
+      const free = deps.limiter.whenRoom(
         integration,
         deps.snapshot().byName.get(integration)?.integration.webhook.maxInFlight ?? UNLOADED_ROOM,
-      ),
+      );
+      // Requests of large events can fill the slots' bytes long before the integration's
+      // maxInFlight: a parked delivery read then would wait a second and only be handed back.
+      if (
+        typeof free !== "number" ||
+        deps.requests.hasBytesFor(integration, deps.parkedMessageBytes)
+      ) {
+        return free;
+      }
+      return sleep(REQUEST_ROOM_POLL_MS, undefined, { ref: false });
+    },
     places: () => intake.size - intake.taken,
     messageBytes: deps.parkedMessageBytes,
     run: (integration, messages) =>

@@ -76,6 +76,7 @@ export class JetStreamWork {
   #parkedDiscovery: ParkedDiscovery | undefined;
   #advisories: { stop(): void } | undefined;
   #publisher: StoredPublisher | undefined;
+  #link: NatsLink | undefined;
   #consuming = false;
   // The event consumer's backlog as last read (every 5 s), for the status page.
   #eventsPending: number | null = null;
@@ -94,6 +95,7 @@ export class JetStreamWork {
       ...(inboxPrefix ? { inboxPrefix } : {}),
     });
     this.#publisher = publisher;
+    this.#link = reached.link;
     const store = createDeadLetterStore(reached.js, reached.jsm, {
       consumer: this.#deps.settings.nats.jetstream.consumer,
       maxPayload: () => reached.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
@@ -143,7 +145,8 @@ export class JetStreamWork {
 
   /** Stops pulling, and finishes or hands back what was pulled (the caller bounds the wait). */
   async stopConsumers(): Promise<void> {
-    const records = this.#publisher?.held ?? 0;
+    // Records are also held for a few milliseconds to leave together: only NATS down makes a wait.
+    const records = this.#link?.isConnected() === false ? (this.#publisher?.held ?? 0) : 0;
     if (records > 0) {
       // Their deliveries finish once they are stored; the caller bounds the wait.
       this.#deps.engine.log.info(

@@ -28,9 +28,12 @@
 /**
  * What the messages in progress weigh together at most, their spare slots aside. Events of
  * about 1 KiB never come near it (`--max-in-flight` binds first), nor do those of the default
- * `--max-event-size` (64 KiB); 34 events of 960 KiB do.
+ * `--max-event-size` (64 KiB); 51 events of 960 KiB do. Three times the requests' bound
+ * (request-slots.ts): the events of requests that hang, which may hold three quarters of
+ * that, leave room for the events behind them, whose messages come in order. With the same
+ * bound for both, small events waited seconds behind large ones for a receiver that hung.
  */
-export const IN_PROGRESS_BYTES = 32 * 1024 * 1024;
+export const IN_PROGRESS_BYTES = 48 * 1024 * 1024;
 
 /** A release without a matching acquire, or a size that is no count: a bug in the caller. */
 export class IntakeError extends Error {

@@ -56,9 +56,9 @@ interface Waiter {
 /**
  * What the requests in flight weigh together at most, by their events' size. Events of about
  * 1 KiB never come near it (`--max-in-flight` binds first), nor do those of the default
- * `--max-event-size` (64 KiB); 34 requests of events of 960 KiB do.
+ * `--max-event-size` (256 of 64 KiB are 16 MiB); 17 requests of events of 960 KiB do.
  */
-export const REQUEST_BYTES = 32 * 1024 * 1024;
+export const REQUEST_BYTES = 16 * 1024 * 1024;
 
 const DEFAULT_MAX_WAIT_MS = 1_000;
 /** An integration that asked for a slot this recently still wants some. */
@@ -119,6 +119,16 @@ export class RequestSlots {
   }
 
   /**
+   * Whether the bytes in flight leave room for a request of `key` weighing `bytes`, the count
+   * of slots aside (nothing is taken).
+   */
+  hasBytesFor(key: string, bytes: number): boolean {
+    if (!this.#bytesFit(bytes)) return false;
+    if (this.#bytes === 0 || this.#bytes + bytes <= this.#bytesBeforeReserve) return true;
+    return this.#mayEnterReserve(key);
+  }
+
+  /**
    * Takes a slot for an attempt to `key` weighing `bytes`: undefined when taken at once,
    * otherwise a Promise that resolves once a slot is handed over, or rejects with
    * `SlotWaitTimeoutError` after `maxWaitMs` (or with the reason of an aborted `signal`),
@@ -129,8 +139,14 @@ export class RequestSlots {
     this.#asked.set(key, performance.now());
     if (--this.#untilForget === 0) this.#forgetQuiet();
     // Waiters left waiting while a slot is free are kept out of the reserve, which this
-    // one may use; otherwise no one is overtaken.
-    if (this.#mayTake(key, bytes) && (this.#waiters.length === 0 || !this.#beforeReserve(bytes))) {
+    // one may use, or wait for bytes, which a request that fits does not wait behind (a slow
+    // integration's large requests would hold up everyone's); otherwise no one is overtaken.
+    if (
+      this.#mayTake(key, bytes) &&
+      (this.#waiters.length === 0 ||
+        !this.#beforeReserve(bytes) ||
+        !this.#bytesFit((this.#waiters[0] as Waiter).bytes))
+    ) {
       this.#take(key, bytes);
       return undefined;
     }
@@ -175,15 +191,18 @@ export class RequestSlots {
     );
   }
 
+  #mayTake(key: string, bytes: number): boolean {
+    if (this.#taken >= this.size || !this.#bytesFit(bytes)) return false;
+    return this.#beforeReserve(bytes) || this.#mayEnterReserve(key);
+  }
+
   /**
    * In the reserve, an integration holding `share` or more may take more only while its
    * requests come back (one did within `PROGRESS_MS`) or no one else wants slots: receivers
    * that hang are kept out of it from their first requests on, and healthy integrations
    * sharing a small cap (a fan-out) are not.
    */
-  #mayTake(key: string, bytes: number): boolean {
-    if (this.#taken >= this.size || !this.#bytesFit(bytes)) return false;
-    if (this.#beforeReserve(bytes)) return true;
+  #mayEnterReserve(key: string): boolean {
     if ((this.#held.get(key) ?? 0) < this.share) return true;
     if (this.#asked.size - (this.#asked.has(key) ? 1 : 0) === 0) return true;
     return performance.now() - (this.#returned.get(key) ?? -Infinity) < PROGRESS_MS;
