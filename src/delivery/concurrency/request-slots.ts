@@ -124,8 +124,7 @@ export class RequestSlots {
    */
   hasBytesFor(key: string, bytes: number): boolean {
     if (!this.#bytesFit(bytes)) return false;
-    if (this.#bytes === 0 || this.#bytes + bytes <= this.#bytesBeforeReserve) return true;
-    return this.#mayEnterReserve(key);
+    return this.#bytesBeforeReserveFit(bytes) || this.#mayEnterReserve(key);
   }
 
   /**
@@ -185,10 +184,11 @@ export class RequestSlots {
 
   /** Whether a request of `bytes` leaves both reserves, of slots and of bytes, untouched. */
   #beforeReserve(bytes: number): boolean {
-    return (
-      this.#taken < this.size - this.reserve &&
-      (this.#bytes === 0 || this.#bytes + bytes <= this.#bytesBeforeReserve)
-    );
+    return this.#taken < this.size - this.reserve && this.#bytesBeforeReserveFit(bytes);
+  }
+
+  #bytesBeforeReserveFit(bytes: number): boolean {
+    return this.#bytes === 0 || this.#bytes + bytes <= this.#bytesBeforeReserve;
   }
 
   #mayTake(key: string, bytes: number): boolean {

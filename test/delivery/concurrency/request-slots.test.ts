@@ -147,6 +147,18 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect([slots.taken, slots.bytes]).toEqual([4, 95]);
   });
 
+  it("tells whether the bytes have room for a request of an integration, as a parked reader asks before it reads", () => {
+    const slots = new RequestSlots(8, { bytes: 100 }); // reserve 2 slots and 25 bytes, share 1
+    expect(slots.hasBytesFor("hung", 500)).toBe(true); // alone
+    take(slots, "fast", 1);
+    slots.release("fast");
+    for (let i = 0; i < 3; i++) expect(slots.acquire("hung", undefined, 25)).toBeUndefined();
+    expect(slots.hasBytesFor("hung", 25)).toBe(false); // kept out of the bytes' reserve
+    expect(slots.hasBytesFor("fast", 25)).toBe(true);
+    expect(slots.hasBytesFor("fast", 26)).toBe(false); // does not fit at all
+    expect([slots.taken, slots.bytes]).toEqual([3, 75]); // nothing taken by asking
+  });
+
   it("tells a request waiting for bytes to park after maxWaitMs, saying what is in flight", async () => {
     const slots = new RequestSlots(8, { bytes: 100 * 1024, maxWaitMs: 50 });
     expect(slots.acquire("hung", undefined, 100 * 1024)).toBeUndefined();
