@@ -7,6 +7,14 @@
  * Promise.
  */
 
+/**
+ * Whether `bytes` more fit within `limit` with `used` taken. Something taken alone always
+ * fits, larger than the limit or not, so that nothing waits forever.
+ */
+export function fitsWithin(used: number, bytes: number, limit: number): boolean {
+  return used === 0 || used + bytes <= limit;
+}
+
 /** A size that is no count of bytes, or more given back than taken: a bug in the caller. */
 export class ByteBudgetError extends Error {
   override name = "ByteBudgetError";
@@ -65,6 +73,6 @@ export class ByteBudget {
   }
 
   #fits(bytes: number): boolean {
-    return this.#used === 0 || this.#used + bytes <= this.limit;
+    return fitsWithin(this.#used, bytes, this.limit);
   }
 }

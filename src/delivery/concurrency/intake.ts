@@ -25,6 +25,8 @@
  * one interval, running while the cap is full, does the checks.
  */
 
+import { fitsWithin } from "./byte-budget.js";
+
 /**
  * What the messages in progress weigh together at most, their spare slots aside. Events of
  * about 1 KiB never come near it (`--max-in-flight` binds first), nor do those of the default
@@ -145,7 +147,7 @@ export class Intake {
 
   /** Within the cap: a place, and room for the bytes (a message alone always has room). */
   #capFits(bytes: number): boolean {
-    return this.#taken < this.size && (this.#bytes === 0 || this.#bytes + bytes <= this.maxBytes);
+    return this.#taken < this.size && fitsWithin(this.#bytes, bytes, this.maxBytes);
   }
 
   #take(bytes: number): void {
@@ -175,7 +177,7 @@ export class Intake {
    */
   #mayTakeSpare(waiter: Waiter | undefined, bytes: number): boolean {
     if (this.#taken >= this.size + this.spare) return false;
-    if (this.#bytes + bytes > this.maxBytes + this.spareBytes && this.#bytes > 0) return false;
+    if (!fitsWithin(this.#bytes, bytes, this.maxBytes + this.spareBytes)) return false;
     if (this.#stillChecks >= CHECKS) return true;
     // One check more than the cap needs: the first may come at once after the wait began.
     return waiter !== undefined && this.#checks - waiter.sinceCheck > CHECKS;

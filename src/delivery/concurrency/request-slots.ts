@@ -22,6 +22,7 @@
  * Promise, and one timer serves every waiter.
  */
 import { coerceError } from "../../errors.js";
+import { fitsWithin } from "./byte-budget.js";
 import { leaveOnAbort, takeExpired } from "./wait-ends.js";
 
 /** A wait for a request slot that lasted `maxWaitMs`: the caller parks its delivery. */
@@ -179,7 +180,7 @@ export class RequestSlots {
 
   /** Room for a request of `bytes` (a request alone always has room). */
   #bytesFit(bytes: number): boolean {
-    return this.#bytes === 0 || this.#bytes + bytes <= this.maxBytes;
+    return fitsWithin(this.#bytes, bytes, this.maxBytes);
   }
 
   /** Whether a request of `bytes` leaves both reserves, of slots and of bytes, untouched. */
@@ -188,7 +189,7 @@ export class RequestSlots {
   }
 
   #bytesBeforeReserveFit(bytes: number): boolean {
-    return this.#bytes === 0 || this.#bytes + bytes <= this.#bytesBeforeReserve;
+    return fitsWithin(this.#bytes, bytes, this.#bytesBeforeReserve);
   }
 
   #mayTake(key: string, bytes: number): boolean {

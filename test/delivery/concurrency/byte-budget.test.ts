@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ByteBudget, ByteBudgetError } from "../../../src/delivery/concurrency/byte-budget.js";
+import {
+  ByteBudget,
+  ByteBudgetError,
+  fitsWithin,
+} from "../../../src/delivery/concurrency/byte-budget.js";
 
 type Step = ["take", string, number] | ["give", number];
 
@@ -111,5 +115,16 @@ describe("a byte budget", () => {
     expect(() => budget.give(11)).toThrow(/gave back 11 bytes with only 10 taken/);
     expect(() => budget.take(-1)).toThrow(ByteBudgetError);
     expect(() => budget.take(2.5)).toThrow(ByteBudgetError);
+  });
+
+  it.each([
+    // taken, more, limit, fits
+    [0, 500, 100, true], // alone, however large
+    [60, 40, 100, true],
+    [60, 41, 100, false],
+    [1, 0, 100, true],
+    [100, 1, 100, false],
+  ])("with %i taken, %i more fit within %i: %s", (used, bytes, limit, fits) => {
+    expect(fitsWithin(used, bytes, limit)).toBe(fits);
   });
 });
