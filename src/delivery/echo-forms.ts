@@ -1,8 +1,9 @@
 /**
  * The texts in which a receiver's answer may quote a secret the integration sent: the
- * secret as it is and as each common way of quoting it writes it (URL, form, JSON of
- * several kinds, HTML), and the parts of a secret URL a receiver quotes apart from the
- * rest (its path and query, a parameter's value). Looked for by `maskEchoedSecrets`.
+ * secret as it is and as each common way of quoting it writes it (URL, form, HTML; JSON's
+ * escapes, in any mix, are read from the answer instead: json-unescaped.ts), and the parts
+ * of a secret URL a receiver quotes apart from the rest (its path and query, a parameter's
+ * value). Looked for by `maskEchoedSecrets`.
  *
  * Worked out once per loaded integration and kept beside it: a receiver that is down
  * dead-letters every delivery, and the forms are the same each time.
@@ -30,10 +31,17 @@ export interface Needle {
   shortestStart: number;
 }
 
-const needlesOf = new WeakMap<Integration, readonly Needle[]>();
+export interface EchoNeedles {
+  /** The secrets and the parts of secret URLs as they are, longest first. */
+  plain: readonly Needle[];
+  /** Those and every form quoting gives them, longest first. */
+  quoted: readonly Needle[];
+}
 
-/** Every form in which the integration's secrets may come back, longest first. */
-export function echoNeedles(integration: Integration): readonly Needle[] {
+const needlesOf = new WeakMap<Integration, EchoNeedles>();
+
+/** Every form in which the integration's secrets may come back. */
+export function echoNeedles(integration: Integration): EchoNeedles {
   let needles = needlesOf.get(integration);
   if (needles === undefined) {
     needles = findNeedles(integration);
@@ -42,9 +50,11 @@ export function echoNeedles(integration: Integration): readonly Needle[] {
   return needles;
 }
 
-function findNeedles(integration: Integration): Needle[] {
+function findNeedles(integration: Integration): EchoNeedles {
   const { auth, signingSecrets, url } = integration.webhook;
-  const secrets = [...(integration.sentSecrets ?? []), ...signingSecrets];
+  // A receiver that fails to verify may quote the key it expected: the part after `whsec_`.
+  const keys = signingSecrets.map((secret) => secret.replace(/^whsec_/, ""));
+  const secrets = [...(integration.sentSecrets ?? []), ...signingSecrets, ...keys];
   if (auth.type === "token") secrets.push(auth.token);
   if (auth.type === "basic") {
     const credentials = Buffer.from(`${auth.username}:${auth.password}`, "utf8");
@@ -56,11 +66,14 @@ function findNeedles(integration: Integration): Needle[] {
     const { host, hostname } = new URL(url);
     secrets.push(host, hostname);
   }
-  const shortest = new Map<string, number>();
+  const plain = new Map<string, number>();
+  const quoted = new Map<string, number>();
+  const keep = (kept: Map<string, number>, text: string, fewest: number) => {
+    if (text.length >= fewest) kept.set(text, Math.min(kept.get(text) ?? fewest, fewest));
+  };
   const add = (text: string, fewest: number) => {
-    for (const form of quotedForms(text)) {
-      if (form.length >= fewest) shortest.set(form, Math.min(shortest.get(form) ?? fewest, fewest));
-    }
+    keep(plain, text, fewest);
+    for (const form of quotedForms(text)) keep(quoted, form, fewest);
   };
   for (const secret of secrets) {
     add(secret, MIN_ECHOED_CHARS);
@@ -68,15 +81,20 @@ function findNeedles(integration: Integration): Needle[] {
       if (part.length >= MIN_URL_PART_CHARS) add(part, MIN_URL_PART_CHARS);
     }
   }
-  return [...shortest]
+  return { plain: longestFirst(plain), quoted: longestFirst(quoted) };
+}
+
+function longestFirst(kept: Map<string, number>): Needle[] {
+  return [...kept]
     .map(([text, shortestStart]) => ({ text, shortestStart }))
     .sort((a, b) => b.text.length - a.text.length);
 }
 
-/** `text` as it is and as common ways of quoting write it; repeats are dropped later. */
+/**
+ * `text` as it is and as common ways of quoting write it; repeats are dropped later. JSON's
+ * escapes are not among them: the answer is read with them undone (json-unescaped.ts).
+ */
 export function quotedForms(text: string): string[] {
-  const json = JSON.stringify(text).slice(1, -1);
-  const slashes = json.replaceAll("/", "\\/");
   return [
     text,
     encodeURIComponent(text.toWellFormed()),
@@ -85,18 +103,8 @@ export function quotedForms(text: string): string[] {
     // one and encodes `'` in the other, unlike encodeURIComponent).
     inUrl(text, "pathname"),
     inUrl(text, "search"),
-    json,
-    // PHP's json_encode writes `/` as `\/`, and by default anything past ASCII as \uXXXX.
-    slashes,
-    slashes.replace(/[\u0080-\uffff]/g, unicodeEscape),
-    // Go's encoding/json and Rails write <, >, & and the line separators as \uXXXX.
-    json.replace(/[<>&\u2028\u2029]/g, unicodeEscape),
     ...htmlForms(text),
   ];
-}
-
-function unicodeEscape(char: string): string {
-  return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 function inUrl(text: string, part: "pathname" | "search"): string {

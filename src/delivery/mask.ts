@@ -14,7 +14,8 @@ import type { Integration } from "../config/types.js";
 import { OPAQUE_URL, SECRET_MARK } from "../config/references.js";
 import type { PbxEvent } from "../events/types.js";
 import { printable } from "../output/printable.js";
-import { echoNeedles } from "./echo-forms.js";
+import { echoNeedles, type Needle } from "./echo-forms.js";
+import { jsonUnescaped } from "./json-unescaped.js";
 import { compileRenderer } from "./render.js";
 import { RequestTooLargeError } from "./request-size.js";
 import type { WebhookRequest } from "./types.js";
@@ -112,20 +113,63 @@ export function shownLocation(integration: Integration, location: string): strin
  * `text` (the start of a receiver's answer) with every secret the integration sent masked.
  * A receiver may quote what it got ("invalid token tok-…", "Cannot POST /hook?key=…"); the
  * dead letter keeps its answer beside the masked request, so it must not hand them back.
- * Each secret is looked for as it is, as it was sent and as answers quote it (`echoNeedles`:
- * encoded, escaped, the parts of a secret URL); one cut off at the end of the kept text
- * loses its start.
+ * Each secret is looked for as it is, with JSON's escapes in the answer read, and as answers
+ * quote it otherwise (`echoNeedles`: encoded, the parts of a secret URL); one cut off at the
+ * end of the kept text loses its start.
  */
 export function maskEchoedSecrets(integration: Integration, text: string): string {
-  const needles = echoNeedles(integration);
-  let masked = text;
-  for (const { text: needle } of needles) {
+  const { plain, quoted } = echoNeedles(integration);
+  let masked = maskRanges(text, rangesInUnescaped(text, plain));
+  for (const { text: needle } of quoted) {
     if (masked.includes(needle)) masked = masked.split(needle).join(MASK);
   }
-  for (const { text: needle, shortestStart } of needles) {
-    for (let length = needle.length - 1; length >= shortestStart; length--) {
-      if (masked.endsWith(needle.slice(0, length))) return masked.slice(0, -length) + MASK;
+  const cut = cutAtEnd(masked, quoted);
+  return cut === undefined ? masked : masked.slice(0, -cut) + MASK;
+}
+
+/**
+ * Where the needles occur in `answer` read with its JSON escapes undone, whole or cut off at
+ * its end, as ranges of `answer` itself.
+ */
+function rangesInUnescaped(answer: string, needles: readonly Needle[]): [number, number][] {
+  const { text, starts } = jsonUnescaped(answer);
+  const ranges: [number, number][] = [];
+  const rangeOf = (at: number, length: number): [number, number] => [
+    starts[at] as number,
+    starts[at + length] as number,
+  ];
+  for (const { text: needle } of needles) {
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+      ranges.push(rangeOf(at, needle.length));
     }
   }
-  return masked;
+  // Up to the answer's end: an escape cut short there (`\u00`) is not in `text`.
+  const cut = cutAtEnd(text, needles);
+  if (cut !== undefined) ranges.push([starts[text.length - cut] as number, answer.length]);
+  return ranges;
+}
+
+/** How many characters at the end of `text` are the start of a needle, at its shortest kept. */
+function cutAtEnd(text: string, needles: readonly Needle[]): number | undefined {
+  for (const { text: needle, shortestStart } of needles) {
+    for (let length = needle.length - 1; length >= shortestStart; length--) {
+      if (text.endsWith(needle.slice(0, length))) return length;
+    }
+  }
+  return undefined;
+}
+
+/** `text` with each range, overlapping ones joined, replaced by `****`. */
+function maskRanges(text: string, ranges: [number, number][]): string {
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
+  let masked = "";
+  let from = 0;
+  for (const [start, end] of ranges) {
+    if (end <= from) continue; // within the last range masked
+    // One that begins within the last range masked only takes that range further.
+    if (start >= from) masked += text.slice(from, start) + MASK;
+    from = end;
+  }
+  return masked + text.slice(from);
 }

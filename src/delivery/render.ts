@@ -244,8 +244,8 @@ const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f]+/g;
 const NON_ASCII = /[^\t\x20-\x7e]/;
 
 /**
- * A value that is safe on the wire: control characters (CR and LF above all — header
- * injection) become a space, and non-ASCII text is sent as its UTF-8 bytes (a header
+ * A value that is safe on the wire: each run of control characters (CR and LF above all —
+ * header injection) becomes one space, and non-ASCII text is sent as its UTF-8 bytes (a header
  * value is a byte string, one character per byte).
  */
 export function headerValue(text: string): string {

@@ -109,6 +109,60 @@ describe("secrets escaped as PHP, Go, Rails or an HTML page write them", () => {
   });
 });
 
+describe("a secret in any mix of JSON's escapes", () => {
+  const TOKEN = "tok_S3cr3t/Value+with&chars=1";
+  const tokenSecret = () =>
+    loaded(
+      { url: "https://h.example/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN },
+    );
+
+  it.each([
+    ["/ as \\/", String.raw`{"got":"tok_S3cr3t\/Value+with&chars=1"}`],
+    ["& as \\u0026", String.raw`{"got":"tok_S3cr3t/Value+with\u0026chars=1"}`],
+    [
+      "/ as \\/ and & as \\u0026 (PHP with JSON_HEX_AMP)",
+      String.raw`{"got":"tok_S3cr3t\/Value+with\u0026chars=1"}`,
+    ],
+    [
+      "every character as \\u, in upper-case hex",
+      `{"got":"${[...TOKEN].map((c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`).join("")}"}`,
+    ],
+  ])("is masked whole with %s", async (_what, answer) => {
+    expect(maskEchoedSecrets(await tokenSecret(), answer)).toBe('{"got":"****"}');
+  });
+
+  it("is masked where the kept answer cuts it off, escapes and all", async () => {
+    const answer = `${"x".repeat(20)}tok_S3cr3t\\/Value+with\\u00`;
+    expect(maskEchoedSecrets(await tokenSecret(), answer)).toBe(`${"x".repeat(20)}****`);
+  });
+
+  it("is masked where the kept answer cuts it off after a part a URL would give it", async () => {
+    // `tok_S3cr3t/Value+with` alone is a part too (what precedes the first &): found whole,
+    // it once left the rest of the cut-off token shown.
+    const answer = `${"x".repeat(20)}tok_S3cr3t/Value+with&ch`;
+    expect(maskEchoedSecrets(await tokenSecret(), answer)).toBe(`${"x".repeat(20)}****`);
+  });
+});
+
+describe("a signing secret", () => {
+  const KEY = "0Fsw7/9YZ99PB7vKCMMXF04hbFBRQBQDHgEN/ljOO/I=";
+
+  it.each([
+    ["with its whsec_ prefix", `expected whsec_${KEY}`],
+    ["as the bare key after whsec_", `expected key ${KEY}`],
+    ["as the bare key, JSON-escaped", `{"expected":"${KEY.replaceAll("/", "\\/")}"}`],
+  ])("is masked %s", async (_what, answer) => {
+    const integration = await loaded(
+      { url: "https://h.example/h", signing: { secret: "${env:SIGNING}" } },
+      { SIGNING: `whsec_${KEY}` },
+    );
+    const masked = maskEchoedSecrets(integration, answer);
+    expect(masked).not.toContain(KEY.slice(0, 8));
+    expect(masked).toContain("****");
+  });
+});
+
 describe("a Basic username given as a secret", () => {
   const basic = (username: string) =>
     loaded(

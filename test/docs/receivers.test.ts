@@ -103,6 +103,17 @@ describe("the receivers guide's signature check", () => {
       url: `http://127.0.0.1:${libraryPort}/hooks`,
       signing: { secret: [OLD_SECRET, NEW_SECRET] },
     });
+    // The same server takes the other formats: a form body, and a query without a body.
+    writeIntegration(dir.path, "library-form", {
+      url: `http://127.0.0.1:${libraryPort}/hooks`,
+      format: "form",
+      signing: { secret: NEW_SECRET },
+    });
+    writeIntegration(dir.path, "library-query", {
+      url: `http://127.0.0.1:${libraryPort}/hooks?tenant=acme`,
+      method: "GET",
+      signing: { secret: NEW_SECRET },
+    });
     writeIntegration(dir.path, "library-stranger", {
       url: `http://127.0.0.1:${libraryPort}/hooks`,
       signing: { secret: secret("someone-else-0123456789abcdef") },
@@ -212,26 +223,37 @@ describe("the receivers guide's signature check", () => {
     expect(verify(NEW_SECRET, signed(""), json.body)).toBe(false);
   });
 
-  it("runs the guide's standardwebhooks server: it takes the signed webhook and refuses a stranger's", async () => {
+  it("runs the guide's standardwebhooks server: it takes signed webhooks of every format and refuses a stranger's", async () => {
     const metric = (outcome: string) =>
       `hookswitch_deliveries_total{integration="library-stranger",outcome="${outcome}"} 1`;
     await waitFor(
       async () => (await (await fetch(`${daemon.http}/metrics`)).text()).includes(metric("dead-lettered")),
       { what: "the stranger's webhook refused and dead-lettered" },
     );
-    await waitFor(() => libraryOutput.join("").includes("\n"), { what: "the handled webhook" });
-    const handled = libraryOutput
-      .join("")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { id: string; payload: Record<string, unknown> });
-    expect(handled).toHaveLength(1);
-    expect(handled[0]!.id).toMatch(/^msg_[0-9a-f]{32}$/);
-    expect(handled[0]!.payload).toMatchObject({ extensionNumber: "201", event: "user.created" });
-    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
-    expect(metrics).toContain(
-      `hookswitch_deliveries_total{integration="library-hook",outcome="delivered"} 1`,
+    const lines = () => libraryOutput.join("").trim().split("\n").filter(Boolean);
+    await waitFor(() => lines().length >= 3, { what: "the handled webhooks" });
+    const handled = lines().map(
+      (line) => JSON.parse(line) as { id: string; payload: Record<string, unknown> },
     );
+    expect(handled).toHaveLength(3);
+    for (const { id } of handled) expect(id).toMatch(/^msg_[0-9a-f]{32}$/);
+    const payloads = handled.map((h) => h.payload);
+    // JSON keeps its types; a form and a query carry text, the query the URL's own too.
+    expect(payloads).toContainEqual(
+      expect.objectContaining({ extensionNumber: "201", hasVoicemail: true }),
+    );
+    expect(payloads).toContainEqual(
+      expect.objectContaining({ extensionNumber: "201", hasVoicemail: "true" }),
+    );
+    expect(payloads).toContainEqual(
+      expect.objectContaining({ tenant: "acme", extensionNumber: "201", event: "user.created" }),
+    );
+    const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
+    for (const integration of ["library-hook", "library-form", "library-query"]) {
+      expect(metrics).toContain(
+        `hookswitch_deliveries_total{integration="${integration}",outcome="delivered"} 1`,
+      );
+    }
     expect(metrics).not.toContain(metric("retried"));
   });
 });
