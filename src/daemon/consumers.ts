@@ -79,6 +79,8 @@ export interface ConsumerDeps {
   failureLog: FailureLog;
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
+  /** Aborted when shutdown gives up waiting for the consumers (NATS down past the grace). */
+  givenUp: AbortSignal;
   snapshot: () => ConfigSnapshot;
   keeper: JetStreamKeeper;
   /** True once a stop has begun: a loop that ends then is not started again. */
@@ -194,6 +196,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
         storeFailures: deps.storeFailures,
         link: deps.link,
         grace: deps.signal,
+        givenUp: deps.givenUp,
       }),
     log,
   });
@@ -232,6 +235,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
           storeFailures: deps.storeFailures,
           link: deps.link,
           grace: deps.signal,
+          givenUp: deps.givenUp,
           ...hooks,
         });
       },

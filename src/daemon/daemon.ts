@@ -244,13 +244,15 @@ class HookswitchDaemon implements Daemon {
     this.#jetStream?.stopReads();
     this.#engine.forgetting.stop();
     const graceTimer = setTimeout(() => this.#engine.abort.abort(), graceMs);
-    await shutdownStep(
+    const finished = await shutdownStep(
       log,
       "finish or hand back the deliveries in flight",
       () => this.#jetStream?.stopConsumers(),
       graceMs + HAND_BACK_WAIT_MS,
     );
     clearTimeout(graceTimer);
+    // Each consumer counts what it leaves, before NATS is closed under it.
+    if (!finished) this.#engine.giveUp.abort();
     this.#engine.flushLogs();
     await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
     this.#jetStream?.stopAdvisories();

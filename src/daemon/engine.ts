@@ -44,6 +44,8 @@ export interface Engine {
   sender: Sender;
   /** Aborts every attempt in flight: when shutdown's grace period ends. */
   abort: AbortController;
+  /** Tells the consumers that shutdown stopped waiting for them (NATS down past the grace). */
+  giveUp: AbortController;
   /** Drops removed integrations' figures a while after they are gone. */
   forgetting: Periodic;
   /** Tells what the rate-limited logs counted and did not tell yet (at stop). */
@@ -85,6 +87,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     log,
   });
   const abort = new AbortController();
+  const giveUp = new AbortController();
   const engine: DeliveryEngine = {
     intake: new Intake(maxInFlight, {
       spare: pullBatch(maxInFlight),
@@ -105,6 +108,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     storeFailures,
     failureLog,
     signal: abort.signal,
+    givenUp: giveUp.signal,
     snapshot: inForce.snapshot,
   };
   const flushLogs = () => {
@@ -113,5 +117,5 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     skipLog.flush();
     storeFailures.flush();
   };
-  return { engine, inForce, stats, metrics, sender, abort, forgetting, flushLogs };
+  return { engine, inForce, stats, metrics, sender, abort, giveUp, forgetting, flushLogs };
 }

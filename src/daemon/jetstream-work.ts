@@ -43,6 +43,7 @@ export type DeliveryEngine = Pick<
   | "storeFailures"
   | "failureLog"
   | "signal"
+  | "givenUp"
   | "snapshot"
 >;
 

@@ -75,6 +75,11 @@ export interface ConsumerLoopOptions {
    * stop does not wait.
    */
   grace?: AbortSignal;
+  /**
+   * Aborted when a stop gives up waiting for the loops (NATS down past the grace period): a
+   * loop stopping then counts what it leaves in one warning, and logs nothing more of it.
+   */
+  givenUp?: AbortSignal;
 }
 
 export interface ConsumerLoop {
@@ -176,7 +181,9 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       } catch (err) {
         // The connection closed (a stop that gave up waiting): the message comes back
         // after the ack wait, as after a crash.
-        log.warn({ err, consumer: options.name, seq: msg.seq }, "cannot settle a message");
+        if (!abandoned) {
+          log.warn({ err, consumer: options.name, seq: msg.seq }, "cannot settle a message");
+        }
       }
     });
   };
@@ -184,11 +191,16 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
   const staleRequestsLeftMs = () =>
     closedAt === undefined ? 0 : closedAt + PULL_EXPIRES_MS + EXPIRY_MARGIN_MS - Date.now();
 
+  // Set once a stop gave up on this loop and said what it left: the rest ends unlogged.
+  let abandoned = false;
+
   const run = async (msg: JsMsg, slot: number, bytes: number) => {
     try {
       settle(msg, await handle(msg));
     } catch (err) {
-      if (err instanceof StoreFailedError && options.storeFailures) {
+      if (abandoned) {
+        // Counted in the stop's warning; its message comes back after the ack wait.
+      } else if (err instanceof StoreFailedError && options.storeFailures) {
         // At a stop too: with JetStream full, each message in progress ends so.
         options.storeFailures.handedBack(err, { consumer: options.name, seq: msg.seq });
       } else if (stopping) {
@@ -270,6 +282,19 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
     await Promise.race([sent(), aborted(grace)]);
   };
 
+  /** A stop gave up waiting: what is left comes back after the ack wait, told once here. */
+  const abandon = () => {
+    abandoned = true;
+    const unfinished = inFlight.size;
+    const unsent = unsentWrites();
+    if (unfinished + unsent === 0) return;
+    log.warn(
+      { consumer: options.name, unfinished, unsent },
+      "stopping without NATS: messages not finished, acknowledgements and hand-backs not " +
+        "sent; their messages come back after the ack wait",
+    );
+  };
+
   const idle = () =>
     inFlight.size === 0 ? Promise.resolve() : new Promise<void>((r) => (onIdle = r));
 
@@ -286,14 +311,21 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
       stopping = true;
       closedAt ??= Date.now();
       stopped();
+      const { givenUp } = options;
+      if (givenUp?.aborted) abandon();
+      givenUp?.addEventListener("abort", abandon, { once: true });
       try {
         // Drained, not only closed: what the server sent meanwhile is handed back (end-pull.ts).
         await endPull(messages);
       } catch (err) {
         // Nothing more will be pulled either way; what was pulled is still handled.
-        log.warn({ err, consumer: options.name }, "cannot close the pull subscription cleanly");
+        if (!abandoned) {
+          log.warn({ err, consumer: options.name }, "cannot close the pull subscription cleanly");
+        }
       }
       await finished;
+      givenUp?.removeEventListener("abort", abandon);
+      if (abandoned) return;
       await sendOnceBack();
       const unsent = unsentWrites();
       if (unsent > 0) {

@@ -55,15 +55,15 @@ describe("hookswitch run stops cleanly", () => {
   };
 
   /**
-   * A daemon (15 s of grace) whose receiver answers three webhooks with `status` once NATS
-   * has gone down: what the answers leave to send or store waits for NATS.
+   * A daemon (15 s of grace unless told) whose receiver answers three webhooks with `status`
+   * once NATS has gone down: what the answers leave to send or store waits for NATS.
    */
-  const answeredWhileNatsIsDown = async (status: number) => {
+  const answeredWhileNatsIsDown = async (status: number, grace = "15s") => {
     writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
     let answer = () => undefined as void;
     const answers = new Promise<void>((resolve) => (answer = resolve));
     fast.respond(() => ({ status, until: answers }));
-    const daemon = await start(["--grace-period", "15s", ...ACK_WAIT]);
+    const daemon = await start(["--grace-period", grace, ...ACK_WAIT]);
     await publish(3);
     await waitFor(() => fast.requests.length === 3, { what: "three webhooks in flight" });
     await nats.stop();
@@ -129,6 +129,20 @@ describe("hookswitch run stops cleanly", () => {
     } finally {
       await nc.close();
     }
+  }, 60_000);
+
+  it("counts what it leaves in a warning when NATS stays down past the grace period, and logs nothing after 'stopped'", async () => {
+    // Three failures while NATS is down: three retries that cannot be stored.
+    const daemon = await answeredWhileNatsIsDown(500, "1s");
+    expect(await daemon.stop()).toBe(0);
+    const lines = daemon
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg: string; unfinished?: number });
+    const left = lines.filter((line) => line.msg.includes("messages not finished"));
+    expect(left.map((line) => line.unfinished)).toEqual([3]);
+    expect(lines.at(-1)?.msg).toBe("stopped");
   }, 60_000);
 
   it("exits 0 within the grace period and its hand-back wait when NATS goes down with a delivery in flight, and the delivery comes again", async () => {
