@@ -2,17 +2,24 @@
  * Loads many files at once. Parsing YAML is CPU work (a fraction of a millisecond per
  * small file), so past a few hundred files it moves to worker threads, one per spare
  * core: the daemon's event loop stays free for deliveries meanwhile, and with enough
- * cores a large folder loads in a fraction of the time. Results come back in the order
- * of `files`.
+ * cores a large folder loads in a fraction of the time. Fewer are loaded in the calling
+ * thread, in slices that leave the event loop to other work between them. Results come
+ * back in the order of `files`.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { loadFileSync, type FileResult, type LoadOptions } from "./load-file.js";
 
 /** Below this, starting threads costs more than it saves. */
-const PARALLEL_THRESHOLD = 200;
+export const THREADS_FROM = 200;
+/**
+ * How long loading holds the event loop at a time: a webhook answered meanwhile waits for
+ * no more than this.
+ */
+const SLICE_MS = 10;
 const MAX_WORKERS = 4;
 /**
  * Files per request to a worker. Small enough that a thread slowed by a busy core takes
@@ -33,17 +40,23 @@ interface Batch {
   files: string[];
 }
 
+/** `threadsFrom`: how many files it takes to load them in worker threads (`THREADS_FROM`). */
 export async function loadFiles(
   files: readonly string[],
   options: LoadOptions,
+  threadsFrom = THREADS_FROM,
 ): Promise<FileResult[]> {
+  if (files.length < threadsFrom || !existsSync(WORKER_FILE)) {
+    return loadInSlices(files, options);
+  }
   // One core is left to the main thread and the garbage collector: loading allocates a
   // lot, and on two cores two loader threads were slower than one (1.4–1.9 s against
   // 1.0–1.25 s for 10,000 files). Even one thread keeps the daemon's event loop free.
-  const threads = Math.max(1, Math.min(MAX_WORKERS, availableParallelism() - 1));
-  if (files.length < PARALLEL_THRESHOLD || !existsSync(WORKER_FILE)) {
-    return files.map((file) => loadFileSync(file, options));
-  }
+  // No more threads than batches: each costs a start of its own.
+  const threads = Math.max(
+    1,
+    Math.min(MAX_WORKERS, availableParallelism() - 1, Math.ceil(files.length / BATCH)),
+  );
   const results = new Array<FileResult>(files.length);
   let next = 0;
   const take = (): Batch | undefined => {
@@ -56,6 +69,22 @@ export async function loadFiles(
     loaded.forEach((result, i) => (results[start + i] = result));
   };
   await Promise.all(Array.from({ length: threads }, () => drainInWorker(take, store, options)));
+  return results;
+}
+
+async function loadInSlices(
+  files: readonly string[],
+  options: LoadOptions,
+): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  let sliceStart = performance.now();
+  for (const file of files) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+    results.push(loadFileSync(file, options));
+  }
   return results;
 }
 

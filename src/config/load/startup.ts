@@ -11,6 +11,7 @@ import type { ConfigState } from "../watch/generation.js";
 import type { SecretPolicy } from "../secret-policy.js";
 import type { Problem } from "../types.js";
 import { createConfigWatcher, type ConfigWatcher } from "../watch/watch.js";
+import { invalidFileStandings } from "../watch/invalid-files.js";
 
 export interface ConfigStartup {
   dir: string;
@@ -59,14 +60,14 @@ export async function startConfiguration(
 }
 
 /**
- * The files an invalid first load left out, and the integrations they name where known
- * (not those running from another file: a duplicate's name is taken by its first file).
+ * The files an invalid first load left out, and every integration their documents name that
+ * does not run, valid documents' included (not a name running from another file: a
+ * duplicate's name is taken by its first file).
  */
-function leftOutAtStart({ problems, integrations: running }: ConfigState) {
-  const loaded = new Set(running.map((i) => i.name));
-  const leftOut = problems.filter((p) => p.integration === undefined || !loaded.has(p.integration));
-  const files = [...new Set(leftOut.map((p) => p.file))].sort();
-  const named = leftOut.flatMap((p) => (p.integration ? [p.integration] : []));
+function leftOutAtStart(state: ConfigState) {
+  const standings = invalidFileStandings(state);
+  const files = [...new Set(state.problems.map((p) => p.file))].sort();
+  const named = [...standings.values()].flatMap((s) => s.notRunning);
   const integrations = [...new Set(named)].sort();
   return { files, integrations };
 }

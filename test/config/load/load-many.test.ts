@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFiles } from "../../../src/config/load/load.js";
+import { loadFile, loadFiles } from "../../../src/config/load/load.js";
 import { runCli } from "../../support/cli.js";
 import { integrationYaml } from "../../support/config-dir.js";
 
@@ -23,6 +23,22 @@ describe("loading many files", () => {
     }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("loads in the calling thread in slices, leaving turns of the event loop to other work", async () => {
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const sliced = await loadFiles(files, { secrets: "keep" }, Infinity);
+    counting = false;
+    // 300 files take tens of milliseconds; a slice holds the loop for 10 at most.
+    expect(turns).toBeGreaterThan(1);
+    const oneByOne = await Promise.all(files.map((file) => loadFile(file, { secrets: "keep" })));
+    expect(sliced.map((r) => r.hash)).toEqual(oneByOne.map((r) => r.hash));
+  });
 
   it("gives in worker threads (built CLI) exactly what it gives in-process", async () => {
     const inProcess = await loadFiles(files, { secrets: "keep" });
