@@ -27,6 +27,7 @@ import { waitForJetStream } from "../nats/jetstream-wait.js";
 import type { NatsSettings } from "../nats/settings.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { VERSION } from "../version.js";
+import { invalidFileStandings } from "../config/watch/invalid-files.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -172,18 +173,21 @@ class HookswitchDaemon implements Daemon {
       {
         registry: this.#engine.metrics.registry,
         notReadyReason: this.#notReadyReason,
-        status: () =>
-          buildStatusView({
-            generation: inForce.state()?.generation ?? 0,
-            configDigest: inForce.state()?.digest ?? null,
+        status: () => {
+          const state = inForce.state();
+          return buildStatusView({
+            generation: state?.generation ?? 0,
+            configDigest: state?.digest ?? null,
             // Where the files in force were read, beside their digest: not where it leads now.
-            configFolder: inForce.state()?.folder ?? this.#settings.dir,
-            integrations: inForce.state()?.integrations ?? [],
+            configFolder: state?.folder ?? this.#settings.dir,
+            integrations: state?.integrations ?? [],
             problems: inForce.problems(),
+            ...(state ? { standings: invalidFileStandings(state) } : {}),
             stats: this.#engine.stats,
             ...(this.#jetStream?.status() ?? NOTHING_READ),
             ready: this.#notReadyReason() === undefined,
-          }),
+          });
+        },
       },
       this.#settings.httpAddr,
     );

@@ -96,6 +96,11 @@ function waitingHtml(view: IntegrationView): string {
   return `<br>${waiting.retry} retries · ${waiting.parked} parked waiting`;
 }
 
+/** Its file broke since: what runs is the version before, until the file is fixed. */
+function lastValidHtml(view: IntegrationView): string {
+  return view.fileInvalid ? `<br><span class="pill fail">Last valid version</span>` : "";
+}
+
 function row(view: IntegrationView): string {
   // One child per cell: the phone layout puts the label and the value side by side.
   const cell = (label: string, html: string) => `<td data-label="${label}"><div>${html}</div></td>`;
@@ -114,7 +119,7 @@ function row(view: IntegrationView): string {
     cell("Type", escapeHtml(view.type)),
     cell("Trigger", `<div>${escapeHtml(view.serviceType)}</div>${events}`),
     cell("Scope", escapeHtml(scopeText(view.scope))),
-    cell("Source", `<code>${escapeHtml(view.file)}</code>`),
+    cell("Source", `<code>${escapeHtml(view.file)}</code>${lastValidHtml(view)}`),
     cell("Last delivery", lastDeliveryHtml(view)),
     cell("Counts", countsHtml(view)),
   ].join("")}</tr>`;
@@ -129,9 +134,16 @@ function invalidSection(status: StatusView): string {
         `<li><code class="bad">${escapeHtml(`${p.file}:${p.line}:${p.column}`)}</code> ${escapeHtml(p.message)}</li>`,
     )
     .join("");
+  const notRunning = status.invalidFiles
+    .filter((f) => f.notRunning.length > 0)
+    .map(
+      (f) =>
+        `<li><code class="bad">${escapeHtml(f.file)}</code> not running: ${escapeHtml(f.notRunning.join(", "))}</li>`,
+    )
+    .join("");
   return `<h2 class="bad">Invalid files (${status.invalidFiles.length})</h2>
 <p class="muted">Left out until fixed; an integration's last valid version keeps running meanwhile.</p>
-<div class="panel invalid"><ul>${problems}</ul></div>`;
+<div class="panel invalid"><ul>${problems}${notRunning}</ul></div>`;
 }
 
 /** `detail`: a line of HTML under the value, already escaped. */

@@ -3,6 +3,7 @@
  * portal's "Integrations" screen shows it, invalid files with their problems, and the
  * dead-letter count. Pure: built from the config state and delivery figures.
  */
+import type { InvalidFileStanding } from "../config/watch/invalid-files.js";
 import { shownDescription, shownScope } from "../config/shown.js";
 import type { Integration, Problem } from "../config/types.js";
 import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
@@ -20,6 +21,8 @@ export interface IntegrationView {
   scope: { account: string } | { service: string };
   enabled: boolean;
   file: string;
+  /** Its file has problems now: what runs is the file's last valid version. */
+  fileInvalid: boolean;
   lastDelivery: IntegrationStats["last"] | null;
   counts: IntegrationStats["counts"];
   /** Its deliveries waiting in JetStream (read every 10 s); null until first read. */
@@ -37,12 +40,19 @@ export interface StatusView {
   lastReloadSuccessful: boolean;
   ready: boolean;
   integrations: IntegrationView[];
-  invalidFiles: { file: string; problems: Problem[] }[];
+  invalidFiles: InvalidFileView[];
   deadLetters: number | null;
   /** Events the stream holds that no replica has been handed yet; null until first read. */
   eventsPending: number | null;
   /** Deliveries waiting in JetStream (retries and parked), every integration's; null until first read. */
   deliveriesWaiting: number | null;
+}
+
+export interface InvalidFileView {
+  file: string;
+  problems: Problem[];
+  /** The integrations its documents name that run nowhere: valid documents' too. */
+  notRunning: string[];
 }
 
 export interface StatusInput {
@@ -51,6 +61,8 @@ export interface StatusInput {
   configFolder: string;
   integrations: readonly Integration[];
   problems: readonly Problem[];
+  /** What each file with problems holds back (config/watch/invalid-files.ts). */
+  standings?: ReadonlyMap<string, InvalidFileStanding>;
   stats: DeliveryStats;
   deadLetters: number | null;
   eventsPending: number | null;
@@ -73,6 +85,7 @@ export function buildStatusView(input: StatusInput): StatusView {
         scope: shownScope(integration),
         enabled: integration.enabled,
         file: integration.source.file,
+        fileInvalid: input.standings?.has(integration.source.file) ?? false,
         lastDelivery: stats?.last ?? null,
         counts: stats?.counts ?? { ...NO_COUNTS },
         waiting: input.waiting ? (input.waiting.get(integration.name) ?? NONE_WAITING) : null,
@@ -92,7 +105,11 @@ export function buildStatusView(input: StatusInput): StatusView {
     lastReloadSuccessful: input.problems.length === 0,
     ready: input.ready,
     integrations,
-    invalidFiles: [...byFile].map(([file, problems]) => ({ file, problems })),
+    invalidFiles: [...byFile].map(([file, problems]) => ({
+      file,
+      problems,
+      notRunning: input.standings?.get(file)?.notRunning ?? [],
+    })),
     deadLetters: input.deadLetters,
     eventsPending: input.eventsPending,
     deliveriesWaiting: input.waiting ? totalWaiting(input.waiting) : null,

@@ -189,7 +189,12 @@ describe("hookswitch run applies configuration changes live", () => {
     const configs = tempDir();
     cleanups.push(() => configs.cleanup());
     writeFileSync(join(configs.path, "tickets.yaml"), hook("tickets"));
-    writeFileSync(join(configs.path, "crm.yaml"), hook("crm", "crm", { colour: "blue" }));
+    // A valid document beside the broken one is left out with it, and named.
+    const valid = hook("crm-audit");
+    writeFileSync(
+      join(configs.path, "crm.yaml"),
+      `${valid}\n---\n${hook("crm", "crm", { colour: "blue" })}`,
+    );
     daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path });
     const line = daemon
       .output()
@@ -198,9 +203,9 @@ describe("hookswitch run applies configuration changes live", () => {
     expect(JSON.parse(line ?? "{}")).toMatchObject({
       level: "warn",
       files: [join(configs.path, "crm.yaml")],
-      integrations: ["crm"],
+      integrations: ["crm", "crm-audit"],
       msg: expect.stringMatching(
-        /^1 invalid file at start, with no last valid version to keep: their integrations \(crm\) do not run on this replica, .* run with --strict \(HOOKSWITCH_STRICT\)/,
+        /^1 invalid file at start, with no last valid version to keep: their integrations \(crm, crm-audit\) do not run on this replica, .* run with --strict \(HOOKSWITCH_STRICT\)/,
       ) as string,
     });
   }, 30_000);

@@ -78,6 +78,7 @@ function integrationView(fields: Partial<IntegrationView> = {}): IntegrationView
     scope: { account: "acme" },
     enabled: true,
     file: "crm.yaml",
+    fileInvalid: false,
     lastDelivery: null,
     counts: { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 },
     waiting: null,
@@ -109,7 +110,7 @@ function withLastDelivery(error: string, at = "2026-11-29T12:00:00.000Z"): Statu
 
 function withProblem(file: string, message: string): StatusView {
   return statusView({
-    invalidFiles: [{ file, problems: [{ file, line: 3, column: 1, message }] }],
+    invalidFiles: [{ file, problems: [{ file, line: 3, column: 1, message }], notRunning: [] }],
   });
 }
 
@@ -178,6 +179,30 @@ describe("the status page's HTML", () => {
     const html = renderStatusPage(statusView({ integrations: [integrationView(fields)] }), "1");
     const shown = /<br>(\d+ retries · \d+ parked waiting)/.exec(html)?.[1] ?? null;
     expect(shown).toBe(line);
+  });
+
+  it("marks an integration that runs its file's last valid version", () => {
+    const stale = integrationView({ fileInvalid: true });
+    expect(renderStatusPage(statusView({ integrations: [stale] }), "1")).toContain(
+      `<code>crm.yaml</code><br><span class="pill fail">Last valid version</span>`,
+    );
+    expect(renderStatusPage(statusView(), "1")).not.toContain("Last valid version");
+  });
+
+  it("names the integrations an invalid file holds back, valid documents' too", () => {
+    const html = renderStatusPage(
+      statusView({
+        invalidFiles: [
+          {
+            file: "crm.yaml",
+            problems: [{ file: "crm.yaml", line: 9, column: 3, message: "unknown key" }],
+            notRunning: ["crm", "crm-audit"],
+          },
+        ],
+      }),
+      "1",
+    );
+    expect(html).toContain(`<code class="bad">crm.yaml</code> not running: crm, crm-audit</li>`);
   });
 
   it("shows the configuration digest under the generation, and the folder read", () => {

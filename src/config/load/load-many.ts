@@ -72,10 +72,7 @@ export async function loadFiles(
   return results;
 }
 
-async function loadInSlices(
-  files: readonly string[],
-  options: LoadOptions,
-): Promise<FileResult[]> {
+async function loadInSlices(files: readonly string[], options: LoadOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
   let sliceStart = performance.now();
   for (const file of files) {

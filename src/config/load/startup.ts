@@ -66,8 +66,10 @@ export async function startConfiguration(
  */
 function leftOutAtStart(state: ConfigState) {
   const standings = invalidFileStandings(state);
-  const files = [...new Set(state.problems.map((p) => p.file))].sort();
-  const named = [...standings.values()].flatMap((s) => s.notRunning);
+  const holdsBack = (p: Problem) =>
+    p.integration === undefined || (standings.get(p.file)?.notRunning.length ?? 0) > 0;
+  const files = [...new Set(state.problems.filter(holdsBack).map((p) => p.file))].sort();
+  const named = files.flatMap((file) => standings.get(file)?.notRunning ?? []);
   const integrations = [...new Set(named)].sort();
   return { files, integrations };
 }
