@@ -8,6 +8,7 @@ import { displayPath, type PathSegment } from "../text.js";
 import type { RawIntegration } from "./raw.js";
 import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
+import { nearMissPlaceholders } from "../rules/near-placeholders.js";
 import { applyReferences, type ResolvedSecrets, type SecretMode } from "../references.js";
 import { checkRules, RULES, type RuleProblem } from "../rules/rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
@@ -82,6 +83,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...secretsInClear(raw),
     ...shortSigningSecrets(value),
     ...emptyableSegments(raw),
+    ...nearMissPlaceholders(raw),
   ]);
   // Unresolved references keep their text: rules must then not judge those values.
   const resolved = context.mode === "resolve" && references.problems.length === 0;

@@ -41,7 +41,7 @@ export interface RuleProblem {
 export type Rule = (input: RuleInput) => RuleProblem[];
 
 /** Each string that may hold `{field}` placeholders, with its path. */
-function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
+export function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
   const webhook = raw.webhook;
   const texts: Array<[PathSegment[], string]> = [];
   (webhook.pathArguments ?? []).forEach((text, i) =>

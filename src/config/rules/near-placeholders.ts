@@ -1,0 +1,38 @@
+/**
+ * Braces around a field's name that are not the placeholder they look like. `{{name}}`, as
+ * Mustache and Jinja write one, sends the value between braces (`{Alice Example}`), and
+ * `{ name }` is sent as written, spaces and all: the file is valid, so `validate` warns.
+ */
+import { parseReferences, literalText } from "../secrets.js";
+import { displayPath } from "../text.js";
+import type { RawIntegration } from "../parse/raw.js";
+import { isFieldName } from "../placeholders.js";
+import { placeholderTexts, type RuleProblem } from "./rules.js";
+
+/** `{{name}}`: the placeholder inside is filled in, and its braces are kept around it. */
+const DOUBLED = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
+/** `{ name }`, `{{ name }}`: no placeholder at all. */
+const SPACED = /\{\{?(?:\s+([A-Za-z_][A-Za-z0-9_]*)\s*|([A-Za-z_][A-Za-z0-9_]*)\s+)\}\}?/g;
+
+export function nearMissPlaceholders(raw: RawIntegration): RuleProblem[] {
+  return placeholderTexts(raw).flatMap(([path, text]) => {
+    if (!text.includes("{")) return [];
+    const parsed = parseReferences(text);
+    if (!parsed.ok) return []; // reported as a malformed reference
+    const where = displayPath(path);
+    return literalText(parsed.segments).flatMap((literal) => [
+      ...[...literal.matchAll(DOUBLED)]
+        .filter(([, name]) => isFieldName(name ?? ""))
+        .map(([written, name]) => ({
+          path,
+          message: `${where}: ${written} sends the value between braces ({${name}} filled in, inside { and }); a placeholder has one pair: {${name}}`,
+        })),
+      ...[...literal.matchAll(SPACED)]
+        .filter(([, before, after]) => isFieldName(before ?? after ?? ""))
+        .map(([written, before, after]) => ({
+          path,
+          message: `${where}: ${written} is sent as written, not as a placeholder, which has no spaces: {${before ?? after}}`,
+        })),
+    ]);
+  });
+}

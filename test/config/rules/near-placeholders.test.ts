@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { nearMissPlaceholders } from "../../../src/config/rules/near-placeholders.js";
+import { makeRawIntegration } from "../../support/integration.js";
+
+const template = (text: string) => makeRawIntegration({ fields: { label: { template: text } } });
+
+describe("nearMissPlaceholders: braces around a field's name that are no placeholder", () => {
+  it.each<[string, string[]]>([
+    ["{{name}}", ["{{name}} sends the value between braces"]],
+    ["{{ name }}", ["{{ name }} is sent as written"]],
+    ["{ name }", ["{ name } is sent as written"]],
+    ["{name }", ["{name } is sent as written"]],
+    ["{ extensionNumber}", ["{ extensionNumber} is sent as written"]],
+    ["Hi {{name}} ({ extensionNumber })", ["{{name}} sends", "{ extensionNumber } is sent"]],
+    ["{name}", []],
+    ["{ notAField }", []],
+    ["{{notAField}}", []],
+    ['{"a": 1}', []],
+    ["{ }", []],
+    ["${env:X}", []],
+    ["$${ name }", []],
+  ])("in %j warns %j", (text, starts) => {
+    const found = nearMissPlaceholders(template(text)).map((w) => w.message);
+    expect(found).toHaveLength(starts.length);
+    starts.forEach((start, i) =>
+      expect(found[i]).toContain(`webhook.fields.label.template: ${start}`),
+    );
+  });
+
+  it("looks at header values and path arguments too, and says what to write", () => {
+    const raw = makeRawIntegration({
+      headers: { "X-User": "{ name }" },
+      pathArguments: ["{{serviceUuid}}"],
+    });
+    expect(nearMissPlaceholders(raw)).toEqual([
+      {
+        path: ["webhook", "pathArguments", 0],
+        message:
+          "webhook.pathArguments[0]: {{serviceUuid}} sends the value between braces ({serviceUuid} filled in, inside { and }); a placeholder has one pair: {serviceUuid}",
+      },
+      {
+        path: ["webhook", "headers", "X-User"],
+        message:
+          "webhook.headers.X-User: { name } is sent as written, not as a placeholder, which has no spaces: {name}",
+      },
+    ]);
+  });
+});
