@@ -164,6 +164,12 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
   }
   if (error.message.startsWith("Unresolved tag"))
     return { ...at, message: unsupportedTag(error, text) };
+  if (error.code === "TAB_AS_INDENT") {
+    return {
+      ...at,
+      message: "YAML: a tab indents this line, and YAML indents with spaces only: use spaces",
+    };
+  }
   const hint =
     error.code === "BLOCK_AS_IMPLICIT_KEY"
       ? misplacedMapping(error.pos[0], text)

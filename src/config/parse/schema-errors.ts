@@ -30,6 +30,7 @@ import {
   valueAt,
 } from "./schema-messages.js";
 import {
+  closest,
   describeType,
   displayPath,
   listOr,
@@ -163,7 +164,7 @@ function describe(error: AjvError, document: unknown): SchemaIssue {
         return keyNotAllowed(error, path, valueAt(document, path));
       }
       return at(
-        `${where} must be ${listOr(params.allowedValues as unknown[])} (got ${quote(error.data)})`,
+        `${where} must be ${listOr(params.allowedValues as unknown[])} (got ${quote(error.data)})${enumGuess(error.data, params.allowedValues as unknown[])}`,
       );
     case "const":
       return at(constMessage(error, where));
@@ -245,4 +246,15 @@ function booleanWordMessage(where: string, text: string): string | undefined {
     ? "in quotes, it is text"
     : `YAML 1.2 reads ${text} as text, not as ${meant}`;
   return `${where} must be true/false (got ${quote(text)}: ${why}): write ${meant}`;
+}
+
+/**
+ * " (did you mean …?)" for text a letter or two from one of the values allowed; not for words
+ * of three letters or fewer, which are a letter or two from many (`PUT` is no `GET`).
+ */
+function enumGuess(data: unknown, allowed: readonly unknown[]): string {
+  if (typeof data !== "string" || data.length < 4) return "";
+  const texts = allowed.filter((value): value is string => typeof value === "string");
+  const guess = closest(data, texts);
+  return guess === undefined || guess === data ? "" : ` (did you mean ${quote(guess)}?)`;
 }

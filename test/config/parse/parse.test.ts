@@ -210,3 +210,16 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
     expect(problem?.message).not.toMatch(/quote|mapping|S3cr/);
   });
 });
+
+describe("parseYamlDocuments on a line indented with a tab", () => {
+  it("says YAML indents with spaces, at the tab", () => {
+    const { documents, problems } = parseYamlDocuments("scope:\n\taccount: acme\n");
+    const found = [...problems, ...documents.flatMap((d) => d.problems)];
+    expect(found).toContainEqual(
+      expect.objectContaining({
+        line: 2,
+        message: "YAML: a tab indents this line, and YAML indents with spaces only: use spaces",
+      }),
+    );
+  });
+});

@@ -67,3 +67,25 @@ describe("describeSchemaErrors on a placeholder written without quotes", () => {
     expect(messages(webhook)).toEqual([expected]);
   });
 });
+
+describe("describeSchemaErrors on a value outside its list", () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "a near miss, with what was meant",
+      { format: "jsonn" },
+      `webhook.format must be json, query or form (got "jsonn") (did you mean "json"?)`,
+    ],
+    [
+      "a short word, without a guess",
+      { method: "PUT" },
+      `webhook.method must be POST or GET (got "PUT")`,
+    ],
+    [
+      "a word far from all, without a guess",
+      { format: "xml-body" },
+      `webhook.format must be json, query or form (got "xml-body")`,
+    ],
+  ])("names the values allowed: %s", (_what, webhook, message) => {
+    expect(messages(webhook)).toContain(message);
+  });
+});
