@@ -45,6 +45,26 @@ export interface ReferenceResult {
    * them) and the secrets put in there.
    */
   secrets: ResolvedSecrets[];
+  /**
+   * The strings left as written although they hold references (`pathKey`): refused, or not
+   * resolved in "resolve" mode. Rules judge every other string as final.
+   */
+  unresolved: Set<string>;
+}
+
+/** A path as a key of `unresolved`. */
+export const pathKey = (path: readonly PathSegment[]): string => JSON.stringify(path);
+
+/**
+ * Whether the string at `path` is final for the rules: references were resolved and this
+ * one's too. One secret not set leaves the others' values to judge, so that one round of
+ * fixes sees every problem.
+ */
+export function resolvedAt(
+  input: { resolved: boolean; unresolved?: ReadonlySet<string> },
+  path: readonly PathSegment[],
+): boolean {
+  return input.resolved && !(input.unresolved?.has(pathKey(path)) ?? false);
 }
 
 export interface ResolvedSecrets {
@@ -65,6 +85,7 @@ export function applyReferences(
   const problems: RuleProblem[] = [];
   const literals: LiteralText[] = [];
   const secrets: ResolvedSecrets[] = [];
+  const unresolved = new Set<string>();
   // One path, pushed and popped, copied only where a reference is found; a container is
   // rebuilt only when something inside it changed. A file without references costs a walk.
   const path: PathSegment[] = [];
@@ -92,30 +113,27 @@ export function applyReferences(
   };
   const applyToString = (text: string, path: PathSegment[]): string => {
     if (!text.includes("${")) return text;
+    /** Left as written, with why when it is a problem. */
+    const asWritten = (why?: string): string => {
+      if (why !== undefined) problems.push({ path, message: `${displayPath(path)}: ${why}` });
+      unresolved.add(pathKey(path));
+      return text;
+    };
     const parsed = parseReferences(text);
-    if (!parsed.ok) {
-      problems.push({ path, message: `${displayPath(path)}: ${parsed.message}` });
-      return text;
-    }
+    if (!parsed.ok) return asWritten(parsed.message);
     const refused = refusals(parsed.segments, sources);
-    if (refused) {
-      problems.push({ path, message: `${displayPath(path)}: ${refused}` });
-      return text;
-    }
-    if (mode === "keep" || resolvedBytes > MAX_RESOLVED_BYTES) return text;
+    if (refused) return asWritten(refused);
+    if (mode === "keep" || resolvedBytes > MAX_RESOLVED_BYTES) return asWritten();
     const joined =
       mode === "mark"
         ? { ok: true as const, ...joinSegments(parsed.segments, () => SECRET_MARK) }
         : resolveSegments(parsed.segments, sources);
-    if (!joined.ok) {
-      problems.push({ path, message: `${displayPath(path)}: ${joined.message}` });
-      return text;
-    }
+    if (!joined.ok) return asWritten(joined.message);
     if ("bytes" in joined) resolvedBytes += joined.bytes;
     if (resolvedBytes > MAX_RESOLVED_BYTES) {
-      const message = `the strings with references of this integration resolve to more than 1 MiB in all, with this one; reference fewer or smaller secrets`;
-      problems.push({ path, message: `${displayPath(path)}: ${message}` });
-      return text;
+      return asWritten(
+        "the strings with references of this integration resolve to more than 1 MiB in all, with this one; reference fewer or smaller secrets",
+      );
     }
     if ("secrets" in joined && joined.secrets.length > 0) {
       secrets.push({ path, values: joined.secrets });
@@ -123,7 +141,7 @@ export function applyReferences(
     if (joined.literals.length > 0) literals.push({ path, ranges: joined.literals });
     return joined.value;
   };
-  return { value: visit(data), problems, literals, secrets };
+  return { value: visit(data), problems, literals, secrets, unresolved };
 }
 
 /** What the secret policy refuses among the references, judged in every mode. */

@@ -85,9 +85,13 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
   ]);
-  // Unresolved references keep their text: rules must then not judge those values.
-  const resolved = context.mode === "resolve" && references.problems.length === 0;
-  const ruleProblems = [...checkRules({ raw, value, resolved }), ...numbersNotAsWritten(doc)];
+  // A reference left as written keeps its text: rules judge every other value all the same.
+  const resolved = context.mode === "resolve";
+  const { unresolved } = references;
+  const ruleProblems = [
+    ...checkRules({ raw, value, resolved, unresolved }),
+    ...numbersNotAsWritten(doc),
+  ];
   const tls = readTlsCa(value, raw.webhook.tls?.ca, context);
   const problems = [...references.problems, ...ruleProblems, ...tls.problems];
   if (problems.length > 0) {

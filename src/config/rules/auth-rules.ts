@@ -7,6 +7,7 @@
  */
 import type { Rule } from "./rules.js";
 import { parseReferences, textBetweenReferences } from "../secrets.js";
+import { resolvedAt } from "../references.js";
 
 export function userNameColonMessage(when = ""): string {
   return (
@@ -15,7 +16,8 @@ export function userNameColonMessage(when = ""): string {
   );
 }
 
-export const basicUserName: Rule = ({ raw, value, resolved }) => {
+export const basicUserName: Rule = (input) => {
+  const { raw, value } = input;
   const written = raw.webhook.auth?.username;
   const parsed = written === undefined ? undefined : parseReferences(written);
   // A malformed reference is reported as such, by the references' own check.
@@ -25,7 +27,8 @@ export const basicUserName: Rule = ({ raw, value, resolved }) => {
   if (textBetweenReferences(parsed.segments).some((text) => text.includes(":"))) {
     return at(userNameColonMessage());
   }
-  if (resolved && value.webhook.auth?.username?.includes(":")) {
+  const known = resolvedAt(input, ["webhook", "auth", "username"]);
+  if (known && value.webhook.auth?.username?.includes(":")) {
     return at(userNameColonMessage(" once its ${…} references are resolved"));
   }
   return [];

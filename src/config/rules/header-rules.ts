@@ -6,6 +6,7 @@
  */
 import type { Rule, RuleProblem } from "./rules.js";
 import { displayPath, type PathSegment } from "../text.js";
+import { resolvedAt } from "../references.js";
 
 const ALWAYS_RESERVED = [
   "host",
@@ -92,13 +93,15 @@ export const duplicateHeaders: Rule = ({ raw }) => {
 const HEADER_VALUE_CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Written in the file (the schema says it first) or, once resolved, from a secret. */
-export const headerValueControls: Rule = ({ raw, value, resolved }) =>
-  Object.entries(raw.webhook.headers ?? {}).flatMap(([name, written]) => {
+export const headerValueControls: Rule = (input) =>
+  Object.entries(input.raw.webhook.headers ?? {}).flatMap(([name, written]) => {
     const path: PathSegment[] = ["webhook", "headers", name];
     const literal = headerValueControlMessage(displayPath(path), written);
     if (literal !== undefined) return [{ path, message: literal }];
-    const now = value.webhook.headers?.[name];
-    if (!resolved || now === undefined || !HEADER_VALUE_CONTROL.test(now)) return [];
+    const now = input.value.webhook.headers?.[name];
+    if (!resolvedAt(input, path) || now === undefined || !HEADER_VALUE_CONTROL.test(now)) {
+      return [];
+    }
     // The secret's characters are not shown, only what kind of character was found.
     const what = /[\r\n]/.test(now)
       ? "a line break (CR or LF)"
@@ -116,9 +119,10 @@ export const headerValueControls: Rule = ({ raw, value, resolved }) =>
  * base64, whatever they hold): a control character there would change the request's
  * header, so it is refused where it can come from, a resolved secret.
  */
-export const tokenControls: Rule = ({ value, resolved }) => {
-  const token = value.webhook.auth?.token;
-  if (!resolved || token === undefined || !HEADER_VALUE_CONTROL.test(token)) return [];
+export const tokenControls: Rule = (input) => {
+  const token = input.value.webhook.auth?.token;
+  const known = resolvedAt(input, ["webhook", "auth", "token"]);
+  if (!known || token === undefined || !HEADER_VALUE_CONTROL.test(token)) return [];
   const what = /[\r\n]/.test(token)
     ? "a line break (CR or LF)"
     : "a control character (other than tab)";

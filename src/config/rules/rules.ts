@@ -21,6 +21,7 @@ import { constantRequestSize } from "./size-rules.js";
 import { httpUrl, urlPlaceholders } from "./url-rules.js";
 import { withInvisibleNote } from "../parse/invisible.js";
 import { closest, displayPath, type PathSegment } from "../text.js";
+import { resolvedAt } from "../references.js";
 import { DEFAULTS, FIELD_NAMES } from "../types.js";
 
 export interface RuleInput {
@@ -30,6 +31,11 @@ export interface RuleInput {
   value: RawIntegration;
   /** True when references were resolved, so `value` holds the final strings. */
   resolved: boolean;
+  /**
+   * Where references were left as written all the same (a secret not set, say; see
+   * `pathKey`): those strings are not final, every other one is.
+   */
+  unresolved?: ReadonlySet<string>;
 }
 
 export interface RuleProblem {
@@ -85,12 +91,12 @@ const signingSecretShape: Rule = (input) => {
   if (secret === undefined) return [];
   const list = typeof secret === "string" ? [secret] : secret;
   return list.flatMap((text, i) => {
-    const value = knownValue(text, input.resolved);
-    if (value === undefined || SIGNING_SECRET.test(value)) return [];
     const path: PathSegment[] =
       typeof secret === "string"
         ? ["webhook", "signing", "secret"]
         : ["webhook", "signing", "secret", i];
+    const value = knownValue(text, resolvedAt(input, path));
+    if (value === undefined || SIGNING_SECRET.test(value)) return [];
     const message = signingSecretMessage(displayPath(path), value);
     return [{ path, message: withInvisibleNote(message, value) }];
   });
@@ -161,12 +167,12 @@ export function timeoutMessage(written: string | undefined): string {
  * Values the schema wants non-empty, made empty by a secret (an empty Kubernetes secret or
  * variable): a bearer token of nothing, an empty path segment, no account to match.
  */
-const emptyOnceResolved: Rule = ({ raw, value, resolved }) => {
-  if (!resolved) return [];
+const emptyOnceResolved: Rule = (input) => {
+  const { raw, value } = input;
   const problems: RuleProblem[] = [];
   // Only a reference can make a written value empty; most values hold none.
   const check = (path: PathSegment[], written: string | undefined, now: string | undefined) => {
-    if (now === "" && written?.includes("${")) {
+    if (now === "" && written?.includes("${") && resolvedAt(input, path)) {
       problems.push({
         path,
         message: `${displayPath(path)} is empty once its \${…} references are resolved: check that secret`,

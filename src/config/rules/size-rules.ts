@@ -7,10 +7,12 @@ import { MAX_HEADER_CHARS, MAX_URL_CHARS, sizeText } from "../../delivery/reques
 import { PLACEHOLDER } from "../placeholders.js";
 import { knownValue } from "../secrets.js";
 import type { Rule, RuleProblem } from "./rules.js";
+import { resolvedAt } from "../references.js";
 
-export const constantRequestSize: Rule = ({ value, resolved }) => {
+export const constantRequestSize: Rule = (input) => {
+  const { value } = input;
   const problems: RuleProblem[] = [];
-  const url = knownValue(value.webhook.url, resolved);
+  const url = knownValue(value.webhook.url, resolvedAt(input, ["webhook", "url"]));
   if (url !== undefined && url.length > MAX_URL_CHARS) {
     problems.push({
       path: ["webhook", "url"],
@@ -19,7 +21,7 @@ export const constantRequestSize: Rule = ({ value, resolved }) => {
   }
   let headers = 0;
   for (const [name, text] of Object.entries(value.webhook.headers ?? {})) {
-    const known = knownValue(text, resolved);
+    const known = knownValue(text, resolvedAt(input, ["webhook", "headers", name]));
     // What an event fills in counts as nothing: the text around it is there for every event.
     if (known !== undefined) headers += name.length + known.replace(PLACEHOLDER, "").length;
   }

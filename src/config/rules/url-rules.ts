@@ -8,6 +8,7 @@ import { placeholderNames } from "../placeholders.js";
 import { withInvisibleNote } from "../parse/invisible.js";
 import type { Rule } from "./rules.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
+import { resolvedAt } from "../references.js";
 
 /**
  * `user:password@` in a URL as written, a `${…}` reference counting as one character of it
@@ -24,7 +25,7 @@ export const httpUrl: Rule = (input) => {
   const at = (message: string) => [{ path: ["webhook", "url"], message }];
   if (NO_HOST.test(input.raw.webhook.url)) return at(noHostMessage());
   if (UNPARSABLE_URL.test(input.raw.webhook.url)) return at(INVALID_URL_MESSAGE);
-  const url = knownValue(value, input.resolved);
+  const url = knownValue(value, resolvedAt(input, ["webhook", "url"]));
   if (url === undefined) return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
   // A character that does not show (a no-break space, a zero-width space pasted into a
   // secret) is named, never the URL: part of it may be a secret.

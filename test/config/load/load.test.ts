@@ -516,6 +516,28 @@ describe("loadFile building integrations", () => {
     ]);
   });
 
+  it("judges the secrets that resolve while another is not set, so one round of fixes sees every problem", async () => {
+    const file = await fileWith(
+      "one-round.yaml",
+      integrationYaml("one-round", {}, [
+        '  auth: { type: token, token: "${env:TOKEN}" }',
+        '  headers: { X-Key: "${env:KEY}", X-Url: "${env:NOT_SET}" }',
+        '  signing: { secret: "${file:no-such-file}" }',
+      ]),
+    );
+    const result = await loadFile(file, { secrets: "resolve", env: { TOKEN: "", KEY: "a\nb" } });
+    const messages = result.problems.map((p) => p.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^webhook\.headers\.X-Url: .*NOT_SET/),
+        expect.stringMatching(/^webhook\.signing\.secret: .*no-such-file/),
+        "webhook.auth.token is empty once its ${…} references are resolved: check that secret",
+        "header X-Key: its value contains a line break (CR or LF) once secrets are resolved: check that secret",
+      ]),
+    );
+    expect(messages).toHaveLength(4);
+  });
+
   it("refuses a Basic user name that a secret gives a colon, naming the reference", async () => {
     const file = await fileWith(
       "colon-user.yaml",
