@@ -33,8 +33,15 @@ const program = new Command("hookswitch")
   .addCommand(dlqCommand())
   .addCommand(schemaCommand())
   .addCommand(permissionsCommand());
-// Subcommands do not inherit exitOverride: without it commander exits 1 on a usage error.
-for (const command of program.commands) command.exitOverride();
+// Added commands inherit no settings: without exitOverride commander exits 1 on a usage
+// error, `dlq list --bogus` as much as `emit --bogus`.
+const overrideExits = (command: Command): void => {
+  for (const sub of command.commands) {
+    sub.exitOverride();
+    overrideExits(sub);
+  }
+};
+overrideExits(program);
 
 try {
   normalizeOptionEnv(program);

@@ -4,6 +4,8 @@
  * command works on one deployment's dead letters (`--consumer`, as `run`'s) and on those
  * stored before dead letters were namespaced, never on another deployment's.
  */
+import { confirmed } from "./dlq/confirm.js";
+import { printable } from "../output/printable.js";
 import { Command, Option } from "commander";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
@@ -119,6 +121,11 @@ function replayCommand(): Command {
         );
         throw new ExitError(signalExitCode(stoppedBy));
       }
+      // Nothing found by --all or --integration: a mistyped --consumer would look like an
+      // empty queue, so one no daemon has run with is said to be so.
+      if (selection.kind !== "ids" && replayed + refused === 0) {
+        await requireDeliveryConsumer(jsm, consumer);
+      }
       const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
       reportMissing(missing);
       const unsent = refused + others.size;
@@ -136,6 +143,9 @@ function purgeCommand(): Command {
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("remove every dead letter of this integration"))
     .addOption(new Option("--all", "remove every dead letter of the deployment"))
+    .addOption(
+      new Option("-y, --yes", "remove --all or --integration without asking at a terminal"),
+    )
     .addOption(consumerOption(DEPLOYMENT_HELP));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
@@ -144,6 +154,15 @@ function purgeCommand(): Command {
     await withDeadLetters(opts, async ({ store }) => {
       const { selection, refused } = await leaveOutOthers(store, asked, consumer, "purge");
       if (selection.kind !== "ids") {
+        const what =
+          selection.kind === "all"
+            ? `all ${plural(await store.count(), "dead letter")} of --consumer ${consumer}`
+            : `every dead letter of integration ${printable(selection.integration)}`;
+        const terminal = { input: process.stdin, output: process.stderr };
+        if (!opts.yes && !(await confirmed(`remove ${what}, for good?`, terminal))) {
+          process.stderr.write("nothing removed\n");
+          throw new ExitError(1);
+        }
         const removed = await store.purge(
           selection.kind === "all" ? { all: true } : { integration: selection.integration },
         );

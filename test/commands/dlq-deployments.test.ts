@@ -113,6 +113,14 @@ describe("hookswitch dlq with two deployments on one NATS", () => {
     expect(await remaining()).toEqual([r.ourCrm, r.ourBilling]);
   });
 
+  it("says so of a --consumer no daemon has run with when --all finds nothing, rather than of an empty queue", async () => {
+    const typo = await dlq(["replay", "--all", "--consumer", "gitsnyc"]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/no daemon has run with --consumer gitsnyc/);
+    const empty = await dlq(["replay", "--all", "--consumer", "gitsync"]);
+    expect(empty).toMatchObject({ code: 0, stdout: "replayed 0 dead letters\n" });
+  });
+
   it("replays an old-layout dead letter by id from either deployment", async () => {
     const r = await fill();
     const result = await dlq(["replay", String(r.oldCrm)], { HOOKSWITCH_CONSUMER: "gitsync" });

@@ -1,0 +1,38 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { confirmed } from "../../../src/commands/dlq/confirm.js";
+
+/** A terminal's two ends (or a pipe's, with `tty` false), the answer typed in advance. */
+function terminal(tty: boolean, typed: string) {
+  const input = Object.assign(new PassThrough(), { isTTY: tty });
+  const output = Object.assign(new PassThrough(), { isTTY: tty });
+  let shown = "";
+  output.on("data", (chunk: Buffer) => (shown += chunk.toString()));
+  input.end(typed);
+  return { terminal: { input, output }, shown: () => shown };
+}
+
+describe("confirmed: the question dlq purge asks at a terminal", () => {
+  it.each([
+    ["y\n", true],
+    ["yes\n", true],
+    ["Y\n", true],
+    ["n\n", false],
+    ["\n", false],
+    ["yep\n", false],
+  ])("takes %j as %s", async (typed, answer) => {
+    const { terminal: term, shown } = terminal(true, typed);
+    expect(
+      await confirmed("remove all 3 dead letters of --consumer hookswitch, for good?", term),
+    ).toBe(answer);
+    expect(shown()).toContain(
+      "remove all 3 dead letters of --consumer hookswitch, for good? [y/N] ",
+    );
+  });
+
+  it("asks nothing when its input is no terminal: a script chose what to remove", async () => {
+    const { terminal: term, shown } = terminal(false, "");
+    expect(await confirmed("remove?", term)).toBe(true);
+    expect(shown()).toBe("");
+  });
+});
