@@ -2,6 +2,7 @@
  * `hookswitch emit TYPE`: publishes sample PBX events to JetStream, for trying an
  * integration end to end or for load. Prints each event id once the server has it.
  */
+import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
 import { jetstream } from "@nats-io/jetstream";
@@ -74,6 +75,8 @@ export function emitCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(
     async (type: string | undefined, opts: EmitOptions & Record<string, unknown>) => {
+      // Flags win: TYPE on the command line beats a file named only by the environment.
+      if (type !== undefined && cmd.getOptionValueSource("file") === "env") delete opts.file;
       const plan = await planEvents(type, opts);
       await publishEvents(parseNatsSettings(opts), plan);
     },
@@ -169,11 +172,21 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
   const nc = await connectNats(settings, { name: "hookswitch-emit", waitOnFirstConnect: false });
   try {
     const first = plan.make(0);
+    warnIfLarge(Buffer.byteLength(first.body));
     await requireStreamFor(nc, first.subject, settings.inboxPrefix);
     await publishPlan(jetstream(nc), plan, first);
   } finally {
     await nc.close();
   }
+}
+
+/** The daemon's own limit is its flag, unknown here: its default is what most run with. */
+function warnIfLarge(bytes: number): void {
+  if (bytes <= DEFAULT_MAX_EVENT_BYTES) return;
+  process.stderr.write(
+    `hookswitch: warning: this event is ${Math.ceil(bytes / 1024)} KiB, larger than the daemon's ` +
+      `default --max-event-size (64KiB): a daemon run with that default dead-letters it\n`,
+  );
 }
 
 async function requireStreamFor(nc: NatsConnection, subject: string, inboxPrefix?: string) {

@@ -345,6 +345,27 @@ describe("hookswitch emit", () => {
     const result = await emit(["--file", file]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${event.id}\n`);
+    // Stored all the same: a daemon with a larger --max-event-size takes it.
+    expect(result.stderr).toMatch(
+      /warning: this event is 880 KiB, larger than the daemon's default --max-event-size \(64KiB\)/,
+    );
+  });
+
+  it("warns of no event within the daemon's default --max-event-size", async () => {
+    const result = await emit(["user.created"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/warning/);
+  });
+
+  it("takes TYPE on the command line over a file named only by HOOKSWITCH_EMIT_FILE", async () => {
+    const file = join(dir, "from-env.json");
+    writeFileSync(file, JSON.stringify(fileEvent()));
+    const result = await emit(["user.deleted"], { HOOKSWITCH_EMIT_FILE: file });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).not.toBe("from-file");
+    const both = await emit(["user.deleted", "--file", file]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give TYPE or --file, not both/);
   });
 
   it.each<[string, string | Uint8Array, RegExp]>([
