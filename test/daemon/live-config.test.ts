@@ -31,8 +31,12 @@ async function expectRetrySent(receiver: Receiver, daemon: RunningDaemon, what: 
 interface Status {
   generation: number;
   lastReloadSuccessful: boolean;
-  integrations: { name: string; enabled: boolean }[];
-  invalidFiles: { file: string; problems: { line: number; message: string }[] }[];
+  integrations: { name: string; enabled: boolean; fileInvalid: boolean }[];
+  invalidFiles: {
+    file: string;
+    problems: { line: number; message: string }[];
+    notRunning: string[];
+  }[];
 }
 
 describe("hookswitch run applies configuration changes live", () => {
@@ -106,6 +110,10 @@ describe("hookswitch run applies configuration changes live", () => {
     const broken = await status();
     expect(broken.lastReloadSuccessful).toBe(false);
     expect(broken.invalidFiles[0]?.file).toMatch(/crm\.yaml$/);
+    // Its last valid version runs, and says so; nothing of it is left out.
+    expect(broken.invalidFiles[0]?.notRunning).toEqual([]);
+    const fileInvalid = Object.fromEntries(broken.integrations.map((i) => [i.name, i.fileInvalid]));
+    expect(fileInvalid).toEqual({ billing: false, crm: true });
     expect(await deliveredPaths()).toEqual(["/billing", "/crm-v2"]);
     const metrics = await (await fetch(`${daemon.http}/metrics`)).text();
     expect(metrics).toMatch(/hookswitch_config_last_reload_successful 0/);
