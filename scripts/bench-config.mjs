@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { freePort } from "./free-port.mjs";
+import { readCpuMs } from "./bench/support.mjs";
 import { loadIntegrations } from "../dist/config/load/load.js";
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
@@ -163,7 +164,7 @@ async function measureLiveChange(dir) {
     console.log(
       `one file changed under the running daemon: live after ${liveMs.toFixed(0)} ms (target < ${TARGET_LIVE_MS} ms, ratio ${(liveMs / TARGET_LIVE_MS).toFixed(2)})`,
     );
-    const cpuBefore = cpuMs(daemon.pid);
+    const cpuBefore = readCpuMs(daemon.pid);
     const burstAt = performance.now();
     const burst = Math.min(BURST, FILES);
     await Promise.all(
@@ -177,18 +178,11 @@ async function measureLiveChange(dir) {
     await generations.next(second, 20_000);
     const burstMs = performance.now() - burstAt;
     console.log(
-      `${burst} files changed at once under the running daemon: live after ${burstMs.toFixed(0)} ms, ${(cpuMs(daemon.pid) - cpuBefore).toFixed(0)} ms of its CPU (target < ${TARGET_LIVE_MS} ms, ratio ${(burstMs / TARGET_LIVE_MS).toFixed(2)})`,
+      `${burst} files changed at once under the running daemon: live after ${burstMs.toFixed(0)} ms, ${(readCpuMs(daemon.pid) - cpuBefore).toFixed(0)} ms of its CPU (target < ${TARGET_LIVE_MS} ms, ratio ${(burstMs / TARGET_LIVE_MS).toFixed(2)})`,
     );
   } finally {
     daemon.kill("SIGKILL");
   }
-}
-
-/** A process's CPU time so far (user and system), from /proc. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  // utime and stime, in clock ticks of 10 ms (fields 14 and 15 of the whole line).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**

@@ -100,7 +100,8 @@ function ticksPerSecond() {
   return clockTicks || 100;
 }
 
-function readCpuMs(pid) {
+/** A process's CPU time so far, user and system, in ms. */
+export function readCpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the ")" that ends the command name; utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -14,7 +14,7 @@ import { Worker } from "node:worker_threads";
 import { loadFileSync, type FileResult, type LoadOptions } from "./load-file.js";
 
 /** Below this, starting threads costs more than it saves. */
-export const THREADS_FROM = 200;
+const THREADS_FROM = 200;
 /**
  * How long loading holds the event loop at a time: a webhook answered meanwhile waits for
  * no more than this.

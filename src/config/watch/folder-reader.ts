@@ -21,7 +21,7 @@ const SIGNATURES_PER_TURN = 500;
  * loads a file in 0.3–0.5 ms: a `git pull` of 200 files went live after 1.1–3.9 s, and
  * 0.4–0.5 s in-process. The first scan has no such head start and loads as `loadFiles` does.
  */
-export const RESCAN_THREADS_FROM = 2_000;
+const RESCAN_THREADS_FROM = 2_000;
 
 export interface FolderScan {
   files: FileResult[];
