@@ -3,11 +3,10 @@
  * Mustache and Jinja write one, sends the value between braces (`{Alice Example}`), and
  * `{ name }` is sent as written, spaces and all: the file is valid, so `validate` warns.
  */
-import { parseReferences, literalText } from "../secrets.js";
 import { displayPath } from "../text.js";
 import type { RawIntegration } from "../parse/raw.js";
 import { isFieldName } from "../placeholders.js";
-import { placeholderTexts, type RuleProblem } from "./rules.js";
+import { placeholderLiterals, type RuleProblem } from "./rules.js";
 
 /** `{{name}}`: the placeholder inside is filled in, and its braces are kept around it. */
 const DOUBLED = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
@@ -15,12 +14,9 @@ const DOUBLED = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 const SPACED = /\{\{?(?:\s+([A-Za-z_][A-Za-z0-9_]*)\s*|([A-Za-z_][A-Za-z0-9_]*)\s+)\}\}?/g;
 
 export function nearMissPlaceholders(raw: RawIntegration): RuleProblem[] {
-  return placeholderTexts(raw).flatMap(([path, text]) => {
-    if (!text.includes("{")) return [];
-    const parsed = parseReferences(text);
-    if (!parsed.ok) return []; // reported as a malformed reference
+  return placeholderLiterals(raw).flatMap(([path, literals]) => {
     const where = displayPath(path);
-    return literalText(parsed.segments).flatMap((literal) => [
+    return literals.flatMap((literal) => [
       ...[...literal.matchAll(DOUBLED)]
         .filter(([, name]) => isFieldName(name ?? ""))
         .map(([written, name]) => ({

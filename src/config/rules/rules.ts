@@ -47,7 +47,7 @@ export interface RuleProblem {
 export type Rule = (input: RuleInput) => RuleProblem[];
 
 /** Each string that may hold `{field}` placeholders, with its path. */
-export function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
+function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
   const webhook = raw.webhook;
   const texts: Array<[PathSegment[], string]> = [];
   (webhook.pathArguments ?? []).forEach((text, i) =>
@@ -64,12 +64,22 @@ export function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], str
   return texts;
 }
 
-const unknownPlaceholders: Rule = ({ raw }) =>
-  placeholderTexts(raw).flatMap(([path, text]) => {
+/**
+ * The text written as such (outside `${…}` references) of each string that may hold
+ * placeholders and has a brace, with its path: where placeholders are read.
+ */
+export function placeholderLiterals(raw: RawIntegration): Array<[PathSegment[], string[]]> {
+  return placeholderTexts(raw).flatMap(([path, text]): Array<[PathSegment[], string[]]> => {
     if (!text.includes("{")) return [];
     const parsed = parseReferences(text);
     if (!parsed.ok) return []; // reported as a malformed reference
-    const names = literalText(parsed.segments).flatMap(placeholderNames);
+    return [[path, literalText(parsed.segments)]];
+  });
+}
+
+const unknownPlaceholders: Rule = ({ raw }) =>
+  placeholderLiterals(raw).flatMap(([path, literals]) => {
+    const names = literals.flatMap(placeholderNames);
     return names
       .filter((name) => !isFieldName(name))
       .map((name) => {
