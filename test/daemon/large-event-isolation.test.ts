@@ -32,7 +32,10 @@ describe("an integration whose receiver hangs, sent large events", () => {
   const parts = useFreshParts("small");
 
   it("holds up no small event of another integration, and delivers its own once the receiver answers", async () => {
-    writeIntegration(parts.dir, "big", { url: `${parts.receiver.url}/big` }, largeAccount);
+    // No held attempt may time out and come again within the test: every request the
+    // receiver holds is then one in flight (at the default 10 s, a slow run counted retries).
+    const url = `${parts.receiver.url}/big`;
+    writeIntegration(parts.dir, "big", { url, timeout: "60s" }, largeAccount);
     let answer = (): void => undefined;
     const answered = new Promise<void>((resolve) => (answer = resolve));
     parts.receiver.respond((req) => (req.url === "/big" ? { until: answered } : undefined));
