@@ -43,9 +43,13 @@ export async function connectAdvice(error: Error, settings: NatsSettings): Promi
           `(${tls.client.cert}): check that a CA it trusts signed it, that it is in date and ` +
           "that it allows client authentication";
   }
-  return /authori[sz]ation|authentication|permission/i.test(said)
-    ? "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY or the user-info of NATS_URL)"
-    : "start nats-server or set NATS_URL";
+  if (!/authori[sz]ation|authentication|permission/i.test(said)) {
+    return "start nats-server or set NATS_URL";
+  }
+  const { auth } = settings;
+  return auth.kind === "userPassword" && auth.password === ""
+    ? "NATS_USER is set without NATS_PASSWORD (or the NATS_URL user without a password): set the user's password too"
+    : "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY or the user-info of NATS_URL)";
 }
 
 function noTlsAdvice(tlsBy: string): string {

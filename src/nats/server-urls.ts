@@ -44,6 +44,9 @@ function serverProblem(server: string): string | undefined {
   const scheme = SCHEME.exec(server)?.[1]?.toLowerCase();
   if (scheme === "ws" || scheme === "wss")
     return "is a websocket URL, which hookswitch does not speak";
+  // The client takes any scheme and only fails to resolve the host it then finds.
+  if (scheme !== undefined && scheme !== "nats" && scheme !== "tls")
+    return `has the scheme ${scheme}://, which is not NATS's`;
   const url = parseServer(server);
   if (url === undefined) return "is not a valid URL (a host, and a port from 1 to 65535)";
   if (url.hostname === "") return "names no host";

@@ -53,6 +53,21 @@ describe("connecting to NATS", () => {
     }
   });
 
+  it("says the password is missing when a user was given without one and the login is refused", async () => {
+    const server = await startNatsServer(["--user", "hooks", "--pass", "the-password"]);
+    try {
+      const attempt = connectNats(
+        { servers: [server.url], auth: { kind: "userPassword", user: "hooks", password: "" } },
+        { name: "test", waitOnFirstConnect: false },
+      );
+      await expect(attempt).rejects.toThrow(
+        /^cannot reach NATS at .*: authorization violation.* — NATS_USER is set without NATS_PASSWORD \(or the NATS_URL user without a password\): set the user's password too$/,
+      );
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it("refuses a server that offers no TLS when the URL asks for it with tls://, and says so", async () => {
     const attempt = connectNats(settingsFor(`tls://127.0.0.1:${server.port}`), {
       name: "test",

@@ -27,6 +27,8 @@ describe("checking --nats server URLs", () => {
     ["ws://host:8080", "is a websocket URL"],
     ["wss://host:443", "is a websocket URL"],
     ["WSS://host:443", "is a websocket URL"],
+    ["bogus://host:4222", "has the scheme bogus://, which is not NATS's"],
+    ["http://host:4222", "has the scheme http://, which is not NATS's"],
   ])("refuses %s: it %s", (server, problem) => {
     expect(() => checkServerUrls(["nats://fine:4222", server])).toThrow(UsageError);
     expect(() => checkServerUrls([server])).toThrow(
