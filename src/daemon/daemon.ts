@@ -171,7 +171,7 @@ class HookswitchDaemon implements Daemon {
     const inForce = this.#inForce;
     return startHttpServer(
       {
-        registry: this.#engine.metrics.registry,
+        metrics: this.#engine.metrics.exposition,
         notReadyReason: this.#notReadyReason,
         status: () => {
           const state = inForce.state();

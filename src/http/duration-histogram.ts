@@ -3,23 +3,20 @@
  *
  * prom-client's Histogram validates and hashes its labels on every observation (its issue
  * #38, open since 2016), which here was 1.7% of a drain's instructions
- * (`npm run bench:instructions`). This one keeps each integration's bucket counts in an
- * array, and gives prom-client's registry, at scrape time, the values its own Histogram
- * would: `test/http/duration-histogram.test.ts` holds the two to the same text.
+ * (`npm run bench:instructions`), and formats all its lines on every scrape. This one keeps
+ * each integration's bucket counts in an array and its lines until it observes again, and
+ * writes the text prom-client's Histogram would: `test/http/duration-histogram.test.ts`
+ * holds the two to the same text.
  */
-import type { Histogram, Registry } from "prom-client";
+import { familyHeader, inPieces, labelValue, sampleValue, type TextFamily } from "./exposition.js";
 
 interface Series {
   /** Observations per bucket (not cumulative), beyond the last bound not counted here. */
   readonly inBucket: number[];
   sum: number;
   count: number;
-}
-
-interface Sample {
-  metricName: string;
-  labels: Record<string, string | number>;
-  value: number;
+  /** Its lines as last written, until it observes again. */
+  lines: string | undefined;
 }
 
 export interface DurationHistogramOptions {
@@ -27,26 +24,18 @@ export interface DurationHistogramOptions {
   help: string;
   /** Upper bounds in seconds, ascending. */
   buckets: readonly number[];
-  registers: readonly Registry[];
 }
 
-export class DurationHistogram {
+export class DurationHistogram implements TextFamily {
   readonly name: string;
-  readonly help: string;
-  readonly type = "histogram";
-  readonly aggregator = "sum";
+  readonly #header: string;
   readonly #bounds: readonly number[];
   readonly #series = new Map<string, Series>();
 
   constructor(options: DurationHistogramOptions) {
     this.name = options.name;
-    this.help = options.help;
+    this.#header = familyHeader(options.name, options.help, "histogram");
     this.#bounds = [...options.buckets];
-    // The registry asks a metric for `get()` (and `reset()`), which this one answers as a
-    // prom-client Histogram does; its types only name prom-client's own classes.
-    for (const registry of options.registers) {
-      registry.registerMetric(this as unknown as Histogram);
-    }
   }
 
   /** The integrations that have series. */
@@ -64,7 +53,7 @@ export class DurationHistogram {
     if (!Number.isFinite(seconds)) return;
     let series = this.#series.get(integration);
     if (!series) {
-      series = { inBucket: this.#bounds.map(() => 0), sum: 0, count: 0 };
+      series = { inBucket: this.#bounds.map(() => 0), sum: 0, count: 0, lines: undefined };
       this.#series.set(integration, series);
     }
     const bounds = this.#bounds;
@@ -73,34 +62,31 @@ export class DurationHistogram {
     if (bucket < bounds.length) series.inBucket[bucket]! += 1;
     series.sum += seconds;
     series.count += 1;
+    series.lines = undefined;
   }
 
-  /** What the registry formats: cumulative buckets, `+Inf`, sum and count per integration. */
-  get() {
-    const values: Sample[] = [];
-    const bucketName = `${this.name}_bucket`;
-    for (const [integration, series] of this.#series) {
-      let cumulative = 0;
-      this.#bounds.forEach((le, i) => {
-        cumulative += series.inBucket[i]!;
-        values.push({ metricName: bucketName, labels: { le, integration }, value: cumulative });
-      });
-      values.push(
-        { metricName: bucketName, labels: { le: "+Inf", integration }, value: series.count },
-        { metricName: `${this.name}_sum`, labels: { integration }, value: series.sum },
-        { metricName: `${this.name}_count`, labels: { integration }, value: series.count },
-      );
-    }
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+  /** Cumulative buckets, `+Inf`, sum and count per integration. */
+  pieces(): Iterable<string> {
+    return inPieces(this.#header, [...this.#series], ([integration, series]) => {
+      series.lines ??= this.#lines(integration, series);
+      return series.lines;
+    });
   }
 
-  reset(): void {
-    this.#series.clear();
+  #lines(integration: string, series: Series): string {
+    const label = `integration="${labelValue(integration)}"`;
+    const bucket = `${this.name}_bucket`;
+    const lines: string[] = [];
+    let cumulative = 0;
+    this.#bounds.forEach((le, i) => {
+      cumulative += series.inBucket[i]!;
+      lines.push(`${bucket}{le="${le}",${label}} ${cumulative}`);
+    });
+    lines.push(
+      `${bucket}{le="+Inf",${label}} ${series.count}`,
+      `${this.name}_sum{${label}} ${sampleValue(series.sum)}`,
+      `${this.name}_count{${label}} ${series.count}`,
+    );
+    return lines.join("\n");
   }
 }

@@ -5,9 +5,10 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/watch/generation.js";
 import type { Problem } from "../config/types.js";
-import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
+import { DeliveryCounter, type DeliveryCounts } from "./delivery-counter.js";
 import { DurationHistogram } from "./duration-histogram.js";
+import { Exposition } from "./exposition.js";
 import {
   buildInfo,
   configInfo,
@@ -17,14 +18,17 @@ import {
 } from "./metric-parts.js";
 
 export interface Metrics {
+  /** The prom-client metrics: all but the families kept per integration. */
   registry: Registry;
+  /** What `/metrics` serves: the registry's metrics and the families kept per integration. */
+  exposition: Exposition;
   eventsReceived: Counter;
   eventsInvalid: Counter;
   eventsUnmatched: Counter;
   /** Records NATS did not store, by stream (HOOKSWITCH_DELIVERIES or HOOKSWITCH_DLQ). */
   storeFailures: Counter<"stream">;
-  /** Set from `deliveryCounts` when scraped: count outcomes there, not here. */
-  deliveries: Counter<"integration" | "outcome">;
+  /** Read from `deliveryCounts` when scraped: count outcomes there, not here. */
+  deliveries: DeliveryCounter;
   /** By integration: `observe(integration, seconds)`. */
   attemptDuration: DurationHistogram;
   inFlight: Gauge;
@@ -53,15 +57,25 @@ export interface MetricsSources {
   /** HTTP attempts holding a request slot (`--max-in-flight`). */
   requestsInFlight: () => number;
   /** Delivery outcomes so far by integration (the status page's counts), never decreasing. */
-  deliveryCounts: () => Iterable<[integration: string, counts: Record<DeliveryOutcome, number>]>;
+  deliveryCounts: DeliveryCounts;
 }
 
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hookswitch_" });
   const registers = [registry];
+  const deliveries = new DeliveryCounter(
+    "Outcomes of delivery attempts by integration: delivered, retried, dead-lettered, skipped",
+    sources.deliveryCounts,
+  );
+  const attemptDuration = new DurationHistogram({
+    name: "hookswitch_attempt_duration_seconds",
+    help: "Duration of each HTTP attempt, from request start to response headers and body start",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  });
   return {
     registry,
+    exposition: new Exposition(registry, [deliveries, attemptDuration]),
     eventsReceived: new Counter({
       name: "hookswitch_events_received_total",
       help: "PBX events read from NATS, valid or not",
@@ -78,34 +92,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers,
     }),
     storeFailures: storeFailures(registers),
-    deliveries: new Counter({
-      name: "hookswitch_deliveries_total",
-      help: "Outcomes of delivery attempts by integration: delivered, retried, dead-lettered, skipped",
-      labelNames: ["integration", "outcome"] as const,
-      registers,
-      // Counted once per delivery, where the status page reads them, and set to their
-      // totals here: prom-client's labelled `inc` hashes its labels on every call, which was
-      // a hundredth of a drain's instructions. Dead letters are shown for every loaded
-      // integration, at 0 until one happens: a series born at 1 has no increase() for the
-      // alert to see. The other outcomes appear once they happen (with 10,000 integrations,
-      // four series each made every scrape a 3 MB, 100 ms affair).
-      collect() {
-        this.reset();
-        for (const [integration, counts] of sources.deliveryCounts()) {
-          for (const outcome of DELIVERY_OUTCOMES) {
-            if (counts[outcome] > 0 || outcome === "dead-lettered") {
-              this.inc({ integration, outcome }, counts[outcome]);
-            }
-          }
-        }
-      },
-    }),
-    attemptDuration: new DurationHistogram({
-      name: "hookswitch_attempt_duration_seconds",
-      help: "Duration of each HTTP attempt, from request start to response headers and body start",
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    }),
+    deliveries,
+    attemptDuration,
     inFlight: new Gauge({
       name: "hookswitch_deliveries_in_flight",
       help: "HTTP attempts in progress",

@@ -4,14 +4,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { HttpListenError } from "../errors.js";
+import type { Exposition } from "./exposition.js";
 import { VERSION } from "../version.js";
 import { renderStatusPage } from "./page.js";
 import type { StatusView } from "./status.js";
 
 export interface HttpDeps {
-  registry: Registry;
+  metrics: Pick<Exposition, "contentType" | "pieces">;
   /** Undefined when ready; otherwise why not (for /readyz). */
   notReadyReason: () => string | undefined;
   /** May wait: it resolves where the integrations folder leads now. */
@@ -39,10 +41,26 @@ function send(
     ...extra,
     "Content-Type": type,
     "Content-Length": Buffer.byteLength(body),
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
+    ...NOT_CACHED,
   });
   res.end(head ? undefined : body);
+}
+
+const NOT_CACHED = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+
+/**
+ * A body of many megabytes (/metrics of thousands of integrations), written a piece at a
+ * time as the client takes it, never whole: its length is not known up front.
+ */
+async function sendPieces(
+  res: ServerResponse,
+  type: string,
+  pieces: () => AsyncIterable<string>,
+  head: boolean,
+) {
+  res.writeHead(200, { "Content-Type": type, ...NOT_CACHED });
+  if (head) return void res.end();
+  await pipeline(Readable.from(pieces()), res);
 }
 
 async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) {
@@ -62,7 +80,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         : send(res, 200, "text/plain; charset=utf-8", "ready\n", head);
     }
     case "/metrics":
-      return send(res, 200, deps.registry.contentType, await deps.registry.metrics(), head);
+      return sendPieces(res, deps.metrics.contentType, () => deps.metrics.pieces(), head);
     case "/api/integrations":
       return send(
         res,

@@ -23,10 +23,7 @@ function registered(): string[] {
   metrics.eventsUnacknowledged.set(0);
   metrics.configReloadSuccessful.set(1);
   metrics.configReloadSuccessTime.set(0);
-  return metrics.registry
-    .getMetricsAsArray()
-    .map((m) => m.name)
-    .filter((name) => !RUNTIME.test(name));
+  return metrics.exposition.names().filter((name) => !RUNTIME.test(name));
 }
 
 const documented = [...OPERATING.matchAll(/^\| `(hookswitch_\w+)`/gm)].map((m) => m[1]!);

@@ -2,16 +2,25 @@
  * The deliveries counter is read from the delivery figures the status page shows, when
  * Prometheus scrapes: one count per delivery, and the page and the metric agree.
  */
+import fc from "fast-check";
+import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import {
+  DELIVERY_OUTCOMES,
   DeliveryStats,
+  NO_COUNTS,
   type DeliveryOutcome,
   type LastDelivery,
 } from "../../src/delivery/stats.js";
 import type { ConfigState } from "../../src/config/watch/generation.js";
+import { DeliveryCounter } from "../../src/http/delivery-counter.js";
+import { familyText } from "../../src/http/exposition.js";
 import { createMetrics, recordConfigGeneration } from "../../src/http/metrics.js";
 import { makeIntegration } from "../support/integration.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
+
+const HELP = "Outcomes of delivery attempts by integration";
+const DELIVERED_ONE: Record<DeliveryOutcome, number> = { ...NO_COUNTS, delivered: 1 };
 
 function setUp(loaded: string[] = []) {
   const stats = new DeliveryStats();
@@ -31,26 +40,26 @@ function setUp(loaded: string[] = []) {
     for (let i = 0; i < times; i++) stats.record(integration, last);
   };
   /** The counter's series as `integration/outcome value` lines, sorted. */
-  const scrapeAll = async () => {
-    const text = await metrics.registry.getSingleMetricAsString("hookswitch_deliveries_total");
+  const scrapeAll = () => {
+    const text = familyText(metrics.deliveries);
     return [...text.matchAll(/^\w+\{integration="([^"]+)",outcome="([^"]+)"\} (\d+)$/gm)]
       .map(([, integration, outcome, value]) => `${integration}/${outcome} ${value}`)
       .sort();
   };
   /** The series that counted something. */
-  const scrape = async () => (await scrapeAll()).filter((line) => !line.endsWith(" 0"));
+  const scrape = () => scrapeAll().filter((line) => !line.endsWith(" 0"));
   return { stats, record, scrape, scrapeAll };
 }
 
 describe("hookswitch_deliveries_total", () => {
-  it("counts each integration's outcomes as the delivery figures have them", async () => {
+  it("counts each integration's outcomes as the delivery figures have them", () => {
     const { record, scrape } = setUp();
     record("crm", "delivered", 3);
     record("crm", "retried");
     record("billing", "dead-lettered", 2);
     record("gone", "skipped");
 
-    expect(await scrape()).toEqual([
+    expect(scrape()).toEqual([
       "billing/dead-lettered 2",
       "crm/delivered 3",
       "crm/retried 1",
@@ -58,12 +67,12 @@ describe("hookswitch_deliveries_total", () => {
     ]);
   });
 
-  it("shows each loaded integration's dead letters at 0 until one happens, for increase() to see", async () => {
+  it("shows each loaded integration's dead letters at 0 until one happens, for increase() to see", () => {
     const { record, scrapeAll } = setUp(["crm"]);
-    expect(await scrapeAll()).toEqual(["crm/dead-lettered 0"]);
+    expect(scrapeAll()).toEqual(["crm/dead-lettered 0"]);
     record("crm", "delivered");
     record("gone", "skipped"); // removed from the configuration since: its counts stay
-    expect(await scrapeAll()).toEqual([
+    expect(scrapeAll()).toEqual([
       "crm/dead-lettered 0",
       "crm/delivered 1",
       "gone/dead-lettered 0",
@@ -71,28 +80,91 @@ describe("hookswitch_deliveries_total", () => {
     ]);
   });
 
-  it("counts nothing twice when scraped again, and adds what happened in between", async () => {
+  it("counts nothing twice when scraped again, and adds what happened in between", () => {
     const { record, scrape } = setUp();
     record("crm", "delivered", 2);
-    expect(await scrape()).toEqual(["crm/delivered 2"]);
-    expect(await scrape()).toEqual(["crm/delivered 2"]);
+    expect(scrape()).toEqual(["crm/delivered 2"]);
+    expect(scrape()).toEqual(["crm/delivered 2"]);
 
     record("crm", "delivered", 5);
     record("crm", "retried");
     record("billing", "delivered");
-    expect(await scrape()).toEqual(["billing/delivered 1", "crm/delivered 7", "crm/retried 1"]);
+    expect(scrape()).toEqual(["billing/delivered 1", "crm/delivered 7", "crm/retried 1"]);
   });
 
-  it("agrees with the status page's counts", async () => {
+  it("agrees with the status page's counts", () => {
     const { stats, record, scrape } = setUp();
     record("crm", "delivered", 4);
     record("crm", "dead-lettered");
-    await scrape();
+    scrape();
     record("crm", "delivered");
 
     const page = stats.get("crm")?.counts;
     expect(page).toEqual({ delivered: 5, retried: 0, "dead-lettered": 1, skipped: 0 });
-    expect(await scrape()).toEqual(["crm/dead-lettered 1", "crm/delivered 5"]);
+    expect(scrape()).toEqual(["crm/dead-lettered 1", "crm/delivered 5"]);
+  });
+});
+
+describe("hookswitch_deliveries_total's text", () => {
+  it("is what a prom-client Counter set to the same counts writes, scraped at any points", () => {
+    const counts = new Map<string, Record<DeliveryOutcome, number>>();
+    const ours = new DeliveryCounter(HELP, () => counts);
+    const registry = new Registry();
+    const reference = new Counter({
+      name: "hookswitch_deliveries_total",
+      help: HELP,
+      labelNames: ["integration", "outcome"] as const,
+      registers: [registry],
+    });
+    const theirs = async () => {
+      reference.reset();
+      for (const [integration, byOutcome] of counts) {
+        for (const outcome of DELIVERY_OUTCOMES) {
+          if (byOutcome[outcome] > 0 || outcome === "dead-lettered") {
+            reference.inc({ integration, outcome }, byOutcome[outcome]);
+          }
+        }
+      }
+      return `${await registry.getSingleMetricAsString("hookswitch_deliveries_total")}\n`;
+    };
+    const outcome = fc.constantFrom(...DELIVERY_OUTCOMES);
+    const step = fc.tuple(fc.constantFrom("crm", "billing", 'odd "name"\\'), outcome, fc.boolean());
+    return fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+        counts.clear();
+        for (const [integration, counted, scrapeAfter] of steps) {
+          const byOutcome = counts.get(integration) ?? { ...NO_COUNTS };
+          counts.set(integration, { ...byOutcome, [counted]: byOutcome[counted] + 1 });
+          if (scrapeAfter) expect(familyText(ours)).toBe(await theirs());
+        }
+        // An integration no longer counted (its figures forgotten) goes from the text.
+        counts.delete("crm");
+        expect(familyText(ours)).toBe(await theirs());
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("the /metrics text", () => {
+  it("holds prom-client's families and the per-integration ones, each once, apart by a blank line", async () => {
+    const metrics = createMetrics({
+      ...IDLE_SOURCES,
+      deliveryCounts: () => [["crm", DELIVERED_ONE]],
+    });
+    metrics.attemptDuration.observe("crm", 0.02);
+    const text = await metrics.exposition.text();
+    const types = [...text.matchAll(/^# TYPE (\w+) /gm)].map(([, name]) => name);
+    expect(types.sort()).toEqual([...new Set(metrics.exposition.names())].sort());
+    expect(types).toContain("hookswitch_deliveries_total");
+    expect(types).toContain("hookswitch_attempt_duration_seconds");
+    expect(text).toMatch(
+      /^hookswitch_deliveries_total\{integration="crm",outcome="delivered"\} 1$/m,
+    );
+    expect(text).toMatch(/^hookswitch_attempt_duration_seconds_count\{integration="crm"\} 1$/m);
+    expect(text).toMatch(/\n\n# HELP hookswitch_deliveries_total /);
+    expect(text).toMatch(/[^\n]\n$/);
+    expect(metrics.exposition.contentType).toBe(metrics.registry.contentType);
   });
 });
 
