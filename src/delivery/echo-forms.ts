@@ -1,9 +1,9 @@
 /**
  * The texts in which a receiver's answer may quote a secret the integration sent: the
- * secret as it is and as each common way of quoting it writes it (URL, form, HTML; JSON's
- * escapes, in any mix, are read from the answer instead: json-unescaped.ts), and the parts
- * of a secret URL a receiver quotes apart from the rest (its path and query, a parameter's
- * value). Looked for by `maskEchoedSecrets`.
+ * secret, and the parts of a secret URL a receiver quotes apart from the rest (its path and
+ * query, a parameter's value), each as it is and as a form writes it. The escapes of JSON,
+ * URLs and HTML, in any mix, are read from the answer instead (decoded-view.ts). Looked for
+ * by `maskEchoedSecrets`.
  *
  * Worked out once per loaded integration and kept beside it: a receiver that is down
  * dead-letters every delivery, and the forms are the same each time.
@@ -91,37 +91,12 @@ function longestFirst(kept: Map<string, number>): Needle[] {
 }
 
 /**
- * `text` as it is and as common ways of quoting write it; repeats are dropped later. JSON's
- * escapes are not among them: the answer is read with them undone (json-unescaped.ts).
+ * `text` as it is, and as a form writes it (a space as `+`). Every other escape is undone in
+ * the answer before secrets are looked for there (decoded-view.ts); `text` as it is still
+ * finds a secret that holds what reads as an escape (`ab%41`).
  */
 export function quotedForms(text: string): string[] {
-  return [
-    text,
-    encodeURIComponent(text.toWellFormed()),
-    new URLSearchParams([["", text]]).toString().slice(1),
-    // As the URL parser writes it in a path and in a query (it leaves `|` and `'` alone in
-    // one and encodes `'` in the other, unlike encodeURIComponent).
-    inUrl(text, "pathname"),
-    inUrl(text, "search"),
-    ...htmlForms(text),
-  ];
-}
-
-function inUrl(text: string, part: "pathname" | "search"): string {
-  const url = new URL("http://h/");
-  url[part] = `${part === "search" ? "?" : "/"}${text}`;
-  return url[part].slice(1);
-}
-
-/** How an HTML page quotes `text`: quotes are written several ways, or not escaped at all. */
-function htmlForms(text: string): string[] {
-  if (!/[&<>"']/.test(text)) return [];
-  const escaped = text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-  return ['"', "&quot;", "&#34;"].flatMap((quote) =>
-    ["'", "&#39;", "&#x27;", "&#039;"].map((apostrophe) =>
-      escaped.replaceAll('"', quote).replaceAll("'", apostrophe),
-    ),
-  );
+  return [text, new URLSearchParams([["", text]]).toString().slice(1)];
 }
 
 const SCHEME = /^[a-z][a-z\d+.-]*:\/\//i;

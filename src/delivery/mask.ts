@@ -15,7 +15,7 @@ import { OPAQUE_URL, SECRET_MARK } from "../config/references.js";
 import type { PbxEvent } from "../events/types.js";
 import { printable } from "../output/printable.js";
 import { echoNeedles, type Needle } from "./echo-forms.js";
-import { jsonUnescaped } from "./json-unescaped.js";
+import { asciiLowerCase, decodedView } from "./decoded-view.js";
 import { compileRenderer } from "./render.js";
 import { RequestTooLargeError } from "./request-size.js";
 import type { WebhookRequest } from "./types.js";
@@ -113,13 +113,14 @@ export function shownLocation(integration: Integration, location: string): strin
  * `text` (the start of a receiver's answer) with every secret the integration sent masked.
  * A receiver may quote what it got ("invalid token tok-…", "Cannot POST /hook?key=…"); the
  * dead letter keeps its answer beside the masked request, so it must not hand them back.
- * Each secret is looked for as it is, with JSON's escapes in the answer read, and as answers
- * quote it otherwise (`echoNeedles`: encoded, the parts of a secret URL); one cut off at the
- * end of the kept text loses its start.
+ * Each secret, and each part of a secret URL, is looked for in the answer read with its
+ * escapes undone (JSON's, a URL's, HTML's: decoded-view.ts), in any case of letters, and as
+ * it is and as a form writes it (`echoNeedles`); one cut off at the end of the kept text
+ * loses its start.
  */
 export function maskEchoedSecrets(integration: Integration, text: string): string {
   const { plain, quoted } = echoNeedles(integration);
-  let masked = maskRanges(text, rangesInUnescaped(text, plain));
+  let masked = maskRanges(text, rangesInDecoded(text, plain));
   for (const { text: needle } of quoted) {
     if (masked.includes(needle)) masked = masked.split(needle).join(MASK);
   }
@@ -128,11 +129,12 @@ export function maskEchoedSecrets(integration: Integration, text: string): strin
 }
 
 /**
- * Where the needles occur in `answer` read with its JSON escapes undone, whole or cut off at
- * its end, as ranges of `answer` itself.
+ * Where the needles occur in `answer` read with its escapes undone and in lower case, whole
+ * or cut off at its end, as ranges of `answer` itself.
  */
-function rangesInUnescaped(answer: string, needles: readonly Needle[]): [number, number][] {
-  const { text, starts } = jsonUnescaped(answer);
+function rangesInDecoded(answer: string, plain: readonly Needle[]): [number, number][] {
+  const { text, starts } = decodedView(answer);
+  const needles = plain.map((needle) => ({ ...needle, text: asciiLowerCase(needle.text) }));
   const ranges: [number, number][] = [];
   const rangeOf = (at: number, length: number): [number, number] => [
     starts[at] as number,
@@ -143,7 +145,7 @@ function rangesInUnescaped(answer: string, needles: readonly Needle[]): [number,
       ranges.push(rangeOf(at, needle.length));
     }
   }
-  // Up to the answer's end: an escape cut short there (`\u00`) is not in `text`.
+  // Up to the answer's end: an escape cut short there (`\u00`, `%2`) is not in `text`.
   const cut = cutAtEnd(text, needles);
   if (cut !== undefined) ranges.push([starts[text.length - cut] as number, answer.length]);
   return ranges;

@@ -145,6 +145,58 @@ describe("a secret in any mix of JSON's escapes", () => {
   });
 });
 
+describe("a secret written as other encoders write it", () => {
+  const TOKEN = "sk_live/Ab+Cd=Ef&Gh<Ij>Kl\"Mn'Op~Qr";
+  const URL_KEY = "uk_9f8e/7d+6c=5bQQ";
+  const integration = () =>
+    loaded(
+      {
+        url: "http://127.0.0.1:18080/hook?api_key=${env:URL_KEY}",
+        auth: { type: "token", token: "${env:TOKEN}" },
+      },
+      { TOKEN, URL_KEY },
+    );
+  const percent = (text: string, safe: RegExp, hex: (h: string) => string) =>
+    [...Buffer.from(text)]
+      .map((byte) => {
+        const char = String.fromCharCode(byte);
+        return safe.test(char) ? char : `%${hex(byte.toString(16).padStart(2, "0"))}`;
+      })
+      .join("");
+  const upper = (h: string) => h.toUpperCase();
+  const lower = (h: string) => h.toLowerCase();
+  const html = (text: string, entity: (code: number) => string) =>
+    [...text].map((c) => (/[A-Za-z0-9]/.test(c) ? c : entity(c.codePointAt(0)!))).join("");
+
+  it.each([
+    ["encodeURIComponent", encodeURIComponent],
+    ["the URL parser, in a query", (t: string) => new URL(`http://h/?q=${t}`).search.slice(3)],
+    ["Python's quote, / left as it is", (t: string) => percent(t, /[A-Za-z0-9_.~/-]/, upper)],
+    [".NET's UrlEncode, hex in lower case", (t: string) => percent(t, /[A-Za-z0-9_.*()-]/, lower)],
+    ["HTML's hex references (OWASP)", (t: string) => html(t, (c) => `&#x${c.toString(16)};`)],
+    ["HTML's decimal references", (t: string) => html(t, (c) => `&#${c};`)],
+    [
+      "HTML's named references",
+      (t: string) => t.replaceAll("&", "&amp;").replaceAll("/", "&sol;").replaceAll("+", "&plus;"),
+    ],
+    ["upper case", (t: string) => t.toUpperCase()],
+  ])("is masked in an answer as %s writes it", async (_what, encode) => {
+    const answer = `token ${encode(TOKEN)} and key ${encode(URL_KEY)} refused`;
+    expect(maskEchoedSecrets(await integration(), answer)).toBe("token **** and key **** refused");
+  });
+
+  it("is masked in a redirect's Location that quotes the URL the way Flask's login_url does", async () => {
+    const next = percent(
+      `http://127.0.0.1:18080/hook?api_key=${URL_KEY}`,
+      /[A-Za-z0-9_.~/-]/,
+      upper,
+    );
+    const shown = shownLocation(await integration(), `http://127.0.0.1:18080/login?next=${next}`);
+    expect(shown).not.toMatch(/9f8e/i);
+    expect(shown).toMatch(/^http:\/\/127\.0\.0\.1:18080\/login\?next=.*\*\*\*\*/);
+  });
+});
+
 describe("a signing secret", () => {
   const KEY = "0Fsw7/9YZ99PB7vKCMMXF04hbFBRQBQDHgEN/ljOO/I=";
 
