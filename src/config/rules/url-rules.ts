@@ -47,8 +47,26 @@ export const httpUrl: Rule = (input) => {
     return at(URL_USER_INFO_MESSAGE);
   }
   if (NO_HOST.test(url)) return refuse(noHostMessage(" once its ${…} references are resolved"));
+  if (parsed.hash !== "" && hashFromPart(input.raw.webhook.url)) return at(REFERENCE_HASH_MESSAGE);
   return [];
 };
+
+/**
+ * A `#` that came from a secret put into part of the URL begins a fragment, which is never
+ * sent: a key with a `#` in a query would lose the rest of itself without a word. Values are
+ * put in as they are (a reference may give a path, or several parameters), so such a `#`
+ * must be stored as `%23`. A URL given whole by one reference may have a fragment, as one
+ * written out may.
+ */
+export const REFERENCE_HASH_MESSAGE =
+  "webhook.url has a # once its ${…} references are resolved: what follows it is a fragment, " +
+  "which is never sent; store the secret with # written as %23";
+
+function hashFromPart(url: string): boolean {
+  const parsed = parseReferences(url);
+  if (!parsed.ok || parsed.segments.length === 1) return false;
+  return !textBetweenReferences(parsed.segments).some((text) => text.includes("#"));
+}
 
 export const INVALID_URL_MESSAGE = "webhook.url is not a valid absolute URL";
 

@@ -240,6 +240,25 @@ describe("checkRules", () => {
       ["webhook.url has no host once its ${…} references are resolved"],
     ],
     [
+      "a URL reference whose value holds a # (the rest of it never sent)",
+      input(
+        { url: "https://h.example/hook?key=${env:K}" },
+        { url: "https://h.example/hook?key=ab#cd" },
+        true,
+      ),
+      ["webhook.url has a # once its ${…} references are resolved"],
+    ],
+    [
+      "a URL given whole by reference, its fragment and all",
+      input({ url: "${env:U}" }, { url: "https://h.example/hook#part" }, true),
+      [],
+    ],
+    [
+      "a fragment written in the URL, beside a reference",
+      input({ url: "https://h.example/${env:P}#part" }, { url: "https://h.example/p#part" }, true),
+      [],
+    ],
+    [
       "two placeholders in the URL, naming the first",
       input({ url: "https://example.com/{name}/{extensionNumber}" }),
       ["webhook.url is sent as written, so {name} would not be filled in"],
