@@ -2,7 +2,7 @@
 #
 #   docker build -t hookswitch:0.1.0 .
 #   docker run --rm -v "$PWD/integrations.d:/etc/hookswitch/integrations.d:ro" \
-#     -e NATS_URL=nats://nats:4222 -p 9464:9464 --stop-timeout 60 hookswitch:0.1.0
+#     -e NATS_URL=nats://nats:4222 -p 127.0.0.1:9464:9464 --stop-timeout 60 hookswitch:0.1.0
 #
 # The image holds no integrations: /etc/hookswitch/integrations.d is empty, for a volume
 # (ConfigMap, git checkout) to be mounted over it. To bake integrations in, build on it:
