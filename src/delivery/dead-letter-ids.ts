@@ -6,9 +6,12 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { parseRecord } from "./dead-letter-list.js";
 import { DEAD_LETTER_STREAM, deadLetterOwner, type ListedDeadLetter } from "./records.js";
 
-const MESSAGE_NOT_FOUND = 10037;
-const NO_MESSAGE_FOUND = 10057;
-const DELETE_FAILED = 10043;
+/** JetStream's API error codes met when removing a record (nats-server's errors.json). */
+const NO_MESSAGE_FOUND = 10037;
+/** "Sequence N not found": a sequence removed before, between records still there. */
+const SEQUENCE_NOT_FOUND = 10043;
+/** A delete the store refused, with the store's reason: "no message found" among others. */
+const DELETE_FAILED = 10057;
 
 /** A record read by id, and whose it is: a consumer's name, or null for the old layout. */
 export interface StoredDeadLetter {
@@ -30,12 +33,22 @@ export async function deleteRecord(jsm: JetStreamManager, id: number): Promise<b
   try {
     return await jsm.streams.deleteMessage(DEAD_LETTER_STREAM, id);
   } catch (err) {
-    const { code, message } = err as { code?: unknown; message?: unknown };
-    if (code === NO_MESSAGE_FOUND || code === MESSAGE_NOT_FOUND) return false;
-    // A sequence removed before, between records still there: "sequence N not found".
-    if (code === DELETE_FAILED && String(message).includes("not found")) return false;
+    if (alreadyGone(err)) return false;
     throw err;
   }
+}
+
+/**
+ * Whether a failed removal says the record is not there (removed before): any other failure
+ * of the store (a disk error, say) must not pass for that, or a replayed dead letter would
+ * stay in the queue and be sent again by the next replay.
+ */
+export function alreadyGone(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (code === NO_MESSAGE_FOUND) return true;
+  // 2.9 says "stream store EOF" of a sequence past the last one.
+  const notFound = /not found|no message found|store EOF/i.test(String(message));
+  return (code === SEQUENCE_NOT_FOUND || code === DELETE_FAILED) && notFound;
 }
 
 export function unique(ids: number[]): number[] {
