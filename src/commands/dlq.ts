@@ -25,6 +25,7 @@ import {
   consumerOption,
   parseNatsSettings,
 } from "./options/nats-options.js";
+import { optionNamer, type OptionNamer } from "./options/env-flags.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { streamExists } from "../nats/streams.js";
 import { redactServer } from "../nats/url-credentials.js";
@@ -56,7 +57,7 @@ function listCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (opts: Opts) => {
     const integration = integrationOf(opts);
-    await withDeadLetters(opts, async ({ store }) => {
+    await withDeadLetters(opts, optionNamer(cmd), async ({ store }) => {
       const records = store.read(integration === undefined ? {} : { integration });
       await (opts.json ? printJson(records) : printTable(records));
     });
@@ -94,8 +95,8 @@ function replayCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const asked = parseSelection("replay", ids, opts);
-    const consumer = consumerOf(opts);
-    await withDeadLetters(opts, async ({ store, js, jsm }) => {
+    const consumer = consumerOf(opts, optionNamer(cmd));
+    await withDeadLetters(opts, optionNamer(cmd), async ({ store, js, jsm }) => {
       const { selection, refused: others } = await leaveOutOthers(store, asked, consumer, "replay");
       if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
       const found = new Set<number>();
@@ -150,8 +151,8 @@ function purgeCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const asked = parseSelection("purge", ids, opts);
-    const consumer = consumerOf(opts);
-    await withDeadLetters(opts, async ({ store }) => {
+    const consumer = consumerOf(opts, optionNamer(cmd));
+    await withDeadLetters(opts, optionNamer(cmd), async ({ store }) => {
       const { selection, refused } = await leaveOutOthers(store, asked, consumer, "purge");
       if (selection.kind !== "ids") {
         const what =
@@ -234,6 +235,7 @@ async function deadLetterStoreOf(
 
 async function withDeadLetters(
   opts: Opts,
+  named: OptionNamer,
   work: (ctx: {
     store: DeadLetterStore;
     js: JetStreamClient;
@@ -241,8 +243,8 @@ async function withDeadLetters(
     nc: NatsConnection;
   }) => Promise<void>,
 ): Promise<void> {
-  const settings = parseNatsSettings(opts);
-  const consumer = consumerOf(opts);
+  const settings = parseNatsSettings(opts, process.env, named);
+  const consumer = consumerOf(opts, named);
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
   try {
     const jsm = await jetstreamManagerNow(nc, settings.inboxPrefix);

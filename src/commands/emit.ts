@@ -27,6 +27,7 @@ import { connectNats } from "../nats/connection.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
 import { readEventInput } from "./options/event-input.js";
+import { optionNamer, type OptionNamer } from "./options/env-flags.js";
 import { printable, printableStart } from "../output/printable.js";
 import { publishPlan, type EmitPlan, type Outgoing } from "./emit/publish-plan.js";
 
@@ -77,8 +78,9 @@ export function emitCommand(): Command {
     async (type: string | undefined, opts: EmitOptions & Record<string, unknown>) => {
       // Flags win: TYPE on the command line beats a file named only by the environment.
       if (type !== undefined && cmd.getOptionValueSource("file") === "env") delete opts.file;
-      const plan = await planEvents(type, opts);
-      await publishEvents(parseNatsSettings(opts), plan);
+      const named = optionNamer(cmd);
+      const plan = await planEvents(type, opts, named);
+      await publishEvents(parseNatsSettings(opts, process.env, named), plan);
     },
   );
 }
@@ -87,9 +89,13 @@ function flag(flags: string, description: string, envSuffix: string): Option {
   return new Option(flags, description).env(`HOOKSWITCH_EMIT_${envSuffix}`);
 }
 
-async function planEvents(type: string | undefined, opts: EmitOptions): Promise<EmitPlan> {
-  const count = positiveInteger("--count", opts.count);
-  const rate = opts.rate === undefined ? undefined : positiveNumber("--rate", opts.rate);
+async function planEvents(
+  type: string | undefined,
+  opts: EmitOptions,
+  named: OptionNamer,
+): Promise<EmitPlan> {
+  const count = positiveInteger(named("--count"), opts.count);
+  const rate = opts.rate === undefined ? undefined : positiveNumber(named("--rate"), opts.rate);
   if (opts.file !== undefined) {
     if (type !== undefined)
       throw new UsageError("give TYPE or --file, not both: the file has its type");
@@ -109,7 +115,10 @@ async function planEvents(type: string | undefined, opts: EmitOptions): Promise<
     extension: opts.extension,
     name: opts.name,
     outboundNumber: opts.outboundNumber,
-    hasVoicemail: opts.voicemail === undefined ? undefined : voicemailFlag(opts.voicemail),
+    hasVoicemail:
+      opts.voicemail === undefined
+        ? undefined
+        : voicemailFlag(named("--voicemail"), opts.voicemail),
     enabledCalls: opts.calls === undefined ? undefined : parseCallList(opts.calls),
   };
   const found = subjectOfUnknownEvent(buildSampleEvent(fields, { id: "", time: "" }));
@@ -155,7 +164,7 @@ async function readEventFile(path: string): Promise<{ event: PbxEvent; bytes: Bu
   try {
     bytes = await readEventInput(path);
   } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${coerceError(err).message}`);
+    throw new UsageError(`cannot read ${path}: ${coerceError(err).message}`, { cause: err });
   }
   const parsed = parseEvent(bytes);
   if (!parsed.ok) {
@@ -201,10 +210,9 @@ async function requireStreamFor(nc: NatsConnection, subject: string, inboxPrefix
   }
 }
 
-function voicemailFlag(value: string): boolean {
+function voicemailFlag(option: string, value: string): boolean {
   const parsed = parseBooleanFlag(value);
-  if (parsed === undefined)
-    throw new UsageError(`--voicemail must be true or false, not "${value}"`);
+  if (parsed === undefined) throw new UsageError(`${option} must be true or false, not "${value}"`);
   return parsed;
 }
 

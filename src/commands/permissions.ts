@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { permissionsConf } from "../nats/permissions-conf.js";
+import { optionNamer } from "./options/env-flags.js";
 import { natsPermissions } from "../nats/permissions.js";
 import {
   consumerOf,
@@ -33,14 +34,15 @@ export function permissionsCommand(): Command {
         "what the replies of `run` and `dlq` start with (default: _INBOX_<consumer>)",
       ),
     )
-    .action((opts: Record<string, unknown>) => {
-      const consumer = consumerOf(opts);
+    .action((opts: Record<string, unknown>, command: Command) => {
+      const named = optionNamer(command);
+      const consumer = consumerOf(opts, named);
       const names = {
-        stream: streamOf(opts),
-        subjects: subjectsOf(opts),
+        stream: streamOf(opts, named),
+        subjects: subjectsOf(opts, named),
         consumer,
         createStream: opts.createStream !== false,
-        inboxPrefix: inboxPrefixOf(opts) ?? `_INBOX_${consumer}`,
+        inboxPrefix: inboxPrefixOf(opts, named) ?? `_INBOX_${consumer}`,
       };
       process.stdout.write(permissionsConf(names, natsPermissions(names)));
     });

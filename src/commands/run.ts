@@ -15,7 +15,7 @@ import { installSignalLadder } from "../lifecycle.js";
 import { createLogger, type LogFormat } from "../logger.js";
 import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
 import { parseHttpAddr } from "../http/server.js";
-import { optionNamer } from "./options/env-flags.js";
+import { optionNamer, type OptionNamer } from "./options/env-flags.js";
 import { OPEN_POLICY } from "../config/secret-policy.js";
 import {
   addSecretPolicyOptions,
@@ -187,8 +187,6 @@ function eventSize(flag: string, text: string): number {
   return bytes;
 }
 
-type OptionNamer = (flag: string) => string;
-
 function checkedHttpAddr(addr: string, named: OptionNamer): string {
   try {
     parseHttpAddr(addr);
@@ -207,7 +205,7 @@ function cidrs(flag: string, text: string | undefined) {
 }
 
 function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings {
-  const nats = parseNatsSettings(flags);
+  const nats = parseNatsSettings(flags, process.env, named);
   // A programming error, not the user's: no usage exit code.
   if (!nats.jetstream) throw new Error("internal: run needs the JetStream flags");
   const maxInFlight = wholeNumber(flags.maxInFlight) ?? 0;

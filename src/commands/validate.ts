@@ -9,7 +9,7 @@ import { digestOfValid } from "../config/digest.js";
 import { loadIntegrations, type LoadResult } from "../config/load/load.js";
 import { countProblems } from "../config/load/load-file.js";
 import { shownScope } from "../config/shown.js";
-import { compareText } from "../config/load/discover.js";
+import { compareText } from "../config/text.js";
 import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";

@@ -68,12 +68,18 @@ function optionEnvNames(command: Command): string[] {
   return [...own, ...command.commands.flatMap(optionEnvNames)];
 }
 
+/** How a message names an option, given its flag. */
+export type OptionNamer = (flag: string) => string;
+
+/** Names an option by its flag alone. */
+export const asFlag: OptionNamer = (flag) => flag;
+
 /**
  * How a message names an option: `--max-in-flight`, or `HOOKSWITCH_MAX_IN_FLIGHT
  * (--max-in-flight)` when its value came from that variable (a pod given no flags would
  * otherwise be told about a flag nobody set).
  */
-export function optionNamer(command: Command): (flag: string) => string {
+export function optionNamer(command: Command): OptionNamer {
   return (flag) => {
     const option = command.options.find((o) => o.long === flag);
     if (!option?.envVar) return flag;

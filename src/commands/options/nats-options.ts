@@ -21,6 +21,7 @@ import {
   type NatsSettings,
 } from "../../nats/settings.js";
 import { credentialsFromUrls } from "../../nats/url-credentials.js";
+import { asFlag, type OptionNamer } from "./env-flags.js";
 import {
   credentialVariables,
   nonEmpty,
@@ -107,8 +108,8 @@ export function consumerOption(description: string): Option {
 }
 
 /** The `--consumer` given (or its default), checked as a name. */
-export function consumerOf(opts: Record<string, unknown>): string {
-  return requireName("--consumer", stringOption(opts.consumer, DEFAULT_CONSUMER));
+export function consumerOf(opts: Record<string, unknown>, named: OptionNamer = asFlag): string {
+  return requireName(named("--consumer"), stringOption(opts.consumer, DEFAULT_CONSUMER));
 }
 
 export type { NatsEnv } from "./nats-credentials.js";
@@ -117,9 +118,10 @@ export type { NatsEnv } from "./nats-credentials.js";
 export function parseNatsSettings(
   opts: Record<string, unknown>,
   env: NatsEnv = process.env,
+  named: OptionNamer = asFlag,
 ): NatsSettings {
   const urls = splitList(stringOption(opts.nats, DEFAULT_NATS_URL));
-  if (urls.length === 0) throw new UsageError("--nats needs at least one server URL");
+  if (urls.length === 0) throw new UsageError(`${named("--nats")} needs at least one server URL`);
   const { servers, auth: fromUrls } = credentialsFromUrls(urls);
   checkServerUrls(servers);
   const variables = credentialVariables(env);
@@ -134,61 +136,67 @@ export function parseNatsSettings(
   const settings: NatsSettings = { servers, auth };
   const tls = parseTlsFiles(env);
   if (tls) settings.tls = tls;
-  const inboxPrefix = inboxPrefixOf(opts);
+  const inboxPrefix = inboxPrefixOf(opts, named);
   if (inboxPrefix !== undefined) settings.inboxPrefix = inboxPrefix;
-  if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts);
+  if (opts.stream !== undefined) settings.jetstream = parseJetStreamNames(opts, named);
   return settings;
 }
 
 /** `--inbox-prefix` checked, or undefined when not given (or given empty, as a variable may be). */
-export function inboxPrefixOf(opts: Record<string, unknown>): string | undefined {
+export function inboxPrefixOf(
+  opts: Record<string, unknown>,
+  named: OptionNamer = asFlag,
+): string | undefined {
   const given = typeof opts.inboxPrefix === "string" ? nonEmpty(opts.inboxPrefix) : undefined;
-  return given === undefined ? undefined : parseInboxPrefix(given);
+  return given === undefined ? undefined : parseInboxPrefix(given, named("--inbox-prefix"));
 }
 
 /** `--subjects` as a list of at least one. */
-export function subjectsOf(opts: Record<string, unknown>): string[] {
+export function subjectsOf(opts: Record<string, unknown>, named: OptionNamer = asFlag): string[] {
   const subjects = splitList(stringOption(opts.subjects, DEFAULT_SUBJECTS));
-  if (subjects.length === 0) throw new UsageError("--subjects needs at least one subject");
+  if (subjects.length === 0) {
+    throw new UsageError(`${named("--subjects")} needs at least one subject`);
+  }
   return subjects;
 }
 
 /** `--stream` checked as a name. */
-export const streamOf = (opts: Record<string, unknown>) =>
-  requireName("--stream", stringOption(opts.stream, DEFAULT_STREAM));
+export const streamOf = (opts: Record<string, unknown>, named: OptionNamer = asFlag) =>
+  requireName(named("--stream"), stringOption(opts.stream, DEFAULT_STREAM));
 
-function parseJetStreamNames(opts: Record<string, unknown>): JetStreamNames {
-  const subjects = subjectsOf(opts);
+function parseJetStreamNames(opts: Record<string, unknown>, named: OptionNamer): JetStreamNames {
+  const subjects = subjectsOf(opts, named);
   const deliver = stringOption(opts.deliver, "new");
   if (deliver !== "new" && deliver !== "all") {
-    throw new UsageError(`--deliver must be "new" or "all", not "${deliver}"`);
+    throw new UsageError(`${named("--deliver")} must be "new" or "all", not "${deliver}"`);
   }
   return {
-    stream: streamOf(opts),
+    stream: streamOf(opts, named),
     subjects,
-    consumer: consumerOf(opts),
+    consumer: consumerOf(opts, named),
     deliver,
     createStream: opts.createStream !== false,
-    replicas: parseReplicas(stringOption(opts.streamReplicas, "1")),
+    replicas: parseReplicas(stringOption(opts.streamReplicas, "1"), named("--stream-replicas")),
     maxWaitingRetries: parseMaxWaiting(
       stringOption(opts.maxWaitingRetries, String(DELIVERY_CONSUMER_DEFAULTS.maxAckPending)),
+      named("--max-waiting-retries"),
     ),
   };
 }
 
-function parseReplicas(value: string): number {
+function parseReplicas(value: string, option: string): number {
   const replicas = wholeNumber(value) ?? 0;
   if (replicas < 1 || replicas > 5) {
-    throw new UsageError(`--stream-replicas must be a whole number from 1 to 5, not "${value}"`);
+    throw new UsageError(`${option} must be a whole number from 1 to 5, not "${value}"`);
   }
   return replicas;
 }
 
 /** NATS keeps about 250 bytes of memory for each; a handful is no use to anyone. */
-function parseMaxWaiting(value: string): number {
+function parseMaxWaiting(value: string, option: string): number {
   const most = wholeNumber(value) ?? 0;
   if (most < 100) {
-    throw new UsageError(`--max-waiting-retries must be a whole number ≥ 100, not "${value}"`);
+    throw new UsageError(`${option} must be a whole number ≥ 100, not "${value}"`);
   }
   return most;
 }
@@ -197,11 +205,11 @@ function parseMaxWaiting(value: string): number {
  * A subject of one or more tokens without wildcards: the client puts `.<id>` after it and
  * subscribes to `<prefix>.<id>.*`, which the user's permissions must allow (`<prefix>.>`).
  */
-function parseInboxPrefix(value: string): string {
+function parseInboxPrefix(value: string, option: string): string {
   const prefix = value.trim();
   if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(prefix)) {
     throw new UsageError(
-      `--inbox-prefix "${value}" is not a subject prefix: give tokens separated by dots, ` +
+      `${option} "${value}" is not a subject prefix: give tokens separated by dots, ` +
         `without spaces, * or > (for example _INBOX_hookswitch)`,
     );
   }

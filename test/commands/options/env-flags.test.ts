@@ -233,6 +233,61 @@ describe("boolean flags read from environment variables", () => {
     },
   );
 
+  it.each<[string, string[], Record<string, string>, string]>([
+    [
+      "emit's count",
+      ["emit", "user.created"],
+      { HOOKSWITCH_EMIT_COUNT: "0" },
+      "HOOKSWITCH_EMIT_COUNT (--count) must be a whole number ≥ 1",
+    ],
+    [
+      "emit's rate",
+      ["emit", "user.created"],
+      { HOOKSWITCH_EMIT_RATE: "-1" },
+      "HOOKSWITCH_EMIT_RATE (--rate) must be a number > 0",
+    ],
+    [
+      "emit's voicemail",
+      ["emit", "user.created"],
+      { HOOKSWITCH_EMIT_VOICEMAIL: "maybe" },
+      'HOOKSWITCH_EMIT_VOICEMAIL (--voicemail) must be true or false, not "maybe"',
+    ],
+    [
+      "dlq's consumer",
+      ["dlq", "list"],
+      { HOOKSWITCH_CONSUMER: "a.b" },
+      'HOOKSWITCH_CONSUMER (--consumer) "a.b" is not a valid name',
+    ],
+    [
+      "permissions' stream",
+      ["permissions"],
+      { HOOKSWITCH_STREAM: "a b" },
+      'HOOKSWITCH_STREAM (--stream) "a b" is not a valid name',
+    ],
+    [
+      "run's stream replicas",
+      ["run"],
+      { HOOKSWITCH_STREAM_REPLICAS: "9" },
+      'HOOKSWITCH_STREAM_REPLICAS (--stream-replicas) must be a whole number from 1 to 5, not "9"',
+    ],
+    [
+      "run's inbox prefix",
+      ["run"],
+      { NATS_INBOX_PREFIX: "a*" },
+      'NATS_INBOX_PREFIX (--inbox-prefix) "a*" is not a subject prefix',
+    ],
+  ])(
+    "a bad value of %s from its variable names the variable (exit 2)",
+    async (_, args, env, message) => {
+      const { code, stdout, stderr } = await runCli(args, {
+        env: { ...env, NATS_URL: "nats://127.0.0.1:1" },
+      });
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toContain(message);
+    },
+  );
+
   it("HOOKSWITCH_DIR set empty counts as unset: the default ./integrations.d", async () => {
     const { code, stdout, stderr } = await render([], { HOOKSWITCH_DIR: "" });
     expect(stderr).toBe("");
