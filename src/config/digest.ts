@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";
-import { compareText } from "./load/discover.js";
+import { compareText } from "./text.js";
 
 /** One file in force: its path relative to the folder, and the SHA-256 (hex) of its bytes. */
 export interface DigestEntry {

@@ -11,3 +11,8 @@ export function shownScope(integration: Integration): Scope {
 export function shownDescription(integration: Integration): string | undefined {
   return integration.shown ? integration.shown.description : integration.description;
 }
+
+/** "account acme" or "service 3f2…": a scope as messages and the status page write it. */
+export function scopeText(scope: Scope): string {
+  return "account" in scope ? `account ${scope.account}` : `service ${scope.service}`;
+}

@@ -123,3 +123,8 @@ export function wholeNumber(text: string): number | undefined {
 export function startOf(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max).toWellFormed()}…`;
 }
+
+/** Byte-order comparison: the same order on every machine and locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -34,7 +34,7 @@ export interface Needle {
 export interface EchoNeedles {
   /** The secrets and the parts of secret URLs as they are, longest first. */
   plain: readonly Needle[];
-  /** Those and every form quoting gives them, longest first. */
+  /** Those, and those as a form writes them, longest first. */
   quoted: readonly Needle[];
 }
 

@@ -2,9 +2,9 @@
  * Which integrations an event goes to (SPEC section 2). The index is built once per
  * configuration generation; a lookup reads a few maps, whatever the number of integrations.
  */
-import { shownScope } from "../config/shown.js";
+import { scopeText, shownScope } from "../config/shown.js";
 import { startOf } from "../config/text.js";
-import type { Integration, Scope } from "../config/types.js";
+import type { Integration } from "../config/types.js";
 import type { PbxEvent } from "./types.js";
 
 interface ScopeMaps {
@@ -68,10 +68,6 @@ export function explainMismatch(integration: Integration, event: PbxEvent): stri
 
 /** An event's value as an explanation quotes it: a publisher's account may be 960 KB long. */
 const quoted = (text: string) => startOf(text, 100);
-
-function scopeText(scope: Scope): string {
-  return "account" in scope ? `account ${scope.account}` : `service ${scope.service}`;
-}
 
 function scopeMapsFor(
   byType: Map<string, Map<string, ScopeMaps>>,

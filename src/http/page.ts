@@ -2,6 +2,7 @@
  * The status page: the portal's "Integrations" screen, read-only, as one server-rendered
  * HTML document with inline CSS (no scripts, no external assets). Every value is escaped.
  */
+import { scopeText } from "../config/shown.js";
 import type { LastDelivery } from "../delivery/stats.js";
 import type { IntegrationView, StatusView } from "./status.js";
 
@@ -64,10 +65,6 @@ const OUTCOME_LABELS: Record<LastDelivery["outcome"], string> = {
   "dead-lettered": "Dead-lettered",
   skipped: "Skipped",
 };
-
-function scopeText(scope: IntegrationView["scope"]): string {
-  return "account" in scope ? `account ${scope.account}` : `service ${scope.service}`;
-}
 
 /** "2026-11-28T17:00:00.123Z" → "2026-11-28 17:00:00 UTC": shorter, and wraps cleanly. */
 function readableTime(iso: string): string {

@@ -16,8 +16,8 @@ export interface HttpDeps {
   metrics: Pick<Exposition, "contentType" | "pieces">;
   /** Undefined when ready; otherwise why not (for /readyz). */
   notReadyReason: () => string | undefined;
-  /** May wait: it resolves where the integrations folder leads now. */
-  status: () => StatusView | Promise<StatusView>;
+  /** The status page's and /api/integrations' view, as it stands. */
+  status: () => StatusView;
 }
 
 export interface HttpServer {
@@ -86,7 +86,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         res,
         200,
         "application/json",
-        `${JSON.stringify(await deps.status(), null, 2)}\n`,
+        `${JSON.stringify(deps.status(), null, 2)}\n`,
         head,
       );
     case "/":
@@ -94,7 +94,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         res,
         200,
         "text/html; charset=utf-8",
-        renderStatusPage(await deps.status(), VERSION),
+        renderStatusPage(deps.status(), VERSION),
         head,
         { "Content-Security-Policy": PAGE_POLICY },
       );

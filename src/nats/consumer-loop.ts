@@ -31,7 +31,6 @@ import type { StoreFailureLog } from "./store-failure-log.js";
 import type { NatsLink } from "./connection.js";
 import { aborted } from "../lifecycle.js";
 
-/** A counting semaphore shared by every loop: the global cap on messages in progress. */
 /** Places for messages in progress, each weighing its payload's bytes (delivery/concurrency/intake.ts). */
 export interface Slots {
   acquire(bytes: number): Promise<void> | undefined;

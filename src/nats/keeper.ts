@@ -146,7 +146,7 @@ export function createJetStreamKeeper(options: {
       // quorum, a stream of ours set up by hand the wrong way, an event stream that
       // operations have not created yet under --no-create-stream) is waited out not ready
       // rather than in a crash loop; a GitOps rollout often applies the stream and the
-      // daemon together. A problem is logged at warn once, its repeats at debug.
+      // daemon together. A problem is logged at warn; the same one again in a row, at debug.
       await pRetry(
         async () => {
           const from = { missingSince };

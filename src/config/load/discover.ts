@@ -7,6 +7,7 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { coerceError } from "../../errors.js";
 import { isIgnoredName, isYamlName, namedFile, passedOver } from "./file-names.js";
+import { compareText } from "../text.js";
 import type { Problem } from "../types.js";
 
 export { isIgnoredName };
@@ -149,9 +150,4 @@ function describeMissing(err: unknown): string {
 
 function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-}
-
-/** Byte-order comparison: the same order on every machine and locale. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

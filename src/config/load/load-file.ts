@@ -4,7 +4,7 @@
  * (and of `${file:}` secrets); safe to run in a worker thread.
  */
 import { createHash } from "node:crypto";
-import { compareText } from "./discover.js";
+import { compareText } from "../text.js";
 import { readRegularFile } from "../../regular-file.js";
 import { documentContext } from "./document-context.js";
 import { loadDocument } from "../parse/document.js";

@@ -1,6 +1,7 @@
 /**
- * Reads the integrations folder again and again, re-reading only the files whose
- * identity on disk changed since the last scan.
+ * Reads the integrations folder again and again, re-reading the files whose identity on disk
+ * changed since the last scan, and more as a scan's depth asks (`ScanDepth`: the files that
+ * reference secrets, or all of them).
  */
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";

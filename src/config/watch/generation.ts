@@ -8,6 +8,7 @@ import { sep } from "node:path";
 import { digestInForce } from "../digest.js";
 import { resolveFiles } from "../load/name-ownership.js";
 import { declaredNames } from "./renamed-files.js";
+import { compareText } from "../text.js";
 import type { Integration, Problem } from "../types.js";
 
 /** What the loader says about one file (the loader's `FileResult` has this shape). */
@@ -243,5 +244,3 @@ function stableJson(value: unknown): string {
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
