@@ -77,6 +77,7 @@ async function deadLetterGauge(daemon: RunningDaemon): Promise<number | undefine
 }
 
 describe("two deployments' daemons on one NATS", () => {
+  // Two daemons and a dozen CLI runs, each a Node.js start: 8–12 s here, 32 s on a busy machine.
   it("keep, count and replay their dead letters apart, and both see the old layout's", async () => {
     // A dead letter from before they were namespaced.
     await ensureHookswitchStreams(nats.jsm);
@@ -127,5 +128,5 @@ describe("two deployments' daemons on one NATS", () => {
     expect(b.receiver.requests[1]!.headers["webhook-id"]).toBe(
       b.receiver.requests[0]!.headers["webhook-id"],
     );
-  });
+  }, 60_000);
 });
