@@ -95,8 +95,9 @@ function replayCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const asked = parseSelection("replay", ids, opts);
-    const consumer = consumerOf(opts, optionNamer(cmd));
-    await withDeadLetters(opts, optionNamer(cmd), async ({ store, js, jsm }) => {
+    const named = optionNamer(cmd);
+    const consumer = consumerOf(opts, named);
+    await withDeadLetters(opts, named, async ({ store, js, jsm }) => {
       const { selection, refused: others } = await leaveOutOthers(store, asked, consumer, "replay");
       if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
       const found = new Set<number>();
@@ -151,8 +152,9 @@ function purgeCommand(): Command {
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const asked = parseSelection("purge", ids, opts);
-    const consumer = consumerOf(opts, optionNamer(cmd));
-    await withDeadLetters(opts, optionNamer(cmd), async ({ store }) => {
+    const named = optionNamer(cmd);
+    const consumer = consumerOf(opts, named);
+    await withDeadLetters(opts, named, async ({ store }) => {
       const { selection, refused } = await leaveOutOthers(store, asked, consumer, "purge");
       if (selection.kind !== "ids") {
         const what =

@@ -9,6 +9,7 @@
  * dead-letters every delivery, and the forms are the same each time.
  */
 import type { Integration } from "../config/types.js";
+import { asciiLowerCase } from "./decoded-view.js";
 
 /**
  * Fewer characters than this are not looked for in an answer: a secret that short is no
@@ -32,8 +33,11 @@ export interface Needle {
 }
 
 export interface EchoNeedles {
-  /** The secrets and the parts of secret URLs as they are, longest first. */
-  plain: readonly Needle[];
+  /**
+   * The secrets and the parts of secret URLs, A–Z in lower case (as the answer's decoded
+   * view reads them: decoded-view.ts), longest first.
+   */
+  lowered: readonly Needle[];
   /** Those, and those as a form writes them, longest first. */
   quoted: readonly Needle[];
 }
@@ -66,13 +70,13 @@ function findNeedles(integration: Integration): EchoNeedles {
     const { host, hostname } = new URL(url);
     secrets.push(host, hostname);
   }
-  const plain = new Map<string, number>();
+  const lowered = new Map<string, number>();
   const quoted = new Map<string, number>();
   const keep = (kept: Map<string, number>, text: string, fewest: number) => {
     if (text.length >= fewest) kept.set(text, Math.min(kept.get(text) ?? fewest, fewest));
   };
   const add = (text: string, fewest: number) => {
-    keep(plain, text, fewest);
+    keep(lowered, asciiLowerCase(text), fewest);
     for (const form of quotedForms(text)) keep(quoted, form, fewest);
   };
   for (const secret of secrets) {
@@ -81,7 +85,7 @@ function findNeedles(integration: Integration): EchoNeedles {
       if (part.length >= MIN_URL_PART_CHARS) add(part, MIN_URL_PART_CHARS);
     }
   }
-  return { plain: longestFirst(plain), quoted: longestFirst(quoted) };
+  return { lowered: longestFirst(lowered), quoted: longestFirst(quoted) };
 }
 
 function longestFirst(kept: Map<string, number>): Needle[] {

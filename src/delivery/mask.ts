@@ -15,7 +15,7 @@ import { OPAQUE_URL, SECRET_MARK } from "../config/references.js";
 import type { PbxEvent } from "../events/types.js";
 import { printable } from "../output/printable.js";
 import { echoNeedles, type Needle } from "./echo-forms.js";
-import { asciiLowerCase, decodedView } from "./decoded-view.js";
+import { decodedView } from "./decoded-view.js";
 import { compileRenderer } from "./render.js";
 import { RequestTooLargeError } from "./request-size.js";
 import type { WebhookRequest } from "./types.js";
@@ -119,8 +119,8 @@ export function shownLocation(integration: Integration, location: string): strin
  * loses its start.
  */
 export function maskEchoedSecrets(integration: Integration, text: string): string {
-  const { plain, quoted } = echoNeedles(integration);
-  let masked = maskRanges(text, rangesInDecoded(text, plain));
+  const { lowered, quoted } = echoNeedles(integration);
+  let masked = maskRanges(text, rangesInDecoded(text, lowered));
   for (const { text: needle } of quoted) {
     if (masked.includes(needle)) masked = masked.split(needle).join(MASK);
   }
@@ -129,12 +129,11 @@ export function maskEchoedSecrets(integration: Integration, text: string): strin
 }
 
 /**
- * Where the needles occur in `answer` read with its escapes undone and in lower case, whole
- * or cut off at its end, as ranges of `answer` itself.
+ * Where the needles (in lower case) occur in `answer` read with its escapes undone and in
+ * lower case, whole or cut off at its end, as ranges of `answer` itself.
  */
-function rangesInDecoded(answer: string, plain: readonly Needle[]): [number, number][] {
+function rangesInDecoded(answer: string, needles: readonly Needle[]): [number, number][] {
   const { text, starts } = decodedView(answer);
-  const needles = plain.map((needle) => ({ ...needle, text: asciiLowerCase(needle.text) }));
   const ranges: [number, number][] = [];
   const rangeOf = (at: number, length: number): [number, number] => [
     starts[at] as number,
