@@ -8,7 +8,8 @@ import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-
 import type { Logger } from "pino";
 import { DELIVERY_STREAM, waitingFilter } from "../delivery/records.js";
 import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting-counts.js";
-import { heartbeatEveryMs, type ConsumerLoop, type MessageSource } from "./consumer-loop.js";
+import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
+import { heartbeatEveryMs } from "./message-loop.js";
 import { readAhead } from "./read-ahead.js";
 import { endPull } from "./end-pull.js";
 import { isMissingResource } from "./recovery.js";

@@ -10,7 +10,8 @@ import type { ConsumerMessages } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { doublingDelayMs } from "../backoff.js";
 import { coerceError } from "../errors.js";
-import { logLoopEnd, type ConsumerLoop } from "./consumer-loop.js";
+import type { ConsumerLoop } from "./consumer-loop.js";
+import { logLoopEnd } from "./loop-end.js";
 
 /** How long before reading the consumer again: 1 s, doubling up to 30 s. */
 export function restartDelayMs(attempt: number): number {
