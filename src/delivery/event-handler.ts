@@ -21,6 +21,7 @@ import type { SkipLog } from "./skip-log.js";
 import type { Limiter } from "./concurrency/limiter.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { oversizedDeadLetter, type OneAtATime } from "./oversized.js";
+import { invalidEvent, type Unroutable } from "./unroutable.js";
 import { unroutedDeadLetter } from "./records.js";
 import type { ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
@@ -102,13 +103,13 @@ export async function handleEventMessage(
     data.byteLength <= MAX_EVENT_BYTES
   ) {
     return oversized.lane.run(() => {
-      const { reason, event } = oversizedDeadLetter(data, oversized.maxEventBytes);
-      return deadLetterEvent(deps, message, reason, event);
+      const { why, event } = oversizedDeadLetter(data, oversized.maxEventBytes);
+      return deadLetterEvent(deps, message, why, event);
     });
   }
   const parsed = parseEvent(data);
   if (!parsed.ok) {
-    return deadLetterEvent(deps, message, `invalid event: ${parsed.reason}`, parsed.raw);
+    return deadLetterEvent(deps, message, invalidEvent(parsed.reason), parsed.raw);
   }
   const { index, byName } = deps.snapshot();
   const matches = matchEvent(index, parsed.event);
@@ -137,20 +138,15 @@ export async function handleEventMessage(
 async function deadLetterEvent(
   deps: HandlerDeps,
   message: EventMessage,
-  reason: string,
+  why: Unroutable,
   event: unknown,
 ): Promise<Settle> {
   deps.metrics.eventsInvalid.inc();
   const { subject } = message;
-  const invalid = reason.startsWith("invalid event: ");
-  deps.invalidEvents.invalid(
-    subject,
-    invalid ? reason.slice("invalid event: ".length) : reason,
-    invalid ? "invalid event" : "event larger than --max-event-size",
-  );
+  deps.invalidEvents.invalid(subject, why.detail, why.what);
   await deps.queue.deadLetter(
     unroutedDeadLetter({
-      reason,
+      reason: why.reason,
       // Bytes that are not text are kept as they are, not as text with replacement marks.
       event,
       ...(event === null ? { eventBase64: base64Start(message.data) } : {}),

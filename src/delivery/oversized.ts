@@ -8,6 +8,7 @@
  */
 import { formatSize } from "../config/sizes.js";
 import { parseEvent } from "../events/parse.js";
+import { invalidEvent, oversizedEvent, type Unroutable } from "./unroutable.js";
 
 /** The default: 64 times a large PBX event, and 256 of them fit a pull well within NATS's limits. */
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
@@ -27,15 +28,12 @@ export class OneAtATime {
 export function oversizedDeadLetter(
   data: Uint8Array,
   maxEventBytes: number,
-): { reason: string; event: unknown } {
+): { why: Unroutable; event: unknown } {
   const parsed = parseEvent(data);
   const size = `event of ${data.byteLength} bytes is larger than --max-event-size (${formatSize(maxEventBytes)})`;
-  if (!parsed.ok)
-    return { reason: `invalid event: ${size}, and ${parsed.reason}`, event: parsed.raw };
-  return {
-    reason:
-      `${size}: not delivered; to deliver events this large, raise --max-event-size (and the ` +
-      `replica's memory: see the operating guide), then replay it with \`hookswitch dlq replay\``,
-    event: parsed.raw,
-  };
+  if (!parsed.ok) return { why: invalidEvent(`${size}, and ${parsed.reason}`), event: parsed.raw };
+  const advice =
+    "not delivered; to deliver events this large, raise --max-event-size (and the replica's " +
+    "memory: see the operating guide), then replay it with `hookswitch dlq replay`";
+  return { why: oversizedEvent(size, advice), event: parsed.raw };
 }

@@ -20,21 +20,27 @@ describe("events larger than --max-event-size", () => {
     const data = bytes(event);
     const kept = oversizedDeadLetter(data, 64 * 1024);
     expect(kept.event).toEqual(event);
-    expect(kept.reason).toBe(
+    expect(kept.why.reason).toBe(
       `event of ${data.byteLength} bytes is larger than --max-event-size (64 KiB): not delivered; ` +
         "to deliver events this large, raise --max-event-size (and the replica's memory: see the " +
         "operating guide), then replay it with `hookswitch dlq replay`",
+    );
+    expect(kept.why.what).toBe("event larger than --max-event-size");
+    expect(kept.why.detail).toBe(
+      `event of ${data.byteLength} bytes is larger than --max-event-size (64 KiB)`,
     );
   });
 
   it("say so beside why an invalid one is invalid", () => {
     const data = bytes({ not: "an event", padding: "x".repeat(2_000) });
     const kept = oversizedDeadLetter(data, 1024);
-    expect(kept.reason).toMatch(
+    expect(kept.why.reason).toMatch(
       new RegExp(
         `^invalid event: event of ${data.byteLength} bytes is larger than --max-event-size \\(1 KiB\\), and `,
       ),
     );
+    expect(kept.why.what).toBe("invalid event");
+    expect(kept.why.reason).toBe(`invalid event: ${kept.why.detail}`);
     expect(kept.event).toEqual({ not: "an event", padding: "x".repeat(2_000) });
   });
 });
