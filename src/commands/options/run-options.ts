@@ -1,0 +1,198 @@
+/**
+ * `hookswitch run`'s own flags, each also read from an environment variable, and the
+ * daemon's settings made from them (usage errors name the flag or variable given).
+ */
+import { Option, type Command } from "commander";
+import { parseDuration } from "../../config/durations.js";
+import { parseSize } from "../../config/sizes.js";
+import { wholeNumber } from "../../config/text.js";
+import type { DaemonSettings } from "../../daemon/daemon.js";
+import { parseCidrList } from "../../delivery/egress.js";
+import { DEFAULT_MAX_EVENT_BYTES } from "../../delivery/oversized.js";
+import { UsageError } from "../../errors.js";
+import { MAX_EVENT_BYTES } from "../../events/parse.js";
+import { parseHttpAddr } from "../../http/server.js";
+import type { LogFormat } from "../../logger.js";
+import type { OptionNamer } from "./env-flags.js";
+import { parseNatsSettings } from "./nats-options.js";
+import { secretPolicyOf, type SecretPolicyFlags } from "./secret-options.js";
+
+export interface RunFlags extends SecretPolicyFlags {
+  dir: string;
+  httpAddr: string;
+  logLevel: string;
+  logFormat: LogFormat;
+  strict?: boolean;
+  denyCidr?: string;
+  allowCidr?: string;
+  maxInFlight: string;
+  gracePeriod: string;
+  ackWait: string;
+  resyncInterval: string;
+  maxEventSize: string;
+  [nats: string]: unknown;
+}
+
+export function addRunOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--dir <path>", "integrations folder")
+        .env("HOOKSWITCH_DIR")
+        .default("./integrations.d"),
+    )
+    .addOption(
+      new Option(
+        "--http-addr <host:port>",
+        "address of /healthz, /readyz, /metrics and the status page",
+      )
+        .env("HOOKSWITCH_HTTP_ADDR")
+        .default("127.0.0.1:9464"),
+    )
+    .addOption(
+      anyCaseChoices(new Option("--log-level <level>", "log level (any letter case)"), [
+        "fatal",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "trace",
+        "silent",
+      ])
+        .env("LOG_LEVEL")
+        .default("info"),
+    )
+    .addOption(
+      anyCaseChoices(new Option("--log-format <format>", "log format (any letter case)"), [
+        "json",
+        "pretty",
+      ])
+        .env("HOOKSWITCH_LOG_FORMAT")
+        .default("json"),
+    )
+    .addOption(
+      new Option("--strict", "exit 1 when any integration file is invalid").env(
+        "HOOKSWITCH_STRICT",
+      ),
+    )
+    .addOption(
+      new Option("--deny-cidr <list>", "also refuse these networks (comma-separated CIDRs)").env(
+        "HOOKSWITCH_DENY_CIDRS",
+      ),
+    )
+    .addOption(
+      new Option("--allow-cidr <list>", "allow these networks even inside a denied range").env(
+        "HOOKSWITCH_ALLOW_CIDRS",
+      ),
+    )
+    .addOption(
+      new Option("--max-in-flight <n>", "global cap on concurrent webhook requests")
+        .env("HOOKSWITCH_MAX_IN_FLIGHT")
+        .default("256"),
+    )
+    .addOption(
+      new Option(
+        "--grace-period <duration>",
+        "on SIGTERM or SIGINT, how long in-flight deliveries may finish",
+      )
+        .env("HOOKSWITCH_GRACE_PERIOD")
+        .default("20s"),
+    )
+    .addOption(
+      new Option(
+        "--ack-wait <duration>",
+        "how soon a crashed replica's unfinished work is redelivered",
+      )
+        .env("HOOKSWITCH_ACK_WAIT")
+        .default("30s"),
+    )
+    .addOption(
+      new Option("--resync-interval <duration>", "periodic full rescan of the integrations folder")
+        .env("HOOKSWITCH_RESYNC_INTERVAL")
+        .default("60s"),
+    )
+    .addOption(
+      new Option(
+        "--max-event-size <size>",
+        "larger events are dead-lettered, not delivered (bytes, KiB or MiB)",
+      )
+        .env("HOOKSWITCH_MAX_EVENT_SIZE")
+        .default(`${DEFAULT_MAX_EVENT_BYTES / 1024}KiB`),
+    );
+}
+
+/**
+ * `option` taking one of `values` in any letter case, passed on in lower case: platforms and
+ * habits write `LOG_LEVEL=INFO`. Anything else is refused as commander refuses a choice,
+ * quoting what was given and listing the values.
+ */
+function anyCaseChoices(option: Option, values: readonly string[]): Option {
+  const strict = option.choices(values).parseArg;
+  if (!strict) return option;
+  return option.argParser((arg: string, previous: unknown) => strict(arg.toLowerCase(), previous));
+}
+
+function duration(flag: string, text: string, minMs = 0): number {
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    throw new UsageError(`${flag} "${text}" is not a duration like 250ms, 10s, 5m or 1h`);
+  if (ms < minMs) throw new UsageError(`${flag} must be at least ${minMs / 1000}s, not "${text}"`);
+  return ms;
+}
+
+/** At least 1 KiB; at most what a record holding the event can carry in NATS's 1 MiB. */
+function eventSize(flag: string, text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined || bytes < 1024 || bytes > MAX_EVENT_BYTES) {
+    throw new UsageError(
+      `${flag} must be a size from 1KiB to ${MAX_EVENT_BYTES / 1024}KiB, like 64KiB, not "${text}"`,
+    );
+  }
+  return bytes;
+}
+
+function checkedHttpAddr(addr: string, named: OptionNamer): string {
+  try {
+    parseHttpAddr(addr);
+  } catch (err) {
+    const message = (err as Error).message.replace("--http-addr", named("--http-addr"));
+    throw new UsageError(message, { cause: err });
+  }
+  return addr;
+}
+
+function cidrs(flag: string, text: string | undefined) {
+  if (!text) return [];
+  const { cidrs: list, problems } = parseCidrList(text);
+  if (problems.length > 0) throw new UsageError(`${flag}: ${problems.join("; ")}`);
+  return list;
+}
+
+export function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings {
+  const nats = parseNatsSettings(flags, process.env, named);
+  // A programming error, not the user's: no usage exit code.
+  if (!nats.jetstream) throw new Error("internal: run needs the JetStream flags");
+  const maxInFlight = wholeNumber(flags.maxInFlight) ?? 0;
+  if (maxInFlight < 1) {
+    throw new UsageError(
+      `${named("--max-in-flight")} must be a whole number ≥ 1, not "${flags.maxInFlight}"`,
+    );
+  }
+  return {
+    dir: flags.dir,
+    strict: flags.strict === true,
+    httpAddr: checkedHttpAddr(flags.httpAddr, named),
+    nats: { ...nats, jetstream: nats.jetstream },
+    egress: {
+      deny: cidrs(named("--deny-cidr"), flags.denyCidr),
+      allow: cidrs(named("--allow-cidr"), flags.allowCidr),
+    },
+    maxInFlight,
+    graceMs: duration(named("--grace-period"), flags.gracePeriod),
+    // 0 would not mean "off": NATS would take its own 30 s, and the folder be rescanned
+    // without pause.
+    ackWaitMs: duration(named("--ack-wait"), flags.ackWait, 1_000),
+    resyncIntervalMs: duration(named("--resync-interval"), flags.resyncInterval, 1_000),
+    maxEventBytes: eventSize(named("--max-event-size"), flags.maxEventSize),
+    secretPolicy: secretPolicyOf(flags),
+  };
+}
