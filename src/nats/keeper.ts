@@ -14,18 +14,27 @@ import type { Logger } from "pino";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
 import { StreamMissingError } from "../errors.js";
 import { settleDeletions } from "./deletion-settle.js";
-import { guardConsumer } from "./consumer-guard.js";
+import { guardConsumer, type ConsumerGuard } from "./consumer-guard.js";
 import { writeBookmark } from "./consumer-bookmark.js";
 import {
   createRecovery,
   isMissingResource,
   watchAckFloor,
   watchConsumerStatus,
+  type AckFloorWatch,
   type ConsumerWatch,
+  type Recovery,
 } from "./recovery.js";
 import type { JetStreamNames } from "./settings.js";
-import { deliveryConsumerWanted, ensureJetStream, onceLog } from "./setup.js";
-import { guardDeliveryConsumer } from "./delivery-consumer-guard.js";
+import {
+  deliveryConsumerWanted,
+  ensureJetStream,
+  onceLog,
+  type ResumePoint,
+  type SetupFrom,
+  type SetupLog,
+} from "./setup.js";
+import { guardDeliveryConsumer, type DeliveryGuard } from "./delivery-consumer-guard.js";
 import { deliveryConsumerName } from "./durable-consumers.js";
 
 /** How often the event consumer's ack floor is read: a re-created consumer starts there. */
@@ -53,146 +62,202 @@ export function createJetStreamKeeper(options: {
   /** Each reading of the event consumer, every 5 s once set up (its backlog). */
   consumerRead?: (info: ConsumerInfo) => void;
 }): JetStreamKeeper {
-  const { jsm, names, ackWaitMs, log } = options;
-  const watches: ConsumerWatch[] = [];
-  const setupLog = onceLog(log);
-  const abort = new AbortController();
+  return new Keeper(options);
+}
+
+type KeeperOptions = Parameters<typeof createJetStreamKeeper>[0];
+
+/**
+ * The set-up, its recovery, and the watches and guards that call on it. They refer to each
+ * other, so each is built by a method of its own that reaches the others through the fields.
+ */
+class Keeper implements JetStreamKeeper {
+  readonly #jsm: JetStreamManager;
+  readonly #names: JetStreamNames;
+  readonly #ackWaitMs: number;
+  readonly #log: Logger;
+  readonly #watches: ConsumerWatch[] = [];
+  readonly #setupLog: SetupLog;
+  readonly #abort = new AbortController();
   // While the guard deletes the consumer itself (to create it again).
-  let deleting = false;
-  const lost = (what: string) => recovery.lost(what, deleting);
-  const guard = guardConsumer({
-    jsm,
-    stream: names.stream,
-    log,
-    recovering: () => recovery.reason() !== undefined,
-    recreate: async (why) => {
-      // The reading that found the change must not move the resume point past it: a copy
-      // of the point is a new reading to the ack-floor watch, which then keeps it.
-      const before = ackFloor.point();
-      if (before) ackFloor.set({ ...before });
-      // Where the recovery creates it, kept on NATS: a stop before it does loses no event.
-      if (before?.consumerConfig && !before.workQueue) {
-        await writeBookmark(jsm, names.stream, {
-          ...before.consumerConfig,
-          deliver_policy: DeliverPolicy.StartSequence,
-          opt_start_seq: before.nextSeq,
-          opt_start_time: undefined,
-        });
-      }
-      // Deleted first: a deletion that fails starts no recovery (the next reading tries
-      // again). Its notice to the consumers, meanwhile, is no news.
-      deleting = true;
-      try {
-        await deleteConsumer(jsm, names.stream, names.consumer);
-      } finally {
-        deleting = false;
-      }
-      recovery.lost(why, true);
-    },
-  });
-  const deliveryWanted = deliveryConsumerWanted(names, ackWaitMs);
-  const deliveryGuard = guardDeliveryConsumer({
-    jsm,
-    wanted: () => (ackFloor.point() ? deliveryWanted : undefined),
-    log,
-    intervalMs: ACK_FLOOR_INTERVAL_MS,
-    recovering: () => recovery.reason() !== undefined,
-    recreate: async (why) => {
-      deleting = true;
-      try {
-        await deleteConsumer(jsm, DELIVERY_STREAM, deliveryConsumerName(names.consumer));
-      } finally {
-        deleting = false;
-      }
-      recovery.lost(why, true);
-    },
-  });
-  const ackFloor = watchAckFloor({
-    jsm,
-    stream: names.stream,
-    consumer: names.consumer,
-    intervalMs: ACK_FLOOR_INTERVAL_MS,
-    lost,
-    read: (info) => {
-      options.consumerRead?.(info);
-      // An operator's edit of the consumer is put back (consumer-guard.ts).
-      void guard.check(info, ackFloor.point()?.consumerConfig);
-    },
-  });
-  const recovery = createRecovery({
-    setup: async () =>
-      ackFloor.set(
-        await ensureJetStream(jsm, names, ackWaitMs, { resume: ackFloor.point() }, setupLog),
-      ),
-    settle: (pause, stopped) =>
-      settleDeletions(jsm, [names.stream, DELIVERY_STREAM, DEAD_LETTER_STREAM], {
-        pause,
-        stopped,
-      }),
-    resumed: async () => {
-      await Promise.all(watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
-    },
-    log,
-  });
+  #deleting = false;
+  readonly #guard: ConsumerGuard;
+  readonly #deliveryGuard: DeliveryGuard;
+  readonly #ackFloor: AckFloorWatch;
+  readonly #recovery: Recovery;
   // Why the first set-up has not worked yet, for /readyz while it is tried again.
-  let startFailure: string | undefined;
+  #startFailure: string | undefined;
   // When the first set-up found the event stream missing (--no-create-stream): the
   // consumer created once it exists starts there, so no event published meanwhile is lost.
-  let missingSince: number | undefined;
+  #missingSince: number | undefined;
 
-  return {
-    async start(consume) {
-      // Tried until it works or the daemon stops: what fails here (a cluster that lost its
-      // quorum, a stream of ours set up by hand the wrong way, an event stream that
-      // operations have not created yet under --no-create-stream) is waited out not ready
-      // rather than in a crash loop; a GitOps rollout often applies the stream and the
-      // daemon together. A problem is logged at warn; the same one again in a row, at debug.
-      await pRetry(
-        async () => {
-          const from = { missingSince };
-          ackFloor.set(await ensureJetStream(jsm, names, ackWaitMs, from, setupLog));
-          startFailure = undefined;
-          await consume();
-        },
-        {
-          retries: Number.POSITIVE_INFINITY,
-          minTimeout: 500,
-          maxTimeout: 30_000,
-          signal: abort.signal,
-          shouldRetry: () => !abort.signal.aborted,
-          onFailedAttempt: ({ error }) => {
-            if (abort.signal.aborted) return;
-            if (error instanceof StreamMissingError) missingSince ??= Date.now();
-            const level = error.message === startFailure ? "debug" : "warn";
-            startFailure = error.message;
-            log[level](
-              { problem: error.message },
-              `JetStream set-up failed: ${error.message}; retrying`,
-            );
-          },
-        },
-      );
-    },
-    watch(messages, where) {
-      const watch = watchConsumerStatus(messages, where, lost, log);
-      watches.push(watch);
-      // An iterator that ended (closed, or read again in a new one) is watched no more.
-      void watch.ended.then(() => {
-        const at = watches.indexOf(watch);
-        if (at !== -1) watches.splice(at, 1);
+  constructor(options: KeeperOptions) {
+    this.#jsm = options.jsm;
+    this.#names = options.names;
+    this.#ackWaitMs = options.ackWaitMs;
+    this.#log = options.log;
+    this.#setupLog = onceLog(options.log);
+    this.#guard = this.#guardEventConsumer();
+    this.#deliveryGuard = this.#guardDeliveryConsumer();
+    this.#ackFloor = this.#watchAckFloor(options);
+    this.#recovery = this.#createRecovery();
+  }
+
+  readonly lost = (what: string): void => this.#recovery.lost(what, this.#deleting);
+
+  readonly reason = (): string | undefined =>
+    this.#recovery.reason() ??
+    (this.#startFailure === undefined
+      ? undefined
+      : `JetStream set-up failed: ${this.#startFailure}`);
+
+  async start(consume: () => Promise<void>): Promise<void> {
+    // Tried until it works or the daemon stops: what fails here (a cluster that lost its
+    // quorum, a stream of ours set up by hand the wrong way, an event stream that
+    // operations have not created yet under --no-create-stream) is waited out not ready
+    // rather than in a crash loop; a GitOps rollout often applies the stream and the
+    // daemon together. A problem is logged at warn; the same one again in a row, at debug.
+    await pRetry(() => this.#setUpAndConsume(consume), {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 500,
+      maxTimeout: 30_000,
+      signal: this.#abort.signal,
+      shouldRetry: () => !this.#abort.signal.aborted,
+      onFailedAttempt: ({ error }) => this.#startFailed(error),
+    });
+  }
+
+  watch(messages: ConsumerMessages, where: { stream: string; consumer: string }): void {
+    const watch = watchConsumerStatus(messages, where, this.lost, this.#log);
+    this.#watches.push(watch);
+    // An iterator that ended (closed, or read again in a new one) is watched no more.
+    void watch.ended.then(() => {
+      const at = this.#watches.indexOf(watch);
+      if (at !== -1) this.#watches.splice(at, 1);
+    });
+  }
+
+  stop(): void {
+    this.#abort.abort();
+    this.#recovery.stop();
+    this.#ackFloor.stop();
+    this.#deliveryGuard.stop();
+  }
+
+  async #setUpAndConsume(consume: () => Promise<void>): Promise<void> {
+    this.#ackFloor.set(await this.#ensure({ missingSince: this.#missingSince }));
+    this.#startFailure = undefined;
+    await consume();
+  }
+
+  #ensure(from: SetupFrom): Promise<ResumePoint> {
+    return ensureJetStream(this.#jsm, this.#names, this.#ackWaitMs, from, this.#setupLog);
+  }
+
+  #startFailed(error: Error): void {
+    if (this.#abort.signal.aborted) return;
+    if (error instanceof StreamMissingError) this.#missingSince ??= Date.now();
+    const level = error.message === this.#startFailure ? "debug" : "warn";
+    this.#startFailure = error.message;
+    this.#log[level](
+      { problem: error.message },
+      `JetStream set-up failed: ${error.message}; retrying`,
+    );
+  }
+
+  readonly #recovering = () => this.#recovery.reason() !== undefined;
+
+  #guardEventConsumer(): ConsumerGuard {
+    return guardConsumer({
+      jsm: this.#jsm,
+      stream: this.#names.stream,
+      log: this.#log,
+      recovering: this.#recovering,
+      recreate: (why) => this.#recreateEventConsumer(why),
+    });
+  }
+
+  #guardDeliveryConsumer(): DeliveryGuard {
+    const wanted = deliveryConsumerWanted(this.#names, this.#ackWaitMs);
+    return guardDeliveryConsumer({
+      jsm: this.#jsm,
+      wanted: () => (this.#ackFloor.point() ? wanted : undefined),
+      log: this.#log,
+      intervalMs: ACK_FLOOR_INTERVAL_MS,
+      recovering: this.#recovering,
+      recreate: (why) =>
+        this.#recreate(DELIVERY_STREAM, deliveryConsumerName(this.#names.consumer), why),
+    });
+  }
+
+  #watchAckFloor(options: KeeperOptions): AckFloorWatch {
+    return watchAckFloor({
+      jsm: this.#jsm,
+      stream: this.#names.stream,
+      consumer: this.#names.consumer,
+      intervalMs: ACK_FLOOR_INTERVAL_MS,
+      lost: this.lost,
+      read: (info) => {
+        options.consumerRead?.(info);
+        // An operator's edit of the consumer is put back (consumer-guard.ts).
+        void this.#guard.check(info, this.#ackFloor.point()?.consumerConfig);
+      },
+    });
+  }
+
+  #createRecovery(): Recovery {
+    return createRecovery({
+      setup: async () => this.#ackFloor.set(await this.#ensure({ resume: this.#ackFloor.point() })),
+      settle: (pause, stopped) =>
+        settleDeletions(this.#jsm, [this.#names.stream, DELIVERY_STREAM, DEAD_LETTER_STREAM], {
+          pause,
+          stopped,
+        }),
+      resumed: async () => {
+        await Promise.all(this.#watches.map((watch) => watch.nextPull(RESUME_WAIT_MS)));
+      },
+      log: this.#log,
+    });
+  }
+
+  async #recreateEventConsumer(why: string): Promise<void> {
+    const before = this.#holdResumePoint();
+    // Where the recovery creates it, kept on NATS: a stop before it does loses no event.
+    if (before?.consumerConfig && !before.workQueue) {
+      await writeBookmark(this.#jsm, this.#names.stream, {
+        ...before.consumerConfig,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: before.nextSeq,
+        opt_start_time: undefined,
       });
-    },
-    reason: () =>
-      recovery.reason() ??
-      (startFailure === undefined ? undefined : `JetStream set-up failed: ${startFailure}`),
-    lost,
-    stop() {
-      abort.abort();
-      recovery.stop();
-      ackFloor.stop();
-      deliveryGuard.stop();
-    },
-  };
+    }
+    await this.#recreate(this.#names.stream, this.#names.consumer, why);
+  }
+
+  /**
+   * The reading that found the change must not move the resume point past it: a copy of
+   * the point is a new reading to the ack-floor watch, which then keeps it.
+   */
+  #holdResumePoint(): ResumePoint | undefined {
+    const before = this.#ackFloor.point();
+    if (before) this.#ackFloor.set({ ...before });
+    return before;
+  }
+
+  /**
+   * Deletes one of our consumers and has the recovery create it again. Deleted first: a
+   * deletion that fails starts no recovery (the next reading tries again). Its notice to
+   * the consumers, meanwhile, is no news.
+   */
+  async #recreate(stream: string, consumer: string, why: string): Promise<void> {
+    this.#deleting = true;
+    try {
+      await deleteConsumer(this.#jsm, stream, consumer);
+    } finally {
+      this.#deleting = false;
+    }
+    this.#recovery.lost(why, true);
+  }
 }
 
 /** Deletes a consumer; one already gone is as good. */

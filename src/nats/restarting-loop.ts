@@ -47,114 +47,145 @@ export interface RestartingLoop extends ConsumerLoop {
 }
 
 export function startRestartingLoop(options: RestartingLoopOptions): RestartingLoop {
-  const { name, log, delayMs = restartDelayMs } = options;
-  let stopped = false;
-  let reason: string | undefined;
-  // Failed attempts since the consumer was last read: the next delay grows with them.
-  let attempt = 0;
-  let timer: NodeJS.Timeout | undefined;
-  // An attempt under way: stop() waits for it, so that it leaves nothing running.
-  let attempting: Promise<void> | undefined;
-  // Loops whose source ended: their handlers in progress still finish, and a stop waits for them.
-  const endedLoops = new Set<ConsumerLoop>();
-  const halted = () => stopped || options.stopping();
+  return new RestartingConsumerLoop(options);
+}
 
-  const ended = (loop: ConsumerLoop) => (err: unknown) => {
-    if (loop !== current) return;
-    if (halted()) {
+/** The loop reading the consumer now, the loops it replaced, and the next attempt's timer. */
+class RestartingConsumerLoop implements RestartingLoop {
+  readonly #options: RestartingLoopOptions;
+  readonly #name: string;
+  readonly #log: Logger;
+  readonly #delayMs: (attempt: number) => number;
+  #stopped = false;
+  #reason: string | undefined;
+  // Failed attempts since the consumer was last read: the next delay grows with them.
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  // An attempt under way: stop() waits for it, so that it leaves nothing running.
+  #attempting: Promise<void> | undefined;
+  // Loops whose source ended: their handlers in progress still finish, and a stop waits for them.
+  readonly #endedLoops = new Set<ConsumerLoop>();
+  #current: ConsumerLoop;
+
+  constructor(options: RestartingLoopOptions) {
+    this.#options = options;
+    this.#name = options.name;
+    this.#log = options.log;
+    this.#delayMs = options.delayMs ?? restartDelayMs;
+    this.#current = this.#start(options.first);
+  }
+
+  readonly reason = (): string | undefined => (this.#halted() ? undefined : this.#reason);
+
+  readonly done = (): Promise<void> => this.#current.done();
+
+  async sent(): Promise<void> {
+    await Promise.all([this.#current, ...this.#endedLoops].map((loop) => loop.sent()));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#attempting;
+    // Ended loops are stopped too: one still holding acks waits for NATS like the others.
+    await Promise.all([this.#current.stop(), ...[...this.#endedLoops].map((loop) => loop.stop())]);
+  }
+
+  #halted(): boolean {
+    return this.#stopped || this.#options.stopping();
+  }
+
+  #start(messages: ConsumerMessages): ConsumerLoop {
+    // The hooks are called only once the loop reads (later than this function's end).
+    const hooks: LoopHooks = {
+      ended: (err) => this.#ended(loop, err),
+      firstMessage: () => this.#reading(loop),
+    };
+    const loop = this.#options.run(messages, hooks);
+    void this.#readOnHeartbeat(messages, loop).catch(() => undefined);
+    return loop;
+  }
+
+  async #readOnHeartbeat(messages: ConsumerMessages, loop: ConsumerLoop): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type === "heartbeat") this.#reading(loop);
+    }
+  }
+
+  #ended(loop: ConsumerLoop, err: unknown): void {
+    if (loop !== this.#current) return;
+    if (this.#halted()) {
       // An end during a stop: nothing is read again.
-      if (err !== undefined) logLoopEnd(log, name, err);
+      if (err !== undefined) logLoopEnd(this.#log, this.#name, err);
       return;
     }
+    this.#readAgainLater(err);
+  }
+
+  #readAgainLater(err: unknown): void {
     const problem = err === undefined ? "its message iterator ended" : coerceError(err).message;
-    const wait = delayMs(attempt);
-    if (reason === undefined) {
-      log.error(
+    const wait = this.#delayMs(this.#attempt);
+    this.#logNotReading(err, problem, wait);
+    this.#reason = `consumer ${this.#name} stopped reading: ${problem}; reading it again`;
+    this.#attempt++;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#attempting = this.#again().finally(() => (this.#attempting = undefined));
+    }, wait);
+  }
+
+  #logNotReading(err: unknown, problem: string, wait: number): void {
+    const name = this.#name;
+    if (this.#reason === undefined) {
+      this.#log.error(
         { err, consumer: name, retryInMs: wait },
         `consumer ${name} stopped reading (${problem}): not ready while it is read again`,
       );
     } else {
       // Still failing: /readyz keeps saying why; one line per attempt at debug.
-      log.debug(
+      this.#log.debug(
         { problem, consumer: name, retryInMs: wait },
         `reading consumer ${name} failed again`,
       );
     }
-    reason = `consumer ${name} stopped reading: ${problem}; reading it again`;
-    attempt++;
-    timer = setTimeout(() => {
-      timer = undefined;
-      attempting = again().finally(() => (attempting = undefined));
-    }, wait);
-  };
+  }
 
   // Ready again only once the server sends to the new iterator (a heartbeat or a message):
   // an inbox it refuses ends the iterator a round trip after it opened.
-  const reading = (loop: ConsumerLoop) => () => {
-    if (loop !== current || reason === undefined || halted()) return;
-    reason = undefined;
-    attempt = 0;
-    log.info({ consumer: name }, `consumer ${name} read again: consuming`);
-  };
+  #reading(loop: ConsumerLoop): void {
+    if (loop !== this.#current || this.#reason === undefined || this.#halted()) return;
+    this.#reason = undefined;
+    this.#attempt = 0;
+    this.#log.info({ consumer: this.#name }, `consumer ${this.#name} read again: consuming`);
+  }
 
-  const start = (messages: ConsumerMessages) => {
-    // The hooks are called only once the loop reads (later than this function's end).
-    const hooks: LoopHooks = {
-      ended: (err) => ended(loop)(err),
-      firstMessage: () => reading(loop)(),
-    };
-    const loop = options.run(messages, hooks);
-    void (async () => {
-      for await (const status of messages.status()) {
-        if (status.type === "heartbeat") reading(loop)();
-      }
-    })().catch(() => undefined);
-    return loop;
-  };
-
-  const replace = (loop: ConsumerLoop) => {
-    const earlier = current;
-    endedLoops.add(earlier);
-    // Kept until its acks are out: a stop while NATS is down waits for them (consumer-loop.ts).
-    void earlier
-      .done()
-      .then(() => earlier.sent())
-      .then(() => endedLoops.delete(earlier));
-    current = loop;
-  };
-
-  const again = async () => {
-    if (halted()) return;
+  async #again(): Promise<void> {
+    if (this.#halted()) return;
     let messages: ConsumerMessages;
     try {
-      messages = await options.open();
+      messages = await this.#options.open();
     } catch (err) {
-      if (halted()) return;
+      if (this.#halted()) return;
       // As an end of the loop: not ready with this problem, and tried again later.
-      ended(current)(err);
+      this.#ended(this.#current, err);
       return;
     }
-    if (halted()) {
+    if (this.#halted()) {
       // Unsubscribes at once; the promise would wait for a read of the iterator, never made.
       void messages.close();
       return;
     }
-    replace(start(messages));
-  };
+    this.#replace(this.#start(messages));
+  }
 
-  let current = start(options.first);
-  return {
-    reason: () => (halted() ? undefined : reason),
-    done: () => current.done(),
-    async sent() {
-      await Promise.all([current, ...endedLoops].map((loop) => loop.sent()));
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await attempting;
-      // Ended loops are stopped too: one still holding acks waits for NATS like the others.
-      await Promise.all([current.stop(), ...[...endedLoops].map((loop) => loop.stop())]);
-    },
-  };
+  #replace(loop: ConsumerLoop): void {
+    const earlier = this.#current;
+    this.#endedLoops.add(earlier);
+    // Kept until its acks are out: a stop while NATS is down waits for them (consumer-loop.ts).
+    void earlier
+      .done()
+      .then(() => earlier.sent())
+      .then(() => this.#endedLoops.delete(earlier));
+    this.#current = loop;
+  }
 }
