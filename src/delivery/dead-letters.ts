@@ -109,107 +109,149 @@ export function createDeadLetterStore(
   jsm: JetStreamManager,
   options: DeadLetterStoreOptions,
 ): DeadLetterStore {
-  const maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
-  const { publisher, consumer } = options;
-  /** The deployment's subject filter and the old layout's, for one integration or all. */
-  const filters = (integration?: string) =>
-    integration === undefined
-      ? [deadLetterFilter(consumer), OLD_DEAD_LETTER_FILTER]
-      : [deadLetterSubject(consumer, integration), oldDeadLetterSubject(integration)];
-  /** The record's subject, and its text cut to fit in one message. */
-  const fitted = (record: DeadLetterRecord) => ({
-    subject: deadLetterSubject(consumer, record.integration),
-    text: fitDeadLetter(record, maxPayload()).text,
-  });
-  const add = async (record: DeadLetterRecord, msgID: string | undefined) => {
-    const { subject, text } = fitted(record);
+  return new DeploymentDeadLetters(js, jsm, options);
+}
+
+/** The records in HOOKSWITCH_DLQ of one deployment, and those of the old layout. */
+class DeploymentDeadLetters implements DeadLetterStore {
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #maxPayload: () => number;
+  readonly #publisher: StoredPublisher | undefined;
+  readonly #consumer: string;
+
+  constructor(js: JetStreamClient, jsm: JetStreamManager, options: DeadLetterStoreOptions) {
+    this.#js = js;
+    this.#jsm = jsm;
+    this.#maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
+    this.#publisher = options.publisher;
+    this.#consumer = options.consumer;
+  }
+
+  add(record: DeadLetterRecord, options: { msgId?: string } = {}): Promise<number> {
+    return this.#addWithId(record, this.#msgIdOf(record, options.msgId));
+  }
+
+  async keep(record: DeadLetterRecord, options: { msgId?: string } = {}): Promise<void> {
+    const msgID = this.#msgIdOf(record, options.msgId);
+    if (this.#publisher === undefined || msgID === undefined) {
+      await this.#addWithId(record, msgID);
+      return;
+    }
+    const { subject, text } = this.#fitted(record);
+    // A missing stream comes back as NoStreamError, as from `add`.
+    await this.#publisher.publish(subject, text, msgID);
+  }
+
+  read(filter: { integration?: string } = {}): AsyncIterable<ListedDeadLetter> {
+    return readRecords(this.#js, this.#jsm, {
+      subjects: this.#filters(filter.integration),
+      maxPayload: this.#maxPayload(),
+    });
+  }
+
+  async *readIds(ids: number[]): AsyncGenerator<ListedDeadLetter> {
+    for await (const { record, owner } of this.#stored(ids)) {
+      if (owner === null || owner === this.#consumer) yield record;
+    }
+  }
+
+  async othersOf(ids: number[]): Promise<Map<number, string>> {
+    const others = new Map<number, string>();
+    for await (const { record, owner } of this.#stored(ids)) {
+      if (owner !== null && owner !== this.#consumer) others.set(record.id, owner);
+    }
+    return others;
+  }
+
+  async holdsDeliveries(filter: { integration?: string } = {}): Promise<boolean> {
+    const wholeEvents = [deadLetterSubject(this.#consumer, null), oldDeadLetterSubject(null)];
+    const deliveries = await this.#countUnder(this.#filters(filter.integration), (subject) =>
+      wholeEvents.includes(subject),
+    );
+    return deliveries > 0;
+  }
+
+  async remove(ids: number[]): Promise<number[]> {
+    const removed: number[] = [];
+    for (const id of unique(ids)) {
+      if (await deleteRecord(this.#jsm, id)) removed.push(id);
+    }
+    return removed;
+  }
+
+  async purge(scope: { integration?: string; all?: boolean }): Promise<number> {
+    // Never the whole stream: other deployments' records are there too.
+    if (!scope.all && scope.integration === undefined) {
+      throw new Error("purge needs an integration or all");
+    }
+    let purged = 0;
+    for (const filter of this.#filters(scope.all ? undefined : scope.integration)) {
+      purged += (await this.#jsm.streams.purge(DEAD_LETTER_STREAM, { filter })).purged;
+    }
+    return purged;
+  }
+
+  count(): Promise<number> {
+    return this.#countUnder(this.#filters());
+  }
+
+  /** Stores a record by a JetStream request of its own, which answers with its id. */
+  async #addWithId(record: DeadLetterRecord, msgID: string | undefined): Promise<number> {
+    const { subject, text } = this.#fitted(record);
     try {
-      return (await js.publish(subject, text, { msgID })).seq;
+      return (await this.#js.publish(subject, text, { msgID })).seq;
     } catch (err) {
       throw noStreamOr(err, subject);
     }
-  };
-  const read = (filter: { integration?: string } = {}) =>
-    readRecords(js, jsm, { subjects: filters(filter.integration), maxPayload: maxPayload() });
+  }
+
+  /** The deployment's subject filter and the old layout's, for one integration or all. */
+  #filters(integration?: string): string[] {
+    return integration === undefined
+      ? [deadLetterFilter(this.#consumer), OLD_DEAD_LETTER_FILTER]
+      : [deadLetterSubject(this.#consumer, integration), oldDeadLetterSubject(integration)];
+  }
+
+  /** The record's subject, and its text cut to fit in one message. */
+  #fitted(record: DeadLetterRecord): { subject: string; text: string } {
+    return {
+      subject: deadLetterSubject(this.#consumer, record.integration),
+      text: fitDeadLetter(record, this.#maxPayload()).text,
+    };
+  }
+
+  /**
+   * Message ids are stream-wide: named with the deployment, so that two deployments that
+   * dead-letter the same delivery or invalid event each keep their record.
+   */
+  #msgIdOf(record: DeadLetterRecord, given: string | undefined): string | undefined {
+    const id = given ?? deadLetterMsgId(record);
+    return id === undefined ? undefined : `${this.#consumer}:${id}`;
+  }
+
   /** The records with these ids and whose they are, read together a fetch's worth at a time. */
-  async function* stored(ids: number[]): AsyncGenerator<StoredDeadLetter> {
-    for (const batch of chunks(unique(ids), fetchBatch(maxPayload()))) {
-      const records = await Promise.all(batch.map((id) => getRecord(jsm, id)));
+  async *#stored(ids: number[]): AsyncGenerator<StoredDeadLetter> {
+    for (const batch of chunks(unique(ids), fetchBatch(this.#maxPayload()))) {
+      const records = await Promise.all(batch.map((id) => getRecord(this.#jsm, id)));
       for (const record of records) if (record) yield record;
     }
   }
-  const othersOf = async (ids: number[]) => {
-    const others = new Map<number, string>();
-    for await (const { record, owner } of stored(ids)) {
-      if (owner !== null && owner !== consumer) others.set(record.id, owner);
-    }
-    return others;
-  };
+
   /** The records under these filters, counted from the stream's subjects. */
-  const countUnder = async (subjectFilters: string[], leaveOut?: (subject: string) => boolean) => {
+  async #countUnder(
+    subjectFilters: string[],
+    leaveOut?: (subject: string) => boolean,
+  ): Promise<number> {
     let total = 0;
     for (const subjects_filter of subjectFilters) {
-      const { state } = await jsm.streams.info(DEAD_LETTER_STREAM, { subjects_filter });
+      const { state } = await this.#jsm.streams.info(DEAD_LETTER_STREAM, { subjects_filter });
       for (const [subject, n] of Object.entries(state.subjects ?? {})) {
         if (!leaveOut?.(subject)) total += n;
       }
     }
     return total;
-  };
-  /**
-   * Message ids are stream-wide: named with the deployment, so that two deployments that
-   * dead-letter the same delivery or invalid event each keep their record.
-   */
-  const msgIdOf = (record: DeadLetterRecord, given: string | undefined) => {
-    const id = given ?? deadLetterMsgId(record);
-    return id === undefined ? undefined : `${consumer}:${id}`;
-  };
-  return {
-    add: (record, addOptions = {}) => add(record, msgIdOf(record, addOptions.msgId)),
-    async keep(record, keepOptions = {}) {
-      const msgID = msgIdOf(record, keepOptions.msgId);
-      if (publisher === undefined || msgID === undefined) {
-        await add(record, msgID);
-        return;
-      }
-      const { subject, text } = fitted(record);
-      // A missing stream comes back as NoStreamError, as from `add`.
-      await publisher.publish(subject, text, msgID);
-    },
-    read,
-    async *readIds(ids) {
-      for await (const { record, owner } of stored(ids)) {
-        if (owner === null || owner === consumer) yield record;
-      }
-    },
-    othersOf,
-    async holdsDeliveries(filter = {}) {
-      const wholeEvents = [deadLetterSubject(consumer, null), oldDeadLetterSubject(null)];
-      const deliveries = await countUnder(filters(filter.integration), (subject) =>
-        wholeEvents.includes(subject),
-      );
-      return deliveries > 0;
-    },
-    async remove(ids) {
-      const removed: number[] = [];
-      for (const id of unique(ids)) {
-        if (await deleteRecord(jsm, id)) removed.push(id);
-      }
-      return removed;
-    },
-    async purge(scope) {
-      // Never the whole stream: other deployments' records are there too.
-      if (!scope.all && scope.integration === undefined) {
-        throw new Error("purge needs an integration or all");
-      }
-      let purged = 0;
-      for (const filter of filters(scope.all ? undefined : scope.integration)) {
-        purged += (await jsm.streams.purge(DEAD_LETTER_STREAM, { filter })).purged;
-      }
-      return purged;
-    },
-    count: () => countUnder(filters()),
-  };
+  }
 }
 
 /**

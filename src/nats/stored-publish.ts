@@ -16,13 +16,14 @@ import {
   createInbox,
   headers,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from "@nats-io/transport-node";
 import { NoStreamError } from "../errors.js";
 import type { NatsLink } from "./connection.js";
-import { createHeldWrites } from "./held-writes.js";
-import { refusedSubject } from "./permission-advice.js";
+import { createHeldWrites, type HeldWrites } from "./held-writes.js";
+import { watchRefusals } from "./publish-refusals.js";
 
 /** A message JetStream did not confirm as stored: the caller should keep (or hand back) it. */
 export class PublishError extends Error {
@@ -63,148 +64,186 @@ interface PubAck {
   error?: { code?: number; description?: string };
 }
 
+interface PublisherOptions {
+  timeoutMs?: number;
+  now?: () => number;
+  inboxPrefix?: string;
+  link?: NatsLink;
+}
+
 const DEFAULT_TIMEOUT_MS = 5_000;
 const RELISTEN_MS = 1_000;
 
 export function createStoredPublisher(
   nc: NatsConnection,
-  options: { timeoutMs?: number; now?: () => number; inboxPrefix?: string; link?: NatsLink } = {},
+  options: PublisherOptions = {},
 ): StoredPublisher {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const now = options.now ?? (() => performance.now());
-  // Under the connection's own prefix, which the user's permissions allow.
-  const prefix = createInbox(options.inboxPrefix);
-  // In publish order, which with one timeout for all is also deadline order.
-  const waiting = new Map<string, Waiting>();
-  let sequence = 0;
-  let sweep: NodeJS.Timeout | undefined;
-  // The parks of one turn (one per event of a slow integration) leave in one socket write.
-  const writes = createHeldWrites({ holdMs: 0, link: options.link });
-  // Once set, publishes still held (for a connection that is down) reject with it.
-  let ended: Error | undefined;
+  return new SharedInboxPublisher(nc, options);
+}
 
-  const settle = (token: string, error: Error | undefined) => {
-    const entry = waiting.get(token);
+/** Each publish waits in `#waiting` under a token, the last part of its reply subject. */
+class SharedInboxPublisher implements StoredPublisher {
+  readonly #nc: NatsConnection;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #prefix: string;
+  // In publish order, which with one timeout for all is also deadline order.
+  readonly #waiting = new Map<string, Waiting>();
+  #sequence = 0;
+  #sweep: NodeJS.Timeout | undefined;
+  readonly #writes: HeldWrites;
+  // Once set, publishes still held (for a connection that is down) reject with it.
+  #ended: Error | undefined;
+  #closed = false;
+  #relisten: NodeJS.Timeout | undefined;
+  #subscription: Subscription;
+  readonly #refusals: { stop(): void };
+
+  constructor(nc: NatsConnection, options: PublisherOptions) {
+    this.#nc = nc;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#now = options.now ?? (() => performance.now());
+    // Under the connection's own prefix, which the user's permissions allow.
+    this.#prefix = createInbox(options.inboxPrefix);
+    // The parks of one turn (one per event of a slow integration) leave in one socket write.
+    this.#writes = createHeldWrites({ holdMs: 0, link: options.link });
+    this.#subscription = this.#listen();
+    void nc
+      .closed()
+      .then(() => this.#rejectEverything(new PublishError("the NATS connection closed")));
+    this.#refusals = watchRefusals(nc, this.#rejectRefused);
+  }
+
+  publish(
+    subject: string,
+    data: string | Uint8Array,
+    msgId: string,
+    extraHeaders?: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    // Closed: a write held now would wait for a connection that never comes back.
+    if (this.#ended) return Promise.reject(this.#ended);
+    return new Promise<void>((resolve, reject) => {
+      this.#writes.add(() => this.#send(subject, data, msgId, extraHeaders, resolve, reject));
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#relisten);
+    this.#writes.flush();
+    this.#subscription.unsubscribe();
+    this.#refusals.stop();
+    this.#rejectEverything(new PublishError("the publisher closed"));
+  }
+
+  get held(): number {
+    return this.#writes.size;
+  }
+
+  /** Writes a held publish, and from then on waits for its acknowledgement. */
+  #send(
+    subject: string,
+    data: string | Uint8Array,
+    msgId: string,
+    extraHeaders: Readonly<Record<string, string>> | undefined,
+    resolve: () => void,
+    reject: (error: Error) => void,
+  ): void {
+    if (this.#ended) return reject(this.#ended);
+    const token = String(++this.#sequence);
+    const sent = storedHeaders(msgId, extraHeaders);
+    try {
+      this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}`, headers: sent });
+    } catch (error) {
+      reject(new PublishError(`could not publish to ${subject}`, { cause: error }));
+      return;
+    }
+    this.#waiting.set(token, { resolve, reject, subject, sentAt: this.#now() });
+    this.#sweep ??= setInterval(this.#expire, Math.max(10, this.#timeoutMs / 4)).unref();
+  }
+
+  #settle(token: string, error: Error | undefined): void {
+    const entry = this.#waiting.get(token);
     if (!entry) return; // answered after its deadline: already rejected
-    waiting.delete(token);
+    this.#waiting.delete(token);
     if (error) entry.reject(error);
     else entry.resolve();
+  }
+
+  #listen(): Subscription {
+    return this.#nc.subscribe(`${this.#prefix}.*`, { callback: this.#onReply });
+  }
+
+  readonly #onReply = (error: Error | null, msg: Msg): void => {
+    if (error) return this.#onListenEnded(error);
+    const token = msg.subject.slice(this.#prefix.length + 1);
+    this.#settle(token, refusal(msg, this.#waiting.get(token)?.subject));
   };
 
-  let closed = false;
   // NATS ends the subscription when it refuses it (a reload of its permissions took the
   // inbox away): listen again, so that acknowledgements come once it is allowed again.
-  const listen = (): Subscription =>
-    nc.subscribe(`${prefix}.*`, {
-      callback: (error, msg) => {
-        if (error) {
-          rejectAll(
-            new PublishError("could not receive JetStream acknowledgements", { cause: error }),
-          );
-          if (!closed && !nc.isClosed()) relisten ??= setTimeout(listenAgain, RELISTEN_MS);
-          return;
-        }
-        const token = msg.subject.slice(prefix.length + 1);
-        settle(token, refusal(msg, waiting.get(token)?.subject));
-      },
-    });
-  let relisten: NodeJS.Timeout | undefined;
-  const listenAgain = () => {
-    relisten = undefined;
-    if (!closed && !nc.isClosed()) subscription = listen();
-  };
-  let subscription = listen();
+  #onListenEnded(error: Error): void {
+    this.#rejectAll(
+      new PublishError("could not receive JetStream acknowledgements", { cause: error }),
+    );
+    if (this.#mayListen()) this.#relisten ??= setTimeout(this.#listenAgain, RELISTEN_MS);
+  }
 
-  const expire = () => {
-    const deadline = now() - timeoutMs;
-    for (const [token, entry] of waiting) {
+  readonly #listenAgain = (): void => {
+    this.#relisten = undefined;
+    if (this.#mayListen()) this.#subscription = this.#listen();
+  };
+
+  #mayListen(): boolean {
+    return !this.#closed && !this.#nc.isClosed();
+  }
+
+  /** Rejects the publishes unanswered for the timeout; the sweep stops once none wait. */
+  readonly #expire = (): void => {
+    const deadline = this.#now() - this.#timeoutMs;
+    for (const [token, entry] of this.#waiting) {
       if (entry.sentAt > deadline) break;
-      settle(
+      this.#settle(
         token,
         new PublishError(
-          `no acknowledgement from JetStream within ${timeoutMs} ms: is NATS overloaded or unreachable?`,
+          `no acknowledgement from JetStream within ${this.#timeoutMs} ms: is NATS overloaded or unreachable?`,
         ),
       );
     }
-    if (waiting.size === 0) {
-      clearInterval(sweep);
-      sweep = undefined;
+    if (this.#waiting.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
     }
   };
 
-  const rejectAll = (error: Error) => {
-    for (const token of [...waiting.keys()]) settle(token, error);
-  };
-  const rejectEverything = (error: Error) => {
-    ended ??= error;
-    writes.release();
-    rejectAll(error);
-  };
-  void nc.closed().then(() => rejectEverything(new PublishError("the NATS connection closed")));
-  const refusals = watchRefusals(nc, (subject, error) => {
+  #rejectAll(error: Error): void {
+    for (const token of [...this.#waiting.keys()]) this.#settle(token, error);
+  }
+
+  /** The end: what waits, written or held, rejects, and so does every publish after. */
+  #rejectEverything(error: Error): void {
+    this.#ended ??= error;
+    this.#writes.release();
+    this.#rejectAll(error);
+  }
+
+  readonly #rejectRefused = (subject: string, error: Error): void => {
     const refused = new PublishError(`NATS refused publishing to ${subject}`, { cause: error });
-    for (const [token, entry] of [...waiting]) {
-      if (entry.subject === subject) settle(token, refused);
+    for (const [token, entry] of [...this.#waiting]) {
+      if (entry.subject === subject) this.#settle(token, refused);
     }
-  });
-
-  return {
-    publish(subject, data, msgId, extraHeaders) {
-      // Closed: a write held now would wait for a connection that never comes back.
-      if (ended) return Promise.reject(ended);
-      return new Promise<void>((resolve, reject) => {
-        writes.add(() => {
-          if (ended) return reject(ended);
-          const token = String(++sequence);
-          const sent = headers();
-          sent.set("Nats-Msg-Id", msgId);
-          for (const name in extraHeaders) sent.set(name, extraHeaders[name]!);
-          try {
-            nc.publish(subject, data, { reply: `${prefix}.${token}`, headers: sent });
-          } catch (error) {
-            reject(new PublishError(`could not publish to ${subject}`, { cause: error }));
-            return;
-          }
-          waiting.set(token, { resolve, reject, subject, sentAt: now() });
-          sweep ??= setInterval(expire, Math.max(10, timeoutMs / 4)).unref();
-        });
-      });
-    },
-    close() {
-      closed = true;
-      clearTimeout(relisten);
-      writes.flush();
-      subscription.unsubscribe();
-      refusals.stop();
-      rejectEverything(new PublishError("the publisher closed"));
-    },
-    get held() {
-      return writes.size;
-    },
   };
 }
 
-/**
- * A publish NATS refuses (the user lacks the permission) is never answered: the server
- * tells the connection instead, naming the subject. Those waiting on it fail at once, with
- * that reason, rather than at the timeout as if NATS were slow.
- */
-function watchRefusals(
-  nc: NatsConnection,
-  refuse: (subject: string, error: Error) => void,
-): { stop(): void } {
-  const iterator = nc.status()[Symbol.asyncIterator]();
-  const loop = async () => {
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      if (next.value.type !== "error") continue;
-      const refused = refusedSubject(next.value.error);
-      if (refused?.operation === "publish") refuse(refused.subject, next.value.error);
-    }
-  };
-  void loop().catch(() => undefined);
-  return { stop: () => void iterator.return?.() };
+/** A publish's headers: its `Nats-Msg-Id`, and the caller's beside it. */
+function storedHeaders(
+  msgId: string,
+  extraHeaders: Readonly<Record<string, string>> | undefined,
+): MsgHdrs {
+  const sent = headers();
+  sent.set("Nats-Msg-Id", msgId);
+  for (const name in extraHeaders) sent.set(name, extraHeaders[name]!);
+  return sent;
 }
 
 /** Why a reply is not a stored-acknowledgement, or undefined when it is one. */
