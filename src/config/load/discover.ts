@@ -3,6 +3,7 @@
  * links, skipping hidden names (Kubernetes `..data`, editor swap files) and backups.
  * Loops and unreadable entries become problems; discovery never throws or hangs.
  */
+import type { Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { coerceError } from "../../errors.js";
@@ -32,87 +33,122 @@ const MAX_DEPTH = 64;
 
 /** `foldersOnly`: each path must be a folder (the daemon's `--dir`), not a file. */
 export async function discoverFiles(paths: string[], foldersOnly = false): Promise<Discovery> {
+  const discovery = new FileDiscovery(foldersOnly);
+  for (const path of paths) await discovery.take(path);
+  return discovery.found();
+}
+
+/** What discovery has found so far, and the walks that find more. */
+class FileDiscovery {
+  readonly #foldersOnly: boolean;
   // By real path, each under the first spelling met: `validate dir dir/a.yaml` (or
   // `./dir/a.yaml`, or `link-to-dir/a.yaml`) names one file twice, and it must not clash
   // with itself; as a folder reached twice is walked once.
-  const files = new Map<string, string>();
-  const addFile = (path: string, real: string) => {
-    if (!files.has(real)) files.set(real, path);
-  };
-  const problems: Problem[] = [];
-  const warnings: Problem[] = [];
-  const visited = new Set<string>();
-  const linkedFileFolders = new Set<string>();
-  const problem = (file: string, message: string) =>
-    problems.push({ file, line: 1, column: 1, message });
-  const warning = (file: string, message: string) =>
-    warnings.push({ file, line: 1, column: 1, message });
+  readonly #files = new Map<string, string>();
+  readonly #problems: Problem[] = [];
+  readonly #warnings: Problem[] = [];
+  readonly #visited = new Set<string>();
+  readonly #linkedFileFolders = new Set<string>();
 
-  const walk = async (dir: string, ancestors: string[]): Promise<void> => {
+  constructor(foldersOnly: boolean) {
+    this.#foldersOnly = foldersOnly;
+  }
+
+  /** Takes in one path as given: a folder to walk, or a file named directly. */
+  async take(path: string): Promise<void> {
+    try {
+      const info = await stat(path).catch((err: unknown) => coerceError(err));
+      if (!(info instanceof Error) && info.isDirectory()) return await this.#takeFolder(path);
+      if (this.#foldersOnly) {
+        return this.#problem(path, info instanceof Error ? describeMissing(info) : "not a folder");
+      }
+      await this.#takeNamedFile(path, info);
+    } catch (err) {
+      this.#problem(path, describeMissing(err));
+    }
+  }
+
+  found(): Discovery {
+    return {
+      files: [...this.#files.values()].sort(compareText),
+      problems: this.#problems,
+      warnings: this.#warnings,
+      realFolders: [...new Set([...this.#visited, ...this.#linkedFileFolders])].sort(compareText),
+    };
+  }
+
+  async #takeFolder(path: string): Promise<void> {
+    const [filesBefore, problemsBefore] = [this.#files.size, this.#problems.length];
+    await this.#walkSafely(path, []);
+    // A mistyped or emptied folder would otherwise pass a CI check as "all valid".
+    const nothing = this.#files.size === filesBefore && this.#problems.length === problemsBefore;
+    if (nothing) this.#warning(path, NO_FILES);
+  }
+
+  /** `info`: the path's stat, or why it failed. */
+  async #takeNamedFile(path: string, info: Stats | Error): Promise<void> {
+    const named = namedFile(basename(path));
+    if (named.warning) this.#warning(path, named.warning);
+    // A leftover is not read, even one that leads nowhere (an editor's lock file).
+    if (!named.check) return;
+    if (info instanceof Error) throw info;
+    this.#addFile(path, await realpath(path));
+  }
+
+  async #walkSafely(dir: string, ancestors: string[]): Promise<void> {
+    try {
+      await this.#walk(dir, ancestors);
+    } catch (err) {
+      this.#problem(dir, `folder cannot be read (${errorCode(err)})`);
+    }
+  }
+
+  async #walk(dir: string, ancestors: string[]): Promise<void> {
     const real = await realpath(dir);
     if (ancestors.includes(real))
-      return void problem(dir, "symbolic link loop: this folder contains itself; skipped");
-    if (visited.has(real)) return; // reached through another link: its files are already listed
+      return this.#problem(dir, "symbolic link loop: this folder contains itself; skipped");
+    if (this.#visited.has(real)) return; // reached through another link: its files are already listed
     if (ancestors.length >= MAX_DEPTH)
-      return void problem(dir, `folders nested deeper than ${MAX_DEPTH} levels; skipped`);
-    visited.add(real);
+      return this.#problem(dir, `folders nested deeper than ${MAX_DEPTH} levels; skipped`);
+    this.#visited.add(real);
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (isIgnoredName(entry.name)) continue;
       const path = join(dir, entry.name);
       // Only links pay for a real-path lookup: a plain file lives in the folder walked.
       const { kind, real: target } = entry.isSymbolicLink()
-        ? await followLink(path, problem)
+        ? await followLink(path, (file, message) => this.#problem(file, message))
         : { kind: kindOf(entry), real: undefined };
-      if (kind === "dir") await walkSafely(path, [...ancestors, real]);
-      else if (kind === "file" && isYamlName(entry.name)) {
-        addFile(path, target ?? join(real, entry.name));
-        if (target !== undefined) linkedFileFolders.add(dirname(target));
-      } else if (kind === "file") {
-        const why = passedOver(entry.name);
-        if (why) warning(path, why);
-      }
-    }
-  };
-  const walkSafely = async (dir: string, ancestors: string[]) => {
-    try {
-      await walk(dir, ancestors);
-    } catch (err) {
-      problem(dir, `folder cannot be read (${errorCode(err)})`);
-    }
-  };
-
-  for (const path of paths) {
-    try {
-      const info = await stat(path).catch((err: unknown) => coerceError(err));
-      if (!(info instanceof Error) && info.isDirectory()) {
-        const [filesBefore, problemsBefore] = [files.size, problems.length];
-        await walkSafely(path, []);
-        // A mistyped or emptied folder would otherwise pass a CI check as "all valid".
-        const nothing = files.size === filesBefore && problems.length === problemsBefore;
-        if (nothing) warning(path, NO_FILES);
-        continue;
-      }
-      if (foldersOnly) {
-        problem(path, info instanceof Error ? describeMissing(info) : "not a folder");
-        continue;
-      }
-      const named = namedFile(basename(path));
-      if (named.warning) warning(path, named.warning);
-      // A leftover is not read, even one that leads nowhere (an editor's lock file).
-      if (!named.check) continue;
-      if (info instanceof Error) throw info;
-      addFile(path, await realpath(path));
-    } catch (err) {
-      problem(path, describeMissing(err));
+      if (kind === "dir") await this.#walkSafely(path, [...ancestors, real]);
+      else if (kind === "file") this.#takeFoundFile(path, entry.name, real, target);
     }
   }
-  return {
-    files: [...files.values()].sort(compareText),
-    problems,
-    warnings,
-    realFolders: [...new Set([...visited, ...linkedFileFolders])].sort(compareText),
-  };
+
+  /**
+   * A file met in the folder walked whose real path is `folder`; `target`: the file's real
+   * path when it is reached through a link.
+   */
+  #takeFoundFile(path: string, name: string, folder: string, target: string | undefined): void {
+    if (isYamlName(name)) {
+      this.#addFile(path, target ?? join(folder, name));
+      if (target !== undefined) this.#linkedFileFolders.add(dirname(target));
+    } else {
+      const why = passedOver(name);
+      if (why) this.#warning(path, why);
+    }
+  }
+
+  #addFile(path: string, real: string): void {
+    if (!this.#files.has(real)) this.#files.set(real, path);
+  }
+
+  #problem(file: string, message: string): void {
+    this.#problems.push({ file, line: 1, column: 1, message });
+  }
+
+  #warning(file: string, message: string): void {
+    this.#warnings.push({ file, line: 1, column: 1, message });
+  }
 }
 
 const NO_FILES =

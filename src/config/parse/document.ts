@@ -4,12 +4,17 @@
  * and `readCa` (both supplied by the loader).
  */
 import type { ParsedDocument } from "./parse.js";
-import { displayPath, type PathSegment } from "../text.js";
+import type { PathSegment } from "../text.js";
 import type { RawIntegration } from "./raw.js";
 import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
-import { applyReferences, type ResolvedSecrets, type SecretMode } from "../references.js";
+import {
+  applyReferences,
+  type ReferenceResult,
+  type ResolvedSecrets,
+  type SecretMode,
+} from "../references.js";
 import { checkRules, RULES, type RuleProblem } from "../rules/rules.js";
 import { describeSchemaErrors, type SchemaIssue } from "./schema-errors.js";
 import { isMapping } from "./schema-messages.js";
@@ -17,6 +22,7 @@ import { schemaErrors } from "./schema.js";
 import type { SecretSources } from "../secrets.js";
 import type { Integration, Problem } from "../types.js";
 import { toIntegration } from "./normalize.js";
+import { numbersNotAsWritten } from "./written-numbers.js";
 
 export interface DocumentContext {
   file: string;
@@ -46,18 +52,7 @@ export interface DocumentResult {
 
 export function loadDocument(doc: ParsedDocument, context: DocumentContext): DocumentResult {
   const name = nameOf(doc.data);
-  const problem = (line: number, column: number, message: string): Problem => ({
-    file: context.file,
-    line,
-    column,
-    message,
-    ...(name !== undefined ? { integration: name } : {}),
-  });
-  const fromRules = (list: RuleProblem[]) =>
-    list.map((p) => {
-      const at = doc.locate(p.path, p.onKey);
-      return problem(at.line, at.column, p.message);
-    });
+  const { problem, fromRules } = documentProblems(doc, context.file, name);
   if (doc.problems.length > 0) {
     return {
       integration: undefined,
@@ -85,6 +80,42 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
   ]);
+  const judged = judgeReferenced(doc, references, context);
+  if (judged.problems.length > 0) {
+    return { integration: undefined, name, problems: fromRules(judged.problems), warnings };
+  }
+  const integration = integrationOf(doc, references, judged.tlsCa, context);
+  return { integration, name, problems: [], warnings };
+}
+
+/** Makes this document's problems: in its file, under its integration's name if it has one. */
+function documentProblems(doc: ParsedDocument, file: string, name: string | undefined) {
+  const problem = (line: number, column: number, message: string): Problem => ({
+    file,
+    line,
+    column,
+    message,
+    ...(name !== undefined ? { integration: name } : {}),
+  });
+  const fromRules = (list: RuleProblem[]) =>
+    list.map((p) => {
+      const at = doc.locate(p.path, p.onKey);
+      return problem(at.line, at.column, p.message);
+    });
+  return { problem, fromRules };
+}
+
+/**
+ * What is wrong with a document of the right shape once its references are applied: the
+ * references' problems, the rules', and the CA file's; and the CA's text when it is read.
+ */
+function judgeReferenced(
+  doc: ParsedDocument,
+  references: ReferenceResult,
+  context: DocumentContext,
+): { problems: RuleProblem[]; tlsCa: string | undefined } {
+  const raw = doc.data as RawIntegration;
+  const value = references.value as RawIntegration;
   // A reference left as written keeps its text: rules judge every other value all the same.
   const resolved = context.mode === "resolve";
   const { unresolved } = references;
@@ -93,11 +124,17 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...numbersNotAsWritten(doc),
   ];
   const tls = readTlsCa(value, raw.webhook.tls?.ca, context);
-  const problems = [...references.problems, ...ruleProblems, ...tls.problems];
-  if (problems.length > 0) {
-    return { integration: undefined, name, problems: fromRules(problems), warnings };
-  }
+  return { problems: [...references.problems, ...ruleProblems, ...tls.problems], tlsCa: tls.ca };
+}
 
+/** The integration of a document without problems. */
+function integrationOf(
+  doc: ParsedDocument,
+  references: ReferenceResult,
+  tlsCa: string | undefined,
+  context: DocumentContext,
+): Integration {
+  const raw = doc.data as RawIntegration;
   // Where its name is written: what a duplicate name, the status page and `validate --format
   // json` point at (a plain file's name is found without a second parse).
   const nameAt = doc.locate(["name"]);
@@ -105,8 +142,8 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const marked = references.secrets.some(({ path }) => isShownPath(path))
     ? applyReferences(raw, "mark", context.sources)
     : undefined;
-  const integration = toIntegration({
-    value,
+  return toIntegration({
+    value: references.value as RawIntegration,
     source,
     literals: references.literals,
     ...(marked
@@ -119,9 +156,8 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
         }
       : {}),
     sentSecrets: references.secrets.filter(isSent).flatMap((s) => s.values),
-    tlsCa: tls.ca,
+    tlsCa,
   });
-  return { integration, name, problems: [], warnings };
 }
 
 /**
@@ -145,35 +181,6 @@ function rulesBeside(issues: readonly SchemaIssue[], doc: ParsedDocument): RuleP
   return [...judged, ...numbersNotAsWritten(doc)].filter((p) =>
     issues.every(({ path, about = path }) => !isPrefix(about, p.path) && !isPrefix(p.path, about)),
   );
-}
-
-/** A leading + or 0, or a hex or octal prefix: how numbers are written that are meant as text. */
-const WRITTEN_AS_TEXT = /^\+|^-?0(?:\d|[xo])/i;
-
-/**
- * Constants YAML reads as numbers although they are written the way a phone system writes
- * text (`+61290000000`, `0123`, `0x1F`): sent, each would be the number (61290000000, 123,
- * 31), not what the file says. The data has lost how they were written; the file has not.
- */
-function numbersNotAsWritten(doc: ParsedDocument): RuleProblem[] {
-  const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
-  const fields = isMapping(webhook) ? webhook.fields : undefined;
-  if (!isMapping(fields)) return [];
-  return Object.entries(fields).flatMap(([key, spec]) => {
-    const value = isMapping(spec) ? spec.value : undefined;
-    if (typeof value !== "number") return [];
-    const path = ["webhook", "fields", key, "value"];
-    const written = doc.writtenAt(path)?.trim();
-    if (written === undefined || !WRITTEN_AS_TEXT.test(written)) return [];
-    return [
-      {
-        path,
-        message:
-          `${displayPath(path)} is written ${written}, which YAML reads as the number ` +
-          `${String(value)}, and that is what would be sent: put it in quotes to send "${written}"`,
-      },
-    ];
-  });
 }
 
 function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {

@@ -8,12 +8,19 @@ import { coerceError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { folderProblem, realFolder } from "./folder-presence.js";
 import { createFolderReader, type ScanDepth } from "./folder-reader.js";
-import { createFolderWatches } from "./folder-watches.js";
-import { nextGeneration, type ConfigState, type GenerationSummary } from "./generation.js";
+import { createFolderWatches, type FolderWatches } from "./folder-watches.js";
+import {
+  nextGeneration,
+  type ConfigState,
+  type GenerationStep,
+  type GenerationSummary,
+  type LoadedFile,
+} from "./generation.js";
 import { report, reportRewritten, warnAboutNewContent, warnOfNew } from "./generation-log.js";
 import type { LoadOptions } from "../load/load.js";
-import { createRemovalHold } from "./removal-hold.js";
+import { createRemovalHold, type RemovalHold } from "./removal-hold.js";
 import { createDebouncer, createScanQueue } from "./scan-queue.js";
+import { watchFailureHandler } from "./watch-failures.js";
 import type { Problem } from "../types.js";
 
 export interface ConfigWatcherOptions {
@@ -51,8 +58,6 @@ const DEFAULT_DEBOUNCE_MS = 200;
 const DEFAULT_RESYNC_MS = 60_000;
 /** Events that never pause still get a rescan this often. */
 const MAX_WAIT_MS = 1_000;
-/** Rescan interval once the OS refuses more file watches. */
-const FALLBACK_POLL_MS = 1_000;
 /**
  * Quiet needed before a removal is applied (see removal-hold.ts): a file gone for up to
  * this long is taken as rewritten, not removed. A removal is still applied within a second,
@@ -65,153 +70,189 @@ const REMOVAL_QUIET_MS = 600;
  */
 const REMOVAL_BOUND_MS = 4_000;
 
-export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
-  const { log } = options;
-  const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-  // The problem names the failure; its stack, for a bug report, only here.
-  const reader = createFolderReader(options.dir, options.load, ({ file, internalError }) =>
-    log.debug({ file, stack: internalError }, "loading an integration file failed: a bug"),
-  );
-  const queue = createScanQueue(runScan, log);
-  const hints = createDebouncer(debounceMs, Math.max(debounceMs, MAX_WAIT_MS), () => {
-    void queue.request("changed");
-  });
-  const removals = createRemovalHold({
-    quietMs: Math.max(debounceMs, REMOVAL_QUIET_MS),
-    boundMs: REMOVAL_BOUND_MS,
-    maxWaitMs: Math.max(debounceMs, MAX_WAIT_MS),
-  });
-  const onEvent = () => {
-    removals.event(Date.now());
-    hints.poke();
-  };
-  const watches = createFolderWatches(options.dir, onEvent, onWatchError);
-  let state: ConfigState | undefined;
-  let timers: NodeJS.Timeout[] = [];
-  let recheck: NodeJS.Timeout | undefined;
+type FolderReader = ReturnType<typeof createFolderReader>;
+type ScanQueue = ReturnType<typeof createScanQueue>;
+type Debouncer = ReturnType<typeof createDebouncer>;
 
-  let folderGone: string | undefined;
-  let passedOver = new Set<string>();
-  async function runScan(depth: ScanDepth): Promise<void> {
+export function createConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
+  return new FolderConfigWatcher(options);
+}
+
+class FolderConfigWatcher implements ConfigWatcher {
+  readonly #options: ConfigWatcherOptions;
+  readonly #log: Logger;
+  readonly #reader: FolderReader;
+  readonly #queue: ScanQueue;
+  readonly #hints: Debouncer;
+  readonly #removals: RemovalHold;
+  readonly #watches: FolderWatches;
+  readonly #onWatchError: (error: Error) => void;
+  #state: ConfigState | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #recheck: NodeJS.Timeout | undefined;
+  // The message of the folder's problem while it is gone.
+  #folderGone: string | undefined;
+  // The warnings logged at the last scan, so that each is logged once.
+  #passedOver = new Set<string>();
+
+  constructor(options: ConfigWatcherOptions) {
+    const { dir, log } = options;
+    const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    const maxWaitMs = Math.max(debounceMs, MAX_WAIT_MS);
+    this.#options = options;
+    this.#log = log;
+    // The problem names the failure; its stack, for a bug report, only here.
+    this.#reader = createFolderReader(dir, options.load, ({ file, internalError }) =>
+      log.debug({ file, stack: internalError }, "loading an integration file failed: a bug"),
+    );
+    this.#queue = createScanQueue((depth) => this.#scan(depth), log);
+    this.#hints = createDebouncer(debounceMs, maxWaitMs, () => {
+      void this.#queue.request("changed");
+    });
+    this.#removals = createRemovalHold({
+      quietMs: Math.max(debounceMs, REMOVAL_QUIET_MS),
+      boundMs: REMOVAL_BOUND_MS,
+      maxWaitMs,
+    });
+    this.#onWatchError = watchFailureHandler(dir, log, (ms) => this.#repeat(ms, "changed"));
+    this.#watches = createFolderWatches(dir, () => this.#onEvent(), this.#onWatchError);
+  }
+
+  current(): ConfigState {
+    if (!this.#state) throw new Error("the configuration is not loaded yet: call start() first");
+    return this.#state;
+  }
+
+  async start(): Promise<ConfigState> {
+    const error = await this.#queue.request("full");
+    if (error) throw error;
+    this.#repeat(this.#options.resyncIntervalMs ?? DEFAULT_RESYNC_MS, "referenced");
+    return this.current();
+  }
+
+  async resync(): Promise<void> {
+    await this.#queue.request("full");
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    clearTimeout(this.#recheck);
+    this.#hints.cancel();
+    await this.#queue.close();
+    await this.#watches.close();
+  }
+
+  #onEvent(): void {
+    this.#removals.event(Date.now());
+    this.#hints.poke();
+  }
+
+  async #scan(depth: ScanDepth): Promise<void> {
     const startedAt = Date.now();
-    await watches.follow().catch((error) => onWatchError(coerceError(error)));
+    await this.#watches.follow().catch((error) => this.#onWatchError(coerceError(error)));
     // Resolved at each scan, not at start: a swapped link (git-sync, ConfigMap) leads
     // elsewhere, and the generation made of this scan is said to come from there.
-    const folder = await realFolder(options.dir);
-    const scan = await reader.scan(depth);
-    passedOver = warnOfNew(log, scan.warnings, passedOver);
-    // A folder that vanished (a volume unmounted, a path swapped away) is not an empty
-    // configuration: the integrations keep running until it is back. Judged from the
-    // scan itself, so that it cannot vanish between a check and the scan.
-    const gone = state ? scan.problems.find((p) => p.file === options.dir) : undefined;
-    if (gone && gone.message !== folderGone) {
-      // Worded as at start ("… does not exist"), unless it is back already.
-      const why = (await folderProblem(options.dir)) ?? `${options.dir}: ${gone.message}`;
-      log.warn(`${why}: keeping configuration generation ${state?.generation} until it is back`);
-      const message = `the integrations folder is gone (${gone.message}): configuration generation ${state?.generation} keeps running until it is back`;
-      notifyFolderGone({ ...gone, message });
-    }
-    if (!gone && folderGone !== undefined) notifyFolderGone(undefined);
-    folderGone = gone?.message;
-    if (gone) return;
+    const folder = await realFolder(this.#options.dir);
+    const scan = await this.#reader.scan(depth);
+    this.#passedOver = warnOfNew(this.#log, scan.warnings, this.#passedOver);
+    if (await this.#folderIsGone(scan.problems)) return;
     // A folder watched only from now on may have changed since discovery read it.
-    if (watches.followRealFolders(scan.realFolders)) hints.poke();
-    const held = removals.apply(state, scan.files, startedAt, depth === "full");
-    scheduleRecheck(held.recheckAt);
-    if (held.held.length > 0) {
-      log.debug({ files: held.held }, "removal waits for the integrations folder to be quiet");
-      if (held.defer) return;
-    }
+    if (this.#watches.followRealFolders(scan.realFolders)) this.#hints.poke();
+    const files = this.#holdRemovals(scan.files, startedAt, depth);
+    if (files === undefined) return;
     const step = nextGeneration(
-      state,
-      { ...scan, files: held.files, root: options.dir },
+      this.#state,
+      { ...scan, files, root: this.#options.dir },
       new Date(),
     );
     if (!step.changed && step.rewritten.length === 0) {
-      log.debug({ depth }, "integrations folder rescanned: nothing changed");
+      this.#log.debug({ depth }, "integrations folder rescanned: nothing changed");
       return;
     }
-    // Rewritten files are compared with from now on, but make no generation: what runs and
-    // what is reported are the same.
-    const before = state;
-    state = { ...step.state, folder };
-    if (step.changed) report(log, step, before, folder);
-    else reportRewritten(log, step, folder);
-    warnAboutNewContent(log, before, state);
+    this.#adopt(step, folder);
+  }
+
+  /**
+   * A folder that vanished (a volume unmounted, a path swapped away) is not an empty
+   * configuration: the integrations keep running until it is back. Judged from the
+   * scan itself, so that it cannot vanish between a check and the scan.
+   */
+  async #folderIsGone(problems: readonly Problem[]): Promise<boolean> {
+    const gone = this.#state ? problems.find((p) => p.file === this.#options.dir) : undefined;
+    if (gone && gone.message !== this.#folderGone) await this.#warnFolderGone(gone);
+    if (!gone && this.#folderGone !== undefined) this.#notifyFolderGone(undefined);
+    this.#folderGone = gone?.message;
+    return gone !== undefined;
+  }
+
+  async #warnFolderGone(gone: Problem): Promise<void> {
+    const { dir } = this.#options;
+    // Worded as at start ("… does not exist"), unless it is back already.
+    const why = (await folderProblem(dir)) ?? `${dir}: ${gone.message}`;
+    const generation = this.#state?.generation;
+    this.#log.warn(`${why}: keeping configuration generation ${generation} until it is back`);
+    const message = `the integrations folder is gone (${gone.message}): configuration generation ${generation} keeps running until it is back`;
+    this.#notifyFolderGone({ ...gone, message });
+  }
+
+  #notifyFolderGone(problem: Problem | undefined): void {
     try {
-      if (step.changed) options.onGeneration(state, step.summary);
-      else options.onRewritten?.(state);
+      this.#options.onFolderGone?.(problem);
     } catch (error) {
-      log.error({ err: coerceError(error) }, "applying a configuration generation failed");
+      this.#log.error(
+        { err: coerceError(error) },
+        "reporting the integrations folder's state failed",
+      );
     }
   }
 
-  function scheduleRecheck(at: number | undefined): void {
-    clearTimeout(recheck);
-    recheck = undefined;
+  /** The files to make a generation of, or undefined when a held removal defers it. */
+  #holdRemovals(
+    files: LoadedFile[],
+    startedAt: number,
+    depth: ScanDepth,
+  ): LoadedFile[] | undefined {
+    const held = this.#removals.apply(this.#state, files, startedAt, depth === "full");
+    this.#scheduleRecheck(held.recheckAt);
+    if (held.held.length > 0) {
+      this.#log.debug(
+        { files: held.held },
+        "removal waits for the integrations folder to be quiet",
+      );
+      if (held.defer) return undefined;
+    }
+    return held.files;
+  }
+
+  #scheduleRecheck(at: number | undefined): void {
+    clearTimeout(this.#recheck);
+    this.#recheck = undefined;
     if (at === undefined) return;
     const ms = Math.max(0, at - Date.now()) + 1;
-    recheck = setTimeout(() => void queue.request("changed"), ms).unref();
+    this.#recheck = setTimeout(() => void this.#queue.request("changed"), ms).unref();
   }
 
-  function notifyFolderGone(problem: Problem | undefined): void {
+  /**
+   * Takes in the step's state and hands it over. Rewritten files are compared with from
+   * now on, but make no generation: what runs and what is reported are the same.
+   */
+  #adopt(step: GenerationStep, folder: string): void {
+    const before = this.#state;
+    const state: ConfigState = { ...step.state, folder };
+    this.#state = state;
+    if (step.changed) report(this.#log, step, before, folder);
+    else reportRewritten(this.#log, step, folder);
+    warnAboutNewContent(this.#log, before, state);
     try {
-      options.onFolderGone?.(problem);
+      if (step.changed) this.#options.onGeneration(state, step.summary);
+      else this.#options.onRewritten?.(state);
     } catch (error) {
-      log.error({ err: coerceError(error) }, "reporting the integrations folder's state failed");
+      this.#log.error({ err: coerceError(error) }, "applying a configuration generation failed");
     }
   }
 
-  function repeat(ms: number, depth: ScanDepth): void {
-    timers.push(setInterval(() => void queue.request(depth), ms).unref());
+  #repeat(ms: number, depth: ScanDepth): void {
+    this.#timers.push(setInterval(() => void this.#queue.request(depth), ms).unref());
   }
-
-  let polling = false;
-  const unwatchable = new Set<string>();
-  function onWatchError(error: Error): void {
-    const { code, path: where = options.dir } = error as NodeJS.ErrnoException;
-    // A folder without rights is not fatal: the scans report it, its files keep their last
-    // valid versions, and the other folders stay watched.
-    if (code === "EACCES" || code === "EPERM") {
-      if (!unwatchable.has(where)) {
-        log.warn(
-          { file: where },
-          `${where} cannot be watched (${code}): changes in it are applied by the periodic resync once it can be read`,
-        );
-      }
-      unwatchable.add(where);
-      return;
-    }
-    log.error({ err: error }, "watching the integrations folder failed");
-    if (polling || !["ENOSPC", "EMFILE", "ENFILE"].includes(code ?? "")) return;
-    polling = true;
-    log.warn(`file watches unavailable (${code}): rescanning every ${FALLBACK_POLL_MS} ms instead`);
-    repeat(FALLBACK_POLL_MS, "changed");
-  }
-
-  const current = (): ConfigState => {
-    if (!state) throw new Error("the configuration is not loaded yet: call start() first");
-    return state;
-  };
-
-  return {
-    current,
-    async start() {
-      const error = await queue.request("full");
-      if (error) throw error;
-      repeat(options.resyncIntervalMs ?? DEFAULT_RESYNC_MS, "referenced");
-      return current();
-    },
-    async resync() {
-      await queue.request("full");
-    },
-    async close() {
-      for (const t of timers) clearInterval(t);
-      timers = [];
-      clearTimeout(recheck);
-      hints.cancel();
-      await queue.close();
-      await watches.close();
-    },
-  };
 }
