@@ -35,6 +35,7 @@ import { signalExitCode, stopBetweenLetters } from "./dlq/stop-signal.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq/selection.js";
 import { leaveOutOthers } from "./dlq/others.js";
 import { jsonArrayEnd, jsonArrayItem } from "./dlq/json.js";
+import { firstOf, limitNote, parseLimit } from "./dlq/limit.js";
 import { deadLetterRow, formatDeadLetterRows } from "./dlq/table.js";
 import { writeLast, writePaced } from "../output/paced-output.js";
 
@@ -53,13 +54,20 @@ function listCommand(): Command {
     .description("list dead letters")
     .addOption(integrationOption("only this integration's dead letters"))
     .addOption(new Option("--json", "print a JSON array of records").env("HOOKSWITCH_DLQ_JSON"))
+    .addOption(
+      new Option("--limit <n>", "list the oldest n dead letters only").env("HOOKSWITCH_DLQ_LIMIT"),
+    )
     .addOption(consumerOption(DEPLOYMENT_HELP));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (opts: Opts) => {
     const integration = integrationOf(opts);
-    await withDeadLetters(opts, optionNamer(cmd), async ({ store }) => {
-      const records = store.read(integration === undefined ? {} : { integration });
+    const named = optionNamer(cmd);
+    const limit = parseLimit(opts.limit as string | undefined, named);
+    await withDeadLetters(opts, named, async ({ store }) => {
+      const read = store.read(integration === undefined ? {} : { integration });
+      const { records, more } = firstOf(read, limit);
       await (opts.json ? printJson(records) : printTable(records));
+      if (limit !== undefined && more()) process.stderr.write(limitNote(limit));
     });
   });
 }

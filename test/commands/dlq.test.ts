@@ -261,6 +261,38 @@ describe("hookswitch dlq list", () => {
     expect(table.stdout).toMatch(/dead letters?\n$/);
   });
 
+  it("lists the oldest --limit dead letters, and says on stderr that more follow", async () => {
+    const added = [];
+    for (let i = 0; i < 3; i++) added.push(await store.add(deadLetter("crm")));
+    const table = await dlq(["list", "--limit", "2"]);
+    expect(table.code).toBe(0);
+    const listed = [...table.stdout.matchAll(/^(\d+)\s+crm\s/gm)].map((m) => Number(m[1]));
+    expect(listed).toEqual(added.slice(0, 2));
+    expect(table.stdout).toContain("2 dead letters\n");
+    expect(table.stderr).toBe(
+      "more dead letters follow: --limit 2 listed the oldest 2; list the rest with a larger " +
+        "--limit, or without it\n",
+    );
+    const json = await dlq(["list", "--json"], { HOOKSWITCH_DLQ_LIMIT: "2" });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { id: number }[]).map((r) => r.id)).toEqual(
+      added.slice(0, 2),
+    );
+    expect(json.stderr).toContain("more dead letters follow");
+    const all = await dlq(["list", "--limit", "3"]);
+    expect(all.stdout).toContain("3 dead letters\n");
+    expect(all.stderr).toBe("");
+  });
+
+  it("refuses a --limit that is no count, naming the variable it came from", async () => {
+    const flag = await dlq(["list", "--limit", "0"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--limit must be a whole number ≥ 1, not "0"');
+    const variable = await dlq(["list"], { HOOKSWITCH_DLQ_LIMIT: "ten" });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toContain("HOOKSWITCH_DLQ_LIMIT (--limit) must be a whole number ≥ 1");
+  });
+
   it("prints JSON records with the documented fields, filtered by integration", async () => {
     const crm = deadLetter("crm");
     const id = await store.add(crm);
