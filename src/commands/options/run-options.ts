@@ -33,91 +33,101 @@ export interface RunFlags extends SecretPolicyFlags {
   [nats: string]: unknown;
 }
 
+interface RunOption {
+  flags: string;
+  help: string;
+  env: string;
+  byDefault?: string;
+  /** Taken in any letter case (anyCaseChoices). */
+  choices?: readonly string[];
+}
+
+/** `run`'s own flags, in the order `--help` lists them. */
+const RUN_OPTIONS: readonly RunOption[] = [
+  {
+    flags: "--dir <path>",
+    help: "integrations folder",
+    env: "HOOKSWITCH_DIR",
+    byDefault: "./integrations.d",
+  },
+  {
+    flags: "--http-addr <host:port>",
+    help: "address of /healthz, /readyz, /metrics and the status page",
+    env: "HOOKSWITCH_HTTP_ADDR",
+    byDefault: "127.0.0.1:9464",
+  },
+  {
+    flags: "--log-level <level>",
+    help: "log level (any letter case)",
+    env: "LOG_LEVEL",
+    byDefault: "info",
+    choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+  },
+  {
+    flags: "--log-format <format>",
+    help: "log format (any letter case)",
+    env: "HOOKSWITCH_LOG_FORMAT",
+    byDefault: "json",
+    choices: ["json", "pretty"],
+  },
+  {
+    flags: "--strict",
+    help: "exit 1 when any integration file is invalid",
+    env: "HOOKSWITCH_STRICT",
+  },
+  {
+    flags: "--deny-cidr <list>",
+    help: "also refuse these networks (comma-separated CIDRs)",
+    env: "HOOKSWITCH_DENY_CIDRS",
+  },
+  {
+    flags: "--allow-cidr <list>",
+    help: "allow these networks even inside a denied range",
+    env: "HOOKSWITCH_ALLOW_CIDRS",
+  },
+  {
+    flags: "--max-in-flight <n>",
+    help: "global cap on concurrent webhook requests",
+    env: "HOOKSWITCH_MAX_IN_FLIGHT",
+    byDefault: "256",
+  },
+  {
+    flags: "--grace-period <duration>",
+    help: "on SIGTERM or SIGINT, how long in-flight deliveries may finish",
+    env: "HOOKSWITCH_GRACE_PERIOD",
+    byDefault: "20s",
+  },
+  {
+    flags: "--ack-wait <duration>",
+    help: "how soon a crashed replica's unfinished work is redelivered",
+    env: "HOOKSWITCH_ACK_WAIT",
+    byDefault: "30s",
+  },
+  {
+    flags: "--resync-interval <duration>",
+    help: "periodic full rescan of the integrations folder",
+    env: "HOOKSWITCH_RESYNC_INTERVAL",
+    byDefault: "60s",
+  },
+  {
+    flags: "--max-event-size <size>",
+    help: "larger events are dead-lettered, not delivered (bytes, KiB or MiB)",
+    env: "HOOKSWITCH_MAX_EVENT_SIZE",
+    byDefault: `${DEFAULT_MAX_EVENT_BYTES / 1024}KiB`,
+  },
+];
+
 export function addRunOptions(command: Command): Command {
-  return command
-    .addOption(
-      new Option("--dir <path>", "integrations folder")
-        .env("HOOKSWITCH_DIR")
-        .default("./integrations.d"),
-    )
-    .addOption(
-      new Option(
-        "--http-addr <host:port>",
-        "address of /healthz, /readyz, /metrics and the status page",
-      )
-        .env("HOOKSWITCH_HTTP_ADDR")
-        .default("127.0.0.1:9464"),
-    )
-    .addOption(
-      anyCaseChoices(new Option("--log-level <level>", "log level (any letter case)"), [
-        "fatal",
-        "error",
-        "warn",
-        "info",
-        "debug",
-        "trace",
-        "silent",
-      ])
-        .env("LOG_LEVEL")
-        .default("info"),
-    )
-    .addOption(
-      anyCaseChoices(new Option("--log-format <format>", "log format (any letter case)"), [
-        "json",
-        "pretty",
-      ])
-        .env("HOOKSWITCH_LOG_FORMAT")
-        .default("json"),
-    )
-    .addOption(
-      new Option("--strict", "exit 1 when any integration file is invalid").env(
-        "HOOKSWITCH_STRICT",
-      ),
-    )
-    .addOption(
-      new Option("--deny-cidr <list>", "also refuse these networks (comma-separated CIDRs)").env(
-        "HOOKSWITCH_DENY_CIDRS",
-      ),
-    )
-    .addOption(
-      new Option("--allow-cidr <list>", "allow these networks even inside a denied range").env(
-        "HOOKSWITCH_ALLOW_CIDRS",
-      ),
-    )
-    .addOption(
-      new Option("--max-in-flight <n>", "global cap on concurrent webhook requests")
-        .env("HOOKSWITCH_MAX_IN_FLIGHT")
-        .default("256"),
-    )
-    .addOption(
-      new Option(
-        "--grace-period <duration>",
-        "on SIGTERM or SIGINT, how long in-flight deliveries may finish",
-      )
-        .env("HOOKSWITCH_GRACE_PERIOD")
-        .default("20s"),
-    )
-    .addOption(
-      new Option(
-        "--ack-wait <duration>",
-        "how soon a crashed replica's unfinished work is redelivered",
-      )
-        .env("HOOKSWITCH_ACK_WAIT")
-        .default("30s"),
-    )
-    .addOption(
-      new Option("--resync-interval <duration>", "periodic full rescan of the integrations folder")
-        .env("HOOKSWITCH_RESYNC_INTERVAL")
-        .default("60s"),
-    )
-    .addOption(
-      new Option(
-        "--max-event-size <size>",
-        "larger events are dead-lettered, not delivered (bytes, KiB or MiB)",
-      )
-        .env("HOOKSWITCH_MAX_EVENT_SIZE")
-        .default(`${DEFAULT_MAX_EVENT_BYTES / 1024}KiB`),
-    );
+  for (const spec of RUN_OPTIONS) command.addOption(optionOf(spec));
+  return command;
+}
+
+function optionOf({ flags, help, env, byDefault, choices }: RunOption): Option {
+  const option = new Option(flags, help);
+  if (choices) anyCaseChoices(option, choices);
+  option.env(env);
+  if (byDefault !== undefined) option.default(byDefault);
+  return option;
 }
 
 /**
