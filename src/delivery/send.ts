@@ -18,7 +18,7 @@
 import { Agent } from "undici";
 import { coerceError } from "../errors.js";
 import { errorOutcome } from "./attempt-failure.js";
-import { exchange, type Exchange } from "./exchange.js";
+import { exchange, type Answer, type Exchange } from "./exchange.js";
 import { guardedConnector } from "./guarded-connect.js";
 import { SlotSet } from "./concurrency/slot-set.js";
 import type { EgressPolicy } from "./egress.js";
@@ -77,7 +77,13 @@ function msSince(started: number): number {
 }
 
 export function createSender(options: SenderOptions): Sender {
-  const maxResponseBytes = options.maxResponseBytes ?? 1024;
+  return new PooledSender(options);
+}
+
+/** Attempts on keep-alive connections, pooled by trusted CA and attempt timeout. */
+class PooledSender implements Sender {
+  readonly #options: SenderOptions;
+  readonly #maxResponseBytes: number;
   /**
    * Agents by trusted CA, then by attempt timeout. undici goes on setting up a connection
    * after the request that asked for it ended: a receiver that takes the TCP connection and
@@ -85,55 +91,29 @@ export function createSender(options: SenderOptions): Sender {
    * long after the attempt's deadline. With the attempt's timeout as its connect timeout, the
    * socket goes when the attempt does. Integrations use a handful of timeouts.
    */
-  const agents = new Map<string, Map<number, Agent>>();
-
-  const agentFor = (tlsCa: string | undefined, timeoutMs: number): Agent => {
-    const key = tlsCa ?? "";
-    let byTimeout = agents.get(key);
-    if (!byTimeout) agents.set(key, (byTimeout = new Map<number, Agent>()));
-    let agent = byTimeout.get(timeoutMs);
-    if (!agent) {
-      agent = new Agent({
-        connections: options.connections ?? 32,
-        pipelining: 1,
-        connect: guardedConnector(options.egress, tlsCa, timeoutMs),
-      });
-      byTimeout.set(timeoutMs, agent);
-    }
-    return agent;
-  };
-
+  readonly #agents = new Map<string, Map<number, Agent>>();
   /** In-flight exchanges, so that one listener per caller signal can end them all. */
-  const live = new SlotSet<Exchange>();
-  const watched = new WeakSet<AbortSignal>();
-  const abortAllOn = (signal: AbortSignal) => {
-    if (watched.has(signal)) return;
-    watched.add(signal);
-    signal.addEventListener(
-      "abort",
-      () => {
-        for (const running of live) running.abort(coerceError(signal.reason));
-      },
-      { once: true },
-    );
-  };
+  readonly #live = new SlotSet<Exchange>();
+  readonly #watched = new WeakSet<AbortSignal>();
 
-  const send = async (
-    webhook: WebhookRequest,
-    sendOptions: SendOptions,
-  ): Promise<AttemptOutcome> => {
+  constructor(options: SenderOptions) {
+    this.#options = options;
+    this.#maxResponseBytes = options.maxResponseBytes ?? 1024;
+  }
+
+  async send(webhook: WebhookRequest, sendOptions: SendOptions): Promise<AttemptOutcome> {
     const started = performance.now();
     const { signal, timeoutMs } = sendOptions;
     let slot: number | undefined;
     try {
       if (signal?.aborted) throw coerceError(signal.reason);
-      if (signal) abortAllOn(signal);
-      const running = exchange(agentFor(sendOptions.tlsCa, timeoutMs), webhook, {
+      if (signal) this.#abortAllOn(signal);
+      const running = exchange(this.#agentFor(sendOptions.tlsCa, timeoutMs), webhook, {
         timeoutMs,
-        maxBodyBytes: maxResponseBytes,
+        maxBodyBytes: this.#maxResponseBytes,
         drainBytes: DRAIN_LIMIT_BYTES,
       });
-      slot = live.add(running);
+      slot = this.#live.add(running);
       const answer = await running.answer;
       // undici hands a keep-alive connection back to its pool only on the next turn of the
       // event loop (setImmediate). A request sent before then (a busy integration's next
@@ -141,32 +121,72 @@ export function createSender(options: SenderOptions): Sender {
       // the connections in flight, each costing the receiver and us. So the attempt ends
       // once its connection is back.
       await connectionsBack();
-      return {
-        kind: "response",
-        status: answer.status,
-        retryAfterMs: parseRetryAfter(answer.retryAfter, Date.now()),
-        bodyStart: answer.bodyStart,
-        durationMs: msSince(started),
-        location: answer.location,
-      };
+      return responseOutcome(answer, started);
     } catch (error) {
-      const context = { ...sendOptions, url: webhook.url };
-      return { ...errorOutcome(error, context), durationMs: msSince(started) };
+      return failureOutcome(error, webhook, sendOptions, started);
     } finally {
-      if (slot !== undefined) live.delete(slot);
+      if (slot !== undefined) this.#live.delete(slot);
     }
-  };
+  }
 
+  async close(): Promise<void> {
+    // Each attempt in flight ends by its deadline. undici's own close would also wait for
+    // connections still being set up for attempts that have ended (it keeps their requests
+    // queued until then): once every attempt is over, nothing is left worth waiting for.
+    await Promise.allSettled([...this.#live].map((running) => running.answer));
+    const closing = [...this.#agents.values()].flatMap((byTimeout) => [...byTimeout.values()]);
+    this.#agents.clear();
+    await Promise.all(closing.map((agent) => agent.destroy()));
+  }
+
+  #agentFor(tlsCa: string | undefined, timeoutMs: number): Agent {
+    const key = tlsCa ?? "";
+    let byTimeout = this.#agents.get(key);
+    if (!byTimeout) this.#agents.set(key, (byTimeout = new Map<number, Agent>()));
+    let agent = byTimeout.get(timeoutMs);
+    if (!agent) {
+      agent = new Agent({
+        connections: this.#options.connections ?? 32,
+        pipelining: 1,
+        connect: guardedConnector(this.#options.egress, tlsCa, timeoutMs),
+      });
+      byTimeout.set(timeoutMs, agent);
+    }
+    return agent;
+  }
+
+  #abortAllOn(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const running of this.#live) running.abort(coerceError(signal.reason));
+      },
+      { once: true },
+    );
+  }
+}
+
+/** The receiver answered: the outcome is that response. */
+function responseOutcome(answer: Answer, started: number): AttemptOutcome {
   return {
-    send,
-    async close() {
-      // Each attempt in flight ends by its deadline. undici's own close would also wait for
-      // connections still being set up for attempts that have ended (it keeps their requests
-      // queued until then): once every attempt is over, nothing is left worth waiting for.
-      await Promise.allSettled([...live].map((running) => running.answer));
-      const closing = [...agents.values()].flatMap((byTimeout) => [...byTimeout.values()]);
-      agents.clear();
-      await Promise.all(closing.map((agent) => agent.destroy()));
-    },
+    kind: "response",
+    status: answer.status,
+    retryAfterMs: parseRetryAfter(answer.retryAfter, Date.now()),
+    bodyStart: answer.bodyStart,
+    durationMs: msSince(started),
+    location: answer.location,
   };
+}
+
+/** No answer: the failure as a code and a message that keeps secrets out. */
+function failureOutcome(
+  error: unknown,
+  webhook: WebhookRequest,
+  sendOptions: SendOptions,
+  started: number,
+): AttemptOutcome {
+  const context = { ...sendOptions, url: webhook.url };
+  return { ...errorOutcome(error, context), durationMs: msSince(started) };
 }

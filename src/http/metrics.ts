@@ -60,6 +60,10 @@ export interface MetricsSources {
   deliveryCounts: DeliveryCounts;
 }
 
+/**
+ * prom-client writes the families in the order they were registered (those shown once set,
+ * when first set): each piece below registers its own in turn, so keep their order.
+ */
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hookswitch_" });
@@ -76,6 +80,23 @@ export function createMetrics(sources: MetricsSources): Metrics {
   return {
     registry,
     exposition: new Exposition(registry, [deliveries, attemptDuration]),
+    ...eventCounters(registers),
+    storeFailures: storeFailures(registers),
+    deliveries,
+    attemptDuration,
+    inFlight: inFlightGauge(sources, registers),
+    ...queueGauges(registry, registers),
+    ...configMetrics(registry, registers),
+    ...readinessGauges(sources, registers),
+    buildInfo: buildInfo(registers),
+  };
+}
+
+/** What became of the events read from NATS. */
+function eventCounters(
+  registers: Registry[],
+): Pick<Metrics, "eventsReceived" | "eventsInvalid" | "eventsUnmatched"> {
+  return {
     eventsReceived: new Counter({
       name: "hookswitch_events_received_total",
       help: "PBX events read from NATS, valid or not",
@@ -91,17 +112,26 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Valid PBX events that no enabled integration matched (acknowledged, nothing sent)",
       registers,
     }),
-    storeFailures: storeFailures(registers),
-    deliveries,
-    attemptDuration,
-    inFlight: new Gauge({
-      name: "hookswitch_deliveries_in_flight",
-      help: "HTTP attempts in progress",
-      registers,
-      collect() {
-        this.set(sources.requestsInFlight());
-      },
-    }),
+  };
+}
+
+function inFlightGauge(sources: MetricsSources, registers: Registry[]): Gauge {
+  return new Gauge({
+    name: "hookswitch_deliveries_in_flight",
+    help: "HTTP attempts in progress",
+    registers,
+    collect() {
+      this.set(sources.requestsInFlight());
+    },
+  });
+}
+
+/** The sizes of the queues in NATS, as last read. */
+function queueGauges(
+  registry: Registry,
+  registers: Registry[],
+): Pick<Metrics, "deadLetters" | "eventsPending" | "eventsUnacknowledged" | "deliveriesWaiting"> {
+  return {
     deadLetters: gaugeShownOnceSet(registry, {
       name: "hookswitch_dead_letters",
       help: "This deployment's (--consumer's) records in the dead-letter queue, and those of no deployment from before they were kept per deployment (refreshed periodically)",
@@ -117,6 +147,22 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: "Events handed to a replica and not acknowledged yet: in progress, or waiting to be delivered again (read every 5 s, the same on every replica)",
     }),
     deliveriesWaiting: waitingGauge(registers),
+  };
+}
+
+/** The configuration in force and how its last reload went: see recordConfigGeneration. */
+function configMetrics(
+  registry: Registry,
+  registers: Registry[],
+): Pick<
+  Metrics,
+  | "configGeneration"
+  | "configInfo"
+  | "configReloadSuccessful"
+  | "configReloadSuccessTime"
+  | "integrations"
+> {
+  return {
     configGeneration: new Gauge({
       name: "hookswitch_config_generation",
       help: "Number of the configuration generation in force",
@@ -139,6 +185,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
       labelNames: ["state"] as const,
       registers,
     }),
+  };
+}
+
+/** Whether NATS is connected and the daemon ready, asked of `sources` at scrape time. */
+function readinessGauges(
+  sources: MetricsSources,
+  registers: Registry[],
+): Pick<Metrics, "natsConnected" | "ready"> {
+  return {
     natsConnected: new Gauge({
       name: "hookswitch_nats_connected",
       help: "1 while connected to NATS",
@@ -155,7 +210,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
         this.set(sources.isReady() ? 1 : 0);
       },
     }),
-    buildInfo: buildInfo(registers),
   };
 }
 
