@@ -4,7 +4,12 @@
  * back while a slow receiver is busy. Each integration with parked deliveries has a
  * durable consumer of its own; a reader lives while there is something to read.
  */
-import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type {
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { DELIVERY_STREAM, waitingFilter } from "../delivery/records.js";
 import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting-counts.js";
@@ -138,12 +143,8 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
   };
 }
 
-/**
- * Pulls only as many messages as the integration has free slots (and the global cap free
- * places), and none while it has none; ends when a pull comes back short, unless `more`
- * says something was parked since.
- */
-function paceByRoom(options: {
+/** What `paceByRoom` pulls from, and asks before it pulls. */
+interface PacingOptions {
   fetch: (max: number) => Promise<ConsumerMessages>;
   room: () => number | Promise<void>;
   places: (() => number) | undefined;
@@ -154,69 +155,52 @@ function paceByRoom(options: {
   /** How often the messages fetched and not taken yet are kept alive (read-ahead.ts). */
   keepAliveEveryMs: number;
   onEnd: () => void;
-}): MessageSource {
-  let closed = false;
-  let wakeUp: (() => void) | undefined;
-  let current: ConsumerMessages | undefined;
+}
 
-  /** Free slots, once there are some; 0 when closed while waiting. */
-  const freeSlots = async (): Promise<number> => {
-    for (;;) {
-      const free = options.room();
-      if (typeof free === "number") return free;
-      await new Promise<void>((resolve) => {
-        wakeUp = resolve;
-        void free.then(() => setTimeout(resolve, GATHER_MS));
-      });
-      if (closed) return 0;
-    }
-  };
+/**
+ * Pulls only as many messages as the integration has free slots (and the global cap free
+ * places), and none while it has none; ends when a pull comes back short, unless `more`
+ * says something was parked since.
+ */
+function paceByRoom(options: PacingOptions): MessageSource {
+  return new RoomPacedSource(options);
+}
 
-  let closing = (): void => undefined;
-  const closedWait = new Promise<void>((resolve) => (closing = resolve));
+/** `close` ends a wait for room or bytes, and the pull under way (end-pull.ts). */
+class RoomPacedSource implements MessageSource {
+  readonly #options: PacingOptions;
+  #closed = false;
+  #wakeUp: (() => void) | undefined;
+  #current: ConsumerMessages | undefined;
+  #closing = (): void => undefined;
+  readonly #closedWait: Promise<void>;
 
-  /** How many to ask for, their bytes taken: 0 when closed meanwhile. */
-  const askFor = async (free: number): Promise<number> => {
-    const asked = Math.max(1, Math.min(free, options.places?.() ?? free));
-    const { fetched } = options;
-    if (!fetched) return asked;
-    const bounded = Math.max(
-      1,
-      Math.min(asked, Math.floor(fetched.budget.limit / fetched.messageBytes)),
-    );
-    const bytes = bounded * fetched.messageBytes;
-    const turn = fetched.budget.take(bytes);
-    if (turn) await Promise.race([turn, closedWait]);
-    if (!closed) return bounded;
-    // Its turn comes later still: what it takes then goes back at once.
-    if (turn) void turn.then(() => fetched.budget.give(bytes));
-    else fetched.budget.give(bytes);
-    return 0;
-  };
-  const giveBack = (messages: number) => {
-    if (messages > 0) options.fetched?.budget.give(messages * options.fetched.messageBytes);
-  };
+  constructor(options: PacingOptions) {
+    this.#options = options;
+    this.#closedWait = new Promise<void>((resolve) => (this.#closing = resolve));
+  }
 
-  async function* messages() {
+  async *[Symbol.asyncIterator](): AsyncGenerator<JsMsg> {
+    const options = this.#options;
     try {
-      while (!closed) {
-        const free = await freeSlots();
-        if (closed) return;
-        const asked = await askFor(free);
+      while (!this.#closed) {
+        const free = await this.#freeSlots();
+        if (this.#closed) return;
+        const asked = await this.#askFor(free);
         if (asked === 0) return;
         let read = 0;
         try {
-          current = await options.fetch(asked);
-          for await (const msg of readAhead(current, options.keepAliveEveryMs)) {
+          this.#current = await options.fetch(asked);
+          for await (const msg of readAhead(this.#current, options.keepAliveEveryMs)) {
             read++;
             // Taken by the loop, it waits no more in this fetch: its place in progress bounds it.
-            giveBack(1);
+            this.#giveBack(1);
             yield msg;
           }
         } finally {
-          giveBack(asked - read);
+          this.#giveBack(asked - read);
         }
-        current = undefined;
+        this.#current = undefined;
         // Checked and ended in one step: a park seen after this starts a new reader.
         if (read < asked && !options.more()) return;
       }
@@ -225,13 +209,48 @@ function paceByRoom(options: {
     }
   }
 
-  return {
-    [Symbol.asyncIterator]: messages,
-    async close() {
-      closed = true;
-      closing();
-      wakeUp?.();
-      if (current) await endPull(current);
-    },
-  };
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#closing();
+    this.#wakeUp?.();
+    if (this.#current) await endPull(this.#current);
+  }
+
+  /** Free slots, once there are some; 0 when closed while waiting. */
+  async #freeSlots(): Promise<number> {
+    for (;;) {
+      const free = this.#options.room();
+      if (typeof free === "number") return free;
+      await new Promise<void>((resolve) => {
+        this.#wakeUp = resolve;
+        void free.then(() => setTimeout(resolve, GATHER_MS));
+      });
+      if (this.#closed) return 0;
+    }
+  }
+
+  /** How many to ask for, their bytes taken: 0 when closed meanwhile. */
+  async #askFor(free: number): Promise<number> {
+    const asked = Math.max(1, Math.min(free, this.#options.places?.() ?? free));
+    const { fetched } = this.#options;
+    if (!fetched) return asked;
+    const bounded = Math.max(
+      1,
+      Math.min(asked, Math.floor(fetched.budget.limit / fetched.messageBytes)),
+    );
+    const bytes = bounded * fetched.messageBytes;
+    const turn = fetched.budget.take(bytes);
+    if (turn) await Promise.race([turn, this.#closedWait]);
+    if (!this.#closed) return bounded;
+    // Its turn comes later still: what it takes then goes back at once.
+    if (turn) void turn.then(() => fetched.budget.give(bytes));
+    else fetched.budget.give(bytes);
+    return 0;
+  }
+
+  /** Gives back the bytes of messages asked for that wait in a fetch no more. */
+  #giveBack(messages: number): void {
+    const { fetched } = this.#options;
+    if (messages > 0) fetched?.budget.give(messages * fetched.messageBytes);
+  }
 }

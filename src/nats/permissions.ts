@@ -54,75 +54,18 @@ function consumerUse(stream: string, consumer: string): string[] {
   ];
 }
 
+/** INFO, CREATE and UPDATE of one stream. */
+function streamUse(stream: string): string[] {
+  return ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, stream));
+}
+
 function daemonUser(names: PermissionNames): NatsUser {
-  const { stream, consumer } = names;
-  const bookmark = bookmarkName(consumer);
-  const deliveries = deliveryConsumerName(consumer);
-  const advisories = advisoryConsumerName(stream, consumer);
-  const ownStreams = [DELIVERY_STREAM, DEAD_LETTER_STREAM, ADVISORY_STREAM].flatMap((own) =>
-    ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, own)),
-  );
   return {
     name: "hookswitch",
     variable: "HOOKSWITCH_RUN",
     passwordVariable: "HOOKSWITCH_NATS_PASSWORD",
     role: "`hookswitch run`: every replica of the deployment",
-    publish: [
-      {
-        why: "JetStream's account information, and the stream names an overlap error is told with",
-        subjects: [api("INFO"), api("STREAM.NAMES")],
-      },
-      {
-        why: names.createStream
-          ? "The event stream: read; created, or given missing subjects (not with --no-create-stream)"
-          : "The event stream: read (--no-create-stream: never created or changed)",
-        subjects: names.createStream
-          ? ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, stream))
-          : [api("STREAM.INFO", stream)],
-      },
-      {
-        why: `The event consumer (--consumer) and its acknowledgements`,
-        subjects: [...consumerUse(stream, consumer), `$JS.ACK.${stream}.${consumer}.>`],
-      },
-      {
-        why: "An event that ran out of NATS deliveries, read to copy it to the dead-letter queue",
-        subjects: [api("STREAM.MSG.GET", stream)],
-      },
-      {
-        why: `Where the event consumer starts again, kept before a filter change (${bookmark})`,
-        subjects: consumerUse(stream, bookmark).filter((s) => !s.includes("MSG.NEXT")),
-      },
-      {
-        why: "hookswitch's own streams, shared by every deployment on the account",
-        subjects: ownStreams,
-      },
-      {
-        why: `Retries and replays (${deliveries}); parked deliveries (${consumer}_<integration>, one per integration)`,
-        subjects: [
-          api("CONSUMER.CREATE", DELIVERY_STREAM, deliveries, deliveryFilter(consumer)),
-          api("CONSUMER.CREATE", DELIVERY_STREAM, "*", parkedSubject(consumer, "*")),
-          ...["INFO", "DELETE", "MSG.NEXT"].map((op) =>
-            api(`CONSUMER.${op}`, DELIVERY_STREAM, "*"),
-          ),
-          `$JS.ACK.${DELIVERY_STREAM}.>`,
-        ],
-      },
-      {
-        why: `Events that ran out of NATS deliveries, kept for the next replica to dead-letter (${advisories})`,
-        subjects: [
-          ...consumerUse(ADVISORY_STREAM, advisories).filter((s) => !s.includes("DELETE")),
-          `$JS.ACK.${ADVISORY_STREAM}.${advisories}.>`,
-        ],
-      },
-      {
-        why: "The deployment's records: retries, parked deliveries, dead letters",
-        subjects: [
-          deliveryFilter(consumer),
-          parkedSubject(consumer, ">"),
-          deadLetterFilter(consumer).replace(/\*$/, ">"),
-        ],
-      },
-    ],
+    publish: [...eventStreamGrants(names), ...ownStreamGrants(names)],
     subscribe: [
       {
         why: "Replies: JetStream's answers and the messages pulled (--inbox-prefix)",
@@ -130,10 +73,84 @@ function daemonUser(names: PermissionNames): NatsUser {
       },
       {
         why: "The same, heard while running where another stream keeps them",
-        subjects: [maxDeliveriesSubject(stream, consumer)],
+        subjects: [maxDeliveriesSubject(names.stream, names.consumer)],
       },
     ],
   };
+}
+
+/** The daemon's use of JetStream's account, the deployment's event stream and its consumers. */
+function eventStreamGrants(names: PermissionNames): Grant[] {
+  const { stream, consumer } = names;
+  const bookmark = bookmarkName(consumer);
+  return [
+    {
+      why: "JetStream's account information, and the stream names an overlap error is told with",
+      subjects: [api("INFO"), api("STREAM.NAMES")],
+    },
+    eventStreamGrant(names),
+    {
+      why: `The event consumer (--consumer) and its acknowledgements`,
+      subjects: [...consumerUse(stream, consumer), `$JS.ACK.${stream}.${consumer}.>`],
+    },
+    {
+      why: "An event that ran out of NATS deliveries, read to copy it to the dead-letter queue",
+      subjects: [api("STREAM.MSG.GET", stream)],
+    },
+    {
+      why: `Where the event consumer starts again, kept before a filter change (${bookmark})`,
+      subjects: consumerUse(stream, bookmark).filter((s) => !s.includes("MSG.NEXT")),
+    },
+  ];
+}
+
+function eventStreamGrant({ stream, createStream }: PermissionNames): Grant {
+  if (!createStream) {
+    return {
+      why: "The event stream: read (--no-create-stream: never created or changed)",
+      subjects: [api("STREAM.INFO", stream)],
+    };
+  }
+  return {
+    why: "The event stream: read; created, or given missing subjects (not with --no-create-stream)",
+    subjects: streamUse(stream),
+  };
+}
+
+/** The daemon's use of hookswitch's own streams (deliveries, dead letters, advisories). */
+function ownStreamGrants({ stream, consumer }: PermissionNames): Grant[] {
+  const deliveries = deliveryConsumerName(consumer);
+  const advisories = advisoryConsumerName(stream, consumer);
+  return [
+    {
+      why: "hookswitch's own streams, shared by every deployment on the account",
+      subjects: [DELIVERY_STREAM, DEAD_LETTER_STREAM, ADVISORY_STREAM].flatMap(streamUse),
+    },
+    {
+      why: `Retries and replays (${deliveries}); parked deliveries (${consumer}_<integration>, one per integration)`,
+      subjects: [
+        api("CONSUMER.CREATE", DELIVERY_STREAM, deliveries, deliveryFilter(consumer)),
+        api("CONSUMER.CREATE", DELIVERY_STREAM, "*", parkedSubject(consumer, "*")),
+        ...["INFO", "DELETE", "MSG.NEXT"].map((op) => api(`CONSUMER.${op}`, DELIVERY_STREAM, "*")),
+        `$JS.ACK.${DELIVERY_STREAM}.>`,
+      ],
+    },
+    {
+      why: `Events that ran out of NATS deliveries, kept for the next replica to dead-letter (${advisories})`,
+      subjects: [
+        ...consumerUse(ADVISORY_STREAM, advisories).filter((s) => !s.includes("DELETE")),
+        `$JS.ACK.${ADVISORY_STREAM}.${advisories}.>`,
+      ],
+    },
+    {
+      why: "The deployment's records: retries, parked deliveries, dead letters",
+      subjects: [
+        deliveryFilter(consumer),
+        parkedSubject(consumer, ">"),
+        deadLetterFilter(consumer).replace(/\*$/, ">"),
+      ],
+    },
+  ];
 }
 
 function deadLetterUser(names: PermissionNames): NatsUser {

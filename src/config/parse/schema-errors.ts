@@ -5,6 +5,7 @@
  * `rules.ts` also checks, the message is the rule's own.
  */
 import type { ErrorObject } from "ajv";
+import { collapseOneOf } from "./branch-errors.js";
 import { reservedHeaderMessage } from "../rules/header-rules.js";
 import {
   INVALID_URL_MESSAGE,
@@ -74,155 +75,155 @@ export function describeSchemaErrors(errors: readonly AjvError[], data: unknown)
   return issues.filter((i) => !(i.about && suggested.has(JSON.stringify(i.about))));
 }
 
-function collapseOneOf(errors: readonly AjvError[]): AjvError[] {
-  let result = [...errors];
-  // Inner alternatives come first in ajv's order, so an outer `oneOf` sees them collapsed.
-  for (const oneOf of errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf")) {
-    if (!result.includes(oneOf)) continue;
-    const prefix = `${oneOf.schemaPath}/`;
-    const branchErrors = result.filter(
-      (e) => e.schemaPath.startsWith(prefix) && isAtOrBelow(e.instancePath, oneOf.instancePath),
-    );
-    result = result.filter((e) => e !== oneOf && !branchErrors.includes(e));
-    // An error on the object itself or on its `type` already says what is wrong.
-    const at = oneOf.instancePath;
-    const explained = result.some((e) => e.instancePath === at || e.instancePath === `${at}/type`);
-    if (explained) continue;
-    const best = Array.isArray(oneOf.params.passingSchemas)
-      ? undefined
-      : bestBranch(oneOf, branchErrors);
-    result.push(...(best ?? [oneOf]));
-  }
-  return result;
-}
-
-function isAtOrBelow(path: string, parent: string): boolean {
-  return path === parent || path.startsWith(`${parent}/`);
-}
-
-/**
- * The only branch whose shape matches the data (its errors are not about type or kind):
- * the one with the fewest errors about the value itself (a missing or unknown key), then
- * with the fewest errors in all.
- */
-function bestBranch(oneOf: AjvError, branchErrors: AjvError[]): AjvError[] | undefined {
-  const byBranch = new Map<string, AjvError[]>();
-  for (const error of branchErrors) {
-    const branch = error.schemaPath.slice(oneOf.schemaPath.length + 1).split("/")[0] ?? "";
-    byBranch.set(branch, [...(byBranch.get(branch) ?? []), error]);
-  }
-  const at = oneOf.instancePath;
-  const ranked = [...byBranch.values()]
-    .filter((errs) => !errs.some((e) => isDiscriminating(e, at)))
-    .map((errs) => ({ errs, onValue: errs.filter((e) => e.instancePath === at).length }));
-  const order = (a: (typeof ranked)[number], b: (typeof ranked)[number]) =>
-    a.onValue - b.onValue || a.errs.length - b.errs.length;
-  const [first, second] = ranked.sort(order);
-  if (!first || (second && order(first, second) === 0)) return undefined;
-  return first.errs;
-}
-
-/** An error that says the data is of another kind than this branch describes. */
-function isDiscriminating(error: AjvError, at: string): boolean {
-  const kindKeyword = ["type", "enum", "const"].includes(error.keyword);
-  if (error.instancePath === at) return kindKeyword && error.propertyName === undefined;
-  return error.keyword === "const" && error.instancePath === `${at}/type`;
+/** One ajv error, the document it is about, and its place there (as segments and as written). */
+interface Mistake {
+  error: AjvError;
+  params: Record<string, unknown>;
+  document: unknown;
+  path: PathSegment[];
+  where: string;
 }
 
 function describe(error: AjvError, document: unknown): SchemaIssue {
   const path = pointerSegments(error.instancePath);
-  const where = displayPath(path);
-  const at = (message: string, onKey = false, target = path): SchemaIssue => ({
-    path: target,
-    onKey,
-    message,
-  });
   const params = error.params as Record<string, unknown>;
+  const mistake: Mistake = { error, params, document, path, where: displayPath(path) };
+  const { where } = mistake;
   switch (error.keyword) {
-    case "required": {
-      const key = String(params.missingProperty);
-      return {
-        ...at(`missing required key "${key}"${inWhere(where)}`, true),
-        about: [...path, key],
-      };
-    }
+    case "required":
+      return missingKeyIssue(mistake);
     case "additionalProperties":
       return unknownKey(error, path, String(params.additionalProperty));
     case "type":
-      if (isDurationPath(path)) {
-        return at(`${where} must be ${DURATION_HINT} (got ${describeType(error.data)})`);
-      }
-      if (params.type === "boolean" && typeof error.data === "string") {
-        const word = booleanWordMessage(where, error.data);
-        if (word) return at(word);
-      }
-      return at(
-        `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${textWanted(params.type) ? bracedText(error.data) : ""}`,
-      );
+      return issueAt(mistake, typeMessage(mistake));
     case "enum":
-      if (error.propertyName !== undefined) {
-        return keyNotAllowed(error, path, valueAt(document, path));
-      }
-      return at(
-        `${where} must be ${listOr(params.allowedValues as unknown[])} (got ${quote(error.data)})${enumGuess(error.data, params.allowedValues as unknown[])}`,
-      );
+      return enumIssue(mistake);
     case "const":
-      return at(constMessage(error, where));
+      return issueAt(mistake, constMessage(error, where));
     case "pattern":
-      if (error.propertyName !== undefined) {
-        return at(headerNameMessage(error.propertyName), true, [...path, error.propertyName]);
-      }
-      return at(patternMessage(path, where, error.data));
+      return patternIssue(mistake);
     case "not":
-      if (error.propertyName !== undefined) {
-        // A header name hookswitch sets itself (always, or Authorization by webhook.auth).
-        const authType = valueAt(document, ["webhook", "auth", "type"]);
-        const message = reservedHeaderMessage(
-          error.propertyName,
-          typeof authType === "string" ? authType : "none",
-        );
-        return at(message, true, [...path, error.propertyName]);
-      }
-      if (where === "webhook.url") {
-        // The URL's `not`s: user-info (allOf/0), placeholders (allOf/1), what no URL parser
-        // takes (allOf/2: no host, a port past 65535, an open bracket, a bad % in the host).
-        if (error.schemaPath.includes("/allOf/2/")) return at(INVALID_URL_MESSAGE);
-        const placeholder = urlPlaceholder(String(error.data));
-        const placeholderNot = error.schemaPath.includes("/allOf/1/");
-        return at(
-          placeholderNot && placeholder
-            ? urlPlaceholderMessage(placeholder)
-            : URL_USER_INFO_MESSAGE,
-        );
-      }
-      return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
+      return notIssue(mistake);
     case "anyOf":
-      // Only alternatives of type are left: e.g. a constant that is a list or a mapping.
-      return at(
-        `${where} must be ${typeWords(anyOfTypes(error))} (got ${describeType(error.data)})`,
-      );
-    case "uniqueItems": {
-      const index = Math.max(Number(params.i), Number(params.j));
-      const item = (error.data as unknown[])[index];
-      return at(`${where} lists ${quote(item)} more than once`, false, [...path, index]);
-    }
+      return issueAt(mistake, anyOfMessage(mistake));
+    case "uniqueItems":
+      return repeatedItemIssue(mistake);
     case "minItems":
     case "maxItems":
-      return at(itemsMessage(where, error));
+      return issueAt(mistake, itemsMessage(where, error));
     case "minLength":
-      if (error.propertyName !== undefined) {
-        return at(`empty or null (~) key in ${where}: a key must be text`, true, path);
-      }
-      return at(`${where} must not be empty`);
+      return emptyIssue(mistake);
     case "minimum":
     case "maximum":
-      return at(boundMessage(path, where, error));
+      return issueAt(mistake, boundMessage(path, where, error));
     case "oneOf":
       // A mapping that fits no form is pointed at by its key; a scalar at itself.
-      return at(noFormMessage(path, where, error.data), isMapping(error.data));
+      return issueAt(mistake, noFormMessage(path, where, error.data), isMapping(error.data));
     default:
-      return at(`${where || "the document"} ${error.message ?? "is invalid"}`);
+      return issueAt(mistake, ajvMessage(mistake));
   }
+}
+
+/** The issue of a mistake: at its value, or with `onKey` at a key (of `target`). */
+function issueAt(
+  mistake: Mistake,
+  message: string,
+  onKey = false,
+  target = mistake.path,
+): SchemaIssue {
+  return { path: target, onKey, message };
+}
+
+/** ajv's own words, for a mistake no message of ours is about. */
+function ajvMessage({ error, where }: Mistake): string {
+  return `${where || "the document"} ${error.message ?? "is invalid"}`;
+}
+
+function missingKeyIssue(mistake: Mistake): SchemaIssue {
+  const key = String(mistake.params.missingProperty);
+  return {
+    ...issueAt(mistake, `missing required key "${key}"${inWhere(mistake.where)}`, true),
+    about: [...mistake.path, key],
+  };
+}
+
+function typeMessage({ error, params, path, where }: Mistake): string {
+  if (isDurationPath(path)) {
+    return `${where} must be ${DURATION_HINT} (got ${describeType(error.data)})`;
+  }
+  if (params.type === "boolean" && typeof error.data === "string") {
+    const word = booleanWordMessage(where, error.data);
+    if (word) return word;
+  }
+  return `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${textWanted(params.type) ? bracedText(error.data) : ""}`;
+}
+
+/** Only alternatives of type are left: e.g. a constant that is a list or a mapping. */
+function anyOfMessage({ error, where }: Mistake): string {
+  return `${where} must be ${typeWords(anyOfTypes(error))} (got ${describeType(error.data)})`;
+}
+
+function enumIssue(mistake: Mistake): SchemaIssue {
+  const { error, params, document, path, where } = mistake;
+  if (error.propertyName !== undefined) {
+    return keyNotAllowed(error, path, valueAt(document, path));
+  }
+  return issueAt(
+    mistake,
+    `${where} must be ${listOr(params.allowedValues as unknown[])} (got ${quote(error.data)})${enumGuess(error.data, params.allowedValues as unknown[])}`,
+  );
+}
+
+function patternIssue(mistake: Mistake): SchemaIssue {
+  const { error, path, where } = mistake;
+  if (error.propertyName !== undefined) {
+    return issueAt(mistake, headerNameMessage(error.propertyName), true, [
+      ...path,
+      error.propertyName,
+    ]);
+  }
+  return issueAt(mistake, patternMessage(path, where, error.data));
+}
+
+function notIssue(mistake: Mistake): SchemaIssue {
+  const { error, document, path, where } = mistake;
+  if (error.propertyName !== undefined) {
+    // A header name hookswitch sets itself (always, or Authorization by webhook.auth).
+    const authType = valueAt(document, ["webhook", "auth", "type"]);
+    const message = reservedHeaderMessage(
+      error.propertyName,
+      typeof authType === "string" ? authType : "none",
+    );
+    return issueAt(mistake, message, true, [...path, error.propertyName]);
+  }
+  if (where === "webhook.url") return issueAt(mistake, urlNotMessage(error));
+  return issueAt(mistake, ajvMessage(mistake));
+}
+
+/**
+ * The URL's `not`s: user-info (allOf/0), placeholders (allOf/1), what no URL parser
+ * takes (allOf/2: no host, a port past 65535, an open bracket, a bad % in the host).
+ */
+function urlNotMessage(error: AjvError): string {
+  if (error.schemaPath.includes("/allOf/2/")) return INVALID_URL_MESSAGE;
+  const placeholder = urlPlaceholder(String(error.data));
+  const placeholderNot = error.schemaPath.includes("/allOf/1/");
+  return placeholderNot && placeholder ? urlPlaceholderMessage(placeholder) : URL_USER_INFO_MESSAGE;
+}
+
+function repeatedItemIssue(mistake: Mistake): SchemaIssue {
+  const { error, params, path, where } = mistake;
+  const index = Math.max(Number(params.i), Number(params.j));
+  const item = (error.data as unknown[])[index];
+  return issueAt(mistake, `${where} lists ${quote(item)} more than once`, false, [...path, index]);
+}
+
+function emptyIssue(mistake: Mistake): SchemaIssue {
+  const { error, path, where } = mistake;
+  if (error.propertyName !== undefined) {
+    return issueAt(mistake, `empty or null (~) key in ${where}: a key must be text`, true, path);
+  }
+  return issueAt(mistake, `${where} must not be empty`);
 }
 
 /** A type error where only text is allowed (a constant's `{name}` would not be filled in). */
