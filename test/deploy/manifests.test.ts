@@ -22,7 +22,12 @@ import { documentedAlertRules } from "../support/documented-alerts.js";
 
 const DEPLOY = join(REPO, "deploy");
 const K8S = join(DEPLOY, "kubernetes");
-const CLI_SOURCES = ["src/commands/run.ts", "src/commands/options/nats-options.ts"]
+/** Where `hookswitch run`'s variables are named. */
+const CLI_SOURCES = [
+  "src/commands/options/run-options.ts",
+  "src/commands/options/secret-options.ts",
+  "src/commands/options/nats-options.ts",
+]
   .map((file) => readFileSync(join(REPO, file), "utf8"))
   .join("\n");
 

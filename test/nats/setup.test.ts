@@ -391,13 +391,15 @@ describe("a start with other --subjects than the consumer's filter", () => {
 
   it("writes where the consumer starts again before deleting it, and removes that once it is created", async () => {
     const wide = randomNames("all");
-    await ensureJetStream(jsm, wide, 30_000);
     const seen: string[] = [];
+    // Listening from the first set-up on: its advisory may come after it has returned.
     const advisories = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.*.${wide.stream}.*`, {
       callback: (_err, msg) => {
         seen.push(msg.subject.split(".").slice(4).join(" "));
       },
     });
+    await nc.flush();
+    await ensureJetStream(jsm, wide, 30_000);
     await ensureJetStream(
       jsm,
       { ...wide, subjects: [wide.subjects[0]!.replace(">", "acme.>")] },
@@ -408,6 +410,7 @@ describe("a start with other --subjects than the consumer's filter", () => {
     const [consumer, bookmark] = [wide.consumer, bookmarkName(wide.consumer)];
     // A stop at any point between these leaves the start on NATS, or the consumer itself.
     expect(seen).toEqual([
+      `CREATED ${wide.stream} ${consumer}`,
       `CREATED ${wide.stream} ${bookmark}`,
       `DELETED ${wide.stream} ${consumer}`,
       `CREATED ${wide.stream} ${consumer}`,
