@@ -35,5 +35,5 @@ export function oversizedDeadLetter(
   const advice =
     "not delivered; to deliver events this large, raise --max-event-size (and the replica's " +
     "memory: see the operating guide), then replay it with `hookswitch dlq replay`";
-  return { why: oversizedEvent(size, advice), event: parsed.raw };
+  return { why: oversizedEvent(`${size}: ${advice}`), event: parsed.raw };
 }

@@ -14,7 +14,10 @@ export function invalidEvent(detail: string): Unroutable {
   return { what: "invalid event", detail, reason: `invalid event: ${detail}` };
 }
 
-/** An event that is valid but larger than `--max-event-size`: the reason says what to do. */
-export function oversizedEvent(detail: string, advice: string): Unroutable {
-  return { what: "event larger than --max-event-size", detail, reason: `${detail}: ${advice}` };
+/**
+ * An event that is valid but larger than `--max-event-size`: its log line says what to do,
+ * as its dead letter does.
+ */
+export function oversizedEvent(text: string): Unroutable {
+  return { what: "event larger than --max-event-size", detail: text, reason: text };
 }
