@@ -1,7 +1,8 @@
 /**
  * What each NATS message is handed to: the event consumer and the deliveries consumer, each
  * in a consumer loop, and the readers of parked deliveries, all sharing one dispatcher and
- * one durable queue. Started once JetStream is set up; the daemon stops them first.
+ * one durable queue (consumer-handlers.ts). Started once JetStream is set up; the daemon
+ * stops them first.
  */
 import type {
   Consumer,

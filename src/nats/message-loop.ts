@@ -68,10 +68,11 @@ export class MessageLoop implements ConsumerLoop {
   #abandoned = false;
   // Resolved by stop(): a wait for the connection ends with it.
   #stopped: () => void = () => undefined;
-  readonly #stoppedWait = new Promise<void>((resolve) => (this.#stopped = resolve));
+  readonly #stoppedWait: Promise<void>;
 
   constructor(options: ConsumerLoopOptions) {
     this.#options = options;
+    this.#stoppedWait = new Promise<void>((resolve) => (this.#stopped = resolve));
     this.#writes = createHeldWrites({ holdMs: ACK_HOLD_MS, link: options.link });
     this.#heartbeat = setInterval(() => this.#holdBeat(), heartbeatEveryMs(options.ackWaitMs));
     this.#heartbeat.unref();
@@ -170,10 +171,10 @@ export class MessageLoop implements ConsumerLoop {
   }
 
   /** Waits for the slot, then for the connection (or the stop), keeping the message alive. */
-  async #waitToStart(msg: JsMsg, slot: Promise<void> | undefined): Promise<void> {
+  async #waitToStart(msg: JsMsg, slotFreed: Promise<void> | undefined): Promise<void> {
     const { link } = this.#options;
     this.#awaitingSlot = msg;
-    if (slot) await slot;
+    if (slotFreed) await slotFreed;
     if (link && !link.isConnected()) await Promise.race([link.connected(), this.#stoppedWait]);
     this.#awaitingSlot = undefined;
   }

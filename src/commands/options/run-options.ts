@@ -123,8 +123,8 @@ export function addRunOptions(command: Command): Command {
 }
 
 function optionOf({ flags, help, env, byDefault, choices }: RunOption): Option {
-  const option = new Option(flags, help);
-  if (choices) anyCaseChoices(option, choices);
+  const plain = new Option(flags, help);
+  const option = choices ? anyCaseChoices(plain, choices) : plain;
   option.env(env);
   if (byDefault !== undefined) option.default(byDefault);
   return option;
