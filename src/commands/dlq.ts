@@ -15,7 +15,8 @@ import {
   DEFAULT_MAX_PAYLOAD,
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM, type ListedDeadLetter } from "../delivery/records.js";
+import { type ListedDeadLetter } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM } from "../nats/layout.js";
 import { readerGone } from "../output/closed-output.js";
 import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";

@@ -9,7 +9,7 @@ import { createDurableQueue } from "../delivery/durable-queue.js";
 import { handleEventMessage, type HandlerDeps } from "../delivery/event-handler.js";
 import type { DurableQueue } from "../delivery/job.js";
 import { handleDeliveryMessage } from "../delivery/delivery-handler.js";
-import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../delivery/records.js";
+import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../nats/layout.js";
 import { OneAtATime } from "../delivery/oversized.js";
 import { startConsumerLoop, type ConsumerLoopOptions } from "../nats/consumer-loop.js";
 import type { Settle } from "../nats/settle.js";

@@ -17,7 +17,7 @@ import type { DeadLetterLog } from "../delivery/dead-letter-log.js";
 import type { FailureLog } from "../delivery/failure-log.js";
 import type { SkipLog } from "../delivery/skip-log.js";
 import type { Limiter } from "../delivery/concurrency/limiter.js";
-import { DELIVERY_STREAM } from "../delivery/records.js";
+import { DELIVERY_STREAM } from "../nats/layout.js";
 import type { RequestSlots } from "../delivery/concurrency/request-slots.js";
 import type { Intake } from "../delivery/concurrency/intake.js";
 import type { Sender } from "../delivery/send.js";

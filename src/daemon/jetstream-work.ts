@@ -14,7 +14,7 @@ import {
   DEFAULT_MAX_PAYLOAD,
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM } from "../nats/layout.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { watchMaxDeliveries } from "../nats/advisories.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";

@@ -4,7 +4,8 @@
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { parseRecord } from "./dead-letter-list.js";
-import { DEAD_LETTER_STREAM, deadLetterOwner, type ListedDeadLetter } from "./records.js";
+import { type ListedDeadLetter } from "./records.js";
+import { DEAD_LETTER_STREAM, deadLetterOwner } from "../nats/layout.js";
 
 /** JetStream's API error codes met when removing a record (nats-server's errors.json). */
 const NO_MESSAGE_FOUND = 10037;

@@ -13,13 +13,8 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { DeadLetterListIncompleteError } from "../errors.js";
-import {
-  DEAD_LETTER_STREAM,
-  integrationOfDeadLetterSubject,
-  unroutedDeadLetter,
-  type DeadLetterRecord,
-  type ListedDeadLetter,
-} from "./records.js";
+import { unroutedDeadLetter, type DeadLetterRecord, type ListedDeadLetter } from "./records.js";
+import { DEAD_LETTER_STREAM, integrationOfDeadLetterSubject } from "../nats/layout.js";
 
 /** What the records of one fetch take at most, each counted as large as a message can be. */
 const FETCH_BYTES = 8 * 1024 * 1024;

@@ -18,6 +18,7 @@ import {
 } from "./dead-letter-ids.js";
 import { fetchBatch, readRecords } from "./dead-letter-list.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
+import { type DeadLetterRecord, type ListedDeadLetter } from "./records.js";
 import {
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECT_PREFIX,
@@ -25,9 +26,7 @@ import {
   deadLetterSubject,
   OLD_DEAD_LETTER_FILTER,
   oldDeadLetterSubject,
-  type DeadLetterRecord,
-  type ListedDeadLetter,
-} from "./records.js";
+} from "../nats/layout.js";
 
 export interface DeadLetterStore {
   /** Stores a record durably; resolves with its id once the server has it. */

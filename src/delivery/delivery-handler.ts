@@ -8,13 +8,8 @@ import { AttemptAbortedError, type Job } from "./job.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
 import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";
-import {
-  eventIdOf,
-  integrationOfDeliverySubject,
-  unroutedDeadLetter,
-  unsentDeadLetter,
-  type DeliveryRecord,
-} from "./records.js";
+import { eventIdOf, unroutedDeadLetter, unsentDeadLetter, type DeliveryRecord } from "./records.js";
+import { integrationOfDeliverySubject } from "../nats/layout.js";
 import type { ActiveIntegration } from "./snapshot.js";
 import { loggedText } from "../logger.js";
 

@@ -8,14 +8,14 @@ import { ByteBudget } from "./concurrency/byte-budget.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { DeadLetterStore } from "./dead-letters.js";
 import type { DurableQueue } from "./job.js";
+import { type DeliveryRecord } from "./records.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
   deliverySubject,
   NOT_BEFORE_HEADER,
   parkedSubject,
-  type DeliveryRecord,
-} from "./records.js";
+} from "../nats/layout.js";
 
 /**
  * A record's text is held until JetStream has stored it, with its copy in the socket's queue.

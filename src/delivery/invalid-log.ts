@@ -9,7 +9,7 @@
 import type { Logger } from "pino";
 import { dlqListCommand } from "./dead-letter-log.js";
 import { IntervalLines } from "./interval-lines.js";
-import { INVALID_EVENT_SUBJECT_TOKEN } from "./records.js";
+import { INVALID_EVENT_SUBJECT_TOKEN } from "../nats/layout.js";
 
 /** Invalid events logged in full per interval: enough to show a flood's kinds of reason. */
 export const FULL_LINES_PER_INTERVAL = 10;

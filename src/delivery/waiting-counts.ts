@@ -8,7 +8,7 @@ import {
   DELIVERY_SUBJECT_PREFIX,
   integrationOfDeliverySubject,
   PARKED_SUBJECT_PREFIX,
-} from "./records.js";
+} from "../nats/layout.js";
 
 export interface WaitingCounts {
   /** Retries and replays waiting for their time. */

@@ -3,7 +3,7 @@
  * something, info-style gauges, a counter shown at 0 from the start.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../nats/layout.js";
 import { VERSION } from "../version.js";
 import type { Metrics } from "./metrics.js";
 

@@ -11,7 +11,7 @@
  */
 import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { DELIVERY_STREAM } from "../delivery/records.js";
+import { DELIVERY_STREAM } from "./layout.js";
 import { guardConsumer } from "./consumer-guard.js";
 import { isConsumerInfo, type DurableConsumerConfig } from "./durable-consumers.js";
 

@@ -20,7 +20,7 @@ import {
   type StreamInfo,
 } from "@nats-io/jetstream";
 import { NatsSetupError, coerceError } from "../errors.js";
-import { deliveryFilter, parkedSubject } from "../delivery/records.js";
+import { deliveryFilter, parkedSubject } from "./layout.js";
 import type { DeliverFrom } from "./settings.js";
 import { subjectFilter } from "./subjects.js";
 import { NOT_SET, filterDiffers, updatableChanges } from "./consumer-changes.js";

@@ -11,7 +11,7 @@ import {
 } from "@nats-io/jetstream";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "./layout.js";
 import { StreamMissingError } from "../errors.js";
 import { settleDeletions } from "./deletion-settle.js";
 import { guardConsumer, type ConsumerGuard } from "./consumer-guard.js";

@@ -20,7 +20,7 @@
 import { DiscardPolicy, type StreamConfig, type StreamUpdateConfig } from "@nats-io/jetstream";
 import { millis } from "@nats-io/transport-node";
 import { formatDuration } from "../config/durations.js";
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "./layout.js";
 
 export interface OwnedStreamLimits {
   /** Limits at which NATS drops records, as `max_msgs 10`: removed at start. */

@@ -3,7 +3,7 @@
  * reading: parked by another replica, or before a restart.
  */
 import type { Logger } from "pino";
-import { DELIVERY_STREAM } from "../delivery/records.js";
+import { DELIVERY_STREAM } from "./layout.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { periodic } from "../periodic.js";
 import type { ParkedReaders } from "./parked-readers.js";

@@ -11,7 +11,7 @@ import type {
   JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { DELIVERY_STREAM, waitingFilter } from "../delivery/records.js";
+import { DELIVERY_STREAM, waitingFilter } from "./layout.js";
 import { waitingByIntegration, type WaitingCounts } from "../delivery/waiting-counts.js";
 import type { ConsumerLoop, MessageSource } from "./consumer-loop.js";
 import { heartbeatEveryMs } from "./message-loop.js";

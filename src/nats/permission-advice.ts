@@ -3,7 +3,7 @@
  * operation; the operator needs to hear which permission to add, and for the subscription
  * to the replies' inbox, that `--inbox-prefix` may be what is missing instead.
  */
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "./layout.js";
 import { errorChain } from "../errors.js";
 
 export interface RefusedSubject {

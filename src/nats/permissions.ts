@@ -9,7 +9,7 @@ import {
   deadLetterFilter,
   deliveryFilter,
   parkedSubject,
-} from "../delivery/records.js";
+} from "./layout.js";
 import { ADVISORY_STREAM, advisoryConsumerName, maxDeliveriesSubject } from "./advisory-stream.js";
 import { bookmarkName } from "./consumer-bookmark.js";
 import { deliveryConsumerName } from "./durable-consumers.js";

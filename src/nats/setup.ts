@@ -12,7 +12,7 @@ import {
   type StreamInfo,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { DELIVERY_STREAM } from "../delivery/records.js";
+import { DELIVERY_STREAM } from "./layout.js";
 import type { JetStreamNames } from "./settings.js";
 import {
   DELIVERY_CONSUMER_DEFAULTS,

@@ -35,7 +35,7 @@ import {
   DELIVERY_STREAM,
   DELIVERY_SUBJECT_PREFIX,
   PARKED_SUBJECT_PREFIX,
-} from "../delivery/records.js";
+} from "./layout.js";
 import { ownedStreamLimits, refusingLimitsText, removedLimitsText } from "./owned-stream-limits.js";
 
 /**

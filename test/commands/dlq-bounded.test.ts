@@ -7,12 +7,11 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
-  DEAD_LETTER_STREAM,
-  DELIVERY_STREAM,
   type DeadLetterRecord,
   type DeliveryRecord,
   type ListedDeadLetter,
 } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { CLI, REPO, runCli } from "../support/cli.js";
 import type { NatsServer } from "../support/nats-server.js";
 import { useDeadLetterQueue } from "../support/dead-letters.js";

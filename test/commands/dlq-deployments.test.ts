@@ -8,14 +8,14 @@ import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { type DeliveryRecord } from "../../src/delivery/records.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
   deadLetterSubject,
   deliverySubject,
   oldDeadLetterSubject,
-  type DeliveryRecord,
-} from "../../src/delivery/records.js";
+} from "../../src/nats/layout.js";
 import {
   DELIVERY_CONSUMER_DEFAULTS,
   deliveryConsumerConfig,

@@ -5,14 +5,12 @@ import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq/tabl
 import { parseSelection } from "../../src/commands/dlq/selection.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
-  DEAD_LETTER_STREAM,
-  DELIVERY_STREAM,
-  deliverySubject,
   type DeadLetterRecord,
   type DeliveryRecord,
   type ListedDeadLetter,
   unroutedDeadLetter,
 } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM, deliverySubject } from "../../src/nats/layout.js";
 import { UsageError } from "../../src/errors.js";
 import { ensureHookswitchStreams, streamExists } from "../../src/nats/streams.js";
 import { runCli, spawnCli } from "../support/cli.js";

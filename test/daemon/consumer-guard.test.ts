@@ -6,7 +6,7 @@
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { consumerInfoOrNull, deliveryConsumerName } from "../../src/nats/durable-consumers.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";

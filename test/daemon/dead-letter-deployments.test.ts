@@ -6,7 +6,8 @@
  */
 import { jetstream } from "@nats-io/jetstream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { oldDeadLetterSubject, unroutedDeadLetter } from "../../src/delivery/records.js";
+import { unroutedDeadLetter } from "../../src/delivery/records.js";
+import { oldDeadLetterSubject } from "../../src/nats/layout.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { runCli } from "../support/cli.js";
 import {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { jetstreamManager, RetentionPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { runCli } from "../support/cli.js";
 import { deleteInUse, startNatsServer, type NatsServer } from "../support/nats-server.js";

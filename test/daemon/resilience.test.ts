@@ -1,7 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM, parkedSubject } from "../../src/nats/layout.js";
 import { DEFAULT_CONSUMER } from "../../src/nats/settings.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";

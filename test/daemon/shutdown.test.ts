@@ -1,7 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
 import { acksApplied, startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";

@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { createDeadLetterCount } from "../../src/delivery/dead-letter-count.js";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM, deadLetterSubject } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, deadLetterSubject } from "../../src/nats/layout.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";

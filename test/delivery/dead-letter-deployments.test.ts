@@ -7,11 +7,8 @@ import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
-import {
-  DEAD_LETTER_STREAM,
-  oldDeadLetterSubject,
-  type DeadLetterRecord,
-} from "../../src/delivery/records.js";
+import { type DeadLetterRecord } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, oldDeadLetterSubject } from "../../src/nats/layout.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 import { deadLetter, getAll, listAll } from "../support/dead-letters.js";

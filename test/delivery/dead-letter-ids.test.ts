@@ -6,7 +6,7 @@ import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { alreadyGone, deleteRecord } from "../../src/delivery/dead-letter-ids.js";
-import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM } from "../../src/nats/layout.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 /** What a JetStream API error carries, as the client gives it. */

@@ -3,7 +3,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
 import { fetchBatch } from "../../src/delivery/dead-letter-list.js";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM, type DeadLetterRecord } from "../../src/delivery/records.js";
+import { type DeadLetterRecord } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM } from "../../src/nats/layout.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 

@@ -4,15 +4,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import type { DurableQueue } from "../../src/delivery/job.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
+import { type DeliveryRecord, unsentDeadLetter } from "../../src/delivery/records.js";
 import {
   DEAD_LETTER_STREAM,
   DELIVERY_STREAM,
   deliverySubject,
   NOT_BEFORE_HEADER,
   parkedSubject,
-  type DeliveryRecord,
-  unsentDeadLetter,
-} from "../../src/delivery/records.js";
+} from "../../src/nats/layout.js";
 import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";

@@ -11,11 +11,8 @@ import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
 import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
 import { createSkipLog } from "../../src/delivery/skip-log.js";
 import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
-import {
-  DEAD_LETTER_STREAM,
-  deliverySubject,
-  type DeliveryRecord,
-} from "../../src/delivery/records.js";
+import { type DeliveryRecord } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, deliverySubject } from "../../src/nats/layout.js";
 import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
 import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";

@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookId } from "../../src/delivery/webhook-id.js";
-import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { eventSubject } from "../../src/events/sample.js";
 import type { EventType } from "../../src/config/types.js";
 import { arrivals, printReport, sampleProcesses, type PublishedEvent } from "../support/ledger.js";

@@ -9,7 +9,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
-import { DEAD_LETTER_STREAM } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM } from "../../src/nats/layout.js";
 import { watchMaxDeliveries } from "../../src/nats/advisories.js";
 import { ADVISORY_STREAM } from "../../src/nats/advisory-stream.js";
 import { StoreFailedError } from "../../src/nats/store-failure.js";

@@ -8,7 +8,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { NOT_SET, consumerDrift } from "../../src/nats/consumer-changes.js";
 import {
   consumerInfoOrNull,

@@ -1,7 +1,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM, parkedSubject } from "../../src/nats/layout.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { createParkedReaders } from "../../src/nats/parked-readers.js";

@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
 import { createLimiter, type Limiter } from "../../src/delivery/concurrency/limiter.js";
-import { DELIVERY_STREAM, parkedSubject } from "../../src/delivery/records.js";
+import { DELIVERY_STREAM, parkedSubject } from "../../src/nats/layout.js";
 import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
 import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";

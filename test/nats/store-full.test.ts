@@ -11,13 +11,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
-import {
-  DEAD_LETTER_STREAM,
-  DELIVERY_STREAM,
-  deliverySubject,
-  unsentDeadLetter,
-  type DeliveryRecord,
-} from "../../src/delivery/records.js";
+import { unsentDeadLetter, type DeliveryRecord } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM, deliverySubject } from "../../src/nats/layout.js";
 import { connectNats } from "../../src/nats/connection.js";
 import { pullContinuously, startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
 import { StoreFailedError } from "../../src/nats/store-failure.js";

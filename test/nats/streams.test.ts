@@ -7,7 +7,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { ownedStreamLimits } from "../../src/nats/owned-stream-limits.js";
 import { onceLog } from "../../src/nats/setup.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";

@@ -6,12 +6,11 @@ import { jetstream } from "@nats-io/jetstream";
 import { beforeEach } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
-  DEAD_LETTER_STREAM,
-  DELIVERY_STREAM,
   unroutedDeadLetter,
   type DeadLetterRecord,
   type ListedDeadLetter,
 } from "../../src/delivery/records.js";
+import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/nats/layout.js";
 import {
   DELIVERY_CONSUMER_DEFAULTS,
   deliveryConsumerConfig,

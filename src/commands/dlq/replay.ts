@@ -5,12 +5,8 @@
  */
 import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { DeadLetterStore } from "../../delivery/dead-letters.js";
-import {
-  DELIVERY_STREAM,
-  deliverySubject,
-  type DeliveryRecord,
-  type ListedDeadLetter,
-} from "../../delivery/records.js";
+import { type DeliveryRecord, type ListedDeadLetter } from "../../delivery/records.js";
+import { DELIVERY_STREAM, deliverySubject } from "../../nats/layout.js";
 import { NatsSetupError } from "../../errors.js";
 import { checkEvent } from "../../events/parse.js";
 import { deliveryConsumerName } from "../../nats/durable-consumers.js";

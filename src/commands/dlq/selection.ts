@@ -2,7 +2,7 @@
  * Which dead letters a `dlq` command works on: ids, `--integration NAME` or `--all`, checked
  * before anything is read or removed.
  */
-import { INVALID_EVENT_SUBJECT_TOKEN } from "../../delivery/records.js";
+import { INVALID_EVENT_SUBJECT_TOKEN } from "../../nats/layout.js";
 import { UsageError } from "../../errors.js";
 
 type Opts = Record<string, unknown>;
