@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { wholeNumber } from "../config/text.js";
+import { countOf } from "./options/counts.js";
 import { EVENT_TYPES } from "../config/types.js";
 import { NatsSetupError, UsageError, coerceError } from "../errors.js";
 import {
@@ -94,7 +94,7 @@ async function planEvents(
   opts: EmitOptions,
   named: OptionNamer,
 ): Promise<EmitPlan> {
-  const count = positiveInteger(named("--count"), opts.count);
+  const count = countOf(named("--count"), opts.count);
   const rate = opts.rate === undefined ? undefined : positiveNumber(named("--rate"), opts.rate);
   if (opts.file !== undefined) {
     if (type !== undefined)
@@ -214,12 +214,6 @@ function voicemailFlag(option: string, value: string): boolean {
   const parsed = parseBooleanFlag(value);
   if (parsed === undefined) throw new UsageError(`${option} must be true or false, not "${value}"`);
   return parsed;
-}
-
-function positiveInteger(name: string, value: string): number {
-  const n = wholeNumber(value) ?? 0;
-  if (n < 1) throw new UsageError(`${name} must be a whole number ≥ 1`);
-  return n;
 }
 
 function positiveNumber(name: string, value: string): number {

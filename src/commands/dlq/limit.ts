@@ -2,18 +2,12 @@
  * `dlq list --limit N`: the oldest N dead letters. After an outage the queue may hold
  * hundreds of thousands, and a look at the first few should not read them all.
  */
-import { wholeNumber } from "../../config/text.js";
-import { UsageError } from "../../errors.js";
+import { countOf } from "../options/counts.js";
 import type { OptionNamer } from "../options/env-flags.js";
 
 /** The limit given, or undefined for none; a usage error names the flag or variable. */
 export function parseLimit(text: string | undefined, named: OptionNamer): number | undefined {
-  if (text === undefined) return undefined;
-  const limit = wholeNumber(text);
-  if (limit === undefined || limit < 1) {
-    throw new UsageError(`${named("--limit")} must be a whole number ≥ 1, not "${text}"`);
-  }
-  return limit;
+  return text === undefined ? undefined : countOf(named("--limit"), text);
 }
 
 export interface Limited<T> {

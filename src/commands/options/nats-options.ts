@@ -9,6 +9,7 @@
  */
 import { Option, type Command } from "commander";
 import { wholeNumber } from "../../config/text.js";
+import { countOf } from "./counts.js";
 import { UsageError } from "../../errors.js";
 import { DELIVERY_CONSUMER_DEFAULTS } from "../../nats/durable-consumers.js";
 import { checkServerUrls } from "../../nats/server-urls.js";
@@ -194,11 +195,7 @@ function parseReplicas(value: string, option: string): number {
 
 /** NATS keeps about 250 bytes of memory for each; a handful is no use to anyone. */
 function parseMaxWaiting(value: string, option: string): number {
-  const most = wholeNumber(value) ?? 0;
-  if (most < 100) {
-    throw new UsageError(`${option} must be a whole number ≥ 100, not "${value}"`);
-  }
-  return most;
+  return countOf(option, value, 100);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { Option, type Command } from "commander";
 import { parseDuration } from "../../config/durations.js";
 import { parseSize } from "../../config/sizes.js";
-import { wholeNumber } from "../../config/text.js";
+import { countOf } from "./counts.js";
 import type { DaemonSettings } from "../../daemon/daemon.js";
 import { parseCidrList } from "../../delivery/egress.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../../delivery/oversized.js";
@@ -181,12 +181,7 @@ export function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings 
   const nats = parseNatsSettings(flags, process.env, named);
   // A programming error, not the user's: no usage exit code.
   if (!nats.jetstream) throw new Error("internal: run needs the JetStream flags");
-  const maxInFlight = wholeNumber(flags.maxInFlight) ?? 0;
-  if (maxInFlight < 1) {
-    throw new UsageError(
-      `${named("--max-in-flight")} must be a whole number ≥ 1, not "${flags.maxInFlight}"`,
-    );
-  }
+  const maxInFlight = countOf(named("--max-in-flight"), flags.maxInFlight);
   return {
     dir: flags.dir,
     strict: flags.strict === true,
