@@ -18,7 +18,7 @@ export interface DigestEntry {
 }
 
 /** Hex digits shown: enough to tell configurations apart, short enough to read out. */
-export const DIGEST_LENGTH = 12;
+const DIGEST_LENGTH = 12;
 
 /** The digest of a set of files, whatever their order. */
 export function configDigest(entries: Iterable<DigestEntry>): string {

@@ -11,7 +11,7 @@ import type { DurationHistogram } from "../http/duration-histogram.js";
 import { periodic, type Periodic } from "../periodic.js";
 
 /** How long a name is gone before its figures are: past the hold of its deliveries. */
-export const FORGET_AFTER_MS = 15 * 60_000;
+const FORGET_AFTER_MS = 15 * 60_000;
 
 /**
  * Which names to forget: those with figures that have not been loaded for `afterMs`,

@@ -57,7 +57,7 @@ export function readRecords(
 }
 
 /** Several readers' records, each oldest first, as one list oldest first. */
-export async function* mergeById(
+async function* mergeById(
   sources: AsyncGenerator<ListedDeadLetter>[],
 ): AsyncGenerator<ListedDeadLetter> {
   try {

@@ -273,7 +273,7 @@ function noStreamOr(err: unknown, subject: string): unknown {
  * as it differs between such attempts. A replay adds one to `replays`, so a replayed
  * delivery's dead-lettering is always stored.
  */
-export function deadLetterMsgId(record: DeadLetterRecord): string | undefined {
+function deadLetterMsgId(record: DeadLetterRecord): string | undefined {
   if (record.webhookId === null) return undefined;
   return `dlq:${record.webhookId}:r${record.replays ?? 0}:${record.attempts.length}`;
 }

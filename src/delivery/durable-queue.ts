@@ -23,7 +23,7 @@ import {
  * deliveries of large events are all stored at once: ten integrations at 3 s and events of
  * 100 KB held 1,873 records' text, 187 MB, at once. At 1 KiB events this bound never binds.
  */
-export const STORING_BYTES = 32 * 1024 * 1024;
+const STORING_BYTES = 32 * 1024 * 1024;
 
 export function createDurableQueue(options: {
   publisher: StoredPublisher;

@@ -15,7 +15,7 @@ import { asciiLowerCase } from "./decoded-view.js";
  * Fewer characters than this are not looked for in an answer: a secret that short is no
  * secret, and masking each of its occurrences would leave the answer unreadable.
  */
-export const MIN_ECHOED_CHARS = 4;
+const MIN_ECHOED_CHARS = 4;
 
 /**
  * A part of a secret URL (its path, query, one parameter's value) shorter than this is not
@@ -24,7 +24,7 @@ export const MIN_ECHOED_CHARS = 4;
  * ids that make a webhook URL secret are longer (Slack's are 24 characters, Teams' 36). A
  * short part is still masked inside the longer parts and the URL that hold it.
  */
-export const MIN_URL_PART_CHARS = 8;
+const MIN_URL_PART_CHARS = 8;
 
 export interface Needle {
   text: string;

@@ -12,7 +12,7 @@ import { IntervalLines } from "./interval-lines.js";
 
 /** Lines of one integration logged in full per interval. */
 export const FULL_LINES_PER_INTERVAL = 10;
-export const LINES_INTERVAL_MS = 60_000;
+const LINES_INTERVAL_MS = 60_000;
 
 export interface IntegrationLines<Line extends { integration: string }> {
   /** Logs `line` with `message`, or counts it for its integration's summary. */

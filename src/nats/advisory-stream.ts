@@ -36,7 +36,7 @@ export const advisoryConsumerName = (stream: string, consumer: string) => `${con
 /** Long enough to copy an event to the dead-letter queue while JetStream is slow. */
 const ADVISORY_ACK_WAIT_MS = 60_000;
 
-export function advisoryConsumerConfig(stream: string, consumer: string): DurableConsumerConfig {
+function advisoryConsumerConfig(stream: string, consumer: string): DurableConsumerConfig {
   return {
     durable_name: advisoryConsumerName(stream, consumer),
     description: "hookswitch: events that ran out of deliveries, to dead-letter",

@@ -44,8 +44,8 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  * a ping in milliseconds, so 20 s of silence is not a false alarm; a ping every 10 s per
  * daemon costs the server nothing.
  */
-export const PING_INTERVAL_MS = 10_000;
-export const MAX_PINGS_OUT = 2;
+const PING_INTERVAL_MS = 10_000;
+const MAX_PINGS_OUT = 2;
 
 export async function connectNats(
   settings: NatsSettings,

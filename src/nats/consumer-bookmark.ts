@@ -29,7 +29,7 @@ import { isApiError, setup } from "./streams.js";
 export const bookmarkName = (consumer: string) => `${consumer}_bookmark`;
 
 /** A bookmark left by a replica that never came back is removed by NATS after a week. */
-export const BOOKMARK_IDLE_MS = 7 * 24 * 60 * 60_000;
+const BOOKMARK_IDLE_MS = 7 * 24 * 60 * 60_000;
 
 const description = (consumer: string) =>
   `hookswitch: where consumer ${consumer} starts when created again (hookswitch deleted it ` +

@@ -16,7 +16,7 @@ import { JetStreamApiCodes, type JetStreamManager } from "@nats-io/jetstream";
 import { isApiError } from "./streams.js";
 
 /** Long enough for the server to remove a deleted stream's files; short for a recovery. */
-export const DELETION_SETTLE_MS = 1_500;
+const DELETION_SETTLE_MS = 1_500;
 const MAX_ROUNDS = 6;
 
 export interface SettleOptions {

@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import type { Settle } from "./settle.js";
 
 /** Long enough for the guard's next reading to have put the setting back. */
-export const HEADERS_ONLY_DELAY_MS = 5_000;
+const HEADERS_ONLY_DELAY_MS = 5_000;
 const HANDED_BACK_FOR_ITS_BODY: Settle = { action: "nak", delayMs: HEADERS_ONLY_DELAY_MS };
 
 /** `data`, the message's body, taken already: the headers are read only when it is empty. */

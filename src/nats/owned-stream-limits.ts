@@ -60,7 +60,7 @@ export function ownedStreamLimits(config: LimitSettings): OwnedStreamLimits {
 }
 
 /** What a record of each owned stream is, for the warnings. */
-export const OWNED_STREAM_RECORDS: Readonly<Record<string, string>> = {
+const OWNED_STREAM_RECORDS: Readonly<Record<string, string>> = {
   [DELIVERY_STREAM]: "a delivery still to do (a retry waiting or a parked delivery)",
   [DEAD_LETTER_STREAM]: "a dead letter, which leaves only by dlq replay or dlq purge",
 };

@@ -22,7 +22,7 @@ import type { ConsumeOptions } from "@nats-io/jetstream";
 /** nats-server's default `max_pending`. */
 export const SERVER_MAX_PENDING = 64 * 1024 * 1024;
 /** The most messages the client asks for at once when a pull is bounded by bytes. */
-export const BYTES_PULL_MESSAGES = 100;
+const BYTES_PULL_MESSAGES = 100;
 /**
  * Of `max_pending`, what the pulls of one loop may fill: the event and delivery loops share
  * one connection with the parked deliveries' reads, so each gets a third.

@@ -10,8 +10,8 @@ import { createKeyedLines } from "../delivery/integration-lines.js";
 import type { StoreFailedError } from "./store-failure.js";
 
 /** Lines of one stream logged in full per interval. */
-export const STORE_LINES_PER_INTERVAL = 5;
-export const STORE_LINES_INTERVAL_MS = 60_000;
+const STORE_LINES_PER_INTERVAL = 5;
+const STORE_LINES_INTERVAL_MS = 60_000;
 
 export interface StoreFailureLog {
   /** A message handed back because `err` kept one of its records out of its stream. */

@@ -34,7 +34,7 @@ const NATS_FAILURES = [
 ];
 
 /** Where the operating guide tells what to do (its section's title). */
-export const STORAGE_DOCS = "the operating guide, 'When JetStream cannot store'";
+const STORAGE_DOCS = "the operating guide, 'When JetStream cannot store'";
 
 export class StoreFailedError extends Error {
   override name = "StoreFailedError";

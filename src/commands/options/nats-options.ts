@@ -214,7 +214,7 @@ function parseInboxPrefix(value: string, option: string): string {
 }
 
 /** Stream and consumer names may not hold spaces, dots or wildcards. */
-export function requireName(flag: string, value: string): string {
+function requireName(flag: string, value: string): string {
   if (!/^[^\s.*>]+$/.test(value)) {
     throw new UsageError(`${flag} "${value}" is not a valid name (no spaces, dots, * or >)`);
   }

@@ -58,7 +58,7 @@ export const httpUrl: Rule = (input) => {
  * must be stored as `%23`. A URL given whole by one reference may have a fragment, as one
  * written out may.
  */
-export const REFERENCE_HASH_MESSAGE =
+const REFERENCE_HASH_MESSAGE =
   "webhook.url has a # once its ${…} references are resolved: what follows it is a fragment, " +
   "which is never sent; store the secret with # written as %23";
 

@@ -92,7 +92,7 @@ export function createRemovalHold(timing: RemovalTiming): RemovalHold {
  * duplicate of the missing file's name would otherwise take it over while the missing file
  * is between its removal and its rewrite.
  */
-export function removedFiles(previous: ConfigState | undefined, files: LoadedFile[]): FileState[] {
+function removedFiles(previous: ConfigState | undefined, files: LoadedFile[]): FileState[] {
   if (!previous) return [];
   const present = new Set(files.map((f) => f.file));
   const hashes = new Set(files.map((f) => f.hash));
