@@ -4,8 +4,9 @@
  *
  * Exit codes: 0 rendered; 1 the event is unreadable or invalid, the integration is
  * unknown, cannot be loaded, or does not match the event (disabled included: a
- * disabled integration sends nothing), or the event leaves a path argument empty (no
- * request is made); 2 usage (e.g. no --event).
+ * disabled integration sends nothing, unless `--include-disabled` asks for the request it
+ * will send once enabled), or the event leaves a path argument empty (no request is made);
+ * 2 usage (e.g. no --event).
  *
  * An integration is rendered even when other integrations of its file have problems
  * (with a note: `run` leaves that file out); its own problems, and those of the file as
@@ -35,6 +36,7 @@ interface RenderOptions extends SecretPolicyFlags {
   dir: string;
   json?: boolean;
   showSecrets?: boolean;
+  includeDisabled?: boolean;
 }
 
 export function renderCommand(): Command {
@@ -65,13 +67,18 @@ export function renderCommand(): Command {
         new Option("--show-secrets", "print secrets instead of ****").env(
           "HOOKSWITCH_SHOW_SECRETS",
         ),
+      )
+      .addOption(
+        new Option(
+          "--include-disabled",
+          "render a disabled integration too: the request it will send once enabled",
+        ).env("HOOKSWITCH_RENDER_INCLUDE_DISABLED"),
       ),
   ).action(async (target: string, options: RenderOptions) => {
     const event = await readEvent(options.event);
     const load = { secrets: "resolve", secretPolicy: secretPolicyOf(options) } as const;
     const integration = await findIntegration(target, options.dir, load);
-    const mismatch = explainMismatch(integration, event);
-    if (mismatch) fail(`the event does not match: ${mismatch}`);
+    requireMatch(integration, event, options.includeDisabled === true);
     const now = new Date();
     const request = renderOrRefuse(integration, event, now);
     if ("unsendable" in request) {
@@ -83,6 +90,29 @@ export function renderCommand(): Command {
     const shown = options.showSecrets ? request : maskedRequest(integration, request, event, now);
     process.stdout.write(options.json ? formatJson(shown) : formatText(shown));
   });
+}
+
+/**
+ * Ends the command when the integration would send nothing for the event. A disabled one
+ * may be previewed before it is switched on: it is judged as if enabled, and said to be off.
+ */
+function requireMatch(integration: Integration, event: PbxEvent, includeDisabled: boolean): void {
+  const judged = includeDisabled ? { ...integration, enabled: true } : integration;
+  const mismatch = explainMismatch(judged, event);
+  if (mismatch) {
+    const hint = integration.enabled
+      ? ""
+      : includeDisabled
+        ? ` (and it is disabled, enabled: false)`
+        : "; --include-disabled renders the request it will send once enabled";
+    fail(`the event does not match: ${mismatch}${hint}`);
+  }
+  if (!integration.enabled) {
+    process.stderr.write(
+      `note: ${integration.name} is disabled (enabled: false): \`hookswitch run\` sends this ` +
+        "request only once it is enabled\n",
+    );
+  }
 }
 
 /** The request, or a refusal when the event makes it larger than hookswitch sends. */

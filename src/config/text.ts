@@ -74,11 +74,11 @@ export function typeWords(type: string | string[]): string {
 }
 
 /** The candidate `word` abbreviates, or the closest one at most two edits away (case-insensitive). */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest<T extends string>(word: string, candidates: readonly T[]): T | undefined {
   const lower = word.toLowerCase();
   const extended = candidates.filter((c) => c.toLowerCase().startsWith(lower));
   if (word.length >= 3 && extended.length === 1) return extended[0];
-  let best: string | undefined;
+  let best: T | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());

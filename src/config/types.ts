@@ -25,20 +25,37 @@ export const FIELD_NAMES = [
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
+/** Where each field of SPEC section 3 is read in an event (`dateTime` is the time of sending). */
+export const FIELD_SOURCES: Readonly<Record<Exclude<FieldName, "dateTime">, string>> = {
+  extensionNumber: "data.user.extension",
+  name: "data.user.name",
+  outboundPhoneNumber: "data.user.outboundNumber",
+  hasVoicemail: "data.user.hasVoicemail",
+  enabledCalls: "data.user.enabledCalls",
+  serviceUuid: "data.service.uuid",
+  serviceName: "data.service.name",
+  serviceFriendlyName: "data.service.friendlyName",
+  serviceType: "data.service.type",
+  account: "data.account",
+  event: "type",
+  eventId: "id",
+  eventTime: "time",
+};
+
 /**
  * The fields an event may lack (left out or null) or hold as empty text, each with where it
  * is read (SPEC section 3): a path argument made of these alone can come out empty. The
  * event schema makes every other field present and not empty.
  */
 export const OPTIONAL_FIELDS: Readonly<Partial<Record<FieldName, string>>> = {
-  extensionNumber: "data.user.extension",
-  name: "data.user.name",
-  outboundPhoneNumber: "data.user.outboundNumber",
-  hasVoicemail: "data.user.hasVoicemail",
-  enabledCalls: "data.user.enabledCalls",
-  serviceName: "data.service.name",
-  serviceFriendlyName: "data.service.friendlyName",
-  eventTime: "time",
+  extensionNumber: FIELD_SOURCES.extensionNumber,
+  name: FIELD_SOURCES.name,
+  outboundPhoneNumber: FIELD_SOURCES.outboundPhoneNumber,
+  hasVoicemail: FIELD_SOURCES.hasVoicemail,
+  enabledCalls: FIELD_SOURCES.enabledCalls,
+  serviceName: FIELD_SOURCES.serviceName,
+  serviceFriendlyName: FIELD_SOURCES.serviceFriendlyName,
+  eventTime: FIELD_SOURCES.eventTime,
 };
 
 /** One entry of `webhook.fields`: a field of the event, a constant, or a `{field}` template. */

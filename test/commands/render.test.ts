@@ -59,7 +59,12 @@ webhook:
 
 let dir: string;
 let eventText: string;
-const env = { RENDER_TEST_TOKEN: SECRET, RENDER_TEST_SIGNING: SIGNING, HOOKSWITCH_DIR: undefined };
+const env = {
+  RENDER_TEST_TOKEN: SECRET,
+  RENDER_TEST_SIGNING: SIGNING,
+  HOOKSWITCH_DIR: undefined,
+  HOOKSWITCH_RENDER_INCLUDE_DISABLED: undefined,
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "hookswitch-render-"));
@@ -157,6 +162,51 @@ describe("hookswitch render", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/billing is disabled/);
+  });
+
+  it("renders a disabled integration with --include-disabled, saying it is off", async () => {
+    const { code, stdout, stderr } = await render([
+      "billing",
+      "--event",
+      "event.json",
+      "--include-disabled",
+      "--json",
+    ]);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { url: string }).url).toMatch(
+      /^https:\/\/billing\.example\.com\/hook\?extensionNumber=201&/,
+    );
+    expect(stderr).toMatch(/note: billing is disabled \(enabled: false\)/);
+
+    const byEnv = await render(["billing", "--event", "event.json"], {
+      env: { HOOKSWITCH_RENDER_INCLUDE_DISABLED: "true" },
+    });
+    expect(byEnv.code).toBe(0);
+  });
+
+  it("says --include-disabled previews a disabled one, and still refuses an event it does not match", async () => {
+    const plain = await render(["billing", "--event", "event.json"]);
+    expect(plain.stderr).toMatch(
+      /--include-disabled renders the request it will send once enabled/,
+    );
+
+    // A file of its own, outside the folder the other cases list.
+    const file = join(dir, "off-deletions.yaml");
+    await writeFile(
+      file,
+      billingYaml.split("---\n")[1]?.replace("scope:", "enabled: false\nscope:") ?? "",
+    );
+    const { code, stdout, stderr } = await render([
+      file,
+      "--event",
+      "event.json",
+      "--include-disabled",
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(
+      /triggered by user\.deleted, the event is user\.created \(and it is disabled/,
+    );
   });
 
   it("says why and exits 1 when the event type is not a trigger", async () => {

@@ -223,7 +223,17 @@ export const INVALID_CASES: InvalidCase[] = [
   c(
     "unknown field name",
     integrationYaml("q", {}, ["  fields:", "    ext: extension"]),
-    '11:10: unknown field "extension" in webhook.fields.ext',
+    '11:10: unknown field "extension" in webhook.fields.ext (did you mean extensionNumber?)',
+  ),
+  c(
+    "a field named as the event's JSON names it",
+    integrationYaml("q2", {}, ["  fields:", "    did: outboundNumber"]),
+    '11:10: unknown field "outboundNumber" in webhook.fields.did (did you mean outboundPhoneNumber?)',
+  ),
+  c(
+    "a field's mapping with a mistyped key",
+    integrationYaml("q3", {}, ["  fields:", '    label: { tamplate: "{name}" }']),
+    '11:5: webhook.fields.label must be a field name, {value: …} or {template: "…"} (got a mapping): the mapping takes only value or template, not "tamplate" (did you mean template?)',
   ),
   c(
     "bad header name",

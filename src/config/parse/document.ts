@@ -9,6 +9,7 @@ import type { RawIntegration } from "./raw.js";
 import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
+import { writtenFragment } from "../rules/url-rules.js";
 import {
   applyReferences,
   type ReferenceResult,
@@ -79,6 +80,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...shortSigningSecrets(value),
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
+    ...writtenFragment(raw),
   ]);
   const judged = judgeReferenced(doc, references, context);
   if (judged.problems.length > 0) {

@@ -18,6 +18,7 @@ import { literalText, parseReferences } from "../secrets.js";
 import { invisibleNote, quoteVisibly, withoutInvisible } from "./invisible.js";
 import { closest, displayPath, quote, type PathSegment } from "../text.js";
 import { FIELD_NAMES } from "../types.js";
+import { guessField } from "../field-guess.js";
 
 export function inWhere(where: string): string {
   return where ? ` in ${where}` : "";
@@ -162,9 +163,11 @@ export function noFormMessage(path: PathSegment[], where: string, data: unknown)
   }
   if (path[0] === "webhook" && path[1] === "fields" && path.length === 3) {
     if (typeof data === "string") {
-      return `unknown field ${quote(data)} in ${where}: use one of ${FIELD_NAMES.join(", ")}, or {value: …} or {template: …}`;
+      const guess = guessField(data);
+      const hint = guess ? ` (did you mean ${guess}?)` : "";
+      return `unknown field ${quote(data)} in ${where}${hint}: use one of ${FIELD_NAMES.join(", ")}, or {value: …} or {template: …}`;
     }
-    return `${where} must be a field name, {value: …} or {template: "…"} (got ${quote(data)})${unquotedField(data)}`;
+    return `${where} must be a field name, {value: …} or {template: "…"} (got ${quote(data)})${mappingNote(data)}`;
   }
   if (where === "webhook.signing.secret") {
     return `webhook.signing.secret must be a string or a list of strings (got ${quote(data)})`;
@@ -175,14 +178,25 @@ export function noFormMessage(path: PathSegment[], where: string, data: unknown)
   return `${where} does not match any allowed form`;
 }
 
-/** `label: {name}`: the field is written without braces, a template in quotes. */
-function unquotedField(data: unknown): string {
+/** What is wrong with a mapping given for a field: braces unquoted, a key mistyped, or both forms. */
+function mappingNote(data: unknown): string {
   if (!isMapping(data)) return "";
   const keys = Object.keys(data);
   const [key] = keys;
-  if (keys.length !== 1 || key === undefined || !isFieldName(key) || data[key] !== null) return "";
-  return `: YAML reads {${key}} unquoted as a mapping; write ${key} to send the field, or {template: "{${key}}"} for text around it`;
+  if (keys.length === 1 && key !== undefined && isFieldName(key) && data[key] === null) {
+    // `label: {name}`: the field is written without braces, a template in quotes.
+    return `: YAML reads {${key}} unquoted as a mapping; write ${key} to send the field, or {template: "{${key}}"} for text around it`;
+  }
+  const unknown = keys.filter((k) => k !== "value" && k !== "template");
+  if (unknown.length > 0) {
+    const names = unknown.map((k) => quote(k)).join(", ");
+    const guess = unknown.length === 1 ? closest(unknown[0] ?? "", FIELD_FORMS) : undefined;
+    return `: the mapping takes only value or template, not ${names}${guess ? ` (did you mean ${guess}?)` : ""}`;
+  }
+  return keys.length > 1 ? ": give value or template, not both" : "";
 }
+
+const FIELD_FORMS = ["value", "template"];
 
 /** Strings that may hold `${…}` references (keywords, durations and UUIDs are literal). */
 function isFreeText(path: readonly PathSegment[]): boolean {

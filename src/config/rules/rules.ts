@@ -20,7 +20,8 @@ import {
 import { constantRequestSize } from "./size-rules.js";
 import { httpUrl, urlPlaceholders } from "./url-rules.js";
 import { withInvisibleNote } from "../parse/invisible.js";
-import { closest, displayPath, type PathSegment } from "../text.js";
+import { displayPath, type PathSegment } from "../text.js";
+import { guessField } from "../field-guess.js";
 import { resolvedAt } from "../references.js";
 import { DEFAULTS, FIELD_NAMES } from "../types.js";
 
@@ -88,7 +89,7 @@ const unknownPlaceholders: Rule = ({ raw }) =>
   });
 
 export function unknownPlaceholderMessage(name: string, path: readonly PathSegment[]): string {
-  const guess = closest(name, FIELD_NAMES);
+  const guess = guessField(name);
   const hint = guess ? ` (did you mean {${guess}}?)` : "";
   return `unknown placeholder {${name}} in ${displayPath(path)}${hint}; fields are: ${FIELD_NAMES.join(", ")}`;
 }

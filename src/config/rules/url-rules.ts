@@ -6,7 +6,8 @@
  */
 import { placeholderNames } from "../placeholders.js";
 import { withInvisibleNote } from "../parse/invisible.js";
-import type { Rule } from "./rules.js";
+import type { Rule, RuleProblem } from "./rules.js";
+import type { RawIntegration } from "../parse/raw.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
 import { resolvedAt } from "../references.js";
 
@@ -67,6 +68,23 @@ function hashFromPart(url: string): boolean {
   if (!parsed.ok || parsed.segments.length === 1) return false;
   return !textBetweenReferences(parsed.segments).some((text) => text.includes("#"));
 }
+
+/**
+ * A fragment written into the URL is valid and never sent (it stays with the client, as a
+ * browser keeps it), so a `#` meant for the path or the query would cut off what follows it
+ * without a word at run time: `validate` warns.
+ */
+export function writtenFragment(raw: RawIntegration): RuleProblem[] {
+  const parsed = parseReferences(raw.webhook.url);
+  if (!parsed.ok || !textBetweenReferences(parsed.segments).some((t) => t.includes("#"))) {
+    return [];
+  }
+  return [{ path: ["webhook", "url"], message: WRITTEN_FRAGMENT_MESSAGE }];
+}
+
+const WRITTEN_FRAGMENT_MESSAGE =
+  "webhook.url: what follows its # is a fragment, which is not sent; write # as %23 to send " +
+  "it in the path or the query";
 
 export const INVALID_URL_MESSAGE = "webhook.url is not a valid absolute URL";
 

@@ -12,7 +12,14 @@ describe("nearMissPlaceholders: braces around a field's name that are no placeho
     ["{name }", ["{name } is sent as written"]],
     ["{ extensionNumber}", ["{ extensionNumber} is sent as written"]],
     ["Hi {{name}} ({ extensionNumber })", ["{{name}} sends", "{ extensionNumber } is sent"]],
+    ["{user.extension}", ["{user.extension} is sent as written"]],
+    ["ext-{data.user.outboundNumber}", ["{data.user.outboundNumber} is sent as written"]],
+    ["{ext-number} {first name}", ["{ext-number} is sent", "{first name} is sent"]],
+    ["{{service.uuid}}", ["{service.uuid} is sent as written"]],
     ["{name}", []],
+    ["{a.}", []],
+    ["{.name}", []],
+    ["{}", []],
     ["{ notAField }", []],
     ["{{notAField}}", []],
     ['{"a": 1}', []],
@@ -43,6 +50,19 @@ describe("nearMissPlaceholders: braces around a field's name that are no placeho
         message:
           "webhook.headers.X-User: { name } is sent as written, not as a placeholder, which has no spaces: {name}",
       },
+    ]);
+  });
+
+  it("names the field a path into the event stands for, or lists the fields", () => {
+    const messages = (text: string) =>
+      nearMissPlaceholders(template(text)).map((w) => w.message.replace(/^[^:]*: /, ""));
+    expect(messages("{user.extension}")).toEqual([
+      "{user.extension} is sent as written, not as a placeholder, which is one field's name in braces (did you mean {extensionNumber}?)",
+    ]);
+    expect(messages("{first name}")).toEqual([
+      expect.stringMatching(
+        /^\{first name\} is sent as written, .*; fields are: extensionNumber, name, /,
+      ),
     ]);
   });
 });
