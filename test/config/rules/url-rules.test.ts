@@ -15,17 +15,11 @@ describe("writtenFragment: a # written into the URL, whose rest is never sent", 
     ["https://crm.example/${env:A}#${env:B}", true],
   ])("%j warns: %j", (url, warns) => {
     const found = writtenFragment(makeRawIntegration({ url }));
-    expect(found).toEqual(
-      warns
-        ? [
-            {
-              path: ["webhook", "url"],
-              message: expect.stringMatching(
-                /^webhook\.url: what follows its # is a fragment, which is not sent; write # as %23/,
-              ),
-            },
-          ]
-        : [],
-    );
+    expect(found.map((w) => w.path)).toEqual(warns ? [["webhook", "url"]] : []);
+    for (const { message } of found) {
+      expect(message).toMatch(
+        /^webhook\.url: what follows its # is a fragment, which is not sent; write # as %23/,
+      );
+    }
   });
 });
