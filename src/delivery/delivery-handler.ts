@@ -3,6 +3,7 @@
  * while its integration was busy, or a replay. Returns how to settle the message, as the
  * event handler does (event-handler.ts).
  */
+import { explainMismatch } from "../events/match.js";
 import { checkEvent } from "../events/parse.js";
 import { AttemptAbortedError, type Job } from "./job.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
@@ -91,6 +92,16 @@ async function deliverRecord(
     );
     return ACK;
   }
+  // Retries, parked deliveries and replays were matched with the file as it was: one whose
+  // scope or trigger has changed since (an account handed to another tenant, say) must not
+  // carry these events to the integration's new receiver.
+  const mismatch = explainMismatch(active.integration, parsed.event);
+  if (mismatch !== undefined) {
+    const why = `no longer matches the event (${mismatch})`;
+    if (!record.replays) return skip(deps, record, why);
+    const reason = `integration ${why} when the replay came: purge it, or replay it once the integration matches it again`;
+    return deadLetterReplay(deps, record, reason);
+  }
   const job: Job = {
     active,
     event: parsed.event,
@@ -145,22 +156,22 @@ async function settleUnsendable(
 ): Promise<Settle> {
   const record = parseRecord(data);
   if (!record) return deadLetterUnreadable(deps, data);
-  if (record.replays) return deadLetterReplay(deps, record, active);
-  return skip(deps, record, active);
+  const why = active ? "disabled" : "removed";
+  if (!record.replays) return skip(deps, record, why);
+  const reason = `integration ${why} when the replay came: replay it again once it is back`;
+  return deadLetterReplay(deps, record, reason);
 }
 
 /**
- * A replayed dead letter whose integration is disabled or gone goes back to the
- * dead-letter queue: someone asked for it to be sent, and nothing leaves the queue
- * unsent but by `dlq purge`.
+ * A replayed dead letter whose integration is disabled, gone or no longer matches its event
+ * goes back to the dead-letter queue: someone asked for it to be sent, and nothing leaves
+ * the queue unsent but by `dlq purge`.
  */
 async function deadLetterReplay(
   deps: HandlerDeps,
   record: DeliveryRecord,
-  active: ActiveIntegration | undefined,
+  reason: string,
 ): Promise<Settle> {
-  const why = active ? "disabled" : "removed";
-  const reason = `integration ${why} when the replay came: replay it again once it is back`;
   deps.log.info({ integration: record.integration, webhookId: record.webhookId }, reason);
   await deps.queue.deadLetter(unsentDeadLetter(record, reason, isoNow(deps)));
   return ACK;
@@ -189,12 +200,7 @@ function msUntil(iso: string | undefined, nowMs: number): number {
   return ms > 0 ? ms : 0;
 }
 
-function skip(
-  deps: HandlerDeps,
-  record: DeliveryRecord,
-  active: ActiveIntegration | undefined,
-): Settle {
-  const why = active ? "disabled" : "removed";
+function skip(deps: HandlerDeps, record: DeliveryRecord, why: string): Settle {
   deps.stats.record(record.integration, {
     at: isoNow(deps),
     outcome: "skipped",

@@ -17,7 +17,8 @@ export interface SkipLine {
   webhookId: string;
   /** As the log shows it ("(none)" for a record without one). */
   eventId: string;
-  why: "disabled" | "removed";
+  /** "disabled", "removed", or "no longer matches the event (…)" after a scope or trigger change. */
+  why: string;
 }
 
 export interface SkipLog {

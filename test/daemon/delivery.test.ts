@@ -345,6 +345,50 @@ describe("hookswitch run delivers webhooks", () => {
     expect(again).toMatchObject({ attempts, lastStatus, lastResponseBody, request });
   });
 
+  it("keeps a replay in the dead-letter queue, unsent, once its integration's trigger no longer matches the event", async () => {
+    receiver.respond(() => ({ status: 400 }));
+    writeIntegration(dir.path, "retargeted", { url: `${receiver.url}/created` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const event = makeEvent();
+    await publisher.publish(event);
+    const env = { NATS_URL: nats.url };
+    type Listed = { id: number; eventId: string; reason: string; replays?: number };
+    const letterWith = (replays: number | undefined) =>
+      waitFor(
+        async () => {
+          const out = await runCli(["dlq", "list", "--json"], { env });
+          return (JSON.parse(out.stdout) as Listed[]).find(
+            (r) => r.eventId === event.id && r.replays === replays,
+          );
+        },
+        { what: `the dead letter after ${replays ?? 0} replays` },
+      );
+    const first = await letterWith(undefined);
+    receiver.respond(() => ({ status: 200 }));
+    writeIntegration(
+      dir.path,
+      "retargeted",
+      { url: `${receiver.url}/deleted` },
+      { trigger: { serviceType: "mycloudpbx", events: ["user.deleted"] } },
+    );
+    await waitFor(
+      async () => {
+        const api = (await (await fetch(`${daemon!.http}/api/integrations`)).json()) as {
+          integrations: { name: string; events: string[] }[];
+        };
+        const events = api.integrations.find((i) => i.name === "retargeted")?.events;
+        return events?.join() === "user.deleted";
+      },
+      { what: "the trigger changed" },
+    );
+    expect((await runCli(["dlq", "replay", String(first.id)], { env })).code).toBe(0);
+    const again = await letterWith(1);
+    expect(again.reason).toMatch(
+      /^integration no longer matches the event \(integration retargeted is triggered by user\.deleted, the event is user\.created\) when the replay came: purge it/,
+    );
+    expect(receiver.requests.map((r) => r.url)).toEqual(["/created"]);
+  });
+
   it("serves only integrations whose secrets --secret-env-prefix allows", async () => {
     const token = (name: string) => ({ auth: { type: "token", token: `\${env:${name}}` } });
     writeIntegration(dir.path, "allowed", {

@@ -307,6 +307,50 @@ describe("hookswitch run applies configuration changes live", () => {
     }
   }, 60_000);
 
+  it("sends no waiting retry to an integration whose scope has moved to another account", async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    const down = await startReceiver(() => ({ status: 503 }));
+    try {
+      const yaml = (account: string, url: string) =>
+        integrationYaml("tenant-hook", { scope: { account }, webhook: retriedEvery2s(url) });
+      writeFileSync(join(dir.path, "tenant.yaml"), yaml("acme", `${down.url}/acme`));
+      daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+      const event = makeEvent();
+      await publisher.publish(event);
+      await waitFor(() => down.requests.length >= 1, { what: "the first attempt" });
+      // One save hands the integration, with a receiver that answers, to another tenant.
+      writeFileSync(join(dir.path, "tenant.yaml"), yaml("other-tenant", `${receiver.url}/other`));
+      await waitGeneration(2);
+      await waitFor(
+        async () =>
+          /hookswitch_deliveries_total\{integration="tenant-hook",outcome="skipped"\} 1/.test(
+            await (await fetch(`${daemon!.http}/metrics`)).text(),
+          ),
+        { timeoutMs: 10_000, what: "the retry skipped" },
+      );
+      expect(receiver.requests).toHaveLength(0);
+      expect(down.requests).toHaveLength(1);
+      const skipped = daemon
+        .output()
+        .split("\n")
+        .find((l) => l.includes("delivery skipped: integration no longer matches the event"));
+      expect(JSON.parse(skipped ?? "{}")).toMatchObject({
+        integration: "tenant-hook",
+        eventId: event.id,
+      });
+      expect(skipped).toContain("scoped to account other-tenant, the event is for account");
+
+      // Its own events still reach it.
+      const own = makeEvent({ account: "other-tenant" });
+      await publisher.publish(own);
+      await waitFor(() => receiver.requests.length >= 1, { what: "the new tenant's event" });
+      expect(receiver.requests[0]?.body).toContain(own.id);
+    } finally {
+      await down.close();
+    }
+  }, 60_000);
+
   it("keeps the waiting retries of an integration whose file is invalid when the daemon restarts", async () => {
     const dir = tempDir();
     cleanups.push(() => dir.cleanup());
