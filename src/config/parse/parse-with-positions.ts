@@ -19,7 +19,7 @@ import {
 } from "yaml";
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
-import { misplacedMapping, quotingHint, unsupportedTag } from "./yaml-messages.js";
+import { misplacedMapping, quotingHint, unclosedQuote, unsupportedTag } from "./yaml-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -173,7 +173,9 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
   const hint =
     error.code === "BLOCK_AS_IMPLICIT_KEY"
       ? misplacedMapping(error.pos[0], text)
-      : quotingHint(error.pos[0], text);
+      : error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing")
+        ? unclosedQuote(error.pos[0], text)
+        : quotingHint(error.pos[0], text);
   if (hint) return { ...position(hint.offset), message: hint.message };
   return { ...at, message: `YAML: ${firstLine(error.message)}` };
 }

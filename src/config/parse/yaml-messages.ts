@@ -4,7 +4,7 @@
  * quotes, a quote inside a quoted value, a tag, a nested mapping where text was meant.
  * Each takes the error's offset and the file's text and says where to point.
  */
-import type { YAMLError } from "yaml";
+import { CST, Lexer, type YAMLError } from "yaml";
 
 export interface YamlHint {
   offset: number;
@@ -23,6 +23,31 @@ export function unsupportedTag(error: YAMLError, text: string): string {
     `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
     `text, numbers and booleans; remove the tag (secrets are written \${file:...} or \${env:...})`
   );
+}
+
+/**
+ * The parser's "Missing closing quote", which it reports where the text ends, pointed at the
+ * quote that opened the value: a quoted value may span lines, so it ran on to the end.
+ */
+export function unclosedQuote(offset: number, text: string): YamlHint | undefined {
+  let start = 0;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's markers for a document, a scalar and a flow's end are not in the text.
+    if (token === CST.DOCUMENT || token === CST.SCALAR || token === CST.FLOW_END) continue;
+    const type = CST.tokenType(token);
+    const quoted = type === "double-quoted-scalar" || type === "single-quoted-scalar";
+    if (quoted && start <= offset && offset <= start + token.length) {
+      const quote = token[0] ?? '"';
+      return {
+        offset: start,
+        message:
+          `YAML: the ${quote} that opens this value is never closed, so the value runs on to ` +
+          `the end of the file: add the closing ${quote}`,
+      };
+    }
+    start += token.length;
+  }
+  return undefined;
 }
 
 /**

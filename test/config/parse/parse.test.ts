@@ -211,6 +211,25 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
   });
 });
 
+describe("parseYamlDocuments on a quote never closed", () => {
+  const never = (q: string) =>
+    `YAML: the ${q} that opens this value is never closed, so the value runs on to the end of the file: add the closing ${q}`;
+  it.each([
+    ['name: x\ndescription: "hello\nscope: { account: acme }\n', "2:14", never('"')],
+    ["name: x\nheaders:\n  X-A: 'it\n  X-B: b\n", "3:8", never("'")],
+    ['webhook: { url: "https://x.example/h }\n', "1:17", never('"')],
+    ['---\nname: a\n---\nname: "b\n', "4:7", never('"')],
+  ])(
+    "points %j at the opening quote (%s), not at the end of the file",
+    (text, position, message) => {
+      const problems = parseYamlDocuments(text).documents.flatMap((d) => d.problems);
+      const [problem] = problems;
+      expect(`${problem?.line}:${problem?.column}`).toBe(position);
+      expect(problem?.message).toBe(message);
+    },
+  );
+});
+
 describe("parseYamlDocuments on a line indented with a tab", () => {
   it("says YAML indents with spaces, at the tab", () => {
     const { documents, problems } = parseYamlDocuments("scope:\n\taccount: acme\n");
