@@ -101,6 +101,7 @@ function handlerDeps(
     largeEvents: largeMessageWatch(deps, names.stream, names.consumer),
     headersOnly: shared.headersOnly,
     oversized: { maxEventBytes: deps.maxEventBytes, lane: new OneAtATime() },
+    requireSubjectMatch: deps.requireSubjectMatch,
   };
 }
 

@@ -47,6 +47,8 @@ export interface ConsumerDeps {
   pull: PullSize;
   /** `--max-event-size`: larger events are dead-lettered, one at a time. */
   maxEventBytes: number;
+  /** `--require-subject-match`: an event on a subject naming another tenant is dead-lettered. */
+  requireSubjectMatch: boolean;
   /** The most a parked delivery weighs: it bounds the parked readers' fetches together. */
   parkedMessageBytes: number;
   /** Messages in progress (intake waits) and requests in flight: both --max-in-flight. */

@@ -44,6 +44,8 @@ export interface DaemonSettings {
   resyncIntervalMs: number;
   /** Events larger are dead-lettered, not delivered (`--max-event-size`); absent: 64 KiB. */
   maxEventBytes?: number;
+  /** Events whose subject names another account, service or type are dead-lettered (`--require-subject-match`). */
+  requireSubjectMatch?: boolean;
   /** Where integration files may take secrets from (`--secrets-dir`, `--secret-env-prefix`). */
   secretPolicy?: SecretPolicy;
 }

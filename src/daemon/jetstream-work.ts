@@ -57,7 +57,10 @@ export interface JetStreamReached {
 }
 
 export interface JetStreamWorkDeps {
-  settings: Pick<DaemonSettings, "nats" | "ackWaitMs" | "maxInFlight" | "maxEventBytes">;
+  settings: Pick<
+    DaemonSettings,
+    "nats" | "ackWaitMs" | "maxInFlight" | "maxEventBytes" | "requireSubjectMatch"
+  >;
   engine: DeliveryEngine;
   /** True once a stop has begun: a start that meets it leaves nothing running. */
   stopping: () => boolean;
@@ -207,6 +210,7 @@ export class JetStreamWork {
         ackWaitMs: settings.ackWaitMs,
         pull: this.#pull,
         maxEventBytes,
+        requireSubjectMatch: settings.requireSubjectMatch === true,
         parkedMessageBytes: messageBytes,
         keeper: setUp,
         link,

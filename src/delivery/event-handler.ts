@@ -26,6 +26,7 @@ import { unroutedDeadLetter } from "./records.js";
 import type { ConfigSnapshot } from "./snapshot.js";
 import type { DeliveryStats } from "./stats.js";
 import { webhookId } from "./webhook-id.js";
+import { subjectMismatch } from "../events/subject-match.js";
 
 /**
  * How much of a message that is not JSON the dead-letter queue keeps: characters, or bytes
@@ -52,6 +53,8 @@ export interface HandlerDeps {
   headersOnly?: (consumer: string, seq: number) => Settle;
   /** Events larger are dead-lettered, one at a time (oversized.ts); absent: no limit but parse's. */
   oversized?: { maxEventBytes: number; lane: OneAtATime };
+  /** Dead-letters an event whose subject names another account, service or type (subject-match.ts). */
+  requireSubjectMatch?: boolean;
 }
 
 /**
@@ -110,6 +113,10 @@ export async function handleEventMessage(
   const parsed = parseEvent(data);
   if (!parsed.ok) {
     return deadLetterEvent(deps, message, invalidEvent(parsed.reason), parsed.raw);
+  }
+  if (deps.requireSubjectMatch) {
+    const mismatch = subjectMismatch(message.subject, parsed.event);
+    if (mismatch) return deadLetterEvent(deps, message, invalidEvent(mismatch), parsed.raw);
   }
   const { index, byName } = deps.snapshot();
   const matches = matchEvent(index, parsed.event);

@@ -9,6 +9,7 @@ import { type DeliveryRecord, type ListedDeadLetter } from "../../delivery/recor
 import { DELIVERY_STREAM, deliverySubject } from "../../nats/layout.js";
 import { NatsSetupError } from "../../errors.js";
 import { checkEvent } from "../../events/parse.js";
+import { subjectMismatch } from "../../events/subject-match.js";
 import { deliveryConsumerName } from "../../nats/durable-consumers.js";
 import { msgIdOf } from "../../nats/msg-id.js";
 import { isApiError } from "../../nats/streams.js";
@@ -66,10 +67,20 @@ async function publishEventAgain(
   record: ListedDeadLetter,
 ): Promise<boolean> {
   const { subject } = record;
-  if (subject === undefined || record.cut?.includes("event") || !checkEvent(record.event).ok) {
+  const checked = checkEvent(record.event);
+  if (subject === undefined || record.cut?.includes("event") || !checked.ok) {
     process.stderr.write(
       `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
         `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    );
+    return false;
+  }
+  // Refused by `--require-subject-match`: published to the same subject, it would be again.
+  if (record.reason.startsWith("invalid event") && subjectMismatch(subject, checked.event)) {
+    process.stderr.write(
+      `dead letter ${record.id} is an event on a subject that does not name its account, ` +
+        `service and type: it cannot be replayed (it stays; \`dlq purge ${record.id}\` removes ` +
+        "it; the publisher must send it on its own subject)\n",
     );
     return false;
   }

@@ -30,6 +30,7 @@ export interface RunFlags extends SecretPolicyFlags {
   ackWait: string;
   resyncInterval: string;
   maxEventSize: string;
+  requireSubjectMatch?: boolean;
   [nats: string]: unknown;
 }
 
@@ -115,6 +116,13 @@ const RUN_OPTIONS: readonly RunOption[] = [
     env: "HOOKSWITCH_MAX_EVENT_SIZE",
     byDefault: `${DEFAULT_MAX_EVENT_BYTES / 1024}KiB`,
   },
+  {
+    flags: "--require-subject-match",
+    help:
+      "dead-letter an event whose subject does not name its account, service type, service " +
+      "and type: then per-account publish permissions on NATS keep tenants apart",
+    env: "HOOKSWITCH_REQUIRE_SUBJECT_MATCH",
+  },
 ];
 
 export function addRunOptions(command: Command): Command {
@@ -198,6 +206,7 @@ export function toSettings(flags: RunFlags, named: OptionNamer): DaemonSettings 
     ackWaitMs: duration(named("--ack-wait"), flags.ackWait, 1_000),
     resyncIntervalMs: duration(named("--resync-interval"), flags.resyncInterval, 1_000),
     maxEventBytes: eventSize(named("--max-event-size"), flags.maxEventSize),
+    requireSubjectMatch: flags.requireSubjectMatch === true,
     secretPolicy: secretPolicyOf(flags),
   };
 }
