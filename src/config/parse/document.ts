@@ -10,6 +10,7 @@ import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
 import { writtenFragment } from "../rules/url-rules.js";
+import { unpublishableAccount } from "../rules/scope-rules.js";
 import {
   applyReferences,
   type ReferenceResult,
@@ -81,6 +82,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
     ...writtenFragment(raw),
+    ...unpublishableAccount(raw, value),
   ]);
   const judged = judgeReferenced(doc, references, context);
   if (judged.problems.length > 0) {
