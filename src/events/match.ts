@@ -41,7 +41,7 @@ export function matchEvent(index: MatchIndex, event: PbxEvent): Integration[] {
   const scopes = index.byType.get(event.type)?.get(event.data.service.type);
   if (!scopes) return [];
   const byAccount = scopes.byAccount.get(event.data.account) ?? NONE;
-  const byService = scopes.byService.get(event.data.service.uuid.toLowerCase()) ?? NONE;
+  const byService = scopes.byService.get(serviceKey(event.data.service.uuid)) ?? NONE;
   return byService.length === 0 ? [...byAccount] : [...byAccount, ...byService];
 }
 
@@ -60,11 +60,23 @@ export function explainMismatch(integration: Integration, event: PbxEvent): stri
   if ("account" in scope && scope.account !== event.data.account) {
     return `integration ${name} is scoped to ${scopeText(shown)}, the event is for account ${quoted(event.data.account)}`;
   }
-  if ("service" in scope && scope.service.toLowerCase() !== event.data.service.uuid.toLowerCase()) {
+  if ("service" in scope && scope.service.toLowerCase() !== serviceKey(event.data.service.uuid)) {
     return `integration ${name} is scoped to ${scopeText(shown)}, the event is for service ${event.data.service.uuid}`;
   }
   return undefined;
 }
+
+/**
+ * How an event's service UUID is looked up: in lower case, as UUIDs compare, and without the
+ * `urn:uuid:` prefix the event schema's `uuid` format allows (the integration schema does not:
+ * a scope is the plain UUID), so both forms of one UUID reach its service integrations.
+ */
+export function serviceKey(uuid: string): string {
+  const lower = uuid.toLowerCase();
+  return lower.startsWith(URN_PREFIX) ? lower.slice(URN_PREFIX.length) : lower;
+}
+
+const URN_PREFIX = "urn:uuid:";
 
 /** An event's value as an explanation quotes it: a publisher's account may be 960 KB long. */
 const quoted = (text: string) => startOf(text, 100);

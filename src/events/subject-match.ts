@@ -5,12 +5,14 @@
  * refuses an event whose subject names another account, service or event type.
  */
 import { startOf } from "../config/text.js";
+import { serviceKey } from "./match.js";
 import type { PbxEvent } from "./types.js";
 
 /**
  * Why the subject does not end in `.<account>.<serviceType>.<serviceUuid>.<type>` of the
- * event (the service UUID in any letter case, as matching reads it); undefined when it does.
- * Whatever comes before those tokens is the stream's own prefix (`pbx` by default).
+ * event (the service UUID as matching reads it: any letter case, with or without `urn:uuid:`);
+ * undefined when it does. What comes before those tokens is the stream's own prefix (`pbx` by
+ * default), if any.
  */
 export function subjectMismatch(subject: string, event: PbxEvent): string | undefined {
   const { account, service } = event.data;
@@ -22,10 +24,14 @@ export function subjectMismatch(subject: string, event: PbxEvent): string | unde
     type: `${tokens.at(-2) ?? ""}.${tokens.at(-1) ?? ""}`,
   };
   const differences = [
-    tokens.length < 6 ? "it has too few tokens" : undefined,
+    tokens.length < 5 ? "it has too few tokens" : undefined,
     differs("account", named.account, account),
     differs("service type", named.serviceType, service.type),
-    differs("service", named.serviceUuid?.toLowerCase(), service.uuid.toLowerCase()),
+    differs(
+      "service",
+      named.serviceUuid && serviceKey(named.serviceUuid),
+      serviceKey(service.uuid),
+    ),
     differs("event type", named.type, event.type),
   ];
   const first = differences.find((d) => d !== undefined);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Integration } from "../../src/config/types.js";
-import { buildMatchIndex, explainMismatch, matchEvent } from "../../src/events/match.js";
+import {
+  buildMatchIndex,
+  explainMismatch,
+  matchEvent,
+  serviceKey,
+} from "../../src/events/match.js";
 import type { PbxEvent } from "../../src/events/types.js";
 import { makeEvent, makeIntegration, SERVICE_UUID } from "../support/integration.js";
 
@@ -53,7 +58,9 @@ describe("matchEvent", () => {
     ["lower", "upper", SERVICE_UUID, SERVICE_UUID.toUpperCase()],
     ["upper", "lower", SERVICE_UUID.toUpperCase(), SERVICE_UUID],
     ["upper", "upper", SERVICE_UUID.toUpperCase(), SERVICE_UUID.toUpperCase()],
-  ])("matches a service written in %s case to an event's in %s case", (_i, _e, scoped, uuid) => {
+    ["lower", "URN", SERVICE_UUID, `urn:uuid:${SERVICE_UUID}`],
+    ["upper", "URN", SERVICE_UUID.toUpperCase(), `URN:UUID:${SERVICE_UUID.toUpperCase()}`],
+  ])("matches a service written in %s case to an event's in %s form", (_i, _e, scoped, uuid) => {
     const integration = makeIntegration({ scope: { service: scoped } });
     const upper = makeEvent({ data: { service: { type: "mycloudpbx", uuid } } });
     expect(matchEvent(buildMatchIndex([integration]), upper)).toEqual([integration]);
@@ -100,6 +107,19 @@ describe("matchEvent", () => {
     const started = performance.now();
     for (let i = 0; i < 10_000; i++) matchEvent(index, forAccount(`acct-${i}`));
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("serviceKey", () => {
+  it.each([
+    [SERVICE_UUID, SERVICE_UUID],
+    [SERVICE_UUID.toUpperCase(), SERVICE_UUID],
+    [`urn:uuid:${SERVICE_UUID}`, SERVICE_UUID],
+    [`Urn:Uuid:${SERVICE_UUID}`, SERVICE_UUID],
+    // Only a prefix: the schema allows nothing else around a UUID.
+    [`x-urn:uuid:${SERVICE_UUID}`, `x-urn:uuid:${SERVICE_UUID}`],
+  ])("reads %j as %j", (uuid, key) => {
+    expect(serviceKey(uuid)).toBe(key);
   });
 });
 
