@@ -122,6 +122,21 @@ function row(view: IntegrationView): string {
   ].join("")}</tr>`;
 }
 
+/** Waiting deliveries no row accounts for: what becomes of them, since it is not at once. */
+function unloadedSection(status: StatusView): string {
+  const list = status.waitingForUnloaded;
+  if (list.length === 0) return "";
+  const items = list
+    .map(
+      (w) =>
+        `<li><code>${escapeHtml(w.integration)}</code> ${w.retry} waiting for a retry or replay, ${w.parked} parked</li>`,
+    )
+    .join("");
+  return `<h2>Deliveries waiting for integrations not loaded here (${list.length})</h2>
+<p class="muted">Removed, renamed, in a file that is invalid, or not read by this replica yet. They wait while a file with problems may hold the integration and until they are 5 minutes old, and are then skipped (a replay goes back to the dead-letter queue) unless it comes back.</p>
+<div class="panel"><ul>${items}</ul></div>`;
+}
+
 function invalidSection(status: StatusView): string {
   if (status.invalidFiles.length === 0) return "";
   const problems = status.invalidFiles
@@ -185,6 +200,7 @@ ${cards(status)}
 <div class="panel"><table><thead><tr><th>Name</th><th>Status</th><th>Type</th><th>Trigger</th><th>Scope</th><th>Source</th><th>Last delivery</th><th>Counts</th></tr></thead>
 <tbody>${rows || empty}</tbody></table></div>
 ${invalidSection(status)}
+${unloadedSection(status)}
 <footer><p>Integration files read from <code>${escapeHtml(status.configFolder)}</code>.</p>
 <p>Counts are this replica's since it started; for the whole deployment, sum each replica's <code>/metrics</code> (as Prometheus does).</p></footer>
 </main>

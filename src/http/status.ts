@@ -46,6 +46,15 @@ export interface StatusView {
   eventsPending: number | null;
   /** Deliveries waiting in JetStream (retries and parked), every integration's; null until first read. */
   deliveriesWaiting: number | null;
+  /**
+   * Deliveries waiting for integrations this replica has not loaded (removed, renamed, in an
+   * invalid file, or not here yet), by name: no row of `integrations` accounts for them.
+   */
+  waitingForUnloaded: UnloadedWaiting[];
+}
+
+export interface UnloadedWaiting extends WaitingCounts {
+  integration: string;
 }
 
 export interface InvalidFileView {
@@ -113,5 +122,15 @@ export function buildStatusView(input: StatusInput): StatusView {
     deadLetters: input.deadLetters,
     eventsPending: input.eventsPending,
     deliveriesWaiting: input.waiting ? totalWaiting(input.waiting) : null,
+    waitingForUnloaded: unloadedWaiting(input),
   };
+}
+
+function unloadedWaiting({ waiting, integrations }: StatusInput): UnloadedWaiting[] {
+  if (!waiting) return [];
+  const loaded = new Set(integrations.map((i) => i.name));
+  return [...waiting]
+    .filter(([name, counts]) => !loaded.has(name) && counts.retry + counts.parked > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([integration, counts]) => ({ integration, ...counts }));
 }

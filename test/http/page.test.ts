@@ -99,6 +99,7 @@ function statusView(fields: Partial<StatusView> = {}): StatusView {
     deadLetters: 0,
     eventsPending: 0,
     deliveriesWaiting: 0,
+    waitingForUnloaded: [],
     ...fields,
   };
 }
@@ -203,6 +204,17 @@ describe("the status page's HTML", () => {
       "1",
     );
     expect(html).toContain(`<code class="bad">crm.yaml</code> not running: crm, crm-audit</li>`);
+  });
+
+  it("lists deliveries waiting for integrations not loaded here, and what becomes of them", () => {
+    const waitingForUnloaded = [{ integration: "<gone>", retry: 30, parked: 2 }];
+    const html = renderStatusPage(statusView({ waitingForUnloaded }), "1");
+    expect(html).toContain("<h2>Deliveries waiting for integrations not loaded here (1)</h2>");
+    expect(html).toContain(
+      "<li><code>&lt;gone&gt;</code> 30 waiting for a retry or replay, 2 parked</li>",
+    );
+    expect(html).toMatch(/until they are 5 minutes old, and are then skipped/);
+    expect(renderStatusPage(statusView(), "1")).not.toContain("not loaded here");
   });
 
   it("shows the configuration digest under the generation, and the folder read", () => {

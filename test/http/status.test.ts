@@ -91,6 +91,20 @@ describe("the status view", () => {
     },
   );
 
+  it("lists by name the deliveries waiting for integrations not loaded, none that has run out", () => {
+    const waiting = new Map([
+      ["zeta", { retry: 1, parked: 0 }],
+      ["crm", { retry: 2, parked: 3 }],
+      ["alpha", { retry: 30, parked: 4 }],
+      ["drained", { retry: 0, parked: 0 }],
+    ]);
+    expect(buildStatusView(input({ waiting })).waitingForUnloaded).toEqual([
+      { integration: "alpha", retry: 30, parked: 4 },
+      { integration: "zeta", retry: 1, parked: 0 },
+    ]);
+    expect(buildStatusView(input({ waiting: null })).waitingForUnloaded).toEqual([]);
+  });
+
   it.each<[string, Problem[], boolean, { file: string; lines: number[] }[]]>([
     ["no problems", [], true, []],
     [
