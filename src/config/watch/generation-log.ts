@@ -27,6 +27,9 @@ export function report(
 ): void {
   const listed = (kind: keyof typeof names) =>
     names[kind].length === 0 ? "" : ` (${namesListed(names[kind])})`;
+  // The files, as the counts of invalid ones are of files: their problems follow, once each.
+  const invalidFiles = [...new Set(state.problems.map((p) => p.file))].sort();
+  const invalidListed = invalidFiles.length === 0 ? "" : ` (${namesListed(invalidFiles)})`;
   log.info(
     {
       generation: s.generation,
@@ -38,13 +41,14 @@ export function report(
         added: names.added.slice(0, NAMES_LOGGED),
         changed: names.changed.slice(0, NAMES_LOGGED),
         removed: names.removed.slice(0, NAMES_LOGGED),
+        invalid: invalidFiles.slice(0, NAMES_LOGGED),
       },
       digest: state.digest,
       folder,
     },
     `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
       `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
-      `${s.invalid} invalid; digest ${state.digest}, from ${folder}`,
+      `${s.invalid} invalid${invalidListed}; digest ${state.digest}, from ${folder}`,
   );
   for (const p of newProblems(before, state)) {
     log.warn(

@@ -140,6 +140,10 @@ describe("createConfigWatcher on a plain folder", () => {
     expect(broken.state.problems.map((p) => path.basename(p.file))).toContain("a.yaml");
     const warnings = w.logs.filter((l) => l.level === "warn").map((l) => l.msg);
     expect(warnings.some((m) => /a\.yaml:\d+:\d+: /.test(m))).toBe(true);
+    // The generation's line names the invalid file, as it names what changed.
+    const line = w.logs.filter((l) => l.level === "info").at(-1);
+    expect(line?.msg).toMatch(/, 1 invalid \([^)]*a\.yaml\); digest /);
+    expect(line).toMatchObject({ names: { invalid: [path.join(layout.dir, "a.yaml")] } });
     layout.write({ "a.yaml": integrationYaml("x", v(2)) });
     const fixed = await w.generation(3);
     expect(counts(fixed.summary)).toEqual({ added: 0, changed: 1, removed: 0, invalid: 0 });
