@@ -25,6 +25,29 @@ describe("hookswitch run delivers webhooks", () => {
   let dir: ReturnType<typeof tempDir>;
   let daemon: RunningDaemon | undefined;
 
+  /** A dead letter as `dlq list --json` gives it. */
+  interface Listed {
+    id: number;
+    eventId: string;
+    reason: string;
+    replays?: number;
+    attempts: unknown[];
+    lastStatus: number | null;
+    lastResponseBody: string | null;
+    request?: unknown;
+  }
+  /** The dead letter of event `eventId` replayed `replays` times (undefined: never), once listed. */
+  const deadLetterOf = (eventId: string, replays: number | undefined) =>
+    waitFor(
+      async () => {
+        const out = await runCli(["dlq", "list", "--json"], { env: { NATS_URL: nats.url } });
+        return (JSON.parse(out.stdout) as Listed[]).find(
+          (r) => r.eventId === eventId && r.replays === replays,
+        );
+      },
+      { what: `the dead letter after ${replays ?? 0} replays`, timeoutMs: 15_000 },
+    );
+
   beforeAll(async () => {
     nats = await startNatsServer();
     receiver = await startReceiver();
@@ -272,26 +295,12 @@ describe("hookswitch run delivers webhooks", () => {
     const event = makeEvent();
     await publisher.publish(event);
     const env = { NATS_URL: nats.url };
-    const deadLetterOf = (replays: number | undefined) =>
-      waitFor(
-        async () => {
-          const out = await runCli(["dlq", "list", "--json"], { env });
-          const records = JSON.parse(out.stdout) as {
-            id: number;
-            eventId: string;
-            attempts: unknown[];
-            replays?: number;
-          }[];
-          return records.find((r) => r.eventId === event.id && r.replays === replays);
-        },
-        { what: `the dead letter after ${replays ?? 0} replays`, timeoutMs: 15_000 },
-      );
-    let letter = await deadLetterOf(undefined);
+    let letter = await deadLetterOf(event.id, undefined);
     expect(receiver.requests).toHaveLength(2);
     // Within JetStream's two-minute duplicate window of the first run's retry records.
     for (const replays of [1, 2]) {
       expect((await runCli(["dlq", "replay", String(letter.id)], { env })).code).toBe(0);
-      letter = await deadLetterOf(replays);
+      letter = await deadLetterOf(event.id, replays);
       expect(letter.attempts).toHaveLength(2);
       expect(receiver.requests).toHaveLength(2 + 2 * replays);
     }
@@ -304,27 +313,7 @@ describe("hookswitch run delivers webhooks", () => {
     const event = makeEvent();
     await publisher.publish(event);
     const env = { NATS_URL: nats.url };
-    type Listed = {
-      id: number;
-      eventId: string;
-      reason: string;
-      replays?: number;
-      attempts: unknown[];
-      lastStatus: number | null;
-      lastResponseBody: string | null;
-      request?: unknown;
-    };
-    const letterWith = (replays: number | undefined) =>
-      waitFor(
-        async () => {
-          const out = await runCli(["dlq", "list", "--json"], { env });
-          return (JSON.parse(out.stdout) as Listed[]).find(
-            (r) => r.eventId === event.id && r.replays === replays,
-          );
-        },
-        { what: `the dead letter after ${replays ?? 0} replays` },
-      );
-    const first = await letterWith(undefined);
+    const first = await deadLetterOf(event.id, undefined);
     writeIntegration(dir.path, "paused-crm", { url: `${receiver.url}/paused` }, { enabled: false });
     await waitFor(
       async () => {
@@ -336,7 +325,7 @@ describe("hookswitch run delivers webhooks", () => {
       { what: "the integration disabled" },
     );
     expect((await runCli(["dlq", "replay", String(first.id)], { env })).code).toBe(0);
-    const again = await letterWith(1);
+    const again = await deadLetterOf(event.id, 1);
     expect(again.reason).toMatch(/integration disabled when the replay came/);
     expect(receiver.requests).toHaveLength(1);
     // Why it failed in the first place stays in the queue with it.
@@ -352,18 +341,7 @@ describe("hookswitch run delivers webhooks", () => {
     const event = makeEvent();
     await publisher.publish(event);
     const env = { NATS_URL: nats.url };
-    type Listed = { id: number; eventId: string; reason: string; replays?: number };
-    const letterWith = (replays: number | undefined) =>
-      waitFor(
-        async () => {
-          const out = await runCli(["dlq", "list", "--json"], { env });
-          return (JSON.parse(out.stdout) as Listed[]).find(
-            (r) => r.eventId === event.id && r.replays === replays,
-          );
-        },
-        { what: `the dead letter after ${replays ?? 0} replays` },
-      );
-    const first = await letterWith(undefined);
+    const first = await deadLetterOf(event.id, undefined);
     receiver.respond(() => ({ status: 200 }));
     writeIntegration(
       dir.path,
@@ -382,7 +360,7 @@ describe("hookswitch run delivers webhooks", () => {
       { what: "the trigger changed" },
     );
     expect((await runCli(["dlq", "replay", String(first.id)], { env })).code).toBe(0);
-    const again = await letterWith(1);
+    const again = await deadLetterOf(event.id, 1);
     expect(again.reason).toMatch(
       /^integration no longer matches the event \(integration retargeted is triggered by user\.deleted, the event is user\.created\) when the replay came: purge it/,
     );
