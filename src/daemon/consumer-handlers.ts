@@ -15,6 +15,7 @@ import { startConsumerLoop, type ConsumerLoopOptions } from "../nats/consumer-lo
 import type { Settle } from "../nats/settle.js";
 import { LargeMessageWatch } from "../nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
+import { consumerHasMessages } from "../nats/stale-pulls.js";
 import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
 import { headersOnlyHandBack, isHeadersOnly } from "../nats/headers-only.js";
 import type { ConsumerDeps } from "./consumers.js";
@@ -139,13 +140,19 @@ function createParked(deps: ConsumerDeps, handleDelivery: Handle): ParkedReaders
     room: (integration) => parkedRoom(deps, integration),
     places: () => intake.size - intake.taken,
     messageBytes: deps.parkedMessageBytes,
-    run: (integration, messages) =>
-      startConsumerLoop({
-        name: parkedConsumerName(names.consumer, integration),
+    run: (integration, messages) => {
+      const name = parkedConsumerName(names.consumer, integration);
+      return startConsumerLoop({
+        name,
         messages,
         handle: handleDelivery,
         ...sharedLoopOptions(deps),
-      }),
+        stalePulls: {
+          nc: deps.nc,
+          hasMessages: () => consumerHasMessages(deps.jsm, DELIVERY_STREAM, name),
+        },
+      });
+    },
     log: deps.log,
   });
 }

@@ -10,6 +10,7 @@ import type {
   JetStreamClient,
   JetStreamManager,
 } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { DeadLetterStore } from "../delivery/dead-letters.js";
 import type { InvalidEventLog } from "../delivery/invalid-log.js";
@@ -30,6 +31,7 @@ import { startRestartingLoop, type RestartingLoop } from "../nats/restarting-loo
 import type { JetStreamKeeper } from "../nats/keeper.js";
 import type { NatsLink } from "../nats/connection.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
+import { consumerHasMessages } from "../nats/stale-pulls.js";
 import type { JetStreamNames } from "../nats/settings.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { StoreFailureLog } from "../nats/store-failure-log.js";
@@ -37,6 +39,7 @@ import { deliveryConsumerName } from "../nats/durable-consumers.js";
 import { createConsumerHandlers, sharedLoopOptions, type Handle } from "./consumer-handlers.js";
 
 export interface ConsumerDeps {
+  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   publisher: StoredPublisher;
@@ -154,6 +157,10 @@ function startMainLoop(
         handle,
         ...sharedLoopOptions(deps),
         ...hooks,
+        stalePulls: {
+          nc: deps.nc,
+          hasMessages: () => consumerHasMessages(deps.jsm, where.stream, where.consumer),
+        },
       });
     },
     stopping: deps.stopping,

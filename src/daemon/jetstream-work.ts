@@ -202,6 +202,7 @@ export class JetStreamWork {
       });
       const consumers = await startConsumers({
         ...engine,
+        nc,
         js,
         jsm,
         publisher,

@@ -5,6 +5,7 @@
  * and hands messages back (`nak`) when stopping or when a handler fails (message-loop.ts).
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { NatsLink } from "./connection.js";
 import { MessageLoop } from "./message-loop.js";
@@ -60,6 +61,12 @@ export interface ConsumerLoopOptions {
    * loop stopping then counts what it leaves in one warning, and logs nothing more of it.
    */
   givenUp?: AbortSignal;
+  /**
+   * The connection, and whether the consumer has messages to send or unacknowledged: with
+   * them, a stop answers its pull requests until they expire when a message may meet them
+   * (stale-pulls.ts). Without them, what meets them comes back after the ack wait.
+   */
+  stalePulls?: { nc: NatsConnection; hasMessages: () => Promise<boolean> };
 }
 
 export interface ConsumerLoop {

@@ -27,9 +27,15 @@ function subscriptionOf(source: PullSource): Subscription | undefined {
   const sub = (source as { sub?: Partial<Subscription> }).sub;
   return typeof sub?.drain === "function" &&
     typeof sub.isClosed === "function" &&
+    typeof sub.getSubject === "function" &&
     typeof sub.isDraining === "function"
     ? (sub as Subscription)
     : undefined;
+}
+
+/** Where the server answers the source's pull requests, if the client says. */
+export function pullInbox(source: PullSource): string | undefined {
+  return subscriptionOf(source)?.getSubject();
 }
 
 export async function endPull(source: PullSource): Promise<void> {

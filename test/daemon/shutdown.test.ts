@@ -220,6 +220,47 @@ describe("hookswitch run stops cleanly", () => {
     expect(daemon.output()).toMatch(/"msg":"stopped"/);
   }, 40_000);
 
+  it("sends each retry that comes due during a graceful stop once, and before the ack wait", async () => {
+    // While the stopping daemon finished C, B's and X's retries came due, and nats-server
+    // 2.9 gave the first of them to the stopped loop's pull request, still open on the server
+    // and listened to by nobody: that retry came back only after the ack wait, and the last
+    // record delivered (X's) was delivered again as new, so X's retry could be sent twice.
+    writeIntegration(dir.path, "flaky", {
+      url: `${fast.url}/flaky`,
+      retry: { maxAttempts: 5, initialDelay: "1s", maxDelay: "2s" },
+    });
+    const order: string[] = [];
+    fast.respond((req) => {
+      const id = String(req.headers["webhook-id"]);
+      const first = !order.includes(id);
+      if (first) order.push(id);
+      if (order.indexOf(id) === 2) return { status: 200, delayMs: 3_000 }; // C
+      return { status: first ? 503 : 200 }; // B and X: their retries wait 1–2 s
+    });
+    const daemon = await start(ACK_WAIT);
+    await publish(1);
+    await waitFor(() => fast.requests.length >= 1, { what: "B's first attempt" });
+    await publish(1);
+    await waitFor(() => fast.requests.length >= 2, { what: "X's first attempt" });
+    await publish(1);
+    await waitFor(() => fast.requests.length >= 3, { what: "C in flight" });
+    const stoppedAt = Date.now();
+    expect(await daemon.stop()).toBe(0);
+    expect(daemon.output()).toMatch(
+      /handed back what NATS sent after the consumer stopped pulling/,
+    );
+
+    // The next replica comes after the retries came due, as in a restart.
+    await sleep(Math.max(0, stoppedAt + 2_000 - Date.now()));
+    await start(ACK_WAIT);
+    await waitFor(() => fast.requests.length >= 5, {
+      timeoutMs: 15_000,
+      what: "B's and X's retries, before the ack wait",
+    });
+    await sleep(1_500); // room for a duplicate, were one on its way
+    expect(order.map((id) => arrivals(fast.requests).get(id))).toEqual([2, 2, 1]);
+  }, 60_000);
+
   it("hands back what it pulled but had not started so that each comes back once, promptly", async () => {
     writeIntegration(dir.path, "fast", { url: `${fast.url}/fast` });
     fast.respond(() => ({ status: 200, delayMs: 300 }));

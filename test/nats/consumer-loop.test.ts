@@ -203,6 +203,54 @@ describe("the consumer loop", () => {
     expect(seen.size, "messages back before the 30 s ack wait").toBeGreaterThanOrEqual(count - 1);
   }, 40_000);
 
+  it("sends a retry that comes due just after a stop once, and before the ack wait", async () => {
+    // The retry is handed back with a delay while the loop runs, and comes due while the
+    // stopped loop's pull request is still open on the server. nats-server 2.9, meeting it
+    // unsubscribed, kept the retry for the ack wait and sent the last message again as new.
+    await backlog("DUE", 5, 30_000);
+    const js = jetstream(nc);
+    const handled: number[] = [];
+    const first = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("DUE", "c"), { messages: 64 }),
+      handle: (msg) => {
+        handled.push(msg.seq);
+        return Promise.resolve(msg.seq === 3 ? { action: "nak", delayMs: 800 } : { action: "ack" });
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      log: pino({ level: "silent" }),
+      stalePulls: { nc, hasMessages: () => Promise.resolve(true) },
+    });
+    await waitFor(() => handled.length >= 5, { timeoutMs: 5_000, what: "the five handled" });
+    const stoppedAt = Date.now();
+    await first.stop();
+    // The next replica starts after the retry came due, before the stale request expired.
+    await sleep(Math.max(0, stoppedAt + 2_000 - Date.now()));
+
+    const seen: { seq: number; deliveries: number }[] = [];
+    const second = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("DUE", "c"), { messages: 64 }),
+      handle: (msg) => {
+        seen.push({ seq: msg.seq, deliveries: msg.info.deliveryCount });
+        return Promise.resolve({ action: "ack" });
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      log: pino({ level: "silent" }),
+    });
+    await waitFor(() => seen.length >= 1, { timeoutMs: 15_000 }).catch(() => undefined);
+    const cameAfterMs = Date.now() - stoppedAt;
+    await sleep(1_000); // room for a duplicate, were one on its way
+    await second.stop();
+    expect(
+      seen.map((m) => m.seq),
+      "the retry alone, once",
+    ).toEqual([3]);
+    expect(cameAfterMs, "back before the 30 s ack wait").toBeLessThan(10_000);
+  }, 40_000);
+
   it("keeps every message whose handler outlasts the ack wait from being delivered again", async () => {
     await backlog("LONG", 3, 1_000);
     const js = jetstream(nc);
