@@ -15,7 +15,6 @@ import { startConsumerLoop, type ConsumerLoopOptions } from "../nats/consumer-lo
 import type { Settle } from "../nats/settle.js";
 import { LargeMessageWatch } from "../nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
-import { consumerHasMessages } from "../nats/stale-pulls.js";
 import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
 import { headersOnlyHandBack, isHeadersOnly } from "../nats/headers-only.js";
 import type { ConsumerDeps } from "./consumers.js";
@@ -147,10 +146,7 @@ function createParked(deps: ConsumerDeps, handleDelivery: Handle): ParkedReaders
         messages,
         handle: handleDelivery,
         ...sharedLoopOptions(deps),
-        stalePulls: {
-          nc: deps.nc,
-          hasMessages: () => consumerHasMessages(deps.jsm, DELIVERY_STREAM, name),
-        },
+        stalePulls: { nc: deps.nc, stream: DELIVERY_STREAM, consumer: name },
       });
     },
     log: deps.log,

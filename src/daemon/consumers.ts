@@ -31,7 +31,6 @@ import { startRestartingLoop, type RestartingLoop } from "../nats/restarting-loo
 import type { JetStreamKeeper } from "../nats/keeper.js";
 import type { NatsLink } from "../nats/connection.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
-import { consumerHasMessages } from "../nats/stale-pulls.js";
 import type { JetStreamNames } from "../nats/settings.js";
 import type { StoredPublisher } from "../nats/stored-publish.js";
 import type { StoreFailureLog } from "../nats/store-failure-log.js";
@@ -157,10 +156,7 @@ function startMainLoop(
         handle,
         ...sharedLoopOptions(deps),
         ...hooks,
-        stalePulls: {
-          nc: deps.nc,
-          hasMessages: () => consumerHasMessages(deps.jsm, where.stream, where.consumer),
-        },
+        stalePulls: { nc: deps.nc, ...where },
       });
     },
     stopping: deps.stopping,

@@ -62,11 +62,10 @@ export interface ConsumerLoopOptions {
    */
   givenUp?: AbortSignal;
   /**
-   * The connection, and whether the consumer has messages to send or unacknowledged: with
-   * them, a stop answers its pull requests until they expire when a message may meet them
-   * (stale-pulls.ts). Without them, what meets them comes back after the ack wait.
+   * The connection and the consumer the messages come from: with them, a stop has the server
+   * drop the pull requests its subscription left open (stale-pulls.ts).
    */
-  stalePulls?: { nc: NatsConnection; hasMessages: () => Promise<boolean> };
+  stalePulls?: { nc: NatsConnection; stream: string; consumer: string };
 }
 
 export interface ConsumerLoop {

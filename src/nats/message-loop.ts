@@ -9,8 +9,8 @@
  * mishandles the message: that message comes back only after the ack wait, and the last
  * message delivered to the consumer is delivered again as new (seen: the same event sent
  * twice 1 ms apart after a restart). Once the stale requests have expired, a naked message
- * waits for the next live pull request (the next replica or the restarted daemon). Until
- * they expire, a stop answers them itself (stale-pulls.ts).
+ * waits for the next live pull request (the next replica or the restarted daemon). A stop
+ * also has the server drop them at once (stale-pulls.ts).
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import { doublingDelayMs } from "../backoff.js";
@@ -22,7 +22,7 @@ import { createHeldWrites, type HeldWrites } from "./held-writes.js";
 import { PULL_EXPIRES_MS } from "./pull-size.js";
 import { logLoopEnd } from "./loop-end.js";
 import { HANDED_BACK, type Settle } from "./settle.js";
-import { holdStalePulls, type StalePullHold } from "./stale-pulls.js";
+import { clearStalePulls } from "./stale-pulls.js";
 import { StoreFailedError } from "./store-failure.js";
 
 // Acks are held for a few milliseconds and leave together: at 1,000 events/s that is one
@@ -58,11 +58,7 @@ export class MessageLoop implements ConsumerLoop {
   #stopping = false;
   // When the loop stopped pulling: its pull requests stay on the server until they expire.
   #closedAt: number | undefined;
-  // Answers those requests meanwhile, from the stop on.
-  #stalePulls: StalePullHold | undefined;
   #stop: Promise<void> | undefined;
-  // Set once the source has ended: its pull requests ended with it (expired or answered).
-  #sourceEnded = false;
   // Set once the source has ended, to learn when the last handler has.
   #onIdle: (() => void) | undefined;
   // The message the loop waits a slot for is kept alive too: spare slots
@@ -110,45 +106,25 @@ export class MessageLoop implements ConsumerLoop {
   }
 
   async #stopOnce(): Promise<void> {
-    const { givenUp } = this.#options;
+    const { givenUp, log, name, messages } = this.#options;
     this.#stopping = true;
     this.#closedAt = Date.now();
-    this.#stalePulls = this.#holdStalePulls(this.#closedAt);
     this.#stopped();
     if (givenUp?.aborted) this.#abandon();
     givenUp?.addEventListener("abort", this.#abandon, { once: true });
-    try {
-      await this.#stopPulling();
-    } finally {
-      await this.#releaseStalePulls();
-    }
-  }
-
-  async #releaseStalePulls(): Promise<void> {
-    const hold = this.#stalePulls;
-    if (!hold) return;
-    await hold.release(this.#options.givenUp);
-    if (hold.handedBack > 0 && !this.#abandoned) {
-      this.#options.log.info(
-        { consumer: this.#options.name, handedBack: hold.handedBack },
-        "handed back what NATS sent after the consumer stopped pulling: it comes again " +
-          "once the stopped pull requests have expired",
-      );
-    }
-  }
-
-  async #stopPulling(): Promise<void> {
-    const { givenUp, log, name } = this.#options;
+    const inbox = pullInbox(messages);
     try {
       // Drained, not only closed: what the server sent meanwhile is handed back (end-pull.ts).
-      await endPull(this.#options.messages);
+      await endPull(messages);
     } catch (err) {
       // Nothing more will be pulled either way; what was pulled is still handled.
       if (!this.#abandoned) {
         log.warn({ err, consumer: name }, "cannot close the pull subscription cleanly");
       }
     }
+    const cleared = this.#clearStalePulls(inbox);
     await this.#finished;
+    await cleared;
     givenUp?.removeEventListener("abort", this.#abandon);
     if (this.#abandoned) return;
     await this.#sendOnceBack();
@@ -163,20 +139,11 @@ export class MessageLoop implements ConsumerLoop {
     }
   }
 
-  /** Made before the pull subscription ends, so that the server always has someone to answer. */
-  #holdStalePulls(closedAt: number): StalePullHold | undefined {
-    const { stalePulls, messages, link } = this.#options;
-    const inbox = pullInbox(messages);
-    if (!stalePulls || !inbox || this.#sourceEnded || (link && !link.isConnected())) {
-      return undefined;
-    }
-    return holdStalePulls({
-      nc: stalePulls.nc,
-      inbox,
-      expiresAt: closedAt + PULL_EXPIRES_MS,
-      handBackDelayMs: () => this.#staleRequestsLeftMs(),
-      hasMessages: stalePulls.hasMessages,
-    });
+  /** Has the server drop the pull requests left open by the subscription just ended. */
+  #clearStalePulls(inbox: string | undefined): Promise<void> {
+    const { stalePulls, link } = this.#options;
+    if (!stalePulls || !inbox || (link && !link.isConnected())) return Promise.resolve();
+    return clearStalePulls({ ...stalePulls, inbox });
   }
 
   async #pump(): Promise<void> {
@@ -184,13 +151,11 @@ export class MessageLoop implements ConsumerLoop {
     try {
       await this.#takeAll();
     } catch (err) {
-      this.#sourceEnded = true;
       // A loop that is told of its end is restarted by its owner, which says so.
       if (ended && !this.#stopping) ended(err);
       else logLoopEnd(log, name, err);
       return;
     }
-    this.#sourceEnded = true;
     if (!this.#stopping) ended?.(undefined);
   }
 

@@ -35,8 +35,7 @@ const RECORD_ROOM_BYTES = 16 * 1024;
 /**
  * How long the server keeps a pull request (the client's default is 30 s): short, so that a
  * message handed back at shutdown waits little for the stale requests to expire
- * (consumer-loop.ts), and a stop answers them itself until then (stale-pulls.ts). Idle, it costs
- * a pull request and two heartbeats per consumer every 3 s.
+ * (consumer-loop.ts). Idle, it costs a pull request and two heartbeats per consumer every 3 s.
  * The parked readers' fetches expire sooner (1 s).
  */
 export const PULL_EXPIRES_MS = 3_000;

@@ -1,116 +1,73 @@
 /**
- * Answers a stopped loop's pull requests until they expire.
+ * Has nats-server drop a stopped loop's pull requests at once.
  *
  * Ending a pull subscription unsubscribes, but nats-server keeps its pull requests until they
- * expire (pull-size.ts: 3 s). nats-server 2.9, giving such a request a message it hands out
- * again (a retry whose delay ends, a message handed back) while nobody listens, keeps that
- * message for the ack wait and delivers the consumer's last message again as new: a retry
- * coming due within those seconds of a clean stop was late by 30 s, and another delivery
- * was sent twice. A new message meeting the request is lost on the way until the ack wait.
+ * expire (pull-size.ts: 3 s) or until it next looks at the waiting requests, which it does
+ * when a request comes or expires, or when it has a message to send. nats-server 2.9, handing
+ * out a message again (a retry whose delay ends, a message handed back) while the only
+ * requests waiting are such stale ones, drops them and mishandles the message: it waits for
+ * the ack wait, and the consumer's last message is delivered again as new. So a retry coming
+ * due within a second or so of a clean stop (while the stop finished other work) came 30 s
+ * late, and another delivery was sent twice.
  *
- * So a stop listens on the pull's inbox with a subscription of its own, made before the
- * pull's is ended, and hands back whatever the server sends there, with a delay that
- * outlasts the requests. It listens until they expire only when the consumer has messages
- * to send or waiting to come due; otherwise nothing can meet them, and the stop goes on.
+ * So once its pull subscription has ended, a stop asks for one message, with a short expiry,
+ * on an inbox of its own. The server then drops the stale requests, nobody listening to them;
+ * until it has, a message it hands out goes to that request (or another replica's) instead.
+ * What the request gets is handed back at once. Listening on the stale requests instead would
+ * keep them alive: in a rolling update they took the next events from the replicas still
+ * running, each handed back to wait for their expiry.
  */
-import type { JetStreamManager } from "@nats-io/jetstream";
-import { nanos, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { nanos, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { withDeadline } from "../lifecycle.js";
 
-/** How long a stop waits for the consumer's state; NATS may be slow or down meanwhile. */
-const STATE_WAIT_MS = 1_000;
-/** Past the requests' expiry: a request sent just before the stop reached the server later. */
-const EXPIRY_MARGIN_MS = 250;
+/** The request's expiry: the server looks at its waiting requests then, if not before. */
+const REQUEST_EXPIRES_MS = 100;
+/** How long a stop waits for the request's answer; NATS may be slow or down meanwhile. */
+const ANSWER_WAIT_MS = 1_000;
 
 /** A message JetStream sends to a pull request, which an ack subject answers. */
 const ACK_SUBJECT = /^\$JS\.ACK\./;
 
 export interface StalePullsOptions {
   nc: NatsConnection;
-  /** The pull subscription's inbox, where the server answers its requests. */
+  /** The ended pull subscription's inbox: the request's inbox is named under it. */
   inbox: string;
-  /** When the loop stopped pulling: its last request expires within PULL_EXPIRES_MS. */
-  expiresAt: number;
-  /** The delay for a message handed back now: past the requests' expiry. */
-  handBackDelayMs: () => number;
-  /** Whether the consumer has messages to send or handed out and unacknowledged. */
-  hasMessages: () => Promise<boolean>;
+  stream: string;
+  consumer: string;
 }
 
-export interface StalePullHold {
-  /**
-   * Ends the hold: once the requests have expired if the consumer may send meanwhile, at
-   * once otherwise, or when `givenUp` aborts.
-   */
-  release(givenUp?: AbortSignal): Promise<void>;
-  /** Messages handed back so far. */
-  readonly handedBack: number;
-}
-
-export function holdStalePulls(options: StalePullsOptions): StalePullHold {
-  let handedBack = 0;
-  const sub = options.nc.subscribe(options.inbox, {
+/** Resolves once the server has answered the request (or after ANSWER_WAIT_MS). */
+export async function clearStalePulls(options: StalePullsOptions): Promise<void> {
+  const { nc, stream, consumer } = options;
+  if (nc.isClosed()) return;
+  let answered = (): void => undefined;
+  const answer = new Promise<void>((resolve) => (answered = resolve));
+  const sub = nc.subscribe(`${options.inbox}.clear`, {
+    max: 1,
     callback: (err, msg) => {
-      if (err || !isJetStreamMessage(msg)) return;
-      const delay = Math.max(1, Math.ceil(options.handBackDelayMs()));
-      msg.respond(`-NAK ${JSON.stringify({ delay: nanos(delay) })}`);
-      handedBack++;
+      if (!err && isJetStreamMessage(msg)) msg.respond("-NAK");
+      answered();
     },
   });
-  return {
-    get handedBack() {
-      return handedBack;
-    },
-    async release(givenUp) {
-      try {
-        const leftMs = options.expiresAt + EXPIRY_MARGIN_MS - Date.now();
-        if (leftMs > 0 && !givenUp?.aborted && (await mayMeetRequests(options))) {
-          await until(leftMs, givenUp);
-        }
-      } finally {
-        unsubscribe(sub);
-      }
-    },
-  };
-}
-
-/** Whether a consumer has messages to send, or handed out and not yet acknowledged. */
-export async function consumerHasMessages(
-  jsm: JetStreamManager,
-  stream: string,
-  consumer: string,
-): Promise<boolean> {
-  const info = await jsm.consumers.info(stream, consumer);
-  return info.num_pending > 0 || info.num_ack_pending > 0;
+  try {
+    nc.publish(
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+      JSON.stringify({ batch: 1, expires: nanos(REQUEST_EXPIRES_MS) }),
+      { reply: sub.getSubject() },
+    );
+    await withDeadline(answer, ANSWER_WAIT_MS);
+  } catch {
+    // The connection closed meanwhile: its requests went with it.
+  } finally {
+    unsubscribe(sub);
+  }
 }
 
 function isJetStreamMessage(msg: Msg): boolean {
   return msg.reply !== undefined && ACK_SUBJECT.test(msg.reply);
 }
 
-async function mayMeetRequests(options: StalePullsOptions): Promise<boolean> {
-  if (options.nc.isClosed()) return false;
-  // No answer in time (NATS down or slow): the requests may meet a message; wait them out.
-  const answer = await withDeadline(
-    options.hasMessages().catch(() => true),
-    STATE_WAIT_MS,
-  );
-  return answer ?? true;
-}
-
-function until(ms: number, givenUp: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      givenUp?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    givenUp?.addEventListener("abort", done, { once: true });
-  });
-}
-
-function unsubscribe(sub: Subscription): void {
+function unsubscribe(sub: { unsubscribe(): void }): void {
   try {
     sub.unsubscribe();
   } catch {

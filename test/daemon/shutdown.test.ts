@@ -246,9 +246,6 @@ describe("hookswitch run stops cleanly", () => {
     await waitFor(() => fast.requests.length >= 3, { what: "C in flight" });
     const stoppedAt = Date.now();
     expect(await daemon.stop()).toBe(0);
-    expect(daemon.output()).toMatch(
-      /handed back what NATS sent after the consumer stopped pulling/,
-    );
 
     // The next replica comes after the retries came due, as in a restart.
     await sleep(Math.max(0, stoppedAt + 2_000 - Date.now()));

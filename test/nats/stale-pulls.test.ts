@@ -1,16 +1,16 @@
 import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import { createInbox, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { createInbox, nanos, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { holdStalePulls } from "../../src/nats/stale-pulls.js";
+import { clearStalePulls } from "../../src/nats/stale-pulls.js";
 import { useNatsWithClient } from "../support/nats-server.js";
-import { sleep, waitFor } from "../support/wait.js";
+import { sleep } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
 useNatsWithClient("stale-pulls-test", (started) => ({ nc, jsm } = started));
 
-/** A stream and a durable pull consumer "c" on it. */
+/** A stream and a durable pull consumer "c" on it, with a 30 s ack wait. */
 async function streamWithConsumer(stream: string) {
   await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
   await jsm.consumers.add(stream, {
@@ -20,116 +20,65 @@ async function streamWithConsumer(stream: string) {
   });
 }
 
-/** A pull request for one message answered on `inbox`, as a stopped loop leaves behind. */
-function pullRequest(stream: string, inbox: string, expiresMs: number) {
+/** A pull request answered on `inbox`, as a consumer loop sends them. */
+function pullRequest(stream: string, inbox: string, batch: number, expiresMs: number) {
   nc.publish(
     `$JS.API.CONSUMER.MSG.NEXT.${stream}.c`,
-    JSON.stringify({ batch: 1, expires: nanos(expiresMs) }),
+    JSON.stringify({ batch, expires: nanos(expiresMs) }),
     { reply: inbox },
   );
 }
 
-describe("a stopped loop's pull requests", () => {
-  it("are answered: what the server sends them is handed back to come again later", async () => {
-    await streamWithConsumer("CAUGHT");
-    const inbox = createInbox();
-    const hold = holdStalePulls({
-      nc,
-      inbox,
-      expiresAt: Date.now() + 2_000,
-      handBackDelayMs: () => 1_500,
-      hasMessages: () => Promise.resolve(true),
-    });
-    await nc.flush();
-    pullRequest("CAUGHT", inbox, 2_000);
-    await jetstream(nc).publish("CAUGHT.e", "one");
-    await waitFor(() => hold.handedBack === 1, { what: "the message handed back" });
-    await hold.release();
+/** The next message the consumer hands a new pull, within `expiresMs`. */
+async function nextOf(stream: string, expiresMs: number) {
+  const consumer = await jetstream(nc).consumers.get(stream, "c");
+  return consumer.next({ expires: expiresMs });
+}
 
-    const consumer = await jetstream(nc).consumers.get("CAUGHT", "c");
-    const back = await consumer.next({ expires: 5_000 });
+describe("clearing a stopped loop's pull requests", () => {
+  it("leaves none for a retry coming due: it comes back once, not after the ack wait", async () => {
+    await streamWithConsumer("DUE");
+    const js = jetstream(nc);
+    await js.publish("DUE.e", "one");
+    await js.publish("DUE.e", "two");
+    // A loop's pull of ten gets both; it acks "two" and hands "one" back for 500 ms, then stops.
+    const inbox = createInbox();
+    const got: Msg[] = [];
+    const sub = nc.subscribe(inbox, { callback: (_, msg) => void got.push(msg) });
+    pullRequest("DUE", inbox, 10, 3_000);
+    for (let i = 0; i < 40 && got.length < 2; i++) await sleep(25);
+    const [one, two] = got;
+    one!.respond(`-NAK ${JSON.stringify({ delay: nanos(500) })}`);
+    two!.respond("+ACK");
+    await sub.drain();
+
+    await clearStalePulls({ nc, inbox, stream: "DUE", consumer: "c" });
+    await sleep(1_000); // "one" came due meanwhile: with the stale request, it was kept
+    const back = await nextOf("DUE", 2_000);
     expect(back?.string()).toBe("one");
     expect(back?.info.deliveryCount).toBe(2);
     back?.ack();
+    const again = await nextOf("DUE", 1_000);
+    expect(again, "nothing delivered again as new").toBeNull();
   }, 15_000);
 
-  it("are waited out when the consumer has messages that may meet them", async () => {
-    await streamWithConsumer("WAITED");
-    const expiresAt = Date.now() + 600;
-    const hold = holdStalePulls({
-      nc,
-      inbox: createInbox(),
-      expiresAt,
-      handBackDelayMs: () => 1_000,
-      hasMessages: () => Promise.resolve(true),
-    });
-    await hold.release();
-    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+  it("hands back at once the message its own request gets", async () => {
+    await streamWithConsumer("WAITING");
+    await jetstream(nc).publish("WAITING.e", "waiting");
+    await clearStalePulls({ nc, inbox: createInbox(), stream: "WAITING", consumer: "c" });
+    const back = await nextOf("WAITING", 2_000);
+    expect(back?.string()).toBe("waiting");
+    expect(back?.info.deliveryCount).toBe(2);
+    back?.ack();
   });
 
-  it("are not waited for when the consumer has nothing to send", async () => {
-    const expiresAt = Date.now() + 60_000;
-    const hold = holdStalePulls({
-      nc,
-      inbox: createInbox(),
-      expiresAt,
-      handBackDelayMs: () => 1_000,
-      hasMessages: () => Promise.resolve(false),
-    });
-    await hold.release();
-    expect(Date.now()).toBeLessThan(expiresAt);
-  });
-
-  it("are not waited for once a stop has given up", async () => {
-    const expiresAt = Date.now() + 60_000;
-    const givenUp = new AbortController();
-    const hold = holdStalePulls({
-      nc,
-      inbox: createInbox(),
-      expiresAt,
-      handBackDelayMs: () => 1_000,
-      hasMessages: () => Promise.resolve(true),
-    });
-    const released = hold.release(givenUp.signal);
-    await sleep(100);
-    givenUp.abort();
-    await released;
-    expect(Date.now()).toBeLessThan(expiresAt);
-  });
-
-  it("are waited out when the consumer's state cannot be read", async () => {
-    const expiresAt = Date.now() + 600;
-    const hold = holdStalePulls({
-      nc,
-      inbox: createInbox(),
-      expiresAt,
-      handBackDelayMs: () => 1_000,
-      hasMessages: () => Promise.reject(new Error("consumer not found")),
-    });
-    await hold.release();
-    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
-  });
-
-  it("leave a request's end alone: the server's timeout is not a message to hand back", async () => {
-    await streamWithConsumer("EXPIRED");
-    const inbox = createInbox();
-    const hold = holdStalePulls({
-      nc,
-      inbox,
-      expiresAt: Date.now() + 800,
-      handBackDelayMs: () => 1_000,
-      hasMessages: () => Promise.resolve(true),
-    });
-    const statuses: number[] = [];
-    const watch = nc.subscribe(inbox, {
-      callback: (_, msg) => void statuses.push(msg.headers?.code ?? 0),
-    });
-    await nc.flush();
-    pullRequest("EXPIRED", inbox, 300);
-    await waitFor(() => statuses.length > 0, { what: "the request's timeout" });
-    await hold.release();
-    watch.unsubscribe();
-    expect(statuses).toEqual([408]);
-    expect(hold.handedBack).toBe(0);
+  it("ends once the server answers that nothing came", async () => {
+    await streamWithConsumer("EMPTY");
+    const started = Date.now();
+    await clearStalePulls({ nc, inbox: createInbox(), stream: "EMPTY", consumer: "c" });
+    // Answered at the request's 100 ms expiry, well before the 1 s it waits at most.
+    expect(Date.now() - started).toBeLessThan(900);
+    const info = await jsm.consumers.info("EMPTY", "c");
+    expect(info.num_waiting).toBe(0);
   });
 });
