@@ -1,6 +1,6 @@
 # hookswitch: config-as-code webhook dispatcher for PBX user events on NATS JetStream.
 #
-#   docker build -t hookswitch:0.1.0 .
+#   docker build --build-arg HOOKSWITCH_REVISION="$(git rev-parse HEAD)" -t hookswitch:0.1.0 .
 #   docker run --rm -v "$PWD/integrations.d:/etc/hookswitch/integrations.d:ro" \
 #     -e NATS_URL=nats://nats:4222 -p 127.0.0.1:9464:9464 --stop-timeout 60 hookswitch:0.1.0
 #
@@ -11,6 +11,8 @@
 # The entrypoint is `hookswitch`, so other commands run as: docker run --rm hookswitch:0.1.0 schema
 #
 # To pin the base image by digest, pass --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:…
+# HOOKSWITCH_REVISION names the source revision built (the context holds no git history): the
+# daemon reports it (hookswitch_build_info's revision label, the status page), "unknown" without.
 # No `# syntax=` line: the engine's own Dockerfile frontend builds it (RUN --mount needs
 # BuildKit, the default builder since Docker 23), so a build pulls nothing but the base image
 # and npm packages, as where builds have no registry but their own.
@@ -25,6 +27,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schemas ./schemas
+COPY scripts/build-info.mjs ./scripts/
+ARG HOOKSWITCH_REVISION=""
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, schemas ------------------------------

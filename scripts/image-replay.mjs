@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Replays the container image's recipe without a container engine: interprets the
- * Dockerfile (WORKDIR, COPY, RUN, ENV, ENTRYPOINT, CMD, HEALTHCHECK) into temp folders that
+ * Dockerfile (WORKDIR, COPY, RUN, ARG, ENV, ENTRYPOINT, CMD, HEALTHCHECK) into temp folders that
  * stand for each stage's file system, starts the image's command with the image's
  * environment, checks /healthz (also while NATS is down), /readyz once NATS is up, the
  * HEALTHCHECK command itself, and a clean exit 0 on SIGTERM. Prints PASS or FAIL.
@@ -86,7 +86,7 @@ export function parseDockerfile(text) {
     else if (keyword === "FROM") {
       const [image = "", as, name] = substitute(rawArgs, args).split(/\s+/);
       stages.push({ name: as?.toUpperCase() === "AS" ? name : String(stages.length), image });
-      Object.assign(stages.at(-1), { steps: [], env: {}, labels: {}, expose: [] });
+      Object.assign(stages.at(-1), { steps: [], env: {}, args: {}, labels: {}, expose: [] });
     } else if (!stage) throw new Error(`Dockerfile: ${keyword} before the first FROM`);
     else applyInstruction(stage, keyword, rawArgs, rest);
   }
@@ -108,6 +108,8 @@ function applyInstruction(stage, keyword, args, rest) {
     }
     case "ENV":
       return Object.assign(stage.env, keyValues(args));
+    case "ARG": // a build argument: its default, as no --build-arg is given here
+      return Object.assign(stage.args, keyValues(args));
     case "LABEL":
       return Object.assign(stage.labels, keyValues(args));
     case "EXPOSE":
@@ -234,6 +236,7 @@ function runStep(step, stage) {
     );
   const env = {
     ...process.env,
+    ...stage.args,
     ...stage.env,
     npm_config_prefer_offline: "true",
     npm_config_update_notifier: "false",

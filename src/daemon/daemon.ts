@@ -26,7 +26,7 @@ import {
 import { waitForJetStream } from "../nats/jetstream-wait.js";
 import type { NatsSettings } from "../nats/settings.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
-import { VERSION } from "../version.js";
+import { REVISION, VERSION } from "../version.js";
 import { invalidFileStandings } from "../config/watch/invalid-files.js";
 
 export interface DaemonSettings {
@@ -114,7 +114,7 @@ class HookswitchDaemon implements Daemon {
     this.#http = await this.#serveHttp();
     // The version first: a pod that waits for NATS or its folder says what it runs.
     this.#log.info(
-      { version: VERSION, address: this.#http.address },
+      { version: VERSION, revision: REVISION, address: this.#http.address },
       `hookswitch ${VERSION} starting`,
     );
     this.#watcher = await this.#watchConfiguration();
@@ -138,6 +138,7 @@ class HookswitchDaemon implements Daemon {
     this.#log.info(
       {
         version: VERSION,
+        revision: REVISION,
         dir,
         folder,
         generation,

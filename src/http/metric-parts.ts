@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../nats/layout.js";
-import { VERSION } from "../version.js";
+import { REVISION, VERSION } from "../version.js";
 import type { Metrics } from "./metrics.js";
 
 /**
@@ -45,14 +45,14 @@ export function storeFailures(registers: Registry[]): Counter<"stream"> {
 }
 
 /** The usual `_build_info` gauge: always 1, its labels say what runs (for joins in queries). */
-export function buildInfo(registers: Registry[]): Gauge<"version" | "nodejs"> {
+export function buildInfo(registers: Registry[]): Gauge<"version" | "revision" | "nodejs"> {
   const gauge = new Gauge({
     name: "hookswitch_build_info",
-    help: "Always 1; the labels name the hookswitch and Node.js versions running",
-    labelNames: ["version", "nodejs"] as const,
+    help: "Always 1; the labels name the hookswitch version, the source revision of its build and the Node.js version running",
+    labelNames: ["version", "revision", "nodejs"] as const,
     registers,
   });
-  gauge.set({ version: VERSION, nodejs: process.versions.node }, 1);
+  gauge.set({ version: VERSION, revision: REVISION, nodejs: process.versions.node }, 1);
   return gauge;
 }
 

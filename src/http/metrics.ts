@@ -47,7 +47,7 @@ export interface Metrics {
   integrations: Gauge<"state">;
   natsConnected: Gauge;
   ready: Gauge;
-  buildInfo: Gauge<"version" | "nodejs">;
+  buildInfo: Gauge<"version" | "revision" | "nodejs">;
 }
 
 export interface MetricsSources {

@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HttpListenError } from "../errors.js";
 import type { Exposition } from "./exposition.js";
-import { VERSION } from "../version.js";
+import { BUILD_NAME } from "../version.js";
 import { renderStatusPage } from "./page.js";
 import type { StatusView } from "./status.js";
 
@@ -94,7 +94,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
         res,
         200,
         "text/html; charset=utf-8",
-        renderStatusPage(deps.status(), VERSION),
+        renderStatusPage(deps.status(), BUILD_NAME),
         head,
         { "Content-Security-Policy": PAGE_POLICY },
       );

@@ -8,7 +8,7 @@ import { shownDescription, shownScope } from "../config/shown.js";
 import type { Integration, Problem } from "../config/types.js";
 import { NO_COUNTS, type DeliveryStats, type IntegrationStats } from "../delivery/stats.js";
 import { totalWaiting, type WaitingCounts } from "../delivery/waiting-counts.js";
-import { VERSION } from "../version.js";
+import { REVISION, VERSION } from "../version.js";
 
 const NONE_WAITING: WaitingCounts = { retry: 0, parked: 0 };
 
@@ -32,6 +32,8 @@ export interface IntegrationView {
 export interface StatusView {
   /** The hookswitch version this replica runs, as the page's header shows it. */
   version: string;
+  /** The source revision of its build (scripts/build-info.mjs), or "unknown". */
+  revision: string;
   generation: number;
   /** The digest of the integration files in force (see config/digest.ts); null before the first load. */
   configDigest: string | null;
@@ -108,6 +110,7 @@ export function buildStatusView(input: StatusInput): StatusView {
   }
   return {
     version: VERSION,
+    revision: REVISION,
     generation: input.generation,
     configDigest: input.configDigest,
     configFolder: input.configFolder,

@@ -66,6 +66,14 @@ const text = async (url: string, init?: RequestInit) => {
   return { status: res.status, headers: res.headers, body: await res.text() };
 };
 
+/** The revision `npm run build` recorded beside the daemon's code (scripts/build-info.mjs). */
+function builtRevision(): string {
+  const info = JSON.parse(readFileSync(join(REPO, "dist/build-info.json"), "utf8")) as {
+    revision?: string;
+  };
+  return info.revision ?? "unknown";
+}
+
 describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
   let dir: ReturnType<typeof tempDir>;
   let daemon: RunningDaemon;
@@ -261,7 +269,7 @@ describe("the daemon's HTTP endpoints with NATS", () => {
       version: string;
     };
     expect(res.body).toContain(
-      `hookswitch_build_info{version="${version}",nodejs="${process.versions.node}"} 1\n`,
+      `hookswitch_build_info{version="${version}",revision="${builtRevision()}",nodejs="${process.versions.node}"} 1\n`,
     );
   });
 
@@ -316,6 +324,7 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     };
     expect(api).toMatchObject({
       version: VERSION,
+      revision: builtRevision(),
       ready: true,
       lastReloadSuccessful: false,
       deadLetters: 1,

@@ -89,6 +89,7 @@ function integrationView(fields: Partial<IntegrationView> = {}): IntegrationView
 function statusView(fields: Partial<StatusView> = {}): StatusView {
   return {
     version: "0.1.0",
+    revision: "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
     generation: 1,
     configDigest: "0123456789ab",
     configFolder: "/srv/git/.worktrees/4f2a/integrations.d",
