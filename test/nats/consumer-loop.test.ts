@@ -26,6 +26,25 @@ async function backlog(stream: string, count: number, ackWaitMs?: number) {
   for (let i = 0; i < count; i++) await js.publish(`${stream}.e`, String(i));
 }
 
+/** A loop on consumer "c" that acks every message, recording its sequence and deliveries. */
+async function recordingLoop(stream: string) {
+  const seen: { seq: number; deliveries: number }[] = [];
+  const loop = startConsumerLoop({
+    name: "c",
+    messages: await pullContinuously(await jetstream(nc).consumers.get(stream, "c"), {
+      messages: 64,
+    }),
+    handle: (msg) => {
+      seen.push({ seq: msg.seq, deliveries: msg.info.deliveryCount });
+      return Promise.resolve({ action: "ack" });
+    },
+    slots: unlimited,
+    ackWaitMs: 30_000,
+    log: pino({ level: "silent" }),
+  });
+  return { seen, loop };
+}
+
 describe("the consumer loop", () => {
   it("handles and acks every message of a backlog", async () => {
     await backlog("ALL", 300);
@@ -110,18 +129,7 @@ describe("the consumer loop", () => {
     stopped();
     await stop;
 
-    const seen: { seq: number; deliveries: number }[] = [];
-    const second = startConsumerLoop({
-      name: "c",
-      messages: await pullContinuously(await js.consumers.get("BACK", "c"), { messages: 64 }),
-      handle: (msg) => {
-        seen.push({ seq: msg.seq, deliveries: msg.info.deliveryCount });
-        return Promise.resolve({ action: "ack" });
-      },
-      slots: unlimited,
-      ackWaitMs: 30_000,
-      log: pino({ level: "silent" }),
-    });
+    const { seen, loop: second } = await recordingLoop("BACK");
     await waitFor(() => seen.length >= 4, { timeoutMs: 10_000, what: "the four handed back" });
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await sleep(1_000); // room for a duplicate, were one on its way
@@ -229,18 +237,7 @@ describe("the consumer loop", () => {
     // The next replica starts after the retry came due, before the stale request expired.
     await sleep(Math.max(0, stoppedAt + 2_000 - Date.now()));
 
-    const seen: { seq: number; deliveries: number }[] = [];
-    const second = startConsumerLoop({
-      name: "c",
-      messages: await pullContinuously(await js.consumers.get("DUE", "c"), { messages: 64 }),
-      handle: (msg) => {
-        seen.push({ seq: msg.seq, deliveries: msg.info.deliveryCount });
-        return Promise.resolve({ action: "ack" });
-      },
-      slots: unlimited,
-      ackWaitMs: 30_000,
-      log: pino({ level: "silent" }),
-    });
+    const { seen, loop: second } = await recordingLoop("DUE");
     await waitFor(() => seen.length >= 1, { timeoutMs: 15_000 }).catch(() => undefined);
     const cameAfterMs = Date.now() - stoppedAt;
     await sleep(1_000); // room for a duplicate, were one on its way
