@@ -45,8 +45,12 @@ export function revisionFrom(env, git) {
     return undefined; // no git, or not a checkout: the revision is unknown
   }
   if (!REVISION.test(commit)) return undefined;
-  const changed = git(["status", "--porcelain", "--untracked-files=no"]).trim() !== "";
-  return changed ? `${commit}-dirty` : commit;
+  try {
+    const changed = git(["status", "--porcelain", "--untracked-files=no"]).trim() !== "";
+    return changed ? `${commit}-dirty` : commit;
+  } catch {
+    return commit; // the commit is known, whether files changed is not
+  }
 }
 
 function runGit(args) {

@@ -18,6 +18,14 @@ function fakeGit(head: string | undefined, status = "") {
   };
 }
 
+/** A git whose `status` fails (a timeout, say) once `rev-parse` has answered `head`. */
+function statusFails(head: string) {
+  return (args: string[]) => {
+    if (args[0] === "rev-parse") return `${head}\n`;
+    throw new Error("git status timed out");
+  };
+}
+
 describe("the revision a build records", () => {
   it.each([
     ["HOOKSWITCH_REVISION as given", { HOOKSWITCH_REVISION: SHA }, fakeGit("0000000"), SHA],
@@ -27,6 +35,7 @@ describe("the revision a build records", () => {
     ["an empty HOOKSWITCH_REVISION: git's", { HOOKSWITCH_REVISION: "" }, fakeGit(SHA), SHA],
     ["changed tracked files", {}, fakeGit(SHA, " M src/cli.ts\n"), `${SHA}-dirty`],
     ["no checkout: none", {}, fakeGit(undefined), undefined],
+    ["the commit when git cannot tell changes", {}, statusFails(SHA), SHA],
     ["git's answer not a revision: none", {}, fakeGit("HEAD\nfatal"), undefined],
   ])("is %s", (_, env, git, expected) => {
     expect(revisionFrom(env, git)).toBe(expected);
