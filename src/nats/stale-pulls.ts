@@ -59,18 +59,11 @@ export async function clearStalePulls(options: StalePullsOptions): Promise<void>
   } catch {
     // The connection closed meanwhile: its requests went with it.
   } finally {
-    unsubscribe(sub);
+    // A closed connection makes this a no-op (its subscriptions went with it).
+    sub.unsubscribe();
   }
 }
 
 function isJetStreamMessage(msg: Msg): boolean {
   return msg.reply !== undefined && ACK_SUBJECT.test(msg.reply);
-}
-
-function unsubscribe(sub: { unsubscribe(): void }): void {
-  try {
-    sub.unsubscribe();
-  } catch {
-    // The connection closed meanwhile: the subscription went with it.
-  }
 }
