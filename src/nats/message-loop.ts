@@ -2,20 +2,21 @@
  * The running loop behind startConsumerLoop (consumer-loop.ts): pulls, starts handlers
  * within the slots, keeps messages in progress alive, settles them, and stops.
  *
- * A message handed back after the loop stopped pulling is naked with a delay that outlasts
- * the loop's own pull requests. Closing the iterator only unsubscribes on the client: the
+ * A message handed back after the loop stopped pulling must not meet the loop's own pull
+ * requests. Closing the iterator only unsubscribes on the client: the
  * server keeps the pull requests until they expire. nats-server 2.9 redelivering a naked
  * message while such a stale request is the only one waiting drops the request and
  * mishandles the message: that message comes back only after the ack wait, and the last
  * message delivered to the consumer is delivered again as new (seen: the same event sent
- * twice 1 ms apart after a restart). Once the stale requests have expired, a naked message
- * waits for the next live pull request (the next replica or the restarted daemon). A stop
- * also has the server drop them at once (stale-pulls.ts).
+ * twice 1 ms apart after a restart). So a stop has the server drop them (stale-pulls.ts):
+ * hand-backs are held until it has, then go with no delay, to a replica still running in a
+ * rolling update. Without its answer, they are naked with a delay that outlasts the stale
+ * requests: a naked message then waits for the next live pull request.
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import { doublingDelayMs } from "../backoff.js";
 import { SlotSet } from "../delivery/concurrency/slot-set.js";
-import { aborted } from "../lifecycle.js";
+import { aborted, withDeadline } from "../lifecycle.js";
 import type { ConsumerLoop, ConsumerLoopOptions } from "./consumer-loop.js";
 import { endPull, pullInbox } from "./end-pull.js";
 import { createHeldWrites, type HeldWrites } from "./held-writes.js";
@@ -58,6 +59,10 @@ export class MessageLoop implements ConsumerLoop {
   #stopping = false;
   // When the loop stopped pulling: its pull requests stay on the server until they expire.
   #closedAt: number | undefined;
+  // Set once the server has dropped them (stale-pulls.ts): hand-backs need no delay then.
+  #staleCleared = false;
+  // Hand-backs at a stop, held while the server is asked to drop the stale pull requests.
+  #heldBacks: { msg: JsMsg; delayMs: number }[] | undefined;
   #stop: Promise<void> | undefined;
   // Set once the source has ended, to learn when the last handler has.
   #onIdle: (() => void) | undefined;
@@ -113,6 +118,7 @@ export class MessageLoop implements ConsumerLoop {
     if (givenUp?.aborted) this.#abandon();
     givenUp?.addEventListener("abort", this.#abandon, { once: true });
     const inbox = pullInbox(messages);
+    if (inbox && this.#options.stalePulls) this.#heldBacks = [];
     try {
       // Drained, not only closed: what the server sent meanwhile is handed back (end-pull.ts).
       await endPull(messages);
@@ -139,11 +145,30 @@ export class MessageLoop implements ConsumerLoop {
     }
   }
 
-  /** Has the server drop the pull requests left open by the subscription just ended. */
-  #clearStalePulls(inbox: string | undefined): Promise<void> {
-    const { stalePulls, link } = this.#options;
-    if (!stalePulls || !inbox || (link && !link.isConnected())) return Promise.resolve();
-    return clearStalePulls({ ...stalePulls, inbox });
+  /**
+   * Has the server drop the pull requests left open by the subscription just ended, then
+   * sends the hand-backs held meanwhile: with no delay once it has.
+   */
+  #clearStalePulls(inbox: string | undefined): Promise<unknown> {
+    const { stalePulls, link, ackWaitMs } = this.#options;
+    if (!stalePulls || !inbox || (link && !link.isConnected())) {
+      this.#releaseHandBacks();
+      return Promise.resolve();
+    }
+    const clearing = clearStalePulls({ ...stalePulls, inbox }).then((cleared) => {
+      this.#staleCleared = cleared;
+    });
+    // Held longer than a heartbeat's interval, a hand-back could meet its ack wait.
+    const released = withDeadline(clearing, heartbeatEveryMs(ackWaitMs)).then(() =>
+      this.#releaseHandBacks(),
+    );
+    return Promise.all([clearing, released]);
+  }
+
+  #releaseHandBacks(): void {
+    const held = this.#heldBacks ?? [];
+    this.#heldBacks = undefined;
+    for (const { msg, delayMs } of held) this.#settle(msg, { action: "nak", delayMs });
   }
 
   async #pump(): Promise<void> {
@@ -229,6 +254,10 @@ export class MessageLoop implements ConsumerLoop {
   }
 
   #settle(msg: JsMsg, result: Settle): void {
+    if (result.action === "nak" && this.#heldBacks) {
+      this.#heldBacks.push({ msg, delayMs: result.delayMs });
+      return;
+    }
     this.#writes.add(() => {
       try {
         if (result.action === "ack") msg.ack();
@@ -248,7 +277,7 @@ export class MessageLoop implements ConsumerLoop {
 
   /** Until then, a naked message could meet this loop's stale pull requests (see above). */
   #staleRequestsLeftMs(): number {
-    return this.#closedAt === undefined
+    return this.#closedAt === undefined || this.#staleCleared
       ? 0
       : this.#closedAt + PULL_EXPIRES_MS + EXPIRY_MARGIN_MS - Date.now();
   }
@@ -263,6 +292,7 @@ export class MessageLoop implements ConsumerLoop {
     this.#beatHeld = false;
     for (const msg of this.#inFlight) msg.working();
     this.#awaitingSlot?.working();
+    for (const { msg } of this.#heldBacks ?? []) msg.working();
   };
 
   #unsentWrites(): number {

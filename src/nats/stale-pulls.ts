@@ -25,6 +25,9 @@ const REQUEST_EXPIRES_MS = 100;
 /** How long a stop waits for the request's answer; NATS may be slow or down meanwhile. */
 const ANSWER_WAIT_MS = 1_000;
 
+/** The status of a pull request that expired with nothing to send. */
+const REQUEST_TIMEOUT = 408;
+
 /** A message JetStream sends to a pull request, which an ack subject answers. */
 const ACK_SUBJECT = /^\$JS\.ACK\./;
 
@@ -36,17 +39,23 @@ export interface StalePullsOptions {
   consumer: string;
 }
 
-/** Resolves once the server has answered the request (or after ANSWER_WAIT_MS). */
-export async function clearStalePulls(options: StalePullsOptions): Promise<void> {
+/**
+ * Resolves once the server has answered the request (or after ANSWER_WAIT_MS): true when
+ * the answer says the stale requests are gone. The server takes waiting requests in order,
+ * and the stale ones came first: it drops them before it sends this request a message, or
+ * answers at its expiry that nothing came (408), in the same pass over its waiting requests.
+ */
+export async function clearStalePulls(options: StalePullsOptions): Promise<boolean> {
   const { nc, stream, consumer } = options;
-  if (nc.isClosed()) return;
-  let answered = (): void => undefined;
-  const answer = new Promise<void>((resolve) => (answered = resolve));
+  if (nc.isClosed()) return false;
+  let answered = (_cleared: boolean): void => undefined;
+  const answer = new Promise<boolean>((resolve) => (answered = resolve));
   const sub = nc.subscribe(`${options.inbox}.clear`, {
     max: 1,
     callback: (err, msg) => {
-      if (!err && isJetStreamMessage(msg)) msg.respond("-NAK");
-      answered();
+      const delivered = !err && isJetStreamMessage(msg);
+      if (delivered) msg.respond("-NAK");
+      answered(delivered || (!err && msg.headers?.code === REQUEST_TIMEOUT));
     },
   });
   try {
@@ -55,9 +64,10 @@ export async function clearStalePulls(options: StalePullsOptions): Promise<void>
       JSON.stringify({ batch: 1, expires: nanos(REQUEST_EXPIRES_MS) }),
       { reply: sub.getSubject() },
     );
-    await withDeadline(answer, ANSWER_WAIT_MS);
+    return (await withDeadline(answer, ANSWER_WAIT_MS)) ?? false;
   } catch {
     // The connection closed meanwhile: its requests went with it.
+    return false;
   } finally {
     // A closed connection makes this a no-op (its subscriptions went with it).
     sub.unsubscribe();

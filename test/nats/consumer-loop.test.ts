@@ -14,6 +14,16 @@ useNatsWithClient("consumer-loop-test", (started) => ({ nc, jsm } = started));
 /** A cap that never makes anyone wait. */
 const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 
+/** A cap of one message at a time: the rest wait for it. */
+function oneSlot(): Slots {
+  let free = 1;
+  const waiters: (() => void)[] = [];
+  return {
+    acquire: () => (free > 0 ? void free-- : new Promise<void>((r) => waiters.push(r))),
+    release: () => (waiters.length > 0 ? waiters.shift()!() : void free++),
+  };
+}
+
 /** A stream with `count` messages and a durable consumer "c" (the server's ack wait by default). */
 async function backlog(stream: string, count: number, ackWaitMs?: number) {
   await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
@@ -138,6 +148,52 @@ describe("the consumer loop", () => {
     expect(seen.every((m) => m.deliveries === 2)).toBe(true);
   }, 30_000);
 
+  it("hands back at stop what it pulled but did not start to a replica still running, at once", async () => {
+    // The replica still running asks first; the stopped loop's pull request, left on the
+    // server, would have held the hand-backs off for its 3 s expiry and a second more.
+    await backlog("RUNNING", 20, 30_000);
+    const js = jetstream(nc);
+    let first!: () => void;
+    const firstSeen = new Promise<void>((resolve) => (first = resolve));
+    let stopped!: () => void;
+    const stopping = new Promise<void>((resolve) => (stopped = resolve));
+    const leaving = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await js.consumers.get("RUNNING", "c"), { messages: 64 }),
+      handle: async () => {
+        first();
+        await stopping;
+        return { action: "nak", delayMs: 0 };
+      },
+      slots: oneSlot(),
+      ackWaitMs: 30_000,
+      log: pino({ level: "silent" }),
+      stalePulls: { nc, stream: "RUNNING", consumer: "c" },
+    });
+    await firstSeen;
+    await waitFor(async () => (await jsm.consumers.info("RUNNING", "c")).num_pending === 0, {
+      what: "the backlog pulled",
+    });
+    const { seen, loop: running } = await recordingLoop("RUNNING");
+    await waitFor(async () => (await jsm.consumers.info("RUNNING", "c")).num_waiting >= 2, {
+      what: "the running loop's pull request",
+    });
+
+    const stoppedAt = Date.now();
+    const stop = leaving.stop();
+    stopped();
+    await stop;
+    await waitFor(() => seen.length >= 20, { timeoutMs: 10_000, what: "the twenty handed back" });
+    const cameAfterMs = Date.now() - stoppedAt;
+    await sleep(500); // room for a duplicate, were one on its way
+    await running.stop();
+    expect(seen.map((m) => m.seq).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    expect(seen.every((m) => m.deliveries === 2)).toBe(true);
+    expect(cameAfterMs, "handed back without waiting out the stale request").toBeLessThan(2_500);
+  }, 30_000);
+
   it("hands back at stop what the server sent before it heard of the stop, not after the ack wait", async () => {
     // A batch of 200 messages of 4 KiB crosses the socket in several reads: stopped at the
     // first one, the loop has most of the batch still on its way. Closed on the client
@@ -164,12 +220,6 @@ describe("the consumer loop", () => {
     const firstSeen = new Promise<void>((resolve) => (first = resolve));
     let stopped!: () => void;
     const stopping = new Promise<void>((resolve) => (stopped = resolve));
-    let free = 1;
-    const waiters: (() => void)[] = [];
-    const oneSlot: Slots = {
-      acquire: () => (free > 0 ? void free-- : new Promise<void>((r) => waiters.push(r))),
-      release: () => (waiters.length > 0 ? waiters.shift()!() : void free++),
-    };
     const loop = startConsumerLoop({
       name: "c",
       messages: await pullContinuously(await js.consumers.get("TRANSIT", "c"), { messages: batch }),
@@ -178,7 +228,7 @@ describe("the consumer loop", () => {
         await stopping;
         return { action: "nak", delayMs: 0 };
       },
-      slots: oneSlot,
+      slots: oneSlot(),
       ackWaitMs: 30_000,
       log: pino({ level: "silent" }),
       stalePulls: { nc, stream: "TRANSIT", consumer: "c" },
@@ -200,7 +250,7 @@ describe("the consumer loop", () => {
       ackWaitMs: 30_000,
       log: pino({ level: "silent" }),
     });
-    // Handed back, they come within about 4 s (the delay past the stale pull requests). At
+    // Handed back, they come at once (the stale pull request dropped first). At
     // most one does not: nats-server 2.9, meeting the unsubscribed pull request in the middle
     // of a batch, sends it one more message (lost on the way, back after the ack wait) before
     // it drops the request; the rest of the batch was never sent and comes at once. (With

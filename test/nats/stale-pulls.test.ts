@@ -65,7 +65,13 @@ describe("clearing a stopped loop's pull requests", () => {
   it("hands back at once the message its own request gets", async () => {
     await streamWithConsumer("WAITING");
     await jetstream(nc).publish("WAITING.e", "waiting");
-    await clearStalePulls({ nc, inbox: createInbox(), stream: "WAITING", consumer: "c" });
+    const cleared = await clearStalePulls({
+      nc,
+      inbox: createInbox(),
+      stream: "WAITING",
+      consumer: "c",
+    });
+    expect(cleared, "a message sent to it: the requests before it are gone").toBe(true);
     const back = await nextOf("WAITING", 2_000);
     expect(back?.string()).toBe("waiting");
     expect(back?.info.deliveryCount).toBe(2);
@@ -75,10 +81,33 @@ describe("clearing a stopped loop's pull requests", () => {
   it("ends once the server answers that nothing came", async () => {
     await streamWithConsumer("EMPTY");
     const started = Date.now();
-    await clearStalePulls({ nc, inbox: createInbox(), stream: "EMPTY", consumer: "c" });
+    const cleared = await clearStalePulls({
+      nc,
+      inbox: createInbox(),
+      stream: "EMPTY",
+      consumer: "c",
+    });
+    expect(cleared, "the server's 408 at the expiry").toBe(true);
     // Answered at the request's 100 ms expiry, well before the 1 s it waits at most.
     expect(Date.now() - started).toBeLessThan(900);
     const info = await jsm.consumers.info("EMPTY", "c");
     expect(info.num_waiting).toBe(0);
+  });
+
+  it("says nothing is cleared when the server refuses the request", async () => {
+    // A push consumer: the server answers 409 without looking at any waiting request.
+    await jsm.streams.add({ name: "PUSH", subjects: ["PUSH.>"] });
+    await jsm.consumers.add("PUSH", {
+      durable_name: "c",
+      ack_policy: AckPolicy.Explicit,
+      deliver_subject: createInbox(),
+    });
+    const cleared = await clearStalePulls({
+      nc,
+      inbox: createInbox(),
+      stream: "PUSH",
+      consumer: "c",
+    });
+    expect(cleared).toBe(false);
   });
 });
