@@ -169,6 +169,8 @@ export class MessageLoop implements ConsumerLoop {
     const held = this.#heldBacks ?? [];
     this.#heldBacks = undefined;
     for (const { msg, delayMs } of held) this.#settle(msg, { action: "nak", delayMs });
+    // Now, not after the hold: the stop ends next, and the connection closes after it.
+    this.#writes.flush();
   }
 
   async #pump(): Promise<void> {

@@ -1,5 +1,5 @@
 import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { pullContinuously, startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
@@ -8,8 +8,12 @@ import { sleep, waitFor } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
+let url: string;
 
-useNatsWithClient("consumer-loop-test", (started) => ({ nc, jsm } = started));
+useNatsWithClient("consumer-loop-test", (started) => {
+  ({ nc, jsm } = started);
+  url = started.server.url;
+});
 
 /** A cap that never makes anyone wait. */
 const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
@@ -150,9 +154,11 @@ describe("the consumer loop", () => {
 
   it("hands back at stop what it pulled but did not start to a replica still running, at once", async () => {
     // The replica still running asks first; the stopped loop's pull request, left on the
-    // server, would have held the hand-backs off for its 3 s expiry and a second more.
+    // server, would have held the hand-backs off for its 3 s expiry and a second more. The
+    // stopping replica's connection is drained once its loop stopped, as at a daemon's stop.
     await backlog("RUNNING", 20, 30_000);
-    const js = jetstream(nc);
+    const own = await connect({ servers: url });
+    const js = jetstream(own);
     let first!: () => void;
     const firstSeen = new Promise<void>((resolve) => (first = resolve));
     let stopped!: () => void;
@@ -168,7 +174,7 @@ describe("the consumer loop", () => {
       slots: oneSlot(),
       ackWaitMs: 30_000,
       log: pino({ level: "silent" }),
-      stalePulls: { nc, stream: "RUNNING", consumer: "c" },
+      stalePulls: { nc: own, stream: "RUNNING", consumer: "c" },
     });
     await firstSeen;
     await waitFor(async () => (await jsm.consumers.info("RUNNING", "c")).num_pending === 0, {
@@ -183,6 +189,7 @@ describe("the consumer loop", () => {
     const stop = leaving.stop();
     stopped();
     await stop;
+    await own.drain();
     await waitFor(() => seen.length >= 20, { timeoutMs: 10_000, what: "the twenty handed back" });
     const cameAfterMs = Date.now() - stoppedAt;
     await sleep(500); // room for a duplicate, were one on its way
