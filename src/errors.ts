@@ -41,6 +41,17 @@ export class NatsSetupError extends Error {
   override name = "NatsSetupError";
 }
 
+/** A command's NATS connection was lost and did not come back in time (nats/outage-limit.ts). */
+export class NatsConnectionLostError extends NatsSetupError {
+  override name = "NatsConnectionLostError";
+  constructor(readonly waitedMs: number) {
+    super(
+      `the NATS connection was lost and not back within ${waitedMs / 1000} s: stopped here; ` +
+        "what was done so far stays done, so run the command again once NATS is reachable",
+    );
+  }
+}
+
 /**
  * The event stream is missing and `--no-create-stream` forbids creating it: the daemon is
  * not ready, and says why, until operations create it.

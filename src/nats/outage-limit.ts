@@ -1,0 +1,67 @@
+/**
+ * How long a command waits for a NATS connection lost in its middle.
+ *
+ * The client reconnects for as long as it lives (connection.ts), which the daemon wants: its
+ * work waits for NATS and says so. A command (`dlq list`, `dlq replay`) would instead wait in
+ * silence, forever, on a read the lost connection never answers. So a command says once that
+ * the connection is lost, and gives up when it has not come back within a bound.
+ */
+import type { NatsConnection, Status } from "@nats-io/transport-node";
+import { NatsConnectionLostError } from "../errors.js";
+
+export interface OutageLimit {
+  /** Rejects with NatsConnectionLostError once the connection has been down for the bound. */
+  readonly exceeded: Promise<never>;
+  stop(): void;
+}
+
+export interface OutageLimitOptions {
+  graceMs: number;
+  /** Told once per outage, as it starts: the command is waiting, not hung. */
+  onLost?: (graceMs: number) => void;
+}
+
+/** The status changes that mean the connection is not there now, or is again. */
+export function outageChange(status: Pick<Status, "type">): "lost" | "back" | undefined {
+  switch (status.type) {
+    case "disconnect":
+    case "staleConnection":
+      return "lost";
+    case "reconnect":
+      return "back";
+    default:
+      return undefined;
+  }
+}
+
+export function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLimit {
+  const { graceMs, onLost } = options;
+  let fail: (error: Error) => void = () => undefined;
+  const exceeded = new Promise<never>((_, reject) => (fail = reject));
+  // Observed by whoever races it; without this a limit nobody awaited would be unhandled.
+  exceeded.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const statuses = nc.status()[Symbol.asyncIterator]();
+  const watch = async () => {
+    for (let next = await statuses.next(); !next.done && !stopped; next = await statuses.next()) {
+      const change = outageChange(next.value);
+      if (change === "lost" && timer === undefined) {
+        onLost?.(graceMs);
+        timer = setTimeout(() => fail(new NatsConnectionLostError(graceMs)), graceMs);
+      } else if (change === "back") {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+    }
+  };
+  void watch().catch(() => undefined);
+  return {
+    exceeded,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      void statuses.return?.();
+    },
+  };
+}
