@@ -41,7 +41,12 @@ async function runDaemon(flags: RunFlags, invoked: Command): Promise<void> {
     if (forced) throw new ExitError(130, "forced stop", { immediate: true });
   } catch (err) {
     if (err instanceof ExitError) throw err; // a forced stop: nothing more to wait for
-    if (isExplained(err)) delete err.stack; // its message says what to do
+    if (isExplained(err)) {
+      // Its message says what to do, its causes' included: no stack, neither its own nor
+      // theirs (the logger adds those as "caused by").
+      delete err.stack;
+      delete err.cause;
+    }
     log.fatal({ err }, "hookswitch stopped on an error");
     await daemon.stop().catch(() => undefined);
     throw new ExitError(1);

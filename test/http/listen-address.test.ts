@@ -44,5 +44,8 @@ describe("hookswitch run on an --http-addr already in use", () => {
       },
     });
     expect(result.stderr).not.toContain("waiting for NATS");
+    // Neither its own stack nor its cause's (the listen error's, as "caused by").
+    expect(JSON.parse(fatal ?? "{}")).toHaveProperty("err.stack", "");
+    expect(result.stderr).not.toContain("caused by");
   });
 });
