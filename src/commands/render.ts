@@ -2,11 +2,11 @@
  * `hookswitch render NAME|FILE --event EVENT.json|-`: prints the exact request an
  * integration would send for an event, without sending anything.
  *
- * Exit codes: 0 rendered; 1 the event is unreadable or invalid, the integration is
- * unknown, cannot be loaded, or does not match the event (disabled included: a
- * disabled integration sends nothing, unless `--include-disabled` asks for the request it
- * will send once enabled), or the event leaves a path argument empty (no request is made);
- * 2 usage (e.g. no --event).
+ * Exit codes: 0 rendered; 1 the event is invalid, the integration is unknown, cannot be
+ * loaded, or does not match the event (disabled included: a disabled integration sends
+ * nothing, unless `--include-disabled` asks for the request it will send once enabled), or
+ * the event leaves a path argument empty (no request is made); 2 usage (e.g. no --event, or
+ * an --event file that cannot be read), as for `emit --file`.
  *
  * An integration is rendered even when other integrations of its file have problems
  * (with a note: `run` leaves that file out); its own problems, and those of the file as
@@ -16,12 +16,14 @@ import { Command, Option } from "commander";
 import type { Integration } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
+import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { RequestTooLargeError, TOO_LARGE_ADVICE } from "../delivery/request-size.js";
+import { UsageError } from "../errors.js";
 import type { Rendering } from "../delivery/types.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
-import { readEventInput } from "./options/event-input.js";
+import { EventInputTooLargeError, readEventInput } from "./options/event-input.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
@@ -134,9 +136,24 @@ async function readEvent(source: string): Promise<PbxEvent> {
   try {
     bytes = await readEventInput(source);
   } catch (err) {
-    fail(`cannot read the event from ${label}: ${(err as Error).message}`);
+    const why = `cannot read the event from ${label}: ${(err as Error).message}`;
+    if (err instanceof EventInputTooLargeError) fail(why);
+    // A path that names no readable file is a usage error (exit 2), not an event that does
+    // not match (exit 1): a CI script must tell the two apart.
+    throw new UsageError(`render: ${why}`);
   }
+  warnIfLarge(bytes.byteLength);
   const parsed = parseEvent(bytes);
   if (!parsed.ok) fail(`${label} is not a valid event: ${parsed.reason}`);
   return parsed.event;
+}
+
+/** The daemon's own limit is its flag, unknown here: its default is what most run with. */
+function warnIfLarge(bytes: number): void {
+  if (bytes <= DEFAULT_MAX_EVENT_BYTES) return;
+  process.stderr.write(
+    `hookswitch render: warning: this event is ${Math.ceil(bytes / 1024)} KiB, larger than ` +
+      "the daemon's default " +
+      "--max-event-size (64KiB): a daemon run with that default dead-letters it unsent\n",
+  );
 }

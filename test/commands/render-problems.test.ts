@@ -2,7 +2,7 @@
  * `hookswitch render` beside problems: those of other integrations in the same file do
  * not block the one asked for; its own, and those of the file as a whole, do.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,8 @@ beforeAll(async () => {
     "single/one.yml": needsSecret("lonely"),
     "refused/a.yaml": plain("dup"),
     "refused/b.yaml": together(plain("dup"), plain("other")),
+    "unreadable/a.yaml": plain("readable"),
+    "unreadable/b.yaml": "apiVersion: hookswitch/v1\nname: hidden\n  webhook: [\n",
   };
   for (const [path, text] of Object.entries(files)) {
     await mkdir(join(dir, path, ".."), { recursive: true });
@@ -91,6 +93,61 @@ describe("hookswitch render NAME beside problems of other integrations", () => {
     expect(stderr).toMatch(/note: \S+\/b\.yaml has problems in other integrations \(dup\)/);
     const kept = await render("dup", ["--dir", folder("refused")]);
     expect(kept).toMatchObject({ code: 0, stderr: "" });
+  });
+});
+
+describe("hookswitch render NAME when no integration has the name", () => {
+  it("names the files it cannot read, as the integration may be in one", async () => {
+    const { code, stderr } = await render("hidden", ["--dir", folder("unreadable")]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `hookswitch render: no integration named hidden in ${folder("unreadable")} (and no ` +
+        `such file); integrations there: readable; it may be in a file that cannot be read: ` +
+        `${folder("unreadable")}/b.yaml (see hookswitch validate ${folder("unreadable")})\n`,
+    );
+  });
+});
+
+describe("hookswitch render given a folder, or an event it cannot read", () => {
+  it("says a folder is one, and how to render from it", async () => {
+    const { code, stderr } = await render(folder("mixed"));
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `hookswitch render: ${folder("mixed")} is a folder: give one of its files, or an ` +
+        `integration's name with --dir ${folder("mixed")}\n`,
+    );
+  });
+
+  it.each([
+    ["a missing file", "missing.json", /ENOENT/],
+    ["a folder", ".", /EISDIR/],
+  ])("exits 2, a usage error, for an --event that is %s", async (_, event, why) => {
+    const { code, stdout, stderr } = await runCli(
+      ["render", "plain", "--dir", folder("mixed"), "--event", join(dir, event)],
+      { cwd: dir, env },
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^hookswitch: render: cannot read the event from \S+: /);
+    expect(stderr).toMatch(why);
+  });
+
+  it("warns of an event over the daemon's default --max-event-size, and renders it", async () => {
+    const event = JSON.parse(await readFile(EVENT_FILE, "utf8")) as {
+      data: { user: { name: string } };
+    };
+    event.data.user.name = "N".repeat(100_000);
+    const file = join(dir, "large-event.json");
+    await writeFile(file, JSON.stringify(event));
+    const { code, stdout, stderr } = await runCli(
+      ["render", "plain", "--dir", folder("mixed"), "--event", file],
+      { cwd: dir, env },
+    );
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:8787\/plain\n/);
+    expect(stderr).toMatch(
+      /warning: this event is 99 KiB, larger than the daemon's default --max-event-size \(64KiB\): a daemon run with that default dead-letters it unsent\n/,
+    );
   });
 });
 

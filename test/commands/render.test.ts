@@ -358,9 +358,9 @@ describe("hookswitch render", () => {
     );
   });
 
-  it("exits 1 when the event file cannot be read", async () => {
+  it("exits 2, a usage error, when the event file cannot be read", async () => {
     const { code, stderr } = await render(["crm", "--event", "missing.json"]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/cannot read the event from missing\.json/);
   });
 

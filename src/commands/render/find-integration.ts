@@ -22,11 +22,17 @@ export async function findIntegration(
   dir: string,
   load: LoadOptions,
 ): Promise<Integration> {
-  const isPath = await stat(target).then(
-    (s) => s.isFile(),
-    () => false,
+  const kind = await stat(target).then(
+    (s) => (s.isFile() ? "file" : s.isDirectory() ? "folder" : "other"),
+    () => "none",
   );
-  return isPath ? fromFile(target, load) : byName(target, dir, load);
+  if (kind === "folder") {
+    fail(
+      `${target} is a folder: give one of its files, or an integration's name with ` +
+        `--dir ${target}`,
+    );
+  }
+  return kind === "file" ? fromFile(target, load) : byName(target, dir, load);
 }
 
 /**
@@ -76,7 +82,23 @@ async function byName(name: string, dir: string, load: LoadOptions): Promise<Int
     reportProblems(homes.flatMap((f) => f.problems.filter((p) => blocks(p, name))));
     fail(`integration ${name} cannot be loaded: fix the problems above`);
   }
-  fail(`no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}`);
+  fail(
+    `no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}` +
+      unreadableThere(files, dir),
+  );
+}
+
+/** Files whose integrations cannot be known (a YAML syntax error, say): the one meant may be there. */
+function unreadableThere(files: readonly FileResult[], dir: string): string {
+  const unknown = files.filter(
+    (f) => namesIn(f).length === 0 && f.problems.some((p) => p.integration === undefined),
+  );
+  if (unknown.length === 0) return "";
+  const names = unknown.map((f) => f.file).sort();
+  return (
+    `; it may be in ${names.length === 1 ? "a file" : "files"} that cannot be read: ` +
+    `${names.join(", ")} (see hookswitch validate ${dir})`
+  );
 }
 
 /** Every name the folder's files define, those that cannot load too: the one meant may be one. */
