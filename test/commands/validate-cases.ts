@@ -355,6 +355,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "9:8: webhook.url must be an absolute URL starting with http:// or https://",
   ),
   c(
+    "url with a space",
+    integrationYaml("ad01", { 9: '  url: "https://crm.example.com/a b"' }),
+    "9:8: webhook.url must not hold spaces or other white space: write a space in a path or query as %20",
+  ),
+  c(
     "retry without a pause",
     integrationYaml("ad0", {}, ["  retry: { initialDelay: 0s }"]),
     "10:26: webhook.retry.initialDelay must be at least 100ms (got 0s): retries need a pause between them",

@@ -111,6 +111,9 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
     return `${where} must be ${DURATION_HINT} (got ${quote(data)})`;
   }
   if (where === "webhook.url" && NO_HOST.test(text)) return noHostMessage();
+  if (where === "webhook.url" && /\s/.test(text) && /^\s*(https?:\/\/|\$\{)/i.test(text)) {
+    return "webhook.url must not hold spaces or other white space: write a space in a path or query as %20";
+  }
   if (where === "webhook.url") {
     return "webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference)";
   }
