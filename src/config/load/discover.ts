@@ -3,6 +3,7 @@
  * links, skipping hidden names (Kubernetes `..data`, editor swap files) and backups.
  * Loops and unreadable entries become problems; discovery never throws or hangs.
  */
+import { isUtf8 } from "node:buffer";
 import type { Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -112,9 +113,14 @@ class FileDiscovery {
       return this.#problem(dir, `folders nested deeper than ${MAX_DEPTH} levels; skipped`);
     this.#visited.add(real);
     const entries = await readdir(dir, { withFileTypes: true });
+    const undecodable = await undecodableNames(dir, entries);
     for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (isIgnoredName(entry.name)) continue;
       const path = join(dir, entry.name);
+      if (undecodable.has(entry.name)) {
+        if (entry.isDirectory() || isYamlName(entry.name)) this.#problem(path, NOT_UTF8);
+        continue;
+      }
       // Only links pay for a real-path lookup: a plain file lives in the folder walked.
       const { kind, real: target } = entry.isSymbolicLink()
         ? await followLink(path, (file, message) => this.#problem(file, message))
@@ -153,6 +159,19 @@ class FileDiscovery {
 
 const NO_FILES =
   "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it";
+
+const NOT_UTF8 =
+  "name is not UTF-8 text (shown with \uFFFD for each byte that is not), so it cannot be opened: rename it";
+
+/**
+ * Names whose bytes are not UTF-8: Node.js gives them with U+FFFD in place of those bytes,
+ * a name that opens nothing. Read again as bytes only when a name holds U+FFFD.
+ */
+async function undecodableNames(dir: string, entries: { name: string }[]): Promise<Set<string>> {
+  if (!entries.some((e) => e.name.includes("\uFFFD"))) return new Set();
+  const raw = await readdir(dir, { encoding: "buffer" });
+  return new Set(raw.filter((name) => !isUtf8(name)).map((name) => name.toString()));
+}
 
 type Kind = "file" | "dir" | "other";
 

@@ -51,6 +51,30 @@ describe("discoverFiles", () => {
     expect(files).toEqual([inside]);
   });
 
+  it("reports a file or folder whose name is not UTF-8 as one to rename, and lists the rest", async () => {
+    const own = await mkdtemp(join(tmpdir(), "hookswitch-discover-bytes-"));
+    try {
+      const bytes = (name: string) => Buffer.from(name.replace("é", "\xe9"), "latin1");
+      const path = (...names: string[]) =>
+        Buffer.concat([Buffer.from(`${own}/`), ...names.map(bytes)]);
+      await writeFile(path("tické.yaml"), "x: 1\n");
+      await writeFile(path("notés.txt"), "x: 1\n");
+      await mkdir(path("teams-é"));
+      await writeFile(join(own, "ok.yaml"), "x: 1\n");
+      await writeFile(join(own, "named-\uFFFD.yaml"), "x: 1\n"); // U+FFFD itself, in UTF-8
+      const { files, problems } = await discoverFiles([own]);
+      expect(files).toEqual([join(own, "named-\uFFFD.yaml"), join(own, "ok.yaml")]);
+      const notUtf8 =
+        "name is not UTF-8 text (shown with \uFFFD for each byte that is not), so it cannot be opened: rename it";
+      expect(problems).toEqual([
+        { file: join(own, "teams-\uFFFD"), line: 1, column: 1, message: notUtf8 },
+        { file: join(own, "tick\uFFFD.yaml"), line: 1, column: 1, message: notUtf8 },
+      ]);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   it("reports a broken link and a missing path as problems", async () => {
     const { problems } = await discoverFiles([dir, join(dir, "nope")]);
     expect(problems.map((p) => p.message)).toEqual([
