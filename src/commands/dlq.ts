@@ -20,7 +20,7 @@ import { DEAD_LETTER_STREAM } from "../nats/layout.js";
 import { readerGone } from "../output/closed-output.js";
 import { ExitError } from "../errors.js";
 import { connectNats } from "../nats/connection.js";
-import { limitOutages } from "../nats/outage-limit.js";
+import { withinOutageLimit } from "../nats/outage-limit.js";
 import {
   addNatsOptions,
   consumerOf,
@@ -258,26 +258,17 @@ async function withDeadLetters(
   const settings = parseNatsSettings(opts, process.env, named);
   const consumer = consumerOf(opts, named);
   const nc = await connectNats(settings, { name: "hookswitch-dlq", waitOnFirstConnect: false });
-  const outages = limitOutages(nc, { graceMs: OUTAGE_GRACE_MS, onLost: sayConnectionLost });
   try {
-    const jsm = await jetstreamManagerNow(nc, settings.inboxPrefix);
-    const js = jetstream(nc);
-    const working = (async () =>
-      work({ store: await deadLetterStoreOf(js, jsm, nc, consumer), js, jsm, nc }))();
-    // Abandoned when the limit wins: the connection's close below ends what it waits for.
-    working.catch(() => undefined);
-    await Promise.race([working, outages.exceeded]);
+    await withinOutageLimit(
+      nc,
+      async () => {
+        const jsm = await jetstreamManagerNow(nc, settings.inboxPrefix);
+        const js = jetstream(nc);
+        await work({ store: await deadLetterStoreOf(js, jsm, nc, consumer), js, jsm, nc });
+      },
+      (note) => process.stderr.write(note),
+    );
   } finally {
-    outages.stop();
     await nc.close();
   }
-}
-
-/** How long a command waits for a lost NATS connection to come back before it stops. */
-const OUTAGE_GRACE_MS = 10_000;
-
-function sayConnectionLost(graceMs: number): void {
-  process.stderr.write(
-    `note: the NATS connection was lost; waiting up to ${graceMs / 1000} s for it to come back\n`,
-  );
 }

@@ -24,6 +24,7 @@ import {
 import { checkEvent, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";
+import { withinOutageLimit } from "../nats/outage-limit.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
 import { readEventInput } from "./options/event-input.js";
@@ -182,8 +183,14 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
   try {
     const first = plan.make(0);
     warnIfLarge(Buffer.byteLength(first.body));
-    await requireStreamFor(nc, first.subject, settings.inboxPrefix);
-    await publishPlan(jetstream(nc), plan, first);
+    await withinOutageLimit(
+      nc,
+      async () => {
+        await requireStreamFor(nc, first.subject, settings.inboxPrefix);
+        await publishPlan(jetstream(nc), plan, first);
+      },
+      (note) => process.stderr.write(note),
+    );
   } finally {
     await nc.close();
   }

@@ -65,3 +65,34 @@ export function limitOutages(nc: NatsConnection, options: OutageLimitOptions): O
     },
   };
 }
+
+/** How long a command waits for a lost NATS connection to come back before it stops. */
+export const COMMAND_OUTAGE_GRACE_MS = 10_000;
+
+/**
+ * Runs a command's `work` on `nc`, telling `say` once per outage, and ends it with
+ * NatsConnectionLostError once the connection has been down for the grace period. The work
+ * is then abandoned: closing the connection ends whatever it still waits for.
+ */
+export async function withinOutageLimit<T>(
+  nc: NatsConnection,
+  work: () => Promise<T>,
+  say: (note: string) => void,
+  graceMs = COMMAND_OUTAGE_GRACE_MS,
+): Promise<T> {
+  const outages = limitOutages(nc, {
+    graceMs,
+    onLost: () =>
+      say(
+        `note: the NATS connection was lost; waiting up to ${graceMs / 1000} s for it to ` +
+          "come back\n",
+      ),
+  });
+  try {
+    const working = work();
+    working.catch(() => undefined);
+    return await Promise.race([working, outages.exceeded]);
+  } finally {
+    outages.stop();
+  }
+}

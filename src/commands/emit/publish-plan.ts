@@ -45,13 +45,17 @@ export async function publishPlan(
 ): Promise<void> {
   const window: InFlight[] = [];
   const failed: Settled[] = [];
+  let stored = 0;
   // Runs as each ack comes, before anyone awaiting that publish resumes: the window's head
   // is then taken, with whatever behind it was acknowledged already.
   const takeSettled = () => {
     for (let head = window[0]; head?.settled; head = window[0]) {
       window.shift();
       if (head.settled.error) failed.push(head.settled);
-      else report(head.settled);
+      else {
+        stored++;
+        report(head.settled);
+      }
     }
   };
   const publish = (out: Outgoing) => {
@@ -75,9 +79,16 @@ export async function publishPlan(
   const [firstFailure] = failed;
   if (firstFailure?.error) {
     const more = failed.length > 1 ? ` (and ${failed.length - 1} more after it)` : "";
+    // A publish that timed out may have been stored: "not known to be", not "not".
+    const tally =
+      plan.count > 1
+        ? `; stored: ${stored} of ${plan.count} events (their ids are printed), the other ` +
+          `${plan.count - stored} not, or not known to be`
+        : "";
     throw new NatsSetupError(
       printable(
-        `publishing event ${firstFailure.id ?? "(no id)"} failed${more}: ${firstFailure.error.message}`,
+        `publishing event ${firstFailure.id ?? "(no id)"} failed${more}: ` +
+          `${firstFailure.error.message}${tally}`,
       ),
       { cause: firstFailure.error },
     );
