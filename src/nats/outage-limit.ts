@@ -3,8 +3,9 @@
  *
  * The client reconnects for as long as it lives (connection.ts), which the daemon wants: its
  * work waits for NATS and says so. A command (`dlq list`, `dlq replay`) would instead wait in
- * silence, forever, on a read the lost connection never answers. So a command says once that
- * the connection is lost, and gives up when it has not come back within a bound.
+ * silence, forever, on a read the lost connection never answers, and `emit` would fail on a
+ * publish's timeout without saying why. So a command says once that the connection is lost,
+ * and gives up when it has not come back within a bound.
  */
 import type { NatsConnection, Status } from "@nats-io/transport-node";
 import { NatsConnectionLostError } from "../errors.js";
