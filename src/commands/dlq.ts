@@ -143,6 +143,7 @@ function replayCommand(): Command {
       const unsent = refused + others.size;
       const kept = unsent > 0 ? `; ${unsent} could not be and stay (said above)` : "";
       process.stdout.write(`replayed ${plural(replayed, "dead letter")}${kept}\n`);
+      if (replayed + unsent === 0) noteNoneOf(selection, consumer);
       // A dead letter that cannot be replayed fails the command only when it was asked for.
       if (missing.length > 0 || (unsent > 0 && selection.kind === "ids")) throw new ExitError(1);
     });
@@ -180,6 +181,7 @@ function purgeCommand(): Command {
           selection.kind === "all" ? { all: true } : { integration: selection.integration },
         );
         process.stdout.write(`removed ${plural(removed, "dead letter")}\n`);
+        if (removed === 0) noteNoneOf(selection, consumer);
         return;
       }
       const removed = await store.remove(selection.ids);
@@ -243,6 +245,16 @@ async function deadLetterStoreOf(
       "(check NATS_URL if one has)\n",
   );
   return ABSENT_DEAD_LETTER_STORE;
+}
+
+/** A name given to --integration that has no dead letter may be mistyped: say so. */
+function noteNoneOf(selection: Selection, consumer: string): void {
+  if (selection.kind !== "integration") return;
+  process.stderr.write(
+    `note: integration ${printable(selection.integration)} has no dead letters in the ` +
+      `deployment with --consumer ${printable(consumer)}; \`hookswitch dlq list\` shows ` +
+      "those that have\n",
+  );
 }
 
 async function withDeadLetters(

@@ -138,6 +138,23 @@ describe("hookswitch dlq with two deployments on one NATS", () => {
     expect(await remaining()).toEqual([r.theirCrm, r.ourBilling]);
   });
 
+  it.each(["purge", "replay"])(
+    "notes an --integration with no dead letters of its own to %s, as the name or --consumer may be mistyped",
+    async (verb) => {
+      await theirs.add(deadLetter("ticketing"));
+      const before = await remaining();
+      const result = await dlq([verb, "--integration", "ticketing"]);
+      expect(result).toMatchObject({
+        code: 0,
+        stdout: `${verb === "purge" ? "removed" : "replayed"} 0 dead letters\n`,
+        stderr:
+          "note: integration ticketing has no dead letters in the deployment with --consumer " +
+          "hookswitch; `hookswitch dlq list` shows those that have\n",
+      });
+      expect(await remaining()).toEqual(before);
+    },
+  );
+
   it("refuses to purge the other deployment's dead letter by id, and removes nothing of it", async () => {
     const r = await fill();
     const result = await dlq(["purge", String(r.ourCrm), String(r.oldCrm)], {

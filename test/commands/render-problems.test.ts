@@ -110,12 +110,23 @@ describe("hookswitch render NAME when no integration has the name", () => {
 
 describe("hookswitch render given a folder, or an event it cannot read", () => {
   it("says a folder is one, and how to render from it", async () => {
-    const { code, stderr } = await render(folder("mixed"));
+    const { code, stderr } = await render(folder("mixed"), ["--dir", folder("unreadable")]);
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `hookswitch render: ${folder("mixed")} is a folder: give one of its files, or an ` +
-        `integration's name with --dir ${folder("mixed")}\n`,
+      `hookswitch render: ${folder("mixed")} is a folder, and no integration in ` +
+        `${folder("unreadable")} has that name: give one of its files, or an integration's ` +
+        `name with --dir ${folder("mixed")}\n`,
     );
+  });
+
+  it("renders the integration of a name that is also a folder's here", async () => {
+    await mkdir(join(dir, "cwd", "plain"), { recursive: true });
+    const { code, stdout, stderr } = await runCli(
+      ["render", "plain", "--dir", folder("mixed"), "--event", EVENT_FILE],
+      { cwd: join(dir, "cwd"), env },
+    );
+    expect(code, stderr).toBe(0);
+    expect(stdout.split("\n")[0]).toBe("POST http://127.0.0.1:8787/plain");
   });
 
   it.each([

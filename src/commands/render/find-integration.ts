@@ -26,13 +26,14 @@ export async function findIntegration(
     (s) => (s.isFile() ? "file" : s.isDirectory() ? "folder" : "other"),
     () => "none",
   );
-  if (kind === "folder") {
-    fail(
-      `${target} is a folder: give one of its files, or an integration's name with ` +
-        `--dir ${target}`,
-    );
-  }
-  return kind === "file" ? fromFile(target, load) : byName(target, dir, load);
+  if (kind === "file") return fromFile(target, load);
+  // A folder may share an integration's name: the name is looked up first.
+  const notFound =
+    kind === "folder"
+      ? `${target} is a folder, and no integration in ${dir} has that name: give one of its ` +
+        `files, or an integration's name with --dir ${target}`
+      : undefined;
+  return byName(target, dir, load, notFound);
 }
 
 /**
@@ -58,14 +59,21 @@ async function fromFile(file: string, load: LoadOptions): Promise<Integration> {
   return only;
 }
 
-async function byName(name: string, dir: string, load: LoadOptions): Promise<Integration> {
+/** `notFound`: what to say when no integration has the name (else it lists those there). */
+async function byName(
+  name: string,
+  dir: string,
+  load: LoadOptions,
+  notFound?: string,
+): Promise<Integration> {
   const isFolder = await stat(dir).then(
     (s) => s.isDirectory(),
     () => false,
   );
   if (!isFolder) {
     fail(
-      `no file ${name}, and no folder ${dir} to look for an integration of that name in (--dir)`,
+      notFound ??
+        `no file ${name}, and no folder ${dir} to look for an integration of that name in (--dir)`,
     );
   }
   const { files, integrations } = await loadIntegrations([dir], load);
@@ -83,8 +91,9 @@ async function byName(name: string, dir: string, load: LoadOptions): Promise<Int
     fail(`integration ${name} cannot be loaded: fix the problems above`);
   }
   fail(
-    `no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}` +
-      unreadableThere(files, dir),
+    notFound ??
+      `no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}` +
+        unreadableThere(files, dir),
   );
 }
 
