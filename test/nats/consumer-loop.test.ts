@@ -28,6 +28,42 @@ function oneSlot(): Slots {
   };
 }
 
+/**
+ * A loop on consumer "c" with one slot, its handler holding the first message until the
+ * loop is stopped (as shutdown aborts an attempt), then handing it back; the rest wait for
+ * the slot, or are on their way. Resolves once the first message is held.
+ */
+async function holdingLoop(stream: string, client: NatsConnection, batch = 64) {
+  let first!: () => void;
+  const firstSeen = new Promise<void>((resolve) => (first = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const loop = startConsumerLoop({
+    name: "c",
+    messages: await pullContinuously(await jetstream(client).consumers.get(stream, "c"), {
+      messages: batch,
+    }),
+    handle: async () => {
+      first();
+      await released;
+      return { action: "nak", delayMs: 0 };
+    },
+    slots: oneSlot(),
+    ackWaitMs: 30_000,
+    log: pino({ level: "silent" }),
+    stalePulls: { nc: client, stream, consumer: "c" },
+  });
+  await firstSeen;
+  return {
+    /** Stops the loop, the held message let go as the stop begins. */
+    async stop() {
+      const stopping = loop.stop();
+      release();
+      await stopping;
+    },
+  };
+}
+
 /** A stream with `count` messages and a durable consumer "c" (the server's ack wait by default). */
 async function backlog(stream: string, count: number, ackWaitMs?: number) {
   await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
@@ -158,25 +194,7 @@ describe("the consumer loop", () => {
     // stopping replica's connection is drained once its loop stopped, as at a daemon's stop.
     await backlog("RUNNING", 20, 30_000);
     const own = await connect({ servers: url });
-    const js = jetstream(own);
-    let first!: () => void;
-    const firstSeen = new Promise<void>((resolve) => (first = resolve));
-    let stopped!: () => void;
-    const stopping = new Promise<void>((resolve) => (stopped = resolve));
-    const leaving = startConsumerLoop({
-      name: "c",
-      messages: await pullContinuously(await js.consumers.get("RUNNING", "c"), { messages: 64 }),
-      handle: async () => {
-        first();
-        await stopping;
-        return { action: "nak", delayMs: 0 };
-      },
-      slots: oneSlot(),
-      ackWaitMs: 30_000,
-      log: pino({ level: "silent" }),
-      stalePulls: { nc: own, stream: "RUNNING", consumer: "c" },
-    });
-    await firstSeen;
+    const leaving = await holdingLoop("RUNNING", own);
     await waitFor(async () => (await jsm.consumers.info("RUNNING", "c")).num_pending === 0, {
       what: "the backlog pulled",
     });
@@ -186,9 +204,7 @@ describe("the consumer loop", () => {
     });
 
     const stoppedAt = Date.now();
-    const stop = leaving.stop();
-    stopped();
-    await stop;
+    await leaving.stop();
     await own.drain();
     await waitFor(() => seen.length >= 20, { timeoutMs: 10_000, what: "the twenty handed back" });
     const cameAfterMs = Date.now() - stoppedAt;
@@ -223,27 +239,8 @@ describe("the consumer loop", () => {
       );
     }
     // One slot, held by the first message until the stop: the rest wait or travel.
-    let first!: () => void;
-    const firstSeen = new Promise<void>((resolve) => (first = resolve));
-    let stopped!: () => void;
-    const stopping = new Promise<void>((resolve) => (stopped = resolve));
-    const loop = startConsumerLoop({
-      name: "c",
-      messages: await pullContinuously(await js.consumers.get("TRANSIT", "c"), { messages: batch }),
-      handle: async () => {
-        first();
-        await stopping;
-        return { action: "nak", delayMs: 0 };
-      },
-      slots: oneSlot(),
-      ackWaitMs: 30_000,
-      log: pino({ level: "silent" }),
-      stalePulls: { nc, stream: "TRANSIT", consumer: "c" },
-    });
-    await firstSeen;
-    const stop = loop.stop();
-    stopped();
-    await stop;
+    const loop = await holdingLoop("TRANSIT", nc, batch);
+    await loop.stop();
 
     const seen = new Set<number>();
     const second = startConsumerLoop({
