@@ -2,7 +2,6 @@
  * `hookswitch emit TYPE`: publishes sample PBX events to JetStream, for trying an
  * integration end to end or for load. Prints each event id once the server has it.
  */
-import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
 import { jetstream } from "@nats-io/jetstream";
@@ -27,7 +26,7 @@ import { connectNats } from "../nats/connection.js";
 import { withinOutageLimit } from "../nats/outage-limit.js";
 import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
-import { readEventInput } from "./options/event-input.js";
+import { largeEventWarning, readEventInput } from "./options/event-input.js";
 import { optionNamer, type OptionNamer } from "./options/env-flags.js";
 import { printable, printableStart } from "../output/printable.js";
 import { publishPlan, type EmitPlan, type Outgoing } from "./emit/publish-plan.js";
@@ -182,7 +181,8 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
   const nc = await connectNats(settings, { name: "hookswitch-emit", waitOnFirstConnect: false });
   try {
     const first = plan.make(0);
-    warnIfLarge(Buffer.byteLength(first.body));
+    const large = largeEventWarning(Buffer.byteLength(first.body));
+    if (large) process.stderr.write(`hookswitch: ${large}\n`);
     await withinOutageLimit(
       nc,
       async () => {
@@ -194,15 +194,6 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
   } finally {
     await nc.close();
   }
-}
-
-/** The daemon's own limit is its flag, unknown here: its default is what most run with. */
-function warnIfLarge(bytes: number): void {
-  if (bytes <= DEFAULT_MAX_EVENT_BYTES) return;
-  process.stderr.write(
-    `hookswitch: warning: this event is ${Math.ceil(bytes / 1024)} KiB, larger than the daemon's ` +
-      `default --max-event-size (64KiB): a daemon run with that default dead-letters it\n`,
-  );
 }
 
 async function requireStreamFor(nc: NatsConnection, subject: string, inboxPrefix?: string) {

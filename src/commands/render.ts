@@ -16,14 +16,17 @@ import { Command, Option } from "commander";
 import type { Integration } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
-import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { RequestTooLargeError, TOO_LARGE_ADVICE } from "../delivery/request-size.js";
 import { UsageError } from "../errors.js";
 import type { Rendering } from "../delivery/types.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
-import { EventInputTooLargeError, readEventInput } from "./options/event-input.js";
+import {
+  EventInputTooLargeError,
+  largeEventWarning,
+  readEventInput,
+} from "./options/event-input.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
@@ -142,18 +145,9 @@ async function readEvent(source: string): Promise<PbxEvent> {
     // not match (exit 1): a CI script must tell the two apart.
     throw new UsageError(`render: ${why}`);
   }
-  warnIfLarge(bytes.byteLength);
+  const large = largeEventWarning(bytes.byteLength);
+  if (large) process.stderr.write(`hookswitch render: ${large}\n`);
   const parsed = parseEvent(bytes);
   if (!parsed.ok) fail(`${label} is not a valid event: ${parsed.reason}`);
   return parsed.event;
-}
-
-/** The daemon's own limit is its flag, unknown here: its default is what most run with. */
-function warnIfLarge(bytes: number): void {
-  if (bytes <= DEFAULT_MAX_EVENT_BYTES) return;
-  process.stderr.write(
-    `hookswitch render: warning: this event is ${Math.ceil(bytes / 1024)} KiB, larger than ` +
-      "the daemon's default " +
-      "--max-event-size (64KiB): a daemon run with that default dead-letters it unsent\n",
-  );
 }

@@ -5,6 +5,7 @@
  * gigabytes, read whole before anything was checked.
  */
 import { open } from "node:fs/promises";
+import { DEFAULT_MAX_EVENT_BYTES } from "../../delivery/oversized.js";
 import { MAX_EVENT_BYTES } from "../../events/parse.js";
 
 const CHUNK_BYTES = 64 * 1024;
@@ -63,4 +64,16 @@ async function readStream(stream: NodeJS.ReadableStream, limit: number): Promise
     if (total >= limit) break;
   }
   return Buffer.concat(chunks, total).subarray(0, limit);
+}
+
+/**
+ * Said of an event larger than the daemon's default --max-event-size, else undefined. The
+ * daemon's own limit is its flag, unknown here: its default is what most run with.
+ */
+export function largeEventWarning(bytes: number): string | undefined {
+  if (bytes <= DEFAULT_MAX_EVENT_BYTES) return undefined;
+  return (
+    `warning: this event is ${Math.ceil(bytes / 1024)} KiB, larger than the daemon's ` +
+    "default --max-event-size (64KiB): a daemon run with that default dead-letters it"
+  );
 }
