@@ -7,6 +7,8 @@
  */
 export class FailureLog {
   readonly #intervalMs: number;
+  /** The interval as the warning says it. */
+  readonly #every: string;
   /** Per integration: when it was last warned about, and the failures since not mentioned. */
   readonly #warned = new Map<string, { at: number; unreported: number }>();
   /** Integrations warned about with nothing delivered since. */
@@ -14,6 +16,7 @@ export class FailureLog {
 
   constructor(intervalMs = 60_000) {
     this.#intervalMs = intervalMs;
+    this.#every = intervalMs === 60_000 ? "a minute" : `every ${intervalMs / 1000} s`;
   }
 
   /** A failed attempt at `nowMs`: the warning to log, or undefined within the interval. */
@@ -26,7 +29,10 @@ export class FailureLog {
     const more = last?.unreported ? `; ${last.unreported} more since the last warning` : "";
     this.#warned.set(name, { at: nowMs, unreported: 0 });
     this.#open.add(name);
-    return `webhooks to ${name} are failing (${what()}${more}); logged again once one is delivered`;
+    return (
+      `webhooks to ${name} are failing (${what()}${more}); warned of again at most once ` +
+      `${this.#every} while they fail, and said once one is delivered`
+    );
   }
 
   /** A delivery: the line to log when a warning about this integration is open. */

@@ -112,7 +112,8 @@ async function keepWatching(watch: {
       watch.ready();
       if (signal.aborted) return;
       log[attempt === 0 ? "warn" : "debug"](
-        { err: coerceError(err), stream: ADVISORY_STREAM },
+        // A NATS condition that passes (a stream set up again): its message, not its stack.
+        { error: coerceError(err).message, stream: ADVISORY_STREAM },
         "cannot read the advisories of events that ran out of deliveries; trying again",
       );
     }

@@ -71,9 +71,10 @@ export async function waitForJetStream(
       const problem = describeJetStreamProblem(error);
       const waitMs = doublingDelayMs(attempt - 1, firstWaitMs, maxWaitMs);
       onWaiting(problem.reason);
+      // Its message says what is wrong and what to do: no stack, retried for as long as it lasts.
       log.warn(
         {
-          err: error,
+          error: error.message,
           server: redactServer(nc.getServer()),
           attempt,
           retryInSeconds: waitMs / 1000,

@@ -3,6 +3,7 @@
  * reading: parked by another replica, or before a restart.
  */
 import type { Logger } from "pino";
+import { coerceError } from "../errors.js";
 import { DELIVERY_STREAM } from "./layout.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
 import { periodic } from "../periodic.js";
@@ -39,7 +40,11 @@ export function discoverParked(options: {
         lost(`stream ${DELIVERY_STREAM} not found`);
         log.debug({ err }, "cannot look for parked deliveries: the stream is missing");
       } else {
-        log.warn({ err }, "cannot look for parked deliveries; trying again shortly");
+        // A NATS that hangs times it out until the connection watch notices: no stacks.
+        log.warn(
+          { error: coerceError(err).message },
+          "cannot look for parked deliveries; trying again shortly",
+        );
       }
     }
   };

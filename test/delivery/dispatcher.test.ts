@@ -321,7 +321,10 @@ describe("Dispatcher: logging a failing receiver", () => {
     expect(results).toEqual(["retried", "retried", "delivered", "retried"]);
     // The failure after the delivery comes within a minute of the warning: not logged.
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [40, "webhooks to crm are failing (HTTP 500); logged again once one is delivered"],
+      [
+        40,
+        "webhooks to crm are failing (HTTP 500); warned of again at most once a minute while they fail, and said once one is delivered",
+      ],
       [30, "webhooks to crm are delivered again"],
     ]);
   });

@@ -4,7 +4,7 @@ import { FailureLog } from "../../src/delivery/failure-log.js";
 type Step = [at: number, what: "fail" | "ok", name: string, line: string | undefined];
 
 const WARN = (name: string, extra = "") =>
-  `webhooks to ${name} are failing (HTTP 500${extra}); logged again once one is delivered`;
+  `webhooks to ${name} are failing (HTTP 500${extra}); warned of again at most once a minute while they fail, and said once one is delivered`;
 const AGAIN = (name: string) => `webhooks to ${name} are delivered again`;
 
 describe("FailureLog: what to tell an operator, with a 60 s interval", () => {

@@ -53,6 +53,9 @@ describe("waiting for JetStream", () => {
       expect(line.msg).toMatch(
         /^waiting for JetStream: JetStream is not enabled on the NATS server .* — start nats-server with -js .*; asking again in [\d.]+ s$/,
       );
+      // Said, not traced: no stack of the client's errors every time it asks again.
+      expect(line).not.toHaveProperty("err");
+      expect(JSON.stringify(line)).not.toContain("    at ");
     }
     // Bounded back-off: the waits grow, and stop at the cap.
     const waits = warnings().map((l) => l.retryInSeconds);
