@@ -8,7 +8,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { countOf } from "./options/counts.js";
 import { EVENT_TYPES } from "../config/types.js";
-import { NatsSetupError, UsageError, coerceError } from "../errors.js";
+import { NatsConnectionLostError, NatsSetupError, UsageError, coerceError } from "../errors.js";
 import {
   SAMPLE_ACCOUNT,
   SAMPLE_SERVICE_TYPE,
@@ -29,7 +29,7 @@ import { addNatsOptions, parseNatsSettings } from "./options/nats-options.js";
 import { largeEventWarning, readEventInput } from "./options/event-input.js";
 import { optionNamer, type OptionNamer } from "./options/env-flags.js";
 import { printable, printableStart } from "../output/printable.js";
-import { publishPlan, type EmitPlan, type Outgoing } from "./emit/publish-plan.js";
+import { publishPlan, storedTally, type EmitPlan, type Outgoing } from "./emit/publish-plan.js";
 
 interface EmitOptions {
   account: string;
@@ -183,14 +183,22 @@ async function publishEvents(settings: ReturnType<typeof parseNatsSettings>, pla
     const first = plan.make(0);
     const large = largeEventWarning(Buffer.byteLength(first.body));
     if (large) process.stderr.write(`hookswitch: ${large}\n`);
+    const progress = { stored: 0 };
     await withinOutageLimit(
       nc,
       async () => {
         await requireStreamFor(nc, first.subject, settings.inboxPrefix);
-        await publishPlan(jetstream(nc), plan, first);
+        await publishPlan(jetstream(nc), plan, first, progress);
       },
       (note) => process.stderr.write(note),
-    );
+    ).catch((err: unknown) => {
+      if (!(err instanceof NatsConnectionLostError)) throw err;
+      throw new NatsSetupError(
+        `the NATS connection was lost and not back within ${err.waitedMs / 1000} s` +
+          storedTally(progress.stored, plan.count),
+        { cause: err },
+      );
+    });
   } finally {
     await nc.close();
   }

@@ -42,10 +42,10 @@ export async function publishPlan(
   js: JetStreamClient,
   plan: EmitPlan,
   first: Outgoing,
+  progress: { stored: number } = { stored: 0 },
 ): Promise<void> {
   const window: InFlight[] = [];
   const failed: Settled[] = [];
-  let stored = 0;
   // Runs as each ack comes, before anyone awaiting that publish resumes: the window's head
   // is then taken, with whatever behind it was acknowledged already.
   const takeSettled = () => {
@@ -53,7 +53,7 @@ export async function publishPlan(
       window.shift();
       if (head.settled.error) failed.push(head.settled);
       else {
-        stored++;
+        progress.stored++;
         report(head.settled);
       }
     }
@@ -79,20 +79,23 @@ export async function publishPlan(
   const [firstFailure] = failed;
   if (firstFailure?.error) {
     const more = failed.length > 1 ? ` (and ${failed.length - 1} more after it)` : "";
-    // A publish that timed out may have been stored: "not known to be", not "not".
-    const tally =
-      plan.count > 1
-        ? `; stored: ${stored} of ${plan.count} events (their ids are printed), the other ` +
-          `${plan.count - stored} not, or not known to be`
-        : "";
     throw new NatsSetupError(
       printable(
         `publishing event ${firstFailure.id ?? "(no id)"} failed${more}: ` +
-          `${firstFailure.error.message}${tally}`,
+          `${firstFailure.error.message}${storedTally(progress.stored, plan.count)}`,
       ),
       { cause: firstFailure.error },
     );
   }
+}
+
+/** How many of a run's events were stored, said when it fails; nothing for one event. */
+export function storedTally(stored: number, count: number): string {
+  // A publish that timed out may have been stored: "not known to be", not "not".
+  return count > 1
+    ? `; stored: ${stored} of ${count} events (their ids are printed), the other ` +
+        `${count - stored} not, or not known to be`
+    : "";
 }
 
 /** Never rejects, so a failure waiting in the window is not an unhandled rejection. */
