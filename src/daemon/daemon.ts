@@ -215,14 +215,21 @@ class HookswitchDaemon implements Daemon {
 
   async #reachJetStream(): Promise<JetStreamReached | undefined> {
     const log = this.#log;
+    const abandoned = this.#startAbort.signal;
     const nc = await connectNats(this.#settings.nats, {
       name: "hookswitch",
       log,
       waitOnFirstConnect: true,
+      signal: abandoned,
+    }).catch((err: unknown) => {
+      // A stop while waiting: the wait ends at once, and closes a connection it makes late.
+      if (abandoned.aborted) return undefined;
+      throw err;
     });
+    if (!nc) return undefined;
     this.#nc = nc;
     if (this.#stopping) {
-      // The ladder closed NATS before this connection opened: nothing else would close it.
+      // Made as the stop began, and after the ladder closed NATS: nothing else would close it.
       await nc.close().catch(() => undefined);
       return undefined;
     }

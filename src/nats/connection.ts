@@ -11,6 +11,7 @@ import {
 import { NatsSetupError, coerceError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { authOptions } from "./auth-options.js";
+import { RETRY_EVERY_MS, waitForFirstConnection } from "./first-connection.js";
 import { createPermissionLog } from "./permission-log.js";
 import {
   CLIENT_CERTIFICATE_ADVICE,
@@ -28,11 +29,12 @@ export interface ConnectOptions {
   log?: Logger;
   /** The daemon waits (retrying) while NATS is down; CLI commands fail fast. */
   waitOnFirstConnect: boolean;
+  /** Abandons a wait for the first connection: `connectNats` then rejects with its reason. */
+  signal?: AbortSignal;
   /** How long a CLI command tries before giving up; default 5 s. */
   timeoutMs?: number;
 }
 
-const RECONNECT_WAIT_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 5_000;
 /**
  * A hung server (stopped process, frozen VM) or a half-open connection sends no error and
@@ -51,13 +53,11 @@ export async function connectNats(
   settings: NatsSettings,
   options: ConnectOptions,
 ): Promise<NatsConnection> {
-  const where = settings.servers.map(redactServer).join(",");
   const connectionOptions: ConnectionOptions = {
     servers: settings.servers,
     name: options.name,
     maxReconnectAttempts: -1,
-    reconnectTimeWait: RECONNECT_WAIT_MS,
-    waitOnFirstConnect: options.waitOnFirstConnect,
+    reconnectTimeWait: RETRY_EVERY_MS,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     pingInterval: PING_INTERVAL_MS,
     maxPingOut: MAX_PINGS_OUT,
@@ -68,17 +68,30 @@ export async function connectNats(
     ...authOptions(settings.auth),
     ...tlsOptions(settings.servers, settings.tls),
   };
+  const where = settings.servers.map(redactServer).join(",");
   const advice = (error: Error) => connectAdvice(error, settings);
-  // The client says nothing while it waits for a first connection: say it ourselves.
-  const reminder =
-    options.waitOnFirstConnect && options.log
-      ? remindWhileWaiting(options.log, where, () => whyNotConnected(connectionOptions, advice))
-      : undefined;
-  // The daemon waits for NATS by design (its reminders say why); a command should not.
+  // The daemon waits for NATS by design (its warnings say why); a command should not.
+  const nc = options.waitOnFirstConnect
+    ? await waitForFirstConnection(connectionOptions, {
+        where,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        describe: describeConnectError,
+        advise: advice,
+      })
+    : await connectOrExplain(connectionOptions, settings, { where, advice });
+  options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
+  return nc;
+}
+
+/** One try, failing with what to do, and at once when no client certificate can connect. */
+async function connectOrExplain(
+  connectionOptions: ConnectionOptions,
+  settings: NatsSettings,
+  { where, advice }: { where: string; advice: (error: Error) => Promise<string> },
+): Promise<NatsConnection> {
   const certificateCheck =
-    options.waitOnFirstConnect || settings.tls?.client !== undefined
-      ? undefined
-      : whenNoCertificateCanConnect(settings.servers);
+    settings.tls?.client === undefined ? whenNoCertificateCanConnect(settings.servers) : undefined;
   const connecting = connect(connectionOptions);
   let nc: NatsConnection | undefined;
   try {
@@ -92,7 +105,6 @@ export async function connectNats(
       { cause: error },
     );
   } finally {
-    reminder?.stop();
     certificateCheck?.cancel();
   }
   if (nc === undefined) {
@@ -102,68 +114,7 @@ export async function connectNats(
       `cannot reach NATS at ${where}: no client certificate — ${CLIENT_CERTIFICATE_ADVICE}`,
     );
   }
-  options.log?.info({ server: redactServer(nc.getServer()) }, "connected to NATS");
   return nc;
-}
-
-const FIRST_REMINDER_MS = 2_000;
-const REMINDER_EVERY_MS = 30_000;
-
-/**
- * Warns soon after a first connection is not made, then every half minute, until stopped,
- * with the reason a single attempt gives: the waiting client keeps it to itself, and a
- * server that wants TLS or other credentials is not one that is down.
- */
-function remindWhileWaiting(
-  log: Logger,
-  where: string,
-  whyNot: () => Promise<string | undefined>,
-): { stop(): void } {
-  const started = Date.now();
-  let stopped = false;
-  const remind = async () => {
-    const reason = await whyNot();
-    if (stopped) return;
-    log.warn(
-      { server: where, waitedSeconds: Math.round((Date.now() - started) / 1000) },
-      `waiting for NATS at ${where}: not reachable yet${reason ? ` (${reason})` : ""}, retrying every second`,
-    );
-  };
-  let repeat: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    void remind();
-    repeat = setInterval(() => void remind(), REMINDER_EVERY_MS).unref();
-  }, FIRST_REMINDER_MS).unref();
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(repeat);
-    },
-  };
-}
-
-const PROBE_TIMEOUT_MS = 2_000;
-
-/** One attempt beside the waiting client's, for its error; undefined if it connects. */
-async function whyNotConnected(
-  options: ConnectionOptions,
-  advice: (error: Error) => Promise<string>,
-): Promise<string | undefined> {
-  try {
-    const probe = await connect({
-      ...options,
-      name: `${options.name ?? "hookswitch"}-probe`,
-      waitOnFirstConnect: false,
-      reconnect: false,
-      timeout: PROBE_TIMEOUT_MS,
-    });
-    await probe.close();
-    return undefined;
-  } catch (err) {
-    const error = coerceError(err);
-    return `${describeConnectError(error)}: ${await advice(error)}`;
-  }
 }
 
 /**

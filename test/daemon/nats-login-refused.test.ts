@@ -1,7 +1,7 @@
 /**
- * A daemon whose NATS login is refused after it was running (credentials revoked, a server
- * restarted with other users): the client gives up on the connection, and the daemon ends
- * with exit 1, to be started again, instead of staying up and never ready.
+ * A daemon whose NATS login is refused, at start (a wrong password) or after it was running
+ * (credentials revoked, a server restarted with other users): it ends with exit 1, saying
+ * why, to be started again, instead of staying up and never ready.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,6 +49,33 @@ describe("hookswitch run when NATS refuses its login after a restart", () => {
       expect(daemon.output()).toMatch(
         /the NATS connection closed for good: .*authorization violation.* — stopping, to be started again/,
       );
+    } finally {
+      dir.cleanup();
+    }
+  }, 40_000);
+
+  it("does not wait out a login refused at start: exit 1, saying to check the credentials", async () => {
+    folder = mkdtempSync(join(tmpdir(), "hookswitch-refused-"));
+    const config = join(folder, "nats.conf");
+    writeFileSync(config, `authorization { user: crm, password: right }\n`);
+    server = await startNatsServer(["-c", config]);
+    const dir = tempDir();
+    try {
+      const daemon = await startTracked(daemons, {
+        natsUrl: server.url,
+        dir: dir.path,
+        env: { NATS_USER: "crm", NATS_PASSWORD: "not-the-password-7Q" },
+        waitReady: false,
+      });
+      const code = await Promise.race([
+        daemon.exited,
+        new Promise((resolve) => setTimeout(resolve, 20_000, "still running")),
+      ]);
+      expect(code).toBe(1);
+      expect(daemon.output()).toMatch(
+        /cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+: authorization violation — check the NATS credentials/,
+      );
+      expect(daemon.output()).not.toContain("not-the-password-7Q");
     } finally {
       dir.cleanup();
     }

@@ -1,13 +1,16 @@
 /**
- * A stop that comes while the daemon still waits for its first NATS connection: the start is
- * abandoned, and a connection that opens afterwards is closed, not left to the process.
+ * A stop that comes while the daemon still waits for its first NATS connection: the wait ends
+ * at once, and nothing of it is left in the process, neither retries nor a connection.
  */
+import { spawn } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDaemon, type DaemonSettings } from "../../src/daemon/daemon.js";
 import { tempDir, writeIntegration } from "../support/daemon.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
-import { freePort, waitFor } from "../support/wait.js";
+import { REPO } from "../support/cli.js";
+import { freePort, sleep, waitFor } from "../support/wait.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -46,7 +49,7 @@ async function connections(monitorPort: number): Promise<number> {
 }
 
 describe("hookswitch run stopped while it waits for NATS", () => {
-  it("closes the connection that opens after the stop", async () => {
+  it("ends its start at once, and makes no connection once the server is up", async () => {
     const monitorPort = await freePort();
     const server: NatsServer = await startNatsServer(["-m", String(monitorPort)]);
     cleanups.push(() => server.dispose());
@@ -67,13 +70,42 @@ describe("hookswitch run stopped while it waits for NATS", () => {
       { timeoutMs: 10_000, what: "the daemon waiting for NATS" },
     );
     await daemon.stop();
+    await expect(started).resolves.toBeUndefined();
 
     await server.start();
-    // The start goes on once it is connected, then gives up: it was stopped.
-    await expect(started).resolves.toBeUndefined();
-    await waitFor(async () => (await connections(monitorPort)) === 0, {
-      timeoutMs: 5_000,
-      what: "no client left connected",
+    // Longer than the wait's retry period: a retry left running would connect by then.
+    await sleep(2_500);
+    expect(await connections(monitorPort)).toBe(0);
+  }, 30_000);
+
+  it("leaves nothing running in its process: the process ends on its own", async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    const settings = await settingsFor(`nats://127.0.0.1:${await freePort()}`, dir.path);
+    const daemonModule = pathToFileURL(`${REPO}dist/daemon/daemon.js`).href;
+    // Started, left to wait past its first warning, stopped; no exit call: only what is
+    // still running would keep the process alive.
+    const script = `
+      const { createDaemon } = await import(${JSON.stringify(daemonModule)});
+      const { default: pino } = await import("pino");
+      const daemon = createDaemon(${JSON.stringify(settings)}, pino({ level: "warn" }));
+      void daemon.start();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await daemon.stop();
+      process.stderr.write("stopped\\n");
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    cleanups.push(() => child.exitCode === null && child.kill("SIGKILL"));
+    const ended = await Promise.race([exited, sleep(10_000).then(() => "still running")]);
+    expect(output).toContain("waiting for NATS at nats://127.0.0.1:");
+    expect(output).toContain("stopped");
+    expect(ended).toBe(0);
   }, 30_000);
 });
