@@ -13,6 +13,7 @@ import { startConfiguration } from "../config/load/startup.js";
 import { realFolder } from "../config/watch/folder-presence.js";
 import { plural } from "../config/text.js";
 import type { ConfigWatcher } from "../config/watch/watch.js";
+import type { Problem } from "../config/types.js";
 import type { Cidr } from "../delivery/egress.js";
 import { startHttpServer, type HttpServer } from "../http/server.js";
 import { buildStatusView } from "../http/status.js";
@@ -184,16 +185,25 @@ class HookswitchDaemon implements Daemon {
             // Where the files in force were read, beside their digest: not where it leads now.
             configFolder: state?.folder ?? this.#settings.dir,
             integrations: state?.integrations ?? [],
-            problems: inForce.problems(),
+            problems: this.#folderMissingAtStart() ?? inForce.problems(),
             ...(state ? { standings: invalidFileStandings(state) } : {}),
             stats: this.#engine.stats,
             ...(this.#jetStream?.status() ?? NOTHING_READ),
-            ready: this.#notReadyReason() === undefined,
+            notReadyReason: this.#notReadyReason(),
+            loaded: state !== undefined,
           });
         },
       },
       this.#settings.httpAddr,
     );
+  }
+
+  /** The folder the start waits for, listed as the status page lists one gone later. */
+  #folderMissingAtStart(): Problem[] | undefined {
+    const message = this.#folderMissing;
+    if (message === undefined) return undefined;
+    const why = `${message}: no events are consumed until the integrations folder is there (check --dir)`;
+    return [{ file: this.#settings.dir, line: 0, column: 0, message: why }];
   }
 
   #watchConfiguration(): Promise<ConfigWatcher | undefined> {

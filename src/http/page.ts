@@ -34,7 +34,7 @@ h1{font-size:1.35rem;margin:0}h2{font-size:1.05rem;margin:1.5rem 0 .6rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.6rem .8rem}
 .card .k{display:block;color:var(--muted);font-size:.78rem;text-transform:uppercase;letter-spacing:.04em}
 .card .v{display:block;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
-.card .d{display:block;color:var(--muted);font-size:.78rem}
+.card .d{display:block;color:var(--muted);font-size:.78rem;overflow-wrap:anywhere}
 .card.alert{border-color:var(--bad);background:var(--bad-bg)}.card.alert .v{color:var(--bad)}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:.5rem;overflow:hidden}
 table{border-collapse:collapse;width:100%}
@@ -183,7 +183,12 @@ function cards(status: StatusView): string {
     card("Events waiting", status.eventsPending ?? "unknown"),
     card("Deliveries waiting", status.deliveriesWaiting ?? "unknown"),
     card("Config generation", status.generation, false, digestHtml(status)),
-    card("Readiness", status.ready ? "Ready" : "Not ready", !status.ready),
+    card(
+      "Readiness",
+      status.ready ? "Ready" : "Not ready",
+      !status.ready,
+      status.notReadyReason === null ? "" : escapeHtml(status.notReadyReason),
+    ),
   ].join("")}</div>`;
 }
 

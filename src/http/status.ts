@@ -39,8 +39,11 @@ export interface StatusView {
   configDigest: string | null;
   /** Where the integrations folder (`--dir`) leads now, links resolved. */
   configFolder: string;
-  lastReloadSuccessful: boolean;
+  /** Every file valid in the last load; null before the first load (a folder not there yet). */
+  lastReloadSuccessful: boolean | null;
   ready: boolean;
+  /** Why this replica is not ready, as `/readyz` says it; null while it is. */
+  notReadyReason: string | null;
   integrations: IntegrationView[];
   invalidFiles: InvalidFileView[];
   deadLetters: number | null;
@@ -79,7 +82,10 @@ export interface StatusInput {
   eventsPending: number | null;
   /** Deliveries waiting in JetStream by integration, as last read; null until then. */
   waiting: ReadonlyMap<string, WaitingCounts> | null;
-  ready: boolean;
+  /** Undefined while ready. */
+  notReadyReason: string | undefined;
+  /** Whether a generation has been loaded yet. */
+  loaded: boolean;
 }
 
 export function buildStatusView(input: StatusInput): StatusView {
@@ -114,8 +120,9 @@ export function buildStatusView(input: StatusInput): StatusView {
     generation: input.generation,
     configDigest: input.configDigest,
     configFolder: input.configFolder,
-    lastReloadSuccessful: input.problems.length === 0,
-    ready: input.ready,
+    lastReloadSuccessful: input.loaded ? input.problems.length === 0 : null,
+    ready: input.notReadyReason === undefined,
+    notReadyReason: input.notReadyReason ?? null,
     integrations,
     invalidFiles: [...byFile].map(([file, problems]) => ({
       file,

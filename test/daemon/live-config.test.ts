@@ -170,6 +170,23 @@ describe("hookswitch run applies configuration changes live", () => {
       );
     await waitFor(async () => (await readyz()).startsWith("503"), { what: "a 503 from /readyz" });
     expect(await readyz()).toMatch(/integrations\.d does not exist/);
+    const api = () =>
+      fetch(`${daemon!.http}/api/integrations`).then((r) => r.json() as Promise<Status>);
+    // No load yet: neither a successful one nor a failed one, and the folder is why.
+    expect(await api()).toMatchObject({
+      lastReloadSuccessful: null,
+      notReadyReason: `${dir} does not exist`,
+      invalidFiles: [
+        {
+          file: dir,
+          problems: [
+            {
+              message: `${dir} does not exist: no events are consumed until the integrations folder is there (check --dir)`,
+            },
+          ],
+        },
+      ],
+    });
     receiver.requests.length = 0;
     const waiting = makeEvent();
     await publisher.publish(waiting);
@@ -183,6 +200,11 @@ describe("hookswitch run applies configuration changes live", () => {
       what: "the waiting event delivered",
     });
     expect(await readyz()).toMatch(/^200/);
+    expect(await api()).toMatchObject({
+      lastReloadSuccessful: true,
+      notReadyReason: null,
+      invalidFiles: [],
+    });
     // The start line may follow the first delivery: consuming begins before it is written.
     await waitFor(
       () =>

@@ -64,6 +64,7 @@ describe("an integrations folder that disappears while the daemon runs", () => {
     });
     expect((await status()).invalidFiles).toEqual([]);
     expect(await reloadGauge()).toBe("1");
+    expect(daemon.output()).toContain(`${dir}: the integrations folder is back`);
     expect(await daemon.stop()).toBe(0);
   }, 60_000);
 });

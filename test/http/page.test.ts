@@ -95,6 +95,7 @@ function statusView(fields: Partial<StatusView> = {}): StatusView {
     configFolder: "/srv/git/.worktrees/4f2a/integrations.d",
     lastReloadSuccessful: true,
     ready: true,
+    notReadyReason: null,
     integrations: [integrationView()],
     invalidFiles: [],
     deadLetters: 0,
@@ -156,6 +157,7 @@ describe("the status page's HTML", () => {
     ["a problem's message", withProblem("broken.yaml", MARKUP)],
     ["the version", statusView(), MARKUP],
     ["the integrations folder", statusView({ configFolder: MARKUP })],
+    ["why it is not ready", statusView({ ready: false, notReadyReason: MARKUP })],
   ])("shows %s as text, never as markup", (_, status, version = "0.1.0") => {
     const html = renderStatusPage(status, version);
     expect(html).not.toContain("<img");
@@ -167,9 +169,23 @@ describe("the status page's HTML", () => {
     ["dead letters not read yet", [], { deadLetters: null }],
     ["one dead letter", ["Dead letters"], { deadLetters: 1 }],
     ["an invalid file", ["Invalid files"], withProblem("broken.yaml", "unknown key")],
-    ["a replica not ready", ["Readiness"], { ready: false }],
+    [
+      "a replica not ready",
+      ["Readiness"],
+      { ready: false, notReadyReason: "not connected to NATS" },
+    ],
   ])("alerts, for %s, on the cards %j", (_, alerts, fields) => {
     expect(alertCards(renderStatusPage(statusView(fields), "0.1.0"))).toEqual(alerts);
+  });
+
+  it("says under its readiness why it is not ready", () => {
+    const html = renderStatusPage(
+      statusView({ ready: false, notReadyReason: "/srv/integrations.d does not exist" }),
+      "1",
+    );
+    expect(html).toContain(
+      `<span class="v">Not ready</span><span class="d">/srv/integrations.d does not exist</span>`,
+    );
   });
 
   it.each<[string, string | null, Partial<IntegrationView>]>([
@@ -358,6 +374,17 @@ describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
       join(REPO, "reports", "status-page-phone.png"),
       await phone.screenshot({ fullPage: true }),
     );
+    await phone.close();
+  });
+
+  it("fits a phone screen when it says why it is not ready, a long path included", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const folder = `/srv/git/.worktrees/${"8c2e41d0b5f3a7e96c1d2f4b8a0e7c3d5f9b1a26"}/integrations.d`;
+    const status = statusView({ ready: false, notReadyReason: `${folder} does not exist` });
+    await phone.setContent(renderStatusPage(status, "0.1.0"));
+    const { scrollWidth, innerWidth } = await widths(phone);
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    expect(await phone.locator(".card.alert").innerText()).toContain("does not exist");
     await phone.close();
   });
 

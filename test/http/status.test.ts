@@ -20,7 +20,8 @@ function input(fields: Partial<StatusInput> = {}): StatusInput {
     deadLetters: 0,
     eventsPending: 0,
     waiting: null,
-    ready: true,
+    notReadyReason: undefined,
+    loaded: true,
     ...fields,
   };
 }
@@ -129,4 +130,29 @@ describe("the status view", () => {
       ).toEqual(files);
     },
   );
+
+  it.each([
+    { case: "loaded, without problems", loaded: true, problems: [], said: true },
+    { case: "loaded, with a problem", loaded: true, problems: [problem("a.yaml", 2)], said: false },
+    { case: "not loaded yet", loaded: false, problems: [], said: null },
+    {
+      case: "not loaded yet, the folder missing",
+      loaded: false,
+      problems: [problem("/d", 0)],
+      said: null,
+    },
+  ])("says whether the last reload succeeded, $case: $said", ({ loaded, problems, said }) => {
+    expect(buildStatusView(input({ loaded, problems })).lastReloadSuccessful).toBe(said);
+  });
+
+  it.each([
+    { reason: undefined, ready: true, shown: null },
+    { reason: "not connected to NATS", ready: false, shown: "not connected to NATS" },
+  ])("is ready: $ready, and says why not: $shown", ({ reason, ready, shown }) => {
+    const view = buildStatusView(input({ notReadyReason: reason }));
+    expect({ ready: view.ready, notReadyReason: view.notReadyReason }).toEqual({
+      ready,
+      notReadyReason: shown,
+    });
+  });
 });

@@ -181,7 +181,10 @@ class FolderConfigWatcher implements ConfigWatcher {
   async #folderIsGone(problems: readonly Problem[]): Promise<boolean> {
     const gone = this.#state ? problems.find((p) => p.file === this.#options.dir) : undefined;
     if (gone && gone.message !== this.#folderGone) await this.#warnFolderGone(gone);
-    if (!gone && this.#folderGone !== undefined) this.#notifyFolderGone(undefined);
+    if (!gone && this.#folderGone !== undefined) {
+      this.#log.info(`${this.#options.dir}: the integrations folder is back`);
+      this.#notifyFolderGone(undefined);
+    }
     this.#folderGone = gone?.message;
     return gone !== undefined;
   }
