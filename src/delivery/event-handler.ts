@@ -226,11 +226,14 @@ function attemptOrPark(deps: HandlerDeps, job: Job): Promise<JobResult> {
     // No request slot came: the receivers holding them do not answer. Parked, it waits there.
     if (err instanceof SlotWaitTimeoutError) return deps.dispatcher.park(job);
     if (!(err instanceof AttemptAbortedError)) throw err;
-    deps.log.info(
-      { integration: job.active.integration.name, webhookId: job.webhookId },
-      "delivery aborted at shutdown: parking it for the next run",
-    );
-    return deps.dispatcher.park(job);
+    // Said once it is parked: with NATS down it is not, and the stop's warning counts it.
+    return deps.dispatcher.park(job).then((parked) => {
+      deps.log.info(
+        { integration: job.active.integration.name, webhookId: job.webhookId },
+        "delivery aborted at shutdown: parked for the next run",
+      );
+      return parked;
+    });
   });
 }
 
