@@ -47,7 +47,7 @@ export function validateCommand(): Command {
     const format = parseFormat(flags.format);
     const targets = paths.length > 0 ? paths : [process.env.HOOKSWITCH_DIR || "./integrations.d"];
     const missing = targets.filter((p) => !existsSync(p));
-    if (missing.length > 0) throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
+    if (missing.length > 0) throw new UsageError(missingMessage(missing));
     const result = await loadIntegrations(targets, {
       secrets: flags.resolveSecrets ? "resolve" : "keep",
       secretPolicy: secretPolicyOf(flags),
@@ -57,6 +57,17 @@ export function validateCommand(): Command {
     process.stdout.write(render(result, format, digest));
     if (result.problems.length > 0) throw new ExitError(1);
   });
+}
+
+/**
+ * A path given with bytes that are not UTF-8 reaches Node.js with U+FFFD in their place, and
+ * so names nothing: "no such file" alone would send the user looking for a typo.
+ */
+function missingMessage(missing: readonly string[]): string {
+  const said = `no such file or folder: ${missing.join(", ")}`;
+  return missing.some((p) => p.includes("\uFFFD"))
+    ? `${said} (a name that is not UTF-8 text, shown with \uFFFD for each byte that is not, cannot be opened: rename it, or validate its folder)`
+    : said;
 }
 
 /**

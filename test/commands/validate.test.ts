@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO, runCli } from "../support/cli.js";
+import { CLI, REPO, runCli } from "../support/cli.js";
 import { INVALID_CASES, integrationYaml } from "./validate-cases.js";
 
 interface JsonReport {
@@ -359,6 +360,34 @@ describe("hookswitch validate on file names with control characters", () => {
     const report = JSON.parse(stdout) as JsonReport;
     expect(report.files.map((f) => f.file).sort()).toEqual([newline(), escape()].sort());
     expect(report.problems.map((p) => p.file)).toEqual([escape()]);
+  });
+});
+
+describe("hookswitch validate on a file named by a path that is not UTF-8", () => {
+  it("says the name cannot be opened because it is not UTF-8, and to rename it", async () => {
+    const at = join(dir, "latin1");
+    await mkdirp(at);
+    // "café.yaml" in Latin-1: the é is one byte, 0xE9, which is not UTF-8.
+    const name = Buffer.concat([
+      Buffer.from(`${at}/caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(".yaml"),
+    ]);
+    await writeFile(name, integrationYaml("cafe"));
+    // Only a shell passes the byte as it is: Node.js encodes its arguments as UTF-8.
+    const result = spawnSync(
+      "sh",
+      ["-c", `"$NODE" "$CLI" validate "$(printf '%s/caf\\351.yaml' "$AT")"`],
+      {
+        env: { ...process.env, NODE: process.execPath, CLI, AT: at },
+        encoding: "utf8",
+        timeout: 20_000,
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`no such file or folder: ${at}/caf\ufffd.yaml`);
+    expect(result.stderr).toContain("not UTF-8 text");
+    expect(result.stderr).toContain("rename it");
   });
 });
 
