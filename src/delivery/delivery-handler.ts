@@ -9,7 +9,13 @@ import { AttemptAbortedError, type Job } from "./job.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
 import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";
-import { eventIdOf, unroutedDeadLetter, unsentDeadLetter, type DeliveryRecord } from "./records.js";
+import {
+  earlierAttemptsOf,
+  eventIdOf,
+  unroutedDeadLetter,
+  unsentDeadLetter,
+  type DeliveryRecord,
+} from "./records.js";
 import { integrationOfDeliverySubject } from "../nats/layout.js";
 import type { ActiveIntegration } from "./snapshot.js";
 import { loggedText } from "../logger.js";
@@ -111,6 +117,8 @@ async function deliverRecord(
     bytes: data.byteLength,
   };
   if (typeof record.replays === "number") job.replays = record.replays;
+  const earlier = earlierAttemptsOf(record);
+  if (earlier.length > 0) job.earlierAttempts = earlier;
   try {
     await deps.dispatcher.attempt(job);
   } catch (err) {

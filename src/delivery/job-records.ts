@@ -30,7 +30,16 @@ export function toRecord(
   };
   if (notBefore) record.notBefore = notBefore.toISOString();
   if (job.replays) record.replays = job.replays;
+  if (job.earlierAttempts) record.earlierAttempts = job.earlierAttempts;
   return record;
+}
+
+/**
+ * Every attempt a dead letter lists: a replay's after those of the runs before it, so that
+ * replaying a dead letter loses none of its history.
+ */
+function allAttempts(job: Job, attempts: AttemptRecord[]): AttemptRecord[] {
+  return job.earlierAttempts ? [...job.earlierAttempts, ...attempts] : attempts;
 }
 
 /**
@@ -51,6 +60,7 @@ export function deadLetterOf(
   request: WebhookRequest | undefined,
   deadAt: Date,
 ): DeadLetterRecord {
+  const listed = allAttempts(job, attempts);
   return {
     v: 1,
     integration: job.active.integration.name,
@@ -58,12 +68,12 @@ export function deadLetterOf(
     eventId: job.event.id,
     reason,
     event: job.raw,
-    attempts,
+    attempts: listed,
     lastStatus: last.kind === "response" ? last.status : null,
     lastError: last.kind === "error" ? last.message : null,
     lastResponseBody: last.kind === "response" ? last.bodyStart : null,
-    firstAttemptAt: attempts[0]?.at ?? null,
-    lastAttemptAt: attempts.at(-1)?.at ?? null,
+    firstAttemptAt: listed[0]?.at ?? null,
+    lastAttemptAt: listed.at(-1)?.at ?? null,
     ...(request ? { request } : {}),
     deadAt: deadAt.toISOString(),
     ...(job.replays ? { replays: job.replays } : {}),
@@ -116,11 +126,11 @@ export function exhaustedDeadLetter(job: Job, maxAttempts: number, deadAt: Date)
     eventId: job.event.id,
     reason: `gave up after ${count}: ${what} (maxAttempts was lowered to ${maxAttempts} while it waited)`,
     event: job.raw,
-    attempts,
+    attempts: allAttempts(job, attempts),
     lastStatus: last?.status ?? null,
     lastError: last?.error ?? null,
     lastResponseBody: null,
-    firstAttemptAt: attempts[0]?.at ?? null,
+    firstAttemptAt: job.earlierAttempts?.[0]?.at ?? attempts[0]?.at ?? null,
     lastAttemptAt: last?.at ?? null,
     deadAt: deadAt.toISOString(),
     ...(job.replays ? { replays: job.replays } : {}),

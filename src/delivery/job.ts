@@ -37,6 +37,8 @@ export interface Job {
   bytes: number;
   /** See `DeliveryRecord.replays`. */
   replays?: number;
+  /** A replay's: the attempts of the runs before it (`DeliveryRecord.earlierAttempts`). */
+  earlierAttempts?: AttemptRecord[];
 }
 
 /** What became of a job: an attempt's outcome as the figures count it, or parked unattempted. */

@@ -27,9 +27,26 @@ export interface DeliveryRecord {
   /**
    * A replay's dead letter as it stood (its attempts, last answer and request): a replay that
    * goes back to the queue unsent (its integration disabled or removed) keeps them, not an
-   * empty history. A replay's own attempts, once it has some, replace them.
+   * empty history. Its attempts are the earlier ones until its retries carry them (below).
    */
   replayOf?: ReplayedEvidence;
+  /**
+   * The attempts of the runs before this replay (at most `EARLIER_ATTEMPTS_KEPT`, the
+   * latest), carried by a replay's retries: its dead letter lists them before its own.
+   */
+  earlierAttempts?: AttemptRecord[];
+}
+
+/**
+ * The most attempts of earlier runs a replay carries: each run has at most 100 (the most
+ * `maxAttempts` allows), and a record replayed again and again must still fit one message.
+ */
+export const EARLIER_ATTEMPTS_KEPT = 500;
+
+/** The attempts of the runs before this one, the latest `EARLIER_ATTEMPTS_KEPT`. */
+export function earlierAttemptsOf(record: DeliveryRecord): AttemptRecord[] {
+  const earlier = record.earlierAttempts ?? record.replayOf?.attempts ?? [];
+  return Array.isArray(earlier) ? earlier.slice(-EARLIER_ATTEMPTS_KEPT) : [];
 }
 
 /** What a dead letter says of the attempts that put it there. */
@@ -120,7 +137,7 @@ export function unsentDeadLetter(
   deadAt: string,
 ): DeadLetterRecord {
   const before = record.attempts.length === 0 ? record.replayOf : undefined;
-  const attempts = before?.attempts ?? record.attempts;
+  const attempts = [...earlierAttemptsOf(record), ...record.attempts];
   return {
     ...unroutedDeadLetter({ reason, event: record.event, deadAt }),
     integration: record.integration,

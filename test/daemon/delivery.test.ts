@@ -31,7 +31,9 @@ describe("hookswitch run delivers webhooks", () => {
     eventId: string;
     reason: string;
     replays?: number;
-    attempts: unknown[];
+    attempts: { at: string }[];
+    firstAttemptAt: string | null;
+    lastAttemptAt: string | null;
     lastStatus: number | null;
     lastResponseBody: string | null;
     request?: unknown;
@@ -287,7 +289,7 @@ describe("hookswitch run delivers webhooks", () => {
     expect(after.find((r) => r.id === listed.id)).toBeUndefined();
   });
 
-  it("retries a replayed delivery that fails again, and dead-letters it again, twice over", async () => {
+  it("retries a replayed delivery that fails again, and dead-letters it again with every attempt so far, twice over", async () => {
     receiver.respond(() => ({ status: 503 }));
     const retry = { maxAttempts: 2, initialDelay: "100ms", maxDelay: "200ms" };
     writeIntegration(dir.path, "flaky-crm", { url: `${receiver.url}/flaky`, retry });
@@ -297,12 +299,18 @@ describe("hookswitch run delivers webhooks", () => {
     const env = { NATS_URL: nats.url };
     let letter = await deadLetterOf(event.id, undefined);
     expect(receiver.requests).toHaveLength(2);
+    const first = letter;
     // Within JetStream's two-minute duplicate window of the first run's retry records.
     for (const replays of [1, 2]) {
+      const before = letter;
       expect((await runCli(["dlq", "replay", String(letter.id)], { env })).code).toBe(0);
       letter = await deadLetterOf(event.id, replays);
-      expect(letter.attempts).toHaveLength(2);
       expect(receiver.requests).toHaveLength(2 + 2 * replays);
+      // The replay's two attempts follow those of the runs before it, none lost.
+      expect(letter.attempts).toHaveLength(2 + 2 * replays);
+      expect(letter.attempts.slice(0, before.attempts.length)).toEqual(before.attempts);
+      expect(letter.attempts.at(-1)?.at).toBe(letter.lastAttemptAt);
+      expect(letter.firstAttemptAt).toBe(first.firstAttemptAt);
     }
   });
 

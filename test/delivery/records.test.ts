@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  EARLIER_ATTEMPTS_KEPT,
+  earlierAttemptsOf,
   unroutedDeadLetter,
   unsentDeadLetter,
   type DeliveryRecord,
@@ -82,6 +84,7 @@ describe("a replayed delivery sent back unsent", () => {
     if (!fields.replays) expect(letter).not.toHaveProperty("replays");
   });
 
+  const own = { at: "2026-11-28T19:00:00.000Z", status: 500 };
   const evidence = {
     attempts,
     lastStatus: null,
@@ -96,13 +99,56 @@ describe("a replayed delivery sent back unsent", () => {
       { ...evidence, firstAttemptAt: attempts[0]!.at, lastAttemptAt: attempts[2]!.at },
     ],
     [
-      "a replay attempted since: its own attempts",
-      { replays: 1, replayOf: evidence, attempts: attempts.slice(0, 1) },
-      { attempts: attempts.slice(0, 1), lastError: null, lastAttemptAt: attempts[0]!.at },
+      "a replay attempted since: its own attempts after its dead letter's",
+      { replays: 1, replayOf: evidence, attempts: [own] },
+      {
+        attempts: [...attempts, own],
+        lastError: null,
+        firstAttemptAt: attempts[0]!.at,
+        lastAttemptAt: own.at,
+      },
+    ],
+    [
+      "a replay's retry, which carries the earlier attempts itself",
+      { replays: 2, earlierAttempts: attempts, attempts: [own] },
+      { attempts: [...attempts, own], firstAttemptAt: attempts[0]!.at, lastAttemptAt: own.at },
     ],
   ])("keeps, for %s", (_, fields, kept) => {
     const letter = unsentDeadLetter(record(fields), "integration crm is disabled", AT);
     expect(letter).toMatchObject(kept);
     if (!("request" in kept)) expect(letter).not.toHaveProperty("request");
+  });
+});
+
+describe("the attempts a replay carries from the runs before it", () => {
+  const base: DeliveryRecord = {
+    v: 1,
+    webhookId: "msg_1",
+    integration: "crm",
+    event: {},
+    attempts: [],
+  };
+  const attempt = (i: number) => ({
+    at: new Date(Date.UTC(2026, 10, 28, 0, 0, i)).toISOString(),
+    status: 503,
+  });
+  const many = Array.from({ length: EARLIER_ATTEMPTS_KEPT + 3 }, (_, i) => attempt(i));
+  const evidence = { lastStatus: 503, lastError: null, lastResponseBody: null };
+  it.each<[string, Partial<DeliveryRecord>, unknown[]]>([
+    ["a first run: none", {}, []],
+    [
+      "a replay not attempted yet: its dead letter's",
+      { replayOf: { ...evidence, attempts: [attempt(1)] } },
+      [attempt(1)],
+    ],
+    [
+      "a replay's retry: those it carries, not its dead letter's again",
+      { replayOf: { ...evidence, attempts: [attempt(1)] }, earlierAttempts: [attempt(2)] },
+      [attempt(2)],
+    ],
+    ["too many: the latest", { earlierAttempts: many }, many.slice(3)],
+    ["a record that is not a list: none", { earlierAttempts: "x" as never }, []],
+  ])("are, for %s", (_, fields, expected) => {
+    expect(earlierAttemptsOf({ ...base, ...fields })).toEqual(expected);
   });
 });
