@@ -99,6 +99,17 @@ function clampUnit(value: number): number {
   return Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0;
 }
 
+/** The share of a `Retry-After` its wait may run past it (see `retryAfterDelayMs`). */
+export const RETRY_AFTER_SPREAD = 0.1;
+
+/**
+ * The wait a `Retry-After` asks for, spread over up to a tenth more: the deliveries a
+ * receiver refused together, with one `Retry-After`, do not all come back at one moment.
+ */
+export function retryAfterDelayMs(retryAfterMs: number, random: () => number): number {
+  return Math.round(retryAfterMs * (1 + RETRY_AFTER_SPREAD * clampUnit(random())));
+}
+
 /**
  * What to do after attempt number `attemptNumber` (1-based) came to `outcome`.
  * A `Retry-After` is honoured as a lower bound — a receiver asking for a pause expects no
@@ -126,7 +137,8 @@ export function decideNext(
   }
   const backoff = backoffDelayMs(attemptNumber, policy, random);
   const retryAfter = outcome.kind === "response" ? (outcome.retryAfterMs ?? 0) : 0;
-  return { action: "retry", delayMs: Math.min(policy.maxDelayMs, Math.max(backoff, retryAfter)) };
+  const delayMs = retryAfter > backoff ? retryAfterDelayMs(retryAfter, random) : backoff;
+  return { action: "retry", delayMs: Math.min(policy.maxDelayMs, delayMs) };
 }
 
 /**

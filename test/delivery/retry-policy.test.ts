@@ -263,15 +263,35 @@ describe("decideNext", () => {
   });
 
   it.each([
-    ["a Retry-After longer than the backoff is waited for", 30_000, 30_000],
-    ["a Retry-After shorter than the backoff does not speed retries up", 100, 1_000],
-    ["a Retry-After past maxDelay is capped at maxDelay", 7_200_000, 60_000],
-    ["a Retry-After of 0 keeps the backoff", 0, 1_000],
-  ])("honours Retry-After: %s", (_title, retryAfterMs, delayMs) => {
-    expect(decideNext(response(429, retryAfterMs), 1, policy, low)).toEqual({
+    ["a Retry-After longer than the backoff is waited for", 30_000, low, 30_000],
+    [
+      "a Retry-After longer than the backoff is waited for, and a tenth more at most",
+      30_000,
+      high,
+      33_000,
+    ],
+    ["a Retry-After shorter than the backoff does not speed retries up", 100, low, 1_000],
+    ["a Retry-After past maxDelay is capped at maxDelay", 7_200_000, low, 60_000],
+    ["a Retry-After whose spread would pass maxDelay is capped at maxDelay", 58_000, high, 60_000],
+    ["a Retry-After of 0 keeps the backoff", 0, high, 2_000],
+  ])("honours Retry-After: %s", (_title, retryAfterMs, random, delayMs) => {
+    expect(decideNext(response(429, retryAfterMs), 1, policy, random)).toEqual({
       action: "retry",
       delayMs,
     });
+  });
+
+  it("spreads the deliveries one Retry-After refused over a tenth past it", () => {
+    let seed = 7;
+    // A fixed sequence standing for Math.random, so the spread is reproducible.
+    const random = () => ((seed = (seed * 16_807) % 2_147_483_647) - 1) / 2_147_483_646;
+    const delays = Array.from({ length: 200 }, () => {
+      const next = decideNext(response(503, 20_000), 1, policy, random);
+      return next.action === "retry" ? next.delayMs : NaN;
+    });
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(20_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(22_000);
+    expect(new Set(delays).size).toBeGreaterThan(150);
   });
 });
 
