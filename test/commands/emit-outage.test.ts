@@ -54,4 +54,23 @@ describe("hookswitch emit when NATS goes away mid-run", () => {
     );
     expect(stored).toBeGreaterThanOrEqual(ids().length);
   }, 60_000);
+
+  it("publishes again what a short restart of NATS left unacknowledged, and stores each event once", async () => {
+    const before = (await jsm.streams.info("PBX_EVENTS")).state.messages;
+    const emitting = spawnCli(["emit", "user.created", "--count", "100", "--rate", "20"], {
+      env: { NATS_URL: server.url },
+    });
+    const ids = () => emitting.output().match(/^[0-9a-f-]{36}$/gm) ?? [];
+    await waitFor(() => ids().length >= 10, { what: "ten ids", timeoutMs: 10_000 });
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await server.start();
+    expect(await emitting.exited, emitting.output()).toBe(0);
+    expect(emitting.output()).toContain("note: the NATS connection was lost");
+    expect(new Set(ids()).size).toBe(100);
+    const info = await waitFor(() => jsm.streams.info("PBX_EVENTS").catch(() => undefined), {
+      what: "the stream, once NATS is back",
+    });
+    expect(info.state.messages - before).toBe(100);
+  }, 60_000);
 });

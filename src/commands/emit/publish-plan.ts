@@ -98,9 +98,16 @@ export function storedTally(stored: number, count: number): string {
     : "";
 }
 
+/**
+ * Tries of one publish that times out or finds no stream answering, as when NATS restarts
+ * under the run (the `run`'s outage limit bounds how long it may stay away). Only an event
+ * with an id is published again: its `Nats-Msg-Id` makes the stream store it once.
+ */
+const PUBLISH_TRIES = 4;
+
 /** Never rejects, so a failure waiting in the window is not an unhandled rejection. */
 function publishOne(js: JetStreamClient, out: Outgoing): Promise<Settled> {
-  const options = out.id === undefined ? {} : { msgID: msgIdOf(out.id) };
+  const options = out.id === undefined ? {} : { msgID: msgIdOf(out.id), retries: PUBLISH_TRIES };
   return js.publish(out.subject, out.body, options).then(
     (ack) => ({ id: out.id, duplicate: ack.duplicate }),
     (err: unknown) => ({ id: out.id, error: coerceError(err) }),
