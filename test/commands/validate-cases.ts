@@ -360,6 +360,16 @@ export const INVALID_CASES: InvalidCase[] = [
     "9:8: webhook.url must not hold spaces or other white space: write a space in a path or query as %20",
   ),
   c(
+    "url with a zero-width space at its end",
+    integrationYaml("ad02", { 9: '  url: "https://crm.example.com/x\u200b"' }),
+    "9:8: webhook.url holds a character that would be sent percent-encoded: it holds a zero-width space (U+200B), which does not show: remove it",
+  ),
+  c(
+    "url with a zero-width space at its start",
+    integrationYaml("ad03", { 9: '  url: "\u200bhttps://crm.example.com/x"' }),
+    "9:8: webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference): it holds a zero-width space (U+200B), which does not show: remove it",
+  ),
+  c(
     "retry without a pause",
     integrationYaml("ad0", {}, ["  retry: { initialDelay: 0s }"]),
     "10:26: webhook.retry.initialDelay must be at least 100ms (got 0s): retries need a pause between them",

@@ -15,7 +15,7 @@ import { NO_HOST, noHostMessage } from "../rules/url-rules.js";
 import { userNameColonMessage } from "../rules/auth-rules.js";
 import type { AjvError, SchemaIssue } from "./schema-errors.js";
 import { literalText, parseReferences } from "../secrets.js";
-import { invisibleNote, quoteVisibly, withoutInvisible } from "./invisible.js";
+import { invisibleNote, quoteVisibly, withInvisibleNote, withoutInvisible } from "./invisible.js";
 import { closest, displayPath, quote, type PathSegment } from "../text.js";
 import { FIELD_NAMES } from "../types.js";
 import { guessField } from "../field-guess.js";
@@ -115,7 +115,10 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
     return "webhook.url must not hold spaces or other white space: write a space in a path or query as %20";
   }
   if (where === "webhook.url") {
-    return "webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference)";
+    return withInvisibleNote(
+      "webhook.url must be an absolute URL starting with http:// or https:// (or a single ${env:…}/${file:…} reference)",
+      text,
+    );
   }
   return `${where} has an invalid format`;
 }

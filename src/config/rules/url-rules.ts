@@ -5,7 +5,7 @@
  * verdict and validate's read the same.
  */
 import { placeholderNames } from "../placeholders.js";
-import { withInvisibleNote } from "../parse/invisible.js";
+import { invisibleNote, withInvisibleNote } from "../parse/invisible.js";
 import type { Rule, RuleProblem } from "./rules.js";
 import type { RawIntegration } from "../parse/raw.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
@@ -21,13 +21,18 @@ import { resolvedAt } from "../references.js";
 const WRITTEN_USER_INFO =
   /^[hH][tT][tT][pP][sS]?:\/\/[/\\]*(?:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$:])(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])*|:(?:\$\$+\{|\$\{[^}]*\}|\$+(?![{$])|[^/\\?#$])+)@/;
 
+const UNSEEN = "webhook.url holds a character that would be sent percent-encoded";
+
 export const httpUrl: Rule = (input) => {
   const value = input.value.webhook.url;
   const at = (message: string) => [{ path: ["webhook", "url"], message }];
   if (NO_HOST.test(input.raw.webhook.url)) return at(noHostMessage());
   if (UNPARSABLE_URL.test(input.raw.webhook.url)) return at(INVALID_URL_MESSAGE);
   const url = knownValue(value, resolvedAt(input, ["webhook", "url"]));
-  if (url === undefined) return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
+  if (url === undefined) {
+    if (invisibleNote(value)) return at(withInvisibleNote(UNSEEN, value));
+    return WRITTEN_USER_INFO.test(value) ? at(URL_USER_INFO_MESSAGE) : [];
+  }
   // A character that does not show (a no-break space, a zero-width space pasted into a
   // secret) is named, never the URL: part of it may be a secret.
   const refuse = (message: string) => at(withInvisibleNote(message, url));
@@ -37,6 +42,8 @@ export const httpUrl: Rule = (input) => {
   } catch {
     return refuse(INVALID_URL_MESSAGE);
   }
+  // One the URL parser takes would be sent percent-encoded, to a path no one wrote.
+  if (invisibleNote(url)) return refuse(UNSEEN);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     // Part of a URL that comes from a secret is a secret: name the reference, not the value.
     const got = input.raw.webhook.url.includes("${")

@@ -375,6 +375,16 @@ describe("checkRules on a resolved secret refused for its form", () => {
       url("ftp\u200b://crm.example.com/x"),
       "webhook.url is not a valid absolute URL: it holds a zero-width space (U+200B), which does not show: remove it",
     ],
+    [
+      "a URL with a zero-width space at the end of its path, which it would send percent-encoded",
+      url("https://crm.example.com/x\u200b"),
+      "webhook.url holds a character that would be sent percent-encoded: it holds a zero-width space (U+200B), which does not show: remove it",
+    ],
+    [
+      "a URL with a no-break space in its query",
+      url("https://crm.example.com/x?a=\u00a0"),
+      "webhook.url holds a character that would be sent percent-encoded: it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it",
+    ],
     ["a URL that is only wrong", url("not a url"), "webhook.url is not a valid absolute URL"],
   ])("names what does not show in %s, and never the secret", (_, given, expected) => {
     const messages = checkRules(given).map((p) => p.message);
