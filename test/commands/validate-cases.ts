@@ -415,6 +415,11 @@ export const INVALID_CASES: InvalidCase[] = [
     '10:3: duplicate key "url"',
   ),
   c(
+    "two field keys that are one once read",
+    integrationYaml("af0", {}, ["  fields:", "    1: name", '    "1": extensionNumber']),
+    '12:5: duplicate key "1": each key may appear only once in a mapping (1 and "1" are the same key)',
+  ),
+  c(
     "too many aliases",
     "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
     "2:8: too many YAML alias references",

@@ -50,7 +50,23 @@ const EXPANDS_TOO_FAR =
  */
 // `logLevel: "error"`: the library's own warnings (a mapping used as a key, `{{name}}`) went
 // to stderr as text, outside the JSON log; the document's problems say what is wrong.
-const COMPOSE_OPTIONS = { schema: "core", resolveKnownTags: false, logLevel: "error" } as const;
+/**
+ * Keys are compared as the text they become: `1` and `"1"` (or `true` and `"true"`) are one
+ * key once the document is data, and the later would silently replace the earlier.
+ */
+function sameKeyText(a: unknown, b: unknown): boolean {
+  return a === b || (isScalar(a) && isScalar(b) && String(a.value) === String(b.value));
+}
+
+/** Keys YAML reads as a number, a boolean or null when they are not quoted. */
+const NOT_TEXT_UNQUOTED = /^(?:[-+]?(?:\d[\d.]*|\.\d+)(?:e[-+]?\d+)?|true|false|null|~)$/i;
+
+const COMPOSE_OPTIONS = {
+  schema: "core",
+  resolveKnownTags: false,
+  logLevel: "error",
+  uniqueKeys: sameKeyText,
+} as const;
 
 /** Parses every document with source positions (the `yaml` library). */
 export function parseWithPositions(text: string): {
@@ -156,10 +172,13 @@ function aliasProblem(err: unknown): { message: string; alias?: string } {
 function yamlProblem(error: YAMLError, text: string, position: (o: number) => Position): Located {
   const at = position(error.pos[0]);
   if (error.code === "DUPLICATE_KEY") {
-    const key = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0].trim() ?? "";
+    const written = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0].trim() ?? "";
+    const key = /^(["'])(.*)\1$/.exec(written)?.[2] ?? written;
+    // `1` and `"1"` are one key once read (sameKeyText): say so, or the two look different.
+    const forms = NOT_TEXT_UNQUOTED.test(key) ? ` (${key} and "${key}" are the same key)` : "";
     return {
       ...at,
-      message: `duplicate key ${JSON.stringify(key)}: each key may appear only once in a mapping`,
+      message: `duplicate key ${JSON.stringify(key)}: each key may appear only once in a mapping${forms}`,
     };
   }
   if (error.message.startsWith("Unresolved tag"))

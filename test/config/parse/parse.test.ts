@@ -66,6 +66,14 @@ describe("parseYamlDocuments", () => {
 
   it.each([
     ["a: 1\na: 2\n", "2:1", 'duplicate key "a"'],
+    // One key once read: the later would replace the earlier without a word.
+    [
+      "f:\n  1: name\n  '1': ext\n",
+      "3:3",
+      'duplicate key "1": each key may appear only once in a mapping (1 and "1" are the same key)',
+    ],
+    ['f: {true: a, "true": b}\n', "1:14", 'duplicate key "true"'],
+    ['f:\n  "2.5": a\n  2.5: b\n', "3:3", 'duplicate key "2.5"'],
     ["a: [1, 2\n", "2:1", "YAML:"],
     ["a: !custom x\n", "1:4", "YAML tag !custom is not supported"],
     // YAML 1.1's types are not JSON data: a Map from !!omap read as an empty mapping.
