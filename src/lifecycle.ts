@@ -91,3 +91,8 @@ export function aborted(signal: AbortSignal): Promise<void> {
   }
   return wait;
 }
+
+/** The exit code of a command stopped by `signal`, as a shell reports one killed by it. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === "SIGINT" ? 130 : 143;
+}

@@ -6,7 +6,7 @@ import { Command } from "commander";
 import { OPEN_POLICY } from "../config/secret-policy.js";
 import { createDaemon } from "../daemon/daemon.js";
 import { ExitError, isExplained } from "../errors.js";
-import { installSignalLadder } from "../lifecycle.js";
+import { installSignalLadder, signalExitCode } from "../lifecycle.js";
 import { createLogger } from "../logger.js";
 import { optionNamer } from "./options/env-flags.js";
 import { addNatsOptions } from "./options/nats-options.js";
@@ -34,11 +34,9 @@ async function runDaemon(flags: RunFlags, invoked: Command): Promise<void> {
     // A stop may come while start still waits for NATS: then start is abandoned.
     await Promise.race([daemon.start(), ladder.stopRequested, daemon.failed]);
     await Promise.race([ladder.stopRequested, daemon.failed]);
-    const forced = await Promise.race([
-      daemon.stop().then(() => false),
-      ladder.forceRequested.then(() => true),
-    ]);
-    if (forced) throw new ExitError(130, "forced stop", { immediate: true });
+    const forced = await Promise.race([daemon.stop().then(() => undefined), ladder.forceRequested]);
+    if (forced)
+      throw new ExitError(signalExitCode(forced.signal), "forced stop", { immediate: true });
   } catch (err) {
     if (err instanceof ExitError) throw err; // a forced stop: nothing more to wait for
     if (isExplained(err)) {

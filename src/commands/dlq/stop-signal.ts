@@ -27,8 +27,3 @@ export function stopBetweenLetters(): StopBetweenLetters {
   for (const signal of SIGNALS) process.on(signal, onSignal);
   return { requested: () => requested, dispose };
 }
-
-/** The exit code of a command stopped by `signal`, as a shell reports one killed by it. */
-export function signalExitCode(signal: NodeJS.Signals): number {
-  return signal === "SIGINT" ? 130 : 143;
-}
