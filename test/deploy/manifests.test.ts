@@ -68,6 +68,7 @@ interface PodSpec {
   initContainers?: Container[];
   volumes?: Volume[];
   terminationGracePeriodSeconds?: number;
+  topologySpreadConstraints?: { topologyKey?: string; maxSkew?: number; labelSelector?: unknown }[];
   securityContext?: {
     runAsNonRoot?: boolean;
     runAsUser?: number;
@@ -185,6 +186,17 @@ describe.each(deployments.map(({ file, object }) => [file, object] as const))(
     it("runs 2 replicas whose selector matches the pod template's labels", () => {
       expect(deployment.spec?.replicas).toBe(2);
       expect(template.metadata?.labels).toMatchObject(deployment.spec!.selector!.matchLabels!);
+    });
+
+    it("spreads its replicas over nodes, so one node lost stops one of them", () => {
+      const spread = pod?.topologySpreadConstraints ?? [];
+      expect(spread).toContainEqual(
+        expect.objectContaining({
+          topologyKey: "kubernetes.io/hostname",
+          maxSkew: 1,
+          labelSelector: { matchLabels: deployment.spec!.selector!.matchLabels! },
+        }),
+      );
     });
 
     it("gives every container an image, resources and a locked-down securityContext", () => {
