@@ -415,6 +415,16 @@ export const INVALID_CASES: InvalidCase[] = [
     '10:3: duplicate key "url"',
   ),
   c(
+    "an account number unquoted",
+    integrationYaml("num-account", { 4: "  account: 12345" }),
+    "4:12: scope.account must be a string (got a whole number): YAML reads it as a number; put it in quotes, as written, to make it text",
+  ),
+  c(
+    "a header value true unquoted",
+    integrationYaml("bool-header", {}, ["  headers:", "    X-Debug: true"]),
+    "11:14: webhook.headers.X-Debug must be a string (got true/false): YAML reads it as true; put it in quotes to make it text",
+  ),
+  c(
     "two field keys that are one once read",
     integrationYaml("af0", {}, ["  fields:", "    1: name", '    "1": extensionNumber']),
     '12:5: duplicate key "1": each key may appear only once in a mapping (1 and "1" are the same key)',

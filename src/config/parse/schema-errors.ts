@@ -155,7 +155,20 @@ function typeMessage({ error, params, path, where }: Mistake): string {
     const word = booleanWordMessage(where, error.data);
     if (word) return word;
   }
-  return `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${textWanted(params.type) ? bracedText(error.data) : ""}`;
+  const hint = textWanted(params.type) ? bracedText(error.data) || quoteHint(error.data) : "";
+  return `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${hint}`;
+}
+
+/**
+ * `account: 12345`, `X-Version: 2`: YAML reads an unquoted number or true/false as such,
+ * where text is wanted. Quoting it as written keeps what the file says (`"00123"`, not 123).
+ */
+function quoteHint(data: unknown): string {
+  if (typeof data === "number")
+    return ": YAML reads it as a number; put it in quotes, as written, to make it text";
+  if (typeof data === "boolean")
+    return `: YAML reads it as ${String(data)}; put it in quotes to make it text`;
+  return "";
 }
 
 /** Only alternatives of type are left: e.g. a constant that is a list or a mapping. */
