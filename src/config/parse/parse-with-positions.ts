@@ -19,7 +19,13 @@ import {
 } from "yaml";
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
-import { misplacedMapping, quotingHint, unclosedQuote, unsupportedTag } from "./yaml-messages.js";
+import {
+  misplacedMapping,
+  quotingHint,
+  slipMessage,
+  unclosedQuote,
+  unsupportedTag,
+} from "./yaml-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -196,7 +202,7 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
         ? unclosedQuote(error.pos[0], text)
         : quotingHint(error.pos[0], text);
   if (hint) return { ...position(hint.offset), message: hint.message };
-  return { ...at, message: `YAML: ${firstLine(error.message)}` };
+  return { ...at, message: slipMessage(error) ?? `YAML: ${firstLine(error.message)}` };
 }
 
 /** Where the first alias (named `name`, when given) is written. */

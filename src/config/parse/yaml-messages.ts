@@ -164,3 +164,26 @@ function valueAround(offset: number, text: string): { start: number; end: number
   while (end > start && /\s/.test(text[end - 1] ?? "")) end--;
   return { start, end };
 }
+
+/**
+ * The parser's words for three common slips, said as what to write: a key without its colon,
+ * a list begun on its key's line, a value that starts with a character YAML reserves.
+ * Undefined for any other error, whose own words stand.
+ */
+export function slipMessage(error: Pick<YAMLError, "code" | "message">): string | undefined {
+  const { code, message } = error;
+  if (
+    code === "MULTILINE_IMPLICIT_KEY" ||
+    (code === "MISSING_CHAR" && message.startsWith("Implicit map keys need to be followed"))
+  ) {
+    return 'YAML: a key here has no ":" after it: write key: value, with a colon and a space';
+  }
+  if (code === "UNEXPECTED_TOKEN" && message.includes("block-seq-ind on same line with key")) {
+    return 'YAML: a list cannot start on its key\'s line: put each "- item" on a line of its own below the key, indented, or write [a, b]';
+  }
+  const reserved = /^Plain value cannot start with reserved character (\S)/.exec(message);
+  if (code === "BAD_SCALAR_START" && reserved) {
+    return `YAML: a value cannot start with ${reserved[1]} unless it is quoted: put the value in quotes`;
+  }
+  return undefined;
+}

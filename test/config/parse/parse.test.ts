@@ -66,6 +66,20 @@ describe("parseYamlDocuments", () => {
 
   it.each([
     ["a: 1\na: 2\n", "2:1", 'duplicate key "a"'],
+    // Slips said as what to write, not in the parser's words.
+    [
+      "w:\n  method POST\n  x: 1\n",
+      "2:3",
+      'YAML: a key here has no ":" after it: write key: value',
+    ],
+    ["w:\n  x: 1\n  method POST\n", "3:3", 'YAML: a key here has no ":" after it'],
+    [
+      "t:\n  events: - user.created\n",
+      "2:11",
+      "YAML: a list cannot start on its key's line: put each",
+    ],
+    ["description: @team\n", "1:14", "YAML: a value cannot start with @ unless it is quoted"],
+    ["description: `x`\n", "1:14", "YAML: a value cannot start with ` unless it is quoted"],
     // One key once read: the later would replace the earlier without a word.
     [
       "f:\n  1: name\n  '1': ext\n",
