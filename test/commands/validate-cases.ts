@@ -425,6 +425,16 @@ export const INVALID_CASES: InvalidCase[] = [
     "11:14: webhook.headers.X-Debug must be a string (got true/false): YAML reads it as true; put it in quotes to make it text",
   ),
   c(
+    "retry at the top level",
+    integrationYaml("retry-top", {}, ["retry:", "  maxAttempts: 3"]),
+    '10:1: unknown key "retry": it belongs under webhook',
+  ),
+  c(
+    "enabled under webhook",
+    integrationYaml("enabled-webhook", {}, ["  enabled: false"]),
+    '10:3: unknown key "enabled" in webhook: it belongs at the top level',
+  ),
+  c(
     "two field keys that are one once read",
     integrationYaml("af0", {}, ["  fields:", "    1: name", '    "1": extensionNumber']),
     '12:5: duplicate key "1": each key may appear only once in a mapping (1 and "1" are the same key)',

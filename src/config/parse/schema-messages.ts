@@ -19,6 +19,7 @@ import { invisibleNote, quoteVisibly, withInvisibleNote, withoutInvisible } from
 import { closest, displayPath, quote, type PathSegment } from "../text.js";
 import { FIELD_NAMES } from "../types.js";
 import { guessField } from "../field-guess.js";
+import { belongsElsewhere } from "./key-places.js";
 
 export function inWhere(where: string): string {
   return where ? ` in ${where}` : "";
@@ -33,7 +34,7 @@ export function unknownKey(error: AjvError, path: PathSegment[], key: string): S
   }
   const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
   const guess = closest(withoutInvisible(key), known);
-  const hint = guess ? ` (did you mean "${guess}"?)` : "";
+  const hint = guess ? ` (did you mean "${guess}"?)` : belongsElsewhere(key, path);
   return {
     path: [...path, key],
     onKey: true,
