@@ -9,7 +9,7 @@ import type { RawIntegration } from "./raw.js";
 import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
-import { writtenFragment } from "../rules/url-rules.js";
+import { deniedAddress, writtenFragment } from "../rules/url-rules.js";
 import { unpublishableAccount } from "../rules/scope-rules.js";
 import {
   applyReferences,
@@ -82,6 +82,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
     ...writtenFragment(raw),
+    ...deniedAddress(raw),
     ...unpublishableAccount(raw, value),
   ]);
   const judged = judgeReferenced(doc, references, context);

@@ -10,6 +10,7 @@ import type { Rule, RuleProblem } from "./rules.js";
 import type { RawIntegration } from "../parse/raw.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
 import { resolvedAt } from "../references.js";
+import { createEgressPolicy, normalizeIp, type EgressPolicy } from "../../delivery/egress.js";
 
 /**
  * `user:password@` in a URL as written, a `${…}` reference counting as one character of it
@@ -87,6 +88,34 @@ export function writtenFragment(raw: RawIntegration): RuleProblem[] {
     return [];
   }
   return [{ path: ["webhook", "url"], message: WRITTEN_FRAGMENT_MESSAGE }];
+}
+
+/** The daemon's built-in denies alone (no flags): what it refuses wherever it runs. */
+let builtInPolicy: EgressPolicy | undefined;
+
+/**
+ * A URL written with an IP address that the daemon's built-in egress policy refuses
+ * (link-local, cloud metadata, unspecified): every delivery would be dead-lettered unless
+ * the daemon runs with an `--allow-cidr` that covers it, which `validate` cannot know. A
+ * URL from a reference is not judged: its address may be part of a secret.
+ */
+export function deniedAddress(raw: RawIntegration): RuleProblem[] {
+  const written = raw.webhook.url;
+  if (written.includes("${")) return [];
+  let host: string;
+  try {
+    host = new URL(written).hostname;
+  } catch {
+    return [];
+  }
+  builtInPolicy ??= createEgressPolicy({ deny: [], allow: [] });
+  const ip = normalizeIp(host);
+  const verdict = ip === undefined ? undefined : builtInPolicy.check(host);
+  if (!verdict || verdict.allowed) return [];
+  const message =
+    `webhook.url's address ${host} is refused by the daemon's egress policy (${verdict.reason}): ` +
+    "every delivery would be dead-lettered, unless the daemon runs with an --allow-cidr that covers it";
+  return [{ path: ["webhook", "url"], message }];
 }
 
 const WRITTEN_FRAGMENT_MESSAGE =

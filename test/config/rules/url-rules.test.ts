@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writtenFragment } from "../../../src/config/rules/url-rules.js";
+import { deniedAddress, writtenFragment } from "../../../src/config/rules/url-rules.js";
 import { makeRawIntegration } from "../../support/integration.js";
 
 describe("writtenFragment: a # written into the URL, whose rest is never sent", () => {
@@ -21,5 +21,42 @@ describe("writtenFragment: a # written into the URL, whose rest is never sent", 
         /^webhook\.url: what follows its # is a fragment, which is not sent; write # as %23/,
       );
     }
+  });
+});
+
+describe("deniedAddress: an address written into the URL that the daemon always refuses", () => {
+  it.each<[string, string | undefined]>([
+    [
+      "http://169.254.169.254/latest/meta-data",
+      "169.254.169.254 is refused by the daemon's egress policy (link-local)",
+    ],
+    ["http://[fe80::1]/", "[fe80::1] is refused by the daemon's egress policy (link-local)"],
+    [
+      "http://0.0.0.0:8080/",
+      "0.0.0.0 is refused by the daemon's egress policy (unspecified address)",
+    ],
+    // The same host written as IPv6: judged as the host it is.
+    [
+      "http://[::ffff:a9fe:a9fe]/",
+      "[::ffff:a9fe:a9fe] is refused by the daemon's egress policy (link-local)",
+    ],
+    // Refused only with --deny-cidr, which validate does not know: nothing to say.
+    ["http://10.0.0.5/hook", undefined],
+    ["http://127.0.0.1:8787/x", undefined],
+    ["https://crm.example.com/x", undefined],
+    // A reference's address may be part of a secret: never judged nor repeated.
+    ["http://169.254.169.254/${env:PATH_PART}", undefined],
+    ["${env:CRM_URL}", undefined],
+  ])("%j: %j", (url, expected) => {
+    const found = deniedAddress(makeRawIntegration({ url }));
+    if (expected === undefined) return expect(found).toEqual([]);
+    expect(found).toEqual([
+      {
+        path: ["webhook", "url"],
+        message:
+          `webhook.url's address ${expected}: every delivery would be dead-lettered, ` +
+          "unless the daemon runs with an --allow-cidr that covers it",
+      },
+    ]);
   });
 });
