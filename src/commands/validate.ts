@@ -51,6 +51,7 @@ export function validateCommand(): Command {
     const result = await loadIntegrations(targets, {
       secrets: flags.resolveSecrets ? "resolve" : "keep",
       secretPolicy: secretPolicyOf(flags),
+      checkEditorSchema: true,
     });
     const folder = oneFolder(targets);
     const digest = folder === undefined ? undefined : digestOfValid(folder, result.files);

@@ -161,6 +161,21 @@ describe("hookswitch validate output formats", () => {
     expect(result.stdout).not.toMatch(/all valid/);
   });
 
+  it("warns of an editor schema comment that points at no file, and passes the file", async () => {
+    const folder = join(dir, "editor", "crm");
+    await mkdirp(folder);
+    const comment = "# yaml-language-server: $schema=../schemas/integration.schema.json\n";
+    await writeFile(join(folder, "a.yaml"), comment + integrationYaml("editor-a"));
+    const result = await runCli(["validate", folder]);
+    expect(result.code).toBe(0);
+    expect(undigested(result.stdout)).toBe(
+      `${join(folder, "a.yaml")}:1:33: warning: the editor's schema comment points at ` +
+        "../schemas/integration.schema.json, which does not exist from this file's folder: the " +
+        "editor checks nothing; write one ../ per folder level up to schemas/\n" +
+        "1 file, 1 integration: all valid, 1 warning\n",
+    );
+  });
+
   it("exits 0 and says all valid for valid files, .yml and multi-document included", async () => {
     const result = await runCli(["validate", validDir]);
     expect(result.code).toBe(0);

@@ -9,6 +9,7 @@ import { readRegularFile } from "../../regular-file.js";
 import { documentContext } from "./document-context.js";
 import { loadDocument } from "../parse/document.js";
 import { decodeText } from "../parse/decode.js";
+import { editorSchemaWarnings } from "./editor-schema.js";
 import { parseYamlDocuments } from "../parse/parse.js";
 import type { SecretMode } from "../references.js";
 import type { SecretPolicy } from "../secret-policy.js";
@@ -20,6 +21,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Where secrets may come from; unset, anywhere. */
   secretPolicy?: SecretPolicy;
+  /** Warn of an editor schema comment whose path leads nowhere (`validate`). */
+  checkEditorSchema?: boolean;
 }
 
 export interface FileResult {
@@ -98,7 +101,10 @@ function loadFileUnguarded(file: string, options: LoadOptions): FileResult {
     ...results.flatMap((r) => r.problems),
     ...named.problems,
   ];
-  const warnings = results.flatMap((r) => r.warnings);
+  const warnings = [
+    ...results.flatMap((r) => r.warnings),
+    ...(options.checkEditorSchema ? editorSchemaWarnings(file, decoded.text) : []),
+  ];
   return {
     file,
     hash,
