@@ -39,8 +39,8 @@ function readPlaces(
 }
 
 /**
- * ` (it belongs under webhook: indent it there)` for a key the schema knows elsewhere, and
- * only there; "" when it is known nowhere else or in several places.
+ * `: it belongs under webhook` for a key the schema knows in one other place, and only
+ * there; "" when it is known nowhere else or in several places.
  */
 export function belongsElsewhere(key: string, path: readonly PathSegment[]): string {
   const here = path.join(".");

@@ -49,14 +49,6 @@ const EXPANDS_TOO_FAR =
   "aliases expand this document to more than 1 MiB: write the values out, or use fewer aliases";
 
 /**
- * YAML 1.2's core schema and nothing else, as the fast path (parse.ts) and editors reading the
- * JSON Schema take it: without these, `%YAML 1.1` would make `enabled: no` false and `n:` a
- * key `false`, and `!!omap` or `!!set` would make values that are not JSON data (a Map that
- * the schema took for an empty mapping, so `fields: !!omap` sent no fields).
- */
-// `logLevel: "error"`: the library's own warnings (a mapping used as a key, `{{name}}`) went
-// to stderr as text, outside the JSON log; the document's problems say what is wrong.
-/**
  * Keys are compared as the text they become: `1` and `"1"` (or `true` and `"true"`) are one
  * key once the document is data, and the later would silently replace the earlier.
  */
@@ -67,6 +59,14 @@ function sameKeyText(a: unknown, b: unknown): boolean {
 /** Keys YAML reads as a number, a boolean or null when they are not quoted. */
 const NOT_TEXT_UNQUOTED = /^(?:[-+]?(?:\d[\d.]*|\.\d+)(?:e[-+]?\d+)?|true|false|null|~)$/i;
 
+/**
+ * YAML 1.2's core schema and nothing else, as the fast path (parse.ts) and editors reading the
+ * JSON Schema take it: without these, `%YAML 1.1` would make `enabled: no` false and `n:` a
+ * key `false`, and `!!omap` or `!!set` would make values that are not JSON data (a Map that
+ * the schema took for an empty mapping, so `fields: !!omap` sent no fields).
+ */
+// `logLevel: "error"`: the library's own warnings (a mapping used as a key, `{{name}}`) went
+// to stderr as text, outside the JSON log; the document's problems say what is wrong.
 const COMPOSE_OPTIONS = {
   schema: "core",
   resolveKnownTags: false,
