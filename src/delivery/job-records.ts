@@ -119,6 +119,7 @@ export function exhaustedDeadLetter(job: Job, maxAttempts: number, deadAt: Date)
   const last = attempts.at(-1);
   const what = last?.status === undefined ? (last?.error ?? "no attempt") : `HTTP ${last.status}`;
   const count = attempts.length === 1 ? "1 attempt" : `${attempts.length} attempts`;
+  const listed = allAttempts(job, attempts);
   return {
     v: 1,
     integration: job.active.integration.name,
@@ -126,11 +127,11 @@ export function exhaustedDeadLetter(job: Job, maxAttempts: number, deadAt: Date)
     eventId: job.event.id,
     reason: `gave up after ${count}: ${what} (maxAttempts was lowered to ${maxAttempts} while it waited)`,
     event: job.raw,
-    attempts: allAttempts(job, attempts),
+    attempts: listed,
     lastStatus: last?.status ?? null,
     lastError: last?.error ?? null,
     lastResponseBody: null,
-    firstAttemptAt: job.earlierAttempts?.[0]?.at ?? attempts[0]?.at ?? null,
+    firstAttemptAt: listed[0]?.at ?? null,
     lastAttemptAt: last?.at ?? null,
     deadAt: deadAt.toISOString(),
     ...(job.replays ? { replays: job.replays } : {}),

@@ -100,13 +100,13 @@ function clampUnit(value: number): number {
 }
 
 /** The share of a `Retry-After` its wait may run past it (see `retryAfterDelayMs`). */
-export const RETRY_AFTER_SPREAD = 0.1;
+const RETRY_AFTER_SPREAD = 0.1;
 
 /**
  * The wait a `Retry-After` asks for, spread over up to a tenth more: the deliveries a
  * receiver refused together, with one `Retry-After`, do not all come back at one moment.
  */
-export function retryAfterDelayMs(retryAfterMs: number, random: () => number): number {
+function retryAfterDelayMs(retryAfterMs: number, random: () => number): number {
   return Math.round(retryAfterMs * (1 + RETRY_AFTER_SPREAD * clampUnit(random())));
 }
 

@@ -2,7 +2,7 @@
  * Where each key of the integration schema goes (`retry` under `webhook`): a key written at
  * the wrong level is then told where it belongs, not only that it is unknown where it is.
  */
-import { readSchemaText } from "./schema.js";
+import { integrationSchema } from "./schema.js";
 import type { PathSegment } from "../text.js";
 
 interface SchemaNode {
@@ -10,21 +10,17 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
 }
 
+type SchemaRoot = SchemaNode & { $defs?: Record<string, SchemaNode> };
+
 let places: Map<string, string[]> | undefined;
 
 /** The parents (dotted paths, "" for the top level) under which the schema knows `key`. */
 export function placesOfKey(key: string): string[] {
-  places ??= readPlaces(
-    JSON.parse(readSchemaText("integration")) as SchemaNode & {
-      $defs?: Record<string, SchemaNode>;
-    },
-  );
+  places ??= readPlaces(integrationSchema());
   return places.get(key) ?? [];
 }
 
-function readPlaces(
-  root: SchemaNode & { $defs?: Record<string, SchemaNode> },
-): Map<string, string[]> {
+function readPlaces(root: SchemaRoot): Map<string, string[]> {
   const found = new Map<string, string[]>();
   const walk = (node: SchemaNode | undefined, parent: string, depth: number): void => {
     if (!node || depth > 4) return;

@@ -24,6 +24,14 @@ export function readSchemaText(name: SchemaName): string {
   return readFileSync(schemaPath(name), "utf8");
 }
 
+let integrationSchemaObject: object | undefined;
+
+/** The integration schema as data, parsed once per process (the validator, key places). */
+export function integrationSchema(): object {
+  integrationSchemaObject ??= JSON.parse(readSchemaText("integration")) as object;
+  return integrationSchemaObject;
+}
+
 let compiled: ValidateFunction | undefined;
 
 /** The compiled integration validator; compiled on first use only. */
@@ -33,7 +41,7 @@ function integrationValidator(): ValidateFunction {
     // strict: the schema compiles under every strict-mode check (as generic validators
     // such as ajv-cli need it to), so nothing is relaxed here.
     const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-    compiled = ajv.compile(JSON.parse(readSchemaText("integration")) as object);
+    compiled = ajv.compile(integrationSchema());
   }
   return compiled;
 }

@@ -108,10 +108,10 @@ export function deniedAddress(raw: RawIntegration): RuleProblem[] {
   } catch {
     return [];
   }
+  if (normalizeIp(host) === undefined) return []; // a name: judged when it resolves
   builtInPolicy ??= createEgressPolicy({ deny: [], allow: [] });
-  const ip = normalizeIp(host);
-  const verdict = ip === undefined ? undefined : builtInPolicy.check(host);
-  if (!verdict || verdict.allowed) return [];
+  const verdict = builtInPolicy.check(host);
+  if (verdict.allowed) return [];
   const message =
     `webhook.url's address ${host} is refused by the daemon's egress policy (${verdict.reason}): ` +
     "every delivery would be dead-lettered, unless the daemon runs with an --allow-cidr that covers it";
