@@ -36,6 +36,12 @@ export interface FileResult {
   warnings?: Problem[];
   /** The file may read others (a `${file:}` secret, a CA file): set only then. */
   readsFiles?: true;
+  /**
+   * The file was listed but gone when read: removed, or swapped away with its folder (a
+   * git-sync or ConfigMap link flip) between the listing and the read. A watcher leaves
+   * it out of its scan, as a file not listed; `validate` reports it.
+   */
+  vanished?: true;
   /** The stack of an unexpected failure (a bug) that left the file out: for a debug log only. */
   internalError?: string;
 }
@@ -78,8 +84,16 @@ function clipped(text: string): string {
 
 function loadFileUnguarded(file: string, options: LoadOptions): FileResult {
   const content = readBounded(file);
-  if (!content.ok)
-    return { file, hash: content.hash, integrations: [], problems: [at(file, content.message)] };
+  if (!content.ok) {
+    const { hash, message, vanished } = content;
+    return {
+      file,
+      hash,
+      integrations: [],
+      problems: [at(file, message)],
+      ...(vanished && { vanished }),
+    };
+  }
   const hash = createHash("sha256").update(content.bytes).digest("hex");
   const decoded = decodeText(content.bytes);
   if (!decoded.ok) {
@@ -186,7 +200,8 @@ function firstOfEachName(
   return { integrations, problems };
 }
 
-type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash: string };
+type Unreadable = { ok: false; message: string; hash: string; vanished?: true };
+type Content = { ok: true; bytes: Buffer } | Unreadable;
 
 /**
  * Reads at most `maxFileBytes`; refuses larger and non-regular files without reading them.
@@ -194,7 +209,7 @@ type Content = { ok: true; bytes: Buffer } | { ok: false; message: string; hash:
  */
 function readBounded(file: string): Content {
   // The path is part of it: two files that cannot be read are not the same content (a rename).
-  const failed = (message: string, hash = sha256(`unreadable:${file}:${message}`)): Content => ({
+  const failed = (message: string, hash = sha256(`unreadable:${file}:${message}`)): Unreadable => ({
     ok: false,
     message,
     hash,
@@ -211,7 +226,8 @@ function readBounded(file: string): Content {
     );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    return failed(code === "ENOENT" ? "file no longer exists" : `file cannot be read (${code})`);
+    if (code !== "ENOENT") return failed(`file cannot be read (${code})`);
+    return { ...failed("file no longer exists"), vanished: true };
   }
 }
 

@@ -41,44 +41,66 @@ export interface FolderScan {
  */
 export type ScanDepth = "changed" | "referenced" | "full";
 
-/** `onFailure` hears of each file freshly loaded whose load failed unexpectedly (a bug). */
+/**
+ * How many times a scan starts again when a file listed was gone by the time it was read.
+ * A git-sync or ConfigMap flip between the two leaves the listing of the revision before;
+ * listed again, the scan reads the new one, and a folder unmounted meanwhile is seen gone.
+ */
+const RELISTS = 2;
+
+/**
+ * `onFailure` hears of each file freshly loaded whose load failed unexpectedly (a bug).
+ * `loadMany` is the loader (tests wrap it to change the folder between listing and reading).
+ */
 export function createFolderReader(
   dir: string,
   load: LoadOptions,
   onFailure: (result: FileResult) => void = () => {},
+  loadMany: typeof loadFiles = loadFiles,
 ) {
   let known = new Map<string, { signature: string; result: FileResult }>();
   let scanned = false;
   const isStale = (depth: ScanDepth, cached: { result: FileResult } | undefined) =>
     !cached || depth === "full" || (depth === "referenced" && cached.result.readsFiles === true);
+
+  /** One listing and the reads it asks for; `vanished`: a file listed was gone when read. */
+  async function scanOnce(depth: ScanDepth): Promise<FolderScan & { vanished: boolean }> {
+    const found = await discoverFiles([dir], true);
+    // Signatures are taken before reading: a change during the read shows up next time.
+    const signatures = await signaturesOf(found.files);
+    const stale = found.files.filter((file, i) => {
+      const cached = known.get(file);
+      return (
+        isStale(depth, cached) || signatures[i] === undefined || cached?.signature !== signatures[i]
+      );
+    });
+    const fresh = new Map<string, FileResult>();
+    const loaded = await loadMany(stale, load, scanned ? RESCAN_THREADS_FROM : undefined);
+    scanned = true;
+    stale.forEach((file, i) => fresh.set(file, loaded[i]!));
+    for (const result of loaded) if (result.internalError !== undefined) onFailure(result);
+    const next = new Map<string, { signature: string; result: FileResult }>();
+    const files: FileResult[] = [];
+    found.files.forEach((file, i) => {
+      const result = fresh.get(file) ?? known.get(file)!.result;
+      // Gone since the listing: as if not listed (its going is the watcher's to hear of).
+      if (result.vanished) return;
+      const signature = signatures[i];
+      if (signature !== undefined) next.set(file, { signature, result });
+      files.push(result);
+    });
+    known = next;
+    const { problems, warnings, realFolders } = found;
+    return { files, problems, warnings, realFolders, vanished: files.length < found.files.length };
+  }
+
   return {
     async scan(depth: ScanDepth): Promise<FolderScan> {
-      const found = await discoverFiles([dir], true);
-      // Signatures are taken before reading: a change during the read shows up next time.
-      const signatures = await signaturesOf(found.files);
-      const stale = found.files.filter((file, i) => {
-        const cached = known.get(file);
-        return (
-          isStale(depth, cached) ||
-          signatures[i] === undefined ||
-          cached?.signature !== signatures[i]
-        );
-      });
-      const fresh = new Map<string, FileResult>();
-      const loaded = await loadFiles(stale, load, scanned ? RESCAN_THREADS_FROM : undefined);
-      scanned = true;
-      stale.forEach((file, i) => fresh.set(file, loaded[i]!));
-      for (const result of loaded) if (result.internalError !== undefined) onFailure(result);
-      const next = new Map<string, { signature: string; result: FileResult }>();
-      const files = found.files.map((file, i) => {
-        const result = fresh.get(file) ?? known.get(file)!.result;
-        const signature = signatures[i];
-        if (signature !== undefined) next.set(file, { signature, result });
-        return result;
-      });
-      known = next;
-      const { problems, warnings, realFolders } = found;
-      return { files, problems, warnings, realFolders };
+      let { vanished, ...scan } = await scanOnce(depth);
+      // Files read already are not read again: they are known now, with their signatures.
+      for (let relist = 0; vanished && relist < RELISTS; relist++)
+        ({ vanished, ...scan } = await scanOnce("changed"));
+      return scan;
     },
   };
 }
