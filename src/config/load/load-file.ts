@@ -25,6 +25,12 @@ export interface LoadOptions {
   checkEditorSchema?: boolean;
 }
 
+export interface NameAt {
+  name: string;
+  line: number;
+  column: number;
+}
+
 export interface FileResult {
   file: string;
   /** sha256 of the content (of size and mtime for a file too large to read). */
@@ -36,6 +42,11 @@ export interface FileResult {
   warnings?: Problem[];
   /** The file may read others (a `${file:}` secret, a CA file): set only then. */
   readsFiles?: true;
+  /**
+   * Names of the documents that did not load, where written: one that another file holds
+   * is said at once, not only once the document is mended (only when there is any).
+   */
+  unloaded?: NameAt[];
   /**
    * The file was listed but gone when read: removed, or swapped away with its folder (a
    * git-sync or ConfigMap link flip) between the listing and the read. A watcher leaves
@@ -115,6 +126,9 @@ function loadFileUnguarded(file: string, options: LoadOptions): FileResult {
     ...results.flatMap((r) => r.problems),
     ...named.problems,
   ];
+  const unloaded = results.flatMap(({ name, nameAt }) =>
+    name !== undefined && nameAt ? [{ name, ...nameAt }] : [],
+  );
   const warnings = [
     ...results.flatMap((r) => r.warnings),
     ...(options.checkEditorSchema ? editorSchemaWarnings(file, decoded.text) : []),
@@ -126,6 +140,7 @@ function loadFileUnguarded(file: string, options: LoadOptions): FileResult {
     problems: listFirst(sortProblems(problems), "problem"),
     ...(warnings.length > 0 ? { warnings: listFirst(sortProblems(warnings), "warning") } : {}),
     ...(READS_FILES.test(decoded.text) ? { readsFiles: true as const } : {}),
+    ...(unloaded.length > 0 ? { unloaded } : {}),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { discoverFiles } from "./discover.js";
 import { nextGeneration } from "../watch/generation.js";
+import { claimsOfInvalid } from "./name-ownership.js";
 import { loadFileSync, sortProblems, type FileResult, type LoadOptions } from "./load-file.js";
 import { loadFiles } from "./load-many.js";
 import type { Integration, Problem } from "../types.js";
@@ -57,7 +58,7 @@ export async function loadIntegrations(paths: string[], options: LoadOptions): P
  * first generation, so `validate` cannot disagree with `run`. Only valid files take part.
  * A name defined in several files stays with the first file in path order; a later file
  * that reuses one is refused as a whole (it serves and claims nothing), with a problem
- * per reused name naming both files.
+ * per reused name naming both files. An invalid file that reuses one is told so too.
  */
 export function applyCrossFileRules(files: readonly FileResult[]): {
   integrations: Integration[];
@@ -66,8 +67,10 @@ export function applyCrossFileRules(files: readonly FileResult[]): {
   const valid = files.filter(isFileValid);
   const { state } = nextGeneration(undefined, { files: valid, problems: [] }, new Date(0));
   // Valid files bring no problems of their own: all that remain are refusals.
-  const problems = [...state.files.values()].flatMap((f) => f.problems);
-  return { integrations: state.integrations, problems };
+  const refusals = [...state.files.values()].flatMap((f) => f.problems);
+  const owners = new Map(state.integrations.map((i) => [i.name, i]));
+  const claims = files.flatMap((f) => claimsOfInvalid(f, (name) => owners.get(name)));
+  return { integrations: state.integrations, problems: [...refusals, ...claims] };
 }
 
 /** Each file's result with the cross-file problems about it, refused names left out. */

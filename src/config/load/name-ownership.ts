@@ -45,22 +45,25 @@ export function resolveFiles(
     forced: false,
   }));
   const holders = previousHolders(previous, moved);
-  for (let pass = 0; pass <= candidates.length; pass++) {
-    const owners = assignNames(candidates, holders);
+  let owners = assignNames(candidates, holders);
+  for (let pass = 0; pass < candidates.length; pass++) {
     const clashing = candidates.filter(
       (c) => !accepted(c) && !c.forced && fallbackClashes(c, owners),
     );
     if (clashing.length === 0) break;
     for (const c of clashing) c.forced = true;
+    owners = assignNames(candidates, holders);
   }
-  return new Map(candidates.map((c) => [c.result.file, toFileState(c)]));
+  const ownerOf = (name: string) => owners.get(name)?.integration;
+  return new Map(candidates.map((c) => [c.result.file, toFileState(c, ownerOf)]));
 }
 
-function toFileState(c: Candidate): FileState {
+function toFileState(c: Candidate, ownerOf: (name: string) => Integration | undefined): FileState {
+  const claims = c.fresh ? [] : claimsOfInvalid(c.result, ownerOf);
   return {
     file: c.result.file,
     hash: c.result.hash,
-    problems: [...c.result.problems, ...c.refused],
+    problems: [...c.result.problems, ...c.refused, ...claims],
     lastValid: served(c),
     lastValidHash: accepted(c) ? c.result.hash : c.before?.lastValidHash,
     result: c.result,
@@ -80,6 +83,12 @@ function previousHolders(
     for (const i of f.lastValid) holders.set(i.name, f.file);
   }
   return holders;
+}
+
+/** A name where it is written. */
+interface Claim {
+  name: string;
+  source: { file: string; line: number; column: number };
 }
 
 interface Owner {
@@ -128,8 +137,32 @@ function fallbackClashes(c: Candidate, owners: Map<string, Owner>): boolean {
   });
 }
 
+/**
+ * An invalid file's documents whose names another file serves. They claim nothing while
+ * the file is invalid, but would be refused once it is mended: said now, so that one
+ * round of fixes is enough. `ownerOf` gives the integration that serves a name.
+ */
+export function claimsOfInvalid(
+  result: LoadedFile,
+  ownerOf: (name: string) => Integration | undefined,
+): Problem[] {
+  if (result.problems.length === 0) return [];
+  const { file } = result;
+  const written = [
+    ...result.integrations.map(({ name, source }) => ({ name, source })),
+    ...(result.unloaded ?? []).map(({ name, line, column }) => ({
+      name,
+      source: { file, line, column },
+    })),
+  ];
+  return written.flatMap((claim) => {
+    const owner = ownerOf(claim.name);
+    return owner && owner.source.file !== file ? [duplicateProblem(claim, owner)] : [];
+  });
+}
+
 /** Worded as the loader words it, so `validate` and the daemon say the same thing. */
-function duplicateProblem(newcomer: Integration, owner: Integration): Problem {
+function duplicateProblem(newcomer: Claim, owner: Claim): Problem {
   const { file, line, column } = newcomer.source;
   const first = owner.source;
   return {

@@ -50,15 +50,18 @@ export interface DocumentResult {
   warnings: Problem[];
   /** The document's `name` when it has one, valid or not. */
   name: string | undefined;
+  /** Where the `name` of a document that did not load is written (see `FileResult.unloaded`). */
+  nameAt?: { line: number; column: number };
 }
 
 export function loadDocument(doc: ParsedDocument, context: DocumentContext): DocumentResult {
   const name = nameOf(doc.data);
   const { problem, fromRules } = documentProblems(doc, context.file, name);
+  // Located only for a document that did not load, whose problems are located already.
+  const unloaded = () => ({ integration: undefined, name, ...nameWhere(doc, name) });
   if (doc.problems.length > 0) {
     return {
-      integration: undefined,
-      name,
+      ...unloaded(),
       problems: doc.problems.map((p) => problem(p.line, p.column, p.message)),
       warnings: [],
     };
@@ -66,8 +69,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const issues = describeSchemaErrors(schemaErrors(doc.data), doc.data);
   if (issues.length > 0) {
     return {
-      integration: undefined,
-      name,
+      ...unloaded(),
       problems: fromRules([...issues, ...rulesBeside(issues, doc)]),
       warnings: fromRules(secretsInClear(doc.data)),
     };
@@ -87,7 +89,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   ]);
   const judged = judgeReferenced(doc, references, context);
   if (judged.problems.length > 0) {
-    return { integration: undefined, name, problems: fromRules(judged.problems), warnings };
+    return { ...unloaded(), problems: fromRules(judged.problems), warnings };
   }
   const integration = integrationOf(doc, references, judged.tlsCa, context);
   return { integration, name, problems: [], warnings };
@@ -218,6 +220,12 @@ const SENT_PLACES: ReadonlySet<PathSegment> = new Set([
   "fields",
   "auth",
 ]);
+
+function nameWhere(doc: ParsedDocument, name: string | undefined) {
+  if (name === undefined) return {};
+  const { line, column } = doc.locate(["name"]);
+  return { nameAt: { line, column } };
+}
 
 function nameOf(data: unknown): string | undefined {
   if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;

@@ -9,6 +9,7 @@ import { digestInForce } from "../digest.js";
 import { resolveFiles } from "../load/name-ownership.js";
 import { declaredNames } from "./renamed-files.js";
 import { compareText } from "../text.js";
+import type { NameAt } from "../load/load-file.js";
 import type { Integration, Problem } from "../types.js";
 
 /** What the loader says about one file (the loader's `FileResult` has this shape). */
@@ -18,6 +19,8 @@ export interface LoadedFile {
   integrations: Integration[];
   problems: Problem[];
   warnings?: Problem[];
+  /** See `FileResult.unloaded`. */
+  unloaded?: NameAt[];
 }
 
 export interface FileState {

@@ -637,4 +637,39 @@ describe("loadIntegrations", () => {
     expect(b?.problems).toMatchObject([{ integration: "dup", line: 2, column: 7 }]);
     expect(result.problems).toEqual(b?.problems);
   });
+
+  it("tells an invalid file of the names other files hold beside its other problems", async () => {
+    const root = join(dir, "invalid-reuse");
+    await mkdir(root);
+    await writeFile(join(root, "a.yaml"), integrationYaml("dup"));
+    const broken = integrationYaml("dup", {}, ["  method: PUT"]);
+    await writeFile(join(root, "b.yaml"), `${integrationYaml("also")}---\n${broken}`);
+    await writeFile(join(root, "c.yaml"), integrationYaml("also"));
+    const result = await loadIntegrations([root], keep);
+    const duplicate = (name: string, line: number, owner: string) =>
+      `${line}:7 duplicate name "${name}": already defined in ${join(root, owner)}:2:7; ` +
+      `names must be unique across ${join(root, "b.yaml")} and ${join(root, owner)}`;
+    const b = result.files[1];
+    // Its valid document as its invalid one: neither would be served once the file is mended.
+    expect(b?.problems.map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual([
+      duplicate("also", 2, "c.yaml"),
+      duplicate("dup", 12, "a.yaml"),
+      '20:11 webhook.method must be POST or GET (got "PUT")',
+    ]);
+    expect(b?.integrations).toEqual([]);
+    expect(result.integrations.map((i) => i.source.file)).toEqual(
+      ["a.yaml", "c.yaml"].map((f) => join(root, f)),
+    );
+  });
+
+  it("says nothing of a name an invalid file alone gives", async () => {
+    const root = join(dir, "invalid-alone");
+    await mkdir(root);
+    await writeFile(join(root, "a.yaml"), integrationYaml("one"));
+    await writeFile(join(root, "b.yaml"), integrationYaml("two", {}, ["  method: PUT"]));
+    const result = await loadIntegrations([root], keep);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'webhook.method must be POST or GET (got "PUT")',
+    ]);
+  });
 });

@@ -35,7 +35,8 @@ function loaded(file: string, spec: string): LoadedFile {
       message: "broken",
       integration,
     }));
-    return { file, hash: `${file}:${spec}`, integrations: [], problems };
+    const unloaded = names.map((name, index) => ({ name, line: index * 10 + 1, column: 7 }));
+    return { file, hash: `${file}:${spec}`, integrations: [], problems, unloaded };
   }
   if (spec.startsWith("!")) {
     const problem: Problem = { file, line: 1, column: 1, message: "broken" };
@@ -735,6 +736,30 @@ describe("nextGeneration", () => {
           'duplicate name "x": already defined in a.yaml:1:1; names must be unique across b.yaml and a.yaml',
       },
     ]);
+  });
+
+  it("tells an invalid file whose name another file serves so, before it is mended", () => {
+    const files = [loaded("a.yaml", "x"), loaded("b.yaml", "?y,x")];
+    const { state } = nextGeneration(undefined, { files, problems: [] }, AT);
+    expect(state.problems.filter((p) => p.message !== "broken")).toEqual([
+      {
+        file: "b.yaml",
+        line: 11,
+        column: 7,
+        integration: "x",
+        message:
+          'duplicate name "x": already defined in a.yaml:1:1; names must be unique across b.yaml and a.yaml',
+      },
+    ]);
+    expect(serving(state)).toEqual({ x: "a.yaml" });
+  });
+
+  it("says nothing of an invalid file's name that it serves itself from its last valid version", () => {
+    const first = nextGeneration(undefined, { files: [loaded("a.yaml", "x")], problems: [] }, AT);
+    const broken = [loaded("a.yaml", "?x"), loaded("b.yaml", "y")];
+    const { state } = nextGeneration(first.state, { files: broken, problems: [] }, AT);
+    expect(state.problems.map((p) => p.message)).toEqual(["broken"]);
+    expect(serving(state)).toEqual({ x: "a.yaml", y: "b.yaml" });
   });
 
   it("counts a file with two problems as one invalid file", () => {
