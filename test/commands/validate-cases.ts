@@ -151,6 +151,21 @@ export const INVALID_CASES: InvalidCase[] = [
     '11:18: webhook.fields.did.value is written +61290000000, which YAML reads as the number 61290000000, and that is what would be sent: put it in quotes to send "+61290000000"',
   ),
   c(
+    "a field name with a leading zero, which YAML reads as a number",
+    integrationYaml("d8", {}, ["  fields:", "    007: extensionNumber"]),
+    '11:5: webhook.fields: the field name 007 is read by YAML as the number 7, and "7" is the name that would be sent: put it in quotes to send "007"',
+  ),
+  c(
+    "a field name in exponent notation, which YAML reads as a number",
+    integrationYaml("d9", {}, ["  fields: {ext: name, 1e3: extensionNumber}"]),
+    '10:23: webhook.fields: the field name 1e3 is read by YAML as the number 1000, and "1000" is the name that would be sent: put it in quotes to send "1e3"',
+  ),
+  c(
+    "a header name in hex, which YAML reads as a number",
+    integrationYaml("d10", {}, ["  headers:", "    0x1F: on"]),
+    '11:5: webhook.headers: the header name 0x1F is read by YAML as the number 31, and "31" is the name that would be sent: put it in quotes to send "0x1F"',
+  ),
+  c(
     "more attempts than allowed",
     integrationYaml("d5", {}, ["  retry: {maxAttempts: 101}"]),
     "10:24: webhook.retry.maxAttempts must be at most 100 (got 101)",

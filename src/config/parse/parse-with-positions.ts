@@ -126,10 +126,11 @@ function toParsedDocument(
   };
   const locate = (path: readonly PathSegment[], onKey = false) =>
     position(offsetOf(doc, path, onKey));
-  const writtenAt = (path: readonly PathSegment[]) => {
-    const { node, reached } = nodeAt(doc, path);
-    return reached && isScalar(node) && node.range
-      ? text.slice(node.range[0], node.range[1])
+  const writtenAt = (path: readonly PathSegment[], onKey = false) => {
+    const { node, reached, found } = nodeAt(doc, path, onKey);
+    const scalar = onKey ? found : node;
+    return reached && isScalar(scalar) && scalar.range
+      ? text.slice(scalar.range[0], scalar.range[1])
       : undefined;
   };
   // Only the first syntax error: the following ones mostly repeat it (an unclosed bracket

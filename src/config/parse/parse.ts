@@ -28,8 +28,8 @@ export interface ParsedDocument {
   problems: Located[];
   /** Line and column of the node at `path` (of its key with `onKey`), or the nearest parent found. */
   locate(path: readonly PathSegment[], onKey?: boolean): Position;
-  /** The text of the scalar at `path` as written in the file, or undefined when there is none. */
-  writtenAt(path: readonly PathSegment[]): string | undefined;
+  /** The text of the scalar at `path` (of its key with `onKey`) as written, or undefined when none. */
+  writtenAt(path: readonly PathSegment[], onKey?: boolean): string | undefined;
 }
 
 /** Parses every document of a file. File-level failures come back as `problems`. */
@@ -86,7 +86,8 @@ function parsePlainDocument(
     const quick = path.length === 1 ? topLevelEntryAt(text, String(path[0]), onKey) : undefined;
     return quick ?? withPositions()?.locate(path, onKey) ?? start;
   };
-  const writtenAt = (path: readonly PathSegment[]) => withPositions()?.writtenAt(path);
+  const writtenAt = (path: readonly PathSegment[], onKey?: boolean) =>
+    withPositions()?.writtenAt(path, onKey);
   return {
     documents: [{ index: 0, start, data, problems: [], locate, writtenAt }],
     problems: [],

@@ -1,6 +1,7 @@
 /**
- * A rule that needs the document as written, not only its data: a webhook's field values
- * that YAML reads as numbers although they are written the way text is.
+ * Rules that need the document as written, not only its data: a webhook's field values
+ * that YAML reads as numbers although they are written the way text is, and the names of
+ * its fields and headers that YAML reads as numbers.
  */
 import type { ParsedDocument } from "./parse.js";
 import type { RuleProblem } from "../rules/rules.js";
@@ -16,6 +17,14 @@ const WRITTEN_AS_TEXT = /^\+|^-?0(?:\d|[xo])/i;
  * 31), not what the file says. The data has lost how they were written; the file has not.
  */
 export function numbersNotAsWritten(doc: ParsedDocument): RuleProblem[] {
+  return [
+    ...valuesNotAsWritten(doc),
+    ...namesNotAsWritten(doc, "fields"),
+    ...namesNotAsWritten(doc, "headers"),
+  ];
+}
+
+function valuesNotAsWritten(doc: ParsedDocument): RuleProblem[] {
   const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
   const fields = isMapping(webhook) ? webhook.fields : undefined;
   if (!isMapping(fields)) return [];
@@ -31,6 +40,41 @@ export function numbersNotAsWritten(doc: ParsedDocument): RuleProblem[] {
         message:
           `${displayPath(path)} is written ${written}, which YAML reads as the number ` +
           `${String(value)}, and that is what would be sent: put it in quotes to send "${written}"`,
+      },
+    ];
+  });
+}
+
+/**
+ * The text a key YAML read as a number leaves in the data: `007` is "7", `1e3` "1000",
+ * `0x1F` "31", `.inf` "Infinity". Only such a key can differ from how it is written, so
+ * only those are looked up in the file (which costs a parse with positions). A null key
+ * (`~:`) is refused by the schema.
+ */
+const NUMBER_KEY = /^(?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|-?Infinity|NaN)$/;
+
+/**
+ * Names under `webhook.<map>` written as YAML reads a number (`007:`, `1e3:`, `0x1F:`):
+ * the request would carry the number's text ("7"), not what the file says.
+ */
+function namesNotAsWritten(doc: ParsedDocument, map: "fields" | "headers"): RuleProblem[] {
+  const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
+  const names = isMapping(webhook) ? webhook[map] : undefined;
+  if (!isMapping(names)) return [];
+  return Object.keys(names).flatMap((key) => {
+    if (!NUMBER_KEY.test(key)) return [];
+    const path = ["webhook", map, key];
+    const written = doc.writtenAt(path, true)?.trim();
+    // Quoted, or written as read: the name is what the file says.
+    if (written === undefined || written === key || /^["']/.test(written)) return [];
+    const kind = map === "fields" ? "field" : "header";
+    return [
+      {
+        path,
+        onKey: true,
+        message:
+          `${displayPath(["webhook", map])}: the ${kind} name ${written} is read by YAML as the ` +
+          `number ${key}, and "${key}" is the name that would be sent: put it in quotes to send "${written}"`,
       },
     ];
   });
