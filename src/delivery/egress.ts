@@ -32,7 +32,8 @@ export interface EgressPolicy {
   check(ip: string): EgressVerdict;
 }
 
-const BUILT_IN_DENY: ReadonlyArray<{ cidr: string; label: string }> = [
+/** Refused whatever the flags say, unless an allow covers them (the manifests mirror it). */
+export const BUILT_IN_DENY: ReadonlyArray<{ cidr: string; label: string }> = [
   { cidr: "169.254.0.0/16", label: "link-local" },
   { cidr: "fe80::/10", label: "link-local" },
   { cidr: "fd00:ec2::254/128", label: "cloud metadata" },

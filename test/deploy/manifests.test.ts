@@ -17,6 +17,7 @@ import { join, posix, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseDuration } from "../../src/config/durations.js";
+import { BUILT_IN_DENY } from "../../src/delivery/egress.js";
 import { REPO, runCli } from "../support/cli.js";
 import { documentedAlertRules } from "../support/documented-alerts.js";
 
@@ -144,8 +145,9 @@ describe("the Kubernetes manifests", () => {
     expect([...listed].sort()).toEqual(expected);
   });
 
-  it("has a ConfigMap, a Secret, a Service, a PodDisruptionBudget and both Deployments", () => {
+  it("has a ConfigMap, a Secret, a Service, a PodDisruptionBudget, a NetworkPolicy and both Deployments", () => {
     expect(ofKind("ConfigMap")).toHaveLength(1);
+    expect(ofKind("NetworkPolicy")).toHaveLength(1);
     expect(ofKind("Secret")).toHaveLength(1);
     expect(ofKind("Service")).toHaveLength(1);
     expect(ofKind("PodDisruptionBudget")).toHaveLength(1);
@@ -162,6 +164,29 @@ describe("the Kubernetes manifests", () => {
     >;
     expect(spec.minAvailable).toBe(1);
     expect(spec.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
+  });
+
+  it("admits only the operations port and lets no pod reach what the egress policy refuses", () => {
+    const policy = one("NetworkPolicy") as {
+      spec: {
+        podSelector: { matchLabels: Labels };
+        policyTypes: string[];
+        ingress: { ports: { port: string | number }[] }[];
+        egress: { to: { ipBlock: { cidr: string; except: string[] } }[]; ports?: unknown }[];
+      };
+    };
+    const { spec } = policy;
+    expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    const template = deployments[0]!.object.spec!.template!;
+    expect(template.metadata?.labels).toMatchObject(spec.podSelector.matchLabels);
+    const httpPort = hookswitchOf(template.spec).ports?.[0]?.name;
+    expect(spec.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([httpPort]);
+    const blocks = spec.egress.flatMap((rule) => rule.to.map((to) => to.ipBlock));
+    expect(spec.egress.every((rule) => rule.ports === undefined)).toBe(true);
+    expect(blocks.map((b) => b.cidr)).toEqual(["0.0.0.0/0", "::/0"]);
+    expect(blocks.flatMap((b) => b.except).sort()).toEqual(
+      BUILT_IN_DENY.map((range) => range.cidr).sort(),
+    );
   });
 
   it("keeps unready pods in the Service, so their metrics are still scraped through it", () => {
