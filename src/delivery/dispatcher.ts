@@ -18,7 +18,7 @@ import {
   sentDeadLetter,
   toRecord,
 } from "./job-records.js";
-import { decideNext, describeOutcome } from "./retry-policy.js";
+import { decideNext, describeOutcome, holdAfterMs } from "./retry-policy.js";
 import type { RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
 import type { DeliveryStats } from "./stats.js";
@@ -34,8 +34,11 @@ export interface DispatcherDeps {
    * requests within the cap. Its count is the in-flight gauge, read at scrape time.
    */
   requests: RequestSlots;
-  /** Told each attempt's duration, which sizes the integration's waiting line. */
-  limiter: Pick<Limiter, "observe">;
+  /**
+   * Told each attempt's duration, which sizes the integration's waiting line, and the
+   * receivers that ask for a pause (`Retry-After`).
+   */
+  limiter: Pick<Limiter, "observe" | "hold">;
   queue: DurableQueue;
   stats: DeliveryStats;
   metrics: Metrics;
@@ -104,6 +107,7 @@ export class Dispatcher {
     }
     // Not a receiver failing: the dead letter's warning says why nothing was sent.
     if (request) this.#noteFailing(job, outcome, answeredAt);
+    this.#holdIfAsked(job, outcome, answeredAt);
     // Only a record that is kept needs the attempt history.
     const attempts = [...job.attempts, attemptRecordOf(sent.startedAt, outcome)];
     if (decision.action === "retry") {
@@ -142,6 +146,19 @@ export class Dispatcher {
       error: record.lastError,
     });
     return "dead-lettered";
+  }
+
+  /** A receiver's `Retry-After` holds back the integration's other deliveries too. */
+  #holdIfAsked(job: Job, outcome: AttemptOutcome, at: Date): void {
+    const { name, webhook } = job.active.integration;
+    const holdMs = holdAfterMs(outcome, webhook.retry);
+    if (holdMs === undefined) return;
+    const until = at.getTime() + holdMs;
+    if (!this.#deps.limiter.hold(name, until, at.getTime())) return;
+    this.#deps.log.info(
+      { integration: name, until: new Date(until).toISOString() },
+      `the receiver asked for a pause (Retry-After): deliveries to ${name} wait ${Math.ceil(holdMs / 1000)} s`,
+    );
   }
 
   /** At the default level, a failing receiver shows from its first failure (FailureLog). */

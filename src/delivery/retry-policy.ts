@@ -142,6 +142,17 @@ export function decideNext(
 }
 
 /**
+ * How long a receiver asked for its integration to be left alone, in ms: the
+ * `Retry-After` of an answer that is retried (429, 503…), capped at maxDelay. Other
+ * deliveries to it wait as long, so that the wait costs none of their attempts.
+ */
+export function holdAfterMs(outcome: AttemptOutcome, policy: RetryPolicy): number | undefined {
+  if (outcome.kind !== "response" || !outcome.retryAfterMs) return undefined;
+  if (classifyOutcome(outcome) !== "retryable") return undefined;
+  return Math.min(policy.maxDelayMs, outcome.retryAfterMs);
+}
+
+/**
  * Parses a `Retry-After` header: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
  * Returns milliseconds from `nowMs` (never negative), or undefined when absent or unreadable.
  */

@@ -234,6 +234,39 @@ describe("hookswitch run delivers webhooks", () => {
     expect(gap).toBeGreaterThanOrEqual(1_900);
   });
 
+  it("holds the integration's other deliveries for a Retry-After, at none of their attempts", async () => {
+    receiver.respond((_req, i) =>
+      i === 0 ? { status: 429, headers: { "Retry-After": "2" } } : { status: 200 },
+    );
+    writeIntegration(dir.path, "paced", {
+      url: `${receiver.url}/paced`,
+      retry: { maxAttempts: 2, initialDelay: "100ms", maxDelay: "5s" },
+    });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
+    const first = makeEvent();
+    await publisher.publish(first);
+    await waitFor(() => daemon!.output().includes("asked for a pause"), {
+      timeoutMs: 10_000,
+      what: "the hold",
+    });
+    const refusedAt = receiver.requests[0]!.at;
+    const others = [makeEvent(), makeEvent(), makeEvent()];
+    for (const event of others) await publisher.publish(event);
+    await waitFor(() => receiver.requests.length >= 5, { timeoutMs: 15_000, what: "5 requests" });
+    const later = receiver.requests.slice(1).map((r) => r.at - refusedAt);
+    expect(Math.min(...later)).toBeGreaterThanOrEqual(1_900);
+    // Each delivered by its first attempt: the wait cost none (maxAttempts 2 would show it).
+    const ids = receiver.requests.slice(1).map((r) => r.headers["webhook-id"]);
+    expect(new Set(ids).size).toBe(4);
+    await sleep(300);
+    expect(receiver.requests).toHaveLength(5);
+    const log = daemon.output();
+    expect(log).toContain(
+      "the receiver asked for a pause (Retry-After): deliveries to paced wait 2 s",
+    );
+    expect(log.match(/asked for a pause/g)).toHaveLength(1);
+  });
+
   it("keeps a retry written without its time in a header (an earlier version) until its time", async () => {
     writeIntegration(dir.path, "steady", { url: `${receiver.url}/steady` });
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });

@@ -5,6 +5,7 @@ import {
   backoffDelayMs,
   classifyOutcome,
   decideNext,
+  holdAfterMs,
   nominalDelayMs,
   parseRetryAfter,
   redirectReason,
@@ -292,6 +293,21 @@ describe("decideNext", () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(20_000);
     expect(Math.max(...delays)).toBeLessThanOrEqual(22_000);
     expect(new Set(delays).size).toBeGreaterThan(150);
+  });
+});
+
+describe("holdAfterMs: how long a receiver asks its integration to be left alone", () => {
+  it.each([
+    ["a 429 with Retry-After", response(429, 5_000), 5_000],
+    ["a 503 with Retry-After", response(503, 30_000), 30_000],
+    ["a Retry-After past maxDelay, capped", response(429, 3_600_000), 60_000],
+    ["a 429 without Retry-After", response(429), undefined],
+    ["a Retry-After of 0", response(503, 0), undefined],
+    ["a 200 that carries one", response(200, 5_000), undefined],
+    ["a 400 that carries one (not retried)", response(400, 5_000), undefined],
+    ["a connection error", failure("ECONNREFUSED"), undefined],
+  ])("%s: %s", (_what, outcome, expected) => {
+    expect(holdAfterMs(outcome, policy)).toBe(expected);
   });
 });
 

@@ -5,7 +5,8 @@
  *
  * A busy integration must not hold up the others, so `acquire` lets work wait in line only
  * while the integration keeps pace; otherwise it answers `false` at once and the caller
- * parks that delivery elsewhere (the delivery stream).
+ * parks that delivery elsewhere (the delivery stream). So it does, for a while, when the
+ * integration's receiver asked for a pause (`hold`, from a `Retry-After`).
  *
  * Hot path: one record per integration, found with one Map lookup, and no allocation; only
  * a caller that waits in a line gets a Promise.
@@ -40,6 +41,12 @@ export interface Limiter {
   nextTurnMs(key: string, keyMax: number, nowMs: number): number;
   /** Gives back a slot taken by `acquire`, handing it to the line if any. */
   release(key: string): void;
+  /**
+   * Holds `key`'s new requests back until `untilMs` (a receiver's `Retry-After`): `acquire`
+   * answers `false`, its line is told to park, and turns and room start after it. Returns
+   * whether it was not held at `nowMs` (a hold that begins, not one that is extended).
+   */
+  hold(key: string, untilMs: number, nowMs: number): boolean;
   /**
    * Free slots of `key` (none while anyone waits in its line): `keyMax - in flight` when
    * some are free, otherwise a Promise that resolves when a release frees one. For work
@@ -113,6 +120,8 @@ interface KeyState extends Pace {
   saturatedAtMs: number | undefined;
   /** The last turn handed out by `nextTurnMs`. */
   turnMs: number | undefined;
+  /** Until when new requests are held back (`hold`); 0 when never held. */
+  heldUntilMs: number;
 }
 
 function wakeRoomWaiters(state: KeyState): void {
@@ -139,6 +148,7 @@ class KeyedLimiter implements Limiter {
 
   acquire(key: string, keyMax: number, nowMs: number): true | Promise<boolean> | false {
     const state = this.#stateOf(key);
+    if (nowMs < state.heldUntilMs) return false;
     if (state.inFlight < keyMax) {
       state.inFlight += 1;
       if (state.inFlight === keyMax) state.saturatedAtMs = nowMs;
@@ -154,7 +164,7 @@ class KeyedLimiter implements Limiter {
   nextTurnMs(key: string, keyMax: number, nowMs: number): number {
     const state = this.#stateOf(key);
     const pace = (state.averageMs ?? ASSUMED_DURATION_MS) / keyMax;
-    const turn = Math.max(nowMs, state.turnMs ?? nowMs) + pace;
+    const turn = Math.max(nowMs, state.turnMs ?? nowMs, state.heldUntilMs) + pace;
     state.turnMs = turn;
     return Math.ceil(turn - nowMs);
   }
@@ -177,8 +187,21 @@ class KeyedLimiter implements Limiter {
     wakeRoomWaiters(state);
   }
 
+  hold(key: string, untilMs: number, nowMs: number): boolean {
+    const state = this.#stateOf(key);
+    const begins = state.heldUntilMs <= nowMs;
+    state.heldUntilMs = Math.max(state.heldUntilMs, untilMs);
+    // Released slots would go to the line during the hold: it parks instead.
+    for (const work of state.line.splice(0)) work.resolve(false);
+    return begins;
+  }
+
   whenRoom(key: string, keyMax: number): number | Promise<void> {
     const state = this.#stateOf(key);
+    const heldMs = state.heldUntilMs - Date.now();
+    if (heldMs > 0) {
+      return new Promise<void>((resolve) => setTimeout(resolve, heldMs).unref());
+    }
     const free = keyMax - state.inFlight;
     if (free > 0 && state.line.length === 0) return free;
     return new Promise<void>((resolve) => state.roomWaiters.push(resolve));
@@ -222,6 +245,7 @@ class KeyedLimiter implements Limiter {
         roomWaiters: [],
         saturatedAtMs: undefined,
         turnMs: undefined,
+        heldUntilMs: 0,
       };
       this.#states.set(key, state);
     }

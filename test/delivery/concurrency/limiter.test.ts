@@ -199,6 +199,58 @@ describe("per-integration lines", () => {
   });
 });
 
+describe("a hold (a receiver's Retry-After)", () => {
+  const T = 1_000;
+
+  it("refuses slots until it ends, then grants them again", () => {
+    const limiter = createLimiter();
+    expect(limiter.hold("crm", T + 2_000, T)).toBe(true);
+    expect(limiter.acquire("crm", 4, T)).toBe(false);
+    expect(limiter.acquire("crm", 4, T + 1_999)).toBe(false);
+    expect(limiter.acquire("crm", 4, T + 2_000)).toBe(true);
+    expect(limiter.acquire("other", 4, T)).toBe(true); // the others are not held
+  });
+
+  it("says whether it begins or extends one under way, and never shortens it", () => {
+    const limiter = createLimiter();
+    expect(limiter.hold("crm", T + 2_000, T)).toBe(true);
+    expect(limiter.hold("crm", T + 1_000, T + 500)).toBe(false);
+    expect(limiter.acquire("crm", 4, T + 1_500)).toBe(false);
+    expect(limiter.hold("crm", T + 3_000, T + 1_500)).toBe(false);
+    expect(limiter.hold("crm", T + 9_000, T + 3_000)).toBe(true);
+  });
+
+  it("tells the work waiting in line to park instead of taking released slots", async () => {
+    const limiter = createLimiter();
+    expect(limiter.acquire("crm", 1, T)).toBe(true);
+    const inLine = limiter.acquire("crm", 1, T);
+    expect(inLine).toBeInstanceOf(Promise);
+    limiter.hold("crm", T + 2_000, T);
+    expect(await inLine).toBe(false);
+    limiter.release("crm");
+    expect(limiter.inFlight("crm")).toBe(0);
+  });
+
+  it("starts parked work's turns after it", () => {
+    const limiter = createLimiter();
+    limiter.observe("crm", 50, T);
+    limiter.hold("crm", T + 2_000, T);
+    expect(limiter.nextTurnMs("crm", 10, T)).toBe(2_005);
+    expect(limiter.nextTurnMs("crm", 10, T)).toBe(2_010);
+  });
+
+  it("gives parked deliveries no room until it ends", async () => {
+    const limiter = createLimiter();
+    limiter.hold("crm", Date.now() + 150, Date.now());
+    const started = performance.now();
+    const room = limiter.whenRoom("crm", 3);
+    expect(room).toBeInstanceOf(Promise);
+    await room;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(limiter.whenRoom("crm", 3)).toBe(3);
+  });
+});
+
 describe("room for work kept elsewhere", () => {
   const T = 1_000;
   /** Resolves to whether `room` resolved within a few turns of the event loop. */
