@@ -190,6 +190,7 @@ class HookswitchDaemon implements Daemon {
             stats: this.#engine.stats,
             ...(this.#jetStream?.status() ?? NOTHING_READ),
             notReadyReason: this.#notReadyReason(),
+            heldUntil: (name) => this.#engine.engine.limiter.heldUntil(name, Date.now()),
             loaded: state !== undefined,
           });
         },

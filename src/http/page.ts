@@ -89,8 +89,11 @@ function countsHtml(view: IntegrationView): string {
 /** Only when some wait: a line per integration would be noise on a quiet page. */
 function waitingHtml(view: IntegrationView): string {
   const waiting = view.waiting;
-  if (!waiting || waiting.retry + waiting.parked === 0) return "";
-  return `<br>${waiting.retry} retries · ${waiting.parked} parked waiting`;
+  const held = view.heldUntil
+    ? `<br><span class="bad">held until <time datetime="${escapeHtml(view.heldUntil)}">${escapeHtml(readableTime(view.heldUntil))}</time>, as the receiver asked (Retry-After)</span>`
+    : "";
+  if (!waiting || waiting.retry + waiting.parked === 0) return held;
+  return `<br>${waiting.retry} retries · ${waiting.parked} parked waiting${held}`;
 }
 
 /** Its file broke since: what runs is the version before, until the file is fixed. */

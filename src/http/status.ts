@@ -27,6 +27,8 @@ export interface IntegrationView {
   counts: IntegrationStats["counts"];
   /** Its deliveries waiting in JetStream (read every 10 s); null until first read. */
   waiting: WaitingCounts | null;
+  /** Until when this replica holds its deliveries back, as its receiver asked (`Retry-After`). */
+  heldUntil: string | null;
 }
 
 export interface StatusView {
@@ -84,6 +86,8 @@ export interface StatusInput {
   waiting: ReadonlyMap<string, WaitingCounts> | null;
   /** Undefined while ready. */
   notReadyReason: string | undefined;
+  /** Until when (ms since the epoch) an integration's deliveries are held back, if they are. */
+  heldUntil?: (integration: string) => number | undefined;
   /** Whether a generation has been loaded yet. */
   loaded: boolean;
 }
@@ -106,6 +110,7 @@ export function buildStatusView(input: StatusInput): StatusView {
         lastDelivery: stats?.last ?? null,
         counts: stats?.counts ?? { ...NO_COUNTS },
         waiting: input.waiting ? (input.waiting.get(integration.name) ?? NONE_WAITING) : null,
+        heldUntil: isoOrNull(input.heldUntil?.(integration.name)),
       };
     });
   const byFile = new Map<string, Problem[]>();
@@ -143,4 +148,8 @@ function unloadedWaiting({ waiting, integrations }: StatusInput): UnloadedWaitin
     .filter(([name, counts]) => !loaded.has(name) && counts.retry + counts.parked > 0)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([integration, counts]) => ({ integration, ...counts }));
+}
+
+function isoOrNull(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
 }

@@ -250,6 +250,12 @@ describe("hookswitch run delivers webhooks", () => {
       what: "the hold",
     });
     const refusedAt = receiver.requests[0]!.at;
+    const api = (await (await fetch(`${daemon.http}/api/integrations`)).json()) as {
+      integrations: { name: string; heldUntil: string | null }[];
+    };
+    const heldUntil = Date.parse(api.integrations[0]!.heldUntil ?? "");
+    expect(heldUntil - refusedAt).toBeGreaterThan(1_500);
+    expect(heldUntil - refusedAt).toBeLessThan(2_500);
     const others = [makeEvent(), makeEvent(), makeEvent()];
     for (const event of others) await publisher.publish(event);
     await waitFor(() => receiver.requests.length >= 5, { timeoutMs: 15_000, what: "5 requests" });

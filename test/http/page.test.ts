@@ -82,6 +82,7 @@ function integrationView(fields: Partial<IntegrationView> = {}): IntegrationView
     lastDelivery: null,
     counts: { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 },
     waiting: null,
+    heldUntil: null,
     ...fields,
   };
 }
@@ -197,6 +198,21 @@ describe("the status page's HTML", () => {
     const html = renderStatusPage(statusView({ integrations: [integrationView(fields)] }), "1");
     const shown = /<br>(\d+ retries · \d+ parked waiting)/.exec(html)?.[1] ?? null;
     expect(shown).toBe(line);
+  });
+
+  it("shows until when an integration is held back, beside what waits or alone", () => {
+    const heldUntil = "2026-12-03T10:00:00.000Z";
+    const alone = renderStatusPage(
+      statusView({ integrations: [integrationView({ heldUntil })] }),
+      "1",
+    );
+    expect(alone).toMatch(
+      /<br><span class="bad">held until <time datetime="2026-12-03T10:00:00.000Z">[^<]+<\/time>, as the receiver asked \(Retry-After\)<\/span>/,
+    );
+    const withWaiting = integrationView({ heldUntil, waiting: { retry: 1, parked: 40 } });
+    const html = renderStatusPage(statusView({ integrations: [withWaiting] }), "1");
+    expect(html).toMatch(/1 retries · 40 parked waiting<br><span class="bad">held until/);
+    expect(renderStatusPage(statusView(), "1")).not.toContain("held until");
   });
 
   it("marks an integration that runs its file's last valid version", () => {

@@ -42,6 +42,17 @@ describe("the status view", () => {
     });
   });
 
+  it("says until when an integration's deliveries are held back, as its receiver asked", () => {
+    const integrations = ["held", "free"].map((name) => makeIntegration({ name }));
+    const until = Date.parse("2026-12-03T10:00:00.000Z");
+    const heldUntil = (name: string) => (name === "held" ? until : undefined);
+    const view = buildStatusView(input({ integrations, heldUntil }));
+    expect(view.integrations.map((i) => [i.name, i.heldUntil])).toEqual([
+      ["free", null],
+      ["held", "2026-12-03T10:00:00.000Z"],
+    ]);
+  });
+
   it("lists the integrations by name", () => {
     const integrations = ["zeta", "alpha", "mid"].map((name) => makeIntegration({ name }));
     const view = buildStatusView(input({ integrations }));

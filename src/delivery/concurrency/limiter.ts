@@ -47,6 +47,8 @@ export interface Limiter {
    * whether it was not held at `nowMs` (a hold that begins, not one that is extended).
    */
   hold(key: string, untilMs: number, nowMs: number): boolean;
+  /** Until when `key` is held at `nowMs`; undefined when it is not. */
+  heldUntil(key: string, nowMs: number): number | undefined;
   /**
    * Free slots of `key` (none while anyone waits in its line): `keyMax - in flight` when
    * some are free, otherwise a Promise that resolves when a release frees one. For work
@@ -194,6 +196,11 @@ class KeyedLimiter implements Limiter {
     // Released slots would go to the line during the hold: it parks instead.
     for (const work of state.line.splice(0)) work.resolve(false);
     return begins;
+  }
+
+  heldUntil(key: string, nowMs: number): number | undefined {
+    const until = this.#states.get(key)?.heldUntilMs ?? 0;
+    return until > nowMs ? until : undefined;
   }
 
   whenRoom(key: string, keyMax: number): number | Promise<void> {
