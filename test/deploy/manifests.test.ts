@@ -33,6 +33,10 @@ const CLI_SOURCES = [
   .join("\n");
 
 type Labels = Record<string, string>;
+interface EgressRule {
+  to?: { ipBlock?: { cidr: string; except: string[] }; namespaceSelector?: object }[];
+  ports?: { protocol: string; port: number }[];
+}
 interface EnvVar {
   name: string;
   value?: string;
@@ -145,6 +149,17 @@ describe("the Kubernetes manifests", () => {
     expect([...listed].sort()).toEqual(expected);
   });
 
+  function networkPolicy() {
+    return one("NetworkPolicy") as {
+      spec: {
+        podSelector: { matchLabels: Labels };
+        policyTypes: string[];
+        ingress: { ports: { port: string | number }[] }[];
+        egress: EgressRule[];
+      };
+    };
+  }
+
   it("has a ConfigMap, a Secret, a Service, a PodDisruptionBudget, a NetworkPolicy and both Deployments", () => {
     expect(ofKind("ConfigMap")).toHaveLength(1);
     expect(ofKind("NetworkPolicy")).toHaveLength(1);
@@ -167,26 +182,29 @@ describe("the Kubernetes manifests", () => {
   });
 
   it("admits only the operations port and lets no pod reach what the egress policy refuses", () => {
-    const policy = one("NetworkPolicy") as {
-      spec: {
-        podSelector: { matchLabels: Labels };
-        policyTypes: string[];
-        ingress: { ports: { port: string | number }[] }[];
-        egress: { to: { ipBlock: { cidr: string; except: string[] } }[]; ports?: unknown }[];
-      };
-    };
-    const { spec } = policy;
+    const { spec } = networkPolicy();
     expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
     const template = deployments[0]!.object.spec!.template!;
     expect(template.metadata?.labels).toMatchObject(spec.podSelector.matchLabels);
     const httpPort = hookswitchOf(template.spec).ports?.[0]?.name;
     expect(spec.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([httpPort]);
-    const blocks = spec.egress.flatMap((rule) => rule.to.map((to) => to.ipBlock));
-    expect(spec.egress.every((rule) => rule.ports === undefined)).toBe(true);
+    const anyPort = spec.egress.filter((rule) => rule.ports === undefined);
+    const blocks = anyPort.flatMap((rule) => rule.to ?? []).flatMap((to) => to.ipBlock ?? []);
     expect(blocks.map((b) => b.cidr)).toEqual(["0.0.0.0/0", "::/0"]);
     expect(blocks.flatMap((b) => b.except).sort()).toEqual(
       BUILT_IN_DENY.map((range) => range.cidr).sort(),
     );
+  });
+
+  it("lets pods of the cluster out by selector, and DNS alone to any address", () => {
+    const { egress } = networkPolicy().spec;
+    const anyPort = egress.filter((rule) => rule.ports === undefined);
+    expect(anyPort.flatMap((rule) => rule.to ?? [])).toContainEqual({ namespaceSelector: {} });
+    const toAnyAddress = egress.filter((rule) => rule.to === undefined);
+    expect(toAnyAddress.flatMap((rule) => rule.ports ?? [])).toEqual([
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ]);
   });
 
   it("keeps unready pods in the Service, so their metrics are still scraped through it", () => {
@@ -252,6 +270,23 @@ describe.each(deployments.map(({ file, object }) => [file, object] as const))(
         "prometheus.io/port": String(httpPort),
         "prometheus.io/path": "/metrics",
       });
+    });
+
+    it("takes its replies under the inbox prefix `hookswitch permissions` names in its environment", async () => {
+      const env = Object.fromEntries(
+        (hookswitch.env ?? []).flatMap(({ name, value }) =>
+          /^(HOOKSWITCH_|NATS_)/.test(name) && value !== undefined ? [[name, value]] : [],
+        ),
+      );
+      const prefix = envValue(hookswitch, "NATS_INBOX_PREFIX");
+      expect(prefix).toBeDefined();
+      const printed = await runCli(["permissions"], {
+        env: { ...env, NATS_INBOX_PREFIX: undefined },
+      });
+      expect(printed.stdout).toContain(`"${prefix}.>"`);
+      expect(readFileSync(join(DEPLOY, "nats", "permissions.conf"), "utf8")).toContain(
+        `"${prefix}.>"`,
+      );
     });
 
     it("waits longer than the grace period, keeping aborted deliveries and the NATS drain before killing a stopping pod", () => {
