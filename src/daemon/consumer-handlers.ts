@@ -16,7 +16,7 @@ import type { Settle } from "../nats/settle.js";
 import { LargeMessageWatch } from "../nats/large-messages.js";
 import { createParkedReaders, type ParkedReaders } from "../nats/parked-readers.js";
 import { deliveryConsumerName, parkedConsumerName } from "../nats/durable-consumers.js";
-import { headersOnlyHandBack, isHeadersOnly } from "../nats/headers-only.js";
+import { headersOnlyHandBack, isHeadersOnly, storedWithBody } from "../nats/headers-only.js";
 import type { ConsumerDeps } from "./consumers.js";
 
 /** Room assumed for the parked deliveries of an integration no longer loaded: they are skipped. */
@@ -100,6 +100,7 @@ function handlerDeps(
     skipLog: deps.skipLog,
     largeEvents: largeMessageWatch(deps, names.stream, names.consumer),
     headersOnly: shared.headersOnly,
+    storedWithBody: storedWithBody(deps.jsm),
     oversized: { maxEventBytes: deps.maxEventBytes, lane: new OneAtATime() },
     requireSubjectMatch: deps.requireSubjectMatch,
   };

@@ -51,6 +51,8 @@ export interface HandlerDeps {
   largeEvents?: LargeMessageWatch;
   /** Hands back a message sent without its body (headers-only.ts). */
   headersOnly?: (consumer: string, seq: number) => Settle;
+  /** Whether the stream holds a body for an event that came empty; absent: yes (headers-only.ts). */
+  storedWithBody?: (stream: string, seq: number) => Promise<boolean>;
   /** Events larger are dead-lettered, one at a time (oversized.ts); absent: no limit but parse's. */
   oversized?: { maxEventBytes: number; lane: OneAtATime };
   /** Dead-letters an event whose subject names another account, service or type (subject-match.ts). */
@@ -96,7 +98,10 @@ export async function handleEventMessage(
   deps.metrics.eventsReceived.inc();
   const { data } = message;
   if (deps.headersOnly && isHeadersOnly(data, message)) {
-    return deps.headersOnly(message.info.consumer, message.seq);
+    const { stream, consumer } = message.info;
+    // One published empty, header and all, is invalid like any other empty message.
+    if (!deps.storedWithBody || (await deps.storedWithBody(stream, message.seq)))
+      return deps.headersOnly(consumer, message.seq);
   }
   deps.largeEvents?.check(data.byteLength);
   const { oversized } = deps;

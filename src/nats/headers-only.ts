@@ -6,7 +6,13 @@
  * to come again whole once the setting is gone (hookswitch unsets it within 5 s on its event
  * and delivery consumers: consumer-guard.ts; on a parked consumer at its next set-up).
  * Looked for only in a message whose body is empty, which no valid event or record is.
+ *
+ * Any publisher can send an empty message with a `Nats-Msg-Size` header, though, and each
+ * handed back would hold one of the event consumer's places for its 20 deliveries: enough of
+ * them stall every tenant's events. So an empty event is handed back only when the stream
+ * holds a body for it (`storedWithBody`); one published empty is dead-lettered as invalid.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { Settle } from "./settle.js";
@@ -37,5 +43,19 @@ export function headersOnlyHandBack(log: Logger): (consumer: string, seq: number
         `sets them up); unset it if something sets it again`,
     );
     return HANDED_BACK_FOR_ITS_BODY;
+  };
+}
+
+/**
+ * Whether the stream holds a body for its message `seq`: one read (the daemon's NATS user may
+ * read the event stream's messages). When that cannot be told (the read fails, the message is
+ * gone), it says yes: a message handed back is delayed, never lost.
+ */
+export function storedWithBody(
+  jsm: JetStreamManager,
+): (stream: string, seq: number) => Promise<boolean> {
+  return async (stream, seq) => {
+    const stored = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    return stored === null || stored.data.length > 0;
   };
 }

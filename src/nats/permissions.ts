@@ -94,7 +94,7 @@ function eventStreamGrants(names: PermissionNames): Grant[] {
       subjects: [...consumerUse(stream, consumer), `$JS.ACK.${stream}.${consumer}.>`],
     },
     {
-      why: "An event that ran out of NATS deliveries, read to copy it to the dead-letter queue",
+      why: "Events read by sequence: one out of NATS deliveries, to dead-letter; one without its body",
       subjects: [api("STREAM.MSG.GET", stream)],
     },
     {
