@@ -152,6 +152,19 @@ export function holdAfterMs(outcome: AttemptOutcome, policy: RetryPolicy): numbe
   return Math.min(policy.maxDelayMs, outcome.retryAfterMs);
 }
 
+const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+/** RFC 9110 section 5.6.7's three forms: IMF-fixdate, and the obsolete RFC 850 and asctime. */
+const HTTP_DATE = [
+  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`, "i"),
+  new RegExp(
+    `^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`,
+    "i",
+  ),
+  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`, "i"),
+];
+
 /**
  * Parses a `Retry-After` header: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
  * Returns milliseconds from `nowMs` (never negative), or undefined when absent or unreadable.
@@ -160,8 +173,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // Every HTTP-date form starts with a day name; Date.parse alone would accept far looser text.
-  if (!/^(mon|tue|wed|thu|fri|sat|sun)/i.test(text)) return undefined;
+  // Date.parse alone reads far looser text (`Mon 9999` as a year): only HTTP-dates go to it.
+  if (!HTTP_DATE.some((form) => form.test(text))) return undefined;
   // The asctime form carries no zone but is GMT by definition.
   const at = Date.parse(/GMT$/i.test(text) ? text : `${text} GMT`);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);

@@ -332,6 +332,15 @@ describe("parseRetryAfter", () => {
     ["Sunday, 29-Nov-26 17:00:00 GMT", 86_400_000],
     ["Sun Nov 29 17:00:00 2026", 86_400_000],
     ["Mon, 30 Nov 2026 17:00:00 GMT", 172_800_000],
+    ["Sun Nov  29 17:00:00 2026", undefined],
+    ["Sun Nov  1 17:00:00 2026", 0],
+    ["Mon 9999", undefined],
+    ["sun 1 jan 3000", undefined],
+    ["Mon, 30 Nov 2026", undefined],
+    ["Mon, 30 Nov 2026 17:00:00 GMT trailing", undefined],
+    ["Mon, 30 Nov 2026 17:00:00 PST", undefined],
+    ["Monday", undefined],
+    ["Tuesday, 01-Dec-26 17:00:00 GMT", 259_200_000],
   ])("reads %j as %j ms", (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });

@@ -108,6 +108,8 @@ const MAX_LINE = 4_096;
  * enough that hookswitch's own busy event loop (a large batch being parsed) does not count.
  */
 const STALL_MS = 1_000;
+/** The longest a Node.js timer waits: a longer delay fires at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** What the limiter knows of one integration: its slots, its line and its pace. */
 interface KeyState extends Pace {
@@ -207,7 +209,10 @@ class KeyedLimiter implements Limiter {
     const state = this.#stateOf(key);
     const heldMs = state.heldUntilMs - Date.now();
     if (heldMs > 0) {
-      return new Promise<void>((resolve) => setTimeout(resolve, heldMs).unref());
+      // A hold of more than 24.8 days (a Retry-After under a long retry.maxDelay) would fire
+      // Node's timer at once, with a warning each time; the caller asks again when it wakes.
+      const waitMs = Math.min(heldMs, LONGEST_TIMER_MS);
+      return new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
     }
     const free = keyMax - state.inFlight;
     if (free > 0 && state.line.length === 0) return free;

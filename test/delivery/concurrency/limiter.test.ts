@@ -249,6 +249,23 @@ describe("a hold (a receiver's Retry-After)", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
     expect(limiter.whenRoom("crm", 3)).toBe(3);
   });
+
+  it("keeps them waiting through a hold longer than a timer can wait, without a warning", async () => {
+    const limiter = createLimiter();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      limiter.hold("crm", Date.now() + 41 * 86_400_000, Date.now());
+      let settled = false;
+      void Promise.resolve(limiter.whenRoom("crm", 3)).then(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(settled).toBe(false);
+      expect(warnings.map((w) => w.name)).not.toContain("TimeoutOverflowWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
 
 describe("room for work kept elsewhere", () => {
