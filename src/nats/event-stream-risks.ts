@@ -76,7 +76,8 @@ function unboundedRisk(info: StreamInfo): StreamRisk | null {
       `stream ${name} has no max age, message or byte limit: it keeps every event, ` +
       `acknowledged ones too, and grows until NATS runs out of storage, when every publish ` +
       `fails; set a max age that covers your longest outage (for example 7 days, with ` +
-      `discard old)`,
+      `discard old): --stream-max-age 7d when hookswitch creates the stream, or on the ` +
+      `stream itself once it exists`,
   };
 }
 

@@ -4,9 +4,10 @@
  * events, and a subject overlap with another stream explained by that stream's name.
  *
  * Decisions:
- * - Created here with file storage and limits retention without limits: events survive a
- *   NATS restart and stay until operations set limits, which each start asks for at warn
- *   level until they have (hookswitch cannot know the longest outage to cover).
+ * - Created here with file storage and limits retention, and no limit but the max age
+ *   `--stream-max-age` gives: events survive a NATS restart and stay until operations set
+ *   limits, which each start asks for at warn level until they have (hookswitch cannot know
+ *   the longest outage to cover).
  * - An existing stream keeps its storage, retention, limits and replicas: hookswitch adds
  *   the subjects it lacks, and a narrower subject of the stream that a wanted one covers
  *   (`pbx.acme.>` under `pbx.>`) is replaced by it (NATS refuses the two side by side). The
@@ -20,7 +21,9 @@
  *   unless the consumer reads all (`--deliver all`): NATS refuses any other start on a
  *   work queue.
  */
+import { nanos } from "@nats-io/transport-node";
 import {
+  DiscardPolicy,
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
@@ -37,6 +40,8 @@ export interface EventStreamConfig {
   create: boolean;
   /** Replicas of a stream created here (default 1). */
   replicas?: number;
+  /** Max age of a stream created here, with discard old; absent: no limit. */
+  maxAgeMs?: number;
   /** Where the event consumer starts: an existing work queue is refused, unchanged, unless `all`. */
   deliver?: DeliverFrom;
 }
@@ -68,6 +73,9 @@ export async function ensureEventStream(
           storage: StorageType.File,
           retention: RetentionPolicy.Limits,
           num_replicas: config.replicas ?? 1,
+          ...(config.maxAgeMs === undefined
+            ? {}
+            : { max_age: nanos(config.maxAgeMs), discard: DiscardPolicy.Old }),
         }),
       ),
     );

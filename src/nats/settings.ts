@@ -35,6 +35,8 @@ export interface JetStreamNames {
   createStream: boolean;
   /** Replicas of the streams hookswitch creates. */
   replicas: number;
+  /** Max age of the event stream when hookswitch creates it; absent: no limit. */
+  streamMaxAgeMs?: number;
   /**
    * The most retries and replays that wait at once (the delivery consumer's
    * `max_ack_pending`); absent: DELIVERY_CONSUMER_DEFAULTS'.

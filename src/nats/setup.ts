@@ -103,6 +103,7 @@ export async function ensureJetStream(
     create: names.createStream,
     replicas: names.replicas,
     deliver: names.deliver,
+    ...(names.streamMaxAgeMs === undefined ? {} : { maxAgeMs: names.streamMaxAgeMs }),
   });
   reportStream(stream, log);
   await ensureHookswitchStreams(jsm, { replicas: names.replicas, log });

@@ -277,6 +277,20 @@ describe("an event stream with no limits", () => {
     ]);
   });
 
+  it("is created with --stream-max-age's limit instead, then only told of at info", async () => {
+    const wanted = { ...randomNames("new"), streamMaxAgeMs: 7 * 86_400_000 };
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    const { config } = await jsm.streams.info(wanted.stream);
+    expect(config).toMatchObject({ max_age: nanos(7 * 86_400_000), discard: DiscardPolicy.Old });
+    expect(said(lines, "warn").filter((line) => line.includes(wanted.stream))).toEqual([]);
+    expect(said(lines, "info").filter((line) => line.includes(wanted.stream))).toEqual([
+      expect.stringMatching(
+        /^stream .* has a max age of 168h with discard old: events not delivered within these limits are dropped unread/,
+      ),
+    ]);
+  });
+
   it("is warned of when operations created it so", async () => {
     const wanted = randomNames("new");
     await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });

@@ -9,7 +9,9 @@
  */
 import { Option, type Command } from "commander";
 import { wholeNumber } from "../../config/text.js";
+import { parseDuration } from "../../config/durations.js";
 import { countOf } from "./counts.js";
+import { anyCaseChoices } from "./any-case.js";
 import { UsageError } from "../../errors.js";
 import { DELIVERY_CONSUMER_DEFAULTS } from "../../nats/durable-consumers.js";
 import { checkServerUrls } from "../../nats/server-urls.js";
@@ -53,8 +55,10 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
     .addOption(subjectsOption())
     .addOption(consumerOption("durable consumer shared by all replicas"))
     .addOption(
-      new Option("--deliver <from>", "where a NEW consumer starts: new events only, or all")
-        .choices(["new", "all"])
+      anyCaseChoices(
+        new Option("--deliver <from>", "where a NEW consumer starts: new events only, or all"),
+        ["new", "all"],
+      )
         .env("HOOKSWITCH_DELIVER")
         .default("new"),
     )
@@ -66,6 +70,12 @@ export function addNatsOptions(cmd: Command, { jetstream }: { jetstream: boolean
       )
         .env("HOOKSWITCH_STREAM_REPLICAS")
         .default("1"),
+    )
+    .addOption(
+      new Option(
+        "--stream-max-age <duration>",
+        "max age of the event stream when hookswitch creates it, e.g. 7d (default: no limit)",
+      ).env("HOOKSWITCH_STREAM_MAX_AGE"),
     )
     .addOption(
       new Option(
@@ -178,6 +188,7 @@ function parseJetStreamNames(opts: Record<string, unknown>, named: OptionNamer):
     deliver,
     createStream: opts.createStream !== false,
     replicas: parseReplicas(stringOption(opts.streamReplicas, "1"), named("--stream-replicas")),
+    ...streamMaxAgeOf(opts.streamMaxAge, named("--stream-max-age")),
     maxWaitingRetries: parseMaxWaiting(
       stringOption(opts.maxWaitingRetries, String(DELIVERY_CONSUMER_DEFAULTS.maxAckPending)),
       named("--max-waiting-retries"),
@@ -191,6 +202,23 @@ function parseReplicas(value: string, option: string): number {
     throw new UsageError(`${option} must be a whole number from 1 to 5, not "${value}"`);
   }
   return replicas;
+}
+
+/**
+ * At least a minute: a stream that drops events younger than an ordinary restart loses them
+ * unread. Days are allowed here (`7d`), as stream ages are told in days.
+ */
+function streamMaxAgeOf(value: unknown, option: string): { streamMaxAgeMs?: number } {
+  if (typeof value !== "string") return {};
+  const text = value.trim();
+  const days = /^(\d+)d$/.exec(text);
+  const ms = days ? Number(days[1]) * 86_400_000 : parseDuration(text);
+  if (ms === undefined || ms < 60_000 || !Number.isSafeInteger(ms * 1_000_000)) {
+    throw new UsageError(
+      `${option} "${text}" is not a max age: give a duration of a minute or more, like 7d, 48h or 90m`,
+    );
+  }
+  return { streamMaxAgeMs: ms };
 }
 
 /** NATS keeps about 250 bytes of memory for each; a handful is no use to anyone. */

@@ -6,6 +6,7 @@ import { Option, type Command } from "commander";
 import { parseDuration } from "../../config/durations.js";
 import { parseSize } from "../../config/sizes.js";
 import { countOf } from "./counts.js";
+import { anyCaseChoices } from "./any-case.js";
 import type { DaemonSettings } from "../../daemon/daemon.js";
 import { parseCidrList } from "../../delivery/egress.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../../delivery/oversized.js";
@@ -136,17 +137,6 @@ function optionOf({ flags, help, env, byDefault, choices }: RunOption): Option {
   option.env(env);
   if (byDefault !== undefined) option.default(byDefault);
   return option;
-}
-
-/**
- * `option` taking one of `values` in any letter case, passed on in lower case: platforms and
- * habits write `LOG_LEVEL=INFO`. Anything else is refused as commander refuses a choice,
- * quoting what was given and listing the values.
- */
-function anyCaseChoices(option: Option, values: readonly string[]): Option {
-  const strict = option.choices(values).parseArg;
-  if (!strict) return option;
-  return option.argParser((arg: string, previous: unknown) => strict(arg.toLowerCase(), previous));
 }
 
 function duration(flag: string, text: string, minMs = 0): number {

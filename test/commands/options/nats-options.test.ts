@@ -64,6 +64,8 @@ describe("NATS settings", () => {
       "3",
       "--max-waiting-retries",
       "2000000",
+      "--stream-max-age",
+      "7d",
     ]);
     expect(settings).toEqual({
       servers: ["nats://a:4222", "nats://b:4222"],
@@ -75,6 +77,7 @@ describe("NATS settings", () => {
         deliver: "all",
         createStream: false,
         replicas: 3,
+        streamMaxAgeMs: 7 * 86_400_000,
         maxWaitingRetries: 2_000_000,
       },
     });
@@ -83,6 +86,26 @@ describe("NATS settings", () => {
   it.each(["0", "6", "two", "1.5", "0x3", "3e0"])("refuses --stream-replicas %s", (value) => {
     expect(() => parse(["--stream-replicas", value])).toThrow(/--stream-replicas must be/);
   });
+
+  it.each<[string, number]>([
+    ["7d", 7 * 86_400_000],
+    ["48h", 48 * 3_600_000],
+    ["90m", 90 * 60_000],
+    ["60s", 60_000],
+    [" 1d ", 86_400_000],
+  ])("reads --stream-max-age %j as %d ms", (value, ms) => {
+    expect(parse(["--stream-max-age", value]).jetstream?.streamMaxAgeMs).toBe(ms);
+    expect(parse([], { HOOKSWITCH_STREAM_MAX_AGE: value }).jetstream?.streamMaxAgeMs).toBe(ms);
+  });
+
+  it.each(["0d", "59s", "500ms", "7", "week", "-1d", "1.5d", "999999999999d"])(
+    "refuses --stream-max-age %j",
+    (value) => {
+      expect(() => parse(["--stream-max-age", value])).toThrow(
+        /--stream-max-age ".*" is not a max age: give a duration of a minute or more, like 7d/,
+      );
+    },
+  );
 
   it.each(["0", "99", "-1", "many", "1e6"])("refuses --max-waiting-retries %s", (value) => {
     expect(() => parse(["--max-waiting-retries", value])).toThrow(
