@@ -67,7 +67,11 @@ export function emitCommand(): Command {
     .addOption(flag("--voicemail <bool>", "user has voicemail: true | false", "VOICEMAIL"))
     .addOption(flag("--calls <list>", "enabled call types, comma-separated", "CALLS"))
     .addOption(
-      flag("--file <path>", "publish this event JSON as is, once checked (- for stdin)", "FILE"),
+      flag(
+        "--file <path>",
+        "publish this event JSON as it is, once checked (- for stdin); no event flags beside it",
+        "FILE",
+      ),
     )
     .addOption(flag("--count <n>", "how many events to publish", "COUNT").default("1"))
     .addOption(
@@ -79,9 +83,39 @@ export function emitCommand(): Command {
       // Flags win: TYPE on the command line beats a file named only by the environment.
       if (type !== undefined && cmd.getOptionValueSource("file") === "env") delete opts.file;
       const named = optionNamer(cmd);
+      if (opts.file !== undefined) refuseEventFlagsBesideFile(cmd);
       const plan = await planEvents(type, opts, named);
       await publishEvents(parseNatsSettings(opts, process.env, named), plan);
     },
+  );
+}
+
+/** The options that build a sample event; a file given with --file is published as it is. */
+const EVENT_FIELD_OPTIONS = [
+  "account",
+  "service",
+  "serviceType",
+  "serviceName",
+  "serviceFriendlyName",
+  "extension",
+  "name",
+  "outboundNumber",
+  "voicemail",
+  "calls",
+] as const;
+
+/** A flag given beside --file would be dropped without a word; variables are left to TYPE. */
+function refuseEventFlagsBesideFile(cmd: Command): void {
+  const given = cmd.options.filter(
+    (option) =>
+      (EVENT_FIELD_OPTIONS as readonly string[]).includes(option.attributeName()) &&
+      cmd.getOptionValueSource(option.attributeName()) === "cli",
+  );
+  if (given.length === 0) return;
+  const flags = given.map((option) => option.long ?? option.flags).join(", ");
+  throw new UsageError(
+    `--file publishes the file's event as it is, so ${flags} would change nothing: ` +
+      "edit the file, or drop --file and give TYPE to build the event from flags",
   );
 }
 

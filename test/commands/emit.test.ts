@@ -487,6 +487,11 @@ describe("hookswitch emit", () => {
     ],
     [["user.created", "--file", "x.json"], /TYPE or --file, not both/],
     [["--file", "/nonexistent/event.json"], /cannot read/],
+    [["--file", "x.json", "--account", "other"], /--file publishes .* so --account would change/],
+    [
+      ["--file", "x.json", "--name", "Bob", "--voicemail", "maybe"],
+      /so --name, --voicemail would change nothing: edit the file/,
+    ],
   ])("exits 2 on %j", async (args, message) => {
     const result = await emit(args);
     expect(result.code).toBe(2);
