@@ -99,7 +99,7 @@ describe("hookswitch render NAME beside problems of other integrations", () => {
 describe("hookswitch render NAME when no integration has the name", () => {
   it("names the files it cannot read, as the integration may be in one", async () => {
     const { code, stderr } = await render("hidden", ["--dir", folder("unreadable")]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toBe(
       `hookswitch render: no integration named hidden in ${folder("unreadable")} (and no ` +
         `such file); integrations there: readable; it may be in a file that cannot be read: ` +
@@ -111,7 +111,7 @@ describe("hookswitch render NAME when no integration has the name", () => {
 describe("hookswitch render given a folder, or an event it cannot read", () => {
   it("says a folder is one, and how to render from it", async () => {
     const { code, stderr } = await render(folder("mixed"), ["--dir", folder("unreadable")]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toBe(
       `hookswitch render: ${folder("mixed")} is a folder, and no integration in ` +
         `${folder("unreadable")} has that name: give one of its files, or an integration's ` +

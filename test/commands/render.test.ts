@@ -215,9 +215,9 @@ describe("hookswitch render", () => {
     expect(stderr).toMatch(/triggered by user\.deleted, the event is user\.created/);
   });
 
-  it("names the folder's integrations and exits 1 for an unknown name", async () => {
+  it("names the folder's integrations and exits 2 for an unknown name, unlike an event that does not match", async () => {
     const { code, stderr } = await render(["nope", "--event", "event.json"]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(
       /no integration named nope.*integrations there: billing, crm, deletions$/m,
     );
@@ -227,13 +227,13 @@ describe("hookswitch render", () => {
     const { code, stderr } = await render(["crn", "--event", "event.json"], {
       env: { RENDER_TEST_TOKEN: undefined },
     });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(
       /no integration named crn.*integrations there: billing, crm \(held back by problems\), deletions$/m,
     );
   });
 
-  it("says the folder is missing and exits 1 when --dir names none", async () => {
+  it("says the folder is missing and exits 2 when --dir names none", async () => {
     const { code, stderr } = await render([
       "crm",
       "--dir",
@@ -241,7 +241,7 @@ describe("hookswitch render", () => {
       "--event",
       "event.json",
     ]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain(`no file crm, and no folder ${join(dir, "nowhere")}`);
   });
 

@@ -1,4 +1,4 @@
-/** How `render` refuses: one line on standard error, exit code 1. */
+/** How `render` refuses: one line on standard error, exit code 1 (2 for what it was asked). */
 import { ExitError } from "../../errors.js";
 import { printable } from "../../output/printable.js";
 
@@ -6,4 +6,13 @@ import { printable } from "../../output/printable.js";
 export function fail(message: string): never {
   process.stderr.write(`hookswitch render: ${printable(message)}\n`);
   throw new ExitError(1);
+}
+
+/**
+ * What to render cannot be found (no such integration, no folder to look in): exit 2, as for
+ * an --event file that cannot be read, so that CI tells it from an event that does not match.
+ */
+export function failUsage(message: string): never {
+  process.stderr.write(`hookswitch render: ${printable(message)}\n`);
+  throw new ExitError(2);
 }

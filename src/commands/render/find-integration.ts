@@ -14,7 +14,7 @@ import {
 import type { Integration, Problem } from "../../config/types.js";
 import { printable } from "../../output/printable.js";
 import { textLine } from "../validate.js";
-import { fail } from "./fail.js";
+import { fail, failUsage } from "./fail.js";
 
 /** An existing path is an integration file; anything else is a name in `dir`. */
 export async function findIntegration(
@@ -71,7 +71,7 @@ async function byName(
     () => false,
   );
   if (!isFolder) {
-    fail(
+    failUsage(
       notFound ??
         `no file ${name}, and no folder ${dir} to look for an integration of that name in (--dir)`,
     );
@@ -90,7 +90,7 @@ async function byName(
     reportProblems(homes.flatMap((f) => f.problems.filter((p) => blocks(p, name))));
     fail(`integration ${name} cannot be loaded: fix the problems above`);
   }
-  fail(
+  failUsage(
     notFound ??
       `no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}` +
         unreadableThere(files, dir),
