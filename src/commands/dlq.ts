@@ -69,8 +69,10 @@ function listCommand(): Command {
     await withDeadLetters(opts, named, async ({ store }) => {
       const read = store.read(integration === undefined ? {} : { integration });
       const { records, more } = firstOf(read, limit);
-      await (opts.json ? printJson(records) : printTable(records));
+      const listed = await (opts.json ? printJson(records) : printTable(records));
       if (limit !== undefined && more()) process.stderr.write(limitNote(limit));
+      if (listed === 0 && integration !== undefined)
+        noteNoneOf({ kind: "integration", integration }, consumerOf(opts, named));
     });
   });
 }
@@ -78,22 +80,28 @@ function listCommand(): Command {
 /**
  * One JSON array, written a record at a time as they are read, at the pace of its reader.
  * A listing that fails part way leaves the array open: no one takes part for the whole.
+ * Returns how many records it wrote.
  */
-async function printJson(records: AsyncIterable<ListedDeadLetter>): Promise<void> {
+async function printJson(records: AsyncIterable<ListedDeadLetter>): Promise<number> {
   let count = 0;
   for await (const record of records) {
     // No one reads the rest (`| head`): reading it from NATS would only take time.
-    if (readerGone(process.stdout)) return;
+    if (readerGone(process.stdout)) return count;
     await writePaced(process.stdout, jsonArrayItem(record, count++));
   }
   await writeLast(process.stdout, jsonArrayEnd(count));
+  return count;
 }
 
-/** The table fits its widths to every line: it keeps each record's line, not the record. */
-async function printTable(records: AsyncIterable<ListedDeadLetter>): Promise<void> {
+/**
+ * The table fits its widths to every line: it keeps each record's line, not the record.
+ * Returns how many records it listed.
+ */
+async function printTable(records: AsyncIterable<ListedDeadLetter>): Promise<number> {
   const rows: string[][] = [];
   for await (const record of records) rows.push(deadLetterRow(record));
   await writeLast(process.stdout, formatDeadLetterRows(rows));
+  return rows.length;
 }
 
 function replayCommand(): Command {
@@ -253,8 +261,8 @@ function noteNoneOf(selection: Selection, consumer: string): void {
   if (selection.kind !== "integration") return;
   process.stderr.write(
     `note: integration ${printable(selection.integration)} has no dead letters in the ` +
-      `deployment with --consumer ${printable(consumer)}; \`hookswitch dlq list\` shows ` +
-      "those that have\n",
+      `deployment with --consumer ${printable(consumer)}; \`hookswitch dlq list\` without ` +
+      "--integration shows those that have\n",
   );
 }
 

@@ -149,9 +149,28 @@ describe("hookswitch dlq with two deployments on one NATS", () => {
         stdout: `${verb === "purge" ? "removed" : "replayed"} 0 dead letters\n`,
         stderr:
           "note: integration ticketing has no dead letters in the deployment with --consumer " +
-          "hookswitch; `hookswitch dlq list` shows those that have\n",
+          "hookswitch; `hookswitch dlq list` without --integration shows those that have\n",
       });
       expect(await remaining()).toEqual(before);
+    },
+  );
+
+  it.each([
+    [["list"], "no dead letters\n"],
+    [["list", "--json"], "[]\n"],
+  ])(
+    "notes an --integration with no dead letters of its own to %j, and lists none",
+    async (args, stdout) => {
+      await theirs.add(deadLetter("ticketing"));
+      const result = await dlq([...args, "--integration", "ticketing"]);
+      expect(result).toMatchObject({ code: 0, stdout });
+      expect(result.stderr).toMatch(
+        /^note: integration ticketing has no dead letters in the deployment with --consumer hookswitch; /,
+      );
+      const listed = await dlq([...args, "--integration", "ticketing"], {
+        HOOKSWITCH_CONSUMER: "gitsync",
+      });
+      expect(listed.stderr).toBe("");
     },
   );
 
