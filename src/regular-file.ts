@@ -43,3 +43,20 @@ function readUpTo(fd: number, size: number): Buffer {
   }
   return buffer.subarray(0, filled);
 }
+
+/** Why opening or reading a named file failed: the system's code, and what it means. */
+export function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return (err as Error).message;
+  const words = UNREADABLE[code];
+  return words === undefined ? code : `${code}: ${words}`;
+}
+
+const UNREADABLE: Readonly<Record<string, string>> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "a folder, not a file",
+  ENOTDIR: "a part of the path is not a folder",
+  ELOOP: "too many symbolic links",
+};

@@ -30,7 +30,9 @@ interface ValidateFlags extends SecretPolicyFlags {
 
 export function validateCommand(): Command {
   const command = new Command("validate")
-    .description("check integration files or folders exactly as `run` would load them")
+    .description(
+      "check integration files or folders exactly as `run` would load them, secrets and CA files aside (see --resolve-secrets)",
+    )
     .argument("[paths...]", "files or folders (default: $HOOKSWITCH_DIR or ./integrations.d)")
     .addOption(
       new Option("--format <format>", "output: text, json or github (annotations)")
@@ -40,7 +42,7 @@ export function validateCommand(): Command {
     .addOption(
       new Option(
         "--resolve-secrets",
-        "also check that every ${env:…}/${file:…} reference resolves",
+        "also check that every ${env:…}/${file:…} reference resolves and every webhook.tls.ca file can be read, as `run` does",
       ).env("HOOKSWITCH_RESOLVE_SECRETS"),
     );
   return addSecretPolicyOptions(command).action(async (paths: string[], flags: ValidateFlags) => {
@@ -82,7 +84,8 @@ function oneFolder(targets: readonly string[]): string | undefined {
 }
 
 function parseFormat(value: string): Format {
-  if ((FORMATS as readonly string[]).includes(value)) return value as Format;
+  const format = value.toLowerCase();
+  if ((FORMATS as readonly string[]).includes(format)) return format as Format;
   throw new UsageError(`--format must be text, json or github (got "${value}")`);
 }
 

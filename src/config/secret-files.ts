@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from "node:path";
 import type { Segment, SecretSources } from "./secrets.js";
+import { whyUnreadable } from "../regular-file.js";
 
 type Reference = Exclude<Segment, { kind: "text" }>;
 
@@ -30,8 +31,7 @@ export function readReference(
   try {
     return { ok: true, value: secretFileText(sources.readFile(reference.path)) };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    const message = `secret file ${shownPath(reference.path, sources)} cannot be read (${code})`;
+    const message = `secret file ${shownPath(reference.path, sources)} cannot be read (${whyUnreadable(err)})`;
     return err instanceof SecretBudgetError
       ? { ok: false, message, budget: true }
       : { ok: false, message };

@@ -121,6 +121,15 @@ describe("hookswitch validate output formats", () => {
     expect(report.problems.length).toBe(INVALID_CASES.length + 2);
   });
 
+  it("reads --format in any letter case, and refuses a format it does not know", async () => {
+    const upper = await runCli(["validate", "--format", "JSON", invalidDir]);
+    expect(upper.code).toBe(1);
+    expect((JSON.parse(upper.stdout) as JsonReport).valid).toBe(false);
+    const unknown = await runCli(["validate", "--format", "yaml", invalidDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--format must be text, json or github \(got "yaml"\)/);
+  });
+
   it("shows a scope fed by a secret reference as written in its JSON report", async () => {
     const secretDir = join(dir, "secret-scope");
     await mkdirp(secretDir);

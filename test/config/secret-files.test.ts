@@ -55,14 +55,17 @@ describe("readReference", () => {
     ["/s/bom", { ok: true, value: "tok" }],
     // A variable is taken as it is: no editor wrote it.
     ["env:TOKEN", { ok: true, value: "\ufeffenv" }],
-    ["/s/none", { ok: false, message: "secret file /s/none cannot be read (ENOENT)" }],
+    [
+      "/s/none",
+      { ok: false, message: "secret file /s/none cannot be read (ENOENT: no such file)" },
+    ],
     // A relative path is named as written and as the file it was looked for at.
     [
       "../secrets/crm-token",
       {
         ok: false,
         message:
-          "secret file ../secrets/crm-token (/etc/hookswitch/secrets/crm-token) cannot be read (ENOENT)",
+          "secret file ../secrets/crm-token (/etc/hookswitch/secrets/crm-token) cannot be read (ENOENT: no such file)",
       },
     ],
   ])("reads %j as %j", (written, result) => {

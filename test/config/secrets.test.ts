@@ -118,14 +118,14 @@ describe("resolveSegments", () => {
       ok: false,
       message:
         "environment variable A is not set; environment variable B is not set; " +
-        "secret file /s/none cannot be read (ENOENT)",
+        "secret file /s/none cannot be read (ENOENT: no such file)",
     });
   });
 
   it("names an unreadable file and its error code", () => {
     expect(resolve("${file:/s/none}")).toEqual({
       ok: false,
-      message: "secret file /s/none cannot be read (ENOENT)",
+      message: "secret file /s/none cannot be read (ENOENT: no such file)",
     });
   });
 
@@ -185,8 +185,8 @@ describe("resolveSegments", () => {
     if (result.ok) return;
     expect(result.message).toBe(
       [
-        "secret file /s/none0 cannot be read (ENOENT)",
-        ...[1, 2, 3, 4].map((i) => `secret file /s/none${i} cannot be read (ENOENT)`),
+        "secret file /s/none0 cannot be read (ENOENT: no such file)",
+        ...[1, 2, 3, 4].map((i) => `secret file /s/none${i} cannot be read (ENOENT: no such file)`),
         "and 995 more",
       ].join("; "),
     );
@@ -209,7 +209,9 @@ describe("resolveSegments", () => {
     expect(read).toEqual([0, 1, 2, 3, 4].map((i) => `/s/none${i}`));
     expect(result.ok).toBe(false);
     if (!result.ok)
-      expect(result.message).toMatch(/none4 cannot be read \(ENOENT\); and 995 more$/);
+      expect(result.message).toMatch(
+        /none4 cannot be read \(ENOENT: no such file\); and 995 more$/,
+      );
   });
 
   it("reads no more references once the file's secrets are used up", () => {

@@ -25,6 +25,7 @@ import type { SecretSources } from "../secrets.js";
 import type { Integration, Problem } from "../types.js";
 import { toIntegration } from "./normalize.js";
 import { numbersNotAsWritten } from "./written-numbers.js";
+import { whyUnreadable } from "../../regular-file.js";
 
 export interface DocumentContext {
   file: string;
@@ -252,7 +253,7 @@ function readTlsCa(
       ],
     };
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const reason = whyUnreadable(err);
     return {
       ca: undefined,
       problems: [

@@ -25,7 +25,9 @@ import {
   slipMessage,
   unclosedQuote,
   unsupportedTag,
+  type YamlHint,
 } from "./yaml-messages.js";
+import { badIndentHint } from "./indent-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -196,14 +198,21 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
       message: "YAML: a tab indents this line, and YAML indents with spaces only: use spaces",
     };
   }
-  const hint =
-    error.code === "BLOCK_AS_IMPLICIT_KEY"
-      ? misplacedMapping(error.pos[0], text)
-      : error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing")
-        ? unclosedQuote(error.pos[0], text)
-        : quotingHint(error.pos[0], text);
+  const hint = hintFor(error, text);
   if (hint) return { ...position(hint.offset), message: hint.message };
   return { ...at, message: slipMessage(error) ?? `YAML: ${firstLine(error.message)}` };
+}
+
+/** Where a syntax error's slip was made, and what to write there; undefined: the parser's. */
+function hintFor(error: YAMLError, text: string): YamlHint | undefined {
+  const offset = error.pos[0];
+  if (error.code === "BLOCK_AS_IMPLICIT_KEY") return misplacedMapping(offset, text);
+  if (error.code === "BAD_INDENT") {
+    return badIndentHint(offset, error.message, text) ?? quotingHint(offset, text);
+  }
+  if (error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing"))
+    return unclosedQuote(offset, text);
+  return quotingHint(offset, text);
 }
 
 /** Where the first alias (named `name`, when given) is written. */

@@ -71,7 +71,7 @@ function placeholderTexts(raw: RawIntegration): Array<[PathSegment[], string]> {
  */
 export function placeholderLiterals(raw: RawIntegration): Array<[PathSegment[], string[]]> {
   return placeholderTexts(raw).flatMap(([path, text]): Array<[PathSegment[], string[]]> => {
-    if (!text.includes("{")) return [];
+    if (!text.includes("{") && !text.includes("}")) return [];
     const parsed = parseReferences(text);
     if (!parsed.ok) return []; // reported as a malformed reference
     return [[path, literalText(parsed.segments)]];

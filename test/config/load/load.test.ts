@@ -269,7 +269,7 @@ describe("loadFile on hostile input", () => {
     const result = await loadFile(file, { secrets: "resolve" });
     const tried = join(dir, "..", "secrets", "crm-token");
     expect(result.problems.map((p) => p.message)).toEqual([
-      `webhook.auth.token: secret file ../secrets/crm-token (${tried}) cannot be read (ENOENT)`,
+      `webhook.auth.token: secret file ../secrets/crm-token (${tried}) cannot be read (ENOENT: no such file)`,
     ]);
   });
 
@@ -283,7 +283,7 @@ describe("loadFile on hostile input", () => {
     const result = await loadFile(file, { secrets: "resolve", env });
     expect(result.problems.map((p) => p.message)).toEqual([
       "webhook.url must use http or https once its ${…} references are resolved",
-      "webhook.tls.ca: ${env:CA} cannot be read (ENOENT)",
+      "webhook.tls.ca: ${env:CA} cannot be read (ENOENT: no such file)",
     ]);
     expect(JSON.stringify(result.problems)).not.toMatch(/sekret/);
   });

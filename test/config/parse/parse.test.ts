@@ -88,7 +88,35 @@ describe("parseYamlDocuments", () => {
     ],
     ['f: {true: a, "true": b}\n', "1:14", 'duplicate key "true"'],
     ['f:\n  "2.5": a\n  2.5: b\n', "3:3", 'duplicate key "2.5"'],
-    ["a: [1, 2\n", "2:1", "YAML:"],
+    ["a: {b: 1\n", "1:4", "YAML: the { that opens this mapping is never closed"],
+    ["a: [1, 2\n", "1:4", "YAML: the [ that opens this list is never closed: end the list with ]"],
+    // A key out of line with its mapping's: at the key, with both indentations.
+    [
+      "w:\n    url: x\n  method: POST\n",
+      "3:3",
+      "YAML: this key is indented 2 spaces, which lines it up with no mapping above it (the line above is indented 4): indent it exactly as much as the other keys of its mapping",
+    ],
+    [
+      "w:\n  url: x\n # note\n\n method: POST\n",
+      "5:2",
+      "indented 1 space, which lines it up with no mapping above it (the line above is indented 2)",
+    ],
+    // A list or mapping left open: at the bracket that opened it, not at the next line.
+    [
+      "t:\n  events: [user.created\nw:\n  url: x\n",
+      "2:11",
+      "YAML: the [ that opens this list is never closed",
+    ],
+    [
+      't:\n  events: ["[", user.created # [\nw: 1\n',
+      "2:11",
+      "the [ that opens this list is never closed",
+    ],
+    [
+      "t:\n  h: {a: [1], b: 2\nw: 1\n",
+      "2:6",
+      "YAML: the { that opens this mapping is never closed: end the mapping with }",
+    ],
     ["a: !custom x\n", "1:4", "YAML tag !custom is not supported"],
     // YAML 1.1's types are not JSON data: a Map from !!omap read as an empty mapping.
     ["fields: !!omap\n  - a: name\n", "1:9", "YAML tag !!omap is not supported"],
@@ -214,8 +242,6 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
   });
 
   it.each([
-    ["a: [1, 2\n", "2:1"],
-    ["a: {b: 1\n", "2:1"],
     ["a: [x: y: z]\n", "1:8"],
     // Braces without a placeholder: another mistake, and the text may be a secret.
     ["auth: { type: basic, password: S3cr{t-Pa55 }\n", "1:36"],

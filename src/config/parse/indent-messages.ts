@@ -1,0 +1,96 @@
+/**
+ * The parser's BAD_INDENT errors, said as what to write. It reports both at the start of the
+ * line after the slip, in words of its own ("All mapping items must start at the same
+ * column", "Flow sequence in block collection must be sufficiently indented and end with a
+ * ]"): a key out of line with its mapping's is pointed at where it starts, and a list or
+ * mapping left open at the bracket that opened it.
+ */
+import type { YamlHint } from "./yaml-messages.js";
+
+const OUT_OF_LINE = /^All mapping items must start at the same column/;
+const LEFT_OPEN =
+  /^Flow (sequence|map) in block collection must be sufficiently indented and end with a [\]}]/;
+
+export function badIndentHint(offset: number, message: string, text: string): YamlHint | undefined {
+  if (OUT_OF_LINE.test(message)) return outOfLine(offset, text);
+  const open = LEFT_OPEN.exec(message);
+  if (open) return leftOpen(offset, text, open[1] === "sequence" ? "[" : "{");
+  return undefined;
+}
+
+function outOfLine(offset: number, text: string): YamlHint {
+  const lineStart = keyLineFrom(text, text.lastIndexOf("\n", offset - 1) + 1);
+  const indent = leadingSpaces(text, lineStart);
+  const above = lineAbove(text, lineStart);
+  const was = above === undefined ? "" : ` (the line above is indented ${above})`;
+  return {
+    offset: lineStart + indent,
+    message:
+      `YAML: this key is indented ${indent} ${indent === 1 ? "space" : "spaces"}, which lines ` +
+      `it up with no mapping above it${was}: indent it exactly as much as the other keys of ` +
+      `its mapping`,
+  };
+}
+
+/** The parser may report a comment out of line: the key is on the next line with more. */
+function keyLineFrom(text: string, lineStart: number): number {
+  let start = lineStart;
+  while (start < text.length && !holdsMore(text, start)) {
+    const end = text.indexOf("\n", start);
+    if (end === -1) return lineStart;
+    start = end + 1;
+  }
+  return start < text.length ? start : lineStart;
+}
+
+function holdsMore(text: string, lineStart: number): boolean {
+  const end = text.indexOf("\n", lineStart);
+  const line = text.slice(lineStart, end === -1 ? undefined : end).trim();
+  return line !== "" && !line.startsWith("#");
+}
+
+/** The indentation of the nearest line above that holds more than a comment. */
+function lineAbove(text: string, lineStart: number): number | undefined {
+  let end = lineStart - 1;
+  while (end > 0) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    if (holdsMore(text, start)) return leadingSpaces(text, start);
+    end = start - 1;
+  }
+  return undefined;
+}
+
+function leadingSpaces(text: string, from: number): number {
+  let i = from;
+  while (text[i] === " ") i++;
+  return i - from;
+}
+
+/**
+ * The last `[` or `{` before `offset` that no bracket closes, outside quotes and comments:
+ * the one the parser read on to the next line looking for its end.
+ */
+function leftOpen(offset: number, text: string, bracket: "[" | "{"): YamlHint | undefined {
+  const opened: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < offset; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && /\s/.test(text[i - 1] ?? "\n")) {
+      const lineEnd = text.indexOf("\n", i);
+      if (lineEnd === -1) break;
+      i = lineEnd;
+    } else if (c === "[" || c === "{") opened.push(i);
+    else if (c === "]" || c === "}") opened.pop();
+  }
+  const at = opened.reverse().find((i) => text[i] === bracket);
+  if (at === undefined) return undefined;
+  const [what, close] = bracket === "[" ? ["list", "]"] : ["mapping", "}"];
+  return {
+    offset: at,
+    message: `YAML: the ${bracket} that opens this ${what} is never closed: end the ${what} with ${close} on the same line`,
+  };
+}
