@@ -83,7 +83,7 @@ export function emitCommand(): Command {
       // Flags win: TYPE on the command line beats a file named only by the environment.
       if (type !== undefined && cmd.getOptionValueSource("file") === "env") delete opts.file;
       const named = optionNamer(cmd);
-      if (opts.file !== undefined) refuseEventFlagsBesideFile(cmd);
+      if (opts.file !== undefined) refuseEventFlagsBesideFile(cmd, named("--file"));
       const plan = await planEvents(type, opts, named);
       await publishEvents(parseNatsSettings(opts, process.env, named), plan);
     },
@@ -105,7 +105,7 @@ const EVENT_FIELD_OPTIONS = [
 ] as const;
 
 /** A flag given beside --file would be dropped without a word; variables are left to TYPE. */
-function refuseEventFlagsBesideFile(cmd: Command): void {
+function refuseEventFlagsBesideFile(cmd: Command, fileFlag: string): void {
   const given = cmd.options.filter(
     (option) =>
       (EVENT_FIELD_OPTIONS as readonly string[]).includes(option.attributeName()) &&
@@ -114,8 +114,8 @@ function refuseEventFlagsBesideFile(cmd: Command): void {
   if (given.length === 0) return;
   const flags = given.map((option) => option.long ?? option.flags).join(", ");
   throw new UsageError(
-    `--file publishes the file's event as it is, so ${flags} would change nothing: ` +
-      "edit the file, or drop --file and give TYPE to build the event from flags",
+    `${fileFlag} publishes the file's event as it is, so ${flags} would change nothing: ` +
+      "edit the file, or give TYPE instead to build the event from flags",
   );
 }
 

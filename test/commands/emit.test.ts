@@ -497,4 +497,20 @@ describe("hookswitch emit", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
+
+  it("names the variable that gave the file when event flags come beside it", async () => {
+    const result = await emit(["--extension", "301"], { HOOKSWITCH_EMIT_FILE: "x.json" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /HOOKSWITCH_EMIT_FILE \(--file\) publishes the file's event as it is, so --extension would change nothing: edit the file, or give TYPE instead/,
+    );
+  });
+
+  it.each<[string[], RegExp]>([
+    [["--file", "x.json", "--count", "2", "--rate", "0"], /--rate must be/],
+  ])("exits 2 on %j", async (args, message) => {
+    const result = await emit(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
 });
