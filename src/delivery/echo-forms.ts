@@ -10,6 +10,7 @@
  */
 import type { Integration } from "../config/types.js";
 import { asciiLowerCase } from "./decoded-view.js";
+import { isCredentialHeader } from "../config/rules/clear-secrets.js";
 
 /**
  * Fewer characters than this are not looked for in an answer: a secret that short is no
@@ -60,6 +61,14 @@ function findNeedles(integration: Integration): EchoNeedles {
   const keys = signingSecrets.map((secret) => secret.replace(/^whsec_/, ""));
   const secrets = [...(integration.sentSecrets ?? []), ...signingSecrets, ...keys];
   if (auth.type === "token") secrets.push(auth.token);
+  // Written in clear (validate warns of it), a credential header is still one: its value,
+  // and an Authorization's credentials without their scheme.
+  for (const [name, value] of Object.entries(integration.webhook.headers)) {
+    if (!isCredentialHeader(name) || value.includes("{")) continue;
+    secrets.push(value);
+    const credentials = /^\S+ +(\S.*)$/.exec(value)?.[1];
+    if (credentials !== undefined) secrets.push(credentials);
+  }
   if (auth.type === "basic") {
     const credentials = Buffer.from(`${auth.username}:${auth.password}`, "utf8");
     secrets.push(auth.password, credentials.toString("base64"));

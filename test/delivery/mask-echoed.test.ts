@@ -235,3 +235,32 @@ describe("a Basic username given as a secret", () => {
     expect(maskEchoedSecrets(integration, "unknown user billing")).toBe("unknown user billing");
   });
 });
+
+describe("a credential header written in clear", () => {
+  it.each([
+    ['{"authorization":"Bearer LITERALTOKEN-77"}', '{"authorization":"****"}'],
+    ["token LITERALTOKEN-77 refused", "token **** refused"],
+    ['{"x-api-key":"APIKEYLITERAL-88"}', '{"x-api-key":"****"}'],
+  ])("is masked in an answer that quotes it: %j", async (answer, masked) => {
+    const integration = await loaded(
+      {
+        url: "https://h.example/h",
+        headers: { Authorization: "Bearer LITERALTOKEN-77", "X-Api-Key": "APIKEYLITERAL-88" },
+      },
+      {},
+    );
+    expect(maskEchoedSecrets(integration, answer)).toBe(masked);
+  });
+
+  it("leaves a header alone whose name says nothing of a credential, or made of placeholders", async () => {
+    const integration = await loaded(
+      {
+        url: "https://h.example/h",
+        headers: { "X-Source": "myecn-billing-feed", "X-Token-For": "{serviceUuid}" },
+      },
+      {},
+    );
+    const answer = '{"source":"myecn-billing-feed"}';
+    expect(maskEchoedSecrets(integration, answer)).toBe(answer);
+  });
+});

@@ -23,6 +23,14 @@ function secretValues(data: unknown): Array<[PathSegment[], string]> {
     const text = field(auth, key);
     if (typeof text === "string") found.push([["webhook", "auth", key], text]);
   }
+  const headers = field(webhook, "headers");
+  if (typeof headers === "object" && headers !== null && !Array.isArray(headers)) {
+    for (const [name, value] of Object.entries(headers)) {
+      // A value made with {field} placeholders is the event's, not a credential.
+      if (typeof value === "string" && isCredentialHeader(name) && !value.includes("{"))
+        found.push([["webhook", "headers", name], value]);
+    }
+  }
   const secret = field(field(webhook, "signing"), "secret");
   if (typeof secret === "string") found.push([["webhook", "signing", "secret"], secret]);
   else if (Array.isArray(secret)) {
@@ -31,6 +39,14 @@ function secretValues(data: unknown): Array<[PathSegment[], string]> {
     });
   }
   return found;
+}
+
+const CREDENTIAL_HEADER =
+  /^(?:authorization|proxy-authorization|cookie)$|api[-_]?key|token|secret|password/i;
+
+/** A custom header that carries a credential by its name: `Authorization`, `X-Api-Key`… */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADER.test(name);
 }
 
 function field(value: unknown, key: string): unknown {

@@ -31,6 +31,35 @@ describe("secretsInClear: secrets written in the file itself", () => {
     ["a signing secret in clear", { signing: { secret: SECRET } }, ["webhook.signing.secret"]],
     ["a signing secret by reference", { signing: { secret: "${env:S}" } }, []],
     [
+      "credential headers in clear",
+      {
+        headers: {
+          Authorization: "Bearer abc123",
+          "X-Api-Key": "abc123",
+          "x-auth-token": "s3cret",
+          Cookie: "session=abc123",
+        },
+      },
+      [
+        "webhook.headers.Authorization",
+        "webhook.headers.X-Api-Key",
+        "webhook.headers.x-auth-token",
+        "webhook.headers.Cookie",
+      ],
+    ],
+    [
+      "credential headers by reference, or made of the event's fields, and other headers",
+      {
+        headers: {
+          Authorization: "Bearer ${env:T}",
+          "X-Api-Key": "${file:/run/secrets/k}",
+          "X-Token-For": "{serviceUuid}",
+          "X-Source": "myecn",
+        },
+      },
+      [],
+    ],
+    [
       "secrets in rotation, one in clear",
       { signing: { secret: ["${env:OLD}", SECRET] } },
       ["webhook.signing.secret[1]"],
