@@ -83,7 +83,7 @@ describe("hookswitch render NAME beside problems of other integrations", () => {
     const { code, stdout, stderr } = await render("plain", ["--dir", folder("syntax")]);
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toMatch(/^\S+\/c\.yml:12:1: YAML: Flow sequence/);
+    expect(stderr).toMatch(/^\S+\/c\.yml:11:7: YAML: the \[ that opens this list is never closed/);
     expect(stderr).toMatch(/integration plain cannot be loaded: fix the problems above\n$/);
   });
 
