@@ -355,9 +355,14 @@ export const INVALID_CASES: InvalidCase[] = [
     "10:12: webhook.timeout must be more than 0 and at most 60s (got 0ms)",
   ),
   c(
+    "auth type Bearer",
+    integrationYaml("ac", {}, ['  auth: { type: Bearer, token: "${env:T}" }']),
+    '10:17: webhook.auth.type must be none, basic or token (got "Bearer") (did you mean "token"?)',
+  ),
+  c(
     "bad duration",
     integrationYaml("ab", {}, ["  timeout: 10"]),
-    "10:12: webhook.timeout must be a duration like 250ms, 10s, 5m or 1h (got a whole number)",
+    "10:12: webhook.timeout must be a duration like 250ms, 10s, 5m or 1h (got a whole number): write 10s for seconds",
   ),
   c(
     "initialDelay over maxDelay",

@@ -149,7 +149,12 @@ function missingKeyIssue(mistake: Mistake): SchemaIssue {
 
 function typeMessage({ error, params, path, where }: Mistake): string {
   if (isDurationPath(path)) {
-    return `${where} must be ${DURATION_HINT} (got ${describeType(error.data)})`;
+    // A bare number is most often seconds meant: say how to write them.
+    const seconds =
+      typeof error.data === "number" && Number.isInteger(error.data) && error.data > 0
+        ? `: write ${error.data}s for seconds`
+        : "";
+    return `${where} must be ${DURATION_HINT} (got ${describeType(error.data)})${seconds}`;
   }
   if (params.type === "boolean" && typeof error.data === "string") {
     const word = booleanWordMessage(where, error.data);
@@ -266,8 +271,15 @@ function booleanWordMessage(where: string, text: string): string | undefined {
  * " (did you mean …?)" for text a letter or two from one of the values allowed; not for words
  * of three letters or fewer, which are a letter or two from many (`PUT` is no `GET`).
  */
+/** Other names of a value: `Authorization: Bearer …` is what auth type token sends. */
+const SYNONYMS: Readonly<Record<string, string>> = { bearer: "token", "bearer token": "token" };
+
 function enumGuess(data: unknown, allowed: readonly unknown[]): string {
-  if (typeof data !== "string" || data.length < 4) return "";
+  if (typeof data !== "string") return "";
+  const synonym = SYNONYMS[data.trim().toLowerCase()];
+  if (synonym !== undefined && allowed.includes(synonym))
+    return ` (did you mean ${quote(synonym)}?)`;
+  if (data.length < 4) return "";
   const texts = allowed.filter((value): value is string => typeof value === "string");
   const guess = closest(data, texts);
   return guess === undefined || guess === data ? "" : ` (did you mean ${quote(guess)}?)`;

@@ -23,9 +23,12 @@ function secretValues(data: unknown): Array<[PathSegment[], string]> {
     const text = field(auth, key);
     if (typeof text === "string") found.push([["webhook", "auth", key], text]);
   }
+  // An Authorization beside auth basic or token is refused already: no warning on top.
+  const authSets = ["basic", "token"].includes(String(field(auth, "type")));
   const headers = field(webhook, "headers");
   if (typeof headers === "object" && headers !== null && !Array.isArray(headers)) {
     for (const [name, value] of Object.entries(headers)) {
+      if (authSets && name.toLowerCase() === "authorization") continue;
       // A value made with {field} placeholders is the event's, not a credential.
       if (typeof value === "string" && isCredentialHeader(name) && !value.includes("{"))
         found.push([["webhook", "headers", name], value]);

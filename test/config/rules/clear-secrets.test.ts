@@ -48,6 +48,11 @@ describe("secretsInClear: secrets written in the file itself", () => {
       ],
     ],
     [
+      "an Authorization header beside token auth, which is refused on its own",
+      { auth: { type: "token", token: "${env:T}" }, headers: { authorization: "Bearer abc123" } },
+      [],
+    ],
+    [
       "credential headers by reference, or made of the event's fields, and other headers",
       {
         headers: {
