@@ -28,7 +28,11 @@ export function permissionsCommand(): Command {
     .addOption(streamOption())
     .addOption(subjectsOption())
     .addOption(consumerOption("the deployment's durable consumer"))
-    .addOption(noCreateStreamOption())
+    .addOption(
+      noCreateStreamOption(
+        "for `run --no-create-stream`: leave out the rights to create the event stream or change it",
+      ),
+    )
     .addOption(
       inboxPrefixOption(
         "what the replies of `run` and `dlq` start with (default: _INBOX_<consumer>)",

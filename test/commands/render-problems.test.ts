@@ -92,7 +92,14 @@ describe("hookswitch render NAME beside problems of other integrations", () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/note: \S+\/b\.yaml has problems in other integrations \(dup\)/);
     const kept = await render("dup", ["--dir", folder("refused")]);
-    expect(kept).toMatchObject({ code: 0, stderr: "" });
+    expect(kept.code).toBe(0);
+    expect(kept.stdout.split("\n")[0]).toBe("POST http://127.0.0.1:8787/dup");
+    // The name's other file, refused while this one holds it, is named.
+    expect(kept.stderr).toBe(
+      `hookswitch render: note: ${folder("refused")}/b.yaml defines dup too, which is refused ` +
+        `while ${folder("refused")}/a.yaml holds the name; this is the request of ` +
+        `${folder("refused")}/a.yaml (see hookswitch validate)\n`,
+    );
   });
 });
 

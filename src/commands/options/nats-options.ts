@@ -98,10 +98,9 @@ export const subjectsOption = () =>
     .env("HOOKSWITCH_SUBJECTS")
     .default(DEFAULT_SUBJECTS);
 
-export const noCreateStreamOption = () =>
-  new Option("--no-create-stream", "use an existing event stream as it is; never create it").env(
-    "HOOKSWITCH_NO_CREATE_STREAM",
-  );
+export const noCreateStreamOption = (
+  description = "use an existing event stream as it is; never create it",
+) => new Option("--no-create-stream", description).env("HOOKSWITCH_NO_CREATE_STREAM");
 
 export const inboxPrefixOption = (
   description = "what the subjects of NATS replies start with, for permissions narrower than _INBOX.>",

@@ -83,6 +83,7 @@ async function byName(
     files.flatMap(renderable).find((i) => i.name === name);
   if (found) {
     noteOtherProblems(found, files);
+    noteNameTaken(found, files);
     return found;
   }
   const homes = files.filter((f) => namesIn(f).includes(name));
@@ -151,6 +152,21 @@ function noteOtherProblems(integration: Integration, files: readonly FileResult[
     `(${[...others].join(", ")}); run leaves a file with any problem out as a whole ` +
     `(see hookswitch validate --resolve-secrets ${home.file})`;
   process.stderr.write(`hookswitch render: ${printable(note)}\n`);
+}
+
+/** Another file that defines the name too is refused while this one holds it: say which. */
+function noteNameTaken(integration: Integration, files: readonly FileResult[]): void {
+  const { name } = integration;
+  const others = files
+    .filter((f) => f.file !== integration.source.file && namesIn(f).includes(name))
+    .map((f) => f.file);
+  if (others.length === 0) return;
+  const note =
+    `note: ${others.join(", ")} ${others.length === 1 ? "defines" : "define"} ${name} too, ` +
+    `which is refused while ${integration.source.file} holds the name; this is the request of ` +
+    `${integration.source.file} (see hookswitch validate)`;
+  process.stderr.write(`hookswitch render: ${printable(note)}
+`);
 }
 
 function reportProblems(problems: readonly Problem[]): void {
