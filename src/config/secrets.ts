@@ -42,13 +42,13 @@ export function parseReferences(text: string): ParsedReferences {
     if (end === -1)
       return {
         ok: false,
-        message: `unterminated reference "${clip(text.slice(start))}": ${USAGE}`,
+        message: `unterminated reference "${kindOf(text.slice(start))}…": end it with }; ${USAGE}`,
       };
     const reference = parseReference(text.slice(start + 2, end));
     if (!reference)
       return {
         ok: false,
-        message: `malformed reference "${clip(text.slice(start, end + 1))}": ${USAGE}`,
+        message: `malformed reference "${shownReference(text.slice(start, end + 1))}": ${USAGE}`,
       };
     literal += text.slice(index, start);
     if (literal) segments.push({ kind: "text", text: literal });
@@ -74,8 +74,17 @@ function parseReference(body: string): Segment | undefined {
 }
 
 /** Keeps messages short; the text shown is the reference syntax, never a resolved value. */
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+/**
+ * A reference that does not parse is shown only when it is short and of one word: what
+ * follows a `${` left open, or a long or spaced one, may be a secret pasted in its place.
+ */
+function shownReference(written: string): string {
+  return written.length <= 40 && /^\$\{[^\s,]*\}$/.test(written) ? written : `${kindOf(written)}…`;
+}
+
+/** `${env:`, `${file:` or `${`: how a reference starts, and no more. */
+function kindOf(written: string): string {
+  return /^\$\{(?:env:|file:)?/.exec(written)?.[0] ?? "${";
 }
 
 export interface SecretSources {

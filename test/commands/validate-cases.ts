@@ -337,7 +337,7 @@ export const INVALID_CASES: InvalidCase[] = [
   c(
     "unterminated reference",
     integrationYaml("y", {}, ["  headers:", '    X-Key: "${env:KEY"']),
-    'webhook.headers.X-Key: unterminated reference "${env:KEY"',
+    'webhook.headers.X-Key: unterminated reference "${env:…": end it with }',
   ),
   c(
     "token auth without token",
@@ -353,6 +353,11 @@ export const INVALID_CASES: InvalidCase[] = [
     "timeout of 0",
     integrationYaml("aa2", {}, ["  timeout: 0ms"]),
     "10:12: webhook.timeout must be more than 0 and at most 60s (got 0ms)",
+  ),
+  c(
+    "a key run into its value",
+    integrationYaml("ad", {}, ["  auth: { type: basic, username: u, password:hunter2 }"]),
+    '10:37: unknown key "password:…" in webhook.auth: a key\'s colon needs a space after it, or the value is read as part of the key: write password: and a space before the value',
   ),
   c(
     "auth type Bearer",

@@ -52,14 +52,13 @@ describe("parseReferences", () => {
     ["${env:1ABC}", /malformed reference/],
     ["${file:}", /malformed reference/],
     ["${vault:x}", /malformed reference/],
-    ["x ${env:TOKEN", /unterminated reference/],
+    ["x ${env:TOKEN", /^unterminated reference "\$\{env:…": end it with \}; write/],
+    ["${whsec_S3CRETVALUE1234", /^unterminated reference "\$\{…": end it with \}/],
+    ["${env:user: S3CRET-USER, password: S3CRET-PW }", /^malformed reference "\$\{env:…": write/],
     ["${env:CRM-TOKEN}", /malformed reference/],
     ["${file: /run/secrets/x}", /malformed reference/],
     ["${file:/run/secrets/x }", /malformed reference/],
-    [
-      `\${env:${"A".repeat(60)}-}`,
-      new RegExp(`^malformed reference "\\$\\{env:${"A".repeat(34)}…": write`),
-    ],
+    [`\${env:${"A".repeat(60)}-}`, /^malformed reference "\$\{env:…": write/],
   ])("reports %j as a problem", (text, message) => {
     const parsed = parseReferences(text);
     expect(parsed.ok).toBe(false);

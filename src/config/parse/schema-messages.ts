@@ -33,6 +33,15 @@ export function unknownKey(error: AjvError, path: PathSegment[], key: string): S
     return { path: [...path, key], onKey: true, message };
   }
   const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
+  // `password:hunter2` in a flow mapping is one key: its value is not repeated, as it may
+  // be a secret.
+  const runOn = /^([A-Za-z_][\w-]*):\S/.exec(key)?.[1];
+  if (runOn !== undefined && known.includes(runOn)) {
+    const message =
+      `unknown key "${runOn}:…"${inWhere(displayPath(path))}: a key's colon needs a space ` +
+      `after it, or the value is read as part of the key: write ${runOn}: and a space before the value`;
+    return { path: [...path, key], onKey: true, message };
+  }
   const guess = closest(withoutInvisible(key), known);
   const hint = guess ? ` (did you mean "${guess}"?)` : belongsElsewhere(key, path);
   return {
