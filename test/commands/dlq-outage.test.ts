@@ -85,7 +85,18 @@ function pausedListing() {
 async function listingUnderWay(count: number) {
   for (let i = 0; i < count; i++) await store.add(bigDeadLetter());
   const list = pausedListing();
-  await sleep(1_500); // connected, reading, its first records written into the pipe
+  // Connected and reading: its consumer of the queue has been handed records. A fixed pause
+  // was too short where the machine is busy, and the command had not yet reached NATS.
+  await waitFor(
+    async () => {
+      for await (const consumer of jsm.consumers.list(DEAD_LETTER_STREAM)) {
+        if (consumer.delivered.stream_seq > 0) return true;
+      }
+      return false;
+    },
+    { timeoutMs: 20_000, what: "the listing's first records read" },
+  );
+  await sleep(500); // its first records written into the pipe
   return list;
 }
 
