@@ -2,17 +2,12 @@
 import { ExitError } from "../../errors.js";
 import { printable } from "../../output/printable.js";
 
-/** Messages quote the event (its account, a JSON error's excerpt): printed harmless. */
-export function fail(message: string): never {
-  process.stderr.write(`hookswitch render: ${printable(message)}\n`);
-  throw new ExitError(1);
-}
-
 /**
- * What to render cannot be found (no such integration, no folder to look in): exit 2, as for
- * an --event file that cannot be read, so that CI tells it from an event that does not match.
+ * Messages quote the event (its account, a JSON error's excerpt): printed harmless. Exit 2
+ * when what to render cannot be found (no such integration, no folder to look in), as for an
+ * --event file that cannot be read, so that CI tells it from an event that does not match.
  */
-export function failUsage(message: string): never {
+export function fail(message: string, code: 1 | 2 = 1): never {
   process.stderr.write(`hookswitch render: ${printable(message)}\n`);
-  throw new ExitError(2);
+  throw new ExitError(code);
 }

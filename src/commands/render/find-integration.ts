@@ -14,7 +14,7 @@ import {
 import type { Integration, Problem } from "../../config/types.js";
 import { printable } from "../../output/printable.js";
 import { textLine } from "../validate.js";
-import { fail, failUsage } from "./fail.js";
+import { fail } from "./fail.js";
 
 /** An existing path is an integration file; anything else is a name in `dir`. */
 export async function findIntegration(
@@ -71,9 +71,10 @@ async function byName(
     () => false,
   );
   if (!isFolder) {
-    failUsage(
+    fail(
       notFound ??
         `no file ${name}, and no folder ${dir} to look for an integration of that name in (--dir)`,
+      2,
     );
   }
   const { files, integrations } = await loadIntegrations([dir], load);
@@ -91,10 +92,11 @@ async function byName(
     reportProblems(homes.flatMap((f) => f.problems.filter((p) => blocks(p, name))));
     fail(`integration ${name} cannot be loaded: fix the problems above`);
   }
-  failUsage(
+  fail(
     notFound ??
       `no integration named ${name} in ${dir} (and no such file); ${namesThere(files)}` +
         unreadableThere(files, dir),
+    2,
   );
 }
 

@@ -5,7 +5,7 @@
  * ]"): a key out of line with its mapping's is pointed at where it starts, and a list or
  * mapping left open at the bracket that opened it.
  */
-import type { YamlHint } from "./yaml-messages.js";
+import { lineStart, type YamlHint } from "./yaml-messages.js";
 
 const OUT_OF_LINE = /^All mapping items must start at the same column/;
 const LEFT_OPEN =
@@ -19,12 +19,12 @@ export function badIndentHint(offset: number, message: string, text: string): Ya
 }
 
 function outOfLine(offset: number, text: string): YamlHint {
-  const lineStart = keyLineFrom(text, text.lastIndexOf("\n", offset - 1) + 1);
-  const indent = leadingSpaces(text, lineStart);
-  const above = lineAbove(text, lineStart);
+  const keyLine = keyLineFrom(text, lineStart(text, offset));
+  const indent = leadingSpaces(text, keyLine);
+  const above = lineAbove(text, keyLine);
   const was = above === undefined ? "" : ` (the line above is indented ${above})`;
   return {
-    offset: lineStart + indent,
+    offset: keyLine + indent,
     message:
       `YAML: this key is indented ${indent} ${indent === 1 ? "space" : "spaces"}, which lines ` +
       `it up with no mapping above it${was}: indent it exactly as much as the other keys of ` +
@@ -33,27 +33,27 @@ function outOfLine(offset: number, text: string): YamlHint {
 }
 
 /** The parser may report a comment out of line: the key is on the next line with more. */
-function keyLineFrom(text: string, lineStart: number): number {
-  let start = lineStart;
+function keyLineFrom(text: string, reported: number): number {
+  let start = reported;
   while (start < text.length && !holdsMore(text, start)) {
     const end = text.indexOf("\n", start);
-    if (end === -1) return lineStart;
+    if (end === -1) return reported;
     start = end + 1;
   }
-  return start < text.length ? start : lineStart;
+  return start < text.length ? start : reported;
 }
 
-function holdsMore(text: string, lineStart: number): boolean {
-  const end = text.indexOf("\n", lineStart);
-  const line = text.slice(lineStart, end === -1 ? undefined : end).trim();
+function holdsMore(text: string, start: number): boolean {
+  const end = text.indexOf("\n", start);
+  const line = text.slice(start, end === -1 ? undefined : end).trim();
   return line !== "" && !line.startsWith("#");
 }
 
 /** The indentation of the nearest line above that holds more than a comment. */
-function lineAbove(text: string, lineStart: number): number | undefined {
-  let end = lineStart - 1;
+function lineAbove(text: string, keyLine: number): number | undefined {
+  let end = keyLine - 1;
   while (end > 0) {
-    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const start = lineStart(text, end);
     if (holdsMore(text, start)) return leadingSpaces(text, start);
     end = start - 1;
   }

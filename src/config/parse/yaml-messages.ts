@@ -130,7 +130,7 @@ function barePlaceholders(before: string): string[] {
   return [...new Set([...found].map((m) => `"${m[1]}"`))];
 }
 
-function lineStart(text: string, offset: number): number {
+export function lineStart(text: string, offset: number): number {
   return text.lastIndexOf("\n", offset - 1) + 1;
 }
 
