@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import { coerceError } from "../../errors.js";
 import { isIgnoredName, isYamlName, namedFile, passedOver } from "./file-names.js";
 import { compareText } from "../text.js";
+import { whyUnreadable } from "../../regular-file.js";
 import type { Problem } from "../types.js";
 
 export { isIgnoredName };
@@ -100,7 +101,7 @@ class FileDiscovery {
     try {
       await this.#walk(dir, ancestors);
     } catch (err) {
-      this.#problem(dir, `folder cannot be read (${errorCode(err)})`);
+      this.#problem(dir, `folder cannot be read (${whyUnreadable(err)})`);
     }
   }
 
@@ -193,14 +194,14 @@ async function followLink(
     if (code === "ELOOP") problem(path, "symbolic link loop; skipped");
     else if (code === "ENOENT")
       problem(path, "broken symbolic link: its target does not exist; skipped");
-    else problem(path, `symbolic link cannot be followed (${code}); skipped`);
+    else problem(path, `symbolic link cannot be followed (${whyUnreadable(err)}); skipped`);
     return { kind: "other" };
   }
 }
 
 function describeMissing(err: unknown): string {
   const code = errorCode(err);
-  return code === "ENOENT" ? "no such file or folder" : `cannot be read (${code})`;
+  return code === "ENOENT" ? "no such file or folder" : `cannot be read (${whyUnreadable(err)})`;
 }
 
 function errorCode(err: unknown): string {

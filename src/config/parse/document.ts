@@ -61,10 +61,14 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   // Located only for a document that did not load, whose problems are located already.
   const unloaded = () => ({ integration: undefined, name, ...nameWhere(doc, name) });
   if (doc.problems.length > 0) {
+    const slips = doc.problems.map((p) => problem(p.line, p.column, p.message));
+    // Read despite its slips (duplicate keys): its other problems are said in the same round.
+    const rest =
+      doc.data === undefined ? undefined : loadDocument({ ...doc, problems: [] }, context);
     return {
       ...unloaded(),
-      problems: doc.problems.map((p) => problem(p.line, p.column, p.message)),
-      warnings: [],
+      problems: [...slips, ...(rest?.problems ?? [])],
+      warnings: rest?.warnings ?? [],
     };
   }
   const issues = describeSchemaErrors(schemaErrors(doc.data), doc.data);

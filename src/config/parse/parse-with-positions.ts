@@ -136,19 +136,25 @@ function toParsedDocument(
       : undefined;
   };
   // Only the first syntax error: the following ones mostly repeat it (an unclosed bracket
-  // in deeply nested input yields one per level).
-  const yamlProblems = [...doc.errors, ...doc.warnings]
-    .slice(0, 1)
-    .map((e) => yamlProblem(e, text, position));
+  // in deeply nested input yields one per level). Duplicate keys are each a slip of their
+  // own and leave the document readable, so all of them are said, and the data is read on
+  // (the later value, as YAML libraries take it) for its other problems to be found too.
+  const slips = [...doc.errors, ...doc.warnings];
+  const onlyDuplicates = slips.length > 0 && slips.every((e) => e.code === "DUPLICATE_KEY");
+  const yamlProblems = (onlyDuplicates ? slips : slips.slice(0, 1)).map((e) =>
+    yamlProblem(e, text, position),
+  );
   // A document of comments only (or a trailing `---`) holds no integration.
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
   if (empty && yamlProblems.length === 0) return undefined;
   const start = position(doc.contents?.range[0] ?? doc.range[0]);
   const base = { index, start, locate, writtenAt };
-  if (yamlProblems.length > 0) return { ...base, data: undefined, problems: yamlProblems };
+  if (yamlProblems.length > 0 && !onlyDuplicates)
+    return { ...base, data: undefined, problems: yamlProblems };
   try {
     const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-    if (!expandsBeyond(data, DEFAULTS.maxFileBytes)) return { ...base, data, problems: [] };
+    if (!expandsBeyond(data, DEFAULTS.maxFileBytes))
+      return { ...base, data, problems: yamlProblems };
     return { ...base, data: undefined, problems: [{ ...start, message: EXPANDS_TOO_FAR }] };
   } catch (err) {
     const { message, alias } = aliasProblem(err);
@@ -252,7 +258,8 @@ function nodeAt(
   for (const segment of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find(
+      // The last of duplicate keys: the one whose value was read (see toParsedDocument).
+      const pair = node.items.findLast(
         (p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(segment),
       );
       if (!pair) break;

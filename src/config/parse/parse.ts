@@ -23,7 +23,10 @@ export interface ParsedDocument {
   index: number;
   /** Where the document's content starts (the integration's source location). */
   start: Position;
-  /** The document as plain data; undefined when it has problems. */
+  /**
+   * The document as plain data; undefined when it cannot be read. A document with duplicate
+   * keys only is read (the later value wins) and comes with those as `problems`.
+   */
   data: unknown;
   problems: Located[];
   /** Line and column of the node at `path` (of its key with `onKey`), or the nearest parent found. */

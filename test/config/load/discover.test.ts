@@ -83,6 +83,13 @@ describe("discoverFiles", () => {
     ]);
   });
 
+  it("says why a path cannot be read in words beside the system's code", async () => {
+    const { problems } = await discoverFiles([join(dir, "b.yaml", "inside")]);
+    expect(problems.map((p) => p.message)).toEqual([
+      "cannot be read (ENOTDIR: a part of the path is not a folder)",
+    ]);
+  });
+
   it("lists the real folders walked and the real folders of linked files", async () => {
     // The temp folder's own path may run through a link (macOS: /var -> /private/var).
     const real = await realpath(dir);

@@ -538,6 +538,26 @@ describe("loadFile building integrations", () => {
     expect(messages).toHaveLength(4);
   });
 
+  it("says a duplicate key and the file's other problems in the same round", async () => {
+    const file = await fileWith(
+      "duplicate-and-more.yaml",
+      integrationYaml("duplicate-and-more", { 7: "  events: [user.renamed]" }, [
+        "  method: POST",
+        "  method: FETCH",
+        "  timeout: 10",
+      ]),
+    );
+    const result = await loadFile(file, keep);
+    expect(result.integrations).toEqual([]);
+    // The later value is the one judged, and pointed at.
+    expect(result.problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+      expect.stringMatching(/^7:12: trigger\.events\[0\] must be user\.created, /),
+      '11:3: duplicate key "method": each key may appear only once in a mapping',
+      expect.stringMatching(/^11:11: webhook\.method must be POST or GET \(got "FETCH"\)/),
+      expect.stringMatching(/^12:12: webhook\.timeout must be a duration like /),
+    ]);
+  });
+
   it("refuses a Basic user name that a secret gives a colon, naming the reference", async () => {
     const file = await fileWith(
       "colon-user.yaml",

@@ -143,6 +143,20 @@ describe("parseYamlDocuments", () => {
   });
 });
 
+describe("parseYamlDocuments on duplicate keys", () => {
+  it("says every duplicate and reads the document on, the later value winning", () => {
+    const [doc] = parseYamlDocuments("a: 1\na: 2\nb:\n  c: x\n  c: y\n").documents;
+    expect(doc?.problems.map((p) => `${p.line}:${p.column}`)).toEqual(["2:1", "5:3"]);
+    expect(doc?.data).toEqual({ a: 2, b: { c: "y" } });
+  });
+
+  it("reads no data when another slip comes with the duplicate", () => {
+    const [doc] = parseYamlDocuments("a: 1\na: 2\nb: [1\n").documents;
+    expect(doc?.problems).toHaveLength(1);
+    expect(doc?.data).toBeUndefined();
+  });
+});
+
 describe("parseYamlDocuments reads YAML 1.2's core schema only", () => {
   it.each([
     ["a: !!str 12\n", { a: "12" }],
