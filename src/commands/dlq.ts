@@ -4,7 +4,7 @@
  * command works on one deployment's dead letters (`--consumer`, as `run`'s) and on those
  * stored before dead letters were namespaced, never on another deployment's.
  */
-import { confirmed } from "./dlq/confirm.js";
+import { confirmed, controllingTerminal } from "./dlq/confirm.js";
 import { printable } from "../output/printable.js";
 import { Command, Option } from "commander";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -32,7 +32,13 @@ import { jetstreamManagerNow } from "../nats/jetstream-wait.js";
 import { streamExists } from "../nats/streams.js";
 import { redactServer } from "../nats/url-credentials.js";
 import { plural } from "../config/text.js";
-import { isDeliveryReplay, replayOne, requireDeliveryConsumer } from "./dlq/replay.js";
+import {
+  deliveryConsumerExists,
+  isDeliveryReplay,
+  replayOne,
+  requireDeliveryConsumer,
+} from "./dlq/replay.js";
+import { noteNoDaemon, noteNoneOf } from "./dlq/notes.js";
 import { stopBetweenLetters } from "./dlq/stop-signal.js";
 import { signalExitCode } from "../lifecycle.js";
 import { integrationOf, parseSelection, type Selection } from "./dlq/selection.js";
@@ -66,13 +72,17 @@ function listCommand(): Command {
     const integration = integrationOf(opts);
     const named = optionNamer(cmd);
     const limit = parseLimit(opts.limit as string | undefined, named);
-    await withDeadLetters(opts, named, async ({ store }) => {
+    await withDeadLetters(opts, named, async ({ store, jsm }) => {
       const read = store.read(integration === undefined ? {} : { integration });
       const { records, more } = firstOf(read, limit);
       const listed = await (opts.json ? printJson(records) : printTable(records));
       if (limit !== undefined && more()) process.stderr.write(limitNote(limit));
-      if (listed === 0 && integration !== undefined)
-        noteNoneOf({ kind: "integration", integration }, consumerOf(opts, named));
+      // Where the queue itself is absent, a note has said so already.
+      if (listed > 0 || store === ABSENT_DEAD_LETTER_STORE) return;
+      const consumer = consumerOf(opts, named);
+      if (!(await deliveryConsumerExists(jsm, consumer))) noteNoDaemon(consumer);
+      else if (integration !== undefined)
+        noteNoneOf({ kind: "integration", integration }, consumer);
     });
   });
 }
@@ -177,18 +187,25 @@ function purgeCommand(): Command {
     await withDeadLetters(opts, named, async ({ store }) => {
       const { selection, refused } = await leaveOutOthers(store, asked, consumer, "purge");
       if (selection.kind !== "ids") {
+        // Bounded before anything is counted or asked: a record stored meanwhile, which no
+        // one was shown, stays.
+        const before = await store.nextId();
+        const scope = selection.kind === "all" ? {} : { integration: selection.integration };
+        const shown = await store.count(scope);
         const what =
           selection.kind === "all"
-            ? `all ${plural(await store.count(), "dead letter")} of --consumer ${consumer}`
-            : `every dead letter of integration ${printable(selection.integration)}`;
-        const terminal = { input: process.stdin, output: process.stderr };
-        if (!opts.yes && !(await confirmed(`remove ${what}, for good?`, terminal))) {
+            ? `all ${plural(shown, "dead letter")} of --consumer ${consumer}`
+            : `the ${plural(shown, "dead letter")} of integration ${printable(selection.integration)}`;
+        const terminal = {
+          input: process.stdin,
+          output: process.stderr,
+          openQuestionTerminal: controllingTerminal,
+        };
+        if (shown > 0 && !opts.yes && !(await confirmed(`remove ${what}, for good?`, terminal))) {
           process.stderr.write("nothing removed\n");
           throw new ExitError(1);
         }
-        const removed = await store.purge(
-          selection.kind === "all" ? { all: true } : { integration: selection.integration },
-        );
+        const removed = await store.purge({ all: selection.kind === "all", ...scope, before });
         process.stdout.write(`removed ${plural(removed, "dead letter")}\n`);
         if (removed === 0) noteNoneOf(selection, consumer);
         return;
@@ -254,16 +271,6 @@ async function deadLetterStoreOf(
       "(check NATS_URL if one has)\n",
   );
   return ABSENT_DEAD_LETTER_STORE;
-}
-
-/** A name given to --integration that has no dead letter may be mistyped: say so. */
-function noteNoneOf(selection: Selection, consumer: string): void {
-  if (selection.kind !== "integration") return;
-  process.stderr.write(
-    `note: integration ${printable(selection.integration)} has no dead letters in the ` +
-      `deployment with --consumer ${printable(consumer)}; \`hookswitch dlq list\` without ` +
-      "--integration shows those that have\n",
-  );
 }
 
 async function withDeadLetters(

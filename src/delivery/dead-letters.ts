@@ -57,10 +57,22 @@ export interface DeadLetterStore {
   holdsDeliveries(filter?: { integration?: string }): Promise<boolean>;
   /** Removes these records; resolves with the ids that were there and are now gone. */
   remove(ids: number[]): Promise<number[]>;
-  /** Removes the records of one integration, or all of them; resolves with how many. */
-  purge(scope: { integration?: string; all?: boolean }): Promise<number>;
-  /** How many records there are (the deployment's and the old layout's). */
-  count(): Promise<number>;
+  /**
+   * Removes the records of one integration, or all of them, with ids below `before` when
+   * given (those stored after a person was shown what a purge removes stay); resolves with
+   * how many.
+   */
+  purge(scope: PurgeScope): Promise<number>;
+  /** How many records there are (the deployment's and the old layout's), or one integration's. */
+  count(filter?: { integration?: string }): Promise<number>;
+  /** The id the next record stored will have, or a greater one. */
+  nextId(): Promise<number>;
+}
+
+export interface PurgeScope {
+  integration?: string;
+  all?: boolean;
+  before?: number;
 }
 
 const NO_RECORDS: AsyncIterable<ListedDeadLetter> = {
@@ -82,6 +94,7 @@ export const ABSENT_DEAD_LETTER_STORE: DeadLetterStore = {
   remove: () => Promise.resolve([]),
   purge: () => Promise.resolve(0),
   count: () => Promise.resolve(0),
+  nextId: () => Promise.resolve(1),
 };
 
 export interface DeadLetterStoreOptions {
@@ -179,20 +192,26 @@ class DeploymentDeadLetters implements DeadLetterStore {
     return removed;
   }
 
-  async purge(scope: { integration?: string; all?: boolean }): Promise<number> {
+  async purge(scope: PurgeScope): Promise<number> {
     // Never the whole stream: other deployments' records are there too.
     if (!scope.all && scope.integration === undefined) {
       throw new Error("purge needs an integration or all");
     }
+    const bound = scope.before === undefined ? {} : { seq: scope.before };
     let purged = 0;
     for (const filter of this.#filters(scope.all ? undefined : scope.integration)) {
-      purged += (await this.#jsm.streams.purge(DEAD_LETTER_STREAM, { filter })).purged;
+      purged += (await this.#jsm.streams.purge(DEAD_LETTER_STREAM, { filter, ...bound })).purged;
     }
     return purged;
   }
 
-  count(): Promise<number> {
-    return this.#countUnder(this.#filters());
+  count(filter: { integration?: string } = {}): Promise<number> {
+    return this.#countUnder(this.#filters(filter.integration));
+  }
+
+  async nextId(): Promise<number> {
+    const { state } = await this.#jsm.streams.info(DEAD_LETTER_STREAM);
+    return state.last_seq + 1;
   }
 
   /** Stores a record by a JetStream request of its own, which answers with its id. */

@@ -282,6 +282,18 @@ describe("hookswitch dlq list", () => {
     expect(all.stderr).toBe("");
   });
 
+  it("notes, beside an empty listing, a --consumer no daemon has run with", async () => {
+    await store.add(deadLetter("crm"));
+    const result = await dlq(["list"], { HOOKSWITCH_CONSUMER: "hookswitch-typo" });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: "no dead letters\n",
+      stderr:
+        "note: no daemon has run with --consumer hookswitch-typo, so it has no dead letters " +
+        "of its own: give --consumer (HOOKSWITCH_CONSUMER) the daemons' --consumer\n",
+    });
+  });
+
   it("refuses a --limit that is no count, naming the variable it came from", async () => {
     const flag = await dlq(["list", "--limit", "0"]);
     expect(flag.code).toBe(2);

@@ -142,6 +142,19 @@ describe("the dead-letter store", () => {
     expect(await store.count()).toBe(0);
   });
 
+  it("counts one integration's records, and purges only those stored before the id it was given", async () => {
+    await store.add(deadLetter("crm"));
+    await store.add(deadLetter("billing"));
+    expect(await store.count({ integration: "crm" })).toBe(1);
+    const before = await store.nextId();
+    // Stored after an operator was shown what the purge removes.
+    const later = [await store.add(deadLetter("crm")), await store.add(deadLetter("billing"))];
+    expect(later[0]).toBeGreaterThanOrEqual(before);
+    expect(await store.purge({ integration: "crm", before })).toBe(1);
+    expect(await store.purge({ all: true, before })).toBe(1);
+    expect((await listAll(store)).map((r) => r.id)).toEqual(later);
+  });
+
   it("lists ten thousand records within seconds", async () => {
     const pending: Promise<number>[] = [];
     for (let i = 0; i < 10_000; i++)

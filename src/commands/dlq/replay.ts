@@ -114,10 +114,7 @@ export async function requireDeliveryConsumer(
   try {
     await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
   } catch (err) {
-    const missing =
-      isApiError(err, JetStreamApiCodes.ConsumerNotFound) ||
-      isApiError(err, JetStreamApiCodes.StreamNotFound);
-    if (!missing) throw err;
+    if (!isMissingConsumer(err)) throw err;
     throw new NatsSetupError(
       `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
         `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
@@ -125,4 +122,25 @@ export async function requireDeliveryConsumer(
       { cause: err },
     );
   }
+}
+
+/** Whether a daemon has run with `--consumer` here: its deliveries' consumer exists. */
+export async function deliveryConsumerExists(
+  jsm: JetStreamManager,
+  consumer: string,
+): Promise<boolean> {
+  try {
+    await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
+    return true;
+  } catch (err) {
+    if (isMissingConsumer(err)) return false;
+    throw err;
+  }
+}
+
+function isMissingConsumer(err: unknown): boolean {
+  return (
+    isApiError(err, JetStreamApiCodes.ConsumerNotFound) ||
+    isApiError(err, JetStreamApiCodes.StreamNotFound)
+  );
 }

@@ -30,6 +30,41 @@ describe("confirmed: the question dlq purge asks at a terminal", () => {
     );
   });
 
+  it("asks a person typing at a terminal whose output goes to a pipe, on the terminal", async () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = Object.assign(new PassThrough(), { isTTY: false });
+    const tty = new PassThrough();
+    let piped = "";
+    let asked = "";
+    output.on("data", (chunk: Buffer) => (piped += chunk.toString()));
+    tty.on("data", (chunk: Buffer) => (asked += chunk.toString()));
+    input.end("n\n");
+    const answer = await confirmed("remove?", {
+      input,
+      output,
+      openQuestionTerminal: () => tty,
+    });
+    expect(answer).toBe(false);
+    expect(asked).toContain("remove? [y/N] ");
+    expect(piped).toBe("");
+    expect(tty.destroyed).toBe(true);
+  });
+
+  it("asks at the output when no terminal can be opened for the question", async () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = Object.assign(new PassThrough(), { isTTY: false });
+    let shown = "";
+    output.on("data", (chunk: Buffer) => (shown += chunk.toString()));
+    input.end("y\n");
+    const answer = await confirmed("remove?", {
+      input,
+      output,
+      openQuestionTerminal: () => undefined,
+    });
+    expect(answer).toBe(true);
+    expect(shown).toContain("remove? [y/N] ");
+  });
+
   it("asks nothing when its input is no terminal: a script chose what to remove", async () => {
     const { terminal: term, shown } = terminal(false, "");
     expect(await confirmed("remove?", term)).toBe(true);
