@@ -97,6 +97,7 @@ class HookswitchDaemon implements Daemon {
     this.failed.catch(() => undefined);
     this.#engine = buildEngine(settings, log, {
       isNatsConnected: () => this.#connection?.isConnected() ?? false,
+      natsDisconnections: () => this.#connection?.disconnections() ?? 0,
       isReady: () => this.#notReadyReason() === undefined,
     });
     this.#inForce = this.#engine.inForce;

@@ -33,6 +33,7 @@ export interface EngineSettings {
 /** What the metrics ask of the daemon at scrape time. */
 export interface EngineProbes {
   isNatsConnected(): boolean;
+  natsDisconnections(): number;
   isReady(): boolean;
 }
 
@@ -62,6 +63,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
   const metrics: Metrics = createMetrics({
     requestsInFlight: () => requests.taken,
     isNatsConnected: () => probes.isNatsConnected(),
+    natsDisconnections: () => probes.natsDisconnections(),
     isReady: () => probes.isReady(),
     deliveryCounts: () => stats.countsWith(inForce.snapshot().byName.keys()),
   });

@@ -20,6 +20,7 @@ import { watchMaxDeliveries } from "../nats/advisories.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import type { NatsLink } from "../nats/connection.js";
+import { lastActive } from "../nats/last-active.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
 import { largestMessageBytes, pullSize, type PullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
@@ -185,6 +186,8 @@ export class JetStreamWork {
         this.#eventsPending = info.num_pending;
         engine.metrics.eventsPending.set(info.num_pending);
         engine.metrics.eventsUnacknowledged.set(info.num_ack_pending);
+        const acknowledgedAt = lastActive(info.ack_floor);
+        if (acknowledgedAt !== undefined) engine.metrics.eventsLastAcknowledged.set(acknowledgedAt);
       },
     });
     this.#keeper = setUp;

@@ -37,6 +37,8 @@ export interface Metrics {
   /** The event consumer's backlog, as last read from NATS; shown from the first reading on. */
   eventsPending: { set(count: number): void };
   eventsUnacknowledged: { set(count: number): void };
+  /** When NATS last took an event's acknowledgement from any replica, as last read. */
+  eventsLastAcknowledged: { set(unixSeconds: number): void };
   /** Deliveries waiting in JetStream by integration, as last read: each reading replaces the last. */
   deliveriesWaiting: { set(byIntegration: ReadonlyMap<string, WaitingCounts>): void };
   configGeneration: Gauge;
@@ -46,6 +48,7 @@ export interface Metrics {
   configReloadSuccessTime: { set(value: number): void };
   integrations: Gauge<"state">;
   natsConnected: Gauge;
+  natsDisconnects: Counter;
   ready: Gauge;
   buildInfo: Gauge<"version" | "revision" | "nodejs">;
 }
@@ -53,6 +56,8 @@ export interface Metrics {
 export interface MetricsSources {
   /** Read at scrape time. */
   isNatsConnected: () => boolean;
+  /** Times the NATS connection was lost so far, never decreasing. */
+  natsDisconnections: () => number;
   isReady: () => boolean;
   /** HTTP attempts holding a request slot (`--max-in-flight`). */
   requestsInFlight: () => number;
@@ -130,7 +135,14 @@ function inFlightGauge(sources: MetricsSources, registers: Registry[]): Gauge {
 function queueGauges(
   registry: Registry,
   registers: Registry[],
-): Pick<Metrics, "deadLetters" | "eventsPending" | "eventsUnacknowledged" | "deliveriesWaiting"> {
+): Pick<
+  Metrics,
+  | "deadLetters"
+  | "eventsPending"
+  | "eventsUnacknowledged"
+  | "eventsLastAcknowledged"
+  | "deliveriesWaiting"
+> {
   return {
     deadLetters: gaugeShownOnceSet(registry, {
       name: "hookswitch_dead_letters",
@@ -145,6 +157,11 @@ function queueGauges(
     eventsUnacknowledged: gaugeShownOnceSet(registry, {
       name: "hookswitch_events_unacknowledged",
       help: "Events handed to a replica and not acknowledged yet: in progress, or waiting to be delivered again (read every 5 s, the same on every replica)",
+    }),
+    // With events waiting, an old value means consuming has stopped, whatever /readyz says.
+    eventsLastAcknowledged: gaugeShownOnceSet(registry, {
+      name: "hookswitch_events_last_acknowledged_timestamp_seconds",
+      help: "Unix time at which NATS last took an acknowledgement of an event from any replica (read every 5 s, the same on every replica; absent until the first)",
     }),
     deliveriesWaiting: waitingGauge(registers),
   };
@@ -192,7 +209,8 @@ function configMetrics(
 function readinessGauges(
   sources: MetricsSources,
   registers: Registry[],
-): Pick<Metrics, "natsConnected" | "ready"> {
+): Pick<Metrics, "natsConnected" | "natsDisconnects" | "ready"> {
+  let disconnectsShown = 0;
   return {
     natsConnected: new Gauge({
       name: "hookswitch_nats_connected",
@@ -200,6 +218,17 @@ function readinessGauges(
       registers,
       collect() {
         this.set(sources.isNatsConnected() ? 1 : 0);
+      },
+    }),
+    // Losses between two scrapes that the gauge above never shows (a flapping connection).
+    natsDisconnects: new Counter({
+      name: "hookswitch_nats_disconnects_total",
+      help: "Times the connection to NATS was lost (each is followed by reconnection attempts)",
+      registers,
+      collect() {
+        const now = sources.natsDisconnections();
+        if (now > disconnectsShown) this.inc(now - disconnectsShown);
+        disconnectsShown = now;
       },
     }),
     ready: new Gauge({

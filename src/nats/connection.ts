@@ -141,6 +141,8 @@ export interface NatsLink {
 }
 
 export interface ConnectionWatch extends NatsLink {
+  /** Times the connection was lost since the watch started (not counting its close at stop). */
+  disconnections(): number;
   stop(): void;
 }
 
@@ -168,13 +170,16 @@ export function watchConnection(
     connected = now;
   };
   let stopped = false;
+  let disconnections = 0;
   const statuses = nc.status();
   const iterator = statuses[Symbol.asyncIterator]();
   const loop = async () => {
     for (;;) {
       const next = await iterator.next();
       if (next.done || stopped) return;
-      setConnected(connectedAfter(next.value, connected));
+      const now = connectedAfter(next.value, connected);
+      if (connected && !now && next.value.type !== "close") disconnections++;
+      setConnected(now);
       if (next.value.type === "error" && refusal(next.value.error)) continue;
       logStatus(log, next.value);
     }
@@ -186,6 +191,7 @@ export function watchConnection(
   return {
     isConnected: () => connected && !nc.isClosed(),
     connected: () => up,
+    disconnections: () => disconnections,
     stop() {
       stopped = true;
       void iterator.return?.();

@@ -23,9 +23,13 @@ async function backlog(daemon: RunningDaemon) {
     const value = new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1];
     return value === undefined ? undefined : Number(value);
   };
+  const lastAcknowledged = /^hookswitch_events_last_acknowledged_timestamp_seconds (\S+)$/m.exec(
+    text,
+  )?.[1];
   return {
     pending: read("hookswitch_events_pending"),
     unacknowledged: read("hookswitch_events_unacknowledged"),
+    lastAcknowledged: lastAcknowledged === undefined ? undefined : Number(lastAcknowledged),
   };
 }
 
@@ -62,6 +66,8 @@ describe("hookswitch run reports the event consumer's backlog", () => {
   });
 
   it("counts the events not yet delivered and those not yet acknowledged, and none once all are answered", async () => {
+    // Nothing acknowledged yet: no time to show, rather than a time that would read as a stall.
+    expect((await backlog(daemon)).lastAcknowledged).toBeUndefined();
     for (let i = 0; i < EVENTS; i++) await publisher.publish(makeEvent());
     // Some events pulled and in progress, the rest still on the server.
     const waiting = await waitFor(
@@ -87,6 +93,18 @@ describe("hookswitch run reports the event consumer's backlog", () => {
     );
     expect(receiver.requests).toHaveLength(EVENTS);
   }, 70_000);
+
+  it("shows when NATS last took an event's acknowledgement, up to the last one", async () => {
+    const lastArrival = Math.max(...receiver.requests.map((r) => r.at)) / 1000;
+    const { lastAcknowledged } = await waitFor(
+      async () => {
+        const reading = await backlog(daemon);
+        return (reading.lastAcknowledged ?? 0) >= lastArrival - 0.5 ? reading : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250, what: "the last acknowledgement's time" },
+    );
+    expect(lastAcknowledged).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+  });
 
   it("shows the events waiting on the status page and in /api/integrations", async () => {
     // After the test above the backlog is empty: the page shows the reading, not "unknown".

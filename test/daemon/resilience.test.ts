@@ -111,6 +111,7 @@ describe("hookswitch run loses nothing", () => {
       expect(Date.now() - frozenAt).toBeLessThanOrEqual(45_000);
       const metrics = await (await fetch(`${d.http}/metrics`)).text();
       expect(metrics).toMatch(/^hookswitch_nats_connected 0/m);
+      expect(metrics).toMatch(/^hookswitch_nats_disconnects_total 1$/m);
     } finally {
       nats.thaw();
     }

@@ -73,6 +73,7 @@ function dispatcherWith(
   const stats = new DeliveryStats();
   const metrics = createMetrics({
     isNatsConnected: () => true,
+    natsDisconnections: () => 0,
     isReady: () => true,
     requestsInFlight: () => requests.taken,
     deliveryCounts: () => stats.counts(),

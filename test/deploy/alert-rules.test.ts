@@ -44,6 +44,10 @@ const HEALTHY: Record<string, string> = {
   [`hookswitch_nats_connected{${POD_A}}`]: "1x60",
   [`hookswitch_dead_letters{${POD_A}}`]: "0x60",
   [`hookswitch_events_pending{${POD_A}}`]: "12x60",
+  [`hookswitch_events_unacknowledged{${POD_A}}`]: "30x60",
+  // Taken a moment ago at every reading: the value follows the clock (a minute a step).
+  [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0+60x60",
+  [`hookswitch_nats_disconnects_total{${POD_A}}`]: "0x30 1x30",
   [`hookswitch_events_invalid_total{${POD_A}}`]: "0x60",
   [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DELIVERIES"}`]: "0x60",
   [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DLQ"}`]: "0x60",
@@ -201,6 +205,25 @@ const CASES: Case[] = [
     ],
   },
   {
+    when: "the NATS connection drops every minute, each time back before the scrape",
+    series: { [`hookswitch_nats_disconnects_total{${POD_A}}`]: "0+1x20" },
+    at: "10m",
+    alert: "HookswitchNatsFlapping",
+    fires: [
+      {
+        labels: warning(pod),
+        summary: "10.0.0.1:9464 lost its NATS connection more than 3 times in 15 minutes",
+      },
+    ],
+  },
+  {
+    when: "the NATS connection dropped twice in an hour",
+    series: { [`hookswitch_nats_disconnects_total{${POD_A}}`]: "0x10 1x20 2x30" },
+    at: "40m",
+    alert: "HookswitchNatsFlapping",
+    fires: [],
+  },
+  {
     when: "one replica of two cannot be scraped for 5 minutes",
     series: { [`up{${POD_A}}`]: "0x10", [`up{${POD_B}}`]: "1x10" },
     at: "6m",
@@ -249,6 +272,63 @@ const CASES: Case[] = [
         summary: "hookswitch has not kept up with the PBX events for 15 minutes",
       },
     ],
+  },
+  {
+    when: "events wait and no acknowledgement was taken for over 15 minutes",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "50x20",
+      [`hookswitch_events_pending{${POD_B}}`]: "50x20",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "0x20",
+      [`hookswitch_events_unacknowledged{${POD_B}}`]: "0x20",
+      [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0x20",
+      [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_B}}`]: "0x20",
+    },
+    at: "17m",
+    alert: "HookswitchStalled",
+    fires: [
+      {
+        labels: { namespace: "prod", severity: "critical" },
+        summary: "hookswitch has acknowledged no PBX event for 15 minutes while events wait",
+      },
+    ],
+  },
+  {
+    when: "events wait only in progress and none was acknowledged for 15 minutes",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "0x20",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "64x20",
+      [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0x20",
+    },
+    at: "17m",
+    alert: "HookswitchStalled",
+    fires: [
+      {
+        labels: { namespace: "prod", severity: "critical" },
+        summary: "hookswitch has acknowledged no PBX event for 15 minutes while events wait",
+      },
+    ],
+  },
+  {
+    when: "no event came for an hour: nothing waits, nothing is acknowledged",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "0x60",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "0x60",
+      [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0x60",
+    },
+    at: "50m",
+    alert: "HookswitchStalled",
+    fires: [],
+  },
+  {
+    when: "a backlog arrives after a quiet hour and the first acknowledgements follow",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "0x60 5000x10",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "0x60 64x10",
+      [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0x60 3660+60x10",
+    },
+    at: "68m",
+    alert: "HookswitchStalled",
+    fires: [],
   },
   {
     when: "over 1,000 retries of one integration wait for 15 minutes",

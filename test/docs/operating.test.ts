@@ -21,6 +21,7 @@ function registered(): string[] {
   metrics.deadLetters.set(0);
   metrics.eventsPending.set(0);
   metrics.eventsUnacknowledged.set(0);
+  metrics.eventsLastAcknowledged.set(0);
   metrics.configReloadSuccessful.set(1);
   metrics.configReloadSuccessTime.set(0);
   return metrics.exposition.names().filter((name) => !RUNTIME.test(name));

@@ -423,6 +423,8 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     const metricsWhileDown = (await text(`${daemon.http}/metrics`)).body;
     expect(metricsWhileDown).toMatch(/^hookswitch_nats_connected 0$/m);
     expect(metricsWhileDown).toMatch(/^hookswitch_ready 0$/m);
+    const losses = /^hookswitch_nats_disconnects_total (\d+)$/m.exec(metricsWhileDown)?.[1];
+    expect(Number(losses)).toBeGreaterThanOrEqual(1);
 
     await nats.start();
     await waitFor(async () => (await text(`${daemon.http}/readyz`)).status === 200, {
@@ -432,5 +434,9 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     const metricsWhenBack = (await text(`${daemon.http}/metrics`)).body;
     expect(metricsWhenBack).toMatch(/^hookswitch_nats_connected 1$/m);
     expect(metricsWhenBack).toMatch(/^hookswitch_ready 1$/m);
+    // Still counted once NATS is back: a loss between two scrapes is not lost.
+    expect(metricsWhenBack).toMatch(
+      new RegExp(`^hookswitch_nats_disconnects_total ${losses}$`, "m"),
+    );
   });
 });

@@ -24,8 +24,10 @@ const DELIVERED_ONE: Record<DeliveryOutcome, number> = { ...NO_COUNTS, delivered
 
 function setUp(loaded: string[] = []) {
   const stats = new DeliveryStats();
+  const nats = { losses: 0 };
   const metrics = createMetrics({
     isNatsConnected: () => true,
+    natsDisconnections: () => nats.losses,
     isReady: () => true,
     requestsInFlight: () => 0,
     deliveryCounts: () => stats.countsWith(loaded),
@@ -48,7 +50,7 @@ function setUp(loaded: string[] = []) {
   };
   /** The series that counted something. */
   const scrape = () => scrapeAll().filter((line) => !line.endsWith(" 0"));
-  return { stats, record, scrape, scrapeAll };
+  return { stats, record, scrape, scrapeAll, nats, metrics };
 }
 
 describe("hookswitch_deliveries_total", () => {
@@ -212,6 +214,40 @@ describe("the backlog gauges", () => {
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^hookswitch_events_pending 120$/m);
     expect(text).toMatch(/^hookswitch_events_unacknowledged 7$/m);
+  });
+
+  it("show when the last acknowledgement was taken only once it was read", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    expect(await metrics.registry.metrics()).not.toMatch(/last_acknowledged/);
+    metrics.eventsLastAcknowledged.set(1796369483.398);
+    expect(await metrics.registry.metrics()).toMatch(
+      /^hookswitch_events_last_acknowledged_timestamp_seconds 1796369483.398$/m,
+    );
+  });
+});
+
+describe("hookswitch_nats_disconnects_total", () => {
+  const losses = async (metrics: ReturnType<typeof setUp>["metrics"]) =>
+    /^hookswitch_nats_disconnects_total (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
+
+  it("counts the connection's losses from 0, each once however often it is scraped", async () => {
+    const { nats, metrics } = setUp();
+    expect(await losses(metrics)).toBe("0");
+    nats.losses = 2;
+    expect(await losses(metrics)).toBe("2");
+    expect(await losses(metrics)).toBe("2");
+    nats.losses = 3;
+    expect(await losses(metrics)).toBe("3");
+  });
+
+  it("never goes down, and counts on from a count that started again", async () => {
+    const { nats, metrics } = setUp();
+    nats.losses = 4;
+    expect(await losses(metrics)).toBe("4");
+    nats.losses = 1;
+    expect(await losses(metrics)).toBe("4");
+    nats.losses = 2;
+    expect(await losses(metrics)).toBe("5");
   });
 });
 

@@ -155,6 +155,7 @@ describe("watching the connection", () => {
     const watch = watchConnection(nc, log);
     try {
       expect(watch.isConnected()).toBe(true);
+      expect(watch.disconnections()).toBe(0);
       await watch.connected(); // at once while up
       await server.stop();
       await waitFor(() => !watch.isConnected(), { timeoutMs: 5_000, what: "disconnected" });
@@ -165,6 +166,7 @@ describe("watching the connection", () => {
       await server.start();
       await whenBack;
       expect(back).toBe(true);
+      expect(watch.disconnections()).toBe(1);
       const types = lines.map((line) => line.type).filter(Boolean);
       expect(types).toEqual(expect.arrayContaining(["disconnect", "reconnect"]));
       // Losing NATS is a warning (alerts on warn see it); getting it back is news.
@@ -176,6 +178,8 @@ describe("watching the connection", () => {
       await nc.close();
     }
     expect(watch.isConnected()).toBe(false);
+    // Closing at the end is no loss of the connection.
+    expect(watch.disconnections()).toBe(1);
   });
 
   it("notices a hung server within 30 s by its unanswered pings, and reconnects once it answers", async () => {
@@ -203,6 +207,7 @@ describe("watching the connection", () => {
       hung.thaw();
       await waitFor(() => watch.isConnected(), { timeoutMs: 15_000, what: "reconnected" });
       await nc.flush();
+      expect(watch.disconnections()).toBeGreaterThanOrEqual(1);
     } finally {
       hung.thaw();
       watch.stop();
