@@ -66,6 +66,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     natsDisconnections: () => probes.natsDisconnections(),
     isReady: () => probes.isReady(),
     deliveryCounts: () => stats.countsWith(inForce.snapshot().byName.keys()),
+    attemptResults: () => stats.attemptResults(),
   });
   // One origin may take as many connections as the global cap allows requests.
   const sender = createSender({

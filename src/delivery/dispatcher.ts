@@ -23,6 +23,7 @@ import type { RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
 import type { DeliveryStats } from "./stats.js";
 import type { AttemptOutcome } from "./types.js";
+import { attemptResultIndex } from "./attempt-result.js";
 import type { DurableQueue, Job, JobResult } from "./job.js";
 import type { DeadLetterRecord } from "./records.js";
 
@@ -177,12 +178,16 @@ export class Dispatcher {
     result: AttemptOutcome,
     at: Date,
   ) {
-    this.#deps.stats.record(job.active.integration.name, {
-      at: this.#isoTime(at),
-      outcome,
-      status: result.kind === "response" ? result.status : null,
-      error: result.kind === "error" ? result.message : null,
-    });
+    this.#deps.stats.record(
+      job.active.integration.name,
+      {
+        at: this.#isoTime(at),
+        outcome,
+        status: result.kind === "response" ? result.status : null,
+        error: result.kind === "error" ? result.message : null,
+      },
+      attemptResultIndex(result),
+    );
   }
 
   #logAttempt(job: Job, attempt: number, outcome: AttemptOutcome) {

@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConfigState } from "../config/watch/generation.js";
 import type { Problem } from "../config/types.js";
 import type { WaitingCounts } from "../delivery/waiting-counts.js";
+import { AttemptCounter, type AttemptResultCounts } from "./attempt-counter.js";
 import { DeliveryCounter, type DeliveryCounts } from "./delivery-counter.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { Exposition } from "./exposition.js";
@@ -54,6 +55,8 @@ export interface Metrics {
 }
 
 export interface MetricsSources {
+  /** Attempts so far by integration and result (ATTEMPT_RESULTS' order), never decreasing. */
+  attemptResults: AttemptResultCounts;
   /** Read at scrape time. */
   isNatsConnected: () => boolean;
   /** Times the NATS connection was lost so far, never decreasing. */
@@ -84,7 +87,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   return {
     registry,
-    exposition: new Exposition(registry, [deliveries, attemptDuration]),
+    exposition: new Exposition(registry, [
+      deliveries,
+      new AttemptCounter(sources.attemptResults),
+      attemptDuration,
+    ]),
     ...eventCounters(registers),
     storeFailures: storeFailures(registers),
     deliveries,

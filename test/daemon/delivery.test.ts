@@ -202,6 +202,12 @@ describe("hookswitch run delivers webhooks", () => {
     expect(metrics).toMatch(
       /hookswitch_deliveries_total\{integration="flaky",outcome="delivered"\} 1/,
     );
+    // The attempts by what they came to: a receiver failing, not a request refused.
+    const attempts = [...metrics.matchAll(/^hookswitch_attempts_total\{(.*)\} (\d+)$/gm)];
+    expect(attempts.map(([, labels, n]) => `${labels} ${n}`)).toEqual([
+      'integration="flaky",result="2xx" 1',
+      'integration="flaky",result="5xx" 2',
+    ]);
   });
 
   it("sends a webhook slower than the ack wait only once", async () => {

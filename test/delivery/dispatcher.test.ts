@@ -77,6 +77,7 @@ function dispatcherWith(
     isReady: () => true,
     requestsInFlight: () => requests.taken,
     deliveryCounts: () => stats.counts(),
+    attemptResults: () => stats.attemptResults(),
   });
   const dispatcher = new Dispatcher({
     sender,

@@ -4,6 +4,7 @@
  */
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { ATTEMPT_RESULTS } from "../../src/delivery/attempt-result.js";
 import { NO_COUNTS, type DeliveryOutcome } from "../../src/delivery/stats.js";
 import { INTEGRATIONS_PER_PIECE } from "../../src/http/exposition.js";
 import { createMetrics, type Metrics } from "../../src/http/metrics.js";
@@ -12,13 +13,20 @@ import { IDLE_SOURCES } from "../support/metric-sources.js";
 
 const INTEGRATIONS = 2_000;
 
-/** Metrics of INTEGRATIONS integrations that each delivered once, in 20 ms. */
+/** Metrics of INTEGRATIONS integrations that each delivered once, in 20 ms, answered 2xx. */
 function busyMetrics(): Metrics {
   const counts = new Map<string, Record<DeliveryOutcome, number>>();
-  const metrics = createMetrics({ ...IDLE_SOURCES, deliveryCounts: () => counts });
+  const results = new Map<string, number[]>();
+  const metrics = createMetrics({
+    ...IDLE_SOURCES,
+    deliveryCounts: () => counts,
+    attemptResults: () => results,
+  });
+  const answered = ATTEMPT_RESULTS.map((result) => (result === "2xx" ? 1 : 0));
   for (let i = 0; i < INTEGRATIONS; i++) {
     const name = `crm-${i}`;
     counts.set(name, { ...NO_COUNTS, delivered: 1 });
+    results.set(name, answered);
     metrics.attemptDuration.observe(name, 0.02);
   }
   return metrics;
@@ -62,7 +70,7 @@ describe("the /metrics text of thousands of integrations", () => {
       setImmediate(() => (turned = true));
     }
     const perFamily = 1 + Math.ceil(INTEGRATIONS / INTEGRATIONS_PER_PIECE);
-    expect(pieces).toBe(1 + 2 * (1 + perFamily));
+    expect(pieces).toBe(1 + 3 * (1 + perFamily));
     // The registry's piece, and each family's separator and header, come without one.
     expect(withoutTurn).toBeLessThanOrEqual(5);
   });
@@ -77,6 +85,7 @@ describe("the /metrics text of thousands of integrations", () => {
     expect(perIntegration(body)).toBe(perIntegration(await metrics.exposition.text()));
     expect(body).toMatch(/^# TYPE hookswitch_events_received_total counter$/m);
     expect(body).toContain('hookswitch_attempt_duration_seconds_count{integration="crm-1999"} 1\n');
+    expect(body).toContain('hookswitch_attempts_total{integration="crm-1999",result="2xx"} 1\n');
     expect(body.match(/^# TYPE hookswitch_deliveries_total counter$/gm)).toHaveLength(1);
 
     const head = await fetch(`${url}/metrics`, { method: "HEAD" });

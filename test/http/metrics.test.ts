@@ -15,6 +15,7 @@ import {
 import type { ConfigState } from "../../src/config/watch/generation.js";
 import { DeliveryCounter } from "../../src/http/delivery-counter.js";
 import { familyText } from "../../src/http/exposition.js";
+import { ATTEMPT_RESULTS, type AttemptResult } from "../../src/delivery/attempt-result.js";
 import { createMetrics, recordConfigGeneration } from "../../src/http/metrics.js";
 import { makeIntegration } from "../support/integration.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
@@ -31,6 +32,7 @@ function setUp(loaded: string[] = []) {
     isReady: () => true,
     requestsInFlight: () => 0,
     deliveryCounts: () => stats.countsWith(loaded),
+    attemptResults: () => stats.attemptResults(),
   });
   const record = (integration: string, outcome: DeliveryOutcome, times = 1) => {
     const last: LastDelivery = {
@@ -104,6 +106,38 @@ describe("hookswitch_deliveries_total", () => {
     const page = stats.get("crm")?.counts;
     expect(page).toEqual({ delivered: 5, retried: 0, "dead-lettered": 1, skipped: 0 });
     expect(scrape()).toEqual(["crm/dead-lettered 1", "crm/delivered 5"]);
+  });
+});
+
+describe("hookswitch_attempts_total", () => {
+  const last = (outcome: DeliveryOutcome): LastDelivery => ({
+    at: "2026-11-29T12:00:00.000Z",
+    outcome,
+    status: null,
+    error: null,
+  });
+  const attemptLines = async (metrics: ReturnType<typeof setUp>["metrics"]) =>
+    [...(await metrics.exposition.text()).matchAll(/^hookswitch_attempts_total\{(.*)\} (\d+)$/gm)]
+      .map(([, labels, n]) => `${labels} ${n}`)
+      .sort();
+  const index = (result: AttemptResult) => ATTEMPT_RESULTS.indexOf(result);
+
+  it("counts each integration's attempts by result, showing only results that happened", async () => {
+    const { stats, metrics } = setUp(["quiet"]);
+    stats.record("crm", last("retried"), index("5xx"));
+    stats.record("crm", last("retried"), index("timeout"));
+    stats.record("crm", last("delivered"), index("2xx"));
+    stats.record("billing", last("dead-lettered"), index("4xx"));
+    // Skipped: no attempt made, so nothing to show for it.
+    stats.record("gone", last("skipped"));
+    expect(await attemptLines(metrics)).toEqual([
+      'integration="billing",result="4xx" 1',
+      'integration="crm",result="2xx" 1',
+      'integration="crm",result="5xx" 1',
+      'integration="crm",result="timeout" 1',
+    ]);
+    stats.record("crm", last("delivered"), index("2xx"));
+    expect(await attemptLines(metrics)).toContain('integration="crm",result="2xx" 2');
   });
 });
 

@@ -7,4 +7,5 @@ export const IDLE_SOURCES: MetricsSources = {
   isReady: () => false,
   requestsInFlight: () => 0,
   deliveryCounts: () => [],
+  attemptResults: () => [],
 };
