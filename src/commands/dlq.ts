@@ -41,7 +41,7 @@ import {
 import { noteNoDaemon, noteNoneOf } from "./dlq/notes.js";
 import { stopBetweenLetters } from "./dlq/stop-signal.js";
 import { signalExitCode } from "../lifecycle.js";
-import { integrationOf, parseSelection, type Selection } from "./dlq/selection.js";
+import { parseListing, parseSelection, type Selection } from "./dlq/selection.js";
 import { leaveOutOthers } from "./dlq/others.js";
 import { jsonArrayEnd, jsonArrayItem } from "./dlq/json.js";
 import { firstOf, limitNote, parseLimit } from "./dlq/limit.js";
@@ -61,6 +61,7 @@ export function dlqCommand(): Command {
 function listCommand(): Command {
   const cmd = new Command("list")
     .description("list dead letters")
+    .argument("[ids...]", "only these dead letters (in full with --json)")
     .addOption(integrationOption("only this integration's dead letters"))
     .addOption(new Option("--json", "print a JSON array of records").env("HOOKSWITCH_DLQ_JSON"))
     .addOption(
@@ -68,23 +69,40 @@ function listCommand(): Command {
     )
     .addOption(consumerOption(DEPLOYMENT_HELP));
   addNatsOptions(cmd, { jetstream: false });
-  return cmd.action(async (opts: Opts) => {
-    const integration = integrationOf(opts);
+  return cmd.action(async (ids: string[], opts: Opts) => {
+    const asked = parseListing(ids, opts);
     const named = optionNamer(cmd);
     const limit = parseLimit(opts.limit as string | undefined, named);
+    const consumer = consumerOf(opts, named);
     await withDeadLetters(opts, named, async ({ store, jsm }) => {
-      const read = store.read(integration === undefined ? {} : { integration });
+      const { selection, refused } = await leaveOutOthers(store, asked, consumer, "list");
+      const found = new Set<number>();
+      const read = noting(selected(store, selection), (record) => found.add(record.id));
       const { records, more } = firstOf(read, limit);
       const listed = await (opts.json ? printJson(records) : printTable(records));
-      if (limit !== undefined && more()) process.stderr.write(limitNote(limit));
+      const cut = limit !== undefined && more();
+      if (cut) process.stderr.write(limitNote(limit));
+      if (selection.kind === "ids") {
+        // Ids past a --limit were not looked for: not said to be missing.
+        const missing = cut ? [] : selection.ids.filter((id) => !found.has(id));
+        reportMissing(missing);
+        if (missing.length > 0 || refused.size > 0) throw new ExitError(1);
+        return;
+      }
       // Where the queue itself is absent, a note has said so already.
       if (listed > 0 || store === ABSENT_DEAD_LETTER_STORE) return;
-      const consumer = consumerOf(opts, named);
       if (!(await deliveryConsumerExists(jsm, consumer))) noteNoDaemon(consumer);
-      else if (integration !== undefined)
-        noteNoneOf({ kind: "integration", integration }, consumer);
+      else noteNoneOf(selection, consumer);
     });
   });
+}
+
+/** The records as they are read, each told to `note` first. */
+async function* noting<T>(records: AsyncIterable<T>, note: (record: T) => void): AsyncGenerator<T> {
+  for await (const record of records) {
+    note(record);
+    yield record;
+  }
 }
 
 /**

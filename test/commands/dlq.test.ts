@@ -2,7 +2,7 @@ import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq/json.js";
 import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq/table.js";
-import { parseSelection } from "../../src/commands/dlq/selection.js";
+import { parseListing, parseSelection } from "../../src/commands/dlq/selection.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
   type DeadLetterRecord,
@@ -85,6 +85,22 @@ describe("dead-letter selection", () => {
     [[], { integration: "crm-" }],
   ])("ids %j with %j are a usage error", (ids, opts) => {
     expect(() => parseSelection("purge", ids, opts)).toThrow(UsageError);
+  });
+
+  it.each([
+    [[], {}, { kind: "all" }],
+    [["4", "2", "4"], {}, { kind: "ids", ids: [4, 2] }],
+    [[], { integration: "crm" }, { kind: "integration", integration: "crm" }],
+  ])("dlq list: ids %j with %j list %j", (ids, opts, selection) => {
+    expect(parseListing(ids, opts)).toEqual(selection);
+  });
+
+  it.each([
+    [["1"], { integration: "crm" }],
+    [["x"], {}],
+    [[], { integration: "*" }],
+  ])("dlq list: ids %j with %j are a usage error", (ids, opts) => {
+    expect(() => parseListing(ids, opts)).toThrow(UsageError);
   });
 });
 
@@ -292,6 +308,46 @@ describe("hookswitch dlq list", () => {
         "note: no daemon has run with --consumer hookswitch-typo, so it has no dead letters " +
         "of its own: give --consumer (HOOKSWITCH_CONSUMER) the daemons' --consumer\n",
     });
+  });
+
+  it("lists the dead letters given by id, in full with --json", async () => {
+    const crm = deadLetter("crm");
+    const id = await store.add(crm);
+    await store.add(deadLetter("billing"));
+    const json = await dlq(["list", "--json", String(id)]);
+    expect(json).toMatchObject({ code: 0, stderr: "" });
+    const records = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ id, integration: "crm", reason: crm.reason });
+    const table = await dlq(["list", String(id), String(id)]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("1 dead letter\n");
+  });
+
+  it("lists the ids it finds, says which it does not, and exits 1", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const result = await dlq(["list", "--json", String(id), "424242"]);
+    expect(result.code).toBe(1);
+    expect((JSON.parse(result.stdout) as { id: number }[]).map((r) => r.id)).toEqual([id]);
+    expect(result.stderr).toBe("dead letter 424242 not found\n");
+  });
+
+  it("refuses another deployment's id, naming its --consumer", async () => {
+    const theirs = await typo.add(deadLetter("crm"));
+    const result = await dlq(["list", String(theirs)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("no dead letters\n");
+    expect(result.stderr).toContain(
+      `dead letter ${theirs} belongs to the deployment with --consumer hookswitch-typo, not to ` +
+        "--consumer hookswitch: not listed (give --consumer hookswitch-typo to list it)",
+    );
+  });
+
+  it("exits 2 for ids beside --integration, or an id that is no id", async () => {
+    for (const args of [["1", "--integration", "crm"], ["1e3"]]) {
+      const result = await dlq(["list", ...args]);
+      expect(result.code).toBe(2);
+    }
   });
 
   it("refuses a --limit that is no count, naming the variable it came from", async () => {

@@ -7,6 +7,14 @@ import type { DeadLetterStore } from "../../delivery/dead-letters.js";
 import { printable } from "../../output/printable.js";
 import type { Selection } from "./selection.js";
 
+type Verb = "list" | "replay" | "purge";
+
+const WORDS: Readonly<Record<Verb, { done: string; how: string }>> = {
+  list: { done: "listed", how: "list it" },
+  replay: { done: "replayed", how: "replay it through that deployment" },
+  purge: { done: "removed", how: "remove it" },
+};
+
 /**
  * Ids of another deployment's dead letters are refused (said on stderr) and left out of the
  * selection; `--integration` and `--all` reach only this deployment's records anyway.
@@ -15,7 +23,7 @@ export async function leaveOutOthers(
   store: DeadLetterStore,
   selection: Selection,
   consumer: string,
-  verb: "replay" | "purge",
+  verb: Verb,
 ): Promise<{ selection: Selection; refused: Set<number> }> {
   if (selection.kind !== "ids") return { selection, refused: new Set() };
   const refused = await refuseOthers(store, selection.ids, consumer, verb);
@@ -33,13 +41,12 @@ async function refuseOthers(
   store: DeadLetterStore,
   ids: number[],
   consumer: string,
-  verb: "replay" | "purge",
+  verb: Verb,
 ): Promise<Set<number>> {
   const others = await store.othersOf(ids);
   for (const [id, owner] of others) {
     const name = printable(owner);
-    const done = verb === "replay" ? "replayed" : "removed";
-    const how = verb === "replay" ? "replay it through that deployment" : "remove it";
+    const { done, how } = WORDS[verb];
     process.stderr.write(
       `dead letter ${id} belongs to the deployment with --consumer ${name}, not to ` +
         `--consumer ${consumer}: not ${done} (give --consumer ${name} to ${how})\n`,

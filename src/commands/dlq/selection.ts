@@ -43,6 +43,16 @@ export function parseSelection(verb: string, ids: string[], opts: Opts): Selecti
   return { kind: "ids", ids: [...new Set(ids.map(parseId))] };
 }
 
+/** What `dlq list` lists: ids, or one integration's, or all; ids beside --integration are refused. */
+export function parseListing(ids: string[], opts: Opts): Selection {
+  const integration = integrationOf(opts);
+  if (ids.length > 0 && integration !== undefined) {
+    throw new UsageError("dlq list takes ids or --integration NAME, not both");
+  }
+  if (ids.length > 0) return { kind: "ids", ids: [...new Set(ids.map(parseId))] };
+  return integration === undefined ? { kind: "all" } : { kind: "integration", integration };
+}
+
 /** Digits only: `1e3` or `0x10` would name another record than the one typed. */
 function parseId(text: string): number {
   const id = Number(text);
