@@ -17,7 +17,6 @@ import type { Integration } from "../config/types.js";
 import { maskedRequest } from "../delivery/mask.js";
 import { renderRequest } from "../delivery/render.js";
 import { RequestTooLargeError, TOO_LARGE_ADVICE } from "../delivery/request-size.js";
-import { UsageError } from "../errors.js";
 import type { Rendering } from "../delivery/types.js";
 import { explainMismatch } from "../events/match.js";
 import { parseEvent } from "../events/parse.js";
@@ -143,7 +142,7 @@ async function readEvent(source: string): Promise<PbxEvent> {
     if (err instanceof EventInputTooLargeError) fail(why);
     // A path that names no readable file is a usage error (exit 2), not an event that does
     // not match (exit 1): a CI script must tell the two apart.
-    throw new UsageError(`render: ${why}`);
+    fail(why, 2);
   }
   const large = largeEventWarning(bytes.byteLength);
   if (large) process.stderr.write(`hookswitch render: ${large}\n`);

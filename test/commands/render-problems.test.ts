@@ -146,7 +146,7 @@ describe("hookswitch render given a folder, or an event it cannot read", () => {
     );
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toMatch(/^hookswitch: render: cannot read the event from \S+: /);
+    expect(stderr).toMatch(/^hookswitch render: cannot read the event from \S+: /);
     expect(stderr).toMatch(why);
   });
 
