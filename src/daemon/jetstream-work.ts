@@ -189,6 +189,10 @@ export class JetStreamWork {
         const acknowledgedAt = lastActive(info.ack_floor);
         if (acknowledgedAt !== undefined) engine.metrics.eventsLastAcknowledged.set(acknowledgedAt);
       },
+      deliveryConsumerRead: (info) => {
+        engine.metrics.waitingRetries.set(info.num_ack_pending);
+        engine.metrics.waitingRetriesLimit.set(info.config.max_ack_pending ?? 0);
+      },
     });
     this.#keeper = setUp;
     if (stopping()) setUp.stop(); // a stop came while connecting: no set-up retries

@@ -40,6 +40,9 @@ export interface Metrics {
   eventsUnacknowledged: { set(count: number): void };
   /** When NATS last took an event's acknowledgement from any replica, as last read. */
   eventsLastAcknowledged: { set(unixSeconds: number): void };
+  /** Retries and replays holding a place in the delivery consumer, and its places, as last read. */
+  waitingRetries: { set(count: number): void };
+  waitingRetriesLimit: { set(count: number): void };
   /** Deliveries waiting in JetStream by integration, as last read: each reading replaces the last. */
   deliveriesWaiting: { set(byIntegration: ReadonlyMap<string, WaitingCounts>): void };
   configGeneration: Gauge;
@@ -148,6 +151,8 @@ function queueGauges(
   | "eventsPending"
   | "eventsUnacknowledged"
   | "eventsLastAcknowledged"
+  | "waitingRetries"
+  | "waitingRetriesLimit"
   | "deliveriesWaiting"
 > {
   return {
@@ -169,6 +174,15 @@ function queueGauges(
     eventsLastAcknowledged: gaugeShownOnceSet(registry, {
       name: "hookswitch_events_last_acknowledged_timestamp_seconds",
       help: "Unix time at which NATS last took an acknowledgement of an event from any replica (read every 5 s, the same on every replica; absent until the first)",
+    }),
+    // At the limit NATS hands out no retry or replay, due or not, for any integration.
+    waitingRetries: gaugeShownOnceSet(registry, {
+      name: "hookswitch_waiting_retries",
+      help: "Retries and replays waiting in the delivery consumer, each holding one of its places (read every 5 s, the same on every replica)",
+    }),
+    waitingRetriesLimit: gaugeShownOnceSet(registry, {
+      name: "hookswitch_waiting_retries_limit",
+      help: "The delivery consumer's places for waiting retries and replays (--max-waiting-retries): at the limit, none is handed out for any integration",
     }),
     deliveriesWaiting: waitingGauge(registers),
   };

@@ -29,6 +29,8 @@ export function guardDeliveryConsumer(options: {
   recovering: () => boolean;
   /** Deletes the consumer and has the recovery create it again. */
   recreate: (why: string) => Promise<void>;
+  /** Each reading of the consumer (its waiting retries, for the metrics). */
+  read?: (info: ConsumerInfo) => void;
 }): DeliveryGuard {
   const { jsm } = options;
   const guard = guardConsumer({ ...options, stream: DELIVERY_STREAM });
@@ -42,6 +44,7 @@ export function guardDeliveryConsumer(options: {
       const info = await jsm.consumers.info(DELIVERY_STREAM, wanted.durable_name);
       // A missing consumer is the recovery's: its reader's notices report it.
       if (!isConsumerInfo(info)) return;
+      options.read?.(info);
       nearlyFull(info);
       await guard.check(info, wanted);
     } catch {

@@ -61,6 +61,8 @@ export function createJetStreamKeeper(options: {
   log: Logger;
   /** Each reading of the event consumer, every 5 s once set up (its backlog). */
   consumerRead?: (info: ConsumerInfo) => void;
+  /** Each reading of the delivery consumer, every 5 s once set up (its waiting retries). */
+  deliveryConsumerRead?: (info: ConsumerInfo) => void;
 }): JetStreamKeeper {
   return new Keeper(options);
 }
@@ -98,7 +100,7 @@ class Keeper implements JetStreamKeeper {
     this.#log = options.log;
     this.#setupLog = onceLog(options.log);
     this.#guard = this.#guardEventConsumer();
-    this.#deliveryGuard = this.#guardDeliveryConsumer();
+    this.#deliveryGuard = this.#guardDeliveryConsumer(options.deliveryConsumerRead);
     this.#ackFloor = this.#watchAckFloor(options);
     this.#recovery = this.#createRecovery();
   }
@@ -177,9 +179,10 @@ class Keeper implements JetStreamKeeper {
     });
   }
 
-  #guardDeliveryConsumer(): DeliveryGuard {
+  #guardDeliveryConsumer(read?: (info: ConsumerInfo) => void): DeliveryGuard {
     const wanted = deliveryConsumerWanted(this.#names, this.#ackWaitMs);
     return guardDeliveryConsumer({
+      read,
       jsm: this.#jsm,
       wanted: () => (this.#ackFloor.point() ? wanted : undefined),
       log: this.#log,

@@ -270,6 +270,15 @@ describe("hookswitch run when an operator edits its consumer", () => {
           `limit of 100 \\(--max-waiting-retries\\): at the limit NATS hands out no other`,
       ),
     );
+    // The same figures on /metrics, for an alert before the limit.
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`${d.http}/metrics`)).text();
+        return /^hookswitch_waiting_retries 9[0-5]$/m.test(text) ? text : undefined;
+      },
+      { timeoutMs: 15_000, what: "the waiting retries on /metrics" },
+    );
+    expect(metrics).toMatch(/^hookswitch_waiting_retries_limit 100$/m);
   }, 60_000);
 
   it("delivers every event after a restart with a narrower --subjects, the consumer created again with it", async () => {

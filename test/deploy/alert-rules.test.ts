@@ -48,6 +48,8 @@ const HEALTHY: Record<string, string> = {
   // Taken a moment ago at every reading: the value follows the clock (a minute a step).
   [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0+60x60",
   [`hookswitch_nats_disconnects_total{${POD_A}}`]: "0x30 1x30",
+  [`hookswitch_waiting_retries{${POD_A}}`]: "3x60",
+  [`hookswitch_waiting_retries_limit{${POD_A}}`]: "500000x60",
   [`hookswitch_events_invalid_total{${POD_A}}`]: "0x60",
   [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DELIVERIES"}`]: "0x60",
   [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DLQ"}`]: "0x60",
@@ -328,6 +330,33 @@ const CASES: Case[] = [
     },
     at: "68m",
     alert: "HookswitchStalled",
+    fires: [],
+  },
+  {
+    when: "waiting retries fill 90% of --max-waiting-retries for 10 minutes",
+    series: {
+      [`hookswitch_waiting_retries{${POD_A}}`]: "450x15",
+      [`hookswitch_waiting_retries{${POD_B}}`]: "450x15",
+      [`hookswitch_waiting_retries_limit{${POD_A}}`]: "500x15",
+      [`hookswitch_waiting_retries_limit{${POD_B}}`]: "500x15",
+    },
+    at: "11m",
+    alert: "HookswitchRetriesNearLimit",
+    fires: [
+      {
+        labels: warning({ namespace: "prod" }),
+        summary: "Waiting retries fill 90% of --max-waiting-retries",
+      },
+    ],
+  },
+  {
+    when: "waiting retries fill half of --max-waiting-retries",
+    series: {
+      [`hookswitch_waiting_retries{${POD_A}}`]: "250x15",
+      [`hookswitch_waiting_retries_limit{${POD_A}}`]: "500x15",
+    },
+    at: "11m",
+    alert: "HookswitchRetriesNearLimit",
     fires: [],
   },
   {

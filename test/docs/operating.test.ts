@@ -22,6 +22,8 @@ function registered(): string[] {
   metrics.eventsPending.set(0);
   metrics.eventsUnacknowledged.set(0);
   metrics.eventsLastAcknowledged.set(0);
+  metrics.waitingRetries.set(0);
+  metrics.waitingRetriesLimit.set(0);
   metrics.configReloadSuccessful.set(1);
   metrics.configReloadSuccessTime.set(0);
   return metrics.exposition.names().filter((name) => !RUNTIME.test(name));

@@ -260,6 +260,18 @@ describe("the backlog gauges", () => {
   });
 });
 
+describe("the waiting retries gauges", () => {
+  it("are absent until the delivery consumer was first read, then show its places taken and its limit", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    expect(await metrics.registry.metrics()).not.toMatch(/hookswitch_waiting_retries/);
+    metrics.waitingRetries.set(412);
+    metrics.waitingRetriesLimit.set(500_000);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^hookswitch_waiting_retries 412$/m);
+    expect(text).toMatch(/^hookswitch_waiting_retries_limit 500000$/m);
+  });
+});
+
 describe("hookswitch_nats_disconnects_total", () => {
   const losses = async (metrics: ReturnType<typeof setUp>["metrics"]) =>
     /^hookswitch_nats_disconnects_total (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
