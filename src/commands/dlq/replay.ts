@@ -111,17 +111,12 @@ export async function requireDeliveryConsumer(
   jsm: JetStreamManager,
   consumer: string,
 ): Promise<void> {
-  try {
-    await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
-  } catch (err) {
-    if (!isMissingConsumer(err)) throw err;
-    throw new NatsSetupError(
-      `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
-        `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
-        "(HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed",
-      { cause: err },
-    );
-  }
+  if (await deliveryConsumerExists(jsm, consumer)) return;
+  throw new NatsSetupError(
+    `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
+      `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
+      "(HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed",
+  );
 }
 
 /** Whether a daemon has run with `--consumer` here: its deliveries' consumer exists. */
