@@ -96,7 +96,7 @@ describe("hookswitch on a usage error", () => {
     ["an unknown flag of a dlq command", ["dlq", "list", "--bogus"]],
     ["a flag without its value", ["dlq", "replay", "--integration"]],
     ["a mistyped flag", ["dlq", "purge", "--al"]],
-    ["an argument too many", ["dlq", "list", "extra"]],
+    ["an argument too many", ["run", "extra"]],
   ])("exits 2 on %s, as for every command, before it reaches NATS", async (_what, args) => {
     const result = await runCli(args, { env: { NATS_URL: "nats://127.0.0.1:1" } });
     expect(result.stderr).toMatch(/error: /);
