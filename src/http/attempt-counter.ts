@@ -5,14 +5,10 @@
  * are kept until its counts change.
  */
 import { ATTEMPT_RESULTS } from "../delivery/attempt-result.js";
-import { familyHeader, inPieces, labelValue, type TextFamily } from "./exposition.js";
+import { familyHeader, labelValue, type TextFamily } from "./exposition.js";
+import { KeptLines } from "./kept-lines.js";
 
 export type AttemptResultCounts = () => Iterable<[integration: string, results: readonly number[]]>;
-
-interface Written {
-  readonly counts: readonly number[];
-  readonly lines: string;
-}
 
 export class AttemptCounter implements TextFamily {
   readonly name = "hookswitch_attempts_total";
@@ -22,7 +18,11 @@ export class AttemptCounter implements TextFamily {
     "counter",
   );
   readonly #counts: AttemptResultCounts;
-  #written = new Map<string, Written>();
+  readonly #kept = new KeptLines<readonly number[]>({
+    snapshot: (results) => [...results],
+    same: (written, results) => written.every((n, i) => n === results[i]),
+    lines: (integration, results) => this.#lines(integration, results),
+  });
 
   constructor(counts: AttemptResultCounts) {
     this.#counts = counts;
@@ -31,28 +31,13 @@ export class AttemptCounter implements TextFamily {
   pieces(): Iterable<string> {
     // An integration that has only skipped deliveries has no attempt to show.
     const counted = [...this.#counts()].filter(([, results]) => results.some((n) => n > 0));
-    const before = this.#written;
-    const written = new Map<string, Written>();
-    this.#written = written;
-    return inPieces(this.#header, counted, ([integration, results]) => {
-      let kept = before.get(integration);
-      if (kept === undefined || !sameCounts(kept.counts, results)) {
-        kept = write(this.name, integration, results);
-      }
-      written.set(integration, kept);
-      return kept.lines;
-    });
+    return this.#kept.pieces(this.#header, counted);
   }
-}
 
-function write(name: string, integration: string, results: readonly number[]): Written {
-  const label = `integration="${labelValue(integration)}"`;
-  const lines = ATTEMPT_RESULTS.flatMap((result, i) =>
-    results[i]! > 0 ? [`${name}{${label},result="${result}"} ${results[i]}`] : [],
-  );
-  return { counts: [...results], lines: lines.join("\n") };
-}
-
-function sameCounts(a: readonly number[], b: readonly number[]): boolean {
-  return a.every((n, i) => n === b[i]);
+  #lines(integration: string, results: readonly number[]): string {
+    const label = `integration="${labelValue(integration)}"`;
+    return ATTEMPT_RESULTS.flatMap((result, i) =>
+      results[i]! > 0 ? [`${this.name}{${label},result="${result}"} ${results[i]}`] : [],
+    ).join("\n");
+  }
 }

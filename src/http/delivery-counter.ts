@@ -9,53 +9,40 @@
  * integration's lines are kept until its counts change.
  */
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from "../delivery/stats.js";
-import { familyHeader, inPieces, labelValue, type TextFamily } from "./exposition.js";
+import { familyHeader, labelValue, type TextFamily } from "./exposition.js";
+import { KeptLines } from "./kept-lines.js";
 
 export type DeliveryCounts = () => Iterable<
   [integration: string, counts: Record<DeliveryOutcome, number>]
 >;
 
-interface Written {
-  /** The counts the lines show, in DELIVERY_OUTCOMES' order. */
-  readonly counts: readonly number[];
-  readonly lines: string;
-}
-
 export class DeliveryCounter implements TextFamily {
   readonly name = "hookswitch_deliveries_total";
   readonly #header: string;
   readonly #counts: DeliveryCounts;
-  #written = new Map<string, Written>();
+  readonly #kept: KeptLines<Record<DeliveryOutcome, number>>;
 
   constructor(help: string, counts: DeliveryCounts) {
     this.#header = familyHeader(this.name, help, "counter");
     this.#counts = counts;
+    this.#kept = new KeptLines({
+      snapshot: (outcomes) => DELIVERY_OUTCOMES.map((outcome) => outcomes[outcome]),
+      same: (written, outcomes) =>
+        DELIVERY_OUTCOMES.every((outcome, i) => written[i] === outcomes[outcome]),
+      lines: (integration, outcomes) => this.#lines(integration, outcomes),
+    });
   }
 
   pieces(): Iterable<string> {
     // The integrations counted now: one counted first while the text is written waits for
     // the next scrape, and a removed one's lines go.
-    const counted = [...this.#counts()];
-    const before = this.#written;
-    const written = new Map<string, Written>();
-    this.#written = written;
-    return inPieces(this.#header, counted, ([integration, counts]) => {
-      let kept = before.get(integration);
-      if (kept === undefined || !showsCounts(kept, counts)) kept = this.#write(integration, counts);
-      written.set(integration, kept);
-      return kept.lines;
-    });
+    return this.#kept.pieces(this.#header, [...this.#counts()]);
   }
 
-  #write(integration: string, counts: Record<DeliveryOutcome, number>): Written {
+  #lines(integration: string, counts: Record<DeliveryOutcome, number>): string {
     const label = `integration="${labelValue(integration)}"`;
-    const lines = DELIVERY_OUTCOMES.filter(
-      (outcome) => counts[outcome] > 0 || outcome === "dead-lettered",
-    ).map((outcome) => `${this.name}{${label},outcome="${outcome}"} ${counts[outcome]}`);
-    return { counts: DELIVERY_OUTCOMES.map((outcome) => counts[outcome]), lines: lines.join("\n") };
+    return DELIVERY_OUTCOMES.filter((outcome) => counts[outcome] > 0 || outcome === "dead-lettered")
+      .map((outcome) => `${this.name}{${label},outcome="${outcome}"} ${counts[outcome]}`)
+      .join("\n");
   }
-}
-
-function showsCounts(written: Written, counts: Record<DeliveryOutcome, number>): boolean {
-  return DELIVERY_OUTCOMES.every((outcome, i) => written.counts[i] === counts[outcome]);
 }
