@@ -35,6 +35,7 @@ import { plural } from "../config/text.js";
 import {
   deliveryConsumerExists,
   isDeliveryReplay,
+  planReplay,
   replayOne,
   requireDeliveryConsumer,
 } from "./dlq/replay.js";
@@ -138,35 +139,25 @@ function replayCommand(): Command {
     .argument("[ids...]", "dead-letter ids (see `dlq list`)")
     .addOption(integrationOption("replay every dead letter of this integration"))
     .addOption(new Option("--all", "replay every dead letter of the deployment"))
+    .addOption(new Option("--dry-run", "say what would be replayed, and replay nothing"))
     .addOption(consumerOption(`${DEPLOYMENT_HELP}; its daemons take the replay`));
   addNatsOptions(cmd, { jetstream: false });
   return cmd.action(async (ids: string[], opts: Opts) => {
     const asked = parseSelection("replay", ids, opts);
     const named = optionNamer(cmd);
     const consumer = consumerOf(opts, named);
+    const dryRun = opts.dryRun === true;
     await withDeadLetters(opts, named, async ({ store, js, jsm }) => {
       const { selection, refused: others } = await leaveOutOthers(store, asked, consumer, "replay");
       if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
-      const found = new Set<number>();
-      let replayed = 0;
-      let refused = 0;
-      const stop = stopBetweenLetters();
-      // The signal that cut the replay short, if one did (one during the last letter did not).
-      let stoppedBy: NodeJS.Signals | undefined;
-      try {
-        for await (const record of selected(store, selection)) {
-          stoppedBy = stop.requested();
-          if (stoppedBy) break;
-          if (selection.kind === "ids") found.add(record.id);
-          if (await replayOne(js, store, record, consumer)) replayed++;
-          else refused++;
-        }
-      } finally {
-        stop.dispose();
-      }
+      const { found, replayed, refused, stoppedBy } = await replaySelected(
+        { store, js, consumer, dryRun },
+        selection,
+      );
+      const counted = `${dryRun ? "would replay" : "replayed"} ${plural(replayed, "dead letter")}`;
       if (stoppedBy) {
         process.stdout.write(
-          `replayed ${plural(replayed, "dead letter")}, then stopped (${stoppedBy}): the others stay in the queue\n`,
+          `${counted}, then stopped (${stoppedBy}): the others stay in the queue\n`,
         );
         throw new ExitError(signalExitCode(stoppedBy));
       }
@@ -178,13 +169,52 @@ function replayCommand(): Command {
       const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
       reportMissing(missing);
       const unsent = refused + others.size;
-      const kept = unsent > 0 ? `; ${unsent} could not be and stay (said above)` : "";
-      process.stdout.write(`replayed ${plural(replayed, "dead letter")}${kept}\n`);
+      const kept =
+        unsent > 0 ? `; ${unsent} could not be${dryRun ? "" : " and stay"} (said above)` : "";
+      const dry = dryRun ? "; nothing was replayed (--dry-run)" : "";
+      process.stdout.write(`${counted}${kept}${dry}\n`);
       if (replayed + unsent === 0) noteNoneOf(selection, consumer);
       // A dead letter that cannot be replayed fails the command only when it was asked for.
       if (missing.length > 0 || (unsent > 0 && selection.kind === "ids")) throw new ExitError(1);
     });
   });
+}
+
+interface ReplayRun {
+  /** The ids met, of a selection by ids. */
+  found: Set<number>;
+  replayed: number;
+  refused: number;
+  /** The signal that cut the replay short, if one did (one during the last letter did not). */
+  stoppedBy: NodeJS.Signals | undefined;
+}
+
+/** Replays (or, in a dry run, says it would replay) each selected dead letter in turn. */
+async function replaySelected(
+  how: { store: DeadLetterStore; js: JetStreamClient; consumer: string; dryRun: boolean },
+  selection: Selection,
+): Promise<ReplayRun> {
+  const run: ReplayRun = { found: new Set(), replayed: 0, refused: 0, stoppedBy: undefined };
+  const stop = stopBetweenLetters();
+  try {
+    for await (const record of selected(how.store, selection)) {
+      run.stoppedBy = stop.requested();
+      if (run.stoppedBy) break;
+      if (selection.kind === "ids") run.found.add(record.id);
+      const plan = planReplay(record, how.consumer);
+      if (!plan.ok) {
+        process.stderr.write(`${plan.why}\n`);
+        run.refused++;
+        continue;
+      }
+      if (how.dryRun) process.stdout.write(`${plan.planned}\n`);
+      else await replayOne(how.js, how.store, record.id, plan);
+      run.replayed++;
+    }
+  } finally {
+    stop.dispose();
+  }
+  return run;
 }
 
 function purgeCommand(): Command {

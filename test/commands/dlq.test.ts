@@ -12,12 +12,12 @@ import {
 } from "../../src/delivery/records.js";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM, deliverySubject } from "../../src/nats/layout.js";
 import { UsageError } from "../../src/errors.js";
-import { ensureHookswitchStreams, streamExists } from "../../src/nats/streams.js";
+import { streamExists } from "../../src/nats/streams.js";
 import { runCli, spawnCli } from "../support/cli.js";
 import { eventSubject } from "../../src/events/sample.js";
 import { makeEvent } from "../support/daemon.js";
 import { startNatsWithClient, type NatsServer } from "../support/nats-server.js";
-import { listAll, useDeadLetterQueue } from "../support/dead-letters.js";
+import { ensureDaemonLeftovers, listAll, useDeadLetterQueue } from "../support/dead-letters.js";
 import { waitFor } from "../support/wait.js";
 
 /** The table `dlq list` prints of these records. */
@@ -548,7 +548,7 @@ describe("hookswitch dlq replay", () => {
       expect(result.stderr).toContain("hookswitch: no daemon has run with --consumer hookswitch");
       expect(await ids()).toEqual([id]);
     } finally {
-      await ensureHookswitchStreams(jsm);
+      await ensureDaemonLeftovers(jsm);
     }
   });
 
@@ -557,6 +557,37 @@ describe("hookswitch dlq replay", () => {
     const result = await dlq(["replay", String(id), "--consumer", "a.b"]);
     expect(result.code).toBe(2);
     expect(await ids()).toEqual([id]);
+  });
+
+  it("with --dry-run says what it would replay and why some cannot be, and replays nothing", async () => {
+    const crm = await store.add(deadLetter("crm"));
+    const invalid = await store.add(deadLetter(null));
+    const result = await dlq(["replay", "--all", "--dry-run"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `dead letter ${crm} would be replayed to crm\n` +
+        "would replay 1 dead letter; 1 could not be (said above); nothing was replayed (--dry-run)\n",
+    );
+    expect(result.stderr).toContain(
+      `dead letter ${invalid} is a message that was not a valid event`,
+    );
+    expect(await ids()).toEqual([crm, invalid]);
+    expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(0);
+
+    const byId = await dlq(["replay", String(invalid), "--dry-run"]);
+    expect(byId.code).toBe(1);
+    expect(await ids()).toEqual([crm, invalid]);
+  });
+
+  it("with --dry-run still refuses a --consumer no daemon has run with", async () => {
+    const id = await typo.add(deadLetter("crm"));
+    const result = await dlq(["replay", String(id), "--dry-run"], {
+      HOOKSWITCH_CONSUMER: "hookswitch-typo",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no daemon has run with --consumer hookswitch-typo");
+    expect(result.stdout).toBe("");
+    expect(await idsOf(typo)).toEqual([id]);
   });
 
   it("reports an id that is not there and exits 1", async () => {

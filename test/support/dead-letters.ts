@@ -2,7 +2,7 @@
  * The daemon tests that look at what a dead letter keeps: publish one event, then read the
  * queue through the CLI, as an operator would, until every integration has given up.
  */
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import { beforeEach } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import {
@@ -87,6 +87,22 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /**
+ * hookswitch's streams and the deliveries consumer that a daemon run with the default
+ * --consumer leaves: again after a test removed them.
+ */
+export async function ensureDaemonLeftovers(jsm: JetStreamManager): Promise<void> {
+  await ensureHookswitchStreams(jsm);
+  await jsm.consumers.add(
+    DELIVERY_STREAM,
+    deliveryConsumerConfig({
+      consumer: "hookswitch",
+      ...DELIVERY_CONSUMER_DEFAULTS,
+      ackWaitMs: 30_000,
+    }),
+  );
+}
+
+/**
  * One server for the test file with hookswitch's streams and the deliveries consumer that a
  * daemon run with the default --consumer leaves (replays are for its daemons), handed to
  * `ready` with a store on it; both streams are emptied before each test.
@@ -98,15 +114,7 @@ export function useDeadLetterQueue(
   let started: NatsWithClient | undefined;
   useNatsWithClient(name, async (nats) => {
     started = nats;
-    await ensureHookswitchStreams(nats.jsm);
-    await nats.jsm.consumers.add(
-      DELIVERY_STREAM,
-      deliveryConsumerConfig({
-        consumer: "hookswitch",
-        ...DELIVERY_CONSUMER_DEFAULTS,
-        ackWaitMs: 30_000,
-      }),
-    );
+    await ensureDaemonLeftovers(nats.jsm);
     ready({
       ...nats,
       store: createDeadLetterStore(jetstream(nats.nc), nats.jsm, { consumer: "hookswitch" }),

@@ -15,22 +15,27 @@ import { msgIdOf } from "../../nats/msg-id.js";
 import { isApiError } from "../../nats/streams.js";
 import { printable } from "../../output/printable.js";
 
-/** Publishes the delivery, then removes the dead letter; false when it cannot be replayed. */
-export async function replayOne(
-  js: JetStreamClient,
-  store: DeadLetterStore,
-  record: ListedDeadLetter,
-  consumer: string,
-): Promise<boolean> {
-  if (record.integration === null || record.webhookId === null) {
-    return publishEventAgain(js, store, record);
-  }
+/**
+ * What replaying one dead letter publishes, and what is said of it done or only planned
+ * (`--dry-run`); or why it cannot be replayed.
+ */
+export type ReplayPlan =
+  | { ok: true; subject: string; payload: string; msgID: string; done: string; planned: string }
+  | { ok: false; why: string };
+
+/**
+ * A delivery goes back to `--consumer`'s daemons with its webhook-id and fresh attempts; a
+ * whole event (one that ran out of NATS deliveries before hookswitch could record them) is
+ * published again, to every integration it matches.
+ */
+export function planReplay(record: ListedDeadLetter, consumer: string): ReplayPlan {
+  if (record.integration === null || record.webhookId === null) return planEventAgain(record);
   if (record.cut?.includes("event")) {
-    process.stderr.write(
+    return refused(
       `dead letter ${record.id} kept only the start of its event, which was too large for one ` +
-        `NATS message: it cannot be replayed (it stays; \`dlq purge ${record.id}\` removes it)\n`,
+        "NATS message: it cannot be replayed",
+      record.id,
     );
-    return false;
   }
   const delivery: DeliveryRecord = {
     v: 1,
@@ -48,53 +53,65 @@ export async function replayOne(
       ...(record.request ? { request: record.request } : {}),
     },
   };
-  // The msg id makes a replay run twice within the duplicate window publish once.
-  await js.publish(deliverySubject(consumer, record.integration), JSON.stringify(delivery), {
+  return {
+    ok: true,
+    subject: deliverySubject(consumer, record.integration),
+    payload: JSON.stringify(delivery),
+    // The msg id makes a replay run twice within the duplicate window publish once.
     msgID: `replay:${record.webhookId}:${record.id}`,
-  });
-  await store.remove([record.id]);
-  process.stderr.write(`dead letter ${record.id} replayed to ${record.integration}\n`);
-  return true;
+    done: `dead letter ${record.id} replayed to ${record.integration}`,
+    planned: `dead letter ${record.id} would be replayed to ${record.integration}`,
+  };
 }
 
-/**
- * A dead letter of a whole event (one that ran out of NATS deliveries before hookswitch could
- * record them) is replayed by publishing the event again, to every integration it matches.
- */
-async function publishEventAgain(
-  js: JetStreamClient,
-  store: DeadLetterStore,
-  record: ListedDeadLetter,
-): Promise<boolean> {
+function planEventAgain(record: ListedDeadLetter): ReplayPlan {
   const { subject } = record;
   const checked = checkEvent(record.event);
   if (subject === undefined || record.cut?.includes("event") || !checked.ok) {
-    process.stderr.write(
-      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed ` +
-        `(it stays; \`dlq purge ${record.id}\` removes it)\n`,
+    return refused(
+      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed`,
+      record.id,
     );
-    return false;
   }
   // Refused by `--require-subject-match`: published to the same subject, it would be again.
   if (record.reason.startsWith("invalid event") && subjectMismatch(subject, checked.event)) {
-    process.stderr.write(
+    return refused(
       `dead letter ${record.id} is an event on a subject that does not name its account, ` +
-        `service and type: it cannot be replayed (it stays; \`dlq purge ${record.id}\` removes ` +
-        "it; the publisher must send it on its own subject)\n",
+        "service and type: it cannot be replayed",
+      record.id,
+      "; the publisher must send it on its own subject",
     );
-    return false;
   }
-  // The msg id makes a replay run twice within the duplicate window publish once.
-  await js.publish(subject, JSON.stringify(record.event), {
-    msgID: msgIdOf(`replay-event:${record.eventId}:${record.id}`),
-  });
-  await store.remove([record.id]);
   // The event's id is the publisher's text: no control character reaches the terminal.
-  process.stderr.write(
-    `dead letter ${record.id}: event ${printable(record.eventId ?? "-")} published again to ` +
-      `${printable(subject)}, for every integration it matches\n`,
-  );
-  return true;
+  const told = (verb: string) =>
+    `dead letter ${record.id}: event ${printable(record.eventId ?? "-")} ${verb} to ` +
+    `${printable(subject)}, for every integration it matches`;
+  return {
+    ok: true,
+    subject,
+    payload: JSON.stringify(record.event),
+    // The msg id makes a replay run twice within the duplicate window publish once.
+    msgID: msgIdOf(`replay-event:${record.eventId}:${record.id}`),
+    done: told("published again"),
+    planned: told("would be published again"),
+  };
+}
+
+function refused(what: string, id: number, more = ""): ReplayPlan {
+  return { ok: false, why: `${what} (it stays; \`dlq purge ${id}\` removes it${more})` };
+}
+
+/** Publishes what the plan says, then removes the dead letter; said on stderr. */
+export async function replayOne(
+  js: JetStreamClient,
+  store: DeadLetterStore,
+  id: number,
+  plan: Extract<ReplayPlan, { ok: true }>,
+): Promise<void> {
+  await js.publish(plan.subject, plan.payload, { msgID: plan.msgID });
+  // Removed only once the server has what was published: at least once, never lost.
+  await store.remove([id]);
+  process.stderr.write(`${plan.done}\n`);
 }
 
 /** A dead letter of one integration's delivery, replayed through `--consumer`'s deliveries. */
