@@ -170,10 +170,10 @@ describe("hookswitch render given a folder, or an event it cannot read", () => {
 });
 
 describe("hookswitch render FILE", () => {
-  it("asks for a name when the file holds several integrations, problems or not", async () => {
+  it("asks for a name when the file holds several integrations, problems or not, and exits 2", async () => {
     const file = join(folder("mixed"), "c.yml");
     const { code, stderr } = await render(file);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toBe(
       `hookswitch render: ${file} holds several integrations (needs-secret, plain); ` +
         `render one by name with --dir ${folder("mixed")}\n`,

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { FieldName, FieldSpec } from "../../src/config/types.js";
 import { headerValue, jsonText, renderRequest } from "../../src/delivery/render.js";
@@ -11,6 +12,12 @@ import {
   SERVICE_UUID,
   type IntegrationOverrides,
 } from "../support/integration.js";
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
 
 const now = new Date("2026-11-28T17:00:05.900Z");
 const NOW_SECONDS = "1795885205";
@@ -294,6 +301,8 @@ describe("renderRequest: headers", () => {
   it("sends User-Agent, webhook-id and webhook-timestamp on every request, without a signature when not signing", () => {
     const req = render({ name: "crm" });
     expect(req.headers["User-Agent"]).toBe(USER_AGENT);
+    // SPEC's form, spelt out: the constant alone would follow any change to it.
+    expect(USER_AGENT).toBe(`hookswitch/${PACKAGE_VERSION}`);
     expect(req.headers["webhook-id"]).toBe(webhookId("crm", event.id));
     expect(req.headers["webhook-timestamp"]).toBe(NOW_SECONDS);
     expect(req.headers).not.toHaveProperty("webhook-signature");

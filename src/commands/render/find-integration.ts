@@ -37,9 +37,9 @@ export async function findIntegration(
 }
 
 /**
- * The file form renders a file's only integration. A file of several is ambiguous
- * whatever their problems, so that is said first: by name, one renders even while
- * another integration of its file has problems.
+ * The file form renders a file's only integration. A file of several names no one of
+ * them, a usage error whatever their problems, so that is said first: by name, one
+ * renders even while another integration of its file has problems.
  */
 async function fromFile(file: string, load: LoadOptions): Promise<Integration> {
   const result = await loadFile(file, load);
@@ -48,6 +48,7 @@ async function fromFile(file: string, load: LoadOptions): Promise<Integration> {
     fail(
       `${file} holds several integrations (${names.join(", ")}); ` +
         `render one by name with --dir ${dirname(file)}`,
+      2,
     );
   }
   if (!isFileValid(result)) {
