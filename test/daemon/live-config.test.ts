@@ -133,24 +133,29 @@ describe("hookswitch run applies configuration changes live", () => {
     cleanups.push(() => dir.cleanup());
     writeFileSync(join(dir.path, "crm.yaml"), hook("crm", "strict-ok"));
     writeFileSync(join(dir.path, "broken.yaml"), "apiVersion: hookswitch/v1\nname: Not A Label\n");
-    const strict = await startDaemon({
-      natsUrl: nats.url,
-      dir: dir.path,
-      args: ["--strict"],
-      waitReady: false,
-    });
-    expect(await strict.exited).toBe(1);
-    expect(strict.output()).toMatch(/--strict/);
-    expect(strict.output()).toMatch(/broken\.yaml/);
-    // What to do, without a stack of hookswitch's own code under it.
-    const fatal = strict
-      .output()
-      .split("\n")
-      .find((line) => line.includes('"level":"fatal"'));
-    const { err } = JSON.parse(fatal!) as { err: { type: string; message: string; stack: string } };
+    const fatalOf = async (logLevel: string) => {
+      const strict = await startDaemon({
+        natsUrl: nats.url,
+        dir: dir.path,
+        args: ["--strict"],
+        env: { LOG_LEVEL: logLevel },
+        waitReady: false,
+      });
+      expect(await strict.exited).toBe(1);
+      expect(strict.output()).toMatch(/--strict/);
+      expect(strict.output()).toMatch(/broken\.yaml/);
+      const fatal = strict
+        .output()
+        .split("\n")
+        .find((line) => line.includes('"level":"fatal"'));
+      return (JSON.parse(fatal!) as { err: { type: string; message: string; stack: string } }).err;
+    };
+    // What to do, without a stack of hookswitch's own code under it; at debug, with it.
+    const err = await fatalOf("info");
     expect(err.type).toBe("ConfigError");
     expect(err.message).toMatch(/fix them or drop --strict$/);
     expect(err.stack).toBe("");
+    expect((await fatalOf("debug")).stack).toMatch(/^ConfigError: .*\n\s+at /);
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
     expect(await deliveredPaths()).toEqual(["/strict-ok"]);
   }, 30_000);

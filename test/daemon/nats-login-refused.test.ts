@@ -6,9 +6,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nkeys } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { connect, nkeys } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
-import { killLeftOver, startTracked, tempDir, type RunningDaemon } from "../support/daemon.js";
+import { eventSubject } from "../../src/events/sample.js";
+import {
+  killLeftOver,
+  makeEvent,
+  startTracked,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
+import { startReceiver } from "../support/receiver.js";
+import { waitFor } from "../support/wait.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 
 describe("hookswitch run when NATS refuses its login after a restart", () => {
@@ -53,6 +64,56 @@ describe("hookswitch run when NATS refuses its login after a restart", () => {
       dir.cleanup();
     }
   }, 40_000);
+
+  it("ends the stop that follows, while a receiver holds a delivery, at a second signal", async () => {
+    folder = mkdtempSync(join(tmpdir(), "hookswitch-refused-"));
+    const config = join(folder, "nats.conf");
+    const allow = (daemonPassword: string) =>
+      writeFileSync(
+        config,
+        "authorization { users = [ " +
+          `{ user: daemon, password: ${daemonPassword} }, { user: pbx, password: pbx-7Q } ] }\n`,
+      );
+    allow("first-7Q");
+    server = await startNatsServer(["-c", config]);
+    const receiver = await startReceiver(() => ({ until: new Promise(() => undefined) }));
+    const dir = tempDir();
+    try {
+      writeIntegration(dir.path, "crm", { url: `${receiver.url}/hook` });
+      const daemon = await startTracked(daemons, {
+        natsUrl: server.url,
+        dir: dir.path,
+        args: ["--grace-period", "60s"],
+        env: { NATS_USER: "daemon", NATS_PASSWORD: "first-7Q" },
+      });
+      const pbx = await connect({ servers: server.url, user: "pbx", pass: "pbx-7Q" });
+      const event = makeEvent();
+      await jetstream(pbx).publish(eventSubject(event), JSON.stringify(event));
+      await pbx.close();
+      await waitFor(() => receiver.requests.length > 0, { what: "the delivery in flight" });
+
+      await server.stop();
+      allow("second-7Q");
+      await server.start();
+      await waitFor(() => daemon.output().includes('"level":"fatal"'), {
+        timeoutMs: 20_000,
+        what: "the daemon's failure",
+      });
+      daemon.signal("SIGTERM");
+      await waitFor(() => daemon.output().includes("send the signal again to stop at once"), {
+        what: "the first signal taken",
+      });
+      daemon.signal("SIGTERM");
+      const code = await Promise.race([
+        daemon.exited,
+        new Promise((resolve) => setTimeout(resolve, 10_000, "still stopping")),
+      ]);
+      expect(code).toBe(143);
+    } finally {
+      await receiver.close();
+      dir.cleanup();
+    }
+  }, 60_000);
 
   it("does not wait out a login refused at start: exit 1, saying to check the credentials", async () => {
     folder = mkdtempSync(join(tmpdir(), "hookswitch-refused-"));
