@@ -157,12 +157,17 @@ export class HttpListenError extends Error {
   override name = "HttpListenError";
 }
 
+/** A file that comes with hookswitch (a schema) cannot be read: the installation is damaged. */
+export class InstallError extends Error {
+  override name = "InstallError";
+}
+
 /**
  * Errors whose message says what went wrong and what to do: logged without their stack,
  * which would only bury that message under lines of hookswitch's own code.
  */
 export function isExplained(err: unknown): err is Error {
-  return [UsageError, ConfigError, NatsSetupError, HttpListenError].some(
+  return [UsageError, ConfigError, NatsSetupError, HttpListenError, InstallError].some(
     (type) => err instanceof type,
   );
 }

@@ -6,7 +6,7 @@ import {
   SCHEMA_FILES,
   type SchemaName,
 } from "../config/parse/schema.js";
-import { UsageError } from "../errors.js";
+import { InstallError, UsageError } from "../errors.js";
 
 export function schemaCommand(): Command {
   return new Command("schema")
@@ -21,7 +21,7 @@ export function schemaCommand(): Command {
         text = readSchemaText(name as SchemaName);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? String(err);
-        throw new Error(
+        throw new InstallError(
           `the ${name} schema cannot be read from ${schemaPath(name as SchemaName)} (${code}); reinstall hookswitch`,
           { cause: err },
         );

@@ -195,6 +195,7 @@ class HookswitchDaemon implements Daemon {
             loaded: state !== undefined,
           });
         },
+        log: this.#log,
       },
       this.#settings.httpAddr,
     );

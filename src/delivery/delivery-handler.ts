@@ -56,7 +56,7 @@ export async function handleDeliveryMessage(
   const slot = deps.limiter.acquire(name, webhook.maxInFlight, now);
   const later = (): Settle => ({
     action: "nak",
-    delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now)),
+    delayMs: parkDelay(deps.limiter.nextTurnMs(name, webhook.maxInFlight, now), deps.random),
   });
   if (slot === false) return later();
   // No request slot came in time: the record waits its turn in the stream again.
@@ -228,8 +228,9 @@ function skip(deps: HandlerDeps, record: DeliveryRecord, why: string): Settle {
 const MIN_PARK_MS = 50;
 const MAX_PARK_MS = 60_000;
 
-function parkDelay(turnMs: number): number {
-  const jittered = turnMs * (0.9 + Math.random() * 0.2);
+/** `random` in [0, 1): the jitter spreads records that waited together (a handler's `random`). */
+export function parkDelay(turnMs: number, random: () => number = Math.random): number {
+  const jittered = turnMs * (0.9 + random() * 0.2);
   return Math.round(Math.min(MAX_PARK_MS, Math.max(MIN_PARK_MS, jittered)));
 }
 

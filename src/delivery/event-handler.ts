@@ -47,6 +47,8 @@ export interface HandlerDeps {
   /** Where deliveries skipped for a disabled or removed integration are logged. */
   skipLog: SkipLog;
   now?: () => number;
+  /** In [0, 1), for jitter; absent: Math.random. */
+  random?: () => number;
   /** Told the size of each event, to warn of events large enough to fill a pull (large-messages.ts). */
   largeEvents?: LargeMessageWatch;
   /** Hands back a message sent without its body (headers-only.ts). */

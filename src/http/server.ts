@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HttpListenError } from "../errors.js";
@@ -18,6 +19,8 @@ export interface HttpDeps {
   notReadyReason: () => string | undefined;
   /** The status page's and /api/integrations' view, as it stands. */
   status: () => StatusView;
+  /** Where an endpoint that fails says why: a probe's 500 alone does not. */
+  log: Pick<Logger, "error" | "debug">;
 }
 
 export interface HttpServer {
@@ -103,13 +106,11 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) 
   }
 }
 
-/** Parses "host:port" (IPv6 as "[::1]:9464"). */
-export function parseHttpAddr(addr: string): { host: string; port: number } {
+/** Parses "host:port" (IPv6 as "[::1]:9464"); undefined when it is not one. */
+export function parseHttpAddr(addr: string): { host: string; port: number } | undefined {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr.trim());
   const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) {
-    throw new Error(`invalid --http-addr "${addr}": expected host:port, e.g. 0.0.0.0:9464`);
-  }
+  if (!match || port > 65535) return undefined;
   return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
 }
 
@@ -156,13 +157,23 @@ const SERVER_LIMITS = {
 } as const;
 
 export async function startHttpServer(deps: HttpDeps, addr: string): Promise<HttpServer> {
-  const { host, port } = parseHttpAddr(addr);
+  const parsed = parseHttpAddr(addr);
+  // The command line checked it already: this is for callers that did not.
+  if (!parsed) throw new HttpListenError(`cannot listen on ${addr}: it is not host:port`);
+  const { host, port } = parsed;
   const server: Server = createServer(SERVER_LIMITS, (req, res) => {
     // Answered, then closed: the body is not read.
     if (announcesBody(req.headers)) res.setHeader("Connection", "close");
-    route(deps, req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error\n", false);
-      else res.destroy();
+    route(deps, req, res).catch((err: unknown) => {
+      const path = req.url?.split("?")[0];
+      if (!res.headersSent) {
+        deps.log.error({ err, path }, "an HTTP endpoint failed: answered 500");
+        send(res, 500, "text/plain; charset=utf-8", "internal error\n", false);
+      } else {
+        // Mostly a client gone in the middle of a long body (/metrics): nothing is wrong here.
+        deps.log.debug({ err, path }, "an HTTP answer was cut short");
+        res.destroy();
+      }
     });
   });
   server.maxHeadersCount = 50;

@@ -9,6 +9,7 @@ import { NO_COUNTS, type DeliveryOutcome } from "../../src/delivery/stats.js";
 import { INTEGRATIONS_PER_PIECE } from "../../src/http/exposition.js";
 import { createMetrics, type Metrics } from "../../src/http/metrics.js";
 import { startHttpServer, type HttpServer } from "../../src/http/server.js";
+import { capturingLogger } from "../support/logs.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
 
 const INTEGRATIONS = 2_000;
@@ -50,6 +51,7 @@ async function serve(metrics: Metrics): Promise<string> {
       status: () => {
         throw new Error("not asked for here");
       },
+      log: capturingLogger().log,
     },
     "127.0.0.1:0",
   );

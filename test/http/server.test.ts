@@ -1,5 +1,13 @@
-import { describe, expect, it } from "vitest";
-import { announcesBody } from "../../src/http/server.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  announcesBody,
+  parseHttpAddr,
+  startHttpServer,
+  type HttpServer,
+} from "../../src/http/server.js";
+import { createMetrics } from "../../src/http/metrics.js";
+import { capturingLogger } from "../support/logs.js";
+import { IDLE_SOURCES } from "../support/metric-sources.js";
 
 describe("announcesBody", () => {
   it.each<[string, Record<string, string>, boolean]>([
@@ -10,4 +18,59 @@ describe("announcesBody", () => {
   ])("says whether a request with %s announces a body", (_name, headers, expected) => {
     expect(announcesBody(headers)).toBe(expected);
   });
+});
+
+describe("parseHttpAddr", () => {
+  it.each([
+    ["127.0.0.1:9464", { host: "127.0.0.1", port: 9464 }],
+    ["0.0.0.0:0", { host: "0.0.0.0", port: 0 }],
+    [":9464", { host: "0.0.0.0", port: 9464 }],
+    ["[::1]:9464", { host: "::1", port: 9464 }],
+    [" localhost:80 ", { host: "localhost", port: 80 }],
+    ["9464", undefined],
+    ["127.0.0.1:99999", undefined],
+    ["127.0.0.1:", undefined],
+    ["::1:9464", undefined],
+  ])("reads %j as %j", (addr, parsed) => {
+    expect(parseHttpAddr(addr)).toEqual(parsed);
+  });
+});
+
+describe("an endpoint that fails", () => {
+  let server: HttpServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it.each(["/readyz", "/api/integrations"])(
+    "answers %s with 500 and logs why, so that an unready pod says what broke",
+    async (path) => {
+      const { log, lines } = capturingLogger();
+      server = await startHttpServer(
+        {
+          metrics: createMetrics(IDLE_SOURCES).exposition,
+          notReadyReason: () => {
+            throw new Error("the consumer's state could not be read");
+          },
+          status: () => {
+            throw new Error("the consumer's state could not be read");
+          },
+          log,
+        },
+        "127.0.0.1:0",
+      );
+      const res = await fetch(`http://${server.address}${path}?secret=x`);
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe("internal error\n");
+      expect(lines).toMatchObject([
+        {
+          level: "error",
+          path,
+          msg: "an HTTP endpoint failed: answered 500",
+          err: { message: "the consumer's state could not be read" },
+        },
+      ]);
+    },
+  );
 });

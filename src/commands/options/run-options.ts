@@ -159,13 +159,10 @@ function eventSize(flag: string, text: string): number {
 }
 
 function checkedHttpAddr(addr: string, named: OptionNamer): string {
-  try {
-    parseHttpAddr(addr);
-  } catch (err) {
-    const message = (err as Error).message.replace("--http-addr", named("--http-addr"));
-    throw new UsageError(message, { cause: err });
-  }
-  return addr;
+  if (parseHttpAddr(addr)) return addr;
+  throw new UsageError(
+    `invalid ${named("--http-addr")} "${addr}": expected host:port, e.g. 0.0.0.0:9464`,
+  );
 }
 
 function cidrs(flag: string, text: string | undefined) {
