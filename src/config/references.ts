@@ -53,7 +53,7 @@ export interface ReferenceResult {
 }
 
 /** A path as a key of `unresolved`. */
-export const pathKey = (path: readonly PathSegment[]): string => JSON.stringify(path);
+const pathKey = (path: readonly PathSegment[]): string => JSON.stringify(path);
 
 /**
  * Whether the string at `path` is final for the rules: references were resolved and this

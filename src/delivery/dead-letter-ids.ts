@@ -3,7 +3,7 @@
  * purge` of ids: each read tells whose record it is.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { parseRecord } from "./dead-letter-list.js";
+import { parseDeadLetterRecord } from "./dead-letter-list.js";
 import { type ListedDeadLetter } from "./records.js";
 import { DEAD_LETTER_STREAM, deadLetterOwner } from "../nats/layout.js";
 
@@ -26,7 +26,7 @@ export async function getRecord(
 ): Promise<StoredDeadLetter | null> {
   const stored = await jsm.streams.getMessage(DEAD_LETTER_STREAM, { seq: id });
   if (stored === null) return null;
-  const record = { ...parseRecord(stored.string(), stored.subject), id };
+  const record = { ...parseDeadLetterRecord(stored.string(), stored.subject), id };
   return { record, owner: deadLetterOwner(stored.subject) };
 }
 

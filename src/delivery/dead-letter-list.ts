@@ -168,18 +168,18 @@ async function* fetchRecords(
 }
 
 function toListed(m: JsMsg): ListedDeadLetter {
-  return { ...parseRecord(m.string(), m.subject), id: m.seq };
+  return { ...parseDeadLetterRecord(m.string(), m.subject), id: m.seq };
 }
 
 /** A record someone else put there may not be ours: show it rather than fail the listing. */
-export function parseRecord(text: string, subject: string): DeadLetterRecord {
+export function parseDeadLetterRecord(text: string, subject: string): DeadLetterRecord {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed === "object" && parsed !== null && (parsed as { v?: unknown }).v === 1) {
       return parsed as DeadLetterRecord;
     }
   } catch {
-    // fall through to the placeholder below
+    // Not JSON: listed as unreadable, with its text, like a record of another format.
   }
   return {
     ...unroutedDeadLetter({

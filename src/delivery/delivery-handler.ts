@@ -78,7 +78,7 @@ async function deliverRecord(
   now: number,
 ): Promise<Settle> {
   const { name } = active.integration;
-  const record = parseRecord(data);
+  const record = parseDeliveryRecord(data);
   if (!record) return deadLetterUnreadable(deps, data);
   if (record.integration !== name) {
     return deadLetterUnreadable(deps, data, `a record for ${record.integration} under ${name}`);
@@ -162,7 +162,7 @@ async function settleUnsendable(
   data: Uint8Array,
   active: ActiveIntegration | undefined,
 ): Promise<Settle> {
-  const record = parseRecord(data);
+  const record = parseDeliveryRecord(data);
   if (!record) return deadLetterUnreadable(deps, data);
   const why = active ? "disabled" : "removed";
   if (!record.replays) return skip(deps, record, why);
@@ -234,7 +234,7 @@ export function parkDelay(turnMs: number, random: () => number = Math.random): n
   return Math.round(Math.min(MAX_PARK_MS, Math.max(MIN_PARK_MS, jittered)));
 }
 
-function parseRecord(data: Uint8Array): DeliveryRecord | undefined {
+function parseDeliveryRecord(data: Uint8Array): DeliveryRecord | undefined {
   try {
     const value = JSON.parse(Buffer.from(data).toString("utf8")) as Partial<DeliveryRecord>;
     if (

@@ -52,7 +52,7 @@ export function recordId(job: Job, attempts: number): string {
     : `${job.webhookId}:${attempts}`;
 }
 
-export function deadLetterOf(
+function deadLetterOf(
   job: Job,
   attempts: AttemptRecord[],
   last: AttemptOutcome,

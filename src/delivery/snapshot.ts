@@ -9,10 +9,8 @@ import type { Integration } from "../config/types.js";
 import type { HeldBack } from "../config/watch/generation.js";
 import { buildMatchIndex, type MatchIndex } from "../events/match.js";
 import type { PbxEvent } from "../events/types.js";
-import { compileRenderer } from "./render.js";
+import { compileRenderer, type Renderer } from "./render.js";
 import type { Rendering } from "./types.js";
-
-export type Renderer = ReturnType<typeof compileRenderer>;
 
 export interface ActiveIntegration {
   integration: Integration;

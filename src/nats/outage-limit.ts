@@ -35,7 +35,7 @@ export function outageChange(status: Pick<Status, "type">): "lost" | "back" | un
   }
 }
 
-export function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLimit {
+function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLimit {
   const { graceMs, onLost } = options;
   let fail: (error: Error) => void = () => undefined;
   const exceeded = new Promise<never>((_, reject) => (fail = reject));
@@ -68,7 +68,7 @@ export function limitOutages(nc: NatsConnection, options: OutageLimitOptions): O
 }
 
 /** How long a command waits for a lost NATS connection to come back before it stops. */
-export const COMMAND_OUTAGE_GRACE_MS = 10_000;
+const COMMAND_OUTAGE_GRACE_MS = 10_000;
 
 /**
  * Runs a command's `work` on `nc`, telling `say` once per outage, and ends it with

@@ -17,7 +17,7 @@ const INTEGRATION_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * `--integration` is a token of the dead letters' NATS subject: `*` or `>` there would match
  * every integration, and `dlq purge --integration '*'` purge them all without `--all`.
  */
-export function integrationOf(opts: Opts): string | undefined {
+function integrationOf(opts: Opts): string | undefined {
   if (typeof opts.integration !== "string") return undefined;
   // `_invalid` holds the messages that were not valid events (docs/operating.md names it).
   const name = opts.integration;
