@@ -243,11 +243,16 @@ describe("a hold (a receiver's Retry-After)", () => {
     const limiter = createLimiter();
     limiter.hold("crm", Date.now() + 150, Date.now());
     const started = performance.now();
-    const room = limiter.whenRoom("crm", 3);
+    let room = limiter.whenRoom("crm", 3);
     expect(room).toBeInstanceOf(Promise);
-    await room;
+    // A timer may fire a little before the wall clock reaches the hold's end (it counts from
+    // the event loop's cached time): its caller asks again, as the delivery path does.
+    for (let asked = 0; asked < 5 && room instanceof Promise; asked++) {
+      await room;
+      room = limiter.whenRoom("crm", 3);
+    }
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    expect(limiter.whenRoom("crm", 3)).toBe(3);
+    expect(room).toBe(3);
   });
 
   it("keeps them waiting through a hold longer than a timer can wait, without a warning", async () => {
