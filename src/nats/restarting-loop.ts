@@ -102,7 +102,14 @@ class RestartingConsumerLoop implements RestartingLoop {
       firstMessage: () => this.#reading(loop),
     };
     const loop = this.#options.run(messages, hooks);
-    void this.#readOnHeartbeat(messages, loop).catch(() => undefined);
+    // Heartbeats tell a quiet consumer read again from one still failing: without them it
+    // stays not ready until its next message.
+    void this.#readOnHeartbeat(messages, loop).catch((err: unknown) =>
+      this.#log.warn(
+        { err, consumer: this.#name },
+        "the consumer's heartbeats are no longer read: read again, it stays not ready until its next message",
+      ),
+    );
     return loop;
   }
 
