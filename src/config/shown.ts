@@ -1,6 +1,6 @@
 /**
  * What output shows of an integration's own values: as written in the file wherever a
- * secret reference fed them (`${env:NAME}`), never the secret (SPEC section 1).
+ * secret reference fed them (`${env:NAME}`), never the secret, which no output may show.
  */
 import type { Integration, Scope } from "./types.js";
 

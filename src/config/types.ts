@@ -6,7 +6,7 @@
 export const EVENT_TYPES = ["user.created", "user.deleted", "user.modified"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Field names of SPEC section 3, in the order of the table. */
+/** Field names, in the order of the table in README.md, "Field values". */
 export const FIELD_NAMES = [
   "extensionNumber",
   "name",
@@ -25,7 +25,7 @@ export const FIELD_NAMES = [
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
-/** Where each field of SPEC section 3 is read in an event (`dateTime` is the time of sending). */
+/** Where each field is read in an event (`dateTime` is the time of sending). */
 export const FIELD_SOURCES: Readonly<Record<Exclude<FieldName, "dateTime">, string>> = {
   extensionNumber: "data.user.extension",
   name: "data.user.name",
@@ -44,8 +44,8 @@ export const FIELD_SOURCES: Readonly<Record<Exclude<FieldName, "dateTime">, stri
 
 /**
  * The fields an event may lack (left out or null) or hold as empty text, each with where it
- * is read (SPEC section 3): a path argument made of these alone can come out empty. The
- * event schema makes every other field present and not empty.
+ * is read: a path argument made of these alone can come out empty. The event schema makes
+ * every other field present and not empty.
  */
 export const OPTIONAL_FIELDS: Readonly<Partial<Record<FieldName, string>>> = {
   extensionNumber: FIELD_SOURCES.extensionNumber,

@@ -1,5 +1,6 @@
 /**
- * The egress policy: which IP addresses hookswitch may open a connection to (SPEC section 4).
+ * The egress policy: which IP addresses hookswitch may open a connection to (docs/operating.md,
+ * "Egress policy").
  *
  * Built-in deny list: link-local ranges (cloud metadata services answer there), the AWS IPv6
  * metadata address, and the unspecified addresses (0.0.0.0 and :: reach this very host).

@@ -1,6 +1,6 @@
 /**
- * Field values of SPEC section 3: what each field name means for one event, in JSON and
- * as text (query, form, templates, headers, path arguments), and `{field}` templates.
+ * Field values (README.md, "Field values"): what each field name means for one event, in JSON
+ * and as text (query, form, templates, headers, path arguments), and `{field}` templates.
  */
 import { PLACEHOLDER, isFieldName } from "../config/placeholders.js";
 import type { FieldName, TextRange } from "../config/types.js";

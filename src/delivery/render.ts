@@ -1,5 +1,6 @@
 /**
- * The exact HTTP request an integration sends for one event (SPEC sections 3 and 4).
+ * The exact HTTP request an integration sends for one event (docs/receivers.md, "Headers" and
+ * "Payload").
  * Everything that depends only on the integration is prepared once by `compileRenderer`;
  * per event only field values are read, encoded and concatenated.
  */

@@ -1,6 +1,7 @@
 /**
- * Pure retry decisions (SPEC section 4). No clock, no randomness of its own: callers pass
- * `now` and `random`, so every schedule is reproducible in tests.
+ * Pure retry decisions (docs/receivers.md, "What to answer" and "The retry schedule"). No
+ * clock, no randomness of its own: callers pass `now` and `random`, so every schedule is
+ * reproducible in tests.
  */
 import type { RetryPolicy } from "../config/types.js";
 import type { AttemptOutcome } from "./types.js";

@@ -1,6 +1,6 @@
 /**
  * The HTTP edge of delivery: one attempt in, one AttemptOutcome out; never throws for a
- * network failure (SPEC section 4).
+ * network failure: it is an outcome, retried or dead-lettered like an answer.
  *
  * - undici's dispatcher interface (see exchange.ts) on pooled keep-alive Agents: one for the
  *   system trust store, one per private CA (`webhook.tls.ca`), each per attempt timeout (the

@@ -1,4 +1,7 @@
-/** The exact HTTP request an integration sends for one event (SPEC sections 3 and 4). */
+/**
+ * The exact HTTP request an integration sends for one event (docs/receivers.md, "Headers" and
+ * "Payload").
+ */
 export interface WebhookRequest {
   method: "POST" | "GET";
   url: string;

@@ -1,6 +1,7 @@
 /**
- * Which integrations an event goes to (SPEC section 2). The index is built once per
- * configuration generation; a lookup reads a few maps, whatever the number of integrations.
+ * Which integrations an event goes to: the enabled ones whose trigger and scope match its
+ * payload. The index is built once per configuration generation; a lookup reads a few maps,
+ * whatever the number of integrations.
  */
 import { scopeText, shownScope } from "../config/shown.js";
 import { startOf } from "../config/text.js";

@@ -58,7 +58,7 @@ export function buildSampleEvent(
   };
 }
 
-/** `pbx.<account>.<serviceType>.<serviceUuid>.<type>` (SPEC section 2). */
+/** `pbx.<account>.<serviceType>.<serviceUuid>.<type>` (docs/publishers.md, "Subjects"). */
 export function eventSubject(event: {
   type: string;
   data: { account: string; service: { type: string; uuid: string } };

@@ -1,8 +1,8 @@
 /**
  * Whether an event's subject names what its payload says (`--require-subject-match`). The
- * payload decides routing (SPEC section 2), so NATS publish permissions on subjects keep one
- * account's publisher from reaching another account's webhooks only when hookswitch also
- * refuses an event whose subject names another account, service or event type.
+ * payload decides routing (docs/operating.md, "Tenant isolation"), so NATS publish permissions
+ * on subjects keep one account's publisher from reaching another account's webhooks only when
+ * hookswitch also refuses an event whose subject names another account, service or event type.
  */
 import { startOf } from "../config/text.js";
 import { serviceKey } from "./match.js";

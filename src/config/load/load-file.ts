@@ -63,8 +63,9 @@ const READS_FILES = /\$\{file:|\bca\s*:/;
 /**
  * Loads one file, synchronously: reading and parsing a small file is CPU work, not waiting.
  * Never throws: an unexpected failure (a bug) is a problem of this file alone, so that the
- * other files still load and a rescan still applies them (SPEC: an invalid file is reported
- * and left out). `load` is what is guarded; tests give one that fails.
+ * other files still load and a rescan still applies them (an invalid file is reported and
+ * left out: docs/operating.md, "Live changes to the integrations folder"). `load` is what is
+ * guarded; tests give one that fails.
  */
 export function loadFileSync(
   file: string,

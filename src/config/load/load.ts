@@ -2,7 +2,7 @@
  * Loads integration files: the one path `run`, `validate` and the watcher all use.
  *
  * Validity is per file: a file with any problem is invalid as a whole, and only valid
- * files contribute integrations (SPEC: an invalid file is reported and left out; the
+ * files contribute integrations (an invalid file is reported and left out; the
  * watcher keeps its last valid version). `FileResult.integrations` still lists the valid
  * documents of an invalid file, for display; use `isFileValid` before serving them.
  */

@@ -140,7 +140,10 @@ export function noHostMessage(when = ""): string {
   return `webhook.url has no host${when}: write it as http(s)://host/path`;
 }
 
-/** A URL is sent as written: `{field}` placeholders are filled in only where SPEC puts them. */
+/**
+ * A URL is sent as written: `{field}` placeholders are filled in only in path arguments,
+ * header values and templates.
+ */
 export const urlPlaceholders: Rule = ({ raw }) => {
   const name = urlPlaceholder(raw.webhook.url);
   return name === undefined

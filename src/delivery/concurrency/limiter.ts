@@ -1,7 +1,7 @@
 /**
- * Per-integration concurrency caps for deliveries (SPEC section 4, isolation):
- * `maxInFlight`, which never blocks. (The global caps, `--max-in-flight` on the events in
- * progress and on the requests in flight, are `intake.ts` and `request-slots.ts`.)
+ * Per-integration concurrency caps for deliveries (docs/operating.md, "Slow and silent
+ * receivers"): `maxInFlight`, which never blocks. (The global caps, `--max-in-flight` on the
+ * events in progress and on the requests in flight, are `intake.ts` and `request-slots.ts`.)
  *
  * A busy integration must not hold up the others, so `acquire` lets work wait in line only
  * while the integration keeps pace; otherwise it answers `false` at once and the caller

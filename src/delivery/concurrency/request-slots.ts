@@ -1,8 +1,9 @@
 /**
  * The global cap on requests in flight (`--max-in-flight`), shared so that receivers that
- * do not answer cannot take it all (SPEC section 4, isolation). Each request holds its slot
- * until its answer or its timeout, up to a minute: slots taken by receivers that hang are
- * gone for that long, and a plain first-come semaphore let a few of them fill the cap.
+ * do not answer cannot take it all (docs/operating.md, "Slow and silent receivers"). Each
+ * request holds its slot until its answer or its timeout, up to a minute: slots taken by
+ * receivers that hang are gone for that long, and a plain first-come semaphore let a few of
+ * them fill the cap.
  *
  * - While other integrations want slots (they asked for one in the last `ACTIVE_MS`), an
  *   integration that already holds `share` or more and none of whose requests came back
