@@ -1,5 +1,6 @@
 /**
- * One invalid integration file per rule of SPEC section 1, with the exact
+ * One invalid integration file per rule that the schema or `validate` enforces (README.md,
+ * "Write an integration"), with the exact
  * `line:col: message` validate must print for it. Lines 1-9 are a valid base document.
  */
 

@@ -13,7 +13,7 @@ describe("placeholders", () => {
     expect(placeholderNames(text)).toEqual(names);
   });
 
-  it("knows every field of SPEC section 3 by its exact name, and nothing else", () => {
+  it("knows every field of the field values table (README.md) by its exact name, and nothing else", () => {
     for (const field of FIELD_NAMES) expect(isFieldName(field)).toBe(true);
     for (const other of ["Name", "extension", "toString", "__proto__", ""]) {
       expect(isFieldName(other)).toBe(false);

@@ -7,6 +7,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   webhookIds,
   writeIntegration,
@@ -58,11 +59,13 @@ describe("hookswitch run reports the event consumer's backlog", () => {
   });
 
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("counts the events not yet delivered and those not yet acknowledged, and none once all are answered", async () => {

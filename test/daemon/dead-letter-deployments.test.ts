@@ -15,6 +15,7 @@ import {
   killLeftOver,
   makeEvent,
   startTracked,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type RunningDaemon,
@@ -38,10 +39,12 @@ beforeAll(async () => {
   nats = await startNatsWithClient("dlq-deployments-daemon-test");
 });
 afterEach(async () => {
-  for (const d of daemons) expect(await d.stop()).toBe(0);
-  await killLeftOver(daemons);
-  for (const r of receivers.splice(0)) await r.close();
-  for (const d of dirs.splice(0)) d.cleanup();
+  await stopThenCleanUp(
+    daemons,
+    () => killLeftOver(daemons),
+    ...receivers.splice(0).map((r) => () => r.close()),
+    ...dirs.splice(0).map((d) => () => d.cleanup()),
+  );
 });
 afterAll(async () => {
   await nats.nc.close();

@@ -8,6 +8,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -66,9 +67,9 @@ describe("hookswitch run delivers webhooks", () => {
     receiver.respond(() => undefined);
   });
   afterEach(async () => {
-    if (daemon) expect(await daemon.stop()).toBe(0);
+    const running = daemon;
     daemon = undefined;
-    dir.cleanup();
+    await stopThenCleanUp(running, () => dir.cleanup());
   });
 
   it("sends the exact request for an account and a service integration", async () => {

@@ -13,6 +13,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -46,11 +47,13 @@ describe("hookswitch run given empty messages that claim a size", () => {
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
   });
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("dead-letters them at once as invalid, and delivers the events published after them", async () => {

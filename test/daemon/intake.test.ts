@@ -8,6 +8,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   webhookIds,
   writeIntegration,
@@ -49,12 +50,14 @@ describe("hookswitch run while slow receivers hold every request slot", () => {
   });
 
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await slow.close();
-    await fast.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => slow.close(),
+      () => fast.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("sends the other integrations' events once each, not again when the ack wait runs out", async () => {

@@ -8,6 +8,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   type Publisher,
   type RunningDaemon,
@@ -80,9 +81,9 @@ describe("hookswitch run applies configuration changes live", () => {
     receiver.requests.length = 0;
   });
   afterEach(async () => {
-    if (daemon) expect(await daemon.stop()).toBe(0);
+    const running = daemon;
     daemon = undefined;
-    for (const cleanup of cleanups.splice(0)) cleanup();
+    await stopThenCleanUp(running, ...cleanups.splice(0));
   });
 
   it("adds, enables, changes, keeps the last valid version of a broken file, and deletes", async () => {

@@ -10,6 +10,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -60,11 +61,13 @@ describe("a receiver using the Standard Webhooks library", () => {
   }, 60_000);
 
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("verifies a JSON body with either secret of a rotation, and parses it", () => {

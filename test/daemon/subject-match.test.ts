@@ -6,6 +6,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -44,9 +45,9 @@ describe("hookswitch run --require-subject-match", () => {
     receiver.requests.length = 0;
   });
   afterEach(async () => {
-    if (daemon) expect(await daemon.stop()).toBe(0);
+    const running = daemon;
     daemon = undefined;
-    dir.cleanup();
+    await stopThenCleanUp(running, () => dir.cleanup());
   });
 
   it("dead-letters an event on another account's subject, which cannot be replayed, and delivers the rest", async () => {

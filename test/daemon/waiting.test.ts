@@ -8,6 +8,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -56,12 +57,14 @@ describe("hookswitch run reports the deliveries waiting in JetStream", () => {
   });
 
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await failing.close();
-    await holding.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => failing.close(),
+      () => holding.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("counts each integration's retries and parked deliveries, and their total", async () => {

@@ -301,7 +301,8 @@ describe("renderRequest: headers", () => {
   it("sends User-Agent, webhook-id and webhook-timestamp on every request, without a signature when not signing", () => {
     const req = render({ name: "crm" });
     expect(req.headers["User-Agent"]).toBe(USER_AGENT);
-    // SPEC's form, spelt out: the constant alone would follow any change to it.
+    // The form docs/receivers.md ("Headers") documents, spelt out: the constant alone would
+    // follow any change to it.
     expect(USER_AGENT).toBe(`hookswitch/${PACKAGE_VERSION}`);
     expect(req.headers["webhook-id"]).toBe(webhookId("crm", event.id));
     expect(req.headers["webhook-timestamp"]).toBe(NOW_SECONDS);

@@ -1,6 +1,7 @@
 /**
  * The container image's recipe, checked without a container engine: the Dockerfile says
- * what SPEC section 8 asks for, and scripts/image-replay.mjs replays it end to end
+ * what README.md ("Run the daemon") and docs/operating.md say of the image, and
+ * scripts/image-replay.mjs replays it end to end
  * (build stage, production install, the daemon with the image's environment, health
  * check, SIGTERM).
  */
@@ -102,7 +103,7 @@ describe("the Dockerfile", () => {
 
   it("runs hookswitch run as a non-root user with the documented environment", () => {
     expect(image.user).toMatch(/^[1-9]\d*(:\d+)?$/);
-    expect(image.entrypoint).toEqual(["hookswitch"]); // SPEC section 8
+    expect(image.entrypoint).toEqual(["hookswitch"]); // as README.md says
     expect(image.steps).toContainEqual({ keyword: "WORKDIR", value: "/app" });
     expect(image.cmd).toEqual(["run"]);
     expect(image.stopsignal).toBe("SIGTERM");

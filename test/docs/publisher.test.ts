@@ -10,7 +10,13 @@ import { webhookId } from "../../src/delivery/webhook-id.js";
 import { REPO } from "../support/cli.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
-import { startDaemon, tempDir, writeIntegration, type RunningDaemon } from "../support/daemon.js";
+import {
+  startDaemon,
+  stopThenCleanUp,
+  tempDir,
+  writeIntegration,
+  type RunningDaemon,
+} from "../support/daemon.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 const EXAMPLE = join(REPO, "examples", "publisher", "publish.mjs");
@@ -64,10 +70,12 @@ describe("the publisher example", () => {
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });
   });
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("publishes an event that the daemon delivers as a webhook", async () => {

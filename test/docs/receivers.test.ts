@@ -17,6 +17,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type RunningDaemon,
@@ -148,11 +149,13 @@ describe("the receivers guide's signature check", () => {
   });
   afterAll(async () => {
     library?.kill("SIGTERM");
-    expect(await daemon.stop()).toBe(0);
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
-    snippetDir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+      () => snippetDir.cleanup(),
+    );
   });
 
   const request = (path: string) => receiver.requests.find((r) => r.url.startsWith(path))!;

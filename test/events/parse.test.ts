@@ -12,7 +12,10 @@ const fixture = (name: string) =>
 type Json = { [key: string]: unknown };
 const DELETE = Symbol("delete");
 
-/** The SPEC example with values set (or deleted) at dotted paths, as JSON text. */
+/**
+ * The example event of docs/publishers.md (the fixture user-created.json) with values set (or
+ * deleted) at dotted paths, as JSON text.
+ */
 function edited(...edits: [path: string, value: unknown][]): string {
   const event = JSON.parse(fixture("user-created.json")) as Json;
   for (const [path, value] of edits) {
@@ -31,7 +34,7 @@ function reasonOf(input: string | Uint8Array): string {
 }
 
 describe("parseEvent", () => {
-  it("accepts the SPEC example as text and as bytes", () => {
+  it("accepts the example event of docs/publishers.md as text and as bytes", () => {
     const text = fixture("user-created.json");
     for (const input of [text, new TextEncoder().encode(text)]) {
       const result = parseEvent(input);

@@ -14,7 +14,10 @@ const fixture = JSON.parse(
   readFileSync(new URL("../fixtures/events/user-created.json", import.meta.url), "utf8"),
 ) as { data: { user: Record<string, unknown> } };
 
-/** The validator's errors for the SPEC example with `count` numbers as its call types. */
+/**
+ * The validator's errors for the example event of docs/publishers.md (the fixture
+ * user-created.json) with `count` numbers as its call types.
+ */
 function errorsOfNumericCalls(count: number): ErrorObject[] {
   const event = structuredClone(fixture);
   event.data.user.enabledCalls = Array.from({ length: count }, () => 0);

@@ -3,7 +3,8 @@
  * replaced one at a time (RollingUpdate, maxSurge 1, maxUnavailable 0) while events flow,
  * with a change of an integration file in the middle (a GitOps rollout of image and config
  * together). A graceful SIGTERM is normal operation: every delivery must arrive, and each
- * once (SPEC §4), retries pending in JetStream and parked deliveries included.
+ * once (docs/operating.md, "Shutdown and the grace period"), retries pending in JetStream and
+ * parked deliveries included.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -268,7 +269,8 @@ describe("a rolling update of three replicas under load", () => {
     expect(report.unexpected).toBe(0);
     expect(report.lost, `lost e.g. ${report.lostSample.join(", ")}`).toBe(0);
     expect(pool.pids()).toHaveLength(REPLICAS);
-    // A graceful stop is normal operation: each delivery is sent once (SPEC §4).
+    // A graceful stop is normal operation: each delivery is sent once (docs/operating.md,
+    // "Shutdown and the grace period").
     expect(report.duplicates, `duplicates: ${dupIds.slice(0, 5).join(", ")}`).toBe(0);
   }, 180_000);
 });

@@ -10,6 +10,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -19,7 +20,10 @@ import { freePort, waitFor } from "../support/wait.js";
 
 const SERVICE = "5d7a1c2e-0b1f-4c3d-8e9f-0a1b2c3d4e5f";
 
-/** Every metric SPEC section 7 asks for, by its exposed name. */
+/**
+ * The core metrics of docs/operating.md's "Metrics reference" (events, deliveries, attempts,
+ * dead letters, configuration, integrations, NATS, readiness, build), by their exposed names.
+ */
 const HOOKSWITCH_METRICS = [
   "hookswitch_events_received_total",
   "hookswitch_events_invalid_total",
@@ -97,8 +101,7 @@ describe("the daemon's HTTP endpoints while NATS is unreachable", () => {
     );
   });
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    dir.cleanup();
+    await stopThenCleanUp(daemon, () => dir.cleanup());
   });
 
   it("answers /healthz 200 and /readyz 503 with the reason", async () => {
@@ -189,9 +192,11 @@ describe("the daemon waiting for a NATS server that refuses what it is given", (
     });
   });
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    dir.cleanup();
-    await nats.stop();
+    await stopThenCleanUp(
+      daemon,
+      () => dir.cleanup(),
+      () => nats.dispose(),
+    );
   });
 
   it("says why in its waiting warning, not only that NATS is not reachable", async () => {
@@ -243,11 +248,13 @@ describe("the daemon's HTTP endpoints with NATS", () => {
     );
   });
   afterAll(async () => {
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("answers /readyz 200 when connected and loaded", async () => {

@@ -16,6 +16,7 @@ import {
   connectPublisher,
   makeEvent,
   startDaemon,
+  stopThenCleanUp,
   tempDir,
   writeIntegration,
   type Publisher,
@@ -331,12 +332,14 @@ describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
     await page.goto(`${daemon.http}/`);
   });
   afterAll(async () => {
-    await browser?.close();
-    expect(await daemon.stop()).toBe(0);
-    await publisher.close();
-    await receiver.close();
-    await nats.dispose();
-    dir.cleanup();
+    await stopThenCleanUp(
+      daemon,
+      () => browser?.close(),
+      () => publisher.close(),
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
   });
 
   it("shows every integration with its state, trigger, scope, source and deliveries", async () => {

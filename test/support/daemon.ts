@@ -11,12 +11,19 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { buildSampleEvent, eventSubject, SAMPLE_SERVICE_UUID } from "../../src/events/sample.js";
 import type { PbxEvent } from "../../src/events/types.js";
 import type { EventType } from "../../src/config/types.js";
+import { expect } from "vitest";
 import { spawnCli, type Daemon } from "./cli.js";
 import { freePort, waitFor } from "./wait.js";
 
+/** How long `stop()` waits after SIGTERM before it sends SIGKILL. */
+const STOP_KILL_AFTER_MS = 15_000;
+
 export interface RunningDaemon extends Daemon {
   http: string;
-  /** SIGTERM and wait for the exit code. */
+  /**
+   * SIGTERM and wait for the exit code. A daemon still running 15 s later is sent SIGKILL,
+   * and the code is then null: the test fails on it, and nothing is left running.
+   */
   stop(): Promise<number | null>;
 }
 
@@ -26,6 +33,47 @@ export async function killLeftOver(daemons: RunningDaemon[]): Promise<void> {
     if (d.child.exitCode === null) d.child.kill("SIGKILL");
     await d.exited;
   }
+}
+
+/**
+ * For after hooks: stops the daemons (`stop()`, each bounded), then runs every cleanup in
+ * turn, each even when one before it failed, and only then checks that every daemon exited
+ * 0. A daemon that fails still fails the test, and leaves no process or folder behind.
+ */
+export async function stopThenCleanUp(
+  daemons: RunningDaemon | undefined | readonly RunningDaemon[],
+  ...cleanups: (() => unknown)[]
+): Promise<void> {
+  const stopping = daemons === undefined ? [] : "stop" in daemons ? [daemons] : [...daemons];
+  const errors: unknown[] = [];
+  const codes: (number | null)[] = [];
+  for (const d of stopping) {
+    codes.push(
+      await d.stop().catch((err: unknown) => {
+        errors.push(err);
+        return null;
+      }),
+    );
+  }
+  for (const cleanup of cleanups) {
+    try {
+      await cleanup();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  const failed = stopping.filter((_, i) => codes[i] !== 0);
+  try {
+    expect(
+      codes,
+      `exit codes of the daemons stopped after the test; the last output of the first that failed:\n` +
+        (failed[0]?.output().slice(-4_000) ?? ""),
+    ).toEqual(codes.map(() => 0));
+  } catch (err) {
+    errors.unshift(err);
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, "the test's clean-up failed");
 }
 
 export interface DaemonOptions {
@@ -70,9 +118,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ...daemon,
     http,
     async stop() {
-      if (daemon.child.exitCode === null && daemon.child.signalCode === null)
-        daemon.signal("SIGTERM");
-      return daemon.exited;
+      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) return daemon.exited;
+      daemon.signal("SIGTERM");
+      const timer = setTimeout(() => daemon.signal("SIGKILL"), STOP_KILL_AFTER_MS);
+      try {
+        return await daemon.exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
   if (options.waitReady ?? true) {

@@ -52,7 +52,7 @@ export function makeIntegration(overrides: IntegrationOverrides = {}): Integrati
   };
 }
 
-/** The SPEC section 2 example event, with overrides of `data.user` and the top level. */
+/** The example event of docs/publishers.md, with overrides of `data.user` and the top level. */
 export function makeEvent(
   overrides: Partial<Omit<PbxEvent, "data">> & {
     data?: Partial<PbxEvent["data"]>;

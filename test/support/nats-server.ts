@@ -78,7 +78,14 @@ export async function startNatsServer(
     clearTimeout(timer);
   };
 
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    // Nothing is handed back to dispose of: leave no server and no store behind.
+    await stopWith("SIGKILL");
+    rmSync(storeDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
