@@ -113,7 +113,7 @@ export type Resolution =
 export const MAX_RESOLVED_BYTES = 1024 * 1024;
 
 /** Failures named in one message; the rest are counted (a file may repeat one 100,000 times). */
-export const MAX_NAMED_FAILURES = 5;
+const MAX_NAMED_FAILURES = 5;
 
 /**
  * Joins segments into the final string, reading each referenced secret. Every reference

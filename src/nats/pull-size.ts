@@ -20,7 +20,7 @@
 import type { ConsumeOptions } from "@nats-io/jetstream";
 
 /** nats-server's default `max_pending`. */
-export const SERVER_MAX_PENDING = 64 * 1024 * 1024;
+const SERVER_MAX_PENDING = 64 * 1024 * 1024;
 /** The most messages the client asks for at once when a pull is bounded by bytes. */
 const BYTES_PULL_MESSAGES = 100;
 /**

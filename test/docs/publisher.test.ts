@@ -64,7 +64,10 @@ describe("the publisher example", () => {
     writeIntegration(
       dir.path,
       "crm",
-      { url: `${receiver.url}/hook`, fields: { ext: "extensionNumber", who: "name", at: "eventTime" } },
+      {
+        url: `${receiver.url}/hook`,
+        fields: { ext: "extensionNumber", who: "name", at: "eventTime" },
+      },
       { trigger: { serviceType: "mycloudpbx", events: ["user.created"] } },
     );
     daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path });

@@ -230,7 +230,8 @@ describe("the receivers guide's signature check", () => {
     const metric = (outcome: string) =>
       `hookswitch_deliveries_total{integration="library-stranger",outcome="${outcome}"} 1`;
     await waitFor(
-      async () => (await (await fetch(`${daemon.http}/metrics`)).text()).includes(metric("dead-lettered")),
+      async () =>
+        (await (await fetch(`${daemon.http}/metrics`)).text()).includes(metric("dead-lettered")),
       { what: "the stranger's webhook refused and dead-lettered" },
     );
     const lines = () => libraryOutput.join("").trim().split("\n").filter(Boolean);

@@ -67,7 +67,7 @@ export function documentContext(
  * Each may be 1 MiB and each string 1 MiB, but 10,000 documents naming two other large
  * files each would otherwise hold 20 GB for one load; real secrets come to a few kilobytes.
  */
-export const MAX_SECRET_BYTES_PER_FILE = 16 * 1024 * 1024;
+const MAX_SECRET_BYTES_PER_FILE = 16 * 1024 * 1024;
 
 type Outcome<T> = { value: T } | { error: unknown };
 
