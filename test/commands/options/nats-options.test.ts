@@ -8,15 +8,11 @@ import {
   type NatsEnv,
 } from "../../../src/commands/options/nats-options.js";
 import { credentialsFromUrls, redactServer } from "../../../src/nats/url-credentials.js";
+import { withOnlyEnv } from "../../support/env.js";
 
 /** Parses argv through a real commander command, with only the given env variables set. */
 function parse(argv: string[], env: NatsEnv = {}, jetstream = true) {
-  const saved = { ...process.env };
-  for (const key of Object.keys(process.env)) {
-    if (key.startsWith("NATS_") || key.startsWith("HOOKSWITCH_")) delete process.env[key];
-  }
-  Object.assign(process.env, env);
-  try {
+  return withOnlyEnv(env, () => {
     const cmd = addNatsOptions(
       new Command("t").exitOverride().configureOutput({ writeErr: () => undefined }),
       { jetstream },
@@ -25,9 +21,7 @@ function parse(argv: string[], env: NatsEnv = {}, jetstream = true) {
     cmd.hook("preAction", applyBooleanEnv).action(() => undefined);
     cmd.parse(argv, { from: "user" });
     return parseNatsSettings(cmd.opts(), env);
-  } finally {
-    process.env = saved;
-  }
+  });
 }
 
 describe("NATS settings", () => {

@@ -3,14 +3,11 @@ import { describe, expect, it } from "vitest";
 import { runCommand } from "../../../src/commands/run.js";
 import { applyBooleanEnv, optionNamer } from "../../../src/commands/options/env-flags.js";
 import { toSettings, type RunFlags } from "../../../src/commands/options/run-options.js";
+import { withOnlyEnv } from "../../support/env.js";
 
 /** `run`'s settings from argv, through the real command, with no NATS_ or HOOKSWITCH_ variable. */
 function settingsOf(argv: string[]) {
-  const saved = { ...process.env };
-  for (const key of Object.keys(process.env)) {
-    if (key.startsWith("NATS_") || key.startsWith("HOOKSWITCH_")) delete process.env[key];
-  }
-  try {
+  return withOnlyEnv({}, () => {
     const run = runCommand().exitOverride();
     let flags: RunFlags | undefined;
     // The daemon is not started: the action only keeps what commander parsed.
@@ -18,9 +15,7 @@ function settingsOf(argv: string[]) {
     new Command("hookswitch").addCommand(run).parse(["run", ...argv], { from: "user" });
     if (!flags) throw new Error("run's action did not run");
     return { settings: toSettings(flags, optionNamer(run)), flags };
-  } finally {
-    process.env = saved;
-  }
+  });
 }
 
 describe("run's own defaults", () => {
