@@ -56,6 +56,8 @@ function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLi
       }
     }
   };
+  // nats.js ends a status iterator without an error, and nothing above throws; were the
+  // watch to fail anyway, the command would lose this bound and wait as the daemon does.
   void watch().catch(() => undefined);
   return {
     exceeded,

@@ -20,6 +20,8 @@ export function watchRefusals(
       if (refused?.operation === "publish") refuse(refused.subject, next.value.error);
     }
   };
+  // nats.js ends a status iterator without an error, and nothing above throws. Were the
+  // loop to end anyway, a refused publish would fail at its timeout, as without this watch.
   void loop().catch(() => undefined);
   return { stop: () => void iterator.return?.() };
 }

@@ -22,7 +22,7 @@ import {
   writeIntegration,
   type RunningDaemon,
 } from "../support/daemon.js";
-import { freePort, waitFor } from "../support/wait.js";
+import { exited, freePort, waitFor } from "../support/wait.js";
 
 type Verify = (
   secret: string,
@@ -148,9 +148,14 @@ describe("the receivers guide's signature check", () => {
     await waitFor(() => receiver.requests.length >= 4, { what: "four webhooks" });
   });
   afterAll(async () => {
-    library?.kill("SIGTERM");
     await stopThenCleanUp(
       daemon,
+      async () => {
+        if (library === undefined) return;
+        const gone = exited(library);
+        library.kill("SIGTERM");
+        await gone;
+      },
       () => receiver.close(),
       () => nats.dispose(),
       () => dir.cleanup(),
