@@ -1,158 +1,125 @@
 /**
- * How `dlq replay` hands a dead letter back: a delivery to `--consumer`'s daemons (same
- * webhook-id, fresh attempts), or a whole event to its subject; the dead letter is removed
- * only once the server has what was published.
+ * `hookswitch dlq replay`: selected dead letters sent again, each planned and then
+ * published (dlq/replay-plan.ts), or with `--dry-run` only planned.
  */
-import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { Command, Option } from "commander";
+import type { JetStreamClient } from "@nats-io/jetstream";
 import type { DeadLetterStore } from "../../delivery/dead-letters.js";
-import { type DeliveryRecord, type ListedDeadLetter } from "../../delivery/records.js";
-import { DELIVERY_STREAM, deliverySubject } from "../../nats/layout.js";
-import { NatsSetupError } from "../../errors.js";
-import { checkEvent } from "../../events/parse.js";
-import { subjectMismatch } from "../../events/subject-match.js";
-import { deliveryConsumerName } from "../../nats/durable-consumers.js";
-import { msgIdOf } from "../../nats/msg-id.js";
-import { isApiError } from "../../nats/streams.js";
-import { printable } from "../../output/printable.js";
+import { ExitError } from "../../errors.js";
+import { plural } from "../../config/text.js";
+import { signalExitCode } from "../../lifecycle.js";
+import { addNatsOptions, consumerOf, consumerOption } from "../options/nats-options.js";
+import { optionNamer } from "../options/env-flags.js";
+import {
+  DEPLOYMENT_HELP,
+  integrationOption,
+  reportMissing,
+  selected,
+  withDeadLetters,
+  type Opts,
+} from "./access.js";
+import { noteNoneOf } from "./notes.js";
+import { leaveOutOthers } from "./others.js";
+import { isDeliveryReplay, planReplay, replayOne, requireDeliveryConsumer } from "./replay-plan.js";
+import { parseSelection, type Selection } from "./selection.js";
+import { stopBetweenLetters } from "./stop-signal.js";
 
-/**
- * What replaying one dead letter publishes, and what is said of it done or only planned
- * (`--dry-run`); or why it cannot be replayed.
- */
-export type ReplayPlan =
-  | { ok: true; subject: string; payload: string; msgID: string; done: string; planned: string }
-  | { ok: false; why: string };
-
-/**
- * A delivery goes back to `--consumer`'s daemons with its webhook-id and fresh attempts; a
- * whole event (one that ran out of NATS deliveries before hookswitch could record them) is
- * published again, to every integration it matches.
- */
-export function planReplay(record: ListedDeadLetter, consumer: string): ReplayPlan {
-  if (record.integration === null || record.webhookId === null) return planEventAgain(record);
-  if (record.cut?.includes("event")) {
-    return refused(
-      `dead letter ${record.id} kept only the start of its event, which was too large for one ` +
-        "NATS message: it cannot be replayed",
-      record.id,
-    );
-  }
-  const delivery: DeliveryRecord = {
-    v: 1,
-    webhookId: record.webhookId,
-    integration: record.integration,
-    event: record.event,
-    attempts: [],
-    replays: (record.replays ?? 0) + 1,
-    // No larger than the dead letter, which fitted in one message.
-    replayOf: {
-      attempts: record.attempts,
-      lastStatus: record.lastStatus,
-      lastError: record.lastError,
-      lastResponseBody: record.lastResponseBody,
-      ...(record.request ? { request: record.request } : {}),
-    },
-  };
-  return {
-    ok: true,
-    subject: deliverySubject(consumer, record.integration),
-    payload: JSON.stringify(delivery),
-    // The msg id makes a replay run twice within the duplicate window publish once.
-    msgID: `replay:${record.webhookId}:${record.id}`,
-    done: `dead letter ${record.id} replayed to ${record.integration}`,
-    planned: `dead letter ${record.id} would be replayed to ${record.integration}`,
-  };
+export function replayCommand(): Command {
+  const cmd = new Command("replay")
+    .description("send dead letters again: same webhook-id, fresh attempts")
+    .argument("[ids...]", "dead-letter ids (see `dlq list`)")
+    .addOption(integrationOption("replay every dead letter of this integration"))
+    .addOption(new Option("--all", "replay every dead letter of the deployment"))
+    .addOption(new Option("--dry-run", "say what would be replayed, and replay nothing"))
+    .addOption(consumerOption(`${DEPLOYMENT_HELP}; its daemons take the replay`));
+  addNatsOptions(cmd, { jetstream: false });
+  return cmd.action(async (ids: string[], opts: Opts) => {
+    const asked = parseSelection("replay", ids, opts);
+    const named = optionNamer(cmd);
+    const consumer = consumerOf(opts, named);
+    const dryRun = opts.dryRun === true;
+    await withDeadLetters(opts, named, async ({ store, js, jsm }) => {
+      const { selection, refused: others } = await leaveOutOthers(store, asked, consumer, "replay");
+      if (await holdsDeliveries(store, selection)) await requireDeliveryConsumer(jsm, consumer);
+      const { found, replayed, refused, stoppedBy } = await replaySelected(
+        { store, js, consumer, dryRun },
+        selection,
+      );
+      const counted = `${dryRun ? "would replay" : "replayed"} ${plural(replayed, "dead letter")}`;
+      if (stoppedBy) {
+        process.stdout.write(
+          `${counted}, then stopped (${stoppedBy}): the others stay in the queue\n`,
+        );
+        throw new ExitError(signalExitCode(stoppedBy));
+      }
+      // Nothing found by --all or --integration: a mistyped --consumer would look like an
+      // empty queue, so one no daemon has run with is said to be so.
+      if (selection.kind !== "ids" && replayed + refused === 0) {
+        await requireDeliveryConsumer(jsm, consumer);
+      }
+      const missing = selection.kind === "ids" ? selection.ids.filter((id) => !found.has(id)) : [];
+      reportMissing(missing);
+      const unsent = refused + others.size;
+      const kept =
+        unsent > 0 ? `; ${unsent} could not be${dryRun ? "" : " and stay"} (said above)` : "";
+      const dry = dryRun ? "; nothing was replayed (--dry-run)" : "";
+      process.stdout.write(`${counted}${kept}${dry}\n`);
+      if (replayed + unsent === 0) noteNoneOf(selection, consumer);
+      // A dead letter that cannot be replayed fails the command only when it was asked for.
+      if (missing.length > 0 || (unsent > 0 && selection.kind === "ids")) throw new ExitError(1);
+    });
+  });
 }
 
-function planEventAgain(record: ListedDeadLetter): ReplayPlan {
-  const { subject } = record;
-  const checked = checkEvent(record.event);
-  if (subject === undefined || record.cut?.includes("event") || !checked.ok) {
-    return refused(
-      `dead letter ${record.id} is a message that was not a valid event: it cannot be replayed`,
-      record.id,
-    );
-  }
-  // Refused by `--require-subject-match`: published to the same subject, it would be again.
-  if (record.reason.startsWith("invalid event") && subjectMismatch(subject, checked.event)) {
-    return refused(
-      `dead letter ${record.id} is an event on a subject that does not name its account, ` +
-        "service and type: it cannot be replayed",
-      record.id,
-      "; the publisher must send it on its own subject",
-    );
-  }
-  // The event's id is the publisher's text: no control character reaches the terminal.
-  const told = (verb: string) =>
-    `dead letter ${record.id}: event ${printable(record.eventId ?? "-")} ${verb} to ` +
-    `${printable(subject)}, for every integration it matches`;
-  return {
-    ok: true,
-    subject,
-    payload: JSON.stringify(record.event),
-    // The msg id makes a replay run twice within the duplicate window publish once.
-    msgID: msgIdOf(`replay-event:${record.eventId}:${record.id}`),
-    done: told("published again"),
-    planned: told("would be published again"),
-  };
+interface ReplayRun {
+  /** The ids met, of a selection by ids. */
+  found: Set<number>;
+  replayed: number;
+  refused: number;
+  /** The signal that cut the replay short, if one did (one during the last letter did not). */
+  stoppedBy: NodeJS.Signals | undefined;
 }
 
-function refused(what: string, id: number, more = ""): ReplayPlan {
-  return { ok: false, why: `${what} (it stays; \`dlq purge ${id}\` removes it${more})` };
-}
-
-/** Publishes what the plan says, then removes the dead letter; said on stderr. */
-export async function replayOne(
-  js: JetStreamClient,
-  store: DeadLetterStore,
-  id: number,
-  plan: Extract<ReplayPlan, { ok: true }>,
-): Promise<void> {
-  await js.publish(plan.subject, plan.payload, { msgID: plan.msgID });
-  // Removed only once the server has what was published: at least once, never lost.
-  await store.remove([id]);
-  process.stderr.write(`${plan.done}\n`);
-}
-
-/** A dead letter of one integration's delivery, replayed through `--consumer`'s deliveries. */
-export function isDeliveryReplay(record: ListedDeadLetter): boolean {
-  return record.integration !== null && record.webhookId !== null;
-}
-
-/**
- * A replay is published for `--consumer`'s daemons and the dead letter removed. With a name
- * no daemon runs under (a typo, or the default while the daemons run with another), nothing
- * would ever take it: the dead letter would be gone and its webhook never sent.
- */
-export async function requireDeliveryConsumer(
-  jsm: JetStreamManager,
-  consumer: string,
-): Promise<void> {
-  if (await deliveryConsumerExists(jsm, consumer)) return;
-  throw new NatsSetupError(
-    `no daemon has run with --consumer ${consumer} (${DELIVERY_STREAM} has no consumer ` +
-      `${deliveryConsumerName(consumer)}), so nothing would take the replay: give --consumer ` +
-      "(HOOKSWITCH_CONSUMER) the daemons' --consumer. Nothing was replayed",
-  );
-}
-
-/** Whether a daemon has run with `--consumer` here: its deliveries' consumer exists. */
-export async function deliveryConsumerExists(
-  jsm: JetStreamManager,
-  consumer: string,
-): Promise<boolean> {
+/** Replays (or, in a dry run, says it would replay) each selected dead letter in turn. */
+async function replaySelected(
+  how: { store: DeadLetterStore; js: JetStreamClient; consumer: string; dryRun: boolean },
+  selection: Selection,
+): Promise<ReplayRun> {
+  const run: ReplayRun = { found: new Set(), replayed: 0, refused: 0, stoppedBy: undefined };
+  const stop = stopBetweenLetters();
   try {
-    await jsm.consumers.info(DELIVERY_STREAM, deliveryConsumerName(consumer));
-    return true;
-  } catch (err) {
-    if (isMissingConsumer(err)) return false;
-    throw err;
+    for await (const record of selected(how.store, selection)) {
+      run.stoppedBy = stop.requested();
+      if (run.stoppedBy) break;
+      if (selection.kind === "ids") run.found.add(record.id);
+      const plan = planReplay(record, how.consumer);
+      if (!plan.ok) {
+        process.stderr.write(`${plan.why}\n`);
+        run.refused++;
+        continue;
+      }
+      if (how.dryRun) process.stdout.write(`${plan.planned}\n`);
+      else await replayOne(how.js, how.store, record.id, plan);
+      run.replayed++;
+    }
+  } finally {
+    stop.dispose();
   }
+  return run;
 }
 
-function isMissingConsumer(err: unknown): boolean {
-  return (
-    isApiError(err, JetStreamApiCodes.ConsumerNotFound) ||
-    isApiError(err, JetStreamApiCodes.StreamNotFound)
-  );
+/**
+ * Whether a delivery is among the selected dead letters, known before any is replayed: a
+ * replay with a `--consumer` no daemon has run with replays nothing. The queue says which
+ * integrations it holds records of; ids are read until a delivery is met.
+ */
+async function holdsDeliveries(store: DeadLetterStore, selection: Selection): Promise<boolean> {
+  if (selection.kind === "all") return store.holdsDeliveries();
+  if (selection.kind === "integration") {
+    return store.holdsDeliveries({ integration: selection.integration });
+  }
+  for await (const record of store.readIds(selection.ids)) {
+    if (isDeliveryReplay(record)) return true;
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planReplay } from "../../../src/commands/dlq/replay.js";
+import { planReplay } from "../../../src/commands/dlq/replay-plan.js";
 import {
   type DeliveryRecord,
   type ListedDeadLetter,
