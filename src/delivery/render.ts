@@ -243,13 +243,22 @@ function authorizationOf(webhook: Webhook): string | undefined {
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f]+/g;
 const NON_ASCII = /[^\t\x20-\x7e]/;
+const EDGE_SPACES = /^[\t ]+|[\t ]+$/g;
+
+/** Whether the UTF-16 unit is a space or a tab (RFC 9110's OWS). */
+const isSpace = (code: number) => code === 0x20 || code === 0x09;
 
 /**
  * A value that is safe on the wire: each run of control characters (CR and LF above all —
  * header injection) becomes one space, and non-ASCII text is sent as its UTF-8 bytes (a header
- * value is a byte string, one character per byte).
+ * value is a byte string, one character per byte). Spaces and tabs at either end are left
+ * out: they are not part of a field value (RFC 9110, 5.5), every receiver's parser drops them,
+ * and `render` must print the value the receiver gets.
  */
 export function headerValue(text: string): string {
-  const clean = text.replace(CONTROL_CHARS, " ");
+  let clean = text.replace(CONTROL_CHARS, " ");
+  if (isSpace(clean.charCodeAt(0)) || isSpace(clean.charCodeAt(clean.length - 1))) {
+    clean = clean.replace(EDGE_SPACES, "");
+  }
   return NON_ASCII.test(clean) ? Buffer.from(clean, "utf8").toString("latin1") : clean;
 }

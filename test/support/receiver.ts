@@ -10,7 +10,11 @@ export interface ReceivedRequest {
   /** Path and query as sent. */
   url: string;
   headers: IncomingMessage["headers"];
+  /** Header names and values as they came, in order (values are byte strings: latin1). */
+  rawHeaders: string[];
   body: string;
+  /** The body's bytes as they came. */
+  bytes: Buffer;
   at: number;
 }
 
@@ -41,11 +45,14 @@ export async function startReceiver(responder: Responder = () => undefined): Pro
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      const bytes = Buffer.concat(chunks);
       const received: ReceivedRequest = {
         method: req.method ?? "",
         url: req.url ?? "",
         headers: req.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
+        rawHeaders: req.rawHeaders,
+        body: bytes.toString("utf8"),
+        bytes,
         at: Date.now(),
       };
       requests.push(received);
