@@ -67,6 +67,7 @@ function createDispatcher(deps: ConsumerDeps, queue: DurableQueue): Dispatcher {
     deadLetterLog: deps.deadLetterLog,
     failureLog: deps.failureLog,
     signal: deps.signal,
+    integrationNow: (name) => deps.snapshot().byName.get(name)?.integration,
   });
 }
 

@@ -5,7 +5,9 @@
 import { coerceError } from "../errors.js";
 import { renderFailure, tooLargeOutcome, unsendableOutcome } from "./attempt-failure.js";
 import { SlotWaitTimeoutError, type RequestSlots } from "./concurrency/request-slots.js";
-import { AttemptAbortedError, type Job } from "./job.js";
+import { sameDefinition } from "../config/fingerprint.js";
+import type { Integration } from "../config/types.js";
+import { AttemptAbortedError, IntegrationChangedError, type Job } from "./job.js";
 import { RequestTooLargeError } from "./request-size.js";
 import type { Sender } from "./send.js";
 import type { AttemptOutcome, Rendering, WebhookRequest } from "./types.js";
@@ -23,18 +25,36 @@ export interface AttemptSendDeps {
   /** Aborted when shutdown's grace period ends. */
   signal: AbortSignal;
   now: () => Date;
+  /** The integration of that name in the configuration in force now (the daemon's). */
+  integrationNow?: (name: string) => Integration | undefined;
+}
+
+/**
+ * Throws IntegrationChangedError when the job's integration is no longer the one in force:
+ * its file changed while the delivery waited for its turn. The same object is the common
+ * case; a file read again without a change gives an equal one.
+ */
+export function ensureUnchanged(job: Job, deps: Pick<AttemptSendDeps, "integrationNow">): void {
+  const { integration } = job.active;
+  if (deps.integrationNow === undefined) return;
+  const now = deps.integrationNow(integration.name);
+  if (now === integration || sameDefinition(now, integration)) return;
+  throw new IntegrationChangedError(
+    `integration ${integration.name} was changed, disabled or removed while the delivery waited`,
+  );
 }
 
 /**
  * Waits for a request slot, renders the request and sends it. Throws AttemptAbortedError
- * when shutdown aborted it: the caller hands the message back.
+ * when shutdown aborted it: the caller hands the message back; IntegrationChangedError when
+ * the integration's file changed during the wait.
  */
 export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<SentAttempt> {
   const { integration } = job.active;
   const { sender, signal, requests } = deps;
   // Weighed by its event: the body is rendered from it, once the turn has come.
   const waiting = requests.acquire(integration.name, signal, job.bytes);
-  if (waiting) await turnOrHandBack(waiting);
+  if (waiting) await takeTurn(waiting, job, deps);
   // Rendered once its turn has come, so that its timestamp and signature are fresh.
   const startedAt = deps.now();
   const rendered = renderOrFailure(job, startedAt);
@@ -63,8 +83,20 @@ export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<Sent
 
 /**
  * A wait for a request slot ends in one, in a park (`SlotWaitTimeoutError`, rethrown), or at
- * shutdown, which hands the delivery back unattempted.
+ * shutdown, which hands the delivery back unattempted. Once the slot is taken, the
+ * integration's file may have changed meanwhile: the slot is then given back unused.
  */
+async function takeTurn(waiting: Promise<void>, job: Job, deps: AttemptSendDeps): Promise<void> {
+  await turnOrHandBack(waiting);
+  try {
+    ensureUnchanged(job, deps);
+  } catch (error) {
+    deps.requests.release(job.active.integration.name, job.bytes);
+    throw error;
+  }
+}
+
+/** See takeTurn. */
 async function turnOrHandBack(waiting: Promise<void>): Promise<void> {
   try {
     await waiting;

@@ -5,7 +5,7 @@
  */
 import { explainMismatch } from "../events/match.js";
 import { checkEvent } from "../events/parse.js";
-import { AttemptAbortedError, type Job } from "./job.js";
+import { AttemptAbortedError, IntegrationChangedError, type Job } from "./job.js";
 import { SlotWaitTimeoutError } from "./concurrency/request-slots.js";
 import { ACK, HANDED_BACK, type Settle } from "../nats/settle.js";
 import { inSlot, MAX_KEPT_TEXT, type HandlerDeps } from "./event-handler.js";
@@ -125,6 +125,8 @@ async function deliverRecord(
     // The record is this one delivery: handing it back is all it takes (the loop delays
     // naks at shutdown). A new record would carry this one's `Nats-Msg-Id` and be dropped.
     if (err instanceof AttemptAbortedError) return HANDED_BACK;
+    // Its file changed while it waited: handed back, it is read at once as the file is now.
+    if (err instanceof IntegrationChangedError) return { action: "nak", delayMs: 0 };
     throw err;
   }
   return ACK;

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../http/metrics.js";
 import { loggedText } from "../logger.js";
-import { sendAttempt, type AttemptSendDeps } from "./attempt-send.js";
+import { ensureUnchanged, sendAttempt, type AttemptSendDeps } from "./attempt-send.js";
 import { createDeadLetterLog, type DeadLetterLog } from "./dead-letter-log.js";
 import { isoTimeMemo } from "./iso-time.js";
 import type { Limiter } from "./concurrency/limiter.js";
@@ -50,6 +50,11 @@ export interface DispatcherDeps {
   deadLetterLog?: DeadLetterLog;
   /** When to say a receiver fails: the daemon's, which forgets removed integrations. */
   failureLog?: FailureLog;
+  /**
+   * The integration of that name in force now: an attempt whose integration's file changed
+   * while it waited for its turn is not sent as the file was (IntegrationChangedError).
+   */
+  integrationNow?: AttemptSendDeps["integrationNow"];
   now?: () => Date;
   random?: () => number;
 }
@@ -70,8 +75,8 @@ export class Dispatcher {
     this.#random = deps.random ?? Math.random;
     this.#deadLetterLog = deps.deadLetterLog ?? createDeadLetterLog(deps.log);
     this.#failures = deps.failureLog ?? new FailureLog();
-    const { sender, requests, signal } = deps;
-    this.#sending = { sender, requests, signal, now: this.#now };
+    const { sender, requests, signal, integrationNow } = deps;
+    this.#sending = { sender, requests, signal, now: this.#now, integrationNow };
   }
 
   /** Parks a delivery in the delivery stream without attempting it now. */
@@ -81,8 +86,12 @@ export class Dispatcher {
     return "parked";
   }
 
-  /** Makes one attempt. The caller holds the integration's concurrency slot. */
+  /**
+   * Makes one attempt. The caller holds the integration's concurrency slot; while it waited
+   * for that slot, the integration's file may have changed (IntegrationChangedError).
+   */
   async attempt(job: Job): Promise<JobResult> {
+    ensureUnchanged(job, this.#sending);
     const { integration } = job.active;
     // Lowered while the delivery waited: no more requests to a receiver it was lowered for.
     const { maxAttempts } = integration.webhook.retry;

@@ -15,7 +15,13 @@ import { ACK, type Settle } from "../nats/settle.js";
 import { MAX_EVENT_BYTES, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import type { Dispatcher } from "./dispatcher.js";
-import { AttemptAbortedError, type DurableQueue, type Job, type JobResult } from "./job.js";
+import {
+  AttemptAbortedError,
+  IntegrationChangedError,
+  type DurableQueue,
+  type Job,
+  type JobResult,
+} from "./job.js";
 import type { InvalidEventLog } from "./invalid-log.js";
 import type { SkipLog } from "./skip-log.js";
 import type { Limiter } from "./concurrency/limiter.js";
@@ -232,6 +238,9 @@ function attemptOrPark(deps: HandlerDeps, job: Job): Promise<JobResult> {
   return deps.dispatcher.attempt(job).catch((err: unknown) => {
     // No request slot came: the receivers holding them do not answer. Parked, it waits there.
     if (err instanceof SlotWaitTimeoutError) return deps.dispatcher.park(job);
+    // Its file changed while it waited: parked, it is read as the file is now (sent by the
+    // new version, or skipped if the integration is disabled or gone).
+    if (err instanceof IntegrationChangedError) return deps.dispatcher.park(job);
     if (!(err instanceof AttemptAbortedError)) throw err;
     // Said once it is parked: with NATS down it is not, and the stop's warning counts it.
     return deps.dispatcher.park(job).then((parked) => {

@@ -44,6 +44,15 @@ export interface Job {
 /** What became of a job: an attempt's outcome as the figures count it, or parked unattempted. */
 export type JobResult = Exclude<DeliveryOutcome, "skipped"> | "parked";
 
+/**
+ * Thrown when an attempt's turn came after its integration's file was edited, disabled or
+ * removed: the delivery is judged again by the file as it is now (a first attempt is parked,
+ * a stored delivery's message handed back), never sent as the file was.
+ */
+export class IntegrationChangedError extends Error {
+  override name = "IntegrationChangedError";
+}
+
 /** Thrown when shutdown aborted an attempt: the caller hands the message back to NATS. */
 export class AttemptAbortedError extends Error {
   override name = "AttemptAbortedError";

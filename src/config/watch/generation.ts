@@ -9,6 +9,7 @@ import { digestInForce } from "../digest.js";
 import { resolveFiles } from "../load/name-ownership.js";
 import { declaredNames } from "./renamed-files.js";
 import { compareText } from "../text.js";
+import { sameDefinition, stableJson } from "../fingerprint.js";
 import type { NameAt } from "../load/load-file.js";
 import type { Integration, Problem } from "../types.js";
 
@@ -200,22 +201,9 @@ function diffIntegrations(before: Integration[], after: Integration[]) {
   const kept = [...now.keys()].filter((n) => old.has(n));
   const changed = kept.filter((n) => {
     const [was, is] = [old.get(n), now.get(n)];
-    return was !== is && fingerprint(was) !== fingerprint(is);
+    return was !== is && !sameDefinition(was, is);
   });
   return { added, changed, removed, unchanged: kept.length - changed.length };
-}
-
-const fingerprints = new WeakMap<Integration, string>();
-
-/** Identity of an integration's definition: everything but where in its file it starts. */
-function fingerprint(i: Integration | undefined): string {
-  if (i === undefined) return "";
-  let known = fingerprints.get(i);
-  if (known === undefined) {
-    known = stableJson({ ...i, source: { file: i.source.file } });
-    fingerprints.set(i, known);
-  }
-  return known;
 }
 
 /** Files whose state differs between two generations that have the same files in force. */
@@ -232,18 +220,3 @@ function rewrittenFiles(
 }
 
 const problemsKey = (problems: Problem[]): string => stableJson(problems);
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);

@@ -115,6 +115,11 @@ export class RequestSlots {
     return this.#taken;
   }
 
+  /** Attempts waiting for a slot. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
   /** What the requests in flight weigh. */
   get bytes(): number {
     return this.#bytes;

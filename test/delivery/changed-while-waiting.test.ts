@@ -1,0 +1,237 @@
+import { AckPolicy, jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Integration } from "../../src/config/types.js";
+import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
+import { Dispatcher } from "../../src/delivery/dispatcher.js";
+import { createDurableQueue } from "../../src/delivery/durable-queue.js";
+import { createEgressPolicy } from "../../src/delivery/egress.js";
+import { handleEventMessage, type HandlerDeps } from "../../src/delivery/event-handler.js";
+import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
+import { IntegrationChangedError, type Job } from "../../src/delivery/job.js";
+import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
+import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
+import { createSender } from "../../src/delivery/send.js";
+import { createSkipLog } from "../../src/delivery/skip-log.js";
+import { buildSnapshot, type ConfigSnapshot } from "../../src/delivery/snapshot.js";
+import { DeliveryStats } from "../../src/delivery/stats.js";
+import { createMetrics } from "../../src/http/metrics.js";
+import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../../src/nats/layout.js";
+import { createStoredPublisher } from "../../src/nats/stored-publish.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { makeEvent, makeIntegration } from "../support/integration.js";
+import { IDLE_SOURCES } from "../support/metric-sources.js";
+import { useNatsWithClient } from "../support/nats-server.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import { waitFor } from "../support/wait.js";
+
+/*
+ * One request slot, held by a receiver that answers when the test says: a delivery to `crm`
+ * waits for it while the test changes crm's file, as a `git pull` lands during a busy minute.
+ */
+
+const STREAM = "CHANGED_WHILE_WAITING_EVENTS";
+const CONSUMER = "changed-test";
+
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+useNatsWithClient("changed-while-waiting", (started) => ({ nc, jsm } = started));
+beforeAll(async () => {
+  await ensureHookswitchStreams(jsm);
+  await jsm.streams.add({ name: STREAM, subjects: ["changed.>"] });
+  await jsm.consumers.add(STREAM, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit });
+  // Parked and waiting deliveries alike.
+  await jsm.consumers.add(DELIVERY_STREAM, {
+    durable_name: CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+  });
+});
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function receiver(): Promise<Receiver> {
+  const started = await startReceiver();
+  cleanups.push(() => started.close());
+  return started;
+}
+
+/** The daemon's delivery parts, all real, reading `config()` as the configuration in force. */
+function deliveryParts(config: () => ConfigSnapshot) {
+  const js = jetstream(nc);
+  const publisher = createStoredPublisher(nc);
+  const queue = createDurableQueue({
+    publisher,
+    deadLetters: createDeadLetterStore(js, jsm, { consumer: CONSUMER, publisher }),
+    consumer: CONSUMER,
+  });
+  const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });
+  cleanups.push(() => sender.close());
+  const requests = new RequestSlots(1, { maxWaitMs: 20_000 });
+  const [stats, metrics, log, limiter] = [
+    new DeliveryStats(),
+    createMetrics(IDLE_SOURCES),
+    pino({ level: "silent" }),
+    createLimiter(),
+  ];
+  const dispatcher = new Dispatcher({
+    sender,
+    requests,
+    limiter,
+    queue,
+    stats,
+    metrics,
+    log,
+    signal: new AbortController().signal,
+    integrationNow: (name) => config().byName.get(name)?.integration,
+  });
+  const handlers: HandlerDeps = {
+    snapshot: config,
+    dispatcher,
+    limiter,
+    queue,
+    stats,
+    metrics,
+    log,
+    skipLog: createSkipLog(log),
+    invalidEvents: createInvalidEventLog(log),
+  };
+  return { handlers, dispatcher, requests, stats };
+}
+
+/**
+ * The integration `slow` (of `config`) takes the one request slot, answered when the
+ * returned function is called.
+ */
+async function holdTheSlot(dispatcher: Dispatcher, slow: Receiver, config: ConfigSnapshot) {
+  let answer: () => void = () => undefined;
+  slow.respond(() => ({ until: new Promise<void>((resolve) => (answer = resolve)) }));
+  const attempt = dispatcher.attempt(jobOf(config, "slow"));
+  await waitFor(() => slow.requests.length === 1, { what: "slow's request" });
+  return () => (answer(), attempt);
+}
+
+/** A first attempt of `name`'s delivery of an event, as the configuration `config` had it. */
+const jobOf = (config: ConfigSnapshot, name: string): Job => ({
+  active: config.byName.get(name)!,
+  event: makeEvent(),
+  raw: {},
+  webhookId: `msg_${name}`,
+  attempts: [],
+  bytes: 1_000,
+});
+
+/** Matches none of the test's events: it only holds the slot. */
+const slowAt = (receiver: Receiver) =>
+  makeIntegration({
+    name: "slow",
+    trigger: { serviceType: "mycloudpbx", events: ["user.deleted"] },
+    webhook: { url: `${receiver.url}/slow` },
+  });
+
+const crmAt = (receiver: Receiver, overrides: Partial<Integration> = {}) =>
+  makeIntegration({ name: "crm", webhook: { url: `${receiver.url}/crm` }, ...overrides });
+
+async function nextOf(stream: string): Promise<JsMsg> {
+  const consumer = await jetstream(nc).consumers.get(stream, CONSUMER);
+  const msg = await consumer.next({ expires: 5_000 });
+  if (!msg) throw new Error(`no message from ${stream} within 5 s`);
+  return msg;
+}
+
+const asDelivery = (msg: JsMsg) => ({
+  data: msg.data,
+  subject: msg.subject,
+  notBefore: msg.headers?.get(NOT_BEFORE_HEADER) || undefined,
+  storedAtMs: Date.now(),
+});
+
+describe("a delivery whose integration's file changes while it waits for a request slot", () => {
+  it("is not sent when the integration was disabled meanwhile: parked, then skipped", async () => {
+    const [slow, crm] = [await receiver(), await receiver()];
+    const slowOne = slowAt(slow);
+    let config = buildSnapshot([slowOne, crmAt(crm)]);
+    const { handlers, dispatcher, requests, stats } = deliveryParts(() => config);
+    const answerSlow = await holdTheSlot(dispatcher, slow, config);
+    const id = "5d1e4a0c-0000-4000-8000-000000000002";
+    await jetstream(nc).publish("changed.event", JSON.stringify(makeEvent({ id })));
+    const handled = handleEventMessage(handlers, await nextOf(STREAM));
+    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+
+    config = buildSnapshot([slowOne, crmAt(crm, { enabled: false })]);
+    await answerSlow();
+    expect(await handled).toEqual({ action: "ack" });
+    expect(requests.taken).toBe(0);
+
+    // Parked, it is read as the file is now.
+    const parked = await nextOf(DELIVERY_STREAM);
+    expect(await handleDeliveryMessage(handlers, asDelivery(parked))).toEqual({ action: "ack" });
+    parked.ack();
+    expect(stats.get("crm")?.counts.skipped).toBe(1);
+    expect(crm.requests).toHaveLength(0);
+  });
+
+  it("is sent as the file is now when the integration was edited meanwhile", async () => {
+    const [slow, before, after] = [await receiver(), await receiver(), await receiver()];
+    const slowOne = slowAt(slow);
+    let config = buildSnapshot([slowOne, crmAt(before)]);
+    const { handlers, dispatcher, requests } = deliveryParts(() => config);
+    const answerSlow = await holdTheSlot(dispatcher, slow, config);
+    const id = "5d1e4a0c-0000-4000-8000-000000000003";
+    await jetstream(nc).publish("changed.event", JSON.stringify(makeEvent({ id })));
+    const handled = handleEventMessage(handlers, await nextOf(STREAM));
+    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+
+    config = buildSnapshot([slowOne, crmAt(after)]);
+    await answerSlow();
+    expect(await handled).toEqual({ action: "ack" });
+    const parked = await nextOf(DELIVERY_STREAM);
+    expect(await handleDeliveryMessage(handlers, asDelivery(parked))).toEqual({ action: "ack" });
+    parked.ack();
+    expect(before.requests).toHaveLength(0);
+    expect(after.requests.map((r) => r.url)).toEqual(["/crm"]);
+  });
+
+  it("hands a stored delivery's message back, to be read again at once, when its file changed", async () => {
+    const [slow, crm] = [await receiver(), await receiver()];
+    const slowOne = slowAt(slow);
+    let config = buildSnapshot([slowOne, crmAt(crm)]);
+    const { dispatcher, requests } = deliveryParts(() => config);
+    const answerSlow = await holdTheSlot(dispatcher, slow, config);
+    const attempt = dispatcher.attempt(jobOf(config, "crm"));
+    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+
+    config = buildSnapshot([
+      slowOne,
+      crmAt(crm, { trigger: { serviceType: "mycloudpbx", events: [] } }),
+    ]);
+    await answerSlow();
+    await expect(attempt).rejects.toBeInstanceOf(IntegrationChangedError);
+    // The slot it was given goes back unused.
+    expect(requests.taken).toBe(0);
+    expect(crm.requests).toHaveLength(0);
+  });
+
+  it("is sent at once when its file was only read again, its definition the same", async () => {
+    const [slow, crm] = [await receiver(), await receiver()];
+    const slowOne = slowAt(slow);
+    let config = buildSnapshot([slowOne, crmAt(crm)]);
+    const { dispatcher, requests } = deliveryParts(() => config);
+    const answerSlow = await holdTheSlot(dispatcher, slow, config);
+    const attempt = dispatcher.attempt(jobOf(config, "crm"));
+    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+
+    // A ConfigMap swap reads every file again: new objects, and one moved down its file.
+    config = buildSnapshot([
+      slowOne,
+      crmAt(crm, { source: { file: "integrations.d/crm.yaml", line: 9, column: 1 } }),
+    ]);
+    await answerSlow();
+    expect(await attempt).toBe("delivered");
+    expect(crm.requests).toHaveLength(1);
+  });
+});
