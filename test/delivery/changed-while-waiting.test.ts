@@ -150,87 +150,96 @@ const asDelivery = (msg: JsMsg) => ({
   storedAtMs: Date.now(),
 });
 
+/**
+ * `slow` holds the one request slot, and `crm` (as given) is in force beside it. `change`
+ * puts another version of crm in force; `crmWaits` resolves once a delivery waits for the slot.
+ */
+async function slotHeldBesideCrm(crm: Integration) {
+  const slow = await receiver();
+  const slowOne = slowAt(slow);
+  let config = buildSnapshot([slowOne, crm]);
+  const parts = deliveryParts(() => config);
+  const answerSlow = await holdTheSlot(parts.dispatcher, slow, config);
+  return {
+    ...parts,
+    answerSlow,
+    /** crm's first attempt as the configuration at the start had it. */
+    crmJob: jobOf(config, "crm"),
+    crmWaits: () =>
+      waitFor(() => parts.requests.waiting === 1, { what: "crm's delivery waiting for a slot" }),
+    change: (next: Integration) => (config = buildSnapshot([slowOne, next])),
+  };
+}
+
+/** Publishes an event and starts handling it, as the event consumer does. */
+async function handleNewEvent(handlers: HandlerDeps, id: string) {
+  await jetstream(nc).publish("changed.event", JSON.stringify(makeEvent({ id })));
+  return handleEventMessage(handlers, await nextOf(STREAM));
+}
+
 describe("a delivery whose integration's file changes while it waits for a request slot", () => {
   it("is not sent when the integration was disabled meanwhile: parked, then skipped", async () => {
-    const [slow, crm] = [await receiver(), await receiver()];
-    const slowOne = slowAt(slow);
-    let config = buildSnapshot([slowOne, crmAt(crm)]);
-    const { handlers, dispatcher, requests, stats } = deliveryParts(() => config);
-    const answerSlow = await holdTheSlot(dispatcher, slow, config);
-    const id = "5d1e4a0c-0000-4000-8000-000000000002";
-    await jetstream(nc).publish("changed.event", JSON.stringify(makeEvent({ id })));
-    const handled = handleEventMessage(handlers, await nextOf(STREAM));
-    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+    const crm = await receiver();
+    const scene = await slotHeldBesideCrm(crmAt(crm));
+    const handled = handleNewEvent(scene.handlers, "5d1e4a0c-0000-4000-8000-000000000002");
+    await scene.crmWaits();
 
-    config = buildSnapshot([slowOne, crmAt(crm, { enabled: false })]);
-    await answerSlow();
+    scene.change(crmAt(crm, { enabled: false }));
+    await scene.answerSlow();
     expect(await handled).toEqual({ action: "ack" });
-    expect(requests.taken).toBe(0);
+    expect(scene.requests.taken).toBe(0);
 
     // Parked, it is read as the file is now.
     const parked = await nextOf(DELIVERY_STREAM);
-    expect(await handleDeliveryMessage(handlers, asDelivery(parked))).toEqual({ action: "ack" });
+    expect(await handleDeliveryMessage(scene.handlers, asDelivery(parked))).toEqual({
+      action: "ack",
+    });
     parked.ack();
-    expect(stats.get("crm")?.counts.skipped).toBe(1);
+    expect(scene.stats.get("crm")?.counts.skipped).toBe(1);
     expect(crm.requests).toHaveLength(0);
   });
 
   it("is sent as the file is now when the integration was edited meanwhile", async () => {
-    const [slow, before, after] = [await receiver(), await receiver(), await receiver()];
-    const slowOne = slowAt(slow);
-    let config = buildSnapshot([slowOne, crmAt(before)]);
-    const { handlers, dispatcher, requests } = deliveryParts(() => config);
-    const answerSlow = await holdTheSlot(dispatcher, slow, config);
-    const id = "5d1e4a0c-0000-4000-8000-000000000003";
-    await jetstream(nc).publish("changed.event", JSON.stringify(makeEvent({ id })));
-    const handled = handleEventMessage(handlers, await nextOf(STREAM));
-    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+    const [before, after] = [await receiver(), await receiver()];
+    const scene = await slotHeldBesideCrm(crmAt(before));
+    const handled = handleNewEvent(scene.handlers, "5d1e4a0c-0000-4000-8000-000000000003");
+    await scene.crmWaits();
 
-    config = buildSnapshot([slowOne, crmAt(after)]);
-    await answerSlow();
+    scene.change(crmAt(after));
+    await scene.answerSlow();
     expect(await handled).toEqual({ action: "ack" });
     const parked = await nextOf(DELIVERY_STREAM);
-    expect(await handleDeliveryMessage(handlers, asDelivery(parked))).toEqual({ action: "ack" });
+    expect(await handleDeliveryMessage(scene.handlers, asDelivery(parked))).toEqual({
+      action: "ack",
+    });
     parked.ack();
     expect(before.requests).toHaveLength(0);
     expect(after.requests.map((r) => r.url)).toEqual(["/crm"]);
   });
 
   it("hands a stored delivery's message back, to be read again at once, when its file changed", async () => {
-    const [slow, crm] = [await receiver(), await receiver()];
-    const slowOne = slowAt(slow);
-    let config = buildSnapshot([slowOne, crmAt(crm)]);
-    const { dispatcher, requests } = deliveryParts(() => config);
-    const answerSlow = await holdTheSlot(dispatcher, slow, config);
-    const attempt = dispatcher.attempt(jobOf(config, "crm"));
-    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+    const crm = await receiver();
+    const scene = await slotHeldBesideCrm(crmAt(crm));
+    const attempt = scene.dispatcher.attempt(scene.crmJob);
+    await scene.crmWaits();
 
-    config = buildSnapshot([
-      slowOne,
-      crmAt(crm, { trigger: { serviceType: "mycloudpbx", events: [] } }),
-    ]);
-    await answerSlow();
+    scene.change(crmAt(crm, { trigger: { serviceType: "mycloudpbx", events: [] } }));
+    await scene.answerSlow();
     await expect(attempt).rejects.toBeInstanceOf(IntegrationChangedError);
     // The slot it was given goes back unused.
-    expect(requests.taken).toBe(0);
+    expect(scene.requests.taken).toBe(0);
     expect(crm.requests).toHaveLength(0);
   });
 
   it("is sent at once when its file was only read again, its definition the same", async () => {
-    const [slow, crm] = [await receiver(), await receiver()];
-    const slowOne = slowAt(slow);
-    let config = buildSnapshot([slowOne, crmAt(crm)]);
-    const { dispatcher, requests } = deliveryParts(() => config);
-    const answerSlow = await holdTheSlot(dispatcher, slow, config);
-    const attempt = dispatcher.attempt(jobOf(config, "crm"));
-    await waitFor(() => requests.waiting === 1, { what: "crm's delivery waiting for a slot" });
+    const crm = await receiver();
+    const scene = await slotHeldBesideCrm(crmAt(crm));
+    const attempt = scene.dispatcher.attempt(scene.crmJob);
+    await scene.crmWaits();
 
     // A ConfigMap swap reads every file again: new objects, and one moved down its file.
-    config = buildSnapshot([
-      slowOne,
-      crmAt(crm, { source: { file: "integrations.d/crm.yaml", line: 9, column: 1 } }),
-    ]);
-    await answerSlow();
+    scene.change(crmAt(crm, { source: { file: "integrations.d/crm.yaml", line: 9, column: 1 } }));
+    await scene.answerSlow();
     expect(await attempt).toBe("delivered");
     expect(crm.requests).toHaveLength(1);
   });
