@@ -29,6 +29,8 @@ import type { NatsSettings } from "../nats/settings.js";
 import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { REVISION, VERSION } from "../version.js";
 import { invalidFileStandings } from "../config/watch/invalid-files.js";
+import type { ConfigState } from "../config/watch/generation.js";
+import { warnOfRemovedWhileWaiting } from "./removed-while-waiting.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -219,12 +221,18 @@ class HookswitchDaemon implements Daemon {
       log: this.#log,
       stopped: () => !!this.#stopping,
       onFolderProblem: (problem) => (this.#folderMissing = problem),
-      onGeneration: this.#inForce.apply,
+      onGeneration: this.#applyGeneration,
       // Same integrations, other bytes: applied again for the digest to follow the files.
       onRewritten: this.#inForce.apply,
       onFolderGone: this.#inForce.folderGone,
     });
   }
+
+  readonly #applyGeneration = (state: ConfigState): void => {
+    const before = this.#inForce.state();
+    this.#inForce.apply(state);
+    warnOfRemovedWhileWaiting(this.#log, before, state, this.#jetStream?.status().waiting ?? null);
+  };
 
   async #reachJetStream(): Promise<JetStreamReached | undefined> {
     const log = this.#log;

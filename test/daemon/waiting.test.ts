@@ -3,6 +3,8 @@
  * status page: the backlog the event consumer no longer shows once the events are
  * acknowledged (retries waiting for their time, deliveries parked while a receiver is busy).
  */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   connectPublisher,
@@ -116,4 +118,28 @@ describe("hookswitch run reports the deliveries waiting in JetStream", () => {
     );
     expect(page).toContain(`${EVENTS} retries · 0 parked waiting`);
   }, 60_000);
+
+  it("warns when an integration that retries wait for is renamed, saying how many and what becomes of them", async () => {
+    await waitFor(
+      async () =>
+        (await (await fetch(`${daemon.http}/metrics`)).text()).includes(
+          `hookswitch_deliveries_waiting{integration="flaky",kind="retry"} ${EVENTS}`,
+        ),
+      { timeoutMs: 20_000, intervalMs: 250, what: "flaky's retries counted" },
+    );
+    writeIntegration(dir.path, "flaky-eu", {
+      url: `${failing.url}/x`,
+      retry: { maxAttempts: 5, initialDelay: "1m", maxDelay: "1m" },
+    });
+    rmSync(join(dir.path, "flaky.yaml"));
+    await waitFor(() => daemon.output().includes("integration flaky was removed"), {
+      timeoutMs: 10_000,
+      what: "the warning of flaky's removal",
+    });
+    expect(daemon.output()).toContain(
+      `integration flaky was removed (or renamed) while ${EVENTS} retries and 0 parked deliveries waited for it`,
+    );
+    // busy is still in force: nothing is said of its parked deliveries.
+    expect(daemon.output()).not.toContain("integration busy was removed");
+  }, 40_000);
 });

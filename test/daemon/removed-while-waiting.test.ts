@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import type { ConfigState } from "../../src/config/watch/generation.js";
+import type { Problem } from "../../src/config/types.js";
+import type { WaitingCounts } from "../../src/delivery/waiting-counts.js";
+import {
+  removedWhileWaiting,
+  warnOfRemovedWhileWaiting,
+} from "../../src/daemon/removed-while-waiting.js";
+import { makeIntegration } from "../support/integration.js";
+import { capturingLogger } from "../support/logs.js";
+
+/** A generation running `names`; `problems` belong to one invalid file, broken.yaml. */
+function generation(names: string[], problems: Problem[] = []): ConfigState {
+  const broken = {
+    file: "broken.yaml",
+    hash: "h",
+    problems,
+    lastValid: [],
+    lastValidHash: undefined,
+    result: { file: "broken.yaml", hash: "h", integrations: [], problems },
+  };
+  return {
+    generation: 1,
+    at: new Date(0),
+    files: new Map(problems.length > 0 ? [["broken.yaml", broken]] : []),
+    integrations: names.map((name) => makeIntegration({ name })),
+    problems,
+    discoveryProblems: [],
+    digest: "0123456789ab",
+  };
+}
+
+const waits = (entries: Record<string, WaitingCounts>) => new Map(Object.entries(entries));
+const problem = (integration?: string): Problem => ({
+  file: "broken.yaml",
+  line: 1,
+  column: 1,
+  message: "broken",
+  ...(integration ? { integration } : {}),
+});
+
+describe("integrations removed while deliveries wait for them", () => {
+  const cases: {
+    name: string;
+    before: ConfigState | undefined;
+    now: ConfigState;
+    waiting: Map<string, WaitingCounts> | null;
+    expected: string[];
+  }[] = [
+    {
+      name: "a renamed integration with retries waiting is found under its old name",
+      before: generation(["crm", "billing"]),
+      now: generation(["crm-eu", "billing"]),
+      waiting: waits({ crm: { retry: 3, parked: 0 }, billing: { retry: 1, parked: 0 } }),
+      expected: ["crm"],
+    },
+    {
+      name: "parked deliveries count as waiting too",
+      before: generation(["crm"]),
+      now: generation([]),
+      waiting: waits({ crm: { retry: 0, parked: 2 } }),
+      expected: ["crm"],
+    },
+    {
+      name: "a removed integration nothing waits for is not",
+      before: generation(["crm"]),
+      now: generation([]),
+      waiting: waits({ crm: { retry: 0, parked: 0 } }),
+      expected: [],
+    },
+    {
+      name: "an integration still in force is not, whatever waits",
+      before: generation(["crm"]),
+      now: generation(["crm"]),
+      waiting: waits({ crm: { retry: 5, parked: 5 } }),
+      expected: [],
+    },
+    {
+      name: "a name an invalid file gives is not: its deliveries wait while the file is fixed",
+      before: generation(["crm"]),
+      now: generation([], [problem("crm")]),
+      waiting: waits({ crm: { retry: 3, parked: 0 } }),
+      expected: [],
+    },
+    {
+      name: "no name is while a file whose names cannot be read is invalid",
+      before: generation(["crm"]),
+      now: generation([], [problem()]),
+      waiting: waits({ crm: { retry: 3, parked: 0 } }),
+      expected: [],
+    },
+    {
+      name: "nothing is before the first count of the delivery stream",
+      before: generation(["crm"]),
+      now: generation([]),
+      waiting: null,
+      expected: [],
+    },
+    {
+      name: "nothing is at the first generation",
+      before: undefined,
+      now: generation([]),
+      waiting: waits({ crm: { retry: 3, parked: 0 } }),
+      expected: [],
+    },
+  ];
+
+  it.each(cases)("$name", ({ before, now, waiting, expected }) => {
+    expect(removedWhileWaiting(before, now, waiting).map((r) => r.integration)).toEqual(expected);
+  });
+
+  it("warns once per integration, with its counts and what becomes of them", () => {
+    const { log, lines } = capturingLogger();
+    const waiting = waits({ crm: { retry: 1, parked: 2 }, billing: { retry: 4, parked: 0 } });
+    warnOfRemovedWhileWaiting(log, generation(["crm", "billing"]), generation([]), waiting);
+    expect(lines.map(({ level, integration }) => [level, integration])).toEqual([
+      ["warn", "crm"],
+      ["warn", "billing"],
+    ]);
+    expect(lines[0]?.msg).toBe(
+      "integration crm was removed (or renamed) while 1 retry and 2 parked deliveries waited " +
+        "for it (as last counted, up to 10 s ago): they are skipped once their records are " +
+        "5 minutes old, unless a file names crm again by then",
+    );
+    expect(lines[1]?.msg).toContain("while 4 retries and 0 parked deliveries waited");
+  });
+});
