@@ -1,28 +1,17 @@
 import { AckPolicy, jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { pino } from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Integration } from "../../src/config/types.js";
-import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
-import { Dispatcher } from "../../src/delivery/dispatcher.js";
-import { createDurableQueue } from "../../src/delivery/durable-queue.js";
-import { createEgressPolicy } from "../../src/delivery/egress.js";
+import type { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { handleEventMessage, type HandlerDeps } from "../../src/delivery/event-handler.js";
-import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
 import { IntegrationChangedError, type Job } from "../../src/delivery/job.js";
-import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
-import { createSender } from "../../src/delivery/send.js";
-import { createSkipLog } from "../../src/delivery/skip-log.js";
 import { buildSnapshot, type ConfigSnapshot } from "../../src/delivery/snapshot.js";
-import { DeliveryStats } from "../../src/delivery/stats.js";
-import { createMetrics } from "../../src/http/metrics.js";
 import { DELIVERY_STREAM, NOT_BEFORE_HEADER } from "../../src/nats/layout.js";
-import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
+import { realDeliveryParts } from "../support/delivery-parts.js";
 import { makeEvent, makeIntegration } from "../support/integration.js";
-import { IDLE_SOURCES } from "../support/metric-sources.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait.js";
@@ -60,47 +49,11 @@ async function receiver(): Promise<Receiver> {
   return started;
 }
 
-/** The daemon's delivery parts, all real, reading `config()` as the configuration in force. */
+/** The daemon's delivery parts, reading `config()` as the configuration in force. */
 function deliveryParts(config: () => ConfigSnapshot) {
-  const js = jetstream(nc);
-  const publisher = createStoredPublisher(nc);
-  const queue = createDurableQueue({
-    publisher,
-    deadLetters: createDeadLetterStore(js, jsm, { consumer: CONSUMER, publisher }),
-    consumer: CONSUMER,
-  });
-  const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });
-  cleanups.push(() => sender.close());
   const requests = new RequestSlots(1, { maxWaitMs: 20_000 });
-  const [stats, metrics, log, limiter] = [
-    new DeliveryStats(),
-    createMetrics(IDLE_SOURCES),
-    pino({ level: "silent" }),
-    createLimiter(),
-  ];
-  const dispatcher = new Dispatcher({
-    sender,
-    requests,
-    limiter,
-    queue,
-    stats,
-    metrics,
-    log,
-    signal: new AbortController().signal,
-    integrationNow: (name) => config().byName.get(name)?.integration,
-  });
-  const handlers: HandlerDeps = {
-    snapshot: config,
-    dispatcher,
-    limiter,
-    queue,
-    stats,
-    metrics,
-    log,
-    skipLog: createSkipLog(log),
-    invalidEvents: createInvalidEventLog(log),
-  };
-  return { handlers, dispatcher, requests, stats };
+  const parts = realDeliveryParts({ nc, jsm, consumer: CONSUMER, config, requests, cleanups });
+  return { ...parts, requests };
 }
 
 /**

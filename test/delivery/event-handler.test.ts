@@ -1,26 +1,14 @@
 import { AckPolicy, jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
-import { Dispatcher } from "../../src/delivery/dispatcher.js";
-import { createDurableQueue } from "../../src/delivery/durable-queue.js";
-import { createEgressPolicy } from "../../src/delivery/egress.js";
 import { handleEventMessage, type HandlerDeps } from "../../src/delivery/event-handler.js";
 import { handleDeliveryMessage } from "../../src/delivery/delivery-handler.js";
-import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
-import { createSkipLog } from "../../src/delivery/skip-log.js";
-import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import { type DeliveryRecord } from "../../src/delivery/records.js";
 import { DEAD_LETTER_STREAM, deliverySubject } from "../../src/nats/layout.js";
 import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
-import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
-import { DeliveryStats } from "../../src/delivery/stats.js";
-import { createMetrics } from "../../src/http/metrics.js";
-import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { IDLE_SOURCES } from "../support/metric-sources.js";
+import { realDeliveryParts } from "../support/delivery-parts.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
 const STREAM = "HANDLER_TEST_EVENTS";
@@ -43,45 +31,16 @@ afterEach(async () => {
 function handlerDeps(
   options: { heldBack?: { any: boolean; names: ReadonlySet<string> }; now?: number } = {},
 ): HandlerDeps {
-  const js = jetstream(nc);
-  // One publisher for both, as the daemon has it: dead letters go through it.
-  const publisher = createStoredPublisher(nc);
-  const queue = createDurableQueue({
-    publisher,
-    deadLetters: createDeadLetterStore(js, jsm, { consumer: "hookswitch", publisher }),
-    consumer: CONSUMER,
-  });
-  const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });
-  cleanups.push(() => sender.close());
-  const stats = new DeliveryStats();
-  const metrics = createMetrics(IDLE_SOURCES);
-  const log = pino({ level: "silent" });
-  const limiter = createLimiter();
-  const requests = new RequestSlots(1);
-  const signal = new AbortController().signal;
-  const dispatcher = new Dispatcher({
-    sender,
-    requests,
-    limiter,
-    queue,
-    stats,
-    metrics,
-    log,
-    signal,
-  });
-  const invalidEvents = createInvalidEventLog(log);
-  return {
-    snapshot: () => buildSnapshot([], options.heldBack),
-    ...(options.now === undefined ? {} : { now: () => options.now! }),
-    dispatcher,
-    limiter,
-    queue,
-    stats,
-    metrics,
-    log,
-    skipLog: createSkipLog(log),
-    invalidEvents,
-  };
+  const snapshot = buildSnapshot([], options.heldBack);
+  return realDeliveryParts({
+    nc,
+    jsm,
+    consumer: "hookswitch",
+    config: () => snapshot,
+    requests: new RequestSlots(1),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    cleanups,
+  }).handlers;
 }
 
 /** The next delivery of the stream's message to the test consumer. */
