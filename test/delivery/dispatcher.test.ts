@@ -1,8 +1,13 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import type { DeadLetterRecord } from "../../src/delivery/records.js";
+import { randomUUID } from "node:crypto";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ListedDeadLetter } from "../../src/delivery/records.js";
+import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { AttemptAbortedError, type DurableQueue, type Job } from "../../src/delivery/job.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
@@ -11,17 +16,15 @@ import { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
 import { createSender } from "../../src/delivery/send.js";
 import { buildSnapshot } from "../../src/delivery/snapshot.js";
 import { DeliveryStats } from "../../src/delivery/stats.js";
+import { webhookId } from "../../src/delivery/webhook-id.js";
 import { createMetrics } from "../../src/http/metrics.js";
+import { DELIVERY_STREAM, deliveryFilter } from "../../src/nats/layout.js";
+import { createStoredPublisher } from "../../src/nats/stored-publish.js";
+import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { makeEvent, makeIntegration } from "../support/integration.js";
 import { capturingLogger } from "../support/logs.js";
+import { useNatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
-
-/** Every attempt here is answered 200: nothing is retried, parked or dead-lettered. */
-const unused: DurableQueue = {
-  scheduleRetry: () => Promise.reject(new Error("no retry expected")),
-  park: () => Promise.reject(new Error("no park expected")),
-  deadLetter: () => Promise.reject(new Error("no dead letter expected")),
-};
 
 /** Requests held by the receivers of a test: now, at most, and each one's timestamp. */
 interface Held {
@@ -30,10 +33,41 @@ interface Held {
   timestamps: number[];
 }
 
-const cleanups: (() => Promise<void>)[] = [];
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+useNatsWithClient("dispatcher-test", (started) => ({ nc, jsm } = started));
+beforeAll(() => ensureHookswitchStreams(jsm));
+
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
+
+/**
+ * The daemon's durable queue on NATS, under a deployment name of each test's own; reads
+ * back the dead letters it stored and counts the retries.
+ */
+function durableQueue() {
+  const consumer = `dispatch-${randomUUID().slice(0, 8)}`;
+  const publisher = createStoredPublisher(nc);
+  const store = createDeadLetterStore(jetstream(nc), jsm, { consumer, publisher });
+  const queue = createDurableQueue({ publisher, deadLetters: store, consumer });
+  return {
+    queue,
+    /** Stored once the attempt that made them has ended. */
+    deadLetters: async () => {
+      const stored: ListedDeadLetter[] = [];
+      for await (const letter of store.read()) stored.push(letter);
+      return stored;
+    },
+    retries: async () => {
+      const info = await jsm.streams.info(DELIVERY_STREAM, {
+        subjects_filter: deliveryFilter(consumer),
+      });
+      return Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
+    },
+  };
+}
 
 /** A receiver on 127.0.0.1 that answers 200 after `delayMs`, or when `answerAll` is called. */
 async function receiver(held: Held, delayMs?: number) {
@@ -63,7 +97,7 @@ async function receiver(held: Held, delayMs?: number) {
 function dispatcherWith(
   requests: RequestSlots,
   signal = new AbortController().signal,
-  queue: DurableQueue = unused,
+  queue: DurableQueue = durableQueue().queue,
   log = pino({ level: "silent" }),
 ) {
   const sender = createSender({
@@ -92,16 +126,6 @@ function dispatcherWith(
   return { dispatcher, metrics, stats };
 }
 
-/** A queue that keeps the dead letters it is given; anything else fails the test. */
-function keepingDeadLetters(): { deadLetters: DeadLetterRecord[]; queue: DurableQueue } {
-  const deadLetters: DeadLetterRecord[] = [];
-  const queue: DurableQueue = {
-    ...unused,
-    deadLetter: (record) => (deadLetters.push(record), Promise.resolve()),
-  };
-  return { deadLetters, queue };
-}
-
 /** One event's delivery to the integration `name` at `url`. */
 function job(name: string, url: string, eventId: string): Job {
   const integration = makeIntegration({ name, webhook: { url, maxInFlight: 64 } });
@@ -110,7 +134,7 @@ function job(name: string, url: string, eventId: string): Job {
     active,
     event: makeEvent({ id: eventId }),
     raw: {},
-    webhookId: `msg_${name}_${eventId}`,
+    webhookId: webhookId(name, eventId),
     attempts: [],
     bytes: 1_000,
   };
@@ -184,7 +208,7 @@ describe("Dispatcher: a request that cannot be rendered", () => {
   it("dead-letters that one delivery for good, unsent, and goes on with the others", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
-    const { deadLetters, queue } = keepingDeadLetters();
+    const { deadLetters: storedDeadLetters, queue } = durableQueue();
     const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
     const [id] = eventIds(1);
     const broken = job("billing", crm.url, id!);
@@ -199,6 +223,7 @@ describe("Dispatcher: a request that cannot be rendered", () => {
     expect(await dispatcher.attempt(job("crm", crm.url, id!))).toBe("delivered");
 
     expect(held.timestamps).toHaveLength(1);
+    const deadLetters = await storedDeadLetters();
     expect(deadLetters).toHaveLength(1);
     const [letter] = deadLetters;
     expect(letter).toMatchObject({ integration: "billing", eventId: id, lastStatus: null });
@@ -213,7 +238,7 @@ describe("Dispatcher: a delivery whose integration's maxAttempts was lowered whi
   it("dead-letters it unsent once it has had as many attempts, keeping them, and sends one that has not", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
-    const { deadLetters, queue } = keepingDeadLetters();
+    const { deadLetters: storedDeadLetters, queue } = durableQueue();
     const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
     const [first, second] = eventIds(2);
     const retry = { maxAttempts: 2, initialDelayMs: 1_000, maxDelayMs: 60_000 };
@@ -233,6 +258,7 @@ describe("Dispatcher: a delivery whose integration's maxAttempts was lowered whi
     expect(await dispatcher.attempt(lowered(second!, tried.slice(0, 1)))).toBe("delivered");
 
     expect(held.timestamps).toHaveLength(1);
+    const deadLetters = await storedDeadLetters();
     expect(deadLetters).toEqual([
       expect.objectContaining({
         integration: "crm",
@@ -254,7 +280,7 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
   it("dead-letters that delivery unsent, saying which argument and field, and sends the others", async () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
-    const { deadLetters, queue } = keepingDeadLetters();
+    const { deadLetters: storedDeadLetters, queue } = durableQueue();
     const { log, lines } = capturingLogger();
     const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue, log);
     const [id] = eventIds(1);
@@ -266,7 +292,7 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
         active,
         event: noNumber,
         raw: {},
-        webhookId: `msg_${name}`,
+        webhookId: webhookId(name, id!),
         attempts: [],
         bytes: 1_000,
       };
@@ -280,6 +306,7 @@ describe("Dispatcher: an event that leaves a path argument empty", () => {
     );
 
     expect(held.timestamps).toHaveLength(1);
+    const deadLetters = await storedDeadLetters();
     expect(deadLetters).toHaveLength(1);
     const [letter] = deadLetters;
     expect(letter).toMatchObject({ integration: "by-number", eventId: id, lastStatus: null });
@@ -314,13 +341,14 @@ describe("Dispatcher: logging a failing receiver", () => {
       { level: "info" },
       { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
     );
-    const queue: DurableQueue = { ...unused, scheduleRetry: () => Promise.resolve() };
+    const { queue, retries } = durableQueue();
     const { dispatcher } = dispatcherWith(new RequestSlots(1), undefined, queue, log);
 
     const results = [];
     for (const id of eventIds(4)) results.push(await dispatcher.attempt(job("crm", url, id)));
 
     expect(results).toEqual(["retried", "retried", "delivered", "retried"]);
+    expect(await retries()).toBe(3);
     // The failure after the delivery comes within a minute of the warning: not logged.
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [
@@ -342,7 +370,7 @@ describe("Dispatcher: logging a dead letter", () => {
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     const { log, lines } = capturingLogger();
-    const queue: DurableQueue = { ...unused, deadLetter: () => Promise.resolve() };
+    const { queue, deadLetters } = durableQueue();
     const { dispatcher } = dispatcherWith(new RequestSlots(1), undefined, queue, log);
     const longId = `${"L".repeat(100_000)}-end`;
 
@@ -350,5 +378,6 @@ describe("Dispatcher: logging a dead letter", () => {
 
     const warning = lines.find((line) => line.msg === "delivery dead-lettered");
     expect(warning?.eventId).toBe(`${"L".repeat(200)}… (100004 characters)`);
+    expect(await deadLetters()).toHaveLength(1);
   });
 });
