@@ -1,11 +1,18 @@
-import type { ConsumerMessages } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  jetstream,
+  type ConsumerMessages,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   restartDelayMs,
   startRestartingLoop,
   type LoopHooks,
 } from "../../src/nats/restarting-loop.js";
+import { useNatsWithClient } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
 
 describe("the delay before a consumer whose iterator ended is read again", () => {
@@ -38,9 +45,24 @@ function heldLoop() {
   return loop;
 }
 
-/** An iterator whose status stream ends at once: these tests look only at the loops. */
-const quietMessages = () =>
-  ({ status: () => (async function* () {})() }) as unknown as ConsumerMessages;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+useNatsWithClient("restarting-loop-test", (started) => ({ nc, jsm } = started));
+
+/** A real consumer's messages, on an empty stream: these tests look only at the loops. */
+const opened: ConsumerMessages[] = [];
+async function quietMessages(): Promise<ConsumerMessages> {
+  await jsm.streams.add({ name: "RESTARTING", subjects: ["restarting.>"] });
+  await jsm.consumers.add("RESTARTING", { durable_name: "c", ack_policy: AckPolicy.Explicit });
+  const consumer = await jetstream(nc).consumers.get("RESTARTING", "c");
+  const messages = await consumer.consume({ max_messages: 1 });
+  opened.push(messages);
+  return messages;
+}
+afterEach(() => {
+  // Unsubscribes at once; its promise waits for a read of the iterator, which no loop here makes.
+  for (const messages of opened.splice(0)) void messages.close();
+});
 
 describe("a consumer read again", () => {
   it("stops, at the daemon's stop, an earlier loop still holding acks for NATS", async () => {
@@ -48,8 +70,8 @@ describe("a consumer read again", () => {
     const hooks: LoopHooks[] = [];
     const restarting = startRestartingLoop({
       name: "c",
-      first: quietMessages(),
-      open: () => Promise.resolve(quietMessages()),
+      first: await quietMessages(),
+      open: quietMessages,
       run: (_messages, given) => {
         hooks.push(given);
         return loops[hooks.length - 1]!;
