@@ -30,7 +30,7 @@ import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { REVISION, VERSION } from "../version.js";
 import { invalidFileStandings } from "../config/watch/invalid-files.js";
 import type { ConfigState } from "../config/watch/generation.js";
-import { warnOfRemovedWhileWaiting } from "./removed-while-waiting.js";
+import { warnOfWithdrawnWhileWaiting } from "./withdrawn-while-waiting.js";
 
 export interface DaemonSettings {
   dir: string;
@@ -231,7 +231,12 @@ class HookswitchDaemon implements Daemon {
   readonly #applyGeneration = (state: ConfigState): void => {
     const before = this.#inForce.state();
     this.#inForce.apply(state);
-    warnOfRemovedWhileWaiting(this.#log, before, state, this.#jetStream?.status().waiting ?? null);
+    warnOfWithdrawnWhileWaiting(
+      this.#log,
+      before,
+      state,
+      this.#jetStream?.status().waiting ?? null,
+    );
   };
 
   async #reachJetStream(): Promise<JetStreamReached | undefined> {

@@ -3,14 +3,18 @@ import type { ConfigState } from "../../src/config/watch/generation.js";
 import type { Problem } from "../../src/config/types.js";
 import type { WaitingCounts } from "../../src/delivery/waiting-counts.js";
 import {
-  removedWhileWaiting,
-  warnOfRemovedWhileWaiting,
-} from "../../src/daemon/removed-while-waiting.js";
+  withdrawnWhileWaiting,
+  warnOfWithdrawnWhileWaiting,
+} from "../../src/daemon/withdrawn-while-waiting.js";
 import { makeIntegration } from "../support/integration.js";
 import { capturingLogger } from "../support/logs.js";
 
 /** A generation running `names`; `problems` belong to one invalid file, broken.yaml. */
-function generation(names: string[], problems: Problem[] = []): ConfigState {
+function generation(
+  names: string[],
+  problems: Problem[] = [],
+  disabled: string[] = [],
+): ConfigState {
   const broken = {
     file: "broken.yaml",
     hash: "h",
@@ -23,7 +27,10 @@ function generation(names: string[], problems: Problem[] = []): ConfigState {
     generation: 1,
     at: new Date(0),
     files: new Map(problems.length > 0 ? [["broken.yaml", broken]] : []),
-    integrations: names.map((name) => makeIntegration({ name })),
+    integrations: [
+      ...names.map((name) => makeIntegration({ name })),
+      ...disabled.map((name) => makeIntegration({ name, enabled: false })),
+    ],
     problems,
     discoveryProblems: [],
     digest: "0123456789ab",
@@ -39,7 +46,7 @@ const problem = (integration?: string): Problem => ({
   ...(integration ? { integration } : {}),
 });
 
-describe("integrations removed while deliveries wait for them", () => {
+describe("integrations removed or disabled while deliveries wait for them", () => {
   const cases: {
     name: string;
     before: ConfigState | undefined;
@@ -52,14 +59,14 @@ describe("integrations removed while deliveries wait for them", () => {
       before: generation(["crm", "billing"]),
       now: generation(["crm-eu", "billing"]),
       waiting: waits({ crm: { retry: 3, parked: 0 }, billing: { retry: 1, parked: 0 } }),
-      expected: ["crm"],
+      expected: ["crm removed"],
     },
     {
       name: "parked deliveries count as waiting too",
       before: generation(["crm"]),
       now: generation([]),
       waiting: waits({ crm: { retry: 0, parked: 2 } }),
-      expected: ["crm"],
+      expected: ["crm removed"],
     },
     {
       name: "a removed integration nothing waits for is not",
@@ -90,6 +97,20 @@ describe("integrations removed while deliveries wait for them", () => {
       expected: [],
     },
     {
+      name: "a disabled integration with retries waiting is found",
+      before: generation(["crm"]),
+      now: generation([], [], ["crm"]),
+      waiting: waits({ crm: { retry: 2, parked: 1 } }),
+      expected: ["crm disabled"],
+    },
+    {
+      name: "one disabled already is not, whether it stays so or goes",
+      before: generation(["billing"], [], ["crm", "sales"]),
+      now: generation(["billing"], [], ["crm"]),
+      waiting: waits({ crm: { retry: 2, parked: 0 }, sales: { retry: 1, parked: 0 } }),
+      expected: [],
+    },
+    {
       name: "nothing is before the first count of the delivery stream",
       before: generation(["crm"]),
       now: generation([]),
@@ -106,13 +127,15 @@ describe("integrations removed while deliveries wait for them", () => {
   ];
 
   it.each(cases)("$name", ({ before, now, waiting, expected }) => {
-    expect(removedWhileWaiting(before, now, waiting).map((r) => r.integration)).toEqual(expected);
+    const found = withdrawnWhileWaiting(before, now, waiting);
+    expect(found.map((w) => `${w.integration} ${w.how}`)).toEqual(expected);
   });
 
   it("warns once per integration, with its counts and what becomes of them", () => {
     const { log, lines } = capturingLogger();
     const waiting = waits({ crm: { retry: 1, parked: 2 }, billing: { retry: 4, parked: 0 } });
-    warnOfRemovedWhileWaiting(log, generation(["crm", "billing"]), generation([]), waiting);
+    const now = generation([], [], ["billing"]);
+    warnOfWithdrawnWhileWaiting(log, generation(["crm", "billing"]), now, waiting);
     expect(lines.map(({ level, integration }) => [level, integration])).toEqual([
       ["warn", "crm"],
       ["warn", "billing"],
@@ -122,6 +145,10 @@ describe("integrations removed while deliveries wait for them", () => {
         "for it (as last counted, up to 10 s ago): they are skipped once their records are " +
         "5 minutes old, unless a file names crm again by then",
     );
-    expect(lines[1]?.msg).toContain("while 4 retries and 0 parked deliveries waited");
+    expect(lines[1]?.msg).toBe(
+      "integration billing was disabled while 4 retries and 0 parked deliveries waited for it " +
+        "(as last counted, up to 10 s ago): they are skipped when their turn comes, unless " +
+        "billing is enabled again by then",
+    );
   });
 });
