@@ -170,7 +170,7 @@ describe("a delivery whose integration's file changes while it waits for a reque
     expect(after.requests.map((r) => r.url)).toEqual(["/crm"]);
   });
 
-  it("hands a stored delivery's message back, to be read again at once, when its file changed", async () => {
+  it("gives up an attempt unsent, its slot back unused, when its file changed", async () => {
     const crm = await receiver();
     const scene = await slotHeldBesideCrm(crmAt(crm));
     const attempt = scene.dispatcher.attempt(scene.crmJob);
@@ -180,6 +180,24 @@ describe("a delivery whose integration's file changes while it waits for a reque
     await scene.answerSlow();
     await expect(attempt).rejects.toBeInstanceOf(IntegrationChangedError);
     // The slot it was given goes back unused.
+    expect(scene.requests.taken).toBe(0);
+    expect(crm.requests).toHaveLength(0);
+  });
+
+  it("hands a stored delivery's message back, to be read again at once, when its file changed", async () => {
+    const crm = await receiver();
+    const scene = await slotHeldBesideCrm(crmAt(crm));
+    // Stored as a parked first attempt is: with its event as it came.
+    await scene.dispatcher.park({ ...scene.crmJob, raw: scene.crmJob.event });
+    const stored = await nextOf(DELIVERY_STREAM);
+    const handled = handleDeliveryMessage(scene.handlers, asDelivery(stored));
+    await scene.crmWaits();
+
+    scene.change(crmAt(crm, { webhook: { ...crmAt(crm).webhook, timeoutMs: 5_000 } }));
+    await scene.answerSlow();
+    // Acknowledged, the delivery would be lost: no record of it is left anywhere else.
+    expect(await handled).toEqual({ action: "nak", delayMs: 0 });
+    stored.ack();
     expect(scene.requests.taken).toBe(0);
     expect(crm.requests).toHaveLength(0);
   });
