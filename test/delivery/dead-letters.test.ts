@@ -142,6 +142,14 @@ describe("the dead-letter store", () => {
     expect(await store.count()).toBe(0);
   });
 
+  it("refuses a purge that names neither an integration nor all, removing nothing", async () => {
+    await store.add(deadLetter("crm"));
+    await store.add(deadLetter(null));
+    await expect(store.purge({})).rejects.toThrow(/needs an integration or all/);
+    await expect(store.purge({ before: await store.nextId() })).rejects.toThrow();
+    expect(await store.count()).toBe(2);
+  });
+
   it("counts one integration's records, and purges only those stored before the id it was given", async () => {
     await store.add(deadLetter("crm"));
     await store.add(deadLetter("billing"));
