@@ -40,6 +40,17 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect(slots.taken).toBe(7);
   });
 
+  it("keeps the reserve from an integration holding exactly its share unanswered", async () => {
+    const slots = new RequestSlots(8, { maxWaitMs: 50 }); // reserve 2, share 1
+    take(slots, "fast", 1);
+    slots.release("fast"); // fast asked lately: it still wants slots
+    take(slots, "hung", 5);
+    take(slots, "lone", 1); // 6 of 8: lone holds its share, none of it answered
+    await expect(slots.acquire("lone")).rejects.toBeInstanceOf(SlotWaitTimeoutError);
+    take(slots, "fast", 1);
+    expect(slots.taken).toBe(7);
+  });
+
   it("lets an integration whose requests come back use the reserve beside others (a fan-out)", async () => {
     const slots = new RequestSlots(8, { maxWaitMs: 50 }); // reserve 2, share 1
     take(slots, "answering", 3);
@@ -85,11 +96,13 @@ describe("RequestSlots: the global cap on requests in flight", () => {
   });
 
   it("tells a waiter to park after maxWaitMs, holding nothing", async () => {
-    const slots = new RequestSlots(1, { maxWaitMs: 50 });
+    const slots = new RequestSlots(1, { maxWaitMs: 300 });
     take(slots, "hung", 1);
     const started = performance.now();
     await expect(slots.acquire("crm")).rejects.toBeInstanceOf(SlotWaitTimeoutError);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    // At maxWaitMs, not merely some time after it: its event waits on it.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+    expect(performance.now() - started).toBeLessThan(550);
     expect(slots.taken).toBe(1);
     slots.release("hung");
     expect(slots.acquire("crm")).toBeUndefined();
