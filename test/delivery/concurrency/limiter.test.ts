@@ -226,8 +226,9 @@ describe("a hold (a receiver's Retry-After)", () => {
     const inLine = limiter.acquire("crm", 1, T);
     expect(inLine).toBeInstanceOf(Promise);
     limiter.hold("crm", T + 2_000, T);
-    expect(await inLine).toBe(false);
+    // Released before the line's own wait could end: the slot goes to no one.
     limiter.release("crm");
+    expect(await inLine).toBe(false);
     expect(limiter.inFlight("crm")).toBe(0);
   });
 
