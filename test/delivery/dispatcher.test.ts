@@ -209,7 +209,9 @@ describe("Dispatcher: a request that cannot be rendered", () => {
     const held: Held = { now: 0, most: 0, timestamps: [] };
     const crm = await receiver(held, 0);
     const { deadLetters: storedDeadLetters, queue } = durableQueue();
-    const { dispatcher, stats } = dispatcherWith(new RequestSlots(4), undefined, queue);
+    // One request slot: the crm delivery after it is sent only if the slot came back.
+    const slots = new RequestSlots(1);
+    const { dispatcher, stats } = dispatcherWith(slots, undefined, queue);
     const [id] = eventIds(1);
     const broken = job("billing", crm.url, id!);
     broken.active = {
@@ -220,6 +222,7 @@ describe("Dispatcher: a request that cannot be rendered", () => {
     };
 
     expect(await dispatcher.attempt(broken)).toBe("dead-lettered");
+    expect(slots.taken).toBe(0);
     expect(await dispatcher.attempt(job("crm", crm.url, id!))).toBe("delivered");
 
     expect(held.timestamps).toHaveLength(1);
