@@ -303,6 +303,34 @@ describe("the consumer loop", () => {
     expect(cameAfterMs, "back before the 30 s ack wait").toBeLessThan(10_000);
   }, 40_000);
 
+  it("hands a message back when its handler fails, to come again shortly, not after the ack wait", async () => {
+    await backlog("FAILING", 1);
+    // The first try fails as a record NATS did not store makes it fail; the second acks.
+    const tries: { deliveries: number; at: number }[] = [];
+    const loop = startConsumerLoop({
+      name: "c",
+      messages: await pullContinuously(await jetstream(nc).consumers.get("FAILING", "c"), {
+        messages: 64,
+      }),
+      handle: (msg) => {
+        tries.push({ deliveries: msg.info.deliveryCount, at: Date.now() });
+        if (tries.length === 1) return Promise.reject(new Error("record not stored"));
+        return Promise.resolve({ action: "ack" });
+      },
+      slots: unlimited,
+      ackWaitMs: 30_000,
+      log: pino({ level: "silent" }),
+    });
+    await waitFor(() => tries.length >= 2, { timeoutMs: 10_000, what: "the message again" });
+    await loop.stop();
+    expect(tries.map((t) => t.deliveries)).toEqual([1, 2]);
+    // Handed back with a delay, so a failing store is not hammered.
+    expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(400);
+    const info = await acksApplied(jsm, "FAILING", "c");
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
   it("keeps every message whose handler outlasts the ack wait from being delivered again", async () => {
     await backlog("LONG", 3, 1_000);
     const js = jetstream(nc);
