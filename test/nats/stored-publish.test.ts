@@ -82,6 +82,19 @@ describe("a stored publish", () => {
     publisher.close();
   });
 
+  it("rejects an answer that is not JetStream's: a plain subscriber's reply stores nothing", async () => {
+    // A service on the subject answers as services do; no stream holds the message.
+    const imposter = nc.subscribe("imposter.>", {
+      callback: (_err, msg) => void msg.respond("{}"),
+    });
+    const publisher = createStoredPublisher(nc);
+    await expect(publisher.publish("imposter.a", "x", "id-imposter")).rejects.toThrow(
+      /JetStream acknowledgement without a stream/,
+    );
+    imposter.unsubscribe();
+    publisher.close();
+  });
+
   it("rejects what is still waiting when the connection closes", async () => {
     const own = await connect({ servers: server.url });
     const silent = own.subscribe("silent.>");
