@@ -552,6 +552,20 @@ describe("hookswitch dlq replay", () => {
     }
   });
 
+  it("keeps a dead letter whose replay the deliveries stream refuses", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const { config } = await jsm.streams.info(DELIVERY_STREAM);
+    // Every replay is larger than this: the stream refuses it, as a full one would.
+    await jsm.streams.update(DELIVERY_STREAM, { ...config, max_msg_size: 16 });
+    try {
+      const result = await dlq(["replay", String(id)]);
+      expect(result.code).toBe(1);
+      expect(await ids()).toEqual([id]);
+    } finally {
+      await jsm.streams.update(DELIVERY_STREAM, config);
+    }
+  });
+
   it("exits 2 for a --consumer that is no consumer name", async () => {
     const id = await store.add(deadLetter("crm"));
     const result = await dlq(["replay", String(id), "--consumer", "a.b"]);
@@ -640,6 +654,10 @@ describe("hookswitch dlq purge", () => {
     [["purge", "1", "--all"]],
     [["replay", "--all", "--integration", "crm"]],
     [["purge", "abc"]],
+    // Numbers JavaScript reads that name another record than the one typed.
+    [["purge", "1e0"]],
+    [["replay", "0x1"]],
+    [["purge", "0"]],
   ])("exits 2 on %j", async (args) => {
     const id = await store.add(deadLetter("crm"));
     const result = await dlq(args);
