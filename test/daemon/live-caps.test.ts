@@ -42,3 +42,27 @@ describe("a maxInFlight raised while deliveries wait for room", () => {
     expect(await daemon.stop()).toBe(0);
   }, 60_000);
 });
+
+describe("a delivery parked while its integration is full", () => {
+  // The first request takes 2 s: the second waits out its line and is parked meanwhile.
+  const parts = useRealParts((_req, index) => (index === 0 ? { delayMs: 2_000 } : {}));
+
+  it("is sent once the integration has room, not at the next look for parked work (10 s)", async () => {
+    const dir = tempDir();
+    parts.cleanups.push(() => dir.cleanup());
+    writeFileSync(
+      join(dir.path, "busy.yaml"),
+      integrationYaml("busy", { webhook: { url: `${parts.receiver.url}/busy`, maxInFlight: 1 } }),
+    );
+    const daemon = await startTracked(parts.daemons, { natsUrl: parts.nats.url, dir: dir.path });
+    for (let i = 0; i < 2; i++) await parts.publisher.publish(makeEvent());
+    await waitFor(() => parts.receiver.requests.length === 2, {
+      timeoutMs: 15_000,
+      what: "both requests",
+    });
+    const [first, second] = parts.receiver.requests;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1_900);
+    expect(second!.at - first!.at).toBeLessThan(6_000);
+    expect(await daemon.stop()).toBe(0);
+  }, 30_000);
+});
