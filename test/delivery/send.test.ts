@@ -149,11 +149,12 @@ describe("answers from a receiver", () => {
     expect(outcome).toMatchObject({ status: 304, location: undefined });
   });
 
-  it("delivers an answer that takes 0.9 s within a 1 s timeout", async () => {
-    const receiver = track(await startReceiver(() => ({ status: 200, delayMs: 900 })));
-    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 1000 }));
+  // Three quarters of the timeout: near it, with room for a loaded machine's delays.
+  it("delivers an answer that takes 1.5 s within a 2 s timeout", async () => {
+    const receiver = track(await startReceiver(() => ({ status: 200, delayMs: 1_500 })));
+    const outcome = expectResponse(await sender.send(post(receiver.url), { timeoutMs: 2_000 }));
     expect(outcome.status).toBe(200);
-    expect(outcome.durationMs).toBeGreaterThanOrEqual(850);
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(1_450);
   });
 
   it("keeps only the first bytes of the body, never splitting a character", async () => {
