@@ -275,6 +275,7 @@ describe("decideNext", () => {
     ["a Retry-After past maxDelay is capped at maxDelay", 7_200_000, low, 60_000],
     ["a Retry-After whose spread would pass maxDelay is capped at maxDelay", 58_000, high, 60_000],
     ["a Retry-After of 0 keeps the backoff", 0, high, 2_000],
+    ["a Retry-After as long as the backoff keeps the backoff, unspread", 1_500, middle, 1_500],
   ])("honours Retry-After: %s", (_title, retryAfterMs, random, delayMs) => {
     expect(decideNext(response(429, retryAfterMs), 1, policy, random)).toEqual({
       action: "retry",
