@@ -207,6 +207,23 @@ describe("parseEvent", () => {
     else expect(reasonOf(text)).toMatch(/^event too large: \d+ bytes as stored/);
   });
 
+  it.each([
+    ["exactly the limit", 983_040, "(accepted)"],
+    ["one byte past it", 983_041, "event too large: 983041 bytes as stored"],
+  ])("takes an event that grows when stored to %s", (_what, stored, reason) => {
+    // Each `1e20` grows to 21 digits; a string after them makes the stored size exact.
+    const withPad = (pad: string) =>
+      edited(["data.pad", "PAD"]).replace(
+        '"PAD"',
+        `[${Array(40_000).fill("1e20").join(",")},"${pad}"]`,
+      );
+    const storedOf = (text: string) => Buffer.byteLength(JSON.stringify(JSON.parse(text)));
+    const text = withPad("x".repeat(stored - storedOf(withPad(""))));
+    expect(storedOf(text)).toBe(stored);
+    expect(Buffer.byteLength(text)).toBeLessThan(MAX_EVENT_BYTES);
+    expect(reasonOf(text)).toMatch(new RegExp(`^${reason.replace(/[()]/g, "\\$&")}`));
+  });
+
   it("counts multi-byte characters towards the size limit", () => {
     const big = `{"pad":"${"é".repeat(MAX_EVENT_BYTES / 2)}"}`; // fewer characters than bytes
     expect(big.length).toBeLessThan(MAX_EVENT_BYTES);
