@@ -25,6 +25,7 @@ describe("sizes on the command line", () => {
     [1_048_576, "1 MiB"],
     [983_040, "960 KiB"],
     [1_500, "1500 bytes"],
+    [0, "0 bytes"],
   ])("%i bytes are written %s", (bytes, text) => {
     expect(formatSize(bytes)).toBe(text);
   });
