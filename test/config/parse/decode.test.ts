@@ -18,6 +18,10 @@ describe("decodeText", () => {
       "UTF-16 big-endian with its byte-order mark",
       Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(YAML)]),
     ],
+    [
+      "UTF-16 big-endian with its byte-order mark and text that is not Latin",
+      Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be("名前：値\n説明：日本語のテキスト\n")]),
+    ],
     ["UTF-16 little-endian without a byte-order mark", utf16le(YAML)],
     ["UTF-16 big-endian without a byte-order mark", utf16be(YAML)],
     ["UTF-16 with some text that is not ASCII", utf16le(`${YAML}description: café crème\n`)],
