@@ -355,6 +355,16 @@ describe("checkRules on a resolved secret refused for its form", () => {
       `${SHAPE}: it holds a tab, which does not show: remove it`,
     ],
     [
+      "a signing secret with a DEL",
+      signing("whsec_MfKQ9r8GKYqrTwjU\x7fPD8ILPZIo2LaLaSw"),
+      `${SHAPE}: it holds a control character (U+007F), which does not show: remove it`,
+    ],
+    [
+      "a signing secret with a leading space",
+      signing(" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+      `${SHAPE}: it starts or ends with a space, which does not show: remove it`,
+    ],
+    [
       "a signing secret with a trailing space",
       signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw "),
       `${SHAPE}: it starts or ends with a space, which does not show: remove it`,
