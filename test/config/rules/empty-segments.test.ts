@@ -16,6 +16,7 @@ describe("emptyableSegments: path arguments an event can leave empty", () => {
     [["${env:SEGMENT}"], []],
     [["$${name}"], []],
     [["{unknown}"], []],
+    [[""], []],
     [[], []],
   ])("warns about %j at %j", (pathArguments, expected) => {
     const found = emptyableSegments(makeRawIntegration({ pathArguments }));
