@@ -40,6 +40,18 @@ describe("constant parts of a request over its caps", () => {
     ],
     ["headers of 60 KiB", { url, headers: { "X-A": "a".repeat(60 * KiB) } }, {}, undefined],
     [
+      "headers of 64 KiB, names counted",
+      { url, headers: { "X-A": "a".repeat(64 * KiB - 3) } },
+      {},
+      undefined,
+    ],
+    [
+      "headers one character longer",
+      { url, headers: { "X-A": "a".repeat(64 * KiB - 2) } },
+      {},
+      /^webhook\.headers hold more than 64 KiB of names and values without their placeholders \(65537 characters\)/,
+    ],
+    [
       "two headers of 40 KiB",
       { url, headers: { "X-A": "a".repeat(40 * KiB), "X-B": "b".repeat(40 * KiB) } },
       {},
