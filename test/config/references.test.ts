@@ -73,6 +73,16 @@ describe("applyReferences", () => {
     }
   });
 
+  it.each([
+    ["resolves strings of exactly 1 MiB in all", 512 * 1024, []],
+    ["refuses the string that takes them one byte past 1 MiB", 512 * 1024 + 1, [["fields", "b"]]],
+  ])("%s", (_what, secondBytes, refusedAt) => {
+    const env = { HALF: "x".repeat(512 * 1024), REST: "x".repeat(secondBytes) };
+    const fields = { a: "${env:HALF}", b: "${env:REST}" };
+    const result = applyReferences({ fields }, "resolve", { ...sources, env });
+    expect(result.problems.map((p) => p.path)).toEqual(refusedAt);
+  });
+
   it("refuses the string that takes an integration's resolved strings past 1 MiB in all", () => {
     const large = { ...sources, env: { LARGE: "x".repeat(600 * 1024) } };
     const fields = { a: "${env:LARGE}", b: "${env:LARGE}", c: "${env:LARGE}" };
