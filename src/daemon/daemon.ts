@@ -234,7 +234,7 @@ class HookswitchDaemon implements Daemon {
     warnOfWithdrawnWhileWaiting(
       this.#log,
       before,
-      state,
+      { integrations: state.integrations, mayBeHeldBack: this.#inForce.snapshot().mayBeHeldBack },
       this.#jetStream?.status().waiting ?? null,
     );
   };

@@ -68,8 +68,11 @@ export interface JetStreamWorkDeps {
 }
 
 const DEAD_LETTER_COUNT_INTERVAL_MS = 15_000;
-/** How often to look for deliveries parked by other replicas (or before a restart). */
-const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
+/**
+ * How often to look for deliveries parked by other replicas (or before a restart), and so
+ * to count the deliveries waiting by integration.
+ */
+export const PARKED_DISCOVERY_INTERVAL_MS = 10_000;
 
 export class JetStreamWork {
   readonly #deps: JetStreamWorkDeps;
@@ -85,7 +88,7 @@ export class JetStreamWork {
   #consuming = false;
   // The event consumer's backlog as last read (every 5 s), for the status page.
   #eventsPending: number | null = null;
-  // Deliveries waiting in the delivery stream by integration, as last read (every 10 s).
+  // Deliveries waiting in the delivery stream by integration, as last read.
   #waiting: Map<string, WaitingCounts> | null = null;
 
   constructor(deps: JetStreamWorkDeps) {

@@ -144,7 +144,7 @@ const UNLOADED_WAIT_MS = 15_000;
  * this recently for an integration this replica does not know may come from a replica
  * that has it already: a new integration, not a removed one.
  */
-const ROLLOUT_MS = 5 * 60_000;
+export const ROLLOUT_MS = 5 * 60_000;
 
 /**
  * An integration that is not loaded may be in a file that is invalid (a replica started

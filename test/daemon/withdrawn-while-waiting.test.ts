@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { ConfigState } from "../../src/config/watch/generation.js";
+import { heldBackNames, type ConfigState } from "../../src/config/watch/generation.js";
 import type { Problem } from "../../src/config/types.js";
+import { buildSnapshot } from "../../src/delivery/snapshot.js";
 import type { WaitingCounts } from "../../src/delivery/waiting-counts.js";
 import {
   withdrawnWhileWaiting,
   warnOfWithdrawnWhileWaiting,
+  type InForce,
 } from "../../src/daemon/withdrawn-while-waiting.js";
 import { makeIntegration } from "../support/integration.js";
 import { capturingLogger } from "../support/logs.js";
@@ -36,6 +38,12 @@ function generation(
     digest: "0123456789ab",
   };
 }
+
+/** `state` in force, as the daemon's snapshot of it answers for held-back names. */
+const inForce = (state: ConfigState): InForce => ({
+  integrations: state.integrations,
+  mayBeHeldBack: buildSnapshot(state.integrations, heldBackNames(state)).mayBeHeldBack,
+});
 
 const waits = (entries: Record<string, WaitingCounts>) => new Map(Object.entries(entries));
 const problem = (integration?: string): Problem => ({
@@ -127,14 +135,14 @@ describe("integrations removed or disabled while deliveries wait for them", () =
   ];
 
   it.each(cases)("$name", ({ before, now, waiting, expected }) => {
-    const found = withdrawnWhileWaiting(before, now, waiting);
+    const found = withdrawnWhileWaiting(before, inForce(now), waiting);
     expect(found.map((w) => `${w.integration} ${w.how}`)).toEqual(expected);
   });
 
   it("warns once per integration, with its counts and what becomes of them", () => {
     const { log, lines } = capturingLogger();
     const waiting = waits({ crm: { retry: 1, parked: 2 }, billing: { retry: 4, parked: 0 } });
-    const now = generation([], [], ["billing"]);
+    const now = inForce(generation([], [], ["billing"]));
     warnOfWithdrawnWhileWaiting(log, generation(["crm", "billing"]), now, waiting);
     expect(lines.map(({ level, integration }) => [level, integration])).toEqual([
       ["warn", "crm"],
@@ -142,12 +150,12 @@ describe("integrations removed or disabled while deliveries wait for them", () =
     ]);
     expect(lines[0]?.msg).toBe(
       "integration crm was removed (or renamed) while 1 retry and 2 parked deliveries waited " +
-        "for it (as last counted, up to 10 s ago): they are skipped once their records are " +
-        "5 minutes old, unless a file names crm again by then",
+        "for it (as last counted, up to 10s ago): they are skipped once their records are " +
+        "5m old, unless a file names crm again by then",
     );
     expect(lines[1]?.msg).toBe(
       "integration billing was disabled while 4 retries and 0 parked deliveries waited for it " +
-        "(as last counted, up to 10 s ago): they are skipped when their turn comes, unless " +
+        "(as last counted, up to 10s ago): they are skipped when their turn comes, unless " +
         "billing is enabled again by then",
     );
   });
