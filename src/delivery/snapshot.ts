@@ -25,7 +25,7 @@ export interface ConfigSnapshot {
    * problems (after a restart such a file has no last valid version to serve), rather than
    * one that was removed.
    */
-  mayBeHeldBack(name: string): boolean;
+  mayBeHeldBack: (name: string) => boolean;
 }
 
 const NONE_HELD_BACK: HeldBack = { any: false, names: new Set() };

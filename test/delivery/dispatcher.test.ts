@@ -2,12 +2,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { randomUUID } from "node:crypto";
-import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ListedDeadLetter } from "../../src/delivery/records.js";
-import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
-import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { AttemptAbortedError, type DurableQueue, type Job } from "../../src/delivery/job.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
@@ -19,10 +17,10 @@ import { DeliveryStats } from "../../src/delivery/stats.js";
 import { webhookId } from "../../src/delivery/webhook-id.js";
 import { createMetrics } from "../../src/http/metrics.js";
 import { DELIVERY_STREAM, deliveryFilter } from "../../src/nats/layout.js";
-import { createStoredPublisher } from "../../src/nats/stored-publish.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { makeEvent, makeIntegration } from "../support/integration.js";
 import { capturingLogger } from "../support/logs.js";
+import { realDurableQueue } from "../support/delivery-parts.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -49,9 +47,7 @@ afterEach(async () => {
  */
 function durableQueue() {
   const consumer = `dispatch-${randomUUID().slice(0, 8)}`;
-  const publisher = createStoredPublisher(nc);
-  const store = createDeadLetterStore(jetstream(nc), jsm, { consumer, publisher });
-  const queue = createDurableQueue({ publisher, deadLetters: store, consumer });
+  const { queue, deadLetters: store } = realDurableQueue(nc, jsm, consumer);
   return {
     queue,
     /** Stored once the attempt that made them has ended. */

@@ -6,11 +6,12 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
-import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
+import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { Dispatcher } from "../../src/delivery/dispatcher.js";
 import { createDurableQueue } from "../../src/delivery/durable-queue.js";
 import { createEgressPolicy } from "../../src/delivery/egress.js";
 import type { HandlerDeps } from "../../src/delivery/event-handler.js";
+import type { DurableQueue } from "../../src/delivery/job.js";
 import { createInvalidEventLog } from "../../src/delivery/invalid-log.js";
 import { createLimiter } from "../../src/delivery/concurrency/limiter.js";
 import type { RequestSlots } from "../../src/delivery/concurrency/request-slots.js";
@@ -35,19 +36,25 @@ export interface DeliveryPartsOptions {
   cleanups: (() => Promise<unknown>)[];
 }
 
+/** The durable queue on NATS, with its dead-letter store, kept under `consumer`. */
+export function realDurableQueue(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  consumer: string,
+): { queue: DurableQueue; deadLetters: DeadLetterStore } {
+  // One publisher for records and dead letters, as the daemon has it.
+  const publisher = createStoredPublisher(nc);
+  const deadLetters = createDeadLetterStore(jetstream(nc), jsm, { consumer, publisher });
+  return { queue: createDurableQueue({ publisher, deadLetters, consumer }), deadLetters };
+}
+
 export function realDeliveryParts(options: DeliveryPartsOptions): {
   handlers: HandlerDeps;
   dispatcher: Dispatcher;
   stats: DeliveryStats;
 } {
   const { nc, jsm, consumer, config, requests, now } = options;
-  // One publisher for records and dead letters, as the daemon has it.
-  const publisher = createStoredPublisher(nc);
-  const queue = createDurableQueue({
-    publisher,
-    deadLetters: createDeadLetterStore(jetstream(nc), jsm, { consumer, publisher }),
-    consumer,
-  });
+  const { queue } = realDurableQueue(nc, jsm, consumer);
   const sender = createSender({ egress: createEgressPolicy({ deny: [], allow: [] }) });
   options.cleanups.push(() => sender.close());
   const [stats, metrics, log, limiter] = [
