@@ -619,6 +619,28 @@ const cases: Case[] = [
   },
   {
     title:
+      "a file in a folder whose name only begins like an unreadable folder's is removed, not kept",
+    steps: [
+      {
+        files: { "a.yaml": "x", "locked/c.yaml": "y", "locked2/d.yaml": "z" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "locked/c.yaml", z: "locked2/d.yaml" },
+      },
+      {
+        files: { "a.yaml": "x" },
+        discovery: [{ file: "locked", line: 1, column: 1, message: "folder cannot be read" }],
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 1, 1, 2),
+        serving: { x: "a.yaml", y: "locked/c.yaml" },
+        invalid: ["locked"],
+      },
+    ],
+  },
+  {
+    title:
       "a link that cannot be followed keeps its file's last valid version, a neighbour's name does not",
     steps: [
       {
