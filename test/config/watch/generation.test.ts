@@ -805,6 +805,18 @@ describe("nextGeneration", () => {
     expect(next.summary).toMatchObject({ removed: 1, invalid: 1 });
   });
 
+  it("keeps a renamed and broken file's valid documents running, not only those its problems name", () => {
+    const first = nextGeneration(undefined, { files: [loaded("a.yaml", "x,y")], problems: [] }, AT);
+    // git mv a.yaml moved.yaml plus an edit that breaks y's document; x's still loads.
+    const moved: LoadedFile = {
+      ...loaded("moved.yaml", "?y"),
+      integrations: [integration("x", "moved.yaml", 1)],
+    };
+    const next = nextGeneration(first.state, { files: [moved], problems: [] }, AT);
+    expect(serving(next.state)).toEqual({ x: "moved.yaml", y: "moved.yaml" });
+    expect(next.summary).toMatchObject({ removed: 0, invalid: 1 });
+  });
+
   it("keeps the last valid version's hash on a broken file so a stale version can be shown", () => {
     const first = nextGeneration(undefined, { files: [loaded("a.yaml", "x")], problems: [] }, AT);
     const broken = nextGeneration(
