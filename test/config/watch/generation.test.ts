@@ -152,6 +152,26 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "a file that served nothing and had no problem goes without a generation, and is named",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: false,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+        rewritten: ["b.yaml"],
+      },
+    ],
+  },
+  {
     title: "a broken file keeps its last valid version and reports its problem until fixed",
     steps: [
       {
