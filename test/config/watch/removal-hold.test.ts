@@ -54,6 +54,36 @@ describe("createRemovalHold", () => {
     expect(held(files, now)).toEqual(expected);
   });
 
+  it.each([
+    {
+      title: "waits for a removal when that applies the first change exactly maxWaitMs after it",
+      steps: [{ events: [1_000, 1_400], files: [file("a.yaml", "x")], now: 1_500 }],
+      expected: { held: ["b.yaml"], recheckAt: 2_000, defer: true },
+    },
+    {
+      title:
+        "does not wait for a removal past maxWaitMs after the scan began, when its event came during the scan",
+      steps: [{ events: [1_500], files: [file("a.yaml", "x")], now: 1_000 }],
+      expected: { held: ["b.yaml"], recheckAt: 2_100, defer: false },
+    },
+    {
+      title: "counts an event that came during the last scan as unanswered since that scan began",
+      steps: [
+        { events: [1_000, 1_300], files: [file("a.yaml", "x"), file("b.yaml", "y")], now: 1_200 },
+        { events: [1_800], files: [file("a.yaml", "x")], now: 1_900 },
+      ],
+      expected: { held: ["b.yaml"], recheckAt: 2_400, defer: false },
+    },
+  ])("$title", ({ steps, expected }) => {
+    const hold = createRemovalHold(timing);
+    let scan: ReturnType<typeof hold.apply> | undefined;
+    for (const { events, files, now } of steps) {
+      for (const at of events) hold.event(at);
+      scan = hold.apply(before, files, now, false);
+    }
+    expect(scan).toMatchObject(expected);
+  });
+
   it("makes the generation of a long burst on time, holding only its removal", () => {
     const hold = createRemovalHold(timing);
     for (let at = 1_000; at <= 1_950; at += 50) hold.event(at);
