@@ -125,6 +125,25 @@ describe("createRemovalHold", () => {
     expect(scan.held).toEqual(["b.yaml"]);
   });
 
+  it("lets a file renamed while invalid through at once: the new path holds its bytes", () => {
+    const broken = (path: string): LoadedFile => ({
+      file: path,
+      hash: "same bytes",
+      integrations: [],
+      problems: [{ file: path, line: 1, column: 1, message: "does not parse" }],
+    });
+    const withBroken = nextGeneration(
+      before,
+      { files: [file("a.yaml", "x"), broken("b.yaml")], problems: [] },
+      AT,
+    ).state;
+    expect(withBroken.files.get("b.yaml")?.lastValid.map((i) => i.name)).toEqual(["y"]);
+    const hold = createRemovalHold(timing);
+    hold.event(1_000);
+    const scan = hold.apply(withBroken, [file("a.yaml", "x"), broken("c.yaml")], 1_200, false);
+    expect(scan.held).toEqual([]);
+  });
+
   it("never holds a file that served nothing (it never was valid)", () => {
     const broken: LoadedFile = {
       ...file("c.yaml"),
