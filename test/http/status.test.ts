@@ -109,9 +109,11 @@ describe("the status view", () => {
       ["crm", { retry: 2, parked: 3 }],
       ["alpha", { retry: 30, parked: 4 }],
       ["drained", { retry: 0, parked: 0 }],
+      ["parked-only", { retry: 0, parked: 5 }],
     ]);
     expect(buildStatusView(input({ waiting })).waitingForUnloaded).toEqual([
       { integration: "alpha", retry: 30, parked: 4 },
+      { integration: "parked-only", retry: 0, parked: 5 },
       { integration: "zeta", retry: 1, parked: 0 },
     ]);
     expect(buildStatusView(input({ waiting: null })).waitingForUnloaded).toEqual([]);
