@@ -119,6 +119,21 @@ describe("the status view", () => {
     expect(buildStatusView(input({ waiting: null })).waitingForUnloaded).toEqual([]);
   });
 
+  it.each([
+    { case: "has problems", standings: [["integrations.d/crm.yaml", []]], invalid: true },
+    { case: "is another file", standings: [["integrations.d/other.yaml", []]], invalid: false },
+    { case: "has none, none known", standings: undefined, invalid: false },
+  ] as const)(
+    "marks an integration as running its file's last valid version when its file $case: $invalid",
+    ({ standings, invalid }) => {
+      const known =
+        standings &&
+        new Map(standings.map(([file, notRunning]) => [file, { notRunning: [...notRunning] }]));
+      const view = buildStatusView(input({ ...(known ? { standings: known } : {}) }));
+      expect(view.integrations.map((i) => i.fileInvalid)).toEqual([invalid]);
+    },
+  );
+
   it.each<[string, Problem[], boolean, { file: string; lines: number[] }[]]>([
     ["no problems", [], true, []],
     [
