@@ -259,6 +259,12 @@ describe("the status page's HTML", () => {
     expect(html).toContain("<code>/srv/git/.worktrees/4f2a/integrations.d</code>");
   });
 
+  it("lists no integrations held back for an invalid file that holds none back", () => {
+    const html = renderStatusPage(withProblem("crm.yaml", "unknown key"), "1");
+    expect(html).toContain("unknown key</li>");
+    expect(html).not.toContain("not running:");
+  });
+
   it("shows no digest before the first load", () => {
     const html = renderStatusPage(statusView({ configDigest: null }), "1");
     expect(html).not.toContain("digest <code");
