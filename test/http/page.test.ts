@@ -265,6 +265,15 @@ describe("the status page's HTML", () => {
     expect(html).not.toContain("not running:");
   });
 
+  it.each<[string, Partial<StatusView>]>([
+    ["Dead letters", { deadLetters: null }],
+    ["Events waiting", { eventsPending: null }],
+    ["Deliveries waiting", { deliveriesWaiting: null }],
+  ])("shows the card %s as unknown, not 0, before the figure is read", (label, fields) => {
+    const html = renderStatusPage(statusView(fields), "1");
+    expect(html).toContain(`<span class="k">${label}</span><span class="v">unknown</span>`);
+  });
+
   it("shows no digest before the first load", () => {
     const html = renderStatusPage(statusView({ configDigest: null }), "1");
     expect(html).not.toContain("digest <code");
