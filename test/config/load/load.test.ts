@@ -593,7 +593,11 @@ describe("loadFile building integrations", () => {
     );
     const result = await loadFile(file, keep);
     expect(result.problems).toMatchObject([
-      { line: 12, message: 'duplicate name "x": already defined at line 2 of this file' },
+      {
+        line: 12,
+        integration: "x",
+        message: 'duplicate name "x": already defined at line 2 of this file',
+      },
     ]);
   });
 
