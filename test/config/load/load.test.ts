@@ -11,7 +11,7 @@ import {
   loadIntegrations,
 } from "../../../src/config/load/load.js";
 import { nextGeneration } from "../../../src/config/watch/generation.js";
-import { MAX_LISTED_PER_FILE } from "../../../src/config/load/load-file.js";
+import { countProblems, MAX_LISTED_PER_FILE } from "../../../src/config/load/load-file.js";
 import { MAX_DOCUMENTS } from "../../../src/config/parse/parse-with-positions.js";
 import { SECRET_MARK } from "../../../src/config/references.js";
 import type { Integration } from "../../../src/config/types.js";
@@ -135,6 +135,23 @@ describe("loadFile on hostile input", () => {
       unlisted: 1_400,
     });
   });
+
+  it.each([
+    { problems: MAX_LISTED_PER_FILE, listed: MAX_LISTED_PER_FILE, last: "missing" },
+    { problems: MAX_LISTED_PER_FILE + 1, listed: MAX_LISTED_PER_FILE + 1, last: "1 more" },
+  ])(
+    "of $problems problems in a file, lists $listed lines, the last one saying: $last",
+    async ({ problems, listed, last }) => {
+      // A name used twice is one problem; each empty mapping misses five required keys.
+      const twice = `${integrationYaml("x")}---\n${integrationYaml("x")}`;
+      const empties = "--- {}\n".repeat(Math.floor(problems / 5));
+      const content = problems % 5 === 1 ? `${twice}${empties}` : empties;
+      const result = await loadFile(await fileWith(`limit-${problems}.yaml`, content), keep);
+      expect(countProblems(result.problems)).toBe(problems);
+      expect(result.problems).toHaveLength(listed);
+      expect(result.problems.at(-1)?.message).toContain(last);
+    },
+  );
 
   it("lists a file's first warnings the same way", async () => {
     const docs = Array.from({ length: 150 }, (_, i) =>
