@@ -126,6 +126,7 @@ describe("loadFile on hostile input", () => {
     // Each empty mapping misses the five required keys: 1,500 problems, 300 documents.
     const result = await loadFile(await fileWith("templated.yaml", "--- {}\n".repeat(300)), keep);
     expect(result.problems).toHaveLength(MAX_LISTED_PER_FILE + 1);
+    expect(countProblems(result.problems)).toBe(1_500);
     expect(result.problems.at(-2)?.line).toBe(20);
     expect(result.problems.at(-1)).toEqual({
       file: result.file,
