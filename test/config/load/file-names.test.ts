@@ -27,6 +27,11 @@ describe("the rule a file name run passes over matched, with fitting advice", ()
       false,
     ],
     [
+      "INT.YAML.BAK",
+      `run loads only names ending in .yaml or .yml, and this is a backup or temporary file (name ending in ".BAK"): ${NOT_CHECKED}; nothing to change, or delete it`,
+      false,
+    ],
+    [
       ".int.yaml",
       `run skips hidden files (names starting with "."): ${CHECKED}; to have it loaded, rename it without the leading "."`,
       true,
