@@ -83,6 +83,18 @@ describe("discoverFiles", () => {
     ]);
   });
 
+  it.each([
+    ["b.yaml", "not a folder"],
+    ["nope", "no such file or folder"],
+  ])("as the daemon's folder, refuses %s: %s", async (name, message) => {
+    const path = join(dir, name);
+    const { files, problems } = await discoverFiles([path], true);
+    expect({ files, problems }).toEqual({
+      files: [],
+      problems: [{ file: path, line: 1, column: 1, message }],
+    });
+  });
+
   it("says why a path cannot be read in words beside the system's code", async () => {
     const { problems } = await discoverFiles([join(dir, "b.yaml", "inside")]);
     expect(problems.map((p) => p.message)).toEqual([
