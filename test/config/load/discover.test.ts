@@ -254,6 +254,20 @@ describe("discoverFiles", () => {
     }
   });
 
+  it("does not call a folder empty when what it holds is a problem (a broken link)", async () => {
+    const broken = await mkdtemp(join(tmpdir(), "hookswitch-discover-broken-"));
+    try {
+      await symlink("missing.yaml", join(broken, "a.yaml"));
+      const { problems, warnings } = await discoverFiles([broken]);
+      expect(problems.map((p) => p.message)).toEqual([
+        "broken symbolic link: its target does not exist; skipped",
+      ]);
+      expect(warnings).toEqual([]);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [".swp", true],
     ["..data", true],
