@@ -9,6 +9,7 @@ import {
   isFileValid,
   loadFile,
   loadIntegrations,
+  sortProblems,
 } from "../../../src/config/load/load.js";
 import { nextGeneration } from "../../../src/config/watch/generation.js";
 import { countProblems, MAX_LISTED_PER_FILE } from "../../../src/config/load/load-file.js";
@@ -713,5 +714,21 @@ describe("loadIntegrations", () => {
     expect(result.problems.map((p) => p.message)).toEqual([
       'webhook.method must be POST or GET (got "PUT")',
     ]);
+  });
+});
+
+describe("sortProblems", () => {
+  const p = (at: string) => {
+    const [file = "", line = "0", column = "0", message = ""] = at.split(":");
+    return { file, line: Number(line), column: Number(column), message };
+  };
+  it.each([
+    ["by file first", ["b.yaml:1:1:a", "a.yaml:9:9:z"], ["a.yaml:9:9:z", "b.yaml:1:1:a"]],
+    ["then by line", ["a.yaml:9:1:a", "a.yaml:2:9:z"], ["a.yaml:2:9:z", "a.yaml:9:1:a"]],
+    ["then by column", ["a.yaml:3:9:a", "a.yaml:3:2:z"], ["a.yaml:3:2:z", "a.yaml:3:9:a"]],
+    ["then by message", ["a.yaml:3:2:z", "a.yaml:3:2:a"], ["a.yaml:3:2:a", "a.yaml:3:2:z"]],
+  ])("orders problems %s, as they are read in the file", (_, given, expected) => {
+    const sorted = sortProblems(given.map(p));
+    expect(sorted.map((q) => `${q.file}:${q.line}:${q.column}:${q.message}`)).toEqual(expected);
   });
 });
