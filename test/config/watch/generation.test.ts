@@ -297,6 +297,28 @@ const cases: Case[] = [
     ],
   },
   {
+    title:
+      "a file renamed and made invalid at once takes over its names from an invalid file that was there before",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "?x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 1, 0),
+        serving: { x: "a.yaml" },
+        invalid: ["b.yaml"],
+      },
+      {
+        files: { "b.yaml": "?x", "c.yaml": "?x" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 1, 0, 2, 0),
+        serving: { x: "c.yaml" },
+        invalid: ["b.yaml", "c.yaml"],
+      },
+    ],
+  },
+  {
     title: "a broken new file takes no name a valid file of the same scan takes",
     steps: [
       {
