@@ -45,6 +45,15 @@ describe("watchFailureHandler", () => {
       ],
       polls: [1000],
     },
+    ...["EMFILE", "ENFILE"].map((code) => ({
+      what: `out of watches, ${code} alone: polls`,
+      errors: [failure(code)],
+      logged: [
+        ["error", "watching the integrations folder failed"],
+        ["warn", `file watches unavailable (${code}): rescanning every 1000 ms instead`],
+      ],
+      polls: [1000],
+    })),
     {
       what: "any other failure: logged, not polled",
       errors: [failure("EINVAL"), new Error("no code")],
