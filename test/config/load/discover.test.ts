@@ -254,6 +254,28 @@ describe("discoverFiles", () => {
     }
   });
 
+  it("walks folders nested 63 levels below the one given, and skips those deeper", async () => {
+    const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-deep-"));
+    try {
+      const level = (n: number) => join(root, ...Array.from({ length: n }, () => "d"));
+      await mkdir(level(64), { recursive: true });
+      await writeFile(join(level(63), "kept.yaml"), "x: 1\n");
+      await writeFile(join(level(64), "skipped.yaml"), "x: 1\n");
+      const { files, problems } = await discoverFiles([root]);
+      expect(files).toEqual([join(level(63), "kept.yaml")]);
+      expect(problems).toEqual([
+        {
+          file: level(64),
+          line: 1,
+          column: 1,
+          message: "folders nested deeper than 64 levels; skipped",
+        },
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it("does not call a folder empty when what it holds is a problem (a broken link)", async () => {
     const broken = await mkdtemp(join(tmpdir(), "hookswitch-discover-broken-"));
     try {
