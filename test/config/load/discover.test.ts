@@ -276,6 +276,22 @@ describe("discoverFiles", () => {
     }
   });
 
+  it("walks a folder reached through two links once, so its problems are said once", async () => {
+    const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-twice-"));
+    try {
+      await mkdir(join(root, "real"));
+      await writeFile(join(root, "real", "a.yaml"), "x: 1\n");
+      await symlink("missing.yaml", join(root, "real", "broken.yaml"));
+      await symlink("real", join(root, "one"));
+      await symlink("real", join(root, "two"));
+      const { files, problems } = await discoverFiles([root]);
+      expect(files).toEqual([join(root, "one", "a.yaml")]);
+      expect(problems.map((p) => relative(root, p.file))).toEqual([join("one", "broken.yaml")]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it("does not call a folder empty when what it holds is a problem (a broken link)", async () => {
     const broken = await mkdtemp(join(tmpdir(), "hookswitch-discover-broken-"));
     try {
