@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -154,6 +154,18 @@ describe("loadFile on hostile input", () => {
       expect(result.problems.at(-1)?.message).toContain(last);
     },
   );
+
+  it("gives a file too large to read a new hash when it is rewritten at the same size", async () => {
+    const size = 1024 * 1024 + 1;
+    const file = await fileWith("too-large.yaml", Buffer.alloc(size, "a"));
+    await utimes(file, 1_000, 1_000);
+    const before = await loadFile(file, keep);
+    await writeFile(file, Buffer.alloc(size, "b"));
+    await utimes(file, 2_000, 2_000);
+    const after = await loadFile(file, keep);
+    expect(after.problems).toEqual(before.problems);
+    expect(after.hash).not.toBe(before.hash);
+  });
 
   it("lists a file's first warnings the same way", async () => {
     const docs = Array.from({ length: 150 }, (_, i) =>
