@@ -40,6 +40,22 @@ describe("decodeText", () => {
   });
 
   it.each([
+    ["on a later line", [Buffer.from("a: 1\nb: 2\nc: caf"), Buffer.from([0xe9, 0x0a])], 3, 7],
+    ["after text that is not ASCII", [Buffer.from("d: é "), Buffer.from([0xff])], 1, 6],
+    ["cut off at the end of the file", [Buffer.from("a: 1\nd: "), Buffer.from([0xe2, 0x82])], 2, 4],
+  ])(
+    "reports the first byte that is not UTF-8 %s at its line and column",
+    (_, parts, line, column) => {
+      expect(decodeText(Buffer.concat(parts))).toEqual({
+        ok: false,
+        message: "not valid UTF-8 text; integration files are UTF-8 YAML",
+        line,
+        column,
+      });
+    },
+  );
+
+  it.each([
     ["UTF-8", Buffer.from(YAML), YAML],
     [
       "UTF-8 with a byte-order mark",
