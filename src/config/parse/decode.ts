@@ -73,12 +73,28 @@ function firstInvalidUtf8(bytes: Uint8Array): Position | undefined {
   for (let line = 1; start <= bytes.length; line++) {
     const end = bytes.indexOf(0x0a, start);
     const lineBytes = bytes.subarray(start, end === -1 ? bytes.length : end);
-    if (!isUtf8(lineBytes)) {
-      const decoded = new TextDecoder("utf-8").decode(lineBytes);
-      return { line, column: decoded.indexOf("\ufffd") + 1 || 1 };
-    }
+    if (!isUtf8(lineBytes)) return { line, column: firstReplacedColumn(lineBytes) };
     if (end === -1) return undefined;
     start = end + 1;
   }
   return undefined;
+}
+
+/**
+ * The column of the first character the decoder had to replace: a U+FFFD written in the file
+ * (the bytes EF BF BD) is text like any other, and the bad byte may come after it.
+ */
+function firstReplacedColumn(lineBytes: Uint8Array): number {
+  const decoded = new TextDecoder("utf-8").decode(lineBytes);
+  let at = 0; // in bytes
+  let column = 1; // in UTF-16 code units, as the YAML positions count
+  for (const c of decoded) {
+    const written =
+      lineBytes[at] === 0xef && lineBytes[at + 1] === 0xbf && lineBytes[at + 2] === 0xbd;
+    if (c === "\ufffd" && !written) return column;
+    const point = c.codePointAt(0) ?? 0;
+    at += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+    column += c.length;
+  }
+  return 1;
 }

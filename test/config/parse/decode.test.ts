@@ -42,6 +42,8 @@ describe("decodeText", () => {
   it.each([
     ["on a later line", [Buffer.from("a: 1\nb: 2\nc: caf"), Buffer.from([0xe9, 0x0a])], 3, 7],
     ["after text that is not ASCII", [Buffer.from("d: é "), Buffer.from([0xff])], 1, 6],
+    // U+FFFD written in the file is text: the column is the bad byte's, after it.
+    ["after a U+FFFD written in the file", [Buffer.from("d: \ufffd x"), Buffer.from([0xe9])], 1, 7],
     ["cut off at the end of the file", [Buffer.from("a: 1\nd: "), Buffer.from([0xe2, 0x82])], 2, 4],
   ])(
     "reports the first byte that is not UTF-8 %s at its line and column",
