@@ -19,6 +19,8 @@ describe("names YAML reads as numbers", () => {
     ["fields", ".inf", "webhook.fields.Infinity"],
     ["fields", "-.INF", "webhook.fields.-Infinity"],
     ["fields", ".nan", "webhook.fields.NaN"],
+    ["fields", "1E-7", "webhook.fields.1e-7"],
+    ["fields", "1e21", "webhook.fields.1e+21"],
     ["headers", "0x1F", "webhook.headers.31"],
   ] as const)("refuses the %s name %s, read as %s", (map, key, path) => {
     expect(problemsOf(map, key)).toEqual([[path, true]]);
@@ -38,11 +40,43 @@ describe("names YAML reads as numbers", () => {
     expect(problemsOf(map, key)).toEqual([]);
   });
 
+  it("says a header's name is the header's", () => {
+    const text = "webhook:\n  headers:\n    0x1F: v\n";
+    const [doc] = parseYamlDocuments(text).documents;
+    expect(numbersNotAsWritten(doc!).map((p) => p.message)).toEqual([
+      'webhook.headers: the header name 0x1F is read by YAML as the number 31, and "31" is the name that would be sent: put it in quotes to send "0x1F"',
+    ]);
+  });
+
   it("says what is sent and how to send what is written", () => {
     const text = "webhook:\n  fields:\n    007: extensionNumber\n";
     const [doc] = parseYamlDocuments(text).documents;
     expect(numbersNotAsWritten(doc!).map((p) => p.message)).toEqual([
       'webhook.fields: the field name 007 is read by YAML as the number 7, and "7" is the name that would be sent: put it in quotes to send "007"',
     ]);
+  });
+});
+
+describe("field values YAML reads as numbers", () => {
+  it.each([
+    ["0123", 123],
+    ["-0123", -123],
+    ["+61290000000", 61290000000],
+    ["0x1F", 31],
+    ["0o17", 15],
+  ])("refuses the value %s, read as %d", (written, read) => {
+    expect(problemsOf("fields", "ext", `{ value: ${written} }`)).toEqual([
+      ["webhook.fields.ext.value", false],
+    ]);
+    const [doc] = parseYamlDocuments(
+      `webhook:\n  fields:\n    ext: { value: ${written} }\n`,
+    ).documents;
+    expect(numbersNotAsWritten(doc!).map((p) => p.message)).toEqual([
+      `webhook.fields.ext.value is written ${written}, which YAML reads as the number ${read}, and that is what would be sent: put it in quotes to send "${written}"`,
+    ]);
+  });
+
+  it.each(["123", "-1", "0", "0.5", "-0.5", "1e3", '"0123"'])("keeps the value %s", (written) => {
+    expect(problemsOf("fields", "ext", `{ value: ${written} }`)).toEqual([]);
   });
 });
