@@ -50,6 +50,17 @@ describe("subjectMismatch: whether the subject names what the event says", () =>
     );
   });
 
+  it.each([UUID.toUpperCase(), `urn:uuid:${UUID}`])(
+    "reads an event's service UUID %s as matching reads it, against a subject in lower case",
+    (serviceUuid) => {
+      const written = buildSampleEvent(
+        { type: "user.created", account: "acme", serviceType: "mycloudpbx", serviceUuid },
+        { id: "e-2", time: "2026-12-02T08:00:00.000Z" },
+      );
+      expect(subjectMismatch(`pbx.acme.mycloudpbx.${UUID}.user.created`, written)).toBeUndefined();
+    },
+  );
+
   it("quotes no more than the start of a long account", () => {
     const long = "a".repeat(5_000);
     const found = subjectMismatch(`pbx.${long}.mycloudpbx.${UUID}.user.created`, event) ?? "";
