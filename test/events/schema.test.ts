@@ -48,6 +48,17 @@ describe("describeSchemaErrors", () => {
     );
   });
 
+  it.each([
+    [5, ""],
+    [6, "; and 1 more"],
+  ])("with %d problems, ends in %j", (count, end) => {
+    const shown = Array.from(
+      { length: 5 },
+      (_, i) => `data.user.enabledCalls[${i}] must be a string`,
+    );
+    expect(describeSchemaErrors(errorsOfNumericCalls(count))).toBe(shown.join("; ") + end);
+  });
+
   it("describes only the first errors of an event that has thousands, and counts the others", () => {
     // A hostile event has one error per wrong item: describing each blocked the event loop.
     let described = 0;
