@@ -22,6 +22,13 @@ describe("decodeText", () => {
       "UTF-16 big-endian with its byte-order mark and text that is not Latin",
       Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be("名前：値\n説明：日本語のテキスト\n")]),
     ],
+    [
+      "UTF-16 little-endian with its byte-order mark and text that is not Latin",
+      Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le("名前：値\n説明：日本語のテキスト\n")]),
+    ],
+    // The guess's edges: zeros in half the pairs, and one zero on the other side to eight.
+    ["UTF-16 without a byte-order mark, half of it not Latin", utf16le("ab名前")],
+    ["UTF-16 without a byte-order mark, one character in nine past Latin-1", utf16le("abcdefghĀ")],
     ["UTF-16 little-endian without a byte-order mark", utf16le(YAML)],
     ["UTF-16 big-endian without a byte-order mark", utf16be(YAML)],
     ["UTF-16 with some text that is not ASCII", utf16le(`${YAML}description: café crème\n`)],
