@@ -37,6 +37,16 @@ describe("characters one cannot see, in keys and values", () => {
       '"a\\u2062"',
       "it holds an invisible character (U+2062), which does not show: remove it",
     ],
+    [
+      "\ufeffa\u200bb\u00a0",
+      '"\\ufeffa\\u200bb\\u00a0"',
+      "it holds a byte-order mark (U+FEFF), a zero-width space (U+200B) and a no-break space (U+00A0), which do not show: remove them",
+    ],
+    [
+      "a\u2028b\u2029",
+      '"a\\u2028b\\u2029"',
+      "it holds an invisible character (U+2028) and an invisible character (U+2029), which do not show: remove them",
+    ],
     ["plain text, é and \t", '"plain text, é and \\t"', undefined],
   ])("shows %j as %s, and names what it holds", (text, shown, note) => {
     expect(quoteVisibly(text)).toBe(shown);

@@ -360,6 +360,11 @@ describe("checkRules on a resolved secret refused for its form", () => {
       `${SHAPE}: it holds a control character (U+007F), which does not show: remove it`,
     ],
     [
+      "a signing secret with a unit separator (U+001F), the last control character before the space",
+      signing("whsec_MfKQ9r8GKYqrTwjU\x1fPD8ILPZIo2LaLaSw"),
+      `${SHAPE}: it holds a control character (U+001F), which does not show: remove it`,
+    ],
+    [
       "a signing secret with a leading space",
       signing(" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
       `${SHAPE}: it starts or ends with a space, which does not show: remove it`,
