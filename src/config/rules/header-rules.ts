@@ -117,18 +117,24 @@ export const headerValueControls: Rule = (input) =>
 /**
  * A bearer token goes into the Authorization header as it is (basic credentials go in
  * base64, whatever they hold): a control character there would change the request's
- * header, so it is refused where it can come from, a resolved secret.
+ * header, so it is refused wherever it comes from, written in the file (as a header value
+ * is) or a resolved secret.
  */
 export const tokenControls: Rule = (input) => {
+  const path: PathSegment[] = ["webhook", "auth", "token"];
+  const written = input.raw.webhook.auth?.token;
+  const literal =
+    written === undefined ? undefined : headerValueControlMessage(displayPath(path), written);
+  if (literal !== undefined) return [{ path, message: literal }];
   const token = input.value.webhook.auth?.token;
-  const known = resolvedAt(input, ["webhook", "auth", "token"]);
+  const known = resolvedAt(input, path);
   if (!known || token === undefined || !HEADER_VALUE_CONTROL.test(token)) return [];
   const what = /[\r\n]/.test(token)
     ? "a line break (CR or LF)"
     : "a control character (other than tab)";
   return [
     {
-      path: ["webhook", "auth", "token"],
+      path,
       message: `webhook.auth.token contains ${what} once secrets are resolved: check that secret`,
     },
   ];

@@ -200,6 +200,21 @@ describe("checkRules", () => {
       ["webhook.auth.token contains a control character (other than tab) once secrets are"],
     ],
     [
+      "a line feed written in a bearer token",
+      input({ auth: { type: "token", token: "abc\ndef" } }),
+      ["webhook.auth.token must not contain a line break (CR or LF)"],
+    ],
+    [
+      "a line feed written in a bearer token, once secrets are resolved",
+      input({ auth: { type: "token", token: "abc\ndef" } }, {}, true),
+      ["webhook.auth.token must not contain a line break (CR or LF)"],
+    ],
+    [
+      "a NUL written beside a reference in a bearer token",
+      input({ auth: { type: "token", token: "${env:T}\u0000" } }),
+      ["webhook.auth.token must not contain the control character U+0000"],
+    ],
+    [
       "a resolved basic password with a line feed, which goes in base64",
       input(
         { auth: { type: "basic", username: "u", password: "${env:P}" } },
