@@ -145,6 +145,25 @@ describe("checkRules", () => {
       [],
     ],
     [
+      "a colon written in a basic user name",
+      input({ auth: { type: "basic", username: "svc:eu", password: "pw" } }),
+      ['webhook.auth.username must not contain ":": Basic authentication splits'],
+    ],
+    [
+      "a colon in a basic user name once its reference is resolved",
+      input(
+        { auth: { type: "basic", username: "${env:U}", password: "pw" } },
+        { auth: { type: "basic", username: "svc:eu", password: "pw" } },
+        true,
+      ),
+      ['webhook.auth.username must not contain ":" once its ${…} references are resolved'],
+    ],
+    [
+      "a basic user name by reference, unresolved (the colon is the reference's)",
+      input({ auth: { type: "basic", username: "${env:U}", password: "pw" } }),
+      [],
+    ],
+    [
       "a malformed reference in a basic user name, reported as a reference",
       input({ auth: { type: "basic", username: "${env:U" } }),
       [],
