@@ -44,6 +44,11 @@ describe("checkRules", () => {
       ["header authorization is set by webhook.auth (type basic)"],
     ],
     [
+      "Authorization with token auth",
+      input({ auth: { type: "token", token: "${env:T}" }, headers: { Authorization: "x" } }),
+      ["header Authorization is set by webhook.auth (type token)"],
+    ],
+    [
       "the same header twice",
       input({ headers: { "X-A": "1", "x-a": "2" } }),
       ["header x-a is already set as X-A"],
