@@ -217,6 +217,18 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
       'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"; ' +
         'quote "{serviceUuid}" too, or it is a mapping',
     ],
+    // Text around the reference that may be part of a secret is not repeated.
+    [
+      "auth: {type: token, token: s3cr3t!${env:T}}\n",
+      "1:28",
+      'YAML: inside { } or [ ], a value holding a ${…} reference must be quoted: write "${env:NAME}"',
+    ],
+    [
+      "webhook:\n  pathArguments: [{serviceUuid}, {serviceUuid}, ext-{extensionNumber}]\n",
+      "2:49",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"; ' +
+        'quote "{serviceUuid}" too, or it is a mapping',
+    ],
     [
       "headers:\n  X-User: {name}-x\n",
       "2:11",
