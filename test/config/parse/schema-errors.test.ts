@@ -89,3 +89,59 @@ describe("describeSchemaErrors on a value outside its list", () => {
     expect(messages(webhook)).toContain(message);
   });
 });
+
+/** The issues of a document with `top` over the base one and a webhook with `webhook`. */
+function issues(webhook: Record<string, unknown>, top: Record<string, unknown> = {}) {
+  const data = { ...makeRawIntegration(webhook), ...top };
+  return describeSchemaErrors(schemaErrors(data), data);
+}
+
+describe("describeSchemaErrors on a value YAML reads as another type", () => {
+  const DURATION = "webhook.timeout must be a duration like 250ms, 10s, 5m or 1h";
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string]>([
+    ["timeout: 30", { timeout: 30 }, {}, `${DURATION} (got a whole number): write 30s for seconds`],
+    ["timeout: 0", { timeout: 0 }, {}, `${DURATION} (got a whole number)`],
+    ["timeout: 1.5", { timeout: 1.5 }, {}, `${DURATION} (got a number)`],
+    [
+      "enabled: y",
+      {},
+      { enabled: "y" },
+      'enabled must be true/false (got "y": YAML 1.2 reads y as text, not as true): write true',
+    ],
+    [
+      'enabled: "false"',
+      {},
+      { enabled: "false" },
+      'enabled must be true/false (got "false": in quotes, it is text): write false',
+    ],
+    [
+      "auth type ' Bearer '",
+      { auth: { type: " Bearer " } },
+      {},
+      'webhook.auth.type must be none, basic or token (got " Bearer ") (did you mean "token"?)',
+    ],
+    // "bearer" is another name of token, which a method cannot be.
+    [
+      "method: bearer",
+      { method: "bearer" },
+      {},
+      'webhook.method must be POST or GET (got "bearer")',
+    ],
+  ])("says of %s what to write", (_, webhook, top, message) => {
+    expect(issues(webhook, top).map((i) => i.message)).toEqual([message]);
+  });
+
+  it("points a repeated event type at its later use", () => {
+    const trigger = {
+      serviceType: "mycloudpbx",
+      events: ["user.created", "user.deleted", "user.created"],
+    };
+    expect(issues({}, { trigger })).toEqual([
+      {
+        path: ["trigger", "events", 2],
+        onKey: false,
+        message: 'trigger.events lists "user.created" more than once',
+      },
+    ]);
+  });
+});
