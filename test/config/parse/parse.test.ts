@@ -316,3 +316,27 @@ describe("parseYamlDocuments on a line indented with a tab", () => {
     );
   });
 });
+
+describe("parseYamlDocuments on aliases and tags", () => {
+  /** A mapping whose list holds `count` aliases of one anchor. */
+  const aliases = (count: number) =>
+    `a: &x v\nb: [${Array.from({ length: count }, () => "*x").join(", ")}]\n`;
+
+  it.each([
+    [99, []],
+    [
+      100,
+      [
+        {
+          line: 2,
+          column: 5,
+          message:
+            "too many YAML alias references (more than 100 expanded): this looks like a YAML bomb",
+        },
+      ],
+    ],
+  ])("with %d aliases in a document, reports %j", (count, problems) => {
+    const [doc] = parseYamlDocuments(aliases(count)).documents;
+    expect(doc?.problems).toEqual(problems);
+  });
+});
