@@ -93,6 +93,13 @@ describe("loadFile on hostile input", () => {
   it.each([
     ["an alias with no anchor", "unknown-alias.yaml", "name: a\nscope: *nope\n", [2, 8], "nope"],
     [
+      "an alias with no anchor after one that has its anchor",
+      "second-alias.yaml",
+      "name: &n a\ndescription: *n\nscope: *nope\n",
+      [3, 8],
+      "nope",
+    ],
+    [
       "an anchor of the document before",
       "carried.yaml",
       "name: &x a\n---\nname: *x\n",
