@@ -191,6 +191,16 @@ describe("checkRules", () => {
       ["webhook.headers.X-A must not contain a line break (CR or LF)"],
     ],
     [
+      "a carriage return written in a header value",
+      input({ headers: { "X-A": "a\rb" } }),
+      ["webhook.headers.X-A must not contain a line break (CR or LF)"],
+    ],
+    [
+      "an escape character written in a header value",
+      input({ headers: { "X-A": "a\u001bb" } }),
+      ["webhook.headers.X-A must not contain the control character U+001B: a header value is text"],
+    ],
+    [
       "a resolved header value with an escape character",
       input({ headers: { "X-A": "${env:V}" } }, { headers: { "X-A": "a\u001bb" } }, true),
       ["header X-A: its value contains a control character (other than tab) once secrets are"],
