@@ -76,6 +76,16 @@ describe("describeSchemaErrors", () => {
     expect(described).toBeLessThanOrEqual(DESCRIBED_ERRORS);
   });
 
+  it.each([
+    ["id", "id is missing"],
+    ["data", "data is missing"],
+  ])("names a top-level %s that is missing without a leading dot", (key, reason) => {
+    const event: Record<string, unknown> = structuredClone(fixture);
+    delete event[key];
+    expect(findEveryError(event)).toBe(false);
+    expect(describeSchemaErrors(findEveryError.errors)).toBe(reason);
+  });
+
   it("says only that the event is invalid when there are no details", () => {
     expect(describeSchemaErrors([])).toBe("not a valid event");
     expect(describeSchemaErrors(null)).toBe("not a valid event");
