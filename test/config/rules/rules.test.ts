@@ -225,6 +225,15 @@ describe("checkRules", () => {
       ["webhook.auth.token contains a line break (CR or LF) once secrets are resolved"],
     ],
     [
+      "a resolved token with a carriage return",
+      input(
+        { auth: { type: "token", token: "${env:T}" } },
+        { auth: { type: "token", token: "abc\r" } },
+        true,
+      ),
+      ["webhook.auth.token contains a line break (CR or LF) once secrets are resolved"],
+    ],
+    [
       "a resolved token with a NUL",
       input(
         { auth: { type: "token", token: "${env:T}" } },
