@@ -280,4 +280,41 @@ describe("hookswitch run stops cleanly", () => {
     await sleep(1_500); // room for a duplicate, were one on its way
     expect(fast.requests).toHaveLength(20);
   }, 60_000);
+
+  it("stops its periodic reads of JetStream as soon as it stops, while deliveries are still finishing", async () => {
+    writeIntegration(dir.path, "slow", { url: `${slow.url}/slow` });
+    const watcher = await connect({ servers: nats.url });
+    try {
+      // Every JetStream API request the daemon sends, seen on NATS itself.
+      const requests: string[] = [];
+      watcher.subscribe("$JS.API.>", {
+        callback: (_err, msg) => {
+          requests.push(msg.subject);
+        },
+      });
+      await watcher.flush();
+      const daemon = await start(["--grace-period", "12s", ...ACK_WAIT]);
+      await publish(1);
+      await waitFor(() => slow.requests.length >= 1, { what: "the slow delivery in flight" });
+      // The daemon reads its consumers every few seconds while it runs.
+      const before = requests.length;
+      await waitFor(() => requests.slice(before).some((s) => s.includes(".CONSUMER.INFO.")), {
+        timeoutMs: 15_000,
+        what: "a periodic read of a consumer",
+      });
+
+      daemon.signal("SIGTERM");
+      await waitFor(async () => (await fetch(`${daemon.http}/readyz`)).status === 503, {
+        what: "the daemon to be stopping",
+      });
+      const stopping = requests.length;
+      // The grace period (12 s) outlasts two rounds of the reads it would have made.
+      expect(await daemon.exited).toBe(0);
+      expect(daemon.output()).toMatch(/"msg":"stopped"/);
+      const reads = requests.slice(stopping).filter((s) => /\.(CONSUMER|STREAM)\.INFO\./.test(s));
+      expect(reads).toEqual([]);
+    } finally {
+      await watcher.close();
+    }
+  }, 60_000);
 });
