@@ -1,5 +1,11 @@
 import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
-import { createInbox, nanos, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import {
+  connect,
+  createInbox,
+  nanos,
+  type Msg,
+  type NatsConnection,
+} from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { clearStalePulls } from "../../src/nats/stale-pulls.js";
 import { useNatsWithClient } from "../support/nats-server.js";
@@ -7,8 +13,12 @@ import { sleep } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
+let url: string;
 
-useNatsWithClient("stale-pulls-test", (started) => ({ nc, jsm } = started));
+useNatsWithClient("stale-pulls-test", (started) => {
+  ({ nc, jsm } = started);
+  url = started.server.url;
+});
 
 /** A stream and a durable pull consumer "c" on it, with a 30 s ack wait. */
 async function streamWithConsumer(stream: string) {
@@ -106,6 +116,20 @@ describe("clearing a stopped loop's pull requests", () => {
       nc,
       inbox: createInbox(),
       stream: "PUSH",
+      consumer: "c",
+    });
+    expect(cleared).toBe(false);
+  });
+
+  it("says nothing is cleared, without throwing, when the connection has closed already", async () => {
+    await streamWithConsumer("CLOSED");
+    // A stop after NATS closed the connection for good: its requests went with it.
+    const closed = await connect({ servers: url });
+    await closed.close();
+    const cleared = await clearStalePulls({
+      nc: closed,
+      inbox: createInbox(),
+      stream: "CLOSED",
       consumer: "c",
     });
     expect(cleared).toBe(false);
