@@ -8,7 +8,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { nanos } from "@nats-io/transport-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   bookmarkName,
   dropBookmark,
@@ -477,6 +477,26 @@ describe("a start with other --subjects than the consumer's filter", () => {
     expect(await readBookmark(jsm, wanted.stream, wanted.consumer)).toEqual(theirs);
     expect((await jsm.consumers.info(wanted.stream, wanted.consumer)).created).toBe(before.created);
     expect(otherWarnings(lines)).toEqual([]);
+  });
+
+  it("removes a bookmark beside a consumer that exists once it is stale: the replica that wrote it is gone", async () => {
+    const wanted = randomNames("all");
+    await ensureJetStream(jsm, wanted, 30_000);
+    const before = await jsm.consumers.info(wanted.stream, wanted.consumer);
+    await writeBookmark(jsm, wanted.stream, {
+      durable_name: wanted.consumer,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: 7,
+    });
+    // Six minutes on, as this process sees it: the bookmark's replica stopped long ago.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 6 * 60_000 });
+    try {
+      await ensureJetStream(jsm, wanted, 30_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await readBookmark(jsm, wanted.stream, wanted.consumer)).toBeUndefined();
+    expect((await jsm.consumers.info(wanted.stream, wanted.consumer)).created).toBe(before.created);
   });
 
   it("removes a bookmark only while it is still the one it was told of", async () => {
