@@ -1,4 +1,5 @@
 import {
+  AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
   RetentionPolicy,
@@ -15,6 +16,8 @@ import {
   readBookmark,
   writeBookmark,
 } from "../../src/nats/consumer-bookmark.js";
+import { deliveryConsumerName } from "../../src/nats/durable-consumers.js";
+import { DELIVERY_STREAM, deliveryFilter, deliverySubject } from "../../src/nats/layout.js";
 import { ensureJetStream, onceLog } from "../../src/nats/setup.js";
 import type { DeliverFrom, JetStreamNames } from "../../src/nats/settings.js";
 import { capturingLogger, type LogLine } from "../support/logs.js";
@@ -560,4 +563,33 @@ describe("a start with other --subjects than the consumer's filter", () => {
     for await (const info of jsm.consumers.list(stream)) names.push(info.name);
     return names.sort();
   }
+});
+
+describe("a delivery consumer found with another filter", () => {
+  it("is created again with its own, reading every retry already waiting", async () => {
+    const wanted = randomNames("all");
+    await ensureJetStream(jsm, wanted, 30_000);
+    const name = deliveryConsumerName(wanted.consumer);
+    const ack = await jetstream(nc).publish(deliverySubject(wanted.consumer, "crm"), "{}");
+    // As an operator's edit (or an older layout) may leave it: reading other subjects.
+    await jsm.consumers.delete(DELIVERY_STREAM, name);
+    await jsm.consumers.add(DELIVERY_STREAM, {
+      durable_name: name,
+      filter_subject: `${deliveryFilter(wanted.consumer).slice(0, -1)}other`,
+      ack_policy: AckPolicy.Explicit,
+    });
+
+    await ensureJetStream(jsm, wanted, 30_000);
+
+    const { config } = await jsm.consumers.info(DELIVERY_STREAM, name);
+    expect([config.filter_subject, config.deliver_policy]).toEqual([
+      deliveryFilter(wanted.consumer),
+      DeliverPolicy.All,
+    ]);
+    const consumer = await jetstream(nc).consumers.get(DELIVERY_STREAM, name);
+    const batch = await consumer.fetch({ max_messages: 10, expires: 1_000 });
+    const seqs: number[] = [];
+    for await (const msg of batch) seqs.push(msg.seq);
+    expect(seqs).toEqual([ack.seq]);
+  });
 });
