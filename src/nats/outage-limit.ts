@@ -35,7 +35,11 @@ export function outageChange(status: Pick<Status, "type">): "lost" | "back" | un
   }
 }
 
-function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLimit {
+/** Watches a connection's `statuses` (`nc.status()`) for outages longer than the bound. */
+export function limitOutages(
+  statuses: AsyncIterable<Pick<Status, "type">>,
+  options: OutageLimitOptions,
+): OutageLimit {
   const { graceMs, onLost } = options;
   let fail: (error: Error) => void = () => undefined;
   const exceeded = new Promise<never>((_, reject) => (fail = reject));
@@ -43,9 +47,9 @@ function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLi
   exceeded.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const statuses = nc.status()[Symbol.asyncIterator]();
+  const changes = statuses[Symbol.asyncIterator]();
   const watch = async () => {
-    for (let next = await statuses.next(); !next.done && !stopped; next = await statuses.next()) {
+    for (let next = await changes.next(); !next.done && !stopped; next = await changes.next()) {
       const change = outageChange(next.value);
       if (change === "lost" && timer === undefined) {
         onLost?.(graceMs);
@@ -64,7 +68,7 @@ function limitOutages(nc: NatsConnection, options: OutageLimitOptions): OutageLi
     stop() {
       stopped = true;
       clearTimeout(timer);
-      void statuses.return?.();
+      void changes.return?.();
     },
   };
 }
@@ -83,7 +87,7 @@ export async function withinOutageLimit<T>(
   say: (note: string) => void,
   graceMs = COMMAND_OUTAGE_GRACE_MS,
 ): Promise<T> {
-  const outages = limitOutages(nc, {
+  const outages = limitOutages(nc.status(), {
     graceMs,
     onLost: () =>
       say(
