@@ -237,6 +237,15 @@ describe("--deliver all with an existing consumer that starts elsewhere", () => 
     expect(otherWarnings(lines)).toEqual([]);
   });
 
+  it("is not warned about again in a recovery, which finds the consumer as it was", async () => {
+    const wanted = randomNames("new");
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
+    const resume = await ensureJetStream(jsm, wanted, 30_000);
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, { ...wanted, deliver: "all" }, 30_000, { resume }, onceLog(log));
+    expect(otherWarnings(lines)).toEqual([]);
+  });
+
   it("is not warned about when the consumer already reads all", async () => {
     const wanted = randomNames("all");
     await ensureJetStream(jsm, wanted, 30_000);
@@ -464,6 +473,28 @@ describe("a start with other --subjects than the consumer's filter", () => {
         `creation failed): it starts at stream sequence 3, where it was meant to (kept in ` +
         `${wide.consumer}_bookmark, now removed)`,
     ]);
+  });
+
+  it("says nothing in a recovery of the bookmark it creates the consumer from", async () => {
+    const wide = randomNames("new");
+    await jsm.streams.add({ name: wide.stream, subjects: wide.subjects });
+    const resume = await ensureJetStream(jsm, wide, 30_000);
+    await eventsWithFirstAcked(wide, wide.subjects[0]!.replace(">", "x"), 2);
+    // The consumer guard's own, written as it deletes the consumer to put its filter back.
+    const { config } = await jsm.consumers.info(wide.stream, wide.consumer);
+    await writeBookmark(jsm, wide.stream, {
+      ...config,
+      durable_name: wide.consumer,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: 3,
+    });
+    await jsm.consumers.delete(wide.stream, wide.consumer);
+
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wide, 30_000, { resume }, onceLog(log));
+    expect(await readAll(wide)).toEqual([3, 4]);
+    expect(await readBookmark(jsm, wide.stream, wide.consumer)).toBeUndefined();
+    expect(otherWarnings(lines)).toEqual([]);
   });
 
   it("leaves a fresh bookmark beside a consumer that exists: another replica's, written before it deletes the consumer", async () => {
