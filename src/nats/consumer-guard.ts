@@ -163,7 +163,8 @@ const DURATIONS: ReadonlySet<string> = new Set([
   "inactive_threshold",
 ] satisfies (keyof ConsumerConfig)[]);
 
-function describeDrift(drift: ConsumerDrift): string {
+/** One setting as the drift warning words it: `ack_wait is 2s where it sets 30s`. */
+export function describeDrift(drift: ConsumerDrift): string {
   return `${drift.field} is ${show(drift.field, drift.from)} where it sets ${show(drift.field, drift.to)}`;
 }
 

@@ -2,6 +2,7 @@ import { AckPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import {
+  describeDrift,
   guardConsumer,
   MAX_RESTORES,
   RESTORE_WINDOW_MS,
@@ -14,6 +15,45 @@ import { useNatsWithClient } from "../support/nats-server.js";
 let jsm: JetStreamManager;
 
 useNatsWithClient("consumer-guard-test", (started) => ({ jsm } = started));
+
+describe("a setting changed on the consumer, as the warning words it", () => {
+  it.each<[string, string, unknown, unknown, string]>([
+    [
+      "a duration, in seconds",
+      "ack_wait",
+      nanos(2_000),
+      nanos(30_000),
+      "ack_wait is 2s where it sets 30s",
+    ],
+    [
+      "a filter taken away",
+      "filter_subject",
+      "pbx.>",
+      undefined,
+      "filter_subject is pbx.> where it sets (none)",
+    ],
+    [
+      "an empty filter, as none",
+      "filter_subject",
+      "",
+      "pbx.>",
+      "filter_subject is (none) where it sets pbx.>",
+    ],
+    ["a limit of 0, as none", "max_batch", 10, 0, "max_batch is 10 where it sets (none)"],
+    [
+      "a duration of 0, as none",
+      "max_expires",
+      0,
+      nanos(5_000),
+      "max_expires is (none) where it sets 5s",
+    ],
+    ["a 0 that is a value", "max_deliver", 0, -1, "max_deliver is 0 where it sets -1"],
+    ["a flag", "headers_only", true, false, "headers_only is true where it sets false"],
+    ["an absent value", "max_waiting", null, 512, "max_waiting is (none) where it sets 512"],
+  ])("%s", (_what, field, from, to, expected) => {
+    expect(describeDrift({ field, from, to })).toBe(expected);
+  });
+});
 
 describe("the consumer guard's budget of restores", () => {
   const minute = 60_000;
