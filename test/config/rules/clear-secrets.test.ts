@@ -69,6 +69,11 @@ describe("secretsInClear: secrets written in the file itself", () => {
       { signing: { secret: ["${env:OLD}", SECRET] } },
       ["webhook.signing.secret[1]"],
     ],
+    [
+      "secrets in rotation, the first in clear",
+      { signing: { secret: [SECRET, "${env:NEW}"] } },
+      ["webhook.signing.secret[0]"],
+    ],
   ])("%s: %j", (_title, webhook, expected) => {
     const found = secretsInClear(makeRawIntegration(webhook));
     expect(found.map((w) => w.message.split(" ")[0])).toEqual(expected);
