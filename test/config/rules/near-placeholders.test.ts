@@ -23,6 +23,7 @@ describe("nearMissPlaceholders: braces around a field's name that are no placeho
     ["{name}}", ["{name}} sends a } after the value; a placeholder has one pair: {name}"]],
     ["{{name}", ["{{name} sends a { before the value; a placeholder has one pair: {name}"]],
     ["{name}} and {{extensionNumber}", []],
+    ["{{name}} with a brace left open {", ["{{name}} sends the value between braces"]],
     ['{"ext":{extensionNumber}}', []],
     ['{"ext":{extensionNumber}', []],
     ["{notAField", []],
