@@ -6,6 +6,7 @@ import {
   type HttpServer,
 } from "../../src/http/server.js";
 import { createMetrics } from "../../src/http/metrics.js";
+import type { StatusView } from "../../src/http/status.js";
 import { capturingLogger } from "../support/logs.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
 
@@ -71,6 +72,54 @@ describe("an endpoint that fails", () => {
           err: { message: "the consumer's state could not be read" },
         },
       ]);
+    },
+  );
+});
+
+describe("what every endpoint tells the client about its answer", () => {
+  let server: HttpServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const view: StatusView = {
+    version: "0.1.0",
+    revision: "unknown",
+    generation: 1,
+    configDigest: null,
+    configFolder: "/srv/integrations.d",
+    lastReloadSuccessful: true,
+    ready: true,
+    notReadyReason: null,
+    integrations: [],
+    invalidFiles: [],
+    deadLetters: 0,
+    eventsPending: 0,
+    deliveriesWaiting: 0,
+    waitingForUnloaded: [],
+  };
+
+  async function serve(): Promise<string> {
+    server = await startHttpServer(
+      {
+        metrics: createMetrics(IDLE_SOURCES).exposition,
+        notReadyReason: () => undefined,
+        status: () => view,
+        log: capturingLogger().log,
+      },
+      "127.0.0.1:0",
+    );
+    return `http://${server.address}`;
+  }
+
+  it.each(["/healthz", "/readyz", "/metrics", "/api/integrations", "/", "/nope"])(
+    "answers %s as not to be cached nor sniffed",
+    async (path) => {
+      const res = await fetch(`${await serve()}${path}`);
+      await res.arrayBuffer();
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     },
   );
 });
