@@ -122,4 +122,12 @@ describe("what every endpoint tells the client about its answer", () => {
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     },
   );
+
+  it("forbids the status page any script, load, form or frame", async () => {
+    const res = await fetch(`${await serve()}/`);
+    await res.arrayBuffer();
+    expect(res.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+  });
 });
