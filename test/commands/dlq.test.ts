@@ -635,6 +635,19 @@ describe("hookswitch dlq purge", () => {
     expect(result).toMatchObject({ code: 0, stdout: "removed 1 dead letter\n", stderr: "" });
   });
 
+  it("removes the ids it finds, says which it does not, and exits 1", async () => {
+    const kept = await store.add(deadLetter("crm"));
+    const gone = await store.add(deadLetter("crm"));
+    const missing = gone + 1000;
+    const result = await dlq(["purge", String(gone), String(missing)]);
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: "removed 1 dead letter\n",
+      stderr: `dead letter ${missing} not found\n`,
+    });
+    expect(await ids()).toEqual([kept]);
+  });
+
   it("never takes a wildcard for an integration: purge --integration '*' removes nothing", async () => {
     const crm = await store.add(deadLetter("crm"));
     const billing = await store.add(deadLetter("billing"));
