@@ -298,6 +298,15 @@ describe("hookswitch dlq list", () => {
     expect(all.stderr).toBe("");
   });
 
+  it("does not say the ids past a --limit are missing: it did not look for them", async () => {
+    const added = [];
+    for (let i = 0; i < 3; i++) added.push(await store.add(deadLetter("crm")));
+    const result = await dlq(["list", "--limit", "1", ...added.map(String)]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^more dead letters follow: --limit 1 /);
+    expect(result.stderr).not.toContain("not found");
+  });
+
   it("notes, beside an empty listing, a --consumer no daemon has run with", async () => {
     await store.add(deadLetter("crm"));
     const result = await dlq(["list"], { HOOKSWITCH_CONSUMER: "hookswitch-typo" });
