@@ -459,6 +459,11 @@ describe("checkRules on a resolved secret refused for its form", () => {
       "webhook.url holds a character that would be sent percent-encoded: it holds a no-break space (U+00A0), which looks like a plain space but is not: remove it",
     ],
     ["a URL that is only wrong", url("not a url"), "webhook.url is not a valid absolute URL"],
+    [
+      "a URL around a reference not resolved yet, with a zero-width space",
+      input({ url: "https://crm.example.com/${env:P}\u200b" }),
+      "webhook.url holds a character that would be sent percent-encoded: it holds a zero-width space (U+200B), which does not show: remove it",
+    ],
   ])("names what does not show in %s, and never the secret", (_, given, expected) => {
     const messages = checkRules(given).map((p) => p.message);
     expect(messages).toEqual([expected]);
