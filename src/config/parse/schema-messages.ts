@@ -32,6 +32,11 @@ export function unknownKey(error: AjvError, path: PathSegment[], key: string): S
       "keys; write the keys out (anchors and aliases of whole values do work)";
     return { path: [...path, key], onKey: true, message };
   }
+  if (bothFieldForms(path, error.data)) {
+    // The form whose value has the right type was taken, and the other's key left over.
+    const message = `${displayPath(path)} must be a field name, {value: …} or {template: "…"} (got a mapping)${BOTH_FORMS}`;
+    return { path: [...path, key], onKey: true, message };
+  }
   const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
   // `password:hunter2` in a flow mapping is one key: its value is not repeated, as it may
   // be a secret.
@@ -209,10 +214,18 @@ function mappingNote(data: unknown): string {
     const guess = unknown.length === 1 ? closest(unknown[0] ?? "", FIELD_FORMS) : undefined;
     return `: the mapping takes only value or template, not ${names}${guess ? ` (did you mean ${guess}?)` : ""}`;
   }
-  return keys.length > 1 ? ": give value or template, not both" : "";
+  return keys.length > 1 ? BOTH_FORMS : "";
 }
 
 const FIELD_FORMS = ["value", "template"];
+const BOTH_FORMS = ": give value or template, not both";
+
+/** A field's mapping (`webhook.fields.<name>`) that holds both `value` and `template`. */
+function bothFieldForms(path: readonly PathSegment[], data: unknown): boolean {
+  const [top, key] = path;
+  const isField = top === "webhook" && key === "fields" && path.length === 3;
+  return isField && isMapping(data) && "value" in data && "template" in data;
+}
 
 /** Strings that may hold `${…}` references (keywords, durations and UUIDs are literal). */
 function isFreeText(path: readonly PathSegment[]): boolean {

@@ -104,6 +104,20 @@ describe("the message for a schema mistake", () => {
         "give value or template, not both",
     ],
     [
+      "a field mapping with both forms, one of the wrong type",
+      {},
+      { fields: { label: { value: {}, template: "b" } } },
+      'webhook.fields.label must be a field name, {value: …} or {template: "…"} (got a mapping): ' +
+        "give value or template, not both",
+    ],
+    [
+      "a field mapping with both forms, the template of the wrong type",
+      {},
+      { fields: { label: { value: "a", template: 5 } } },
+      'webhook.fields.label must be a field name, {value: …} or {template: "…"} (got a mapping): ' +
+        "give value or template, not both",
+    ],
+    [
       "a field mapping with a mistyped key",
       {},
       { fields: { label: { templte: "b" } } },
