@@ -34,7 +34,7 @@ export function unknownKey(error: AjvError, path: PathSegment[], key: string): S
   }
   if (bothFieldForms(path, error.data)) {
     // The form whose value has the right type was taken, and the other's key left over.
-    const message = `${displayPath(path)} must be a field name, {value: …} or {template: "…"} (got a mapping)${BOTH_FORMS}`;
+    const message = noFormMessage(path, displayPath(path), error.data);
     return { path: [...path, key], onKey: true, message };
   }
   const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
