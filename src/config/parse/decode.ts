@@ -92,8 +92,7 @@ function firstReplacedColumn(lineBytes: Uint8Array): number {
     const written =
       lineBytes[at] === 0xef && lineBytes[at + 1] === 0xbf && lineBytes[at + 2] === 0xbd;
     if (c === "\ufffd" && !written) return column;
-    const point = c.codePointAt(0) ?? 0;
-    at += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+    at += Buffer.byteLength(c);
     column += c.length;
   }
   return 1;

@@ -214,11 +214,10 @@ function mappingNote(data: unknown): string {
     const guess = unknown.length === 1 ? closest(unknown[0] ?? "", FIELD_FORMS) : undefined;
     return `: the mapping takes only value or template, not ${names}${guess ? ` (did you mean ${guess}?)` : ""}`;
   }
-  return keys.length > 1 ? BOTH_FORMS : "";
+  return keys.length > 1 ? ": give value or template, not both" : "";
 }
 
 const FIELD_FORMS = ["value", "template"];
-const BOTH_FORMS = ": give value or template, not both";
 
 /** A field's mapping (`webhook.fields.<name>`) that holds both `value` and `template`. */
 function bothFieldForms(path: readonly PathSegment[], data: unknown): boolean {
