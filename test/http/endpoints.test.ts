@@ -17,6 +17,7 @@ import {
   type RunningDaemon,
 } from "../support/daemon.js";
 import { freePort, waitFor } from "../support/wait.js";
+import { rawRequest } from "../support/raw-http.js";
 
 const SERVICE = "5d7a1c2e-0b1f-4c3d-8e9f-0a1b2c3d4e5f";
 
@@ -47,24 +48,6 @@ const DEFAULT_PROCESS_METRICS = [
 ];
 
 /** Sends raw bytes and returns everything the server answers before it closes. */
-function rawRequest(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect(port, "127.0.0.1");
-    let answer = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no complete answer in 5 s; got ${JSON.stringify(answer)}`));
-    }, 5_000);
-    socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
-    socket.on("error", () => undefined); // the server may reset after refusing
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-    socket.write(request);
-  });
-}
-
 const text = async (url: string, init?: RequestInit) => {
   const res = await fetch(url, init);
   return { status: res.status, headers: res.headers, body: await res.text() };

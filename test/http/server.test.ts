@@ -9,6 +9,7 @@ import { createMetrics } from "../../src/http/metrics.js";
 import type { StatusView } from "../../src/http/status.js";
 import { capturingLogger } from "../support/logs.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
+import { rawRequest } from "../support/raw-http.js";
 
 describe("announcesBody", () => {
   it.each<[string, Record<string, string>, boolean]>([
@@ -122,6 +123,75 @@ describe("what every endpoint tells the client about its answer", () => {
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     },
   );
+
+  it.each([
+    ["/healthz", 200, "text/plain; charset=utf-8", "ok\n"],
+    ["/readyz", 200, "text/plain; charset=utf-8", "ready\n"],
+    ["/nope", 404, "text/plain; charset=utf-8", "not found\n"],
+    ["/api/integrations", 200, "application/json", `${JSON.stringify(view, null, 2)}\n`],
+  ])("answers GET %s with %i, %s and its body", async (path, status, type, body) => {
+    const res = await fetch(`${await serve()}${path}`);
+    expect([res.status, res.headers.get("content-type"), await res.text()]).toEqual([
+      status,
+      type,
+      body,
+    ]);
+  });
+
+  it.each(["/healthz", "/readyz", "/api/integrations", "/", "/nope"])(
+    "answers HEAD %s with GET's status and length, and sends no body",
+    async (path) => {
+      const base = await serve();
+      const get = await fetch(`${base}${path}`);
+      const length = Buffer.byteLength(await get.text());
+      const port = Number(new URL(base).port);
+      const answer = await rawRequest(
+        port,
+        `HEAD ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      const [head, body] = answer.split("\r\n\r\n");
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${get.status} `));
+      expect(head).toMatch(new RegExp(`\r\ncontent-length: ${length}\r\n`, "i"));
+      expect(body).toBe("");
+    },
+  );
+
+  it("answers HEAD /metrics with its content type and sends no exposition", async () => {
+    const port = Number(new URL(await serve()).port);
+    const answer = await rawRequest(
+      port,
+      "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    const [head, body] = answer.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\ncontent-type: text\/plain; version=0\.0\.4/i);
+    expect(body).toBe("");
+  });
+
+  it("answers HEAD /metrics without building the exposition, which may run to megabytes", async () => {
+    let built = 0;
+    const exposition = createMetrics(IDLE_SOURCES).exposition;
+    server = await startHttpServer(
+      {
+        metrics: {
+          contentType: exposition.contentType,
+          pieces: () => {
+            built += 1;
+            return exposition.pieces();
+          },
+        },
+        notReadyReason: () => undefined,
+        status: () => view,
+        log: capturingLogger().log,
+      },
+      "127.0.0.1:0",
+    );
+    const url = `http://${server.address}/metrics`;
+    expect((await fetch(url, { method: "HEAD" })).status).toBe(200);
+    expect(built).toBe(0);
+    await (await fetch(url)).text();
+    expect(built).toBe(1);
+  });
 
   it("forbids the status page any script, load, form or frame", async () => {
     const res = await fetch(`${await serve()}/`);
