@@ -35,6 +35,12 @@ beforeAll(async () => {
     "refused/b.yaml": together(plain("dup"), plain("other")),
     "unreadable/a.yaml": plain("readable"),
     "unreadable/b.yaml": "apiVersion: hookswitch/v1\nname: hidden\n  webhook: [\n",
+    "two-unreadable/b.yaml": together(plain("known"), "name: [unclosed\n"),
+    "two-unreadable/a.yaml": "name: [unclosed\n",
+    "only-unreadable/a.yaml": "name: [unclosed\n",
+    "refused-twice/a.yaml": plain("dup"),
+    "refused-twice/b.yaml": plain("dup"),
+    "refused-twice/c.yaml": plain("dup"),
   };
   for (const [path, text] of Object.entries(files)) {
     await mkdir(join(dir, path, ".."), { recursive: true });
@@ -187,6 +193,41 @@ describe("hookswitch render FILE", () => {
     expect(stderr).toBe(
       `${file}:10:30: webhook.auth.token: environment variable ${UNSET} is not set\n` +
         `hookswitch render: ${file} cannot be loaded: fix the problems above\n`,
+    );
+  });
+});
+
+describe("hookswitch render NAME among files it cannot read in full", () => {
+  it("names every file with a document it cannot read, those that name others too", async () => {
+    const { code, stderr } = await render("hidden", ["--dir", folder("two-unreadable")]);
+    expect(code).toBe(2);
+    const there = folder("two-unreadable");
+    expect(stderr).toBe(
+      `hookswitch render: no integration named hidden in ${there} (and no such file); ` +
+        `integrations there: known (held back by problems); it may be in files that cannot ` +
+        `be read: ${there}/a.yaml, ${there}/b.yaml (see hookswitch validate ${there})\n`,
+    );
+  });
+
+  it("says the folder defines no integration when none of its files can be read", async () => {
+    const { code, stderr } = await render("hidden", ["--dir", folder("only-unreadable")]);
+    expect(code).toBe(2);
+    const there = folder("only-unreadable");
+    expect(stderr).toBe(
+      `hookswitch render: no integration named hidden in ${there} (and no such file); ` +
+        `it defines no integration; it may be in a file that cannot be read: ` +
+        `${there}/a.yaml (see hookswitch validate ${there})\n`,
+    );
+  });
+
+  it("names every other file that defines the name too", async () => {
+    const { code, stderr } = await render("dup", ["--dir", folder("refused-twice")]);
+    expect(code).toBe(0);
+    const there = folder("refused-twice");
+    expect(stderr).toBe(
+      `hookswitch render: note: ${there}/b.yaml, ${there}/c.yaml define dup too, which is ` +
+        `refused while ${there}/a.yaml holds the name; this is the request of ` +
+        `${there}/a.yaml (see hookswitch validate)\n`,
     );
   });
 });

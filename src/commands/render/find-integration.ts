@@ -101,11 +101,12 @@ async function byName(
   );
 }
 
-/** Files whose integrations cannot be known (a YAML syntax error, say): the one meant may be there. */
+/**
+ * Files not all of whose integrations can be known (a YAML syntax error, say, even after
+ * documents that name theirs): the one meant may be there.
+ */
 function unreadableThere(files: readonly FileResult[], dir: string): string {
-  const unknown = files.filter(
-    (f) => namesIn(f).length === 0 && f.problems.some((p) => p.integration === undefined),
-  );
+  const unknown = files.filter((f) => f.problems.some((p) => p.integration === undefined));
   if (unknown.length === 0) return "";
   const names = unknown.map((f) => f.file).sort();
   return (
