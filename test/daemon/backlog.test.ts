@@ -119,3 +119,45 @@ describe("hookswitch run reports the event consumer's backlog", () => {
     expect(page).toMatch(/<span class="k">Events waiting<\/span><span class="v">0<\/span>/);
   });
 });
+
+describe("hookswitch run's backlog while a webhook is held in flight", () => {
+  let nats: NatsServer;
+  let receiver: Receiver;
+  let publisher: Publisher;
+  let daemon: RunningDaemon;
+  let release = () => undefined as void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const dir = tempDir();
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    receiver = await startReceiver(() => ({ until: released }));
+    publisher = await connectPublisher(nats.url);
+    writeIntegration(dir.path, "held", { url: `${receiver.url}/held` });
+    daemon = await startDaemon({ natsUrl: nats.url, dir: dir.path, args: ["--ack-wait", "30s"] });
+  });
+
+  afterAll(async () => {
+    release();
+    await stopThenCleanUp(
+      daemon,
+      () => publisher.close(),
+      () => receiver.close(),
+      () => nats.dispose(),
+      () => dir.cleanup(),
+    );
+  });
+
+  it("counts its event as unacknowledged, and no longer as waiting", async () => {
+    await publisher.publish(makeEvent());
+    await waitFor(() => receiver.requests.length === 1, { what: "the webhook in flight" });
+    const reading = await waitFor(
+      async () => {
+        const read = await backlog(daemon);
+        return read.unacknowledged === 1 ? read : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250, what: "one event unacknowledged" },
+    );
+    expect(reading.pending).toBe(0);
+  }, 30_000);
+});
