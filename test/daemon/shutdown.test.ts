@@ -282,7 +282,13 @@ describe("hookswitch run stops cleanly", () => {
   }, 60_000);
 
   it("stops its periodic reads of JetStream as soon as it stops, while deliveries are still finishing", async () => {
-    writeIntegration(dir.path, "slow", { url: `${slow.url}/slow` });
+    // Held past the grace period: it does not time out first (10 s unless told).
+    writeIntegration(dir.path, "slow", { url: `${slow.url}/slow`, timeout: "60s" });
+    let answer = () => undefined as void;
+    slow.respond(() => ({
+      status: 200,
+      until: new Promise<void>((resolve) => (answer = resolve)),
+    }));
     const watcher = await connect({ servers: nats.url });
     try {
       // Every JetStream API request the daemon sends, seen on NATS itself.
@@ -293,7 +299,7 @@ describe("hookswitch run stops cleanly", () => {
         },
       });
       await watcher.flush();
-      const daemon = await start(["--grace-period", "12s", ...ACK_WAIT]);
+      const daemon = await start(["--grace-period", "18s", ...ACK_WAIT]);
       await publish(1);
       await waitFor(() => slow.requests.length >= 1, { what: "the slow delivery in flight" });
       // The daemon reads its consumers every few seconds while it runs.
@@ -308,12 +314,14 @@ describe("hookswitch run stops cleanly", () => {
         what: "the daemon to be stopping",
       });
       const stopping = requests.length;
-      // The grace period (12 s) outlasts two rounds of the reads it would have made.
+      // The grace period (18 s) outlasts a round of each read it would have made: the
+      // dead-letter count's, every 15 s, too.
       expect(await daemon.exited).toBe(0);
       expect(daemon.output()).toMatch(/"msg":"stopped"/);
       const reads = requests.slice(stopping).filter((s) => /\.(CONSUMER|STREAM)\.INFO\./.test(s));
       expect(reads).toEqual([]);
     } finally {
+      answer();
       await watcher.close();
     }
   }, 60_000);
