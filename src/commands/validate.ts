@@ -118,7 +118,7 @@ export function textLine(p: Problem, warning = false): string {
 }
 
 /** Line breaks are encoded as GitHub reads them back; other control characters become �. */
-function githubLine(p: Problem, warning: boolean): string {
+export function githubLine(p: Problem, warning: boolean): string {
   const property = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
   const command = warning ? "warning" : "error";
   return `::${command} file=${property(p.file)},line=${p.line},col=${p.column}::${escapeData(p.message)}`;

@@ -577,3 +577,38 @@ describe("hookswitch validate's config digest", () => {
     expect((await json([folder, validDir])).configDigest).toBeNull();
   });
 });
+
+describe("hookswitch validate given no path", () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = join(dir, "no-path");
+    await mkdirp(join(cwd, "integrations.d"));
+    await writeFile(join(cwd, "integrations.d", "on.yaml"), integrationYaml("on"));
+    await writeFile(
+      join(cwd, "integrations.d", "off.yaml"),
+      integrationYaml("off", {}, ["enabled: false"]),
+    );
+  });
+
+  it("checks ./integrations.d, and reports in JSON whether each integration is enabled", async () => {
+    const result = await runCli(["validate", "--format", "json"], {
+      cwd,
+      env: { HOOKSWITCH_DIR: undefined },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      integrations: Array<{ name: string; enabled: boolean }>;
+    };
+    expect(report.integrations.map(({ name, enabled }) => ({ name, enabled }))).toEqual([
+      { name: "off", enabled: false },
+      { name: "on", enabled: true },
+    ]);
+  });
+
+  it("checks the folder HOOKSWITCH_DIR names, as run reads it", async () => {
+    const named = await runCli(["validate"], { cwd, env: { HOOKSWITCH_DIR: validDir } });
+    expect(named.code).toBe(0);
+    expect(named.stdout).toBe((await runCli(["validate", validDir])).stdout);
+    expect(undigested(named.stdout)).toBe("2 files, 3 integrations: all valid\n");
+  });
+});
