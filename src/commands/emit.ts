@@ -47,7 +47,7 @@ interface EmitOptions {
   rate?: string;
 }
 
-/** One event ready to publish. */
+/** The `emit` command; each of its flags can also be set by a `HOOKSWITCH_EMIT_*` variable. */
 export function emitCommand(): Command {
   const cmd = new Command("emit")
     .description("publish sample PBX user events to NATS JetStream; prints each event id")
