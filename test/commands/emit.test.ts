@@ -508,9 +508,22 @@ describe("hookswitch emit", () => {
 
   it.each<[string[], RegExp]>([
     [["--file", "x.json", "--count", "2", "--rate", "0"], /--rate must be/],
+    [["user.created", "--rate", "fast"], /--rate must be a number > 0/],
+    [["user.created", "--rate", "Infinity"], /--rate must be a number > 0/],
   ])("exits 2 on %j", async (args, message) => {
     const result = await emit(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it("refuses a file whose event cannot be put on a subject, naming the field", async () => {
+    const file = join(dir, "dotted-account.json");
+    writeFileSync(file, JSON.stringify(fileEvent({ account: "a.b" })));
+    const refused = await emit(["--file", file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `${file}: data.account is missing or cannot be part of a NATS subject`,
+    );
+    expect(await storedEvents()).toHaveLength(0);
   });
 });
