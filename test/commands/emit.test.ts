@@ -133,6 +133,21 @@ async function storedEvents(): Promise<JsMsg[]> {
   return out;
 }
 
+/** Runs `check` while PBX_EVENTS refuses messages beyond `maxMsgs`. */
+async function withStreamCap(maxMsgs: number, check: () => Promise<void>): Promise<void> {
+  const { config } = await jsm.streams.info("PBX_EVENTS");
+  await jsm.streams.update("PBX_EVENTS", {
+    ...config,
+    max_msgs: maxMsgs,
+    discard: DiscardPolicy.New,
+  });
+  try {
+    await check();
+  } finally {
+    await jsm.streams.update("PBX_EVENTS", { ...config, max_msgs: -1, discard: DiscardPolicy.Old });
+  }
+}
+
 /** A valid event for a file, with no user fields. */
 const fileEvent = (fields: { account?: string; serviceType?: string } = {}) =>
   buildSampleEvent(
@@ -301,6 +316,30 @@ describe("hookswitch emit", () => {
         discard: DiscardPolicy.Old,
       });
     }
+  });
+
+  it("fails a single event's publish without a tally of stored events", async () => {
+    expect((await emit(["user.created"])).code).toBe(0);
+    await withStreamCap(1, async () => {
+      const result = await emit(["user.created"]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toMatch(
+        /^hookswitch: publishing event [0-9a-f-]{36} failed: maximum messages exceeded\n$/,
+      );
+    });
+  });
+
+  it("stops publishing soon after a failure when no rate paces it", async () => {
+    await withStreamCap(10, async () => {
+      const result = await emit(["user.created", "--count", "2000"]);
+      expect(result.code).toBe(1);
+      expect(result.stdout.trim().split("\n")).toHaveLength(10);
+      const more = /failed \(and (\d+) more after it\)/.exec(result.stderr);
+      // Only publishes already awaiting their acks fail after the first, not all the rest.
+      expect(Number(more?.[1])).toBeLessThan(1_000);
+      expect(result.stderr).toContain("stored: 10 of 2000 events");
+    });
   });
 
   it("publishes a file's bytes as they are: a BOM, the keys' order, numbers as written", async () => {
