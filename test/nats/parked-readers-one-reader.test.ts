@@ -162,6 +162,16 @@ describe("an integration's parked deliveries", () => {
     expect(Math.max(...batches)).toBe(1);
   });
 
+  it("are still read when one message may weigh more than the share of the server's queue", async () => {
+    // A server allowing payloads past the share, and events as large: one at a time still.
+    const { readers, handled } = readersFor("huge", createLimiter(), unlimited, PULL_BYTES * 2);
+    await park("huge", "crm", ["g1", "g2"]);
+    readers.read("crm");
+
+    await waitFor(() => handled.length === 2, { what: "two parked deliveries" });
+    expect(handled.map((h) => h.record)).toEqual(["g1", "g2"]);
+  });
+
   it("are not read once reading stopped, even by a read begun before the stop", async () => {
     const { readers, handled } = readersFor("stopped", createLimiter());
     await park("stopped", "crm", ["c1"]);
