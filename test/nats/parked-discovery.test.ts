@@ -1,14 +1,13 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { WaitingCounts } from "../../src/delivery/waiting-counts.js";
-import { DELIVERY_STREAM, parkedSubject } from "../../src/nats/layout.js";
-import { startConsumerLoop } from "../../src/nats/consumer-loop.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { discoverParked } from "../../src/nats/parked-discovery.js";
-import { createParkedReaders } from "../../src/nats/parked-readers.js";
+import { ACK } from "../../src/nats/settle.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { capturingLogger } from "../support/logs.js";
 import { useNatsWithClient } from "../support/nats-server.js";
+import { park, testParkedReaders } from "../support/parked.js";
 
 let jsm: JetStreamManager;
 
@@ -17,28 +16,9 @@ useNatsWithClient("parked-discovery-test", async (started) => {
   await ensureHookswitchStreams(jsm);
 });
 
-const silent = pino({ level: "silent" });
-
 /** Parked readers of deployment `consumer` that acknowledge what they read. */
-function readersFor(consumer: string) {
-  return createParkedReaders({
-    js: jsm.jetstream(),
-    jsm,
-    consumer,
-    ackWaitMs: 30_000,
-    room: () => 1,
-    run: (integration, messages) =>
-      startConsumerLoop({
-        name: integration,
-        messages,
-        handle: () => Promise.resolve({ action: "ack" as const }),
-        slots: { acquire: () => undefined, release: () => undefined },
-        ackWaitMs: 30_000,
-        log: silent,
-      }),
-    log: silent,
-  });
-}
+const readersFor = (consumer: string) =>
+  testParkedReaders({ jsm, consumer, room: () => 1, handle: () => Promise.resolve(ACK) });
 
 /** One look for parked deliveries, with what it told. */
 async function lookOnce(consumer: string, paused = false) {
@@ -62,7 +42,7 @@ async function lookOnce(consumer: string, paused = false) {
 
 describe("a look for parked deliveries", () => {
   it("tells what waits, by integration", async () => {
-    await jsm.jetstream().publish(parkedSubject("look", "crm"), "record");
+    await park(jsm.jetstream(), "look", "crm", ["record"]);
     const { lost, found } = await lookOnce("look");
     expect(lost).toEqual([]);
     expect(found.map((waiting) => Object.fromEntries(waiting))).toEqual([

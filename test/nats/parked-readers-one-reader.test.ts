@@ -1,16 +1,22 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
 import { createLimiter, type Limiter } from "../../src/delivery/concurrency/limiter.js";
-import { DELIVERY_STREAM, deliverySubject, parkedSubject } from "../../src/nats/layout.js";
-import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { DELIVERY_STREAM, deliverySubject } from "../../src/nats/layout.js";
+import type { Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
-import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
+import type { ParkedReaders } from "../../src/nats/parked-readers.js";
 import { PULL_BYTES } from "../../src/nats/pull-size.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { useNatsWithClient } from "../support/nats-server.js";
+import {
+  deliveryConsumerNames,
+  park,
+  pullBatches,
+  testParkedReaders,
+  unlimitedSlots,
+} from "../support/parked.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 let jsm: JetStreamManager;
@@ -24,8 +30,6 @@ useNatsWithClient("parked-readers-one-reader-test", async (started) => {
 });
 
 const MAX_IN_FLIGHT = 2;
-const silent = pino({ level: "silent" });
-const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 const started: ParkedReaders[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((readers) => readers.stop()));
@@ -40,7 +44,7 @@ interface Handled {
 function readersFor(
   consumer: string,
   limiter: Limiter,
-  slots: Slots = unlimited,
+  slots: Slots = unlimitedSlots,
   messageBytes?: number,
 ) {
   const handled: Handled[] = [];
@@ -48,45 +52,25 @@ function readersFor(
     const integration = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
     const hadRoom = limiter.acquire(integration, MAX_IN_FLIGHT, Date.now()) === true;
     handled.push({ record: msg.string(), hadRoom });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     if (hadRoom) limiter.release(integration);
     return { action: "ack" as const };
   };
-  const readers = createParkedReaders({
-    js,
+  const readers = testParkedReaders({
     jsm,
     consumer,
-    ackWaitMs: 30_000,
+    handle,
+    slots,
     room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
     messageBytes,
-    run: (integration, messages) =>
-      startConsumerLoop({
-        name: integration,
-        messages,
-        handle,
-        slots,
-        ackWaitMs: 30_000,
-        log: silent,
-      }),
-    log: silent,
   });
   started.push(readers);
   return { readers, handled };
 }
 
-async function park(consumer: string, integration: string, records: string[]) {
-  for (const record of records) await js.publish(parkedSubject(consumer, integration), record);
-}
-
 const pullsWaiting = async (consumer: string, integration: string) =>
   (await jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName(consumer, integration)))
     .num_waiting;
-
-async function consumerNames(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const info of jsm.consumers.list(DELIVERY_STREAM)) names.push(info.name);
-  return names;
-}
 
 describe("an integration's parked deliveries", () => {
   it("are read by one reader however often the integration is parked into meanwhile", async () => {
@@ -95,7 +79,7 @@ describe("an integration's parked deliveries", () => {
     // Both slots are taken: the reader waits for room, and each park asks for a read again.
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
-    await park("once", "crm", ["o1", "o2", "o3", "o4"]);
+    await park(js, "once", "crm", ["o1", "o2", "o3", "o4"]);
     for (let i = 0; i < 3; i++) readers.read("crm");
     await sleep(500); // each read has set up what it would, and waits for room
 
@@ -111,7 +95,7 @@ describe("an integration's parked deliveries", () => {
     const cap = new Intake(1, { spare: 0, spareAfterMs: 60_000 });
     expect(cap.acquire()).toBeUndefined();
     const { readers, handled } = readersFor("late", createLimiter(), cap);
-    await park("late", "crm", ["first"]);
+    await park(js, "late", "crm", ["first"]);
     readers.read("crm");
     await waitFor(() => cap.waiting === 1, { what: "the first delivery waiting for the cap" });
     await waitFor(async () => (await pullsWaiting("late", "crm")) === 0, {
@@ -119,7 +103,7 @@ describe("an integration's parked deliveries", () => {
     });
 
     // Parked while the reader still runs: no new reader starts, this one looks once more.
-    await park("late", "crm", ["second"]);
+    await park(js, "late", "crm", ["second"]);
     readers.read("crm");
     cap.release();
 
@@ -129,7 +113,7 @@ describe("an integration's parked deliveries", () => {
 
   it("are looked for only in integrations with deliveries parked, not only retries", async () => {
     await js.publish(deliverySubject("retries", "crm"), "a retry");
-    await park("retries", "billing", ["b1"]);
+    await park(js, "retries", "billing", ["b1"]);
     const { readers, handled } = readersFor("retries", createLimiter());
 
     const waiting = await readers.discover();
@@ -137,23 +121,17 @@ describe("an integration's parked deliveries", () => {
     expect(waiting.get("crm")).toEqual({ retry: 1, parked: 0 });
     await waitFor(() => handled.length === 1, { what: "billing's parked delivery" });
     await readers.stop();
-    const names = await consumerNames();
+    const names = await deliveryConsumerNames(jsm);
     expect(names).toContain(parkedConsumerName("retries", "billing"));
     expect(names).not.toContain(parkedConsumerName("retries", "crm"));
   });
 
   it("are fetched one at a time when two would weigh more than the share of the server's queue", async () => {
-    const batches: number[] = [];
-    const subject = `$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.${parkedConsumerName("heavy", "crm")}`;
-    const watch = nc.subscribe(subject, {
-      callback: (_err, msg) => {
-        batches.push(msg.json<{ batch: number }>().batch);
-      },
-    });
+    const { batches, watch } = pullBatches(nc, "heavy", ["crm"]);
     // Two of these weigh more than the share, one less: the room for two counts for one.
     const messageBytes = Math.floor((PULL_BYTES * 2) / 3);
-    const { readers, handled } = readersFor("heavy", createLimiter(), unlimited, messageBytes);
-    await park("heavy", "crm", ["h1", "h2", "h3"]);
+    const { readers, handled } = readersFor("heavy", createLimiter(), unlimitedSlots, messageBytes);
+    await park(js, "heavy", "crm", ["h1", "h2", "h3"]);
     readers.read("crm");
 
     await waitFor(() => handled.length === 3, { what: "three parked deliveries" });
@@ -164,8 +142,13 @@ describe("an integration's parked deliveries", () => {
 
   it("are still read when one message may weigh more than the share of the server's queue", async () => {
     // A server allowing payloads past the share, and events as large: one at a time still.
-    const { readers, handled } = readersFor("huge", createLimiter(), unlimited, PULL_BYTES * 2);
-    await park("huge", "crm", ["g1", "g2"]);
+    const { readers, handled } = readersFor(
+      "huge",
+      createLimiter(),
+      unlimitedSlots,
+      PULL_BYTES * 2,
+    );
+    await park(js, "huge", "crm", ["g1", "g2"]);
     readers.read("crm");
 
     await waitFor(() => handled.length === 2, { what: "two parked deliveries" });
@@ -174,15 +157,15 @@ describe("an integration's parked deliveries", () => {
 
   it("are not read once reading stopped, even by a read begun before the stop", async () => {
     const { readers, handled } = readersFor("stopped", createLimiter());
-    await park("stopped", "crm", ["c1"]);
-    await park("stopped", "billing", ["b1"]);
+    await park(js, "stopped", "crm", ["c1"]);
+    await park(js, "stopped", "billing", ["b1"]);
     readers.read("crm"); // its consumer is still being set up at the stop
 
     await readers.stop();
     readers.read("billing");
 
     await waitFor(
-      async () => (await consumerNames()).includes(parkedConsumerName("stopped", "crm")),
+      async () => (await deliveryConsumerNames(jsm)).includes(parkedConsumerName("stopped", "crm")),
       {
         what: "the consumer set up by the read begun before the stop",
       },
@@ -198,7 +181,7 @@ describe("an integration's parked deliveries", () => {
     await sleep(300); // the read fails: nothing to read from
 
     await ensureHookswitchStreams(jsm);
-    await park("failed", "crm", ["f1"]);
+    await park(js, "failed", "crm", ["f1"]);
     readers.read("crm");
 
     await waitFor(() => handled.length === 1, { what: "the parked delivery" });
@@ -209,7 +192,7 @@ describe("an integration's parked deliveries", () => {
     const { readers, handled } = readersFor("full", limiter);
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
-    await park("full", "crm", ["w1"]);
+    await park(js, "full", "crm", ["w1"]);
     readers.read("crm");
     await sleep(300); // the reader waits for room
 

@@ -1,18 +1,13 @@
 import { jetstream } from "@nats-io/jetstream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_STREAM, parkedSubject } from "../../src/nats/layout.js";
-import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
-import { createParkedReaders } from "../../src/nats/parked-readers.js";
+import { ACK } from "../../src/nats/settle.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { capturingLogger } from "../support/logs.js";
 import { acksApplied, useRestartableNats } from "../support/nats-server.js";
+import { park, testParkedReaders } from "../support/parked.js";
 import { sleep, waitFor } from "../support/wait.js";
-
-const silent = pino({ level: "silent" });
-/** The global cap, unbounded here. */
-const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 
 describe("parked deliveries read before NATS went down", () => {
   const parts = useRestartableNats("parked-readers-reconnect-test", (nats) =>
@@ -22,34 +17,22 @@ describe("parked deliveries read before NATS went down", () => {
   it("are acknowledged at a stop once NATS is back within the grace period, their read ended meanwhile", async () => {
     const { jsm, nc, server } = parts.nats;
     const { link } = parts;
-    await jetstream(nc).publish(parkedSubject("down", "crm"), "record");
+    await park(jetstream(nc), "down", "crm", ["record"]);
     const { log, lines } = capturingLogger();
     const grace = new AbortController();
     let answer = () => undefined as void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
     let started = 0;
-    const readers = createParkedReaders({
-      js: jetstream(nc),
+    const readers = testParkedReaders({
       jsm,
       consumer: "down",
-      ackWaitMs: 30_000,
       room: () => 1,
-      run: (integration, messages) =>
-        startConsumerLoop({
-          name: integration,
-          messages,
-          handle: async () => {
-            started++;
-            await answered;
-            return { action: "ack" };
-          },
-          slots: unlimited,
-          ackWaitMs: 30_000,
-          log,
-          link,
-          grace: grace.signal,
-        }),
-      log: silent,
+      handle: async () => {
+        started++;
+        await answered;
+        return ACK;
+      },
+      loop: { log, link, grace: grace.signal },
     });
     readers.read("crm");
     await waitFor(() => started === 1, { what: "the parked delivery in progress" });

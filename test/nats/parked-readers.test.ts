@@ -1,16 +1,16 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
 import { createLimiter, type Limiter } from "../../src/delivery/concurrency/limiter.js";
-import { DELIVERY_STREAM, parkedSubject } from "../../src/nats/layout.js";
-import { startConsumerLoop, type Slots } from "../../src/nats/consumer-loop.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
+import type { Slots } from "../../src/nats/consumer-loop.js";
 import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
-import { createParkedReaders, type ParkedReaders } from "../../src/nats/parked-readers.js";
+import type { ParkedReaders } from "../../src/nats/parked-readers.js";
 import { PULL_BYTES } from "../../src/nats/pull-size.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { acksApplied, useNatsWithClient } from "../support/nats-server.js";
+import { park, pullBatches, testParkedReaders, unlimitedSlots } from "../support/parked.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 let jsm: JetStreamManager;
@@ -23,7 +23,6 @@ useNatsWithClient("parked-readers-test", async (started) => {
   await ensureHookswitchStreams(jsm);
 });
 
-const unlimited: Slots = { acquire: () => undefined, release: () => undefined };
 const MAX_IN_FLIGHT = 2;
 
 interface Handled {
@@ -40,7 +39,7 @@ function readersFor(
   limiter: Limiter,
   holdMs = 20,
   {
-    slots = unlimited,
+    slots = unlimitedSlots,
     ackWaitMs = 30_000,
     places,
     messageBytes,
@@ -60,51 +59,18 @@ function readersFor(
     limiter.release(integration);
     return { action: "ack" as const };
   };
-  const readers = createParkedReaders({
-    js,
+  const readers = testParkedReaders({
     jsm,
     consumer,
+    handle,
+    slots,
     ackWaitMs,
     room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
     places,
     messageBytes,
-    run: (integration, messages) =>
-      startConsumerLoop({
-        name: integration,
-        messages,
-        handle,
-        slots,
-        ackWaitMs,
-        log: pino({ level: "silent" }),
-      }),
-    log: pino({ level: "silent" }),
   });
   started.push(readers);
   return { readers, handled, mostAtOnce: () => mostAtOnce };
-}
-
-async function park(consumer: string, integration: string, records: string[]) {
-  for (const record of records) await js.publish(parkedSubject(consumer, integration), record);
-}
-
-/**
- * The batch of every pull request made for these integrations' parked deliveries: pull
- * requests are messages on the JetStream API subject, read here as they pass.
- */
-function pullBatches(consumer: string, integrations: string[]) {
-  const batches: number[] = [];
-  const watched = new Set(
-    integrations.map(
-      (integration) =>
-        `$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.${parkedConsumerName(consumer, integration)}`,
-    ),
-  );
-  const watch = nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${DELIVERY_STREAM}.*`, {
-    callback: (_err, msg) => {
-      if (watched.has(msg.subject)) batches.push(msg.json<{ batch: number }>().batch);
-    },
-  });
-  return { batches, watch };
 }
 
 const started: ParkedReaders[] = [];
@@ -119,7 +85,7 @@ describe("parked deliveries", () => {
     // The integration is busy with other work: both of its slots are taken.
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
     expect(limiter.acquire("crm", MAX_IN_FLIGHT, Date.now())).toBe(true);
-    await park("room", "crm", ["r1", "r2", "r3", "r4", "r5"]);
+    await park(js, "room", "crm", ["r1", "r2", "r3", "r4", "r5"]);
     readers.read("crm");
 
     await sleep(500);
@@ -139,8 +105,8 @@ describe("parked deliveries", () => {
   });
 
   it("parked before a start (by another replica, or before a restart) are found and read", async () => {
-    await park("found", "billing", ["b1", "b2", "b3"]);
-    await park("other-deployment", "billing", ["not ours"]);
+    await park(js, "found", "billing", ["b1", "b2", "b3"]);
+    await park(js, "other-deployment", "billing", ["not ours"]);
     const { readers, handled } = readersFor("found", createLimiter());
 
     await readers.discover();
@@ -152,14 +118,14 @@ describe("parked deliveries", () => {
 
   it("stop being read when none are left, until the next one is parked", async () => {
     const { readers, handled } = readersFor("again", createLimiter());
-    await park("again", "crm", ["first"]);
+    await park(js, "again", "crm", ["first"]);
     readers.read("crm");
     await waitFor(() => handled.length === 1, { what: "the first parked delivery" });
 
     // Its pull comes back short after a second, and no pull is left waiting: it ended.
     const info = () => jsm.consumers.info(DELIVERY_STREAM, parkedConsumerName("again", "crm"));
     await waitFor(async () => (await info()).num_waiting === 0, { what: "the reader to end" });
-    await park("again", "crm", ["second"]);
+    await park(js, "again", "crm", ["second"]);
     await sleep(300);
     expect(handled).toHaveLength(1);
 
@@ -170,7 +136,7 @@ describe("parked deliveries", () => {
 
   it("are read again after NATS removed their consumer for being unused", async () => {
     const { readers, handled } = readersFor("idle", createLimiter());
-    await park("idle", "crm", ["before"]);
+    await park(js, "idle", "crm", ["before"]);
     readers.read("crm");
     await waitFor(() => handled.length === 1, { what: "the first parked delivery" });
     const name = parkedConsumerName("idle", "crm");
@@ -179,7 +145,7 @@ describe("parked deliveries", () => {
     });
 
     await jsm.consumers.delete(DELIVERY_STREAM, name); // what an hour unused does
-    await park("idle", "crm", ["after"]);
+    await park(js, "idle", "crm", ["after"]);
     readers.read("crm");
 
     await waitFor(() => handled.length === 2, { what: "the parked delivery after the removal" });
@@ -192,8 +158,8 @@ describe("parked deliveries", () => {
     expect(cap.acquire()).toBeUndefined();
     const options = { slots: cap, ackWaitMs: 1_000 };
     const stuck = readersFor("alive", createLimiter(), 20, options);
-    const other = readersFor("alive", createLimiter(), 20, { ...options, slots: unlimited });
-    await park("alive", "crm", ["a1", "a2"]);
+    const other = readersFor("alive", createLimiter(), 20, { ...options, slots: unlimitedSlots });
+    await park(js, "alive", "crm", ["a1", "a2"]);
     stuck.readers.read("crm");
     await waitFor(() => cap.waiting === 1, { what: "the first delivery waiting for the cap" });
     await sleep(1_500); // past the ack wait
@@ -210,13 +176,13 @@ describe("parked deliveries", () => {
   });
 
   it("are fetched no more at once than the global cap has places free", async () => {
-    const { batches, watch } = pullBatches("places", ["crm"]);
+    const { batches, watch } = pullBatches(nc, "places", ["crm"]);
     const cap = new Intake(1, { spare: 0, spareAfterMs: 60_000 });
     const { readers, handled } = readersFor("places", createLimiter(), 20, {
       slots: cap,
       places: () => cap.size - cap.taken,
     });
-    await park("places", "crm", ["p1", "p2", "p3", "p4"]);
+    await park(js, "places", "crm", ["p1", "p2", "p3", "p4"]);
     readers.read("crm");
     await waitFor(() => handled.length === 4, { what: "four parked deliveries" });
     watch.unsubscribe();
@@ -226,13 +192,13 @@ describe("parked deliveries", () => {
   });
 
   it("are fetched, all integrations together, no more at once than their share of the server's queue", async () => {
-    const { batches, watch } = pullBatches("bytes", ["crm", "billing"]);
+    const { batches, watch } = pullBatches(nc, "bytes", ["crm", "billing"]);
     // A parked delivery may be as large as the whole share: one at a time, whatever the room.
     const { readers, handled } = readersFor("bytes", createLimiter(), 20, {
       messageBytes: PULL_BYTES,
     });
-    await park("bytes", "crm", ["c1", "c2", "c3"]);
-    await park("bytes", "billing", ["b1", "b2", "b3"]);
+    await park(js, "bytes", "crm", ["c1", "c2", "c3"]);
+    await park(js, "bytes", "billing", ["b1", "b2", "b3"]);
     readers.read("crm");
     readers.read("billing");
     await waitFor(() => handled.length === 6, { what: "six parked deliveries" });
@@ -245,7 +211,7 @@ describe("parked deliveries", () => {
   it("are handed back, not lost, when reading stops while they wait", async () => {
     const limiter = createLimiter();
     const { readers, handled } = readersFor("stop", limiter, 300);
-    await park("stop", "crm", ["s1", "s2", "s3"]);
+    await park(js, "stop", "crm", ["s1", "s2", "s3"]);
     readers.read("crm");
     await waitFor(() => handled.length === MAX_IN_FLIGHT, { what: "the first two to start" });
 
