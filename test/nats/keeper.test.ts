@@ -1,0 +1,66 @@
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { describe, expect, it } from "vitest";
+import { createJetStreamKeeper } from "../../src/nats/keeper.js";
+import type { JetStreamNames } from "../../src/nats/settings.js";
+import { capturingLogger } from "../support/logs.js";
+import { useNatsWithClient } from "../support/nats-server.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+let jsm: JetStreamManager;
+useNatsWithClient("keeper-test", (started) => ({ jsm } = started));
+
+function names(n: number): JetStreamNames {
+  return {
+    stream: `KEEP${String(n)}`,
+    subjects: [`keep${String(n)}.>`],
+    consumer: `keep${String(n)}`,
+    deliver: "all",
+    createStream: true,
+    replicas: 1,
+  };
+}
+
+/** A keeper of its own streams, with every reading of its consumers counted. */
+function keeper(n: number) {
+  const { log, lines } = capturingLogger("debug");
+  const reads = { events: 0, deliveries: 0 };
+  const kept = createJetStreamKeeper({
+    jsm,
+    names: names(n),
+    ackWaitMs: 30_000,
+    log,
+    consumerRead: () => reads.events++,
+    deliveryConsumerRead: () => reads.deliveries++,
+  });
+  return { kept, lines, reads };
+}
+
+describe("the keeper of hookswitch's streams and consumers", () => {
+  it("reads both consumers once set up, and stops everything at stop: no reading, no recovery, no log", async () => {
+    const { kept, lines, reads } = keeper(1);
+    await kept.start(() => Promise.resolve());
+    // Both are read every 5 s.
+    await waitFor(() => reads.events > 0 && reads.deliveries > 0, { timeoutMs: 15_000 });
+    kept.stop();
+    const logged = lines.length;
+    const read = { ...reads };
+    kept.lost("consumer keep1 on stream KEEP1 was deleted");
+    await sleep(6_000);
+    expect(reads).toEqual(read);
+    expect(lines.slice(logged)).toEqual([]);
+    expect(kept.reason()).toBeUndefined();
+  });
+
+  it("logs nothing of a set-up attempt that fails after the stop", async () => {
+    const { kept, lines } = keeper(2);
+    let fail: ((err: Error) => void) | undefined;
+    const started = kept.start(() => new Promise<void>((_resolve, reject) => (fail = reject)));
+    await waitFor(() => fail);
+    kept.stop();
+    const logged = lines.length;
+    fail?.(new Error("connection closed"));
+    await started.catch(() => undefined);
+    expect(lines.slice(logged)).toEqual([]);
+    expect(kept.reason()).toBeUndefined();
+  });
+});
