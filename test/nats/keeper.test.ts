@@ -9,24 +9,24 @@ import { sleep, waitFor } from "../support/wait.js";
 let jsm: JetStreamManager;
 useNatsWithClient("keeper-test", (started) => ({ jsm } = started));
 
-function names(n: number): JetStreamNames {
+function names(n: number, createStream = true): JetStreamNames {
   return {
     stream: `KEEP${String(n)}`,
     subjects: [`keep${String(n)}.>`],
     consumer: `keep${String(n)}`,
     deliver: "all",
-    createStream: true,
+    createStream,
     replicas: 1,
   };
 }
 
 /** A keeper of its own streams, with every reading of its consumers counted. */
-function keeper(n: number) {
+function keeper(n: number, createStream = true) {
   const { log, lines } = capturingLogger("debug");
   const reads = { events: 0, deliveries: 0 };
   const kept = createJetStreamKeeper({
     jsm,
-    names: names(n),
+    names: names(n, createStream),
     ackWaitMs: 30_000,
     log,
     consumerRead: () => reads.events++,
@@ -62,5 +62,23 @@ describe("the keeper of hookswitch's streams and consumers", () => {
     await started.catch(() => undefined);
     expect(lines.slice(logged)).toEqual([]);
     expect(kept.reason()).toBeUndefined();
+  });
+
+  it("leaves the consumers alone until its first set-up has worked", async () => {
+    const first = keeper(3);
+    await first.kept.start(() => Promise.resolve());
+    first.kept.stop();
+    // The next start finds its deliveries' consumer, but no event stream to set up.
+    await jsm.streams.delete("KEEP3");
+    const { kept, reads } = keeper(3, false);
+    // Given up at the stop (p-retry's abort).
+    const started = kept.start(() => Promise.resolve()).catch((err: unknown) => err);
+    await waitFor(() => kept.reason());
+    // Both would have been read after 5 s.
+    await sleep(6_000);
+    expect(reads).toEqual({ events: 0, deliveries: 0 });
+    expect(kept.reason()).toMatch(/^JetStream set-up failed: stream KEEP3 does not exist/);
+    kept.stop();
+    expect(await started).toMatchObject({ name: "AbortError" });
   });
 });
