@@ -1,4 +1,4 @@
-import type { JetStreamManager } from "@nats-io/jetstream";
+import { RetentionPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { createJetStreamKeeper } from "../../src/nats/keeper.js";
 import type { JetStreamNames } from "../../src/nats/settings.js";
@@ -33,6 +33,13 @@ function keeper(n: number, createStream = true) {
     deliveryConsumerRead: () => reads.deliveries++,
   });
   return { kept, lines, reads };
+}
+
+/** The stream's consumer reads all of it again, and no other consumer is left beside it. */
+async function filterPutBack(stream: string): Promise<boolean> {
+  const consumers = [];
+  for await (const info of jsm.consumers.list(stream)) consumers.push(info);
+  return consumers.length === 1 && !consumers[0]?.config.filter_subject;
 }
 
 describe("the keeper of hookswitch's streams and consumers", () => {
@@ -80,5 +87,34 @@ describe("the keeper of hookswitch's streams and consumers", () => {
     expect(kept.reason()).toMatch(/^JetStream set-up failed: stream KEEP3 does not exist/);
     kept.stop();
     expect(await started).toMatchObject({ name: "AbortError" });
+  });
+
+  it("puts back the filter of a consumer on a work queue, where no bookmark can stand", async () => {
+    // The operator's stream: on a work queue a consumer reads all of it.
+    await jsm.streams.add({
+      name: "KEEP4",
+      subjects: ["keep4.>"],
+      retention: RetentionPolicy.Workqueue,
+    });
+    const { kept, lines } = keeper(4, false);
+    await kept.start(() => Promise.resolve());
+    await jsm.consumers.update("KEEP4", "keep4", { filter_subject: "keep4.nothing.>" });
+    // Read every 5 s; then deleted, and created again by the recovery.
+    await waitFor(async () => filterPutBack("KEEP4"), {
+      timeoutMs: 20_000,
+      what: "the filter put back",
+    });
+    await waitFor(() => kept.reason() === undefined);
+    expect(lines.map((line) => line.msg)).toContain("JetStream set up again: consuming");
+    // Its own deletion is no outage; one that happens later is.
+    const said = (what: string) => lines.filter((line) => String(line.msg).startsWith(what));
+    expect(said("consumer keep4 on stream KEEP4 is created again")).toMatchObject([
+      { level: "info", msg: expect.stringMatching(/filter: not ready while/) as unknown },
+    ]);
+    kept.lost("consumer keep4 on stream KEEP4 was deleted");
+    expect(said("consumer keep4 on stream KEEP4 was deleted")).toMatchObject([
+      { level: "warn", msg: expect.stringMatching(/ \(deleted, or NATS restarted/) as unknown },
+    ]);
+    kept.stop();
   });
 });
