@@ -116,8 +116,13 @@ describe("hookswitch run when JetStream loses its streams or consumer", () => {
 
     await waitFor(async () => (await readiness(d)).status === 200, {
       timeoutMs: 20_000,
+      intervalMs: 20,
       what: "ready again",
     });
+    // Ready once it consumes again: the new consumer holds its pull already.
+    expect(
+      (await jsm.consumers.info(DEFAULT_STREAM, DEFAULT_CONSUMER)).num_waiting,
+    ).toBeGreaterThan(0);
     expect(await readyGauge(d)).toBe("1");
     await waitFor(() => waiting.every((id) => deliveredEvents(receiver).has(id)), {
       timeoutMs: 15_000,
