@@ -99,4 +99,94 @@ describe("planning a replay", () => {
     expect(plan.why).toContain(why);
     expect(plan.why).toContain(`\`dlq purge ${letter.id}\` removes it`);
   });
+
+  it("carries the dead letter as it stood: its attempts, last answer and request", () => {
+    const request = {
+      method: "POST" as const,
+      url: "http://127.0.0.1:9/crm",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    };
+    const letter = deliveryLetter({ lastError: "socket hang up", request });
+    const plan = planReplay(letter, "blue");
+    const delivery = JSON.parse(plan.ok ? plan.payload : "null") as DeliveryRecord;
+    expect(delivery.replayOf).toEqual({
+      attempts: letter.attempts,
+      lastStatus: 410,
+      lastError: "socket hang up",
+      lastResponseBody: "gone",
+      request,
+    });
+    // Its first replay; and no request key when there was none.
+    expect(delivery.replays).toBe(1);
+    const bare = planReplay(deliveryLetter(), "blue");
+    const without = JSON.parse(bare.ok ? bare.payload : "null") as DeliveryRecord;
+    expect(Object.keys(without.replayOf ?? {})).not.toContain("request");
+  });
+
+  it.each([
+    ["the same dead letter again", { id: 7 }, { id: 7 }, true],
+    ["two dead letters of one delivery", { id: 7 }, { id: 9 }, false],
+    ["two dead letters of one event", { id: 8 }, { id: 9 }, false],
+  ])("publishes %s under one message id: %s", (what, a, b, same) => {
+    const letter = (id: number) =>
+      what.includes("event")
+        ? {
+            ...unroutedLetter({
+              reason: "gave up after 20 deliveries",
+              event,
+              subject: eventSubject(event),
+            }),
+            id,
+          }
+        : deliveryLetter({ id });
+    const [first, second] = [planReplay(letter(a.id), "blue"), planReplay(letter(b.id), "blue")];
+    expect(first.ok && second.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    expect(first.msgID === second.msgID).toBe(same);
+  });
+
+  it("publishes again an event on a subject not its own that died for another reason", () => {
+    // Accepted when it came (no --require-subject-match): it would be again.
+    const subject = eventSubject({ ...event, data: { ...event.data, account: "other" } });
+    const plan = planReplay(
+      unroutedLetter({ reason: "gave up after 20 deliveries", event, subject }),
+      "blue",
+    );
+    expect(plan).toMatchObject({ ok: true, subject });
+  });
+
+  it("publishes again an event refused as invalid that is valid now, on its own subject", () => {
+    // Refused by a daemon whose rules were stricter: valid now, it is delivered.
+    const subject = eventSubject(event);
+    const plan = planReplay(
+      unroutedLetter({ reason: "invalid event: data.extension is too long", event, subject }),
+      "blue",
+    );
+    expect(plan).toMatchObject({ ok: true, subject });
+  });
+
+  it("refuses a whole event that kept only its start", () => {
+    const letter = {
+      ...unroutedLetter({
+        reason: "gave up after 20 deliveries",
+        event: '{"id":"e',
+        subject: "pbx.x",
+      }),
+      cut: ["event" as const],
+    };
+    expect(planReplay(letter, "blue")).toMatchObject({ ok: false });
+  });
+
+  it("says an event id and subject from outside without their control characters", () => {
+    const odd = { ...event, id: "evt\u001b[2J" };
+    const subject = `${eventSubject(odd)}\u0007`;
+    const plan = planReplay(
+      unroutedLetter({ reason: "gave up after 20 deliveries", event: odd, subject }),
+      "blue",
+    );
+    expect(plan.ok && plan.done).toBe(
+      `dead letter 8: event evt\ufffd[2J published again to ${eventSubject(odd)}\ufffd, for every integration it matches`,
+    );
+  });
 });
