@@ -1,6 +1,8 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { jsonArrayEnd, jsonArrayItem } from "../../src/commands/dlq/json.js";
+import { planReplay, replayOne } from "../../src/commands/dlq/replay-plan.js";
 import { deadLetterRow, formatDeadLetterRows } from "../../src/commands/dlq/table.js";
 import { parseListing, parseSelection } from "../../src/commands/dlq/selection.js";
 import { createDeadLetterStore, type DeadLetterStore } from "../../src/delivery/dead-letters.js";
@@ -217,6 +219,7 @@ describe("the JSON listing, written a record at a time", () => {
 });
 
 let server: NatsServer;
+let nc: NatsConnection;
 let jsm: JetStreamManager;
 let store: DeadLetterStore;
 
@@ -224,7 +227,7 @@ let store: DeadLetterStore;
 let typo: DeadLetterStore;
 
 useDeadLetterQueue("dlq-cli-test", (queue) => {
-  ({ server, jsm, store } = queue);
+  ({ server, nc, jsm, store } = queue);
   typo = createDeadLetterStore(jetstream(queue.nc), jsm, { consumer: "hookswitch-typo" });
 });
 
@@ -418,6 +421,18 @@ describe("hookswitch dlq replay", () => {
       },
     });
     expect(await ids()).toEqual([other]);
+  });
+
+  it("publishes a delivery once when its replay runs again before the dead letter was removed", async () => {
+    const id = await store.add(deadLetter("crm"));
+    const [listed] = await listAll(store);
+    const plan = planReplay(listed!, "hookswitch");
+    if (!plan.ok) throw new Error(plan.why);
+    // As a run that published, then failed to remove the dead letter, and ran again.
+    await replayOne(jetstream(nc), store, id, plan);
+    await replayOne(jetstream(nc), store, id, plan);
+    expect((await jsm.streams.info(DELIVERY_STREAM)).state.messages).toBe(1);
+    expect(await ids()).toEqual([]);
   });
 
   it("stops between dead letters at SIGTERM: each one is either replayed or still in the queue, never both", async () => {
