@@ -224,8 +224,9 @@ describe("the watch of the event consumer's ack floor", () => {
 
   it("reads no more once stopped, and never holds the process open", async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const stream = await consumerAt(5, 1, 1);
     const before = timers();
-    const { watch, reads } = watching(await consumerAt(5, 1, 1));
+    const { watch, reads } = watching(stream);
     expect(timers()).toBe(before);
     watch.set(point);
     await waitFor(() => reads.length > 0);
