@@ -2,11 +2,10 @@ import {
   AckPolicy,
   DeliverPolicy,
   jetstream,
-  jetstreamManager,
   type ConsumerInfo,
   type JetStreamManager,
 } from "@nats-io/jetstream";
-import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { NOT_SET, consumerDrift } from "../../src/nats/consumer-changes.js";
@@ -23,7 +22,7 @@ import {
 } from "../../src/nats/durable-consumers.js";
 import { ensureEventStream } from "../../src/nats/event-stream.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { startNatsServer, useNatsWithClient } from "../support/nats-server.js";
+import { useNatsWithClient, withInfoOfNoConsumer } from "../support/nats-server.js";
 
 let jsm: JetStreamManager;
 let nc: NatsConnection;
@@ -152,24 +151,9 @@ describe("pull consumers", () => {
 
 describe("a consumer info answer that describes no consumer", () => {
   it("counts as a missing consumer, as nats-server 2.9 answers one that races a deletion", async () => {
-    // A real server without JetStream, and a responder that answers as 2.9 does then.
-    const server = await startNatsServer([], { jetstream: false });
-    const client = await connect({ servers: server.url });
-    try {
-      const responder = client.subscribe("$JS.API.CONSUMER.INFO.EV.going");
-      void (async () => {
-        for await (const request of responder) {
-          request.respond(
-            JSON.stringify({ type: "io.nats.jetstream.api.v1.consumer_info_response" }),
-          );
-        }
-      })();
-      const manager = await jetstreamManager(client, { checkAPI: false });
-      expect(await consumerInfoOrNull(manager, "EV", "going")).toBeNull();
-    } finally {
-      await client.close();
-      await server.dispose();
-    }
+    await withInfoOfNoConsumer("EV", "going", async (infoOfNone) => {
+      expect(await consumerInfoOrNull(infoOfNone, "EV", "going")).toBeNull();
+    });
   });
 
   it.each([

@@ -1,5 +1,5 @@
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { AckPolicy, jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { NatsSetupError, NoStreamError, StreamMissingError } from "../../src/errors.js";
 import {
@@ -10,7 +10,7 @@ import {
 } from "../../src/nats/recovery.js";
 import type { ResumePoint } from "../../src/nats/setup.js";
 import { capturingLogger } from "../support/logs.js";
-import { startNatsServer, useNatsWithClient } from "../support/nats-server.js";
+import { useNatsWithClient, withInfoOfNoConsumer } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 let nc: NatsConnection;
@@ -191,21 +191,10 @@ describe("the watch of the event consumer's ack floor", () => {
   });
 
   it("reports an answer that describes no consumer as lost, as nats-server 2.9 gives one racing a deletion", async () => {
-    // A real server without JetStream, and a responder that answers as 2.9 does then.
-    const server = await startNatsServer([], { jetstream: false });
-    const client = await connect({ servers: server.url });
-    try {
-      const responder = client.subscribe("$JS.API.CONSUMER.INFO.EV.c");
-      void (async () => {
-        for await (const request of responder) {
-          request.respond(
-            JSON.stringify({ type: "io.nats.jetstream.api.v1.consumer_info_response" }),
-          );
-        }
-      })();
+    await withInfoOfNoConsumer("EV", "c", async (infoOfNone) => {
       const lost: string[] = [];
       const watch = watchAckFloor({
-        jsm: await jetstreamManager(client, { checkAPI: false }),
+        jsm: infoOfNone,
         stream: "EV",
         consumer: "c",
         intervalMs: 20,
@@ -216,10 +205,7 @@ describe("the watch of the event consumer's ack floor", () => {
       watch.stop();
       expect(lost[0]).toBe("consumer c on stream EV not found");
       expect(watch.point()).toBe(point);
-    } finally {
-      await client.close();
-      await server.dispose();
-    }
+    });
   });
 
   it("reads no more once stopped, and never holds the process open", async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServerBin } from "../../scripts/nats-server-bin.mjs";
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { connectNats, watchConnection, type ConnectionWatch } from "../../src/nats/connection.js";
@@ -210,5 +210,33 @@ export async function deleteInUse(
       if (attempt >= 5 || !/directory not empty/.test(message)) throw err;
       await sleep(200);
     }
+  }
+}
+
+/**
+ * Runs `use` with a JetStream manager whose info request for `consumer` on `stream` gets the
+ * answer nats-server 2.9 gives one that races the consumer's deletion: neither the consumer
+ * nor an error. A real server without JetStream, and a responder on the API subject.
+ */
+export async function withInfoOfNoConsumer(
+  stream: string,
+  consumer: string,
+  use: (jsm: JetStreamManager) => Promise<void>,
+): Promise<void> {
+  const server = await startNatsServer([], { jetstream: false });
+  const client = await connect({ servers: server.url });
+  try {
+    const responder = client.subscribe(`$JS.API.CONSUMER.INFO.${stream}.${consumer}`);
+    void (async () => {
+      for await (const request of responder) {
+        request.respond(
+          JSON.stringify({ type: "io.nats.jetstream.api.v1.consumer_info_response" }),
+        );
+      }
+    })();
+    await use(await jetstreamManager(client, { checkAPI: false }));
+  } finally {
+    await client.close();
+    await server.dispose();
   }
 }
