@@ -63,6 +63,7 @@ describe("dead-letter selection", () => {
     [[], { integration: "crm" }, { kind: "integration", integration: "crm" }],
     [[], { all: true }, { kind: "all" }],
     [["3", "3", "5"], {}, { kind: "ids", ids: [3, 5] }],
+    [["9007199254740991"], {}, { kind: "ids", ids: [9007199254740991] }],
     [[], { integration: "_invalid" }, { kind: "integration", integration: "_invalid" }],
     [[], { integration: "a".repeat(63) }, { kind: "integration", integration: "a".repeat(63) }],
   ])("ids %j with %j select %j", (ids, opts, selection) => {
@@ -78,6 +79,8 @@ describe("dead-letter selection", () => {
     [["1e3"], {}],
     [["0x10"], {}],
     [[" 7"], {}],
+    // Past 2^53 a number names another record than the one typed.
+    [["9007199254740993"], {}],
     [[], { integration: "" }],
     [[], { integration: "*" }],
     [[], { integration: ">" }],
