@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createRecovery, type RecoveryOptions } from "../../src/nats/recovery.js";
 import { capturingLogger, type LogLine } from "../support/logs.js";
-import { sleep, waitFor } from "../support/wait.js";
+import { openTimers, sleep, waitFor } from "../support/wait.js";
 
 /**
  * A recovery whose set-up fails with the given problems in turn, then works; each call
@@ -170,14 +170,13 @@ describe("the recovery of lost streams and consumers", () => {
       retryMinMs: 60_000,
       retryMaxMs: 60_000,
     });
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-    const before = timers();
+    const before = openTimers();
     recovery.lost("stream S not found");
     await waitFor(() => setups.length === 1 && lines.length === 2);
-    expect(timers()).toBe(before + 1);
+    expect(openTimers()).toBe(before + 1);
     recovery.stop();
     // Its pause holds the process open no more.
-    expect(timers()).toBe(before);
+    expect(openTimers()).toBe(before);
     await sleep(100);
     recovery.lost("stream S not found");
     await sleep(100);

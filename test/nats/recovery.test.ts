@@ -11,7 +11,7 @@ import {
 import type { ResumePoint } from "../../src/nats/setup.js";
 import { capturingLogger } from "../support/logs.js";
 import { useNatsWithClient, withInfoOfNoConsumer } from "../support/nats-server.js";
-import { sleep, waitFor } from "../support/wait.js";
+import { openTimers, sleep, waitFor } from "../support/wait.js";
 
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -69,10 +69,9 @@ describe("the watch of a consume() iterator", () => {
   it("gives up a wait that sees no pull in time, and does not hold the process open meanwhile", async () => {
     const { watch, close } = await watched("W2", 30_000);
     await sleep(300);
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-    const before = timers();
+    const before = openTimers();
     const waiting = watch.nextPull(300);
-    expect(timers()).toBe(before);
+    expect(openTimers()).toBe(before);
     await expect(waiting).rejects.toThrow("consumer c did not pull again within 300 ms");
     await close();
   });
@@ -209,11 +208,10 @@ describe("the watch of the event consumer's ack floor", () => {
   });
 
   it("reads no more once stopped, and never holds the process open", async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     const stream = await consumerAt(5, 1, 1);
-    const before = timers();
+    const before = openTimers();
     const { watch, reads } = watching(stream);
-    expect(timers()).toBe(before);
+    expect(openTimers()).toBe(before);
     watch.set(point);
     await waitFor(() => reads.length > 0);
     watch.stop();

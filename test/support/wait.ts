@@ -5,6 +5,10 @@ export { freePort } from "../../scripts/free-port.mjs";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How many timers keep the process open now (an unref'd one does not, and is not counted). */
+export const openTimers = (): number =>
+  process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+
 /** Polls `check` until it returns a truthy value; bounded by `timeoutMs`. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
