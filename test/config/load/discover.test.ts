@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -288,6 +289,69 @@ describe("discoverFiles", () => {
       expect(files).toEqual([join(root, "one", "a.yaml")]);
       expect(problems.map((p) => relative(root, p.file))).toEqual([join("one", "broken.yaml")]);
     } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a folder linked inside itself as a loop, and lists its files once", async () => {
+    const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-loop-"));
+    try {
+      await mkdir(join(root, "sub"));
+      await writeFile(join(root, "sub", "a.yaml"), "x: 1\n");
+      await symlink("..", join(root, "sub", "up"));
+      const { files, problems } = await discoverFiles([root]);
+      expect(files).toEqual([join(root, "sub", "a.yaml")]);
+      expect(problems).toEqual([
+        {
+          file: join(root, "sub", "up"),
+          line: 1,
+          column: 1,
+          message: "symbolic link loop: this folder contains itself; skipped",
+        },
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("lists a file met twice in one walk, once directly and once through a link, once", async () => {
+    const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-linked-file-"));
+    try {
+      await mkdir(join(root, "a"));
+      await mkdir(join(root, "b"));
+      await writeFile(join(root, "a", "crm.yaml"), "x: 1\n");
+      await symlink(join("..", "a", "crm.yaml"), join(root, "b", "crm-link.yaml"));
+      const { files, problems } = await discoverFiles([root]);
+      expect({ files, problems }).toEqual({ files: [join(root, "a", "crm.yaml")], problems: [] });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a folder's problems in the order files are listed in, not the order read", async () => {
+    const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-order-"));
+    try {
+      // Node.js reads a folder's names in UTF-8 byte order, where U+FF01 comes before an emoji;
+      // JavaScript's order (UTF-16) puts the emoji first.
+      const names = ["f", "\uFF01", "b", "\u{1F600}", "a"].map((n) => `${n}.yaml`);
+      for (const name of names) await symlink(`missing-${name}`, join(root, name));
+      const { problems } = await discoverFiles([root]);
+      expect(problems.map((p) => relative(root, p.file))).toEqual([...names].sort());
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("passes over a socket named like an integration file: only regular files are read", async () => {
+    const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-socket-"));
+    const server = createServer();
+    try {
+      await writeFile(join(root, "a.yaml"), "x: 1\n");
+      await new Promise<void>((done) => server.listen(join(root, "socket.yaml"), done));
+      const { files, problems } = await discoverFiles([root]);
+      expect({ files, problems }).toEqual({ files: [join(root, "a.yaml")], problems: [] });
+    } finally {
+      await new Promise((done) => server.close(done));
       await rm(root, { recursive: true, force: true });
     }
   });
