@@ -61,6 +61,17 @@ describe("the rule a file name run passes over matched, with fitting advice", ()
       `run skips hidden files, and this is an editor's lock file (name starting with ".#"): ${NOT_CHECKED}; nothing to change, or delete it (the editor does once the file is saved)`,
       false,
     ],
+    [
+      "int.yaml___jb_tmp___",
+      `run loads only names ending in .yaml or .yml, and this is an editor's temporary file (name ending in "___jb_tmp___"): ${NOT_CHECKED}; nothing to change, or delete it`,
+      false,
+    ],
+    [
+      "int.yaml.tmp",
+      `run loads only names ending in .yaml or .yml, and this is a backup or temporary file (name ending in ".tmp"): ${NOT_CHECKED}; nothing to change, or delete it`,
+      false,
+    ],
+    ["#int.yaml", undefined, true],
     ["int.yaml", undefined, true],
     ["int.yml", undefined, true],
   ])("named directly, %s: checked unless a leftover", (name, warning, check) => {
@@ -77,6 +88,8 @@ describe("the rule a file name run passes over matched, with fitting advice", ()
       "run loads only YAML files, ending in .yaml or .yml, not .JSON: this file is not loaded; JSON is valid YAML: rename it to crm.yaml",
     ],
     ["int.yaml.bak", undefined],
+    ["int.yaml~", undefined],
+    [".int.yaml", undefined],
     ["notes.txt", undefined],
     ["int.yaml", undefined],
   ])("in a folder, %s: a warning only for a file meant to be loaded", (name, message) => {
