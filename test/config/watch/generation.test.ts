@@ -619,6 +619,57 @@ const cases: Case[] = [
     ],
   },
   {
+    title:
+      "refusals that chain through three files settle with each refused file on its last valid version",
+    steps: [
+      {
+        files: { "a.yaml": "x", "b.yaml": "w", "d.yaml": "o" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", w: "b.yaml", o: "d.yaml" },
+      },
+      {
+        // a.yaml takes d.yaml's o and is refused; falling back to x, it takes x back from
+        // b.yaml, which falls back to w and takes it back from the newcomer c.yaml.
+        files: { "a.yaml": "o", "b.yaml": "x", "c.yaml": "w", "d.yaml": "o" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 3, 3),
+        serving: { x: "a.yaml", w: "b.yaml", o: "d.yaml" },
+        invalid: ["a.yaml", "b.yaml", "c.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a file renamed while invalid keeps its names from a newcomer of the same scan",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!k" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "b.yaml": "!k", "c.yaml": "x" },
+        gen: 3,
+        changed: true,
+        counts: c(0, 1, 0, 2, 0),
+        serving: { x: "b.yaml" },
+        invalid: ["b.yaml", "c.yaml"],
+      },
+    ],
+  },
+  {
     title: "one file naming two integrations alike is refused",
     steps: [
       {
@@ -800,6 +851,20 @@ describe("nextGeneration", () => {
           'duplicate name "x": already defined in a.yaml:1:1; names must be unique across b.yaml and a.yaml',
       },
     ]);
+  });
+
+  it("names the first of three integrations named alike in each duplicate-name problem", () => {
+    const { state } = nextGeneration(
+      undefined,
+      { files: [loaded("a.yaml", "x,x,x")], problems: [] },
+      AT,
+    );
+    expect(state.problems.map((p) => [p.line, p.message])).toEqual(
+      [11, 21].map((line) => [
+        line,
+        'duplicate name "x": already defined in a.yaml:1:1; names must be unique across a.yaml and a.yaml',
+      ]),
+    );
   });
 
   it("tells an invalid file whose name another file serves so, before it is mended", () => {
