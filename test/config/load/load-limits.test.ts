@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,6 +106,18 @@ describe("loadFile with references to large secrets", () => {
     const opened = reads.length;
     expect(() => context.sources.readFile(oneByte)).toThrow(TOO_MUCH);
     expect(reads).toHaveLength(opened);
+  });
+
+  it("refuses a file of exactly 1 MiB for the 16 MiB, not its size, once less than 1 MiB is left", async () => {
+    // Hard links: each is a file of its own to the budget, 900 KiB on disk once.
+    const links = Array.from({ length: 18 }, (_, i) => join(dir, `linked-${i}.txt`));
+    for (const path of links) await link(large, path);
+    const mebibyte = await fileWith("one-mib.txt", "m".repeat(1024 * 1024));
+    const context = documentContext(join(dir, "a.yaml"), resolve);
+    expect(context.sources.readFile(mebibyte)).toHaveLength(1024 * 1024);
+    const after = documentContext(join(dir, "b.yaml"), resolve);
+    links.forEach((path) => after.sources.readFile(path));
+    expect(() => after.sources.readFile(mebibyte)).toThrow(TOO_MUCH);
   });
 
   it("reads a file once however its references spell it", async () => {

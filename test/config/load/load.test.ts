@@ -385,6 +385,17 @@ describe("loadFile on hostile input", () => {
     ]);
   });
 
+  it("refuses an environment variable outside --secret-env-prefix when no --secrets-dir is set", async () => {
+    const lines = ['  auth: {type: token, token: "${env:NATS_PASSWORD}"}'];
+    const file = await fileWith("env-prefix.yaml", integrationYaml("env-prefix", {}, lines));
+    const secretPolicy = { dirs: [], envPrefix: "CRM_" };
+    const env = { NATS_PASSWORD: "nats-secret", CRM_TOKEN: "t0ken" };
+    const result = await loadFile(file, { secrets: "resolve", secretPolicy, env });
+    expect(result.problems.map((p) => p.message)).toEqual([
+      "webhook.auth.token: environment variable NATS_PASSWORD is not one integration files may read: its name must start with CRM_ (--secret-env-prefix)",
+    ]);
+  });
+
   it("reads a /proc file, which claims no size, only up to its real end", async () => {
     const lines = ['  auth: {type: token, token: "${file:/proc/self/stat}"}'];
     const file = await fileWith("proc.yaml", integrationYaml("proc", {}, lines));
