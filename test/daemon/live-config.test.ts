@@ -246,6 +246,34 @@ describe("hookswitch run applies configuration changes live", () => {
     });
   }, 30_000);
 
+  it("says at start that a file too broken to name an integration is left out, naming none", async () => {
+    const configs = tempDir();
+    cleanups.push(() => configs.cleanup());
+    writeFileSync(join(configs.path, "tickets.yaml"), hook("tickets"));
+    writeFileSync(join(configs.path, "broken.yaml"), "name: [crm\n");
+    daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path });
+    const line = daemon
+      .output()
+      .split("\n")
+      .find((l) => l.includes("at start, with no last valid version"));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({
+      level: "warn",
+      files: [join(configs.path, "broken.yaml")],
+      integrations: [],
+      msg: expect.stringMatching(
+        /^1 invalid file at start, with no last valid version to keep: their integrations do not run on this replica/,
+      ) as string,
+    });
+  }, 30_000);
+
+  it("starts with --strict when every file is valid", async () => {
+    const configs = tempDir();
+    cleanups.push(() => configs.cleanup());
+    writeFileSync(join(configs.path, "crm.yaml"), hook("crm", "strict-valid"));
+    daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path, args: ["--strict"] });
+    expect(await deliveredPaths()).toEqual(["/strict-valid"]);
+  }, 30_000);
+
   it("says nothing of integrations left out at start when a file only repeats a running name", async () => {
     const configs = tempDir();
     cleanups.push(() => configs.cleanup());
