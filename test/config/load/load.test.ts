@@ -668,6 +668,20 @@ describe("loadFile building integrations", () => {
 });
 
 describe("loadIntegrations", () => {
+  it("lists discovery's problems and warnings among the files' own, in path order", async () => {
+    const root = join(dir, "ordered");
+    await mkdir(root);
+    const clear = ["  auth: { type: token, token: in-clear }"];
+    await writeFile(join(root, "a.yaml"), integrationYaml("Not A Label", {}, clear));
+    await writeFile(join(root, "m.yaml"), integrationYaml("m", {}, clear));
+    await writeFile(join(root, "y.YAML"), integrationYaml("y"));
+    await symlink("missing.yaml", join(root, "z.yaml"));
+    const result = await loadIntegrations([root], keep);
+    const files = (list: { file: string }[]) => [...new Set(list.map((p) => basename(p.file)))];
+    expect(files(result.problems)).toEqual(["a.yaml", "z.yaml"]);
+    expect(files(result.warnings)).toEqual(["a.yaml", "m.yaml", "y.YAML"]);
+  });
+
   it("survives a symbolic link loop and keeps the first of two equal names", async () => {
     const root = join(dir, "tree");
     await mkdir(join(root, "sub"), { recursive: true });
