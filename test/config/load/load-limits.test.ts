@@ -197,6 +197,28 @@ describe("loadFileSync when loading fails unexpectedly", () => {
     ]);
     expect(result.internalError).toMatch(/^RangeError: Invalid string length\n\s+at /);
   });
+
+  it.each([
+    [200, "x".repeat(200)],
+    [201, `${"x".repeat(200)}…`],
+  ])(
+    "quotes a failure's message of %i characters whole up to 200, clipped past",
+    (length, quoted) => {
+      const failing = (): FileResult => {
+        throw new Error("x".repeat(length));
+      };
+      const [problem] = loadFileSync("/x/a.yaml", resolve, failing).problems;
+      expect(problem?.message).toContain(`(Error: ${quoted}); this is a bug`);
+    },
+  );
+
+  it("gives two files that fail alike different hashes: neither is the other renamed", () => {
+    const failing = (): FileResult => {
+      throw new Error("the same failure");
+    };
+    const [a, b] = ["/x/a.yaml", "/x/b.yaml"].map((f) => loadFileSync(f, resolve, failing));
+    expect(a?.hash).not.toBe(b?.hash);
+  });
 });
 
 describe("a request key named __proto__", () => {

@@ -667,6 +667,58 @@ describe("loadFile building integrations", () => {
   });
 });
 
+describe("loadFile's result", () => {
+  it("holds a valid file's integrations and nothing it has no use for", async () => {
+    const file = await fileWith("plain.yaml", integrationYaml("plain"));
+    const result = await loadFile(file, keep);
+    expect(Object.keys(result).sort()).toEqual(["file", "hash", "integrations", "problems"]);
+    expect(result.integrations.map((i) => i.name)).toEqual(["plain"]);
+  });
+
+  it.each([
+    ["a ${file:} secret", ['  auth: {type: token, token: "${file:token.txt}"}'], true],
+    ["a CA file", ["  tls:", "    ca: ca.pem"], true],
+    ["neither", ['  auth: {type: token, token: "${env:CRM_TOKEN}"}'], false],
+  ])("marks a file that names %s as one that reads other files: %s", async (_, lines, reads) => {
+    const file = await fileWith("reads-files.yaml", integrationYaml("reads", {}, lines));
+    expect((await loadFile(file, keep)).readsFiles).toBe(reads ? true : undefined);
+  });
+
+  it("says a file gone when it was read is gone, for the watcher to leave out", async () => {
+    const file = join(dir, "gone.yaml");
+    expect(await loadFile(file, keep)).toMatchObject({
+      problems: [{ file, line: 1, column: 1, message: "file no longer exists" }],
+      vanished: true,
+    });
+  });
+
+  it("says why a file that is there cannot be read, and does not call it gone", async () => {
+    const file = join(await fileWith("not-a-folder.yaml", "x"), "inside.yaml");
+    const result = await loadFile(file, keep);
+    expect(result.problems.map((p) => p.message)).toEqual(["file cannot be read (ENOTDIR)"]);
+    expect(result.vanished).toBeUndefined();
+  });
+
+  it("places a UTF-16 file's problem at its first line", async () => {
+    const file = await fileWith(
+      "utf16.yaml",
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("name: x\n", "utf16le")]),
+    );
+    const { problems } = await loadFile(file, keep);
+    expect(problems.map(({ line, column }) => ({ line, column }))).toEqual([
+      { line: 1, column: 1 },
+    ]);
+  });
+
+  it("checks the editor's schema comment only when asked (validate), not for run", async () => {
+    const text = `# yaml-language-server: $schema=../nowhere/integration.json\n${integrationYaml("ed")}`;
+    const file = await fileWith("editor.yaml", text);
+    expect((await loadFile(file, keep)).warnings).toBeUndefined();
+    const checked = await loadFile(file, { ...keep, checkEditorSchema: true });
+    expect(checked.warnings?.map((w) => w.line)).toEqual([1]);
+  });
+});
+
 describe("loadIntegrations", () => {
   it("lists discovery's problems and warnings among the files' own, in path order", async () => {
     const root = join(dir, "ordered");
