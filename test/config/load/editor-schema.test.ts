@@ -37,12 +37,34 @@ describe("the editor's schema comment", () => {
       "https://example.com/integration.schema.json",
       false,
     ],
+    [
+      "a URL in upper case, the editor's too",
+      "/repo/integrations.d/a.yaml",
+      "HTTPS://example.com/integration.schema.json",
+      false,
+    ],
+    [
+      "a URL whose scheme holds + and -",
+      "/repo/integrations.d/a.yaml",
+      "git+vscode-x.y://repo/integration.schema.json",
+      false,
+    ],
   ])("%s: warned %s", (_, file, target, warned) => {
     const warnings = editorSchemaWarnings(file, comment(target), exists);
     expect(warnings.map(({ line, column }) => `${line}:${column}`)).toEqual(warned ? ["1:33"] : []);
     for (const { message } of warnings) {
       expect(message).toContain(`points at ${target}, which does not exist`);
     }
+  });
+
+  it.each([
+    ["# yaml-language-server: $schema=", 33],
+    ["  #   yaml-language-server:   $schema=", 39],
+    ["#yaml-language-server:$schema=", 31],
+  ])("reads the comment written as %j, spaces or none", (prefix, column) => {
+    const text = `name: a\n${prefix}../nowhere.json\n`;
+    const warnings = editorSchemaWarnings("/repo/integrations.d/a.yaml", text, exists);
+    expect(warnings.map((w) => `${w.line}:${w.column}`)).toEqual([`2:${column}`]);
   });
 
   it("says nothing of a file without one", () => {
