@@ -209,6 +209,8 @@ describe("subject filters", () => {
     ["pbx.*.x", "pbx.*.x", true],
     ["pbx.*.x", "pbx.>", false],
     ["pbx.*", "pbx.a.b", false],
+    ["pbx.*", "pbx.>", false],
+    ["pbx.*", "pbx.*", true],
     ["pbx.acme.>", "pbx.>", false],
     ["a.b", "a.b", true],
     ["a.b", "a.c", false],
