@@ -8,7 +8,6 @@ import {
 import { nanos } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/nats/layout.js";
-import { ownedStreamLimits } from "../../src/nats/owned-stream-limits.js";
 import { onceLog } from "../../src/nats/setup.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { subjectCovers, subjectFilter } from "../../src/nats/subjects.js";
@@ -140,51 +139,6 @@ describe("limits on hookswitch's own streams at which NATS refuses writes", () =
     const { log, lines } = capturingLogger();
     await ensureHookswitchStreams(jsm, { log: onceLog(log) });
     expect(warnings(lines)).toEqual([]);
-  });
-});
-
-describe("the limits of an owned stream", () => {
-  const none = { max_age: 0, max_msgs: -1, max_bytes: -1, max_msgs_per_subject: -1 };
-  const old = { ...none, discard: DiscardPolicy.Old };
-  const fresh = { ...none, discard: DiscardPolicy.New };
-  it.each<[string, Parameters<typeof ownedStreamLimits>[0], object]>([
-    ["none lose nothing", old, { dropping: [], removal: {}, refusing: [] }],
-    [
-      "a max age drops records with discard old",
-      { ...old, max_age: nanos(2_000) },
-      { dropping: ["max_age 2s"], removal: { max_age: 0 }, refusing: [] },
-    ],
-    [
-      "a max age drops records with discard new too",
-      { ...fresh, max_age: nanos(60_000) },
-      { dropping: ["max_age 1m"], removal: { max_age: 0 }, refusing: [] },
-    ],
-    [
-      "message, byte and per-subject limits drop the oldest with discard old",
-      { ...old, max_msgs: 10, max_bytes: 4096, max_msgs_per_subject: 1 },
-      {
-        dropping: ["max_msgs 10", "max_bytes 4096", "max_msgs_per_subject 1"],
-        removal: { max_msgs: -1, max_bytes: -1, max_msgs_per_subject: -1 },
-        refusing: [],
-      },
-    ],
-    [
-      "message and byte limits refuse writes with discard new",
-      { ...fresh, max_msgs: 10, max_bytes: 4096 },
-      { dropping: [], removal: {}, refusing: ["max_msgs 10", "max_bytes 4096"] },
-    ],
-    [
-      "a per-subject limit drops the oldest with discard new not per subject",
-      { ...fresh, max_msgs_per_subject: 5 },
-      { dropping: ["max_msgs_per_subject 5"], removal: { max_msgs_per_subject: -1 }, refusing: [] },
-    ],
-    [
-      "a per-subject limit refuses writes with discard new per subject",
-      { ...fresh, max_msgs_per_subject: 5, discard_new_per_subject: true },
-      { dropping: [], removal: {}, refusing: ["max_msgs_per_subject 5"] },
-    ],
-  ])("%s", (_what, config, expected) => {
-    expect(ownedStreamLimits(config)).toEqual(expected);
   });
 });
 
