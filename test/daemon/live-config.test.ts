@@ -61,6 +61,13 @@ describe("hookswitch run applies configuration changes live", () => {
       .map((r) => r.url)
       .sort();
   };
+  /** The warning of the files a start left out, as logged; {} when there is none. */
+  const leftOutWarning = (): unknown => {
+    const lines = daemon!.output().split("\n");
+    return JSON.parse(
+      lines.find((l) => l.includes("at start, with no last valid version")) ?? "{}",
+    );
+  };
   const waitGeneration = (n: number) =>
     waitFor(async () => (await status()).generation >= n, {
       timeoutMs: 5_000,
@@ -232,11 +239,7 @@ describe("hookswitch run applies configuration changes live", () => {
       `${valid}\n---\n${hook("crm", "crm", { colour: "blue" })}`,
     );
     daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path });
-    const line = daemon
-      .output()
-      .split("\n")
-      .find((l) => l.includes("at start, with no last valid version"));
-    expect(JSON.parse(line ?? "{}")).toMatchObject({
+    expect(leftOutWarning()).toMatchObject({
       level: "warn",
       files: [join(configs.path, "crm.yaml")],
       integrations: ["crm", "crm-audit"],
@@ -252,11 +255,7 @@ describe("hookswitch run applies configuration changes live", () => {
     writeFileSync(join(configs.path, "tickets.yaml"), hook("tickets"));
     writeFileSync(join(configs.path, "broken.yaml"), "name: [crm\n");
     daemon = await startDaemon({ natsUrl: nats.url, dir: configs.path });
-    const line = daemon
-      .output()
-      .split("\n")
-      .find((l) => l.includes("at start, with no last valid version"));
-    expect(JSON.parse(line ?? "{}")).toMatchObject({
+    expect(leftOutWarning()).toMatchObject({
       level: "warn",
       files: [join(configs.path, "broken.yaml")],
       integrations: [],
