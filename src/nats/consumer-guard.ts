@@ -38,8 +38,8 @@ export interface GuardOptions {
   recovering: () => boolean;
   /**
    * Deletes the consumer and has it created again where the reading before this one left
-   * it. Called synchronously within the reading, so that it takes that point before this
-   * reading moves it past the change.
+   * it. Called synchronously within the reading, which must not move that point past the
+   * change.
    */
   recreate: (why: string) => Promise<void>;
   now?: () => number;

@@ -224,20 +224,27 @@ class Keeper implements JetStreamKeeper {
   }
 
   async #recreateEventConsumer(why: string): Promise<void> {
-    // Read before any await, so before the reading that found the change moves it on. The
-    // recovery's set-up starts the consumer at this bookmark, and it is kept on NATS: a stop
-    // before the recovery creates the consumer loses no event. A work queue's consumer can
-    // only start at its first event, and the queue holds only events still to do.
-    const point = this.#ackFloor.point();
-    if (point?.consumerConfig && !point.workQueue) {
+    const before = this.#holdResumePoint();
+    // Where the recovery creates it, kept on NATS: a stop before it does loses no event.
+    if (before?.consumerConfig && !before.workQueue) {
       await writeBookmark(this.#jsm, this.#names.stream, {
-        ...point.consumerConfig,
+        ...before.consumerConfig,
         deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: point.nextSeq,
+        opt_start_seq: before.nextSeq,
         opt_start_time: undefined,
       });
     }
     await this.#recreate(this.#names.stream, this.#names.consumer, why);
+  }
+
+  /**
+   * The reading that found the change must not move the resume point past it: a copy of
+   * the point is a new reading to the ack-floor watch, which then keeps it.
+   */
+  #holdResumePoint(): ResumePoint | undefined {
+    const before = this.#ackFloor.point();
+    if (before) this.#ackFloor.set({ ...before });
+    return before;
   }
 
   /**
