@@ -239,7 +239,10 @@ class Keeper implements JetStreamKeeper {
 
   /**
    * The reading that found the change must not move the resume point past it: a copy of
-   * the point is a new reading to the ack-floor watch, which then keeps it.
+   * the point is a new reading to the ack-floor watch, which then keeps it. The bookmark
+   * alone is not enough: when its write or the deletion fails, the next reading tries again
+   * and must still find the point from before the change, not one past the events the
+   * changed filter passed by.
    */
   #holdResumePoint(): ResumePoint | undefined {
     const before = this.#ackFloor.point();
