@@ -42,3 +42,20 @@ describe("whyUnreadable says in words why a named file could not be read", () =>
     }
   });
 });
+
+describe("readRegularFile of a file that claims no size (/proc)", () => {
+  it("reads all of one the kernel gives in several pieces", () => {
+    const read = readRegularFile("/proc/self/smaps", 1024 * 1024);
+    if (!read.ok) throw new Error(`not read: ${read.why}`);
+    const text = read.bytes.toString("utf8");
+    // One mapping per header line, each closed by its VmFlags line.
+    const mappings = text.match(/^[0-9a-f]+-[0-9a-f]+ /gm) ?? [];
+    expect(read.bytes.length).toBeGreaterThan(8192);
+    expect(text.match(/^VmFlags:/gm)).toHaveLength(mappings.length);
+  });
+
+  it("refuses one longer than the limit, not cut to it", () => {
+    const read = readRegularFile("/proc/self/status", 100);
+    expect(read).toEqual({ ok: false, why: "too-large", size: 101 });
+  });
+});
