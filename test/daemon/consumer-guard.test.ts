@@ -6,6 +6,7 @@
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bookmarkName } from "../../src/nats/consumer-bookmark.js";
 import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { consumerInfoOrNull, deliveryConsumerName } from "../../src/nats/durable-consumers.js";
 import { DEFAULT_CONSUMER, DEFAULT_STREAM } from "../../src/nats/settings.js";
@@ -87,6 +88,33 @@ describe("hookswitch run when an operator edits its consumer", () => {
     await waitFor(async () => (await readiness(d)).status === 200, {
       timeoutMs: 20_000,
       what: "ready again",
+    });
+  }, 90_000);
+
+  it("still starts the consumer where it stood before the filter change when putting it back failed at first", async () => {
+    const d = await startTracked(daemons, { natsUrl: nats.url, dir: dir.path });
+    await publishEvents(nats.url, 5);
+    await waitFor(() => webhookIds(receiver.requests).size >= 5, { what: "the first events" });
+    await sleep(5_500); // a reading of the consumer: where it stood
+    // A consumer of the bookmark's name that hookswitch did not write: the bookmark cannot be
+    // written, so the filter is not put back until it goes.
+    await jsm.consumers.add(DEFAULT_STREAM, { durable_name: bookmarkName(DEFAULT_CONSUMER) });
+    await jsm.consumers.update(DEFAULT_STREAM, DEFAULT_CONSUMER, {
+      filter_subject: "pbx.nothing.>",
+    });
+    await publishEvents(nats.url, 20); // passed by while the filter was changed
+    // Two failed tries, each a reading that moves on where the consumer stands.
+    await waitFor(
+      () => (d.output().match(/cannot put the settings of consumer/g) ?? []).length >= 2,
+      {
+        timeoutMs: 20_000,
+        what: "two failed tries to put the filter back",
+      },
+    );
+    await jsm.consumers.delete(DEFAULT_STREAM, bookmarkName(DEFAULT_CONSUMER));
+    await waitFor(() => webhookIds(receiver.requests).size >= 25, {
+      timeoutMs: 30_000,
+      what: "the events published while the filter was changed",
     });
   }, 90_000);
 
