@@ -77,6 +77,10 @@ describe("NATS settings", () => {
     });
   });
 
+  it.each([1, 3, 5])("takes --stream-replicas %i", (replicas) => {
+    expect(parse(["--stream-replicas", String(replicas)]).jetstream?.replicas).toBe(replicas);
+  });
+
   it.each(["0", "6", "two", "1.5", "0x3", "3e0"])("refuses --stream-replicas %s", (value) => {
     expect(() => parse(["--stream-replicas", value])).toThrow(/--stream-replicas must be/);
   });
@@ -86,13 +90,14 @@ describe("NATS settings", () => {
     ["48h", 48 * 3_600_000],
     ["90m", 90 * 60_000],
     ["60s", 60_000],
+    ["60000ms", 60_000],
     [" 1d ", 86_400_000],
   ])("reads --stream-max-age %j as %d ms", (value, ms) => {
     expect(parse(["--stream-max-age", value]).jetstream?.streamMaxAgeMs).toBe(ms);
     expect(parse([], { HOOKSWITCH_STREAM_MAX_AGE: value }).jetstream?.streamMaxAgeMs).toBe(ms);
   });
 
-  it.each(["0d", "59s", "500ms", "7", "week", "-1d", "1.5d", "999999999999d"])(
+  it.each(["0d", "59s", "59999ms", "500ms", "7days", "7", "week", "-1d", "1.5d", "999999999999d"])(
     "refuses --stream-max-age %j",
     (value) => {
       expect(() => parse(["--stream-max-age", value])).toThrow(
@@ -112,9 +117,14 @@ describe("NATS settings", () => {
       NATS_URL: "nats://env:1",
       HOOKSWITCH_STREAM: "FROM_ENV",
       HOOKSWITCH_CONSUMER: "c",
+      HOOKSWITCH_DELIVER: "ALL",
     };
     expect(parse([], env).servers).toEqual(["nats://env:1"]);
-    expect(parse([], env).jetstream?.stream).toBe("FROM_ENV");
+    expect(parse([], env).jetstream).toMatchObject({
+      stream: "FROM_ENV",
+      consumer: "c",
+      deliver: "all",
+    });
     expect(parse(["--stream", "FLAG"], env).jetstream?.stream).toBe("FLAG");
   });
 
@@ -132,6 +142,7 @@ describe("NATS settings", () => {
     [["--inbox-prefix", "_INBOX_hookswitch"], {}, "_INBOX_hookswitch"],
     [[], { NATS_INBOX_PREFIX: "replies.hookswitch" }, "replies.hookswitch"],
     [["--inbox-prefix", "flag"], { NATS_INBOX_PREFIX: "env" }, "flag"],
+    [["--inbox-prefix", " _INBOX_hs "], {}, "_INBOX_hs"],
     [[], { NATS_INBOX_PREFIX: " " }, undefined],
     [[], {}, undefined],
   ])("reads the inbox prefix from %j and %j as %j", (argv, env, prefix) => {
@@ -209,6 +220,41 @@ describe("NATS settings", () => {
     ["nats://user:pass\r\n@host:4222", "nats://****@host:4222"],
   ])("shows %j as %j in logs", (server, shown) => {
     expect(redactServer(server)).toBe(shown);
+  });
+});
+
+describe("NATS settings refused before anything starts", () => {
+  it.each([" , ", ","])("says --nats %j names no server", (value) => {
+    expect(catchError(() => parse(["--nats", value]))?.message).toBe(
+      "--nats needs at least one server URL",
+    );
+  });
+
+  it("names a server the client could not connect to", () => {
+    const error = catchError(() => parse(["--nats", "nats://a:4222,nats://b:99999"]));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toMatch(/^the --nats \(NATS_URL\) server "nats:\/\/b:99999" /);
+  });
+
+  it("refuses a --deliver it was handed past commander's choices", () => {
+    const error = catchError(() => parseNatsSettings({ stream: "EV", deliver: "last" }, {}));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toBe('--deliver must be "new" or "all", not "last"');
+  });
+});
+
+describe("NATS flags in --help", () => {
+  const help = addNatsOptions(new Command("t"), { jetstream: true }).helpInformation();
+
+  it.each([
+    ["--nats", 'default: "nats://127.0.0.1:4222", env: NATS_URL'],
+    ["--deliver", 'default: "new", env: HOOKSWITCH_DELIVER'],
+    ["--stream-replicas", 'default: "1", env: HOOKSWITCH_STREAM_REPLICAS'],
+    ["--max-waiting-retries", 'default: "500000", env: HOOKSWITCH_MAX_WAITING_RETRIES'],
+    ["--consumer", 'default: "hookswitch", env: HOOKSWITCH_CONSUMER'],
+  ])("shows %s with its default and its variable", (flag, shown) => {
+    const entry = help.slice(help.indexOf(`${flag} `)).split(/\n\s+-/)[0] ?? "";
+    expect(entry.replace(/\s+/g, " ")).toContain(shown);
   });
 });
 
