@@ -175,6 +175,7 @@ describe("NATS settings", () => {
     [{ NATS_TOKEN: "t" }, { kind: "token", token: "t" }],
     [{ NATS_CREDS: "/secrets/user.creds" }, { kind: "creds", file: "/secrets/user.creds" }],
     [{ NATS_TOKEN: "  " }, { kind: "none" }],
+    [{ NATS_PASSWORD: " " }, { kind: "none" }],
   ])("turns credential variables %j into %j", (env, auth) => {
     expect(parse([], env).auth).toEqual(auth);
   });
@@ -352,6 +353,11 @@ describe("credentials in the server URLs", () => {
     expect(error?.message).toBe(
       `the --nats URL (NATS_URL) carries credentials and ${named} too: give the NATS credentials in one place only`,
     );
+  });
+
+  it("takes the URL's credentials beside credential variables set blank", () => {
+    const env = { NATS_URL: "tok@host:4222", NATS_TOKEN: "", NATS_PASSWORD: "  " };
+    expect(parse([], env).auth).toEqual({ kind: "token", token: "tok" });
   });
 
   it("refuses a password with a comma in NATS_URL without showing any part of it", () => {
