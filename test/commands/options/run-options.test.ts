@@ -128,8 +128,14 @@ describe("run's settings from the environment", () => {
       HOOKSWITCH_ACK_WAIT: "2m",
       HOOKSWITCH_DENY_CIDRS: "192.0.2.0/24",
       HOOKSWITCH_LOG_FORMAT: "PRETTY",
+      HOOKSWITCH_SECRETS_DIRS: "/run/secrets",
+      HOOKSWITCH_SECRET_ENV_PREFIX: "HS_",
     });
-    expect(settings).toMatchObject({ dir: "/etc/hookswitch", ackWaitMs: 120_000 });
+    expect(settings).toMatchObject({
+      dir: "/etc/hookswitch",
+      ackWaitMs: 120_000,
+      secretPolicy: { dirs: ["/run/secrets"], envPrefix: "HS_" },
+    });
     expect(settings.egress.deny.map((c) => c.text)).toEqual(["192.0.2.0/24"]);
     expect(flags.logFormat).toBe("pretty");
   });
