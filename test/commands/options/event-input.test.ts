@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   EventInputTooLargeError,
+  largeEventWarning,
   readEventInput,
 } from "../../../src/commands/options/event-input.js";
 
@@ -38,5 +39,24 @@ describe("readEventInput", () => {
     await expect(readEventInput(join(dir, "missing.json"))).rejects.toMatchObject({
       code: "ENOENT",
     });
+  });
+});
+
+describe("largeEventWarning", () => {
+  it.each<[number, string | undefined]>([
+    [0, undefined],
+    [64 * 1024, undefined],
+    [64 * 1024 + 1, "65 KiB"],
+    [99 * 1024, "99 KiB"],
+    [99 * 1024 - 1, "99 KiB"],
+  ])("for an event of %i bytes warns of %s", (bytes, size) => {
+    const warning = largeEventWarning(bytes);
+    if (size === undefined) expect(warning).toBeUndefined();
+    else {
+      expect(warning).toBe(
+        `warning: this event is ${size}, larger than the daemon's default --max-event-size ` +
+          "(64KiB): a daemon run with that default dead-letters it",
+      );
+    }
   });
 });
