@@ -59,7 +59,7 @@ export function guardDeliveryConsumer(options: {
 }
 
 /** Said at 90% of the limit, once, and again only after the waiting fell below 80% of it. */
-function waitingLimitNotice(log: Logger): (info: ConsumerInfo) => void {
+export function waitingLimitNotice(log: Logger): (info: ConsumerInfo) => void {
   let told = false;
   return ({ name, config, num_ack_pending: waiting }) => {
     const limit = config.max_ack_pending ?? 0;
