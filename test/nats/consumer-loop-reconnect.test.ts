@@ -116,4 +116,99 @@ describe("a consumer loop while NATS restarts", () => {
     expect(said[0]?.msg).toMatch(/until the grace period ends/);
     expect(said[1]?.msg).toMatch(/come back after the ack wait/);
   }, 30_000);
+
+  it("counts what it leaves in one warning when a stop gives up on it while NATS is down, and logs nothing more of it", async () => {
+    const { server } = parts.nats;
+    const { link } = parts;
+    const messages = await backlog("GIVEN_UP", 3);
+    const { log, lines } = capturingLogger();
+    const { answered, answer } = heldAnswers();
+    const givenUp = new AbortController();
+    let started = 0;
+    const loop = startConsumerLoop({
+      name: "c",
+      messages,
+      handle: async () => {
+        started++;
+        await answered;
+        return { action: "ack" };
+      },
+      slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
+      ackWaitMs: 30_000,
+      log,
+      link,
+      givenUp: givenUp.signal,
+    });
+    await waitFor(() => started === 3, { what: "three in progress" });
+    await server.stop();
+    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    const stopping = loop.stop();
+    givenUp.abort();
+    // Their answers come after the stop gave up: their acks cannot be sent, and are not told.
+    answer();
+    await stopping;
+    await sleep(100);
+    expect(lines.map((l) => [l.level, l.msg, l.unfinished, l.unsent])).toEqual([
+      [
+        "warn",
+        "stopping without NATS: messages not finished, acknowledgements and hand-backs not " +
+          "sent; their messages come back after the ack wait",
+        3,
+        0,
+      ],
+    ]);
+  }, 30_000);
+
+  it("counts the acknowledgements it could not send when it was given up on before its stop, not its heartbeats", async () => {
+    const { server } = parts.nats;
+    const { link } = parts;
+    const messages = await backlog("GIVEN_UP_FIRST", 2);
+    const { log, lines } = capturingLogger();
+    const { answered, answer } = heldAnswers();
+    let started = 0;
+    const loop = startConsumerLoop({
+      name: "c",
+      messages,
+      handle: async () => {
+        started++;
+        await answered;
+        return { action: "ack" };
+      },
+      slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
+      // Heartbeats every 250 ms: several come due while NATS is down, and wait for it.
+      ackWaitMs: 750,
+      log,
+      link,
+      givenUp: AbortSignal.abort(),
+    });
+    await waitFor(() => started === 2, { what: "two in progress" });
+    await server.stop();
+    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    answer();
+    await sleep(1_000); // the two acks, and heartbeats, held for the connection
+    await loop.stop();
+    expect(lines.map((l) => [l.level, l.unfinished, l.unsent])).toEqual([["warn", 0, 2]]);
+    expect(lines[0]?.msg).toMatch(/^stopping without NATS/);
+  }, 30_000);
+
+  it("says nothing when it is given up on with nothing left to do", async () => {
+    const { jsm } = parts.nats;
+    const messages = await backlog("NOTHING_LEFT", 3);
+    const { log, lines } = capturingLogger();
+    let handled = 0;
+    const loop = startConsumerLoop({
+      name: "c",
+      messages,
+      handle: () => Promise.resolve({ action: "ack" }, void handled++),
+      slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
+      ackWaitMs: 30_000,
+      log,
+      link: parts.link,
+      givenUp: AbortSignal.abort(),
+    });
+    await waitFor(() => handled === 3, { what: "the three handled" });
+    await acksApplied(jsm, "NOTHING_LEFT", "c");
+    await loop.stop();
+    expect(lines).toEqual([]);
+  }, 30_000);
 });
