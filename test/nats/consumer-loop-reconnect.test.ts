@@ -199,7 +199,10 @@ describe("a consumer loop while NATS restarts", () => {
     const loop = startConsumerLoop({
       name: "c",
       messages,
-      handle: () => Promise.resolve({ action: "ack" }, void handled++),
+      handle: () => {
+        handled++;
+        return Promise.resolve({ action: "ack" });
+      },
       slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
       ackWaitMs: 30_000,
       log,

@@ -103,7 +103,10 @@ describe("a consumer loop at a stop", () => {
       messages: await pullContinuously(await jetstream(nc).consumers.get("WAITING", "c"), {
         messages: 64,
       }),
-      handle: (msg: JsMsg) => Promise.resolve({ action: "ack" }, void again.push(msg)),
+      handle: (msg: JsMsg) => {
+        again.push(msg);
+        return Promise.resolve({ action: "ack" });
+      },
       slots: unlimited,
       ackWaitMs: 30_000,
       log: silent,
@@ -166,7 +169,10 @@ describe("what a consumer loop tells its owner", () => {
     const loop = startConsumerLoop({
       name: "c",
       messages: await pulls("STOPPED", 3),
-      handle: () => Promise.resolve({ action: "ack" }, void handled++),
+      handle: () => {
+        handled++;
+        return Promise.resolve({ action: "ack" });
+      },
       slots: unlimited,
       ackWaitMs: 30_000,
       log: silent,
