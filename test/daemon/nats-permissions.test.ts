@@ -256,6 +256,16 @@ describe("the NATS permissions shipped in deploy/nats/permissions.conf", () => {
     );
   });
 
+  it("name the --inbox-prefix given when a command's replies under it are refused", async () => {
+    await startServer();
+    const result = await cli(["dlq", "list"], AS_OPERATOR, ["--inbox-prefix", "_INBOX_elsewhere"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^hookswitch: NATS refused this user the subscription to its replies \(_INBOX_elsewhere\.\S+\): allow it to subscribe to _INBOX_elsewhere\.>/,
+    );
+    expect(result.stderr).not.toContain("or set --inbox-prefix");
+  });
+
   it("stop a daemon without --inbox-prefix at start, saying what to allow or set", async () => {
     await startServer();
     const dir = await integrations();
