@@ -17,6 +17,7 @@ describe("confirmed: the question dlq purge asks at a terminal", () => {
     ["y\n", true],
     ["yes\n", true],
     ["Y\n", true],
+    ["  Yes \n", true],
     ["n\n", false],
     ["\n", false],
     ["yep\n", false],
@@ -48,6 +49,21 @@ describe("confirmed: the question dlq purge asks at a terminal", () => {
     expect(asked).toContain("remove? [y/N] ");
     expect(piped).toBe("");
     expect(tty.destroyed).toBe(true);
+  });
+
+  it("asks at the output when it is a terminal, opening no other", async () => {
+    const { terminal: term, shown } = terminal(true, "y\n");
+    let opened = 0;
+    const answer = await confirmed("remove?", {
+      ...term,
+      openQuestionTerminal: () => {
+        opened++;
+        return new PassThrough();
+      },
+    });
+    expect(answer).toBe(true);
+    expect(shown()).toContain("remove? [y/N] ");
+    expect(opened).toBe(0);
   });
 
   it("asks at the output when no terminal can be opened for the question", async () => {
