@@ -27,4 +27,9 @@ describe("a count given to a command", () => {
       `HOOKSWITCH_N (--n) must be a whole number ≥ ${least}, not "${text}"`,
     );
   });
+
+  it("takes at least 1 when no least is given", () => {
+    expect(countOf("--n", "1")).toBe(1);
+    expect(() => countOf("--n", "0")).toThrow('--n must be a whole number ≥ 1, not "0"');
+  });
 });
