@@ -58,6 +58,18 @@ describe("deadLetterRow", () => {
       1,
       "(whole event)",
     ],
+    [
+      "a whole event's label for a reason that says invalid event further on",
+      { integration: null, reason: "larger than --max-event-size, not an invalid event" },
+      1,
+      "(whole event)",
+    ],
+    [
+      "a whole event's label for a reason that starts with invalid but not invalid event",
+      { integration: null, reason: "invalid signature from the gateway" },
+      1,
+      "(whole event)",
+    ],
     ["no event id as -", { eventId: null }, 2, "-"],
     ["an event id cut to 40 characters", { eventId: "e".repeat(41) }, 2, `${"e".repeat(39)}…`],
     ["an event id of 40 characters whole", { eventId: "e".repeat(40) }, 2, "e".repeat(40)],
