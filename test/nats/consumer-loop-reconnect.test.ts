@@ -2,7 +2,11 @@ import { AckPolicy, jetstream } from "@nats-io/jetstream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
-import { pullContinuously, startConsumerLoop } from "../../src/nats/consumer-loop.js";
+import {
+  pullContinuously,
+  startConsumerLoop,
+  type ConsumerLoopOptions,
+} from "../../src/nats/consumer-loop.js";
 import { capturingLogger } from "../support/logs.js";
 import { acksApplied, useRestartableNats } from "../support/nats-server.js";
 import { sleep, waitFor } from "../support/wait.js";
@@ -75,13 +79,11 @@ describe("a consumer loop while NATS restarts", () => {
     }
   }, 30_000);
 
-  it("waits at a stop while NATS is down until the grace period ends, then says how many acknowledgements were not sent", async () => {
-    const { server } = parts.nats;
-    const { link } = parts;
-    const messages = await backlog("STOP", 3);
+  /** A loop on `count` new messages, each handler waiting for `answer()`; resolves once all started. */
+  async function heldLoop(stream: string, count: number, more: Partial<ConsumerLoopOptions> = {}) {
+    const messages = await backlog(stream, count);
     const { log, lines } = capturingLogger();
     const { answered, answer } = heldAnswers();
-    const grace = new AbortController();
     let started = 0;
     const loop = startConsumerLoop({
       name: "c",
@@ -94,12 +96,23 @@ describe("a consumer loop while NATS restarts", () => {
       slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
       ackWaitMs: 30_000,
       log,
-      link,
-      grace: grace.signal,
+      link: parts.link,
+      ...more,
     });
-    await waitFor(() => started === 3, { what: "three in progress" });
-    await server.stop();
-    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    await waitFor(() => started === count, { what: `${count} in progress` });
+    return { loop, lines, answer };
+  }
+
+  /** Stops the server, and waits until the loops' connection has seen it go. */
+  async function natsDown() {
+    await parts.nats.server.stop();
+    await waitFor(() => !parts.link.isConnected(), { what: "the connection seen down" });
+  }
+
+  it("waits at a stop while NATS is down until the grace period ends, then says how many acknowledgements were not sent", async () => {
+    const grace = new AbortController();
+    const { loop, lines, answer } = await heldLoop("STOP", 3, { grace: grace.signal });
+    await natsDown();
     answer();
     let stopped = false;
     const stopping = loop.stop().then(() => (stopped = true));
@@ -118,30 +131,9 @@ describe("a consumer loop while NATS restarts", () => {
   }, 30_000);
 
   it("counts what it leaves in one warning when a stop gives up on it while NATS is down, and logs nothing more of it", async () => {
-    const { server } = parts.nats;
-    const { link } = parts;
-    const messages = await backlog("GIVEN_UP", 3);
-    const { log, lines } = capturingLogger();
-    const { answered, answer } = heldAnswers();
     const givenUp = new AbortController();
-    let started = 0;
-    const loop = startConsumerLoop({
-      name: "c",
-      messages,
-      handle: async () => {
-        started++;
-        await answered;
-        return { action: "ack" };
-      },
-      slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
-      ackWaitMs: 30_000,
-      log,
-      link,
-      givenUp: givenUp.signal,
-    });
-    await waitFor(() => started === 3, { what: "three in progress" });
-    await server.stop();
-    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    const { loop, lines, answer } = await heldLoop("GIVEN_UP", 3, { givenUp: givenUp.signal });
+    await natsDown();
     const stopping = loop.stop();
     givenUp.abort();
     // Their answers come after the stop gave up: their acks cannot be sent, and are not told.
@@ -160,30 +152,12 @@ describe("a consumer loop while NATS restarts", () => {
   }, 30_000);
 
   it("counts the acknowledgements it could not send when it was given up on before its stop, not its heartbeats", async () => {
-    const { server } = parts.nats;
-    const { link } = parts;
-    const messages = await backlog("GIVEN_UP_FIRST", 2);
-    const { log, lines } = capturingLogger();
-    const { answered, answer } = heldAnswers();
-    let started = 0;
-    const loop = startConsumerLoop({
-      name: "c",
-      messages,
-      handle: async () => {
-        started++;
-        await answered;
-        return { action: "ack" };
-      },
-      slots: new Intake(8, { spare: 0, spareAfterMs: 60_000 }),
+    const { loop, lines, answer } = await heldLoop("GIVEN_UP_FIRST", 2, {
       // Heartbeats every 250 ms: several come due while NATS is down, and wait for it.
       ackWaitMs: 750,
-      log,
-      link,
       givenUp: AbortSignal.abort(),
     });
-    await waitFor(() => started === 2, { what: "two in progress" });
-    await server.stop();
-    await waitFor(() => !link.isConnected(), { what: "the connection seen down" });
+    await natsDown();
     answer();
     await sleep(1_000); // the two acks, and heartbeats, held for the connection
     await loop.stop();

@@ -1,6 +1,6 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   integrationOption,
   reportMissing,
@@ -16,19 +16,9 @@ import { DEAD_LETTER_STREAM } from "../../../src/nats/layout.js";
 import { ensureHookswitchStreams } from "../../../src/nats/streams.js";
 import { deadLetter } from "../../support/dead-letters.js";
 import { useNatsWithClient, type NatsWithClient } from "../../support/nats-server.js";
+import { useCapturedStderr } from "../../support/stderr.js";
 
-/** What the commands write to stderr, kept from the test's own output. */
-let written: string[];
-beforeEach(() => {
-  written = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    written.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const written = useCapturedStderr();
 
 let nats: NatsWithClient;
 useNatsWithClient("dlq-access-test", (started) => {
@@ -54,7 +44,7 @@ describe("dlq's report of ids not found", () => {
     ],
   ])("for ids %j says %j", (ids, lines) => {
     reportMissing(ids);
-    expect(written).toEqual(lines);
+    expect(written()).toEqual(lines);
   });
 });
 
@@ -68,7 +58,7 @@ describe("dlq's connection to the dead-letter queue", () => {
     });
     expect(seen?.store).toBe(ABSENT_DEAD_LETTER_STORE);
     expect(seen?.nc.isClosed()).toBe(true);
-    expect(written).toEqual([
+    expect(written()).toEqual([
       `note: stream ${DEAD_LETTER_STREAM} does not exist at 127.0.0.1:${nats.server.port}: no ` +
         "hookswitch daemon has run against this NATS (account) yet, so it holds no dead " +
         "letters (check NATS_URL if one has)\n",
@@ -92,6 +82,6 @@ describe("dlq's connection to the dead-letter queue", () => {
     ).rejects.toThrow("work failed");
     expect(seen?.store).not.toBe(ABSENT_DEAD_LETTER_STORE);
     expect(seen?.nc.isClosed()).toBe(true);
-    expect(written).toEqual([]);
+    expect(written()).toEqual([]);
   });
 });
