@@ -117,7 +117,7 @@ describe("a consumer loop at a stop", () => {
     expect(cameBack.sort((a, b) => a[0]! - b[0]!)).toEqual([1, 2, 3, 4, 5].map((seq) => [seq, 2]));
   });
 
-  it("hands back the messages the server sent before it heard of the stop, handling none of them", async () => {
+  it("handles none of a batch still arriving when it is stopped in its first handler", async () => {
     // 200 messages of 4 KiB cross the socket in several reads: stopped in the first
     // handler, the loop has the rest of the batch still to come from its iterator.
     const messages = await pulls("TRANSIT", 200, 4 * 1024, 1_024);
