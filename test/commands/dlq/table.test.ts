@@ -53,12 +53,6 @@ describe("deadLetterRow", () => {
       "(whole event)",
     ],
     [
-      "a whole event's label for a reason that only mentions invalid",
-      { integration: null, reason: "ran out of NATS deliveries: record invalid" },
-      1,
-      "(whole event)",
-    ],
-    [
       "a whole event's label for a reason that says invalid event further on",
       { integration: null, reason: "larger than --max-event-size, not an invalid event" },
       1,
