@@ -5,6 +5,7 @@
 import { AckPolicy, jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
+import { Intake } from "../../src/delivery/concurrency/intake.js";
 import { describe, expect, it } from "vitest";
 import {
   pullContinuously,
@@ -44,17 +45,6 @@ async function pulls(stream: string, count: number, bytes = 16, batch = 64) {
   return pullContinuously(await js.consumers.get(stream, "c"), { messages: batch });
 }
 
-/** One place, counted: the loop's message waits for it while the first is in progress. */
-function countedSlot() {
-  let free = 1;
-  const waiters: (() => void)[] = [];
-  return {
-    free: () => free,
-    acquire: () => (free > 0 ? void free-- : new Promise<void>((r) => waiters.push(r))),
-    release: () => (waiters.length > 0 ? waiters.shift()!() : void free++),
-  };
-}
-
 /** The first `count` messages of `source`, then an end of its own, as a parked backlog ends. */
 function firstOf(source: MessageSource, count: number): MessageSource {
   return {
@@ -72,7 +62,8 @@ function firstOf(source: MessageSource, count: number): MessageSource {
 describe("a consumer loop at a stop", () => {
   it("starts no handler once stopped: the message waiting for a slot is handed back, and the slot given back", async () => {
     const messages = await pulls("WAITING", 5);
-    const slots = countedSlot();
+    // One place: the loop's second message waits for it while the first is in progress.
+    const slots = new Intake(1, { spare: 0, spareAfterMs: 60_000 });
     const handled: number[] = [];
     let letGo!: () => void;
     const held = new Promise<void>((resolve) => (letGo = resolve));
@@ -95,7 +86,7 @@ describe("a consumer loop at a stop", () => {
     letGo();
     await stopping;
     expect(handled).toEqual([1]);
-    expect(slots.free(), "the slot given back").toBe(1);
+    expect(slots.taken, "the slot given back").toBe(0);
     // Handed back, all five come to the next loop at once, each for the second time.
     const again: JsMsg[] = [];
     const next = startConsumerLoop({
