@@ -169,6 +169,7 @@ describe("maskMarks", () => {
       "AWS4-HMAC-SHA256 ****",
     ],
     ["schemeless", "tok_123", "****"],
+    ["schemeless, with a word after a space", "0tok_123 part2", "****"],
   ])("masks the whole %s Authorization value, keeping any scheme", (_s, value, expected) => {
     const masked = maskMarks(request({ headers: { Authorization: value } }));
     expect(masked.headers.Authorization).toBe(expected);
@@ -249,6 +250,8 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
   });
 
   it.each([
+    ["the whole answer", "tok-0123456789", "tok-0123456789", "****"],
+    ["the start of the answer", "tok-0123456789", "tok-0123456789 expired", "**** expired"],
     ["a cut-off start of 4 characters", "tok-0123456789", "Bearer tok-", "Bearer ****"],
     ["a cut-off start of 3 characters", "tok-0123456789", "Bearer tok", "Bearer tok"],
     ["a whole secret of 4 characters", "t0k3", "Bearer t0k3 refused", "Bearer **** refused"],
@@ -258,6 +261,15 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
       { TOKEN: token },
     );
     expect(maskEchoedSecrets(integration, answer)).toBe(expected);
+  });
+
+  it("masks the start of a secret the kept text cuts off as a form wrote it", async () => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN: "tok en 0123456789" },
+    );
+    // A form writes a space as "+", which no decoding of the answer turns back.
+    expect(maskEchoedSecrets(integration, "bad token tok+en+0123")).toBe("bad token ****");
   });
 
   it("masks a secret the answer quotes JSON-encoded", async () => {
