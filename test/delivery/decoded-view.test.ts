@@ -33,4 +33,81 @@ describe("decodedView reads an answer's escapes and keeps where each character b
   ])("reads %s", (_what, answer, text, starts) => {
     expect(decodedView(answer)).toEqual({ text, starts });
   });
+
+  it.each([
+    ["a \\x escape as it is, though four hex digits follow", String.raw`\x0041`, "\\x0041"],
+    ["a backslash at the end after an unknown escape", "\\q\\", "\\q"],
+    ["%7F, the last one-byte character", "%7F", "\x7f"],
+    ["%80, which starts no character, as it is", "%80", "%80"],
+    ["%C1%81, an overlong character, as it is", "%C1%81", "%c1%81"],
+    ["%C2%A9, the first two-byte lead", "%C2%A9", "©"],
+    ["%DF%BF, the last two-byte lead", "%DF%BF", "\u07ff"],
+    ["%E2%82%AC, three bytes", "%E2%82%AC", "€"],
+    ["%EF%BF%BD, the last three-byte lead", "%EF%BF%BD", "\ufffd"],
+    ["%E0%80%80, an overlong three-byte run, as it is", "%E0%80%80", "%e0%80%80"],
+    ["%F0%9F%98%80, four bytes", "%F0%9F%98%80", "😀"],
+    ["%F4%8F%BF%BF, the last character there is", "%F4%8F%BF%BF", "\u{10ffff}"],
+    ["%F5%80%80%80, past the last character, as it is", "%F5%80%80%80", "%f5%80%80%80"],
+    ["without a lone % at the end", "a%", "a"],
+    ["a % with no hex before one at the end", "a%zz%", "a%zz"],
+    ["without a UTF-8 run cut short after a whole byte", "a%E2%82", "a"],
+    ["without a UTF-8 run cut short after its last %", "a%C3%", "a"],
+    ["a & before a reference as it is", "&x&amp;", "&x&"],
+    ["a & with a digit before one at the end", "&1&", "&1"],
+    ["without a decimal reference cut short at the end", "a&#4", "a"],
+    ["without a hex reference of three digits cut short", "a&#x1F6", "a"],
+    ["without a named reference cut short at the end", "a&am", "a"],
+    ["&#x10FFFF;, the last character there is", "&#x10FFFF;", "\u{10ffff}"],
+    ["&#x110000;, past it, as it is", "&#x110000;", "&#x110000;"],
+  ])("reads %s", (_what, answer, text) => {
+    expect(decodedView(answer).text).toBe(text);
+  });
+
+  // HTML5's names of the ASCII characters that encoders escape (OWASP's among them).
+  it.each([
+    ["amp", "&"],
+    ["AMP", "&"],
+    ["lt", "<"],
+    ["LT", "<"],
+    ["gt", ">"],
+    ["GT", ">"],
+    ["quot", '"'],
+    ["QUOT", '"'],
+    ["apos", "'"],
+    ["excl", "!"],
+    ["num", "#"],
+    ["dollar", "$"],
+    ["percnt", "%"],
+    ["lpar", "("],
+    ["rpar", ")"],
+    ["ast", "*"],
+    ["plus", "+"],
+    ["comma", ","],
+    ["period", "."],
+    ["sol", "/"],
+    ["colon", ":"],
+    ["semi", ";"],
+    ["equals", "="],
+    ["quest", "?"],
+    ["commat", "@"],
+    ["lsqb", "["],
+    ["lbrack", "["],
+    ["bsol", "\\"],
+    ["rsqb", "]"],
+    ["rbrack", "]"],
+    ["Hat", "^"],
+    ["lowbar", "_"],
+    ["grave", "`"],
+    ["lcub", "{"],
+    ["lbrace", "{"],
+    ["verbar", "|"],
+    ["vert", "|"],
+    ["rcub", "}"],
+    ["rbrace", "}"],
+  ])("reads &%s; as %j", (name, char) => {
+    expect(decodedView(`x&${name};y`)).toEqual({
+      text: `x${char}y`,
+      starts: [0, 1, name.length + 3, name.length + 4],
+    });
+  });
 });
