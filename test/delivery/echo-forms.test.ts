@@ -29,6 +29,12 @@ describe("urlParts: the parts of a secret URL a receiver quotes apart", () => {
     ["the URL as sent", "https://H.Example:443/p/q#frag", ["https://h.example/p/q"]],
     ["a path with its query", "/services/T0/B0?token=abc12345", ["abc12345", "/services/T0/B0"]],
     ["a query string", "access_token=abc12345&x=1", ["abc12345"]],
+    [
+      "a query string with a URL as a value",
+      "next=https://crm.example/cb",
+      ["https://crm.example/cb"],
+    ],
+    ["a URL whose scheme has a digit", "s3://bucket/key?sig=abcdefgh", ["/key?sig=abcdefgh"]],
   ])("gives %s", (_what, secret, parts) => {
     expect(urlParts(secret)).toEqual(expect.arrayContaining(parts));
   });
@@ -37,11 +43,18 @@ describe("urlParts: the parts of a secret URL a receiver quotes apart", () => {
     ["a plain token", "tok-Rf7Wq2Lx9Z"],
     ["a host", "hooks.internal.example"],
     ["a path segment", "segment-Tk5Yj2Ua8"],
+    ["a token that holds a / (no path)", "tok/Rf7Wq2Lx9Z"],
+    ["a URL that does not parse", "http://[::1"],
   ])("gives nothing of %s, which is one part already", (_what, secret) => {
     expect(urlParts(secret)).toEqual([]);
   });
 
-  it("gives no bare / of a URL without a path", () => {
-    expect(urlParts("https://h.example")).not.toContain("/");
+  it("gives only the URL itself of a URL without a path or query: no bare /, nothing empty", () => {
+    expect(urlParts("https://h.example")).toEqual(["https://h.example/"]);
+  });
+
+  it("gives no URL of a secret that is a path, which the parser had to be given a base for", () => {
+    const parts = urlParts("/services/T0/B0?token=abc12345");
+    expect(parts.filter((part) => part.includes("://"))).toEqual([]);
   });
 });

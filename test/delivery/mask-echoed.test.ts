@@ -236,16 +236,51 @@ describe("a Basic username given as a secret", () => {
   });
 });
 
+describe("a token written in clear", () => {
+  it("is masked in an answer like one given as a secret", async () => {
+    const integration = await loaded(
+      { url: "https://h.example/h", auth: { type: "token", token: "CLEARTOKEN-5150" } },
+      {},
+    );
+    expect(maskEchoedSecrets(integration, "token CLEARTOKEN-5150 refused")).toBe(
+      "token **** refused",
+    );
+  });
+});
+
+describe("a secret that is also a part of a secret URL", () => {
+  it("is masked cut off to its first 4 characters, as a secret, not to 8 as a part", async () => {
+    const integration = await loaded(
+      { url: "${env:URL}", auth: { type: "token", token: "${env:TOKEN}" } },
+      { URL: "https://h.example/hook?key=abcd1234efgh", TOKEN: "abcd1234efgh" },
+    );
+    expect(maskEchoedSecrets(integration, "token abcd12")).toBe("token ****");
+  });
+
+  it("is masked whole when it is a parameter's value of exactly 8 characters", async () => {
+    const integration = await loaded(
+      { url: "${env:URL}" },
+      { URL: "https://h.example/hook?token=abc12345" },
+    );
+    expect(maskEchoedSecrets(integration, "bad token abc12345")).toBe("bad token ****");
+  });
+});
+
 describe("a credential header written in clear", () => {
   it.each([
     ['{"authorization":"Bearer LITERALTOKEN-77"}', '{"authorization":"****"}'],
     ["token LITERALTOKEN-77 refused", "token **** refused"],
+    ["credentials SPACEDTOKEN-99 refused", "credentials **** refused"],
     ['{"x-api-key":"APIKEYLITERAL-88"}', '{"x-api-key":"****"}'],
   ])("is masked in an answer that quotes it: %j", async (answer, masked) => {
     const integration = await loaded(
       {
         url: "https://h.example/h",
-        headers: { Authorization: "Bearer LITERALTOKEN-77", "X-Api-Key": "APIKEYLITERAL-88" },
+        headers: {
+          Authorization: "Bearer LITERALTOKEN-77",
+          "X-Api-Key": "APIKEYLITERAL-88",
+          "Proxy-Authorization": "Token  SPACEDTOKEN-99",
+        },
       },
       {},
     );
