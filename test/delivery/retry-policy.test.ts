@@ -342,6 +342,10 @@ describe("parseRetryAfter", () => {
     ["Mon, 30 Nov 2026 17:00:00 PST", undefined],
     ["Monday", undefined],
     ["Tuesday, 01-Dec-26 17:00:00 GMT", 259_200_000],
+    // Names in any case, as some servers write them.
+    ["sat, 28 nov 2026 17:01:00 gmt", 60_000],
+    ["SATURDAY, 28-NOV-26 17:00:30 GMT", 30_000],
+    ["sat nov 28 17:00:10 2026", 10_000],
   ])("reads %j as %j ms", (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });

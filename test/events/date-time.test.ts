@@ -51,6 +51,13 @@ describe("isDateTime", () => {
     ["2026-11-28TT17:00:00Z", false, "two separators"],
     ["２０２６-11-28T17:00:00Z", false, "digits that are not ASCII"],
     ["", false, "nothing"],
+    ["2026-11-28T17:00:00+23:59", true, "the largest offset"],
+    ["2026x11-28T17:00:00Z", false, "another character for the first dash"],
+    ["2026-11-28T17x00:00Z", false, "another character for the first colon"],
+    ["2026-11-28T17:00x00Z", false, "another character for the second colon"],
+    ["2026-11-28Tx7:00:00Z", false, "an hour that is not digits"],
+    ["2026-11-28T17:00:x0Z", false, "a second that is not digits"],
+    ["2026-11-28T17:00:00123", false, "digits for a time zone"],
   ])("%s is %s: %s", (text, expected) => {
     expect(isDateTime(text)).toBe(expected);
     expect(ajvDateTime(text)).toBe(expected);
