@@ -43,6 +43,7 @@ describe("decodedView reads an answer's escapes and keeps where each character b
     ["%C2%A9, the first two-byte lead", "%C2%A9", "©"],
     ["%DF%BF, the last two-byte lead", "%DF%BF", "\u07ff"],
     ["%E2%82%AC, three bytes", "%E2%82%AC", "€"],
+    ["%E0%A0%80, the first three-byte lead", "%E0%A0%80", "\u0800"],
     ["%EF%BF%BD, the last three-byte lead", "%EF%BF%BD", "\ufffd"],
     ["%E0%80%80, an overlong three-byte run, as it is", "%E0%80%80", "%e0%80%80"],
     ["%F0%9F%98%80, four bytes", "%F0%9F%98%80", "😀"],
