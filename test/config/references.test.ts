@@ -83,6 +83,15 @@ describe("applyReferences", () => {
     expect(result.problems.map((p) => p.path)).toEqual(refusedAt);
   });
 
+  it("still resolves a reference to an empty value once the strings weigh exactly 1 MiB", () => {
+    const env = { HALF: "x".repeat(512 * 1024), EMPTY: "" };
+    const fields = { a: "${env:HALF}", b: "${env:HALF}", c: "${env:EMPTY}" };
+    const result = applyReferences({ fields }, "resolve", { ...sources, env });
+    expect(result.problems).toEqual([]);
+    expect(result.value).toMatchObject({ fields: { c: "" } });
+    expect(result.unresolved).toEqual(new Set());
+  });
+
   it("refuses the string that takes an integration's resolved strings past 1 MiB in all", () => {
     const large = { ...sources, env: { LARGE: "x".repeat(600 * 1024) } };
     const fields = { a: "${env:LARGE}", b: "${env:LARGE}", c: "${env:LARGE}" };
