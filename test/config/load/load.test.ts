@@ -472,6 +472,21 @@ describe("loadFile building integrations", () => {
     expect(integration?.shown?.webhook).toBe(integration?.webhook);
   });
 
+  it("keeps a description fed by a reference as written when no other text is", async () => {
+    const file = await fileWith(
+      "shown-description.yaml",
+      integrationYaml("shown-description", {
+        2: 'name: shown-description\ndescription: "${env:NOTE}"',
+      }),
+    );
+    const result = await loadFile(file, { secrets: "resolve", env: { NOTE: "for acme" } });
+    expect(result.problems).toEqual([]);
+    expect(result.integrations[0]).toMatchObject({
+      description: "for acme",
+      shown: { description: "${env:NOTE}" },
+    });
+  });
+
   it("defaults GET to query", async () => {
     const file = await fileWith("get.yaml", integrationYaml("get", {}, ["  method: GET"]));
     expect((await loadFile(file, keep)).integrations[0]?.webhook.format).toBe("query");
