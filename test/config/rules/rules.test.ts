@@ -88,6 +88,21 @@ describe("checkRules", () => {
       input({ url: "https://${file:/run/secrets/user}@example.com/" }),
       ["webhook.url must not carry user:password@"],
     ],
+    [
+      "credentials in a plain http URL beside a reference",
+      input({ url: "http://u:p@example.com/?k=${env:K}" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    [
+      "a password of several characters without a user, around a reference",
+      input({ url: "https://:pw${env:K}@example.com/" }),
+      ["webhook.url must not carry user:password@"],
+    ],
+    [
+      "credentials whose user begins with a run of $, beside a reference",
+      input({ url: "https://$$user:${env:PW}@example.com/" }),
+      ["webhook.url must not carry user:password@"],
+    ],
     ["an unresolved URL reference", input({ url: "${env:U}" }), []],
     [
       "a placeholder in the URL",
@@ -293,6 +308,16 @@ describe("checkRules", () => {
       ["webhook.url has no host: write it as http(s)://host/path"],
     ],
     [
+      "a plain http scheme with no host",
+      input({ url: "http:///api/x" }),
+      ["webhook.url has no host: write it as http(s)://host/path"],
+    ],
+    [
+      "a URL with a host, naming one without a host in its query",
+      input({ url: "https://h.example/r?to=http:///x" }),
+      [],
+    ],
+    [
       "a URL reference that resolves to an upper-case scheme with no host",
       input({ url: "${env:U}" }, { url: "HTTPS:///api/x" }, true),
       ["webhook.url has no host once its ${…} references are resolved"],
@@ -330,6 +355,22 @@ describe("checkRules", () => {
     const messages = checkRules(given).map((p) => p.message);
     expect(messages).toHaveLength(expected.length);
     expected.forEach((start, i) => expect(messages[i]).toContain(start));
+  });
+
+  it.each([
+    ["not a valid URL", input({ url: "https://h.example:99999/" })],
+    ["with a placeholder", input({ url: "https://example.com/{name}" })],
+    ["with credentials", input({ url: "https://u:p@example.com/" })],
+  ])("puts a URL's problem at webhook.url: %s", (_what, given) => {
+    expect(checkRules(given).map((p) => p.path)).toEqual([["webhook", "url"]]);
+  });
+
+  it("leaves alone a URL whose reference stayed unresolved though others were resolved", () => {
+    const given = {
+      ...input({ url: "${env:U}" }, {}, true),
+      unresolved: new Set([JSON.stringify(["webhook", "url"])]),
+    };
+    expect(checkRules(given)).toEqual([]);
   });
 
   it.each<[Partial<RawWebhook>["retry"], string]>([
