@@ -28,6 +28,9 @@ describe("PaceJudge", () => {
     { peers: { fast: 20, other: 38 }, key: "other", perAttempt: 38, slow: false }, // 18 ms more but under 2×
     { peers: { fast: 20, other: 41 }, key: "other", perAttempt: 41, slow: true },
     { peers: { fast: 2 }, key: "fast", perAttempt: 500, slow: false }, // never slow beside itself
+    { peers: { fast: 20, other: 40 }, key: "other", perAttempt: 40, slow: false }, // exactly 2×
+    { peers: { fast: 10, other: 25 }, key: "other", perAttempt: 25, slow: false }, // exactly 15 ms more
+    { peers: { a: 2, b: 2 }, key: "b", perAttempt: 500, slow: true }, // a tie: the first is the fastest
   ])(
     "judges $key at $perAttempt ms beside $peers: slow $slow",
     ({ peers, key, perAttempt, slow }) => {
@@ -57,5 +60,67 @@ describe("PaceJudge", () => {
     expect(warmAverageMs(pace)).toBeUndefined();
     judge.observe("new", pace, 5, T);
     expect(warmAverageMs(pace)).toBe(5);
+  });
+});
+
+describe("PaceJudge between its looks over every integration (once a second)", () => {
+  /** A judge that has just looked (at T) and found `fast` at 2 ms and `other` at 60 ms. */
+  function lookedAt() {
+    const paces = new Map<string, Pace>([
+      ["fast", emptyPace()],
+      ["other", emptyPace()],
+    ]);
+    const judge = new PaceJudge(paces);
+    const warm = (key: string, ms: number, at = T) => {
+      for (let i = 0; i < WARM_UP_ATTEMPTS; i++) judge.observe(key, paces.get(key)!, ms, at);
+    };
+    warm("fast", 2);
+    warm("other", 60);
+    expect(judge.isSlow("other", 60, T)).toBe(true);
+    return { judge, paces, warm };
+  }
+
+  it("averages each attempt in at a fifth", () => {
+    const { judge, paces } = lookedAt();
+    judge.observe("fast", paces.get("fast")!, 12, T + 1);
+    expect(paces.get("fast")!.averageMs).toBe(4); // 2 × 0.8 + 12 × 0.2
+  });
+
+  it("follows the fastest integration as it slows down", () => {
+    const { judge, warm } = lookedAt();
+    warm("fast", 200, T + 100);
+    expect(judge.isSlow("other", 60, T + 200)).toBe(false);
+  });
+
+  it("takes a faster integration as the fastest once it is warm, not before", () => {
+    const { judge, paces } = lookedAt();
+    const quick = emptyPace();
+    paces.set("quick", quick);
+    for (let i = 1; i < WARM_UP_ATTEMPTS; i++) judge.observe("quick", quick, 0.1, T + 100);
+    expect(judge.isSlow("fast", 18, T + 200)).toBe(false);
+    judge.observe("quick", quick, 0.1, T + 100);
+    expect(judge.isSlow("fast", 18, T + 200)).toBe(true);
+  });
+
+  it("keeps the fastest when another integration's attempt ends, slower or as fast", () => {
+    const { judge, paces, warm } = lookedAt();
+    judge.observe("other", paces.get("other")!, 60, T + 100);
+    expect(judge.isSlow("other", 60, T + 200)).toBe(true);
+    paces.set("twin", emptyPace());
+    warm("twin", 2, T + 100);
+    expect(judge.isSlow("fast", 500, T + 200)).toBe(false);
+  });
+
+  it("looks again after a second, not sooner", () => {
+    const { judge, paces } = lookedAt();
+    paces.delete("fast");
+    expect(judge.isSlow("other", 60, T + 999)).toBe(true);
+    expect(judge.isSlow("other", 60, T + 1_000)).toBe(false);
+  });
+
+  it("counts an integration as active for less than a minute after its last attempt", () => {
+    const { judge, paces } = lookedAt();
+    judge.observe("other", paces.get("other")!, 60, T + 60_000);
+    expect(judge.isSlow("other", 60, T + 60_000)).toBe(false);
   });
 });
