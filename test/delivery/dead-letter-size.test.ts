@@ -69,6 +69,39 @@ describe("fitDeadLetter", () => {
     expect(fitDeadLetter(record, maxPayload).record.cut).toEqual(cut);
   });
 
+  it("keeps the rest of the request when it cuts only the body", () => {
+    const { record } = fitDeadLetter(letter({ id: "e1" }, "b".repeat(1_100_000)), MAX);
+    expect(record.cut).toEqual(["request.body"]);
+    expect(record.request).toEqual({
+      method: "POST",
+      url: "https://crm.example.com/hook",
+      headers: {},
+      body: null,
+    });
+  });
+
+  it("keeps the start of a text event as it is, not as JSON writes it", () => {
+    const event = "x".repeat(KEPT_EVENT_CHARS * 20);
+    const { record } = fitDeadLetter(letter(event, null), MAX);
+    expect(record.event).toBe(event.slice(0, KEPT_EVENT_CHARS));
+  });
+
+  it.each([
+    ["exactly as long as it keeps is not cut", KEPT_EVENT_CHARS, ["request"]],
+    ["one character longer is cut", KEPT_EVENT_CHARS + 1, ["event", "request"]],
+  ])("cuts a text event only when longer than it keeps: one %s", (_what, chars, cut) => {
+    const { record } = fitDeadLetter(letter("x".repeat(chars), null), HEADER_ROOM_BYTES + 1_000);
+    expect(record.cut).toEqual(cut);
+  });
+
+  it("names no request cut where a record had none, and cuts a record without one", () => {
+    const record = letter({ pad: "x".repeat(200_000) }, null);
+    delete record.request;
+    const fitted = fitDeadLetter(record, HEADER_ROOM_BYTES + 1_000);
+    expect(fitted.record.cut).toEqual(["event"]);
+    expect(fitted.record.event).toHaveLength(KEPT_EVENT_CHARS);
+  });
+
   it("leaves the record it is given as it was", () => {
     const original = letter({ name: "a".repeat(600_000) }, "b".repeat(600_000));
     fitDeadLetter(original, MAX);
