@@ -69,6 +69,16 @@ describe("the settings of an existing event stream", () => {
       ],
     ],
     [
+      "a byte limit alone bounds the stream",
+      { max_bytes: 5000 },
+      [/has a limit of 5000 bytes with discard old/],
+    ],
+    [
+      "a per-subject limit with discard new, but not per subject, drops a service's unread events",
+      { max_msgs_per_subject: 5, discard: DiscardPolicy.New },
+      [/at most 5 messages per subject: .* dropped unread/, /no max age, message or byte limit/],
+    ],
+    [
       "a per-subject limit with discard new per subject refuses a service's next events",
       { max_msgs_per_subject: 5, discard: DiscardPolicy.New, discard_new_per_subject: true },
       [
@@ -82,6 +92,11 @@ describe("the settings of an existing event stream", () => {
       [
         /a limit of 1000 messages with discard new and limits retention: acknowledged events are not removed from it, so once full it refuses every publish for good: set a max age .* or a larger limit/,
       ],
+    ],
+    [
+      "message and byte limits with discard new are named together",
+      { max_msgs: 1000, max_bytes: 5000, discard: DiscardPolicy.New },
+      [/a limit of 1000 messages, a limit of 5000 bytes with discard new and limits retention/],
     ],
     [
       "a byte limit with discard new and a max age refuses publishes until events expire",
@@ -118,6 +133,7 @@ describe("the settings of an existing event stream", () => {
       eventStreamRisks(streamInfo(config)).map((risk) => risk.level);
     expect(levels({ max_msgs_per_subject: 1, max_age: nanos(2_000) })).toEqual(["warn", "info"]);
     expect(levels({ max_msgs: 9, discard: DiscardPolicy.New })).toEqual(["warn"]);
+    expect(levels({})).toEqual(["warn"]); // no limit at all
   });
 
   it("with work-queue retention need --deliver all, said in hookswitch's terms", () => {
