@@ -289,6 +289,83 @@ describe("the status page's HTML", () => {
   });
 });
 
+/** The page's text as a reader sees it: no style, no tags, runs of white space as one. */
+function textOf(html: string): string {
+  return html
+    .replace(/<style>[\s\S]*<\/style>/, "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ");
+}
+
+describe("what the status page says", () => {
+  const at = "2026-11-28T17:00:00.123Z";
+  const delivery = (outcome: "delivered" | "retried" | "dead-lettered" | "skipped") => ({
+    at,
+    outcome,
+    status: outcome === "skipped" ? null : 503,
+    error: outcome === "skipped" ? "integration disabled" : null,
+  });
+
+  it("counts integrations in its cards, enabled and disabled apart", () => {
+    const integrations = [
+      integrationView({ name: "a" }),
+      integrationView({ name: "b" }),
+      integrationView({ name: "c", enabled: false }),
+    ];
+    const text = textOf(renderStatusPage(statusView({ integrations, deadLetters: 4 }), "1"));
+    expect(text).toContain(" Integrations 3 Enabled 2 Disabled 1 Invalid files 0 Dead letters 4 ");
+    expect(text).toContain(" Readiness Ready ");
+  });
+
+  it.each([
+    ["delivered", "on", "Delivered HTTP 503"],
+    ["retried", "fail", "Retrying HTTP 503"],
+    ["dead-lettered", "fail", "Dead-lettered HTTP 503"],
+    ["skipped", "off", "Skipped integration disabled"],
+  ] as const)(
+    "shows a last delivery %s as a %s pill: %j, and its time in UTC",
+    (outcome, pill, said) => {
+      const integrations = [integrationView({ lastDelivery: delivery(outcome) })];
+      const html = renderStatusPage(statusView({ integrations }), "1");
+      expect(html).toContain(`<span class="pill ${pill}">`);
+      expect(textOf(html)).toContain(` ${said} 2026-11-28 17:00:00 UTC `);
+    },
+  );
+
+  it("says so where nothing was delivered or loaded yet", () => {
+    expect(textOf(renderStatusPage(statusView(), "1"))).toContain(" No deliveries yet ");
+    const empty = renderStatusPage(statusView({ integrations: [] }), "1");
+    expect(textOf(empty)).toContain(" No integrations loaded. ");
+  });
+
+  it("labels every cell of a row, for the layout on a phone", () => {
+    const html = renderStatusPage(statusView(), "1");
+    const labels = [...html.matchAll(/<td data-label="([^"]*)">/g)].map((m) => m[1]);
+    expect(labels).toEqual([
+      "Name",
+      "Status",
+      "Type",
+      "Trigger",
+      "Scope",
+      "Source",
+      "Last delivery",
+      "Counts",
+    ]);
+  });
+
+  it("shows an integration's row as its cells say it", () => {
+    const view = integrationView({
+      description: "CRM feed",
+      events: ["user.created", "user.deleted"],
+      fileInvalid: true,
+    });
+    const text = textOf(renderStatusPage(statusView({ integrations: [view] }), "1"));
+    expect(text).toContain(
+      " crm CRM feed Enabled webhook mycloudpbx user.created user.deleted account acme crm.yaml Last valid version ",
+    );
+  });
+});
+
 describe.skipIf(!HAS_CHROMIUM)("the status page in a browser", () => {
   let nats: NatsServer;
   let receiver: Receiver;
