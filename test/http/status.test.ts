@@ -53,6 +53,34 @@ describe("the status view", () => {
     ]);
   });
 
+  it("shows each integration's own delivery figures, and none for one without", () => {
+    const stats = new DeliveryStats();
+    const last = {
+      at: "2026-12-03T10:00:00.000Z",
+      outcome: "delivered" as const,
+      status: 200,
+      error: null,
+    };
+    stats.record("busy", { ...last, outcome: "retried", status: 503 });
+    stats.record("busy", last);
+    const integrations = ["busy", "quiet"].map((name) => makeIntegration({ name }));
+    const view = buildStatusView(input({ integrations, stats }));
+    expect(view.integrations.map((i) => [i.name, i.lastDelivery, i.counts])).toEqual([
+      ["busy", last, { delivered: 1, retried: 1, "dead-lettered": 0, skipped: 0 }],
+      ["quiet", null, { delivered: 0, retried: 0, "dead-lettered": 0, skipped: 0 }],
+    ]);
+  });
+
+  it("names what an invalid file holds back, and marks its integrations as its last valid version", () => {
+    const file = "integrations.d/crm.yaml";
+    const standings = new Map([[file, { notRunning: ["crm-audit"] }]]);
+    const view = buildStatusView(input({ problems: [problem(file, 2)], standings }));
+    expect(view.invalidFiles.map((f) => [f.file, f.notRunning])).toEqual([[file, ["crm-audit"]]]);
+    expect(view.integrations.map((i) => i.fileInvalid)).toEqual([true]);
+    const other = buildStatusView(input({ problems: [problem("other.yaml", 2)] }));
+    expect(other.invalidFiles.map((f) => f.notRunning)).toEqual([[]]);
+  });
+
   it("lists the integrations by name", () => {
     const integrations = ["zeta", "alpha", "mid"].map((name) => makeIntegration({ name }));
     const view = buildStatusView(input({ integrations }));
