@@ -362,6 +362,8 @@ describe("renderRequest: headers", () => {
     ["no spaces or tabs at either end, which are not part of a value", " \t a b\t ", "a b"],
     ["no space where a control character ends it", "Eve\r\n", "Eve"],
     ["nothing for spaces alone", "  ", ""],
+    ["no tab that starts a value", "\tx", "x"],
+    ["no tab that ends a value", "x\t", "x"],
     ["non-ASCII text as its UTF-8 bytes", "Zoë", "Zo\u00c3\u00ab"],
   ])("puts %s in a header value", (_what, text, wire) => {
     expect(headerValue(text)).toBe(wire);

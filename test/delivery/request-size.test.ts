@@ -89,6 +89,26 @@ describe("a request within its caps is sent whole", () => {
     expect(() => form(2 * MiB - 1)).toThrow("the body would be larger than 2 MiB");
   });
 
+  it("sends a JSON body of exactly 2 MiB, and refuses one character more", () => {
+    // {"n":"…"}: 8 characters around the name, the closing brace counted too.
+    const json = (length: number) => render({ fields: { n: name } }, length);
+    expect(requestOf(json(2 * MiB - 8)).body).toHaveLength(2 * MiB);
+    expect(() => json(2 * MiB - 7)).toThrow("the body would be larger than 2 MiB");
+  });
+
+  it.each<[string, Partial<Webhook>, number]>([
+    // https://crm.example.com/api/callbacks is 37 characters; then "/" and the name.
+    ["with a path argument", { pathArguments: ["{name}"] }, 64 * 1024 - 38],
+    // …then "?n=" and the name.
+    ["with a query", { method: "GET", format: "query", fields: { n: name } }, 64 * 1024 - 40],
+  ] as const)(
+    "sends a URL of exactly 64 KiB %s, and refuses one character more",
+    (_w, webhook, length) => {
+      expect(requestOf(render(webhook, length)).url).toHaveLength(64 * 1024);
+      expect(() => render(webhook, length + 1)).toThrow("the URL would be larger than 64 KiB");
+    },
+  );
+
   it("sends the default payload of a 900 KB name", () => {
     expect(requestOf(render({}, 900_000)).body).toContain("n".repeat(900_000));
   });
