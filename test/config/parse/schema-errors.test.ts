@@ -76,6 +76,11 @@ describe("describeSchemaErrors on a value outside its list", () => {
       `webhook.format must be json, query or form (got "jsonn") (did you mean "json"?)`,
     ],
     [
+      "a near miss of four letters, with what was meant",
+      { format: "jsno" },
+      `webhook.format must be json, query or form (got "jsno") (did you mean "json"?)`,
+    ],
+    [
       "a short word, without a guess",
       { method: "PUT" },
       `webhook.method must be POST or GET (got "PUT")`,
@@ -119,6 +124,32 @@ describe("describeSchemaErrors on a value YAML reads as another type", () => {
       { auth: { type: " Bearer " } },
       {},
       'webhook.auth.type must be none, basic or token (got " Bearer ") (did you mean "token"?)',
+    ],
+    [
+      "enabled: Off",
+      {},
+      { enabled: "Off" },
+      'enabled must be true/false (got "Off": YAML 1.2 reads Off as text, not as false): write false',
+    ],
+    // Only a whole word YAML 1.1 read as true or false is echoed: any other text may be a secret.
+    [
+      "enabled: yes please",
+      {},
+      { enabled: "yes please" },
+      "enabled must be true/false (got a string)",
+    ],
+    ["enabled: not off", {}, { enabled: "not off" }, "enabled must be true/false (got a string)"],
+    [
+      "enabled: true story",
+      {},
+      { enabled: "true story" },
+      "enabled must be true/false (got a string)",
+    ],
+    [
+      "auth type 'Bearer Token'",
+      { auth: { type: "Bearer Token" } },
+      {},
+      'webhook.auth.type must be none, basic or token (got "Bearer Token") (did you mean "token"?)',
     ],
     // "bearer" is another name of token, which a method cannot be.
     [
