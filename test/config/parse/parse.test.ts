@@ -230,6 +230,38 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
         'quote "{serviceUuid}" too, or it is a mapping',
     ],
     [
+      "pathArguments: [ext-{extensionNumber}]\n",
+      "1:17",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"',
+    ],
+    [
+      "pathArguments: [ext-{extensionNumber}, x]\n",
+      "1:17",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"',
+    ],
+    [
+      "pathArguments: [ {serviceUuid} , ext-{extensionNumber}]\n",
+      "1:34",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}"; ' +
+        'quote "{serviceUuid}" too, or it is a mapping',
+    ],
+    [
+      `pathArguments: [ext-{extensionNumber}${"x".repeat(59)}]\n`,
+      "1:17",
+      `YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}${"x".repeat(59)}"`,
+    ],
+    // Longer than 80 characters: an example, not the value.
+    [
+      `pathArguments: [ext-{extensionNumber}${"x".repeat(60)}]\n`,
+      "1:17",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "{name}"',
+    ],
+    [
+      "headers:\n  X-User: {name}-x #note\n",
+      "2:11",
+      'YAML: a value that starts with "{" must be quoted, or it reads as a mapping: write "{name}-x"',
+    ],
+    [
       "headers:\n  X-User: {name}-x\n",
       "2:11",
       'YAML: a value that starts with "{" must be quoted, or it reads as a mapping: write "{name}-x"',
