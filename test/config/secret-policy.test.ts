@@ -149,6 +149,12 @@ describe("realSecretPath: links in a secrets folder", () => {
     );
   });
 
+  it("takes a file in any one of several folders, one of them missing", () => {
+    const several: SecretPolicy = { dirs: [join(root, "missing"), secrets], envPrefix: undefined };
+    const real = realSecretPath(several, join(secrets, "token"));
+    expect(real).toBe(join(realpathSync.native(secrets), "..2026_11_29", "token"));
+  });
+
   it("refuses a link that leads out of the folder", () => {
     expect(realSecretPath(policy, join(secrets, "escape"))).toBeUndefined();
   });

@@ -105,15 +105,25 @@ describe("a byte budget", () => {
     expect(await run(steps)).toEqual({ admitted, used, waiting });
   });
 
-  it.each([0, -1, 1.5, Number.NaN])("refuses a limit of %s", (limit) => {
+  it.each([0, -1, 1.5, Number.NaN])("refuses a limit of %s, saying what a limit is", (limit) => {
     expect(() => new ByteBudget(limit)).toThrow(ByteBudgetError);
+    expect(() => new ByteBudget(limit)).toThrow(
+      expect.objectContaining({
+        name: "ByteBudgetError",
+        message: `a byte budget must be a whole number ≥ 1, got ${limit}`,
+      }),
+    );
+  });
+
+  it("takes a limit of one byte", () => {
+    expect(new ByteBudget(1).limit).toBe(1);
   });
 
   it("refuses more given back than taken, and sizes that are no count", () => {
     const budget = new ByteBudget(100);
     expect(budget.take(10)).toBeUndefined();
     expect(() => budget.give(11)).toThrow(/gave back 11 bytes with only 10 taken/);
-    expect(() => budget.take(-1)).toThrow(ByteBudgetError);
+    expect(() => budget.take(-1)).toThrow("bytes must be a whole number ≥ 0, got -1");
     expect(() => budget.take(2.5)).toThrow(ByteBudgetError);
   });
 
