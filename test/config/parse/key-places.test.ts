@@ -11,6 +11,7 @@ describe("where a key of the integration schema belongs", () => {
     ["ca", [], ": it belongs under webhook.tls"],
     // Known here already, or nowhere: nothing to say.
     ["url", ["webhook"], ""],
+    ["maxAttempts", ["webhook", "retry"], ""],
     ["colour", [], ""],
   ])("%s written under %j: %j", (key, path, expected) => {
     expect(belongsElsewhere(key, path)).toBe(expected);
