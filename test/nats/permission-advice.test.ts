@@ -45,6 +45,31 @@ describe("the subject to allow for one NATS refused", () => {
       "$JS.API.CONSUMER.MSG.NEXT.PBX_EVENTS.hookswitch",
       "$JS.API.CONSUMER.MSG.NEXT.PBX_EVENTS.hookswitch",
     ],
+    // A consumer created with a filter: that consumer's creations with any filter.
+    [
+      "$JS.API.CONSUMER.CREATE.PBX_EVENTS.hookswitch.pbx.>",
+      "$JS.API.CONSUMER.CREATE.PBX_EVENTS.hookswitch.>",
+    ],
+    [
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_retry.hookswitch.retry.>",
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_retry.>",
+    ],
+    // Near misses of each form: allowed as they are.
+    [
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_slow",
+      "$JS.API.CONSUMER.CREATE.HOOKSWITCH_DELIVERIES.hookswitch_slow",
+    ],
+    [
+      "$JS.API.CONSUMER.UPDATE.HOOKSWITCH_DELIVERIES.c.hookswitch.parked.hookswitch.slow",
+      "$JS.API.CONSUMER.UPDATE.HOOKSWITCH_DELIVERIES.*",
+    ],
+    ["$JS.API.STREAM.INFO.HOOKSWITCH_DLQ", "$JS.API.STREAM.INFO.HOOKSWITCH_DLQ"],
+    ["$JS.X.CONSUMER.INFO.HOOKSWITCH_DLQ.c", "$JS.X.CONSUMER.INFO.HOOKSWITCH_DLQ.c"],
+    ["$X.API.CONSUMER.INFO.HOOKSWITCH_DLQ.c", "$X.API.CONSUMER.INFO.HOOKSWITCH_DLQ.c"],
+    ["$JS.ACK.PBX_EVENTS.hookswitch", "$JS.ACK.PBX_EVENTS.hookswitch"],
+    ["$X.ACK.PBX_EVENTS.hookswitch.1.42.42.1.0", "$X.ACK.PBX_EVENTS.hookswitch.1.42.42.1.0"],
+    ["hookswitch.dlq.blue", "hookswitch.dlq.blue"],
+    ["other.dlq.blue.crm", "other.dlq.blue.crm"],
     ["_INBOX.L7WYckgHES4sdqk4W5JwX3.*", "_INBOX.>"],
     ["$JS.API.INFO", "$JS.API.INFO"],
     ["$JS.API.STREAM.UPDATE.PBX_EVENTS", "$JS.API.STREAM.UPDATE.PBX_EVENTS"],
@@ -93,5 +118,7 @@ describe("what an operator is told when NATS refuses a subject", () => {
     const publish = PermissionViolationError.parse('Permissions Violation for Publish to "a.b"')!;
     expect(refusedSubject(publish)).toEqual({ operation: "publish", subject: "a.b" });
     expect(refusedSubject(new Error("timeout"))).toBeUndefined();
+    // A subject on another error is no refusal.
+    expect(refusedSubject(Object.assign(new Error("timeout"), { subject: "a.b" }))).toBeUndefined();
   });
 });
