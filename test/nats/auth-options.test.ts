@@ -38,6 +38,7 @@ describe("the user seed in a NATS_NKEY file", () => {
     ["an empty file", "", "holds no NKey seed"],
     ["a password", "s3cret-password\n", "holds no NKey seed"],
     ["a public key", `${user.getPublicKey()}\n`, "holds no NKey seed"],
+    ["a line with SA inside it", "VISA-ACCOUNT\n", "holds no NKey seed"],
     ["an account seed", `${accountSeed}\n`, "holds an NKey seed of another kind"],
     ["an operator seed", `${otherSeed("Operator")}\n`, "holds an NKey seed of another kind"],
     ["a server seed", `${otherSeed("Server")}\n`, "holds an NKey seed of another kind"],
