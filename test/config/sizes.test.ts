@@ -24,6 +24,8 @@ describe("sizes on the command line", () => {
     [65_536, "64 KiB"],
     [1_048_576, "1 MiB"],
     [983_040, "960 KiB"],
+    [1_572_864, "1536 KiB"],
+    [1_024, "1 KiB"],
     [1_500, "1500 bytes"],
     [0, "0 bytes"],
   ])("%i bytes are written %s", (bytes, text) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   closest,
+  compareText,
   describeType,
   displayPath,
   listOr,
@@ -64,6 +65,7 @@ describe("pointerSegments", () => {
     ["/webhook/headers/X-Source", ["webhook", "headers", "X-Source"]],
     ["/trigger/events/10", ["trigger", "events", 10]],
     ["/headers/007", ["headers", "007"]],
+    ["/trigger/events/100", ["trigger", "events", 100]],
     ["/a~1b/c~0d", ["a/b", "c~d"]],
     ["/a~01", ["a~1"]],
   ])("splits %j into %j", (pointer, segments) => {
@@ -85,6 +87,7 @@ describe("words for messages", () => {
     ["integer", "a whole number"],
     [["string", "null"], "a string or null"],
     ["custom", "custom"],
+    [["number", "boolean", "object", "array"], "a number, true/false, a mapping or a list"],
   ])("names the types %j as %j", (type, words) => {
     expect(typeWords(type)).toBe(words);
   });
@@ -134,6 +137,8 @@ describe("closest", () => {
     ["Enabld", "enabled"],
     ["scoep", "scope"],
     ["trigr", "trigger"],
+    ["tri", "trigger"], // three letters that begin one key alone
+    ["webhok", "webhook"],
     ["tigr", undefined],
     ["hook", undefined],
     ["en", undefined],
@@ -142,8 +147,23 @@ describe("closest", () => {
     expect(closest(word, keys)).toBe(suggestion);
   });
 
+  it("counts every edit, those at the start too: a key that a word ends is no nearer", () => {
+    expect(closest("ope", ["scope", "opt"])).toBe("opt");
+  });
+
   it("takes a short word only at most two edits away, not as an abbreviation", () => {
     expect(closest("de", ["description", "id"])).toBe("id");
+  });
+});
+
+describe("compareText", () => {
+  it.each([
+    ["a", "b", -1],
+    ["b", "a", 1],
+    ["a", "a", 0],
+    ["Z", "a", -1], // byte order, not a locale's
+  ])("compares %j with %j: %i", (a, b, order) => {
+    expect(compareText(a, b)).toBe(order);
   });
 });
 
