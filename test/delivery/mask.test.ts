@@ -250,8 +250,17 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
   });
 
   it.each([
-    ["the whole answer", "tok-0123456789", "tok-0123456789", "****"],
-    ["the start of the answer", "tok-0123456789", "tok-0123456789 expired", "**** expired"],
+    ["the whole answer", "tok-0123456789", "****"],
+    ["the start of the answer", "tok-0123456789 expired", "**** expired"],
+  ])("masks a secret that is %s", async (_what, answer, expected) => {
+    const integration = await loaded(
+      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN: "tok-0123456789" },
+    );
+    expect(maskEchoedSecrets(integration, answer)).toBe(expected);
+  });
+
+  it.each([
     ["a cut-off start of 4 characters", "tok-0123456789", "Bearer tok-", "Bearer ****"],
     ["a cut-off start of 3 characters", "tok-0123456789", "Bearer tok", "Bearer tok"],
     ["a whole secret of 4 characters", "t0k3", "Bearer t0k3 refused", "Bearer **** refused"],
