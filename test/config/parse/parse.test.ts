@@ -127,10 +127,10 @@ describe("parseYamlDocuments", () => {
       "2:11",
       "the [ that opens this list is never closed",
     ],
+    ["t:\n  h: {a: {b: 1}, c: 2\nw: 1\n", "2:6", "the { that opens this mapping is never closed"],
     // Of two left open, the inner one: the parser read on looking for its end.
     ["t:\n  events: [x, [y\nw: 1\n", "2:15", "the [ that opens this list is never closed"],
     ['t:\n  events: ["a", [y\nw: 1\n', "2:17", "the [ that opens this list is never closed"],
-    ["t:\n  h: {a: {b: 1}, c: 2\nw: 1\n", "2:6", "the { that opens this mapping is never closed"],
     [
       "t:\n  h: {a: [1], b: 2\nw: 1\n",
       "2:6",
