@@ -94,7 +94,7 @@ describe("fitDeadLetter", () => {
     expect(record.cut).toEqual(cut);
   });
 
-  it("names no request cut where a record had none, and cuts a record without one", () => {
+  it("cuts the event of a record without a request, naming no request cut", () => {
     const record = letter({ pad: "x".repeat(200_000) }, null);
     delete record.request;
     const fitted = fitDeadLetter(record, HEADER_ROOM_BYTES + 1_000);

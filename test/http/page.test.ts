@@ -302,7 +302,7 @@ describe("what the status page says", () => {
   const delivery = (outcome: "delivered" | "retried" | "dead-lettered" | "skipped") => ({
     at,
     outcome,
-    status: outcome === "skipped" ? null : 503,
+    status: outcome === "skipped" ? null : outcome === "delivered" ? 200 : 503,
     error: outcome === "skipped" ? "integration disabled" : null,
   });
 
@@ -318,7 +318,7 @@ describe("what the status page says", () => {
   });
 
   it.each([
-    ["delivered", "on", "Delivered HTTP 503"],
+    ["delivered", "on", "Delivered HTTP 200"],
     ["retried", "fail", "Retrying HTTP 503"],
     ["dead-lettered", "fail", "Dead-lettered HTTP 503"],
     ["skipped", "off", "Skipped integration disabled"],
