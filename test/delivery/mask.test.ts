@@ -215,6 +215,13 @@ describe("shownLocation: where a redirect points, as a dead letter shows it", ()
 });
 
 describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () => {
+  /** An integration that sends `token` as its Bearer token, given as a secret. */
+  const sendingToken = (token: string) =>
+    loaded(
+      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
+      { TOKEN: token },
+    );
+
   it("masks each secret sent, in the forms it was sent in, and leaves the rest", async () => {
     const integration = await loaded(
       {
@@ -232,10 +239,7 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
   });
 
   it("masks the start of a secret that the kept text cuts off, but not 3 characters", async () => {
-    const integration = await loaded(
-      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
-      { TOKEN: "tok-0123456789" },
-    );
+    const integration = await sendingToken("tok-0123456789");
     expect(maskEchoedSecrets(integration, "Bearer tok-0123")).toBe("Bearer ****");
     expect(maskEchoedSecrets(integration, "Bearer tok")).toBe("Bearer tok");
   });
@@ -253,10 +257,7 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
     ["the whole answer", "tok-0123456789", "****"],
     ["the start of the answer", "tok-0123456789 expired", "**** expired"],
   ])("masks a secret that is %s", async (_what, answer, expected) => {
-    const integration = await loaded(
-      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
-      { TOKEN: "tok-0123456789" },
-    );
+    const integration = await sendingToken("tok-0123456789");
     expect(maskEchoedSecrets(integration, answer)).toBe(expected);
   });
 
@@ -265,18 +266,12 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
     ["a cut-off start of 3 characters", "tok-0123456789", "Bearer tok", "Bearer tok"],
     ["a whole secret of 4 characters", "t0k3", "Bearer t0k3 refused", "Bearer **** refused"],
   ])("masks %s as the last thing the answer kept", async (_what, token, answer, expected) => {
-    const integration = await loaded(
-      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
-      { TOKEN: token },
-    );
+    const integration = await sendingToken(token);
     expect(maskEchoedSecrets(integration, answer)).toBe(expected);
   });
 
   it("masks the start of a secret the kept text cuts off as a form wrote it", async () => {
-    const integration = await loaded(
-      { url: "https://crm.example.com/h", auth: { type: "token", token: "${env:TOKEN}" } },
-      { TOKEN: "tok en 0123456789" },
-    );
+    const integration = await sendingToken("tok en 0123456789");
     // A form writes a space as "+", which no decoding of the answer turns back.
     expect(maskEchoedSecrets(integration, "bad token tok+en+0123")).toBe("bad token ****");
   });

@@ -9,6 +9,17 @@ import {
 
 const T = 100_000;
 
+/** `count` attempts of `key` that each took `ms`, ended at `at`: by default, enough to warm it up. */
+function observeMany(
+  judge: PaceJudge,
+  key: string,
+  pace: Pace,
+  ms: number,
+  { at = T, count = WARM_UP_ATTEMPTS } = {},
+) {
+  for (let i = 0; i < count; i++) judge.observe(key, pace, ms, at);
+}
+
 /** Paces for `durations` (one steady duration per integration), all warm and recent. */
 function judgeOf(durations: Record<string, number>) {
   const paces = new Map<string, Pace>();
@@ -16,7 +27,7 @@ function judgeOf(durations: Record<string, number>) {
   for (const [key, ms] of Object.entries(durations)) {
     const pace = emptyPace();
     paces.set(key, pace);
-    for (let i = 0; i < WARM_UP_ATTEMPTS; i++) judge.observe(key, pace, ms, T);
+    observeMany(judge, key, pace, ms);
   }
   return judge;
 }
@@ -44,8 +55,8 @@ describe("PaceJudge", () => {
     const gone = emptyPace();
     const other = emptyPace();
     paces.set("gone", gone).set("other", other);
-    for (let i = 0; i < WARM_UP_ATTEMPTS; i++) judge.observe("gone", gone, 1, T);
-    for (let i = 0; i < WARM_UP_ATTEMPTS; i++) judge.observe("other", other, 60, T);
+    observeMany(judge, "gone", gone, 1);
+    observeMany(judge, "other", other, 60);
     expect(judge.isSlow("other", 60, T)).toBe(true);
     judge.observe("other", other, 60, T + 61_000);
     expect(judge.isSlow("other", 60, T + 61_000)).toBe(false);
@@ -56,7 +67,7 @@ describe("PaceJudge", () => {
     const judge = new PaceJudge(paces);
     const pace = emptyPace();
     paces.set("new", pace);
-    for (let i = 1; i < WARM_UP_ATTEMPTS; i++) judge.observe("new", pace, 5, T);
+    observeMany(judge, "new", pace, 5, { count: WARM_UP_ATTEMPTS - 1 });
     expect(warmAverageMs(pace)).toBeUndefined();
     judge.observe("new", pace, 5, T);
     expect(warmAverageMs(pace)).toBe(5);
@@ -72,7 +83,7 @@ describe("PaceJudge between its looks over every integration (once a second)", (
     ]);
     const judge = new PaceJudge(paces);
     const warm = (key: string, ms: number, at = T) => {
-      for (let i = 0; i < WARM_UP_ATTEMPTS; i++) judge.observe(key, paces.get(key)!, ms, at);
+      observeMany(judge, key, paces.get(key)!, ms, { at });
     };
     warm("fast", 2);
     warm("other", 60);
@@ -96,7 +107,7 @@ describe("PaceJudge between its looks over every integration (once a second)", (
     const { judge, paces } = lookedAt();
     const quick = emptyPace();
     paces.set("quick", quick);
-    for (let i = 1; i < WARM_UP_ATTEMPTS; i++) judge.observe("quick", quick, 0.1, T + 100);
+    observeMany(judge, "quick", quick, 0.1, { at: T + 100, count: WARM_UP_ATTEMPTS - 1 });
     expect(judge.isSlow("fast", 18, T + 200)).toBe(false);
     judge.observe("quick", quick, 0.1, T + 100);
     expect(judge.isSlow("fast", 18, T + 200)).toBe(true);
