@@ -5,6 +5,7 @@
  * ]"): a key out of line with its mapping's is pointed at where it starts, and a list or
  * mapping left open at the bracket that opened it.
  */
+import type { YAMLError } from "yaml";
 import { lineStart, type YamlHint } from "./yaml-messages.js";
 
 const OUT_OF_LINE = /^All mapping items must start at the same column/;
@@ -16,6 +17,25 @@ export function badIndentHint(offset: number, message: string, text: string): Ya
   const open = LEFT_OPEN.exec(message);
   if (open) return leftOpen(offset, text, open[1] === "sequence" ? "[" : "{");
   return undefined;
+}
+
+/**
+ * The syntax error to report of a document's: the first, unless that is a key read across
+ * lines inside a list or mapping left open (`name: [a` above an indented `b: c`), where the
+ * bracket is the slip and the parser reports it only later.
+ */
+export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>(
+  slips: readonly E[],
+  text: string,
+): E | undefined {
+  const [first] = slips;
+  if (first?.code !== "MULTILINE_IMPLICIT_KEY") return first;
+  const bracket = slips.find((slip) => {
+    const open = slip.code === "BAD_INDENT" ? LEFT_OPEN.exec(slip.message) : null;
+    const hint = open && leftOpen(slip.pos[0], text, open[1] === "sequence" ? "[" : "{");
+    return hint !== null && hint !== undefined && hint.offset <= first.pos[0];
+  });
+  return bracket ?? first;
 }
 
 function outOfLine(offset: number, text: string): YamlHint {

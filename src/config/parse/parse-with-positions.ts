@@ -27,7 +27,7 @@ import {
   unsupportedTag,
   type YamlHint,
 } from "./yaml-messages.js";
-import { badIndentHint } from "./indent-messages.js";
+import { badIndentHint, firstSlip } from "./indent-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -135,15 +135,14 @@ function toParsedDocument(
       ? text.slice(scalar.range[0], scalar.range[1])
       : undefined;
   };
-  // Only the first syntax error: the following ones mostly repeat it (an unclosed bracket
+  // Only one syntax error, the first (firstSlip): the following ones mostly repeat it (an unclosed bracket
   // in deeply nested input yields one per level). Duplicate keys are each a slip of their
   // own and leave the document readable, so all of them are said, and the data is read on
   // (the later value, as YAML libraries take it) for its other problems to be found too.
   const slips = [...doc.errors, ...doc.warnings];
   const onlyDuplicates = slips.length > 0 && slips.every((e) => e.code === "DUPLICATE_KEY");
-  const yamlProblems = (onlyDuplicates ? slips : slips.slice(0, 1)).map((e) =>
-    yamlProblem(e, text, position),
-  );
+  const reported = onlyDuplicates ? slips : [firstSlip(slips, text)].filter((e) => e !== undefined);
+  const yamlProblems = reported.map((e) => yamlProblem(e, text, position));
   // A document of comments only (or a trailing `---`) holds no integration.
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
   if (empty && yamlProblems.length === 0) return undefined;

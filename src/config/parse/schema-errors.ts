@@ -186,10 +186,20 @@ function enumIssue(mistake: Mistake): SchemaIssue {
   if (error.propertyName !== undefined) {
     return keyNotAllowed(error, path, valueAt(document, path));
   }
-  return issueAt(
-    mistake,
-    `${where} must be ${listOr(params.allowedValues as unknown[])} (got ${quote(error.data)})${enumGuess(error.data, params.allowedValues as unknown[])}`,
-  );
+  const allowed = params.allowedValues as unknown[];
+  const hint = enumGuess(error.data, allowed) || missingComma(error.data, allowed, path);
+  return issueAt(mistake, `${where} must be ${listOr(allowed)} (got ${quote(error.data)})${hint}`);
+}
+
+/**
+ * A list item made of allowed values with spaces between: a comma left out of a flow list
+ * (`[user.created user.deleted]`, or one broken over lines) makes one item of them.
+ */
+function missingComma(data: unknown, allowed: readonly unknown[], path: PathSegment[]): string {
+  if (typeof data !== "string" || typeof path.at(-1) !== "number") return "";
+  const items = data.trim().split(/\s+/);
+  if (items.length < 2 || !items.every((item) => allowed.includes(item))) return "";
+  return `: ${items.length} items read as one; write [${items.join(", ")}], or a "- " line for each`;
 }
 
 function patternIssue(mistake: Mistake): SchemaIssue {
@@ -267,12 +277,13 @@ function booleanWordMessage(where: string, text: string): string | undefined {
   return `${where} must be true/false (got ${quote(text)}: ${why}): write ${meant}`;
 }
 
+/** Other names of a value: `Authorization: Bearer …` is what auth type token sends. */
+const SYNONYMS: Readonly<Record<string, string>> = { bearer: "token", "bearer token": "token" };
+
 /**
  * " (did you mean …?)" for text a letter or two from one of the values allowed; not for words
  * of three letters or fewer, which are a letter or two from many (`PUT` is no `GET`).
  */
-/** Other names of a value: `Authorization: Bearer …` is what auth type token sends. */
-const SYNONYMS: Readonly<Record<string, string>> = { bearer: "token", "bearer token": "token" };
 
 function enumGuess(data: unknown, allowed: readonly unknown[]): string {
   if (typeof data !== "string") return "";

@@ -128,6 +128,11 @@ describe("parseYamlDocuments", () => {
       "the [ that opens this list is never closed",
     ],
     ["t:\n  h: {a: {b: 1}, c: 2\nw: 1\n", "2:6", "the { that opens this mapping is never closed"],
+    // Left open above a deeper line, which the parser first reads as a key across lines.
+    ["name: [unclosed\n  foo: bar\n", "1:7", "YAML: the [ that opens this list is never closed"],
+    ["h: {a: 1\n  b: 2\nw: 1\n", "1:4", "YAML: the { that opens this mapping is never closed"],
+    // A key across lines with no bracket left open before it keeps its own words.
+    ["a: [1]\nb c\n  d: 1\n", "2:1", 'YAML: a key here has no ":" after it'],
     // Of two left open, the inner one: the parser read on looking for its end.
     ["t:\n  events: [x, [y\nw: 1\n", "2:15", "the [ that opens this list is never closed"],
     ['t:\n  events: ["a", [y\nw: 1\n', "2:17", "the [ that opens this list is never closed"],

@@ -176,3 +176,38 @@ describe("describeSchemaErrors on a value YAML reads as another type", () => {
     ]);
   });
 });
+
+describe("describeSchemaErrors on list items run together", () => {
+  const EVENTS = "trigger.events[0] must be user.created, user.deleted or user.modified";
+  const trigger = (events: string[]) => ({ trigger: { serviceType: "mycloudpbx", events } });
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string]>([
+    [
+      "two events without a comma",
+      {},
+      trigger(["user.created user.deleted"]),
+      `${EVENTS} (got "user.created user.deleted"): 2 items read as one; write [user.created, user.deleted], or a "- " line for each`,
+    ],
+    [
+      "three, folded from lines",
+      {},
+      trigger(["user.created  user.modified user.deleted"]),
+      `${EVENTS} (got "user.created  user.modified user.deleted"): 3 items read as one; write [user.created, user.modified, user.deleted], or a "- " line for each`,
+    ],
+    // Only values each allowed on its own: anything else is one wrong item.
+    [
+      "an event beside a word",
+      {},
+      trigger(["user.created user.updated"]),
+      `${EVENTS} (got "user.created user.updated")`,
+    ],
+    // A value that is no list item cannot be two.
+    [
+      "method: POST GET",
+      { method: "POST GET" },
+      {},
+      'webhook.method must be POST or GET (got "POST GET")',
+    ],
+  ])("says of %s what to write", (_, webhook, top, message) => {
+    expect(issues(webhook, top).map((i) => i.message)).toEqual([message]);
+  });
+});
