@@ -306,15 +306,18 @@ describe("what the status page says", () => {
     error: outcome === "skipped" ? "integration disabled" : null,
   });
 
-  it("counts integrations in its cards, enabled and disabled apart", () => {
+  it("counts integrations in its cards, enabled and disabled apart, beside what waits", () => {
     const integrations = [
       integrationView({ name: "a" }),
       integrationView({ name: "b" }),
       integrationView({ name: "c", enabled: false }),
     ];
-    const text = textOf(renderStatusPage(statusView({ integrations, deadLetters: 4 }), "1"));
-    expect(text).toContain(" Integrations 3 Enabled 2 Disabled 1 Invalid files 0 Dead letters 4 ");
-    expect(text).toContain(" Readiness Ready ");
+    const fields = { integrations, deadLetters: 4, eventsPending: 12, deliveriesWaiting: 5 };
+    const text = textOf(renderStatusPage(statusView({ ...fields, generation: 3 }), "1"));
+    expect(text).toContain(
+      " Integrations 3 Enabled 2 Disabled 1 Invalid files 0 Dead letters 4 Events waiting 12 " +
+        "Deliveries waiting 5 Config generation 3 digest 0123456789ab Readiness Ready ",
+    );
   });
 
   it.each([
