@@ -448,6 +448,12 @@ describe("checkRules on a resolved secret refused for its form", () => {
       signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\r"),
       `${SHAPE}: it holds a carriage return (a Windows line end), which does not show: remove it`,
     ],
+    // A file's last line end is trimmed; a blank line after it is not.
+    [
+      "a signing secret from a file that ends in a blank line",
+      signing("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"),
+      `${SHAPE}: it holds a line feed, which does not show: remove it`,
+    ],
     [
       "a signing secret with a tab",
       signing("whsec_MfKQ9r8GKYqrTwjU\tPD8ILPZIo2LaLaSw"),
