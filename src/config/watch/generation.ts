@@ -95,7 +95,6 @@ export interface GenerationStep {
   rewritten: string[];
 }
 
-/** True while no file and no discovery path has a problem. */
 /** Integrations that files with problems may be holding back (see `heldBackNames`). */
 export interface HeldBack {
   /** A problem names no integration: any name may be behind it. */
@@ -116,6 +115,7 @@ export function heldBackNames(state: ConfigState): HeldBack {
   return { any: state.problems.some((p) => p.integration === undefined), names };
 }
 
+/** True while no file and no discovery path has a problem. */
 export function lastReloadSuccessful(state: ConfigState): boolean {
   return state.problems.length === 0;
 }
