@@ -138,14 +138,13 @@ export function nextGeneration(
     problemsKey(previous.problems) === problemsKey(problems) &&
     problemsKey(previous.discoveryProblems) === problemsKey(scan.problems);
   const rewritten = same ? rewrittenFiles(previous.files, files) : [];
-  const base = previous ?? emptyState(at);
   const digest = (): string => digestInForce(scan.root, files.values());
   const state: ConfigState = same
     ? rewritten.length > 0
-      ? { ...base, files, digest: digest() }
-      : base
+      ? { ...previous, files, digest: digest() }
+      : previous
     : {
-        generation: base.generation + 1,
+        generation: (previous?.generation ?? 0) + 1,
         at,
         files,
         integrations,
@@ -179,18 +178,6 @@ function unseenFiles(previous: ConfigState | undefined, scan: ScanResult): Loade
   return [...previous.files.values()]
     .filter((f) => !present.has(f.file) && under(f.file))
     .map((f) => f.result);
-}
-
-function emptyState(at: Date): ConfigState {
-  return {
-    generation: 0,
-    at,
-    files: new Map(),
-    integrations: [],
-    problems: [],
-    discoveryProblems: [],
-    digest: digestInForce(undefined, []),
-  };
 }
 
 function diffIntegrations(before: Integration[], after: Integration[]) {

@@ -6,6 +6,7 @@ import {
   type GenerationSummary,
   type LoadedFile,
 } from "../../../src/config/watch/generation.js";
+import { digestInForce } from "../../../src/config/digest.js";
 import { DEFAULTS, type Integration, type Problem } from "../../../src/config/types.js";
 import { makeIntegration } from "../../support/integration.js";
 
@@ -755,6 +756,68 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "an integration renamed in its file is one removed and one added",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "y" },
+        gen: 2,
+        changed: true,
+        counts: c(1, 0, 1, 0, 0),
+        serving: { y: "a.yaml" },
+      },
+    ],
+  },
+  {
+    title: "one integration added while another changes makes one generation of both",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x@2", "b.yaml": "y" },
+        gen: 2,
+        changed: true,
+        counts: c(1, 1, 0, 0, 0),
+        serving: { x: "a.yaml", y: "b.yaml" },
+      },
+    ],
+  },
+  {
+    title: "files under two folders that cannot be read each keep their last valid versions",
+    steps: [
+      {
+        files: { "a.yaml": "x", "one/c.yaml": "y", "two/d.yaml": "z" },
+        gen: 1,
+        changed: true,
+        counts: c(3, 0, 0, 0, 0),
+        serving: { x: "a.yaml", y: "one/c.yaml", z: "two/d.yaml" },
+      },
+      {
+        files: { "a.yaml": "x" },
+        discovery: [
+          { file: "one", line: 1, column: 1, message: "folder cannot be read" },
+          { file: "two", line: 1, column: 1, message: "folder cannot be read" },
+        ],
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 2, 3),
+        serving: { x: "a.yaml", y: "one/c.yaml", z: "two/d.yaml" },
+        invalid: ["one", "two"],
+      },
+    ],
+  },
+  {
     title: "an unchanged rescan makes no new generation",
     steps: [
       {
@@ -824,6 +887,19 @@ describe("nextGeneration", () => {
       expect(invalid).toEqual(step.invalid ?? []);
       expect(lastReloadSuccessful(state)).toBe(invalid.length === 0);
     }
+  });
+
+  it("gives each generation, and a file rewritten without one, the digest of the files in force", () => {
+    const scan = (spec: string) => ({ files: [loaded("a.yaml", spec)], problems: [] });
+    const first = nextGeneration(undefined, scan("x"), AT);
+    const changed = nextGeneration(first.state, scan("x@2"), AT);
+    const rewritten = nextGeneration(changed.state, scan("#x@2"), AT);
+    const steps = [first, changed, rewritten];
+    expect(steps.map((step) => step.state.generation)).toEqual([1, 2, 2]);
+    for (const step of steps) {
+      expect(step.state.digest).toBe(digestInForce(undefined, step.state.files.values()));
+    }
+    expect(new Set(steps.map((step) => step.state.digest)).size).toBe(3);
   });
 
   it("applies a burst of 200 new files as one generation", () => {
