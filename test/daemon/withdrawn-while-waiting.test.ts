@@ -98,6 +98,13 @@ describe("integrations removed or disabled while deliveries wait for them", () =
       expected: [],
     },
     {
+      name: "a name no invalid file gives is, while another file's problems name theirs",
+      before: generation(["crm", "billing"]),
+      now: generation([], [problem("crm")]),
+      waiting: waits({ crm: { retry: 3, parked: 0 }, billing: { retry: 1, parked: 0 } }),
+      expected: ["billing removed"],
+    },
+    {
       name: "no name is while a file whose names cannot be read is invalid",
       before: generation(["crm"]),
       now: generation([], [problem()]),

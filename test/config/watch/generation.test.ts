@@ -173,6 +173,55 @@ const cases: Case[] = [
     ],
   },
   {
+    title: "a file that serves nothing and has no problem comes without a generation, and is named",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "x", "b.yaml": "" },
+        gen: 1,
+        changed: false,
+        counts: c(0, 0, 0, 0, 1),
+        serving: { x: "a.yaml" },
+        rewritten: ["b.yaml"],
+      },
+    ],
+  },
+  {
+    title: "a broken file rewritten with the same problem makes no generation, and is named",
+    steps: [
+      {
+        files: { "a.yaml": "x" },
+        gen: 1,
+        changed: true,
+        counts: c(1, 0, 0, 0, 0),
+        serving: { x: "a.yaml" },
+      },
+      {
+        files: { "a.yaml": "!" },
+        gen: 2,
+        changed: true,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+      },
+      {
+        files: { "a.yaml": "!other bytes" },
+        gen: 2,
+        changed: false,
+        counts: c(0, 0, 0, 1, 1),
+        serving: { x: "a.yaml" },
+        invalid: ["a.yaml"],
+        rewritten: ["a.yaml"],
+      },
+    ],
+  },
+  {
     title: "a broken file keeps its last valid version and reports its problem until fixed",
     steps: [
       {
