@@ -23,6 +23,7 @@ import {
   misplacedMapping,
   quotingHint,
   slipMessage,
+  textAfterQuoted,
   unclosedQuote,
   unsupportedTag,
   type YamlHint,
@@ -217,7 +218,7 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
   }
   if (error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing"))
     return unclosedQuote(offset, text);
-  return quotingHint(offset, text);
+  return quotingHint(offset, text) ?? textAfterQuoted(error, text);
 }
 
 /** Where the first alias (named `name`, when given) is written. */

@@ -105,6 +105,30 @@ export function quotingHint(offset: number, text: string): YamlHint | undefined 
   return { offset: start, message: `${how}: write ${quoted(value, reference)}${more}` };
 }
 
+/**
+ * The parser's "Unexpected scalar at node end" just after a closing quote, outside `[ ]` and
+ * `{ }` (where a missing comma has words of its own): text after a quoted value on its line,
+ * `description: "Callback" for the CRM`, as the value ended at its closing quote.
+ */
+export function textAfterQuoted(
+  error: Pick<YAMLError, "code" | "message" | "pos">,
+  text: string,
+): YamlHint | undefined {
+  const offset = error.pos[0];
+  if (error.code !== "UNEXPECTED_TOKEN" || !/scalar at node end/.test(error.message)) {
+    return undefined;
+  }
+  const before = text.slice(lineStart(text, offset), offset).trimEnd();
+  if (!before.endsWith('"') && !before.endsWith("'")) return undefined;
+  return {
+    offset,
+    message:
+      "YAML: a quoted value ends at its closing quote, so the text after it is left over: " +
+      'put the whole value inside one pair of quotes (a " inside "…" is written \\", a \' ' +
+      "inside '…' is doubled)",
+  };
+}
+
 function quoteInsideQuotes(quote: "'" | '"'): string {
   return quote === "'"
     ? "YAML: a ' inside a '…' value ends it: double it ('it''s here'), or put the value in double quotes"
@@ -166,8 +190,9 @@ function valueAround(offset: number, text: string): { start: number; end: number
 }
 
 /**
- * The parser's words for three common slips, said as what to write: a key without its colon,
- * a list begun on its key's line, a value that starts with a character YAML reserves.
+ * The parser's words for common slips, said as what to write: a key without its colon, a
+ * list begun on its key's line, a comma left out of `[ ]` or `{ }`, a value that starts with
+ * a character YAML reserves.
  * Undefined for any other error, whose own words stand.
  */
 export function slipMessage(error: Pick<YAMLError, "code" | "message">): string | undefined {
@@ -180,6 +205,15 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
   }
   if (code === "UNEXPECTED_TOKEN" && message.includes("block-seq-ind on same line with key")) {
     return 'YAML: a list cannot start on its key\'s line: put each "- item" on a line of its own below the key, indented, or write [a, b]';
+  }
+  if (code === "MISSING_CHAR" && message.startsWith("Missing , or : between flow sequence items")) {
+    return "YAML: a comma is missing before this item of the list: write [a, b]";
+  }
+  if (code === "MISSING_CHAR" && message.startsWith("Missing , or : between flow map items")) {
+    return "YAML: a comma or a colon is missing here: write {key: value, other: value}";
+  }
+  if (code === "BLOCK_IN_FLOW") {
+    return 'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key (write {a: 1, b: 2}), or quote the value if the ": " belongs to it';
   }
   const reserved = /^Plain value cannot start with reserved character (\S)/.exec(message);
   if (code === "BAD_SCALAR_START" && reserved) {
