@@ -6,6 +6,7 @@ import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connectAdvice,
+  describeConnectError,
   serversVerifyingClients,
   whenNoCertificateCanConnect,
 } from "../../src/nats/connect-advice.js";
@@ -84,6 +85,113 @@ describe("the advice after a failed connection", () => {
       "the NATS server's TLS certificate is not trusted for this address: the CAs of NATS_CA " +
         "(/run/ca.pem) must sign it, or connect by a name the certificate holds",
     );
+  });
+});
+
+describe("the advice read from the error alone", () => {
+  // Port 1 refuses at once: no INFO to read, so only the error and the settings speak.
+  const REFUSING = "nats://127.0.0.1:1";
+  const CREDENTIALS =
+    "check the NATS credentials (NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY or the user-info of NATS_URL)";
+  const USER_ONLY =
+    "NATS_USER is set without NATS_PASSWORD (or the NATS_URL user without a password): set the user's password too";
+  const noTls = (tlsBy: string, without: string) =>
+    `the server offers no TLS, which ${tlsBy} requires: enable TLS in nats-server, or ${without} to connect without it`;
+  const UNTRUSTED = "the NATS server's TLS certificate is not trusted for this address:";
+  const user = (password: string): NatsSettings["auth"] => ({
+    kind: "userPassword",
+    user: "hooks",
+    password,
+  });
+
+  it.each<[string, Error, Partial<NatsSettings>, string]>([
+    [
+      "a refused connection",
+      new Error("CONNECTION_REFUSED"),
+      {},
+      "start nats-server or set NATS_URL",
+    ],
+    ["a refused login", new Error("Authorization Violation"), { auth: user("pw") }, CREDENTIALS],
+    [
+      "a refused login, spelt the British way",
+      new Error("authorisation violation"),
+      {},
+      CREDENTIALS,
+    ],
+    ["an expired login", new Error("Authentication Expired"), {}, CREDENTIALS],
+    [
+      "a permissions violation",
+      new Error("Permissions Violation for Subscription"),
+      {},
+      CREDENTIALS,
+    ],
+    [
+      "a user without a password",
+      new Error("Authorization Violation"),
+      { auth: user("") },
+      USER_ONLY,
+    ],
+    [
+      "a token refused",
+      new Error("Authorization Violation"),
+      { auth: { kind: "token", token: "t" } },
+      CREDENTIALS,
+    ],
+    [
+      "a tls:// URL to a server without TLS",
+      Object.assign(new Error("server does not support 'tls'"), { name: "NatsError" }),
+      { servers: ["tls://127.0.0.1:1"] },
+      noTls("tls://", "write nats://"),
+    ],
+    [
+      "NATS_CA given for a server without TLS",
+      new Error("tls is not available on this server"),
+      { tls: { ca: "/run/ca.pem" } },
+      noTls("NATS_CA", "write nats:// and unset NATS_CA, NATS_CERT and NATS_KEY"),
+    ],
+    [
+      "a certificate no CA given trusts",
+      new Error("self-signed certificate in certificate chain"),
+      {},
+      `${UNTRUSTED} name its CA with NATS_CA=/path/ca.pem (or add it with NODE_EXTRA_CA_CERTS), or connect by a name the certificate holds`,
+    ],
+    [
+      "a certificate for another name",
+      new Error(
+        "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list",
+      ),
+      { tls: { ca: "/run/ca.pem" } },
+      `${UNTRUSTED} the CAs of NATS_CA (/run/ca.pem) must sign it, or connect by a name the certificate holds`,
+    ],
+  ])("for %s: %j", async (_what, error, given, advice) => {
+    const settings = { servers: [REFUSING], auth: { kind: "none" as const }, ...given };
+    expect(await connectAdvice(error, settings)).toBe(advice);
+  });
+});
+
+describe("describeConnectError", () => {
+  it.each<[string, Error, string]>([
+    ["the client's code in words", new Error("CONNECTION_REFUSED"), "connection refused"],
+    [
+      "its name where it says nothing",
+      Object.assign(new Error(""), { name: "NatsError" }),
+      "natserror",
+    ],
+    [
+      // Everything up to the last "@": a password may hold spaces, slashes and "@" written raw.
+      "nothing of a URL's user-info, cutting all before it",
+      new Error("could not connect to nats://hooks:S3c @/ret@127.0.0.1:4222"),
+      "****@127.0.0.1:4222",
+    ],
+    [
+      "no advice of the runtime's that does not apply",
+      new Error(
+        "self-signed certificate in certificate chain; if the root CA is installed locally, try running Node.js with --use-system-ca",
+      ),
+      "self-signed certificate in certificate chain",
+    ],
+  ])("says %s", (_what, error, said) => {
+    expect(describeConnectError(error)).toBe(said);
   });
 });
 
