@@ -14,13 +14,14 @@ export interface YamlHint {
 /** The core schema's own tags, which fail only on a value they cannot describe. */
 const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
 
-export function unsupportedTag(error: YAMLError, text: string): string {
-  const tag =
-    /^!<[^>\s]*>|^![^\s,[\]{}]*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0] ??
-    "this tag";
-  if (CORE_TAG.test(tag)) return `YAML tag ${tag} does not fit its value: remove the tag`;
+export function unsupportedTag(error: Pick<YAMLError, "pos">, text: string): string {
+  const tag = /^!<[^>\s]*>|^![^\s,[\]{}]*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0];
+  if (tag !== undefined && CORE_TAG.test(tag)) {
+    return `YAML tag ${tag} does not fit its value: remove the tag`;
+  }
+  const named = tag === undefined ? "this YAML tag" : `YAML tag ${tag}`;
   return (
-    `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
+    `${named} is not supported: an integration file holds plain mappings, lists, ` +
     `text, numbers and booleans; remove the tag (secrets are written \${file:...} or \${env:...})`
   );
 }
