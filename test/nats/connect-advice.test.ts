@@ -203,9 +203,27 @@ describe("which servers verify client certificates", () => {
     { infos: [VERIFIES, PLAIN], some: true, every: false },
     { infos: [PLAIN, VERIFIES], some: true, every: false },
     { infos: [VERIFIES, "not an INFO line\r\n"], some: true, every: false },
+    // JSON may space its colons; nats-server does not, but a proxy or another server may.
+    { infos: ['INFO {"tls_verify" :  true}\r\n'], some: true, every: true },
   ])("$infos.length server(s), some $some, every $every", async ({ infos, some, every }) => {
     const urls = await Promise.all(infos.map((info) => peer((socket) => socket.write(info))));
     expect(await serversVerifyingClients(urls)).toEqual({ some, every });
+  });
+
+  it("counts a server whose address does not parse as one that does not verify", async () => {
+    const url = await peer((socket) => socket.write(VERIFIES));
+    expect(await serversVerifyingClients([url, "nats://exa mple:4222"])).toEqual({
+      some: true,
+      every: false,
+    });
+  });
+
+  it("answers for a peer that closes at once without waiting out its second", async () => {
+    const url = await peer((socket) => socket.destroy());
+    const started = Date.now();
+    expect(await serversVerifyingClients([url])).toEqual({ some: false, every: false });
+    // The deadline is a second; the close comes in milliseconds.
+    expect(Date.now() - started).toBeLessThan(900);
   });
 });
 
@@ -235,5 +253,24 @@ describe("whether a command without a client certificate can connect at all", ()
 
   it("says nothing once cancelled, as when the connection came", async () => {
     expect(await verdict([VERIFIES], 100)).toBe("no verdict");
+  });
+
+  it("says nothing when cancelled while it reads the servers", async () => {
+    // The look starts after half a second; this INFO comes 0.7 s later, the cancel between.
+    const url = await peer((socket) => {
+      const late = setTimeout(() => socket.write(VERIFIES), 700);
+      socket.on("close", () => clearTimeout(late));
+    });
+    const check = whenNoCertificateCanConnect([url]);
+    setTimeout(() => check.cancel(), 650);
+    try {
+      const said = await Promise.race([
+        check.hopeless.then(() => "hopeless"),
+        sleep(2_000).then(() => "no verdict"),
+      ]);
+      expect(said).toBe("no verdict");
+    } finally {
+      check.cancel();
+    }
   });
 });
