@@ -32,8 +32,8 @@ export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>
   if (first?.code !== "MULTILINE_IMPLICIT_KEY") return first;
   const bracket = slips.find((slip) => {
     const open = slip.code === "BAD_INDENT" ? LEFT_OPEN.exec(slip.message) : null;
-    const hint = open && leftOpen(slip.pos[0], text, open[1] === "sequence" ? "[" : "{");
-    return hint !== null && hint !== undefined && hint.offset <= first.pos[0];
+    const hint = open ? leftOpen(slip.pos[0], text, open[1] === "sequence" ? "[" : "{") : undefined;
+    return hint !== undefined && hint.offset <= first.pos[0];
   });
   return bracket ?? first;
 }

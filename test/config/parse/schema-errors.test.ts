@@ -200,6 +200,7 @@ describe("describeSchemaErrors on list items run together", () => {
       trigger(["user.created user.updated"]),
       `${EVENTS} (got "user.created user.updated")`,
     ],
+    ["a number in the list", {}, trigger([1 as unknown as string]), `${EVENTS} (got a whole number)`],
     // A value that is no list item cannot be two.
     [
       "method: POST GET",
