@@ -200,7 +200,12 @@ describe("describeSchemaErrors on list items run together", () => {
       trigger(["user.created user.updated"]),
       `${EVENTS} (got "user.created user.updated")`,
     ],
-    ["a number in the list", {}, trigger([1 as unknown as string]), `${EVENTS} (got a whole number)`],
+    [
+      "a number in the list",
+      {},
+      trigger([1 as unknown as string]),
+      `${EVENTS} (got a whole number)`,
+    ],
     // A value that is no list item cannot be two.
     [
       "method: POST GET",
@@ -210,5 +215,87 @@ describe("describeSchemaErrors on list items run together", () => {
     ],
   ])("says of %s what to write", (_, webhook, top, message) => {
     expect(issues(webhook, top).map((i) => i.message)).toEqual([message]);
+  });
+});
+
+describe("describeSchemaErrors on header names and URLs", () => {
+  const TOKEN = "use letters, digits and !#$%&'*+-.^_`|~";
+  const header = (name: string, auth?: Record<string, unknown>) => ({
+    headers: { [name]: "v" },
+    ...(auth ? { auth } : {}),
+  });
+  it.each<[string, Record<string, unknown>, string[], boolean, string]>([
+    [
+      "a header name with a space",
+      header("X Bad"),
+      ["webhook", "headers", "X Bad"],
+      true,
+      `header name "X Bad" is not an HTTP token: ${TOKEN}`,
+    ],
+    [
+      "an empty header name",
+      header(""),
+      ["webhook", "headers", ""],
+      true,
+      `header name "" is not an HTTP token: ${TOKEN}`,
+    ],
+    [
+      "Host",
+      header("Host"),
+      ["webhook", "headers", "Host"],
+      true,
+      "header Host is set by hookswitch and cannot be set in webhook.headers; remove it",
+    ],
+    [
+      "Authorization beside a token",
+      header("Authorization", { type: "token", token: "${env:T}" }),
+      ["webhook", "headers", "Authorization"],
+      true,
+      "header Authorization is set by webhook.auth (type token); remove it from webhook.headers",
+    ],
+    [
+      "authorization, in any case, beside basic auth",
+      header("authorization", { type: "basic", username: "u", password: "${env:P}" }),
+      ["webhook", "headers", "authorization"],
+      true,
+      "header authorization is set by webhook.auth (type basic); remove it from webhook.headers",
+    ],
+    [
+      "a URL with user-info",
+      { url: "https://u:p@x.example/" },
+      ["webhook", "url"],
+      false,
+      "webhook.url must not carry user:password@; use webhook.auth type basic",
+    ],
+    [
+      "a URL with a placeholder in its host",
+      { url: "https://{account}.example/" },
+      ["webhook", "url"],
+      false,
+      "webhook.url is sent as written, so {account} would not be filled in: put it in webhook.pathArguments (or, for a query parameter, in webhook.fields with format query)",
+    ],
+    [
+      "a URL with a port past 65535",
+      { url: "https://x.example:99999/" },
+      ["webhook", "url"],
+      false,
+      "webhook.url is not a valid absolute URL",
+    ],
+  ])("says of %s what to write, where", (_what, webhook, path, onKey, message) => {
+    expect(issues(webhook)).toEqual([{ path, onKey, message }]);
+  });
+
+  it("points an empty key among the fields at the fields' own key", () => {
+    expect(issues({ fields: { "": "name" } })).toEqual([
+      {
+        path: ["webhook", "fields"],
+        onKey: true,
+        message: "empty or null (~) key in webhook.fields: a key must be text",
+      },
+    ]);
+  });
+
+  it("takes an Authorization header where no auth sets one", () => {
+    expect(issues(header("Authorization"))).toEqual([]);
   });
 });
