@@ -19,6 +19,7 @@ import {
   bracedText,
   constMessage,
   DURATION_HINT,
+  eventListHint,
   headerNameMessage,
   inWhere,
   isDurationPath,
@@ -160,7 +161,11 @@ function typeMessage({ error, params, path, where }: Mistake): string {
     const word = booleanWordMessage(where, error.data);
     if (word) return word;
   }
-  const hint = textWanted(params.type) ? bracedText(error.data) || quoteHint(error.data) : "";
+  const hint = textWanted(params.type)
+    ? bracedText(error.data) || quoteHint(error.data)
+    : where === "trigger.events"
+      ? eventListHint(error.data)
+      : "";
   return `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${hint}`;
 }
 
@@ -292,6 +297,8 @@ function enumGuess(data: unknown, allowed: readonly unknown[]): string {
     return ` (did you mean ${quote(synonym)}?)`;
   if (data.length < 4) return "";
   const texts = allowed.filter((value): value is string => typeof value === "string");
-  const guess = closest(data, texts);
+  // `created` for `user.created`: the part after the dot, too far by letters for `closest`.
+  const ends = texts.filter((value) => value.endsWith(`.${data}`));
+  const guess = ends.length === 1 ? ends[0] : closest(data, texts);
   return guess === undefined || guess === data ? "" : ` (did you mean ${quote(guess)}?)`;
 }

@@ -17,7 +17,7 @@ import type { AjvError, SchemaIssue } from "./schema-errors.js";
 import { literalText, parseReferences } from "../secrets.js";
 import { invisibleNote, quoteVisibly, withInvisibleNote, withoutInvisible } from "./invisible.js";
 import { closest, displayPath, quote, type PathSegment } from "../text.js";
-import { FIELD_NAMES } from "../types.js";
+import { EVENT_TYPES, FIELD_NAMES } from "../types.js";
 import { guessField } from "../field-guess.js";
 import { belongsElsewhere } from "./key-places.js";
 
@@ -274,4 +274,15 @@ export function bracedText(data: unknown): string {
   // Only field names are echoed: the text may be a secret written out by mistake.
   const example = keys.every(isFieldName) ? `{${keys.join(", ")}}` : "{name}";
   return `: a value that starts with "{" must be quoted, or YAML reads it as a mapping; write "${example}"`;
+}
+
+/**
+ * `events: user.created`, or `events: user.created, user.deleted`: event types written as text
+ * where a list is wanted, said as the list to write. Other text is not repeated.
+ */
+export function eventListHint(data: unknown): string {
+  if (typeof data !== "string") return "";
+  const items = data.split(/[\s,]+/).filter((item) => item !== "");
+  const known = (item: string) => (EVENT_TYPES as readonly string[]).includes(item);
+  return items.length > 0 && items.every(known) ? `: write [${items.join(", ")}]` : "";
 }

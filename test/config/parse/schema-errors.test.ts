@@ -206,6 +206,37 @@ describe("describeSchemaErrors on list items run together", () => {
       trigger([1 as unknown as string]),
       `${EVENTS} (got a whole number)`,
     ],
+    [
+      "the part after the dot",
+      {},
+      trigger(["created"]),
+      `${EVENTS} (got "created") (did you mean "user.created"?)`,
+    ],
+    [
+      "one event written as text",
+      {},
+      { trigger: { serviceType: "mycloudpbx", events: "user.created" } },
+      "trigger.events must be a list (got a string): write [user.created]",
+    ],
+    [
+      "two events written as text",
+      {},
+      { trigger: { serviceType: "mycloudpbx", events: "user.created, user.deleted" } },
+      "trigger.events must be a list (got a string): write [user.created, user.deleted]",
+    ],
+    // Text that is not all event types is not repeated.
+    [
+      "other text where the list goes",
+      {},
+      { trigger: { serviceType: "mycloudpbx", events: "user.created, hello" } },
+      "trigger.events must be a list (got a string)",
+    ],
+    [
+      "a mapping where the list goes",
+      {},
+      { trigger: { serviceType: "mycloudpbx", events: { created: true } } },
+      "trigger.events must be a list (got a mapping)",
+    ],
     // A value that is no list item cannot be two.
     [
       "method: POST GET",
