@@ -8,6 +8,7 @@ import type { PathSegment } from "../text.js";
 import type { RawIntegration } from "./raw.js";
 import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
+import { textSentAsWritten } from "../rules/sent-as-written.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
 import { deniedAddress, writtenFragment } from "../rules/url-rules.js";
 import { unpublishableAccount } from "../rules/scope-rules.js";
@@ -88,6 +89,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...shortSigningSecrets(value),
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
+    ...textSentAsWritten(raw),
     ...writtenFragment(raw),
     ...deniedAddress(raw),
     ...unpublishableAccount(raw, value),
