@@ -136,7 +136,7 @@ function toParsedDocument(
       ? text.slice(scalar.range[0], scalar.range[1])
       : undefined;
   };
-  // Only one syntax error, the first (firstSlip): the following ones mostly repeat it (an unclosed bracket
+  // One syntax error (firstSlip picks it): the others mostly repeat it (an unclosed bracket
   // in deeply nested input yields one per level). Duplicate keys are each a slip of their
   // own and leave the document readable, so all of them are said, and the data is read on
   // (the later value, as YAML libraries take it) for its other problems to be found too.

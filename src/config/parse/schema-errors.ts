@@ -289,7 +289,6 @@ const SYNONYMS: Readonly<Record<string, string>> = { bearer: "token", "bearer to
  * " (did you mean …?)" for text a letter or two from one of the values allowed; not for words
  * of three letters or fewer, which are a letter or two from many (`PUT` is no `GET`).
  */
-
 function enumGuess(data: unknown, allowed: readonly unknown[]): string {
   if (typeof data !== "string") return "";
   const synonym = SYNONYMS[data.trim().toLowerCase()];
