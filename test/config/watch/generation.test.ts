@@ -86,17 +86,20 @@ const c = (
   unchanged,
 });
 
+/** The first step of many cases: a.yaml, valid, serves x. */
+const A_SERVES_X: Step = {
+  files: { "a.yaml": "x" },
+  gen: 1,
+  changed: true,
+  counts: c(1, 0, 0, 0, 0),
+  serving: { x: "a.yaml" },
+};
+
 const cases: Case[] = [
   {
     title: "a file added to the folder adds its integrations",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "x", "b.yaml": "y,z" },
         gen: 2,
@@ -109,13 +112,7 @@ const cases: Case[] = [
   {
     title: "a changed file changes its integration",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "x@2" },
         gen: 2,
@@ -128,13 +125,7 @@ const cases: Case[] = [
   {
     title: "a comment-only edit makes no generation, and the rewritten file is named",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "#x" },
         gen: 1,
@@ -175,13 +166,7 @@ const cases: Case[] = [
   {
     title: "a file that serves nothing and has no problem comes without a generation, and is named",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "x", "b.yaml": "" },
         gen: 1,
@@ -195,13 +180,7 @@ const cases: Case[] = [
   {
     title: "a broken file rewritten with the same problem makes no generation, and is named",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!" },
         gen: 2,
@@ -224,13 +203,7 @@ const cases: Case[] = [
   {
     title: "a broken file keeps its last valid version and reports its problem until fixed",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!" },
         gen: 2,
@@ -259,13 +232,7 @@ const cases: Case[] = [
   {
     title: "a file renamed while invalid keeps its last valid version under its new path",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!k" },
         gen: 2,
@@ -294,13 +261,7 @@ const cases: Case[] = [
   {
     title: "a file renamed and edited while invalid is new content, which serves nothing yet",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!k" },
         gen: 2,
@@ -371,13 +332,7 @@ const cases: Case[] = [
   {
     title: "a broken new file takes no name a valid file of the same scan takes",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "b.yaml": "?x", "c.yaml": "x" },
         gen: 2,
@@ -411,13 +366,7 @@ const cases: Case[] = [
   {
     title: "a file renamed while invalid and copied at once: one path keeps its last valid version",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!k" },
         gen: 2,
@@ -492,13 +441,7 @@ const cases: Case[] = [
   {
     title: "a copy of an invalid file beside it takes nothing from it",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!k", "b.yaml": "!k" },
         gen: 2,
@@ -552,13 +495,7 @@ const cases: Case[] = [
   {
     title: "a renamed file moves its integrations to the new path",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "b.yaml": "x" },
         gen: 2,
@@ -611,13 +548,7 @@ const cases: Case[] = [
   {
     title: "a refused newcomer frees the other names it claimed",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "x", "b.yaml": "x,y", "c.yaml": "y" },
         gen: 2,
@@ -694,13 +625,7 @@ const cases: Case[] = [
   {
     title: "a file renamed while invalid keeps its names from a newcomer of the same scan",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "!k" },
         gen: 2,
@@ -807,13 +732,7 @@ const cases: Case[] = [
   {
     title: "an integration renamed in its file is one removed and one added",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "y" },
         gen: 2,
@@ -826,13 +745,7 @@ const cases: Case[] = [
   {
     title: "one integration added while another changes makes one generation of both",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "x@2", "b.yaml": "y" },
         gen: 2,
@@ -869,13 +782,7 @@ const cases: Case[] = [
   {
     title: "an unchanged rescan makes no new generation",
     steps: [
-      {
-        files: { "a.yaml": "x" },
-        gen: 1,
-        changed: true,
-        counts: c(1, 0, 0, 0, 0),
-        serving: { x: "a.yaml" },
-      },
+      A_SERVES_X,
       {
         files: { "a.yaml": "x" },
         gen: 1,
