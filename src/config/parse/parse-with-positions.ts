@@ -20,6 +20,7 @@ import {
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import {
+  blockInFlow,
   misplacedMapping,
   quotingHint,
   slipMessage,
@@ -213,6 +214,7 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
 function hintFor(error: YAMLError, text: string): YamlHint | undefined {
   const offset = error.pos[0];
   if (error.code === "BLOCK_AS_IMPLICIT_KEY") return misplacedMapping(offset, text);
+  if (error.code === "BLOCK_IN_FLOW") return quotingHint(offset, text) ?? blockInFlow(offset, text);
   if (error.code === "BAD_INDENT") {
     return badIndentHint(offset, error.message, text) ?? quotingHint(offset, text);
   }

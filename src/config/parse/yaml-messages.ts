@@ -130,6 +130,31 @@ export function textAfterQuoted(
   };
 }
 
+/**
+ * The parser's "Block collections are not allowed within flow collections": after other text
+ * on its line, a value holding ": " (`{maxAttempts: 3 initialDelay: 1s}`, a comma left out);
+ * at the start of its line, a "- " list or an indented mapping written inside brackets.
+ */
+export function blockInFlow(offset: number, text: string): YamlHint {
+  const lineEnd = text.indexOf("\n", offset);
+  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  const first = text.slice(lineStart(text, offset), offset).trim() === "";
+  if (!first && /:\s/.test(rest)) {
+    return {
+      offset,
+      message:
+        'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key ' +
+        '(write {a: 1, b: 2}), or quote the value if the ": " belongs to it',
+    };
+  }
+  return {
+    offset,
+    message:
+      'YAML: a "- " list or an indented mapping cannot go inside { } or [ ]: write the items ' +
+      "inside them separated by commas, or drop the brackets and indent the items instead",
+  };
+}
+
 function quoteInsideQuotes(quote: "'" | '"'): string {
   return quote === "'"
     ? "YAML: a ' inside a '…' value ends it: double it ('it''s here'), or put the value in double quotes"
@@ -192,8 +217,8 @@ function valueAround(offset: number, text: string): { start: number; end: number
 
 /**
  * The parser's words for common slips, said as what to write: a key without its colon, a
- * list begun on its key's line, a comma left out of `[ ]` or `{ }`, a value that starts with
- * a character YAML reserves.
+ * list begun on its key's line, a comma left out between the items of `[ ]` or `{ }`, a
+ * value that starts with a character YAML reserves.
  * Undefined for any other error, whose own words stand.
  */
 export function slipMessage(error: Pick<YAMLError, "code" | "message">): string | undefined {
@@ -212,9 +237,6 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
   }
   if (code === "MISSING_CHAR" && message.startsWith("Missing , or : between flow map items")) {
     return "YAML: a comma or a colon is missing here: write {key: value, other: value}";
-  }
-  if (code === "BLOCK_IN_FLOW") {
-    return 'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key (write {a: 1, b: 2}), or quote the value if the ": " belongs to it';
   }
   const reserved = /^Plain value cannot start with reserved character (\S)/.exec(message);
   if (code === "BAD_SCALAR_START" && reserved) {

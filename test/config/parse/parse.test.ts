@@ -157,6 +157,16 @@ describe("parseYamlDocuments", () => {
     ],
     ["a: [x, y: z w: 1]\n", "1:11", 'YAML: this value holds ": " inside { } or [ ]'],
     ["a: [x: y: z]\n", "1:8", 'YAML: this value holds ": " inside { } or [ ]'],
+    [
+      "a: [\n  - x\n]\n",
+      "2:3",
+      'YAML: a "- " list or an indented mapping cannot go inside { } or [ ]',
+    ],
+    [
+      "a: {\n  b:\n    c: 1\n}\n",
+      "3:5",
+      'YAML: a "- " list or an indented mapping cannot go inside { } or [ ]',
+    ],
     // A key across lines with no bracket left open before it keeps its own words.
     ["a: [1]\nb c\n  d: 1\n", "2:1", 'YAML: a key here has no ":" after it'],
     // Of two left open, the inner one: the parser read on looking for its end.

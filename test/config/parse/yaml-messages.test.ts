@@ -6,6 +6,7 @@
 import type { ErrorCode } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
+  blockInFlow,
   misplacedMapping,
   quotingHint,
   slipMessage,
@@ -238,6 +239,23 @@ describe("textAfterQuoted", () => {
   });
 });
 
+describe("blockInFlow", () => {
+  const COMMA =
+    'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key (write {a: 1, b: 2}), or quote the value if the ": " belongs to it';
+  const BLOCK =
+    'YAML: a "- " list or an indented mapping cannot go inside { } or [ ]: write the items inside them separated by commas, or drop the brackets and indent the items instead';
+  it.each<[string, string, number, string]>([
+    ["a comma left out in a mapping", "retry: {maxAttempts: 3 initialDelay: 1s}\n", 21, COMMA],
+    ["a comma left out in a list", "a: [x, y: z w: 1]\n", 10, COMMA],
+    ["a comma left out on a later line", "h: {a: 1,\n  b: 2 c: 3}\n", 15, COMMA],
+    ['a "- " list inside brackets', "a: [\n  - x\n]\n", 7, BLOCK],
+    ["an indented mapping inside braces", "a: {\n  b:\n    c: 1\n}\n", 14, BLOCK],
+    ["text without \": \" on a last line with no line end", "a: [x, y z]", 10, BLOCK],
+  ])("says of %s what to write", (_what, text, offset, message) => {
+    expect(blockInFlow(offset, text)).toEqual({ offset, message });
+  });
+});
+
 describe("slipMessage", () => {
   it.each<[ErrorCode, string, string | undefined]>([
     [
@@ -271,11 +289,8 @@ describe("slipMessage", () => {
     ],
     ["BAD_INDENT", "Missing , or : between flow map items", undefined],
     ["MISSING_CHAR", 'Missing closing "quote', undefined],
-    [
-      "BLOCK_IN_FLOW",
-      "Block collections are not allowed within flow collections",
-      'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key (write {a: 1, b: 2}), or quote the value if the ": " belongs to it',
-    ],
+    // Said by blockInFlow, which reads the text around it.
+    ["BLOCK_IN_FLOW", "Block collections are not allowed within flow collections", undefined],
     [
       "BAD_SCALAR_START",
       "Plain value cannot start with reserved character @",
