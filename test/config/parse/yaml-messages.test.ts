@@ -250,7 +250,7 @@ describe("blockInFlow", () => {
     ["a comma left out on a later line", "h: {a: 1,\n  b: 2 c: 3}\n", 15, COMMA],
     ['a "- " list inside brackets', "a: [\n  - x\n]\n", 7, BLOCK],
     ["an indented mapping inside braces", "a: {\n  b:\n    c: 1\n}\n", 14, BLOCK],
-    ["text without \": \" on a last line with no line end", "a: [x, y z]", 10, BLOCK],
+    ['text without ": " on a last line with no line end', "a: [x, y z]", 10, BLOCK],
   ])("says of %s what to write", (_what, text, offset, message) => {
     expect(blockInFlow(offset, text)).toEqual({ offset, message });
   });
