@@ -14,6 +14,7 @@ import {
   urlPlaceholderMessage,
 } from "../rules/url-rules.js";
 import {
+  allowedItems,
   anyOfTypes,
   boundMessage,
   bracedText,
@@ -201,9 +202,8 @@ function enumIssue(mistake: Mistake): SchemaIssue {
  * (`[user.created user.deleted]`, or one broken over lines) makes one item of them.
  */
 function missingComma(data: unknown, allowed: readonly unknown[], path: PathSegment[]): string {
-  if (typeof data !== "string" || typeof path.at(-1) !== "number") return "";
-  const items = data.trim().split(/\s+/);
-  if (items.length < 2 || !items.every((item) => allowed.includes(item))) return "";
+  const items = typeof path.at(-1) === "number" ? allowedItems(data, allowed, /\s+/) : undefined;
+  if (items === undefined || items.length < 2) return "";
   return `: ${items.length} items read as one; write [${items.join(", ")}], or a "- " line for each`;
 }
 

@@ -281,8 +281,17 @@ export function bracedText(data: unknown): string {
  * where a list is wanted, said as the list to write. Other text is not repeated.
  */
 export function eventListHint(data: unknown): string {
-  if (typeof data !== "string") return "";
-  const items = data.split(/[\s,]+/).filter((item) => item !== "");
-  const known = (item: string) => (EVENT_TYPES as readonly string[]).includes(item);
-  return items.length > 0 && items.every(known) ? `: write [${items.join(", ")}]` : "";
+  const items = allowedItems(data, EVENT_TYPES, /[\s,]+/);
+  return items ? `: write [${items.join(", ")}]` : "";
+}
+
+/** The parts of `data` between `separator`s, when it is text of parts each in `allowed`. */
+export function allowedItems(
+  data: unknown,
+  allowed: readonly unknown[],
+  separator: RegExp,
+): string[] | undefined {
+  if (typeof data !== "string") return undefined;
+  const items = data.split(separator).filter((item) => item !== "");
+  return items.length > 0 && items.every((item) => allowed.includes(item)) ? items : undefined;
 }

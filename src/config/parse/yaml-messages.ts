@@ -58,7 +58,7 @@ export function unclosedQuote(offset: number, text: string): YamlHint | undefine
  */
 export function misplacedMapping(offset: number, text: string): YamlHint {
   const lineEnd = text.indexOf("\n", offset);
-  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  const rest = restOfLine(text, offset);
   if (lineEnd < 0 || /:(?:\s|$)/.test(rest)) {
     return {
       offset,
@@ -136,8 +136,7 @@ export function textAfterQuoted(
  * at the start of its line, a "- " list or an indented mapping written inside brackets.
  */
 export function blockInFlow(offset: number, text: string): YamlHint {
-  const lineEnd = text.indexOf("\n", offset);
-  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  const rest = restOfLine(text, offset);
   const first = text.slice(lineStart(text, offset), offset).trim() === "";
   if (!first && /:\s/.test(rest)) {
     return {
@@ -182,6 +181,12 @@ function barePlaceholders(before: string): string[] {
 
 export function lineStart(text: string, offset: number): number {
   return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** The text from `offset` to the end of its line. */
+function restOfLine(text: string, offset: number): string {
+  const lineEnd = text.indexOf("\n", offset);
+  return text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
 }
 
 /**
