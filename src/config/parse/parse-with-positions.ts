@@ -24,7 +24,7 @@ import {
   misplacedMapping,
   quotingHint,
   slipMessage,
-  textAfterQuoted,
+  leftOverText,
   unclosedQuote,
   unsupportedTag,
   type YamlHint,
@@ -220,7 +220,7 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
   }
   if (error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing"))
     return unclosedQuote(offset, text);
-  return quotingHint(offset, text) ?? textAfterQuoted(error, text);
+  return quotingHint(offset, text) ?? leftOverText(error, text);
 }
 
 /** Where the first alias (named `name`, when given) is written. */

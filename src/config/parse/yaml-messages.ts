@@ -107,20 +107,39 @@ export function quotingHint(offset: number, text: string): YamlHint | undefined 
 }
 
 /**
- * The parser's "Unexpected scalar at node end" just after a closing quote, outside `[ ]` and
- * `{ }` (where a missing comma has words of its own): text after a quoted value on its line,
- * `description: "Callback" for the CRM`, as the value ended at its closing quote.
+ * The parser's "Unexpected scalar token" or "… at node end" just after a closing quote, `}` or
+ * `]` on its line: inside `[ ]` or `{ }`, a comma left out (`{url: "x" method: POST}`,
+ * `{who: {value: x} x: name}`); outside them, text after a value that ended there
+ * (`description: "Callback" for the CRM`).
  */
-export function textAfterQuoted(
+export function leftOverText(
   error: Pick<YAMLError, "code" | "message" | "pos">,
   text: string,
 ): YamlHint | undefined {
   const offset = error.pos[0];
-  if (error.code !== "UNEXPECTED_TOKEN" || !/scalar at node end/.test(error.message)) {
+  if (
+    error.code !== "UNEXPECTED_TOKEN" ||
+    !/^Unexpected [\w-]*scalar (?:token|at node end)/.test(error.message)
+  ) {
     return undefined;
   }
-  const before = text.slice(lineStart(text, offset), offset).trimEnd();
-  if (!before.endsWith('"') && !before.endsWith("'")) return undefined;
+  const closing = text.slice(lineStart(text, offset), offset).trimEnd().slice(-1);
+  if (!["'", '"', "}", "]"].includes(closing)) return undefined;
+  const flow = openFlowAt(offset, text);
+  if (flow === "[") return { offset, message: LIST_COMMA };
+  if (flow === "{") return { offset, message: MAP_COMMA };
+  if (closing === "}" || closing === "]") {
+    const what = closing === "}" ? "a { } mapping" : "a [ ] list";
+    // `password: S3cr}t` inside braces: the bracket was meant as part of a value.
+    const inValue = text[offset - 1] === closing && /[^\s"'[\]{},]/.test(text[offset - 2] ?? " ");
+    const fix = inValue
+      ? `put a value that holds ${closing} in quotes`
+      : "put it inside the brackets after a comma, or remove it";
+    return {
+      offset,
+      message: `YAML: ${what} ends at its ${closing}, so the text after it is left over: ${fix}`,
+    };
+  }
   return {
     offset,
     message:
@@ -128,6 +147,25 @@ export function textAfterQuoted(
       'put the whole value inside one pair of quotes (a " inside "…" is written \\", a \' ' +
       "inside '…' is doubled)",
   };
+}
+
+const LIST_COMMA = "YAML: a comma is missing before this item of the list: write [a, b]";
+const MAP_COMMA = "YAML: a comma is missing before this key: write {key: value, other: value}";
+
+/** The innermost `[` or `{` still open at `offset`, read with YAML's own lexer (quotes, comments). */
+function openFlowAt(offset: number, text: string): "[" | "{" | undefined {
+  const open: ("[" | "{")[] = [];
+  let start = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (start >= offset) break;
+    if (token === CST.DOCUMENT || token === CST.SCALAR || token === CST.FLOW_END) continue;
+    const type = CST.tokenType(token);
+    if (type === "flow-map-start") open.push("{");
+    else if (type === "flow-seq-start") open.push("[");
+    else if (type === "flow-map-end" || type === "flow-seq-end") open.pop();
+    start += token.length;
+  }
+  return open.at(-1);
 }
 
 /**
@@ -222,8 +260,8 @@ function valueAround(offset: number, text: string): { start: number; end: number
 
 /**
  * The parser's words for common slips, said as what to write: a key without its colon, a
- * list begun on its key's line, a comma left out between the items of `[ ]` or `{ }`, a
- * value that starts with a character YAML reserves.
+ * list begun on its key's line, a comma left out between the items of `[ ]` or `{ }` or one
+ * too many, a value that starts with a character YAML reserves.
  * Undefined for any other error, whose own words stand.
  */
 export function slipMessage(error: Pick<YAMLError, "code" | "message">): string | undefined {
@@ -238,10 +276,17 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
     return 'YAML: a list cannot start on its key\'s line: put each "- item" on a line of its own below the key, indented, or write [a, b]';
   }
   if (code === "MISSING_CHAR" && message.startsWith("Missing , or : between flow sequence items")) {
-    return "YAML: a comma is missing before this item of the list: write [a, b]";
+    return LIST_COMMA;
   }
   if (code === "MISSING_CHAR" && message.startsWith("Missing , or : between flow map items")) {
     return "YAML: a comma or a colon is missing here: write {key: value, other: value}";
+  }
+  // Said after a value that cannot be a key (a quoted value on an earlier line, a { } or [ ]).
+  if (code === "MISSING_CHAR" && message.startsWith("Missing , between flow map items")) {
+    return MAP_COMMA;
+  }
+  if (code === "UNEXPECTED_TOKEN" && /^Unexpected , in flow (?:map|sequence)/.test(message)) {
+    return "YAML: this comma has no item before it: remove it (write [a, b] or {a: 1, b: 2})";
   }
   const reserved = /^Plain value cannot start with reserved character (\S)/.exec(message);
   if (code === "BAD_SCALAR_START" && reserved) {

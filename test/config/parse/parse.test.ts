@@ -151,6 +151,29 @@ describe("parseYamlDocuments", () => {
       "YAML: a comma or a colon is missing here: write {key: value, other: value}",
     ],
     [
+      'webhook: {url: "https://crm.example.com/a" method: POST}\n',
+      "1:44",
+      "YAML: a comma is missing before this key: write {key: value, other: value}",
+    ],
+    ["fields: {who: {value: x} x: name}\n", "1:26", "YAML: a comma is missing before this key"],
+    ['h: {\n  a: "x"\n  b: y\n}\n', "3:3", "YAML: a comma is missing before this key"],
+    ["a: [[1] 2]\n", "1:9", "YAML: a comma is missing before this item of the list"],
+    ["r: {m: 3,, i: 1s}\n", "1:10", "YAML: this comma has no item before it: remove it"],
+    ["a: [, b]\n", "1:5", "YAML: this comma has no item before it: remove it"],
+    // Text after a closed [ ] or { }, outside brackets.
+    [
+      "fields: {a: name} b\n",
+      "1:19",
+      "YAML: a { } mapping ends at its }, so the text after it is left over: put it inside the brackets after a comma, or remove it",
+    ],
+    ["a: [1] x\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
+    // A } written inside a value, which may be a secret: said, not repeated.
+    [
+      "auth: { type: basic, password: S3cr}t-Pa55 }\n",
+      "1:37",
+      "YAML: a { } mapping ends at its }, so the text after it is left over: put a value that holds } in quotes",
+    ],
+    [
       "retry: {maxAttempts: 3 initialDelay: 1s}\n",
       "1:22",
       'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key (write {a: 1, b: 2}), or quote the value if the ": " belongs to it',
@@ -362,7 +385,6 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
   it.each([
     // Braces without a placeholder: another mistake, and the text may be a secret.
     ["auth: { type: basic, password: S3cr{t-Pa55 }\n", "1:36"],
-    ["auth: { type: basic, password: S3cr}t-Pa55 }\n", "1:37"],
     ["kind: { value: pbx-user }}\n", "1:26"],
     ["headers: { X-A: a{b, X-C: d }\n", "1:18"],
     // A missing comma after a flow mapping or a quoted item is not a quoting mistake.

@@ -10,7 +10,7 @@ import {
   misplacedMapping,
   quotingHint,
   slipMessage,
-  textAfterQuoted,
+  leftOverText,
   unclosedQuote,
   unsupportedTag,
   type YamlHint,
@@ -186,42 +186,32 @@ describe("quotingHint", () => {
   });
 });
 
-describe("textAfterQuoted", () => {
+describe("leftOverText", () => {
   const LEFT_OVER: YamlHint = {
     offset: 7,
     message:
       'YAML: a quoted value ends at its closing quote, so the text after it is left over: put the whole value inside one pair of quotes (a " inside "…" is written \\", a \' inside \'…\' is doubled)',
   };
+  const LIST_COMMA = "YAML: a comma is missing before this item of the list: write [a, b]";
+  const MAP_COMMA = "YAML: a comma is missing before this key: write {key: value, other: value}";
+  const after = (what: string, closing: string) =>
+    `YAML: ${what} ends at its ${closing}, so the text after it is left over: put it inside the brackets after a comma, or remove it`;
   const error = (code: ErrorCode, message: string, at = 7) => ({
     code,
     message,
     pos: [at, at + 1] as [number, number],
   });
+  const atNodeEnd = (at: number) => error("UNEXPECTED_TOKEN", "Unexpected scalar at node end", at);
   it.each<[string, ReturnType<typeof error>, string, YamlHint | undefined]>([
-    [
-      "text after single quotes",
-      error("UNEXPECTED_TOKEN", "Unexpected scalar at node end"),
-      "a: 'b' c\n",
-      LEFT_OVER,
-    ],
+    ["text after single quotes", atNodeEnd(7), "a: 'b' c\n", LEFT_OVER],
     [
       "a quoted value after double quotes",
       error("UNEXPECTED_TOKEN", "Unexpected double-quoted-scalar at node end"),
       'a: "b" "c"\n',
       LEFT_OVER,
     ],
-    [
-      "text after a plain value",
-      error("UNEXPECTED_TOKEN", "Unexpected scalar at node end"),
-      "a: b c d\n",
-      undefined,
-    ],
-    [
-      "a line after a quoted value",
-      error("UNEXPECTED_TOKEN", "Unexpected scalar at node end"),
-      "a: 'b'\nc\n",
-      undefined,
-    ],
+    ["text after a plain value", atNodeEnd(7), "a: b c d\n", undefined],
+    ["a line after a quoted value", atNodeEnd(7), "a: 'b'\nc\n", undefined],
     [
       "another error there",
       error("BAD_INDENT", "Unexpected scalar at node end"),
@@ -234,8 +224,89 @@ describe("textAfterQuoted", () => {
       "a: 'b' }\n",
       undefined,
     ],
+    [
+      "a key after a quoted value inside { }",
+      error("UNEXPECTED_TOKEN", "Unexpected scalar token", 11),
+      'a: {b: "x" c: 1}\n',
+      { offset: 11, message: MAP_COMMA },
+    ],
+    [
+      "a key after a quoted brace inside { }",
+      error("UNEXPECTED_TOKEN", "Unexpected scalar token", 11),
+      'a: {b: "}" c: 1}\n',
+      { offset: 11, message: MAP_COMMA },
+    ],
+    [
+      "a key after a { } inside { }",
+      atNodeEnd(17),
+      "a: {b: {value: x} c: name}\n",
+      { offset: 17, message: MAP_COMMA },
+    ],
+    [
+      "a key after a [ ] inside { }",
+      atNodeEnd(11),
+      "a: {b: [1] c: 2}\n",
+      { offset: 11, message: MAP_COMMA },
+    ],
+    [
+      "an item after a { } inside [ ]",
+      atNodeEnd(11),
+      "a: [{b: 1} c]\n",
+      { offset: 11, message: LIST_COMMA },
+    ],
+    [
+      "an item after a [ ] inside [ ]",
+      atNodeEnd(8),
+      "a: [[1] 2]\n",
+      { offset: 8, message: LIST_COMMA },
+    ],
+    [
+      "a bracket in a comment, not counted",
+      atNodeEnd(14),
+      "# {\na: {b: 1} c\n",
+      { offset: 14, message: after("a { } mapping", "}") },
+    ],
+    [
+      "text after a { }",
+      atNodeEnd(10),
+      "a: {b: 1} c\n",
+      { offset: 10, message: after("a { } mapping", "}") },
+    ],
+    [
+      "text after a [ ]",
+      atNodeEnd(7),
+      "a: [1] x\n",
+      { offset: 7, message: after("a [ ] list", "]") },
+    ],
+    [
+      "text after a } written inside a value",
+      atNodeEnd(12),
+      "a: {b: S3cr}t-x }\n",
+      {
+        offset: 12,
+        message:
+          "YAML: a { } mapping ends at its }, so the text after it is left over: put a value that holds } in quotes",
+      },
+    ],
+    [
+      "text after a ] written inside a value",
+      atNodeEnd(8),
+      "a: [x]y]\n",
+      {
+        offset: 8,
+        message:
+          "YAML: a [ ] list ends at its ], so the text after it is left over: put a value that holds ] in quotes",
+      },
+    ],
+    [
+      "text right after a quoted value's }",
+      atNodeEnd(11),
+      'a: {b: "c"}d\n',
+      { offset: 11, message: after("a { } mapping", "}") },
+    ],
+    ["text after a plain value inside { }", atNodeEnd(9), "a: {b: c d}\n", undefined],
   ])("says of %s what to write", (_what, slip, text, hint) => {
-    expect(textAfterQuoted(slip, text)).toEqual(hint);
+    expect(leftOverText(slip, text)).toEqual(hint);
   });
 });
 
@@ -288,6 +359,23 @@ describe("slipMessage", () => {
       "YAML: a comma or a colon is missing here: write {key: value, other: value}",
     ],
     ["BAD_INDENT", "Missing , or : between flow map items", undefined],
+    [
+      "MISSING_CHAR",
+      "Missing , between flow map items",
+      "YAML: a comma is missing before this key: write {key: value, other: value}",
+    ],
+    ["BAD_INDENT", "Missing , between flow map items", undefined],
+    [
+      "UNEXPECTED_TOKEN",
+      "Unexpected , in flow map",
+      "YAML: this comma has no item before it: remove it (write [a, b] or {a: 1, b: 2})",
+    ],
+    [
+      "UNEXPECTED_TOKEN",
+      "Unexpected , in flow sequence",
+      "YAML: this comma has no item before it: remove it (write [a, b] or {a: 1, b: 2})",
+    ],
+    ["MISSING_CHAR", "Unexpected , in flow map", undefined],
     ["MISSING_CHAR", 'Missing closing "quote', undefined],
     // Said by blockInFlow, which reads the text around it.
     ["BLOCK_IN_FLOW", "Block collections are not allowed within flow collections", undefined],
