@@ -21,6 +21,7 @@ import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import {
   blockInFlow,
+  bracketInValue,
   misplacedMapping,
   quotingHint,
   slipMessage,
@@ -114,8 +115,11 @@ function fatalMessage(err: unknown): string {
   return `YAML cannot be read: ${firstLine(err instanceof Error ? err.message : String(err))}`;
 }
 
+/** The parser's words without its position, or the text it quotes (which may be a secret's). */
 function firstLine(message: string): string {
-  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  return (message.split("\n")[0] ?? message)
+    .replace(/ at line \d+, column \d+:?$/, "")
+    .replace(/( in YAML (?:stream|document)): ".*"$/, "$1");
 }
 
 function toParsedDocument(
@@ -220,7 +224,7 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
   }
   if (error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing"))
     return unclosedQuote(offset, text);
-  return quotingHint(offset, text) ?? leftOverText(error, text);
+  return quotingHint(offset, text) ?? bracketInValue(error, text) ?? leftOverText(error, text);
 }
 
 /** Where the first alias (named `name`, when given) is written. */

@@ -149,6 +149,30 @@ export function leftOverText(
   };
 }
 
+/**
+ * A `{` or `[` written inside a plain value within `{ }` or `[ ]` (`{password: S3cr{t}`), where
+ * it opens a mapping or list: said without repeating the value, which may be a secret.
+ */
+export function bracketInValue(
+  error: Pick<YAMLError, "code" | "message" | "pos">,
+  text: string,
+): YamlHint | undefined {
+  const offset = error.pos[0];
+  const bracket = text[offset];
+  const slip =
+    /^Unexpected flow-(?:map|seq)-start at node end/.test(error.message) ||
+    error.message.startsWith("Missing , or : between flow");
+  if ((bracket !== "{" && bracket !== "[") || !slip) return undefined;
+  if (!/[^\s,[\]{}:"']/.test(text[offset - 1] ?? " ") || openFlowAt(offset, text) === undefined) {
+    return undefined;
+  }
+  const what = bracket === "{" ? "mapping" : "list";
+  return {
+    offset,
+    message: `YAML: inside { } or [ ], a ${bracket} within a value opens a ${what}: put a value that holds ${bracket} in quotes`,
+  };
+}
+
 const LIST_COMMA = "YAML: a comma is missing before this item of the list: write [a, b]";
 const MAP_COMMA = "YAML: a comma is missing before this key: write {key: value, other: value}";
 
@@ -261,7 +285,8 @@ function valueAround(offset: number, text: string): { start: number; end: number
 /**
  * The parser's words for common slips, said as what to write: a key without its colon, a
  * list begun on its key's line, a comma left out between the items of `[ ]` or `{ }` or one
- * too many, a value that starts with a character YAML reserves.
+ * too many, a bracket that closes nothing, a backslash that starts no escape, a value that
+ * starts with a character YAML reserves.
  * Undefined for any other error, whose own words stand.
  */
 export function slipMessage(error: Pick<YAMLError, "code" | "message">): string | undefined {
@@ -288,7 +313,28 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
   if (code === "UNEXPECTED_TOKEN" && /^Unexpected , in flow (?:map|sequence)/.test(message)) {
     return "YAML: this comma has no item before it: remove it (write [a, b] or {a: 1, b: 2})";
   }
-  const reserved = /^Plain value cannot start with reserved character (\S)/.exec(message);
+  const closer = /^Unexpected flow-(seq|map)-end token/.exec(message);
+  if (code === "UNEXPECTED_TOKEN" && closer) {
+    return closer[1] === "seq"
+      ? "YAML: this ] closes no list: remove it, or open the list with ["
+      : "YAML: this } closes no mapping: remove it, or open the mapping with {";
+  }
+  // The parser's own words repeat the text after the backslash or the indicator, which may be
+  // a secret's: these say what to write without it.
+  if (code === "BAD_DQ_ESCAPE") {
+    return (
+      'YAML: this \\ starts no escape that "…" knows (such as \\n, \\t, \\" or \\\\): write \\\\ ' +
+      "for a backslash, or put the value in single quotes, where \\ is plain text"
+    );
+  }
+  if (code === "UNEXPECTED_TOKEN" && message.startsWith("Block scalar header includes extra")) {
+    return (
+      "YAML: after | or > only - or + and an indentation digit may follow on its line: " +
+      "put the text on the lines below, indented, or quote the value"
+    );
+  }
+  const reserved =
+    /^Plain value cannot start with (?:reserved|directive indicator) character (\S)/.exec(message);
   if (code === "BAD_SCALAR_START" && reserved) {
     return `YAML: a value cannot start with ${reserved[1]} unless it is quoted: put the value in quotes`;
   }

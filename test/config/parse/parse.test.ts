@@ -167,6 +167,22 @@ describe("parseYamlDocuments", () => {
       "YAML: a { } mapping ends at its }, so the text after it is left over: put it inside the brackets after a comma, or remove it",
     ],
     ["a: [1] x\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
+    ["a: [x]]\n", "1:7", "YAML: this ] closes no list: remove it, or open the list with ["],
+    ["a: b\n}\n", "2:1", "YAML: this } closes no mapping: remove it, or open the mapping with {"],
+    ["kind: { value: pbx-user }}\n", "1:26", "YAML: this } closes no mapping"],
+    ["description: %d\n", "1:14", "YAML: a value cannot start with % unless it is quoted"],
+    // The parser's words would repeat text of the value, which may be a secret's.
+    [
+      'token: "S3c\\Ret-x"\n',
+      "1:12",
+      'YAML: this \\ starts no escape that "…" knows (such as \\n, \\t, \\" or \\\\): write \\\\ for a backslash, or put the value in single quotes, where \\ is plain text',
+    ],
+    [
+      "token: >-S3cret\n",
+      "1:10",
+      "YAML: after | or > only - or + and an indentation digit may follow on its line: put the text on the lines below, indented, or quote the value",
+    ],
+    ["- a\n: S3cret\n", "2:1", "YAML: Unexpected map-value-ind token in YAML stream"],
     // A } written inside a value, which may be a secret: said, not repeated.
     [
       "auth: { type: basic, password: S3cr}t-Pa55 }\n",
@@ -382,19 +398,35 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
     expect(problem?.message).toBe(message);
   });
 
+  const openedInValue = (bracket: string, what: string) =>
+    `YAML: inside { } or [ ], a ${bracket} within a value opens a ${what}: put a value that holds ${bracket} in quotes`;
   it.each([
-    // Braces without a placeholder: another mistake, and the text may be a secret.
-    ["auth: { type: basic, password: S3cr{t-Pa55 }\n", "1:36"],
-    ["kind: { value: pbx-user }}\n", "1:26"],
-    ["headers: { X-A: a{b, X-C: d }\n", "1:18"],
+    // Brackets without a placeholder: the value may be a secret, so it is not repeated.
+    ["auth: { type: basic, password: S3cr{t-Pa55 }\n", "1:36", openedInValue("{", "mapping")],
+    ["auth: { type: basic, password: S3cr[t-Pa55 }\n", "1:36", openedInValue("[", "list")],
+    ["headers: [S3cr[t, b]\n", "1:15", openedInValue("[", "list")],
+    ["headers: { X-A: a{b, X-C: d }\n", "1:18", openedInValue("{", "mapping")],
     // A missing comma after a flow mapping or a quoted item is not a quoting mistake.
-    ['fields: {who: {template: "{name}"} x: name}\n', "1:36"],
-    ['events: ["a","b""c"]\n', "1:17"],
-  ])("keeps the parser's words for %j, which no quotes would mend", (text, position) => {
+    [
+      'fields: {who: {template: "{name}"} x: name}\n',
+      "1:36",
+      "YAML: a comma is missing before this key: write {key: value, other: value}",
+    ],
+    [
+      'events: ["a","b""c"]\n',
+      "1:17",
+      "YAML: a comma is missing before this item of the list: write [a, b]",
+    ],
+    [
+      "a: [x {b: 1}]\n",
+      "1:7",
+      "YAML: a comma is missing before this item of the list: write [a, b]",
+    ],
+  ])("says of %j, without its value, what to write", (text, position, message) => {
     const [problem] = parseYamlDocuments(text).documents[0]?.problems ?? [];
     expect(`${problem?.line}:${problem?.column}`).toBe(position);
-    expect(problem?.message).toMatch(/^YAML: /);
-    expect(problem?.message).not.toMatch(/quote|mapping|S3cr/);
+    expect(problem?.message).toBe(message);
+    expect(problem?.message).not.toMatch(/S3cr/);
   });
 });
 

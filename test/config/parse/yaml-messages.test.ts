@@ -7,6 +7,7 @@ import type { ErrorCode } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
   blockInFlow,
+  bracketInValue,
   misplacedMapping,
   quotingHint,
   slipMessage,
@@ -310,6 +311,53 @@ describe("leftOverText", () => {
   });
 });
 
+describe("bracketInValue", () => {
+  const opens = (bracket: string, what: string, offset: number): YamlHint => ({
+    offset,
+    message: `YAML: inside { } or [ ], a ${bracket} within a value opens a ${what}: put a value that holds ${bracket} in quotes`,
+  });
+  const atNodeEnd = (type: "map" | "seq", at: number) => ({
+    code: "UNEXPECTED_TOKEN" as const,
+    message: `Unexpected flow-${type}-start at node end`,
+    pos: [at, at + 1] as [number, number],
+  });
+  const missing = (at: number) => ({
+    code: "MISSING_CHAR" as const,
+    message: "Missing , or : between flow sequence items",
+    pos: [at, at + 1] as [number, number],
+  });
+  it.each<
+    [
+      string,
+      ReturnType<typeof atNodeEnd> | ReturnType<typeof missing>,
+      string,
+      YamlHint | undefined,
+    ]
+  >([
+    [
+      "a { in a value inside { }",
+      atNodeEnd("map", 11),
+      "a: {p: S3cr{t }\n",
+      opens("{", "mapping", 11),
+    ],
+    ["a [ in a value inside { }", atNodeEnd("seq", 11), "a: {p: S3cr[t}\n", opens("[", "list", 11)],
+    ["a [ in a value inside [ ]", missing(8), "a: [S3cr[t, b]\n", opens("[", "list", 8)],
+    ["a { after a space: a comma left out", missing(6), "a: [x {b: 1}]\n", undefined],
+    ["a { after a quoted value", atNodeEnd("map", 6), 'a: "b"{c}\n', undefined],
+    ["a { after a comma", atNodeEnd("map", 6), "a: [b,{c}]\n", undefined],
+    [
+      "another error at a {",
+      { ...missing(8), message: "Missing closing }" },
+      "a: [S3cr{t, b]\n",
+      undefined,
+    ],
+    ["a { outside brackets", atNodeEnd("map", 4), "a: b{c\n", undefined],
+    ["no bracket where the parser points", missing(7), "a: [S3cr t]\n", undefined],
+  ])("says of %s what to write", (_what, slip, text, hint) => {
+    expect(bracketInValue(slip, text)).toEqual(hint);
+  });
+});
+
 describe("blockInFlow", () => {
   const COMMA =
     'YAML: this value holds ": " inside { } or [ ]: put a comma before the next key (write {a: 1, b: 2}), or quote the value if the ": " belongs to it';
@@ -376,6 +424,28 @@ describe("slipMessage", () => {
       "YAML: this comma has no item before it: remove it (write [a, b] or {a: 1, b: 2})",
     ],
     ["MISSING_CHAR", "Unexpected , in flow map", undefined],
+    [
+      "UNEXPECTED_TOKEN",
+      'Unexpected flow-seq-end token in YAML stream: "]"',
+      "YAML: this ] closes no list: remove it, or open the list with [",
+    ],
+    [
+      "UNEXPECTED_TOKEN",
+      "Unexpected flow-map-end token",
+      "YAML: this } closes no mapping: remove it, or open the mapping with {",
+    ],
+    ["BAD_INDENT", "Unexpected flow-map-end token", undefined],
+    [
+      "BAD_DQ_ESCAPE",
+      "Invalid escape sequence \\Users\\x",
+      'YAML: this \\ starts no escape that "…" knows (such as \\n, \\t, \\" or \\\\): write \\\\ for a backslash, or put the value in single quotes, where \\ is plain text',
+    ],
+    [
+      "UNEXPECTED_TOKEN",
+      "Block scalar header includes extra characters: >-S3cret",
+      "YAML: after | or > only - or + and an indentation digit may follow on its line: put the text on the lines below, indented, or quote the value",
+    ],
+    ["BAD_INDENT", "Block scalar header includes extra characters: >-S3cret", undefined],
     ["MISSING_CHAR", 'Missing closing "quote', undefined],
     // Said by blockInFlow, which reads the text around it.
     ["BLOCK_IN_FLOW", "Block collections are not allowed within flow collections", undefined],
@@ -383,6 +453,11 @@ describe("slipMessage", () => {
       "BAD_SCALAR_START",
       "Plain value cannot start with reserved character @",
       "YAML: a value cannot start with @ unless it is quoted: put the value in quotes",
+    ],
+    [
+      "BAD_SCALAR_START",
+      "Plain value cannot start with directive indicator character %",
+      "YAML: a value cannot start with % unless it is quoted: put the value in quotes",
     ],
     ["BAD_SCALAR_START", "Plain value cannot start with block scalar indicator |", undefined],
     ["UNEXPECTED_TOKEN", "Plain value cannot start with reserved character @", undefined],
