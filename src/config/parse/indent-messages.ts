@@ -41,14 +41,45 @@ export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>
 function outOfLine(offset: number, text: string): YamlHint {
   const keyLine = keyLineFrom(text, lineStart(text, offset));
   const indent = leadingSpaces(text, keyLine);
-  const above = lineAbove(text, keyLine);
-  const was = above === undefined ? "" : ` (the line above is indented ${above})`;
+  if (inListAbove(text, keyLine, indent)) return afterListItems(text, keyLine, indent);
+  const above = contentLineAbove(text, keyLine);
+  const aboveIndent = above === undefined ? undefined : leadingSpaces(text, above);
+  const was = aboveIndent === undefined ? "" : ` (the line above is indented ${aboveIndent})`;
   return {
     offset: keyLine + indent,
     message:
       `YAML: this key is indented ${indent} ${indent === 1 ? "space" : "spaces"}, which lines ` +
       `it up with no mapping above it${was}: indent it exactly as much as the other keys of ` +
       `its mapping`,
+  };
+}
+
+/** Whether the nearest line above indented no deeper than `indent` is a `- ` item at it. */
+function inListAbove(text: string, line: number, indent: number): boolean {
+  let above = contentLineAbove(text, line);
+  while (above !== undefined && leadingSpaces(text, above) > indent) {
+    above = contentLineAbove(text, above);
+  }
+  return (
+    above !== undefined &&
+    leadingSpaces(text, above) === indent &&
+    /^-(?:\s|$)/.test(text.slice(above + indent))
+  );
+}
+
+/** A key lined up with the `- ` items above it, as if still in the list: out by the list's key. */
+function afterListItems(text: string, keyLine: number, indent: number): YamlHint {
+  let owner = contentLineAbove(text, keyLine);
+  while (owner !== undefined && leadingSpaces(text, owner) >= indent) {
+    owner = contentLineAbove(text, owner);
+  }
+  const ownerIndent = owner === undefined ? 0 : leadingSpaces(text, owner);
+  return {
+    offset: keyLine + indent,
+    message:
+      'YAML: this key lines up with the "- " items of the list above it, and a list holds ' +
+      `items, not keys: indent it as the key that holds the list (${ownerIndent} ` +
+      `${ownerIndent === 1 ? "space" : "spaces"})`,
   };
 }
 
@@ -69,12 +100,12 @@ function holdsMore(text: string, start: number): boolean {
   return line !== "" && !line.startsWith("#");
 }
 
-/** The indentation of the nearest line above that holds more than a comment. */
-function lineAbove(text: string, keyLine: number): number | undefined {
-  let end = keyLine - 1;
+/** Where the nearest line above that holds more than a comment starts. */
+function contentLineAbove(text: string, line: number): number | undefined {
+  let end = line - 1;
   while (end > 0) {
     const start = lineStart(text, end);
-    if (holdsMore(text, start)) return leadingSpaces(text, start);
+    if (holdsMore(text, start)) return start;
     end = start - 1;
   }
   return undefined;

@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from "yaml";
 import { describe, expect, it } from "vitest";
-import { firstSlip } from "../../../src/config/parse/indent-messages.js";
+import { badIndentHint, firstSlip } from "../../../src/config/parse/indent-messages.js";
 
 const ACROSS_LINES = {
   code: "MULTILINE_IMPLICIT_KEY" as ErrorCode,
@@ -65,5 +65,40 @@ describe("firstSlip", () => {
 
   it("reports nothing of a document without errors", () => {
     expect(firstSlip([], "a: 1\n")).toBeUndefined();
+  });
+});
+
+describe("badIndentHint for a key out of line", () => {
+  const inList = (spaces: string) =>
+    `YAML: this key lines up with the "- " items of the list above it, and a list holds items, not keys: indent it as the key that holds the list (${spaces})`;
+  const noMapping = (indent: string, above: string) =>
+    `YAML: this key is indented ${indent}, which lines it up with no mapping above it${above}: indent it exactly as much as the other keys of its mapping`;
+  it.each<[string, string, string, string]>([
+    ["after the items of a list", "w:\n  a:\n    - x\n    b: 1\n", "b: 1", inList("2 spaces")],
+    ["after a bare dash", "w:\n  a:\n    -\n    b: 1\n", "b: 1", inList("2 spaces")],
+    ["after an item's own keys", "w:\n - a: x\n   b: y\n c: 1\n", "c: 1", inList("0 spaces")],
+    ["under a key one space in", "w:\n a:\n  - x\n  b: 1\n", "b: 1", inList("1 space")],
+    [
+      "after a value that starts with a dash",
+      "w:\n    -x\n    b: 1\n",
+      "b: 1",
+      noMapping("4 spaces", " (the line above is indented 4)"),
+    ],
+    [
+      "after a deeper key",
+      "w:\n    url: x\n  b: 1\n",
+      "b: 1",
+      noMapping("2 spaces", " (the line above is indented 4)"),
+    ],
+    [
+      "after a list deeper in",
+      "w:\n  a:\n      - x\n    b: 1\n",
+      "b: 1",
+      noMapping("4 spaces", " (the line above is indented 6)"),
+    ],
+    ["with nothing above", "  b: 1\n", "b: 1", noMapping("2 spaces", "")],
+  ])("says of a key %s what to write", (_what, text, key, message) => {
+    const offset = text.indexOf(key);
+    expect(badIndentHint(offset, OUT_OF_LINE.message, text)).toEqual({ offset, message });
   });
 });

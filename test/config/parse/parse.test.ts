@@ -101,6 +101,17 @@ describe("parseYamlDocuments", () => {
       "5:2",
       "indented 1 space, which lines it up with no mapping above it (the line above is indented 2)",
     ],
+    // A key lined up with the "- " items above it, as if the list went on.
+    [
+      "webhook:\n  pathArguments:\n    - a\n    method: POST\n",
+      "4:5",
+      'YAML: this key lines up with the "- " items of the list above it, and a list holds items, not keys: indent it as the key that holds the list (2 spaces)',
+    ],
+    [
+      "f:\n  - a: x\n    b: y\n\n  # c\n  c: 1\n",
+      "6:3",
+      "indent it as the key that holds the list (0 spaces)",
+    ],
     // A list or mapping left open: at the bracket that opened it, not at the next line.
     [
       "t:\n  events: [user.created\nw:\n  url: x\n",
