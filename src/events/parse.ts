@@ -33,6 +33,20 @@ const MAY_GROW_PAST_LIMIT = Math.floor(MAX_EVENT_BYTES / 6);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * JSON.parse's words on one line (its quote of the text keeps the text's line breaks) and,
+ * where it gives an offset only, the line and column an editor shows.
+ */
+export function jsonProblem(err: unknown, text: string): string {
+  const words = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+  const offset = /at position (\d+)$/.exec(words)?.[1];
+  if (offset === undefined) return words;
+  const before = text.slice(0, Number(offset));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return `${words} (line ${line}, column ${column})`;
+}
+
+/**
  * Parses and validates one event. `raw` is the parsed JSON when there was some, else the
  * text (for the dead-letter queue); it is the same object as `event` when valid.
  */
@@ -51,7 +65,7 @@ export function parseEvent(input: Uint8Array | string): ParseResult {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      return { ok: false, reason: `not valid JSON: ${(err as Error).message}`, raw: text };
+      return { ok: false, reason: `not valid JSON: ${jsonProblem(err, text)}`, raw: text };
     }
     if (text.length > MAY_GROW_PAST_LIMIT) {
       const stored = Buffer.byteLength(JSON.stringify(raw), "utf8");

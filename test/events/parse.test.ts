@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   FULLY_CHECKED_LENGTH,
   MAX_EVENT_BYTES,
+  jsonProblem,
   nestingDeeperThan,
   parseEvent,
 } from "../../src/events/parse.js";
@@ -75,6 +76,12 @@ describe("parseEvent", () => {
   it("accepts CloudEvents extension attributes and unknown user properties", () => {
     const input = edited(["traceparent", "00-abc"], ["data.user.department", "Sales"]);
     expect(parseEvent(input).ok).toBe(true);
+  });
+
+  it("says where JSON breaks off, on one line", () => {
+    // Node.js 20 gives the offset, later versions the line and column too.
+    expect(reasonOf('{\n  "a": 1,\n}')).toMatch(/^not valid JSON: [^\n]*line 3,? column 1\)$/);
+    expect(reasonOf('{\n  "id": x\n}')).toMatch(/^not valid JSON: [^\n]*x/);
   });
 
   it.each([
@@ -296,5 +303,45 @@ describe("nestingDeeperThan", () => {
       expect(result.reason).toMatch(/nested deeper than 64 levels/);
       expect(result.raw).toBe(deep.slice(0, 1024));
     }
+  });
+});
+
+describe("jsonProblem", () => {
+  it.each<[string, unknown, string, string]>([
+    [
+      "an offset, with its line and column",
+      new SyntaxError("Expected double-quoted property name in JSON at position 12"),
+      '{\n  "a": 1,\n}',
+      "Expected double-quoted property name in JSON at position 12 (line 3, column 1)",
+    ],
+    [
+      "an offset on the first line",
+      new SyntaxError("Unexpected non-whitespace character after JSON at position 7"),
+      '{"a":1}x',
+      "Unexpected non-whitespace character after JSON at position 7 (line 1, column 8)",
+    ],
+    [
+      "an offset with its line and column already",
+      new SyntaxError(
+        "Expected ',' or '}' after property value in JSON at position 9 (line 2 column 1)",
+      ),
+      '{"a": 1\n"b"}',
+      "Expected ',' or '}' after property value in JSON at position 9 (line 2 column 1)",
+    ],
+    [
+      "a quote of the text, on one line",
+      new SyntaxError('Unexpected token \'x\', "{\n  "id": x\n}" is not valid JSON'),
+      '{\n  "id": x\n}',
+      'Unexpected token \'x\', "{ "id": x }" is not valid JSON',
+    ],
+    [
+      "no offset",
+      new SyntaxError("Unexpected end of JSON input"),
+      "",
+      "Unexpected end of JSON input",
+    ],
+    ["something thrown that is no error", "out of memory", "{", "out of memory"],
+  ])("words %s", (_what, err, text, words) => {
+    expect(jsonProblem(err, text)).toBe(words);
   });
 });
