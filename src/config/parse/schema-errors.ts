@@ -6,6 +6,7 @@
  */
 import type { ErrorObject } from "ajv";
 import { collapseOneOf } from "./branch-errors.js";
+import { typeMessage } from "./type-messages.js";
 import { reservedHeaderMessage } from "../rules/header-rules.js";
 import {
   INVALID_URL_MESSAGE,
@@ -17,13 +18,9 @@ import {
   allowedItems,
   anyOfTypes,
   boundMessage,
-  bracedText,
   constMessage,
-  DURATION_HINT,
-  eventListHint,
   headerNameMessage,
   inWhere,
-  isDurationPath,
   isMapping,
   itemsMessage,
   keyNotAllowed,
@@ -78,7 +75,7 @@ export function describeSchemaErrors(errors: readonly AjvError[], data: unknown)
 }
 
 /** One ajv error, the document it is about, and its place there (as segments and as written). */
-interface Mistake {
+export interface Mistake {
   error: AjvError;
   params: Record<string, unknown>;
   document: unknown;
@@ -147,39 +144,6 @@ function missingKeyIssue(mistake: Mistake): SchemaIssue {
     ...issueAt(mistake, `missing required key "${key}"${inWhere(mistake.where)}`, true),
     about: [...mistake.path, key],
   };
-}
-
-function typeMessage({ error, params, path, where }: Mistake): string {
-  if (isDurationPath(path)) {
-    // A bare number is most often seconds meant: say how to write them.
-    const seconds =
-      typeof error.data === "number" && Number.isInteger(error.data) && error.data > 0
-        ? `: write ${error.data}s for seconds`
-        : "";
-    return `${where} must be ${DURATION_HINT} (got ${describeType(error.data)})${seconds}`;
-  }
-  if (params.type === "boolean" && typeof error.data === "string") {
-    const word = booleanWordMessage(where, error.data);
-    if (word) return word;
-  }
-  const hint = textWanted(params.type)
-    ? bracedText(error.data) || quoteHint(error.data)
-    : where === "trigger.events"
-      ? eventListHint(error.data)
-      : "";
-  return `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${hint}`;
-}
-
-/**
- * `account: 12345`, `X-Version: 2`: YAML reads an unquoted number or true/false as such,
- * where text is wanted. Quoting it as written keeps what the file says (`"00123"`, not 123).
- */
-function quoteHint(data: unknown): string {
-  if (typeof data === "number")
-    return ": YAML reads it as a number; put it in quotes, as written, to make it text";
-  if (typeof data === "boolean")
-    return `: YAML reads it as ${String(data)}; put it in quotes to make it text`;
-  return "";
 }
 
 /** Only alternatives of type are left: e.g. a constant that is a list or a mapping. */
@@ -257,29 +221,6 @@ function emptyIssue(mistake: Mistake): SchemaIssue {
     return issueAt(mistake, `empty or null (~) key in ${where}: a key must be text`, true, path);
   }
   return issueAt(mistake, `${where} must not be empty`);
-}
-
-/** A type error where only text is allowed (a constant's `{name}` would not be filled in). */
-function textWanted(type: unknown): boolean {
-  return type === "string";
-}
-
-/**
- * `enabled: no`: YAML 1.1 read yes/no/on/off/y/n as true and false, and many still expect
- * it; files are YAML 1.2, which reads them as text. Only such a word is echoed: any other
- * string is named by its type, as a value may be a secret.
- */
-function booleanWordMessage(where: string, text: string): string | undefined {
-  const meant = /^(?:y|yes|on|true)$/i.test(text)
-    ? "true"
-    : /^(?:n|no|off|false)$/i.test(text)
-      ? "false"
-      : undefined;
-  if (!meant) return undefined;
-  const why = /^(?:true|false)$/i.test(text)
-    ? "in quotes, it is text"
-    : `YAML 1.2 reads ${text} as text, not as ${meant}`;
-  return `${where} must be true/false (got ${quote(text)}: ${why}): write ${meant}`;
 }
 
 /** Other names of a value: `Authorization: Bearer …` is what auth type token sends. */

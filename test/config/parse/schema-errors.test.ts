@@ -120,6 +120,61 @@ describe("describeSchemaErrors on a value YAML reads as another type", () => {
       'enabled must be true/false (got "false": in quotes, it is text): write false',
     ],
     [
+      'maxInFlight: "16"',
+      { maxInFlight: "16" },
+      {},
+      'webhook.maxInFlight must be a whole number (got "16": in quotes, it is text): write 16',
+    ],
+    [
+      'retry: {maxAttempts: " 3 "}',
+      { retry: { maxAttempts: " 3 " } },
+      {},
+      'webhook.retry.maxAttempts must be a whole number (got "3": in quotes, it is text): write 3',
+    ],
+    // Only digits are echoed: other text where a count is wanted is named by its type.
+    [
+      'maxInFlight: "16x"',
+      { maxInFlight: "16x" },
+      {},
+      "webhook.maxInFlight must be a whole number (got a string)",
+    ],
+    [
+      'maxInFlight: "-1"',
+      { maxInFlight: "-1" },
+      {},
+      "webhook.maxInFlight must be a whole number (got a string)",
+    ],
+    [
+      'maxInFlight: "1234567890123456"',
+      { maxInFlight: "1234567890123456" },
+      {},
+      "webhook.maxInFlight must be a whole number (got a string)",
+    ],
+    [
+      'pathArguments: "{serviceUuid}"',
+      { pathArguments: "{serviceUuid}" },
+      {},
+      'webhook.pathArguments must be a list (got a string): write ["{serviceUuid}"], or a "- " line for each segment',
+    ],
+    [
+      "pathArguments: a long text",
+      { pathArguments: "x".repeat(81) },
+      {},
+      "webhook.pathArguments must be a list (got a string)",
+    ],
+    [
+      "pathArguments: text over lines",
+      { pathArguments: "a\nb" },
+      {},
+      "webhook.pathArguments must be a list (got a string)",
+    ],
+    [
+      "pathArguments: 7",
+      { pathArguments: 7 },
+      {},
+      "webhook.pathArguments must be a list (got a whole number)",
+    ],
+    [
       "auth type ' Bearer '",
       { auth: { type: " Bearer " } },
       {},
