@@ -22,10 +22,10 @@ import { expandsBeyond } from "./expanded-size.js";
 import {
   blockInFlow,
   bracketInValue,
+  leftOverText,
   misplacedMapping,
   quotingHint,
   slipMessage,
-  leftOverText,
   unclosedQuote,
   unsupportedTag,
   type YamlHint,
