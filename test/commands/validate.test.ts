@@ -434,6 +434,25 @@ describe("hookswitch validate on a path argument an event can leave empty", () =
   });
 });
 
+describe("hookswitch validate on files nested deeper than any integration", () => {
+  it("says so of each file and exits 1", async () => {
+    // Two of them: the second one read in the same process used to end it (exit 134).
+    const deep = join(dir, "deep");
+    await mkdirp(deep);
+    await writeFile(join(deep, "a.yaml"), `${"- ".repeat(30_000)}x\n`);
+    await writeFile(join(deep, "b.yaml"), `${"- ".repeat(30_001)}x\n`);
+    const result = await runCli(["validate", deep]);
+    const nested = "YAML is nested more than 64 levels deep; an integration needs far fewer";
+    expect({ ...result, stdout: undigested(result.stdout) }).toMatchObject({
+      code: 1,
+      stdout:
+        `${join(deep, "a.yaml")}:1:129: ${nested}\n` +
+        `${join(deep, "b.yaml")}:1:129: ${nested}\n` +
+        "2 files, 0 integrations: 2 problems\n",
+    });
+  });
+});
+
 describe("hookswitch validate with --secrets-dir and --secret-env-prefix", () => {
   const at = () => join(dir, "policy");
   beforeAll(async () => {

@@ -49,3 +49,29 @@ describe("hookswitch run on an --http-addr already in use", () => {
     expect(result.stderr).not.toContain("caused by");
   });
 });
+
+describe("hookswitch run on an --http-addr of no interface of this host", () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it("says no interface has it and what to listen on instead, and exits 1", async () => {
+    const natsPort = await freePort(); // nothing listens: NATS must not be reached for
+    // 192.0.2.1 is kept for documentation (RFC 5737): no interface here has it, and a failed
+    // listen sends nothing.
+    const result = await runCli(["run", "--dir", dir.path, "--http-addr", "192.0.2.1:9464"], {
+      env: { LOG_LEVEL: "info", NATS_URL: `nats://127.0.0.1:${natsPort}` },
+    });
+    expect(result.code).toBe(1);
+    const fatal = result.stderr.split("\n").find((line) => line.includes('"level":"fatal"'));
+    expect(JSON.parse(fatal ?? "{}")).toMatchObject({
+      err: {
+        type: "HttpListenError",
+        message:
+          "cannot listen on 192.0.2.1:9464 for the HTTP endpoints: no network interface of this " +
+          "host has that address: use 0.0.0.0, 127.0.0.1 or one of its own (--http-addr, " +
+          "HOOKSWITCH_HTTP_ADDR)",
+      },
+    });
+    expect(result.stderr).not.toContain("waiting for NATS");
+  });
+});

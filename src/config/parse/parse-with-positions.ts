@@ -7,6 +7,7 @@
  */
 import {
   Composer,
+  type CST,
   isAlias,
   isMap,
   isScalar,
@@ -19,6 +20,7 @@ import {
 } from "yaml";
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
+import { NESTED_TOO_DEEP, offsetBeyondNesting } from "./nesting.js";
 import {
   blockInFlow,
   bracketInValue,
@@ -90,14 +92,35 @@ export function parseWithPositions(text: string): {
     const parser = new Parser(lineCounter.addNewLine);
     const documents: ParsedDocument[] = [];
     let index = 0;
-    for (const doc of new Composer(COMPOSE_OPTIONS).compose(parser.parse(text))) {
+    for (const doc of new Composer(COMPOSE_OPTIONS).compose(nestingChecked(parser.parse(text)))) {
       if (index === MAX_DOCUMENTS) return { documents: [], problems: [tooMany(doc, lineCounter)] };
       const parsed = toParsedDocument(doc, index++, text, lineCounter);
       if (parsed) documents.push(parsed);
     }
     return { documents, problems: [] };
   } catch (err) {
+    if (err instanceof NestingError) {
+      const { line, col } = lineCounter.linePos(err.offset);
+      return { documents: [], problems: [{ line, column: col, message: NESTED_TOO_DEEP }] };
+    }
     return { documents: [], problems: [{ line: 1, column: 1, message: fatalMessage(err) }] };
+  }
+}
+
+/** Thrown out of the composer's input: the file is refused as a whole, as when too long. */
+class NestingError extends Error {
+  override name = "NestingError";
+  constructor(readonly offset: number) {
+    super(NESTED_TOO_DEEP);
+  }
+}
+
+/** The parser's documents, each refused before the composer recurses into it too deep. */
+function* nestingChecked(tokens: Iterable<CST.Token>): Generator<CST.Token> {
+  for (const token of tokens) {
+    const offset = offsetBeyondNesting(token);
+    if (offset !== undefined) throw new NestingError(offset);
+    yield token;
   }
 }
 

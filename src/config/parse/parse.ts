@@ -6,6 +6,7 @@
  * that the bytes are UTF-8 text in decode.ts.
  */
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
+import { MAX_NESTING, NESTED_TOO_DEEP } from "./nesting.js";
 import { parseWithPositions } from "./parse-with-positions.js";
 import type { PathSegment } from "../text.js";
 
@@ -75,7 +76,7 @@ function parsePlainDocument(
     // Deeper than the limit (block and flow together): the slow path reports it or parses it.
     const options: LoadOptions & { maxDepth: number } = {
       schema: CORE_SCHEMA,
-      maxDepth: MAX_FLOW_DEPTH,
+      maxDepth: MAX_NESTING,
     };
     data = loadPlain(text, options);
   } catch {
@@ -140,11 +141,8 @@ function conflictMarker(text: string): Located | undefined {
   return { line, column: 1, message };
 }
 
-/** Deeper `[`/`{` nesting than any integration needs. */
-const MAX_FLOW_DEPTH = 64;
-
 /**
- * A cheap scan for flow brackets nested beyond `MAX_FLOW_DEPTH`, before the parser spends
+ * A cheap scan for flow brackets nested beyond `MAX_NESTING`, before the parser spends
  * seconds on them. Quotes and comments are skipped roughly; it only needs to be right for
  * input far from a real integration file.
  */
@@ -167,11 +165,11 @@ function flowNestingBeyondLimit(text: string): Located | undefined {
     }
     if (ch === '"' || ch === "'" || (ch === "#" && /\s/.test(text[i - 1] ?? " "))) quote = ch;
     else if (ch === "[" || ch === "{") {
-      if (++depth > MAX_FLOW_DEPTH) {
+      if (++depth > MAX_NESTING) {
         return {
           line,
           column: i - lineStart + 1,
-          message: `YAML is nested more than ${MAX_FLOW_DEPTH} levels deep; an integration needs far fewer`,
+          message: NESTED_TOO_DEEP,
         };
       }
     } else if ((ch === "]" || ch === "}") && depth > 0) depth--;

@@ -48,7 +48,12 @@ describe("loadFile on hostile input", () => {
   it.each([
     ["a 10 MB file", "huge.yaml", Buffer.alloc(10 * 1024 * 1024, "a"), /larger than 1 MiB/],
     ["an alias bomb", "bomb.yaml", aliasBomb, /too many YAML alias references/],
-    ["deeply nested YAML", "deep.yaml", "[".repeat(200_000), /nested too deeply|YAML/],
+    [
+      "deeply nested YAML",
+      "deep.yaml",
+      "[".repeat(200_000),
+      /^YAML is nested more than 64 levels deep/,
+    ],
     [
       "binary garbage",
       "garbage.yaml",

@@ -460,6 +460,30 @@ describe("parseYamlDocuments on a quote never closed", () => {
   );
 });
 
+describe("parseYamlDocuments on nesting deeper than any integration", () => {
+  const NESTED = "YAML is nested more than 64 levels deep; an integration needs far fewer";
+  // Block nesting the bracket scan does not see: before the composer read such a file, a
+  // second one in the same process ended it (a fatal out-of-memory error on Node.js 20).
+  it.each([
+    ["lists on one line", `${"- ".repeat(30_000)}x\n`, "1:129"],
+    ["explicit keys on one line", `${"? ".repeat(30_000)}x\n`, "1:129"],
+    [
+      "mappings by indentation",
+      Array.from({ length: 1400 }, (_, i) => `${" ".repeat(i)}k:`).join("\n") + " x\n",
+      "65:65",
+    ],
+    ["after a valid document", `name: a\n---\n${"- ".repeat(30_000)}x\n`, "3:129"],
+  ])("refuses %s at the first level too deep, each time it is read", (_what, text, position) => {
+    for (let time = 0; time < 3; time++) {
+      const { documents, problems } = parseYamlDocuments(text);
+      expect(documents).toEqual([]);
+      expect(problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+        `${position}: ${NESTED}`,
+      ]);
+    }
+  });
+});
+
 describe("parseYamlDocuments on a line indented with a tab", () => {
   it("says YAML indents with spaces, at the tab", () => {
     const { documents, problems } = parseYamlDocuments("scope:\n\taccount: acme\n");

@@ -385,3 +385,15 @@ describe("describeSchemaErrors on header names and URLs", () => {
     expect(issues(header("Authorization"))).toEqual([]);
   });
 });
+
+describe("describeSchemaErrors on a signing secret of another form", () => {
+  const FORMS = "webhook.signing.secret must be a string or a list of strings";
+  it.each<[string, unknown, string]>([
+    ["an empty list", [], "webhook.signing.secret must have at least 1 item"],
+    ["a mapping", { a: "b" }, `${FORMS} (got a mapping)`],
+    ["null", null, `${FORMS} (got null)`],
+    ["true", true, `${FORMS} (got true/false)`],
+  ])("says what it must be, for %s", (_what, secret, message) => {
+    expect(messages({ signing: { secret } })).toEqual([message]);
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * How deep a document nests, read off the parser's syntax tree: the first collection past
+ * the limit is where the file is refused, before the composer recurses into it.
+ */
+import { Parser } from "yaml";
+import { describe, expect, it } from "vitest";
+import { MAX_NESTING, offsetBeyondNesting } from "../../../src/config/parse/nesting.js";
+
+function firstDocument(text: string) {
+  const [document] = new Parser().parse(text);
+  if (!document) throw new Error("no document");
+  return document;
+}
+
+const dashes = (levels: number) => `${"- ".repeat(levels)}x\n`;
+
+describe("offsetBeyondNesting", () => {
+  it.each<[string, string, number | undefined]>([
+    ["a plain integration-like mapping", "a:\n  b:\n    - {c: [d]}\n", undefined],
+    ["lists nested to the limit", dashes(MAX_NESTING), undefined],
+    ["lists nested one past it, at the first list past it", dashes(MAX_NESTING + 1), 128],
+    ["flow lists one past it", `${"[".repeat(MAX_NESTING + 1)}${"]".repeat(MAX_NESTING + 1)}`, 64],
+    [
+      "mappings by indentation one past it, at its first key",
+      Array.from({ length: MAX_NESTING + 1 }, (_, i) => `${" ".repeat(i)}k:`).join("\n") + " x\n",
+      // The first 64 lines (0..63 spaces and "k:", a line feed each), then its 64 spaces.
+      Array.from({ length: MAX_NESTING }, (_, i) => i + 3).reduce((a, b) => a + b, 0) + MAX_NESTING,
+    ],
+    ["collections used as keys", `${"? ".repeat(MAX_NESTING + 1)}x\n`, 128],
+    ["a document of comments only", "# nothing\n", undefined],
+  ])("finds %s", (_what, text, offset) => {
+    expect(offsetBeyondNesting(firstDocument(text))).toBe(offset);
+  });
+
+  it("walks a document nested half a million levels deep without running out of stack", () => {
+    const text = dashes(500_000);
+    expect(offsetBeyondNesting(firstDocument(text))).toBe(2 * MAX_NESTING);
+  });
+});
