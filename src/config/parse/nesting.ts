@@ -3,7 +3,9 @@
  * reads it. The composer recurses once per level: far enough down it runs out of stack, and
  * on Node.js 20 a second such file in the same process (the next resync, a second file given
  * to `validate`) ended it with a fatal out-of-memory error (`- - - … x` on one line nests a
- * level per two bytes). The tree itself is built and walked here without recursion.
+ * level per two bytes). The tree is walked here without recursion; the one kind of input
+ * whose tree cannot be built without running out of stack, a long run of `- ` or `? `, is
+ * looked for in the text first.
  */
 import type { CST } from "yaml";
 
@@ -26,6 +28,25 @@ export function offsetBeyondNesting(document: CST.Token): number | undefined {
         if (item.value) pending.push([item.value, depth + 1]);
       }
     }
+  }
+  return undefined;
+}
+
+/**
+ * Where a line's leading run of `- ` or `? ` indicators goes past `MAX_NESTING`: each opens a
+ * level, two bytes apiece, and the syntax tree's builder itself recurses to close such a
+ * run (out of stack at a few thousand), so this is looked for before it runs.
+ */
+export function indicatorRunBeyondLimit(text: string): number | undefined {
+  let depth = 0;
+  let atLineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") [depth, atLineStart] = [0, true];
+    else if (c === " " || c === "\t") continue;
+    else if (atLineStart && (c === "-" || c === "?") && /[ \t\n]/.test(text[i + 1] ?? "\n")) {
+      if (++depth > MAX_NESTING) return i;
+    } else atLineStart = false;
   }
   return undefined;
 }

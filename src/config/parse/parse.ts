@@ -6,7 +6,7 @@
  * that the bytes are UTF-8 text in decode.ts.
  */
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
-import { MAX_NESTING, NESTED_TOO_DEEP } from "./nesting.js";
+import { indicatorRunBeyondLimit, MAX_NESTING, NESTED_TOO_DEEP } from "./nesting.js";
 import { parseWithPositions } from "./parse-with-positions.js";
 import type { PathSegment } from "../text.js";
 
@@ -45,7 +45,7 @@ export function parseYamlDocuments(text: string): {
   if (plain) return plain;
   const conflict = conflictMarker(text);
   if (conflict) return { documents: [], problems: [conflict] };
-  const tooDeep = flowNestingBeyondLimit(text);
+  const tooDeep = flowNestingBeyondLimit(text) ?? indicatorRunTooDeep(text);
   if (tooDeep) return { documents: [], problems: [tooDeep] };
   return parseWithPositions(text);
 }
@@ -175,4 +175,12 @@ function flowNestingBeyondLimit(text: string): Located | undefined {
     } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
   }
   return undefined;
+}
+
+function indicatorRunTooDeep(text: string): Located | undefined {
+  const offset = indicatorRunBeyondLimit(text);
+  if (offset === undefined) return undefined;
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n"), message: NESTED_TOO_DEEP };
 }

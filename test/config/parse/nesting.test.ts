@@ -4,7 +4,11 @@
  */
 import { Parser } from "yaml";
 import { describe, expect, it } from "vitest";
-import { MAX_NESTING, offsetBeyondNesting } from "../../../src/config/parse/nesting.js";
+import {
+  indicatorRunBeyondLimit,
+  MAX_NESTING,
+  offsetBeyondNesting,
+} from "../../../src/config/parse/nesting.js";
 
 function firstDocument(text: string) {
   const [document] = new Parser().parse(text);
@@ -35,5 +39,21 @@ describe("offsetBeyondNesting", () => {
   it("walks a document nested half a million levels deep without running out of stack", () => {
     const text = dashes(500_000);
     expect(offsetBeyondNesting(firstDocument(text))).toBe(2 * MAX_NESTING);
+  });
+});
+
+describe("indicatorRunBeyondLimit", () => {
+  it.each<[string, string, number | undefined]>([
+    ["a run to the limit", dashes(MAX_NESTING), undefined],
+    ["a run one past it, at its last indicator", dashes(MAX_NESTING + 1), 128],
+    ["explicit keys", `${"? ".repeat(MAX_NESTING + 1)}x\n`, 128],
+    ["a run with tabs, after an indentation", `  ${"-\t".repeat(MAX_NESTING + 1)}x\n`, 130],
+    ["a run on a later line", `a:\n${dashes(MAX_NESTING + 1)}`, 131],
+    ["runs that start again on each line", dashes(40).repeat(3), undefined],
+    ["dashes inside a value", `a: ${"- ".repeat(100)}x\n`, undefined],
+    ["dashes that are no indicators", `${"-".repeat(100)}\n${"-x ".repeat(100)}\n`, undefined],
+    ["indicators at the end of the text", "- ".repeat(MAX_NESTING) + "-", MAX_NESTING * 2],
+  ])("finds %s", (_what, text, offset) => {
+    expect(indicatorRunBeyondLimit(text)).toBe(offset);
   });
 });

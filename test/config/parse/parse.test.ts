@@ -467,6 +467,8 @@ describe("parseYamlDocuments on nesting deeper than any integration", () => {
   it.each([
     ["lists on one line", `${"- ".repeat(30_000)}x\n`, "1:129"],
     ["explicit keys on one line", `${"? ".repeat(30_000)}x\n`, "1:129"],
+    // The syntax tree's builder itself runs out of stack closing such a run.
+    ["lists on one line, closed by the next", `${"- ".repeat(30_000)}x\nx\n`, "1:129"],
     [
       "mappings by indentation",
       Array.from({ length: 1400 }, (_, i) => `${" ".repeat(i)}k:`).join("\n") + " x\n",
