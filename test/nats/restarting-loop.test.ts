@@ -88,4 +88,56 @@ describe("a consumer read again", () => {
     expect(loops.map((loop) => loop.stops)).toEqual([1, 1]);
     loops[0]!.release();
   });
+
+  it("is ready again at its first message, and its next failure waits the first delay again", async () => {
+    const lines: { msg: string; consumer?: string }[] = [];
+    const log = pino(
+      { level: "info" },
+      { write: (line: string) => lines.push(JSON.parse(line) as { msg: string }) },
+    );
+    const loops = [heldLoop(), heldLoop(), heldLoop(), heldLoop()];
+    const hooks: LoopHooks[] = [];
+    const attempts: number[] = [];
+    const restarting = startRestartingLoop({
+      name: "c",
+      first: await quietMessages(),
+      open: quietMessages,
+      run: (_messages, given) => {
+        hooks.push(given);
+        return loops[hooks.length - 1]!;
+      },
+      stopping: () => false,
+      log,
+      delayMs: (attempt) => {
+        attempts.push(attempt);
+        return 0;
+      },
+    });
+    expect(restarting.reason()).toBeUndefined();
+
+    hooks[0]!.ended(new Error("the iterator ended"));
+    expect(restarting.reason()).toBe(
+      "consumer c stopped reading: the iterator ended; reading it again",
+    );
+    await waitFor(() => hooks.length === 2, { what: "the consumer read again" });
+    hooks[1]!.ended(new Error("refused again"));
+    await waitFor(() => hooks.length === 3, { what: "the consumer read a third time" });
+    // Opened, but nothing read yet: still not ready, with the last reason.
+    expect(restarting.reason()).toBe("consumer c stopped reading: refused again; reading it again");
+
+    hooks[2]!.firstMessage();
+    expect(restarting.reason()).toBeUndefined();
+    expect(lines.map((line) => line.msg)).toContain("consumer c read again: consuming");
+    hooks[2]!.ended(new Error("ended once more"));
+    // A message of a replaced loop says nothing of the consumer now.
+    hooks[1]!.firstMessage();
+    expect(restarting.reason()).toBe(
+      "consumer c stopped reading: ended once more; reading it again",
+    );
+    await waitFor(() => hooks.length === 4, { what: "the consumer read a fourth time" });
+    expect(attempts).toEqual([0, 1, 0]);
+
+    await restarting.stop();
+    for (const loop of loops) loop.release();
+  });
 });
