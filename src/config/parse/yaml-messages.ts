@@ -107,8 +107,8 @@ export function quotingHint(offset: number, text: string): YamlHint | undefined 
 }
 
 /**
- * The parser's "Unexpected scalar token" or "… at node end" just after a closing quote, `}` or
- * `]` on its line: inside `[ ]` or `{ }`, a comma left out (`{url: "x" method: POST}`,
+ * The parser's "Unexpected scalar token" or "… at node end" (or a `[` or `{` there) just after
+ * a closing quote, `}` or `]` on its line: inside `[ ]` or `{ }`, a comma left out (`{url: "x" method: POST}`,
  * `{who: {value: x} x: name}`); outside them, text after a value that ended there
  * (`description: "Callback" for the CRM`).
  */
@@ -119,7 +119,7 @@ export function leftOverText(
   const offset = error.pos[0];
   if (
     error.code !== "UNEXPECTED_TOKEN" ||
-    !/^Unexpected [\w-]*scalar (?:token|at node end)/.test(error.message)
+    !/^Unexpected (?:[\w-]*scalar|flow-(?:map|seq)-start) (?:token|at node end)/.test(error.message)
   ) {
     return undefined;
   }

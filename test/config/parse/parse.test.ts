@@ -178,6 +178,8 @@ describe("parseYamlDocuments", () => {
       "YAML: a { } mapping ends at its }, so the text after it is left over: put it inside the brackets after a comma, or remove it",
     ],
     ["a: [1] x\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
+    ["a: [x] [y]\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
+    ['a: "b" [c]\n', "1:8", "YAML: a quoted value ends at its closing quote, so the text after"],
     ["a: [x]]\n", "1:7", "YAML: this ] closes no list: remove it, or open the list with ["],
     ["a: b\n}\n", "2:1", "YAML: this } closes no mapping: remove it, or open the mapping with {"],
     ["kind: { value: pbx-user }}\n", "1:26", "YAML: this } closes no mapping"],

@@ -305,6 +305,18 @@ describe("leftOverText", () => {
       'a: {b: "c"}d\n',
       { offset: 11, message: after("a { } mapping", "}") },
     ],
+    [
+      "a mapping after a quoted value",
+      error("UNEXPECTED_TOKEN", "Unexpected flow-map-start at node end", 6),
+      'a: "b"{c}\n',
+      { offset: 6, message: LEFT_OVER.message },
+    ],
+    [
+      "a list after a mapping inside [ ]",
+      error("UNEXPECTED_TOKEN", "Unexpected flow-seq-start at node end", 11),
+      "a: [{b: 1} [c]]\n",
+      { offset: 11, message: LIST_COMMA },
+    ],
     ["text after a plain value inside { }", atNodeEnd(9), "a: {b: c d}\n", undefined],
   ])("says of %s what to write", (_what, slip, text, hint) => {
     expect(leftOverText(slip, text)).toEqual(hint);
