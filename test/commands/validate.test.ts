@@ -349,6 +349,27 @@ describe("hookswitch validate on secrets written in clear", () => {
   });
 });
 
+describe("hookswitch validate on a rotation list that holds one secret twice", () => {
+  it("warns, once the references are resolved, without showing the secret", async () => {
+    const file = join(dir, "rotation.yaml");
+    const lines = ['  signing: {secret: ["${env:OLD_SECRET}", "${env:NEW_SECRET}"]}'];
+    await writeFile(file, integrationYaml("rotation", {}, lines));
+    const secret = `whsec_${Buffer.alloc(24, 9).toString("base64")}`;
+    const env = { OLD_SECRET: secret, NEW_SECRET: secret };
+    const written = await runCli(["validate", file], { env });
+    expect(undigested(written.stdout)).toBe("1 file, 1 integration: all valid\n");
+    const resolved = await runCli(["validate", "--resolve-secrets", file], { env });
+    expect({ ...resolved, stdout: undigested(resolved.stdout) }).toMatchObject({
+      code: 0,
+      stdout:
+        `${file}:10:43: warning: webhook.signing.secret[1] is the same secret as ` +
+        "webhook.signing.secret[0]: while rotating, list the secret being retired and its " +
+        "successor, one of each\n1 file, 1 integration: all valid, 1 warning\n",
+    });
+    expect(resolved.stdout).not.toContain(secret.slice(6, 16));
+  });
+});
+
 describe("hookswitch validate on file names with control characters", () => {
   const at = () => join(dir, "names");
   const newline = () => join(at(), "a\nb.yaml");

@@ -6,7 +6,11 @@
 import type { ParsedDocument } from "./parse.js";
 import type { PathSegment } from "../text.js";
 import type { RawIntegration } from "./raw.js";
-import { secretsInClear, shortSigningSecrets } from "../rules/clear-secrets.js";
+import {
+  repeatedSigningSecrets,
+  secretsInClear,
+  shortSigningSecrets,
+} from "../rules/clear-secrets.js";
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { textSentAsWritten } from "../rules/sent-as-written.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
@@ -87,6 +91,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
   const warnings = fromRules([
     ...secretsInClear(raw),
     ...shortSigningSecrets(value),
+    ...repeatedSigningSecrets(value),
     ...emptyableSegments(raw),
     ...nearMissPlaceholders(raw),
     ...textSentAsWritten(raw),

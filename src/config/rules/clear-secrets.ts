@@ -99,3 +99,29 @@ export function shortSigningSecrets(value: RawIntegration): RuleProblem[] {
       ];
     });
 }
+
+/**
+ * A rotation list that holds one secret twice (judged, as above, on the secret as written or
+ * resolved): each request carries the same signature twice, and the secret meant as the new
+ * one (or the old) is missing. Named by path, never shown.
+ */
+export function repeatedSigningSecrets(value: RawIntegration): RuleProblem[] {
+  const firstAt = new Map<string, PathSegment[]>();
+  return secretValues(value)
+    .filter(([path]) => path[1] === "signing" && path.length === 4)
+    .flatMap(([path, text]) => {
+      const first = firstAt.get(text);
+      if (first === undefined) {
+        firstAt.set(text, path);
+        return [];
+      }
+      return [
+        {
+          path,
+          message:
+            `${displayPath(path)} is the same secret as ${displayPath(first)}: while rotating, ` +
+            "list the secret being retired and its successor, one of each",
+        },
+      ];
+    });
+}

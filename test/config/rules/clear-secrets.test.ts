@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { secretsInClear, shortSigningSecrets } from "../../../src/config/rules/clear-secrets.js";
+import {
+  repeatedSigningSecrets,
+  secretsInClear,
+  shortSigningSecrets,
+} from "../../../src/config/rules/clear-secrets.js";
 import type { RawWebhook } from "../../../src/config/parse/raw.js";
 import { makeRawIntegration } from "../../support/integration.js";
 
@@ -133,5 +137,31 @@ describe("shortSigningSecrets: keys shorter than Standard Webhooks asks for", ()
     const found = shortSigningSecrets(makeRawIntegration(webhook));
     expect(found.map((w) => w.message.split(":")[0])).toEqual(expected);
     for (const w of found) expect(w.message).not.toContain("YWJj");
+  });
+});
+
+describe("repeatedSigningSecrets: one secret twice in a rotation list", () => {
+  const a = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
+  const b = `whsec_${Buffer.alloc(24, 8).toString("base64")}`;
+  const twice = (at: number, first: number) =>
+    `webhook.signing.secret[${at}] is the same secret as webhook.signing.secret[${first}]: while rotating, list the secret being retired and its successor, one of each`;
+  it.each<[string, Partial<RawWebhook>, string[]]>([
+    ["no signing", {}, []],
+    ["one secret", { signing: { secret: a } }, []],
+    ["two secrets", { signing: { secret: [a, b] } }, []],
+    ["one secret twice", { signing: { secret: [a, a] } }, [twice(1, 0)]],
+    ["one of three twice, apart", { signing: { secret: [a, b, a] } }, [twice(2, 0)]],
+    ["one secret three times", { signing: { secret: [b, b, b] } }, [twice(1, 0), twice(2, 0)]],
+    ["one reference twice", { signing: { secret: ["${env:S}", "${env:S}"] } }, [twice(1, 0)]],
+    ["two references", { signing: { secret: ["${env:S}", "${env:T}"] } }, []],
+    [
+      "a token beside the same secret",
+      { auth: { type: "token", token: a }, signing: { secret: [a] } },
+      [],
+    ],
+  ])("%s", (_title, webhook, expected) => {
+    const found = repeatedSigningSecrets(makeRawIntegration(webhook));
+    expect(found.map((w) => w.message)).toEqual(expected);
+    for (const w of found) expect(w.message).not.toContain(a.slice(6, 16));
   });
 });
