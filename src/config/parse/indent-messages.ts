@@ -38,6 +38,60 @@ export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>
   return bracket ?? first;
 }
 
+/**
+ * The parser's "Unexpected scalar at node end" at the start of a line, where the document
+ * ended before it: the document's first line is indented deeper (often a comment that lost
+ * its `#`), or the document is a `- ` list, which no key can follow.
+ */
+export function afterDocumentEnd(
+  error: Pick<YAMLError, "code" | "message" | "pos">,
+  text: string,
+): YamlHint | undefined {
+  const offset = error.pos[0];
+  const line = lineStart(text, offset);
+  if (
+    error.code !== "UNEXPECTED_TOKEN" ||
+    !/^Unexpected [\w-]*scalar at node end/.test(error.message) ||
+    text.slice(line, offset).trim() !== ""
+  ) {
+    return undefined;
+  }
+  const first = documentFirstLine(text, line);
+  if (first === undefined) return undefined;
+  const [indent, firstIndent] = [offset - line, leadingSpaces(text, first)];
+  const firstLine = text.slice(0, first).split("\n").length;
+  if (firstIndent > indent) {
+    return {
+      offset,
+      message:
+        `YAML: this line is indented less than the document's first line (line ${firstLine}, ` +
+        `indented ${firstIndent}), so the document ended above it: start its top-level keys ` +
+        "at one column (a comment that lost its # reads as a key)",
+    };
+  }
+  if (firstIndent === indent && /^-(?:\s|$)/.test(text.slice(first + firstIndent))) {
+    return {
+      offset,
+      message:
+        `YAML: the document is a list (line ${firstLine} starts with "- "), and no key can ` +
+        'follow it at its level: an integration is a mapping of keys, written without "- "',
+    };
+  }
+  return undefined;
+}
+
+/** Where the first line of the document holding `line` starts, after any `---`. */
+function documentFirstLine(text: string, line: number): number | undefined {
+  let first: number | undefined;
+  for (let at = contentLineAbove(text, line); at !== undefined; at = contentLineAbove(text, at)) {
+    const end = text.indexOf("\n", at);
+    const content = text.slice(at, end === -1 ? undefined : end).trim();
+    if (content.startsWith("---") || content.startsWith("%")) break;
+    first = at;
+  }
+  return first;
+}
+
 function outOfLine(offset: number, text: string): YamlHint {
   const keyLine = keyLineFrom(text, lineStart(text, offset));
   const indent = leadingSpaces(text, keyLine);

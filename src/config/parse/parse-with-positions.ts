@@ -32,7 +32,7 @@ import {
   unsupportedTag,
   type YamlHint,
 } from "./yaml-messages.js";
-import { badIndentHint, firstSlip } from "./indent-messages.js";
+import { afterDocumentEnd, badIndentHint, firstSlip } from "./indent-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -247,7 +247,12 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
   }
   if (error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing"))
     return unclosedQuote(offset, text);
-  return quotingHint(offset, text) ?? bracketInValue(error, text) ?? leftOverText(error, text);
+  return (
+    quotingHint(offset, text) ??
+    bracketInValue(error, text) ??
+    leftOverText(error, text) ??
+    afterDocumentEnd(error, text)
+  );
 }
 
 /** Where the first alias (named `name`, when given) is written. */

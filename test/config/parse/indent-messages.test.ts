@@ -4,7 +4,11 @@
  */
 import type { ErrorCode } from "yaml";
 import { describe, expect, it } from "vitest";
-import { badIndentHint, firstSlip } from "../../../src/config/parse/indent-messages.js";
+import {
+  afterDocumentEnd,
+  badIndentHint,
+  firstSlip,
+} from "../../../src/config/parse/indent-messages.js";
 
 const ACROSS_LINES = {
   code: "MULTILINE_IMPLICIT_KEY" as ErrorCode,
@@ -100,5 +104,39 @@ describe("badIndentHint for a key out of line", () => {
   ])("says of a key %s what to write", (_what, text, key, message) => {
     const offset = text.indexOf(key);
     expect(badIndentHint(offset, OUT_OF_LINE.message, text)).toEqual({ offset, message });
+  });
+});
+
+describe("afterDocumentEnd", () => {
+  const lessThan = (line: number, indent: number) =>
+    `YAML: this line is indented less than the document's first line (line ${line}, indented ${indent}), so the document ended above it: start its top-level keys at one column (a comment that lost its # reads as a key)`;
+  const afterList = (line: number) =>
+    `YAML: the document is a list (line ${line} starts with "- "), and no key can follow it at its level: an integration is a mapping of keys, written without "- "`;
+  const atNodeEnd = (at: number) => ({
+    code: "UNEXPECTED_TOKEN" as ErrorCode,
+    message: "Unexpected scalar at node end",
+    pos: [at, at + 1] as [number, number],
+  });
+  it.each<[string, string, string, string | undefined]>([
+    ["a comment that lost its #", "# a\n Note: x\nname: y\n", "name", lessThan(2, 1)],
+    ["a first key indented", "  a: 1\n\n# c\nb: 2\n", "b: 2", lessThan(1, 2)],
+    ["a key after a list", "- a\nb: c\n", "b: c", afterList(1)],
+    ["a key after an indented list", "  - a\nb: c\n", "b: c", lessThan(1, 2)],
+    ["a later document's first key", "a: 1\n---\n  b: 1\nc: 2\n", "c: 2", lessThan(3, 2)],
+    ["after a directive", "%YAML 1.2\n---\n  b: 1\nc: 2\n", "c: 2", lessThan(3, 2)],
+    ["a key at the first line's column", "a: 1\n  b\nc: 2\n", "c: 2", undefined],
+    ["text after other text on its line", "- a\nb: c d\n", "d", undefined],
+    ["the first line itself", "  a: 1\n", "a", undefined],
+  ])("says of %s what to write", (_what, text, at, message) => {
+    const offset = text.indexOf(at);
+    const hint = afterDocumentEnd(atNodeEnd(offset), text);
+    expect(hint).toEqual(message === undefined ? undefined : { offset, message });
+  });
+
+  it("leaves other errors to other words", () => {
+    const text = "- a\nb: c\n";
+    expect(afterDocumentEnd({ ...atNodeEnd(4), code: "BAD_INDENT" }, text)).toBeUndefined();
+    const token = { ...atNodeEnd(4), message: "Unexpected flow-map-end token" };
+    expect(afterDocumentEnd(token, text)).toBeUndefined();
   });
 });

@@ -101,6 +101,17 @@ describe("parseYamlDocuments", () => {
       "5:2",
       "indented 1 space, which lines it up with no mapping above it (the line above is indented 2)",
     ],
+    // A document that ended before the line: a first line indented deeper, or a list.
+    [
+      "# Callback for the CRM\n Secret from the environment: CRM_TOKEN.\napiVersion: hookswitch/v1\n",
+      "3:1",
+      "YAML: this line is indented less than the document's first line (line 2, indented 1), so the document ended above it: start its top-level keys at one column (a comment that lost its # reads as a key)",
+    ],
+    [
+      "- name: a\napiVersion: hookswitch/v1\n",
+      "2:1",
+      'YAML: the document is a list (line 1 starts with "- ")',
+    ],
     // A key lined up with the "- " items above it, as if the list went on.
     [
       "webhook:\n  pathArguments:\n    - a\n    method: POST\n",
