@@ -6,7 +6,8 @@
  * mapping left open at the bracket that opened it.
  */
 import type { YAMLError } from "yaml";
-import { lineStart, type YamlHint } from "./yaml-messages.js";
+import { lineStart } from "./lines.js";
+import type { YamlHint } from "./yaml-messages.js";
 
 const OUT_OF_LINE = /^All mapping items must start at the same column/;
 const LEFT_OPEN =

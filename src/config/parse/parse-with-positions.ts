@@ -21,10 +21,8 @@ import {
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import { NESTED_TOO_DEEP, offsetBeyondNesting } from "./nesting.js";
+import { blockInFlow, bracketInValue, leftOverText } from "./flow-messages.js";
 import {
-  blockInFlow,
-  bracketInValue,
-  leftOverText,
   misplacedMapping,
   quotingHint,
   slipMessage,
