@@ -215,6 +215,11 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
       "put the text on the lines below, indented, or quote the value"
     );
   }
+  const empty = /^(Alias|Anchor) cannot be an empty string/.exec(message);
+  if (code === "BAD_ALIAS" && empty) {
+    const [mark, does] = empty[1] === "Alias" ? ["*", "repeats"] : ["&", "names"];
+    return `YAML: a value cannot start with ${mark} unless it is quoted (${mark}name ${does} an anchor): put the value in quotes`;
+  }
   const reserved =
     /^Plain value cannot start with (?:reserved|directive indicator) character (\S)/.exec(message);
   if (code === "BAD_SCALAR_START" && reserved) {

@@ -195,6 +195,8 @@ describe("parseYamlDocuments", () => {
     ["a: b\n}\n", "2:1", "YAML: this } closes no mapping: remove it, or open the mapping with {"],
     ["kind: { value: pbx-user }}\n", "1:26", "YAML: this } closes no mapping"],
     ["description: %d\n", "1:14", "YAML: a value cannot start with % unless it is quoted"],
+    ["description: * all\n", "1:14", "YAML: a value cannot start with * unless it is quoted"],
+    ["description: & co\n", "1:14", "YAML: a value cannot start with & unless it is quoted"],
     // The parser's words would repeat text of the value, which may be a secret's.
     [
       'token: "S3c\\Ret-x"\n',

@@ -268,6 +268,17 @@ describe("slipMessage", () => {
       "Plain value cannot start with directive indicator character %",
       "YAML: a value cannot start with % unless it is quoted: put the value in quotes",
     ],
+    [
+      "BAD_ALIAS",
+      "Alias cannot be an empty string",
+      "YAML: a value cannot start with * unless it is quoted (*name repeats an anchor): put the value in quotes",
+    ],
+    [
+      "BAD_ALIAS",
+      "Anchor cannot be an empty string",
+      "YAML: a value cannot start with & unless it is quoted (&name names an anchor): put the value in quotes",
+    ],
+    ["UNEXPECTED_TOKEN", "Alias cannot be an empty string", undefined],
     ["BAD_SCALAR_START", "Plain value cannot start with block scalar indicator |", undefined],
     ["UNEXPECTED_TOKEN", "Plain value cannot start with reserved character @", undefined],
   ])("says %s %j as %j", (code, message, said) => {
