@@ -122,19 +122,31 @@ function inListAbove(text: string, line: number, indent: number): boolean {
   );
 }
 
-/** A key lined up with the `- ` items above it, as if still in the list: out by the list's key. */
+/**
+ * A line lined up with the `- ` items above it, as if still in the list: a key out by the
+ * list's key, or an item that lost its `- `.
+ */
 function afterListItems(text: string, keyLine: number, indent: number): YamlHint {
   let owner = contentLineAbove(text, keyLine);
   while (owner !== undefined && leadingSpaces(text, owner) >= indent) {
     owner = contentLineAbove(text, owner);
   }
   const ownerIndent = owner === undefined ? 0 : leadingSpaces(text, owner);
+  const spaces = `${ownerIndent} ${ownerIndent === 1 ? "space" : "spaces"}`;
+  // `b: 1` is a key; `b` or `"b: c"` (no ": " outside quotes and comments) is an item.
+  const end = text.indexOf("\n", keyLine);
+  const line = text
+    .slice(keyLine + indent, end === -1 ? undefined : end)
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'/g, '""')
+    .replace(/(?:^|\s)#.*$/, "");
+  const key = /:(?:\s|$)/.test(line);
   return {
     offset: keyLine + indent,
-    message:
-      'YAML: this key lines up with the "- " items of the list above it, and a list holds ' +
-      `items, not keys: indent it as the key that holds the list (${ownerIndent} ` +
-      `${ownerIndent === 1 ? "space" : "spaces"})`,
+    message: key
+      ? 'YAML: this key lines up with the "- " items of the list above it, and a list holds ' +
+        `items, not keys: indent it as the key that holds the list (${spaces})`
+      : 'YAML: this line lines up with the "- " items of the list above it, without their "- ": ' +
+        'start it with "- " to make it an item of the list',
   };
 }
 

@@ -215,6 +215,9 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
       "put the text on the lines below, indented, or quote the value"
     );
   }
+  if (code === "MISSING_CHAR" && message.startsWith("Sequence item without - indicator")) {
+    return 'YAML: this line is in a list but has no "- ": start it with "- ", lined up with the items above';
+  }
   const empty = /^(Alias|Anchor) cannot be an empty string/.exec(message);
   if (code === "BAD_ALIAS" && empty) {
     const [mark, does] = empty[1] === "Alias" ? ["*", "repeats"] : ["&", "names"];

@@ -75,6 +75,8 @@ describe("firstSlip", () => {
 describe("badIndentHint for a key out of line", () => {
   const inList = (spaces: string) =>
     `YAML: this key lines up with the "- " items of the list above it, and a list holds items, not keys: indent it as the key that holds the list (${spaces})`;
+  const noDash =
+    'YAML: this line lines up with the "- " items of the list above it, without their "- ": start it with "- " to make it an item of the list';
   const noMapping = (indent: string, above: string) =>
     `YAML: this key is indented ${indent}, which lines it up with no mapping above it${above}: indent it exactly as much as the other keys of its mapping`;
   it.each<[string, string, string, string]>([
@@ -82,6 +84,10 @@ describe("badIndentHint for a key out of line", () => {
     ["after a bare dash", "w:\n  a:\n    -\n    b: 1\n", "b: 1", inList("2 spaces")],
     ["after an item's own keys", "w:\n - a: x\n   b: y\n c: 1\n", "c: 1", inList("0 spaces")],
     ["under a key one space in", "w:\n a:\n  - x\n  b: 1\n", "b: 1", inList("1 space")],
+    ["an item without its dash", "w:\n  - x\n  y\n", "y", noDash],
+    ["a quoted item holding a colon", "w:\n  - x\n  'a''s: b'\n", "'a''s", noDash],
+    ["an item with a colon in its comment", "w:\n  - x\n  y # z: 1\n", "y #", noDash],
+    ["a key with a comment", "w:\n  - x\n  y: 1 # z\n", "y: 1", inList("0 spaces")],
     [
       "after a value that starts with a dash",
       "w:\n    -x\n    b: 1\n",

@@ -101,6 +101,16 @@ describe("parseYamlDocuments", () => {
       "5:2",
       "indented 1 space, which lines it up with no mapping above it (the line above is indented 2)",
     ],
+    [
+      'w:\n  pathArguments:\n    - "{serviceUuid}"\n    "ext-{extensionNumber}"\n',
+      "4:5",
+      'YAML: this line lines up with the "- " items of the list above it, without their "- "',
+    ],
+    [
+      'w:\n  pathArguments:\n    - "{serviceUuid}"\n     "ext-{extensionNumber}"\n',
+      "4:1",
+      'YAML: this line is in a list but has no "- ": start it with "- ", lined up with the items above',
+    ],
     // A document that ended before the line: a first line indented deeper, or a list.
     [
       "# Callback for the CRM\n Secret from the environment: CRM_TOKEN.\napiVersion: hookswitch/v1\n",

@@ -269,6 +269,11 @@ describe("slipMessage", () => {
       "YAML: a value cannot start with % unless it is quoted: put the value in quotes",
     ],
     [
+      "MISSING_CHAR",
+      "Sequence item without - indicator",
+      'YAML: this line is in a list but has no "- ": start it with "- ", lined up with the items above',
+    ],
+    [
       "BAD_ALIAS",
       "Alias cannot be an empty string",
       "YAML: a value cannot start with * unless it is quoted (*name repeats an anchor): put the value in quotes",
