@@ -21,6 +21,7 @@ import {
 import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import { NESTED_TOO_DEEP, offsetBeyondNesting } from "./nesting.js";
+import { selfAlias } from "./self-alias.js";
 import { blockInFlow, bracketInValue, leftOverText } from "./flow-messages.js";
 import {
   misplacedMapping,
@@ -177,6 +178,13 @@ function toParsedDocument(
   const base = { index, start, locate, writtenAt };
   if (yamlProblems.length > 0 && !onlyDuplicates)
     return { ...base, data: undefined, problems: yamlProblems };
+  const self = selfAlias(doc);
+  if (self)
+    return {
+      ...base,
+      data: undefined,
+      problems: [{ ...position(self.offset), message: self.message }],
+    };
   try {
     const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
     if (!expandsBeyond(data, DEFAULTS.maxFileBytes))

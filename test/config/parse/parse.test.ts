@@ -511,6 +511,22 @@ describe("parseYamlDocuments on nesting deeper than any integration", () => {
   });
 });
 
+describe("parseYamlDocuments on an alias inside its own anchor's value", () => {
+  it("says so at the alias, and reads no data", () => {
+    const text = "name: a\nwebhook: &w\n  url: https://x.example\n  fields: {self: *w}\n";
+    const [doc] = parseYamlDocuments(text).documents;
+    expect(doc?.data).toBeUndefined();
+    expect(doc?.problems).toEqual([
+      {
+        line: 4,
+        column: 18,
+        message:
+          "alias *w is inside the value its anchor &w names, so that value would hold itself without end: write the value out here instead",
+      },
+    ]);
+  });
+});
+
 describe("parseYamlDocuments on a line indented with a tab", () => {
   it("says YAML indents with spaces, at the tab", () => {
     const { documents, problems } = parseYamlDocuments("scope:\n\taccount: acme\n");
