@@ -14,7 +14,7 @@ export const MAX_NESTING = 64;
 
 export const NESTED_TOO_DEEP = `YAML is nested more than ${MAX_NESTING} levels deep; an integration needs far fewer`;
 
-/** Where the first collection deeper than `MAX_NESTING` starts, or undefined when none is. */
+/** Where a collection deeper than `MAX_NESTING` starts (one of them), or undefined when none is. */
 export function offsetBeyondNesting(document: CST.Token): number | undefined {
   const pending: [CST.Token, number][] = [[document, 0]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
