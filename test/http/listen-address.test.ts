@@ -8,6 +8,17 @@ import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/daemon.js";
 import { freePort } from "../support/wait.js";
 
+/** `run` on `addr`, which it must fail to listen on: exit 1, and its fatal log line. */
+async function runOn(dir: string, addr: string) {
+  const natsPort = await freePort(); // nothing listens: NATS must not be reached for
+  const result = await runCli(["run", "--dir", dir, "--http-addr", addr], {
+    env: { LOG_LEVEL: "info", NATS_URL: `nats://127.0.0.1:${natsPort}` },
+  });
+  expect(result.code).toBe(1);
+  const fatal = result.stderr.split("\n").find((line) => line.includes('"level":"fatal"'));
+  return { result, fatal: JSON.parse(fatal ?? "{}") as unknown };
+}
+
 describe("hookswitch run on an --http-addr already in use", () => {
   const dir = tempDir();
   let taken: Server;
@@ -25,13 +36,8 @@ describe("hookswitch run on an --http-addr already in use", () => {
   });
 
   it("says the address is in use and how to choose another, and exits 1", async () => {
-    const natsPort = await freePort(); // nothing listens: NATS must not be reached for
-    const result = await runCli(["run", "--dir", dir.path, "--http-addr", `127.0.0.1:${port}`], {
-      env: { LOG_LEVEL: "info", NATS_URL: `nats://127.0.0.1:${natsPort}` },
-    });
-    expect(result.code).toBe(1);
-    const fatal = result.stderr.split("\n").find((line) => line.includes('"level":"fatal"'));
-    expect(JSON.parse(fatal ?? "{}")).toMatchObject({
+    const { result, fatal } = await runOn(dir.path, `127.0.0.1:${port}`);
+    expect(fatal).toMatchObject({
       err: {
         type: "HttpListenError",
         message: expect.stringMatching(
@@ -45,7 +51,7 @@ describe("hookswitch run on an --http-addr already in use", () => {
     });
     expect(result.stderr).not.toContain("waiting for NATS");
     // Neither its own stack nor its cause's (the listen error's, as "caused by").
-    expect(JSON.parse(fatal ?? "{}")).toHaveProperty("err.stack", "");
+    expect(fatal).toHaveProperty("err.stack", "");
     expect(result.stderr).not.toContain("caused by");
   });
 });
@@ -55,15 +61,10 @@ describe("hookswitch run on an --http-addr of no interface of this host", () => 
   afterAll(() => dir.cleanup());
 
   it("says no interface has it and what to listen on instead, and exits 1", async () => {
-    const natsPort = await freePort(); // nothing listens: NATS must not be reached for
     // 192.0.2.1 is kept for documentation (RFC 5737): no interface here has it, and a failed
     // listen sends nothing.
-    const result = await runCli(["run", "--dir", dir.path, "--http-addr", "192.0.2.1:9464"], {
-      env: { LOG_LEVEL: "info", NATS_URL: `nats://127.0.0.1:${natsPort}` },
-    });
-    expect(result.code).toBe(1);
-    const fatal = result.stderr.split("\n").find((line) => line.includes('"level":"fatal"'));
-    expect(JSON.parse(fatal ?? "{}")).toMatchObject({
+    const { result, fatal } = await runOn(dir.path, "192.0.2.1:9464");
+    expect(fatal).toMatchObject({
       err: {
         type: "HttpListenError",
         message:

@@ -11,6 +11,7 @@ import {
   restartDelayMs,
   startRestartingLoop,
   type LoopHooks,
+  type RestartingLoopOptions,
 } from "../../src/nats/restarting-loop.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 import { waitFor } from "../support/wait.js";
@@ -64,22 +65,32 @@ afterEach(() => {
   for (const messages of opened.splice(0)) void messages.close();
 });
 
+/** A restarting loop over the test's own loops, one per reading; `hooks` fills as each starts. */
+async function restartingOver(
+  loops: ReturnType<typeof heldLoop>[],
+  options: Partial<RestartingLoopOptions> = {},
+) {
+  const hooks: LoopHooks[] = [];
+  const restarting = startRestartingLoop({
+    name: "c",
+    first: await quietMessages(),
+    open: quietMessages,
+    run: (_messages, given) => {
+      hooks.push(given);
+      return loops[hooks.length - 1]!;
+    },
+    stopping: () => false,
+    log: pino({ level: "silent" }),
+    delayMs: () => 0,
+    ...options,
+  });
+  return { restarting, hooks };
+}
+
 describe("a consumer read again", () => {
   it("stops, at the daemon's stop, an earlier loop still holding acks for NATS", async () => {
     const loops = [heldLoop(), heldLoop()];
-    const hooks: LoopHooks[] = [];
-    const restarting = startRestartingLoop({
-      name: "c",
-      first: await quietMessages(),
-      open: quietMessages,
-      run: (_messages, given) => {
-        hooks.push(given);
-        return loops[hooks.length - 1]!;
-      },
-      stopping: () => false,
-      log: pino({ level: "silent" }),
-      delayMs: () => 0,
-    });
+    const { restarting, hooks } = await restartingOver(loops);
     hooks[0]!.ended(new Error("the iterator ended"));
     await waitFor(() => hooks.length === 2, { what: "the consumer read again" });
 
@@ -96,17 +107,8 @@ describe("a consumer read again", () => {
       { write: (line: string) => lines.push(JSON.parse(line) as { msg: string }) },
     );
     const loops = [heldLoop(), heldLoop(), heldLoop(), heldLoop()];
-    const hooks: LoopHooks[] = [];
     const attempts: number[] = [];
-    const restarting = startRestartingLoop({
-      name: "c",
-      first: await quietMessages(),
-      open: quietMessages,
-      run: (_messages, given) => {
-        hooks.push(given);
-        return loops[hooks.length - 1]!;
-      },
-      stopping: () => false,
+    const { restarting, hooks } = await restartingOver(loops, {
       log,
       delayMs: (attempt) => {
         attempts.push(attempt);
