@@ -128,3 +128,9 @@ export function startOf(text: string, max: number): string {
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The 1-based line and column (in UTF-16 code units, as editors count) of `offset` in `text`. */
+export function positionAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+}

@@ -4,6 +4,7 @@
  */
 import type { PbxEvent } from "./types.js";
 import { describeSchemaErrors, everyErrorValidator, validatePbxEvent } from "./schema.js";
+import { positionAt } from "../config/text.js";
 
 /**
  * Events larger than this are refused before parsing (and dead-lettered with the start of
@@ -40,9 +41,7 @@ export function jsonProblem(err: unknown, text: string): string {
   const words = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
   const offset = /at position (\d+)$/.exec(words)?.[1];
   if (offset === undefined) return words;
-  const before = text.slice(0, Number(offset));
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
+  const { line, column } = positionAt(text, Number(offset));
   return `${words} (line ${line}, column ${column})`;
 }
 

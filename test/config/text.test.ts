@@ -7,6 +7,7 @@ import {
   listOr,
   plural,
   pointerSegments,
+  positionAt,
   quote,
   startOf,
   typeWords,
@@ -174,5 +175,19 @@ describe("startOf", () => {
     ["a😀b", 2, "a\ufffd…"],
   ])("keeps of %j, at most %i characters: %j", (text, max, start) => {
     expect(startOf(text, max)).toBe(start);
+  });
+});
+
+describe("positionAt", () => {
+  it.each<[string, string, number, { line: number; column: number }]>([
+    ["the start", "a: 1\n", 0, { line: 1, column: 1 }],
+    ["within the first line", "a: 1\n", 3, { line: 1, column: 4 }],
+    ["the line feed itself", "a: 1\n", 4, { line: 1, column: 5 }],
+    ["the start of a later line", "a: 1\nb: 2\n", 5, { line: 2, column: 1 }],
+    ["after an empty line", "a\n\nb", 3, { line: 3, column: 1 }],
+    ["after an emoji, two units", "😀x", 2, { line: 1, column: 3 }],
+    ["the end of the text", "a\nb", 3, { line: 2, column: 2 }],
+  ])("gives %s", (_what, text, offset, position) => {
+    expect(positionAt(text, offset)).toEqual(position);
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { YAMLError } from "yaml";
 import { lineStart } from "./lines.js";
+import { positionAt } from "../text.js";
 import type { YamlHint } from "./yaml-messages.js";
 
 const OUT_OF_LINE = /^All mapping items must start at the same column/;
@@ -60,7 +61,7 @@ export function afterDocumentEnd(
   const first = documentFirstLine(text, line);
   if (first === undefined) return undefined;
   const [indent, firstIndent] = [offset - line, leadingSpaces(text, first)];
-  const firstLine = text.slice(0, first).split("\n").length;
+  const firstLine = positionAt(text, first).line;
   if (firstIndent > indent) {
     return {
       offset,

@@ -8,7 +8,7 @@
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
 import { indicatorRunBeyondLimit, MAX_NESTING, NESTED_TOO_DEEP } from "./nesting.js";
 import { parseWithPositions } from "./parse-with-positions.js";
-import type { PathSegment } from "../text.js";
+import { positionAt, type PathSegment } from "../text.js";
 
 export interface Position {
   line: number;
@@ -108,10 +108,7 @@ function topLevelEntryAt(text: string, key: string, onKey?: boolean): Position |
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(key)) return undefined;
   const entry = new RegExp(String.raw`^${key}[ \t]*:[ \t]+(?=[^\s#])`, "m").exec(text);
   if (!entry) return undefined;
-  const offset = onKey ? entry.index : entry.index + entry[0].length;
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - before.lastIndexOf("\n") };
+  return positionAt(text, onKey ? entry.index : entry.index + entry[0].length);
 }
 
 /** Where the positional parser puts a single document's content: its first non-comment line. */
@@ -136,9 +133,8 @@ const CONFLICT_MARKER = /^(<{7}|={7}|>{7}|\|{7})(?=[ \t\r]|$)/m;
 function conflictMarker(text: string): Located | undefined {
   const match = CONFLICT_MARKER.exec(text);
   if (!match) return undefined;
-  const line = text.slice(0, match.index).split("\n").length;
   const message = `unresolved merge conflict marker (${match[1]}): resolve the conflict`;
-  return { line, column: 1, message };
+  return { ...positionAt(text, match.index), message };
 }
 
 /**
@@ -180,7 +176,5 @@ function flowNestingBeyondLimit(text: string): Located | undefined {
 function indicatorRunTooDeep(text: string): Located | undefined {
   const offset = indicatorRunBeyondLimit(text);
   if (offset === undefined) return undefined;
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - before.lastIndexOf("\n"), message: NESTED_TOO_DEEP };
+  return { ...positionAt(text, offset), message: NESTED_TOO_DEEP };
 }
