@@ -6,7 +6,7 @@
  * mapping left open at the bracket that opened it.
  */
 import type { YAMLError } from "yaml";
-import { lineStart } from "./lines.js";
+import { lineStart, restOfLine } from "./lines.js";
 import { positionAt } from "../text.js";
 import type { YamlHint } from "./yaml-messages.js";
 
@@ -71,7 +71,7 @@ export function afterDocumentEnd(
         "at one column (a comment that lost its # reads as a key)",
     };
   }
-  if (firstIndent === indent && /^-(?:\s|$)/.test(text.slice(first + firstIndent))) {
+  if (firstIndent === indent && isListItem(text, first)) {
     return {
       offset,
       message:
@@ -86,8 +86,7 @@ export function afterDocumentEnd(
 function documentFirstLine(text: string, line: number): number | undefined {
   let first: number | undefined;
   for (let at = contentLineAbove(text, line); at !== undefined; at = contentLineAbove(text, at)) {
-    const end = text.indexOf("\n", at);
-    const content = text.slice(at, end === -1 ? undefined : end).trim();
+    const content = restOfLine(text, at).trim();
     if (content.startsWith("---") || content.startsWith("%")) break;
     first = at;
   }
@@ -112,15 +111,22 @@ function outOfLine(offset: number, text: string): YamlHint {
 
 /** Whether the nearest line above indented no deeper than `indent` is a `- ` item at it. */
 function inListAbove(text: string, line: number, indent: number): boolean {
+  const above = lineAboveIndentedAtMost(text, line, indent);
+  return above !== undefined && leadingSpaces(text, above) === indent && isListItem(text, above);
+}
+
+/** Where the nearest content line above starts that is indented `indent` or less. */
+function lineAboveIndentedAtMost(text: string, line: number, indent: number): number | undefined {
   let above = contentLineAbove(text, line);
   while (above !== undefined && leadingSpaces(text, above) > indent) {
     above = contentLineAbove(text, above);
   }
-  return (
-    above !== undefined &&
-    leadingSpaces(text, above) === indent &&
-    /^-(?:\s|$)/.test(text.slice(above + indent))
-  );
+  return above;
+}
+
+/** Whether the line starting at `start` is a `- ` item. */
+function isListItem(text: string, start: number): boolean {
+  return /^-(?:\s|$)/.test(text.slice(start + leadingSpaces(text, start)));
 }
 
 /**
@@ -128,16 +134,11 @@ function inListAbove(text: string, line: number, indent: number): boolean {
  * list's key, or an item that lost its `- `.
  */
 function afterListItems(text: string, keyLine: number, indent: number): YamlHint {
-  let owner = contentLineAbove(text, keyLine);
-  while (owner !== undefined && leadingSpaces(text, owner) >= indent) {
-    owner = contentLineAbove(text, owner);
-  }
+  const owner = lineAboveIndentedAtMost(text, keyLine, indent - 1);
   const ownerIndent = owner === undefined ? 0 : leadingSpaces(text, owner);
   const spaces = `${ownerIndent} ${ownerIndent === 1 ? "space" : "spaces"}`;
   // `b: 1` is a key; `b` or `"b: c"` (no ": " outside quotes and comments) is an item.
-  const end = text.indexOf("\n", keyLine);
-  const line = text
-    .slice(keyLine + indent, end === -1 ? undefined : end)
+  const line = restOfLine(text, keyLine + indent)
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'/g, '""')
     .replace(/(?:^|\s)#.*$/, "");
   const key = /:(?:\s|$)/.test(line);
@@ -163,8 +164,7 @@ function keyLineFrom(text: string, reported: number): number {
 }
 
 function holdsMore(text: string, start: number): boolean {
-  const end = text.indexOf("\n", start);
-  const line = text.slice(start, end === -1 ? undefined : end).trim();
+  const line = restOfLine(text, start).trim();
   return line !== "" && !line.startsWith("#");
 }
 

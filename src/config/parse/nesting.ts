@@ -3,9 +3,9 @@
  * reads it. The composer recurses once per level: far enough down it runs out of stack, and
  * on Node.js 20 a second such file in the same process (the next resync, a second file given
  * to `validate`) ended it with a fatal out-of-memory error (`- - - … x` on one line nests a
- * level per two bytes). The tree is walked here without recursion; the one kind of input
- * whose tree cannot be built without running out of stack, a long run of `- ` or `? `, is
- * looked for in the text first.
+ * level per two bytes). The tree is walked here without recursion; two kinds of input are
+ * looked for in the text first: brackets, on which the tree's builder spends seconds, and a
+ * long run of `- ` or `? `, whose tree cannot be built without running out of stack.
  */
 import type { CST } from "yaml";
 
@@ -47,6 +47,34 @@ export function indicatorRunBeyondLimit(text: string): number | undefined {
     else if (atLineStart && (c === "-" || c === "?") && /[ \t\n]/.test(text[i + 1] ?? "\n")) {
       if (++depth > MAX_NESTING) return i;
     } else atLineStart = false;
+  }
+  return undefined;
+}
+
+/**
+ * Where `[`/`{` brackets nest past `MAX_NESTING`, found by a cheap scan before the parser spends
+ * seconds on them. Quotes and comments are skipped roughly; it only needs to be right for
+ * input far from a real integration file.
+ */
+export function flowNestingBeyondLimit(text: string): number | undefined {
+  let depth = 0;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "\n") {
+      quote = "";
+      // A top-level key starts afresh: a stray quote above cannot add up to a false alarm.
+      if (/[A-Za-z-]/.test(text[i + 1] ?? "")) depth = 0;
+      continue;
+    }
+    if (quote) {
+      if (ch === quote) quote = "";
+      continue;
+    }
+    if (ch === '"' || ch === "'" || (ch === "#" && /\s/.test(text[i - 1] ?? " "))) quote = ch;
+    else if (ch === "[" || ch === "{") {
+      if (++depth > MAX_NESTING) return i;
+    } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
   }
   return undefined;
 }

@@ -6,7 +6,12 @@
  * that the bytes are UTF-8 text in decode.ts.
  */
 import { CORE_SCHEMA, load as loadPlain, type LoadOptions } from "js-yaml";
-import { indicatorRunBeyondLimit, MAX_NESTING, NESTED_TOO_DEEP } from "./nesting.js";
+import {
+  flowNestingBeyondLimit,
+  indicatorRunBeyondLimit,
+  MAX_NESTING,
+  NESTED_TOO_DEEP,
+} from "./nesting.js";
 import { parseWithPositions } from "./parse-with-positions.js";
 import { positionAt, type PathSegment } from "../text.js";
 
@@ -45,8 +50,13 @@ export function parseYamlDocuments(text: string): {
   if (plain) return plain;
   const conflict = conflictMarker(text);
   if (conflict) return { documents: [], problems: [conflict] };
-  const tooDeep = flowNestingBeyondLimit(text) ?? indicatorRunTooDeep(text);
-  if (tooDeep) return { documents: [], problems: [tooDeep] };
+  const tooDeep = flowNestingBeyondLimit(text) ?? indicatorRunBeyondLimit(text);
+  if (tooDeep !== undefined) {
+    return {
+      documents: [],
+      problems: [{ ...positionAt(text, tooDeep), message: NESTED_TOO_DEEP }],
+    };
+  }
   return parseWithPositions(text);
 }
 
@@ -135,46 +145,4 @@ function conflictMarker(text: string): Located | undefined {
   if (!match) return undefined;
   const message = `unresolved merge conflict marker (${match[1]}): resolve the conflict`;
   return { ...positionAt(text, match.index), message };
-}
-
-/**
- * A cheap scan for flow brackets nested beyond `MAX_NESTING`, before the parser spends
- * seconds on them. Quotes and comments are skipped roughly; it only needs to be right for
- * input far from a real integration file.
- */
-function flowNestingBeyondLimit(text: string): Located | undefined {
-  let depth = 0;
-  let quote = "";
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "\n") {
-      [line, lineStart, quote] = [line + 1, i + 1, ""];
-      // A top-level key starts afresh: a stray quote above cannot add up to a false alarm.
-      if (/[A-Za-z-]/.test(text[i + 1] ?? "")) depth = 0;
-      continue;
-    }
-    if (quote) {
-      if (ch === quote) quote = "";
-      continue;
-    }
-    if (ch === '"' || ch === "'" || (ch === "#" && /\s/.test(text[i - 1] ?? " "))) quote = ch;
-    else if (ch === "[" || ch === "{") {
-      if (++depth > MAX_NESTING) {
-        return {
-          line,
-          column: i - lineStart + 1,
-          message: NESTED_TOO_DEEP,
-        };
-      }
-    } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
-  }
-  return undefined;
-}
-
-function indicatorRunTooDeep(text: string): Located | undefined {
-  const offset = indicatorRunBeyondLimit(text);
-  if (offset === undefined) return undefined;
-  return { ...positionAt(text, offset), message: NESTED_TOO_DEEP };
 }

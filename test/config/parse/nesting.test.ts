@@ -5,6 +5,7 @@
 import { Parser } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
+  flowNestingBeyondLimit,
   indicatorRunBeyondLimit,
   MAX_NESTING,
   offsetBeyondNesting,
@@ -55,5 +56,21 @@ describe("indicatorRunBeyondLimit", () => {
     ["indicators at the end of the text", "- ".repeat(MAX_NESTING) + "-", MAX_NESTING * 2],
   ])("finds %s", (_what, text, offset) => {
     expect(indicatorRunBeyondLimit(text)).toBe(offset);
+  });
+});
+
+describe("flowNestingBeyondLimit", () => {
+  const open = (n: number) => "[".repeat(n);
+  it.each<[string, string, number | undefined]>([
+    ["brackets to the limit", `a: ${open(MAX_NESTING)}`, undefined],
+    ["one past it, at that bracket", `a: ${open(MAX_NESTING + 1)}`, 3 + MAX_NESTING],
+    // Two a repeat: the 65th, the 33rd repeat's {, is past it.
+    ["braces and brackets together", `a: ${"{b: [".repeat(40)}`, 3 + 5 * 32],
+    ["brackets inside quotes", `a: "${open(100)}"`, undefined],
+    ["brackets in a comment", `a: 1 # ${open(100)}`, undefined],
+    ["brackets closed as they go", `a: ${"[]".repeat(100)}`, undefined],
+    ["a new top-level key starting afresh", `a: ${open(40)}\nb: ${open(40)}`, undefined],
+  ])("finds %s", (_what, text, offset) => {
+    expect(flowNestingBeyondLimit(text)).toBe(offset);
   });
 });
