@@ -86,31 +86,9 @@ export function applyReferences(
   const literals: LiteralText[] = [];
   const secrets: ResolvedSecrets[] = [];
   const unresolved = new Set<string>();
-  // One path, pushed and popped, copied only where a reference is found; a container is
-  // rebuilt only when something inside it changed. A file without references costs a walk.
-  const path: PathSegment[] = [];
   // What the document's resolved strings weigh together. Each may be 1 MiB, but 13,000
   // fields naming one large file were a valid integration whose body was 13 GB to build.
   let resolvedBytes = 0;
-  const visit = (value: unknown): unknown => {
-    if (typeof value === "string")
-      return value.includes("${") ? applyToString(value, [...path]) : value;
-    if (value === null || typeof value !== "object") return value;
-    const entries: Array<[string | number, unknown]> = Array.isArray(value)
-      ? value.map((item, i) => [i, item])
-      : Object.entries(value);
-    let changed = false;
-    const next = entries.map(([key, item]) => {
-      path.push(key);
-      const visited = visit(item);
-      path.pop();
-      changed ||= visited !== item;
-      return visited;
-    });
-    if (!changed) return value;
-    // fromEntries defines keys: a "__proto__" key stays a plain key.
-    return Array.isArray(value) ? next : Object.fromEntries(entries.map(([k], i) => [k, next[i]]));
-  };
   const applyToString = (text: string, path: PathSegment[]): string => {
     if (!text.includes("${")) return text;
     /** Left as written, with why when it is a problem. */
@@ -141,7 +119,52 @@ export function applyReferences(
     if (joined.literals.length > 0) literals.push({ path, ranges: joined.literals });
     return joined.value;
   };
-  return { value: visit(data), problems, literals, secrets, unresolved };
+  // A file without references costs a walk.
+  const value = mapStrings(data, [], (text, path) =>
+    text.includes("${") ? applyToString(text, [...path]) : text,
+  );
+  return { value, problems, literals, secrets, unresolved };
+}
+
+/**
+ * `value` with each string put through `replace`, which gets its path. One path array is
+ * pushed and popped (`replace` copies it to keep it), and a container is copied only when
+ * something inside it changed.
+ */
+function mapStrings(
+  value: unknown,
+  path: PathSegment[],
+  replace: (text: string, path: readonly PathSegment[]) => string,
+): unknown {
+  if (typeof value === "string") return replace(value, path);
+  if (value === null || typeof value !== "object") return value;
+  const visit = (item: unknown, key: PathSegment): unknown => {
+    path.push(key);
+    const visited = mapStrings(item, path, replace);
+    path.pop();
+    return visited;
+  };
+  if (Array.isArray(value)) {
+    const items: readonly unknown[] = value;
+    let next: unknown[] | undefined;
+    items.forEach((item, i) => {
+      const visited = visit(item, i);
+      if (visited !== item) (next ??= [...items])[i] = visited;
+    });
+    return next ?? items;
+  }
+  const record = value as Record<string, unknown>;
+  let next: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const visited = visit(item, key);
+    if (visited === item) continue;
+    // fromEntries defines every key as the copy's own, so a "__proto__" key stays a plain
+    // key, and writing it writes that key, not the prototype.
+    next ??= Object.fromEntries(Object.entries(record));
+    next[key] = visited;
+  }
+  return next ?? record;
 }
 
 /** What the secret policy refuses among the references, judged in every mode. */

@@ -15,7 +15,7 @@
  *
  * Loopback is allowed unless denied: tests and local demos send to 127.0.0.1.
  */
-import { BlockList, isIP } from "node:net";
+import { BlockList, SocketAddress, isIP } from "node:net";
 import { embeddedIpv4 } from "./embedded-ipv4.js";
 
 export interface Cidr {
@@ -106,17 +106,15 @@ interface LabelledRange {
   label: string;
 }
 
-function singleRange(cidr: Cidr, label: string): LabelledRange {
-  const list = new BlockList();
-  list.addSubnet(cidr.address, cidr.prefix, cidr.family);
-  return { list, label };
+function labelledRange(cidr: Cidr, label: string): LabelledRange {
+  return { list: combined([cidr]), label };
 }
 
-function builtInRanges(): LabelledRange[] {
+function builtInCidrs(): Array<{ cidr: Cidr; label: string }> {
   return BUILT_IN_DENY.map(({ cidr, label }) => {
     const parsed = parseOneCidr(cidr);
     if (typeof parsed === "string") throw new Error(`built-in egress range: ${parsed}`);
-    return singleRange(parsed, label);
+    return { cidr: parsed, label };
   });
 }
 
@@ -128,12 +126,14 @@ function combined(cidrs: Cidr[]): BlockList {
 
 /** Builds the policy: built-in deny + `deny`, minus `allow` (allow wins). */
 export function createEgressPolicy(options: { deny: Cidr[]; allow: Cidr[] }): EgressPolicy {
-  const denyRanges = [
-    ...builtInRanges(),
-    ...options.deny.map((cidr) => singleRange(cidr, `denied by ${cidr.text}`)),
+  const denied = [
+    ...builtInCidrs(),
+    ...options.deny.map((cidr) => ({ cidr, label: `denied by ${cidr.text}` })),
   ];
+  // One list for the common answer, "allowed"; each range's own list only to name the one hit.
+  const anyDeny = combined(denied.map(({ cidr }) => cidr));
+  const denyRanges = denied.map(({ cidr, label }) => labelledRange(cidr, label));
   const allowList = combined(options.allow);
-  const familyOf = (ip: string) => (isIP(ip) === 4 ? "ipv4" : "ipv6");
   return {
     check(raw) {
       const ip = canonicalIp(raw);
@@ -141,9 +141,13 @@ export function createEgressPolicy(options: { deny: Cidr[]; allow: Cidr[] }): Eg
       // Each reading on its own: an allow lifts the denies of the address it covers, not
       // those of the IPv4 address it carries (an allow of 2000::/3 is not one of 169.254/16).
       for (const { address, note } of addressesOf(ip)) {
-        const family = familyOf(address);
-        if (allowList.check(address, family)) continue;
-        const hit = denyRanges.find((range) => range.list.check(address, family));
+        // One SocketAddress for every list: a BlockList given text makes one per check.
+        const socket = new SocketAddress({
+          address,
+          family: isIP(address) === 4 ? "ipv4" : "ipv6",
+        });
+        if (!anyDeny.check(socket) || allowList.check(socket)) continue;
+        const hit = denyRanges.find((range) => range.list.check(socket));
         if (hit) return { allowed: false, reason: hit.label + note };
       }
       return { allowed: true };

@@ -45,6 +45,34 @@ describe("applyReferences", () => {
     },
   );
 
+  it("resolves a reference held by a __proto__ key into a plain key, the prototype untouched", () => {
+    const data: unknown = JSON.parse('{"headers": {"X-A": "a", "__proto__": "${env:TOKEN}"}}');
+    const { value } = applyReferences(data, "resolve", sources) as {
+      value: { headers: Record<string, string> };
+    };
+    expect(Object.keys(value.headers)).toEqual(["X-A", "__proto__"]);
+    expect(Object.getOwnPropertyDescriptor(value.headers, "__proto__")?.value).toBe("t0ken");
+    expect(Object.getPrototypeOf(value.headers)).toBe(Object.prototype);
+  });
+
+  it("hands back the document itself when it has no reference, and copies only what changed", () => {
+    const plain = { webhook: { url: "https://crm.example.com/", pathArguments: ["{name}"] } };
+    expect(applyReferences(plain, "resolve", sources).value).toBe(plain);
+
+    const data = {
+      webhook: { url: "https://${env:HOST}/", pathArguments: ["a", "${env:TOKEN}"] },
+      scope: { account: "acme" },
+    };
+    const { value } = applyReferences(data, "resolve", sources) as { value: typeof data };
+    expect(value).toEqual({
+      webhook: { url: "https://crm.example.com/", pathArguments: ["a", "t0ken"] },
+      scope: { account: "acme" },
+    });
+    expect(value.scope).toBe(data.scope);
+    expect(data.webhook.pathArguments).toEqual(["a", "${env:TOKEN}"]);
+    expect(data.webhook.url).toBe("https://${env:HOST}/");
+  });
+
   it.each<[string, string, string[]]>([
     [
       "a refused reference, which is then not read",

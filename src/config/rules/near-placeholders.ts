@@ -21,10 +21,17 @@ const SPACED = /\{\{?(?:\s+([A-Za-z_][A-Za-z0-9_]*)\s*|([A-Za-z_][A-Za-z0-9_]*)\
 /** `{user.extension}`, `{ext-number}`, `{first name}`: words joined by dots, dashes or spaces. */
 const JOINED = /\{([A-Za-z_][A-Za-z0-9_]*(?:(?:\.|-| +)[A-Za-z0-9_]+)+)\}/g;
 
+/**
+ * Text whose every brace is part of a `{name}`: none of the slips below can be in it, and
+ * it is what nearly every template is, so the patterns are spared.
+ */
+const ONLY_PLACEHOLDERS = /^[^{}]*(?:\{[A-Za-z_][A-Za-z0-9_]*\}[^{}]*)*$/;
+
 export function nearMissPlaceholders(raw: RawIntegration): RuleProblem[] {
   return placeholderLiterals(raw).flatMap(([path, literals]) => {
     const where = displayPath(path);
-    return literals.flatMap((literal) => [
+    const suspect = literals.filter((literal) => !ONLY_PLACEHOLDERS.test(literal));
+    return suspect.flatMap((literal) => [
       ...[...literal.matchAll(DOUBLED)]
         .filter(([, name]) => isFieldName(name ?? ""))
         .map(([written, name]) => ({

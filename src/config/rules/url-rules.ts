@@ -10,7 +10,12 @@ import type { Rule, RuleProblem } from "./rules.js";
 import type { RawIntegration } from "../parse/raw.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
 import { resolvedAt } from "../references.js";
-import { createEgressPolicy, normalizeIp, type EgressPolicy } from "../../delivery/egress.js";
+import {
+  createEgressPolicy,
+  normalizeIp,
+  type EgressPolicy,
+  type EgressVerdict,
+} from "../../delivery/egress.js";
 
 /**
  * `user:password@` in a URL as written, a `${…}` reference counting as one character of it
@@ -92,6 +97,22 @@ export function writtenFragment(raw: RawIntegration): RuleProblem[] {
 
 /** The daemon's built-in denies alone (no flags): what it refuses wherever it runs. */
 let builtInPolicy: EgressPolicy | undefined;
+/**
+ * Its verdicts by host: integrations share a few receivers, and a lookup costs a fraction
+ * of judging an address. Bounded, as hosts come from files: emptied when full.
+ */
+const verdicts = new Map<string, EgressVerdict>();
+const MAX_VERDICTS = 1_000;
+
+function builtInVerdict(host: string): EgressVerdict {
+  const known = verdicts.get(host);
+  if (known) return known;
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  builtInPolicy ??= createEgressPolicy({ deny: [], allow: [] });
+  const verdict = builtInPolicy.check(host);
+  verdicts.set(host, verdict);
+  return verdict;
+}
 
 /**
  * A URL written with an IP address that the daemon's built-in egress policy refuses
@@ -109,8 +130,7 @@ export function deniedAddress(raw: RawIntegration): RuleProblem[] {
     return [];
   }
   if (normalizeIp(host) === undefined) return []; // a name: judged when it resolves
-  builtInPolicy ??= createEgressPolicy({ deny: [], allow: [] });
-  const verdict = builtInPolicy.check(host);
+  const verdict = builtInVerdict(host);
   if (verdict.allowed) return [];
   const message =
     `webhook.url's address ${host} is refused by the daemon's egress policy (${verdict.reason}): ` +
