@@ -7,6 +7,10 @@ import { CST, Lexer, type YAMLError } from "yaml";
 import { lineStart, restOfLine } from "./lines.js";
 import type { YamlHint } from "./yaml-messages.js";
 
+/** What may be typed after a value that ended: text, a bracket, a YAML indicator. */
+const LEFT_OVER_TOKEN =
+  /^Unexpected (?:[\w-]*scalar|flow-(?:map|seq)-start|anchor|tag|alias|block-scalar-header|explicit-key-ind) (?:token|at node end)/;
+
 /**
  * The parser's "Unexpected scalar token" or "… at node end" (or a `[` or `{` there) just after
  * a closing quote, `}` or `]` on its line: inside `[ ]` or `{ }`, a comma left out (`{url: "x" method: POST}`,
@@ -18,10 +22,7 @@ export function leftOverText(
   text: string,
 ): YamlHint | undefined {
   const offset = error.pos[0];
-  if (
-    error.code !== "UNEXPECTED_TOKEN" ||
-    !/^Unexpected (?:[\w-]*scalar|flow-(?:map|seq)-start) (?:token|at node end)/.test(error.message)
-  ) {
+  if (error.code !== "UNEXPECTED_TOKEN" || !LEFT_OVER_TOKEN.test(error.message)) {
     return undefined;
   }
   const closing = text.slice(lineStart(text, offset), offset).trimEnd().slice(-1);

@@ -17,8 +17,20 @@ const LEFT_OPEN =
 export function badIndentHint(offset: number, message: string, text: string): YamlHint | undefined {
   if (OUT_OF_LINE.test(message)) return outOfLine(offset, text);
   const open = LEFT_OPEN.exec(message);
-  if (open) return leftOpen(offset, text, open[1] === "sequence" ? "[" : "{");
-  return undefined;
+  if (!open) return undefined;
+  const bracket = open[1] === "sequence" ? "[" : "{";
+  return wrongCloser(offset, text, bracket) ?? leftOpen(offset, text, bracket);
+}
+
+/** `[a}]`, `{a: [b}`: the parser stops at a closing bracket of the other kind. */
+function wrongCloser(offset: number, text: string, bracket: "[" | "{"): YamlHint | undefined {
+  const [closer, other, what] =
+    bracket === "[" ? ["]", "}", "a [ ] list"] : ["}", "]", "a { } mapping"];
+  if (text[offset] !== other) return undefined;
+  return {
+    offset,
+    message: `YAML: this ${other} does not close the ${bracket} before it, as ${what} ends with ${closer}: remove the ${other}, or write ${closer} for it`,
+  };
 }
 
 /**
@@ -80,6 +92,37 @@ export function afterDocumentEnd(
     };
   }
   return undefined;
+}
+
+/**
+ * The parser's "Unexpected scalar token in YAML stream" at a key that starts its line: the
+ * document above it was a text alone, most often the rest of a comment broken across lines,
+ * which lost its `#`. Pointed at that text, not at the key.
+ */
+export function textBeforeKeys(
+  error: Pick<YAMLError, "code" | "message" | "pos">,
+  text: string,
+): YamlHint | undefined {
+  const offset = error.pos[0];
+  const line = lineStart(text, offset);
+  if (
+    error.code !== "UNEXPECTED_TOKEN" ||
+    !/^Unexpected [\w-]*scalar token in YAML stream/.test(error.message) ||
+    text.slice(line, offset).trim() !== ""
+  ) {
+    return undefined;
+  }
+  const first = documentFirstLine(text, line);
+  if (first === undefined || /:(?:\s|$)|^[-?]\s/.test(restOfLine(text, first).trim())) {
+    return undefined;
+  }
+  return {
+    offset: first + leadingSpaces(text, first),
+    message:
+      "YAML: this line is text on its own before the document's keys, so it is the whole " +
+      "document and the keys below are left over: start it with # if it belongs to a comment, " +
+      "or remove it",
+  };
 }
 
 /** Where the first line of the document holding `line` starts, after any `---`. */

@@ -31,7 +31,8 @@ import {
   unsupportedTag,
   type YamlHint,
 } from "./yaml-messages.js";
-import { afterDocumentEnd, badIndentHint, firstSlip } from "./indent-messages.js";
+import { afterDocumentEnd, badIndentHint, firstSlip, textBeforeKeys } from "./indent-messages.js";
+import { markerHint } from "./marker-messages.js";
 import type { Located, ParsedDocument, Position } from "./parse.js";
 import type { PathSegment } from "../text.js";
 
@@ -257,7 +258,9 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
     quotingHint(offset, text) ??
     bracketInValue(error, text) ??
     leftOverText(error, text) ??
-    afterDocumentEnd(error, text)
+    markerHint(error, text) ??
+    afterDocumentEnd(error, text) ??
+    textBeforeKeys(error, text)
   );
 }
 

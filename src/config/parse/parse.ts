@@ -64,10 +64,11 @@ export function parseYamlDocuments(text: string): {
  * Forms only the positional parser handles exactly: anchors, aliases, tags, directives,
  * several documents, merge keys, digit separators, keys that need care (a null key is ""
  * to one parser and "null" to the other; explicit `?` keys), and numbers the two parsers read differently (a
- * signed number, binary notation, an exponent beyond the range of a double).
+ * signed number, binary notation, an exponent beyond the range of a double), and a `#`
+ * right after a closing quote or bracket, a comment that YAML refuses and the fast one takes.
  */
 const NEEDS_POSITIONAL_PARSER =
-  /[&*!%]|^(?:---|\.\.\.)|<<|\d_\d|__proto__|(?:^|[\s:,[{])[-+]\.?\d|\b0b|\d\.?e[-+]?\d{3}|(?:^|[\s{,[?])(?:~|null)[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)/im;
+  /[&*!%]|[^\s:,[{]["']#|[\]}]#|^(?:---|\.\.\.)|<<|\d_\d|__proto__|(?:^|[\s:,[{])[-+]\.?\d|\b0b|\d\.?e[-+]?\d{3}|(?:^|[\s{,[?])(?:~|null)[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)/im;
 
 /**
  * The fast path for the common file: one plain document, parsed about thirty times faster

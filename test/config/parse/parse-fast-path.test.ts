@@ -72,6 +72,11 @@ describe("parseYamlDocuments' fast path", () => {
     ["null keys in flow sequences and explicit keys", "a: [~: x]\nb: [null: y]\n? ~\n: z\n"],
     ["an explicit key", "? a\n: 1\nb: {? c : 2}\n"],
     ["words that only look like null keys", "a: null\nb: [null, ~]\nnullable: 1\nc: 'null: x'\n"],
+    [
+      "a comment with no space after a quote or bracket (refused)",
+      "a: \"b\"#c\nb: [c]#d\nc: {d: e}#f\nd: 'e'#f\n",
+    ],
+    ["a # inside quotes and brackets", 'a: "#b"\nb: ["#c", \'x#\']\nc: "d\\"#e"\nd: e#f\n'],
   ])("gives the positional parser's result for %s", (_name, text) => {
     expectSameAsPositional(text);
   });

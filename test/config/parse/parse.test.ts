@@ -90,6 +90,38 @@ describe("parseYamlDocuments", () => {
     ['f:\n  "2.5": a\n  2.5: b\n', "3:3", 'duplicate key "2.5"'],
     ["a: {b: 1\n", "1:4", "YAML: the { that opens this mapping is never closed"],
     ["a: [1, 2\n", "1:4", "YAML: the [ that opens this list is never closed: end the list with ]"],
+    // A closing bracket of the other kind: at it, not at the bracket it leaves open.
+    [
+      "a: [x}]\n",
+      "1:6",
+      "YAML: this } does not close the [ before it, as a [ ] list ends with ]: remove the }, or write ] for it",
+    ],
+    ["a: [x}\nb: c\n", "1:6", "YAML: this } does not close the [ before it"],
+    [
+      "a: {b: x]}\n",
+      "1:9",
+      "YAML: this ] does not close the { before it, as a { } mapping ends with }: remove the ], or write } for it",
+    ],
+    ["a: [b, {c: d]]\n", "1:13", "YAML: this ] does not close the { before it"],
+    // YAML's markers where something else was meant.
+    ["t:\n  *serviceType: pbx\n", "2:3", "YAML: a key cannot start with * unless it is quoted"],
+    ["*name: x\n", "1:1", 'the ":" after it reads as part of that name'],
+    ["- *foo: bar\n", "1:3", "YAML: a key cannot start with * unless it is quoted"],
+    ["%YAML 1.2\na: b\n", "1:1", "YAML: a line that starts with % is a directive"],
+    ["# x\n% note\n# y\na: b\n", "2:1", "which needs a --- line after it"],
+    ["a: b\n... x\n", "2:5", 'YAML: a line starting with "..." ends the document'],
+    // A comment broken across lines: the text that lost its #, not the key below it.
+    [
+      "# Keeps the CRM in\nstep with the PBX.\n# Secret: CRM_TOKEN\napiVersion: v1\nname: x\n",
+      "2:1",
+      "YAML: this line is text on its own before the document's keys, so it is the whole document",
+    ],
+    ["# a\n  b c\n# d\napiVersion: v1\n", "2:3", "start it with # if it belongs to a comment"],
+    ["name: ,x\n", "1:7", "YAML: a value cannot start with , unless it is quoted"],
+    ["t:\n  events: [|user.created]\n", "2:12", "YAML: a value cannot start with | unless"],
+    ['a: "b"#c\n', "1:7", "YAML: a comment needs a space before its #"],
+    ['a: "b" &x\n', "1:8", "YAML: a quoted value ends at its closing quote, so the text after"],
+    ["a: [b] *c\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
     // A key out of line with its mapping's: at the key, with both indentations.
     [
       "w:\n    url: x\n  method: POST\n",

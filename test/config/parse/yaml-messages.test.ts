@@ -284,7 +284,23 @@ describe("slipMessage", () => {
       "YAML: a value cannot start with & unless it is quoted (&name names an anchor): put the value in quotes",
     ],
     ["UNEXPECTED_TOKEN", "Alias cannot be an empty string", undefined],
-    ["BAD_SCALAR_START", "Plain value cannot start with block scalar indicator |", undefined],
+    // Inside [ ] or { }, where | and > start no block scalar, and after a key, where a , does.
+    [
+      "BAD_SCALAR_START",
+      "Plain value cannot start with block scalar indicator |",
+      "YAML: a value cannot start with | unless it is quoted: put the value in quotes",
+    ],
+    [
+      "BAD_SCALAR_START",
+      "Plain value cannot start with flow indicator character ,",
+      "YAML: a value cannot start with , unless it is quoted: put the value in quotes",
+    ],
+    [
+      "MISSING_CHAR",
+      "Comments must be separated from other tokens by white space characters",
+      "YAML: a comment needs a space before its #: put one there, or, if the # belongs to the value, put it inside the value's quotes",
+    ],
+    ["BAD_SCALAR_START", "Plain value cannot start with a surprise", undefined],
     ["UNEXPECTED_TOKEN", "Plain value cannot start with reserved character @", undefined],
   ])("says %s %j as %j", (code, message, said) => {
     expect(slipMessage({ code, message })).toBe(said);
