@@ -75,6 +75,36 @@ export function bracketInValue(
   };
 }
 
+/**
+ * A `{` or `[` after a value and a space inside `{ }`: a comma left out before a mapping or
+ * list (`{b: c {d: e}}`), or, last on its line, an opening bracket typed for the closing one.
+ */
+export function openerAfterValue(
+  error: Pick<YAMLError, "code" | "message" | "pos">,
+  text: string,
+): YamlHint | undefined {
+  const offset = error.pos[0];
+  const bracket = text[offset];
+  if (
+    error.code !== "UNEXPECTED_TOKEN" ||
+    !/^Unexpected flow-(?:map|seq)-start (?:token|at node end)/.test(error.message) ||
+    !/[ \t]/.test(text[offset - 1] ?? "")
+  ) {
+    return undefined;
+  }
+  const flow = openFlowAt(offset, text);
+  if (flow === undefined) return undefined;
+  if (!/^[ \t]*(?:#.*)?$/.test(restOfLine(text, offset + 1))) {
+    return { offset, message: flow === "[" ? LIST_COMMA : MAP_COMMA };
+  }
+  const [what, close] = flow === "{" ? ["mapping", "}"] : ["list", "]"];
+  const opened = bracket === "{" ? "mapping" : "list";
+  return {
+    offset,
+    message: `YAML: this ${bracket} at the end of its line opens a new ${opened} inside the ${what} before it: to close that ${what}, write ${close} instead`,
+  };
+}
+
 export const LIST_COMMA = "YAML: a comma is missing before this item of the list: write [a, b]";
 export const MAP_COMMA =
   "YAML: a comma is missing before this key: write {key: value, other: value}";

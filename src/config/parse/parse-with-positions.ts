@@ -22,7 +22,7 @@ import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import { NESTED_TOO_DEEP, offsetBeyondNesting } from "./nesting.js";
 import { selfAlias } from "./self-alias.js";
-import { blockInFlow, bracketInValue, leftOverText } from "./flow-messages.js";
+import { blockInFlow, bracketInValue, leftOverText, openerAfterValue } from "./flow-messages.js";
 import {
   misplacedMapping,
   quotingHint,
@@ -258,6 +258,7 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
     quotingHint(offset, text) ??
     bracketInValue(error, text) ??
     leftOverText(error, text) ??
+    openerAfterValue(error, text) ??
     markerHint(error, text) ??
     afterDocumentEnd(error, text) ??
     textBeforeKeys(error, text)

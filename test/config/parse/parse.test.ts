@@ -122,6 +122,15 @@ describe("parseYamlDocuments", () => {
     ['a: "b"#c\n', "1:7", "YAML: a comment needs a space before its #"],
     ['a: "b" &x\n', "1:8", "YAML: a quoted value ends at its closing quote, so the text after"],
     ["a: [b] *c\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
+    // A bracket after a value and a space inside { }: a comma left out, or an opener for a closer.
+    ["a: {b: c {d: e}}\n", "1:10", "YAML: a comma is missing before this key"],
+    ["a: {b: c [d]}\n", "1:10", "YAML: a comma is missing before this key"],
+    [
+      "kind: { value: pbx-user {\nb: c\n",
+      "1:25",
+      "YAML: this { at the end of its line opens a new mapping inside the mapping before it: to close that mapping, write } instead",
+    ],
+    ["a: {b: c [  # note\n", "1:10", "opens a new list inside the mapping before it"],
     // A key out of line with its mapping's: at the key, with both indentations.
     [
       "w:\n    url: x\n  method: POST\n",
