@@ -209,7 +209,12 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
       "for a backslash, or put the value in single quotes, where \\ is plain text"
     );
   }
-  if (code === "UNEXPECTED_TOKEN" && message.startsWith("Block scalar header includes extra")) {
+  // "Not a YAML token" is text after a | or > at the start of a block (`> password: S3cret`).
+  if (
+    code === "UNEXPECTED_TOKEN" &&
+    (message.startsWith("Block scalar header includes extra") ||
+      message.startsWith("Not a YAML token"))
+  ) {
     return (
       "YAML: after | or > only - or + and an indentation digit may follow on its line: " +
       "put the text on the lines below, indented, or quote the value"

@@ -120,6 +120,7 @@ describe("parseYamlDocuments", () => {
     ["name: ,x\n", "1:7", "YAML: a value cannot start with , unless it is quoted"],
     ["t:\n  events: [|user.created]\n", "2:12", "YAML: a value cannot start with | unless"],
     ['a: "b"#c\n', "1:7", "YAML: a comment needs a space before its #"],
+    ["a:\n  > password: S3cret\n", "2:5", "YAML: after | or > only - or + and an indentation"],
     ['a: "b" &x\n', "1:8", "YAML: a quoted value ends at its closing quote, so the text after"],
     ["a: [b] *c\n", "1:8", "YAML: a [ ] list ends at its ], so the text after it is left over"],
     // A bracket after a value and a space inside { }: a comma left out, or an opener for a closer.

@@ -255,6 +255,11 @@ describe("slipMessage", () => {
       "YAML: after | or > only - or + and an indentation digit may follow on its line: put the text on the lines below, indented, or quote the value",
     ],
     ["BAD_INDENT", "Block scalar header includes extra characters: >-S3cret", undefined],
+    [
+      "UNEXPECTED_TOKEN",
+      "Not a YAML token: password: S3cret",
+      "YAML: after | or > only - or + and an indentation digit may follow on its line: put the text on the lines below, indented, or quote the value",
+    ],
     ["MISSING_CHAR", 'Missing closing "quote', undefined],
     // Said by blockInFlow, which reads the text around it.
     ["BLOCK_IN_FLOW", "Block collections are not allowed within flow collections", undefined],
