@@ -5,19 +5,29 @@
  */
 import { Command, CommanderError } from "commander";
 import { dropOutputToClosedPipes } from "./output/closed-output.js";
-import { dlqCommand } from "./commands/dlq.js";
-import { emitCommand } from "./commands/emit.js";
 import { applyBooleanEnv, normalizeOptionEnv } from "./commands/options/env-flags.js";
-import { permissionsCommand } from "./commands/permissions.js";
-import { renderCommand } from "./commands/render.js";
-import { runCommand } from "./commands/run.js";
-import { schemaCommand } from "./commands/schema.js";
-import { validateCommand } from "./commands/validate.js";
 import { ExitError, UsageError } from "./errors.js";
 import { VERSION } from "./version.js";
 
 // The daemon's output is its log, written to the descriptor directly (see closed-output.ts).
 if (process.argv[2] !== "run") dropOutputToClosedPipes();
+
+/**
+ * Each command's module, in the order help lists them. Only the command named is loaded:
+ * the daemon's modules (NATS, HTTP) take longer to load than `validate` takes to run.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./commands/run.js")).runCommand(),
+  validate: async () => (await import("./commands/validate.js")).validateCommand(),
+  render: async () => (await import("./commands/render.js")).renderCommand(),
+  emit: async () => (await import("./commands/emit.js")).emitCommand(),
+  dlq: async () => (await import("./commands/dlq.js")).dlqCommand(),
+  schema: async () => (await import("./commands/schema.js")).schemaCommand(),
+  permissions: async () => (await import("./commands/permissions.js")).permissionsCommand(),
+};
+const named = process.argv[2] ?? "";
+// Help, a misspelt command's suggestions and no command at all need every one.
+const loaded = Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
 
 const program = new Command("hookswitch")
   .description("Config-as-code webhook dispatcher for PBX user events on NATS JetStream")
@@ -25,14 +35,10 @@ const program = new Command("hookswitch")
   .exitOverride()
   .showHelpAfterError()
   // Boolean flags' variables are read for their value (false/0/no/off leave a flag off).
-  .hook("preAction", applyBooleanEnv)
-  .addCommand(runCommand())
-  .addCommand(validateCommand())
-  .addCommand(renderCommand())
-  .addCommand(emitCommand())
-  .addCommand(dlqCommand())
-  .addCommand(schemaCommand())
-  .addCommand(permissionsCommand());
+  .hook("preAction", applyBooleanEnv);
+for (const command of await Promise.all(loaded.map((name) => COMMANDS[name]!()))) {
+  program.addCommand(command);
+}
 // Added commands inherit no settings: without exitOverride commander exits 1 on a usage
 // error, `dlq list --bogus` as much as `emit --bogus`.
 const overrideExits = (command: Command): void => {

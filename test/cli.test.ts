@@ -103,3 +103,30 @@ describe("hookswitch on a usage error", () => {
     expect(result.code).toBe(2);
   });
 });
+
+describe("hookswitch's commands", () => {
+  const commands = ["run", "validate", "render", "emit", "dlq", "schema", "permissions"];
+
+  it.each([[["--help"]], [["help"]], [[]]])("are all listed by %j, in order", async (args) => {
+    const result = await runCli(args);
+    const listed = [...(result.stdout + result.stderr).matchAll(/^ {2}(\w+)\b/gm)]
+      .map((m) => m[1])
+      .filter((name) => name !== "help");
+    expect(listed).toEqual(commands);
+  });
+
+  it("suggest the one meant when one is misspelt, with exit 2", async () => {
+    const result = await runCli(["valdate", "integrations.d"]);
+    expect(result.stderr).toContain("unknown command 'valdate'");
+    expect(result.stderr).toContain("(Did you mean validate?)");
+    expect(result.code).toBe(2);
+  });
+
+  it("each run when named alone, its own help too", async () => {
+    for (const name of commands) {
+      const result = await runCli([name, "--help"]);
+      expect(result.stdout).toContain(`Usage: hookswitch ${name}`);
+      expect(result.code).toBe(0);
+    }
+  });
+});
