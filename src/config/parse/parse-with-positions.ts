@@ -22,6 +22,7 @@ import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import { NESTED_TOO_DEEP, offsetBeyondNesting } from "./nesting.js";
 import { selfAlias } from "./self-alias.js";
+import { COLLECTION_KEY, collectionKeyOffset } from "./collection-key.js";
 import { blockInFlow, bracketInValue, leftOverText, openerAfterValue } from "./flow-messages.js";
 import {
   misplacedMapping,
@@ -186,6 +187,14 @@ function toParsedDocument(
       data: undefined,
       problems: [{ ...position(self.offset), message: self.message }],
     };
+  const collectionKey = collectionKeyOffset(doc);
+  if (collectionKey !== undefined) {
+    return {
+      ...base,
+      data: undefined,
+      problems: [{ ...position(collectionKey), message: COLLECTION_KEY }],
+    };
+  }
   try {
     const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
     if (!expandsBeyond(data, DEFAULTS.maxFileBytes))
@@ -206,9 +215,11 @@ function aliasProblem(err: unknown): { message: string; alias?: string } {
     const alias = unresolved[1] ?? "";
     return {
       alias,
+      // Not named: a value that starts with * may be a password (`password: *S3cret`).
       message:
-        `unknown alias *${alias}: define the anchor &${alias} before this point ` +
-        `(anchors do not carry over from one --- document to the next)`,
+        "unknown alias: a value that starts with * repeats the anchor (&name) of its name, and " +
+        "none is defined before this point: define the anchor first (anchors do not carry over " +
+        "from one --- document to the next), or put the value in quotes if the * belongs to it",
     };
   }
   if (err instanceof ReferenceError && /alias/i.test(text)) {

@@ -65,10 +65,12 @@ export function parseYamlDocuments(text: string): {
  * several documents, merge keys, digit separators, keys that need care (a null key is ""
  * to one parser and "null" to the other; explicit `?` keys), and numbers the two parsers read differently (a
  * signed number, binary notation, an exponent beyond the range of a double), and a `#`
- * right after a closing quote or bracket, a comment that YAML refuses and the fast one takes.
+ * right after a closing quote or bracket, a comment that YAML refuses and the fast one takes,
+ * and a `]` or `}` before a `:`, which may end a key that is a list or mapping (the fast
+ * parser turns one into text).
  */
 const NEEDS_POSITIONAL_PARSER =
-  /[&*!%]|[^\s:,[{]["']#|[\]}]#|^(?:---|\.\.\.)|<<|\d_\d|__proto__|(?:^|[\s:,[{])[-+]\.?\d|\b0b|\d\.?e[-+]?\d{3}|(?:^|[\s{,[?])(?:~|null)[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)/im;
+  /[&*!%]|[^\s:,[{]["']#|[\]}]#|[\]}][ \t]*:(?:\s|$)|^(?:---|\.\.\.)|<<|\d_\d|__proto__|(?:^|[\s:,[{])[-+]\.?\d|\b0b|\d\.?e[-+]?\d{3}|(?:^|[\s{,[?])(?:~|null)[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)/im;
 
 /**
  * The fast path for the common file: one plain document, parsed about thirty times faster

@@ -16,14 +16,24 @@ export interface YamlHint {
 /** The core schema's own tags, which fail only on a value they cannot describe. */
 const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
 
+/** YAML's own tags (`!!omap`, `!<tag:yaml.org,2002:set>`): named in messages. */
+const YAML_TAG = /^!(?:!|<tag:yaml\.org,2002:)[\w-]+>?$/;
+
 export function unsupportedTag(error: Pick<YAMLError, "pos">, text: string): string {
   const tag = /^!<[^>\s]*>|^![^\s,[\]{}]*/.exec(text.slice(error.pos[0], error.pos[0] + 100))?.[0];
   if (tag !== undefined && CORE_TAG.test(tag)) {
     return `YAML tag ${tag} does not fit its value: remove the tag`;
   }
-  const named = tag === undefined ? "this YAML tag" : `YAML tag ${tag}`;
+  // Any other is not named: a value that starts with ! may be a password (`password: !S3cret`).
+  if (tag === undefined || !YAML_TAG.test(tag)) {
+    return (
+      "this YAML tag (a value that starts with !) is not supported: an integration file holds " +
+      "plain mappings, lists, text, numbers and booleans; remove the tag, or put the value in " +
+      "quotes if the ! belongs to it"
+    );
+  }
   return (
-    `${named} is not supported: an integration file holds plain mappings, lists, ` +
+    `YAML tag ${tag} is not supported: an integration file holds plain mappings, lists, ` +
     `text, numbers and booleans; remove the tag (secrets are written \${file:...} or \${env:...})`
   );
 }

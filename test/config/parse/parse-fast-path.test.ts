@@ -76,6 +76,8 @@ describe("parseYamlDocuments' fast path", () => {
       "a comment with no space after a quote or bracket (refused)",
       "a: \"b\"#c\nb: [c]#d\nc: {d: e}#f\nd: 'e'#f\n",
     ],
+    ["keys that are lists or mappings (refused)", "a: {[b]: c}\n[d, e]: f\n{g: h}: i\n"],
+    ["a ]: inside quotes", 'a: "x]: y"\nb: [c]\n'],
     ["a # inside quotes and brackets", 'a: "#b"\nb: ["#c", \'x#\']\nc: "d\\"#e"\nd: e#f\n'],
   ])("gives the positional parser's result for %s", (_name, text) => {
     expectSameAsPositional(text);

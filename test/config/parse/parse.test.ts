@@ -118,6 +118,13 @@ describe("parseYamlDocuments", () => {
     ],
     ["# a\n  b c\n# d\napiVersion: v1\n", "2:3", "start it with # if it belongs to a comment"],
     ["name: ,x\n", "1:7", "YAML: a value cannot start with , unless it is quoted"],
+    // A key that is a mapping or a list: said without its text, which holds values.
+    [
+      "auth:\n  ? password: S3cret\n",
+      "2:5",
+      "YAML: this key is a mapping or a list, and an integration's keys are text",
+    ],
+    ["a: {[b]: c}\n", "1:5", "YAML: this key is a mapping or a list"],
     ["t:\n  events: [|user.created]\n", "2:12", "YAML: a value cannot start with | unless"],
     ['a: "b"#c\n', "1:7", "YAML: a comment needs a space before its #"],
     ["a:\n  > password: S3cret\n", "2:5", "YAML: after | or > only - or + and an indentation"],
@@ -294,14 +301,14 @@ describe("parseYamlDocuments", () => {
       "2:6",
       "YAML: the { that opens this mapping is never closed: end the mapping with }",
     ],
-    ["a: !custom x\n", "1:4", "YAML tag !custom is not supported"],
+    ["a: !custom x\n", "1:4", "this YAML tag (a value that starts with !) is not supported"],
     // YAML 1.1's types are not JSON data: a Map from !!omap read as an empty mapping.
     ["fields: !!omap\n  - a: name\n", "1:9", "YAML tag !!omap is not supported"],
     ["fields: !!set\n  ? a\n", "1:9", "YAML tag !!set is not supported"],
     ["at: !!timestamp 2001-12-14\n", "1:5", "YAML tag !!timestamp is not supported"],
     ["a: !<tag:yaml.org,2002:omap> [x]\n", "1:4", "YAML tag !<tag:yaml.org,2002:omap> is"],
     ["a: !!int x\n", "1:4", "YAML tag !!int does not fit its value: remove the tag"],
-    ["a: [!foo,b]\n", "1:5", "YAML tag !foo is not supported"],
+    ["a: [!foo,b]\n", "1:5", "this YAML tag (a value that starts with !) is not supported"],
     // A key indented under one that has its value: at the key, not at the value above it.
     ["w:\n  url: x\n   method: POST\n", "3:4", "this line is indented deeper than the key above"],
     [

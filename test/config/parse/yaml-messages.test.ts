@@ -18,14 +18,15 @@ const NOT_SUPPORTED =
   "is not supported: an integration file holds plain mappings, lists, text, numbers and booleans; remove the tag (secrets are written ${file:...} or ${env:...})";
 
 describe("unsupportedTag", () => {
+  const UNNAMED =
+    "this YAML tag (a value that starts with !) is not supported: an integration file holds plain mappings, lists, text, numbers and booleans; remove the tag, or put the value in quotes if the ! belongs to it";
   it.each<[string, string, string]>([
-    ["a tag of its own", "a: !custom x\n", `YAML tag !custom ${NOT_SUPPORTED}`],
+    ["YAML's own tag", "a: !!omap [x]\n", `YAML tag !!omap ${NOT_SUPPORTED}`],
     [
-      "a verbatim tag",
-      "a: !<tag:example.com,2026:x> y\n",
-      `YAML tag !<tag:example.com,2026:x> ${NOT_SUPPORTED}`,
+      "YAML's own tag written verbatim",
+      "a: !<tag:yaml.org,2002:set> y\n",
+      `YAML tag !<tag:yaml.org,2002:set> ${NOT_SUPPORTED}`,
     ],
-    ["a tag in a list, up to its comma", "a: [!x, y]\n", `YAML tag !x ${NOT_SUPPORTED}`],
     ["a core tag", "a: !!str [1]\n", "YAML tag !!str does not fit its value: remove the tag"],
     [
       "a core tag written verbatim",
@@ -37,8 +38,13 @@ describe("unsupportedTag", () => {
       "a: !!strx y\n",
       `YAML tag !!strx ${NOT_SUPPORTED}`,
     ],
-    ["no tag where the parser points", "a: x\n", `this YAML tag ${NOT_SUPPORTED}`],
-  ])("names %s", (_what, text, message) => {
+    // Not named: a value that starts with ! may be a password.
+    ["a tag of its own", "a: !custom x\n", UNNAMED],
+    ["a password that starts with !", "password: !S3cret\n", UNNAMED],
+    ["a verbatim tag", "a: !<tag:example.com,2026:x> y\n", UNNAMED],
+    ["a tag in a list", "a: [!x, y]\n", UNNAMED],
+    ["no tag where the parser points", "a: x\n", UNNAMED],
+  ])("says %s", (_what, text, message) => {
     // The parser points at the tag; where there is none, at the value.
     const at = text.includes("!") ? text.indexOf("!") : 3;
     expect(unsupportedTag({ pos: [at, at + 1] }, text)).toBe(message);
