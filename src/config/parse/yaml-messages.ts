@@ -128,12 +128,18 @@ const PLACEHOLDER_OR_REFERENCE = /\{[A-Za-z][A-Za-z0-9_]*\}|\$\{(?:env|file):[^}
 
 /**
  * The value in double quotes, as the file would have it, when it is made of placeholders,
- * references and plain words around them; else an example: a value written out by mistake
- * may be a secret, which no message repeats.
+ * references and short words around them (`ext-{extensionNumber}`, `x${env:T}-y`); else an
+ * example: a value written out by mistake may be a secret (`pa{ss} Zq7Secret`), which no
+ * message repeats, and a word of letters no longer than six is no secret.
  */
 function quoted(value: string, reference: boolean): string {
-  const rest = value.replace(new RegExp(PLACEHOLDER_OR_REFERENCE.source, "g"), "");
-  if (value.length <= 80 && /^[\w ./:-]*$/.test(rest)) return `"${value}"`;
+  const rest = value.replace(new RegExp(PLACEHOLDER_OR_REFERENCE.source, "g"), " ");
+  if (
+    value.length <= 80 &&
+    /^[ ./:_-]*(?:[A-Za-z]{1,6}[ ./:_-]+)*[A-Za-z]{0,6}$/.test(rest)
+  ) {
+    return `"${value}"`;
+  }
   return reference ? '"${env:NAME}"' : '"{name}"';
 }
 

@@ -39,20 +39,36 @@ const FILES: Array<[string, string]> = [
   ["a header's value", integration("    type: token\n    token: t", `    X-Api-Key: ${SECRET}`)],
 ];
 
-/** Each text of `file` with one character typed on the line that holds the secret. */
-function slipsOf(file: string): string[] {
+/** Each text of `file` with its secret's line changed by `variants`, where the secret stays whole. */
+function slipsOf(file: string, variants: (line: string) => string[]): string[] {
   const lines = file.split("\n");
   const at = lines.findIndex((line) => line.includes(SECRET));
-  const line = lines[at]!;
+  return variants(lines[at]!)
+    .filter((changed) => changed.includes(SECRET))
+    .map((changed) => [...lines.slice(0, at), changed, ...lines.slice(at + 1)].join("\n"));
+}
+
+/** One character typed anywhere on the line, or in place of one. */
+function oneCharacter(line: string): string[] {
   const texts: string[] = [];
   for (let i = 0; i <= line.length; i++) {
     for (const slip of SLIPS) {
-      for (const changed of [
+      texts.push(
         line.slice(0, i) + slip + line.slice(i),
         line.slice(0, i) + slip + line.slice(i + 1),
-      ]) {
-        if (changed.includes(SECRET))
-          texts.push([...lines.slice(0, at), changed, ...lines.slice(at + 1)].join("\n"));
+      );
+    }
+  }
+  return texts;
+}
+
+/** A pair of brackets or quotes typed around any part of the line. */
+function pairAround(line: string): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i <= line.length; i++) {
+    for (let j = i; j <= line.length; j++) {
+      for (const [open, close] of ["{}", "[]", '""', "''"]) {
+        texts.push(line.slice(0, i) + open! + line.slice(i, j) + close! + line.slice(j));
       }
     }
   }
@@ -64,10 +80,27 @@ describe("the loader's problems with a secret written in the file", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(FILES)("never repeat %s, whatever one character is typed around it", (_what, file) => {
+    const { leaks, refused } = loadEach(slipsOf(file, oneCharacter));
+    expect(leaks).toEqual([]);
+    // The slips are real ones: many of them make the file invalid.
+    expect(refused).toBeGreaterThan(100);
+  });
+
+  it.each(FILES)(
+    "never repeat %s, whatever pair of brackets or quotes is typed into its line",
+    (_what, file) => {
+      const { leaks, refused } = loadEach(slipsOf(file, pairAround));
+      expect(leaks).toEqual([]);
+      expect(refused).toBeGreaterThan(100);
+    },
+  );
+
+  /** Loads each text as the file: the messages that repeat the secret, and how many refused it. */
+  function loadEach(texts: string[]): { leaks: string[]; refused: number } {
     const path = join(dir, "billing.yaml");
     const leaks: string[] = [];
     let refused = 0;
-    for (const text of slipsOf(file)) {
+    for (const text of texts) {
       writeFileSync(path, text);
       const { problems, warnings = [] } = loadFileSync(path, { secrets: "keep", env: {} });
       if (problems.length > 0) refused++;
@@ -75,8 +108,6 @@ describe("the loader's problems with a secret written in the file", () => {
         if (message.includes("SECRET")) leaks.push(message);
       }
     }
-    expect(leaks).toEqual([]);
-    // The slips are real ones: many of them make the file invalid.
-    expect(refused).toBeGreaterThan(100);
-  });
+    return { leaks, refused };
+  }
 });

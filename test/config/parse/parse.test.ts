@@ -430,13 +430,24 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
         'quote "{serviceUuid}" too, or it is a mapping',
     ],
     [
-      `pathArguments: [ext-{extensionNumber}${"x".repeat(59)}]\n`,
+      "pathArguments: [sip:{extensionNumber}/ext-{name}]\n",
       "1:17",
-      `YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumber}${"x".repeat(59)}"`,
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "sip:{extensionNumber}/ext-{name}"',
+    ],
+    // A word longer than six letters, or with digits, may be a secret: an example, not the value.
+    [
+      "auth: { type: basic, password: pa{ss} Zq7Secret }\n",
+      "1:32",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "{name}"',
+    ],
+    [
+      "pathArguments: [ext-{extensionNumber}xxxxxxx]\n",
+      "1:17",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "{name}"',
     ],
     // Longer than 80 characters: an example, not the value.
     [
-      `pathArguments: [ext-{extensionNumber}${"x".repeat(60)}]\n`,
+      `pathArguments: [ext-${"{name}-".repeat(11)}{name}]\n`,
       "1:17",
       'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "{name}"',
     ],
