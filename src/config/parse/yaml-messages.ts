@@ -134,10 +134,7 @@ const PLACEHOLDER_OR_REFERENCE = /\{[A-Za-z][A-Za-z0-9_]*\}|\$\{(?:env|file):[^}
  */
 function quoted(value: string, reference: boolean): string {
   const rest = value.replace(new RegExp(PLACEHOLDER_OR_REFERENCE.source, "g"), " ");
-  if (
-    value.length <= 80 &&
-    /^[ ./:_-]*(?:[A-Za-z]{1,6}[ ./:_-]+)*[A-Za-z]{0,6}$/.test(rest)
-  ) {
+  if (value.length <= 80 && /^[ ./:_-]*(?:[A-Za-z]{1,6}[ ./:_-]+)*[A-Za-z]{0,6}$/.test(rest)) {
     return `"${value}"`;
   }
   return reference ? '"${env:NAME}"' : '"{name}"';
