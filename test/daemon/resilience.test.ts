@@ -142,6 +142,33 @@ describe("hookswitch run loses nothing", () => {
     expect(webhookIds(receiver.requests).size).toBe(300);
   }, 90_000);
 
+  it("exits 0 when nats-server hangs during the stop, once each step has waited its bound, and the next run delivers every event", async () => {
+    // A hung server (SIGSTOP) keeps its connections open and answers nothing, with no error.
+    receiver.respond(() => ({ status: 200, delayMs: 50 }));
+    const first = await start(["--grace-period", "1s"]);
+    await publishBacklog(nats.url, 200);
+    await waitFor(() => receiver.requests.length >= 20, { what: "deliveries under way" });
+    nats.freeze();
+    const stoppedAt = Date.now();
+    first.signal("SIGTERM"); // not stop(), which would kill it after 15 s
+    try {
+      expect(await first.exited).toBe(0);
+    } finally {
+      nats.thaw();
+    }
+    // Each step bounded: at most the grace period and 35 s (docs/operating.md), some slack.
+    expect(Date.now() - stoppedAt).toBeLessThan(40_000);
+    expect(first.output()).toMatch(/"level":"warn".*stopping: gave up waiting to/);
+    expect(first.output()).toMatch(/"msg":"stopped"/);
+    expect(first.output()).not.toMatch(/"level":"(?:error|fatal)"/);
+    await start();
+    await waitFor(() => webhookIds(receiver.requests).size >= 200, {
+      timeoutMs: 60_000,
+      what: "200 unique deliveries after the restart",
+    });
+    expect(webhookIds(receiver.requests).size).toBe(200);
+  }, 150_000);
+
   it("stops at once on a second signal, and what it held comes back", async () => {
     receiver.respond((_req, i) => (i === 0 ? { status: 200, delayMs: 8_000 } : { status: 200 }));
     const first = await start(["--grace-period", "30s"]);

@@ -61,15 +61,9 @@ export function afterDocumentEnd(
   error: Pick<YAMLError, "code" | "message" | "pos">,
   text: string,
 ): YamlHint | undefined {
-  const offset = error.pos[0];
-  const line = lineStart(text, offset);
-  if (
-    error.code !== "UNEXPECTED_TOKEN" ||
-    !/^Unexpected [\w-]*scalar at node end/.test(error.message) ||
-    text.slice(line, offset).trim() !== ""
-  ) {
-    return undefined;
-  }
+  const at = atLineStart(error, text, /^Unexpected [\w-]*scalar at node end/);
+  if (at === undefined) return undefined;
+  const { offset, line } = at;
   const first = documentFirstLine(text, line);
   if (first === undefined) return undefined;
   const [indent, firstIndent] = [offset - line, leadingSpaces(text, first)];
@@ -103,16 +97,9 @@ export function textBeforeKeys(
   error: Pick<YAMLError, "code" | "message" | "pos">,
   text: string,
 ): YamlHint | undefined {
-  const offset = error.pos[0];
-  const line = lineStart(text, offset);
-  if (
-    error.code !== "UNEXPECTED_TOKEN" ||
-    !/^Unexpected [\w-]*scalar token in YAML stream/.test(error.message) ||
-    text.slice(line, offset).trim() !== ""
-  ) {
-    return undefined;
-  }
-  const first = documentFirstLine(text, line);
+  const at = atLineStart(error, text, /^Unexpected [\w-]*scalar token in YAML stream/);
+  if (at === undefined) return undefined;
+  const first = documentFirstLine(text, at.line);
   if (first === undefined || /:(?:\s|$)|^[-?]\s/.test(restOfLine(text, first).trim())) {
     return undefined;
   }
@@ -123,6 +110,18 @@ export function textBeforeKeys(
       "document and the keys below are left over: start it with # if it belongs to a comment, " +
       "or remove it",
   };
+}
+
+/** An UNEXPECTED_TOKEN error whose message matches, at the first text of its line. */
+function atLineStart(
+  error: Pick<YAMLError, "code" | "message" | "pos">,
+  text: string,
+  message: RegExp,
+): { offset: number; line: number } | undefined {
+  const offset = error.pos[0];
+  const line = lineStart(text, offset);
+  if (error.code !== "UNEXPECTED_TOKEN" || !message.test(error.message)) return undefined;
+  return text.slice(line, offset).trim() === "" ? { offset, line } : undefined;
 }
 
 /** Where the first line of the document holding `line` starts, after any `---`. */
