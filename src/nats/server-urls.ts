@@ -5,21 +5,27 @@
  * HTTP endpoints by then; `nats://host:99999` is a typo, not a server that is down.
  */
 import { UsageError } from "../errors.js";
-import { redactServer } from "./url-credentials.js";
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
-/** Throws a `UsageError` naming the first server that is not `[scheme://]host[:port]`. */
+/**
+ * Throws a `UsageError` for the first server that is not `[scheme://]host[:port]`, named by
+ * its place in the list, not its text: a URL whose `@` was left out reads as
+ * `user:password` for a host and a port, and would be shown password and all.
+ */
 export function checkServerUrls(servers: string[]): void {
-  for (const server of servers) {
+  servers.forEach((server, i) => {
     const problem = serverProblem(server);
-    if (problem !== undefined) {
-      throw new UsageError(
-        `the --nats (NATS_URL) server ${JSON.stringify(redactServer(server))} ${problem}: ` +
-          "write nats://host:4222 (tls://host:4222 to require TLS), several separated by commas",
-      );
-    }
-  }
+    if (problem === undefined) return;
+    const which =
+      servers.length > 1
+        ? `server ${i + 1} of the --nats (NATS_URL) list`
+        : "the --nats (NATS_URL) server";
+    throw new UsageError(
+      `${which} ${problem}: write nats://host:4222 (tls://host:4222 to require TLS), several ` +
+        "separated by commas",
+    );
+  });
 }
 
 /** Whether a server URL asks for TLS, which the client then requires. */
@@ -48,7 +54,8 @@ function serverProblem(server: string): string | undefined {
   if (scheme !== undefined && scheme !== "nats" && scheme !== "tls")
     return `has the scheme ${scheme}://, which is not NATS's`;
   const url = parseServer(server);
-  if (url === undefined) return "is not a valid URL (a host, and a port from 1 to 65535)";
+  if (url === undefined)
+    return "is not a valid URL (a host, and a port from 1 to 65535; user-info ends at an @)";
   if (url.hostname === "") return "names no host";
   if (url.port === "0") return "has port 0";
   return undefined;

@@ -231,10 +231,10 @@ describe("NATS settings refused before anything starts", () => {
     );
   });
 
-  it("names a server the client could not connect to", () => {
+  it("names a server the client could not connect to by its place in the list", () => {
     const error = catchError(() => parse(["--nats", "nats://a:4222,nats://b:99999"]));
     expect(error).toBeInstanceOf(UsageError);
-    expect(error?.message).toMatch(/^the --nats \(NATS_URL\) server "nats:\/\/b:99999" /);
+    expect(error?.message).toMatch(/^server 2 of the --nats \(NATS_URL\) list is not a valid URL /);
   });
 
   it("refuses a --deliver it was handed past commander's choices", () => {
