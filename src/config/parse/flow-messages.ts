@@ -9,7 +9,7 @@ import type { YamlHint } from "./yaml-messages.js";
 
 /** What may be typed after a value that ended: text, a bracket, a YAML indicator. */
 const LEFT_OVER_TOKEN =
-  /^Unexpected (?:[\w-]*scalar|flow-(?:map|seq)-start|anchor|tag|alias|block-scalar-header|explicit-key-ind) (?:token|at node end)/;
+  /^Unexpected (?:[\w-]*scalar|flow-(?:map|seq)-start|anchor|tag|alias|block-scalar-header|explicit-key-ind|seq-item-ind) (?:token|at node end)/;
 
 /**
  * The parser's "Unexpected scalar token" or "… at node end" (or a `[` or `{` there) just after

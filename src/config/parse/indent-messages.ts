@@ -19,7 +19,11 @@ export function badIndentHint(offset: number, message: string, text: string): Ya
   const open = LEFT_OPEN.exec(message);
   if (!open) return undefined;
   const bracket = open[1] === "sequence" ? "[" : "{";
-  return wrongCloser(offset, text, bracket) ?? leftOpen(offset, text, bracket);
+  const opened = leftOpen(offset, text, bracket);
+  if (opened === undefined) return undefined;
+  // On the bracket's own line only: a `}` lines below may end a `${…}` read into the list.
+  const sameLine = lineStart(text, opened.offset) === lineStart(text, offset);
+  return (sameLine ? wrongCloser(offset, text, bracket) : undefined) ?? opened;
 }
 
 /** `[a}]`, `{a: [b}`: the parser stops at a closing bracket of the other kind. */
@@ -35,19 +39,25 @@ function wrongCloser(offset: number, text: string, bracket: "[" | "{"): YamlHint
 
 /**
  * The syntax error to report of a document's: the first, unless that is a key read across
- * lines inside a list or mapping left open (`name: [a` above an indented `b: c`), where the
- * bracket is the slip and the parser reports it only later.
+ * lines, or a comma missing on a later line, inside a list or mapping left open (`name: [a`
+ * above an indented `b: c`; `[url: x` above `method: POST`), where the bracket is the slip
+ * and the parser reports it only later.
  */
 export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>(
   slips: readonly E[],
   text: string,
 ): E | undefined {
   const [first] = slips;
-  if (first?.code !== "MULTILINE_IMPLICIT_KEY") return first;
+  if (first === undefined) return undefined;
+  const commaMissing =
+    first.code === "MISSING_CHAR" && /^Missing , (?:or : )?between flow/.test(first.message);
+  if (first.code !== "MULTILINE_IMPLICIT_KEY" && !commaMissing) return first;
+  // A comma missing on the bracket's own line is a slip of its own (`[a b`).
+  const before = commaMissing ? lineStart(text, first.pos[0]) - 1 : first.pos[0];
   const bracket = slips.find((slip) => {
     const open = slip.code === "BAD_INDENT" ? LEFT_OPEN.exec(slip.message) : null;
     const hint = open ? leftOpen(slip.pos[0], text, open[1] === "sequence" ? "[" : "{") : undefined;
-    return hint !== undefined && hint.offset <= first.pos[0];
+    return hint !== undefined && hint.offset <= before;
   });
   return bracket ?? first;
 }

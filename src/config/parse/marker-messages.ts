@@ -11,13 +11,44 @@ import type { YamlHint } from "./yaml-messages.js";
 
 type SyntaxError = Pick<YAMLError, "code" | "message" | "pos">;
 
+/**
+ * The parser's words for a value or key that starts with a character YAML reserves, said
+ * without the value (it may be a password: `*S3cret`, `&S3cret`). Undefined for any other.
+ */
+export function markerSlip(error: Pick<YAMLError, "code" | "message">): string | undefined {
+  const { code, message } = error;
+  if (code === "MISSING_CHAR" && message.startsWith("Tags and anchors must be separated")) {
+    return "YAML: a & or ! before a value starts an anchor or a tag, which a space must separate from the value: remove it, or put the value in quotes";
+  }
+  if (code === "BAD_ALIAS" && message.startsWith("Anchor ending in : is ambiguous")) {
+    return 'YAML: a key cannot start with & unless it is quoted (&name names an anchor, and the ":" after it reads as part of that name): remove the &, or put the key in quotes';
+  }
+  const empty = /^(Alias|Anchor) cannot be an empty string/.exec(message);
+  if (code === "BAD_ALIAS" && empty) {
+    const [mark, does] = empty[1] === "Alias" ? ["*", "repeats"] : ["&", "names"];
+    return `YAML: a value cannot start with ${mark} unless it is quoted (${mark}name ${does} an anchor): put the value in quotes`;
+  }
+  const reserved =
+    /^Plain value cannot start with (?:reserved|[\w ]+ indicator)(?: character)? (\S)/.exec(
+      message,
+    );
+  if (code === "BAD_SCALAR_START" && reserved) {
+    return `YAML: a value cannot start with ${reserved[1]} unless it is quoted: put the value in quotes`;
+  }
+  return undefined;
+}
+
 export function markerHint(error: SyntaxError, text: string): YamlHint | undefined {
   return (
-    aliasAsKey(error, text) ?? directiveWithoutStart(error, text) ?? afterEndMarker(error, text)
+    aliasAsKey(error, text) ??
+    aliasThenText(error, text) ??
+    directiveWithoutStart(error, text) ??
+    afterEndMarker(error, text)
   );
 }
 
 const UNEXPECTED_SCALAR = /^Unexpected [\w-]*scalar (?:token|at node end)/;
+const UNEXPECTED_ANY = /^Unexpected [\w-]+ (?:token|at node end)/;
 
 /** The text of the error's line before it. */
 function before(error: SyntaxError, text: string): { line: number; text: string } {
@@ -30,7 +61,7 @@ function before(error: SyntaxError, text: string): { line: number; text: string 
  * it), so the value after it is unexpected.
  */
 function aliasAsKey(error: SyntaxError, text: string): YamlHint | undefined {
-  if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_SCALAR.test(error.message)) return undefined;
+  if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_ANY.test(error.message)) return undefined;
   const { line, text: written } = before(error, text);
   const alias = /^([ \t]*(?:-[ \t]+)?)\*[^\s,[\]{}]*:[ \t]*$/.exec(written);
   if (!alias) return undefined;
@@ -39,6 +70,22 @@ function aliasAsKey(error: SyntaxError, text: string): YamlHint | undefined {
     message:
       'YAML: a key cannot start with * unless it is quoted (*name repeats an anchor, and the ":" ' +
       "after it reads as part of that name): remove the *, or put the key in quotes",
+  };
+}
+
+/**
+ * `description: *Opens a ticket`: a value that starts with `*` is an alias, whose name ends
+ * at the first space; the words after it are unexpected. Said at the `*`, without the value.
+ */
+function aliasThenText(error: SyntaxError, text: string): YamlHint | undefined {
+  if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_SCALAR.test(error.message)) return undefined;
+  const { line, text: written } = before(error, text);
+  const alias = /^([ \t]*(?:-[ \t]+)?(?:[^\s#][^#]*?:[ \t]+)?)\*[^\s,[\]{}]+[ \t]+$/.exec(written);
+  if (!alias) return undefined;
+  return {
+    offset: line + (alias[1]?.length ?? 0),
+    message:
+      "YAML: a value cannot start with * unless it is quoted (*name repeats an anchor): put the value in quotes",
   };
 }
 

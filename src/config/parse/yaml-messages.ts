@@ -6,6 +6,7 @@
  */
 import { CST, Lexer, type YAMLError } from "yaml";
 import { LIST_COMMA, MAP_COMMA } from "./flow-messages.js";
+import { markerSlip } from "./marker-messages.js";
 import { lineStart, restOfLine } from "./lines.js";
 
 export interface YamlHint {
@@ -239,17 +240,5 @@ export function slipMessage(error: Pick<YAMLError, "code" | "message">): string 
   if (code === "MISSING_CHAR" && message.startsWith("Comments must be separated")) {
     return "YAML: a comment needs a space before its #: put one there, or, if the # belongs to the value, put it inside the value's quotes";
   }
-  const empty = /^(Alias|Anchor) cannot be an empty string/.exec(message);
-  if (code === "BAD_ALIAS" && empty) {
-    const [mark, does] = empty[1] === "Alias" ? ["*", "repeats"] : ["&", "names"];
-    return `YAML: a value cannot start with ${mark} unless it is quoted (${mark}name ${does} an anchor): put the value in quotes`;
-  }
-  const reserved =
-    /^Plain value cannot start with (?:reserved|[\w ]+ indicator)(?: character)? (\S)/.exec(
-      message,
-    );
-  if (code === "BAD_SCALAR_START" && reserved) {
-    return `YAML: a value cannot start with ${reserved[1]} unless it is quoted: put the value in quotes`;
-  }
-  return undefined;
+  return markerSlip(error);
 }

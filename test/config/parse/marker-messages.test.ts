@@ -29,7 +29,14 @@ describe("markerHint", () => {
       "a key cannot start with *",
     ],
     ["a * key in a list", "- *a: b\n", scalar("- *a: b\n", "*a: "), 2, "a key cannot start with *"],
-    ["an alias as a value", "a: *b c\n", scalar("a: *b c\n", "*b "), undefined, undefined],
+    [
+      "words after an alias as a value",
+      "a: *b c\n",
+      scalar("a: *b c\n", "*b "),
+      3,
+      "a value cannot start with * unless it is quoted",
+    ],
+    ["words after a value", "a: b c d\n", scalar("a: b c d\n", "b c "), undefined, undefined],
     ["an alias key with its space", "*b : c x\n", scalar("*b : c x\n", "c "), undefined, undefined],
     [
       "a % line before the document",

@@ -103,10 +103,36 @@ describe("parseYamlDocuments", () => {
       "YAML: this ] does not close the { before it, as a { } mapping ends with }: remove the ], or write } for it",
     ],
     ["a: [b, {c: d]]\n", "1:13", "YAML: this ] does not close the { before it"],
+    // A [ typed before a key: a comma missing on the next line, a } of a reference
+    // lines below: the bracket is the slip.
+    [
+      "w:\n  [url: http://x # note\n  method: POST\n  auth:\n    password: ${env:P}\n  fields:\n    a: b\n",
+      "2:3",
+      "YAML: the [ that opens this list is never closed",
+    ],
+    ['a: ["b" c,\n  d]\n', "1:9", "YAML: a comma is missing before this item of the list"],
     // YAML's markers where something else was meant.
     ["t:\n  *serviceType: pbx\n", "2:3", "YAML: a key cannot start with * unless it is quoted"],
     ["*name: x\n", "1:1", 'the ":" after it reads as part of that name'],
     ["- *foo: bar\n", "1:3", "YAML: a key cannot start with * unless it is quoted"],
+    [
+      "t:\n  *user: { template: x }\n",
+      "2:3",
+      "YAML: a key cannot start with * unless it is quoted",
+    ],
+    [
+      "description: *Opens a ticket\n",
+      "1:14",
+      "YAML: a value cannot start with * unless it is quoted (*name repeats an anchor): put the value in quotes",
+    ],
+    [
+      "events:\n  - *all the events\n",
+      "2:5",
+      "YAML: a value cannot start with * unless it is quoted",
+    ],
+    ["a: [b, c]-\n", "1:10", "YAML: a [ ] list ends at its ], so the text after it is left over"],
+    ["t:\n  events: &[a, b]\n", "2:12", "YAML: a & or ! before a value starts an anchor or a tag"],
+    ["s:\n  &service: x\n", "2:11", "YAML: a key cannot start with & unless it is quoted"],
     ["%YAML 1.2\na: b\n", "1:1", "YAML: a line that starts with % is a directive"],
     ["# x\n% note\n# y\na: b\n", "2:1", "which needs a --- line after it"],
     ["a: b\n... x\n", "2:5", 'YAML: a line starting with "..." ends the document'],

@@ -312,6 +312,16 @@ describe("slipMessage", () => {
       "YAML: a comment needs a space before its #: put one there, or, if the # belongs to the value, put it inside the value's quotes",
     ],
     ["BAD_SCALAR_START", "Plain value cannot start with a surprise", undefined],
+    [
+      "MISSING_CHAR",
+      "Tags and anchors must be separated from the next token by white space",
+      "YAML: a & or ! before a value starts an anchor or a tag, which a space must separate from the value: remove it, or put the value in quotes",
+    ],
+    [
+      "BAD_ALIAS",
+      "Anchor ending in : is ambiguous",
+      'YAML: a key cannot start with & unless it is quoted (&name names an anchor, and the ":" after it reads as part of that name): remove the &, or put the key in quotes',
+    ],
     ["UNEXPECTED_TOKEN", "Plain value cannot start with reserved character @", undefined],
   ])("says %s %j as %j", (code, message, said) => {
     expect(slipMessage({ code, message })).toBe(said);
