@@ -43,7 +43,8 @@ export function markerHint(error: SyntaxError, text: string): YamlHint | undefin
     aliasAsKey(error, text) ??
     aliasThenText(error, text) ??
     directiveWithoutStart(error, text) ??
-    afterEndMarker(error, text)
+    afterEndMarker(error, text) ??
+    colonWithoutKey(error, text)
   );
 }
 
@@ -113,5 +114,18 @@ function afterEndMarker(error: SyntaxError, text: string): YamlHint | undefined 
     message:
       'YAML: a line starting with "..." ends the document, so the text after it is left over: ' +
       'remove the "..." (an integration file needs no end marker), or move the text',
+  };
+}
+
+/** `: hookswitch/v1` at the start of a line: the key before the colon was lost. */
+function colonWithoutKey(error: SyntaxError, text: string): YamlHint | undefined {
+  if (error.code !== "UNEXPECTED_TOKEN" || !error.message.startsWith("Unexpected map-value-ind")) {
+    return undefined;
+  }
+  if (before(error, text).text.trim() !== "") return undefined;
+  return {
+    offset: error.pos[0],
+    message:
+      'YAML: this ":" starts its line, so the value after it has no key: write the key before the colon',
   };
 }

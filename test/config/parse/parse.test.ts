@@ -293,7 +293,7 @@ describe("parseYamlDocuments", () => {
       "1:10",
       "YAML: after | or > only - or + and an indentation digit may follow on its line: put the text on the lines below, indented, or quote the value",
     ],
-    ["- a\n: S3cret\n", "2:1", "YAML: Unexpected map-value-ind token in YAML stream"],
+    ["- a\n: S3cret\n", "2:1", 'YAML: this ":" starts its line, so the value after it has no key'],
     // A } written inside a value, which may be a secret: said, not repeated.
     [
       "auth: { type: basic, password: S3cr}t-Pa55 }\n",
