@@ -9,6 +9,7 @@ import {
   retryDelayMessage,
   signingSecretMessage,
   timeoutMessage,
+  mayRepeat,
   unknownPlaceholderMessage,
 } from "../rules/rules.js";
 import { NO_HOST, noHostMessage } from "../rules/url-rules.js";
@@ -107,8 +108,10 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
       .filter((name) => !isFieldName(name));
     const [first, ...more] = unknown;
     if (first !== undefined) {
-      const also =
-        more.length > 0 ? ` (also unknown: ${more.map((n) => `{${n}}`).join(", ")})` : "";
+      const named = more.filter(mayRepeat).map((n) => `{${n}}`);
+      const unnamed = more.length - named.length;
+      const listed = [...named, ...(unnamed > 0 ? [`${unnamed} more`] : [])];
+      const also = listed.length > 0 ? ` (also unknown: ${listed.join(", ")})` : "";
       return unknownPlaceholderMessage(first, path) + also;
     }
   }

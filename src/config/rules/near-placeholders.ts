@@ -12,7 +12,7 @@ import type { RawIntegration } from "../parse/raw.js";
 import { guessField } from "../field-guess.js";
 import { isFieldName } from "../placeholders.js";
 import { FIELD_NAMES } from "../types.js";
-import { placeholderLiterals, type RuleProblem } from "./rules.js";
+import { mayRepeat, placeholderLiterals, type RuleProblem } from "./rules.js";
 
 /** `{{name}}`: the placeholder inside is filled in, and its braces are kept around it. */
 const DOUBLED = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
@@ -46,11 +46,17 @@ export function nearMissPlaceholders(raw: RawIntegration): RuleProblem[] {
         })),
       ...[...literal.matchAll(JOINED)].map(([written, words]) => ({
         path,
-        message: `${where}: ${written} is sent as written, not as a placeholder, which is one field's name in braces${joinedHint(words ?? "")}`,
+        message: `${where}: ${joinedText(written, words ?? "")} is sent as written, not as a placeholder, which is one field's name in braces${joinedHint(words ?? "")}`,
       })),
       ...unpairedBraces(literal).map((message) => ({ path, message: `${where}: ${message}` })),
     ]);
   });
+}
+
+/** The words in braces, unless they are long words of no field's (part of a secret, maybe). */
+function joinedText(written: string, words: string): string {
+  const repeatable = guessField(words) !== undefined || words.split(/[.\- ]+/).every(mayRepeat);
+  return repeatable ? written : "a name of several words in braces";
 }
 
 function joinedHint(words: string): string {

@@ -91,7 +91,19 @@ const unknownPlaceholders: Rule = ({ raw }) =>
 export function unknownPlaceholderMessage(name: string, path: readonly PathSegment[]): string {
   const guess = guessField(name);
   const hint = guess ? ` (did you mean {${guess}}?)` : "";
-  return `unknown placeholder {${name}} in ${displayPath(path)}${hint}; fields are: ${FIELD_NAMES.join(", ")}`;
+  const fields = `fields are: ${FIELD_NAMES.join(", ")}`;
+  if (!mayRepeat(name)) {
+    return `unknown placeholder in ${displayPath(path)}: the name in braces there is no field's; ${fields}`;
+  }
+  return `unknown placeholder {${name}} in ${displayPath(path)}${hint}; ${fields}`;
+}
+
+/**
+ * Whether a name written in braces may be repeated in a message: a field's name mistyped,
+ * or a short word. Other text in braces may be part of a secret (`X-Api-Key: ab{Zq7Pa55}`).
+ */
+export function mayRepeat(name: string): boolean {
+  return guessField(name) !== undefined || /^[A-Za-z_]{1,6}$/.test(name);
 }
 
 const SIGNING_SECRET =

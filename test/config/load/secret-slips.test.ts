@@ -11,6 +11,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadFileSync } from "../../../src/config/load/load-file.js";
 
 const SECRET = "Zq7Pa55SECRETword";
+/**
+ * What no message may hold: any seven characters in a row of the secret. Six letters may
+ * be repeated (a short word in braces is named, `{bogus}`), and carry no secret.
+ */
+const PARTS = Array.from({ length: SECRET.length - 6 }, (_, i) => SECRET.slice(i, i + 7));
 const SLIPS = [..." -:#[]{}\",'*&!%|>?@`\t.\\$<"];
 
 const integration = (auth: string, headers: string) => `apiVersion: hookswitch/v1
@@ -44,7 +49,7 @@ function slipsOf(file: string, variants: (line: string) => string[]): string[] {
   const lines = file.split("\n");
   const at = lines.findIndex((line) => line.includes(SECRET));
   return variants(lines[at]!)
-    .filter((changed) => changed.includes(SECRET))
+    .filter((changed) => changed.includes("SECRET"))
     .map((changed) => [...lines.slice(0, at), changed, ...lines.slice(at + 1)].join("\n"));
 }
 
@@ -105,7 +110,7 @@ describe("the loader's problems with a secret written in the file", () => {
       const { problems, warnings = [] } = loadFileSync(path, { secrets: "keep", env: {} });
       if (problems.length > 0) refused++;
       for (const { message } of [...problems, ...warnings]) {
-        if (message.includes("SECRET")) leaks.push(message);
+        if (PARTS.some((part) => message.includes(part))) leaks.push(message);
       }
     }
     return { leaks, refused };

@@ -24,10 +24,16 @@ describe("checkRules", () => {
       input({ fields: { a: { template: "{bogus}" } } }),
       ["unknown placeholder {bogus} in webhook.fields.a.template"],
     ],
+    // A long name of no field's is not repeated: in a header's value, it may be a secret's.
     [
       "a placeholder in snake case",
       input({ headers: { "X-A": "{user_name}" } }),
-      ["unknown placeholder {user_name} in webhook.headers.X-A"],
+      ["unknown placeholder in webhook.headers.X-A: the name in braces there is no field's"],
+    ],
+    [
+      "braces typed into a secret",
+      input({ headers: { "X-Api-Key": "ab{Zq7Pa55Secret}cd" } }),
+      ["unknown placeholder in webhook.headers.X-Api-Key: the name in braces there is no field's"],
     ],
     [
       "a field name in other letter case",
