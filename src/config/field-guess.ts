@@ -19,3 +19,11 @@ export function guessField(written: string): FieldName | undefined {
   if (ending.length === 1) return ending[0]?.field;
   return closest(written, FIELD_NAMES);
 }
+
+/**
+ * Whether a name written in braces may be repeated in a message: a field's name mistyped,
+ * or a short word. Other text in braces may be part of a secret (`X-Api-Key: ab{Zq7Pa55}`).
+ */
+export function mayRepeat(name: string): boolean {
+  return guessField(name) !== undefined || /^[A-Za-z_]{1,6}$/.test(name);
+}

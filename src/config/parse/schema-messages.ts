@@ -5,11 +5,11 @@
 import { DURATION_PATTERN } from "../durations.js";
 import { isFieldName, placeholderNames } from "../placeholders.js";
 import { headerValueControlMessage } from "../rules/header-rules.js";
+import { mayRepeat } from "../field-guess.js";
 import {
   retryDelayMessage,
   signingSecretMessage,
   timeoutMessage,
-  mayRepeat,
   unknownPlaceholderMessage,
 } from "../rules/rules.js";
 import { NO_HOST, noHostMessage } from "../rules/url-rules.js";

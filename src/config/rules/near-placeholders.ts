@@ -9,10 +9,10 @@
  */
 import { displayPath } from "../text.js";
 import type { RawIntegration } from "../parse/raw.js";
-import { guessField } from "../field-guess.js";
+import { guessField, mayRepeat } from "../field-guess.js";
 import { isFieldName } from "../placeholders.js";
 import { FIELD_NAMES } from "../types.js";
-import { mayRepeat, placeholderLiterals, type RuleProblem } from "./rules.js";
+import { placeholderLiterals, type RuleProblem } from "./rules.js";
 
 /** `{{name}}`: the placeholder inside is filled in, and its braces are kept around it. */
 const DOUBLED = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;

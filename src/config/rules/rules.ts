@@ -21,7 +21,7 @@ import { constantRequestSize } from "./size-rules.js";
 import { httpUrl, urlPlaceholders } from "./url-rules.js";
 import { withInvisibleNote } from "../parse/invisible.js";
 import { displayPath, type PathSegment } from "../text.js";
-import { guessField } from "../field-guess.js";
+import { guessField, mayRepeat } from "../field-guess.js";
 import { resolvedAt } from "../references.js";
 import { DEFAULTS, FIELD_NAMES } from "../types.js";
 
@@ -96,14 +96,6 @@ export function unknownPlaceholderMessage(name: string, path: readonly PathSegme
     return `unknown placeholder in ${displayPath(path)}: the name in braces there is no field's; ${fields}`;
   }
   return `unknown placeholder {${name}} in ${displayPath(path)}${hint}; ${fields}`;
-}
-
-/**
- * Whether a name written in braces may be repeated in a message: a field's name mistyped,
- * or a short word. Other text in braces may be part of a secret (`X-Api-Key: ab{Zq7Pa55}`).
- */
-export function mayRepeat(name: string): boolean {
-  return guessField(name) !== undefined || /^[A-Za-z_]{1,6}$/.test(name);
 }
 
 const SIGNING_SECRET =

@@ -7,6 +7,7 @@
 import { placeholderNames } from "../placeholders.js";
 import { invisibleNote, withInvisibleNote } from "../parse/invisible.js";
 import type { Rule, RuleProblem } from "./rules.js";
+import { mayRepeat } from "../field-guess.js";
 import type { RawIntegration } from "../parse/raw.js";
 import { knownValue, parseReferences, textBetweenReferences } from "../secrets.js";
 import { resolvedAt } from "../references.js";
@@ -187,8 +188,10 @@ export function urlPlaceholder(url: string): string | undefined {
 const ESCAPED_REFERENCE = /\$\{[^}]*\}/g;
 
 export function urlPlaceholderMessage(name: string): string {
+  // A name of no field's may be part of a secret the URL holds: named only when short.
+  const placeholder = mayRepeat(name) ? `{${name}}` : "a name in braces";
   return (
-    `webhook.url is sent as written, so {${name}} would not be filled in: put it in ` +
+    `webhook.url is sent as written, so ${placeholder} would not be filled in: put it in ` +
     `webhook.pathArguments (or, for a query parameter, in webhook.fields with format query)`
   );
 }

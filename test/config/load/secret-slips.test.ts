@@ -1,8 +1,9 @@
 /**
- * A secret written into a file, and one character typed around it: whatever the slip, no
- * problem the loader reports repeats the secret (it goes to CI logs, `validate`'s output
- * and the daemon's log). Every position of the secret's line, every YAML indicator,
- * inserted or in place of the character there.
+ * A secret written into a file, and a slip typed around it: whatever the slip, no problem
+ * the loader reports repeats the secret or a part of it (problems go to CI logs, `validate`'s
+ * output and the daemon's log). Every YAML indicator at every place of the secret's line up
+ * to it, inserted or in place of the character there; every pair of brackets or quotes
+ * around any part of it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +43,20 @@ const FILES: Array<[string, string]> = [
   ],
   ["a bearer token", integration(`    type: token\n    token: ${SECRET}`, "    X-A: a")],
   ["a header's value", integration("    type: token\n    token: t", `    X-Api-Key: ${SECRET}`)],
+  [
+    "a URL's path",
+    integration("    type: token\n    token: t", "    X-A: a").replace(
+      "https://billing.example.com/extensions",
+      `https://billing.example.com/hooks/${SECRET}`,
+    ),
+  ],
+  [
+    "a signing secret",
+    integration("    type: token\n    token: t", "    X-A: a").replace(
+      "  fields:",
+      `  signing:\n    secret: whsec_${SECRET}AAAAAAAAAAAAAAAAAAAAAAA=\n  fields:`,
+    ),
+  ],
 ];
 
 /** Each text of `file` with its secret's line changed by `variants`, where the secret stays whole. */
@@ -53,10 +68,11 @@ function slipsOf(file: string, variants: (line: string) => string[]): string[] {
     .map((changed) => [...lines.slice(0, at), changed, ...lines.slice(at + 1)].join("\n"));
 }
 
-/** One character typed anywhere on the line, or in place of one. */
+/** One character typed on the line up to just after the secret, or in place of one. */
 function oneCharacter(line: string): string[] {
   const texts: string[] = [];
-  for (let i = 0; i <= line.length; i++) {
+  const to = Math.min(line.length, line.indexOf(SECRET) + SECRET.length + 2);
+  for (let i = 0; i <= to; i++) {
     for (const slip of SLIPS) {
       texts.push(
         line.slice(0, i) + slip + line.slice(i),
@@ -67,11 +83,12 @@ function oneCharacter(line: string): string[] {
   return texts;
 }
 
-/** A pair of brackets or quotes typed around any part of the line. */
+/** A pair of brackets or quotes typed around any part of the secret, or just beside it. */
 function pairAround(line: string): string[] {
   const texts: string[] = [];
-  for (let i = 0; i <= line.length; i++) {
-    for (let j = i; j <= line.length; j++) {
+  const [from, to] = [line.indexOf(SECRET) - 2, line.indexOf(SECRET) + SECRET.length + 2];
+  for (let i = Math.max(0, from); i <= Math.min(line.length, to); i++) {
+    for (let j = i; j <= Math.min(line.length, to); j++) {
       for (const [open, close] of ["{}", "[]", '""', "''"]) {
         texts.push(line.slice(0, i) + open! + line.slice(i, j) + close! + line.slice(j));
       }
@@ -92,11 +109,11 @@ describe("the loader's problems with a secret written in the file", () => {
   });
 
   it.each(FILES)(
-    "never repeat %s, whatever pair of brackets or quotes is typed into its line",
+    "never repeat %s, whatever pair of brackets or quotes is typed into it",
     (_what, file) => {
       const { leaks, refused } = loadEach(slipsOf(file, pairAround));
       expect(leaks).toEqual([]);
-      expect(refused).toBeGreaterThan(100);
+      expect(refused).toBeGreaterThan(20);
     },
   );
 
