@@ -14,9 +14,9 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
  * `user:password` for a host and a port, and would be shown password and all.
  */
 export function checkServerUrls(servers: string[]): void {
-  servers.forEach((server, i) => {
+  for (const [i, server] of servers.entries()) {
     const problem = serverProblem(server);
-    if (problem === undefined) return;
+    if (problem === undefined) continue;
     const which =
       servers.length > 1
         ? `server ${i + 1} of the --nats (NATS_URL) list`
@@ -25,7 +25,7 @@ export function checkServerUrls(servers: string[]): void {
       `${which} ${problem}: write nats://host:4222 (tls://host:4222 to require TLS), several ` +
         "separated by commas",
     );
-  });
+  }
 }
 
 /** Whether a server URL asks for TLS, which the client then requires. */

@@ -1,15 +1,16 @@
 /**
  * YAML's markers written where they mean something other than what was meant, said as what
- * to write: a `*` typed at the start of a key (it starts an alias), a `%` line at the top of
- * the file (a directive, which needs `---` after it), and text after a `...` (the document's
- * end). The parser's own words ("Unexpected scalar at node end", "Missing directives-end/
- * doc-start indicator line") name none of them.
+ * to write: a `*`, `&` or `!` typed before a key or a value (an alias, an anchor, a tag), a
+ * `%` line at the top of the file (a directive, which needs `---` after it), text after a
+ * `...` (the document's end), and a `:` that starts a line. The parser's own words
+ * ("Unexpected scalar at node end", "Missing directives-end/doc-start indicator line") name
+ * none of them, and none of these repeat the value, which may be a password.
  */
 import type { YAMLError } from "yaml";
 import { lineStart } from "./lines.js";
 import type { YamlHint } from "./yaml-messages.js";
 
-type SyntaxError = Pick<YAMLError, "code" | "message" | "pos">;
+type ParserError = Pick<YAMLError, "code" | "message" | "pos">;
 
 /**
  * The parser's words for a value or key that starts with a character YAML reserves, said
@@ -38,7 +39,7 @@ export function markerSlip(error: Pick<YAMLError, "code" | "message">): string |
   return undefined;
 }
 
-export function markerHint(error: SyntaxError, text: string): YamlHint | undefined {
+export function markerHint(error: ParserError, text: string): YamlHint | undefined {
   return (
     aliasAsKey(error, text) ??
     aliasThenText(error, text) ??
@@ -52,7 +53,7 @@ const UNEXPECTED_SCALAR = /^Unexpected [\w-]*scalar (?:token|at node end)/;
 const UNEXPECTED_ANY = /^Unexpected [\w-]+ (?:token|at node end)/;
 
 /** The text of the error's line before it. */
-function before(error: SyntaxError, text: string): { line: number; text: string } {
+function before(error: ParserError, text: string): { line: number; text: string } {
   const line = lineStart(text, error.pos[0]);
   return { line, text: text.slice(line, error.pos[0]) };
 }
@@ -61,7 +62,7 @@ function before(error: SyntaxError, text: string): { line: number; text: string 
  * `*serviceType: mycloudpbx`: an alias's name runs on through the colon (`:` may be part of
  * it), so the value after it is unexpected.
  */
-function aliasAsKey(error: SyntaxError, text: string): YamlHint | undefined {
+function aliasAsKey(error: ParserError, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_ANY.test(error.message)) return undefined;
   const { line, text: written } = before(error, text);
   const alias = /^([ \t]*(?:-[ \t]+)?)\*[^\s,[\]{}]*:[ \t]*$/.exec(written);
@@ -78,7 +79,7 @@ function aliasAsKey(error: SyntaxError, text: string): YamlHint | undefined {
  * `description: *Opens a ticket`: a value that starts with `*` is an alias, whose name ends
  * at the first space; the words after it are unexpected. Said at the `*`, without the value.
  */
-function aliasThenText(error: SyntaxError, text: string): YamlHint | undefined {
+function aliasThenText(error: ParserError, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_SCALAR.test(error.message)) return undefined;
   const { line, text: written } = before(error, text);
   const alias = /^([ \t]*(?:-[ \t]+)?(?:[^\s#][^#]*?:[ \t]+)?)\*[^\s,[\]{}]+[ \t]+$/.exec(written);
@@ -91,7 +92,7 @@ function aliasThenText(error: SyntaxError, text: string): YamlHint | undefined {
 }
 
 /** A `%` line before the document, with no `---` after it: a directive, or a comment's `#` mistyped. */
-function directiveWithoutStart(error: SyntaxError, text: string): YamlHint | undefined {
+function directiveWithoutStart(error: ParserError, text: string): YamlHint | undefined {
   if (error.code !== "MISSING_CHAR" || !error.message.startsWith("Missing directives-end")) {
     return undefined;
   }
@@ -106,7 +107,7 @@ function directiveWithoutStart(error: SyntaxError, text: string): YamlHint | und
 }
 
 /** `... x`: the document ended at `...`, and the text after it on its line is left over. */
-function afterEndMarker(error: SyntaxError, text: string): YamlHint | undefined {
+function afterEndMarker(error: ParserError, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_SCALAR.test(error.message)) return undefined;
   if (!/^\.\.\.[ \t]+$/.test(before(error, text).text)) return undefined;
   return {
@@ -118,7 +119,7 @@ function afterEndMarker(error: SyntaxError, text: string): YamlHint | undefined 
 }
 
 /** `: hookswitch/v1` at the start of a line: the key before the colon was lost. */
-function colonWithoutKey(error: SyntaxError, text: string): YamlHint | undefined {
+function colonWithoutKey(error: ParserError, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !error.message.startsWith("Unexpected map-value-ind")) {
     return undefined;
   }

@@ -7,7 +7,7 @@
 import { CST, Lexer, type YAMLError } from "yaml";
 import { LIST_COMMA, MAP_COMMA } from "./flow-messages.js";
 import { markerSlip } from "./marker-messages.js";
-import { isFieldName } from "../placeholders.js";
+import { mayRepeat } from "../field-guess.js";
 import { lineStart, restOfLine } from "./lines.js";
 
 export interface YamlHint {
@@ -135,9 +135,9 @@ const PLACEHOLDER_OR_REFERENCE = /\{[A-Za-z][A-Za-z0-9_]*\}|\$\{(?:env|file):[^}
  * message repeats, and a word of letters no longer than six is no secret.
  */
 function quoted(value: string, reference: boolean): string {
-  // A name in braces that is no field's is text like any other: it may be part of a secret.
+  // A name in braces that may not be repeated is text like any other: part of a secret, maybe.
   const rest = value.replace(new RegExp(PLACEHOLDER_OR_REFERENCE.source, "g"), (found) =>
-    found.startsWith("$") || isFieldName(found.slice(1, -1)) ? " " : ` ${found.slice(1, -1)} `,
+    found.startsWith("$") || mayRepeat(found.slice(1, -1)) ? " " : ` ${found.slice(1, -1)} `,
   );
   if (value.length <= 80 && /^[ ./:_-]*(?:[A-Za-z]{1,6}[ ./:_-]+)*[A-Za-z]{0,6}$/.test(rest)) {
     return `"${value}"`;
