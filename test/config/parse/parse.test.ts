@@ -460,6 +460,13 @@ describe("parseYamlDocuments on a value that needed quotes", () => {
       "1:17",
       'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "sip:{extensionNumber}/ext-{name}"',
     ],
+    // A field's name mistyped is repeated: it is no secret, and the unknown placeholder is
+    // said once the value is quoted.
+    [
+      "pathArguments: [ext-{extensionNumbr}]\n",
+      "1:17",
+      'YAML: inside { } or [ ], a value holding a "{" must be quoted: write "ext-{extensionNumbr}"',
+    ],
     // A word longer than six letters, or with digits, may be a secret: an example, not the value.
     [
       "auth: { type: basic, password: pa{ss} Zq7Secret }\n",
