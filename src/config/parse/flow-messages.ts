@@ -3,9 +3,9 @@
  * file: a comma left out, a bracket written inside a value, text left over after a value
  * that ended, a block list or mapping written inside brackets.
  */
-import { CST, Lexer, type YAMLError } from "yaml";
+import { CST, Lexer } from "yaml";
 import { lineStart, restOfLine } from "./lines.js";
-import type { YamlHint } from "./yaml-messages.js";
+import type { SyntaxSlip, YamlHint } from "./yaml-messages.js";
 
 /** What may be typed after a value that ended: text, a bracket, a YAML indicator. */
 const LEFT_OVER_TOKEN =
@@ -17,10 +17,7 @@ const LEFT_OVER_TOKEN =
  * `{who: {value: x} x: name}`); outside them, text after a value that ended there
  * (`description: "Callback" for the CRM`).
  */
-export function leftOverText(
-  error: Pick<YAMLError, "code" | "message" | "pos">,
-  text: string,
-): YamlHint | undefined {
+export function leftOverText(error: SyntaxSlip, text: string): YamlHint | undefined {
   const offset = error.pos[0];
   if (error.code !== "UNEXPECTED_TOKEN" || !LEFT_OVER_TOKEN.test(error.message)) {
     return undefined;
@@ -55,10 +52,7 @@ export function leftOverText(
  * A `{` or `[` written inside a plain value within `{ }` or `[ ]` (`{password: S3cr{t}`), where
  * it opens a mapping or list: said without repeating the value, which may be a secret.
  */
-export function bracketInValue(
-  error: Pick<YAMLError, "code" | "message" | "pos">,
-  text: string,
-): YamlHint | undefined {
+export function bracketInValue(error: SyntaxSlip, text: string): YamlHint | undefined {
   const offset = error.pos[0];
   const bracket = text[offset];
   const slip =
@@ -79,10 +73,7 @@ export function bracketInValue(
  * A `{` or `[` after a value and a space inside `{ }`: a comma left out before a mapping or
  * list (`{b: c {d: e}}`), or, last on its line, an opening bracket typed for the closing one.
  */
-export function openerAfterValue(
-  error: Pick<YAMLError, "code" | "message" | "pos">,
-  text: string,
-): YamlHint | undefined {
+export function openerAfterValue(error: SyntaxSlip, text: string): YamlHint | undefined {
   const offset = error.pos[0];
   const bracket = text[offset];
   if (

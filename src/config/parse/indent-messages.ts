@@ -5,10 +5,9 @@
  * ]"): a key out of line with its mapping's is pointed at where it starts, and a list or
  * mapping left open at the bracket that opened it.
  */
-import type { YAMLError } from "yaml";
 import { lineStart, restOfLine } from "./lines.js";
 import { positionAt } from "../text.js";
-import type { YamlHint } from "./yaml-messages.js";
+import type { SyntaxSlip, YamlHint } from "./yaml-messages.js";
 
 const OUT_OF_LINE = /^All mapping items must start at the same column/;
 const LEFT_OPEN =
@@ -43,10 +42,7 @@ function wrongCloser(offset: number, text: string, bracket: "[" | "{"): YamlHint
  * above an indented `b: c`; `[url: x` above `method: POST`), where the bracket is the slip
  * and the parser reports it only later.
  */
-export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>(
-  slips: readonly E[],
-  text: string,
-): E | undefined {
+export function firstSlip<E extends SyntaxSlip>(slips: readonly E[], text: string): E | undefined {
   const [first] = slips;
   if (first === undefined) return undefined;
   const commaMissing =
@@ -67,10 +63,7 @@ export function firstSlip<E extends Pick<YAMLError, "code" | "message" | "pos">>
  * ended before it: the document's first line is indented deeper (often a comment that lost
  * its `#`), or the document is a `- ` list, which no key can follow.
  */
-export function afterDocumentEnd(
-  error: Pick<YAMLError, "code" | "message" | "pos">,
-  text: string,
-): YamlHint | undefined {
+export function afterDocumentEnd(error: SyntaxSlip, text: string): YamlHint | undefined {
   const at = atLineStart(error, text, /^Unexpected [\w-]*scalar at node end/);
   if (at === undefined) return undefined;
   const { offset, line } = at;
@@ -103,10 +96,7 @@ export function afterDocumentEnd(
  * document above it was a text alone, most often the rest of a comment broken across lines,
  * which lost its `#`. Pointed at that text, not at the key.
  */
-export function textBeforeKeys(
-  error: Pick<YAMLError, "code" | "message" | "pos">,
-  text: string,
-): YamlHint | undefined {
+export function textBeforeKeys(error: SyntaxSlip, text: string): YamlHint | undefined {
   const at = atLineStart(error, text, /^Unexpected [\w-]*scalar token in YAML stream/);
   if (at === undefined) return undefined;
   const first = documentFirstLine(text, at.line);
@@ -123,8 +113,8 @@ export function textBeforeKeys(
 }
 
 /** An UNEXPECTED_TOKEN error whose message matches, at the first text of its line. */
-function atLineStart(
-  error: Pick<YAMLError, "code" | "message" | "pos">,
+export function atLineStart(
+  error: SyntaxSlip,
   text: string,
   message: RegExp,
 ): { offset: number; line: number } | undefined {

@@ -7,10 +7,9 @@
  * none of them, and none of these repeat the value, which may be a password.
  */
 import type { YAMLError } from "yaml";
+import { atLineStart } from "./indent-messages.js";
 import { lineStart } from "./lines.js";
-import type { YamlHint } from "./yaml-messages.js";
-
-type ParserError = Pick<YAMLError, "code" | "message" | "pos">;
+import type { SyntaxSlip, YamlHint } from "./yaml-messages.js";
 
 /**
  * The parser's words for a value or key that starts with a character YAML reserves, said
@@ -39,7 +38,7 @@ export function markerSlip(error: Pick<YAMLError, "code" | "message">): string |
   return undefined;
 }
 
-export function markerHint(error: ParserError, text: string): YamlHint | undefined {
+export function markerHint(error: SyntaxSlip, text: string): YamlHint | undefined {
   return (
     aliasAsKey(error, text) ??
     aliasThenText(error, text) ??
@@ -53,7 +52,7 @@ const UNEXPECTED_SCALAR = /^Unexpected [\w-]*scalar (?:token|at node end)/;
 const UNEXPECTED_ANY = /^Unexpected [\w-]+ (?:token|at node end)/;
 
 /** The text of the error's line before it. */
-function before(error: ParserError, text: string): { line: number; text: string } {
+function before(error: SyntaxSlip, text: string): { line: number; text: string } {
   const line = lineStart(text, error.pos[0]);
   return { line, text: text.slice(line, error.pos[0]) };
 }
@@ -62,7 +61,7 @@ function before(error: ParserError, text: string): { line: number; text: string 
  * `*serviceType: mycloudpbx`: an alias's name runs on through the colon (`:` may be part of
  * it), so the value after it is unexpected.
  */
-function aliasAsKey(error: ParserError, text: string): YamlHint | undefined {
+function aliasAsKey(error: SyntaxSlip, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_ANY.test(error.message)) return undefined;
   const { line, text: written } = before(error, text);
   const alias = /^([ \t]*(?:-[ \t]+)?)\*[^\s,[\]{}]*:[ \t]*$/.exec(written);
@@ -79,7 +78,7 @@ function aliasAsKey(error: ParserError, text: string): YamlHint | undefined {
  * `description: *Opens a ticket`: a value that starts with `*` is an alias, whose name ends
  * at the first space; the words after it are unexpected. Said at the `*`, without the value.
  */
-function aliasThenText(error: ParserError, text: string): YamlHint | undefined {
+function aliasThenText(error: SyntaxSlip, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_SCALAR.test(error.message)) return undefined;
   const { line, text: written } = before(error, text);
   const alias = /^([ \t]*(?:-[ \t]+)?(?:[^\s#][^#]*?:[ \t]+)?)\*[^\s,[\]{}]+[ \t]+$/.exec(written);
@@ -92,7 +91,7 @@ function aliasThenText(error: ParserError, text: string): YamlHint | undefined {
 }
 
 /** A `%` line before the document, with no `---` after it: a directive, or a comment's `#` mistyped. */
-function directiveWithoutStart(error: ParserError, text: string): YamlHint | undefined {
+function directiveWithoutStart(error: SyntaxSlip, text: string): YamlHint | undefined {
   if (error.code !== "MISSING_CHAR" || !error.message.startsWith("Missing directives-end")) {
     return undefined;
   }
@@ -107,7 +106,7 @@ function directiveWithoutStart(error: ParserError, text: string): YamlHint | und
 }
 
 /** `... x`: the document ended at `...`, and the text after it on its line is left over. */
-function afterEndMarker(error: ParserError, text: string): YamlHint | undefined {
+function afterEndMarker(error: SyntaxSlip, text: string): YamlHint | undefined {
   if (error.code !== "UNEXPECTED_TOKEN" || !UNEXPECTED_SCALAR.test(error.message)) return undefined;
   if (!/^\.\.\.[ \t]+$/.test(before(error, text).text)) return undefined;
   return {
@@ -119,13 +118,11 @@ function afterEndMarker(error: ParserError, text: string): YamlHint | undefined 
 }
 
 /** `: hookswitch/v1` at the start of a line: the key before the colon was lost. */
-function colonWithoutKey(error: ParserError, text: string): YamlHint | undefined {
-  if (error.code !== "UNEXPECTED_TOKEN" || !error.message.startsWith("Unexpected map-value-ind")) {
-    return undefined;
-  }
-  if (before(error, text).text.trim() !== "") return undefined;
+function colonWithoutKey(error: SyntaxSlip, text: string): YamlHint | undefined {
+  const at = atLineStart(error, text, /^Unexpected map-value-ind/);
+  if (at === undefined) return undefined;
   return {
-    offset: error.pos[0],
+    offset: at.offset,
     message:
       'YAML: this ":" starts its line, so the value after it has no key: write the key before the colon',
   };

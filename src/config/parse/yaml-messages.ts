@@ -15,6 +15,9 @@ export interface YamlHint {
   message: string;
 }
 
+/** What the hints read of one of the parser's errors. */
+export type SyntaxSlip = Pick<YAMLError, "code" | "message" | "pos">;
+
 /** The core schema's own tags, which fail only on a value they cannot describe. */
 const CORE_TAG = /^!(?:!|<tag:yaml\.org,2002:)(?:str|int|float|bool|null|map|seq)>?$/;
 
