@@ -138,11 +138,11 @@ async function readEvent(source: string): Promise<PbxEvent> {
   try {
     bytes = await readEventInput(source);
   } catch (err) {
-    const why = `cannot read the event from ${label}: ${(err as Error).message}`;
-    if (err instanceof EventInputTooLargeError) fail(why);
-    // A path that names no readable file is a usage error (exit 2), not an event that does
-    // not match (exit 1): a CI script must tell the two apart.
-    fail(why, 2);
+    // Too large is the event's own fault, as a malformed one is (exit 1); a path that names
+    // no readable file is a usage error (exit 2): a CI script must tell the two apart.
+    if (err instanceof EventInputTooLargeError)
+      fail(`${label} is not a valid event: ${err.message}`);
+    fail(`cannot read the event from ${label}: ${(err as Error).message}`, 2);
   }
   const large = largeEventWarning(bytes.byteLength);
   if (large) process.stderr.write(`hookswitch render: ${large}\n`);

@@ -13,7 +13,7 @@ import { CLI, runCli } from "../support/cli.js";
 import { integrationYaml } from "./validate-cases.js";
 
 const EVENT_FILE = new URL("../fixtures/events/user-created.json", import.meta.url);
-const TOO_LARGE = `cannot read the event from standard input: it holds more than ${MAX_EVENT_BYTES} bytes, the most an event may`;
+const TOO_LARGE = `standard input is not a valid event: it holds more than ${MAX_EVENT_BYTES} bytes, the most an event may`;
 
 let dir: string;
 let eventText: string;

@@ -354,7 +354,7 @@ describe("hookswitch render", () => {
     const { code, stderr } = await render(["crm", "--event", file], { timeoutMs: 10_000 });
     expect(code).toBe(1);
     expect(stderr).toContain(
-      `cannot read the event from ${file}: it holds more than 983040 bytes, the most an event may`,
+      `${file} is not a valid event: it holds more than 983040 bytes, the most an event may`,
     );
   });
 

@@ -174,7 +174,17 @@ export const INVALID_CASES: InvalidCase[] = [
   c(
     "a null key in fields",
     integrationYaml("d3", {}, ["  fields: {~: name}"]),
-    "10:3: empty or null (~) key in webhook.fields: a key must be text",
+    "10:12: empty or null (~) key in webhook.fields: a key must be text",
+  ),
+  c(
+    "a null key among the headers",
+    integrationYaml("d3h", {}, ["  headers:", "    X-A: a", "    ~: b"]),
+    "12:5: empty or null (~) key in webhook.headers: a header's name must be text; use letters, digits and !#$%&'*+-.^_`|~",
+  ),
+  c(
+    "an empty key and a null key in one mapping",
+    integrationYaml("d3d", {}, ["  fields:", '    "": name', "    null: name"]),
+    "12:5: duplicate empty or null (~) key: a key must be text",
   ),
   c(
     "bad enum",

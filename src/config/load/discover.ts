@@ -51,6 +51,11 @@ class FileDiscovery {
   readonly #warnings: Problem[] = [];
   readonly #visited = new Set<string>();
   readonly #linkedFileFolders = new Set<string>();
+  // Files and problems met, each time it is met (a file reached twice counts twice), and
+  // how many each folder walked met below it: `validate dir dir/sub` walks dir/sub once,
+  // and its files must not make it read as empty the second time it is named.
+  #met = 0;
+  readonly #metBelow = new Map<string, number>();
 
   constructor(foldersOnly: boolean) {
     this.#foldersOnly = foldersOnly;
@@ -80,11 +85,10 @@ class FileDiscovery {
   }
 
   async #takeFolder(path: string): Promise<void> {
-    const [filesBefore, problemsBefore] = [this.#files.size, this.#problems.length];
+    const metBefore = this.#met;
     await this.#walkSafely(path, []);
     // A mistyped or emptied folder would otherwise pass a CI check as "all valid".
-    const nothing = this.#files.size === filesBefore && this.#problems.length === problemsBefore;
-    if (nothing) this.#warning(path, NO_FILES);
+    if (this.#met === metBefore) this.#warning(path, NO_FILES);
   }
 
   /** `info`: the path's stat, or why it failed. */
@@ -109,10 +113,20 @@ class FileDiscovery {
     const real = await realpath(dir);
     if (ancestors.includes(real))
       return this.#problem(dir, "symbolic link loop: this folder contains itself; skipped");
-    if (this.#visited.has(real)) return; // reached through another link: its files are already listed
+    if (this.#visited.has(real)) {
+      // Reached again (through a link, or named again): its files are already listed.
+      this.#met += this.#metBelow.get(real) ?? 0;
+      return;
+    }
     if (ancestors.length >= MAX_DEPTH)
       return this.#problem(dir, `folders nested deeper than ${MAX_DEPTH} levels; skipped`);
     this.#visited.add(real);
+    const metBefore = this.#met;
+    await this.#walkEntries(dir, real, ancestors);
+    this.#metBelow.set(real, this.#met - metBefore);
+  }
+
+  async #walkEntries(dir: string, real: string, ancestors: string[]): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
     const undecodable = await undecodableNames(dir, entries);
     for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
@@ -146,10 +160,12 @@ class FileDiscovery {
   }
 
   #addFile(path: string, real: string): void {
+    this.#met += 1;
     if (!this.#files.has(real)) this.#files.set(real, path);
   }
 
   #problem(file: string, message: string): void {
+    this.#met += 1;
     this.#problems.push({ file, line: 1, column: 1, message });
   }
 

@@ -22,7 +22,7 @@ import { DEFAULTS } from "../types.js";
 import { expandsBeyond } from "./expanded-size.js";
 import { NESTED_TOO_DEEP, offsetBeyondNesting } from "./nesting.js";
 import { selfAlias } from "./self-alias.js";
-import { COLLECTION_KEY, collectionKeyOffset } from "./collection-key.js";
+import { bracketedKeyHint, collectionKeyProblem } from "./collection-key.js";
 import { blockInFlow, bracketInValue, leftOverText, openerAfterValue } from "./flow-messages.js";
 import {
   misplacedMapping,
@@ -61,8 +61,18 @@ const EXPANDS_TOO_FAR =
  * key once the document is data, and the later would silently replace the earlier.
  */
 function sameKeyText(a: unknown, b: unknown): boolean {
-  return a === b || (isScalar(a) && isScalar(b) && String(a.value) === String(b.value));
+  return a === b || dataKey(a) === dataKey(b);
 }
+
+/** A key as the data names it: `~`, `null` and a key left out are all "" once read. */
+function dataKey(key: unknown): unknown {
+  // A core-schema scalar's value is text, a number, a boolean or null (read as "").
+  if (isScalar<string | number | boolean | null>(key)) return String(key.value ?? "");
+  return key ?? "";
+}
+
+/** Keys read as "": written empty, `~` or `null` (any case), or left out. */
+const EMPTY_KEY = /^(?:|""|''|~|null)$/i;
 
 /** Keys YAML reads as a number, a boolean or null when they are not quoted. */
 const NOT_TEXT_UNQUOTED = /^(?:[-+]?(?:\d[\d.]*|\.\d+)(?:e[-+]?\d+)?|true|false|null|~)$/i;
@@ -187,12 +197,12 @@ function toParsedDocument(
       data: undefined,
       problems: [{ ...position(self.offset), message: self.message }],
     };
-  const collectionKey = collectionKeyOffset(doc);
+  const collectionKey = collectionKeyProblem(doc);
   if (collectionKey !== undefined) {
     return {
       ...base,
       data: undefined,
-      problems: [{ ...position(collectionKey), message: COLLECTION_KEY }],
+      problems: [{ ...position(collectionKey.offset), message: collectionKey.message }],
     };
   }
   try {
@@ -234,6 +244,9 @@ function yamlProblem(error: YAMLError, text: string, position: (o: number) => Po
   const at = position(error.pos[0]);
   if (error.code === "DUPLICATE_KEY") {
     const written = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0].trim() ?? "";
+    if (EMPTY_KEY.test(written)) {
+      return { ...at, message: "duplicate empty or null (~) key: a key must be text" };
+    }
     const key = /^(["'])(.*)\1$/.exec(written)?.[2] ?? written;
     // `1` and `"1"` are one key once read (sameKeyText): say so, or the two look different.
     const forms = NOT_TEXT_UNQUOTED.test(key) ? ` (${key} and "${key}" are the same key)` : "";
@@ -266,6 +279,7 @@ function hintFor(error: YAMLError, text: string): YamlHint | undefined {
   if (error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing"))
     return unclosedQuote(offset, text);
   return (
+    bracketedKeyHint(offset, text) ??
     quotingHint(offset, text) ??
     bracketInValue(error, text) ??
     leftOverText(error, text) ??
@@ -314,9 +328,7 @@ function nodeAt(
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
       // The last of duplicate keys: the one whose value was read (see toParsedDocument).
-      const pair = node.items.findLast(
-        (p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(segment),
-      );
+      const pair = node.items.findLast((p) => dataKey(p.key) === String(segment));
       if (!pair) break;
       [keyNode, node] = [pair.key, pair.value];
     } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {

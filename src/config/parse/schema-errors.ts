@@ -218,7 +218,10 @@ function repeatedItemIssue(mistake: Mistake): SchemaIssue {
 function emptyIssue(mistake: Mistake): SchemaIssue {
   const { error, path, where } = mistake;
   if (error.propertyName !== undefined) {
-    return issueAt(mistake, `empty or null (~) key in ${where}: a key must be text`, true, path);
+    return issueAt(mistake, `empty or null (~) key in ${where}: a key must be text`, true, [
+      ...path,
+      error.propertyName,
+    ]);
   }
   return issueAt(mistake, `${where} must not be empty`);
 }

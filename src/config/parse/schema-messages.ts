@@ -122,6 +122,9 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
   if (where === "name") {
     return `name must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit (got ${quote(data)})`;
   }
+  if (where === "scope.service" && text.includes("${")) {
+    return "scope.service must be a service UUID written out, not a ${…} reference: write the UUID itself (a service's UUID is no secret)";
+  }
   if (where === "scope.service") {
     return `scope.service must be a service UUID like 3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11 (got ${quote(data)})`;
   }
@@ -143,6 +146,8 @@ export function patternMessage(path: PathSegment[], where: string, data: unknown
 
 export function headerNameMessage(name: string): string {
   const allowed = "use letters, digits and !#$%&'*+-.^_`|~";
+  if (name === "")
+    return `empty or null (~) key in webhook.headers: a header's name must be text; ${allowed}`;
   return `header name ${quoteVisibly(name)} is not an HTTP token: ${invisibleNote(name) ?? allowed}`;
 }
 

@@ -31,8 +31,19 @@ export function typeMessage({ error, params, path, where }: Mistake): string {
       ? eventListHint(error.data)
       : where === "webhook.pathArguments"
         ? segmentListHint(error.data)
-        : "";
+        : params.type === "object"
+          ? colonHint(error.data)
+          : "";
   return `${where || "the document"} must be ${typeWords(params.type as string)} (got ${describeType(error.data)})${hint}`;
+}
+
+/**
+ * `password:S3cret` under `auth:`: with no space after its colon, a key and its value are
+ * one text, and the mapping meant is a string. Said without the text, which holds the value.
+ */
+function colonHint(data: unknown): string {
+  if (typeof data !== "string" || !/^[A-Za-z][\w-]*:[^\s/]/.test(data)) return "";
+  return ': a key needs a space after its ":", or it and its value are one text (write key: value)';
 }
 
 /** `maxInFlight: "16"`: digits in quotes where a count is wanted (no secret is a count). */

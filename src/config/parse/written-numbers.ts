@@ -1,7 +1,7 @@
 /**
  * Rules that need the document as written, not only its data: a webhook's field values
  * that YAML reads as numbers although they are written the way text is, and the names of
- * its fields and headers that YAML reads as numbers.
+ * its fields and headers that YAML reads as numbers or booleans.
  */
 import type { ParsedDocument } from "./parse.js";
 import type { RuleProblem } from "../rules/rules.js";
@@ -52,17 +52,21 @@ function valuesNotAsWritten(doc: ParsedDocument): RuleProblem[] {
  * (`~:`) is refused by the schema.
  */
 const NUMBER_KEY = /^(?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|-?Infinity|NaN)$/;
+/** And a key YAML read as a boolean: `True` and `FALSE` are "true" and "false". */
+const BOOLEAN_KEY = /^(?:true|false)$/;
 
 /**
- * Names under `webhook.<map>` written as YAML reads a number (`007:`, `1e3:`, `0x1F:`):
- * the request would carry the number's text ("7"), not what the file says.
+ * Names under `webhook.<map>` written as YAML reads a number (`007:`, `1e3:`, `0x1F:`) or a
+ * boolean (`True:`): the request would carry the value's text ("7", "true"), not what the
+ * file says.
  */
 function namesNotAsWritten(doc: ParsedDocument, map: "fields" | "headers"): RuleProblem[] {
   const webhook = isMapping(doc.data) ? doc.data.webhook : undefined;
   const names = isMapping(webhook) ? webhook[map] : undefined;
   if (!isMapping(names)) return [];
   return Object.keys(names).flatMap((key) => {
-    if (!NUMBER_KEY.test(key)) return [];
+    const read = NUMBER_KEY.test(key) ? "number" : BOOLEAN_KEY.test(key) ? "boolean" : undefined;
+    if (read === undefined) return [];
     const path = ["webhook", map, key];
     const written = doc.writtenAt(path, true)?.trim();
     // Quoted, or written as read: the name is what the file says.
@@ -74,7 +78,7 @@ function namesNotAsWritten(doc: ParsedDocument, map: "fields" | "headers"): Rule
         onKey: true,
         message:
           `${displayPath(["webhook", map])}: the ${kind} name ${written} is read by YAML as the ` +
-          `number ${key}, and "${key}" is the name that would be sent: put it in quotes to send "${written}"`,
+          `${read} ${key}, and "${key}" is the name that would be sent: put it in quotes to send "${written}"`,
       },
     ];
   });

@@ -9,7 +9,7 @@
 import { parseDuration } from "../durations.js";
 import { isFieldName, placeholderNames } from "../placeholders.js";
 import type { RawIntegration } from "../parse/raw.js";
-import { literalText, parseReferences, knownValue } from "../secrets.js";
+import { parseReferences, knownValue, type Segment } from "../secrets.js";
 import { basicUserName } from "./auth-rules.js";
 import {
   duplicateHeaders,
@@ -74,8 +74,28 @@ export function placeholderLiterals(raw: RawIntegration): Array<[PathSegment[], 
     if (!text.includes("{") && !text.includes("}")) return [];
     const parsed = parseReferences(text);
     if (!parsed.ok) return []; // reported as a malformed reference
-    return [[path, literalText(parsed.segments)]];
+    return [[path, literalsBesideEscapes(parsed.segments)]];
   });
+}
+
+/** What an escaped `${` closes: the text up to the first `}`, when it opens no brace itself. */
+const ESCAPE_CLOSED = /^[^{}]*\}/;
+
+/**
+ * The literal runs, each escaped `${`'s own `…}` left out: `$${name}` sends `${name}`, its
+ * braces paired, so the `name}` after the escape is neither a placeholder nor a slip.
+ */
+function literalsBesideEscapes(segments: Segment[]): string[] {
+  const literals: string[] = [];
+  let afterEscape = false;
+  for (const segment of segments) {
+    if (segment.kind === "text" && !segment.escaped) {
+      const text = afterEscape ? segment.text.replace(ESCAPE_CLOSED, "") : segment.text;
+      if (text) literals.push(text);
+    }
+    afterEscape = segment.kind === "text" && segment.escaped === true;
+  }
+  return literals;
 }
 
 const unknownPlaceholders: Rule = ({ raw }) =>

@@ -255,6 +255,17 @@ describe("discoverFiles", () => {
     }
   });
 
+  it.each<[string, string[]]>([
+    ["a folder and a folder in it", [".", "team"]],
+    ["a folder in a folder, then the folder", ["team", "."]],
+    ["one folder twice", ["team", "team"]],
+    ["one folder in two spellings", ["team", "team/../team/"]],
+    ["a folder and a link to a folder in it", ["..data", "."]],
+  ])("does not call a folder empty when its files were listed already: %s", async (_, given) => {
+    const { warnings } = await discoverFiles(given.map((path) => join(dir, path)));
+    expect(warnings).toEqual([]);
+  });
+
   it("walks folders nested 63 levels below the one given, and skips those deeper", async () => {
     const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-deep-"));
     try {

@@ -57,6 +57,12 @@ describe("describeSchemaErrors on a placeholder written without quotes", () => {
       { auth: { type: "token", token: {} } },
       "webhook.auth.token must be a string (got a mapping)",
     ],
+    // `key:value` with no space is one text where a mapping is meant; the text is not echoed.
+    [
+      "auth: password:S3cret",
+      { auth: "password:S3cret" },
+      'webhook.auth must be a mapping (got a string): a key needs a space after its ":", or it and its value are one text (write key: value)',
+    ],
     // A constant is sent as written: quoting would send "{name}", so no hint is given.
     [
       "c: { value: {name} }",
@@ -65,6 +71,31 @@ describe("describeSchemaErrors on a placeholder written without quotes", () => {
     ],
   ])("says how to write %s", (_, webhook, expected) => {
     expect(messages(webhook)).toEqual([expected]);
+  });
+});
+
+describe("describeSchemaErrors on text where a mapping is meant", () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "signing:secret:x",
+      { webhook: { url: "http://h.example/", signing: "secret:x" } },
+      'webhook.signing must be a mapping (got a string): a key needs a space after its ":"',
+    ],
+    [
+      "webhook: https://h.example/",
+      { webhook: "https://h.example/" },
+      "webhook must be a mapping (got a string)",
+    ],
+    [
+      "scope: account:acme",
+      { scope: "account:acme" },
+      "scope must be a mapping (got a string): a key needs a space",
+    ],
+    ["scope: acme", { scope: "acme" }, "scope must be a mapping (got a string)"],
+  ])("of %s says %j", (_, top, message) => {
+    const said = issues({}, top).map((issue) => issue.message);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^${message.replace(/[()]/g, "\\$&")}(?!:)`));
   });
 });
 
@@ -323,7 +354,7 @@ describe("describeSchemaErrors on header names and URLs", () => {
       header(""),
       ["webhook", "headers", ""],
       true,
-      `header name "" is not an HTTP token: ${TOKEN}`,
+      `empty or null (~) key in webhook.headers: a header's name must be text; ${TOKEN}`,
     ],
     [
       "Host",
@@ -371,10 +402,10 @@ describe("describeSchemaErrors on header names and URLs", () => {
     expect(issues(webhook)).toEqual([{ path, onKey, message }]);
   });
 
-  it("points an empty key among the fields at the fields' own key", () => {
+  it("points an empty key among the fields at that key", () => {
     expect(issues({ fields: { "": "name" } })).toEqual([
       {
-        path: ["webhook", "fields"],
+        path: ["webhook", "fields", ""],
         onKey: true,
         message: "empty or null (~) key in webhook.fields: a key must be text",
       },

@@ -42,6 +42,12 @@ describe("the message for a schema mistake", () => {
       'scope.service must be a service UUID like 3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11 (got "svc-1")',
     ],
     [
+      "a service written as a reference",
+      { scope: { service: "${env:SERVICE}" } },
+      {},
+      "scope.service must be a service UUID written out, not a ${…} reference: write the UUID itself (a service's UUID is no secret)",
+    ],
+    [
       "a scope with both account and service",
       { scope: { account: "acme", service: "3f0c6f8e-6a0b-4a39-9b1e-0d6f1f3f4a11" } },
       {},

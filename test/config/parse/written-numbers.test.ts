@@ -9,7 +9,7 @@ function problemsOf(map: "fields" | "headers", key: string, value = "name") {
   return numbersNotAsWritten(doc!).map((p) => [p.path.join("."), p.onKey ?? false]);
 }
 
-describe("names YAML reads as numbers", () => {
+describe("names YAML reads as numbers or booleans", () => {
   it.each([
     ["fields", "007", "webhook.fields.7"],
     ["fields", "+7", "webhook.fields.7"],
@@ -22,6 +22,8 @@ describe("names YAML reads as numbers", () => {
     ["fields", "1E-7", "webhook.fields.1e-7"],
     ["fields", "1e21", "webhook.fields.1e+21"],
     ["headers", "0x1F", "webhook.headers.31"],
+    ["headers", "True", "webhook.headers.true"],
+    ["fields", "FALSE", "webhook.fields.false"],
   ] as const)("refuses the %s name %s, read as %s", (map, key, path) => {
     expect(problemsOf(map, key)).toEqual([[path, true]]);
   });
@@ -36,6 +38,10 @@ describe("names YAML reads as numbers", () => {
     ["fields", "ext"],
     ["headers", "X-Seven"],
     ["headers", '"0x1F"'],
+    ["headers", "true"],
+    ["fields", "false"],
+    ["headers", '"True"'],
+    ["headers", "Yes"],
   ] as const)("keeps the %s name %s, sent as written", (map, key) => {
     expect(problemsOf(map, key)).toEqual([]);
   });
@@ -45,6 +51,14 @@ describe("names YAML reads as numbers", () => {
     const [doc] = parseYamlDocuments(text).documents;
     expect(numbersNotAsWritten(doc!).map((p) => p.message)).toEqual([
       'webhook.headers: the header name 0x1F is read by YAML as the number 31, and "31" is the name that would be sent: put it in quotes to send "0x1F"',
+    ]);
+  });
+
+  it("says a name read as a boolean is sent as the boolean's text", () => {
+    const text = "webhook:\n  headers:\n    True: v\n";
+    const [doc] = parseYamlDocuments(text).documents;
+    expect(numbersNotAsWritten(doc!).map((p) => p.message)).toEqual([
+      'webhook.headers: the header name True is read by YAML as the boolean true, and "true" is the name that would be sent: put it in quotes to send "True"',
     ]);
   });
 

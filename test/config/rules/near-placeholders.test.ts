@@ -46,6 +46,11 @@ describe("nearMissPlaceholders: braces around a field's name that are no placeho
     ["{ }", []],
     ["${env:X}", []],
     ["$${ name }", []],
+    ["$${name}", []],
+    ["$${name} and {name}", []],
+    ["$${x} name}", ["name} has no opening brace"]],
+    ["$${x}{name", ["{name has no closing brace"]],
+    ["$${name}}", []],
   ])("in %j warns %j", (text, starts) => {
     const found = nearMissPlaceholders(template(text)).map((w) => w.message);
     expect(found).toHaveLength(starts.length);
