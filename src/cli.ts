@@ -7,10 +7,16 @@ import { Command, CommanderError } from "commander";
 import { dropOutputToClosedPipes } from "./output/closed-output.js";
 import { applyBooleanEnv, normalizeOptionEnv } from "./commands/options/env-flags.js";
 import { ExitError, UsageError } from "./errors.js";
+import { holdEarlySignals } from "./lifecycle.js";
 import { VERSION } from "./version.js";
 
-// The daemon's output is its log, written to the descriptor directly (see closed-output.ts).
-if (process.argv[2] !== "run") dropOutputToClosedPipes();
+if (process.argv[2] === "run") {
+  // The daemon's signals are its ladder's, from before its modules load (see lifecycle.ts).
+  holdEarlySignals();
+} else {
+  // The daemon's output is its log, written to the descriptor directly (closed-output.ts).
+  dropOutputToClosedPipes();
+}
 
 /**
  * Each command's module, in the order help lists them. Only the command named is loaded:

@@ -17,6 +17,31 @@ export interface SignalLadder {
   dispose(): void;
 }
 
+const LADDER_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+/** Signals that came before the ladder listened, in order, while they are held. */
+let early: NodeJS.Signals[] | undefined;
+const noteEarly = (signal: NodeJS.Signals) => early?.push(signal);
+
+/**
+ * Until the ladder listens. The daemon's modules take a moment to load, and meanwhile
+ * Node.js's default would end the process: at a SIGHUP (exit 129), which asks for a resync,
+ * and at a SIGTERM with 143, not the clean stop's 0. They are noted, and the ladder takes
+ * them over.
+ */
+export function holdEarlySignals(): void {
+  early ??= [];
+  for (const signal of LADDER_SIGNALS) process.on(signal, noteEarly);
+}
+
+/** The signals held until now; none are held from here on. */
+function takeEarlySignals(): NodeJS.Signals[] {
+  for (const signal of LADDER_SIGNALS) process.off(signal, noteEarly);
+  const taken = early ?? [];
+  early = undefined;
+  return taken;
+}
+
 export function installSignalLadder(log: Logger, onHangup: () => void): SignalLadder {
   let resolveStop!: (r: StopRequest) => void;
   let resolveForce!: (r: StopRequest) => void;
@@ -47,6 +72,8 @@ export function installSignalLadder(log: Logger, onHangup: () => void): SignalLa
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);
+  // A SIGHUP held is moot: the daemon has not read its files yet, and its first load reads all.
+  for (const signal of takeEarlySignals()) if (signal !== "SIGHUP") onStop(signal);
   return {
     stopRequested,
     forceRequested,

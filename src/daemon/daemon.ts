@@ -81,6 +81,9 @@ class HookswitchDaemon implements Daemon {
   readonly #startAbort = new AbortController();
   #watcher: ConfigWatcher | undefined;
   #http: HttpServer | undefined;
+  // Each as it opens: a stop that comes meanwhile closes it once open (see #shutDown).
+  #watcherOpening: Promise<ConfigWatcher | undefined> | undefined;
+  #httpOpening: Promise<HttpServer> | undefined;
   #nc: NatsConnection | undefined;
   #connection: ConnectionWatch | undefined;
   #jetStream: JetStreamWork | undefined;
@@ -115,13 +118,17 @@ class HookswitchDaemon implements Daemon {
 
   async start(): Promise<void> {
     // Up first, so that probes see why the daemon is not ready while it waits.
-    this.#http = await this.#serveHttp();
+    this.#httpOpening = this.#serveHttp();
+    this.#http = await this.#httpOpening;
+    if (this.#stopping) return;
     // The version first: a pod that waits for NATS or its folder says what it runs.
     this.#log.info(
       { version: VERSION, revision: REVISION, address: this.#http.address },
       `hookswitch ${VERSION} starting`,
     );
-    this.#watcher = await this.#watchConfiguration();
+    this.#watcherOpening = this.#watchConfiguration();
+    this.#watcher = await this.#watcherOpening;
+    if (this.#stopping) return;
     // Its first generation is in force already: the watcher hands every one to inForce.
     if (!this.#watcher) return;
     await this.#engine.forgetting.start();
@@ -294,16 +301,23 @@ class HookswitchDaemon implements Daemon {
     // Each consumer counts what it leaves, before NATS is closed under it.
     if (!finished) this.#engine.giveUp.abort();
     this.#engine.flushLogs();
-    await shutdownStep(log, "stop watching the configuration", () => this.#watcher?.close());
+    await shutdownStep(log, "stop watching the configuration", () =>
+      this.#watcherOpening?.then((watcher) => watcher?.close(), ignoreFailure),
+    );
     this.#jetStream?.stopAdvisories();
     const connected = this.#connection?.isConnected() ?? false;
     this.#connection?.stop();
     await closeNats(log, this.#nc, connected);
     await shutdownStep(log, "close webhook connections", () => this.#engine.sender.close());
-    await shutdownStep(log, "close the HTTP endpoints", () => this.#http?.close());
+    await shutdownStep(log, "close the HTTP endpoints", () =>
+      this.#httpOpening?.then((http) => http.close(), ignoreFailure),
+    );
     log.info("stopped");
   }
 }
+
+/** A start step that failed has nothing to close: the start says why. */
+const ignoreFailure = () => undefined;
 
 /** What the status page shows before JetStream has been read. */
 const NOTHING_READ = { deadLetters: null, eventsPending: null, waiting: null };

@@ -16,6 +16,22 @@ export function subjectCovers(pattern: string, subject: string): boolean {
   return p.length === t.length;
 }
 
+/**
+ * Why NATS would refuse `subject` as a stream's subject or a filter, or undefined: tokens
+ * are separated by dots, none empty, none holding white space, and `>` stands last.
+ */
+export function subjectProblem(subject: string): string | undefined {
+  if (/\s/.test(subject)) return "it holds white space";
+  const tokens = subject.split(".");
+  if (tokens.includes(""))
+    return "it has an empty token (a dot at its start or end, or two together)";
+  const rest = tokens.indexOf(">");
+  if (rest !== -1 && rest < tokens.length - 1) {
+    return "its > stands before other tokens, and > matches the rest of a subject: put it last";
+  }
+  return undefined;
+}
+
 /** No filter when our subjects cover the stream; one or several otherwise. */
 export function subjectFilter(
   streamSubjects: string[],

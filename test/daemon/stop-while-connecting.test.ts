@@ -1,6 +1,8 @@
 /**
- * A stop that comes while the daemon still waits for its first NATS connection: the wait ends
- * at once, and nothing of it is left in the process, neither retries nor a connection.
+ * A stop that comes while the daemon still starts: while it waits for its first NATS
+ * connection, the wait ends at once; while it opens its HTTP endpoints or reads its files,
+ * what it opens is closed. Nothing of it is left in the process, neither retries nor a
+ * connection, a server or a watch.
  */
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
@@ -107,5 +109,62 @@ describe("hookswitch run stopped while it waits for NATS", () => {
     expect(output).toContain("waiting for NATS at nats://127.0.0.1:");
     expect(output).toContain("stopped");
     expect(ended).toBe(0);
+  }, 30_000);
+});
+
+describe("hookswitch run stopped before it has opened its endpoints or read its files", () => {
+  /**
+   * A process that starts a daemon and stops it `when` (no exit call: only what is still
+   * running would keep the process alive): its exit code, or "still running", and its log.
+   */
+  async function stoppedAtStart(when: string, files: number) {
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    for (let i = 0; i < files; i++) {
+      writeIntegration(dir.path, `crm-${i}`, { url: `http://127.0.0.1:9/crm-${i}` });
+    }
+    const settings = await settingsFor(`nats://127.0.0.1:${await freePort()}`, dir.path);
+    const daemonModule = pathToFileURL(`${REPO}dist/daemon/daemon.js`).href;
+    const script = `
+      const { createDaemon } = await import(${JSON.stringify(daemonModule)});
+      const { default: pino } = await import("pino");
+      const daemon = createDaemon(${JSON.stringify(settings)}, pino({ level: "info" }));
+      const started = daemon.start();
+      ${when}
+      await Promise.all([started, daemon.stop()]);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    cleanups.push(() => child.exitCode === null && child.kill("SIGKILL"));
+    const ended = await Promise.race([exited, sleep(10_000).then(() => "still running")]);
+    const messages = output
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    return { ended, messages };
+  }
+
+  it("at once: it ends on its own, its last word the stop", async () => {
+    const { ended, messages } = await stoppedAtStart("", 1);
+    expect(ended).toBe(0);
+    expect(messages.at(-1)).toBe("stopped");
+    expect(messages.join("\n")).not.toMatch(/starting|config generation/);
+  }, 30_000);
+
+  it("with its endpoints open, while it reads 300 files: it ends on its own", async () => {
+    const { ended, messages } = await stoppedAtStart(
+      "while (!daemon.httpAddress()) await new Promise((resolve) => setImmediate(resolve));",
+      300,
+    );
+    expect(ended).toBe(0);
+    expect(messages.at(-1)).toBe("stopped");
+    expect(messages.some((msg) => /^hookswitch \S+ starting/.test(msg))).toBe(true);
+    expect(messages.join("\n")).not.toMatch(/waiting for NATS|is running/);
   }, 30_000);
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM, DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { onceLog } from "../../src/nats/setup.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
-import { subjectCovers, subjectFilter } from "../../src/nats/subjects.js";
+import { subjectCovers, subjectFilter, subjectProblem } from "../../src/nats/subjects.js";
 import { capturingLogger, type LogLine } from "../support/logs.js";
 import { useNatsWithClient } from "../support/nats-server.js";
 
@@ -171,5 +171,29 @@ describe("subject filters", () => {
     [">", "anything.at.all", true],
   ])("%s covers %s: %s", (pattern, subject, covers) => {
     expect(subjectCovers(pattern, subject)).toBe(covers);
+  });
+});
+
+describe("subjects checked before anything starts, as NATS checks them", () => {
+  it.each<[string, boolean]>([
+    ["pbx.>", true],
+    ["pbx.*.mycloudpbx.>", true],
+    ["pbx.a*b", true],
+    ["pbx.a>", true],
+    ["pbx.a b", false],
+    ["pbx.a\tb", false],
+    ["pbx..a", false],
+    [".pbx", false],
+    ["pbx.", false],
+    ["pbx.>.created", false],
+  ])("%j: taken %s, as nats-server takes it for a stream", async (subject, taken) => {
+    expect(subjectProblem(subject) === undefined).toBe(taken);
+    const name = `SUBJECTS_${Math.random().toString(36).slice(2)}`;
+    const created = await jsm.streams.add({ name, subjects: [subject] }).then(
+      () => true,
+      () => false,
+    );
+    if (created) await jsm.streams.delete(name);
+    expect(created).toBe(taken);
   });
 });

@@ -24,6 +24,7 @@ import {
   type NatsSettings,
 } from "../../nats/settings.js";
 import { credentialsFromUrls } from "../../nats/url-credentials.js";
+import { subjectProblem } from "../../nats/subjects.js";
 import { asFlag, type OptionNamer } from "./env-flags.js";
 import {
   credentialVariables,
@@ -166,6 +167,14 @@ export function subjectsOf(opts: Record<string, unknown>, named: OptionNamer = a
   const subjects = splitList(stringOption(opts.subjects, DEFAULT_SUBJECTS));
   if (subjects.length === 0) {
     throw new UsageError(`${named("--subjects")} needs at least one subject`);
+  }
+  for (const subject of subjects) {
+    // NATS would refuse it at every set-up, and a daemon never ready looks like an outage.
+    const problem = subjectProblem(subject);
+    if (problem) {
+      const shown = JSON.stringify(subject);
+      throw new UsageError(`${named("--subjects")}: ${shown} is not a NATS subject: ${problem}`);
+    }
   }
   return subjects;
 }

@@ -200,11 +200,35 @@ describe("NATS settings", () => {
     [["--consumer", "hs 2"], '--consumer "hs 2" is not a valid name (no spaces, dots, * or >)'],
     [["--consumer", "hs*"], '--consumer "hs*" is not a valid name (no spaces, dots, * or >)'],
     [["--consumer", "hs>"], '--consumer "hs>" is not a valid name (no spaces, dots, * or >)'],
-  ])("refuses the name in %j: %s", (argv, message) => {
+    [["--subjects", "a b"], '--subjects: "a b" is not a NATS subject: it holds white space'],
+    [
+      ["--subjects", "pbx.>,pbx..x"],
+      '--subjects: "pbx..x" is not a NATS subject: it has an empty token (a dot at its start or end, or two together)',
+    ],
+    [
+      ["--subjects", ".pbx"],
+      '--subjects: ".pbx" is not a NATS subject: it has an empty token (a dot at its start or end, or two together)',
+    ],
+    [
+      ["--subjects", "pbx."],
+      '--subjects: "pbx." is not a NATS subject: it has an empty token (a dot at its start or end, or two together)',
+    ],
+    [
+      ["--subjects", "pbx.>.created"],
+      '--subjects: "pbx.>.created" is not a NATS subject: its > stands before other tokens, and > matches the rest of a subject: put it last',
+    ],
+  ])("refuses %j: %s", (argv, message) => {
     const error = catchError(() => parse(argv));
     expect(error).toBeInstanceOf(UsageError);
     expect(error?.message).toBe(message);
   });
+
+  it.each(["pbx.>", "pbx.*.mycloudpbx.>", "pbx.acme.>,pbx.other.>", ">", "*", "pbx.a*b", "pbx.a>"])(
+    "takes the subjects %j",
+    (subjects) => {
+      expect(parse(["--subjects", subjects]).jetstream?.subjects).toEqual(subjects.split(","));
+    },
+  );
 
   it.each([
     ["nats://user:secret@host:4222", "nats://****@host:4222"],
