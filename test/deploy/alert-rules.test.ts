@@ -47,6 +47,8 @@ const HEALTHY: Record<string, string> = {
   [`hookswitch_events_unacknowledged{${POD_A}}`]: "30x60",
   // Taken a moment ago at every reading: the value follows the clock (a minute a step).
   [`hookswitch_events_last_acknowledged_timestamp_seconds{${POD_A}}`]: "0+60x60",
+  [`hookswitch_process_start_time_seconds{${POD_A}}`]: "0x60",
+  [`hookswitch_process_start_time_seconds{${POD_B}}`]: "0x60",
   [`hookswitch_nats_disconnects_total{${POD_A}}`]: "0x30 1x30",
   [`hookswitch_waiting_retries{${POD_A}}`]: "3x60",
   [`hookswitch_waiting_retries_limit{${POD_A}}`]: "500000x60",
@@ -309,6 +311,46 @@ const CASES: Case[] = [
         summary: "hookswitch has acknowledged no PBX event for 15 minutes while events wait",
       },
     ],
+  },
+  {
+    when: "events wait and none was ever acknowledged, every replica up for 17 minutes",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "0x20",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "64x20",
+      [`hookswitch_process_start_time_seconds{${POD_A}}`]: "0x20",
+      [`hookswitch_process_start_time_seconds{${POD_B}}`]: "0x20",
+    },
+    at: "17m",
+    alert: "HookswitchStalled",
+    fires: [
+      {
+        labels: { namespace: "prod", severity: "critical" },
+        summary: "hookswitch has acknowledged no PBX event for 15 minutes while events wait",
+      },
+    ],
+  },
+  {
+    when: "events wait and none was ever acknowledged, one replica up for 5 minutes",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "0x20",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "64x20",
+      [`hookswitch_process_start_time_seconds{${POD_A}}`]: "0x20",
+      [`hookswitch_process_start_time_seconds{${POD_B}}`]: "720x20",
+    },
+    at: "17m",
+    alert: "HookswitchStalled",
+    fires: [],
+  },
+  {
+    when: "a new deployment: none ever acknowledged, and nothing waits",
+    series: {
+      [`hookswitch_events_pending{${POD_A}}`]: "0x20",
+      [`hookswitch_events_unacknowledged{${POD_A}}`]: "0x20",
+      [`hookswitch_process_start_time_seconds{${POD_A}}`]: "0x20",
+    },
+    at: "17m",
+    alert: "HookswitchStalled",
+    fires: [],
   },
   {
     when: "no event came for an hour: nothing waits, nothing is acknowledged",

@@ -30,6 +30,11 @@ export function report(
   // The files, as the counts of invalid ones are of files: their problems follow, once each.
   const invalidFiles = [...new Set(state.problems.map((p) => p.file))].sort();
   const invalidListed = invalidFiles.length === 0 ? "" : ` (${namesListed(invalidFiles)})`;
+  // A file fixed back to its last valid version changes nothing in force: said, or the fix
+  // would leave a line of noughts.
+  const fixed = validAgain(before, state, invalidFiles);
+  const fixedListed =
+    fixed.length === 0 ? "" : `, ${fixed.length} valid again (${namesListed(fixed)})`;
   log.info(
     {
       generation: s.generation,
@@ -42,13 +47,14 @@ export function report(
         changed: names.changed.slice(0, NAMES_LOGGED),
         removed: names.removed.slice(0, NAMES_LOGGED),
         invalid: invalidFiles.slice(0, NAMES_LOGGED),
+        ...(fixed.length > 0 ? { validAgain: fixed.slice(0, NAMES_LOGGED) } : {}),
       },
       digest: state.digest,
       folder,
     },
     `config generation ${s.generation}: ${s.added} added${listed("added")}, ` +
       `${s.changed} changed${listed("changed")}, ${s.removed} removed${listed("removed")}, ` +
-      `${s.invalid} invalid${invalidListed}; digest ${state.digest}, from ${folder}`,
+      `${s.invalid} invalid${invalidListed}${fixedListed}; digest ${state.digest}, from ${folder}`,
   );
   for (const p of newProblems(before, state)) {
     log.warn(
@@ -56,6 +62,16 @@ export function report(
       `${p.file}:${p.line}:${p.column}: ${p.message}`,
     );
   }
+}
+
+/** Files invalid in the generation before that are still there and invalid no more. */
+function validAgain(
+  before: ConfigState | undefined,
+  now: ConfigState,
+  invalidNow: readonly string[],
+): string[] {
+  const wasInvalid = new Set((before?.problems ?? []).map((p) => p.file));
+  return [...wasInvalid].filter((file) => now.files.has(file) && !invalidNow.includes(file)).sort();
 }
 
 /** Files rewritten with nothing in force changed: said, as the edit was seen, without a generation. */

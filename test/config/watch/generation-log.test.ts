@@ -71,6 +71,28 @@ describe("the generation line", () => {
   });
 });
 
+describe("a file fixed", () => {
+  it("is named as valid again, also when nothing in force changes", () => {
+    const lines = reportedLines([
+      { files: [valid("a.yaml", ["x"]), valid("b.yaml", ["y"])] },
+      { files: [valid("a.yaml", ["x"]), invalid("b.yaml", "broken")] },
+      { files: [valid("a.yaml", ["x"]), valid("b.yaml", ["y"])] },
+    ]);
+    expect(lines[1]?.[0]).not.toContain("valid again");
+    expect(lines[2]?.[0]).toContain(
+      ": 0 added, 0 changed, 0 removed, 0 invalid, 1 valid again (b.yaml); digest ",
+    );
+  });
+
+  it("is not named when it was removed instead", () => {
+    const lines = reportedLines([
+      { files: [valid("a.yaml", ["x"]), invalid("b.yaml", "broken")] },
+      { files: [valid("a.yaml", ["x"])] },
+    ]);
+    expect(lines[1]?.[0]).not.toContain("valid again");
+  });
+});
+
 describe("the problems a generation logs", () => {
   it("are each file's and discovery's new ones, where they are, not again while unchanged", () => {
     const locked = problem("z-locked", "cannot be read");
