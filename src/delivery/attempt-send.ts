@@ -55,6 +55,8 @@ export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<Sent
   // Weighed by its event: the body is rendered from it, once the turn has come.
   const waiting = requests.acquire(integration.name, signal, job.bytes);
   if (waiting) await takeTurn(waiting, job, deps);
+  // How promptly the receiver answers, from the turn on, decides its share of the slots.
+  const sentAt = performance.now();
   // Rendered once its turn has come, so that its timestamp and signature are fresh.
   const startedAt = deps.now();
   const rendered = renderOrFailure(job, startedAt);
@@ -72,7 +74,7 @@ export async function sendAttempt(job: Job, deps: AttemptSendDeps): Promise<Sent
       signal,
     });
   } finally {
-    requests.release(integration.name, job.bytes);
+    requests.release(integration.name, job.bytes, sentAt);
   }
   // An answer that came in as shutdown began still counts: sending it again would repeat it.
   if (outcome.kind === "error" && outcome.code === "ABORTED") {

@@ -150,8 +150,11 @@ class RunningExchange implements Exchange, UndiciDispatcher.DispatchHandler {
     const retryAfter = headers["retry-after"];
     this.#status = statusCode;
     this.#retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-    // Where a redirect points, for the operator; no other answer has its Location read.
-    if (statusCode >= 300 && statusCode < 400) this.#location = firstValue(headers.location);
+    // Where a redirect points, for the operator; no other answer has its Location read
+    // (a 304, Not Modified, points nowhere, whatever it carries).
+    if (statusCode >= 300 && statusCode < 400 && statusCode !== 304) {
+      this.#location = firstValue(headers.location);
+    }
   }
 
   onResponseData(controller: UndiciDispatcher.DispatchController, chunk: Buffer): void {

@@ -306,6 +306,51 @@ describe("hookswitch run loses nothing", () => {
     60_000,
   );
 
+  it("keeps delivering to a fast integration promptly once slow receivers answer a wave", async () => {
+    // Five receivers that answer each request after 3 s: their caps (5 × 64) add up to more
+    // than the global one (256). Their answers come all at once; the requests that follow
+    // must not take the slots kept for the others, or those wait for the next wave.
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 3_000 }));
+    try {
+      for (let i = 0; i < 5; i++) {
+        const url = `${slow.url}/slow-${i}`;
+        writeIntegration(dir.path, `slow-${i}`, { url }, { scope: { account: "slowco" } });
+      }
+      await start();
+      const publisher = await connectPublisher(nats.url);
+      try {
+        await Promise.all(
+          Array.from({ length: 100 }, () => publisher.publish(makeEvent({ account: "slowco" }))),
+        );
+        await waitFor(() => slow.requests.length >= 64, { what: "the slow receivers' first wave" });
+        const firstWave = slow.requests[0]!.at;
+        // Past the first wave's answers, into the second wave.
+        await sleep(Math.max(0, firstWave + 3_300 - Date.now()));
+        const published = new Map<string, number>();
+        for (let i = 0; i < 12; i++) {
+          const event = makeEvent();
+          published.set(event.id, Date.now());
+          await publisher.publish(event);
+          await sleep(200);
+        }
+        await waitFor(() => receiver.requests.length >= published.size, {
+          timeoutMs: 10_000,
+          what: "the fast deliveries",
+        });
+        const delays = receiver.requests.map((request) => {
+          const { eventId } = JSON.parse(request.body) as { eventId: string };
+          return request.at - published.get(eventId)!;
+        });
+        // Before, they waited for the slow receivers' next answers: up to 3 s each.
+        expect(Math.max(...delays)).toBeLessThan(1_500);
+      } finally {
+        await publisher.close();
+      }
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+
   it("does not let a 5 s receiver delay another integration", async () => {
     const slow = await startReceiver(() => ({ status: 200, delayMs: 5_000 }));
     try {

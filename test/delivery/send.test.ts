@@ -133,7 +133,7 @@ describe("answers from a receiver", () => {
     expect(receiver.requests.map((req) => req.url)).toEqual(["/"]);
   });
 
-  it.each([200, 201, 400, 503])(
+  it.each([200, 201, 304, 400, 503])(
     "reads no Location from a %d answer, only from a redirect",
     async (status) => {
       const headers = { Location: "https://new.example/hook" };

@@ -7,8 +7,9 @@
  *
  * - While other integrations want slots (they asked for one in the last `ACTIVE_MS`), an
  *   integration that already holds `share` or more and none of whose requests came back
- *   lately may fill the cap only up to `size - reserve`: the last slots stay for the
- *   integrations that hold few or are answered. Alone, an integration may take them all;
+ *   promptly of late may fill the cap only up to `size - reserve`: the last slots stay for
+ *   the integrations that hold few or are answered promptly. A slow receiver's answers do not
+ *   count: one that answers a wave at once would otherwise take the reserve with its next. Alone, an integration may take them all;
  *   the others' first requests, should it hang, wait at most one timeout before its slots
  *   come back and the reserve holds.
  * - Nobody waits longer than `maxWaitMs`: slots that long in coming are held by receivers
@@ -69,8 +70,10 @@ const ACTIVE_MS = 10_000;
 const FORGET_EVERY = 1_024;
 /** How many waiters a release looks at for one that may take a slot of the reserve. */
 const SCAN = 32;
-/** An integration whose request came back this recently is not hanging. */
+/** An integration whose request came back promptly this recently is answered. */
 const PROGRESS_MS = 1_000;
+/** A request that came back within this long of its slot being taken came back promptly. */
+const PROMPT_MS = 1_000;
 
 export class RequestSlots {
   readonly size: number;
@@ -87,8 +90,8 @@ export class RequestSlots {
   readonly #held = new Map<string, number>();
   /** When each integration last asked for a slot (monotonic ms), kept for `ACTIVE_MS`. */
   readonly #asked = new Map<string, number>();
-  /** When a request of each integration last came back (monotonic ms). */
-  readonly #returned = new Map<string, number>();
+  /** When a request of each integration last came back promptly (monotonic ms). */
+  readonly #answered = new Map<string, number>();
   /** First come, first served: outside the reserve, a slot goes to the oldest at once. */
   #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -163,8 +166,12 @@ export class RequestSlots {
     });
   }
 
-  /** Gives back a slot of `key` taken for `bytes`, handing it to the oldest waiter that may take it. */
-  release(key: string, bytes = 0): void {
+  /**
+   * Gives back a slot of `key` taken for `bytes`, handing it to the oldest waiter that may
+   * take it. `sentAt`: when the slot was taken (monotonic ms), for a request that was sent,
+   * which tells how promptly its receiver answers; a slot given back unused tells nothing.
+   */
+  release(key: string, bytes = 0, sentAt?: number): void {
     const held = this.#held.get(key) ?? 0;
     if (held <= 0) throw new RequestSlotsError(`release("${key}") without a matching acquire`);
     if (bytes > this.#bytes) {
@@ -172,7 +179,10 @@ export class RequestSlots {
     }
     if (held === 1) this.#held.delete(key);
     else this.#held.set(key, held - 1);
-    this.#returned.set(key, performance.now());
+    if (sentAt !== undefined) {
+      const now = performance.now();
+      if (now - sentAt < PROMPT_MS) this.#answered.set(key, now);
+    }
     this.#taken--;
     this.#bytes -= bytes;
     this.#serve();
@@ -205,14 +215,14 @@ export class RequestSlots {
 
   /**
    * In the reserve, an integration holding `share` or more may take more only while its
-   * requests come back (one did within `PROGRESS_MS`) or no one else wants slots: receivers
-   * that hang are kept out of it from their first requests on, and healthy integrations
-   * sharing a small cap (a fan-out) are not.
+   * requests come back promptly (one did within `PROGRESS_MS`) or no one else wants slots:
+   * receivers that hang or are slow are kept out of it from their first requests on, and
+   * healthy integrations sharing a small cap (a fan-out) are not.
    */
   #mayEnterReserve(key: string): boolean {
     if ((this.#held.get(key) ?? 0) < this.share) return true;
     if (this.#asked.size - (this.#asked.has(key) ? 1 : 0) === 0) return true;
-    return performance.now() - (this.#returned.get(key) ?? -Infinity) < PROGRESS_MS;
+    return performance.now() - (this.#answered.get(key) ?? -Infinity) < PROGRESS_MS;
   }
 
   /**
@@ -223,7 +233,7 @@ export class RequestSlots {
     this.#untilForget = FORGET_EVERY;
     const since = performance.now() - this.#activeMs;
     for (const [key, at] of this.#asked) if (at < since) this.#asked.delete(key);
-    for (const [key, at] of this.#returned) if (at < since) this.#returned.delete(key);
+    for (const [key, at] of this.#answered) if (at < since) this.#answered.delete(key);
   }
 
   /**

@@ -55,12 +55,32 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     const slots = new RequestSlots(8, { maxWaitMs: 50 }); // reserve 2, share 1
     take(slots, "answering", 3);
     take(slots, "silent", 3);
-    slots.release("answering"); // one came back: it is not hanging
+    slots.release("answering", 0, performance.now()); // one came back at once: it is answered
     take(slots, "answering", 3); // 5, 6 of 8, then into the reserve: 7 and 8
     expect(slots.taken).toBe(8);
-    slots.release("answering");
+    slots.release("answering", 0, performance.now());
     // None of silent's came back: kept out of the reserve, it is told to park.
     await expect(slots.acquire("silent")).rejects.toBeInstanceOf(SlotWaitTimeoutError);
+  });
+
+  it.each<[string, (slots: RequestSlots) => void]>([
+    // Its receiver answers a wave of requests at once, each after seconds: then it would
+    // take the reserve with its next wave, and hold it as long.
+    [
+      "came back after a second or more",
+      (slots) => slots.release("slow", 0, performance.now() - 1_500),
+    ],
+    ["was given back unsent", (slots) => slots.release("slow")],
+  ])("keeps the reserve from an integration holding many whose request %s", async (_, release) => {
+    const slots = new RequestSlots(8, { maxWaitMs: 50 }); // reserve 2, share 1
+    take(slots, "fast", 1);
+    slots.release("fast", 0, performance.now()); // fast asked lately: it still wants slots
+    take(slots, "slow", 6);
+    release(slots);
+    take(slots, "slow", 1); // 6 of 8 again
+    await expect(slots.acquire("slow")).rejects.toBeInstanceOf(SlotWaitTimeoutError);
+    take(slots, "fast", 2); // the reserve is there for the others
+    expect(slots.taken).toBe(8);
   });
 
   it("hands a released slot to the oldest waiter that may take it, not to one kept out", async () => {
