@@ -182,11 +182,6 @@ export const INVALID_CASES: InvalidCase[] = [
     "12:5: empty or null (~) key in webhook.headers: a header's name must be text; use letters, digits and !#$%&'*+-.^_`|~",
   ),
   c(
-    "an empty key and a null key in one mapping",
-    integrationYaml("d3d", {}, ["  fields:", '    "": name', "    null: name"]),
-    "12:5: duplicate empty or null (~) key: a key must be text",
-  ),
-  c(
     "bad enum",
     integrationYaml("e", {}, ["  method: PUT"]),
     'webhook.method must be POST or GET (got "PUT")',

@@ -88,6 +88,8 @@ describe("parseYamlDocuments", () => {
     ],
     ['f: {true: a, "true": b}\n', "1:14", 'duplicate key "true"'],
     ['f:\n  "2.5": a\n  2.5: b\n', "3:3", 'duplicate key "2.5"'],
+    ['f:\n  "": a\n  null: b\n', "3:3", "duplicate empty or null (~) key: a key must be text"],
+    ["f:\n  ~: a\n  : b\n", "3:3", "duplicate empty or null (~) key: a key must be text"],
     ["a: {b: 1\n", "1:4", "YAML: the { that opens this mapping is never closed"],
     ["a: [1, 2\n", "1:4", "YAML: the [ that opens this list is never closed: end the list with ]"],
     // A closing bracket of the other kind: at it, not at the bracket it leaves open.
