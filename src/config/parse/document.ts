@@ -14,7 +14,7 @@ import {
 import { emptyableSegments } from "../rules/empty-segments.js";
 import { textSentAsWritten } from "../rules/sent-as-written.js";
 import { nearMissPlaceholders } from "../rules/near-placeholders.js";
-import { deniedAddress, writtenFragment } from "../rules/url-rules.js";
+import { deniedAddress, strayPercent, writtenFragment } from "../rules/url-rules.js";
 import { unpublishableAccount } from "../rules/scope-rules.js";
 import {
   applyReferences,
@@ -96,6 +96,7 @@ export function loadDocument(doc: ParsedDocument, context: DocumentContext): Doc
     ...nearMissPlaceholders(raw),
     ...textSentAsWritten(raw),
     ...writtenFragment(raw),
+    ...strayPercent(raw),
     ...deniedAddress(raw),
     ...unpublishableAccount(raw, value),
   ]);

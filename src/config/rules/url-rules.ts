@@ -96,6 +96,22 @@ export function writtenFragment(raw: RawIntegration): RuleProblem[] {
   return [{ path: ["webhook", "url"], message: WRITTEN_FRAGMENT_MESSAGE }];
 }
 
+/** A `%` that starts no `%XX` escape: receivers read such a URL each their own way. */
+const STRAY_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+
+const STRAY_PERCENT_MESSAGE =
+  "webhook.url: a % in it is not followed by two hexadecimal digits, and is sent as written, " +
+  "which receivers may refuse or read otherwise: write a % meant as text as %25";
+
+/** A `%` written into the URL that escapes nothing (its text is not repeated: a secret, maybe). */
+export function strayPercent(raw: RawIntegration): RuleProblem[] {
+  const parsed = parseReferences(raw.webhook.url);
+  if (!parsed.ok || !textBetweenReferences(parsed.segments).some((t) => STRAY_PERCENT.test(t))) {
+    return [];
+  }
+  return [{ path: ["webhook", "url"], message: STRAY_PERCENT_MESSAGE }];
+}
+
 /** The daemon's built-in denies alone (no flags): what it refuses wherever it runs. */
 let builtInPolicy: EgressPolicy | undefined;
 /**

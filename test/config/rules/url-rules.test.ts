@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { deniedAddress, writtenFragment } from "../../../src/config/rules/url-rules.js";
+import {
+  deniedAddress,
+  strayPercent,
+  writtenFragment,
+} from "../../../src/config/rules/url-rules.js";
 import { makeRawIntegration } from "../../support/integration.js";
 
 describe("writtenFragment: a # written into the URL, whose rest is never sent", () => {
@@ -21,6 +25,28 @@ describe("writtenFragment: a # written into the URL, whose rest is never sent", 
         /^webhook\.url: what follows its # is a fragment, which is not sent; write # as %23/,
       );
     }
+  });
+});
+
+describe("strayPercent: a % written into the URL that escapes nothing", () => {
+  it.each<[string, boolean]>([
+    ["https://crm.example/api/x?y=%zz", true],
+    ["https://crm.example/100%/x", true],
+    ["https://crm.example/api/x?y=%4", true],
+    ["https://crm.example/api/x?y=%41%2f%2F", false],
+    ["https://crm.example/api/x", false],
+    // A secret's % is its own: what a reference brings is not judged here.
+    ["https://crm.example/api/x?key=${env:CRM_KEY}", false],
+    ["https://crm.example/api/${env:A}?b=%", true],
+  ])("%j warns: %j", (url, warns) => {
+    const found = strayPercent(makeRawIntegration({ url }));
+    expect(found.map((w) => w.message)).toEqual(
+      warns
+        ? [
+            "webhook.url: a % in it is not followed by two hexadecimal digits, and is sent as written, which receivers may refuse or read otherwise: write a % meant as text as %25",
+          ]
+        : [],
+    );
   });
 });
 
