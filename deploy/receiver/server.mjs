@@ -2,11 +2,13 @@
  * A sample webhook receiver for the compose example: logs every request it gets as one
  * JSON line (method, path, query, webhook-id, webhook-timestamp, whether it is signed, body)
  * and answers 204. It does not verify signatures: docs/receivers.md shows how.
- * GET /healthz answers 200. Listens on PORT (default 8080).
+ * GET /healthz answers 200. Listens on PORT (default 8080) of HOST (default every address,
+ * as in a container).
  */
 import { createServer } from "node:http";
 
 const port = Number(process.env.PORT ?? 8080);
+const host = process.env.HOST ?? "0.0.0.0";
 const MAX_BODY_BYTES = 64 * 1024;
 
 const server = createServer((req, res) => {
@@ -37,7 +39,7 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(port, "0.0.0.0", () => console.log(`receiver listening on :${port}`));
+server.listen(port, host, () => console.log(`receiver listening on ${host}:${port}`));
 
 // PID 1 in a container: stop on SIGTERM/SIGINT ourselves.
 for (const signal of ["SIGTERM", "SIGINT"]) {
