@@ -7,7 +7,8 @@ import type { Grant, NatsUser, PermissionNames } from "./permissions.js";
 export function permissionsConf(names: PermissionNames, users: NatsUser[]): string {
   const lines = [
     `# NATS users for hookswitch, each with the least it needs, for nats-server's configuration`,
-    "# (`include` this file, or copy its users into your own `authorization` block). Made by",
+    "# (`include` this file, or copy its users into your own `authorization` block: nats-server",
+    "# takes one, so another deployment's users, named after its consumer, are copied in). Made by",
     `# \`hookswitch permissions\` for the event stream ${names.stream} on ${names.subjects.join(", ")},`,
     `# the deployment --consumer ${names.consumer}, and --inbox-prefix ${names.inboxPrefix}`,
     `# (NATS_INBOX_PREFIX=${names.inboxPrefix} for \`run\` and \`dlq\`)${names.createStream ? "" : ", under --no-create-stream"}.`,
@@ -26,11 +27,16 @@ export function permissionsConf(names: PermissionNames, users: NatsUser[]): stri
   lines.push("  users = [");
   for (const user of users) {
     lines.push(
-      `    { user: ${user.name}, password: $${user.passwordVariable}, permissions: $${user.variable} }`,
+      `    { user: ${userName(user.name)}, password: $${user.passwordVariable}, permissions: $${user.variable} }`,
     );
   }
   lines.push("  ]", "}");
   return `${lines.join("\n")}\n`;
+}
+
+/** Written bare when it may be (as the default names are), else quoted: a consumer's name may hold any character but white space, dots, * and >. */
+function userName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) ? name : JSON.stringify(name);
 }
 
 function section(kind: "publish" | "subscribe", grants: Grant[]): string[] {

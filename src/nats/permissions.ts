@@ -59,11 +59,27 @@ function streamUse(stream: string): string[] {
   return ["INFO", "CREATE", "UPDATE"].map((op) => api(`STREAM.${op}`, stream));
 }
 
+/**
+ * A deployment's users are named after its consumer (`hookswitch`, `hookswitch-dlq` and
+ * `HOOKSWITCH_RUN`… for the default), so that two deployments' users can stand in one
+ * `authorization` block, which nats-server takes only one of.
+ */
+function deploymentUserNames(consumer: string, role: "run" | "dlq") {
+  const word = consumer.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+  // A variable of nats-server's configuration starts with a letter or an underscore.
+  const upper = /^[A-Z_]/.test(word) ? word : `HOOKSWITCH_${word}`;
+  return role === "run"
+    ? { name: consumer, variable: `${upper}_RUN`, passwordVariable: `${upper}_NATS_PASSWORD` }
+    : {
+        name: `${consumer}-dlq`,
+        variable: `${upper}_DLQ`,
+        passwordVariable: `${upper}_DLQ_NATS_PASSWORD`,
+      };
+}
+
 function daemonUser(names: PermissionNames): NatsUser {
   return {
-    name: "hookswitch",
-    variable: "HOOKSWITCH_RUN",
-    passwordVariable: "HOOKSWITCH_NATS_PASSWORD",
+    ...deploymentUserNames(names.consumer, "run"),
     role: "`hookswitch run`: every replica of the deployment",
     publish: [...eventStreamGrants(names), ...ownStreamGrants(names)],
     subscribe: [
@@ -155,9 +171,7 @@ function ownStreamGrants({ stream, consumer }: PermissionNames): Grant[] {
 
 function deadLetterUser(names: PermissionNames): NatsUser {
   return {
-    name: "hookswitch-dlq",
-    variable: "HOOKSWITCH_DLQ",
-    passwordVariable: "HOOKSWITCH_DLQ_NATS_PASSWORD",
+    ...deploymentUserNames(names.consumer, "dlq"),
     role: "`hookswitch dlq list|replay|purge`, run by an operator (same --consumer and --inbox-prefix)",
     publish: [
       { why: "JetStream's account information", subjects: [api("INFO")] },

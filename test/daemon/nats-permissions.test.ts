@@ -27,6 +27,9 @@ const PASSWORDS = {
   HOOKSWITCH_NATS_PASSWORD: "pw-run",
   HOOKSWITCH_DLQ_NATS_PASSWORD: "pw-dlq",
   PBX_PUBLISHER_NATS_PASSWORD: "pw-pub",
+  // A second deployment's, --consumer blue.
+  BLUE_NATS_PASSWORD: "pw-blue",
+  BLUE_DLQ_NATS_PASSWORD: "pw-blue-dlq",
 };
 const INBOX_PREFIX = "_INBOX_hookswitch";
 const AS_DAEMON = { NATS_USER: "hookswitch", NATS_PASSWORD: "pw-run" };
@@ -82,6 +85,21 @@ async function startServer(permissions = PERMISSIONS): Promise<Started> {
       server!.reload();
     },
   };
+}
+
+/**
+ * `extra`'s deployment users (its publisher aside) copied into `base`'s `authorization`
+ * block, as operating.md says to: nats-server takes one block, the last one included.
+ */
+function withUsersOf(base: string, extra: string): string {
+  const start = extra.indexOf("authorization {\n") + "authorization {\n".length;
+  const blocks = extra.slice(start, extra.indexOf("  # The PBX's publisher"));
+  const users = extra
+    .split("\n")
+    .filter((line) => line.startsWith("    { user: ") && !line.includes("pbx-publisher"));
+  return base
+    .replace("authorization {\n", `authorization {\n${blocks}`)
+    .replace("  users = [\n", `  users = [\n${users.join("\n")}\n`);
 }
 
 /** What NATS refused, from its log: it logs every refusal, naming the subject. */
@@ -214,17 +232,18 @@ describe("the NATS permissions shipped in deploy/nats/permissions.conf", () => {
     expect(refusals(log)).toEqual([]);
   }, 90_000);
 
-  it("printed by `hookswitch permissions` for other names, are enough for a deployment of those names", async () => {
+  it("printed by `hookswitch permissions` for other names, are enough for a deployment of those names, beside the default one", async () => {
     const names = ["--stream", "EV", "--subjects", "ev.>", "--consumer", "blue"];
     const printed = await runCli(["permissions", ...names]);
     expect(printed.code).toBe(0);
-    const { log } = await startServer(printed.stdout);
+    expect(printed.stdout).toContain("{ user: blue, password: $BLUE_NATS_PASSWORD");
+    const { log } = await startServer(withUsersOf(PERMISSIONS, printed.stdout));
     const dir = await integrations();
     const daemon = await startTracked(daemons, {
       natsUrl: server!.url,
       dir,
       args: ["--deliver", "all", ...names],
-      env: { ...AS_DAEMON, NATS_INBOX_PREFIX: "_INBOX_blue" },
+      env: { NATS_USER: "blue", NATS_PASSWORD: "pw-blue", NATS_INBOX_PREFIX: "_INBOX_blue" },
     });
     // Routing reads the event, not the subject: any subject of the stream will do.
     const nc = await connect({ servers: server!.url, ...ADMIN });
@@ -240,9 +259,17 @@ describe("the NATS permissions shipped in deploy/nats/permissions.conf", () => {
     });
     const listed = await listedByCli(server!.url, {
       args: ["--consumer", "blue"],
-      env: { ...AS_OPERATOR, NATS_INBOX_PREFIX: "_INBOX_blue" },
+      env: {
+        NATS_USER: "blue-dlq",
+        NATS_PASSWORD: "pw-blue-dlq",
+        NATS_INBOX_PREFIX: "_INBOX_blue",
+      },
     });
     expect(listed).toHaveLength(4);
+    // The default deployment's users are still there, and still its own.
+    expect(
+      (await cli(["dlq", "list"], { ...AS_OPERATOR, NATS_INBOX_PREFIX: INBOX_PREFIX })).code,
+    ).toBe(0);
     expect(await daemon.stop()).toBe(0);
     expect(refusals(log)).toEqual([]);
   }, 90_000);
