@@ -35,6 +35,8 @@ import { firstUnacknowledged, refilterStart, startOf } from "./consumer-start.js
 import { ensureEventStream, type EnsuredStream } from "./event-stream.js";
 import { eventStreamRisks } from "./event-stream-risks.js";
 import { ensureHookswitchStreams } from "./streams.js";
+import { millis } from "@nats-io/transport-node";
+import { formatDuration } from "../config/durations.js";
 
 /**
  * Where a re-created event consumer starts: the first event not yet acknowledged, as last
@@ -106,6 +108,7 @@ export async function ensureJetStream(
     ...(names.streamMaxAgeMs === undefined ? {} : { maxAgeMs: names.streamMaxAgeMs }),
   });
   reportStream(stream, log);
+  reportIgnoredMaxAge(stream, names.streamMaxAgeMs, log);
   await ensureHookswitchStreams(jsm, { replicas: names.replicas, log });
   const workQueue = stream.info.config.retention === RetentionPolicy.Workqueue;
   const bookmark = workQueue ? undefined : await readBookmark(jsm, names.stream, names.consumer);
@@ -194,6 +197,18 @@ function reportStream(stream: EnsuredStream, log: SetupLog): void {
   for (const { level, text } of eventStreamRisks(stream.info)) {
     log[level](`${text}; hookswitch leaves the stream as it is`, { stream: name });
   }
+}
+
+/** `--stream-max-age` given for a stream that existed with another: it has no effect. */
+function reportIgnoredMaxAge(stream: EnsuredStream, maxAgeMs: number | undefined, log: SetupLog) {
+  const { name, max_age } = stream.info.config;
+  if (maxAgeMs === undefined || stream.created || millis(max_age) === maxAgeMs) return;
+  const has = max_age > 0 ? `a max age of ${formatDuration(millis(max_age))}` : "no max age";
+  log.warn(
+    `stream ${name} exists with ${has}: --stream-max-age (HOOKSWITCH_STREAM_MAX_AGE) applies ` +
+      `only to a stream hookswitch creates; change the stream itself to change its max age`,
+    { stream: name },
+  );
 }
 
 /**

@@ -303,6 +303,24 @@ describe("an event stream with no limits", () => {
     ]);
   });
 
+  it("says --stream-max-age leaves a stream that exists as it is, and not when it has that age", async () => {
+    const wanted = { ...randomNames("new"), streamMaxAgeMs: 7 * 86_400_000 };
+    await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
+    const { log, lines } = capturingLogger();
+    await ensureJetStream(jsm, wanted, 30_000, {}, onceLog(log));
+    expect(said(lines, "warn").filter((line) => line.includes("--stream-max-age ("))).toEqual([
+      `stream ${wanted.stream} exists with no max age: --stream-max-age (HOOKSWITCH_STREAM_MAX_AGE) applies only to a stream hookswitch creates; change the stream itself to change its max age`,
+    ]);
+
+    const created = { ...randomNames("new"), streamMaxAgeMs: 7 * 86_400_000 };
+    const again = capturingLogger();
+    await ensureJetStream(jsm, created, 30_000, {}, onceLog(again.log));
+    await ensureJetStream(jsm, created, 30_000, {}, onceLog(again.log));
+    expect(said(again.lines, "warn").filter((line) => line.includes("--stream-max-age ("))).toEqual(
+      [],
+    );
+  });
+
   it("is warned of when operations created it so", async () => {
     const wanted = randomNames("new");
     await jsm.streams.add({ name: wanted.stream, subjects: wanted.subjects });
