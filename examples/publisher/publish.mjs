@@ -3,7 +3,7 @@
 // JetStream, with the event id as Nats-Msg-Id so a republish is dropped as a duplicate.
 //
 //   npm install cloudevents @nats-io/transport-node @nats-io/jetstream
-//   NATS_URL=nats://127.0.0.1:4222 node publish.mjs
+//   NATS_URL=nats://127.0.0.1:4222 [NATS_USER=pbx-publisher NATS_PASSWORD=…] node publish.mjs
 import { randomUUID } from "node:crypto";
 import { CloudEvent, HTTP } from "cloudevents";
 import { connect } from "@nats-io/transport-node";
@@ -39,7 +39,12 @@ const event = new CloudEvent({
 const { body } = HTTP.structured(event);
 const subject = `pbx.${account}.${serviceType}.${serviceUuid}.${type}`;
 
-const nc = await connect({ servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222" });
+// A user and password when NATS asks for them (`hookswitch permissions` names the publisher's).
+const { NATS_USER: user, NATS_PASSWORD: pass } = process.env;
+const nc = await connect({
+  servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+  ...(user ? { user, pass } : {}),
+});
 try {
   const js = jetstream(nc);
   // Resolves once the stream has stored the message; throws if no stream takes the subject.
