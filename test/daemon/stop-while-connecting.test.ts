@@ -50,6 +50,32 @@ async function connections(monitorPort: number): Promise<number> {
   return ((await connz.json()) as { num_connections: number }).num_connections;
 }
 
+/**
+ * Runs `body` in a process of its own with `createDaemon` and `pino` imported and `settings`
+ * as `settings` (no exit call: only what is still running would keep the process alive):
+ * its exit code, or "still running" after 10 s, and its output.
+ */
+async function runDaemonScript(settings: DaemonSettings, body: string) {
+  const daemonModule = pathToFileURL(`${REPO}dist/daemon/daemon.js`).href;
+  const script = `
+    const { createDaemon } = await import(${JSON.stringify(daemonModule)});
+    const { default: pino } = await import("pino");
+    const settings = ${JSON.stringify(settings)};
+    ${body}
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  cleanups.push(() => child.exitCode === null && child.kill("SIGKILL"));
+  const ended = await Promise.race([exited, sleep(10_000).then(() => "still running")]);
+  return { ended, output };
+}
+
 describe("hookswitch run stopped while it waits for NATS", () => {
   it("ends its start at once, and makes no connection once the server is up", async () => {
     const monitorPort = await freePort();
@@ -84,28 +110,17 @@ describe("hookswitch run stopped while it waits for NATS", () => {
     const dir = tempDir();
     cleanups.push(() => dir.cleanup());
     const settings = await settingsFor(`nats://127.0.0.1:${await freePort()}`, dir.path);
-    const daemonModule = pathToFileURL(`${REPO}dist/daemon/daemon.js`).href;
-    // Started, left to wait past its first warning, stopped; no exit call: only what is
-    // still running would keep the process alive.
-    const script = `
-      const { createDaemon } = await import(${JSON.stringify(daemonModule)});
-      const { default: pino } = await import("pino");
-      const daemon = createDaemon(${JSON.stringify(settings)}, pino({ level: "warn" }));
+    // Started, left to wait past its first warning, stopped.
+    const { ended, output } = await runDaemonScript(
+      settings,
+      `
+      const daemon = createDaemon(settings, pino({ level: "warn" }));
       void daemon.start();
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       await daemon.stop();
       process.stderr.write("stopped\\n");
-    `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    cleanups.push(() => child.exitCode === null && child.kill("SIGKILL"));
-    const ended = await Promise.race([exited, sleep(10_000).then(() => "still running")]);
+      `,
+    );
     expect(output).toContain("waiting for NATS at nats://127.0.0.1:");
     expect(output).toContain("stopped");
     expect(ended).toBe(0);
@@ -113,10 +128,7 @@ describe("hookswitch run stopped while it waits for NATS", () => {
 });
 
 describe("hookswitch run stopped before it has opened its endpoints or read its files", () => {
-  /**
-   * A process that starts a daemon and stops it `when` (no exit call: only what is still
-   * running would keep the process alive): its exit code, or "still running", and its log.
-   */
+  /** A process that starts a daemon and stops it `when`: its exit code, and its log's messages. */
   async function stoppedAtStart(when: string, files: number) {
     const dir = tempDir();
     cleanups.push(() => dir.cleanup());
@@ -124,25 +136,15 @@ describe("hookswitch run stopped before it has opened its endpoints or read its 
       writeIntegration(dir.path, `crm-${i}`, { url: `http://127.0.0.1:9/crm-${i}` });
     }
     const settings = await settingsFor(`nats://127.0.0.1:${await freePort()}`, dir.path);
-    const daemonModule = pathToFileURL(`${REPO}dist/daemon/daemon.js`).href;
-    const script = `
-      const { createDaemon } = await import(${JSON.stringify(daemonModule)});
-      const { default: pino } = await import("pino");
-      const daemon = createDaemon(${JSON.stringify(settings)}, pino({ level: "info" }));
+    const { ended, output } = await runDaemonScript(
+      settings,
+      `
+      const daemon = createDaemon(settings, pino({ level: "info" }));
       const started = daemon.start();
       ${when}
       await Promise.all([started, daemon.stop()]);
-    `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    cleanups.push(() => child.exitCode === null && child.kill("SIGKILL"));
-    const ended = await Promise.race([exited, sleep(10_000).then(() => "still running")]);
+      `,
+    );
     const messages = output
       .split("\n")
       .filter(Boolean)
