@@ -30,7 +30,8 @@ const noteEarly = (signal: NodeJS.Signals) => early?.push(signal);
  * them over.
  */
 export function holdEarlySignals(): void {
-  early ??= [];
+  if (early) return; // held already
+  early = [];
   for (const signal of LADDER_SIGNALS) process.on(signal, noteEarly);
 }
 

@@ -8,10 +8,10 @@
  * - While other integrations want slots (they asked for one in the last `ACTIVE_MS`), an
  *   integration that already holds `share` or more and none of whose requests came back
  *   promptly of late may fill the cap only up to `size - reserve`: the last slots stay for
- *   the integrations that hold few or are answered promptly. A slow receiver's answers do not
- *   count: one that answers a wave at once would otherwise take the reserve with its next. Alone, an integration may take them all;
- *   the others' first requests, should it hang, wait at most one timeout before its slots
- *   come back and the reserve holds.
+ *   the integrations that hold few or are answered promptly. A slow receiver's answers do
+ *   not count: one that answers a wave at once would otherwise take the reserve with its
+ *   next. Alone, an integration may take them all; the others' first requests, should it
+ *   hang, wait at most one timeout before its slots come back and the reserve holds.
  * - Nobody waits longer than `maxWaitMs`: slots that long in coming are held by receivers
  *   that do not answer, and the caller parks its delivery instead, so that its event moves on.
  * - The requests in flight weigh no more than `bytes` together, each its event's size (a
