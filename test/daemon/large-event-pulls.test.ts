@@ -29,7 +29,16 @@ const LARGE_BYTES = 950_000;
 const SMALL_EVENTS = 20;
 
 /** How the daemon's "is running" line says its pulls are bounded. */
-function runningPull(daemon: RunningDaemon): unknown {
+/**
+ * The pull the daemon's "is running" line names. It is ready before that line is logged
+ * (parked deliveries are looked for and the dead letters counted between), so deliveries may
+ * be done before it: wait for it.
+ */
+async function runningPull(daemon: RunningDaemon): Promise<unknown> {
+  return waitFor(() => loggedPull(daemon), { what: 'the "is running" line' });
+}
+
+function loggedPull(daemon: RunningDaemon): unknown {
   const line = daemon
     .output()
     .split("\n")
@@ -76,7 +85,7 @@ describe("a backlog of events near NATS's largest message", () => {
       await waitFor(() => small.every((id) => deliveredEvents(parts.receiver).has(id)), {
         what: "the small events",
       });
-      expect(runningPull(daemon)).toEqual({ bytes: PULL_BYTES });
+      expect(await runningPull(daemon)).toEqual({ bytes: PULL_BYTES });
       expect(daemon.output()).not.toContain("NATS connection: disconnect");
       expect(daemon.output()).not.toContain("hookswitch asks for");
       expect(await daemon.stop()).toBe(0);
@@ -98,7 +107,7 @@ describe("a backlog of events near NATS's largest message", () => {
       what: `${LARGE_EVENTS} large events and the small ones delivered`,
     });
     expect(small.every((id) => deliveredEvents(parts.receiver).has(id))).toBe(true);
-    expect(runningPull(daemon)).toEqual({ messages: Math.floor(PULL_BYTES / (976 * 1024)) });
+    expect(await runningPull(daemon)).toEqual({ messages: Math.floor(PULL_BYTES / (976 * 1024)) });
     expect(daemon.output()).not.toContain("NATS connection: disconnect");
     expect(daemon.output()).not.toContain("hookswitch asks for");
     expect(await daemon.stop()).toBe(0);
@@ -116,7 +125,7 @@ describe("a backlog of events near NATS's largest message", () => {
     await waitFor(() => small.every((id) => deliveredEvents(parts.receiver).has(id)), {
       what: "the small events",
     });
-    expect(runningPull(daemon)).toEqual({ messages: 32 });
+    expect(await runningPull(daemon)).toEqual({ messages: 32 });
     const warnings = daemon.output().match(/hookswitch asks for 32 messages at once/g) ?? [];
     expect(warnings).toHaveLength(1);
     expect(daemon.output()).toContain("from nats-server 2.10 on, with --max-in-flight 25 or more");
