@@ -89,11 +89,21 @@ function hashFromPart(url: string): boolean {
  * without a word at run time: `validate` warns.
  */
 export function writtenFragment(raw: RawIntegration): RuleProblem[] {
+  return writtenUrlWarning(raw, (text) => text.includes("#"), WRITTEN_FRAGMENT_MESSAGE);
+}
+
+/**
+ * `message` about the URL when the text written into it (not what its references bring)
+ * passes `test`: what a secret holds is judged once resolved, and never repeated.
+ */
+function writtenUrlWarning(
+  raw: RawIntegration,
+  test: (text: string) => boolean,
+  message: string,
+): RuleProblem[] {
   const parsed = parseReferences(raw.webhook.url);
-  if (!parsed.ok || !textBetweenReferences(parsed.segments).some((t) => t.includes("#"))) {
-    return [];
-  }
-  return [{ path: ["webhook", "url"], message: WRITTEN_FRAGMENT_MESSAGE }];
+  if (!parsed.ok || !textBetweenReferences(parsed.segments).some(test)) return [];
+  return [{ path: ["webhook", "url"], message }];
 }
 
 /** A `%` that starts no `%XX` escape: receivers read such a URL each their own way. */
@@ -105,11 +115,7 @@ const STRAY_PERCENT_MESSAGE =
 
 /** A `%` written into the URL that escapes nothing (its text is not repeated: a secret, maybe). */
 export function strayPercent(raw: RawIntegration): RuleProblem[] {
-  const parsed = parseReferences(raw.webhook.url);
-  if (!parsed.ok || !textBetweenReferences(parsed.segments).some((t) => STRAY_PERCENT.test(t))) {
-    return [];
-  }
-  return [{ path: ["webhook", "url"], message: STRAY_PERCENT_MESSAGE }];
+  return writtenUrlWarning(raw, (text) => STRAY_PERCENT.test(text), STRAY_PERCENT_MESSAGE);
 }
 
 /** The daemon's built-in denies alone (no flags): what it refuses wherever it runs. */
