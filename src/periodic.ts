@@ -1,7 +1,10 @@
 /**
- * A task run once now, then every `intervalMs` until stopped: the daemon's background
- * reads (the dead-letter count, the look for parked deliveries). A stop that comes during
- * the first run leaves no timer set, as the daemon may stop while it is still starting.
+ * A task run once now, then again `intervalMs` after each run ends, until stopped: the
+ * daemon's background reads (the dead-letter count, the look for parked deliveries). Runs
+ * never overlap: against a NATS that hangs, a read that outlasts the interval would
+ * otherwise have more started behind it, and an older answer could land after a newer one.
+ * A stop that comes during a run leaves no timer set, as the daemon may stop while it is
+ * still starting. Tasks catch their own failures (each says them in its own words).
  */
 export interface Periodic {
   // Functions, not methods: they use no `this`, so an owner may hand them on as they are.
@@ -15,16 +18,17 @@ export interface Periodic {
 export function periodic(task: () => Promise<void>, intervalMs: number): Periodic {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const runThenWait = async () => {
+    await task();
+    if (stopped) return;
+    timer = setTimeout(() => void runThenWait(), intervalMs);
+    timer.unref();
+  };
   return {
-    async start() {
-      await task();
-      if (stopped) return;
-      timer = setInterval(() => void task(), intervalMs);
-      timer.unref();
-    },
+    start: runThenWait,
     stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
     },
     stopped: () => stopped,
   };
