@@ -15,7 +15,7 @@
 import type { NatsLink } from "./connection.js";
 
 export interface HeldWrites {
-  /** Runs `write` with every other write added before the hold ends. */
+  /** Runs `write` with every other write added before the hold ends; it must not throw. */
   add(write: () => void): void;
   /**
    * Runs what is held now (shutdown: nothing may wait for a hold that never ends); while
@@ -43,7 +43,7 @@ export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): 
     timer = undefined;
     const writes = held;
     held = [];
-    for (const write of writes) write();
+    runEach(writes);
   };
   const flush = () => {
     if (link && !link.isConnected()) {
@@ -74,4 +74,20 @@ export function createHeldWrites(options: { holdMs: number; link?: NatsLink }): 
       return held.length;
     },
   };
+}
+
+/**
+ * Writes catch their own errors. One that throws is a fault, rethrown, but only once the
+ * writes held with it have run: an acknowledgement left unwritten sends a webhook twice.
+ */
+function runEach(writes: (() => void)[]): void {
+  let failure: { error: unknown } | undefined;
+  for (const write of writes) {
+    try {
+      write();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
 }

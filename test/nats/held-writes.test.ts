@@ -37,6 +37,19 @@ describe("writes held to the end of the turn", () => {
     await nextTurn();
     expect(done).toEqual(["first", "second"]);
   });
+
+  it("all run when one throws, which is then thrown on", () => {
+    const writes = createHeldWrites({ holdMs: 0 });
+    const done: string[] = [];
+    writes.add(() => done.push("ack 1"));
+    writes.add(() => {
+      throw new Error("a fault in a write");
+    });
+    writes.add(() => done.push("ack 2"));
+    expect(() => writes.flush()).toThrow("a fault in a write");
+    expect(done).toEqual(["ack 1", "ack 2"]);
+    expect(writes.size).toBe(0);
+  });
 });
 
 describe("writes held for a time", () => {
