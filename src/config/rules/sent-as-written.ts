@@ -2,7 +2,8 @@
  * Text sent as written where the writer most likely meant something else: a path argument
  * that is a field's bare, camel-case name (`serviceUuid` goes out as that word, not as the
  * UUID), a `/` in a path argument's own text (sent as %2F inside one segment, not as a second
- * segment), and a placeholder in a `{value: …}` constant (sent braces and all). Each is a
+ * segment), a placeholder in a `{value: …}` constant (sent braces and all), and a reference
+ * or placeholder in a request key (keys are sent as written). Each is a
  * valid request a receiver might want, so `validate` warns and the file stays valid; `render`
  * shows the result.
  */
@@ -13,7 +14,7 @@ import { displayPath, type PathSegment } from "../text.js";
 import type { RuleProblem } from "./rules.js";
 
 export function textSentAsWritten(raw: RawIntegration): RuleProblem[] {
-  return [...pathArgumentSlips(raw), ...placeholdersInConstants(raw)];
+  return [...pathArgumentSlips(raw), ...placeholdersInConstants(raw), ...keysSentAsWritten(raw)];
 }
 
 function pathArgumentSlips(raw: RawIntegration): RuleProblem[] {
@@ -57,6 +58,25 @@ function placeholdersInConstants(raw: RawIntegration): RuleProblem[] {
       {
         path,
         message: `${displayPath(path)}: {${fields[0]}} is sent as written, braces and all, as a value is sent unchanged; to fill it in, write {template: …} instead of {value: …}`,
+      },
+    ];
+  });
+}
+
+/** A request key is sent as written: no secret reference or placeholder is read in it. */
+function keysSentAsWritten(raw: RawIntegration): RuleProblem[] {
+  return Object.keys(raw.webhook.fields ?? {}).flatMap((key): RuleProblem[] => {
+    const parsed = parseReferences(key);
+    const reference = parsed.ok && parsed.segments.some((s) => s.kind !== "text");
+    const field = placeholderNames(key).find(isFieldName);
+    if (!reference && field === undefined) return [];
+    const what = reference ? "a ${…} reference" : `the placeholder {${field}}`;
+    const path: PathSegment[] = ["webhook", "fields", key];
+    return [
+      {
+        path,
+        onKey: true,
+        message: `${displayPath(path)}: this request key is sent as written, ${what} included, as keys are never filled in; write the key the receiver expects`,
       },
     ];
   });

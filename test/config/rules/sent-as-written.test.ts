@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { textSentAsWritten } from "../../../src/config/rules/sent-as-written.js";
 import type { RawFieldSpec } from "../../../src/config/parse/raw.js";
+import { displayPath } from "../../../src/config/text.js";
 import { makeRawIntegration } from "../../support/integration.js";
 
 const WORD = (i: number, field: string) =>
@@ -56,5 +57,31 @@ describe("textSentAsWritten on constants", () => {
   it("points the warning at the value", () => {
     const [found] = textSentAsWritten(makeRawIntegration({ fields: { a: { value: "{name}" } } }));
     expect(found?.path).toEqual(["webhook", "fields", "a", "value"]);
+  });
+});
+
+describe("textSentAsWritten on request keys", () => {
+  const KEY = (key: string, what: string) =>
+    `${displayPath(["webhook", "fields", key])}: this request key is sent as written, ${what} included, as keys are never filled in; write the key the receiver expects`;
+  it.each<[string, string, string[]]>([
+    ["an environment reference", "${env:KEY}", [KEY("${env:KEY}", "a ${…} reference")]],
+    ["a file reference in text", "x-${file:k}", [KEY("x-${file:k}", "a ${…} reference")]],
+    ["a placeholder", "{name}", [KEY("{name}", "the placeholder {name}")]],
+    [
+      "a placeholder in text",
+      "ext_{extensionNumber}",
+      [KEY("ext_{extensionNumber}", "the placeholder {extensionNumber}")],
+    ],
+    ["braces around no field", "{nope}", []],
+    ["an escaped reference", "$${env:KEY}", []],
+    ["a malformed reference", "${KEY}", []],
+    ["a plain key", "fullName", []],
+  ])("for %s", (_what, key, messages) => {
+    const found = textSentAsWritten(makeRawIntegration({ fields: { [key]: "name" } }));
+    expect(found.map((w) => w.message)).toEqual(messages);
+    // Pointed at the key itself, not at the field it is sent with.
+    expect(found.map((w) => [w.path, w.onKey])).toEqual(
+      messages.map(() => [["webhook", "fields", key], true]),
+    );
   });
 });
