@@ -259,8 +259,12 @@ export class JetStreamWork {
         }),
       log: engine.log,
     });
-    // A stop that came while the advisories were being set up has passed their rung.
-    if (this.#deps.stopping()) this.#advisories.stop();
+    // A stop that came while the advisories were being set up has passed their rung, and
+    // the reads' (stopReads): nothing more is started.
+    if (this.#deps.stopping()) {
+      this.#advisories.stop();
+      return;
+    }
     this.#consuming = true;
     this.#parkedDiscovery = discoverParked({
       parked: () => this.#parked,

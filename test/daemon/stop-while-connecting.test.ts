@@ -1,14 +1,18 @@
 /**
  * A stop that comes while the daemon still starts: while it waits for its first NATS
  * connection, the wait ends at once; while it opens its HTTP endpoints or reads its files,
- * what it opens is closed. Nothing of it is left in the process, neither retries nor a
- * connection, a server or a watch.
+ * what it opens is closed; while it sets up its JetStream watches, no background read is
+ * started. Nothing of it is left in the process, neither retries nor a connection, a server
+ * or a watch.
  */
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDaemon, type DaemonSettings } from "../../src/daemon/daemon.js";
+import { connectNats } from "../../src/nats/connection.js";
+import { ADVISORY_STREAM } from "../../src/nats/advisory-stream.js";
+import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import { tempDir, writeIntegration } from "../support/daemon.js";
 import { startNatsServer, type NatsServer } from "../support/nats-server.js";
 import { REPO } from "../support/cli.js";
@@ -168,5 +172,40 @@ describe("hookswitch run stopped before it has opened its endpoints or read its 
     expect(messages.at(-1)).toBe("stopped");
     expect(messages.some((msg) => /^hookswitch \S+ starting/.test(msg))).toBe(true);
     expect(messages.join("\n")).not.toMatch(/waiting for NATS|is running/);
+  }, 30_000);
+});
+
+describe("hookswitch run stopped while it sets up its JetStream watches", () => {
+  it("starts no background read: no look for parked deliveries follows the stop", async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.dispose());
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    writeIntegration(dir.path, "crm", { url: "http://127.0.0.1:9/crm" });
+    // JetStream's API is requests on subjects: another client of the account sees them.
+    const spy = await connectNats(
+      { servers: [server.url], auth: { kind: "none" } },
+      { name: "api-spy", waitOnFirstConnect: false },
+    );
+    cleanups.push(() => spy.close());
+    const daemon = createDaemon(await settingsFor(server.url, dir.path), pino({ level: "silent" }));
+    const afterStop: string[] = [];
+    let stopping: Promise<void> | undefined;
+    spy.subscribe("$JS.API.>", {
+      callback: (_err, msg) => {
+        if (stopping) afterStop.push(msg.subject);
+        // The advisories' stream is looked up just before the background reads start.
+        else if (msg.subject === `$JS.API.STREAM.INFO.${ADVISORY_STREAM}`) stopping = daemon.stop();
+      },
+    });
+    await spy.flush();
+    const started = daemon.start();
+    await waitFor(() => stopping !== undefined, {
+      timeoutMs: 10_000,
+      what: "the advisories' set-up",
+    });
+    await Promise.all([started, stopping]);
+    await sleep(200);
+    expect(afterStop).not.toContain(`$JS.API.STREAM.INFO.${DELIVERY_STREAM}`);
   }, 30_000);
 });
