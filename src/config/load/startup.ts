@@ -46,7 +46,11 @@ export async function startConfiguration(
     onRewritten: (state) => startup.onRewritten(state),
     onFolderGone: (problem) => startup.onFolderGone(problem),
   });
-  const first = await watcher.start();
+  const first = await watcher.start().catch(async (error: unknown) => {
+    // Its first scan may have opened watches already: nothing else would close them.
+    await watcher.close();
+    throw error;
+  });
   if (first.problems.length === 0) return watcher;
   if (startup.strict) {
     await watcher.close();
