@@ -6,7 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { dropOutputToClosedPipes } from "./output/closed-output.js";
 import { applyBooleanEnv, normalizeOptionEnv } from "./commands/options/env-flags.js";
-import { ExitError, UsageError } from "./errors.js";
+import { coerceError, ExitError, UsageError } from "./errors.js";
 import { holdEarlySignals } from "./lifecycle.js";
 import { VERSION } from "./version.js";
 
@@ -76,7 +76,7 @@ function exitCodeOf(err: unknown): number {
     process.stderr.write(`hookswitch: ${err.message}\n`);
     return 2;
   }
-  const error = err instanceof Error ? err : new Error(String(err));
+  const error = coerceError(err);
   process.stderr.write(`hookswitch: ${error.message}\n`);
   if (process.env.LOG_LEVEL?.toLowerCase() === "debug" && error.stack)
     process.stderr.write(`${error.stack}\n`);

@@ -16,6 +16,11 @@ export function parseDuration(text: string): number | undefined {
   return Number.parseInt(text, 10) * UNIT_MS[unit];
 }
 
+/** The written duration in ms, `fallbackMs` when none is written, undefined when malformed. */
+export function durationOr(written: string | undefined, fallbackMs: number): number | undefined {
+  return written === undefined ? fallbackMs : parseDuration(written);
+}
+
 /** Short human form of a number of milliseconds, e.g. `1h`, `90s`, `250ms`. */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [

@@ -11,10 +11,7 @@ type Reference = Exclude<Segment, { kind: "text" }>;
 
 /** A secret file refused because the files named before it used up what one file may read. */
 export class SecretBudgetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SecretBudgetError";
-  }
+  override name = "SecretBudgetError";
 }
 
 export function readReference(

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { compareText } from "../text.js";
+import { coerceError } from "../../errors.js";
 import { readRegularFile } from "../../regular-file.js";
 import { documentContext } from "./document-context.js";
 import { loadDocument } from "../parse/document.js";
@@ -75,7 +76,7 @@ export function loadFileSync(
   try {
     return load(file, options);
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
+    const error = coerceError(err);
     const message =
       `hookswitch failed to load this file (${error.name}: ${clipped(error.message)}); ` +
       "this is a bug, please report it with this message; the file's last valid version, " +

@@ -10,10 +10,10 @@ import { lineStart, restOfLine } from "./lines.js";
 
 const KEYS_ARE_TEXT = "and an integration's keys are text";
 
-export const COLLECTION_KEY = `YAML: this key is a mapping or a list, ${KEYS_ARE_TEXT}: remove the "? " before it, or write the key as text`;
+const COLLECTION_KEY = `YAML: this key is a mapping or a list, ${KEYS_ARE_TEXT}: remove the "? " before it, or write the key as text`;
 
 /** `{name}: b`, `[a]: b`: brackets around a key make it a mapping or a list. */
-export const BRACKETED_KEY = `YAML: this key is in { } or [ ], which makes it a mapping or a list, ${KEYS_ARE_TEXT}: write the key without them, or in quotes`;
+const BRACKETED_KEY = `YAML: this key is in { } or [ ], which makes it a mapping or a list, ${KEYS_ARE_TEXT}: write the key without them, or in quotes`;
 
 /** The first key that is a mapping or a list: where it starts, and what to write. */
 export function collectionKeyProblem(doc: Document): YamlHint | undefined {

@@ -1,5 +1,5 @@
 /** Builds the in-memory `Integration` from a checked document, filling in defaults. */
-import { parseDuration } from "../durations.js";
+import { durationOr } from "../durations.js";
 import type { RawFieldSpec, RawIntegration, RawWebhook } from "./raw.js";
 import { OPAQUE_URL, SECRET_MARK, type LiteralText } from "../references.js";
 import {
@@ -113,11 +113,11 @@ function toWebhook(raw: RawWebhook, tlsCa: string | undefined, literals: Literal
     headers: { ...(raw.headers ?? {}) },
     fields: raw.fields ? toFields(raw.fields) : undefined,
     signingSecrets: secret === undefined ? [] : typeof secret === "string" ? [secret] : [...secret],
-    timeoutMs: durationOr(raw.timeout, DEFAULTS.timeoutMs),
+    timeoutMs: msOf(raw.timeout, DEFAULTS.timeoutMs),
     retry: {
       maxAttempts: raw.retry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
-      initialDelayMs: durationOr(raw.retry?.initialDelay, DEFAULTS.retry.initialDelayMs),
-      maxDelayMs: durationOr(raw.retry?.maxDelay, DEFAULTS.retry.maxDelayMs),
+      initialDelayMs: msOf(raw.retry?.initialDelay, DEFAULTS.retry.initialDelayMs),
+      maxDelayMs: msOf(raw.retry?.maxDelay, DEFAULTS.retry.maxDelayMs),
     },
     maxInFlight: raw.maxInFlight ?? DEFAULTS.maxInFlight,
     tlsCa,
@@ -144,8 +144,9 @@ function templateLiterals(literals: LiteralText[]): Record<string, TextRange[]> 
   return found;
 }
 
-function durationOr(text: string | undefined, fallback: number): number {
-  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+/** A schema-valid document's durations parse; the fallback only satisfies the types. */
+function msOf(written: string | undefined, fallbackMs: number): number {
+  return durationOr(written, fallbackMs) ?? fallbackMs;
 }
 
 function toAuth(raw: RawWebhook["auth"]): Auth {

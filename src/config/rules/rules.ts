@@ -6,7 +6,7 @@
  * loaded; here they also judge resolved secrets, and their messages are shared with
  * `schema-errors.ts` so the user reads the same words either way.
  */
-import { parseDuration } from "../durations.js";
+import { durationOr, formatDuration, parseDuration } from "../durations.js";
 import { isFieldName, placeholderNames } from "../placeholders.js";
 import type { RawIntegration } from "../parse/raw.js";
 import { parseReferences, knownValue, type Segment } from "../secrets.js";
@@ -176,16 +176,11 @@ export const durationLimits: Rule = ({ raw }) => {
       : ["webhook", "retry", "maxDelay"];
     problems.push({
       path,
-      message: `webhook.retry.initialDelay (${webhook.retry?.initialDelay ?? "1s"}) must not be longer than webhook.retry.maxDelay (${webhook.retry?.maxDelay ?? "1h"})`,
+      message: `webhook.retry.initialDelay (${webhook.retry?.initialDelay ?? formatDuration(DEFAULTS.retry.initialDelayMs)}) must not be longer than webhook.retry.maxDelay (${webhook.retry?.maxDelay ?? formatDuration(DEFAULTS.retry.maxDelayMs)})`,
     });
   }
   return problems;
 };
-
-/** The written duration in ms, the default when none is written, undefined when it is malformed. */
-function durationOr(written: string | undefined, fallbackMs: number): number | undefined {
-  return written === undefined ? fallbackMs : parseDuration(written);
-}
 
 /** Retries at once would hammer a receiver that is down, and cap its Retry-After at nothing. */
 const MIN_RETRY_DELAY_MS = 100;
