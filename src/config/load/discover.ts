@@ -142,6 +142,7 @@ class FileDiscovery {
         : { kind: kindOf(entry), real: undefined };
       if (kind === "dir") await this.#walkSafely(path, [...ancestors, real]);
       else if (kind === "file") this.#takeFoundFile(path, entry.name, real, target);
+      else if (kind === "other" && isYamlName(entry.name)) this.#warning(path, NOT_REGULAR);
     }
   }
 
@@ -177,6 +178,10 @@ class FileDiscovery {
 const NO_FILES =
   "no integration files here: run loads the *.yaml and *.yml files of this folder and of the folders in it";
 
+/** Not read, as reading a pipe or a device could wait or never end; a warning, as for a name. */
+const NOT_REGULAR =
+  "not a regular file (a pipe, a socket or a device), so run passes over it: integration files must be regular files";
+
 const NOT_UTF8 =
   "name is not UTF-8 text (shown with \uFFFD for each byte that is not), so it cannot be opened: rename it";
 
@@ -190,7 +195,8 @@ async function undecodableNames(dir: string, entries: { name: string }[]): Promi
   return new Set(raw.filter((name) => !isUtf8(name)).map((name) => name.toString()));
 }
 
-type Kind = "file" | "dir" | "other";
+/** "unreachable": a link that leads nowhere, said as it was followed. */
+type Kind = "file" | "dir" | "other" | "unreachable";
 
 function kindOf(entry: { isFile(): boolean; isDirectory(): boolean }): Kind {
   return entry.isDirectory() ? "dir" : entry.isFile() ? "file" : "other";
@@ -211,7 +217,7 @@ async function followLink(
     else if (code === "ENOENT")
       problem(path, "broken symbolic link: its target does not exist; skipped");
     else problem(path, `symbolic link cannot be followed (${whyUnreadable(err)}); skipped`);
-    return { kind: "other" };
+    return { kind: "unreachable" };
   }
 }
 

@@ -353,14 +353,22 @@ describe("discoverFiles", () => {
     }
   });
 
-  it("passes over a socket named like an integration file: only regular files are read", async () => {
+  it("passes over a socket, or a link to a device, named like an integration file, with a warning: only regular files are read", async () => {
     const root = await mkdtemp(join(tmpdir(), "hookswitch-discover-socket-"));
     const server = createServer();
     try {
       await writeFile(join(root, "a.yaml"), "x: 1\n");
       await new Promise<void>((done) => server.listen(join(root, "socket.yaml"), done));
-      const { files, problems } = await discoverFiles([root]);
+      await symlink("/dev/zero", join(root, "zero.yaml"));
+      await symlink("/dev/null", join(root, "null.txt"));
+      const { files, problems, warnings } = await discoverFiles([root]);
       expect({ files, problems }).toEqual({ files: [join(root, "a.yaml")], problems: [] });
+      expect(warnings.map((w) => [relative(root, w.file), w.message])).toEqual(
+        ["socket.yaml", "zero.yaml"].map((name) => [
+          name,
+          "not a regular file (a pipe, a socket or a device), so run passes over it: integration files must be regular files",
+        ]),
+      );
     } finally {
       await new Promise((done) => server.close(done));
       await rm(root, { recursive: true, force: true });
