@@ -185,6 +185,7 @@ export class JetStreamWork {
       names: settings.nats.jetstream,
       ackWaitMs: settings.ackWaitMs,
       log: engine.log,
+      link,
       consumerRead: (info) => {
         this.#eventsPending = info.num_pending;
         engine.metrics.eventsPending.set(info.num_pending);

@@ -36,6 +36,7 @@ import {
 } from "./setup.js";
 import { guardDeliveryConsumer, type DeliveryGuard } from "./delivery-consumer-guard.js";
 import { deliveryConsumerName } from "./durable-consumers.js";
+import type { NatsLink } from "./connection.js";
 
 /** How often the event consumer's ack floor is read: a re-created consumer starts there. */
 const ACK_FLOOR_INTERVAL_MS = 5_000;
@@ -63,6 +64,8 @@ export function createJetStreamKeeper(options: {
   consumerRead?: (info: ConsumerInfo) => void;
   /** Each reading of the delivery consumer, every 5 s once set up (its waiting retries). */
   deliveryConsumerRead?: (info: ConsumerInfo) => void;
+  /** The connection: a recovery that failed while it was down tries again once it is back. */
+  link?: NatsLink;
 }): JetStreamKeeper {
   return new Keeper(options);
 }
@@ -102,7 +105,7 @@ class Keeper implements JetStreamKeeper {
     this.#guard = this.#guardEventConsumer();
     this.#deliveryGuard = this.#guardDeliveryConsumer(options.deliveryConsumerRead);
     this.#ackFloor = this.#watchAckFloor(options);
-    this.#recovery = this.#createRecovery();
+    this.#recovery = this.#createRecovery(options.link);
   }
 
   readonly lost = (what: string): void => this.#recovery.lost(what, this.#deleting);
@@ -208,8 +211,9 @@ class Keeper implements JetStreamKeeper {
     });
   }
 
-  #createRecovery(): Recovery {
+  #createRecovery(link: NatsLink | undefined): Recovery {
     return createRecovery({
+      ...(link ? { link } : {}),
       setup: async () => this.#ackFloor.set(await this.#ensure({ resume: this.#ackFloor.point() })),
       settle: (pause, stopped) =>
         settleDeletions(this.#jsm, [this.#names.stream, DELIVERY_STREAM, DEAD_LETTER_STREAM], {

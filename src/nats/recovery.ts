@@ -19,6 +19,7 @@ import { firstUnacknowledged } from "./consumer-start.js";
 import { isConsumerInfo } from "./durable-consumers.js";
 import type { ResumePoint } from "./setup.js";
 import { doublingDelayMs } from "../backoff.js";
+import type { NatsLink } from "./connection.js";
 
 /**
  * A stream or consumer that does not exist, also when a publish found no stream to store
@@ -60,6 +61,12 @@ export interface RecoveryOptions {
   settle?: (pause: (ms: number) => Promise<void>, stopped: () => boolean) => Promise<void>;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * The connection: a set-up that failed while it was down is tried again as soon as it is
+   * back, not after a pause that doubled through the outage (NATS shutting down tells of
+   * its streams as missing first).
+   */
+  link?: NatsLink;
 }
 
 export function createRecovery(options: RecoveryOptions): Recovery {
@@ -74,6 +81,12 @@ export function createRecovery(options: RecoveryOptions): Recovery {
     new Promise<void>((resolve) => {
       wake = resolve;
       timer = setTimeout(resolve, ms);
+    });
+
+  const reconnected = (link: NatsLink) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      void link.connected().then(resolve);
     });
 
   const run = async () => {
@@ -95,7 +108,12 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         const level = problem === lastProblem ? "debug" : "warn";
         log[level]({ problem }, `JetStream set-up failed: ${problem}; retrying`);
         lastProblem = problem;
-        await pause(doublingDelayMs(attempt, retryMinMs, retryMaxMs));
+        if (options.link?.isConnected() === false) {
+          await reconnected(options.link);
+          attempt = -1;
+        } else {
+          await pause(doublingDelayMs(attempt, retryMinMs, retryMaxMs));
+        }
       }
     }
   };
@@ -106,7 +124,10 @@ export function createRecovery(options: RecoveryOptions): Recovery {
       if (stopped || running) return;
       running = true;
       reason = `${what}; setting JetStream up again`;
-      const why = ownDoing ? "" : " (deleted, or NATS restarted without its storage)";
+      // A nats-server that is stopping may say its streams are missing before it goes.
+      const why = ownDoing
+        ? ""
+        : " (deleted, NATS restarted without its storage, or NATS is stopping)";
       log[ownDoing ? "info" : "warn"](
         { what },
         `${what}${why}: not ready while hookswitch sets up its streams and consumers again`,

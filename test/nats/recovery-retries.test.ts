@@ -50,7 +50,7 @@ describe("the recovery of lost streams and consumers", () => {
       "consumer c on stream S was deleted; setting JetStream up again",
     );
     expect(said(lines)).toEqual([
-      "warn consumer c on stream S was deleted (deleted, or NATS restarted without its storage): " +
+      "warn consumer c on stream S was deleted (deleted, NATS restarted without its storage, or NATS is stopping): " +
         "not ready while hookswitch sets up its streams and consumers again",
     ]);
     held.open();
@@ -220,5 +220,27 @@ describe("the recovery of lost streams and consumers", () => {
     expect(stoppedSeen).toBe(true);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(setups).toHaveLength(0);
+  });
+
+  it("tries again as soon as the connection is back when a set-up failed while it was down", async () => {
+    let up = false;
+    let back!: () => void;
+    const returned = new Promise<void>((resolve) => (back = resolve));
+    const link = { isConnected: () => up, connected: () => (up ? Promise.resolve() : returned) };
+    // Pauses of a minute: only the connection coming back could bring the second set-up soon.
+    const { recovery, lines, setups } = recoveryWith(["disconnected", "not yet"], {
+      link,
+      retryMinMs: 60_000,
+      retryMaxMs: 60_000,
+    });
+    recovery.lost("stream S not found");
+    await waitFor(() => setups.length === 1);
+    await sleep(100);
+    expect(setups).toHaveLength(1);
+    up = true;
+    back();
+    await waitFor(() => setups.length === 2, { what: "the set-up once the connection is back" });
+    expect(setUpAgain(lines)).toBe(false);
+    recovery.stop();
   });
 });
