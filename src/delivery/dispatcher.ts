@@ -18,7 +18,7 @@ import {
   sentDeadLetter,
   toRecord,
 } from "./job-records.js";
-import { decideNext, describeOutcome, holdAfterMs } from "./retry-policy.js";
+import { decideNext, describeOutcome, holdAfterMs, holdText } from "./retry-policy.js";
 import type { RequestSlots } from "./concurrency/request-slots.js";
 import type { Sender } from "./send.js";
 import type { DeliveryStats } from "./stats.js";
@@ -167,7 +167,7 @@ export class Dispatcher {
     if (!this.#deps.limiter.hold(name, until, at.getTime())) return;
     this.#deps.log.info(
       { integration: name, until: new Date(until).toISOString() },
-      `the receiver asked for a pause (Retry-After): deliveries to ${name} wait ${Math.ceil(holdMs / 1000)} s`,
+      `the receiver asked for a pause (Retry-After): deliveries to ${name} wait ${holdText(holdMs)}`,
     );
   }
 

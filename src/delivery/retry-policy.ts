@@ -153,6 +153,12 @@ export function holdAfterMs(outcome: AttemptOutcome, policy: RetryPolicy): numbe
   return Math.min(policy.maxDelayMs, outcome.retryAfterMs);
 }
 
+/** A hold as the log says it: whole seconds, or milliseconds under one (a short maxDelay). */
+export function holdText(holdMs: number): string {
+  const ms = Math.ceil(holdMs);
+  return ms < 1_000 ? `${ms} ms` : `${Math.ceil(ms / 1_000)} s`;
+}
+
 const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
 const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
 const TIME = "\\d{2}:\\d{2}:\\d{2}";

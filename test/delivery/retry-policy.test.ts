@@ -6,6 +6,7 @@ import {
   classifyOutcome,
   decideNext,
   holdAfterMs,
+  holdText,
   nominalDelayMs,
   parseRetryAfter,
   redirectReason,
@@ -309,6 +310,19 @@ describe("holdAfterMs: how long a receiver asks its integration to be left alone
     ["a connection error", failure("ECONNREFUSED"), undefined],
   ])("%s: %s", (_what, outcome, expected) => {
     expect(holdAfterMs(outcome, policy)).toBe(expected);
+  });
+});
+
+describe("holdText: a hold as the log says it", () => {
+  it.each([
+    [300, "300 ms"],
+    [299.5, "300 ms"],
+    [999.2, "1 s"],
+    [1_000, "1 s"],
+    [2_137, "3 s"],
+    [60_000, "60 s"],
+  ])("%s ms is %j", (holdMs, text) => {
+    expect(holdText(holdMs)).toBe(text);
   });
 });
 
