@@ -61,10 +61,27 @@ async function sendPieces(
   pieces: () => AsyncIterable<string>,
   head: boolean,
 ) {
+  if (head) {
+    res.writeHead(200, { "Content-Type": type, ...NOT_CACHED });
+    return void res.end();
+  }
+  // The first piece before the head: a scrape that fails at once is answered 500, and logged.
+  const rest = pieces()[Symbol.asyncIterator]();
+  const first = await rest.next();
   res.writeHead(200, { "Content-Type": type, ...NOT_CACHED });
-  if (head) return void res.end();
-  await pipeline(Readable.from(pieces()), res);
+  await pipeline(Readable.from(following(first, rest)), res);
 }
+
+async function* following<T>(first: IteratorResult<T>, rest: AsyncIterator<T>) {
+  try {
+    for (let next = first; next.done !== true; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/** How a client that went away in the middle of an answer shows. */
+const CLIENT_GONE = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
 
 async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse) {
   const head = req.method === "HEAD";
@@ -169,9 +186,15 @@ export async function startHttpServer(deps: HttpDeps, addr: string): Promise<Htt
       if (!res.headersSent) {
         deps.log.error({ err, path }, "an HTTP endpoint failed: answered 500");
         send(res, 500, "text/plain; charset=utf-8", "internal error\n", false);
+      } else if (CLIENT_GONE.has((err as NodeJS.ErrnoException).code ?? "")) {
+        // A client gone in the middle of a long body (/metrics): nothing is wrong here.
+        deps.log.debug({ err, path }, "an HTTP answer was cut short: the client went away");
+        res.destroy();
       } else {
-        // Mostly a client gone in the middle of a long body (/metrics): nothing is wrong here.
-        deps.log.debug({ err, path }, "an HTTP answer was cut short");
+        deps.log.error(
+          { err, path },
+          "an HTTP endpoint failed in the middle of its answer: cut short",
+        );
         res.destroy();
       }
     });

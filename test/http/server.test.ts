@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   announcesBody,
@@ -10,6 +11,7 @@ import type { StatusView } from "../../src/http/status.js";
 import { capturingLogger } from "../support/logs.js";
 import { IDLE_SOURCES } from "../support/metric-sources.js";
 import { rawRequest } from "../support/raw-http.js";
+import { waitFor } from "../support/wait.js";
 
 describe("announcesBody", () => {
   it.each<[string, Record<string, string>, boolean]>([
@@ -75,6 +77,77 @@ describe("an endpoint that fails", () => {
       ]);
     },
   );
+});
+
+describe("a /metrics answer that fails or is left", () => {
+  let server: HttpServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  /** A server whose metrics are `pieces`, and what it logged at debug and above. */
+  async function serving(pieces: () => AsyncIterable<string>) {
+    const { log, lines } = capturingLogger("debug");
+    server = await startHttpServer(
+      {
+        metrics: { contentType: "text/plain; version=0.0.4; charset=utf-8", pieces },
+        notReadyReason: () => undefined,
+        status: () => {
+          throw new Error("not asked for");
+        },
+        log,
+      },
+      "127.0.0.1:0",
+    );
+    return { lines, port: Number(server.address.split(":").at(-1)) };
+  }
+
+  it("answers 500 and logs why when the metrics fail before their first line", async () => {
+    const { lines } = await serving(async function* () {
+      await Promise.resolve();
+      yield* [];
+      throw new Error("a collector failed");
+    });
+    const res = await fetch(`http://${server!.address}/metrics`);
+    expect(res.status).toBe(500);
+    expect(lines.map((l) => [l.level, l.msg, (l.err as { message?: string }).message])).toEqual([
+      ["error", "an HTTP endpoint failed: answered 500", "a collector failed"],
+    ]);
+  });
+
+  it("cuts the answer short and logs an error when they fail after it began", async () => {
+    const { lines, port } = await serving(async function* () {
+      yield "# a first family\n";
+      await Promise.resolve();
+      throw new Error("a collector failed later");
+    });
+    const answer = await rawRequest(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    // Chunked, and never ended with the last chunk: a scraper sees the answer as broken.
+    expect(answer).not.toMatch(/\r\n0\r\n\r\n$/);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ["error", "an HTTP endpoint failed in the middle of its answer: cut short"],
+    ]);
+  });
+
+  it("logs a client that goes away in the middle at debug only", async () => {
+    const { lines, port } = await serving(async function* () {
+      // Bounded: 2,000 pieces of 64 KiB, far more than the socket's buffers hold.
+      for (let i = 0; i < 2_000; i++) {
+        yield `${"#".repeat(65_535)}\n`;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    const socket = connect(port, "127.0.0.1");
+    socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    await new Promise((resolve) => socket.once("data", resolve));
+    socket.destroy();
+    await waitFor(() => lines.length > 0, { what: "the server's word on the answer" });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ["debug", "an HTTP answer was cut short: the client went away"],
+    ]);
+  });
 });
 
 describe("what every endpoint tells the client about its answer", () => {
