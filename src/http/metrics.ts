@@ -85,7 +85,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   );
   const attemptDuration = new DurationHistogram({
     name: "hookswitch_attempt_duration_seconds",
-    help: "Duration of each HTTP attempt, from request start to response headers and body start",
+    help: "Duration of each HTTP attempt, from its start until the answer is read (headers and body, up to the part kept) or the attempt fails",
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   });
   return {
