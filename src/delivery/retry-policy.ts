@@ -160,16 +160,18 @@ export function holdText(holdMs: number): string {
 }
 
 const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
-const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
-const TIME = "\\d{2}:\\d{2}:\\d{2}";
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTH = `(?<month>${MONTHS.join("|")})`;
+const TIME = "(?<hour>\\d{2}):(?<minute>\\d{2}):(?<second>\\d{2})";
 /** RFC 9110 section 5.6.7's three forms: IMF-fixdate, and the obsolete RFC 850 and asctime. */
 const HTTP_DATE = [
-  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`, "i"),
+  new RegExp(`^${DAY}, (?<day>\\d{2}) ${MONTH} (?<year>\\d{4}) ${TIME} GMT$`, "i"),
   new RegExp(
-    `^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`,
+    `^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (?<day>\\d{2})-${MONTH}-(?<yy>\\d{2}) ${TIME} GMT$`,
     "i",
   ),
-  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`, "i"),
+  // The asctime form carries no zone but is GMT by definition.
+  new RegExp(`^${DAY} ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})$`, "i"),
 ];
 
 /**
@@ -180,9 +182,38 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // Date.parse alone reads far looser text (`Mon 9999` as a year): only HTTP-dates go to it.
-  if (!HTTP_DATE.some((form) => form.test(text))) return undefined;
-  // The asctime form carries no zone but is GMT by definition.
-  const at = Date.parse(/GMT$/i.test(text) ? text : `${text} GMT`);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+  const at = httpDateMs(text, nowMs);
+  return at === undefined ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * An HTTP-date read by its parts: Date.parse reads far looser text (`Mon 9999` as a year)
+ * and rolls impossible dates over (31 Feb as 3 March), which are refused here.
+ */
+function httpDateMs(text: string, nowMs: number): number | undefined {
+  const parts = HTTP_DATE.map((form) => form.exec(text)?.groups).find(Boolean);
+  if (!parts) return undefined;
+  const [day, hour, minute, second] = [parts.day, parts.hour, parts.minute, parts.second].map(
+    Number,
+  );
+  const month = MONTHS.indexOf(parts.month!.toLowerCase());
+  const year = parts.year === undefined ? rfc850Year(Number(parts.yy), nowMs) : Number(parts.year);
+  if (second > 60) return undefined;
+  const at = new Date(0);
+  at.setUTCFullYear(year, month, day);
+  at.setUTCHours(hour, minute, Math.min(second, 59));
+  const exact =
+    at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute;
+  // A leap second (:60) is the one after :59.
+  return exact ? at.getTime() + (second === 60 ? 1_000 : 0) : undefined;
+}
+
+/**
+ * A two-digit year is in the current century, unless that is more than 50 years ahead: then
+ * it is the last such year past (RFC 9110 section 5.6.7).
+ */
+function rfc850Year(yy: number, nowMs: number): number {
+  const thisYear = new Date(nowMs).getUTCFullYear();
+  const year = thisYear - (thisYear % 100) + yy;
+  return year > thisYear + 50 ? year - 100 : year;
 }

@@ -360,6 +360,21 @@ describe("parseRetryAfter", () => {
     ["sat, 28 nov 2026 17:01:00 gmt", 60_000],
     ["SATURDAY, 28-NOV-26 17:00:30 GMT", 30_000],
     ["sat nov 28 17:00:10 2026", 10_000],
+    // Dates that do not exist are unreadable, not rolled over into the next month or day.
+    ["Tue, 31 Feb 2026 00:00:00 GMT", undefined],
+    ["Mon, 29 Feb 2027 00:00:00 GMT", undefined],
+    ["Sat, 00 Nov 2026 17:00:00 GMT", undefined],
+    ["Sat, 28 Nov 2026 24:00:00 GMT", undefined],
+    ["Sat, 28 Nov 2026 17:60:00 GMT", undefined],
+    ["Sat, 28 Nov 2026 17:00:61 GMT", undefined],
+    ["Tue, 29 Feb 2028 17:00:00 GMT", Date.UTC(2028, 1, 29, 17) - now],
+    // A leap second is the one after :59.
+    ["Sat, 28 Nov 2026 17:00:60 GMT", 60_000],
+    // Two-digit years: this century, unless more than 50 years ahead (RFC 9110 5.6.7).
+    ["Thursday, 01-Jan-70 00:00:00 GMT", Date.UTC(2070, 0, 1) - now],
+    ["Friday, 01-Jan-80 00:00:00 GMT", 0],
+    // Four-digit years are read as written, however small.
+    ["Sat, 28 Nov 0026 17:01:00 GMT", 0],
   ])("reads %j as %j ms", (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
