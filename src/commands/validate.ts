@@ -14,6 +14,7 @@ import { plural } from "../config/text.js";
 import type { Problem } from "../config/types.js";
 import { ExitError, UsageError } from "../errors.js";
 import { printable } from "../output/printable.js";
+import { envText } from "./options/env-flags.js";
 import {
   addSecretPolicyOptions,
   secretPolicyOf,
@@ -47,7 +48,7 @@ export function validateCommand(): Command {
     );
   return addSecretPolicyOptions(command).action(async (paths: string[], flags: ValidateFlags) => {
     const format = parseFormat(flags.format);
-    const targets = paths.length > 0 ? paths : [process.env.HOOKSWITCH_DIR || "./integrations.d"];
+    const targets = paths.length > 0 ? paths : [envText("HOOKSWITCH_DIR") ?? "./integrations.d"];
     const missing = targets.filter((p) => !existsSync(p));
     if (missing.length > 0) throw new UsageError(missingMessage(missing));
     const result = await loadIntegrations(targets, {

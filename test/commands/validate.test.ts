@@ -651,4 +651,13 @@ describe("hookswitch validate given no path", () => {
     expect(named.stdout).toBe((await runCli(["validate", validDir])).stdout);
     expect(undigested(named.stdout)).toBe("2 files, 3 integrations: all valid\n");
   });
+
+  it("reads HOOKSWITCH_DIR without the spaces around it, and one of spaces only as unset", async () => {
+    const spaced = await runCli(["validate"], { cwd, env: { HOOKSWITCH_DIR: ` ${validDir}\r\n` } });
+    expect(spaced.code, spaced.stderr).toBe(0);
+    expect(undigested(spaced.stdout)).toBe("2 files, 3 integrations: all valid\n");
+    const blank = await runCli(["validate"], { cwd, env: { HOOKSWITCH_DIR: " \t " } });
+    expect(blank.code, blank.stderr).toBe(0);
+    expect(undigested(blank.stdout)).toBe("2 files, 2 integrations: all valid\n");
+  });
 });

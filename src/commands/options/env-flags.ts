@@ -63,6 +63,15 @@ export function normalizeOptionEnv(program: Command, env: NodeJS.ProcessEnv = pr
   }
 }
 
+/**
+ * A variable read outside any option (validate's HOOKSWITCH_DIR, the default of its paths),
+ * as `normalizeOptionEnv` reads theirs: without the spaces around it, unset when empty.
+ */
+export function envText(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
 function optionEnvNames(command: Command): string[] {
   const own = command.options.flatMap((o) => (o.envVar ? [o.envVar] : []));
   return [...own, ...command.commands.flatMap(optionEnvNames)];
