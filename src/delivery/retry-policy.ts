@@ -193,9 +193,12 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 function httpDateMs(text: string, nowMs: number): number | undefined {
   const parts = HTTP_DATE.map((form) => form.exec(text)?.groups).find(Boolean);
   if (!parts) return undefined;
-  const [day, hour, minute, second] = [parts.day, parts.hour, parts.minute, parts.second].map(
-    Number,
-  );
+  const [day, hour, minute, second] = [
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  ];
   const month = MONTHS.indexOf(parts.month!.toLowerCase());
   const year = parts.year === undefined ? rfc850Year(Number(parts.yy), nowMs) : Number(parts.year);
   if (second > 60) return undefined;

@@ -87,7 +87,7 @@ describe("a /metrics answer that fails or is left", () => {
   });
 
   /** A server whose metrics are `pieces`, and what it logged at debug and above. */
-  async function serving(pieces: () => AsyncIterable<string>) {
+  async function serving(pieces: () => AsyncGenerator<string>) {
     const { log, lines } = capturingLogger("debug");
     server = await startHttpServer(
       {
