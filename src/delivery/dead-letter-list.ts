@@ -13,7 +13,12 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { DeadLetterListIncompleteError } from "../errors.js";
-import { unroutedDeadLetter, type DeadLetterRecord, type ListedDeadLetter } from "./records.js";
+import {
+  isDeadLetterRecord,
+  unroutedDeadLetter,
+  type DeadLetterRecord,
+  type ListedDeadLetter,
+} from "./records.js";
 import { DEAD_LETTER_STREAM, integrationOfDeadLetterSubject } from "../nats/layout.js";
 
 /** What the records of one fetch take at most, each counted as large as a message can be. */
@@ -171,19 +176,24 @@ function toListed(m: JsMsg): ListedDeadLetter {
   return { ...parseDeadLetterRecord(m.string(), m.subject), id: m.seq };
 }
 
-/** A record someone else put there may not be ours: show it rather than fail the listing. */
+/** The reason a dead letter not of hookswitch's making is listed with. */
+export const UNREADABLE_RECORD = "unreadable dead-letter record";
+
+/**
+ * A record someone else put there may not be ours: show it rather than fail the listing, and
+ * one that says it is ours but lacks what a record holds is shown as unreadable too (a table
+ * or a replay of it would fail on the first field missing).
+ */
 export function parseDeadLetterRecord(text: string, subject: string): DeadLetterRecord {
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === "object" && parsed !== null && (parsed as { v?: unknown }).v === 1) {
-      return parsed as DeadLetterRecord;
-    }
+    if (isDeadLetterRecord(parsed)) return parsed;
   } catch {
     // Not JSON: listed as unreadable, with its text, like a record of another format.
   }
   return {
     ...unroutedDeadLetter({
-      reason: "unreadable dead-letter record",
+      reason: UNREADABLE_RECORD,
       event: text,
       deadAt: new Date(0).toISOString(),
     }),

@@ -90,6 +90,30 @@ export interface DeadLetterRecord {
   cut?: string[];
 }
 
+/** Whether a stored record has the shape of a dead letter, each field of its type. */
+export function isDeadLetterRecord(value: unknown): value is DeadLetterRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const r = value as Record<string, unknown>;
+  const text = (key: string) => typeof r[key] === "string";
+  const textOrNull = (key: string) => r[key] === null || text(key);
+  const absentOr = (key: string, type: string) => r[key] === undefined || typeof r[key] === type;
+  return (
+    r.v === 1 &&
+    "event" in r &&
+    Array.isArray(r.attempts) &&
+    (r.lastStatus === null || typeof r.lastStatus === "number") &&
+    ["integration", "webhookId", "eventId", "lastError", "lastResponseBody"].every(textOrNull) &&
+    ["firstAttemptAt", "lastAttemptAt"].every(textOrNull) &&
+    text("reason") &&
+    text("deadAt") &&
+    absentOr("replays", "number") &&
+    absentOr("subject", "string") &&
+    absentOr("eventBase64", "string") &&
+    absentOr("request", "object") &&
+    (r.cut === undefined || Array.isArray(r.cut))
+  );
+}
+
 /** A dead letter as listed: the record plus its id (the DLQ stream sequence). */
 export interface ListedDeadLetter extends DeadLetterRecord {
   id: number;

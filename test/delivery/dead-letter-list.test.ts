@@ -1,7 +1,11 @@
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { beforeEach, describe, expect, it } from "vitest";
-import { fetchBatch } from "../../src/delivery/dead-letter-list.js";
+import {
+  fetchBatch,
+  parseDeadLetterRecord,
+  UNREADABLE_RECORD,
+} from "../../src/delivery/dead-letter-list.js";
 import { createDeadLetterStore } from "../../src/delivery/dead-letters.js";
 import { type DeadLetterRecord } from "../../src/delivery/records.js";
 import { DEAD_LETTER_STREAM } from "../../src/nats/layout.js";
@@ -102,5 +106,44 @@ describe("reading the dead-letter queue", () => {
     expect(await store.holdsDeliveries()).toBe(true);
     expect(await store.holdsDeliveries({ integration: "crm" })).toBe(true);
     expect(await store.holdsDeliveries({ integration: "billing" })).toBe(false);
+  });
+});
+
+describe("a stored record read back", () => {
+  const record = (): Record<string, unknown> => ({ ...deadLetter() });
+  const without = (key: string) => {
+    const r = record();
+    delete r[key];
+    return r;
+  };
+  const withField = (key: string, value: unknown) => ({ ...record(), [key]: value });
+
+  it.each<[string, unknown]>([
+    ["a record as hookswitch writes it", record()],
+    ["one replayed and cut", { ...record(), replays: 2, cut: ["request.body"], subject: "pbx.a" }],
+    ["a whole event's", { ...record(), integration: null, webhookId: null, lastStatus: null }],
+  ])("is %s: read as it is", (_what, stored) => {
+    expect(parseDeadLetterRecord(JSON.stringify(stored), "hookswitch.dlq.hookswitch.crm")).toEqual(
+      stored,
+    );
+  });
+
+  it.each<[string, unknown]>([
+    ["not JSON", "{"],
+    ["another version", withField("v", 2)],
+    ["a list", [record()]],
+    ["without its reason", without("reason")],
+    ["without its attempts", without("attempts")],
+    ["without its event", without("event")],
+    ["without its webhook id", without("webhookId")],
+    ["with attempts that are no list", withField("attempts", 3)],
+    ["with a status that is text", withField("lastStatus", "410")],
+    ["with an integration that is a number", withField("integration", 7)],
+    ["with replays that are text", withField("replays", "1")],
+    ["with a cut that is text", withField("cut", "event")],
+  ])("is unreadable when %s, and listed as such with its text", (_what, stored) => {
+    const text = typeof stored === "string" ? stored : JSON.stringify(stored);
+    const read = parseDeadLetterRecord(text, "hookswitch.dlq.hookswitch.crm");
+    expect(read).toMatchObject({ reason: UNREADABLE_RECORD, event: text, integration: "crm" });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { DeadLetterStore } from "../../delivery/dead-letters.js";
+import { UNREADABLE_RECORD } from "../../delivery/dead-letter-list.js";
 import { type DeliveryRecord, type ListedDeadLetter } from "../../delivery/records.js";
 import { DELIVERY_STREAM, deliverySubject } from "../../nats/layout.js";
 import { NatsSetupError } from "../../errors.js";
@@ -29,6 +30,12 @@ export type ReplayPlan =
  * published again, to every integration it matches.
  */
 export function planReplay(record: ListedDeadLetter, consumer: string): ReplayPlan {
+  if (record.reason === UNREADABLE_RECORD) {
+    return refused(
+      `dead letter ${record.id} is a record hookswitch cannot read: it cannot be replayed`,
+      record.id,
+    );
+  }
   if (record.integration === null || record.webhookId === null) return planEventAgain(record);
   if (record.cut?.includes("event")) {
     return refused(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planReplay } from "../../../src/commands/dlq/replay-plan.js";
+import { parseDeadLetterRecord } from "../../../src/delivery/dead-letter-list.js";
 import {
   type DeliveryRecord,
   type ListedDeadLetter,
@@ -77,6 +78,14 @@ describe("planning a replay", () => {
       "a message that was not JSON",
       unroutedLetter({ reason: "invalid event: not valid JSON", event: "{oops", subject: "pbx.x" }),
       "dead letter 8 is a message that was not a valid event",
+    ],
+    [
+      "a record hookswitch cannot read, kept under an integration's subject",
+      {
+        id: 9,
+        ...parseDeadLetterRecord('{"v":1,"integration":"crm"}', "hookswitch.dlq.hookswitch.crm"),
+      },
+      "dead letter 9 is a record hookswitch cannot read",
     ],
     [
       "a valid event of unknown subject",
