@@ -90,16 +90,52 @@ describe("fitDeadLetter", () => {
     ["exactly as long as it keeps is not cut", KEPT_EVENT_CHARS, ["request"]],
     ["one character longer is cut", KEPT_EVENT_CHARS + 1, ["event", "request"]],
   ])("cuts a text event only when longer than it keeps: one %s", (_what, chars, cut) => {
-    const { record } = fitDeadLetter(letter("x".repeat(chars), null), HEADER_ROOM_BYTES + 1_000);
-    expect(record.cut).toEqual(cut);
+    // Room for the event it keeps, not for the request's large header beside it.
+    const record = letter("x".repeat(chars), null);
+    record.request!.headers = { "X-Big": "h".repeat(10_000) };
+    const maxPayload = HEADER_ROOM_BYTES + KEPT_EVENT_CHARS + 1_000;
+    expect(fitDeadLetter(record, maxPayload).record.cut).toEqual(cut);
   });
 
   it("cuts the event of a record without a request, naming no request cut", () => {
     const record = letter({ pad: "x".repeat(200_000) }, null);
     delete record.request;
-    const fitted = fitDeadLetter(record, HEADER_ROOM_BYTES + 1_000);
+    const fitted = fitDeadLetter(record, HEADER_ROOM_BYTES + 100_000);
     expect(fitted.record.cut).toEqual(["event"]);
     expect(fitted.record.event).toHaveLength(KEPT_EVENT_CHARS);
+  });
+
+  it.each([
+    [
+      "text that JSON escaping doubles, on a server of 64 KiB messages",
+      '"'.repeat(60_000),
+      64 * 1024,
+    ],
+    ["text that JSON escaping makes six times longer", "\u0001".repeat(100_000), 256 * 1024],
+    ["a long text on a server of 64 KiB messages", "t".repeat(200_000), 64 * 1024],
+    ["an event on a server of 5 KiB messages", { pad: "x".repeat(200_000) }, 5 * 1024],
+  ])(
+    "keeps as much of the event's start as fits when cutting it short is not enough: %s",
+    (_what, event, maxPayload) => {
+      const fitted = fitDeadLetter(letter(event, "b".repeat(100)), maxPayload);
+      expect(bytes(fitted.text)).toBeLessThanOrEqual(maxPayload - HEADER_ROOM_BYTES);
+      expect(fitted.record.cut).toContain("event");
+      const whole = typeof event === "string" ? event : JSON.stringify(event);
+      const kept = fitted.record.event as string;
+      expect(whole.startsWith(kept)).toBe(true);
+      // Not much less than fits: one more character would not.
+      const more = { ...fitted.record, event: whole.slice(0, kept.length + 1) };
+      expect(bytes(JSON.stringify(more))).toBeGreaterThan(maxPayload - HEADER_ROOM_BYTES);
+    },
+  );
+
+  it("keeps the start of an event id too long to leave room, and says so", () => {
+    const record = letter({ id: "i".repeat(100_000) }, null);
+    record.eventId = "i".repeat(100_000);
+    const fitted = fitDeadLetter(record, 64 * 1024);
+    expect(bytes(fitted.text)).toBeLessThanOrEqual(64 * 1024 - HEADER_ROOM_BYTES);
+    expect(fitted.record.cut).toEqual(["event", "request", "eventId"]);
+    expect(fitted.record.eventId).toBe("i".repeat(256));
   });
 
   it("leaves the record it is given as it was", () => {
