@@ -2,11 +2,12 @@
  * `hookswitch render NAME|FILE --event EVENT.json|-`: prints the exact request an
  * integration would send for an event, without sending anything.
  *
- * Exit codes: 0 rendered; 1 the event is invalid, the integration is unknown, cannot be
- * loaded, or does not match the event (disabled included: a disabled integration sends
- * nothing, unless `--include-disabled` asks for the request it will send once enabled), or
- * the event leaves a path argument empty (no request is made); 2 usage (e.g. no --event, or
- * an --event file that cannot be read), as for `emit --file`.
+ * Exit codes: 0 rendered; 1 the event is invalid, the integration cannot be loaded, or
+ * does not match the event (disabled included: a disabled integration sends nothing, unless
+ * `--include-disabled` asks for the request it will send once enabled), or the event leaves
+ * a path argument empty (no request is made); 2 usage: no --event, an --event file that
+ * cannot be read (as for `emit --file`), no integration of that name, no --dir, or a file
+ * that holds several integrations.
  *
  * An integration is rendered even when other integrations of its file have problems
  * (with a note: `run` leaves that file out); its own problems, and those of the file as

@@ -37,7 +37,10 @@ import { fitsWithin } from "./byte-budget.js";
  */
 export const IN_PROGRESS_BYTES = 48 * 1024 * 1024;
 
-/** A release without a matching acquire, or a size that is no count: a bug in the caller. */
+/**
+ * A release without a matching acquire, more bytes given back than taken, or a cap that is
+ * no whole number: a bug in the caller.
+ */
 export class IntakeError extends Error {
   override name = "IntakeError";
 }

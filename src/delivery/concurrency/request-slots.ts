@@ -32,7 +32,10 @@ export class SlotWaitTimeoutError extends Error {
   override name = "SlotWaitTimeoutError";
 }
 
-/** A release without a matching acquire, or a size that is no count: a bug in the caller. */
+/**
+ * A release without a matching acquire, more bytes given back than taken, or a slot count
+ * that is no whole number: a bug in the caller.
+ */
 export class RequestSlotsError extends Error {
   override name = "RequestSlotsError";
 }
