@@ -73,10 +73,10 @@ function parseReference(body: string): Segment | undefined {
   return undefined;
 }
 
-/** Keeps messages short; the text shown is the reference syntax, never a resolved value. */
 /**
  * A reference that does not parse is shown only when it is short and of one word: what
  * follows a `${` left open, or a long or spaced one, may be a secret pasted in its place.
+ * The text shown is the reference syntax, never a resolved value.
  */
 function shownReference(written: string): string {
   return written.length <= 40 && /^\$\{[^\s,]*\}$/.test(written) ? written : `${kindOf(written)}…`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../src/config/durations.js";
+import { durationOr, formatDuration, parseDuration } from "../../src/config/durations.js";
 
 describe("parseDuration", () => {
   it.each([
@@ -12,7 +12,7 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["10", "1.5s", "-1s", "1d", "s", " 1s", "1 s", "1S", "10000000000ms", ""])(
+  it.each(["10", "1.5s", "-1s", "1d", "s", " 1s", "1s ", "10sx", "1 s", "1S", "10000000000ms", ""])(
     "rejects %j",
     (text) => {
       expect(parseDuration(text)).toBeUndefined();
@@ -31,5 +31,17 @@ describe("formatDuration", () => {
     [1_500, "1500ms"],
   ])("writes %i ms as %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("durationOr", () => {
+  it.each<[string | undefined, number | undefined]>([
+    [undefined, 5_000],
+    ["2s", 2_000],
+    ["0s", 0],
+    ["", undefined],
+    ["2 s", undefined],
+  ])("reads %j, with 5 s when none is written, as %j ms", (written, ms) => {
+    expect(durationOr(written, 5_000)).toBe(ms);
   });
 });

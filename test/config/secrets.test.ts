@@ -58,6 +58,10 @@ describe("parseReferences", () => {
     ["${file: /run/secrets/x}", /malformed reference/],
     ["${file:/run/secrets/x }", /malformed reference/],
     [`\${env:${"A".repeat(60)}-}`, /^malformed reference "\$\{env:…": write/],
+    // Shown whole up to 40 characters, one word with no comma: longer may be a secret.
+    [`\${env:1${"A".repeat(32)}}`, new RegExp(`^malformed reference "\\$\\{env:1A{32}\\}": write`)],
+    [`\${env:1${"A".repeat(33)}}`, /^malformed reference "\$\{env:…": write/],
+    ["${env:A,B}", /^malformed reference "\$\{env:…": write/],
   ])("reports %j as a problem", (text, message) => {
     const parsed = parseReferences(text);
     expect(parsed.ok).toBe(false);

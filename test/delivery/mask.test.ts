@@ -238,6 +238,11 @@ describe("maskEchoedSecrets masks the secrets a receiver's answer quotes", () =>
     );
   });
 
+  it("masks a secret quoted over itself, where one quote's end is the next one's start", async () => {
+    const integration = await sendingToken("abcXabc");
+    expect(maskEchoedSecrets(integration, "abcXabcXabc")).toBe("****");
+  });
+
   it("masks the start of a secret that the kept text cuts off, but not 3 characters", async () => {
     const integration = await sendingToken("tok-0123456789");
     expect(maskEchoedSecrets(integration, "Bearer tok-0123")).toBe("Bearer ****");

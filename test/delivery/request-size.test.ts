@@ -89,6 +89,13 @@ describe("a request within its caps is sent whole", () => {
     expect(() => form(2 * MiB - 1)).toThrow("the body would be larger than 2 MiB");
   });
 
+  it("sends custom headers of exactly 64 KiB, names counted, and refuses one character more", () => {
+    // "X-A" and the name: the 64 KiB of custom headers are names and values together.
+    const headers = (length: number) => render({ headers: { "X-A": "{name}" } }, length);
+    expect(requestOf(headers(64 * 1024 - 3)).headers["X-A"]).toHaveLength(64 * 1024 - 3);
+    expect(() => headers(64 * 1024 - 2)).toThrow("the custom headers would be larger than 64 KiB");
+  });
+
   it("sends a JSON body of exactly 2 MiB, and refuses one character more", () => {
     // {"n":"…"}: 8 characters around the name, the closing brace counted too.
     const json = (length: number) => render({ fields: { n: name } }, length);

@@ -129,6 +129,12 @@ describe("the backoff schedule", () => {
     expect(backoffDelayMs(retry, policy, random)).toBe(ms);
   });
 
+  it("rounds a half-millisecond lower bound to the nearest millisecond, up", () => {
+    // Retry 5 of 100 ms doubling is 1,600 ms, capped at 1,001: a lower bound of 500.5 ms.
+    const capped: RetryPolicy = { maxAttempts: 12, initialDelayMs: 100, maxDelayMs: 1_001 };
+    expect(backoffDelayMs(5, capped, low)).toBe(501);
+  });
+
   it.each<[string, RetryPolicy, number, number]>([
     [
       "the defaults",
@@ -371,8 +377,9 @@ describe("parseRetryAfter", () => {
     // A leap second is the one after :59.
     ["Sat, 28 Nov 2026 17:00:60 GMT", 60_000],
     // Two-digit years: this century, unless more than 50 years ahead (RFC 9110 5.6.7).
-    ["Thursday, 01-Jan-70 00:00:00 GMT", Date.UTC(2070, 0, 1) - now],
-    ["Friday, 01-Jan-80 00:00:00 GMT", 0],
+    ["Wednesday, 01-Jan-70 00:00:00 GMT", Date.UTC(2070, 0, 1) - now],
+    ["Tuesday, 01-Jan-80 00:00:00 GMT", 0],
+    ["Wednesday, 01-Jan-76 00:00:00 GMT", Date.UTC(2076, 0, 1) - now],
     // Four-digit years are read as written, however small.
     ["Sat, 28 Nov 0026 17:01:00 GMT", 0],
   ])("reads %j as %j ms", (value, expected) => {

@@ -234,8 +234,12 @@ describe("parseEvent", () => {
     expect(reasonOf(text)).toMatch(new RegExp(`^${reason.replace(/[()]/g, "\\$&")}`));
   });
 
-  it("counts multi-byte characters towards the size limit", () => {
-    const big = `{"pad":"${"é".repeat(MAX_EVENT_BYTES / 2)}"}`; // fewer characters than bytes
+  it.each([
+    ["two", "é", MAX_EVENT_BYTES / 2],
+    // Fewer characters than half the limit: a count of two bytes each would not look.
+    ["three", "€", 330_000],
+  ])("counts characters of %s bytes towards the size limit", (_bytes, character, count) => {
+    const big = `{"pad":"${character.repeat(count)}"}`; // fewer characters than bytes
     expect(big.length).toBeLessThan(MAX_EVENT_BYTES);
     expect(reasonOf(big)).toBe(
       `event too large: ${Buffer.byteLength(big)} bytes, the limit is 983040 bytes`,
