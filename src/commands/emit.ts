@@ -258,6 +258,7 @@ function voicemailFlag(option: string, value: string): boolean {
 
 function positiveNumber(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number > 0 (events a second), not "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${name} must be a number > 0 (events a second), not "${value}"`);
   return n;
 }

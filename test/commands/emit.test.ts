@@ -547,8 +547,14 @@ describe("hookswitch emit", () => {
 
   it.each<[string[], RegExp]>([
     [["--file", "x.json", "--count", "2", "--rate", "0"], /--rate must be/],
-    [["user.created", "--rate", "fast"], /--rate must be a number > 0 \(events a second\), not "fast"/],
-    [["user.created", "--rate", "Infinity"], /--rate must be a number > 0 \(events a second\), not "Infinity"/],
+    [
+      ["user.created", "--rate", "fast"],
+      /--rate must be a number > 0 \(events a second\), not "fast"/,
+    ],
+    [
+      ["user.created", "--rate", "Infinity"],
+      /--rate must be a number > 0 \(events a second\), not "Infinity"/,
+    ],
   ])("exits 2 on %j", async (args, message) => {
     const result = await emit(args);
     expect(result.code).toBe(2);
