@@ -113,7 +113,12 @@ describe("the keeper of hookswitch's streams and consumers", () => {
     ]);
     kept.lost("consumer keep4 on stream KEEP4 was deleted");
     expect(said("consumer keep4 on stream KEEP4 was deleted")).toMatchObject([
-      { level: "warn", msg: expect.stringMatching(/ \(deleted, or NATS restarted/) as unknown },
+      {
+        level: "warn",
+        msg: expect.stringMatching(
+          / \(deleted, NATS restarted without its storage, or NATS is stopping\)/,
+        ) as unknown,
+      },
     ]);
     kept.stop();
   });
