@@ -3,9 +3,9 @@
  * that is a field's bare, camel-case name (`serviceUuid` goes out as that word, not as the
  * UUID), a `/` in a path argument's own text (sent as %2F inside one segment, not as a second
  * segment), a placeholder in a `{value: …}` constant (sent braces and all), and a reference
- * or placeholder in a request key (keys are sent as written). Each is a
- * valid request a receiver might want, so `validate` warns and the file stays valid; `render`
- * shows the result.
+ * or placeholder in a request key (keys are sent as written). Each is a valid request a
+ * receiver might want, so `validate` warns and the file stays valid; `render` shows the
+ * result.
  */
 import type { RawIntegration } from "../parse/raw.js";
 import { isFieldName, placeholderNames } from "../placeholders.js";
