@@ -55,6 +55,7 @@ describe("displayPath", () => {
     [["a.b"], '["a.b"]'],
     [[0, "name"], "[0].name"],
     [["webhook", "fields", "ext\u200b"], 'webhook.fields["ext\\u200b"]'],
+    [["webhook", "headers", "X-$Id"], "webhook.headers.X-$Id"],
   ])("writes %j as %j", (path, text) => {
     expect(displayPath(path)).toBe(text);
   });

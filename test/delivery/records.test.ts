@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   EARLIER_ATTEMPTS_KEPT,
   earlierAttemptsOf,
+  isDeadLetterRecord,
   unroutedDeadLetter,
   unsentDeadLetter,
   type DeliveryRecord,
@@ -150,5 +151,26 @@ describe("the attempts a replay carries from the runs before it", () => {
     ["a record that is not a list: none", { earlierAttempts: "x" as never }, []],
   ])("are, for %s", (_, fields, expected) => {
     expect(earlierAttemptsOf({ ...base, ...fields })).toEqual(expected);
+  });
+});
+
+describe("isDeadLetterRecord", () => {
+  const valid = unroutedDeadLetter({ reason: "r", event: { id: "e" }, deadAt: AT });
+  it.each<[string, unknown, boolean]>([
+    ["a whole event's record", valid, true],
+    [
+      "a delivery's record",
+      { ...valid, integration: "crm", webhookId: "msg_1", lastStatus: 500 },
+      true,
+    ],
+    ["another version", { ...valid, v: 2 }, false],
+    ["a status that is text", { ...valid, lastStatus: "500" }, false],
+    ["an event id that is a number", { ...valid, eventId: 5 }, false],
+    ["a cut that is text", { ...valid, cut: "event" }, false],
+    ["no deadAt", { ...valid, deadAt: undefined }, false],
+    ["null", null, false],
+    ["a list", [valid], false],
+  ])("takes %s: %s", (_what, value, expected) => {
+    expect(isDeadLetterRecord(value)).toBe(expected);
   });
 });

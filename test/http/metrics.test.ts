@@ -204,6 +204,32 @@ describe("the /metrics text", () => {
   });
 });
 
+describe("the gauges read from the daemon when scraped", () => {
+  it.each([
+    [false, false, 0],
+    [true, true, 3],
+  ])("connected %s, ready %s, %i requests in flight", async (connected, ready, inFlight) => {
+    const metrics = createMetrics({
+      ...IDLE_SOURCES,
+      isNatsConnected: () => connected,
+      isReady: () => ready,
+      requestsInFlight: () => inFlight,
+    });
+    const text = await metrics.exposition.text();
+    expect(text).toMatch(new RegExp(`^hookswitch_nats_connected ${connected ? 1 : 0}$`, "m"));
+    expect(text).toMatch(new RegExp(`^hookswitch_ready ${ready ? 1 : 0}$`, "m"));
+    expect(text).toMatch(new RegExp(`^hookswitch_deliveries_in_flight ${inFlight}$`, "m"));
+  });
+
+  it("counts an attempt of a millisecond in the first bucket, 5 ms", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    metrics.attemptDuration.observe("crm", 0.001);
+    expect(await metrics.exposition.text()).toMatch(
+      /^hookswitch_attempt_duration_seconds_bucket\{le="0\.005",integration="crm"\} 1$/m,
+    );
+  });
+});
+
 /** A daemon with nothing going on: what the metrics read when scraped. */
 
 describe("hookswitch_dead_letters", () => {

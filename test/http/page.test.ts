@@ -231,13 +231,16 @@ describe("the status page's HTML", () => {
           {
             file: "crm.yaml",
             problems: [{ file: "crm.yaml", line: 9, column: 3, message: "unknown key" }],
-            notRunning: ["crm", "crm-audit"],
+            notRunning: ["crm", "crm-audit", "<img src=x onerror=alert(1)>"],
           },
         ],
       }),
       "1",
     );
-    expect(html).toContain(`<code class="bad">crm.yaml</code> not running: crm, crm-audit</li>`);
+    // Names read from a file that is invalid may be anything: escaped like all else.
+    expect(html).toContain(
+      `<code class="bad">crm.yaml</code> not running: crm, crm-audit, &lt;img src=x onerror=alert(1)&gt;</li>`,
+    );
   });
 
   it("lists deliveries waiting for integrations not loaded here, and what becomes of them", () => {

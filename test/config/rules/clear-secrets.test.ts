@@ -3,6 +3,7 @@ import {
   repeatedSigningSecrets,
   secretsInClear,
   shortSigningSecrets,
+  isCredentialHeader,
 } from "../../../src/config/rules/clear-secrets.js";
 import type { RawWebhook } from "../../../src/config/parse/raw.js";
 import { makeRawIntegration } from "../../support/integration.js";
@@ -163,5 +164,20 @@ describe("repeatedSigningSecrets: one secret twice in a rotation list", () => {
     const found = repeatedSigningSecrets(makeRawIntegration(webhook));
     expect(found.map((w) => w.message)).toEqual(expected);
     for (const w of found) expect(w.message).not.toContain(a.slice(6, 16));
+  });
+});
+
+describe("isCredentialHeader", () => {
+  it.each([
+    ["Authorization", true],
+    ["Cookie", true],
+    ["Cookie-Policy", false],
+    ["X-Api-Key", true],
+    ["X-ApiKey", true],
+    ["X-Api_Key", true],
+    ["X-Auth-Token", true],
+    ["X-Source", false],
+  ])("%s: %s", (name, credential) => {
+    expect(isCredentialHeader(name)).toBe(credential);
   });
 });
