@@ -332,3 +332,36 @@ describe("room for work kept elsewhere", () => {
     expect(limiter.whenRoom("crm", 3)).toBe(2);
   });
 });
+
+describe("the limiter's edges", () => {
+  const T = 1_000;
+
+  it("refuses a release more than was taken, and keeps its count", () => {
+    const limiter = createLimiter();
+    expect(limiter.acquire("a", 1, T)).toBe(true);
+    limiter.release("a");
+    expect(() => limiter.release("a")).toThrow(LimiterError);
+    expect(limiter.inFlight("a")).toBe(0);
+  });
+
+  it("ends a hold at its last millisecond, and knows none of a key never held", () => {
+    const limiter = createLimiter();
+    limiter.hold("a", 2 * T, T);
+    expect(limiter.heldUntil("a", 2 * T - 1)).toBe(2 * T);
+    expect(limiter.heldUntil("a", 2 * T)).toBeUndefined();
+    expect(limiter.heldUntil("never", 0)).toBeUndefined();
+  });
+
+  it("never gives a turn of zero milliseconds: a fraction is rounded up", () => {
+    // 50 slots share the 20 ms assumed of an attempt: the turn is 0.4 ms away.
+    expect(createLimiter().nextTurnMs("k", 50, T)).toBe(1);
+  });
+
+  it("has no room for work kept elsewhere while others wait in line, free slots or not", () => {
+    const limiter = createLimiter();
+    expect(limiter.acquire("a", 1, T)).toBe(true);
+    expect(limiter.acquire("a", 1, T)).toBeInstanceOf(Promise);
+    // The cap raised to 2: one slot is free, but the one in line comes first.
+    expect(limiter.whenRoom("a", 2)).toBeInstanceOf(Promise);
+  });
+});
