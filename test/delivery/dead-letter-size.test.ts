@@ -129,6 +129,29 @@ describe("fitDeadLetter", () => {
     },
   );
 
+  it.each([
+    ["a long id that leaves room is kept whole", 300, "x".repeat(10_000), 300, ["event"]],
+    [
+      "an id that leaves no room is cut, a short event kept",
+      5_000,
+      "abc",
+      256,
+      ["event", "eventId"],
+    ],
+  ])(
+    "cuts an event id only when nothing else makes room: %s",
+    (_what, idLength, event, kept, cut) => {
+      const record = letter(event, null);
+      delete record.request;
+      record.eventId = "i".repeat(idLength);
+      const fitted = fitDeadLetter(record, HEADER_ROOM_BYTES + 2_000);
+      expect(bytes(fitted.text)).toBeLessThanOrEqual(2_000);
+      expect(fitted.record.eventId).toHaveLength(kept);
+      expect(fitted.record.cut).toEqual(cut);
+      if (event === "abc") expect(fitted.record.event).toBe("abc");
+    },
+  );
+
   it("keeps the start of an event id too long to leave room, and says so", () => {
     const record = letter({ id: "i".repeat(100_000) }, null);
     record.eventId = "i".repeat(100_000);
