@@ -181,3 +181,26 @@ describe("isCredentialHeader", () => {
     expect(isCredentialHeader(name)).toBe(credential);
   });
 });
+
+describe("what the clear-secret rules leave to others", () => {
+  it.each(["Authorization", "authorization", "AUTHORIZATION"])(
+    "says nothing of an %s header beside auth, which is refused already",
+    (name) => {
+      const raw = makeRawIntegration({
+        auth: { type: "token", token: "${env:T}" },
+        headers: { [name]: "Bearer abc123" },
+      });
+      expect(secretsInClear(raw)).toEqual([]);
+    },
+  );
+
+  it("takes a malformed reference for no secret in clear: its syntax is reported elsewhere", () => {
+    const raw = makeRawIntegration({ auth: { type: "token", token: "abc${env:" } });
+    expect(secretsInClear(raw)).toEqual([]);
+  });
+
+  it("judges the length only of a key written as whsec_…, not one with text before it", () => {
+    const raw = makeRawIntegration({ signing: { secret: "x-whsec_AAAA" } });
+    expect(shortSigningSecrets(raw)).toEqual([]);
+  });
+});
