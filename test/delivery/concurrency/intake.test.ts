@@ -77,6 +77,14 @@ describe("Intake", () => {
     expect(await settled(overSpares)).toBe(true);
   });
 
+  it("gives a newcomer a spare slot at once when the cap has been full that long with no one waiting", async () => {
+    const intake = new Intake(1, { spare: 1, spareAfterMs: SPARE_AFTER_MS });
+    expect(intake.acquire()).toBeUndefined(); // a request that hangs: the cap is full from here
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_MS);
+    expect(intake.acquire()).toBeUndefined();
+    expect(intake.taken).toBe(2);
+  });
+
   it("keeps newcomers in line while the cap moves", async () => {
     const intake = new Intake(1, { spare: 1, spareAfterMs: SPARE_AFTER_MS });
     expect(intake.acquire()).toBeUndefined();

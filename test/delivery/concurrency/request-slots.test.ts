@@ -213,6 +213,14 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect([slots.taken, slots.bytes]).toEqual([1, 100 * 1024]);
   });
 
+  it("tells a request waiting for a slot of a full cap to park after maxWaitMs, saying so", async () => {
+    const slots = new RequestSlots(1, { maxWaitMs: 10 });
+    take(slots, "a", 1);
+    await expect(slots.acquire("b")).rejects.toThrow(
+      "no request slot within 10 ms (--max-in-flight 1 taken)",
+    );
+  });
+
   it("refuses a release without a matching acquire, or of more bytes than taken", () => {
     const slots = new RequestSlots(2);
     take(slots, "a", 1);
