@@ -1,6 +1,6 @@
 import { Gauge, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { sampleValue } from "../../src/http/exposition.js";
+import { familyHeader, sampleValue } from "../../src/http/exposition.js";
 
 /** The value prom-client writes for a gauge set to `value`. */
 async function promClientWrites(value: number): Promise<string> {
@@ -17,4 +17,12 @@ describe("sampleValue", () => {
       expect(sampleValue(value)).toBe(await promClientWrites(value));
     },
   );
+});
+
+describe("familyHeader", () => {
+  it("escapes a line break and a backslash in the help text, as the text format asks", () => {
+    expect(familyHeader("m", "one\ntwo \\ three", "counter")).toBe(
+      "# HELP m one\\ntwo \\\\ three\n# TYPE m counter",
+    );
+  });
 });

@@ -157,6 +157,12 @@ describe("parseYamlDocuments", () => {
     ["h:\n  x: 1\n  {name}: b\n", "3:3", "YAML: this key is in { } or [ ], which makes it"],
     ["h:\n  x: 1\n  {a: 1}: name\n", "3:3", "YAML: this key is in { } or [ ], which makes it"],
     ["h:\n  x: 1\n  [a] : name\n", "3:3", "YAML: this key is in { } or [ ], which makes it"],
+    // The first of several: the one the reader meets first.
+    [
+      "name: a\nx: 1\n? [a]\n: 1\n? [b]\n: 2\n",
+      "3:3",
+      "YAML: this key is in { } or [ ], which makes it",
+    ],
     ["t:\n  events: [|user.created]\n", "2:12", "YAML: a value cannot start with | unless"],
     ['a: "b"#c\n', "1:7", "YAML: a comment needs a space before its #"],
     ["a:\n  > password: S3cret\n", "2:5", "YAML: after | or > only - or + and an indentation"],
