@@ -55,10 +55,8 @@ export function applyBooleanEnv(_hooked: Command, actionCommand: Command): void 
  */
 export function normalizeOptionEnv(program: Command, env: NodeJS.ProcessEnv = process.env): void {
   for (const name of optionEnvNames(program)) {
-    const raw = env[name];
-    if (raw === undefined) continue;
-    const value = raw.trim();
-    if (value === "") delete env[name];
+    const value = envText(name, env);
+    if (value === undefined) delete env[name];
     else env[name] = value;
   }
 }
