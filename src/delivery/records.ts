@@ -90,6 +90,16 @@ export interface DeadLetterRecord {
   cut?: string[];
 }
 
+const TEXT_OR_NULL_FIELDS = [
+  "integration",
+  "webhookId",
+  "eventId",
+  "lastError",
+  "lastResponseBody",
+  "firstAttemptAt",
+  "lastAttemptAt",
+];
+
 /** Whether a stored record has the shape of a dead letter, each field of its type. */
 export function isDeadLetterRecord(value: unknown): value is DeadLetterRecord {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
@@ -102,10 +112,8 @@ export function isDeadLetterRecord(value: unknown): value is DeadLetterRecord {
     "event" in r &&
     Array.isArray(r.attempts) &&
     (r.lastStatus === null || typeof r.lastStatus === "number") &&
-    ["integration", "webhookId", "eventId", "lastError", "lastResponseBody"].every(textOrNull) &&
-    ["firstAttemptAt", "lastAttemptAt"].every(textOrNull) &&
-    text("reason") &&
-    text("deadAt") &&
+    ["reason", "deadAt"].every(text) &&
+    TEXT_OR_NULL_FIELDS.every(textOrNull) &&
     absentOr("replays", "number") &&
     absentOr("subject", "string") &&
     absentOr("eventBase64", "string") &&
