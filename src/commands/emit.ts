@@ -15,11 +15,10 @@ import {
   SAMPLE_SERVICE_UUID,
   buildSampleEvent,
   isEventType,
-  parseBooleanFlag,
-  parseCallList,
   subjectOfUnknownEvent,
   withFreshId,
 } from "../events/sample.js";
+import { parseBooleanFlag, parseCallList } from "./emit/flag-values.js";
 import { checkEvent, parseEvent } from "../events/parse.js";
 import type { PbxEvent } from "../events/types.js";
 import { connectNats } from "../nats/connection.js";

@@ -49,10 +49,10 @@ export function createConsumerHandlers(deps: ConsumerDeps): ConsumerHandlers {
   const deliveryConsumer = deliveryConsumerName(deps.names.consumer);
   const largeRecords = largeMessageWatch(deps, DELIVERY_STREAM, deliveryConsumer);
   const headersOnly = headersOnlyHandBack(deps.log);
-  const handlers = handlerDeps(deps, { dispatcher, queue, headersOnly });
-  const handleDelivery = deliveryHandler(handlers, headersOnly, largeRecords);
+  const shared = buildHandlerDeps(deps, { dispatcher, queue, headersOnly });
+  const handleDelivery = deliveryHandler(shared, headersOnly, largeRecords);
   const parked = createParked(deps, handleDelivery);
-  return { handleEvent: (msg) => handleEventMessage(handlers, msg), handleDelivery, parked };
+  return { handleEvent: (msg) => handleEventMessage(shared, msg), handleDelivery, parked };
 }
 
 function createDispatcher(deps: ConsumerDeps, queue: DurableQueue): Dispatcher {
@@ -84,7 +84,7 @@ function largeMessageWatch(
     : undefined;
 }
 
-function handlerDeps(
+function buildHandlerDeps(
   deps: ConsumerDeps,
   shared: Pick<HandlerDeps, "dispatcher" | "queue" | "headersOnly">,
 ): HandlerDeps {

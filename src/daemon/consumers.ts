@@ -1,8 +1,8 @@
 /**
- * What each NATS message is handed to: the event consumer and the deliveries consumer, each
- * in a consumer loop, and the readers of parked deliveries, all sharing one dispatcher and
- * one durable queue (consumer-handlers.ts). Started once JetStream is set up; the daemon
- * stops them first.
+ * Opens the event consumer and the deliveries consumer and keeps each in a loop that reads
+ * again when its iterator ends unasked. What their messages are handed to, and the readers
+ * of parked deliveries, come from consumer-handlers.ts. Started once JetStream is set up;
+ * the daemon stops them first.
  */
 import type {
   Consumer,

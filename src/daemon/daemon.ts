@@ -26,7 +26,7 @@ import {
 } from "../nats/connection.js";
 import { waitForJetStream } from "../nats/jetstream-wait.js";
 import type { NatsSettings } from "../nats/settings.js";
-import { closeNats, HAND_BACK_WAIT_MS, shutdownStep } from "./shutdown.js";
+import { closeNats, PARK_ABORTED_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { REVISION, VERSION } from "../version.js";
 import { invalidFileStandings } from "../config/watch/invalid-files.js";
 import type { ConfigState } from "../config/watch/generation.js";
@@ -136,7 +136,7 @@ class HookswitchDaemon implements Daemon {
     if (!reached || this.#stopping) return;
     this.#jetStream = new JetStreamWork({
       settings: this.#settings,
-      engine: this.#engine.engine,
+      engine: this.#engine.delivery,
       stopping: () => !!this.#stopping,
     });
     await this.#jetStream.start(reached);
@@ -200,7 +200,7 @@ class HookswitchDaemon implements Daemon {
             stats: this.#engine.stats,
             ...(this.#jetStream?.status() ?? NOTHING_READ),
             notReadyReason: this.#notReadyReason(),
-            heldUntil: (name) => this.#engine.engine.limiter.heldUntil(name, Date.now()),
+            heldUntil: (name) => this.#engine.delivery.limiter.heldUntil(name, Date.now()),
             loaded: state !== undefined,
           });
         },
@@ -295,7 +295,7 @@ class HookswitchDaemon implements Daemon {
       log,
       "finish or hand back the deliveries in flight",
       () => this.#jetStream?.stopConsumers(),
-      graceMs + HAND_BACK_WAIT_MS,
+      graceMs + PARK_ABORTED_WAIT_MS,
     );
     clearTimeout(graceTimer);
     // Each consumer counts what it leaves, before NATS is closed under it.

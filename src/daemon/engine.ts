@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { createConfigInForce, type ConfigInForce } from "./config-in-force.js";
 import { forgetRemovedFigures } from "./removed-figures.js";
-import type { DeliveryEngine } from "./jetstream-work.js";
+import type { ConsumerDeps } from "./consumers.js";
 import { IN_PROGRESS_BYTES, Intake } from "../delivery/concurrency/intake.js";
 import { createLimiter } from "../delivery/concurrency/limiter.js";
 import { REQUEST_BYTES, RequestSlots } from "../delivery/concurrency/request-slots.js";
@@ -21,6 +21,26 @@ import { createMetrics, type Metrics } from "../http/metrics.js";
 import { PULL_BYTES, pullBatch } from "../nats/pull-size.js";
 import { createStoreFailureLog } from "../nats/store-failure-log.js";
 import type { Periodic } from "../periodic.js";
+
+/** The parts of the delivery engine the consumers share, made once per daemon. */
+export type DeliveryEngine = Pick<
+  ConsumerDeps,
+  | "intake"
+  | "requests"
+  | "sender"
+  | "limiter"
+  | "stats"
+  | "metrics"
+  | "log"
+  | "invalidEvents"
+  | "deadLetterLog"
+  | "skipLog"
+  | "storeFailures"
+  | "failureLog"
+  | "signal"
+  | "givenUp"
+  | "snapshot"
+>;
 
 export interface EngineSettings {
   egress: { deny: Cidr[]; allow: Cidr[] };
@@ -38,7 +58,8 @@ export interface EngineProbes {
 }
 
 export interface Engine {
-  engine: DeliveryEngine;
+  /** What the consumers share, handed to each set-up of them (jetstream-work.ts). */
+  delivery: DeliveryEngine;
   inForce: ConfigInForce;
   stats: DeliveryStats;
   metrics: Metrics;
@@ -91,7 +112,7 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
   });
   const abort = new AbortController();
   const giveUp = new AbortController();
-  const engine: DeliveryEngine = {
+  const delivery: DeliveryEngine = {
     intake: new Intake(maxInFlight, {
       spare: pullBatch(maxInFlight),
       spareAfterMs: Math.min(1_000, settings.ackWaitMs / 4),
@@ -120,5 +141,5 @@ export function buildEngine(settings: EngineSettings, log: Logger, probes: Engin
     skipLog.flush();
     storeFailures.flush();
   };
-  return { engine, inForce, stats, metrics, sender, abort, giveUp, forgetting, flushLogs };
+  return { delivery, inForce, stats, metrics, sender, abort, giveUp, forgetting, flushLogs };
 }

@@ -6,7 +6,8 @@
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startConsumers, type ConsumerDeps } from "./consumers.js";
+import { startConsumers } from "./consumers.js";
+import type { DeliveryEngine } from "./engine.js";
 import type { DaemonSettings } from "./daemon.js";
 import { createDeadLetterCount, type DeadLetterCount } from "../delivery/dead-letter-count.js";
 import {
@@ -27,26 +28,6 @@ import type { ParkedReaders } from "../nats/parked-readers.js";
 import type { RestartingLoop } from "../nats/restarting-loop.js";
 import { storeRetried } from "../nats/store-retry.js";
 import { createStoredPublisher, type StoredPublisher } from "../nats/stored-publish.js";
-
-/** The parts of the delivery engine the consumers share, made once per daemon. */
-export type DeliveryEngine = Pick<
-  ConsumerDeps,
-  | "intake"
-  | "requests"
-  | "sender"
-  | "limiter"
-  | "stats"
-  | "metrics"
-  | "log"
-  | "invalidEvents"
-  | "deadLetterLog"
-  | "skipLog"
-  | "storeFailures"
-  | "failureLog"
-  | "signal"
-  | "givenUp"
-  | "snapshot"
->;
 
 /** NATS as the start reached it: connected, and JetStream answering. */
 export interface JetStreamReached {
@@ -180,7 +161,7 @@ export class JetStreamWork {
     publisher: StoredPublisher,
   ): Promise<void> {
     const { settings, engine, stopping } = this.#deps;
-    const setUp = createJetStreamKeeper({
+    const keeper = createJetStreamKeeper({
       jsm,
       names: settings.nats.jetstream,
       ackWaitMs: settings.ackWaitMs,
@@ -198,9 +179,9 @@ export class JetStreamWork {
         engine.metrics.waitingRetriesLimit.set(info.config.max_ack_pending ?? 0);
       },
     });
-    this.#keeper = setUp;
-    if (stopping()) setUp.stop(); // a stop came while connecting: no set-up retries
-    await setUp.start(async () => {
+    this.#keeper = keeper;
+    if (stopping()) keeper.stop(); // a stop came while connecting: no set-up retries
+    await keeper.start(async () => {
       // Read at each set-up: a reconnection may have reached a server of another version.
       const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
       const maxEventBytes = settings.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -224,7 +205,7 @@ export class JetStreamWork {
         maxEventBytes,
         requireSubjectMatch: settings.requireSubjectMatch === true,
         parkedMessageBytes: messageBytes,
-        keeper: setUp,
+        keeper: keeper,
         link,
         stopping,
         onDeadLetter: () => this.#deadLetterCount?.added(),

@@ -17,7 +17,7 @@ const DRAIN_WAIT_MS = 10_000;
  * own. A publish NATS does not answer takes longer than this (four 5 s tries): then the
  * stop goes on and the event comes back after the ack wait.
  */
-export const HAND_BACK_WAIT_MS = 5_000;
+export const PARK_ABORTED_WAIT_MS = 5_000;
 
 /** Runs one step: true once it finished, false (and a warning) when it failed or timed out. */
 export async function shutdownStep(

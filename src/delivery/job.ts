@@ -53,7 +53,10 @@ export class IntegrationChangedError extends Error {
   override name = "IntegrationChangedError";
 }
 
-/** Thrown when shutdown aborted an attempt: the caller hands the message back to NATS. */
+/**
+ * Thrown when shutdown aborted an attempt: a first attempt is parked (event-handler.ts), a
+ * stored delivery's message handed back to NATS (delivery-handler.ts).
+ */
 export class AttemptAbortedError extends Error {
   override name = "AttemptAbortedError";
 }

@@ -32,9 +32,9 @@ export interface SizeBound {
  * event renders the same way at every attempt, so its delivery is dead-lettered unsent.
  */
 export class RequestTooLargeError extends Error {
+  override name = "RequestTooLargeError";
   constructor(bound: SizeBound) {
     super(`${bound.what} would be larger than ${sizeText(bound.max)} for this event`);
-    this.name = "RequestTooLargeError";
   }
 }
 

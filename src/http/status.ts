@@ -39,7 +39,7 @@ export interface StatusView {
   generation: number;
   /** The digest of the integration files in force (see config/digest.ts); null before the first load. */
   configDigest: string | null;
-  /** Where the integrations folder (`--dir`) leads now, links resolved. */
+  /** Where `--dir` led when the files in force were read, links resolved; `--dir` as given before the first load. */
   configFolder: string;
   /** Every file valid in the last load; null before the first load (a folder not there yet). */
   lastReloadSuccessful: boolean | null;

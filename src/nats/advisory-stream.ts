@@ -22,7 +22,7 @@ import {
 } from "@nats-io/jetstream";
 import { NOT_SET } from "./consumer-changes.js";
 import { ensurePullConsumer, type DurableConsumerConfig } from "./durable-consumers.js";
-import { addMissingSubjects, isSubjectOverlap, setup, streamInfoOrNull } from "./streams.js";
+import { addMissingSubjects, isSubjectOverlap, asSetupStep, streamInfoOrNull } from "./streams.js";
 
 export const ADVISORY_STREAM = "HOOKSWITCH_ADVISORIES";
 
@@ -61,7 +61,7 @@ export async function ensureAdvisoryCapture(
   try {
     const existing = await streamInfoOrNull(jsm, ADVISORY_STREAM);
     if (existing === null) {
-      await setup(`create stream ${ADVISORY_STREAM}`, () =>
+      await asSetupStep(`create stream ${ADVISORY_STREAM}`, () =>
         jsm.streams.add({
           name: ADVISORY_STREAM,
           subjects: [subject],

@@ -24,7 +24,7 @@ import { randomBytes } from "node:crypto";
 import { nanos } from "@nats-io/transport-node";
 import { consumerInfoOrNull, type DurableConsumerConfig } from "./durable-consumers.js";
 import { NatsSetupError } from "../errors.js";
-import { isApiError, setup } from "./streams.js";
+import { isApiError, asSetupStep } from "./streams.js";
 
 export const bookmarkName = (consumer: string) => `${consumer}_bookmark`;
 
@@ -90,7 +90,7 @@ export async function writeBookmark(
   if (found !== undefined) await dropBookmark(jsm, stream, consumer, found.token);
   const start = startOf(config);
   const token = randomBytes(6).toString("hex");
-  const info = await setup(
+  const info = await asSetupStep(
     `write where consumer ${consumer} on ${stream} starts again (${name})`,
     () =>
       jsm.consumers.add(stream, {
@@ -149,7 +149,7 @@ export async function dropBookmark(
   const name = bookmarkName(consumer);
   const found = await findBookmark(jsm, stream, consumer);
   if (found === undefined || found === "foreign" || found.token !== token) return;
-  await setup(`remove ${name} on ${stream}`, async () => {
+  await asSetupStep(`remove ${name} on ${stream}`, async () => {
     try {
       await jsm.consumers.delete(stream, name);
     } catch (err) {

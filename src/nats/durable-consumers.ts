@@ -24,7 +24,7 @@ import { deliveryFilter, parkedSubject } from "./layout.js";
 import type { DeliverFrom } from "./settings.js";
 import { subjectFilter } from "./subjects.js";
 import { NOT_SET, filterDiffers, updatableChanges } from "./consumer-changes.js";
-import { isApiError, setup } from "./streams.js";
+import { isApiError, asSetupStep } from "./streams.js";
 
 /** A durable consumer's config: anything the server accepts, and a name. */
 export type DurableConsumerConfig = Partial<ConsumerConfig> & { durable_name: string };
@@ -152,7 +152,9 @@ export async function ensurePullConsumer(
   const existing = await consumerInfoOrNull(jsm, stream, name);
   if (existing === null) {
     options.creating?.();
-    return setup(`create consumer ${name} on ${stream}`, () => jsm.consumers.add(stream, config));
+    return asSetupStep(`create consumer ${name} on ${stream}`, () =>
+      jsm.consumers.add(stream, config),
+    );
   }
   if (existing.config.deliver_subject !== undefined) {
     throw new NatsSetupError(
@@ -166,7 +168,7 @@ export async function ensurePullConsumer(
   }
   const changes = updatableChanges(existing.config, config);
   if (Object.keys(changes).length === 0) return existing;
-  return setup(`update consumer ${name} on ${stream}`, () =>
+  return asSetupStep(`update consumer ${name} on ${stream}`, () =>
     jsm.consumers.update(stream, name, changes),
   );
 }
@@ -185,10 +187,10 @@ async function refilter(
 ): Promise<ConsumerInfo> {
   const name = config.durable_name;
   await keepStart?.(config);
-  await setup(`delete consumer ${name} on ${stream} to change its filter`, () =>
+  await asSetupStep(`delete consumer ${name} on ${stream} to change its filter`, () =>
     jsm.consumers.delete(stream, name),
   );
-  return setup(`create consumer ${name} on ${stream} with its new filter`, () =>
+  return asSetupStep(`create consumer ${name} on ${stream} with its new filter`, () =>
     jsm.consumers.add(stream, config),
   );
 }

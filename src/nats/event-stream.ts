@@ -31,7 +31,7 @@ import {
 } from "@nats-io/jetstream";
 import { StreamMissingError, StreamOverlapError, WorkQueueStreamError } from "../errors.js";
 import type { DeliverFrom } from "./settings.js";
-import { addMissingSubjects, isSubjectOverlap, setup, streamInfoOrNull } from "./streams.js";
+import { addMissingSubjects, isSubjectOverlap, asSetupStep, streamInfoOrNull } from "./streams.js";
 
 export interface EventStreamConfig {
   name: string;
@@ -66,7 +66,7 @@ export async function ensureEventStream(
       throw new StreamMissingError(config.name, config.subjects);
     }
     const info = await namingOverlaps(jsm, config, () =>
-      setup(`create stream ${config.name}`, () =>
+      asSetupStep(`create stream ${config.name}`, () =>
         jsm.streams.add({
           name: config.name,
           subjects: config.subjects,

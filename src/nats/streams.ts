@@ -1,7 +1,7 @@
 /**
- * The JetStream streams hookswitch reads and writes, ensured idempotently at start, and the
- * error wrapping its setup calls share with durable-consumers.ts. Every function takes its
- * config as parameters so it can be tuned.
+ * The JetStream streams hookswitch reads and writes, ensured idempotently at start, and
+ * `asSetupStep`, which names the failed step for every module that sets up streams or
+ * consumers. Every function takes its config as parameters so it can be tuned.
  *
  * Decisions:
  * - The event stream is ensured in event-stream.ts, with the helpers here.
@@ -56,7 +56,7 @@ export async function addMissingSubjects(
   const replaced = has.filter((h) => missing.some((m) => subjectCovers(m, h)));
   const kept = has.filter((h) => !replaced.includes(h));
   const { name } = existing.config;
-  const info = await setup(`add subjects ${missing.join(", ")} to stream ${name}`, () =>
+  const info = await asSetupStep(`add subjects ${missing.join(", ")} to stream ${name}`, () =>
     jsm.streams.update(name, { ...existing.config, subjects: [...kept, ...missing] }),
   );
   return { info, added: missing, replaced };
@@ -111,7 +111,7 @@ async function ensureOwnedStream(
 ): Promise<void> {
   const existing = await streamInfoOrNull(jsm, config.name);
   if (existing === null) {
-    await setup(`create stream ${config.name}`, () => jsm.streams.add(config));
+    await asSetupStep(`create stream ${config.name}`, () => jsm.streams.add(config));
     return;
   }
   if (existing.config.retention !== config.retention) {
@@ -137,7 +137,7 @@ async function removeDroppingLimits(
     log.warn(refusingLimitsText(name, limits), { stream: name, limits: limits.refusing });
   }
   if (limits.dropping.length === 0) return existing;
-  const info = await setup(`remove ${limits.dropping.join(", ")} from stream ${name}`, () =>
+  const info = await asSetupStep(`remove ${limits.dropping.join(", ")} from stream ${name}`, () =>
     jsm.streams.update(name, limits.removal),
   );
   log.warn(removedLimitsText(name, limits), { stream: name, removed: limits.dropping });
@@ -169,13 +169,13 @@ export function isApiError(err: unknown, code: number): boolean {
 /** The server's code for "subjects overlap with an existing stream". */
 const SUBJECT_OVERLAP = 10065;
 
-/** A stream's create or update (wrapped by `setup`, or not) refused: another stream has its subjects. */
+/** A stream's create or update (wrapped by `asSetupStep`, or not) refused: another stream has its subjects. */
 export function isSubjectOverlap(err: unknown): boolean {
   return isApiError(err instanceof NatsSetupError ? err.cause : err, SUBJECT_OVERLAP);
 }
 
-/** Names the step that failed; the consumers in durable-consumers.ts share it. */
-export async function setup<T>(what: string, action: () => Promise<T>): Promise<T> {
+/** Runs one step of the JetStream set-up; a failure becomes a `NatsSetupError` that names the step. */
+export async function asSetupStep<T>(what: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (err) {

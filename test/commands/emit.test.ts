@@ -7,11 +7,10 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   buildSampleEvent,
   eventSubject,
-  parseBooleanFlag,
-  parseCallList,
   subjectOfUnknownEvent,
   withFreshId,
 } from "../../src/events/sample.js";
+import { parseBooleanFlag, parseCallList } from "../../src/commands/emit/flag-values.js";
 import { ensureEventStream } from "../../src/nats/event-stream.js";
 import { runCli, spawnCli } from "../support/cli.js";
 import { useNatsWithClient, type NatsServer } from "../support/nats-server.js";
