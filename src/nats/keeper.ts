@@ -38,8 +38,11 @@ import { guardDeliveryConsumer, type DeliveryGuard } from "./delivery-consumer-g
 import { deliveryConsumerName } from "./durable-consumers.js";
 import type { NatsLink } from "./connection.js";
 
-/** How often the event consumer's ack floor is read: a re-created consumer starts there. */
-const ACK_FLOOR_INTERVAL_MS = 5_000;
+/**
+ * How often the consumers are read: the event consumer for its ack floor (a re-created
+ * consumer starts there), the delivery consumer for its settings and how many wait.
+ */
+const CONSUMER_READ_INTERVAL_MS = 5_000;
 /** After a recovery's set-up, how long the consumers get to pull again (their retry is ~3 s). */
 const RESUME_WAIT_MS = 15_000;
 
@@ -189,7 +192,7 @@ class Keeper implements JetStreamKeeper {
       jsm: this.#jsm,
       wanted: () => (this.#ackFloor.point() ? wanted : undefined),
       log: this.#log,
-      intervalMs: ACK_FLOOR_INTERVAL_MS,
+      intervalMs: CONSUMER_READ_INTERVAL_MS,
       recovering: this.#recovering,
       recreate: (why) =>
         this.#recreate(DELIVERY_STREAM, deliveryConsumerName(this.#names.consumer), why),
@@ -201,7 +204,7 @@ class Keeper implements JetStreamKeeper {
       jsm: this.#jsm,
       stream: this.#names.stream,
       consumer: this.#names.consumer,
-      intervalMs: ACK_FLOOR_INTERVAL_MS,
+      intervalMs: CONSUMER_READ_INTERVAL_MS,
       lost: this.lost,
       read: (info) => {
         options.consumerRead?.(info);
