@@ -1,6 +1,7 @@
 // `npm run bench`: hookswitch against ceilings measured in the same run, with a baseline.
 //   node scripts/bench/run.mjs [--quick] [--reps N] [--events N] [--profile a|b|c|d|e|f] [--no-profile]
 //                              [--only a,e] (those scenarios and the HTTP ceiling; the doc is left alone)
+// BENCH_HOOKSWITCH_NODE_FLAGS="--flag …" gives Node.js flags to the hookswitch processes only.
 // Starts its own nats-server and receiver, runs every scenario (interleaved, repeated),
 // profiles one drain, prints the table and writes docs/benchmarks.md. Nothing asserts times.
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";

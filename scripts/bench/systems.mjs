@@ -117,6 +117,7 @@ export async function startHookswitch({
 }) {
   const port = await freePort();
   const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  node.push(...(process.env.BENCH_HOOKSWITCH_NODE_FLAGS ?? "").split(" ").filter(Boolean));
   const subjects = `${prefix}.>`;
   const run = hookswitchRunArgs({ natsUrl, stream, subjects, consumer, dir, deliver, port, args });
   const proc = spawnNode([...node, ...run]);
