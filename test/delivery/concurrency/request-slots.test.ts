@@ -115,6 +115,24 @@ describe("RequestSlots: the global cap on requests in flight", () => {
     expect(slots.taken).toBe(7);
   });
 
+  it("forgets an integration that stopped asking on every 1,024th acquire, with no one waiting", async () => {
+    const slots = new RequestSlots(8, { bytes: 100, activeMs: 50 }); // 75 bytes before the reserve
+    slots.acquire("fast");
+    slots.release("fast");
+    for (let i = 0; i < 6; i++) expect(slots.acquire("hung", undefined, 10)).toBeUndefined();
+    slots.release("hung", 10); // 5 slots and 50 bytes: one more slot fits before the reserve
+    await new Promise((resolve) => setTimeout(resolve, 60)); // fast went quiet
+    for (let i = 7; i < 1_023; i++) {
+      expect(slots.acquire("hung")).toBeUndefined();
+      slots.release("hung");
+    }
+    // 1,023 acquires: fast, quiet, is still counted as wanting slots, so hung keeps out.
+    expect(slots.hasBytesFor("hung", 30)).toBe(false);
+    expect(slots.acquire("hung")).toBeUndefined(); // the 1,024th forgets it
+    slots.release("hung");
+    expect(slots.hasBytesFor("hung", 30)).toBe(true);
+  });
+
   it("tells a waiter to park at maxWaitMs, holding nothing", async () => {
     // The clock the test moves: at maxWaitMs, not merely some time after it.
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
