@@ -117,7 +117,7 @@ describe("RequestSlots: the global cap on requests in flight", () => {
 
   it("forgets an integration that stopped asking on every 1,024th acquire, with no one waiting", async () => {
     const slots = new RequestSlots(8, { bytes: 100, activeMs: 50 }); // 75 bytes before the reserve
-    slots.acquire("fast");
+    expect(slots.acquire("fast")).toBeUndefined();
     slots.release("fast");
     for (let i = 0; i < 6; i++) expect(slots.acquire("hung", undefined, 10)).toBeUndefined();
     slots.release("hung", 10); // 5 slots and 50 bytes: one more slot fits before the reserve
