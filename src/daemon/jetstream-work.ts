@@ -88,6 +88,7 @@ export class JetStreamWork {
     const store = createDeadLetterStore(reached.js, reached.jsm, {
       consumer: this.#deps.settings.nats.jetstream.consumer,
       maxPayload: () => reached.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      serverVersion: reached.nc.info?.version,
       publisher,
     });
     this.#deadLetterCount = createDeadLetterCount({

@@ -3,7 +3,8 @@
  * `dlq replay` of an integration or of all: a few fetched records are in memory at once,
  * however many the queue holds and however big they are. A deployment's records and those
  * of the old layout are two subject filters (nats-server 2.9 has no consumer of several),
- * read side by side and merged in id order.
+ * read side by side and merged in id order. A server whose subject index cannot be trusted
+ * (nats/server-version.ts) is read whole instead, each record kept when a filter takes it.
  */
 import {
   DeliverPolicy,
@@ -20,6 +21,7 @@ import {
   type ListedDeadLetter,
 } from "./records.js";
 import { DEAD_LETTER_STREAM, integrationOfDeadLetterSubject } from "../nats/layout.js";
+import { matchesFilter } from "../nats/subject-filter.js";
 
 /** What the records of one fetch take at most, each counted as large as a message can be. */
 const FETCH_BYTES = 8 * 1024 * 1024;
@@ -45,6 +47,8 @@ export interface ReadScope {
   subjects: string[];
   /** The server's largest message: what one record may take. */
   maxPayload: number;
+  /** Read every record of the stream, keeping those of `subjects`: no filter on the server. */
+  wholeStream?: boolean;
 }
 
 /**
@@ -56,8 +60,12 @@ export function readRecords(
   jsm: JetStreamManager,
   scope: ReadScope,
 ): AsyncGenerator<ListedDeadLetter> {
+  if (scope.wholeStream === true) {
+    const kept = (subject: string) => scope.subjects.some((f) => matchesFilter(f, subject));
+    return readSubject(js, jsm, { kept }, scope.maxPayload);
+  }
   const share = scope.maxPayload * Math.max(1, scope.subjects.length);
-  const readers = scope.subjects.map((subject) => readSubject(js, jsm, subject, share));
+  const readers = scope.subjects.map((filter) => readSubject(js, jsm, { filter }, share));
   return readers.length === 1 && readers[0] ? readers[0] : mergeById(readers);
 }
 
@@ -102,12 +110,13 @@ async function* mergeById(
 async function* readSubject(
   js: JetStreamClient,
   jsm: JetStreamManager,
-  subject: string,
+  which: { filter: string } | { kept: (subject: string) => boolean },
   maxPayload: number,
 ): AsyncGenerator<ListedDeadLetter> {
+  const kept = "kept" in which ? which.kept : undefined;
   const reader = (afterSeq: number) =>
     js.consumers.get(DEAD_LETTER_STREAM, {
-      filter_subjects: subject,
+      ...("filter" in which ? { filter_subjects: which.filter } : {}),
       ...(afterSeq > 0
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }
         : {}),
@@ -123,7 +132,7 @@ async function* readSubject(
       let failure: unknown;
       try {
         const wanted = Math.min(total - progress.read, batchSize);
-        yield* fetchRecords(consumer, wanted, lastSeq, progress);
+        yield* fetchRecords(consumer, { wanted, lastSeq, kept }, progress);
       } catch (err) {
         failure = err;
       }
@@ -147,13 +156,17 @@ async function* readSubject(
 }
 
 /**
- * One fetch of at most `wanted` records, each yielded as it comes; `atEnd` once none is
- * pending or one was stored after `lastSeq`.
+ * One fetch of at most `wanted` records, each yielded as it comes unless `kept` leaves it out
+ * (it counts as read all the same); `atEnd` once none is pending or one was stored after
+ * `lastSeq`.
  */
 async function* fetchRecords(
   consumer: Consumer,
-  wanted: number,
-  lastSeq: number,
+  {
+    wanted,
+    lastSeq,
+    kept,
+  }: { wanted: number; lastSeq: number; kept?: (subject: string) => boolean },
   progress: { read: number; lastId: number; atEnd: boolean },
 ): AsyncGenerator<ListedDeadLetter> {
   const batch = await consumer.fetch({ max_messages: wanted, expires: FETCH_EXPIRES_MS });
@@ -164,7 +177,7 @@ async function* fetchRecords(
     }
     progress.read++;
     progress.lastId = m.seq;
-    yield toListed(m);
+    if (kept === undefined || kept(m.subject)) yield toListed(m);
     if (m.info.pending === 0) {
       progress.atEnd = true;
       return;

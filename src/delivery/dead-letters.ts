@@ -17,6 +17,7 @@ import {
   type StoredDeadLetter,
 } from "./dead-letter-ids.js";
 import { fetchBatch, readRecords } from "./dead-letter-list.js";
+import { keepsSubjectIndex } from "../nats/server-version.js";
 import { fitDeadLetter } from "./dead-letter-size.js";
 import { type DeadLetterRecord, type ListedDeadLetter } from "./records.js";
 import {
@@ -106,6 +107,11 @@ export interface DeadLetterStoreOptions {
    */
   maxPayload?: () => number;
   /**
+   * nats-server's version (from its INFO). Before 2.10 a listing reads the whole stream and a
+   * purge removes records one by one, as its subject index can be wrong (nats/server-version.ts).
+   */
+  serverVersion?: string | undefined;
+  /**
    * What `keep` publishes through. A flood of invalid events is dead-lettered through it:
    * a JetStream request per record (its timer, promises and error object, and a socket write
    * of its own) was 40% of the daemon's work per dead letter.
@@ -131,6 +137,7 @@ class DeploymentDeadLetters implements DeadLetterStore {
   readonly #maxPayload: () => number;
   readonly #publisher: StoredPublisher | undefined;
   readonly #consumer: string;
+  readonly #wholeStream: boolean;
 
   constructor(js: JetStreamClient, jsm: JetStreamManager, options: DeadLetterStoreOptions) {
     this.#js = js;
@@ -138,6 +145,7 @@ class DeploymentDeadLetters implements DeadLetterStore {
     this.#maxPayload = options.maxPayload ?? (() => DEFAULT_MAX_PAYLOAD);
     this.#publisher = options.publisher;
     this.#consumer = options.consumer;
+    this.#wholeStream = !keepsSubjectIndex(options.serverVersion);
   }
 
   add(record: DeadLetterRecord, options: { msgId?: string } = {}): Promise<number> {
@@ -159,6 +167,7 @@ class DeploymentDeadLetters implements DeadLetterStore {
     return readRecords(this.#js, this.#jsm, {
       subjects: this.#filters(filter.integration),
       maxPayload: this.#maxPayload(),
+      wholeStream: this.#wholeStream,
     });
   }
 
@@ -197,10 +206,24 @@ class DeploymentDeadLetters implements DeadLetterStore {
     if (!scope.all && scope.integration === undefined) {
       throw new Error("purge needs an integration or all");
     }
+    if (this.#wholeStream) return this.#purgeOneByOne(scope);
     const bound = scope.before === undefined ? {} : { seq: scope.before };
     let purged = 0;
     for (const filter of this.#filters(scope.all ? undefined : scope.integration)) {
       purged += (await this.#jsm.streams.purge(DEAD_LETTER_STREAM, { filter, ...bound })).purged;
+    }
+    return purged;
+  }
+
+  /**
+   * A purge where a purge by subject would pass records by, or leave the server's index wrong
+   * for the next one: every record of the scope read from the whole stream, and removed by id.
+   */
+  async #purgeOneByOne(scope: PurgeScope): Promise<number> {
+    const before = scope.before ?? Infinity;
+    let purged = 0;
+    for await (const { id } of this.read(scope.all ? {} : { integration: scope.integration })) {
+      if (id < before && (await deleteRecord(this.#jsm, id))) purged++;
     }
     return purged;
   }

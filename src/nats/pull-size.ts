@@ -18,6 +18,7 @@
  * dead-lettered.
  */
 import type { ConsumeOptions } from "@nats-io/jetstream";
+import { tellsBatchCompleted } from "./server-version.js";
 
 /** nats-server's default `max_pending`. */
 const SERVER_MAX_PENDING = 64 * 1024 * 1024;
@@ -57,12 +58,6 @@ export function pullBatch(maxInFlight: number): number {
 const BYTES_PULL_HEARTBEAT_MS = 500;
 
 export type PullSize = { messages: number } | { bytes: number };
-
-/** Whether this nats-server ends a pull request at its count with a status saying so. */
-export function tellsBatchCompleted(version: string | undefined): boolean {
-  const [major = 0, minor = 0] = (version ?? "").split(".").map((part) => Number.parseInt(part));
-  return major > 2 || (major === 2 && minor >= 10);
-}
 
 export function pullSize(options: {
   maxInFlight: number;

@@ -7,7 +7,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../../src/nats/layout.js";
 import { eventSubject } from "../../src/events/sample.js";
-import { tellsBatchCompleted } from "../../src/nats/pull-size.js";
+import { tellsBatchCompleted } from "../../src/nats/server-version.js";
 import { natsServerVersion } from "../support/nats-server.js";
 import {
   makeEvent,

@@ -9,7 +9,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../../src/nats/layout.js";
-import { PULL_BYTES, tellsBatchCompleted } from "../../src/nats/pull-size.js";
+import { PULL_BYTES } from "../../src/nats/pull-size.js";
+import { tellsBatchCompleted } from "../../src/nats/server-version.js";
 import {
   connectPublisher,
   deliveredEvents,

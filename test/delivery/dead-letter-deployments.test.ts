@@ -21,8 +21,14 @@ let theirs: DeadLetterStore;
 useNatsWithClient("dlq-deployments-test", async (started) => {
   ({ nc, jsm } = started);
   await ensureHookswitchStreams(jsm);
-  ours = createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" });
-  theirs = createDeadLetterStore(jetstream(nc), jsm, { consumer: "gitsync" });
+  ours = createDeadLetterStore(jetstream(nc), jsm, {
+    consumer: "hookswitch",
+    serverVersion: nc.info?.version,
+  });
+  theirs = createDeadLetterStore(jetstream(nc), jsm, {
+    consumer: "gitsync",
+    serverVersion: nc.info?.version,
+  });
 });
 
 beforeEach(async () => {

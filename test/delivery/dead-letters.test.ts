@@ -19,7 +19,10 @@ let store: DeadLetterStore;
 useNatsWithClient("dlq-test", async (started) => {
   ({ nc, jsm } = started);
   await ensureHookswitchStreams(jsm);
-  store = createDeadLetterStore(jetstream(nc), jsm, { consumer: "hookswitch" });
+  store = createDeadLetterStore(jetstream(nc), jsm, {
+    consumer: "hookswitch",
+    serverVersion: nc.info?.version,
+  });
 });
 
 beforeEach(async () => {

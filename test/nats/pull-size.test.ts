@@ -5,27 +5,12 @@ import {
   pullBatch,
   pullSize,
   PULL_BYTES,
-  tellsBatchCompleted,
 } from "../../src/nats/pull-size.js";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
 describe("how much a loop asks nats-server for at once", () => {
-  it.each([
-    ["2.9.10", false],
-    ["2.9.25", false],
-    ["2.10.0", true],
-    ["2.10.27", true],
-    ["2.11.4", true],
-    ["3.0.0", true],
-    ["1.4.1", false],
-    ["", false],
-    [undefined, false],
-  ])("nats-server %s ends a pull at its count with a status: %s", (version, tells) => {
-    expect(tellsBatchCompleted(version)).toBe(tells);
-  });
-
   it.each([
     // --max-in-flight, messages at once
     [1, 4],

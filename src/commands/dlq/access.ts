@@ -56,6 +56,7 @@ async function deadLetterStoreOf(
     return createDeadLetterStore(js, jsm, {
       consumer,
       maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      serverVersion: nc.info?.version,
     });
   }
   process.stderr.write(

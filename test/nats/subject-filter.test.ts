@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { matchesFilter } from "../../src/nats/subject-filter.js";
+
+describe("matchesFilter: a subject under a filter, as nats-server matches them", () => {
+  it.each([
+    ["hookswitch.dlq.hookswitch.crm", "hookswitch.dlq.hookswitch.crm", true],
+    ["hookswitch.dlq.hookswitch.crm", "hookswitch.dlq.hookswitch.billing", false],
+    ["hookswitch.dlq.hookswitch.crm", "hookswitch.dlq.hookswitch.crm.x", false],
+    ["hookswitch.dlq.hookswitch.crm", "hookswitch.dlq.hookswitch", false],
+    ["hookswitch.dlq.hookswitch.*", "hookswitch.dlq.hookswitch.crm", true],
+    ["hookswitch.dlq.hookswitch.*", "hookswitch.dlq.other.crm", false],
+    ["hookswitch.dlq.*", "hookswitch.dlq.crm", true],
+    ["hookswitch.dlq.*", "hookswitch.dlq.hookswitch.crm", false],
+    ["hookswitch.>", "hookswitch.dlq.hookswitch.crm", true],
+    ["hookswitch.>", "hookswitch", false],
+    ["*.dlq.>", "hookswitch.dlq.crm", true],
+    [">", "anything.at.all", true],
+  ])("%s takes %s: %s", (filter, subject, matched) => {
+    expect(matchesFilter(filter, subject)).toBe(matched);
+  });
+});
