@@ -26,6 +26,7 @@ import {
 } from "../nats/connection.js";
 import { waitForJetStream } from "../nats/jetstream-wait.js";
 import type { NatsSettings } from "../nats/settings.js";
+import { subjectIndexWarning } from "../nats/server-version.js";
 import { closeNats, PARK_ABORTED_WAIT_MS, shutdownStep } from "./shutdown.js";
 import { REVISION, VERSION } from "../version.js";
 import { invalidFileStandings } from "../config/watch/invalid-files.js";
@@ -134,6 +135,8 @@ class HookswitchDaemon implements Daemon {
     await this.#engine.forgetting.start();
     const reached = await this.#reachJetStream();
     if (!reached || this.#stopping) return;
+    const oldServer = subjectIndexWarning(reached.nc.info?.version);
+    if (oldServer) this.#log.warn({ natsServer: reached.nc.info?.version }, oldServer);
     this.#jetStream = new JetStreamWork({
       settings: this.#settings,
       engine: this.#engine.delivery,

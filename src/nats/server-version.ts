@@ -28,3 +28,16 @@ export function tellsBatchCompleted(version: string | undefined): boolean {
 export function keepsSubjectIndex(version: string | undefined): boolean {
   return isAtLeast(version, [2, 10, 27]);
 }
+
+/** What the daemon says at start on a server whose subject index it cannot trust. */
+export function subjectIndexWarning(version: string | undefined): string | undefined {
+  if (keepsSubjectIndex(version)) return undefined;
+  return (
+    `nats-server ${version ?? "(version unknown)"} is older than 2.10.27: such servers can ` +
+    "lose track of where a subject's messages start after some removals, and a consumer " +
+    "created again then passes the messages left by. Retries and parked deliveries waiting " +
+    "when hookswitch creates a consumer again (one NATS removed, a parked deliveries' " +
+    "consumer unused for an hour) may then wait unseen; `hookswitch dlq` reads its whole " +
+    "stream to find every dead letter. Upgrade nats-server to 2.10.27 or later"
+  );
+}

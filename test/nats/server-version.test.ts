@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { keepsSubjectIndex, tellsBatchCompleted } from "../../src/nats/server-version.js";
+import {
+  keepsSubjectIndex,
+  subjectIndexWarning,
+  tellsBatchCompleted,
+} from "../../src/nats/server-version.js";
 
 describe("what a nats-server does, by its version", () => {
   it.each([
@@ -25,4 +29,12 @@ describe("what a nats-server does, by its version", () => {
       expect(keepsSubjectIndex(version)).toBe(keeps);
     },
   );
+
+  it("warns at start of a server that may pass messages by, naming it and the release to run", () => {
+    expect(subjectIndexWarning("2.10.27")).toBeUndefined();
+    expect(subjectIndexWarning("2.9.10")).toMatch(
+      /^nats-server 2\.9\.10 is older than 2\.10\.27: .* Upgrade nats-server to 2\.10\.27 or later$/,
+    );
+    expect(subjectIndexWarning(undefined)).toMatch(/^nats-server \(version unknown\) is older/);
+  });
 });
