@@ -107,8 +107,8 @@ export interface DeadLetterStoreOptions {
    */
   maxPayload?: () => number;
   /**
-   * nats-server's version (from its INFO). Before 2.10 a listing reads the whole stream and a
-   * purge removes records one by one, as its subject index can be wrong (nats/server-version.ts).
+   * nats-server's version (from its INFO). Before 2.10.27 a listing reads the whole stream and
+   * a purge removes records one by one, as its subject index can be wrong (server-version.ts).
    */
   serverVersion?: string | undefined;
   /**
@@ -216,8 +216,8 @@ class DeploymentDeadLetters implements DeadLetterStore {
   }
 
   /**
-   * A purge where a purge by subject would pass records by, or leave the server's index wrong
-   * for the next one: every record of the scope read from the whole stream, and removed by id.
+   * A purge where a purge by subject would pass records by: every record of the scope read
+   * from the whole stream, and removed by id.
    */
   async #purgeOneByOne(scope: PurgeScope): Promise<number> {
     const before = scope.before ?? Infinity;
