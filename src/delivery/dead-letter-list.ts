@@ -21,7 +21,7 @@ import {
   type ListedDeadLetter,
 } from "./records.js";
 import { DEAD_LETTER_STREAM, integrationOfDeadLetterSubject } from "../nats/layout.js";
-import { matchesFilter } from "../nats/subject-filter.js";
+import { subjectCovers } from "../nats/subjects.js";
 
 /** What the records of one fetch take at most, each counted as large as a message can be. */
 const FETCH_BYTES = 8 * 1024 * 1024;
@@ -61,7 +61,7 @@ export function readRecords(
   scope: ReadScope,
 ): AsyncGenerator<ListedDeadLetter> {
   if (scope.wholeStream === true) {
-    const kept = (subject: string) => scope.subjects.some((f) => matchesFilter(f, subject));
+    const kept = (subject: string) => scope.subjects.some((f) => subjectCovers(f, subject));
     return readSubject(js, jsm, { kept }, scope.maxPayload);
   }
   const share = scope.maxPayload * Math.max(1, scope.subjects.length);

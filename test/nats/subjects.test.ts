@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { matchesFilter } from "../../src/nats/subject-filter.js";
+import { subjectCovers } from "../../src/nats/subjects.js";
 
-describe("matchesFilter: a subject under a filter, as nats-server matches them", () => {
+describe("subjectCovers: a record's subject under a filter, as a whole-stream read keeps it", () => {
   it.each([
     ["hookswitch.dlq.hookswitch.crm", "hookswitch.dlq.hookswitch.crm", true],
     ["hookswitch.dlq.hookswitch.crm", "hookswitch.dlq.hookswitch.billing", false],
@@ -16,6 +16,6 @@ describe("matchesFilter: a subject under a filter, as nats-server matches them",
     ["*.dlq.>", "hookswitch.dlq.crm", true],
     [">", "anything.at.all", true],
   ])("%s takes %s: %s", (filter, subject, matched) => {
-    expect(matchesFilter(filter, subject)).toBe(matched);
+    expect(subjectCovers(filter, subject)).toBe(matched);
   });
 });
