@@ -138,6 +138,8 @@ function createParked(deps: ConsumerDeps, handleDelivery: Handle): ParkedReaders
     jsm: deps.jsm,
     consumer: names.consumer,
     ackWaitMs: deps.ackWaitMs,
+    // Read at each set-up, as these readers are made: a reconnection may reach another server.
+    serverVersion: deps.nc.info?.version,
     room: (integration) => parkedRoom(deps, integration),
     places: () => intake.size - intake.taken,
     messageBytes: deps.parkedMessageBytes,

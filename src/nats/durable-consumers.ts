@@ -25,6 +25,7 @@ import type { DeliverFrom } from "./settings.js";
 import { subjectFilter } from "./subjects.js";
 import { NOT_SET, filterDiffers, updatableChanges } from "./consumer-changes.js";
 import { isApiError, asSetupStep } from "./streams.js";
+import { keepsSubjectIndex } from "./server-version.js";
 
 /** A durable consumer's config: anything the server accepts, and a name. */
 export type DurableConsumerConfig = Partial<ConsumerConfig> & { durable_name: string };
@@ -101,6 +102,8 @@ export function deliveryConsumerConfig(settings: DeliveryConsumerSettings): Dura
  * One integration's parked deliveries. `_` cannot occur in an integration's name, so the
  * name is unique per deployment and integration. A consumer left unused for an hour is
  * removed by the server; its records stay in the stream and the next reader re-creates it.
+ * Not on a server that cannot keep its subject index (server-version.ts): there a consumer
+ * created again can pass parked deliveries by, so it is kept however long it is unused.
  */
 export const parkedConsumerName = (consumer: string, integration: string) =>
   `${consumer}_${integration}`;
@@ -111,7 +114,10 @@ export function parkedConsumerConfig(settings: {
   consumer: string;
   integration: string;
   ackWaitMs: number;
+  /** The nats-server's version (its INFO): an old or unknown one keeps the consumer. */
+  serverVersion: string | undefined;
 }): DurableConsumerConfig {
+  const idleMs = keepsSubjectIndex(settings.serverVersion) ? PARKED_CONSUMER_IDLE_MS : 0;
   return {
     durable_name: parkedConsumerName(settings.consumer, settings.integration),
     description: "hookswitch: deliveries waiting for room at their integration",
@@ -122,7 +128,7 @@ export function parkedConsumerConfig(settings: {
     // As on the delivery consumer: attempts are counted in the record, never by NATS.
     max_deliver: -1,
     ...NOT_SET,
-    inactive_threshold: nanos(PARKED_CONSUMER_IDLE_MS),
+    inactive_threshold: nanos(idleMs),
   };
 }
 

@@ -28,6 +28,8 @@ export interface ParkedReadersOptions {
   /** The deployment's event consumer: it namespaces the parked deliveries. */
   consumer: string;
   ackWaitMs: number;
+  /** The nats-server's version: it decides whether an unused consumer is left to NATS to remove. */
+  serverVersion: string | undefined;
   /** Free slots of the integration now, or a Promise of the next release (`Limiter.whenRoom`). */
   room: (integration: string) => number | Promise<void>;
   /**
@@ -83,7 +85,12 @@ export function createParkedReaders(options: ParkedReadersOptions): ParkedReader
 
   const start = async (integration: string) => {
     // Ensured at every start: NATS removes a consumer left unused for an hour.
-    const config = parkedConsumerConfig({ consumer, integration, ackWaitMs: options.ackWaitMs });
+    const config = parkedConsumerConfig({
+      consumer,
+      integration,
+      ackWaitMs: options.ackWaitMs,
+      serverVersion: options.serverVersion,
+    });
     await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
     const parked = await js.consumers.get(DELIVERY_STREAM, config.durable_name);
     const source = paceByRoom({

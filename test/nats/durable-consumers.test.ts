@@ -139,7 +139,12 @@ describe("pull consumers", () => {
     // A work queue refuses consumers whose filters overlap: these three must not.
     const names = [];
     for (const integration of ["crm", "billing"]) {
-      const config = parkedConsumerConfig({ consumer: "hs", integration, ackWaitMs: 90_000 });
+      const config = parkedConsumerConfig({
+        consumer: "hs",
+        integration,
+        ackWaitMs: 90_000,
+        serverVersion: "2.10.27",
+      });
       const info = await ensurePullConsumer(jsm, DELIVERY_STREAM, config);
       expect(info.config).toMatchObject({
         filter_subject: `hookswitch.parked.hs.${integration}`,
@@ -150,6 +155,24 @@ describe("pull consumers", () => {
       names.push(info.name);
     }
     expect(names).toEqual(["hs_crm", "hs_billing"]);
+  });
+});
+
+describe("a parked deliveries' consumer", () => {
+  it.each([
+    ["2.9.10", 0],
+    ["2.10.26", 0],
+    [undefined, 0],
+    ["2.10.27", PARKED_CONSUMER_IDLE_MS],
+    ["2.11.4", PARKED_CONSUMER_IDLE_MS],
+  ])("on nats-server %s is removed by NATS after %d ms unused (0: kept)", (version, idleMs) => {
+    const config = parkedConsumerConfig({
+      consumer: "hs",
+      integration: "crm",
+      ackWaitMs: 90_000,
+      serverVersion: version,
+    });
+    expect(config.inactive_threshold).toBe(nanos(idleMs));
   });
 });
 

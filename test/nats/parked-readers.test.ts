@@ -1,11 +1,15 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { Intake } from "../../src/delivery/concurrency/intake.js";
 import { createLimiter, type Limiter } from "../../src/delivery/concurrency/limiter.js";
 import { DELIVERY_STREAM } from "../../src/nats/layout.js";
 import type { Slots } from "../../src/nats/consumer-loop.js";
-import { parkedConsumerName } from "../../src/nats/durable-consumers.js";
+import {
+  PARKED_CONSUMER_IDLE_MS,
+  parkedConsumerConfig,
+  parkedConsumerName,
+} from "../../src/nats/durable-consumers.js";
 import type { ParkedReaders } from "../../src/nats/parked-readers.js";
 import { PULL_BYTES } from "../../src/nats/pull-size.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
@@ -43,7 +47,14 @@ function readersFor(
     ackWaitMs = 30_000,
     places,
     messageBytes,
-  }: { slots?: Slots; ackWaitMs?: number; places?: () => number; messageBytes?: number } = {},
+    serverVersion,
+  }: {
+    slots?: Slots;
+    ackWaitMs?: number;
+    places?: () => number;
+    messageBytes?: number;
+    serverVersion?: string;
+  } = {},
 ) {
   const handled: Handled[] = [];
   let running = 0;
@@ -68,6 +79,7 @@ function readersFor(
     room: (integration) => limiter.whenRoom(integration, MAX_IN_FLIGHT),
     places,
     messageBytes,
+    ...(serverVersion === undefined ? {} : { serverVersion }),
   });
   started.push(readers);
   return { readers, handled, mostAtOnce: () => mostAtOnce };
@@ -151,6 +163,32 @@ describe("parked deliveries", () => {
     await waitFor(() => handled.length === 2, { what: "the parked delivery after the removal" });
     expect(handled[1]).toEqual({ record: "after", deliveryCount: 1 });
   });
+
+  it.each([
+    ["2.9.10", 0],
+    ["2.10.27", PARKED_CONSUMER_IDLE_MS],
+  ])(
+    "told of nats-server %s, set their consumer's removal after unused to %d ms (0: kept), whatever it was",
+    async (serverVersion, idleMs) => {
+      const deployment = `told-${serverVersion.replaceAll(".", "-")}`;
+      const name = parkedConsumerName(deployment, "crm");
+      // Made by a run told of the other kind of server (or by a release before this one).
+      const other = parkedConsumerConfig({
+        consumer: deployment,
+        integration: "crm",
+        ackWaitMs: 30_000,
+        serverVersion: idleMs === 0 ? "2.10.27" : "2.9.10",
+      });
+      await jsm.consumers.add(DELIVERY_STREAM, other);
+      const { readers, handled } = readersFor(deployment, createLimiter(), 20, { serverVersion });
+      await park(js, deployment, "crm", ["p1"]);
+      readers.read("crm");
+
+      await waitFor(() => handled.length === 1, { what: "the parked delivery" });
+      const info = await jsm.consumers.info(DELIVERY_STREAM, name);
+      expect(info.config.inactive_threshold ?? 0).toBe(nanos(idleMs));
+    },
+  );
 
   it("are kept alive while they wait for the global cap, not read again by another replica", async () => {
     // This replica's global cap is held by a request that hangs, longer than the ack wait.

@@ -19,6 +19,7 @@ import {
   type ParkedReadersOptions,
 } from "../../src/nats/parked-readers.js";
 import type { Settle } from "../../src/nats/settle.js";
+import { natsServerVersion } from "./nats-server.js";
 
 /** The global cap, unbounded. */
 export const unlimitedSlots: Slots = { acquire: () => undefined, release: () => undefined };
@@ -29,6 +30,8 @@ export interface TestReadersOptions extends Pick<
   ParkedReadersOptions,
   "jsm" | "consumer" | "room" | "places" | "messageBytes"
 > {
+  /** The nats-server's version as the readers are told it; by default the tests' server's. */
+  serverVersion?: string | undefined;
   handle: (msg: JsMsg) => Promise<Settle>;
   slots?: Slots;
   ackWaitMs?: number;
@@ -44,6 +47,7 @@ export function testParkedReaders(options: TestReadersOptions): ParkedReaders {
     jsm,
     consumer: options.consumer,
     ackWaitMs,
+    serverVersion: "serverVersion" in options ? options.serverVersion : natsServerVersion(),
     room: options.room,
     places: options.places,
     messageBytes: options.messageBytes,
