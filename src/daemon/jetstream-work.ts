@@ -23,6 +23,8 @@ import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
 import type { NatsLink } from "../nats/connection.js";
 import { lastActive } from "../nats/last-active.js";
 import { discoverParked, type ParkedDiscovery } from "../nats/parked-discovery.js";
+import { watchRetriesPassedBy } from "../nats/passed-by.js";
+import type { Periodic } from "../periodic.js";
 import { largestMessageBytes, pullSize, type PullSize } from "../nats/pull-size.js";
 import type { ParkedReaders } from "../nats/parked-readers.js";
 import type { RestartingLoop } from "../nats/restarting-loop.js";
@@ -63,6 +65,7 @@ export class JetStreamWork {
   #deadLetterCount: DeadLetterCount | undefined;
   #pull: PullSize | undefined;
   #parkedDiscovery: ParkedDiscovery | undefined;
+  #passedBy: Periodic | undefined;
   #advisories: { stop(): void } | undefined;
   #publisher: StoredPublisher | undefined;
   #link: NatsLink | undefined;
@@ -131,6 +134,7 @@ export class JetStreamWork {
     this.#keeper?.stop();
     this.#deadLetterCount?.stop();
     this.#parkedDiscovery?.stop();
+    this.#passedBy?.stop();
   }
 
   /** Stops pulling, and finishes or hands back what was pulled (the caller bounds the wait). */
@@ -261,6 +265,16 @@ export class JetStreamWork {
       intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
     });
     await this.#parkedDiscovery.start();
+    this.#passedBy = watchRetriesPassedBy({
+      jsm,
+      consumer,
+      serverVersion: nc.info?.version,
+      paused: () => !!this.#keeper?.reason() || !link.isConnected(),
+      shown: (count) => engine.metrics.waitingRetriesPassedBy.set(count),
+      log: engine.log,
+      intervalMs: PARKED_DISCOVERY_INTERVAL_MS,
+    });
+    await this.#passedBy.start();
     await deadLetterCount.start();
   }
 }

@@ -52,6 +52,7 @@ const HEALTHY: Record<string, string> = {
   [`hookswitch_nats_disconnects_total{${POD_A}}`]: "0x30 1x30",
   [`hookswitch_waiting_retries{${POD_A}}`]: "3x60",
   [`hookswitch_waiting_retries_limit{${POD_A}}`]: "500000x60",
+  [`hookswitch_waiting_retries_passed_by{${POD_A}}`]: "0x60",
   [`hookswitch_events_invalid_total{${POD_A}}`]: "0x60",
   [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DELIVERIES"}`]: "0x60",
   [`hookswitch_store_failures_total{${POD_A},stream="HOOKSWITCH_DLQ"}`]: "0x60",
@@ -399,6 +400,31 @@ const CASES: Case[] = [
     },
     at: "11m",
     alert: "HookswitchRetriesNearLimit",
+    fires: [],
+  },
+  {
+    when: "replicas find a retry their delivery consumer passes by for 5 minutes",
+    series: {
+      [`hookswitch_waiting_retries_passed_by{${POD_A}}`]: "0x3 2x10",
+      [`hookswitch_waiting_retries_passed_by{${POD_B}}`]: "0x3 2x10",
+    },
+    at: "9m",
+    alert: "HookswitchRetriesPassedBy",
+    fires: [
+      {
+        labels: { namespace: "prod", severity: "critical" },
+        summary:
+          "2 retries wait that NATS does not hand out: upgrade nats-server to 2.10.27 or later",
+      },
+    ],
+  },
+  {
+    when: "a retry was passed by for 4 minutes, and handed over",
+    series: {
+      [`hookswitch_waiting_retries_passed_by{${POD_A}}`]: "0x3 1x4 0x5",
+    },
+    at: "9m",
+    alert: "HookswitchRetriesPassedBy",
     fires: [],
   },
   {

@@ -25,6 +25,7 @@ function registered({ runtime = false } = {}): string[] {
   metrics.eventsLastAcknowledged.set(0);
   metrics.waitingRetries.set(0);
   metrics.waitingRetriesLimit.set(0);
+  metrics.waitingRetriesPassedBy.set(0);
   metrics.configReloadSuccessful.set(1);
   metrics.configReloadSuccessTime.set(0);
   return metrics.exposition.names().filter((name) => runtime || !RUNTIME.test(name));

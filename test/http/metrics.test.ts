@@ -296,6 +296,15 @@ describe("the waiting retries gauges", () => {
     expect(text).toMatch(/^hookswitch_waiting_retries 412$/m);
     expect(text).toMatch(/^hookswitch_waiting_retries_limit 500000$/m);
   });
+
+  it("show the retries passed by once first counted, 0 included", async () => {
+    const metrics = createMetrics(IDLE_SOURCES);
+    expect(await metrics.registry.metrics()).not.toMatch(/passed_by/);
+    metrics.waitingRetriesPassedBy.set(0);
+    expect(await metrics.registry.metrics()).toMatch(/^hookswitch_waiting_retries_passed_by 0$/m);
+    metrics.waitingRetriesPassedBy.set(2);
+    expect(await metrics.registry.metrics()).toMatch(/^hookswitch_waiting_retries_passed_by 2$/m);
+  });
 });
 
 describe("hookswitch_nats_disconnects_total", () => {
