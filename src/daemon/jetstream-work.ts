@@ -16,7 +16,7 @@ import {
   type DeadLetterStore,
 } from "../delivery/dead-letters.js";
 import { DEAD_LETTER_STREAM } from "../nats/layout.js";
-import type { WaitingCounts } from "../delivery/waiting-counts.js";
+import { retriesOf, type WaitingCounts } from "../delivery/waiting-counts.js";
 import { watchMaxDeliveries } from "../nats/advisories.js";
 import { DEFAULT_MAX_EVENT_BYTES } from "../delivery/oversized.js";
 import { createJetStreamKeeper, type JetStreamKeeper } from "../nats/keeper.js";
@@ -270,6 +270,7 @@ export class JetStreamWork {
       consumer,
       serverVersion: nc.info?.version,
       paused: () => !!this.#keeper?.reason() || !link.isConnected(),
+      retriesStored: () => (this.#waiting ? retriesOf(this.#waiting) : undefined),
       shown: (count) => engine.metrics.waitingRetriesPassedBy.set(count),
       log: engine.log,
       intervalMs: PARKED_DISCOVERY_INTERVAL_MS,

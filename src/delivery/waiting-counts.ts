@@ -48,3 +48,10 @@ export function totalWaiting(byIntegration: ReadonlyMap<string, WaitingCounts>):
   for (const { retry, parked } of byIntegration.values()) total += retry + parked;
   return total;
 }
+
+/** Every integration's retries (and replays) added up. */
+export function retriesOf(byIntegration: ReadonlyMap<string, WaitingCounts>): number {
+  let total = 0;
+  for (const { retry } of byIntegration.values()) total += retry;
+  return total;
+}

@@ -101,6 +101,12 @@ export function watchRetriesPassedBy(options: {
   serverVersion: string | undefined;
   /** True while looking cannot work: JetStream being set up again, or NATS away. */
   paused: () => boolean;
+  /**
+   * The retries and replays stored, as the last look for parked deliveries counted them
+   * (undefined: not counted yet). With none, nothing can be passed by, and the stream's
+   * count, as large as its subjects are many, is not read twice every 10 s.
+   */
+  retriesStored: () => number | undefined;
   /** The count to show, after each look. */
   shown: (count: number) => void;
   log: Logger;
@@ -111,7 +117,10 @@ export function watchRetriesPassedBy(options: {
   const look = async () => {
     if (options.paused()) return;
     // NATS down or the consumer being created again: the next look, or the recovery, sees.
-    const passed = await lookForPassedBy(options.jsm, options.consumer).catch(() => undefined);
+    const passed =
+      options.retriesStored() === 0
+        ? 0
+        : await lookForPassedBy(options.jsm, options.consumer).catch(() => undefined);
     const change = count.look(passed);
     options.shown(count.shown);
     if (change === "found") {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  retriesOf,
   totalWaiting,
   waitingByIntegration,
   type WaitingCounts,
@@ -50,5 +51,18 @@ describe("totalWaiting", () => {
     });
     expect(totalWaiting(counts)).toBe(14);
     expect(totalWaiting(new Map())).toBe(0);
+  });
+});
+
+describe("retriesOf", () => {
+  it("adds every integration's retries, leaving parked deliveries out", () => {
+    const counts = waitingByIntegration({
+      "hookswitch.deliveries.hookswitch.crm": 2,
+      "hookswitch.deliveries.hookswitch.billing": 3,
+      "hookswitch.parked.hookswitch.crm": 5,
+      "hookswitch.parked.hookswitch.erp": 7,
+    });
+    expect(retriesOf(counts)).toBe(5);
+    expect(retriesOf(new Map())).toBe(0);
   });
 });
