@@ -268,7 +268,7 @@ export class JetStreamWork {
     this.#passedBy = watchRetriesPassedBy({
       jsm,
       consumer,
-      serverVersion: nc.info?.version,
+      serverVersion: () => nc.info?.version,
       paused: () => !!this.#keeper?.reason() || !link.isConnected(),
       retriesStored: () => (this.#waiting ? retriesOf(this.#waiting) : undefined),
       shown: (count) => engine.metrics.waitingRetriesPassedBy.set(count),

@@ -42,8 +42,9 @@ export interface Metrics {
   eventsLastAcknowledged: { set(unixSeconds: number): void };
   /** Retries and replays holding a place in the delivery consumer, and its places, as last read. */
   waitingRetries: { set(count: number): void };
-  waitingRetriesPassedBy: { set(count: number): void };
   waitingRetriesLimit: { set(count: number): void };
+  /** Retries and replays stored that the delivery consumer will not hand out (nats/passed-by.ts). */
+  waitingRetriesPassedBy: { set(count: number): void };
   /** Deliveries waiting in JetStream by integration, as last read: each reading replaces the last. */
   deliveriesWaiting: { set(byIntegration: ReadonlyMap<string, WaitingCounts>): void };
   configGeneration: Gauge;

@@ -98,7 +98,8 @@ export function watchRetriesPassedBy(options: {
   jsm: JetStreamManager;
   /** The deployment's event consumer: its delivery consumer is looked at. */
   consumer: string;
-  serverVersion: string | undefined;
+  /** The nats-server's version now: a reconnection may reach another. */
+  serverVersion: () => string | undefined;
   /** True while looking cannot work: JetStream being set up again, or NATS away. */
   paused: () => boolean;
   /**
@@ -126,7 +127,7 @@ export function watchRetriesPassedBy(options: {
     if (change === "found") {
       options.log.error(
         { consumer: name, passedBy: count.shown },
-        passedByMessage(name, count.shown, options.serverVersion),
+        passedByMessage(name, count.shown, options.serverVersion()),
       );
     } else if (change === "cleared") {
       options.log.info({ consumer: name }, `consumer ${name} passes no retry by any more`);
