@@ -1,12 +1,23 @@
 #!/usr/bin/env node
 /**
  * Soak: `node scripts/soak.mjs --minutes N` (default 5). Steady load against a receiver that
- * flaps (up / 503 every ~20 s); prints RSS and open handles of the daemon every ~15 s, then a
- * verdict: did memory stay flat (first vs last quartile median) and was anything lost.
+ * flaps (up / 503 every ~20 s); prints the daemon's RSS, its heap (used, total, old space) and
+ * external memory from its /metrics, and its open handles every ~15 s, then a verdict: did
+ * memory stay flat (first vs last quartile median) and was anything lost. With SOAK_OUT set to
+ * a folder, the samples go there too (samples.jsonl), with the daemon's `--trace-gc` log, whose
+ * heap after each full collection tells a heap that grew to its working size from a leak.
  * Starts its own nats-server, receiver and daemon, and stops them (by PID) at the end.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:http";
 import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
@@ -38,6 +49,27 @@ const fds = (pid) => {
     return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return NaN;
+  }
+};
+// Memory figures from the daemon's own /metrics (prom-client default metrics, hookswitch_ prefix).
+const OUT = process.env.SOAK_OUT; // optional folder: samples.jsonl and the daemon's --trace-gc log
+const MB = 1024 * 1024;
+const heapFigures = async (port) => {
+  try {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    const get = (re) => {
+      const m = re.exec(text);
+      return m ? Number(m[1]) / MB : NaN;
+    };
+    return {
+      heapUsed: get(/^hookswitch_nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m),
+      heapTotal: get(/^hookswitch_nodejs_heap_size_total_bytes(?:\{[^}]*\})? (\S+)/m),
+      external: get(/^hookswitch_nodejs_external_memory_bytes(?:\{[^}]*\})? (\S+)/m),
+      oldUsed: get(/^hookswitch_nodejs_heap_space_size_used_bytes\{[^}]*space="old"[^}]*\} (\S+)/m),
+      metricsRss: get(/^hookswitch_process_resident_memory_bytes(?:\{[^}]*\})? (\S+)/m),
+    };
+  } catch {
+    return { heapUsed: NaN, heapTotal: NaN, external: NaN, oldUsed: NaN, metricsRss: NaN };
   }
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -99,8 +131,21 @@ async function main() {
   const httpPort = await freePort();
   const daemon = spawn(
     process.execPath,
-    ["dist/cli.js", "run", "--dir", dir, "--nats", natsUrl, "--http-addr", `127.0.0.1:${httpPort}`],
-    { stdio: "ignore", env: { ...process.env, LOG_LEVEL: "warn" } },
+    [
+      ...(OUT ? ["--trace-gc"] : []),
+      "dist/cli.js",
+      "run",
+      "--dir",
+      dir,
+      "--nats",
+      natsUrl,
+      "--http-addr",
+      `127.0.0.1:${httpPort}`,
+    ],
+    {
+      stdio: OUT ? ["ignore", openSync(join(OUT, "daemon-gc.log"), "w"), "ignore"] : "ignore",
+      env: { ...process.env, LOG_LEVEL: "warn" },
+    },
   );
   children.push(daemon);
   for (let i = 0; i < 100; i++) {
@@ -122,7 +167,9 @@ async function main() {
   console.log(
     `soak: ${MINUTES} min at ${RATE} events/s, receiver flapping every ${FLAP_MS / 1000} s`,
   );
-  console.log("  t(s) | rss(MiB) | fds | published | delivered");
+  console.log(
+    "  t(s) | rss(MiB) | heapUsed | heapTotal | oldUsed | external | fds | published | delivered",
+  );
   while (Date.now() < until) {
     const batch = Array.from({ length: Math.max(1, Math.round(RATE / 10)) }, () => {
       const id = randomUUID();
@@ -163,10 +210,15 @@ async function main() {
         t: Math.round((Date.now() - started) / 1000),
         rss: rssMb(daemon.pid),
         fds: fds(daemon.pid),
+        ...(await heapFigures(httpPort)),
+        published: expected.size,
+        delivered: arrivals.size,
       };
       samples.push(sample);
+      if (OUT) appendFileSync(join(OUT, "samples.jsonl"), JSON.stringify(sample) + "\n");
+      const f = (x, w) => x.toFixed(1).padStart(w);
       console.log(
-        `${String(sample.t).padStart(6)} | ${sample.rss.toFixed(0).padStart(8)} | ${String(sample.fds).padStart(3)} | ${String(expected.size).padStart(9)} | ${String(arrivals.size).padStart(9)}`,
+        `${String(sample.t).padStart(6)} | ${sample.rss.toFixed(0).padStart(8)} | ${f(sample.heapUsed, 8)} | ${f(sample.heapTotal, 9)} | ${f(sample.oldUsed, 7)} | ${f(sample.external, 8)} | ${String(sample.fds).padStart(3)} | ${String(expected.size).padStart(9)} | ${String(arrivals.size).padStart(9)}`,
       );
       nextSample += SAMPLE_MS;
     }
