@@ -253,9 +253,11 @@ export class JetStreamWork {
       return;
     }
     this.#consuming = true;
+    // While JetStream is set up again, or NATS is away, the reads below wait.
+    const paused = () => !!this.#keeper?.reason() || !link.isConnected();
     this.#parkedDiscovery = discoverParked({
       parked: () => this.#parked,
-      paused: () => !!this.#keeper?.reason() || !link.isConnected(),
+      paused,
       lost: (what) => this.#keeper?.lost(what),
       found: (read) => {
         this.#waiting = read;
@@ -269,7 +271,7 @@ export class JetStreamWork {
       jsm,
       consumer,
       serverVersion: () => nc.info?.version,
-      paused: () => !!this.#keeper?.reason() || !link.isConnected(),
+      paused,
       retriesStored: () => (this.#waiting ? retriesOf(this.#waiting) : undefined),
       shown: (count) => engine.metrics.waitingRetriesPassedBy.set(count),
       log: engine.log,

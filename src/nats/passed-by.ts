@@ -12,10 +12,11 @@
  */
 import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { deliveryConsumerName } from "./durable-consumers.js";
+import { consumerInfoOrNull, deliveryConsumerName } from "./durable-consumers.js";
 import { DELIVERY_STREAM, deliveryFilter } from "./layout.js";
 import { keepsSubjectIndex } from "./server-version.js";
 import { periodic, type Periodic } from "../periodic.js";
+import { retriesOf, waitingByIntegration } from "../delivery/waiting-counts.js";
 
 /** What a look needs of the consumer: its counts, and where it stands. */
 export interface ConsumerCounts {
@@ -84,14 +85,16 @@ export async function lookForPassedBy(
   consumer: string,
 ): Promise<number | undefined> {
   const name = deliveryConsumerName(consumer);
-  const before = consumerCounts(await jsm.consumers.info(DELIVERY_STREAM, name));
+  // A consumer missing is being created again, by the recovery: the look tells nothing.
+  const before = await consumerInfoOrNull(jsm, DELIVERY_STREAM, name);
+  if (!before) return undefined;
   const stream = await jsm.streams.info(DELIVERY_STREAM, {
     subjects_filter: deliveryFilter(consumer),
   });
-  let inStream = 0;
-  for (const count of Object.values(stream.state.subjects ?? {})) inStream += count;
-  const after = consumerCounts(await jsm.consumers.info(DELIVERY_STREAM, name));
-  return recordsPassedBy(before, inStream, after);
+  const after = await consumerInfoOrNull(jsm, DELIVERY_STREAM, name);
+  if (!after) return undefined;
+  const inStream = retriesOf(waitingByIntegration(stream.state.subjects ?? {}));
+  return recordsPassedBy(consumerCounts(before), inStream, consumerCounts(after));
 }
 
 export function watchRetriesPassedBy(options: {

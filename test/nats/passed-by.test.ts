@@ -117,6 +117,13 @@ describe(`a look on the tests' nats-server (${version})`, () => {
     expect(await lookForPassedBy(jsm, "healthy")).toBe(0);
   });
 
+  it("tells nothing while the consumer is missing (being created again)", async () => {
+    await ensureHookswitchStreams(jsm);
+    await jsm.jetstream().publish(deliverySubject("missing", "crm"), "r1");
+
+    expect(await lookForPassedBy(jsm, "missing")).toBeUndefined();
+  });
+
   it(`${old ? "finds" : "finds none of"} the retry left behind once the consumer is created again`, async () => {
     await leaveOneRetryBehind(jsm, "faulty", "crm", "left");
     const reader = await deliveryConsumer("faulty");
