@@ -37,8 +37,9 @@ export function subjectIndexWarning(version: string | undefined): string | undef
     "lose track of where a subject's messages start after some removals, and a consumer " +
     "created again then passes the messages left by. Retries and parked deliveries waiting " +
     "when hookswitch creates a consumer of theirs again (after it was deleted) may then " +
-    "wait unseen, so hookswitch keeps its parked deliveries' consumers however long they " +
-    "are unused; `hookswitch dlq` reads its whole stream to find every dead letter. " +
-    "Upgrade nats-server to 2.10.27 or later"
+    "wait unseen: retries so passed by are counted (hookswitch_waiting_retries_passed_by), " +
+    "and hookswitch keeps its parked deliveries' consumers however long they are unused; " +
+    "`hookswitch dlq` reads its whole stream to find every dead letter. Upgrade nats-server " +
+    "to 2.10.27 or later"
   );
 }
