@@ -8,15 +8,11 @@ import {
   recordsPassedBy,
   type ConsumerCounts,
 } from "../../src/nats/passed-by.js";
-import {
-  DELIVERY_CONSUMER_DEFAULTS,
-  deliveryConsumerConfig,
-} from "../../src/nats/durable-consumers.js";
-import { DELIVERY_STREAM, deliverySubject } from "../../src/nats/layout.js";
+import { deliverySubject } from "../../src/nats/layout.js";
 import { keepsSubjectIndex } from "../../src/nats/server-version.js";
 import { ensureHookswitchStreams } from "../../src/nats/streams.js";
 import { natsServerVersion, useNatsWithClient } from "../support/nats-server.js";
-import { leaveOneRetryBehind } from "../support/passed-by.js";
+import { addDeliveryConsumer, leaveOneRetryBehind } from "../support/passed-by.js";
 
 let jsm: JetStreamManager;
 useNatsWithClient("passed-by-test", (started) => ({ jsm } = started));
@@ -100,18 +96,12 @@ describe("what the daemon says of records passed by", () => {
 });
 
 describe(`a look on the tests' nats-server (${version})`, () => {
-  const deliveryConsumer = async (consumer: string) => {
-    const config = deliveryConsumerConfig({ consumer, ...DELIVERY_CONSUMER_DEFAULTS });
-    await jsm.consumers.add(DELIVERY_STREAM, config);
-    return jsm.jetstream().consumers.get(DELIVERY_STREAM, config.durable_name);
-  };
-
   it("finds none while every retry is held or still to be handed out", async () => {
     await ensureHookswitchStreams(jsm);
     for (const record of ["r1", "r2", "r3"]) {
       await jsm.jetstream().publish(deliverySubject("healthy", "crm"), record);
     }
-    const reader = await deliveryConsumer("healthy");
+    const reader = await addDeliveryConsumer(jsm, "healthy");
     expect((await reader.next({ expires: 1_000 }))?.string()).toBe("r1"); // held, not acknowledged
 
     expect(await lookForPassedBy(jsm, "healthy")).toBe(0);
@@ -126,7 +116,7 @@ describe(`a look on the tests' nats-server (${version})`, () => {
 
   it(`${old ? "finds" : "finds none of"} the retry left behind once the consumer is created again`, async () => {
     await leaveOneRetryBehind(jsm, "faulty", "crm", "left");
-    const reader = await deliveryConsumer("faulty");
+    const reader = await addDeliveryConsumer(jsm, "faulty");
     const read = [];
     for await (const msg of await reader.fetch({ max_messages: 3, expires: 1_000 })) {
       read.push(msg.string()); // held, not acknowledged
